@@ -1,0 +1,85 @@
+import { hash160 } from '../primitives/hash.js';
+import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES, isValidPublicKey, verify } from '../primitives/secp256k1.js';
+import { MAX_COINBASE_DATA_BYTES, type Transaction, outPointKey } from '../primitives/tx.js';
+import { ValidationCode as Code, ValidationError } from './errors.js';
+import type { Coin, CoinView } from './types.js';
+
+/** No amount or sum of amounts may exceed this: keeps every total inside u64 and far from overflow. */
+export const MAX_MONEY = 21_000_000n * 100_000_000n;
+
+/** Context-free rules: shape, amounts, duplicate inputs. Cheap; run before anything touches storage. */
+export function checkTransactionSanity(tx: Transaction): void {
+  const id = tx.txidHex;
+  if (tx.inputs.length === 0) throw new ValidationError(Code.NoInputs, `transaction ${id} has no inputs`);
+  if (tx.outputs.length === 0) throw new ValidationError(Code.NoOutputs, `transaction ${id} has no outputs`);
+  let total = 0n;
+  for (const [i, out] of tx.outputs.entries()) {
+    if (out.amount <= 0n) throw new ValidationError(Code.ZeroOrNegativeOutput, `transaction ${id} output ${i} pays ${out.amount}; amounts must be positive`);
+    if (out.amount > MAX_MONEY) throw new ValidationError(Code.OutputsOverflow, `transaction ${id} output ${i} exceeds the money supply`);
+    total += out.amount;
+    if (total > MAX_MONEY) throw new ValidationError(Code.OutputsOverflow, `transaction ${id} outputs add up to more than the money supply`);
+  }
+  if (tx.isCoinbase) {
+    const data = tx.inputs[0]!.publicKey;
+    if (data.length < 4 || data.length > MAX_COINBASE_DATA_BYTES) {
+      throw new ValidationError(Code.BadCoinbaseHeight, `coinbase ${id} data must be 4-${MAX_COINBASE_DATA_BYTES} bytes starting with the block height`);
+    }
+    return;
+  }
+  const seen = new Set<string>();
+  for (const [i, input] of tx.inputs.entries()) {
+    if (input.prevout.txid.every((b) => b === 0)) throw new ValidationError(Code.UnexpectedCoinbase, `transaction ${id} input ${i} has a null prevout outside a coinbase`);
+    const key = outPointKey(input.prevout).toString('hex');
+    if (seen.has(key)) throw new ValidationError(Code.DuplicateInput, `transaction ${id} spends the same output twice (input ${i})`);
+    seen.add(key);
+  }
+}
+
+export interface InputCheckResult {
+  readonly inputTotal: bigint;
+  readonly fee: bigint;
+  /** The coins spent, by input index (callers use them for undo data and mempool bookkeeping). */
+  readonly spent: readonly Coin[];
+}
+
+/**
+ * Contextual rules for a non-coinbase transaction against a view of unspent outputs: every input
+ * exists, carries a well-formed key that hashes to the spent output's owner, and inputs cover outputs.
+ * Signatures are checked separately (verifyTransactionSignatures) so callers can batch or parallelise them.
+ */
+export function checkTransactionInputs(tx: Transaction, view: CoinView): InputCheckResult {
+  const id = tx.txidHex;
+  let inputTotal = 0n;
+  const spent: Coin[] = [];
+  for (const [i, input] of tx.inputs.entries()) {
+    const coin = view.getCoin(input.prevout);
+    if (!coin) {
+      throw new ValidationError(
+        Code.MissingInputs,
+        `transaction ${id} input ${i} spends ${input.prevout.txid.toString('hex')}:${input.prevout.index}, which is unknown or already spent`,
+      );
+    }
+    if (input.publicKey.length !== PUBLIC_KEY_BYTES || !isValidPublicKey(input.publicKey)) {
+      throw new ValidationError(Code.BadPublicKey, `transaction ${id} input ${i} does not carry a valid compressed public key`);
+    }
+    if (!hash160(input.publicKey).equals(coin.pubKeyHash)) {
+      throw new ValidationError(Code.PubKeyMismatch, `transaction ${id} input ${i} is signed by a key that does not own the output it spends`);
+    }
+    inputTotal += coin.amount;
+    spent.push(coin);
+  }
+  const outputTotal = tx.totalOutput();
+  if (inputTotal < outputTotal) {
+    throw new ValidationError(Code.InputsBelowOutputs, `transaction ${id} spends ${outputTotal} but its inputs hold only ${inputTotal}`);
+  }
+  return { inputTotal, fee: inputTotal - outputTotal, spent };
+}
+
+/** Every input's signature over tx.sighash(i) by its public key (libsecp256k1 enforces low-S). */
+export function verifyTransactionSignatures(tx: Transaction): void {
+  for (const [i, input] of tx.inputs.entries()) {
+    if (input.signature.length !== SIGNATURE_BYTES || !verify(input.signature, tx.sighash(i), input.publicKey)) {
+      throw new ValidationError(Code.BadSignature, `transaction ${tx.txidHex} input ${i} has an invalid signature`);
+    }
+  }
+}
