@@ -34,6 +34,8 @@ export const ValidationCode = {
   UnknownParent: 'unknown-parent',
   Duplicate: 'duplicate',
   InvalidAncestor: 'bad-prevblk',
+  /** The block itself was already found invalid. */
+  KnownInvalid: 'duplicate-invalid',
 } as const;
 export type ValidationCode = (typeof ValidationCode)[keyof typeof ValidationCode];
 

@@ -1,0 +1,285 @@
+/**
+ * The block chain: validates blocks, stores them in LMDB, keeps the UTXO set of the chain with
+ * the most work, and reorganises to a heavier branch. processBlock calls are serialised, and
+ * events fire only after the LMDB commit they describe.
+ */
+import { EventEmitter } from 'node:events';
+import type { Block, BlockHeader } from '../primitives/block.js';
+import { ZERO_HASH } from '../primitives/hash.js';
+import { compactToTarget, workForTarget } from '../primitives/pow.js';
+import type { OutPoint } from '../primitives/tx.js';
+import { errorMessage } from '../util/errors.js';
+import type { Logger } from '../util/logger.js';
+import { ValidationCode as Code, StorageError, ValidationError } from './errors.js';
+import { locatorHeights } from './locator.js';
+import type { ChainParams } from './params.js';
+import { SerialQueue } from './queue.js';
+import { BranchConnectError, type BranchPlan, type BranchResult, applyBranch, planBranch } from './reorg.js';
+import type { IndexEntry } from './store/codecs.js';
+import { ChainStore } from './store/store.js';
+import type { ChainEvents, ChainTip, Coin, CoinEntry, CoinView, ProcessBlockResult } from './types.js';
+import { checkBlockSanity, checkHeaderContext, medianTimePast, verifyBlockSignatures } from './validate-block.js';
+
+export interface ChainOptions {
+  /** LMDB directory. */
+  path: string;
+  params: ChainParams;
+  logger: Logger;
+  /** Clock for the future-timestamp rule (tests inject one). */
+  nowMs?: () => number;
+}
+
+export class Chain extends EventEmitter<ChainEvents> implements CoinView {
+  readonly params: ChainParams;
+  private readonly queue = new SerialQueue();
+  private currentTip: ChainTip | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly store: ChainStore,
+    options: ChainOptions,
+    private readonly logger: Logger,
+    private readonly nowMs: () => number,
+  ) {
+    super();
+    this.params = options.params;
+    this.currentTip = loadTip(store);
+  }
+
+  static async open(options: ChainOptions): Promise<Chain> {
+    const store = ChainStore.open(options.path);
+    try {
+      const chain = new Chain(store, options, options.logger.child({ component: 'chain' }), options.nowMs ?? Date.now);
+      const tip = chain.currentTip;
+      chain.logger.info({ path: options.path, height: tip?.height, tip: tip?.header.hashHex }, tip ? 'chain opened' : 'chain opened empty (no genesis yet)');
+      return chain;
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
+
+  /** Waits for blocks already queued, then closes the database. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue.idle();
+    await this.store.close();
+  }
+
+  get tip(): ChainTip | undefined {
+    return this.currentTip;
+  }
+
+  get genesisHash(): Buffer | undefined {
+    return this.currentTip ? this.store.getHashAtHeight(0) : undefined;
+  }
+
+  getCoin(outpoint: OutPoint): Coin | undefined {
+    return this.store.getCoin(outpoint);
+  }
+
+  getCoinsByPubKeyHash(pubKeyHash: Buffer): CoinEntry[] {
+    return this.store.coinsByPubKeyHash(pubKeyHash);
+  }
+
+  getBalance(pubKeyHash: Buffer): bigint {
+    let total = 0n;
+    for (const { coin } of this.store.coinsByPubKeyHash(pubKeyHash)) total += coin.amount;
+    return total;
+  }
+
+  getHashAtHeight(height: number): Buffer | undefined {
+    return this.store.getHashAtHeight(height);
+  }
+
+  getHeaderAtHeight(height: number): BlockHeader | undefined {
+    const hash = this.store.getHashAtHeight(height);
+    return hash ? this.store.getIndex(hash)?.header : undefined;
+  }
+
+  /** Header of any stored valid block (active or side branch). */
+  getHeader(hash: Buffer): BlockHeader | undefined {
+    const entry = this.store.getIndex(hash);
+    return entry?.status === 'valid' ? entry.header : undefined;
+  }
+
+  getBlock(hash: Buffer): Block | undefined {
+    return this.store.getBlock(hash);
+  }
+
+  /** True when the block's data is stored (active chain or side branch). */
+  hasBlock(hash: Buffer): boolean {
+    return this.store.hasBlock(hash);
+  }
+
+  getLocator(): Buffer[] {
+    const tip = this.currentTip;
+    if (!tip) return [];
+    return locatorHeights(tip.height).map((height) => {
+      const hash = this.store.getHashAtHeight(height);
+      if (!hash) throw new StorageError('storage-corrupt', `the chain database at ${this.store.path} has no active block at height ${height}`);
+      return hash;
+    });
+  }
+
+  /** Validates, stores and (if it makes the heaviest chain) connects `block`. Throws ValidationError. */
+  processBlock(block: Block): Promise<ProcessBlockResult> {
+    return this.queue.run(async () => {
+      if (this.closed) throw new StorageError('storage-closed', `the chain database at ${this.store.path} is closed`);
+      return this.process(block);
+    });
+  }
+
+  private async process(block: Block): Promise<ProcessBlockResult> {
+    const hash = block.hash;
+    const known = this.store.getIndex(hash);
+    if (known?.status === 'invalid') throw new ValidationError(Code.KnownInvalid, `block ${block.hashHex} was already found invalid`);
+    if (known) return { status: 'duplicate', hash, disconnected: [], connected: [] };
+
+    checkBlockSanity(block, this.params);
+    const parent = this.findParent(block);
+    try {
+      checkHeaderContext(block.header, {
+        parent,
+        medianTimePast: parent ? medianTimePast(parent, (h) => this.store.getIndex(h)) : 0,
+        nowSec: Math.floor(this.nowMs() / 1000),
+        params: this.params,
+      });
+      await verifyBlockSignatures(block);
+    } catch (err) {
+      // The header commits to these transactions (merkle checked), so the verdict is permanent,
+      // except for a future timestamp, which time may cure.
+      if (err instanceof ValidationError && err.code !== Code.TimeTooNew) this.recordInvalid([], block.header, parent);
+      throw err;
+    }
+
+    const entry: IndexEntry = { header: block.header, chainWork: (parent?.chainWork ?? 0n) + workForTarget(compactToTarget(block.header.bits)), status: 'valid' };
+    const tip = this.currentTip;
+    if (tip && entry.chainWork <= tip.chainWork) {
+      this.store.transaction(() => {
+        this.store.putBlock(block);
+        this.store.putIndex(entry);
+      });
+      this.logger.debug({ height: block.height, hash: block.hashHex }, 'stored side-branch block');
+      return { status: 'side-branch', hash, disconnected: [], connected: [] };
+    }
+    return this.activate(block, entry);
+  }
+
+  /** Parent index entry, or undefined for an acceptable genesis block. */
+  private findParent(block: Block): IndexEntry | undefined {
+    const { header } = block;
+    if (header.height === 0) {
+      if (this.currentTip) throw new ValidationError(Code.BadGenesis, `block ${block.hashHex} is a different genesis block than this chain's ${this.genesisHash?.toString('hex')}`);
+      if (!header.prevHash.equals(ZERO_HASH)) throw new ValidationError(Code.BadPrevHash, `genesis block ${block.hashHex} must have an all-zero previous block hash`);
+      return undefined;
+    }
+    if (header.prevHash.equals(ZERO_HASH)) throw new ValidationError(Code.BadPrevHash, `block ${block.hashHex} at height ${header.height} has no previous block hash`);
+    const parent = this.store.getIndex(header.prevHash);
+    if (!parent) throw new ValidationError(Code.UnknownParent, `block ${block.hashHex} builds on unknown block ${header.prevHash.toString('hex')}`);
+    if (parent.status === 'invalid') {
+      this.recordInvalid([], header, parent);
+      throw new ValidationError(Code.InvalidAncestor, `block ${block.hashHex} builds on block ${header.prevHash.toString('hex')}, which is invalid`);
+    }
+    return parent;
+  }
+
+  /** Makes the branch ending at `block` active, in one LMDB transaction. */
+  private activate(block: Block, entry: IndexEntry): ProcessBlockResult {
+    let result: BranchResult;
+    let plan: BranchPlan | undefined;
+    try {
+      plan = planBranch(this.store, entry, this.currentTip?.height);
+      const branch = plan;
+      result = this.store.transaction(() => {
+        this.store.putBlock(block);
+        this.store.putIndex(entry);
+        return applyBranch(this.store, branch, block, this.params);
+      });
+    } catch (err) {
+      if (err instanceof BranchConnectError && plan) throw this.branchFailed(block, plan, err);
+      if (err instanceof ValidationError) this.recordInvalid([], block.header, this.store.getIndex(block.header.prevHash));
+      throw err;
+    }
+    this.currentTip = { hash: block.hash, height: block.height, chainWork: entry.chainWork, header: block.header };
+    if (result.disconnected.length > 0) {
+      const forkHeight = plan.forkHeight;
+      this.logger.warn(
+        { forkHeight, forkHash: this.store.getHashAtHeight(forkHeight)?.toString('hex'), depth: result.disconnected.length, newTip: block.hashHex, newHeight: block.height },
+        'chain reorganisation',
+      );
+    }
+    for (const b of result.connected) this.logger.info({ height: b.height, hash: b.hashHex, txs: b.transactions.length }, 'block connected');
+    for (const b of result.disconnected) this.emitSafely('block:disconnected', b);
+    for (const b of result.connected) this.emitSafely('block:connected', b);
+    return { status: result.disconnected.length > 0 ? 'reorganized' : 'connected', hash: block.hash, ...result };
+  }
+
+  /**
+   * The aborted transaction left the old chain in place. Mark the failing block and the branch
+   * blocks after it invalid, and explain which block was at fault.
+   */
+  private branchFailed(block: Block, plan: BranchPlan, failure: BranchConnectError): ValidationError {
+    const { failedHash, failedIndex, validationError } = failure;
+    // Blocks from the failed one up to (not including) the new block are stored side-branch blocks.
+    const invalid: BlockHeader[] = [];
+    for (const hash of plan.connect.slice(failedIndex, -1)) {
+      const entry = this.store.getIndex(hash);
+      if (entry) invalid.push(entry.header);
+    }
+    this.recordInvalid(invalid, block.header, this.store.getIndex(block.header.prevHash));
+    this.logger.warn({ failed: failedHash.toString('hex'), reason: validationError.code, keptTip: this.currentTip?.header.hashHex }, 'rejected a heavier branch with an invalid block; keeping the current chain');
+    if (failedHash.equals(block.hash)) return validationError;
+    return new ValidationError(Code.InvalidAncestor, `block ${block.hashHex} builds on block ${failedHash.toString('hex')}, which is invalid: ${validationError.message}`);
+  }
+
+  /**
+   * Marks headers invalid in the block index (no block data is kept for the new one), so the
+   * block and anything building on it are refused without re-validation.
+   */
+  private recordInvalid(headers: readonly BlockHeader[], newHeader: BlockHeader, parent: IndexEntry | undefined): void {
+    try {
+      this.store.transaction(() => {
+        for (const header of [...headers, newHeader]) {
+          const existing = this.store.getIndex(header.hash);
+          const chainWork = existing?.chainWork ?? (parent?.chainWork ?? 0n) + workForTarget(compactToTarget(header.bits));
+          this.store.putIndex({ header, chainWork, status: 'invalid' });
+        }
+      });
+    } catch (err) {
+      this.logger.error({ err: errorMessage(err) }, 'could not record an invalid block');
+    }
+  }
+
+  private emitSafely<K extends keyof ChainEvents>(event: K, block: Block): void {
+    try {
+      (this.emit as (e: K, b: Block) => boolean)(event, block);
+    } catch (err) {
+      this.logger.error({ event, hash: block.hashHex, err: errorMessage(err) }, 'a chain event listener threw');
+    }
+  }
+}
+
+/** Reads the stored tip and checks the records that must agree with it. */
+function loadTip(store: ChainStore): ChainTip | undefined {
+  const hash = store.getTipHash();
+  if (!hash) {
+    if (store.getHashAtHeight(0)) throw new StorageError('storage-corrupt', `the chain database at ${store.path} has blocks but no tip; move it away and resync`);
+    return undefined;
+  }
+  const entry = store.getIndex(hash);
+  const problem = !entry
+    ? 'its block index entry is missing'
+    : !store.hasBlock(hash)
+      ? 'its block data is missing'
+      : !store.getHashAtHeight(entry.header.height)?.equals(hash)
+        ? 'the height index disagrees'
+        : entry.status !== 'valid'
+          ? 'it is marked invalid'
+          : undefined;
+  if (problem || !entry) {
+    throw new StorageError('storage-corrupt', `the chain database at ${store.path} is inconsistent: tip ${hash.toString('hex')} is unusable (${problem}); move it away and resync`);
+  }
+  return { hash, height: entry.header.height, chainWork: entry.chainWork, header: entry.header };
+}

@@ -1,0 +1,74 @@
+/**
+ * Applying a block to the UTXO set and taking it off again. Both run inside the caller's LMDB
+ * transaction (ChainStore.transaction): a throw aborts every change, so they need no rollback.
+ */
+import type { Block } from '../primitives/block.js';
+import { ValidationCode as Code, StorageError, ValidationError } from './errors.js';
+import type { ChainParams } from './params.js';
+import type { ChainStore } from './store/store.js';
+import type { Coin } from './types.js';
+import { checkTransactionInputs } from './validate-tx.js';
+
+/**
+ * Validates `block` against the UTXO set (inputs exist and are unspent, owners match, inputs cover
+ * outputs, coinbase ≤ reward + fees), spends its inputs, adds its outputs, writes its undo data,
+ * height entry and the tip. Transactions may spend outputs of earlier ones in the same block.
+ * Signatures are not checked here (verifyBlockSignatures). Returns the coins spent, in order.
+ */
+export function connectBlock(store: ChainStore, block: Block, params: ChainParams): Coin[] {
+  const spent: Coin[] = [];
+  let fees = 0n;
+  for (const [position, tx] of block.transactions.entries()) {
+    if (position > 0) {
+      const result = checkTransactionInputs(tx, store);
+      fees += result.fee;
+      for (const input of tx.inputs) store.removeCoin(input.prevout);
+      spent.push(...result.spent);
+    }
+    const txid = tx.txid;
+    for (const [index, out] of tx.outputs.entries()) {
+      const outpoint = { txid, index };
+      // BIP30: an identical txid must not silently overwrite (and so destroy) an unspent output.
+      if (store.hasCoin(outpoint)) {
+        throw new ValidationError(Code.DuplicateTx, `transaction ${tx.txidHex} in block ${block.hashHex} would overwrite an unspent output of the same txid`);
+      }
+      store.putCoin(outpoint, { amount: out.amount, pubKeyHash: out.pubKeyHash, height: block.height, isCoinbase: position === 0 });
+    }
+  }
+  const coinbaseTotal = block.transactions[0]!.totalOutput();
+  const allowed = params.blockRewardAmount + fees;
+  if (coinbaseTotal > allowed) {
+    throw new ValidationError(Code.CoinbaseTooLarge, `block ${block.hashHex} coinbase pays ${coinbaseTotal}, more than the reward plus fees of ${allowed}`);
+  }
+  store.putUndo(block.hash, spent);
+  store.putHeight(block.height, block.hash);
+  store.putTipHash(block.hash);
+  return spent;
+}
+
+/** Reverses connectBlock for the active tip using its undo data; the tip becomes its parent. */
+export function disconnectBlock(store: ChainStore, block: Block): void {
+  const id = block.hashHex;
+  const corrupt = (what: string): StorageError =>
+    new StorageError('storage-corrupt', `the chain database at ${store.path} is inconsistent: ${what} while disconnecting block ${id}`);
+  const undo = store.getUndo(block.hash);
+  if (!undo) throw corrupt('undo data is missing');
+  let next = undo.length;
+  for (let position = block.transactions.length - 1; position >= 0; position--) {
+    const tx = block.transactions[position]!;
+    const txid = tx.txid;
+    for (let index = 0; index < tx.outputs.length; index++) {
+      if (!store.removeCoin({ txid, index })) throw corrupt(`output ${tx.txidHex}:${index} is not in the UTXO set`);
+    }
+    if (position === 0) continue;
+    for (let i = tx.inputs.length - 1; i >= 0; i--) {
+      const coin = undo[--next];
+      if (!coin) throw corrupt('undo data holds fewer coins than the block spent');
+      store.putCoin(tx.inputs[i]!.prevout, coin);
+    }
+  }
+  if (next !== 0) throw corrupt('undo data holds more coins than the block spent');
+  store.removeUndo(block.hash);
+  store.removeHeight(block.height);
+  store.putTipHash(block.header.prevHash);
+}

@@ -1,0 +1,71 @@
+import test from 'ava';
+import { connectBlock, disconnectBlock } from '../../../src/chain/connect.js';
+import { ValidationError } from '../../../src/chain/errors.js';
+import { decodeCoin, decodeUndo, encodeCoin, encodeUndo } from '../../../src/chain/store/codecs.js';
+import { ChainStore, type StoreDbName } from '../../../src/chain/store/store.js';
+import { TEST_PARAMS, buildBlock, makeKey, outpoint, pay, spend } from '../../helpers/fixtures.js';
+import { tempDir } from './setup.js';
+
+const STATE: readonly StoreDbName[] = ['coins', 'addrs', 'heights', 'undo', 'meta'];
+
+function snapshot(store: ChainStore): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const name of STATE) out[name] = store.rawEntries(name).map(([k, v]) => `${k.toString('hex')}=${v.toString('hex')}`);
+  return out;
+}
+
+test('coin and undo records round-trip', (t) => {
+  const coin = { amount: 123_456_789n, pubKeyHash: Buffer.alloc(20, 3), height: 42, isCoinbase: true };
+  t.deepEqual(decodeCoin(encodeCoin(coin)), coin);
+  const undo = [coin, { ...coin, isCoinbase: false, amount: 1n }];
+  t.deepEqual(decodeUndo(encodeUndo(undo)), undo);
+  t.deepEqual(decodeUndo(encodeUndo([])), []);
+});
+
+test('disconnect restores the UTXO set and address index byte for byte', async (t) => {
+  const store = ChainStore.open(await tempDir(t));
+  t.teardown(() => store.close());
+  const alice = makeKey();
+  const bob = makeKey();
+  const carol = makeKey();
+  const genesis = buildBlock({ miner: alice });
+  const b1 = buildBlock({ parent: genesis, miner: bob });
+  store.transaction(() => {
+    connectBlock(store, genesis, TEST_PARAMS);
+    connectBlock(store, b1, TEST_PARAMS);
+  });
+  const before = snapshot(store);
+  t.is(before.coins!.length, 2);
+
+  // Two inputs from different owners' coins, a chained spend inside the block, several outputs.
+  const t1 = spend(alice, [outpoint(genesis.transactions[0]!)], [pay(carol, 600n), pay(alice, 390n)]);
+  const t2 = spend(carol, [outpoint(t1, 0)], [pay(bob, 100n), pay(carol, 495n)]);
+  const t3 = spend(bob, [outpoint(b1.transactions[0]!)], [pay(alice, 999n)]);
+  const b2 = buildBlock({ parent: b1, miner: carol, txs: [t1, t2, t3], fees: 16n });
+  const spent = store.transaction(() => connectBlock(store, b2, TEST_PARAMS));
+  t.deepEqual(spent.map((c) => c.amount), [1000n, 600n, 1000n]);
+  const after = snapshot(store);
+  t.notDeepEqual(after, before);
+  t.is(store.coinsByPubKeyHash(carol.pubKeyHash).reduce((s, e) => s + e.coin.amount, 0n), 495n + 1016n);
+  t.deepEqual(store.getTipHash(), b2.hash);
+
+  store.transaction(() => disconnectBlock(store, b2));
+  t.deepEqual(snapshot(store), before);
+  t.deepEqual(store.getTipHash(), b1.hash);
+});
+
+test('a failing connect inside a transaction leaves no trace', async (t) => {
+  const store = ChainStore.open(await tempDir(t));
+  t.teardown(() => store.close());
+  const alice = makeKey();
+  const genesis = buildBlock({ miner: alice });
+  store.transaction(() => connectBlock(store, genesis, TEST_PARAMS));
+  const before = snapshot(store);
+  // First tx is fine and gets applied, the second double-spends: the whole block must vanish.
+  const ok = spend(alice, [outpoint(genesis.transactions[0]!)], [pay(alice, 1000n)]);
+  const dup = spend(alice, [outpoint(genesis.transactions[0]!)], [pay(alice, 999n)]);
+  const bad = buildBlock({ parent: genesis, miner: alice, txs: [ok, dup] });
+  const err = t.throws(() => store.transaction(() => connectBlock(store, bad, TEST_PARAMS)), { instanceOf: ValidationError });
+  t.is(err?.code, 'bad-txns-inputs-missingorspent');
+  t.deepEqual(snapshot(store), before);
+});
