@@ -1,0 +1,47 @@
+/**
+ * Constants of UDP discovery (docs/protocol.md describes the packets). Modeled on Ethereum's
+ * discv4, with shorter timers because this is a small teaching network.
+ */
+
+/** Sent in ping; lets a future version change packets without confusing old nodes. */
+export const DISCOVERY_VERSION = 1;
+
+/** Node ids are sha256 of the 33-byte compressed node public key. */
+export const NODE_ID_BYTES = 32;
+export const NODE_ID_BITS = NODE_ID_BYTES * 8;
+/** One bucket per possible log2 XOR distance (1 … 2^256). */
+export const BUCKET_COUNT = NODE_ID_BITS;
+/** Kademlia's k: entries per bucket and nodes per neighbours answer. */
+export const K_BUCKET_SIZE = 16;
+/** Lookups query this many nodes in parallel. */
+export const ALPHA = 3;
+
+/** Minimum IPv6 MTU: a datagram this size is never fragmented on the way. */
+export const MAX_PACKET_BYTES = 1280;
+/** Packets carry an absolute expiry this far ahead; a packet older than that is a replay or a very slow path. */
+export const PACKET_EXPIRY_SEC = 20;
+
+/** hash(32) | signature(64) | sender compressed pubkey(33), then type(1) | payload. */
+export const PACKET_HASH_BYTES = 32;
+export const PACKET_SIGNATURE_BYTES = 64;
+export const PACKET_PUBKEY_BYTES = 33;
+export const PACKET_SIGNATURE_OFFSET = PACKET_HASH_BYTES;
+export const PACKET_PUBKEY_OFFSET = PACKET_SIGNATURE_OFFSET + PACKET_SIGNATURE_BYTES;
+export const PACKET_TYPE_OFFSET = PACKET_PUBKEY_OFFSET + PACKET_PUBKEY_BYTES;
+export const PACKET_HEADER_BYTES = PACKET_TYPE_OFFSET + 1;
+
+/** Packet type numbers (discv4's). */
+export const PacketType = { Ping: 1, Pong: 2, FindNode: 3, Neighbours: 4 } as const;
+export type PacketTypeNumber = (typeof PacketType)[keyof typeof PacketType];
+
+/** The node key file inside the data dir: hex private key, owner-only. */
+export const NODE_KEY_FILE_NAME = 'nodekey';
+export const NODE_KEY_FILE_MODE = 0o600;
+
+// Timers for the discovery service (next step of issue #3); here so every discovery number lives in one place.
+/** A ping unanswered this long counts as a failure. */
+export const PING_TIMEOUT_MS = 1_000;
+/** A pong proves the sender's endpoint for this long; find-node is answered only within it (no reflection amplification). */
+export const ENDPOINT_PROOF_TTL_MS = 12 * 60 * 60 * 1000;
+/** Random-target lookups refresh the table this often. */
+export const BUCKET_REFRESH_INTERVAL_MS = 60_000;

@@ -1,0 +1,114 @@
+import { isIPv4, isIPv6 } from 'node:net';
+import type { BufferReader, BufferWriter } from '../../primitives/encoding.js';
+import { DecodeError } from '../../util/errors.js';
+
+/** Where a node listens. `ip` is the canonical text form (RFC 5952 for IPv6). */
+export interface Endpoint {
+  readonly ip: string;
+  readonly udpPort: number;
+  readonly tcpPort: number;
+}
+
+const FAMILY_IPV4 = 4;
+const FAMILY_IPV6 = 6;
+const IPV4_BYTES = 4;
+const IPV6_BYTES = 16;
+const PORT_BYTES = 2;
+/** family u8 | ip[4 or 16] | udpPort u16 LE | tcpPort u16 LE */
+export const ENDPOINT_IPV4_BYTES = 1 + IPV4_BYTES + 2 * PORT_BYTES;
+export const ENDPOINT_IPV6_BYTES = 1 + IPV6_BYTES + 2 * PORT_BYTES;
+const MAPPED_IPV4_PREFIX = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i;
+
+function ipv4ToBytes(ip: string): Buffer {
+  return Buffer.from(ip.split('.').map((part) => Number(part)));
+}
+
+function ipv6ToBytes(ip: string): Buffer {
+  let text = ip;
+  const lastColon = text.lastIndexOf(':');
+  if (text.includes('.', lastColon)) {
+    // embedded IPv4 in the last 32 bits (::ffff:1.2.3.4): rewrite it as two hex groups
+    const v4 = ipv4ToBytes(text.slice(lastColon + 1));
+    text = `${text.slice(0, lastColon + 1)}${v4.readUInt16BE(0).toString(16)}:${v4.readUInt16BE(2).toString(16)}`;
+  }
+  const parse = (part: string): number[] => (part === '' ? [] : part.split(':').map((g) => parseInt(g, 16)));
+  const gap = text.indexOf('::');
+  const groups =
+    gap < 0
+      ? parse(text)
+      : (() => {
+          const head = parse(text.slice(0, gap));
+          const tail = parse(text.slice(gap + 2));
+          return [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail];
+        })();
+  const out = Buffer.alloc(IPV6_BYTES);
+  groups.forEach((g, i) => out.writeUInt16BE(g, i * 2));
+  return out;
+}
+
+/** IP text → 4 or 16 bytes. Throws RangeError for anything that is not an IPv4/IPv6 address (zones included). */
+export function ipToBytes(ip: string): Buffer {
+  if (isIPv4(ip)) return ipv4ToBytes(ip);
+  if (isIPv6(ip) && !ip.includes('%')) return ipv6ToBytes(ip);
+  throw new RangeError(`"${ip}" is not an IPv4 or IPv6 address`);
+}
+
+/** 4 or 16 bytes → canonical IP text. */
+export function bytesToIp(bytes: Buffer): string {
+  if (bytes.length === IPV4_BYTES) return Array.from(bytes).join('.');
+  if (bytes.length !== IPV6_BYTES) throw new RangeError(`an IP address is 4 or 16 bytes, got ${bytes.length}`);
+  const groups: number[] = [];
+  for (let i = 0; i < 8; i++) groups.push(bytes.readUInt16BE(i * 2));
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    return `::ffff:${bytesToIp(bytes.subarray(12))}`;
+  }
+  // RFC 5952: compress the longest run (≥ 2) of zero groups, the first one on a tie
+  let bestStart = -1;
+  let bestLength = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLength) [bestStart, bestLength] = [i, j - i];
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestStart < 0) return hex.join(':');
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
+}
+
+/** Dual-stack sockets report IPv4 peers as ::ffff:a.b.c.d; store and compare them as plain IPv4. */
+export function normalizeIp(ip: string): string {
+  const mapped = MAPPED_IPV4_PREFIX.exec(ip);
+  if (mapped && isIPv4(mapped[1])) return mapped[1];
+  return bytesToIp(ipToBytes(ip));
+}
+
+function checkPort(port: number, what: string): void {
+  if (!Number.isInteger(port) || port < 0 || port > 0xffff) throw new RangeError(`${what} ${port} is not a port number`);
+}
+
+export function endpointBytes(endpoint: Endpoint): number {
+  return isIPv4(endpoint.ip) ? ENDPOINT_IPV4_BYTES : ENDPOINT_IPV6_BYTES;
+}
+
+export function writeEndpoint(w: BufferWriter, endpoint: Endpoint): BufferWriter {
+  checkPort(endpoint.udpPort, 'UDP port');
+  checkPort(endpoint.tcpPort, 'TCP port');
+  const ip = ipToBytes(endpoint.ip);
+  const ports = Buffer.alloc(2 * PORT_BYTES);
+  ports.writeUInt16LE(endpoint.udpPort, 0);
+  ports.writeUInt16LE(endpoint.tcpPort, PORT_BYTES);
+  return w.u8(ip.length === IPV4_BYTES ? FAMILY_IPV4 : FAMILY_IPV6).bytes(ip).bytes(ports);
+}
+
+export function readEndpoint(r: BufferReader, what: string): Endpoint {
+  const family = r.u8(`${what} address family`);
+  if (family !== FAMILY_IPV4 && family !== FAMILY_IPV6) throw new DecodeError(`${what} has unknown address family ${family}`);
+  const ip = bytesToIp(r.bytes(family === FAMILY_IPV4 ? IPV4_BYTES : IPV6_BYTES, `${what} address`));
+  const ports = r.bytes(2 * PORT_BYTES, `${what} ports`);
+  return { ip, udpPort: ports.readUInt16LE(0), tcpPort: ports.readUInt16LE(PORT_BYTES) };
+}

@@ -1,0 +1,128 @@
+import { sha256 } from '../../primitives/hash.js';
+import { isValidPublicKey, publicKeyOf, sign, verify } from '../../primitives/secp256k1.js';
+import { DecodeError } from '../../util/errors.js';
+import {
+  MAX_PACKET_BYTES,
+  PACKET_HASH_BYTES,
+  PACKET_HEADER_BYTES,
+  PACKET_PUBKEY_OFFSET,
+  PACKET_SIGNATURE_OFFSET,
+  PACKET_TYPE_OFFSET,
+} from './constants.js';
+import { PacketError } from './errors.js';
+import { nodeIdFromPublicKey } from './node-key.js';
+import {
+  type DiscoveryPacket,
+  NEIGHBOURS_OVERHEAD_BYTES,
+  type NeighbourNode,
+  type NeighboursPacket,
+  decodePacketBody,
+  encodePacketBody,
+  neighbourBytes,
+} from './payloads.js';
+
+/**
+ * Datagram: `hash(32) | signature(64) | pubkey(33) | type(1) | payload`.
+ * signature = ECDSA(sha256(type ‖ payload)) by the sender's node key. Our secp256k1 wrapper has
+ * no public-key recovery (discv4 recovers it), so the compressed key travels in the packet.
+ * hash = sha256(signature ‖ pubkey ‖ type ‖ payload): a cheap integrity check before the ECDSA
+ * verify, and the packet's identity (a pong echoes its ping's hash).
+ */
+export interface EncodedPacket {
+  readonly bytes: Buffer;
+  readonly hash: Buffer;
+}
+
+export interface DecodedPacket {
+  readonly packet: DiscoveryPacket;
+  /** 33-byte compressed key that signed the packet. */
+  readonly senderPubKey: Buffer;
+  /** sha256(senderPubKey). */
+  readonly nodeId: Buffer;
+  readonly hash: Buffer;
+}
+
+/** Expiration for a packet sent at nowSec. */
+export function packetExpiration(nowSec: number, lifetimeSec: number): number {
+  return Math.floor(nowSec) + lifetimeSec;
+}
+
+export function encodePacket(packet: DiscoveryPacket, privateKey: Buffer): EncodedPacket {
+  const body = encodePacketBody(packet);
+  const bytes = Buffer.allocUnsafe(PACKET_HEADER_BYTES - 1 + body.length);
+  if (bytes.length > MAX_PACKET_BYTES) {
+    throw new RangeError(`${packet.type} packet would be ${bytes.length} bytes, more than the ${MAX_PACKET_BYTES} a datagram may carry`);
+  }
+  sign(sha256(body), privateKey).copy(bytes, PACKET_SIGNATURE_OFFSET);
+  publicKeyOf(privateKey).copy(bytes, PACKET_PUBKEY_OFFSET);
+  body.copy(bytes, PACKET_TYPE_OFFSET);
+  const hash = sha256(bytes.subarray(PACKET_HASH_BYTES));
+  hash.copy(bytes, 0);
+  return { bytes, hash };
+}
+
+/**
+ * Verifies and parses a received datagram. Checks run cheapest first (size, hash, parse, expiry,
+ * then the ECDSA verify), so junk costs little. Throws PacketError with code 'oversize',
+ * 'malformed', 'bad-hash', 'expired' or 'bad-signature'.
+ */
+export function decodePacket(bytes: Buffer, nowSec: number): DecodedPacket {
+  if (bytes.length > MAX_PACKET_BYTES) throw new PacketError('oversize', `datagram of ${bytes.length} bytes exceeds the ${MAX_PACKET_BYTES}-byte limit`);
+  if (bytes.length < PACKET_HEADER_BYTES) throw new PacketError('malformed', `datagram of ${bytes.length} bytes is shorter than a packet header`);
+  const hash = Buffer.from(bytes.subarray(0, PACKET_HASH_BYTES));
+  if (!sha256(bytes.subarray(PACKET_HASH_BYTES)).equals(hash)) throw new PacketError('bad-hash', 'packet hash does not match its contents');
+  const signature = bytes.subarray(PACKET_SIGNATURE_OFFSET, PACKET_PUBKEY_OFFSET);
+  const senderPubKey = Buffer.from(bytes.subarray(PACKET_PUBKEY_OFFSET, PACKET_TYPE_OFFSET));
+  const body = bytes.subarray(PACKET_TYPE_OFFSET);
+
+  let packet: DiscoveryPacket;
+  try {
+    packet = decodePacketBody(body);
+  } catch (err) {
+    if (err instanceof DecodeError) throw new PacketError('malformed', `malformed discovery packet: ${err.message}`, { cause: err });
+    throw err;
+  }
+  if (packet.expiration < nowSec) {
+    throw new PacketError('expired', `${packet.type} packet expired ${Math.floor(nowSec - packet.expiration)} s ago`);
+  }
+  if (!isValidPublicKey(senderPubKey) || !verify(signature, sha256(body), senderPubKey)) {
+    throw new PacketError('bad-signature', `${packet.type} packet signature does not verify against its sender key`);
+  }
+  if (packet.type === 'neighbours') {
+    for (const node of packet.nodes) {
+      if (!isValidPublicKey(node.publicKey)) throw new PacketError('malformed', 'neighbours packet lists a public key that is not on the secp256k1 curve');
+    }
+  }
+  return { packet, senderPubKey, nodeId: nodeIdFromPublicKey(senderPubKey), hash };
+}
+
+/** Largest neighbours body entries may fill so the whole datagram stays ≤ MAX_PACKET_BYTES. */
+const NEIGHBOURS_ENTRY_BUDGET_BYTES = MAX_PACKET_BYTES - (PACKET_HEADER_BYTES - 1) - NEIGHBOURS_OVERHEAD_BYTES;
+
+/**
+ * Packs nodes into as few groups as possible with each neighbours datagram ≤ MAX_PACKET_BYTES
+ * (IPv4 entries take 42 bytes, IPv6 54, so one packet holds 27 IPv4 or 21 IPv6 entries).
+ * An empty list gives one empty group: an answer to find-node that says "I know nobody".
+ */
+export function splitNeighbours(nodes: readonly NeighbourNode[]): NeighbourNode[][] {
+  const groups: NeighbourNode[][] = [[]];
+  let used = 0;
+  for (const node of nodes) {
+    const size = neighbourBytes(node);
+    if (used + size > NEIGHBOURS_ENTRY_BUDGET_BYTES) {
+      groups.push([]);
+      used = 0;
+    }
+    groups[groups.length - 1].push(node);
+    used += size;
+  }
+  return groups;
+}
+
+/** Signed neighbours datagrams carrying all of `nodes`. */
+export function encodeNeighbours(nodes: readonly NeighbourNode[], expiration: number, privateKey: Buffer): EncodedPacket[] {
+  return splitNeighbours(nodes).map((group) => {
+    const packet: NeighboursPacket = { type: 'neighbours', nodes: group, expiration };
+    return encodePacket(packet, privateKey);
+  });
+}

@@ -1,0 +1,69 @@
+/**
+ * Constants of the TCP wire protocol (docs/protocol.md is the normative description).
+ * Changing MAGIC or a message number is a protocol break: bump PROTOCOL_VERSION with it.
+ */
+
+/** First bytes of every frame ("KADC"): garbage or a foreign protocol is refused after 4 bytes. */
+export const MAGIC: Buffer = Buffer.from([0x4b, 0x41, 0x44, 0x43]);
+export const MAGIC_BYTES = 4;
+
+/** Sent in the handshake; a peer below MIN_PROTOCOL_VERSION is refused. */
+export const PROTOCOL_VERSION = 1;
+export const MIN_PROTOCOL_VERSION = 1;
+
+/** magic(4) | type(1) | length u32 LE(4) | checksum(4) */
+export const FRAME_HEADER_BYTES = 13;
+export const FRAME_TYPE_OFFSET = 4;
+export const FRAME_LENGTH_OFFSET = 5;
+export const FRAME_CHECKSUM_OFFSET = 9;
+export const CHECKSUM_BYTES = 4;
+
+/** Payload cap: 4 MiB holds a maximal block (1 MB by default) with room, and bounds what a peer can make us buffer. */
+export const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Frame type numbers. 0–3 keep the Python tutorial's numbering; the rest are ours.
+ * 0 ("none") is reserved and never valid on the wire.
+ */
+export const MessageType = {
+  None: 0,
+  Handshake: 1,
+  GetBlock: 2,
+  Transaction: 3,
+  HandshakeAck: 4,
+  Ping: 5,
+  Pong: 6,
+  Inv: 7,
+  GetData: 8,
+  Block: 9,
+  NotFound: 10,
+  GetBlocks: 11,
+  Headers: 12,
+  Reject: 13,
+} as const;
+export type MessageTypeNumber = (typeof MessageType)[keyof typeof MessageType];
+
+/** Types a frame may carry (everything but None). */
+export function isKnownMessageType(type: number): boolean {
+  return Number.isInteger(type) && type >= MessageType.Handshake && type <= MessageType.Reject;
+}
+
+/** Inventory item kinds (Bitcoin's MSG_TX / MSG_BLOCK numbers). */
+export const InvType = { Tx: 1, Block: 2 } as const;
+/** 32-byte hash + 1 type byte. */
+export const INV_ITEM_BYTES = 33;
+/** Bitcoin's limit; 50,000 × 33 bytes ≈ 1.6 MB stays well under MAX_PAYLOAD_BYTES. */
+export const MAX_INV_ITEMS = 50_000;
+
+/** A locator: ~10 recent hashes then exponentially spaced ones back to genesis; 101 covers 2^90 blocks. */
+export const MAX_LOCATOR_HASHES = 101;
+/** Headers answered per get-blocks (84 bytes each ≈ 168 KB); the requester asks again from the last one. */
+export const MAX_HEADERS_PER_MESSAGE = 2_000;
+
+/** Reject texts are for logs only: bounded so a peer cannot make us log megabytes. */
+export const MAX_REJECT_CODE_BYTES = 64;
+export const MAX_REJECT_REASON_BYTES = 256;
+
+/** Handshake fields of fixed size. */
+export const NODE_ID_BYTES = 32;
+export const CHAIN_WORK_BYTES = 32;

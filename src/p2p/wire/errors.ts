@@ -1,0 +1,15 @@
+import { KadchainError } from '../../util/errors.js';
+
+/**
+ * Every code here is a protocol violation by the sending peer: the peer layer disconnects and
+ * bans on any WireError (design §3 "Misbehaviour"). Policy rejections never use this class.
+ */
+export type WireErrorCode = 'bad-magic' | 'oversize' | 'bad-checksum' | 'unknown-type' | 'malformed-payload';
+
+export class WireError extends KadchainError {
+  declare readonly code: WireErrorCode;
+
+  constructor(code: WireErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}

@@ -1,0 +1,123 @@
+import { DecodeError } from '../../../util/errors.js';
+import { MessageType, type MessageTypeNumber } from '../constants.js';
+import { WireError } from '../errors.js';
+import { encodeFrame } from '../frame.js';
+import { type HandshakeAckMessage, decodeHandshakeAck, encodeHandshakeAck } from './handshake-ack.js';
+import { type HandshakeMessage, decodeHandshake, encodeHandshake } from './handshake.js';
+import { type PingMessage, type PongMessage, decodePing, decodePong, encodeHeartbeat } from './heartbeat.js';
+import { type GetDataMessage, type InvMessage, type NotFoundMessage, decodeGetData, decodeInv, decodeNotFound, encodeInventory } from './inventory.js';
+import { type BlockMessage, type TransactionMessage, decodeBlockMessage, decodeTransactionMessage, encodeBlockMessage, encodeTransactionMessage } from './objects.js';
+import { type RejectMessage, decodeReject, encodeReject } from './reject.js';
+import { type GetBlockMessage, type GetBlocksMessage, type HeadersMessage, decodeGetBlock, decodeGetBlocks, decodeHeaders, encodeGetBlock, encodeGetBlocks, encodeHeaders } from './sync.js';
+
+export * from './handshake-ack.js';
+export * from './handshake.js';
+export * from './heartbeat.js';
+export * from './inventory.js';
+export * from './objects.js';
+export * from './reject.js';
+export * from './sync.js';
+
+export type WireMessage =
+  | HandshakeMessage
+  | HandshakeAckMessage
+  | GetBlockMessage
+  | TransactionMessage
+  | PingMessage
+  | PongMessage
+  | InvMessage
+  | GetDataMessage
+  | BlockMessage
+  | NotFoundMessage
+  | GetBlocksMessage
+  | HeadersMessage
+  | RejectMessage;
+
+export type WireMessageKind = WireMessage['kind'];
+
+/** kind → frame type number (the single source of the mapping; docs/protocol.md mirrors it). */
+export const MESSAGE_TYPE_BY_KIND: { readonly [K in WireMessageKind]: MessageTypeNumber } = {
+  handshake: MessageType.Handshake,
+  'get-block': MessageType.GetBlock,
+  transaction: MessageType.Transaction,
+  'handshake-ack': MessageType.HandshakeAck,
+  ping: MessageType.Ping,
+  pong: MessageType.Pong,
+  inv: MessageType.Inv,
+  'get-data': MessageType.GetData,
+  block: MessageType.Block,
+  'not-found': MessageType.NotFound,
+  'get-blocks': MessageType.GetBlocks,
+  headers: MessageType.Headers,
+  reject: MessageType.Reject,
+};
+
+const KIND_BY_TYPE = new Map<number, WireMessageKind>(
+  Object.entries(MESSAGE_TYPE_BY_KIND).map(([kind, type]) => [type, kind as WireMessageKind]),
+);
+
+/** Name of a frame type for logs ('unknown(42)' for anything else). */
+export function messageKindName(type: number): string {
+  return KIND_BY_TYPE.get(type) ?? `unknown(${type})`;
+}
+
+export function messageTypeOf(msg: WireMessage): MessageTypeNumber {
+  return MESSAGE_TYPE_BY_KIND[msg.kind];
+}
+
+/** The payload bytes of a message (no frame header). Throws RangeError for values that cannot be encoded. */
+export function encodeMessage(msg: WireMessage): Buffer {
+  switch (msg.kind) {
+    case 'handshake': return encodeHandshake(msg);
+    case 'handshake-ack': return encodeHandshakeAck(msg);
+    case 'get-block': return encodeGetBlock(msg);
+    case 'transaction': return encodeTransactionMessage(msg);
+    case 'ping':
+    case 'pong': return encodeHeartbeat(msg);
+    case 'inv':
+    case 'get-data':
+    case 'not-found': return encodeInventory(msg);
+    case 'block': return encodeBlockMessage(msg);
+    case 'get-blocks': return encodeGetBlocks(msg);
+    case 'headers': return encodeHeaders(msg);
+    case 'reject': return encodeReject(msg);
+  }
+}
+
+/** A complete frame, ready for socket.write. */
+export function encodeMessageFrame(msg: WireMessage): Buffer {
+  return encodeFrame(messageTypeOf(msg), encodeMessage(msg));
+}
+
+const DECODERS: { readonly [T in number]?: (payload: Buffer) => WireMessage } = {
+  [MessageType.Handshake]: decodeHandshake,
+  [MessageType.GetBlock]: decodeGetBlock,
+  [MessageType.Transaction]: decodeTransactionMessage,
+  [MessageType.HandshakeAck]: decodeHandshakeAck,
+  [MessageType.Ping]: decodePing,
+  [MessageType.Pong]: decodePong,
+  [MessageType.Inv]: decodeInv,
+  [MessageType.GetData]: decodeGetData,
+  [MessageType.Block]: decodeBlockMessage,
+  [MessageType.NotFound]: decodeNotFound,
+  [MessageType.GetBlocks]: decodeGetBlocks,
+  [MessageType.Headers]: decodeHeaders,
+  [MessageType.Reject]: decodeReject,
+};
+
+/**
+ * Decodes a frame's payload. Throws WireError 'unknown-type' or 'malformed-payload' (the
+ * codec's DecodeError is kept as `cause`): either way the peer sent bytes no honest node sends.
+ */
+export function decodeMessage(type: number, payload: Buffer): WireMessage {
+  const decode = DECODERS[type];
+  if (!decode) throw new WireError('unknown-type', `frame has unknown message type ${type}`);
+  try {
+    return decode(payload);
+  } catch (err) {
+    if (err instanceof DecodeError) {
+      throw new WireError('malformed-payload', `malformed ${messageKindName(type)} message: ${err.message}`, { cause: err });
+    }
+    throw err;
+  }
+}
