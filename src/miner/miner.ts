@@ -1,0 +1,153 @@
+import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import type { Chain } from '../chain/chain.js';
+import type { Mempool } from '../mempool/mempool.js';
+import { Block } from '../primitives/block.js';
+import { compactToTarget } from '../primitives/pow.js';
+import { errorMessage } from '../util/errors.js';
+import type { Logger } from '../util/logger.js';
+import { MinerError } from './errors.js';
+import { PowSolver } from './pow-solver.js';
+import { buildTemplate, nextBlockTimestamp } from './template.js';
+
+export interface MinerOptions {
+  chain: Chain;
+  mempool: Mempool;
+  logger: Logger;
+  /** Auto-mining (start()) mines whenever the pool holds at least this many transactions. */
+  txpoolSize: number;
+  /** Where the coinbase goes; asked per block so a key created later is picked up. */
+  rewardPubKeyHash: () => Buffer | undefined;
+  nowMs?: () => number;
+}
+
+/**
+ * Builds blocks from the pool and searches nonces on a worker thread. It only hands blocks to
+ * chain.processBlock; removing their transactions from the pool is the node's wiring of chain
+ * events to mempool.blockConnected.
+ */
+export class Miner extends EventEmitter<{ 'block:mined': [block: Block] }> {
+  private readonly chain: Chain;
+  private readonly mempool: Mempool;
+  private readonly logger: Logger;
+  private readonly txpoolSize: number;
+  private readonly rewardPubKeyHash: () => Buffer | undefined;
+  private readonly nowMs: () => number;
+  private readonly solver = new PowSolver();
+  /** Serialises mineBlock calls: one block at a time. */
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Bumped by stop(): searches started before it end with 'mining-stopped'. */
+  private stopCount = 0;
+  private started = false;
+  private autoMining = false;
+
+  private readonly onTxAdded = (): void => this.maybeAutoMine();
+  // Deferred so the node's own 'block:connected' listener has updated the pool first.
+  private readonly onBlockConnected = (): void => void setImmediate(() => this.maybeAutoMine());
+
+  constructor(options: MinerOptions) {
+    super();
+    this.chain = options.chain;
+    this.mempool = options.mempool;
+    this.logger = options.logger.child({ component: 'miner' });
+    this.txpoolSize = options.txpoolSize;
+    this.rewardPubKeyHash = options.rewardPubKeyHash;
+    this.nowMs = options.nowMs ?? Date.now;
+  }
+
+  /** The tutorial rule: mine whenever the pool holds txpoolSize transactions (one block at a time). */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.mempool.on('tx:added', this.onTxAdded);
+    this.chain.on('block:connected', this.onBlockConnected);
+    this.logger.info({ txpoolSize: this.txpoolSize }, 'auto-mining started');
+    this.maybeAutoMine();
+  }
+
+  /** Stops auto-mining, aborts a running search (its mineBlock rejects with 'mining-stopped') and ends the worker. */
+  async stop(): Promise<void> {
+    if (this.started) {
+      this.started = false;
+      this.mempool.off('tx:added', this.onTxAdded);
+      this.chain.off('block:connected', this.onBlockConnected);
+    }
+    this.stopCount++;
+    this.solver.abort();
+    await this.queue.catch(() => undefined);
+    await this.solver.terminate();
+  }
+
+  /** Mines one block on the current tip with the pool's transactions and connects it. */
+  mineBlock(): Promise<Block> {
+    const stopCount = this.stopCount;
+    const run = this.queue.then(() => this.mineOne(stopCount));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private maybeAutoMine(): void {
+    if (!this.started || this.autoMining || this.mempool.size < this.txpoolSize) return;
+    this.autoMining = true;
+    let failed = false;
+    this.mineBlock()
+      .catch((err: unknown) => {
+        failed = true;
+        const stopped = err instanceof MinerError && err.code === 'mining-stopped';
+        if (!stopped) this.logger.error({ err: errorMessage(err) }, 'auto-mining failed; will retry on the next transaction or block');
+      })
+      .finally(() => {
+        this.autoMining = false;
+        // Transactions may have arrived meanwhile; after a failure, wait for the next event instead of spinning.
+        if (!failed) setImmediate(() => this.maybeAutoMine());
+      });
+  }
+
+  private async mineOne(stopCount: number): Promise<Block> {
+    const startedMs = performance.now();
+    let hashes = 0;
+    for (;;) {
+      if (stopCount !== this.stopCount) throw new MinerError('mining-stopped', 'mining was stopped before the block was found');
+      const tip = this.chain.tip;
+      if (!tip) throw new MinerError('no-genesis', 'the chain has no genesis block yet, so there is nothing to mine on; create or sync one first');
+      const rewardPubKeyHash = this.rewardPubKeyHash();
+      if (!rewardPubKeyHash) throw new MinerError('no-mining-address', 'there is no mining address to pay the block reward to; create a wallet key first');
+
+      const params = this.chain.params;
+      const { txs, fees } = this.mempool.selectForBlock(params.maxBlockBytes);
+      const timestampSec = nextBlockTimestamp(tip, (h) => this.chain.getHeaderAtHeight(h), Math.floor(this.nowMs() / 1000));
+      const template = buildTemplate({ parent: tip.header, params, rewardPubKeyHash, txs, fees, timestampSec });
+
+      // A block from a peer makes this search pointless: abort and rebuild on the new tip.
+      const onTip = (): void => {
+        if (!this.chain.tip?.hash.equals(tip.hash)) this.solver.abort();
+      };
+      this.chain.on('block:connected', onTip);
+      let result;
+      try {
+        result = await this.solver.solve(template.header.encode(), compactToTarget(params.powBits));
+      } finally {
+        this.chain.off('block:connected', onTip);
+      }
+      hashes += result.hashes;
+      if (!result.solution) {
+        this.logger.debug({ height: template.header.height }, 'nonce search aborted');
+        continue;
+      }
+
+      const block = new Block(template.header.withNonce(result.solution.nonce, result.solution.timestamp), template.transactions);
+      const outcome = await this.chain.processBlock(block);
+      if (outcome.status !== 'connected' && outcome.status !== 'reorganized') {
+        // The tip moved while the block was being processed: mine again on the new one.
+        this.logger.debug({ hash: block.hashHex, status: outcome.status }, 'mined block did not extend the chain; retrying');
+        continue;
+      }
+      this.logger.info(
+        { height: block.height, hash: block.hashHex, txs: block.transactions.length, fees: fees.toString(), hashes, ms: Math.round(performance.now() - startedMs) },
+        'mined a block',
+      );
+      this.emit('block:mined', block);
+      return block;
+    }
+  }
+}

@@ -1,0 +1,10 @@
+/** Version of the wallet file format; a file with any other version is refused, not guessed at. */
+export const WALLET_FILE_VERSION = 1;
+/** Owner read/write only: the file holds private keys. */
+export const WALLET_FILE_MODE = 0o600;
+/** Permission bits that must be clear for the file to count as private (group/other access). */
+export const WALLET_FILE_LOOSE_BITS = 0o077;
+/** Directory created for the wallet when it does not exist yet. */
+export const WALLET_DIR_MODE = 0o700;
+/** Version of a transaction the wallet builds. */
+export const PAYMENT_TX_VERSION = 1;

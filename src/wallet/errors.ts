@@ -1,0 +1,23 @@
+import { KadchainError } from '../util/errors.js';
+
+export type WalletErrorCode =
+  /** The wallet file exists but its content is not a valid wallet. */
+  | 'wallet-corrupt'
+  /** The wallet file could not be read or written (permissions, I/O). */
+  | 'wallet-unreadable'
+  /** The sending address is not one of this wallet's keys. */
+  | 'unknown-sender'
+  /** The sender's coins do not cover amount + fee. */
+  | 'insufficient-funds'
+  /** The amount is not a positive integer. */
+  | 'invalid-amount'
+  /** The fee is not a non-negative integer. */
+  | 'invalid-fee';
+
+export class WalletError extends KadchainError {
+  declare readonly code: WalletErrorCode;
+
+  constructor(code: WalletErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}

@@ -1,0 +1,102 @@
+import { publicKeyToAddress } from '../primitives/address.js';
+import { hash160 } from '../primitives/hash.js';
+import { generatePrivateKey, publicKeyOf, sign } from '../primitives/secp256k1.js';
+import type { Transaction } from '../primitives/tx.js';
+import type { Logger } from '../util/logger.js';
+import { type WalletKey, readWalletFile, writeWalletFile } from './wallet-file.js';
+
+export interface WalletOptions {
+  /** The wallet JSON file (the node uses <datadir>/wallet.json). */
+  path: string;
+  logger: Logger;
+}
+
+/**
+ * Private keys in a JSON file (mode 0600, replaced atomically on every change). Keys are looked
+ * up by public-key hash (what outputs pay to) and by public key (what inputs carry).
+ */
+export class Wallet {
+  readonly path: string;
+  private readonly logger: Logger;
+  private readonly keys: WalletKey[];
+  private readonly byPubKeyHash = new Map<string, WalletKey>();
+  private readonly byPublicKey = new Map<string, WalletKey>();
+  /** Serialises file writes so two concurrent createKey() calls cannot lose a key. */
+  private writeQueue: Promise<void> = Promise.resolve();
+
+  private constructor(path: string, logger: Logger, keys: WalletKey[]) {
+    this.path = path;
+    this.logger = logger;
+    this.keys = [];
+    for (const key of keys) this.index(key);
+  }
+
+  /** Missing file → empty wallet (the file is created on the first key); a bad file → WalletError naming it. */
+  static async open(options: WalletOptions): Promise<Wallet> {
+    const logger = options.logger.child({ component: 'wallet' });
+    const keys = await readWalletFile(options.path, logger);
+    if (keys) logger.debug({ file: options.path, keys: keys.length }, 'wallet loaded');
+    return new Wallet(options.path, logger, keys ?? []);
+  }
+
+  private index(key: WalletKey): void {
+    this.keys.push(key);
+    this.byPubKeyHash.set(hash160(key.publicKey).toString('hex'), key);
+    this.byPublicKey.set(key.publicKey.toString('hex'), key);
+  }
+
+  private unindex(key: WalletKey): void {
+    this.keys.splice(this.keys.indexOf(key), 1);
+    this.byPubKeyHash.delete(hash160(key.publicKey).toString('hex'));
+    this.byPublicKey.delete(key.publicKey.toString('hex'));
+  }
+
+  /** Creates a key and returns its address only once the wallet file holding it is on disk. */
+  async createKey(): Promise<string> {
+    const privateKey = generatePrivateKey();
+    const publicKey = publicKeyOf(privateKey);
+    const key: WalletKey = { privateKey, publicKey, address: publicKeyToAddress(publicKey), createdAt: new Date().toISOString() };
+    this.index(key);
+    const write = this.writeQueue.then(() => writeWalletFile(this.path, this.keys.slice()));
+    this.writeQueue = write.catch(() => undefined);
+    try {
+      await write;
+    } catch (err) {
+      this.unindex(key);
+      throw err;
+    }
+    this.logger.info({ address: key.address }, 'new key created');
+    return key.address;
+  }
+
+  /** Addresses in creation order. */
+  addresses(): string[] {
+    return this.keys.map((k) => k.address);
+  }
+
+  hasPubKeyHash(pubKeyHash: Buffer): boolean {
+    return this.byPubKeyHash.has(pubKeyHash.toString('hex'));
+  }
+
+  /** The public key behind an address's hash, if the wallet holds it (inputs carry it). */
+  publicKeyFor(pubKeyHash: Buffer): Buffer | undefined {
+    return this.byPubKeyHash.get(pubKeyHash.toString('hex'))?.publicKey;
+  }
+
+  /** The first key's hash: the default mining address. */
+  get firstPubKeyHash(): Buffer | undefined {
+    const first = this.keys[0];
+    return first ? hash160(first.publicKey) : undefined;
+  }
+
+  /** Signs every input whose public key is one of ours; other inputs are left as they are. */
+  signTransaction(tx: Transaction): Transaction {
+    let signed = tx;
+    for (const [i, input] of tx.inputs.entries()) {
+      const key = this.byPublicKey.get(input.publicKey.toString('hex'));
+      // sighash blanks every signature, so signing input by input gives the same digests.
+      if (key) signed = signed.withSignature(i, sign(signed.sighash(i), key.privateKey));
+    }
+    return signed;
+  }
+}

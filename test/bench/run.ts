@@ -1,0 +1,29 @@
+/**
+ * `npm run bench`: runs every benchmark module in turn and prints one JSON object per line.
+ * `node dist/test/bench/run.js <name>...` runs only the named ones. Add new benches to BENCHES.
+ */
+import { errorMessage } from '../../src/util/errors.js';
+import { mempoolAdmissionBench } from './mempool-admission.js';
+import type { BenchModule } from './types.js';
+
+const BENCHES: readonly BenchModule[] = [mempoolAdmissionBench];
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const selected = only.length > 0 ? BENCHES.filter((b) => only.includes(b.name)) : BENCHES;
+  if (selected.length === 0) {
+    console.error(`no bench named ${only.join(', ')}; known: ${BENCHES.map((b) => b.name).join(', ')}`);
+    process.exitCode = 2;
+    return;
+  }
+  for (const bench of selected) {
+    try {
+      console.log(JSON.stringify({ bench: bench.name, ...(await bench.run()) }));
+    } catch (err) {
+      console.log(JSON.stringify({ bench: bench.name, error: errorMessage(err) }));
+      process.exitCode = 1;
+    }
+  }
+}
+
+await main();
