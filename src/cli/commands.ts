@@ -1,0 +1,122 @@
+/** Every CLI command: its arguments, the RPC method it calls and how its answer is printed. */
+import type { JsonValue } from '../rpc/json.js';
+import { RPC_CALL_TIMEOUT_MS, RPC_MINING_TIMEOUT_MS } from './constants.js';
+import { format } from './format.js';
+
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  description: string;
+  /** Value name in help, e.g. ADDRESS. */
+  value?: string;
+}
+
+export interface ParsedCommand {
+  values: Readonly<Record<string, string | boolean | undefined>>;
+  positionals: readonly string[];
+}
+
+export interface CommandSpec {
+  name: string;
+  summary: string;
+  positionals: readonly string[];
+  /** Options of this command on top of the common client (or start) options. */
+  options: Readonly<Record<string, OptionSpec>>;
+  required: readonly string[];
+  /** Undefined only for `start`, which runs the node instead of calling one. */
+  method?: string;
+  params(cmd: ParsedCommand): Record<string, unknown>;
+  format(result: JsonValue): string;
+  timeoutMs: number;
+}
+
+const none = (): Record<string, unknown> => ({});
+
+function simple(name: string, summary: string, fmt: (r: JsonValue) => string, timeoutMs = RPC_CALL_TIMEOUT_MS): CommandSpec {
+  return { name, summary, positionals: [], options: {}, required: [], method: name, params: none, format: fmt, timeoutMs };
+}
+
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'start',
+    summary: 'run a node in the foreground (logs to stdout; Ctrl-C stops it)',
+    positionals: [],
+    options: {},
+    required: [],
+    params: none,
+    format: () => '',
+    timeoutMs: 0,
+  },
+  simple('genesis_block', 'create the genesis block on an empty chain; its reward goes to a new wallet address', format.genesis, RPC_MINING_TIMEOUT_MS),
+  simple('createwallet', 'create a new address in the node\'s wallet', format.createwallet),
+  simple('printwallet', 'list the addresses in the node\'s wallet', format.printwallet),
+  {
+    name: 'balance',
+    summary: 'confirmed balance of any address',
+    positionals: ['address'],
+    options: {},
+    required: [],
+    method: 'balance',
+    params: (cmd) => ({ address: cmd.positionals[0] }),
+    format: format.balance,
+    timeoutMs: RPC_CALL_TIMEOUT_MS,
+  },
+  {
+    name: 'send',
+    summary: 'pay coins from one of the node\'s addresses',
+    positionals: [],
+    options: {
+      from: { type: 'string', value: 'ADDRESS', description: 'paying address (must be in the node\'s wallet)' },
+      to: { type: 'string', value: 'ADDRESS', description: 'receiving address' },
+      amount: { type: 'string', value: 'N', description: 'whole coins to send (> 0)' },
+      fee: { type: 'string', value: 'N', description: 'whole coins paid to the miner (default 0)' },
+    },
+    required: ['from', 'to', 'amount'],
+    method: 'send',
+    params: (cmd) => {
+      const { from, to, amount, fee } = cmd.values;
+      return fee === undefined ? { from, to, amount } : { from, to, amount, fee };
+    },
+    format: format.send,
+    timeoutMs: RPC_CALL_TIMEOUT_MS,
+  },
+  {
+    name: 'print',
+    summary: 'the block header at a height of the active chain, as JSON',
+    positionals: ['height'],
+    options: {},
+    required: [],
+    method: 'print',
+    params: (cmd) => ({ height: cmd.positionals[0] }),
+    format: format.print,
+    timeoutMs: RPC_CALL_TIMEOUT_MS,
+  },
+  simple('mine', 'mine one block now with the transactions in the mempool', format.mine, RPC_MINING_TIMEOUT_MS),
+  simple('getinfo', 'height, tip, genesis, mempool size, peers and wallet summary', format.getinfo),
+  simple('mempool', 'transactions waiting for a block', format.mempool),
+  simple('stop', 'stop the node', format.stop),
+];
+
+export function findCommand(name: string): CommandSpec | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}
+
+/** Options every client command takes. */
+export const CLIENT_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  'rpc-host': { type: 'string', value: 'HOST', description: 'RPC host of the node (default from config: 127.0.0.1)' },
+  'rpc-port': { type: 'string', value: 'PORT', description: 'RPC port of the node (default from config: 9100)' },
+  datadir: { type: 'string', value: 'DIR', description: 'the node\'s data dir, where its .cookie is (default ./data)' },
+  config: { type: 'string', value: 'FILE', description: 'config file the node was started with' },
+  json: { type: 'boolean', description: 'print the raw JSON result' },
+  help: { type: 'boolean', description: 'show help for this command' },
+};
+
+/** Options of `start`. */
+export const START_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  config: { type: 'string', value: 'FILE', description: 'JSON file of settings over conf/default.json' },
+  datadir: { type: 'string', value: 'DIR', description: 'where the chain, wallet and cookie live (default ./data)' },
+  port: { type: 'string', value: 'PORT', description: 'p2p port (default 9000)' },
+  'rpc-host': { type: 'string', value: 'HOST', description: 'address the RPC server binds (default 127.0.0.1)' },
+  'rpc-port': { type: 'string', value: 'PORT', description: 'RPC port (default 9100)' },
+  'log-level': { type: 'string', value: 'LEVEL', description: 'fatal, error, warn, info, debug, trace or silent' },
+  help: { type: 'boolean', description: 'show help for this command' },
+};

@@ -1,0 +1,9 @@
+/** How long a client command waits for its answer; `mine` and `genesis_block` search for a nonce, so they wait longer. */
+export const RPC_CALL_TIMEOUT_MS = 30_000;
+export const RPC_MINING_TIMEOUT_MS = 10 * 60_000;
+/** Exit codes: usage errors (bad flags) differ from failures so scripts can tell them apart. */
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+/** The command people type, used in hints. */
+export const CLI_NAME = 'npx cli';

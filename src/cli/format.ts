@@ -1,0 +1,49 @@
+/** Human-readable output of each command's RPC result (`--json` prints the raw result instead). */
+import type { JsonValue } from '../rpc/json.js';
+import { CLI_NAME } from './constants.js';
+
+type JsonObject = { [key: string]: JsonValue };
+
+function obj(value: JsonValue): JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {};
+}
+
+function text(value: JsonValue | undefined): string {
+  if (value === undefined || value === null) return '-';
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+export const format = {
+  genesis: (r: JsonValue): string => `Genesis Wallet is: ${text(obj(r)['address'])}`,
+  createwallet: (r: JsonValue): string => `Wallet address is ${text(obj(r)['address'])}`,
+  printwallet: (r: JsonValue): string => {
+    const addresses = obj(r)['addresses'];
+    if (!Array.isArray(addresses) || addresses.length === 0) return `this node's wallet has no addresses yet (create one with: ${CLI_NAME} createwallet)`;
+    return addresses.map(text).join('\n');
+  },
+  balance: (r: JsonValue): string => {
+    const { address, confirmed, unconfirmed } = obj(r);
+    const line = `${text(address)} balance is ${text(confirmed)}`;
+    return unconfirmed !== undefined && unconfirmed !== confirmed ? `${line} (${text(unconfirmed)} counting unconfirmed transactions)` : line;
+  },
+  send: (r: JsonValue): string => {
+    const { amount, from, to, txid } = obj(r);
+    return `Sent ${text(amount)} from ${text(from)} to ${text(to)} in transaction ${text(txid)}`;
+  },
+  print: (r: JsonValue): string => JSON.stringify(r, null, 2),
+  mine: (r: JsonValue): string => {
+    const { height, hash, transactions } = obj(r);
+    return `Mined block ${text(height)} ${text(hash)} with ${text(transactions)} transaction(s)`;
+  },
+  getinfo: (r: JsonValue): string =>
+    Object.entries(obj(r))
+      .map(([key, value]) => `${key}: ${text(value)}`)
+      .join('\n'),
+  mempool: (r: JsonValue): string => {
+    const { size, txs } = obj(r);
+    const lines = [`${text(size)} transaction(s) in the mempool`];
+    if (Array.isArray(txs)) for (const tx of txs) lines.push(`  ${text(obj(tx)['txid'])}  fee ${text(obj(tx)['fee'])}  ${text(obj(tx)['size'])} bytes`);
+    return lines.join('\n');
+  },
+  stop: (): string => 'kadchain node stopping',
+};

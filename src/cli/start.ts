@@ -1,0 +1,67 @@
+/**
+ * `cli start`: the node in this process, in the foreground. SIGINT/SIGTERM stop it cleanly
+ * (exit 0); a second signal, a stop that hangs, or an uncaught error exits non-zero.
+ */
+import { loadConfig } from '../node/config.js';
+import { STOP_TIMEOUT_MS } from '../node/constants.js';
+import { KadchainNode } from '../node/node.js';
+import { errorMessage } from '../util/errors.js';
+import { createLogger } from '../util/logger.js';
+import type { ParsedCommand } from './commands.js';
+import { EXIT_FAILURE, EXIT_OK } from './constants.js';
+import type { CliIo } from './main.js';
+
+const str = (v: string | boolean | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
+
+export async function runStart(parsed: ParsedCommand, io: CliIo): Promise<number> {
+  const { values } = parsed;
+  const config = loadConfig({
+    cwd: io.cwd,
+    ...(typeof values['config'] === 'string' ? { configFile: values['config'] } : {}),
+    flags: {
+      datadir: str(values['datadir']),
+      port: str(values['port']),
+      'rpc-port': str(values['rpc-port']),
+      'rpc-host': str(values['rpc-host']),
+      'log-level': str(values['log-level']),
+    },
+  });
+  const logger = createLogger({ level: config.logLevel });
+  const node = new KadchainNode({ config, logger });
+  const stopped = new Promise<number>((resolve) => node.onStopped(() => resolve(EXIT_OK)));
+
+  let exiting = false;
+  const shutdown = (reason: string, code: number): void => {
+    if (exiting) {
+      logger.warn({ reason }, 'second stop request: exiting now');
+      process.exit(EXIT_FAILURE);
+    }
+    exiting = true;
+    logger.info({ reason }, 'shutting down');
+    setTimeout(() => {
+      logger.error({ timeoutMs: STOP_TIMEOUT_MS }, 'stop did not finish in time: exiting anyway');
+      process.exit(EXIT_FAILURE);
+    }, STOP_TIMEOUT_MS).unref();
+    void node.stop().then(() => process.exit(code));
+  };
+  process.on('SIGINT', () => shutdown('SIGINT', EXIT_OK));
+  process.on('SIGTERM', () => shutdown('SIGTERM', EXIT_OK));
+  process.on('uncaughtException', (err) => {
+    logger.fatal({ err }, 'uncaught exception');
+    shutdown('uncaught exception', EXIT_FAILURE);
+  });
+  process.on('unhandledRejection', (err) => {
+    logger.fatal({ err }, 'unhandled promise rejection');
+    shutdown('unhandled rejection', EXIT_FAILURE);
+  });
+
+  try {
+    await node.start();
+  } catch (err) {
+    logger.fatal({ err }, 'node failed to start');
+    io.stderr(errorMessage(err).replace(/\s*\n\s*/g, ' '));
+    logger.flush();
+    return EXIT_FAILURE;
+  }
+  return stopped;
+}

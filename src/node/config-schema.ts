@@ -1,0 +1,80 @@
+/**
+ * The shape of a config file: every key kadchain knows, each with a check that returns what is
+ * wrong with a value (or undefined when it is fine). Kept apart from loading so the check and
+ * the defaults file cannot drift silently: the defaults file itself is validated against it.
+ */
+
+export type Check = (value: unknown) => string | undefined;
+export interface SchemaNode {
+  readonly [key: string]: Check | SchemaNode;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const show = (value: unknown): string => (typeof value === 'string' ? `"${value}"` : JSON.stringify(value) ?? String(value));
+
+const nonEmptyString: Check = (v) => (typeof v === 'string' && v.length > 0 ? undefined : `must be a non-empty string, got ${show(v)}`);
+
+const integerIn =
+  (min: number, max: number, what: string): Check =>
+  (v) =>
+    typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max ? undefined : `must be ${what} (an integer from ${min} to ${max}), got ${show(v)}`;
+
+const port = integerIn(0, 65_535, 'a port number');
+const rpcPort = integerIn(1, 65_535, 'a port number');
+const positiveInt = integerIn(1, Number.MAX_SAFE_INTEGER, 'a positive whole number');
+const nonNegativeInt = integerIn(0, Number.MAX_SAFE_INTEGER, 'a whole number');
+
+const logLevel: Check = (v) =>
+  typeof v === 'string' && (LOG_LEVELS as readonly string[]).includes(v) ? undefined : `must be one of ${LOG_LEVELS.join(', ')}, got ${show(v)}`;
+
+/** Compact PoW target: "0x1f00ffff" (as in Bitcoin's nBits) or the same number as an integer. */
+const compactBits: Check = (v) => {
+  if (typeof v === 'string' && /^0x[0-9a-fA-F]{1,8}$/.test(v)) return undefined;
+  if (typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= 0xffff_ffff) return undefined;
+  return `must be a compact target like "0x1f00ffff", got ${show(v)}`;
+};
+
+/** Whole coins: a safe integer or a string of digits (for values past 2^53). */
+const amount: Check = (v) => {
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return undefined;
+  if (typeof v === 'string' && /^[0-9]+$/.test(v)) return undefined;
+  return `must be a whole number of coins (an integer or a string of digits), got ${show(v)}`;
+};
+
+const addressOrNull: Check = (v) => (v === null || (typeof v === 'string' && v.length > 0) ? undefined : `must be an address string or null, got ${show(v)}`);
+
+export const CONFIG_SCHEMA: SchemaNode = {
+  dataDir: nonEmptyString,
+  port,
+  rpcHost: nonEmptyString,
+  rpcPort,
+  logLevel,
+  chain: {
+    powBits: compactBits,
+    blockReward: amount,
+    maxBlockBytes: positiveInt,
+    maxFutureBlockTimeSec: nonNegativeInt,
+  },
+  txpool: {
+    size: positiveInt,
+    maxTxs: positiveInt,
+  },
+  mining: {
+    address: addressOrNull,
+  },
+};
+
+/** Edit distance, to suggest "txpool" for "txpol". */
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
+}

@@ -1,0 +1,189 @@
+/**
+ * A kadchain node: storage, wallet, mempool, miner and the RPC server wired together, with a
+ * start/stop lifecycle. Start takes the data-dir lock first and undoes everything it did if a
+ * later step fails; stop goes RPC → miner → chain so nothing writes to a closed store.
+ */
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { Chain } from '../chain/chain.js';
+import { Mempool } from '../mempool/index.js';
+import { Miner, createGenesisBlock } from '../miner/index.js';
+import { addressToPubKeyHash, pubKeyHashToAddress } from '../primitives/address.js';
+import type { Block } from '../primitives/block.js';
+import { RpcServer } from '../rpc/server.js';
+import { allMethods } from '../rpc/index.js';
+import { removeCookie, writeCookie } from '../rpc/cookie.js';
+import type { RpcContext } from '../rpc/context.js';
+import { errorMessage } from '../util/errors.js';
+import type { Logger } from '../util/logger.js';
+import { Wallet, createPayment } from '../wallet/index.js';
+import type { NodeConfig } from './config.js';
+import { CHAIN_DIR_NAME, WALLET_FILE_NAME } from './constants.js';
+import { ConfigError, NodeError } from './errors.js';
+import { type DataDirLock, lockDataDir } from './lock.js';
+
+const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', '::1', 'localhost']);
+
+export interface KadchainNodeOptions {
+  config: NodeConfig;
+  /** Root logger; every subsystem takes a child of it. */
+  logger: Logger;
+}
+
+interface Running {
+  lock: DataDirLock;
+  chain?: Chain;
+  miner?: Miner;
+  rpc?: RpcServer;
+  cookieWritten?: boolean;
+}
+
+export class KadchainNode {
+  readonly config: NodeConfig;
+  private readonly rootLogger: Logger;
+  private readonly logger: Logger;
+  private running: Running | undefined;
+  private stopping: Promise<void> | undefined;
+  private rpcAddress: AddressInfo | undefined;
+  private readonly stoppedListeners: Array<() => void> = [];
+
+  constructor(options: KadchainNodeOptions) {
+    this.config = options.config;
+    this.rootLogger = options.logger;
+    this.logger = options.logger.child({ component: 'node' });
+  }
+
+  /** The address the RPC server listens on (after start). */
+  get rpc(): AddressInfo | undefined {
+    return this.rpcAddress;
+  }
+
+  /** Called once the node has fully stopped (from an RPC `stop`, a signal, or stop()). */
+  onStopped(listener: () => void): void {
+    this.stoppedListeners.push(listener);
+  }
+
+  async start(): Promise<void> {
+    if (this.running !== undefined) throw new NodeError('already-started', 'this node is already started');
+    const { config } = this;
+    const miningPubKeyHash = parseMiningAddress(config.mining.address);
+    try {
+      mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      throw new NodeError('datadir-unusable', `cannot create data dir ${config.dataDir}: ${errorMessage(err)}`, { cause: err });
+    }
+    const run: Running = { lock: lockDataDir(config.dataDir) };
+    this.running = run;
+    try {
+      const logger = this.rootLogger;
+      const chain = await Chain.open({ path: join(config.dataDir, CHAIN_DIR_NAME), params: config.chain, logger });
+      run.chain = chain;
+      const wallet = await Wallet.open({ path: join(config.dataDir, WALLET_FILE_NAME), logger });
+      const mempool = new Mempool({ chain, logger, maxTxs: config.txpool.maxTxs });
+      this.wireChainEvents(chain, mempool);
+      const rewardPubKeyHash = (): Buffer | undefined => miningPubKeyHash ?? wallet.firstPubKeyHash;
+      const miner = new Miner({ chain, mempool, logger, txpoolSize: config.txpool.size, rewardPubKeyHash });
+      run.miner = miner;
+
+      const context: RpcContext = {
+        config,
+        logger: this.rootLogger.child({ component: 'rpc' }),
+        chain,
+        mempool,
+        wallet,
+        miner,
+        createPayment: (request) => createPayment({ wallet, ...request }),
+        createGenesisBlock: (pkh) => createGenesisBlock({ rewardPubKeyHash: pkh, params: config.chain, timestampSec: Math.floor(Date.now() / 1000) }),
+        miningAddress: () => {
+          const pkh = rewardPubKeyHash();
+          return pkh === undefined ? undefined : pubKeyHashToAddress(pkh);
+        },
+        peerCount: () => 0,
+        requestStop: () => {
+          this.logger.info('stop requested over rpc');
+          // Let the RPC answer go out before the server closes.
+          setImmediate(() => void this.stop());
+        },
+      };
+      const cookie = writeCookie(config.dataDir);
+      run.cookieWritten = true;
+      const rpc = new RpcServer({ host: config.rpcHost, port: config.rpcPort, cookie, methods: allMethods(context), logger: context.logger });
+      try {
+        this.rpcAddress = await rpc.start();
+      } catch (err) {
+        throw new NodeError('rpc-listen-failed', `cannot listen for RPC on ${config.rpcHost}:${config.rpcPort}: ${errorMessage(err)} (another node there? pick another --rpc-port)`, { cause: err });
+      }
+      run.rpc = rpc;
+      if (!LOOPBACK_HOSTS.has(config.rpcHost)) {
+        this.logger.warn({ rpcHost: config.rpcHost }, 'rpc listens beyond this machine: anyone who can read the cookie or sniff the traffic controls the wallet');
+      }
+      miner.start();
+      const tip = chain.tip;
+      this.logger.info(
+        { dataDir: config.dataDir, height: tip?.height ?? null, tip: tip?.hash.toString('hex') ?? null, rpc: `${this.rpcAddress.address}:${this.rpcAddress.port}` },
+        tip === undefined ? 'node started with an empty chain (create one with: npx cli genesis_block)' : 'node started',
+      );
+    } catch (err) {
+      await this.teardown(run);
+      this.running = undefined;
+      throw err;
+    }
+  }
+
+  /** Idempotent; concurrent calls share one shutdown. */
+  stop(): Promise<void> {
+    if (this.running === undefined) return this.stopping ?? Promise.resolve();
+    if (this.stopping === undefined) {
+      const run = this.running;
+      this.logger.info('node stopping');
+      this.stopping = this.teardown(run).finally(() => {
+        this.running = undefined;
+        this.logger.info('node stopped');
+        for (const listener of this.stoppedListeners.splice(0)) listener();
+      });
+    }
+    return this.stopping;
+  }
+
+  /**
+   * The chain logs each block itself; the node only keeps the mempool in step with it. A throw
+   * here would surface inside the chain's emit after its commit, so it is logged instead.
+   */
+  private wireChainEvents(chain: Chain, mempool: Mempool): void {
+    const guarded = (what: string, fn: (block: Block) => void) => (block: Block) => {
+      try {
+        fn(block);
+      } catch (err) {
+        this.logger.error({ err, height: block.height, hash: block.header.hashHex }, `mempool update after a block was ${what} failed`);
+      }
+    };
+    chain.on('block:connected', guarded('connected', (block) => mempool.blockConnected(block)));
+    chain.on('block:disconnected', guarded('disconnected', (block) => mempool.blockDisconnected(block)));
+  }
+
+  /** Undoes whatever `run` holds, newest first; logs (never throws) so every step gets its turn. */
+  private async teardown(run: Running): Promise<void> {
+    const step = async (what: string, fn: () => unknown): Promise<void> => {
+      try {
+        await fn();
+      } catch (err) {
+        this.logger.error({ err }, `${what} failed during shutdown`);
+      }
+    };
+    if (run.rpc) await step('closing the rpc server', () => run.rpc!.stop());
+    if (run.miner) await step('stopping the miner', () => run.miner!.stop());
+    if (run.chain) await step('closing the chain store', () => run.chain!.close());
+    if (run.cookieWritten) await step('removing the rpc cookie', () => removeCookie(this.config.dataDir));
+    await step('releasing the data dir lock', () => run.lock.release());
+  }
+}
+
+function parseMiningAddress(address: string | null): Buffer | undefined {
+  if (address === null) return undefined;
+  try {
+    return addressToPubKeyHash(address);
+  } catch (err) {
+    throw new ConfigError(`setting "mining.address" is not usable: ${errorMessage(err)}`);
+  }
+}

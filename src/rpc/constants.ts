@@ -1,0 +1,32 @@
+/** Cookie file in the data dir: the RPC password, readable only by the node's user (like Bitcoin Core's). */
+export const COOKIE_FILE_NAME = '.cookie';
+export const COOKIE_USER = '__cookie__';
+export const COOKIE_SECRET_BYTES = 32;
+/** Requests larger than this are refused before parsing: every real request is a few hundred bytes. */
+export const RPC_MAX_BODY_BYTES = 1024 * 1024;
+/** A client that sends headers but never finishes its body is dropped after this. */
+export const RPC_REQUEST_TIMEOUT_MS = 30_000;
+/** On stop, requests still running (a `mine`) get this long to answer before their sockets close. */
+export const RPC_CLOSE_GRACE_MS = 2_000;
+
+/**
+ * JSON-RPC error codes: the standard ones, and ours in Bitcoin Core's numbering so tools that
+ * know those codes read ours the same way.
+ */
+export const RpcCode = {
+  ParseError: -32700,
+  InvalidRequest: -32600,
+  MethodNotFound: -32601,
+  InvalidParams: -32602,
+  InternalError: -32603,
+  Misc: -1,
+  InvalidAmount: -3,
+  WalletError: -4,
+  InvalidAddress: -5,
+  InsufficientFunds: -6,
+  OutOfRange: -8,
+  Rejected: -25,
+  MempoolRejected: -26,
+  NotReady: -28,
+} as const;
+export type RpcCode = (typeof RpcCode)[keyof typeof RpcCode];

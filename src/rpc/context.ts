@@ -1,0 +1,73 @@
+/**
+ * What RPC methods may touch, as narrow structural interfaces: the real Chain, Mempool, Wallet
+ * and Miner satisfy them, and unit tests can pass small fakes of them.
+ */
+import type { ChainParams } from '../chain/params.js';
+import type { ChainTip, CoinEntry, ProcessBlockResult } from '../chain/types.js';
+import type { NodeConfig } from '../node/config.js';
+import type { Block, BlockHeader } from '../primitives/block.js';
+import type { Transaction } from '../primitives/tx.js';
+import type { Logger } from '../util/logger.js';
+
+export interface RpcChain {
+  readonly params: ChainParams;
+  readonly tip: ChainTip | undefined;
+  readonly genesisHash: Buffer | undefined;
+  getBalance(pubKeyHash: Buffer): bigint;
+  getHeaderAtHeight(height: number): BlockHeader | undefined;
+  processBlock(block: Block): Promise<ProcessBlockResult>;
+}
+
+export interface RpcMempoolEntry {
+  readonly tx: Transaction;
+  readonly fee: bigint;
+  readonly size: number;
+  readonly addedAtMs: number;
+}
+
+export interface RpcMempool {
+  readonly size: number;
+  entries(): RpcMempoolEntry[];
+  spendableCoins(pubKeyHash: Buffer): CoinEntry[];
+  addTransaction(tx: Transaction): RpcMempoolEntry;
+}
+
+export interface RpcWallet {
+  createKey(): Promise<string>;
+  addresses(): string[];
+}
+
+export interface RpcMiner {
+  mineBlock(): Promise<Block>;
+}
+
+export interface PaymentRequest {
+  from: string;
+  to: string;
+  amount: bigint;
+  fee: bigint;
+  coins: readonly CoinEntry[];
+}
+
+export interface RpcContext {
+  readonly config: NodeConfig;
+  readonly logger: Logger;
+  readonly chain: RpcChain;
+  readonly mempool: RpcMempool;
+  readonly wallet: RpcWallet;
+  readonly miner: RpcMiner;
+  /** wallet's createPayment bound to this node's wallet. */
+  createPayment(request: PaymentRequest): Transaction;
+  /** miner's createGenesisBlock with this node's params; mined, not yet processed. */
+  createGenesisBlock(rewardPubKeyHash: Buffer): Promise<Block>;
+  /** Address block rewards go to now, if any. */
+  miningAddress(): string | undefined;
+  /** Connected peers (0 until the p2p layer exists). */
+  peerCount(): number;
+  /** Stops the node after the current response has been sent. */
+  requestStop(): void;
+}
+
+/** A method takes raw JSON params and returns anything toJsonSafe can encode. */
+export type RpcHandler = (params: unknown) => unknown;
+export type MethodTable = Readonly<Record<string, RpcHandler>>;

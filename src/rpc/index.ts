@@ -1,0 +1,17 @@
+import type { MethodTable, RpcContext } from './context.js';
+import { chainMethods } from './methods/chain.js';
+import { controlMethods } from './methods/control.js';
+import { mempoolMethods } from './methods/mempool.js';
+import { miningMethods } from './methods/mining.js';
+import { walletMethods } from './methods/wallet.js';
+
+export * from './constants.js';
+export * from './context.js';
+export * from './cookie.js';
+export * from './errors.js';
+export { RpcServer, type RpcServerOptions } from './server.js';
+
+/** Every RPC method of a node, by the name the CLI uses. */
+export function allMethods(ctx: RpcContext): MethodTable {
+  return { ...chainMethods(ctx), ...walletMethods(ctx), ...miningMethods(ctx), ...mempoolMethods(ctx), ...controlMethods(ctx) };
+}

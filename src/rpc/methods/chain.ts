@@ -1,0 +1,49 @@
+import { addressToPubKeyHash } from '../../primitives/address.js';
+import { RpcCode } from '../constants.js';
+import type { MethodTable, RpcContext } from '../context.js';
+import { RpcError } from '../errors.js';
+import { param, parseParams } from '../params.js';
+
+const noParams = {};
+
+export function chainMethods(ctx: RpcContext): MethodTable {
+  const print = (params: unknown): Record<string, string | number> => {
+    const { height } = parseParams(params, { height: param.height() });
+    const tip = ctx.chain.tip;
+    if (tip === undefined) throw new RpcError(RpcCode.NotReady, 'no-genesis', 'this node has no chain yet; create the genesis block with: npx cli genesis_block');
+    const header = ctx.chain.getHeaderAtHeight(height);
+    if (header === undefined) {
+      throw new RpcError(RpcCode.OutOfRange, 'height-out-of-range', `there is no block at height ${height}; the chain tip is at height ${tip.height}`);
+    }
+    return header.toJSON();
+  };
+
+  return {
+    getinfo: (params) => {
+      parseParams(params, noParams);
+      const tip = ctx.chain.tip;
+      return {
+        height: tip?.height ?? null,
+        tip: tip?.hash ?? null,
+        genesis: ctx.chain.genesisHash ?? null,
+        mempoolSize: ctx.mempool.size,
+        peers: ctx.peerCount(),
+        walletAddresses: ctx.wallet.addresses().length,
+        miningAddress: ctx.miningAddress() ?? null,
+        powBits: `0x${ctx.chain.params.powBits.toString(16).padStart(8, '0')}`,
+        blockReward: ctx.chain.params.blockRewardAmount,
+      };
+    },
+
+    print,
+    getblockheader: print,
+
+    balance: (params) => {
+      const { address } = parseParams(params, { address: param.address() });
+      const pubKeyHash = addressToPubKeyHash(address);
+      const confirmed = ctx.chain.getBalance(pubKeyHash);
+      const spendable = ctx.mempool.spendableCoins(pubKeyHash).reduce((sum, entry) => sum + entry.coin.amount, 0n);
+      return { address, confirmed, unconfirmed: spendable };
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import { addressToPubKeyHash, pubKeyHashToAddress } from '../../primitives/address.js';
+import { RpcCode } from '../constants.js';
+import type { MethodTable, RpcContext } from '../context.js';
+import { RpcError } from '../errors.js';
+import { parseParams } from '../params.js';
+
+export function miningMethods(ctx: RpcContext): MethodTable {
+  // Two genesis_block calls racing would both see an empty chain; the second one waits and then fails cleanly.
+  let genesisRunning: Promise<unknown> = Promise.resolve();
+
+  const alreadyHasChain = (height: number): RpcError =>
+    new RpcError(RpcCode.Misc, 'chain-exists', `this node already has a chain (height ${height}); genesis_block only works on an empty chain`);
+
+  const createGenesis = async (): Promise<{ address: string; hash: Buffer }> => {
+    const existing = ctx.chain.tip;
+    if (existing !== undefined) throw alreadyHasChain(existing.height);
+    const address = await ctx.wallet.createKey();
+    const block = await ctx.createGenesisBlock(addressToPubKeyHash(address));
+    const now = ctx.chain.tip;
+    if (now !== undefined) throw alreadyHasChain(now.height); // a peer's genesis may have arrived meanwhile
+    await ctx.chain.processBlock(block);
+    ctx.logger.info({ hash: block.header.hashHex, address }, 'genesis block created');
+    return { address, hash: block.hash };
+  };
+
+  return {
+    genesis_block: (params) => {
+      parseParams(params, {});
+      const run = genesisRunning.then(createGenesis);
+      genesisRunning = run.catch(() => undefined);
+      return run;
+    },
+
+    mine: async (params) => {
+      parseParams(params, {});
+      const block = await ctx.miner.mineBlock();
+      const coinbaseOutput = block.transactions[0]?.outputs[0];
+      return {
+        hash: block.hash,
+        height: block.height,
+        transactions: block.transactions.length,
+        rewardAddress: coinbaseOutput === undefined ? null : pubKeyHashToAddress(coinbaseOutput.pubKeyHash),
+      };
+    },
+  };
+}

@@ -1,0 +1,163 @@
+/**
+ * JSON-RPC over HTTP. We own the HTTP layer (auth before reading the body, size limit, our own
+ * parse-error message) and hand parsed requests to the jayson engine.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { errorMessage } from '../util/errors.js';
+import type { Logger } from '../util/logger.js';
+import { COOKIE_USER, RPC_CLOSE_GRACE_MS, RPC_MAX_BODY_BYTES, RPC_REQUEST_TIMEOUT_MS, RpcCode } from './constants.js';
+import type { MethodTable } from './context.js';
+import { type EngineHandler, type JsonRpcEngine, createEngine } from './engine.js';
+import { type JsonRpcErrorObject, toJsonRpcError } from './errors.js';
+import { toJsonSafe } from './json.js';
+
+export interface RpcServerOptions {
+  host: string;
+  port: number;
+  /** The cookie secret clients must send as the Basic-auth password of user "__cookie__". */
+  cookie: string;
+  methods: MethodTable;
+  logger: Logger;
+}
+
+class BodyTooLarge extends Error {}
+
+export class RpcServer {
+  private readonly engine: JsonRpcEngine;
+  private readonly expectedAuth: Buffer;
+  private readonly logger: Logger;
+  private server: Server | undefined;
+
+  constructor(private readonly options: RpcServerOptions) {
+    this.logger = options.logger;
+    this.expectedAuth = Buffer.from(`Basic ${Buffer.from(`${COOKIE_USER}:${options.cookie}`).toString('base64')}`);
+    this.engine = createEngine({
+      methods: this.wrapMethods(options.methods),
+      unknownMethod: (name) => ({
+        code: RpcCode.MethodNotFound,
+        message: `unknown method "${name}"; see the commands with: npx cli --help`,
+        data: { code: 'method-not-found' },
+      }),
+      invalidRequestMessage: 'invalid request: send a JSON-RPC 2.0 object like {"jsonrpc":"2.0","id":1,"method":"getinfo","params":{}}',
+    });
+  }
+
+  /** Listens and resolves with the bound address (port 0 picks a free one). */
+  async start(): Promise<AddressInfo> {
+    const server = createServer((req, res) => void this.handle(req, res));
+    server.requestTimeout = RPC_REQUEST_TIMEOUT_MS;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.port, this.options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err) => this.logger.error({ err }, 'rpc server error'));
+    this.server = server;
+    const address = server.address() as AddressInfo;
+    this.logger.info({ host: address.address, port: address.port }, 'rpc listening');
+    return address;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (server === undefined) return;
+    this.server = undefined;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      // A kept-alive idle client must not hold the shutdown open; a busy one gets a grace period.
+      server.closeIdleConnections();
+      setTimeout(() => server.closeAllConnections(), RPC_CLOSE_GRACE_MS).unref();
+    });
+  }
+
+  private wrapMethods(methods: MethodTable): Record<string, EngineHandler> {
+    const wrapped: Record<string, EngineHandler> = {};
+    for (const [name, handler] of Object.entries(methods)) {
+      wrapped[name] = async (params) => {
+        try {
+          return toJsonSafe(await handler(params));
+        } catch (err) {
+          const { error, unexpected } = toJsonRpcError(err);
+          if (unexpected) this.logger.error({ err, method: name }, 'rpc method failed unexpectedly');
+          else this.logger.debug({ method: name, code: error.code, reason: error.message }, 'rpc method refused');
+          throw error;
+        }
+      };
+    }
+    return wrapped;
+  }
+
+  private authorized(req: IncomingMessage): boolean {
+    const given = Buffer.from(req.headers.authorization ?? '');
+    return given.length === this.expectedAuth.length && timingSafeEqual(given, this.expectedAuth);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      if (!this.authorized(req)) {
+        this.logger.warn({ remote: req.socket.remoteAddress }, 'rpc request without a valid cookie refused');
+        res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="kadchain"', Connection: 'close' }).end();
+        return;
+      }
+      if (req.method !== 'POST') {
+        res.writeHead(405, { Allow: 'POST', Connection: 'close' }).end();
+        return;
+      }
+      let body: string;
+      try {
+        body = await readBody(req);
+      } catch (err) {
+        if (!(err instanceof BodyTooLarge)) throw err;
+        res.writeHead(413, { Connection: 'close' }).end();
+        return;
+      }
+      let request: unknown;
+      try {
+        request = JSON.parse(body);
+      } catch (err) {
+        const error: JsonRpcErrorObject = {
+          code: RpcCode.ParseError,
+          message: `parse error: the request body is not valid JSON (${errorMessage(err)})`,
+          data: { code: 'parse-error' },
+        };
+        sendJson(res, { jsonrpc: '2.0', id: null, error });
+        return;
+      }
+      const response = await this.engine.call(request);
+      if (response === undefined) res.writeHead(204).end();
+      else sendJson(res, response);
+    } catch (err) {
+      this.logger.error({ err }, 'rpc request handling failed');
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    }
+  }
+}
+
+function sendJson(res: ServerResponse, value: unknown): void {
+  const text = JSON.stringify(value);
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) }).end(text);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > RPC_MAX_BODY_BYTES) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}

@@ -1,0 +1,125 @@
+import test from 'ava';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findCommand } from '../../../src/cli/commands.js';
+import { type CliIo, parseCommandArgs, runCli } from '../../../src/cli/main.js';
+import { writeCookie } from '../../../src/rpc/cookie.js';
+import { RpcServer } from '../../../src/rpc/server.js';
+import { KadchainError } from '../../../src/util/errors.js';
+import { silentLogger } from '../../../src/util/logger.js';
+
+interface Captured extends CliIo {
+  out: string[];
+  err: string[];
+}
+
+function io(cwd = process.cwd()): Captured {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, cwd, stdout: (s) => void out.push(s), stderr: (s) => void err.push(s) };
+}
+
+/** A port nothing listens on: bound by the OS, then released. */
+async function deadPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+test('send maps flags to named params and requires from/to/amount', (t) => {
+  const send = findCommand('send')!;
+  const parsed = parseCommandArgs(send, ['--from', 'A', '--to', 'B', '--amount', '100']);
+  t.deepEqual(send.params(parsed), { from: 'A', to: 'B', amount: '100' });
+  t.deepEqual(send.params(parseCommandArgs(send, ['--from', 'A', '--to', 'B', '--amount=5', '--fee', '1'])), { from: 'A', to: 'B', amount: '5', fee: '1' });
+  t.throws(() => parseCommandArgs(send, ['--from', 'A', '--amount', '100']), { message: 'send needs --to (see: npx cli send --help)' });
+  t.throws(() => parseCommandArgs(send, ['--from', 'A', '--to', 'B', '--amount', '-5']), { message: /argument is ambiguous/ });
+  t.throws(() => parseCommandArgs(send, ['--from', 'A', '--to', 'B', '--amount', '1', '--bogus']), { message: /Unknown option '--bogus'/ });
+});
+
+test('positional commands check their argument count', (t) => {
+  const balance = findCommand('balance')!;
+  t.deepEqual(balance.params(parseCommandArgs(balance, ['1abc'])), { address: '1abc' });
+  t.throws(() => parseCommandArgs(balance, []), { message: 'balance needs <address> (usage: npx cli balance <address>)' });
+  t.throws(() => parseCommandArgs(balance, ['a', 'b']), { message: /balance takes <address>, got "a b"/ });
+  const print = findCommand('print')!;
+  t.deepEqual(print.params(parseCommandArgs(print, ['3', '--json'])), { height: '3' });
+  t.throws(() => parseCommandArgs(findCommand('getinfo')!, ['x']), { message: /getinfo takes no arguments/ });
+});
+
+test('help: general and per command, exit 0', async (t) => {
+  const general = io();
+  t.is(await runCli(['--help'], general), 0);
+  for (const name of ['start', 'genesis_block', 'createwallet', 'printwallet', 'balance', 'send', 'print', 'mine', 'getinfo', 'mempool', 'stop']) {
+    t.true(general.out[0]?.includes(`  ${name} `), name);
+  }
+  const send = io();
+  t.is(await runCli(['send', '--help'], send), 0);
+  t.regex(send.out[0] ?? '', /^usage: npx cli send --from ADDRESS --to ADDRESS --amount N \[--fee N\]/);
+  const start = io();
+  t.is(await runCli(['start', '--help'], start), 0);
+  t.regex(start.out[0] ?? '', /--log-level LEVEL/);
+});
+
+test('usage errors: one line on stderr, exit 2', async (t) => {
+  for (const argv of [[], ['frobnicate'], ['send', '--to', 'x'], ['balance'], ['getinfo', '--rpc-port', 'abc']]) {
+    const c = io();
+    t.is(await runCli(argv, c), 2, argv.join(' '));
+    t.is(c.err.length, 1);
+    t.false(c.err[0]?.includes('\n'));
+    t.deepEqual(c.out, []);
+  }
+});
+
+test('no node answering: the exact one-line hint and exit 1', async (t) => {
+  const port = await deadPort();
+  const c = io();
+  t.is(await runCli(['balance', '1abc', '--rpc-port', String(port), '--datadir', './data'], c), 1);
+  t.deepEqual(c.err, [`no kadchain node is answering at 127.0.0.1:${port} (start one with: npx cli start --datadir ./data --rpc-port ${port})`]);
+});
+
+test('a node answering 401 with no cookie file: the message names the file', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'kadchain-cli-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const server = new RpcServer({ host: '127.0.0.1', port: 0, cookie: 'secret', methods: {}, logger: silentLogger() });
+  const { port } = await server.start();
+  t.teardown(() => server.stop());
+  const c = io();
+  t.is(await runCli(['getinfo', '--rpc-port', String(port), '--datadir', dir], c), 1);
+  t.deepEqual(c.err, [`cannot read the RPC cookie ${join(dir, '.cookie')}: the file does not exist (the node may not be running, or uses another --datadir)`]);
+  writeCookie(dir); // a different secret than the server's
+  const wrong = io();
+  t.is(await runCli(['getinfo', '--rpc-port', String(port), '--datadir', dir], wrong), 1);
+  t.regex(wrong.err[0] ?? '', /refused the cookie in/);
+});
+
+test('a result is formatted, or printed raw with --json; an RPC error is one line, exit 1', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'kadchain-cli-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const cookie = writeCookie(dir);
+  const methods = {
+    balance: (p: unknown) => ({ address: (p as { address: string }).address, confirmed: 1000n, unconfirmed: 1000n }),
+    send: () => {
+      throw new KadchainError('insufficient-funds', '1abc has 5 coins spendable, the payment needs 100');
+    },
+  };
+  const server = new RpcServer({ host: '127.0.0.1', port: 0, cookie, methods, logger: silentLogger() });
+  const { port } = await server.start();
+  t.teardown(() => server.stop());
+  const flags = ['--rpc-port', String(port), '--datadir', dir];
+  const human = io();
+  t.is(await runCli(['balance', '1abc', ...flags], human), 0);
+  t.deepEqual(human.out, ['1abc balance is 1000']);
+  const raw = io();
+  t.is(await runCli(['balance', '1abc', '--json', ...flags], raw), 0);
+  t.deepEqual(JSON.parse(raw.out[0] ?? ''), { address: '1abc', confirmed: '1000', unconfirmed: '1000' });
+  const failed = io();
+  t.is(await runCli(['send', '--from', '1abc', '--to', '1def', '--amount', '100', ...flags], failed), 1);
+  t.deepEqual(failed.err, ['1abc has 5 coins spendable, the payment needs 100']);
+  const unknown = io();
+  t.is(await runCli(['mine', ...flags], unknown), 1);
+  t.deepEqual(unknown.err, ['unknown method "mine"; see the commands with: npx cli --help']);
+});

@@ -1,0 +1,142 @@
+import test from 'ava';
+import type { ChainTip, CoinEntry, ProcessBlockResult } from '../../../src/chain/types.js';
+import { loadConfig } from '../../../src/node/config.js';
+import type { Block } from '../../../src/primitives/block.js';
+import type { Transaction } from '../../../src/primitives/tx.js';
+import type { MethodTable, PaymentRequest, RpcContext, RpcMempoolEntry } from '../../../src/rpc/context.js';
+import { AddressError } from '../../../src/primitives/address.js';
+import { allMethods } from '../../../src/rpc/index.js';
+import { silentLogger } from '../../../src/util/logger.js';
+import { TEST_PARAMS, buildBlock, makeKey, pay, spend } from '../../helpers/fixtures.js';
+
+interface Fake {
+  ctx: RpcContext;
+  methods: MethodTable;
+  processed: Block[];
+  added: Transaction[];
+  payments: PaymentRequest[];
+  keys: string[];
+}
+
+function fake(): Fake {
+  const processed: Block[] = [];
+  const added: Transaction[] = [];
+  const payments: PaymentRequest[] = [];
+  const keys: string[] = [];
+  let tip: ChainTip | undefined;
+  const coins: CoinEntry[] = [];
+  const ctx: RpcContext = {
+    config: loadConfig(),
+    logger: silentLogger(),
+    chain: {
+      params: TEST_PARAMS,
+      get tip() {
+        return tip;
+      },
+      get genesisHash() {
+        return processed[0]?.hash;
+      },
+      getBalance: () => 1000n,
+      getHeaderAtHeight: (h) => processed[h]?.header,
+      processBlock: async (block): Promise<ProcessBlockResult> => {
+        processed.push(block);
+        tip = { hash: block.hash, height: block.height, chainWork: 1n, header: block.header };
+        return { status: 'connected', hash: block.hash, connected: [block], disconnected: [] };
+      },
+    },
+    mempool: {
+      get size() {
+        return added.length;
+      },
+      entries: () => added.map((tx): RpcMempoolEntry => ({ tx, fee: 0n, size: tx.size, addedAtMs: 0 })),
+      spendableCoins: () => coins,
+      addTransaction: (tx) => {
+        added.push(tx);
+        return { tx, fee: 1n, size: tx.size, addedAtMs: 0 };
+      },
+    },
+    wallet: {
+      createKey: async () => {
+        const { address } = makeKey();
+        keys.push(address);
+        return address;
+      },
+      addresses: () => [...keys],
+    },
+    miner: { mineBlock: async () => buildBlock({ miner: makeKey() }) },
+    createPayment: (request) => {
+      payments.push(request);
+      const payer = makeKey();
+      return spend(payer, [{ txid: Buffer.alloc(32, payments.length), index: 0 }], [pay(makeKey(), request.amount)]);
+    },
+    createGenesisBlock: async (pkh) => buildBlock({ miner: { ...makeKey(), pubKeyHash: pkh } }),
+    miningAddress: () => keys[0],
+    peerCount: () => 0,
+    requestStop: () => undefined,
+  };
+  return { ctx, methods: allMethods(ctx), processed, added, payments, keys };
+}
+
+const call = async (f: Fake, method: string, params?: unknown): Promise<unknown> => f.methods[method]!(params);
+
+test('the method names match the CLI commands', (t) => {
+  t.deepEqual(Object.keys(fake().methods).sort(), ['balance', 'createwallet', 'genesis_block', 'getblockheader', 'getinfo', 'mempool', 'mine', 'print', 'printwallet', 'send', 'stop'].sort());
+});
+
+test('genesis_block creates a key and a genesis once; a second call says the chain exists', async (t) => {
+  const f = fake();
+  const result = (await call(f, 'genesis_block')) as { address: string };
+  t.is(result.address, f.keys[0]);
+  t.is(f.processed.length, 1);
+  await t.throwsAsync(() => call(f, 'genesis_block') as Promise<unknown>, {
+    message: 'this node already has a chain (height 0); genesis_block only works on an empty chain',
+  });
+  t.is(f.keys.length, 1, 'no key is created for a refused genesis');
+});
+
+test('concurrent genesis_block calls make one genesis', async (t) => {
+  const f = fake();
+  const results = await Promise.allSettled([call(f, 'genesis_block'), call(f, 'genesis_block')]);
+  t.deepEqual(
+    results.map((r) => r.status),
+    ['fulfilled', 'rejected'],
+  );
+  t.is(f.processed.length, 1);
+});
+
+test('send checks both addresses before building a payment', async (t) => {
+  const f = fake();
+  const from = makeKey().address;
+  const to = makeKey().address;
+  const typo = `${to.slice(0, -1)}${to.endsWith('z') ? 'y' : 'z'}`;
+  await t.throwsAsync(async () => call(f, 'send', { from, to: typo, amount: '100' }), { instanceOf: AddressError });
+  t.is(f.payments.length, 0);
+  t.is(f.added.length, 0);
+  const sent = (await call(f, 'send', { from, to, amount: '100' })) as { txid: string; amount: bigint; fee: bigint };
+  t.is(f.payments.length, 1);
+  t.is(f.payments[0]?.amount, 100n);
+  t.is(f.payments[0]?.fee, 0n);
+  t.is(sent.txid, f.added[0]?.txidHex);
+  t.is(sent.fee, 1n, 'the fee reported is the one the mempool computed');
+});
+
+test('print answers a header or says the height is out of range', async (t) => {
+  const f = fake();
+  await t.throwsAsync(async () => call(f, 'print', { height: 0 }), { message: /no chain yet/ });
+  await call(f, 'genesis_block');
+  const header = (await call(f, 'print', ['0'])) as { hash: string; height: number };
+  t.is(header.hash, f.processed[0]?.header.hashHex);
+  t.is(header.height, 0);
+  await t.throwsAsync(async () => call(f, 'print', { height: 5 }), { message: 'there is no block at height 5; the chain tip is at height 0' });
+});
+
+test('getinfo reports the node summary', async (t) => {
+  const f = fake();
+  await call(f, 'genesis_block');
+  const info = (await call(f, 'getinfo')) as Record<string, unknown>;
+  t.is(info['height'], 0);
+  t.is(info['peers'], 0);
+  t.is(info['walletAddresses'], 1);
+  t.is(info['miningAddress'], f.keys[0]);
+  t.is(info['mempoolSize'], 0);
+});
