@@ -1,0 +1,55 @@
+import {
+  DEFAULT_BAN_DURATION_MS,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_LISTEN_HOST,
+  DEFAULT_MAX_BLOCKS_IN_FLIGHT,
+  DEFAULT_MAX_INBOUND_PEERS,
+  DEFAULT_MAX_OUTBOUND_PEERS,
+  DEFAULT_ORPHAN_POOL_SIZE,
+  DEFAULT_PEER_TIMEOUT_MS,
+  DEFAULT_PING_INTERVAL_MS,
+  DEFAULT_RECONNECT_BACKOFF_MAX_MS,
+  DEFAULT_RECONNECT_BACKOFF_MIN_MS,
+  DEFAULT_SYNC_STALL_TIMEOUT_MS,
+  DEFAULT_TCP_PORT,
+} from './constants.js';
+
+/** Settings of the TCP peer layer; the node fills it from conf/ (resolveP2PConfig supplies defaults). */
+export interface P2PConfig {
+  readonly listenHost: string;
+  /** TCP port; 0 = an ephemeral port (P2PNetwork.tcpPort reports the actual one). */
+  readonly port: number;
+  readonly maxOutbound: number;
+  readonly maxInbound: number;
+  readonly pingIntervalMs: number;
+  /** A ready peer that sends nothing for this long is dropped (not banned). */
+  readonly peerTimeoutMs: number;
+  readonly handshakeTimeoutMs: number;
+  readonly banDurationMs: number;
+  /** Manual peers are redialled after min, doubling up to max. */
+  readonly reconnectBackoffMs: { readonly min: number; readonly max: number };
+  /** No block (or headers) from the sync peer for this long → try another peer. */
+  readonly syncStallTimeoutMs: number;
+  readonly maxBlocksInFlight: number;
+  readonly orphanPoolSize: number;
+}
+
+export const DEFAULT_P2P_CONFIG: P2PConfig = {
+  listenHost: DEFAULT_LISTEN_HOST,
+  port: DEFAULT_TCP_PORT,
+  maxOutbound: DEFAULT_MAX_OUTBOUND_PEERS,
+  maxInbound: DEFAULT_MAX_INBOUND_PEERS,
+  pingIntervalMs: DEFAULT_PING_INTERVAL_MS,
+  peerTimeoutMs: DEFAULT_PEER_TIMEOUT_MS,
+  handshakeTimeoutMs: DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  banDurationMs: DEFAULT_BAN_DURATION_MS,
+  reconnectBackoffMs: { min: DEFAULT_RECONNECT_BACKOFF_MIN_MS, max: DEFAULT_RECONNECT_BACKOFF_MAX_MS },
+  syncStallTimeoutMs: DEFAULT_SYNC_STALL_TIMEOUT_MS,
+  maxBlocksInFlight: DEFAULT_MAX_BLOCKS_IN_FLIGHT,
+  orphanPoolSize: DEFAULT_ORPHAN_POOL_SIZE,
+};
+
+/** Defaults for whatever `partial` leaves out. */
+export function resolveP2PConfig(partial: Partial<P2PConfig> = {}): P2PConfig {
+  return { ...DEFAULT_P2P_CONFIG, ...partial, reconnectBackoffMs: { ...DEFAULT_P2P_CONFIG.reconnectBackoffMs, ...partial.reconnectBackoffMs } };
+}

@@ -1,0 +1,41 @@
+/**
+ * Constants of the TCP peer layer (peer sessions, peer set, relay, sync). Defaults for
+ * P2PConfig live here too; intervals follow the tutorial's seconds, not Bitcoin's minutes,
+ * because this is a small teaching network.
+ */
+
+/** Default TCP port (the UDP discovery port is the same number). */
+export const DEFAULT_TCP_PORT = 9000;
+/** Listen on every interface: peers on other hosts must reach us. Tests pass 127.0.0.1. */
+export const DEFAULT_LISTEN_HOST = '0.0.0.0';
+export const DEFAULT_MAX_OUTBOUND_PEERS = 8;
+export const DEFAULT_MAX_INBOUND_PEERS = 32;
+/** The tutorial's heartbeat period. */
+export const DEFAULT_PING_INTERVAL_MS = 5_000;
+/** Four missed heartbeats: long enough for a busy peer, short enough to notice a dead one. */
+export const DEFAULT_PEER_TIMEOUT_MS = 20_000;
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5_000;
+export const DEFAULT_BAN_DURATION_MS = 60 * 60 * 1000;
+export const DEFAULT_RECONNECT_BACKOFF_MIN_MS = 1_000;
+export const DEFAULT_RECONNECT_BACKOFF_MAX_MS = 60_000;
+export const DEFAULT_SYNC_STALL_TIMEOUT_MS = 15_000;
+/** Bodies requested at once during sync: hides the round trip without flooding the peer. */
+export const DEFAULT_MAX_BLOCKS_IN_FLIGHT = 16;
+export const DEFAULT_ORPHAN_POOL_SIZE = 100;
+
+/** An orphan whose parent has not shown up by then is probably on a dead branch. */
+export const ORPHAN_EXPIRY_MS = 5 * 60 * 1000;
+/** Hashes remembered per peer as "it has this" (to never announce back); oldest forgotten first. */
+export const KNOWN_INVENTORY_PER_PEER = 10_000;
+/** How often the peer set tops up outbound connections from discovery's known nodes. */
+export const DIAL_INTERVAL_MS = 10_000;
+/** A TCP connect that has not completed by then is abandoned (the handshake timeout starts after). */
+export const CONNECT_TIMEOUT_MS = 5_000;
+/** Sync progress is logged at info at most this often. */
+export const SYNC_PROGRESS_LOG_INTERVAL_MS = 1_000;
+/** A peer whose sync stalled is not chosen again for this long (unless it is the only one ahead). */
+export const SYNC_STALLED_PEER_COOLDOWN_MS = 60_000;
+/** Objects served per get-data: a request for more than this is answered in part (it is also bounded by MAX_INV_ITEMS). */
+export const MAX_GET_DATA_ITEMS = 2_000;
+/** Size of the recently-rejected-tx filter (do not re-request txs we just refused). */
+export const RECENT_REJECTS_SIZE = 5_000;

@@ -1,0 +1,189 @@
+/**
+ * P2PNetwork: the facade the node constructs. It owns the peer set, relay, block intake and
+ * sync, and routes each ready peer's messages to them; the logic lives in those files.
+ */
+import { EventEmitter } from 'node:events';
+import type { Chain } from '../chain/chain.js';
+import type { Mempool } from '../mempool/mempool.js';
+import type { Block } from '../primitives/block.js';
+import { ZERO_HASH } from '../primitives/hash.js';
+import type { Logger } from '../util/logger.js';
+import type { BanEntry } from './bans.js';
+import { BlockIntake } from './block-intake.js';
+import type { P2PConfig } from './config.js';
+import { ORPHAN_EXPIRY_MS } from './constants.js';
+import type { NodeKey } from './discovery/node-key.js';
+import { OrphanPool } from './orphans.js';
+import type { LocalStatus, Peer } from './peer.js';
+import { describePeer, type PeerInfo } from './peer-info.js';
+import { PeerSet } from './peers.js';
+import { Relay } from './relay.js';
+import { BlockSync } from './sync.js';
+import type { PeerSource } from './types.js';
+import type { WireMessage } from './wire/index.js';
+
+export interface P2PNetworkOptions {
+  config: P2PConfig;
+  chain: Chain;
+  mempool: Mempool;
+  nodeKey: NodeKey;
+  peerSource?: PeerSource;
+  logger: Logger;
+}
+
+export interface P2PNetworkEvents {
+  'peer:ready': [info: PeerInfo];
+  'peer:closed': [address: string, reason: string];
+  'peer:banned': [entry: BanEntry];
+}
+
+export interface P2PStats {
+  readonly peers: number;
+  readonly readyPeers: number;
+  readonly inbound: number;
+  readonly outbound: number;
+  readonly bans: number;
+  readonly orphans: number;
+  readonly syncing: boolean;
+  readonly syncPeer: string | undefined;
+  /** Most block bodies ever requested at once during sync. */
+  readonly peakBlocksInFlight: number;
+  /** Messages received from ready peers, by kind. */
+  readonly received: Readonly<Record<string, number>>;
+}
+
+export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
+  private readonly options: P2PNetworkOptions;
+  private readonly peerSet: PeerSet;
+  private readonly relay: Relay;
+  private readonly intake: BlockIntake;
+  private readonly sync: BlockSync;
+  private readonly orphans: OrphanPool<Peer>;
+  private readonly received: Record<string, number> = {};
+  private running = false;
+  private readonly onBlockConnected = (block: Block): void => {
+    if (block.height === 0) this.dropOtherGenesis(block.hash);
+  };
+
+  constructor(options: P2PNetworkOptions) {
+    super();
+    this.options = options;
+    const { chain, mempool, config, logger } = options;
+    const p2pLogger = logger.child({ component: 'p2p' });
+    this.peerSet = new PeerSet({ config, nodeKey: options.nodeKey, status: () => this.localStatus(), peerSource: options.peerSource, logger: p2pLogger });
+    this.orphans = new OrphanPool<Peer>(config.orphanPoolSize, ORPHAN_EXPIRY_MS);
+    this.relay = new Relay({ chain, mempool, peers: this.peerSet, orphans: this.orphans, logger: p2pLogger });
+    this.intake = new BlockIntake({
+      chain,
+      orphans: this.orphans,
+      logger: p2pLogger,
+      onUnknownParent: (peer) => this.sync.onUnknownParent(peer),
+      onConnected: (block) => this.sync.onConnected(block),
+    });
+    this.sync = new BlockSync({ chain, peers: this.peerSet, intake: this.intake, config, logger: p2pLogger });
+    this.peerSet.on('peer:ready', (peer) => {
+      this.emit('peer:ready', describePeer(peer, false));
+      this.sync.maybeStart();
+    });
+    this.peerSet.on('peer:status', () => this.sync.maybeStart());
+    this.peerSet.on('peer:closed', (peer, reason) => {
+      this.sync.onPeerClosed(peer);
+      this.emit('peer:closed', peer.label, reason);
+    });
+    this.peerSet.on('peer:banned', (entry) => this.emit('peer:banned', entry));
+    this.peerSet.on('peer:message', (peer, msg) => this.route(peer, msg));
+  }
+
+  /** The TCP port actually listened on (after start). */
+  get tcpPort(): number {
+    return this.peerSet.tcpPort;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    await this.peerSet.start();
+    this.relay.start();
+    this.options.chain.on('block:connected', this.onBlockConnected);
+    this.running = true;
+  }
+
+  /** Closes the server and every connection; safe to call twice. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.options.chain.off('block:connected', this.onBlockConnected);
+    this.relay.stop();
+    this.sync.stop();
+    await this.peerSet.stop();
+  }
+
+  addPeer(host: string, port: number): void {
+    this.peerSet.addPeer(host, port);
+  }
+
+  peers(): PeerInfo[] {
+    return this.peerSet.peers();
+  }
+
+  bans(): BanEntry[] {
+    return this.peerSet.bans.list();
+  }
+
+  ban(key: string, reason?: string, durationMs?: number): BanEntry {
+    return this.peerSet.ban(key, reason, durationMs);
+  }
+
+  isBanned(key: string): boolean {
+    return this.peerSet.isBanned(key);
+  }
+
+  stats(): P2PStats {
+    const all = this.peerSet.peers();
+    return {
+      peers: all.length,
+      readyPeers: all.filter((p) => p.ready).length,
+      inbound: all.filter((p) => p.direction === 'inbound').length,
+      outbound: all.filter((p) => p.direction === 'outbound').length,
+      bans: this.bans().length,
+      orphans: this.orphans.size,
+      syncing: this.sync.isSyncing,
+      syncPeer: this.sync.syncPeerLabel,
+      peakBlocksInFlight: this.sync.peakBlocksInFlight,
+      received: { ...this.received },
+    };
+  }
+
+  private localStatus(): LocalStatus {
+    const { chain } = this.options;
+    const tip = chain.tip;
+    return { genesisHash: chain.genesisHash ?? ZERO_HASH, bestHeight: tip?.height ?? 0, chainWork: tip?.chainWork ?? 0n };
+  }
+
+  private route(peer: Peer, msg: WireMessage): void {
+    this.received[msg.kind] = (this.received[msg.kind] ?? 0) + 1;
+    switch (msg.kind) {
+      case 'inv': return this.relay.onInv(peer, msg.items);
+      case 'get-data': return this.relay.onGetData(peer, msg.items);
+      case 'get-block': return this.relay.onGetBlock(peer, msg);
+      case 'transaction': return this.relay.onTransaction(peer, msg.transaction);
+      case 'not-found': return this.sync.onNotFound(peer, msg.items);
+      case 'get-blocks': return this.sync.serveGetBlocks(peer, msg);
+      case 'headers': return this.sync.onHeaders(peer, msg.headers);
+      case 'block':
+        if (!this.sync.onBlock(peer, msg.block)) void this.intake.submit(peer, msg.block);
+        return;
+      default:
+        return; // ping/pong are answered by the peer itself
+    }
+  }
+
+  /** We just got a genesis (adopted from a peer or created): peers of another network must go. */
+  private dropOtherGenesis(genesis: Buffer): void {
+    for (const peer of this.peerSet.ready()) {
+      const theirs = peer.remoteHandshake?.genesisHash;
+      if (theirs && !theirs.equals(ZERO_HASH) && !theirs.equals(genesis)) {
+        peer.refuse('different-genesis', `our chain now starts at genesis ${genesis.toString('hex')}, the peer's at ${theirs.toString('hex')}`);
+      }
+    }
+  }
+}

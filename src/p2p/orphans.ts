@@ -1,0 +1,83 @@
+/**
+ * Blocks whose parent we do not have yet, held briefly until it arrives. Bounded in count
+ * (oldest evicted) and age, so a peer cannot fill our memory with blocks that lead nowhere.
+ */
+import type { Block } from '../primitives/block.js';
+
+export interface Orphan<S> {
+  readonly block: Block;
+  /** Who sent it (to ask it for the missing parents, or punish it if the block turns out invalid). */
+  readonly from: S;
+  readonly addedAtMs: number;
+}
+
+const key = (hash: Buffer): string => hash.toString('latin1');
+
+export class OrphanPool<S> {
+  private readonly byHash = new Map<string, Orphan<S>>();
+  private readonly byParent = new Map<string, Set<string>>();
+
+  constructor(
+    private readonly capacity: number,
+    private readonly expiryMs: number,
+    private readonly nowMs: () => number = Date.now,
+  ) {}
+
+  get size(): number {
+    return this.byHash.size;
+  }
+
+  has(hash: Buffer): boolean {
+    return this.byHash.has(key(hash));
+  }
+
+  add(block: Block, from: S): void {
+    this.expire();
+    const k = key(block.hash);
+    if (this.byHash.has(k) || this.capacity <= 0) return;
+    while (this.byHash.size >= this.capacity) {
+      const oldest = this.byHash.keys().next();
+      if (oldest.done) break;
+      this.remove(oldest.value);
+    }
+    this.byHash.set(k, { block, from, addedAtMs: this.nowMs() });
+    const parent = key(block.header.prevHash);
+    let children = this.byParent.get(parent);
+    if (!children) this.byParent.set(parent, (children = new Set()));
+    children.add(k);
+  }
+
+  /** Removes and returns the orphans whose parent is `parentHash`. */
+  takeChildren(parentHash: Buffer): Orphan<S>[] {
+    this.expire();
+    const children = this.byParent.get(key(parentHash));
+    if (!children) return [];
+    const out: Orphan<S>[] = [];
+    for (const k of [...children]) {
+      const orphan = this.byHash.get(k);
+      if (orphan) out.push(orphan);
+      this.remove(k);
+    }
+    return out;
+  }
+
+  private remove(k: string): void {
+    const orphan = this.byHash.get(k);
+    if (!orphan) return;
+    this.byHash.delete(k);
+    const parent = key(orphan.block.header.prevHash);
+    const children = this.byParent.get(parent);
+    if (children) {
+      children.delete(k);
+      if (children.size === 0) this.byParent.delete(parent);
+    }
+  }
+
+  private expire(): void {
+    const cutoff = this.nowMs() - this.expiryMs;
+    for (const [k, orphan] of this.byHash) {
+      if (orphan.addedAtMs >= cutoff) break; // insertion order = age order
+      this.remove(k);
+    }
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * Instant relay: a tx accepted into the mempool or a block connected is announced with `inv`
+ * at once to every ready peer not known to have it (never back to its sender); announced
+ * items we lack are fetched with get-data; get-data and get-block are served, block replies
+ * paced by the socket's backpressure.
+ */
+import type { Chain } from '../chain/chain.js';
+import { ValidationCode, ValidationError } from '../chain/errors.js';
+import type { Mempool, MempoolEntry } from '../mempool/mempool.js';
+import type { Block } from '../primitives/block.js';
+import type { Transaction } from '../primitives/tx.js';
+import { errorMessage } from '../util/errors.js';
+import type { Logger } from '../util/logger.js';
+import { MAX_GET_DATA_ITEMS, RECENT_REJECTS_SIZE } from './constants.js';
+import { BoundedHashSet } from './known-set.js';
+import type { OrphanPool } from './orphans.js';
+import type { Peer } from './peer.js';
+import type { PeerSet } from './peers.js';
+import { MessageType, type GetBlockMessage, type InvItem } from './wire/index.js';
+
+export interface RelayOptions {
+  chain: Chain;
+  mempool: Mempool;
+  peers: PeerSet;
+  orphans: OrphanPool<Peer>;
+  logger: Logger;
+}
+
+export class Relay {
+  private readonly options: RelayOptions;
+  private readonly logger: Logger;
+  /** Txs we refused recently: not requested again when other peers announce them. */
+  private readonly recentRejects = new BoundedHashSet(RECENT_REJECTS_SIZE);
+  /** Per-peer queue so replies go out in request order and one slow reader only slows itself. */
+  private readonly serving = new WeakMap<Peer, Promise<void>>();
+  private readonly onTxAdded = (entry: MempoolEntry): void => {
+    this.announce({ type: 'tx', hash: entry.tx.txid });
+  };
+  private readonly onBlockConnected = (block: Block): void => {
+    this.announce({ type: 'block', hash: block.hash });
+  };
+
+  constructor(options: RelayOptions) {
+    this.options = options;
+    this.logger = options.logger.child({ component: 'relay' });
+  }
+
+  start(): void {
+    this.options.mempool.on('tx:added', this.onTxAdded);
+    this.options.chain.on('block:connected', this.onBlockConnected);
+  }
+
+  stop(): void {
+    this.options.mempool.off('tx:added', this.onTxAdded);
+    this.options.chain.off('block:connected', this.onBlockConnected);
+  }
+
+  /** Announces to every ready peer that does not have the item yet, and remembers that it now knows. */
+  announce(item: InvItem): number {
+    let sent = 0;
+    for (const peer of this.options.peers.ready()) {
+      if (peer.known.has(item.hash)) continue;
+      peer.known.add(item.hash);
+      if (peer.send({ kind: 'inv', items: [item] })) sent++;
+    }
+    return sent;
+  }
+
+  onInv(peer: Peer, items: readonly InvItem[]): void {
+    const { chain, mempool, orphans } = this.options;
+    const wanted: InvItem[] = [];
+    for (const item of items) {
+      peer.known.add(item.hash);
+      const have =
+        item.type === 'tx'
+          ? mempool.has(item.hash) || this.recentRejects.has(item.hash)
+          : chain.hasBlock(item.hash) || orphans.has(item.hash);
+      if (!have) wanted.push(item);
+    }
+    if (wanted.length > 0) peer.send({ kind: 'get-data', items: wanted });
+  }
+
+  onGetData(peer: Peer, items: readonly InvItem[]): void {
+    this.enqueue(peer, async () => {
+      const missing: InvItem[] = [];
+      for (const item of items.slice(0, MAX_GET_DATA_ITEMS)) {
+        if (peer.isClosed) return;
+        if (item.type === 'tx') {
+          const tx = this.options.mempool.get(item.hash);
+          if (tx) peer.send({ kind: 'transaction', transaction: tx });
+          else missing.push(item);
+        } else {
+          const block = this.options.chain.getBlock(item.hash);
+          if (block) await peer.sendPaced({ kind: 'block', block });
+          else missing.push(item);
+        }
+      }
+      if (missing.length > 0) peer.send({ kind: 'not-found', items: missing });
+    });
+  }
+
+  /** The tutorial's get-block (type 2): one block by height on our active chain, or by hash. */
+  onGetBlock(peer: Peer, msg: GetBlockMessage): void {
+    this.enqueue(peer, async () => {
+      const { chain } = this.options;
+      const hash = msg.by === 'height' ? chain.getHashAtHeight(msg.height) : msg.hash;
+      const block = hash ? chain.getBlock(hash) : undefined;
+      if (block) await peer.sendPaced({ kind: 'block', block });
+      else peer.send({ kind: 'not-found', items: msg.by === 'hash' ? [{ type: 'block', hash: msg.hash }] : [] });
+    });
+  }
+
+  onTransaction(peer: Peer, tx: Transaction): void {
+    const { mempool } = this.options;
+    peer.known.add(tx.txid); // before admission: 'tx:added' must not announce it back
+    if (mempool.has(tx.txid)) return;
+    try {
+      mempool.addTransaction(tx);
+      this.logger.debug({ txid: tx.txidHex, peer: peer.label }, 'transaction accepted from peer');
+    } catch (err) {
+      this.recentRejects.add(tx.txid);
+      // Missing inputs is a race (parent not here yet, or just spent by a block), not proof of malice.
+      if (err instanceof ValidationError && err.consensus && err.code !== ValidationCode.MissingInputs) {
+        peer.send({ kind: 'reject', messageType: MessageType.Transaction, code: err.code, reason: err.message.slice(0, 256), hash: tx.txid });
+        peer.punish(err.code, `sent invalid transaction ${tx.txidHex}: ${err.message}`);
+        return;
+      }
+      this.logger.debug({ txid: tx.txidHex, peer: peer.label, err: errorMessage(err) }, 'transaction from peer not accepted');
+    }
+  }
+
+  private enqueue(peer: Peer, task: () => Promise<void>): void {
+    const previous = this.serving.get(peer) ?? Promise.resolve();
+    const next = previous.then(task).catch((err: unknown) => this.logger.error({ peer: peer.label, err: errorMessage(err) }, 'error while serving a peer'));
+    this.serving.set(peer, next);
+  }
+}

@@ -1,0 +1,268 @@
+/**
+ * Block download from the peer with the most work: get-blocks (our locator) → headers (checked
+ * for linkage and PoW) → bodies with get-data, up to maxBlocksInFlight at once → connected in
+ * order through the block intake (which reorganises when the branch has more work) → the next
+ * batch of headers, until caught up. One sync peer at a time; a stalled one is dropped for another.
+ */
+import type { Chain } from '../chain/chain.js';
+import type { Block, BlockHeader } from '../primitives/block.js';
+import { ZERO_HASH } from '../primitives/hash.js';
+import type { Logger } from '../util/logger.js';
+import type { BlockIntake } from './block-intake.js';
+import type { P2PConfig } from './config.js';
+import { SYNC_PROGRESS_LOG_INTERVAL_MS, SYNC_STALLED_PEER_COOLDOWN_MS } from './constants.js';
+import { checkHeaderBatch, headersAfterLocator } from './headers.js';
+import type { Peer } from './peer.js';
+import type { PeerSet } from './peers.js';
+import { MAX_HEADERS_PER_MESSAGE, MAX_LOCATOR_HASHES, type GetBlocksMessage, type InvItem } from './wire/index.js';
+
+export interface BlockSyncOptions {
+  chain: Chain;
+  peers: PeerSet;
+  intake: BlockIntake;
+  config: P2PConfig;
+  logger: Logger;
+}
+
+const hashKey = (hash: Buffer): string => hash.toString('latin1');
+
+export class BlockSync {
+  private readonly options: BlockSyncOptions;
+  private readonly logger: Logger;
+  private syncPeer: Peer | undefined;
+  private awaitingHeaders = false;
+  /** Headers of the current batch that we still lack, in chain order. */
+  private batch: BlockHeader[] = [];
+  private batchFull = false;
+  private lastHeader: BlockHeader | undefined;
+  private nextToRequest = 0;
+  private nextToConnect = 0;
+  private readonly inFlight = new Set<string>();
+  private readonly downloaded = new Map<string, Block>();
+  private connecting = false;
+  /** Most blocks ever in flight at once (stats: shows the download is pipelined). */
+  peakBlocksInFlight = 0;
+  private stallTimer: NodeJS.Timeout | undefined;
+  /** Work a peer reported when syncing from it brought nothing: not chosen again until it reports other work. */
+  private readonly fruitless = new WeakMap<Peer, bigint>();
+  private readonly stalledUntilMs = new WeakMap<Peer, number>();
+  private progress = { lastLogMs: 0, blocksSinceLog: 0 };
+
+  constructor(options: BlockSyncOptions) {
+    this.options = options;
+    this.logger = options.logger.child({ component: 'sync' });
+  }
+
+  get isSyncing(): boolean {
+    return this.syncPeer !== undefined;
+  }
+
+  get syncPeerLabel(): string | undefined {
+    return this.syncPeer?.label;
+  }
+
+  /** Starts a sync when some ready peer reports more work than our tip (called on handshake, ping/pong, sync end). */
+  maybeStart(): void {
+    if (this.syncPeer) return;
+    const ourWork = this.options.chain.tip?.chainWork ?? 0n;
+    const now = Date.now();
+    const candidates = this.options.peers
+      .ready()
+      .filter((p) => p.bestWork > ourWork && this.fruitless.get(p) !== p.bestWork)
+      .sort((a, b) => (b.bestWork > a.bestWork ? 1 : b.bestWork < a.bestWork ? -1 : 0));
+    const fresh = candidates.filter((p) => (this.stalledUntilMs.get(p) ?? 0) <= now);
+    const peer = fresh[0] ?? candidates[0];
+    if (peer) this.startWith(peer);
+  }
+
+  /** A block from `peer` had an unknown parent: fetch what leads to it (unless a sync is already running). */
+  onUnknownParent(peer: Peer): void {
+    if (!this.syncPeer && peer.isReady) this.startWith(peer);
+  }
+
+  onPeerClosed(peer: Peer): void {
+    if (peer === this.syncPeer) this.finish('sync peer disconnected', false);
+  }
+
+  /** Serve a get-blocks: headers of our active chain after the fork point. */
+  serveGetBlocks(peer: Peer, msg: GetBlocksMessage): void {
+    peer.send({ kind: 'headers', headers: headersAfterLocator(this.options.chain, msg.locator, msg.stopHash) });
+  }
+
+  onHeaders(peer: Peer, headers: readonly BlockHeader[]): void {
+    if (peer !== this.syncPeer || !this.awaitingHeaders) {
+      this.logger.debug({ peer: peer.label, count: headers.length }, 'ignoring headers we did not ask for');
+      return;
+    }
+    this.awaitingHeaders = false;
+    const { chain } = this.options;
+    const check = checkHeaderBatch(headers, (hash) => chain.hasBlock(hash), chain.params.powBits, !chain.tip);
+    if (!check.ok) {
+      if (check.code === 'bad-headers') peer.punish(check.code, check.reason);
+      else this.logger.info({ peer: peer.label, reason: check.reason }, 'headers do not connect to our chain');
+      this.finish(check.reason, true);
+      return;
+    }
+    this.batch = headers.filter((h) => !chain.hasBlock(h.hash));
+    this.batchFull = headers.length >= MAX_HEADERS_PER_MESSAGE;
+    this.lastHeader = headers.at(-1) ?? this.lastHeader;
+    this.nextToRequest = 0;
+    this.nextToConnect = 0;
+    this.logger.debug({ peer: peer.label, headers: headers.length, missing: this.batch.length }, 'received headers');
+    if (this.batch.length === 0) this.batchDone();
+    else this.requestMore();
+  }
+
+  /** Returns true when the block was one sync requested (then sync connects it in order). */
+  onBlock(peer: Peer, block: Block): boolean {
+    const key = hashKey(block.hash);
+    if (!this.inFlight.delete(key)) return false;
+    this.downloaded.set(key, block);
+    if (peer === this.syncPeer) this.touch();
+    void this.connectReady();
+    return true;
+  }
+
+  /** The sync peer answered some of our get-data with not-found: it cannot serve this batch. */
+  onNotFound(peer: Peer, items: readonly InvItem[]): void {
+    if (peer !== this.syncPeer || !items.some((i) => this.inFlight.has(hashKey(i.hash)))) return;
+    this.finish('sync peer does not have the blocks it announced', true);
+  }
+
+  /** Called for every block that joins the active chain (from any source): progress log. */
+  onConnected(block: Block): void {
+    if (!this.syncPeer) return;
+    this.progress.blocksSinceLog++;
+    const now = Date.now();
+    const elapsedMs = now - this.progress.lastLogMs;
+    if (elapsedMs < SYNC_PROGRESS_LOG_INTERVAL_MS) return;
+    const target = Math.max(this.syncPeer.bestHeight, block.height);
+    this.logger.info(
+      {
+        height: block.height,
+        targetHeight: target,
+        percent: target > 0 ? Math.floor((block.height / target) * 1000) / 10 : 100,
+        blocksPerSec: this.progress.lastLogMs > 0 ? Math.round((this.progress.blocksSinceLog * 1000) / elapsedMs) : undefined,
+        peer: this.syncPeer.label,
+      },
+      'syncing',
+    );
+    this.progress = { lastLogMs: now, blocksSinceLog: 0 };
+  }
+
+  stop(): void {
+    this.finish('stopping', false, false);
+  }
+
+  private startWith(peer: Peer): void {
+    this.syncPeer = peer;
+    this.progress = { lastLogMs: Date.now(), blocksSinceLog: 0 };
+    this.logger.info({ peer: peer.label, ourHeight: this.options.chain.tip?.height ?? -1, peerHeight: peer.bestHeight }, 'starting block sync');
+    this.requestHeaders();
+  }
+
+  private requestHeaders(): void {
+    const peer = this.syncPeer;
+    if (!peer) return;
+    const base = this.options.chain.getLocator();
+    // Continue after the last header of the previous batch, which may be on a side branch our locator does not reach.
+    const locator = this.lastHeader && !base.some((h) => h.equals(this.lastHeader?.hash ?? ZERO_HASH)) ? [this.lastHeader.hash, ...base] : base;
+    this.awaitingHeaders = true;
+    this.touch();
+    peer.send({ kind: 'get-blocks', locator: locator.slice(0, MAX_LOCATOR_HASHES), stopHash: ZERO_HASH });
+  }
+
+  private requestMore(): void {
+    const peer = this.syncPeer;
+    if (!peer) return;
+    const items: InvItem[] = [];
+    while (this.inFlight.size < this.options.config.maxBlocksInFlight && this.nextToRequest < this.batch.length) {
+      const header = this.batch[this.nextToRequest++];
+      if (this.options.chain.hasBlock(header.hash)) continue;
+      this.inFlight.add(hashKey(header.hash));
+      items.push({ type: 'block', hash: header.hash });
+    }
+    if (items.length > 0) {
+      this.peakBlocksInFlight = Math.max(this.peakBlocksInFlight, this.inFlight.size);
+      this.touch();
+      peer.send({ kind: 'get-data', items });
+    }
+  }
+
+  /** Connects downloaded blocks in header order; a block that arrives early waits for its predecessors. */
+  private async connectReady(): Promise<void> {
+    if (this.connecting) return;
+    this.connecting = true;
+    try {
+      while (this.syncPeer && this.nextToConnect < this.batch.length) {
+        const peer = this.syncPeer;
+        const header = this.batch[this.nextToConnect];
+        const key = hashKey(header.hash);
+        const block = this.downloaded.get(key);
+        if (!block) {
+          if (this.inFlight.has(key) || !this.options.chain.hasBlock(header.hash)) break;
+          this.nextToConnect++; // arrived another way (relay) meanwhile
+          continue;
+        }
+        this.downloaded.delete(key);
+        this.nextToConnect++;
+        const status = await this.options.intake.submit(peer, block);
+        if (status === 'invalid' || status === 'refused' || status === 'error') {
+          this.finish(`block ${block.hashHex} of the sync batch was ${status}`, true);
+          return;
+        }
+        this.requestMore();
+      }
+    } finally {
+      this.connecting = false;
+    }
+    if (this.syncPeer && !this.awaitingHeaders && this.batch.length > 0 && this.nextToConnect >= this.batch.length) this.batchDone();
+  }
+
+  private batchDone(): void {
+    const peer = this.syncPeer;
+    if (!peer) return;
+    const ourWork = this.options.chain.tip?.chainWork ?? 0n;
+    const progressed = this.batch.length > 0;
+    this.batch = [];
+    if (this.batchFull || (progressed && peer.bestWork > ourWork)) {
+      this.requestHeaders();
+      return;
+    }
+    this.finish('caught up', peer.bestWork > ourWork);
+  }
+
+  /** Ends the current sync; `unhelpful` remembers the peer's work so it is not retried for nothing. */
+  private finish(reason: string, unhelpful: boolean, restart = true): void {
+    const peer = this.syncPeer;
+    if (!peer) return;
+    clearTimeout(this.stallTimer);
+    this.stallTimer = undefined;
+    if (unhelpful) this.fruitless.set(peer, peer.bestWork);
+    this.syncPeer = undefined;
+    this.awaitingHeaders = false;
+    this.batch = [];
+    this.lastHeader = undefined;
+    this.inFlight.clear();
+    this.downloaded.clear();
+    const tip = this.options.chain.tip;
+    this.logger.info({ peer: peer.label, reason, height: tip?.height ?? -1 }, 'block sync ended');
+    if (restart) setImmediate(() => this.maybeStart());
+  }
+
+  /** Progress from the sync peer: push the stall deadline back. */
+  private touch(): void {
+    if (this.stallTimer) {
+      this.stallTimer.refresh();
+      return;
+    }
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = undefined;
+      const peer = this.syncPeer;
+      if (!peer) return;
+      this.logger.warn({ peer: peer.label, timeoutMs: this.options.config.syncStallTimeoutMs }, 'block sync stalled; trying another peer');
+      this.stalledUntilMs.set(peer, Date.now() + SYNC_STALLED_PEER_COOLDOWN_MS);
+      this.finish('stalled', false);
+    }, this.options.config.syncStallTimeoutMs);
+  }
+}

@@ -1,0 +1,41 @@
+import test from 'ava';
+import { buildBlock, makeKey, outpoint, pay, spend } from '../../helpers/fixtures.js';
+import { connect, startNode, tipHash, waitFor } from './net-helpers.js';
+
+const owner = makeKey();
+const genesis = buildBlock({ miner: owner });
+
+async function line(t: Parameters<typeof startNode>[0]) {
+  const a = await startNode(t, { genesis });
+  const b = await startNode(t, { genesis });
+  const c = await startNode(t, { genesis });
+  await connect(a, b);
+  await connect(b, c);
+  return { a, b, c };
+}
+
+test('a tx accepted on A reaches C over A-B-C at once and is never announced back', async (t) => {
+  const { a, b, c } = await line(t);
+  const tx = spend(owner, [outpoint(genesis.transactions[0])], [pay(makeKey(), 400n), pay(owner, 590n)]);
+  const started = Date.now();
+  a.mempool.addTransaction(tx);
+  await waitFor(() => c.mempool.has(tx.txid), "the tx in C's mempool", 3_000);
+  // well under the 200 ms heartbeat × 2 hops: relayed on acceptance, not on the next ping
+  t.true(Date.now() - started < 1_000);
+  t.true(b.mempool.has(tx.txid));
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  t.is(a.net.stats().received.inv ?? 0, 0, 'B must not announce the tx back to A');
+  t.is(b.net.stats().received.inv ?? 0, 1, 'B hears of it once, from A (C knows B has it)');
+  t.is(b.net.stats().received.transaction ?? 0, 1);
+  t.is(c.net.stats().received.transaction ?? 0, 1);
+});
+
+test('a block connected on A reaches C', async (t) => {
+  const { a, c } = await line(t);
+  const tx = spend(owner, [outpoint(genesis.transactions[0])], [pay(makeKey(), 400n)]);
+  const block = buildBlock({ parent: genesis, miner: makeKey(), txs: [tx], fees: 600n });
+  await a.chain.processBlock(block);
+  await waitFor(() => tipHash(c) === block.hash.toString('hex'), 'C to connect the block', 3_000);
+  t.is(c.chain.tip?.height, 1);
+  t.true(c.chain.getCoin(outpoint(tx)) !== undefined);
+});

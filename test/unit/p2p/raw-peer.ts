@@ -1,0 +1,85 @@
+/**
+ * A hand-driven TCP peer for tests: speaks the real wire codecs, so it can complete a handshake,
+ * stay silent, or send whatever bytes a test needs (garbage, a bad version, orphan blocks).
+ */
+import { randomBytes } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
+import { type NodeKey, nodeKeyFromPrivateKey } from '../../../src/p2p/discovery/node-key.js';
+import { FrameDecoder, PROTOCOL_VERSION, type WireMessage, createHandshakeAck, decodeMessage, encodeMessageFrame } from '../../../src/p2p/wire/index.js';
+import { ZERO_HASH } from '../../../src/primitives/hash.js';
+import { generatePrivateKey } from '../../../src/primitives/secp256k1.js';
+import { waitFor } from './net-helpers.js';
+
+export class RawPeer {
+  readonly received: WireMessage[] = [];
+  readonly key: NodeKey = nodeKeyFromPrivateKey(generatePrivateKey());
+  readonly nonce = randomBytes(8).readBigUInt64LE(0);
+  closed = false;
+  closedAtMs = 0;
+  /** Answer pings (a live peer) or not (a silent one). */
+  answerPings = true;
+  /** Sends a handshake-ack when the node's handshake arrives. */
+  autoAck = true;
+  private readonly decoder = new FrameDecoder();
+
+  private constructor(readonly socket: Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      for (const frame of this.decoder.push(chunk)) {
+        const msg = decodeMessage(frame.type, frame.payload);
+        this.received.push(msg);
+        if (msg.kind === 'handshake' && this.autoAck) this.send(createHandshakeAck(this.key.privateKey, msg.nonce));
+        if (msg.kind === 'ping' && this.answerPings) this.send({ kind: 'pong', nonce: msg.nonce, bestHeight: 0, chainWork: 0n });
+      }
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      this.closed = true;
+      this.closedAtMs = Date.now();
+    });
+  }
+
+  static async connect(port: number): Promise<RawPeer> {
+    const socket = connect({ host: '127.0.0.1', port });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('error', reject);
+    });
+    return new RawPeer(socket);
+  }
+
+  send(msg: WireMessage): void {
+    this.socket.write(encodeMessageFrame(msg));
+  }
+
+  sendHandshake(options: { genesisHash?: Buffer; version?: number; bestHeight?: number; chainWork?: bigint } = {}): void {
+    this.send({
+      kind: 'handshake',
+      version: options.version ?? PROTOCOL_VERSION,
+      genesisHash: options.genesisHash ?? ZERO_HASH,
+      bestHeight: options.bestHeight ?? 0,
+      chainWork: options.chainWork ?? 0n,
+      nodeId: this.key.nodeId,
+      listenPort: 0,
+      nonce: this.nonce,
+    });
+  }
+
+  has(kind: WireMessage['kind']): boolean {
+    return this.received.some((m) => m.kind === kind);
+  }
+
+  async waitFor(kind: WireMessage['kind'], timeoutMs = 5_000): Promise<WireMessage> {
+    await waitFor(() => this.has(kind), `a ${kind} message`, timeoutMs);
+    const msg = this.received.find((m) => m.kind === kind);
+    if (!msg) throw new Error(`no ${kind}`);
+    return msg;
+  }
+
+  async waitClosed(timeoutMs = 5_000): Promise<void> {
+    await waitFor(() => this.closed, 'the node to close the connection', timeoutMs);
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
