@@ -45,3 +45,22 @@ export const PING_TIMEOUT_MS = 1_000;
 export const ENDPOINT_PROOF_TTL_MS = 12 * 60 * 60 * 1000;
 /** Random-target lookups refresh the table this often. */
 export const BUCKET_REFRESH_INTERVAL_MS = 60_000;
+/** A find-node unanswered (no neighbours packet) this long counts as a failure of that node. */
+export const FIND_NODE_TIMEOUT_MS = 1_000;
+/**
+ * After our ping is answered, wait this long for the node's ping-back before sending find-node:
+ * a node that has not verified us pings back, and answers find-node only once our pong to it arrived.
+ */
+export const BOND_WAIT_MS = 500;
+/** A random table entry's liveness is rechecked this often (one ping per tick). */
+export const REVALIDATE_INTERVAL_MS = 10_000;
+/** While the table is empty (bootstrap down or not yet up), the bootstrap nodes are re-pinged this often. */
+export const BOOTSTRAP_RETRY_INTERVAL_MS = 5_000;
+/** Consecutive unanswered pings / find-nodes after which a table entry is removed. */
+export const MAX_NODE_FAILURES = 3;
+/** Outstanding pings at once; beyond it, nodes learned from neighbours are not pinged (bounds a flood of fake entries). */
+export const MAX_PENDING_PINGS = 512;
+/** Endpoint-proof records kept; the oldest are forgotten first. */
+export const MAX_ENDPOINT_PROOFS = 10_000;
+/** Nodes taken from the neighbours answers to one find-node (discv4 caps at k as well). */
+export const MAX_NEIGHBOURS_PER_FIND_NODE = K_BUCKET_SIZE;

@@ -21,3 +21,14 @@ export class NodeKeyError extends KadchainError {
     super(code, message, options);
   }
 }
+
+/** The discovery service cannot do what it was asked (lifecycle misuse or a socket that will not bind). */
+export type DiscoveryErrorCode = 'bind-failed' | 'already-started' | 'not-started';
+
+export class DiscoveryError extends KadchainError {
+  declare readonly code: DiscoveryErrorCode;
+
+  constructor(code: DiscoveryErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}

@@ -5,3 +5,6 @@ export * from './node-key.js';
 export * from './packet.js';
 export * from './payloads.js';
 export * from './routing-table.js';
+export * from './service.js';
+export * from './service-options.js';
+export type { DiscoveryStats, DropCode, Remote } from './transport.js';

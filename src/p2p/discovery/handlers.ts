@@ -1,0 +1,89 @@
+import type { EndpointProofs } from './endpoint-proofs.js';
+import { isLastNeighboursPacket } from './maintenance.js';
+import type { NodeTable } from './node-table.js';
+import { type DecodedPacket, encodeNeighbours } from './packet.js';
+import type { FindNodePacket, NeighboursPacket, PingPacket, PongPacket } from './payloads.js';
+import type { PendingFindNodes, PendingPings, PingWaiters } from './requests.js';
+import type { DiscoveryTransport, Remote } from './transport.js';
+
+export interface PacketHandlerDeps {
+  readonly privateKey: Buffer;
+  readonly transport: DiscoveryTransport;
+  readonly table: NodeTable;
+  readonly proofs: EndpointProofs;
+  readonly pings: PendingPings;
+  readonly findNodes: PendingFindNodes;
+  readonly pingWaiters: PingWaiters;
+  /** The service's ping (deduplicated per address, counts failures of table entries). */
+  ping(remote: Remote, expectedId?: Buffer, tcpHint?: number): Promise<boolean>;
+}
+
+/**
+ * discv4's rules for verified inbound packets (docs/protocol.md): answer pings and bond back,
+ * admit nodes on matching pongs, answer find-node only for proven endpoints, accept neighbours
+ * only for our own outstanding find-node.
+ */
+export class PacketHandlers {
+  constructor(private readonly deps: PacketHandlerDeps) {}
+
+  handle(decoded: DecodedPacket, from: Remote): void {
+    const { packet } = decoded;
+    switch (packet.type) {
+      case 'ping':
+        return this.onPing(decoded, packet, from);
+      case 'pong':
+        return this.onPong(decoded, packet, from);
+      case 'find-node':
+        return this.onFindNode(decoded, packet, from);
+      case 'neighbours':
+        return this.onNeighbours(decoded, packet, from);
+    }
+  }
+
+  private onPing(decoded: DecodedPacket, ping: PingPacket, from: Remote): void {
+    const tcpPort = ping.from.tcpPort;
+    // Pong first: a find-node we send right after must reach the node after our pong does.
+    this.deps.transport.send({ type: 'pong', to: { ip: from.ip, udpPort: from.port, tcpPort }, pingHash: decoded.hash }, from);
+    this.deps.proofs.pingReceived(decoded.nodeId, from.ip, tcpPort);
+    this.deps.pingWaiters.notify(decoded.nodeId);
+    const entry = this.deps.table.get(decoded.nodeId);
+    if (!this.deps.proofs.hasProvenEndpoint(decoded.nodeId, from.ip) || (entry !== undefined && entry.endpoint.udpPort !== from.port)) {
+      void this.deps.ping(from, decoded.nodeId, tcpPort); // ping back: it enters our table when it proves its endpoint
+    } else if (entry !== undefined) {
+      this.deps.table.updateTcpPort(decoded.nodeId, tcpPort);
+    } else {
+      // Proven recently but not in the table (removed, or its bucket was full): offer it again.
+      this.deps.table.verified(decoded.nodeId, decoded.senderPubKey, { ip: from.ip, udpPort: from.port, tcpPort });
+    }
+  }
+
+  private onPong(decoded: DecodedPacket, pong: PongPacket, from: Remote): void {
+    const match = this.deps.pings.matchPong(pong.pingHash, from.ip, from.port, decoded.nodeId);
+    if (match === undefined) {
+      this.deps.transport.countDrop('unsolicited-pong', from, 'pong does not answer a recent ping of ours to that address');
+      return;
+    }
+    this.deps.proofs.pongReceived(decoded.nodeId, from.ip);
+    const tcpPort = this.deps.proofs.advertisedTcpPort(decoded.nodeId, from.ip) ?? match.tcpHint ?? 0;
+    this.deps.table.verified(decoded.nodeId, decoded.senderPubKey, { ip: from.ip, udpPort: from.port, tcpPort });
+  }
+
+  private onFindNode(decoded: DecodedPacket, findNode: FindNodePacket, from: Remote): void {
+    if (!this.deps.proofs.hasProvenEndpoint(decoded.nodeId, from.ip)) {
+      // Answering would let a spoofed source address aim our (larger) reply at a victim.
+      this.deps.transport.countDrop('unproven-find-node', from, 'find-node from a node that has not proven its endpoint');
+      void this.deps.ping(from, decoded.nodeId);
+      return;
+    }
+    const nodes = this.deps.table.closest(findNode.target, this.deps.table.bucketSize).map((e) => ({ endpoint: e.endpoint, publicKey: e.publicKey }));
+    for (const encoded of encodeNeighbours(nodes, this.deps.transport.expiration(), this.deps.privateKey)) {
+      this.deps.transport.sendEncoded(encoded, from);
+    }
+  }
+
+  private onNeighbours(decoded: DecodedPacket, neighbours: NeighboursPacket, from: Remote): void {
+    if (!this.deps.findNodes.deliver(decoded.nodeId, from.ip, from.port, neighbours.nodes, isLastNeighboursPacket(neighbours))) {
+      this.deps.transport.countDrop('unsolicited-neighbours', from, 'neighbours without an outstanding find-node to that node');
+    }
+  }
+}

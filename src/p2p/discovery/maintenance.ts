@@ -1,0 +1,83 @@
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { errorMessage } from '../../util/errors.js';
+import type { Logger } from '../../util/logger.js';
+import type { DiscoveredNode } from '../types.js';
+import { BUCKET_COUNT, MAX_PACKET_BYTES, PACKET_HEADER_BYTES, PACKET_PUBKEY_BYTES } from './constants.js';
+import { ENDPOINT_IPV6_BYTES, type Endpoint, normalizeIp } from './endpoint.js';
+import { nodeIdFromPublicKey } from './node-key.js';
+import { NEIGHBOURS_OVERHEAD_BYTES, type NeighbourNode, type NeighboursPacket, neighbourBytes } from './payloads.js';
+import { randomIdInBucket } from './routing-table.js';
+import type { BootstrapAddress } from './service-options.js';
+import type { Remote } from './transport.js';
+
+/** A node as a lookup sees it: maybe not verified yet (learned from a neighbours entry). */
+export interface Candidate {
+  readonly id: Buffer;
+  readonly publicKey: Buffer;
+  readonly endpoint: Endpoint;
+}
+
+export function toCandidate(node: NeighbourNode | DiscoveredNode): Candidate {
+  const id = 'nodeId' in node ? node.nodeId : nodeIdFromPublicKey(node.publicKey);
+  return { id, publicKey: node.publicKey, endpoint: node.endpoint };
+}
+
+/** A plain copy for listeners: they must not hold (or mutate) table records. */
+export function toDiscovered(node: Candidate | DiscoveredNode): DiscoveredNode {
+  const nodeId = 'nodeId' in node ? node.nodeId : node.id;
+  return { nodeId, publicKey: node.publicKey, endpoint: { ...node.endpoint } };
+}
+
+const ENTRY_BUDGET_BYTES = MAX_PACKET_BYTES - (PACKET_HEADER_BYTES - 1) - NEIGHBOURS_OVERHEAD_BYTES;
+const LARGEST_ENTRY_BYTES = ENDPOINT_IPV6_BYTES + PACKET_PUBKEY_BYTES;
+
+/**
+ * The sender splits greedily (splitNeighbours), so a packet with room left for any entry is the
+ * last of its answer: the lookup can go on without waiting for the timeout.
+ */
+export function isLastNeighboursPacket(packet: NeighboursPacket): boolean {
+  const used = packet.nodes.reduce((sum, node) => sum + neighbourBytes(node), 0);
+  return used + LARGEST_ENTRY_BYTES <= ENTRY_BUDGET_BYTES;
+}
+
+interface BucketView<T extends { readonly id: Buffer }> {
+  all(): T[];
+  bucketIndexOf(id: Buffer): number;
+  bucket(index: number): T[];
+}
+
+/**
+ * A random target in a bucket that can hold nodes: from one below our nearest entry's bucket up to
+ * the farthest. Buckets nearer than that are empty in any network of realistic size, so lookups
+ * there would only re-find our neighbourhood.
+ */
+export function pickRefreshTarget<T extends { readonly id: Buffer }>(selfId: Buffer, table: BucketView<T>): Buffer {
+  let lowest = BUCKET_COUNT - 1;
+  for (const entry of table.all()) lowest = Math.min(lowest, table.bucketIndexOf(entry.id));
+  const from = Math.max(0, lowest - 1);
+  const index = from + Math.floor(Math.random() * (BUCKET_COUNT - from));
+  return randomIdInBucket(selfId, index);
+}
+
+/** The least-recently-seen entry of a random non-empty bucket (the one most likely to have gone away). */
+export function pickRevalidateEntry<T extends { readonly id: Buffer }>(table: BucketView<T>): T | undefined {
+  const entries = table.all();
+  if (entries.length === 0) return undefined;
+  const pick = entries[Math.floor(Math.random() * entries.length)];
+  return table.bucket(table.bucketIndexOf(pick.id))[0] ?? pick;
+}
+
+/** Bootstrap host names resolve once at start; one that does not resolve is skipped with a warning. */
+export async function resolveBootstrap(addresses: readonly BootstrapAddress[], log: Logger): Promise<Remote[]> {
+  const remotes: Remote[] = [];
+  for (const { host, port } of addresses) {
+    try {
+      const ip = isIP(host) !== 0 ? host : (await dnsLookup(host)).address;
+      remotes.push({ ip: normalizeIp(ip), port });
+    } catch (err) {
+      log.warn({ host, port, err: errorMessage(err) }, 'cannot resolve bootstrap node; skipping it');
+    }
+  }
+  return remotes;
+}

@@ -1,0 +1,123 @@
+import type { DiscoveredNode } from '../types.js';
+import { K_BUCKET_SIZE, MAX_NODE_FAILURES } from './constants.js';
+import type { Endpoint } from './endpoint.js';
+import { RoutingTable } from './routing-table.js';
+
+/** A routing-table entry: a node that proved its endpoint, plus liveness bookkeeping. */
+export interface TableEntry extends DiscoveredNode {
+  /** Same buffer as nodeId (RoutingTable keys on `id`). */
+  readonly id: Buffer;
+  lastSeenMs: number;
+  /** Consecutive unanswered pings / find-nodes; reset by any pong. */
+  failures: number;
+}
+
+export interface NodeTableOptions {
+  readonly selfId: Buffer;
+  readonly bucketSize?: number;
+  readonly maxFailures?: number;
+  readonly nowMs: () => number;
+  /** Pings a node; resolves whether it answered in time (its pong comes back through `verified`). */
+  ping(entry: TableEntry): Promise<boolean>;
+  /** A node entered the table, or its endpoint changed. */
+  onAdded(entry: TableEntry): void;
+  onRemoved(entry: TableEntry): void;
+}
+
+function sameEndpoint(a: Endpoint, b: Endpoint): boolean {
+  return a.ip === b.ip && a.udpPort === b.udpPort && a.tcpPort === b.tcpPort;
+}
+
+/**
+ * The routing table with discv4's admission rules: only endpoint-proven nodes get in; when a
+ * bucket is full its least-recently-seen entry is pinged and replaced only if it does not answer
+ * (long-lived nodes win, which resists flooding); entries that keep failing are removed.
+ */
+export class NodeTable {
+  private readonly table: RoutingTable<TableEntry>;
+  /** Buckets with an eviction ping in flight: one check at a time, newcomers meanwhile are dropped. */
+  private readonly checking = new Set<number>();
+  private readonly maxFailures: number;
+
+  constructor(private readonly options: NodeTableOptions) {
+    this.table = new RoutingTable<TableEntry>(options.selfId, options.bucketSize ?? K_BUCKET_SIZE);
+    this.maxFailures = options.maxFailures ?? MAX_NODE_FAILURES;
+  }
+
+  get size(): number {
+    return this.table.size;
+  }
+
+  get bucketSize(): number {
+    return this.table.bucketSize;
+  }
+
+  get(nodeId: Buffer): TableEntry | undefined {
+    return this.table.get(nodeId);
+  }
+
+  closest(target: Buffer, n: number): TableEntry[] {
+    return this.table.closest(target, n);
+  }
+
+  all(): TableEntry[] {
+    return this.table.all();
+  }
+
+  bucketIndexOf(nodeId: Buffer): number {
+    return this.table.bucketIndexOf(nodeId);
+  }
+
+  bucket(index: number): TableEntry[] {
+    return this.table.bucket(index);
+  }
+
+  /** The node answered our ping from `endpoint` (ip and UDP port as seen, TCP port as advertised). */
+  verified(nodeId: Buffer, publicKey: Buffer, endpoint: Endpoint): void {
+    if (nodeId.equals(this.options.selfId)) return;
+    const existing = this.table.get(nodeId);
+    const entry: TableEntry = { id: nodeId, nodeId, publicKey, endpoint, lastSeenMs: this.options.nowMs(), failures: 0 };
+    const result = this.table.add(entry);
+    if (result === 'added' || (result === 'updated' && existing !== undefined && !sameEndpoint(existing.endpoint, endpoint))) {
+      this.options.onAdded(entry);
+    } else if (typeof result === 'object') {
+      void this.checkOldest(this.table.bucketIndexOf(nodeId), result.full, entry);
+    }
+  }
+
+  /** Learned a better TCP port for a table entry (its signed ping, or a neighbours entry when we had none). */
+  updateTcpPort(nodeId: Buffer, tcpPort: number): void {
+    const entry = this.table.get(nodeId);
+    if (entry === undefined || entry.endpoint.tcpPort === tcpPort) return;
+    const updated: TableEntry = { ...entry, endpoint: { ...entry.endpoint, tcpPort } };
+    this.table.add(updated);
+    this.options.onAdded(updated);
+  }
+
+  /** A ping or find-node to this node went unanswered. */
+  failed(nodeId: Buffer): void {
+    const entry = this.table.get(nodeId);
+    if (entry === undefined) return;
+    entry.failures++;
+    if (entry.failures >= this.maxFailures) this.remove(entry);
+  }
+
+  remove(entry: TableEntry): void {
+    if (this.table.remove(entry.id)) this.options.onRemoved(entry);
+  }
+
+  private async checkOldest(index: number, oldest: TableEntry, newcomer: TableEntry): Promise<void> {
+    if (this.checking.has(index)) return;
+    this.checking.add(index);
+    let answered: boolean;
+    try {
+      answered = await this.options.ping(oldest);
+    } finally {
+      this.checking.delete(index);
+    }
+    if (answered) return; // its pong moved it to the bucket's tail; the newcomer is dropped
+    const current = this.table.get(oldest.id);
+    if (current !== undefined) this.remove(current);
+    if (this.table.get(newcomer.id) === undefined && this.table.add(newcomer) === 'added') this.options.onAdded(newcomer);
+  }
+}

@@ -1,0 +1,216 @@
+import type { NeighbourNode } from './payloads.js';
+
+/**
+ * Outstanding requests of the discovery service. A reply is accepted only if it matches one of
+ * these: that is what makes unsolicited pongs and neighbours packets harmless.
+ * Every request ends (resolves) on its reply, on its timeout, or on clear() at stop.
+ */
+
+export function addressKey(ip: string, port: number): string {
+  return `${ip}:${port}`;
+}
+
+interface PendingPing {
+  readonly address: string;
+  readonly expectedId: Buffer | undefined;
+  /** TCP port we believe the node has (a neighbours entry), used until its own ping tells us. */
+  readonly tcpHint: number | undefined;
+  readonly sentAtMs: number;
+  readonly done: Promise<boolean>;
+  readonly resolve: (answered: boolean) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+export interface PongMatch {
+  readonly tcpHint: number | undefined;
+}
+
+/** Our pings awaiting a pong, by ping hash; at most one per address. */
+export class PendingPings {
+  private readonly byHash = new Map<string, PendingPing>();
+  private readonly byAddress = new Map<string, PendingPing>();
+
+  constructor(
+    private readonly nowMs: () => number,
+    private readonly timeoutMs: number,
+  ) {}
+
+  get size(): number {
+    return this.byHash.size;
+  }
+
+  /** The answer promise of a ping already in flight to this address, if any. */
+  inFlight(ip: string, port: number): Promise<boolean> | undefined {
+    return this.byAddress.get(addressKey(ip, port))?.done;
+  }
+
+  add(hash: Buffer, ip: string, port: number, expectedId: Buffer | undefined, tcpHint: number | undefined): Promise<boolean> {
+    const key = hash.toString('hex');
+    let resolve: (answered: boolean) => void = () => {};
+    const done = new Promise<boolean>((r) => (resolve = r));
+    const timer = setTimeout(() => this.finish(key, false), this.timeoutMs);
+    timer.unref();
+    const entry: PendingPing = { address: addressKey(ip, port), expectedId, tcpHint, sentAtMs: this.nowMs(), done, resolve, timer };
+    this.byHash.set(key, entry);
+    this.byAddress.set(entry.address, entry);
+    return done;
+  }
+
+  /**
+   * Matches a pong to a ping of ours to that very address (and node, if we knew its id) sent
+   * within the timeout; undefined when it answers nothing we asked.
+   */
+  matchPong(pingHash: Buffer, ip: string, port: number, senderId: Buffer): PongMatch | undefined {
+    const key = pingHash.toString('hex');
+    const entry = this.byHash.get(key);
+    if (entry === undefined || entry.address !== addressKey(ip, port)) return undefined;
+    if (entry.expectedId !== undefined && !entry.expectedId.equals(senderId)) return undefined;
+    if (this.nowMs() - entry.sentAtMs > this.timeoutMs) return undefined;
+    this.finish(key, true);
+    return { tcpHint: entry.tcpHint };
+  }
+
+  clear(): void {
+    for (const key of [...this.byHash.keys()]) this.finish(key, false);
+  }
+
+  private finish(key: string, answered: boolean): void {
+    const entry = this.byHash.get(key);
+    if (entry === undefined) return;
+    clearTimeout(entry.timer);
+    this.byHash.delete(key);
+    if (this.byAddress.get(entry.address) === entry) this.byAddress.delete(entry.address);
+    entry.resolve(answered);
+  }
+}
+
+interface PendingFindNode {
+  readonly nodes: NeighbourNode[];
+  /** Some neighbours packet arrived (an empty one is a real answer: "I know nobody"). */
+  answered: boolean;
+  readonly done: Promise<NeighbourNode[] | undefined>;
+  readonly resolve: (nodes: NeighbourNode[] | undefined) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+/**
+ * Our find-node requests awaiting neighbours, by node id and address. An answer may span several
+ * datagrams; it is complete when `maxNodes` entries arrived or a packet says it is the last.
+ */
+export class PendingFindNodes {
+  private readonly pending = new Map<string, PendingFindNode>();
+
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly maxNodes: number,
+  ) {}
+
+  has(nodeId: Buffer, ip: string, port: number): boolean {
+    return this.pending.has(this.key(nodeId, ip, port));
+  }
+
+  /**
+   * A neighbours packet does not say which target it answers, so there is one request per node
+   * at a time: this resolves when the outstanding one (if any) has ended.
+   */
+  async idle(nodeId: Buffer, ip: string, port: number): Promise<void> {
+    const key = this.key(nodeId, ip, port);
+    for (let entry = this.pending.get(key); entry !== undefined; entry = this.pending.get(key)) await entry.done;
+  }
+
+  /** Resolves with the entries received, or undefined if nothing arrived in time. Call idle() first. */
+  add(nodeId: Buffer, ip: string, port: number): Promise<NeighbourNode[] | undefined> {
+    const key = this.key(nodeId, ip, port);
+    this.finish(key); // only reached when the caller skipped idle(): the newer request wins
+    let resolve: (nodes: NeighbourNode[] | undefined) => void = () => {};
+    const done = new Promise<NeighbourNode[] | undefined>((r) => (resolve = r));
+    const timer = setTimeout(() => this.finish(key), this.timeoutMs);
+    timer.unref();
+    this.pending.set(key, { nodes: [], answered: false, done, resolve, timer });
+    return done;
+  }
+
+  /** False when no find-node of ours to that node is outstanding (the packet must be dropped). */
+  deliver(nodeId: Buffer, ip: string, port: number, nodes: readonly NeighbourNode[], last: boolean): boolean {
+    const key = this.key(nodeId, ip, port);
+    const entry = this.pending.get(key);
+    if (entry === undefined) return false;
+    entry.answered = true;
+    for (const node of nodes) {
+      if (entry.nodes.length >= this.maxNodes) break;
+      entry.nodes.push(node);
+    }
+    if (last || entry.nodes.length >= this.maxNodes) this.finish(key);
+    return true;
+  }
+
+  clear(): void {
+    for (const key of [...this.pending.keys()]) this.finish(key);
+  }
+
+  private key(nodeId: Buffer, ip: string, port: number): string {
+    return `${nodeId.toString('hex')}@${addressKey(ip, port)}`;
+  }
+
+  /** A request that got at least one packet counts as answered even if it timed out waiting for more. */
+  private finish(key: string): void {
+    const entry = this.pending.get(key);
+    if (entry === undefined) return;
+    clearTimeout(entry.timer);
+    this.pending.delete(key);
+    entry.resolve(entry.answered ? entry.nodes : undefined);
+  }
+}
+
+/** Callers waiting for a node to ping us (its ping-back after our ping completes the bond). */
+export class PingWaiters {
+  private readonly waiters = new Map<string, Array<(pinged: boolean) => void>>();
+  private readonly listeners = new Map<string, Array<() => void>>();
+
+  /** Resolves true when `notify(nodeId)` comes within timeoutMs, false otherwise. */
+  wait(nodeId: Buffer, timeoutMs: number): Promise<boolean> {
+    const key = nodeId.toString('hex');
+    return new Promise((resolve) => {
+      const list = this.waiters.get(key) ?? [];
+      this.waiters.set(key, list);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      timer.unref();
+      const done = (pinged: boolean): void => {
+        clearTimeout(timer);
+        const current = this.waiters.get(key);
+        const at = current?.indexOf(done) ?? -1;
+        if (current !== undefined && at >= 0) {
+          current.splice(at, 1);
+          if (current.length === 0) this.waiters.delete(key);
+        }
+        resolve(pinged);
+      };
+      list.push(done);
+    });
+  }
+
+  /** Calls `listener` on every ping from nodeId until the returned function is called. */
+  subscribe(nodeId: Buffer, listener: () => void): () => void {
+    const key = nodeId.toString('hex');
+    const list = this.listeners.get(key) ?? [];
+    list.push(listener);
+    this.listeners.set(key, list);
+    return () => {
+      const current = this.listeners.get(key) ?? [];
+      const at = current.indexOf(listener);
+      if (at >= 0) current.splice(at, 1);
+      if (current.length === 0) this.listeners.delete(key);
+    };
+  }
+
+  notify(nodeId: Buffer): void {
+    const key = nodeId.toString('hex');
+    for (const listener of [...(this.listeners.get(key) ?? [])]) listener();
+    for (const done of [...(this.waiters.get(key) ?? [])]) done(true);
+  }
+
+  clear(): void {
+    for (const list of [...this.waiters.values()]) for (const done of [...list]) done(false);
+    this.listeners.clear();
+  }
+}

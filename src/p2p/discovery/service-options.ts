@@ -1,0 +1,73 @@
+import type { Logger } from '../../util/logger.js';
+import type { DiscoveredNode } from '../types.js';
+import {
+  BOND_WAIT_MS,
+  BOOTSTRAP_RETRY_INTERVAL_MS,
+  BUCKET_REFRESH_INTERVAL_MS,
+  ENDPOINT_PROOF_TTL_MS,
+  FIND_NODE_TIMEOUT_MS,
+  PING_TIMEOUT_MS,
+  REVALIDATE_INTERVAL_MS,
+} from './constants.js';
+import type { NodeKey } from './node-key.js';
+
+/** Every timer of the service; production uses the constants, tests shorten them. */
+export interface DiscoveryTiming {
+  readonly pingTimeoutMs: number;
+  readonly findNodeTimeoutMs: number;
+  readonly bondWaitMs: number;
+  readonly refreshIntervalMs: number;
+  readonly revalidateIntervalMs: number;
+  readonly bootstrapRetryIntervalMs: number;
+  readonly endpointProofTtlMs: number;
+}
+
+export const DEFAULT_DISCOVERY_TIMING: DiscoveryTiming = {
+  pingTimeoutMs: PING_TIMEOUT_MS,
+  findNodeTimeoutMs: FIND_NODE_TIMEOUT_MS,
+  bondWaitMs: BOND_WAIT_MS,
+  refreshIntervalMs: BUCKET_REFRESH_INTERVAL_MS,
+  revalidateIntervalMs: REVALIDATE_INTERVAL_MS,
+  bootstrapRetryIntervalMs: BOOTSTRAP_RETRY_INTERVAL_MS,
+  endpointProofTtlMs: ENDPOINT_PROOF_TTL_MS,
+};
+
+export interface BootstrapAddress {
+  /** IP address or host name (resolved once at start). */
+  readonly host: string;
+  /** Its UDP discovery port. */
+  readonly port: number;
+}
+
+export interface AdvertisedEndpoint {
+  readonly ip: string;
+  readonly udpPort: number;
+  readonly tcpPort: number;
+}
+
+export interface DiscoveryOptions {
+  readonly nodeKey: NodeKey;
+  /** Default '0.0.0.0'; an IPv6 address (e.g. '::') makes a dual-stack udp6 socket. */
+  readonly bindHost?: string;
+  /** UDP port to bind; 0 (the default) = ephemeral, see `Discovery.udpPort` after start. */
+  readonly udpPort?: number;
+  /** The TCP port peers should dial; it travels in our signed pings. */
+  readonly tcpPort: number;
+  /** IP to put in our pings' `from` (NAT sets it later through setAdvertisedEndpoint). */
+  readonly advertisedIp?: string;
+  readonly bootstrap?: readonly BootstrapAddress[];
+  readonly logger: Logger;
+  readonly nowMs?: () => number;
+  readonly timing?: Partial<DiscoveryTiming>;
+  /** Kademlia k (entries per bucket, nodes per answer); tests use a small one to fill buckets. */
+  readonly bucketSize?: number;
+  /** Aborting it stops the service (same as stop()). */
+  readonly signal?: AbortSignal;
+}
+
+export interface DiscoveryEvents {
+  /** A node entered the routing table (or a table entry's endpoint changed). */
+  'node:verified': [node: DiscoveredNode];
+  /** A node left the table: evicted for a live newcomer's place, or it stopped answering. */
+  'node:removed': [node: DiscoveredNode];
+}

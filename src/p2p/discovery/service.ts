@@ -1,0 +1,286 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from '../../util/logger.js';
+import { errorMessage } from '../../util/errors.js';
+import type { DiscoveredNode, PeerSource } from '../types.js';
+import { ALPHA, DISCOVERY_VERSION, MAX_PENDING_PINGS, MAX_NEIGHBOURS_PER_FIND_NODE } from './constants.js';
+import { type Endpoint, ipToBytes } from './endpoint.js';
+import { EndpointProofs } from './endpoint-proofs.js';
+import { DiscoveryError } from './errors.js';
+import { iterativeLookup } from './lookup.js';
+import { type Candidate, pickRefreshTarget, pickRevalidateEntry, resolveBootstrap, toCandidate, toDiscovered } from './maintenance.js';
+import { NodeTable } from './node-table.js';
+import { PacketHandlers } from './handlers.js';
+import { isRelayableEndpoint } from './relay-ip.js';
+import { PendingFindNodes, PendingPings, PingWaiters } from './requests.js';
+import {
+  type AdvertisedEndpoint,
+  DEFAULT_DISCOVERY_TIMING,
+  type DiscoveryEvents,
+  type DiscoveryOptions,
+  type DiscoveryTiming,
+} from './service-options.js';
+import { DiscoveryTransport, type DiscoveryStats, type Remote } from './transport.js';
+
+export interface DiscoveryServiceStats extends DiscoveryStats {
+  readonly tableSize: number;
+  readonly pendingPings: number;
+}
+
+/**
+ * UDP node discovery (discv4 rules, docs/protocol.md): bonds with nodes by ping/pong, fills a
+ * Kademlia table with endpoint-proven nodes, answers find-node only for proven senders, and runs
+ * iterative lookups. Implements PeerSource: the peer set dials what `node:verified` announces.
+ */
+export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSource {
+  readonly nodeId: Buffer;
+  private readonly log: Logger;
+  private readonly nowMs: () => number;
+  private readonly timing: DiscoveryTiming;
+  private readonly transport: DiscoveryTransport;
+  private readonly table: NodeTable;
+  private readonly proofs: EndpointProofs;
+  private readonly pings: PendingPings;
+  private readonly findNodes: PendingFindNodes;
+  private readonly pingWaiters = new PingWaiters();
+  private readonly handlers: PacketHandlers;
+  private readonly abort = new AbortController();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private advertised: { ip: string; udpPort: number | undefined; tcpPort: number };
+  private bootstrapRemotes: Remote[] = [];
+  private boundPort = 0;
+  private state: 'new' | 'starting' | 'running' | 'stopped' = 'new';
+  private stopping: Promise<void> | undefined;
+  private selfLookupStarted = false;
+  private refreshing = false;
+
+  constructor(private readonly options: DiscoveryOptions) {
+    super();
+    this.nodeId = options.nodeKey.nodeId;
+    this.log = options.logger.child({ component: 'discovery' });
+    this.nowMs = options.nowMs ?? Date.now;
+    this.timing = { ...DEFAULT_DISCOVERY_TIMING, ...options.timing };
+    const bindHost = options.bindHost ?? '0.0.0.0';
+    this.advertised = { ip: options.advertisedIp ?? bindHost, udpPort: undefined, tcpPort: options.tcpPort };
+    this.proofs = new EndpointProofs(this.nowMs, this.timing.endpointProofTtlMs);
+    this.pings = new PendingPings(this.nowMs, this.timing.pingTimeoutMs);
+    this.findNodes = new PendingFindNodes(this.timing.findNodeTimeoutMs, MAX_NEIGHBOURS_PER_FIND_NODE);
+    this.transport = new DiscoveryTransport({
+      bindHost,
+      port: options.udpPort ?? 0,
+      privateKey: options.nodeKey.privateKey,
+      selfId: this.nodeId,
+      logger: this.log,
+      nowMs: this.nowMs,
+      onPacket: (decoded, from) => {
+        if (this.state === 'running') this.handlers.handle(decoded, from);
+      },
+    });
+    this.table = new NodeTable({
+      selfId: this.nodeId,
+      bucketSize: options.bucketSize,
+      nowMs: this.nowMs,
+      ping: (entry) => this.ping({ ip: entry.endpoint.ip, port: entry.endpoint.udpPort }, entry.nodeId, entry.endpoint.tcpPort),
+      onAdded: (entry) => {
+        this.log.debug({ node: entry.nodeId.toString('hex').slice(0, 16), endpoint: entry.endpoint }, 'node verified');
+        this.emit('node:verified', toDiscovered(entry));
+      },
+      onRemoved: (entry) => this.emit('node:removed', toDiscovered(entry)),
+    });
+    this.handlers = new PacketHandlers({
+      privateKey: options.nodeKey.privateKey,
+      transport: this.transport,
+      table: this.table,
+      proofs: this.proofs,
+      pings: this.pings,
+      findNodes: this.findNodes,
+      pingWaiters: this.pingWaiters,
+      ping: (remote, expectedId, tcpHint) => this.ping(remote, expectedId, tcpHint),
+    });
+    options.signal?.addEventListener('abort', () => void this.stop(), { once: true });
+  }
+
+  /** The bound UDP port (0 before start). */
+  get udpPort(): number {
+    return this.boundPort;
+  }
+
+  get tableSize(): number {
+    return this.table.size;
+  }
+
+  get stats(): DiscoveryServiceStats {
+    return { ...this.transport.stats, tableSize: this.table.size, pendingPings: this.pings.size };
+  }
+
+  /** What our pings claim as `from` (the TCP port is what others dial). */
+  get localEndpoint(): Endpoint {
+    return { ip: this.advertised.ip, udpPort: this.advertised.udpPort ?? this.boundPort, tcpPort: this.advertised.tcpPort };
+  }
+
+  /** NAT learned our external address: advertise it from now on. */
+  setAdvertisedEndpoint(endpoint: AdvertisedEndpoint): void {
+    ipToBytes(endpoint.ip); // throws RangeError for something that is not an IP
+    this.advertised = { ip: endpoint.ip, udpPort: endpoint.udpPort, tcpPort: endpoint.tcpPort };
+  }
+
+  /** Table entries, most recently seen first. */
+  knownNodes(limit: number): DiscoveredNode[] {
+    return this.table
+      .all()
+      .sort((a, b) => b.lastSeenMs - a.lastSeenMs)
+      .slice(0, Math.max(0, limit))
+      .map(toDiscovered);
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new DiscoveryError('already-started', 'the discovery service was already started; create a new instance to start again');
+    this.state = 'starting';
+    try {
+      this.boundPort = await this.transport.bind();
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+    this.bootstrapRemotes = await resolveBootstrap(this.options.bootstrap ?? [], this.log);
+    if (this.state !== 'starting') return; // stopped while binding
+    this.state = 'running';
+    this.every(this.timing.refreshIntervalMs, () => void this.refresh());
+    this.every(this.timing.revalidateIntervalMs, () => this.revalidate());
+    this.every(this.timing.bootstrapRetryIntervalMs, () => {
+      if (this.table.size === 0) this.pingBootstrap();
+    });
+    this.log.info({ udpPort: this.boundPort, bootstrap: this.bootstrapRemotes.length }, 'discovery listening');
+    this.pingBootstrap();
+  }
+
+  /** Clears timers, ends outstanding requests, closes the socket. Safe to call more than once. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.state = 'stopped';
+      this.abort.abort();
+      for (const timer of this.timers) clearInterval(timer);
+      this.pings.clear();
+      this.findNodes.clear();
+      this.pingWaiters.clear();
+      await this.transport.close();
+    })();
+    return this.stopping;
+  }
+
+  /** Iterative lookup for target; resolves with the closest nodes that answered, closest first. */
+  async lookup(target: Buffer): Promise<DiscoveredNode[]> {
+    if (this.state === 'new') throw new DiscoveryError('not-started', 'start() the discovery service before running a lookup');
+    const found = await iterativeLookup<Candidate>({
+      target,
+      seeds: this.table.closest(target, this.table.bucketSize).map(toCandidate),
+      selfId: this.nodeId,
+      k: this.table.bucketSize,
+      alpha: ALPHA,
+      query: (node) => this.findNode(node, target),
+      signal: this.abort.signal,
+    });
+    return found.map(toDiscovered);
+  }
+
+  /** Pings an address (bonding); resolves whether a matching pong came back in time. */
+  ping(remote: Remote, expectedId?: Buffer, tcpHint?: number): Promise<boolean> {
+    if (this.state !== 'running') return Promise.resolve(false);
+    const inFlight = this.pings.inFlight(remote.ip, remote.port);
+    if (inFlight !== undefined) return inFlight;
+    const to: Endpoint = { ip: remote.ip, udpPort: remote.port, tcpPort: tcpHint ?? 0 };
+    const hash = this.transport.send({ type: 'ping', version: DISCOVERY_VERSION, from: this.localEndpoint, to }, remote);
+    const answered = this.pings.add(hash, remote.ip, remote.port, expectedId, tcpHint);
+    if (expectedId !== undefined) void answered.then((ok) => ok || this.table.failed(expectedId));
+    return answered;
+  }
+
+  private every(intervalMs: number, tick: () => void): void {
+    const timer = setInterval(tick, intervalMs);
+    timer.unref();
+    this.timers.push(timer);
+  }
+
+  /** Pings every bootstrap node; the first answer starts a self-lookup (it fills our neighbourhood). */
+  private pingBootstrap(): void {
+    if (this.table.size === 0) this.selfLookupStarted = false;
+    for (const remote of this.bootstrapRemotes) {
+      void this.ping(remote).then((answered) => {
+        if (!answered || this.selfLookupStarted || this.state !== 'running') return;
+        this.selfLookupStarted = true;
+        void this.runLookup(this.nodeId, 'self');
+      });
+    }
+  }
+
+  private async runLookup(target: Buffer, why: string): Promise<void> {
+    const startedMs = this.nowMs();
+    try {
+      const found = await this.lookup(target);
+      this.log.debug({ why, found: found.length, tableSize: this.table.size, ms: this.nowMs() - startedMs }, 'lookup done');
+    } catch (err) {
+      this.log.warn({ why, err: errorMessage(err) }, 'lookup failed');
+    }
+  }
+
+  /** Periodic random-target lookup in a bucket range that can hold nodes (self-lookup while the table is thin). */
+  private async refresh(): Promise<void> {
+    if (this.refreshing || this.table.size === 0) return;
+    this.refreshing = true;
+    try {
+      const sparse = this.table.size < this.table.bucketSize;
+      await this.runLookup(sparse ? this.nodeId : pickRefreshTarget(this.nodeId, this.table), sparse ? 'self' : 'refresh');
+    } finally {
+      this.refreshing = false;
+    }
+  }
+
+  /** Pings the least-recently-seen entry of a random bucket; repeated silence removes it (ping() counts failures). */
+  private revalidate(): void {
+    const entry = pickRevalidateEntry(this.table);
+    if (entry !== undefined) void this.ping({ ip: entry.endpoint.ip, port: entry.endpoint.udpPort }, entry.nodeId, entry.endpoint.tcpPort);
+  }
+
+  /** Lookup query: bond if the node may not know us yet, then ask it for nodes close to target. */
+  private async findNode(node: Candidate, target: Buffer): Promise<Candidate[] | undefined> {
+    const { ip, udpPort: port } = node.endpoint;
+    if (!this.proofs.hasVerifiedUs(node.id, ip)) {
+      if (!(await this.ping({ ip, port }, node.id, node.endpoint.tcpPort))) return undefined;
+      // It answers find-node only after our pong to its ping-back arrived; wait for that ping.
+      if (!this.proofs.hasVerifiedUs(node.id, ip)) await this.pingWaiters.wait(node.id, this.timing.bondWaitMs);
+    }
+    await this.findNodes.idle(node.id, ip, port);
+    if (this.state !== 'running') return undefined;
+    const reply = this.findNodes.add(node.id, ip, port);
+    const send = (): Buffer => this.transport.send({ type: 'find-node', target }, { ip, port });
+    send();
+    // A ping from it meanwhile means it had no proof of us and dropped the find-node: our pong
+    // (sent before listeners run) fixes that, so ask once more.
+    let resent = false;
+    const unsubscribe = this.pingWaiters.subscribe(node.id, () => {
+      if (resent) return;
+      resent = true;
+      send();
+    });
+    const entries = await reply;
+    unsubscribe();
+    if (entries === undefined) {
+      this.table.failed(node.id);
+      return undefined;
+    }
+    const candidates = entries.filter((e) => isRelayableEndpoint(e.endpoint, ip)).map((e) => toCandidate(e));
+    for (const candidate of candidates) this.consider(candidate);
+    return candidates.filter((c) => !c.id.equals(this.nodeId));
+  }
+
+  /** A node heard of through neighbours: ping it to verify (it enters the table on pong). */
+  private consider(candidate: Candidate): void {
+    if (candidate.id.equals(this.nodeId)) return;
+    const known = this.table.get(candidate.id);
+    if (known !== undefined) {
+      if (known.endpoint.tcpPort === 0 && candidate.endpoint.tcpPort !== 0) this.table.updateTcpPort(candidate.id, candidate.endpoint.tcpPort);
+      return;
+    }
+    if (this.pings.size >= MAX_PENDING_PINGS) return;
+    void this.ping({ ip: candidate.endpoint.ip, port: candidate.endpoint.udpPort }, candidate.id, candidate.endpoint.tcpPort);
+  }
+}
