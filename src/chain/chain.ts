@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import type { Block, BlockHeader } from '../primitives/block.js';
 import { ZERO_HASH } from '../primitives/hash.js';
-import { compactToTarget, workForTarget } from '../primitives/pow.js';
+import { compactToTarget, hashMeetsTarget, workForTarget } from '../primitives/pow.js';
 import type { OutPoint } from '../primitives/tx.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
@@ -18,7 +18,9 @@ import { BranchConnectError, type BranchPlan, type BranchResult, applyBranch, pl
 import type { IndexEntry } from './store/codecs.js';
 import { ChainStore } from './store/store.js';
 import type { ChainEvents, ChainTip, Coin, CoinEntry, CoinView, ProcessBlockResult } from './types.js';
-import { checkBlockSanity, checkHeaderContext, medianTimePast, verifyBlockSignatures } from './validate-block.js';
+import { checkBlockSanity, checkHeaderContext, medianTimePast, verifyBlockSignatures, verifyBlockSignaturesInline } from './validate-block.js';
+import { VerifyPool } from './verify-pool/pool.js';
+import { Arrival, takeGroup } from './commit-group.js';
 
 export interface ChainOptions {
   /** LMDB directory. */
@@ -27,6 +29,11 @@ export interface ChainOptions {
   logger: Logger;
   /** Clock for the future-timestamp rule (tests inject one). */
   nowMs?: () => number;
+  /**
+   * Worker threads verifying block signatures; default os.availableParallelism(). 0 or 1 verifies
+   * on the calling thread.
+   */
+  verifyThreads?: number;
 }
 
 export class Chain extends EventEmitter<ChainEvents> implements CoinView {
@@ -34,6 +41,10 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
   private readonly queue = new SerialQueue();
   private currentTip: ChainTip | undefined;
   private closed = false;
+  /** Signature workers; they start with the first block big enough to need them. */
+  private readonly verifyPool: VerifyPool;
+  /** Blocks handed to processBlock and not yet processed, in arrival order. */
+  private readonly arrivals: Arrival[] = [];
 
   private constructor(
     private readonly store: ChainStore,
@@ -44,6 +55,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     super();
     this.params = options.params;
     this.currentTip = loadTip(store);
+    this.verifyPool = new VerifyPool({ ...(options.verifyThreads !== undefined ? { threads: options.verifyThreads } : {}), logger });
   }
 
   static async open(options: ChainOptions): Promise<Chain> {
@@ -64,6 +76,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     if (this.closed) return;
     this.closed = true;
     await this.queue.idle();
+    await this.verifyPool.close();
     await this.store.close();
   }
 
@@ -125,17 +138,69 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
 
   /** Validates, stores and (if it makes the heaviest chain) connects `block`. Throws ValidationError. */
   processBlock(block: Block): Promise<ProcessBlockResult> {
+    const arrival = new Arrival(block, this.startSignatureCheck(block));
+    this.arrivals.push(arrival);
     return this.queue.run(async () => {
-      if (this.closed) throw new StorageError('storage-closed', `the chain database at ${this.store.path} is closed`);
-      return this.process(block);
+      if (!arrival.outcome) await this.processGroup(arrival);
+      const outcome = arrival.outcome!;
+      if ('error' in outcome) throw outcome.error;
+      return outcome.result;
     });
   }
 
-  private async process(block: Block): Promise<ProcessBlockResult> {
+  /**
+   * Signature validity depends on the block alone, so its check starts when the block arrives, on
+   * the worker threads, while earlier blocks are still being connected (a sync hands over blocks
+   * without awaiting each). Its verdict is used at the usual point in processReady(), so errors
+   * keep their order. Only new blocks with valid proof-of-work qualify: a peer cannot make us verify junk cheaply.
+   */
+  private startSignatureCheck(block: Block): Promise<void> | undefined {
+    const { header } = block;
+    if (this.closed || header.bits !== this.params.powBits || !hashMeetsTarget(header.hash, compactToTarget(header.bits))) return undefined;
+    if (this.store.getIndex(block.hash)) return undefined;
+    const pending = verifyBlockSignatures(block, this.verifyPool);
+    pending.catch(() => undefined); // observed through Arrival; this only stops an unhandled-rejection report meanwhile
+    return pending;
+  }
+
+  /** Processes `first` and the ready blocks queued behind it under one commit (commit-group.ts). */
+  private async processGroup(first: Arrival): Promise<void> {
+    if (this.closed) {
+      this.arrivals.splice(this.arrivals.indexOf(first), 1);
+      first.outcome = { error: new StorageError('storage-closed', `the chain database at ${this.store.path} is closed`) };
+      return;
+    }
+    await first.waitReady();
+    const group = takeGroup(this.arrivals, first);
+    const announcements: Array<() => void> = [];
+    try {
+      this.store.transaction(() => {
+        for (const arrival of group) {
+          try {
+            const { result, announce } = this.processReady(arrival);
+            arrival.outcome = { result };
+            if (announce) announcements.push(announce);
+          } catch (error) {
+            arrival.outcome = { error };
+          }
+        }
+      });
+    } catch (error) {
+      // The commit itself failed: nothing of the group is stored; re-read the tip it may have moved.
+      for (const arrival of group) arrival.outcome = { error };
+      this.currentTip = loadTip(this.store);
+      return;
+    }
+    for (const announce of announcements) announce();
+  }
+
+  /** One block, inside the group's transaction; every write goes through a child transaction. */
+  private processReady(arrival: Arrival): { result: ProcessBlockResult; announce?: () => void } {
+    const { block } = arrival;
     const hash = block.hash;
     const known = this.store.getIndex(hash);
     if (known?.status === 'invalid') throw new ValidationError(Code.KnownInvalid, `block ${block.hashHex} was already found invalid`);
-    if (known) return { status: 'duplicate', hash, disconnected: [], connected: [] };
+    if (known) return { result: { status: 'duplicate', hash, disconnected: [], connected: [] } };
 
     checkBlockSanity(block, this.params);
     const parent = this.findParent(block);
@@ -146,7 +211,8 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
         nowSec: Math.floor(this.nowMs() / 1000),
         params: this.params,
       });
-      await verifyBlockSignatures(block);
+      if (arrival.signaturesStarted) arrival.rethrowSignatureError();
+      else verifyBlockSignaturesInline(block);
     } catch (err) {
       // The header commits to these transactions (merkle checked), so the verdict is permanent,
       // except for a future timestamp, which time may cure.
@@ -161,8 +227,10 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
         this.store.putBlock(block);
         this.store.putIndex(entry);
       });
-      this.logger.debug({ height: block.height, hash: block.hashHex }, 'stored side-branch block');
-      return { status: 'side-branch', hash, disconnected: [], connected: [] };
+      return {
+        result: { status: 'side-branch', hash, disconnected: [], connected: [] },
+        announce: () => this.logger.debug({ height: block.height, hash: block.hashHex }, 'stored side-branch block'),
+      };
     }
     return this.activate(block, entry);
   }
@@ -185,8 +253,8 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     return parent;
   }
 
-  /** Makes the branch ending at `block` active, in one LMDB transaction. */
-  private activate(block: Block, entry: IndexEntry): ProcessBlockResult {
+  /** Makes the branch ending at `block` active, in one (child) LMDB transaction; `announce` logs and emits after the commit. */
+  private activate(block: Block, entry: IndexEntry): { result: ProcessBlockResult; announce: () => void } {
     let result: BranchResult;
     let plan: BranchPlan | undefined;
     try {
@@ -203,17 +271,17 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
       throw err;
     }
     this.currentTip = { hash: block.hash, height: block.height, chainWork: entry.chainWork, header: block.header };
-    if (result.disconnected.length > 0) {
-      const forkHeight = plan.forkHeight;
-      this.logger.warn(
-        { forkHeight, forkHash: this.store.getHashAtHeight(forkHeight)?.toString('hex'), depth: result.disconnected.length, newTip: block.hashHex, newHeight: block.height },
-        'chain reorganisation',
-      );
-    }
-    for (const b of result.connected) this.logger.info({ height: b.height, hash: b.hashHex, txs: b.transactions.length }, 'block connected');
-    for (const b of result.disconnected) this.emitSafely('block:disconnected', b);
-    for (const b of result.connected) this.emitSafely('block:connected', b);
-    return { status: result.disconnected.length > 0 ? 'reorganized' : 'connected', hash: block.hash, ...result };
+    const forkHeight = plan.forkHeight;
+    const forkHash = result.disconnected.length > 0 ? this.store.getHashAtHeight(forkHeight)?.toString('hex') : undefined;
+    const announce = (): void => {
+      if (result.disconnected.length > 0) {
+        this.logger.warn({ forkHeight, forkHash, depth: result.disconnected.length, newTip: block.hashHex, newHeight: block.height }, 'chain reorganisation');
+      }
+      for (const b of result.connected) this.logger.info({ height: b.height, hash: b.hashHex, txs: b.transactions.length }, 'block connected');
+      for (const b of result.disconnected) this.emitSafely('block:disconnected', b);
+      for (const b of result.connected) this.emitSafely('block:connected', b);
+    };
+    return { result: { status: result.disconnected.length > 0 ? 'reorganized' : 'connected', hash: block.hash, ...result }, announce };
   }
 
   /**

@@ -9,7 +9,9 @@ import { MEDIAN_TIME_SPAN_BLOCKS } from './constants.js';
 import { ValidationCode as Code, ValidationError } from './errors.js';
 import type { ChainParams } from './params.js';
 import type { IndexEntry } from './store/codecs.js';
-import { checkTransactionSanity, verifyTransactionSignatures } from './validate-tx.js';
+import { badSignatureError, checkTransactionSanity } from './validate-tx.js';
+import { SignatureBatch, firstInvalidItem } from './verify-pool/batch.js';
+import type { VerifyPool } from './verify-pool/pool.js';
 
 /** Context-free checks, cheapest first. Throws ValidationError. */
 export function checkBlockSanity(block: Block, params: ChainParams): void {
@@ -87,10 +89,25 @@ export function checkHeaderContext(header: BlockHeader, ctx: HeaderContext): voi
 /**
  * Every input signature of every non-coinbase transaction. Signature validity depends only on
  * the transaction itself (the key is in the input, the owner check is in checkTransactionInputs),
- * so this can run before the UTXO set is touched, and later on worker threads: hence async.
+ * so this can run before the UTXO set is touched, on `pool`'s worker threads when given (inline
+ * otherwise). The first failing input in block order is reported, whichever thread found it.
  */
-export async function verifyBlockSignatures(block: Block): Promise<void> {
-  for (const tx of block.transactions) {
-    if (!tx.isCoinbase) verifyTransactionSignatures(tx);
+export async function verifyBlockSignatures(block: Block, pool?: VerifyPool): Promise<void> {
+  if (!pool) return verifyBlockSignaturesInline(block);
+  const batch = SignatureBatch.fromBlock(block);
+  const failed = await pool.verify(batch);
+  if (failed >= 0) {
+    const { tx, inputIndex } = batch.locate(failed);
+    throw badSignatureError(tx, inputIndex);
+  }
+}
+
+/** verifyBlockSignatures on the calling thread, synchronously (for a block whose check was not started early). */
+export function verifyBlockSignaturesInline(block: Block): void {
+  const batch = SignatureBatch.fromBlock(block);
+  const failed = batch.firstFailure(firstInvalidItem(batch.items, 0, batch.count));
+  if (failed >= 0) {
+    const { tx, inputIndex } = batch.locate(failed);
+    throw badSignatureError(tx, inputIndex);
   }
 }

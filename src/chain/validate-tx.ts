@@ -47,7 +47,17 @@ export interface InputCheckResult {
  * exists, carries a well-formed key that hashes to the spent output's owner, and inputs cover outputs.
  * Signatures are checked separately (verifyTransactionSignatures) so callers can batch or parallelise them.
  */
-export function checkTransactionInputs(tx: Transaction, view: CoinView): InputCheckResult {
+export interface InputCheckOptions {
+  /**
+   * The caller already verified every input signature (so every key parsed as a curve point):
+   * skip parsing the keys a second time. Only the length and owner checks remain. Blocks pass
+   * this: their signatures are checked before connect, so a bad key fails there first anyway.
+   */
+  readonly signaturesVerified?: boolean;
+}
+
+export function checkTransactionInputs(tx: Transaction, view: CoinView, options: InputCheckOptions = {}): InputCheckResult {
+  const parseKeys = options.signaturesVerified !== true;
   const id = tx.txidHex;
   let inputTotal = 0n;
   const spent: Coin[] = [];
@@ -59,7 +69,7 @@ export function checkTransactionInputs(tx: Transaction, view: CoinView): InputCh
         `transaction ${id} input ${i} spends ${input.prevout.txid.toString('hex')}:${input.prevout.index}, which is unknown or already spent`,
       );
     }
-    if (input.publicKey.length !== PUBLIC_KEY_BYTES || !isValidPublicKey(input.publicKey)) {
+    if (input.publicKey.length !== PUBLIC_KEY_BYTES || (parseKeys && !isValidPublicKey(input.publicKey))) {
       throw new ValidationError(Code.BadPublicKey, `transaction ${id} input ${i} does not carry a valid compressed public key`);
     }
     if (!hash160(input.publicKey).equals(coin.pubKeyHash)) {
@@ -79,7 +89,12 @@ export function checkTransactionInputs(tx: Transaction, view: CoinView): InputCh
 export function verifyTransactionSignatures(tx: Transaction): void {
   for (const [i, input] of tx.inputs.entries()) {
     if (input.signature.length !== SIGNATURE_BYTES || !verify(input.signature, tx.sighash(i), input.publicKey)) {
-      throw new ValidationError(Code.BadSignature, `transaction ${tx.txidHex} input ${i} has an invalid signature`);
+      throw badSignatureError(tx, i);
     }
   }
+}
+
+/** The error for input `inputIndex` of `tx` failing its signature check (shared with block verification). */
+export function badSignatureError(tx: Transaction, inputIndex: number): ValidationError {
+  return new ValidationError(Code.BadSignature, `transaction ${tx.txidHex} input ${inputIndex} has an invalid signature`);
 }

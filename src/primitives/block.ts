@@ -157,6 +157,8 @@ export class Block {
     const txs: Transaction[] = new Array(count);
     for (let i = 0; i < count; i++) txs[i] = Transaction.read(r);
     r.end('block');
-    return new Block(header, txs);
+    const block = new Block(header, txs);
+    block.cachedBytes = Buffer.from(bytes); // canonical encoding: equal to encode(); copied so the caller may reuse its buffer
+    return block;
   }
 }

@@ -95,6 +95,11 @@ export class BufferReader {
     return this.offset;
   }
 
+  /** A copy of the bytes read from `start` (an earlier `position`) up to here. */
+  copySince(start: number): Buffer {
+    return Buffer.from(this.buf.subarray(start, this.offset));
+  }
+
   get remaining(): number {
     return this.buf.length - this.offset;
   }

@@ -138,6 +138,7 @@ export class Transaction {
   }
 
   static read(r: BufferReader): Transaction {
+    const start = r.position;
     const version = r.u32('tx version');
     const nIn = r.count(MIN_INPUT_BYTES, 'tx inputs');
     const inputs: TxInput[] = new Array(nIn);
@@ -153,7 +154,11 @@ export class Transaction {
     for (let i = 0; i < nOut; i++) {
       outputs[i] = { amount: r.u64('output amount'), pubKeyHash: r.bytes(PUBKEY_HASH_BYTES, 'output pubkey hash') };
     }
-    return new Transaction(version, inputs, outputs);
+    const tx = new Transaction(version, inputs, outputs);
+    // The encoding is canonical (minimal varints, no slack), so the source bytes are exactly what
+    // encode() would produce: keep them instead of re-serialising for the txid, size and storage.
+    tx.cachedBytes = r.copySince(start);
+    return tx;
   }
 
   static decode(bytes: Buffer): Transaction {

@@ -3,11 +3,12 @@
  * `node dist/test/bench/run.js <name>...` runs only the named ones. Add new benches to BENCHES.
  */
 import { errorMessage } from '../../src/util/errors.js';
-import { discoveryBench } from './discovery.js';
+import { blockConnectBench } from './block-connect.js';
 import { mempoolAdmissionBench } from './mempool-admission.js';
+import { discoveryBench } from './discovery.js';
 import type { BenchModule } from './types.js';
 
-const BENCHES: readonly BenchModule[] = [mempoolAdmissionBench, discoveryBench];
+const BENCHES: readonly BenchModule[] = [mempoolAdmissionBench, blockConnectBench, discoveryBench];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);

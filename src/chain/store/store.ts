@@ -41,7 +41,14 @@ export class ChainStore implements CoinView {
 
   static open(path: string): ChainStore {
     try {
-      const env = open({ path, maxDbs: LMDB_MAX_DBS });
+      // Durability (see docs/architecture.md, "Storage and crash safety"). Every commit is a
+      // synchronous transactionSync, so lmdb-js's overlappingSync (built for its async write
+      // batches) would only add a second, blocking flush per block; it is off. noMetaSync: each
+      // commit still fsyncs the data pages, but the meta page that points at them is left to the
+      // next commit / OS writeback. kill -9: nothing lost (the page cache survives the process).
+      // OS crash or power loss: the last committed block(s) may be undone, never a torn state —
+      // LMDB's "ACI without D". ~6x cheaper per block than the default double flush.
+      const env = open({ path, maxDbs: LMDB_MAX_DBS, overlappingSync: false, noMetaSync: true });
       const dbs = {} as Record<StoreDbName, BinaryDb>;
       for (const name of STORE_DB_NAMES) dbs[name] = env.openDB<Buffer, Buffer>({ name, keyEncoding: 'binary', encoding: 'binary' });
       return new ChainStore(path, env, dbs);

@@ -1,0 +1,24 @@
+import { HASH_BYTES } from '../../primitives/hash.js';
+import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from '../../primitives/secp256k1.js';
+
+/**
+ * One verification item in a job buffer: signature[64] | digest[32] | publicKey[33]. Fixed size,
+ * so a job is one flat buffer and item i starts at i * VERIFY_ITEM_BYTES.
+ */
+export const VERIFY_ITEM_SIGNATURE_OFFSET = 0;
+export const VERIFY_ITEM_DIGEST_OFFSET = SIGNATURE_BYTES;
+export const VERIFY_ITEM_PUBKEY_OFFSET = SIGNATURE_BYTES + HASH_BYTES;
+export const VERIFY_ITEM_BYTES = SIGNATURE_BYTES + HASH_BYTES + PUBLIC_KEY_BYTES;
+
+/**
+ * Batches with fewer signatures verify on the calling thread: a worker round trip (~50-100 µs of
+ * messaging and wake-ups) costs more than the ~70 µs per signature it would spread.
+ */
+export const VERIFY_INLINE_MAX_ITEMS = 16;
+/** A batch is split into at most one chunk per worker, and no chunk is smaller than this. */
+export const VERIFY_MIN_ITEMS_PER_CHUNK = 8;
+/**
+ * Chunks a worker may hold at once. More than one, so a worker never idles waiting for the main
+ * thread (busy in an LMDB commit) to answer a reply with the next chunk.
+ */
+export const VERIFY_MAX_CHUNKS_IN_FLIGHT_PER_WORKER = 4;

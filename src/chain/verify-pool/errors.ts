@@ -1,0 +1,15 @@
+import { KadchainError } from '../../util/errors.js';
+
+export type VerifyPoolErrorCode =
+  /** verify() after close(). */
+  | 'verify-pool-closed'
+  /** A worker threw, exited or could not start while holding the job; it has been replaced. */
+  | 'verify-worker-failed';
+
+export class VerifyPoolError extends KadchainError {
+  declare readonly code: VerifyPoolErrorCode;
+
+  constructor(code: VerifyPoolErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * A small worker_threads pool that verifies the signatures of a block on every core. A batch is
+ * split into one chunk per worker; each chunk travels as one transferred buffer, not per item.
+ * Workers start on the first batch large enough to need them and live until close().
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { errorMessage } from '../../util/errors.js';
+import type { Logger } from '../../util/logger.js';
+import { type SignatureBatch, firstInvalidItem } from './batch.js';
+import { VERIFY_INLINE_MAX_ITEMS, VERIFY_ITEM_BYTES, VERIFY_MAX_CHUNKS_IN_FLIGHT_PER_WORKER, VERIFY_MIN_ITEMS_PER_CHUNK } from './constants.js';
+import { VerifyPoolError } from './errors.js';
+import type { VerifyJob, VerifyReply } from './protocol.js';
+
+export interface VerifyPoolOptions {
+  /** Worker threads; default os.availableParallelism(). 0 or 1 verifies on the calling thread. */
+  threads?: number;
+  /** Batches with fewer items verify inline (worker round trips would cost more than they save). */
+  inlineMaxItems?: number;
+  /** Worker script (tests substitute a failing one). */
+  workerUrl?: URL;
+  logger?: Logger;
+}
+
+interface Chunk {
+  readonly id: number;
+  readonly buffer: ArrayBuffer;
+  readonly resolve: (firstInvalid: number) => void;
+  readonly reject: (err: VerifyPoolError) => void;
+}
+
+interface Slot {
+  readonly worker: Worker;
+  /** Chunks posted and not answered, oldest first (a worker answers in order). */
+  readonly inFlight: Chunk[];
+  gone: boolean;
+}
+
+const DEFAULT_WORKER_URL = new URL('./worker.js', import.meta.url);
+
+export class VerifyPool {
+  /** Workers the pool runs once busy (0 = always inline). */
+  readonly threads: number;
+  private readonly inlineMaxItems: number;
+  private readonly workerUrl: URL;
+  private readonly logger: Logger | undefined;
+  private readonly slots: Slot[] = [];
+  private readonly queue: Chunk[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(options: VerifyPoolOptions = {}) {
+    const threads = options.threads ?? availableParallelism();
+    if (!Number.isInteger(threads) || threads < 0) throw new RangeError(`verify threads must be a whole number ≥ 0, got ${threads}`);
+    this.threads = threads <= 1 ? 0 : threads;
+    this.inlineMaxItems = options.inlineMaxItems ?? VERIFY_INLINE_MAX_ITEMS;
+    this.workerUrl = options.workerUrl ?? DEFAULT_WORKER_URL;
+    this.logger = options.logger;
+  }
+
+  /** Worker threads currently running. */
+  get liveWorkers(): number {
+    return this.slots.length;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * Index of the first batch item that fails (a malformed one counts), or -1 when all verify.
+   * Rejects with VerifyPoolError 'verify-pool-closed' after close() (no silent inline fallback:
+   * a closed pool means its owner is shutting down) and 'verify-worker-failed' if a worker dies.
+   */
+  async verify(batch: SignatureBatch): Promise<number> {
+    if (this.closed) throw new VerifyPoolError('verify-pool-closed', 'the signature verification pool is closed; open a new chain to verify blocks');
+    if (this.threads === 0 || batch.count < this.inlineMaxItems) return batch.firstFailure(firstInvalidItem(batch.items, 0, batch.count));
+    const chunks = Math.min(this.threads, Math.ceil(batch.count / VERIFY_MIN_ITEMS_PER_CHUNK));
+    const perChunk = Math.ceil(batch.count / chunks);
+    const pending: Promise<number>[] = [];
+    for (let start = 0; start < batch.count; start += perChunk) {
+      const end = Math.min(batch.count, start + perChunk);
+      // slice() copies into a fresh ArrayBuffer per chunk, which is then transferred, not cloned.
+      const { buffer } = batch.items.slice(start * VERIFY_ITEM_BYTES, end * VERIFY_ITEM_BYTES);
+      pending.push(this.submit(buffer).then((invalid) => (invalid >= 0 ? start + invalid : -1)));
+    }
+    const failures = (await Promise.all(pending)).filter((i) => i >= 0);
+    return batch.firstFailure(failures.length > 0 ? Math.min(...failures) : -1);
+  }
+
+  /** Terminates every worker; queued and running chunks reject with 'verify-pool-closed'. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const closedError = (): VerifyPoolError => new VerifyPoolError('verify-pool-closed', 'the signature verification pool was closed while verifying');
+    for (const chunk of this.queue.splice(0)) chunk.reject(closedError());
+    const slots = this.slots.splice(0);
+    for (const slot of slots) {
+      slot.gone = true;
+      for (const chunk of slot.inFlight.splice(0)) chunk.reject(closedError());
+    }
+    await Promise.all(slots.map((slot) => slot.worker.terminate()));
+  }
+
+  private submit(buffer: ArrayBuffer): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, buffer, resolve, reject });
+      this.pump();
+    });
+  }
+
+  /**
+   * Hands queued chunks to the least-loaded worker, starting workers up to `threads`. Workers get
+   * several chunks ahead, so they keep verifying while the main thread is blocked (e.g. in an
+   * LMDB commit) and cannot answer them.
+   */
+  private pump(): void {
+    while (this.queue.length > 0 && !this.closed) {
+      let slot: Slot | undefined;
+      for (const s of this.slots) if (!slot || s.inFlight.length < slot.inFlight.length) slot = s;
+      if (!slot || (slot.inFlight.length > 0 && this.slots.length < this.threads)) slot = this.spawn();
+      if (slot.inFlight.length >= VERIFY_MAX_CHUNKS_IN_FLIGHT_PER_WORKER) return;
+      const chunk = this.queue.shift()!;
+      slot.inFlight.push(chunk);
+      slot.worker.ref();
+      const job: VerifyJob = { id: chunk.id, buffer: chunk.buffer };
+      slot.worker.postMessage(job, [chunk.buffer]);
+    }
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(this.workerUrl);
+    const slot: Slot = { worker, inFlight: [], gone: false };
+    worker.unref();
+    worker.on('message', (reply: VerifyReply) => {
+      const chunk = slot.inFlight[0];
+      if (!chunk || chunk.id !== reply.id) return;
+      slot.inFlight.shift();
+      if (slot.inFlight.length === 0) worker.unref();
+      chunk.resolve(reply.firstInvalid);
+      this.pump();
+    });
+    worker.on('error', (err) => this.fail(slot, `threw: ${errorMessage(err)}`, err));
+    worker.on('exit', (code) => this.fail(slot, `exited with code ${code}`, undefined));
+    this.slots.push(slot);
+    return slot;
+  }
+
+  /** A worker died: reject its chunks, drop it; pump() starts a replacement for queued work. */
+  private fail(slot: Slot, what: string, cause: unknown): void {
+    if (slot.gone) return;
+    slot.gone = true;
+    this.slots.splice(this.slots.indexOf(slot), 1);
+    void slot.worker.terminate();
+    const lost = slot.inFlight.splice(0);
+    this.logger?.warn({ reason: what, lostChunks: lost.length }, 'a signature verification worker failed; replacing it');
+    for (const chunk of lost) {
+      chunk.reject(new VerifyPoolError('verify-worker-failed', `a signature verification worker ${what}; the block was not judged, retry it`, { cause }));
+    }
+    this.pump();
+  }
+}

@@ -1,0 +1,28 @@
+import test from 'ava';
+import { Block } from '../../../src/primitives/block.js';
+import { Transaction } from '../../../src/primitives/tx.js';
+import { buildBlock, makeKey, outpoint, pay, spend } from '../../helpers/fixtures.js';
+
+test("a decoded transaction's encode() and txid equal its source bytes and their hash", (t) => {
+  const key = makeKey();
+  const funding = buildBlock({ miner: key }).transactions[0]!;
+  const tx = spend(key, [outpoint(funding)], [pay(makeKey(), 10n), pay(key, 5n)]);
+  const bytes = tx.encode();
+  const source = Buffer.from(bytes);
+  const decoded = Transaction.decode(source);
+  t.deepEqual(decoded.encode(), bytes);
+  t.deepEqual(decoded.txid, tx.txid);
+  source.fill(0); // the decoded tx keeps its own copy, not a view of the caller's buffer
+  t.deepEqual(decoded.encode(), bytes);
+});
+
+test("a decoded block's encode() equals its source bytes, and its transactions encode as the originals", (t) => {
+  const key = makeKey();
+  const genesis = buildBlock({ miner: key });
+  const next = buildBlock({ parent: genesis, miner: key, txs: [spend(key, [outpoint(genesis.transactions[0]!)], [pay(key, 900n)])] });
+  const bytes = next.encode();
+  const decoded = Block.decode(Buffer.from(bytes));
+  t.deepEqual(decoded.encode(), bytes);
+  for (const [i, tx] of decoded.transactions.entries()) t.deepEqual(tx.encode(), next.transactions[i]!.encode());
+  t.deepEqual(decoded.computeMerkleRoot(), next.header.merkleRoot);
+});
