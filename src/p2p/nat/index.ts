@@ -1,0 +1,10 @@
+export * from './constants.js';
+export { NatError, type NatErrorCode } from './errors.js';
+export { isNonPublicIPv4 } from './ip-class.js';
+export { defaultPortMapperFactories } from './mappers.js';
+export { natUpnpMapperFactory } from './nat-upnp-mapper.js';
+export { igdv2MapperFactory } from './igdv2-mapper.js';
+export { pmpMapperFactory } from './pmp-mapper.js';
+export { type NatScheduler, realScheduler } from './scheduler.js';
+export { NatService, type NatServiceOptions, type NatEvents, disabledNatState } from './service.js';
+export type * from './types.js';
