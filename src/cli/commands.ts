@@ -2,16 +2,21 @@
 import type { JsonValue } from '../rpc/json.js';
 import { RPC_CALL_TIMEOUT_MS, RPC_MINING_TIMEOUT_MS } from './constants.js';
 import { format } from './format.js';
+import { formatPeers } from './format-peers.js';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
   description: string;
   /** Value name in help, e.g. ADDRESS. */
   value?: string;
+  /** May be given more than once (its value is then a string[]). */
+  multiple?: boolean;
 }
 
+export type OptionValue = string | boolean | readonly string[] | undefined;
+
 export interface ParsedCommand {
-  values: Readonly<Record<string, string | boolean | undefined>>;
+  values: Readonly<Record<string, OptionValue>>;
   positionals: readonly string[];
 }
 
@@ -93,6 +98,18 @@ export const COMMANDS: readonly CommandSpec[] = [
   simple('mine', 'mine one block now with the transactions in the mempool', format.mine, RPC_MINING_TIMEOUT_MS),
   simple('getinfo', 'height, tip, genesis, mempool size, peers and wallet summary', format.getinfo),
   simple('mempool', 'transactions waiting for a block', format.mempool),
+  simple('peers', 'connected peers (id, address, direction, height, ping, age) and banned nodes', formatPeers),
+  {
+    name: 'addpeer',
+    summary: 'connect to a peer now and keep reconnecting to it (the tutorial seeds\' "register")',
+    positionals: ['host:port'],
+    options: {},
+    required: [],
+    method: 'addpeer',
+    params: (cmd) => ({ address: cmd.positionals[0] }),
+    format: format.addpeer,
+    timeoutMs: RPC_CALL_TIMEOUT_MS,
+  },
   simple('stop', 'stop the node', format.stop),
 ];
 
@@ -114,7 +131,10 @@ export const CLIENT_OPTIONS: Readonly<Record<string, OptionSpec>> = {
 export const START_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   config: { type: 'string', value: 'FILE', description: 'JSON file of settings over conf/default.json' },
   datadir: { type: 'string', value: 'DIR', description: 'where the chain, wallet and cookie live (default ./data)' },
-  port: { type: 'string', value: 'PORT', description: 'p2p port (default 9000)' },
+  port: { type: 'string', value: 'PORT', description: 'TCP peer port and UDP discovery port (default 9000; 0 = any free port)' },
+  'listen-host': { type: 'string', value: 'IP', description: 'address the TCP and UDP sockets bind (default 0.0.0.0)' },
+  bootstrap: { type: 'string', value: 'HOST:PORT', multiple: true, description: 'UDP discovery port of a bootstrap node; repeat it or separate with commas' },
+  'no-discovery': { type: 'boolean', description: 'no UDP discovery: peers only through cli addpeer' },
   'rpc-host': { type: 'string', value: 'HOST', description: 'address the RPC server binds (default 127.0.0.1)' },
   'rpc-port': { type: 'string', value: 'PORT', description: 'RPC port (default 9100)' },
   'log-level': { type: 'string', value: 'LEVEL', description: 'fatal, error, warn, info, debug, trace or silent' },

@@ -46,4 +46,5 @@ export const format = {
     return lines.join('\n');
   },
   stop: (): string => 'kadchain node stopping',
+  addpeer: (r: JsonValue): string => `Connecting to ${text(obj(r)['address'])} (and reconnecting if it drops); see it with: ${CLI_NAME} peers`,
 };

@@ -8,7 +8,7 @@ import { loadConfig } from '../node/config.js';
 import { cookiePath, readCookie } from '../rpc/cookie.js';
 import { errorMessage, KadchainError } from '../util/errors.js';
 import { callRpc } from './client.js';
-import { CLIENT_OPTIONS, type CommandSpec, type ParsedCommand, START_OPTIONS, findCommand } from './commands.js';
+import { CLIENT_OPTIONS, type CommandSpec, type OptionValue, type ParsedCommand, START_OPTIONS, findCommand } from './commands.js';
 import { CLI_NAME, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './constants.js';
 import { CliError } from './errors.js';
 import { commandHelp, generalHelp } from './help.js';
@@ -27,20 +27,20 @@ const defaultIo: CliIo = {
 
 type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
 
-function toParseArgsOptions(...groups: ReadonlyArray<Readonly<Record<string, { type: 'string' | 'boolean' }>>>): OptionsConfig {
+function toParseArgsOptions(...groups: ReadonlyArray<Readonly<Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>>>): OptionsConfig {
   const out: OptionsConfig = {};
-  for (const group of groups) for (const [name, spec] of Object.entries(group)) out[name] = { type: spec.type };
+  for (const group of groups) for (const [name, spec] of Object.entries(group)) out[name] = { type: spec.type, multiple: spec.multiple === true };
   return out;
 }
 
 /** Parses the arguments after the command name; throws CliError('usage') with one line. */
 export function parseCommandArgs(cmd: CommandSpec, args: readonly string[]): ParsedCommand {
   const common = cmd.method === undefined ? START_OPTIONS : CLIENT_OPTIONS;
-  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  let parsed: { values: Record<string, OptionValue>; positionals: string[] };
   try {
-    // No option is `multiple`, so every value is a string or a boolean.
+    // Options marked `multiple` give string[]; the others a string or a boolean.
     const raw = parseArgs({ args: [...args], options: toParseArgsOptions(common, cmd.options), allowPositionals: true, strict: true });
-    parsed = { values: raw.values as Record<string, string | boolean | undefined>, positionals: raw.positionals };
+    parsed = { values: raw.values as Record<string, OptionValue>, positionals: raw.positionals };
   } catch (err) {
     throw new CliError('usage', `${errorMessage(err).replace(/\s*\n\s*/g, ' ')} (see: ${CLI_NAME} ${cmd.name} --help)`);
   }
@@ -56,7 +56,7 @@ export function parseCommandArgs(cmd: CommandSpec, args: readonly string[]): Par
   return result;
 }
 
-const str = (v: string | boolean | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
+const str = (v: OptionValue): string | undefined => (typeof v === 'string' ? v : undefined);
 
 async function runClientCommand(cmd: CommandSpec, parsed: ParsedCommand, io: CliIo): Promise<number> {
   const { values } = parsed;

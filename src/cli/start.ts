@@ -7,11 +7,12 @@ import { STOP_TIMEOUT_MS } from '../node/constants.js';
 import { KadchainNode } from '../node/node.js';
 import { errorMessage } from '../util/errors.js';
 import { createLogger } from '../util/logger.js';
-import type { ParsedCommand } from './commands.js';
+import type { OptionValue, ParsedCommand } from './commands.js';
 import { EXIT_FAILURE, EXIT_OK } from './constants.js';
 import type { CliIo } from './main.js';
 
-const str = (v: string | boolean | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
+const str = (v: OptionValue): string | undefined => (typeof v === 'string' ? v : undefined);
+const list = (v: OptionValue): readonly string[] | undefined => (Array.isArray(v) ? v : typeof v === 'string' ? [v] : undefined);
 
 export async function runStart(parsed: ParsedCommand, io: CliIo): Promise<number> {
   const { values } = parsed;
@@ -24,6 +25,9 @@ export async function runStart(parsed: ParsedCommand, io: CliIo): Promise<number
       'rpc-port': str(values['rpc-port']),
       'rpc-host': str(values['rpc-host']),
       'log-level': str(values['log-level']),
+      'listen-host': str(values['listen-host']),
+      bootstrap: list(values['bootstrap']),
+      'no-discovery': values['no-discovery'] === true,
     },
   });
   const logger = createLogger({ level: config.logLevel });

@@ -80,8 +80,13 @@ export class Miner extends EventEmitter<{ 'block:mined': [block: Block] }> {
 
   /** Mines one block on the current tip with the pool's transactions and connects it. */
   mineBlock(): Promise<Block> {
+    return this.enqueueMining(undefined);
+  }
+
+  /** `stillWanted` is asked again whenever a peer's block ends a search: auto-mining gives up once the pool fell below txpoolSize. */
+  private enqueueMining(stillWanted: (() => boolean) | undefined): Promise<Block> {
     const stopCount = this.stopCount;
-    const run = this.queue.then(() => this.mineOne(stopCount));
+    const run = this.queue.then(() => this.mineOne(stopCount, stillWanted));
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -90,10 +95,10 @@ export class Miner extends EventEmitter<{ 'block:mined': [block: Block] }> {
     if (!this.started || this.autoMining || this.mempool.size < this.txpoolSize) return;
     this.autoMining = true;
     let failed = false;
-    this.mineBlock()
+    this.enqueueMining(() => this.mempool.size >= this.txpoolSize)
       .catch((err: unknown) => {
-        failed = true;
         const stopped = err instanceof MinerError && err.code === 'mining-stopped';
+        failed = !stopped; // stopped is not a failure: maybeAutoMine re-checks the pool (and `started`) without spinning
         if (!stopped) this.logger.error({ err: errorMessage(err) }, 'auto-mining failed; will retry on the next transaction or block');
       })
       .finally(() => {
@@ -103,11 +108,13 @@ export class Miner extends EventEmitter<{ 'block:mined': [block: Block] }> {
       });
   }
 
-  private async mineOne(stopCount: number): Promise<Block> {
+  private async mineOne(stopCount: number, stillWanted: (() => boolean) | undefined): Promise<Block> {
     const startedMs = performance.now();
     let hashes = 0;
-    for (;;) {
+    for (let attempt = 0; ; attempt++) {
       if (stopCount !== this.stopCount) throw new MinerError('mining-stopped', 'mining was stopped before the block was found');
+      // A peer's block took the pool's transactions: the tutorial rule no longer asks for a block.
+      if (attempt > 0 && stillWanted !== undefined && !stillWanted()) throw new MinerError('mining-stopped', 'the pool fell below txpool.size while mining');
       const tip = this.chain.tip;
       if (!tip) throw new MinerError('no-genesis', 'the chain has no genesis block yet, so there is nothing to mine on; create or sync one first');
       const rewardPubKeyHash = this.rewardPubKeyHash();

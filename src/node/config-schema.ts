@@ -4,6 +4,9 @@
  * the defaults file cannot drift silently: the defaults file itself is validated against it.
  */
 
+import { isIP } from 'node:net';
+import { hostPortProblem } from './host-port.js';
+
 export type Check = (value: unknown) => string | undefined;
 export interface SchemaNode {
   readonly [key: string]: Check | SchemaNode;
@@ -43,10 +46,28 @@ const amount: Check = (v) => {
   return `must be a whole number of coins (an integer or a string of digits), got ${show(v)}`;
 };
 
+const boolean: Check = (v) => (typeof v === 'boolean' ? undefined : `must be true or false, got ${show(v)}`);
+
+/** An address to bind: an IP (0.0.0.0 = every interface), not a host name. */
+const listenAddress: Check = (v) =>
+  typeof v === 'string' && isIP(v) !== 0 ? undefined : `must be an IP address to listen on, like "0.0.0.0" (every interface) or "127.0.0.1", got ${show(v)}`;
+
+/** Bootstrap nodes: "host:port" strings, the port being the node's UDP discovery port. */
+const hostPortList: Check = (v) => {
+  if (!Array.isArray(v)) return `must be a list of "host:port" strings (the UDP discovery port of each bootstrap node), got ${show(v)}`;
+  for (const [i, item] of v.entries()) {
+    if (typeof item !== 'string') return `entry ${i} must be a "host:port" string, got ${show(item)}`;
+    const problem = hostPortProblem(item);
+    if (problem !== undefined) return `entry ${i}: ${problem}`;
+  }
+  return undefined;
+};
+
 const addressOrNull: Check = (v) => (v === null || (typeof v === 'string' && v.length > 0) ? undefined : `must be an address string or null, got ${show(v)}`);
 
 export const CONFIG_SCHEMA: SchemaNode = {
   dataDir: nonEmptyString,
+  /** TCP peers and UDP discovery both use it (as in the tutorial); 0 = any free port. */
   port,
   rpcHost: nonEmptyString,
   rpcPort,
@@ -63,6 +84,16 @@ export const CONFIG_SCHEMA: SchemaNode = {
   },
   mining: {
     address: addressOrNull,
+  },
+  listenHost: listenAddress,
+  bootstrap: hostPortList,
+  p2p: {
+    maxOutbound: nonNegativeInt,
+    maxInbound: nonNegativeInt,
+    pingIntervalMs: positiveInt,
+    peerTimeoutMs: positiveInt,
+    banDurationSec: positiveInt,
+    discovery: boolean,
   },
 };
 

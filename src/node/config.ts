@@ -10,13 +10,32 @@ import type { ChainParams } from '../chain/params.js';
 import { errorMessage } from '../util/errors.js';
 import { CONFIG_SCHEMA, type Check, type LogLevel, type SchemaNode, editDistance } from './config-schema.js';
 import { ConfigError } from './errors.js';
+import { type HostPort, parseHostPort } from './host-port.js';
 
 export type { LogLevel };
+
+/** Peer-to-peer settings (conf `p2p`); the TCP and UDP port is NodeConfig.port. */
+export interface NodeP2PConfig {
+  readonly maxOutbound: number;
+  readonly maxInbound: number;
+  readonly pingIntervalMs: number;
+  /** A peer silent this long is dropped; must exceed pingIntervalMs. */
+  readonly peerTimeoutMs: number;
+  readonly banDurationSec: number;
+  /** UDP discovery on/off (off: peers only through `cli addpeer`). */
+  readonly discovery: boolean;
+}
 
 export interface NodeConfig {
   /** Absolute path. */
   readonly dataDir: string;
+  /** TCP peer port and UDP discovery port (the same number); 0 = any free port. */
   readonly port: number;
+  /** Address the TCP and UDP sockets bind. */
+  readonly listenHost: string;
+  /** UDP discovery endpoints of bootstrap nodes. */
+  readonly bootstrap: readonly HostPort[];
+  readonly p2p: NodeP2PConfig;
   readonly rpcHost: string;
   readonly rpcPort: number;
   readonly logLevel: LogLevel;
@@ -35,14 +54,21 @@ export interface ConfigFlags {
   'rpc-port'?: string;
   'rpc-host'?: string;
   'log-level'?: string;
+  'listen-host'?: string;
+  /** Repeatable, and each value may be a comma-separated list; replaces the config's list. */
+  bootstrap?: string | readonly string[];
+  'no-discovery'?: boolean;
 }
 
-const FLAG_KEYS: Readonly<Record<keyof ConfigFlags, { key: string; numeric: boolean }>> = {
+type StringFlag = Exclude<keyof ConfigFlags, 'bootstrap' | 'no-discovery'>;
+
+const FLAG_KEYS: Readonly<Record<StringFlag, { key: string; numeric: boolean }>> = {
   datadir: { key: 'dataDir', numeric: false },
   port: { key: 'port', numeric: true },
   'rpc-port': { key: 'rpcPort', numeric: true },
   'rpc-host': { key: 'rpcHost', numeric: false },
   'log-level': { key: 'logLevel', numeric: false },
+  'listen-host': { key: 'listenHost', numeric: false },
 };
 
 export interface LoadConfigOptions {
@@ -133,7 +159,7 @@ function deepMerge(base: Raw, over: Raw): Raw {
 function flagsLayer(flags: ConfigFlags): Raw {
   const layer: Raw = {};
   for (const [flag, { key, numeric }] of Object.entries(FLAG_KEYS)) {
-    const value = flags[flag as keyof ConfigFlags];
+    const value = flags[flag as StringFlag];
     if (value === undefined) continue;
     const converted = numeric && /^[0-9]+$/.test(value) ? Number(value) : value;
     const problem = CONFIG_SCHEMA[key];
@@ -143,6 +169,17 @@ function flagsLayer(flags: ConfigFlags): Raw {
     }
     layer[key] = converted;
   }
+  if (flags.bootstrap !== undefined) {
+    const values = typeof flags.bootstrap === 'string' ? [flags.bootstrap] : flags.bootstrap;
+    const list = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v.length > 0);
+    for (const item of list) {
+      const problem = CONFIG_SCHEMA['bootstrap'];
+      const reason = typeof problem === 'function' ? problem([item]) : undefined;
+      if (reason !== undefined) throw new ConfigError(`--bootstrap ${reason.replace(/^entry 0: /, '')}`);
+    }
+    layer['bootstrap'] = list;
+  }
+  if (flags['no-discovery'] === true) layer['p2p'] = { discovery: false };
   return layer;
 }
 
@@ -155,9 +192,25 @@ function toNodeConfig(raw: Raw, cwd: string, configFile: string | undefined): No
   const chain = raw['chain'] as Raw;
   const txpool = raw['txpool'] as Raw;
   const mining = raw['mining'] as Raw;
+  const p2p = raw['p2p'] as Raw;
+  const pingIntervalMs = p2p['pingIntervalMs'] as number;
+  const peerTimeoutMs = p2p['peerTimeoutMs'] as number;
+  if (peerTimeoutMs <= pingIntervalMs) {
+    throw new ConfigError(`setting "p2p.peerTimeoutMs" (${peerTimeoutMs}) must be larger than "p2p.pingIntervalMs" (${pingIntervalMs}), or every peer times out between heartbeats`);
+  }
   return {
     dataDir: resolve(cwd, raw['dataDir'] as string),
     port: raw['port'] as number,
+    listenHost: raw['listenHost'] as string,
+    bootstrap: (raw['bootstrap'] as string[]).map(parseHostPort),
+    p2p: {
+      maxOutbound: p2p['maxOutbound'] as number,
+      maxInbound: p2p['maxInbound'] as number,
+      pingIntervalMs,
+      peerTimeoutMs,
+      banDurationSec: p2p['banDurationSec'] as number,
+      discovery: p2p['discovery'] as boolean,
+    },
     rpcHost: raw['rpcHost'] as string,
     rpcPort: raw['rpcPort'] as number,
     logLevel: raw['logLevel'] as LogLevel,

@@ -5,3 +5,4 @@ export const CHAIN_DIR_NAME = 'chain';
 export const WALLET_FILE_NAME = 'wallet.json';
 /** After this long a stop that hangs (a stuck worker, an open socket) gives up and exits anyway. */
 export const STOP_TIMEOUT_MS = 10_000;
+export const MS_PER_SEC = 1_000;

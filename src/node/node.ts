@@ -1,7 +1,8 @@
 /**
- * A kadchain node: storage, wallet, mempool, miner and the RPC server wired together, with a
- * start/stop lifecycle. Start takes the data-dir lock first and undoes everything it did if a
- * later step fails; stop goes RPC → miner → chain so nothing writes to a closed store.
+ * A kadchain node: storage, wallet, mempool, miner, the network (TCP peers + UDP discovery) and
+ * the RPC server wired together, with a start/stop lifecycle. Start takes the data-dir lock
+ * first and undoes everything it did if a later step fails; stop goes RPC → miner → p2p →
+ * discovery → chain so nothing writes to a closed store.
  */
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -10,11 +11,13 @@ import { Chain } from '../chain/chain.js';
 import { Mempool } from '../mempool/index.js';
 import { Miner, createGenesisBlock } from '../miner/index.js';
 import { addressToPubKeyHash, pubKeyHashToAddress } from '../primitives/address.js';
+import type { Discovery } from '../p2p/discovery/service.js';
+import type { P2PNetwork } from '../p2p/network.js';
 import type { Block } from '../primitives/block.js';
 import { RpcServer } from '../rpc/server.js';
 import { allMethods } from '../rpc/index.js';
 import { removeCookie, writeCookie } from '../rpc/cookie.js';
-import type { RpcContext } from '../rpc/context.js';
+import type { RpcContext, RpcNetwork } from '../rpc/context.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { Wallet, createPayment } from '../wallet/index.js';
@@ -22,6 +25,7 @@ import type { NodeConfig } from './config.js';
 import { CHAIN_DIR_NAME, WALLET_FILE_NAME } from './constants.js';
 import { ConfigError, NodeError } from './errors.js';
 import { type DataDirLock, lockDataDir } from './lock.js';
+import { type NodeNetwork, startNetwork } from './network.js';
 
 const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -35,6 +39,8 @@ interface Running {
   lock: DataDirLock;
   chain?: Chain;
   miner?: Miner;
+  p2p?: P2PNetwork;
+  discovery?: Discovery;
   rpc?: RpcServer;
   cookieWritten?: boolean;
 }
@@ -46,6 +52,7 @@ export class KadchainNode {
   private running: Running | undefined;
   private stopping: Promise<void> | undefined;
   private rpcAddress: AddressInfo | undefined;
+  private netInfo: NodeNetwork | undefined;
   private readonly stoppedListeners: Array<() => void> = [];
 
   constructor(options: KadchainNodeOptions) {
@@ -57,6 +64,11 @@ export class KadchainNode {
   /** The address the RPC server listens on (after start). */
   get rpc(): AddressInfo | undefined {
     return this.rpcAddress;
+  }
+
+  /** Node id and the TCP/UDP ports actually bound (after start). */
+  get network(): NodeNetwork | undefined {
+    return this.netInfo;
   }
 
   /** Called once the node has fully stopped (from an RPC `stop`, a signal, or stop()). */
@@ -85,6 +97,8 @@ export class KadchainNode {
       const rewardPubKeyHash = (): Buffer | undefined => miningPubKeyHash ?? wallet.firstPubKeyHash;
       const miner = new Miner({ chain, mempool, logger, txpoolSize: config.txpool.size, rewardPubKeyHash });
       run.miner = miner;
+      const network = await startNetwork({ config, chain, mempool, logger, onStarted: (part) => Object.assign(run, part) });
+      this.netInfo = network;
 
       const context: RpcContext = {
         config,
@@ -99,7 +113,7 @@ export class KadchainNode {
           const pkh = rewardPubKeyHash();
           return pkh === undefined ? undefined : pubKeyHashToAddress(pkh);
         },
-        peerCount: () => 0,
+        network: rpcNetwork(network, config.listenHost),
         requestStop: () => {
           this.logger.info('stop requested over rpc');
           // Let the RPC answer go out before the server closes.
@@ -119,6 +133,15 @@ export class KadchainNode {
         this.logger.warn({ rpcHost: config.rpcHost }, 'rpc listens beyond this machine: anyone who can read the cookie or sniff the traffic controls the wallet');
       }
       miner.start();
+      this.logger.info(
+        {
+          nodeId: network.nodeKey.nodeId.toString('hex'),
+          tcp: `${config.listenHost}:${network.tcpPort}`,
+          udp: network.udpPort === undefined ? 'off' : `${config.listenHost}:${network.udpPort}`,
+          bootstrap: config.bootstrap.map((b) => `${b.host}:${b.port}`),
+        },
+        'network up',
+      );
       const tip = chain.tip;
       this.logger.info(
         { dataDir: config.dataDir, height: tip?.height ?? null, tip: tip?.hash.toString('hex') ?? null, rpc: `${this.rpcAddress.address}:${this.rpcAddress.port}` },
@@ -173,10 +196,25 @@ export class KadchainNode {
     };
     if (run.rpc) await step('closing the rpc server', () => run.rpc!.stop());
     if (run.miner) await step('stopping the miner', () => run.miner!.stop());
+    if (run.p2p) await step('stopping the peer layer', () => run.p2p!.stop());
+    if (run.discovery) await step('stopping discovery', () => run.discovery!.stop());
     if (run.chain) await step('closing the chain store', () => run.chain!.close());
     if (run.cookieWritten) await step('removing the rpc cookie', () => removeCookie(this.config.dataDir));
     await step('releasing the data dir lock', () => run.lock.release());
   }
+}
+
+function rpcNetwork(network: NodeNetwork, listenHost: string): RpcNetwork {
+  const { p2p } = network;
+  return {
+    nodeId: network.nodeKey.nodeId,
+    listenHost,
+    tcpPort: network.tcpPort,
+    udpPort: network.udpPort,
+    peers: () => p2p.peers(),
+    bans: () => p2p.bans(),
+    addPeer: (host, port) => p2p.addPeer(host, port),
+  };
 }
 
 function parseMiningAddress(address: string | null): Buffer | undefined {

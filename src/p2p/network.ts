@@ -82,6 +82,7 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
     });
     this.sync = new BlockSync({ chain, peers: this.peerSet, intake: this.intake, config, logger: p2pLogger });
     this.peerSet.on('peer:ready', (peer) => {
+      this.relay.announcePool(peer);
       this.emit('peer:ready', describePeer(peer, false));
       this.sync.maybeStart();
     });

@@ -16,7 +16,7 @@ import { BoundedHashSet } from './known-set.js';
 import type { OrphanPool } from './orphans.js';
 import type { Peer } from './peer.js';
 import type { PeerSet } from './peers.js';
-import { MessageType, type GetBlockMessage, type InvItem } from './wire/index.js';
+import { MAX_INV_ITEMS, MessageType, type GetBlockMessage, type InvItem } from './wire/index.js';
 
 export interface RelayOptions {
   chain: Chain;
@@ -64,6 +64,21 @@ export class Relay {
       if (peer.send({ kind: 'inv', items: [item] })) sent++;
     }
     return sent;
+  }
+
+  /**
+   * A peer that just connected never heard the announcements made while it was away: offer it
+   * the pool once (parents first, as entries() orders them), capped at one inv message.
+   */
+  announcePool(peer: Peer): void {
+    const items: InvItem[] = [];
+    for (const { tx } of this.options.mempool.entries()) {
+      if (items.length >= MAX_INV_ITEMS) break;
+      if (peer.known.has(tx.txid)) continue;
+      peer.known.add(tx.txid);
+      items.push({ type: 'tx', hash: tx.txid });
+    }
+    if (items.length > 0) peer.send({ kind: 'inv', items });
   }
 
   onInv(peer: Peer, items: readonly InvItem[]): void {

@@ -5,6 +5,8 @@
 import type { ChainParams } from '../chain/params.js';
 import type { ChainTip, CoinEntry, ProcessBlockResult } from '../chain/types.js';
 import type { NodeConfig } from '../node/config.js';
+import type { BanEntry } from '../p2p/bans.js';
+import type { PeerInfo } from '../p2p/peer-info.js';
 import type { Block, BlockHeader } from '../primitives/block.js';
 import type { Transaction } from '../primitives/tx.js';
 import type { Logger } from '../util/logger.js';
@@ -41,6 +43,20 @@ export interface RpcMiner {
   mineBlock(): Promise<Block>;
 }
 
+/** The node's place on the network and its peer set (P2PNetwork + discovery behind it). */
+export interface RpcNetwork {
+  readonly nodeId: Buffer;
+  readonly listenHost: string;
+  readonly tcpPort: number;
+  /** Undefined when discovery is off. */
+  readonly udpPort: number | undefined;
+  /** Every connection, including ones still in their handshake (`ready` false). */
+  peers(): PeerInfo[];
+  bans(): BanEntry[];
+  /** Dials host:port now and keeps redialling it (the tutorial seeds' "register"). */
+  addPeer(host: string, port: number): void;
+}
+
 export interface PaymentRequest {
   from: string;
   to: string;
@@ -62,8 +78,7 @@ export interface RpcContext {
   createGenesisBlock(rewardPubKeyHash: Buffer): Promise<Block>;
   /** Address block rewards go to now, if any. */
   miningAddress(): string | undefined;
-  /** Connected peers (0 until the p2p layer exists). */
-  peerCount(): number;
+  readonly network: RpcNetwork;
   /** Stops the node after the current response has been sent. */
   requestStop(): void;
 }

@@ -37,6 +37,9 @@ const BY_CODE: Readonly<Record<string, number>> = {
   'txn-mempool-conflict': RpcCode.MempoolRejected,
   'mempool-full': RpcCode.MempoolRejected,
   'coinbase-not-allowed': RpcCode.MempoolRejected,
+  'invalid-peer-address': RpcCode.InvalidParams,
+  'invalid-host-port': RpcCode.InvalidParams,
+  'not-started': RpcCode.NotReady,
 };
 
 /** Fallback by error class, for codes not listed above (matched by name to keep rpc/ free of those imports). */

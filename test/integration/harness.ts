@@ -43,36 +43,69 @@ interface Teardown {
   teardown(fn: () => unknown): void;
 }
 
-export async function freePort(): Promise<number> {
+/**
+ * Ports handed out here come from below the kernel's ephemeral range (32768+ on Linux), so they
+ * can never be the one a node's own `listen(0)` (its p2p port) picks between our probe and its
+ * bind; random picks keep parallel test files apart.
+ */
+const FIXED_PORT_MIN = 20_000;
+const FIXED_PORT_SPAN = 12_000;
+const FREE_PORT_ATTEMPTS = 50;
+
+async function canListen(port: number): Promise<boolean> {
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  const ok = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => resolve(true));
+  });
+  if (ok) await new Promise((resolve) => server.close(resolve));
+  return ok;
+}
+
+export async function freePort(): Promise<number> {
+  for (let i = 0; i < FREE_PORT_ATTEMPTS; i++) {
+    const port = FIXED_PORT_MIN + Math.floor(Math.random() * FIXED_PORT_SPAN);
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port found in ${FIXED_PORT_MIN}-${FIXED_PORT_MIN + FIXED_PORT_SPAN} after ${FREE_PORT_ATTEMPTS} tries`);
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A temp dir with a config file (easy PoW unless told otherwise); removed after the test. */
-export async function createNodeSetup(t: Teardown, overrides: { powBits?: string; txpoolSize?: number } = {}): Promise<NodeSetup> {
+export interface SetupOverrides {
+  powBits?: string;
+  txpoolSize?: number;
+  /** TCP+UDP port; default 0 (any free port: read the real ones from getinfo). */
+  port?: number;
+  /** UDP discovery; default off, so a test's topology is exactly the addpeer calls it makes. */
+  discovery?: boolean;
+  bootstrap?: readonly string[];
+  p2p?: { pingIntervalMs?: number; peerTimeoutMs?: number; maxOutbound?: number; maxInbound?: number; banDurationSec?: number };
+}
+
+/** A temp dir with a config file (easy PoW, 127.0.0.1 only, unless told otherwise); removed after the test. */
+export async function createNodeSetup(t: Teardown, overrides: SetupOverrides = {}): Promise<NodeSetup> {
   const root = await mkdtemp(join(tmpdir(), 'kadchain-it-'));
   t.teardown(() => rm(root, { recursive: true, force: true }));
-  const setup: NodeSetup = { root, dataDir: join(root, 'data'), configFile: join(root, 'config.json'), rpcPort: await freePort(), port: await freePort() };
+  const setup: NodeSetup = { root, dataDir: join(root, 'data'), configFile: join(root, 'config.json'), rpcPort: await freePort(), port: overrides.port ?? 0 };
   const config = {
     dataDir: setup.dataDir,
     port: setup.port,
+    listenHost: '127.0.0.1',
+    bootstrap: overrides.bootstrap ?? [],
     rpcPort: setup.rpcPort,
     logLevel: 'debug',
     chain: { powBits: overrides.powBits ?? EASY_POW_BITS },
     txpool: { size: overrides.txpoolSize ?? 2 },
+    p2p: { discovery: overrides.discovery ?? false, ...overrides.p2p },
   };
   await writeFile(setup.configFile, JSON.stringify(config, null, 2));
   return setup;
 }
 
-/** Starts a node and waits until it answers getinfo over RPC. */
-export async function startNode(t: Teardown, setup: NodeSetup): Promise<RunningNode> {
-  const child = spawn(process.execPath, [CLI_BIN, 'start', '--config', setup.configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts a node (with extra `cli start` flags, if any) and waits until it answers getinfo over RPC. */
+export async function startNode(t: Teardown, setup: NodeSetup, extraArgs: readonly string[] = []): Promise<RunningNode> {
+  const child = spawn(process.execPath, [CLI_BIN, 'start', '--config', setup.configFile, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -172,6 +205,10 @@ export interface NodeInfo {
   peers: number;
   walletAddresses: number;
   miningAddress: string | null;
+  nodeId: string;
+  listenHost: string;
+  tcpPort: number;
+  udpPort: number | null;
 }
 
 export const getInfo = async (setup: NodeSetup): Promise<NodeInfo> => (await rpc(setup, 'getinfo')) as NodeInfo;

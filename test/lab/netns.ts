@@ -5,6 +5,7 @@
  */
 import { execFile, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { promisify } from 'node:util';
+import { threadId } from 'node:worker_threads';
 
 const execFileAsync = promisify(execFile);
 
@@ -55,8 +56,9 @@ export class NetnsMesh {
 
   static async create(options: MeshOptions): Promise<NetnsMesh> {
     const subnet = options.subnet ?? '10.99.0';
-    // A per-process prefix keeps parallel test files (and leftovers of a crashed run) apart.
-    const prefix = `kc${process.pid % 100000}`;
+    // A per-process (and per-worker-thread: ava runs test files as threads of one process) prefix
+    // keeps parallel test files (and leftovers of a crashed run) apart.
+    const prefix = `kc${process.pid % 100000}t${threadId}`;
     const bridgeNs = `${prefix}br`;
     const hosts: LabHost[] = [];
     for (let i = 1; i <= options.hosts; i++) hosts.push({ name: `${prefix}h${i}`, ip: `${subnet}.${10 + i}` });

@@ -22,12 +22,17 @@ export function chainMethods(ctx: RpcContext): MethodTable {
     getinfo: (params) => {
       parseParams(params, noParams);
       const tip = ctx.chain.tip;
+      const { network } = ctx;
       return {
         height: tip?.height ?? null,
         tip: tip?.hash ?? null,
         genesis: ctx.chain.genesisHash ?? null,
         mempoolSize: ctx.mempool.size,
-        peers: ctx.peerCount(),
+        peers: network.peers().filter((p) => p.ready).length,
+        nodeId: network.nodeId,
+        listenHost: network.listenHost,
+        tcpPort: network.tcpPort,
+        udpPort: network.udpPort ?? null,
         walletAddresses: ctx.wallet.addresses().length,
         miningAddress: ctx.miningAddress() ?? null,
         powBits: `0x${ctx.chain.params.powBits.toString(16).padStart(8, '0')}`,

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findCommand } from '../../../src/cli/commands.js';
+import { formatDuration, formatPeers } from '../../../src/cli/format-peers.js';
 import { type CliIo, parseCommandArgs, runCli } from '../../../src/cli/main.js';
 import { writeCookie } from '../../../src/rpc/cookie.js';
 import { RpcServer } from '../../../src/rpc/server.js';
@@ -53,7 +54,7 @@ test('positional commands check their argument count', (t) => {
 test('help: general and per command, exit 0', async (t) => {
   const general = io();
   t.is(await runCli(['--help'], general), 0);
-  for (const name of ['start', 'genesis_block', 'createwallet', 'printwallet', 'balance', 'send', 'print', 'mine', 'getinfo', 'mempool', 'stop']) {
+  for (const name of ['start', 'genesis_block', 'createwallet', 'printwallet', 'balance', 'send', 'print', 'mine', 'getinfo', 'mempool', 'peers', 'addpeer', 'stop']) {
     t.true(general.out[0]?.includes(`  ${name} `), name);
   }
   const send = io();
@@ -62,6 +63,45 @@ test('help: general and per command, exit 0', async (t) => {
   const start = io();
   t.is(await runCli(['start', '--help'], start), 0);
   t.regex(start.out[0] ?? '', /--log-level LEVEL/);
+  t.regex(start.out[0] ?? '', /--bootstrap HOST:PORT/);
+  t.regex(start.out[0] ?? '', /--no-discovery/);
+});
+
+test('start takes --bootstrap more than once, --listen-host and --no-discovery', (t) => {
+  const start = findCommand('start')!;
+  const parsed = parseCommandArgs(start, ['--bootstrap', '127.0.0.1:9000', '--bootstrap=10.0.0.1:9000,10.0.0.2:9000', '--listen-host', '127.0.0.1', '--no-discovery']);
+  t.deepEqual(parsed.values['bootstrap'], ['127.0.0.1:9000', '10.0.0.1:9000,10.0.0.2:9000']);
+  t.is(parsed.values['listen-host'], '127.0.0.1');
+  t.is(parsed.values['no-discovery'], true);
+  const addpeer = findCommand('addpeer')!;
+  t.deepEqual(addpeer.params(parseCommandArgs(addpeer, ['127.0.0.1:9001'])), { address: '127.0.0.1:9001' });
+  t.throws(() => parseCommandArgs(addpeer, []), { message: 'addpeer needs <host:port> (usage: npx cli addpeer <host:port>)' });
+});
+
+test('peers prints a table of peers and bans', (t) => {
+  const now = Date.now();
+  const text = formatPeers({
+    peers: [
+      { id: '0123456789abcdef', address: '127.0.0.1:9001', direction: 'outbound', ready: true, height: 12, pingMs: 3, connectedForSec: 75 },
+      { id: null, address: '10.0.0.7:51234', direction: 'inbound', ready: false, height: 0, pingMs: null, connectedForSec: 0 },
+    ],
+    bans: [{ key: '10.0.0.9', reason: 'bad-magic: not a frame', until: new Date(now).toISOString(), remainingSec: 3599 }],
+  });
+  t.is(
+    text,
+    [
+      '2 peer(s)',
+      'ID                ADDRESS         DIR  HEIGHT  PING  CONNECTED',
+      '0123456789abcdef  127.0.0.1:9001  out      12  3 ms  1m 15s',
+      '(handshake)       10.0.0.7:51234  in        -     -  0s',
+      '',
+      '1 ban(s)',
+      'BANNED    FOR      REASON',
+      '10.0.0.9  59m 59s  bad-magic: not a frame',
+    ].join('\n'),
+  );
+  t.is(formatPeers({ peers: [], bans: [] }), 'no peers connected (connect one with: npx cli addpeer HOST:PORT)');
+  t.is(formatDuration(3_700), '1h 01m');
 });
 
 test('usage errors: one line on stderr, exit 2', async (t) => {

@@ -102,3 +102,68 @@ test('a defaults file missing a key is refused', async (t) => {
   const file = await writeJson(dir, 'defaults.json', { dataDir: './d', port: 1, rpcHost: 'h', rpcPort: 2, logLevel: 'info' });
   t.throws(() => loadConfig({ defaultsFile: file }), { instanceOf: ConfigError, message: /setting "chain" is missing/ });
 });
+
+test('p2p defaults: listen on every interface, no bootstrap, discovery on', (t) => {
+  const config = loadConfig({ cwd: '/x' });
+  t.is(config.listenHost, '0.0.0.0');
+  t.deepEqual(config.bootstrap, []);
+  t.deepEqual(config.p2p, { maxOutbound: 8, maxInbound: 32, pingIntervalMs: 5000, peerTimeoutMs: 20000, banDurationSec: 3600, discovery: true });
+});
+
+test('bootstrap, listen host and discovery come from the file and the flags (flags replace the list)', async (t) => {
+  const dir = await tempDir(t);
+  await writeJson(dir, 'p.json', { bootstrap: ['10.0.0.1:9000', 'seed.example.org:9100'], listenHost: '127.0.0.1', p2p: { maxOutbound: 2 } });
+  const fromFile = loadConfig({ cwd: dir, configFile: './p.json' });
+  t.deepEqual(fromFile.bootstrap, [{ host: '10.0.0.1', port: 9000 }, { host: 'seed.example.org', port: 9100 }]);
+  t.is(fromFile.listenHost, '127.0.0.1');
+  t.is(fromFile.p2p.maxOutbound, 2);
+  t.is(fromFile.p2p.maxInbound, 32);
+
+  const withFlags = loadConfig({
+    cwd: dir,
+    configFile: './p.json',
+    flags: { bootstrap: ['127.0.0.1:9000', '127.0.0.1:9001, [::1]:9002'], 'listen-host': '::', 'no-discovery': true },
+  });
+  t.deepEqual(withFlags.bootstrap, [
+    { host: '127.0.0.1', port: 9000 },
+    { host: '127.0.0.1', port: 9001 },
+    { host: '::1', port: 9002 },
+  ]);
+  t.is(withFlags.listenHost, '::');
+  t.false(withFlags.p2p.discovery);
+  t.is(withFlags.p2p.maxOutbound, 2, '--no-discovery leaves the other p2p keys alone');
+  t.true(loadConfig({ cwd: dir, configFile: './p.json', flags: { 'no-discovery': false } }).p2p.discovery);
+});
+
+test('ill-typed p2p settings and flags are refused naming them', async (t) => {
+  const dir = await tempDir(t);
+  const cases: Array<[unknown, RegExp]> = [
+    [{ bootstrap: '127.0.0.1:9000' }, /^setting "bootstrap" .* must be a list of "host:port" strings/],
+    [{ bootstrap: ['127.0.0.1'] }, /^setting "bootstrap" .* entry 0: "127\.0\.0\.1" is not a host:port address/],
+    [{ bootstrap: ['1.2.3.4:1', 'a b:5'] }, /^setting "bootstrap" .* entry 1: "a b:5": "a b" is neither an IP address nor a host name/],
+    [{ bootstrap: ['h:0'] }, /entry 0: "h:0": the port must be a number from 1 to 65535/],
+    [{ listenHost: 'localhost' }, /^setting "listenHost" .* must be an IP address to listen on/],
+    [{ p2p: { discovery: 'yes' } }, /^setting "p2p.discovery" .* must be true or false/],
+    [{ p2p: { pingIntervalMs: 0 } }, /^setting "p2p.pingIntervalMs" .* positive whole number/],
+    [{ p2p: { banDurationSec: 1.5 } }, /^setting "p2p.banDurationSec"/],
+    [{ p2p: { maxPeers: 3 } }, /^unknown setting "p2p.maxPeers"/],
+    [{ p2p: { pingIntervalMs: 20000 } }, /^setting "p2p.peerTimeoutMs" \(20000\) must be larger than "p2p.pingIntervalMs" \(20000\)/],
+  ];
+  for (const [value, pattern] of cases) {
+    await writeJson(dir, 'bad.json', value);
+    const err = t.throws(() => loadConfig({ cwd: dir, configFile: './bad.json' }), { instanceOf: ConfigError }, JSON.stringify(value));
+    t.regex(err?.message ?? '', pattern);
+  }
+  t.throws(() => loadConfig({ flags: { bootstrap: ['127.0.0.1:9000', 'nope'] } }), { instanceOf: ConfigError, message: /^--bootstrap "nope" is not a host:port address/ });
+  t.throws(() => loadConfig({ flags: { 'listen-host': 'any' } }), { instanceOf: ConfigError, message: /^--listen-host must be an IP address/ });
+});
+
+test('the devnet configs load, and b bootstraps from a', (t) => {
+  const root = join(defaultConfigPath(), '..');
+  const a = loadConfig({ cwd: '/x', configFile: join(root, 'devnet-a.json') });
+  const b = loadConfig({ cwd: '/x', configFile: join(root, 'devnet-b.json') });
+  t.deepEqual(b.bootstrap, [{ host: '127.0.0.1', port: a.port }]);
+  t.not(a.port, b.port);
+  t.not(a.rpcPort, b.rpcPort);
+  t.not(a.dataDir, b.dataDir);
+});

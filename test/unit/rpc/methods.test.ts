@@ -4,7 +4,10 @@ import { loadConfig } from '../../../src/node/config.js';
 import type { Block } from '../../../src/primitives/block.js';
 import type { Transaction } from '../../../src/primitives/tx.js';
 import type { MethodTable, PaymentRequest, RpcContext, RpcMempoolEntry } from '../../../src/rpc/context.js';
+import type { BanEntry } from '../../../src/p2p/bans.js';
+import type { PeerInfo } from '../../../src/p2p/peer-info.js';
 import { AddressError } from '../../../src/primitives/address.js';
+import { RpcParamError } from '../../../src/rpc/errors.js';
 import { allMethods } from '../../../src/rpc/index.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { TEST_PARAMS, buildBlock, makeKey, pay, spend } from '../../helpers/fixtures.js';
@@ -16,6 +19,9 @@ interface Fake {
   added: Transaction[];
   payments: PaymentRequest[];
   keys: string[];
+  peers: PeerInfo[];
+  bans: BanEntry[];
+  addedPeers: string[];
 }
 
 function fake(): Fake {
@@ -23,6 +29,9 @@ function fake(): Fake {
   const added: Transaction[] = [];
   const payments: PaymentRequest[] = [];
   const keys: string[] = [];
+  const peers: PeerInfo[] = [];
+  const bans: BanEntry[] = [];
+  const addedPeers: string[] = [];
   let tip: ChainTip | undefined;
   const coins: CoinEntry[] = [];
   const ctx: RpcContext = {
@@ -71,16 +80,24 @@ function fake(): Fake {
     },
     createGenesisBlock: async (pkh) => buildBlock({ miner: { ...makeKey(), pubKeyHash: pkh } }),
     miningAddress: () => keys[0],
-    peerCount: () => 0,
+    network: {
+      nodeId: Buffer.alloc(32, 7),
+      listenHost: '127.0.0.1',
+      tcpPort: 9000,
+      udpPort: 9000,
+      peers: () => peers,
+      bans: () => bans,
+      addPeer: (host, port) => void addedPeers.push(`${host}:${port}`),
+    },
     requestStop: () => undefined,
   };
-  return { ctx, methods: allMethods(ctx), processed, added, payments, keys };
+  return { ctx, methods: allMethods(ctx), processed, added, payments, keys, peers, bans, addedPeers };
 }
 
 const call = async (f: Fake, method: string, params?: unknown): Promise<unknown> => f.methods[method]!(params);
 
 test('the method names match the CLI commands', (t) => {
-  t.deepEqual(Object.keys(fake().methods).sort(), ['balance', 'createwallet', 'genesis_block', 'getblockheader', 'getinfo', 'mempool', 'mine', 'print', 'printwallet', 'send', 'stop'].sort());
+  t.deepEqual(Object.keys(fake().methods).sort(), ['addpeer', 'balance', 'createwallet', 'genesis_block', 'getblockheader', 'getinfo', 'mempool', 'mine', 'peers', 'print', 'printwallet', 'send', 'stop'].sort());
 });
 
 test('genesis_block creates a key and a genesis once; a second call says the chain exists', async (t) => {
@@ -139,4 +156,59 @@ test('getinfo reports the node summary', async (t) => {
   t.is(info['walletAddresses'], 1);
   t.is(info['miningAddress'], f.keys[0]);
   t.is(info['mempoolSize'], 0);
+});
+
+const peerInfo = (over: Partial<PeerInfo>): PeerInfo => ({
+  nodeId: 'ab'.repeat(32),
+  address: '127.0.0.1:40000',
+  listenPort: 9001,
+  direction: 'outbound',
+  ready: true,
+  manual: false,
+  handshakeHeight: 3,
+  handshakeWork: '8',
+  bestHeight: 5,
+  bestWork: '12',
+  pingRttMs: 2,
+  connectedSinceMs: Date.now() - 65_000,
+  ...over,
+});
+
+test('getinfo counts ready peers only and shows the node id and ports', async (t) => {
+  const f = fake();
+  f.peers.push(peerInfo({}), peerInfo({ ready: false, nodeId: undefined }));
+  const info = (await call(f, 'getinfo')) as Record<string, unknown>;
+  t.is(info['peers'], 1);
+  t.deepEqual(info['nodeId'], Buffer.alloc(32, 7), 'toJsonSafe makes it hex on the wire');
+  t.is(info['tcpPort'], 9000);
+  t.is(info['udpPort'], 9000);
+});
+
+test('peers lists connections with short ids and age, and bans with time left', async (t) => {
+  const f = fake();
+  f.peers.push(peerInfo({}), peerInfo({ ready: false, nodeId: undefined, pingRttMs: undefined, direction: 'inbound' }));
+  f.bans.push({ key: '10.0.0.9', reason: 'bad-magic: frame does not start with the magic', untilMs: Date.now() + 3_600_000 });
+  const result = (await call(f, 'peers')) as { peers: Array<Record<string, unknown>>; bans: Array<Record<string, unknown>> };
+  t.is(result.peers.length, 2);
+  t.is(result.peers[0]!['id'], 'ab'.repeat(8));
+  t.is(result.peers[0]!['height'], 5);
+  t.is(result.peers[0]!['pingMs'], 2);
+  t.true((result.peers[0]!['connectedForSec'] as number) >= 65);
+  t.is(result.peers[1]!['id'], null);
+  t.is(result.peers[1]!['pingMs'], null);
+  t.is(result.bans[0]!['key'], '10.0.0.9');
+  t.true((result.bans[0]!['remainingSec'] as number) > 3590);
+});
+
+test('addpeer validates host:port before dialing', async (t) => {
+  const f = fake();
+  const ok = (await call(f, 'addpeer', ['127.0.0.1:9001'])) as { address: string };
+  t.is(ok.address, '127.0.0.1:9001');
+  t.deepEqual(f.addedPeers, ['127.0.0.1:9001']);
+  await call(f, 'addpeer', { address: '[::1]:9002' });
+  t.is(f.addedPeers[1], '::1:9002');
+  for (const bad of ['127.0.0.1', '127.0.0.1:0', '127.0.0.1:70000', 'host name:1', ':9000', '[nothex]:1']) {
+    await t.throwsAsync(async () => call(f, 'addpeer', [bad]), { instanceOf: RpcParamError, message: /^parameter "address": / }, bad);
+  }
+  t.is(f.addedPeers.length, 2);
 });
