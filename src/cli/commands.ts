@@ -2,6 +2,7 @@
 import type { JsonValue } from '../rpc/json.js';
 import { RPC_CALL_TIMEOUT_MS, RPC_MINING_TIMEOUT_MS } from './constants.js';
 import { format } from './format.js';
+import { formatNat } from './format-nat.js';
 import { formatPeers } from './format-peers.js';
 
 export interface OptionSpec {
@@ -110,6 +111,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     format: format.addpeer,
     timeoutMs: RPC_CALL_TIMEOUT_MS,
   },
+  simple('nat', 'router port mapping (UPnP/NAT-PMP): gateway, protocol, external address, mapped ports and leases', formatNat),
   simple('stop', 'stop the node', format.stop),
 ];
 
@@ -135,6 +137,7 @@ export const START_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   'listen-host': { type: 'string', value: 'IP', description: 'address the TCP and UDP sockets bind (default 0.0.0.0)' },
   bootstrap: { type: 'string', value: 'HOST:PORT', multiple: true, description: 'UDP discovery port of a bootstrap node; repeat it or separate with commas' },
   'no-discovery': { type: 'boolean', description: 'no UDP discovery: peers only through cli addpeer' },
+  'no-upnp': { type: 'boolean', description: 'do not map the ports on the router (UPnP/NAT-PMP)' },
   'rpc-host': { type: 'string', value: 'HOST', description: 'address the RPC server binds (default 127.0.0.1)' },
   'rpc-port': { type: 'string', value: 'PORT', description: 'RPC port (default 9100)' },
   'log-level': { type: 'string', value: 'LEVEL', description: 'fatal, error, warn, info, debug, trace or silent' },

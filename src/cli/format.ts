@@ -1,6 +1,7 @@
 /** Human-readable output of each command's RPC result (`--json` prints the raw result instead). */
 import type { JsonValue } from '../rpc/json.js';
 import { CLI_NAME } from './constants.js';
+import { natSummary } from './format-nat.js';
 
 type JsonObject = { [key: string]: JsonValue };
 
@@ -37,7 +38,7 @@ export const format = {
   },
   getinfo: (r: JsonValue): string =>
     Object.entries(obj(r))
-      .map(([key, value]) => `${key}: ${text(value)}`)
+      .map(([key, value]) => `${key}: ${key === 'nat' ? natSummary(value) : text(value)}`)
       .join('\n'),
   mempool: (r: JsonValue): string => {
     const { size, txs } = obj(r);

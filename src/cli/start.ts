@@ -28,6 +28,7 @@ export async function runStart(parsed: ParsedCommand, io: CliIo): Promise<number
       'listen-host': str(values['listen-host']),
       bootstrap: list(values['bootstrap']),
       'no-discovery': values['no-discovery'] === true,
+      'no-upnp': values['no-upnp'] === true,
     },
   });
   const logger = createLogger({ level: config.logLevel });

@@ -95,6 +95,10 @@ export const CONFIG_SCHEMA: SchemaNode = {
     banDurationSec: positiveInt,
     discovery: boolean,
   },
+  /** Map the TCP and UDP port on the home router (UPnP IGDv1/IGDv2, NAT-PMP) at start. */
+  nat: {
+    upnp: boolean,
+  },
 };
 
 /** Edit distance, to suggest "txpool" for "txpol". */

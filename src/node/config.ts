@@ -36,6 +36,8 @@ export interface NodeConfig {
   /** UDP discovery endpoints of bootstrap nodes. */
   readonly bootstrap: readonly HostPort[];
   readonly p2p: NodeP2PConfig;
+  /** upnp: map the ports on the router (UPnP/NAT-PMP) at start; off with `--no-upnp`. */
+  readonly nat: { readonly upnp: boolean };
   readonly rpcHost: string;
   readonly rpcPort: number;
   readonly logLevel: LogLevel;
@@ -58,9 +60,10 @@ export interface ConfigFlags {
   /** Repeatable, and each value may be a comma-separated list; replaces the config's list. */
   bootstrap?: string | readonly string[];
   'no-discovery'?: boolean;
+  'no-upnp'?: boolean;
 }
 
-type StringFlag = Exclude<keyof ConfigFlags, 'bootstrap' | 'no-discovery'>;
+type StringFlag = Exclude<keyof ConfigFlags, 'bootstrap' | 'no-discovery' | 'no-upnp'>;
 
 const FLAG_KEYS: Readonly<Record<StringFlag, { key: string; numeric: boolean }>> = {
   datadir: { key: 'dataDir', numeric: false },
@@ -180,6 +183,7 @@ function flagsLayer(flags: ConfigFlags): Raw {
     layer['bootstrap'] = list;
   }
   if (flags['no-discovery'] === true) layer['p2p'] = { discovery: false };
+  if (flags['no-upnp'] === true) layer['nat'] = { upnp: false };
   return layer;
 }
 
@@ -193,6 +197,7 @@ function toNodeConfig(raw: Raw, cwd: string, configFile: string | undefined): No
   const txpool = raw['txpool'] as Raw;
   const mining = raw['mining'] as Raw;
   const p2p = raw['p2p'] as Raw;
+  const nat = raw['nat'] as Raw;
   const pingIntervalMs = p2p['pingIntervalMs'] as number;
   const peerTimeoutMs = p2p['peerTimeoutMs'] as number;
   if (peerTimeoutMs <= pingIntervalMs) {
@@ -211,6 +216,7 @@ function toNodeConfig(raw: Raw, cwd: string, configFile: string | undefined): No
       banDurationSec: p2p['banDurationSec'] as number,
       discovery: p2p['discovery'] as boolean,
     },
+    nat: { upnp: nat['upnp'] as boolean },
     rpcHost: raw['rpcHost'] as string,
     rpcPort: raw['rpcPort'] as number,
     logLevel: raw['logLevel'] as LogLevel,

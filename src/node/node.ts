@@ -1,8 +1,9 @@
 /**
  * A kadchain node: storage, wallet, mempool, miner, the network (TCP peers + UDP discovery) and
  * the RPC server wired together, with a start/stop lifecycle. Start takes the data-dir lock
- * first and undoes everything it did if a later step fails; stop goes RPC → miner → p2p →
- * discovery → chain so nothing writes to a closed store.
+ * first and undoes everything it did if a later step fails; stop goes RPC → miner → NAT → p2p →
+ * discovery → chain so nothing writes to a closed store and the router mappings go while the
+ * sockets they point at still exist.
  */
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -25,6 +26,7 @@ import type { NodeConfig } from './config.js';
 import { CHAIN_DIR_NAME, WALLET_FILE_NAME } from './constants.js';
 import { ConfigError, NodeError } from './errors.js';
 import { type DataDirLock, lockDataDir } from './lock.js';
+import { type NodeNat, disabledNodeNatState, startNodeNat } from './nat.js';
 import { type NodeNetwork, startNetwork } from './network.js';
 
 const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -41,6 +43,7 @@ interface Running {
   miner?: Miner;
   p2p?: P2PNetwork;
   discovery?: Discovery;
+  nat?: NodeNat;
   rpc?: RpcServer;
   cookieWritten?: boolean;
 }
@@ -99,6 +102,10 @@ export class KadchainNode {
       run.miner = miner;
       const network = await startNetwork({ config, chain, mempool, logger, onStarted: (part) => Object.assign(run, part) });
       this.netInfo = network;
+      if (config.nat.upnp) {
+        run.nat = startNodeNat({ tcpPort: network.tcpPort, udpPort: network.udpPort, p2p: network.p2p, discovery: network.discovery, logger });
+      }
+      const nat = run.nat;
 
       const context: RpcContext = {
         config,
@@ -113,7 +120,7 @@ export class KadchainNode {
           const pkh = rewardPubKeyHash();
           return pkh === undefined ? undefined : pubKeyHashToAddress(pkh);
         },
-        network: rpcNetwork(network, config.listenHost),
+        network: rpcNetwork(network, config.listenHost, () => nat?.state() ?? disabledNodeNatState()),
         requestStop: () => {
           this.logger.info('stop requested over rpc');
           // Let the RPC answer go out before the server closes.
@@ -196,6 +203,7 @@ export class KadchainNode {
     };
     if (run.rpc) await step('closing the rpc server', () => run.rpc!.stop());
     if (run.miner) await step('stopping the miner', () => run.miner!.stop());
+    if (run.nat) await step('removing the router port mappings', () => run.nat!.stop());
     if (run.p2p) await step('stopping the peer layer', () => run.p2p!.stop());
     if (run.discovery) await step('stopping discovery', () => run.discovery!.stop());
     if (run.chain) await step('closing the chain store', () => run.chain!.close());
@@ -204,7 +212,7 @@ export class KadchainNode {
   }
 }
 
-function rpcNetwork(network: NodeNetwork, listenHost: string): RpcNetwork {
+function rpcNetwork(network: NodeNetwork, listenHost: string, nat: RpcNetwork['nat']): RpcNetwork {
   const { p2p } = network;
   return {
     nodeId: network.nodeKey.nodeId,
@@ -214,6 +222,7 @@ function rpcNetwork(network: NodeNetwork, listenHost: string): RpcNetwork {
     peers: () => p2p.peers(),
     bans: () => p2p.bans(),
     addPeer: (host, port) => p2p.addPeer(host, port),
+    nat,
   };
 }
 

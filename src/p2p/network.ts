@@ -100,6 +100,11 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
     return this.peerSet.tcpPort;
   }
 
+  /** NAT mapped our TCP port to another external one: announce that in handshakes (undefined = the bound port). */
+  setAdvertisedListenPort(port: number | undefined): void {
+    this.peerSet.setAdvertisedListenPort(port);
+  }
+
   async start(): Promise<void> {
     if (this.running) return;
     await this.peerSet.start();

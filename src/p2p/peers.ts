@@ -59,6 +59,8 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
   private server: Server | undefined;
   private dialTimer: NodeJS.Timeout | undefined;
   private port = 0;
+  /** What handshakes announce as our listen port when NAT mapped another external one. */
+  private advertisedPort: number | undefined;
   private running = false;
   private readonly onVerified = (node: DiscoveredNode): void => this.maybeDial(node);
 
@@ -71,6 +73,11 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
 
   get tcpPort(): number {
     return this.port;
+  }
+
+  /** The listen port new handshakes announce (a NAT's external port); undefined = the bound one. */
+  setAdvertisedListenPort(port: number | undefined): void {
+    this.advertisedPort = port;
   }
 
   async start(): Promise<void> {
@@ -167,7 +174,7 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
       socket,
       direction,
       nodeKey,
-      listenPort: this.port,
+      listenPort: this.advertisedPort ?? this.port,
       pingIntervalMs: config.pingIntervalMs,
       peerTimeoutMs: config.peerTimeoutMs,
       handshakeTimeoutMs: config.handshakeTimeoutMs,

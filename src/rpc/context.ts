@@ -5,6 +5,7 @@
 import type { ChainParams } from '../chain/params.js';
 import type { ChainTip, CoinEntry, ProcessBlockResult } from '../chain/types.js';
 import type { NodeConfig } from '../node/config.js';
+import type { NodeNatState } from '../node/nat.js';
 import type { BanEntry } from '../p2p/bans.js';
 import type { PeerInfo } from '../p2p/peer-info.js';
 import type { Block, BlockHeader } from '../primitives/block.js';
@@ -55,6 +56,8 @@ export interface RpcNetwork {
   bans(): BanEntry[];
   /** Dials host:port now and keeps redialling it (the tutorial seeds' "register"). */
   addPeer(host: string, port: number): void;
+  /** Router port mapping (UPnP/NAT-PMP): what was mapped and advertised, or that it is off. */
+  nat(): NodeNatState;
 }
 
 export interface PaymentRequest {

@@ -2,6 +2,7 @@ import type { MethodTable, RpcContext } from './context.js';
 import { chainMethods } from './methods/chain.js';
 import { controlMethods } from './methods/control.js';
 import { mempoolMethods } from './methods/mempool.js';
+import { natMethods } from './methods/nat.js';
 import { networkMethods } from './methods/network.js';
 import { miningMethods } from './methods/mining.js';
 import { walletMethods } from './methods/wallet.js';
@@ -14,5 +15,5 @@ export { RpcServer, type RpcServerOptions } from './server.js';
 
 /** Every RPC method of a node, by the name the CLI uses. */
 export function allMethods(ctx: RpcContext): MethodTable {
-  return { ...chainMethods(ctx), ...walletMethods(ctx), ...miningMethods(ctx), ...mempoolMethods(ctx), ...networkMethods(ctx), ...controlMethods(ctx) };
+  return { ...chainMethods(ctx), ...walletMethods(ctx), ...miningMethods(ctx), ...mempoolMethods(ctx), ...networkMethods(ctx), ...natMethods(ctx), ...controlMethods(ctx) };
 }

@@ -98,6 +98,8 @@ export async function createNodeSetup(t: Teardown, overrides: SetupOverrides = {
     chain: { powBits: overrides.powBits ?? EASY_POW_BITS },
     txpool: { size: overrides.txpoolSize ?? 2 },
     p2p: { discovery: overrides.discovery ?? false, ...overrides.p2p },
+    // No router port mapping: there is no gateway here, and tests must not wait on SSDP.
+    nat: { upnp: false },
   };
   await writeFile(setup.configFile, JSON.stringify(config, null, 2));
   return setup;

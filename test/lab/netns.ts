@@ -18,7 +18,8 @@ export async function labSkipReason(): Promise<string | undefined> {
   } catch {
     return 'network-lab tests need iproute2 ("ip"); install it with: apt-get install iproute2';
   }
-  const probe = `kcprobe${process.pid}`;
+  // Per thread too: ava runs the lab files as threads of one process, all probing at once.
+  const probe = `kcprobe${process.pid}t${threadId}`;
   try {
     await execFileAsync('ip', ['netns', 'add', probe]);
     await execFileAsync('ip', ['netns', 'del', probe]);

@@ -15,6 +15,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { threadId } from 'node:worker_threads';
 
 const execFileAsync = promisify(execFile);
 
@@ -84,8 +85,9 @@ export class RouterLab {
   static async create(options: RouterLabOptions): Promise<RouterLab> {
     const wanNet = options.wanNet ?? '7.7.7';
     const lanNet = options.lanNet ?? '192.168.77';
-    // Per-process names keep concurrent lab files (and a crashed run's leftovers) apart.
-    const prefix = `kn${process.pid % 100000}`;
+    // Per-process and per-worker-thread names (ava runs test files as threads of one process)
+    // keep concurrent lab files (and a crashed run's leftovers) apart.
+    const prefix = `kn${process.pid % 100000}t${threadId}`;
     const ns = { lan: `${prefix}lan`, router: `${prefix}rt`, wan: `${prefix}wan` };
     const ips = { routerWan: `${wanNet}.1`, wanHost: `${wanNet}.2`, routerLan: `${lanNet}.1`, lanHost: `${lanNet}.2`, lanNet: `${lanNet}.0/24` };
     const dir = await mkdtemp(join(tmpdir(), 'kadchain-router-lab-'));

@@ -3,6 +3,7 @@ import { RpcCode } from '../constants.js';
 import type { MethodTable, RpcContext } from '../context.js';
 import { RpcError } from '../errors.js';
 import { param, parseParams } from '../params.js';
+import { natView } from './nat.js';
 
 const noParams = {};
 
@@ -37,6 +38,7 @@ export function chainMethods(ctx: RpcContext): MethodTable {
         miningAddress: ctx.miningAddress() ?? null,
         powBits: `0x${ctx.chain.params.powBits.toString(16).padStart(8, '0')}`,
         blockReward: ctx.chain.params.blockRewardAmount,
+        nat: natView(network.nat()),
       };
     },
 

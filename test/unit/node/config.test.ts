@@ -167,3 +167,22 @@ test('the devnet configs load, and b bootstraps from a', (t) => {
   t.not(a.rpcPort, b.rpcPort);
   t.not(a.dataDir, b.dataDir);
 });
+
+test('nat.upnp is on by default, off from the file or with --no-upnp, and must be a boolean', async (t) => {
+  t.deepEqual(loadConfig({ cwd: '/x' }).nat, { upnp: true });
+  t.false(loadConfig({ cwd: '/x', flags: { 'no-upnp': true } }).nat.upnp);
+  t.true(loadConfig({ cwd: '/x', flags: { 'no-upnp': false } }).nat.upnp);
+  const dir = await tempDir(t);
+  await writeJson(dir, 'n.json', { nat: { upnp: false } });
+  t.false(loadConfig({ cwd: dir, configFile: './n.json' }).nat.upnp);
+  const cases: Array<[unknown, RegExp]> = [
+    [{ nat: { upnp: 'no' } }, /^setting "nat.upnp" in \.\/bad\.json must be true or false, got "no"/],
+    [{ nat: { pmp: true } }, /^unknown setting "nat.pmp" in \.\/bad\.json/],
+    [{ nat: true }, /^setting "nat" in \.\/bad\.json must be an object with keys upnp/],
+  ];
+  for (const [value, pattern] of cases) {
+    await writeJson(dir, 'bad.json', value);
+    const err = t.throws(() => loadConfig({ cwd: dir, configFile: './bad.json' }), { instanceOf: ConfigError }, JSON.stringify(value));
+    t.regex(err?.message ?? '', pattern);
+  }
+});

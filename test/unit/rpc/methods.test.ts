@@ -1,6 +1,7 @@
 import test from 'ava';
 import type { ChainTip, CoinEntry, ProcessBlockResult } from '../../../src/chain/types.js';
 import { loadConfig } from '../../../src/node/config.js';
+import { type NodeNatState, disabledNodeNatState } from '../../../src/node/nat.js';
 import type { Block } from '../../../src/primitives/block.js';
 import type { Transaction } from '../../../src/primitives/tx.js';
 import type { MethodTable, PaymentRequest, RpcContext, RpcMempoolEntry } from '../../../src/rpc/context.js';
@@ -22,6 +23,7 @@ interface Fake {
   peers: PeerInfo[];
   bans: BanEntry[];
   addedPeers: string[];
+  nat: { current: NodeNatState };
 }
 
 function fake(): Fake {
@@ -32,6 +34,7 @@ function fake(): Fake {
   const peers: PeerInfo[] = [];
   const bans: BanEntry[] = [];
   const addedPeers: string[] = [];
+  const nat = { current: disabledNodeNatState() };
   let tip: ChainTip | undefined;
   const coins: CoinEntry[] = [];
   const ctx: RpcContext = {
@@ -88,16 +91,17 @@ function fake(): Fake {
       peers: () => peers,
       bans: () => bans,
       addPeer: (host, port) => void addedPeers.push(`${host}:${port}`),
+      nat: () => nat.current,
     },
     requestStop: () => undefined,
   };
-  return { ctx, methods: allMethods(ctx), processed, added, payments, keys, peers, bans, addedPeers };
+  return { ctx, methods: allMethods(ctx), processed, added, payments, keys, peers, bans, addedPeers, nat };
 }
 
 const call = async (f: Fake, method: string, params?: unknown): Promise<unknown> => f.methods[method]!(params);
 
 test('the method names match the CLI commands', (t) => {
-  t.deepEqual(Object.keys(fake().methods).sort(), ['addpeer', 'balance', 'createwallet', 'genesis_block', 'getblockheader', 'getinfo', 'mempool', 'mine', 'peers', 'print', 'printwallet', 'send', 'stop'].sort());
+  t.deepEqual(Object.keys(fake().methods).sort(), ['addpeer', 'balance', 'createwallet', 'genesis_block', 'getblockheader', 'getinfo', 'mempool', 'mine', 'nat', 'peers', 'print', 'printwallet', 'send', 'stop'].sort());
 });
 
 test('genesis_block creates a key and a genesis once; a second call says the chain exists', async (t) => {
@@ -156,6 +160,42 @@ test('getinfo reports the node summary', async (t) => {
   t.is(info['walletAddresses'], 1);
   t.is(info['miningAddress'], f.keys[0]);
   t.is(info['mempoolSize'], 0);
+  t.like(info['nat'], { enabled: false, gatewayFound: false, protocol: null, externalEndpoint: null, mappedPorts: [] });
+});
+
+test('nat shows the mapping with null for absent values and lease expiry as ISO time', async (t) => {
+  const f = fake();
+  t.like(await call(f, 'nat'), { enabled: false, searching: false, reachable: false });
+  const expiresMs = Date.UTC(2030, 0, 2, 3, 4, 5);
+  f.nat.current = {
+    enabled: true,
+    searching: false,
+    gatewayFound: true,
+    protocol: 'upnp-igdv2',
+    externalIp: '7.7.7.1',
+    mappedPorts: [
+      { protocol: 'TCP', internal: 9000, external: 9001, leaseExpiresAt: expiresMs },
+      { protocol: 'UDP', internal: 9000, external: 9000, leaseExpiresAt: undefined },
+    ],
+    doubleNat: false,
+    reachable: true,
+    externalEndpoint: { ip: '7.7.7.1', tcpPort: 9001, udpPort: 9000 },
+  };
+  t.deepEqual(await call(f, 'nat'), {
+    enabled: true,
+    searching: false,
+    gatewayFound: true,
+    protocol: 'upnp-igdv2',
+    externalIp: '7.7.7.1',
+    mappedPorts: [
+      { protocol: 'TCP', internal: 9000, external: 9001, leaseExpiresAt: '2030-01-02T03:04:05.000Z' },
+      { protocol: 'UDP', internal: 9000, external: 9000, leaseExpiresAt: null },
+    ],
+    doubleNat: false,
+    reachable: true,
+    externalEndpoint: { ip: '7.7.7.1', tcpPort: 9001, udpPort: 9000 },
+  });
+  await t.throwsAsync(async () => call(f, 'nat', { verbose: true }), { instanceOf: RpcParamError });
 });
 
 const peerInfo = (over: Partial<PeerInfo>): PeerInfo => ({
