@@ -1,18 +1,42 @@
 /**
- * Every block a peer sends goes through here, one at a time: into the chain, into the orphan
- * pool when its parent is unknown (then its waiting children follow it in), or — when it is
- * consensus-invalid — to a ban of the sender.
+ * Every block a peer sends goes through here, its outcome handled one at a time in submission
+ * order: into the chain, into the orphan pool when its parent is unknown (then its waiting
+ * children follow it in), or — when it is consensus-invalid — to a ban of the sender. Sync
+ * submits `pipelined`: the block goes to the chain at once, behind the blocks before it but
+ * without waiting for them, so the chain verifies and commits several together.
  */
 import type { Chain } from '../chain/chain.js';
 import { ValidationCode, ValidationError } from '../chain/errors.js';
+import type { ProcessBlockResult } from '../chain/types.js';
 import type { Block } from '../primitives/block.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
+import { BoundedHashSet } from './known-set.js';
 import { OrphanPool } from './orphans.js';
 import type { Peer } from './peer.js';
 import { MessageType } from './wire/index.js';
 
-export type IntakeStatus = 'connected' | 'reorganized' | 'side-branch' | 'duplicate' | 'orphan' | 'invalid' | 'refused' | 'error';
+/** 'abandoned': pipelined behind a parent that failed (see SubmitOptions.afterParent). */
+export type IntakeStatus = 'connected' | 'reorganized' | 'side-branch' | 'duplicate' | 'orphan' | 'invalid' | 'refused' | 'error' | 'abandoned';
+
+export interface SubmitOptions {
+  /** Hand the block to the chain now instead of after the earlier submissions are done. */
+  readonly pipelined?: boolean;
+  /**
+   * Pipelined right behind its parent: if the parent failed, drop this block quietly instead of
+   * holding it as an orphan. It was only handed over because sync does not wait for each block;
+   * the sync batch stops at the parent's failure, and the peer was dealt with for that one.
+   */
+  readonly afterParent?: boolean;
+}
+
+type ChainOutcome = { readonly result: ProcessBlockResult } | { readonly error: unknown };
+
+/** Failed blocks remembered for SubmitOptions.afterParent: a few sync windows is plenty. */
+const FAILED_HASHES_REMEMBERED = 1_024;
+/** Outcomes that stop a sync batch (an orphan does not: its parent may still come). */
+const FAILURES: ReadonlySet<IntakeStatus> = new Set<IntakeStatus>(['invalid', 'refused', 'error', 'abandoned']);
+export const isIntakeFailure = (status: IntakeStatus): boolean => FAILURES.has(status);
 
 /**
  * Consensus codes we do not ban for: a future timestamp may be our clock's fault, and another
@@ -32,18 +56,39 @@ export interface BlockIntakeOptions {
 
 export class BlockIntake {
   private tail: Promise<unknown> = Promise.resolve();
+  private readonly failed = new BoundedHashSet(FAILED_HASHES_REMEMBERED);
 
   constructor(private readonly options: BlockIntakeOptions) {}
 
   /** Queues the block behind earlier ones; resolves with what became of it. */
-  submit(peer: Peer, block: Block): Promise<IntakeStatus> {
-    const run = this.tail.then(() => this.process(peer, block));
+  submit(peer: Peer, block: Block, options: SubmitOptions = {}): Promise<IntakeStatus> {
+    const early = options.pipelined ? this.handOver(peer, block) : undefined;
+    const run = this.tail.then(() => this.process(peer, block, early ?? this.handOver(peer, block), options.afterParent === true));
     this.tail = run.catch(() => undefined);
     return run;
   }
 
-  private async process(peer: Peer, block: Block): Promise<IntakeStatus> {
-    const status = await this.processOne(peer, block);
+  /** Gives the block to the chain (which keeps the order of its calls); never rejects. */
+  private handOver(peer: Peer, block: Block): Promise<ChainOutcome> {
+    peer.known.add(block.hash);
+    return this.options.chain.processBlock(block).then(
+      (result) => ({ result }),
+      (error: unknown) => ({ error }),
+    );
+  }
+
+  private async process(peer: Peer, block: Block, outcome: Promise<ChainOutcome>, afterParent: boolean): Promise<IntakeStatus> {
+    const settled = await outcome;
+    let status: IntakeStatus;
+    if (afterParent && !('result' in settled) && this.failed.has(block.header.prevHash)) {
+      this.options.logger.debug({ hash: block.hashHex, peer: peer.label }, 'dropped a pipelined block whose parent failed');
+      status = 'abandoned';
+    } else {
+      status = this.handleOutcome(peer, block, settled);
+    }
+    // A block refused earlier (a future timestamp) may connect now: its children are judged on their own again.
+    if (FAILURES.has(status)) this.failed.add(block.hash);
+    else this.failed.delete(block.hash);
     if (status === 'connected' || status === 'reorganized' || status === 'side-branch') await this.adoptOrphans(block.hash);
     return status;
   }
@@ -53,40 +98,39 @@ export class BlockIntake {
     const stack = [parentHash];
     for (let hash = stack.pop(); hash; hash = stack.pop()) {
       for (const orphan of this.options.orphans.takeChildren(hash)) {
-        const status = await this.processOne(orphan.from, orphan.block);
+        const status = this.handleOutcome(orphan.from, orphan.block, await this.handOver(orphan.from, orphan.block));
         if (status === 'connected' || status === 'reorganized' || status === 'side-branch') stack.push(orphan.block.hash);
       }
     }
   }
 
-  private async processOne(peer: Peer, block: Block): Promise<IntakeStatus> {
-    const { chain, logger } = this.options;
-    peer.known.add(block.hash);
-    try {
-      const result = await chain.processBlock(block);
+  private handleOutcome(peer: Peer, block: Block, outcome: ChainOutcome): IntakeStatus {
+    const { logger } = this.options;
+    if ('result' in outcome) {
+      const { result } = outcome;
       if (result.status === 'connected' || result.status === 'reorganized') {
         if (block.height > peer.bestHeight) peer.bestHeight = block.height;
         for (const b of result.connected) this.options.onConnected(b);
       }
       return result.status;
-    } catch (err) {
-      if (!(err instanceof ValidationError)) {
-        logger.error({ hash: block.hashHex, err: errorMessage(err) }, 'could not process a block from a peer');
-        return 'error';
-      }
-      if (err.code === ValidationCode.UnknownParent) {
-        this.options.orphans.add(block, peer);
-        logger.debug({ hash: block.hashHex, height: block.height, peer: peer.label }, 'orphan block held until its parent arrives');
-        this.options.onUnknownParent(peer, block);
-        return 'orphan';
-      }
-      peer.send({ kind: 'reject', messageType: MessageType.Block, code: err.code, reason: err.message.slice(0, 256), hash: block.hash });
-      if (err.consensus && !UNPUNISHED_CODES.has(err.code)) {
-        peer.punish(err.code, `sent invalid block ${block.hashHex}: ${err.message}`);
-        return 'invalid';
-      }
-      logger.info({ hash: block.hashHex, code: err.code, peer: peer.label }, 'block refused');
-      return 'refused';
     }
+    const err = outcome.error;
+    if (!(err instanceof ValidationError)) {
+      logger.error({ hash: block.hashHex, err: errorMessage(err) }, 'could not process a block from a peer');
+      return 'error';
+    }
+    if (err.code === ValidationCode.UnknownParent) {
+      this.options.orphans.add(block, peer);
+      logger.debug({ hash: block.hashHex, height: block.height, peer: peer.label }, 'orphan block held until its parent arrives');
+      this.options.onUnknownParent(peer, block);
+      return 'orphan';
+    }
+    peer.send({ kind: 'reject', messageType: MessageType.Block, code: err.code, reason: err.message.slice(0, 256), hash: block.hash });
+    if (err.consensus && !UNPUNISHED_CODES.has(err.code)) {
+      peer.punish(err.code, `sent invalid block ${block.hashHex}: ${err.message}`);
+      return 'invalid';
+    }
+    logger.info({ hash: block.hashHex, code: err.code, peer: peer.label }, 'block refused');
+    return 'refused';
   }
 }

@@ -1,14 +1,16 @@
 /**
  * Block download from the peer with the most work: get-blocks (our locator) → headers (checked
- * for linkage and PoW) → bodies with get-data, up to maxBlocksInFlight at once → connected in
- * order through the block intake (which reorganises when the branch has more work) → the next
- * batch of headers, until caught up. One sync peer at a time; a stalled one is dropped for another.
+ * for linkage and PoW) → bodies with get-data, up to maxBlocksInFlight at once → handed to the
+ * chain in order through the block intake (which reorganises when the branch has more work), up
+ * to maxBlocksInFlight of them submitted before the oldest is done, so the chain verifies their
+ * signatures in parallel and commits them in groups → the next batch of headers, until caught
+ * up. One sync peer at a time; a stalled one is dropped for another.
  */
 import type { Chain } from '../chain/chain.js';
 import type { Block, BlockHeader } from '../primitives/block.js';
 import { ZERO_HASH } from '../primitives/hash.js';
 import type { Logger } from '../util/logger.js';
-import type { BlockIntake } from './block-intake.js';
+import { type BlockIntake, type IntakeStatus, isIntakeFailure } from './block-intake.js';
 import type { P2PConfig } from './config.js';
 import { SYNC_PROGRESS_LOG_INTERVAL_MS, SYNC_STALLED_PEER_COOLDOWN_MS } from './constants.js';
 import { checkHeaderBatch, headersAfterLocator } from './headers.js';
@@ -39,7 +41,11 @@ export class BlockSync {
   private nextToConnect = 0;
   private readonly inFlight = new Set<string>();
   private readonly downloaded = new Map<string, Block>();
-  private connecting = false;
+  /** Blocks handed to the intake whose outcome is not back yet. */
+  private submitted = 0;
+  private lastSubmittedHash: Buffer | undefined;
+  /** Bumped when a sync ends: outcomes of blocks submitted before are then ignored. */
+  private generation = 0;
   /** Most blocks ever in flight at once (stats: shows the download is pipelined). */
   peakBlocksInFlight = 0;
   private stallTimer: NodeJS.Timeout | undefined;
@@ -119,7 +125,7 @@ export class BlockSync {
     if (!this.inFlight.delete(key)) return false;
     this.downloaded.set(key, block);
     if (peer === this.syncPeer) this.touch();
-    void this.connectReady();
+    this.connectReady();
     return true;
   }
 
@@ -176,7 +182,8 @@ export class BlockSync {
     const peer = this.syncPeer;
     if (!peer) return;
     const items: InvItem[] = [];
-    while (this.inFlight.size < this.options.config.maxBlocksInFlight && this.nextToRequest < this.batch.length) {
+    // Downloaded blocks not yet submitted count too: the window bounds what we hold in memory.
+    while (this.inFlight.size + this.downloaded.size < this.options.config.maxBlocksInFlight && this.nextToRequest < this.batch.length) {
       const header = this.batch[this.nextToRequest++];
       if (this.options.chain.hasBlock(header.hash)) continue;
       this.inFlight.add(hashKey(header.hash));
@@ -189,34 +196,42 @@ export class BlockSync {
     }
   }
 
-  /** Connects downloaded blocks in header order; a block that arrives early waits for its predecessors. */
-  private async connectReady(): Promise<void> {
-    if (this.connecting) return;
-    this.connecting = true;
-    try {
-      while (this.syncPeer && this.nextToConnect < this.batch.length) {
-        const peer = this.syncPeer;
-        const header = this.batch[this.nextToConnect];
-        const key = hashKey(header.hash);
-        const block = this.downloaded.get(key);
-        if (!block) {
-          if (this.inFlight.has(key) || !this.options.chain.hasBlock(header.hash)) break;
-          this.nextToConnect++; // arrived another way (relay) meanwhile
-          continue;
-        }
-        this.downloaded.delete(key);
-        this.nextToConnect++;
-        const status = await this.options.intake.submit(peer, block);
-        if (status === 'invalid' || status === 'refused' || status === 'error') {
-          this.finish(`block ${block.hashHex} of the sync batch was ${status}`, true);
-          return;
-        }
-        this.requestMore();
+  /**
+   * Hands downloaded blocks to the intake in header order without awaiting each (a block that
+   * arrives early waits for its predecessors), keeping up to maxBlocksInFlight submitted.
+   */
+  private connectReady(): void {
+    const { chain, config, intake } = this.options;
+    while (this.syncPeer && this.submitted < config.maxBlocksInFlight && this.nextToConnect < this.batch.length) {
+      const peer = this.syncPeer;
+      const header = this.batch[this.nextToConnect];
+      const key = hashKey(header.hash);
+      const block = this.downloaded.get(key);
+      if (!block) {
+        if (this.inFlight.has(key) || !chain.hasBlock(header.hash)) break;
+        this.nextToConnect++; // arrived another way (relay) meanwhile
+        continue;
       }
-    } finally {
-      this.connecting = false;
+      this.downloaded.delete(key);
+      this.nextToConnect++;
+      const afterParent = this.lastSubmittedHash?.equals(header.prevHash) === true;
+      this.lastSubmittedHash = block.hash;
+      this.submitted++;
+      const generation = this.generation;
+      void intake.submit(peer, block, { pipelined: true, afterParent }).then((status) => this.onSubmitted(generation, block, status));
     }
-    if (this.syncPeer && !this.awaitingHeaders && this.batch.length > 0 && this.nextToConnect >= this.batch.length) this.batchDone();
+    this.requestMore();
+    if (this.syncPeer && !this.awaitingHeaders && this.batch.length > 0 && this.nextToConnect >= this.batch.length && this.submitted === 0) this.batchDone();
+  }
+
+  private onSubmitted(generation: number, block: Block, status: IntakeStatus): void {
+    if (generation !== this.generation) return;
+    this.submitted--;
+    if (isIntakeFailure(status)) {
+      this.finish(`block ${block.hashHex} of the sync batch was ${status}`, true);
+      return;
+    }
+    this.connectReady();
   }
 
   private batchDone(): void {
@@ -245,6 +260,9 @@ export class BlockSync {
     this.lastHeader = undefined;
     this.inFlight.clear();
     this.downloaded.clear();
+    this.submitted = 0;
+    this.lastSubmittedHash = undefined;
+    this.generation++;
     const tip = this.options.chain.tip;
     this.logger.info({ peer: peer.label, reason, height: tip?.height ?? -1 }, 'block sync ended');
     if (restart) setImmediate(() => this.maybeStart());

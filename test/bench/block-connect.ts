@@ -6,21 +6,18 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { Chain } from '../../src/chain/chain.js';
-import { VERIFY_ITEM_BYTES } from '../../src/chain/verify-pool/constants.js';
 import { Block } from '../../src/primitives/block.js';
-import { sha256 } from '../../src/primitives/hash.js';
-import { secp256k1IsNative, sign, verify } from '../../src/primitives/secp256k1.js';
+import { secp256k1IsNative } from '../../src/primitives/secp256k1.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { TEST_PARAMS, makeKey } from '../helpers/fixtures.js';
+import { TEST_PARAMS } from '../helpers/fixtures.js';
 import { buildBlockFixture } from './block-fixture.js';
-import { type BenchModule, MIN_MEASURE_MS, measure } from './types.js';
+import { rawAllCores, rawItems, rawOneCore } from './raw-rates.js';
+import type { BenchModule } from './types.js';
 
 const TARGET_RATIO = 0.6;
 const BLOCK_COUNT = 300;
 const TXS_PER_BLOCK = 20;
-const RAW_SIGNATURES = 1000;
 /** Raw and connect runs alternate; the best of each counts (see mempool-admission.ts). */
 const ROUNDS = 3;
 /**
@@ -28,54 +25,6 @@ const ROUNDS = 3;
  * blocks from a peer: the chain verifies the signatures of queued blocks while it connects earlier ones.
  */
 const SUBMIT_WINDOW_BLOCKS = Number(process.env.KADCHAIN_BENCH_WINDOW ?? 8);
-
-interface RawItems {
-  /** verify-pool item layout, so the all-core workers read the same bytes. */
-  packed: Buffer;
-  items: { signature: Buffer; digest: Buffer; publicKey: Buffer }[];
-}
-
-function rawItems(): RawItems {
-  const keys = Array.from({ length: 16 }, makeKey);
-  const items = Array.from({ length: RAW_SIGNATURES }, (_, i) => {
-    const key = keys[i % keys.length]!;
-    const digest = sha256(Buffer.from(`raw verify ${i}`));
-    return { signature: sign(digest, key.privateKey), digest, publicKey: key.publicKey };
-  });
-  const packed = Buffer.concat(items.flatMap((it) => [it.signature, it.digest, it.publicKey]));
-  if (packed.length !== RAW_SIGNATURES * VERIFY_ITEM_BYTES) throw new Error('raw item layout mismatch');
-  return { packed, items };
-}
-
-function rawOneCore(raw: RawItems): number {
-  const batch = (): number => {
-    for (const it of raw.items) if (!verify(it.signature, it.digest, it.publicKey)) throw new Error('raw verify failed');
-    return raw.items.length;
-  };
-  batch();
-  return measure(batch).perSec;
-}
-
-/** `cores` workers verifying at once, started together; the sum of their rates. */
-async function rawAllCores(raw: RawItems, cores: number): Promise<number> {
-  const url = new URL('./raw-verify-worker.js', import.meta.url);
-  const workers = Array.from({ length: cores }, () => new Worker(url, { workerData: { items: new Uint8Array(raw.packed), durationMs: MIN_MEASURE_MS } }));
-  try {
-    await Promise.all(workers.map((w) => new Promise((resolve, reject) => w.once('message', resolve).once('error', reject))));
-    const results = await Promise.all(
-      workers.map(
-        (w) =>
-          new Promise<{ ops: number; ms: number }>((resolve, reject) => {
-            w.once('message', resolve).once('error', reject);
-            w.postMessage('go');
-          }),
-      ),
-    );
-    return Math.round(results.reduce((sum, r) => sum + (r.ops * 1000) / r.ms, 0));
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
-  }
-}
 
 /** Decode + processBlock of every block into a fresh chain; returns seconds. */
 async function connectAll(genesis: Buffer, blocks: readonly Buffer[], threads: number): Promise<number> {

@@ -6,9 +6,13 @@ import { errorMessage } from '../../src/util/errors.js';
 import { blockConnectBench } from './block-connect.js';
 import { mempoolAdmissionBench } from './mempool-admission.js';
 import { discoveryBench } from './discovery.js';
+import { syncBench } from './sync.js';
+import { propagationBench } from './propagation.js';
+import { cliRoundtripBench } from './cli-roundtrip.js';
+import { idleMemoryBench } from './idle-memory.js';
 import type { BenchModule } from './types.js';
 
-const BENCHES: readonly BenchModule[] = [mempoolAdmissionBench, blockConnectBench, discoveryBench];
+const BENCHES: readonly BenchModule[] = [mempoolAdmissionBench, blockConnectBench, discoveryBench, syncBench, propagationBench, cliRoundtripBench, idleMemoryBench];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);

@@ -1,0 +1,71 @@
+/**
+ * In-process nodes for the network benches: a real Chain (LMDB in a temp dir) + Mempool +
+ * P2PNetwork on an ephemeral 127.0.0.1 port, wired like src/node (blocks keep the pool in step).
+ * Production timers unless the bench overrides them.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Chain } from '../../src/chain/chain.js';
+import { Mempool } from '../../src/mempool/mempool.js';
+import { type P2PConfig, resolveP2PConfig } from '../../src/p2p/config.js';
+import { nodeKeyFromPrivateKey } from '../../src/p2p/discovery/node-key.js';
+import { P2PNetwork } from '../../src/p2p/network.js';
+import { generatePrivateKey } from '../../src/primitives/secp256k1.js';
+import { silentLogger } from '../../src/util/logger.js';
+import { TEST_PARAMS } from '../helpers/fixtures.js';
+
+const HOST = '127.0.0.1';
+const MEMPOOL_MAX_TXS = 5_000;
+const POLL_MS = 1;
+
+export interface BenchNode {
+  readonly chain: Chain;
+  readonly mempool: Mempool;
+  readonly net: P2PNetwork;
+  stop(): Promise<void>;
+}
+
+export async function startBenchNode(config: Partial<P2PConfig> = {}): Promise<BenchNode> {
+  const dir = await mkdtemp(join(tmpdir(), 'kadchain-bench-net-'));
+  const chain = await Chain.open({ path: dir, params: TEST_PARAMS, logger: silentLogger() });
+  const mempool = new Mempool({ chain, logger: silentLogger(), maxTxs: MEMPOOL_MAX_TXS });
+  chain.on('block:connected', (block) => mempool.blockConnected(block));
+  chain.on('block:disconnected', (block) => mempool.blockDisconnected(block));
+  const net = new P2PNetwork({
+    config: resolveP2PConfig({ listenHost: HOST, port: 0, ...config }),
+    chain,
+    mempool,
+    nodeKey: nodeKeyFromPrivateKey(generatePrivateKey()),
+    logger: silentLogger(),
+  });
+  await net.start();
+  return {
+    chain,
+    mempool,
+    net,
+    async stop() {
+      await net.stop();
+      await chain.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const readyPeers = (node: BenchNode): number => node.net.peers().filter((p) => p.ready).length;
+
+/** `from` dials `to` and both see the other as ready. */
+export async function connectNodes(from: BenchNode, to: BenchNode, timeoutMs: number): Promise<void> {
+  const before = [readyPeers(from), readyPeers(to)];
+  from.net.addPeer(HOST, to.net.tcpPort);
+  await pollUntil(() => readyPeers(from) > before[0]! && readyPeers(to) > before[1]!, 'a handshake', timeoutMs);
+}
+
+/** Polls every POLL_MS; throws after timeoutMs. */
+export async function pollUntil(condition: () => boolean, what: string, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}

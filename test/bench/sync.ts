@@ -1,0 +1,115 @@
+/**
+ * Target (design §4): block sync from a peer keeps ≥ 60 % of the raw all-core verify rate,
+ * counting inputs. A source node holding BLOCK_COUNT blocks (block-fixture.ts: 20 txs of
+ * 2-in/2-out each) and a fresh node with an empty chain, both in-process P2PNetworks on
+ * 127.0.0.1 with production timers; timed from the dial to the fresh node's tip reaching the
+ * source's; the best of ROUNDS syncs (each into a new fresh node) counts. The raw one-core and
+ * all-core verify rates are measured in the same run. N and the window can be overridden with
+ * KADCHAIN_BENCH_SYNC_BLOCKS / KADCHAIN_BENCH_SYNC_WINDOW (maxBlocksInFlight of the fresh node).
+ */
+import { availableParallelism } from 'node:os';
+import { Block } from '../../src/primitives/block.js';
+import { secp256k1IsNative } from '../../src/primitives/secp256k1.js';
+import { buildBlockFixture } from './block-fixture.js';
+import { type BenchNode, startBenchNode } from './bench-node.js';
+import { rawAllCores, rawItems, rawOneCore } from './raw-rates.js';
+import type { BenchModule } from './types.js';
+
+const TARGET_RATIO = 0.6;
+const BLOCK_COUNT = Number(process.env.KADCHAIN_BENCH_SYNC_BLOCKS ?? 2000);
+const TXS_PER_BLOCK = 20;
+/** Loading the source node: blocks handed to processBlock before awaiting the oldest (as block-connect does). */
+const LOAD_WINDOW_BLOCKS = 8;
+const SYNC_TIMEOUT_MS = 10 * 60 * 1000;
+/** Raw-rate measurements and syncs (each into a new fresh node) alternate; the best of each counts (see mempool-admission.ts). */
+const ROUNDS = 2;
+/** The fresh node's maxBlocksInFlight; unset = the production default. */
+const WINDOW_OVERRIDE = process.env.KADCHAIN_BENCH_SYNC_WINDOW;
+
+async function loadSource(source: BenchNode, genesis: Buffer, blocks: readonly Buffer[]): Promise<void> {
+  await source.chain.processBlock(Block.decode(genesis));
+  const inFlight: Promise<unknown>[] = [];
+  for (const bytes of blocks) {
+    inFlight.push(source.chain.processBlock(Block.decode(bytes)));
+    if (inFlight.length >= LOAD_WINDOW_BLOCKS) await inFlight.shift();
+  }
+  await Promise.all(inFlight);
+  if (source.chain.tip?.height !== blocks.length) throw new Error(`source loaded up to height ${source.chain.tip?.height}, expected ${blocks.length}`);
+}
+
+/** Dials the source from the fresh node; resolves with the seconds until the fresh tip is the source's. */
+function timeSync(fresh: BenchNode, source: BenchNode): Promise<number> {
+  const target = source.chain.tip!;
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const timer = setTimeout(() => {
+      fresh.chain.off('block:connected', onBlock);
+      reject(new Error(`sync reached height ${fresh.chain.tip?.height ?? -1} of ${target.height} within ${SYNC_TIMEOUT_MS} ms`));
+    }, SYNC_TIMEOUT_MS);
+    const onBlock = (): void => {
+      if (!fresh.chain.tip?.hash.equals(target.hash)) return;
+      clearTimeout(timer);
+      fresh.chain.off('block:connected', onBlock);
+      resolve(Number(process.hrtime.bigint() - start) / 1e9);
+    };
+    fresh.chain.on('block:connected', onBlock);
+    fresh.net.addPeer('127.0.0.1', source.net.tcpPort);
+  });
+}
+
+async function run(): Promise<Record<string, unknown>> {
+  const cores = availableParallelism();
+  const raw = rawItems();
+  const buildStart = performance.now();
+  const fixture = buildBlockFixture(BLOCK_COUNT, TXS_PER_BLOCK);
+  const fixtureBuildMs = Math.round(performance.now() - buildStart);
+  const nodes: BenchNode[] = [];
+  try {
+    const source = await startBenchNode();
+    nodes.push(source);
+    const loadStart = performance.now();
+    await loadSource(source, fixture.genesis, fixture.blocks);
+    const sourceLoadMs = Math.round(performance.now() - loadStart);
+    const oneCore: number[] = [];
+    const allCores: number[] = [];
+    const rounds: number[] = [];
+    let peakBlocksInFlight = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      oneCore.push(rawOneCore(raw));
+      allCores.push(await rawAllCores(raw, cores));
+      const fresh = await startBenchNode(WINDOW_OVERRIDE === undefined ? {} : { maxBlocksInFlight: Number(WINDOW_OVERRIDE) });
+      nodes.push(fresh);
+      rounds.push(await timeSync(fresh, source));
+      peakBlocksInFlight = Math.max(peakBlocksInFlight, fresh.net.stats().peakBlocksInFlight);
+      nodes.pop();
+      await fresh.stop();
+    }
+    const secs = Math.min(...rounds);
+    const inputsPerSec = Math.round(fixture.inputs / secs);
+    const rawVerifiesPerSecAllCores = Math.max(...allCores);
+    const ratio = inputsPerSec / rawVerifiesPerSecAllCores;
+    return {
+      secp256k1Native: secp256k1IsNative,
+      blocks: BLOCK_COUNT,
+      txsPerBlock: TXS_PER_BLOCK,
+      inputs: fixture.inputs,
+      fixtureBuildMs,
+      sourceLoadMs,
+      secs: Math.round(secs * 1000) / 1000,
+      blocksPerSec: Math.round(BLOCK_COUNT / secs),
+      inputsPerSec,
+      peakBlocksInFlight,
+      rawVerifiesPerSecOneCore: Math.max(...oneCore),
+      rawVerifiesPerSecAllCores,
+      cores,
+      rounds: { secs: rounds.map((r) => Math.round(r * 1000) / 1000), rawOneCore: oneCore, rawAllCores: allCores },
+      ratio: Math.round(ratio * 1000) / 1000,
+      target: TARGET_RATIO,
+      pass: ratio >= TARGET_RATIO,
+    };
+  } finally {
+    for (const node of nodes.reverse()) await node.stop();
+  }
+}
+
+export const syncBench: BenchModule = { name: 'sync', run };

@@ -1,0 +1,68 @@
+/**
+ * Sync hands several downloaded blocks to the chain before the first is done (pipelined). A block
+ * that fails must still stop the batch: blocks after it were already handed over, and must be
+ * dropped quietly — not held as orphans, not a reason to start syncing from that peer again.
+ */
+import test from 'ava';
+import type { Block } from '../../../src/primitives/block.js';
+import { buildBlock, makeKey } from '../../helpers/fixtures.js';
+import { buildChain, startNode, tipHash, waitFor } from './net-helpers.js';
+import { RawPeer } from './raw-peer.js';
+
+const owner = makeKey();
+const genesis = buildBlock({ miner: owner });
+const BATCH_BLOCKS = 10;
+const BAD_INDEX = 4;
+/** Time for any wrongly restarted sync to send its get-blocks. */
+const SETTLE_MS = 300;
+const SECONDS_PER_HOUR = 3600;
+
+/** Blocks 1..BATCH_BLOCKS on genesis where the one at BAD_INDEX is made by `bad` and the rest build on it. */
+function batchWithBadBlock(bad: (parent: Block) => Block): Block[] {
+  const good = buildChain(genesis, BAD_INDEX, owner);
+  const badBlock = bad(good.at(-1) ?? genesis);
+  return [...good, badBlock, ...buildChain(badBlock, BATCH_BLOCKS - BAD_INDEX - 1, owner)];
+}
+
+/** A raw peer that claims more work, answers the node's get-blocks with `blocks` and sends them all on get-data. */
+async function serveBatch(port: number, blocks: readonly Block[]): Promise<RawPeer> {
+  const raw = await RawPeer.connect(port);
+  raw.sendHandshake({ genesisHash: genesis.hash, bestHeight: blocks.length, chainWork: 1n << 64n });
+  await raw.waitFor('get-blocks');
+  raw.send({ kind: 'headers', headers: blocks.map((b) => b.header) });
+  await raw.waitFor('get-data');
+  for (const block of blocks) raw.send({ kind: 'block', block });
+  return raw;
+}
+
+const getBlocksCount = (raw: RawPeer): number => raw.received.filter((m) => m.kind === 'get-blocks').length;
+
+test('an invalid block mid-batch bans the peer, keeps the blocks before it and orphans none after it', async (t) => {
+  const blocks = batchWithBadBlock((parent) => buildBlock({ parent, miner: owner, coinbaseAmount: 1_000_000n }));
+  const node = await startNode(t, { genesis, config: { maxBlocksInFlight: 16 } });
+  const raw = await serveBatch(node.net.tcpPort, blocks);
+  t.teardown(() => raw.destroy());
+  await raw.waitClosed();
+  await waitFor(() => tipHash(node) === blocks[BAD_INDEX - 1]!.hash.toString('hex'), 'the blocks before the bad one to connect');
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  t.is(node.chain.tip?.height, BAD_INDEX);
+  t.is(node.net.stats().orphans, 0);
+  t.false(node.chain.hasBlock(blocks[BAD_INDEX + 1]!.hash));
+  t.true(node.net.bans().length > 0, 'the sender is banned');
+  t.false(node.net.stats().syncing);
+});
+
+test('a refused (future) block mid-batch stops the sync without a ban, orphans or a restart loop', async (t) => {
+  const blocks = batchWithBadBlock((parent) => buildBlock({ parent, miner: owner, timestamp: Math.floor(Date.now() / 1000) + 3 * SECONDS_PER_HOUR }));
+  const node = await startNode(t, { genesis, config: { maxBlocksInFlight: 16 } });
+  const raw = await serveBatch(node.net.tcpPort, blocks);
+  t.teardown(() => raw.destroy());
+  await raw.waitFor('reject');
+  await waitFor(() => !node.net.stats().syncing, 'the sync to end');
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  t.is(node.chain.tip?.height, BAD_INDEX);
+  t.is(node.net.stats().orphans, 0);
+  t.is(getBlocksCount(raw), 1, 'the peer is not asked again for the branch it could not deliver');
+  t.false(raw.closed);
+  t.deepEqual(node.net.bans(), []);
+});
