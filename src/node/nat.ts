@@ -4,15 +4,10 @@
  * fall back to the local endpoint when the mapping goes away. Start-up never waits for it.
  */
 import type { AdvertisedEndpoint } from '../p2p/discovery/service-options.js';
-import { NatService, disabledNatState, type ExternalEndpoint, type NatState } from '../p2p/nat/index.js';
+import { NatService, type ExternalEndpoint, type NatState } from '../p2p/nat/index.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
-
-/** What `getinfo` / `cli nat` show: the NAT state, plus whether the gateway search still runs. */
-export interface NodeNatState extends NatState {
-  /** True while start() is still looking for a gateway (≤ ~2 s after start). */
-  readonly searching: boolean;
-}
+import type { NodeNatState } from './nat-state.js';
 
 /** The part of NatService the node uses (unit tests pass a fake of it). */
 export interface NatLike {
@@ -81,9 +76,4 @@ export function startNodeNat(options: StartNodeNatOptions): NodeNat {
     state: () => ({ ...nat.state(), searching }),
     stop: () => nat.stop(),
   };
-}
-
-/** getinfo's view when NAT mapping is off (`--no-upnp`, conf `nat.upnp: false`). */
-export function disabledNodeNatState(): NodeNatState {
-  return { ...disabledNatState(), searching: false };
 }

@@ -26,7 +26,8 @@ import type { NodeConfig } from './config.js';
 import { CHAIN_DIR_NAME, WALLET_FILE_NAME } from './constants.js';
 import { ConfigError, NodeError } from './errors.js';
 import { type DataDirLock, lockDataDir } from './lock.js';
-import { type NodeNat, disabledNodeNatState, startNodeNat } from './nat.js';
+import type { NodeNat } from './nat.js';
+import { disabledNodeNatState } from './nat-state.js';
 import { type NodeNetwork, startNetwork } from './network.js';
 
 const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -103,6 +104,8 @@ export class KadchainNode {
       const network = await startNetwork({ config, chain, mempool, logger, onStarted: (part) => Object.assign(run, part) });
       this.netInfo = network;
       if (config.nat.upnp) {
+        // Loaded only when used: the UPnP/NAT-PMP libraries cost ~27 MB of resident memory.
+        const { startNodeNat } = await import('./nat.js');
         run.nat = startNodeNat({ tcpPort: network.tcpPort, udpPort: network.udpPort, p2p: network.p2p, discovery: network.discovery, logger });
       }
       const nat = run.nat;

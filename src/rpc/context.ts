@@ -5,7 +5,7 @@
 import type { ChainParams } from '../chain/params.js';
 import type { ChainTip, CoinEntry, ProcessBlockResult } from '../chain/types.js';
 import type { NodeConfig } from '../node/config.js';
-import type { NodeNatState } from '../node/nat.js';
+import type { NodeNatState } from '../node/nat-state.js';
 import type { BanEntry } from '../p2p/bans.js';
 import type { PeerInfo } from '../p2p/peer-info.js';
 import type { Block, BlockHeader } from '../primitives/block.js';

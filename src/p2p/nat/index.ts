@@ -6,5 +6,6 @@ export { natUpnpMapperFactory } from './nat-upnp-mapper.js';
 export { igdv2MapperFactory } from './igdv2-mapper.js';
 export { pmpMapperFactory } from './pmp-mapper.js';
 export { type NatScheduler, realScheduler } from './scheduler.js';
-export { NatService, type NatServiceOptions, type NatEvents, disabledNatState } from './service.js';
+export { NatService, type NatServiceOptions, type NatEvents } from './service.js';
+export { disabledNatState } from './disabled-state.js';
 export type * from './types.js';

@@ -250,8 +250,3 @@ export class NatService extends EventEmitter<NatEvents> {
 function sameEndpoint(a: ExternalEndpoint | undefined, b: ExternalEndpoint | undefined): boolean {
   return a?.ip === b?.ip && a?.tcpPort === b?.tcpPort && a?.udpPort === b?.udpPort;
 }
-
-/** What getinfo shows when NAT mapping is switched off (`--no-upnp`, conf `nat.upnp: false`). */
-export function disabledNatState(): NatState {
-  return { enabled: false, gatewayFound: false, protocol: undefined, externalIp: undefined, mappedPorts: [], doubleNat: false, reachable: false, externalEndpoint: undefined };
-}

@@ -1,4 +1,4 @@
-import type { NodeNatState } from '../../node/nat.js';
+import type { NodeNatState } from '../../node/nat-state.js';
 import type { MethodTable, RpcContext } from '../context.js';
 import { parseParams } from '../params.js';
 

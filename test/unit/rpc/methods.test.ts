@@ -1,7 +1,7 @@
 import test from 'ava';
 import type { ChainTip, CoinEntry, ProcessBlockResult } from '../../../src/chain/types.js';
 import { loadConfig } from '../../../src/node/config.js';
-import { type NodeNatState, disabledNodeNatState } from '../../../src/node/nat.js';
+import { type NodeNatState, disabledNodeNatState } from '../../../src/node/nat-state.js';
 import type { Block } from '../../../src/primitives/block.js';
 import type { Transaction } from '../../../src/primitives/tx.js';
 import type { MethodTable, PaymentRequest, RpcContext, RpcMempoolEntry } from '../../../src/rpc/context.js';
