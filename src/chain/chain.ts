@@ -20,7 +20,8 @@ import { ChainStore } from './store/store.js';
 import type { ChainEvents, ChainTip, Coin, CoinEntry, CoinView, ProcessBlockResult } from './types.js';
 import { checkBlockSanity, checkHeaderContext, medianTimePast, verifyBlockSignatures, verifyBlockSignaturesInline } from './validate-block.js';
 import { VerifyPool } from './verify-pool/pool.js';
-import { Arrival, takeGroup } from './commit-group.js';
+import { Arrival, gatherReady, takeGroup } from './commit-group.js';
+import { HeaderCache } from './header-cache.js';
 
 export interface ChainOptions {
   /** LMDB directory. */
@@ -45,6 +46,8 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
   private readonly verifyPool: VerifyPool;
   /** Blocks handed to processBlock and not yet processed, in arrival order. */
   private readonly arrivals: Arrival[] = [];
+  /** Ancestor headers for the median-time-past rule, without an index read each. */
+  private readonly headers: HeaderCache;
 
   private constructor(
     private readonly store: ChainStore,
@@ -55,6 +58,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     super();
     this.params = options.params;
     this.currentTip = loadTip(store);
+    this.headers = new HeaderCache((hash) => store.getIndex(hash));
     this.verifyPool = new VerifyPool({ ...(options.verifyThreads !== undefined ? { threads: options.verifyThreads } : {}), logger });
   }
 
@@ -121,6 +125,11 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     return this.store.getBlock(hash);
   }
 
+  /** The block's canonical encoding as stored (active chain or side branch), for serving it to peers without a decode. */
+  getBlockBytes(hash: Buffer): Buffer | undefined {
+    return this.store.getBlockBytes(hash);
+  }
+
   /** True when the block's data is stored (active chain or side branch). */
   hasBlock(hash: Buffer): boolean {
     return this.store.hasBlock(hash);
@@ -171,6 +180,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
       return;
     }
     await first.waitReady();
+    await gatherReady(this.arrivals, first);
     const group = takeGroup(this.arrivals, first);
     const announcements: Array<() => void> = [];
     try {
@@ -207,7 +217,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     try {
       checkHeaderContext(block.header, {
         parent,
-        medianTimePast: parent ? medianTimePast(parent, (h) => this.store.getIndex(h)) : 0,
+        medianTimePast: parent ? medianTimePast(parent, (h) => this.headers.get(h)) : 0,
         nowSec: Math.floor(this.nowMs() / 1000),
         params: this.params,
       });
@@ -220,6 +230,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
       throw err;
     }
 
+    this.headers.remember(block.header);
     const entry: IndexEntry = { header: block.header, chainWork: (parent?.chainWork ?? 0n) + workForTarget(compactToTarget(block.header.bits)), status: 'valid' };
     const tip = this.currentTip;
     if (tip && entry.chainWork <= tip.chainWork) {

@@ -55,6 +55,25 @@ export class Arrival {
   }
 }
 
+/**
+ * Waits until the arrivals right behind `first` that were queued when it became ready are partly
+ * verified too: at least half of them (up to MAX_BLOCKS_PER_COMMIT in all). Their signature checks
+ * already run on the workers, so waiting costs the calling thread nothing, while committing each
+ * block as soon as it alone is ready paid one fsync per block (groups averaged ~1.5 blocks in the
+ * block-connect bench). Half, not all: the other half keeps the workers busy during the commit,
+ * and a lone block (nothing queued behind it) is never held back.
+ */
+export async function gatherReady(arrivals: readonly Arrival[], first: Arrival): Promise<void> {
+  const at = arrivals.indexOf(first);
+  const behind = arrivals.length - at - 1;
+  const target = Math.min(MAX_BLOCKS_PER_COMMIT - 1, Math.ceil(behind / 2));
+  for (let i = at + 1; i <= at + target && i < arrivals.length; i++) {
+    const next = arrivals[i]!;
+    if (next.outcome) break;
+    await next.waitReady();
+  }
+}
+
 /** `first` plus the arrivals right behind it that are ready and not yet handled, in order. */
 export function takeGroup(arrivals: Arrival[], first: Arrival): Arrival[] {
   const at = arrivals.indexOf(first);

@@ -4,3 +4,5 @@ export const MEDIAN_TIME_SPAN_BLOCKS = 11;
 export const LOCATOR_DENSE_HASHES = 10;
 /** Named LMDB sub-databases we open (with headroom for later additions). */
 export const LMDB_MAX_DBS = 16;
+/** Headers kept by HeaderCache: a few times the median-time-past span, for a sync's run of blocks. */
+export const HEADER_CACHE_ENTRIES = 64;

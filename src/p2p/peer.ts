@@ -25,6 +25,7 @@ import {
   MessageType,
   verifyHandshakeAck,
   type HandshakeMessage,
+  type OutgoingMessage,
   type WireMessage,
 } from './wire/index.js';
 
@@ -142,13 +143,13 @@ export class Peer extends EventEmitter<PeerEvents> {
   }
 
   /** Writes one message; false means the socket buffer is full (see sendPaced). */
-  send(msg: WireMessage): boolean {
+  send(msg: OutgoingMessage): boolean {
     if (this.closed || this.socket.destroyed) return false;
     return this.socket.write(encodeMessageFrame(msg));
   }
 
   /** Writes and, when the socket buffer is full, waits for 'drain' (or close) before resolving. */
-  async sendPaced(msg: WireMessage): Promise<void> {
+  async sendPaced(msg: OutgoingMessage): Promise<void> {
     if (this.send(msg) || this.closed) return;
     await Promise.race([once(this.socket, 'drain'), once(this, 'close')]);
   }

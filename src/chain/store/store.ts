@@ -13,7 +13,7 @@
  */
 import { type Database, type RootDatabase, open } from 'lmdb';
 import { Block } from '../../primitives/block.js';
-import { PUBKEY_HASH_BYTES } from '../../primitives/hash.js';
+import { HASH_BYTES, PUBKEY_HASH_BYTES } from '../../primitives/hash.js';
 import { type OutPoint, outPointFromKey, outPointKey } from '../../primitives/tx.js';
 import { errorMessage } from '../../util/errors.js';
 import { LMDB_MAX_DBS } from '../constants.js';
@@ -76,6 +76,11 @@ export class ChainStore implements CoinView {
     return bytes ? Block.decode(bytes) : undefined;
   }
 
+  /** The stored encoding (Block.encode()) of a block, without decoding it. */
+  getBlockBytes(hash: Buffer): Buffer | undefined {
+    return this.dbs.blocks.get(hash);
+  }
+
   hasBlock(hash: Buffer): boolean {
     return this.dbs.blocks.doesExist(hash);
   }
@@ -85,7 +90,7 @@ export class ChainStore implements CoinView {
   }
 
   getIndex(hash: Buffer): IndexEntry | undefined {
-    const bytes = this.dbs.index.get(hash);
+    const bytes = this.dbs.index.getBinaryFast(hash); // decodeIndexEntry copies what it keeps (see getCoin)
     return bytes ? decodeIndexEntry(bytes) : undefined;
   }
 
@@ -132,7 +137,8 @@ export class ChainStore implements CoinView {
   // --- UTXO set ---------------------------------------------------------------------------
 
   getCoin(outpoint: OutPoint): Coin | undefined {
-    const bytes = this.dbs.coins.get(outPointKey(outpoint));
+    // getBinaryFast: no copy of the value; it is only valid until the next read, and decodeCoin copies what it keeps.
+    const bytes = this.dbs.coins.getBinaryFast(outPointKey(outpoint));
     return bytes ? decodeCoin(bytes) : undefined;
   }
 
@@ -143,7 +149,16 @@ export class ChainStore implements CoinView {
   putCoin(outpoint: OutPoint, coin: Coin): void {
     const key = outPointKey(outpoint);
     this.dbs.coins.putSync(key, encodeCoin(coin));
-    this.dbs.addrs.putSync(Buffer.concat([coin.pubKeyHash, key]), EMPTY);
+    this.dbs.addrs.putSync(addrKey(coin.pubKeyHash, outpoint), EMPTY);
+  }
+
+  /**
+   * Removes a coin the caller just read (connectBlock has it from checkTransactionInputs), with
+   * its address-index entry, without reading it again.
+   */
+  spendCoin(outpoint: OutPoint, coin: Coin): void {
+    this.dbs.coins.removeSync(outPointKey(outpoint));
+    this.dbs.addrs.removeSync(addrKey(coin.pubKeyHash, outpoint));
   }
 
   /** Removes a coin and its address-index entry; returns the coin, or undefined if it was not there. */
@@ -153,7 +168,7 @@ export class ChainStore implements CoinView {
     if (!bytes) return undefined;
     const coin = decodeCoin(bytes);
     this.dbs.coins.removeSync(key);
-    this.dbs.addrs.removeSync(Buffer.concat([coin.pubKeyHash, key]));
+    this.dbs.addrs.removeSync(addrKey(coin.pubKeyHash, outpoint));
     return coin;
   }
 
@@ -176,4 +191,13 @@ export class ChainStore implements CoinView {
     for (const { key, value } of this.dbs[name].getRange({})) out.push([Buffer.from(key), Buffer.from(value)]);
     return out;
   }
+}
+
+/** addrs key: pubKeyHash ‖ outPointKey, written in one allocation (no concat of a temporary key). */
+function addrKey(pubKeyHash: Buffer, outpoint: OutPoint): Buffer {
+  const key = Buffer.allocUnsafe(PUBKEY_HASH_BYTES + HASH_BYTES + 4);
+  pubKeyHash.copy(key, 0);
+  outpoint.txid.copy(key, PUBKEY_HASH_BYTES);
+  key.writeUInt32BE(outpoint.index, PUBKEY_HASH_BYTES + HASH_BYTES);
+  return key;
 }

@@ -1,12 +1,13 @@
 /**
- * The signature checks of a block as one flat buffer of fixed-size items (see constants.ts),
- * built on the calling thread: sighashes need the transaction, verification needs only bytes.
+ * The signature checks of a block: one item per input of every non-coinbase transaction, in
+ * block order. Workers get the transactions' encoded bytes (job.ts) and compute each input's
+ * sighash themselves, so the calling thread does no hashing per input; small batches verify
+ * inline from the Transaction objects.
  */
 import type { Block } from '../../primitives/block.js';
-import { HASH_BYTES } from '../../primitives/hash.js';
-import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES, verify } from '../../primitives/secp256k1.js';
+import { verify } from '../../primitives/secp256k1.js';
 import type { Transaction } from '../../primitives/tx.js';
-import { VERIFY_ITEM_BYTES, VERIFY_ITEM_DIGEST_OFFSET, VERIFY_ITEM_PUBKEY_OFFSET } from './constants.js';
+import { encodeJob } from './job.js';
 
 export interface SignatureRef {
   readonly tx: Transaction;
@@ -14,17 +15,14 @@ export interface SignatureRef {
 }
 
 export class SignatureBatch {
-  private constructor(
-    /** `count` items; its ArrayBuffer belongs to this batch alone, so it can be transferred. */
-    readonly items: Uint8Array,
-    readonly count: number,
-    /**
-     * Index of the first item whose signature or key has the wrong length (so cannot verify);
-     * items from there on are not in `items`. Undefined when every item is well-formed.
-     */
-    readonly malformedIndex: number | undefined,
-    private readonly txs: readonly Transaction[],
-  ) {}
+  /** Items (inputs) in the batch. */
+  readonly count: number;
+
+  private constructor(private readonly txs: readonly Transaction[]) {
+    let total = 0;
+    for (const tx of txs) total += tx.inputs.length;
+    this.count = total;
+  }
 
   /** Every input of every non-coinbase transaction, in block order. */
   static fromBlock(block: Block): SignatureBatch {
@@ -32,23 +30,7 @@ export class SignatureBatch {
   }
 
   static fromTransactions(txs: readonly Transaction[]): SignatureBatch {
-    let total = 0;
-    for (const tx of txs) total += tx.inputs.length;
-    const items = new Uint8Array(new ArrayBuffer(total * VERIFY_ITEM_BYTES));
-    let n = 0;
-    for (const tx of txs) {
-      for (const [i, input] of tx.inputs.entries()) {
-        if (input.signature.length !== SIGNATURE_BYTES || input.publicKey.length !== PUBLIC_KEY_BYTES) {
-          return new SignatureBatch(items.subarray(0, n * VERIFY_ITEM_BYTES), n, n, txs);
-        }
-        const at = n * VERIFY_ITEM_BYTES;
-        items.set(input.signature, at);
-        items.set(tx.sighash(i), at + VERIFY_ITEM_DIGEST_OFFSET);
-        items.set(input.publicKey, at + VERIFY_ITEM_PUBKEY_OFFSET);
-        n++;
-      }
-    }
-    return new SignatureBatch(items, n, undefined, txs);
+    return new SignatureBatch(txs);
   }
 
   /** Which transaction input item `index` checks. */
@@ -58,25 +40,36 @@ export class SignatureBatch {
       if (rest < tx.inputs.length) return { tx, inputIndex: rest };
       rest -= tx.inputs.length;
     }
-    throw new RangeError(`signature item ${index} is outside a batch of ${this.count + (this.malformedIndex === undefined ? 0 : 1)}+ items`);
+    throw new RangeError(`signature item ${index} is outside a batch of ${this.count} items`);
   }
 
-  /** Combines the verified items' verdict with the malformed one: the first failing item, or -1. */
-  firstFailure(firstInvalidItem: number): number {
-    return firstInvalidItem >= 0 ? firstInvalidItem : (this.malformedIndex ?? -1);
+  /** A worker job (job.ts layout) for items [start, end): the bytes of every transaction they touch. Transferable. */
+  job(start: number, end: number): ArrayBuffer {
+    const segments: Array<{ bytes: Buffer; firstInput: number; inputCount: number }> = [];
+    let base = 0;
+    for (const tx of this.txs) {
+      const n = tx.inputs.length;
+      const from = Math.max(start, base);
+      const to = Math.min(end, base + n);
+      if (from < to) segments.push({ bytes: tx.encode(), firstInput: from - base, inputCount: to - from });
+      base += n;
+      if (base >= end) break;
+    }
+    return encodeJob(segments);
   }
-}
 
-/** Index of the first item in [start, end) of `items` that fails, or -1. Runs in workers and inline. */
-export function firstInvalidItem(items: Uint8Array, start: number, end: number): number {
-  for (let i = start; i < end; i++) {
-    const at = i * VERIFY_ITEM_BYTES;
-    const ok = verify(
-      items.subarray(at, at + SIGNATURE_BYTES),
-      items.subarray(at + VERIFY_ITEM_DIGEST_OFFSET, at + VERIFY_ITEM_DIGEST_OFFSET + HASH_BYTES),
-      items.subarray(at + VERIFY_ITEM_PUBKEY_OFFSET, at + VERIFY_ITEM_PUBKEY_OFFSET + PUBLIC_KEY_BYTES),
-    );
-    if (!ok) return i;
+  /** Index of the first item in [start, end) that fails (a malformed signature or key counts), or -1. On the calling thread. */
+  firstInvalid(start = 0, end = this.count): number {
+    let base = 0;
+    for (const tx of this.txs) {
+      const n = tx.inputs.length;
+      for (let i = Math.max(0, start - base); i < n && base + i < end; i++) {
+        const input = tx.inputs[i]!;
+        if (!verify(input.signature, tx.sighash(i), input.publicKey)) return base + i;
+      }
+      base += n;
+      if (base >= end) break;
+    }
+    return -1;
   }
-  return -1;
 }

@@ -1,9 +1,13 @@
 import { HASH_BYTES } from '../../primitives/hash.js';
 import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from '../../primitives/secp256k1.js';
 
+/** A verify job's header (segment count) and each segment's header (first input, input count, tx length); see job.ts. */
+export const JOB_HEADER_BYTES = 4;
+export const JOB_SEGMENT_HEADER_BYTES = 12;
+
 /**
- * One verification item in a job buffer: signature[64] | digest[32] | publicKey[33]. Fixed size,
- * so a job is one flat buffer and item i starts at i * VERIFY_ITEM_BYTES.
+ * One pre-hashed verification item: signature[64] | digest[32] | publicKey[33]. The pool no
+ * longer ships these (workers hash from the transaction bytes); the raw-rate benches use the layout.
  */
 export const VERIFY_ITEM_SIGNATURE_OFFSET = 0;
 export const VERIFY_ITEM_DIGEST_OFFSET = SIGNATURE_BYTES;

@@ -7,8 +7,8 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { errorMessage } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
-import { type SignatureBatch, firstInvalidItem } from './batch.js';
-import { VERIFY_INLINE_MAX_ITEMS, VERIFY_ITEM_BYTES, VERIFY_MAX_CHUNKS_IN_FLIGHT_PER_WORKER, VERIFY_MIN_ITEMS_PER_CHUNK } from './constants.js';
+import type { SignatureBatch } from './batch.js';
+import { VERIFY_INLINE_MAX_ITEMS, VERIFY_MAX_CHUNKS_IN_FLIGHT_PER_WORKER, VERIFY_MIN_ITEMS_PER_CHUNK } from './constants.js';
 import { VerifyPoolError } from './errors.js';
 import type { VerifyJob, VerifyReply } from './protocol.js';
 
@@ -74,18 +74,17 @@ export class VerifyPool {
    */
   async verify(batch: SignatureBatch): Promise<number> {
     if (this.closed) throw new VerifyPoolError('verify-pool-closed', 'the signature verification pool is closed; open a new chain to verify blocks');
-    if (this.threads === 0 || batch.count < this.inlineMaxItems) return batch.firstFailure(firstInvalidItem(batch.items, 0, batch.count));
+    if (this.threads === 0 || batch.count < this.inlineMaxItems) return batch.firstInvalid();
     const chunks = Math.min(this.threads, Math.ceil(batch.count / VERIFY_MIN_ITEMS_PER_CHUNK));
     const perChunk = Math.ceil(batch.count / chunks);
     const pending: Promise<number>[] = [];
     for (let start = 0; start < batch.count; start += perChunk) {
       const end = Math.min(batch.count, start + perChunk);
-      // slice() copies into a fresh ArrayBuffer per chunk, which is then transferred, not cloned.
-      const { buffer } = batch.items.slice(start * VERIFY_ITEM_BYTES, end * VERIFY_ITEM_BYTES);
-      pending.push(this.submit(buffer).then((invalid) => (invalid >= 0 ? start + invalid : -1)));
+      // A fresh ArrayBuffer per chunk, transferred, not cloned.
+      pending.push(this.submit(batch.job(start, end)).then((invalid) => (invalid >= 0 ? start + invalid : -1)));
     }
     const failures = (await Promise.all(pending)).filter((i) => i >= 0);
-    return batch.firstFailure(failures.length > 0 ? Math.min(...failures) : -1);
+    return failures.length > 0 ? Math.min(...failures) : -1;
   }
 
   /** Terminates every worker; queued and running chunks reject with 'verify-pool-closed'. Idempotent. */

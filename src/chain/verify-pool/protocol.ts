@@ -1,7 +1,7 @@
 /** Messages between the pool and its workers: one per chunk each way. */
 export interface VerifyJob {
   readonly id: number;
-  /** Transferred: whole items in verify-pool layout. */
+  /** Transferred: a job in job.ts layout (encoded transactions and which of their inputs to check). */
   readonly buffer: ArrayBuffer;
 }
 

@@ -6,7 +6,7 @@ import { type HandshakeAckMessage, decodeHandshakeAck, encodeHandshakeAck } from
 import { type HandshakeMessage, decodeHandshake, encodeHandshake } from './handshake.js';
 import { type PingMessage, type PongMessage, decodePing, decodePong, encodeHeartbeat } from './heartbeat.js';
 import { type GetDataMessage, type InvMessage, type NotFoundMessage, decodeGetData, decodeInv, decodeNotFound, encodeInventory } from './inventory.js';
-import { type BlockMessage, type TransactionMessage, decodeBlockMessage, decodeTransactionMessage, encodeBlockMessage, encodeTransactionMessage } from './objects.js';
+import { type BlockMessage, type EncodedBlockMessage, type TransactionMessage, decodeBlockMessage, decodeTransactionMessage, encodeBlockMessage, encodeTransactionMessage } from './objects.js';
 import { type RejectMessage, decodeReject, encodeReject } from './reject.js';
 import { type GetBlockMessage, type GetBlocksMessage, type HeadersMessage, decodeGetBlock, decodeGetBlocks, decodeHeaders, encodeGetBlock, encodeGetBlocks, encodeHeaders } from './sync.js';
 
@@ -35,6 +35,9 @@ export type WireMessage =
 
 export type WireMessageKind = WireMessage['kind'];
 
+/** What a node may send: any message, or a block as its stored encoding (EncodedBlockMessage). */
+export type OutgoingMessage = WireMessage | EncodedBlockMessage;
+
 /** kind → frame type number (the single source of the mapping; docs/protocol.md mirrors it). */
 export const MESSAGE_TYPE_BY_KIND: { readonly [K in WireMessageKind]: MessageTypeNumber } = {
   handshake: MessageType.Handshake,
@@ -61,12 +64,12 @@ export function messageKindName(type: number): string {
   return KIND_BY_TYPE.get(type) ?? `unknown(${type})`;
 }
 
-export function messageTypeOf(msg: WireMessage): MessageTypeNumber {
+export function messageTypeOf(msg: OutgoingMessage): MessageTypeNumber {
   return MESSAGE_TYPE_BY_KIND[msg.kind];
 }
 
 /** The payload bytes of a message (no frame header). Throws RangeError for values that cannot be encoded. */
-export function encodeMessage(msg: WireMessage): Buffer {
+export function encodeMessage(msg: OutgoingMessage): Buffer {
   switch (msg.kind) {
     case 'handshake': return encodeHandshake(msg);
     case 'handshake-ack': return encodeHandshakeAck(msg);
@@ -85,7 +88,7 @@ export function encodeMessage(msg: WireMessage): Buffer {
 }
 
 /** A complete frame, ready for socket.write. */
-export function encodeMessageFrame(msg: WireMessage): Buffer {
+export function encodeMessageFrame(msg: OutgoingMessage): Buffer {
   return encodeFrame(messageTypeOf(msg), encodeMessage(msg));
 }
 

@@ -6,13 +6,23 @@ export interface BlockMessage {
   readonly kind: 'block';
   readonly block: Block;
 }
+/**
+ * An outgoing block whose canonical encoding is already at hand (a node serving blocks from
+ * storage): sent as is, without decoding and re-encoding. Same frame type and payload as
+ * BlockMessage; receivers always decode into a BlockMessage.
+ */
+export interface EncodedBlockMessage {
+  readonly kind: 'block';
+  /** Exactly Block.encode() of the block; not checked here (callers pass stored, validated bytes). */
+  readonly encoded: Buffer;
+}
 export interface TransactionMessage {
   readonly kind: 'transaction';
   readonly transaction: Transaction;
 }
 
-export function encodeBlockMessage(msg: BlockMessage): Buffer {
-  return msg.block.encode();
+export function encodeBlockMessage(msg: BlockMessage | EncodedBlockMessage): Buffer {
+  return 'encoded' in msg ? msg.encoded : msg.block.encode();
 }
 
 /** Block.decode throws DecodeError on malformed bytes (and rejects trailing bytes). */

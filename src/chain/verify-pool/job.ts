@@ -1,0 +1,60 @@
+/**
+ * A verify job: the encoded transactions whose inputs a worker checks, and which inputs.
+ *
+ *   u32 segmentCount | segmentCount × (u32 firstInput | u32 inputCount | u32 txBytes | tx[txBytes])
+ *
+ * All integers little-endian. Items are numbered across segments in order, so the worker's
+ * "first invalid item" is relative to the job, as the pool expects. The worker decodes each
+ * transaction and computes tx.sighash(i) itself: hashing per input stays off the calling thread.
+ */
+import { verify } from '../../primitives/secp256k1.js';
+import { Transaction } from '../../primitives/tx.js';
+import { JOB_HEADER_BYTES, JOB_SEGMENT_HEADER_BYTES } from './constants.js';
+
+export interface JobSegment {
+  /** Canonical encoding of the transaction (Transaction.encode()). */
+  readonly bytes: Uint8Array;
+  readonly firstInput: number;
+  readonly inputCount: number;
+}
+
+/** One fresh ArrayBuffer holding `segments` (owned by the job alone, so it can be transferred). */
+export function encodeJob(segments: readonly JobSegment[]): ArrayBuffer {
+  let size = JOB_HEADER_BYTES;
+  for (const s of segments) size += JOB_SEGMENT_HEADER_BYTES + s.bytes.length;
+  const buffer = new ArrayBuffer(size);
+  const view = new DataView(buffer);
+  const bytes = new Uint8Array(buffer);
+  view.setUint32(0, segments.length, true);
+  let at = JOB_HEADER_BYTES;
+  for (const s of segments) {
+    view.setUint32(at, s.firstInput, true);
+    view.setUint32(at + 4, s.inputCount, true);
+    view.setUint32(at + 8, s.bytes.length, true);
+    bytes.set(s.bytes, at + JOB_SEGMENT_HEADER_BYTES);
+    at += JOB_SEGMENT_HEADER_BYTES + s.bytes.length;
+  }
+  return buffer;
+}
+
+/** Index of the first item of the job that fails, or -1. Runs in the workers. Throws on a malformed job (a bug, not a peer's doing). */
+export function firstInvalidInJob(buffer: ArrayBuffer): number {
+  const view = new DataView(buffer);
+  const segments = view.getUint32(0, true);
+  let at = JOB_HEADER_BYTES;
+  let item = 0;
+  for (let s = 0; s < segments; s++) {
+    const firstInput = view.getUint32(at, true);
+    const inputCount = view.getUint32(at + 4, true);
+    const length = view.getUint32(at + 8, true);
+    const start = at + JOB_SEGMENT_HEADER_BYTES;
+    const tx = Transaction.decode(Buffer.from(buffer, start, length));
+    for (let i = firstInput; i < firstInput + inputCount; i++, item++) {
+      const input = tx.inputs[i];
+      if (!input) throw new RangeError(`verify job names input ${i} of a transaction with ${tx.inputs.length}`);
+      if (!verify(input.signature, tx.sighash(i), input.publicKey)) return item;
+    }
+    at = start + length;
+  }
+  return -1;
+}
