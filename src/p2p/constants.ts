@@ -39,3 +39,15 @@ export const SYNC_STALLED_PEER_COOLDOWN_MS = 60_000;
 export const MAX_GET_DATA_ITEMS = 2_000;
 /** Size of the recently-rejected-tx filter (do not re-request txs we just refused). */
 export const RECENT_REJECTS_SIZE = 5_000;
+/**
+ * Transactions whose parents we lack (Bitcoin's mapOrphanTransactions): held until a parent is
+ * accepted. Bounded in count, total bytes and age, and each one's size, so announcing
+ * unconnected txs cannot grow our memory; a full pool evicts a random orphan.
+ */
+export const MAX_ORPHAN_TXS = 100;
+/** A larger orphan is not held: an honest child that size is rare, and it can be relayed again. */
+export const MAX_ORPHAN_TX_BYTES = 100_000;
+/** All orphan txs together (a quarter of what MAX_ORPHAN_TXS × MAX_ORPHAN_TX_BYTES would allow). */
+export const MAX_ORPHAN_TXS_TOTAL_BYTES = 2_500_000;
+/** An orphan tx whose parent has not shown up by then is dropped (Bitcoin: 20 minutes). */
+export const ORPHAN_TX_EXPIRY_MS = 20 * 60 * 1000;

@@ -29,4 +29,8 @@ export class BoundedHashSet {
   delete(hash: Buffer): void {
     this.entries.delete(hash.toString('latin1'));
   }
+
+  clear(): void {
+    this.entries.clear();
+  }
 }

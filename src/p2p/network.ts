@@ -19,6 +19,7 @@ import { describePeer, type PeerInfo } from './peer-info.js';
 import { PeerSet } from './peers.js';
 import { Relay } from './relay.js';
 import { BlockSync } from './sync.js';
+import { TxIntake } from './tx-intake.js';
 import type { PeerSource } from './types.js';
 import type { WireMessage } from './wire/index.js';
 
@@ -44,6 +45,8 @@ export interface P2PStats {
   readonly outbound: number;
   readonly bans: number;
   readonly orphans: number;
+  /** Transactions held until their parents arrive. */
+  readonly orphanTxs: number;
   readonly syncing: boolean;
   readonly syncPeer: string | undefined;
   /** Most block bodies ever requested at once during sync. */
@@ -59,6 +62,7 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
   private readonly intake: BlockIntake;
   private readonly sync: BlockSync;
   private readonly orphans: OrphanPool<Peer>;
+  private readonly txs: TxIntake;
   private readonly received: Record<string, number> = {};
   private running = false;
   private readonly onBlockConnected = (block: Block): void => {
@@ -69,10 +73,13 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
     super();
     this.options = options;
     const { chain, mempool, config, logger } = options;
+    // Components that name themselves (peer set 'p2p', relay, sync) take the parent logger:
+    // a pino child of a child repeats the "component" key in every line.
     const p2pLogger = logger.child({ component: 'p2p' });
-    this.peerSet = new PeerSet({ config, nodeKey: options.nodeKey, status: () => this.localStatus(), peerSource: options.peerSource, logger: p2pLogger });
+    this.peerSet = new PeerSet({ config, nodeKey: options.nodeKey, status: () => this.localStatus(), peerSource: options.peerSource, logger });
     this.orphans = new OrphanPool<Peer>(config.orphanPoolSize, ORPHAN_EXPIRY_MS);
-    this.relay = new Relay({ chain, mempool, peers: this.peerSet, orphans: this.orphans, logger: p2pLogger });
+    this.txs = new TxIntake({ chain, mempool, logger });
+    this.relay = new Relay({ chain, mempool, peers: this.peerSet, orphans: this.orphans, txs: this.txs, logger });
     this.intake = new BlockIntake({
       chain,
       orphans: this.orphans,
@@ -80,7 +87,7 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
       onUnknownParent: (peer) => this.sync.onUnknownParent(peer),
       onConnected: (block) => this.sync.onConnected(block),
     });
-    this.sync = new BlockSync({ chain, peers: this.peerSet, intake: this.intake, config, logger: p2pLogger });
+    this.sync = new BlockSync({ chain, peers: this.peerSet, intake: this.intake, config, logger });
     this.peerSet.on('peer:ready', (peer) => {
       this.relay.announcePool(peer);
       this.emit('peer:ready', describePeer(peer, false));
@@ -89,6 +96,7 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
     this.peerSet.on('peer:status', () => this.sync.maybeStart());
     this.peerSet.on('peer:closed', (peer, reason) => {
       this.sync.onPeerClosed(peer);
+      this.txs.onPeerClosed(peer);
       this.emit('peer:closed', peer.label, reason);
     });
     this.peerSet.on('peer:banned', (entry) => this.emit('peer:banned', entry));
@@ -109,6 +117,7 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
     if (this.running) return;
     await this.peerSet.start();
     this.relay.start();
+    this.txs.start();
     this.options.chain.on('block:connected', this.onBlockConnected);
     this.running = true;
   }
@@ -119,6 +128,7 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
     this.running = false;
     this.options.chain.off('block:connected', this.onBlockConnected);
     this.relay.stop();
+    this.txs.stop();
     this.sync.stop();
     await this.peerSet.stop();
   }
@@ -152,6 +162,7 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
       outbound: all.filter((p) => p.direction === 'outbound').length,
       bans: this.bans().length,
       orphans: this.orphans.size,
+      orphanTxs: this.txs.orphans.size,
       syncing: this.sync.isSyncing,
       syncPeer: this.sync.syncPeerLabel,
       peakBlocksInFlight: this.sync.peakBlocksInFlight,

@@ -5,32 +5,31 @@
  * paced by the socket's backpressure.
  */
 import type { Chain } from '../chain/chain.js';
-import { ValidationCode, ValidationError } from '../chain/errors.js';
 import type { Mempool, MempoolEntry } from '../mempool/mempool.js';
 import type { Block } from '../primitives/block.js';
 import type { Transaction } from '../primitives/tx.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
-import { MAX_GET_DATA_ITEMS, RECENT_REJECTS_SIZE } from './constants.js';
-import { BoundedHashSet } from './known-set.js';
+import { MAX_GET_DATA_ITEMS } from './constants.js';
 import type { OrphanPool } from './orphans.js';
 import type { Peer } from './peer.js';
 import type { PeerSet } from './peers.js';
-import { MAX_INV_ITEMS, MessageType, type GetBlockMessage, type InvItem } from './wire/index.js';
+import type { TxIntake } from './tx-intake.js';
+import { MAX_INV_ITEMS, type GetBlockMessage, type InvItem } from './wire/index.js';
 
 export interface RelayOptions {
   chain: Chain;
   mempool: Mempool;
   peers: PeerSet;
   orphans: OrphanPool<Peer>;
+  /** Admits peers' txs, holds orphan txs, and knows which txs we refused recently. */
+  txs: TxIntake;
   logger: Logger;
 }
 
 export class Relay {
   private readonly options: RelayOptions;
   private readonly logger: Logger;
-  /** Txs we refused recently: not requested again when other peers announce them. */
-  private readonly recentRejects = new BoundedHashSet(RECENT_REJECTS_SIZE);
   /** Per-peer queue so replies go out in request order and one slow reader only slows itself. */
   private readonly serving = new WeakMap<Peer, Promise<void>>();
   private readonly onTxAdded = (entry: MempoolEntry): void => {
@@ -82,13 +81,13 @@ export class Relay {
   }
 
   onInv(peer: Peer, items: readonly InvItem[]): void {
-    const { chain, mempool, orphans } = this.options;
+    const { chain, txs, orphans } = this.options;
     const wanted: InvItem[] = [];
     for (const item of items) {
       peer.known.add(item.hash);
       const have =
         item.type === 'tx'
-          ? mempool.has(item.hash) || this.recentRejects.has(item.hash)
+          ? txs.alreadyHave(item.hash)
           : chain.hasBlock(item.hash) || orphans.has(item.hash);
       if (!have) wanted.push(item);
     }
@@ -105,8 +104,8 @@ export class Relay {
           if (tx) peer.send({ kind: 'transaction', transaction: tx });
           else missing.push(item);
         } else {
-          const block = this.options.chain.getBlock(item.hash);
-          if (block) await peer.sendPaced({ kind: 'block', block });
+          const encoded = this.options.chain.getBlockBytes(item.hash);
+          if (encoded) await peer.sendPaced({ kind: 'block', encoded });
           else missing.push(item);
         }
       }
@@ -119,29 +118,15 @@ export class Relay {
     this.enqueue(peer, async () => {
       const { chain } = this.options;
       const hash = msg.by === 'height' ? chain.getHashAtHeight(msg.height) : msg.hash;
-      const block = hash ? chain.getBlock(hash) : undefined;
-      if (block) await peer.sendPaced({ kind: 'block', block });
+      const encoded = hash ? chain.getBlockBytes(hash) : undefined;
+      if (encoded) await peer.sendPaced({ kind: 'block', encoded });
       else peer.send({ kind: 'not-found', items: msg.by === 'hash' ? [{ type: 'block', hash: msg.hash }] : [] });
     });
   }
 
+  /** Admission, orphan handling and punishment live in TxIntake (src/p2p/tx-intake.ts). */
   onTransaction(peer: Peer, tx: Transaction): void {
-    const { mempool } = this.options;
-    peer.known.add(tx.txid); // before admission: 'tx:added' must not announce it back
-    if (mempool.has(tx.txid)) return;
-    try {
-      mempool.addTransaction(tx);
-      this.logger.debug({ txid: tx.txidHex, peer: peer.label }, 'transaction accepted from peer');
-    } catch (err) {
-      this.recentRejects.add(tx.txid);
-      // Missing inputs is a race (parent not here yet, or just spent by a block), not proof of malice.
-      if (err instanceof ValidationError && err.consensus && err.code !== ValidationCode.MissingInputs) {
-        peer.send({ kind: 'reject', messageType: MessageType.Transaction, code: err.code, reason: err.message.slice(0, 256), hash: tx.txid });
-        peer.punish(err.code, `sent invalid transaction ${tx.txidHex}: ${err.message}`);
-        return;
-      }
-      this.logger.debug({ txid: tx.txidHex, peer: peer.label, err: errorMessage(err) }, 'transaction from peer not accepted');
-    }
+    this.options.txs.receive(peer, tx);
   }
 
   private enqueue(peer: Peer, task: () => Promise<void>): void {

@@ -14,7 +14,7 @@ import { P2PNetwork } from '../../../src/p2p/network.js';
 import type { Block } from '../../../src/primitives/block.js';
 import { generatePrivateKey } from '../../../src/primitives/secp256k1.js';
 import type { Transaction } from '../../../src/primitives/tx.js';
-import { silentLogger } from '../../../src/util/logger.js';
+import { type Logger, silentLogger } from '../../../src/util/logger.js';
 import { TEST_PARAMS, type TestKey, buildBlock } from '../../helpers/fixtures.js';
 
 export interface TestNode {
@@ -36,7 +36,7 @@ export const FAST_CONFIG: Partial<P2PConfig> = {
   banDurationMs: 60_000,
 };
 
-export async function startNode(t: ExecutionContext, options: { config?: Partial<P2PConfig>; nodeKey?: NodeKey; genesis?: Block; blocks?: readonly Block[] } = {}): Promise<TestNode> {
+export async function startNode(t: ExecutionContext, options: { config?: Partial<P2PConfig>; nodeKey?: NodeKey; genesis?: Block; blocks?: readonly Block[]; logger?: Logger } = {}): Promise<TestNode> {
   const dir = await mkdtemp(join(tmpdir(), 'kadchain-p2p-'));
   const chain = await Chain.open({ path: dir, params: TEST_PARAMS, logger: silentLogger() });
   const mempool = new Mempool({ chain, logger: silentLogger(), maxTxs: 1_000 });
@@ -46,7 +46,7 @@ export async function startNode(t: ExecutionContext, options: { config?: Partial
   for (const block of [...(options.genesis ? [options.genesis] : []), ...(options.blocks ?? [])]) await chain.processBlock(block);
   const key = options.nodeKey ?? nodeKeyFromPrivateKey(generatePrivateKey());
   const config = resolveP2PConfig({ ...FAST_CONFIG, ...options.config });
-  const net = new P2PNetwork({ config, chain, mempool, nodeKey: key, logger: silentLogger() });
+  const net = new P2PNetwork({ config, chain, mempool, nodeKey: key, logger: options.logger ?? silentLogger() });
   await net.start();
   t.teardown(async () => {
     await net.stop();

@@ -1,0 +1,174 @@
+/**
+ * Transactions arriving from peers: admitted to the mempool, or — when a parent is missing —
+ * held in the orphan-tx pool while the parents are requested from the sender. Whenever a tx
+ * enters the mempool (from a peer, our own wallet, or a reorg) the orphans spending it are
+ * retried, recursively through a queue. Invalid txs go into the recently-rejected filter and
+ * their sender is punished; a missing parent alone never does either (it is a race, not malice).
+ */
+import type { Chain } from '../chain/chain.js';
+import { ValidationCode, ValidationError } from '../chain/errors.js';
+import type { Mempool, MempoolEntry } from '../mempool/mempool.js';
+import type { Block } from '../primitives/block.js';
+import type { Transaction } from '../primitives/tx.js';
+import { errorMessage } from '../util/errors.js';
+import type { Logger } from '../util/logger.js';
+import { MAX_ORPHAN_TX_BYTES, MAX_ORPHAN_TXS, MAX_ORPHAN_TXS_TOTAL_BYTES, ORPHAN_TX_EXPIRY_MS, RECENT_REJECTS_SIZE } from './constants.js';
+import { BoundedHashSet } from './known-set.js';
+import type { Peer } from './peer.js';
+import { TxOrphanPool, type TxOrphan, type TxOrphanPoolOptions } from './tx-orphans.js';
+import { MessageType } from './wire/index.js';
+
+export interface TxIntakeOptions {
+  chain: Chain;
+  mempool: Mempool;
+  logger: Logger;
+  /** Overrides of the orphan pool's limits (tests); defaults from constants.ts. */
+  orphanPool?: Partial<TxOrphanPoolOptions>;
+}
+
+const isMissingInputs = (err: unknown): boolean => err instanceof ValidationError && err.code === ValidationCode.MissingInputs;
+
+export class TxIntake {
+  private readonly options: TxIntakeOptions;
+  private readonly logger: Logger;
+  readonly orphans: TxOrphanPool<Peer>;
+  /** Txs we refused recently as invalid (consensus or policy): not requested or validated again. */
+  private readonly recentRejects = new BoundedHashSet(RECENT_REJECTS_SIZE);
+  /** Txids just accepted whose orphan children still need a retry (a queue, not recursion). */
+  private readonly accepted: Buffer[] = [];
+  private draining = false;
+  private readonly onTxAdded = (entry: MempoolEntry): void => {
+    this.orphans.remove(entry.tx.txid); // e.g. the wallet sent the same tx: no longer an orphan
+    this.accepted.push(entry.tx.txid);
+    this.drain();
+  };
+  private readonly onBlockConnected = (block: Block): void => {
+    // As Bitcoin Core does on every new tip: a tx refused by policy (a conflict, a full pool)
+    // may be acceptable on top of the new chain, so it must be fetchable again.
+    this.recentRejects.clear();
+    this.orphans.removeForBlock(block.transactions);
+    // Children of txs confirmed without passing through our mempool can connect now too.
+    for (const tx of block.transactions) this.accepted.push(tx.txid);
+    this.drain();
+  };
+
+  constructor(options: TxIntakeOptions) {
+    this.options = options;
+    this.logger = options.logger.child({ component: 'relay' });
+    this.orphans = new TxOrphanPool<Peer>({
+      maxCount: MAX_ORPHAN_TXS,
+      maxTotalBytes: MAX_ORPHAN_TXS_TOTAL_BYTES,
+      maxTxBytes: MAX_ORPHAN_TX_BYTES,
+      expiryMs: ORPHAN_TX_EXPIRY_MS,
+      ...options.orphanPool,
+    });
+  }
+
+  start(): void {
+    this.options.mempool.on('tx:added', this.onTxAdded);
+    this.options.chain.on('block:connected', this.onBlockConnected);
+  }
+
+  stop(): void {
+    this.options.mempool.off('tx:added', this.onTxAdded);
+    this.options.chain.off('block:connected', this.onBlockConnected);
+  }
+
+  /** In the mempool, held as an orphan, or refused recently: no need to request it. */
+  alreadyHave(txid: Buffer): boolean {
+    return this.options.mempool.has(txid) || this.orphans.has(txid) || this.recentRejects.has(txid);
+  }
+
+  /** A `transaction` message from `peer`. */
+  receive(peer: Peer, tx: Transaction): void {
+    peer.known.add(tx.txid); // before admission: 'tx:added' must not announce it back
+    if (this.alreadyHave(tx.txid)) return;
+    try {
+      this.options.mempool.addTransaction(tx);
+      this.logger.debug({ txid: tx.txidHex, peer: peer.label }, 'transaction accepted from peer');
+    } catch (err) {
+      if (isMissingInputs(err)) this.holdOrphan(peer, tx);
+      else this.refuse(peer, tx, err);
+    }
+  }
+
+  /** The peer disconnected or was banned: what it sent us waiting for parents goes too. */
+  onPeerClosed(peer: Peer): void {
+    const removed = this.orphans.removeForPeer(peer);
+    if (removed > 0) this.logger.debug({ peer: peer.label, removed }, 'dropped orphan transactions of a closed peer');
+  }
+
+  private holdOrphan(peer: Peer, tx: Transaction): void {
+    const missing = this.missingParents(tx);
+    if (missing.some((txid) => this.recentRejects.has(txid))) {
+      // Its parent was invalid, so it is too: remember that instead of waiting for the parent.
+      this.recentRejects.add(tx.txid);
+      this.logger.debug({ txid: tx.txidHex, peer: peer.label }, 'transaction refused: it spends a rejected transaction');
+      return;
+    }
+    if (missing.length === 0) {
+      // The parents are here but not the outputs it names (spent in a block, or never existed).
+      this.logger.debug({ txid: tx.txidHex, peer: peer.label }, 'transaction from peer spends outputs that do not exist');
+      return;
+    }
+    const result = this.orphans.add(tx, peer);
+    if (result !== 'added') {
+      this.logger.debug({ txid: tx.txidHex, peer: peer.label, result }, 'orphan transaction not held');
+      return;
+    }
+    // A parent that is itself an orphan is already waiting for its own parents.
+    const wanted = missing.filter((txid) => !this.orphans.has(txid));
+    if (wanted.length > 0) peer.send({ kind: 'get-data', items: wanted.map((hash) => ({ type: 'tx' as const, hash })) });
+    this.logger.debug({ txid: tx.txidHex, peer: peer.label, missing: missing.length, orphans: this.orphans.size }, 'orphan transaction held until its parents arrive');
+  }
+
+  /** Distinct txids of inputs whose coin is neither confirmed nor in the mempool. */
+  private missingParents(tx: Transaction): Buffer[] {
+    const { chain, mempool } = this.options;
+    const seen = new Set<string>();
+    const out: Buffer[] = [];
+    for (const { prevout } of tx.inputs) {
+      const k = prevout.txid.toString('latin1');
+      if (seen.has(k) || mempool.has(prevout.txid) || chain.getCoin(prevout)) continue;
+      seen.add(k);
+      out.push(prevout.txid);
+    }
+    return out;
+  }
+
+  private drain(): void {
+    if (this.draining) return; // the running loop picks up what was just queued
+    this.draining = true;
+    try {
+      for (let txid = this.accepted.shift(); txid; txid = this.accepted.shift()) {
+        for (const orphan of this.orphans.childrenOf(txid)) this.retry(orphan);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private retry(orphan: TxOrphan<Peer>): void {
+    const { tx, from } = orphan;
+    if (this.orphans.get(tx.txid) !== orphan) return; // removed by an earlier retry
+    try {
+      this.options.mempool.addTransaction(tx); // its own 'tx:added' queues its children
+      this.orphans.remove(tx.txid);
+      this.logger.debug({ txid: tx.txidHex, peer: from.label }, 'orphan transaction accepted');
+    } catch (err) {
+      if (isMissingInputs(err)) return; // another parent is still missing: keep waiting
+      this.orphans.remove(tx.txid);
+      this.refuse(from, tx, err);
+    }
+  }
+
+  private refuse(peer: Peer, tx: Transaction, err: unknown): void {
+    this.recentRejects.add(tx.txid);
+    if (err instanceof ValidationError && err.consensus && !peer.isClosed) {
+      peer.send({ kind: 'reject', messageType: MessageType.Transaction, code: err.code, reason: err.message.slice(0, 256), hash: tx.txid });
+      peer.punish(err.code, `sent invalid transaction ${tx.txidHex}: ${err.message}`);
+      return;
+    }
+    this.logger.debug({ txid: tx.txidHex, peer: peer.label, err: errorMessage(err) }, 'transaction from peer not accepted');
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * Transactions whose parents we do not have yet (Bitcoin's mapOrphanTransactions). Held until a
+ * parent is accepted into the mempool, then retried. Bounded in count, total bytes, per-tx bytes
+ * and age, so a peer announcing unconnected txs cannot grow our memory; when full, a random
+ * orphan is evicted (the oldest would let an attacker flush honest orphans in a predictable order).
+ */
+import type { Transaction } from '../primitives/tx.js';
+
+export interface TxOrphan<S> {
+  readonly tx: Transaction;
+  /** Who sent it: asked for the missing parents, punished if the tx turns out invalid. */
+  readonly from: S;
+  readonly addedAtMs: number;
+  readonly sizeBytes: number;
+}
+
+export interface TxOrphanPoolOptions {
+  maxCount: number;
+  maxTotalBytes: number;
+  /** Larger transactions are refused ('too-large'), not held. */
+  maxTxBytes: number;
+  expiryMs: number;
+  nowMs?: () => number;
+  /** In [0, 1): picks the eviction victim (tests pass a deterministic one). */
+  random?: () => number;
+}
+
+export type TxOrphanAddResult = 'added' | 'duplicate' | 'too-large';
+
+const key = (hash: Buffer): string => hash.toString('latin1');
+const outKey = (txid: Buffer, index: number): string => `${key(txid)}:${index}`;
+
+export class TxOrphanPool<S> {
+  private readonly options: Required<TxOrphanPoolOptions>;
+  /** Insertion order is age order (expiry walks from the front). */
+  private readonly byTxid = new Map<string, TxOrphan<S>>();
+  /** Txid of every input's previous tx → orphans spending one of its outputs. */
+  private readonly byParent = new Map<string, Set<string>>();
+  private readonly byPeer = new Map<S, Set<string>>();
+  private bytes = 0;
+
+  constructor(options: TxOrphanPoolOptions) {
+    this.options = { nowMs: Date.now, random: Math.random, ...options };
+  }
+
+  get size(): number {
+    return this.byTxid.size;
+  }
+
+  get totalBytes(): number {
+    return this.bytes;
+  }
+
+  has(txid: Buffer): boolean {
+    return this.byTxid.has(key(txid));
+  }
+
+  get(txid: Buffer): TxOrphan<S> | undefined {
+    return this.byTxid.get(key(txid));
+  }
+
+  /** Holds `tx`, evicting random orphans while the pool is over its count or byte limit. */
+  add(tx: Transaction, from: S): TxOrphanAddResult {
+    this.expire();
+    const k = key(tx.txid);
+    if (this.byTxid.has(k)) return 'duplicate';
+    const sizeBytes = tx.size;
+    const { maxCount, maxTotalBytes, maxTxBytes } = this.options;
+    if (sizeBytes > maxTxBytes || sizeBytes > maxTotalBytes || maxCount <= 0) return 'too-large';
+    while (this.byTxid.size > 0 && (this.byTxid.size + 1 > maxCount || this.bytes + sizeBytes > maxTotalBytes)) this.evictRandom();
+    const orphan: TxOrphan<S> = { tx, from, addedAtMs: this.options.nowMs(), sizeBytes };
+    this.byTxid.set(k, orphan);
+    this.bytes += sizeBytes;
+    for (const parent of parentKeys(tx)) addTo(this.byParent, parent, k);
+    addTo(this.byPeer, from, k);
+    return 'added';
+  }
+
+  /** Orphans spending an output of `parentTxid`, oldest first (they stay in the pool). */
+  childrenOf(parentTxid: Buffer): TxOrphan<S>[] {
+    this.expire();
+    const out: TxOrphan<S>[] = [];
+    for (const k of this.byParent.get(key(parentTxid)) ?? []) {
+      const orphan = this.byTxid.get(k);
+      if (orphan) out.push(orphan);
+    }
+    return out.sort((a, b) => a.addedAtMs - b.addedAtMs);
+  }
+
+  remove(txid: Buffer): boolean {
+    return this.removeKey(key(txid));
+  }
+
+  /** Drops everything `from` sent us (it disconnected or was banned); returns how many. */
+  removeForPeer(from: S): number {
+    const keys = this.byPeer.get(from);
+    if (!keys) return 0;
+    let removed = 0;
+    for (const k of [...keys]) if (this.removeKey(k)) removed++;
+    return removed;
+  }
+
+  /** Drops orphans a block confirmed or made invalid (they spend an outpoint the block spends). */
+  removeForBlock(txs: readonly Transaction[]): number {
+    const spent = new Set<string>();
+    for (const tx of txs) for (const input of tx.inputs) spent.add(outKey(input.prevout.txid, input.prevout.index));
+    let removed = 0;
+    for (const tx of txs) if (this.remove(tx.txid)) removed++;
+    for (const [k, orphan] of [...this.byTxid]) {
+      if (orphan.tx.inputs.some((input) => spent.has(outKey(input.prevout.txid, input.prevout.index))) && this.removeKey(k)) removed++;
+    }
+    return removed;
+  }
+
+  /** Drops orphans older than the expiry; returns how many. */
+  expire(): number {
+    const cutoff = this.options.nowMs() - this.options.expiryMs;
+    let removed = 0;
+    for (const [k, orphan] of this.byTxid) {
+      if (orphan.addedAtMs > cutoff) break;
+      if (this.removeKey(k)) removed++;
+    }
+    return removed;
+  }
+
+  private evictRandom(): void {
+    const index = Math.min(this.byTxid.size - 1, Math.floor(this.options.random() * this.byTxid.size));
+    let i = 0;
+    for (const k of this.byTxid.keys()) {
+      if (i++ === index) {
+        this.removeKey(k);
+        return;
+      }
+    }
+  }
+
+  private removeKey(k: string): boolean {
+    const orphan = this.byTxid.get(k);
+    if (!orphan) return false;
+    this.byTxid.delete(k);
+    this.bytes -= orphan.sizeBytes;
+    for (const parent of parentKeys(orphan.tx)) deleteFrom(this.byParent, parent, k);
+    deleteFrom(this.byPeer, orphan.from, k);
+    return true;
+  }
+}
+
+function parentKeys(tx: Transaction): Set<string> {
+  return new Set(tx.inputs.map((input) => key(input.prevout.txid)));
+}
+
+function addTo<K>(index: Map<K, Set<string>>, at: K, k: string): void {
+  let set = index.get(at);
+  if (!set) index.set(at, (set = new Set()));
+  set.add(k);
+}
+
+function deleteFrom<K>(index: Map<K, Set<string>>, at: K, k: string): void {
+  const set = index.get(at);
+  if (set && set.delete(k) && set.size === 0) index.delete(at);
+}

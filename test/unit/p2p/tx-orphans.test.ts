@@ -1,0 +1,115 @@
+import test from 'ava';
+import { randomBytes } from 'node:crypto';
+import type { OutPoint } from '../../../src/primitives/tx.js';
+import { TxOrphanPool, type TxOrphanPoolOptions } from '../../../src/p2p/tx-orphans.js';
+import { makeKey, pay, spend } from '../../helpers/fixtures.js';
+
+const key = makeKey();
+const prevout = (txid: Buffer = randomBytes(32), index = 0): OutPoint => ({ txid, index });
+const orphanTx = (prevouts: OutPoint[] = [prevout()]) => spend(key, prevouts, [pay(makeKey(), 1n)]);
+
+function pool(overrides: Partial<TxOrphanPoolOptions> & { clock?: { now: number } } = {}): TxOrphanPool<string> {
+  const clock = overrides.clock ?? { now: 1_000 };
+  return new TxOrphanPool<string>({ maxCount: 10, maxTotalBytes: 1_000_000, maxTxBytes: 100_000, expiryMs: 60_000, nowMs: () => clock.now, random: () => 0, ...overrides });
+}
+
+test('indexes orphans by every parent txid and reports them oldest first', (t) => {
+  const clock = { now: 1_000 };
+  const p = pool({ clock });
+  const parent = randomBytes(32);
+  const other = randomBytes(32);
+  const a = orphanTx([prevout(parent, 0)]);
+  clock.now += 1;
+  const b = orphanTx([prevout(other, 3), prevout(parent, 1)]);
+  t.is(p.add(a, 'peer1'), 'added');
+  t.is(p.add(b, 'peer2'), 'added');
+  t.is(p.add(a, 'peer2'), 'duplicate');
+  t.deepEqual(p.childrenOf(parent).map((o) => o.tx.txidHex), [a.txidHex, b.txidHex]);
+  t.deepEqual(p.childrenOf(other).map((o) => o.tx.txidHex), [b.txidHex]);
+  t.deepEqual(p.childrenOf(randomBytes(32)), []);
+  t.is(p.get(b.txid)?.from, 'peer2');
+  t.is(p.totalBytes, a.size + b.size);
+  t.true(p.remove(a.txid));
+  t.false(p.remove(a.txid));
+  t.deepEqual(p.childrenOf(parent).map((o) => o.tx.txidHex), [b.txidHex]);
+  t.true(p.remove(b.txid));
+  t.is(p.totalBytes, 0);
+  t.deepEqual(p.childrenOf(other), []);
+});
+
+test('the count limit evicts the orphan the random source picks', (t) => {
+  let pick = 0;
+  const p = pool({ maxCount: 3, random: () => pick });
+  const txs = [orphanTx(), orphanTx(), orphanTx()];
+  for (const tx of txs) p.add(tx, 'peer');
+  pick = 0.5; // index 1 of 3
+  const fourth = orphanTx();
+  t.is(p.add(fourth, 'peer'), 'added');
+  t.is(p.size, 3);
+  t.true(p.has(txs[0].txid));
+  t.false(p.has(txs[1].txid));
+  t.true(p.has(txs[2].txid));
+  t.true(p.has(fourth.txid));
+  t.is(p.totalBytes, txs[0].size + txs[2].size + fourth.size);
+});
+
+test('the byte limit evicts until the new orphan fits, and an oversized tx is refused', (t) => {
+  const one = orphanTx();
+  const size = one.size;
+  const p = pool({ maxCount: 100, maxTotalBytes: size * 2, maxTxBytes: size });
+  const txs = [one, orphanTx(), orphanTx()];
+  t.is(p.add(txs[0], 'peer'), 'added');
+  t.is(p.add(txs[1], 'peer'), 'added');
+  t.is(p.add(txs[2], 'peer'), 'added');
+  t.is(p.size, 2);
+  t.true(p.totalBytes <= size * 2);
+  t.false(p.has(txs[0].txid), 'random() = 0 evicts the first in age order');
+  const big = orphanTx([prevout(), prevout()]);
+  t.true(big.size > size);
+  t.is(p.add(big, 'peer'), 'too-large');
+  t.false(p.has(big.txid));
+  t.is(p.size, 2);
+});
+
+test('orphans expire after expiryMs', (t) => {
+  const clock = { now: 1_000 };
+  const p = pool({ clock, expiryMs: 60_000 });
+  const parent = randomBytes(32);
+  const old = orphanTx([prevout(parent)]);
+  p.add(old, 'peer');
+  clock.now += 30_000;
+  const young = orphanTx([prevout(parent)]);
+  p.add(young, 'peer');
+  clock.now += 30_000; // old is exactly expiryMs old
+  t.deepEqual(p.childrenOf(parent).map((o) => o.tx.txidHex), [young.txidHex]);
+  t.false(p.has(old.txid));
+  clock.now += 30_001;
+  t.is(p.expire(), 1);
+  t.is(p.size, 0);
+  t.is(p.totalBytes, 0);
+});
+
+test('removeForPeer drops exactly what that peer sent', (t) => {
+  const p = pool();
+  const mine = [orphanTx(), orphanTx()];
+  const theirs = orphanTx();
+  for (const tx of mine) p.add(tx, 'gone');
+  p.add(theirs, 'staying');
+  t.is(p.removeForPeer('gone'), 2);
+  t.is(p.removeForPeer('gone'), 0);
+  t.is(p.size, 1);
+  t.true(p.has(theirs.txid));
+  t.is(p.totalBytes, theirs.size);
+});
+
+test('removeForBlock drops orphans the block confirmed or double-spent', (t) => {
+  const p = pool();
+  const contested = prevout();
+  const confirmed = orphanTx();
+  const conflicting = orphanTx([contested]);
+  const unrelated = orphanTx();
+  for (const tx of [confirmed, conflicting, unrelated]) p.add(tx, 'peer');
+  const blockSpend = spend(key, [contested], [pay(makeKey(), 2n)]);
+  t.is(p.removeForBlock([confirmed, blockSpend]), 2);
+  t.deepEqual([p.has(confirmed.txid), p.has(conflicting.txid), p.has(unrelated.txid)], [false, false, true]);
+});
