@@ -22,6 +22,7 @@ import { checkBlockSanity, checkHeaderContext, medianTimePast, verifyBlockSignat
 import { VerifyPool } from './verify-pool/pool.js';
 import { Arrival, gatherReady, takeGroup } from './commit-group.js';
 import { HeaderCache } from './header-cache.js';
+import { loadTip } from './load-tip.js';
 
 export interface ChainOptions {
   /** LMDB directory. */
@@ -338,27 +339,4 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
       this.logger.error({ event, hash: block.hashHex, err: errorMessage(err) }, 'a chain event listener threw');
     }
   }
-}
-
-/** Reads the stored tip and checks the records that must agree with it. */
-function loadTip(store: ChainStore): ChainTip | undefined {
-  const hash = store.getTipHash();
-  if (!hash) {
-    if (store.getHashAtHeight(0)) throw new StorageError('storage-corrupt', `the chain database at ${store.path} has blocks but no tip; move it away and resync`);
-    return undefined;
-  }
-  const entry = store.getIndex(hash);
-  const problem = !entry
-    ? 'its block index entry is missing'
-    : !store.hasBlock(hash)
-      ? 'its block data is missing'
-      : !store.getHashAtHeight(entry.header.height)?.equals(hash)
-        ? 'the height index disagrees'
-        : entry.status !== 'valid'
-          ? 'it is marked invalid'
-          : undefined;
-  if (problem || !entry) {
-    throw new StorageError('storage-corrupt', `the chain database at ${store.path} is inconsistent: tip ${hash.toString('hex')} is unusable (${problem}); move it away and resync`);
-  }
-  return { hash, height: entry.header.height, chainWork: entry.chainWork, header: entry.header };
 }
