@@ -7,15 +7,13 @@
  * the reason otherwise. apt: miniupnpd miniupnpd-iptables miniupnpc iptables.
  */
 import test, { type ExecutionContext } from 'ava';
-import { execFile, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { NO_GATEWAY_MESSAGE } from '../../src/p2p/nat/index.js';
-import { labSkipReason } from './netns.js';
-import { RouterLab, type RouterMode } from './router.js';
+import { RouterLab, type RouterMode, routerLabSkipReason } from './router.js';
 
 const CLI_BIN = fileURLToPath(new URL('../../../bin/cli.js', import.meta.url));
 const P2P_PORT = 9000;
@@ -33,18 +31,7 @@ const CONNECT_TIMEOUT_MS = 2_000;
 /** Another LAN host (secure_mode off lets upnpc map for it). */
 const OTHER_LAN_HOST = '192.168.77.3';
 
-async function toolSkipReason(): Promise<string | undefined> {
-  for (const tool of ['miniupnpd', 'iptables-legacy', 'upnpc']) {
-    try {
-      await promisify(execFile)('sh', ['-c', `command -v ${tool} || test -x /usr/sbin/${tool}`]);
-    } catch {
-      return `${tool} is missing; install with: apt-get install -y --no-install-recommends miniupnpd miniupnpd-iptables miniupnpc iptables`;
-    }
-  }
-  return undefined;
-}
-
-const skipReason = (await labSkipReason()) ?? (await toolSkipReason());
+const skipReason = await routerLabSkipReason();
 if (skipReason) console.log(`NAT node lab tests skipped: ${skipReason}`);
 const labTest = skipReason ? test.skip : test.serial;
 

@@ -5,14 +5,12 @@
  * reason otherwise. apt: miniupnpd miniupnpd-iptables miniupnpc iptables.
  */
 import test, { type ExecutionContext } from 'ava';
-import { execFile, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { NO_GATEWAY_MESSAGE, type NatState } from '../../src/p2p/nat/index.js';
-import { labSkipReason } from './netns.js';
-import { RouterLab, type RouterMode } from './router.js';
+import { RouterLab, type RouterMode, routerLabSkipReason } from './router.js';
 
 const PROBE = fileURLToPath(new URL('./nat-probe.js', import.meta.url));
 const ECHO_CLIENT = fileURLToPath(new URL('./echo-client.js', import.meta.url));
@@ -22,18 +20,7 @@ const PROBE_START_TIMEOUT_MS = 15_000;
 /** discovery timeout (2 s) plus process start-up: "start-up not delayed by more than a couple of seconds". */
 const NO_GATEWAY_BOUND_MS = 3_000;
 
-async function toolSkipReason(): Promise<string | undefined> {
-  for (const tool of ['miniupnpd', 'iptables-legacy', 'upnpc']) {
-    try {
-      await promisify(execFile)('sh', ['-c', `command -v ${tool} || test -x /usr/sbin/${tool}`]);
-    } catch {
-      return `${tool} is missing; install with: apt-get install -y --no-install-recommends miniupnpd miniupnpd-iptables miniupnpc iptables`;
-    }
-  }
-  return undefined;
-}
-
-const skipReason = (await labSkipReason()) ?? (await toolSkipReason());
+const skipReason = await routerLabSkipReason();
 if (skipReason) console.log(`NAT lab tests skipped: ${skipReason}`);
 const labTest = skipReason ? test.skip : test.serial;
 

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { threadId } from 'node:worker_threads';
+import { labSkipReason } from './netns.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -250,4 +251,18 @@ export class RouterLab {
     }
     await rm(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Why the router lab cannot run here (not root, no namespaces, miniupnpd tools missing), or undefined. */
+export async function routerLabSkipReason(): Promise<string | undefined> {
+  const netns = await labSkipReason();
+  if (netns) return netns;
+  for (const tool of ['miniupnpd', 'iptables-legacy', 'upnpc']) {
+    try {
+      await promisify(execFile)('sh', ['-c', `command -v ${tool} || test -x /usr/sbin/${tool}`]);
+    } catch {
+      return `${tool} is missing; install with: apt-get install -y --no-install-recommends miniupnpd miniupnpd-iptables miniupnpc iptables`;
+    }
+  }
+  return undefined;
 }

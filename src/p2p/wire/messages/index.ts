@@ -35,7 +35,7 @@ export type WireMessage =
 
 export type WireMessageKind = WireMessage['kind'];
 
-/** What a node may send: any message, or a block as its stored encoding (EncodedBlockMessage). */
+/** What a node may send: every message kind, or a block as its stored encoding (EncodedBlockMessage). */
 export type OutgoingMessage = WireMessage | EncodedBlockMessage;
 
 /** kind → frame type number (the single source of the mapping; docs/protocol.md mirrors it). */
