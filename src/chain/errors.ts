@@ -41,8 +41,7 @@ export type ValidationCode = (typeof ValidationCode)[keyof typeof ValidationCode
 
 const NON_CONSENSUS: ReadonlySet<string> = new Set([ValidationCode.UnknownParent, ValidationCode.Duplicate]);
 
-export class ValidationError extends KadchainError {
-  declare readonly code: ValidationCode;
+export class ValidationError extends KadchainError<ValidationCode> {
   /** True when only a rule-breaking sender could have produced this (grounds for a ban). */
   readonly consensus: boolean;
 
@@ -53,8 +52,4 @@ export class ValidationError extends KadchainError {
 }
 
 /** Storage could not be opened or is inconsistent (names the path). */
-export class StorageError extends KadchainError {
-  constructor(code: 'storage-open-failed' | 'storage-corrupt' | 'storage-closed', message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
+export class StorageError extends KadchainError<'storage-open-failed' | 'storage-corrupt' | 'storage-closed'> {}

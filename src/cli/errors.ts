@@ -4,8 +4,7 @@ import { EXIT_FAILURE, EXIT_USAGE } from './constants.js';
 export type CliErrorCode = 'usage' | 'no-node' | 'no-cookie' | 'auth-failed' | 'rpc-error' | 'rpc-failed';
 
 /** A CLI failure: main prints its message as one line on stderr and exits with `exitCode`. */
-export class CliError extends KadchainError {
-  declare readonly code: CliErrorCode;
+export class CliError extends KadchainError<CliErrorCode> {
   readonly exitCode: number;
 
   constructor(code: CliErrorCode, message: string, options?: { cause?: unknown; rpcCode?: number }) {

@@ -12,8 +12,7 @@ export type MempoolErrorCode =
   /** Coinbases only exist inside blocks. */
   | 'coinbase-not-allowed';
 
-export class MempoolError extends KadchainError {
-  declare readonly code: MempoolErrorCode;
+export class MempoolError extends KadchainError<MempoolErrorCode> {
   /** For 'txn-mempool-conflict': the pooled transaction that already spends the output. */
   readonly conflictingTxid?: Buffer;
 

@@ -10,10 +10,4 @@ export type MinerErrorCode =
   /** The proof-of-work worker thread failed. */
   | 'pow-worker-failed';
 
-export class MinerError extends KadchainError {
-  declare readonly code: MinerErrorCode;
-
-  constructor(code: MinerErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
+export class MinerError extends KadchainError<MinerErrorCode> {}

@@ -8,8 +8,4 @@ export class ConfigError extends KadchainError {
 }
 
 /** The node could not start or stop: data dir locked, storage unavailable, port taken. */
-export class NodeError extends KadchainError {
-  constructor(code: 'datadir-locked' | 'datadir-unusable' | 'rpc-listen-failed' | 'p2p-listen-failed' | 'already-started', message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
+export class NodeError extends KadchainError<'datadir-locked' | 'datadir-unusable' | 'rpc-listen-failed' | 'p2p-listen-failed' | 'already-started'> {}

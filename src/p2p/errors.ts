@@ -3,13 +3,7 @@ import { KadchainError } from '../util/errors.js';
 /** Errors of the peer layer's own API (not peer misbehaviour, which is handled, logged and banned). */
 export type P2PErrorCode = 'invalid-peer-address' | 'listen-failed' | 'not-started';
 
-export class P2PError extends KadchainError {
-  declare readonly code: P2PErrorCode;
-
-  constructor(code: P2PErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
+export class P2PError extends KadchainError<P2PErrorCode> {}
 
 /** Handshake refusals: the connection is closed after a `reject`, without a ban (docs/protocol.md). */
 export type RefusalCode = 'incompatible-version' | 'different-genesis' | 'self-connection' | 'duplicate-connection' | 'banned';

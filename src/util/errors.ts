@@ -1,11 +1,12 @@
 /**
  * Base of every error kadchain raises on purpose. `code` is stable and machine-readable
  * (RPC maps it, tests assert on it); `message` is one sentence a person can act on.
+ * Subsystems narrow `Code` to their own union: `class WireError extends KadchainError<WireErrorCode> {}`.
  */
-export class KadchainError extends Error {
-  readonly code: string;
+export class KadchainError<Code extends string = string> extends Error {
+  readonly code: Code;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: Code, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;

@@ -14,10 +14,4 @@ export type WalletErrorCode =
   /** The fee is not a non-negative integer. */
   | 'invalid-fee';
 
-export class WalletError extends KadchainError {
-  declare readonly code: WalletErrorCode;
-
-  constructor(code: WalletErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
+export class WalletError extends KadchainError<WalletErrorCode> {}

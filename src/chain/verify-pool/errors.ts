@@ -6,10 +6,4 @@ export type VerifyPoolErrorCode =
   /** A worker threw, exited or could not start while holding the job; it has been replaced. */
   | 'verify-worker-failed';
 
-export class VerifyPoolError extends KadchainError {
-  declare readonly code: VerifyPoolErrorCode;
-
-  constructor(code: VerifyPoolErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
+export class VerifyPoolError extends KadchainError<VerifyPoolErrorCode> {}

@@ -9,10 +9,4 @@ export type NatErrorCode =
   | 'nat-already-started';
 
 /** A port-mapping step failed; the node carries on without (or with fewer) mappings. */
-export class NatError extends KadchainError {
-  declare readonly code: NatErrorCode;
-
-  constructor(code: NatErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
+export class NatError extends KadchainError<NatErrorCode> {}

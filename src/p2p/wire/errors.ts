@@ -6,10 +6,4 @@ import { KadchainError } from '../../util/errors.js';
  */
 export type WireErrorCode = 'bad-magic' | 'oversize' | 'bad-checksum' | 'unknown-type' | 'malformed-payload';
 
-export class WireError extends KadchainError {
-  declare readonly code: WireErrorCode;
-
-  constructor(code: WireErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
+export class WireError extends KadchainError<WireErrorCode> {}
