@@ -12,7 +12,7 @@ import { secp256k1IsNative } from '../../src/primitives/secp256k1.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { TEST_PARAMS } from '../helpers/fixtures.js';
 import { buildBlockFixture } from './block-fixture.js';
-import { rawAllCores, rawItems, rawOneCore } from './raw-rates.js';
+import { rawAllCores, rawItems, rawOneCore, throughputFigures } from './raw-rates.js';
 import type { BenchModule } from './types.js';
 
 const TARGET_RATIO = 0.6;
@@ -63,10 +63,6 @@ export const blockConnectBench: BenchModule = {
       allCores.push(await rawAllCores(raw, cores));
       secs.push(await connectAll(fixture.genesis, fixture.blocks, threads));
     }
-    const best = Math.min(...secs);
-    const inputsPerSec = Math.round(fixture.inputs / best);
-    const rawVerifiesPerSecAllCores = Math.max(...allCores);
-    const ratio = inputsPerSec / rawVerifiesPerSecAllCores;
     return {
       secp256k1Native: secp256k1IsNative,
       blocks: BLOCK_COUNT,
@@ -74,16 +70,7 @@ export const blockConnectBench: BenchModule = {
       inputs: fixture.inputs,
       verifyThreads: threads,
       submitWindowBlocks: SUBMIT_WINDOW_BLOCKS,
-      secs: Math.round(best * 1000) / 1000,
-      blocksPerSec: Math.round(BLOCK_COUNT / best),
-      inputsPerSec,
-      rawVerifiesPerSecOneCore: Math.max(...oneCore),
-      rawVerifiesPerSecAllCores,
-      cores,
-      rounds: { secs: secs.map((s) => Math.round(s * 1000) / 1000), rawOneCore: oneCore, rawAllCores: allCores },
-      ratio: Math.round(ratio * 1000) / 1000,
-      target: TARGET_RATIO,
-      pass: ratio >= TARGET_RATIO,
+      ...throughputFigures({ secs, oneCore, allCores }, fixture.inputs, BLOCK_COUNT, cores, TARGET_RATIO),
     };
   },
 };

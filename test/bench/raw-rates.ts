@@ -60,3 +60,35 @@ export async function rawAllCores(raw: RawItems, cores = availableParallelism())
     await Promise.all(workers.map((w) => w.terminate()));
   }
 }
+
+/** Per-round measurements of a bench that connects `inputs` inputs in `blocks` blocks. */
+export interface ThroughputRounds {
+  secs: number[];
+  oneCore: number[];
+  allCores: number[];
+}
+
+const round3 = (n: number): number => Math.round(n * 1000) / 1000;
+
+/**
+ * The figures the block benches report: the best round, its rates, and its ratio to the
+ * all-core raw verify rate of the same run (best of each, so a noisy round decides nothing).
+ */
+export function throughputFigures(rounds: ThroughputRounds, inputs: number, blocks: number, cores: number, targetRatio: number): Record<string, unknown> {
+  const secs = Math.min(...rounds.secs);
+  const inputsPerSec = Math.round(inputs / secs);
+  const rawVerifiesPerSecAllCores = Math.max(...rounds.allCores);
+  const ratio = inputsPerSec / rawVerifiesPerSecAllCores;
+  return {
+    secs: round3(secs),
+    blocksPerSec: Math.round(blocks / secs),
+    inputsPerSec,
+    rawVerifiesPerSecOneCore: Math.max(...rounds.oneCore),
+    rawVerifiesPerSecAllCores,
+    cores,
+    rounds: { secs: rounds.secs.map(round3), rawOneCore: rounds.oneCore, rawAllCores: rounds.allCores },
+    ratio: round3(ratio),
+    target: targetRatio,
+    pass: ratio >= targetRatio,
+  };
+}

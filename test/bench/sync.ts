@@ -12,7 +12,7 @@ import { Block } from '../../src/primitives/block.js';
 import { secp256k1IsNative } from '../../src/primitives/secp256k1.js';
 import { buildBlockFixture } from './block-fixture.js';
 import { type BenchNode, startBenchNode } from './bench-node.js';
-import { rawAllCores, rawItems, rawOneCore } from './raw-rates.js';
+import { rawAllCores, rawItems, rawOneCore, throughputFigures } from './raw-rates.js';
 import type { BenchModule } from './types.js';
 
 const TARGET_RATIO = 0.6;
@@ -84,10 +84,6 @@ async function run(): Promise<Record<string, unknown>> {
       nodes.pop();
       await fresh.stop();
     }
-    const secs = Math.min(...rounds);
-    const inputsPerSec = Math.round(fixture.inputs / secs);
-    const rawVerifiesPerSecAllCores = Math.max(...allCores);
-    const ratio = inputsPerSec / rawVerifiesPerSecAllCores;
     return {
       secp256k1Native: secp256k1IsNative,
       blocks: BLOCK_COUNT,
@@ -95,17 +91,8 @@ async function run(): Promise<Record<string, unknown>> {
       inputs: fixture.inputs,
       fixtureBuildMs,
       sourceLoadMs,
-      secs: Math.round(secs * 1000) / 1000,
-      blocksPerSec: Math.round(BLOCK_COUNT / secs),
-      inputsPerSec,
       peakBlocksInFlight,
-      rawVerifiesPerSecOneCore: Math.max(...oneCore),
-      rawVerifiesPerSecAllCores,
-      cores,
-      rounds: { secs: rounds.map((r) => Math.round(r * 1000) / 1000), rawOneCore: oneCore, rawAllCores: allCores },
-      ratio: Math.round(ratio * 1000) / 1000,
-      target: TARGET_RATIO,
-      pass: ratio >= TARGET_RATIO,
+      ...throughputFigures({ secs: rounds, oneCore, allCores }, fixture.inputs, BLOCK_COUNT, cores, TARGET_RATIO),
     };
   } finally {
     for (const node of nodes.reverse()) await node.stop();
