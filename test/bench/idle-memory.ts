@@ -7,12 +7,12 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { startBenchProcess } from './node-process.js';
 import type { BenchModule } from './types.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const IDLE_MS = 3000;
 const TARGET_RSS_MB = 80;
 const KB_PER_MB = 1024;
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function rssMb(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');

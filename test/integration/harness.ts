@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** bin/cli.js of this package (tests run from dist/test/integration/). */
 export const CLI_BIN = fileURLToPath(new URL('../../../bin/cli.js', import.meta.url));
@@ -70,7 +71,7 @@ export async function freePort(): Promise<number> {
   throw new Error(`no free port found in ${FIXED_PORT_MIN}-${FIXED_PORT_MIN + FIXED_PORT_SPAN} after ${FREE_PORT_ATTEMPTS} tries`);
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export { sleep };
 
 export interface SetupOverrides {
   powBits?: string;

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NO_GATEWAY_MESSAGE } from '../../src/p2p/nat/index.js';
 import { RouterLab, type RouterMode, routerLabSkipReason } from './router.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const CLI_BIN = fileURLToPath(new URL('../../../bin/cli.js', import.meta.url));
 const P2P_PORT = 9000;
@@ -35,7 +36,6 @@ const skipReason = await routerLabSkipReason();
 if (skipReason) console.log(`NAT node lab tests skipped: ${skipReason}`);
 const labTest = skipReason ? test.skip : test.serial;
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface LabNode {
   readonly ns: string;

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type LabHost, NetnsMesh, labSkipReason } from './netns.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const CLI_BIN = fileURLToPath(new URL('../../../bin/cli.js', import.meta.url));
 const NODE_COUNT = 5;
@@ -34,7 +35,6 @@ interface Info {
   udpPort: number | null;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const skipReason = await labSkipReason();
 if (skipReason !== undefined) {

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { threadId } from 'node:worker_threads';
 import { labSkipReason } from './netns.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const execFileAsync = promisify(execFile);
 
@@ -61,7 +62,6 @@ async function nsExists(name: string): Promise<boolean> {
   return (await run('ip', ['netns', 'list'])).split('\n').some((line) => line.split(' ')[0] === name);
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class RouterLab {
   private readonly children = new Set<ChildProcess>();

@@ -11,6 +11,7 @@ import { bucketIndex } from '../../../src/p2p/discovery/routing-table.js';
 import { Discovery } from '../../../src/p2p/discovery/service.js';
 import type { DiscoveryOptions, DiscoveryTiming } from '../../../src/p2p/discovery/service-options.js';
 import { silentLogger } from '../../../src/util/logger.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export const HOST = '127.0.0.1';
 
@@ -54,9 +55,7 @@ export async function startNode(overrides: Partial<DiscoveryOptions> = {}): Prom
   return node;
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+export { sleep };
 
 /** Polls until check() is true; false if it never was within timeoutMs. */
 export async function waitFor(check: () => boolean, timeoutMs: number, intervalMs = 10): Promise<boolean> {
