@@ -41,7 +41,10 @@ export interface ChainOptions {
 export class Chain extends EventEmitter<ChainEvents> implements CoinView {
   readonly params: ChainParams;
   private readonly queue = new SerialQueue();
-  private currentTip: ChainTip | undefined;
+  /** The tip as of the last commit: what every reader outside block processing sees. */
+  private committedTip: ChainTip | undefined;
+  /** The tip inside the open group transaction (= committedTip between groups). */
+  private workingTip: ChainTip | undefined;
   private closed = false;
   /** Signature workers; they start with the first block big enough to need them. */
   private readonly verifyPool: VerifyPool;
@@ -58,7 +61,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
   ) {
     super();
     this.params = options.params;
-    this.currentTip = loadTip(store);
+    this.committedTip = this.workingTip = loadTip(store);
     this.headers = new HeaderCache((hash) => store.getIndex(hash));
     this.verifyPool = new VerifyPool({ ...(options.verifyThreads !== undefined ? { threads: options.verifyThreads } : {}), logger });
   }
@@ -67,7 +70,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     const store = ChainStore.open(options.path);
     try {
       const chain = new Chain(store, options, options.logger.child({ component: 'chain' }), options.nowMs ?? Date.now);
-      const tip = chain.currentTip;
+      const tip = chain.committedTip;
       chain.logger.info({ path: options.path, height: tip?.height, tip: tip?.header.hashHex }, tip ? 'chain opened' : 'chain opened empty (no genesis yet)');
       return chain;
     } catch (err) {
@@ -86,11 +89,11 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
   }
 
   get tip(): ChainTip | undefined {
-    return this.currentTip;
+    return this.committedTip;
   }
 
   get genesisHash(): Buffer | undefined {
-    return this.currentTip ? this.store.getHashAtHeight(0) : undefined;
+    return this.committedTip ? this.store.getHashAtHeight(0) : undefined;
   }
 
   getCoin(outpoint: OutPoint): Coin | undefined {
@@ -137,7 +140,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
   }
 
   getLocator(): Buffer[] {
-    const tip = this.currentTip;
+    const tip = this.committedTip;
     if (!tip) return [];
     return locatorHeights(tip.height).map((height) => {
       const hash = this.store.getHashAtHeight(height);
@@ -185,7 +188,9 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     const group = takeGroup(this.arrivals, first);
     const announcements: Array<() => void> = [];
     try {
-      this.store.transaction(() => {
+      // The commit's fsync runs off this thread (transactionAsync): blocks keep arriving and
+      // their signature checks keep being handed to the workers meanwhile.
+      await this.store.transactionAsync(() => {
         for (const arrival of group) {
           try {
             const { result, announce } = this.processReady(arrival);
@@ -199,9 +204,10 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     } catch (error) {
       // The commit itself failed: nothing of the group is stored; re-read the tip it may have moved.
       for (const arrival of group) arrival.outcome = { error };
-      this.currentTip = loadTip(this.store);
+      this.committedTip = this.workingTip = loadTip(this.store);
       return;
     }
+    this.committedTip = this.workingTip;
     for (const announce of announcements) announce();
   }
 
@@ -233,7 +239,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
 
     this.headers.remember(block.header);
     const entry: IndexEntry = { header: block.header, chainWork: (parent?.chainWork ?? 0n) + workForTarget(compactToTarget(block.header.bits)), status: 'valid' };
-    const tip = this.currentTip;
+    const tip = this.workingTip;
     if (tip && entry.chainWork <= tip.chainWork) {
       this.store.transaction(() => {
         this.store.putBlock(block);
@@ -251,7 +257,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
   private findParent(block: Block): IndexEntry | undefined {
     const { header } = block;
     if (header.height === 0) {
-      if (this.currentTip) throw new ValidationError(Code.BadGenesis, `block ${block.hashHex} is a different genesis block than this chain's ${this.genesisHash?.toString('hex')}`);
+      if (this.workingTip) throw new ValidationError(Code.BadGenesis, `block ${block.hashHex} is a different genesis block than this chain's ${this.store.getHashAtHeight(0)?.toString('hex')}`);
       if (!header.prevHash.equals(ZERO_HASH)) throw new ValidationError(Code.BadPrevHash, `genesis block ${block.hashHex} must have an all-zero previous block hash`);
       return undefined;
     }
@@ -270,7 +276,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     let result: BranchResult;
     let plan: BranchPlan | undefined;
     try {
-      plan = planBranch(this.store, entry, this.currentTip?.height);
+      plan = planBranch(this.store, entry, this.workingTip?.height);
       const branch = plan;
       result = this.store.transaction(() => {
         this.store.putBlock(block);
@@ -282,7 +288,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
       if (err instanceof ValidationError) this.recordInvalid([], block.header, this.store.getIndex(block.header.prevHash));
       throw err;
     }
-    this.currentTip = { hash: block.hash, height: block.height, chainWork: entry.chainWork, header: block.header };
+    this.workingTip = { hash: block.hash, height: block.height, chainWork: entry.chainWork, header: block.header };
     const forkHeight = plan.forkHeight;
     const forkHash = result.disconnected.length > 0 ? this.store.getHashAtHeight(forkHeight)?.toString('hex') : undefined;
     const announce = (): void => {
@@ -309,7 +315,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
       if (entry) invalid.push(entry.header);
     }
     this.recordInvalid(invalid, block.header, this.store.getIndex(block.header.prevHash));
-    this.logger.warn({ failed: failedHash.toString('hex'), reason: validationError.code, keptTip: this.currentTip?.header.hashHex }, 'rejected a heavier branch with an invalid block; keeping the current chain');
+    this.logger.warn({ failed: failedHash.toString('hex'), reason: validationError.code, keptTip: this.workingTip?.header.hashHex }, 'rejected a heavier branch with an invalid block; keeping the current chain');
     if (failedHash.equals(block.hash)) return validationError;
     return new ValidationError(Code.InvalidAncestor, `block ${block.hashHex} builds on block ${failedHash.toString('hex')}, which is invalid: ${validationError.message}`);
   }

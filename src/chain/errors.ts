@@ -52,4 +52,4 @@ export class ValidationError extends KadchainError<ValidationCode> {
 }
 
 /** Storage could not be opened or is inconsistent (names the path). */
-export class StorageError extends KadchainError<'storage-open-failed' | 'storage-corrupt' | 'storage-closed'> {}
+export class StorageError extends KadchainError<'storage-open-failed' | 'storage-corrupt' | 'storage-closed' | 'storage-misuse'> {}

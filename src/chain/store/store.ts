@@ -20,6 +20,7 @@ import { LMDB_MAX_DBS } from '../constants.js';
 import { StorageError } from '../errors.js';
 import type { Coin, CoinEntry, CoinView } from '../types.js';
 import { type IndexEntry, decodeCoin, decodeIndexEntry, decodeUndo, encodeCoin, encodeIndexEntry, encodeUndo, heightKey } from './codecs.js';
+import { PendingCoins, type StoredCoins } from './pending-coins.js';
 
 const TIP_KEY = Buffer.from('tip');
 const EMPTY = Buffer.alloc(0);
@@ -32,6 +33,20 @@ type BinaryDb = Database<Buffer, Buffer>;
 
 export class ChainStore implements CoinView {
   private closed = false;
+  /** UTXO changes of the open transaction (pending-coins.ts); undefined outside transaction(). */
+  private pending: PendingCoins | undefined;
+  /** The coins and addrs databases as the pending coins' backing store. */
+  private readonly storedCoins: StoredCoins = {
+    read: (outpoint) => this.readStoredCoin(outpoint),
+    write: (outpoint, coin) => {
+      this.dbs.coins.putSync(outPointKey(outpoint), encodeCoin(coin));
+      this.dbs.addrs.putSync(addrKey(coin.pubKeyHash, outpoint), EMPTY);
+    },
+    delete: (outpoint, coin) => {
+      this.dbs.coins.removeSync(outPointKey(outpoint));
+      this.dbs.addrs.removeSync(addrKey(coin.pubKeyHash, outpoint));
+    },
+  };
 
   private constructor(
     readonly path: string,
@@ -41,9 +56,9 @@ export class ChainStore implements CoinView {
 
   static open(path: string): ChainStore {
     try {
-      // Durability (see docs/architecture.md, "Storage and crash safety"). Every commit is a
-      // synchronous transactionSync, so lmdb-js's overlappingSync (built for its async write
-      // batches) would only add a second, blocking flush per block; it is off. noMetaSync: each
+      // Durability (see docs/architecture.md, "Storage and crash safety"). overlappingSync is off:
+      // a transactionSync commit would still flush on the calling thread, and transactionAsync
+      // already moves the commit and its flush to lmdb-js's writer thread. noMetaSync: each
       // commit still fsyncs the data pages, but the meta page that points at them is left to the
       // next commit / OS writeback. kill -9: nothing lost (the page cache survives the process).
       // OS crash or power loss: the last committed block(s) may be undone, never a torn state —
@@ -63,10 +78,54 @@ export class ChainStore implements CoinView {
     await this.env.close();
   }
 
-  /** Runs `fn` in one synchronous LMDB write transaction; a throw aborts every write it made. Reads inside see its writes. */
+  /**
+   * Runs `fn` in one synchronous LMDB write transaction; a throw aborts every write it made. Reads
+   * inside see its writes. A nested call is a child transaction: its throw undoes its own writes
+   * (coins included) and leaves the parent's.
+   */
   transaction<T>(fn: () => T): T {
+    this.assertOpen();
+    const parent = this.pending;
+    if (parent) {
+      const mark = parent.mark();
+      try {
+        return this.env.transactionSync(fn);
+      } catch (err) {
+        parent.rollback(mark);
+        throw err;
+      }
+    }
+    return this.env.transactionSync(() => this.withPendingCoins(fn));
+  }
+
+  /**
+   * transaction(), except that the commit and its fsync run on lmdb-js's writer thread: the
+   * calling thread goes on (network, signature dispatch) meanwhile. `fn` still runs on the calling
+   * thread, later, when the writer thread holds the transaction; a throw aborts every write it
+   * made (an abortable child of lmdb-js's batch: a plain async callback that throws would commit
+   * its earlier writes). Resolves with fn's result once the commit is durable.
+   */
+  transactionAsync<T>(fn: () => T): Promise<T> {
+    this.assertOpen();
+    if (this.pending) throw new StorageError('storage-misuse', 'ChainStore.transactionAsync cannot nest inside another transaction');
+    return this.env.childTransaction(() => this.withPendingCoins(fn));
+  }
+
+  /** Runs a top-level transaction's body with its PendingCoins, written out at its end. */
+  private withPendingCoins<T>(fn: () => T): T {
+    const pending = new PendingCoins(this.storedCoins);
+    this.pending = pending;
+    try {
+      const result = fn();
+      pending.writeOut();
+      return result;
+    } finally {
+      this.pending = undefined;
+    }
+  }
+
+  private assertOpen(): void {
     if (this.closed) throw new StorageError('storage-closed', `the chain database at ${this.path} is closed`);
-    return this.env.transactionSync(fn);
   }
 
   // --- blocks and index -------------------------------------------------------------------
@@ -135,41 +194,29 @@ export class ChainStore implements CoinView {
   }
 
   // --- UTXO set ---------------------------------------------------------------------------
+  // Writes go through the open transaction's PendingCoins; reads see them.
 
   getCoin(outpoint: OutPoint): Coin | undefined {
-    // getBinaryFast: no copy of the value; it is only valid until the next read, and decodeCoin copies what it keeps.
-    const bytes = this.dbs.coins.getBinaryFast(outPointKey(outpoint));
-    return bytes ? decodeCoin(bytes) : undefined;
+    return this.pending ? this.pending.getCoin(outpoint) : this.readStoredCoin(outpoint);
   }
 
   hasCoin(outpoint: OutPoint): boolean {
-    return this.dbs.coins.doesExist(outPointKey(outpoint));
+    return this.pending ? this.pending.getCoin(outpoint) !== undefined : this.dbs.coins.doesExist(outPointKey(outpoint));
   }
 
+  /** A new unspent coin at an outpoint that holds none (a new output, or a spent coin restored by a disconnect). */
   putCoin(outpoint: OutPoint, coin: Coin): void {
-    const key = outPointKey(outpoint);
-    this.dbs.coins.putSync(key, encodeCoin(coin));
-    this.dbs.addrs.putSync(addrKey(coin.pubKeyHash, outpoint), EMPTY);
+    this.writer('putCoin').putCoin(outpoint, coin);
   }
 
-  /**
-   * Removes a coin the caller just read (connectBlock has it from checkTransactionInputs), with
-   * its address-index entry, without reading it again.
-   */
+  /** Spends a coin the caller just read (connectBlock has it from checkTransactionInputs), without reading it again. */
   spendCoin(outpoint: OutPoint, coin: Coin): void {
-    this.dbs.coins.removeSync(outPointKey(outpoint));
-    this.dbs.addrs.removeSync(addrKey(coin.pubKeyHash, outpoint));
+    this.writer('spendCoin').spendCoin(outpoint, coin);
   }
 
-  /** Removes a coin and its address-index entry; returns the coin, or undefined if it was not there. */
+  /** Spends whatever coin is at `outpoint`; returns it, or undefined if there was none. */
   removeCoin(outpoint: OutPoint): Coin | undefined {
-    const key = outPointKey(outpoint);
-    const bytes = this.dbs.coins.get(key);
-    if (!bytes) return undefined;
-    const coin = decodeCoin(bytes);
-    this.dbs.coins.removeSync(key);
-    this.dbs.addrs.removeSync(addrKey(coin.pubKeyHash, outpoint));
-    return coin;
+    return this.writer('removeCoin').removeCoin(outpoint);
   }
 
   coinsByPubKeyHash(pubKeyHash: Buffer): CoinEntry[] {
@@ -178,14 +225,25 @@ export class ChainStore implements CoinView {
     const range = this.dbs.addrs.getKeys({ start: pubKeyHash, end: Buffer.concat([pubKeyHash, ADDR_RANGE_END_SUFFIX]) });
     for (const key of range) {
       const outpoint = outPointFromKey(Buffer.from(key.subarray(PUBKEY_HASH_BYTES)));
-      const coin = this.getCoin(outpoint);
+      const coin = this.readStoredCoin(outpoint);
       if (!coin) throw new StorageError('storage-corrupt', `the address index at ${this.path} lists ${outpoint.txid.toString('hex')}:${outpoint.index}, which is not in the UTXO set`);
       entries.push({ outpoint, coin });
     }
-    return entries;
+    return this.pending ? this.pending.ownedBy(pubKeyHash, entries) : entries;
   }
 
-  /** Every raw key/value of one sub-database, in key order (diagnostics and tests: byte-exact state comparison). */
+  private readStoredCoin(outpoint: OutPoint): Coin | undefined {
+    // getBinaryFast: no copy of the value; it is only valid until the next read, and decodeCoin copies what it keeps.
+    const bytes = this.dbs.coins.getBinaryFast(outPointKey(outpoint));
+    return bytes ? decodeCoin(bytes) : undefined;
+  }
+
+  private writer(method: string): PendingCoins {
+    if (!this.pending) throw new StorageError('storage-misuse', `ChainStore.${method} must run inside transaction()`);
+    return this.pending;
+  }
+
+  /** Every committed raw key/value of one sub-database, in key order (diagnostics and tests: byte-exact state comparison). */
   rawEntries(name: StoreDbName): Array<[Buffer, Buffer]> {
     const out: Array<[Buffer, Buffer]> = [];
     for (const { key, value } of this.dbs[name].getRange({})) out.push([Buffer.from(key), Buffer.from(value)]);

@@ -1,0 +1,107 @@
+/**
+ * The UTXO changes of an open write transaction, held in memory until it commits. During a sync
+ * one commit holds several blocks (commit-group.ts), and most coins a block creates are spent a
+ * block or two later: created and spent inside one commit, such a coin never reaches LMDB, where
+ * its put and its delete (each with an address-index entry) would be B-tree work on the calling
+ * thread. Bitcoin Core's coins cache drops its "fresh" coins the same way. Nothing is cached
+ * across commits, so a commit still writes every change it makes and crash safety is unchanged.
+ */
+import type { OutPoint } from '../../primitives/tx.js';
+import type { Coin } from '../types.js';
+
+/** The committed UTXO set underneath (LMDB, inside the open transaction). */
+export interface StoredCoins {
+  read(outpoint: OutPoint): Coin | undefined;
+  write(outpoint: OutPoint, coin: Coin): void;
+  /** `coin` is the stored coin: its owner names the address-index entry to delete. */
+  delete(outpoint: OutPoint, coin: Coin): void;
+}
+
+interface Entry {
+  readonly outpoint: OutPoint;
+  /** The coin at this outpoint now; undefined = spent. */
+  readonly coin: Coin | undefined;
+  /** The coin as StoredCoins holds it (undefined = none): what writing out must delete first. */
+  readonly stored: Coin | undefined;
+}
+
+/** Journal length at a nested transaction's start; rollback() returns to it. */
+export type PendingMark = number;
+
+/** Map key of an outpoint: 32 latin1 characters of txid (one per byte), then the decimal index. */
+function entryKey(outpoint: OutPoint): string {
+  return outpoint.txid.toString('latin1') + outpoint.index;
+}
+
+export class PendingCoins {
+  private readonly entries = new Map<string, Entry>();
+  /** Every change as [key, entry before it], so a nested transaction that throws can be undone. */
+  private readonly journal: Array<readonly [string, Entry | undefined]> = [];
+
+  constructor(private readonly stored: StoredCoins) {}
+
+  getCoin(outpoint: OutPoint): Coin | undefined {
+    const entry = this.entries.get(entryKey(outpoint));
+    return entry ? entry.coin : this.stored.read(outpoint);
+  }
+
+  /**
+   * Adds an unspent coin at an outpoint that holds none in this view: a new output (connect), or
+   * a spent coin restored (disconnect). An outpoint never touched here then has no stored coin
+   * either, so there is nothing to read first.
+   */
+  putCoin(outpoint: OutPoint, coin: Coin): void {
+    const key = entryKey(outpoint);
+    const before = this.entries.get(key);
+    this.set(key, before, { outpoint, coin, stored: before?.stored });
+  }
+
+  /** Spends `coin`, which the caller just read from this view at `outpoint`. */
+  spendCoin(outpoint: OutPoint, coin: Coin): void {
+    const key = entryKey(outpoint);
+    const before = this.entries.get(key);
+    // Not touched yet: the coin the caller read came from StoredCoins.
+    this.set(key, before, { outpoint, coin: undefined, stored: before ? before.stored : coin });
+  }
+
+  /** Spends whatever coin is at `outpoint`; returns it, or undefined when there is none. */
+  removeCoin(outpoint: OutPoint): Coin | undefined {
+    const coin = this.getCoin(outpoint);
+    if (coin) this.spendCoin(outpoint, coin);
+    return coin;
+  }
+
+  /** Coins owned by `pubKeyHash` in this view, given the stored ones (in any order). */
+  ownedBy(pubKeyHash: Buffer, stored: ReadonlyArray<{ outpoint: OutPoint; coin: Coin }>): Array<{ outpoint: OutPoint; coin: Coin }> {
+    const owned = stored.filter(({ outpoint }) => !this.entries.has(entryKey(outpoint)));
+    for (const { outpoint, coin } of this.entries.values()) if (coin?.pubKeyHash.equals(pubKeyHash)) owned.push({ outpoint, coin });
+    return owned;
+  }
+
+  mark(): PendingMark {
+    return this.journal.length;
+  }
+
+  /** Undoes every change made since `mark` (a nested transaction threw). */
+  rollback(mark: PendingMark): void {
+    while (this.journal.length > mark) {
+      const [key, before] = this.journal.pop()!;
+      if (before) this.entries.set(key, before);
+      else this.entries.delete(key);
+    }
+  }
+
+  /** Applies the net changes to StoredCoins (inside the transaction, just before it commits). */
+  writeOut(): void {
+    for (const { outpoint, coin, stored } of this.entries.values()) {
+      if (coin === stored) continue;
+      if (stored) this.stored.delete(outpoint, stored);
+      if (coin) this.stored.write(outpoint, coin);
+    }
+  }
+
+  private set(key: string, before: Entry | undefined, after: Entry): void {
+    this.journal.push([key, before]);
+    this.entries.set(key, after);
+  }
+}
