@@ -158,6 +158,19 @@ export class BufferReader {
     return out;
   }
 
+  /** Fixed-size bytes as a view of the source (no copy): for short-lived reads where the copy would dominate. */
+  view(length: number, what = 'bytes'): Buffer {
+    this.need(length, what);
+    const out = this.buf.subarray(this.offset, this.offset + length);
+    this.offset += length;
+    return out;
+  }
+
+  skip(length: number, what = 'bytes'): void {
+    this.need(length, what);
+    this.offset += length;
+  }
+
   varBytes(maxLength: number, what = 'bytes'): Buffer {
     const length = this.varint(what);
     if (length > maxLength) throw new DecodeError(`${what} is ${length} bytes, more than the ${maxLength} allowed`);

@@ -7,10 +7,10 @@ export const COINBASE_PREVOUT_INDEX = 0xffff_ffff;
 /** A coinbase input carries free-form data (height first, so coinbase txids never repeat) instead of a key. */
 export const MAX_COINBASE_DATA_BYTES = 100;
 /** Decoding bound for input public keys / signatures; validation then demands exactly 33 / 64. */
-const MAX_INPUT_FIELD_BYTES = 128;
+export const MAX_INPUT_FIELD_BYTES = 128;
 /** Smallest possible encoded input / output, used to reject absurd counts before allocating. */
-const MIN_INPUT_BYTES = HASH_BYTES + 4 + 1 + 1;
-const MIN_OUTPUT_BYTES = 8 + PUBKEY_HASH_BYTES;
+export const MIN_INPUT_BYTES = HASH_BYTES + 4 + 1 + 1;
+export const MIN_OUTPUT_BYTES = 8 + PUBKEY_HASH_BYTES;
 
 export interface OutPoint {
   readonly txid: Buffer;

@@ -4,11 +4,11 @@
  *   u32 segmentCount | segmentCount × (u32 firstInput | u32 inputCount | u32 txBytes | tx[txBytes])
  *
  * All integers little-endian. Items are numbered across segments in order, so the worker's
- * "first invalid item" is relative to the job, as the pool expects. The worker decodes each
- * transaction and computes tx.sighash(i) itself: hashing per input stays off the calling thread.
+ * "first invalid item" is relative to the job, as the pool expects. The worker reads each
+ * transaction (SigningView) and computes its sighashes itself: hashing per input stays off the calling thread.
  */
 import { verify } from '../../primitives/secp256k1.js';
-import { Transaction } from '../../primitives/tx.js';
+import { SigningView } from '../../primitives/signing-view.js';
 import { JOB_HEADER_BYTES, JOB_SEGMENT_HEADER_BYTES } from './constants.js';
 
 export interface JobSegment {
@@ -48,11 +48,10 @@ export function firstInvalidInJob(buffer: ArrayBuffer): number {
     const inputCount = view.getUint32(at + 4, true);
     const length = view.getUint32(at + 8, true);
     const start = at + JOB_SEGMENT_HEADER_BYTES;
-    const tx = Transaction.decode(Buffer.from(buffer, start, length));
+    const tx = SigningView.read(Buffer.from(buffer, start, length));
     for (let i = firstInput; i < firstInput + inputCount; i++, item++) {
-      const input = tx.inputs[i];
-      if (!input) throw new RangeError(`verify job names input ${i} of a transaction with ${tx.inputs.length}`);
-      if (!verify(input.signature, tx.sighash(i), input.publicKey)) return item;
+      if (i >= tx.inputCount) throw new RangeError(`verify job names input ${i} of a transaction with ${tx.inputCount}`);
+      if (!verify(tx.signatures[i]!, tx.sighash(i), tx.publicKeys[i]!)) return item;
     }
     at = start + length;
   }

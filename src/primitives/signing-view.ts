@@ -1,0 +1,74 @@
+/**
+ * The signature-checking view of an encoded transaction, read straight from its bytes: each
+ * input's key and signature (views, not copies) and the preimage Transaction.sighash() hashes.
+ * The verify workers receive transactions as bytes; building a Transaction (a copy of every
+ * field) and re-serialising it without signatures cost them more than the hashing itself.
+ */
+import { DecodeError } from '../util/errors.js';
+import { BufferReader } from './encoding.js';
+import { hash256 } from './hash.js';
+import { MAX_INPUT_FIELD_BYTES, MIN_INPUT_BYTES, MIN_OUTPUT_BYTES } from './tx.js';
+
+const PREVOUT_BYTES = 32 + 4;
+const OUTPUT_BYTES = MIN_OUTPUT_BYTES;
+const INDEX_BYTES = 4;
+
+export class SigningView {
+  private constructor(
+    readonly publicKeys: readonly Buffer[],
+    readonly signatures: readonly Buffer[],
+    /** The encoding with every signature empty, then 4 bytes for the input index (patched per sighash). */
+    private readonly preimage: Buffer,
+  ) {}
+
+  /** Throws DecodeError on bytes that are not exactly one encoded transaction. */
+  static read(bytes: Buffer): SigningView {
+    const r = new BufferReader(bytes);
+    r.skip(4, 'tx version');
+    const nIn = r.count(MIN_INPUT_BYTES, 'tx inputs');
+    const publicKeys: Buffer[] = new Array(nIn);
+    const signatures: Buffer[] = new Array(nIn);
+    // [start, end) of each signature field (its length varint included), to cut out of the preimage.
+    const cuts: number[] = new Array(nIn * 2);
+    let cutBytes = 0;
+    for (let i = 0; i < nIn; i++) {
+      r.skip(PREVOUT_BYTES, 'prevout');
+      publicKeys[i] = r.view(lengthOf(r, 'input public key'), 'input public key');
+      const start = r.position;
+      signatures[i] = r.view(lengthOf(r, 'input signature'), 'input signature');
+      cuts[2 * i] = start;
+      cuts[2 * i + 1] = r.position;
+      cutBytes += r.position - start - 1; // an empty signature is one zero byte
+    }
+    const nOut = r.count(MIN_OUTPUT_BYTES, 'tx outputs');
+    r.skip(nOut * OUTPUT_BYTES, 'tx outputs');
+    r.end('transaction');
+    const preimage = Buffer.allocUnsafe(bytes.length - cutBytes + INDEX_BYTES);
+    let written = 0;
+    let read = 0;
+    for (let c = 0; c < cuts.length; c += 2) {
+      written += bytes.copy(preimage, written, read, cuts[c]);
+      preimage[written++] = 0;
+      read = cuts[c + 1]!;
+    }
+    bytes.copy(preimage, written, read);
+    return new SigningView(publicKeys, signatures, preimage);
+  }
+
+  get inputCount(): number {
+    return this.publicKeys.length;
+  }
+
+  /** Same digest as Transaction.sighash(inputIndex). */
+  sighash(inputIndex: number): Buffer {
+    if (inputIndex < 0 || inputIndex >= this.publicKeys.length) throw new RangeError(`input ${inputIndex} of a transaction with ${this.publicKeys.length}`);
+    this.preimage.writeUInt32LE(inputIndex, this.preimage.length - INDEX_BYTES);
+    return hash256(this.preimage);
+  }
+}
+
+function lengthOf(r: BufferReader, what: string): number {
+  const length = r.varint(what);
+  if (length > MAX_INPUT_FIELD_BYTES) throw new DecodeError(`${what} is ${length} bytes, more than the ${MAX_INPUT_FIELD_BYTES} allowed`);
+  return length;
+}
