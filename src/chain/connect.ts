@@ -18,16 +18,23 @@ import { checkTransactionInputs } from './validate-tx.js';
 export function connectBlock(store: ChainStore, block: Block, params: ChainParams): Coin[] {
   const spent: Coin[] = [];
   let fees = 0n;
-  for (const [position, tx] of block.transactions.entries()) {
+  // Indexed loops: this runs per input during a sync, and entries() allocates a pair per step.
+  const txs = block.transactions;
+  for (let position = 0; position < txs.length; position++) {
+    const tx = txs[position]!;
     if (position > 0) {
       // Every stored or new block passed verifyBlockSignatures before it gets here.
       const result = checkTransactionInputs(tx, store, { signaturesVerified: true });
       fees += result.fee;
-      for (const [i, input] of tx.inputs.entries()) store.spendCoin(input.prevout, result.spent[i]!);
-      spent.push(...result.spent);
+      for (let i = 0; i < tx.inputs.length; i++) {
+        const coin = result.spent[i]!;
+        store.spendCoin(tx.inputs[i]!.prevout, coin);
+        spent.push(coin);
+      }
     }
     const txid = tx.txid;
-    for (const [index, out] of tx.outputs.entries()) {
+    for (let index = 0; index < tx.outputs.length; index++) {
+      const out = tx.outputs[index]!;
       // No BIP30 lookup (an identical txid overwriting an unspent output) — it cannot fire here:
       // checkBlockSanity makes every coinbase commit to its own height (so coinbase txids of the
       // active chain differ) and rejects duplicate txids within a block; a non-coinbase tx equal

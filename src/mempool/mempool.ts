@@ -245,6 +245,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
   /** Drops the block's transactions and everything in the pool that conflicts with them. */
   blockConnected(block: Block): void {
     if (this.reorgPending) this.finishReorg();
+    if (this.byTxid.size === 0) return; // nothing to confirm or conflict with (every block of an initial sync)
     const txs = block.transactions.filter((tx) => !tx.isCoinbase);
     for (const tx of txs) {
       const node = this.byTxid.get(bytesKey(tx.txid));

@@ -46,6 +46,7 @@ export class TxIntake {
     // As Bitcoin Core does on every new tip: a tx refused by policy (a conflict, a full pool)
     // may be acceptable on top of the new chain, so it must be fetchable again.
     this.recentRejects.clear();
+    if (this.orphans.size === 0) return; // nothing could connect: skip the per-tx work (every block of a sync)
     this.orphans.removeForBlock(block.transactions);
     // Children of txs confirmed without passing through our mempool can connect now too.
     for (const tx of block.transactions) this.accepted.push(tx.txid);
