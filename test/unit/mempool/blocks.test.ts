@@ -97,6 +97,7 @@ test('after a reorg, transactions the new branch confirmed or contradicted are n
 test('spendableCoins lets one address send twice in a row (the second spends the change)', async (t) => {
   const { chain, pool, blocks } = setupPool(0);
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kadchain-pool-'));
+  t.teardown(() => fs.rm(dir, { recursive: true, force: true }));
   const wallet = await Wallet.open({ path: path.join(dir, 'wallet.json'), logger: silentLogger() });
   const from = await wallet.createKey();
   const fromPkh = addressToPubKeyHash(from);

@@ -23,14 +23,14 @@ test('createGenesisBlock mines a height-0 block the chain accepts', async (t) =>
   t.is(genesis.transactions.length, 1);
   t.is(genesis.transactions[0]!.coinbaseHeight, 0);
   t.deepEqual(genesis.transactions[0]!.outputs.map((o) => [o.amount, o.pubKeyHash.toString('hex')]), [[TEST_PARAMS.blockRewardAmount, key.pubKeyHash.toString('hex')]]);
-  const chain = await Chain.open({ path: await tempDir(), params: TEST_PARAMS, logger: silentLogger() });
+  const chain = await Chain.open({ path: await tempDir(t), params: TEST_PARAMS, logger: silentLogger() });
   t.is((await chain.processBlock(genesis)).status, 'connected');
   t.true(chain.genesisHash?.equals(genesis.hash));
   await chain.close();
 });
 
 test('mineBlock connects a block with the pool transactions and a coinbase of reward + fees', async (t) => {
-  const { chain, mempool, genesis, owner } = await setupChain();
+  const { chain, mempool, genesis, owner } = await setupChain(t);
   const minerKey = makeKey();
   const bob = makeKey();
   const a = spend(owner, [outpoint(genesis.transactions[0]!)], [pay(bob, 600n), pay(owner, 390n)]); // fee 10
@@ -65,13 +65,13 @@ test('mineBlock connects a block with the pool transactions and a coinbase of re
 });
 
 test('mineBlock explains what is missing: a genesis block or a mining address', async (t) => {
-  const chain = await Chain.open({ path: await tempDir(), params: TEST_PARAMS, logger: silentLogger() });
+  const chain = await Chain.open({ path: await tempDir(t), params: TEST_PARAMS, logger: silentLogger() });
   const mempool = new Mempool({ chain, logger: silentLogger(), maxTxs: 10 });
   const noGenesis = new Miner({ chain, mempool, logger: silentLogger(), txpoolSize: 1, rewardPubKeyHash: () => makeKey().pubKeyHash });
   t.is((await t.throwsAsync(noGenesis.mineBlock(), { instanceOf: MinerError }))?.code, 'no-genesis');
   await chain.close();
 
-  const setup = await setupChain();
+  const setup = await setupChain(t);
   const noAddress = new Miner({ chain: setup.chain, mempool: setup.mempool, logger: silentLogger(), txpoolSize: 1, rewardPubKeyHash: () => undefined });
   t.is((await t.throwsAsync(noAddress.mineBlock(), { instanceOf: MinerError }))?.code, 'no-mining-address');
   await noAddress.stop();
@@ -79,7 +79,7 @@ test('mineBlock explains what is missing: a genesis block or a mining address', 
 });
 
 test('auto-mining mines once the pool holds txpoolSize transactions', async (t) => {
-  const { chain, mempool, genesis, owner } = await setupChain();
+  const { chain, mempool, genesis, owner } = await setupChain(t);
   const minerKey = makeKey();
   const miner = new Miner({ chain, mempool, logger: silentLogger(), txpoolSize: 2, rewardPubKeyHash: () => minerKey.pubKeyHash });
   miner.start();
@@ -104,7 +104,7 @@ test('auto-mining mines once the pool holds txpoolSize transactions', async (t) 
 });
 
 test('the event loop stays responsive during a long nonce search, and stop() aborts it', async (t) => {
-  const setup = await reopenWith(await setupChain(), { ...TEST_PARAMS, powBits: HARD_POW_BITS });
+  const setup = await reopenWith(t, await setupChain(t), { ...TEST_PARAMS, powBits: HARD_POW_BITS });
   const { chain, mempool } = setup;
   const miner = new Miner({ chain, mempool, logger: silentLogger(), txpoolSize: 100, rewardPubKeyHash: () => makeKey().pubKeyHash });
   let ticks = 0;

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { ExecutionContext } from 'ava';
 import { Chain } from '../../../src/chain/chain.js';
 import type { ChainParams } from '../../../src/chain/params.js';
 import { Mempool } from '../../../src/mempool/mempool.js';
@@ -18,16 +19,26 @@ export interface MinerSetup {
   dir: string;
 }
 
-export async function tempDir(): Promise<string> {
-  return fs.mkdtemp(path.join(os.tmpdir(), 'kadchain-miner-'));
+/** A fresh temp dir, removed at teardown (after any later-registered teardown, e.g. a chain close: ava runs them last-in first-out). */
+export async function tempDir(t: ExecutionContext): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kadchain-miner-'));
+  t.teardown(() => fs.rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Opens a Chain at `dir`; closed at teardown (a no-op if the test already closed it), before `dir` is removed. */
+async function openChain(t: ExecutionContext, dir: string, params: ChainParams): Promise<Chain> {
+  const chain = await Chain.open({ path: dir, params, logger: silentLogger() });
+  t.teardown(() => chain.close());
+  return chain;
 }
 
 /** A real Chain in a temp dir with a mined genesis paying `owner`, and a pool wired to chain events (the node's job). */
-export async function setupChain(params: ChainParams = TEST_PARAMS): Promise<MinerSetup> {
-  const dir = await tempDir();
+export async function setupChain(t: ExecutionContext, params: ChainParams = TEST_PARAMS): Promise<MinerSetup> {
+  const dir = await tempDir(t);
   const owner = makeKey();
   const genesis = await createGenesisBlock({ rewardPubKeyHash: owner.pubKeyHash, params, timestampSec: Math.floor(Date.now() / 1000) - 3600 });
-  const chain = await Chain.open({ path: dir, params, logger: silentLogger() });
+  const chain = await openChain(t, dir, params);
   await chain.processBlock(genesis);
   return { chain, mempool: wirePool(chain), genesis, owner, dir };
 }
@@ -40,8 +51,8 @@ function wirePool(chain: Chain): Mempool {
 }
 
 /** Reopens `dir` with other consensus params (the stored tip is not re-validated): lets tests mine at a hard target. */
-export async function reopenWith(setup: MinerSetup, params: ChainParams): Promise<MinerSetup> {
+export async function reopenWith(t: ExecutionContext, setup: MinerSetup, params: ChainParams): Promise<MinerSetup> {
   await setup.chain.close();
-  const chain = await Chain.open({ path: setup.dir, params, logger: silentLogger() });
+  const chain = await openChain(t, setup.dir, params);
   return { ...setup, chain, mempool: wirePool(chain) };
 }

@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,8 +11,9 @@ import { silentLogger } from '../../../src/util/logger.js';
 import { Wallet, WalletError, createPayment } from '../../../src/wallet/index.js';
 import { makeKey } from '../../helpers/fixtures.js';
 
-async function walletWithKey(): Promise<{ wallet: Wallet; address: string; pkh: Buffer }> {
+async function walletWithKey(t: ExecutionContext): Promise<{ wallet: Wallet; address: string; pkh: Buffer }> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kadchain-pay-'));
+  t.teardown(() => fs.rm(dir, { recursive: true, force: true }));
   const wallet = await Wallet.open({ path: path.join(dir, 'wallet.json'), logger: silentLogger() });
   const address = await wallet.createKey();
   return { wallet, address, pkh: addressToPubKeyHash(address) };
@@ -28,7 +29,7 @@ function viewOf(coins: readonly CoinEntry[]): { getCoin(op: OutPoint): Coin | un
 }
 
 test('pays the amount, returns change to the sender and signs a valid transaction', async (t) => {
-  const { wallet, address, pkh } = await walletWithKey();
+  const { wallet, address, pkh } = await walletWithKey(t);
   const to = makeKey();
   const coins = [coin(pkh, 600n, 1, 'a'), coin(pkh, 700n, 2, 'b')];
   const tx = createPayment({ wallet, from: address, to: to.address, amount: 1000n, fee: 10n, coins });
@@ -47,7 +48,7 @@ test('pays the amount, returns change to the sender and signs a valid transactio
 });
 
 test('an exact amount has no change output', async (t) => {
-  const { wallet, address, pkh } = await walletWithKey();
+  const { wallet, address, pkh } = await walletWithKey(t);
   const to = makeKey();
   const tx = createPayment({ wallet, from: address, to: to.address, amount: 95n, fee: 5n, coins: [coin(pkh, 100n, 1, 'a')] });
   t.is(tx.outputs.length, 1);
@@ -55,7 +56,7 @@ test('an exact amount has no change output', async (t) => {
 });
 
 test('coin selection is deterministic: oldest first, then largest, only as many as needed', async (t) => {
-  const { wallet, address, pkh } = await walletWithKey();
+  const { wallet, address, pkh } = await walletWithKey(t);
   const to = makeKey();
   const old = coin(pkh, 50n, 1, 'old');
   const bigNew = coin(pkh, 5000n, 9, 'big-new');
@@ -73,7 +74,7 @@ test('coin selection is deterministic: oldest first, then largest, only as many 
 });
 
 test('insufficient funds says what the sender has and needs', async (t) => {
-  const { wallet, address, pkh } = await walletWithKey();
+  const { wallet, address, pkh } = await walletWithKey(t);
   const err = t.throws(() => createPayment({ wallet, from: address, to: makeKey().address, amount: 100n, fee: 1n, coins: [coin(pkh, 60n, 1, 'a'), coin(pkh, 30n, 1, 'b')] }), { instanceOf: WalletError });
   t.is(err?.code, 'insufficient-funds');
   t.regex(err?.message ?? '', /has 90, needs 101/);
@@ -82,7 +83,7 @@ test('insufficient funds says what the sender has and needs', async (t) => {
 });
 
 test('only an address of this wallet may send', async (t) => {
-  const { wallet, pkh } = await walletWithKey();
+  const { wallet, pkh } = await walletWithKey(t);
   const stranger = makeKey();
   const err = t.throws(() => createPayment({ wallet, from: stranger.address, to: makeKey().address, amount: 1n, fee: 0n, coins: [coin(pkh, 60n, 1, 'a')] }), { instanceOf: WalletError });
   t.is(err?.code, 'unknown-sender');
@@ -90,7 +91,7 @@ test('only an address of this wallet may send', async (t) => {
 });
 
 test('a recipient address with a bad checksum is an AddressError', async (t) => {
-  const { wallet, address, pkh } = await walletWithKey();
+  const { wallet, address, pkh } = await walletWithKey(t);
   const good = makeKey().address;
   const last = good[good.length - 1]!;
   const typo = good.slice(0, -1) + (last === '2' ? '3' : '2');
@@ -100,7 +101,7 @@ test('a recipient address with a bad checksum is an AddressError', async (t) => 
 });
 
 test('zero or negative amounts and negative fees are refused', async (t) => {
-  const { wallet, address, pkh } = await walletWithKey();
+  const { wallet, address, pkh } = await walletWithKey(t);
   const coins = [coin(pkh, 60n, 1, 'a')];
   const to = makeKey().address;
   for (const amount of [0n, -5n]) {

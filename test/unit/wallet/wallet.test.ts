@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,8 +12,9 @@ import { type Logger, silentLogger } from '../../../src/util/logger.js';
 import { Wallet, WalletError } from '../../../src/wallet/index.js';
 import { makeKey } from '../../helpers/fixtures.js';
 
-async function tempFile(): Promise<string> {
+async function tempFile(t: ExecutionContext): Promise<string> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kadchain-wallet-'));
+  t.teardown(() => fs.rm(dir, { recursive: true, force: true }));
   return path.join(dir, 'wallet.json');
 }
 
@@ -30,7 +31,7 @@ function capturingLogger(): { logger: Logger; lines: string[] } {
 }
 
 test('a missing file opens as an empty wallet and is created 0600 on the first key', async (t) => {
-  const file = await tempFile();
+  const file = await tempFile(t);
   const wallet = await Wallet.open({ path: file, logger: silentLogger() });
   t.deepEqual(wallet.addresses(), []);
   t.is(wallet.firstPubKeyHash, undefined);
@@ -47,7 +48,7 @@ test('a missing file opens as an empty wallet and is created 0600 on the first k
 });
 
 test('keys persist atomically and reload in creation order', async (t) => {
-  const file = await tempFile();
+  const file = await tempFile(t);
   const wallet = await Wallet.open({ path: file, logger: silentLogger() });
   const created = await Promise.all([wallet.createKey(), wallet.createKey(), wallet.createKey()]);
   const more = await wallet.createKey();
@@ -66,7 +67,7 @@ test('keys persist atomically and reload in creation order', async (t) => {
 });
 
 test('a stale temp file from an interrupted write does not affect the wallet', async (t) => {
-  const file = await tempFile();
+  const file = await tempFile(t);
   const wallet = await Wallet.open({ path: file, logger: silentLogger() });
   const address = await wallet.createKey();
   await fs.writeFile(path.join(path.dirname(file), '.wallet.json.1234.deadbeef.tmp'), '{"version":1,"ke');
@@ -74,8 +75,8 @@ test('a stale temp file from an interrupted write does not affect the wallet', a
   t.deepEqual(reopened.addresses(), [address]);
 });
 
-async function expectCorrupt(t: import('ava').ExecutionContext, content: string, reason: RegExp): Promise<void> {
-  const file = await tempFile();
+async function expectCorrupt(t: ExecutionContext, content: string, reason: RegExp): Promise<void> {
+  const file = await tempFile(t);
   await fs.writeFile(file, content, { mode: 0o600 });
   const err = await t.throwsAsync(Wallet.open({ path: file, logger: silentLogger() }), { instanceOf: WalletError });
   t.is(err?.code, 'wallet-corrupt');
@@ -105,7 +106,7 @@ test('bad private-key hex is refused', async (t) => {
 });
 
 test('an unreadable path is a wallet-unreadable error naming it', async (t) => {
-  const file = await tempFile();
+  const file = await tempFile(t);
   await fs.mkdir(file);
   const err = await t.throwsAsync(Wallet.open({ path: file, logger: silentLogger() }), { instanceOf: WalletError });
   t.is(err?.code, 'wallet-unreadable');
@@ -113,7 +114,7 @@ test('an unreadable path is a wallet-unreadable error naming it', async (t) => {
 });
 
 test('a wallet file readable by others is loaded with a warning', async (t) => {
-  const file = await tempFile();
+  const file = await tempFile(t);
   const wallet = await Wallet.open({ path: file, logger: silentLogger() });
   const address = await wallet.createKey();
   await fs.chmod(file, 0o644);
@@ -131,7 +132,7 @@ test('a wallet file readable by others is loaded with a warning', async (t) => {
 });
 
 test('signTransaction signs only the inputs whose key the wallet holds', async (t) => {
-  const wallet = await Wallet.open({ path: await tempFile(), logger: silentLogger() });
+  const wallet = await Wallet.open({ path: await tempFile(t), logger: silentLogger() });
   const mine = addressToPubKeyHash(await wallet.createKey());
   const other = makeKey();
   // The wallet finds the public key of an address it holds; inputs carry it.
