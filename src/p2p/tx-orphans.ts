@@ -102,7 +102,6 @@ export class TxOrphanPool<S> {
 
   /** Drops orphans a block confirmed or made invalid (they spend an outpoint the block spends). */
   removeForBlock(txs: readonly Transaction[]): number {
-    if (this.byTxid.size === 0) return 0; // the usual case, per block during a sync: skip building the spent set
     const spent = new Set<string>();
     for (const tx of txs) for (const input of tx.inputs) spent.add(outKey(input.prevout.txid, input.prevout.index));
     let removed = 0;

@@ -172,9 +172,18 @@ export class BufferReader {
   }
 
   varBytes(maxLength: number, what = 'bytes'): Buffer {
+    return this.bytes(this.varLength(maxLength, what), what);
+  }
+
+  /** varBytes as a view of the source (see view()). */
+  varView(maxLength: number, what = 'bytes'): Buffer {
+    return this.view(this.varLength(maxLength, what), what);
+  }
+
+  private varLength(maxLength: number, what: string): number {
     const length = this.varint(what);
     if (length > maxLength) throw new DecodeError(`${what} is ${length} bytes, more than the ${maxLength} allowed`);
-    return this.bytes(length, what);
+    return length;
   }
 
   /** A count of items that each take at least `minItemBytes`: rejects counts the data cannot hold, before allocating. */

@@ -4,13 +4,11 @@
  * The verify workers receive transactions as bytes; building a Transaction (a copy of every
  * field) and re-serialising it without signatures cost them more than the hashing itself.
  */
-import { DecodeError } from '../util/errors.js';
 import { BufferReader } from './encoding.js';
-import { hash256 } from './hash.js';
+import { HASH_BYTES, hash256 } from './hash.js';
 import { MAX_INPUT_FIELD_BYTES, MIN_INPUT_BYTES, MIN_OUTPUT_BYTES } from './tx.js';
 
-const PREVOUT_BYTES = 32 + 4;
-const OUTPUT_BYTES = MIN_OUTPUT_BYTES;
+const PREVOUT_BYTES = HASH_BYTES + 4;
 const INDEX_BYTES = 4;
 
 export class SigningView {
@@ -33,15 +31,15 @@ export class SigningView {
     let cutBytes = 0;
     for (let i = 0; i < nIn; i++) {
       r.skip(PREVOUT_BYTES, 'prevout');
-      publicKeys[i] = r.view(lengthOf(r, 'input public key'), 'input public key');
+      publicKeys[i] = r.varView(MAX_INPUT_FIELD_BYTES, 'input public key');
       const start = r.position;
-      signatures[i] = r.view(lengthOf(r, 'input signature'), 'input signature');
+      signatures[i] = r.varView(MAX_INPUT_FIELD_BYTES, 'input signature');
       cuts[2 * i] = start;
       cuts[2 * i + 1] = r.position;
       cutBytes += r.position - start - 1; // an empty signature is one zero byte
     }
     const nOut = r.count(MIN_OUTPUT_BYTES, 'tx outputs');
-    r.skip(nOut * OUTPUT_BYTES, 'tx outputs');
+    r.skip(nOut * MIN_OUTPUT_BYTES, 'tx outputs'); // every output is exactly amount + pubKeyHash
     r.end('transaction');
     const preimage = Buffer.allocUnsafe(bytes.length - cutBytes + INDEX_BYTES);
     let written = 0;
@@ -65,10 +63,4 @@ export class SigningView {
     this.preimage.writeUInt32LE(inputIndex, this.preimage.length - INDEX_BYTES);
     return hash256(this.preimage);
   }
-}
-
-function lengthOf(r: BufferReader, what: string): number {
-  const length = r.varint(what);
-  if (length > MAX_INPUT_FIELD_BYTES) throw new DecodeError(`${what} is ${length} bytes, more than the ${MAX_INPUT_FIELD_BYTES} allowed`);
-  return length;
 }

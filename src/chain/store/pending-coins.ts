@@ -7,7 +7,7 @@
  * across commits, so a commit still writes every change it makes and crash safety is unchanged.
  */
 import type { OutPoint } from '../../primitives/tx.js';
-import type { Coin } from '../types.js';
+import type { Coin, CoinEntry } from '../types.js';
 
 /** The committed UTXO set underneath (LMDB, inside the open transaction). */
 export interface StoredCoins {
@@ -72,7 +72,7 @@ export class PendingCoins {
   }
 
   /** Coins owned by `pubKeyHash` in this view, given the stored ones (in any order). */
-  ownedBy(pubKeyHash: Buffer, stored: ReadonlyArray<{ outpoint: OutPoint; coin: Coin }>): Array<{ outpoint: OutPoint; coin: Coin }> {
+  ownedBy(pubKeyHash: Buffer, stored: readonly CoinEntry[]): CoinEntry[] {
     const owned = stored.filter(({ outpoint }) => !this.entries.has(entryKey(outpoint)));
     for (const { outpoint, coin } of this.entries.values()) if (coin?.pubKeyHash.equals(pubKeyHash)) owned.push({ outpoint, coin });
     return owned;

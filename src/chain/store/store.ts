@@ -200,10 +200,6 @@ export class ChainStore implements CoinView {
     return this.pending ? this.pending.getCoin(outpoint) : this.readStoredCoin(outpoint);
   }
 
-  hasCoin(outpoint: OutPoint): boolean {
-    return this.pending ? this.pending.getCoin(outpoint) !== undefined : this.dbs.coins.doesExist(outPointKey(outpoint));
-  }
-
   /** A new unspent coin at an outpoint that holds none (a new output, or a spent coin restored by a disconnect). */
   putCoin(outpoint: OutPoint, coin: Coin): void {
     this.writer('putCoin').putCoin(outpoint, coin);
