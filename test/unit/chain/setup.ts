@@ -1,7 +1,4 @@
 /** Shared set-up for chain tests: real LMDB in a temp dir, blocks from test/helpers/fixtures. */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { Chain } from '../../../src/chain/chain.js';
 import type { ChainParams } from '../../../src/chain/params.js';
@@ -12,12 +9,9 @@ import { compactToTarget, hashMeetsTarget } from '../../../src/primitives/pow.js
 import type { Transaction } from '../../../src/primitives/tx.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { TEST_PARAMS, mine } from '../../helpers/fixtures.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
-export async function tempDir(t: ExecutionContext, prefix = 'kadchain-chain-'): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
+export { tempDir };
 
 export interface OpenOptions {
   path?: string;

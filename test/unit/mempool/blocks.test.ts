@@ -1,12 +1,11 @@
 import test from 'ava';
-import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { COINBASE_RESERVE_BYTES } from '../../../src/mempool/index.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { Wallet, createPayment } from '../../../src/wallet/index.js';
 import { addressToPubKeyHash } from '../../../src/primitives/address.js';
 import { buildBlock, makeKey, outpoint, pay, spend } from '../../helpers/fixtures.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 import { coinbaseOf, setupPool } from './setup.js';
 
 test('blockConnected drops included txs, conflicting txs and their descendants', (t) => {
@@ -96,8 +95,7 @@ test('after a reorg, transactions the new branch confirmed or contradicted are n
 
 test('spendableCoins lets one address send twice in a row (the second spends the change)', async (t) => {
   const { chain, pool, blocks } = setupPool(0);
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kadchain-pool-'));
-  t.teardown(() => fs.rm(dir, { recursive: true, force: true }));
+  const dir = await tempDir(t, 'kadchain-pool-');
   const wallet = await Wallet.open({ path: path.join(dir, 'wallet.json'), logger: silentLogger() });
   const from = await wallet.createKey();
   const fromPkh = addressToPubKeyHash(from);

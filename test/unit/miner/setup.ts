@@ -1,6 +1,3 @@
-import { promises as fs } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { Chain } from '../../../src/chain/chain.js';
 import type { ChainParams } from '../../../src/chain/params.js';
@@ -9,6 +6,7 @@ import { createGenesisBlock } from '../../../src/miner/index.js';
 import type { Block } from '../../../src/primitives/block.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { type TestKey, TEST_PARAMS, makeKey } from '../../helpers/fixtures.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 export interface MinerSetup {
   chain: Chain;
@@ -19,12 +17,7 @@ export interface MinerSetup {
   dir: string;
 }
 
-/** A fresh temp dir, removed at teardown (after any later-registered teardown, e.g. a chain close: ava runs them last-in first-out). */
-export async function tempDir(t: ExecutionContext): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kadchain-miner-'));
-  t.teardown(() => fs.rm(dir, { recursive: true, force: true }));
-  return dir;
-}
+export { tempDir };
 
 /** Opens a Chain at `dir`; closed at teardown (a no-op if the test already closed it), before `dir` is removed. */
 async function openChain(t: ExecutionContext, dir: string, params: ChainParams): Promise<Chain> {

@@ -1,6 +1,4 @@
 import test, { type ExecutionContext } from 'ava';
-import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Coin, CoinEntry } from '../../../src/chain/types.js';
 import { checkTransactionInputs, checkTransactionSanity, verifyTransactionSignatures } from '../../../src/chain/validate-tx.js';
@@ -10,10 +8,10 @@ import { type OutPoint, outPointKey } from '../../../src/primitives/tx.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { Wallet, WalletError, createPayment } from '../../../src/wallet/index.js';
 import { makeKey } from '../../helpers/fixtures.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 async function walletWithKey(t: ExecutionContext): Promise<{ wallet: Wallet; address: string; pkh: Buffer }> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kadchain-pay-'));
-  t.teardown(() => fs.rm(dir, { recursive: true, force: true }));
+  const dir = await tempDir(t, 'kadchain-pay-');
   const wallet = await Wallet.open({ path: path.join(dir, 'wallet.json'), logger: silentLogger() });
   const address = await wallet.createKey();
   return { wallet, address, pkh: addressToPubKeyHash(address) };

@@ -1,6 +1,5 @@
 import test, { type ExecutionContext } from 'ava';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -11,10 +10,10 @@ import { Transaction } from '../../../src/primitives/tx.js';
 import { type Logger, silentLogger } from '../../../src/util/logger.js';
 import { Wallet, WalletError } from '../../../src/wallet/index.js';
 import { makeKey } from '../../helpers/fixtures.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 async function tempFile(t: ExecutionContext): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kadchain-wallet-'));
-  t.teardown(() => fs.rm(dir, { recursive: true, force: true }));
+  const dir = await tempDir(t, 'kadchain-wallet-');
   return path.join(dir, 'wallet.json');
 }
 
