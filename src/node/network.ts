@@ -6,6 +6,7 @@
  */
 import type { Chain } from '../chain/chain.js';
 import type { Mempool } from '../mempool/mempool.js';
+import { AddressManager } from '../p2p/addrman/index.js';
 import { Discovery } from '../p2p/discovery/service.js';
 import { loadOrCreateNodeKey, type NodeKey } from '../p2p/discovery/node-key.js';
 import { P2PNetwork } from '../p2p/network.js';
@@ -22,6 +23,8 @@ export interface NodeNetwork {
   readonly p2p: P2PNetwork;
   /** Undefined when discovery is off (`--no-discovery`). */
   readonly discovery: Discovery | undefined;
+  /** The persisted peer table (<datadir>/peers.json) and anchors. */
+  readonly addrman: AddressManager;
   readonly tcpPort: number;
   readonly udpPort: number | undefined;
 }
@@ -64,7 +67,7 @@ export interface StartNetworkOptions {
   mempool: Mempool;
   logger: Logger;
   /** Called with each piece as soon as it runs, so a failure later can still stop it. */
-  onStarted: (part: { p2p?: P2PNetwork; discovery?: Discovery }) => void;
+  onStarted: (part: { p2p?: P2PNetwork; discovery?: Discovery; addrman?: AddressManager }) => void;
 }
 
 export async function startNetwork(options: StartNetworkOptions): Promise<NodeNetwork> {
@@ -73,7 +76,11 @@ export async function startNetwork(options: StartNetworkOptions): Promise<NodeNe
   const log = logger.child({ component: 'node' });
   if (created) log.info({ file: keyPath }, 'created a new node key (the node identity on the network)');
 
-  const source = config.p2p.discovery ? new LatePeerSource() : undefined;
+  // Discovery off means "peers only through addpeer": the table still learns and is saved, but
+  // nothing is dialled from it and anchors are left alone (Core's -connect does the same).
+  const addrman = await AddressManager.open({ dataDir: config.dataDir, ownNodeId: nodeKey.nodeId.toString('hex'), useAnchors: config.p2p.discovery, logger });
+  const late = config.p2p.discovery ? new LatePeerSource() : undefined;
+  const source = late === undefined ? undefined : addrman.peerSource(late, config.p2p.maxOutbound);
   const p2p = new P2PNetwork({
     config: resolveP2PConfig({
       listenHost: config.listenHost,
@@ -90,6 +97,8 @@ export async function startNetwork(options: StartNetworkOptions): Promise<NodeNe
     ...(source === undefined ? {} : { peerSource: source }),
     logger,
   });
+  addrman.attach(p2p);
+  options.onStarted({ addrman });
   try {
     await p2p.start();
   } catch (err) {
@@ -97,12 +106,12 @@ export async function startNetwork(options: StartNetworkOptions): Promise<NodeNe
   }
   options.onStarted({ p2p });
   const tcpPort = p2p.tcpPort;
-  if (source === undefined) return { nodeKey, p2p, discovery: undefined, tcpPort, udpPort: undefined };
+  if (late === undefined) return { nodeKey, p2p, discovery: undefined, addrman, tcpPort, udpPort: undefined };
 
   const discovery = await startDiscovery(config, nodeKey, tcpPort, logger);
   options.onStarted({ discovery });
-  source.attach(discovery);
-  return { nodeKey, p2p, discovery, tcpPort, udpPort: discovery.udpPort };
+  late.attach(discovery);
+  return { nodeKey, p2p, discovery, addrman, tcpPort, udpPort: discovery.udpPort };
 }
 
 /** UDP on the configured port; with port 0, on the TCP port's number if that is free, else any. */

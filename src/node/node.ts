@@ -12,6 +12,7 @@ import { Chain } from '../chain/chain.js';
 import { Mempool } from '../mempool/index.js';
 import { Miner, createGenesisBlock } from '../miner/index.js';
 import { addressToPubKeyHash, pubKeyHashToAddress } from '../primitives/address.js';
+import type { AddressManager } from '../p2p/addrman/index.js';
 import type { Discovery } from '../p2p/discovery/service.js';
 import type { P2PNetwork } from '../p2p/network.js';
 import type { Block } from '../primitives/block.js';
@@ -43,6 +44,7 @@ interface Running {
   chain?: Chain;
   miner?: Miner;
   p2p?: P2PNetwork;
+  addrman?: AddressManager;
   discovery?: Discovery;
   nat?: NodeNat;
   rpc?: RpcServer;
@@ -207,6 +209,8 @@ export class KadchainNode {
     if (run.rpc) await step('closing the rpc server', () => run.rpc!.stop());
     if (run.miner) await step('stopping the miner', () => run.miner!.stop());
     if (run.nat) await step('removing the router port mappings', () => run.nat!.stop());
+    // Before the peer layer: its connected outbound peers become the anchors.
+    if (run.addrman) await step('saving the peer table', () => run.addrman!.stop());
     if (run.p2p) await step('stopping the peer layer', () => run.p2p!.stop());
     if (run.discovery) await step('stopping discovery', () => run.discovery!.stop());
     if (run.chain) await step('closing the chain store', () => run.chain!.close());

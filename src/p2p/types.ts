@@ -7,7 +7,8 @@ import type { Endpoint } from './discovery/endpoint.js';
  */
 export interface DiscoveredNode {
   readonly nodeId: Buffer;
-  readonly publicKey: Buffer;
+  /** Absent for addresses the peer table remembers (a TCP handshake leaves us its node id, not its key). */
+  readonly publicKey?: Buffer;
   /** IP plus the UDP port it answered on and the TCP port its signed ping advertised. */
   readonly endpoint: Endpoint;
 }

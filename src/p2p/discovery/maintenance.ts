@@ -6,6 +6,7 @@ import type { DiscoveredNode } from '../types.js';
 import { BUCKET_COUNT, MAX_PACKET_BYTES, PACKET_HEADER_BYTES, PACKET_PUBKEY_BYTES } from './constants.js';
 import { ENDPOINT_IPV6_BYTES, type Endpoint, normalizeIp } from './endpoint.js';
 import { nodeIdFromPublicKey } from './node-key.js';
+import type { TableEntry } from './node-table.js';
 import { NEIGHBOURS_OVERHEAD_BYTES, type NeighbourNode, type NeighboursPacket, neighbourBytes } from './payloads.js';
 import { randomIdInBucket } from './routing-table.js';
 import type { BootstrapAddress } from './service-options.js';
@@ -18,13 +19,13 @@ export interface Candidate {
   readonly endpoint: Endpoint;
 }
 
-export function toCandidate(node: NeighbourNode | DiscoveredNode): Candidate {
+export function toCandidate(node: NeighbourNode | TableEntry): Candidate {
   const id = 'nodeId' in node ? node.nodeId : nodeIdFromPublicKey(node.publicKey);
   return { id, publicKey: node.publicKey, endpoint: node.endpoint };
 }
 
 /** A plain copy for listeners: they must not hold (or mutate) table records. */
-export function toDiscovered(node: Candidate | DiscoveredNode): DiscoveredNode {
+export function toDiscovered(node: Candidate | TableEntry): DiscoveredNode {
   const nodeId = 'nodeId' in node ? node.nodeId : node.id;
   return { nodeId, publicKey: node.publicKey, endpoint: { ...node.endpoint } };
 }

@@ -5,6 +5,8 @@ import { RoutingTable } from './routing-table.js';
 
 /** A routing-table entry: a node that proved its endpoint, plus liveness bookkeeping. */
 export interface TableEntry extends DiscoveredNode {
+  /** Discovery always knows it (the signed ping carried it). */
+  readonly publicKey: Buffer;
   /** Same buffer as nodeId (RoutingTable keys on `id`). */
   readonly id: Buffer;
   lastSeenMs: number;
