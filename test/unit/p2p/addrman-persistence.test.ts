@@ -1,0 +1,206 @@
+import { existsSync } from 'node:fs';
+import { readFile, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import test from 'ava';
+import { pino } from 'pino';
+import { AddressManager, ANCHORS_FILE_NAME, PEERS_FILE_NAME } from '../../../src/p2p/addrman/index.js';
+import type { PeerFeed } from '../../../src/p2p/addrman/index.js';
+import { MAX_ANCHORS_FILE_BYTES, MAX_PEERS_FILE_BYTES } from '../../../src/p2p/addrman/constants.js';
+import type { PeerInfo } from '../../../src/p2p/peer-info.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+import { Clock, address, ipIn, nodeIdFor, seededRandom } from './addrman-helpers.js';
+
+const OWN_ID = nodeIdFor('ourselves');
+
+interface LogLine {
+  level: number;
+  msg: string;
+  file?: string;
+}
+const WARN = 40;
+const INFO = 30;
+
+function capture(): { logger: pino.Logger; lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) });
+  return { logger, lines };
+}
+
+function peerInfo(ip: string, port: number, direction: 'inbound' | 'outbound', connectedSinceMs: number, extra: Partial<PeerInfo> = {}): PeerInfo {
+  return {
+    nodeId: nodeIdFor(`${ip}:${port}`),
+    address: `${ip}:${port}`,
+    listenPort: undefined,
+    direction,
+    ready: true,
+    manual: false,
+    handshakeHeight: 0,
+    handshakeWork: '0',
+    bestHeight: 0,
+    bestWork: '0',
+    pingRttMs: undefined,
+    connectedSinceMs,
+    ...extra,
+  };
+}
+
+/** A stand-in for P2PNetwork: a peer list and the 'peer:ready' event. */
+class FakeFeed implements PeerFeed {
+  list: PeerInfo[] = [];
+  private readonly listeners = new Set<(info: PeerInfo) => void>();
+  peers(): PeerInfo[] {
+    return this.list;
+  }
+  on(_event: 'peer:ready', listener: (info: PeerInfo) => void): void {
+    this.listeners.add(listener);
+  }
+  off(_event: 'peer:ready', listener: (info: PeerInfo) => void): void {
+    this.listeners.delete(listener);
+  }
+  ready(info: PeerInfo): void {
+    this.list.push(info);
+    for (const l of this.listeners) l(info);
+  }
+}
+
+async function open(dataDir: string, clock: Clock, logger = pino({ level: 'silent' }), useAnchors = true): Promise<AddressManager> {
+  return AddressManager.open({ dataDir, ownNodeId: OWN_ID, useAnchors, logger, nowMs: clock.now, random: seededRandom(5) });
+}
+
+test('peers.json round trip: entries, their times and the bucketing key survive a restart', async (t) => {
+  const dir = await tempDir(t);
+  const clock = new Clock();
+  const first = await open(dir, clock);
+  const feed = new FakeFeed();
+  first.attach(feed);
+  for (let i = 0; i < 50; i++) first.table.add(address(ipIn(i, 2)), ipIn(i, 2));
+  feed.ready(peerInfo('5.6.7.8', 9100, 'outbound', clock.ms));
+  feed.ready(peerInfo('5.6.7.9', 50_000, 'inbound', clock.ms, { listenPort: 9101 }));
+  first.table.attempt(ipIn(3, 2), 9000);
+  await first.stop();
+  t.true(existsSync(join(dir, PEERS_FILE_NAME)));
+
+  const { logger, lines } = capture();
+  const second = await open(dir, clock, logger);
+  t.deepEqual(second.table.entries(), first.table.entries());
+  t.true(second.table.key.equals(first.table.key));
+  t.is(second.table.triedCount, 1);
+  t.true(second.table.get('5.6.7.8', 9100)!.tried, 'the outbound handshake made it tried');
+  t.false(second.table.get('5.6.7.9', 9101)!.tried, "an inbound peer's listen port is only heard of");
+  t.is(second.table.get(ipIn(3, 2), 9000)!.attempts, 1);
+  const info = lines.find((l) => l.level === INFO && l.msg.startsWith('peer table loaded'));
+  t.truthy(info, 'one info line at start');
+  t.regex(info!.msg, /52 addresses, 1 anchors/);
+});
+
+test('our own node id is never stored', async (t) => {
+  const dir = await tempDir(t);
+  const clock = new Clock();
+  const manager = await open(dir, clock);
+  const feed = new FakeFeed();
+  manager.attach(feed);
+  feed.ready(peerInfo('5.6.7.8', 9100, 'outbound', clock.ms, { nodeId: OWN_ID }));
+  t.is(manager.table.size, 0);
+  await manager.stop();
+});
+
+test('a corrupt peers.json is logged at warn with its name and the node starts with an empty table', async (t) => {
+  const dir = await tempDir(t);
+  const file = join(dir, PEERS_FILE_NAME);
+  for (const text of ['{"version":1,"key":', '[]', JSON.stringify({ version: 1, key: '00'.repeat(32), entries: [{ nodeId: 'zz', ip: '1.2.3.4' }] })]) {
+    await writeFile(file, text);
+    const { logger, lines } = capture();
+    const manager = await open(dir, new Clock(), logger);
+    t.is(manager.table.size, 0);
+    const warn = lines.find((l) => l.level === WARN);
+    t.truthy(warn, `a warning for ${text}`);
+    t.is(warn!.file, file);
+    t.regex(warn!.msg, /corrupt.*empty peer table/);
+    t.is(await readFile(file, 'utf8'), text, 'the file is left alone until the next save');
+  }
+});
+
+test('an oversized peers.json is refused without being read', async (t) => {
+  const dir = await tempDir(t);
+  const file = join(dir, PEERS_FILE_NAME);
+  await writeFile(file, '');
+  await truncate(file, MAX_PEERS_FILE_BYTES + 1); // sparse: costs no disk, and any read of it would be 4 MiB of zeros
+  const { logger, lines } = capture();
+  const manager = await open(dir, new Clock(), logger);
+  t.is(manager.table.size, 0);
+  const warn = lines.find((l) => l.level === WARN);
+  t.regex(warn?.msg ?? '', /more than the \d+ .*not read/);
+  t.is(warn?.file, file);
+});
+
+test('a table exactly at the size limit is still read', async (t) => {
+  const dir = await tempDir(t);
+  const clock = new Clock();
+  const first = await open(dir, clock);
+  first.table.add(address('9.9.9.9'), '9.9.9.9');
+  await first.stop();
+  const file = join(dir, PEERS_FILE_NAME);
+  const text = await readFile(file, 'utf8');
+  await writeFile(file, text.trimEnd() + ' '.repeat(MAX_PEERS_FILE_BYTES - Buffer.byteLength(text.trimEnd())));
+  const second = await open(dir, clock);
+  t.is(second.table.size, 1);
+});
+
+test('at stop the two longest-connected ready outbound peers become anchors; at start they are read and the file deleted', async (t) => {
+  const dir = await tempDir(t);
+  const clock = new Clock();
+  const first = await open(dir, clock);
+  const feed = new FakeFeed();
+  first.attach(feed);
+  feed.list = [
+    peerInfo('1.1.1.1', 9001, 'outbound', clock.ms - 3_000),
+    peerInfo('2.2.2.2', 9002, 'inbound', clock.ms - 9_000),
+    peerInfo('3.3.3.3', 9003, 'outbound', clock.ms - 1_000),
+    peerInfo('4.4.4.4', 9004, 'outbound', clock.ms - 2_000),
+    peerInfo('5.5.5.5', 9005, 'outbound', clock.ms - 8_000, { ready: false }),
+  ];
+  await first.stop();
+  const anchorsFile = join(dir, ANCHORS_FILE_NAME);
+  t.true(existsSync(anchorsFile));
+
+  const { logger, lines } = capture();
+  const second = await open(dir, clock, logger);
+  t.deepEqual(second.anchors.map((a) => `${a.ip}:${a.tcpPort}`), ['1.1.1.1:9001', '4.4.4.4:9004']);
+  t.is(second.anchors[0]!.nodeId, nodeIdFor('1.1.1.1:9001'));
+  t.false(existsSync(anchorsFile), 'deleted after reading, so a crash loop does not pin them');
+  t.truthy(lines.find((l) => l.level === INFO && /2 anchors/.test(l.msg)));
+  const third = await open(dir, clock);
+  t.is(third.anchors.length, 0);
+});
+
+test('with automatic connections off, anchors are neither read nor written', async (t) => {
+  const dir = await tempDir(t);
+  const clock = new Clock();
+  const anchorsFile = join(dir, ANCHORS_FILE_NAME);
+  const text = JSON.stringify({ version: 1, anchors: [{ nodeId: nodeIdFor('x'), ip: '1.1.1.1', tcpPort: 9001 }] });
+  await writeFile(anchorsFile, text);
+  const manager = await open(dir, clock, undefined, false);
+  t.is(manager.anchors.length, 0);
+  const feed = new FakeFeed();
+  manager.attach(feed);
+  feed.list = [peerInfo('3.3.3.3', 9003, 'outbound', clock.ms)];
+  await manager.stop();
+  t.is(await readFile(anchorsFile, 'utf8'), text);
+});
+
+test('a corrupt or oversized anchors.json is logged, deleted, and the node starts without anchors', async (t) => {
+  const dir = await tempDir(t);
+  const anchorsFile = join(dir, ANCHORS_FILE_NAME);
+  for (const write of [() => writeFile(anchorsFile, '{"version":1,"anchors":[{"ip":"1.1.1.1"}]}'), async () => {
+    await writeFile(anchorsFile, '');
+    await truncate(anchorsFile, MAX_ANCHORS_FILE_BYTES + 1);
+  }]) {
+    await write();
+    const { logger, lines } = capture();
+    const manager = await open(dir, new Clock(), logger);
+    t.is(manager.anchors.length, 0);
+    const warn = lines.find((l) => l.level === WARN);
+    t.is(warn?.file, anchorsFile);
+    t.false(existsSync(anchorsFile));
+  }
+});
