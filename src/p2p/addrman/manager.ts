@@ -46,6 +46,7 @@ export class AddressManager {
   private readonly options: AddressManagerOptions;
   private readonly logger: Logger;
   private network: PeerFeed | undefined;
+  private discovery: PeerSource | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
   private saving: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -99,6 +100,7 @@ export class AddressManager {
    * discovery verifies are learned into the table as well.
    */
   peerSource(discovery: PeerSource, maxOutbound: number): PeerSource {
+    this.discovery = discovery;
     discovery.on('node:verified', this.onVerified);
     return new AddressBookSource({ table: this.table, anchors: this.anchors, discovery, connected: () => this.network, maxOutbound });
   }
@@ -119,6 +121,7 @@ export class AddressManager {
     clearInterval(this.saveTimer);
     const network = this.network;
     network?.off('peer:ready', this.onReady);
+    this.discovery?.off('node:verified', this.onVerified);
     if (this.options.useAnchors && network) {
       const anchors = chooseAnchors(network.peers());
       if (anchors.length > 0) {

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import { AddressManager, ANCHORS_FILE_NAME, PEERS_FILE_NAME } from '../../../src
 import type { PeerFeed } from '../../../src/p2p/addrman/index.js';
 import { MAX_ANCHORS_FILE_BYTES, MAX_PEERS_FILE_BYTES } from '../../../src/p2p/addrman/constants.js';
 import type { PeerInfo } from '../../../src/p2p/peer-info.js';
+import type { DiscoveredNode, PeerSource } from '../../../src/p2p/types.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { Clock, address, ipIn, nodeIdFor, seededRandom } from './addrman-helpers.js';
 
@@ -203,4 +205,28 @@ test('a corrupt or oversized anchors.json is logged, deleted, and the node start
     t.is(warn?.file, anchorsFile);
     t.false(existsSync(anchorsFile));
   }
+});
+
+class FakeDiscovery extends EventEmitter implements PeerSource {
+  knownNodes(): DiscoveredNode[] {
+    return [];
+  }
+}
+
+test('addresses that discovery verifies are learned into the new table until stop', async (t) => {
+  const dir = await tempDir(t);
+  const manager = await open(dir, new Clock());
+  const discovery = new FakeDiscovery();
+  manager.peerSource(discovery, 8);
+  const verified = (ip: string, label: string): DiscoveredNode => ({ nodeId: Buffer.from(nodeIdFor(label), 'hex'), publicKey: Buffer.alloc(33), endpoint: { ip, udpPort: 9000, tcpPort: 9001 } });
+  discovery.emit('node:verified', verified('8.8.8.8', 'eight'));
+  discovery.emit('node:verified', verified('8.8.4.4', 'ourselves'));
+  const entry = manager.table.get('8.8.8.8', 9001);
+  t.is(entry?.nodeId, nodeIdFor('eight'));
+  t.false(entry?.tried ?? true);
+  t.is(entry?.source, '8.8.8.8', 'a verified endpoint is its own source');
+  t.is(manager.table.size, 1, 'our own node id is not learned');
+  await manager.stop();
+  discovery.emit('node:verified', verified('9.9.9.9', 'nine'));
+  t.is(manager.table.size, 1);
 });
