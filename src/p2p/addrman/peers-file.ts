@@ -1,6 +1,6 @@
 /** peers.json: the address table's key and entries, as JSON (small, and readable by a person). */
-import { isIP } from 'node:net';
 import { errorMessage } from '../../util/errors.js';
+import { normalizeIp } from '../discovery/endpoint.js';
 import { ADDRMAN_FILE_VERSION, BUCKET_KEY_BYTES } from './constants.js';
 import type { AddressEntry, PeerAddress } from './entry.js';
 import { AddrmanError } from './errors.js';
@@ -24,6 +24,16 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Only the canonical form: the table keys on the text, and a zone ("%eth0") cannot be bucketed. */
+function isCanonicalIp(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  try {
+    return normalizeIp(value) === value;
+  } catch {
+    return false;
+  }
+}
+
 function isTimeMs(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
@@ -32,7 +42,7 @@ function isTimeMs(value: unknown): value is number {
 export function peerAddressProblem(raw: Record<string, unknown>): string | undefined {
   const { nodeId, ip, tcpPort } = raw;
   if (typeof nodeId !== 'string' || nodeId.length !== NODE_ID_HEX_CHARS || !HEX_RE.test(nodeId)) return `has no ${NODE_ID_HEX_CHARS}-character lowercase hex nodeId`;
-  if (typeof ip !== 'string' || isIP(ip) === 0) return 'has no IP address in "ip"';
+  if (!isCanonicalIp(ip)) return 'has no IP address in canonical form in "ip"';
   if (typeof tcpPort !== 'number' || !Number.isInteger(tcpPort) || tcpPort < 1 || tcpPort > MAX_PORT) return 'has no port number (1-65535) in "tcpPort"';
   return undefined;
 }
@@ -46,7 +56,7 @@ function parseEntry(raw: unknown): AddressEntry | string {
   const problem = peerAddressProblem(raw);
   if (problem !== undefined) return problem;
   const { source, lastSeenMs, lastTriedMs, lastSuccessMs, attempts, tried } = raw;
-  if (typeof source !== 'string' || isIP(source) === 0) return 'has no IP address in "source"';
+  if (!isCanonicalIp(source)) return 'has no IP address in canonical form in "source"';
   if (!isTimeMs(lastSeenMs) || !isTimeMs(lastTriedMs) || !isTimeMs(lastSuccessMs)) return 'has a time that is not a whole number of ms';
   if (!isTimeMs(attempts)) return 'has no attempt count';
   if (typeof tried !== 'boolean') return 'has no "tried" flag';

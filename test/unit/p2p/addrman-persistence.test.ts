@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { AddressManager, ANCHORS_FILE_NAME, PEERS_FILE_NAME } from '../../../src/p2p/addrman/index.js';
 import type { PeerFeed } from '../../../src/p2p/addrman/index.js';
 import { MAX_ANCHORS_FILE_BYTES, MAX_PEERS_FILE_BYTES } from '../../../src/p2p/addrman/constants.js';
+import { parsePeersJson } from '../../../src/p2p/addrman/peers-file.js';
 import type { PeerInfo } from '../../../src/p2p/peer-info.js';
 import type { DiscoveredNode, PeerSource } from '../../../src/p2p/types.js';
 import { tempDir } from '../../helpers/temp-dir.js';
@@ -109,7 +110,20 @@ test('our own node id is never stored', async (t) => {
 test('a corrupt peers.json is logged at warn with its name and the node starts with an empty table', async (t) => {
   const dir = await tempDir(t);
   const file = join(dir, PEERS_FILE_NAME);
-  for (const text of ['{"version":1,"key":', '[]', JSON.stringify({ version: 1, key: '00'.repeat(32), entries: [{ nodeId: 'zz', ip: '1.2.3.4' }] })]) {
+  const entry = { nodeId: nodeIdFor('x'), ip: '1.2.3.4', tcpPort: 9000, source: '1.2.3.4', lastSeenMs: 1, lastTriedMs: 0, lastSuccessMs: 0, attempts: 0, tried: true };
+  const withEntry = (e: object): string => JSON.stringify({ version: 1, key: '00'.repeat(32), entries: [entry, e] });
+  const texts = [
+    '{"version":1,"key":',
+    '[]',
+    JSON.stringify({ version: 2, key: '00'.repeat(32), entries: [] }),
+    withEntry({ ...entry, nodeId: 'zz' }),
+    withEntry({ ...entry, ip: 'fe80::1%eth0' }),
+    withEntry({ ...entry, ip: '::ffff:1.2.3.5' }),
+    withEntry({ ...entry, tcpPort: 70_000 }),
+    withEntry({ ...entry, attempts: -1 }),
+  ];
+  t.is(parsePeersJson('x', withEntry({ ...entry, ip: '1.2.3.5' })).entries.length, 2, 'the valid variant parses');
+  for (const text of texts) {
     await writeFile(file, text);
     const { logger, lines } = capture();
     const manager = await open(dir, new Clock(), logger);
