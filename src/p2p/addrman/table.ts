@@ -108,7 +108,8 @@ export class AddressTable {
     let entry = this.byAddress.get(addressKey(address.ip, address.tcpPort));
     if (!entry) {
       entry = { nodeId: address.nodeId, ip: address.ip, tcpPort: address.tcpPort, source: address.ip, lastSeenMs: now, lastTriedMs: 0, lastSuccessMs: 0, attempts: 0, tried: false };
-      if (!this.placeNew(entry)) entry = { ...entry };
+      // Even when its new bucket is full it may still get a tried slot below.
+      this.placeNew(entry);
     }
     entry.nodeId = address.nodeId;
     entry.lastSeenMs = now;

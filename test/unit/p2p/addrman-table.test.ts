@@ -1,5 +1,5 @@
 import test from 'ava';
-import { isTerrible } from '../../../src/p2p/addrman/index.js';
+import { isTerrible, networkGroup } from '../../../src/p2p/addrman/index.js';
 import type { AddressEntry } from '../../../src/p2p/addrman/index.js';
 import {
   BUCKET_SIZE,
@@ -151,4 +151,13 @@ test('select returns distinct entries, honours skip and stops when the table run
   t.is(picks.length, 9);
   t.is(new Set(picks.map((p) => p.ip)).size, 9);
   t.false(picks.some((p) => p.ip === skipped.ip));
+});
+
+test('network groups: the IPv4 /16 and the IPv6 /32', (t) => {
+  t.is(networkGroup('10.1.2.3'), networkGroup('10.1.200.7'));
+  t.not(networkGroup('10.1.2.3'), networkGroup('10.2.2.3'));
+  t.is(networkGroup('2001:db8:1::1'), networkGroup('2001:db8:ffff::2'));
+  t.not(networkGroup('2001:db8::1'), networkGroup('2001:db9::1'));
+  t.not(networkGroup('10.1.2.3'), networkGroup('::a01:203'), 'IPv4 and IPv6 never share a group');
+  t.throws(() => networkGroup('not-an-ip'), { instanceOf: RangeError });
 });
