@@ -23,6 +23,7 @@ import { VerifyPool } from './verify-pool/pool.js';
 import { Arrival, gatherReady, takeGroup } from './commit-group.js';
 import { HeaderCache } from './header-cache.js';
 import { loadTip } from './load-tip.js';
+import { ensureTipIndex, findBestCandidate, invalidateStored, storeValidBlock } from './candidates.js';
 
 export interface ChainOptions {
   /** LMDB directory. */
@@ -62,6 +63,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     super();
     this.params = options.params;
     this.committedTip = this.workingTip = loadTip(store);
+    if (ensureTipIndex(store)) logger.info({ path: store.path }, 'built the candidate-tip index of an older chain database');
     this.headers = new HeaderCache((hash) => store.getIndex(hash));
     this.verifyPool = new VerifyPool({ ...(options.verifyThreads !== undefined ? { threads: options.verifyThreads } : {}), logger });
   }
@@ -193,7 +195,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
       await this.store.transactionAsync(() => {
         for (const arrival of group) {
           try {
-            const { result, announce } = this.processReady(arrival);
+            const { result, announce } = this.processReady(arrival, announcements);
             arrival.outcome = { result };
             if (announce) announcements.push(announce);
           } catch (error) {
@@ -211,8 +213,11 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     for (const announce of announcements) announce();
   }
 
-  /** One block, inside the group's transaction; every write goes through a child transaction. */
-  private processReady(arrival: Arrival): { result: ProcessBlockResult; announce?: () => void } {
+  /**
+   * One block, inside the group's transaction; every write goes through a child transaction.
+   * `fallbacks` receives the announcement of a switch to another branch after this one failed.
+   */
+  private processReady(arrival: Arrival, fallbacks: Array<() => void>): { result: ProcessBlockResult; announce?: () => void } {
     const { block } = arrival;
     const hash = block.hash;
     const known = this.store.getIndex(hash);
@@ -241,16 +246,41 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     const entry: IndexEntry = { header: block.header, chainWork: (parent?.chainWork ?? 0n) + workForTarget(compactToTarget(block.header.bits)), status: 'valid' };
     const tip = this.workingTip;
     if (tip && entry.chainWork <= tip.chainWork) {
-      this.store.transaction(() => {
-        this.store.putBlock(block);
-        this.store.putIndex(entry);
-      });
+      this.store.transaction(() => storeValidBlock(this.store, block, entry, parent));
       return {
         result: { status: 'side-branch', hash, disconnected: [], connected: [] },
         announce: () => this.logger.debug({ height: block.height, hash: block.hashHex }, 'stored side-branch block'),
       };
     }
-    return this.activate(block, entry);
+    try {
+      return this.activate(block, entry, parent, false);
+    } catch (err) {
+      if (err instanceof ValidationError) this.activateBestValid(fallbacks);
+      throw err;
+    }
+  }
+
+  /**
+   * Core's ActivateBestChain after a branch failed: switch at once to the stored branch with the
+   * most work and no invalid block, if it beats the tip, retrying while candidates fail. Each
+   * failure marks at least one stored block invalid, so the loop ends.
+   */
+  private activateBestValid(announcements: Array<() => void>): void {
+    for (;;) {
+      const tip = this.workingTip;
+      if (!tip) return;
+      const best = this.store.transaction(() => findBestCandidate(this.store, tip.chainWork));
+      if (!best) return;
+      const block = this.store.getBlock(best.header.hash);
+      if (!block) return; // findBestCandidate only returns blocks whose data is stored
+      this.logger.info({ hash: best.header.hashHex, height: best.header.height }, 'switching to the best valid stored branch');
+      try {
+        announcements.push(this.activate(block, best, this.store.getIndex(best.header.prevHash), true).announce);
+        return;
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+      }
+    }
   }
 
   /** Parent index entry, or undefined for an acceptable genesis block. */
@@ -271,21 +301,26 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     return parent;
   }
 
-  /** Makes the branch ending at `block` active, in one (child) LMDB transaction; `announce` logs and emits after the commit. */
-  private activate(block: Block, entry: IndexEntry): { result: ProcessBlockResult; announce: () => void } {
+  /**
+   * Makes the branch ending at `block` (new, or stored) active, in one (child) LMDB transaction;
+   * `announce` logs and emits after the commit.
+   */
+  private activate(block: Block, entry: IndexEntry, parent: IndexEntry | undefined, stored: boolean): { result: ProcessBlockResult; announce: () => void } {
     let result: BranchResult;
     let plan: BranchPlan | undefined;
     try {
       plan = planBranch(this.store, entry, this.workingTip?.height);
       const branch = plan;
       result = this.store.transaction(() => {
-        this.store.putBlock(block);
-        this.store.putIndex(entry);
+        storeValidBlock(this.store, block, entry, parent);
         return applyBranch(this.store, branch, block, this.params);
       });
     } catch (err) {
-      if (err instanceof BranchConnectError && plan) throw this.branchFailed(block, plan, err);
-      if (err instanceof ValidationError) this.recordInvalid([], block.header, this.store.getIndex(block.header.prevHash));
+      if (err instanceof BranchConnectError) throw this.branchFailed(block, stored, err);
+      if (err instanceof ValidationError) {
+        if (stored) this.invalidate(entry);
+        else this.recordInvalid([], block.header, parent);
+      }
       throw err;
     }
     this.workingTip = { hash: block.hash, height: block.height, chainWork: entry.chainWork, header: block.header };
@@ -303,21 +338,28 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
   }
 
   /**
-   * The aborted transaction left the old chain in place. Mark the failing block and the branch
-   * blocks after it invalid, and explain which block was at fault.
+   * The aborted transaction left the old chain in place. Mark the failing block and every stored
+   * block built on it invalid (the new block too, when it is not stored), and explain which block was at fault.
    */
-  private branchFailed(block: Block, plan: BranchPlan, failure: BranchConnectError): ValidationError {
-    const { failedHash, failedIndex, validationError } = failure;
-    // Blocks from the failed one up to (not including) the new block are stored side-branch blocks.
-    const invalid: BlockHeader[] = [];
-    for (const hash of plan.connect.slice(failedIndex, -1)) {
-      const entry = this.store.getIndex(hash);
-      if (entry) invalid.push(entry.header);
-    }
-    this.recordInvalid(invalid, block.header, this.store.getIndex(block.header.prevHash));
+  private branchFailed(block: Block, stored: boolean, failure: BranchConnectError): ValidationError {
+    const { failedHash, validationError } = failure;
+    const failedStored = stored || !failedHash.equals(block.hash);
+    const failedEntry = failedStored ? this.store.getIndex(failedHash) : undefined;
+    if (failedEntry) this.invalidate(failedEntry);
+    if (!stored) this.recordInvalid([], block.header, this.store.getIndex(block.header.prevHash));
     this.logger.warn({ failed: failedHash.toString('hex'), reason: validationError.code, keptTip: this.workingTip?.header.hashHex }, 'rejected a heavier branch with an invalid block; keeping the current chain');
     if (failedHash.equals(block.hash)) return validationError;
     return new ValidationError(Code.InvalidAncestor, `block ${block.hashHex} builds on block ${failedHash.toString('hex')}, which is invalid: ${validationError.message}`);
+  }
+
+  /** A stored block broke a rule: it and its stored descendants are invalid (candidates.ts). */
+  private invalidate(failed: IndexEntry): void {
+    try {
+      const descendants = this.store.transaction(() => invalidateStored(this.store, failed));
+      this.logger.warn({ hash: failed.header.hashHex, height: failed.header.height, descendants: descendants.length }, 'marked a stored block and its descendants invalid');
+    } catch (err) {
+      this.logger.error({ err: errorMessage(err) }, 'could not record an invalid block');
+    }
   }
 
   /**
