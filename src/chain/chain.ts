@@ -10,7 +10,7 @@ import { compactToTarget, hashMeetsTarget, workForTarget } from '../primitives/p
 import type { OutPoint } from '../primitives/tx.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
-import { ValidationCode as Code, StorageError, ValidationError } from './errors.js';
+import { ValidationCode as Code, GenesisPinError, StorageError, ValidationError } from './errors.js';
 import { locatorHeights } from './locator.js';
 import type { ChainParams } from './params.js';
 import { SerialQueue } from './queue.js';
@@ -73,6 +73,14 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     try {
       const chain = new Chain(store, options, options.logger.child({ component: 'chain' }), options.nowMs ?? Date.now);
       const tip = chain.committedTip;
+      const pin = options.params.genesisHash;
+      const stored = chain.genesisHash;
+      if (pin && stored && !pin.equals(stored)) {
+        throw new GenesisPinError(
+          'genesis-mismatch',
+          `the chain in ${options.path} starts at genesis ${stored.toString('hex')}, but this node is pinned to genesis ${pin.toString('hex')} (chain.genesisHash / --genesis); use another data dir or change the pin`,
+        );
+      }
       chain.logger.info({ path: options.path, height: tip?.height, tip: tip?.header.hashHex }, tip ? 'chain opened' : 'chain opened empty (no genesis yet)');
       return chain;
     } catch (err) {
@@ -288,6 +296,8 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     const { header } = block;
     if (header.height === 0) {
       if (this.workingTip) throw new ValidationError(Code.BadGenesis, `block ${block.hashHex} is a different genesis block than this chain's ${this.store.getHashAtHeight(0)?.toString('hex')}`);
+      const pin = this.params.genesisHash;
+      if (pin && !pin.equals(block.hash)) throw new ValidationError(Code.BadGenesis, `block ${block.hashHex} is not the genesis block this node is pinned to (${pin.toString('hex')})`);
       if (!header.prevHash.equals(ZERO_HASH)) throw new ValidationError(Code.BadPrevHash, `genesis block ${block.hashHex} must have an all-zero previous block hash`);
       return undefined;
     }
