@@ -10,7 +10,7 @@ import { compactToTarget, hashMeetsTarget, workForTarget } from '../primitives/p
 import type { OutPoint } from '../primitives/tx.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
-import { ValidationCode as Code, GenesisPinError, StorageError, ValidationError } from './errors.js';
+import { ValidationCode as Code, StorageError, ValidationError } from './errors.js';
 import { locatorHeights } from './locator.js';
 import type { ChainParams } from './params.js';
 import { SerialQueue } from './queue.js';
@@ -23,6 +23,7 @@ import { VerifyPool } from './verify-pool/pool.js';
 import { Arrival, gatherReady, takeGroup } from './commit-group.js';
 import { HeaderCache } from './header-cache.js';
 import { loadTip } from './load-tip.js';
+import { checkGenesisPin, checkPinnedGenesis } from './genesis-pin.js';
 import { ensureTipIndex, findBestCandidate, invalidateStored, storeValidBlock } from './candidates.js';
 
 export interface ChainOptions {
@@ -73,14 +74,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     try {
       const chain = new Chain(store, options, options.logger.child({ component: 'chain' }), options.nowMs ?? Date.now);
       const tip = chain.committedTip;
-      const pin = options.params.genesisHash;
-      const stored = chain.genesisHash;
-      if (pin && stored && !pin.equals(stored)) {
-        throw new GenesisPinError(
-          'genesis-mismatch',
-          `the chain in ${options.path} starts at genesis ${stored.toString('hex')}, but this node is pinned to genesis ${pin.toString('hex')} (chain.genesisHash / --genesis); use another data dir or change the pin`,
-        );
-      }
+      checkGenesisPin(options.path, chain.genesisHash, options.params.genesisHash);
       chain.logger.info({ path: options.path, height: tip?.height, tip: tip?.header.hashHex }, tip ? 'chain opened' : 'chain opened empty (no genesis yet)');
       return chain;
     } catch (err) {
@@ -246,7 +240,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     } catch (err) {
       // The header commits to these transactions (merkle checked), so the verdict is permanent,
       // except for a future timestamp, which time may cure.
-      if (err instanceof ValidationError && err.code !== Code.TimeTooNew) this.recordInvalid([], block.header, parent);
+      if (err instanceof ValidationError && err.code !== Code.TimeTooNew) this.recordInvalid(block.header, parent);
       throw err;
     }
 
@@ -296,8 +290,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     const { header } = block;
     if (header.height === 0) {
       if (this.workingTip) throw new ValidationError(Code.BadGenesis, `block ${block.hashHex} is a different genesis block than this chain's ${this.store.getHashAtHeight(0)?.toString('hex')}`);
-      const pin = this.params.genesisHash;
-      if (pin && !pin.equals(block.hash)) throw new ValidationError(Code.BadGenesis, `block ${block.hashHex} is not the genesis block this node is pinned to (${pin.toString('hex')})`);
+      checkPinnedGenesis(block, this.params.genesisHash);
       if (!header.prevHash.equals(ZERO_HASH)) throw new ValidationError(Code.BadPrevHash, `genesis block ${block.hashHex} must have an all-zero previous block hash`);
       return undefined;
     }
@@ -305,7 +298,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     const parent = this.store.getIndex(header.prevHash);
     if (!parent) throw new ValidationError(Code.UnknownParent, `block ${block.hashHex} builds on unknown block ${header.prevHash.toString('hex')}`);
     if (parent.status === 'invalid') {
-      this.recordInvalid([], header, parent);
+      this.recordInvalid(header, parent);
       throw new ValidationError(Code.InvalidAncestor, `block ${block.hashHex} builds on block ${header.prevHash.toString('hex')}, which is invalid`);
     }
     return parent;
@@ -329,7 +322,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
       if (err instanceof BranchConnectError) throw this.branchFailed(block, stored, err);
       if (err instanceof ValidationError) {
         if (stored) this.invalidate(entry);
-        else this.recordInvalid([], block.header, parent);
+        else this.recordInvalid(block.header, parent);
       }
       throw err;
     }
@@ -356,7 +349,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     const failedStored = stored || !failedHash.equals(block.hash);
     const failedEntry = failedStored ? this.store.getIndex(failedHash) : undefined;
     if (failedEntry) this.invalidate(failedEntry);
-    if (!stored) this.recordInvalid([], block.header, this.store.getIndex(block.header.prevHash));
+    if (!stored) this.recordInvalid(block.header, this.store.getIndex(block.header.prevHash));
     this.logger.warn({ failed: failedHash.toString('hex'), reason: validationError.code, keptTip: this.workingTip?.header.hashHex }, 'rejected a heavier branch with an invalid block; keeping the current chain');
     if (failedHash.equals(block.hash)) return validationError;
     return new ValidationError(Code.InvalidAncestor, `block ${block.hashHex} builds on block ${failedHash.toString('hex')}, which is invalid: ${validationError.message}`);
@@ -373,17 +366,14 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
   }
 
   /**
-   * Marks headers invalid in the block index (no block data is kept for the new one), so the
+   * Marks a new block's header invalid in the block index (no block data is kept for it), so the
    * block and anything building on it are refused without re-validation.
    */
-  private recordInvalid(headers: readonly BlockHeader[], newHeader: BlockHeader, parent: IndexEntry | undefined): void {
+  private recordInvalid(header: BlockHeader, parent: IndexEntry | undefined): void {
     try {
       this.store.transaction(() => {
-        for (const header of [...headers, newHeader]) {
-          const existing = this.store.getIndex(header.hash);
-          const chainWork = existing?.chainWork ?? (parent?.chainWork ?? 0n) + workForTarget(compactToTarget(header.bits));
-          this.store.putIndex({ header, chainWork, status: 'invalid' });
-        }
+        const chainWork = (parent?.chainWork ?? 0n) + workForTarget(compactToTarget(header.bits));
+        this.store.putIndex({ header, chainWork, status: 'invalid' });
       });
     } catch (err) {
       this.logger.error({ err: errorMessage(err) }, 'could not record an invalid block');
