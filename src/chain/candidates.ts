@@ -1,9 +1,11 @@
 /**
  * Candidate tips: what Bitcoin Core's setBlockIndexCandidates is for, kept bounded. The store's
- * `tips` set holds stored valid blocks such that every stored valid block is an ancestor of (or
- * is) one of them: each stored block enters it and takes its parent out; a block found invalid
- * leaves it with its stored descendants, and hands its place back to its parent. So the best
- * branch we could switch to is found among a few entries ordered by work, and the stored
+ * `tips` set holds stored valid side-branch blocks such that every stored valid block is on the
+ * active chain or an ancestor of (or is) one of them: a stored side block enters it and takes its
+ * parent out; a block found invalid leaves it with its stored descendants and hands its place
+ * back to its parent; a switch of branch puts the old tip in and takes the new branch out. The
+ * active tip itself is never in it, so extending the chain (the common case) writes nothing here.
+ * The best branch to switch to is then found among a few entries ordered by work, and the stored
  * descendants of a failed block among the tips above its work, never by a scan of every block.
  */
 import type { Block } from '../primitives/block.js';
@@ -11,12 +13,24 @@ import { StorageError } from './errors.js';
 import type { IndexEntry } from './store/codecs.js';
 import type { ChainStore } from './store/store.js';
 
-/** Writes a block that passed every context-free check, with its index entry, and keeps the tips covering it. Inside a transaction. */
-export function storeValidBlock(store: ChainStore, block: Block, entry: IndexEntry, parent: IndexEntry | undefined): void {
+/** Writes a side-branch block that passed every context-free check, with its index entry, and keeps the tips covering it. Inside a transaction. */
+export function storeSideBlock(store: ChainStore, block: Block, entry: IndexEntry, parent: IndexEntry | undefined): void {
   store.putBlock(block);
   store.putIndex(entry);
   store.putTip(entry);
   if (parent) store.removeTip(parent);
+}
+
+/**
+ * After the active chain switched branch (inside the same transaction): the old tip is now a
+ * side tip, and the blocks just connected are no longer candidates.
+ */
+export function branchSwitched(store: ChainStore, oldTip: IndexEntry | undefined, connected: readonly Buffer[]): void {
+  if (oldTip && !isActive(store, oldTip)) store.putTip(oldTip);
+  for (const hash of connected) {
+    const entry = store.getIndex(hash);
+    if (entry) store.removeTip(entry);
+  }
 }
 
 function isActive(store: ChainStore, entry: IndexEntry): boolean {
@@ -91,20 +105,21 @@ export function findBestCandidate(store: ChainStore, chainWork: bigint): IndexEn
 
 /**
  * Databases written before the tips set existed: build it once from the block index (the only
- * full scan, at open). A chain with a tip always has its tip among the tips, so an empty set
- * with a tip means it was never built.
+ * full scan, at first open by this version). Returns true when it did.
  */
 export function ensureTipIndex(store: ChainStore): boolean {
-  if (!store.getTipHash() || store.hasTips()) return false;
+  if (store.tipIndexBuilt()) return false;
+  const hadBlocks = store.getTipHash() !== undefined;
   store.transaction(() => {
     const leaves = new Map<string, IndexEntry>();
     const parents = new Set<string>();
     for (const entry of store.indexEntries()) {
-      if (entry.status !== 'valid' || !store.hasBlock(entry.header.hash)) continue;
+      if (entry.status !== 'valid' || !store.hasBlock(entry.header.hash) || isActive(store, entry)) continue;
       leaves.set(entry.header.hashHex, entry);
       parents.add(entry.header.prevHash.toString('hex'));
     }
     for (const [hash, entry] of leaves) if (!parents.has(hash)) store.putTip(entry);
+    store.setTipIndexBuilt(true);
   });
-  return true;
+  return hadBlocks;
 }

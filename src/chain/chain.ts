@@ -24,7 +24,7 @@ import { Arrival, gatherReady, takeGroup } from './commit-group.js';
 import { HeaderCache } from './header-cache.js';
 import { loadTip } from './load-tip.js';
 import { checkGenesisPin, checkPinnedGenesis } from './genesis-pin.js';
-import { ensureTipIndex, findBestCandidate, invalidateStored, storeValidBlock } from './candidates.js';
+import { branchSwitched, ensureTipIndex, findBestCandidate, invalidateStored, storeSideBlock } from './candidates.js';
 
 export interface ChainOptions {
   /** LMDB directory. */
@@ -248,7 +248,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     const entry: IndexEntry = { header: block.header, chainWork: (parent?.chainWork ?? 0n) + workForTarget(compactToTarget(block.header.bits)), status: 'valid' };
     const tip = this.workingTip;
     if (tip && entry.chainWork <= tip.chainWork) {
-      this.store.transaction(() => storeValidBlock(this.store, block, entry, parent));
+      this.store.transaction(() => storeSideBlock(this.store, block, entry, parent));
       return {
         result: { status: 'side-branch', hash, disconnected: [], connected: [] },
         announce: () => this.logger.debug({ height: block.height, hash: block.hashHex }, 'stored side-branch block'),
@@ -314,9 +314,14 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     try {
       plan = planBranch(this.store, entry, this.workingTip?.height);
       const branch = plan;
+      const oldTip = this.workingTip;
       result = this.store.transaction(() => {
-        storeValidBlock(this.store, block, entry, parent);
-        return applyBranch(this.store, branch, block, this.params);
+        this.store.putBlock(block);
+        this.store.putIndex(entry);
+        const applied = applyBranch(this.store, branch, block, this.params);
+        // Extending the tip with a new block (the common case) leaves the candidate tips as they are.
+        if (stored || branch.disconnect.length > 0 || branch.connect.length > 1) branchSwitched(this.store, oldTip && this.store.getIndex(oldTip.hash), branch.connect);
+        return applied;
       });
     } catch (err) {
       if (err instanceof BranchConnectError) throw this.branchFailed(block, stored, err);

@@ -9,8 +9,8 @@
  *   coins    outPointKey → Coin (the UTXO set)
  *   addrs    pubKeyHash ‖ outPointKey → empty (so per-address coins are one range read)
  *   undo     hash → coins the block spent, in order (active chain only)
- *   meta     'tip' → hash of the active tip
- *   tips     chainWork u256BE ‖ hash → empty: candidate tips (candidates.ts), in work order
+ *   meta     'tip' → hash of the active tip; 'tips-index' → 1 once `tips` is maintained
+ *   tips     chainWork u256BE ‖ hash → empty: side-branch candidate tips (candidates.ts), in work order
  */
 import { type Database, type RootDatabase, open } from 'lmdb';
 import { Block } from '../../primitives/block.js';
@@ -24,6 +24,7 @@ import { type IndexEntry, decodeCoin, decodeIndexEntry, decodeUndo, encodeCoin, 
 import { PendingCoins, type StoredCoins } from './pending-coins.js';
 
 const TIP_KEY = Buffer.from('tip');
+const TIPS_INDEX_KEY = Buffer.from('tips-index');
 const EMPTY = Buffer.alloc(0);
 /** Past every outPointKey (36 bytes) under a pubKeyHash prefix: the exclusive end of a range read. */
 const ADDR_RANGE_END_SUFFIX = Buffer.alloc(37, 0xff);
@@ -180,9 +181,14 @@ export class ChainStore implements CoinView {
     return hashes.reverse();
   }
 
-  hasTips(): boolean {
-    for (const _ of this.dbs.tips.getKeys({ limit: 1 })) return true;
-    return false;
+  /** False for a database written before the tips set existed (candidates.ts builds it once). */
+  tipIndexBuilt(): boolean {
+    return this.dbs.meta.doesExist(TIPS_INDEX_KEY);
+  }
+
+  setTipIndexBuilt(built: boolean): void {
+    if (built) this.dbs.meta.putSync(TIPS_INDEX_KEY, Buffer.from([1]));
+    else this.dbs.meta.removeSync(TIPS_INDEX_KEY);
   }
 
   // --- active chain -----------------------------------------------------------------------
