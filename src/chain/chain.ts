@@ -268,11 +268,13 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
    * failure marks at least one stored block invalid, so the loop ends.
    */
   private activateBestValid(announcements: Array<() => void>): void {
+    const tried = new Set<string>(); // in case recording a failure itself failed: never retry a block
     for (;;) {
       const tip = this.workingTip;
       if (!tip) return;
       const best = this.store.transaction(() => findBestCandidate(this.store, tip.chainWork));
-      if (!best) return;
+      if (!best || tried.has(best.header.hashHex)) return;
+      tried.add(best.header.hashHex);
       const block = this.store.getBlock(best.header.hash);
       if (!block) return; // findBestCandidate only returns blocks whose data is stored
       this.logger.info({ hash: best.header.hashHex, height: best.header.height }, 'switching to the best valid stored branch');
