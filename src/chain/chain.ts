@@ -23,6 +23,8 @@ import { VerifyPool } from './verify-pool/pool.js';
 import { Arrival, gatherReady, takeGroup } from './commit-group.js';
 import { HeaderCache } from './header-cache.js';
 import { loadTip } from './load-tip.js';
+import { checkGenesisPin, checkPinnedGenesis } from './genesis-pin.js';
+import { branchSwitched, ensureTipIndex, findBestCandidate, invalidateStored, storeSideBlock } from './candidates.js';
 
 export interface ChainOptions {
   /** LMDB directory. */
@@ -62,6 +64,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     super();
     this.params = options.params;
     this.committedTip = this.workingTip = loadTip(store);
+    if (ensureTipIndex(store)) logger.info({ path: store.path }, 'built the candidate-tip index of an older chain database');
     this.headers = new HeaderCache((hash) => store.getIndex(hash));
     this.verifyPool = new VerifyPool({ ...(options.verifyThreads !== undefined ? { threads: options.verifyThreads } : {}), logger });
   }
@@ -71,6 +74,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     try {
       const chain = new Chain(store, options, options.logger.child({ component: 'chain' }), options.nowMs ?? Date.now);
       const tip = chain.committedTip;
+      checkGenesisPin(options.path, chain.genesisHash, options.params.genesisHash);
       chain.logger.info({ path: options.path, height: tip?.height, tip: tip?.header.hashHex }, tip ? 'chain opened' : 'chain opened empty (no genesis yet)');
       return chain;
     } catch (err) {
@@ -193,7 +197,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
       await this.store.transactionAsync(() => {
         for (const arrival of group) {
           try {
-            const { result, announce } = this.processReady(arrival);
+            const { result, announce } = this.processReady(arrival, announcements);
             arrival.outcome = { result };
             if (announce) announcements.push(announce);
           } catch (error) {
@@ -211,8 +215,11 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     for (const announce of announcements) announce();
   }
 
-  /** One block, inside the group's transaction; every write goes through a child transaction. */
-  private processReady(arrival: Arrival): { result: ProcessBlockResult; announce?: () => void } {
+  /**
+   * One block, inside the group's transaction; every write goes through a child transaction.
+   * `fallbacks` receives the announcement of a switch to another branch after this one failed.
+   */
+  private processReady(arrival: Arrival, fallbacks: Array<() => void>): { result: ProcessBlockResult; announce?: () => void } {
     const { block } = arrival;
     const hash = block.hash;
     const known = this.store.getIndex(hash);
@@ -233,7 +240,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     } catch (err) {
       // The header commits to these transactions (merkle checked), so the verdict is permanent,
       // except for a future timestamp, which time may cure.
-      if (err instanceof ValidationError && err.code !== Code.TimeTooNew) this.recordInvalid([], block.header, parent);
+      if (err instanceof ValidationError && err.code !== Code.TimeTooNew) this.recordInvalid(block.header, parent);
       throw err;
     }
 
@@ -241,16 +248,43 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     const entry: IndexEntry = { header: block.header, chainWork: (parent?.chainWork ?? 0n) + workForTarget(compactToTarget(block.header.bits)), status: 'valid' };
     const tip = this.workingTip;
     if (tip && entry.chainWork <= tip.chainWork) {
-      this.store.transaction(() => {
-        this.store.putBlock(block);
-        this.store.putIndex(entry);
-      });
+      this.store.transaction(() => storeSideBlock(this.store, block, entry, parent));
       return {
         result: { status: 'side-branch', hash, disconnected: [], connected: [] },
         announce: () => this.logger.debug({ height: block.height, hash: block.hashHex }, 'stored side-branch block'),
       };
     }
-    return this.activate(block, entry);
+    try {
+      return this.activate(block, entry, parent, false);
+    } catch (err) {
+      if (err instanceof ValidationError) this.activateBestValid(fallbacks);
+      throw err;
+    }
+  }
+
+  /**
+   * Core's ActivateBestChain after a branch failed: switch at once to the stored branch with the
+   * most work and no invalid block, if it beats the tip, retrying while candidates fail. Each
+   * failure marks at least one stored block invalid, so the loop ends.
+   */
+  private activateBestValid(announcements: Array<() => void>): void {
+    const tried = new Set<string>(); // in case recording a failure itself failed: never retry a block
+    for (;;) {
+      const tip = this.workingTip;
+      if (!tip) return;
+      const best = this.store.transaction(() => findBestCandidate(this.store, tip.chainWork));
+      if (!best || tried.has(best.header.hashHex)) return;
+      tried.add(best.header.hashHex);
+      const block = this.store.getBlock(best.header.hash);
+      if (!block) return; // findBestCandidate only returns blocks whose data is stored
+      this.logger.info({ hash: best.header.hashHex, height: best.header.height }, 'switching to the best valid stored branch');
+      try {
+        announcements.push(this.activate(block, best, this.store.getIndex(best.header.prevHash), true).announce);
+        return;
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+      }
+    }
   }
 
   /** Parent index entry, or undefined for an acceptable genesis block. */
@@ -258,6 +292,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     const { header } = block;
     if (header.height === 0) {
       if (this.workingTip) throw new ValidationError(Code.BadGenesis, `block ${block.hashHex} is a different genesis block than this chain's ${this.store.getHashAtHeight(0)?.toString('hex')}`);
+      checkPinnedGenesis(block, this.params.genesisHash);
       if (!header.prevHash.equals(ZERO_HASH)) throw new ValidationError(Code.BadPrevHash, `genesis block ${block.hashHex} must have an all-zero previous block hash`);
       return undefined;
     }
@@ -265,27 +300,37 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     const parent = this.store.getIndex(header.prevHash);
     if (!parent) throw new ValidationError(Code.UnknownParent, `block ${block.hashHex} builds on unknown block ${header.prevHash.toString('hex')}`);
     if (parent.status === 'invalid') {
-      this.recordInvalid([], header, parent);
+      this.recordInvalid(header, parent);
       throw new ValidationError(Code.InvalidAncestor, `block ${block.hashHex} builds on block ${header.prevHash.toString('hex')}, which is invalid`);
     }
     return parent;
   }
 
-  /** Makes the branch ending at `block` active, in one (child) LMDB transaction; `announce` logs and emits after the commit. */
-  private activate(block: Block, entry: IndexEntry): { result: ProcessBlockResult; announce: () => void } {
+  /**
+   * Makes the branch ending at `block` (new, or stored) active, in one (child) LMDB transaction;
+   * `announce` logs and emits after the commit.
+   */
+  private activate(block: Block, entry: IndexEntry, parent: IndexEntry | undefined, stored: boolean): { result: ProcessBlockResult; announce: () => void } {
     let result: BranchResult;
     let plan: BranchPlan | undefined;
     try {
       plan = planBranch(this.store, entry, this.workingTip?.height);
       const branch = plan;
+      const oldTip = this.workingTip;
       result = this.store.transaction(() => {
         this.store.putBlock(block);
         this.store.putIndex(entry);
-        return applyBranch(this.store, branch, block, this.params);
+        const applied = applyBranch(this.store, branch, block, this.params);
+        // Extending the tip with a new block (the common case) leaves the candidate tips as they are.
+        if (stored || branch.disconnect.length > 0 || branch.connect.length > 1) branchSwitched(this.store, oldTip && this.store.getIndex(oldTip.hash), branch.connect);
+        return applied;
       });
     } catch (err) {
-      if (err instanceof BranchConnectError && plan) throw this.branchFailed(block, plan, err);
-      if (err instanceof ValidationError) this.recordInvalid([], block.header, this.store.getIndex(block.header.prevHash));
+      if (err instanceof BranchConnectError) throw this.branchFailed(block, stored, err);
+      if (err instanceof ValidationError) {
+        if (stored) this.invalidate(entry);
+        else this.recordInvalid(block.header, parent);
+      }
       throw err;
     }
     this.workingTip = { hash: block.hash, height: block.height, chainWork: entry.chainWork, header: block.header };
@@ -303,35 +348,39 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
   }
 
   /**
-   * The aborted transaction left the old chain in place. Mark the failing block and the branch
-   * blocks after it invalid, and explain which block was at fault.
+   * The aborted transaction left the old chain in place. Mark the failing block and every stored
+   * block built on it invalid (the new block too, when it is not stored), and explain which block was at fault.
    */
-  private branchFailed(block: Block, plan: BranchPlan, failure: BranchConnectError): ValidationError {
-    const { failedHash, failedIndex, validationError } = failure;
-    // Blocks from the failed one up to (not including) the new block are stored side-branch blocks.
-    const invalid: BlockHeader[] = [];
-    for (const hash of plan.connect.slice(failedIndex, -1)) {
-      const entry = this.store.getIndex(hash);
-      if (entry) invalid.push(entry.header);
-    }
-    this.recordInvalid(invalid, block.header, this.store.getIndex(block.header.prevHash));
+  private branchFailed(block: Block, stored: boolean, failure: BranchConnectError): ValidationError {
+    const { failedHash, validationError } = failure;
+    const failedStored = stored || !failedHash.equals(block.hash);
+    const failedEntry = failedStored ? this.store.getIndex(failedHash) : undefined;
+    if (failedEntry) this.invalidate(failedEntry);
+    if (!stored) this.recordInvalid(block.header, this.store.getIndex(block.header.prevHash));
     this.logger.warn({ failed: failedHash.toString('hex'), reason: validationError.code, keptTip: this.workingTip?.header.hashHex }, 'rejected a heavier branch with an invalid block; keeping the current chain');
     if (failedHash.equals(block.hash)) return validationError;
     return new ValidationError(Code.InvalidAncestor, `block ${block.hashHex} builds on block ${failedHash.toString('hex')}, which is invalid: ${validationError.message}`);
   }
 
+  /** A stored block broke a rule: it and its stored descendants are invalid (candidates.ts). */
+  private invalidate(failed: IndexEntry): void {
+    try {
+      const descendants = this.store.transaction(() => invalidateStored(this.store, failed));
+      this.logger.warn({ hash: failed.header.hashHex, height: failed.header.height, descendants: descendants.length }, 'marked a stored block and its descendants invalid');
+    } catch (err) {
+      this.logger.error({ err: errorMessage(err) }, 'could not record an invalid block');
+    }
+  }
+
   /**
-   * Marks headers invalid in the block index (no block data is kept for the new one), so the
+   * Marks a new block's header invalid in the block index (no block data is kept for it), so the
    * block and anything building on it are refused without re-validation.
    */
-  private recordInvalid(headers: readonly BlockHeader[], newHeader: BlockHeader, parent: IndexEntry | undefined): void {
+  private recordInvalid(header: BlockHeader, parent: IndexEntry | undefined): void {
     try {
       this.store.transaction(() => {
-        for (const header of [...headers, newHeader]) {
-          const existing = this.store.getIndex(header.hash);
-          const chainWork = existing?.chainWork ?? (parent?.chainWork ?? 0n) + workForTarget(compactToTarget(header.bits));
-          this.store.putIndex({ header, chainWork, status: 'invalid' });
-        }
+        const chainWork = (parent?.chainWork ?? 0n) + workForTarget(compactToTarget(header.bits));
+        this.store.putIndex({ header, chainWork, status: 'invalid' });
       });
     } catch (err) {
       this.logger.error({ err: errorMessage(err) }, 'could not record an invalid block');

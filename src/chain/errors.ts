@@ -51,5 +51,8 @@ export class ValidationError extends KadchainError<ValidationCode> {
   }
 }
 
+/** The stored chain starts at another genesis than the one this node is pinned to (names both). */
+export class GenesisPinError extends KadchainError<'genesis-mismatch'> {}
+
 /** Storage could not be opened or is inconsistent (names the path). */
 export class StorageError extends KadchainError<'storage-open-failed' | 'storage-corrupt' | 'storage-closed' | 'storage-misuse'> {}

@@ -8,6 +8,8 @@ export interface ChainParams {
   maxBlockBytes: number;
   /** How far ahead of this node's clock a block timestamp may be. */
   maxFutureBlockTimeSec: number;
+  /** The only genesis block this node adopts (conf chain.genesisHash / --genesis); absent: the first one it sees. */
+  genesisHash?: Buffer | undefined;
 }
 
 export const DEFAULT_CHAIN_PARAMS: ChainParams = {

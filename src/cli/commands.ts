@@ -138,6 +138,7 @@ export const START_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   bootstrap: { type: 'string', value: 'HOST:PORT', multiple: true, description: 'UDP discovery port of a bootstrap node; repeat it or separate with commas' },
   'no-discovery': { type: 'boolean', description: 'no UDP discovery: peers only through cli addpeer' },
   'no-upnp': { type: 'boolean', description: 'do not map the ports on the router (UPnP/NAT-PMP)' },
+  genesis: { type: 'string', value: 'HASH', description: 'adopt only the chain starting at this genesis block hash (64 hex digits)' },
   'rpc-host': { type: 'string', value: 'HOST', description: 'address the RPC server binds (default 127.0.0.1)' },
   'rpc-port': { type: 'string', value: 'PORT', description: 'RPC port (default 9100)' },
   'log-level': { type: 'string', value: 'LEVEL', description: 'fatal, error, warn, info, debug, trace or silent' },

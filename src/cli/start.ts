@@ -29,6 +29,7 @@ export async function runStart(parsed: ParsedCommand, io: CliIo): Promise<number
       bootstrap: list(values['bootstrap']),
       'no-discovery': values['no-discovery'] === true,
       'no-upnp': values['no-upnp'] === true,
+      genesis: str(values['genesis']),
     },
   });
   const logger = createLogger({ level: config.logLevel });

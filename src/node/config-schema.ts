@@ -63,6 +63,10 @@ const hostPortList: Check = (v) => {
   return undefined;
 };
 
+/** A block hash as 64 hex digits, or null (no pin). All zeros means "no chain" on the wire, never a block. */
+export const hashOrNull: Check = (v) =>
+  v === null || (typeof v === 'string' && /^[0-9a-fA-F]{64}$/.test(v) && !/^0+$/.test(v)) ? undefined : `must be a block hash of 64 hex digits (not all zeros), or null, got ${show(v)}`;
+
 const addressOrNull: Check = (v) => (v === null || (typeof v === 'string' && v.length > 0) ? undefined : `must be an address string or null, got ${show(v)}`);
 
 export const CONFIG_SCHEMA: SchemaNode = {
@@ -77,6 +81,8 @@ export const CONFIG_SCHEMA: SchemaNode = {
     blockReward: amount,
     maxBlockBytes: positiveInt,
     maxFutureBlockTimeSec: nonNegativeInt,
+    /** The only genesis this node adopts (null: the first peer's, as in the tutorial). */
+    genesisHash: hashOrNull,
   },
   txpool: {
     size: positiveInt,

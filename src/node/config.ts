@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChainParams } from '../chain/params.js';
 import { errorMessage } from '../util/errors.js';
-import { CONFIG_SCHEMA, type Check, type LogLevel, type SchemaNode, editDistance } from './config-schema.js';
+import { CONFIG_SCHEMA, type Check, type LogLevel, type SchemaNode, editDistance, hashOrNull } from './config-schema.js';
 import { ConfigError } from './errors.js';
 import { type HostPort, parseHostPort } from './host-port.js';
 
@@ -61,9 +61,11 @@ export interface ConfigFlags {
   bootstrap?: string | readonly string[];
   'no-discovery'?: boolean;
   'no-upnp'?: boolean;
+  /** Pins chain.genesisHash. */
+  genesis?: string;
 }
 
-type StringFlag = Exclude<keyof ConfigFlags, 'bootstrap' | 'no-discovery' | 'no-upnp'>;
+type StringFlag = Exclude<keyof ConfigFlags, 'bootstrap' | 'no-discovery' | 'no-upnp' | 'genesis'>;
 
 const FLAG_KEYS: Readonly<Record<StringFlag, { key: string; numeric: boolean }>> = {
   datadir: { key: 'dataDir', numeric: false },
@@ -184,6 +186,11 @@ function flagsLayer(flags: ConfigFlags): Raw {
   }
   if (flags['no-discovery'] === true) layer['p2p'] = { discovery: false };
   if (flags['no-upnp'] === true) layer['nat'] = { upnp: false };
+  if (flags.genesis !== undefined) {
+    const reason = hashOrNull(flags.genesis);
+    if (reason !== undefined) throw new ConfigError(`--genesis ${reason}`);
+    layer['chain'] = { genesisHash: flags.genesis };
+  }
   return layer;
 }
 
@@ -225,6 +232,7 @@ function toNodeConfig(raw: Raw, cwd: string, configFile: string | undefined): No
       blockRewardAmount: BigInt(chain['blockReward'] as number | string),
       maxBlockBytes: chain['maxBlockBytes'] as number,
       maxFutureBlockTimeSec: chain['maxFutureBlockTimeSec'] as number,
+      ...(typeof chain['genesisHash'] === 'string' ? { genesisHash: Buffer.from(chain['genesisHash'], 'hex') } : {}),
     },
     txpool: { size: txpool['size'] as number, maxTxs: txpool['maxTxs'] as number },
     mining: { address: (mining['address'] as string | null) ?? null },

@@ -173,7 +173,7 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
   private localStatus(): LocalStatus {
     const { chain } = this.options;
     const tip = chain.tip;
-    return { genesisHash: chain.genesisHash ?? ZERO_HASH, bestHeight: tip?.height ?? 0, chainWork: tip?.chainWork ?? 0n };
+    return { genesisHash: chain.genesisHash ?? ZERO_HASH, pinnedGenesis: chain.params.genesisHash, bestHeight: tip?.height ?? 0, chainWork: tip?.chainWork ?? 0n };
   }
 
   private route(peer: Peer, msg: WireMessage): void {

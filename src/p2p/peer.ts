@@ -34,6 +34,8 @@ export type PeerDirection = 'inbound' | 'outbound';
 /** What we announce about our own chain. genesisHash is all-zero while the chain is empty. */
 export interface LocalStatus {
   readonly genesisHash: Buffer;
+  /** The only genesis we adopt (chain.genesisHash): compared with a peer's while our chain is empty. */
+  readonly pinnedGenesis?: Buffer | undefined;
   readonly bestHeight: number;
   readonly chainWork: bigint;
 }
@@ -216,7 +218,8 @@ export class Peer extends EventEmitter<PeerEvents> {
     if (msg.version < MIN_PROTOCOL_VERSION) {
       return this.refuse('incompatible-version', `peer speaks protocol version ${msg.version}, we need at least ${MIN_PROTOCOL_VERSION}`);
     }
-    const ours = this.options.status().genesisHash;
+    const status = this.options.status();
+    const ours = status.genesisHash.equals(ZERO_HASH) && status.pinnedGenesis ? status.pinnedGenesis : status.genesisHash;
     if (!ours.equals(ZERO_HASH) && !msg.genesisHash.equals(ZERO_HASH) && !ours.equals(msg.genesisHash)) {
       return this.refuse('different-genesis', `peer's genesis ${msg.genesisHash.toString('hex')} differs from ours ${ours.toString('hex')}`);
     }

@@ -69,13 +69,22 @@ export function decodeUndo(bytes: Buffer): Coin[] {
   return coins;
 }
 
+function encodeChainWork(chainWork: bigint): Buffer {
+  const work = Buffer.from(chainWork.toString(16).padStart(CHAIN_WORK_BYTES * 2, '0'), 'hex');
+  if (work.length !== CHAIN_WORK_BYTES) throw new RangeError(`chain work ${chainWork} does not fit in ${CHAIN_WORK_BYTES} bytes`);
+  return work;
+}
+
 /** header[84] | chainWork u256 BE | status u8 */
 export function encodeIndexEntry(entry: IndexEntry): Buffer {
   const w = new BufferWriter(HEADER_BYTES + CHAIN_WORK_BYTES + 1);
   entry.header.write(w);
-  const work = Buffer.from(entry.chainWork.toString(16).padStart(CHAIN_WORK_BYTES * 2, '0'), 'hex');
-  if (work.length !== CHAIN_WORK_BYTES) throw new RangeError(`chain work ${entry.chainWork} does not fit in ${CHAIN_WORK_BYTES} bytes`);
-  return w.bytes(work).u8(STATUS_BYTES[entry.status]).finish();
+  return w.bytes(encodeChainWork(entry.chainWork)).u8(STATUS_BYTES[entry.status]).finish();
+}
+
+/** Candidate-tip key: chainWork u256 BE ‖ hash, so LMDB's byte order is work order. */
+export function tipKey(chainWork: bigint, hash: Buffer): Buffer {
+  return Buffer.concat([encodeChainWork(chainWork), hash]);
 }
 
 export function decodeIndexEntry(bytes: Buffer): IndexEntry {

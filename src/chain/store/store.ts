@@ -9,7 +9,8 @@
  *   coins    outPointKey → Coin (the UTXO set)
  *   addrs    pubKeyHash ‖ outPointKey → empty (so per-address coins are one range read)
  *   undo     hash → coins the block spent, in order (active chain only)
- *   meta     'tip' → hash of the active tip
+ *   meta     'tip' → hash of the active tip; 'tips-index' → 1 once `tips` is maintained
+ *   tips     chainWork u256BE ‖ hash → empty: side-branch candidate tips (candidates.ts), in work order
  */
 import { type Database, type RootDatabase, open } from 'lmdb';
 import { Block } from '../../primitives/block.js';
@@ -19,15 +20,16 @@ import { errorMessage } from '../../util/errors.js';
 import { LMDB_MAX_DBS } from '../constants.js';
 import { StorageError } from '../errors.js';
 import type { Coin, CoinEntry, CoinView } from '../types.js';
-import { type IndexEntry, decodeCoin, decodeIndexEntry, decodeUndo, encodeCoin, encodeIndexEntry, encodeUndo, heightKey } from './codecs.js';
+import { type IndexEntry, decodeCoin, decodeIndexEntry, decodeUndo, encodeCoin, encodeIndexEntry, encodeUndo, heightKey, tipKey } from './codecs.js';
 import { PendingCoins, type StoredCoins } from './pending-coins.js';
 
 const TIP_KEY = Buffer.from('tip');
+const TIPS_INDEX_KEY = Buffer.from('tips-index');
 const EMPTY = Buffer.alloc(0);
 /** Past every outPointKey (36 bytes) under a pubKeyHash prefix: the exclusive end of a range read. */
 const ADDR_RANGE_END_SUFFIX = Buffer.alloc(37, 0xff);
 
-export const STORE_DB_NAMES = ['blocks', 'index', 'heights', 'coins', 'addrs', 'undo', 'meta'] as const;
+export const STORE_DB_NAMES = ['blocks', 'index', 'heights', 'coins', 'addrs', 'undo', 'meta', 'tips'] as const;
 export type StoreDbName = (typeof STORE_DB_NAMES)[number];
 type BinaryDb = Database<Buffer, Buffer>;
 
@@ -155,6 +157,38 @@ export class ChainStore implements CoinView {
 
   putIndex(entry: IndexEntry): void {
     this.dbs.index.putSync(entry.header.hash, encodeIndexEntry(entry));
+  }
+
+  /** Every block index entry, in hash order (a full scan: only for rebuilding the candidate tips of an older database). */
+  *indexEntries(): Generator<IndexEntry> {
+    for (const { value } of this.dbs.index.getRange({})) yield decodeIndexEntry(Buffer.from(value));
+  }
+
+  // --- candidate tips (candidates.ts) -----------------------------------------------------
+
+  putTip(entry: IndexEntry): void {
+    this.dbs.tips.putSync(tipKey(entry.chainWork, entry.header.hash), EMPTY);
+  }
+
+  removeTip(entry: IndexEntry): void {
+    this.dbs.tips.removeSync(tipKey(entry.chainWork, entry.header.hash));
+  }
+
+  /** Hashes of the candidate tips with more chain work than `chainWork`, most work first. */
+  tipsAbove(chainWork: bigint): Buffer[] {
+    const hashes: Buffer[] = [];
+    for (const key of this.dbs.tips.getKeys({ start: tipKey(chainWork + 1n, Buffer.alloc(HASH_BYTES)) })) hashes.push(Buffer.from(key.subarray(key.length - HASH_BYTES)));
+    return hashes.reverse();
+  }
+
+  /** False for a database written before the tips set existed (candidates.ts builds it once). */
+  tipIndexBuilt(): boolean {
+    return this.dbs.meta.doesExist(TIPS_INDEX_KEY);
+  }
+
+  setTipIndexBuilt(built: boolean): void {
+    if (built) this.dbs.meta.putSync(TIPS_INDEX_KEY, Buffer.from([1]));
+    else this.dbs.meta.removeSync(TIPS_INDEX_KEY);
   }
 
   // --- active chain -----------------------------------------------------------------------

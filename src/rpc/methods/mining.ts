@@ -14,6 +14,9 @@ export function miningMethods(ctx: RpcContext): MethodTable {
   const createGenesis = async (): Promise<{ address: string; hash: Buffer }> => {
     const existing = ctx.chain.tip;
     if (existing !== undefined) throw alreadyHasChain(existing.height);
+    // A new genesis can never hash to the pinned one (its reward goes to a new key), so refuse before making that key.
+    const pin = ctx.chain.params.genesisHash;
+    if (pin) throw new RpcError(RpcCode.Misc, 'genesis-pinned', `this node is pinned to genesis ${pin.toString('hex')}; it gets that block from its peers`);
     const address = await ctx.wallet.createKey();
     const block = await ctx.createGenesisBlock(addressToPubKeyHash(address));
     const now = ctx.chain.tip;

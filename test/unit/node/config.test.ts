@@ -186,3 +186,21 @@ test('nat.upnp is on by default, off from the file or with --no-upnp, and must b
     t.regex(err?.message ?? '', pattern);
   }
 });
+
+test('chain.genesisHash: no pin by default, a 64-hex hash from the file or --genesis, anything else refused', async (t) => {
+  const hash = 'ab'.repeat(32);
+  t.is(loadConfig({ cwd: '/x' }).chain.genesisHash, undefined);
+  t.deepEqual(loadConfig({ cwd: '/x', flags: { genesis: hash.toUpperCase() } }).chain.genesisHash, Buffer.from(hash, 'hex'));
+  const dir = await tempDir(t);
+  await writeJson(dir, 'p.json', { chain: { genesisHash: hash } });
+  t.deepEqual(loadConfig({ cwd: dir, configFile: './p.json' }).chain.genesisHash, Buffer.from(hash, 'hex'));
+  const other = 'cd'.repeat(32);
+  t.deepEqual(loadConfig({ cwd: dir, configFile: './p.json', flags: { genesis: other } }).chain.genesisHash, Buffer.from(other, 'hex'), 'the flag wins');
+  for (const bad of ['ab'.repeat(31), `${'ab'.repeat(31)}zz`, '0'.repeat(64), 42]) {
+    await writeJson(dir, 'bad.json', { chain: { genesisHash: bad } });
+    t.throws(() => loadConfig({ cwd: dir, configFile: './bad.json' }), { instanceOf: ConfigError, message: /^setting "chain.genesisHash" in \.\/bad\.json must be a block hash of 64 hex digits/ }, String(bad));
+  }
+  t.throws(() => loadConfig({ flags: { genesis: 'nope' } }), { instanceOf: ConfigError, message: /^--genesis must be a block hash of 64 hex digits/ });
+  const example = loadConfig({ cwd: '/x', configFile: join(defaultConfigPath(), '..', 'devnet-c-pinned.example.json') });
+  t.is(example.chain.genesisHash?.length, 32, 'the pinned devnet example loads');
+});

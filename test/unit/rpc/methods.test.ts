@@ -115,6 +115,17 @@ test('genesis_block creates a key and a genesis once; a second call says the cha
   t.is(f.keys.length, 1, 'no key is created for a refused genesis');
 });
 
+test('genesis_block on a node pinned to a genesis refuses in one sentence, before making a key', async (t) => {
+  const f = fake();
+  const pin = Buffer.alloc(32, 0x11);
+  Object.assign(f.ctx.chain, { params: { ...TEST_PARAMS, genesisHash: pin } });
+  await t.throwsAsync(() => call(f, 'genesis_block') as Promise<unknown>, {
+    message: `this node is pinned to genesis ${pin.toString('hex')}; it gets that block from its peers`,
+  });
+  t.is(f.keys.length, 0);
+  t.is(f.processed.length, 0);
+});
+
 test('concurrent genesis_block calls make one genesis', async (t) => {
   const f = fake();
   const results = await Promise.allSettled([call(f, 'genesis_block'), call(f, 'genesis_block')]);
