@@ -93,6 +93,11 @@ export const CONFIG_SCHEMA: SchemaNode = {
     pingIntervalMs: positiveInt,
     peerTimeoutMs: positiveInt,
     banDurationSec: positiveInt,
+    /** Inbound connections from one IP / one /16 (IPv6: /32); loopback is exempt. */
+    maxInboundPerIp: positiveInt,
+    maxInboundPerNetgroup: positiveInt,
+    /** How long misbehaviour discourages an address. */
+    discourageDurationSec: positiveInt,
     discovery: boolean,
   },
   /** Map the TCP and UDP port on the home router (UPnP IGDv1/IGDv2, NAT-PMP) at start. */

@@ -8,6 +8,8 @@ import type { Chain } from '../chain/chain.js';
 import type { Mempool } from '../mempool/mempool.js';
 import { Discovery } from '../p2p/discovery/service.js';
 import { loadOrCreateNodeKey, type NodeKey } from '../p2p/discovery/node-key.js';
+import { join } from 'node:path';
+import { BAN_FILE_NAME } from '../p2p/ban-file.js';
 import { P2PNetwork } from '../p2p/network.js';
 import { resolveP2PConfig } from '../p2p/config.js';
 import type { DiscoveredNode, PeerSource } from '../p2p/types.js';
@@ -83,6 +85,10 @@ export async function startNetwork(options: StartNetworkOptions): Promise<NodeNe
       pingIntervalMs: config.p2p.pingIntervalMs,
       peerTimeoutMs: config.p2p.peerTimeoutMs,
       banDurationMs: config.p2p.banDurationSec * MS_PER_SEC,
+      maxInboundPerIp: config.p2p.maxInboundPerIp,
+      maxInboundPerNetgroup: config.p2p.maxInboundPerNetgroup,
+      discourageDurationMs: config.p2p.discourageDurationSec * MS_PER_SEC,
+      banFile: join(config.dataDir, BAN_FILE_NAME),
     }),
     chain,
     mempool,
