@@ -79,7 +79,8 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
   private readonly all = new Set<Peer>();
   private readonly byNodeId = new Map<string, Peer>();
   private readonly manual = new Map<string, ManualPeer>();
-  private readonly dialing = new Set<string>();
+  /** Dials under way: address key → host (the netgroup rule counts them as outbound already). */
+  private readonly dialing = new Map<string, string>();
   private readonly ownIdHex: string;
   private server: Server | undefined;
   private dialTimer: NodeJS.Timeout | undefined;
@@ -417,7 +418,7 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
   private async dial(host: string, port: number, onPeer?: (peer: Peer) => void): Promise<true | string> {
     const key = peerAddressKey(host, port);
     if (this.dialing.has(key)) return 'already dialling';
-    this.dialing.add(key);
+    this.dialing.set(key, host);
     try {
       const socket = await dialTcp(host, port, CONNECT_TIMEOUT_MS);
       if (!this.running) {
@@ -477,7 +478,8 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
   private outboundNetGroupTaken(ip: string): boolean {
     if (this.classify(ip) !== 'public') return false;
     const group = netGroup(ip, this.classify);
-    return [...this.all].some((p) => p.direction === 'outbound' && netGroup(p.ip, this.classify) === group);
+    const outboundIps = [...[...this.all].filter((p) => p.direction === 'outbound').map((p) => p.ip), ...this.dialing.values()];
+    return outboundIps.some((other) => netGroup(other, this.classify) === group);
   }
 
   private dialKnown(): void {

@@ -12,6 +12,7 @@ import { type P2PConfig, resolveP2PConfig } from '../../../src/p2p/config.js';
 import { type NodeKey, nodeKeyFromPrivateKey } from '../../../src/p2p/discovery/node-key.js';
 import { type AddressClassifier, classifyAddress } from '../../../src/p2p/netgroup.js';
 import { P2PNetwork } from '../../../src/p2p/network.js';
+import type { PeerSource } from '../../../src/p2p/types.js';
 import type { Block } from '../../../src/primitives/block.js';
 import { generatePrivateKey } from '../../../src/primitives/secp256k1.js';
 import type { Transaction } from '../../../src/primitives/tx.js';
@@ -48,7 +49,15 @@ export const TEST_ADDRESSES: AddressClassifier = (ip) => (ip === '127.0.0.1' ? '
 
 export async function startNode(
   t: ExecutionContext,
-  options: { config?: Partial<P2PConfig>; nodeKey?: NodeKey; genesis?: Block; blocks?: readonly Block[]; logger?: Logger; classifyAddress?: AddressClassifier } = {},
+  options: {
+    config?: Partial<P2PConfig>;
+    nodeKey?: NodeKey;
+    genesis?: Block;
+    blocks?: readonly Block[];
+    logger?: Logger;
+    classifyAddress?: AddressClassifier;
+    peerSource?: PeerSource;
+  } = {},
 ): Promise<TestNode> {
   const dir = await mkdtemp(join(tmpdir(), 'kadchain-p2p-'));
   const chain = await Chain.open({ path: dir, params: TEST_PARAMS, logger: silentLogger() });
@@ -59,7 +68,15 @@ export async function startNode(
   for (const block of [...(options.genesis ? [options.genesis] : []), ...(options.blocks ?? [])]) await chain.processBlock(block);
   const key = options.nodeKey ?? nodeKeyFromPrivateKey(generatePrivateKey());
   const config = resolveP2PConfig({ ...FAST_CONFIG, ...options.config });
-  const net = new P2PNetwork({ config, chain, mempool, nodeKey: key, logger: options.logger ?? silentLogger(), classifyAddress: options.classifyAddress ?? TEST_ADDRESSES });
+  const net = new P2PNetwork({
+    config,
+    chain,
+    mempool,
+    nodeKey: key,
+    logger: options.logger ?? silentLogger(),
+    classifyAddress: options.classifyAddress ?? TEST_ADDRESSES,
+    ...(options.peerSource === undefined ? {} : { peerSource: options.peerSource }),
+  });
   await net.start();
   t.teardown(async () => {
     await net.stop();

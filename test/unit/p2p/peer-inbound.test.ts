@@ -5,9 +5,12 @@
  * calls public, while 127.0.0.1 keeps its loopback exemption.
  */
 import test from 'ava';
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
+import { nodeKeyFromPrivateKey } from '../../../src/p2p/discovery/node-key.js';
 import { type AddressClassifier, classifyAddress } from '../../../src/p2p/netgroup.js';
+import type { DiscoveredNode, PeerSource } from '../../../src/p2p/types.js';
+import { generatePrivateKey } from '../../../src/primitives/secp256k1.js';
 import { buildBlock, makeKey } from '../../helpers/fixtures.js';
 import { startNode, waitFor } from './net-helpers.js';
 import { RawPeer } from './raw-peer.js';
@@ -101,4 +104,53 @@ test('a public address that misbehaves is discouraged, with the node id its ack 
   t.deepEqual(keys, ['127.0.0.6', raw.key.nodeId.toString('hex')].sort(), 'the address and the node id its ack proved');
   t.regex(a.net.discouraged()[0]!.reason, /^unexpected-message: peer sent a second handshake$/);
   t.true(a.net.discouraged()[0]!.untilMs > Date.now() + 23 * 3_600_000, 'for a day by default');
+});
+
+/** A TCP listener on `host` that counts the connections it gets and says nothing. */
+async function listener(t: { teardown(fn: () => void): void }, host: string): Promise<{ port: number; accepted: () => number }> {
+  const sockets: Socket[] = [];
+  const server = createServer((socket) => {
+    sockets.push(socket);
+    socket.on('error', () => undefined);
+  });
+  server.listen(0, host);
+  await once(server, 'listening');
+  t.teardown(() => {
+    for (const s of sockets) s.destroy();
+    server.close();
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return { port: address.port, accepted: () => sockets.length };
+}
+
+class FakeSource extends EventEmitter<{ 'node:verified': [node: DiscoveredNode] }> implements PeerSource {
+  knownNodes(): DiscoveredNode[] {
+    return [];
+  }
+}
+
+const discovered = (ip: string, tcpPort: number): DiscoveredNode => {
+  const key = nodeKeyFromPrivateKey(generatePrivateKey());
+  return { nodeId: key.nodeId, publicKey: key.publicKey, endpoint: { ip, udpPort: tcpPort, tcpPort } };
+};
+
+test('discovery dials one outbound peer per netgroup and never a discouraged address', async (t) => {
+  const source = new FakeSource();
+  const a = await startNode(t, { genesis, classifyAddress: OTHER_LOOPBACKS_PUBLIC, peerSource: source });
+  // 127.0.0.7 misbehaves first: discouraged.
+  const bad = await open(t, a.net.tcpPort, '127.0.0.7');
+  bad.socket.write(Buffer.from('garbage!'));
+  await bad.waitClosed();
+  t.true(a.net.isDiscouraged('127.0.0.7'));
+
+  const [first, sameGroup, discouragedOne, loopback] = await Promise.all([listener(t, '127.0.0.2'), listener(t, '127.0.0.3'), listener(t, '127.0.0.7'), listener(t, '127.0.0.1')]);
+  source.emit('node:verified', discovered('127.0.0.2', first.port));
+  source.emit('node:verified', discovered('127.0.0.3', sameGroup.port)); // same 127.0.0.0/16 as the dial under way
+  source.emit('node:verified', discovered('127.0.0.7', discouragedOne.port));
+  source.emit('node:verified', discovered('127.0.0.1', loopback.port)); // exempt from the netgroup rule
+  await waitFor(() => first.accepted() === 1 && loopback.accepted() === 1, 'the two allowed dials');
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  t.is(sameGroup.accepted(), 0, 'a second outbound peer in one /16 is not dialled');
+  t.is(discouragedOne.accepted(), 0, 'a discouraged address is not dialled');
 });
