@@ -1,5 +1,4 @@
 import type { Peer, PeerDirection } from './peer.js';
-import type { ManualPeer } from './peers.js';
 
 /** One row of `cli peers`. Work is a decimal string (JSON has no bigint). */
 export interface PeerInfo {
@@ -44,14 +43,4 @@ export interface ManualPeerInfo {
   readonly state: 'connected' | 'connecting' | 'waiting';
   readonly lastError: string | undefined;
   readonly nextRetryAtMs: number | undefined;
-}
-
-export function describeManualPeer(m: ManualPeer): ManualPeerInfo {
-  const state = m.peer === undefined ? 'waiting' : m.peer.isReady ? 'connected' : 'connecting';
-  return {
-    address: m.host.includes(':') ? `[${m.host}]:${m.port}` : `${m.host}:${m.port}`,
-    state,
-    lastError: m.lastError,
-    nextRetryAtMs: state === 'waiting' ? m.nextRetryAtMs : undefined,
-  };
 }

@@ -23,7 +23,7 @@ import { selectEvictionVictim } from './eviction.js';
 import type { MisbehaviourCode, PenaltyAction } from './misbehaviour.js';
 import { classifyAddress, netGroup, type AddressClassifier } from './netgroup.js';
 import { Peer, type LocalStatus, type PeerDirection } from './peer.js';
-import { describeManualPeer, describePeer, type ManualPeerInfo, type PeerInfo } from './peer-info.js';
+import { describePeer, type ManualPeerInfo, type PeerInfo } from './peer-info.js';
 import type { DiscoveredNode, PeerSource } from './types.js';
 import type { HandshakeMessage, WireMessage } from './wire/index.js';
 
@@ -46,7 +46,7 @@ export interface PeerSetEvents {
   'peer:discouraged': [entry: DiscouragedEntry];
 }
 
-export interface ManualPeer {
+interface ManualPeer {
   readonly host: string;
   readonly port: number;
   backoffMs: number;
@@ -490,6 +490,16 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
       this.maybeDial(node);
     }
   }
+}
+
+function describeManualPeer(m: ManualPeer): ManualPeerInfo {
+  const state = m.peer === undefined ? 'waiting' : m.peer.isReady ? 'connected' : 'connecting';
+  return {
+    address: m.host.includes(':') ? `[${m.host}]:${m.port}` : `${m.host}:${m.port}`,
+    state,
+    lastError: m.lastError,
+    nextRetryAtMs: state === 'waiting' ? m.nextRetryAtMs : undefined,
+  };
 }
 
 /** An IP (normalised) or a node id (64 hex digits, lower case); anything else is refused. */
