@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { rename } from 'node:fs/promises';
 import { createServer, isIP, type AddressInfo, type Server, type Socket } from 'node:net';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
@@ -443,8 +444,11 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
       for (const entry of await readBanFile(file)) this.bans.restore(entry);
       if (this.bans.list().length > 0) this.logger.info({ file, bans: this.bans.list().length }, 'loaded bans');
     } catch (err) {
-      // Bans are the operator's convenience, not chain state: start without them, loudly.
-      this.logger.error({ file, err: errorMessage(err) }, 'ignoring an unreadable ban file (it is replaced at the next ban change)');
+      // Bans are the operator's convenience, not chain state: start without them, loudly, and
+      // keep the damaged file aside (the next ban change writes a new one).
+      const aside = `${file}.unreadable-${Date.now()}`;
+      const moved = await rename(file, aside).then(() => true, () => false);
+      this.logger.error({ file, err: errorMessage(err), ...(moved ? { keptAs: aside } : {}) }, 'ignoring an unreadable ban file');
     }
   }
 

@@ -5,7 +5,11 @@ import { BAN_FILE_NAME, readBanFile, writeBanFile } from '../../../src/p2p/ban-f
 import { BanList } from '../../../src/p2p/bans.js';
 import { P2PError } from '../../../src/p2p/errors.js';
 import { banKey } from '../../../src/p2p/peers.js';
+import { buildBlock, makeKey } from '../../helpers/fixtures.js';
 import { tempDir } from '../../helpers/temp-dir.js';
+import { startNode } from './net-helpers.js';
+
+const genesis = buildBlock({ miner: makeKey() });
 
 test('the ban list is bounded: a full list refuses a new key with one sentence, renewing an old one still works', (t) => {
   let now = 1_000;
@@ -65,4 +69,23 @@ test('the restored list keeps its bound', (t) => {
   const list = new BanList(2);
   for (let i = 0; i < 5; i++) list.restore({ key: `10.0.0.${i}`, reason: 'r', createdMs: 0, untilMs: Date.now() + 60_000 });
   t.is(list.list().length, 2);
+});
+
+test('the peer set loads its ban file at start, writes every change, and sets a damaged file aside instead of failing', async (t) => {
+  const dir = await tempDir(t);
+  const file = join(dir, BAN_FILE_NAME);
+  await writeFile(file, 'this is not json');
+  const first = await startNode(t, { genesis, config: { banFile: file } });
+  const aside = (await readdir(dir)).filter((f) => f.startsWith(`${BAN_FILE_NAME}.unreadable-`));
+  t.is(aside.length, 1, 'the damaged file is kept aside, not lost');
+  first.net.ban('10.0.0.1', 'spam', 60_000);
+  first.net.ban('AB'.repeat(32));
+  t.true(first.net.unban('ab'.repeat(32)));
+  t.false(first.net.unban('10.9.9.9'));
+  await first.net.flushBans();
+  const second = await startNode(t, { genesis, config: { banFile: file } });
+  t.deepEqual(second.net.bans().map((b) => [b.key, b.reason]), [['10.0.0.1', 'spam']]);
+  t.is(second.net.clearBans(), 1);
+  await second.net.flushBans();
+  t.deepEqual(await readBanFile(file), []);
 });
