@@ -214,7 +214,7 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
   }
 
   manualPeers(): ManualPeerInfo[] {
-    return [...this.manual.values()].map(describeManualPeer);
+    return [...this.manual.values()].map((m) => describeManualPeer(m, m.nodeIdHex !== undefined && this.byNodeId.get(m.nodeIdHex)?.isReady === true));
   }
 
   /** Sends `msg` to every ready peer for which `filter` is true. */
@@ -496,12 +496,13 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
   }
 }
 
-function describeManualPeer(m: ManualPeer): ManualPeerInfo {
-  const state = m.peer === undefined ? 'waiting' : m.peer.isReady ? 'connected' : 'connecting';
+/** `connectedOtherWay`: its node is connected to us by a connection it dialled (kept by the tie-break). */
+function describeManualPeer(m: ManualPeer, connectedOtherWay: boolean): ManualPeerInfo {
+  const state = m.peer?.isReady === true || connectedOtherWay ? 'connected' : m.peer === undefined ? 'waiting' : 'connecting';
   return {
-    address: m.host.includes(':') ? `[${m.host}]:${m.port}` : `${m.host}:${m.port}`,
+    address: peerAddressKey(m.host, m.port),
     state,
-    lastError: m.lastError,
+    lastError: state === 'connected' ? undefined : m.lastError,
     nextRetryAtMs: state === 'waiting' ? m.nextRetryAtMs : undefined,
   };
 }

@@ -72,4 +72,7 @@ test('simultaneous dials both ways: both ends keep the one dialled by the lower 
   t.is(atHigh!.direction, 'inbound');
   t.is(atHigh!.nodeId, keyLow.nodeId.toString('hex'));
   t.is(readyPeerCount(high), 1);
+  for (const node of [high, low]) {
+    t.deepEqual(node.net.manualPeers().map((m) => [m.state, m.lastError]), [['connected', undefined]], 'the manual peer counts as connected whichever way');
+  }
 });
