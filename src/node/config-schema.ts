@@ -92,6 +92,7 @@ export const CONFIG_SCHEMA: SchemaNode = {
     maxInbound: nonNegativeInt,
     pingIntervalMs: positiveInt,
     peerTimeoutMs: positiveInt,
+    /** Default length of `cli ban` (misbehaviour discourages instead of banning). */
     banDurationSec: positiveInt,
     /** Inbound connections from one IP / one /16 (IPv6: /32); loopback is exempt. */
     maxInboundPerIp: positiveInt,

@@ -28,6 +28,7 @@ export interface P2PConfig {
   /** A ready peer that sends nothing for this long is dropped (not banned). */
   readonly peerTimeoutMs: number;
   readonly handshakeTimeoutMs: number;
+  /** Length of an operator's ban without --duration (misbehaviour discourages instead). */
   readonly banDurationMs: number;
   /** Manual peers are redialled after min, doubling up to max. */
   readonly reconnectBackoffMs: { readonly min: number; readonly max: number };
