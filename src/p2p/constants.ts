@@ -72,3 +72,7 @@ export const EVICTION_PROTECT_NETGROUPS = 4;
 export const EVICTION_PROTECT_PING = 8;
 export const EVICTION_PROTECT_BLOCK = 4;
 export const EVICTION_PROTECT_TX = 4;
+/** A refused inbound address and reason is warned about once per this interval (repeats: debug). */
+export const INBOUND_REFUSAL_WARN_INTERVAL_MS = 60_000;
+/** Addresses the refusal-log throttle remembers; the least recent is forgotten first. */
+export const INBOUND_REFUSAL_WARN_KEYS = 1_000;

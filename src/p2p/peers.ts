@@ -14,7 +14,15 @@ import type { Logger } from '../util/logger.js';
 import { readBanFile, writeBanFile } from './ban-file.js';
 import { BanList, type BanEntry } from './bans.js';
 import type { P2PConfig } from './config.js';
-import { CONNECT_TIMEOUT_MS, DIAL_INTERVAL_MS, MANUAL_PEER_PERMANENT_RETRY_MS, MAX_BAN_ENTRIES, MAX_DISCOURAGED_ENTRIES } from './constants.js';
+import {
+  CONNECT_TIMEOUT_MS,
+  DIAL_INTERVAL_MS,
+  INBOUND_REFUSAL_WARN_INTERVAL_MS,
+  INBOUND_REFUSAL_WARN_KEYS,
+  MANUAL_PEER_PERMANENT_RETRY_MS,
+  MAX_BAN_ENTRIES,
+  MAX_DISCOURAGED_ENTRIES,
+} from './constants.js';
 import { dialTcp, peerAddressKey } from './dial.js';
 import type { NodeKey } from './discovery/node-key.js';
 import { normalizeIp } from './discovery/endpoint.js';
@@ -22,6 +30,7 @@ import { DiscouragedSet, type DiscouragedEntry } from './discouraged.js';
 import { PERMANENT_REFUSALS, P2PError, type RefusalCode } from './errors.js';
 import { selectEvictionVictim } from './eviction.js';
 import type { MisbehaviourCode, PenaltyAction } from './misbehaviour.js';
+import { LogThrottle } from './log-throttle.js';
 import { classifyAddress, netGroup, type AddressClassifier } from './netgroup.js';
 import { Peer, type LocalStatus, type PeerDirection } from './peer.js';
 import { describePeer, type ManualPeerInfo, type PeerInfo } from './peer-info.js';
@@ -75,6 +84,7 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
   /** Salt of the eviction's netgroup ranking: outsiders cannot tell which groups are protected. */
   private readonly evictionKey = randomBytes(32);
   private readonly activity = new WeakMap<Peer, Activity>();
+  private readonly refusalLog = new LogThrottle(INBOUND_REFUSAL_WARN_KEYS, INBOUND_REFUSAL_WARN_INTERVAL_MS);
   /** Ban file writes, one after another (each writes the whole list). */
   private banWrites: Promise<void> = Promise.resolve();
   private readonly all = new Set<Peer>();
@@ -228,7 +238,8 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
     const ip = normalizeIp(socket.remoteAddress ?? '0.0.0.0');
     const refusal = this.running ? this.inboundRefusal(ip) : 'the node is shutting down';
     if (refusal !== undefined) {
-      this.logger.warn({ ip, port: socket.remotePort, reason: refusal }, 'inbound connection refused');
+      const level = this.refusalLog.shouldWarn(`${ip} ${refusal}`) ? 'warn' : 'debug';
+      this.logger[level]({ ip, port: socket.remotePort, reason: refusal }, 'inbound connection refused');
       socket.destroy();
       return;
     }
