@@ -4,11 +4,11 @@
  * UDP socket can take the same number, and our first discovery ping already carries the real
  * TCP port that others will dial.
  */
+import { join } from 'node:path';
 import type { Chain } from '../chain/chain.js';
 import type { Mempool } from '../mempool/mempool.js';
 import { Discovery } from '../p2p/discovery/service.js';
 import { loadOrCreateNodeKey, type NodeKey } from '../p2p/discovery/node-key.js';
-import { join } from 'node:path';
 import { BAN_FILE_NAME } from '../p2p/ban-file.js';
 import { P2PNetwork } from '../p2p/network.js';
 import { resolveP2PConfig } from '../p2p/config.js';
