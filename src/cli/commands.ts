@@ -3,7 +3,7 @@ import type { JsonValue } from '../rpc/json.js';
 import { RPC_CALL_TIMEOUT_MS, RPC_MINING_TIMEOUT_MS } from './constants.js';
 import { format } from './format.js';
 import { formatNat } from './format-nat.js';
-import { formatPeers } from './format-peers.js';
+import { formatBanned, formatPeers } from './format-peers.js';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -99,7 +99,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   simple('mine', 'mine one block now with the transactions in the mempool', format.mine, RPC_MINING_TIMEOUT_MS),
   simple('getinfo', 'height, tip, genesis, mempool size, peers and wallet summary', format.getinfo),
   simple('mempool', 'transactions waiting for a block', format.mempool),
-  simple('peers', 'connected peers (id, address, direction, height, ping, age) and banned nodes', formatPeers),
+  simple('peers', 'connected peers (id, address, direction, height, ping, age), manual peers, bans and discouraged addresses', formatPeers),
   {
     name: 'addpeer',
     summary: 'connect to a peer now and keep reconnecting to it (the tutorial seeds\' "register")',
@@ -111,6 +111,36 @@ export const COMMANDS: readonly CommandSpec[] = [
     format: format.addpeer,
     timeoutMs: RPC_CALL_TIMEOUT_MS,
   },
+  {
+    name: 'ban',
+    summary: 'ban an IP address or a node id (64 hex digits): disconnect it and refuse it until the ban ends (kept across restarts)',
+    positionals: ['ip|nodeid'],
+    options: {
+      duration: { type: 'string', value: 'SEC', description: 'ban length in seconds (default from config: p2p.banDurationSec)' },
+      reason: { type: 'string', value: 'TEXT', description: 'why, shown by listbanned and peers' },
+    },
+    required: [],
+    method: 'ban',
+    params: (cmd) => {
+      const { duration, reason } = cmd.values;
+      return { key: cmd.positionals[0], ...(duration === undefined ? {} : { durationSec: duration }), ...(reason === undefined ? {} : { reason }) };
+    },
+    format: format.ban,
+    timeoutMs: RPC_CALL_TIMEOUT_MS,
+  },
+  {
+    name: 'unban',
+    summary: 'lift the ban of an IP address or node id',
+    positionals: ['ip|nodeid'],
+    options: {},
+    required: [],
+    method: 'unban',
+    params: (cmd) => ({ key: cmd.positionals[0] }),
+    format: format.unban,
+    timeoutMs: RPC_CALL_TIMEOUT_MS,
+  },
+  simple('listbanned', 'banned IP addresses and node ids, with time left and reason', formatBanned),
+  simple('clearbanned', 'lift every ban', format.clearbanned),
   simple('nat', 'router port mapping (UPnP/NAT-PMP): gateway, protocol, external address, mapped ports and leases', formatNat),
   simple('stop', 'stop the node', format.stop),
 ];

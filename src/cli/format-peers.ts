@@ -1,4 +1,4 @@
-/** `cli peers`: a table of connections, then the bans. */
+/** `cli peers`: a table of connections, then manual peers, bans and discouraged addresses. */
 import type { JsonValue } from '../rpc/json.js';
 import { CLI_NAME } from './constants.js';
 
@@ -36,10 +36,27 @@ function table(header: readonly string[], body: readonly string[][], rightAligne
   return [line(header), ...body.map(line)];
 }
 
+const str = (v: JsonValue | undefined): string => (typeof v === 'string' ? v : '-');
+
+/** KEY / FOR / REASON rows of bans or discouraged addresses. */
+function keyTable(title: string, entries: readonly JsonObject[]): string[] {
+  const body = entries.map((b) => [String(b['key'] ?? '-'), formatDuration(num(b['remainingSec']) ?? 0), String(b['reason'] ?? '')]);
+  return table([title, 'FOR', 'REASON'], body, new Set());
+}
+
+/** `cli listbanned`. */
+export function formatBanned(result: JsonValue): string {
+  const entries = rows(result);
+  if (entries.length === 0) return 'no bans';
+  return [`${entries.length} ban(s)`, ...keyTable('BANNED', entries)].join('\n');
+}
+
 export function formatPeers(result: JsonValue): string {
-  const { peers, bans } = obj(result);
+  const { peers, bans, discouraged, manual } = obj(result);
   const peerRows = rows(peers);
   const banRows = rows(bans);
+  const discouragedRows = rows(discouraged);
+  const manualRows = rows(manual);
   const lines: string[] = [];
   if (peerRows.length === 0) {
     lines.push(`no peers connected (connect one with: ${CLI_NAME} addpeer HOST:PORT)`);
@@ -58,10 +75,17 @@ export function formatPeers(result: JsonValue): string {
     });
     lines.push(...table(['ID', 'ADDRESS', 'DIR', 'HEIGHT', 'PING', 'CONNECTED'], body, new Set([3, 4])));
   }
-  if (banRows.length > 0) {
-    lines.push('', `${banRows.length} ban(s)`);
-    const body = banRows.map((b) => [String(b['key'] ?? '-'), formatDuration(num(b['remainingSec']) ?? 0), String(b['reason'] ?? '')]);
-    lines.push(...table(['BANNED', 'FOR', 'REASON'], body, new Set()));
+  if (manualRows.length > 0) {
+    lines.push('', `${manualRows.length} manual peer(s)`);
+    const body = manualRows.map((m) => {
+      const retry = num(m['nextRetrySec']);
+      return [str(m['address']), str(m['state']), retry === undefined ? '-' : formatDuration(retry), str(m['lastError'])];
+    });
+    lines.push(...table(['MANUAL', 'STATE', 'RETRY IN', 'LAST ERROR'], body, new Set()));
+  }
+  if (banRows.length > 0) lines.push('', `${banRows.length} ban(s)`, ...keyTable('BANNED', banRows));
+  if (discouragedRows.length > 0) {
+    lines.push('', `${discouragedRows.length} discouraged (misbehaved: not dialled, accepted only while inbound slots are free)`, ...keyTable('DISCOURAGED', discouragedRows));
   }
   return lines.join('\n');
 }

@@ -47,5 +47,11 @@ export const format = {
     return lines.join('\n');
   },
   stop: (): string => 'kadchain node stopping',
+  ban: (r: JsonValue): string => {
+    const { key, until, reason } = obj(r);
+    return `Banned ${text(key)} until ${text(until)} (${text(reason)}); lift it with: ${CLI_NAME} unban ${text(key)}`;
+  },
+  unban: (r: JsonValue): string => `Unbanned ${text(obj(r)['key'])}`,
+  clearbanned: (r: JsonValue): string => `Cleared ${text(obj(r)['cleared'])} ban(s)`,
   addpeer: (r: JsonValue): string => `Connecting to ${text(obj(r)['address'])} (and reconnecting if it drops); see it with: ${CLI_NAME} peers`,
 };

@@ -98,7 +98,13 @@ export const CONFIG_SCHEMA: SchemaNode = {
     maxInbound: nonNegativeInt,
     pingIntervalMs: positiveInt,
     peerTimeoutMs: positiveInt,
+    /** Default length of `cli ban` (misbehaviour discourages instead of banning). */
     banDurationSec: positiveInt,
+    /** Inbound connections from one IP / one /16 (IPv6: /32); loopback is exempt. */
+    maxInboundPerIp: positiveInt,
+    maxInboundPerNetgroup: positiveInt,
+    /** How long misbehaviour discourages an address. */
+    discourageDurationSec: positiveInt,
     discovery: boolean,
   },
   /** Map the TCP and UDP port on the home router (UPnP IGDv1/IGDv2, NAT-PMP) at start. */

@@ -22,6 +22,11 @@ export interface NodeP2PConfig {
   /** A peer silent this long is dropped; must exceed pingIntervalMs. */
   readonly peerTimeoutMs: number;
   readonly banDurationSec: number;
+  /** Inbound connections per IP and per netgroup (/16, IPv6 /32); loopback is exempt. */
+  readonly maxInboundPerIp: number;
+  readonly maxInboundPerNetgroup: number;
+  /** How long misbehaviour discourages an address (and a proven node id). */
+  readonly discourageDurationSec: number;
   /** UDP discovery on/off (off: peers only through `cli addpeer`). */
   readonly discovery: boolean;
 }
@@ -221,6 +226,9 @@ function toNodeConfig(raw: Raw, cwd: string, configFile: string | undefined): No
       pingIntervalMs,
       peerTimeoutMs,
       banDurationSec: p2p['banDurationSec'] as number,
+      maxInboundPerIp: p2p['maxInboundPerIp'] as number,
+      maxInboundPerNetgroup: p2p['maxInboundPerNetgroup'] as number,
+      discourageDurationSec: p2p['discourageDurationSec'] as number,
       discovery: p2p['discovery'] as boolean,
     },
     nat: { upnp: nat['upnp'] as boolean },

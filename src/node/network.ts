@@ -4,11 +4,13 @@
  * UDP socket can take the same number, and our first discovery ping already carries the real
  * TCP port that others will dial.
  */
+import { join } from 'node:path';
 import type { Chain } from '../chain/chain.js';
 import type { Mempool } from '../mempool/mempool.js';
 import { AddressManager } from '../p2p/addrman/index.js';
 import { Discovery } from '../p2p/discovery/service.js';
 import { loadOrCreateNodeKey, type NodeKey } from '../p2p/discovery/node-key.js';
+import { BAN_FILE_NAME } from '../p2p/ban-file.js';
 import { P2PNetwork } from '../p2p/network.js';
 import { resolveP2PConfig } from '../p2p/config.js';
 import type { DiscoveredNode, PeerSource } from '../p2p/types.js';
@@ -90,6 +92,10 @@ export async function startNetwork(options: StartNetworkOptions): Promise<NodeNe
       pingIntervalMs: config.p2p.pingIntervalMs,
       peerTimeoutMs: config.p2p.peerTimeoutMs,
       banDurationMs: config.p2p.banDurationSec * MS_PER_SEC,
+      maxInboundPerIp: config.p2p.maxInboundPerIp,
+      maxInboundPerNetgroup: config.p2p.maxInboundPerNetgroup,
+      discourageDurationMs: config.p2p.discourageDurationSec * MS_PER_SEC,
+      banFile: join(config.dataDir, BAN_FILE_NAME),
     }),
     chain,
     mempool,

@@ -228,6 +228,11 @@ function rpcNetwork(network: NodeNetwork, listenHost: string, nat: RpcNetwork['n
     udpPort: network.udpPort,
     peers: () => p2p.peers(),
     bans: () => p2p.bans(),
+    discouraged: () => p2p.discouraged(),
+    manualPeers: () => p2p.manualPeers(),
+    ban: (key, reason, durationMs) => p2p.ban(key, reason, durationMs),
+    unban: (key) => p2p.unban(key),
+    clearBans: () => p2p.clearBans(),
     addPeer: (host, port) => p2p.addPeer(host, port),
     nat,
   };

@@ -1,7 +1,7 @@
 /**
  * Every block a peer sends goes through here, its outcome handled one at a time in submission
  * order: into the chain, into the orphan pool when its parent is unknown (then its waiting
- * children follow it in), or — when it is consensus-invalid — to a ban of the sender. Sync
+ * children follow it in), or — when it is consensus-invalid — to the sender's penalty (misbehaviour.ts). Sync
  * submits `pipelined`: the block goes to the chain at once, behind the blocks before it but
  * without waiting for them, so the chain verifies and commits several together.
  */
@@ -37,12 +37,6 @@ const FAILED_HASHES_REMEMBERED = 1_024;
 /** Outcomes that stop a sync batch (an orphan does not: its parent may still come). */
 const FAILURES: ReadonlySet<IntakeStatus> = new Set<IntakeStatus>(['invalid', 'refused', 'error', 'abandoned']);
 export const isIntakeFailure = (status: IntakeStatus): boolean => FAILURES.has(status);
-
-/**
- * Consensus codes we do not ban for: a future timestamp may be our clock's fault, and another
- * genesis means a peer of another network that slipped through while our chain was empty.
- */
-const UNPUNISHED_CODES: ReadonlySet<string> = new Set([ValidationCode.TimeTooNew, ValidationCode.BadGenesis]);
 
 export interface BlockIntakeOptions {
   chain: Chain;
@@ -125,11 +119,9 @@ export class BlockIntake {
       this.options.onUnknownParent(peer, block);
       return 'orphan';
     }
-    peer.send({ kind: 'reject', messageType: MessageType.Block, code: err.code, reason: err.message.slice(0, 256), hash: block.hash });
-    if (err.consensus && !UNPUNISHED_CODES.has(err.code)) {
-      peer.punish(err.code, `sent invalid block ${block.hashHex}: ${err.message}`);
-      return 'invalid';
-    }
+    // The policy (misbehaviour.ts) decides the reject and the penalty; a race or our clock's fault costs nothing.
+    const action = peer.punish(err.code, `sent invalid block ${block.hashHex}: ${err.message}`, { messageType: MessageType.Block, hash: block.hash });
+    if (action !== 'none') return 'invalid';
     logger.info({ hash: block.hashHex, code: err.code, peer: peer.label }, 'block refused');
     return 'refused';
   }

@@ -1,9 +1,12 @@
 import {
   DEFAULT_BAN_DURATION_MS,
+  DEFAULT_DISCOURAGE_DURATION_MS,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_LISTEN_HOST,
   DEFAULT_MAX_BLOCKS_IN_FLIGHT,
   DEFAULT_MAX_INBOUND_PEERS,
+  DEFAULT_MAX_INBOUND_PER_IP,
+  DEFAULT_MAX_INBOUND_PER_NETGROUP,
   DEFAULT_MAX_OUTBOUND_PEERS,
   DEFAULT_ORPHAN_POOL_SIZE,
   DEFAULT_PEER_TIMEOUT_MS,
@@ -25,6 +28,7 @@ export interface P2PConfig {
   /** A ready peer that sends nothing for this long is dropped (not banned). */
   readonly peerTimeoutMs: number;
   readonly handshakeTimeoutMs: number;
+  /** Length of an operator's ban without --duration (misbehaviour discourages instead). */
   readonly banDurationMs: number;
   /** Manual peers are redialled after min, doubling up to max. */
   readonly reconnectBackoffMs: { readonly min: number; readonly max: number };
@@ -32,6 +36,13 @@ export interface P2PConfig {
   readonly syncStallTimeoutMs: number;
   readonly maxBlocksInFlight: number;
   readonly orphanPoolSize: number;
+  /** Inbound connections per IP and per netgroup (/16, /32 for IPv6); loopback is exempt. */
+  readonly maxInboundPerIp: number;
+  readonly maxInboundPerNetgroup: number;
+  /** How long misbehaviour discourages an address (and a proven node id). */
+  readonly discourageDurationMs: number;
+  /** Where manual bans persist (<datadir>/banlist.json); undefined = in memory only. */
+  readonly banFile: string | undefined;
 }
 
 export const DEFAULT_P2P_CONFIG: P2PConfig = {
@@ -47,6 +58,10 @@ export const DEFAULT_P2P_CONFIG: P2PConfig = {
   syncStallTimeoutMs: DEFAULT_SYNC_STALL_TIMEOUT_MS,
   maxBlocksInFlight: DEFAULT_MAX_BLOCKS_IN_FLIGHT,
   orphanPoolSize: DEFAULT_ORPHAN_POOL_SIZE,
+  maxInboundPerIp: DEFAULT_MAX_INBOUND_PER_IP,
+  maxInboundPerNetgroup: DEFAULT_MAX_INBOUND_PER_NETGROUP,
+  discourageDurationMs: DEFAULT_DISCOURAGE_DURATION_MS,
+  banFile: undefined,
 };
 
 /** Defaults for whatever `partial` leaves out. */

@@ -51,3 +51,28 @@ export const MAX_ORPHAN_TX_BYTES = 100_000;
 export const MAX_ORPHAN_TXS_TOTAL_BYTES = 2_500_000;
 /** An orphan tx whose parent has not shown up by then is dropped (Bitcoin: 20 minutes). */
 export const ORPHAN_TX_EXPIRY_MS = 20 * 60 * 1000;
+
+/** Inbound connections from one IP (loopback exempt): one host cannot take every slot. */
+export const DEFAULT_MAX_INBOUND_PER_IP = 4;
+/** Inbound connections from one /16 (IPv4) or /32 (IPv6) (loopback exempt): what an attacker's addresses cost. */
+export const DEFAULT_MAX_INBOUND_PER_NETGROUP = 8;
+/** How long a misbehaving address stays discouraged (Bitcoin Core's filter is reset about daily too). */
+export const DEFAULT_DISCOURAGE_DURATION_MS = 24 * 60 * 60 * 1000;
+/** Discouraged keys remembered; the oldest is forgotten first (Bitcoin Core's rolling filter holds 50 000). */
+export const MAX_DISCOURAGED_ENTRIES = 50_000;
+/** Manual bans held: an operator's list, so a generous bound that still caps memory and the file. */
+export const MAX_BAN_ENTRIES = 10_000;
+/** A manual peer refused for a reason retrying will not fix (another genesis) is redialled this rarely. */
+export const MANUAL_PEER_PERMANENT_RETRY_MS = 60 * 60 * 1000;
+/**
+ * Inbound eviction (Bitcoin Core's AttemptToEvictConnection): peers protected from eviction by
+ * distinct netgroup, lowest ping, latest block and latest tx; then half of the rest by uptime.
+ */
+export const EVICTION_PROTECT_NETGROUPS = 4;
+export const EVICTION_PROTECT_PING = 8;
+export const EVICTION_PROTECT_BLOCK = 4;
+export const EVICTION_PROTECT_TX = 4;
+/** A refused inbound address and reason is warned about once per this interval (repeats: debug). */
+export const INBOUND_REFUSAL_WARN_INTERVAL_MS = 60_000;
+/** Addresses the refusal-log throttle remembers; the least recent is forgotten first. */
+export const INBOUND_REFUSAL_WARN_KEYS = 1_000;

@@ -13,9 +13,11 @@ import { BlockIntake } from './block-intake.js';
 import type { P2PConfig } from './config.js';
 import { ORPHAN_EXPIRY_MS } from './constants.js';
 import type { NodeKey } from './discovery/node-key.js';
+import type { DiscouragedEntry } from './discouraged.js';
+import type { AddressClassifier } from './netgroup.js';
 import { OrphanPool } from './orphans.js';
 import type { LocalStatus, Peer } from './peer.js';
-import { describePeer, type PeerInfo } from './peer-info.js';
+import { describePeer, type ManualPeerInfo, type PeerInfo } from './peer-info.js';
 import { PeerSet } from './peers.js';
 import { Relay } from './relay.js';
 import { BlockSync } from './sync.js';
@@ -30,12 +32,15 @@ export interface P2PNetworkOptions {
   nodeKey: NodeKey;
   peerSource?: PeerSource;
   logger: Logger;
+  /** What an IP is for peer policy (default netgroup.ts classifyAddress); tests inject one. */
+  classifyAddress?: AddressClassifier;
 }
 
 export interface P2PNetworkEvents {
   'peer:ready': [info: PeerInfo];
   'peer:closed': [address: string, reason: string];
   'peer:banned': [entry: BanEntry];
+  'peer:discouraged': [entry: DiscouragedEntry];
 }
 
 export interface P2PStats {
@@ -44,6 +49,7 @@ export interface P2PStats {
   readonly inbound: number;
   readonly outbound: number;
   readonly bans: number;
+  readonly discouraged: number;
   readonly orphans: number;
   /** Transactions held until their parents arrive. */
   readonly orphanTxs: number;
@@ -76,7 +82,14 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
     // Components that name themselves (peer set 'p2p', relay, sync) take the parent logger:
     // a pino child of a child repeats the "component" key in every line.
     const p2pLogger = logger.child({ component: 'p2p' });
-    this.peerSet = new PeerSet({ config, nodeKey: options.nodeKey, status: () => this.localStatus(), peerSource: options.peerSource, logger });
+    this.peerSet = new PeerSet({
+      config,
+      nodeKey: options.nodeKey,
+      status: () => this.localStatus(),
+      peerSource: options.peerSource,
+      logger,
+      ...(options.classifyAddress === undefined ? {} : { classifyAddress: options.classifyAddress }),
+    });
     this.orphans = new OrphanPool<Peer>(config.orphanPoolSize, ORPHAN_EXPIRY_MS);
     this.txs = new TxIntake({ chain, mempool, logger });
     this.relay = new Relay({ chain, mempool, peers: this.peerSet, orphans: this.orphans, txs: this.txs, logger });
@@ -100,6 +113,7 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
       this.emit('peer:closed', peer.label, reason);
     });
     this.peerSet.on('peer:banned', (entry) => this.emit('peer:banned', entry));
+    this.peerSet.on('peer:discouraged', (entry) => this.emit('peer:discouraged', entry));
     this.peerSet.on('peer:message', (peer, msg) => this.route(peer, msg));
   }
 
@@ -145,8 +159,35 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
     return this.peerSet.bans.list();
   }
 
+  /** The operator's ban of an IP or node id (hex); persisted when the config names a ban file. */
   ban(key: string, reason?: string, durationMs?: number): BanEntry {
     return this.peerSet.ban(key, reason, durationMs);
+  }
+
+  unban(key: string): boolean {
+    return this.peerSet.unban(key);
+  }
+
+  clearBans(): number {
+    return this.peerSet.clearBans();
+  }
+
+  /** Resolves once every ban change so far is written to the ban file. */
+  flushBans(): Promise<void> {
+    return this.peerSet.flushBans();
+  }
+
+  /** An IP or proven node id (hex) that misbehaved recently. */
+  isDiscouraged(key: string): boolean {
+    return this.peerSet.discouraged.isDiscouraged(key);
+  }
+
+  discouraged(): DiscouragedEntry[] {
+    return this.peerSet.discouraged.list();
+  }
+
+  manualPeers(): ManualPeerInfo[] {
+    return this.peerSet.manualPeers();
   }
 
   isBanned(key: string): boolean {
@@ -161,6 +202,7 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
       inbound: all.filter((p) => p.direction === 'inbound').length,
       outbound: all.filter((p) => p.direction === 'outbound').length,
       bans: this.bans().length,
+      discouraged: this.discouraged().length,
       orphans: this.orphans.size,
       orphanTxs: this.txs.orphans.size,
       syncing: this.sync.isSyncing,

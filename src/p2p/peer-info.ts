@@ -2,12 +2,15 @@ import type { Peer, PeerDirection } from './peer.js';
 
 /** One row of `cli peers`. Work is a decimal string (JSON has no bigint). */
 export interface PeerInfo {
+  /** Only once its handshake-ack proved it: a claimed id may be an impostor's. */
   readonly nodeId: string | undefined;
   readonly address: string;
   readonly listenPort: number | undefined;
   readonly direction: PeerDirection;
   readonly ready: boolean;
   readonly manual: boolean;
+  /** Its address (or proven node id) is discouraged: it is evicted first when slots run out. */
+  readonly discouraged: boolean;
   readonly handshakeHeight: number | undefined;
   readonly handshakeWork: string | undefined;
   readonly bestHeight: number;
@@ -16,14 +19,15 @@ export interface PeerInfo {
   readonly connectedSinceMs: number;
 }
 
-export function describePeer(p: Peer, manual: boolean): PeerInfo {
+export function describePeer(p: Peer, manual: boolean, discouraged = false): PeerInfo {
   return {
-    nodeId: p.nodeId?.toString('hex'),
+    nodeId: p.provenNodeId?.toString('hex'),
     address: p.label,
     listenPort: p.remoteHandshake?.listenPort,
     direction: p.direction,
     ready: p.isReady,
     manual,
+    discouraged,
     handshakeHeight: p.remoteHandshake?.bestHeight,
     handshakeWork: p.remoteHandshake?.chainWork.toString(),
     bestHeight: p.bestHeight,
@@ -31,4 +35,12 @@ export function describePeer(p: Peer, manual: boolean): PeerInfo {
     pingRttMs: p.pingRttMs,
     connectedSinceMs: p.connectedAtMs,
   };
+}
+
+/** A peer added with `addpeer`: whether it is connected, why not, and when we try again. */
+export interface ManualPeerInfo {
+  readonly address: string;
+  readonly state: 'connected' | 'connecting' | 'waiting';
+  readonly lastError: string | undefined;
+  readonly nextRetryAtMs: number | undefined;
 }

@@ -14,6 +14,7 @@ import { normalizeIp } from './discovery/endpoint.js';
 import type { RefusalCode } from './errors.js';
 import { KNOWN_INVENTORY_PER_PEER } from './constants.js';
 import { BoundedHashSet } from './known-set.js';
+import { penaltyFor, truncateRejectReason, type MisbehaviourCode, type PenaltyAction } from './misbehaviour.js';
 import {
   FrameDecoder,
   MIN_PROTOCOL_VERSION,
@@ -50,8 +51,10 @@ export interface PeerOptions {
   peerTimeoutMs: number;
   handshakeTimeoutMs: number;
   status: () => LocalStatus;
-  /** The peer set's checks on the peer's handshake (self-connection, duplicates, bans). */
+  /** The peer set's checks on the peer's handshake (self-connection, a banned claimed id). */
   admit: (peer: Peer, handshake: HandshakeMessage) => { code: RefusalCode; reason: string } | undefined;
+  /** Its checks once the ack proved the node id, before 'ready' (one connection per node id). */
+  admitProven: (peer: Peer) => { code: RefusalCode; reason: string } | undefined;
   logger: Logger;
 }
 
@@ -62,8 +65,8 @@ export interface PeerEvents {
   message: [msg: WireMessage];
   /** The peer reported its best chain (ping or pong). */
   status: [];
-  /** A protocol violation; `nodeIdProven` says whether the node id may be banned too. */
-  misbehaviour: [code: string, reason: string, nodeIdProven: boolean];
+  /** A fault the policy (misbehaviour.ts) penalises; `nodeIdProven`: the ack verified the node id. */
+  misbehaviour: [code: MisbehaviourCode, reason: string, action: Exclude<PenaltyAction, 'none'>, nodeIdProven: boolean];
   close: [reason: string];
 }
 
@@ -84,6 +87,8 @@ export class Peer extends EventEmitter<PeerEvents> {
   bestHeight = 0;
   bestWork = 0n;
   pingRttMs: number | undefined;
+  /** Why the session was refused, by us or by the peer's `reject` during the handshake. */
+  refusal: { readonly code: string; readonly reason: string; readonly by: 'us' | 'peer' } | undefined;
   logger: Logger;
 
   private readonly socket: Socket;
@@ -115,8 +120,14 @@ export class Peer extends EventEmitter<PeerEvents> {
     return this.closed;
   }
 
+  /** The node id the handshake claims (unproven until the ack verified: see provenNodeId). */
   get nodeId(): Buffer | undefined {
     return this.remoteHandshake?.nodeId;
+  }
+
+  /** The node id once its handshake-ack proved it; what tables, bans and relay may use. */
+  get provenNodeId(): Buffer | undefined {
+    return this.ackVerified ? this.remoteHandshake?.nodeId : undefined;
   }
 
   get label(): string {
@@ -156,19 +167,28 @@ export class Peer extends EventEmitter<PeerEvents> {
     await Promise.race([once(this.socket, 'drain'), once(this, 'close')]);
   }
 
-  /** Refuses the session: reject message, logged reason, close. No ban. */
+  /** Refuses the session: reject message, logged reason, close. No penalty. */
   refuse(code: string, reason: string, messageType: number = MessageType.Handshake): void {
-    this.logger.info({ code, reason }, 'refusing peer');
-    this.send({ kind: 'reject', messageType, code, reason: reason.slice(0, 256), hash: ZERO_HASH });
+    if (this.closed) return;
+    this.logger.warn({ code, reason }, 'refusing peer');
+    this.refusal = { code, reason, by: 'us' };
+    this.send({ kind: 'reject', messageType, code, reason: truncateRejectReason(reason), hash: ZERO_HASH });
     this.close(`refused: ${code}`);
   }
 
-  /** A protocol violation: the peer set bans and we disconnect. */
-  punish(code: string, reason: string): void {
-    if (this.closed) return;
-    this.logger.warn({ code, reason }, 'peer misbehaved; disconnecting and banning');
-    this.emit('misbehaviour', code, reason, this.ackVerified);
+  /**
+   * A fault of the peer, priced by the policy (misbehaviour.ts): maybe a `reject` about `about`,
+   * then — unless the action is 'none' — the peer set logs and penalises it and we disconnect.
+   * Returns the action taken.
+   */
+  punish(code: MisbehaviourCode, reason: string, about?: { readonly messageType: number; readonly hash: Buffer }): PenaltyAction {
+    if (this.closed) return 'none';
+    const penalty = penaltyFor(code);
+    if (penalty.sendReject && about) this.send({ kind: 'reject', messageType: about.messageType, code, reason: truncateRejectReason(reason), hash: about.hash });
+    if (penalty.action === 'none') return 'none';
+    this.emit('misbehaviour', code, reason, penalty.action, this.ackVerified);
     this.close(`misbehaviour: ${code}`);
+    return penalty.action;
   }
 
   close(reason: string): void {
@@ -199,18 +219,19 @@ export class Peer extends EventEmitter<PeerEvents> {
 
   private onMessage(msg: WireMessage): void {
     if (msg.kind === 'reject') {
+      if (!this.isReady) this.refusal = { code: msg.code, reason: msg.reason, by: 'peer' };
       this.logger.info({ code: msg.code, reason: msg.reason, hash: msg.hash.toString('hex') }, 'peer rejected something we sent');
       return;
     }
     if (msg.kind === 'handshake') return this.onHandshake(msg);
     if (msg.kind === 'handshake-ack') return this.onAck(msg);
-    if (!this.isReady) return this.punish('unexpected-message', `peer sent ${msg.kind} before completing the handshake`);
+    if (!this.isReady) return void this.punish('unexpected-message', `peer sent ${msg.kind} before completing the handshake`);
     if (msg.kind === 'ping' || msg.kind === 'pong') this.onHeartbeat(msg);
     this.emit('message', msg);
   }
 
   private onHandshake(msg: HandshakeMessage): void {
-    if (this.remoteHandshake) return this.punish('unexpected-message', 'peer sent a second handshake');
+    if (this.remoteHandshake) return void this.punish('unexpected-message', 'peer sent a second handshake');
     this.remoteHandshake = msg;
     this.bestHeight = msg.bestHeight;
     this.bestWork = msg.chainWork;
@@ -232,9 +253,9 @@ export class Peer extends EventEmitter<PeerEvents> {
 
   private onAck(msg: WireMessage & { kind: 'handshake-ack' }): void {
     const hs = this.remoteHandshake;
-    if (!hs || this.ackVerified) return this.punish('unexpected-message', 'peer sent a handshake-ack out of order');
+    if (!hs || this.ackVerified) return void this.punish('unexpected-message', 'peer sent a handshake-ack out of order');
     if (!verifyHandshakeAck(msg, hs.nodeId, this.nonce)) {
-      return this.punish('bad-handshake-ack', 'peer handshake-ack does not prove the node id it claimed');
+      return void this.punish('bad-handshake-ack', 'peer handshake-ack does not prove the node id it claimed');
     }
     this.ackVerified = true;
     this.maybeReady();
@@ -242,6 +263,8 @@ export class Peer extends EventEmitter<PeerEvents> {
 
   private maybeReady(): void {
     if (!this.isReady) return;
+    const refusal = this.options.admitProven(this);
+    if (refusal) return this.refuse(refusal.code, refusal.reason);
     clearTimeout(this.handshakeTimer);
     this.pingTimer = setInterval(() => this.ping(), this.options.pingIntervalMs);
     this.logger.info({ height: this.bestHeight }, 'peer ready');

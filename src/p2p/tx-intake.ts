@@ -165,9 +165,9 @@ export class TxIntake {
 
   private refuse(peer: Peer, tx: Transaction, err: unknown): void {
     this.recentRejects.add(tx.txid);
+    // Consensus codes go to the policy (misbehaviour.ts); a policy rejection costs the peer nothing.
     if (err instanceof ValidationError && err.consensus && !peer.isClosed) {
-      peer.send({ kind: 'reject', messageType: MessageType.Transaction, code: err.code, reason: err.message.slice(0, 256), hash: tx.txid });
-      peer.punish(err.code, `sent invalid transaction ${tx.txidHex}: ${err.message}`);
+      peer.punish(err.code, `sent invalid transaction ${tx.txidHex}: ${err.message}`, { messageType: MessageType.Transaction, hash: tx.txid });
       return;
     }
     this.logger.debug({ txid: tx.txidHex, peer: peer.label, err: errorMessage(err) }, 'transaction from peer not accepted');

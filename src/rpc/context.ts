@@ -7,7 +7,8 @@ import type { ChainTip, CoinEntry, ProcessBlockResult } from '../chain/types.js'
 import type { NodeConfig } from '../node/config.js';
 import type { NodeNatState } from '../node/nat-state.js';
 import type { BanEntry } from '../p2p/bans.js';
-import type { PeerInfo } from '../p2p/peer-info.js';
+import type { DiscouragedEntry } from '../p2p/discouraged.js';
+import type { ManualPeerInfo, PeerInfo } from '../p2p/peer-info.js';
 import type { Block, BlockHeader } from '../primitives/block.js';
 import type { Transaction } from '../primitives/tx.js';
 import type { Logger } from '../util/logger.js';
@@ -54,6 +55,16 @@ export interface RpcNetwork {
   /** Every connection, including ones still in their handshake (`ready` false). */
   peers(): PeerInfo[];
   bans(): BanEntry[];
+  /** Addresses and proven node ids that misbehaved (not dialled, evicted first). */
+  discouraged(): DiscouragedEntry[];
+  /** Peers added with addpeer: state, last failure, next retry. */
+  manualPeers(): ManualPeerInfo[];
+  /** Bans an IP or node id (persisted) and disconnects it; throws P2PError on a bad key or a full list. */
+  ban(key: string, reason: string | undefined, durationMs: number | undefined): BanEntry;
+  /** False when the key was not banned. */
+  unban(key: string): boolean;
+  /** Lifts every ban; how many there were. */
+  clearBans(): number;
   /** Dials host:port now and keeps redialling it (the tutorial seeds' "register"). */
   addPeer(host: string, port: number): void;
   /** Router port mapping (UPnP/NAT-PMP): what was mapped and advertised, or that it is off. */

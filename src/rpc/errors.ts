@@ -38,6 +38,7 @@ const BY_CODE: Readonly<Record<string, number>> = {
   'mempool-full': RpcCode.MempoolRejected,
   'coinbase-not-allowed': RpcCode.MempoolRejected,
   'invalid-peer-address': RpcCode.InvalidParams,
+  'invalid-ban-key': RpcCode.InvalidParams,
   'invalid-host-port': RpcCode.InvalidParams,
   'not-started': RpcCode.NotReady,
 };

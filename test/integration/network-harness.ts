@@ -54,8 +54,15 @@ export async function startNetNodeFrom(t: Teardown, setup: NodeSetup, extraArgs:
   };
 }
 
-export async function peersOf(setup: NodeSetup): Promise<{ peers: PeerRow[]; bans: BanRow[] }> {
-  return (await rpc(setup, 'peers')) as { peers: PeerRow[]; bans: BanRow[] };
+export interface ManualPeerRow {
+  address: string;
+  state: 'connected' | 'connecting' | 'waiting';
+  lastError: string | null;
+  nextRetrySec: number | null;
+}
+
+export async function peersOf(setup: NodeSetup): Promise<{ peers: PeerRow[]; bans: BanRow[]; discouraged: BanRow[]; manual: ManualPeerRow[] }> {
+  return (await rpc(setup, 'peers')) as { peers: PeerRow[]; bans: BanRow[]; discouraged: BanRow[]; manual: ManualPeerRow[] };
 }
 
 export async function readyPeerIds(setup: NodeSetup): Promise<string[]> {

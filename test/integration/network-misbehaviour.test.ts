@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { cli, getInfo, sleep, waitFor } from './harness.js';
 import { addPeer, genesis, peersOf, readyPeerIds, startNetNode, waitConnected, waitSameTip } from './network-harness.js';
 
-test('a peer sending garbage is banned while the node keeps serving an honest peer', async (t) => {
+test('garbage from 127.0.0.1 disconnects the sender only: no ban, no discouragement, and another local node connects right after', async (t) => {
   const a = await startNetNode(t, { txpoolSize: 1000 }, ['--no-discovery']);
   const honest = await startNetNode(t, { txpoolSize: 1000 }, ['--no-discovery']);
   await addPeer(honest, a);
@@ -18,25 +18,25 @@ test('a peer sending garbage is banned while the node keeps serving an honest pe
   socket.write(Buffer.from('GET / HTTP/1.1\r\nHost: kadchain\r\n\r\n'));
   await Promise.race([once(socket, 'close'), sleep(5_000).then(() => t.fail('A did not hang up on the garbage sender'))]);
 
-  const { peers, bans } = await peersOf(a.setup);
-  t.is(bans.length, 1);
-  t.is(bans[0]!.key, '127.0.0.1', 'the sender proved no node id, so its IP is banned');
-  t.regex(bans[0]!.reason, /^bad-magic: /);
-  t.true(bans[0]!.remainingSec > 3_500, 'for p2p.banDurationSec (3600 s)');
+  const { peers, bans, discouraged } = await peersOf(a.setup);
+  t.deepEqual(bans, [], 'misbehaviour never bans');
+  t.deepEqual(discouraged, [], 'loopback is shared by every local node: it is never discouraged');
   t.deepEqual(
     peers.filter((p) => p.ready).map((p) => p.nodeId),
     [honest.nodeId],
     'the honest peer on the same IP stays connected',
   );
-  const table = await cli(a.setup, ['peers']);
-  t.log(table.stdout);
-  t.regex(table.stdout, /\n1 ban\(s\)\nBANNED +FOR +REASON\n127\.0\.0\.1 +(59m \d\ds|1h 00m) +bad-magic: stream does not start with the kadchain magic/);
-  t.regex(a.process.output(), /"code":"bad-magic".*"msg":"peer misbehaved; disconnecting and banning"/);
+  const log = a.process.output();
+  t.regex(log, /"code":"bad-magic".*"notDiscouraged":"loopback address".*"msg":"peer misbehaved; disconnected"/);
+  t.is(log.match(/"code":"bad-magic"/g)?.length, 1, 'logged once');
 
-  // A still serves the honest peer: its genesis block propagates.
+  // Another local node connects right after, and A serves both: its genesis block propagates.
+  const late = await startNetNode(t, { txpoolSize: 1000 }, ['--no-discovery']);
+  await addPeer(late, a);
+  await waitConnected(a, late);
   await genesis(a.setup);
-  await waitSameTip([a, honest]);
-  t.is((await getInfo(honest.setup)).height, 0);
+  await waitSameTip([a, honest, late]);
+  t.is((await getInfo(late.setup)).height, 0);
 });
 
 test('a node on another genesis is refused, with the reason logged, and never becomes a peer', async (t) => {
@@ -50,12 +50,25 @@ test('a node on another genesis is refused, with the reason logged, and never be
   await addPeer(other, a);
   const refusal = /"code":"different-genesis","reason":"peer's genesis [0-9a-f]{64} differs from ours [0-9a-f]{64}","msg":"refusing peer"/;
   await waitFor('the refusal in both logs', async () => refusal.test(a.process.output()) && refusal.test(other.process.output()), 10_000);
-  // The manual peer is redialled with backoff; every attempt must be refused.
+  // Another genesis will not change soon: the manual peer is not redialled for ever, it waits long.
+  await waitFor('the manual peer to wait', async () => (await peersOf(other.setup)).manual[0]?.state === 'waiting', 10_000);
+  const [manual] = (await peersOf(other.setup)).manual;
+  t.regex(manual!.lastError ?? '', /different-genesis/);
+  t.true((manual!.nextRetrySec ?? 0) > 3_500, `retry in ${manual!.nextRetrySec} s, not seconds`);
   for (let i = 0; i < 10; i++) {
     t.deepEqual(await readyPeerIds(a.setup), [], 'A has no peer');
     t.deepEqual(await readyPeerIds(other.setup), [], 'the other node has no peer');
     await sleep(150);
   }
+  t.is(refusalCount(a.process.output()), 1, 'A was dialled once, not again and again');
   t.is((await getInfo(other.setup)).genesis, genesisOther, 'the other node kept its own chain');
-  t.deepEqual((await peersOf(a.setup)).bans, [], 'a refusal is not a ban');
+  const { bans, discouraged } = await peersOf(a.setup);
+  t.deepEqual([bans, discouraged], [[], []], 'a refusal is no penalty');
+  const table = await cli(other.setup, ['peers']);
+  t.log(table.stdout);
+  t.regex(table.stdout, new RegExp(`\\n1 manual peer\\(s\\)\\nMANUAL +STATE +RETRY IN +LAST ERROR\\n${a.tcpAddress.replace(/\./g, '\\.')} +waiting +(59m \\d\\ds|1h 00m) +.*different-genesis`));
 });
+
+function refusalCount(log: string): number {
+  return log.match(/"code":"different-genesis".*"msg":"refusing peer"/g)?.length ?? 0;
+}

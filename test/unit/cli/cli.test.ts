@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findCommand } from '../../../src/cli/commands.js';
-import { formatDuration, formatPeers } from '../../../src/cli/format-peers.js';
+import { formatBanned, formatDuration, formatPeers } from '../../../src/cli/format-peers.js';
 import { type CliIo, parseCommandArgs, runCli } from '../../../src/cli/main.js';
 import { writeCookie } from '../../../src/rpc/cookie.js';
 import { RpcServer } from '../../../src/rpc/server.js';
@@ -54,7 +54,7 @@ test('positional commands check their argument count', (t) => {
 test('help: general and per command, exit 0', async (t) => {
   const general = io();
   t.is(await runCli(['--help'], general), 0);
-  for (const name of ['start', 'genesis_block', 'createwallet', 'printwallet', 'balance', 'send', 'print', 'mine', 'getinfo', 'mempool', 'peers', 'addpeer', 'stop']) {
+  for (const name of ['start', 'genesis_block', 'createwallet', 'printwallet', 'balance', 'send', 'print', 'mine', 'getinfo', 'mempool', 'peers', 'addpeer', 'ban', 'unban', 'listbanned', 'clearbanned', 'stop']) {
     t.true(general.out[0]?.includes(`  ${name} `), name);
   }
   const send = io();
@@ -102,6 +102,44 @@ test('peers prints a table of peers and bans', (t) => {
   );
   t.is(formatPeers({ peers: [], bans: [] }), 'no peers connected (connect one with: npx cli addpeer HOST:PORT)');
   t.is(formatDuration(3_700), '1h 01m');
+});
+
+test('peers lists manual peers with state, retry and last error, and discouraged addresses', (t) => {
+  const text = formatPeers({
+    peers: [],
+    bans: [],
+    manual: [
+      { address: '10.0.0.5:9000', state: 'waiting', lastError: 'it refused us: different-genesis: another chain', nextRetrySec: 3_540 },
+      { address: '10.0.0.6:9000', state: 'connected', lastError: null, nextRetrySec: null },
+    ],
+    discouraged: [{ key: '1.2.3.4', reason: 'bad-magic: not a frame', until: new Date().toISOString(), remainingSec: 86_000 }],
+  });
+  t.is(
+    text,
+    [
+      'no peers connected (connect one with: npx cli addpeer HOST:PORT)',
+      '',
+      '2 manual peer(s)',
+      'MANUAL         STATE      RETRY IN  LAST ERROR',
+      '10.0.0.5:9000  waiting    59m 00s   it refused us: different-genesis: another chain',
+      '10.0.0.6:9000  connected  -         -',
+      '',
+      '1 discouraged (misbehaved: not dialled, accepted only while inbound slots are free)',
+      'DISCOURAGED  FOR      REASON',
+      '1.2.3.4      23h 53m  bad-magic: not a frame',
+    ].join('\n'),
+  );
+  t.is(formatBanned([]), 'no bans');
+  t.regex(formatBanned([{ key: '10.0.0.9', reason: 'spam', remainingSec: 60 }]), /^1 ban\(s\)\nBANNED +FOR +REASON\n10\.0\.0\.9 +1m 00s +spam$/);
+});
+
+test('ban takes <ip|nodeid> with --duration and --reason; unban takes the key', (t) => {
+  const ban = findCommand('ban')!;
+  t.deepEqual(ban.params(parseCommandArgs(ban, ['1.2.3.4', '--duration', '60', '--reason', 'spam'])), { key: '1.2.3.4', durationSec: '60', reason: 'spam' });
+  t.deepEqual(ban.params(parseCommandArgs(ban, ['1.2.3.4'])), { key: '1.2.3.4' });
+  t.throws(() => parseCommandArgs(ban, []), { message: /^ban needs <ip\|nodeid>/ });
+  const unban = findCommand('unban')!;
+  t.deepEqual(unban.params(parseCommandArgs(unban, ['1.2.3.4'])), { key: '1.2.3.4' });
 });
 
 test('usage errors: one line on stderr, exit 2', async (t) => {

@@ -107,7 +107,7 @@ test('p2p defaults: listen on every interface, no bootstrap, discovery on', (t) 
   const config = loadConfig({ cwd: '/x' });
   t.is(config.listenHost, '0.0.0.0');
   t.deepEqual(config.bootstrap, []);
-  t.deepEqual(config.p2p, { maxOutbound: 8, maxInbound: 32, pingIntervalMs: 5000, peerTimeoutMs: 20000, banDurationSec: 3600, discovery: true });
+  t.deepEqual(config.p2p, { maxOutbound: 8, maxInbound: 32, pingIntervalMs: 5000, peerTimeoutMs: 20000, banDurationSec: 3600, maxInboundPerIp: 4, maxInboundPerNetgroup: 8, discourageDurationSec: 86400, discovery: true });
 });
 
 test('bootstrap, listen host and discovery come from the file and the flags (flags replace the list)', async (t) => {

@@ -10,7 +10,9 @@ import { Chain } from '../../../src/chain/chain.js';
 import { Mempool } from '../../../src/mempool/mempool.js';
 import { type P2PConfig, resolveP2PConfig } from '../../../src/p2p/config.js';
 import { type NodeKey, nodeKeyFromPrivateKey } from '../../../src/p2p/discovery/node-key.js';
+import { type AddressClassifier, classifyAddress } from '../../../src/p2p/netgroup.js';
 import { P2PNetwork } from '../../../src/p2p/network.js';
+import type { PeerSource } from '../../../src/p2p/types.js';
 import type { Block } from '../../../src/primitives/block.js';
 import { generatePrivateKey } from '../../../src/primitives/secp256k1.js';
 import type { Transaction } from '../../../src/primitives/tx.js';
@@ -34,9 +36,29 @@ export const FAST_CONFIG: Partial<P2PConfig> = {
   syncStallTimeoutMs: 3_000,
   reconnectBackoffMs: { min: 100, max: 1_000 },
   banDurationMs: 60_000,
+  // Many test nodes share 127.0.0.1, which TEST_ADDRESSES calls public: no per-address limits.
+  maxInboundPerIp: 1_000,
+  maxInboundPerNetgroup: 1_000,
 };
 
-export async function startNode(t: ExecutionContext, options: { config?: Partial<P2PConfig>; nodeKey?: NodeKey; genesis?: Block; blocks?: readonly Block[]; logger?: Logger } = {}): Promise<TestNode> {
+/**
+ * 127.0.0.1 counts as a public address here, so misbehaviour over loopback is discouraged as
+ * it would be from the internet; other loopback addresses keep their exemption.
+ */
+export const TEST_ADDRESSES: AddressClassifier = (ip) => (ip === '127.0.0.1' ? 'public' : classifyAddress(ip));
+
+export async function startNode(
+  t: ExecutionContext,
+  options: {
+    config?: Partial<P2PConfig>;
+    nodeKey?: NodeKey;
+    genesis?: Block;
+    blocks?: readonly Block[];
+    logger?: Logger;
+    classifyAddress?: AddressClassifier;
+    peerSource?: PeerSource;
+  } = {},
+): Promise<TestNode> {
   const dir = await mkdtemp(join(tmpdir(), 'kadchain-p2p-'));
   const chain = await Chain.open({ path: dir, params: TEST_PARAMS, logger: silentLogger() });
   const mempool = new Mempool({ chain, logger: silentLogger(), maxTxs: 1_000 });
@@ -46,7 +68,15 @@ export async function startNode(t: ExecutionContext, options: { config?: Partial
   for (const block of [...(options.genesis ? [options.genesis] : []), ...(options.blocks ?? [])]) await chain.processBlock(block);
   const key = options.nodeKey ?? nodeKeyFromPrivateKey(generatePrivateKey());
   const config = resolveP2PConfig({ ...FAST_CONFIG, ...options.config });
-  const net = new P2PNetwork({ config, chain, mempool, nodeKey: key, logger: options.logger ?? silentLogger() });
+  const net = new P2PNetwork({
+    config,
+    chain,
+    mempool,
+    nodeKey: key,
+    logger: options.logger ?? silentLogger(),
+    classifyAddress: options.classifyAddress ?? TEST_ADDRESSES,
+    ...(options.peerSource === undefined ? {} : { peerSource: options.peerSource }),
+  });
   await net.start();
   t.teardown(async () => {
     await net.stop();

@@ -32,7 +32,7 @@ test('two nodes on the same genesis complete the handshake and report each other
   t.true((a.net.peers()[0].pingRttMs ?? -1) >= 0);
 });
 
-test('nodes with different genesis blocks refuse each other without a ban', async (t) => {
+test('nodes with different genesis blocks refuse each other without a penalty', async (t) => {
   const a = await startNode(t, { genesis });
   const b = await startNode(t, { genesis: buildBlock({ miner: makeKey() }) });
   const reasonsA = closeReasons(a);
@@ -42,8 +42,8 @@ test('nodes with different genesis blocks refuse each other without a ban', asyn
   t.true([...reasonsA, ...reasonsB].some((r) => r.includes('different-genesis')), [...reasonsA, ...reasonsB].join('; '));
   t.is(readyPeerCount(a), 0);
   t.is(readyPeerCount(b), 0);
-  t.deepEqual(a.net.bans(), []);
-  t.deepEqual(b.net.bans(), []);
+  t.deepEqual(a.net.discouraged(), []);
+  t.deepEqual(b.net.discouraged(), []);
 });
 
 test('a node dialling itself detects the self-connection', async (t) => {
@@ -68,7 +68,7 @@ test('a second connection from the same node id is refused and the first one sta
   t.is(readyPeerCount(b), 1);
   t.is(b.net.peers()[0].nodeId, a.key.nodeId.toString('hex'));
   t.is(readyPeerCount(twin), 0);
-  t.deepEqual(b.net.bans(), []);
+  t.deepEqual(b.net.discouraged(), []);
 });
 
 test('a peer with an incompatible protocol version gets a reject and is disconnected', async (t) => {
@@ -81,10 +81,10 @@ test('a peer with an incompatible protocol version gets a reject and is disconne
   t.true(reject.hash.equals(ZERO_HASH));
   await raw.waitClosed();
   t.false(raw.has('handshake-ack'));
-  t.false(a.net.isBanned('127.0.0.1'));
+  t.false(a.net.isDiscouraged('127.0.0.1'));
 });
 
-test('a handshake-ack that does not prove the node id bans the IP', async (t) => {
+test('a handshake-ack that does not prove the node id discourages the IP only', async (t) => {
   const a = await startNode(t, { genesis });
   const raw = await RawPeer.connect(a.net.tcpPort);
   t.teardown(() => raw.destroy());
@@ -93,7 +93,7 @@ test('a handshake-ack that does not prove the node id bans the IP', async (t) =>
   await raw.waitFor('handshake-ack');
   raw.send({ kind: 'handshake-ack', publicKey: raw.key.publicKey, signature: Buffer.alloc(64, 1) });
   await raw.waitClosed();
-  t.true(a.net.isBanned('127.0.0.1'));
-  // the claimed node id is unproven: it is not banned
-  t.false(a.net.isBanned(raw.key.nodeId.toString('hex')));
+  t.true(a.net.isDiscouraged('127.0.0.1'));
+  // the claimed node id is unproven: it is not discouraged
+  t.false(a.net.isDiscouraged(raw.key.nodeId.toString('hex')));
 });

@@ -65,10 +65,10 @@ test('a block with an unknown parent waits in the orphan pool until the parent a
   raw.send({ kind: 'block', block: parent });
   await waitFor(() => tipHash(a) === child.hash.toString('hex'), 'parent then orphan to connect');
   t.is(a.net.stats().orphans, 0);
-  t.deepEqual(a.net.bans(), []);
+  t.deepEqual(a.net.discouraged(), []);
 });
 
-test('an invalid block from a peer bans it while policy refusals do not', async (t) => {
+test('an invalid block from a peer discourages it while policy refusals do not', async (t) => {
   const a = await startNode(t, { genesis });
   const raw = await RawPeer.connect(a.net.tcpPort);
   t.teardown(() => raw.destroy());
@@ -78,8 +78,8 @@ test('an invalid block from a peer bans it while policy refusals do not', async 
   const tooRich: Block = buildBlock({ parent: genesis, miner: makeKey(), coinbaseAmount: 5_000n });
   raw.send({ kind: 'block', block: tooRich });
   await raw.waitClosed();
-  t.true(a.net.isBanned(raw.key.nodeId.toString('hex')));
-  t.true(a.net.isBanned('127.0.0.1'));
+  t.true(a.net.isDiscouraged(raw.key.nodeId.toString('hex')));
+  t.true(a.net.isDiscouraged('127.0.0.1'));
   t.is(a.chain.tip?.height, 0);
 });
 

@@ -38,8 +38,9 @@ export class RawPeer {
     });
   }
 
-  static async connect(port: number): Promise<RawPeer> {
-    const socket = connect({ host: '127.0.0.1', port });
+  /** `localAddress`: another loopback address (127.0.0.2…) to appear as a different host. */
+  static async connect(port: number, localAddress?: string): Promise<RawPeer> {
+    const socket = connect({ host: '127.0.0.1', port, ...(localAddress === undefined ? {} : { localAddress }) });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
       socket.once('error', reject);
@@ -51,14 +52,15 @@ export class RawPeer {
     this.socket.write(encodeMessageFrame(msg));
   }
 
-  sendHandshake(options: { genesisHash?: Buffer; version?: number; bestHeight?: number; chainWork?: bigint } = {}): void {
+  /** `nodeId`: claim another node's id (an impostor cannot ack it). */
+  sendHandshake(options: { genesisHash?: Buffer; version?: number; bestHeight?: number; chainWork?: bigint; nodeId?: Buffer } = {}): void {
     this.send({
       kind: 'handshake',
       version: options.version ?? PROTOCOL_VERSION,
       genesisHash: options.genesisHash ?? ZERO_HASH,
       bestHeight: options.bestHeight ?? 0,
       chainWork: options.chainWork ?? 0n,
-      nodeId: this.key.nodeId,
+      nodeId: options.nodeId ?? this.key.nodeId,
       listenPort: 0,
       nonce: this.nonce,
     });

@@ -37,7 +37,7 @@ async function serveBatch(port: number, blocks: readonly Block[]): Promise<RawPe
 
 const getBlocksCount = (raw: RawPeer): number => raw.received.filter((m) => m.kind === 'get-blocks').length;
 
-test('an invalid block mid-batch bans the peer, keeps the blocks before it and orphans none after it', async (t) => {
+test('an invalid block mid-batch discourages the peer, keeps the blocks before it and orphans none after it', async (t) => {
   const blocks = batchWithBadBlock((parent) => buildBlock({ parent, miner: owner, coinbaseAmount: 1_000_000n }));
   const node = await startNode(t, { genesis, config: { maxBlocksInFlight: 16 } });
   const raw = await serveBatch(node.net.tcpPort, blocks);
@@ -48,11 +48,11 @@ test('an invalid block mid-batch bans the peer, keeps the blocks before it and o
   t.is(node.chain.tip?.height, BAD_INDEX);
   t.is(node.net.stats().orphans, 0);
   t.false(node.chain.hasBlock(blocks[BAD_INDEX + 1]!.hash));
-  t.true(node.net.bans().length > 0, 'the sender is banned');
+  t.true(node.net.discouraged().length > 0, 'the sender is discouraged');
   t.false(node.net.stats().syncing);
 });
 
-test('a refused (future) block mid-batch stops the sync without a ban, orphans or a restart loop', async (t) => {
+test('a refused (future) block mid-batch stops the sync without a penalty, orphans or a restart loop', async (t) => {
   const blocks = batchWithBadBlock((parent) => buildBlock({ parent, miner: owner, timestamp: Math.floor(Date.now() / 1000) + 3 * SECONDS_PER_HOUR }));
   const node = await startNode(t, { genesis, config: { maxBlocksInFlight: 16 } });
   const raw = await serveBatch(node.net.tcpPort, blocks);
@@ -64,5 +64,5 @@ test('a refused (future) block mid-batch stops the sync without a ban, orphans o
   t.is(node.net.stats().orphans, 0);
   t.is(getBlocksCount(raw), 1, 'the peer is not asked again for the branch it could not deliver');
   t.false(raw.closed);
-  t.deepEqual(node.net.bans(), []);
+  t.deepEqual(node.net.discouraged(), []);
 });

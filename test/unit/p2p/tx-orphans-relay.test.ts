@@ -46,7 +46,7 @@ test('a child announced before its parent is held, the parent is fetched from th
   t.is(raw.received.filter((m) => m.kind === 'get-data').length, 2);
   t.false(raw.has('inv'), 'neither tx is announced back to the peer that sent it');
   t.false(raw.closed);
-  t.deepEqual(b.net.bans(), []);
+  t.deepEqual(b.net.discouraged(), []);
   t.is(c.net.stats().orphanTxs, 0);
 });
 
@@ -63,21 +63,21 @@ test('the orphans of a peer that disconnects are dropped', async (t) => {
   t.false(b.mempool.has(child.txid));
 });
 
-test('an orphan with a bad signature fails when its parent enters the mempool locally, and its sender is banned', async (t) => {
+test('an orphan with a bad signature fails when its parent enters the mempool locally, and its sender is discouraged', async (t) => {
   const b = await startNode(t, { genesis });
   const raw = await rawPeerOf(t, b);
   const forged = child.withSignature(0, Buffer.alloc(64, 7));
   raw.send({ kind: 'transaction', transaction: forged });
   await waitFor(() => getDataFor(raw, parent.txid) !== undefined, 'B to request the missing parent');
   t.false(raw.closed, 'a missing parent alone is not punished');
-  t.deepEqual(b.net.bans(), []);
+  t.deepEqual(b.net.discouraged(), []);
 
   b.mempool.addTransaction(parent); // as the wallet would: any 'tx:added' retries the orphans
   await raw.waitClosed();
   t.true(b.mempool.has(parent.txid));
   t.false(b.mempool.has(forged.txid));
   t.is(b.net.stats().orphanTxs, 0);
-  t.true(b.net.isBanned('127.0.0.1'));
+  t.true(b.net.isDiscouraged('127.0.0.1'));
   const reject = raw.received.find((m): m is RejectMessage => m.kind === 'reject');
   t.is(reject?.code, 'bad-txns-signature');
   t.true(reject?.hash.equals(forged.txid));

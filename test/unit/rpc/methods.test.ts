@@ -5,8 +5,9 @@ import { type NodeNatState, disabledNodeNatState } from '../../../src/node/nat-s
 import type { Block } from '../../../src/primitives/block.js';
 import type { Transaction } from '../../../src/primitives/tx.js';
 import type { MethodTable, PaymentRequest, RpcContext, RpcMempoolEntry } from '../../../src/rpc/context.js';
-import type { BanEntry } from '../../../src/p2p/bans.js';
-import type { PeerInfo } from '../../../src/p2p/peer-info.js';
+import { BanList, type BanEntry } from '../../../src/p2p/bans.js';
+import type { DiscouragedEntry } from '../../../src/p2p/discouraged.js';
+import type { ManualPeerInfo, PeerInfo } from '../../../src/p2p/peer-info.js';
 import { AddressError } from '../../../src/primitives/address.js';
 import { RpcParamError } from '../../../src/rpc/errors.js';
 import { allMethods } from '../../../src/rpc/index.js';
@@ -22,6 +23,9 @@ interface Fake {
   keys: string[];
   peers: PeerInfo[];
   bans: BanEntry[];
+  banList: BanList;
+  discouraged: DiscouragedEntry[];
+  manual: ManualPeerInfo[];
   addedPeers: string[];
   nat: { current: NodeNatState };
 }
@@ -33,6 +37,9 @@ function fake(): Fake {
   const keys: string[] = [];
   const peers: PeerInfo[] = [];
   const bans: BanEntry[] = [];
+  const banList = new BanList(3);
+  const discouraged: DiscouragedEntry[] = [];
+  const manual: ManualPeerInfo[] = [];
   const addedPeers: string[] = [];
   const nat = { current: disabledNodeNatState() };
   let tip: ChainTip | undefined;
@@ -89,19 +96,24 @@ function fake(): Fake {
       tcpPort: 9000,
       udpPort: 9000,
       peers: () => peers,
-      bans: () => bans,
+      bans: () => [...bans, ...banList.list()],
+      discouraged: () => discouraged,
+      manualPeers: () => manual,
+      ban: (key, reason, durationMs) => banList.ban(key, durationMs ?? 3_600_000, reason ?? 'banned by operator'),
+      unban: (key) => banList.unban(key),
+      clearBans: () => banList.clear(),
       addPeer: (host, port) => void addedPeers.push(`${host}:${port}`),
       nat: () => nat.current,
     },
     requestStop: () => undefined,
   };
-  return { ctx, methods: allMethods(ctx), processed, added, payments, keys, peers, bans, addedPeers, nat };
+  return { ctx, methods: allMethods(ctx), processed, added, payments, keys, peers, bans, banList, discouraged, manual, addedPeers, nat };
 }
 
 const call = async (f: Fake, method: string, params?: unknown): Promise<unknown> => f.methods[method]!(params);
 
 test('the method names match the CLI commands', (t) => {
-  t.deepEqual(Object.keys(fake().methods).sort(), ['addpeer', 'balance', 'createwallet', 'genesis_block', 'getblockheader', 'getinfo', 'mempool', 'mine', 'nat', 'peers', 'print', 'printwallet', 'send', 'stop'].sort());
+  t.deepEqual(Object.keys(fake().methods).sort(), ['addpeer', 'balance', 'ban', 'clearbanned', 'createwallet', 'genesis_block', 'getblockheader', 'getinfo', 'listbanned', 'mempool', 'mine', 'nat', 'peers', 'print', 'printwallet', 'send', 'stop', 'unban'].sort());
 });
 
 test('genesis_block creates a key and a genesis once; a second call says the chain exists', async (t) => {
@@ -216,6 +228,7 @@ const peerInfo = (over: Partial<PeerInfo>): PeerInfo => ({
   direction: 'outbound',
   ready: true,
   manual: false,
+  discouraged: false,
   handshakeHeight: 3,
   handshakeWork: '8',
   bestHeight: 5,
@@ -238,7 +251,9 @@ test('getinfo counts ready peers only and shows the node id and ports', async (t
 test('peers lists connections with short ids and age, and bans with time left', async (t) => {
   const f = fake();
   f.peers.push(peerInfo({}), peerInfo({ ready: false, nodeId: undefined, pingRttMs: undefined, direction: 'inbound' }));
-  f.bans.push({ key: '10.0.0.9', reason: 'bad-magic: frame does not start with the magic', untilMs: Date.now() + 3_600_000 });
+  f.bans.push({ key: '10.0.0.9', reason: 'banned by operator', createdMs: Date.now(), untilMs: Date.now() + 3_600_000 });
+  f.discouraged.push({ key: '10.0.0.8', reason: 'bad-magic: frame does not start with the magic', untilMs: Date.now() + 600_000 });
+  f.manual.push({ address: '10.0.0.7:9000', state: 'waiting', lastError: 'it refused us: different-genesis: other chain', nextRetryAtMs: Date.now() + 3_600_000 });
   const result = (await call(f, 'peers')) as { peers: Array<Record<string, unknown>>; bans: Array<Record<string, unknown>> };
   t.is(result.peers.length, 2);
   t.is(result.peers[0]!['id'], 'ab'.repeat(8));
@@ -249,6 +264,31 @@ test('peers lists connections with short ids and age, and bans with time left', 
   t.is(result.peers[1]!['pingMs'], null);
   t.is(result.bans[0]!['key'], '10.0.0.9');
   t.true((result.bans[0]!['remainingSec'] as number) > 3590);
+  const extra = result as unknown as { discouraged: Array<Record<string, unknown>>; manual: Array<Record<string, unknown>> };
+  t.is(extra.discouraged[0]!['key'], '10.0.0.8');
+  t.true((extra.discouraged[0]!['remainingSec'] as number) > 590 && (extra.discouraged[0]!['remainingSec'] as number) <= 600);
+  t.is(extra.manual[0]!['state'], 'waiting');
+  t.regex(String(extra.manual[0]!['lastError']), /different-genesis/);
+  t.true((extra.manual[0]!['nextRetrySec'] as number) > 3590);
+});
+
+test('ban, listbanned, unban and clearbanned manage the operator\'s bans; bad input is refused with one sentence', async (t) => {
+  const f = fake();
+  const row = (await call(f, 'ban', { key: '10.1.2.3', durationSec: '120', reason: 'spam' })) as Record<string, unknown>;
+  t.is(row['key'], '10.1.2.3');
+  t.is(row['reason'], 'spam');
+  t.true((row['remainingSec'] as number) > 110 && (row['remainingSec'] as number) <= 120);
+  await call(f, 'ban', ['ab'.repeat(32)]);
+  const listed = (await call(f, 'listbanned')) as Array<Record<string, unknown>>;
+  t.deepEqual(listed.map((b) => b['key']), ['10.1.2.3', 'ab'.repeat(32)]);
+  t.true((listed[1]!['remainingSec'] as number) > 3590, 'the default duration');
+  for (const bad of [0, -5, 1.5, 'soon', 400_000_000]) {
+    await t.throwsAsync(async () => call(f, 'ban', { key: '10.1.2.4', durationSec: bad }), { instanceOf: RpcParamError, message: /^parameter "durationSec"/ }, String(bad));
+  }
+  t.deepEqual(await call(f, 'unban', ['10.1.2.3']), { key: '10.1.2.3', unbanned: true });
+  await t.throwsAsync(async () => call(f, 'unban', ['10.1.2.3']), { instanceOf: RpcParamError, message: '"10.1.2.3" is not banned (see: listbanned)' });
+  t.deepEqual(await call(f, 'clearbanned'), { cleared: 1 });
+  t.deepEqual(await call(f, 'listbanned'), []);
 });
 
 test('addpeer validates host:port before dialing', async (t) => {

@@ -1,0 +1,98 @@
+/**
+ * The one place that decides what a peer's fault costs it (Lodestar's reqresp/score.ts is the
+ * model): a closed union of codes, each mapped to an action and whether a `reject` tells the
+ * peer why. Consensus-invalid objects and protocol violations discourage the sender (the peer
+ * set may downgrade that to a plain disconnect for exempt addresses, see peers.ts); a policy
+ * rejection or something that may be our own fault costs nothing.
+ */
+import { ValidationCode } from '../chain/errors.js';
+import { MAX_REJECT_REASON_BYTES, type WireErrorCode } from './wire/index.js';
+
+/** 'discourage': disconnect and discourage the address (and the proven node id). */
+export type PenaltyAction = 'none' | 'disconnect' | 'discourage';
+
+export interface Penalty {
+  readonly action: PenaltyAction;
+  /** Send a `reject` naming the code first (only useful while the stream still parses). */
+  readonly sendReject: boolean;
+}
+
+/** Session-level violations the peer detects itself or sync finds in a headers batch. */
+export type ProtocolViolationCode = 'unexpected-message' | 'bad-handshake-ack' | 'bad-headers';
+
+export type MisbehaviourCode = WireErrorCode | ProtocolViolationCode | ValidationCode;
+
+const DISCOURAGE_SILENTLY: Penalty = { action: 'discourage', sendReject: false };
+const DISCOURAGE: Penalty = { action: 'discourage', sendReject: true };
+const TELL_ONLY: Penalty = { action: 'none', sendReject: true };
+const NOTHING: Penalty = { action: 'none', sendReject: false };
+
+/** Exhaustive: a new code anywhere in the union fails to compile until it is placed here. */
+const PENALTIES: Readonly<Record<MisbehaviourCode, Penalty>> = {
+  // The byte stream itself is broken: nothing we send would be understood.
+  'bad-magic': DISCOURAGE_SILENTLY,
+  oversize: DISCOURAGE_SILENTLY,
+  'bad-checksum': DISCOURAGE_SILENTLY,
+  'unknown-type': DISCOURAGE_SILENTLY,
+  'malformed-payload': DISCOURAGE_SILENTLY,
+  'unexpected-message': DISCOURAGE_SILENTLY,
+  'bad-handshake-ack': DISCOURAGE_SILENTLY,
+  'bad-headers': DISCOURAGE_SILENTLY,
+  // Consensus-invalid blocks and transactions: only a rule breaker sends them.
+  [ValidationCode.BadPow]: DISCOURAGE,
+  [ValidationCode.BadBits]: DISCOURAGE,
+  [ValidationCode.BadPrevHash]: DISCOURAGE,
+  [ValidationCode.BadHeight]: DISCOURAGE,
+  [ValidationCode.BadMerkleRoot]: DISCOURAGE,
+  [ValidationCode.BadTimestamp]: DISCOURAGE,
+  [ValidationCode.NoCoinbase]: DISCOURAGE,
+  [ValidationCode.MultipleCoinbase]: DISCOURAGE,
+  [ValidationCode.BadCoinbaseHeight]: DISCOURAGE,
+  [ValidationCode.CoinbaseTooLarge]: DISCOURAGE,
+  [ValidationCode.DuplicateTx]: DISCOURAGE,
+  [ValidationCode.BlockTooLarge]: DISCOURAGE,
+  [ValidationCode.NoInputs]: DISCOURAGE,
+  [ValidationCode.NoOutputs]: DISCOURAGE,
+  [ValidationCode.ZeroOrNegativeOutput]: DISCOURAGE,
+  [ValidationCode.OutputsOverflow]: DISCOURAGE,
+  [ValidationCode.DuplicateInput]: DISCOURAGE,
+  [ValidationCode.MissingInputs]: DISCOURAGE,
+  [ValidationCode.InputsBelowOutputs]: DISCOURAGE,
+  [ValidationCode.BadSignature]: DISCOURAGE,
+  [ValidationCode.PubKeyMismatch]: DISCOURAGE,
+  [ValidationCode.BadPublicKey]: DISCOURAGE,
+  [ValidationCode.UnexpectedCoinbase]: DISCOURAGE,
+  [ValidationCode.InvalidAncestor]: DISCOURAGE,
+  [ValidationCode.KnownInvalid]: DISCOURAGE,
+  // A future timestamp may be our clock's fault; another genesis is a peer of another network
+  // that slipped in while our chain was empty (it is refused, not punished).
+  [ValidationCode.TimeTooNew]: TELL_ONLY,
+  [ValidationCode.BadGenesis]: TELL_ONLY,
+  // Races, not faults: the parent is on its way, or we already have it.
+  [ValidationCode.UnknownParent]: NOTHING,
+  [ValidationCode.Duplicate]: NOTHING,
+};
+
+/** Policy rejections (mempool full, fee too low, conflicts) and our own errors: no penalty. */
+export const POLICY_REJECTION: Penalty = NOTHING;
+
+export function penaltyFor(code: MisbehaviourCode): Penalty {
+  return PENALTIES[code];
+}
+
+export function isMisbehaviourCode(code: string): code is MisbehaviourCode {
+  return Object.hasOwn(PENALTIES, code);
+}
+
+/** A reject reason cut to MAX_REJECT_REASON_BYTES of UTF-8, whole characters only. */
+export function truncateRejectReason(reason: string): string {
+  if (Buffer.byteLength(reason, 'utf8') <= MAX_REJECT_REASON_BYTES) return reason;
+  let bytes = 0;
+  let out = '';
+  for (const ch of reason) {
+    bytes += Buffer.byteLength(ch, 'utf8');
+    if (bytes > MAX_REJECT_REASON_BYTES) break;
+    out += ch;
+  }
+  return out;
+}
