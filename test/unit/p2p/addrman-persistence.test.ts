@@ -37,6 +37,7 @@ function peerInfo(ip: string, port: number, direction: 'inbound' | 'outbound', c
     direction,
     ready: true,
     manual: false,
+    discouraged: false,
     handshakeHeight: 0,
     handshakeWork: '0',
     bestHeight: 0,

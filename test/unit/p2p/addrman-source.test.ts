@@ -15,7 +15,7 @@ class FakeDiscovery extends EventEmitter implements PeerSource {
 }
 
 function outbound(a: PeerAddress): PeerInfo {
-  return { nodeId: a.nodeId, address: `${a.ip}:${a.tcpPort}`, listenPort: a.tcpPort, direction: 'outbound', ready: true, manual: false, handshakeHeight: 0, handshakeWork: '0', bestHeight: 0, bestWork: '0', pingRttMs: undefined, connectedSinceMs: 0 };
+  return { nodeId: a.nodeId, address: `${a.ip}:${a.tcpPort}`, listenPort: a.tcpPort, direction: 'outbound', ready: true, manual: false, discouraged: false, handshakeHeight: 0, handshakeWork: '0', bestHeight: 0, bestWork: '0', pingRttMs: undefined, connectedSinceMs: 0 };
 }
 
 const label = (n: DiscoveredNode): string => `${n.endpoint.ip}:${n.endpoint.tcpPort}`;
