@@ -8,6 +8,12 @@ export interface ChainParams {
   maxBlockBytes: number;
   /** How far ahead of this node's clock a block timestamp may be. */
   maxFutureBlockTimeSec: number;
+  /**
+   * Confirmations a coinbase output needs before it may be spent (Bitcoin: 100): a reward spent
+   * at once vanishes with every payment built on it when its block is orphaned. The genesis
+   * reward is exempt (the tutorial spends it at once). 1 = spendable in the next block.
+   */
+  coinbaseMaturity: number;
 }
 
 export const DEFAULT_CHAIN_PARAMS: ChainParams = {
@@ -15,4 +21,5 @@ export const DEFAULT_CHAIN_PARAMS: ChainParams = {
   blockRewardAmount: 1000n,
   maxBlockBytes: 1_000_000,
   maxFutureBlockTimeSec: 2 * 60 * 60,
+  coinbaseMaturity: 20,
 };

@@ -26,6 +26,20 @@ export interface NodeP2PConfig {
   readonly discovery: boolean;
 }
 
+/** Mempool settings (conf `txpool`): the tutorial's mining rule and Bitcoin Core-style policy limits. */
+export interface NodeTxpoolConfig {
+  /** The miner mines when a block template would hold this many pool transactions. */
+  readonly size: number;
+  readonly maxTxs: number;
+  readonly maxBytes: number;
+  readonly maxTxBytes: number;
+  readonly maxTxInputs: number;
+  readonly maxTxOutputs: number;
+  readonly maxAncestors: number;
+  readonly maxDescendants: number;
+  readonly expiryHours: number;
+}
+
 export interface NodeConfig {
   /** Absolute path. */
   readonly dataDir: string;
@@ -42,7 +56,7 @@ export interface NodeConfig {
   readonly rpcPort: number;
   readonly logLevel: LogLevel;
   readonly chain: ChainParams;
-  readonly txpool: { readonly size: number; readonly maxTxs: number };
+  readonly txpool: NodeTxpoolConfig;
   /** Where block rewards go; null = the wallet's first address. */
   readonly mining: { readonly address: string | null };
   /** The config file given with --config, if any (for messages). */
@@ -225,8 +239,19 @@ function toNodeConfig(raw: Raw, cwd: string, configFile: string | undefined): No
       blockRewardAmount: BigInt(chain['blockReward'] as number | string),
       maxBlockBytes: chain['maxBlockBytes'] as number,
       maxFutureBlockTimeSec: chain['maxFutureBlockTimeSec'] as number,
+      coinbaseMaturity: chain['coinbaseMaturity'] as number,
     },
-    txpool: { size: txpool['size'] as number, maxTxs: txpool['maxTxs'] as number },
+    txpool: {
+      size: txpool['size'] as number,
+      maxTxs: txpool['maxTxs'] as number,
+      maxBytes: txpool['maxBytes'] as number,
+      maxTxBytes: txpool['maxTxBytes'] as number,
+      maxTxInputs: txpool['maxTxInputs'] as number,
+      maxTxOutputs: txpool['maxTxOutputs'] as number,
+      maxAncestors: txpool['maxAncestors'] as number,
+      maxDescendants: txpool['maxDescendants'] as number,
+      expiryHours: txpool['expiryHours'] as number,
+    },
     mining: { address: (mining['address'] as string | null) ?? null },
     ...(configFile === undefined ? {} : { configFile }),
   };

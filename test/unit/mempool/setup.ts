@@ -1,3 +1,4 @@
+import type { MempoolPolicy } from '../../../src/mempool/constants.js';
 import { Mempool } from '../../../src/mempool/mempool.js';
 import type { Block } from '../../../src/primitives/block.js';
 import { silentLogger } from '../../../src/util/logger.js';
@@ -15,7 +16,12 @@ export interface PoolSetup {
 }
 
 /** A fake chain of `blockCount` blocks, each paying its coinbase to alice, and an empty pool. */
-export function setupPool(blockCount = 3, maxTxs = 100): PoolSetup {
+export interface PoolSetupOptions {
+  policy?: Partial<MempoolPolicy>;
+  nowMs?: () => number;
+}
+
+export function setupPool(blockCount = 3, maxTxs = 100, { policy, nowMs }: PoolSetupOptions = {}): PoolSetup {
   const chain = new MemoryChain();
   const alice = makeKey();
   const bob = makeKey();
@@ -25,7 +31,7 @@ export function setupPool(blockCount = 3, maxTxs = 100): PoolSetup {
     chain.connect(block);
     blocks.push(block);
   }
-  const pool = new Mempool({ chain, logger: silentLogger(), maxTxs });
+  const pool = new Mempool({ chain, logger: silentLogger(), maxTxs, coinbaseMaturity: 1, ...(policy ? { policy } : {}), ...(nowMs ? { nowMs } : {}) });
   const removed: { txid: string; reason: string }[] = [];
   pool.on('tx:removed', (txid, reason) => removed.push({ txid: txid.toString('hex'), reason }));
   return { chain, pool, alice, bob, blocks, removed };

@@ -66,7 +66,7 @@ test('mineBlock connects a block with the pool transactions and a coinbase of re
 
 test('mineBlock explains what is missing: a genesis block or a mining address', async (t) => {
   const chain = await Chain.open({ path: await tempDir(t), params: TEST_PARAMS, logger: silentLogger() });
-  const mempool = new Mempool({ chain, logger: silentLogger(), maxTxs: 10 });
+  const mempool = new Mempool({ chain, logger: silentLogger(), maxTxs: 10, coinbaseMaturity: chain.params.coinbaseMaturity });
   const noGenesis = new Miner({ chain, mempool, logger: silentLogger(), txpoolSize: 1, rewardPubKeyHash: () => makeKey().pubKeyHash });
   t.is((await t.throwsAsync(noGenesis.mineBlock(), { instanceOf: MinerError }))?.code, 'no-genesis');
   await chain.close();

@@ -25,8 +25,18 @@ test('defaults come from the package conf/default.json, not the cwd', (t) => {
   t.is(config.rpcHost, '127.0.0.1');
   t.is(config.rpcPort, 9100);
   t.is(config.logLevel, 'info');
-  t.deepEqual(config.chain, { powBits: 0x1f00ffff, blockRewardAmount: 1000n, maxBlockBytes: 1_000_000, maxFutureBlockTimeSec: 7200 });
-  t.deepEqual(config.txpool, { size: 2, maxTxs: 5000 });
+  t.deepEqual(config.chain, { powBits: 0x1f00ffff, blockRewardAmount: 1000n, maxBlockBytes: 1_000_000, maxFutureBlockTimeSec: 7200, coinbaseMaturity: 20 });
+  t.deepEqual(config.txpool, {
+    size: 2,
+    maxTxs: 50_000,
+    maxBytes: 20_000_000,
+    maxTxBytes: 100_000,
+    maxTxInputs: 700,
+    maxTxOutputs: 3000,
+    maxAncestors: 25,
+    maxDescendants: 25,
+    expiryHours: 72,
+  });
   t.is(config.mining.address, null);
 });
 
@@ -41,7 +51,7 @@ test('override order: defaults < config file < flags', async (t) => {
   t.is(fromFile.chain.blockRewardAmount, 50n);
   t.is(fromFile.chain.maxBlockBytes, 1_000_000, 'untouched nested keys keep their defaults');
   t.is(fromFile.txpool.size, 5);
-  t.is(fromFile.txpool.maxTxs, 5000);
+  t.is(fromFile.txpool.maxTxs, 50_000);
 
   const withFlags = loadConfig({ cwd: dir, configFile: './my.json', flags: { 'rpc-port': '9400', datadir: '/abs/d', 'log-level': 'debug' } });
   t.is(withFlags.rpcPort, 9400);

@@ -39,7 +39,7 @@ export const FAST_CONFIG: Partial<P2PConfig> = {
 export async function startNode(t: ExecutionContext, options: { config?: Partial<P2PConfig>; nodeKey?: NodeKey; genesis?: Block; blocks?: readonly Block[]; logger?: Logger } = {}): Promise<TestNode> {
   const dir = await mkdtemp(join(tmpdir(), 'kadchain-p2p-'));
   const chain = await Chain.open({ path: dir, params: TEST_PARAMS, logger: silentLogger() });
-  const mempool = new Mempool({ chain, logger: silentLogger(), maxTxs: 1_000 });
+  const mempool = new Mempool({ chain, logger: silentLogger(), maxTxs: 1_000, coinbaseMaturity: chain.params.coinbaseMaturity });
   // The node's wiring (src/node): blocks keep the pool in step.
   chain.on('block:connected', (block) => mempool.blockConnected(block));
   chain.on('block:disconnected', (block) => mempool.blockDisconnected(block));

@@ -1,0 +1,37 @@
+/** Standardness (Bitcoin Core's IsStandardTx, scaled): what this pool relays and mines, on top of validity. */
+import type { Transaction } from '../primitives/tx.js';
+import { COINBASE_RESERVE_BYTES, ENTRY_OVERHEAD_BYTES, FEE_RATE_UNIT_BYTES, INPUT_OVERHEAD_BYTES, type MempoolPolicy, OUTPUT_OVERHEAD_BYTES } from './constants.js';
+import { MempoolError } from './errors.js';
+
+/** Throws MempoolError when `tx` is too large or has too many inputs or outputs to pool, relay or mine. */
+export function checkStandard(tx: Transaction, policy: MempoolPolicy, maxBlockBytes: number): void {
+  const size = tx.size;
+  const blockRoom = maxBlockBytes - COINBASE_RESERVE_BYTES;
+  if (size > blockRoom) {
+    throw new MempoolError('tx-exceeds-block-size', `transaction ${tx.txidHex} is ${size} bytes, more than the ${blockRoom} a block can hold next to its coinbase, so it could never be mined`);
+  }
+  if (size > policy.maxTxBytes) {
+    throw new MempoolError('tx-size', `transaction ${tx.txidHex} is ${size} bytes, more than the ${policy.maxTxBytes} a standard transaction may have (txpool.maxTxBytes)`);
+  }
+  if (tx.inputs.length > policy.maxTxInputs) {
+    throw new MempoolError('too-many-inputs', `transaction ${tx.txidHex} has ${tx.inputs.length} inputs, more than the ${policy.maxTxInputs} a standard transaction may have (txpool.maxTxInputs)`);
+  }
+  if (tx.outputs.length > policy.maxTxOutputs) {
+    throw new MempoolError('too-many-outputs', `transaction ${tx.txidHex} has ${tx.outputs.length} outputs, more than the ${policy.maxTxOutputs} a standard transaction may have (txpool.maxTxOutputs)`);
+  }
+}
+
+/** Estimated memory a pool entry for `tx` holds (what txpool.maxBytes bounds). */
+export function entryUsage(tx: Transaction): number {
+  return tx.size + ENTRY_OVERHEAD_BYTES + tx.inputs.length * INPUT_OVERHEAD_BYTES + tx.outputs.length * OUTPUT_OVERHEAD_BYTES;
+}
+
+/** Coins per FEE_RATE_UNIT_BYTES. Fees stay below MAX_MONEY < 2^53, so a double holds them exactly. */
+export function feeRate(fee: number, size: number): number {
+  return size > 0 ? (fee * FEE_RATE_UNIT_BYTES) / size : 0;
+}
+
+/** A fee rate for messages: at most 3 decimals, with its unit. */
+export function formatFeeRate(rate: number): string {
+  return `${Number(rate.toFixed(3))} coins/kB`;
+}
