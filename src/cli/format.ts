@@ -23,9 +23,13 @@ export const format = {
     return addresses.map(text).join('\n');
   },
   balance: (r: JsonValue): string => {
-    const { address, confirmed, unconfirmed } = obj(r);
+    const { address, confirmed, immature, unconfirmed } = obj(r);
+    const notes: string[] = [];
+    // Block rewards count once they have chain.coinbaseMaturity confirmations.
+    if (immature !== undefined && immature !== null && String(immature) !== '0') notes.push(`plus ${text(immature)} immature`);
+    if (unconfirmed !== undefined && unconfirmed !== confirmed) notes.push(`${text(unconfirmed)} counting unconfirmed transactions`);
     const line = `${text(address)} balance is ${text(confirmed)}`;
-    return unconfirmed !== undefined && unconfirmed !== confirmed ? `${line} (${text(unconfirmed)} counting unconfirmed transactions)` : line;
+    return notes.length > 0 ? `${line} (${notes.join('; ')})` : line;
   },
   send: (r: JsonValue): string => {
     const { amount, from, to, txid } = obj(r);

@@ -121,6 +121,11 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     return this.totalUsage;
   }
 
+  /** Largest tx this pool takes: policy.maxTxBytes, or less when blocks are smaller. */
+  get maxStandardTxBytes(): number {
+    return Math.min(this.policy.maxTxBytes, this.maxBlockBytes - COINBASE_RESERVE_BYTES);
+  }
+
   /** The fee rate (coins/kB) a new transaction must reach now; 0 while the pool has had room. */
   minFeeRate(): number {
     return this.minFee.current(this.nowMs(), this.totalUsage, this.policy.maxBytes);

@@ -125,7 +125,13 @@ export class KadchainNode {
         mempool,
         wallet,
         miner,
-        createPayment: (request) => createPayment({ wallet, ...request }),
+        createPayment: (request) =>
+          createPayment({
+            wallet,
+            ...request,
+            limits: { maxTxInputs: config.txpool.maxTxInputs, maxTxBytes: mempool.maxStandardTxBytes },
+            maturity: { spendHeight: (chain.tip?.height ?? -1) + 1, coinbaseMaturity: config.chain.coinbaseMaturity },
+          }),
         createGenesisBlock: (pkh) => createGenesisBlock({ rewardPubKeyHash: pkh, params: config.chain, timestampSec: Math.floor(Date.now() / 1000) }),
         miningAddress: () => {
           const pkh = rewardPubKeyHash();
