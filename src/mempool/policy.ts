@@ -7,11 +7,11 @@ import { MempoolError } from './errors.js';
 export function checkStandard(tx: Transaction, policy: MempoolPolicy, maxBlockBytes: number): void {
   const size = tx.size;
   const blockRoom = maxBlockBytes - COINBASE_RESERVE_BYTES;
-  if (size > blockRoom) {
-    throw new MempoolError('tx-exceeds-block-size', `transaction ${tx.txidHex} is ${size} bytes, more than the ${blockRoom} a block can hold next to its coinbase, so it could never be mined`);
-  }
   if (size > policy.maxTxBytes) {
     throw new MempoolError('tx-size', `transaction ${tx.txidHex} is ${size} bytes, more than the ${policy.maxTxBytes} a standard transaction may have (txpool.maxTxBytes)`);
+  }
+  if (size > blockRoom) {
+    throw new MempoolError('tx-exceeds-block-size', `transaction ${tx.txidHex} is ${size} bytes, more than the ${blockRoom} a block can hold next to its coinbase, so it could never be mined`);
   }
   if (tx.inputs.length > policy.maxTxInputs) {
     throw new MempoolError('too-many-inputs', `transaction ${tx.txidHex} has ${tx.inputs.length} inputs, more than the ${policy.maxTxInputs} a standard transaction may have (txpool.maxTxInputs)`);

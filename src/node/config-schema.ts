@@ -84,7 +84,7 @@ export const CONFIG_SCHEMA: SchemaNode = {
     size: positiveInt,
     maxTxs: positiveInt,
     /** Memory the pool may use: transaction bytes plus an estimate of the bookkeeping per entry. */
-    maxBytes: integerIn(100_000, Number.MAX_SAFE_INTEGER, 'a number of bytes'),
+    maxBytes: integerIn(10_000, Number.MAX_SAFE_INTEGER, 'a number of bytes'),
     maxTxBytes: integerIn(200, Number.MAX_SAFE_INTEGER, 'a number of bytes'),
     maxTxInputs: positiveInt,
     maxTxOutputs: positiveInt,
