@@ -83,8 +83,8 @@ test('a ~1 MB transaction from a peer is refused with its reason, and mining sta
 });
 
 test('a pool past txpool.maxBytes evicts the lowest fee-rate transactions and keeps taking better ones', async (t) => {
-  // Each 1-in-2-out payment counts ~1.9 kB (197 bytes + bookkeeping estimate): 12,000 holds six.
-  const setup = await createNodeSetup(t, { txpoolSize: 1000, txpool: { maxBytes: 12_000 } });
+  // Each 1-in-2-out payment counts 2,097 bytes (197 bytes + bookkeeping estimate): 13,000 holds six.
+  const setup = await createNodeSetup(t, { txpoolSize: 1000, txpool: { maxBytes: 13_000 } });
   await startNetNodeFrom(t, setup, ['--no-discovery']);
   const g = await genesis(setup);
   const senders: string[] = [];
