@@ -277,8 +277,11 @@ export class Mempool extends EventEmitter<MempoolEvents> {
         const extraSize = (ancestors.has(n) ? size : 0) - (below?.size ?? 0);
         return descendantScore(n, extraFee, extraSize);
       });
-      if (!worst || worst.score >= rate || ancestors.has(worst.node)) {
-        const beaten = worst ? `the ${formatFeeRate(worst.score)} of the cheapest pooled transactions it would evict` : 'what the pool holds';
+      if (!worst) {
+        throw new MempoolError('mempool-full', `transaction ${tx.txidHex} needs ${entryUsage(tx)} bytes of pool memory, more than the pool can make room for (txpool.maxBytes is ${this.policy.maxBytes})`);
+      }
+      if (worst.score >= rate || ancestors.has(worst.node)) {
+        const beaten = ancestors.has(worst.node) ? 'the cheapest pooled transactions, on which it depends' : `the ${formatFeeRate(worst.score)} of the cheapest pooled transactions it would evict`;
         throw new MempoolError(
           'mempool-full',
           `the mempool is full (${this.totalUsage} of ${this.policy.maxBytes} bytes, ${this.byTxid.size} transactions) and transaction ${tx.txidHex} at ${formatFeeRate(rate)} does not beat ${beaten}; pay a higher fee or try again after the next block`,
