@@ -13,10 +13,11 @@ import type { Block } from '../primitives/block.js';
 import type { OutPoint, Transaction } from '../primitives/tx.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
-import { COINBASE_RESERVE_BYTES, DEFAULT_MEMPOOL_POLICY, type MempoolPolicy, PACKAGE_MARGIN_BYTES } from './constants.js';
+import { COINBASE_RESERVE_BYTES, DEFAULT_MEMPOOL_POLICY, type MempoolPolicy } from './constants.js';
 import { MempoolError, RemovalReason } from './errors.js';
 import { RollingMinFee } from './min-fee.js';
-import { checkStandard, entryUsage, feeRate, formatFeeRate } from './policy.js';
+import { planEviction, worstPackage } from './eviction.js';
+import { checkChainLimits, checkStandard, entryUsage, feeRate, formatFeeRate } from './policy.js';
 import { type MempoolEntry, type PoolTx, ancestorsOf, descendantScore, recomputeDescendants, withDescendants } from './pool-tx.js';
 import { topoOrder } from './topo.js';
 
@@ -193,8 +194,17 @@ export class Mempool extends EventEmitter<MempoolEvents> {
           `transaction ${tx.txidHex} pays ${formatFeeRate(rate)}, below the pool's current minimum of ${formatFeeRate(minRate)} (it was full recently); pay a higher fee or retry later`,
         );
       }
-      this.checkChainLimits(tx, ancestors);
-      evictions = this.planEviction(tx, Number(fee), ancestors);
+      checkChainLimits(tx, ancestors, this.policy);
+      evictions = planEviction({
+        tx,
+        fee: Number(fee),
+        ancestors,
+        pool: this.byTxid.values(),
+        usage: this.totalUsage,
+        count: this.byTxid.size,
+        maxBytes: this.policy.maxBytes,
+        maxTxs: this.maxTxs,
+      });
     }
     verifyTransactionSignatures(tx);
     for (const pkg of evictions) this.evict(pkg);
@@ -225,95 +235,6 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     return out;
   }
 
-  /** Core's ancestor/descendant limits: long unconfirmed chains cost every node work on each change. */
-  private checkChainLimits(tx: Transaction, ancestors: ReadonlySet<PoolTx>): void {
-    const { maxAncestors, maxDescendants, maxTxBytes } = this.policy;
-    const packageLimit = maxTxBytes + PACKAGE_MARGIN_BYTES;
-    const size = tx.size;
-    if (ancestors.size + 1 > maxAncestors) {
-      throw new MempoolError(
-        'too-many-ancestors',
-        `transaction ${tx.txidHex} has ${ancestors.size} unconfirmed ancestors in the pool, more than the ${maxAncestors - 1} allowed (txpool.maxAncestors); wait for a block to confirm them`,
-      );
-    }
-    let ancestorBytes = size;
-    for (const a of ancestors) ancestorBytes += a.entry.size;
-    if (ancestorBytes > packageLimit) {
-      throw new MempoolError('too-many-ancestors', `transaction ${tx.txidHex} and its unconfirmed ancestors total ${ancestorBytes} bytes, more than the ${packageLimit} allowed; wait for a block to confirm them`);
-    }
-    for (const a of ancestors) {
-      if (a.descCount + 1 > maxDescendants) {
-        throw new MempoolError(
-          'too-many-descendants',
-          `transaction ${tx.txidHex} would give pooled transaction ${a.entry.tx.txidHex} more than ${maxDescendants} unconfirmed descendants (itself included, txpool.maxDescendants); wait for a block to confirm them`,
-        );
-      }
-      if (a.descSize + size > packageLimit) {
-        throw new MempoolError('too-many-descendants', `transaction ${tx.txidHex} would make pooled transaction ${a.entry.tx.txidHex} and its unconfirmed descendants exceed ${packageLimit} bytes; wait for a block to confirm them`);
-      }
-    }
-  }
-
-  /**
-   * The packages (a tx with its descendants, lowest descendant score first, as Core's TrimToSize)
-   * to evict so `tx` fits, or MempoolError 'mempool-full' when `tx` does not pay a higher fee rate
-   * than one of them, or depends on one. Nothing is removed here: the caller evicts after the
-   * signature check passed. `tx` counts towards its ancestors' scores (child pays for parent).
-   */
-  private planEviction(tx: Transaction, fee: number, ancestors: ReadonlySet<PoolTx>): Set<PoolTx>[] {
-    const size = tx.size;
-    let excessBytes = this.totalUsage + entryUsage(tx) - this.policy.maxBytes;
-    let excessCount = this.byTxid.size + 1 - this.maxTxs;
-    const packages: Set<PoolTx>[] = [];
-    if (excessBytes <= 0 && excessCount <= 0) return packages;
-    const rate = feeRate(fee, size);
-    const planned = new Set<PoolTx>();
-    /** Fee and size of planned descendants, taken off their remaining ancestors' totals. */
-    const removedBelow = new Map<PoolTx, { fee: number; size: number }>();
-    while (excessBytes > 0 || excessCount > 0) {
-      const worst = this.worstPackage((n) => planned.has(n), (n) => {
-        const below = removedBelow.get(n);
-        const extraFee = (ancestors.has(n) ? fee : 0) - (below?.fee ?? 0);
-        const extraSize = (ancestors.has(n) ? size : 0) - (below?.size ?? 0);
-        return descendantScore(n, extraFee, extraSize);
-      });
-      if (!worst) {
-        throw new MempoolError('mempool-full', `transaction ${tx.txidHex} needs ${entryUsage(tx)} bytes of pool memory, more than the pool can make room for (txpool.maxBytes is ${this.policy.maxBytes})`);
-      }
-      if (worst.score >= rate || ancestors.has(worst.node)) {
-        const beaten = ancestors.has(worst.node) ? 'the cheapest pooled transactions, on which it depends' : `the ${formatFeeRate(worst.score)} of the cheapest pooled transactions it would evict`;
-        throw new MempoolError(
-          'mempool-full',
-          `the mempool is full (${this.totalUsage} of ${this.policy.maxBytes} bytes, ${this.byTxid.size} transactions) and transaction ${tx.txidHex} at ${formatFeeRate(rate)} does not beat ${beaten}; pay a higher fee or try again after the next block`,
-        );
-      }
-      const pkg = new Set([...withDescendants(worst.node)].filter((n) => !planned.has(n)));
-      for (const n of pkg) {
-        planned.add(n);
-        excessBytes -= n.usage;
-        excessCount--;
-        for (const a of ancestorsOf(n)) {
-          if (pkg.has(a)) continue;
-          const below = removedBelow.get(a) ?? { fee: 0, size: 0 };
-          removedBelow.set(a, { fee: below.fee + n.feeNumber, size: below.size + n.entry.size });
-        }
-      }
-      packages.push(pkg);
-    }
-    return packages;
-  }
-
-  /** The pooled tx with the lowest score (ties: the newest) among those `skip` does not exclude. */
-  private worstPackage(skip: (n: PoolTx) => boolean, score: (n: PoolTx) => number): { node: PoolTx; score: number } | undefined {
-    let worst: { node: PoolTx; score: number } | undefined;
-    for (const node of this.byTxid.values()) {
-      if (skip(node)) continue;
-      const s = score(node);
-      if (!worst || s < worst.score || (s === worst.score && node.seq > worst.node.seq)) worst = { node, score: s };
-    }
-    return worst;
-  }
-
   /** Removes a package for room and raises the minimum fee rate above it. */
   private evict(pkg: ReadonlySet<PoolTx>): void {
     let fee = 0;
@@ -330,7 +251,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
   /** Evicts the lowest-score packages until the pool is within its bounds (after a reorg refilled it). */
   private trimToSize(): void {
     while (this.totalUsage > this.policy.maxBytes || this.byTxid.size > this.maxTxs) {
-      const worst = this.worstPackage(() => false, (n) => descendantScore(n));
+      const worst = worstPackage(this.byTxid.values(), () => false, (n) => descendantScore(n));
       if (!worst) return;
       this.evict(withDescendants(worst.node));
     }
