@@ -157,3 +157,24 @@ test('block rewards mature after chain.coinbaseMaturity confirmations; balance s
   t.is(mature.immature, '2000');
   t.truthy(await send(setup, miner, other, 1500));
 });
+
+test('send refuses a payment that would need more inputs than a standard tx may have, saying what to do', async (t) => {
+  const setup = await createNodeSetup(t, { txpoolSize: 1000, txpool: { maxTxInputs: 3 } });
+  await startNetNodeFrom(t, setup, ['--no-discovery']);
+  const g = await genesis(setup);
+  const small = await createAddress(setup);
+  for (let i = 0; i < 5; i++) await send(setup, g, small, 10); // five 10-coin coins
+  await mineBlocks(setup, 1);
+  const err = await rpcError(rpc(setup, 'send', { from: small, to: g, amount: '35' }));
+  t.is(err.code, -4);
+  t.is((err.data as { code: string }).code, 'tx-too-large');
+  t.regex(err.message, /needs 4 of its coins as inputs .* \(3 inputs, 100000 bytes\); send at most 30 now, or consolidate first by sending 30 from \S+ to itself$/);
+  t.deepEqual(await mempoolTxids(setup), [], 'nothing was sent');
+  const cliResult = await cli(setup, ['send', '--from', small, '--to', g, '--amount', '35']);
+  t.is(cliResult.code, 1);
+  t.regex(cliResult.stderr, /consolidate first/);
+  // Following the advice: consolidate three coins, then the payment fits.
+  await send(setup, small, small, 30);
+  await mineBlocks(setup, 1);
+  t.truthy(await send(setup, small, g, 35));
+});
