@@ -183,9 +183,9 @@ export class Mempool extends EventEmitter<MempoolEvents> {
       const { message } = prematureSpendError(tx, premature, spent[premature]!, spendHeight, this.coinbaseMaturity);
       throw new MempoolError('bad-txns-premature-spend-of-coinbase', message);
     }
-    const ancestors = this.ancestorsOfNew(tx);
     let evictions: Set<PoolTx>[] = [];
     if (!reinsertion) {
+      const ancestors = this.ancestorsOfNew(tx);
       const rate = feeRate(Number(fee), tx.size);
       const minRate = this.minFeeRate();
       if (rate < minRate) {
