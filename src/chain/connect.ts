@@ -7,12 +7,12 @@ import { ValidationCode as Code, StorageError, ValidationError } from './errors.
 import type { ChainParams } from './params.js';
 import type { ChainStore } from './store/store.js';
 import type { Coin } from './types.js';
-import { checkTransactionInputs } from './validate-tx.js';
+import { checkTransactionInputs, prematureCoinbaseInput, prematureSpendError } from './validate-tx.js';
 
 /**
  * Validates `block` against the UTXO set (inputs exist and are unspent, owners match, inputs cover
- * outputs, coinbase ≤ reward + fees), spends its inputs, adds its outputs, writes its undo data,
- * height entry and the tip. Transactions may spend outputs of earlier ones in the same block.
+ * outputs, spent block rewards are mature, coinbase ≤ reward + fees), spends its inputs, adds its
+ * outputs, writes its undo data, height entry and the tip. Transactions may spend outputs of earlier ones in the same block.
  * Signatures are not checked here (verifyBlockSignatures). Returns the coins spent, in order.
  */
 export function connectBlock(store: ChainStore, block: Block, params: ChainParams): Coin[] {
@@ -26,6 +26,8 @@ export function connectBlock(store: ChainStore, block: Block, params: ChainParam
       // Every stored or new block passed verifyBlockSignatures before it gets here.
       const result = checkTransactionInputs(tx, store, { signaturesVerified: true });
       fees += result.fee;
+      const premature = prematureCoinbaseInput(result.spent, block.height, params.coinbaseMaturity);
+      if (premature >= 0) throw prematureSpendError(tx, premature, result.spent[premature]!, block.height, params.coinbaseMaturity);
       for (let i = 0; i < tx.inputs.length; i++) {
         const coin = result.spent[i]!;
         store.spendCoin(tx.inputs[i]!.prevout, coin);

@@ -30,6 +30,8 @@ export const ValidationCode = {
   PubKeyMismatch: 'bad-txns-pubkey-mismatch',
   BadPublicKey: 'bad-txns-pubkey-invalid',
   UnexpectedCoinbase: 'bad-txns-unexpected-coinbase',
+  /** Spends a block reward before it has chain.coinbaseMaturity confirmations. */
+  PrematureCoinbaseSpend: 'bad-txns-premature-spend-of-coinbase',
   BadGenesis: 'bad-genesis',
   UnknownParent: 'unknown-parent',
   Duplicate: 'duplicate',

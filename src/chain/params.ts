@@ -10,6 +10,12 @@ export interface ChainParams {
   maxFutureBlockTimeSec: number;
   /** The only genesis block this node adopts (conf chain.genesisHash / --genesis); absent: the first one it sees. */
   genesisHash?: Buffer | undefined;
+  /**
+   * Confirmations a coinbase output needs before it may be spent (Bitcoin: 100): a reward spent
+   * at once vanishes with every payment built on it when its block is orphaned. The genesis
+   * reward is exempt (the tutorial spends it at once). 1 = spendable in the next block.
+   */
+  coinbaseMaturity: number;
 }
 
 export const DEFAULT_CHAIN_PARAMS: ChainParams = {
@@ -17,4 +23,5 @@ export const DEFAULT_CHAIN_PARAMS: ChainParams = {
   blockRewardAmount: 1000n,
   maxBlockBytes: 1_000_000,
   maxFutureBlockTimeSec: 2 * 60 * 60,
+  coinbaseMaturity: 20,
 };

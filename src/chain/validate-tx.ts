@@ -88,6 +88,30 @@ export function checkTransactionInputs(tx: Transaction, view: CoinView, options:
   return { inputTotal, fee: inputTotal - outputTotal, spent };
 }
 
+/**
+ * A coinbase output (other than the genesis reward, which the tutorial spends at once) may be
+ * spent only in a block at least `maturity` blocks above the one that created it: at
+ * `spendHeight` it must have `maturity` confirmations counting that block.
+ */
+export function isImmatureCoinbase(coin: Coin, spendHeight: number, maturity: number): boolean {
+  return coin.isCoinbase && coin.height > 0 && spendHeight - coin.height < maturity;
+}
+
+/** The first input of `tx` (given the coins it spends) that spends an immature coinbase, or -1. */
+export function prematureCoinbaseInput(spent: readonly Coin[], spendHeight: number, maturity: number): number {
+  for (let i = 0; i < spent.length; i++) if (isImmatureCoinbase(spent[i]!, spendHeight, maturity)) return i;
+  return -1;
+}
+
+/** The error for input `inputIndex` of `tx` spending a block reward too early. */
+export function prematureSpendError(tx: Transaction, inputIndex: number, coin: Coin, spendHeight: number, maturity: number): ValidationError {
+  const prevout = tx.inputs[inputIndex]!.prevout;
+  return new ValidationError(
+    Code.PrematureCoinbaseSpend,
+    `transaction ${tx.txidHex} input ${inputIndex} spends the block reward ${prevout.txid.toString('hex')}:${prevout.index} of height ${coin.height} at height ${spendHeight}; block rewards need ${maturity} confirmations (spendable from height ${coin.height + maturity})`,
+  );
+}
+
 /** Every input's signature over tx.sighash(i) by its public key (libsecp256k1 enforces low-S). */
 export function verifyTransactionSignatures(tx: Transaction): void {
   for (const [i, input] of tx.inputs.entries()) {

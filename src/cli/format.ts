@@ -23,9 +23,13 @@ export const format = {
     return addresses.map(text).join('\n');
   },
   balance: (r: JsonValue): string => {
-    const { address, confirmed, unconfirmed } = obj(r);
+    const { address, confirmed, immature, unconfirmed } = obj(r);
+    const notes: string[] = [];
+    // Block rewards count once they have chain.coinbaseMaturity confirmations.
+    if (immature !== undefined && immature !== null && String(immature) !== '0') notes.push(`plus ${text(immature)} immature`);
+    if (unconfirmed !== undefined && unconfirmed !== confirmed) notes.push(`${text(unconfirmed)} counting unconfirmed transactions`);
     const line = `${text(address)} balance is ${text(confirmed)}`;
-    return unconfirmed !== undefined && unconfirmed !== confirmed ? `${line} (${text(unconfirmed)} counting unconfirmed transactions)` : line;
+    return notes.length > 0 ? `${line} (${notes.join('; ')})` : line;
   },
   send: (r: JsonValue): string => {
     const { amount, from, to, txid } = obj(r);
@@ -41,8 +45,11 @@ export const format = {
       .map(([key, value]) => `${key}: ${key === 'nat' ? natSummary(value) : text(value)}`)
       .join('\n'),
   mempool: (r: JsonValue): string => {
-    const { size, txs } = obj(r);
-    const lines = [`${text(size)} transaction(s) in the mempool`];
+    const { size, bytes, usage, maxBytes, minFeeRate, txs } = obj(r);
+    let head = `${text(size)} transaction(s) in the mempool`;
+    if (bytes !== undefined) head += `, ${text(bytes)} bytes (${text(usage)} of ${text(maxBytes)} bytes of memory)`;
+    if (typeof minFeeRate === 'number' && minFeeRate > 0) head += `; minimum fee rate ${Number(minFeeRate.toFixed(3))} coins/kB`;
+    const lines = [head];
     if (Array.isArray(txs)) for (const tx of txs) lines.push(`  ${text(obj(tx)['txid'])}  fee ${text(obj(tx)['fee'])}  ${text(obj(tx)['size'])} bytes`);
     return lines.join('\n');
   },

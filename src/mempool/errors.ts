@@ -8,9 +8,28 @@ export type MempoolErrorCode =
   | 'txn-already-in-mempool'
   /** Spends an output that a pooled transaction already spends (no replacement). */
   | 'txn-mempool-conflict'
+  /** The pool is full and the tx does not pay a higher fee rate than what it would evict. */
   | 'mempool-full'
+  /** The fee rate is below the pool's rolling minimum (raised by evictions, decaying). */
+  | 'mempool-min-fee-not-met'
   /** Coinbases only exist inside blocks. */
-  | 'coinbase-not-allowed';
+  | 'coinbase-not-allowed'
+  /** Larger than txpool.maxTxBytes. */
+  | 'tx-size'
+  /** Larger than any block can hold next to its coinbase: it could never be mined. */
+  | 'tx-exceeds-block-size'
+  | 'too-many-inputs'
+  | 'too-many-outputs'
+  /** More unconfirmed ancestors than txpool.maxAncestors (or their bytes over the package limit). */
+  | 'too-many-ancestors'
+  /** An ancestor would get more unconfirmed descendants than txpool.maxDescendants (or bytes). */
+  | 'too-many-descendants'
+  /**
+   * Spends a block reward that is not mature yet. Consensus-invalid in a block, but only a
+   * refusal here: an honest peer can send it just before (or across a reorg of) the block that
+   * makes it valid.
+   */
+  | 'bad-txns-premature-spend-of-coinbase';
 
 export class MempoolError extends KadchainError<MempoolErrorCode> {
   /** For 'txn-mempool-conflict': the pooled transaction that already spends the output. */
@@ -30,5 +49,11 @@ export const RemovalReason = {
   BlockConflict: 'block-conflict',
   /** After a reorg an input (or an ancestor's input) no longer exists. */
   InputsMissing: 'inputs-missing',
+  /** After a reorg it (or an ancestor) spends a block reward that is no longer mature. */
+  ImmatureCoinbase: 'immature-coinbase',
+  /** Evicted, with its descendants, to make room for transactions paying a higher fee rate. */
+  SizeLimit: 'size-limit',
+  /** Older than txpool.expiryHours (or a descendant of such a tx). */
+  Expired: 'expired',
 } as const;
 export type RemovalReason = (typeof RemovalReason)[keyof typeof RemovalReason];

@@ -14,7 +14,7 @@ export interface MinerOptions {
   chain: Chain;
   mempool: Mempool;
   logger: Logger;
-  /** Auto-mining (start()) mines whenever the pool holds at least this many transactions. */
+  /** Auto-mining (start()) mines whenever a block template would hold at least this many pool transactions. */
   txpoolSize: number;
   /** Where the coinbase goes; asked per block so a key created later is picked up. */
   rewardPubKeyHash: () => Buffer | undefined;
@@ -55,7 +55,11 @@ export class Miner extends EventEmitter<{ 'block:mined': [block: Block] }> {
     this.nowMs = options.nowMs ?? Date.now;
   }
 
-  /** The tutorial rule: mine whenever the pool holds txpoolSize transactions (one block at a time). */
+  /**
+   * The tutorial rule: mine whenever the pool holds txpoolSize transactions (one block at a time),
+   * counting only those the block template takes: a tx the template skips (too big for the
+   * block room left, or waiting on one that is) must not make the node mine empty blocks for ever.
+   */
   start(): void {
     if (this.started) return;
     this.started = true;
@@ -83,8 +87,11 @@ export class Miner extends EventEmitter<{ 'block:mined': [block: Block] }> {
     return this.enqueueMining(undefined);
   }
 
-  /** `stillWanted` is asked again whenever a peer's block ends a search: auto-mining gives up once the pool fell below txpoolSize. */
-  private enqueueMining(stillWanted: (() => boolean) | undefined): Promise<Block> {
+  /**
+   * `stillWanted` is asked with the template's transaction count before every search (a peer's
+   * block may have taken them meanwhile): auto-mining gives up when it falls below txpoolSize.
+   */
+  private enqueueMining(stillWanted: ((templateTxs: number) => boolean) | undefined): Promise<Block> {
     const stopCount = this.stopCount;
     const run = this.queue.then(() => this.mineOne(stopCount, stillWanted));
     this.queue = run.catch(() => undefined);
@@ -92,10 +99,10 @@ export class Miner extends EventEmitter<{ 'block:mined': [block: Block] }> {
   }
 
   private maybeAutoMine(): void {
-    if (!this.started || this.autoMining || this.mempool.size < this.txpoolSize) return;
+    if (!this.started || this.autoMining || !this.templateWanted()) return;
     this.autoMining = true;
     let failed = false;
-    this.enqueueMining(() => this.mempool.size >= this.txpoolSize)
+    this.enqueueMining((templateTxs) => templateTxs >= this.txpoolSize)
       .catch((err: unknown) => {
         const stopped = err instanceof MinerError && err.code === 'mining-stopped';
         failed = !stopped; // stopped is not a failure: maybeAutoMine re-checks the pool (and `started`) without spinning
@@ -108,13 +115,17 @@ export class Miner extends EventEmitter<{ 'block:mined': [block: Block] }> {
       });
   }
 
-  private async mineOne(stopCount: number, stillWanted: (() => boolean) | undefined): Promise<Block> {
+  /** The pool holds txpoolSize transactions a block template would take (cheap count first). */
+  private templateWanted(): boolean {
+    if (this.mempool.size < this.txpoolSize) return false;
+    return this.mempool.countForBlock(this.chain.params.maxBlockBytes, this.txpoolSize) >= this.txpoolSize;
+  }
+
+  private async mineOne(stopCount: number, stillWanted: ((templateTxs: number) => boolean) | undefined): Promise<Block> {
     const startedMs = performance.now();
     let hashes = 0;
-    for (let attempt = 0; ; attempt++) {
+    for (;;) {
       if (stopCount !== this.stopCount) throw new MinerError('mining-stopped', 'mining was stopped before the block was found');
-      // A peer's block took the pool's transactions: the tutorial rule no longer asks for a block.
-      if (attempt > 0 && stillWanted !== undefined && !stillWanted()) throw new MinerError('mining-stopped', 'the pool fell below txpool.size while mining');
       const tip = this.chain.tip;
       if (!tip) throw new MinerError('no-genesis', 'the chain has no genesis block yet, so there is nothing to mine on; create or sync one first');
       const rewardPubKeyHash = this.rewardPubKeyHash();
@@ -122,6 +133,11 @@ export class Miner extends EventEmitter<{ 'block:mined': [block: Block] }> {
 
       const params = this.chain.params;
       const { txs, fees } = this.mempool.selectForBlock(params.maxBlockBytes);
+      // A peer's block took the pool's transactions: the tutorial rule no longer asks for a block
+      // (nor ever for an empty one).
+      if (stillWanted !== undefined && (txs.length === 0 || !stillWanted(txs.length))) {
+        throw new MinerError('mining-stopped', `the block template holds ${txs.length} transaction(s), fewer than txpool.size`);
+      }
       const timestampSec = nextBlockTimestamp(tip, (h) => this.chain.getHeaderAtHeight(h), Math.floor(this.nowMs() / 1000));
       const template = buildTemplate({ parent: tip.header, params, rewardPubKeyHash, txs, fees, timestampSec });
 

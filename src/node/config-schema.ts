@@ -83,10 +83,20 @@ export const CONFIG_SCHEMA: SchemaNode = {
     maxFutureBlockTimeSec: nonNegativeInt,
     /** The only genesis this node adopts (null: the first peer's, as in the tutorial). */
     genesisHash: hashOrNull,
+    /** Confirmations before a block reward may be spent (the genesis reward is exempt). */
+    coinbaseMaturity: integerIn(1, 10_000, 'a number of confirmations'),
   },
   txpool: {
     size: positiveInt,
     maxTxs: positiveInt,
+    /** Memory the pool may use: transaction bytes plus an estimate of the bookkeeping per entry. */
+    maxBytes: integerIn(10_000, Number.MAX_SAFE_INTEGER, 'a number of bytes'),
+    maxTxBytes: integerIn(200, Number.MAX_SAFE_INTEGER, 'a number of bytes'),
+    maxTxInputs: positiveInt,
+    maxTxOutputs: positiveInt,
+    maxAncestors: positiveInt,
+    maxDescendants: positiveInt,
+    expiryHours: positiveInt,
   },
   mining: {
     address: addressOrNull,

@@ -31,6 +31,20 @@ export interface NodeP2PConfig {
   readonly discovery: boolean;
 }
 
+/** Mempool settings (conf `txpool`): the tutorial's mining rule and Bitcoin Core-style policy limits. */
+export interface NodeTxpoolConfig {
+  /** The miner mines when a block template would hold this many pool transactions. */
+  readonly size: number;
+  readonly maxTxs: number;
+  readonly maxBytes: number;
+  readonly maxTxBytes: number;
+  readonly maxTxInputs: number;
+  readonly maxTxOutputs: number;
+  readonly maxAncestors: number;
+  readonly maxDescendants: number;
+  readonly expiryHours: number;
+}
+
 export interface NodeConfig {
   /** Absolute path. */
   readonly dataDir: string;
@@ -47,7 +61,7 @@ export interface NodeConfig {
   readonly rpcPort: number;
   readonly logLevel: LogLevel;
   readonly chain: ChainParams;
-  readonly txpool: { readonly size: number; readonly maxTxs: number };
+  readonly txpool: NodeTxpoolConfig;
   /** Where block rewards go; null = the wallet's first address. */
   readonly mining: { readonly address: string | null };
   /** The config file given with --config, if any (for messages). */
@@ -241,8 +255,19 @@ function toNodeConfig(raw: Raw, cwd: string, configFile: string | undefined): No
       maxBlockBytes: chain['maxBlockBytes'] as number,
       maxFutureBlockTimeSec: chain['maxFutureBlockTimeSec'] as number,
       ...(typeof chain['genesisHash'] === 'string' ? { genesisHash: Buffer.from(chain['genesisHash'], 'hex') } : {}),
+      coinbaseMaturity: chain['coinbaseMaturity'] as number,
     },
-    txpool: { size: txpool['size'] as number, maxTxs: txpool['maxTxs'] as number },
+    txpool: {
+      size: txpool['size'] as number,
+      maxTxs: txpool['maxTxs'] as number,
+      maxBytes: txpool['maxBytes'] as number,
+      maxTxBytes: txpool['maxTxBytes'] as number,
+      maxTxInputs: txpool['maxTxInputs'] as number,
+      maxTxOutputs: txpool['maxTxOutputs'] as number,
+      maxAncestors: txpool['maxAncestors'] as number,
+      maxDescendants: txpool['maxDescendants'] as number,
+      expiryHours: txpool['expiryHours'] as number,
+    },
     mining: { address: (mining['address'] as string | null) ?? null },
     ...(configFile === undefined ? {} : { configFile }),
   };

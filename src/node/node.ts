@@ -23,7 +23,8 @@ import type { RpcContext, RpcNetwork } from '../rpc/context.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { Wallet, createPayment } from '../wallet/index.js';
-import type { NodeConfig } from './config.js';
+import type { MempoolPolicy } from '../mempool/index.js';
+import type { NodeConfig, NodeTxpoolConfig } from './config.js';
 import { CHAIN_DIR_NAME, WALLET_FILE_NAME } from './constants.js';
 import { ConfigError, NodeError } from './errors.js';
 import { type DataDirLock, lockDataDir } from './lock.js';
@@ -98,7 +99,14 @@ export class KadchainNode {
       const chain = await Chain.open({ path: join(config.dataDir, CHAIN_DIR_NAME), params: config.chain, logger });
       run.chain = chain;
       const wallet = await Wallet.open({ path: join(config.dataDir, WALLET_FILE_NAME), logger });
-      const mempool = new Mempool({ chain, logger, maxTxs: config.txpool.maxTxs });
+      const mempool = new Mempool({
+        chain,
+        logger,
+        maxTxs: config.txpool.maxTxs,
+        coinbaseMaturity: config.chain.coinbaseMaturity,
+        maxBlockBytes: config.chain.maxBlockBytes,
+        policy: mempoolPolicy(config.txpool),
+      });
       this.wireChainEvents(chain, mempool);
       const rewardPubKeyHash = (): Buffer | undefined => miningPubKeyHash ?? wallet.firstPubKeyHash;
       const miner = new Miner({ chain, mempool, logger, txpoolSize: config.txpool.size, rewardPubKeyHash });
@@ -119,7 +127,13 @@ export class KadchainNode {
         mempool,
         wallet,
         miner,
-        createPayment: (request) => createPayment({ wallet, ...request }),
+        createPayment: (request) =>
+          createPayment({
+            wallet,
+            ...request,
+            limits: { maxTxInputs: config.txpool.maxTxInputs, maxTxBytes: mempool.maxStandardTxBytes },
+            maturity: { spendHeight: (chain.tip?.height ?? -1) + 1, coinbaseMaturity: config.chain.coinbaseMaturity },
+          }),
         createGenesisBlock: (pkh) => createGenesisBlock({ rewardPubKeyHash: pkh, params: config.chain, timestampSec: Math.floor(Date.now() / 1000) }),
         miningAddress: () => {
           const pkh = rewardPubKeyHash();
@@ -236,6 +250,11 @@ function rpcNetwork(network: NodeNetwork, listenHost: string, nat: RpcNetwork['n
     addPeer: (host, port) => p2p.addPeer(host, port),
     nat,
   };
+}
+
+function mempoolPolicy(txpool: NodeTxpoolConfig): MempoolPolicy {
+  const { maxBytes, maxTxBytes, maxTxInputs, maxTxOutputs, maxAncestors, maxDescendants, expiryHours } = txpool;
+  return { maxBytes, maxTxBytes, maxTxInputs, maxTxOutputs, maxAncestors, maxDescendants, expiryMs: expiryHours * 3_600_000 };
 }
 
 function parseMiningAddress(address: string | null): Buffer | undefined {

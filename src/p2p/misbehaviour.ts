@@ -62,6 +62,8 @@ const PENALTIES: Readonly<Record<MisbehaviourCode, Penalty>> = {
   [ValidationCode.PubKeyMismatch]: DISCOURAGE,
   [ValidationCode.BadPublicKey]: DISCOURAGE,
   [ValidationCode.UnexpectedCoinbase]: DISCOURAGE,
+  // In a block only: the mempool refuses the same spend as a policy error (a reorg race), unpunished.
+  [ValidationCode.PrematureCoinbaseSpend]: DISCOURAGE,
   [ValidationCode.InvalidAncestor]: DISCOURAGE,
   [ValidationCode.KnownInvalid]: DISCOURAGE,
   // A future timestamp may be our clock's fault; another genesis is a peer of another network

@@ -31,8 +31,15 @@ export interface RpcMempoolEntry {
 
 export interface RpcMempool {
   readonly size: number;
+  /** Sum of the pooled txs' sizes, and the memory estimate txpool.maxBytes bounds. */
+  readonly bytes: number;
+  readonly usage: number;
+  readonly policy: { readonly maxBytes: number };
+  minFeeRate(): number;
   entries(): RpcMempoolEntry[];
   spendableCoins(pubKeyHash: Buffer): CoinEntry[];
+  /** Mature confirmed, immature (block rewards) and spendable-now amounts of an address. */
+  balance(pubKeyHash: Buffer): { confirmed: bigint; immature: bigint; unconfirmed: bigint };
   addTransaction(tx: Transaction): RpcMempoolEntry;
 }
 

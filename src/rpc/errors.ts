@@ -37,6 +37,7 @@ const BY_CODE: Readonly<Record<string, number>> = {
   'txn-mempool-conflict': RpcCode.MempoolRejected,
   'mempool-full': RpcCode.MempoolRejected,
   'coinbase-not-allowed': RpcCode.MempoolRejected,
+  'tx-too-large': RpcCode.WalletError,
   'invalid-peer-address': RpcCode.InvalidParams,
   'invalid-ban-key': RpcCode.InvalidParams,
   'invalid-host-port': RpcCode.InvalidParams,

@@ -8,3 +8,9 @@ export const WALLET_FILE_LOOSE_BITS = 0o077;
 export const WALLET_DIR_MODE = 0o700;
 /** Version of a transaction the wallet builds. */
 export const PAYMENT_TX_VERSION = 1;
+/** Encoded size of one signed input: prevout (32 + 4), key and signature with their length bytes. */
+export const SIGNED_INPUT_BYTES = 32 + 4 + 1 + 33 + 1 + 64;
+/** Encoded size of one output: amount (8) and public-key hash (20). */
+export const OUTPUT_BYTES = 8 + 20;
+/** Version (4) and the two count varints (up to 3 bytes each for the counts a standard tx can have). */
+export const TX_FIXED_BYTES = 4 + 3 + 3;

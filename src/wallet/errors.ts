@@ -12,6 +12,11 @@ export type WalletErrorCode =
   /** The amount is not a positive integer. */
   | 'invalid-amount'
   /** The fee is not a non-negative integer. */
-  | 'invalid-fee';
+  | 'invalid-fee'
+  /**
+   * The payment would need more inputs (or bytes) than a standard transaction may have, so no
+   * node would relay or mine it: send less, or consolidate coins first.
+   */
+  | 'tx-too-large';
 
 export class WalletError extends KadchainError<WalletErrorCode> {}

@@ -1,7 +1,8 @@
 import type { CoinEntry } from '../chain/types.js';
+import { isImmatureCoinbase } from '../chain/validate-tx.js';
 import { addressToPubKeyHash } from '../primitives/address.js';
 import { Transaction, type TxInput, type TxOutput, outPointKey } from '../primitives/tx.js';
-import { PAYMENT_TX_VERSION } from './constants.js';
+import { OUTPUT_BYTES, PAYMENT_TX_VERSION, SIGNED_INPUT_BYTES, TX_FIXED_BYTES } from './constants.js';
 import { WalletError } from './errors.js';
 import type { Wallet } from './wallet.js';
 
@@ -14,6 +15,25 @@ export interface PaymentOptions {
   fee: bigint;
   /** Coins `from` may spend: the caller passes mempool.spendableCoins(fromPkh). */
   coins: readonly CoinEntry[];
+  /** The pool's standardness limits (txpool.maxTxInputs / maxTxBytes): the wallet never builds a tx past them. */
+  limits?: PaymentLimits;
+  /** Block rewards not spendable at `spendHeight` are never picked (coins from the pool are already filtered). */
+  maturity?: { spendHeight: number; coinbaseMaturity: number };
+}
+
+export interface PaymentLimits {
+  maxTxInputs: number;
+  maxTxBytes: number;
+}
+
+/** Upper bound of the encoded size of a payment with `inputs` inputs and up to two outputs. */
+export function paymentSize(inputs: number): number {
+  return TX_FIXED_BYTES + inputs * SIGNED_INPUT_BYTES + 2 * OUTPUT_BYTES;
+}
+
+/** Most inputs a payment (two outputs) may have under `limits`. */
+export function maxPaymentInputs(limits: PaymentLimits): number {
+  return Math.min(limits.maxTxInputs, Math.floor((limits.maxTxBytes - paymentSize(0)) / SIGNED_INPUT_BYTES));
 }
 
 /**
@@ -26,11 +46,17 @@ function compareCoins(a: CoinEntry, b: CoinEntry): number {
   return Buffer.compare(outPointKey(a.outpoint), outPointKey(b.outpoint));
 }
 
+/** Largest first: the fewest inputs for an amount (for payments that would otherwise need too many). */
+function compareLargestFirst(a: CoinEntry, b: CoinEntry): number {
+  if (a.coin.amount !== b.coin.amount) return a.coin.amount > b.coin.amount ? -1 : 1;
+  return compareCoins(a, b);
+}
+
 /** Picks coins until `needed` is covered; `total < needed` means the coins do not suffice. */
-export function selectCoins(coins: readonly CoinEntry[], needed: bigint): { selected: CoinEntry[]; total: bigint } {
+export function selectCoins(coins: readonly CoinEntry[], needed: bigint, order: (a: CoinEntry, b: CoinEntry) => number = compareCoins): { selected: CoinEntry[]; total: bigint } {
   const selected: CoinEntry[] = [];
   let total = 0n;
-  for (const entry of [...coins].sort(compareCoins)) {
+  for (const entry of [...coins].sort(order)) {
     if (total >= needed) break;
     selected.push(entry);
     total += entry.coin.amount;
@@ -50,10 +76,27 @@ export function createPayment(options: PaymentOptions): Transaction {
 
   const needed = amount + fee;
   // Only coins that really belong to the sender: a stray entry would make an unsignable input.
-  const own = options.coins.filter((c) => c.coin.pubKeyHash.equals(fromPkh));
-  const { selected, total } = selectCoins(own, needed);
+  // Never an immature block reward: no node would accept the payment until it matures.
+  const { maturity } = options;
+  const own = options.coins.filter((c) => c.coin.pubKeyHash.equals(fromPkh) && !(maturity && isImmatureCoinbase(c.coin, maturity.spendHeight, maturity.coinbaseMaturity)));
+  let { selected, total } = selectCoins(own, needed);
   if (total < needed) {
     throw new WalletError('insufficient-funds', `${from} has ${total}, needs ${needed} (amount ${amount} + fee ${fee})`);
+  }
+  const limits = options.limits;
+  if (limits && selected.length > maxPaymentInputs(limits)) {
+    // The usual order (oldest first) needs too many coins: the largest ones may do.
+    ({ selected, total } = selectCoins(own, needed, compareLargestFirst));
+    const maxInputs = maxPaymentInputs(limits);
+    if (selected.length > maxInputs) {
+      let reachable = 0n;
+      for (const c of [...own].sort(compareLargestFirst).slice(0, maxInputs)) reachable += c.coin.amount;
+      const canSend = reachable > fee ? reachable - fee : 0n;
+      throw new WalletError(
+        'tx-too-large',
+        `paying ${amount} from ${from} needs ${selected.length} of its coins as inputs (${paymentSize(selected.length)} bytes), more than a standard transaction may have (${maxInputs} inputs, ${limits.maxTxBytes} bytes); send at most ${canSend} now, or consolidate first by sending ${canSend} from ${from} to itself`,
+      );
+    }
   }
 
   const inputs: TxInput[] = selected.map((c) => ({ prevout: c.outpoint, publicKey, signature: Buffer.alloc(0) }));

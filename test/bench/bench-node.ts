@@ -29,7 +29,7 @@ export interface BenchNode {
 export async function startBenchNode(config: Partial<P2PConfig> = {}): Promise<BenchNode> {
   const dir = await mkdtemp(join(tmpdir(), 'kadchain-bench-net-'));
   const chain = await Chain.open({ path: dir, params: TEST_PARAMS, logger: silentLogger() });
-  const mempool = new Mempool({ chain, logger: silentLogger(), maxTxs: MEMPOOL_MAX_TXS });
+  const mempool = new Mempool({ chain, logger: silentLogger(), maxTxs: MEMPOOL_MAX_TXS, coinbaseMaturity: chain.params.coinbaseMaturity });
   chain.on('block:connected', (block) => mempool.blockConnected(block));
   chain.on('block:disconnected', (block) => mempool.blockDisconnected(block));
   const net = new P2PNetwork({

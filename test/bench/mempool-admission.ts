@@ -77,13 +77,13 @@ function buildWorkload(): { chain: MemoryChain; encoded: Buffer[] } {
 }
 
 function admissionBatch(chain: MemoryChain, encoded: readonly Buffer[]): () => number {
-  let pool = new Mempool({ chain, logger: silentLogger(), maxTxs: encoded.length });
+  let pool = new Mempool({ chain, logger: silentLogger(), maxTxs: encoded.length, coinbaseMaturity: 1 });
   let next = 0;
   const BATCH = 200;
   const batch = (): number => {
     for (let i = 0; i < BATCH; i++) {
       if (next === encoded.length) {
-        pool = new Mempool({ chain, logger: silentLogger(), maxTxs: encoded.length });
+        pool = new Mempool({ chain, logger: silentLogger(), maxTxs: encoded.length, coinbaseMaturity: 1 });
         next = 0;
       }
       pool.addTransaction(Transaction.decode(encoded[next++]!));

@@ -20,6 +20,8 @@ export const TEST_PARAMS: ChainParams = {
   blockRewardAmount: 1000n,
   maxBlockBytes: 1_000_000,
   maxFutureBlockTimeSec: 7200,
+  /** Fixtures spend fresh rewards in the next block; maturity tests set their own. */
+  coinbaseMaturity: 1,
 };
 
 export interface TestKey {

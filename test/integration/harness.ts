@@ -76,6 +76,10 @@ export { sleep };
 export interface SetupOverrides {
   powBits?: string;
   txpoolSize?: number;
+  /** chain.coinbaseMaturity; default 1 so tests may spend a reward in the next block. */
+  coinbaseMaturity?: number;
+  /** Extra txpool settings (policy limits). */
+  txpool?: Record<string, number>;
   /** TCP+UDP port; default 0 (any free port: read the real ones from getinfo). */
   port?: number;
   /** UDP discovery; default off, so a test's topology is exactly the addpeer calls it makes. */
@@ -96,8 +100,8 @@ export async function createNodeSetup(t: Teardown, overrides: SetupOverrides = {
     bootstrap: overrides.bootstrap ?? [],
     rpcPort: setup.rpcPort,
     logLevel: 'debug',
-    chain: { powBits: overrides.powBits ?? EASY_POW_BITS },
-    txpool: { size: overrides.txpoolSize ?? 2 },
+    chain: { powBits: overrides.powBits ?? EASY_POW_BITS, coinbaseMaturity: overrides.coinbaseMaturity ?? 1 },
+    txpool: { size: overrides.txpoolSize ?? 2, ...overrides.txpool },
     p2p: { discovery: overrides.discovery ?? false, ...overrides.p2p },
     // No router port mapping: there is no gateway here, and tests must not wait on SSDP.
     nat: { upnp: false },

@@ -48,9 +48,8 @@ export function chainMethods(ctx: RpcContext): MethodTable {
     balance: (params) => {
       const { address } = parseParams(params, { address: param.address() });
       const pubKeyHash = addressToPubKeyHash(address);
-      const confirmed = ctx.chain.getBalance(pubKeyHash);
-      const spendable = ctx.mempool.spendableCoins(pubKeyHash).reduce((sum, entry) => sum + entry.coin.amount, 0n);
-      return { address, confirmed, unconfirmed: spendable };
+      const { confirmed, immature, unconfirmed } = ctx.mempool.balance(pubKeyHash);
+      return { address, confirmed, immature, unconfirmed };
     },
   };
 }

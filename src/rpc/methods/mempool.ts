@@ -15,7 +15,9 @@ export function mempoolMethods(ctx: RpcContext): MethodTable {
         inputs: tx.inputs.map((input) => outPointToString(input.prevout)),
         outputs: tx.outputs.map((output) => ({ address: pubKeyHashToAddress(output.pubKeyHash), amount: output.amount })),
       }));
-      return { size: ctx.mempool.size, txs };
+      const { mempool } = ctx;
+      // minFeeRate in coins per 1000 bytes; 0 while the pool has had room.
+      return { size: mempool.size, bytes: mempool.bytes, usage: mempool.usage, maxBytes: mempool.policy.maxBytes, minFeeRate: mempool.minFeeRate(), txs };
     },
   };
 }

@@ -66,7 +66,7 @@ test('mineBlock connects a block with the pool transactions and a coinbase of re
 
 test('mineBlock explains what is missing: a genesis block or a mining address', async (t) => {
   const chain = await Chain.open({ path: await tempDir(t), params: TEST_PARAMS, logger: silentLogger() });
-  const mempool = new Mempool({ chain, logger: silentLogger(), maxTxs: 10 });
+  const mempool = new Mempool({ chain, logger: silentLogger(), maxTxs: 10, coinbaseMaturity: chain.params.coinbaseMaturity });
   const noGenesis = new Miner({ chain, mempool, logger: silentLogger(), txpoolSize: 1, rewardPubKeyHash: () => makeKey().pubKeyHash });
   t.is((await t.throwsAsync(noGenesis.mineBlock(), { instanceOf: MinerError }))?.code, 'no-genesis');
   await chain.close();
@@ -99,6 +99,39 @@ test('auto-mining mines once the pool holds txpoolSize transactions', async (t) 
   await new Promise((resolve) => setTimeout(resolve, 200));
   t.is(chain.tip?.height, 1);
   t.is(mempool.size, 0);
+  await miner.stop();
+  await chain.close();
+});
+
+test('auto-mining counts only the transactions the block template takes, and never mines an empty block for the rule', async (t) => {
+  // Room for ~2000 bytes of transactions per block: two 1.45 kB txs do not fit together.
+  const { chain, mempool, genesis, owner } = await setupChain(t, { ...TEST_PARAMS, maxBlockBytes: 3000 });
+  const minerKey = makeKey();
+  const miner = new Miner({ chain, mempool, logger: silentLogger(), txpoolSize: 2, rewardPubKeyHash: () => minerKey.pubKeyHash });
+  const mined: Block[] = [];
+  miner.on('block:mined', (b) => mined.push(b));
+  miner.start();
+  const ones = (n: number) => Array.from({ length: n }, () => pay(owner, 1n));
+  const big = spend(owner, [outpoint(genesis.transactions[0]!)], [...ones(50), pay(owner, 950n)]);
+  const bigChild = spend(owner, [outpoint(big, 50)], [...ones(50), pay(owner, 900n)]);
+  mempool.addTransaction(big);
+  mempool.addTransaction(bigChild);
+  t.true(big.size > 1400 && big.size + bigChild.size > 3000 - 1000);
+  t.is(mempool.size, 2);
+  t.is(mempool.countForBlock(3000, 2), 1);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  t.is(chain.tip?.height, 0, 'two pooled txs, but the template holds one: the rule does not fire');
+
+  const minedEvent = once(miner, 'block:mined');
+  const small = spend(owner, [outpoint(big, 0)], [pay(minerKey, 1n)]);
+  mempool.addTransaction(small);
+  const [block] = (await minedEvent) as [Block];
+  t.deepEqual(block.transactions.slice(1).map((tx) => tx.txidHex), [big.txidHex, small.txidHex]);
+  // bigChild alone is left: one tx, no more blocks, and none of them empty.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  t.is(chain.tip?.height, 1);
+  t.is(mempool.size, 1);
+  t.true(mined.every((b) => b.transactions.length > 1));
   await miner.stop();
   await chain.close();
 });

@@ -37,7 +37,7 @@ export async function setupChain(t: ExecutionContext, params: ChainParams = TEST
 }
 
 function wirePool(chain: Chain): Mempool {
-  const mempool = new Mempool({ chain, logger: silentLogger(), maxTxs: 1000 });
+  const mempool = new Mempool({ chain, logger: silentLogger(), maxTxs: 1000, coinbaseMaturity: chain.params.coinbaseMaturity });
   chain.on('block:connected', (block) => mempool.blockConnected(block));
   chain.on('block:disconnected', (block) => mempool.blockDisconnected(block));
   return mempool;

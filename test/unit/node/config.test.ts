@@ -25,14 +25,24 @@ test('defaults come from the package conf/default.json, not the cwd', (t) => {
   t.is(config.rpcHost, '127.0.0.1');
   t.is(config.rpcPort, 9100);
   t.is(config.logLevel, 'info');
-  t.deepEqual(config.chain, { powBits: 0x1f00ffff, blockRewardAmount: 1000n, maxBlockBytes: 1_000_000, maxFutureBlockTimeSec: 7200 });
-  t.deepEqual(config.txpool, { size: 2, maxTxs: 5000 });
+  t.deepEqual(config.chain, { powBits: 0x1f00ffff, blockRewardAmount: 1000n, maxBlockBytes: 1_000_000, maxFutureBlockTimeSec: 7200, coinbaseMaturity: 20 });
+  t.deepEqual(config.txpool, {
+    size: 2,
+    maxTxs: 50_000,
+    maxBytes: 20_000_000,
+    maxTxBytes: 100_000,
+    maxTxInputs: 700,
+    maxTxOutputs: 3000,
+    maxAncestors: 25,
+    maxDescendants: 25,
+    expiryHours: 72,
+  });
   t.is(config.mining.address, null);
 });
 
 test('override order: defaults < config file < flags', async (t) => {
   const dir = await tempDir(t);
-  await writeJson(dir, 'my.json', { rpcPort: 9200, port: 9300, dataDir: './x', chain: { powBits: '0x207fffff', blockReward: '50' }, txpool: { size: 5 } });
+  await writeJson(dir, 'my.json', { rpcPort: 9200, port: 9300, dataDir: './x', chain: { powBits: '0x207fffff', blockReward: '50', coinbaseMaturity: 3 }, txpool: { size: 5, maxBytes: 50_000 } });
   const fromFile = loadConfig({ cwd: dir, configFile: './my.json' });
   t.is(fromFile.rpcPort, 9200);
   t.is(fromFile.port, 9300);
@@ -41,7 +51,9 @@ test('override order: defaults < config file < flags', async (t) => {
   t.is(fromFile.chain.blockRewardAmount, 50n);
   t.is(fromFile.chain.maxBlockBytes, 1_000_000, 'untouched nested keys keep their defaults');
   t.is(fromFile.txpool.size, 5);
-  t.is(fromFile.txpool.maxTxs, 5000);
+  t.is(fromFile.txpool.maxBytes, 50_000);
+  t.is(fromFile.chain.coinbaseMaturity, 3);
+  t.is(fromFile.txpool.maxTxs, 50_000);
 
   const withFlags = loadConfig({ cwd: dir, configFile: './my.json', flags: { 'rpc-port': '9400', datadir: '/abs/d', 'log-level': 'debug' } });
   t.is(withFlags.rpcPort, 9400);
@@ -72,6 +84,11 @@ test('a value of the wrong type is refused naming the key', async (t) => {
     [{ chain: { blockReward: -1 } }, /^setting "chain.blockReward"/],
     [{ chain: { powBits: 'easy' } }, /^setting "chain.powBits" .* compact target/],
     [{ txpool: { size: 0 } }, /^setting "txpool.size" .* positive whole number/],
+    [{ txpool: { maxBytes: 9_999 } }, /^setting "txpool.maxBytes" .* from 10000/],
+    [{ txpool: { maxTxBytes: 100 } }, /^setting "txpool.maxTxBytes" .* from 200/],
+    [{ txpool: { maxAncestors: 0 } }, /^setting "txpool.maxAncestors" .* positive whole number/],
+    [{ txpool: { expiryHours: 0 } }, /^setting "txpool.expiryHours" .* positive whole number/],
+    [{ chain: { coinbaseMaturity: 0 } }, /^setting "chain.coinbaseMaturity" .* from 1 to 10000/],
     [{ txpool: 2 }, /^setting "txpool" .* must be an object/],
     [{ mining: { address: 42 } }, /^setting "mining.address" .* address string or null/],
   ];

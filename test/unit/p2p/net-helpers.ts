@@ -61,7 +61,7 @@ export async function startNode(
 ): Promise<TestNode> {
   const dir = await mkdtemp(join(tmpdir(), 'kadchain-p2p-'));
   const chain = await Chain.open({ path: dir, params: TEST_PARAMS, logger: silentLogger() });
-  const mempool = new Mempool({ chain, logger: silentLogger(), maxTxs: 1_000 });
+  const mempool = new Mempool({ chain, logger: silentLogger(), maxTxs: 1_000, coinbaseMaturity: chain.params.coinbaseMaturity });
   // The node's wiring (src/node): blocks keep the pool in step.
   chain.on('block:connected', (block) => mempool.blockConnected(block));
   chain.on('block:disconnected', (block) => mempool.blockDisconnected(block));

@@ -67,8 +67,13 @@ function fake(): Fake {
       get size() {
         return added.length;
       },
+      bytes: 0,
+      usage: 0,
+      policy: { maxBytes: 20_000_000 },
+      minFeeRate: () => 0,
       entries: () => added.map((tx): RpcMempoolEntry => ({ tx, fee: 0n, size: tx.size, addedAtMs: 0 })),
       spendableCoins: () => coins,
+      balance: () => ({ confirmed: 1000n, immature: 0n, unconfirmed: coins.reduce((sum, c) => sum + c.coin.amount, 0n) }),
       addTransaction: (tx) => {
         added.push(tx);
         return { tx, fee: 1n, size: tx.size, addedAtMs: 0 };

@@ -109,3 +109,44 @@ test('zero or negative amounts and negative fees are refused', async (t) => {
   const fee = t.throws(() => createPayment({ wallet, from: address, to, amount: 1n, fee: -1n, coins }), { instanceOf: WalletError });
   t.is(fee?.code, 'invalid-fee');
 });
+
+test('a payment that would need more inputs than a standard tx may have is refused with what to do', async (t) => {
+  const { wallet, address, pkh } = await walletWithKey(t);
+  const to = makeKey().address;
+  const limits = { maxTxInputs: 5, maxTxBytes: 100_000 };
+  // Ten 10-coin coins, all old, and one 30-coin coin that is newer.
+  const coins = [...Array.from({ length: 10 }, (_, i) => coin(pkh, 10n, 1, `small-${i}`)), coin(pkh, 30n, 5, 'big')];
+  // 70 in the usual order (oldest first) takes 7 small coins: too many, so the largest go first (30 + 4 × 10).
+  const tx = createPayment({ wallet, from: address, to, amount: 70n, fee: 0n, coins, limits });
+  t.is(tx.inputs.length, 5);
+  t.true(tx.inputs.some((i) => i.prevout.txid.equals(coins[10]!.outpoint.txid)));
+  // 90 + fee 1 needs 8 coins even largest first.
+  const err = t.throws(() => createPayment({ wallet, from: address, to, amount: 90n, fee: 1n, coins, limits }), { instanceOf: WalletError });
+  t.is(err?.code, 'tx-too-large');
+  t.regex(err!.message, /needs 8 of its coins as inputs .* more than a standard transaction may have \(5 inputs/);
+  t.regex(err!.message, /send at most 69 now, or consolidate first by sending 69 from .* to itself/);
+  // Following the advice works.
+  t.notThrows(() => createPayment({ wallet, from: address, to: address, amount: 69n, fee: 1n, coins, limits }));
+});
+
+test('the size limit bounds the inputs too', async (t) => {
+  const { wallet, address, pkh } = await walletWithKey(t);
+  const coins = Array.from({ length: 10 }, (_, i) => coin(pkh, 10n, 1, `c-${i}`));
+  const err = t.throws(() => createPayment({ wallet, from: address, to: makeKey().address, amount: 50n, fee: 0n, coins, limits: { maxTxInputs: 700, maxTxBytes: 500 } }), {
+    instanceOf: WalletError,
+  });
+  t.is(err?.code, 'tx-too-large');
+  const tx = createPayment({ wallet, from: address, to: makeKey().address, amount: 30n, fee: 0n, coins, limits: { maxTxInputs: 700, maxTxBytes: 500 } });
+  t.true(tx.size <= 500);
+});
+
+test('immature block rewards are never picked', async (t) => {
+  const { wallet, address, pkh } = await walletWithKey(t);
+  const reward = (height: number, tag: string): CoinEntry => ({ ...coin(pkh, 1000n, height, tag), coin: { ...coin(pkh, 1000n, height, tag).coin, isCoinbase: true } });
+  const coins = [reward(8, 'young'), reward(2, 'old'), coin(pkh, 5n, 9, 'change')];
+  const maturity = { spendHeight: 10, coinbaseMaturity: 5 };
+  const tx = createPayment({ wallet, from: address, to: makeKey().address, amount: 1004n, fee: 0n, coins, maturity });
+  t.false(tx.inputs.some((i) => i.prevout.txid.equals(coins[0]!.outpoint.txid)));
+  const err = t.throws(() => createPayment({ wallet, from: address, to: makeKey().address, amount: 1006n, fee: 0n, coins, maturity }), { instanceOf: WalletError });
+  t.is(err?.code, 'insufficient-funds');
+});
