@@ -8,13 +8,11 @@ import type { Block, BlockHeader } from '../primitives/block.js';
 import { ZERO_HASH } from '../primitives/hash.js';
 import { compactToTarget, hashMeetsTarget, workForTarget } from '../primitives/pow.js';
 import type { OutPoint } from '../primitives/tx.js';
-import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { ValidationCode as Code, StorageError, ValidationError } from './errors.js';
 import { locatorHeights } from './locator.js';
 import type { ChainParams } from './params.js';
 import { SerialQueue } from './queue.js';
-import { BranchConnectError, type BranchPlan, type BranchResult, applyBranch, planBranch } from './reorg.js';
 import type { IndexEntry } from './store/codecs.js';
 import { ChainStore } from './store/store.js';
 import type { ChainEvents, ChainTip, Coin, CoinEntry, CoinView, ProcessBlockResult } from './types.js';
@@ -24,7 +22,9 @@ import { Arrival, gatherReady, takeGroup } from './commit-group.js';
 import { HeaderCache } from './header-cache.js';
 import { loadTip } from './load-tip.js';
 import { checkGenesisPin, checkPinnedGenesis } from './genesis-pin.js';
-import { branchSwitched, ensureTipIndex, findBestCandidate, invalidateStored, storeSideBlock } from './candidates.js';
+import { ensureTipIndex, storeSideBlock } from './candidates.js';
+import { BranchActivator } from './activate.js';
+import { recordInvalid } from './invalid.js';
 
 export interface ChainOptions {
   /** LMDB directory. */
@@ -54,6 +54,8 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
   private readonly arrivals: Arrival[] = [];
   /** Ancestor headers for the median-time-past rule, without an index read each. */
   private readonly headers: HeaderCache;
+  /** Connects branches and falls back to the best valid one (activate.ts). */
+  private readonly activator: BranchActivator;
 
   private constructor(
     private readonly store: ChainStore,
@@ -66,6 +68,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     this.committedTip = this.workingTip = loadTip(store);
     if (ensureTipIndex(store)) logger.info({ path: store.path }, 'built the candidate-tip index of an older chain database');
     this.headers = new HeaderCache((hash) => store.getIndex(hash));
+    this.activator = new BranchActivator(store, options.params, logger, this);
     this.verifyPool = new VerifyPool({ ...(options.verifyThreads !== undefined ? { threads: options.verifyThreads } : {}), logger });
   }
 
@@ -240,7 +243,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     } catch (err) {
       // The header commits to these transactions (merkle checked), so the verdict is permanent,
       // except for a future timestamp, which time may cure.
-      if (err instanceof ValidationError && err.code !== Code.TimeTooNew) this.recordInvalid(block.header, parent);
+      if (err instanceof ValidationError && err.code !== Code.TimeTooNew) recordInvalid(this.store, this.logger, block.header, parent);
       throw err;
     }
 
@@ -255,35 +258,12 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
       };
     }
     try {
-      return this.activate(block, entry, parent, false);
+      const activation = this.activator.activate(block, entry, parent, tip, false);
+      this.workingTip = activation.tip;
+      return activation;
     } catch (err) {
-      if (err instanceof ValidationError) this.activateBestValid(fallbacks);
+      if (err instanceof ValidationError) this.workingTip = this.activator.activateBestValid(this.workingTip, fallbacks) ?? this.workingTip;
       throw err;
-    }
-  }
-
-  /**
-   * Core's ActivateBestChain after a branch failed: switch at once to the stored branch with the
-   * most work and no invalid block, if it beats the tip, retrying while candidates fail. Each
-   * failure marks at least one stored block invalid, so the loop ends.
-   */
-  private activateBestValid(announcements: Array<() => void>): void {
-    const tried = new Set<string>(); // in case recording a failure itself failed: never retry a block
-    for (;;) {
-      const tip = this.workingTip;
-      if (!tip) return;
-      const best = this.store.transaction(() => findBestCandidate(this.store, tip.chainWork));
-      if (!best || tried.has(best.header.hashHex)) return;
-      tried.add(best.header.hashHex);
-      const block = this.store.getBlock(best.header.hash);
-      if (!block) return; // findBestCandidate only returns blocks whose data is stored
-      this.logger.info({ hash: best.header.hashHex, height: best.header.height }, 'switching to the best valid stored branch');
-      try {
-        announcements.push(this.activate(block, best, this.store.getIndex(best.header.prevHash), true).announce);
-        return;
-      } catch (err) {
-        if (!(err instanceof ValidationError)) throw err;
-      }
     }
   }
 
@@ -300,98 +280,9 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     const parent = this.store.getIndex(header.prevHash);
     if (!parent) throw new ValidationError(Code.UnknownParent, `block ${block.hashHex} builds on unknown block ${header.prevHash.toString('hex')}`);
     if (parent.status === 'invalid') {
-      this.recordInvalid(header, parent);
+      recordInvalid(this.store, this.logger, header, parent);
       throw new ValidationError(Code.InvalidAncestor, `block ${block.hashHex} builds on block ${header.prevHash.toString('hex')}, which is invalid`);
     }
     return parent;
-  }
-
-  /**
-   * Makes the branch ending at `block` (new, or stored) active, in one (child) LMDB transaction;
-   * `announce` logs and emits after the commit.
-   */
-  private activate(block: Block, entry: IndexEntry, parent: IndexEntry | undefined, stored: boolean): { result: ProcessBlockResult; announce: () => void } {
-    let result: BranchResult;
-    let plan: BranchPlan | undefined;
-    try {
-      plan = planBranch(this.store, entry, this.workingTip?.height);
-      const branch = plan;
-      const oldTip = this.workingTip;
-      result = this.store.transaction(() => {
-        this.store.putBlock(block);
-        this.store.putIndex(entry);
-        const applied = applyBranch(this.store, branch, block, this.params);
-        // Extending the tip with a new block (the common case) leaves the candidate tips as they are.
-        if (stored || branch.disconnect.length > 0 || branch.connect.length > 1) branchSwitched(this.store, oldTip && this.store.getIndex(oldTip.hash), branch.connect);
-        return applied;
-      });
-    } catch (err) {
-      if (err instanceof BranchConnectError) throw this.branchFailed(block, stored, err);
-      if (err instanceof ValidationError) {
-        if (stored) this.invalidate(entry);
-        else this.recordInvalid(block.header, parent);
-      }
-      throw err;
-    }
-    this.workingTip = { hash: block.hash, height: block.height, chainWork: entry.chainWork, header: block.header };
-    const forkHeight = plan.forkHeight;
-    const forkHash = result.disconnected.length > 0 ? this.store.getHashAtHeight(forkHeight)?.toString('hex') : undefined;
-    const announce = (): void => {
-      if (result.disconnected.length > 0) {
-        this.logger.warn({ forkHeight, forkHash, depth: result.disconnected.length, newTip: block.hashHex, newHeight: block.height }, 'chain reorganisation');
-      }
-      for (const b of result.connected) this.logger.info({ height: b.height, hash: b.hashHex, txs: b.transactions.length }, 'block connected');
-      for (const b of result.disconnected) this.emitSafely('block:disconnected', b);
-      for (const b of result.connected) this.emitSafely('block:connected', b);
-    };
-    return { result: { status: result.disconnected.length > 0 ? 'reorganized' : 'connected', hash: block.hash, ...result }, announce };
-  }
-
-  /**
-   * The aborted transaction left the old chain in place. Mark the failing block and every stored
-   * block built on it invalid (the new block too, when it is not stored), and explain which block was at fault.
-   */
-  private branchFailed(block: Block, stored: boolean, failure: BranchConnectError): ValidationError {
-    const { failedHash, validationError } = failure;
-    const failedStored = stored || !failedHash.equals(block.hash);
-    const failedEntry = failedStored ? this.store.getIndex(failedHash) : undefined;
-    if (failedEntry) this.invalidate(failedEntry);
-    if (!stored) this.recordInvalid(block.header, this.store.getIndex(block.header.prevHash));
-    this.logger.warn({ failed: failedHash.toString('hex'), reason: validationError.code, keptTip: this.workingTip?.header.hashHex }, 'rejected a heavier branch with an invalid block; keeping the current chain');
-    if (failedHash.equals(block.hash)) return validationError;
-    return new ValidationError(Code.InvalidAncestor, `block ${block.hashHex} builds on block ${failedHash.toString('hex')}, which is invalid: ${validationError.message}`);
-  }
-
-  /** A stored block broke a rule: it and its stored descendants are invalid (candidates.ts). */
-  private invalidate(failed: IndexEntry): void {
-    try {
-      const descendants = this.store.transaction(() => invalidateStored(this.store, failed));
-      this.logger.warn({ hash: failed.header.hashHex, height: failed.header.height, descendants: descendants.length }, 'marked a stored block and its descendants invalid');
-    } catch (err) {
-      this.logger.error({ err: errorMessage(err) }, 'could not record an invalid block');
-    }
-  }
-
-  /**
-   * Marks a new block's header invalid in the block index (no block data is kept for it), so the
-   * block and anything building on it are refused without re-validation.
-   */
-  private recordInvalid(header: BlockHeader, parent: IndexEntry | undefined): void {
-    try {
-      this.store.transaction(() => {
-        const chainWork = (parent?.chainWork ?? 0n) + workForTarget(compactToTarget(header.bits));
-        this.store.putIndex({ header, chainWork, status: 'invalid' });
-      });
-    } catch (err) {
-      this.logger.error({ err: errorMessage(err) }, 'could not record an invalid block');
-    }
-  }
-
-  private emitSafely<K extends keyof ChainEvents>(event: K, block: Block): void {
-    try {
-      (this.emit as (e: K, b: Block) => boolean)(event, block);
-    } catch (err) {
-      this.logger.error({ event, hash: block.hashHex, err: errorMessage(err) }, 'a chain event listener threw');
-    }
   }
 }
