@@ -93,6 +93,8 @@ export const CONFIG_SCHEMA: SchemaNode = {
     pingIntervalMs: positiveInt,
     peerTimeoutMs: positiveInt,
     banDurationSec: positiveInt,
+    maxSendBufferBytes: positiveInt,
+    frameTimeoutMs: positiveInt,
     discovery: boolean,
   },
   /** Map the TCP and UDP port on the home router (UPnP IGDv1/IGDv2, NAT-PMP) at start. */

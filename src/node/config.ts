@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { ChainParams } from '../chain/params.js';
 import { errorMessage } from '../util/errors.js';
 import { CONFIG_SCHEMA, type Check, type LogLevel, type SchemaNode, editDistance } from './config-schema.js';
+import { MAX_PAYLOAD_BYTES } from '../p2p/wire/constants.js';
 import { ConfigError } from './errors.js';
 import { type HostPort, parseHostPort } from './host-port.js';
 
@@ -22,6 +23,10 @@ export interface NodeP2PConfig {
   /** A peer silent this long is dropped; must exceed pingIntervalMs. */
   readonly peerTimeoutMs: number;
   readonly banDurationSec: number;
+  /** Unsent bytes a peer may let pile up before it is dropped as not reading (at least one 4 MiB frame). */
+  readonly maxSendBufferBytes: number;
+  /** A frame whose first byte arrived must be complete within this. */
+  readonly frameTimeoutMs: number;
   /** UDP discovery on/off (off: peers only through `cli addpeer`). */
   readonly discovery: boolean;
 }
@@ -203,6 +208,10 @@ function toNodeConfig(raw: Raw, cwd: string, configFile: string | undefined): No
   if (peerTimeoutMs <= pingIntervalMs) {
     throw new ConfigError(`setting "p2p.peerTimeoutMs" (${peerTimeoutMs}) must be larger than "p2p.pingIntervalMs" (${pingIntervalMs}), or every peer times out between heartbeats`);
   }
+  const maxSendBufferBytes = p2p['maxSendBufferBytes'] as number;
+  if (maxSendBufferBytes < MAX_PAYLOAD_BYTES) {
+    throw new ConfigError(`setting "p2p.maxSendBufferBytes" (${maxSendBufferBytes}) must be at least ${MAX_PAYLOAD_BYTES} (the largest frame), or a peer asking for a large block is dropped`);
+  }
   return {
     dataDir: resolve(cwd, raw['dataDir'] as string),
     port: raw['port'] as number,
@@ -214,6 +223,8 @@ function toNodeConfig(raw: Raw, cwd: string, configFile: string | undefined): No
       pingIntervalMs,
       peerTimeoutMs,
       banDurationSec: p2p['banDurationSec'] as number,
+      maxSendBufferBytes,
+      frameTimeoutMs: p2p['frameTimeoutMs'] as number,
       discovery: p2p['discovery'] as boolean,
     },
     nat: { upnp: nat['upnp'] as boolean },

@@ -83,6 +83,8 @@ export async function startNetwork(options: StartNetworkOptions): Promise<NodeNe
       pingIntervalMs: config.p2p.pingIntervalMs,
       peerTimeoutMs: config.p2p.peerTimeoutMs,
       banDurationMs: config.p2p.banDurationSec * MS_PER_SEC,
+      maxSendBufferBytes: config.p2p.maxSendBufferBytes,
+      frameTimeoutMs: config.p2p.frameTimeoutMs,
     }),
     chain,
     mempool,

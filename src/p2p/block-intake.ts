@@ -125,7 +125,7 @@ export class BlockIntake {
       this.options.onUnknownParent(peer, block);
       return 'orphan';
     }
-    peer.send({ kind: 'reject', messageType: MessageType.Block, code: err.code, reason: err.message.slice(0, 256), hash: block.hash });
+    peer.sendReject(MessageType.Block, err.code, err.message, block.hash);
     if (err.consensus && !UNPUNISHED_CODES.has(err.code)) {
       peer.punish(err.code, `sent invalid block ${block.hashHex}: ${err.message}`);
       return 'invalid';

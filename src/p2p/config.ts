@@ -1,10 +1,12 @@
 import {
   DEFAULT_BAN_DURATION_MS,
+  DEFAULT_FRAME_TIMEOUT_MS,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_LISTEN_HOST,
   DEFAULT_MAX_BLOCKS_IN_FLIGHT,
   DEFAULT_MAX_INBOUND_PEERS,
   DEFAULT_MAX_OUTBOUND_PEERS,
+  DEFAULT_MAX_SEND_BUFFER_BYTES,
   DEFAULT_ORPHAN_POOL_SIZE,
   DEFAULT_PEER_TIMEOUT_MS,
   DEFAULT_PING_INTERVAL_MS,
@@ -22,7 +24,7 @@ export interface P2PConfig {
   readonly maxOutbound: number;
   readonly maxInbound: number;
   readonly pingIntervalMs: number;
-  /** A ready peer that sends nothing for this long is dropped (not banned). */
+  /** A ping not answered with its pong within this drops the peer (not banned). */
   readonly peerTimeoutMs: number;
   readonly handshakeTimeoutMs: number;
   readonly banDurationMs: number;
@@ -32,6 +34,10 @@ export interface P2PConfig {
   readonly syncStallTimeoutMs: number;
   readonly maxBlocksInFlight: number;
   readonly orphanPoolSize: number;
+  /** Unsent bytes a peer may let pile up before it is dropped as not reading; at least one maximal frame. */
+  readonly maxSendBufferBytes: number;
+  /** A frame whose first byte arrived must be complete within this (slowloris). */
+  readonly frameTimeoutMs: number;
 }
 
 export const DEFAULT_P2P_CONFIG: P2PConfig = {
@@ -47,6 +53,8 @@ export const DEFAULT_P2P_CONFIG: P2PConfig = {
   syncStallTimeoutMs: DEFAULT_SYNC_STALL_TIMEOUT_MS,
   maxBlocksInFlight: DEFAULT_MAX_BLOCKS_IN_FLIGHT,
   orphanPoolSize: DEFAULT_ORPHAN_POOL_SIZE,
+  maxSendBufferBytes: DEFAULT_MAX_SEND_BUFFER_BYTES,
+  frameTimeoutMs: DEFAULT_FRAME_TIMEOUT_MS,
 };
 
 /** Defaults for whatever `partial` leaves out. */

@@ -12,10 +12,13 @@ import type { Logger } from '../util/logger.js';
 import type { NodeKey } from './discovery/node-key.js';
 import { normalizeIp } from './discovery/endpoint.js';
 import type { RefusalCode } from './errors.js';
-import { KNOWN_INVENTORY_PER_PEER } from './constants.js';
+import { DEFAULT_FRAME_TIMEOUT_MS, DEFAULT_MAX_SEND_BUFFER_BYTES, KNOWN_INVENTORY_PER_PEER, REJECTS_BURST, REJECTS_PER_SEC } from './constants.js';
 import { BoundedHashSet } from './known-set.js';
+import { TokenBucket } from './rate-limit.js';
+import type { DisconnectCode } from './resource-codes.js';
 import {
   FrameDecoder,
+  MAX_REJECT_REASON_BYTES,
   MIN_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
   WireError,
@@ -45,8 +48,16 @@ export interface PeerOptions {
   /** Our TCP listen port, sent in the handshake. */
   listenPort: number;
   pingIntervalMs: number;
+  /** A ping not answered with its pong within this drops the peer ('ping-timeout'). */
   peerTimeoutMs: number;
+  /** The handshake and its ack must be done by then, however many bytes arrive ('handshake-timeout'). */
   handshakeTimeoutMs: number;
+  /** A frame whose first byte arrived must be complete by then ('frame-timeout'); default DEFAULT_FRAME_TIMEOUT_MS. */
+  frameTimeoutMs?: number;
+  /** Unsent bytes beyond this drop the peer ('send-buffer-full'); default DEFAULT_MAX_SEND_BUFFER_BYTES. */
+  maxSendBufferBytes?: number;
+  /** Clock of the per-peer rate limits (tests); default Date.now. */
+  now?: () => number;
   status: () => LocalStatus;
   /** The peer set's checks on the peer's handshake (self-connection, duplicates, bans). */
   admit: (peer: Peer, handshake: HandshakeMessage) => { code: RefusalCode; reason: string } | undefined;
@@ -79,6 +90,8 @@ export class Peer extends EventEmitter<PeerEvents> {
   /** Hashes this peer is known to have (never announce them to it). */
   readonly known = new BoundedHashSet(KNOWN_INVENTORY_PER_PEER);
   remoteHandshake: HandshakeMessage | undefined;
+  /** Set when we dropped the peer for a resource reason (see resource-codes.ts). */
+  disconnectCode: DisconnectCode | undefined;
   bestHeight = 0;
   bestWork = 0n;
   pingRttMs: number | undefined;
@@ -92,8 +105,12 @@ export class Peer extends EventEmitter<PeerEvents> {
   private closed = false;
   private pendingPing: { nonce: bigint; sentAtMs: number } | undefined;
   private handshakeTimer: NodeJS.Timeout | undefined;
-  private silenceTimer: NodeJS.Timeout | undefined;
+  private pongTimer: NodeJS.Timeout | undefined;
+  private frameTimer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
+  private readonly frameTimeoutMs: number;
+  private readonly maxSendBufferBytes: number;
+  private readonly rejects: TokenBucket;
 
   constructor(options: PeerOptions) {
     super();
@@ -103,6 +120,9 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.ip = normalizeIp(this.socket.remoteAddress ?? '0.0.0.0');
     this.remotePort = this.socket.remotePort ?? 0;
     this.logger = options.logger.child({ peer: `${this.ip}:${this.remotePort}`, direction: this.direction });
+    this.frameTimeoutMs = options.frameTimeoutMs ?? DEFAULT_FRAME_TIMEOUT_MS;
+    this.maxSendBufferBytes = options.maxSendBufferBytes ?? DEFAULT_MAX_SEND_BUFFER_BYTES;
+    this.rejects = new TokenBucket({ ratePerSec: REJECTS_PER_SEC, burst: REJECTS_BURST, ...(options.now ? { now: options.now } : {}) });
   }
 
   get isReady(): boolean {
@@ -127,8 +147,8 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('error', (err) => this.close(`socket error: ${err.message}`));
     this.socket.on('close', () => this.close('connection closed by peer'));
-    this.handshakeTimer = setTimeout(() => this.close(`no completed handshake within ${this.options.handshakeTimeoutMs} ms`), this.options.handshakeTimeoutMs);
-    this.silenceTimer = setTimeout(() => this.close(`silent for more than ${this.options.peerTimeoutMs} ms`), this.options.peerTimeoutMs);
+    // Never refreshed by incoming bytes: a peer that sends nothing, or its handshake a byte at a time, is gone by then.
+    this.handshakeTimer = setTimeout(() => this.disconnect('handshake-timeout', `no completed handshake within ${this.options.handshakeTimeoutMs} ms`), this.options.handshakeTimeoutMs);
     const status = this.options.status();
     this.send({
       kind: 'handshake',
@@ -142,10 +162,37 @@ export class Peer extends EventEmitter<PeerEvents> {
     });
   }
 
-  /** Writes one message; false means the socket buffer is full (see sendPaced). */
+  /**
+   * Writes one message; false means the socket buffer is full (see sendPaced). A peer that lets
+   * more than maxSendBufferBytes pile up does not read: it is dropped and the buffer freed.
+   */
   send(msg: OutgoingMessage): boolean {
     if (this.closed || this.socket.destroyed) return false;
-    return this.socket.write(encodeMessageFrame(msg));
+    const flushed = this.socket.write(encodeMessageFrame(msg));
+    if (this.socket.writableLength > this.maxSendBufferBytes) {
+      this.disconnect('send-buffer-full', `${this.socket.writableLength} bytes unsent, more than the ${this.maxSendBufferBytes} allowed`);
+      return false;
+    }
+    return flushed;
+  }
+
+  /** Unsent bytes queued for this peer. */
+  get sendBufferBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  /**
+   * Tells the peer why we refused something it relayed, at most REJECTS_PER_SEC (burst
+   * REJECTS_BURST): beyond that the reject is skipped (false), so a peer sending junk cannot
+   * make us write megabytes of rejects.
+   */
+  sendReject(messageType: number, code: string, reason: string, hash: Buffer): boolean {
+    if (this.closed) return false;
+    if (!this.rejects.take()) {
+      this.logger.debug({ code }, 'reject not sent: rate limit');
+      return false;
+    }
+    return this.send({ kind: 'reject', messageType, code, reason: truncateUtf8(reason, MAX_REJECT_REASON_BYTES), hash });
   }
 
   /** Writes and, when the socket buffer is full, waits for 'drain' (or close) before resolving. */
@@ -157,7 +204,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   /** Refuses the session: reject message, logged reason, close. No ban. */
   refuse(code: string, reason: string, messageType: number = MessageType.Handshake): void {
     this.logger.info({ code, reason }, 'refusing peer');
-    this.send({ kind: 'reject', messageType, code, reason: reason.slice(0, 256), hash: ZERO_HASH });
+    this.send({ kind: 'reject', messageType, code, reason: truncateUtf8(reason, MAX_REJECT_REASON_BYTES), hash: ZERO_HASH });
     this.close(`refused: ${code}`);
   }
 
@@ -169,29 +216,63 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.close(`misbehaviour: ${code}`);
   }
 
-  close(reason: string): void {
+  /**
+   * Drops the peer for a resource reason (slow, dead, not reading): no punishment, logged at
+   * info with a stable code. A peer that does not read gets no flush: its buffer is freed at once.
+   */
+  disconnect(code: DisconnectCode, reason: string): void {
+    if (this.closed) return;
+    this.disconnectCode = code;
+    this.logger.info({ code, reason }, 'dropping peer');
+    this.close(`${code}: ${reason}`, code === 'send-buffer-full' || code === 'serve-queue-full');
+  }
+
+  close(reason: string, destroyNow = false): void {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.handshakeTimer);
-    clearTimeout(this.silenceTimer);
+    clearTimeout(this.pongTimer);
+    clearTimeout(this.frameTimer);
     clearInterval(this.pingTimer);
-    this.socket.end();
-    setTimeout(() => this.socket.destroy(), CLOSE_FLUSH_MS).unref();
+    if (destroyNow) {
+      this.socket.destroy();
+    } else {
+      this.socket.end();
+      setTimeout(() => this.socket.destroy(), CLOSE_FLUSH_MS).unref();
+    }
     this.logger.debug({ reason }, 'peer closed');
     this.emit('close', reason);
   }
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
-    this.silenceTimer?.refresh();
     try {
-      for (const frame of this.decoder.push(chunk)) {
+      const frames = this.decoder.push(chunk);
+      this.watchFrameDeadline(frames.length > 0);
+      for (const frame of frames) {
         if (this.closed) return;
         this.onMessage(decodeMessage(frame.type, frame.payload));
       }
     } catch (err) {
       if (err instanceof WireError) this.punish(err.code, err.message);
       else this.logger.error({ err: errorMessage(err) }, 'error while handling a peer message');
+    }
+  }
+
+  /**
+   * A frame must complete within frameTimeoutMs of the chunk that began it: the deadline starts
+   * when a partial frame is first left buffered and restarts each time a frame completes.
+   */
+  private watchFrameDeadline(completedSome: boolean): void {
+    if (completedSome || !this.decoder.hasPartialFrame) {
+      clearTimeout(this.frameTimer);
+      this.frameTimer = undefined;
+    }
+    if (this.decoder.hasPartialFrame && !this.frameTimer) {
+      this.frameTimer = setTimeout(
+        () => this.disconnect('frame-timeout', `a frame was started but not completed within ${this.frameTimeoutMs} ms (${this.decoder.bufferedBytes} bytes buffered)`),
+        this.frameTimeoutMs,
+      );
     }
   }
 
@@ -243,12 +324,19 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.pingTimer = setInterval(() => this.ping(), this.options.pingIntervalMs);
     this.logger.info({ height: this.bestHeight }, 'peer ready');
     this.emit('ready');
+    this.ping(); // at once, as Core does: the round trip is known from the start
   }
 
+  /**
+   * Liveness is answering pings, not sending bytes (Core's ping timeout): one ping is
+   * outstanding at a time, and its pong must come within peerTimeoutMs whatever else the peer sends.
+   */
   private ping(): void {
+    if (this.pendingPing || this.closed) return;
     const status = this.options.status();
     const nonce = randomBytes(8).readBigUInt64LE(0);
     this.pendingPing = { nonce, sentAtMs: Date.now() };
+    this.pongTimer = setTimeout(() => this.disconnect('ping-timeout', `no pong within ${this.options.peerTimeoutMs} ms of our ping`), this.options.peerTimeoutMs);
     this.send({ kind: 'ping', nonce, bestHeight: status.bestHeight, chainWork: status.chainWork });
   }
 
@@ -259,9 +347,18 @@ export class Peer extends EventEmitter<PeerEvents> {
     } else if (this.pendingPing && this.pendingPing.nonce === msg.nonce) {
       this.pingRttMs = Date.now() - this.pendingPing.sentAtMs;
       this.pendingPing = undefined;
+      clearTimeout(this.pongTimer);
     }
     this.bestHeight = msg.bestHeight;
     this.bestWork = msg.chainWork;
     this.emit('status');
   }
+}
+
+/** `text` cut to at most `maxBytes` of UTF-8, never inside a character. */
+function truncateUtf8(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
+  let out = text.slice(0, maxBytes);
+  while (Buffer.byteLength(out, 'utf8') > maxBytes) out = out.slice(0, -1);
+  return out;
 }

@@ -10,7 +10,7 @@ import { ValidationCode, ValidationError } from '../chain/errors.js';
 import type { Mempool, MempoolEntry } from '../mempool/mempool.js';
 import type { Block } from '../primitives/block.js';
 import type { Transaction } from '../primitives/tx.js';
-import { errorMessage } from '../util/errors.js';
+import { KadchainError, errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { MAX_ORPHAN_TX_BYTES, MAX_ORPHAN_TXS, MAX_ORPHAN_TXS_TOTAL_BYTES, ORPHAN_TX_EXPIRY_MS, RECENT_REJECTS_SIZE } from './constants.js';
 import { BoundedHashSet } from './known-set.js';
@@ -165,8 +165,9 @@ export class TxIntake {
 
   private refuse(peer: Peer, tx: Transaction, err: unknown): void {
     this.recentRejects.add(tx.txid);
+    // The sender sees why (policy refusals too), within the peer's reject rate limit.
+    if (err instanceof KadchainError && !peer.isClosed) peer.sendReject(MessageType.Transaction, err.code, err.message, tx.txid);
     if (err instanceof ValidationError && err.consensus && !peer.isClosed) {
-      peer.send({ kind: 'reject', messageType: MessageType.Transaction, code: err.code, reason: err.message.slice(0, 256), hash: tx.txid });
       peer.punish(err.code, `sent invalid transaction ${tx.txidHex}: ${err.message}`);
       return;
     }
