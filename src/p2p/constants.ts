@@ -64,9 +64,12 @@ export const ORPHAN_TX_EXPIRY_MS = 20 * 60 * 1000;
 export const DEFAULT_MAX_SEND_BUFFER_BYTES = 8 * 1024 * 1024;
 /** A frame whose first byte arrived must be complete by then: 4 MiB in 30 s is ~140 KB/s, slower is a slowloris. */
 export const DEFAULT_FRAME_TIMEOUT_MS = 30_000;
-/** Announcements a peer may send per second (inv items), and at once: two full invs (2 × MAX_INV_ITEMS) fit the burst. */
+/**
+ * Announcements a peer may send per second (inv items), and at once: one full inv
+ * (MAX_INV_ITEMS, e.g. a mempool offered on connect), then 4× the tx rate our RPC sustains.
+ */
 export const INV_ITEMS_PER_SEC = 10_000;
-export const INV_ITEMS_BURST = 100_000;
+export const INV_ITEMS_BURST = 50_000;
 /** Announced items we still mean to fetch from one peer (Core's MAX_PEER_TX_ANNOUNCEMENTS); more are forgotten. */
 export const MAX_PEER_PENDING_ANNOUNCEMENTS = 5_000;
 /** Items requested from one peer and not yet delivered (Core's MAX_PEER_TX_REQUEST_IN_FLIGHT is 100). */

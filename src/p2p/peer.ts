@@ -12,12 +12,22 @@ import type { Logger } from '../util/logger.js';
 import type { NodeKey } from './discovery/node-key.js';
 import { normalizeIp } from './discovery/endpoint.js';
 import type { RefusalCode } from './errors.js';
-import { DEFAULT_FRAME_TIMEOUT_MS, DEFAULT_MAX_SEND_BUFFER_BYTES, KNOWN_INVENTORY_PER_PEER, REJECTS_BURST, REJECTS_PER_SEC } from './constants.js';
+import {
+  DEFAULT_FRAME_TIMEOUT_MS,
+  DEFAULT_MAX_SEND_BUFFER_BYTES,
+  INV_ITEMS_BURST,
+  INV_ITEMS_PER_SEC,
+  KNOWN_INVENTORY_PER_PEER,
+  REJECTS_BURST,
+  REJECTS_PER_SEC,
+} from './constants.js';
 import { BoundedHashSet } from './known-set.js';
 import { TokenBucket } from './rate-limit.js';
 import type { DisconnectCode } from './resource-codes.js';
 import {
+  type Frame,
   FrameDecoder,
+  INV_ITEM_BYTES,
   MAX_REJECT_REASON_BYTES,
   MIN_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
@@ -26,6 +36,7 @@ import {
   decodeMessage,
   encodeMessageFrame,
   MessageType,
+  messageKindName,
   verifyHandshakeAck,
   type HandshakeMessage,
   type OutgoingMessage,
@@ -78,6 +89,11 @@ export interface PeerEvents {
 
 /** Bytes a pending reject gets to flush before the socket is destroyed anyway. */
 const CLOSE_FLUSH_MS = 1_000;
+/**
+ * Bytes still read from a peer after we closed (we keep reading to see its FIN): a flooder
+ * that goes on sending is cut off at once instead of filling our memory for CLOSE_FLUSH_MS.
+ */
+const MAX_BYTES_AFTER_CLOSE = 64 * 1024;
 
 export class Peer extends EventEmitter<PeerEvents> {
   readonly direction: PeerDirection;
@@ -111,6 +127,9 @@ export class Peer extends EventEmitter<PeerEvents> {
   private readonly frameTimeoutMs: number;
   private readonly maxSendBufferBytes: number;
   private readonly rejects: TokenBucket;
+  /** Announced inv items: checked on the frame's length, before 50,000 hashes are decoded. */
+  private readonly invs: TokenBucket;
+  private bytesAfterClose = 0;
 
   constructor(options: PeerOptions) {
     super();
@@ -122,7 +141,9 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.logger = options.logger.child({ peer: `${this.ip}:${this.remotePort}`, direction: this.direction });
     this.frameTimeoutMs = options.frameTimeoutMs ?? DEFAULT_FRAME_TIMEOUT_MS;
     this.maxSendBufferBytes = options.maxSendBufferBytes ?? DEFAULT_MAX_SEND_BUFFER_BYTES;
-    this.rejects = new TokenBucket({ ratePerSec: REJECTS_PER_SEC, burst: REJECTS_BURST, ...(options.now ? { now: options.now } : {}) });
+    const clock = options.now ? { now: options.now } : {};
+    this.rejects = new TokenBucket({ ratePerSec: REJECTS_PER_SEC, burst: REJECTS_BURST, ...clock });
+    this.invs = new TokenBucket({ ratePerSec: INV_ITEMS_PER_SEC, burst: INV_ITEMS_BURST, ...clock });
   }
 
   get isReady(): boolean {
@@ -245,12 +266,16 @@ export class Peer extends EventEmitter<PeerEvents> {
   }
 
   private onData(chunk: Buffer): void {
-    if (this.closed) return;
+    if (this.closed) {
+      this.bytesAfterClose += chunk.length;
+      if (this.bytesAfterClose > MAX_BYTES_AFTER_CLOSE) this.socket.destroy();
+      return;
+    }
     try {
       const frames = this.decoder.push(chunk);
       this.watchFrameDeadline(frames.length > 0);
       for (const frame of frames) {
-        if (this.closed) return;
+        if (this.closed || !this.admitFrame(frame)) return;
         this.onMessage(decodeMessage(frame.type, frame.payload));
       }
     } catch (err) {
@@ -274,6 +299,23 @@ export class Peer extends EventEmitter<PeerEvents> {
         this.frameTimeoutMs,
       );
     }
+  }
+
+  /** Checks that need only the frame's type and length, so a flood is refused before it costs a decode. */
+  private admitFrame(frame: Frame): boolean {
+    const { type } = frame;
+    if (!this.isReady && type !== MessageType.Handshake && type !== MessageType.HandshakeAck && type !== MessageType.Reject) {
+      this.punish('unexpected-message', `peer sent ${messageKindName(type)} before completing the handshake`);
+      return false;
+    }
+    if (type === MessageType.Inv) {
+      const items = Math.floor(frame.payload.length / INV_ITEM_BYTES); // the varint count is at most 3 bytes of the rest
+      if (!this.invs.take(items)) {
+        this.punish('inv-flood', `announced more than ${INV_ITEMS_PER_SEC} items per second (burst ${INV_ITEMS_BURST}); the last inv had ${items}`);
+        return false;
+      }
+    }
+    return true;
   }
 
   private onMessage(msg: WireMessage): void {

@@ -11,8 +11,6 @@ import type { Transaction } from '../primitives/tx.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import {
-  INV_ITEMS_BURST,
-  INV_ITEMS_PER_SEC,
   MAX_GET_DATA_ITEMS,
   MAX_PEER_PENDING_ANNOUNCEMENTS,
   MAX_PEER_REQUESTS_IN_FLIGHT,
@@ -45,8 +43,6 @@ export interface RelayOptions {
 
 /** What one peer may make us do, and what it has queued. */
 interface PeerLimits {
-  /** inv items announced. */
-  readonly inv: TokenBucket;
   /** get-data items and get-block requests served. */
   readonly serve: TokenBucket;
   /** Requests for data we do not have. */
@@ -120,15 +116,11 @@ export class Relay {
   }
 
   /**
-   * Announcements: at most INV_ITEMS_PER_SEC per peer (beyond the burst it is an 'inv-flood');
-   * only what we lack and nobody is fetching is requested, at most MAX_PEER_REQUESTS_IN_FLIGHT
-   * from this peer at once; the rest waits (bounded) for free slots.
+   * Announcements (rate-limited by the Peer, 'inv-flood'): only what we lack and nobody is
+   * fetching is requested, at most MAX_PEER_REQUESTS_IN_FLIGHT from this peer at once; the rest
+   * waits (bounded) for free slots.
    */
   onInv(peer: Peer, items: readonly InvItem[]): void {
-    if (!this.limitsOf(peer).inv.take(items.length)) {
-      peer.punish('inv-flood', `announced more than ${INV_ITEMS_PER_SEC} items per second (burst ${INV_ITEMS_BURST}); the last inv had ${items.length}`);
-      return;
-    }
     for (const item of items) peer.known.add(item.hash);
     this.request(peer, this.requests.announce(peer, items, this.have));
   }
@@ -217,7 +209,6 @@ export class Relay {
     if (!limits) {
       const now = this.options.now ? { now: this.options.now } : {};
       limits = {
-        inv: new TokenBucket({ ratePerSec: INV_ITEMS_PER_SEC, burst: INV_ITEMS_BURST, ...now }),
         serve: new TokenBucket({ ratePerSec: SERVE_ITEMS_PER_SEC, burst: SERVE_ITEMS_BURST, ...now }),
         unknown: new TokenBucket({ ratePerSec: UNKNOWN_REQUESTS_PER_SEC, burst: UNKNOWN_REQUESTS_BURST, ...now }),
         queuedItems: 0,
