@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import test, { type ExecutionContext } from 'ava';
 import type { InvItem } from '../../src/p2p/wire/index.js';
 import { MAX_GET_DATA_ITEMS } from '../../src/p2p/constants.js';
-import { MAX_INV_ITEMS } from '../../src/p2p/wire/index.js';
+import { MAX_INV_ITEMS, encodeMessageFrame } from '../../src/p2p/wire/index.js';
 import { RawPeer } from '../unit/p2p/raw-peer.js';
 import { getInfo, sleep, waitFor } from './harness.js';
 import { type NetNode, addPeer, genesis, mineBlocks, peersOf, startNetNode, waitConnected, waitSameTip } from './network-harness.js';
@@ -120,7 +120,7 @@ test('peers trickling a byte a second after a valid handshake, never answering p
   const raws = await Promise.all([0, 1, 2].map(async () => hostilePeer(t, victim, genesisHash, false)));
   const readyAt = Date.now();
   // each starts an inv frame and sends one more byte of it every second: never completes, never silent
-  const frame = Buffer.concat([Buffer.from('KADC'), Buffer.from([7]), Buffer.alloc(60, 1)]);
+  const frame = encodeMessageFrame({ kind: 'inv', items: unknownTxs(0, 10) });
   const trickling = raws.map(async (raw) => {
     for (let i = 0; !raw.closed && i < frame.length; i++) {
       raw.socket.write(frame.subarray(i, i + 1));
