@@ -5,7 +5,7 @@
  * waiting for a free slot (more are forgotten). A request that is not answered within
  * `expiryMs` frees its slot, so a later announcer can be asked instead.
  */
-import type { InvItem } from './wire/index.js';
+import type { InvItem, InvItemType } from './wire/index.js';
 
 export interface RequestTrackerOptions {
   readonly maxInFlightPerPeer: number;
@@ -18,8 +18,8 @@ export interface RequestTrackerOptions {
 interface PeerRequests {
   /** key → requested at (ms). */
   readonly requested: Map<string, number>;
-  /** Announced, not requested yet, in arrival order. */
-  readonly pending: Map<string, InvItem>;
+  /** Announced, not requested yet, in arrival order; only the key is kept (about 100 bytes an entry, not a Buffer's 250). */
+  readonly pending: Map<string, InvItemType>;
 }
 
 const keyOf = (hash: Buffer): string => hash.toString('latin1');
@@ -68,7 +68,7 @@ export class RequestTracker<P extends object> {
       if (state.pending.size >= this.options.maxPendingPerPeer) break;
       const key = keyOf(item.hash);
       if (state.requested.has(key) || state.pending.has(key) || this.isRequested(item.hash) || have(item)) continue;
-      state.pending.set(key, item);
+      state.pending.set(key, item.type);
     }
     return this.next(peer, have);
   }
@@ -80,9 +80,10 @@ export class RequestTracker<P extends object> {
     this.expire(state);
     const out: InvItem[] = [];
     const nowMs = this.now();
-    for (const [key, item] of state.pending) {
+    for (const [key, type] of state.pending) {
       if (state.requested.size >= this.options.maxInFlightPerPeer) break;
       state.pending.delete(key);
+      const item: InvItem = { type, hash: Buffer.from(key, 'latin1') };
       if (this.isRequested(item.hash) || have(item)) continue;
       state.requested.set(key, nowMs);
       this.owner.set(key, peer);

@@ -123,3 +123,26 @@ test('frames that each complete within frameTimeoutMs are fine, however long the
   await waitFor(() => raw.received.filter((m) => m.kind === 'pong').length >= before + 6, 'pongs to the 6 trickled pings');
   t.false(raw.closed);
 });
+
+test('a peer that keeps sending whole messages but never answers our ping is dropped at the ping timeout', async (t) => {
+  const peerTimeoutMs = 600;
+  const node = await startNode(t, { genesis, config: { peerTimeoutMs, pingIntervalMs: 100 } });
+  const reasons = closeReasons(node);
+  const raw = await RawPeer.connect(node.net.tcpPort);
+  const port = raw.socket.localPort!;
+  t.teardown(() => raw.destroy());
+  raw.answerPings = false;
+  raw.sendHandshake({ genesisHash: genesis.hash });
+  await waitFor(() => node.net.peers().some((p) => p.ready), 'the raw peer to be ready');
+  const readyAt = Date.now();
+  let nonce = 100n;
+  while (!raw.closed && Date.now() - readyAt < 3_000) {
+    raw.send({ kind: 'ping', nonce: nonce++, bestHeight: 0, chainWork: 0n }); // the node answers these; we never answer its own
+    await sleep(50);
+  }
+  t.true(raw.closed);
+  const after = raw.closedAtMs - readyAt;
+  t.true(after >= peerTimeoutMs - 50 && after < peerTimeoutMs + 600, `dropped ${after} ms after ready`);
+  t.true(raw.has('pong'), 'the node answered our pings meanwhile');
+  t.regex(reasons.get(port) ?? '', /^ping-timeout: /);
+});
