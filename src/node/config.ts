@@ -20,7 +20,7 @@ export interface NodeP2PConfig {
   readonly maxOutbound: number;
   readonly maxInbound: number;
   readonly pingIntervalMs: number;
-  /** A peer silent this long is dropped; must exceed pingIntervalMs. */
+  /** A peer that has not answered our ping with its pong within this is dropped; must exceed pingIntervalMs. */
   readonly peerTimeoutMs: number;
   readonly banDurationSec: number;
   /** Unsent bytes a peer may let pile up before it is dropped as not reading (at least one 4 MiB frame). */
