@@ -295,7 +295,9 @@ export class Peer extends EventEmitter<PeerEvents> {
     }
     if (this.decoder.hasPartialFrame && !this.frameTimer) {
       this.frameTimer = setTimeout(
-        () => this.disconnect('frame-timeout', `a frame was started but not completed within ${this.frameTimeoutMs} ms (${this.decoder.bufferedBytes} bytes buffered)`),
+        () => afterPendingReads(() => {
+          if (this.decoder.hasPartialFrame) this.disconnect('frame-timeout', `a frame was started but not completed within ${this.frameTimeoutMs} ms (${this.decoder.bufferedBytes} bytes buffered)`);
+        }),
         this.frameTimeoutMs,
       );
     }
@@ -378,7 +380,13 @@ export class Peer extends EventEmitter<PeerEvents> {
     const status = this.options.status();
     const nonce = randomBytes(8).readBigUInt64LE(0);
     this.pendingPing = { nonce, sentAtMs: Date.now() };
-    this.pongTimer = setTimeout(() => this.disconnect('ping-timeout', `no pong within ${this.options.peerTimeoutMs} ms of our ping`), this.options.peerTimeoutMs);
+    const ping = this.pendingPing;
+    this.pongTimer = setTimeout(
+      () => afterPendingReads(() => {
+        if (this.pendingPing === ping) this.disconnect('ping-timeout', `no pong within ${this.options.peerTimeoutMs} ms of our ping`);
+      }),
+      this.options.peerTimeoutMs,
+    );
     this.send({ kind: 'ping', nonce, bestHeight: status.bestHeight, chainWork: status.chainWork });
   }
 
@@ -395,6 +403,14 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.bestWork = msg.chainWork;
     this.emit('status');
   }
+}
+
+/**
+ * Runs `fn` after the event loop's next poll phase: when our own process was busy past a
+ * deadline, the bytes that met it (a pong, a frame's end) are read before we judge the peer.
+ */
+function afterPendingReads(fn: () => void): void {
+  setImmediate(fn);
 }
 
 /** `text` cut to at most `maxBytes` of UTF-8, never inside a character. */
