@@ -115,6 +115,8 @@ export const CONFIG_SCHEMA: SchemaNode = {
     maxInboundPerNetgroup: positiveInt,
     /** How long misbehaviour discourages an address. */
     discourageDurationSec: positiveInt,
+    maxSendBufferBytes: positiveInt,
+    frameTimeoutMs: positiveInt,
     discovery: boolean,
   },
   /** Map the TCP and UDP port on the home router (UPnP IGDv1/IGDv2, NAT-PMP) at start. */

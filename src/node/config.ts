@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { ChainParams } from '../chain/params.js';
 import { errorMessage } from '../util/errors.js';
 import { CONFIG_SCHEMA, type Check, type LogLevel, type SchemaNode, editDistance, hashOrNull } from './config-schema.js';
+import { MAX_PAYLOAD_BYTES } from '../p2p/wire/constants.js';
 import { ConfigError } from './errors.js';
 import { type HostPort, parseHostPort } from './host-port.js';
 
@@ -19,7 +20,7 @@ export interface NodeP2PConfig {
   readonly maxOutbound: number;
   readonly maxInbound: number;
   readonly pingIntervalMs: number;
-  /** A peer silent this long is dropped; must exceed pingIntervalMs. */
+  /** A peer that has not answered our ping with its pong within this is dropped; must exceed pingIntervalMs. */
   readonly peerTimeoutMs: number;
   readonly banDurationSec: number;
   /** Inbound connections per IP and per netgroup (/16, IPv6 /32); loopback is exempt. */
@@ -27,6 +28,10 @@ export interface NodeP2PConfig {
   readonly maxInboundPerNetgroup: number;
   /** How long misbehaviour discourages an address (and a proven node id). */
   readonly discourageDurationSec: number;
+  /** Unsent bytes a peer may let pile up before it is dropped as not reading (at least one 4 MiB frame). */
+  readonly maxSendBufferBytes: number;
+  /** A frame whose first byte arrived must be complete within this. */
+  readonly frameTimeoutMs: number;
   /** UDP discovery on/off (off: peers only through `cli addpeer`). */
   readonly discovery: boolean;
 }
@@ -229,6 +234,10 @@ function toNodeConfig(raw: Raw, cwd: string, configFile: string | undefined): No
   if (peerTimeoutMs <= pingIntervalMs) {
     throw new ConfigError(`setting "p2p.peerTimeoutMs" (${peerTimeoutMs}) must be larger than "p2p.pingIntervalMs" (${pingIntervalMs}), or every peer times out between heartbeats`);
   }
+  const maxSendBufferBytes = p2p['maxSendBufferBytes'] as number;
+  if (maxSendBufferBytes < MAX_PAYLOAD_BYTES) {
+    throw new ConfigError(`setting "p2p.maxSendBufferBytes" (${maxSendBufferBytes}) must be at least ${MAX_PAYLOAD_BYTES} (the largest frame), or a peer asking for a large block is dropped`);
+  }
   return {
     dataDir: resolve(cwd, raw['dataDir'] as string),
     port: raw['port'] as number,
@@ -243,6 +252,8 @@ function toNodeConfig(raw: Raw, cwd: string, configFile: string | undefined): No
       maxInboundPerIp: p2p['maxInboundPerIp'] as number,
       maxInboundPerNetgroup: p2p['maxInboundPerNetgroup'] as number,
       discourageDurationSec: p2p['discourageDurationSec'] as number,
+      maxSendBufferBytes,
+      frameTimeoutMs: p2p['frameTimeoutMs'] as number,
       discovery: p2p['discovery'] as boolean,
     },
     nat: { upnp: nat['upnp'] as boolean },

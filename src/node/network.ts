@@ -96,6 +96,8 @@ export async function startNetwork(options: StartNetworkOptions): Promise<NodeNe
       maxInboundPerNetgroup: config.p2p.maxInboundPerNetgroup,
       discourageDurationMs: config.p2p.discourageDurationSec * MS_PER_SEC,
       banFile: join(config.dataDir, BAN_FILE_NAME),
+      maxSendBufferBytes: config.p2p.maxSendBufferBytes,
+      frameTimeoutMs: config.p2p.frameTimeoutMs,
     }),
     chain,
     mempool,

@@ -1,6 +1,7 @@
 import {
   DEFAULT_BAN_DURATION_MS,
   DEFAULT_DISCOURAGE_DURATION_MS,
+  DEFAULT_FRAME_TIMEOUT_MS,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_LISTEN_HOST,
   DEFAULT_MAX_BLOCKS_IN_FLIGHT,
@@ -8,6 +9,7 @@ import {
   DEFAULT_MAX_INBOUND_PER_IP,
   DEFAULT_MAX_INBOUND_PER_NETGROUP,
   DEFAULT_MAX_OUTBOUND_PEERS,
+  DEFAULT_MAX_SEND_BUFFER_BYTES,
   DEFAULT_ORPHAN_POOL_SIZE,
   DEFAULT_PEER_TIMEOUT_MS,
   DEFAULT_PING_INTERVAL_MS,
@@ -25,7 +27,7 @@ export interface P2PConfig {
   readonly maxOutbound: number;
   readonly maxInbound: number;
   readonly pingIntervalMs: number;
-  /** A ready peer that sends nothing for this long is dropped (not banned). */
+  /** A ping not answered with its pong within this drops the peer (not banned). */
   readonly peerTimeoutMs: number;
   readonly handshakeTimeoutMs: number;
   /** Length of an operator's ban without --duration (misbehaviour discourages instead). */
@@ -43,6 +45,10 @@ export interface P2PConfig {
   readonly discourageDurationMs: number;
   /** Where manual bans persist (<datadir>/banlist.json); undefined = in memory only. */
   readonly banFile: string | undefined;
+  /** Unsent bytes a peer may let pile up before it is dropped as not reading; at least one maximal frame. */
+  readonly maxSendBufferBytes: number;
+  /** A frame whose first byte arrived must be complete within this (slowloris). */
+  readonly frameTimeoutMs: number;
 }
 
 export const DEFAULT_P2P_CONFIG: P2PConfig = {
@@ -62,6 +68,8 @@ export const DEFAULT_P2P_CONFIG: P2PConfig = {
   maxInboundPerNetgroup: DEFAULT_MAX_INBOUND_PER_NETGROUP,
   discourageDurationMs: DEFAULT_DISCOURAGE_DURATION_MS,
   banFile: undefined,
+  maxSendBufferBytes: DEFAULT_MAX_SEND_BUFFER_BYTES,
+  frameTimeoutMs: DEFAULT_FRAME_TIMEOUT_MS,
 };
 
 /** Defaults for whatever `partial` leaves out. */

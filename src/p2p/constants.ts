@@ -76,3 +76,50 @@ export const EVICTION_PROTECT_TX = 4;
 export const INBOUND_REFUSAL_WARN_INTERVAL_MS = 60_000;
 /** Addresses the refusal-log throttle remembers; the least recent is forgotten first. */
 export const INBOUND_REFUSAL_WARN_KEYS = 1_000;
+/*
+ * Exhaustion limits (Bitcoin Core's net.cpp / net_processing.cpp are the model, scaled). A peer
+ * dropped for a resource reason is disconnected (see DisconnectCode in resource-codes.ts); one
+ * that floods is misbehaving (FloodCode).
+ */
+/**
+ * Bytes we let pile up unsent for one peer before dropping it (Core's -maxsendbuffer is 5 MB):
+ * twice the largest frame (MAX_PAYLOAD_BYTES, 4 MiB), so one maximal block always fits.
+ */
+export const DEFAULT_MAX_SEND_BUFFER_BYTES = 8 * 1024 * 1024;
+/** A frame whose first byte arrived must be complete by then: 4 MiB in 30 s is ~140 KB/s, slower is a slowloris. */
+export const DEFAULT_FRAME_TIMEOUT_MS = 30_000;
+/**
+ * Announcements a peer may send per second (inv items), and at once: one full inv
+ * (MAX_INV_ITEMS, e.g. a mempool offered on connect), then 4× the tx rate our RPC sustains.
+ */
+export const INV_ITEMS_PER_SEC = 10_000;
+export const INV_ITEMS_BURST = 50_000;
+/** Announced items we still mean to fetch from one peer (Core's MAX_PEER_TX_ANNOUNCEMENTS); more are forgotten. */
+export const MAX_PEER_PENDING_ANNOUNCEMENTS = 5_000;
+/** Items requested from one peer and not yet delivered (Core's MAX_PEER_TX_REQUEST_IN_FLIGHT is 100). */
+export const MAX_PEER_REQUESTS_IN_FLIGHT = 100;
+/** A requested item not delivered by then may be requested from another announcer (Core's GETDATA_TX_INTERVAL is 60 s). */
+export const REQUEST_EXPIRY_MS = 30_000;
+/**
+ * Items (get-data entries, get-block requests) served per peer per second and at once. High:
+ * an honest sync asks for thousands of small blocks per second; it bounds the lookups a flood
+ * costs us, the send buffer and the serve queue bound the memory.
+ */
+export const SERVE_ITEMS_PER_SEC = 50_000;
+export const SERVE_ITEMS_BURST = 50_000;
+/** Items queued for serving to one peer (replies wait for a slow reader): more means it does not read, so it is dropped. */
+export const MAX_SERVE_QUEUE_ITEMS = 10_000;
+/**
+ * Requests for data we do not have (answered not-found): an honest peer asks for a tx that was
+ * just mined now and then; hundreds per second is probing or a broken peer.
+ */
+export const UNKNOWN_REQUESTS_PER_SEC = 100;
+export const UNKNOWN_REQUESTS_BURST = 1_000;
+/** get-blocks served per peer per second and at once (each costs up to 2,000 header reads); more are ignored. */
+export const GET_BLOCKS_PER_SEC = 20;
+export const GET_BLOCKS_BURST = 50;
+/** Headers messages that connect to nothing we know, in a row, before the peer is punished (Core's MAX_NUM_UNCONNECTING_HEADERS_MSGS). */
+export const MAX_UNCONNECTING_HEADERS_MSGS = 10;
+/** Rejects we write to one peer per second and at once: it may see why, but cannot make us write megabytes of them. */
+export const REJECTS_PER_SEC = 5;
+export const REJECTS_BURST = 20;

@@ -1,36 +1,52 @@
 /**
- * A set of hashes that forgets its oldest entries beyond `capacity` (Map keeps insertion order).
- * Used for per-peer known inventory and recent rejects: losing an old entry costs at most one
- * redundant announcement, while an unbounded set would let a peer grow our memory forever.
+ * A set of hashes that forgets its oldest entries beyond `capacity`. Used for per-peer known
+ * inventory and recent rejects: losing an old entry costs at most one redundant announcement,
+ * while an unbounded set would let a peer grow our memory forever.
+ *
+ * Two generations, not one Map evicting its first key: V8 leaves deleted Map entries in place
+ * until a rehash, so "delete the oldest" by iterating from the front costs O(deleted) each
+ * time (an inv of 50,000 hashes took 0.6 s). Here each add is O(1): when the current
+ * generation holds half the capacity it becomes the previous one, and the previous is dropped.
+ * The newest ⌈capacity/2⌉ hashes are always remembered, never more than `capacity`.
  */
 export class BoundedHashSet {
-  private readonly entries = new Map<string, true>();
+  private current = new Set<string>();
+  private previous = new Set<string>();
+  private readonly generationSize: number;
 
-  constructor(private readonly capacity: number) {}
+  constructor(capacity: number) {
+    this.generationSize = Math.max(1, Math.ceil(capacity / 2));
+  }
 
   get size(): number {
-    return this.entries.size;
+    return this.current.size + this.previous.size;
   }
 
   has(hash: Buffer): boolean {
-    return this.entries.has(hash.toString('latin1'));
+    const key = hash.toString('latin1');
+    return this.current.has(key) || this.previous.has(key);
   }
 
+  /** Adds `hash`, or makes it the newest if present. */
   add(hash: Buffer): void {
     const key = hash.toString('latin1');
-    if (this.entries.has(key)) this.entries.delete(key);
-    this.entries.set(key, true);
-    if (this.entries.size > this.capacity) {
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) this.entries.delete(oldest.value);
+    if (this.current.has(key)) return;
+    this.previous.delete(key);
+    this.current.add(key);
+    if (this.current.size >= this.generationSize) {
+      this.previous = this.current;
+      this.current = new Set();
     }
   }
 
   delete(hash: Buffer): void {
-    this.entries.delete(hash.toString('latin1'));
+    const key = hash.toString('latin1');
+    this.current.delete(key);
+    this.previous.delete(key);
   }
 
   clear(): void {
-    this.entries.clear();
+    this.current.clear();
+    this.previous.clear();
   }
 }

@@ -6,6 +6,7 @@
  * rejection or something that may be our own fault costs nothing.
  */
 import { ValidationCode } from '../chain/errors.js';
+import type { FloodCode } from './resource-codes.js';
 import { MAX_REJECT_REASON_BYTES, type WireErrorCode } from './wire/index.js';
 
 /** 'discourage': disconnect and discourage the address (and the proven node id). */
@@ -20,7 +21,11 @@ export interface Penalty {
 /** Session-level violations the peer detects itself or sync finds in a headers batch. */
 export type ProtocolViolationCode = 'unexpected-message' | 'bad-handshake-ack' | 'bad-headers';
 
-export type MisbehaviourCode = WireErrorCode | ProtocolViolationCode | ValidationCode;
+/**
+ * Resource drops (a timeout, a peer that does not read: resource-codes.ts DisconnectCode) are not
+ * faults and never come here: Peer.disconnect closes the session without any penalty.
+ */
+export type MisbehaviourCode = WireErrorCode | ProtocolViolationCode | FloodCode | ValidationCode;
 
 const DISCOURAGE_SILENTLY: Penalty = { action: 'discourage', sendReject: false };
 const DISCOURAGE: Penalty = { action: 'discourage', sendReject: true };
@@ -38,6 +43,10 @@ const PENALTIES: Readonly<Record<MisbehaviourCode, Penalty>> = {
   'unexpected-message': DISCOURAGE_SILENTLY,
   'bad-handshake-ack': DISCOURAGE_SILENTLY,
   'bad-headers': DISCOURAGE_SILENTLY,
+  // More work asked of us than any honest peer asks (rate limits in constants.ts).
+  'inv-flood': DISCOURAGE_SILENTLY,
+  'unknown-data-flood': DISCOURAGE_SILENTLY,
+  'unconnecting-headers': DISCOURAGE_SILENTLY,
   // Consensus-invalid blocks and transactions: only a rule breaker sends them.
   [ValidationCode.BadPow]: DISCOURAGE,
   [ValidationCode.BadBits]: DISCOURAGE,

@@ -110,6 +110,7 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
     this.peerSet.on('peer:closed', (peer, reason) => {
       this.sync.onPeerClosed(peer);
       this.txs.onPeerClosed(peer);
+      this.relay.onPeerClosed(peer);
       this.emit('peer:closed', peer.label, reason);
     });
     this.peerSet.on('peer:banned', (entry) => this.emit('peer:banned', entry));
@@ -225,10 +226,13 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
       case 'get-data': return this.relay.onGetData(peer, msg.items);
       case 'get-block': return this.relay.onGetBlock(peer, msg);
       case 'transaction': return this.relay.onTransaction(peer, msg.transaction);
-      case 'not-found': return this.sync.onNotFound(peer, msg.items);
+      case 'not-found':
+        this.relay.onNotFound(peer, msg.items);
+        return this.sync.onNotFound(peer, msg.items);
       case 'get-blocks': return this.sync.serveGetBlocks(peer, msg);
       case 'headers': return this.sync.onHeaders(peer, msg.headers);
       case 'block':
+        this.relay.onBlock(msg.block);
         if (!this.sync.onBlock(peer, msg.block)) void this.intake.submit(peer, msg.block);
         return;
       default:

@@ -295,6 +295,8 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
       pingIntervalMs: config.pingIntervalMs,
       peerTimeoutMs: config.peerTimeoutMs,
       handshakeTimeoutMs: config.handshakeTimeoutMs,
+      frameTimeoutMs: config.frameTimeoutMs,
+      maxSendBufferBytes: config.maxSendBufferBytes,
       status,
       admit: (p, hs) => this.admit(p, hs),
       admitProven: (p) => this.admitProven(p),

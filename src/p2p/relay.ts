@@ -10,10 +10,22 @@ import type { Block } from '../primitives/block.js';
 import type { Transaction } from '../primitives/tx.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
-import { MAX_GET_DATA_ITEMS } from './constants.js';
+import {
+  MAX_GET_DATA_ITEMS,
+  MAX_PEER_PENDING_ANNOUNCEMENTS,
+  MAX_PEER_REQUESTS_IN_FLIGHT,
+  MAX_SERVE_QUEUE_ITEMS,
+  REQUEST_EXPIRY_MS,
+  SERVE_ITEMS_BURST,
+  SERVE_ITEMS_PER_SEC,
+  UNKNOWN_REQUESTS_BURST,
+  UNKNOWN_REQUESTS_PER_SEC,
+} from './constants.js';
 import type { OrphanPool } from './orphans.js';
 import type { Peer } from './peer.js';
 import type { PeerSet } from './peers.js';
+import { TokenBucket } from './rate-limit.js';
+import { RequestTracker } from './request-tracker.js';
 import type { TxIntake } from './tx-intake.js';
 import { MAX_INV_ITEMS, type GetBlockMessage, type InvItem } from './wire/index.js';
 
@@ -25,13 +37,30 @@ export interface RelayOptions {
   /** Admits peers' txs, holds orphan txs, and knows which txs we refused recently. */
   txs: TxIntake;
   logger: Logger;
+  /** Clock of the per-peer rate limits and request expiry (tests); default Date.now. */
+  now?: () => number;
+}
+
+/** What one peer may make us do, and what it has queued. */
+interface PeerLimits {
+  /** get-data items and get-block requests served. */
+  readonly serve: TokenBucket;
+  /** Requests for data we do not have. */
+  readonly unknown: TokenBucket;
+  /** Items queued for serving, not yet answered. */
+  queuedItems: number;
+  /** Replies go out in request order; one slow reader only slows itself. */
+  tail: Promise<void>;
 }
 
 export class Relay {
   private readonly options: RelayOptions;
   private readonly logger: Logger;
-  /** Per-peer queue so replies go out in request order and one slow reader only slows itself. */
-  private readonly serving = new WeakMap<Peer, Promise<void>>();
+  private readonly limits = new WeakMap<Peer, PeerLimits>();
+  /** Announced items we fetch, one peer at a time each, with per-peer caps. */
+  readonly requests: RequestTracker<Peer>;
+  private readonly have = (item: InvItem): boolean =>
+    item.type === 'tx' ? this.options.txs.alreadyHave(item.hash) : this.options.chain.hasBlock(item.hash) || this.options.orphans.has(item.hash);
   private readonly onTxAdded = (entry: MempoolEntry): void => {
     this.announce({ type: 'tx', hash: entry.tx.txid });
   };
@@ -42,6 +71,12 @@ export class Relay {
   constructor(options: RelayOptions) {
     this.options = options;
     this.logger = options.logger.child({ component: 'relay' });
+    this.requests = new RequestTracker<Peer>({
+      maxInFlightPerPeer: MAX_PEER_REQUESTS_IN_FLIGHT,
+      maxPendingPerPeer: MAX_PEER_PENDING_ANNOUNCEMENTS,
+      expiryMs: REQUEST_EXPIRY_MS,
+      ...(options.now ? { now: options.now } : {}),
+    });
   }
 
   start(): void {
@@ -80,25 +115,31 @@ export class Relay {
     if (items.length > 0) peer.send({ kind: 'inv', items });
   }
 
+  /**
+   * Announcements (rate-limited by the Peer, 'inv-flood'): only what we lack and nobody is
+   * fetching is requested, at most MAX_PEER_REQUESTS_IN_FLIGHT from this peer at once; the rest
+   * waits (bounded) for free slots.
+   */
   onInv(peer: Peer, items: readonly InvItem[]): void {
-    const { chain, txs, orphans } = this.options;
-    const wanted: InvItem[] = [];
-    for (const item of items) {
-      peer.known.add(item.hash);
-      const have =
-        item.type === 'tx'
-          ? txs.alreadyHave(item.hash)
-          : chain.hasBlock(item.hash) || orphans.has(item.hash);
-      if (!have) wanted.push(item);
-    }
-    if (wanted.length > 0) peer.send({ kind: 'get-data', items: wanted });
+    for (const item of items) peer.known.add(item.hash);
+    this.request(peer, this.requests.announce(peer, items, this.have));
   }
 
+  /**
+   * Served in request order, at most SERVE_ITEMS_PER_SEC items (beyond: not-found), with at
+   * most MAX_SERVE_QUEUE_ITEMS waiting (beyond: the peer does not read, it is dropped).
+   */
   onGetData(peer: Peer, items: readonly InvItem[]): void {
-    this.enqueue(peer, async () => {
+    const asked = items.slice(0, MAX_GET_DATA_ITEMS);
+    this.enqueue(peer, asked.length, async (granted) => {
       const missing: InvItem[] = [];
-      for (const item of items.slice(0, MAX_GET_DATA_ITEMS)) {
+      const refused: InvItem[] = [];
+      for (const [i, item] of asked.entries()) {
         if (peer.isClosed) return;
+        if (i >= granted) {
+          refused.push(item);
+          continue;
+        }
         if (item.type === 'tx') {
           const tx = this.options.mempool.get(item.hash);
           if (tx) peer.send({ kind: 'transaction', transaction: tx });
@@ -109,29 +150,89 @@ export class Relay {
           else missing.push(item);
         }
       }
-      if (missing.length > 0) peer.send({ kind: 'not-found', items: missing });
+      if (missing.length > 0 && !this.countUnknown(peer, missing.length)) return;
+      if (missing.length + refused.length > 0) peer.send({ kind: 'not-found', items: [...missing, ...refused] });
     });
   }
 
   /** The tutorial's get-block (type 2): one block by height on our active chain, or by hash. */
   onGetBlock(peer: Peer, msg: GetBlockMessage): void {
-    this.enqueue(peer, async () => {
+    this.enqueue(peer, 1, async (granted) => {
       const { chain } = this.options;
       const hash = msg.by === 'height' ? chain.getHashAtHeight(msg.height) : msg.hash;
-      const encoded = hash ? chain.getBlockBytes(hash) : undefined;
-      if (encoded) await peer.sendPaced({ kind: 'block', encoded });
-      else peer.send({ kind: 'not-found', items: msg.by === 'hash' ? [{ type: 'block', hash: msg.hash }] : [] });
+      const encoded = granted > 0 && hash ? chain.getBlockBytes(hash) : undefined;
+      if (encoded) return peer.sendPaced({ kind: 'block', encoded });
+      if (granted > 0 && !this.countUnknown(peer, 1)) return;
+      peer.send({ kind: 'not-found', items: msg.by === 'hash' ? [{ type: 'block', hash: msg.hash }] : [] });
     });
   }
 
   /** Admission, orphan handling and punishment live in TxIntake (src/p2p/tx-intake.ts). */
   onTransaction(peer: Peer, tx: Transaction): void {
+    this.delivered(tx.txid);
     this.options.txs.receive(peer, tx);
   }
 
-  private enqueue(peer: Peer, task: () => Promise<void>): void {
-    const previous = this.serving.get(peer) ?? Promise.resolve();
-    const next = previous.then(task).catch((err: unknown) => this.logger.error({ peer: peer.label, err: errorMessage(err) }, 'error while serving a peer'));
-    this.serving.set(peer, next);
+  /** A block arrived (whoever handles it): a request of ours for it is done. */
+  onBlock(block: Block): void {
+    this.delivered(block.hash);
+  }
+
+  /** The peer does not have some items we asked it for: free those slots, ask for more. */
+  onNotFound(peer: Peer, items: readonly InvItem[]): void {
+    this.requests.notFound(peer, items.map((i) => i.hash));
+    this.request(peer, this.requests.next(peer, this.have));
+  }
+
+  onPeerClosed(peer: Peer): void {
+    this.requests.removePeer(peer);
+  }
+
+  private delivered(hash: Buffer): void {
+    const from = this.requests.received(hash);
+    if (from && !from.isClosed) this.request(from, this.requests.next(from, this.have));
+  }
+
+  private request(peer: Peer, items: InvItem[]): void {
+    if (items.length > 0) peer.send({ kind: 'get-data', items });
+  }
+
+  /** Counts requests for data we lack; false when the peer went over the limit (it is punished). */
+  private countUnknown(peer: Peer, count: number): boolean {
+    if (this.limitsOf(peer).unknown.take(count)) return true;
+    peer.punish('unknown-data-flood', `asked for more than ${UNKNOWN_REQUESTS_PER_SEC} items per second that we do not have (burst ${UNKNOWN_REQUESTS_BURST})`);
+    return false;
+  }
+
+  private limitsOf(peer: Peer): PeerLimits {
+    let limits = this.limits.get(peer);
+    if (!limits) {
+      const now = this.options.now ? { now: this.options.now } : {};
+      limits = {
+        serve: new TokenBucket({ ratePerSec: SERVE_ITEMS_PER_SEC, burst: SERVE_ITEMS_BURST, ...now }),
+        unknown: new TokenBucket({ ratePerSec: UNKNOWN_REQUESTS_PER_SEC, burst: UNKNOWN_REQUESTS_BURST, ...now }),
+        queuedItems: 0,
+        tail: Promise.resolve(),
+      };
+      this.limits.set(peer, limits);
+    }
+    return limits;
+  }
+
+  /** Queues a request of `items` items behind the peer's earlier ones; the task learns how many the rate limit granted. */
+  private enqueue(peer: Peer, items: number, task: (granted: number) => Promise<void>): void {
+    const limits = this.limitsOf(peer);
+    if (limits.queuedItems + items > MAX_SERVE_QUEUE_ITEMS) {
+      peer.disconnect('serve-queue-full', `${limits.queuedItems} requested items still waiting to be sent; the peer does not read its replies`);
+      return;
+    }
+    const granted = limits.serve.takeUpTo(items);
+    limits.queuedItems += items;
+    limits.tail = limits.tail
+      .then(() => task(granted))
+      .catch((err: unknown) => this.logger.error({ peer: peer.label, err: errorMessage(err) }, 'error while serving a peer'))
+      .finally(() => {
+        limits.queuedItems -= items;
+      });
   }
 }

@@ -12,10 +12,11 @@ import { ZERO_HASH } from '../primitives/hash.js';
 import type { Logger } from '../util/logger.js';
 import { type BlockIntake, type IntakeStatus, isIntakeFailure } from './block-intake.js';
 import type { P2PConfig } from './config.js';
-import { SYNC_PROGRESS_LOG_INTERVAL_MS, SYNC_STALLED_PEER_COOLDOWN_MS } from './constants.js';
+import { GET_BLOCKS_BURST, GET_BLOCKS_PER_SEC, MAX_UNCONNECTING_HEADERS_MSGS, SYNC_PROGRESS_LOG_INTERVAL_MS, SYNC_STALLED_PEER_COOLDOWN_MS } from './constants.js';
 import { checkHeaderBatch, headersAfterLocator } from './headers.js';
 import type { Peer } from './peer.js';
 import type { PeerSet } from './peers.js';
+import { TokenBucket } from './rate-limit.js';
 import { MAX_HEADERS_PER_MESSAGE, MAX_LOCATOR_HASHES, type GetBlocksMessage, type InvItem } from './wire/index.js';
 
 export interface BlockSyncOptions {
@@ -24,6 +25,8 @@ export interface BlockSyncOptions {
   intake: BlockIntake;
   config: P2PConfig;
   logger: Logger;
+  /** Clock of the per-peer get-blocks limit (tests); default Date.now. */
+  now?: () => number;
 }
 
 const hashKey = (hash: Buffer): string => hash.toString('latin1');
@@ -53,6 +56,10 @@ export class BlockSync {
   private readonly fruitless = new WeakMap<Peer, bigint>();
   private readonly stalledUntilMs = new WeakMap<Peer, number>();
   private progress = { lastLogMs: 0, blocksSinceLog: 0 };
+  /** get-blocks served per peer (each may cost 2,000 header reads). */
+  private readonly getBlocksLimits = new WeakMap<Peer, TokenBucket>();
+  /** Headers messages in a row from a peer that we could not use (unasked for, or not connecting). */
+  private readonly unconnectingHeaders = new WeakMap<Peer, number>();
 
   constructor(options: BlockSyncOptions) {
     this.options = options;
@@ -92,12 +99,22 @@ export class BlockSync {
 
   /** Serve a get-blocks: headers of our active chain after the fork point. */
   serveGetBlocks(peer: Peer, msg: GetBlocksMessage): void {
+    let limit = this.getBlocksLimits.get(peer);
+    if (!limit) {
+      limit = new TokenBucket({ ratePerSec: GET_BLOCKS_PER_SEC, burst: GET_BLOCKS_BURST, ...(this.options.now ? { now: this.options.now } : {}) });
+      this.getBlocksLimits.set(peer, limit);
+    }
+    if (!limit.take()) {
+      this.logger.debug({ peer: peer.label }, 'get-blocks ignored: rate limit');
+      return;
+    }
     peer.send({ kind: 'headers', headers: headersAfterLocator(this.options.chain, msg.locator, msg.stopHash) });
   }
 
   onHeaders(peer: Peer, headers: readonly BlockHeader[]): void {
     if (peer !== this.syncPeer || !this.awaitingHeaders) {
       this.logger.debug({ peer: peer.label, count: headers.length }, 'ignoring headers we did not ask for');
+      this.countUnconnecting(peer);
       return;
     }
     this.awaitingHeaders = false;
@@ -105,10 +122,11 @@ export class BlockSync {
     const check = checkHeaderBatch(headers, (hash) => chain.hasBlock(hash), chain.params.powBits, !chain.tip);
     if (!check.ok) {
       if (check.code === 'bad-headers') peer.punish(check.code, check.reason);
-      else this.logger.info({ peer: peer.label, reason: check.reason }, 'headers do not connect to our chain');
+      else if (this.countUnconnecting(peer)) this.logger.info({ peer: peer.label, reason: check.reason }, 'headers do not connect to our chain');
       this.finish(check.reason, true);
       return;
     }
+    this.unconnectingHeaders.delete(peer);
     this.batch = headers.filter((h) => !chain.hasBlock(h.hash));
     this.batchFull = headers.length >= MAX_HEADERS_PER_MESSAGE;
     this.lastHeader = headers.at(-1) ?? this.lastHeader;
@@ -158,6 +176,18 @@ export class BlockSync {
 
   stop(): void {
     this.finish('stopping', false, false);
+  }
+
+  /**
+   * One more headers message from `peer` we could not use; past MAX_UNCONNECTING_HEADERS_MSGS
+   * in a row (Core's limit) the peer is punished and false returned. A batch that connects resets the count.
+   */
+  private countUnconnecting(peer: Peer): boolean {
+    const count = (this.unconnectingHeaders.get(peer) ?? 0) + 1;
+    this.unconnectingHeaders.set(peer, count);
+    if (count <= MAX_UNCONNECTING_HEADERS_MSGS) return true;
+    peer.punish('unconnecting-headers', `sent ${count} headers messages in a row that we did not ask for or that connect to nothing we know`);
+    return false;
   }
 
   private startWith(peer: Peer): void {

@@ -10,7 +10,7 @@ import { ValidationCode, ValidationError } from '../chain/errors.js';
 import type { Mempool, MempoolEntry } from '../mempool/mempool.js';
 import type { Block } from '../primitives/block.js';
 import type { Transaction } from '../primitives/tx.js';
-import { errorMessage } from '../util/errors.js';
+import { KadchainError, errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { MAX_ORPHAN_TX_BYTES, MAX_ORPHAN_TXS, MAX_ORPHAN_TXS_TOTAL_BYTES, ORPHAN_TX_EXPIRY_MS, RECENT_REJECTS_SIZE } from './constants.js';
 import { BoundedHashSet } from './known-set.js';
@@ -170,6 +170,8 @@ export class TxIntake {
       peer.punish(err.code, `sent invalid transaction ${tx.txidHex}: ${err.message}`, { messageType: MessageType.Transaction, hash: tx.txid });
       return;
     }
+    // The sender still sees why (within its reject rate limit), so its operator can tell.
+    if (err instanceof KadchainError && !peer.isClosed) peer.sendReject(MessageType.Transaction, err.code, err.message, tx.txid);
     this.logger.debug({ txid: tx.txidHex, peer: peer.label, err: errorMessage(err) }, 'transaction from peer not accepted');
   }
 }

@@ -76,6 +76,11 @@ export class FrameDecoder {
     return this.total;
   }
 
+  /** True while a frame has begun (some of its header or payload arrived) but is not complete: the peer owes us its rest. */
+  get hasPartialFrame(): boolean {
+    return this.pending !== undefined || this.total > 0;
+  }
+
   /** Feeds one chunk; returns every frame it completes, in order. Throws WireError on a violation. */
   push(chunk: Uint8Array): Frame[] {
     if (this.failure) throw this.failure;

@@ -160,3 +160,23 @@ test('Uint8Array chunks are accepted', (t) => {
   t.is(frames.length, 1);
   t.true(frames[0].payload.equals(payloadOf(44, 1)));
 });
+
+test('hasPartialFrame is true from a frame\'s first byte until its last, and false between frames', (t) => {
+  const a = encodeFrame(MessageType.Ping, payloadOf(44, 1));
+  const b = encodeFrame(MessageType.Inv, payloadOf(100, 2));
+  const decoder = new FrameDecoder();
+  t.false(decoder.hasPartialFrame, 'nothing received yet');
+  t.is(decoder.push(a.subarray(0, 1)).length, 0);
+  t.true(decoder.hasPartialFrame, 'one byte of the magic');
+  t.is(decoder.push(a.subarray(1, FRAME_HEADER_BYTES)).length, 0);
+  t.true(decoder.hasPartialFrame, 'the whole header, no payload yet');
+  t.is(decoder.push(a.subarray(FRAME_HEADER_BYTES, a.length - 1)).length, 0);
+  t.true(decoder.hasPartialFrame, 'all but the last payload byte');
+  t.is(decoder.push(a.subarray(a.length - 1)).length, 1);
+  t.false(decoder.hasPartialFrame, 'frame complete');
+  // one chunk that completes nothing partial but starts the next frame
+  t.is(decoder.push(Buffer.concat([b, a.subarray(0, 5)])).length, 1);
+  t.true(decoder.hasPartialFrame, 'the next frame has begun');
+  t.is(decoder.push(a.subarray(5)).length, 1);
+  t.false(decoder.hasPartialFrame);
+});

@@ -1,0 +1,140 @@
+/**
+ * Bounded work per message: announcements, requests for data, get-blocks and headers from a
+ * raw peer against a real node, each limit crossed and not crossed.
+ */
+import test from 'ava';
+import {
+  GET_BLOCKS_BURST,
+  MAX_GET_DATA_ITEMS,
+  INV_ITEMS_BURST,
+  MAX_PEER_REQUESTS_IN_FLIGHT,
+  MAX_UNCONNECTING_HEADERS_MSGS,
+  UNKNOWN_REQUESTS_BURST,
+} from '../../../src/p2p/constants.js';
+import { MAX_INV_ITEMS, type InvItem, type WireMessage } from '../../../src/p2p/wire/index.js';
+import { ZERO_HASH } from '../../../src/primitives/hash.js';
+import { buildBlock, makeKey } from '../../helpers/fixtures.js';
+import { startNode, waitFor } from './net-helpers.js';
+import { RawPeer } from './raw-peer.js';
+
+const genesis = buildBlock({ miner: makeKey() });
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** `count` distinct tx hashes nobody has, numbered from `from`. */
+function unknownTxs(from: number, count: number, tag = 0xab): InvItem[] {
+  return Array.from({ length: count }, (_, i) => {
+    const hash = Buffer.alloc(32, tag);
+    hash.writeUInt32BE(from + i, 0);
+    return { type: 'tx' as const, hash };
+  });
+}
+
+async function readyRaw(t: import('ava').ExecutionContext, node: Awaited<ReturnType<typeof startNode>>): Promise<RawPeer> {
+  const raw = await RawPeer.connect(node.net.tcpPort);
+  t.teardown(() => raw.destroy());
+  const before = node.net.peers().filter((p) => p.ready).length;
+  raw.sendHandshake({ genesisHash: genesis.hash });
+  await waitFor(() => node.net.peers().filter((p) => p.ready).length > before, 'the raw peer to be ready');
+  return raw;
+}
+
+const getDatas = (raw: RawPeer): Extract<WireMessage, { kind: 'get-data' }>[] =>
+  raw.received.filter((m): m is Extract<WireMessage, { kind: 'get-data' }> => m.kind === 'get-data');
+
+test('an inv of 50,000 unknown hashes gets a get-data of at most the per-peer in-flight cap; another announcer is not asked for the same', async (t) => {
+  const node = await startNode(t, { genesis });
+  const a = await readyRaw(t, node);
+  const b = await readyRaw(t, node);
+  a.send({ kind: 'inv', items: unknownTxs(0, MAX_INV_ITEMS) });
+  await a.waitFor('get-data');
+  await sleep(200);
+  const asked = getDatas(a).flatMap((m) => m.items);
+  t.is(asked.length, MAX_PEER_REQUESTS_IN_FLIGHT, 'not the 1.65 MB get-data of old');
+  // b announces the first 150: the 100 already asked of a are not asked again
+  b.send({ kind: 'inv', items: unknownTxs(0, 150) });
+  await b.waitFor('get-data');
+  await sleep(100);
+  const askedOfB = getDatas(b).flatMap((m) => m.items.map((i) => i.hash.readUInt32BE(0)));
+  t.deepEqual(askedOfB, Array.from({ length: 50 }, (_, i) => 100 + i));
+  // a answers not-found for 10: 10 more of its announcements are requested
+  a.send({ kind: 'not-found', items: asked.slice(0, 10) });
+  await waitFor(() => getDatas(a).length >= 2, 'a second get-data to a');
+  t.is(getDatas(a)[1]!.items.length, 10);
+  t.false(a.closed);
+  t.deepEqual(node.net.bans(), []);
+});
+
+test('announcing faster than the inv rate limit is an inv-flood', async (t) => {
+  const node = await startNode(t, { genesis });
+  const raw = await readyRaw(t, node);
+  const messages = Math.ceil(INV_ITEMS_BURST / MAX_INV_ITEMS) + 1;
+  for (let i = 0; i < messages; i++) raw.send({ kind: 'inv', items: unknownTxs(i * MAX_INV_ITEMS, MAX_INV_ITEMS) });
+  await raw.waitClosed();
+  t.true(node.net.bans().some((b) => b.reason.startsWith('inv-flood: ')), JSON.stringify(node.net.bans()));
+});
+
+test('an inv burst within the limit is fine', async (t) => {
+  const node = await startNode(t, { genesis });
+  const raw = await readyRaw(t, node);
+  const messages = Math.floor(INV_ITEMS_BURST / MAX_INV_ITEMS);
+  for (let i = 0; i < messages; i++) raw.send({ kind: 'inv', items: unknownTxs(i * MAX_INV_ITEMS, MAX_INV_ITEMS) });
+  await raw.waitFor('get-data');
+  await sleep(300);
+  t.false(raw.closed);
+  t.deepEqual(node.net.bans(), []);
+});
+
+test('requests for data we do not have are answered not-found up to a limit, then punished', async (t) => {
+  const node = await startNode(t, { genesis });
+  const raw = await readyRaw(t, node);
+  const batch = 500;
+  for (let i = 0; i < UNKNOWN_REQUESTS_BURST / batch; i++) raw.send({ kind: 'get-data', items: unknownTxs(i * batch, batch, 0xcd) });
+  await waitFor(() => raw.received.filter((m) => m.kind === 'not-found').length === UNKNOWN_REQUESTS_BURST / batch, 'the not-founds');
+  t.false(raw.closed, 'the burst is allowed');
+  for (let i = 0; i < 3; i++) raw.send({ kind: 'get-data', items: unknownTxs(100_000 + i * batch, batch, 0xcd) });
+  await raw.waitClosed();
+  t.true(node.net.bans().some((b) => b.reason.startsWith('unknown-data-flood: ')), JSON.stringify(node.net.bans()));
+});
+
+test('a peer that requests blocks and never reads is dropped (not banned) and the node keeps serving others', async (t) => {
+  const node = await startNode(t, { genesis });
+  const reasons: string[] = [];
+  node.net.on('peer:closed', (_address, reason) => reasons.push(reason));
+  const raw = await readyRaw(t, node);
+  raw.socket.pause(); // from now on it reads nothing
+  const request = { kind: 'get-data' as const, items: Array.from({ length: MAX_GET_DATA_ITEMS }, () => ({ type: 'block' as const, hash: genesis.hash })) };
+  for (let i = 0; i < 400 && !raw.closed; i++) {
+    raw.send(request);
+    if (i % 10 === 0) await sleep(10);
+  }
+  await waitFor(() => reasons.length > 0, 'the node to drop the non-reader', 10_000);
+  t.log(reasons[0]);
+  t.regex(reasons[0]!, /^(serve-queue-full|send-buffer-full): /);
+  t.deepEqual(node.net.bans(), [], 'not reading is not misbehaviour');
+  const honest = await readyRaw(t, node);
+  honest.send({ kind: 'get-block', by: 'height', height: 0 });
+  const reply = await honest.waitFor('block');
+  t.true(reply.kind === 'block' && reply.block.hash.equals(genesis.hash));
+});
+
+test('get-blocks beyond the per-peer rate are ignored', async (t) => {
+  const node = await startNode(t, { genesis });
+  const raw = await readyRaw(t, node);
+  for (let i = 0; i < GET_BLOCKS_BURST + 30; i++) raw.send({ kind: 'get-blocks', locator: [], stopHash: ZERO_HASH });
+  await waitFor(() => raw.received.filter((m) => m.kind === 'headers').length >= GET_BLOCKS_BURST, 'the burst of headers');
+  await sleep(300);
+  const answered = raw.received.filter((m) => m.kind === 'headers').length;
+  t.true(answered >= GET_BLOCKS_BURST && answered <= GET_BLOCKS_BURST + 10, `${answered} answered`);
+  t.false(raw.closed);
+});
+
+test('headers that connect to nothing are tolerated MAX_UNCONNECTING_HEADERS_MSGS times in a row, then punished', async (t) => {
+  const node = await startNode(t, { genesis });
+  const raw = await readyRaw(t, node);
+  for (let i = 0; i < MAX_UNCONNECTING_HEADERS_MSGS; i++) raw.send({ kind: 'headers', headers: [] });
+  await sleep(300);
+  t.false(raw.closed);
+  raw.send({ kind: 'headers', headers: [] });
+  await raw.waitClosed();
+  t.true(node.net.bans().some((b) => b.reason.startsWith('unconnecting-headers: ')), JSON.stringify(node.net.bans()));
+});
