@@ -40,7 +40,7 @@ test('a peer that never sends a byte is dropped at the handshake deadline, witho
   const after = raw.closedAtMs - openedAt;
   t.true(after >= handshakeTimeoutMs - 20 && after < handshakeTimeoutMs + 1_000, `dropped after ${after} ms`);
   t.regex(reasons.get(port) ?? '', /^handshake-timeout: /);
-  t.deepEqual(node.net.bans(), []);
+  t.deepEqual(node.net.discouraged(), []);
 });
 
 test('a handshake trickled a byte at a time is dropped at the handshake deadline, not kept alive by its bytes', async (t) => {
@@ -80,7 +80,7 @@ test('after a valid handshake, bytes without pongs do not keep a peer: it is dro
   t.true(after >= peerTimeoutMs - 50 && after < peerTimeoutMs + 600, `dropped ${after} ms after ready`);
   t.regex(reasons.get(port) ?? '', /^ping-timeout: /);
   t.true(raw.has('ping'));
-  t.deepEqual(node.net.bans(), [], 'a dead or slow peer is not banned');
+  t.deepEqual(node.net.discouraged(), [], 'a dead or slow peer is not banned');
 });
 
 test('a frame started but not completed within frameTimeoutMs drops the peer', async (t) => {
@@ -101,7 +101,7 @@ test('a frame started but not completed within frameTimeoutMs drops the peer', a
   const after = raw.closedAtMs - startedAt;
   t.true(after >= frameTimeoutMs - 50 && after < frameTimeoutMs + 500, `dropped ${after} ms after the frame began`);
   t.regex(reasons.get(port) ?? '', /^frame-timeout: /);
-  t.deepEqual(node.net.bans(), []);
+  t.deepEqual(node.net.discouraged(), []);
 });
 
 test('frames that each complete within frameTimeoutMs are fine, however long the peer stays', async (t) => {

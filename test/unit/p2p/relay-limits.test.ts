@@ -61,7 +61,7 @@ test('an inv of 50,000 unknown hashes gets a get-data of at most the per-peer in
   await waitFor(() => getDatas(a).length >= 2, 'a second get-data to a');
   t.is(getDatas(a)[1]!.items.length, 10);
   t.false(a.closed);
-  t.deepEqual(node.net.bans(), []);
+  t.deepEqual(node.net.discouraged(), []);
 });
 
 test('announcing faster than the inv rate limit is an inv-flood', async (t) => {
@@ -70,7 +70,7 @@ test('announcing faster than the inv rate limit is an inv-flood', async (t) => {
   const messages = Math.ceil(INV_ITEMS_BURST / MAX_INV_ITEMS) + 1;
   for (let i = 0; i < messages; i++) raw.send({ kind: 'inv', items: unknownTxs(i * MAX_INV_ITEMS, MAX_INV_ITEMS) });
   await raw.waitClosed();
-  t.true(node.net.bans().some((b) => b.reason.startsWith('inv-flood: ')), JSON.stringify(node.net.bans()));
+  t.true(node.net.discouraged().some((b) => b.reason.startsWith('inv-flood: ')), JSON.stringify(node.net.discouraged()));
 });
 
 test('an inv burst within the limit is fine', async (t) => {
@@ -81,7 +81,7 @@ test('an inv burst within the limit is fine', async (t) => {
   await raw.waitFor('get-data');
   await sleep(300);
   t.false(raw.closed);
-  t.deepEqual(node.net.bans(), []);
+  t.deepEqual(node.net.discouraged(), []);
 });
 
 test('requests for data we do not have are answered not-found up to a limit, then punished', async (t) => {
@@ -93,7 +93,7 @@ test('requests for data we do not have are answered not-found up to a limit, the
   t.false(raw.closed, 'the burst is allowed');
   for (let i = 0; i < 3; i++) raw.send({ kind: 'get-data', items: unknownTxs(100_000 + i * batch, batch, 0xcd) });
   await raw.waitClosed();
-  t.true(node.net.bans().some((b) => b.reason.startsWith('unknown-data-flood: ')), JSON.stringify(node.net.bans()));
+  t.true(node.net.discouraged().some((b) => b.reason.startsWith('unknown-data-flood: ')), JSON.stringify(node.net.discouraged()));
 });
 
 test('a peer that requests blocks and never reads is dropped (not banned) and the node keeps serving others', async (t) => {
@@ -110,7 +110,7 @@ test('a peer that requests blocks and never reads is dropped (not banned) and th
   await waitFor(() => reasons.length > 0, 'the node to drop the non-reader', 10_000);
   t.log(reasons[0]);
   t.regex(reasons[0]!, /^(serve-queue-full|send-buffer-full): /);
-  t.deepEqual(node.net.bans(), [], 'not reading is not misbehaviour');
+  t.deepEqual(node.net.discouraged(), [], 'not reading is not misbehaviour');
   const honest = await readyRaw(t, node);
   honest.send({ kind: 'get-block', by: 'height', height: 0 });
   const reply = await honest.waitFor('block');
@@ -136,5 +136,5 @@ test('headers that connect to nothing are tolerated MAX_UNCONNECTING_HEADERS_MSG
   t.false(raw.closed);
   raw.send({ kind: 'headers', headers: [] });
   await raw.waitClosed();
-  t.true(node.net.bans().some((b) => b.reason.startsWith('unconnecting-headers: ')), JSON.stringify(node.net.bans()));
+  t.true(node.net.discouraged().some((b) => b.reason.startsWith('unconnecting-headers: ')), JSON.stringify(node.net.discouraged()));
 });
