@@ -3,15 +3,16 @@
  * atomically after every change, read at start. A damaged file is reported and set aside
  * rather than stopping the node: bans are a convenience, not state the chain depends on.
  */
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { errorMessage } from '../util/errors.js';
 import type { BanEntry } from './bans.js';
 import { P2PError } from './errors.js';
 
 export const BAN_FILE_NAME = 'banlist.json';
 const BAN_FILE_VERSION = 1;
+/** Owner-only, like the wallet: it names the addresses this operator distrusts. */
+const BAN_FILE_MODE = 0o600;
 
 interface BanFileJson {
   version: number;
@@ -52,36 +53,12 @@ export async function readBanFile(file: string): Promise<BanEntry[]> {
   return parseBanFile(file, text);
 }
 
-/** Atomic replace, as wallet-file.ts: temp file, fsync, rename, fsync the directory. */
+/** Atomic replace (src/util/atomic-file.ts). */
 export async function writeBanFile(file: string, bans: readonly BanEntry[]): Promise<void> {
-  const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const json: BanFileJson = { version: BAN_FILE_VERSION, bans: [...bans] };
   try {
-    const handle = await fs.open(tmp, 'wx', 0o600);
-    try {
-      await handle.writeFile(`${JSON.stringify(json, null, 2)}\n`, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(tmp, file);
-    await syncDirectory(dir);
+    await writeFileAtomic(file, `${JSON.stringify(json, null, 2)}\n`, BAN_FILE_MODE);
   } catch (err) {
-    await fs.rm(tmp, { force: true }).catch(() => undefined);
     throw new P2PError('ban-file-unwritable', `ban file ${file} cannot be written (${errorMessage(err)}); check the directory's permissions and free space`, { cause: err });
-  }
-}
-
-/** Makes the rename durable; some platforms cannot fsync a directory (the rename is still atomic). */
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: fs.FileHandle | undefined;
-  try {
-    handle = await fs.open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // Best effort (see above).
-  } finally {
-    await handle?.close();
   }
 }

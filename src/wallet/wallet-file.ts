@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { publicKeyToAddress } from '../primitives/address.js';
 import { PRIVATE_KEY_BYTES, isValidPrivateKey, publicKeyOf } from '../primitives/secp256k1.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { WALLET_DIR_MODE, WALLET_FILE_LOOSE_BITS, WALLET_FILE_MODE, WALLET_FILE_VERSION } from './constants.js';
@@ -98,34 +98,10 @@ export function serializeWallet(keys: readonly WalletKey[]): string {
  * old or the new wallet, never a torn one.
  */
 export async function writeWalletFile(file: string, keys: readonly WalletKey[]): Promise<void> {
-  const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    await fs.mkdir(dir, { recursive: true, mode: WALLET_DIR_MODE });
-    const handle = await fs.open(tmp, 'wx', WALLET_FILE_MODE);
-    try {
-      await handle.writeFile(serializeWallet(keys), 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(tmp, file);
-    await syncDirectory(dir);
+    await fs.mkdir(path.dirname(file), { recursive: true, mode: WALLET_DIR_MODE });
+    await writeFileAtomic(file, serializeWallet(keys), WALLET_FILE_MODE);
   } catch (err) {
-    await fs.rm(tmp, { force: true }).catch(() => undefined);
     throw new WalletError('wallet-unreadable', `wallet file ${file} cannot be written (${errorMessage(err)}); check the directory's permissions and free space`, { cause: err });
-  }
-}
-
-/** Makes the rename durable. Some platforms cannot fsync a directory; the rename is still atomic there. */
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: fs.FileHandle | undefined;
-  try {
-    handle = await fs.open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // Best effort (see above).
-  } finally {
-    await handle?.close();
   }
 }

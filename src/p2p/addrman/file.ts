@@ -1,7 +1,6 @@
 /** Bounded reads and atomic writes of the address manager's small JSON files (the wallet's pattern). */
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
+import { writeFileAtomic as writeAtomic } from '../../util/atomic-file.js';
 import { errorMessage } from '../../util/errors.js';
 import { ADDRMAN_FILE_MODE } from './constants.js';
 import { AddrmanError } from './errors.js';
@@ -28,38 +27,11 @@ export async function readBoundedFile(file: string, maxBytes: number): Promise<s
   }
 }
 
-/**
- * Atomic replace: temp file in the same directory, fsync, rename over the old file, fsync the
- * directory. A crash at any moment leaves the old file or the new one, never a torn one.
- */
+/** Atomic replace (src/util/atomic-file.ts), with the error named for the address manager. */
 export async function writeFileAtomic(file: string, text: string): Promise<void> {
-  const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    const handle = await fs.open(tmp, 'wx', ADDRMAN_FILE_MODE);
-    try {
-      await handle.writeFile(text, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(tmp, file);
-    await syncDirectory(dir);
+    await writeAtomic(file, text, ADDRMAN_FILE_MODE);
   } catch (err) {
-    await fs.rm(tmp, { force: true }).catch(() => undefined);
     throw new AddrmanError('file-unwritable', `${file} cannot be written (${errorMessage(err)}); check the data dir's permissions and free space`, { cause: err });
-  }
-}
-
-/** Makes the rename durable; some platforms cannot fsync a directory (the rename is still atomic there). */
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: fs.FileHandle | undefined;
-  try {
-    handle = await fs.open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // Best effort (see above).
-  } finally {
-    await handle?.close();
   }
 }
