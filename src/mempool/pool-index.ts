@@ -1,0 +1,150 @@
+/**
+ * The pool's indexes (by txid, by spent outpoint, by paid address) and totals, kept consistent
+ * as transactions are inserted and removed: dependency links and descendant totals included.
+ * Policy (what may enter, what must leave) is the Mempool's; this only does the bookkeeping.
+ */
+import type { EventEmitter } from 'node:events';
+import type { Transaction } from '../primitives/tx.js';
+import type { Logger } from '../util/logger.js';
+import type { RemovalReason } from './errors.js';
+import type { MempoolEvents } from './mempool.js';
+import { entryUsage } from './policy.js';
+import { type MempoolEntry, type PoolTx, ancestorsOf, recomputeDescendants, withDescendants } from './pool-tx.js';
+import { topoOrder } from './topo.js';
+
+/** Map keys: latin1 strings of raw bytes are 1 char per byte, cheaper than hex and still unique. */
+export const bytesKey = (b: Buffer): string => b.toString('latin1');
+export const outKey = (txid: Buffer, index: number): string => `${txid.toString('latin1')}${index}`;
+
+export class PoolIndex {
+  /** In insertion order, which is also age order (expiry walks it from the front). */
+  readonly byTxid = new Map<string, PoolTx>();
+  /** outpoint → the pool tx spending it. */
+  readonly spentBy = new Map<string, PoolTx>();
+  /** pubKeyHash → pool txs with an output paying it (for spendableCoins). */
+  readonly byPubKeyHash = new Map<string, Set<PoolTx>>();
+  totalUsage = 0;
+  totalBytes = 0;
+  private seq = 0;
+
+  /** `events`: the Mempool, which announces each insertion and removal. */
+  constructor(
+    private readonly events: EventEmitter<MempoolEvents>,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Every pooled tx, parents before children, otherwise in arrival order. */
+  orderedNodes(): PoolTx[] {
+    return topoOrder(this.byTxid.values(), (a, b) => a.seq - b.seq);
+  }
+
+  /** In-pool ancestors a not-yet-pooled `tx` would have. */
+  ancestorsOfNew(tx: Transaction): Set<PoolTx> {
+    const out = new Set<PoolTx>();
+    for (const input of tx.inputs) {
+      const parent = this.byTxid.get(bytesKey(input.prevout.txid));
+      if (!parent || out.has(parent)) continue;
+      out.add(parent);
+      for (const a of ancestorsOf(parent)) out.add(a);
+    }
+    return out;
+  }
+
+  insert(tx: Transaction, key: string, fee: bigint, addedAtMs: number): MempoolEntry {
+    const size = tx.size;
+    const entry: MempoolEntry = { tx, fee, size, addedAtMs };
+    const feeNumber = Number(fee);
+    const node: PoolTx = {
+      entry,
+      key,
+      seq: this.seq++,
+      usage: entryUsage(tx),
+      feeNumber,
+      parents: new Set(),
+      children: new Set(),
+      descCount: 1,
+      descSize: size,
+      descFee: feeNumber,
+    };
+    for (const input of tx.inputs) {
+      this.spentBy.set(outKey(input.prevout.txid, input.prevout.index), node);
+      const parent = this.byTxid.get(bytesKey(input.prevout.txid));
+      if (parent) {
+        node.parents.add(parent);
+        parent.children.add(node);
+      }
+    }
+    // A tx re-added after a reorg may already have children in the pool.
+    for (let i = 0; i < tx.outputs.length; i++) {
+      const child = this.spentBy.get(outKey(tx.txid, i));
+      if (child) {
+        child.parents.add(node);
+        node.children.add(child);
+      }
+    }
+    if (node.children.size > 0) {
+      recomputeDescendants(node);
+      for (const a of ancestorsOf(node)) recomputeDescendants(a);
+    } else {
+      for (const a of ancestorsOf(node)) {
+        a.descCount++;
+        a.descSize += size;
+        a.descFee += feeNumber;
+      }
+    }
+    for (const out of tx.outputs) {
+      const pkh = bytesKey(out.pubKeyHash);
+      let set = this.byPubKeyHash.get(pkh);
+      if (!set) this.byPubKeyHash.set(pkh, (set = new Set()));
+      set.add(node);
+    }
+    this.byTxid.set(key, node);
+    this.totalUsage += node.usage;
+    this.totalBytes += size;
+    this.events.emit('tx:added', entry);
+    return entry;
+  }
+
+  /**
+   * Removes every tx of `set`; pool txs outside it that spend their outputs stay (their parent is
+   * confirmed, or the caller passed a descendant-closed set). Ancestors outside the set lose the
+   * removed txs from their descendant totals, computed while the links still stand.
+   */
+  removeSet(set: ReadonlySet<PoolTx>, reason: RemovalReason): void {
+    for (const n of set) {
+      if (this.byTxid.get(n.key) !== n) continue;
+      for (const a of ancestorsOf(n)) {
+        if (set.has(a)) continue;
+        a.descCount--;
+        a.descSize -= n.entry.size;
+        a.descFee -= n.feeNumber;
+      }
+    }
+    for (const n of set) this.unlink(n, reason);
+  }
+
+  removeWithDescendants(root: PoolTx, reason: RemovalReason): void {
+    this.removeSet(withDescendants(root), reason);
+  }
+
+  private unlink(node: PoolTx, reason: RemovalReason): void {
+    if (this.byTxid.get(node.key) !== node) return;
+    this.byTxid.delete(node.key);
+    this.totalUsage -= node.usage;
+    this.totalBytes -= node.entry.size;
+    const { tx } = node.entry;
+    for (const input of tx.inputs) {
+      const k = outKey(input.prevout.txid, input.prevout.index);
+      if (this.spentBy.get(k) === node) this.spentBy.delete(k);
+    }
+    for (const parent of node.parents) parent.children.delete(node);
+    for (const child of node.children) child.parents.delete(node);
+    for (const out of tx.outputs) {
+      const pkh = bytesKey(out.pubKeyHash);
+      const set = this.byPubKeyHash.get(pkh);
+      if (set && set.delete(node) && set.size === 0) this.byPubKeyHash.delete(pkh);
+    }
+    this.logger.debug({ txid: tx.txidHex, reason }, 'transaction removed');
+    this.events.emit('tx:removed', tx.txid, reason);
+  }
+}
