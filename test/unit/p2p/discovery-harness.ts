@@ -80,6 +80,8 @@ export class RawPeer {
   readonly received: RawPacket[] = [];
   /** Answer pings with a pong (as a live node would). */
   autoPong = true;
+  /** Answer find-node with an empty neighbours packet (a live node that knows nobody else). */
+  autoNeighbours = false;
 
   private constructor(
     readonly key: NodeKey,
@@ -97,6 +99,7 @@ export class RawPeer {
       if (decoded.packet.type === 'ping' && this.autoPong) {
         this.send({ type: 'pong', to: { ip: from.ip, udpPort: from.port, tcpPort: 0 }, pingHash: decoded.hash, expiration: this.expiration() }, from.port);
       }
+      if (decoded.packet.type === 'find-node' && this.autoNeighbours) this.send({ type: 'neighbours', nodes: [], expiration: this.expiration() }, from.port);
     });
   }
 

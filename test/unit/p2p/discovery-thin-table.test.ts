@@ -83,3 +83,27 @@ test.serial('a bootstrap that never answers find-node gets a bounded number of l
     await Promise.all([node.stop(), mute.close()]);
   }
 });
+
+test.serial('a full table waits for the refresh interval; once it shrinks below k the self-lookup comes back soon', async (t) => {
+  const boot = await RawPeer.create();
+  const other = await RawPeer.create();
+  boot.autoNeighbours = true;
+  other.autoNeighbours = true;
+  const timing: DiscoveryTiming = { ...NO_REFRESH, revalidateIntervalMs: 50, pingTimeoutMs: 50, bondWaitMs: 10 };
+  // k = 2: the table is full with the bootstrap and one other node.
+  const node = await startNode({ timing, bucketSize: 2, bootstrap: [{ host: HOST, port: boot.port }] });
+  try {
+    t.true(await waitFor(() => hasNode(node, boot.key.nodeId), 2000));
+    other.ping(node.udpPort);
+    t.true(await waitFor(() => node.tableSize === 2, 2000), 'the table fills');
+    await sleep(1000); // the retry already scheduled runs once more (a refresh), then the 60 s interval applies
+    const before = boot.count('find-node');
+    await sleep(700);
+    t.is(boot.count('find-node'), before, 'a full table sends no lookups before the refresh interval');
+    other.autoPong = false; // revalidation removes it: the table is thin again
+    t.true(await waitFor(() => !hasNode(node, other.key.nodeId), 3000), 'the silent node is removed');
+    t.true(await waitFor(() => boot.count('find-node') > before, 1000), 'a self-lookup follows within the shortest retry delay');
+  } finally {
+    await Promise.all([node.stop(), boot.close(), other.close()]);
+  }
+});
