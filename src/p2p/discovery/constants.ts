@@ -45,6 +45,15 @@ export const PING_TIMEOUT_MS = 1_000;
 export const ENDPOINT_PROOF_TTL_MS = 12 * 60 * 60 * 1000;
 /** Random-target lookups refresh the table this often. */
 export const BUCKET_REFRESH_INTERVAL_MS = 60_000;
+/**
+ * While the table is thin (fewer verified entries than k, K_BUCKET_SIZE = 16: less than one full
+ * find-node answer, and only twice the peer set's 8 outbound, leaving few spares for dial
+ * failures and netgroup diversity), the self-lookup is retried this soon instead of waiting for
+ * the refresh interval: a node's first lookup often runs when its bootstrap knows nobody yet.
+ * The delay doubles after each retry up to the refresh interval (so a dead or empty network is
+ * not stormed) and starts again here when the table drops below k after having been full.
+ */
+export const THIN_TABLE_RETRY_MIN_MS = 1_000;
 /** A find-node unanswered (no neighbours packet) this long counts as a failure of that node. */
 export const FIND_NODE_TIMEOUT_MS = 1_000;
 /**

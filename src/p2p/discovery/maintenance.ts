@@ -82,3 +82,44 @@ export async function resolveBootstrap(addresses: readonly BootstrapAddress[], l
   }
   return remotes;
 }
+
+/** Bootstrap addresses no table entry answers from (never bonded, or removed since): re-bond with them. */
+export function missingBootstrap(remotes: readonly Remote[], entries: readonly TableEntry[]): Remote[] {
+  return remotes.filter((r) => !entries.some((e) => e.endpoint.ip === r.ip && e.endpoint.udpPort === r.port));
+}
+
+/**
+ * When the next refresh runs: soon while the table is thin, doubling per retry that sent
+ * something (bounds the load on a dead or empty bootstrap), the normal interval once it is not.
+ */
+export class RefreshBackoff {
+  private thinDelayMs: number;
+
+  constructor(
+    private readonly minMs: number,
+    private readonly maxMs: number,
+  ) {
+    this.thinDelayMs = Math.min(minMs, maxMs);
+  }
+
+  /** The delay a thin table waits now. */
+  get thinRetryMs(): number {
+    return this.thinDelayMs;
+  }
+
+  /** The delay until the next refresh; `worked` = this one sent packets (a tick that could not does not back off). */
+  next(thin: boolean, worked: boolean): number {
+    if (!thin) {
+      this.reset();
+      return this.maxMs;
+    }
+    const delayMs = this.thinDelayMs;
+    if (worked) this.thinDelayMs = Math.min(delayMs * 2, this.maxMs);
+    return delayMs;
+  }
+
+  /** The table was full: a later shrink starts the retries from the shortest delay again. */
+  reset(): void {
+    this.thinDelayMs = Math.min(this.minMs, this.maxMs);
+  }
+}

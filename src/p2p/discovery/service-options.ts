@@ -8,6 +8,7 @@ import {
   FIND_NODE_TIMEOUT_MS,
   PING_TIMEOUT_MS,
   REVALIDATE_INTERVAL_MS,
+  THIN_TABLE_RETRY_MIN_MS,
 } from './constants.js';
 import type { NodeKey } from './node-key.js';
 
@@ -17,6 +18,8 @@ export interface DiscoveryTiming {
   readonly findNodeTimeoutMs: number;
   readonly bondWaitMs: number;
   readonly refreshIntervalMs: number;
+  /** First retry delay of the self-lookup while the table is thin (doubles up to refreshIntervalMs). */
+  readonly thinTableRetryMinMs: number;
   readonly revalidateIntervalMs: number;
   readonly bootstrapRetryIntervalMs: number;
   readonly endpointProofTtlMs: number;
@@ -27,6 +30,7 @@ export const DEFAULT_DISCOVERY_TIMING: DiscoveryTiming = {
   findNodeTimeoutMs: FIND_NODE_TIMEOUT_MS,
   bondWaitMs: BOND_WAIT_MS,
   refreshIntervalMs: BUCKET_REFRESH_INTERVAL_MS,
+  thinTableRetryMinMs: THIN_TABLE_RETRY_MIN_MS,
   revalidateIntervalMs: REVALIDATE_INTERVAL_MS,
   bootstrapRetryIntervalMs: BOOTSTRAP_RETRY_INTERVAL_MS,
   endpointProofTtlMs: ENDPOINT_PROOF_TTL_MS,

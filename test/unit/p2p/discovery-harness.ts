@@ -20,6 +20,7 @@ export const FAST_TIMING: DiscoveryTiming = {
   findNodeTimeoutMs: 300,
   bondWaitMs: 150,
   refreshIntervalMs: 400,
+  thinTableRetryMinMs: 100,
   revalidateIntervalMs: 60_000, // tests that need revalidation set it themselves
   bootstrapRetryIntervalMs: 300,
   endpointProofTtlMs: 60_000,
@@ -71,13 +72,16 @@ export function hasNode(node: Discovery, id: Buffer): boolean {
   return node.knownNodes(Number.MAX_SAFE_INTEGER).some((n) => n.nodeId.equals(id));
 }
 
-export type RawPacket = DecodedPacket & { readonly from: { ip: string; port: number } };
+/** atMs: when it arrived (Date.now()), for tests of how often something is sent. */
+export type RawPacket = DecodedPacket & { readonly from: { ip: string; port: number }; readonly atMs: number };
 
 /** A peer driven by the test: sends exactly what it is told, records everything it receives. */
 export class RawPeer {
   readonly received: RawPacket[] = [];
   /** Answer pings with a pong (as a live node would). */
   autoPong = true;
+  /** Answer find-node with an empty neighbours packet (a live node that knows nobody else). */
+  autoNeighbours = false;
 
   private constructor(
     readonly key: NodeKey,
@@ -91,10 +95,11 @@ export class RawPeer {
         return;
       }
       const from = { ip: rinfo.address, port: rinfo.port };
-      this.received.push({ ...decoded, from });
+      this.received.push({ ...decoded, from, atMs: Date.now() });
       if (decoded.packet.type === 'ping' && this.autoPong) {
         this.send({ type: 'pong', to: { ip: from.ip, udpPort: from.port, tcpPort: 0 }, pingHash: decoded.hash, expiration: this.expiration() }, from.port);
       }
+      if (decoded.packet.type === 'find-node' && this.autoNeighbours) this.send({ type: 'neighbours', nodes: [], expiration: this.expiration() }, from.port);
     });
   }
 

@@ -47,7 +47,9 @@ test('full bucket: a live least-recently-seen entry stays and the newcomer is dr
 });
 
 test('an entry that stops answering revalidation pings is removed', async (t) => {
-  const service = await startNode({ timing: { ...FAST_TIMING, revalidateIntervalMs: 80, pingTimeoutMs: 60 } });
+  // No refresh lookups: the raw peer never answers find-node, and those failures would count too.
+  const noRefresh = { refreshIntervalMs: 60_000, thinTableRetryMinMs: 60_000 };
+  const service = await startNode({ timing: { ...FAST_TIMING, ...noRefresh, revalidateIntervalMs: 80, pingTimeoutMs: 60 } });
   const peer = await RawPeer.create();
   try {
     peer.ping(service.udpPort);
