@@ -25,8 +25,7 @@ import { describePeer, type ManualPeerInfo, type PeerInfo } from './peer-info.js
 import type { PeerSource } from './types.js';
 import type { HandshakeMessage, WireMessage } from './wire/index.js';
 
-/** Kept here for the code (and tests) that validate ban keys through the peer set. */
-export { banKey } from './ban-store.js';
+export { banKey } from './ban-store.js'; // its old home: callers validate ban keys through the peer set
 
 export interface PeerSetOptions {
   config: P2PConfig;
@@ -75,7 +74,8 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
     this.banStore = new BanStore(options.config.banFile, this.logger);
     this.bans = this.banStore.list;
     this.discouraged = new DiscouragedSet(MAX_DISCOURAGED_ENTRIES, options.config.discourageDurationMs);
-    const [{ config }, { bans, discouraged, classify, logger }] = [options, this];
+    const { config } = options;
+    const { bans, discouraged, classify, logger } = this;
     const isRunning = (): boolean => this.running;
     this.inbound = new InboundGate({ config, bans, discouraged, classify, logger, isDiscouraged: (p) => this.isDiscouraged(p) });
     this.outbound = new OutboundDialer({
