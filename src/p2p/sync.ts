@@ -12,11 +12,13 @@ import { ZERO_HASH } from '../primitives/hash.js';
 import type { Logger } from '../util/logger.js';
 import { type BlockIntake, type IntakeStatus, isIntakeFailure } from './block-intake.js';
 import type { P2PConfig } from './config.js';
-import { GET_BLOCKS_BURST, GET_BLOCKS_PER_SEC, MAX_UNCONNECTING_HEADERS_MSGS, SYNC_PROGRESS_LOG_INTERVAL_MS, SYNC_STALLED_PEER_COOLDOWN_MS } from './constants.js';
+import { GET_BLOCKS_BURST, GET_BLOCKS_PER_SEC, SYNC_STALLED_PEER_COOLDOWN_MS } from './constants.js';
 import { checkHeaderBatch, headersAfterLocator } from './headers.js';
 import type { Peer } from './peer.js';
 import type { PeerSet } from './peers.js';
 import { TokenBucket } from './rate-limit.js';
+import { SyncProgress } from './sync-progress.js';
+import { UnconnectingHeaders } from './unconnecting-headers.js';
 import { MAX_HEADERS_PER_MESSAGE, MAX_LOCATOR_HASHES, type GetBlocksMessage, type InvItem } from './wire/index.js';
 
 export interface BlockSyncOptions {
@@ -55,15 +57,15 @@ export class BlockSync {
   /** Work a peer reported when syncing from it brought nothing: not chosen again until it reports other work. */
   private readonly fruitless = new WeakMap<Peer, bigint>();
   private readonly stalledUntilMs = new WeakMap<Peer, number>();
-  private progress = { lastLogMs: 0, blocksSinceLog: 0 };
+  private readonly progress: SyncProgress;
   /** get-blocks served per peer (each may cost 2,000 header reads). */
   private readonly getBlocksLimits = new WeakMap<Peer, TokenBucket>();
-  /** Headers messages in a row from a peer that we could not use (unasked for, or not connecting). */
-  private readonly unconnectingHeaders = new WeakMap<Peer, number>();
+  private readonly unconnecting = new UnconnectingHeaders();
 
   constructor(options: BlockSyncOptions) {
     this.options = options;
     this.logger = options.logger.child({ component: 'sync' });
+    this.progress = new SyncProgress(this.logger);
   }
 
   get isSyncing(): boolean {
@@ -114,7 +116,7 @@ export class BlockSync {
   onHeaders(peer: Peer, headers: readonly BlockHeader[]): void {
     if (peer !== this.syncPeer || !this.awaitingHeaders) {
       this.logger.debug({ peer: peer.label, count: headers.length }, 'ignoring headers we did not ask for');
-      this.countUnconnecting(peer);
+      this.unconnecting.count(peer);
       return;
     }
     this.awaitingHeaders = false;
@@ -122,11 +124,11 @@ export class BlockSync {
     const check = checkHeaderBatch(headers, (hash) => chain.hasBlock(hash), chain.params.powBits, !chain.tip);
     if (!check.ok) {
       if (check.code === 'bad-headers') peer.punish(check.code, check.reason);
-      else if (this.countUnconnecting(peer)) this.logger.info({ peer: peer.label, reason: check.reason }, 'headers do not connect to our chain');
+      else if (this.unconnecting.count(peer)) this.logger.info({ peer: peer.label, reason: check.reason }, 'headers do not connect to our chain');
       this.finish(check.reason, true);
       return;
     }
-    this.unconnectingHeaders.delete(peer);
+    this.unconnecting.reset(peer);
     this.batch = headers.filter((h) => !chain.hasBlock(h.hash));
     this.batchFull = headers.length >= MAX_HEADERS_PER_MESSAGE;
     this.lastHeader = headers.at(-1) ?? this.lastHeader;
@@ -155,44 +157,16 @@ export class BlockSync {
 
   /** Called for every block that joins the active chain (from any source): progress log. */
   onConnected(block: Block): void {
-    if (!this.syncPeer) return;
-    this.progress.blocksSinceLog++;
-    const now = Date.now();
-    const elapsedMs = now - this.progress.lastLogMs;
-    if (elapsedMs < SYNC_PROGRESS_LOG_INTERVAL_MS) return;
-    const target = Math.max(this.syncPeer.bestHeight, block.height);
-    this.logger.info(
-      {
-        height: block.height,
-        targetHeight: target,
-        percent: target > 0 ? Math.floor((block.height / target) * 1000) / 10 : 100,
-        blocksPerSec: this.progress.lastLogMs > 0 ? Math.round((this.progress.blocksSinceLog * 1000) / elapsedMs) : undefined,
-        peer: this.syncPeer.label,
-      },
-      'syncing',
-    );
-    this.progress = { lastLogMs: now, blocksSinceLog: 0 };
+    if (this.syncPeer) this.progress.onConnected(block, this.syncPeer);
   }
 
   stop(): void {
     this.finish('stopping', false, false);
   }
 
-  /**
-   * One more headers message from `peer` we could not use; past MAX_UNCONNECTING_HEADERS_MSGS
-   * in a row (Core's limit) the peer is punished and false returned. A batch that connects resets the count.
-   */
-  private countUnconnecting(peer: Peer): boolean {
-    const count = (this.unconnectingHeaders.get(peer) ?? 0) + 1;
-    this.unconnectingHeaders.set(peer, count);
-    if (count <= MAX_UNCONNECTING_HEADERS_MSGS) return true;
-    peer.punish('unconnecting-headers', `sent ${count} headers messages in a row that we did not ask for or that connect to nothing we know`);
-    return false;
-  }
-
   private startWith(peer: Peer): void {
     this.syncPeer = peer;
-    this.progress = { lastLogMs: Date.now(), blocksSinceLog: 0 };
+    this.progress.restart();
     this.logger.info({ peer: peer.label, ourHeight: this.options.chain.tip?.height ?? -1, peerHeight: peer.bestHeight }, 'starting block sync');
     this.requestHeaders();
   }

@@ -1,0 +1,94 @@
+/**
+ * Inbound admission: whether a new connection from an IP gets a slot (bans, per-IP and
+ * per-netgroup limits, the inbound cap), evicting an inbound peer when every slot is taken
+ * (eviction.ts chooses; this file builds its candidates from what peers gave us). Refusals
+ * are logged once per address and reason per interval, so a reconnect loop cannot flood the log.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../util/logger.js';
+import type { BanList } from './bans.js';
+import type { P2PConfig } from './config.js';
+import { INBOUND_REFUSAL_WARN_INTERVAL_MS, INBOUND_REFUSAL_WARN_KEYS } from './constants.js';
+import type { DiscouragedSet } from './discouraged.js';
+import { selectEvictionVictim } from './eviction.js';
+import { LogThrottle } from './log-throttle.js';
+import { netGroup, type AddressClassifier } from './netgroup.js';
+import type { Peer } from './peer.js';
+import type { WireMessage } from './wire/index.js';
+
+export interface InboundGateOptions {
+  readonly config: P2PConfig;
+  readonly bans: BanList;
+  readonly discouraged: DiscouragedSet;
+  readonly classify: AddressClassifier;
+  readonly logger: Logger;
+  /** Discouraged by address, or by a node id its ack proved. */
+  readonly isDiscouraged: (peer: Peer) => boolean;
+}
+
+/** When a peer last gave us something useful (inbound eviction protects recent givers). */
+interface Activity {
+  lastBlockMs: number;
+  lastTxMs: number;
+}
+
+export class InboundGate {
+  private readonly options: InboundGateOptions;
+  /** Salt of the eviction's netgroup ranking: outsiders cannot tell which groups are protected. */
+  private readonly evictionKey = randomBytes(32);
+  private readonly activity = new WeakMap<Peer, Activity>();
+  private readonly refusalLog = new LogThrottle(INBOUND_REFUSAL_WARN_KEYS, INBOUND_REFUSAL_WARN_INTERVAL_MS);
+
+  constructor(options: InboundGateOptions) {
+    this.options = options;
+  }
+
+  /** Remembers when `peer` last sent a block or a transaction. */
+  noteMessage(peer: Peer, msg: WireMessage): void {
+    if (msg.kind !== 'block' && msg.kind !== 'transaction') return;
+    const seen = this.activity.get(peer) ?? { lastBlockMs: 0, lastTxMs: 0 };
+    if (msg.kind === 'block') seen.lastBlockMs = Date.now();
+    else seen.lastTxMs = Date.now();
+    this.activity.set(peer, seen);
+  }
+
+  /** One log line per refused connection: warn the first time per address and reason, then debug. */
+  logRefusal(ip: string, port: number | undefined, reason: string): void {
+    const level = this.refusalLog.shouldWarn(`${ip} ${reason}`) ? 'warn' : 'debug';
+    this.options.logger[level]({ ip, port, reason }, 'inbound connection refused');
+  }
+
+  /** Why an inbound connection from `ip` may not have a slot (evicting someone if need be), or undefined. */
+  refusal(ip: string, peers: Iterable<Peer>): string | undefined {
+    const { config, bans, discouraged, classify, logger, isDiscouraged } = this.options;
+    const { maxInbound, maxInboundPerIp, maxInboundPerNetgroup } = config;
+    if (bans.isBanned(ip)) return 'the address is banned';
+    const inbound = [...peers].filter((p) => p.direction === 'inbound');
+    if (classify(ip) !== 'loopback') {
+      // Loopback is exempt: every node of a local test network shares 127.0.0.1.
+      if (inbound.filter((p) => p.ip === ip).length >= maxInboundPerIp) return `already ${maxInboundPerIp} inbound connection(s) from this address (p2p.maxInboundPerIp)`;
+      const group = netGroup(ip, classify);
+      if (inbound.filter((p) => netGroup(p.ip, classify) === group).length >= maxInboundPerNetgroup) {
+        return `already ${maxInboundPerNetgroup} inbound connection(s) from network ${group} (p2p.maxInboundPerNetgroup)`;
+      }
+    }
+    if (inbound.length < maxInbound) return undefined;
+    if (discouraged.isDiscouraged(ip)) return 'the address is discouraged (it misbehaved) and every inbound slot is taken';
+    const victim = selectEvictionVictim(
+      inbound.map((p) => ({
+        id: p,
+        netGroup: netGroup(p.ip, classify),
+        pingMs: p.pingRttMs,
+        lastBlockMs: this.activity.get(p)?.lastBlockMs ?? 0,
+        lastTxMs: this.activity.get(p)?.lastTxMs ?? 0,
+        connectedAtMs: p.connectedAtMs,
+        discouraged: isDiscouraged(p),
+      })),
+      this.evictionKey,
+    );
+    if (!victim) return `all ${maxInbound} inbound slots are taken and every inbound peer is protected from eviction`;
+    logger.warn({ peer: victim.label, for: ip, discouraged: isDiscouraged(victim) }, 'evicting an inbound peer to make room for a new one');
+    victim.close(`evicted for a new inbound connection from ${ip}`);
+    return undefined;
+  }
+}

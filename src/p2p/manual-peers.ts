@@ -1,0 +1,138 @@
+/**
+ * Manual peers (the seeds' "register" op, Core's addnode): the operator's explicit choices,
+ * kept for good and redialled with exponential backoff, or rarely after a permanent refusal.
+ * The peer set owns the connections; this file only remembers what to dial and why it failed.
+ */
+import type { Logger } from '../util/logger.js';
+import { MANUAL_PEER_PERMANENT_RETRY_MS } from './constants.js';
+import { peerAddressKey } from './dial.js';
+import { PERMANENT_REFUSALS, P2PError } from './errors.js';
+import type { Peer } from './peer.js';
+import type { ManualPeerInfo } from './peer-info.js';
+
+export interface ManualPeersOptions {
+  readonly reconnectBackoffMs: { readonly min: number; readonly max: number };
+  readonly logger: Logger;
+  readonly isRunning: () => boolean;
+  readonly isBanned: (key: string) => boolean;
+  /** The node with this proven id, if connected to us (either direction). */
+  readonly connectedNode: (nodeIdHex: string) => Peer | undefined;
+  /** The peer set's outbound dial: true once the session started, else why not. */
+  readonly dial: (host: string, port: number, onPeer: (peer: Peer) => void) => Promise<true | string>;
+}
+
+interface ManualPeer {
+  readonly host: string;
+  readonly port: number;
+  backoffMs: number;
+  timer: NodeJS.Timeout | undefined;
+  peer: Peer | undefined;
+  /** Proven by its handshake-ack: lets us skip redialling while connected the other way. */
+  nodeIdHex: string | undefined;
+  /** Why the last attempt failed (dial error or refusal), for `cli peers`. */
+  lastError: string | undefined;
+  nextRetryAtMs: number | undefined;
+}
+
+export class ManualPeers {
+  private readonly options: ManualPeersOptions;
+  private readonly entries = new Map<string, ManualPeer>();
+
+  constructor(options: ManualPeersOptions) {
+    this.options = options;
+  }
+
+  /** Dials host:port now and keeps redialling it with backoff. */
+  add(host: string, port: number): void {
+    const key = peerAddressKey(host, port);
+    if (!this.options.isRunning()) throw new P2PError('not-started', 'the peer layer is not running; start the node before adding peers');
+    const { min } = this.options.reconnectBackoffMs;
+    let entry = this.entries.get(key);
+    if (!entry) {
+      entry = { host, port, backoffMs: min, timer: undefined, peer: undefined, nodeIdHex: undefined, lastError: undefined, nextRetryAtMs: undefined };
+      this.entries.set(key, entry);
+    }
+    if (!entry.peer) {
+      // The operator asked again: retry now, even after a long wait for a permanent refusal.
+      clearTimeout(entry.timer);
+      entry.timer = undefined;
+      entry.backoffMs = min;
+      this.dial(entry);
+    }
+  }
+
+  /** The connections we dialled to manual peers (for `cli peers` and discouragement exemptions). */
+  connections(): Set<Peer | undefined> {
+    return new Set([...this.entries.values()].map((m) => m.peer));
+  }
+
+  isManual(peer: Peer): boolean {
+    return [...this.entries.values()].some((m) => m.peer === peer);
+  }
+
+  describe(): ManualPeerInfo[] {
+    return [...this.entries.values()].map((m) => describeManualPeer(m, m.nodeIdHex !== undefined && this.options.connectedNode(m.nodeIdHex)?.isReady === true));
+  }
+
+  /** Cancels every pending redial. */
+  stop(): void {
+    for (const m of this.entries.values()) clearTimeout(m.timer);
+  }
+
+  private dial(entry: ManualPeer): void {
+    entry.timer = undefined;
+    entry.nextRetryAtMs = undefined;
+    const { isRunning, isBanned, connectedNode } = this.options;
+    if (!isRunning()) return;
+    const connectedOtherWay = entry.nodeIdHex !== undefined && connectedNode(entry.nodeIdHex) !== undefined;
+    if (connectedOtherWay || isBanned(entry.host) || (entry.nodeIdHex && isBanned(entry.nodeIdHex))) {
+      if (!connectedOtherWay) entry.lastError = 'banned by the operator (cli unban to lift it)';
+      this.schedule(entry);
+      return;
+    }
+    void this.options.dial(entry.host, entry.port, (peer) => {
+      entry.peer = peer;
+      peer.once('ready', () => {
+        entry.backoffMs = this.options.reconnectBackoffMs.min;
+        entry.nodeIdHex = peer.provenNodeId?.toString('hex');
+        entry.lastError = undefined;
+      });
+      peer.once('close', (reason) => {
+        entry.peer = undefined;
+        entry.nodeIdHex ??= peer.provenNodeId?.toString('hex');
+        const refusal = peer.refusal;
+        entry.lastError = refusal ? `${refusal.by === 'us' ? 'we refused it' : 'it refused us'}: ${refusal.code}: ${refusal.reason}` : reason;
+        // Another genesis or protocol will not change in a minute: retry only rarely (a dead end otherwise).
+        if (refusal && PERMANENT_REFUSALS.has(refusal.code)) this.schedule(entry, MANUAL_PEER_PERMANENT_RETRY_MS);
+        else this.schedule(entry);
+      });
+    }).then((result) => {
+      if (result !== true) {
+        entry.lastError = result;
+        this.schedule(entry);
+      }
+    });
+  }
+
+  /** Redials after the entry's backoff (doubling it), or after `delayMs` when given. */
+  private schedule(entry: ManualPeer, delayMs?: number): void {
+    if (!this.options.isRunning() || entry.timer) return;
+    const waitMs = delayMs ?? entry.backoffMs;
+    if (delayMs === undefined) entry.backoffMs = Math.min(entry.backoffMs * 2, this.options.reconnectBackoffMs.max);
+    entry.nextRetryAtMs = Date.now() + waitMs;
+    entry.timer = setTimeout(() => this.dial(entry), waitMs);
+    const level = delayMs === undefined ? 'debug' : 'warn';
+    this.options.logger[level]({ host: entry.host, port: entry.port, delayMs: waitMs, lastError: entry.lastError }, 'will redial manual peer');
+  }
+}
+
+/** `connectedOtherWay`: its node is connected to us by a connection it dialled (kept by the tie-break). */
+function describeManualPeer(m: ManualPeer, connectedOtherWay: boolean): ManualPeerInfo {
+  const state = m.peer?.isReady === true || connectedOtherWay ? 'connected' : m.peer === undefined ? 'waiting' : 'connecting';
+  return {
+    address: peerAddressKey(m.host, m.port),
+    state,
+    lastError: state === 'connected' ? undefined : m.lastError,
+    nextRetryAtMs: state === 'waiting' ? m.nextRetryAtMs : undefined,
+  };
+}

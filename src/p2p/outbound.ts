@@ -1,0 +1,115 @@
+/**
+ * Outbound dialing: TCP dials (manual peers use them too) and, from discovery, dials of verified
+ * nodes up to maxOutbound, at most one per netgroup, never to banned or discouraged ones. The
+ * peer set turns each connected socket into a session (attach).
+ */
+import type { Socket } from 'node:net';
+import { errorMessage } from '../util/errors.js';
+import type { Logger } from '../util/logger.js';
+import type { BanList } from './bans.js';
+import type { P2PConfig } from './config.js';
+import { CONNECT_TIMEOUT_MS, DIAL_INTERVAL_MS } from './constants.js';
+import { dialTcp, peerAddressKey } from './dial.js';
+import type { DiscouragedSet } from './discouraged.js';
+import { netGroup, type AddressClassifier } from './netgroup.js';
+import type { Peer } from './peer.js';
+import type { DiscoveredNode, PeerSource } from './types.js';
+
+export interface OutboundDialerOptions {
+  readonly config: P2PConfig;
+  readonly ownIdHex: string;
+  readonly peerSource?: PeerSource | undefined;
+  readonly bans: BanList;
+  readonly discouraged: DiscouragedSet;
+  readonly classify: AddressClassifier;
+  readonly logger: Logger;
+  readonly isRunning: () => boolean;
+  /** Every session, ready or not. */
+  readonly peers: () => Iterable<Peer>;
+  /** A session with this (proven) node id exists. */
+  readonly isConnected: (nodeIdHex: string) => boolean;
+  /** Starts the session on a connected socket. */
+  readonly attach: (socket: Socket) => Peer;
+}
+
+export class OutboundDialer {
+  private readonly options: OutboundDialerOptions;
+  /** Dials under way: address key → host (the netgroup rule counts them as outbound already). */
+  private readonly dialing = new Map<string, string>();
+  private dialTimer: NodeJS.Timeout | undefined;
+  private readonly onVerified = (node: DiscoveredNode): void => this.maybeDial(node);
+
+  constructor(options: OutboundDialerOptions) {
+    this.options = options;
+  }
+
+  /** Dials discovery's nodes: each newly verified one, and the known ones every DIAL_INTERVAL_MS. */
+  start(): void {
+    this.options.peerSource?.on('node:verified', this.onVerified);
+    this.dialTimer = setInterval(() => this.dialKnown(), DIAL_INTERVAL_MS);
+    this.dialKnown();
+  }
+
+  stop(): void {
+    clearInterval(this.dialTimer);
+    this.options.peerSource?.off('node:verified', this.onVerified);
+  }
+
+  /** Resolves true once the TCP connection is up and the session started, else why not. */
+  async dial(host: string, port: number, onPeer?: (peer: Peer) => void): Promise<true | string> {
+    const key = peerAddressKey(host, port);
+    if (this.dialing.has(key)) return 'already dialling';
+    this.dialing.set(key, host);
+    try {
+      const socket = await dialTcp(host, port, CONNECT_TIMEOUT_MS);
+      if (!this.options.isRunning()) {
+        socket.destroy();
+        return 'the node is shutting down';
+      }
+      const peer = this.options.attach(socket);
+      onPeer?.(peer);
+      return true;
+    } catch (err) {
+      this.options.logger.debug({ host, port, err: errorMessage(err) }, 'dial failed');
+      return `connect failed: ${errorMessage(err)}`;
+    } finally {
+      this.dialing.delete(key);
+    }
+  }
+
+  private outboundCount(): number {
+    return [...this.options.peers()].filter((p) => p.direction === 'outbound').length + this.dialing.size;
+  }
+
+  private maybeDial(node: DiscoveredNode): void {
+    const { config, ownIdHex, bans, discouraged } = this.options;
+    const idHex = node.nodeId.toString('hex');
+    const { ip, tcpPort } = node.endpoint;
+    if (!this.options.isRunning() || tcpPort === 0 || idHex === ownIdHex || this.options.isConnected(idHex)) return;
+    if (bans.isBanned(idHex) || bans.isBanned(ip) || this.outboundCount() >= config.maxOutbound) return;
+    if (discouraged.isDiscouraged(ip) || discouraged.isDiscouraged(idHex)) return;
+    if (this.outboundNetGroupTaken(ip)) return;
+    void this.dial(ip, tcpPort);
+  }
+
+  /**
+   * Outbound peers in distinct netgroups, so one operator's /16 cannot surround us (Core's rule).
+   * Loopback and private addresses are exempt: a local network has only one such group.
+   */
+  private outboundNetGroupTaken(ip: string): boolean {
+    const { classify } = this.options;
+    if (classify(ip) !== 'public') return false;
+    const group = netGroup(ip, classify);
+    const outboundIps = [...[...this.options.peers()].filter((p) => p.direction === 'outbound').map((p) => p.ip), ...this.dialing.values()];
+    return outboundIps.some((other) => netGroup(other, classify) === group);
+  }
+
+  private dialKnown(): void {
+    const source = this.options.peerSource;
+    if (!source) return;
+    for (const node of source.knownNodes(this.options.config.maxOutbound * 4)) {
+      if (this.outboundCount() >= this.options.config.maxOutbound) break;
+      this.maybeDial(node);
+    }
+  }
+}
