@@ -23,7 +23,6 @@ import { PeerSocket } from './peer-socket.js';
 import { SessionTimers } from './session-timers.js';
 import { FrameDecoder, MessageType, WireError, createHandshakeAck, decodeMessage, verifyHandshakeAck, type HandshakeMessage, type OutgoingMessage, type WireMessage } from './wire/index.js';
 
-export type { LocalStatus } from './handshake.js';
 
 export type PeerDirection = 'inbound' | 'outbound';
 
@@ -180,7 +179,8 @@ export class Peer extends EventEmitter<PeerEvents> {
   /** Refuses the session: reject message, logged reason, close. No penalty. */
   refuse(code: string, reason: string, messageType: number = MessageType.Handshake): void {
     if (this.closed) return;
-    this.logger.warn({ code, reason }, 'refusing peer');
+    // Both ends dialling each other at once is routine (one connection is kept), not a refusal of the node.
+    this.logger[code === 'duplicate-connection' ? 'debug' : 'warn']({ code, reason }, 'refusing peer');
     this.refusal = { code, reason, by: 'us' };
     this.send({ kind: 'reject', messageType, code, reason: truncateRejectReason(reason), hash: ZERO_HASH });
     this.close(`refused: ${code}`);
