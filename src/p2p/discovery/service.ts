@@ -1,24 +1,15 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../../util/logger.js';
-import { errorMessage } from '../../util/errors.js';
 import type { DiscoveredNode, PeerSource } from '../types.js';
 import { ALPHA, DISCOVERY_VERSION, MAX_PENDING_PINGS, MAX_NEIGHBOURS_PER_FIND_NODE } from './constants.js';
 import { type Endpoint, ipToBytes } from './endpoint.js';
 import { EndpointProofs } from './endpoint-proofs.js';
 import { DiscoveryError } from './errors.js';
 import { iterativeLookup } from './lookup.js';
-import {
-  type Candidate,
-  RefreshBackoff,
-  missingBootstrap,
-  pickRefreshTarget,
-  pickRevalidateEntry,
-  resolveBootstrap,
-  toCandidate,
-  toDiscovered,
-} from './maintenance.js';
+import { type Candidate, pickRevalidateEntry, resolveBootstrap, toCandidate, toDiscovered } from './maintenance.js';
 import { NodeTable } from './node-table.js';
 import { PacketHandlers } from './handlers.js';
+import { RefreshScheduler } from './refresh-scheduler.js';
 import { isRelayableEndpoint } from './relay-ip.js';
 import { PendingFindNodes, PendingPings, PingWaiters } from './requests.js';
 import {
@@ -52,6 +43,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
   private readonly findNodes: PendingFindNodes;
   private readonly pingWaiters = new PingWaiters();
   private readonly handlers: PacketHandlers;
+  private readonly refresher: RefreshScheduler;
   private readonly abort = new AbortController();
   private readonly timers: NodeJS.Timeout[] = [];
   private advertised: { ip: string; udpPort: number | undefined; tcpPort: number };
@@ -60,10 +52,6 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
   private state: 'new' | 'starting' | 'running' | 'stopped' = 'new';
   private stopping: Promise<void> | undefined;
   private selfLookupStarted = false;
-  private refreshing = false;
-  private readonly refreshBackoff: RefreshBackoff;
-  private refreshTimer: NodeJS.Timeout | undefined;
-  private refreshDueMs = 0;
 
   constructor(private readonly options: DiscoveryOptions) {
     super();
@@ -71,7 +59,6 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
     this.log = options.logger.child({ component: 'discovery' });
     this.nowMs = options.nowMs ?? Date.now;
     this.timing = { ...DEFAULT_DISCOVERY_TIMING, ...options.timing };
-    this.refreshBackoff = new RefreshBackoff(this.timing.thinTableRetryMinMs, this.timing.refreshIntervalMs);
     const bindHost = options.bindHost ?? '0.0.0.0';
     this.advertised = { ip: options.advertisedIp ?? bindHost, udpPort: undefined, tcpPort: options.tcpPort };
     this.proofs = new EndpointProofs(this.nowMs, this.timing.endpointProofTtlMs);
@@ -95,12 +82,11 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
       ping: (entry) => this.ping({ ip: entry.endpoint.ip, port: entry.endpoint.udpPort }, entry.nodeId, entry.endpoint.tcpPort),
       onAdded: (entry) => {
         this.log.debug({ node: entry.nodeId.toString('hex').slice(0, 16), endpoint: entry.endpoint }, 'node verified');
-        if (!this.isThin()) this.refreshBackoff.reset();
+        this.refresher.nodeAdded();
         this.emit('node:verified', toDiscovered(entry));
       },
       onRemoved: (entry) => {
-        // After the current task: an eviction re-fills the place right after the removal.
-        queueMicrotask(() => this.retrySoonIfThin());
+        this.refresher.nodeRemoved();
         this.emit('node:removed', toDiscovered(entry));
       },
     });
@@ -113,6 +99,17 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
       findNodes: this.findNodes,
       pingWaiters: this.pingWaiters,
       ping: (remote, expectedId, tcpHint) => this.ping(remote, expectedId, tcpHint),
+    });
+    this.refresher = new RefreshScheduler({
+      selfId: this.nodeId,
+      table: this.table,
+      timing: this.timing,
+      nowMs: this.nowMs,
+      log: this.log,
+      isRunning: () => this.state === 'running',
+      bootstrapRemotes: () => this.bootstrapRemotes,
+      ping: (remote) => this.ping(remote),
+      lookup: (target) => this.lookup(target),
     });
     options.signal?.addEventListener('abort', () => void this.stop(), { once: true });
   }
@@ -162,7 +159,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
     this.bootstrapRemotes = await resolveBootstrap(this.options.bootstrap ?? [], this.log);
     if (this.state !== 'starting') return; // stopped while binding
     this.state = 'running';
-    this.scheduleRefresh(this.refreshBackoff.thinRetryMs);
+    this.refresher.start();
     this.every(this.timing.revalidateIntervalMs, () => this.revalidate());
     this.every(this.timing.bootstrapRetryIntervalMs, () => {
       if (this.table.size === 0) this.pingBootstrap();
@@ -177,7 +174,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
       this.state = 'stopped';
       this.abort.abort();
       for (const timer of this.timers) clearInterval(timer);
-      clearTimeout(this.refreshTimer);
+      this.refresher.stop();
       this.pings.clear();
       this.findNodes.clear();
       this.pingWaiters.clear();
@@ -226,74 +223,9 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
       void this.ping(remote).then((answered) => {
         if (!answered || this.selfLookupStarted || this.state !== 'running') return;
         this.selfLookupStarted = true;
-        void this.refresh();
+        void this.refresher.refresh();
       });
     }
-  }
-
-  private async runLookup(target: Buffer, why: string): Promise<void> {
-    const startedMs = this.nowMs();
-    try {
-      const found = await this.lookup(target);
-      this.log.debug({ why, found: found.length, tableSize: this.table.size, ms: this.nowMs() - startedMs }, 'lookup done');
-    } catch (err) {
-      this.log.warn({ why, err: errorMessage(err) }, 'lookup failed');
-    }
-  }
-
-  /**
-   * Fewer verified entries than k: less than one find-node answer's worth, so the peer set may
-   * lack candidates (THIN_TABLE_RETRY_MIN_MS says why k).
-   */
-  private isThin(): boolean {
-    return this.table.size < this.table.bucketSize;
-  }
-
-  /**
-   * Random-target lookup in a bucket range that can hold nodes; while the table is thin, a
-   * self-lookup after re-bonding with bootstrap nodes missing from the table. One at a time
-   * (a refresh already running makes this a no-op); each schedules the next: backing off while
-   * the table stays thin, the refresh interval once it is not.
-   */
-  private async refresh(): Promise<void> {
-    if (this.refreshing || this.state !== 'running') return;
-    this.refreshing = true;
-    let worked = false;
-    try {
-      const thin = this.isThin();
-      if (thin) worked = await this.rebondBootstrap();
-      if (this.table.size > 0 && this.state === 'running') {
-        worked = true;
-        await this.runLookup(thin ? this.nodeId : pickRefreshTarget(this.nodeId, this.table), thin ? 'self' : 'refresh');
-      }
-    } finally {
-      this.refreshing = false;
-      this.scheduleRefresh(this.refreshBackoff.next(this.isThin(), worked));
-    }
-  }
-
-  /** Pings the bootstrap nodes the table lacks; waits for them only when nobody else could be asked. Whether it pinged any. */
-  private async rebondBootstrap(): Promise<boolean> {
-    const missing = missingBootstrap(this.bootstrapRemotes, this.table.all());
-    const answers = missing.map((remote) => this.ping(remote));
-    if (this.table.size === 0) await Promise.all(answers);
-    return missing.length > 0;
-  }
-
-  /** One timer for refresh (its delay changes, so not every()); replaces the pending one. */
-  private scheduleRefresh(delayMs: number): void {
-    clearTimeout(this.refreshTimer);
-    if (this.state !== 'running') return;
-    this.refreshDueMs = this.nowMs() + delayMs;
-    this.refreshTimer = setTimeout(() => void this.refresh(), delayMs);
-    this.refreshTimer.unref();
-  }
-
-  /** The table shrank: if it is thin now and the next refresh is further off than a thin retry, bring it forward. */
-  private retrySoonIfThin(): void {
-    if (this.state !== 'running' || this.refreshing || !this.isThin()) return;
-    const delayMs = this.refreshBackoff.thinRetryMs;
-    if (this.refreshDueMs - this.nowMs() > delayMs) this.scheduleRefresh(delayMs);
   }
 
   /** Pings the least-recently-seen entry of a random bucket; repeated silence removes it (ping() counts failures). */

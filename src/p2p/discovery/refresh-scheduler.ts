@@ -1,0 +1,124 @@
+import { errorMessage } from '../../util/errors.js';
+import type { Logger } from '../../util/logger.js';
+import type { DiscoveredNode } from '../types.js';
+import { RefreshBackoff, missingBootstrap, pickRefreshTarget } from './maintenance.js';
+import type { NodeTable } from './node-table.js';
+import type { DiscoveryTiming } from './service-options.js';
+import type { Remote } from './transport.js';
+
+export interface RefreshSchedulerDeps {
+  readonly selfId: Buffer;
+  readonly table: NodeTable;
+  readonly timing: Pick<DiscoveryTiming, 'thinTableRetryMinMs' | 'refreshIntervalMs'>;
+  readonly nowMs: () => number;
+  /** The service's logger (lookup lines stay under the discovery component). */
+  readonly log: Logger;
+  /** Nothing is scheduled or started unless the service is running. */
+  isRunning(): boolean;
+  /** Bootstrap addresses as resolved at start (read each time: they resolve after construction). */
+  bootstrapRemotes(): readonly Remote[];
+  /** The service's ping (deduplicated per address). */
+  ping(remote: Remote): Promise<boolean>;
+  /** The service's iterative lookup. */
+  lookup(target: Buffer): Promise<DiscoveredNode[]>;
+}
+
+/**
+ * The table's upkeep lookups on one self-rescheduling timer: the refresh interval while the table
+ * holds at least k nodes, a backing-off retry (with bootstrap re-pings) while it is thin, and a
+ * retry brought forward when a removal makes it thin.
+ */
+export class RefreshScheduler {
+  private readonly backoff: RefreshBackoff;
+  private refreshing = false;
+  private timer: NodeJS.Timeout | undefined;
+  private dueMs = 0;
+
+  constructor(private readonly deps: RefreshSchedulerDeps) {
+    this.backoff = new RefreshBackoff(deps.timing.thinTableRetryMinMs, deps.timing.refreshIntervalMs);
+  }
+
+  /** The service started: the first refresh comes after a thin retry's delay. */
+  start(): void {
+    this.schedule(this.backoff.thinRetryMs);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+
+  /** A node entered the table: once it is no longer thin, a later shrink retries from the shortest delay. */
+  nodeAdded(): void {
+    if (!this.isThin()) this.backoff.reset();
+  }
+
+  /** A node left the table. After the current task: an eviction re-fills the place right after the removal. */
+  nodeRemoved(): void {
+    queueMicrotask(() => this.retrySoonIfThin());
+  }
+
+  /**
+   * Random-target lookup in a bucket range that can hold nodes; while the table is thin, a
+   * self-lookup after re-bonding with bootstrap nodes missing from the table. One at a time
+   * (a refresh already running makes this a no-op); each schedules the next: backing off while
+   * the table stays thin, the refresh interval once it is not.
+   */
+  async refresh(): Promise<void> {
+    if (this.refreshing || !this.deps.isRunning()) return;
+    this.refreshing = true;
+    let worked = false;
+    try {
+      const thin = this.isThin();
+      if (thin) worked = await this.rebondBootstrap();
+      if (this.deps.table.size > 0 && this.deps.isRunning()) {
+        worked = true;
+        await this.runLookup(thin ? this.deps.selfId : pickRefreshTarget(this.deps.selfId, this.deps.table), thin ? 'self' : 'refresh');
+      }
+    } finally {
+      this.refreshing = false;
+      this.schedule(this.backoff.next(this.isThin(), worked));
+    }
+  }
+
+  /**
+   * Fewer verified entries than k: less than one find-node answer's worth, so the peer set may
+   * lack candidates (THIN_TABLE_RETRY_MIN_MS says why k).
+   */
+  private isThin(): boolean {
+    return this.deps.table.size < this.deps.table.bucketSize;
+  }
+
+  private async runLookup(target: Buffer, why: string): Promise<void> {
+    const startedMs = this.deps.nowMs();
+    try {
+      const found = await this.deps.lookup(target);
+      this.deps.log.debug({ why, found: found.length, tableSize: this.deps.table.size, ms: this.deps.nowMs() - startedMs }, 'lookup done');
+    } catch (err) {
+      this.deps.log.warn({ why, err: errorMessage(err) }, 'lookup failed');
+    }
+  }
+
+  /** Pings the bootstrap nodes the table lacks; waits for them only when nobody else could be asked. Whether it pinged any. */
+  private async rebondBootstrap(): Promise<boolean> {
+    const missing = missingBootstrap(this.deps.bootstrapRemotes(), this.deps.table.all());
+    const answers = missing.map((remote) => this.deps.ping(remote));
+    if (this.deps.table.size === 0) await Promise.all(answers);
+    return missing.length > 0;
+  }
+
+  /** One timer for refresh (its delay changes, so not setInterval); replaces the pending one. */
+  private schedule(delayMs: number): void {
+    clearTimeout(this.timer);
+    if (!this.deps.isRunning()) return;
+    this.dueMs = this.deps.nowMs() + delayMs;
+    this.timer = setTimeout(() => void this.refresh(), delayMs);
+    this.timer.unref();
+  }
+
+  /** The table shrank: if it is thin now and the next refresh is further off than a thin retry, bring it forward. */
+  private retrySoonIfThin(): void {
+    if (!this.deps.isRunning() || this.refreshing || !this.isThin()) return;
+    const delayMs = this.backoff.thinRetryMs;
+    if (this.dueMs - this.deps.nowMs() > delayMs) this.schedule(delayMs);
+  }
+}
