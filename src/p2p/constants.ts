@@ -65,6 +65,13 @@ export const MAX_BAN_ENTRIES = 10_000;
 /** A manual peer refused for a reason retrying will not fix (another genesis) is redialled this rarely. */
 export const MANUAL_PEER_PERMANENT_RETRY_MS = 60 * 60 * 1000;
 /**
+ * Two connections to one node id opened within this of each other are a simultaneous dial, and
+ * the one dialled by the lower node id replaces the other at both ends. An older, established
+ * connection is never replaced: handshake-acks can be relayed, so a newcomer claiming the same
+ * proven id may be a stranger in the middle. Two handshake timeouts covers any honest pair.
+ */
+export const DUPLICATE_TIEBREAK_WINDOW_MS = 10_000;
+/**
  * Inbound eviction (Bitcoin Core's AttemptToEvictConnection): peers protected from eviction by
  * distinct netgroup, lowest ping, latest block and latest tx; then half of the rest by uptime.
  */

@@ -22,8 +22,6 @@ export interface InboundGateOptions {
   readonly discouraged: DiscouragedSet;
   readonly classify: AddressClassifier;
   readonly logger: Logger;
-  /** Discouraged by address, or by a node id its ack proved. */
-  readonly isDiscouraged: (peer: Peer) => boolean;
 }
 
 /** When a peer last gave us something useful (inbound eviction protects recent givers). */
@@ -60,11 +58,11 @@ export class InboundGate {
 
   /** Why an inbound connection from `ip` may not have a slot (evicting someone if need be), or undefined. */
   refusal(ip: string, peers: Iterable<Peer>): string | undefined {
-    const { config, bans, discouraged, classify, logger, isDiscouraged } = this.options;
+    const { config, bans, discouraged, classify, logger } = this.options;
     const { maxInbound, maxInboundPerIp, maxInboundPerNetgroup } = config;
     if (bans.isBanned(ip)) return 'the address is banned';
     const inbound = [...peers].filter((p) => p.direction === 'inbound');
-    if (classify(ip) !== 'loopback') {
+    if (classify(ip) === 'public') {
       // Loopback is exempt: every node of a local test network shares 127.0.0.1.
       if (inbound.filter((p) => p.ip === ip).length >= maxInboundPerIp) return `already ${maxInboundPerIp} inbound connection(s) from this address (p2p.maxInboundPerIp)`;
       const group = netGroup(ip, classify);
@@ -82,12 +80,12 @@ export class InboundGate {
         lastBlockMs: this.activity.get(p)?.lastBlockMs ?? 0,
         lastTxMs: this.activity.get(p)?.lastTxMs ?? 0,
         connectedAtMs: p.connectedAtMs,
-        discouraged: isDiscouraged(p),
+        discouraged: discouraged.isDiscouraged(p.ip),
       })),
       this.evictionKey,
     );
     if (!victim) return `all ${maxInbound} inbound slots are taken and every inbound peer is protected from eviction`;
-    logger.warn({ peer: victim.label, for: ip, discouraged: isDiscouraged(victim) }, 'evicting an inbound peer to make room for a new one');
+    logger.warn({ peer: victim.label, for: ip, discouraged: discouraged.isDiscouraged(victim.ip) }, 'evicting an inbound peer to make room for a new one');
     victim.close(`evicted for a new inbound connection from ${ip}`);
     return undefined;
   }

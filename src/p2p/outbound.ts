@@ -87,7 +87,7 @@ export class OutboundDialer {
     const { ip, tcpPort } = node.endpoint;
     if (!this.options.isRunning() || tcpPort === 0 || idHex === ownIdHex || this.options.isConnected(idHex)) return;
     if (bans.isBanned(idHex) || bans.isBanned(ip) || this.outboundCount() >= config.maxOutbound) return;
-    if (discouraged.isDiscouraged(ip) || discouraged.isDiscouraged(idHex)) return;
+    if (discouraged.isDiscouraged(ip)) return;
     if (this.outboundNetGroupTaken(ip)) return;
     void this.dial(ip, tcpPort);
   }

@@ -80,8 +80,8 @@ export class PeerSocket {
   }
 
   /** Resolves when the socket buffer has drained. */
-  drained(): Promise<unknown> {
-    return once(this.socket, 'drain');
+  drained(signal: AbortSignal): Promise<unknown> {
+    return once(this.socket, 'drain', { signal });
   }
 
   /** Ends the connection after a short flush, or at once (`destroyNow`: the buffer is freed now). */

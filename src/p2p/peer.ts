@@ -58,8 +58,8 @@ export interface PeerEvents {
   message: [msg: WireMessage];
   /** The peer reported its best chain (ping or pong). */
   status: [];
-  /** A fault the policy (misbehaviour.ts) penalises; `nodeIdProven`: the ack verified the node id. */
-  misbehaviour: [code: MisbehaviourCode, reason: string, action: Exclude<PenaltyAction, 'none'>, nodeIdProven: boolean];
+  /** A fault the policy (misbehaviour.ts) penalises. */
+  misbehaviour: [code: MisbehaviourCode, reason: string, action: Exclude<PenaltyAction, 'none'>];
   close: [reason: string];
 }
 
@@ -173,7 +173,13 @@ export class Peer extends EventEmitter<PeerEvents> {
   /** Writes and, when the socket buffer is full, waits for 'drain' (or close) before resolving. */
   async sendPaced(msg: OutgoingMessage): Promise<void> {
     if (this.send(msg) || this.closed) return;
-    await Promise.race([this.io.drained(), once(this, 'close')]);
+    // One signal ends both waits: a listener left on the loser would pile up, one per paced write.
+    const done = new AbortController();
+    try {
+      await Promise.race([this.io.drained(done.signal), once(this, 'close', { signal: done.signal })]);
+    } finally {
+      done.abort();
+    }
   }
 
   /** Refuses the session: reject message, logged reason, close. No penalty. */
@@ -196,7 +202,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     const penalty = penaltyFor(code);
     if (penalty.sendReject && about) this.sendReject(about.messageType, code, reason, about.hash);
     if (penalty.action === 'none') return 'none';
-    this.emit('misbehaviour', code, reason, penalty.action, this.ackVerified);
+    this.emit('misbehaviour', code, reason, penalty.action);
     this.close(`misbehaviour: ${code}`);
     return penalty.action;
   }

@@ -10,7 +10,7 @@ import type { Logger } from '../util/logger.js';
 import { BanStore } from './ban-store.js';
 import type { BanEntry, BanList } from './bans.js';
 import type { P2PConfig } from './config.js';
-import { MAX_DISCOURAGED_ENTRIES } from './constants.js';
+import { DUPLICATE_TIEBREAK_WINDOW_MS, MAX_DISCOURAGED_ENTRIES } from './constants.js';
 import type { NodeKey } from './discovery/node-key.js';
 import { normalizeIp } from './discovery/endpoint.js';
 import { DiscouragedSet, type DiscouragedEntry } from './discouraged.js';
@@ -78,7 +78,7 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
     const { config } = options;
     const { bans, discouraged, classify, logger } = this;
     const isRunning = (): boolean => this.running;
-    this.inbound = new InboundGate({ config, bans, discouraged, classify, logger, isDiscouraged: (p) => this.isDiscouraged(p) });
+    this.inbound = new InboundGate({ config, bans, discouraged, classify, logger });
     this.outbound = new OutboundDialer({
       config, ownIdHex: this.ownIdHex, peerSource: options.peerSource, bans, discouraged, classify, logger, isRunning,
       peers: () => this.all,
@@ -175,7 +175,7 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
 
   peers(): PeerInfo[] {
     const manualPeers = this.manual.connections();
-    return [...this.all].map((p) => describePeer(p, manualPeers.has(p), this.isDiscouraged(p)));
+    return [...this.all].map((p) => describePeer(p, manualPeers.has(p), this.discouraged.isDiscouraged(p.ip)));
   }
 
   manualPeers(): ManualPeerInfo[] {
@@ -198,12 +198,6 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
       return;
     }
     this.attach(socket, 'inbound');
-  }
-
-  /** Discouraged by address, or by a node id its ack proved. */
-  private isDiscouraged(peer: Peer): boolean {
-    const id = peer.provenNodeId?.toString('hex');
-    return this.discouraged.isDiscouraged(peer.ip) || (id !== undefined && this.discouraged.isDiscouraged(id));
   }
 
   private attach(socket: Socket, direction: PeerDirection): Peer {
@@ -230,7 +224,7 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
       this.emit('peer:message', peer, msg);
     });
     peer.on('status', () => this.emit('peer:status', peer));
-    peer.on('misbehaviour', (code, reason, action, nodeIdProven) => this.onMisbehaviour(peer, code, reason, action, nodeIdProven));
+    peer.on('misbehaviour', (code, reason, action) => this.onMisbehaviour(peer, code, reason, action));
     peer.on('close', (reason) => {
       this.all.delete(peer);
       const id = peer.nodeId?.toString('hex');
@@ -262,9 +256,12 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
     if (this.bans.isBanned(idHex)) return { code: 'banned', reason: `node ${idHex} is banned` };
     const existing = this.byNodeId.get(idHex);
     if (existing && existing !== peer && !existing.isClosed) {
-      // Simultaneous dials both ways: both ends keep the one dialled by the lower node id.
+      // Simultaneous dials both ways: both ends keep the one dialled by the lower node id. Only
+      // then: an ack can be relayed from the real node (it signs whatever nonce it is sent), so a
+      // "proven" newcomer may be a stranger in the middle, and an established link must stay.
       const lowerDials = (peer.direction === 'outbound') === this.ownIdHex < idHex;
-      if (existing.direction === peer.direction || !lowerDials) {
+      const simultaneous = Date.now() - existing.connectedAtMs < DUPLICATE_TIEBREAK_WINDOW_MS;
+      if (existing.direction === peer.direction || !lowerDials || !simultaneous) {
         return { code: 'duplicate-connection', reason: `already connected to node ${idHex} (${existing.label})` };
       }
       existing.refuse('duplicate-connection', `replaced by the connection dialled by the lower node id (${peer.label})`);
@@ -274,17 +271,16 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
   }
 
   /** The one log line of a misbehaving peer, with what it cost (the peer closes itself). */
-  private onMisbehaviour(peer: Peer, code: MisbehaviourCode, reason: string, action: Exclude<PenaltyAction, 'none'>, nodeIdProven: boolean): void {
+  private onMisbehaviour(peer: Peer, code: MisbehaviourCode, reason: string, action: Exclude<PenaltyAction, 'none'>): void {
     const exemption = this.discouragementExemption(peer);
     if (action === 'disconnect' || exemption !== undefined) {
       this.logger.warn({ peer: peer.label, code, reason, ...(exemption === undefined ? {} : { notDiscouraged: exemption }) }, 'peer misbehaved; disconnected');
       return;
     }
-    const why = `${code}: ${reason}`;
-    // An unproven node id may belong to an honest node someone impersonates: the address only.
-    const keys = [peer.ip, ...(nodeIdProven && peer.nodeId ? [peer.nodeId.toString('hex')] : [])];
-    for (const key of keys) this.emit('peer:discouraged', this.discouraged.discourage(key, why));
-    this.logger.warn({ peer: peer.label, code, reason, discouraged: keys }, 'peer misbehaved; disconnected and discouraged');
+    // The address only, as Core does: even a "proven" node id may be an honest node's, its ack
+    // relayed by the stranger that misbehaves (acks sign the nonce they are sent).
+    this.emit('peer:discouraged', this.discouraged.discourage(peer.ip, `${code}: ${reason}`));
+    this.logger.warn({ peer: peer.label, code, reason, discouraged: [peer.ip] }, 'peer misbehaved; disconnected and discouraged');
   }
 
   /**

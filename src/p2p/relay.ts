@@ -142,7 +142,8 @@ export class Relay {
         }
         if (item.type === 'tx') {
           const tx = this.options.mempool.get(item.hash);
-          if (tx) peer.send({ kind: 'transaction', transaction: tx });
+          // Paced like blocks: 100 standard txs can be 10 MB, more than a slow link's buffer allows.
+          if (tx) await peer.sendPaced({ kind: 'transaction', transaction: tx });
           else missing.push(item);
         } else {
           const encoded = this.options.chain.getBlockBytes(item.hash);

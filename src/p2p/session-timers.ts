@@ -25,6 +25,7 @@ export class SessionTimers {
   private readonly options: SessionTimersOptions;
   private pendingPing: { nonce: bigint; sentAtMs: number } | undefined;
   private handshakeTimer: NodeJS.Timeout | undefined;
+  private handshakeComplete = false;
   private pongTimer: NodeJS.Timeout | undefined;
   private frameTimer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
@@ -37,11 +38,17 @@ export class SessionTimers {
   /** A peer that sends nothing, or its handshake a byte at a time, is gone by handshakeTimeoutMs. */
   startHandshake(): void {
     const { handshakeTimeoutMs, expired } = this.options;
-    this.handshakeTimer = setTimeout(() => expired('handshake-timeout', `no completed handshake within ${handshakeTimeoutMs} ms`), handshakeTimeoutMs);
+    this.handshakeTimer = setTimeout(
+      () => afterPendingReads(() => {
+        if (!this.handshakeComplete && !this.stopped) expired('handshake-timeout', `no completed handshake within ${handshakeTimeoutMs} ms`);
+      }),
+      handshakeTimeoutMs,
+    );
   }
 
   /** The session is open: no handshake deadline any more, pings every pingIntervalMs from now. */
   handshakeDone(): void {
+    this.handshakeComplete = true;
     clearTimeout(this.handshakeTimer);
     this.pingTimer = setInterval(() => this.ping(), this.options.pingIntervalMs);
   }

@@ -8,6 +8,7 @@ import { generatePrivateKey } from '../../../src/primitives/secp256k1.js';
 import { buildBlock, makeKey } from '../../helpers/fixtures.js';
 import { connect, readyPeerCount, startNode, waitFor } from './net-helpers.js';
 import { RawPeer } from './raw-peer.js';
+import { DUPLICATE_TIEBREAK_WINDOW_MS } from '../../../src/p2p/constants.js';
 
 const genesis = buildBlock({ miner: makeKey() });
 
@@ -57,6 +58,39 @@ for (const ack of ['never acks', 'sends a forged ack'] as const) {
     else t.deepEqual(a.net.discouraged(), [], 'a handshake timeout is no penalty');
   });
 }
+
+test('a relayed ack (the honest node signs the nonce a stranger forwards) cannot replace an established link or get the honest id discouraged', async (t) => {
+  // A's id is the larger and A dialled H, so a tie-break would favour an inbound link "from H".
+  const [keyA, keyH] = keysHighLow();
+  const a = await startNode(t, { genesis, nodeKey: keyA });
+  const h = await startNode(t, { genesis, nodeKey: keyH });
+  await connect(a, h);
+  // Past the simultaneous-dial window, the link is established.
+  await new Promise((resolve) => setTimeout(resolve, DUPLICATE_TIEBREAK_WINDOW_MS + 200));
+  const closed: string[] = [];
+  a.net.on('peer:closed', (address, reason) => closed.push(`A ${address} ${reason}`));
+  h.net.on('peer:closed', (address, reason) => closed.push(`H ${address} ${reason}`));
+
+  // The stranger reads A's nonce, has H sign it on a second connection, and hands A H's ack.
+  const toA = await RawPeer.connect(a.net.tcpPort);
+  toA.autoAck = false;
+  t.teardown(() => toA.destroy());
+  const toH = await RawPeer.connect(h.net.tcpPort);
+  toH.autoAck = false;
+  t.teardown(() => toH.destroy());
+  const aHandshake = await toA.waitFor('handshake');
+  if (aHandshake.kind !== 'handshake') return t.fail();
+  toH.sendHandshake({ genesisHash: genesis.hash, nonce: aHandshake.nonce });
+  const hAck = await toH.waitFor('handshake-ack');
+  toA.sendHandshake({ genesisHash: genesis.hash, nodeId: keyH.nodeId });
+  toA.send(hAck);
+  await toA.waitClosed(5_000);
+  t.regex(closed.join('\n'), /duplicate-connection/, 'A refused the newcomer');
+  toA.socket.destroy(); // then it misbehaves anyway: its address may be discouraged, H's id never is
+  t.true(closed.every((c) => !c.startsWith(`A 127.0.0.1:${h.net.tcpPort} `)), 'the established link to H stays');
+  t.is(a.net.peers().filter((p) => p.ready && p.nodeId === keyH.nodeId.toString('hex')).length, 1);
+  t.false(a.net.isDiscouraged(keyH.nodeId.toString('hex')));
+});
 
 test('simultaneous dials both ways: both ends keep the one dialled by the lower node id', async (t) => {
   const [keyHigh, keyLow] = keysHighLow();

@@ -52,8 +52,8 @@ export class RawPeer {
     this.socket.write(encodeMessageFrame(msg));
   }
 
-  /** `nodeId`: claim another node's id (an impostor cannot ack it). */
-  sendHandshake(options: { genesisHash?: Buffer; version?: number; bestHeight?: number; chainWork?: bigint; nodeId?: Buffer } = {}): void {
+  /** `nodeId`: claim another node's id (an impostor cannot ack it); `nonce`: have it signed by whoever acks this handshake. */
+  sendHandshake(options: { genesisHash?: Buffer; version?: number; bestHeight?: number; chainWork?: bigint; nodeId?: Buffer; nonce?: bigint } = {}): void {
     this.send({
       kind: 'handshake',
       version: options.version ?? PROTOCOL_VERSION,
@@ -62,7 +62,7 @@ export class RawPeer {
       chainWork: options.chainWork ?? 0n,
       nodeId: options.nodeId ?? this.key.nodeId,
       listenPort: 0,
-      nonce: this.nonce,
+      nonce: options.nonce ?? this.nonce,
     });
   }
 
