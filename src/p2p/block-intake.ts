@@ -14,6 +14,7 @@ import type { Logger } from '../util/logger.js';
 import { BoundedHashSet } from './known-set.js';
 import { OrphanPool } from './orphans.js';
 import type { Peer } from './peer.js';
+import type { OnUseful } from './types.js';
 import { MessageType } from './wire/index.js';
 
 /** 'abandoned': pipelined behind a parent that failed (see SubmitOptions.afterParent). */
@@ -46,6 +47,8 @@ export interface BlockIntakeOptions {
   onUnknownParent: (peer: Peer, block: Block) => void;
   /** A block joined the active chain (progress logging). */
   onConnected: (block: Block) => void;
+  /** A block from `peer` was new to our block tree (not a duplicate): it earns eviction protection. */
+  onUseful: OnUseful;
 }
 
 export class BlockIntake {
@@ -106,6 +109,7 @@ export class BlockIntake {
         if (block.height > peer.bestHeight) peer.bestHeight = block.height;
         for (const b of result.connected) this.options.onConnected(b);
       }
+      if (result.status !== 'duplicate') this.options.onUseful(peer, 'block');
       return result.status;
     }
     const err = outcome.error;

@@ -13,7 +13,7 @@ export interface EvictionCandidate<Id> {
   readonly netGroup: string;
   /** Last measured round trip; undefined = none yet (worst). */
   readonly pingMs: number | undefined;
-  /** When it last sent us a block / a transaction (0 = never). */
+  /** When it last gave us a new valid block / transaction (0 = never). */
   readonly lastBlockMs: number;
   readonly lastTxMs: number;
   readonly connectedAtMs: number;

@@ -14,7 +14,7 @@ import { selectEvictionVictim } from './eviction.js';
 import { LogThrottle } from './log-throttle.js';
 import { netGroup, type AddressClassifier } from './netgroup.js';
 import type { Peer } from './peer.js';
-import type { WireMessage } from './wire/index.js';
+import type { UsefulKind } from './types.js';
 
 export interface InboundGateOptions {
   readonly config: P2PConfig;
@@ -41,11 +41,10 @@ export class InboundGate {
     this.options = options;
   }
 
-  /** Remembers when `peer` last sent a block or a transaction. */
-  noteMessage(peer: Peer, msg: WireMessage): void {
-    if (msg.kind !== 'block' && msg.kind !== 'transaction') return;
+  /** Remembers when `peer` last gave us a new valid block or transaction (the intakes decide). */
+  noteUseful(peer: Peer, kind: UsefulKind): void {
     const seen = this.activity.get(peer) ?? { lastBlockMs: 0, lastTxMs: 0 };
-    if (msg.kind === 'block') seen.lastBlockMs = Date.now();
+    if (kind === 'block') seen.lastBlockMs = Date.now();
     else seen.lastTxMs = Date.now();
     this.activity.set(peer, seen);
   }

@@ -27,6 +27,8 @@ interface ManualPeer {
   backoffMs: number;
   timer: NodeJS.Timeout | undefined;
   peer: Peer | undefined;
+  /** Our dial of it is under way: another (a second addpeer, a timer) would only duplicate it. */
+  dialling: boolean;
   /** Proven by its handshake-ack: lets us skip redialling while connected the other way. */
   nodeIdHex: string | undefined;
   /** Why the last attempt failed (dial error or refusal), for `cli peers`. */
@@ -49,7 +51,7 @@ export class ManualPeers {
     const { min } = this.options.reconnectBackoffMs;
     let entry = this.entries.get(key);
     if (!entry) {
-      entry = { host, port, backoffMs: min, timer: undefined, peer: undefined, nodeIdHex: undefined, lastError: undefined, nextRetryAtMs: undefined };
+      entry = { host, port, backoffMs: min, timer: undefined, peer: undefined, dialling: false, nodeIdHex: undefined, lastError: undefined, nextRetryAtMs: undefined };
       this.entries.set(key, entry);
     }
     if (!entry.peer) {
@@ -83,13 +85,15 @@ export class ManualPeers {
     entry.timer = undefined;
     entry.nextRetryAtMs = undefined;
     const { isRunning, isBanned, connectedNode } = this.options;
-    if (!isRunning()) return;
+    // Connected, or connecting: its close (or the dial's failure) schedules the next attempt.
+    if (!isRunning() || entry.peer || entry.dialling) return;
     const connectedOtherWay = entry.nodeIdHex !== undefined && connectedNode(entry.nodeIdHex) !== undefined;
     if (connectedOtherWay || isBanned(entry.host) || (entry.nodeIdHex && isBanned(entry.nodeIdHex))) {
       if (!connectedOtherWay) entry.lastError = 'banned by the operator (cli unban to lift it)';
       this.schedule(entry);
       return;
     }
+    entry.dialling = true;
     void this.options.dial(entry.host, entry.port, (peer) => {
       entry.peer = peer;
       peer.once('ready', () => {
@@ -107,6 +111,9 @@ export class ManualPeers {
         else this.schedule(entry);
       });
     }).then((result) => {
+      entry.dialling = false;
+      // 'already dialling' can now only be another component's dial of the address (discovery's):
+      // that one is not ours to watch, so without a redial a failure of it would strand the entry.
       if (result !== true) {
         entry.lastError = result;
         this.schedule(entry);

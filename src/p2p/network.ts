@@ -23,7 +23,7 @@ import { PeerSet } from './peers.js';
 import { Relay } from './relay.js';
 import { BlockSync } from './sync.js';
 import { TxIntake } from './tx-intake.js';
-import type { PeerSource } from './types.js';
+import type { PeerSource, UsefulKind } from './types.js';
 import type { WireMessage } from './wire/index.js';
 
 export interface P2PNetworkOptions {
@@ -92,7 +92,9 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
       ...(options.classifyAddress === undefined ? {} : { classifyAddress: options.classifyAddress }),
     });
     this.orphans = new OrphanPool<Peer>(config.orphanPoolSize, ORPHAN_EXPIRY_MS);
-    this.txs = new TxIntake({ chain, mempool, logger });
+    // Only new valid blocks and txs earn inbound eviction protection: the intakes know the outcome.
+    const onUseful = (peer: Peer, kind: UsefulKind): void => this.peerSet.noteUseful(peer, kind);
+    this.txs = new TxIntake({ chain, mempool, logger, onUseful });
     this.relay = new Relay({ chain, mempool, peers: this.peerSet, orphans: this.orphans, txs: this.txs, logger });
     this.intake = new BlockIntake({
       chain,
@@ -100,6 +102,7 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
       logger: p2pLogger,
       onUnknownParent: (peer) => this.sync.onUnknownParent(peer),
       onConnected: (block) => this.sync.onConnected(block),
+      onUseful,
     });
     this.sync = new BlockSync({ chain, peers: this.peerSet, intake: this.intake, config, logger });
     this.peerSet.on('peer:ready', (peer) => {

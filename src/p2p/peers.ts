@@ -23,7 +23,7 @@ import { OutboundDialer } from './outbound.js';
 import type { LocalStatus } from './handshake.js';
 import { Peer, type PeerDirection } from './peer.js';
 import { describePeer, type ManualPeerInfo, type PeerInfo } from './peer-info.js';
-import type { PeerSource } from './types.js';
+import type { PeerSource, UsefulKind } from './types.js';
 import type { HandshakeMessage, WireMessage } from './wire/index.js';
 
 export { banKey } from './ban-store.js'; // its old home: callers validate ban keys through the peer set
@@ -182,6 +182,11 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
     return this.manual.describe();
   }
 
+  /** `peer` gave us a new valid block or tx (the intakes tell): inbound eviction protects recent givers. */
+  noteUseful(peer: Peer, kind: UsefulKind): void {
+    this.inbound.noteUseful(peer, kind);
+  }
+
   /** Sends `msg` to every ready peer for which `filter` is true. */
   broadcast(msg: WireMessage, filter: (peer: Peer) => boolean = () => true): number {
     let sent = 0;
@@ -219,10 +224,7 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
     });
     this.all.add(peer);
     peer.on('ready', () => this.emit('peer:ready', peer));
-    peer.on('message', (msg) => {
-      this.inbound.noteMessage(peer, msg);
-      this.emit('peer:message', peer, msg);
-    });
+    peer.on('message', (msg) => this.emit('peer:message', peer, msg));
     peer.on('status', () => this.emit('peer:status', peer));
     peer.on('misbehaviour', (code, reason, action) => this.onMisbehaviour(peer, code, reason, action));
     peer.on('close', (reason) => {

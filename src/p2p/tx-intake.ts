@@ -16,12 +16,15 @@ import { MAX_ORPHAN_TX_BYTES, MAX_ORPHAN_TXS, MAX_ORPHAN_TXS_TOTAL_BYTES, ORPHAN
 import { BoundedHashSet } from './known-set.js';
 import type { Peer } from './peer.js';
 import { TxOrphanPool, type TxOrphan, type TxOrphanPoolOptions } from './tx-orphans.js';
+import type { OnUseful } from './types.js';
 import { MessageType } from './wire/index.js';
 
 export interface TxIntakeOptions {
   chain: Chain;
   mempool: Mempool;
   logger: Logger;
+  /** A tx from `peer` entered the mempool (an orphan's sender once it does): it earns eviction protection. */
+  onUseful: OnUseful;
   /** Overrides of the orphan pool's limits (tests); defaults from constants.ts. */
   orphanPool?: Partial<TxOrphanPoolOptions>;
 }
@@ -86,6 +89,7 @@ export class TxIntake {
     if (this.alreadyHave(tx.txid)) return;
     try {
       this.options.mempool.addTransaction(tx);
+      this.options.onUseful(peer, 'tx');
       this.logger.debug({ txid: tx.txidHex, peer: peer.label }, 'transaction accepted from peer');
     } catch (err) {
       if (isMissingInputs(err)) this.holdOrphan(peer, tx);
@@ -155,6 +159,7 @@ export class TxIntake {
     try {
       this.options.mempool.addTransaction(tx); // its own 'tx:added' queues its children
       this.orphans.remove(tx.txid);
+      this.options.onUseful(from, 'tx');
       this.logger.debug({ txid: tx.txidHex, peer: from.label }, 'orphan transaction accepted');
     } catch (err) {
       if (isMissingInputs(err)) return; // another parent is still missing: keep waiting

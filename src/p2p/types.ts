@@ -1,4 +1,5 @@
 import type { Endpoint } from './discovery/endpoint.js';
+import type { Peer } from './peer.js';
 
 /**
  * A node that discovery has verified (it answered our ping, so its endpoint is real).
@@ -20,3 +21,13 @@ export interface PeerSource {
   on(event: 'node:verified', listener: (node: DiscoveredNode) => void): unknown;
   off(event: 'node:verified', listener: (node: DiscoveredNode) => void): unknown;
 }
+
+/** What a peer gave us that counts for inbound eviction (Core's nLastBlockTime / nLastTXTime). */
+export type UsefulKind = 'block' | 'tx';
+
+/**
+ * `peer` gave us something new and valid: a block stored in our block tree (connected, or a
+ * side branch), or a tx admitted to the mempool. Only that earns eviction protection: a peer
+ * re-sending our tip or a known tx must not take the slots of the peers that are useful.
+ */
+export type OnUseful = (peer: Peer, kind: UsefulKind) => void;

@@ -1,0 +1,93 @@
+/**
+ * Manual peers: an address dialled while a dial of it is under way, or while it is connected,
+ * is not dialled again — no redial timer, no doubled backoff, no duplicate connection taking
+ * the manual status from the real one. The dial is a fake the test resolves by hand.
+ */
+import test from 'ava';
+import { EventEmitter } from 'node:events';
+import { ManualPeers } from '../../../src/p2p/manual-peers.js';
+import type { Peer } from '../../../src/p2p/peer.js';
+import { silentLogger } from '../../../src/util/logger.js';
+
+const BACKOFF_MS = { min: 40, max: 5_000 };
+/** Several minimum backoffs: time for a wrongly scheduled redial to fire (and double) a few times. */
+const SETTLE_MS = 5 * BACKOFF_MS.min;
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What ManualPeers reads of a peer. */
+class FakePeer extends EventEmitter {
+  isReady = false;
+  readonly provenNodeId = Buffer.alloc(32, 7);
+  readonly refusal = undefined;
+}
+
+interface PendingDial {
+  readonly onPeer: (peer: Peer) => void;
+  readonly resolve: (result: true | string) => void;
+}
+
+/** ManualPeers over a dial that behaves like OutboundDialer's: one dial per address at a time. */
+function setup(t: { teardown(fn: () => void): void }): { manual: ManualPeers; dials: PendingDial[] } {
+  const dials: PendingDial[] = [];
+  let inFlight = false;
+  const manual = new ManualPeers({
+    reconnectBackoffMs: BACKOFF_MS,
+    logger: silentLogger(),
+    isRunning: () => true,
+    isBanned: () => false,
+    connectedNode: () => undefined,
+    dial: (_host, _port, onPeer) => {
+      if (inFlight) return Promise.resolve('already dialling');
+      inFlight = true;
+      return new Promise((resolve) => {
+        dials.push({ onPeer, resolve: (result) => { inFlight = false; resolve(result); } });
+      });
+    },
+  });
+  t.teardown(() => manual.stop());
+  return { manual, dials };
+}
+
+test('a second addpeer during the dial neither dials again nor schedules a redial', async (t) => {
+  const { manual, dials } = setup(t);
+  manual.add('127.0.0.1', 9000);
+  manual.add('127.0.0.1', 9000);
+  await sleep(0);
+  t.is(dials.length, 1, 'one dial');
+  t.deepEqual(manual.describe().map((m) => [m.state, m.nextRetryAtMs]), [['waiting', undefined]], 'no redial is scheduled');
+
+  const peer = new FakePeer();
+  dials[0]!.onPeer(peer as unknown as Peer);
+  dials[0]!.resolve(true);
+  peer.isReady = true;
+  peer.emit('ready');
+  await sleep(SETTLE_MS);
+  t.is(dials.length, 1, 'no redial while connected');
+  t.deepEqual(manual.describe().map((m) => m.state), ['connected']);
+  t.true(manual.isManual(peer as unknown as Peer), 'the real connection keeps its manual status');
+
+  manual.add('127.0.0.1', 9000);
+  t.is(dials.length, 1, 'addpeer of a connected address dials nothing');
+
+  const closedAtMs = Date.now();
+  peer.isReady = false;
+  peer.emit('close', 'connection reset');
+  const [entry] = manual.describe();
+  t.is(entry?.state, 'waiting');
+  t.true((entry?.nextRetryAtMs ?? Infinity) - closedAtMs <= BACKOFF_MS.min, 'the redial after the close waits the minimum backoff');
+  await sleep(SETTLE_MS / 2);
+  t.is(dials.length, 2, 'exactly one redial after the close');
+});
+
+test('a failed dial schedules one redial, and the timer does not dial while that one is under way', async (t) => {
+  const { manual, dials } = setup(t);
+  manual.add('127.0.0.1', 9001);
+  dials[0]!.resolve('connect failed: ECONNREFUSED');
+  await sleep(0);
+  const [entry] = manual.describe();
+  t.is(entry?.lastError, 'connect failed: ECONNREFUSED');
+  t.not(entry?.nextRetryAtMs, undefined);
+  await sleep(SETTLE_MS);
+  t.is(dials.length, 2, 'the redial is under way and nothing else dialled');
+  t.is(manual.describe()[0]?.nextRetryAtMs, undefined, 'no timer waits while the redial is under way');
+});
