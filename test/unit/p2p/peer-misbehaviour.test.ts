@@ -103,6 +103,7 @@ test('a consensus-invalid tx discourages its sender; a duplicate or conflicting 
   const forged = new Transaction(1, [{ prevout: outpoint(block1.transactions[0]), publicKey: owner.publicKey, signature: Buffer.alloc(64, 3) }], [pay(makeKey(), 1n)]);
   raw.send({ kind: 'transaction', transaction: forged });
   await raw.waitClosed();
-  t.true(a.net.isDiscouraged(raw.key.nodeId.toString('hex')));
+  t.true(a.net.isDiscouraged('127.0.0.1'));
+  t.false(a.net.isDiscouraged(raw.key.nodeId.toString('hex')), 'the address is discouraged, never the node id');
   t.false(a.mempool.has(forged.txid));
 });

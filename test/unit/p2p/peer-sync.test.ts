@@ -78,7 +78,7 @@ test('an invalid block from a peer discourages it while policy refusals do not',
   const tooRich: Block = buildBlock({ parent: genesis, miner: makeKey(), coinbaseAmount: 5_000n });
   raw.send({ kind: 'block', block: tooRich });
   await raw.waitClosed();
-  t.true(a.net.isDiscouraged(raw.key.nodeId.toString('hex')));
+  t.false(a.net.isDiscouraged(raw.key.nodeId.toString('hex')), 'the address is discouraged, never the node id');
   t.true(a.net.isDiscouraged('127.0.0.1'));
   t.is(a.chain.tip?.height, 0);
 });
