@@ -26,6 +26,12 @@ interface PeerRequests {
    * order; only the key is kept (about 100 bytes an entry, not a Buffer's 250).
    */
   readonly pending: Map<string, InvItemType>;
+  /**
+   * Asked of this peer and not delivered (not-found or expired): a new announcement of it by
+   * this peer is ignored while other peers still hold the item (as in Core), so a staller cannot
+   * re-announce to be asked again first. Counts toward maxPendingPerPeer.
+   */
+  readonly failed: Set<string>;
 }
 
 const keyOf = (hash: Buffer): string => hash.toString('latin1');
@@ -37,6 +43,8 @@ export class RequestTracker<P extends object> {
   private readonly owner = new Map<string, P>();
   /** key → the peers holding it in `pending`: whom to offer it to when its request ends. */
   private readonly candidates = new Map<string, Set<P>>();
+  /** key → the peers in whose `failed` it is; dropped with the item once no peer holds it. */
+  private readonly failedBy = new Map<string, Set<P>>();
   private readonly peers = new Map<P, PeerRequests>();
   /**
    * Keys whose request expired (also when found lazily, by any call) and whose other announcers
@@ -65,7 +73,10 @@ export class RequestTracker<P extends object> {
 
   /** Is a live request out for this hash (to any peer)? */
   isRequested(hash: Buffer): boolean {
-    const key = keyOf(hash);
+    return this.isRequestedKey(keyOf(hash));
+  }
+
+  private isRequestedKey(key: string): boolean {
     const peer = this.owner.get(key);
     if (!peer) return false;
     const state = this.peers.get(peer);
@@ -81,9 +92,9 @@ export class RequestTracker<P extends object> {
   announce(peer: P, items: readonly InvItem[], have: (item: InvItem) => boolean): InvItem[] {
     const state = this.stateOf(peer);
     for (const item of items) {
-      if (state.pending.size >= this.options.maxPendingPerPeer) break;
+      if (state.pending.size + state.failed.size >= this.options.maxPendingPerPeer) break;
       const key = keyOf(item.hash);
-      if (state.requested.has(key) || state.pending.has(key) || have(item)) continue;
+      if (state.requested.has(key) || state.pending.has(key) || state.failed.has(key) || have(item)) continue;
       this.addPending(peer, state, key, item.type);
     }
     return this.next(peer, have);
@@ -98,12 +109,12 @@ export class RequestTracker<P extends object> {
     const nowMs = this.now();
     for (const [key, type] of state.pending) {
       if (state.requested.size >= this.options.maxInFlightPerPeer) break;
+      if (this.isRequestedKey(key)) continue; // stays a candidate of this peer
       const item: InvItem = { type, hash: Buffer.from(key, 'latin1') };
       if (have(item)) {
         this.forget(key);
         continue;
       }
-      if (this.isRequested(item.hash)) continue; // stays a candidate of this peer
       this.removePending(peer, state, key);
       state.requested.set(key, nowMs);
       this.owner.set(key, peer);
@@ -140,6 +151,7 @@ export class RequestTracker<P extends object> {
       this.owner.delete(key);
       state.requested.delete(key);
       this.addCandidates(key, poll);
+      this.markFailed(peer, state, key);
     }
     poll.delete(peer);
     return [...poll];
@@ -152,14 +164,18 @@ export class RequestTracker<P extends object> {
   removePeer(peer: P): P[] {
     const state = this.peers.get(peer);
     if (!state) return [];
+    this.peers.delete(peer);
+    for (const key of state.failed) this.failedBy.get(key)?.delete(peer);
+    const touched = [...state.failed, ...state.pending.keys()];
     for (const key of state.pending.keys()) this.removeCandidate(key, peer);
     const poll = new Set<P>();
     for (const key of state.requested.keys()) {
       if (this.owner.get(key) !== peer) continue;
       this.owner.delete(key);
       this.addCandidates(key, poll);
+      touched.push(key);
     }
-    this.peers.delete(peer);
+    for (const key of touched) this.settle(key);
     return [...poll];
   }
 
@@ -179,7 +195,7 @@ export class RequestTracker<P extends object> {
   private stateOf(peer: P): PeerRequests {
     let state = this.peers.get(peer);
     if (!state) {
-      state = { requested: new Map(), pending: new Map() };
+      state = { requested: new Map(), pending: new Map(), failed: new Set() };
       this.peers.set(peer, state);
     }
     return state;
@@ -200,6 +216,28 @@ export class RequestTracker<P extends object> {
     this.removeCandidate(key, peer);
   }
 
+  private markFailed(peer: P, state: PeerRequests, key: string): void {
+    state.failed.add(key);
+    let peers = this.failedBy.get(key);
+    if (!peers) {
+      peers = new Set();
+      this.failedBy.set(key, peers);
+    }
+    peers.add(peer);
+    this.settle(key);
+  }
+
+  /** Once no peer holds the item (as a candidate or a request), its failures are forgotten too. */
+  private settle(key: string): void {
+    if (this.candidates.has(key) || this.owner.has(key)) return;
+    this.dropFailures(key);
+  }
+
+  private dropFailures(key: string): void {
+    for (const peer of this.failedBy.get(key) ?? []) this.peers.get(peer)?.failed.delete(key);
+    this.failedBy.delete(key);
+  }
+
   private removeCandidate(key: string, peer: P): void {
     const peers = this.candidates.get(key);
     if (!peers) return;
@@ -216,6 +254,7 @@ export class RequestTracker<P extends object> {
     for (const peer of this.candidates.get(key) ?? []) this.peers.get(peer)?.pending.delete(key);
     this.candidates.delete(key);
     this.expired.delete(key);
+    this.dropFailures(key);
   }
 
   /**
@@ -229,6 +268,7 @@ export class RequestTracker<P extends object> {
       state.requested.delete(key);
       if (this.owner.get(key) === peer) this.owner.delete(key);
       this.expired.add(key);
+      this.markFailed(peer, state, key);
     }
   }
 }

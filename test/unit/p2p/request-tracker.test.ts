@@ -215,3 +215,36 @@ test('with many announcers only one request per item is in flight, and each next
   advance(1_000);
   t.deepEqual(tr.expire(), [], 'every announcer was tried');
 });
+
+test('a peer whose request failed is not asked again on re-announcing while another announcer holds the item', (t) => {
+  const { t: tr, advance } = tracker({ expiryMs: 1_000 });
+  const a = {};
+  const b = {};
+  tr.announce(a, [item(7)], never);
+  tr.announce(b, [item(7)], never);
+  advance(1_000);
+  t.deepEqual(tr.announce(a, [item(7)], never), [], 'the staller re-announces first: ignored');
+  t.is(tr.pending(a), 0);
+  t.deepEqual(tr.expire(), [b]);
+  t.deepEqual(nums(tr.next(b, never)), [7]);
+  t.deepEqual(tr.notFound(b, [item(7).hash]), [], 'nobody else holds it');
+  t.deepEqual(nums(tr.announce(a, [item(7)], never)), [7], 'with nobody left holding the item its failures are forgotten');
+});
+
+test('failed requests count toward the pending cap and are dropped with the item', (t) => {
+  const { t: tr } = tracker({ inFlight: 3, pending: 5 });
+  const a = {};
+  const b = {};
+  tr.announce(a, items(0, 3), never);
+  tr.announce(b, items(0, 3), never);
+  tr.notFound(a, items(0, 3).map((i) => i.hash));
+  t.is(tr.inFlight(a), 0);
+  t.is(tr.pending(a), 0);
+  t.deepEqual(nums(tr.announce(a, items(10, 10), never)), [10, 11], 'only 5 - 3 failed = 2 more fit');
+  t.deepEqual(nums(tr.next(b, never)), [0, 1, 2]);
+  for (const n of [0, 1, 2]) tr.received(item(n).hash);
+  t.deepEqual(nums(tr.announce(a, items(20, 10), never)), [20], 'delivered: the failures are dropped, room again');
+  t.is(tr.pending(a), 4, '5 accepted, one of them asked');
+  t.deepEqual(tr.removePeer(a), []);
+  t.deepEqual(tr.removePeer(b), []);
+});
