@@ -197,8 +197,8 @@ export class Relay {
     this.pollAll(this.requests.removePeer(peer));
   }
 
-  /** Ends requests older than REQUEST_EXPIRY_MS and asks other announcers (run by a timer; public for tests). */
-  expireRequests(): void {
+  /** Ends requests older than REQUEST_EXPIRY_MS and asks their other announcers (run by a timer). */
+  private expireRequests(): void {
     this.pollAll(this.requests.expire());
   }
 
