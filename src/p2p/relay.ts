@@ -67,6 +67,7 @@ export class Relay {
   private readonly onBlockConnected = (block: Block): void => {
     this.announce({ type: 'block', hash: block.hash });
   };
+  private expiryTimer: NodeJS.Timeout | undefined;
 
   constructor(options: RelayOptions) {
     this.options = options;
@@ -82,11 +83,17 @@ export class Relay {
   start(): void {
     this.options.mempool.on('tx:added', this.onTxAdded);
     this.options.chain.on('block:connected', this.onBlockConnected);
+    // A stalled peer sends nothing that would make us look at its requests: check on a timer,
+    // a tenth of the expiry, so an item is asked of its next announcer at most 10 % late.
+    this.expiryTimer = setInterval(() => this.expireRequests(), REQUEST_EXPIRY_MS / 10);
+    this.expiryTimer.unref();
   }
 
   stop(): void {
     this.options.mempool.off('tx:added', this.onTxAdded);
     this.options.chain.off('block:connected', this.onBlockConnected);
+    clearInterval(this.expiryTimer);
+    this.expiryTimer = undefined;
   }
 
   /** Announces to every ready peer that does not have the item yet, and remembers that it now knows. */
@@ -179,19 +186,31 @@ export class Relay {
     this.delivered(block.hash);
   }
 
-  /** The peer does not have some items we asked it for: free those slots, ask for more. */
+  /** The peer does not have some items we asked it for: free those slots, ask for more, and ask other announcers for those. */
   onNotFound(peer: Peer, items: readonly InvItem[]): void {
-    this.requests.notFound(peer, items.map((i) => i.hash));
+    const others = this.requests.notFound(peer, items.map((i) => i.hash));
     this.request(peer, this.requests.next(peer, this.have));
+    this.pollAll(others);
   }
 
+  /** What was requested of the peer is asked of its other announcers. */
   onPeerClosed(peer: Peer): void {
-    this.requests.removePeer(peer);
+    this.pollAll(this.requests.removePeer(peer));
+  }
+
+  /** Ends requests older than REQUEST_EXPIRY_MS and asks their other announcers (run by a timer). */
+  private expireRequests(): void {
+    this.pollAll(this.requests.expire());
   }
 
   private delivered(hash: Buffer): void {
     const from = this.requests.received(hash);
     if (from && !from.isClosed) this.request(from, this.requests.next(from, this.have));
+  }
+
+  /** Peers that may have something to request now (an item another peer's request no longer holds). */
+  private pollAll(peers: readonly Peer[]): void {
+    for (const peer of peers) if (!peer.isClosed) this.request(peer, this.requests.next(peer, this.have));
   }
 
   private request(peer: Peer, items: InvItem[]): void {

@@ -1,9 +1,12 @@
 /**
- * Which announced items we fetch from whom (Core's TxRequestTracker, simplified): an item is
- * requested from one peer at a time, never while another peer's request for it is live; each
- * peer has at most `maxInFlightPerPeer` requests out and `maxPendingPerPeer` announcements
- * waiting for a free slot (more are forgotten). A request that is not answered within
- * `expiryMs` frees its slot, so a later announcer can be asked instead.
+ * Which announced items we fetch from whom (Core's TxRequestTracker, simplified): every peer
+ * that announced an item keeps it as a candidate (at most `maxPendingPerPeer` waiting per peer;
+ * more are forgotten), but an item is requested from one peer at a time, and each peer has at
+ * most `maxInFlightPerPeer` requests out. When a request ends without the item (not-found,
+ * the peer left, or it was not answered within `expiryMs`) the item is requestable again from
+ * its other announcers: those calls return the peers to poll with `next`, so an announcer that
+ * stalls or leaves cannot make us forget the item. An item that arrived (from anyone) is
+ * forgotten for every announcer.
  */
 import type { InvItem, InvItemType } from './wire/index.js';
 
@@ -18,8 +21,17 @@ export interface RequestTrackerOptions {
 interface PeerRequests {
   /** key → requested at (ms). */
   readonly requested: Map<string, number>;
-  /** Announced, not requested yet, in arrival order; only the key is kept (about 100 bytes an entry, not a Buffer's 250). */
+  /**
+   * Announced, not requested from this peer yet (possibly in flight from another), in arrival
+   * order; only the key is kept (about 100 bytes an entry, not a Buffer's 250).
+   */
   readonly pending: Map<string, InvItemType>;
+  /**
+   * Asked of this peer and not delivered (not-found or expired): a new announcement of it by
+   * this peer is ignored while other peers still hold the item (as in Core), so a staller cannot
+   * re-announce to be asked again first. Counts toward maxPendingPerPeer.
+   */
+  readonly failed: Set<string>;
 }
 
 const keyOf = (hash: Buffer): string => hash.toString('latin1');
@@ -29,7 +41,17 @@ export class RequestTracker<P extends object> {
   private readonly now: () => number;
   /** key → the peer asked for it. */
   private readonly owner = new Map<string, P>();
+  /** key → the peers holding it in `pending`: whom to offer it to when its request ends. */
+  private readonly candidates = new Map<string, Set<P>>();
+  /** key → the peers in whose `failed` it is; dropped with the item once no peer holds it. */
+  private readonly failedBy = new Map<string, Set<P>>();
   private readonly peers = new Map<P, PeerRequests>();
+  /**
+   * Keys whose request expired (also when found lazily, by any call) and whose other announcers
+   * `expire()` has not returned yet; drained by every `expire()`, so bounded by the requests of
+   * one interval.
+   */
+  private readonly expired = new Set<string>();
 
   constructor(options: RequestTrackerOptions) {
     this.options = options;
@@ -40,35 +62,40 @@ export class RequestTracker<P extends object> {
   inFlight(peer: P): number {
     const state = this.peers.get(peer);
     if (!state) return 0;
-    this.expire(state);
+    this.expirePeer(peer, state);
     return state.requested.size;
   }
 
+  /** Announcements of `peer` waiting: for a free slot, or for another peer's request to end. */
   pending(peer: P): number {
     return this.peers.get(peer)?.pending.size ?? 0;
   }
 
   /** Is a live request out for this hash (to any peer)? */
   isRequested(hash: Buffer): boolean {
-    const key = keyOf(hash);
+    return this.isRequestedKey(keyOf(hash));
+  }
+
+  private isRequestedKey(key: string): boolean {
     const peer = this.owner.get(key);
     if (!peer) return false;
     const state = this.peers.get(peer);
-    if (state) this.expire(state);
+    if (state) this.expirePeer(peer, state);
     return this.owner.has(key);
   }
 
   /**
    * `peer` announced `items`; `have` says which we already hold. Returns the items to request
-   * from it now (at most its free in-flight slots).
+   * from it now (at most its free in-flight slots). An item in flight from another peer is kept
+   * as a candidate of this one, so it is asked if that request fails.
    */
   announce(peer: P, items: readonly InvItem[], have: (item: InvItem) => boolean): InvItem[] {
     const state = this.stateOf(peer);
     for (const item of items) {
-      if (state.pending.size >= this.options.maxPendingPerPeer) break;
+      if (state.pending.size + state.failed.size >= this.options.maxPendingPerPeer) break;
       const key = keyOf(item.hash);
-      if (state.requested.has(key) || state.pending.has(key) || this.isRequested(item.hash) || have(item)) continue;
-      state.pending.set(key, item.type);
+      if (state.requested.has(key) || state.pending.has(key) || state.failed.has(key) || have(item)) continue;
+      this.addPending(peer, state, key, item.type);
     }
     return this.next(peer, have);
   }
@@ -77,14 +104,18 @@ export class RequestTracker<P extends object> {
   next(peer: P, have: (item: InvItem) => boolean): InvItem[] {
     const state = this.peers.get(peer);
     if (!state) return [];
-    this.expire(state);
+    this.expirePeer(peer, state);
     const out: InvItem[] = [];
     const nowMs = this.now();
     for (const [key, type] of state.pending) {
       if (state.requested.size >= this.options.maxInFlightPerPeer) break;
-      state.pending.delete(key);
+      if (this.isRequestedKey(key)) continue; // stays a candidate of this peer
       const item: InvItem = { type, hash: Buffer.from(key, 'latin1') };
-      if (this.isRequested(item.hash) || have(item)) continue;
+      if (have(item)) {
+        this.forget(key);
+        continue;
+      }
+      this.removePending(peer, state, key);
       state.requested.set(key, nowMs);
       this.owner.set(key, peer);
       out.push(item);
@@ -92,9 +123,13 @@ export class RequestTracker<P extends object> {
     return out;
   }
 
-  /** The item arrived (from anyone): its request is done. Returns the peer it was requested from, if any. */
+  /**
+   * The item arrived (from anyone): its request is done and no announcer is asked for it again.
+   * Returns the peer it was requested from, if any.
+   */
   received(hash: Buffer): P | undefined {
     const key = keyOf(hash);
+    this.forget(key);
     const peer = this.owner.get(key);
     if (!peer) return undefined;
     this.owner.delete(key);
@@ -102,42 +137,138 @@ export class RequestTracker<P extends object> {
     return peer;
   }
 
-  /** `peer` answered not-found: its requests for these are done (another announcer may be asked). */
-  notFound(peer: P, hashes: readonly Buffer[]): void {
+  /**
+   * `peer` answered not-found: its requests for these are done. Returns the other peers that
+   * announced any of them and should be polled with `next`.
+   */
+  notFound(peer: P, hashes: readonly Buffer[]): P[] {
     const state = this.peers.get(peer);
-    if (!state) return;
+    if (!state) return [];
+    const poll = new Set<P>();
     for (const hash of hashes) {
       const key = keyOf(hash);
       if (this.owner.get(key) !== peer) continue;
       this.owner.delete(key);
       state.requested.delete(key);
+      this.addCandidates(key, poll);
+      this.markFailed(peer, state, key);
     }
+    poll.delete(peer);
+    return [...poll];
   }
 
-  /** The peer left: its requests are free again and its announcements forgotten. */
-  removePeer(peer: P): void {
+  /**
+   * The peer left: its requests are free again and its announcements forgotten. Returns the
+   * peers that announced what it was asked for and should be polled with `next`.
+   */
+  removePeer(peer: P): P[] {
     const state = this.peers.get(peer);
-    if (!state) return;
-    for (const key of state.requested.keys()) if (this.owner.get(key) === peer) this.owner.delete(key);
+    if (!state) return [];
     this.peers.delete(peer);
+    for (const key of state.failed) this.failedBy.get(key)?.delete(peer);
+    const touched = [...state.failed, ...state.pending.keys()];
+    for (const key of state.pending.keys()) this.removeCandidate(key, peer);
+    const poll = new Set<P>();
+    for (const key of state.requested.keys()) {
+      if (this.owner.get(key) !== peer) continue;
+      this.owner.delete(key);
+      this.addCandidates(key, poll);
+      touched.push(key);
+    }
+    for (const key of touched) this.settle(key);
+    return [...poll];
+  }
+
+  /**
+   * Ends every request older than expiryMs. Returns the peers that announced an expired item
+   * and should be polled with `next` (the caller runs this on a timer: nothing else would ask
+   * them while the stalled peer stays connected and silent).
+   */
+  expire(): P[] {
+    for (const [peer, state] of this.peers) this.expirePeer(peer, state);
+    const poll = new Set<P>();
+    for (const key of this.expired) this.addCandidates(key, poll);
+    this.expired.clear();
+    return [...poll];
   }
 
   private stateOf(peer: P): PeerRequests {
     let state = this.peers.get(peer);
     if (!state) {
-      state = { requested: new Map(), pending: new Map() };
+      state = { requested: new Map(), pending: new Map(), failed: new Set() };
       this.peers.set(peer, state);
     }
     return state;
   }
 
-  /** Drops the peer's requests older than expiryMs (Map order is request order, so it stops at the first live one). */
-  private expire(state: PeerRequests): void {
+  private addPending(peer: P, state: PeerRequests, key: string, type: InvItemType): void {
+    state.pending.set(key, type);
+    let peers = this.candidates.get(key);
+    if (!peers) {
+      peers = new Set();
+      this.candidates.set(key, peers);
+    }
+    peers.add(peer);
+  }
+
+  private removePending(peer: P, state: PeerRequests, key: string): void {
+    state.pending.delete(key);
+    this.removeCandidate(key, peer);
+  }
+
+  private markFailed(peer: P, state: PeerRequests, key: string): void {
+    state.failed.add(key);
+    let peers = this.failedBy.get(key);
+    if (!peers) {
+      peers = new Set();
+      this.failedBy.set(key, peers);
+    }
+    peers.add(peer);
+    this.settle(key);
+  }
+
+  /** Once no peer holds the item (as a candidate or a request), its failures are forgotten too. */
+  private settle(key: string): void {
+    if (this.candidates.has(key) || this.owner.has(key)) return;
+    this.dropFailures(key);
+  }
+
+  private dropFailures(key: string): void {
+    for (const peer of this.failedBy.get(key) ?? []) this.peers.get(peer)?.failed.delete(key);
+    this.failedBy.delete(key);
+  }
+
+  private removeCandidate(key: string, peer: P): void {
+    const peers = this.candidates.get(key);
+    if (!peers) return;
+    peers.delete(peer);
+    if (peers.size === 0) this.candidates.delete(key);
+  }
+
+  private addCandidates(key: string, into: Set<P>): void {
+    for (const peer of this.candidates.get(key) ?? []) into.add(peer);
+  }
+
+  /** No announcer waits for this item any more (we have it). */
+  private forget(key: string): void {
+    for (const peer of this.candidates.get(key) ?? []) this.peers.get(peer)?.pending.delete(key);
+    this.candidates.delete(key);
+    this.expired.delete(key);
+    this.dropFailures(key);
+  }
+
+  /**
+   * Drops the peer's requests older than expiryMs (Map order is request order, so it stops at
+   * the first live one) and notes them for `expire()`.
+   */
+  private expirePeer(peer: P, state: PeerRequests): void {
     const oldest = this.now() - this.options.expiryMs;
     for (const [key, atMs] of state.requested) {
       if (atMs > oldest) break;
       state.requested.delete(key);
-      this.owner.delete(key);
+      if (this.owner.get(key) === peer) this.owner.delete(key);
+      this.expired.add(key);
+      this.markFailed(peer, state, key);
     }
   }
 }

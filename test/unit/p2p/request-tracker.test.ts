@@ -79,3 +79,172 @@ test('what we already have is never requested, even if it arrived while waiting'
   t.deepEqual(tr.next(peer, haveFn), []);
   t.is(tr.pending(peer), 0);
 });
+
+const nums = (list: readonly InvItem[]): number[] => list.map((i) => i.hash.readUInt32BE(0));
+
+test('a second announcer keeps the item and is offered it when the first peer leaves', (t) => {
+  const { t: tr } = tracker();
+  const a = {};
+  const b = {};
+  t.deepEqual(nums(tr.announce(a, [item(7)], never)), [7]);
+  t.deepEqual(tr.announce(b, [item(7)], never), [], 'in flight from a');
+  t.is(tr.pending(b), 1, 'but b keeps it as a candidate');
+  t.deepEqual(tr.removePeer(a), [b], 'b is the peer to poll');
+  t.deepEqual(nums(tr.next(b, never)), [7]);
+  t.true(tr.isRequested(item(7).hash));
+  t.is(tr.inFlight(b), 1);
+  t.is(tr.pending(b), 0);
+});
+
+test('a second announcer is offered the item when the first answers not-found', (t) => {
+  const { t: tr } = tracker();
+  const a = {};
+  const b = {};
+  const c = {};
+  tr.announce(a, [item(7), item(8)], never);
+  tr.announce(b, [item(7)], never);
+  tr.announce(c, [item(8)], never);
+  t.deepEqual(tr.notFound(b, [item(7).hash]), [], 'b was not asked: its not-found changes nothing');
+  t.true(tr.isRequested(item(7).hash));
+  t.deepEqual(tr.notFound(a, [item(7).hash]), [b], 'only the announcers of what a did not have');
+  t.deepEqual(nums(tr.next(b, never)), [7]);
+  t.deepEqual(tr.next(c, never), [], 'item 8 is still in flight from a');
+  t.deepEqual(tr.next(a, never), [], 'a is not asked again for what it did not have');
+});
+
+test('a second announcer is offered the item when the first does not answer in time', (t) => {
+  const { t: tr, advance } = tracker({ expiryMs: 1_000 });
+  const a = {};
+  const b = {};
+  tr.announce(a, [item(7)], never);
+  tr.announce(b, [item(7)], never);
+  advance(999);
+  t.deepEqual(tr.expire(), [], 'not yet expired');
+  t.deepEqual(tr.next(b, never), []);
+  advance(1);
+  t.deepEqual(tr.expire(), [b]);
+  t.deepEqual(tr.expire(), [], 'reported once');
+  t.is(tr.inFlight(a), 0, 'a got its slot back');
+  t.deepEqual(nums(tr.next(b, never)), [7]);
+  advance(1_000);
+  t.deepEqual(tr.expire(), [], 'no announcer is left after b');
+  t.false(tr.isRequested(item(7).hash));
+});
+
+test('an expiry noticed by another call is still reported by expire()', (t) => {
+  const { t: tr, advance } = tracker({ expiryMs: 1_000 });
+  const a = {};
+  const b = {};
+  tr.announce(a, [item(7)], never);
+  tr.announce(b, [item(7)], never);
+  advance(1_000);
+  t.is(tr.inFlight(a), 0, 'expired lazily here');
+  t.deepEqual(tr.expire(), [b]);
+});
+
+test('a delivered item is forgotten for every announcer', (t) => {
+  const { t: tr } = tracker();
+  const a = {};
+  const b = {};
+  const c = {};
+  tr.announce(a, [item(7)], never);
+  tr.announce(b, [item(7), item(8)], never);
+  tr.announce(c, [item(7)], never);
+  t.is(tr.pending(b), 1, 'item 8 was requested of b at once, item 7 waits');
+  t.is(tr.received(item(7).hash), a);
+  t.is(tr.pending(b), 0);
+  t.is(tr.pending(c), 0);
+  t.deepEqual(tr.removePeer(a), [], 'nobody is left to ask');
+  t.deepEqual(tr.next(b, never), []);
+  t.deepEqual(tr.next(c, never), []);
+  t.false(tr.isRequested(item(7).hash));
+});
+
+test('an item delivered before it was ever requested is forgotten by its announcers too', (t) => {
+  const { t: tr } = tracker({ inFlight: 1 });
+  const a = {};
+  const b = {};
+  t.deepEqual(nums(tr.announce(a, [item(0), item(1)], never)), [0]);
+  t.deepEqual(nums(tr.announce(b, [item(5), item(0), item(1)], never)), [5], 'b\'s one slot is taken');
+  t.is(tr.received(item(1).hash), undefined, 'nobody had been asked for item 1');
+  t.is(tr.pending(a), 0);
+  t.is(tr.pending(b), 1, 'only item 0 is left for b');
+  tr.received(item(0).hash);
+  tr.received(item(5).hash);
+  t.deepEqual(tr.next(a, never), []);
+  t.deepEqual(tr.next(b, never), [], 'b\'s slot is free but nothing is left to ask');
+});
+
+test('items waiting for another peer do not take this peer\'s in-flight slots, and the bounds hold', (t) => {
+  const { t: tr } = tracker({ inFlight: 3, pending: 5 });
+  const a = {};
+  const b = {};
+  t.deepEqual(nums(tr.announce(a, items(0, 10), never)), [0, 1, 2]);
+  t.is(tr.pending(a), 5 - 3, 'a: 5 accepted, 3 of them in flight');
+  t.deepEqual(nums(tr.announce(b, items(0, 10), never)), [3, 4], 'b is asked for what a is not fetching');
+  t.is(tr.pending(b), 3, 'items 0-2 wait behind a\'s requests; items 5.. were past b\'s pending cap');
+  t.deepEqual(nums(tr.announce(b, items(100, 10), never)), [100], '2 more fit the pending cap; its free slot takes one');
+  t.is(tr.pending(b), 4);
+  t.is(tr.inFlight(b), 3);
+  t.deepEqual(tr.announce(b, items(200, 10), never), [], 'one more fits, no slot is free');
+  t.is(tr.pending(b), 5);
+  t.deepEqual(tr.announce(b, items(300, 10), never), [], 'b\'s pending is full');
+  t.is(tr.pending(b), 5);
+  t.deepEqual(tr.removePeer(a), [b]);
+  t.deepEqual(tr.next(b, never), [], 'b has no free slot yet');
+  tr.received(item(3).hash);
+  t.deepEqual(nums(tr.next(b, never)), [0], 'one slot, one item');
+  t.is(tr.inFlight(b), 3);
+  t.is(tr.pending(b), 4);
+});
+
+test('with many announcers only one request per item is in flight, and each next one is asked in turn', (t) => {
+  const { t: tr, advance } = tracker({ expiryMs: 1_000 });
+  const peers = [{}, {}, {}, {}];
+  const asked: object[] = [];
+  for (const p of peers) if (tr.announce(p, [item(9)], never).length > 0) asked.push(p);
+  t.is(asked.length, 1);
+  for (let round = 0; round < 3; round++) {
+    advance(1_000);
+    const poll = tr.expire();
+    const now = poll.filter((p) => tr.next(p, never).length > 0);
+    t.is(now.length, 1, `round ${round}: one new request`);
+    t.false(asked.includes(now[0]!), 'never the same peer twice');
+    asked.push(now[0]!);
+  }
+  advance(1_000);
+  t.deepEqual(tr.expire(), [], 'every announcer was tried');
+});
+
+test('a peer whose request failed is not asked again on re-announcing while another announcer holds the item', (t) => {
+  const { t: tr, advance } = tracker({ expiryMs: 1_000 });
+  const a = {};
+  const b = {};
+  tr.announce(a, [item(7)], never);
+  tr.announce(b, [item(7)], never);
+  advance(1_000);
+  t.deepEqual(tr.announce(a, [item(7)], never), [], 'the staller re-announces first: ignored');
+  t.is(tr.pending(a), 0);
+  t.deepEqual(tr.expire(), [b]);
+  t.deepEqual(nums(tr.next(b, never)), [7]);
+  t.deepEqual(tr.notFound(b, [item(7).hash]), [], 'nobody else holds it');
+  t.deepEqual(nums(tr.announce(a, [item(7)], never)), [7], 'with nobody left holding the item its failures are forgotten');
+});
+
+test('failed requests count toward the pending cap and are dropped with the item', (t) => {
+  const { t: tr } = tracker({ inFlight: 3, pending: 5 });
+  const a = {};
+  const b = {};
+  tr.announce(a, items(0, 3), never);
+  tr.announce(b, items(0, 3), never);
+  tr.notFound(a, items(0, 3).map((i) => i.hash));
+  t.is(tr.inFlight(a), 0);
+  t.is(tr.pending(a), 0);
+  t.deepEqual(nums(tr.announce(a, items(10, 10), never)), [10, 11], 'only 5 - 3 failed = 2 more fit');
+  t.deepEqual(nums(tr.next(b, never)), [0, 1, 2]);
+  for (const n of [0, 1, 2]) tr.received(item(n).hash);
+  t.deepEqual(nums(tr.announce(a, items(20, 10), never)), [20], 'delivered: the failures are dropped, room again');
+  t.is(tr.pending(a), 4, '5 accepted, one of them asked');
+  t.deepEqual(tr.removePeer(a), []);
+  t.deepEqual(tr.removePeer(b), []);
+});
