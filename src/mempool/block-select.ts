@@ -31,3 +31,13 @@ export function selectForBlock(pool: Iterable<PoolTx>, maxBytes: number, limit: 
   for (const node of chosen) fees += node.entry.fee;
   return { txs: chosen.map((n) => n.entry.tx), fees };
 }
+
+/**
+ * How many txs a template of `maxBytes` would take, counting at most `limit`, for a pool holding
+ * `poolBytes` in `poolSize` txs. The miner asks on every accepted tx: when the whole pool fits
+ * the block (the usual case) the answer needs no selection at all.
+ */
+export function countForBlock(pool: Iterable<PoolTx>, poolSize: number, poolBytes: number, maxBytes: number, limit: number): number {
+  if (poolBytes <= maxBytes - COINBASE_RESERVE_BYTES) return Math.min(poolSize, limit);
+  return selectForBlock(pool, maxBytes, limit).txs.length;
+}

@@ -1,3 +1,4 @@
+import { DEFAULT_CHAIN_PARAMS } from '../chain/params.js';
 import { EventEmitter } from 'node:events';
 import type { ChainTip, Coin, CoinEntry, CoinView } from '../chain/types.js';
 import {
@@ -19,12 +20,9 @@ import { type AddressBalance, addressBalance, spendableCoins } from './pool-coin
 import { PoolIndex, bytesKey, outKey } from './pool-index.js';
 import { type MempoolEntry, type PoolTx, descendantScore, withDescendants } from './pool-tx.js';
 import { ReorgReadd } from './reorg.js';
-import { selectForBlock } from './block-select.js';
+import { countForBlock, selectForBlock } from './block-select.js';
 
 export type { AddressBalance, MempoolEntry };
-
-/** Largest block when the options do not say (the default chain.maxBlockBytes). */
-const DEFAULT_MAX_BLOCK_BYTES = 1_000_000;
 
 /** What the pool needs from the chain: confirmed coins and the tip. The real Chain satisfies it. */
 export interface MempoolChain extends CoinView {
@@ -81,7 +79,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     this.logger = options.logger.child({ component: 'mempool' });
     this.maxTxs = options.maxTxs;
     this.coinbaseMaturity = options.coinbaseMaturity;
-    this.maxBlockBytes = options.maxBlockBytes ?? DEFAULT_MAX_BLOCK_BYTES;
+    this.maxBlockBytes = options.maxBlockBytes ?? DEFAULT_CHAIN_PARAMS.maxBlockBytes;
     this.policy = { ...DEFAULT_MEMPOOL_POLICY, ...options.policy };
     this.nowMs = options.nowMs ?? Date.now;
     this.index = new PoolIndex(this, this.logger);
@@ -170,6 +168,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
       throw new MempoolError('bad-txns-premature-spend-of-coinbase', message);
     }
     let evictions: Set<PoolTx>[] = [];
+    let verified = false;
     if (!reinsertion) {
       const ancestors = this.index.ancestorsOfNew(tx);
       const rate = feeRate(Number(fee), tx.size);
@@ -181,6 +180,9 @@ export class Mempool extends EventEmitter<MempoolEvents> {
         );
       }
       checkChainLimits(tx, ancestors, this.policy);
+      // Before the eviction plan, whose cost grows with the pool: junk must not buy that work.
+      verifyTransactionSignatures(tx);
+      verified = true;
       evictions = planEviction({
         tx,
         fee: Number(fee),
@@ -192,7 +194,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
         maxTxs: this.maxTxs,
       });
     }
-    verifyTransactionSignatures(tx);
+    if (!verified) verifyTransactionSignatures(tx);
     for (const pkg of evictions) this.evict(pkg);
     return this.index.insert(tx, key, fee, this.nowMs());
   }
@@ -270,7 +272,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
 
   /** How many pool transactions a block template of `maxBytes` would hold, counting at most `limit`. */
   countForBlock(maxBytes: number, limit: number): number {
-    return this.selectForBlock(maxBytes, limit).txs.length;
+    return countForBlock(this.byTxid.values(), this.byTxid.size, this.index.totalBytes, maxBytes, limit);
   }
 
   /** Drops the block's transactions and everything in the pool that conflicts with them. */

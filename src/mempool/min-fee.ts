@@ -20,7 +20,13 @@ export class RollingMinFee {
     }
   }
 
+  /**
+   * The decay clock starts at the first block after a raise. Core restarts it at every block,
+   * harmless with 10-minute blocks; here blocks come every few seconds and a restart per block
+   * would keep the minimum from ever decaying while the chain is busy.
+   */
   blockConnected(nowMs: number): void {
+    if (this.blockSinceBump) return;
     this.blockSinceBump = true;
     this.lastUpdateMs = nowMs;
   }

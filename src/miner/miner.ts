@@ -117,7 +117,8 @@ export class Miner extends EventEmitter<{ 'block:mined': [block: Block] }> {
 
   /** The pool holds txpoolSize transactions a block template would take (cheap count first). */
   private templateWanted(): boolean {
-    if (this.mempool.size < this.txpoolSize) return false;
+    // No mining address: mineOne would fail anyway, so skip the count (it runs on every accepted tx).
+    if (this.mempool.size < this.txpoolSize || !this.rewardPubKeyHash()) return false;
     return this.mempool.countForBlock(this.chain.params.maxBlockBytes, this.txpoolSize) >= this.txpoolSize;
   }
 

@@ -79,6 +79,26 @@ test('the rolling minimum fee decays after a block and returns to zero', (t) => 
   t.notThrows(() => pool.addTransaction(zero));
 });
 
+test('the rolling minimum fee decays while blocks keep coming every few seconds', (t) => {
+  const clock = manualClock();
+  const probe = setupPool(1);
+  const unit = entryUsage(payment(probe, 0, 0n));
+  const setup = setupPool(6, 100, { policy: { maxBytes: 2 * unit + Math.floor(unit / 2) }, nowMs: clock.nowMs });
+  const { pool } = setup;
+  pool.addTransaction(payment(setup, 0, 100n));
+  pool.addTransaction(payment(setup, 1, 100n));
+  pool.addTransaction(payment(setup, 2, 200n)); // evicts a 100-coin tx
+  t.true(pool.minFeeRate() > 100);
+  connectEmptyBlock(setup, pool.entries().map((e) => e.tx));
+  // Blocks every 5 s for 10 half-lives (as here, where mining is cheap): each must not restart the decay.
+  const blockIntervalMs = 5_000;
+  for (let elapsed = 0; elapsed < 10 * MIN_FEE_HALF_LIFE_MS; elapsed += blockIntervalMs) {
+    clock.advance(blockIntervalMs);
+    connectEmptyBlock(setup, []);
+  }
+  t.is(pool.minFeeRate(), 0, 'back to zero: zero-fee payments are welcome again');
+});
+
 test('eviction takes a transaction with its descendants (the package), lowest package fee rate first', (t) => {
   const probe = setupPool(1);
   const unit = entryUsage(payment(probe, 0, 0n));
