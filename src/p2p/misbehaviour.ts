@@ -9,8 +9,11 @@ import { ValidationCode } from '../chain/errors.js';
 import type { FloodCode } from './resource-codes.js';
 import { MAX_REJECT_REASON_BYTES, type WireErrorCode } from './wire/index.js';
 
-/** 'discourage': disconnect and discourage the address (and the proven node id). */
-export type PenaltyAction = 'none' | 'disconnect' | 'discourage';
+/**
+ * 'discourage': disconnect and discourage the address. Resource drops (timeouts, a peer that does
+ * not read) are no fault and never come here: Peer.disconnect closes those sessions.
+ */
+export type PenaltyAction = 'none' | 'discourage';
 
 export interface Penalty {
   readonly action: PenaltyAction;
@@ -83,9 +86,6 @@ const PENALTIES: Readonly<Record<MisbehaviourCode, Penalty>> = {
   [ValidationCode.UnknownParent]: NOTHING,
   [ValidationCode.Duplicate]: NOTHING,
 };
-
-/** Policy rejections (mempool full, fee too low, conflicts) and our own errors: no penalty. */
-export const POLICY_REJECTION: Penalty = NOTHING;
 
 export function penaltyFor(code: MisbehaviourCode): Penalty {
   return PENALTIES[code];

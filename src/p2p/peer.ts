@@ -58,8 +58,8 @@ export interface PeerEvents {
   message: [msg: WireMessage];
   /** The peer reported its best chain (ping or pong). */
   status: [];
-  /** A fault the policy (misbehaviour.ts) penalises. */
-  misbehaviour: [code: MisbehaviourCode, reason: string, action: Exclude<PenaltyAction, 'none'>];
+  /** A fault the policy (misbehaviour.ts) discourages; the peer set decides whether the address is exempt. */
+  misbehaviour: [code: MisbehaviourCode, reason: string];
   close: [reason: string];
 }
 
@@ -202,7 +202,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     const penalty = penaltyFor(code);
     if (penalty.sendReject && about) this.sendReject(about.messageType, code, reason, about.hash);
     if (penalty.action === 'none') return 'none';
-    this.emit('misbehaviour', code, reason, penalty.action);
+    this.emit('misbehaviour', code, reason);
     this.close(`misbehaviour: ${code}`);
     return penalty.action;
   }

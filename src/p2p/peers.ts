@@ -17,7 +17,7 @@ import { DiscouragedSet, type DiscouragedEntry } from './discouraged.js';
 import { P2PError, type RefusalCode } from './errors.js';
 import { InboundGate } from './inbound.js';
 import { ManualPeers } from './manual-peers.js';
-import type { MisbehaviourCode, PenaltyAction } from './misbehaviour.js';
+import type { MisbehaviourCode } from './misbehaviour.js';
 import { classifyAddress, type AddressClassifier } from './netgroup.js';
 import { OutboundDialer } from './outbound.js';
 import type { LocalStatus } from './handshake.js';
@@ -26,7 +26,6 @@ import { describePeer, type ManualPeerInfo, type PeerInfo } from './peer-info.js
 import type { PeerSource, UsefulKind } from './types.js';
 import type { HandshakeMessage, WireMessage } from './wire/index.js';
 
-export { banKey } from './ban-store.js'; // its old home: callers validate ban keys through the peer set
 
 export interface PeerSetOptions {
   config: P2PConfig;
@@ -226,7 +225,7 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
     peer.on('ready', () => this.emit('peer:ready', peer));
     peer.on('message', (msg) => this.emit('peer:message', peer, msg));
     peer.on('status', () => this.emit('peer:status', peer));
-    peer.on('misbehaviour', (code, reason, action) => this.onMisbehaviour(peer, code, reason, action));
+    peer.on('misbehaviour', (code, reason) => this.onMisbehaviour(peer, code, reason));
     peer.on('close', (reason) => {
       this.all.delete(peer);
       const id = peer.nodeId?.toString('hex');
@@ -273,10 +272,10 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
   }
 
   /** The one log line of a misbehaving peer, with what it cost (the peer closes itself). */
-  private onMisbehaviour(peer: Peer, code: MisbehaviourCode, reason: string, action: Exclude<PenaltyAction, 'none'>): void {
+  private onMisbehaviour(peer: Peer, code: MisbehaviourCode, reason: string): void {
     const exemption = this.discouragementExemption(peer);
-    if (action === 'disconnect' || exemption !== undefined) {
-      this.logger.warn({ peer: peer.label, code, reason, ...(exemption === undefined ? {} : { notDiscouraged: exemption }) }, 'peer misbehaved; disconnected');
+    if (exemption !== undefined) {
+      this.logger.warn({ peer: peer.label, code, reason, notDiscouraged: exemption }, 'peer misbehaved; disconnected');
       return;
     }
     // The address only, as Core does: even a "proven" node id may be an honest node's, its ack

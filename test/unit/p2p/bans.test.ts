@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { BAN_FILE_NAME, readBanFile, writeBanFile } from '../../../src/p2p/ban-file.js';
 import { BanList } from '../../../src/p2p/bans.js';
 import { P2PError } from '../../../src/p2p/errors.js';
-import { banKey } from '../../../src/p2p/peers.js';
+import { banKey } from '../../../src/p2p/ban-store.js';
 import { buildBlock, makeKey } from '../../helpers/fixtures.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { startNode } from './net-helpers.js';
