@@ -89,6 +89,7 @@ export class OutboundDialer {
     if (bans.isBanned(idHex) || bans.isBanned(ip) || this.outboundCount() >= config.maxOutbound) return;
     if (discouraged.isDiscouraged(ip)) return;
     if (this.outboundNetGroupTaken(ip)) return;
+    this.options.peerSource?.dialing?.(node);
     void this.dial(ip, tcpPort);
   }
 

@@ -114,9 +114,12 @@ export class BlockSync {
   }
 
   onHeaders(peer: Peer, headers: readonly BlockHeader[]): void {
+    const answersOurs = this.unconnecting.answered(peer);
     if (peer !== this.syncPeer || !this.awaitingHeaders) {
-      this.logger.debug({ peer: peer.label, count: headers.length }, 'ignoring headers we did not ask for');
-      this.unconnecting.count(peer);
+      this.logger.debug({ peer: peer.label, count: headers.length, late: answersOurs }, 'ignoring headers outside a sync batch');
+      // A late reply to our get-blocks is honest; an unasked message counts only if it connects to nothing.
+      if (this.connects(headers)) this.unconnecting.reset(peer);
+      else if (!answersOurs) this.unconnecting.count(peer);
       return;
     }
     this.awaitingHeaders = false;
@@ -124,7 +127,8 @@ export class BlockSync {
     const check = checkHeaderBatch(headers, (hash) => chain.hasBlock(hash), chain.params.powBits, !chain.tip);
     if (!check.ok) {
       if (check.code === 'bad-headers') peer.punish(check.code, check.reason);
-      else if (this.unconnecting.count(peer)) this.logger.info({ peer: peer.label, reason: check.reason }, 'headers do not connect to our chain');
+      // It answers our get-blocks (awaitingHeaders): not counted; finish() below stops asking this peer.
+      else this.logger.info({ peer: peer.label, reason: check.reason }, 'headers do not connect to our chain');
       this.finish(check.reason, true);
       return;
     }
@@ -179,6 +183,7 @@ export class BlockSync {
     const locator = this.lastHeader && !base.some((h) => h.equals(this.lastHeader?.hash ?? ZERO_HASH)) ? [this.lastHeader.hash, ...base] : base;
     this.awaitingHeaders = true;
     this.touch();
+    this.unconnecting.requested(peer);
     peer.send({ kind: 'get-blocks', locator: locator.slice(0, MAX_LOCATOR_HASHES), stopHash: ZERO_HASH });
   }
 
@@ -270,6 +275,12 @@ export class BlockSync {
     const tip = this.options.chain.tip;
     this.logger.info({ peer: peer.label, reason, height: tip?.height ?? -1 }, 'block sync ended');
     if (restart) setImmediate(() => this.maybeStart());
+  }
+
+  /** The first header builds on a block we have (or is one): the message is usable, whoever sent it. */
+  private connects(headers: readonly BlockHeader[]): boolean {
+    const first = headers[0];
+    return first !== undefined && (this.options.chain.hasBlock(first.prevHash) || this.options.chain.hasBlock(first.hash));
   }
 
   /** Progress from the sync peer: push the stall deadline back. */

@@ -18,6 +18,12 @@ export interface DiscoveredNode {
 export interface PeerSource {
   /** Verified nodes, closest-first or random; the peer set filters out connected / banned ones. */
   knownNodes(limit: number): DiscoveredNode[];
+  /**
+   * The dialer is about to dial `node` (from knownNodes or node:verified). Only then does a
+   * source count a connection attempt: the dialer skips many nodes it is offered (netgroup
+   * already used, discouraged, banned, outbound slots full), and those were never tried.
+   */
+  dialing?(node: DiscoveredNode): void;
   on(event: 'node:verified', listener: (node: DiscoveredNode) => void): unknown;
   off(event: 'node:verified', listener: (node: DiscoveredNode) => void): unknown;
 }

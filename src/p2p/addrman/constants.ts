@@ -50,8 +50,14 @@ export const LAST_SEEN_UPDATE_INTERVAL_MS = 60 * 60 * 1000;
 
 /** Outbound peers remembered at clean stop and dialled first at start (Core: 2 block-relay-only anchors). */
 export const MAX_ANCHORS = 2;
-/** An anchor is offered for dialling this many times (one per dial round) before we give up on it. */
+/** An anchor is dialled this many times (at most one per dial round) before we give up on it. */
 export const ANCHOR_DIAL_ROUNDS = 3;
+/**
+ * An anchor offered this many dial rounds without being dialled (its /16 stays used by another
+ * outbound peer, or it is discouraged) is given up too, so it does not hold an outbound slot
+ * of the table's picks for ever: 30 rounds of 10 s are 5 minutes.
+ */
+export const ANCHOR_OFFER_ROUNDS = 30;
 
 /** peers.json is written this often (Core dumps peers.dat every 15 minutes) and at stop. */
 export const PEERS_SAVE_INTERVAL_MS = 15 * 60 * 1000;

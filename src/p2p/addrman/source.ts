@@ -6,7 +6,7 @@
  */
 import type { PeerInfo } from '../peer-info.js';
 import type { DiscoveredNode, PeerSource } from '../types.js';
-import { ANCHOR_DIAL_ROUNDS } from './constants.js';
+import { ANCHOR_DIAL_ROUNDS, ANCHOR_OFFER_ROUNDS } from './constants.js';
 import { type PeerAddress, addressKey } from './entry.js';
 import type { AddressTable } from './table.js';
 
@@ -27,7 +27,10 @@ export interface AddressBookSourceOptions {
 
 interface PendingAnchor {
   readonly address: PeerAddress;
+  /** Dials started (dialing()). */
   rounds: number;
+  /** Dial rounds it was handed out in, dialled or not. */
+  offers: number;
 }
 
 /** "ip:port" of a PeerInfo's remote end (IPv6 labels are not bracketed: split at the last colon). */
@@ -42,7 +45,7 @@ export class AddressBookSource implements PeerSource {
 
   constructor(options: AddressBookSourceOptions) {
     this.options = options;
-    this.pending = options.anchors.map((address) => ({ address, rounds: 0 }));
+    this.pending = options.anchors.map((address) => ({ address, rounds: 0, offers: 0 }));
   }
 
   /** Anchors still to be dialled (tests and the start-up log). */
@@ -59,19 +62,18 @@ export class AddressBookSource implements PeerSource {
 
     const out: PeerAddress[] = [];
     for (const anchor of [...this.pending]) {
-      if (isBusy(anchor.address) || anchor.rounds >= ANCHOR_DIAL_ROUNDS) {
+      if (isBusy(anchor.address) || anchor.rounds >= ANCHOR_DIAL_ROUNDS || anchor.offers >= ANCHOR_OFFER_ROUNDS) {
         this.pending.splice(this.pending.indexOf(anchor), 1);
         continue;
       }
       if (free <= 0) break;
-      anchor.rounds++;
+      anchor.offers++;
       out.push(anchor.address);
       free--;
     }
     const taken = new Set(out.map((a) => a.nodeId));
-    // Only as many as there are free slots: each one handed out counts as a dial attempt.
+    // Only as many as there are free slots; an attempt is counted when the dialer dials (dialing()).
     for (const address of table.select(Math.max(0, free), (e) => isBusy(e) || taken.has(e.nodeId))) {
-      table.attempt(address.ip, address.tcpPort);
       taken.add(address.nodeId);
       out.push(address);
     }
@@ -81,6 +83,18 @@ export class AddressBookSource implements PeerSource {
       if (!taken.has(node.nodeId.toString('hex'))) nodes.push(node);
     }
     return nodes.slice(0, limit);
+  }
+
+  /**
+   * A dial of `node` starts: an anchor uses up one of its rounds, a table address counts an
+   * attempt (Core's Attempt). Success is counted by the manager on 'peer:ready' (Good).
+   */
+  dialing(node: DiscoveredNode): void {
+    const { ip, tcpPort } = node.endpoint;
+    const key = addressKey(ip, tcpPort);
+    const anchor = this.pending.find((p) => addressKey(p.address.ip, p.address.tcpPort) === key);
+    if (anchor) anchor.rounds++;
+    this.options.table.attempt(ip, tcpPort);
   }
 
   on(event: 'node:verified', listener: (node: DiscoveredNode) => void): this {

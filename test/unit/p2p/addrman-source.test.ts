@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import test from 'ava';
 import { AddressBookSource } from '../../../src/p2p/addrman/index.js';
 import type { PeerAddress } from '../../../src/p2p/addrman/index.js';
-import { ANCHOR_DIAL_ROUNDS } from '../../../src/p2p/addrman/constants.js';
+import { ANCHOR_DIAL_ROUNDS, ANCHOR_OFFER_ROUNDS } from '../../../src/p2p/addrman/constants.js';
 import type { PeerInfo } from '../../../src/p2p/peer-info.js';
 import type { DiscoveredNode, PeerSource } from '../../../src/p2p/types.js';
 import { Clock, address, ipIn, newTable } from './addrman-helpers.js';
@@ -29,7 +29,7 @@ function setup(maxOutbound: number, anchors: PeerAddress[]): { source: AddressBo
   return { source, discovery, connected, table, clock };
 }
 
-test('anchors come first, then table entries for the free slots (each counted as an attempt), then discovery', (t) => {
+test('anchors come first, then table entries for the free slots, then discovery', (t) => {
   const anchors = [address('1.1.1.1'), address('2.2.2.2')];
   const { source, discovery, table } = setup(4, anchors);
   const known = [address(ipIn(1, 1)), address(ipIn(2, 1)), address(ipIn(3, 1))];
@@ -41,9 +41,20 @@ test('anchors come first, then table entries for the free slots (each counted as
   t.is(nodes[0]!.nodeId.toString('hex'), anchors[0]!.nodeId);
   const fromTable = nodes.slice(2, 4);
   t.is(fromTable.length, 2, 'four slots: two anchors, two from the table');
-  for (const n of fromTable) t.is(table.get(n.endpoint.ip, n.endpoint.tcpPort)?.attempts, 1);
-  t.is(known.filter((a) => table.get(a.ip, a.tcpPort)!.attempts === 0).length, 1, 'the one not handed out is not counted');
   t.is(label(nodes[4]!), '7.7.7.7:9000');
+});
+
+test('an address handed out counts an attempt only when the dialer dials it', (t) => {
+  const { source, table } = setup(4, []);
+  const known = [address(ipIn(1, 1)), address(ipIn(2, 1))];
+  for (const a of known) table.add(a, a.ip);
+  // Three rounds in which the dialer skips everything (say, each /16 is already used).
+  for (let round = 0; round < 3; round++) t.is(source.knownNodes(32).length, 2);
+  for (const a of known) t.is(table.get(a.ip, a.tcpPort)!.attempts, 0, 'offered, never dialled');
+  const [dialled] = source.knownNodes(32);
+  source.dialing(dialled!);
+  t.is(table.get(dialled!.endpoint.ip, dialled!.endpoint.tcpPort)!.attempts, 1);
+  t.is(known.filter((a) => table.get(a.ip, a.tcpPort)!.attempts === 0).length, 1, 'the one not dialled is not counted');
 });
 
 test('connected peers are not handed out, and a full outbound set takes nothing from the table', (t) => {
@@ -63,9 +74,20 @@ test('connected peers are not handed out, and a full outbound set takes nothing 
   t.is(table.get(a.ip, a.tcpPort)!.attempts, 0);
 });
 
-test(`an anchor that never connects is offered ${ANCHOR_DIAL_ROUNDS} times, then dropped`, (t) => {
+test(`an anchor that never connects is dialled ${ANCHOR_DIAL_ROUNDS} times, then dropped`, (t) => {
   const { source } = setup(8, [address('1.1.1.1')]);
-  for (let round = 0; round < ANCHOR_DIAL_ROUNDS; round++) t.is(label(source.knownNodes(32)[0]!), '1.1.1.1:9000', `round ${round}`);
+  for (let round = 0; round < ANCHOR_DIAL_ROUNDS; round++) {
+    const [node] = source.knownNodes(32);
+    t.is(label(node!), '1.1.1.1:9000', `round ${round}`);
+    source.dialing(node!);
+  }
+  t.deepEqual(source.knownNodes(32).map(label), []);
+  t.is(source.pendingAnchors, 0);
+});
+
+test(`an anchor the dialer skips (its /16 used) stays for ${ANCHOR_OFFER_ROUNDS} rounds, then is dropped`, (t) => {
+  const { source } = setup(8, [address('1.1.1.1')]);
+  for (let round = 0; round < ANCHOR_OFFER_ROUNDS; round++) t.is(label(source.knownNodes(32)[0]!), '1.1.1.1:9000', `round ${round}`);
   t.deepEqual(source.knownNodes(32).map(label), []);
   t.is(source.pendingAnchors, 0);
 });

@@ -125,8 +125,13 @@ async function listener(t: { teardown(fn: () => void): void }, host: string): Pr
 }
 
 class FakeSource extends EventEmitter<{ 'node:verified': [node: DiscoveredNode] }> implements PeerSource {
+  /** Addresses the dialer told us it dials (an address manager counts an attempt for each). */
+  readonly dialled: string[] = [];
   knownNodes(): DiscoveredNode[] {
     return [];
+  }
+  dialing(node: DiscoveredNode): void {
+    this.dialled.push(node.endpoint.ip);
   }
 }
 
@@ -153,4 +158,5 @@ test('discovery dials one outbound peer per netgroup and never a discouraged add
   await new Promise((resolve) => setTimeout(resolve, 200));
   t.is(sameGroup.accepted(), 0, 'a second outbound peer in one /16 is not dialled');
   t.is(discouragedOne.accepted(), 0, 'a discouraged address is not dialled');
+  t.deepEqual(source.dialled, ['127.0.0.2', '127.0.0.1'], 'the source hears of the dials only, not of the skipped');
 });

@@ -18,6 +18,8 @@ export class RawPeer {
   closedAtMs = 0;
   /** Answer pings (a live peer) or not (a silent one). */
   answerPings = true;
+  /** The chain work its pongs claim (a peer that keeps promising more work than it delivers). */
+  pongChainWork = 0n;
   /** Sends a handshake-ack when the node's handshake arrives. */
   autoAck = true;
   private readonly decoder = new FrameDecoder();
@@ -28,7 +30,7 @@ export class RawPeer {
         const msg = decodeMessage(frame.type, frame.payload);
         this.received.push(msg);
         if (msg.kind === 'handshake' && this.autoAck) this.send(createHandshakeAck(this.key.privateKey, msg.nonce));
-        if (msg.kind === 'ping' && this.answerPings) this.send({ kind: 'pong', nonce: msg.nonce, bestHeight: 0, chainWork: 0n });
+        if (msg.kind === 'ping' && this.answerPings) this.send({ kind: 'pong', nonce: msg.nonce, bestHeight: 0, chainWork: this.pongChainWork });
       }
     });
     socket.on('error', () => undefined);

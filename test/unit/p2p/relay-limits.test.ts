@@ -29,11 +29,12 @@ function unknownTxs(from: number, count: number, tag = 0xab): InvItem[] {
   });
 }
 
-async function readyRaw(t: import('ava').ExecutionContext, node: Awaited<ReturnType<typeof startNode>>): Promise<RawPeer> {
+async function readyRaw(t: import('ava').ExecutionContext, node: Awaited<ReturnType<typeof startNode>>, claims: { bestHeight?: number; chainWork?: bigint } = {}): Promise<RawPeer> {
   const raw = await RawPeer.connect(node.net.tcpPort);
   t.teardown(() => raw.destroy());
   const before = node.net.peers().filter((p) => p.ready).length;
-  raw.sendHandshake({ genesisHash: genesis.hash });
+  raw.pongChainWork = claims.chainWork ?? 0n;
+  raw.sendHandshake({ genesisHash: genesis.hash, ...claims });
   await waitFor(() => node.net.peers().filter((p) => p.ready).length > before, 'the raw peer to be ready');
   return raw;
 }
@@ -131,6 +132,30 @@ test('get-blocks beyond the per-peer rate are ignored', async (t) => {
 test('headers that connect to nothing are tolerated MAX_UNCONNECTING_HEADERS_MSGS times in a row, then punished', async (t) => {
   const node = await startNode(t, { genesis });
   const raw = await readyRaw(t, node);
+  for (let i = 0; i < MAX_UNCONNECTING_HEADERS_MSGS; i++) raw.send({ kind: 'headers', headers: [] });
+  await sleep(300);
+  t.false(raw.closed);
+  raw.send({ kind: 'headers', headers: [] });
+  await raw.waitClosed();
+  t.true(node.net.discouraged().some((b) => b.reason.startsWith('unconnecting-headers: ')), JSON.stringify(node.net.discouraged()));
+});
+
+test('late replies to our own get-blocks never count as unconnecting headers; unasked ones still do, and a connecting one resets the count', async (t) => {
+  // Stalls every 100 ms: with a peer that promises more work and does not answer, we ask it again and again.
+  const node = await startNode(t, { genesis, config: { syncStallTimeoutMs: 100 } });
+  const raw = await readyRaw(t, node, { bestHeight: 50, chainWork: 1n << 100n });
+  const asked = (): number => raw.received.filter((m) => m.kind === 'get-blocks').length;
+  await waitFor(() => asked() >= MAX_UNCONNECTING_HEADERS_MSGS + 3, 'get-blocks of several stalled syncs', 10_000);
+  // The slow peer answers each: the first reply ends the current sync (nothing new), the rest are late.
+  let answered = 0;
+  for (; answered < asked(); answered++) raw.send({ kind: 'headers', headers: [] });
+  await sleep(300);
+  for (; answered < asked(); answered++) raw.send({ kind: 'headers', headers: [] }); // asked meanwhile
+  await sleep(300);
+  t.false(raw.closed, `${answered} late replies`);
+  t.deepEqual(node.net.discouraged(), []);
+  for (let i = 0; i < MAX_UNCONNECTING_HEADERS_MSGS; i++) raw.send({ kind: 'headers', headers: [] });
+  raw.send({ kind: 'headers', headers: [genesis.header] }); // connects: the count starts over
   for (let i = 0; i < MAX_UNCONNECTING_HEADERS_MSGS; i++) raw.send({ kind: 'headers', headers: [] });
   await sleep(300);
   t.false(raw.closed);
