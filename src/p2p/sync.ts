@@ -117,9 +117,9 @@ export class BlockSync {
     const answersOurs = this.unconnecting.answered(peer);
     if (peer !== this.syncPeer || !this.awaitingHeaders) {
       this.logger.debug({ peer: peer.label, count: headers.length, late: answersOurs }, 'ignoring headers outside a sync batch');
-      // A late reply to our get-blocks is honest; an unasked message counts only if it connects to nothing.
+      // A reply to our locator connects, however late; only an empty one ("nothing follows") may not.
       if (this.connects(headers)) this.unconnecting.reset(peer);
-      else if (!answersOurs) this.unconnecting.count(peer);
+      else if (!answersOurs || headers.length > 0) this.unconnecting.count(peer);
       return;
     }
     this.awaitingHeaders = false;
@@ -127,8 +127,8 @@ export class BlockSync {
     const check = checkHeaderBatch(headers, (hash) => chain.hasBlock(hash), chain.params.powBits, !chain.tip);
     if (!check.ok) {
       if (check.code === 'bad-headers') peer.punish(check.code, check.reason);
-      // It answers our get-blocks (awaitingHeaders): not counted; finish() below stops asking this peer.
-      else this.logger.info({ peer: peer.label, reason: check.reason }, 'headers do not connect to our chain');
+      // An honest reply to our locator connects; counted, or a peer claiming ever new work is synced from for nothing.
+      else if (!this.unconnecting.count(peer)) return;
       this.finish(check.reason, true);
       return;
     }

@@ -1,8 +1,9 @@
 /**
  * Headers messages in a row from a peer that we did not ask for and that connect to nothing we
  * know: a few are honest races, more than MAX_UNCONNECTING_HEADERS_MSGS (Core's limit) are a
- * peer making us look at headers for nothing, and it is punished. A reply to a get-blocks we
- * sent never counts, however late (a slow honest peer answers after its sync stalled or ended).
+ * peer making us look at headers for nothing, and it is punished. An empty reply to a get-blocks
+ * we sent never counts, however late (a slow honest peer answers after its sync stalled or ended);
+ * a non-empty reply that does not connect does, since an honest answer to our locator connects.
  */
 import { MAX_UNCONNECTING_HEADERS_MSGS } from './constants.js';
 import type { Peer } from './peer.js';

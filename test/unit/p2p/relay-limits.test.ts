@@ -163,3 +163,20 @@ test('late replies to our own get-blocks never count as unconnecting headers; un
   await raw.waitClosed();
   t.true(node.net.discouraged().some((b) => b.reason.startsWith('unconnecting-headers: ')), JSON.stringify(node.net.discouraged()));
 });
+
+test('replies to our get-blocks that never connect are counted: a peer claiming ever new work is punished', async (t) => {
+  const node = await startNode(t, { genesis });
+  let work = 1n << 100n;
+  const raw = await readyRaw(t, node, { bestHeight: 50, chainWork: work });
+  // Valid proof of work, but built on a genesis we do not have: it connects to nothing.
+  const elsewhere = buildBlock({ parent: buildBlock({ miner: makeKey() }), miner: makeKey() });
+  const asked = (): number => raw.received.filter((m) => m.kind === 'get-blocks').length;
+  for (let i = 1; i <= MAX_UNCONNECTING_HEADERS_MSGS + 1 && !raw.closed; i++) {
+    await waitFor(() => asked() >= i || raw.closed, `get-blocks number ${i}`, 5_000);
+    raw.send({ kind: 'headers', headers: [elsewhere.header] });
+    work += 1n; // new work, so the node picks it to sync from again
+    raw.send({ kind: 'ping', nonce: BigInt(i), bestHeight: 50 + i, chainWork: work });
+  }
+  await raw.waitClosed();
+  t.true(node.net.discouraged().some((b) => b.reason.startsWith('unconnecting-headers: ')), JSON.stringify(node.net.discouraged()));
+});
