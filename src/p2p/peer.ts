@@ -173,13 +173,8 @@ export class Peer extends EventEmitter<PeerEvents> {
   /** Writes and, when the socket buffer is full, waits for 'drain' (or close) before resolving. */
   async sendPaced(msg: OutgoingMessage): Promise<void> {
     if (this.send(msg) || this.closed) return;
-    // One signal ends both waits: a listener left on the loser would pile up, one per paced write.
-    const done = new AbortController();
-    try {
-      await Promise.race([this.io.drained(done.signal), once(this, 'close', { signal: done.signal })]);
-    } finally {
-      done.abort();
-    }
+    const done = new AbortController(); // ends both waits: a listener left on the loser would pile up, one per write
+    await Promise.race([this.io.drained(done.signal), once(this, 'close', { signal: done.signal })]).finally(() => done.abort());
   }
 
   /** Refuses the session: reject message, logged reason, close. No penalty. */
