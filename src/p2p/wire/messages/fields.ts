@@ -6,7 +6,8 @@ import { DecodeError } from '../../../util/errors.js';
 
 const MAX_U256 = (1n << 256n) - 1n;
 const U256_BYTES = 32;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading U+FEFF is text the sender wrote, not a marker to strip (stripping it broke decode(encode(x)) === x)
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function writeU16(w: BufferWriter, value: number): BufferWriter {
   if (!Number.isInteger(value) || value < 0 || value > 0xffff) throw new RangeError(`u16 out of range: ${value}`);

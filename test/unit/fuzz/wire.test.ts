@@ -1,0 +1,230 @@
+import test from 'ava';
+import fc from 'fast-check';
+import { MAGIC, MAX_REJECT_CODE_BYTES, MAX_REJECT_REASON_BYTES, MessageType } from '../../../src/p2p/wire/constants.js';
+import { WireError } from '../../../src/p2p/wire/errors.js';
+import { FrameDecoder, encodeFrame, type Frame } from '../../../src/p2p/wire/frame.js';
+import {
+  type WireMessage,
+  createHandshakeAck,
+  decodeGetBlocks,
+  decodeHeaders,
+  decodeInv,
+  decodeMessage,
+  decodeNotFound,
+  decodeGetData,
+  encodeMessage,
+  encodeMessageFrame,
+  messageTypeOf,
+} from '../../../src/p2p/wire/messages/index.js';
+import { DecodeError } from '../../../src/util/errors.js';
+import { KEYS, blockArb, headerArb, txArb } from './arbitraries.js';
+import { assertSame, bytesArb, decodeOrTyped, hashArb, mutated, runs, u16Arb, u256Arb, u32Arb, u64Arb, u8Arb, varintBytes } from './fuzz-helpers.js';
+
+/** Text within a byte limit, with the BOM, NUL and multi-byte characters over-represented. */
+function textArb(maxBytes: number): fc.Arbitrary<string> {
+  return fc
+    .oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ unit: fc.constantFrom('\uFEFF', 'a', '\u0000', 'é', '€', '😀'), maxLength: 20 }))
+    .filter((s) => Buffer.byteLength(s, 'utf8') <= maxBytes);
+}
+
+const invItemArb = fc.record({ type: fc.constantFrom('tx' as const, 'block' as const), hash: hashArb });
+const heartbeat = { nonce: u64Arb, bestHeight: u32Arb, chainWork: u256Arb };
+
+/** Every wire message kind (src/p2p/wire/messages/*), small. */
+const messageArb: fc.Arbitrary<WireMessage> = fc.oneof(
+  fc.record({ kind: fc.constant('handshake' as const), version: u32Arb, genesisHash: hashArb, bestHeight: u32Arb, chainWork: u256Arb, nodeId: hashArb, listenPort: u16Arb, nonce: u64Arb }),
+  fc.tuple(fc.nat(KEYS.length - 1), u64Arb).map(([k, nonce]) => createHandshakeAck(KEYS[k]!, nonce)),
+  u32Arb.map((height) => ({ kind: 'get-block' as const, by: 'height' as const, height })),
+  hashArb.map((hash) => ({ kind: 'get-block' as const, by: 'hash' as const, hash })),
+  txArb.map((transaction) => ({ kind: 'transaction' as const, transaction })),
+  fc.record({ kind: fc.constant('ping' as const), ...heartbeat }),
+  fc.record({ kind: fc.constant('pong' as const), ...heartbeat }),
+  fc.record({ kind: fc.constantFrom('inv' as const, 'get-data' as const, 'not-found' as const), items: fc.array(invItemArb, { maxLength: 6 }) }),
+  blockArb.map((block) => ({ kind: 'block' as const, block })),
+  fc.record({ kind: fc.constant('get-blocks' as const), locator: fc.array(hashArb, { maxLength: 6 }), stopHash: hashArb }),
+  fc.record({ kind: fc.constant('headers' as const), headers: fc.array(headerArb, { maxLength: 4 }) }),
+  fc.record({
+    kind: fc.constant('reject' as const),
+    messageType: u8Arb,
+    code: textArb(MAX_REJECT_CODE_BYTES),
+    reason: textArb(MAX_REJECT_REASON_BYTES),
+    hash: hashArb,
+  }),
+);
+
+const ALL_TYPES = Object.values(MessageType).filter((n) => n !== MessageType.None);
+const typeArb = fc.constantFrom(...ALL_TYPES);
+
+test('every message kind: decodeMessage(encodeMessage(m)) equals m', (t) => {
+  fc.assert(
+    fc.property(messageArb, (msg) => {
+      assertSame(decodeMessage(messageTypeOf(msg), encodeMessage(msg)), msg);
+    }),
+    runs(2),
+  );
+  t.pass();
+});
+
+test('every message type: random payloads decode canonically or throw WireError', (t) => {
+  fc.assert(
+    fc.property(typeArb, bytesArb(0, 300), (type, payload) => {
+      const msg = decodeOrTyped(() => decodeMessage(type, payload), WireError);
+      if (msg) t.true(encodeMessage(msg).equals(payload), 'a decoded payload re-encodes to the same bytes');
+    }),
+    runs(2),
+  );
+  t.pass();
+});
+
+test('every message kind: mutated, truncated and extended payloads decode canonically or throw WireError', (t) => {
+  const arb = messageArb.chain((msg) => fc.tuple(fc.constant(messageTypeOf(msg)), mutated(fc.constant(encodeMessage(msg)))));
+  fc.assert(
+    fc.property(arb, ([type, payload]) => {
+      const msg = decodeOrTyped(() => decodeMessage(type, payload), WireError);
+      if (msg) t.true(encodeMessage(msg).equals(payload), 'a decoded payload re-encodes to the same bytes');
+    }),
+    runs(2),
+  );
+  t.pass();
+});
+
+test('a payload of one type decoded as another decodes canonically or throws WireError', (t) => {
+  fc.assert(
+    fc.property(messageArb, typeArb, (msg, otherType) => {
+      const payload = encodeMessage(msg);
+      const back = decodeOrTyped(() => decodeMessage(otherType, payload), WireError);
+      if (back) t.true(encodeMessage(back).equals(payload));
+    }),
+    runs(),
+  );
+  t.pass();
+});
+
+test('unknown frame types are refused with WireError', (t) => {
+  fc.assert(
+    fc.property(u8Arb.filter((n) => !ALL_TYPES.includes(n as never)), bytesArb(0, 40), (type, payload) => {
+      t.throws(() => decodeMessage(type, payload), { instanceOf: WireError });
+    }),
+    runs(0.5),
+  );
+});
+
+/** Splits a buffer at random cut points (empty chunks included: a zero-length read must be harmless). */
+function chunked(bytes: Buffer): fc.Arbitrary<Buffer[]> {
+  return fc.array(fc.nat(bytes.length), { maxLength: 12 }).map((cuts) => {
+    const points = [0, ...cuts.sort((a, b) => a - b), bytes.length];
+    const chunks: Buffer[] = [];
+    for (let i = 1; i < points.length; i++) chunks.push(bytes.subarray(points[i - 1], points[i]));
+    return chunks;
+  });
+}
+
+function feed(decoder: FrameDecoder, chunks: readonly Buffer[]): Frame[] {
+  const frames: Frame[] = [];
+  for (const chunk of chunks) frames.push(...decoder.push(chunk));
+  return frames;
+}
+
+test('frame decoder: any chunking of a valid frame stream yields the same frames and messages', (t) => {
+  const streamArb = fc.array(messageArb, { minLength: 1, maxLength: 4 }).chain((msgs) => {
+    const stream = Buffer.concat(msgs.map((m) => encodeMessageFrame(m)));
+    return fc.tuple(fc.constant(msgs), chunked(stream));
+  });
+  fc.assert(
+    fc.property(streamArb, ([msgs, chunks]) => {
+      const decoder = new FrameDecoder();
+      const frames = feed(decoder, chunks);
+      t.is(frames.length, msgs.length);
+      frames.forEach((frame, i) => {
+        t.is(frame.type, messageTypeOf(msgs[i]!));
+        t.true(frame.payload.equals(encodeMessage(msgs[i]!)));
+        assertSame(decodeMessage(frame.type, frame.payload), msgs[i]);
+      });
+      t.false(decoder.hasPartialFrame);
+      t.is(decoder.bufferedBytes, 0);
+    }),
+    runs(),
+  );
+});
+
+test('frame decoder: garbage that does not start with the magic throws WireError', (t) => {
+  fc.assert(
+    fc.property(bytesArb(1, 200).filter((b) => b[0] !== MAGIC[0]), (garbage) => {
+      const decoder = new FrameDecoder();
+      t.throws(() => decoder.push(garbage), { instanceOf: WireError });
+      // stays failed: the connection must be dropped
+      t.throws(() => decoder.push(encodeFrame(MessageType.Ping, Buffer.alloc(44))), { instanceOf: WireError });
+    }),
+    runs(),
+  );
+});
+
+test('frame decoder: random bytes in random chunks yield frames or throw WireError, nothing else', (t) => {
+  // half the streams start with the magic, so the type, length and checksum checks are reached too
+  const streamArb = fc.tuple(fc.boolean(), bytesArb(0, 200)).map(([magic, rest]) => (magic ? Buffer.concat([MAGIC, rest]) : rest)).chain(chunked);
+  fc.assert(
+    fc.property(streamArb, (chunks) => {
+      decodeOrTyped(() => feed(new FrameDecoder(), chunks), WireError);
+    }),
+    runs(),
+  );
+  t.pass();
+});
+
+test('frame decoder: mutated frame streams yield frames whose payloads decode or throw WireError', (t) => {
+  const streamArb = fc
+    .array(messageArb, { minLength: 1, maxLength: 3 })
+    .map((msgs) => Buffer.concat(msgs.map((m) => encodeMessageFrame(m))))
+    .chain((stream) => mutated(fc.constant(stream)))
+    .chain(chunked);
+  fc.assert(
+    fc.property(streamArb, (chunks) => {
+      const frames = decodeOrTyped(() => feed(new FrameDecoder({ maxPayloadBytes: 64 * 1024 }), chunks), WireError) ?? [];
+      for (const frame of frames) decodeOrTyped(() => decodeMessage(frame.type, frame.payload), WireError);
+    }),
+    runs(),
+  );
+  t.pass();
+});
+
+test('frame decoder: an announced length over the limit is refused after the header, before the payload arrives', (t) => {
+  fc.assert(
+    fc.property(typeArb, fc.integer({ min: 1025, max: 0xffff_ffff }), (type, length) => {
+      const header = Buffer.alloc(13);
+      MAGIC.copy(header, 0);
+      header.writeUInt8(type, 4);
+      header.writeUInt32LE(length, 5);
+      const decoder = new FrameDecoder({ maxPayloadBytes: 1024 });
+      t.throws(() => decoder.push(header.subarray(0, 9)), { instanceOf: WireError, message: /more than the 1024 allowed/ });
+    }),
+    runs(0.5),
+  );
+});
+
+/** Counts no payload of this size could hold, each followed by a few bytes. */
+const hugeCount = fc.tuple(fc.integer({ min: 2_000, max: Number.MAX_SAFE_INTEGER }), bytesArb(0, 8));
+
+for (const [name, decode] of [
+  ['inv', decodeInv],
+  ['get-data', decodeGetData],
+  ['not-found', decodeNotFound],
+  ['get-blocks', decodeGetBlocks],
+  ['headers', decodeHeaders],
+] as const) {
+  test(`${name}: an item count larger than the payload is refused at once with DecodeError`, (t) => {
+    fc.assert(
+      fc.property(hugeCount, ([count, tail]) => {
+        const start = performance.now();
+        t.throws(() => decode(Buffer.concat([varintBytes(count), tail])), { instanceOf: DecodeError, message: /count/ });
+        t.true(performance.now() - start < 20);
+      }),
+      runs(0.5),
+    );
+  });
+}
+
+test('regression: reject texts starting with U+FEFF (a BOM) keep it through decode', (t) => {
+  const msg: WireMessage = { kind: 'reject', messageType: 3, code: '\uFEFF', reason: '\uFEFFbad tx', hash: Buffer.alloc(32) };
+  assertSame(decodeMessage(MessageType.Reject, encodeMessage(msg)), msg);
+  t.pass();
+});
