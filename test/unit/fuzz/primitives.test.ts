@@ -85,7 +85,7 @@ test('transaction: an input or output count larger than the remaining bytes is r
       const bytes = Buffer.concat([Buffer.alloc(4), inOutputs ? Buffer.from([0]) : Buffer.alloc(0), varintBytes(count), tail]);
       const start = performance.now();
       t.throws(() => Transaction.decode(bytes), { instanceOf: DecodeError, message: /count/ });
-      t.true(performance.now() - start < 20);
+      t.true(performance.now() - start < 100);
     }),
     runs(),
   );
@@ -97,7 +97,7 @@ test('block: a transaction count larger than the remaining bytes is refused at o
       const bytes = Buffer.concat([Buffer.alloc(HEADER_BYTES), varintBytes(count), tail]);
       const start = performance.now();
       t.throws(() => Block.decode(bytes), { instanceOf: DecodeError, message: /count/ });
-      t.true(performance.now() - start < 20);
+      t.true(performance.now() - start < 100);
     }),
     runs(),
   );

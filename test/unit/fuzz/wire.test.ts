@@ -216,7 +216,7 @@ for (const [name, decode] of [
       fc.property(hugeCount, ([count, tail]) => {
         const start = performance.now();
         t.throws(() => decode(Buffer.concat([varintBytes(count), tail])), { instanceOf: DecodeError, message: /count/ });
-        t.true(performance.now() - start < 20);
+        t.true(performance.now() - start < 100);
       }),
       runs(0.5),
     );
