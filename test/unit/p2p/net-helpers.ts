@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { Chain } from '../../../src/chain/chain.js';
+import type { ChainParams } from '../../../src/chain/params.js';
 import { Mempool } from '../../../src/mempool/mempool.js';
 import { type P2PConfig, resolveP2PConfig } from '../../../src/p2p/config.js';
 import { type NodeKey, nodeKeyFromPrivateKey } from '../../../src/p2p/discovery/node-key.js';
@@ -57,10 +58,12 @@ export async function startNode(
     logger?: Logger;
     classifyAddress?: AddressClassifier;
     peerSource?: PeerSource;
+    /** Chain rules other than TEST_PARAMS (e.g. a longer coinbase maturity). */
+    params?: ChainParams;
   } = {},
 ): Promise<TestNode> {
   const dir = await mkdtemp(join(tmpdir(), 'kadchain-p2p-'));
-  const chain = await Chain.open({ path: dir, params: TEST_PARAMS, logger: silentLogger() });
+  const chain = await Chain.open({ path: dir, params: options.params ?? TEST_PARAMS, logger: silentLogger() });
   const mempool = new Mempool({ chain, logger: silentLogger(), maxTxs: 1_000, coinbaseMaturity: chain.params.coinbaseMaturity });
   // The node's wiring (src/node): blocks keep the pool in step.
   chain.on('block:connected', (block) => mempool.blockConnected(block));
