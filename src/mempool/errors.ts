@@ -6,6 +6,8 @@ import { KadchainError } from '../util/errors.js';
  */
 export type MempoolErrorCode =
   | 'txn-already-in-mempool'
+  /** Already confirmed: an output of it is in the UTXO set. */
+  | 'txn-already-known'
   /** Spends an output that a pooled transaction already spends (no replacement). */
   | 'txn-mempool-conflict'
   /** The pool is full and the tx does not pay a higher fee rate than what it would evict. */

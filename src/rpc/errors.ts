@@ -34,6 +34,7 @@ const BY_CODE: Readonly<Record<string, number>> = {
   'no-genesis': RpcCode.NotReady,
   'no-mining-address': RpcCode.WalletError,
   'txn-already-in-mempool': RpcCode.MempoolRejected,
+  'txn-already-known': RpcCode.MempoolRejected,
   'txn-mempool-conflict': RpcCode.MempoolRejected,
   'mempool-full': RpcCode.MempoolRejected,
   'coinbase-not-allowed': RpcCode.MempoolRejected,

@@ -210,7 +210,25 @@ const CATALOGUE: readonly Row[] = [
   { name: 'block: zero-value output', code: 'bad-txns-vout-zero', source: 'validation', behaviour: 'reject', penalty: 'discourage', build: () => ({
     bad: next([spend(alice, [aliceCoin], [pay(bob, 500n), pay(bob, 0n)])], 100n), valid: next([validSpend()], 100n),
   }) },
+  { name: 'block: two transactions spending the same coin', code: 'bad-txns-inputs-missingorspent', source: 'validation', behaviour: 'reject', penalty: 'discourage', build: () => ({
+    bad: next([validSpend(), spend(alice, [aliceCoin], [pay(owner, 400n)])], 300n), valid: next([validSpend()], 100n),
+  }) },
+  { name: 'block: a transaction before the one whose output it spends', code: 'bad-txns-inputs-missingorspent', source: 'validation', behaviour: 'reject', penalty: 'discourage', build: () => {
+    const parent = validSpend();
+    const child = spend(bob, [outpoint(parent)], [pay(alice, 400n)]);
+    return { bad: next([child, parent], 200n), valid: next([parent, child], 200n) };
+  } },
+  { name: 'block: a transaction already confirmed (t1 again)', code: 'bad-txns-inputs-missingorspent', source: 'validation', behaviour: 'reject', penalty: 'discourage', build: () => ({
+    bad: next([t1], 100n), valid: next(),
+  }) },
   // ---- loose transactions
+  { name: 'tx: signature of the wrong length', code: 'bad-txns-signature', source: 'validation', behaviour: 'reject', penalty: 'discourage', build: () => {
+    const tx = validSpend();
+    return { bad: tx.withSignature(0, tx.inputs[0]!.signature.subarray(0, 63)), valid: tx };
+  } },
+  { name: 'tx: already confirmed (t1 again; policy, not punished)', code: 'txn-already-known', source: 'mempool', behaviour: 'reject', penalty: 'none', build: () => ({
+    bad: t1, valid: validSpend(),
+  }) },
   { name: 'tx: bad signature', code: 'bad-txns-signature', source: 'validation', behaviour: 'reject', penalty: 'discourage', build: () => {
     const tx = validSpend();
     const sig = Buffer.from(tx.inputs[0]!.signature);
