@@ -177,6 +177,6 @@ export class TxIntake {
     }
     // The sender still sees why (within its reject rate limit), so its operator can tell.
     if (err instanceof KadchainError && !peer.isClosed) peer.sendReject(MessageType.Transaction, err.code, err.message, tx.txid);
-    this.logger.debug({ txid: tx.txidHex, peer: peer.label, err: errorMessage(err) }, 'transaction from peer not accepted');
+    this.logger.debug({ txid: tx.txidHex, peer: peer.label, ...(err instanceof KadchainError ? { code: err.code } : {}), err: errorMessage(err) }, 'transaction from peer not accepted');
   }
 }

@@ -8,6 +8,7 @@
  * honest peer is accepted (a refused mutated block must not poison its hash).
  */
 import test from 'ava';
+import { pino } from 'pino';
 import type { ChainParams } from '../../../src/chain/params.js';
 import { MAX_MONEY } from '../../../src/chain/validate-tx.js';
 import { isMisbehaviourCode, penaltyFor } from '../../../src/p2p/misbehaviour.js';
@@ -144,6 +145,14 @@ const CATALOGUE: readonly Row[] = [
     const short = new Transaction(1, [{ prevout: { txid: ZERO_HASH, index: 0xffff_ffff }, publicKey: Buffer.from([3, 0]), signature: Buffer.alloc(0) }], [pay(owner, 1000n)]);
     return { bad: assemble(b2, [short]), valid: next() };
   } },
+  { name: 'coinbase data longer than 100 bytes', code: 'bad-cb-height', source: 'validation', behaviour: 'reject', penalty: 'discourage', build: () => {
+    const data = Buffer.concat([Buffer.from([3, 0, 0, 0]), Buffer.alloc(97, 7)]);
+    const long = new Transaction(1, [{ prevout: { txid: ZERO_HASH, index: 0xffff_ffff }, publicKey: data, signature: Buffer.alloc(0) }], [pay(owner, 1000n)]);
+    return { bad: assemble(b2, [long]), valid: next() };
+  } },
+  { name: 'another genesis block (a peer of another network: refused, not punished)', code: 'bad-genesis', source: 'validation', behaviour: 'reject', penalty: 'none', build: () => ({
+    bad: buildBlock({ miner: bob }), valid: next(),
+  }) },
   { name: 'timestamp not after the median time past', code: 'bad-timestamp', source: 'validation', behaviour: 'reject', penalty: 'discourage', build: () => ({
     bad: buildBlock({ parent: b2, miner: owner, timestamp: b1.header.timestamp }), valid: next(),
   }) },
@@ -337,7 +346,9 @@ test('the catalogue has at least 25 distinct rows, each penalty as misbehaviour.
 for (const row of CATALOGUE) {
   test(`catalogue: ${row.name} → ${row.code} (${row.penalty})`, async (t) => {
     const { bad, valid, honestFirst, prime } = row.build();
-    const node = await startNode(t, { genesis, blocks: [b1, b2], params: PARAMS });
+    const logLines: string[] = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
+    const node = await startNode(t, { genesis, blocks: [b1, b2], params: PARAMS, logger });
     if (prime) await t.throwsAsync(node.chain.processBlock(prime), undefined, 'the primed block is invalid');
     const before = snapshot(node);
     t.is(node.chain.tip?.hash.toString('hex'), b2.hash.toString('hex'));
@@ -373,6 +384,7 @@ for (const row of CATALOGUE) {
       t.false(node.net.isDiscouraged('127.0.0.1'), 'and costs nothing');
     }
     t.deepEqual(snapshot(node), before, 'tip, coins and mempool unchanged');
+    if (!row.behaviour.startsWith('orphan')) t.true(logLines.some((line) => line.includes(row.code)), `the node logs ${row.code}`);
     if (bad instanceof Transaction) t.false(node.mempool.has(bad.txid));
 
     if (!valid) return;
