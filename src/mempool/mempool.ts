@@ -1,9 +1,7 @@
 import { DEFAULT_CHAIN_PARAMS } from '../chain/params.js';
 import { EventEmitter } from 'node:events';
 import type { ChainTip, Coin, CoinEntry, CoinView } from '../chain/types.js';
-import { ValidationCode, ValidationError } from '../chain/errors.js';
 import {
-  checkTransactionInputs,
   checkTransactionSanity,
   prematureCoinbaseInput,
   prematureSpendError,
@@ -22,6 +20,7 @@ import { PoolIndex, bytesKey, outKey } from './pool-index.js';
 import { type MempoolEntry, type PoolTx, descendantScore, withDescendants } from './pool-tx.js';
 import { ReorgReadd } from './reorg.js';
 import { countForBlock, selectForBlock } from './block-select.js';
+import { checkInputsOrKnown } from './inputs.js';
 
 export type { AddressBalance, MempoolEntry };
 
@@ -161,7 +160,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
         );
       }
     }
-    const { fee, spent } = this.checkInputs(tx);
+    const { fee, spent } = checkInputsOrKnown(tx, this.view, this.chain);
     const spendHeight = this.unconfirmedHeight();
     const premature = prematureCoinbaseInput(spent, spendHeight, this.coinbaseMaturity);
     if (premature >= 0) {
@@ -198,24 +197,6 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     if (!verified) verifyTransactionSignatures(tx);
     for (const pkg of evictions) this.evict(pkg);
     return this.index.insert(tx, key, fee, this.nowMs());
-  }
-
-  /**
-   * checkTransactionInputs, except that a tx whose inputs are missing because it is itself
-   * confirmed (an output of it is unspent) is refused as 'txn-already-known', as Bitcoin Core
-   * does, instead of waiting as an orphan for parents it already spent.
-   */
-  private checkInputs(tx: Transaction): ReturnType<typeof checkTransactionInputs> {
-    try {
-      return checkTransactionInputs(tx, this.view);
-    } catch (err) {
-      if (err instanceof ValidationError && err.code === ValidationCode.MissingInputs) {
-        for (let index = 0; index < tx.outputs.length; index++) {
-          if (this.chain.getCoin({ txid: tx.txid, index })) throw new MempoolError('txn-already-known', `transaction ${tx.txidHex} is already confirmed`);
-        }
-      }
-      throw err;
-    }
   }
 
   private poolOrChainCoin(op: OutPoint): Coin | undefined {
