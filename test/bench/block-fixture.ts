@@ -3,6 +3,7 @@
  * outputs, then blocks whose transactions (2-in/2-out, no fee) each spend a pair of outputs made
  * by the block before, so every block exercises the UTXO set, undo data and signatures.
  */
+import type { Chain } from '../../src/chain/chain.js';
 import { Block, BlockHeader } from '../../src/primitives/block.js';
 import { ZERO_HASH } from '../../src/primitives/hash.js';
 import { merkleRoot } from '../../src/primitives/merkle.js';
@@ -68,4 +69,19 @@ export function buildBlockFixture(blockCount: number, txsPerBlock: number): Bloc
     funding = next;
   }
   return { genesis: genesis.encode(), blocks, inputs: blockCount * txsPerBlock * 2 };
+}
+
+/** Loading a chain: blocks handed to processBlock before awaiting the oldest (as block-connect does). */
+const LOAD_WINDOW_BLOCKS = 8;
+
+/** Connects the genesis and then every block of a fixture to `chain`; throws unless the tip ends at the last one. */
+export async function loadBlockFixture(chain: Chain, genesis: Buffer, blocks: readonly Buffer[]): Promise<void> {
+  await chain.processBlock(Block.decode(genesis));
+  const inFlight: Promise<unknown>[] = [];
+  for (const bytes of blocks) {
+    inFlight.push(chain.processBlock(Block.decode(bytes)));
+    if (inFlight.length >= LOAD_WINDOW_BLOCKS) await inFlight.shift();
+  }
+  await Promise.all(inFlight);
+  if (chain.tip?.height !== blocks.length) throw new Error(`chain loaded up to height ${chain.tip?.height}, expected ${blocks.length}`);
 }

@@ -8,9 +8,8 @@
  * KADCHAIN_BENCH_SYNC_BLOCKS / KADCHAIN_BENCH_SYNC_WINDOW (maxBlocksInFlight of the fresh node).
  */
 import { availableParallelism } from 'node:os';
-import { Block } from '../../src/primitives/block.js';
 import { secp256k1IsNative } from '../../src/primitives/secp256k1.js';
-import { buildBlockFixture } from './block-fixture.js';
+import { buildBlockFixture, loadBlockFixture } from './block-fixture.js';
 import { type BenchNode, startBenchNode } from './bench-node.js';
 import { rawAllCores, rawItems, rawOneCore, throughputFigures } from './raw-rates.js';
 import type { BenchModule } from './types.js';
@@ -18,24 +17,11 @@ import type { BenchModule } from './types.js';
 const TARGET_RATIO = 0.6;
 const BLOCK_COUNT = Number(process.env.KADCHAIN_BENCH_SYNC_BLOCKS ?? 2000);
 const TXS_PER_BLOCK = 20;
-/** Loading the source node: blocks handed to processBlock before awaiting the oldest (as block-connect does). */
-const LOAD_WINDOW_BLOCKS = 8;
 const SYNC_TIMEOUT_MS = 10 * 60 * 1000;
 /** Raw-rate measurements and syncs (each into a new fresh node) alternate; the best of each counts (see mempool-admission.ts). */
 const ROUNDS = 2;
 /** The fresh node's maxBlocksInFlight; unset = the production default. */
 const WINDOW_OVERRIDE = process.env.KADCHAIN_BENCH_SYNC_WINDOW;
-
-async function loadSource(source: BenchNode, genesis: Buffer, blocks: readonly Buffer[]): Promise<void> {
-  await source.chain.processBlock(Block.decode(genesis));
-  const inFlight: Promise<unknown>[] = [];
-  for (const bytes of blocks) {
-    inFlight.push(source.chain.processBlock(Block.decode(bytes)));
-    if (inFlight.length >= LOAD_WINDOW_BLOCKS) await inFlight.shift();
-  }
-  await Promise.all(inFlight);
-  if (source.chain.tip?.height !== blocks.length) throw new Error(`source loaded up to height ${source.chain.tip?.height}, expected ${blocks.length}`);
-}
 
 /** Dials the source from the fresh node; resolves with the seconds until the fresh tip is the source's. */
 function timeSync(fresh: BenchNode, source: BenchNode): Promise<number> {
@@ -68,7 +54,7 @@ async function run(): Promise<Record<string, unknown>> {
     const source = await startBenchNode();
     nodes.push(source);
     const loadStart = performance.now();
-    await loadSource(source, fixture.genesis, fixture.blocks);
+    await loadBlockFixture(source.chain, fixture.genesis, fixture.blocks);
     const sourceLoadMs = Math.round(performance.now() - loadStart);
     const oneCore: number[] = [];
     const allCores: number[] = [];
