@@ -4,6 +4,7 @@
  * Expired entries are dropped lazily. Persisted by ban-file.ts.
  */
 import { P2PError } from './errors.js';
+import { TimedEntries } from './timed-entries.js';
 
 export interface BanEntry {
   /** Node id hex or IP address. */
@@ -14,12 +15,14 @@ export interface BanEntry {
 }
 
 export class BanList {
-  private readonly entries = new Map<string, BanEntry>();
+  private readonly entries: TimedEntries<BanEntry>;
 
   constructor(
     private readonly maxEntries: number,
     private readonly nowMs: () => number = Date.now,
-  ) {}
+  ) {
+    this.entries = new TimedEntries(nowMs);
+  }
 
   /** Adds or renews a ban; a full list refuses a new key (an operator's ban is never dropped silently). */
   ban(key: string, durationMs: number, reason: string): BanEntry {
@@ -28,14 +31,14 @@ export class BanList {
     }
     const now = this.nowMs();
     const entry = { key, reason, createdMs: now, untilMs: now + durationMs };
-    this.entries.set(key, entry);
+    this.entries.set(entry);
     return entry;
   }
 
   /** Loads a persisted entry as it was (expired ones are skipped; beyond the bound, ignored). */
   restore(entry: BanEntry): void {
     if (entry.untilMs <= this.nowMs() || this.entries.size >= this.maxEntries) return;
-    this.entries.set(entry.key, entry);
+    this.entries.set(entry);
   }
 
   unban(key: string): boolean {
@@ -43,22 +46,14 @@ export class BanList {
   }
 
   clear(): number {
-    const n = this.entries.size;
-    this.entries.clear();
-    return n;
+    return this.entries.clear();
   }
 
   isBanned(key: string): boolean {
-    const entry = this.entries.get(key);
-    if (!entry) return false;
-    if (entry.untilMs > this.nowMs()) return true;
-    this.entries.delete(key);
-    return false;
+    return this.entries.isLive(key);
   }
 
   list(): BanEntry[] {
-    const now = this.nowMs();
-    for (const [key, entry] of this.entries) if (entry.untilMs <= now) this.entries.delete(key);
-    return [...this.entries.values()];
+    return this.entries.list();
   }
 }

@@ -4,41 +4,35 @@
  * oldest entry (Core's rolling bloom filter of 50 000 does the same, probabilistically) — and
  * each entry expires, so a shared address (a CGNAT, a VPN exit) recovers on its own.
  */
+import { TimedEntries } from './timed-entries.js';
+
 export interface DiscouragedEntry {
-  /** IP address, or node id (hex) proven by a handshake-ack. */
+  /** The IP address (never a node id: handshake-acks can be relayed). */
   readonly key: string;
   readonly reason: string;
   readonly untilMs: number;
 }
 
 export class DiscouragedSet {
-  /** Insertion order = age: the first entry is the oldest. */
-  private readonly entries = new Map<string, DiscouragedEntry>();
+  private readonly entries: TimedEntries<DiscouragedEntry>;
 
   constructor(
     private readonly maxEntries: number,
     private readonly expiryMs: number,
     private readonly nowMs: () => number = Date.now,
-  ) {}
+  ) {
+    this.entries = new TimedEntries(nowMs);
+  }
 
   discourage(key: string, reason: string): DiscouragedEntry {
     const entry = { key, reason, untilMs: this.nowMs() + this.expiryMs };
-    this.entries.delete(key); // re-insert at the young end
-    this.entries.set(key, entry);
-    while (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest === undefined) break;
-      this.entries.delete(oldest);
-    }
+    this.entries.set(entry); // renewed: now the youngest
+    this.entries.trim(this.maxEntries);
     return entry;
   }
 
   isDiscouraged(key: string): boolean {
-    const entry = this.entries.get(key);
-    if (!entry) return false;
-    if (entry.untilMs > this.nowMs()) return true;
-    this.entries.delete(key);
-    return false;
+    return this.entries.isLive(key);
   }
 
   get size(): number {
@@ -46,9 +40,7 @@ export class DiscouragedSet {
   }
 
   list(): DiscouragedEntry[] {
-    const now = this.nowMs();
-    for (const [key, entry] of this.entries) if (entry.untilMs <= now) this.entries.delete(key);
-    return [...this.entries.values()];
+    return this.entries.list();
   }
 
   clear(): void {

@@ -1,0 +1,63 @@
+/**
+ * Entries keyed by address or node id that lapse at `untilMs`, dropped lazily when looked at:
+ * the store behind operator bans (bans.ts) and discouragement (discouraged.ts). Insertion order
+ * is kept, so the first key is the oldest.
+ */
+export interface TimedEntry {
+  readonly key: string;
+  readonly untilMs: number;
+}
+
+export class TimedEntries<E extends TimedEntry> {
+  private readonly entries = new Map<string, E>();
+
+  constructor(private readonly nowMs: () => number) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** True while `key` holds an entry that has not lapsed (a lapsed one is dropped). */
+  isLive(key: string): boolean {
+    const entry = this.entries.get(key);
+    if (!entry) return false;
+    if (entry.untilMs > this.nowMs()) return true;
+    this.entries.delete(key);
+    return false;
+  }
+
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
+  /** Stores `entry` as the youngest. */
+  set(entry: E): void {
+    this.entries.delete(entry.key);
+    this.entries.set(entry.key, entry);
+  }
+
+  delete(key: string): boolean {
+    return this.entries.delete(key);
+  }
+
+  /** Forgets the oldest entries until at most `max` remain. */
+  trim(max: number): void {
+    for (const key of this.entries.keys()) {
+      if (this.entries.size <= max) return;
+      this.entries.delete(key);
+    }
+  }
+
+  clear(): number {
+    const n = this.entries.size;
+    this.entries.clear();
+    return n;
+  }
+
+  /** The live entries, oldest first (lapsed ones are dropped). */
+  list(): E[] {
+    const now = this.nowMs();
+    for (const [key, entry] of this.entries) if (entry.untilMs <= now) this.entries.delete(key);
+    return [...this.entries.values()];
+  }
+}
