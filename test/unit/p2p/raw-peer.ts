@@ -8,7 +8,7 @@ import { type NodeKey, nodeKeyFromPrivateKey } from '../../../src/p2p/discovery/
 import { FrameDecoder, PROTOCOL_VERSION, type WireMessage, createHandshakeAck, decodeMessage, encodeMessageFrame } from '../../../src/p2p/wire/index.js';
 import { ZERO_HASH } from '../../../src/primitives/hash.js';
 import { generatePrivateKey } from '../../../src/primitives/secp256k1.js';
-import { waitFor } from './net-helpers.js';
+import { type TestNode, waitFor } from './net-helpers.js';
 
 export class RawPeer {
   readonly received: WireMessage[] = [];
@@ -48,6 +48,15 @@ export class RawPeer {
       socket.once('error', reject);
     });
     return new RawPeer(socket);
+  }
+
+  /** A scripted peer of `node` that has completed the handshake on `genesisHash` (closed at teardown). */
+  static async ready(t: { teardown(fn: () => void): void }, node: TestNode, genesisHash: Buffer): Promise<RawPeer> {
+    const raw = await RawPeer.connect(node.net.tcpPort);
+    t.teardown(() => raw.destroy());
+    raw.sendHandshake({ genesisHash });
+    await waitFor(() => node.net.peers().some((p) => p.ready && p.address.includes(String(raw.socket.localPort))), 'the raw peer to be ready');
+    return raw;
   }
 
   send(msg: WireMessage): void {

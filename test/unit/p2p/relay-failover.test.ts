@@ -14,13 +14,7 @@ const genesis = buildBlock({ miner: owner });
 const tx = spend(owner, [outpoint(genesis.transactions[0])], [pay(makeKey(), 900n)]);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function rawPeerOf(t: Parameters<typeof startNode>[0], node: TestNode): Promise<RawPeer> {
-  const raw = await RawPeer.connect(node.net.tcpPort);
-  t.teardown(() => raw.destroy());
-  raw.sendHandshake({ genesisHash: genesis.hash });
-  await waitFor(() => node.net.peers().some((p) => p.ready && p.address.includes(String(raw.socket.localPort))), 'the raw peer to be ready');
-  return raw;
-}
+const rawPeerOf = (t: Parameters<typeof startNode>[0], node: TestNode): Promise<RawPeer> => RawPeer.ready(t, node, genesis.hash);
 
 const askedFor = (raw: RawPeer, txid: Buffer): boolean =>
   raw.received.some((m): m is GetDataMessage => m.kind === 'get-data' && m.items.some((i) => i.hash.equals(txid)));

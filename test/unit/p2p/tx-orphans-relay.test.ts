@@ -11,14 +11,7 @@ const genesis = buildBlock({ miner: owner });
 const parent = spend(owner, [outpoint(genesis.transactions[0])], [pay(middle, 900n)]);
 const child = spend(middle, [outpoint(parent)], [pay(last, 800n)]);
 
-/** A scripted peer of `node` that has completed the handshake. */
-async function rawPeerOf(t: Parameters<typeof startNode>[0], node: TestNode): Promise<RawPeer> {
-  const raw = await RawPeer.connect(node.net.tcpPort);
-  t.teardown(() => raw.destroy());
-  raw.sendHandshake({ genesisHash: genesis.hash });
-  await waitFor(() => node.net.peers().some((p) => p.ready && p.address.includes(String(raw.socket.localPort))), 'the raw peer to be ready');
-  return raw;
-}
+const rawPeerOf = (t: Parameters<typeof startNode>[0], node: TestNode): Promise<RawPeer> => RawPeer.ready(t, node, genesis.hash);
 
 const getDataFor = (raw: RawPeer, txid: Buffer): GetDataMessage | undefined =>
   raw.received.find((m): m is GetDataMessage => m.kind === 'get-data' && m.items.some((i) => i.type === 'tx' && i.hash.equals(txid)));
