@@ -1,8 +1,9 @@
 /**
  * Instant relay: a tx accepted into the mempool or a block connected is announced with `inv`
  * at once to every ready peer not known to have it (never back to its sender); announced
- * items we lack are fetched with get-data; get-data and get-block are served, block replies
- * paced by the socket's backpressure.
+ * items we lack are fetched through the request tracker (one announcer at a time, fail-over to
+ * the next); get-data and get-block are served in order, rate-limited and queue-bounded per
+ * peer, replies paced by the socket's backpressure.
  */
 import type { Chain } from '../chain/chain.js';
 import type { Mempool, MempoolEntry } from '../mempool/mempool.js';
