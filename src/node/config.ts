@@ -28,7 +28,7 @@ export interface NodeP2PConfig {
   /** Inbound connections per IP and per netgroup (/16, IPv6 /32); loopback is exempt. */
   readonly maxInboundPerIp: number;
   readonly maxInboundPerNetgroup: number;
-  /** How long misbehaviour discourages an address (and a proven node id). */
+  /** How long misbehaviour discourages an address (never a node id: acks can be relayed). */
   readonly discourageDurationSec: number;
   /** Unsent bytes a peer may let pile up before it is dropped as not reading (at least one 4 MiB frame). */
   readonly maxSendBufferBytes: number;

@@ -41,7 +41,7 @@ export interface P2PConfig {
   /** Inbound connections per IP and per netgroup (/16, /32 for IPv6); loopback is exempt. */
   readonly maxInboundPerIp: number;
   readonly maxInboundPerNetgroup: number;
-  /** How long misbehaviour discourages an address (and a proven node id). */
+  /** How long misbehaviour discourages an address (never a node id: acks can be relayed). */
   readonly discourageDurationMs: number;
   /** Where manual bans persist (<datadir>/banlist.json); undefined = in memory only. */
   readonly banFile: string | undefined;

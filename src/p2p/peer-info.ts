@@ -9,7 +9,7 @@ export interface PeerInfo {
   readonly direction: PeerDirection;
   readonly ready: boolean;
   readonly manual: boolean;
-  /** Its address (or proven node id) is discouraged: it is evicted first when slots run out. */
+  /** Its address is discouraged: it is evicted first when slots run out. */
   readonly discouraged: boolean;
   readonly handshakeHeight: number | undefined;
   readonly handshakeWork: string | undefined;
