@@ -15,6 +15,7 @@ import type { ChainParams } from './params.js';
 import { SerialQueue } from './queue.js';
 import type { IndexEntry } from './store/codecs.js';
 import { ChainStore } from './store/store.js';
+import type { ChainSnapshot } from './store/snapshot.js';
 import type { ChainEvents, ChainTip, Coin, CoinEntry, CoinView, ProcessBlockResult } from './types.js';
 import { checkBlockSanity, checkHeaderContext, medianTimePast, verifyBlockSignatures, verifyBlockSignaturesInline } from './validate-block.js';
 import { VerifyPool } from './verify-pool/pool.js';
@@ -25,6 +26,9 @@ import { checkGenesisPin, checkPinnedGenesis } from './genesis-pin.js';
 import { ensureTipIndex, storeSideBlock } from './candidates.js';
 import { BranchActivator } from './activate.js';
 import { recordInvalid } from './invalid.js';
+import { reindexChain } from './reindex.js';
+import { type UtxoSetInfo, utxoSetInfo } from './utxo-digest.js';
+import { type VerifyChainResult, verifyChain } from './verify-chain.js';
 
 export interface ChainOptions {
   /** LMDB directory. */
@@ -38,6 +42,8 @@ export interface ChainOptions {
    * on the calling thread.
    */
   verifyThreads?: number;
+  /** Rebuild the chain state from the stored blocks before opening (reindex.ts); an unfinished reindex always continues. */
+  reindex?: boolean;
 }
 
 export class Chain extends EventEmitter<ChainEvents> implements CoinView {
@@ -56,6 +62,8 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
   private readonly headers: HeaderCache;
   /** Connects branches and falls back to the best valid one (activate.ts). */
   private readonly activator: BranchActivator;
+  /** Read-only checks running on snapshots (verifyChain, utxoSetInfo): close() waits for them to stop. */
+  private readonly checks = new Set<Promise<unknown>>();
 
   private constructor(
     private readonly store: ChainStore,
@@ -75,6 +83,15 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
   static async open(options: ChainOptions): Promise<Chain> {
     const store = ChainStore.open(options.path);
     try {
+      if (options.reindex === true || store.reindexPending()) {
+        await reindexChain({
+          store,
+          params: options.params,
+          logger: options.logger.child({ component: 'reindex' }),
+          nowMs: options.nowMs ?? Date.now,
+          ...(options.verifyThreads !== undefined ? { verifyThreads: options.verifyThreads } : {}),
+        });
+      }
       const chain = new Chain(store, options, options.logger.child({ component: 'chain' }), options.nowMs ?? Date.now);
       const tip = chain.committedTip;
       checkGenesisPin(options.path, chain.genesisHash, options.params.genesisHash);
@@ -91,6 +108,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     if (this.closed) return;
     this.closed = true;
     await this.queue.idle();
+    await Promise.allSettled([...this.checks]);
     await this.verifyPool.close();
     await this.store.close();
   }
@@ -101,6 +119,32 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
 
   get genesisHash(): Buffer | undefined {
     return this.committedTip ? this.store.getHashAtHeight(0) : undefined;
+  }
+
+  /** gettxoutsetinfo: count, total and digest of the UTXO set with the tip it belongs to, from one snapshot. */
+  utxoSetInfo(): Promise<UtxoSetInfo> {
+    return this.onSnapshot((snapshot) => utxoSetInfo(snapshot, () => this.closed));
+  }
+
+  /**
+   * verifychain (verify-chain.ts) on a snapshot of the committed state: writes nothing and yields
+   * between slices, so blocks keep being processed meanwhile. `depth` 0 re-validates every block.
+   */
+  verifyChain(depth: number, onProgress?: (height: number, tipHeight: number) => void): Promise<VerifyChainResult> {
+    return this.onSnapshot((snapshot) =>
+      verifyChain(snapshot, { params: this.params, depth, pool: this.verifyPool, shouldStop: () => this.closed, ...(onProgress ? { onProgress } : {}) }),
+    );
+  }
+
+  private onSnapshot<T>(check: (snapshot: ChainSnapshot) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new StorageError('storage-closed', `the chain database at ${this.store.path} is closed`));
+    const snapshot = this.store.snapshot();
+    const running = check(snapshot).finally(() => {
+      snapshot.done();
+      this.checks.delete(running);
+    });
+    this.checks.add(running);
+    return running;
   }
 
   getCoin(outpoint: OutPoint): Coin | undefined {

@@ -3,11 +3,24 @@
  * transaction (ChainStore.transaction): a throw aborts every change, so they need no rollback.
  */
 import type { Block } from '../primitives/block.js';
+import type { OutPoint } from '../primitives/tx.js';
 import { ValidationCode as Code, StorageError, ValidationError } from './errors.js';
 import type { ChainParams } from './params.js';
 import type { ChainStore } from './store/store.js';
-import type { Coin } from './types.js';
+import type { Coin, CoinView } from './types.js';
 import { checkTransactionInputs, prematureCoinbaseInput, prematureSpendError } from './validate-tx.js';
+
+/**
+ * What connectBlock writes to: the ChainStore inside a transaction, or an in-memory UTXO set
+ * (memory-utxo.ts) when verifychain replays the chain with the very same rules.
+ */
+export interface ConnectTarget extends CoinView {
+  putCoin(outpoint: OutPoint, coin: Coin): void;
+  spendCoin(outpoint: OutPoint, coin: Coin): void;
+  putUndo(hash: Buffer, spent: readonly Coin[]): void;
+  putHeight(height: number, hash: Buffer): void;
+  putTipHash(hash: Buffer): void;
+}
 
 /**
  * Validates `block` against the UTXO set (inputs exist and are unspent, owners match, inputs cover
@@ -15,7 +28,7 @@ import { checkTransactionInputs, prematureCoinbaseInput, prematureSpendError } f
  * outputs, writes its undo data, height entry and the tip. Transactions may spend outputs of earlier ones in the same block.
  * Signatures are not checked here (verifyBlockSignatures). Returns the coins spent, in order.
  */
-export function connectBlock(store: ChainStore, block: Block, params: ChainParams): Coin[] {
+export function connectBlock(store: ConnectTarget, block: Block, params: ChainParams): Coin[] {
   const spent: Coin[] = [];
   let fees = 0n;
   // Indexed loops: this runs per input during a sync, and entries() allocates a pair per step.

@@ -6,3 +6,13 @@ export const LOCATOR_DENSE_HASHES = 10;
 export const LMDB_MAX_DBS = 16;
 /** Headers kept by HeaderCache: a few times the median-time-past span, for a sync's run of blocks. */
 export const HEADER_CACHE_ENTRIES = 64;
+/** verifychain without a depth re-checks this many blocks from the tip (Bitcoin Core's old -checkblocks default); 0 = all. */
+export const VERIFY_DEFAULT_DEPTH_BLOCKS = 288;
+/** Long checks (verifychain, gettxoutsetinfo, reindex) yield to the event loop after this much work, so RPC and peers stay served. */
+export const CHECK_SLICE_MS = 20;
+/** Coins read per chunk of a UTXO-set scan: a chunk is one synchronous range read of a held snapshot. */
+export const UTXO_SCAN_CHUNK_COINS = 2_000;
+/** Blocks re-connected per commit during a reindex: one fsync per chunk, and the progress a kill -9 can lose. */
+export const REINDEX_CHUNK_BLOCKS = 200;
+/** A reindex logs its height and rate at most this often. */
+export const REINDEX_LOG_INTERVAL_MS = 2_000;

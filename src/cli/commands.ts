@@ -1,6 +1,6 @@
 /** Every CLI command: its arguments, the RPC method it calls and how its answer is printed. */
 import type { JsonValue } from '../rpc/json.js';
-import { RPC_CALL_TIMEOUT_MS, RPC_MINING_TIMEOUT_MS } from './constants.js';
+import { EXIT_FAILURE, EXIT_OK, RPC_CALL_TIMEOUT_MS, RPC_CHECK_TIMEOUT_MS, RPC_MINING_TIMEOUT_MS } from './constants.js';
 import { format } from './format.js';
 import { formatNat } from './format-nat.js';
 import { formatBanned, formatPeers } from './format-peers.js';
@@ -33,6 +33,8 @@ export interface CommandSpec {
   params(cmd: ParsedCommand): Record<string, unknown>;
   format(result: JsonValue): string;
   timeoutMs: number;
+  /** Exit code for a result (default 0): a check that found a problem fails the command. */
+  exitCode?(result: JsonValue): number;
 }
 
 const none = (): Record<string, unknown> => ({});
@@ -142,6 +144,21 @@ export const COMMANDS: readonly CommandSpec[] = [
   simple('listbanned', 'banned IP addresses and node ids, with time left and reason', formatBanned),
   simple('clearbanned', 'lift every ban', format.clearbanned),
   simple('nat', 'router port mapping (UPnP/NAT-PMP): gateway, protocol, external address, mapped ports and leases', formatNat),
+  simple('gettxoutsetinfo', 'the UTXO set: height, unspent outputs, total amount and a digest independent of write order', format.gettxoutsetinfo, RPC_CHECK_TIMEOUT_MS),
+  {
+    name: 'verifychain',
+    summary: 'replay the stored chain from genesis and compare the UTXO set with the stored one; re-validate the last blocks in full',
+    positionals: [],
+    options: {
+      depth: { type: 'string', value: 'N', description: 'blocks from the tip to re-validate in full: PoW, merkle, signatures (default 288; 0 = all)' },
+    },
+    required: [],
+    method: 'verifychain',
+    params: (cmd) => (cmd.values['depth'] === undefined ? {} : { depth: cmd.values['depth'] }),
+    format: format.verifychain,
+    timeoutMs: RPC_CHECK_TIMEOUT_MS,
+    exitCode: (r) => (typeof r === 'object' && r !== null && !Array.isArray(r) && r['ok'] === true ? EXIT_OK : EXIT_FAILURE),
+  },
   simple('stop', 'stop the node', format.stop),
 ];
 
@@ -169,6 +186,7 @@ export const START_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   'no-discovery': { type: 'boolean', description: 'no UDP discovery: peers only through cli addpeer' },
   'no-upnp': { type: 'boolean', description: 'do not map the ports on the router (UPnP/NAT-PMP)' },
   genesis: { type: 'string', value: 'HASH', description: 'adopt only the chain starting at this genesis block hash (64 hex digits)' },
+  reindex: { type: 'boolean', description: 'rebuild the UTXO set and chain indexes from the stored blocks, re-validating each, then start' },
   'rpc-host': { type: 'string', value: 'HOST', description: 'address the RPC server binds (default 127.0.0.1)' },
   'rpc-port': { type: 'string', value: 'PORT', description: 'RPC port (default 9100)' },
   'log-level': { type: 'string', value: 'LEVEL', description: 'fatal, error, warn, info, debug, trace or silent' },

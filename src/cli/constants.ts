@@ -1,6 +1,8 @@
 /** How long a client command waits for its answer; `mine` and `genesis_block` search for a nonce, so they wait longer. */
 export const RPC_CALL_TIMEOUT_MS = 30_000;
 export const RPC_MINING_TIMEOUT_MS = 10 * 60_000;
+/** verifychain replays the whole stored chain: on a long chain that takes minutes. */
+export const RPC_CHECK_TIMEOUT_MS = 60 * 60_000;
 /** Exit codes: usage errors (bad flags) differ from failures so scripts can tell them apart. */
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;

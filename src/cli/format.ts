@@ -54,6 +54,23 @@ export const format = {
     return lines.join('\n');
   },
   stop: (): string => 'kadchain node stopping',
+  gettxoutsetinfo: (r: JsonValue): string => {
+    const { height, bestBlock, txouts, transactions, totalAmount, hash } = obj(r);
+    return [`height: ${text(height)}`, `bestBlock: ${text(bestBlock)}`, `txouts: ${text(txouts)}`, `transactions: ${text(transactions)}`, `totalAmount: ${text(totalAmount)}`, `hash: ${text(hash)}`].join('\n');
+  },
+  verifychain: (r: JsonValue): string => {
+    const { ok, height, replayedBlocks, checkedBlocks, expected, actual, failure, elapsedMs } = obj(r);
+    const scope = `${text(replayedBlocks)} block(s) replayed from genesis up to height ${text(height)}, the last ${text(checkedBlocks)} re-validated in full, in ${text(elapsedMs)} ms`;
+    const utxo = (label: string, stats: JsonValue | undefined): string => {
+      const { txouts, totalAmount, hash } = obj(stats ?? null);
+      return `${label}: ${text(txouts)} coins, ${text(totalAmount)} total, digest ${text(hash)}`;
+    };
+    if (ok === true) return [`verifychain ok: ${scope}`, utxo('UTXO set', actual)].join('\n');
+    const lines = [`verifychain FAILED: ${text(obj(failure ?? null)['reason'])}`, scope];
+    if (expected !== null && expected !== undefined) lines.push(utxo('replayed from the blocks', expected), utxo('stored', actual));
+    lines.push(`repair it with: ${CLI_NAME} stop, then ${CLI_NAME} start --reindex`);
+    return lines.join('\n');
+  },
   ban: (r: JsonValue): string => {
     const { key, until, reason } = obj(r);
     return `Banned ${text(key)} until ${text(until)} (${text(reason)}); lift it with: ${CLI_NAME} unban ${text(key)}`;

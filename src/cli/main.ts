@@ -82,7 +82,7 @@ async function runClientCommand(cmd: CommandSpec, parsed: ParsedCommand, io: Cli
     cmd.timeoutMs,
   );
   io.stdout(values['json'] === true ? JSON.stringify(result, null, 2) : cmd.format(result));
-  return EXIT_OK;
+  return cmd.exitCode?.(result) ?? EXIT_OK;
 }
 
 function displayPath(path: string, cwd: string): string {

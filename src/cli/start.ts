@@ -33,7 +33,7 @@ export async function runStart(parsed: ParsedCommand, io: CliIo): Promise<number
     },
   });
   const logger = createLogger({ level: config.logLevel });
-  const node = new KadchainNode({ config, logger });
+  const node = new KadchainNode({ config, logger, reindex: values['reindex'] === true });
   const stopped = new Promise<number>((resolve) => node.onStopped(() => resolve(EXIT_OK)));
 
   let exiting = false;

@@ -38,6 +38,8 @@ export interface KadchainNodeOptions {
   config: NodeConfig;
   /** Root logger; every subsystem takes a child of it. */
   logger: Logger;
+  /** `cli start --reindex`: rebuild the chain state from the stored blocks before starting (a one-off action, not a setting). */
+  reindex?: boolean;
 }
 
 interface Running {
@@ -61,11 +63,13 @@ export class KadchainNode {
   private rpcAddress: AddressInfo | undefined;
   private netInfo: NodeNetwork | undefined;
   private readonly stoppedListeners: Array<() => void> = [];
+  private readonly reindex: boolean;
 
   constructor(options: KadchainNodeOptions) {
     this.config = options.config;
     this.rootLogger = options.logger;
     this.logger = options.logger.child({ component: 'node' });
+    this.reindex = options.reindex === true;
   }
 
   /** The address the RPC server listens on (after start). */
@@ -96,7 +100,7 @@ export class KadchainNode {
     this.running = run;
     try {
       const logger = this.rootLogger;
-      const chain = await Chain.open({ path: join(config.dataDir, CHAIN_DIR_NAME), params: config.chain, logger });
+      const chain = await Chain.open({ path: join(config.dataDir, CHAIN_DIR_NAME), params: config.chain, logger, reindex: this.reindex });
       run.chain = chain;
       const wallet = await Wallet.open({ path: join(config.dataDir, WALLET_FILE_NAME), logger });
       const mempool = new Mempool({

@@ -8,6 +8,8 @@ export const RPC_MAX_BODY_BYTES = 1024 * 1024;
 export const RPC_REQUEST_TIMEOUT_MS = 30_000;
 /** On stop, requests still running (a `mine`) get this long to answer before their sockets close. */
 export const RPC_CLOSE_GRACE_MS = 2_000;
+/** verifychain logs its height at most this often (a full check of a long chain takes a while). */
+export const VERIFY_LOG_INTERVAL_MS = 2_000;
 
 /**
  * JSON-RPC error codes: the standard ones, and ours in Bitcoin Core's numbering so tools that

@@ -4,6 +4,8 @@
  */
 import type { ChainParams } from '../chain/params.js';
 import type { ChainTip, CoinEntry, ProcessBlockResult } from '../chain/types.js';
+import type { UtxoSetInfo } from '../chain/utxo-digest.js';
+import type { VerifyChainResult } from '../chain/verify-chain.js';
 import type { NodeConfig } from '../node/config.js';
 import type { NodeNatState } from '../node/nat-state.js';
 import type { BanEntry } from '../p2p/bans.js';
@@ -20,6 +22,10 @@ export interface RpcChain {
   getBalance(pubKeyHash: Buffer): bigint;
   getHeaderAtHeight(height: number): BlockHeader | undefined;
   processBlock(block: Block): Promise<ProcessBlockResult>;
+  /** Count, total and digest of the UTXO set (gettxoutsetinfo). */
+  utxoSetInfo(): Promise<UtxoSetInfo>;
+  /** Replays the stored chain and compares the UTXO sets (verifychain); `depth` 0 = every block in full. */
+  verifyChain(depth: number, onProgress?: (height: number, tipHeight: number) => void): Promise<VerifyChainResult>;
 }
 
 export interface RpcMempoolEntry {

@@ -6,6 +6,7 @@ import { natMethods } from './methods/nat.js';
 import { networkMethods } from './methods/network.js';
 import { miningMethods } from './methods/mining.js';
 import { walletMethods } from './methods/wallet.js';
+import { verifyMethods } from './methods/verify.js';
 
 export * from './constants.js';
 export * from './context.js';
@@ -15,5 +16,5 @@ export { RpcServer, type RpcServerOptions } from './server.js';
 
 /** Every RPC method of a node, by the name the CLI uses. */
 export function allMethods(ctx: RpcContext): MethodTable {
-  return { ...chainMethods(ctx), ...walletMethods(ctx), ...miningMethods(ctx), ...mempoolMethods(ctx), ...networkMethods(ctx), ...natMethods(ctx), ...controlMethods(ctx) };
+  return { ...chainMethods(ctx), ...verifyMethods(ctx), ...walletMethods(ctx), ...miningMethods(ctx), ...mempoolMethods(ctx), ...networkMethods(ctx), ...natMethods(ctx), ...controlMethods(ctx) };
 }

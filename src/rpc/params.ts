@@ -58,6 +58,13 @@ export const param = {
     if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new RpcParamError(`parameter "${name}" must be a block height (a whole number ≥ 0), got ${show(value)}`);
     return n;
   },
+  /** A number of blocks: integer ≥ 0 (a numeric string is accepted too, as the CLI sends it). */
+  blocks: (): ParamCheck<number> => (value, name) => {
+    required(value, name);
+    const n = typeof value === 'string' && /^[0-9]+$/.test(value.trim()) ? Number(value.trim()) : value;
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new RpcParamError(`parameter "${name}" must be a number of blocks (a whole number ≥ 0), got ${show(value)}`);
+    return n;
+  },
   optional:
     <T, D>(check: ParamCheck<T>, fallback: D): ParamCheck<T | D> =>
     (value, name) =>

@@ -9,7 +9,8 @@
  *   coins    outPointKey → Coin (the UTXO set)
  *   addrs    pubKeyHash ‖ outPointKey → empty (so per-address coins are one range read)
  *   undo     hash → coins the block spent, in order (active chain only)
- *   meta     'tip' → hash of the active tip; 'tips-index' → 1 once `tips` is maintained
+ *   meta     'tip' → hash of the active tip; 'tips-index' → 1 once `tips` is maintained;
+ *            'reindex' → 1 while a reindex (reindex.ts) has not finished
  *   tips     chainWork u256BE ‖ hash → empty: side-branch candidate tips (candidates.ts), in work order
  */
 import { type Database, type RootDatabase, open } from 'lmdb';
@@ -22,16 +23,20 @@ import { StorageError } from '../errors.js';
 import type { Coin, CoinEntry, CoinView } from '../types.js';
 import { type IndexEntry, decodeCoin, decodeIndexEntry, decodeUndo, encodeCoin, encodeIndexEntry, encodeUndo, heightKey, tipKey } from './codecs.js';
 import { PendingCoins, type StoredCoins } from './pending-coins.js';
+import { ChainSnapshot } from './snapshot.js';
 
 const TIP_KEY = Buffer.from('tip');
 const TIPS_INDEX_KEY = Buffer.from('tips-index');
+const REINDEX_KEY = Buffer.from('reindex');
 const EMPTY = Buffer.alloc(0);
 /** Past every outPointKey (36 bytes) under a pubKeyHash prefix: the exclusive end of a range read. */
 const ADDR_RANGE_END_SUFFIX = Buffer.alloc(37, 0xff);
 
 export const STORE_DB_NAMES = ['blocks', 'index', 'heights', 'coins', 'addrs', 'undo', 'meta', 'tips'] as const;
 export type StoreDbName = (typeof STORE_DB_NAMES)[number];
-type BinaryDb = Database<Buffer, Buffer>;
+export type BinaryDb = Database<Buffer, Buffer>;
+/** The chain state a reindex rebuilds from the stored blocks and block index. */
+const CHAIN_STATE_DBS: readonly StoreDbName[] = ['coins', 'addrs', 'undo', 'heights', 'tips'];
 
 export class ChainStore implements CoinView {
   private closed = false;
@@ -128,6 +133,35 @@ export class ChainStore implements CoinView {
 
   private assertOpen(): void {
     if (this.closed) throw new StorageError('storage-closed', `the chain database at ${this.path} is closed`);
+  }
+
+  /** A consistent read-only view as of the last commit (snapshot.ts); the caller must call done(). */
+  snapshot(): ChainSnapshot {
+    this.assertOpen();
+    return new ChainSnapshot(this.path, this.dbs, this.env.useReadTransaction());
+  }
+
+  // --- reindex (reindex.ts) ----------------------------------------------------------------
+
+  /** True while a reindex has started and not finished: the chain state is partial until it does. */
+  reindexPending(): boolean {
+    return this.dbs.meta.doesExist(REINDEX_KEY);
+  }
+
+  setReindexPending(pending: boolean): void {
+    if (pending) this.dbs.meta.putSync(REINDEX_KEY, Buffer.from([1]));
+    else this.dbs.meta.removeSync(REINDEX_KEY);
+  }
+
+  /**
+   * Empties the chain state (UTXO set, address index, undo data, height index, candidate tips,
+   * tip), keeping the blocks and the block index. Inside a transaction.
+   */
+  clearChainState(): void {
+    this.writer('clearChainState');
+    for (const name of CHAIN_STATE_DBS) this.dbs[name].clearSync();
+    this.dbs.meta.removeSync(TIP_KEY);
+    this.dbs.meta.removeSync(TIPS_INDEX_KEY);
   }
 
   // --- blocks and index -------------------------------------------------------------------

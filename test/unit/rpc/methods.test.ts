@@ -17,6 +17,8 @@ import { TEST_PARAMS, buildBlock, makeKey, pay, spend } from '../../helpers/fixt
 interface Fake {
   ctx: RpcContext;
   methods: MethodTable;
+  /** depth of each verifyChain call. */
+  verifyDepths: number[];
   processed: Block[];
   added: Transaction[];
   payments: PaymentRequest[];
@@ -44,6 +46,7 @@ function fake(): Fake {
   const nat = { current: disabledNodeNatState() };
   let tip: ChainTip | undefined;
   const coins: CoinEntry[] = [];
+  const verifyDepths: number[] = [];
   const ctx: RpcContext = {
     config: loadConfig(),
     logger: silentLogger(),
@@ -61,6 +64,11 @@ function fake(): Fake {
         processed.push(block);
         tip = { hash: block.hash, height: block.height, chainWork: 1n, header: block.header };
         return { status: 'connected', hash: block.hash, connected: [block], disconnected: [] };
+      },
+      utxoSetInfo: async () => ({ height: -1, bestBlock: undefined, txouts: 0, transactions: 0, totalAmount: 0n, hash: Buffer.alloc(32) }),
+      verifyChain: async (depth) => {
+        verifyDepths.push(depth);
+        return { ok: true, height: -1, tip: undefined, replayedBlocks: 0, checkedBlocks: 0, expected: undefined, actual: undefined, failure: undefined, elapsedMs: 0 };
       },
     },
     mempool: {
@@ -112,13 +120,13 @@ function fake(): Fake {
     },
     requestStop: () => undefined,
   };
-  return { ctx, methods: allMethods(ctx), processed, added, payments, keys, peers, bans, banList, discouraged, manual, addedPeers, nat };
+  return { ctx, methods: allMethods(ctx), verifyDepths, processed, added, payments, keys, peers, bans, banList, discouraged, manual, addedPeers, nat };
 }
 
 const call = async (f: Fake, method: string, params?: unknown): Promise<unknown> => f.methods[method]!(params);
 
 test('the method names match the CLI commands', (t) => {
-  t.deepEqual(Object.keys(fake().methods).sort(), ['addpeer', 'balance', 'ban', 'clearbanned', 'createwallet', 'genesis_block', 'getblockheader', 'getinfo', 'listbanned', 'mempool', 'mine', 'nat', 'peers', 'print', 'printwallet', 'send', 'stop', 'unban'].sort());
+  t.deepEqual(Object.keys(fake().methods).sort(), ['addpeer', 'balance', 'ban', 'clearbanned', 'createwallet', 'genesis_block', 'getblockheader', 'getinfo', 'gettxoutsetinfo', 'listbanned', 'mempool', 'mine', 'nat', 'peers', 'print', 'printwallet', 'send', 'stop', 'unban', 'verifychain'].sort());
 });
 
 test('genesis_block creates a key and a genesis once; a second call says the chain exists', async (t) => {
@@ -307,4 +315,22 @@ test('addpeer validates host:port before dialing', async (t) => {
     await t.throwsAsync(async () => call(f, 'addpeer', [bad]), { instanceOf: RpcParamError, message: /^parameter "address": / }, bad);
   }
   t.is(f.addedPeers.length, 2);
+});
+
+test('verifychain takes an optional depth (default 288, 0 = all) and refuses anything but a whole number of blocks', async (t) => {
+  const f = fake();
+  t.like(await call(f, 'verifychain'), { ok: true, depth: 288, height: null, failure: null });
+  await call(f, 'verifychain', { depth: 0 });
+  await call(f, 'verifychain', ['12']);
+  t.deepEqual(f.verifyDepths, [288, 0, 12]);
+  for (const bad of [-1, 1.5, 'ten', true]) {
+    await t.throwsAsync(async () => call(f, 'verifychain', { depth: bad }), { instanceOf: RpcParamError, message: /parameter "depth" must be a number of blocks/ });
+  }
+  t.is(f.verifyDepths.length, 3, 'a refused depth runs no check');
+});
+
+test('gettxoutsetinfo answers null height and tip on an empty chain and takes no parameters', async (t) => {
+  const f = fake();
+  t.like(await call(f, 'gettxoutsetinfo'), { height: null, bestBlock: null, txouts: 0, totalAmount: 0n });
+  await t.throwsAsync(async () => call(f, 'gettxoutsetinfo', { depth: 1 }), { instanceOf: RpcParamError });
 });

@@ -1,0 +1,44 @@
+/**
+ * A UTXO set in memory, written by connectBlock (a ConnectTarget): verifychain replays the stored
+ * active chain from genesis into it, under the same rules as a real connect, and compares the
+ * result with the stored set. Coins are kept as their stored record bytes, so the comparison and
+ * the digest see exactly what the store would hold.
+ */
+import { type OutPoint, outPointKey } from '../primitives/tx.js';
+import type { ConnectTarget } from './connect.js';
+import { decodeCoin, encodeCoin } from './store/codecs.js';
+import type { Coin } from './types.js';
+
+/** Map key: the outPointKey as latin1 (one character per byte), so string order is byte order. */
+const mapKey = (outpoint: OutPoint): string => outPointKey(outpoint).toString('latin1');
+
+export class MemoryUtxo implements ConnectTarget {
+  private readonly coins = new Map<string, Buffer>();
+
+  get size(): number {
+    return this.coins.size;
+  }
+
+  getCoin(outpoint: OutPoint): Coin | undefined {
+    const bytes = this.coins.get(mapKey(outpoint));
+    return bytes ? decodeCoin(bytes) : undefined;
+  }
+
+  putCoin(outpoint: OutPoint, coin: Coin): void {
+    this.coins.set(mapKey(outpoint), encodeCoin(coin));
+  }
+
+  spendCoin(outpoint: OutPoint): void {
+    this.coins.delete(mapKey(outpoint));
+  }
+
+  // Undo data, heights and the tip are the store's business; the replay compares undo data itself.
+  putUndo(): void {}
+  putHeight(): void {}
+  putTipHash(): void {}
+
+  /** Every coin as [outPointKey, coin record], in increasing key order (the store's order). */
+  sortedEntries(): Array<[Buffer, Buffer]> {
+    return [...this.coins.keys()].sort().map((key) => [Buffer.from(key, 'latin1'), this.coins.get(key)!]);
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * A consistent read-only view of the chain database: one LMDB read transaction held open across
+ * event-loop turns, so a long check (verifychain, gettxoutsetinfo) can yield to the node between
+ * chunks and still see every sub-database as of one commit, while blocks keep being connected.
+ * LMDB cannot reuse pages a reader still sees: the file may grow while a snapshot is open, so
+ * callers release it (done()) as soon as they finish.
+ */
+import type { RootDatabase } from 'lmdb';
+import type { IndexEntry } from './codecs.js';
+import { decodeIndexEntry, heightKey } from './codecs.js';
+import type { BinaryDb, StoreDbName } from './store.js';
+
+type ReadTxn = ReturnType<RootDatabase['useReadTransaction']>;
+const TIP_KEY = Buffer.from('tip');
+
+export class ChainSnapshot {
+  private released = false;
+
+  constructor(
+    readonly path: string,
+    private readonly dbs: Readonly<Record<StoreDbName, BinaryDb>>,
+    private readonly txn: ReadTxn,
+  ) {}
+
+  getTipHash(): Buffer | undefined {
+    return this.get('meta', TIP_KEY);
+  }
+
+  getHashAtHeight(height: number): Buffer | undefined {
+    if (!Number.isInteger(height) || height < 0 || height > 0xffff_ffff) return undefined;
+    return this.get('heights', heightKey(height));
+  }
+
+  /** Throws DecodeError when the stored entry does not decode. */
+  getIndex(hash: Buffer): IndexEntry | undefined {
+    const bytes = this.get('index', hash);
+    return bytes ? decodeIndexEntry(bytes) : undefined;
+  }
+
+  getBlockBytes(hash: Buffer): Buffer | undefined {
+    return this.get('blocks', hash);
+  }
+
+  getUndoBytes(hash: Buffer): Buffer | undefined {
+    return this.get('undo', hash);
+  }
+
+  /**
+   * Up to `limit` raw entries of a sub-database in key order, starting after `after` (from the
+   * first when undefined): chunked, so the caller can yield between chunks.
+   */
+  range(name: StoreDbName, after: Buffer | undefined, limit: number): Array<[Buffer, Buffer]> {
+    const out: Array<[Buffer, Buffer]> = [];
+    const options = after === undefined ? { limit, transaction: this.txn } : { start: after, exclusiveStart: true, limit, transaction: this.txn };
+    for (const { key, value } of this.dbs[name].getRange(options)) out.push([Buffer.from(key), Buffer.from(value)]);
+    return out;
+  }
+
+  /** Releases the read transaction; idempotent. */
+  done(): void {
+    if (this.released) return;
+    this.released = true;
+    this.txn.done();
+  }
+
+  private get(name: StoreDbName, key: Buffer): Buffer | undefined {
+    const value = this.dbs[name].get(key, { transaction: this.txn });
+    return value === undefined ? undefined : Buffer.from(value);
+  }
+}

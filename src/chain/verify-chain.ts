@@ -1,0 +1,252 @@
+/**
+ * verifychain (Bitcoin Core's VerifyDB, scaled): from one snapshot of the store, replay the active
+ * chain from genesis into an in-memory UTXO set under the same rules as connectBlock, and check
+ *  - every block: stored under its own hash, at its height, linked to its parent, with an index
+ *    entry marked valid, and undo data equal to the coins it spent in the replay;
+ *  - the last `depth` blocks (0 = all) also as a new block is: proof-of-work, merkle root and the
+ *    other context-free rules, its place after its parent (height, median time), its chain work,
+ *    and every signature (on the verify pool's workers);
+ *  - then the replayed UTXO set against the stored one, coin by coin, and their digests.
+ * It writes nothing. It yields to the event loop after each slice of work, so it can run in a
+ * serving node; the snapshot keeps it consistent while blocks are connected meanwhile.
+ */
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { Block, type BlockHeader } from '../primitives/block.js';
+import { ZERO_HASH } from '../primitives/hash.js';
+import { compactToTarget, workForTarget } from '../primitives/pow.js';
+import { outPointFromKey } from '../primitives/tx.js';
+import { errorMessage } from '../util/errors.js';
+import { connectBlock } from './connect.js';
+import { CHECK_SLICE_MS, MEDIAN_TIME_SPAN_BLOCKS } from './constants.js';
+import { StorageError } from './errors.js';
+import { MemoryUtxo } from './memory-utxo.js';
+import type { ChainParams } from './params.js';
+import { encodeUndo } from './store/codecs.js';
+import type { ChainSnapshot } from './store/snapshot.js';
+import { UtxoHasher, type UtxoSetStats, scanCoins } from './utxo-digest.js';
+import { checkBlockSanity, checkHeaderContext, medianTimePast, verifyBlockSignatures } from './validate-block.js';
+import type { VerifyPool } from './verify-pool/pool.js';
+
+export interface VerifyChainOptions {
+  params: ChainParams;
+  /** Blocks from the tip to re-validate in full; 0 = every block. */
+  depth: number;
+  /** Signature workers; inline when absent. */
+  pool?: VerifyPool;
+  /** Checked between slices: true aborts with StorageError 'storage-closed' (the chain is closing). */
+  shouldStop?: () => boolean;
+  /** Called after each slice with the height replayed so far. */
+  onProgress?: (height: number, tipHeight: number) => void;
+}
+
+export interface VerifyFailure {
+  /** One sentence: what is wrong, where. */
+  readonly reason: string;
+  readonly height?: number;
+  readonly hash?: Buffer;
+}
+
+export interface VerifyChainResult {
+  readonly ok: boolean;
+  /** Tip height of the snapshot checked (-1: empty chain). */
+  readonly height: number;
+  readonly tip: Buffer | undefined;
+  /** Blocks replayed from genesis (UTXO rules, links, undo data). */
+  readonly replayedBlocks: number;
+  /** Of those, blocks re-validated in full (the last `depth`). */
+  readonly checkedBlocks: number;
+  /** The UTXO set the replay produced; undefined when the replay stopped at a failure. */
+  readonly expected: UtxoSetStats | undefined;
+  /** The stored UTXO set; undefined when the replay stopped at a failure. */
+  readonly actual: UtxoSetStats | undefined;
+  readonly failure: VerifyFailure | undefined;
+  readonly elapsedMs: number;
+}
+
+/** Thrown inside the replay to stop at the first problem; turned into the result's failure. */
+class Mismatch extends Error {
+  constructor(readonly failure: VerifyFailure) {
+    super(failure.reason);
+  }
+}
+
+export async function verifyChain(snapshot: ChainSnapshot, options: VerifyChainOptions): Promise<VerifyChainResult> {
+  const startMs = Date.now();
+  const tip = snapshot.getTipHash();
+  let height = -1;
+  let replayed = 0;
+  let checked = 0;
+  const done = (failure: VerifyFailure | undefined, expected?: UtxoSetStats, actual?: UtxoSetStats): VerifyChainResult => ({
+    ok: failure === undefined,
+    height,
+    tip,
+    replayedBlocks: replayed,
+    checkedBlocks: checked,
+    expected,
+    actual,
+    failure,
+    elapsedMs: Date.now() - startMs,
+  });
+  try {
+    const utxo = new MemoryUtxo();
+    if (tip) {
+      const tipEntry = readIndex(snapshot, tip, undefined);
+      height = tipEntry.header.height;
+      const firstFull = options.depth === 0 ? 0 : Math.max(0, height - options.depth + 1);
+      if (!snapshot.getHashAtHeight(height)?.equals(tip)) fail(`the height index does not hold the tip ${tip.toString('hex')} at its height ${height}`, height, tip);
+      if (snapshot.getHashAtHeight(height + 1)) fail(`the height index holds a block at height ${height + 1}, above the tip`, height + 1);
+      const recent = new Map<string, BlockHeader>();
+      let parent: { hash: Buffer; chainWork: bigint; header: BlockHeader } | undefined;
+      let sliceStart = Date.now();
+      for (let h = 0; h <= height; h++) {
+        const full = h >= firstFull;
+        parent = await replayBlock(snapshot, utxo, h, parent, full, recent, options);
+        replayed++;
+        if (full) checked++;
+        if (Date.now() - sliceStart >= CHECK_SLICE_MS) {
+          options.onProgress?.(h, height);
+          await pause(snapshot, options);
+          sliceStart = Date.now();
+        }
+      }
+      options.onProgress?.(height, height);
+    }
+    return await compareUtxo(snapshot, utxo, options, done);
+  } catch (err) {
+    if (err instanceof Mismatch) return done(err.failure);
+    throw err;
+  }
+}
+
+function fail(reason: string, height?: number, hash?: Buffer): never {
+  throw new Mismatch({ reason, ...(height === undefined ? {} : { height }), ...(hash === undefined ? {} : { hash }) });
+}
+
+async function pause(snapshot: ChainSnapshot, options: VerifyChainOptions): Promise<void> {
+  await yieldToLoop();
+  if (options.shouldStop?.()) throw new StorageError('storage-closed', `the chain database at ${snapshot.path} is closing; verifychain stopped`);
+}
+
+function readIndex(snapshot: ChainSnapshot, hash: Buffer, height: number | undefined) {
+  const where = `block ${hash.toString('hex')}${height === undefined ? '' : ` at height ${height}`}`;
+  let entry;
+  try {
+    entry = snapshot.getIndex(hash);
+  } catch (err) {
+    fail(`the block index entry of ${where} does not decode: ${errorMessage(err)}`, height, hash);
+  }
+  if (!entry) fail(`the block index has no entry for ${where}`, height, hash);
+  if (entry.status !== 'valid') fail(`${where} is on the active chain but its index entry is marked invalid`, height, hash);
+  return entry;
+}
+
+/** Checks and connects the active block at height `h` into `utxo`; returns what the next block links to. */
+async function replayBlock(
+  snapshot: ChainSnapshot,
+  utxo: MemoryUtxo,
+  h: number,
+  parent: { hash: Buffer; chainWork: bigint; header: BlockHeader } | undefined,
+  full: boolean,
+  recent: Map<string, BlockHeader>,
+  options: VerifyChainOptions,
+): Promise<{ hash: Buffer; chainWork: bigint; header: BlockHeader }> {
+  const hash = snapshot.getHashAtHeight(h);
+  if (!hash) fail(`the height index has no block at height ${h}, below the tip`, h);
+  const id = hash.toString('hex');
+  const bytes = snapshot.getBlockBytes(hash);
+  if (!bytes) fail(`the data of block ${id} at height ${h} is missing`, h, hash);
+  let block: Block;
+  try {
+    block = Block.decode(bytes);
+  } catch (err) {
+    fail(`the stored data of block ${id} at height ${h} does not decode: ${errorMessage(err)}`, h, hash);
+  }
+  if (!block.hash.equals(hash)) fail(`the data stored for block ${id} at height ${h} is block ${block.hashHex}`, h, hash);
+  if (block.height !== h) fail(`block ${id} claims height ${block.height} but is stored at height ${h}`, h, hash);
+  const expectedPrev = parent ? parent.hash : ZERO_HASH;
+  if (!block.header.prevHash.equals(expectedPrev)) fail(`block ${id} at height ${h} does not build on the active block at height ${h - 1}`, h, hash);
+  const entry = readIndex(snapshot, hash, h);
+  if (!entry.header.hash.equals(hash)) fail(`the index entry of block ${id} at height ${h} holds another header`, h, hash);
+  const chainWork = (parent?.chainWork ?? 0n) + workForTarget(compactToTarget(block.header.bits));
+
+  if (full) {
+    try {
+      checkBlockSanity(block, options.params);
+      const parentEntry = parent ? { header: parent.header, chainWork: parent.chainWork, status: 'valid' as const } : undefined;
+      checkHeaderContext(block.header, {
+        parent: parentEntry,
+        medianTimePast: parentEntry ? medianTimePast(parentEntry, (p) => {
+          const header = recent.get(p.toString('latin1'));
+          return header && { header };
+        }) : 0,
+        // The future-time rule depends on the clock at arrival, not on the block: not re-checked.
+        nowSec: block.header.timestamp,
+        params: options.params,
+      });
+      await verifyBlockSignatures(block, options.pool);
+    } catch (err) {
+      fail(`block ${id} at height ${h} breaks a block rule: ${errorMessage(err)}`, h, hash);
+    }
+    if (entry.chainWork !== chainWork) fail(`the index entry of block ${id} at height ${h} records chain work ${entry.chainWork}, but its ancestors sum to ${chainWork}`, h, hash);
+  }
+
+  let spent;
+  try {
+    spent = connectBlock(utxo, block, options.params);
+  } catch (err) {
+    fail(`block ${id} at height ${h} does not connect to the UTXO set rebuilt from genesis: ${errorMessage(err)}`, h, hash);
+  }
+  const undo = snapshot.getUndoBytes(hash);
+  if (!undo) fail(`the undo data of block ${id} at height ${h} is missing`, h, hash);
+  if (!undo.equals(encodeUndo(spent))) fail(`the undo data of block ${id} at height ${h} does not match the ${spent.length} coin(s) the block spent`, h, hash);
+
+  recent.set(hash.toString('latin1'), block.header);
+  if (recent.size > MEDIAN_TIME_SPAN_BLOCKS + 1) recent.delete(recent.keys().next().value!);
+  return { hash, chainWork, header: block.header };
+}
+
+/** Walks the stored coins and the replayed ones side by side, both in key order: digests, and the first difference. */
+async function compareUtxo(
+  snapshot: ChainSnapshot,
+  utxo: MemoryUtxo,
+  options: VerifyChainOptions,
+  done: (failure: VerifyFailure | undefined, expected?: UtxoSetStats, actual?: UtxoSetStats) => VerifyChainResult,
+): Promise<VerifyChainResult> {
+  const replayed = utxo.sortedEntries();
+  const expectedHasher = new UtxoHasher();
+  const actualHasher = new UtxoHasher();
+  for (const [key, value] of replayed) expectedHasher.add(key, value);
+  let next = 0;
+  let first: string | undefined;
+  const coinName = (key: Buffer): string => {
+    const { txid, index } = outPointFromKey(key);
+    return `${txid.toString('hex')}:${index}`;
+  };
+  await scanCoins(
+    snapshot,
+    (key, value) => {
+      try {
+        actualHasher.add(key, value);
+      } catch (err) {
+        first ??= `the stored coin ${coinName(key)} does not decode: ${errorMessage(err)}`;
+        return;
+      }
+      if (first !== undefined) return;
+      if (next < replayed.length && Buffer.compare(replayed[next]![0], key) < 0) {
+        first = `coin ${coinName(replayed[next]![0])} is missing from the stored UTXO set`;
+        return;
+      }
+      const mine = replayed[next];
+      if (!mine || !mine[0].equals(key)) first = `the stored UTXO set holds coin ${coinName(key)}, which the blocks never created or already spent`;
+      else if (!mine[1].equals(value)) first = `the stored coin ${coinName(key)} differs from the one its block created (amount, owner, height or coinbase flag)`;
+      else next++;
+    },
+    options.shouldStop,
+  );
+  if (first === undefined && next < replayed.length) first = `coin ${coinName(replayed[next]![0])} is missing from the stored UTXO set`;
+  const expected = expectedHasher.finish();
+  const actual = actualHasher.finish();
+  if (first === undefined && !expected.hash.equals(actual.hash)) first = 'the stored UTXO set digest differs from the replayed one';
+  if (first === undefined) return done(undefined, expected, actual);
+  return done({ reason: `${first} (stored: ${actual.txouts} coins, ${actual.totalAmount} total; replayed from the blocks: ${expected.txouts} coins, ${expected.totalAmount} total)` }, expected, actual);
+}
