@@ -1,0 +1,143 @@
+/**
+ * Reindex rebuilds the chain state from the stored blocks: byte for byte what connecting them
+ * wrote, whatever damage the state had; an interrupted reindex continues from its last commit on
+ * the next open (with or without the flag); a stored block that breaks a rule is marked invalid
+ * and the best branch left is used; a block whose data is missing ends the branch before it.
+ */
+import test, { type ExecutionContext } from 'ava';
+import { cp } from 'node:fs/promises';
+import { Chain } from '../../../src/chain/chain.js';
+import { connectBlock } from '../../../src/chain/connect.js';
+import { REINDEX_CHUNK_BLOCKS } from '../../../src/chain/constants.js';
+import type { ChainParams } from '../../../src/chain/params.js';
+import { ChainStore } from '../../../src/chain/store/store.js';
+import { Block } from '../../../src/primitives/block.js';
+import { silentLogger } from '../../../src/util/logger.js';
+import { buildBlockFixture, loadBlockFixture } from '../../bench/block-fixture.js';
+import { TEST_PARAMS, buildBlock, makeKey, outpoint, pay, spend } from '../../helpers/fixtures.js';
+import { snapshotState, tempDir } from './setup.js';
+
+/** More than one reindex chunk, so a resume lands inside the branch. */
+const BLOCKS = REINDEX_CHUNK_BLOCKS + 60;
+const ALL_STATE = ['coins', 'addrs', 'heights', 'undo', 'meta', 'tips'] as const;
+
+async function open(path: string, reindex = false, params: ChainParams = TEST_PARAMS): Promise<Chain> {
+  return Chain.open({ path, params, logger: silentLogger(), verifyThreads: 0, reindex });
+}
+
+async function fixtureChain(t: ExecutionContext, blocks = BLOCKS): Promise<{ path: string; blocks: Block[] }> {
+  const path = await tempDir(t);
+  const fixture = buildBlockFixture(blocks, 2);
+  const chain = await open(path);
+  await loadBlockFixture(chain, fixture.genesis, fixture.blocks);
+  await chain.close();
+  return { path, blocks: [fixture.genesis, ...fixture.blocks].map((b) => Block.decode(b)) };
+}
+
+async function copyOf(t: ExecutionContext, path: string): Promise<string> {
+  const dir = await tempDir(t);
+  await cp(path, dir, { recursive: true });
+  return dir;
+}
+
+async function damage(path: string, fn: (store: ChainStore) => void): Promise<void> {
+  const store = ChainStore.open(path);
+  try {
+    store.transaction(() => fn(store));
+  } finally {
+    await store.close();
+  }
+}
+
+test('reindex repairs a damaged chain state to exactly what connecting the blocks wrote', async (t) => {
+  const { path, blocks } = await fixtureChain(t);
+  const reference = await snapshotState(path, ALL_STATE);
+  const copy = await copyOf(t, path);
+  await damage(copy, (store) => {
+    store.removeCoin({ txid: blocks[9]!.transactions[0]!.txid, index: 0 });
+    store.putCoin({ txid: Buffer.alloc(32, 1), index: 0 }, { amount: 77n, pubKeyHash: Buffer.alloc(20, 2), height: 3, isCoinbase: false });
+    store.removeUndo(blocks[50]!.hash);
+    store.removeHeight(20);
+  });
+  const damaged = await open(copy);
+  t.false((await damaged.verifyChain(0)).ok, 'the damage is visible before the reindex');
+  await damaged.close();
+
+  const startMs = Date.now();
+  const chain = await open(copy, true);
+  const elapsedMs = Date.now() - startMs;
+  t.is(chain.tip?.height, BLOCKS);
+  const result = await chain.verifyChain(0);
+  t.true(result.ok, result.failure?.reason);
+  await chain.close();
+  t.deepEqual(await snapshotState(copy, ALL_STATE), reference, 'coins, address index, heights, undo, tip and tips as before');
+  t.log(`reindex of ${BLOCKS + 1} blocks in ${elapsedMs} ms (${Math.round(((BLOCKS + 1) * 1000) / elapsedMs)} blocks/s), digest ${result.actual?.hash.toString('hex')}`);
+});
+
+test('an interrupted reindex continues from its last commit on the next open, with or without the flag', async (t) => {
+  const { path, blocks } = await fixtureChain(t);
+  const reference = await snapshotState(path, ALL_STATE);
+  for (const [committed, flag] of [
+    [0, false],
+    [REINDEX_CHUNK_BLOCKS, false],
+    [REINDEX_CHUNK_BLOCKS, true],
+  ] as const) {
+    const copy = await copyOf(t, path);
+    // The state a kill -9 leaves: the wipe and marker committed, then `committed` blocks connected chunk by chunk.
+    await damage(copy, (store) => {
+      store.setReindexPending(true);
+      store.clearChainState();
+    });
+    await damage(copy, (store) => {
+      for (const block of blocks.slice(0, committed)) connectBlock(store, block, TEST_PARAMS);
+    });
+    const partial = ChainStore.open(copy);
+    t.true(partial.reindexPending(), 'the marker stays until the reindex finishes');
+    await partial.close();
+    const chain = await open(copy, flag);
+    t.is(chain.tip?.height, BLOCKS, `continued after ${committed} blocks (flag ${flag})`);
+    await chain.close();
+    t.deepEqual(await snapshotState(copy, ALL_STATE), reference, `after ${committed} blocks (flag ${flag})`);
+  }
+});
+
+test('a stored block that breaks a rule (tightened since) is marked invalid and the branch ends before it', async (t) => {
+  const path = await tempDir(t);
+  const miner = makeKey();
+  const other = makeKey();
+  const chain = await open(path);
+  const blocks: Block[] = [buildBlock({ miner })];
+  for (let h = 1; h <= 6; h++) {
+    // Block 3 spends block 1's reward: fine at maturity 1, premature at maturity 5.
+    const txs = h === 3 ? [spend(miner, [outpoint(blocks[1]!.transactions[0]!)], [pay(other, 1000n)])] : [];
+    blocks.push(buildBlock({ parent: blocks[h - 1]!, miner, txs }));
+  }
+  for (const block of blocks) await chain.processBlock(block);
+  t.is(chain.tip?.height, 6);
+  await chain.close();
+
+  const strict = { ...TEST_PARAMS, coinbaseMaturity: 5 };
+  const reindexed = await open(path, true, strict);
+  t.is(reindexed.tip?.height, 2, 'the chain ends before the block that breaks the rule');
+  t.is(reindexed.getHeader(blocks[3]!.hash), undefined, 'block 3 is marked invalid');
+  t.true((await reindexed.verifyChain(0)).ok);
+  await reindexed.close();
+});
+
+test('reindex uses the best branch whose blocks all have their data, and works on an empty chain', async (t) => {
+  const { path, blocks } = await fixtureChain(t, 30);
+  const env = await import('lmdb');
+  const root = env.open({ path, maxDbs: 16 });
+  const db = root.openDB<Buffer, Buffer>({ name: 'blocks', keyEncoding: 'binary', encoding: 'binary' });
+  await db.remove(blocks[30]!.hash);
+  await root.close();
+  const chain = await open(path, true);
+  t.is(chain.tip?.height, 29);
+  t.deepEqual(chain.tip?.hash, blocks[29]!.hash);
+  t.true((await chain.verifyChain(0)).ok);
+  await chain.close();
+
+  const empty = await open(await tempDir(t), true);
+  t.is(empty.tip, undefined);
+  await empty.close();
+});

@@ -1,0 +1,169 @@
+/**
+ * verifychain against a real chain in LMDB: a healthy chain passes with equal digests; each kind
+ * of damage written directly into the store (a coin added, removed or altered; undo data missing
+ * or wrong; block data missing, garbled or swapped; index and height entries) is reported as the
+ * first problem, in one sentence naming where.
+ */
+import test, { type ExecutionContext } from 'ava';
+import { open } from 'lmdb';
+import { Chain } from '../../../src/chain/chain.js';
+import { encodeIndexEntry, heightKey } from '../../../src/chain/store/codecs.js';
+import { ChainStore, type StoreDbName } from '../../../src/chain/store/store.js';
+import { type VerifyChainResult, verifyChain } from '../../../src/chain/verify-chain.js';
+import { Block } from '../../../src/primitives/block.js';
+import { silentLogger } from '../../../src/util/logger.js';
+import { buildBlockFixture, loadBlockFixture } from '../../bench/block-fixture.js';
+import { TEST_PARAMS } from '../../helpers/fixtures.js';
+import { tempDir } from './setup.js';
+
+const BLOCKS = 40;
+const TXS_PER_BLOCK = 2;
+
+interface Loaded {
+  path: string;
+  blocks: Block[];
+}
+
+/** A chain of BLOCKS blocks with transactions, written and closed. */
+async function loadedChain(t: ExecutionContext, blocks = BLOCKS): Promise<Loaded> {
+  const path = await tempDir(t);
+  const fixture = buildBlockFixture(blocks, TXS_PER_BLOCK);
+  const chain = await Chain.open({ path, params: TEST_PARAMS, logger: silentLogger(), verifyThreads: 0 });
+  await loadBlockFixture(chain, fixture.genesis, fixture.blocks);
+  await chain.close();
+  return { path, blocks: [fixture.genesis, ...fixture.blocks].map((b) => Block.decode(b)) };
+}
+
+async function verifyAt(path: string, depth = 0): Promise<VerifyChainResult> {
+  const store = ChainStore.open(path);
+  const snapshot = store.snapshot();
+  try {
+    return await verifyChain(snapshot, { params: TEST_PARAMS, depth });
+  } finally {
+    snapshot.done();
+    await store.close();
+  }
+}
+
+async function withStore(path: string, fn: (store: ChainStore) => void): Promise<void> {
+  const store = ChainStore.open(path);
+  try {
+    store.transaction(() => fn(store));
+  } finally {
+    await store.close();
+  }
+}
+
+/** Raw writes below ChainStore's API (bytes it would never write itself). */
+async function raw(path: string, name: StoreDbName, fn: (db: { put(k: Buffer, v: Buffer): void; remove(k: Buffer): void }) => void): Promise<void> {
+  const env = open({ path, maxDbs: 16 });
+  const db = env.openDB<Buffer, Buffer>({ name, keyEncoding: 'binary', encoding: 'binary' });
+  env.transactionSync(() => fn({ put: (k, v) => db.putSync(k, v), remove: (k) => db.removeSync(k) }));
+  await env.close();
+}
+
+test('a healthy chain passes: the replay from genesis and the stored UTXO set have the same digest', async (t) => {
+  const { path } = await loadedChain(t);
+  const result = await verifyAt(path, 0);
+  t.true(result.ok, result.failure?.reason);
+  t.is(result.height, BLOCKS);
+  t.is(result.replayedBlocks, BLOCKS + 1);
+  t.is(result.checkedBlocks, BLOCKS + 1);
+  t.deepEqual(result.expected, result.actual);
+  t.is(result.actual?.txouts, BLOCKS + 2 * TXS_PER_BLOCK, 'one reward per block (genesis paid the pairs) and the last block\'s outputs');
+  const shallow = await verifyAt(path, 10);
+  t.true(shallow.ok);
+  t.is(shallow.checkedBlocks, 10);
+  t.is(shallow.replayedBlocks, BLOCKS + 1);
+  t.log(`verified ${result.replayedBlocks} blocks in ${result.elapsedMs} ms, digest ${result.actual?.hash.toString('hex')}`);
+});
+
+test('a corrupted UTXO set is reported: a coin added, removed or altered', async (t) => {
+  const { path, blocks } = await loadedChain(t);
+  const reward = { txid: blocks[7]!.transactions[0]!.txid, index: 0 };
+  const cases: Array<[string, (store: ChainStore) => void, RegExp]> = [
+    ['added', (s) => s.putCoin({ txid: Buffer.alloc(32, 0x5a), index: 3 }, { amount: 5n, pubKeyHash: Buffer.alloc(20, 1), height: 2, isCoinbase: false }), /holds coin 5a5a.*:3, which the blocks never created or already spent/],
+    ['removed', (s) => void s.removeCoin(reward), new RegExp(`coin ${reward.txid.toString('hex')}:0 is missing from the stored UTXO set`)],
+    ['altered', (s) => {
+      const coin = s.removeCoin(reward)!;
+      s.putCoin(reward, { ...coin, amount: coin.amount + 1n });
+    }, /differs from the one its block created/],
+  ];
+  for (const [name, damage, reason] of cases) {
+    const copy = await loadedChainCopy(t, path);
+    await withStore(copy, damage);
+    const result = await verifyAt(copy, 6);
+    t.false(result.ok, name);
+    t.regex(result.failure?.reason ?? '', reason, name);
+    t.notDeepEqual(result.expected?.hash, result.actual?.hash, `${name}: the digests differ`);
+  }
+});
+
+test('missing or wrong undo data, and missing, garbled or swapped block data, are reported at their height', async (t) => {
+  const { path, blocks } = await loadedChain(t);
+  const at = 30;
+  const hash = blocks[at]!.hash;
+  const cases: Array<[string, (copy: string) => Promise<void>, RegExp]> = [
+    ['undo missing', (p) => withStore(p, (s) => s.removeUndo(hash)), new RegExp(`undo data of block ${hash.toString('hex')} at height ${at} is missing`)],
+    ['undo wrong', (p) => withStore(p, (s) => s.putUndo(hash, [])), /undo data of block .* at height 30 does not match the 4 coin\(s\) the block spent/],
+    ['block missing', (p) => raw(p, 'blocks', (db) => db.remove(hash)), /the data of block .* at height 30 is missing/],
+    ['block garbled', (p) => raw(p, 'blocks', (db) => db.put(hash, blocks[at]!.encode().subarray(0, 50))), /stored data of block .* at height 30 does not decode/],
+    ['block swapped', (p) => raw(p, 'blocks', (db) => db.put(hash, blocks[at - 1]!.encode())), new RegExp(`stored for block .* at height 30 is block ${blocks[at - 1]!.hashHex}`)],
+    ['index missing', (p) => raw(p, 'index', (db) => db.remove(hash)), /block index has no entry for block .* at height 30/],
+    ['height missing', (p) => raw(p, 'heights', (db) => db.remove(heightKey(at))), /height index has no block at height 30, below the tip/],
+  ];
+  for (const [name, damage, reason] of cases) {
+    const copy = await loadedChainCopy(t, path);
+    await damage(copy);
+    const result = await verifyAt(copy, 0);
+    t.false(result.ok, name);
+    t.regex(result.failure?.reason ?? '', reason, name);
+    t.is(result.failure?.height, at, name);
+    t.is(result.expected, undefined, `${name}: stops at the first problem`);
+  }
+});
+
+test('depth decides which blocks get the full checks: a wrong chain work deep down is found only by a deep check', async (t) => {
+  const { path, blocks } = await loadedChain(t);
+  const store = ChainStore.open(path);
+  const entry = store.getIndex(blocks[5]!.hash)!;
+  await store.close();
+  await raw(path, 'index', (db) => db.put(entry.header.hash, encodeIndexEntry({ ...entry, chainWork: entry.chainWork + 1n })));
+  t.true((await verifyAt(path, 10)).ok, 'the last 10 blocks are fine');
+  const deep = await verifyAt(path, 0);
+  t.false(deep.ok);
+  t.regex(deep.failure?.reason ?? '', /index entry of block .* at height 5 records chain work/);
+});
+
+test('Chain.verifyChain reads one snapshot while blocks keep being connected, and close() stops it cleanly', async (t) => {
+  const path = await tempDir(t);
+  const fixture = buildBlockFixture(120, TXS_PER_BLOCK);
+  const chain = await Chain.open({ path, params: TEST_PARAMS, logger: silentLogger(), verifyThreads: 0 });
+  await loadBlockFixture(chain, fixture.genesis, fixture.blocks.slice(0, 60));
+  const running = chain.verifyChain(0);
+  for (const bytes of fixture.blocks.slice(60)) await chain.processBlock(Block.decode(bytes));
+  const result = await running;
+  t.true(result.ok, result.failure?.reason);
+  t.is(result.height, 60, 'the snapshot taken at the call');
+  t.is(chain.tip?.height, 120);
+  t.true((await chain.verifyChain(0)).ok);
+  const info = await chain.utxoSetInfo();
+  t.is(info.height, 120);
+
+  const late = chain.verifyChain(0);
+  await chain.close();
+  const outcome = await late.then(
+    (r) => (r.ok ? 'finished' : 'failed'),
+    (err: { code?: string }) => err.code,
+  );
+  t.true(outcome === 'finished' || outcome === 'storage-closed', `a check running at close ends cleanly (got ${outcome})`);
+  await t.throwsAsync(() => chain.verifyChain(0), { message: /is closed/ });
+});
+
+/** A fresh copy of a closed chain directory (each damage case gets its own). */
+async function loadedChainCopy(t: ExecutionContext, path: string): Promise<string> {
+  const { cp } = await import('node:fs/promises');
+  const dir = await tempDir(t);
+  await cp(path, dir, { recursive: true });
+  return dir;
+}
