@@ -110,8 +110,8 @@ export async function createNodeSetup(t: Teardown, overrides: SetupOverrides = {
   return setup;
 }
 
-/** Starts a node (with extra `cli start` flags, if any) and waits until it answers getinfo over RPC. */
-export async function startNode(t: Teardown, setup: NodeSetup, extraArgs: readonly string[] = []): Promise<RunningNode> {
+/** Starts a node (with extra `cli start` flags, if any) and waits until it answers getinfo over RPC (longer for a start that reindexes first). */
+export async function startNode(t: Teardown, setup: NodeSetup, extraArgs: readonly string[] = [], readyTimeoutMs = READY_TIMEOUT_MS): Promise<RunningNode> {
   const child = spawn(process.execPath, [CLI_BIN, 'start', '--config', setup.configFile, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -124,7 +124,7 @@ export async function startNode(t: Teardown, setup: NodeSetup, extraArgs: readon
       await exited;
     }
   });
-  const deadline = Date.now() + READY_TIMEOUT_MS;
+  const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`node exited with ${child.exitCode} before it was ready:\n${output}`);
     if (existsSync(join(setup.dataDir, '.cookie'))) {
@@ -135,7 +135,7 @@ export async function startNode(t: Teardown, setup: NodeSetup, extraArgs: readon
         // not listening yet
       }
     }
-    if (Date.now() > deadline) throw new Error(`node not ready after ${READY_TIMEOUT_MS} ms:\n${output}`);
+    if (Date.now() > deadline) throw new Error(`node not ready after ${readyTimeoutMs} ms:\n${output}`);
     await sleep(POLL_INTERVAL_MS);
   }
 }

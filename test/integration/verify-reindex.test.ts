@@ -1,0 +1,190 @@
+/**
+ * The operator's tools on real node processes (issue #9 item 3): gettxoutsetinfo and verifychain
+ * over the CLI on a mined chain; a UTXO set damaged while the node is stopped is reported by
+ * verifychain and repaired by `start --reindex` to the digest it had; kill -9 during a reindex
+ * (twice: during `start --reindex`, then during the restart that continues it) leaves a marker
+ * that makes the next start finish the job, never a partial state passing for a whole one.
+ */
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { Chain } from '../../src/chain/chain.js';
+import { ChainStore } from '../../src/chain/store/store.js';
+import { CHAIN_DIR_NAME } from '../../src/node/constants.js';
+import { Block } from '../../src/primitives/block.js';
+import { silentLogger } from '../../src/util/logger.js';
+import { buildBlockFixture, loadBlockFixture } from '../bench/block-fixture.js';
+import { TEST_PARAMS } from '../helpers/fixtures.js';
+import { CLI_BIN, type NodeSetup, cli, createNodeSetup, getInfo, rpc, startNode, stopNode, waitFor } from './harness.js';
+
+const REINDEX_BLOCKS = Number(process.env.REINDEX_BLOCKS ?? 1200);
+const TXS_PER_BLOCK = 4;
+/** A start that reindexes first answers RPC only after the reindex. */
+const REINDEX_READY_MS = 120_000;
+
+interface TxoutSetInfo {
+  height: number | null;
+  bestBlock: string | null;
+  txouts: number;
+  transactions: number;
+  totalAmount: string;
+  hash: string;
+}
+
+interface VerifyReply {
+  ok: boolean;
+  height: number | null;
+  checkedBlocks: number;
+  replayedBlocks: number;
+  expected: { hash: string; txouts: number } | null;
+  actual: { hash: string; txouts: number } | null;
+  failure: { reason: string; height: number | null } | null;
+  elapsedMs: number;
+}
+
+const logLines = (output: string): Array<Record<string, unknown>> =>
+  output.split('\n').flatMap((line) => {
+    try {
+      return [JSON.parse(line) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
+
+/** Runs `cli start` with `args` until a log line satisfies `stopAt`, then kill -9; resolves with that line. */
+function startAndKillAt(setup: NodeSetup, args: readonly string[], stopAt: (line: Record<string, unknown>) => boolean, timeoutMs: number): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI_BIN, 'start', '--config', setup.configFile, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    let pending = '';
+    let hit: Record<string, unknown> | undefined;
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      pending += chunk.toString();
+      const lines = pending.split('\n');
+      pending = lines.pop()!;
+      for (const line of logLines(lines.join('\n'))) {
+        if (hit === undefined && stopAt(line)) {
+          hit = line;
+          child.kill('SIGKILL');
+        }
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (hit && signal === 'SIGKILL') resolve(hit);
+      else reject(new Error(`the node ended (${code ?? signal}) before the kill point:\n${output.slice(-3000)}`));
+    });
+  });
+}
+
+async function reindexPending(setup: NodeSetup): Promise<boolean> {
+  const store = ChainStore.open(join(setup.dataDir, CHAIN_DIR_NAME));
+  try {
+    return store.reindexPending();
+  } finally {
+    await store.close();
+  }
+}
+
+test('cli verifychain and gettxoutsetinfo on a mined chain with transactions', async (t) => {
+  const setup = await createNodeSetup(t);
+  const node = await startNode(t, setup);
+  const genesis = await cli(setup, ['genesis_block']);
+  t.is(genesis.code, 0, genesis.stderr);
+  const a = /Genesis Wallet is: (\S+)/.exec(genesis.stdout)![1]!;
+  const b = /Wallet address is (\S+)/.exec((await cli(setup, ['createwallet'])).stdout)![1]!;
+  for (let i = 0; i < 2; i++) t.is((await cli(setup, ['send', '--from', a, '--to', b, '--amount', String(100 + i)])).code, 0);
+  await waitFor('block 1', async () => (await getInfo(setup)).height === 1);
+  t.is((await cli(setup, ['mine'])).code, 0);
+  t.is((await cli(setup, ['mine'])).code, 0);
+
+  const verified = await cli(setup, ['verifychain']);
+  t.is(verified.code, 0, verified.stderr);
+  t.regex(verified.stdout, /^verifychain ok: 4 block\(s\) replayed from genesis up to height 3, the last 4 re-validated in full/);
+  const info = await cli(setup, ['gettxoutsetinfo']);
+  t.is(info.code, 0, info.stderr);
+  t.regex(info.stdout, /^height: 3\nbestBlock: [0-9a-f]{64}\ntxouts: \d+\ntransactions: \d+\ntotalAmount: 4000\nhash: [0-9a-f]{64}$/);
+  const json = JSON.parse((await cli(setup, ['gettxoutsetinfo', '--json'])).stdout) as TxoutSetInfo;
+  t.is(json.totalAmount, '4000', 'four rewards of 1000 and no fees: the sends only moved coins');
+  t.is(json.bestBlock, (await getInfo(setup)).tip);
+  t.regex(verified.stdout, new RegExp(`digest ${json.hash}$`), 'verifychain and gettxoutsetinfo agree on the digest');
+  const bad = await cli(setup, ['verifychain', '--depth', 'all']);
+  t.not(bad.code, 0);
+  t.is(bad.stderr, 'parameter "depth" must be a number of blocks (a whole number ≥ 0), got "all"');
+  t.log(`mined chain: height 3, ${json.txouts} coins, digest ${json.hash}`);
+  t.is(await stopNode(node), 0);
+});
+
+test(`a damaged UTXO set is found by verifychain and repaired by start --reindex; kill -9 during a reindex of ${REINDEX_BLOCKS} blocks is finished by the next start`, async (t) => {
+  t.timeout(6 * REINDEX_READY_MS);
+  const fixture = buildBlockFixture(REINDEX_BLOCKS, TXS_PER_BLOCK);
+  const blocks = [fixture.genesis, ...fixture.blocks].map((bytes) => Block.decode(bytes));
+  const setup = await createNodeSetup(t, { txpoolSize: 1000 });
+  const chainPath = join(setup.dataDir, CHAIN_DIR_NAME);
+  const chain = await Chain.open({ path: chainPath, params: TEST_PARAMS, logger: silentLogger() });
+  await loadBlockFixture(chain, fixture.genesis, fixture.blocks);
+  await chain.close();
+
+  let node = await startNode(t, setup);
+  const before = (await rpc(setup, 'gettxoutsetinfo')) as TxoutSetInfo;
+  t.is(before.height, REINDEX_BLOCKS);
+  const full = (await rpc(setup, 'verifychain', { depth: 0 })) as VerifyReply;
+  t.true(full.ok, full.failure?.reason);
+  t.is(full.checkedBlocks, REINDEX_BLOCKS + 1);
+  t.is(full.actual?.hash, before.hash);
+  t.log(`verifychain --depth 0: ${full.checkedBlocks} blocks (${fixture.inputs} inputs) in ${full.elapsedMs} ms, digest ${before.hash}`);
+  t.is((await cli(setup, ['verifychain'])).code, 0);
+  t.is(await stopNode(node), 0);
+
+  // Damage while stopped: a reward coin gone, a coin from nowhere.
+  const store = ChainStore.open(chainPath);
+  store.transaction(() => {
+    store.removeCoin({ txid: blocks[100]!.transactions[0]!.txid, index: 0 });
+    store.putCoin({ txid: Buffer.alloc(32, 0x42), index: 0 }, { amount: 1_000_000n, pubKeyHash: Buffer.alloc(20, 1), height: 5, isCoinbase: false });
+  });
+  await store.close();
+  node = await startNode(t, setup);
+  const damaged = await cli(setup, ['verifychain']);
+  t.is(damaged.code, 1, 'a failed check fails the command');
+  // The first difference in key order is reported: either damage may come first.
+  t.regex(damaged.stdout, /^verifychain FAILED: (coin [0-9a-f]{64}:0 is missing from the stored UTXO set|the stored UTXO set holds coin (42){32}:0, which the blocks never created)/);
+  t.regex(damaged.stdout, /start --reindex$/);
+  t.not(((await rpc(setup, 'gettxoutsetinfo')) as TxoutSetInfo).hash, before.hash);
+  t.is(await stopNode(node), 0);
+
+  node = await startNode(t, setup, ['--reindex'], REINDEX_READY_MS);
+  const done = logLines(node.output()).find((line) => line['msg'] === 'reindex done');
+  t.truthy(done, 'the reindex logs its end');
+  t.is(done?.['height'], REINDEX_BLOCKS);
+  t.true(logLines(node.output()).some((line) => line['msg'] === 'reindex progress' || line['msg'] === 'reindex chunk committed'), 'progress lines with the height');
+  const repaired = (await rpc(setup, 'gettxoutsetinfo')) as TxoutSetInfo;
+  t.deepEqual(repaired, before, 'the reindex restores the UTXO set digest from before the damage');
+  t.true(((await rpc(setup, 'verifychain', { depth: 0 })) as VerifyReply).ok);
+  t.log(`start --reindex: ${REINDEX_BLOCKS + 1} blocks at ${String(done?.['blocksPerSec'])} blocks/s (${String(done?.['elapsedMs'])} ms), digest ${repaired.hash} restored`);
+  t.is(await stopNode(node), 0);
+
+  // kill -9 after a random chunk of `start --reindex`, then during the plain start that continues it.
+  const chunkAt = (min: number) => (line: Record<string, unknown>) => line['msg'] === 'reindex chunk committed' && typeof line['height'] === 'number' && line['height'] >= min;
+  const target = 200 + Math.floor(Math.random() * Math.max(1, REINDEX_BLOCKS / 3));
+  const first = await startAndKillAt(setup, ['--reindex'], chunkAt(target), REINDEX_READY_MS);
+  t.true(await reindexPending(setup), `the kill during start --reindex (after height ${String(first['height'])}) leaves the marker`);
+  const second = await startAndKillAt(setup, [], chunkAt(0), REINDEX_READY_MS);
+  t.true(await reindexPending(setup), `the kill during the continuing start (after height ${String(second['height'])}) leaves the marker`);
+  t.true((second['height'] as number) > (first['height'] as number), 'the plain start continued from the committed height, not from genesis');
+
+  node = await startNode(t, setup, [], REINDEX_READY_MS);
+  t.true(logLines(node.output()).some((line) => line['msg'] === 'continuing an unfinished reindex'));
+  t.false(await reindexPending(setup), 'the marker is gone once the reindex finished');
+  const info = await getInfo(setup);
+  t.is(info.height, REINDEX_BLOCKS);
+  t.is(info.tip, blocks[REINDEX_BLOCKS]!.hashHex);
+  t.deepEqual((await rpc(setup, 'gettxoutsetinfo')) as TxoutSetInfo, before);
+  t.true(((await rpc(setup, 'verifychain', { depth: 0 })) as VerifyReply).ok);
+  t.log(`kill -9 at reindex heights ${String(first['height'])} and ${String(second['height'])}: the next start finished it; digest equal, verifychain ok`);
+  t.is(await stopNode(node), 0);
+});
