@@ -19,6 +19,11 @@ export class MemoryUtxo implements ConnectTarget {
     return this.coins.size;
   }
 
+  /** The coin record at an outPointKey, as the store would hold it. */
+  recordAt(key: Buffer): Buffer | undefined {
+    return this.coins.get(key.toString('latin1'));
+  }
+
   getCoin(outpoint: OutPoint): Coin | undefined {
     const bytes = this.coins.get(mapKey(outpoint));
     return bytes ? decodeCoin(bytes) : undefined;

@@ -11,6 +11,7 @@ import { CHECK_SLICE_MS, UTXO_SCAN_CHUNK_COINS } from './constants.js';
 import { StorageError } from './errors.js';
 import { decodeCoin } from './store/codecs.js';
 import type { ChainSnapshot } from './store/snapshot.js';
+import type { StoreDbName } from './store/store.js';
 
 export interface UtxoSetStats {
   /** Unspent outputs. */
@@ -66,17 +67,22 @@ export function utxoStatsOf(entries: Iterable<readonly [Buffer, Buffer]>): UtxoS
  * Reads the snapshot's coins in chunks, yielding to the event loop between them when a slice of
  * work is used up. `each` sees every coin in key order. `shouldStop` aborts between chunks.
  */
-export async function scanCoins(snapshot: ChainSnapshot, each: (key: Buffer, value: Buffer) => void, shouldStop: () => boolean = () => false): Promise<void> {
+export function scanCoins(snapshot: ChainSnapshot, each: (key: Buffer, value: Buffer) => void, shouldStop?: () => boolean): Promise<void> {
+  return scanEntries(snapshot, 'coins', each, shouldStop);
+}
+
+/** scanCoins for any sub-database (verifychain reads the address index the same way). */
+export async function scanEntries(snapshot: ChainSnapshot, name: StoreDbName, each: (key: Buffer, value: Buffer) => void, shouldStop: () => boolean = () => false): Promise<void> {
   let after: Buffer | undefined;
   let sliceStart = Date.now();
   for (;;) {
-    const chunk = snapshot.range('coins', after, UTXO_SCAN_CHUNK_COINS);
+    const chunk = snapshot.range(name, after, UTXO_SCAN_CHUNK_COINS);
     for (const [key, value] of chunk) each(key, value);
     if (chunk.length < UTXO_SCAN_CHUNK_COINS) return;
     after = chunk[chunk.length - 1]![0];
     if (Date.now() - sliceStart >= CHECK_SLICE_MS) {
       await yieldToLoop();
-      if (shouldStop()) throw new StorageError('storage-closed', `the chain database at ${snapshot.path} is closing; the UTXO-set scan stopped`);
+      if (shouldStop()) throw new StorageError('storage-closed', `the chain database at ${snapshot.path} is closing; the scan stopped`);
       sliceStart = Date.now();
     }
   }

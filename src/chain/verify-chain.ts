@@ -6,13 +6,14 @@
  *  - the last `depth` blocks (0 = all) also as a new block is: proof-of-work, merkle root and the
  *    other context-free rules, its place after its parent (height, median time), its chain work,
  *    and every signature (on the verify pool's workers);
- *  - then the replayed UTXO set against the stored one, coin by coin, and their digests.
+ *  - then the replayed UTXO set against the stored one, coin by coin, and their digests, and the
+ *    address index (what balances are read from) against the coins' owners.
  * It writes nothing. It yields to the event loop after each slice of work, so it can run in a
  * serving node; the snapshot keeps it consistent while blocks are connected meanwhile.
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { Block, type BlockHeader } from '../primitives/block.js';
-import { ZERO_HASH } from '../primitives/hash.js';
+import { PUBKEY_HASH_BYTES, ZERO_HASH } from '../primitives/hash.js';
 import { compactToTarget, workForTarget } from '../primitives/pow.js';
 import { outPointFromKey } from '../primitives/tx.js';
 import { errorMessage } from '../util/errors.js';
@@ -21,9 +22,9 @@ import { CHECK_SLICE_MS, MEDIAN_TIME_SPAN_BLOCKS } from './constants.js';
 import { StorageError } from './errors.js';
 import { MemoryUtxo } from './memory-utxo.js';
 import type { ChainParams } from './params.js';
-import { encodeUndo } from './store/codecs.js';
+import { decodeCoin, encodeUndo } from './store/codecs.js';
 import type { ChainSnapshot } from './store/snapshot.js';
-import { UtxoHasher, type UtxoSetStats, scanCoins } from './utxo-digest.js';
+import { UtxoHasher, type UtxoSetStats, scanCoins, scanEntries } from './utxo-digest.js';
 import { checkBlockSanity, checkHeaderContext, medianTimePast, verifyBlockSignatures } from './validate-block.js';
 import type { VerifyPool } from './verify-pool/pool.js';
 
@@ -247,6 +248,31 @@ async function compareUtxo(
   const expected = expectedHasher.finish();
   const actual = actualHasher.finish();
   if (first === undefined && !expected.hash.equals(actual.hash)) first = 'the stored UTXO set digest differs from the replayed one';
+  if (first === undefined) first = await checkAddressIndex(snapshot, utxo, options);
   if (first === undefined) return done(undefined, expected, actual);
   return done({ reason: `${first} (stored: ${actual.txouts} coins, ${actual.totalAmount} total; replayed from the blocks: ${expected.txouts} coins, ${expected.totalAmount} total)` }, expected, actual);
+}
+
+/** Every address-index entry names a coin of that owner, and every coin has one. Undefined when so. */
+async function checkAddressIndex(snapshot: ChainSnapshot, utxo: MemoryUtxo, options: VerifyChainOptions): Promise<string | undefined> {
+  let entries = 0;
+  let problem: string | undefined;
+  await scanEntries(
+    snapshot,
+    'addrs',
+    (key) => {
+      entries++;
+      if (problem !== undefined) return;
+      const owner = key.subarray(0, PUBKEY_HASH_BYTES);
+      const coinKey = key.subarray(PUBKEY_HASH_BYTES);
+      const record = utxo.recordAt(coinKey);
+      if (!record || !decodeCoin(record).pubKeyHash.equals(owner)) {
+        const { txid, index } = outPointFromKey(coinKey);
+        problem = `the address index lists coin ${txid.toString('hex')}:${index} for owner ${owner.toString('hex')}, which the UTXO set does not give it`;
+      }
+    },
+    options.shouldStop,
+  );
+  if (problem === undefined && entries !== utxo.size) problem = `the address index holds ${entries} entries for ${utxo.size} coins`;
+  return problem;
 }

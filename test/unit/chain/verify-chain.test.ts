@@ -123,6 +123,25 @@ test('missing or wrong undo data, and missing, garbled or swapped block data, ar
   }
 });
 
+test('a damaged address index (what balances are read from) is reported', async (t) => {
+  const { path, blocks } = await loadedChain(t);
+  const reward = blocks[12]!.transactions[0]!;
+  const coinKey = Buffer.concat([reward.txid, Buffer.from([0, 0, 0, 0])]);
+  const owner = reward.outputs[0]!.pubKeyHash;
+  const cases: Array<[string, (db: { put(k: Buffer, v: Buffer): void; remove(k: Buffer): void }) => void, RegExp]> = [
+    ['entry missing', (db) => db.remove(Buffer.concat([owner, coinKey])), new RegExp(`address index holds ${BLOCKS + 2 * TXS_PER_BLOCK - 1} entries for ${BLOCKS + 2 * TXS_PER_BLOCK} coins`)],
+    ['wrong owner', (db) => db.put(Buffer.concat([Buffer.alloc(20, 0x99), coinKey]), Buffer.alloc(0)), /address index lists coin .*:0 for owner (99){20}, which the UTXO set does not give it/],
+  ];
+  for (const [name, damage, reason] of cases) {
+    const copy = await loadedChainCopy(t, path);
+    await raw(copy, 'addrs', damage);
+    const result = await verifyAt(copy, 1);
+    t.false(result.ok, name);
+    t.regex(result.failure?.reason ?? '', reason, name);
+    t.deepEqual(result.expected?.hash, result.actual?.hash, `${name}: the coins themselves are intact`);
+  }
+});
+
 test('depth decides which blocks get the full checks: a wrong chain work deep down is found only by a deep check', async (t) => {
   const { path, blocks } = await loadedChain(t);
   const store = ChainStore.open(path);
