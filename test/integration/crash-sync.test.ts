@@ -4,7 +4,8 @@
  * random moments of that sync, each kill checked to land mid-sync (0 < height < tip). After every
  * restart B must open its data dir, its tip must be a block of A's chain at the height getinfo
  * reports, and its balances must equal the UTXO set rebuilt from the fixture up to that height;
- * at the end B reaches A's tip with A's balances. CRASH_KILLS sets the number of kills (CI: 4,
+ * verifychain must pass (the UTXO set replayed from B's stored blocks equals B's stored one);
+ * at the end B reaches A's tip with A's balances and A's UTXO-set digest. CRASH_KILLS sets the number of kills (CI: 4,
  * `npm run crash`: 20); CRASH_BLOCKS the chain length.
  */
 import test from 'ava';
@@ -47,6 +48,21 @@ function expectedBalances(blocks: readonly Block[], height: number): Map<string,
   const totals = new Map<string, bigint>();
   for (const { address, amount } of utxos.values()) totals.set(address, (totals.get(address) ?? 0n) + amount);
   return totals;
+}
+
+interface VerifyReply {
+  ok: boolean;
+  height: number | null;
+  replayedBlocks: number;
+  checkedBlocks: number;
+  failure: { reason: string } | null;
+  actual: { hash: string } | null;
+  elapsedMs: number;
+}
+
+/** verifychain over RPC (depth 0 = every block in full, default 288). */
+async function verifyChain(setup: NodeSetup, depth?: number): Promise<VerifyReply> {
+  return (await rpc(setup, 'verifychain', depth === undefined ? {} : { depth })) as VerifyReply;
 }
 
 async function balanceOf(setup: NodeSetup, address: string): Promise<Balance> {
@@ -113,6 +129,9 @@ test(`kill -9 ${KILLS} times during a sync of ${CHAIN_BLOCKS} blocks with transa
       const got = view.balances.get(address)!;
       t.is(got.confirmed + got.immature, expected.get(address) ?? 0n, `after kill ${kill} (height ${view.height}) balance of ${address}`);
     }
+    const verified = await verifyChain(b.setup);
+    t.true(verified.ok, `after kill ${kill}: verifychain: ${verified.failure?.reason}`);
+    t.log(`kill ${kill}: verifychain ok at height ${verified.height} (${verified.replayedBlocks} blocks replayed, ${verified.checkedBlocks} in full, ${verified.elapsedMs} ms)`);
     reached = Math.max(reached, view.height);
   }
 
@@ -128,4 +147,11 @@ test(`kill -9 ${KILLS} times during a sync of ${CHAIN_BLOCKS} blocks with transa
     const got = finalB.balances.get(address)!;
     t.is(got.confirmed + got.immature, expected.get(address) ?? 0n);
   }
+  // Default depth: the replay from genesis still compares every coin; full signature checks of all
+  // 3,000 blocks would add ~8 s on a loaded CI machine, and B checked each signature when it synced.
+  const finalVerify = await verifyChain(b.setup);
+  t.true(finalVerify.ok, `final verifychain: ${finalVerify.failure?.reason}`);
+  const digestA = ((await rpc(a.setup, 'gettxoutsetinfo')) as { hash: string }).hash;
+  t.is(finalVerify.actual?.hash, digestA, 'B ends with A\'s UTXO set');
+  t.log(`final verifychain: ${finalVerify.replayedBlocks} blocks replayed, ${finalVerify.checkedBlocks} in full, in ${finalVerify.elapsedMs} ms, digest ${digestA} on A and B`);
 });
