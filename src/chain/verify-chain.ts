@@ -19,7 +19,7 @@ import { outPointFromKey } from '../primitives/tx.js';
 import { errorMessage } from '../util/errors.js';
 import { connectBlock } from './connect.js';
 import { CHECK_SLICE_MS, MEDIAN_TIME_SPAN_BLOCKS } from './constants.js';
-import { StorageError } from './errors.js';
+import { StorageError, ValidationError } from './errors.js';
 import { MemoryUtxo } from './memory-utxo.js';
 import type { ChainParams } from './params.js';
 import { decodeCoin, encodeUndo } from './store/codecs.js';
@@ -186,6 +186,8 @@ async function replayBlock(
       });
       await verifyBlockSignatures(block, options.pool);
     } catch (err) {
+      // Anything else (a signature worker died, the pool closed) is not a verdict on the block.
+      if (!(err instanceof ValidationError)) throw err;
       fail(`block ${id} at height ${h} breaks a block rule: ${errorMessage(err)}`, h, hash);
     }
     if (entry.chainWork !== chainWork) fail(`the index entry of block ${id} at height ${h} records chain work ${entry.chainWork}, but its ancestors sum to ${chainWork}`, h, hash);
@@ -195,6 +197,7 @@ async function replayBlock(
   try {
     spent = connectBlock(utxo, block, options.params);
   } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
     fail(`block ${id} at height ${h} does not connect to the UTXO set rebuilt from genesis: ${errorMessage(err)}`, h, hash);
   }
   const undo = snapshot.getUndoBytes(hash);

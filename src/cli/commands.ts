@@ -151,6 +151,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     positionals: [],
     options: {
       depth: { type: 'string', value: 'N', description: 'blocks from the tip to re-validate in full: PoW, merkle, signatures (default 288; 0 = all)' },
+      offline: { type: 'boolean', description: 'check the chain database in --datadir here, with progress lines, instead of asking a node (works with the node stopped)' },
     },
     required: [],
     method: 'verifychain',

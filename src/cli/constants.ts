@@ -9,3 +9,5 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 /** The command people type, used in hints. */
 export const CLI_NAME = 'npx cli';
+/** `cli verifychain --offline` prints a progress line at most this often. */
+export const VERIFY_PROGRESS_INTERVAL_MS = 1_000;

@@ -68,7 +68,7 @@ export const format = {
     if (ok === true) return [`verifychain ok: ${scope}`, utxo('UTXO set', actual)].join('\n');
     const lines = [`verifychain FAILED: ${text(obj(failure ?? null)['reason'])}`, scope];
     if (expected !== null && expected !== undefined) lines.push(utxo('replayed from the blocks', expected), utxo('stored', actual));
-    lines.push(`repair it with: ${CLI_NAME} stop, then ${CLI_NAME} start --reindex`);
+    lines.push(`repair it: stop the node, then run ${CLI_NAME} start --reindex`);
     return lines.join('\n');
   },
   ban: (r: JsonValue): string => {

@@ -65,6 +65,11 @@ async function runClientCommand(cmd: CommandSpec, parsed: ParsedCommand, io: Cli
     ...(typeof values['config'] === 'string' ? { configFile: values['config'] } : {}),
     flags: { datadir: str(values['datadir']), 'rpc-port': str(values['rpc-port']), 'rpc-host': str(values['rpc-host']) },
   });
+  if (values['offline'] === true) {
+    // Only verifychain has --offline; its chain code is loaded only then.
+    const { runOfflineVerify } = await import('./verify-offline.js');
+    return runOfflineVerify(config, str(values['depth']), values['json'] === true, io);
+  }
   const shownDataDir = str(values['datadir']) ?? displayPath(config.dataDir, io.cwd);
   const hintFlags = [`--datadir ${shownDataDir}`];
   if (typeof values['config'] === 'string') hintFlags.unshift(`--config ${values['config']}`);

@@ -156,6 +156,9 @@ test(`a damaged UTXO set is found by verifychain and repaired by start --reindex
   t.regex(damaged.stdout, /start --reindex$/);
   t.not(((await rpc(setup, 'gettxoutsetinfo')) as TxoutSetInfo).hash, before.hash);
   t.is(await stopNode(node), 0);
+  const offline = await cli(setup, ['verifychain', '--offline']);
+  t.is(offline.code, 1, 'the offline check finds it too, with the node stopped');
+  t.regex(offline.stdout, new RegExp(`^verifying the chain database at .* \\(the last 288 blocks in full\\) …\\n(verifying: height \\d+ of ${REINDEX_BLOCKS} \\(\\d+ blocks/s\\)\\n)*verifychain FAILED: `));
 
   node = await startNode(t, setup, ['--reindex'], REINDEX_READY_MS);
   const done = logLines(node.output()).find((line) => line['msg'] === 'reindex done');
@@ -187,4 +190,7 @@ test(`a damaged UTXO set is found by verifychain and repaired by start --reindex
   t.true(((await rpc(setup, 'verifychain', { depth: 0 })) as VerifyReply).ok);
   t.log(`kill -9 at reindex heights ${String(first['height'])} and ${String(second['height'])}: the next start finished it; digest equal, verifychain ok`);
   t.is(await stopNode(node), 0);
+  const offline2 = await cli(setup, ['verifychain', '--offline', '--depth', '0']);
+  t.is(offline2.code, 0, offline2.stdout);
+  t.regex(offline2.stdout, new RegExp(`verifychain ok: ${REINDEX_BLOCKS + 1} block\\(s\\) replayed .*\\nUTXO set: .* digest ${before.hash}$`));
 });

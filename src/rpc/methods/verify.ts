@@ -1,6 +1,7 @@
 /** The node operator's checks of the chain state: gettxoutsetinfo and verifychain (Bitcoin Core's names). */
 import { VERIFY_DEFAULT_DEPTH_BLOCKS } from '../../chain/constants.js';
 import type { UtxoSetStats } from '../../chain/utxo-digest.js';
+import type { VerifyChainResult } from '../../chain/verify-chain.js';
 import type { MethodTable, RpcContext } from '../context.js';
 import { param, parseParams } from '../params.js';
 import { VERIFY_LOG_INTERVAL_MS } from '../constants.js';
@@ -35,18 +36,23 @@ export function verifyMethods(ctx: RpcContext): MethodTable {
       const summary = { ok: result.ok, height: result.height, checkedBlocks: result.checkedBlocks, replayedBlocks: result.replayedBlocks, elapsedMs: result.elapsedMs };
       if (result.ok) ctx.logger.info(summary, 'verifychain passed');
       else ctx.logger.error({ ...summary, reason: result.failure?.reason }, 'verifychain found a problem');
-      return {
-        ok: result.ok,
-        height: result.height < 0 ? null : result.height,
-        tip: result.tip ?? null,
-        depth,
-        checkedBlocks: result.checkedBlocks,
-        replayedBlocks: result.replayedBlocks,
-        expected: statsView(result.expected),
-        actual: statsView(result.actual),
-        failure: result.failure === undefined ? null : { reason: result.failure.reason, height: result.failure.height ?? null, hash: result.failure.hash ?? null },
-        elapsedMs: result.elapsedMs,
-      };
+      return verifyChainView(result, depth);
     },
+  };
+}
+
+/** verifychain's answer (also what `cli verifychain --offline` prints). */
+export function verifyChainView(result: VerifyChainResult, depth: number) {
+  return {
+    ok: result.ok,
+    height: result.height < 0 ? null : result.height,
+    tip: result.tip ?? null,
+    depth,
+    checkedBlocks: result.checkedBlocks,
+    replayedBlocks: result.replayedBlocks,
+    expected: statsView(result.expected),
+    actual: statsView(result.actual),
+    failure: result.failure === undefined ? null : { reason: result.failure.reason, height: result.failure.height ?? null, hash: result.failure.hash ?? null },
+    elapsedMs: result.elapsedMs,
   };
 }

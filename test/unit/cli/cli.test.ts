@@ -201,3 +201,23 @@ test('a result is formatted, or printed raw with --json; an RPC error is one lin
   t.is(await runCli(['mine', ...flags], unknown), 1);
   t.deepEqual(unknown.err, ['unknown method "mine"; see the commands with: npx cli --help']);
 });
+
+test('verifychain: --depth is passed on; a failed check exits 1; --offline refuses a bad depth or a data dir without a chain', async (t) => {
+  const verify = findCommand('verifychain')!;
+  t.deepEqual(verify.params(parseCommandArgs(verify, [])), {});
+  t.deepEqual(verify.params(parseCommandArgs(verify, ['--depth', '0'])), { depth: '0' });
+  t.is(verify.exitCode?.({ ok: true }), 0);
+  t.is(verify.exitCode?.({ ok: false }), 1);
+  t.is(verify.exitCode?.(null), 1);
+  const start = findCommand('start')!;
+  t.is(parseCommandArgs(start, ['--reindex']).values['reindex'], true, 'start --reindex');
+
+  const dir = await mkdtemp(join(tmpdir(), 'kadchain-cli-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const bad = io(dir);
+  t.is(await runCli(['verifychain', '--offline', '--depth', 'ten', '--datadir', dir], bad), 2);
+  t.deepEqual(bad.err, ['--depth must be a number of blocks (a whole number ≥ 0), got "ten" (see: npx cli verifychain --help)']);
+  const none = io(dir);
+  t.is(await runCli(['verifychain', '--offline', '--datadir', dir], none), 1);
+  t.deepEqual(none.err, [`there is no chain database at ${join(dir, 'chain')} (is --datadir right?)`]);
+});

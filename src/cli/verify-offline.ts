@@ -1,0 +1,54 @@
+/**
+ * `cli verifychain --offline`: verifychain run by the CLI itself on the chain database of
+ * --datadir, printing progress lines, for a node that is stopped (or that does not answer). It
+ * only reads, from one LMDB snapshot, so it is also safe beside a running node.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { VERIFY_DEFAULT_DEPTH_BLOCKS } from '../chain/constants.js';
+import { ChainStore } from '../chain/store/store.js';
+import { verifyChain } from '../chain/verify-chain.js';
+import { VerifyPool } from '../chain/verify-pool/pool.js';
+import type { NodeConfig } from '../node/config.js';
+import { CHAIN_DIR_NAME } from '../node/constants.js';
+import { toJsonSafe } from '../rpc/json.js';
+import { verifyChainView } from '../rpc/methods/verify.js';
+import { CLI_NAME, EXIT_FAILURE, EXIT_OK, VERIFY_PROGRESS_INTERVAL_MS } from './constants.js';
+import { CliError } from './errors.js';
+import { format } from './format.js';
+import type { CliIo } from './main.js';
+
+export async function runOfflineVerify(config: NodeConfig, depthText: string | undefined, json: boolean, io: CliIo): Promise<number> {
+  if (depthText !== undefined && !/^[0-9]+$/.test(depthText)) {
+    throw new CliError('usage', `--depth must be a number of blocks (a whole number ≥ 0), got "${depthText}" (see: ${CLI_NAME} verifychain --help)`);
+  }
+  const depth = depthText === undefined ? VERIFY_DEFAULT_DEPTH_BLOCKS : Number(depthText);
+  const path = join(config.dataDir, CHAIN_DIR_NAME);
+  // ChainStore.open would create an empty database: a wrong --datadir must not look like an empty chain.
+  if (!existsSync(path)) throw new CliError('no-chain', `there is no chain database at ${path} (is --datadir right?)`);
+  const store = ChainStore.open(path);
+  const pool = new VerifyPool();
+  const snapshot = store.snapshot();
+  const startMs = Date.now();
+  let lastMs = startMs;
+  if (!json) io.stdout(`verifying the chain database at ${path} (the last ${depth === 0 ? 'all' : depth} blocks in full) …`);
+  try {
+    const result = await verifyChain(snapshot, {
+      params: config.chain,
+      depth,
+      pool,
+      onProgress: (height, tipHeight) => {
+        if (json || Date.now() - lastMs < VERIFY_PROGRESS_INTERVAL_MS) return;
+        lastMs = Date.now();
+        io.stdout(`verifying: height ${height} of ${tipHeight} (${Math.round(((height + 1) * 1000) / Math.max(1, lastMs - startMs))} blocks/s)`);
+      },
+    });
+    const view = toJsonSafe(verifyChainView(result, depth));
+    io.stdout(json ? JSON.stringify(view, null, 2) : format.verifychain(view));
+    return result.ok ? EXIT_OK : EXIT_FAILURE;
+  } finally {
+    snapshot.done();
+    await pool.close();
+    await store.close();
+  }
+}
