@@ -15,7 +15,6 @@ import type { ChainParams } from './params.js';
 import { SerialQueue } from './queue.js';
 import type { IndexEntry } from './store/codecs.js';
 import { ChainStore } from './store/store.js';
-import type { ChainSnapshot } from './store/snapshot.js';
 import type { ChainEvents, ChainTip, Coin, CoinEntry, CoinView, ProcessBlockResult } from './types.js';
 import { checkBlockSanity, checkHeaderContext, medianTimePast, verifyBlockSignatures, verifyBlockSignaturesInline } from './validate-block.js';
 import { VerifyPool } from './verify-pool/pool.js';
@@ -27,8 +26,9 @@ import { ensureTipIndex, storeSideBlock } from './candidates.js';
 import { BranchActivator } from './activate.js';
 import { recordInvalid } from './invalid.js';
 import { reindexChain } from './reindex.js';
-import { type UtxoSetInfo, utxoSetInfo } from './utxo-digest.js';
-import { type VerifyChainResult, verifyChain } from './verify-chain.js';
+import { SnapshotChecks } from './checks.js';
+import type { UtxoSetInfo } from './utxo-digest.js';
+import type { VerifyChainResult } from './verify-chain.js';
 
 export interface ChainOptions {
   /** LMDB directory. */
@@ -62,8 +62,8 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
   private readonly headers: HeaderCache;
   /** Connects branches and falls back to the best valid one (activate.ts). */
   private readonly activator: BranchActivator;
-  /** Read-only checks running on snapshots (verifyChain, utxoSetInfo): close() waits for them to stop. */
-  private readonly checks = new Set<Promise<unknown>>();
+  /** gettxoutsetinfo and verifychain on snapshots (checks.ts). */
+  private readonly checks: SnapshotChecks;
 
   private constructor(
     private readonly store: ChainStore,
@@ -78,6 +78,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     this.headers = new HeaderCache((hash) => store.getIndex(hash));
     this.activator = new BranchActivator(store, options.params, logger, this);
     this.verifyPool = new VerifyPool({ ...(options.verifyThreads !== undefined ? { threads: options.verifyThreads } : {}), logger });
+    this.checks = new SnapshotChecks(store, options.params, this.verifyPool);
   }
 
   static async open(options: ChainOptions): Promise<Chain> {
@@ -108,7 +109,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     if (this.closed) return;
     this.closed = true;
     await this.queue.idle();
-    await Promise.allSettled([...this.checks]);
+    await this.checks.stop();
     await this.verifyPool.close();
     await this.store.close();
   }
@@ -123,28 +124,12 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
 
   /** gettxoutsetinfo: count, total and digest of the UTXO set with the tip it belongs to, from one snapshot. */
   utxoSetInfo(): Promise<UtxoSetInfo> {
-    return this.onSnapshot((snapshot) => utxoSetInfo(snapshot, () => this.closed));
+    return this.checks.utxoSetInfo();
   }
 
-  /**
-   * verifychain (verify-chain.ts) on a snapshot of the committed state: writes nothing and yields
-   * between slices, so blocks keep being processed meanwhile. `depth` 0 re-validates every block.
-   */
+  /** verifychain (verify-chain.ts) on a snapshot of the committed state; `depth` 0 re-validates every block. */
   verifyChain(depth: number, onProgress?: (height: number, tipHeight: number) => void): Promise<VerifyChainResult> {
-    return this.onSnapshot((snapshot) =>
-      verifyChain(snapshot, { params: this.params, depth, pool: this.verifyPool, shouldStop: () => this.closed, ...(onProgress ? { onProgress } : {}) }),
-    );
-  }
-
-  private onSnapshot<T>(check: (snapshot: ChainSnapshot) => Promise<T>): Promise<T> {
-    if (this.closed) return Promise.reject(new StorageError('storage-closed', `the chain database at ${this.store.path} is closed`));
-    const snapshot = this.store.snapshot();
-    const running = check(snapshot).finally(() => {
-      snapshot.done();
-      this.checks.delete(running);
-    });
-    this.checks.add(running);
-    return running;
+    return this.checks.verifyChain(depth, onProgress);
   }
 
   getCoin(outpoint: OutPoint): Coin | undefined {
