@@ -64,7 +64,7 @@ export async function reindexChain(options: ReindexOptions): Promise<ReindexSumm
   let invalid = 0;
   try {
     for (;;) {
-      const branch = bestStoredBranch(store);
+      const branch = bestStoredBranch(store, store.reindexPreviousTip());
       const from = resumeHeight(store, branch);
       logger.info({ from, to: branch.length - 1 }, from === 0 ? 'reindex: connecting the best stored branch from genesis' : 'reindex: connecting the best stored branch from the committed tip');
       try {
@@ -87,9 +87,13 @@ export async function reindexChain(options: ReindexOptions): Promise<ReindexSumm
   }
 }
 
-/** One commit: the marker on, the chain state empty. */
+/**
+ * One commit: the marker on, the chain state empty. The marker keeps the tip from before (kept
+ * across a restart of the reindex), so a tie in work goes to the branch that was active.
+ */
 function startOver(store: ChainStore): void {
-  store.setReindexPending(true);
+  const previousTip = store.reindexPending() ? store.reindexPreviousTip() : store.getTipHash();
+  store.setReindexPending(true, previousTip);
   store.clearChainState();
 }
 
@@ -105,13 +109,15 @@ function resumeHeight(store: ChainStore, branch: readonly IndexEntry[]): number 
 
 /**
  * The stored branch with the most work from genesis whose every block is valid so far and has its
- * data, genesis first; empty when there is none. A full scan of the block index (a reindex reads
- * everything anyway).
+ * data, genesis first; empty when there is none. Among equal work, the one ending at `preferred`
+ * (the tip before the reindex: the node keeps the first-seen branch, as when it received them).
+ * A full scan of the block index (a reindex reads everything anyway).
  */
-export function bestStoredBranch(store: ChainStore): IndexEntry[] {
+export function bestStoredBranch(store: ChainStore, preferred?: Buffer): IndexEntry[] {
   const usable = new Map<string, IndexEntry>();
   for (const entry of store.indexEntries()) if (entry.status === 'valid' && store.hasBlock(entry.header.hash)) usable.set(entry.header.hash.toString('latin1'), entry);
-  const candidates = [...usable.values()].sort((a, b) => (a.chainWork === b.chainWork ? 0 : a.chainWork > b.chainWork ? -1 : 1));
+  const rank = (e: IndexEntry): number => (preferred?.equals(e.header.hash) ? 0 : 1);
+  const candidates = [...usable.values()].sort((a, b) => (a.chainWork === b.chainWork ? rank(a) - rank(b) : a.chainWork > b.chainWork ? -1 : 1));
   /** Blocks known to reach genesis through usable blocks, and blocks known not to. */
   const good = new Set<string>();
   const bad = new Set<string>();

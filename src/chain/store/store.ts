@@ -10,7 +10,7 @@
  *   addrs    pubKeyHash ‖ outPointKey → empty (so per-address coins are one range read)
  *   undo     hash → coins the block spent, in order (active chain only)
  *   meta     'tip' → hash of the active tip; 'tips-index' → 1 once `tips` is maintained;
- *            'reindex' → 1 while a reindex (reindex.ts) has not finished
+ *            'reindex' → while a reindex (reindex.ts) has not finished: the tip it started from (or 1)
  *   tips     chainWork u256BE ‖ hash → empty: side-branch candidate tips (candidates.ts), in work order
  */
 import { type Database, type RootDatabase, open } from 'lmdb';
@@ -148,8 +148,14 @@ export class ChainStore implements CoinView {
     return this.dbs.meta.doesExist(REINDEX_KEY);
   }
 
-  setReindexPending(pending: boolean): void {
-    if (pending) this.dbs.meta.putSync(REINDEX_KEY, Buffer.from([1]));
+  /** The tip before the pending reindex started, kept in its marker (equal-work ties go to it). */
+  reindexPreviousTip(): Buffer | undefined {
+    const value = this.dbs.meta.get(REINDEX_KEY);
+    return value?.length === HASH_BYTES ? Buffer.from(value) : undefined;
+  }
+
+  setReindexPending(pending: boolean, previousTip?: Buffer): void {
+    if (pending) this.dbs.meta.putSync(REINDEX_KEY, previousTip ?? Buffer.from([1]));
     else this.dbs.meta.removeSync(REINDEX_KEY);
   }
 

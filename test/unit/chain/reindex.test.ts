@@ -141,3 +141,53 @@ test('reindex uses the best branch whose blocks all have their data, and works o
   t.is(empty.tip, undefined);
   await empty.close();
 });
+
+test('after reorganisations with side branches stored, verifychain passes and a reindex gives back the same state, candidate tips included', async (t) => {
+  const path = await tempDir(t);
+  const miner = makeKey();
+  const payee = makeKey();
+  const chain = await open(path);
+  const g = buildBlock({ miner });
+  const a1 = buildBlock({ parent: g, miner, extraData: Buffer.from('a') });
+  const a2 = buildBlock({ parent: a1, miner, txs: [spend(miner, [outpoint(a1.transactions[0]!)], [pay(payee, 600n), pay(miner, 400n)])], extraData: Buffer.from('a') });
+  const a3 = buildBlock({ parent: a2, miner, extraData: Buffer.from('a') });
+  // Branch b forks after a1 and spends the same reward differently; it ends heavier.
+  const b2 = buildBlock({ parent: a1, miner, txs: [spend(miner, [outpoint(a1.transactions[0]!)], [pay(payee, 100n), pay(miner, 900n)])], extraData: Buffer.from('b') });
+  const b3 = buildBlock({ parent: b2, miner, extraData: Buffer.from('b') });
+  const b4 = buildBlock({ parent: b3, miner, txs: [spend(payee, [outpoint(b2.transactions[1]!)], [pay(miner, 100n)])], extraData: Buffer.from('b') });
+  const c1 = buildBlock({ parent: g, miner, extraData: Buffer.from('c') });
+  for (const block of [g, a1, a2, a3, c1, b2, b3, b4]) await chain.processBlock(block);
+  t.deepEqual(chain.tip?.hash, b4.hash, 'branch b won');
+  const verified = await chain.verifyChain(0);
+  t.true(verified.ok, verified.failure?.reason);
+  await chain.close();
+  const reference = await snapshotState(path, ALL_STATE);
+
+  const reindexed = await open(path, true);
+  t.deepEqual(reindexed.tip?.hash, b4.hash);
+  t.true((await reindexed.verifyChain(0)).ok);
+  await reindexed.close();
+  t.deepEqual(await snapshotState(path, ALL_STATE), reference);
+});
+
+test('between branches of equal work the reindex keeps the one that was active (first seen), whichever it is', async (t) => {
+  const miner = makeKey();
+  const g = buildBlock({ miner });
+  const x = buildBlock({ parent: g, miner, extraData: Buffer.from('x') });
+  const y = buildBlock({ parent: g, miner, extraData: Buffer.from('y') });
+  for (const [first, second] of [
+    [x, y],
+    [y, x],
+  ] as const) {
+    const path = await tempDir(t);
+    const chain = await open(path);
+    for (const block of [g, first, second]) await chain.processBlock(block);
+    t.deepEqual(chain.tip?.hash, first.hash, 'first seen wins a tie');
+    await chain.close();
+    const reference = await snapshotState(path, ALL_STATE);
+    const reindexed = await open(path, true);
+    t.deepEqual(reindexed.tip?.hash, first.hash, 'the reindex keeps it');
+    await reindexed.close();
+    t.deepEqual(await snapshotState(path, ALL_STATE), reference);
+  }
+});
