@@ -6,7 +6,7 @@ import type { ChainTip } from './types.js';
 export function loadTip(store: ChainStore): ChainTip | undefined {
   const hash = store.getTipHash();
   if (!hash) {
-    if (store.getHashAtHeight(0)) throw new StorageError('storage-corrupt', `the chain database at ${store.path} has blocks but no tip; move it away and resync`);
+    if (store.getHashAtHeight(0)) throw new StorageError('storage-corrupt', `the chain database at ${store.path} has blocks but no tip; rebuild the chain state with: cli start --reindex`);
     return undefined;
   }
   const entry = store.getIndex(hash);
@@ -20,7 +20,7 @@ export function loadTip(store: ChainStore): ChainTip | undefined {
           ? 'it is marked invalid'
           : undefined;
   if (problem || !entry) {
-    throw new StorageError('storage-corrupt', `the chain database at ${store.path} is inconsistent: tip ${hash.toString('hex')} is unusable (${problem}); move it away and resync`);
+    throw new StorageError('storage-corrupt', `the chain database at ${store.path} is inconsistent: tip ${hash.toString('hex')} is unusable (${problem}); rebuild the chain state from the stored blocks with: cli start --reindex`);
   }
   return { hash, height: entry.header.height, chainWork: entry.chainWork, header: entry.header };
 }

@@ -191,3 +191,13 @@ test('between branches of equal work the reindex keeps the one that was active (
     t.deepEqual(await snapshotState(path, ALL_STATE), reference);
   }
 });
+
+test('a chain that refuses to open for a broken tip says to reindex, and the reindex repairs it', async (t) => {
+  const { path, blocks } = await fixtureChain(t, 20);
+  await damage(path, (store) => store.putTipHash(Buffer.alloc(32, 0xab)));
+  await t.throwsAsync(open(path), { code: 'storage-corrupt', message: /tip abab.* is unusable \(its block index entry is missing\); rebuild the chain state from the stored blocks with: cli start --reindex$/ });
+  const chain = await open(path, true);
+  t.deepEqual(chain.tip?.hash, blocks[20]!.hash);
+  t.true((await chain.verifyChain(0)).ok);
+  await chain.close();
+});
