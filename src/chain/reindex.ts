@@ -15,6 +15,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { Block } from '../primitives/block.js';
 import { compactToTarget, workForTarget } from '../primitives/pow.js';
 import type { Logger } from '../util/logger.js';
+import { ensureTipIndex } from './candidates.js';
 import { connectBlock } from './connect.js';
 import { REINDEX_CHUNK_BLOCKS, REINDEX_LOG_INTERVAL_MS } from './constants.js';
 import { StorageError, ValidationError } from './errors.js';
@@ -76,6 +77,8 @@ export async function reindexChain(options: ReindexOptions): Promise<ReindexSumm
         logger.warn({ height: err.entry.header.height, hash: err.entry.header.hashHex, reason: err.validationError.message }, 'reindex: a stored block is invalid; marked it and going on with the best branch left');
         continue;
       }
+      // The candidate tips (side branches) from the block index, then the marker off.
+      ensureTipIndex(store);
       store.transaction(() => store.setReindexPending(false));
       const elapsedMs = Date.now() - startMs;
       const summary: ReindexSummary = { height: branch.length - 1, connected, elapsedMs, invalid };

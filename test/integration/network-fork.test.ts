@@ -72,4 +72,8 @@ test('two nodes mine competing branches apart, reconnect, converge on the most-w
     t.is(await balanceOf(node.setup, g), 1000n - 100n + 40n + 1000n, 'A\'s lost rewards are gone; block 5 pays it');
     t.deepEqual(await mempoolTxids(node.setup), []);
   }
+  // After the reorganisation each node's stored chain replays to its UTXO set, and both hold the same one.
+  const checks = (await Promise.all([a, b].map((node) => rpc(node.setup, 'verifychain', { depth: 0 })))) as Array<{ ok: boolean; failure: { reason: string } | null; actual: { hash: string } }>;
+  for (const check of checks) t.true(check.ok, check.failure?.reason);
+  t.is(checks[0]!.actual.hash, checks[1]!.actual.hash, 'A and B hold the same UTXO set');
 });
