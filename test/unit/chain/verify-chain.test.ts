@@ -7,6 +7,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { open } from 'lmdb';
 import { Chain } from '../../../src/chain/chain.js';
+import { CHECK_SLICE_MS } from '../../../src/chain/constants.js';
 import { encodeIndexEntry, heightKey } from '../../../src/chain/store/codecs.js';
 import { ChainStore, type StoreDbName } from '../../../src/chain/store/store.js';
 import { type VerifyChainResult, verifyChain } from '../../../src/chain/verify-chain.js';
@@ -177,6 +178,23 @@ test('Chain.verifyChain reads one snapshot while blocks keep being connected, an
   );
   t.true(outcome === 'finished' || outcome === 'storage-closed', `a check running at close ends cleanly (got ${outcome})`);
   await t.throwsAsync(() => chain.verifyChain(0), { message: /is closed/ });
+});
+
+test('verifychain yields to the event loop between slices of work, even with signatures checked inline', async (t) => {
+  const { path } = await loadedChain(t, 150);
+  const chain = await Chain.open({ path, params: TEST_PARAMS, logger: silentLogger(), verifyThreads: 0 });
+  t.teardown(() => chain.close());
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 1);
+  const startMs = Date.now();
+  const result = await chain.verifyChain(0);
+  const elapsedMs = Date.now() - startMs;
+  clearInterval(timer);
+  t.true(result.ok);
+  // Work is done in slices of CHECK_SLICE_MS: a check this long let timers run in between.
+  if (elapsedMs >= 5 * CHECK_SLICE_MS) t.true(ticks >= 2, `${ticks} timer ticks during a ${elapsedMs} ms check`);
+  else t.pass(`the check took only ${elapsedMs} ms`);
+  t.log(`${result.replayedBlocks} blocks in ${elapsedMs} ms, ${ticks} timer ticks ran meanwhile`);
 });
 
 /** A fresh copy of a closed chain directory (each damage case gets its own). */
