@@ -18,7 +18,8 @@ import { compactToTarget, workForTarget } from '../primitives/pow.js';
 import { outPointFromKey } from '../primitives/tx.js';
 import { errorMessage } from '../util/errors.js';
 import { connectBlock } from './connect.js';
-import { CHECK_SLICE_MS, MEDIAN_TIME_SPAN_BLOCKS } from './constants.js';
+import { CHECK_SLICE_MS } from './constants.js';
+import { HeaderCache } from './header-cache.js';
 import { StorageError, ValidationError } from './errors.js';
 import { MemoryUtxo } from './memory-utxo.js';
 import type { ChainParams } from './params.js';
@@ -96,7 +97,7 @@ export async function verifyChain(snapshot: ChainSnapshot, options: VerifyChainO
       const firstFull = options.depth === 0 ? 0 : Math.max(0, height - options.depth + 1);
       if (!snapshot.getHashAtHeight(height)?.equals(tip)) fail(`the height index does not hold the tip ${tip.toString('hex')} at its height ${height}`, height, tip);
       if (snapshot.getHashAtHeight(height + 1)) fail(`the height index holds a block at height ${height + 1}, above the tip`, height + 1);
-      const recent = new Map<string, BlockHeader>();
+      const recent = new HeaderCache((hash) => snapshot.getIndex(hash));
       let parent: { hash: Buffer; chainWork: bigint; header: BlockHeader } | undefined;
       let sliceStart = Date.now();
       for (let h = 0; h <= height; h++) {
@@ -148,7 +149,7 @@ async function replayBlock(
   h: number,
   parent: { hash: Buffer; chainWork: bigint; header: BlockHeader } | undefined,
   full: boolean,
-  recent: Map<string, BlockHeader>,
+  recent: HeaderCache,
   options: VerifyChainOptions,
 ): Promise<{ hash: Buffer; chainWork: bigint; header: BlockHeader }> {
   const hash = snapshot.getHashAtHeight(h);
@@ -176,10 +177,7 @@ async function replayBlock(
       const parentEntry = parent ? { header: parent.header, chainWork: parent.chainWork, status: 'valid' as const } : undefined;
       checkHeaderContext(block.header, {
         parent: parentEntry,
-        medianTimePast: parentEntry ? medianTimePast(parentEntry, (p) => {
-          const header = recent.get(p.toString('latin1'));
-          return header && { header };
-        }) : 0,
+        medianTimePast: parentEntry ? medianTimePast(parentEntry, (p) => recent.get(p)) : 0,
         // The future-time rule depends on the clock at arrival, not on the block: not re-checked.
         nowSec: block.header.timestamp,
         params: options.params,
@@ -204,8 +202,7 @@ async function replayBlock(
   if (!undo) fail(`the undo data of block ${id} at height ${h} is missing`, h, hash);
   if (!undo.equals(encodeUndo(spent))) fail(`the undo data of block ${id} at height ${h} does not match the ${spent.length} coin(s) the block spent`, h, hash);
 
-  recent.set(hash.toString('latin1'), block.header);
-  if (recent.size > MEDIAN_TIME_SPAN_BLOCKS + 1) recent.delete(recent.keys().next().value!);
+  recent.remember(block.header);
   return { hash, chainWork, header: block.header };
 }
 
