@@ -90,6 +90,7 @@ export async function scanEntries(snapshot: ChainSnapshot, name: StoreDbName, ea
 
 /** gettxoutsetinfo: the UTXO set's stats and the tip it belongs to, from one snapshot. */
 export async function utxoSetInfo(snapshot: ChainSnapshot, shouldStop?: () => boolean): Promise<UtxoSetInfo> {
+  if (snapshot.reindexPending()) throw new StorageError('reindex-pending', `the chain database at ${snapshot.path}: a reindex has not finished; start the node to complete it`);
   const bestBlock = snapshot.getTipHash();
   const height = bestBlock ? (snapshot.getIndex(bestBlock)?.header.height ?? -1) : -1;
   const hasher = new UtxoHasher();

@@ -65,6 +65,9 @@ export interface VerifyChainResult {
   readonly elapsedMs: number;
 }
 
+/** verifychain's and gettxoutsetinfo's answer on a database whose reindex has not finished. */
+export const REINDEX_UNFINISHED = 'a reindex has not finished; start the node to complete it';
+
 /** Thrown inside the replay to stop at the first problem; turned into the result's failure. */
 class Mismatch extends Error {
   constructor(readonly failure: VerifyFailure) {
@@ -89,6 +92,8 @@ export async function verifyChain(snapshot: ChainSnapshot, options: VerifyChainO
     failure,
     elapsedMs: Date.now() - startMs,
   });
+  // A half-finished reindex leaves a partial state that is consistent with itself: it must not pass.
+  if (snapshot.reindexPending()) return done({ reason: REINDEX_UNFINISHED });
   try {
     const utxo = new MemoryUtxo();
     if (tip) {

@@ -12,6 +12,8 @@ import type { BinaryDb, StoreDbName } from './store.js';
 
 type ReadTxn = ReturnType<RootDatabase['useReadTransaction']>;
 const TIP_KEY = Buffer.from('tip');
+/** The reindex marker (store.ts): set while a reindex has not finished. */
+const REINDEX_KEY = Buffer.from('reindex');
 
 export class ChainSnapshot {
   private released = false;
@@ -24,6 +26,11 @@ export class ChainSnapshot {
 
   getTipHash(): Buffer | undefined {
     return this.get('meta', TIP_KEY);
+  }
+
+  /** True while a reindex has started and not finished: the chain state is partial (store.ts reindexPending). */
+  reindexPending(): boolean {
+    return this.get('meta', REINDEX_KEY) !== undefined;
   }
 
   getHashAtHeight(height: number): Buffer | undefined {

@@ -8,6 +8,8 @@ import test, { type ExecutionContext } from 'ava';
 import { open } from 'lmdb';
 import { Chain } from '../../../src/chain/chain.js';
 import { CHECK_SLICE_MS } from '../../../src/chain/constants.js';
+import { connectBlock } from '../../../src/chain/connect.js';
+import { utxoSetInfo } from '../../../src/chain/utxo-digest.js';
 import { encodeIndexEntry, heightKey } from '../../../src/chain/store/codecs.js';
 import { ChainStore, type StoreDbName } from '../../../src/chain/store/store.js';
 import { type VerifyChainResult, verifyChain } from '../../../src/chain/verify-chain.js';
@@ -195,6 +197,30 @@ test('verifychain yields to the event loop between slices of work, even with sig
   if (elapsedMs >= 5 * CHECK_SLICE_MS) t.true(ticks >= 2, `${ticks} timer ticks during a ${elapsedMs} ms check`);
   else t.pass(`the check took only ${elapsedMs} ms`);
   t.log(`${result.replayedBlocks} blocks in ${elapsedMs} ms, ${ticks} timer ticks ran meanwhile`);
+});
+
+test('a half-finished reindex fails verifychain and gettxoutsetinfo, though the partial state is consistent with itself', async (t) => {
+  const { path, blocks } = await loadedChain(t, 20);
+  // What a kill -9 leaves mid-reindex: the marker, and a state rebuilt up to block 10 (which alone would pass).
+  await withStore(path, (store) => {
+    store.setReindexPending(true);
+    store.clearChainState();
+  });
+  await withStore(path, (store) => {
+    for (const block of blocks.slice(0, 11)) connectBlock(store, block, TEST_PARAMS);
+  });
+  const result = await verifyAt(path, 0);
+  t.false(result.ok);
+  t.is(result.failure?.reason, 'a reindex has not finished; start the node to complete it');
+  const store = ChainStore.open(path);
+  const snapshot = store.snapshot();
+  try {
+    await t.throwsAsync(utxoSetInfo(snapshot), { code: 'reindex-pending', message: /a reindex has not finished; start the node to complete it$/ });
+  } finally {
+    snapshot.done();
+    await store.close();
+  }
+  t.log(`partial state at height ${result.height}: ok ${result.ok}, reason "${result.failure?.reason}"`);
 });
 
 /** A fresh copy of a closed chain directory (each damage case gets its own). */
