@@ -89,7 +89,6 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
           store,
           params: options.params,
           logger: options.logger.child({ component: 'reindex' }),
-          nowMs: options.nowMs ?? Date.now,
           ...(options.verifyThreads !== undefined ? { verifyThreads: options.verifyThreads } : {}),
         });
       }

@@ -30,7 +30,6 @@ export interface ReindexOptions {
   store: ChainStore;
   params: ChainParams;
   logger: Logger;
-  nowMs: () => number;
   /** Signature worker threads (see ChainOptions.verifyThreads). */
   verifyThreads?: number;
 }
@@ -174,7 +173,9 @@ async function connectBranch(options: ReindexOptions, pool: VerifyPool, branch: 
           checkHeaderContext(block.header, {
             parent,
             medianTimePast: parent ? medianTimePast(parent, (h) => headers.get(h)) : 0,
-            nowSec: Math.floor(options.nowMs() / 1000),
+            // The future-time rule depends on the clock at arrival, not on the block (as in
+            // verifychain): a slow clock now must not turn a stored block invalid for good.
+            nowSec: block.header.timestamp,
             params,
           });
           if (verdicts[i] !== undefined) throw verdicts[i];

@@ -21,8 +21,8 @@ import { snapshotState, tempDir } from './setup.js';
 const BLOCKS = REINDEX_CHUNK_BLOCKS + 60;
 const ALL_STATE = ['coins', 'addrs', 'heights', 'undo', 'meta', 'tips'] as const;
 
-async function open(path: string, reindex = false, params: ChainParams = TEST_PARAMS): Promise<Chain> {
-  return Chain.open({ path, params, logger: silentLogger(), verifyThreads: 0, reindex });
+async function open(path: string, reindex = false, params: ChainParams = TEST_PARAMS, nowMs?: () => number): Promise<Chain> {
+  return Chain.open({ path, params, logger: silentLogger(), verifyThreads: 0, reindex, ...(nowMs ? { nowMs } : {}) });
 }
 
 async function fixtureChain(t: ExecutionContext, blocks = BLOCKS): Promise<{ path: string; blocks: Block[] }> {
@@ -200,4 +200,20 @@ test('a chain that refuses to open for a broken tip says to reindex, and the rei
   t.deepEqual(chain.tip?.hash, blocks[20]!.hash);
   t.true((await chain.verifyChain(0)).ok);
   await chain.close();
+});
+
+test('a clock behind the blocks during a reindex marks none of them invalid (the future-time rule is not re-checked)', async (t) => {
+  const { path, blocks } = await fixtureChain(t, 20);
+  const reference = await snapshotState(path, ALL_STATE);
+  // A clock a day behind the newest block: every block, genesis included, is "from the future".
+  const slowClockMs = (): number => (blocks[0]!.header.timestamp - 86_400) * 1000;
+  const chain = await open(path, true, TEST_PARAMS, slowClockMs);
+  t.is(chain.tip?.height, 20);
+  t.truthy(chain.getHeader(blocks[0]!.hash), 'genesis is still valid');
+  await chain.close();
+  t.deepEqual(await snapshotState(path, ALL_STATE), reference);
+  const later = await open(path);
+  t.is(later.tip?.height, 20, 'nothing was marked invalid for a later start with a right clock');
+  await later.close();
+  t.log(`reindex with the clock 1 day behind genesis: tip ${chain.tip?.height}, invalid 0`);
 });
