@@ -14,6 +14,7 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { Block } from '../primitives/block.js';
 import { compactToTarget, workForTarget } from '../primitives/pow.js';
+import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { ensureTipIndex } from './candidates.js';
 import { connectBlock } from './connect.js';
@@ -42,6 +43,18 @@ export interface ReindexSummary {
   readonly elapsedMs: number;
   /** Blocks the re-validation found invalid (now marked so). */
   readonly invalid: number;
+  /** Blocks whose stored data was damaged (undecodable, or another block): their data was dropped. */
+  readonly dropped: number;
+}
+
+/** A block of the branch has stored data that does not decode or is another block: treated as missing. */
+class BranchBlockUnreadable extends Error {
+  constructor(
+    readonly entry: IndexEntry,
+    readonly problem: string,
+  ) {
+    super(problem);
+  }
 }
 
 /** A block of the branch broke a rule: which one, for marking it invalid. */
@@ -62,6 +75,7 @@ export async function reindexChain(options: ReindexOptions): Promise<ReindexSumm
   const pool = new VerifyPool({ ...(options.verifyThreads !== undefined ? { threads: options.verifyThreads } : {}), logger });
   let connected = 0;
   let invalid = 0;
+  let dropped = 0;
   try {
     for (;;) {
       const branch = bestStoredBranch(store, store.reindexPreviousTip());
@@ -70,6 +84,14 @@ export async function reindexChain(options: ReindexOptions): Promise<ReindexSumm
       try {
         connected += await connectBranch(options, pool, branch, from, startMs, connected);
       } catch (err) {
+        if (err instanceof BranchBlockUnreadable) {
+          // Its data is useless: drop it, so the block counts as one without data (peers can send
+          // it again), and pick the branch again.
+          store.transaction(() => store.removeBlock(err.entry.header.hash));
+          dropped++;
+          logger.warn({ height: err.entry.header.height, hash: err.entry.header.hashHex, problem: err.problem }, 'reindex: the stored data of a block is damaged; dropped it and going on with the best branch left');
+          continue;
+        }
         if (!(err instanceof BranchBlockInvalid)) throw err;
         invalid++;
         store.transaction(() => store.putIndex({ ...err.entry, status: 'invalid' }));
@@ -80,7 +102,7 @@ export async function reindexChain(options: ReindexOptions): Promise<ReindexSumm
       ensureTipIndex(store);
       store.transaction(() => store.setReindexPending(false));
       const elapsedMs = Date.now() - startMs;
-      const summary: ReindexSummary = { height: branch.length - 1, connected, elapsedMs, invalid };
+      const summary: ReindexSummary = { height: branch.length - 1, connected, elapsedMs, invalid, dropped };
       logger.info({ ...summary, blocksPerSec: rate(connected, elapsedMs) }, 'reindex done');
       return summary;
     }
@@ -158,8 +180,15 @@ async function connectBranch(options: ReindexOptions, pool: VerifyPool, branch: 
     const entries = branch.slice(at, at + REINDEX_CHUNK_BLOCKS);
     const blocks = entries.map((entry) => {
       const bytes = store.getBlockBytes(entry.header.hash);
-      if (!bytes) throw new StorageError('storage-corrupt', `the chain database at ${store.path} lost the data of block ${entry.header.hashHex} during the reindex`);
-      return Block.decode(bytes);
+      if (!bytes) throw new StorageError('storage-corrupt', `the chain database at ${store.path} lost the data of block ${entry.header.hashHex} at height ${entry.header.height} during the reindex; start the node again to continue the reindex`);
+      let block: Block;
+      try {
+        block = Block.decode(bytes);
+      } catch (err) {
+        throw new BranchBlockUnreadable(entry, `its data does not decode: ${errorMessage(err)}`);
+      }
+      if (!block.hash.equals(entry.header.hash)) throw new BranchBlockUnreadable(entry, `the data stored under it is block ${block.hashHex}`);
+      return block;
     });
     // Signatures of the whole chunk on the workers at once; verdicts are used in block order below.
     const verdicts = await Promise.all(blocks.map((block) => verifyBlockSignatures(block, pool).then(() => undefined, (err: unknown) => err)));
@@ -168,7 +197,6 @@ async function connectBranch(options: ReindexOptions, pool: VerifyPool, branch: 
         const entry = entries[i]!;
         const parent = block.height === 0 ? undefined : branch[block.height - 1];
         try {
-          if (!block.hash.equals(entry.header.hash)) throw new StorageError('storage-corrupt', `the chain database at ${store.path} stores other data under block ${entry.header.hashHex}`);
           checkBlockSanity(block, params);
           checkHeaderContext(block.header, {
             parent,

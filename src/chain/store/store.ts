@@ -190,6 +190,11 @@ export class ChainStore implements CoinView {
     this.dbs.blocks.putSync(block.hash, block.encode());
   }
 
+  /** Drops a block's stored data (a reindex found it damaged); its index entry stays. */
+  removeBlock(hash: Buffer): void {
+    this.dbs.blocks.removeSync(hash);
+  }
+
   getIndex(hash: Buffer): IndexEntry | undefined {
     const bytes = this.dbs.index.getBinaryFast(hash); // decodeIndexEntry copies what it keeps (see getCoin)
     return bytes ? decodeIndexEntry(bytes) : undefined;

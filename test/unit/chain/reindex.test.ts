@@ -217,3 +217,36 @@ test('a clock behind the blocks during a reindex marks none of them invalid (the
   await later.close();
   t.log(`reindex with the clock 1 day behind genesis: tip ${chain.tip?.height}, invalid 0`);
 });
+
+/** Raw writes to the blocks database, below ChainStore's API (bytes it would never write). */
+async function rawBlocks(path: string, fn: (db: { put(k: Buffer, v: Buffer): void; remove(k: Buffer): void }) => void): Promise<void> {
+  const lmdb = await import('lmdb');
+  const root = lmdb.open({ path, maxDbs: 16 });
+  const db = root.openDB<Buffer, Buffer>({ name: 'blocks', keyEncoding: 'binary', encoding: 'binary' });
+  root.transactionSync(() => fn({ put: (k, v) => db.putSync(k, v), remove: (k) => db.removeSync(k) }));
+  await root.close();
+}
+
+test('a stored block whose data is damaged (undecodable, or another block) is treated as missing: the reindex finishes before it', async (t) => {
+  const { path, blocks } = await fixtureChain(t, 20);
+  const cases: Array<[string, number, (db: { put(k: Buffer, v: Buffer): void }) => void]> = [
+    ['undecodable', 10, (db) => db.put(blocks[10]!.hash, blocks[10]!.encode().subarray(0, 60))],
+    ['another block', 12, (db) => db.put(blocks[12]!.hash, blocks[5]!.encode())],
+  ];
+  for (const [name, at, garble] of cases) {
+    const copy = await copyOf(t, path);
+    await rawBlocks(copy, garble);
+    const chain = await open(copy, true);
+    t.is(chain.tip?.height, at - 1, `${name}: the chain ends before the damaged block`);
+    t.false(chain.hasBlock(blocks[at]!.hash), `${name}: the damaged data was dropped`);
+    t.true((await chain.verifyChain(0)).ok, name);
+    await chain.close();
+    const store = ChainStore.open(copy);
+    t.false(store.reindexPending(), `${name}: the reindex finished`);
+    await store.close();
+    const again = await open(copy);
+    t.is(again.tip?.height, at - 1, `${name}: the next start opens normally`);
+    await again.close();
+    t.log(`${name} data at height ${at}: reindex finished at tip ${at - 1}, marker off`);
+  }
+});
