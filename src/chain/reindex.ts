@@ -17,6 +17,7 @@ import { compactToTarget, workForTarget } from '../primitives/pow.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { ensureTipIndex } from './candidates.js';
+import { pruneUnconnectable } from './reindex-prune.js';
 import { connectBlock } from './connect.js';
 import { REINDEX_CHUNK_BLOCKS, REINDEX_LOG_INTERVAL_MS } from './constants.js';
 import { StorageError, ValidationError } from './errors.js';
@@ -78,6 +79,14 @@ export async function reindexChain(options: ReindexOptions): Promise<ReindexSumm
   let dropped = 0;
   try {
     for (;;) {
+      const pruned = store.transaction(() => pruneUnconnectable(store));
+      if (pruned.forgotten > 0) {
+        const { lowest } = pruned;
+        logger.warn(
+          { forgotten: pruned.forgotten, ...(lowest ? { lowestHeight: lowest.header.height, lowestHash: lowest.header.hashHex } : {}) },
+          'reindex: forgot the blocks whose data (or an ancestor\'s) is missing; peers will send them again',
+        );
+      }
       const branch = bestStoredBranch(store, store.reindexPreviousTip());
       const from = resumeHeight(store, branch);
       logger.info({ from, to: branch.length - 1 }, from === 0 ? 'reindex: connecting the best stored branch from genesis' : 'reindex: connecting the best stored branch from the committed tip');
@@ -85,8 +94,8 @@ export async function reindexChain(options: ReindexOptions): Promise<ReindexSumm
         connected += await connectBranch(options, pool, branch, from, startMs, connected);
       } catch (err) {
         if (err instanceof BranchBlockUnreadable) {
-          // Its data is useless: drop it, so the block counts as one without data (peers can send
-          // it again), and pick the branch again.
+          // Its data is useless: drop it, so the block counts as one without data (the next turn
+          // forgets it and its descendants: reindex-prune.ts), and pick the branch again.
           store.transaction(() => store.removeBlock(err.entry.header.hash));
           dropped++;
           logger.warn({ height: err.entry.header.height, hash: err.entry.header.hashHex, problem: err.problem }, 'reindex: the stored data of a block is damaged; dropped it and going on with the best branch left');

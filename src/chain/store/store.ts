@@ -190,7 +190,7 @@ export class ChainStore implements CoinView {
     this.dbs.blocks.putSync(block.hash, block.encode());
   }
 
-  /** Drops a block's stored data (a reindex found it damaged); its index entry stays. */
+  /** Drops a block's stored data (a reindex found it damaged or unconnectable). */
   removeBlock(hash: Buffer): void {
     this.dbs.blocks.removeSync(hash);
   }
@@ -202,6 +202,11 @@ export class ChainStore implements CoinView {
 
   putIndex(entry: IndexEntry): void {
     this.dbs.index.putSync(entry.header.hash, encodeIndexEntry(entry));
+  }
+
+  /** Forgets a block's index entry (a reindex found it unconnectable: reindex-prune.ts). */
+  removeIndex(hash: Buffer): void {
+    this.dbs.index.removeSync(hash);
   }
 
   /** Every block index entry, in hash order (a full scan: only for rebuilding the candidate tips of an older database). */

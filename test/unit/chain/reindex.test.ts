@@ -250,3 +250,18 @@ test('a stored block whose data is damaged (undecodable, or another block) is tr
     t.log(`${name} data at height ${at}: reindex finished at tip ${at - 1}, marker off`);
   }
 });
+
+test('after a reindex that ends early because a block\'s data is missing, offering that block and the next ones makes the tip advance', async (t) => {
+  const { path, blocks } = await fixtureChain(t, 30);
+  await rawBlocks(path, (db) => db.remove(blocks[15]!.hash));
+  const chain = await open(path, true);
+  t.teardown(() => chain.close());
+  t.is(chain.tip?.height, 14);
+  t.false(chain.hasBlock(blocks[16]!.hash), 'descendants of the gap are forgotten too, so a sync requests them again');
+  const statuses: string[] = [];
+  for (const block of blocks.slice(15)) statuses.push((await chain.processBlock(block)).status);
+  t.is(chain.tip?.height, 30, `the tip advanced past the gap (statuses: ${[...new Set(statuses)].join(', ')})`);
+  t.false(statuses.includes('duplicate'));
+  t.true((await chain.verifyChain(0)).ok);
+  t.log(`gap at height 15: reindex tip 14, after re-offering 16 blocks tip ${chain.tip?.height}`);
+});
