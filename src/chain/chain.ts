@@ -122,13 +122,16 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
   }
 
   /** gettxoutsetinfo: count, total and digest of the UTXO set with the tip it belongs to, from one snapshot. */
-  utxoSetInfo(): Promise<UtxoSetInfo> {
-    return this.checks.utxoSetInfo();
+  utxoSetInfo(signal?: AbortSignal): Promise<UtxoSetInfo> {
+    return this.checks.utxoSetInfo(signal);
   }
 
-  /** verifychain (verify-chain.ts) on a snapshot of the committed state; `depth` 0 re-validates every block. */
-  verifyChain(depth: number, onProgress?: (height: number, tipHeight: number) => void): Promise<VerifyChainResult> {
-    return this.checks.verifyChain(depth, onProgress);
+  /**
+   * verifychain (verify-chain.ts) on a snapshot of the committed state; `depth` 0 re-validates
+   * every block. One at a time (checks.ts); `signal` stops it at its next slice.
+   */
+  verifyChain(depth: number, onProgress?: (height: number, tipHeight: number) => void, signal?: AbortSignal): Promise<VerifyChainResult> {
+    return this.checks.verifyChain(depth, onProgress, signal);
   }
 
   getCoin(outpoint: OutPoint): Coin | undefined {

@@ -56,5 +56,11 @@ export class ValidationError extends KadchainError<ValidationCode> {
 /** The stored chain starts at another genesis than the one this node is pinned to (names both). */
 export class GenesisPinError extends KadchainError<'genesis-mismatch'> {}
 
+/**
+ * A long check (verifychain, gettxoutsetinfo) refused or stopped: one of the same kind is already
+ * running ('check-busy'), or whoever asked for it went away ('check-aborted').
+ */
+export class CheckError extends KadchainError<'check-busy' | 'check-aborted'> {}
+
 /** Storage could not be opened or is inconsistent (names the path). */
 export class StorageError extends KadchainError<'storage-open-failed' | 'storage-corrupt' | 'storage-closed' | 'storage-misuse' | 'reindex-pending'> {}

@@ -117,6 +117,9 @@ export async function verifyChain(snapshot: ChainSnapshot, options: VerifyChainO
         }
       }
       options.onProgress?.(height, height);
+      // Between the replay and the comparison, whatever the slices did: a stop asked for during
+      // the replay is seen before the (long) comparison starts.
+      await pause(snapshot, options);
     }
     return await compareUtxo(snapshot, utxo, options, done);
   } catch (err) {

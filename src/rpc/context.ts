@@ -22,10 +22,10 @@ export interface RpcChain {
   getBalance(pubKeyHash: Buffer): bigint;
   getHeaderAtHeight(height: number): BlockHeader | undefined;
   processBlock(block: Block): Promise<ProcessBlockResult>;
-  /** Count, total and digest of the UTXO set (gettxoutsetinfo). */
-  utxoSetInfo(): Promise<UtxoSetInfo>;
-  /** Replays the stored chain and compares the UTXO sets (verifychain); `depth` 0 = every block in full. */
-  verifyChain(depth: number, onProgress?: (height: number, tipHeight: number) => void): Promise<VerifyChainResult>;
+  /** Count, total and digest of the UTXO set (gettxoutsetinfo); one at a time; `signal` stops it. */
+  utxoSetInfo(signal?: AbortSignal): Promise<UtxoSetInfo>;
+  /** Replays the stored chain and compares the UTXO sets (verifychain); `depth` 0 = every block in full; one at a time; `signal` stops it. */
+  verifyChain(depth: number, onProgress?: (height: number, tipHeight: number) => void, signal?: AbortSignal): Promise<VerifyChainResult>;
 }
 
 export interface RpcMempoolEntry {
@@ -110,6 +110,11 @@ export interface RpcContext {
   requestStop(): void;
 }
 
+/** Per request: `signal` aborts when the client's connection closes before the answer is sent. */
+export interface RpcCall {
+  readonly signal: AbortSignal;
+}
+
 /** A method takes raw JSON params and returns anything toJsonSafe can encode. */
-export type RpcHandler = (params: unknown) => unknown;
+export type RpcHandler = (params: unknown, call?: RpcCall) => unknown;
 export type MethodTable = Readonly<Record<string, RpcHandler>>;

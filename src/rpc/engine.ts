@@ -6,8 +6,9 @@
 import jayson from 'jayson/promise/index.js';
 import type { JsonValue } from './json.js';
 import type { JsonRpcErrorObject } from './errors.js';
+import type { RpcCall } from './context.js';
 
-export type EngineHandler = (params: unknown) => Promise<JsonValue>;
+export type EngineHandler = (params: unknown, call: RpcCall | undefined) => Promise<JsonValue>;
 
 export interface JsonRpcResponse {
   jsonrpc: '2.0';
@@ -18,7 +19,7 @@ export interface JsonRpcResponse {
 
 export interface JsonRpcEngine {
   /** Answers a parsed request (or batch); undefined when only notifications were sent. */
-  call(request: unknown): Promise<JsonRpcResponse | JsonRpcResponse[] | undefined>;
+  call(request: unknown, call?: RpcCall): Promise<JsonRpcResponse | JsonRpcResponse[] | undefined>;
 }
 
 export interface EngineOptions {
@@ -31,7 +32,8 @@ export interface EngineOptions {
 export function createEngine(options: EngineOptions): JsonRpcEngine {
   const methods: Record<string, jayson.Method> = {};
   for (const [name, handler] of Object.entries(options.methods)) {
-    methods[name] = new jayson.Method((params: jayson.RequestParamsLike) => handler(params));
+    // useContext: jayson hands each method the context given to server.call (the request's RpcCall).
+    methods[name] = new jayson.Method((params: jayson.RequestParamsLike, context: { call?: RpcCall }) => handler(params, context.call), { useContext: true });
   }
   const server = new jayson.Server(methods, {
     router(this: jayson.Server, name: string): jayson.MethodLike {
@@ -43,9 +45,9 @@ export function createEngine(options: EngineOptions): JsonRpcEngine {
   (server as unknown as { errorMessages: Record<number, string> }).errorMessages[-32600] = options.invalidRequestMessage;
 
   return {
-    call: (request) =>
+    call: (request, call) =>
       new Promise((resolve) => {
-        server.call(request as jayson.JSONRPCRequestLike, (error: unknown, response: unknown) => {
+        server.call(request as jayson.JSONRPCRequestLike, call ? { call } : {}, (error: unknown, response: unknown) => {
           resolve((error ?? response ?? undefined) as JsonRpcResponse | JsonRpcResponse[] | undefined);
         });
       }),

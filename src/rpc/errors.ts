@@ -43,6 +43,7 @@ const BY_CODE: Readonly<Record<string, number>> = {
   'invalid-ban-key': RpcCode.InvalidParams,
   'invalid-host-port': RpcCode.InvalidParams,
   'not-started': RpcCode.NotReady,
+  'check-busy': RpcCode.NotReady,
 };
 
 /** Fallback by error class, for codes not listed above (matched by name to keep rpc/ free of those imports). */

@@ -77,9 +77,9 @@ export class RpcServer {
   private wrapMethods(methods: MethodTable): Record<string, EngineHandler> {
     const wrapped: Record<string, EngineHandler> = {};
     for (const [name, handler] of Object.entries(methods)) {
-      wrapped[name] = async (params) => {
+      wrapped[name] = async (params, call) => {
         try {
-          return toJsonSafe(await handler(params));
+          return toJsonSafe(await handler(params, call));
         } catch (err) {
           const { error, unexpected } = toJsonRpcError(err);
           if (unexpected) this.logger.error({ err, method: name }, 'rpc method failed unexpectedly');
@@ -127,7 +127,13 @@ export class RpcServer {
         sendJson(res, { jsonrpc: '2.0', id: null, error });
         return;
       }
-      const response = await this.engine.call(request);
+      // A client that closes its connection before the answer (a CLI timeout, Ctrl-C) stops a
+      // long method (verifychain) instead of leaving it running for nobody.
+      const aborter = new AbortController();
+      res.once('close', () => {
+        if (!res.writableEnded) aborter.abort();
+      });
+      const response = await this.engine.call(request, { signal: aborter.signal });
       if (response === undefined) res.writeHead(204).end();
       else sendJson(res, response);
     } catch (err) {

@@ -11,9 +11,9 @@ const statsView = (stats: UtxoSetStats | undefined) =>
 
 export function verifyMethods(ctx: RpcContext): MethodTable {
   return {
-    gettxoutsetinfo: async (params) => {
+    gettxoutsetinfo: async (params, call) => {
       parseParams(params, {});
-      const info = await ctx.chain.utxoSetInfo();
+      const info = await ctx.chain.utxoSetInfo(call?.signal);
       return {
         height: info.height < 0 ? null : info.height,
         bestBlock: info.bestBlock ?? null,
@@ -24,7 +24,7 @@ export function verifyMethods(ctx: RpcContext): MethodTable {
       };
     },
 
-    verifychain: async (params) => {
+    verifychain: async (params, call) => {
       const { depth } = parseParams(params, { depth: param.optional(param.blocks(), VERIFY_DEFAULT_DEPTH_BLOCKS) });
       ctx.logger.info({ depth }, 'verifychain started');
       let lastLogMs = Date.now();
@@ -32,7 +32,7 @@ export function verifyMethods(ctx: RpcContext): MethodTable {
         if (Date.now() - lastLogMs < VERIFY_LOG_INTERVAL_MS) return;
         lastLogMs = Date.now();
         ctx.logger.info({ height, tipHeight }, 'verifychain progress');
-      });
+      }, call?.signal);
       const summary = { ok: result.ok, height: result.height, checkedBlocks: result.checkedBlocks, replayedBlocks: result.replayedBlocks, elapsedMs: result.elapsedMs };
       if (result.ok) ctx.logger.info(summary, 'verifychain passed');
       else ctx.logger.error({ ...summary, reason: result.failure?.reason }, 'verifychain found a problem');

@@ -223,6 +223,40 @@ test('a half-finished reindex fails verifychain and gettxoutsetinfo, though the 
   t.log(`partial state at height ${result.height}: ok ${result.ok}, reason "${result.failure?.reason}"`);
 });
 
+test('one verifychain and one gettxoutsetinfo at a time: a second call is refused with check-busy until the first ends', async (t) => {
+  const { path } = await loadedChain(t, 20);
+  const chain = await Chain.open({ path, params: TEST_PARAMS, logger: silentLogger(), verifyThreads: 0 });
+  t.teardown(() => chain.close());
+  // All four calls before any await: the first of each kind is certainly still running.
+  const first = chain.verifyChain(0);
+  const info = chain.utxoSetInfo();
+  const secondVerify = chain.verifyChain(0);
+  const secondInfo = chain.utxoSetInfo();
+  await t.throwsAsync(secondVerify, { name: 'CheckError', code: 'check-busy', message: /^verifychain is already running \(started \d{4}-\d\d-\d\dT[0-9:.]+Z, \d+ s ago\); wait for it to finish$/ });
+  await t.throwsAsync(secondInfo, { code: 'check-busy', message: /^gettxoutsetinfo is already running/ });
+  t.true((await first).ok, 'the running one is unaffected');
+  t.is((await info).height, 20, 'a gettxoutsetinfo may run beside a verifychain');
+  t.true((await chain.verifyChain(1)).ok, 'the next call runs once the first ended');
+  t.is((await chain.utxoSetInfo()).height, 20);
+  t.log('concurrent verifychain: 1 running, 1 refused (check-busy); concurrent gettxoutsetinfo: 1 running, 1 refused');
+});
+
+test('a verifychain whose caller went away (its signal aborted) stops and releases its slot', async (t) => {
+  const { path } = await loadedChain(t, 20);
+  const chain = await Chain.open({ path, params: TEST_PARAMS, logger: silentLogger(), verifyThreads: 0 });
+  t.teardown(() => chain.close());
+  const aborter = new AbortController();
+  let progressCalls = 0;
+  const run = chain.verifyChain(0, () => {
+    progressCalls++;
+    aborter.abort();
+  }, aborter.signal);
+  await t.throwsAsync(run, { code: 'check-aborted', message: /^verifychain stopped: whoever asked for it went away/ });
+  t.true(progressCalls >= 1);
+  await t.throwsAsync(chain.verifyChain(0, undefined, aborter.signal), { code: 'check-aborted' }, 'an already aborted caller does not start one');
+  t.true((await chain.verifyChain(0)).ok, 'the slot is free again');
+});
+
 /** A fresh copy of a closed chain directory (each damage case gets its own). */
 async function loadedChainCopy(t: ExecutionContext, path: string): Promise<string> {
   const { cp } = await import('node:fs/promises');

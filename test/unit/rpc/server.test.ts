@@ -2,6 +2,7 @@ import test from 'ava';
 import { RpcParamError } from '../../../src/rpc/errors.js';
 import { param, parseParams } from '../../../src/rpc/params.js';
 import { RpcServer } from '../../../src/rpc/server.js';
+import type { RpcCall } from '../../../src/rpc/context.js';
 import { KadchainError } from '../../../src/util/errors.js';
 import { silentLogger } from '../../../src/util/logger.js';
 
@@ -9,7 +10,21 @@ const COOKIE = 'ab'.repeat(32);
 const AUTH = `Basic ${Buffer.from(`__cookie__:${COOKIE}`).toString('base64')}`;
 
 let calls = 0;
+/** Resolves when the `wait` method saw its request's signal abort. */
+let sawAbort: Promise<void> = Promise.resolve();
+let waitStarted: () => void = () => undefined;
+let lastSignal: AbortSignal | undefined;
 const methods = {
+  wait: (_params: unknown, call?: RpcCall) =>
+    new Promise((resolve) => {
+      sawAbort = new Promise((aborted) => call?.signal.addEventListener('abort', () => aborted()));
+      waitStarted();
+      setTimeout(() => resolve({ done: true }), 60_000).unref();
+    }),
+  signalAfter: (_params: unknown, call?: RpcCall) => {
+    lastSignal = call?.signal;
+    return { ok: true };
+  },
   double: (params: unknown) => {
     calls++;
     const { amount } = parseParams(params, { amount: param.amount() });
@@ -108,5 +123,22 @@ test.serial('batches and notifications work; oversized bodies are refused', asyn
     t.is(huge.status, 413);
     const get = await fetch(url, { headers: { Authorization: AUTH } });
     t.is(get.status, 405);
+  });
+});
+
+test.serial('a method learns through its signal that the client closed the connection before the answer, and a normal answer does not abort', async (t) => {
+  await withServer(async (url) => {
+    const aborter = new AbortController();
+    const started = new Promise<void>((resolve) => (waitStarted = resolve));
+    const pending = fetch(url, { method: 'POST', body: rpc('wait'), headers: { 'Content-Type': 'application/json', Authorization: AUTH }, signal: aborter.signal });
+    await started;
+    aborter.abort();
+    t.is(await pending.then(() => 'answered', () => 'aborted'), 'aborted');
+    const seen = await Promise.race([sawAbort.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 10_000))]);
+    t.true(seen, 'the method saw the abort');
+    // A method that answers normally: its signal never aborts.
+    await post(url, rpc('signalAfter'));
+    await new Promise((r) => setTimeout(r, 50));
+    t.false(lastSignal?.aborted, 'answered requests are not aborted');
   });
 });
