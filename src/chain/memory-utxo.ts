@@ -7,6 +7,7 @@
 import { type OutPoint, outPointKey } from '../primitives/tx.js';
 import type { ConnectTarget } from './connect.js';
 import { decodeCoin, encodeCoin } from './store/codecs.js';
+import { SortedCursor } from './sorted-cursor.js';
 import type { Coin } from './types.js';
 
 /** Map key: the outPointKey as latin1 (one character per byte), so string order is byte order. */
@@ -42,7 +43,21 @@ export class MemoryUtxo implements ConnectTarget {
   putHeight(): void {}
   putTipHash(): void {}
 
-  /** Every coin as [outPointKey, coin record], in increasing key order (the store's order). */
+  /**
+   * The coins' keys in increasing order (the store's), sorted in runs with `pause` after each
+   * (sorted-cursor.ts), so a large set never blocks the event loop in one sort. Read each coin
+   * with recordAt(Buffer.from(key, 'latin1')).
+   */
+  sortedKeys(pause: () => Promise<void>): Promise<SortedCursor> {
+    return SortedCursor.sort(this.coins.keys(), pause);
+  }
+
+  /** The coin record under a key from sortedKeys(). */
+  recordAtKey(key: string): Buffer | undefined {
+    return this.coins.get(key);
+  }
+
+  /** Every coin as [outPointKey, coin record], in increasing key order, in one synchronous sort (tests, small sets). */
   sortedEntries(): Array<[Buffer, Buffer]> {
     return [...this.coins.keys()].sort().map((key) => [Buffer.from(key, 'latin1'), this.coins.get(key)!]);
   }

@@ -221,11 +221,18 @@ async function compareUtxo(
   options: VerifyChainOptions,
   done: (failure: VerifyFailure | undefined, expected?: UtxoSetStats, actual?: UtxoSetStats) => VerifyChainResult,
 ): Promise<VerifyChainResult> {
-  const replayed = utxo.sortedEntries();
+  // Sorted in runs with yields, merged as the stored coins are walked (sorted-cursor.ts): a set of
+  // millions of coins is never sorted or hashed in one synchronous piece.
+  const replayed = await utxo.sortedKeys(() => pause(snapshot, options));
   const expectedHasher = new UtxoHasher();
   const actualHasher = new UtxoHasher();
-  for (const [key, value] of replayed) expectedHasher.add(key, value);
-  let next = 0;
+  /** Takes the next replayed coin into the expected digest; returns its key. */
+  const take = (): Buffer => {
+    const key = replayed.take()!;
+    const keyBytes = Buffer.from(key, 'latin1');
+    expectedHasher.add(keyBytes, utxo.recordAtKey(key)!);
+    return keyBytes;
+  };
   let first: string | undefined;
   const coinName = (key: Buffer): string => {
     const { txid, index } = outPointFromKey(key);
@@ -241,18 +248,28 @@ async function compareUtxo(
         return;
       }
       if (first !== undefined) return;
-      if (next < replayed.length && Buffer.compare(replayed[next]![0], key) < 0) {
-        first = `coin ${coinName(replayed[next]![0])} is missing from the stored UTXO set`;
+      const stored = key.toString('latin1');
+      const mine = replayed.peek();
+      if (mine !== undefined && mine < stored) {
+        first = `coin ${coinName(Buffer.from(mine, 'latin1'))} is missing from the stored UTXO set`;
         return;
       }
-      const mine = replayed[next];
-      if (!mine || !mine[0].equals(key)) first = `the stored UTXO set holds coin ${coinName(key)}, which the blocks never created or already spent`;
-      else if (!mine[1].equals(value)) first = `the stored coin ${coinName(key)} differs from the one its block created (amount, owner, height or coinbase flag)`;
-      else next++;
+      if (mine !== stored) first = `the stored UTXO set holds coin ${coinName(key)}, which the blocks never created or already spent`;
+      else if (!utxo.recordAtKey(mine)!.equals(value)) first = `the stored coin ${coinName(key)} differs from the one its block created (amount, owner, height or coinbase flag)`;
+      else take();
     },
     options.shouldStop,
   );
-  if (first === undefined && next < replayed.length) first = `coin ${coinName(replayed[next]![0])} is missing from the stored UTXO set`;
+  const left = replayed.peek();
+  if (first === undefined && left !== undefined) first = `coin ${coinName(Buffer.from(left, 'latin1'))} is missing from the stored UTXO set`;
+  // The rest of the replayed coins into the expected digest, yielding as the scan did.
+  for (let sliceStart = Date.now(); replayed.peek() !== undefined; ) {
+    take();
+    if (Date.now() - sliceStart >= CHECK_SLICE_MS) {
+      await pause(snapshot, options);
+      sliceStart = Date.now();
+    }
+  }
   const expected = expectedHasher.finish();
   const actual = actualHasher.finish();
   if (first === undefined && !expected.hash.equals(actual.hash)) first = 'the stored UTXO set digest differs from the replayed one';
