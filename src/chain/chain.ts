@@ -26,6 +26,7 @@ import { ensureTipIndex, storeSideBlock } from './candidates.js';
 import { BranchActivator } from './activate.js';
 import { recordInvalid } from './invalid.js';
 import { reindexChain } from './reindex.js';
+import { checkStoreFormat } from './store-format.js';
 import { SnapshotChecks } from './checks.js';
 import type { UtxoSetInfo } from './utxo-digest.js';
 import type { VerifyChainResult } from './verify-chain.js';
@@ -84,6 +85,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
   static async open(options: ChainOptions): Promise<Chain> {
     const store = ChainStore.open(options.path);
     try {
+      checkStoreFormat(store);
       if (options.reindex === true || store.reindexPending()) {
         await reindexChain({
           store,

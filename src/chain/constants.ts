@@ -18,3 +18,5 @@ export const REINDEX_CHUNK_BLOCKS = 200;
 export const REINDEX_LOG_INTERVAL_MS = 2_000;
 /** verifychain sorts its replayed UTXO set in runs of this many coins, yielding between runs (sorted-cursor.ts): ~10 ms of sorting each. */
 export const UTXO_SORT_RUN_KEYS = 16_384;
+/** The chain database's layout version (meta 'format'): a build refuses a database with a higher one instead of misreading it. */
+export const STORE_FORMAT_VERSION = 1;

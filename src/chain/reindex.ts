@@ -6,9 +6,11 @@
  * rules, its place after its parent, signatures, UTXO rules) while it is connected.
  *
  * Crash safety: the state is wiped and a 'reindex' marker set in one commit; chunks of blocks
- * are then connected one commit each (tip included), and the marker is removed in the last.
- * Chain.open sees a marker left by a kill -9 and continues from the committed tip, so a partial
- * state never passes for a finished one. A block found invalid is marked so in the index and the
+ * are then connected one commit each, their progress kept under 'reindex-tip', and the marker is
+ * removed and 'tip' written only in the last. Chain.open sees a marker left by a kill -9 and
+ * continues from the committed progress, so a partial state never passes for a finished one; the
+ * wipe keeps height 0 indexed, so a build that knows no marker refuses the database ("blocks but
+ * no tip") instead of taking a partial state for an empty or short chain. A block found invalid is marked so in the index and the
  * reindex goes on with the best branch left (from the fork point if the state already reached it).
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
@@ -19,7 +21,7 @@ import type { Logger } from '../util/logger.js';
 import { ensureTipIndex } from './candidates.js';
 import { pruneUnconnectable } from './reindex-prune.js';
 import { connectBlock } from './connect.js';
-import { REINDEX_CHUNK_BLOCKS, REINDEX_LOG_INTERVAL_MS } from './constants.js';
+import { REINDEX_CHUNK_BLOCKS, REINDEX_LOG_INTERVAL_MS, STORE_FORMAT_VERSION } from './constants.js';
 import { StorageError, ValidationError } from './errors.js';
 import { HeaderCache } from './header-cache.js';
 import type { ChainParams } from './params.js';
@@ -107,9 +109,15 @@ export async function reindexChain(options: ReindexOptions): Promise<ReindexSumm
         logger.warn({ height: err.entry.header.height, hash: err.entry.header.hashHex, reason: err.validationError.message }, 'reindex: a stored block is invalid; marked it and going on with the best branch left');
         continue;
       }
-      // The candidate tips (side branches) from the block index, then the marker off.
-      ensureTipIndex(store);
-      store.transaction(() => store.setReindexPending(false));
+      // One final commit: the candidate tips (side branches) from the block index, the tip, the marker off.
+      store.transaction(() => {
+        const tip = store.getReindexTip() ?? store.getTipHash();
+        if (tip) store.putTipHash(Buffer.from(tip));
+        else store.removeHeight(0); // no usable block: an empty chain
+        store.setReindexTip(undefined);
+        ensureTipIndex(store);
+        store.setReindexPending(false);
+      });
       const elapsedMs = Date.now() - startMs;
       const summary: ReindexSummary = { height: branch.length - 1, connected, elapsedMs, invalid, dropped };
       logger.info({ ...summary, blocksPerSec: rate(connected, elapsedMs) }, 'reindex done');
@@ -127,12 +135,14 @@ export async function reindexChain(options: ReindexOptions): Promise<ReindexSumm
 function startOver(store: ChainStore): void {
   const previousTip = store.reindexPending() ? store.reindexPreviousTip() : store.getTipHash();
   store.setReindexPending(true, previousTip);
-  store.clearChainState();
+  store.clearChainState(true);
+  store.setFormatVersion(STORE_FORMAT_VERSION);
 }
 
-/** Height to connect from: past the committed tip when it lies on `branch`, else 0 after wiping the state again. */
+/** Height to connect from: past the committed progress when it lies on `branch`, else 0 after wiping the state again. */
 function resumeHeight(store: ChainStore, branch: readonly IndexEntry[]): number {
-  const tip = store.getTipHash();
+  // 'tip': a reindex left by a build that wrote its progress there.
+  const tip = store.getReindexTip() ?? store.getTipHash();
   if (!tip) return 0;
   const entry = store.getIndex(tip);
   if (entry && branch[entry.header.height]?.header.hash.equals(tip)) return entry.header.height + 1;
@@ -227,6 +237,9 @@ async function connectBranch(options: ReindexOptions, pool: VerifyPool, branch: 
         if (chainWork !== entry.chainWork) store.putIndex({ ...entry, chainWork });
         parentWork = chainWork;
       }
+      // connectBlock wrote 'tip': it becomes the progress, and 'tip' waits for the final commit.
+      store.setReindexTip(blocks[blocks.length - 1]!.hash);
+      store.removeTipHash();
     });
     connected += blocks.length;
     const height = at + blocks.length - 1;

@@ -10,7 +10,10 @@
  *   addrs    pubKeyHash ‖ outPointKey → empty (so per-address coins are one range read)
  *   undo     hash → coins the block spent, in order (active chain only)
  *   meta     'tip' → hash of the active tip; 'tips-index' → 1 once `tips` is maintained;
- *            'reindex' → while a reindex (reindex.ts) has not finished: the tip it started from (or 1)
+ *            'reindex' → while a reindex (reindex.ts) has not finished: the tip it started from (or 1);
+ *            'reindex-tip' → that reindex's progress (the last block it connected): 'tip' is only
+ *            written by its final commit, so a build that knows no marker sees "blocks but no tip";
+ *            'format' → u32BE layout version (STORE_FORMAT_VERSION), for later layout changes
  *   tips     chainWork u256BE ‖ hash → empty: side-branch candidate tips (candidates.ts), in work order
  */
 import { type Database, type RootDatabase, open } from 'lmdb';
@@ -28,6 +31,8 @@ import { ChainSnapshot } from './snapshot.js';
 const TIP_KEY = Buffer.from('tip');
 const TIPS_INDEX_KEY = Buffer.from('tips-index');
 const REINDEX_KEY = Buffer.from('reindex');
+const REINDEX_TIP_KEY = Buffer.from('reindex-tip');
+const FORMAT_KEY = Buffer.from('format');
 const EMPTY = Buffer.alloc(0);
 /** Past every outPointKey (36 bytes) under a pubKeyHash prefix: the exclusive end of a range read. */
 const ADDR_RANGE_END_SUFFIX = Buffer.alloc(37, 0xff);
@@ -159,15 +164,42 @@ export class ChainStore implements CoinView {
     else this.dbs.meta.removeSync(REINDEX_KEY);
   }
 
+  /** The last block a pending reindex connected (its progress; 'tip' stays unwritten until it finishes). */
+  getReindexTip(): Buffer | undefined {
+    return this.dbs.meta.get(REINDEX_TIP_KEY);
+  }
+
+  setReindexTip(hash: Buffer | undefined): void {
+    if (hash) this.dbs.meta.putSync(REINDEX_TIP_KEY, hash);
+    else this.dbs.meta.removeSync(REINDEX_TIP_KEY);
+  }
+
+  /** The layout version the database was written with; undefined for one older than the key. */
+  formatVersion(): number | undefined {
+    const value = this.dbs.meta.get(FORMAT_KEY);
+    return value?.length === 4 ? value.readUInt32BE(0) : undefined;
+  }
+
+  setFormatVersion(version: number): void {
+    const value = Buffer.alloc(4);
+    value.writeUInt32BE(version, 0);
+    this.dbs.meta.putSync(FORMAT_KEY, value);
+  }
+
   /**
    * Empties the chain state (UTXO set, address index, undo data, height index, candidate tips,
-   * tip), keeping the blocks and the block index. Inside a transaction.
+   * tip, reindex progress), keeping the blocks and the block index. Inside a transaction.
+   * `keepGenesis`: height 0 stays indexed, so a build that knows no reindex marker refuses the
+   * database ("blocks but no tip") instead of taking it for an empty chain.
    */
-  clearChainState(): void {
+  clearChainState(keepGenesis = false): void {
     this.writer('clearChainState');
+    const genesis = keepGenesis ? this.getHashAtHeight(0) : undefined;
     for (const name of CHAIN_STATE_DBS) this.dbs[name].clearSync();
+    if (genesis) this.putHeight(0, Buffer.from(genesis));
     this.dbs.meta.removeSync(TIP_KEY);
     this.dbs.meta.removeSync(TIPS_INDEX_KEY);
+    this.dbs.meta.removeSync(REINDEX_TIP_KEY);
   }
 
   // --- blocks and index -------------------------------------------------------------------
@@ -262,6 +294,11 @@ export class ChainStore implements CoinView {
 
   putTipHash(hash: Buffer): void {
     this.dbs.meta.putSync(TIP_KEY, hash);
+  }
+
+  /** While a reindex runs, 'tip' is not written until its final commit (reindex.ts). */
+  removeTipHash(): void {
+    this.dbs.meta.removeSync(TIP_KEY);
   }
 
   getUndo(hash: Buffer): Coin[] | undefined {

@@ -8,11 +8,13 @@ import test, { type ExecutionContext } from 'ava';
 import { cp } from 'node:fs/promises';
 import { Chain } from '../../../src/chain/chain.js';
 import { connectBlock } from '../../../src/chain/connect.js';
-import { REINDEX_CHUNK_BLOCKS } from '../../../src/chain/constants.js';
+import { REINDEX_CHUNK_BLOCKS, STORE_FORMAT_VERSION } from '../../../src/chain/constants.js';
+import { loadTip } from '../../../src/chain/load-tip.js';
+import { reindexChain } from '../../../src/chain/reindex.js';
 import type { ChainParams } from '../../../src/chain/params.js';
 import { ChainStore } from '../../../src/chain/store/store.js';
 import { Block } from '../../../src/primitives/block.js';
-import { silentLogger } from '../../../src/util/logger.js';
+import { type Logger, silentLogger } from '../../../src/util/logger.js';
 import { buildBlockFixture, loadBlockFixture } from '../../bench/block-fixture.js';
 import { TEST_PARAMS, buildBlock, makeKey, outpoint, pay, spend } from '../../helpers/fixtures.js';
 import { snapshotState, tempDir } from './setup.js';
@@ -77,25 +79,31 @@ test('reindex repairs a damaged chain state to exactly what connecting the block
 test('an interrupted reindex continues from its last commit on the next open, with or without the flag', async (t) => {
   const { path, blocks } = await fixtureChain(t);
   const reference = await snapshotState(path, ALL_STATE);
-  for (const [committed, flag] of [
-    [0, false],
-    [REINDEX_CHUNK_BLOCKS, false],
-    [REINDEX_CHUNK_BLOCKS, true],
+  for (const [committed, flag, progressIn] of [
+    [0, false, 'reindex-tip'],
+    [REINDEX_CHUNK_BLOCKS, false, 'reindex-tip'],
+    [REINDEX_CHUNK_BLOCKS, true, 'reindex-tip'],
+    [REINDEX_CHUNK_BLOCKS, false, 'tip'],
   ] as const) {
     const copy = await copyOf(t, path);
-    // The state a kill -9 leaves: the wipe and marker committed, then `committed` blocks connected chunk by chunk.
+    // The state a kill -9 leaves: the wipe and marker committed, then `committed` blocks connected
+    // chunk by chunk, their progress under 'reindex-tip' (or 'tip', as an earlier build of the reindex kept it).
     await damage(copy, (store) => {
       store.setReindexPending(true);
-      store.clearChainState();
+      store.clearChainState(true);
     });
     await damage(copy, (store) => {
       for (const block of blocks.slice(0, committed)) connectBlock(store, block, TEST_PARAMS);
+      if (progressIn === 'reindex-tip' && committed > 0) {
+        store.setReindexTip(blocks[committed - 1]!.hash);
+        store.removeTipHash();
+      }
     });
     const partial = ChainStore.open(copy);
     t.true(partial.reindexPending(), 'the marker stays until the reindex finishes');
     await partial.close();
     const chain = await open(copy, flag);
-    t.is(chain.tip?.height, BLOCKS, `continued after ${committed} blocks (flag ${flag})`);
+    t.is(chain.tip?.height, BLOCKS, `continued after ${committed} blocks (flag ${flag}, progress in ${progressIn})`);
     await chain.close();
     t.deepEqual(await snapshotState(copy, ALL_STATE), reference, `after ${committed} blocks (flag ${flag})`);
   }
@@ -264,4 +272,38 @@ test('after a reindex that ends early because a block\'s data is missing, offeri
   t.false(statuses.includes('duplicate'));
   t.true((await chain.verifyChain(0)).ok);
   t.log(`gap at height 15: reindex tip 14, after re-offering 16 blocks tip ${chain.tip?.height}`);
+});
+
+test('mid-reindex, the database has no tip but keeps height 0 (an older build refuses it: "blocks but no tip"), and the progress has its own key', async (t) => {
+  const { path } = await fixtureChain(t);
+  const reference = await snapshotState(path, ALL_STATE);
+  // A logger that "crashes" the reindex right after its first chunk commit, as a kill -9 would.
+  const base = silentLogger();
+  const crashing = Object.assign(Object.create(base) as Logger, {
+    debug: (_obj: unknown, msg?: string) => {
+      if (msg === 'reindex chunk committed') throw new Error('killed after the first chunk');
+    },
+  });
+  const store = ChainStore.open(path);
+  await t.throwsAsync(reindexChain({ store, params: TEST_PARAMS, logger: crashing, verifyThreads: 0 }), { message: 'killed after the first chunk' });
+  t.true(store.reindexPending());
+  t.is(store.getTipHash(), undefined, 'no tip until the final commit');
+  t.truthy(store.getHashAtHeight(0), 'height 0 stays indexed');
+  t.truthy(store.getHashAtHeight(REINDEX_CHUNK_BLOCKS - 1), 'the first chunk is committed');
+  t.truthy(store.getReindexTip(), 'progress under its own key');
+  t.is(store.formatVersion(), STORE_FORMAT_VERSION);
+  // loadTip is what a33da99 (no marker knowledge) runs at open.
+  t.throws(() => loadTip(store), { message: /has blocks but no tip/ });
+  await store.close();
+  const chain = await open(path);
+  t.is(chain.tip?.height, BLOCKS, 'the next start finishes it');
+  await chain.close();
+  t.deepEqual(await snapshotState(path, ALL_STATE), reference);
+  t.log(`killed after ${REINDEX_CHUNK_BLOCKS} of ${BLOCKS + 1} blocks: tip absent, heights[0] kept, resumed to ${BLOCKS}`);
+});
+
+test('a database with a newer layout version is refused in one sentence', async (t) => {
+  const path = await tempDir(t);
+  await damage(path, (store) => store.setFormatVersion(STORE_FORMAT_VERSION + 1));
+  await t.throwsAsync(open(path), { code: 'storage-open-failed', message: new RegExp(`has layout version ${STORE_FORMAT_VERSION + 1}, newer than this build reads \\(${STORE_FORMAT_VERSION}\\)`) });
 });
