@@ -11,3 +11,5 @@ export const EXIT_USAGE = 2;
 export const CLI_NAME = 'npx cli';
 /** `cli verifychain --offline` prints a progress line at most this often. */
 export const VERIFY_PROGRESS_INTERVAL_MS = 1_000;
+/** LMDB's data file inside the chain directory: --offline checks it exists rather than letting a read-only open fail obscurely. */
+export const LMDB_DATA_FILE_NAME = 'data.mdb';

@@ -1,7 +1,7 @@
 import { KadchainError } from '../util/errors.js';
 import { EXIT_FAILURE, EXIT_USAGE } from './constants.js';
 
-export type CliErrorCode = 'usage' | 'no-node' | 'no-cookie' | 'auth-failed' | 'rpc-error' | 'rpc-failed' | 'no-chain';
+export type CliErrorCode = 'usage' | 'no-node' | 'no-cookie' | 'auth-failed' | 'rpc-error' | 'rpc-failed' | 'no-chain' | 'reindex-pending';
 
 /** A CLI failure: main prints its message as one line on stderr and exits with `exitCode`. */
 export class CliError extends KadchainError<CliErrorCode> {

@@ -1,19 +1,22 @@
 /**
  * `cli verifychain --offline`: verifychain run by the CLI itself on the chain database of
  * --datadir, printing progress lines, for a node that is stopped (or that does not answer). It
- * only reads, from one LMDB snapshot, so it is also safe beside a running node.
+ * opens the database read-only and reads one LMDB snapshot, so it is also safe beside a running
+ * node (it then says it checks that node's last commit); it refuses a half-finished reindex.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { VERIFY_DEFAULT_DEPTH_BLOCKS } from '../chain/constants.js';
+import type { ChainSnapshot } from '../chain/store/snapshot.js';
 import { ChainStore } from '../chain/store/store.js';
 import { verifyChain } from '../chain/verify-chain.js';
 import { VerifyPool } from '../chain/verify-pool/pool.js';
 import type { NodeConfig } from '../node/config.js';
 import { CHAIN_DIR_NAME } from '../node/constants.js';
+import { runningLockOwner } from '../node/lock.js';
 import { toJsonSafe } from '../rpc/json.js';
 import { verifyChainView } from '../rpc/methods/verify.js';
-import { CLI_NAME, EXIT_FAILURE, EXIT_OK, VERIFY_PROGRESS_INTERVAL_MS } from './constants.js';
+import { CLI_NAME, EXIT_FAILURE, EXIT_OK, LMDB_DATA_FILE_NAME, VERIFY_PROGRESS_INTERVAL_MS } from './constants.js';
 import { CliError } from './errors.js';
 import { format } from './format.js';
 import type { CliIo } from './main.js';
@@ -24,15 +27,21 @@ export async function runOfflineVerify(config: NodeConfig, depthText: string | u
   }
   const depth = depthText === undefined ? VERIFY_DEFAULT_DEPTH_BLOCKS : Number(depthText);
   const path = join(config.dataDir, CHAIN_DIR_NAME);
-  // ChainStore.open would create an empty database: a wrong --datadir must not look like an empty chain.
-  if (!existsSync(path)) throw new CliError('no-chain', `there is no chain database at ${path} (is --datadir right?)`);
-  const store = ChainStore.open(path);
-  const pool = new VerifyPool();
-  const snapshot = store.snapshot();
-  const startMs = Date.now();
-  let lastMs = startMs;
-  if (!json) io.stdout(`verifying the chain database at ${path} (the last ${depth === 0 ? 'all' : depth} blocks in full) …`);
+  // Read-only, and only an existing database: a wrong --datadir must not look like (or become) an empty chain.
+  if (!existsSync(join(path, LMDB_DATA_FILE_NAME))) throw new CliError('no-chain', `there is no chain database at ${path} (is --datadir right?)`);
+  const owner = runningLockOwner(config.dataDir);
+  let store: ChainStore | undefined;
+  let pool: VerifyPool | undefined;
+  let snapshot: ChainSnapshot | undefined;
   try {
+    store = ChainStore.open(path, { readOnly: true });
+    snapshot = store.snapshot();
+    if (snapshot.reindexPending()) throw new CliError('reindex-pending', `a reindex of the chain database at ${path} has not finished; start the node to complete it`);
+    if (owner !== undefined && !json) io.stdout(`the node (process ${owner}) is running on this data dir: checking a snapshot of its last commit; blocks it connects meanwhile are not part of the check`);
+    pool = new VerifyPool();
+    const startMs = Date.now();
+    let lastMs = startMs;
+    if (!json) io.stdout(`verifying the chain database at ${path} (the last ${depth === 0 ? 'all' : depth} blocks in full) …`);
     const result = await verifyChain(snapshot, {
       params: config.chain,
       depth,
@@ -47,8 +56,8 @@ export async function runOfflineVerify(config: NodeConfig, depthText: string | u
     io.stdout(json ? JSON.stringify(view, null, 2) : format.verifychain(view));
     return result.ok ? EXIT_OK : EXIT_FAILURE;
   } finally {
-    snapshot.done();
-    await pool.close();
-    await store.close();
+    snapshot?.done();
+    await pool?.close();
+    await store?.close();
   }
 }

@@ -32,6 +32,12 @@ function readOwner(file: string): number | undefined {
   }
 }
 
+/** The pid holding `dataDir`'s lock when that process runs (a node is using the data dir); undefined otherwise. */
+export function runningLockOwner(dataDir: string): number | undefined {
+  const owner = readOwner(join(dataDir, LOCK_FILE_NAME));
+  return owner !== undefined && processRuns(owner) ? owner : undefined;
+}
+
 /** Locks held by this process: our own pid in a lock file is otherwise taken as stale (a container restarting with the same pid). */
 const heldHere = new Set<string>();
 

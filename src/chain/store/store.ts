@@ -66,7 +66,8 @@ export class ChainStore implements CoinView {
     private readonly dbs: Record<StoreDbName, BinaryDb>,
   ) {}
 
-  static open(path: string): ChainStore {
+  /** `readOnly`: for a check beside (or without) the node; a path without a database is an error then, not created. */
+  static open(path: string, options: { readOnly?: boolean } = {}): ChainStore {
     try {
       // Durability (see docs/architecture.md, "Storage and crash safety"). overlappingSync is off:
       // a transactionSync commit would still flush on the calling thread, and transactionAsync
@@ -75,7 +76,7 @@ export class ChainStore implements CoinView {
       // next commit / OS writeback. kill -9: nothing lost (the page cache survives the process).
       // OS crash or power loss: the last committed block(s) may be undone, never a torn state —
       // LMDB's "ACI without D". ~6x cheaper per block than the default double flush.
-      const env = open({ path, maxDbs: LMDB_MAX_DBS, overlappingSync: false, noMetaSync: true });
+      const env = open({ path, maxDbs: LMDB_MAX_DBS, overlappingSync: false, noMetaSync: true, ...(options.readOnly === true ? { readOnly: true } : {}) });
       const dbs = {} as Record<StoreDbName, BinaryDb>;
       for (const name of STORE_DB_NAMES) dbs[name] = env.openDB<Buffer, Buffer>({ name, keyEncoding: 'binary', encoding: 'binary' });
       return new ChainStore(path, env, dbs);

@@ -221,3 +221,34 @@ test('verifychain: --depth is passed on; a failed check exits 1; --offline refus
   t.is(await runCli(['verifychain', '--offline', '--datadir', dir], none), 1);
   t.deepEqual(none.err, [`there is no chain database at ${join(dir, 'chain')} (is --datadir right?)`]);
 });
+
+test('verifychain --offline opens read-only: an empty chain dir stays empty; a half-finished reindex is refused; a running node is named', async (t) => {
+  const { ChainStore } = await import('../../../src/chain/store/store.js');
+  const { existsSync, mkdirSync, writeFileSync } = await import('node:fs');
+  const dir = await mkdtemp(join(tmpdir(), 'kadchain-cli-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const chainDir = join(dir, 'chain');
+  mkdirSync(chainDir);
+  const empty = io(dir);
+  t.is(await runCli(['verifychain', '--offline', '--datadir', dir], empty), 1);
+  t.deepEqual(empty.err, [`there is no chain database at ${chainDir} (is --datadir right?)`]);
+  t.false(existsSync(join(chainDir, 'data.mdb')), 'no database was created in the wrong dir');
+
+  // A real (empty) chain database, then a reindex marker in it.
+  const store = ChainStore.open(chainDir);
+  await store.close();
+  const ok = io(dir);
+  t.is(await runCli(['verifychain', '--offline', '--datadir', dir], ok), 0, ok.err.join('\n'));
+  t.false(ok.out.join('\n').includes('is running on this data dir'), 'no node named when none runs');
+  // This test's own process holds the lock file: a running node on the data dir.
+  writeFileSync(join(dir, 'node.lock'), `${process.pid}\n`);
+  const beside = io(dir);
+  t.is(await runCli(['verifychain', '--offline', '--datadir', dir], beside), 0);
+  t.is(beside.out[0], `the node (process ${process.pid}) is running on this data dir: checking a snapshot of its last commit; blocks it connects meanwhile are not part of the check`);
+  const marked = ChainStore.open(chainDir);
+  marked.transaction(() => marked.setReindexPending(true));
+  await marked.close();
+  const pending = io(dir);
+  t.is(await runCli(['verifychain', '--offline', '--datadir', dir], pending), 1);
+  t.deepEqual(pending.err, [`a reindex of the chain database at ${chainDir} has not finished; start the node to complete it`]);
+});
