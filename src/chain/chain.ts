@@ -86,6 +86,9 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     const store = ChainStore.open(options.path);
     try {
       checkStoreFormat(store);
+      // Before any reindex: a wrong --genesis must not wipe and rebuild the state only to fail
+      // then. Height 0 stays indexed through a reindex (reindex.ts), so this holds mid-reindex too.
+      checkGenesisPin(options.path, store.getHashAtHeight(0), options.params.genesisHash);
       if (options.reindex === true || store.reindexPending()) {
         await reindexChain({
           store,

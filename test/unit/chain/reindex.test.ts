@@ -307,3 +307,13 @@ test('a database with a newer layout version is refused in one sentence', async 
   await damage(path, (store) => store.setFormatVersion(STORE_FORMAT_VERSION + 1));
   await t.throwsAsync(open(path), { code: 'storage-open-failed', message: new RegExp(`has layout version ${STORE_FORMAT_VERSION + 1}, newer than this build reads \\(${STORE_FORMAT_VERSION}\\)`) });
 });
+
+test('a wrong genesis pin is refused before the reindex touches anything', async (t) => {
+  const { path, blocks } = await fixtureChain(t, 20);
+  // A damaged state (what a reindex would repair): it must still be there after the refusal.
+  await damage(path, (store) => store.removeCoin({ txid: blocks[9]!.transactions[0]!.txid, index: 0 }));
+  const before = await snapshotState(path, ALL_STATE);
+  const pinned = { ...TEST_PARAMS, genesisHash: Buffer.alloc(32, 0x42) };
+  await t.throwsAsync(open(path, true, pinned), { code: 'genesis-mismatch', message: new RegExp(`starts at genesis ${blocks[0]!.hashHex}, but this node is pinned to genesis (42){32}`) });
+  t.deepEqual(await snapshotState(path, ALL_STATE), before, 'no wipe, no marker: the state is as it was');
+});
