@@ -10,13 +10,17 @@
  * removed and 'tip' written only in the last. Chain.open sees a marker left by a kill -9 and
  * continues from the committed progress, so a partial state never passes for a finished one; the
  * wipe keeps height 0 indexed, so a build that knows no marker refuses the database ("blocks but
- * no tip") instead of taking a partial state for an empty or short chain. A block found invalid is marked so in the index and the
- * reindex goes on with the best branch left (from the fork point if the state already reached it).
+ * no tip") instead of taking a partial state for an empty or short chain.
+ *
+ * A block found invalid is marked so in the index and the reindex goes on with the best branch
+ * left: from the committed progress when that lies on the branch left, else from genesis again
+ * (the state is not rolled back to the fork point). Blocks whose data is missing or damaged, and
+ * their descendants, are forgotten (reindex-prune.ts), so peers' copies are taken again.
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { Block } from '../primitives/block.js';
 import { compactToTarget, workForTarget } from '../primitives/pow.js';
-import { errorMessage } from '../util/errors.js';
+import { KadchainError, errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { ensureTipIndex } from './candidates.js';
 import { pruneUnconnectable } from './reindex-prune.js';
@@ -51,22 +55,22 @@ export interface ReindexSummary {
 }
 
 /** A block of the branch has stored data that does not decode or is another block: treated as missing. */
-class BranchBlockUnreadable extends Error {
+class BranchBlockUnreadable extends KadchainError<'branch-block-unreadable'> {
   constructor(
     readonly entry: IndexEntry,
     readonly problem: string,
   ) {
-    super(problem);
+    super('branch-block-unreadable', `block ${entry.header.hashHex} at height ${entry.header.height}: ${problem}`);
   }
 }
 
 /** A block of the branch broke a rule: which one, for marking it invalid. */
-class BranchBlockInvalid extends Error {
+class BranchBlockInvalid extends KadchainError<'branch-block-invalid'> {
   constructor(
     readonly entry: IndexEntry,
     readonly validationError: ValidationError,
   ) {
-    super(validationError.message);
+    super('branch-block-invalid', `block ${entry.header.hashHex} at height ${entry.header.height}: ${validationError.message}`);
   }
 }
 

@@ -13,17 +13,18 @@
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { Block, type BlockHeader } from '../primitives/block.js';
-import { PUBKEY_HASH_BYTES, ZERO_HASH } from '../primitives/hash.js';
+import { HASH_BYTES, PUBKEY_HASH_BYTES, ZERO_HASH } from '../primitives/hash.js';
 import { compactToTarget, workForTarget } from '../primitives/pow.js';
 import { outPointFromKey } from '../primitives/tx.js';
-import { errorMessage } from '../util/errors.js';
+import { KadchainError, errorMessage } from '../util/errors.js';
 import { connectBlock } from './connect.js';
 import { CHECK_SLICE_MS } from './constants.js';
 import { HeaderCache } from './header-cache.js';
 import { StorageError, ValidationError } from './errors.js';
 import { MemoryUtxo } from './memory-utxo.js';
 import type { ChainParams } from './params.js';
-import { decodeCoin, encodeUndo } from './store/codecs.js';
+import { type IndexEntry, decodeCoin, encodeUndo } from './store/codecs.js';
+import type { Coin } from './types.js';
 import type { ChainSnapshot } from './store/snapshot.js';
 import { UtxoHasher, type UtxoSetStats, scanCoins, scanEntries } from './utxo-digest.js';
 import { checkBlockSanity, checkHeaderContext, medianTimePast, verifyBlockSignatures } from './validate-block.js';
@@ -69,10 +70,20 @@ export interface VerifyChainResult {
 export const REINDEX_UNFINISHED = 'a reindex has not finished; start the node to complete it';
 
 /** Thrown inside the replay to stop at the first problem; turned into the result's failure. */
-class Mismatch extends Error {
+class Mismatch extends KadchainError<'verify-mismatch'> {
   constructor(readonly failure: VerifyFailure) {
-    super(failure.reason);
+    super('verify-mismatch', failure.reason);
   }
+}
+
+/** Stored keys: an outPointKey (txid ‖ u32 index). */
+const COIN_KEY_BYTES = HASH_BYTES + 4;
+
+/** A coin's name for a message: txid:index, or the raw key when it is not an outPointKey. */
+function coinName(key: Buffer): string {
+  if (key.length !== COIN_KEY_BYTES) return `with malformed key ${key.toString('hex')}`;
+  const { txid, index } = outPointFromKey(key);
+  return `${txid.toString('hex')}:${index}`;
 }
 
 export async function verifyChain(snapshot: ChainSnapshot, options: VerifyChainOptions): Promise<VerifyChainResult> {
@@ -101,7 +112,9 @@ export async function verifyChain(snapshot: ChainSnapshot, options: VerifyChainO
       height = tipEntry.header.height;
       const firstFull = options.depth === 0 ? 0 : Math.max(0, height - options.depth + 1);
       if (!snapshot.getHashAtHeight(height)?.equals(tip)) fail(`the height index does not hold the tip ${tip.toString('hex')} at its height ${height}`, height, tip);
-      if (snapshot.getHashAtHeight(height + 1)) fail(`the height index holds a block at height ${height + 1}, above the tip`, height + 1);
+      // With the replay finding every height 0..tip, this makes the height index hold exactly height + 1 entries.
+      const highest = snapshot.highestHeight();
+      if (highest !== undefined && highest > height) fail(`the height index holds a block at height ${highest}, above the tip`, highest);
       const recent = new HeaderCache((hash) => snapshot.getIndex(hash));
       let parent: { hash: Buffer; chainWork: bigint; header: BlockHeader } | undefined;
       let sliceStart = Date.now();
@@ -137,9 +150,9 @@ async function pause(snapshot: ChainSnapshot, options: VerifyChainOptions): Prom
   if (options.shouldStop?.()) throw new StorageError('storage-closed', `the chain database at ${snapshot.path} is closing; verifychain stopped`);
 }
 
-function readIndex(snapshot: ChainSnapshot, hash: Buffer, height: number | undefined) {
+function readIndex(snapshot: ChainSnapshot, hash: Buffer, height: number | undefined): IndexEntry {
   const where = `block ${hash.toString('hex')}${height === undefined ? '' : ` at height ${height}`}`;
-  let entry;
+  let entry: IndexEntry | undefined;
   try {
     entry = snapshot.getIndex(hash);
   } catch (err) {
@@ -199,7 +212,7 @@ async function replayBlock(
     if (entry.chainWork !== chainWork) fail(`the index entry of block ${id} at height ${h} records chain work ${entry.chainWork}, but its ancestors sum to ${chainWork}`, h, hash);
   }
 
-  let spent;
+  let spent: Coin[];
   try {
     spent = connectBlock(utxo, block, options.params);
   } catch (err) {
@@ -234,13 +247,13 @@ async function compareUtxo(
     return keyBytes;
   };
   let first: string | undefined;
-  const coinName = (key: Buffer): string => {
-    const { txid, index } = outPointFromKey(key);
-    return `${txid.toString('hex')}:${index}`;
-  };
   await scanCoins(
     snapshot,
     (key, value) => {
+      if (key.length !== COIN_KEY_BYTES) {
+        first ??= `the stored UTXO set holds a coin ${coinName(key)}`;
+        return;
+      }
       try {
         actualHasher.add(key, value);
       } catch (err) {
@@ -288,12 +301,15 @@ async function checkAddressIndex(snapshot: ChainSnapshot, utxo: MemoryUtxo, opti
     (key) => {
       entries++;
       if (problem !== undefined) return;
+      if (key.length !== PUBKEY_HASH_BYTES + COIN_KEY_BYTES) {
+        problem = `the address index holds a malformed key ${key.toString('hex')}`;
+        return;
+      }
       const owner = key.subarray(0, PUBKEY_HASH_BYTES);
       const coinKey = key.subarray(PUBKEY_HASH_BYTES);
       const record = utxo.recordAt(coinKey);
       if (!record || !decodeCoin(record).pubKeyHash.equals(owner)) {
-        const { txid, index } = outPointFromKey(coinKey);
-        problem = `the address index lists coin ${txid.toString('hex')}:${index} for owner ${owner.toString('hex')}, which the UTXO set does not give it`;
+        problem = `the address index lists coin ${coinName(coinKey)} for owner ${owner.toString('hex')}, which the UTXO set does not give it`;
       }
     },
     options.shouldStop,

@@ -38,6 +38,12 @@ export class ChainSnapshot {
     return this.get('heights', heightKey(height));
   }
 
+  /** The highest height the height index holds; undefined when it is empty. */
+  highestHeight(): number | undefined {
+    for (const key of this.dbs.heights.getKeys({ reverse: true, limit: 1, transaction: this.txn })) return Buffer.from(key).readUInt32BE(0);
+    return undefined;
+  }
+
   /** Throws DecodeError when the stored entry does not decode. */
   getIndex(hash: Buffer): IndexEntry | undefined {
     const bytes = this.get('index', hash);

@@ -6,7 +6,28 @@ import type { MethodTable, RpcContext } from '../context.js';
 import { param, parseParams } from '../params.js';
 import { VERIFY_LOG_INTERVAL_MS } from '../constants.js';
 
-const statsView = (stats: UtxoSetStats | undefined) =>
+interface StatsView {
+  txouts: number;
+  transactions: number;
+  totalAmount: bigint;
+  hash: Buffer;
+}
+
+/** verifychain's answer (also what `cli verifychain --offline` prints), before toJsonSafe. */
+export interface VerifyChainView {
+  ok: boolean;
+  height: number | null;
+  tip: Buffer | null;
+  depth: number;
+  checkedBlocks: number;
+  replayedBlocks: number;
+  expected: StatsView | null;
+  actual: StatsView | null;
+  failure: { reason: string; height: number | null; hash: Buffer | null } | null;
+  elapsedMs: number;
+}
+
+const statsView = (stats: UtxoSetStats | undefined): StatsView | null =>
   stats === undefined ? null : { txouts: stats.txouts, transactions: stats.transactions, totalAmount: stats.totalAmount, hash: stats.hash };
 
 export function verifyMethods(ctx: RpcContext): MethodTable {
@@ -42,7 +63,7 @@ export function verifyMethods(ctx: RpcContext): MethodTable {
 }
 
 /** verifychain's answer (also what `cli verifychain --offline` prints). */
-export function verifyChainView(result: VerifyChainResult, depth: number) {
+export function verifyChainView(result: VerifyChainResult, depth: number): VerifyChainView {
   return {
     ok: result.ok,
     height: result.height < 0 ? null : result.height,

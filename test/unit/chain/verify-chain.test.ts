@@ -257,6 +257,24 @@ test('a verifychain whose caller went away (its signal aborted) stops and releas
   t.true((await chain.verifyChain(0)).ok, 'the slot is free again');
 });
 
+test('a height entry far above the tip and malformed keys in the coins or address index are reported, not thrown', async (t) => {
+  const { path, blocks } = await loadedChain(t, 20);
+  const record = Buffer.alloc(33);
+  const cases: Array<[string, StoreDbName, (db: { put(k: Buffer, v: Buffer): void }) => void, RegExp]> = [
+    ['height above the tip', 'heights', (db) => db.put(heightKey(25), blocks[3]!.hash), /the height index holds a block at height 25, above the tip/],
+    ['short coin key', 'coins', (db) => db.put(Buffer.alloc(35, 1), record), /the stored UTXO set holds a coin with malformed key (01){35}/],
+    ['long coin key', 'coins', (db) => db.put(Buffer.alloc(40, 0xfe), record), /the stored UTXO set holds a coin with malformed key (fe){40}/],
+    ['short address key', 'addrs', (db) => db.put(Buffer.alloc(30, 2), Buffer.alloc(0)), /the address index holds a malformed key (02){30}/],
+  ];
+  for (const [name, db, damage, reason] of cases) {
+    const copy = await loadedChainCopy(t, path);
+    await raw(copy, db, damage);
+    const result = await verifyAt(copy, 1);
+    t.false(result.ok, name);
+    t.regex(result.failure?.reason ?? '', reason, name);
+  }
+});
+
 /** A fresh copy of a closed chain directory (each damage case gets its own). */
 async function loadedChainCopy(t: ExecutionContext, path: string): Promise<string> {
   const { cp } = await import('node:fs/promises');
