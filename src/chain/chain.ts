@@ -45,6 +45,8 @@ export interface ChainOptions {
   verifyThreads?: number;
   /** Rebuild the chain state from the stored blocks before opening (reindex.ts); an unfinished reindex always continues. */
   reindex?: boolean;
+  /** Aborted when the node stops while Chain.open still runs a reindex: it ends after its current chunk (reindex.ts). */
+  signal?: AbortSignal;
 }
 
 export class Chain extends EventEmitter<ChainEvents> implements CoinView {
@@ -94,6 +96,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
           store,
           params: options.params,
           logger: options.logger.child({ component: 'reindex' }),
+          ...(options.signal ? { signal: options.signal } : {}),
           ...(options.verifyThreads !== undefined ? { verifyThreads: options.verifyThreads } : {}),
         });
       }

@@ -40,6 +40,8 @@ export interface ReindexOptions {
   logger: Logger;
   /** Signature worker threads (see ChainOptions.verifyThreads). */
   verifyThreads?: number;
+  /** Aborted when the node is asked to stop: the reindex ends after its current chunk's commit. */
+  signal?: AbortSignal;
 }
 
 export interface ReindexSummary {
@@ -251,6 +253,10 @@ async function connectBranch(options: ReindexOptions, pool: VerifyPool, branch: 
     // A turn of the event loop per chunk: with signatures verified inline nothing else would get
     // one until the end — no log line written out, no SIGINT/SIGTERM handled.
     await yieldToLoop();
+    if (options.signal?.aborted) {
+      logger.warn({ height, tipHeight: branch.length - 1 }, 'reindex interrupted; it continues from this height on the next start');
+      throw new StorageError('reindex-interrupted', `the reindex of the chain database at ${store.path} was interrupted at height ${height} of ${branch.length - 1}; it continues on the next start`);
+    }
     if (Date.now() - lastLogMs >= REINDEX_LOG_INTERVAL_MS) {
       lastLogMs = Date.now();
       logger.info({ height, tipHeight: branch.length - 1, blocksPerSec: rate(before + connected, Date.now() - startMs) }, 'reindex progress');

@@ -5,7 +5,7 @@
 import { loadConfig } from '../node/config.js';
 import { STOP_TIMEOUT_MS } from '../node/constants.js';
 import { KadchainNode } from '../node/node.js';
-import { errorMessage } from '../util/errors.js';
+import { KadchainError, errorMessage } from '../util/errors.js';
 import { createLogger } from '../util/logger.js';
 import type { OptionValue, ParsedCommand } from './commands.js';
 import { EXIT_FAILURE, EXIT_OK } from './constants.js';
@@ -64,6 +64,8 @@ export async function runStart(parsed: ParsedCommand, io: CliIo): Promise<number
   try {
     await node.start();
   } catch (err) {
+    // Stopped (SIGINT/SIGTERM) during a reindex: the reindex logged where it stopped; not a failure.
+    if (exiting && err instanceof KadchainError && err.code === 'reindex-interrupted') return stopped;
     logger.fatal({ err }, 'node failed to start');
     io.stderr(errorMessage(err).replace(/\s*\n\s*/g, ' '));
     logger.flush();

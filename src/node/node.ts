@@ -60,6 +60,8 @@ export class KadchainNode {
   private readonly logger: Logger;
   private running: Running | undefined;
   private stopping: Promise<void> | undefined;
+  /** Aborted by stop(): a reindex still running inside start() ends after its current chunk. */
+  private starting: { done: Promise<void>; aborter: AbortController } | undefined;
   private rpcAddress: AddressInfo | undefined;
   private netInfo: NodeNetwork | undefined;
   private readonly stoppedListeners: Array<() => void> = [];
@@ -100,7 +102,11 @@ export class KadchainNode {
     this.running = run;
     try {
       const logger = this.rootLogger;
-      const chain = await Chain.open({ path: join(config.dataDir, CHAIN_DIR_NAME), params: config.chain, logger, reindex: this.reindex });
+      const aborter = new AbortController();
+      const opening = Chain.open({ path: join(config.dataDir, CHAIN_DIR_NAME), params: config.chain, logger, reindex: this.reindex, signal: aborter.signal });
+      this.starting = { done: opening.then(() => undefined, () => undefined), aborter };
+      const chain = await opening;
+      this.starting = undefined;
       run.chain = chain;
       const wallet = await Wallet.open({ path: join(config.dataDir, WALLET_FILE_NAME), logger });
       const mempool = new Mempool({
@@ -178,6 +184,7 @@ export class KadchainNode {
         tip === undefined ? 'node started with an empty chain (create one with: npx cli genesis_block)' : 'node started',
       );
     } catch (err) {
+      this.starting = undefined;
       await this.teardown(run);
       this.running = undefined;
       throw err;
@@ -190,7 +197,10 @@ export class KadchainNode {
     if (this.stopping === undefined) {
       const run = this.running;
       this.logger.info('node stopping');
-      this.stopping = this.teardown(run).finally(() => {
+      // A chain still opening (a reindex) is told to stop, and waited for: it logs where it stopped.
+      const starting = this.starting;
+      starting?.aborter.abort();
+      this.stopping = (starting?.done ?? Promise.resolve()).then(() => this.teardown(run)).finally(() => {
         this.running = undefined;
         this.logger.info('node stopped');
         for (const listener of this.stoppedListeners.splice(0)) listener();

@@ -52,7 +52,15 @@ const logLines = (output: string): Array<Record<string, unknown>> =>
   });
 
 /** Runs `cli start` with `args` until a log line satisfies `stopAt`, then kill -9; resolves with that line. */
-function startAndKillAt(setup: NodeSetup, args: readonly string[], stopAt: (line: Record<string, unknown>) => boolean, timeoutMs: number): Promise<Record<string, unknown>> {
+/** `signal` SIGINT: a clean stop, which must exit 0; `onExit` sees the node's output. */
+function startAndKillAt(
+  setup: NodeSetup,
+  args: readonly string[],
+  stopAt: (line: Record<string, unknown>) => boolean,
+  timeoutMs: number,
+  stopSignal: 'SIGKILL' | 'SIGINT' = 'SIGKILL',
+  onExit?: (output: string) => void,
+): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI_BIN, 'start', '--config', setup.configFile, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -67,7 +75,7 @@ function startAndKillAt(setup: NodeSetup, args: readonly string[], stopAt: (line
       for (const line of logLines(lines.join('\n'))) {
         if (hit === undefined && stopAt(line)) {
           hit = line;
-          child.kill('SIGKILL');
+          child.kill(stopSignal);
         }
       }
     };
@@ -76,7 +84,9 @@ function startAndKillAt(setup: NodeSetup, args: readonly string[], stopAt: (line
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
-      if (hit && signal === 'SIGKILL') resolve(hit);
+      onExit?.(output);
+      if (hit && stopSignal === 'SIGKILL' && signal === 'SIGKILL') resolve(hit);
+      else if (hit && stopSignal === 'SIGINT' && code === 0) resolve(hit);
       else reject(new Error(`the node ended (${code ?? signal}) before the kill point:\n${output.slice(-3000)}`));
     });
   });
@@ -193,4 +203,13 @@ test(`a damaged UTXO set is found by verifychain and repaired by start --reindex
   const offline2 = await cli(setup, ['verifychain', '--offline', '--depth', '0']);
   t.is(offline2.code, 0, offline2.stdout);
   t.regex(offline2.stdout, new RegExp(`verifychain ok: ${REINDEX_BLOCKS + 1} block\\(s\\) replayed .*\\nUTXO set: .* digest ${before.hash}$`));
+
+  // Ctrl-C early in a fresh start --reindex: a clean exit 0 that says the reindex goes on next time.
+  let interruptedOutput = '';
+  const third = await startAndKillAt(setup, ['--reindex'], chunkAt(0), REINDEX_READY_MS, 'SIGINT', (output) => (interruptedOutput = output));
+  const interrupted = logLines(interruptedOutput).find((line) => line['msg'] === 'reindex interrupted; it continues from this height on the next start');
+  t.truthy(interrupted, `SIGINT during the reindex (after height ${String(third['height'])}) logs that it continues on the next start`);
+  t.false(logLines(interruptedOutput).some((line) => line['msg'] === 'node failed to start'), 'an interrupted reindex is not a failure');
+  t.true(await reindexPending(setup), 'the marker stays after SIGINT');
+  t.log(`SIGINT after reindex height ${String(third['height'])}: stopped at ${String(interrupted?.['height'])}, exit 0, marker kept`);
 });

@@ -317,3 +317,29 @@ test('a wrong genesis pin is refused before the reindex touches anything', async
   await t.throwsAsync(open(path, true, pinned), { code: 'genesis-mismatch', message: new RegExp(`starts at genesis ${blocks[0]!.hashHex}, but this node is pinned to genesis (42){32}`) });
   t.deepEqual(await snapshotState(path, ALL_STATE), before, 'no wipe, no marker: the state is as it was');
 });
+
+test('a stop asked for during a reindex ends it after the current chunk, logging that it continues on the next start', async (t) => {
+  const { path } = await fixtureChain(t);
+  const reference = await snapshotState(path, ALL_STATE);
+  const aborter = new AbortController();
+  const warnings: string[] = [];
+  const base = silentLogger();
+  const logger = Object.assign(Object.create(base) as Logger, {
+    debug: (_obj: unknown, msg?: string) => {
+      if (msg === 'reindex chunk committed') aborter.abort(); // SIGINT arrives during the first chunk
+    },
+    warn: (_obj: unknown, msg?: string) => void warnings.push(msg ?? ''),
+  });
+  const store = ChainStore.open(path);
+  await t.throwsAsync(reindexChain({ store, params: TEST_PARAMS, logger, verifyThreads: 0, signal: aborter.signal }), {
+    code: 'reindex-interrupted',
+    message: new RegExp(`was interrupted at height ${REINDEX_CHUNK_BLOCKS - 1} of ${BLOCKS}; it continues on the next start$`),
+  });
+  t.deepEqual(warnings, ['reindex interrupted; it continues from this height on the next start']);
+  t.true(store.reindexPending());
+  await store.close();
+  const chain = await open(path);
+  t.is(chain.tip?.height, BLOCKS);
+  await chain.close();
+  t.deepEqual(await snapshotState(path, ALL_STATE), reference);
+});
