@@ -38,6 +38,8 @@ export interface VerifyChainOptions {
   pool?: VerifyPool;
   /** Checked between slices: true aborts with StorageError 'storage-closed' (the chain is closing). */
   shouldStop?: () => boolean;
+  /** Work between yields to the event loop; default CHECK_SLICE_MS (tests: 0 yields after every block). */
+  sliceMs?: number;
   /** Called after each slice with the height replayed so far. */
   onProgress?: (height: number, tipHeight: number) => void;
 }
@@ -123,7 +125,7 @@ export async function verifyChain(snapshot: ChainSnapshot, options: VerifyChainO
         parent = await replayBlock(snapshot, utxo, h, parent, full, recent, options);
         replayed++;
         if (full) checked++;
-        if (Date.now() - sliceStart >= CHECK_SLICE_MS) {
+        if (Date.now() - sliceStart >= (options.sliceMs ?? CHECK_SLICE_MS)) {
           options.onProgress?.(h, height);
           await pause(snapshot, options);
           sliceStart = Date.now();

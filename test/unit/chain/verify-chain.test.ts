@@ -172,31 +172,48 @@ test('Chain.verifyChain reads one snapshot while blocks keep being connected, an
   const info = await chain.utxoSetInfo();
   t.is(info.height, 120);
 
-  const late = chain.verifyChain(0);
-  await chain.close();
+  // close() called while a check runs (from its progress callback, so certainly mid-run): the
+  // check stops at its next pause with storage-closed, and close() waits for it.
+  let closing: Promise<void> | undefined;
+  const late = chain.verifyChain(0, () => {
+    closing ??= chain.close();
+  });
   const outcome = await late.then(
     (r) => (r.ok ? 'finished' : 'failed'),
     (err: { code?: string }) => err.code,
   );
-  t.true(outcome === 'finished' || outcome === 'storage-closed', `a check running at close ends cleanly (got ${outcome})`);
+  t.truthy(closing, 'close() was called during the check');
+  await closing;
+  t.is(outcome, 'storage-closed', 'a check running at close ends cleanly, stopped');
   await t.throwsAsync(() => chain.verifyChain(0), { message: /is closed/ });
 });
 
 test('verifychain yields to the event loop between slices of work, even with signatures checked inline', async (t) => {
   const { path } = await loadedChain(t, 150);
-  const chain = await Chain.open({ path, params: TEST_PARAMS, logger: silentLogger(), verifyThreads: 0 });
-  t.teardown(() => chain.close());
-  let ticks = 0;
-  const timer = setInterval(() => ticks++, 1);
-  const startMs = Date.now();
-  const result = await chain.verifyChain(0);
-  const elapsedMs = Date.now() - startMs;
-  clearInterval(timer);
+  const store = ChainStore.open(path);
+  const snapshot = store.snapshot();
+  t.teardown(async () => {
+    snapshot.done();
+    await store.close();
+  });
+  // Event-loop turns counted by a setImmediate chain: a check that never yielded would leave it at 0.
+  let turns = 0;
+  let counting = true;
+  const count = (): void => {
+    turns++;
+    if (counting) setImmediate(count);
+  };
+  setImmediate(count);
+  // sliceMs 0: a yield after every block, whatever the machine's speed.
+  const result = await verifyChain(snapshot, { params: TEST_PARAMS, depth: 0, sliceMs: 0 });
+  counting = false;
   t.true(result.ok);
-  // Work is done in slices of CHECK_SLICE_MS: a check this long let timers run in between.
-  if (elapsedMs >= 5 * CHECK_SLICE_MS) t.true(ticks >= 2, `${ticks} timer ticks during a ${elapsedMs} ms check`);
-  else t.pass(`the check took only ${elapsedMs} ms`);
-  t.log(`${result.replayedBlocks} blocks in ${elapsedMs} ms, ${ticks} timer ticks ran meanwhile`);
+  t.true(turns >= result.replayedBlocks, `${turns} event-loop turns during a replay of ${result.replayedBlocks} blocks`);
+  const slices: number[] = [];
+  const timed = await verifyChain(snapshot, { params: TEST_PARAMS, depth: 0, onProgress: (height) => void slices.push(height) });
+  t.true(timed.ok);
+  t.is(slices.at(-1), 150, 'progress ends at the tip');
+  t.log(`${result.replayedBlocks} blocks, ${turns} event-loop turns with a yield per block; ${slices.length} progress report(s) at the default ${CHECK_SLICE_MS} ms slices in ${timed.elapsedMs} ms`);
 });
 
 test('a half-finished reindex fails verifychain and gettxoutsetinfo, though the partial state is consistent with itself', async (t) => {
