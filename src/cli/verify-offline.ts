@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { VERIFY_DEFAULT_DEPTH_BLOCKS } from '../chain/constants.js';
+import { STORE_FORMAT_VERSION, VERIFY_DEFAULT_DEPTH_BLOCKS } from '../chain/constants.js';
 import type { ChainSnapshot } from '../chain/store/snapshot.js';
 import { ChainStore } from '../chain/store/store.js';
 import { verifyChain } from '../chain/verify-chain.js';
@@ -35,6 +35,8 @@ export async function runOfflineVerify(config: NodeConfig, depthText: string | u
   let snapshot: ChainSnapshot | undefined;
   try {
     store = ChainStore.open(path, { readOnly: true });
+    const layout = store.formatVersion();
+    if (layout !== undefined && layout > STORE_FORMAT_VERSION) throw new CliError('no-chain', `the chain database at ${path} has layout version ${layout}, newer than this build reads (${STORE_FORMAT_VERSION}); use a newer kadchain`);
     snapshot = store.snapshot();
     if (snapshot.reindexPending()) throw new CliError('reindex-pending', `a reindex of the chain database at ${path} has not finished; start the node to complete it`);
     if (owner !== undefined && !json) io.stdout(`the node (process ${owner}) is running on this data dir: checking a snapshot of its last commit; blocks it connects meanwhile are not part of the check`);

@@ -251,4 +251,10 @@ test('verifychain --offline opens read-only: an empty chain dir stays empty; a h
   const pending = io(dir);
   t.is(await runCli(['verifychain', '--offline', '--datadir', dir], pending), 1);
   t.deepEqual(pending.err, [`a reindex of the chain database at ${chainDir} has not finished; start the node to complete it`]);
+  const newer = ChainStore.open(chainDir);
+  newer.transaction(() => newer.setFormatVersion(99));
+  await newer.close();
+  const future = io(dir);
+  t.is(await runCli(['verifychain', '--offline', '--datadir', dir], future), 1);
+  t.regex(future.err[0] ?? '', /has layout version 99, newer than this build reads \(\d+\); use a newer kadchain$/);
 });
