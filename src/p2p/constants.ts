@@ -83,6 +83,15 @@ export const EVICTION_PROTECT_TX = 4;
 export const INBOUND_REFUSAL_WARN_INTERVAL_MS = 60_000;
 /** Addresses the refusal-log throttle remembers; the least recent is forgotten first. */
 export const INBOUND_REFUSAL_WARN_KEYS = 1_000;
+/**
+ * A misbehaving or refused session is warned about once per address and code per this interval;
+ * repeats go to debug. A stranger reconnecting in a loop (loopback and private addresses are
+ * only disconnected, and a discouraged public one may reconnect while slots are free) would
+ * otherwise write a warn line per connection: the live fuzz campaign made 14,000 a minute.
+ */
+export const SESSION_FAULT_WARN_INTERVAL_MS = 60_000;
+/** (address, code) pairs that throttle remembers; the least recent is forgotten first. */
+export const SESSION_FAULT_WARN_KEYS = 1_000;
 /*
  * Exhaustion limits (Bitcoin Core's net.cpp / net_processing.cpp are the model, scaled). A peer
  * dropped for a resource reason is disconnected (see DisconnectCode in resource-codes.ts); one

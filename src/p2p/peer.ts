@@ -48,6 +48,8 @@ export interface PeerOptions {
   admit: (peer: Peer, handshake: HandshakeMessage) => { code: RefusalCode; reason: string } | undefined;
   /** Its checks once the ack proved the node id, before 'ready' (one connection per node id). */
   admitProven: (peer: Peer) => { code: RefusalCode; reason: string } | undefined;
+  /** Log level of a refusal with `code` (the peer set throttles repeats to debug); default warn. */
+  faultLevel?: (peer: Peer, code: string) => 'warn' | 'debug';
   logger: Logger;
 }
 
@@ -181,7 +183,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   refuse(code: string, reason: string, messageType: number = MessageType.Handshake): void {
     if (this.closed) return;
     // Both ends dialling each other at once is routine (one connection is kept), not a refusal of the node.
-    this.logger[code === 'duplicate-connection' ? 'debug' : 'warn']({ code, reason }, 'refusing peer');
+    this.logger[code === 'duplicate-connection' ? 'debug' : (this.options.faultLevel?.(this, code) ?? 'warn')]({ code, reason }, 'refusing peer');
     this.refusal = { code, reason, by: 'us' };
     this.send({ kind: 'reject', messageType, code, reason: truncateRejectReason(reason), hash: ZERO_HASH });
     this.close(`refused: ${code}`);

@@ -14,7 +14,7 @@ import { createNodeSetup, getInfo, sleep, waitFor } from '../harness.js';
 import { type NetNode, addPeer, genesis, mineBlocks, peersOf, startNetNode, waitConnected } from '../network-harness.js';
 import { FrameCorpus } from './frame-corpus.js';
 import { FuzzSession } from './fuzz-session.js';
-import { type HonestReport, relayOutwards, runHonestActivity } from './honest-peer.js';
+import { type HonestReport, converge, relayOutwards, runHonestActivity } from './honest-peer.js';
 import { startLiveNode, rssMb } from './live-node.js';
 import { RpcProbe } from './rpc-probe.js';
 import { newGarbageStats, newSlowlorisStats, newTcpStats, runFrameWorker, runGarbage, runSlowloris } from './tcp-campaign.js';
@@ -118,9 +118,7 @@ test('live fuzz: the node survives mutated frames, garbage, one-byte writes and 
   const rpcReport = await probe.stop();
 
   // After: the fuzzed node still follows, relays inwards and outwards, and has discouraged nobody (loopback is exempt).
-  await mineBlocks(honest.setup, 1);
-  const honestTip = (await getInfo(honest.setup)).tip;
-  await waitFor('the fuzzed node to follow after the campaign', async () => (await getInfo(setup)).tip === honestTip, 30_000);
+  await converge(honest, fuzzed);
   const relayedOut = await relayOutwards(honest, fuzzed, payer);
   await sleep(2_000); // let any late log line of the campaign arrive
   const rssAfter = rssMb(live.pid);

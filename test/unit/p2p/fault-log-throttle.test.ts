@@ -1,0 +1,53 @@
+import test from 'ava';
+import { pino } from 'pino';
+import { buildBlock, makeKey } from '../../helpers/fixtures.js';
+import { startNode, waitFor } from './net-helpers.js';
+import { RawPeer } from './raw-peer.js';
+
+const genesis = buildBlock({ miner: makeKey() });
+
+interface Line {
+  level: number;
+  msg: string;
+  code?: string;
+  peer?: string;
+}
+
+async function capture(t: Parameters<typeof startNode>[0]): Promise<{ lines: Line[]; port: number }> {
+  const lines: Line[] = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as Line) });
+  const node = await startNode(t, { genesis, logger });
+  return { lines, port: node.net.tcpPort };
+}
+
+// The live fuzz campaign reconnected from loopback in a loop and made the node write one warn line per connection.
+test('a misbehaving address is warned about once per code per interval; repeats go to debug', async (t) => {
+  const { lines, port } = await capture(t);
+  const misbehaved = (): Line[] => lines.filter((l) => l.msg.startsWith('peer misbehaved'));
+  for (const ip of ['127.0.0.2', '127.0.0.2', '127.0.0.2', '127.0.0.3']) {
+    const raw = await RawPeer.connect(port, ip);
+    t.teardown(() => raw.destroy());
+    raw.socket.write('GET / HTTP/1.1\r\n\r\n');
+    await raw.waitClosed();
+  }
+  await waitFor(() => misbehaved().length === 4, 'four misbehaviour lines');
+  t.deepEqual(misbehaved().map((l) => [l.peer?.split(':')[0], l.code, l.level]), [
+    ['127.0.0.2', 'bad-magic', 40],
+    ['127.0.0.2', 'bad-magic', 20],
+    ['127.0.0.2', 'bad-magic', 20],
+    ['127.0.0.3', 'bad-magic', 40],
+  ]);
+});
+
+test('a refused handshake is warned about once per address and code per interval; repeats go to debug', async (t) => {
+  const { lines, port } = await capture(t);
+  const refusals = (): Line[] => lines.filter((l) => l.msg === 'refusing peer');
+  for (let i = 0; i < 3; i++) {
+    const raw = await RawPeer.connect(port, '127.0.0.4');
+    t.teardown(() => raw.destroy());
+    raw.sendHandshake({ version: 0 });
+    await raw.waitClosed();
+  }
+  await waitFor(() => refusals().length === 3, 'three refusal lines');
+  t.deepEqual(refusals().map((l) => [l.code, l.level]), [['incompatible-version', 40], ['incompatible-version', 20], ['incompatible-version', 20]]);
+});
