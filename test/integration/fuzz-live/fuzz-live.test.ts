@@ -126,7 +126,8 @@ test('live fuzz: the node survives mutated frames, garbage, one-byte writes and 
 
   t.log(`campaign ${campaignSec.toFixed(1)} s; crashes ${live.exitStatus() === undefined ? 0 : 1}`);
   t.log(`frames sent ${tcp.frames} (tolerated ${tcp.outcomes.tolerated}, session dropped ${tcp.outcomes.closed}, stalled ${tcp.outcomes.stalled}); connections ${tcp.connections}, handshake failures ${tcp.handshakeFailures}`);
-  t.log(`frames by type: ${JSON.stringify(tcp.byType)}`);
+  t.log(`frames by type (session dropped after): ${Object.entries(tcp.byType).map(([k, n]) => `${k} ${n} (${tcp.droppedByType[k] ?? 0})`).join(', ')}`);
+  t.log(`well-formed messages that ended the session, by kind: ${JSON.stringify(tcp.validDropped)}`);
   t.log(`frames by family: ${JSON.stringify(tcp.byFamily)}`);
   t.log(`pre-handshake garbage: ${garbage.connections} connections, closed by node ${garbage.closedByNode}, lingering ${garbage.lingering}, opened ${garbage.opened}; ${JSON.stringify(garbage.byKind)}`);
   t.log(`slowloris: 1-byte writes ${slowloris.oneByteWrites}, dribbled sessions opened ${slowloris.opened} trading ${slowloris.framesTraded} frames, too-slow handshakes dropped ${slowloris.tooSlowDropped}/${slowloris.tooSlowDropped + slowloris.tooSlowKept}, mid-frame stalls dropped ${slowloris.midFrameDropped}/${slowloris.midFrameDropped + slowloris.midFrameKept}`);
@@ -137,6 +138,7 @@ test('live fuzz: the node survives mutated frames, garbage, one-byte writes and 
   t.log(`node log lines by level: ${JSON.stringify(live.log.byLevel)}; warn lines by message: ${JSON.stringify(Object.fromEntries(live.log.warnByMsg))}`);
 
   t.is(live.exitStatus(), undefined, 'the node is still running');
+  t.false(honest.process.output().includes('"level":50'), 'no error-level log line on the honest node');
   t.deepEqual(live.log.errors, [], 'no error-level log line');
   t.deepEqual(live.log.foreign, [], 'no stack trace or other non-log output');
   t.true(tcp.frames >= FRAMES);

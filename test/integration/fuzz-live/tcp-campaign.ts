@@ -20,13 +20,17 @@ export interface TcpStats {
   frames: number;
   readonly byType: Record<string, number>;
   readonly byFamily: Record<string, number>;
+  /** Frames after which the node dropped the session, by type. */
+  readonly droppedByType: Record<string, number>;
+  /** Well-formed messages (the 'valid' family) after which the session was dropped, by kind: each must be a fault the policy names. */
+  readonly validDropped: Record<string, number>;
   readonly outcomes: Record<Outcome, number>;
   /** Frames the node answered with bytes our decoder refused. */
   badReplies: string[];
 }
 
 export function newTcpStats(): TcpStats {
-  return { connections: 0, handshakeFailures: 0, frames: 0, byType: {}, byFamily: {}, outcomes: { tolerated: 0, closed: 0, stalled: 0 }, badReplies: [] };
+  return { connections: 0, handshakeFailures: 0, frames: 0, byType: {}, byFamily: {}, droppedByType: {}, validDropped: {}, outcomes: { tolerated: 0, closed: 0, stalled: 0 }, badReplies: [] };
 }
 
 const bump = (m: Record<string, number>, k: string): void => void (m[k] = (m[k] ?? 0) + 1);
@@ -56,14 +60,21 @@ export async function runFrameWorker(o: WorkerOptions): Promise<void> {
       continue;
     }
     let outcome: Outcome = 'tolerated';
+    let previous = 'none';
     while (outcome === 'tolerated' && o.stats.frames < o.targetFrames) {
       const frame = o.corpus.next();
       if (o.maxFrameBytes !== undefined && frame.bytes.length > o.maxFrameBytes) continue;
       o.stats.frames++;
-      bump(o.stats.byType, messageKindName(frame.type).replace(/\(\d+\)$/, '')); // unknown types counted together
+      const kind = messageKindName(frame.type).replace(/\(\d+\)$/, ''); // unknown types counted together
+      bump(o.stats.byType, kind);
       bump(o.stats.byFamily, frame.family.split(':')[0]!);
       outcome = await session.exchange(frame.bytes);
       o.stats.outcomes[outcome]++;
+      if (outcome === 'closed') {
+        bump(o.stats.droppedByType, kind);
+        if (frame.family === 'valid') bump(o.stats.validDropped, `${kind} (after ${previous})`);
+      }
+      previous = frame.family;
     }
     if (session.badReply !== undefined) o.stats.badReplies.push(session.badReply);
     session.destroy();
