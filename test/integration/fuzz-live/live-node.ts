@@ -5,7 +5,7 @@
  * line (a stack trace, an uncaught exception) are kept for the verdict.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { CLI_BIN, type NodeSetup, rpc, sleep } from '../harness.js';
@@ -24,8 +24,8 @@ export interface LogScan {
   /** Lines that are not pino JSON: a crash's stack trace, a Node warning (first KEPT_LINES). */
   readonly foreign: string[];
   foreignCount: number;
-  /** warn lines counted by their msg (what the node complains about, and how often). */
-  readonly warnByMsg: Map<string, number>;
+  /** info and warn lines counted by level and msg (what the node says most, and how often). */
+  readonly byMsg: Map<string, number>;
 }
 
 export interface LiveNode {
@@ -58,16 +58,16 @@ function scanLine(log: LogScan, line: string): void {
   const level = LEVEL_NAMES[parsed.level] ?? String(parsed.level);
   log.byLevel[level] = (log.byLevel[level] ?? 0) + 1;
   if (parsed.level >= 50 && log.errors.length < KEPT_LINES) log.errors.push(line);
-  if (parsed.level === 40) {
-    const msg = String(parsed.msg);
-    log.warnByMsg.set(msg, (log.warnByMsg.get(msg) ?? 0) + 1);
+  if (parsed.level === 30 || parsed.level === 40) {
+    const key = `${level}: ${String(parsed.msg)}`;
+    log.byMsg.set(key, (log.byMsg.get(key) ?? 0) + 1);
   }
 }
 
 /** Starts `cli start` on `setup` and waits for it to answer getinfo; killed at teardown. */
 export async function startLiveNode(t: Teardown, setup: NodeSetup): Promise<LiveNode> {
   const child = spawn(process.execPath, [CLI_BIN, 'start', '--config', setup.configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const log: LogScan = { byLevel: {}, errors: [], foreign: [], foreignCount: 0, warnByMsg: new Map() };
+  const log: LogScan = { byLevel: {}, errors: [], foreign: [], foreignCount: 0, byMsg: new Map() };
   for (const stream of [child.stdout!, child.stderr!]) createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => scanLine(log, line));
   let status: string | undefined;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
@@ -104,6 +104,15 @@ export function rssMb(pid: number): number | undefined {
   try {
     const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Open file descriptors of a live process (sockets included), or undefined once it is gone. */
+export function openFds(pid: number): number | undefined {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
   } catch {
     return undefined;
   }
