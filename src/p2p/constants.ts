@@ -92,6 +92,22 @@ export const INBOUND_REFUSAL_WARN_KEYS = 1_000;
 export const SESSION_FAULT_WARN_INTERVAL_MS = 60_000;
 /** (address, code) pairs that throttle remembers; the least recent is forgotten first. */
 export const SESSION_FAULT_WARN_KEYS = 1_000;
+/**
+ * A peer's rejects are logged at info at most this often per session (burst RECEIVED_REJECT_LOG_BURST),
+ * the rest at debug: they cost the peer nothing, so without a bound one session could write a
+ * log line per frame (the live fuzz campaign: 5,000 rejects, 5,000 lines). The first ones, which
+ * say why a handshake or a relayed object was refused, always show.
+ */
+export const RECEIVED_REJECT_LOGS_PER_SEC = 1;
+export const RECEIVED_REJECT_LOG_BURST = 10;
+/**
+ * A block refused without penalty (too far in the future, another genesis) is logged at info once
+ * per address and code per this interval, repeats at debug: a peer can send such blocks in a loop
+ * and keep its session (300 future blocks made 300 info lines in the live fuzz campaign).
+ */
+export const REFUSED_BLOCK_LOG_INTERVAL_MS = 60_000;
+/** (address, code) pairs that throttle remembers; the least recent is forgotten first. */
+export const REFUSED_BLOCK_LOG_KEYS = 1_000;
 /*
  * Exhaustion limits (Bitcoin Core's net.cpp / net_processing.cpp are the model, scaled). A peer
  * dropped for a resource reason is disconnected (see DisconnectCode in resource-codes.ts); one

@@ -16,7 +16,8 @@ import type { RefusalCode } from './errors.js';
 import { FrameGate } from './frame-gate.js';
 import { handshakeIncompatibility, localHandshake, type LocalStatus } from './handshake.js';
 import { penaltyFor, truncateRejectReason, type MisbehaviourCode, type PenaltyAction } from './misbehaviour.js';
-import { DEFAULT_FRAME_TIMEOUT_MS, DEFAULT_MAX_SEND_BUFFER_BYTES, KNOWN_INVENTORY_PER_PEER } from './constants.js';
+import { DEFAULT_FRAME_TIMEOUT_MS, DEFAULT_MAX_SEND_BUFFER_BYTES, KNOWN_INVENTORY_PER_PEER, RECEIVED_REJECT_LOGS_PER_SEC, RECEIVED_REJECT_LOG_BURST } from './constants.js';
+import { TokenBucket } from './rate-limit.js';
 import { BoundedHashSet } from './known-set.js';
 import type { DisconnectCode } from './resource-codes.js';
 import { PeerSocket } from './peer-socket.js';
@@ -93,6 +94,8 @@ export class Peer extends EventEmitter<PeerEvents> {
   private readonly timers: SessionTimers;
   private readonly io: PeerSocket;
   private readonly gate: FrameGate;
+  /** Rejects from the peer logged at info (see RECEIVED_REJECT_LOGS_PER_SEC); the rest at debug. */
+  private readonly rejectLogs: TokenBucket;
 
   constructor(options: PeerOptions) {
     super();
@@ -119,6 +122,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       overflow: (reason) => this.disconnect('send-buffer-full', reason),
     });
     this.gate = new FrameGate(options.now);
+    this.rejectLogs = new TokenBucket({ ratePerSec: RECEIVED_REJECT_LOGS_PER_SEC, burst: RECEIVED_REJECT_LOG_BURST, ...(options.now ? { now: options.now } : {}) });
   }
 
   get isReady(): boolean {
@@ -244,7 +248,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   private onMessage(msg: WireMessage): void {
     if (msg.kind === 'reject') {
       if (!this.isReady) this.refusal = { code: msg.code, reason: msg.reason, by: 'peer' };
-      this.logger.info({ code: msg.code, reason: msg.reason, hash: msg.hash.toString('hex') }, 'peer rejected something we sent');
+      this.logger[this.rejectLogs.take() ? 'info' : 'debug']({ code: msg.code, reason: msg.reason, hash: msg.hash.toString('hex') }, 'peer rejected something we sent');
       return;
     }
     if (msg.kind === 'handshake') return this.onHandshake(msg);

@@ -14,6 +14,7 @@ import { createNodeSetup, getInfo, sleep, waitFor } from '../harness.js';
 import { type NetNode, addPeer, genesis, mineBlocks, peersOf, startNetNode, waitConnected } from '../network-harness.js';
 import { FrameCorpus } from './frame-corpus.js';
 import { FuzzSession } from './fuzz-session.js';
+import { flood, futureBlockFlood, rejectFlood } from './log-flood.js';
 import { type HonestReport, converge, relayOutwards, runHonestActivity } from './honest-peer.js';
 import { openFds, rssMb, startLiveNode } from './live-node.js';
 import { RpcProbe } from './rpc-probe.js';
@@ -44,6 +45,11 @@ const FRAME_TIMEOUT_MS = 3_000;
 const EXCHANGE_TIMEOUT_MS = 30_000;
 /** RSS growth allowed over the campaign: caches and V8 heap settle, a leak per frame or connection would not fit. */
 const MAX_RSS_GROWTH_MB = 150;
+/** Messages of one single-session flood (blocks cost a proof of work each, even an easy one). */
+const FLOOD_MESSAGES = 5_000;
+const FLOOD_BLOCKS = 300;
+/** Log lines at info or above one flood may cause (its session's ready line, a few first warnings): not one per message. */
+const MAX_FLOOD_LOG_LINES = 30;
 /** Descriptors the node may hold more after than before (log and database files it opened meanwhile). */
 const MAX_FD_GROWTH = 10;
 const TEMPLATE_REFRESH_MS = 5_000;
@@ -126,6 +132,16 @@ test('live fuzz: the node survives mutated frames, garbage, one-byte writes and 
   const rpcReport = await probe.stop();
 
   // After: the fuzzed node still follows, relays inwards and outwards, and has discouraged nobody (loopback is exempt).
+  // One session flooding messages the node tolerates: its log may not grow with their number.
+  const lines = (): number => (live.log.byLevel['info'] ?? 0) + (live.log.byLevel['warn'] ?? 0) + (live.log.byLevel['error'] ?? 0);
+  const floods: Array<{ name: string; sent: number; survived: boolean; lines: number }> = [];
+  for (const [name, frames] of [['reject', rejectFlood(FLOOD_MESSAGES)], ['future block', futureBlockFlood(corpus.templates.blocks.at(-1)!, FLOOD_BLOCKS)]] as const) {
+    const before = lines();
+    const result = await flood(fuzzed.tcpPort, SCOUT_IP, frames, EXCHANGE_TIMEOUT_MS);
+    await sleep(1_000);
+    floods.push({ name, ...result, lines: lines() - before });
+  }
+
   await converge(honest, fuzzed);
   const relayedOut = await relayOutwards(honest, fuzzed, payer);
   await sleep(2_000); // let any late log line of the campaign arrive
@@ -145,9 +161,14 @@ test('live fuzz: the node survives mutated frames, garbage, one-byte writes and 
   t.log(`open file descriptors before ${fdsBefore}, after ${fdsAfter}; peers after ${peers.length} (${peers.map((p) => p.address).join(', ')})`);
   t.log(`RPC getinfo every 50 ms: ${rpcReport.calls} calls, failures ${rpcReport.failures.length}, p50 ${rpcReport.p50Ms.toFixed(1)} ms, p99 ${rpcReport.p99Ms.toFixed(1)} ms, max ${rpcReport.maxMs.toFixed(1)} ms`);
   t.log(`honest peer: height ${honestReport.heightBefore} → ${honestReport.heightAfter}, blocks mined ${honestReport.blocksMined}, followed ${honestReport.blocksFollowed} (worst ${honestReport.maxFollowMs} ms), payments relayed ${honestReport.txsRelayed}/${honestReport.txsSent}, connection changes ${honestReport.connectionChanges}, relay outwards after ${relayedOut ? 'ok' : 'FAILED'}`);
+  t.log(`single-session floods: ${floods.map((f) => `${f.sent} ${f.name} messages → ${f.lines} log lines at info or above (session ${f.survived ? 'kept' : 'dropped'})`).join('; ')}`);
   t.log(`node log lines by level: ${JSON.stringify(live.log.byLevel)}; most frequent: ${[...live.log.byMsg].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([m, n]) => `${m} ×${n}`).join('; ')}`);
 
   t.is(live.exitStatus(), undefined, 'the node is still running');
+  for (const f of floods) {
+    t.true(f.survived, `a ${f.name} flood is tolerated`);
+    t.true(f.lines <= MAX_FLOOD_LOG_LINES, `${f.sent} ${f.name} messages made ${f.lines} log lines at info or above`);
+  }
   t.false(honest.process.output().includes('"level":50'), 'no error-level log line on the honest node');
   t.deepEqual(live.log.errors, [], 'no error-level log line');
   t.deepEqual(live.log.foreign, [], 'no stack trace or other non-log output');

@@ -3,8 +3,8 @@
  * validly signed fields, or a mutated body signed as is) and after (bytes changed, the outer hash
  * recomputed most of the time so the datagram reaches the parser and the signature check), sent
  * from several loopback addresses. Each socket also behaves like a node with one identity key:
- * it answers the node's pings and find-nodes, so the node bonds with it and the answering paths
- * run too. Every endpoint we put in a datagram is on our own loopback addresses (127.0.0.2+), so
+ * it answers the node's pings and find-nodes (with made-up neighbours), so the node bonds with it
+ * and the answering and lookup paths run too. Every endpoint we put in a datagram is on our own loopback addresses (127.0.0.2+), so
  * whatever the node does with it stays on this host and away from other nodes on 127.0.0.1.
  */
 import { createSocket, type Socket } from 'node:dgram';
@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import { PACKET_HASH_BYTES, PACKET_PUBKEY_OFFSET, PACKET_SIGNATURE_OFFSET, PACKET_TYPE_OFFSET } from '../../../src/p2p/discovery/constants.js';
 import { nodeKeyFromPrivateKey, type NodeKey } from '../../../src/p2p/discovery/node-key.js';
 import { decodePacket, encodePacket, packetExpiration } from '../../../src/p2p/discovery/packet.js';
-import { type DiscoveryPacket, encodePacketBody } from '../../../src/p2p/discovery/payloads.js';
+import { type DiscoveryPacket, type NeighbourNode, encodePacketBody } from '../../../src/p2p/discovery/payloads.js';
 import { sha256 } from '../../../src/primitives/hash.js';
 import { generatePrivateKey, publicKeyOf, sign } from '../../../src/primitives/secp256k1.js';
 import { bytesArb, hashArb, mutated, u16Arb, u32Arb } from '../../unit/fuzz/fuzz-helpers.js';
@@ -112,7 +112,7 @@ export function udpDrops(port: number): number {
 }
 
 /** One of our UDP sockets, answering the node like a live node with one identity key would. */
-async function fuzzSocket(ip: string, nodePort: number, stats: UdpStats): Promise<Socket> {
+async function fuzzSocket(ip: string, nodePort: number, stats: UdpStats, neighbours: () => NeighbourNode[]): Promise<Socket> {
   const identity: NodeKey = nodeKeyFromPrivateKey(generatePrivateKey());
   const socket = createSocket('udp4');
   await new Promise<void>((resolve) => socket.bind(0, ip, resolve));
@@ -131,7 +131,7 @@ async function fuzzSocket(ip: string, nodePort: number, stats: UdpStats): Promis
       reply({ type: 'pong', to: { ip: '127.0.0.1', udpPort: nodePort, tcpPort: 0 }, pingHash: decoded.hash, expiration });
     } else if (decoded.packet.type === 'find-node') {
       stats.nodeFindNodes++;
-      reply({ type: 'neighbours', nodes: [], expiration });
+      reply({ type: 'neighbours', nodes: neighbours(), expiration });
     }
   });
   // Say hello with the identity key, so the node pings back and bonds.
@@ -149,7 +149,10 @@ export interface UdpOptions {
 
 /** Sends `target` datagrams, paced so the node's socket buffer keeps up (kernel drops are counted, not hidden). */
 export async function runUdpCampaign(o: UdpOptions): Promise<void> {
-  const sockets = await Promise.all(o.localAddresses.map((ip) => fuzzSocket(ip, o.nodePort, o.stats)));
+  // Answers to the node's find-nodes: up to 27 made-up nodes on our addresses (nobody listens there: the node's pings to them go unanswered).
+  const entries = fc.sample(fc.array(fc.record({ endpoint: fc.record({ ip: ownIpArb(o.localAddresses), udpPort: fc.integer({ min: 1, max: 0xffff }), tcpPort: fc.constant(0) }), publicKey: fc.constantFrom(...SENDER_KEYS.map((k) => publicKeyOf(k))) }), { maxLength: 27 }), { seed: o.seed - 1, numRuns: 64 });
+  let answer = 0;
+  const sockets = await Promise.all(o.localAddresses.map((ip) => fuzzSocket(ip, o.nodePort, o.stats, () => entries[answer++ % entries.length]!)));
   const dropsBefore = udpDrops(o.nodePort);
   const arb = datagramArb(o.localAddresses);
   let rate = START_RATE_PER_SEC;

@@ -1,7 +1,9 @@
 import test from 'ava';
 import { pino } from 'pino';
+import { RECEIVED_REJECT_LOG_BURST } from '../../../src/p2p/constants.js';
+import { MessageType } from '../../../src/p2p/wire/index.js';
 import { buildBlock, makeKey } from '../../helpers/fixtures.js';
-import { startNode, waitFor } from './net-helpers.js';
+import { type TestNode, startNode, waitFor } from './net-helpers.js';
 import { RawPeer } from './raw-peer.js';
 
 const genesis = buildBlock({ miner: makeKey() });
@@ -13,11 +15,11 @@ interface Line {
   peer?: string;
 }
 
-async function capture(t: Parameters<typeof startNode>[0]): Promise<{ lines: Line[]; port: number }> {
+async function capture(t: Parameters<typeof startNode>[0]): Promise<{ lines: Line[]; port: number; node: TestNode }> {
   const lines: Line[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as Line) });
   const node = await startNode(t, { genesis, logger });
-  return { lines, port: node.net.tcpPort };
+  return { lines, port: node.net.tcpPort, node };
 }
 
 // The live fuzz campaign reconnected from loopback in a loop and made the node write one warn line per connection.
@@ -50,4 +52,27 @@ test('a refused handshake is warned about once per address and code per interval
   }
   await waitFor(() => refusals().length === 3, 'three refusal lines');
   t.deepEqual(refusals().map((l) => [l.code, l.level]), [['incompatible-version', 40], ['incompatible-version', 20], ['incompatible-version', 20]]);
+});
+
+test('a peer\'s rejects are logged at info up to a burst per session, then at debug (they cost it nothing)', async (t) => {
+  const { lines, node } = await capture(t);
+  const raw = await RawPeer.ready(t, node, genesis.hash);
+  const count = RECEIVED_REJECT_LOG_BURST + 20;
+  for (let i = 0; i < count; i++) raw.send({ kind: 'reject', messageType: MessageType.Transaction, code: 'x', reason: `reject ${i}`, hash: Buffer.alloc(32, i) });
+  const rejects = (): Line[] => lines.filter((l) => l.msg === 'peer rejected something we sent');
+  await waitFor(() => rejects().length === count, 'every reject logged');
+  const atInfo = rejects().filter((l) => l.level === 30).length;
+  t.true(atInfo >= RECEIVED_REJECT_LOG_BURST && atInfo <= RECEIVED_REJECT_LOG_BURST + 1, `${atInfo} at info`); // +1: a token may refill meanwhile
+  t.false(raw.closed, 'rejects are not punished');
+});
+
+test('blocks refused without penalty (too far in the future) are logged at info once per address and code, then at debug', async (t) => {
+  const { lines, node } = await capture(t);
+  const raw = await RawPeer.ready(t, node, genesis.hash);
+  const future = Math.floor(Date.now() / 1000) + 3 * 3600;
+  for (let i = 0; i < 4; i++) raw.send({ kind: 'block', block: buildBlock({ parent: genesis, miner: makeKey(), timestamp: future + i }) });
+  const refused = (): Line[] => lines.filter((l) => l.msg === 'block refused');
+  await waitFor(() => refused().length === 4, 'four refusals logged');
+  t.deepEqual(refused().map((l) => [l.code, l.level]), [['time-too-new', 30], ['time-too-new', 20], ['time-too-new', 20], ['time-too-new', 20]]);
+  t.false(raw.closed, 'a future block is not punished');
 });
