@@ -14,7 +14,7 @@ import { createNodeSetup, getInfo, sleep, waitFor } from '../harness.js';
 import { type NetNode, addPeer, genesis, mineBlocks, peersOf, startNetNode, waitConnected } from '../network-harness.js';
 import { FrameCorpus } from './frame-corpus.js';
 import { FuzzSession } from './fuzz-session.js';
-import { flood, futureBlockFlood, rejectFlood } from './log-flood.js';
+import { flood, futureBlockFlood, heavierChainPingFlood, rejectFlood } from './log-flood.js';
 import { type HonestReport, converge, relayOutwards, runHonestActivity } from './honest-peer.js';
 import { openFds, rssMb, startLiveNode } from './live-node.js';
 import { RpcProbe } from './rpc-probe.js';
@@ -135,7 +135,7 @@ test('live fuzz: the node survives mutated frames, garbage, one-byte writes and 
   // One session flooding messages the node tolerates: its log may not grow with their number.
   const lines = (): number => (live.log.byLevel['info'] ?? 0) + (live.log.byLevel['warn'] ?? 0) + (live.log.byLevel['error'] ?? 0);
   const floods: Array<{ name: string; sent: number; survived: boolean; lines: number }> = [];
-  for (const [name, frames] of [['reject', rejectFlood(FLOOD_MESSAGES)], ['future block', futureBlockFlood(corpus.templates.blocks.at(-1)!, FLOOD_BLOCKS)]] as const) {
+  for (const [name, frames] of [['reject', rejectFlood(FLOOD_MESSAGES)], ['future block', futureBlockFlood(corpus.templates.blocks.at(-1)!, FLOOD_BLOCKS)], ['heavier-chain ping', heavierChainPingFlood(FLOOD_MESSAGES)]] as const) {
     const before = lines();
     const result = await flood(fuzzed.tcpPort, SCOUT_IP, frames, EXCHANGE_TIMEOUT_MS);
     await sleep(1_000);

@@ -30,6 +30,11 @@ export function rejectFlood(count: number): Buffer[] {
   );
 }
 
+/** `count` pings, each claiming a heavier chain than the last (a liar the node may try to sync from, and that never serves). */
+export function heavierChainPingFlood(count: number): Buffer[] {
+  return Array.from({ length: count }, (_, i) => encodeMessageFrame({ kind: 'ping', nonce: BigInt(i), bestHeight: 1_000_000 + i, chainWork: (1n << 200n) + BigInt(i) }));
+}
+
 /** `count` distinct, proof-of-work-valid children of `parent` timestamped too far in the future. */
 export function futureBlockFlood(parent: Block, count: number): Buffer[] {
   const target = compactToTarget(parent.header.bits);
