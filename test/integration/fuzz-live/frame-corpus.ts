@@ -17,7 +17,7 @@ import { bytesArb, hashArb, mutated, u16Arb, u256Arb, u32Arb, u64Arb, u8Arb, var
 
 /** Frames generated per fast-check sample call. */
 const BATCH = 500;
-const KNOWN_TYPES = Object.values(MessageType).filter((n) => n !== MessageType.None);
+const KNOWN_TYPES: readonly number[] = Object.values(MessageType).filter((n) => n !== MessageType.None);
 
 export interface FuzzFrame {
   readonly type: number;
@@ -96,7 +96,7 @@ const genericArb: fc.Arbitrary<Payload> = fc.oneof(
   { weight: 12, arbitrary: messageArb.chain((msg) => mutated(fc.constant(encodeMessage(msg))).map((payload) => ({ type: messageTypeOf(msg), family: 'mutated', payload }))) },
   { weight: 3, arbitrary: fc.tuple(messageArb, fc.constantFrom(...KNOWN_TYPES)).map(([msg, type]) => ({ type, family: 'cross-type', payload: encodeMessage(msg) })) },
   { weight: 3, arbitrary: hugeCount },
-  { weight: 1, arbitrary: fc.tuple(u8Arb.filter((n) => !KNOWN_TYPES.includes(n as never)), bytesArb(0, 64)).map(([type, payload]) => ({ type, family: 'random-type', payload })) },
+  { weight: 1, arbitrary: fc.tuple(u8Arb.filter((n) => !KNOWN_TYPES.includes(n)), bytesArb(0, 64)).map(([type, payload]) => ({ type, family: 'random-type', payload })) },
 );
 
 /** Re-solves the header's nonce for its parent's (easy) target, so a changed field is not refused for PoW alone. */

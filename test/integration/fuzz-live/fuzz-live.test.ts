@@ -14,6 +14,7 @@ import { createNodeSetup, getInfo, sleep, waitFor } from '../harness.js';
 import { type NetNode, addPeer, genesis, mineBlocks, peersOf, startNetNode, waitConnected } from '../network-harness.js';
 import { FrameCorpus } from './frame-corpus.js';
 import { FuzzSession } from './fuzz-session.js';
+import { runHonestTraffic } from './honest-traffic.js';
 import { flood, futureBlockFlood, heavierChainPingFlood, rejectFlood } from './log-flood.js';
 import { type HonestReport, converge, relayOutwards, runHonestActivity } from './honest-peer.js';
 import { openFds, rssMb, startLiveNode } from './live-node.js';
@@ -78,7 +79,9 @@ test('live fuzz: the node survives mutated frames, garbage, one-byte writes and 
   await writeFile(setup.configFile, JSON.stringify({ ...config, logLevel: 'info', p2p: { ...config['p2p'], frameTimeoutMs: FRAME_TIMEOUT_MS } }, null, 2));
   const live = await startLiveNode(t, setup);
   const liveInfo = await getInfo(setup);
-  const fuzzed: NetNode = { setup, process: undefined as never, nodeId: liveInfo.nodeId, tcpPort: liveInfo.tcpPort, udpPort: liveInfo.udpPort, tcpAddress: `127.0.0.1:${liveInfo.tcpPort}`, udpAddress: `127.0.0.1:${liveInfo.udpPort ?? 0}` };
+  // The harness's view of it (its log is scanned by live-node.ts, not kept, hence no output).
+  const asRunning = { setup, child: live.child, output: () => '', exited: live.exited.then((e) => e.code) };
+  const fuzzed: NetNode = { setup, process: asRunning, nodeId: liveInfo.nodeId, tcpPort: liveInfo.tcpPort, udpPort: liveInfo.udpPort, tcpAddress: `127.0.0.1:${liveInfo.tcpPort}`, udpAddress: `127.0.0.1:${liveInfo.udpPort ?? 0}` };
 
   const honest = await startNetNode(t, { txpoolSize: 100_000 });
   const payer = await genesis(honest.setup);
@@ -142,6 +145,8 @@ test('live fuzz: the node survives mutated frames, garbage, one-byte writes and 
     floods.push({ name, ...result, lines: lines() - before });
   }
 
+  const honestTraffic = await runHonestTraffic(fuzzed.tcpPort, SCOUT_IP, corpus.templates, SEED + 4, FULL ? 20_000 : 2_000, EXCHANGE_TIMEOUT_MS);
+
   await converge(honest, fuzzed);
   const relayedOut = await relayOutwards(honest, fuzzed, payer);
   await sleep(2_000); // let any late log line of the campaign arrive
@@ -152,7 +157,7 @@ test('live fuzz: the node survives mutated frames, garbage, one-byte writes and 
   t.log(`campaign ${campaignSec.toFixed(1)} s (parts done at ${JSON.stringify(partSec)} s); crashes ${live.exitStatus() === undefined ? 0 : 1}`);
   t.log(`frames sent ${tcp.frames} (tolerated ${tcp.outcomes.tolerated}, session dropped ${tcp.outcomes.closed}, stalled ${tcp.outcomes.stalled}); connections ${tcp.connections}, handshake failures ${tcp.handshakeFailures}`);
   t.log(`frames by type (session dropped after): ${Object.entries(tcp.byType).map(([k, n]) => `${k} ${n} (${tcp.droppedByType[k] ?? 0})`).join(', ')}`);
-  t.log(`well-formed messages that ended the session, by kind: ${JSON.stringify(tcp.validDropped)}`);
+  t.log(`random well-formed messages after which the session ended, by kind: ${JSON.stringify(tcp.validDropped)}`);
   t.log(`frames by family: ${JSON.stringify(tcp.byFamily)}`);
   t.log(`pre-handshake garbage: ${garbage.connections} connections, closed by node ${garbage.closedByNode}, lingering ${garbage.lingering}, opened ${garbage.opened}; ${JSON.stringify(garbage.byKind)}`);
   t.log(`slowloris: 1-byte writes ${slowloris.oneByteWrites}, dribbled sessions opened ${slowloris.opened} trading ${slowloris.framesTraded} frames, too-slow handshakes dropped ${slowloris.tooSlowDropped}/${slowloris.tooSlowDropped + slowloris.tooSlowKept}, mid-frame stalls dropped ${slowloris.midFrameDropped}/${slowloris.midFrameDropped + slowloris.midFrameKept}`);
@@ -161,10 +166,12 @@ test('live fuzz: the node survives mutated frames, garbage, one-byte writes and 
   t.log(`open file descriptors before ${fdsBefore}, after ${fdsAfter}; peers after ${peers.length} (${peers.map((p) => p.address).join(', ')})`);
   t.log(`RPC getinfo every 50 ms: ${rpcReport.calls} calls, failures ${rpcReport.failures.length}, p50 ${rpcReport.p50Ms.toFixed(1)} ms, p99 ${rpcReport.p99Ms.toFixed(1)} ms, max ${rpcReport.maxMs.toFixed(1)} ms`);
   t.log(`honest peer: height ${honestReport.heightBefore} → ${honestReport.heightAfter}, blocks mined ${honestReport.blocksMined}, followed ${honestReport.blocksFollowed} (worst ${honestReport.maxFollowMs} ms), payments relayed ${honestReport.txsRelayed}/${honestReport.txsSent}, connection changes ${honestReport.connectionChanges}, relay outwards after ${relayedOut ? 'ok' : 'FAILED'}`);
+  t.log(`honest traffic on one session: ${honestTraffic.sent} messages ${JSON.stringify(honestTraffic.byKind)}, session ${honestTraffic.droppedAfter === undefined ? 'kept' : `DROPPED after a ${honestTraffic.droppedAfter}`}`);
   t.log(`single-session floods: ${floods.map((f) => `${f.sent} ${f.name} messages → ${f.lines} log lines at info or above (session ${f.survived ? 'kept' : 'dropped'})`).join('; ')}`);
   t.log(`node log lines by level: ${JSON.stringify(live.log.byLevel)}; most frequent: ${[...live.log.byMsg].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([m, n]) => `${m} ×${n}`).join('; ')}`);
 
   t.is(live.exitStatus(), undefined, 'the node is still running');
+  t.is(honestTraffic.droppedAfter, undefined, 'no message an honest peer sends ends its session');
   for (const f of floods) {
     t.true(f.survived, `a ${f.name} flood is tolerated`);
     t.true(f.lines <= MAX_FLOOD_LOG_LINES, `${f.sent} ${f.name} messages made ${f.lines} log lines at info or above`);
