@@ -5,7 +5,7 @@
  * mutated first and framed after, so the node's decoders and handlers see it, not the framer.
  */
 import fc from 'fast-check';
-import { FRAME_HEADER_BYTES, MAGIC, MAX_INV_ITEMS, MessageType } from '../../../src/p2p/wire/constants.js';
+import { FRAME_HEADER_BYTES, MAGIC, MAX_HEADERS_PER_MESSAGE, MAX_INV_ITEMS, MAX_PAYLOAD_BYTES, MessageType } from '../../../src/p2p/wire/constants.js';
 import { frameChecksum } from '../../../src/p2p/wire/frame.js';
 import { type WireMessage, createHandshakeAck, encodeMessage, messageTypeOf } from '../../../src/p2p/wire/messages/index.js';
 import { Block, BlockHeader, HEADER_BYTES } from '../../../src/primitives/block.js';
@@ -90,13 +90,43 @@ const hugeCount: fc.Arbitrary<Payload> = messageArb
     return { type: messageTypeOf(msg), family: 'huge-count', payload: Buffer.concat([payload.subarray(0, at), count, payload.subarray(at + width)]) };
   }));
 
+/** `size` bytes from a xorshift32 stream seeded by `seed` (fast-check arrays of megabytes would be slow). */
+function pseudoRandomBytes(size: number, seed: number): Buffer {
+  const out = Buffer.allocUnsafe(size);
+  let x = seed | 1;
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+/**
+ * Frames near the 4 MiB payload cap: random bytes of any type, and maximal well-formed lists
+ * (50,000 inv or get-data items, 2,000 headers), which cost the most to decode and to act on.
+ */
+const bigArb: fc.Arbitrary<Payload> = fc.oneof(
+  fc.tuple(fc.constantFrom(...KNOWN_TYPES), fc.integer({ min: 100_000, max: MAX_PAYLOAD_BYTES }), u32Arb).map(([type, size, seed]) => ({ type, family: 'big', payload: pseudoRandomBytes(size, seed) })),
+  fc.tuple(fc.constantFrom('inv' as const, 'get-data' as const, 'not-found' as const), u32Arb).map(([kind, seed]) => {
+    const hashes = pseudoRandomBytes(MAX_INV_ITEMS * 32, seed);
+    return framed('big')({ kind, items: Array.from({ length: MAX_INV_ITEMS }, (_, i) => ({ type: i % 2 === 0 ? 'tx' as const : 'block' as const, hash: hashes.subarray(i * 32, i * 32 + 32) })) });
+  }),
+  u32Arb.map((seed) => {
+    const bytes = pseudoRandomBytes(MAX_HEADERS_PER_MESSAGE * HEADER_BYTES, seed);
+    return { type: MessageType.Headers, family: 'big', payload: Buffer.concat([varintBytes(MAX_HEADERS_PER_MESSAGE), bytes]) };
+  }),
+);
+
 /** The generic families: valid, mutated (bit flips, overwrites, truncation, extension…), another type's payload, huge counts, unknown types. */
 const genericArb: fc.Arbitrary<Payload> = fc.oneof(
-  { weight: 2, arbitrary: messageArb.map(framed('valid')) },
-  { weight: 12, arbitrary: messageArb.chain((msg) => mutated(fc.constant(encodeMessage(msg))).map((payload) => ({ type: messageTypeOf(msg), family: 'mutated', payload }))) },
-  { weight: 3, arbitrary: fc.tuple(messageArb, fc.constantFrom(...KNOWN_TYPES)).map(([msg, type]) => ({ type, family: 'cross-type', payload: encodeMessage(msg) })) },
-  { weight: 3, arbitrary: hugeCount },
-  { weight: 1, arbitrary: fc.tuple(u8Arb.filter((n) => !KNOWN_TYPES.includes(n)), bytesArb(0, 64)).map(([type, payload]) => ({ type, family: 'random-type', payload })) },
+  { weight: 40, arbitrary: messageArb.map(framed('valid')) },
+  { weight: 240, arbitrary: messageArb.chain((msg) => mutated(fc.constant(encodeMessage(msg))).map((payload) => ({ type: messageTypeOf(msg), family: 'mutated', payload }))) },
+  { weight: 60, arbitrary: fc.tuple(messageArb, fc.constantFrom(...KNOWN_TYPES)).map(([msg, type]) => ({ type, family: 'cross-type', payload: encodeMessage(msg) })) },
+  { weight: 60, arbitrary: hugeCount },
+  { weight: 20, arbitrary: fc.tuple(u8Arb.filter((n) => !KNOWN_TYPES.includes(n)), bytesArb(0, 64)).map(([type, payload]) => ({ type, family: 'random-type', payload })) },
+  { weight: 1, arbitrary: bigArb },
 );
 
 /** Re-solves the header's nonce for its parent's (easy) target, so a changed field is not refused for PoW alone. */

@@ -22,7 +22,7 @@ const BATCH = 500;
 /** Sender keys of the fuzz datagrams (signing is the cost; a few dozen identities are plenty). */
 const SENDER_KEYS: readonly Buffer[] = Array.from({ length: 32 }, () => generatePrivateKey());
 /** Datagrams per second we start at; halved when the node's socket drops, grown while it keeps up. */
-const START_RATE_PER_SEC = 2_000;
+const START_RATE_PER_SEC = 1_000;
 const MAX_RATE_PER_SEC = 8_000;
 const MIN_RATE_PER_SEC = 200;
 const RATE_CHECK_MS = 250;
