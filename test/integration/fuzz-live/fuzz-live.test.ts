@@ -105,9 +105,13 @@ test('live fuzz: the node survives mutated frames, garbage, one-byte writes and 
   let fuzzing = true;
   const started = Date.now();
 
+  // Peak, and RSS when half the frames are sent: a leak per frame or connection grows on in the second half.
+  let rssHalf: number | undefined;
   const side = (async () => {
     while (fuzzing) {
-      rssPeak = Math.max(rssPeak, rssMb(live.pid) ?? 0);
+      const rss = rssMb(live.pid) ?? 0;
+      rssPeak = Math.max(rssPeak, rss);
+      if (rssHalf === undefined && tcp.frames >= FRAMES / 2) rssHalf = rss;
       await sleep(1_000);
     }
   })();
@@ -162,7 +166,7 @@ test('live fuzz: the node survives mutated frames, garbage, one-byte writes and 
   t.log(`pre-handshake garbage: ${garbage.connections} connections, closed by node ${garbage.closedByNode}, lingering ${garbage.lingering}, opened ${garbage.opened}; ${JSON.stringify(garbage.byKind)}`);
   t.log(`slowloris: 1-byte writes ${slowloris.oneByteWrites}, dribbled sessions opened ${slowloris.opened} trading ${slowloris.framesTraded} frames, too-slow handshakes dropped ${slowloris.tooSlowDropped}/${slowloris.tooSlowDropped + slowloris.tooSlowKept}, mid-frame stalls dropped ${slowloris.midFrameDropped}/${slowloris.midFrameDropped + slowloris.midFrameKept}`);
   t.log(`datagrams sent ${udp.sent} (kernel drops at the node's socket ${udp.kernelDrops}); by mode ${JSON.stringify(udp.byMode)}; by type ${JSON.stringify(udp.byType)}; node pings/find-nodes answered ${udp.nodePings}/${udp.nodeFindNodes}`);
-  t.log(`RSS before ${rssBefore.toFixed(1)} MB, peak ${rssPeak.toFixed(1)} MB, after ${rssAfter?.toFixed(1)} MB`);
+  t.log(`RSS before ${rssBefore.toFixed(1)} MB, at half the frames ${rssHalf?.toFixed(1)} MB, peak ${rssPeak.toFixed(1)} MB, after ${rssAfter?.toFixed(1)} MB`);
   t.log(`open file descriptors before ${fdsBefore}, after ${fdsAfter}; peers after ${peers.length} (${peers.map((p) => p.address).join(', ')})`);
   t.log(`RPC getinfo every 50 ms: ${rpcReport.calls} calls, failures ${rpcReport.failures.length}, p50 ${rpcReport.p50Ms.toFixed(1)} ms, p99 ${rpcReport.p99Ms.toFixed(1)} ms, max ${rpcReport.maxMs.toFixed(1)} ms`);
   t.log(`honest peer: height ${honestReport.heightBefore} → ${honestReport.heightAfter}, blocks mined ${honestReport.blocksMined}, followed ${honestReport.blocksFollowed} (worst ${honestReport.maxFollowMs} ms), payments relayed ${honestReport.txsRelayed}/${honestReport.txsSent}, connection changes ${honestReport.connectionChanges}, relay outwards after ${relayedOut ? 'ok' : 'FAILED'}`);
