@@ -19,6 +19,12 @@ import { bytesArb, hashArb, mutated, u16Arb, u256Arb, u32Arb, u64Arb, u8Arb, var
 const BATCH = 500;
 const KNOWN_TYPES: readonly number[] = Object.values(MessageType).filter((n) => n !== MessageType.None);
 
+/** Families whose frames are well-formed and unchanged (requests, known objects, random valid messages): sent besides the mutated ones. */
+const UNMUTATED_FAMILIES: ReadonlySet<string> = new Set(['valid', 'chain-request', 'chain-tx:as-is', 'chain-headers:known', 'chain-block:none']);
+
+/** Whether a frame counts toward the campaign's mutated frames. */
+export const isMutated = (frame: FuzzFrame): boolean => !UNMUTATED_FAMILIES.has(frame.family);
+
 export interface FuzzFrame {
   readonly type: number;
   readonly family: string;
@@ -221,8 +227,9 @@ function chainMessagesArb(t: ChainTemplates): fc.Arbitrary<Payload> {
   return fc.oneof(
     fc.tuple(fc.subarray(t.blocks.map((b) => b.header), { minLength: 1 }), fc.nat(), fc.constantFrom(...Object.keys(HEADER_EDITS)), u32Arb, hashArb).map(([headers, i, edit, v, hash]) => {
       const out = [...headers];
-      if (i % 3 !== 0) out[i % out.length] = HEADER_EDITS[edit]!(out[i % out.length]!, v, hash);
-      return framed(`chain-headers`)({ kind: 'headers', headers: out });
+      if (i % 3 === 0) return framed('chain-headers:known')({ kind: 'headers', headers: out });
+      out[i % out.length] = HEADER_EDITS[edit]!(out[i % out.length]!, v, hash);
+      return framed(`chain-headers:${edit}`)({ kind: 'headers', headers: out });
     }),
     fc.integer({ min: 0, max: tipHeight + 3 }).map((height) => framed('chain-request')({ kind: 'get-block', by: 'height', height })),
     realHash.map((hash) => framed('chain-request')({ kind: 'get-block', by: 'hash', hash })),

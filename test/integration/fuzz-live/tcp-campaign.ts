@@ -10,7 +10,7 @@ import { encodeMessage } from '../../../src/p2p/wire/messages/index.js';
 import { ZERO_HASH } from '../../../src/primitives/hash.js';
 import { generatePrivateKey } from '../../../src/primitives/secp256k1.js';
 import { bytesArb, hashArb, mutated, u16Arb, u256Arb, u32Arb, u64Arb } from '../../unit/fuzz/fuzz-helpers.js';
-import { type FrameCorpus, rawFrame } from './frame-corpus.js';
+import { type FrameCorpus, isMutated, rawFrame } from './frame-corpus.js';
 import { FuzzSession, type Outcome } from './fuzz-session.js';
 
 export interface TcpStats {
@@ -18,6 +18,8 @@ export interface TcpStats {
   /** Sessions that never opened (the node refused or did not answer the handshake). */
   handshakeFailures: number;
   frames: number;
+  /** Frames of the mutated families (frame-corpus.ts isMutated): what the campaign's target counts. */
+  mutated: number;
   readonly byType: Record<string, number>;
   readonly byFamily: Record<string, number>;
   /** Frames after which the node dropped the session, by type. */
@@ -35,7 +37,7 @@ export interface TcpStats {
 }
 
 export function newTcpStats(): TcpStats {
-  return { connections: 0, handshakeFailures: 0, frames: 0, byType: {}, byFamily: {}, droppedByType: {}, validDropped: {}, outcomes: { tolerated: 0, closed: 0, stalled: 0 }, badReplies: [] };
+  return { connections: 0, handshakeFailures: 0, frames: 0, mutated: 0, byType: {}, byFamily: {}, droppedByType: {}, validDropped: {}, outcomes: { tolerated: 0, closed: 0, stalled: 0 }, badReplies: [] };
 }
 
 const bump = (m: Record<string, number>, k: string): void => void (m[k] = (m[k] ?? 0) + 1);
@@ -45,8 +47,8 @@ export interface WorkerOptions {
   readonly localAddress: string;
   readonly corpus: FrameCorpus;
   readonly stats: TcpStats;
-  /** Stop once the shared stats hold this many frames. */
-  readonly targetFrames: number;
+  /** Stop once the shared stats hold this many mutated frames. */
+  readonly targetMutated: number;
   readonly timeoutMs: number;
   /** Frames larger than this are skipped (dribbled sessions: 1 byte per dribbleMs). */
   readonly maxFrameBytes?: number;
@@ -56,7 +58,7 @@ export interface WorkerOptions {
 /** One fuzzing connection after another from `localAddress` until the target is reached. */
 export async function runFrameWorker(o: WorkerOptions): Promise<void> {
   const key: NodeKey = nodeKeyFromPrivateKey(generatePrivateKey());
-  while (o.stats.frames < o.targetFrames) {
+  while (o.stats.mutated < o.targetMutated) {
     o.stats.connections++;
     const session = await FuzzSession.open({ port: o.port, localAddress: o.localAddress, key, timeoutMs: o.timeoutMs, ...(o.dribbleMs === undefined ? {} : { dribbleMs: o.dribbleMs }) });
     if (session === undefined) {
@@ -65,10 +67,11 @@ export async function runFrameWorker(o: WorkerOptions): Promise<void> {
       continue;
     }
     let outcome: Outcome = 'tolerated';
-    while (outcome === 'tolerated' && o.stats.frames < o.targetFrames) {
+    while (outcome === 'tolerated' && o.stats.mutated < o.targetMutated) {
       const frame = o.corpus.next();
       if (o.maxFrameBytes !== undefined && frame.bytes.length > o.maxFrameBytes) continue;
       o.stats.frames++;
+      if (isMutated(frame)) o.stats.mutated++;
       const kind = messageKindName(frame.type).replace(/\(\d+\)$/, ''); // unknown types counted together
       bump(o.stats.byType, kind);
       bump(o.stats.byFamily, frame.family.split(':')[0]!);
