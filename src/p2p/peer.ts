@@ -51,6 +51,8 @@ export interface PeerOptions {
   admitProven: (peer: Peer) => { code: RefusalCode; reason: string } | undefined;
   /** Log level of a refusal with `code` (the peer set throttles repeats to debug); default warn. */
   faultLevel?: (peer: Peer, code: string) => 'warn' | 'debug';
+  /** Log level of the 'peer ready' line (the peer set throttles inbound repeats to debug); default info. */
+  readyLevel?: (peer: Peer) => 'info' | 'debug';
   logger: Logger;
 }
 
@@ -286,7 +288,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     const refusal = this.options.admitProven(this);
     if (refusal) return this.refuse(refusal.code, refusal.reason);
     this.timers.handshakeDone();
-    this.logger.info({ height: this.bestHeight }, 'peer ready');
+    this.logger[this.options.readyLevel?.(this) ?? 'info']({ height: this.bestHeight }, 'peer ready');
     this.emit('ready');
     this.timers.ping(); // at once, as Core does: the round trip is known from the start
   }

@@ -10,7 +10,7 @@ import type { Logger } from '../util/logger.js';
 import { BanStore } from './ban-store.js';
 import type { BanEntry, BanList } from './bans.js';
 import type { P2PConfig } from './config.js';
-import { DUPLICATE_TIEBREAK_WINDOW_MS, MAX_DISCOURAGED_ENTRIES, SESSION_FAULT_WARN_INTERVAL_MS, SESSION_FAULT_WARN_KEYS } from './constants.js';
+import { DUPLICATE_TIEBREAK_WINDOW_MS, INBOUND_READY_LOG_INTERVAL_MS, INBOUND_READY_LOG_KEYS, MAX_DISCOURAGED_ENTRIES, SESSION_FAULT_WARN_INTERVAL_MS, SESSION_FAULT_WARN_KEYS } from './constants.js';
 import type { NodeKey } from './discovery/node-key.js';
 import { normalizeIp } from './discovery/endpoint.js';
 import { DiscouragedSet, type DiscouragedEntry } from './discouraged.js';
@@ -67,6 +67,8 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
   private readonly manual: ManualPeers;
   /** Misbehaviour and refusal lines: warn once per address and code per interval, repeats at debug. */
   private readonly faultLog = new LogThrottle(SESSION_FAULT_WARN_KEYS, SESSION_FAULT_WARN_INTERVAL_MS);
+  /** Inbound 'peer ready' lines: info once per address per interval, repeats at debug. */
+  private readonly readyLog = new LogThrottle(INBOUND_READY_LOG_KEYS, INBOUND_READY_LOG_INTERVAL_MS);
 
   constructor(options: PeerSetOptions) {
     super();
@@ -223,6 +225,7 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
       admit: (p, hs) => this.admit(p, hs),
       admitProven: (p) => this.admitProven(p),
       faultLevel: (p, code) => this.faultLevel(p, code),
+      readyLevel: (p) => (p.direction === 'outbound' || this.readyLog.shouldWarn(p.ip) ? 'info' : 'debug'),
       logger: this.logger,
     });
     this.all.add(peer);

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { RECEIVED_REJECT_LOG_BURST } from '../../../src/p2p/constants.js';
 import { MessageType } from '../../../src/p2p/wire/index.js';
 import { buildBlock, makeKey } from '../../helpers/fixtures.js';
-import { type TestNode, startNode, waitFor } from './net-helpers.js';
+import { type TestNode, buildChain, connect, startNode, waitFor } from './net-helpers.js';
 import { RawPeer } from './raw-peer.js';
 
 const genesis = buildBlock({ miner: makeKey() });
@@ -75,4 +75,34 @@ test('blocks refused without penalty (too far in the future) are logged at info 
   await waitFor(() => refused().length === 4, 'four refusals logged');
   t.deepEqual(refused().map((l) => [l.code, l.level]), [['time-too-new', 30], ['time-too-new', 20], ['time-too-new', 20], ['time-too-new', 20]]);
   t.false(raw.closed, 'a future block is not punished');
+});
+
+test('an inbound address\'s "peer ready" is logged at info once per interval, repeats at debug; another address at info', async (t) => {
+  const { lines, node } = await capture(t);
+  const ready = (): Line[] => lines.filter((l) => l.msg === 'peer ready');
+  for (const ip of ['127.0.0.6', '127.0.0.6', '127.0.0.6', '127.0.0.7']) {
+    const raw = await RawPeer.connect(node.net.tcpPort, ip);
+    t.teardown(() => raw.destroy());
+    raw.sendHandshake({ genesisHash: genesis.hash });
+    await raw.waitFor('ping'); // sent once the session is open
+    raw.destroy();
+    await waitFor(() => node.net.peers().length === 0, 'the session closed');
+  }
+  await waitFor(() => ready().length === 4, 'four ready lines');
+  t.deepEqual(ready().map((l) => l.level), [30, 20, 20, 30]);
+});
+
+test('a block sync from an address is logged at info once per interval; the next sync from it within the interval at debug', async (t) => {
+  const chain = buildChain(genesis, 6, makeKey());
+  const lines: Line[] = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as Line) });
+  const syncing = await startNode(t, { genesis, logger });
+  const first = await startNode(t, { genesis, blocks: chain.slice(0, 3) });
+  const second = await startNode(t, { genesis, blocks: chain }); // also on 127.0.0.1, further ahead
+  const syncLines = (): Line[] => lines.filter((l) => l.msg === 'starting block sync' || l.msg === 'block sync ended');
+  await connect(syncing, first);
+  await waitFor(() => syncing.chain.tip?.height === 3 && syncLines().length === 2, 'the first sync');
+  await connect(syncing, second);
+  await waitFor(() => syncing.chain.tip?.height === 6 && syncLines().length === 4, 'the second sync');
+  t.deepEqual(syncLines().map((l) => [l.msg, l.level]), [['starting block sync', 30], ['block sync ended', 30], ['starting block sync', 20], ['block sync ended', 20]]);
 });
