@@ -11,7 +11,9 @@ import type { ProcessBlockResult } from '../chain/types.js';
 import type { Block } from '../primitives/block.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
+import { REFUSED_BLOCK_LOG_INTERVAL_MS, REFUSED_BLOCK_LOG_KEYS } from './constants.js';
 import { BoundedHashSet } from './known-set.js';
+import { LogThrottle } from './log-throttle.js';
 import { OrphanPool } from './orphans.js';
 import type { Peer } from './peer.js';
 import type { OnUseful } from './types.js';
@@ -54,6 +56,8 @@ export interface BlockIntakeOptions {
 export class BlockIntake {
   private tail: Promise<unknown> = Promise.resolve();
   private readonly failed = new BoundedHashSet(FAILED_HASHES_REMEMBERED);
+  /** 'block refused' at info once per address and code per interval, repeats at debug. */
+  private readonly refusedLog = new LogThrottle(REFUSED_BLOCK_LOG_KEYS, REFUSED_BLOCK_LOG_INTERVAL_MS);
 
   constructor(private readonly options: BlockIntakeOptions) {}
 
@@ -126,7 +130,7 @@ export class BlockIntake {
     // The policy (misbehaviour.ts) decides the reject and the penalty; a race or our clock's fault costs nothing.
     const action = peer.punish(err.code, `sent invalid block ${block.hashHex}: ${err.message}`, { messageType: MessageType.Block, hash: block.hash });
     if (action !== 'none') return 'invalid';
-    logger.info({ hash: block.hashHex, code: err.code, peer: peer.label }, 'block refused');
+    logger[this.refusedLog.shouldWarn(`${peer.ip} ${err.code}`) ? 'info' : 'debug']({ hash: block.hashHex, code: err.code, peer: peer.label }, 'block refused');
     return 'refused';
   }
 }

@@ -16,7 +16,8 @@ import type { RefusalCode } from './errors.js';
 import { FrameGate } from './frame-gate.js';
 import { handshakeIncompatibility, localHandshake, type LocalStatus } from './handshake.js';
 import { penaltyFor, truncateRejectReason, type MisbehaviourCode, type PenaltyAction } from './misbehaviour.js';
-import { DEFAULT_FRAME_TIMEOUT_MS, DEFAULT_MAX_SEND_BUFFER_BYTES, KNOWN_INVENTORY_PER_PEER } from './constants.js';
+import { DEFAULT_FRAME_TIMEOUT_MS, DEFAULT_MAX_SEND_BUFFER_BYTES, KNOWN_INVENTORY_PER_PEER, RECEIVED_REJECT_LOGS_PER_SEC, RECEIVED_REJECT_LOG_BURST } from './constants.js';
+import { TokenBucket } from './rate-limit.js';
 import { BoundedHashSet } from './known-set.js';
 import type { DisconnectCode } from './resource-codes.js';
 import { PeerSocket } from './peer-socket.js';
@@ -48,6 +49,10 @@ export interface PeerOptions {
   admit: (peer: Peer, handshake: HandshakeMessage) => { code: RefusalCode; reason: string } | undefined;
   /** Its checks once the ack proved the node id, before 'ready' (one connection per node id). */
   admitProven: (peer: Peer) => { code: RefusalCode; reason: string } | undefined;
+  /** Log level of a refusal with `code` (the peer set throttles repeats to debug); default warn. */
+  faultLevel?: (peer: Peer, code: string) => 'warn' | 'debug';
+  /** Log level of the 'peer ready' line (the peer set throttles inbound repeats to debug); default info. */
+  readyLevel?: (peer: Peer) => 'info' | 'debug';
   logger: Logger;
 }
 
@@ -91,6 +96,8 @@ export class Peer extends EventEmitter<PeerEvents> {
   private readonly timers: SessionTimers;
   private readonly io: PeerSocket;
   private readonly gate: FrameGate;
+  /** Rejects from the peer logged at info (see RECEIVED_REJECT_LOGS_PER_SEC); the rest at debug. */
+  private readonly rejectLogs: TokenBucket;
 
   constructor(options: PeerOptions) {
     super();
@@ -117,6 +124,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       overflow: (reason) => this.disconnect('send-buffer-full', reason),
     });
     this.gate = new FrameGate(options.now);
+    this.rejectLogs = new TokenBucket({ ratePerSec: RECEIVED_REJECT_LOGS_PER_SEC, burst: RECEIVED_REJECT_LOG_BURST, ...(options.now ? { now: options.now } : {}) });
   }
 
   get isReady(): boolean {
@@ -181,7 +189,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   refuse(code: string, reason: string, messageType: number = MessageType.Handshake): void {
     if (this.closed) return;
     // Both ends dialling each other at once is routine (one connection is kept), not a refusal of the node.
-    this.logger[code === 'duplicate-connection' ? 'debug' : 'warn']({ code, reason }, 'refusing peer');
+    this.logger[code === 'duplicate-connection' ? 'debug' : (this.options.faultLevel?.(this, code) ?? 'warn')]({ code, reason }, 'refusing peer');
     this.refusal = { code, reason, by: 'us' };
     this.send({ kind: 'reject', messageType, code, reason: truncateRejectReason(reason), hash: ZERO_HASH });
     this.close(`refused: ${code}`);
@@ -242,7 +250,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   private onMessage(msg: WireMessage): void {
     if (msg.kind === 'reject') {
       if (!this.isReady) this.refusal = { code: msg.code, reason: msg.reason, by: 'peer' };
-      this.logger.info({ code: msg.code, reason: msg.reason, hash: msg.hash.toString('hex') }, 'peer rejected something we sent');
+      this.logger[this.rejectLogs.take() ? 'info' : 'debug']({ code: msg.code, reason: msg.reason, hash: msg.hash.toString('hex') }, 'peer rejected something we sent');
       return;
     }
     if (msg.kind === 'handshake') return this.onHandshake(msg);
@@ -280,7 +288,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     const refusal = this.options.admitProven(this);
     if (refusal) return this.refuse(refusal.code, refusal.reason);
     this.timers.handshakeDone();
-    this.logger.info({ height: this.bestHeight }, 'peer ready');
+    this.logger[this.options.readyLevel?.(this) ?? 'info']({ height: this.bestHeight }, 'peer ready');
     this.emit('ready');
     this.timers.ping(); // at once, as Core does: the round trip is known from the start
   }

@@ -10,12 +10,13 @@ import type { Logger } from '../util/logger.js';
 import { BanStore } from './ban-store.js';
 import type { BanEntry, BanList } from './bans.js';
 import type { P2PConfig } from './config.js';
-import { DUPLICATE_TIEBREAK_WINDOW_MS, MAX_DISCOURAGED_ENTRIES } from './constants.js';
+import { DUPLICATE_TIEBREAK_WINDOW_MS, INBOUND_READY_LOG_INTERVAL_MS, INBOUND_READY_LOG_KEYS, MAX_DISCOURAGED_ENTRIES, SESSION_FAULT_WARN_INTERVAL_MS, SESSION_FAULT_WARN_KEYS } from './constants.js';
 import type { NodeKey } from './discovery/node-key.js';
 import { normalizeIp } from './discovery/endpoint.js';
 import { DiscouragedSet, type DiscouragedEntry } from './discouraged.js';
 import { P2PError, type RefusalCode } from './errors.js';
 import { InboundGate } from './inbound.js';
+import { LogThrottle } from './log-throttle.js';
 import { ManualPeers } from './manual-peers.js';
 import type { MisbehaviourCode } from './misbehaviour.js';
 import { classifyAddress, type AddressClassifier } from './netgroup.js';
@@ -64,6 +65,10 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
   private readonly inbound: InboundGate;
   private readonly outbound: OutboundDialer;
   private readonly manual: ManualPeers;
+  /** Misbehaviour and refusal lines: warn once per address and code per interval, repeats at debug. */
+  private readonly faultLog = new LogThrottle(SESSION_FAULT_WARN_KEYS, SESSION_FAULT_WARN_INTERVAL_MS);
+  /** Inbound 'peer ready' lines: info once per address per interval, repeats at debug. */
+  private readonly readyLog = new LogThrottle(INBOUND_READY_LOG_KEYS, INBOUND_READY_LOG_INTERVAL_MS);
 
   constructor(options: PeerSetOptions) {
     super();
@@ -219,6 +224,8 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
       status,
       admit: (p, hs) => this.admit(p, hs),
       admitProven: (p) => this.admitProven(p),
+      faultLevel: (p, code) => this.faultLevel(p, code),
+      readyLevel: (p) => (p.direction === 'outbound' || this.readyLog.shouldWarn(p.ip) ? 'info' : 'debug'),
       logger: this.logger,
     });
     this.all.add(peer);
@@ -275,13 +282,18 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
   private onMisbehaviour(peer: Peer, code: MisbehaviourCode, reason: string): void {
     const exemption = this.discouragementExemption(peer);
     if (exemption !== undefined) {
-      this.logger.warn({ peer: peer.label, code, reason, notDiscouraged: exemption }, 'peer misbehaved; disconnected');
+      this.logger[this.faultLevel(peer, code)]({ peer: peer.label, code, reason, notDiscouraged: exemption }, 'peer misbehaved; disconnected');
       return;
     }
     // The address only, as Core does: even a "proven" node id may be an honest node's, its ack
     // relayed by the stranger that misbehaves (acks sign the nonce they are sent).
     this.emit('peer:discouraged', this.discouraged.discourage(peer.ip, `${code}: ${reason}`));
-    this.logger.warn({ peer: peer.label, code, reason, discouraged: [peer.ip] }, 'peer misbehaved; disconnected and discouraged');
+    this.logger[this.faultLevel(peer, code)]({ peer: peer.label, code, reason, discouraged: [peer.ip] }, 'peer misbehaved; disconnected and discouraged');
+  }
+
+  /** warn the first time an address commits `code` in an interval, debug for the repeats. */
+  private faultLevel(peer: Peer, code: string): 'warn' | 'debug' {
+    return this.faultLog.shouldWarn(`${peer.ip} ${code}`) ? 'warn' : 'debug';
   }
 
   /**

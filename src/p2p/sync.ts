@@ -12,8 +12,9 @@ import { ZERO_HASH } from '../primitives/hash.js';
 import type { Logger } from '../util/logger.js';
 import { type BlockIntake, type IntakeStatus, isIntakeFailure } from './block-intake.js';
 import type { P2PConfig } from './config.js';
-import { GET_BLOCKS_BURST, GET_BLOCKS_PER_SEC, SYNC_STALLED_PEER_COOLDOWN_MS } from './constants.js';
+import { GET_BLOCKS_BURST, GET_BLOCKS_PER_SEC, SYNC_START_LOG_INTERVAL_MS, SYNC_START_LOG_KEYS, SYNC_STALLED_PEER_COOLDOWN_MS } from './constants.js';
 import { checkHeaderBatch, headersAfterLocator } from './headers.js';
+import { LogThrottle } from './log-throttle.js';
 import type { Peer } from './peer.js';
 import type { PeerSet } from './peers.js';
 import { TokenBucket } from './rate-limit.js';
@@ -61,6 +62,9 @@ export class BlockSync {
   /** get-blocks served per peer (each may cost 2,000 header reads). */
   private readonly getBlocksLimits = new WeakMap<Peer, TokenBucket>();
   private readonly unconnecting = new UnconnectingHeaders();
+  /** Start and end lines of a sync: info once per address per interval, repeats at debug. */
+  private readonly startLog = new LogThrottle(SYNC_START_LOG_KEYS, SYNC_START_LOG_INTERVAL_MS);
+  private syncLogLevel: 'info' | 'debug' = 'info';
 
   constructor(options: BlockSyncOptions) {
     this.options = options;
@@ -171,7 +175,8 @@ export class BlockSync {
   private startWith(peer: Peer): void {
     this.syncPeer = peer;
     this.progress.restart();
-    this.logger.info({ peer: peer.label, ourHeight: this.options.chain.tip?.height ?? -1, peerHeight: peer.bestHeight }, 'starting block sync');
+    this.syncLogLevel = this.startLog.shouldWarn(peer.ip) ? 'info' : 'debug';
+    this.logger[this.syncLogLevel]({ peer: peer.label, ourHeight: this.options.chain.tip?.height ?? -1, peerHeight: peer.bestHeight }, 'starting block sync');
     this.requestHeaders();
   }
 
@@ -273,7 +278,7 @@ export class BlockSync {
     this.lastSubmittedHash = undefined;
     this.generation++;
     const tip = this.options.chain.tip;
-    this.logger.info({ peer: peer.label, reason, height: tip?.height ?? -1 }, 'block sync ended');
+    this.logger[this.syncLogLevel]({ peer: peer.label, reason, height: tip?.height ?? -1 }, 'block sync ended');
     if (restart) setImmediate(() => this.maybeStart());
   }
 
