@@ -44,6 +44,10 @@ export class BranchActivator {
     try {
       plan = planBranch(this.store, entry, oldTip?.height);
       const branch = plan;
+      // A deep switch holds the thread for its whole transaction: say what it is doing before, not only after.
+      if (branch.disconnect.length > 0) {
+        this.logger.info({ forkHeight: branch.forkHeight, disconnect: branch.disconnect.length, connect: branch.connect.length, newTip: block.hashHex }, 'chain reorganisation started');
+      }
       result = this.store.transaction(() => {
         this.store.putBlock(block);
         this.store.putIndex(entry);
