@@ -57,4 +57,4 @@ export class ValidationError extends KadchainError<ValidationCode> {
 export class GenesisPinError extends KadchainError<'genesis-mismatch'> {}
 
 /** Storage could not be opened or is inconsistent (names the path). */
-export class StorageError extends KadchainError<'storage-open-failed' | 'storage-corrupt' | 'storage-closed' | 'storage-misuse'> {}
+export class StorageError extends KadchainError<'storage-open-failed' | 'storage-corrupt' | 'storage-closed' | 'storage-misuse' | 'storage-write-failed'> {}

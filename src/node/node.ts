@@ -61,6 +61,7 @@ export class KadchainNode {
   private rpcAddress: AddressInfo | undefined;
   private netInfo: NodeNetwork | undefined;
   private readonly stoppedListeners: Array<() => void> = [];
+  private failedWith: Error | undefined;
 
   constructor(options: KadchainNodeOptions) {
     this.config = options.config;
@@ -209,6 +210,24 @@ export class KadchainNode {
     };
     chain.on('block:connected', guarded('connected', (block) => mempool.blockConnected(block)));
     chain.on('block:disconnected', guarded('disconnected', (block) => mempool.blockDisconnected(block)));
+    chain.on('storage:failed', (err) => this.fail(err));
+  }
+
+  /** Why the node stopped itself (a chain commit that could not be written), if it did. */
+  get failure(): Error | undefined {
+    return this.failedWith;
+  }
+
+  /**
+   * Bitcoin Core's AbortNode: a store that cannot be written (a full disk) leaves the node unable
+   * to follow the chain, so it says why in one line and shuts down cleanly rather than run on
+   * refusing every block. What was committed before stays as it was (each commit is atomic).
+   */
+  private fail(err: Error): void {
+    if (this.failedWith !== undefined) return;
+    this.failedWith = err;
+    this.logger.fatal({ err: err.message }, `shutting down: ${err.message}`);
+    void this.stop();
   }
 
   /** Undoes whatever `run` holds, newest first; logs (never throws) so every step gets its turn. */

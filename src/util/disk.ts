@@ -1,0 +1,33 @@
+/**
+ * Why a write to the data dir failed, in words an operator can act on. LMDB reports a full disk
+ * as a bare EIO from its commit, so the free space of the file system is read as well.
+ */
+import { statfsSync } from 'node:fs';
+
+/**
+ * Below this much free space a failed write is put down to a full disk: an LMDB commit writes
+ * whole 4 KiB pages, a block with its index, undo data and UTXO changes dozens of them.
+ */
+export const DISK_FULL_MARGIN_BYTES = 1024 * 1024;
+
+/** Free bytes (for an unprivileged user) on the file system holding `path`; undefined when unknown. */
+export function freeBytes(path: string): number | undefined {
+  try {
+    const stats = statfsSync(path);
+    return stats.bavail * stats.bsize;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The end of a sentence saying why writing under `path` failed with `err`, e.g. "the disk is full (0 bytes free)". */
+export function writeFailureReason(path: string, err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const free = freeBytes(path);
+  if (code === 'ENOSPC' || code === 'EDQUOT' || (free !== undefined && free < DISK_FULL_MARGIN_BYTES)) {
+    return `the disk is full (${free ?? 0} bytes free)`;
+  }
+  if (code === 'EROFS') return 'the file system is read-only';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  return err instanceof Error ? err.message : String(err);
+}
