@@ -23,11 +23,11 @@ export function freeBytes(path: string): number | undefined {
 /** The end of a sentence saying why writing under `path` failed with `err`, e.g. "the disk is full (0 bytes free)". */
 export function writeFailureReason(path: string, err: unknown): string {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EROFS') return 'the file system is read-only';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
   const free = freeBytes(path);
   if (code === 'ENOSPC' || code === 'EDQUOT' || (free !== undefined && free < DISK_FULL_MARGIN_BYTES)) {
     return `the disk is full (${free ?? 0} bytes free)`;
   }
-  if (code === 'EROFS') return 'the file system is read-only';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
   return err instanceof Error ? err.message : String(err);
 }

@@ -16,7 +16,7 @@ import { type Database, type RootDatabase, open } from 'lmdb';
 import { Block } from '../../primitives/block.js';
 import { HASH_BYTES, PUBKEY_HASH_BYTES } from '../../primitives/hash.js';
 import { type OutPoint, outPointFromKey, outPointKey } from '../../primitives/tx.js';
-import { KadchainError, errorMessage } from '../../util/errors.js';
+import { errorMessage } from '../../util/errors.js';
 import { writeFailureReason } from '../../util/disk.js';
 import { LMDB_MAX_DBS } from '../constants.js';
 import { StorageError } from '../errors.js';
@@ -119,9 +119,9 @@ export class ChainStore implements CoinView {
    * real one (and rejects unobserved otherwise: an unhandled rejection). Named and explained here.
    */
   private async commitFailed(err: unknown): Promise<never> {
-    if (!(err instanceof Error) || err instanceof KadchainError) throw err;
-    const pending = (err as Error & { commitError?: Promise<unknown> }).commitError;
-    const cause = pending instanceof Promise ? await pending.then(() => err, (real: unknown) => real) : err;
+    const pending = err instanceof Error ? (err as Error & { commitError?: unknown }).commitError : undefined;
+    if (!(pending instanceof Promise)) throw err; // the body threw: its error as it is
+    const cause = await pending.then(() => err, (real: unknown) => real);
     throw new StorageError('storage-write-failed', `cannot write the chain database at ${this.path}: ${writeFailureReason(this.path, cause)}`, { cause });
   }
 
