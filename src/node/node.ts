@@ -20,7 +20,7 @@ import { RpcServer } from '../rpc/server.js';
 import { allMethods } from '../rpc/index.js';
 import { removeCookie, writeCookie } from '../rpc/cookie.js';
 import type { RpcContext, RpcNetwork } from '../rpc/context.js';
-import { writeFailureReason } from '../util/disk.js';
+import { mkdirFailureCause, writeFailureReason } from '../util/disk.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { Wallet, createPayment } from '../wallet/index.js';
@@ -92,7 +92,7 @@ export class KadchainNode {
     try {
       mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     } catch (err) {
-      throw new NodeError('datadir-unusable', `cannot create data dir ${config.dataDir} (${writeFailureReason(config.dataDir, err)}); pick another --datadir`, { cause: err });
+      throw new NodeError('datadir-unusable', `cannot create data dir ${config.dataDir} (${writeFailureReason(config.dataDir, mkdirFailureCause(config.dataDir, err))}); pick another --datadir`, { cause: err });
     }
     const run: Running = { lock: lockDataDir(config.dataDir) };
     this.running = run;

@@ -2,7 +2,8 @@
  * Why a write to the data dir failed, in words an operator can act on. LMDB reports a full disk
  * as a bare EIO from its commit, so the free space of the file system is read as well.
  */
-import { statfsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /**
  * Below this much free space a failed write is put down to a full disk: an LMDB commit writes
@@ -30,4 +31,21 @@ export function writeFailureReason(path: string, err: unknown): string {
     return `the disk is full (${free ?? 0} bytes free)`;
   }
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Why a directory cannot be made at `path`: a recursive mkdir on a read-only file system reports
+ * ENOENT, so the nearest existing ancestor is asked for write access to get the real errno.
+ * Returns `err` itself when the ancestor is writable.
+ */
+export function mkdirFailureCause(path: string, err: unknown): unknown {
+  if ((err as NodeJS.ErrnoException | undefined)?.code !== 'ENOENT') return err;
+  let ancestor = dirname(path);
+  while (!existsSync(ancestor) && dirname(ancestor) !== ancestor) ancestor = dirname(ancestor);
+  try {
+    accessSync(ancestor, constants.W_OK);
+    return err;
+  } catch (accessErr) {
+    return accessErr;
+  }
 }
