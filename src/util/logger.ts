@@ -22,3 +22,19 @@ export function createLogger(options: LoggerOptions): Logger {
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });
 }
+
+/**
+ * Writes out the log lines pino still holds (its stdout stream writes asynchronously), so a line
+ * logged right before the thread blocks on a long synchronous task is out while it runs, not
+ * after. Best effort: skipped while an asynchronous write is in flight (writing past it would
+ * reorder lines) or when the stream has no synchronous flush.
+ */
+export function flushLogsSync(logger: Logger): void {
+  const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as { flushSync?: () => void; _writing?: boolean } | undefined;
+  if (stream?.flushSync === undefined || stream._writing === true) return;
+  try {
+    stream.flushSync();
+  } catch {
+    // Not ready yet (no fd) or destroyed: the line goes out with the next write.
+  }
+}
