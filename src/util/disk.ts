@@ -1,8 +1,10 @@
 /**
- * Why a write to the data dir failed, in words an operator can act on. LMDB reports a full disk
- * as a bare EIO from its commit, so the free space of the file system is read as well.
+ * Why a write to the data dir failed, in words an operator can act on. lmdb-js reports a failed
+ * commit with a numeric errno, and a full disk at times as a bare EIO, so numeric codes are named
+ * and the free space of the file system is read as well.
  */
 import { accessSync, constants, existsSync, statfsSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { dirname } from 'node:path';
 
 /**
@@ -23,7 +25,7 @@ export function freeBytes(path: string): number | undefined {
 
 /** The end of a sentence saying why writing under `path` failed with `err`, e.g. "the disk is full (0 bytes free)". */
 export function writeFailureReason(path: string, err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const code = errnoName((err as { code?: unknown } | undefined)?.code);
   if (code === 'EROFS') return 'the file system is read-only';
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
   const free = freeBytes(path);
@@ -48,4 +50,11 @@ export function mkdirFailureCause(path: string, err: unknown): unknown {
   } catch (accessErr) {
     return accessErr;
   }
+}
+
+/** 'ENOSPC' for 'ENOSPC' or 28 (lmdb-js's form); undefined for anything else. */
+function errnoName(code: unknown): string | undefined {
+  if (typeof code === 'string') return code;
+  if (typeof code !== 'number') return undefined;
+  return Object.entries(osConstants.errno).find(([, value]) => value === code)?.[0];
 }
