@@ -1,7 +1,7 @@
 /**
  * Disk faults (issue #9 item 3), root only: a real node whose data dir is a small tmpfs.
- * - Full disk: the disk is filled up to a little room, then blocks are mined and wallet keys made
- *   until a write fails. The node must stop by itself with exit code 1 and one sentence naming the
+ * - Full disk: the disk is filled up to a little room, then blocks are mined, wallet keys made and
+ *   bans saved until a write fails. The node must stop by itself with exit code 1 and one sentence naming the
  *   chain database and the full disk (Bitcoin Core's "Disk space is too low!" shutdown), leave
  *   no torn or temp file behind, and its chain database must hold exactly the replay of its
  *   stored blocks up to its tip. After the filler is removed it starts again at that tip, every
@@ -98,10 +98,14 @@ labTest('a full disk stops the node with one sentence and exit 1, corrupts nothi
   let mined = 0;
   let lastHeight = (await getInfo(setup)).height!;
   let keyFailures = 0;
+  let bans = 0;
   let firstFailure: string | undefined;
   for (let i = 0; i < MAX_WRITES && node.child.exitCode === null; i++) {
     try {
       if (i % KEY_EVERY_BLOCKS === 0) {
+        // A ban rewrites banlist.json (best effort, as in Core: a failed save is logged, the ban holds in memory).
+        await rpc(setup, 'ban', { key: `192.0.2.${(i / KEY_EVERY_BLOCKS) % 256}`, reason: 'disk-fault test' });
+        bans++;
         try {
           keys.push(((await rpc(setup, 'createwallet')) as { address: string }).address);
         } catch (err) {
@@ -120,7 +124,7 @@ labTest('a full disk stops the node with one sentence and exit 1, corrupts nothi
   const exitCode = await Promise.race([node.exited, new Promise<'running'>((resolve) => setTimeout(() => resolve('running'), EXIT_TIMEOUT_MS))]);
   await node.closed;
   const output = node.output();
-  t.log(`tmpfs ${TMPFS_SIZE}, ${roomBytes} bytes left after the filler: ${mined} blocks mined, ${keys.length} wallet keys made (${keyFailures} refused), then: ${firstFailure}`);
+  t.log(`tmpfs ${TMPFS_SIZE}, ${roomBytes} bytes left after the filler: ${mined} blocks mined, ${keys.length} wallet keys made (${keyFailures} refused), ${bans} bans saved or tried, then: ${firstFailure}`);
   t.is(exitCode, 1, 'the node stopped by itself with exit code 1');
   const sentence = output.split('\n').find((line) => line.startsWith('kadchain stopped: '));
   t.log(`its last word: ${sentence}`);
@@ -131,6 +135,7 @@ labTest('a full disk stops the node with one sentence and exit 1, corrupts nothi
   // Nothing torn: every small file parses, no temp file is left, the database is its blocks' replay.
   const files = readdirSync(setup.dataDir);
   t.deepEqual(files.filter((name) => name.endsWith('.tmp')), [], 'no temp file left behind');
+  t.true(files.includes('banlist.json') && files.includes(WALLET_FILE_NAME), 'the files written during the fill are there');
   for (const name of files.filter((n) => n.endsWith('.json'))) t.notThrows(() => JSON.parse(readFileSync(join(setup.dataDir, name), 'utf8')), `${name} parses`);
   const wallet = JSON.parse(readFileSync(join(setup.dataDir, WALLET_FILE_NAME), 'utf8')) as unknown;
   for (const address of keys) t.true(JSON.stringify(wallet).includes(address), `wallet.json holds the reported key ${address}`);
