@@ -8,7 +8,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Block } from '../primitives/block.js';
 import { errorMessage } from '../util/errors.js';
-import type { Logger } from '../util/logger.js';
+import { type Logger, flushLogsSync } from '../util/logger.js';
 import { branchSwitched, findBestCandidate } from './candidates.js';
 import { ValidationCode as Code, ValidationError } from './errors.js';
 import { invalidateWithDescendants, recordInvalid } from './invalid.js';
@@ -44,6 +44,11 @@ export class BranchActivator {
     try {
       plan = planBranch(this.store, entry, oldTip?.height);
       const branch = plan;
+      // A deep switch holds the thread for its whole transaction: say what it is doing before, not only after.
+      if (branch.disconnect.length > 0) {
+        this.logger.info({ forkHeight: branch.forkHeight, disconnect: branch.disconnect.length, connect: branch.connect.length, newTip: block.hashHex }, 'chain reorganisation started');
+        flushLogsSync(this.logger);
+      }
       result = this.store.transaction(() => {
         this.store.putBlock(block);
         this.store.putIndex(entry);

@@ -251,6 +251,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
       // The commit itself failed: nothing of the group is stored; re-read the tip it may have moved.
       for (const arrival of group) arrival.outcome = { error };
       this.committedTip = this.workingTip = loadTip(this.store);
+      if (error instanceof StorageError && error.code === 'storage-write-failed') this.emit('storage:failed', error);
       return;
     }
     this.committedTip = this.workingTip;

@@ -1,5 +1,6 @@
 import type { Block, BlockHeader } from '../primitives/block.js';
 import type { OutPoint } from '../primitives/tx.js';
+import type { StorageError } from './errors.js';
 
 /** An unspent output as the UTXO set stores it. */
 export interface Coin {
@@ -53,4 +54,6 @@ export interface ChainEvents {
   'block:connected': [block: Block];
   /** A block left the active chain (reorg), tip first. */
   'block:disconnected': [block: Block];
+  /** A commit could not be written (a full disk, an I/O error): the node cannot go on (Core's AbortNode). */
+  'storage:failed': [error: StorageError];
 }

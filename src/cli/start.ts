@@ -34,7 +34,15 @@ export async function runStart(parsed: ParsedCommand, io: CliIo): Promise<number
   });
   const logger = createLogger({ level: config.logLevel });
   const node = new KadchainNode({ config, logger, reindex: values['reindex'] === true });
-  const stopped = new Promise<number>((resolve) => node.onStopped(() => resolve(EXIT_OK)));
+  const stopped = new Promise<number>((resolve) =>
+    node.onStopped(() => {
+      const failure = node.failure;
+      if (failure === undefined) return resolve(EXIT_OK);
+      io.stderr(`kadchain stopped: ${errorMessage(failure)}`);
+      logger.flush();
+      resolve(EXIT_FAILURE);
+    }),
+  );
 
   let exiting = false;
   const shutdown = (reason: string, code: number): void => {

@@ -7,6 +7,7 @@ import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOCK_FILE_NAME } from './constants.js';
 import { NodeError } from './errors.js';
+import { writeFailureReason } from '../util/disk.js';
 
 export interface DataDirLock {
   readonly file: string;
@@ -50,7 +51,8 @@ export function lockDataDir(dataDir: string): DataDirLock {
       fd = openSync(file, 'wx', 0o644);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new NodeError('datadir-unusable', `cannot create the lock file ${file}: ${(err as Error).message}`, { cause: err });
+        // The first write to the data dir: a read-only or full one is reported here, before anything else is touched.
+        throw new NodeError('datadir-unusable', `data dir ${dataDir} is not writable (${writeFailureReason(dataDir, err)}): the node keeps its chain and wallet there; fix that or pick another --datadir`, { cause: err });
       }
       const owner = readOwner(file);
       if (owner !== undefined && owner !== process.pid && processRuns(owner)) {

@@ -20,6 +20,7 @@ import { RpcServer } from '../rpc/server.js';
 import { allMethods } from '../rpc/index.js';
 import { removeCookie, writeCookie } from '../rpc/cookie.js';
 import type { RpcContext, RpcNetwork } from '../rpc/context.js';
+import { mkdirFailureCause, writeFailureReason } from '../util/disk.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { Wallet, createPayment } from '../wallet/index.js';
@@ -66,6 +67,7 @@ export class KadchainNode {
   private netInfo: NodeNetwork | undefined;
   private readonly stoppedListeners: Array<() => void> = [];
   private readonly reindex: boolean;
+  private failedWith: Error | undefined;
 
   constructor(options: KadchainNodeOptions) {
     this.config = options.config;
@@ -96,7 +98,7 @@ export class KadchainNode {
     try {
       mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     } catch (err) {
-      throw new NodeError('datadir-unusable', `cannot create data dir ${config.dataDir}: ${errorMessage(err)}`, { cause: err });
+      throw new NodeError('datadir-unusable', `cannot create data dir ${config.dataDir} (${writeFailureReason(config.dataDir, mkdirFailureCause(config.dataDir, err))}); pick another --datadir`, { cause: err });
     }
     const run: Running = { lock: lockDataDir(config.dataDir) };
     this.running = run;
@@ -223,6 +225,24 @@ export class KadchainNode {
     };
     chain.on('block:connected', guarded('connected', (block) => mempool.blockConnected(block)));
     chain.on('block:disconnected', guarded('disconnected', (block) => mempool.blockDisconnected(block)));
+    chain.on('storage:failed', (err) => this.fail(err));
+  }
+
+  /** Why the node stopped itself (a chain commit that could not be written), if it did. */
+  get failure(): Error | undefined {
+    return this.failedWith;
+  }
+
+  /**
+   * Bitcoin Core's AbortNode: a store that cannot be written (a full disk) leaves the node unable
+   * to follow the chain, so it says why in one line and shuts down cleanly rather than run on
+   * refusing every block. What was committed before stays as it was (each commit is atomic).
+   */
+  private fail(err: Error): void {
+    if (this.failedWith !== undefined) return;
+    this.failedWith = err;
+    this.logger.fatal({ err: err.message }, `shutting down: ${err.message}`);
+    void this.stop();
   }
 
   /** Undoes whatever `run` holds, newest first; logs (never throws) so every step gets its turn. */

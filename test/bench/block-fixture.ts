@@ -35,40 +35,89 @@ function assemble(txs: readonly Transaction[], height: number, parent: BlockHead
   return new Block(mine(header), txs);
 }
 
-export function buildBlockFixture(blockCount: number, txsPerBlock: number): BlockFixture {
-  const keys: TestKey[] = Array.from({ length: KEY_COUNT }, makeKey);
-  const miner = keys[0]!;
-  const owner = (pair: number, height: number): TestKey => keys[(pair + height) % KEY_COUNT]!;
-  const startSec = Math.floor(Date.now() / 1000) - 2 * blockCount - 3600;
-  const genesisOutputs: TxOutput[] = [];
-  for (let pair = 0; pair < txsPerBlock; pair++) genesisOutputs.push(pay(owner(pair, 0), OUTPUT_AMOUNT), pay(owner(pair, 0), OUTPUT_AMOUNT));
-  const genesis = assemble([Transaction.coinbase(0, genesisOutputs)], 0, undefined, startSec);
+/** Where a chain being built stands: its last header and, per pair, the two outputs the next block spends and their owner. */
+interface ChainEnd {
+  parent: BlockHeader;
+  funding: Array<{ outs: OutPoint[]; owner: TestKey }>;
+}
 
-  // Pair p of the previous block: outputs (funding.txid, index) owned by owner(p, height - 1).
-  let funding: OutPoint[][] = Array.from({ length: txsPerBlock }, (_, p) => [
-    { txid: genesis.transactions[0]!.txid, index: 2 * p },
-    { txid: genesis.transactions[0]!.txid, index: 2 * p + 1 },
-  ]);
-  let parent = genesis.header;
+interface FixtureKeys {
+  keys: TestKey[];
+  startSec: number;
+}
+
+function fixtureKeys(blockCount: number): FixtureKeys {
+  return { keys: Array.from({ length: KEY_COUNT }, makeKey), startSec: Math.floor(Date.now() / 1000) - 2 * blockCount - 3600 };
+}
+
+function fixtureGenesis({ keys, startSec }: FixtureKeys, txsPerBlock: number): { genesis: Block; end: ChainEnd } {
+  const genesisOutputs: TxOutput[] = [];
+  for (let pair = 0; pair < txsPerBlock; pair++) genesisOutputs.push(pay(keys[pair % KEY_COUNT]!, OUTPUT_AMOUNT), pay(keys[pair % KEY_COUNT]!, OUTPUT_AMOUNT));
+  const genesis = assemble([Transaction.coinbase(0, genesisOutputs)], 0, undefined, startSec);
+  const coinbase = genesis.transactions[0]!.txid;
+  const funding = Array.from({ length: txsPerBlock }, (_, p) => ({ outs: [{ txid: coinbase, index: 2 * p }, { txid: coinbase, index: 2 * p + 1 }], owner: keys[p % KEY_COUNT]! }));
+  return { genesis, end: { parent: genesis.header, funding } };
+}
+
+/**
+ * `count` blocks on `end`. `shift` rotates who mines and who is paid (0 for a plain chain): a
+ * competing branch built on the same end with another shift pays other keys, so its transactions
+ * and balances differ from the other branch's from its first block on.
+ */
+function extendChain({ keys, startSec }: FixtureKeys, end: ChainEnd, count: number, shift: number): { blocks: Buffer[]; end: ChainEnd } {
+  const miner = keys[shift % KEY_COUNT]!;
+  let { parent, funding } = end;
   const blocks: Buffer[] = [];
-  for (let height = 1; height <= blockCount; height++) {
+  for (let i = 0; i < count; i++) {
+    const height = parent.height + 1;
     const txs: Transaction[] = [Transaction.coinbase(height, [pay(miner, TEST_PARAMS.blockRewardAmount)])];
-    const next: OutPoint[][] = [];
-    for (let p = 0; p < txsPerBlock; p++) {
-      const to = owner(p, height);
-      const tx = spend(owner(p, height - 1), funding[p]!, [pay(to, OUTPUT_AMOUNT), pay(to, OUTPUT_AMOUNT)]);
+    const next: ChainEnd['funding'] = [];
+    for (const [p, { outs, owner }] of funding.entries()) {
+      const to = keys[(p + height + shift) % KEY_COUNT]!;
+      const tx = spend(owner, outs, [pay(to, OUTPUT_AMOUNT), pay(to, OUTPUT_AMOUNT)]);
       txs.push(tx);
-      next.push([
-        { txid: tx.txid, index: 0 },
-        { txid: tx.txid, index: 1 },
-      ]);
+      next.push({ outs: [{ txid: tx.txid, index: 0 }, { txid: tx.txid, index: 1 }], owner: to });
     }
     const block = assemble(txs, height, parent, startSec);
     blocks.push(block.encode());
     parent = block.header;
     funding = next;
   }
+  return { blocks, end: { parent, funding } };
+}
+
+export function buildBlockFixture(blockCount: number, txsPerBlock: number): BlockFixture {
+  const ctx = fixtureKeys(blockCount);
+  const { genesis, end } = fixtureGenesis(ctx, txsPerBlock);
+  const { blocks } = extendChain(ctx, end, blockCount, 0);
   return { genesis: genesis.encode(), blocks, inputs: blockCount * txsPerBlock * 2 };
+}
+
+/** Two chains sharing genesis and `common` (blocks 1..forkHeight), then each its own branch. */
+export interface ForkFixture {
+  genesis: Buffer;
+  /** Blocks 1..forkHeight, on both chains. */
+  common: Buffer[];
+  /** Blocks forkHeight+1.. of each branch. */
+  branchA: Buffer[];
+  branchB: Buffer[];
+}
+
+/**
+ * A fork `lengthA` / `lengthB` blocks deep on each side of height `forkHeight`: both branches
+ * spend the same outputs of the fork block (so they conflict, as competing branches do) and pay
+ * different keys. At equal targets the longer branch has the more work.
+ */
+export function buildForkFixture(forkHeight: number, lengthA: number, lengthB: number, txsPerBlock: number): ForkFixture {
+  const ctx = fixtureKeys(forkHeight + Math.max(lengthA, lengthB));
+  const { genesis, end } = fixtureGenesis(ctx, txsPerBlock);
+  const common = extendChain(ctx, end, forkHeight, 0);
+  return {
+    genesis: genesis.encode(),
+    common: common.blocks,
+    branchA: extendChain(ctx, common.end, lengthA, 1).blocks,
+    branchB: extendChain(ctx, common.end, lengthB, 2).blocks,
+  };
 }
 
 /** Loading a chain: blocks handed to processBlock before awaiting the oldest (as block-connect does). */

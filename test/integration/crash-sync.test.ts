@@ -5,18 +5,19 @@
  * restart B must open its data dir, its tip must be a block of A's chain at the height getinfo
  * reports, and its balances must equal the UTXO set rebuilt from the fixture up to that height;
  * verifychain must pass (the UTXO set replayed from B's stored blocks equals B's stored one);
- * at the end B reaches A's tip with A's balances and A's UTXO-set digest. CRASH_KILLS sets the number of kills (CI: 4,
+ * at the end B reaches A's tip with A's balances and A's UTXO-set digest. While B is down after each kill, its data dir is
+ * also checked byte for byte against a replay of the chain up to its tip (auditStore). CRASH_KILLS sets the number of kills (CI: 4,
  * `npm run crash`: 20); CRASH_BLOCKS the chain length.
  */
 import test from 'ava';
 import { join } from 'node:path';
 import { Chain } from '../../src/chain/chain.js';
 import { CHAIN_DIR_NAME } from '../../src/node/constants.js';
-import { pubKeyHashToAddress } from '../../src/primitives/address.js';
 import { Block } from '../../src/primitives/block.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { buildBlockFixture, loadBlockFixture } from '../bench/block-fixture.js';
 import { TEST_PARAMS } from '../helpers/fixtures.js';
+import { auditStore, expectedBalances, stableView } from './crash-helpers.js';
 import { type NodeSetup, createNodeSetup, getInfo, killNode, rpc, sleep, waitFor } from './harness.js';
 import { type NetNode, addPeer, startNetNodeFrom, waitSameTip } from './network-harness.js';
 
@@ -29,27 +30,6 @@ const KILL_JITTER_MS = 15;
 /** Budget per kill (restart, checks, the sync up to the next kill height) and for the final sync. */
 const PER_KILL_MS = 15_000;
 const FIXED_MS = 60_000;
-const STABLE_READ_ATTEMPTS = 20;
-
-interface Balance {
-  confirmed: bigint;
-  immature: bigint;
-}
-
-/** Balances per address of the UTXO set after connecting blocks 0..height of the fixture, rebuilt here from the blocks. */
-function expectedBalances(blocks: readonly Block[], height: number): Map<string, bigint> {
-  const utxos = new Map<string, { address: string; amount: bigint }>();
-  for (const block of blocks.slice(0, height + 1)) {
-    for (const tx of block.transactions) {
-      if (!tx.isCoinbase) for (const input of tx.inputs) utxos.delete(`${input.prevout.txid.toString('hex')}:${input.prevout.index}`);
-      tx.outputs.forEach((out, index) => utxos.set(`${tx.txidHex}:${index}`, { address: pubKeyHashToAddress(out.pubKeyHash), amount: out.amount }));
-    }
-  }
-  const totals = new Map<string, bigint>();
-  for (const { address, amount } of utxos.values()) totals.set(address, (totals.get(address) ?? 0n) + amount);
-  return totals;
-}
-
 interface VerifyReply {
   ok: boolean;
   height: number | null;
@@ -65,22 +45,6 @@ async function verifyChain(setup: NodeSetup, depth?: number): Promise<VerifyRepl
   return (await rpc(setup, 'verifychain', depth === undefined ? {} : { depth })) as VerifyReply;
 }
 
-async function balanceOf(setup: NodeSetup, address: string): Promise<Balance> {
-  const { confirmed, immature } = (await rpc(setup, 'balance', { address })) as { confirmed: string; immature: string };
-  return { confirmed: BigInt(confirmed), immature: BigInt(immature) };
-}
-
-/** Tip and balances read while the tip did not move (B may already be syncing again). */
-async function stableView(setup: NodeSetup, addresses: readonly string[]): Promise<{ height: number; tip: string; balances: Map<string, Balance> }> {
-  for (let attempt = 0; attempt < STABLE_READ_ATTEMPTS; attempt++) {
-    const before = await getInfo(setup);
-    const balances = new Map<string, Balance>();
-    for (const address of addresses) balances.set(address, await balanceOf(setup, address));
-    const after = await getInfo(setup);
-    if (before.tip !== null && before.tip === after.tip) return { height: before.height!, tip: before.tip, balances };
-  }
-  throw new Error(`the tip kept moving over ${STABLE_READ_ATTEMPTS} reads`);
-}
 
 test(`kill -9 ${KILLS} times during a sync of ${CHAIN_BLOCKS} blocks with transactions: each restart is consistent and the sync completes`, async (t) => {
   t.timeout(FIXED_MS + KILLS * PER_KILL_MS);
@@ -88,7 +52,7 @@ test(`kill -9 ${KILLS} times during a sync of ${CHAIN_BLOCKS} blocks with transa
   const fixture = buildBlockFixture(CHAIN_BLOCKS, TXS_PER_BLOCK);
   const blocks = [fixture.genesis, ...fixture.blocks].map((bytes) => Block.decode(bytes));
   const hashAt = blocks.map((block) => block.header.hashHex);
-  const addresses = [...expectedBalances(blocks, CHAIN_BLOCKS).keys()];
+  const addresses = [...expectedBalances(blocks).keys()];
 
   // A's chain is written in-process into its data dir, then A starts on it.
   const setupA = await createNodeSetup(t, { txpoolSize: 1000 });
@@ -107,6 +71,7 @@ test(`kill -9 ${KILLS} times during a sync of ${CHAIN_BLOCKS} blocks with transa
 
   const syncStartMs = Date.now();
   let reached = 0;
+  let mismatches = 0;
   for (let kill = 1; kill <= KILLS; kill++) {
     await addPeer(b, a);
     // A random kill height in this kill's share of what is left, so every kill has room to land mid-sync.
@@ -117,6 +82,12 @@ test(`kill -9 ${KILLS} times during a sync of ${CHAIN_BLOCKS} blocks with transa
     const atKill = (await getInfo(b.setup)).height ?? 0;
     await killNode(b.process);
     t.true(atKill > 0 && atKill < CHAIN_BLOCKS, `kill ${kill} landed mid-sync (height ${atKill} of ${CHAIN_BLOCKS})`);
+    const audit = await auditStore(join(setupB.dataDir, CHAIN_DIR_NAME), (tip) => {
+      const height = hashAt.indexOf(tip);
+      return height >= 0 ? blocks.slice(0, height + 1) : undefined;
+    });
+    mismatches += audit.mismatches.length;
+    t.deepEqual(audit.mismatches, [], `after kill ${kill} B's data dir matches the replay of A's chain up to its tip`);
 
     b = await startNetNodeFrom(t, setupB, ['--no-discovery']);
     const view = await stableView(b.setup, addresses);
@@ -124,9 +95,10 @@ test(`kill -9 ${KILLS} times during a sync of ${CHAIN_BLOCKS} blocks with transa
     t.true(view.height < CHAIN_BLOCKS, `after kill ${kill} B is still short of the tip (the kill was before the sync ended)`);
     t.is(view.tip, hashAt[view.height], `after kill ${kill} B's tip is A's block at height ${view.height}`);
     t.is(((await rpc(b.setup, 'print', { height: view.height })) as { hash: string }).hash, view.tip);
-    const expected = expectedBalances(blocks, view.height);
+    const expected = expectedBalances(blocks.slice(0, view.height + 1));
     for (const address of addresses) {
       const got = view.balances.get(address)!;
+      if (got.confirmed + got.immature !== (expected.get(address) ?? 0n)) mismatches++;
       t.is(got.confirmed + got.immature, expected.get(address) ?? 0n, `after kill ${kill} (height ${view.height}) balance of ${address}`);
     }
     const verified = await verifyChain(b.setup);
@@ -137,11 +109,11 @@ test(`kill -9 ${KILLS} times during a sync of ${CHAIN_BLOCKS} blocks with transa
 
   await addPeer(b, a);
   await waitSameTip([a, b], PER_KILL_MS * 2, infoA.tip!);
-  t.log(`${KILLS} kills, sync complete in ${Date.now() - syncStartMs} ms`);
+  t.log(`${KILLS} kills, all mid-sync, mismatches ${mismatches} (data dir and balances); sync complete in ${Date.now() - syncStartMs} ms`);
   const finalB = await stableView(b.setup, addresses);
   const finalA = await stableView(a.setup, addresses);
   t.is(finalB.height, CHAIN_BLOCKS);
-  const expected = expectedBalances(blocks, CHAIN_BLOCKS);
+  const expected = expectedBalances(blocks);
   for (const address of addresses) {
     t.deepEqual(finalB.balances.get(address), finalA.balances.get(address), `final balance of ${address} on B and A`);
     const got = finalB.balances.get(address)!;

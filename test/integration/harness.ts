@@ -32,6 +32,8 @@ export interface RunningNode {
   /** stdout + stderr of the node so far (JSON log lines). */
   output: () => string;
   exited: Promise<number | null>;
+  /** Resolves once the process exited and its stdout/stderr are drained: `output()` is then complete. */
+  closed: Promise<void>;
 }
 
 export interface CliResult {
@@ -117,7 +119,8 @@ export async function startNode(t: Teardown, setup: NodeSetup, extraArgs: readon
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const node: RunningNode = { setup, child, output: () => output, exited };
+  const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  const node: RunningNode = { setup, child, output: () => output, exited, closed };
   t.teardown(async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL');
@@ -140,10 +143,11 @@ export async function startNode(t: Teardown, setup: NodeSetup, extraArgs: readon
   }
 }
 
-/** kill -9 and wait until the process is reaped (so its pid no longer runs). */
+/** kill -9 and wait until the process is reaped (so its pid no longer runs) and its output read to the end. */
 export async function killNode(node: RunningNode): Promise<void> {
   node.child.kill('SIGKILL');
   await node.exited;
+  await node.closed;
 }
 
 /** `cli stop` and the node's exit code. */
@@ -196,11 +200,11 @@ export async function rpc(setup: NodeSetup, method: string, params: Record<strin
 }
 
 /** Polls `check` until it returns true. */
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 20_000, pollMs = POLL_INTERVAL_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(POLL_INTERVAL_MS);
+    await sleep(pollMs);
   }
 }
 

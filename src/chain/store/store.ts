@@ -21,6 +21,7 @@ import { Block } from '../../primitives/block.js';
 import { HASH_BYTES, PUBKEY_HASH_BYTES } from '../../primitives/hash.js';
 import { type OutPoint, outPointFromKey, outPointKey } from '../../primitives/tx.js';
 import { errorMessage } from '../../util/errors.js';
+import { writeFailureReason } from '../../util/disk.js';
 import { LMDB_MAX_DBS } from '../constants.js';
 import { StorageError } from '../errors.js';
 import type { Coin, CoinEntry, CoinView } from '../types.js';
@@ -76,7 +77,7 @@ export class ChainStore implements CoinView {
       // next commit / OS writeback. kill -9: nothing lost (the page cache survives the process).
       // OS crash or power loss: the last committed block(s) may be undone, never a torn state —
       // LMDB's "ACI without D". ~6x cheaper per block than the default double flush.
-      const env = open({ path, maxDbs: LMDB_MAX_DBS, overlappingSync: false, noMetaSync: true, ...(options.readOnly === true ? { readOnly: true } : {}) });
+      const env = open({ path, maxDbs: LMDB_MAX_DBS, overlappingSync: false, noMetaSync: true, eventTurnBatching: false, ...(options.readOnly === true ? { readOnly: true } : {}) });
       const dbs = {} as Record<StoreDbName, BinaryDb>;
       for (const name of STORE_DB_NAMES) dbs[name] = env.openDB<Buffer, Buffer>({ name, keyEncoding: 'binary', encoding: 'binary' });
       return new ChainStore(path, env, dbs);
@@ -121,7 +122,18 @@ export class ChainStore implements CoinView {
   transactionAsync<T>(fn: () => T): Promise<T> {
     this.assertOpen();
     if (this.pending) throw new StorageError('storage-misuse', 'ChainStore.transactionAsync cannot nest inside another transaction');
-    return this.env.childTransaction(() => this.withPendingCoins(fn));
+    return this.env.childTransaction(() => this.withPendingCoins(fn)).catch((err: unknown) => this.commitFailed(err));
+  }
+
+  /**
+   * lmdb-js rejects a failed commit with a generic error whose `commitError` promise holds the
+   * real one (and rejects unobserved otherwise: an unhandled rejection). Named and explained here.
+   */
+  private async commitFailed(err: unknown): Promise<never> {
+    const pending = err instanceof Error ? (err as Error & { commitError?: unknown }).commitError : undefined;
+    if (!(pending instanceof Promise)) throw err; // the body threw: its error as it is
+    const cause = await pending.then(() => err, (real: unknown) => real);
+    throw new StorageError('storage-write-failed', `cannot write the chain database at ${this.path}: ${writeFailureReason(this.path, cause)}`, { cause });
   }
 
   /** Runs a top-level transaction's body with its PendingCoins, written out at its end. */

@@ -81,7 +81,7 @@ test('live fuzz: the node survives mutated frames, garbage, one-byte writes and 
   const live = await startLiveNode(t, setup);
   const liveInfo = await getInfo(setup);
   // The harness's view of it (its log is scanned by live-node.ts, not kept, hence no output).
-  const asRunning = { setup, child: live.child, output: () => '', exited: live.exited.then((e) => e.code) };
+  const asRunning = { setup, child: live.child, output: () => '', exited: live.exited.then((e) => e.code), closed: live.exited.then(() => undefined) };
   const fuzzed: NetNode = { setup, process: asRunning, nodeId: liveInfo.nodeId, tcpPort: liveInfo.tcpPort, udpPort: liveInfo.udpPort, tcpAddress: `127.0.0.1:${liveInfo.tcpPort}`, udpAddress: `127.0.0.1:${liveInfo.udpPort ?? 0}` };
 
   const honest = await startNetNode(t, { txpoolSize: 100_000 });
