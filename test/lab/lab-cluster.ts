@@ -44,6 +44,7 @@ export interface Info {
   mempoolSize: number;
   peers: number;
   nodeId: string;
+  tcpPort: number;
   udpPort: number | null;
 }
 
@@ -149,6 +150,12 @@ export interface ClusterOptions {
   subnet: string;
   /** Config of node i (merged over the lab's base config). */
   config?: (index: number) => Record<string, unknown>;
+  /**
+   * How the nodes find each other: 'discovery' (nodes 2…N bootstrap from node 1 over UDP) or
+   * 'addpeer' (discovery off; every node is a manual peer of every later node: redials are the
+   * manual peers' backoff, nothing else).
+   */
+  links?: 'discovery' | 'addpeer';
   /** Runs before node i starts, with its (created) data dir: e.g. to place a wallet file. */
   prepare?: (index: number, dataDir: string) => Promise<void>;
 }
@@ -188,13 +195,19 @@ export class LabCluster {
         await mkdir(dataDir, { recursive: true, mode: 0o700 });
         await options.prepare?.(i, dataDir);
         const fd = openSync(logFile, 'a');
-        const args = [CLI_BIN, 'start', '--config', configFile, '--listen-host', '0.0.0.0', ...(i === 0 ? [] : ['--bootstrap', bootstrap])];
+        const linkArgs = options.links === 'addpeer' ? ['--no-discovery'] : i === 0 ? [] : ['--bootstrap', bootstrap];
+        const args = [CLI_BIN, 'start', '--config', configFile, '--listen-host', '0.0.0.0', ...linkArgs];
         const child = mesh.spawn(host, process.execPath, args, { stdio: ['ignore', fd, fd] });
         closeSync(fd);
         mesh.spawn(host, process.execPath, [RPC_BRIDGE, socketPath, String(RPC_PORT)], { stdio: 'ignore' });
         cluster.nodes.push(new LabNode(i, host, dataDir, socketPath, logFile, child));
       }
-      await cluster.waitAll('every node answering RPC', START_TIMEOUT_MS, async (n) => existsSync(n.socketPath) && (await n.info()).udpPort === P2P_PORT);
+      await cluster.waitAll('every node answering RPC', START_TIMEOUT_MS, async (n) => existsSync(n.socketPath) && (await n.info()).tcpPort === P2P_PORT);
+      if (options.links === 'addpeer') {
+        for (const [i, node] of cluster.nodes.entries()) {
+          for (const earlier of cluster.nodes.slice(0, i)) await node.rpc('addpeer', { address: `${earlier.host.ip}:${P2P_PORT}` });
+        }
+      }
     } catch (err) {
       await cluster.destroy();
       throw err;
