@@ -148,6 +148,8 @@ export class LabNode {
 export interface ClusterOptions {
   hosts: number;
   subnet: string;
+  /** Namespace-name tag (NetnsMesh): one per cluster of a test file. */
+  tag: string;
   /** Config of node i (merged over the lab's base config). */
   config?: (index: number) => Record<string, unknown>;
   /**
@@ -171,7 +173,7 @@ export class LabCluster {
   ) {}
 
   static async start(options: ClusterOptions): Promise<LabCluster> {
-    const mesh = await NetnsMesh.create({ hosts: options.hosts, subnet: options.subnet });
+    const mesh = await NetnsMesh.create({ hosts: options.hosts, subnet: options.subnet, tag: options.tag });
     const root = await mkdtemp(join(tmpdir(), 'kadchain-lab-'));
     const cluster = new LabCluster(mesh, root);
     try {

@@ -35,7 +35,8 @@ const HOLD_MS = FULL ? 60_000 : 0;
 const BLOCK_REWARD = 1000n;
 /** Short heartbeats so a cut session is noticed in seconds (the default 20 s would dominate CI time). */
 const P2P = process.env['PARTITION_TIMERS'] === 'default' ? {} : { pingIntervalMs: 1_000, peerTimeoutMs: 5_000 };
-const LINKS = process.env['PARTITION_LINKS'] === 'addpeer' ? 'addpeer' : 'discovery';
+/** How the nodes are joined: discovery (CI) or addpeer only (manual peers' redials alone heal); the full run does both. */
+const LINK_MODES: ReadonlyArray<'discovery' | 'addpeer'> = FULL ? ['discovery', 'addpeer'] : [process.env['PARTITION_LINKS'] === 'addpeer' ? 'addpeer' : 'discovery'];
 const KEEP_SESSIONS = process.env['PARTITION_KEEP_SESSIONS'] === '1';
 const CONNECT_TIMEOUT_MS = 45_000;
 const SPLIT_TIMEOUT_MS = 30_000;
@@ -54,7 +55,7 @@ if (skipReason !== undefined) {
   console.log(`network-lab test skipped: ${skipReason}`);
   test.skip(`partition and heal (skipped: ${skipReason})`, () => undefined);
 } else {
-  test(`${NODE_COUNT} nodes split ${WINNING_COUNT}/${NODE_COUNT - WINNING_COUNT}: both halves pay and mine, the heal converges on the most work and loses no payment`, async (t) => {
+  for (const links of LINK_MODES) test.serial(`${NODE_COUNT} nodes (${links}) split ${WINNING_COUNT}/${NODE_COUNT - WINNING_COUNT}: both halves pay and mine, the heal converges on the most work and loses no payment`, async (t) => {
     // One key in the wallets of node 1 (winning) and node 4 (losing): its coin is spent differently on each side.
     const sharedKey = generatePrivateKey();
     const shared = publicKeyToAddress(publicKeyOf(sharedKey));
@@ -62,7 +63,8 @@ if (skipReason !== undefined) {
     const cluster = await LabCluster.start({
       hosts: NODE_COUNT,
       subnet: '10.97.0',
-      links: LINKS,
+      tag: `p${links[0]}`,
+      links,
       config: () => ({ p2p: P2P }),
       prepare: async (i, dataDir) => {
         if (i === 0 || i === WINNING_COUNT) await writeFile(join(dataDir, 'wallet.json'), walletText, { mode: 0o600 });
@@ -142,7 +144,8 @@ if (skipReason !== undefined) {
       payments.push(spendW);
       await pay('winning', payersW, n3, 0);
       await waitPools([n3], 'winning');
-      for (let b = 0; b < WINNING_BLOCKS; b++) await (b % 2 === 0 ? n3 : n2).mine();
+      // Two miners in turn, each on the other's last block (equal-work forks would be a tie, not a test).
+      for (let b = 0; b < WINNING_BLOCKS; b++) await waitTip(winning, (await (b % 2 === 0 ? n3 : n2).mine()).hash);
       await pay('winning', payersW, n3, 1); // left in the winning pools at the heal
     };
     const runLosing = async (): Promise<void> => {
