@@ -164,6 +164,9 @@ if (skipReason !== undefined) {
     // Other fds may come and go (the signature-check workers start with the first big block); sockets must not pile up.
     t.true(fdsAfter.sockets - after.sockets.length <= fdsBefore.sockets - before.sockets.length + RPC_SOCKET_SLACK, `no socket fd leak: ${fdsBefore.sockets} socket fds for ${before.sockets.length} sessions before, ${fdsAfter.sockets} for ${after.sockets.length} after`);
     for (const n of nodes) t.true(n.alive, `${n.label} still runs`);
+    const problems = [...cluster.logProblems()];
+    t.log(`warnings and errors logged: ${problems.length === 0 ? 'none' : problems.map(([what, count]) => `${what} ×${count}`).join('; ')}`);
+    t.deepEqual(problems.filter(([what]) => what.startsWith('error') || what.includes('misbehaved')), [], 'no error, and no honest node punished');
     passed = true;
 
     async function waitTip(on: readonly LabNode[], tip: string): Promise<void> {

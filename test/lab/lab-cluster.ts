@@ -20,6 +20,9 @@ const RPC_PORT = 9100;
 const RPC_TIMEOUT_MS = 30_000;
 const POLL_INTERVAL_MS = 100;
 const START_TIMEOUT_MS = 60_000;
+/** pino's numeric levels. */
+const PINO_WARN = 40;
+const PINO_ERROR = 50;
 
 export class RpcFailure extends Error {
   constructor(
@@ -225,6 +228,29 @@ export class LabCluster {
   async destroy(): Promise<void> {
     await this.mesh.destroy();
     if (!this.keep) await rm(this.root, { recursive: true, force: true });
+  }
+
+  /**
+   * Warnings and errors in every node's log, counted by message ("n2: peer misbehaved; …" → 3):
+   * honest nodes on a bad network must never find each other misbehaving, and never log an error.
+   */
+  logProblems(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const node of this.nodes) {
+      for (const line of readFileSync(node.logFile, 'utf8').split('\n')) {
+        if (!line.startsWith('{')) continue;
+        let entry: { level?: number; msg?: string; code?: string };
+        try {
+          entry = JSON.parse(line) as typeof entry;
+        } catch {
+          continue;
+        }
+        if ((entry.level ?? 0) < PINO_WARN) continue;
+        const key = `${entry.level! >= PINO_ERROR ? 'error' : 'warn'}: ${entry.msg}${entry.code ? ` (${entry.code})` : ''}`;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+    }
+    return counts;
   }
 
   /** Polls `check` on `nodes` (default all) until it holds for each; the error names the nodes where it did not. */

@@ -231,6 +231,9 @@ if (skipReason !== undefined) {
     t.log(`sessions across the healed cut: ${crossBefore} before, ${crossAfter} after`);
     t.true(crossAfter > 0, 'the halves are connected again');
     for (const n of nodes) t.true(n.alive, `${n.label} still runs`);
+    const problems = [...cluster.logProblems()];
+    t.log(`warnings and errors logged: ${problems.length === 0 ? 'none' : problems.map(([what, count]) => `${what} ×${count}`).join('; ')}`);
+    t.deepEqual(problems.filter(([what]) => what.startsWith('error') || what.includes('misbehaved')), [], 'no error, and no honest node punished');
     passed = true;
 
     /** Ready sessions (counted at both ends) between a winning and a losing node. */
