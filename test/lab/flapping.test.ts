@@ -10,6 +10,7 @@
  * CI flaps for ~25 s; PARTITION_FULL=1 (npm run partition) for a minute.
  */
 import test from 'ava';
+import { readFileSync } from 'node:fs';
 import { readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -159,6 +160,8 @@ if (skipReason !== undefined) {
       throw new Error(`${err.message}: ${after.mismatch.join('; ')}`);
     });
     const fdsAfter = await fdCount(flapper);
+    const sessionsOpened = readFileSync(flapper.logFile, 'utf8').split('"msg":"peer ready"').length - 1;
+    t.log(`${flapper.label} opened ${sessionsOpened} sessions in all (${before.peers} at the start)`);
     t.log(`after: ${flapper.label} has ${after.peers} sessions, ${after.sockets.length} TCP sockets (${after.sockets.map((s) => s.state).join(', ')}), ${fdsAfter.total} fds (${fdsAfter.sockets} sockets; before ${fdsBefore.total}, ${fdsBefore.sockets}); matched ${settleMs} ms after the last block; lost payments ${lost}, crashes ${nodes.filter((n) => !n.alive).length}`);
     t.true(after.peers <= NODE_COUNT - 1, 'at most one session per other node');
     // Other fds may come and go (the signature-check workers start with the first big block); sockets must not pile up.

@@ -28,8 +28,9 @@ const NODE_COUNT = FULL ? 6 : 5;
 const WINNING_COUNT = 3;
 /** Payments per payer per round on each side (two rounds: one mined in the half, one left in its pool). */
 const PAYMENTS_PER_PAYER = FULL ? 10 : 1;
-const WINNING_BLOCKS = FULL ? 6 : 3;
-const LOSING_BLOCKS = FULL ? 4 : 2;
+/** Full run: a reorg of 24 blocks (deeper than chain.coinbaseMaturity, 20) on the losing side. */
+const WINNING_BLOCKS = FULL ? 30 : 3;
+const LOSING_BLOCKS = FULL ? 24 : 2;
 /** How long the partition is held after the halves lost each other (full run only). */
 const HOLD_MS = FULL ? 60_000 : 0;
 const BLOCK_REWARD = 1000n;
