@@ -52,6 +52,14 @@ export const MAX_GET_DATA_ITEMS = 2_000;
 /** Size of the recently-rejected-tx filter (do not re-request txs we just refused). */
 export const RECENT_REJECTS_SIZE = 5_000;
 /**
+ * Txs refused for a reason a block can lift (tx-retry.ts), asked again after the next block.
+ * Half of UNKNOWN_REQUESTS_BURST: should the peer have dropped them all meanwhile, its not-found
+ * answers stay within what it allows us to ask for unknown data.
+ */
+export const MAX_RETRY_AFTER_BLOCK_TXS = 500;
+/** The retry waits this long after a block: a burst of blocks (a sync) makes one retry, not one each. */
+export const RETRY_AFTER_BLOCK_DELAY_MS = 200;
+/**
  * Transactions whose parents we lack (Bitcoin's mapOrphanTransactions): held until a parent is
  * accepted. Bounded in count, total bytes and age, and each one's size, so announcing
  * unconnected txs cannot grow our memory; a full pool evicts a random orphan.

@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { publicKeyToAddress } from '../../src/primitives/address.js';
+import { generatePrivateKey, publicKeyOf } from '../../src/primitives/secp256k1.js';
 import { type LabHost, NetnsMesh } from './netns.js';
 
 const CLI_BIN = fileURLToPath(new URL('../../../bin/cli.js', import.meta.url));
@@ -194,6 +196,9 @@ export class LabCluster {
           chain: { powBits: '0x207fffff' },
           txpool: { size: 1000 },
           nat: { upnp: false },
+          // Block rewards to an address of their own: by default they go to the wallet's first key,
+          // which a test may use as a payee, and its balance would grow by each matured reward.
+          mining: { address: publicKeyToAddress(publicKeyOf(generatePrivateKey())) },
           ...(options.config?.(i) ?? {}),
         };
         await writeFile(configFile, JSON.stringify(config));

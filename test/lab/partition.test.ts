@@ -26,8 +26,12 @@ const FULL = process.env['PARTITION_FULL'] === '1';
 const NODE_COUNT = FULL ? 6 : 5;
 /** Nodes 1–3 win (they mine more blocks), the rest lose. */
 const WINNING_COUNT = 3;
-/** Payments per payer per round on each side (two rounds: one mined in the half, one left in its pool). */
-const PAYMENTS_PER_PAYER = FULL ? 10 : 1;
+/**
+ * Payments per payer per round on each side (two rounds: one mined in the half, one left in its
+ * pool). Each payer's payments chain through their change: after the losing side's reorg its
+ * two rounds are one unconfirmed chain of 2 × 13 = 26, longer than txpool.maxAncestors (25).
+ */
+const PAYMENTS_PER_PAYER = FULL ? 15 : 13;
 /** Full run: a reorg of 24 blocks (deeper than chain.coinbaseMaturity, 20) on the losing side. */
 const WINNING_BLOCKS = FULL ? 30 : 3;
 const LOSING_BLOCKS = FULL ? 24 : 2;
@@ -43,6 +47,8 @@ const CONNECT_TIMEOUT_MS = 45_000;
 const SPLIT_TIMEOUT_MS = 30_000;
 const CONVERGE_TIMEOUT_MS = 60_000;
 const WAIT_TIMEOUT_MS = 30_000;
+/** Blocks the winning side mines after the heal to empty the pools: one, plus one for a chain tail over txpool.maxAncestors. */
+const MAX_FINAL_BLOCKS = 3;
 
 interface Payment {
   side: 'winning' | 'losing';
@@ -182,31 +188,48 @@ if (skipReason !== undefined) {
     const convergeMs = await cluster.waitAll('the winning tip everywhere', CONVERGE_TIMEOUT_MS, async (n) => (await n.info()).tip === tipW);
     t.log(`heal: every node on the winning tip (height ${heightW}) ${convergeMs} ms after the heal`);
 
-    // Every payment but the losing double spend is in every pool or confirmed; the double spend nowhere.
+    // None lost: every payment but the losing double spend (and its child) is confirmed or in a
+    // pool — in every pool, but for the tail of a chain longer than txpool.maxAncestors, which the
+    // winning side takes only once a block confirms its ancestors. The double spend is in none.
     const survivors = payments.filter((p) => !doomed.includes(p));
-    let returned = 0;
-    const settleMs = await cluster.waitAll('every surviving payment in every pool or chain', WAIT_TIMEOUT_MS, async (n) => {
-      const pool = new Set((await n.mempool()).map((x) => x.txid));
-      if (doomed.some((p) => pool.has(p.txid))) return false;
-      let inPool = 0;
-      for (const p of survivors) {
-        if (pool.has(p.txid)) inPool++;
-        else if ((await n.balance(p.to)).confirmed !== p.amount) return false;
-      }
-      if (n === n1) returned = inPool;
+    const pools = async (): Promise<Array<Set<string>>> => Promise.all(nodes.map(async (n) => new Set((await n.mempool()).map((x) => x.txid))));
+    let pooled = new Set<string>();
+    let inEvery = 0;
+    const settleMs = await cluster.waitAll('every surviving payment in a pool or the chain', WAIT_TIMEOUT_MS, async () => {
+      const all = await pools();
+      if (doomed.some((p) => all.some((pool) => pool.has(p.txid)))) return false;
+      pooled = new Set(all.flatMap((pool) => [...pool]));
+      inEvery = survivors.filter((p) => all.every((pool) => pool.has(p.txid))).length;
+      for (const p of survivors) if (!pooled.has(p.txid) && (await n1.balance(p.to)).confirmed !== p.amount) return false;
       return true;
-    });
-    const losingReturned = (await n1.mempool()).filter((x) => payments.some((p) => p.side === 'losing' && p.txid === x.txid)).length;
-    t.log(`after the heal: ${survivors.length} payments each in every pool (${returned}, of them ${losingReturned} from the losing side) or confirmed, ${settleMs} ms after convergence; the losing double spend and its child in no pool`);
+    }, [n1]);
+    const losingReturned = survivors.filter((p) => p.side === 'losing' && pooled.has(p.txid)).length;
+    t.log(`after the heal (${settleMs} ms): ${pooled.size} payments back in or left in the pools (${losingReturned} from the losing side), ${inEvery} in every pool, the rest confirmed; the losing double spend and its child in no pool`);
     await checkCoins(heightW);
 
-    // One more winning block confirms everything that came back.
-    const last = await n2.mine();
-    await waitTip(nodes, last.hash);
+    // The winning side mines until every pool is empty: what came back must not stay on one side.
+    let finalBlocks = 0;
+    let finalTxs = 0;
+    while ((await pools()).some((pool) => pool.size > 0)) {
+      t.true(finalBlocks < MAX_FINAL_BLOCKS, `the pools are empty after ${MAX_FINAL_BLOCKS} more blocks`);
+      if (finalBlocks >= MAX_FINAL_BLOCKS) break;
+      const block = await n2.mine();
+      finalBlocks++;
+      finalTxs += block.transactions - 1;
+      await waitTip(nodes, block.hash);
+      // Pools agree again before the next block (a tail refused before this block is fetched now), or a tx is stuck.
+      await cluster.waitAll('the same pool everywhere', WAIT_TIMEOUT_MS, async () => {
+        const all = await pools();
+        return all.every((pool) => pool.size === all[0]!.size && [...pool].every((txid) => all[0]!.has(txid)));
+      }, [n1]).catch(async (err: Error) => {
+        const sizes = (await pools()).map((pool, i) => `${nodes[i]!.label}: ${pool.size}`);
+        throw new Error(`${err.message}: a transaction is stuck on one side (${sizes.join(', ')})`);
+      });
+    }
+    const finalHeight = heightW + finalBlocks;
     let lost = 0;
     let doubleCounted = 0;
     for (const n of nodes) {
-      t.deepEqual((await n.mempool()).map((x) => x.txid), [], `${n.label}'s pool is empty after the last block`);
       for (const p of survivors) {
         const got = (await n.balance(p.to)).confirmed;
         if (got < p.amount) lost++;
@@ -218,15 +241,15 @@ if (skipReason !== undefined) {
       }
       t.is((await n.balance(shared)).confirmed, 190n - spendW.amount, `${n.label}: the shared coin was spent once, on the winning side`);
     }
-    await checkCoins(heightW + 1);
+    await checkCoins(finalHeight);
     const losingSurvivors = survivors.filter((p) => p.side === 'losing');
     let remined = 0;
     for (const p of losingSurvivors) if ((await n1.balance(p.to)).confirmed === p.amount) remined++;
-    t.log(`final block ${heightW + 1} holds ${last.transactions - 1} txs: losing-side payments on the winning chain ${remined}/${losingSurvivors.length}, double spend + its child dropped ${doomed.length}, lost ${lost}, double-counted ${doubleCounted}`);
+    t.log(`${finalBlocks} more winning blocks hold ${finalTxs} txs: losing-side payments on the winning chain ${remined}/${losingSurvivors.length}, double spend + its child dropped ${doomed.length}, lost ${lost}, double-counted ${doubleCounted}`);
     t.is(remined, losingSurvivors.length);
     t.is(lost, 0);
     t.is(doubleCounted, 0);
-    t.is(last.transactions - 1, returned, 'the last block holds exactly what the pools held');
+    t.is(finalTxs, pooled.size, 'the last blocks hold exactly what the pools held');
 
     const crossAfter = await crossSessions();
     t.log(`sessions across the healed cut: ${crossBefore} before, ${crossAfter} after`);
