@@ -35,6 +35,7 @@ const PAY_INTERVAL_MS = 700;
 const MINE_INTERVAL_MS = 2_500;
 /** The flapping node mines every this many of its payment ticks: its own blocks fork while it is cut off. */
 const FLAPPER_MINES_EVERY = 6;
+const FUNDING_COINS = 4;
 const CONNECT_TIMEOUT_MS = 45_000;
 /** The RPC connection of the call just before the fd count may not be closed on the node's side yet. */
 const RPC_SOCKET_SLACK = 1;
@@ -72,8 +73,12 @@ if (skipReason !== undefined) {
     await cluster.waitAll('the genesis everywhere', WAIT_TIMEOUT_MS, async (n) => (await n.info()).height === 0);
     const payerA = await n1.newAddress();
     const payerB = await flapper.newAddress();
-    await n1.send(g, payerA, 400);
-    await n1.send(g, payerB, 400);
+    // Four coins each: the wallet spends confirmed coins first, so payments form four short
+    // chains, not one that a long outage could push past txpool.maxAncestors.
+    for (let i = 0; i < FUNDING_COINS; i++) {
+      await n1.send(g, payerA, 100);
+      await n1.send(g, payerB, 100);
+    }
     const funded = await n1.mine();
     await waitTip(nodes, funded.hash);
     const before = await connectionState();

@@ -8,8 +8,15 @@
  * must add up: the sum over every wallet address equals the rewards of the winning chain
  * (fees are 0), confirmed and counting the mempool alike.
  *
- * CI runs 5 nodes and a few payments; PARTITION_FULL=1 (npm run partition) runs 6 nodes,
- * dozens of payments per side and holds the partition for a minute.
+ * Each payer's payments chain through their change, so after the reorg the losing side's pools
+ * hold chains longer than txpool.maxAncestors: their tails reach the winning side only after a
+ * block (tx-retry.ts), and the winning side mines until every pool is empty.
+ *
+ * CI runs 5 nodes joined by discovery, ~100 payments, and a cut held until the sessions across it
+ * time out. PARTITION_FULL=1 (npm run partition) runs 6 nodes, joined by discovery and then by
+ * addpeer only, holds the cut for a minute more, and reorgs 24 blocks. Knobs for exploring:
+ * PARTITION_LINKS=addpeer, PARTITION_TIMERS=default (5 s pings, 20 s timeout instead of 1 s / 5 s),
+ * PARTITION_KEEP_SESSIONS=1 (heal before the sessions across the cut time out).
  */
 import test from 'ava';
 import { writeFile } from 'node:fs/promises';
