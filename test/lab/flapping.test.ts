@@ -158,9 +158,9 @@ if (skipReason !== undefined) {
     // Sessions settle (a session cut during an outage ends within the peer timeout), then must
     // match the sockets one to one, and both ends must agree.
     let after = await connectionState();
-    const settleMs = await cluster.waitAll('sockets matching sessions', SETTLE_TIMEOUT_MS, async () => {
+    const settleMs = await cluster.waitAll('one session with each other node, matching the sockets', SETTLE_TIMEOUT_MS, async () => {
       after = await connectionState();
-      return after.mismatch.length === 0 && after.peers > 0;
+      return after.mismatch.length === 0 && after.peers === NODE_COUNT - 1;
     }, [flapper]).catch((err: Error) => {
       throw new Error(`${err.message}: ${after.mismatch.join('; ')}`);
     });
@@ -168,7 +168,7 @@ if (skipReason !== undefined) {
     const sessionsOpened = readFileSync(flapper.logFile, 'utf8').split('"msg":"peer ready"').length - 1;
     t.log(`${flapper.label} opened ${sessionsOpened} sessions in all (${before.peers} at the start)`);
     t.log(`after: ${flapper.label} has ${after.peers} sessions, ${after.sockets.length} TCP sockets (${after.sockets.map((s) => s.state).join(', ')}), ${fdsAfter.total} fds (${fdsAfter.sockets} sockets; before ${fdsBefore.total}, ${fdsBefore.sockets}); matched ${settleMs} ms after the last block; lost payments ${lost}, crashes ${nodes.filter((n) => !n.alive).length}`);
-    t.true(after.peers <= NODE_COUNT - 1, 'at most one session per other node');
+    t.is(after.peers, before.peers, 'a session with every other node again, and only one');
     // Other fds may come and go (the signature-check workers start with the first big block); sockets must not pile up.
     t.true(fdsAfter.sockets - after.sockets.length <= fdsBefore.sockets - before.sockets.length + RPC_SOCKET_SLACK, `no socket fd leak: ${fdsBefore.sockets} socket fds for ${before.sockets.length} sessions before, ${fdsAfter.sockets} for ${after.sockets.length} after`);
     for (const n of nodes) t.true(n.alive, `${n.label} still runs`);
