@@ -12,11 +12,14 @@
  * hold chains longer than txpool.maxAncestors: their tails reach the winning side only after a
  * block (tx-retry.ts), and the winning side mines until every pool is empty.
  *
- * CI runs 5 nodes joined by discovery, ~100 payments, and a cut held until the sessions across it
- * time out. PARTITION_FULL=1 (npm run partition) runs 6 nodes, joined by discovery and then by
- * addpeer only, holds the cut for a minute more, and reorgs 24 blocks. Knobs for exploring:
- * PARTITION_LINKS=addpeer, PARTITION_TIMERS=default (5 s pings, 20 s timeout instead of 1 s / 5 s),
- * PARTITION_KEEP_SESSIONS=1 (heal before the sessions across the cut time out).
+ * Two kinds of cut. 'short': the default heartbeat (5 s pings, 20 s timeout) outlives it, so the
+ * sessions across it survive and TCP delivers what was queued once it heals. 'long': 1 s pings
+ * and a 5 s timeout, the cut is held until every session across it is gone (and in the full run
+ * a minute more), so the heal needs new connections.
+ *
+ * CI runs 5 nodes joined by discovery, ~100 payments, a short cut. PARTITION_FULL=1 (npm run
+ * partition) runs 6 nodes and reorgs 24 blocks: a long cut with discovery, a long cut with
+ * addpeer only, and a short cut. Knobs: PARTITION_LINKS=addpeer, PARTITION_CUT=long.
  */
 import test from 'ava';
 import { writeFile } from 'node:fs/promises';
@@ -42,14 +45,24 @@ const PAYMENTS_PER_PAYER = FULL ? 15 : 13;
 /** Full run: a reorg of 24 blocks (deeper than chain.coinbaseMaturity, 20) on the losing side. */
 const WINNING_BLOCKS = FULL ? 30 : 3;
 const LOSING_BLOCKS = FULL ? 24 : 2;
-/** How long the partition is held after the halves lost each other (full run only). */
+/** How long a long cut is held after the halves lost each other (full run only). */
 const HOLD_MS = FULL ? 60_000 : 0;
 const BLOCK_REWARD = 1000n;
-/** Short heartbeats so a cut session is noticed in seconds (the default 20 s would dominate CI time). */
-const P2P = process.env['PARTITION_TIMERS'] === 'default' ? {} : { pingIntervalMs: 1_000, peerTimeoutMs: 5_000 };
-/** How the nodes are joined: discovery (CI) or addpeer only (manual peers' redials alone heal); the full run does both. */
-const LINK_MODES: ReadonlyArray<'discovery' | 'addpeer'> = FULL ? ['discovery', 'addpeer'] : [process.env['PARTITION_LINKS'] === 'addpeer' ? 'addpeer' : 'discovery'];
-const KEEP_SESSIONS = process.env['PARTITION_KEEP_SESSIONS'] === '1';
+
+interface Scenario {
+  /** discovery, or addpeer only (manual peers' redials alone heal). */
+  links: 'discovery' | 'addpeer';
+  cut: 'short' | 'long';
+}
+const SCENARIOS: readonly Scenario[] = FULL
+  ? [
+      { links: 'discovery', cut: 'long' },
+      { links: 'addpeer', cut: 'long' },
+      { links: 'discovery', cut: 'short' },
+    ]
+  : [{ links: process.env['PARTITION_LINKS'] === 'addpeer' ? 'addpeer' : 'discovery', cut: process.env['PARTITION_CUT'] === 'long' ? 'long' : 'short' }];
+/** A long cut: heartbeats short enough that the sessions across it end in seconds. */
+const LONG_CUT_P2P = { pingIntervalMs: 1_000, peerTimeoutMs: 5_000 };
 const CONNECT_TIMEOUT_MS = 45_000;
 const SPLIT_TIMEOUT_MS = 30_000;
 const CONVERGE_TIMEOUT_MS = 60_000;
@@ -71,7 +84,7 @@ if (skipReason !== undefined) {
   console.log(`network-lab test skipped: ${skipReason}`);
   test.skip(`partition and heal (skipped: ${skipReason})`, () => undefined);
 } else {
-  for (const links of LINK_MODES) test.serial(`${NODE_COUNT} nodes (${links}) split ${WINNING_COUNT}/${NODE_COUNT - WINNING_COUNT}: both halves pay and mine, the heal converges on the most work and loses no payment`, async (t) => {
+  for (const { links, cut } of SCENARIOS) test.serial(`${NODE_COUNT} nodes (${links}) split ${WINNING_COUNT}/${NODE_COUNT - WINNING_COUNT} by a ${cut} cut: both halves pay and mine, the heal converges on the most work and loses no payment`, async (t) => {
     // One key in the wallets of node 1 (winning) and node 4 (losing): its coin is spent differently on each side.
     const sharedKey = generatePrivateKey();
     const shared = publicKeyToAddress(publicKeyOf(sharedKey));
@@ -79,9 +92,9 @@ if (skipReason !== undefined) {
     const cluster = await LabCluster.start({
       hosts: NODE_COUNT,
       subnet: '10.97.0',
-      tag: `p${links[0]}`,
+      tag: `p${links[0]}${cut[0]}`,
       links,
-      config: () => ({ p2p: P2P }),
+      config: () => (cut === 'long' ? { p2p: LONG_CUT_P2P } : {}),
       prepare: async (i, dataDir) => {
         if (i === 0 || i === WINNING_COUNT) await writeFile(join(dataDir, 'wallet.json'), walletText, { mode: 0o600 });
       },
@@ -186,11 +199,17 @@ if (skipReason !== undefined) {
     t.is((await n4.info()).height, 1 + LOSING_BLOCKS);
     for (const n of winning) t.false((await n.mempool()).some((x) => x.txid === spendL.txid), `${n.label} never saw the losing side's double spend`);
 
-    // Hold the cut until no session crosses it: the heal then needs new connections.
-    const splitMs = KEEP_SESSIONS ? -1 : await cluster.waitAll('no session across the cut', SPLIT_TIMEOUT_MS, async () => (await crossSessions()) === 0, [n1]);
-    if (HOLD_MS > 0) await sleep(HOLD_MS);
+    // A long cut is held until no session crosses it: the heal then needs new connections. A short one must not lose them.
+    let sessionsAtHeal = crossBefore;
+    if (cut === 'long') {
+      await cluster.waitAll('no session across the cut', SPLIT_TIMEOUT_MS, async () => (await crossSessions()) === 0, [n1]);
+      if (HOLD_MS > 0) await sleep(HOLD_MS);
+      sessionsAtHeal = 0;
+    } else {
+      t.is(await crossSessions(), crossBefore, 'a short cut: every session across it still stands');
+    }
     const accepted = { winning: payments.filter((p) => p.side === 'winning').length, losing: payments.filter((p) => p.side === 'losing').length };
-    t.log(`partition: ${Date.now() - cutAt} ms (no session across it after ${splitMs} ms more); winning side ${WINNING_BLOCKS} blocks + ${accepted.winning} payments, losing side ${LOSING_BLOCKS} blocks + ${accepted.losing} payments (one double spend each side, and a child of the losing one)`);
+    t.log(`partition: ${Date.now() - cutAt} ms, ${sessionsAtHeal} sessions across it at the heal; winning side ${WINNING_BLOCKS} blocks + ${accepted.winning} payments, losing side ${LOSING_BLOCKS} blocks + ${accepted.losing} payments (one double spend each side, and a child of the losing one)`);
 
     // The heal.
     await firewall.heal(cluster.mesh.hosts);
