@@ -45,7 +45,8 @@ export interface MempoolOptions {
 }
 
 export interface MempoolEvents {
-  'tx:added': [entry: MempoolEntry];
+  /** `readded`: it comes back from a block a reorg disconnected (peers' known-inventory of it is stale). */
+  'tx:added': [entry: MempoolEntry, readded: boolean];
   'tx:removed': [txid: Buffer, reason: string];
 }
 
@@ -196,7 +197,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     }
     if (!verified) verifyTransactionSignatures(tx);
     for (const pkg of evictions) this.evict(pkg);
-    return this.index.insert(tx, key, fee, this.nowMs());
+    return this.index.insert(tx, key, fee, this.nowMs(), reinsertion);
   }
 
   private poolOrChainCoin(op: OutPoint): Coin | undefined {

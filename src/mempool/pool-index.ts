@@ -50,7 +50,7 @@ export class PoolIndex {
     return out;
   }
 
-  insert(tx: Transaction, key: string, fee: bigint, addedAtMs: number): MempoolEntry {
+  insert(tx: Transaction, key: string, fee: bigint, addedAtMs: number, readded = false): MempoolEntry {
     const size = tx.size;
     const entry: MempoolEntry = { tx, fee, size, addedAtMs };
     const feeNumber = Number(fee);
@@ -101,7 +101,7 @@ export class PoolIndex {
     this.byTxid.set(key, node);
     this.totalUsage += node.usage;
     this.totalBytes += size;
-    this.events.emit('tx:added', entry);
+    this.events.emit('tx:added', entry, readded);
     return entry;
   }
 

@@ -17,7 +17,19 @@ export const DEFAULT_PEER_TIMEOUT_MS = 20_000;
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5_000;
 export const DEFAULT_BAN_DURATION_MS = 60 * 60 * 1000;
 export const DEFAULT_RECONNECT_BACKOFF_MIN_MS = 1_000;
-export const DEFAULT_RECONNECT_BACKOFF_MAX_MS = 60_000;
+/**
+ * Longest wait between redials of a manual peer. Core retries addnodes every 60 s; scaled to
+ * this network's seconds (DIAL_INTERVAL_MS) it is 10 s: after a partition heals, a network joined
+ * only by addpeer found itself again 20–60 s late with 60 s (the partition lab test), and one
+ * SYN per 10 s to a dead address costs nothing.
+ */
+export const DEFAULT_RECONNECT_BACKOFF_MAX_MS = 10_000;
+/**
+ * Each redial waits its backoff less up to this fraction of it, at random: nodes cut off at the
+ * same moment would otherwise redial in lockstep for good (and all at once into a restarted
+ * peer), and the first of many spread-out redials finds a healed link sooner.
+ */
+export const RECONNECT_JITTER_FRACTION = 0.25;
 export const DEFAULT_SYNC_STALL_TIMEOUT_MS = 15_000;
 /** Bodies requested at once during sync: hides the round trip without flooding the peer. */
 export const DEFAULT_MAX_BLOCKS_IN_FLIGHT = 16;
@@ -39,6 +51,14 @@ export const SYNC_STALLED_PEER_COOLDOWN_MS = 60_000;
 export const MAX_GET_DATA_ITEMS = 2_000;
 /** Size of the recently-rejected-tx filter (do not re-request txs we just refused). */
 export const RECENT_REJECTS_SIZE = 5_000;
+/**
+ * Txs refused for a reason a block can lift (tx-retry.ts), asked again after the next block.
+ * Half of UNKNOWN_REQUESTS_BURST: should the peer have dropped them all meanwhile, its not-found
+ * answers stay within what it allows us to ask for unknown data.
+ */
+export const MAX_RETRY_AFTER_BLOCK_TXS = 500;
+/** The retry waits this long after a block: a burst of blocks (a sync) makes one retry, not one each. */
+export const RETRY_AFTER_BLOCK_DELAY_MS = 200;
 /**
  * Transactions whose parents we lack (Bitcoin's mapOrphanTransactions): held until a parent is
  * accepted. Bounded in count, total bytes and age, and each one's size, so announcing

@@ -1,10 +1,11 @@
 /**
  * Manual peers (the seeds' "register" op, Core's addnode): the operator's explicit choices,
- * kept for good and redialled with exponential backoff, or rarely after a permanent refusal.
+ * kept for good and redialled with exponential backoff (jittered, capped at seconds so a healed
+ * partition is found again soon), or rarely after a permanent refusal.
  * The peer set owns the connections; this file only remembers what to dial and why it failed.
  */
 import type { Logger } from '../util/logger.js';
-import { MANUAL_PEER_PERMANENT_RETRY_MS } from './constants.js';
+import { MANUAL_PEER_PERMANENT_RETRY_MS, RECONNECT_JITTER_FRACTION } from './constants.js';
 import { peerAddressKey } from './dial.js';
 import { PERMANENT_REFUSALS, P2PError } from './errors.js';
 import type { Peer } from './peer.js';
@@ -19,6 +20,8 @@ export interface ManualPeersOptions {
   readonly connectedNode: (nodeIdHex: string) => Peer | undefined;
   /** The peer set's outbound dial: true once the session started, else why not. */
   readonly dial: (host: string, port: number, onPeer: (peer: Peer) => void) => Promise<true | string>;
+  /** In [0, 1): the redial jitter's source (tests); default Math.random. */
+  readonly random?: () => number;
 }
 
 interface ManualPeer {
@@ -124,7 +127,8 @@ export class ManualPeers {
   /** Redials after the entry's backoff (doubling it), or after `delayMs` when given. */
   private schedule(entry: ManualPeer, delayMs?: number): void {
     if (!this.options.isRunning() || entry.timer) return;
-    const waitMs = delayMs ?? entry.backoffMs;
+    const random = this.options.random ?? Math.random;
+    const waitMs = delayMs ?? Math.round(entry.backoffMs * (1 - RECONNECT_JITTER_FRACTION * random()));
     if (delayMs === undefined) entry.backoffMs = Math.min(entry.backoffMs * 2, this.options.reconnectBackoffMs.max);
     entry.nextRetryAtMs = Date.now() + waitMs;
     entry.timer = setTimeout(() => this.dial(entry), waitMs);

@@ -62,8 +62,11 @@ export class Relay {
   readonly requests: RequestTracker<Peer>;
   private readonly have = (item: InvItem): boolean =>
     item.type === 'tx' ? this.options.txs.alreadyHave(item.hash) : this.options.chain.hasBlock(item.hash) || this.options.orphans.has(item.hash);
-  private readonly onTxAdded = (entry: MempoolEntry): void => {
-    this.announce({ type: 'tx', hash: entry.tx.txid });
+  private readonly onTxAdded = (entry: MempoolEntry, readded: boolean): void => {
+    // Back from a disconnected block: a peer we announced it to long ago (or whose announcement
+    // we answered not-found while it was confirmed here) may not have it. Without this, after a
+    // partition healed over surviving sessions the losing side's txs stayed on that side.
+    this.announce({ type: 'tx', hash: entry.tx.txid }, readded);
   };
   private readonly onBlockConnected = (block: Block): void => {
     this.announce({ type: 'block', hash: block.hash });
@@ -97,11 +100,14 @@ export class Relay {
     this.expiryTimer = undefined;
   }
 
-  /** Announces to every ready peer that does not have the item yet, and remembers that it now knows. */
-  announce(item: InvItem): number {
+  /**
+   * Announces to every ready peer that does not have the item yet, and remembers that it now
+   * knows; `evenIfKnown`: to every ready peer (one that has it ignores the inv).
+   */
+  announce(item: InvItem, evenIfKnown = false): number {
     let sent = 0;
     for (const peer of this.options.peers.ready()) {
-      if (peer.known.has(item.hash)) continue;
+      if (peer.known.has(item.hash) && !evenIfKnown) continue;
       peer.known.add(item.hash);
       if (peer.send({ kind: 'inv', items: [item] })) sent++;
     }

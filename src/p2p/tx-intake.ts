@@ -4,6 +4,7 @@
  * enters the mempool (from a peer, our own wallet, or a reorg) the orphans spending it are
  * retried, recursively through a queue. Invalid txs go into the recently-rejected filter and
  * their sender is punished; a missing parent alone never does either (it is a race, not malice).
+ * Txs refused for a reason a block can lift are asked of their sender again after the next block.
  */
 import type { Chain } from '../chain/chain.js';
 import { ValidationCode, ValidationError } from '../chain/errors.js';
@@ -12,10 +13,20 @@ import type { Block } from '../primitives/block.js';
 import type { Transaction } from '../primitives/tx.js';
 import { KadchainError, errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
-import { MAX_ORPHAN_TX_BYTES, MAX_ORPHAN_TXS, MAX_ORPHAN_TXS_TOTAL_BYTES, ORPHAN_TX_EXPIRY_MS, RECENT_REJECTS_SIZE } from './constants.js';
+import { MempoolError } from '../mempool/errors.js';
+import {
+  MAX_ORPHAN_TX_BYTES,
+  MAX_ORPHAN_TXS,
+  MAX_ORPHAN_TXS_TOTAL_BYTES,
+  MAX_RETRY_AFTER_BLOCK_TXS,
+  ORPHAN_TX_EXPIRY_MS,
+  RECENT_REJECTS_SIZE,
+  RETRY_AFTER_BLOCK_DELAY_MS,
+} from './constants.js';
 import { BoundedHashSet } from './known-set.js';
 import type { Peer } from './peer.js';
 import { TxOrphanPool, type TxOrphan, type TxOrphanPoolOptions } from './tx-orphans.js';
+import { RETRY_AFTER_BLOCK_CODES, TxRetryList } from './tx-retry.js';
 import type { OnUseful } from './types.js';
 import { MessageType } from './wire/index.js';
 
@@ -37,6 +48,9 @@ export class TxIntake {
   readonly orphans: TxOrphanPool<Peer>;
   /** Txs we refused recently as invalid (consensus or policy): not requested or validated again. */
   private readonly recentRejects = new BoundedHashSet(RECENT_REJECTS_SIZE);
+  /** Txs refused for a reason the next block may lift, with the peer to ask again (tx-retry.ts). */
+  private readonly retryAfterBlock = new TxRetryList<Peer>(MAX_RETRY_AFTER_BLOCK_TXS);
+  private retryTimer: NodeJS.Timeout | undefined;
   /** Txids just accepted whose orphan children still need a retry (a queue, not recursion). */
   private readonly accepted: Buffer[] = [];
   private draining = false;
@@ -49,6 +63,7 @@ export class TxIntake {
     // As Bitcoin Core does on every new tip: a tx refused by policy (a conflict, a full pool)
     // may be acceptable on top of the new chain, so it must be fetchable again.
     this.recentRejects.clear();
+    if (this.retryAfterBlock.size > 0) this.scheduleRetry();
     if (this.orphans.size === 0) return; // nothing could connect: skip the per-tx work (every block of a sync)
     this.orphans.removeForBlock(block.transactions);
     // Children of txs confirmed without passing through our mempool can connect now too.
@@ -76,6 +91,8 @@ export class TxIntake {
   stop(): void {
     this.options.mempool.off('tx:added', this.onTxAdded);
     this.options.chain.off('block:connected', this.onBlockConnected);
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
   }
 
   /** In the mempool, held as an orphan, or refused recently: no need to request it. */
@@ -99,6 +116,7 @@ export class TxIntake {
 
   /** The peer disconnected or was banned: what it sent us waiting for parents goes too. */
   onPeerClosed(peer: Peer): void {
+    this.retryAfterBlock.removePeer(peer);
     const removed = this.orphans.removeForPeer(peer);
     if (removed > 0) this.logger.debug({ peer: peer.label, removed }, 'dropped orphan transactions of a closed peer');
   }
@@ -168,8 +186,30 @@ export class TxIntake {
     }
   }
 
+  /** One retry for a burst of blocks, once they are connected. */
+  private scheduleRetry(): void {
+    if (this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.retryRefused();
+    }, RETRY_AFTER_BLOCK_DELAY_MS);
+    this.retryTimer.unref();
+  }
+
+  /** Asks each peer again for the txs of its we refused for a reason a block may have lifted. */
+  private retryRefused(): void {
+    for (const [peer, txids] of this.retryAfterBlock.takeByPeer()) {
+      const wanted = txids.filter((txid) => !this.alreadyHave(txid));
+      if (peer.isClosed || wanted.length === 0) continue;
+      this.logger.debug({ peer: peer.label, txs: wanted.length }, 'asking again for transactions refused before the last block');
+      // One message: the list holds far fewer than MAX_INV_ITEMS.
+      peer.send({ kind: 'get-data', items: wanted.map((hash) => ({ type: 'tx' as const, hash })) });
+    }
+  }
+
   private refuse(peer: Peer, tx: Transaction, err: unknown): void {
     this.recentRejects.add(tx.txid);
+    if (err instanceof MempoolError && RETRY_AFTER_BLOCK_CODES.has(err.code)) this.retryAfterBlock.add(tx.txid, peer);
     // Consensus codes go to the policy (misbehaviour.ts); a policy rejection costs the peer nothing.
     if (err instanceof ValidationError && err.consensus && !peer.isClosed) {
       peer.punish(err.code, `sent invalid transaction ${tx.txidHex}: ${err.message}`, { messageType: MessageType.Transaction, hash: tx.txid });

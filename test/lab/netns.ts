@@ -43,6 +43,8 @@ export interface MeshOptions {
   hosts: number;
   /** First three octets of the lab /24; exists only inside the namespaces. */
   subnet?: string;
+  /** Added to the namespace prefix: several meshes of one test file (one thread) apart. */
+  tag?: string;
 }
 
 /** A bridge namespace plus `hosts` namespaces, each with one veth into the bridge. */
@@ -59,7 +61,7 @@ export class NetnsMesh {
     const subnet = options.subnet ?? '10.99.0';
     // A per-process (and per-worker-thread: ava runs test files as threads of one process) prefix
     // keeps parallel test files (and leftovers of a crashed run) apart.
-    const prefix = `kc${process.pid % 100000}t${threadId}`;
+    const prefix = `kc${process.pid % 100000}t${threadId}${options.tag ?? ''}`;
     const bridgeNs = `${prefix}br`;
     const hosts: LabHost[] = [];
     for (let i = 1; i <= options.hosts; i++) hosts.push({ name: `${prefix}h${i}`, ip: `${subnet}.${10 + i}` });

@@ -5,6 +5,7 @@
  */
 import test from 'ava';
 import { EventEmitter } from 'node:events';
+import { RECONNECT_JITTER_FRACTION } from '../../../src/p2p/constants.js';
 import { ManualPeers } from '../../../src/p2p/manual-peers.js';
 import type { Peer } from '../../../src/p2p/peer.js';
 import { silentLogger } from '../../../src/util/logger.js';
@@ -90,4 +91,39 @@ test('a failed dial schedules one redial, and the timer does not dial while that
   await sleep(SETTLE_MS);
   t.is(dials.length, 2, 'the redial is under way and nothing else dialled');
   t.is(manual.describe()[0]?.nextRetryAtMs, undefined, 'no timer waits while the redial is under way');
+});
+
+test('redials back off exponentially up to the maximum, each wait shortened by at most the jitter fraction', async (t) => {
+  for (const draw of [0, 0.999]) {
+    const waits: number[] = [];
+    let manual: ManualPeers | undefined;
+    const backoff = { min: 20, max: 80 };
+    manual = new ManualPeers({
+      reconnectBackoffMs: backoff,
+      logger: silentLogger(),
+      isRunning: () => true,
+      isBanned: () => false,
+      connectedNode: () => undefined,
+      random: () => draw,
+      dial: () => {
+        // Every dial fails at once; the wait it schedules is read right after.
+        setImmediate(() => {
+          const at = manual?.describe()[0]?.nextRetryAtMs;
+          if (at !== undefined) waits.push(at - Date.now());
+        });
+        return Promise.resolve('connect failed: ETIMEDOUT');
+      },
+    });
+    t.teardown(() => manual?.stop());
+    manual.add('127.0.0.1', 9002);
+    await sleep(400);
+    manual.stop();
+    t.true(waits.length >= 4, `several redials (${waits.length})`);
+    const expected = [20, 40, 80, 80, 80].map((b) => Math.round(b * (1 - RECONNECT_JITTER_FRACTION * draw)));
+    for (const [i, wait] of waits.slice(0, 5).entries()) {
+      // The schedule is read a moment after it was set: allow a few ms of clock drift.
+      t.true(wait <= expected[i]! && wait >= expected[i]! - 5, `draw ${draw}, redial ${i + 1}: waited ${wait} ms, expected ${expected[i]}`);
+    }
+    t.true(waits.every((w) => w <= backoff.max), 'never above the maximum');
+  }
 });
