@@ -118,6 +118,17 @@ test('a reorg to a longer branch keeps pool txs whose parent only a later block 
   t.deepEqual(removed, [{ txid: parent.txidHex, reason: 'confirmed' }]);
 });
 
+test('spendableCoins lists a coin once while the chain has committed a block the pool has not heard of yet', (t) => {
+  const { chain, pool, alice, bob, blocks } = setupPool();
+  const paid = spend(alice, [coinbaseOf(blocks[0]!)], [pay(bob, 600n), pay(alice, 400n)]);
+  pool.addTransaction(paid);
+  // The block is committed (its coins are in the chain) and its event not yet delivered to the pool.
+  chain.connect(buildBlock({ parent: blocks[2]!, miner: alice, txs: [paid] }));
+  const keys = [alice, bob].flatMap((who) => pool.spendableCoins(who.pubKeyHash)).map((c) => `${c.outpoint.txid.toString('hex')}:${c.outpoint.index}`);
+  t.is(new Set(keys).size, keys.length, `no outpoint twice: ${keys.join(', ')}`);
+  t.is(keys.filter((k) => k.startsWith(paid.txidHex)).length, 2, 'both outputs of the tx, once each');
+});
+
 test('spendableCoins lets one address send twice in a row (the second spends the change)', async (t) => {
   const { chain, pool, blocks } = setupPool(0);
   const dir = await tempDir(t, 'kadchain-pool-');
