@@ -142,6 +142,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   simple('listbanned', 'banned IP addresses and node ids, with time left and reason', formatBanned),
   simple('clearbanned', 'lift every ban', format.clearbanned),
   simple('nat', 'router port mapping (UPnP/NAT-PMP): gateway, protocol, external address, mapped ports and leases', formatNat),
+  simple('getmemoryinfo', 'memory of the node process: RSS, V8 heap, buffers, mempool usage (bytes)', format.getinfo),
   simple('stop', 'stop the node', format.stop),
 ];
 
