@@ -41,16 +41,15 @@ const MAX_WARM_UP_MS = 180_000;
 const LEAK_PER_TX_BYTES = 1024;
 /**
  * How far memory moves with no leak at all over a fit: a slope under NOISE / window minutes is
- * not evidence of anything, so a bound never goes below it. Live memory moves with the pool's
- * size at the sample (up to a block interval of txs) and grows while V8 compiles hot code and the
- * known-inventory sets fill, ~4 MB in the first minutes (measured: +4.6 MB over the CI run, then
- * +0.3 MB over 90 s at minute 5); anonymous RSS also with glibc's arenas settling (+14 MB over the
- * last 40 s of a CI run, under 1 MB/min after minute 3). In the 10-minute run (a 7-minute fit)
- * these floors are under the 1 KB/tx slope, which sets the bound; in CI's 1-minute run they set
- * it, and only a leak of a few KB per tx is caught.
+ * not evidence of anything, so a bound never goes below it. In the first 3 minutes live memory
+ * grows ~8 MB (V8 compiling hot code, known-inventory sets filling) and RssAnon ~45 MB (glibc
+ * arenas of the worker and LMDB threads settling); after that both are flat (10-minute run:
+ * -0.3..0 and 0.1..0.4 MB/min). In the 10-minute run (a 7-minute fit) these floors are under the
+ * 1 KB/tx slope, which sets the bound; CI's 1-minute run is all warm-up, so there they set it
+ * (CI runs fitted up to 4.3 MB/min live and 30 MB/min anon) and only a gross leak is caught.
  */
-const LIVE_NOISE_MB = 3;
-const ANON_NOISE_MB = 25;
+const LIVE_NOISE_MB = 5;
+const ANON_NOISE_MB = 30;
 /** Sockets and files a node may hold more at the end than after the warm-up (an RPC client reconnecting, a peer redialled). */
 const FD_GROWTH_ALLOWED = 8;
 /** Refusals a payment may meet under this load: they are policy, not defects. */
