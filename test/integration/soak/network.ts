@@ -3,7 +3,7 @@
  * or block crosses up to two hops), a genesis, rewards mined on every node until they mature, and
  * every wallet address funded from its node's mining address.
  */
-import { type NodeInfo, type SetupOverrides, createNodeSetup, waitFor } from '../harness.js';
+import { type NodeInfo, type SetupOverrides, createNodeSetup, getInfo, waitFor } from '../harness.js';
 import type { SoakAddress } from './load.js';
 import { SoakRpc } from './rpc-client.js';
 import { SoakNode } from './soak-node.js';
@@ -33,8 +33,16 @@ export interface NetworkOptions {
 const SETTLE_TIMEOUT_MS = 30_000;
 
 export async function startSoakNetwork(t: Teardown, options: NetworkOptions): Promise<SoakNetwork> {
-  const setups = await Promise.all(Array.from({ length: options.nodes }, () => createNodeSetup(t, options.setup)));
-  const nodes = await Promise.all(setups.map((setup, i) => SoakNode.start(t, `node ${i}`, setup, options.startArgs)));
+  let nodes: SoakNode[];
+  if (process.env['SOAK_DISCOVERY']) {
+    const first = await SoakNode.start(t, 'node 0', await createNodeSetup(t, { ...options.setup, discovery: true }), options.startArgs);
+    const info = await getInfo(first.setup);
+    const rest = await Promise.all(Array.from({ length: options.nodes - 1 }, async (_, i) => SoakNode.start(t, `node ${i + 1}`, await createNodeSetup(t, { ...options.setup, discovery: true, bootstrap: [`127.0.0.1:${info.udpPort}`] }), options.startArgs)));
+    nodes = [first, ...rest];
+  } else {
+    const setups = await Promise.all(Array.from({ length: options.nodes }, () => createNodeSetup(t, options.setup)));
+    nodes = await Promise.all(setups.map((setup, i) => SoakNode.start(t, `node ${i}`, setup, options.startArgs)));
+  }
   const rpcs = nodes.map((node) => new SoakRpc(node.setup.rpcPort, node.setup.dataDir, options.rpcSockets));
   t.teardown(() => rpcs.forEach((rpc) => rpc.close()));
   const net: SoakNetwork = { nodes, rpcs, addresses: [] };
