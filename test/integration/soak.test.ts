@@ -101,7 +101,8 @@ test(`soak: ${NODES} nodes, ~${TX_PER_SEC} tx/s and a block every ${BLOCK_INTERV
   await sampleAll();
   const loadMs = Date.now() - loadStartMs;
   const crashed = net.nodes.filter((node) => !node.running).map((node) => node.name);
-  t.deepEqual(crashed, [], 'every node is still running after the load');
+  const lastWords = net.nodes.filter((node) => !node.running).flatMap((node) => [...node.tally.errors, ...node.tally.unparsed].slice(-5));
+  t.deepEqual(crashed, [], `every node is still running after the load; last lines: ${lastWords.join('\n')}`);
 
   // Settle: one mempool everywhere, then blocks until it is mined, on one tip.
   const settleStartMs = Date.now();
