@@ -77,7 +77,7 @@ export class SoakNode {
     });
     const deadline = Date.now() + READY_TIMEOUT_MS;
     for (;;) {
-      if (!node.running) throw new Error(`${name} exited with ${child.exitCode} before it was ready: ${node.tally.errors.join('\n')}`);
+      if (!node.running) throw new Error(`${name} exited with ${child.exitCode} before it was ready: ${[...node.tally.errors, ...node.tally.unparsed].join('\n')}`);
       if (existsSync(join(setup.dataDir, '.cookie'))) {
         try {
           await getInfo(setup);
