@@ -104,8 +104,12 @@ test(`soak: ${NODES} nodes, ~${TX_PER_SEC} tx/s and a block every ${BLOCK_INTERV
   const lastWords = net.nodes.filter((node) => !node.running).flatMap((node) => [...node.tally.errors, ...node.tally.unparsed].slice(-5));
   t.deepEqual(crashed, [], `every node is still running after the load; last lines: ${lastWords.join('\n')}`);
 
-  // Settle: one mempool everywhere, then blocks until it is mined, on one tip.
+  // Settle. The last race may have left two tips of equal work (each node keeps the first it saw,
+  // and each branch confirmed other txs): a block on node 0 puts every node on one chain. Then one
+  // mempool everywhere, and blocks until it is mined.
   const settleStartMs = Date.now();
+  await net.rpcs[0]!.call('mine');
+  await waitSameTip(net);
   let pools: string[][] = [];
   const poolsAgree = await waitFor('the same mempool on every node', async () => {
     pools = await mempools(net);
