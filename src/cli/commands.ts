@@ -160,6 +160,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     timeoutMs: RPC_CHECK_TIMEOUT_MS,
     exitCode: (r) => (typeof r === 'object' && r !== null && !Array.isArray(r) && r['ok'] === true ? EXIT_OK : EXIT_FAILURE),
   },
+  simple('getmemoryinfo', 'memory of the node process: RSS, V8 heap, buffers, mempool usage (bytes)', format.getinfo),
   simple('stop', 'stop the node', format.stop),
 ];
 

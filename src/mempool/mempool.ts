@@ -94,6 +94,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
       readmit: (tx) => void this.admit(tx, true),
       unconfirmedHeight: () => this.unconfirmedHeight(),
       trimToSize: () => this.trimToSize(),
+      tipHash: () => this.chain.tip?.hash,
     });
   }
 
@@ -276,10 +277,17 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     return countForBlock(this.byTxid.values(), this.byTxid.size, this.index.totalBytes, maxBytes, limit);
   }
 
-  /** Drops the block's transactions and everything in the pool that conflicts with them. */
+  /**
+   * Drops the block's transactions and everything in the pool that conflicts with them; then a
+   * pending reorg settles if this block is the chain's tip (see ReorgReadd.blockConnected).
+   */
   blockConnected(block: Block): void {
-    if (this.reorg.pending) this.reorg.finish();
     this.minFee.blockConnected(this.nowMs());
+    this.removeForBlock(block);
+    this.reorg.blockConnected(block);
+  }
+
+  private removeForBlock(block: Block): void {
     if (this.byTxid.size === 0) return; // nothing to confirm or conflict with (every block of an initial sync)
     const txs = block.transactions.filter((tx) => !tx.isCoinbase);
     for (const tx of txs) {

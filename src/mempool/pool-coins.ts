@@ -19,18 +19,25 @@ export interface AddressBalance {
 
 /**
  * Confirmed coins not spent in the pool, plus pool outputs to `pubKeyHash` not spent in the
- * pool. Block rewards a block at `height` could not spend yet are left out.
+ * pool. Block rewards a block at `height` could not spend yet are left out. Each outpoint is
+ * listed once: between a block's commit and the pool hearing of it, a pool tx the block confirmed
+ * has its outputs in the chain too (the soak test caught a payment spending one coin twice).
  */
 export function spendableCoins(index: PoolIndex, chain: MempoolChain, height: number, coinbaseMaturity: number, pubKeyHash: Buffer): CoinEntry[] {
   const coins: CoinEntry[] = [];
+  const confirmed = new Set<string>();
   for (const c of chain.getCoinsByPubKeyHash(pubKeyHash)) {
+    const key = outKey(c.outpoint.txid, c.outpoint.index);
+    confirmed.add(key);
     if (isImmatureCoinbase(c.coin, height, coinbaseMaturity)) continue;
-    if (!index.spentBy.has(outKey(c.outpoint.txid, c.outpoint.index))) coins.push(c);
+    if (!index.spentBy.has(key)) coins.push(c);
   }
   for (const node of index.byPubKeyHash.get(bytesKey(pubKeyHash)) ?? []) {
     const { tx } = node.entry;
     tx.outputs.forEach((out, i) => {
-      if (!out.pubKeyHash.equals(pubKeyHash) || index.spentBy.has(outKey(tx.txid, i))) return;
+      if (!out.pubKeyHash.equals(pubKeyHash)) return;
+      const key = outKey(tx.txid, i);
+      if (index.spentBy.has(key) || confirmed.has(key)) return;
       coins.push({ outpoint: { txid: tx.txid, index: i }, coin: { amount: out.amount, pubKeyHash: out.pubKeyHash, height, isCoinbase: false } });
     });
   }

@@ -1,8 +1,9 @@
 /**
  * Putting a disconnected block's transactions back into the pool. A reorg disconnects tip first,
  * so a tx may come back before its parent: those that lack inputs wait and are retried as older
- * blocks come back; whatever still fails once the reorg settles (next connected block, or the
- * next event-loop turn) is dropped, and pool txs whose inputs vanished go with it.
+ * blocks come back; whatever still fails once the reorg settles (once the pool has handled the
+ * chain's new tip, or the next event-loop turn if it already has) is dropped, and pool txs whose
+ * inputs vanished go with it.
  */
 import { ValidationCode, ValidationError } from '../chain/errors.js';
 import type { CoinView } from '../chain/types.js';
@@ -26,6 +27,8 @@ export interface ReorgHost {
   unconfirmedHeight(): number;
   /** Evicts until the pool is within its bounds again. */
   trimToSize(): void;
+  /** Hash of the chain's committed tip. */
+  tipHash(): Buffer | undefined;
 }
 
 export class ReorgReadd {
@@ -34,10 +37,13 @@ export class ReorgReadd {
   /** A block was disconnected and the reorg has not settled yet. */
   pending = false;
   private finalizeScheduled = false;
+  /** The tip as of the last block event the pool has handled. */
+  private seenTip: Buffer | undefined;
 
   constructor(private readonly host: ReorgHost) {}
 
   blockDisconnected(block: Block): void {
+    this.seenTip = block.header.prevHash;
     this.pending = true;
     // Only the new block's txs are tried now: the ones already waiting can only have become
     // admissible if one of these got in (the chain state does not change between the events of
@@ -50,9 +56,26 @@ export class ReorgReadd {
       this.finalizeScheduled = true;
       setImmediate(() => {
         this.finalizeScheduled = false;
-        if (this.pending) this.finish();
+        if (this.pending && this.caughtUp()) this.finish();
       });
     }
+  }
+
+  /**
+   * Called after the pool dropped the block's transactions. The chain commits a whole branch and
+   * then announces its blocks one by one, so until the pool has handled the new tip it still holds
+   * transactions that later blocks of the branch confirm: settling then would see their inputs
+   * spent in the chain and drop them with every unconfirmed descendant (found by the soak test).
+   */
+  blockConnected(block: Block): void {
+    this.seenTip = block.hash;
+    if (this.pending && this.caughtUp()) this.finish();
+  }
+
+  /** The pool has handled every block event up to the chain's tip. */
+  private caughtUp(): boolean {
+    const tip = this.host.tipHash();
+    return tip === undefined || (this.seenTip !== undefined && this.seenTip.equals(tip));
   }
 
   private retryPending(): void {

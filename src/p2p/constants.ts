@@ -169,6 +169,17 @@ export const MAX_PEER_REQUESTS_IN_FLIGHT = 100;
 /** A requested item not delivered by then may be requested from another announcer (Core's GETDATA_TX_INTERVAL is 60 s). */
 export const REQUEST_EXPIRY_MS = 30_000;
 /**
+ * Pool txs that have waited this long are offered again to every peer, whatever we believe it
+ * knows: a peer can lose a tx we announced (it was confirmed on a branch it then left, or it came
+ * before its parent did), and an announcement is never repeated otherwise. Core rebroadcasts wallet
+ * txs every ~12-36 h, for blocks every 10 minutes; blocks here come every few seconds. The soak test
+ * found a tx stuck in two of five pools for good without it.
+ */
+export const REBROADCAST_INTERVAL_MS = 10_000;
+export const REBROADCAST_MIN_AGE_MS = 10_000;
+/** Oldest first (parents first) per round: a backlog waiting for block space costs each peer at most ~33 KB of inv per round. */
+export const REBROADCAST_MAX_TXS = 1_000;
+/**
  * Items (get-data entries, get-block requests) served per peer per second and at once. High:
  * an honest sync asks for thousands of small blocks per second; it bounds the lookups a flood
  * costs us, the send buffer and the serve queue bound the memory.

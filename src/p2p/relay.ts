@@ -16,6 +16,9 @@ import {
   MAX_PEER_PENDING_ANNOUNCEMENTS,
   MAX_PEER_REQUESTS_IN_FLIGHT,
   MAX_SERVE_QUEUE_ITEMS,
+  REBROADCAST_INTERVAL_MS,
+  REBROADCAST_MAX_TXS,
+  REBROADCAST_MIN_AGE_MS,
   REQUEST_EXPIRY_MS,
   SERVE_ITEMS_BURST,
   SERVE_ITEMS_PER_SEC,
@@ -72,6 +75,7 @@ export class Relay {
     this.announce({ type: 'block', hash: block.hash });
   };
   private expiryTimer: NodeJS.Timeout | undefined;
+  private rebroadcastTimer: NodeJS.Timeout | undefined;
 
   constructor(options: RelayOptions) {
     this.options = options;
@@ -91,6 +95,8 @@ export class Relay {
     // a tenth of the expiry, so an item is asked of its next announcer at most 10 % late.
     this.expiryTimer = setInterval(() => this.expireRequests(), REQUEST_EXPIRY_MS / 10);
     this.expiryTimer.unref();
+    this.rebroadcastTimer = setInterval(() => this.rebroadcast(), REBROADCAST_INTERVAL_MS);
+    this.rebroadcastTimer.unref();
   }
 
   stop(): void {
@@ -98,6 +104,28 @@ export class Relay {
     this.options.chain.off('block:connected', this.onBlockConnected);
     clearInterval(this.expiryTimer);
     this.expiryTimer = undefined;
+    clearInterval(this.rebroadcastTimer);
+    this.rebroadcastTimer = undefined;
+  }
+
+  /**
+   * Offers the pool's txs older than REBROADCAST_MIN_AGE_MS (oldest, so parents, first; at most
+   * REBROADCAST_MAX_TXS) to every ready peer again: a peer that lacks one fetches it, one that has
+   * it ignores the announcement. Returns the number of inv messages sent.
+   */
+  rebroadcast(nowMs = (this.options.now ?? Date.now)()): number {
+    const items: InvItem[] = [];
+    for (const { tx, addedAtMs } of this.options.mempool.entries()) {
+      if (items.length >= REBROADCAST_MAX_TXS) break;
+      if (nowMs - addedAtMs >= REBROADCAST_MIN_AGE_MS) items.push({ type: 'tx', hash: tx.txid });
+    }
+    if (items.length === 0) return 0;
+    let sent = 0;
+    for (const peer of this.options.peers.ready()) {
+      for (const item of items) peer.known.add(item.hash);
+      if (peer.send({ kind: 'inv', items })) sent++;
+    }
+    return sent;
   }
 
   /**

@@ -65,6 +65,13 @@ export const param = {
     if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new RpcParamError(`parameter "${name}" must be a number of blocks (a whole number ≥ 0), got ${show(value)}`);
     return n;
   },
+  /** true or false (the strings "true"/"false" too, as a CLI sends them). */
+  boolean: (): ParamCheck<boolean> => (value, name) => {
+    required(value, name);
+    if (value === true || value === 'true') return true;
+    if (value === false || value === 'false') return false;
+    throw new RpcParamError(`parameter "${name}" must be true or false, got ${show(value)}`);
+  },
   optional:
     <T, D>(check: ParamCheck<T>, fallback: D): ParamCheck<T | D> =>
     (value, name) =>

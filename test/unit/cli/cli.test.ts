@@ -54,7 +54,7 @@ test('positional commands check their argument count', (t) => {
 test('help: general and per command, exit 0', async (t) => {
   const general = io();
   t.is(await runCli(['--help'], general), 0);
-  for (const name of ['start', 'genesis_block', 'createwallet', 'printwallet', 'balance', 'send', 'print', 'mine', 'getinfo', 'mempool', 'peers', 'addpeer', 'ban', 'unban', 'listbanned', 'clearbanned', 'stop']) {
+  for (const name of ['start', 'genesis_block', 'createwallet', 'printwallet', 'balance', 'send', 'print', 'mine', 'getinfo', 'mempool', 'peers', 'addpeer', 'ban', 'unban', 'listbanned', 'clearbanned', 'getmemoryinfo', 'stop']) {
     t.true(general.out[0]?.includes(`  ${name} `), name);
   }
   const send = io();

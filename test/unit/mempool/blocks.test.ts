@@ -93,6 +93,42 @@ test('after a reorg, transactions the new branch confirmed or contradicted are n
   t.is(pool.size, 0);
 });
 
+test('a reorg to a longer branch keeps pool txs whose parent only a later block of that branch confirms', async (t) => {
+  const { chain, pool, alice, bob, blocks, removed } = setupPool();
+  const parent = spend(alice, [coinbaseOf(blocks[0]!)], [pay(bob, 1000n)]);
+  const child = spend(bob, [outpoint(parent, 0)], [pay(alice, 990n)]);
+  pool.addTransaction(parent);
+  pool.addTransaction(child);
+  const oldTip = buildBlock({ parent: blocks[2]!, miner: bob });
+  chain.connect(oldTip);
+  pool.blockConnected(oldTip);
+
+  // The new branch: an empty block, then one confirming `parent` (not `child`). The Chain commits
+  // both before it announces either, so the pool hears of the first while the chain already has the second.
+  const newA = buildBlock({ parent: blocks[2]!, miner: alice, extraData: Buffer.from('a') });
+  const newB = buildBlock({ parent: newA, miner: alice, txs: [parent] });
+  chain.disconnect(oldTip, blocks[2]);
+  chain.connect(newA);
+  chain.connect(newB);
+  pool.blockDisconnected(oldTip);
+  pool.blockConnected(newA);
+  pool.blockConnected(newB);
+  await new Promise((resolve) => setImmediate(resolve));
+  t.deepEqual(pool.entries().map((e) => e.tx.txidHex), [child.txidHex], 'child stays: its input is now a confirmed coin');
+  t.deepEqual(removed, [{ txid: parent.txidHex, reason: 'confirmed' }]);
+});
+
+test('spendableCoins lists a coin once while the chain has committed a block the pool has not heard of yet', (t) => {
+  const { chain, pool, alice, bob, blocks } = setupPool();
+  const paid = spend(alice, [coinbaseOf(blocks[0]!)], [pay(bob, 600n), pay(alice, 400n)]);
+  pool.addTransaction(paid);
+  // The block is committed (its coins are in the chain) and its event not yet delivered to the pool.
+  chain.connect(buildBlock({ parent: blocks[2]!, miner: alice, txs: [paid] }));
+  const keys = [alice, bob].flatMap((who) => pool.spendableCoins(who.pubKeyHash)).map((c) => `${c.outpoint.txid.toString('hex')}:${c.outpoint.index}`);
+  t.is(new Set(keys).size, keys.length, `no outpoint twice: ${keys.join(', ')}`);
+  t.is(keys.filter((k) => k.startsWith(paid.txidHex)).length, 2, 'both outputs of the tx, once each');
+});
+
 test('spendableCoins lets one address send twice in a row (the second spends the change)', async (t) => {
   const { chain, pool, blocks } = setupPool(0);
   const dir = await tempDir(t, 'kadchain-pool-');

@@ -42,6 +42,7 @@ function fakeHost(admissible: (tx: Transaction, admitted: ReadonlySet<string>) =
     },
     unconfirmedHeight: () => 1,
     trimToSize: () => undefined,
+    tipHash: () => undefined,
   };
   return { host, admitted, calls };
 }

@@ -1,5 +1,7 @@
 import test from 'ava';
 import { buildBlock, makeKey, outpoint, pay, spend } from '../../helpers/fixtures.js';
+import { REBROADCAST_MIN_AGE_MS } from '../../../src/p2p/constants.js';
+import type { Relay } from '../../../src/p2p/relay.js';
 import { connect, startNode, tipHash, waitFor } from './net-helpers.js';
 
 const owner = makeKey();
@@ -38,4 +40,21 @@ test('a block connected on A reaches C', async (t) => {
   await waitFor(() => tipHash(c) === block.hash.toString('hex'), 'C to connect the block', 3_000);
   t.is(c.chain.tip?.height, 1);
   t.true(c.chain.getCoin(outpoint(tx)) !== undefined);
+});
+
+test('a pool tx a peer lost after we announced it is offered again once it is REBROADCAST_MIN_AGE_MS old', async (t) => {
+  const a = await startNode(t, { genesis });
+  const b = await startNode(t, { genesis });
+  await connect(a, b);
+  const tx = spend(owner, [outpoint(genesis.transactions[0])], [pay(makeKey(), 400n), pay(owner, 590n)]);
+  a.mempool.addTransaction(tx);
+  await waitFor(() => b.mempool.has(tx.txid), "the tx in B's mempool", 3_000);
+  // B loses it (here: a block it then left confirmed it); A still counts B as knowing it.
+  b.mempool.blockConnected(buildBlock({ parent: genesis, miner: makeKey(), txs: [tx], fees: 10n }));
+  t.false(b.mempool.has(tx.txid));
+  const relay = (a.net as unknown as { relay: Relay }).relay;
+  t.is(relay.rebroadcast(Date.now()), 0, 'a fresh tx is not offered again');
+  t.is(relay.rebroadcast(Date.now() + REBROADCAST_MIN_AGE_MS), 1, 'one inv to B');
+  await waitFor(() => b.mempool.has(tx.txid), 'B to fetch the tx again', 3_000);
+  t.pass();
 });

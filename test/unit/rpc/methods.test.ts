@@ -126,7 +126,27 @@ function fake(): Fake {
 const call = async (f: Fake, method: string, params?: unknown): Promise<unknown> => f.methods[method]!(params);
 
 test('the method names match the CLI commands', (t) => {
-  t.deepEqual(Object.keys(fake().methods).sort(), ['addpeer', 'balance', 'ban', 'clearbanned', 'createwallet', 'genesis_block', 'getblockheader', 'getinfo', 'gettxoutsetinfo', 'listbanned', 'mempool', 'mine', 'nat', 'peers', 'print', 'printwallet', 'send', 'stop', 'unban', 'verifychain'].sort());
+  t.deepEqual(Object.keys(fake().methods).sort(), ['addpeer', 'balance', 'ban', 'clearbanned', 'createwallet', 'genesis_block', 'getblockheader', 'getinfo', 'gettxoutsetinfo', 'listbanned', 'mempool', 'mine', 'nat', 'peers', 'print', 'printwallet', 'send', 'stop', 'unban', 'verifychain', 'getmemoryinfo'].sort());
+});
+
+test('getmemoryinfo reports the process memory; gc: true runs a collection first, and only with --expose-gc', async (t) => {
+  const f = fake();
+  const info = (await call(f, 'getmemoryinfo')) as Record<string, unknown>;
+  for (const key of ['rssBytes', 'heapTotalBytes', 'heapUsedBytes', 'externalBytes', 'arrayBuffersBytes']) t.true(typeof info[key] === 'number' && (info[key] as number) > 0, key);
+  t.is(info['gcRun'], false);
+  const holder = globalThis as { gc?: unknown };
+  const saved = holder.gc;
+  try {
+    delete holder.gc;
+    await t.throwsAsync(() => call(f, 'getmemoryinfo', { gc: true }) as Promise<unknown>, { message: 'gc: true needs the node started with node --expose-gc' });
+    let collections = 0;
+    holder.gc = () => void collections++;
+    t.is(((await call(f, 'getmemoryinfo', { gc: 'true' })) as Record<string, unknown>)['gcRun'], true);
+    t.is(collections, 1);
+    await t.throwsAsync(() => call(f, 'getmemoryinfo', { gc: 'yes' }) as Promise<unknown>, { message: 'parameter "gc" must be true or false, got "yes"' });
+  } finally {
+    holder.gc = saved;
+  }
 });
 
 test('genesis_block creates a key and a genesis once; a second call says the chain exists', async (t) => {
