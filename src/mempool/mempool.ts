@@ -48,6 +48,8 @@ export interface MempoolEvents {
   /** `readded`: it comes back from a block a reorg disconnected (peers' known-inventory of it is stale). */
   'tx:added': [entry: MempoolEntry, readded: boolean];
   'tx:removed': [txid: Buffer, reason: string];
+  /** A reorg's re-adding is done and the pool trimmed: re-added txs still present stay (until confirmed or evicted). */
+  'reorg:settled': [];
 }
 
 /**
@@ -94,6 +96,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
       readmit: (tx) => void this.admit(tx, true),
       unconfirmedHeight: () => this.unconfirmedHeight(),
       trimToSize: () => this.trimToSize(),
+      settled: () => this.emit('reorg:settled'),
     });
   }
 

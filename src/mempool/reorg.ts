@@ -26,6 +26,8 @@ export interface ReorgHost {
   unconfirmedHeight(): number;
   /** Evicts until the pool is within its bounds again. */
   trimToSize(): void;
+  /** The reorg settled: what it re-added and kept is in the pool now (relay re-announces it). */
+  settled?(): void;
 }
 
 export class ReorgReadd {
@@ -104,5 +106,6 @@ export class ReorgReadd {
       if (reason) index.removeWithDescendants(node, reason);
     }
     this.host.trimToSize();
+    this.host.settled?.();
   }
 }

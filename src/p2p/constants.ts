@@ -190,6 +190,14 @@ export const MAX_SERVE_QUEUE_ITEMS = 10_000;
  */
 export const UNKNOWN_REQUESTS_PER_SEC = 100;
 export const UNKNOWN_REQUESTS_BURST = 1_000;
+/**
+ * Txs a reorg put back into the pool that we re-announce to each peer once it settles, in one
+ * inv: half of the receiver's MAX_PEER_PENDING_ANNOUNCEMENTS (the rest of its per-announcer
+ * queue stays free for ordinary announcements) and far below its INV_ITEMS_BURST. Beyond this
+ * they are not re-announced: they reach peers in our blocks, through a peer's reconnection
+ * (announcePool), or as the tail of a chain the receiver refused and retries (tx-retry.ts).
+ */
+export const MAX_REORG_REANNOUNCE_TXS = 2_500;
 /** get-blocks served per peer per second and at once (each costs up to 2,000 header reads); more are ignored. */
 export const GET_BLOCKS_PER_SEC = 20;
 export const GET_BLOCKS_BURST = 50;
