@@ -120,14 +120,11 @@ export class Relay {
     this.expiryTimer = undefined;
   }
 
-  /**
-   * Announces to every ready peer that does not have the item yet, and remembers that it now
-   * knows; `evenIfKnown`: to every ready peer (one that has it ignores the inv).
-   */
-  announce(item: InvItem, evenIfKnown = false): number {
+  /** Announces to every ready peer that does not have the item yet, and remembers that it now knows. */
+  announce(item: InvItem): number {
     let sent = 0;
     for (const peer of this.options.peers.ready()) {
-      if (peer.known.has(item.hash) && !evenIfKnown) continue;
+      if (peer.known.has(item.hash)) continue;
       peer.known.add(item.hash);
       if (peer.send({ kind: 'inv', items: [item] })) sent++;
     }
