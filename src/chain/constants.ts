@@ -26,3 +26,5 @@ export const STORE_FORMAT_VERSION = 1;
  * file): a shorter switch is over in well under a second, its line right after it.
  */
 export const REORG_LOG_FLUSH_MIN_BLOCKS = 100;
+/** How long a failed commit waits for lmdb-js's commitError (the real cause) before reporting its generic error. */
+export const COMMIT_ERROR_WAIT_MS = 1_000;
