@@ -29,7 +29,8 @@ import {
 import { BoundedHashSet } from './known-set.js';
 import type { Peer } from './peer.js';
 import { TxOrphanPool, type TxOrphan, type TxOrphanPoolOptions } from './tx-orphans.js';
-import { RETRY_AFTER_BLOCK_CODES, TxRetryList } from './tx-retry.js';
+import { RETRY_AFTER_BLOCK_CODES } from './misbehaviour.js';
+import { TxRetryList } from './tx-retry.js';
 import type { OnUseful } from './types.js';
 import { MessageType } from './wire/index.js';
 

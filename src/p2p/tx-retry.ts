@@ -5,18 +5,10 @@
  * unconfirmed txs longer than txpool.maxAncestors — which a reorg puts back into the losing
  * side's pools unchecked, as Core's does — stays on that side for good: its nodes announce it
  * once, the other side refuses the tail, and nobody announces it again (Core leans on its
- * wallets' periodic rebroadcast; our pool is the wallet's only record). Bounded, oldest first out.
+ * wallets' periodic rebroadcast; our pool is the wallet's only record). Bounded in all and per peer
+ * (a stranger's refused junk cannot crowd out others), asked at most MAX_RETRY_AFTER_BLOCK_ATTEMPTS times.
  */
-import type { MempoolErrorCode } from '../mempool/errors.js';
-
-/** Refusals that a connected block can turn into acceptance. */
-export const RETRY_AFTER_BLOCK_CODES: ReadonlySet<MempoolErrorCode> = new Set<MempoolErrorCode>([
-  'too-many-ancestors',
-  'too-many-descendants',
-  'mempool-full',
-  'mempool-min-fee-not-met',
-  'bad-txns-premature-spend-of-coinbase',
-]);
+// Which refusals are retried: RETRY_AFTER_BLOCK_CODES in misbehaviour.ts, with the other policy on peers' txs.
 
 interface RetryEntry<P> {
   readonly txid: Buffer;
