@@ -23,7 +23,12 @@ export interface TxRetryListOptions {
   capacity: number;
   /** Entries of one peer: a stranger's junk cannot take the whole list. */
   perPeer: number;
-  /** Asks per txid, then it is forgotten (the list cannot be a standing re-request). */
+  /**
+   * Asks per txid, then it is forgotten: a tx the peer no longer has (or never delivers) is not
+   * asked again block after block. One it delivers and we refuse again is listed afresh by that
+   * refusal (a chain that needs several blocks keeps moving); each such round costs the peer a
+   * delivery, and its share stays capped by `perPeer`.
+   */
   maxAttempts: number;
 }
 
