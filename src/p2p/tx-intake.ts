@@ -221,10 +221,19 @@ export class TxIntake {
     if (this.retryAfterBlock.size > 0) this.logger.debug({ waiting: this.retryAfterBlock.size }, 'refused transactions left for the next block');
   }
 
+  /** Whether what refused it may have changed: the rewards it spends are mature, the pool's minimum fee fell to its rate. */
+  private liftedWhen(err: MempoolError): () => boolean {
+    const { spendableFromHeight, feeRate } = err.condition ?? {};
+    const { chain, mempool } = this.options;
+    if (spendableFromHeight !== undefined) return () => (chain.tip?.height ?? -1) + 1 >= spendableFromHeight;
+    if (feeRate !== undefined) return () => mempool.minFeeRate() <= feeRate;
+    return () => true;
+  }
+
   private refuse(peer: Peer, tx: Transaction, err: unknown): void {
     this.recentRejects.add(tx.txid);
     // Not for a closed peer: onPeerClosed already ran, the entry would keep the Peer alive.
-    if (err instanceof MempoolError && RETRY_AFTER_BLOCK_CODES.has(err.code) && !peer.isClosed) this.retryAfterBlock.add(tx.txid, peer);
+    if (err instanceof MempoolError && RETRY_AFTER_BLOCK_CODES.has(err.code) && !peer.isClosed) this.retryAfterBlock.add(tx.txid, peer, this.liftedWhen(err));
     // Consensus codes go to the policy (misbehaviour.ts); a policy rejection costs the peer nothing.
     if (err instanceof ValidationError && err.consensus && !peer.isClosed) {
       peer.punish(err.code, `sent invalid transaction ${tx.txidHex}: ${err.message}`, { messageType: MessageType.Transaction, hash: tx.txid });

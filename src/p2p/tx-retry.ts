@@ -16,6 +16,8 @@ interface RetryEntry<P> {
   readonly peer: P;
   /** Times it was asked again already. */
   attempts: number;
+  /** False while the reason it was refused still holds (a retry would be refused again): not asked, no attempt counted. */
+  readonly ready: () => boolean;
 }
 
 export interface TxRetryListOptions {
@@ -48,12 +50,12 @@ export class TxRetryList<P> {
    * count. A peer at its cap has its own oldest entry forgotten; a full list forgets the oldest
    * entry of the peer holding the most, so one peer's flood never evicts another's entries first.
    */
-  add(txid: Buffer, peer: P): void {
+  add(txid: Buffer, peer: P, ready: () => boolean = () => true): void {
     const key = txid.toString('latin1');
     if (this.entries.has(key)) return;
     if ((this.perPeer.get(peer) ?? 0) >= this.options.perPeer) this.evictOldestOf(peer);
     else if (this.entries.size >= this.options.capacity) this.evictOldestOf(this.largestPeer());
-    this.entries.set(key, { txid, peer, attempts: 0 });
+    this.entries.set(key, { txid, peer, attempts: 0, ready });
     this.perPeer.set(peer, (this.perPeer.get(peer) ?? 0) + 1);
   }
 
@@ -70,8 +72,8 @@ export class TxRetryList<P> {
 
   /**
    * The txids to ask again now, per peer, oldest first, at most `batchPerPeer` each. Each taken
-   * entry counts an attempt and is forgotten after its last; the ones not taken wait for the next
-   * call. Entries `skip` names are forgotten.
+   * entry counts an attempt and is forgotten after its last; the ones not taken (over the batch,
+   * or not ready) wait for the next call. Entries `skip` names are forgotten.
    */
   take(batchPerPeer: number, skip: (txid: Buffer) => boolean = () => false): Map<P, Buffer[]> {
     const byPeer = new Map<P, Buffer[]>();
@@ -82,7 +84,7 @@ export class TxRetryList<P> {
       }
       let list = byPeer.get(entry.peer);
       if (!list) byPeer.set(entry.peer, (list = []));
-      if (list.length >= batchPerPeer) continue;
+      if (list.length >= batchPerPeer || !entry.ready()) continue;
       list.push(entry.txid);
       entry.attempts++;
       if (entry.attempts >= this.options.maxAttempts) this.delete(key, entry);

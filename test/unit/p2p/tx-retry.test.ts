@@ -4,11 +4,13 @@
  * whose tail is refused, then fetched again once a block confirms its oldest ancestor.
  */
 import test from 'ava';
+import type { ChainParams } from '../../../src/chain/params.js';
 import { DEFAULT_MEMPOOL_POLICY } from '../../../src/mempool/constants.js';
 import { TxRetryList } from '../../../src/p2p/tx-retry.js';
 import type { GetDataMessage, RejectMessage } from '../../../src/p2p/wire/index.js';
 import type { Transaction } from '../../../src/primitives/tx.js';
-import { buildBlock, makeKey, outpoint, pay, spend } from '../../helpers/fixtures.js';
+import { TEST_PARAMS, buildBlock, makeKey, outpoint, pay, spend } from '../../helpers/fixtures.js';
+import type { Block } from '../../../src/primitives/block.js';
 import { startNode, waitFor } from './net-helpers.js';
 import { RawPeer } from './raw-peer.js';
 
@@ -114,4 +116,46 @@ test('a refused tx that the next block confirms is not asked again (the sender w
   const asked = raw.received.filter((m): m is GetDataMessage => m.kind === 'get-data' && m.items.some((i) => i.hash.equals(tail.txid))).length;
   t.is(asked, 0, 'the confirmed tail is not requested');
   t.log(`confirmed refused tx re-requested: ${asked}`);
+});
+
+test('an entry whose refusal still holds is neither asked nor charged an attempt', (t) => {
+  let lifted = false;
+  const list = new TxRetryList<string>({ capacity: 8, perPeer: 8, maxAttempts: 1 });
+  list.add(id(1), 'p', () => lifted);
+  list.add(id(2), 'p');
+  t.deepEqual(list.take(10).get('p'), [id(2)]);
+  t.deepEqual([...list.take(10).keys()], [], 'still not ready');
+  t.is(list.size, 1);
+  lifted = true;
+  t.deepEqual(list.take(10).get('p'), [id(1)], 'asked once the block lifted it');
+  t.is(list.size, 0);
+});
+
+test('a tx refused for spending an immature block reward is asked again only once the reward matures', async (t) => {
+  const maturity = 5;
+  const params: ChainParams = { ...TEST_PARAMS, coinbaseMaturity: maturity };
+  const owner = makeKey();
+  const genesis = buildBlock({ miner: owner, params });
+  const block1 = buildBlock({ parent: genesis, miner: owner, params });
+  const tx = spend(owner, [outpoint(block1.transactions[0]!)], [pay(makeKey(), 900n)]);
+  const b = await startNode(t, { genesis, blocks: [block1], params });
+  const raw = await RawPeer.ready(t, b, genesis.hash);
+  const asked = (): number => raw.received.filter((m): m is GetDataMessage => m.kind === 'get-data' && m.items.some((i) => i.hash.equals(tx.txid))).length;
+  raw.send({ kind: 'transaction', transaction: tx });
+  await waitFor(() => raw.received.some((m) => m.kind === 'reject'), 'B to refuse it');
+  t.is(raw.received.find((m): m is RejectMessage => m.kind === 'reject')?.code, 'bad-txns-premature-spend-of-coinbase');
+  // Spendable from height 1 + 5 = 6: the blocks at heights 2, 3 and 4 cannot lift the refusal.
+  let tip: Block = block1;
+  for (let height = 2; height <= 4; height++) {
+    tip = buildBlock({ parent: tip, miner: makeKey(), params });
+    await b.chain.processBlock(tip);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+  }
+  t.is(asked(), 0, 'not asked while the reward is immature');
+  tip = buildBlock({ parent: tip, miner: makeKey(), params });
+  await b.chain.processBlock(tip); // height 5: the next block (6) may hold it
+  await waitFor(() => asked() === 1, 'B to ask for it once the reward matures');
+  raw.send({ kind: 'transaction', transaction: tx });
+  await waitFor(() => b.mempool.has(tx.txid), 'the tx in the pool');
+  t.log(`immature reward: asked 0 times at heights 2-4, once at height 5, then admitted`);
 });
