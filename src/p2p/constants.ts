@@ -54,7 +54,7 @@ export const RECENT_REJECTS_SIZE = 5_000;
 /** Txs refused for a reason a block can lift (tx-retry.ts), asked again after a later block. */
 export const MAX_RETRY_AFTER_BLOCK_TXS = 500;
 /** One peer's share of that list (an eighth): a stranger's refused junk cannot crowd out honest senders' txs. */
-export const MAX_RETRY_AFTER_BLOCK_TXS_PER_PEER = MAX_RETRY_AFTER_BLOCK_TXS / 8;
+export const MAX_RETRY_AFTER_BLOCK_TXS_PER_PEER = Math.floor(MAX_RETRY_AFTER_BLOCK_TXS / 8);
 /** Asks per refused txid: one block that did not lift the reason gets one more chance, then it is forgotten. */
 export const MAX_RETRY_AFTER_BLOCK_ATTEMPTS = 2;
 /**
