@@ -72,11 +72,13 @@ export class TxRetryList<P> {
 
   /**
    * The txids to ask again now, per peer, oldest first, at most `batchPerPeer` each. Each taken
-   * entry counts an attempt and is forgotten after its last; the ones not taken (over the batch,
-   * or not ready) wait for the next call. Entries `skip` names are forgotten.
+   * entry counts an attempt and is forgotten after its last, or else moves behind the entries not
+   * asked yet; the ones not taken (over the batch, or not ready) wait for the next call. Entries
+   * `skip` names are forgotten.
    */
   take(batchPerPeer: number, skip: (txid: Buffer) => boolean = () => false): Map<P, Buffer[]> {
     const byPeer = new Map<P, Buffer[]>();
+    const asked: Array<[string, RetryEntry<P>]> = [];
     for (const [key, entry] of this.entries) {
       if (skip(entry.txid)) {
         this.delete(key, entry);
@@ -87,7 +89,13 @@ export class TxRetryList<P> {
       if (list.length >= batchPerPeer || !entry.ready()) continue;
       list.push(entry.txid);
       entry.attempts++;
-      if (entry.attempts >= this.options.maxAttempts) this.delete(key, entry);
+      this.delete(key, entry);
+      if (entry.attempts < this.options.maxAttempts) asked.push([key, entry]);
+    }
+    // Behind the ones not asked yet: a peer's next batch starts with those, not with repeats.
+    for (const [key, entry] of asked) {
+      this.entries.set(key, entry);
+      this.perPeer.set(entry.peer, (this.perPeer.get(entry.peer) ?? 0) + 1);
     }
     for (const [peer, list] of byPeer) if (list.length === 0) byPeer.delete(peer);
     return byPeer;

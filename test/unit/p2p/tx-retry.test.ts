@@ -6,6 +6,7 @@
 import test from 'ava';
 import type { ChainParams } from '../../../src/chain/params.js';
 import { DEFAULT_MEMPOOL_POLICY } from '../../../src/mempool/constants.js';
+import { MAX_RETRY_AFTER_BLOCK_BATCH_PER_PEER, MAX_RETRY_AFTER_BLOCK_TXS_PER_PEER } from '../../../src/p2p/constants.js';
 import { TxRetryList } from '../../../src/p2p/tx-retry.js';
 import type { GetDataMessage, RejectMessage } from '../../../src/p2p/wire/index.js';
 import type { Transaction } from '../../../src/primitives/tx.js';
@@ -158,4 +159,39 @@ test('a tx refused for spending an immature block reward is asked again only onc
   raw.send({ kind: 'transaction', transaction: tx });
   await waitFor(() => b.mempool.has(tx.txid), 'the tx in the pool');
   t.log(`immature reward: asked 0 times at heights 2-4, once at height 5, then admitted`);
+});
+
+test(`a peer is asked for at most ${MAX_RETRY_AFTER_BLOCK_BATCH_PER_PEER} refused txs per block, and holds at most ${MAX_RETRY_AFTER_BLOCK_TXS_PER_PEER} in the list`, async (t) => {
+  const owner = makeKey();
+  const key = makeKey();
+  const genesis = buildBlock({ miner: owner });
+  const tails = MAX_RETRY_AFTER_BLOCK_TXS_PER_PEER + 8;
+  // maxAncestors txs in B's pool, the last with one output per tail: every tail has one ancestor too many.
+  const chain: Transaction[] = [spend(owner, [outpoint(genesis.transactions[0]!)], [pay(key, 900n)])];
+  while (chain.length < DEFAULT_MEMPOOL_POLICY.maxAncestors - 1) chain.push(spend(key, [outpoint(chain[chain.length - 1]!)], [pay(key, 900n)]));
+  chain.push(spend(key, [outpoint(chain[chain.length - 1]!)], Array.from({ length: tails }, () => pay(key, 10n))));
+  const last = chain[chain.length - 1]!;
+  const tailTxs = Array.from({ length: tails }, (_, i) => spend(key, [outpoint(last, i)], [pay(key, 10n)]));
+  const b = await startNode(t, { genesis });
+  for (const tx of chain) b.mempool.addTransaction(tx);
+  const raw = await RawPeer.ready(t, b, genesis.hash);
+  for (const tx of tailTxs) raw.send({ kind: 'transaction', transaction: tx });
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  t.is(tailTxs.filter((tx) => b.mempool.has(tx.txid)).length, 0, 'every tail refused');
+  const retries = (): GetDataMessage[] => raw.received.filter((m): m is GetDataMessage => m.kind === 'get-data');
+
+  // A block that confirms nothing of the chain: the refusals still hold, but the retry is made (too-many-ancestors has no recorded condition).
+  let tip = buildBlock({ parent: genesis, miner: makeKey() });
+  await b.chain.processBlock(tip);
+  await waitFor(() => retries().length === 1, 'the first retry');
+  t.is(retries()[0]!.items.length, MAX_RETRY_AFTER_BLOCK_BATCH_PER_PEER, 'one batch');
+  tip = buildBlock({ parent: tip, miner: makeKey() });
+  await b.chain.processBlock(tip);
+  await waitFor(() => retries().length >= 2, 'the second retry');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const asked = new Set(retries().flatMap((m) => m.items.map((i) => i.hash.toString('hex'))));
+  t.true(retries().every((m) => m.items.length <= MAX_RETRY_AFTER_BLOCK_BATCH_PER_PEER));
+  t.is(asked.size, MAX_RETRY_AFTER_BLOCK_TXS_PER_PEER, 'only the peer\'s share was kept');
+  t.false(raw.closed);
+  t.log(`${tails} refused from one peer: kept ${asked.size}, get-data sizes ${retries().map((m) => m.items.length).join(', ')} (batch cap ${MAX_RETRY_AFTER_BLOCK_BATCH_PER_PEER})`);
 });
