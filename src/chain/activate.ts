@@ -9,6 +9,7 @@ import type { EventEmitter } from 'node:events';
 import type { Block } from '../primitives/block.js';
 import { errorMessage } from '../util/errors.js';
 import { type Logger, flushLogsSync } from '../util/logger.js';
+import { REORG_LOG_FLUSH_MIN_BLOCKS } from './constants.js';
 import { branchSwitched, findBestCandidate } from './candidates.js';
 import { ValidationCode as Code, ValidationError } from './errors.js';
 import { invalidateWithDescendants, recordInvalid } from './invalid.js';
@@ -47,7 +48,8 @@ export class BranchActivator {
       // A deep switch holds the thread for its whole transaction: say what it is doing before, not only after.
       if (branch.disconnect.length > 0) {
         this.logger.info({ forkHeight: branch.forkHeight, disconnect: branch.disconnect.length, connect: branch.connect.length, newTip: block.hashHex }, 'chain reorganisation started');
-        flushLogsSync(this.logger);
+        // Only a switch long enough to matter holds the line back noticeably (kill -9 tests wait for it).
+        if (branch.disconnect.length >= REORG_LOG_FLUSH_MIN_BLOCKS) flushLogsSync();
       }
       result = this.store.transaction(() => {
         this.store.putBlock(block);

@@ -20,3 +20,11 @@ export const REINDEX_LOG_INTERVAL_MS = 2_000;
 export const UTXO_SORT_RUN_KEYS = 16_384;
 /** The chain database's layout version (meta 'format'): a build refuses a database with a higher one instead of misreading it. */
 export const STORE_FORMAT_VERSION = 1;
+/**
+ * A reorg disconnecting at least this many blocks writes its "started" line out synchronously
+ * before the switch holds the thread (flushLogsSync, one write attempt, which may fsync a log
+ * file): a shorter switch is over in well under a second, its line right after it.
+ */
+export const REORG_LOG_FLUSH_MIN_BLOCKS = 100;
+/** How long a failed commit waits for lmdb-js's commitError (the real cause) before reporting its generic error. */
+export const COMMIT_ERROR_WAIT_MS = 1_000;

@@ -1,6 +1,6 @@
 /**
  * `cli start`: the node in this process, in the foreground. SIGINT/SIGTERM stop it cleanly
- * (exit 0); a second signal, a stop that hangs, or an uncaught error exits non-zero.
+ * (exit 0); a second signal, a stop that hangs, a storage failure, or an uncaught error exits non-zero.
  */
 import { loadConfig } from '../node/config.js';
 import { STOP_TIMEOUT_MS } from '../node/constants.js';
@@ -33,7 +33,8 @@ export async function runStart(parsed: ParsedCommand, io: CliIo): Promise<number
     },
   });
   const logger = createLogger({ level: config.logLevel });
-  const node = new KadchainNode({ config, logger, reindex: values['reindex'] === true });
+  // A storage failure goes through shutdown() like a signal: the stop watchdog applies, exit 1.
+  const node = new KadchainNode({ config, logger, reindex: values['reindex'] === true, onFailure: () => shutdown('storage failure', EXIT_FAILURE) });
   const stopped = new Promise<number>((resolve) =>
     node.onStopped(() => {
       const failure = node.failure;
@@ -56,7 +57,8 @@ export async function runStart(parsed: ParsedCommand, io: CliIo): Promise<number
       logger.error({ timeoutMs: STOP_TIMEOUT_MS }, 'stop did not finish in time: exiting anyway');
       process.exit(EXIT_FAILURE);
     }, STOP_TIMEOUT_MS).unref();
-    void node.stop().then(() => process.exit(code));
+    // A signal during a failure's teardown must not turn its exit into a success.
+    void node.stop().then(() => process.exit(node.failure ? EXIT_FAILURE : code));
   };
   process.on('SIGINT', () => shutdown('SIGINT', EXIT_OK));
   process.on('SIGTERM', () => shutdown('SIGTERM', EXIT_OK));
@@ -73,7 +75,8 @@ export async function runStart(parsed: ParsedCommand, io: CliIo): Promise<number
     await node.start();
   } catch (err) {
     // Stopped (SIGINT/SIGTERM) during a reindex: the reindex logged where it stopped; not a failure.
-    if (exiting && err instanceof KadchainError && err.code === 'reindex-interrupted') return stopped;
+    // Or stopped by a storage failure while starting: `stopped` says which (exit 1 for a failure).
+    if (exiting && err instanceof KadchainError && (err.code === 'reindex-interrupted' || err.code === 'start-interrupted')) return stopped;
     logger.fatal({ err }, 'node failed to start');
     io.stderr(errorMessage(err).replace(/\s*\n\s*/g, ' '));
     logger.flush();

@@ -33,13 +33,23 @@ export type MempoolErrorCode =
    */
   | 'bad-txns-premature-spend-of-coinbase';
 
+/** When a refusal a block can lift is lifted: a retry before that would be refused again. */
+export interface MempoolRefusalCondition {
+  /** 'bad-txns-premature-spend-of-coinbase': the first spend height at which every reward it spends is mature. */
+  readonly spendableFromHeight?: number;
+  /** 'mempool-min-fee-not-met': the tx's fee rate, admissible once the pool's minimum falls to it. */
+  readonly feeRate?: number;
+}
+
 export class MempoolError extends KadchainError<MempoolErrorCode> {
   /** For 'txn-mempool-conflict': the pooled transaction that already spends the output. */
   readonly conflictingTxid?: Buffer;
+  readonly condition?: MempoolRefusalCondition;
 
-  constructor(code: MempoolErrorCode, message: string, conflictingTxid?: Buffer) {
+  constructor(code: MempoolErrorCode, message: string, conflictingTxid?: Buffer, condition?: MempoolRefusalCondition) {
     super(code, message);
     if (conflictingTxid) this.conflictingTxid = conflictingTxid;
+    if (condition) this.condition = condition;
   }
 }
 

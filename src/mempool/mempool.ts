@@ -4,6 +4,7 @@ import type { ChainTip, Coin, CoinEntry, CoinView } from '../chain/types.js';
 import {
   checkTransactionSanity,
   prematureCoinbaseInput,
+  isImmatureCoinbase,
   prematureSpendError,
   verifyTransactionSignatures,
 } from '../chain/validate-tx.js';
@@ -48,6 +49,8 @@ export interface MempoolEvents {
   /** `readded`: it comes back from a block a reorg disconnected (peers' known-inventory of it is stale). */
   'tx:added': [entry: MempoolEntry, readded: boolean];
   'tx:removed': [txid: Buffer, reason: string];
+  /** A reorg's re-adding is done and the pool trimmed: re-added txs still present stay (until confirmed or evicted). */
+  'reorg:settled': [];
 }
 
 /**
@@ -95,6 +98,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
       unconfirmedHeight: () => this.unconfirmedHeight(),
       trimToSize: () => this.trimToSize(),
       tipHash: () => this.chain.tip?.hash,
+      settled: () => this.emit('reorg:settled'),
     });
   }
 
@@ -167,7 +171,8 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     const premature = prematureCoinbaseInput(spent, spendHeight, this.coinbaseMaturity);
     if (premature >= 0) {
       const { message } = prematureSpendError(tx, premature, spent[premature]!, spendHeight, this.coinbaseMaturity);
-      throw new MempoolError('bad-txns-premature-spend-of-coinbase', message);
+      const spendableFromHeight = Math.max(...spent.filter((coin) => isImmatureCoinbase(coin, spendHeight, this.coinbaseMaturity)).map((coin) => coin.height + this.coinbaseMaturity));
+      throw new MempoolError('bad-txns-premature-spend-of-coinbase', message, undefined, { spendableFromHeight });
     }
     let evictions: Set<PoolTx>[] = [];
     let verified = false;
@@ -179,6 +184,8 @@ export class Mempool extends EventEmitter<MempoolEvents> {
         throw new MempoolError(
           'mempool-min-fee-not-met',
           `transaction ${tx.txidHex} pays ${formatFeeRate(rate)}, below the pool's current minimum of ${formatFeeRate(minRate)} (it was full recently); pay a higher fee or retry later`,
+          undefined,
+          { feeRate: rate },
         );
       }
       checkChainLimits(tx, ancestors, this.policy);

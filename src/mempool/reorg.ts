@@ -29,11 +29,15 @@ export interface ReorgHost {
   trimToSize(): void;
   /** Hash of the chain's committed tip. */
   tipHash(): Buffer | undefined;
+  /** The reorg settled: what it re-added and kept is in the pool now (relay re-announces it). */
+  settled?(): void;
 }
 
 export class ReorgReadd {
-  /** Transactions of disconnected blocks waiting for their parents to come back (oldest first). */
-  private pendingReadd: Transaction[] = [];
+  /** Transactions of disconnected blocks waiting for their parents to come back, by txid key. */
+  private waiting = new Map<string, Transaction>();
+  /** The waiting txs by each txid their inputs spend: a parent's admission retries only its own children. */
+  private waitingByParent = new Map<string, Transaction[]>();
   /** A block was disconnected and the reorg has not settled yet. */
   pending = false;
   private finalizeScheduled = false;
@@ -45,13 +49,13 @@ export class ReorgReadd {
   blockDisconnected(block: Block): void {
     this.seenTip = block.header.prevHash;
     this.pending = true;
-    // Only the new block's txs are tried now: the ones already waiting can only have become
-    // admissible if one of these got in (the chain state does not change between the events of
-    // one reorg). Retrying every waiting tx on each event was quadratic: 600 blocks of a
-    // branch whose txs cannot come back cost 720,000 admissions, 27 s of a blocked node.
-    const { admitted, waiting } = this.tryAdmit(block.transactions.filter((tx) => !tx.isCoinbase));
-    this.pendingReadd = [...waiting, ...this.pendingReadd];
-    if (admitted > 0) this.retryPending();
+    // Only the new block's txs are tried now, and a waiting tx only when one of its parents gets
+    // in (the chain state does not change between the events of one reorg). Retrying every
+    // waiting tx on each event (or each admission) was quadratic: 600 blocks of a branch whose
+    // txs cannot come back cost 720,000 admissions, 27 s of a blocked node.
+    for (const tx of block.transactions) {
+      if (!tx.isCoinbase) this.tryAdmit(tx);
+    }
     if (!this.finalizeScheduled) {
       this.finalizeScheduled = true;
       setImmediate(() => {
@@ -78,39 +82,50 @@ export class ReorgReadd {
     return tip === undefined || (this.seenTip !== undefined && this.seenTip.equals(tip));
   }
 
-  private retryPending(): void {
-    let progress = true;
-    while (progress && this.pendingReadd.length > 0) {
-      const { admitted, waiting } = this.tryAdmit(this.pendingReadd);
-      progress = admitted > 0;
-      this.pendingReadd = waiting;
+  /** Readmits `tx`, then its waiting descendants (a queue, not recursion); a tx missing inputs waits, others are dropped. */
+  private tryAdmit(first: Transaction): void {
+    const queue: Transaction[] = [first];
+    for (let tx = queue.shift(); tx; tx = queue.shift()) {
+      const key = bytesKey(tx.txid);
+      try {
+        this.host.readmit(tx);
+        this.waiting.delete(key);
+      } catch (err) {
+        if (err instanceof ValidationError && err.code === ValidationCode.MissingInputs) {
+          this.wait(key, tx);
+          continue;
+        }
+        this.waiting.delete(key); // stale entries under its parents are skipped when those get in
+        this.host.logger.debug({ txid: tx.txidHex, err: errorMessage(err) }, 'transaction of a disconnected block not re-added');
+        continue;
+      }
+      const children = this.waitingByParent.get(key);
+      if (!children) continue;
+      this.waitingByParent.delete(key);
+      for (const child of children) if (this.waiting.has(bytesKey(child.txid))) queue.push(child);
     }
   }
 
-  /** Readmits `txs` in order; returns how many got in and those still missing inputs (the rest are dropped). */
-  private tryAdmit(txs: readonly Transaction[]): { admitted: number; waiting: Transaction[] } {
-    let admitted = 0;
-    const waiting: Transaction[] = [];
-    for (const tx of txs) {
-      try {
-        this.host.readmit(tx);
-        admitted++;
-      } catch (err) {
-        if (err instanceof ValidationError && err.code === ValidationCode.MissingInputs) waiting.push(tx);
-        else this.host.logger.debug({ txid: tx.txidHex, err: errorMessage(err) }, 'transaction of a disconnected block not re-added');
-      }
+  private wait(key: string, tx: Transaction): void {
+    if (this.waiting.has(key)) return; // already indexed
+    this.waiting.set(key, tx);
+    for (const parent of new Set(tx.inputs.map((input) => bytesKey(input.prevout.txid)))) {
+      const list = this.waitingByParent.get(parent);
+      if (list) list.push(tx);
+      else this.waitingByParent.set(parent, [tx]);
     }
-    return { admitted, waiting };
   }
 
   /** Settles the reorg: last retry, drops what still cannot come back, then trims the pool. */
   finish(): void {
     const { index, chain, coinbaseMaturity, logger } = this.host;
-    this.retryPending();
-    for (const tx of this.pendingReadd) {
+    // One last pass, oldest first: the new branch's blocks may have confirmed a waiting tx's parents.
+    for (const tx of [...this.waiting.values()]) if (this.waiting.has(bytesKey(tx.txid))) this.tryAdmit(tx);
+    for (const tx of this.waiting.values()) {
       logger.debug({ txid: tx.txidHex }, 'transaction of a disconnected block dropped: its inputs no longer exist');
     }
-    this.pendingReadd = [];
+    this.waiting = new Map();
+    this.waitingByParent = new Map();
     this.pending = false;
     // Pool txs that spent outputs of blocks now gone (a disconnected coinbase, a dropped tx), or
     // block rewards that a shorter chain makes immature again (Core's removeForReorg).
@@ -127,5 +142,6 @@ export class ReorgReadd {
       if (reason) index.removeWithDescendants(node, reason);
     }
     this.host.trimToSize();
+    this.host.settled?.();
   }
 }

@@ -8,4 +8,4 @@ export class ConfigError extends KadchainError {
 }
 
 /** The node could not start or stop: data dir locked, storage unavailable, port taken. */
-export class NodeError extends KadchainError<'datadir-locked' | 'datadir-unusable' | 'rpc-listen-failed' | 'p2p-listen-failed' | 'already-started'> {}
+export class NodeError extends KadchainError<'datadir-locked' | 'datadir-unusable' | 'rpc-listen-failed' | 'p2p-listen-failed' | 'already-started' | 'start-interrupted'> {}

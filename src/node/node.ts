@@ -41,6 +41,11 @@ export interface KadchainNodeOptions {
   logger: Logger;
   /** `cli start --reindex`: rebuild the chain state from the stored blocks before starting (a one-off action, not a setting). */
   reindex?: boolean;
+  /**
+   * The node must stop itself (a store that cannot be written). `cli start` passes its shutdown,
+   * so the stop watchdog and the exit code apply; without it the node just stops.
+   */
+  onFailure?: (err: Error) => void;
 }
 
 interface Running {
@@ -68,12 +73,14 @@ export class KadchainNode {
   private readonly stoppedListeners: Array<() => void> = [];
   private readonly reindex: boolean;
   private failedWith: Error | undefined;
+  private readonly onFailure: ((err: Error) => void) | undefined;
 
   constructor(options: KadchainNodeOptions) {
     this.config = options.config;
     this.rootLogger = options.logger;
     this.logger = options.logger.child({ component: 'node' });
     this.reindex = options.reindex === true;
+    this.onFailure = options.onFailure;
   }
 
   /** The address the RPC server listens on (after start). */
@@ -102,15 +109,20 @@ export class KadchainNode {
     }
     const run: Running = { lock: lockDataDir(config.dataDir) };
     this.running = run;
+    const aborter = new AbortController();
+    let started!: () => void;
+    this.starting = { done: new Promise<void>((resolve) => (started = resolve)), aborter };
+    // A stop (a signal, a storage failure) while starting: go no further, undo what is up.
+    const checkStopped = (): void => {
+      if (aborter.signal.aborted) throw new NodeError('start-interrupted', 'the node was stopped while starting');
+    };
     try {
       const logger = this.rootLogger;
-      const aborter = new AbortController();
-      const opening = Chain.open({ path: join(config.dataDir, CHAIN_DIR_NAME), params: config.chain, logger, reindex: this.reindex, signal: aborter.signal });
-      this.starting = { done: opening.then(() => undefined, () => undefined), aborter };
-      const chain = await opening;
-      this.starting = undefined;
+      const chain = await Chain.open({ path: join(config.dataDir, CHAIN_DIR_NAME), params: config.chain, logger, reindex: this.reindex, signal: aborter.signal });
       run.chain = chain;
+      checkStopped();
       const wallet = await Wallet.open({ path: join(config.dataDir, WALLET_FILE_NAME), logger });
+      checkStopped();
       const mempool = new Mempool({
         chain,
         logger,
@@ -124,10 +136,12 @@ export class KadchainNode {
       const miner = new Miner({ chain, mempool, logger, txpoolSize: config.txpool.size, rewardPubKeyHash });
       run.miner = miner;
       const network = await startNetwork({ config, chain, mempool, logger, onStarted: (part) => Object.assign(run, part) });
+      checkStopped();
       this.netInfo = network;
       if (config.nat.upnp) {
         // Loaded only when used: the UPnP/NAT-PMP libraries cost ~27 MB of resident memory.
         const { startNodeNat } = await import('./nat.js');
+        checkStopped();
         run.nat = startNodeNat({ tcpPort: network.tcpPort, udpPort: network.udpPort, p2p: network.p2p, discovery: network.discovery, logger });
       }
       const nat = run.nat;
@@ -167,6 +181,7 @@ export class KadchainNode {
         throw new NodeError('rpc-listen-failed', `cannot listen for RPC on ${config.rpcHost}:${config.rpcPort}: ${errorMessage(err)} (another node there? pick another --rpc-port)`, { cause: err });
       }
       run.rpc = rpc;
+      checkStopped();
       if (!LOOPBACK_HOSTS.has(config.rpcHost)) {
         this.logger.warn({ rpcHost: config.rpcHost }, 'rpc listens beyond this machine: anyone who can read the cookie or sniff the traffic controls the wallet');
       }
@@ -185,10 +200,13 @@ export class KadchainNode {
         { dataDir: config.dataDir, height: tip?.height ?? null, tip: tip?.hash.toString('hex') ?? null, rpc: `${this.rpcAddress.address}:${this.rpcAddress.port}` },
         tip === undefined ? 'node started with an empty chain (create one with: npx cli genesis_block)' : 'node started',
       );
+      this.starting = undefined;
+      started();
     } catch (err) {
       this.starting = undefined;
       await this.teardown(run);
       this.running = undefined;
+      started();
       throw err;
     }
   }
@@ -199,10 +217,11 @@ export class KadchainNode {
     if (this.stopping === undefined) {
       const run = this.running;
       this.logger.info('node stopping');
-      // A chain still opening (a reindex) is told to stop, and waited for: it logs where it stopped.
+      // A start still running (a reindex, say) is told to stop, and waited for: it undoes what it
+      // started itself (a reindex logs where it stopped); what it completed is torn down here.
       const starting = this.starting;
       starting?.aborter.abort();
-      this.stopping = (starting?.done ?? Promise.resolve()).then(() => this.teardown(run)).finally(() => {
+      this.stopping = (starting?.done ?? Promise.resolve()).then(() => (this.running === run ? this.teardown(run) : undefined)).finally(() => {
         this.running = undefined;
         this.logger.info('node stopped');
         for (const listener of this.stoppedListeners.splice(0)) listener();
@@ -242,7 +261,8 @@ export class KadchainNode {
     if (this.failedWith !== undefined) return;
     this.failedWith = err;
     this.logger.fatal({ err: err.message }, `shutting down: ${err.message}`);
-    void this.stop();
+    if (this.onFailure) this.onFailure(err);
+    else void this.stop();
   }
 
   /** Undoes whatever `run` holds, newest first; logs (never throws) so every step gets its turn. */

@@ -51,12 +51,19 @@ export const SYNC_STALLED_PEER_COOLDOWN_MS = 60_000;
 export const MAX_GET_DATA_ITEMS = 2_000;
 /** Size of the recently-rejected-tx filter (do not re-request txs we just refused). */
 export const RECENT_REJECTS_SIZE = 5_000;
-/**
- * Txs refused for a reason a block can lift (tx-retry.ts), asked again after the next block.
- * Half of UNKNOWN_REQUESTS_BURST: should the peer have dropped them all meanwhile, its not-found
- * answers stay within what it allows us to ask for unknown data.
- */
+/** Txs refused for a reason a block can lift (tx-retry.ts), asked again after a later block. */
 export const MAX_RETRY_AFTER_BLOCK_TXS = 500;
+/** One peer's share of that list (an eighth): a stranger's refused junk cannot crowd out honest senders' txs. */
+export const MAX_RETRY_AFTER_BLOCK_TXS_PER_PEER = Math.floor(MAX_RETRY_AFTER_BLOCK_TXS / 8);
+/** Asks per refused txid: one block that did not lift the reason gets one more chance, then it is forgotten. */
+export const MAX_RETRY_AFTER_BLOCK_ATTEMPTS = 2;
+/**
+ * Txs asked of one peer per retry (the rest wait for the next block). Should the peer have
+ * dropped them all meanwhile, it answers not-found and counts each against the unknown-data
+ * budget it grants us (its UNKNOWN_REQUESTS_PER_SEC, 100/s): 50 per block is half of one
+ * second's refill, even for blocks a second apart, so an honest peer never discourages us.
+ */
+export const MAX_RETRY_AFTER_BLOCK_BATCH_PER_PEER = 50;
 /** The retry waits this long after a block: a burst of blocks (a sync) makes one retry, not one each. */
 export const RETRY_AFTER_BLOCK_DELAY_MS = 200;
 /**
@@ -194,6 +201,14 @@ export const MAX_SERVE_QUEUE_ITEMS = 10_000;
  */
 export const UNKNOWN_REQUESTS_PER_SEC = 100;
 export const UNKNOWN_REQUESTS_BURST = 1_000;
+/**
+ * Txs a reorg put back into the pool that we re-announce to each peer once it settles, in one
+ * inv: half of the receiver's MAX_PEER_PENDING_ANNOUNCEMENTS (the rest of its per-announcer
+ * queue stays free for ordinary announcements) and far below its INV_ITEMS_BURST. Beyond this
+ * they are not re-announced: they reach peers in our blocks, through a peer's reconnection
+ * (announcePool), or as the tail of a chain the receiver refused and retries (tx-retry.ts).
+ */
+export const MAX_REORG_REANNOUNCE_TXS = 2_500;
 /** get-blocks served per peer per second and at once (each costs up to 2,000 header reads); more are ignored. */
 export const GET_BLOCKS_PER_SEC = 20;
 export const GET_BLOCKS_BURST = 50;

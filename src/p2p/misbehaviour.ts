@@ -6,6 +6,7 @@
  * rejection or something that may be our own fault costs nothing.
  */
 import { ValidationCode } from '../chain/errors.js';
+import type { MempoolErrorCode } from '../mempool/errors.js';
 import type { FloodCode } from './resource-codes.js';
 import { MAX_REJECT_REASON_BYTES, type WireErrorCode } from './wire/index.js';
 
@@ -86,6 +87,18 @@ const PENALTIES: Readonly<Record<MisbehaviourCode, Penalty>> = {
   [ValidationCode.UnknownParent]: NOTHING,
   [ValidationCode.Duplicate]: NOTHING,
 };
+
+/**
+ * Refusals of a peer's tx (policy, no penalty) that a connected block can turn into acceptance:
+ * the tx is asked of its sender again after the next block (tx-retry.ts).
+ */
+export const RETRY_AFTER_BLOCK_CODES: ReadonlySet<MempoolErrorCode> = new Set<MempoolErrorCode>([
+  'too-many-ancestors',
+  'too-many-descendants',
+  'mempool-full',
+  'mempool-min-fee-not-met',
+  'bad-txns-premature-spend-of-coinbase',
+]);
 
 export function penaltyFor(code: MisbehaviourCode): Penalty {
   return PENALTIES[code];

@@ -15,6 +15,7 @@ import {
   MAX_GET_DATA_ITEMS,
   MAX_PEER_PENDING_ANNOUNCEMENTS,
   MAX_PEER_REQUESTS_IN_FLIGHT,
+  MAX_REORG_REANNOUNCE_TXS,
   MAX_SERVE_QUEUE_ITEMS,
   REBROADCAST_INTERVAL_MS,
   REBROADCAST_MAX_TXS,
@@ -65,11 +66,28 @@ export class Relay {
   readonly requests: RequestTracker<Peer>;
   private readonly have = (item: InvItem): boolean =>
     item.type === 'tx' ? this.options.txs.alreadyHave(item.hash) : this.options.chain.hasBlock(item.hash) || this.options.orphans.has(item.hash);
+  /** Txs a reorg in progress put back, oldest first: re-announced once it settles. */
+  private readded: Buffer[] = [];
+  private reannounceScheduled = false;
   private readonly onTxAdded = (entry: MempoolEntry, readded: boolean): void => {
+    if (!readded) {
+      this.announce({ type: 'tx', hash: entry.tx.txid });
+      return;
+    }
     // Back from a disconnected block: a peer we announced it to long ago (or whose announcement
     // we answered not-found while it was confirmed here) may not have it. Without this, after a
-    // partition healed over surviving sessions the losing side's txs stayed on that side.
-    this.announce({ type: 'tx', hash: entry.tx.txid }, readded);
+    // partition healed over surviving sessions the losing side's txs stayed on that side. Not
+    // now: the reorg may still evict it (finish() trims the pool) or the new branch confirm it.
+    if (this.readded.length < MAX_REORG_REANNOUNCE_TXS * 4) this.readded.push(entry.tx.txid);
+  };
+  private readonly onReorgSettled = (): void => {
+    if (this.reannounceScheduled || this.readded.length === 0) return;
+    // The new branch's blocks are connected in the same turn: after them, confirmed txs are gone.
+    this.reannounceScheduled = true;
+    setImmediate(() => {
+      this.reannounceScheduled = false;
+      this.reannounceReadded();
+    });
   };
   private readonly onBlockConnected = (block: Block): void => {
     this.announce({ type: 'block', hash: block.hash });
@@ -90,6 +108,7 @@ export class Relay {
 
   start(): void {
     this.options.mempool.on('tx:added', this.onTxAdded);
+    this.options.mempool.on('reorg:settled', this.onReorgSettled);
     this.options.chain.on('block:connected', this.onBlockConnected);
     // A stalled peer sends nothing that would make us look at its requests: check on a timer,
     // a tenth of the expiry, so an item is asked of its next announcer at most 10 % late.
@@ -101,6 +120,7 @@ export class Relay {
 
   stop(): void {
     this.options.mempool.off('tx:added', this.onTxAdded);
+    this.options.mempool.off('reorg:settled', this.onReorgSettled);
     this.options.chain.off('block:connected', this.onBlockConnected);
     clearInterval(this.expiryTimer);
     this.expiryTimer = undefined;
@@ -128,18 +148,41 @@ export class Relay {
     return sent;
   }
 
-  /**
-   * Announces to every ready peer that does not have the item yet, and remembers that it now
-   * knows; `evenIfKnown`: to every ready peer (one that has it ignores the inv).
-   */
-  announce(item: InvItem, evenIfKnown = false): number {
+  /** Announces to every ready peer that does not have the item yet, and remembers that it now knows. */
+  announce(item: InvItem): number {
     let sent = 0;
     for (const peer of this.options.peers.ready()) {
-      if (peer.known.has(item.hash) && !evenIfKnown) continue;
+      if (peer.known.has(item.hash)) continue;
       peer.known.add(item.hash);
       if (peer.send({ kind: 'inv', items: [item] })) sent++;
     }
     return sent;
+  }
+
+  /**
+   * Re-added txs still in the pool, at most MAX_REORG_REANNOUNCE_TXS (the rest: see the constant),
+   * to every ready peer whether or not it knew them, in one inv each (receivers that have them
+   * ignore the items).
+   */
+  private reannounceReadded(): void {
+    const { mempool } = this.options;
+    const items: InvItem[] = [];
+    const seen = new Set<string>();
+    for (const txid of this.readded) {
+      if (items.length >= Math.min(MAX_REORG_REANNOUNCE_TXS, MAX_INV_ITEMS)) break;
+      const key = txid.toString('latin1');
+      if (seen.has(key) || !mempool.has(txid)) continue; // evicted or confirmed: it would be answered not-found
+      seen.add(key);
+      items.push({ type: 'tx', hash: txid });
+    }
+    this.readded = [];
+    if (items.length === 0) return;
+    let peers = 0;
+    for (const peer of this.options.peers.ready()) {
+      for (const item of items) peer.known.add(item.hash);
+      if (peer.send({ kind: 'inv', items })) peers++;
+    }
+    this.logger.debug({ txs: items.length, peers }, 're-announced transactions a reorg put back');
   }
 
   /**

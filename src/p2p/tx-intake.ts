@@ -18,7 +18,10 @@ import {
   MAX_ORPHAN_TX_BYTES,
   MAX_ORPHAN_TXS,
   MAX_ORPHAN_TXS_TOTAL_BYTES,
+  MAX_RETRY_AFTER_BLOCK_ATTEMPTS,
+  MAX_RETRY_AFTER_BLOCK_BATCH_PER_PEER,
   MAX_RETRY_AFTER_BLOCK_TXS,
+  MAX_RETRY_AFTER_BLOCK_TXS_PER_PEER,
   ORPHAN_TX_EXPIRY_MS,
   RECENT_REJECTS_SIZE,
   RETRY_AFTER_BLOCK_DELAY_MS,
@@ -26,7 +29,8 @@ import {
 import { BoundedHashSet } from './known-set.js';
 import type { Peer } from './peer.js';
 import { TxOrphanPool, type TxOrphan, type TxOrphanPoolOptions } from './tx-orphans.js';
-import { RETRY_AFTER_BLOCK_CODES, TxRetryList } from './tx-retry.js';
+import { RETRY_AFTER_BLOCK_CODES } from './misbehaviour.js';
+import { TxRetryList } from './tx-retry.js';
 import type { OnUseful } from './types.js';
 import { MessageType } from './wire/index.js';
 
@@ -49,7 +53,11 @@ export class TxIntake {
   /** Txs we refused recently as invalid (consensus or policy): not requested or validated again. */
   private readonly recentRejects = new BoundedHashSet(RECENT_REJECTS_SIZE);
   /** Txs refused for a reason the next block may lift, with the peer to ask again (tx-retry.ts). */
-  private readonly retryAfterBlock = new TxRetryList<Peer>(MAX_RETRY_AFTER_BLOCK_TXS);
+  private readonly retryAfterBlock = new TxRetryList<Peer>({
+    capacity: MAX_RETRY_AFTER_BLOCK_TXS,
+    perPeer: MAX_RETRY_AFTER_BLOCK_TXS_PER_PEER,
+    maxAttempts: MAX_RETRY_AFTER_BLOCK_ATTEMPTS,
+  });
   private retryTimer: NodeJS.Timeout | undefined;
   /** Txids just accepted whose orphan children still need a retry (a queue, not recursion). */
   private readonly accepted: Buffer[] = [];
@@ -63,7 +71,12 @@ export class TxIntake {
     // As Bitcoin Core does on every new tip: a tx refused by policy (a conflict, a full pool)
     // may be acceptable on top of the new chain, so it must be fetchable again.
     this.recentRejects.clear();
-    if (this.retryAfterBlock.size > 0) this.scheduleRetry();
+    if (this.retryAfterBlock.size > 0) {
+      // Confirmed txs are not asked again: the sender dropped them from its pool too, and its
+      // not-found answers would count against what it lets us ask for (relay.ts countUnknown).
+      for (const tx of block.transactions) this.retryAfterBlock.remove(tx.txid);
+      if (this.retryAfterBlock.size > 0) this.scheduleRetry();
+    }
     if (this.orphans.size === 0) return; // nothing could connect: skip the per-tx work (every block of a sync)
     this.orphans.removeForBlock(block.transactions);
     // Children of txs confirmed without passing through our mempool can connect now too.
@@ -186,7 +199,7 @@ export class TxIntake {
     }
   }
 
-  /** One retry for a burst of blocks, once they are connected. */
+  /** Blocks arriving within RETRY_AFTER_BLOCK_DELAY_MS of each other (a sync) make one retry, not one each. */
   private scheduleRetry(): void {
     if (this.retryTimer) return;
     this.retryTimer = setTimeout(() => {
@@ -196,20 +209,31 @@ export class TxIntake {
     this.retryTimer.unref();
   }
 
-  /** Asks each peer again for the txs of its we refused for a reason a block may have lifted. */
+  /** Asks each peer again for the txs of its that we refused for a reason a block may have lifted. */
   private retryRefused(): void {
-    for (const [peer, txids] of this.retryAfterBlock.takeByPeer()) {
-      const wanted = txids.filter((txid) => !this.alreadyHave(txid));
-      if (peer.isClosed || wanted.length === 0) continue;
+    const byPeer = this.retryAfterBlock.take(MAX_RETRY_AFTER_BLOCK_BATCH_PER_PEER, (txid) => this.alreadyHave(txid));
+    for (const [peer, wanted] of byPeer) {
+      if (peer.isClosed) continue;
       this.logger.debug({ peer: peer.label, txs: wanted.length }, 'asking again for transactions refused before the last block');
-      // One message: the list holds far fewer than MAX_INV_ITEMS.
+      // One message: the batch is far below MAX_INV_ITEMS.
       peer.send({ kind: 'get-data', items: wanted.map((hash) => ({ type: 'tx' as const, hash })) });
     }
+    if (this.retryAfterBlock.size > 0) this.logger.debug({ waiting: this.retryAfterBlock.size }, 'refused transactions left for the next block');
+  }
+
+  /** Whether what refused it may have changed: the rewards it spends are mature, the pool's minimum fee fell to its rate. */
+  private liftedWhen(err: MempoolError): () => boolean {
+    const { spendableFromHeight, feeRate } = err.condition ?? {};
+    const { chain, mempool } = this.options;
+    if (spendableFromHeight !== undefined) return () => (chain.tip?.height ?? -1) + 1 >= spendableFromHeight;
+    if (feeRate !== undefined) return () => mempool.minFeeRate() <= feeRate;
+    return () => true;
   }
 
   private refuse(peer: Peer, tx: Transaction, err: unknown): void {
     this.recentRejects.add(tx.txid);
-    if (err instanceof MempoolError && RETRY_AFTER_BLOCK_CODES.has(err.code)) this.retryAfterBlock.add(tx.txid, peer);
+    // Not for a closed peer: onPeerClosed already ran, the entry would keep the Peer alive.
+    if (err instanceof MempoolError && RETRY_AFTER_BLOCK_CODES.has(err.code) && !peer.isClosed) this.retryAfterBlock.add(tx.txid, peer, this.liftedWhen(err));
     // Consensus codes go to the policy (misbehaviour.ts); a policy rejection costs the peer nothing.
     if (err instanceof ValidationError && err.consensus && !peer.isClosed) {
       peer.punish(err.code, `sent invalid transaction ${tx.txidHex}: ${err.message}`, { messageType: MessageType.Transaction, hash: tx.txid });

@@ -56,5 +56,7 @@ export function mkdirFailureCause(path: string, err: unknown): unknown {
 function errnoName(code: unknown): string | undefined {
   if (typeof code === 'string') return code;
   if (typeof code !== 'number') return undefined;
-  return Object.entries(osConstants.errno).find(([, value]) => value === code)?.[0];
+  // libuv reports errno negated (-28 for ENOSPC on Linux); lmdb-js the positive value.
+  const errno = Math.abs(code);
+  return Object.entries(osConstants.errno).find(([, value]) => value === errno)?.[0];
 }

@@ -4,14 +4,28 @@ export type { Logger };
 
 export interface LoggerOptions {
   level: LevelWithSilent;
+  /** Where JSON lines go: a file path (tests) or a file descriptor; default stdout. */
+  dest?: string | number;
   /** Human-readable output; defaults to "stdout is a TTY". */
   pretty?: boolean;
 }
 
+type Destination = ReturnType<typeof pino.destination>;
+/** The streams createLogger made (one per process in practice): what flushLogsSync writes out. */
+const destinations = new Set<Destination>();
+/** Set only inside flushLogsSync's synchronous flush: an EAGAIN then gives up instead of spinning. */
+let flushing = false;
+
 /** Root logger; every subsystem takes `root.child({ component })`. JSON unless a person is watching. */
 export function createLogger(options: LoggerOptions): Logger {
   const pretty = options.pretty ?? Boolean(process.stdout.isTTY);
-  if (!pretty) return pino({ level: options.level, base: { pid: process.pid } });
+  if (!pretty) {
+    // What pino() would build for stdout, plus: an EAGAIN during flushLogsSync is not retried.
+    const destination = pino.destination({ dest: options.dest ?? process.stdout.fd, sync: false, retryEAGAIN: () => !flushing });
+    destinations.add(destination);
+    destination.on('close', () => destinations.delete(destination));
+    return pino({ level: options.level, base: { pid: process.pid } }, destination);
+  }
   return pino({
     level: options.level,
     transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } },
@@ -24,16 +38,23 @@ export function silentLogger(): Logger {
 }
 
 /**
- * Writes out the log lines pino still holds (its stdout stream writes asynchronously, and lines
- * queued behind a write in flight wait for the event loop), so a line logged right before the
- * thread blocks on a long synchronous task is out while it runs, not after. A chunk still in
- * flight may then land after the lines written here; each line carries its time. Best effort.
+ * Writes out the log lines the stdout stream of createLogger still holds (it writes
+ * asynchronously, and lines queued behind a write in flight wait for the event loop), so a line
+ * logged right before the thread blocks on a long synchronous task is out while it runs, not
+ * after. One attempt that never blocks: a stdout that would block (EAGAIN, a slow reader of a
+ * pipe) makes it give up — sonic-boom's flushSync alone retries that forever — and the lines
+ * go out with the next write. A chunk still in flight may then land after the lines written
+ * here; each line carries its time. Best effort; a no-op for other loggers (tests, pretty).
  */
-export function flushLogsSync(logger: Logger): void {
-  const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as { flushSync?: () => void } | undefined;
-  try {
-    stream?.flushSync?.();
-  } catch {
-    // Not ready yet (no fd) or destroyed: the line goes out with the next write.
+export function flushLogsSync(): void {
+  for (const destination of destinations) {
+    flushing = true;
+    try {
+      destination.flushSync();
+    } catch {
+      // Would block, not ready yet (no fd) or destroyed: the lines go out with the next write.
+    } finally {
+      flushing = false;
+    }
   }
 }

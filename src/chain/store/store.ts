@@ -22,7 +22,7 @@ import { HASH_BYTES, PUBKEY_HASH_BYTES } from '../../primitives/hash.js';
 import { type OutPoint, outPointFromKey, outPointKey } from '../../primitives/tx.js';
 import { errorMessage } from '../../util/errors.js';
 import { writeFailureReason } from '../../util/disk.js';
-import { LMDB_MAX_DBS } from '../constants.js';
+import { COMMIT_ERROR_WAIT_MS, LMDB_MAX_DBS } from '../constants.js';
 import { StorageError } from '../errors.js';
 import type { Coin, CoinEntry, CoinView } from '../types.js';
 import { type IndexEntry, decodeCoin, decodeIndexEntry, decodeUndo, encodeCoin, encodeIndexEntry, encodeUndo, heightKey, tipKey } from './codecs.js';
@@ -132,7 +132,7 @@ export class ChainStore implements CoinView {
   private async commitFailed(err: unknown): Promise<never> {
     const pending = err instanceof Error ? (err as Error & { commitError?: unknown }).commitError : undefined;
     if (!(pending instanceof Promise)) throw err; // the body threw: its error as it is
-    const cause = await pending.then(() => err, (real: unknown) => real);
+    const cause = await commitFailureCause(err, pending, COMMIT_ERROR_WAIT_MS);
     throw new StorageError('storage-write-failed', `cannot write the chain database at ${this.path}: ${writeFailureReason(this.path, cause)}`, { cause });
   }
 
@@ -388,4 +388,21 @@ function addrKey(pubKeyHash: Buffer, outpoint: OutPoint): Buffer {
   outpoint.txid.copy(key, PUBKEY_HASH_BYTES);
   key.writeUInt32BE(outpoint.index, PUBKEY_HASH_BYTES + HASH_BYTES);
   return key;
+}
+
+/**
+ * The real error of a failed commit, from lmdb-js's `commitError` promise; the generic `err` if it
+ * resolves, or does not settle within `timeoutMs` (a commit failure must reach the node's
+ * shutdown, not hang on a promise lmdb-js might never settle).
+ */
+export async function commitFailureCause(err: unknown, pending: Promise<unknown>, timeoutMs: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<unknown>((resolve) => {
+    timer = setTimeout(() => resolve(err), timeoutMs);
+  });
+  try {
+    return await Promise.race([pending.then(() => err, (real: unknown) => real), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

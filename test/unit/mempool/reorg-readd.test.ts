@@ -70,3 +70,27 @@ test('txs of a deep reorg whose parents come back later are all readmitted, pare
   t.is(admitted.size, BLOCKS * TXS_PER_BLOCK);
   t.true(calls.readmit <= 3 * BLOCKS * TXS_PER_BLOCK, `${calls.readmit} admissions`);
 });
+
+test('an admission retries only the waiting children of the admitted tx, not every waiting tx', (t) => {
+  // Each block: TXS_PER_BLOCK txs that can never come back (their parents are outside) and one
+  // standalone tx that gets in. Before, each admission set off a pass over every waiting tx.
+  const key = makeKey();
+  const blocks: Block[] = [];
+  const standalone = new Set<string>();
+  let parent: Block | undefined;
+  for (let height = 0; height < BLOCKS; height++) {
+    const stuck = Array.from({ length: TXS_PER_BLOCK }, (_, i) => spend(key, [{ txid: Buffer.alloc(32, 200 + i), index: height }], [pay(key, 10n)]));
+    const free = spend(key, [{ txid: Buffer.alloc(32, 100), index: height }], [pay(key, 10n)]);
+    standalone.add(free.txidHex);
+    parent = buildBlock({ ...(parent ? { parent } : {}), miner: key, txs: [...stuck, free] });
+    blocks.push(parent);
+  }
+  const { host, admitted, calls } = fakeHost((tx) => standalone.has(tx.txidHex));
+  const readd = new ReorgReadd(host);
+  for (const block of [...blocks].reverse()) readd.blockDisconnected(block);
+  readd.finish();
+  const txs = BLOCKS * (TXS_PER_BLOCK + 1);
+  t.is(admitted.size, BLOCKS);
+  t.log(`${BLOCKS} blocks, one admissible tx each: ${calls.readmit} admissions for ${txs} txs (a pass per admission would be ${txs + (TXS_PER_BLOCK * BLOCKS * (BLOCKS + 1)) / 2})`);
+  t.true(calls.readmit <= 2 * txs, `${calls.readmit} admissions for ${txs} txs`);
+});

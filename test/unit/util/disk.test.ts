@@ -10,6 +10,8 @@ test('write failures are named by their errno: full, read-only, permission', (t)
   t.is(writeFailureReason(tmpdir(), errno('EACCES', 'EACCES: permission denied')), 'permission denied');
   // lmdb-js's form: a plain Error with the numeric errno.
   t.regex(writeFailureReason(tmpdir(), Object.assign(new Error('No space left on device'), { code: 28 })), /^the disk is full \(\d+ bytes free\)$/);
+  // libuv's form: the errno negated.
+  t.is(writeFailureReason(tmpdir(), Object.assign(new Error('read-only file system'), { code: -30 })), 'the file system is read-only');
   t.is(writeFailureReason(tmpdir(), Object.assign(new Error('Read-only file system'), { code: 30 })), 'the file system is read-only');
 });
 
