@@ -7,13 +7,14 @@
 import fc from 'fast-check';
 import { FRAME_HEADER_BYTES, MAGIC, MAX_HEADERS_PER_MESSAGE, MAX_INV_ITEMS, MAX_PAYLOAD_BYTES, MessageType } from '../../../src/p2p/wire/constants.js';
 import { frameChecksum } from '../../../src/p2p/wire/frame.js';
-import { type WireMessage, createHandshakeAck, encodeMessage, messageTypeOf } from '../../../src/p2p/wire/messages/index.js';
+import { type WireMessage, encodeMessage, messageTypeOf } from '../../../src/p2p/wire/messages/index.js';
 import { Block, BlockHeader, HEADER_BYTES } from '../../../src/primitives/block.js';
 import { merkleRoot } from '../../../src/primitives/merkle.js';
 import { compactToTarget, hashMeetsTarget } from '../../../src/primitives/pow.js';
 import { Transaction } from '../../../src/primitives/tx.js';
-import { KEYS, blockArb, headerArb, txArb } from '../../unit/fuzz/arbitraries.js';
-import { bytesArb, hashArb, mutated, u16Arb, u256Arb, u32Arb, u64Arb, u8Arb, varintBytes } from '../../unit/fuzz/fuzz-helpers.js';
+import { txArb } from '../../unit/fuzz/arbitraries.js';
+import { invItemArb, messageArb } from '../../unit/fuzz/message-arbitraries.js';
+import { bytesArb, hashArb, mutated, u32Arb, u64Arb, u8Arb, varintBytes } from '../../unit/fuzz/fuzz-helpers.js';
 
 /** Frames generated per fast-check sample call. */
 const BATCH = 500;
@@ -46,26 +47,6 @@ export function rawFrame(type: number, payload: Buffer): Buffer {
   payload.copy(out, FRAME_HEADER_BYTES);
   return out;
 }
-
-const invItemArb = fc.record({ type: fc.constantFrom('tx' as const, 'block' as const), hash: hashArb });
-const heartbeat = { nonce: u64Arb, bestHeight: u32Arb, chainWork: u256Arb };
-const textArb = fc.string({ maxLength: 80 });
-
-/** Every message kind, small and well-formed (the live twin of test/unit/fuzz/wire.test.ts's). */
-const messageArb: fc.Arbitrary<WireMessage> = fc.oneof(
-  fc.record({ kind: fc.constant('handshake' as const), version: u32Arb, genesisHash: hashArb, bestHeight: u32Arb, chainWork: u256Arb, nodeId: hashArb, listenPort: u16Arb, nonce: u64Arb }),
-  fc.tuple(fc.nat(KEYS.length - 1), u64Arb).map(([k, nonce]) => createHandshakeAck(KEYS[k]!, nonce)),
-  u32Arb.map((height) => ({ kind: 'get-block' as const, by: 'height' as const, height })),
-  hashArb.map((hash) => ({ kind: 'get-block' as const, by: 'hash' as const, hash })),
-  txArb.map((transaction) => ({ kind: 'transaction' as const, transaction })),
-  fc.record({ kind: fc.constant('ping' as const), ...heartbeat }),
-  fc.record({ kind: fc.constant('pong' as const), ...heartbeat }),
-  fc.record({ kind: fc.constantFrom('inv' as const, 'get-data' as const, 'not-found' as const), items: fc.array(invItemArb, { maxLength: 6 }) }),
-  blockArb.map((block) => ({ kind: 'block' as const, block })),
-  fc.record({ kind: fc.constant('get-blocks' as const), locator: fc.array(hashArb, { maxLength: 6 }), stopHash: hashArb }),
-  fc.record({ kind: fc.constant('headers' as const), headers: fc.array(headerArb, { maxLength: 4 }) }),
-  fc.record({ kind: fc.constant('reject' as const), messageType: u8Arb, code: textArb.filter((s) => Buffer.byteLength(s) <= 64), reason: textArb, hash: hashArb }),
-);
 
 interface Payload {
   readonly type: number;
