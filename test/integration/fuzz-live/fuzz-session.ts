@@ -16,7 +16,7 @@ import { ZERO_HASH } from '../../../src/primitives/hash.js';
 /** Blocks kept from the node's replies: a fuzz session asking for thousands must not grow our memory. */
 const MAX_KEPT_BLOCKS = 200;
 
-export type Outcome = 'tolerated' | 'closed' | 'stalled';
+export type Outcome = 'tolerated' | 'closed' | 'stalled' | 'unsent';
 
 export interface SessionOptions {
   readonly port: number;
@@ -77,9 +77,15 @@ export class FuzzSession {
     const session = await FuzzSession.connect(options);
     if (session === undefined) return undefined;
     session.send({ kind: 'handshake', version: PROTOCOL_VERSION, genesisHash: ZERO_HASH, bestHeight: 0, chainWork: 0n, nodeId: options.key.nodeId, listenPort: 0, nonce: session.nonce });
-    if (await session.until(() => session.ready || session.closed)) return session;
+    // Only a session the node opened and still holds: one it already closed would let a caller count frames never written.
+    if ((await session.until(() => session.ready || session.closed)) && session.ready && session.writable) return session;
     session.destroy();
     return undefined;
+  }
+
+  /** The node has not closed the session and our socket still takes bytes: a frame written now reaches the node. */
+  get writable(): boolean {
+    return !this.closed && !this.socket.destroyed && this.socket.writable;
   }
 
   send(msg: OutgoingMessage): void {
@@ -101,9 +107,12 @@ export class FuzzSession {
     });
   }
 
-  /** Sends a fuzz frame and a ping behind it; 'tolerated' when the pong comes back. */
+  /**
+   * Sends a fuzz frame and a ping behind it; 'tolerated' when the pong comes back. 'unsent' when
+   * the session was gone before anything was written (the frame must not be counted).
+   */
   async exchange(frame: Buffer): Promise<Outcome> {
-    if (this.closed) return 'closed';
+    if (!this.writable) return 'unsent';
     const nonce = ++this.pingNonce;
     this.awaitedPong = nonce;
     this.write(Buffer.concat([frame, encodeMessageFrame({ kind: 'ping', nonce, bestHeight: 0, chainWork: 0n })]));

@@ -37,7 +37,7 @@ export interface TcpStats {
 }
 
 export function newTcpStats(): TcpStats {
-  return { connections: 0, handshakeFailures: 0, frames: 0, mutated: 0, byType: {}, byFamily: {}, droppedByType: {}, validDropped: {}, outcomes: { tolerated: 0, closed: 0, stalled: 0 }, badReplies: [] };
+  return { connections: 0, handshakeFailures: 0, frames: 0, mutated: 0, byType: {}, byFamily: {}, droppedByType: {}, validDropped: {}, outcomes: { tolerated: 0, closed: 0, stalled: 0, unsent: 0 }, badReplies: [] };
 }
 
 const bump = (m: Record<string, number>, k: string): void => void (m[k] = (m[k] ?? 0) + 1);
@@ -70,13 +70,14 @@ export async function runFrameWorker(o: WorkerOptions): Promise<void> {
     while (outcome === 'tolerated' && o.stats.mutated < o.targetMutated) {
       const frame = o.corpus.next();
       if (o.maxFrameBytes !== undefined && frame.bytes.length > o.maxFrameBytes) continue;
+      outcome = await session.exchange(frame.bytes);
+      o.stats.outcomes[outcome]++;
+      if (outcome === 'unsent') break; // the node had closed the session: nothing was written, nothing is counted
       o.stats.frames++;
       if (isMutated(frame)) o.stats.mutated++;
       const kind = messageKindName(frame.type).replace(/\(\d+\)$/, ''); // unknown types counted together
       bump(o.stats.byType, kind);
       bump(o.stats.byFamily, frame.family.split(':')[0]!);
-      outcome = await session.exchange(frame.bytes);
-      o.stats.outcomes[outcome]++;
       if (outcome === 'closed') {
         bump(o.stats.droppedByType, kind);
         if (frame.family === 'valid') bump(o.stats.validDropped, kind);
@@ -164,7 +165,7 @@ export async function runGarbage(o: GarbageOptions): Promise<void> {
 
 export interface SlowlorisStats {
   oneByteWrites: number;
-  /** Dribbled sessions opened (a handshake written one byte at a time), and frames they traded. */
+  /** Dribbled sessions opened (a handshake written one byte at a time), and frames they traded (each answered by the pong behind it). */
   opened: number;
   framesTraded: number;
   /** Peers dribbling slower than the handshake timeout: dropped by the node (as they must be). */
@@ -201,8 +202,9 @@ export async function runSlowloris(o: SlowlorisOptions): Promise<void> {
       while (o.stats.framesTraded < o.frames) {
         const frame = o.corpus.next();
         if (frame.bytes.length > 400) continue;
-        o.stats.framesTraded++;
+        // Counted only when the pong behind it came back: the frame was written in full and read.
         if ((await session.exchange(frame.bytes)) !== 'tolerated') break;
+        o.stats.framesTraded++;
       }
       o.stats.oneByteWrites += session.oneByteWrites;
       session.destroy();
