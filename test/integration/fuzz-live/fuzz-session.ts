@@ -38,6 +38,8 @@ export class FuzzSession {
   /** The node sent its first ping: it processed our ack, the session is open. */
   ready = false;
   closed = false;
+  /** The last exchange's frame went to the socket in full (a dribbled one may be cut short by the node's close). */
+  lastFrameWritten = false;
   /** Single-byte writes made (dribbled sessions). */
   oneByteWrites = 0;
   /** Blocks the node sent us (a scout asks for them to learn the chain), at most MAX_KEPT_BLOCKS. */
@@ -89,22 +91,28 @@ export class FuzzSession {
   }
 
   send(msg: OutgoingMessage): void {
-    this.write(encodeMessageFrame(msg));
+    void this.write(encodeMessageFrame(msg));
   }
 
-  write(bytes: Buffer): void {
+  /** Writes `bytes` (dribbled: queued behind earlier writes); resolves whether every byte went to the socket. */
+  write(bytes: Buffer): Promise<boolean> {
     if (this.options.dribbleMs === undefined) {
-      if (!this.socket.destroyed) this.socket.write(bytes);
-      return;
+      if (this.socket.destroyed) return Promise.resolve(false);
+      this.socket.write(bytes);
+      return Promise.resolve(true);
     }
     const gap = this.options.dribbleMs;
-    this.writing = this.writing.then(async () => {
-      for (let i = 0; i < bytes.length && !this.closed; i++) {
+    const done = this.writing.then(async () => {
+      let i = 0;
+      for (; i < bytes.length && !this.closed; i++) {
         this.socket.write(bytes.subarray(i, i + 1));
         this.oneByteWrites++;
         await sleep(gap);
       }
+      return i === bytes.length;
     });
+    this.writing = done.then(() => undefined);
+    return done;
   }
 
   /**
@@ -115,8 +123,10 @@ export class FuzzSession {
     if (!this.writable) return 'unsent';
     const nonce = ++this.pingNonce;
     this.awaitedPong = nonce;
-    this.write(Buffer.concat([frame, encodeMessageFrame({ kind: 'ping', nonce, bestHeight: 0, chainWork: 0n })]));
+    const frameWritten = this.write(frame);
+    void this.write(encodeMessageFrame({ kind: 'ping', nonce, bestHeight: 0, chainWork: 0n }));
     await this.until(() => this.awaitedPong === undefined || this.closed);
+    this.lastFrameWritten = await frameWritten;
     if (this.awaitedPong === undefined) return 'tolerated';
     return this.closed ? 'closed' : 'stalled';
   }

@@ -152,7 +152,7 @@ export async function runGarbage(o: GarbageOptions): Promise<void> {
       // Dribbled garbage: 1 byte per ms, at most 100 bytes (the rest is whole), so a lane is not slowed for long.
       const session = await FuzzSession.connect({ port: o.port, localAddress, key, timeoutMs: o.closeDeadlineMs, ...(dribble ? { dribbleMs: 1 } : {}) });
       if (session === undefined) continue;
-      session.write(dribble ? garbage.bytes.subarray(0, 100) : garbage.bytes);
+      void session.write(dribble ? garbage.bytes.subarray(0, 100) : garbage.bytes);
       const closed = await session.until(() => session.closed);
       if (closed) o.stats.closedByNode++;
       else o.stats.lingering++;
@@ -165,7 +165,7 @@ export async function runGarbage(o: GarbageOptions): Promise<void> {
 
 export interface SlowlorisStats {
   oneByteWrites: number;
-  /** Dribbled sessions opened (a handshake written one byte at a time), and frames they traded (each answered by the pong behind it). */
+  /** Dribbled sessions opened (a handshake written one byte at a time), and frames they wrote in full. */
   opened: number;
   framesTraded: number;
   /** Peers dribbling slower than the handshake timeout: dropped by the node (as they must be). */
@@ -202,9 +202,10 @@ export async function runSlowloris(o: SlowlorisOptions): Promise<void> {
       while (o.stats.framesTraded < o.frames) {
         const frame = o.corpus.next();
         if (frame.bytes.length > 400) continue;
-        // Counted only when the pong behind it came back: the frame was written in full and read.
-        if ((await session.exchange(frame.bytes)) !== 'tolerated') break;
-        o.stats.framesTraded++;
+        // Counted only once written in full (a session the node closed mid-dribble did not get the frame).
+        const outcome = await session.exchange(frame.bytes);
+        if (outcome === 'tolerated' || (outcome === 'closed' && session.lastFrameWritten)) o.stats.framesTraded++;
+        if (outcome !== 'tolerated') break;
       }
       o.stats.oneByteWrites += session.oneByteWrites;
       session.destroy();
@@ -223,7 +224,7 @@ export async function runSlowloris(o: SlowlorisOptions): Promise<void> {
   const midFrame = async (): Promise<void> => {
     const session = await FuzzSession.open({ port: o.port, localAddress: o.localAddress, key: nodeKeyFromPrivateKey(generatePrivateKey()), timeoutMs: 15_000 });
     if (session === undefined) return;
-    session.write(encodeMessageFrame({ kind: 'ping', nonce: 1n, bestHeight: 0, chainWork: 0n }).subarray(0, 10)); // a header's first 10 bytes, then nothing
+    void session.write(encodeMessageFrame({ kind: 'ping', nonce: 1n, bestHeight: 0, chainWork: 0n }).subarray(0, 10)); // a header's first 10 bytes, then nothing
     if (await session.until(() => session.closed, o.frameTimeoutMs + 10_000)) o.stats.midFrameDropped++;
     else o.stats.midFrameKept++;
     session.destroy();
