@@ -16,7 +16,7 @@ import { ZERO_HASH } from '../../../src/primitives/hash.js';
 /** Blocks kept from the node's replies: a fuzz session asking for thousands must not grow our memory. */
 const MAX_KEPT_BLOCKS = 200;
 
-export type Outcome = 'tolerated' | 'closed' | 'stalled';
+export type Outcome = 'tolerated' | 'closed' | 'stalled' | 'unsent';
 
 export interface SessionOptions {
   readonly port: number;
@@ -38,6 +38,8 @@ export class FuzzSession {
   /** The node sent its first ping: it processed our ack, the session is open. */
   ready = false;
   closed = false;
+  /** The last exchange's frame went to the socket in full (a dribbled one may be cut short by the node's close). */
+  lastFrameWritten = false;
   /** Single-byte writes made (dribbled sessions). */
   oneByteWrites = 0;
   /** Blocks the node sent us (a scout asks for them to learn the chain), at most MAX_KEPT_BLOCKS. */
@@ -77,37 +79,54 @@ export class FuzzSession {
     const session = await FuzzSession.connect(options);
     if (session === undefined) return undefined;
     session.send({ kind: 'handshake', version: PROTOCOL_VERSION, genesisHash: ZERO_HASH, bestHeight: 0, chainWork: 0n, nodeId: options.key.nodeId, listenPort: 0, nonce: session.nonce });
-    if (await session.until(() => session.ready || session.closed)) return session;
+    // Only a session the node opened and still holds: one it already closed would let a caller count frames never written.
+    if ((await session.until(() => session.ready || session.closed)) && session.ready && session.writable) return session;
     session.destroy();
     return undefined;
   }
 
-  send(msg: OutgoingMessage): void {
-    this.write(encodeMessageFrame(msg));
+  /** The node has not closed the session and our socket still takes bytes: a frame written now reaches the node. */
+  get writable(): boolean {
+    return !this.closed && !this.socket.destroyed && this.socket.writable;
   }
 
-  write(bytes: Buffer): void {
+  send(msg: OutgoingMessage): void {
+    void this.write(encodeMessageFrame(msg));
+  }
+
+  /** Writes `bytes` (dribbled: queued behind earlier writes); resolves whether every byte went to the socket. */
+  write(bytes: Buffer): Promise<boolean> {
     if (this.options.dribbleMs === undefined) {
-      if (!this.socket.destroyed) this.socket.write(bytes);
-      return;
+      if (this.socket.destroyed) return Promise.resolve(false);
+      this.socket.write(bytes);
+      return Promise.resolve(true);
     }
     const gap = this.options.dribbleMs;
-    this.writing = this.writing.then(async () => {
-      for (let i = 0; i < bytes.length && !this.closed; i++) {
+    const done = this.writing.then(async () => {
+      let i = 0;
+      for (; i < bytes.length && !this.closed; i++) {
         this.socket.write(bytes.subarray(i, i + 1));
         this.oneByteWrites++;
         await sleep(gap);
       }
+      return i === bytes.length;
     });
+    this.writing = done.then(() => undefined);
+    return done;
   }
 
-  /** Sends a fuzz frame and a ping behind it; 'tolerated' when the pong comes back. */
+  /**
+   * Sends a fuzz frame and a ping behind it; 'tolerated' when the pong comes back. 'unsent' when
+   * the session was gone before anything was written (the frame must not be counted).
+   */
   async exchange(frame: Buffer): Promise<Outcome> {
-    if (this.closed) return 'closed';
+    if (!this.writable) return 'unsent';
     const nonce = ++this.pingNonce;
     this.awaitedPong = nonce;
-    this.write(Buffer.concat([frame, encodeMessageFrame({ kind: 'ping', nonce, bestHeight: 0, chainWork: 0n })]));
+    const frameWritten = this.write(frame);
+    void this.write(encodeMessageFrame({ kind: 'ping', nonce, bestHeight: 0, chainWork: 0n }));
     await this.until(() => this.awaitedPong === undefined || this.closed);
+    this.lastFrameWritten = await frameWritten;
     if (this.awaitedPong === undefined) return 'tolerated';
     return this.closed ? 'closed' : 'stalled';
   }

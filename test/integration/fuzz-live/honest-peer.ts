@@ -17,6 +17,11 @@ export interface HonestReport {
   txsRelayed: number;
   /** Rounds in which the fuzzed node reached the honest height (the same tip, or a fuzzer's valid block of equal work). */
   blocksFollowed: number;
+  /**
+   * Rounds in which the fuzzed node's tip, once at the honest height, was the honest tip itself. A
+   * fuzzer's block with re-solved PoW may legitimately win a round's tie; most rounds must match.
+   */
+  tipsMatched: number;
   /** Worst time for the fuzzed node to reach a new honest tip. */
   maxFollowMs: number;
   /** Times the honest node's connection to the fuzzed one was not the one it started with. */
@@ -34,7 +39,7 @@ export async function linkSince(a: NetNode, b: NetNode): Promise<string | undefi
 
 /** Mines, pays and checks relay on `honest` until `stop()` says so; `fuzzed` must follow. */
 export async function runHonestActivity(honest: NetNode, fuzzed: NetNode, payer: string, stop: () => boolean): Promise<HonestReport> {
-  const report: HonestReport = { blocksMined: 0, txsSent: 0, txsRelayed: 0, blocksFollowed: 0, maxFollowMs: 0, connectionChanges: 0, heightBefore: (await getInfo(honest.setup)).height ?? 0, heightAfter: 0 };
+  const report: HonestReport = { blocksMined: 0, txsSent: 0, txsRelayed: 0, blocksFollowed: 0, tipsMatched: 0, maxFollowMs: 0, connectionChanges: 0, heightBefore: (await getInfo(honest.setup)).height ?? 0, heightAfter: 0 };
   const since = await linkSince(honest, fuzzed);
   const payee = await createAddress(honest.setup);
   while (!stop()) {
@@ -50,11 +55,13 @@ export async function runHonestActivity(honest: NetNode, fuzzed: NetNode, payer:
     const height = await mineBlocks(honest.setup, 1);
     report.blocksMined++;
     const mined = Date.now();
+    const honestTip = (await getInfo(honest.setup)).tip;
     try {
       // Height, not tip: a valid block a fuzzer mined may tie with the honest one (first seen wins, the next block settles it).
       await waitFor('the fuzzed node to follow', async () => ((await getInfo(fuzzed.setup)).height ?? -1) >= height, RELAY_TIMEOUT_MS);
       report.blocksFollowed++;
       report.maxFollowMs = Math.max(report.maxFollowMs, Date.now() - mined);
+      if ((await getInfo(fuzzed.setup)).tip === honestTip) report.tipsMatched++;
     } catch {
       // counted as not followed
     }

@@ -50,7 +50,7 @@ export async function flood(port: number, localAddress: string, frames: readonly
   const session = await FuzzSession.open({ port, localAddress, key: nodeKeyFromPrivateKey(generatePrivateKey()), timeoutMs });
   if (session === undefined) return { sent: 0, survived: false };
   const CHUNK = 200;
-  for (let i = 0; i < frames.length - 1; i += CHUNK) session.write(Buffer.concat(frames.slice(i, Math.min(i + CHUNK, frames.length - 1))));
+  for (let i = 0; i < frames.length - 1; i += CHUNK) void session.write(Buffer.concat(frames.slice(i, Math.min(i + CHUNK, frames.length - 1))));
   // The last one goes with a ping: the pong says the node read them all and kept the session.
   const survived = (await session.exchange(frames.at(-1)!)) === 'tolerated';
   session.destroy();

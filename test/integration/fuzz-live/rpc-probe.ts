@@ -12,6 +12,8 @@ export interface ProbeReport {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly maxMs: number;
+  /** Milliseconds from the probe's start to its stop: the calls expected are about this over PROBE_INTERVAL_MS. */
+  readonly probedMs: number;
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -21,6 +23,7 @@ function percentile(sorted: readonly number[], p: number): number {
 
 export class RpcProbe {
   private readonly worker: Worker;
+  private readonly started = Date.now();
 
   constructor(setup: NodeSetup) {
     this.worker = new Worker(new URL('./rpc-probe-worker.js', import.meta.url), {
@@ -29,6 +32,7 @@ export class RpcProbe {
   }
 
   async stop(): Promise<ProbeReport> {
+    const probedMs = Date.now() - this.started;
     const reply = new Promise<{ latenciesMs: number[]; failures: string[] }>((resolve, reject) => {
       this.worker.once('message', resolve);
       this.worker.once('error', reject);
@@ -37,6 +41,6 @@ export class RpcProbe {
     const { latenciesMs, failures } = await reply;
     await this.worker.terminate();
     const sorted = [...latenciesMs].sort((a, b) => a - b);
-    return { calls: latenciesMs.length + failures.length, failures, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), maxMs: sorted.at(-1) ?? Number.NaN };
+    return { calls: latenciesMs.length + failures.length, failures, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), maxMs: sorted.at(-1) ?? Number.NaN, probedMs };
   }
 }

@@ -37,7 +37,7 @@ export interface TcpStats {
 }
 
 export function newTcpStats(): TcpStats {
-  return { connections: 0, handshakeFailures: 0, frames: 0, mutated: 0, byType: {}, byFamily: {}, droppedByType: {}, validDropped: {}, outcomes: { tolerated: 0, closed: 0, stalled: 0 }, badReplies: [] };
+  return { connections: 0, handshakeFailures: 0, frames: 0, mutated: 0, byType: {}, byFamily: {}, droppedByType: {}, validDropped: {}, outcomes: { tolerated: 0, closed: 0, stalled: 0, unsent: 0 }, badReplies: [] };
 }
 
 const bump = (m: Record<string, number>, k: string): void => void (m[k] = (m[k] ?? 0) + 1);
@@ -70,13 +70,14 @@ export async function runFrameWorker(o: WorkerOptions): Promise<void> {
     while (outcome === 'tolerated' && o.stats.mutated < o.targetMutated) {
       const frame = o.corpus.next();
       if (o.maxFrameBytes !== undefined && frame.bytes.length > o.maxFrameBytes) continue;
+      outcome = await session.exchange(frame.bytes);
+      o.stats.outcomes[outcome]++;
+      if (outcome === 'unsent') break; // the node had closed the session: nothing was written, nothing is counted
       o.stats.frames++;
       if (isMutated(frame)) o.stats.mutated++;
       const kind = messageKindName(frame.type).replace(/\(\d+\)$/, ''); // unknown types counted together
       bump(o.stats.byType, kind);
       bump(o.stats.byFamily, frame.family.split(':')[0]!);
-      outcome = await session.exchange(frame.bytes);
-      o.stats.outcomes[outcome]++;
       if (outcome === 'closed') {
         bump(o.stats.droppedByType, kind);
         if (frame.family === 'valid') bump(o.stats.validDropped, kind);
@@ -151,7 +152,7 @@ export async function runGarbage(o: GarbageOptions): Promise<void> {
       // Dribbled garbage: 1 byte per ms, at most 100 bytes (the rest is whole), so a lane is not slowed for long.
       const session = await FuzzSession.connect({ port: o.port, localAddress, key, timeoutMs: o.closeDeadlineMs, ...(dribble ? { dribbleMs: 1 } : {}) });
       if (session === undefined) continue;
-      session.write(dribble ? garbage.bytes.subarray(0, 100) : garbage.bytes);
+      void session.write(dribble ? garbage.bytes.subarray(0, 100) : garbage.bytes);
       const closed = await session.until(() => session.closed);
       if (closed) o.stats.closedByNode++;
       else o.stats.lingering++;
@@ -164,7 +165,7 @@ export async function runGarbage(o: GarbageOptions): Promise<void> {
 
 export interface SlowlorisStats {
   oneByteWrites: number;
-  /** Dribbled sessions opened (a handshake written one byte at a time), and frames they traded. */
+  /** Dribbled sessions opened (a handshake written one byte at a time), and frames they wrote in full. */
   opened: number;
   framesTraded: number;
   /** Peers dribbling slower than the handshake timeout: dropped by the node (as they must be). */
@@ -201,8 +202,10 @@ export async function runSlowloris(o: SlowlorisOptions): Promise<void> {
       while (o.stats.framesTraded < o.frames) {
         const frame = o.corpus.next();
         if (frame.bytes.length > 400) continue;
-        o.stats.framesTraded++;
-        if ((await session.exchange(frame.bytes)) !== 'tolerated') break;
+        // Counted only once written in full (a session the node closed mid-dribble did not get the frame).
+        const outcome = await session.exchange(frame.bytes);
+        if (outcome === 'tolerated' || (outcome === 'closed' && session.lastFrameWritten)) o.stats.framesTraded++;
+        if (outcome !== 'tolerated') break;
       }
       o.stats.oneByteWrites += session.oneByteWrites;
       session.destroy();
@@ -221,7 +224,7 @@ export async function runSlowloris(o: SlowlorisOptions): Promise<void> {
   const midFrame = async (): Promise<void> => {
     const session = await FuzzSession.open({ port: o.port, localAddress: o.localAddress, key: nodeKeyFromPrivateKey(generatePrivateKey()), timeoutMs: 15_000 });
     if (session === undefined) return;
-    session.write(encodeMessageFrame({ kind: 'ping', nonce: 1n, bestHeight: 0, chainWork: 0n }).subarray(0, 10)); // a header's first 10 bytes, then nothing
+    void session.write(encodeMessageFrame({ kind: 'ping', nonce: 1n, bestHeight: 0, chainWork: 0n }).subarray(0, 10)); // a header's first 10 bytes, then nothing
     if (await session.until(() => session.closed, o.frameTimeoutMs + 10_000)) o.stats.midFrameDropped++;
     else o.stats.midFrameKept++;
     session.destroy();

@@ -159,10 +159,12 @@ export async function runUdpCampaign(o: UdpOptions): Promise<void> {
   let lastDrops = dropsBefore;
   let batch: Datagram[] = [];
   let batchNo = 0;
+  // Datagrams that reached the node's socket: a kernel drop is not a datagram the node survived, so drops are made up for.
+  const delivered = (): number => o.stats.sent - (lastDrops - dropsBefore);
   try {
-    while (o.stats.sent < o.target) {
+    while (delivered() < o.target) {
       const started = Date.now();
-      const quota = Math.min(o.target - o.stats.sent, Math.ceil((rate * RATE_CHECK_MS) / 1000));
+      const quota = Math.min(o.target - delivered(), Math.ceil((rate * RATE_CHECK_MS) / 1000));
       for (let i = 0; i < quota; i++) {
         if (batch.length === 0) batch = fc.sample(arb, { seed: o.seed + batchNo++, numRuns: BATCH }).reverse();
         const d = batch.pop()!;
@@ -177,10 +179,47 @@ export async function runUdpCampaign(o: UdpOptions): Promise<void> {
       const drops = udpDrops(o.nodePort);
       rate = drops > lastDrops ? Math.max(MIN_RATE_PER_SEC, rate / 2) : Math.min(MAX_RATE_PER_SEC, rate * 1.1);
       lastDrops = drops;
+      if (delivered() >= o.target) {
+        // The last sends may still be on their way to the kernel: count their drops before calling it done.
+        await new Promise((r) => setTimeout(r, 500));
+        lastDrops = udpDrops(o.nodePort);
+      }
     }
-    await new Promise((r) => setTimeout(r, 500));
-    o.stats.kernelDrops = udpDrops(o.nodePort) - dropsBefore;
+    o.stats.kernelDrops = lastDrops - dropsBefore;
   } finally {
     await Promise.all(sockets.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  }
+}
+
+/**
+ * After the campaign: a fresh identity pings the node from `ip` and must get a pong echoing its
+ * ping's hash (discovery still reads, verifies and answers). Retries once a second; false after `timeoutMs`.
+ */
+export async function discoveryAnswers(nodePort: number, ip: string, timeoutMs: number): Promise<boolean> {
+  const identity: NodeKey = nodeKeyFromPrivateKey(generatePrivateKey());
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, ip, resolve));
+  socket.on('error', () => undefined);
+  const sent: Buffer[] = [];
+  let answered = false;
+  socket.on('message', (msg) => {
+    try {
+      const { packet } = decodePacket(msg, Date.now() / 1000);
+      if (packet.type === 'pong' && sent.some((h) => h.equals(packet.pingHash))) answered = true;
+    } catch {
+      // not an answer of the node's
+    }
+  });
+  try {
+    const deadline = Date.now() + timeoutMs;
+    while (!answered && Date.now() < deadline) {
+      const ping = encodePacket({ type: 'ping', version: 1, from: { ip, udpPort: socket.address().port, tcpPort: 0 }, to: { ip: '127.0.0.1', udpPort: nodePort, tcpPort: 0 }, expiration: packetExpiration(Date.now() / 1000, 20) }, identity.privateKey);
+      sent.push(ping.hash);
+      socket.send(ping.bytes, nodePort, '127.0.0.1');
+      for (let i = 0; i < 10 && !answered; i++) await new Promise((r) => setTimeout(r, 100));
+    }
+    return answered;
+  } finally {
+    await new Promise<void>((resolve) => socket.close(() => resolve()));
   }
 }
