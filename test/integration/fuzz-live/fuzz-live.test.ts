@@ -64,8 +64,11 @@ const MAX_UDP_DROP_SHARE = 0.2;
 const MIN_TOLERATED_SHARE = 0.2;
 /** Handshakes that fail (the node refused or did not answer in time), as a share of the connections. */
 const MAX_HANDSHAKE_FAILURE_SHARE = 0.1;
-/** Honest rounds whose tip must be the honest block itself (a fuzzer's valid block may win a tie now and then). */
-const MIN_TIP_MATCH_SHARE = 0.75;
+/**
+ * Honest rounds whose tip must be the honest block itself: at least half. A fuzzer's valid block
+ * may win a tie now and then, and a CI run has only 6-7 rounds (0 of 55 rounds missed in five runs).
+ */
+const MIN_TIP_MATCH_SHARE = 0.5;
 /** Messages of one single-session flood (blocks cost a proof of work each, even an easy one). */
 const FLOOD_MESSAGES = 5_000;
 const FLOOD_BLOCKS = 300;
