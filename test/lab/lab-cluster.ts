@@ -41,6 +41,8 @@ export interface PeerRow {
   direction: 'inbound' | 'outbound';
   ready: boolean;
   height: number;
+  /** ISO time the session was opened: a session replaced by a new one has a new one. */
+  connectedSince: string;
 }
 
 export interface Info {
