@@ -129,3 +129,18 @@ export async function auditStore(path: string, chainOf: (tipHash: string) => rea
     await store.close();
   }
 }
+
+export interface VerifyReply {
+  ok: boolean;
+  height: number | null;
+  replayedBlocks: number;
+  checkedBlocks: number;
+  failure: { reason: string } | null;
+  actual: { hash: string } | null;
+  elapsedMs: number;
+}
+
+/** verifychain over RPC (depth 0 = every block in full, default 288). */
+export async function verifyChain(setup: NodeSetup, depth?: number): Promise<VerifyReply> {
+  return (await rpc(setup, 'verifychain', depth === undefined ? {} : { depth })) as VerifyReply;
+}

@@ -9,11 +9,14 @@
  * reorg (tip on B's branch with A's branch partly stored, or the switch logged as started and not
  * finished, or the tip on A's branch short of A's tip). The data dir must then hold exactly the
  * UTXO set, address index, heights and undo records of a replay of its tip's own branch; after
- * the restart B's balances must match that replay, and at the end B is on A's tip with A's
- * balances. CRASH_REORG_KILLS sets the kills (CI: 3, `npm run crash`: 10); CRASH_REORG_DEPTH the depth
+ * the restart verifychain must pass and B's balances must match that replay, and at the end B is
+ * on A's tip with A's balances and A's UTXO-set digest (gettxoutsetinfo). The kills aimed at the
+ * switch must land inside it (at least 30 % of all kills): one that lands after it is not counted,
+ * B's data dir is put back as it was before that attempt, and the attempt is repeated. CRASH_REORG_KILLS sets the kills (CI: 3, `npm run crash`: 10); CRASH_REORG_DEPTH the depth
  * (CI: 500, `npm run crash`: 1000); CRASH_REORG_EXTRA how many more blocks A's branch has.
  */
 import test from 'ava';
+import { cp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Chain } from '../../src/chain/chain.js';
 import { CHAIN_DIR_NAME } from '../../src/node/constants.js';
@@ -21,8 +24,8 @@ import { Block } from '../../src/primitives/block.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { buildForkFixture, loadBlockFixture } from '../bench/block-fixture.js';
 import { TEST_PARAMS } from '../helpers/fixtures.js';
-import { auditStore, expectedBalances, stableView } from './crash-helpers.js';
-import { type NodeSetup, createNodeSetup, getInfo, killNode, sleep, waitFor } from './harness.js';
+import { auditStore, expectedBalances, stableView, verifyChain } from './crash-helpers.js';
+import { type NodeSetup, createNodeSetup, getInfo, killNode, rpc, sleep, waitFor } from './harness.js';
 import { type NetNode, addPeer, startNetNodeFrom, waitSameTip } from './network-harness.js';
 
 const KILLS = Number(process.env.CRASH_REORG_KILLS ?? 3);
@@ -40,8 +43,8 @@ const SWITCH_POLL_MS = 2;
 /** Budget per kill attempt (restart, audit, the work up to the next kill) and for the rest. */
 const PER_KILL_MS = 20_000;
 const FIXED_MS = 60_000;
-/** Kills that land outside the reorg are retried, up to this many extra attempts in all. */
-const SPARE_ATTEMPTS = 4;
+/** Kills that land outside the reorg, or aimed at the switch and landing after it, are retried, up to this many extra attempts in all. */
+const SPARE_ATTEMPTS = 6;
 
 type Phase = 'side' | 'switch' | 'after';
 /** What B's data dir showed after a kill. */
@@ -66,6 +69,8 @@ function plannedPhase(index: number): Phase {
   if (index < Math.ceil(KILLS * 0.7)) return 'switch';
   return 'after';
 }
+/** Kills planned for the switch (at least 30 % of them, rounded up): each must land inside it. */
+const SWITCH_KILLS = Math.ceil(KILLS * 0.7) - Math.ceil(KILLS * 0.4);
 
 test(`kill -9 ${KILLS} times during a reorg ${REORG_DEPTH} blocks deep: every state left is one branch's replay, and the reorg completes`, async (t) => {
   t.timeout(FIXED_MS + (KILLS + SPARE_ATTEMPTS) * PER_KILL_MS);
@@ -107,10 +112,17 @@ test(`kill -9 ${KILLS} times during a reorg ${REORG_DEPTH} blocks deep: every st
   let sideStored = 0; // of A's blocks, as of the last audit
   let switched = false;
   let duringReorg = 0;
+  let insideSwitch = 0;
+  let switchMisses = 0;
   let mismatches = 0;
+  let verifiedBlocks = 0;
+  const phaseNow = (): Phase => (switched ? 'after' : sideStored >= REORG_DEPTH ? (plannedPhase(duringReorg) === 'after' ? 'after' : 'switch') : plannedPhase(duringReorg));
+  /** B's data dir (B down, right after a kill) before an attempt aimed at the switch, with what was known of it then: a miss is put back to it. */
+  const snapshotDir = join(setupB.root, 'before-switch-attempt');
+  let snapshot: { sideStored: number; tip: string } | undefined;
   const reorgStartMs = Date.now();
   for (let attempt = 1; duringReorg < KILLS && attempt <= KILLS + SPARE_ATTEMPTS; attempt++) {
-    const phase: Phase = switched ? 'after' : sideStored >= REORG_DEPTH ? (plannedPhase(duringReorg) === 'after' ? 'after' : 'switch') : plannedPhase(duringReorg);
+    const phase = phaseNow();
     const outputAtStart = b.process.output().length;
     const sinceStart = (): string => b.process.output().slice(outputAtStart);
     /** B must only ever stop by our kill: anything else is a crash to report with its last log lines. */
@@ -163,25 +175,43 @@ test(`kill -9 ${KILLS} times during a reorg ${REORG_DEPTH} blocks deep: every st
     if (onA) landed = audit.tipHash === tipA.hashHex ? 'after the reorg' : 'tip on new branch, short of its tip';
     else if (switchOpen) landed = 'inside the switch';
     else landed = audit.watchedStored > 0 ? 'side-blocks stored, tip on old branch' : 'before the reorg';
-    const counted = landed !== 'before the reorg' && landed !== 'after the reorg';
+    // A kill aimed at the switch counts only inside it: one landing after it proves nothing about the switch.
+    const missedSwitch = phase === 'switch' && landed !== 'inside the switch';
+    const counted = landed !== 'before the reorg' && landed !== 'after the reorg' && !missedSwitch;
     landedCounts.set(landed, (landedCounts.get(landed) ?? 0) + 1);
     if (counted) duringReorg++;
+    if (counted && landed === 'inside the switch') insideSwitch++;
+    if (missedSwitch) switchMisses++;
     mismatches += audit.mismatches.length;
     t.deepEqual(audit.mismatches, [], `attempt ${attempt}: B's data dir matches the replay of its branch up to its tip`);
     t.log(
-      `kill ${attempt} (aimed at ${phase}: ${aim}): ${landed}${counted ? '' : ' (not counted)'}; tip height ${audit.tipHeight} on ${onA ? "A's" : "B's"} branch, ` +
+      `kill ${attempt} (aimed at ${phase}: ${aim}): ${landed}${counted ? '' : missedSwitch ? ' (missed the switch: not counted, data dir put back, retried)' : ' (not counted)'}; tip height ${audit.tipHeight} on ${onA ? "A's" : "B's"} branch, ` +
         `${audit.watchedStored}/${REORG_DEPTH} of A's blocks below the switch stored, data dir mismatches ${audit.mismatches.length}`,
     );
     const switchMs = switchDurationMs(log);
     if (switchMs !== undefined) t.log(`  the switch (${REORG_DEPTH} blocks off, ${REORG_DEPTH + 1} on) took ${switchMs} ms before this kill`);
     sideStored = audit.watchedStored;
     switched = onA;
+    let expectedTip = audit.tipHash ?? '';
+    if (missedSwitch && snapshot !== undefined) {
+      await rm(setupB.dataDir, { recursive: true, force: true });
+      await cp(snapshotDir, setupB.dataDir, { recursive: true });
+      ({ sideStored, tip: expectedTip } = snapshot);
+      switched = false;
+    } else if (phaseNow() === 'switch' && duringReorg < KILLS) {
+      await rm(snapshotDir, { recursive: true, force: true });
+      await cp(setupB.dataDir, snapshotDir, { recursive: true });
+      snapshot = { sideStored, tip: expectedTip };
+    }
 
     b = await startNetNodeFrom(t, setupB, ['--no-discovery']);
     const view = await stableView(b.setup, addresses);
     const own = chainOf(view.tip);
     t.truthy(own, `after restart ${attempt} B's tip ${view.tip} is a block of one of the branches`);
-    t.is(view.tip, audit.tipHash ?? '', `after restart ${attempt} B reopened at the tip its data dir held`);
+    t.is(view.tip, expectedTip, `after restart ${attempt} B reopened at the tip its data dir held`);
+    const verified = await verifyChain(b.setup);
+    t.true(verified.ok, `after restart ${attempt}: verifychain: ${verified.failure?.reason}`);
+    verifiedBlocks += verified.replayedBlocks;
     const expected = expectedBalances(own ?? []);
     for (const address of addresses) {
       const got = view.balances.get(address)!;
@@ -190,6 +220,7 @@ test(`kill -9 ${KILLS} times during a reorg ${REORG_DEPTH} blocks deep: every st
     }
   }
   t.is(duringReorg, KILLS, `every one of the ${KILLS} kills landed during the reorg`);
+  t.true(insideSwitch >= SWITCH_KILLS, `${insideSwitch} kills landed inside the switch, ${SWITCH_KILLS} required`);
 
   await addPeer(b, a);
   await waitSameTip([a, b], PER_KILL_MS * 2, tipA.hashHex);
@@ -201,6 +232,13 @@ test(`kill -9 ${KILLS} times during a reorg ${REORG_DEPTH} blocks deep: every st
     const got = finalB.balances.get(address)!;
     t.is(got.confirmed + got.immature, expected.get(address) ?? 0n);
   }
+  const finalVerify = await verifyChain(b.setup);
+  t.true(finalVerify.ok, `final verifychain: ${finalVerify.failure?.reason}`);
+  const digestA = ((await rpc(a.setup, 'gettxoutsetinfo')) as { hash: string }).hash;
+  const digestB = ((await rpc(b.setup, 'gettxoutsetinfo')) as { hash: string }).hash;
+  t.is(digestB, digestA, "B ends with A's UTXO set (gettxoutsetinfo)");
+  t.is(finalVerify.actual?.hash, digestA, "B's UTXO set replayed by verifychain is A's");
   const landedSummary = [...landedCounts].map(([what, n]) => `${n} ${what}`).join(', ');
-  t.log(`kills ${duringReorg + (landedCounts.get('before the reorg') ?? 0) + (landedCounts.get('after the reorg') ?? 0)}, kills during the reorg ${duringReorg} (${landedSummary}), mismatches ${mismatches}; reorg complete in ${Date.now() - reorgStartMs} ms`);
+  t.log(`kills ${[...landedCounts.values()].reduce((sum, n) => sum + n, 0)}, kills during the reorg ${duringReorg} (${landedSummary}), inside the switch ${insideSwitch}/${SWITCH_KILLS} required, switch misses retried ${switchMisses}, mismatches ${mismatches}; reorg complete in ${Date.now() - reorgStartMs} ms`);
+  t.log(`verifychain ok after every restart (${verifiedBlocks} blocks replayed in all) and at the end; UTXO digest ${digestA} on A and B`);
 });

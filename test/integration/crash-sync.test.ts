@@ -17,8 +17,8 @@ import { Block } from '../../src/primitives/block.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { buildBlockFixture, loadBlockFixture } from '../bench/block-fixture.js';
 import { TEST_PARAMS } from '../helpers/fixtures.js';
-import { auditStore, expectedBalances, stableView } from './crash-helpers.js';
-import { type NodeSetup, createNodeSetup, getInfo, killNode, rpc, sleep, waitFor } from './harness.js';
+import { auditStore, expectedBalances, stableView, verifyChain } from './crash-helpers.js';
+import { createNodeSetup, getInfo, killNode, rpc, sleep, waitFor } from './harness.js';
 import { type NetNode, addPeer, startNetNodeFrom, waitSameTip } from './network-harness.js';
 
 const KILLS = Number(process.env.CRASH_KILLS ?? 4);
@@ -30,20 +30,7 @@ const KILL_JITTER_MS = 15;
 /** Budget per kill (restart, checks, the sync up to the next kill height) and for the final sync. */
 const PER_KILL_MS = 15_000;
 const FIXED_MS = 60_000;
-interface VerifyReply {
-  ok: boolean;
-  height: number | null;
-  replayedBlocks: number;
-  checkedBlocks: number;
-  failure: { reason: string } | null;
-  actual: { hash: string } | null;
-  elapsedMs: number;
-}
 
-/** verifychain over RPC (depth 0 = every block in full, default 288). */
-async function verifyChain(setup: NodeSetup, depth?: number): Promise<VerifyReply> {
-  return (await rpc(setup, 'verifychain', depth === undefined ? {} : { depth })) as VerifyReply;
-}
 
 
 test(`kill -9 ${KILLS} times during a sync of ${CHAIN_BLOCKS} blocks with transactions: each restart is consistent and the sync completes`, async (t) => {

@@ -19,6 +19,11 @@ import { CLI_BIN, type NodeSetup, cli, createNodeSetup, getInfo, rpc, startNode,
 
 const REINDEX_BLOCKS = Number(process.env.REINDEX_BLOCKS ?? 1200);
 const TXS_PER_BLOCK = 4;
+/** Longer than the progress intervals (VERIFY_PROGRESS_INTERVAL_MS 1 s, REINDEX_LOG_INTERVAL_MS 2 s): after it a progress line is due. */
+const PROGRESS_PAUSE_MS = 1_300;
+const REINDEX_PAUSE_MS = 2_300;
+/** pino's info level: the reindex progress line is meant for the operator. */
+const PINO_INFO = 30;
 /** A start that reindexes first answers RPC only after the reindex. */
 const REINDEX_READY_MS = 120_000;
 
@@ -88,6 +93,49 @@ function startAndKillAt(
       if (hit && stopSignal === 'SIGKILL' && signal === 'SIGKILL') resolve(hit);
       else if (hit && stopSignal === 'SIGINT' && code === 0) resolve(hit);
       else reject(new Error(`the node ended (${code ?? signal}) before the kill point:\n${output.slice(-3000)}`));
+    });
+  });
+}
+
+/**
+ * Runs the CLI with `args` (and the setup's config); once its output matches `pauseAt` the process
+ * is stopped (SIGSTOP) for `pauseMs`, then continued: the progress lines are timed (one a second
+ * or two), and a pause longer than their interval makes the next one due whatever the machine's
+ * speed, with no test-only knob in the node. Once the output matches `endAt` (if given) it gets
+ * SIGINT. Resolves with the exit code, the output, and whether the pause happened.
+ */
+function runWithPause(
+  setup: NodeSetup,
+  args: readonly string[],
+  pauseAt: RegExp,
+  pauseMs: number,
+  endAt: RegExp | undefined,
+  timeoutMs: number,
+): Promise<{ code: number | null; output: string; paused: boolean }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI_BIN, ...args, '--config', setup.configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    let paused = false;
+    let ended = false;
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      if (!paused && pauseAt.test(output)) {
+        paused = true;
+        child.kill('SIGSTOP');
+        setTimeout(() => child.kill('SIGCONT'), pauseMs);
+      }
+      if (!ended && endAt?.test(output)) {
+        ended = true;
+        child.kill('SIGINT');
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output, paused });
     });
   });
 }
@@ -166,15 +214,32 @@ test(`a damaged UTXO set is found by verifychain and repaired by start --reindex
   t.regex(damaged.stdout, /start --reindex$/);
   t.not(((await rpc(setup, 'gettxoutsetinfo')) as TxoutSetInfo).hash, before.hash);
   t.is(await stopNode(node), 0);
-  const offline = await cli(setup, ['verifychain', '--offline']);
+  // Paused past the progress interval (VERIFY_PROGRESS_INTERVAL_MS, 1 s) once it started: the
+  // check itself takes ~0.4 s here, and must still print a progress line before its verdict.
+  const offlineRun = await runWithPause(setup, ['verifychain', '--offline'], /verifying the chain database at /, PROGRESS_PAUSE_MS, undefined, REINDEX_READY_MS);
+  const offline = { code: offlineRun.code, stdout: offlineRun.output.trim() };
+  t.true(offlineRun.paused, 'the check was paused once it had started');
   t.is(offline.code, 1, 'the offline check finds it too, with the node stopped');
-  t.regex(offline.stdout, new RegExp(`^verifying the chain database at .* \\(the last 288 blocks in full\\) …\\n(verifying: height \\d+ of ${REINDEX_BLOCKS} \\(\\d+ blocks/s\\)\\n)*verifychain FAILED: `));
+  t.regex(offline.stdout, new RegExp(`^verifying the chain database at .* \\(the last 288 blocks in full\\) …\\n(verifying: height \\d+ of ${REINDEX_BLOCKS} \\(\\d+ blocks/s\\)\\n)+verifychain FAILED: `), 'at least one progress line (one a second) before the verdict');
+  t.log(`verifychain --offline: ${offline.stdout.split('\n').filter((line) => line.startsWith('verifying: height')).length} progress lines, then the failure`);
 
-  node = await startNode(t, setup, ['--reindex'], REINDEX_READY_MS);
-  const done = logLines(node.output()).find((line) => line['msg'] === 'reindex done');
+  // Paused past REINDEX_LOG_INTERVAL_MS (2 s) after its first chunk, so its info-level progress
+  // line is due at the next chunk on any machine; stopped (SIGINT) once it is ready, then restarted for the checks.
+  const reindexRun = await runWithPause(setup, ['start', '--reindex'], /"msg":"reindex chunk committed"/, REINDEX_PAUSE_MS, /"msg":"rpc listening"/, REINDEX_READY_MS);
+  t.true(reindexRun.paused, 'the reindex was paused after its first chunk');
+  t.is(reindexRun.code, 0, reindexRun.output.slice(-2000));
+  node = await startNode(t, setup, [], REINDEX_READY_MS);
+  const done = logLines(reindexRun.output).find((line) => line['msg'] === 'reindex done');
   t.truthy(done, 'the reindex logs its end');
   t.is(done?.['height'], REINDEX_BLOCKS);
-  t.true(logLines(node.output()).some((line) => line['msg'] === 'reindex progress' || line['msg'] === 'reindex chunk committed'), 'progress lines with the height');
+  // The operator's progress line (info level, one a second), not the debug line of each commit.
+  const progress = logLines(reindexRun.output).filter((line) => line['msg'] === 'reindex progress' && line['level'] === PINO_INFO);
+  t.true(progress.length > 0, 'at least one info-level reindex progress line');
+  for (const line of progress) {
+    t.true(typeof line['height'] === 'number' && line['height'] > 0 && line['height'] <= REINDEX_BLOCKS, `progress height ${String(line['height'])}`);
+    t.true(typeof line['blocksPerSec'] === 'number' && line['blocksPerSec'] > 0, `progress rate ${String(line['blocksPerSec'])}`);
+  }
+  t.log(`start --reindex: ${progress.length} progress lines (${progress.map((line) => `height ${String(line['height'])} at ${String(line['blocksPerSec'])} blocks/s`).join(', ')})`);
   const repaired = (await rpc(setup, 'gettxoutsetinfo')) as TxoutSetInfo;
   t.deepEqual(repaired, before, 'the reindex restores the UTXO set digest from before the damage');
   t.true(((await rpc(setup, 'verifychain', { depth: 0 })) as VerifyReply).ok);

@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { LabHost, NetnsMesh } from './netns.js';
+import { type LabHost, NetnsMesh } from './netns.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -26,6 +26,20 @@ export async function findIptables(mesh: NetnsMesh, host: LabHost): Promise<stri
     }
   }
   return undefined;
+}
+
+/**
+ * Why iptables-based cuts cannot run here (probed in a throwaway one-host lab), or undefined when
+ * they can: a test that needs them skips with this reason instead of passing without a cut.
+ */
+export async function iptablesSkipReason(): Promise<string | undefined> {
+  const mesh = await NetnsMesh.create({ hosts: 1, subnet: '10.96.250', tag: 'ipt' });
+  try {
+    const found = await findIptables(mesh, mesh.hosts[0]!);
+    return found === undefined ? `no iptables that can add DROP rules here (tried ${IPTABLES_CANDIDATES.join(', ')}; apt-get install iptables)` : undefined;
+  } finally {
+    await mesh.destroy();
+  }
 }
 
 export class Firewall {

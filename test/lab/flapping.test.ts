@@ -1,7 +1,9 @@
 /**
  * Issue #9, a flapping link: one node's cable (its bridge port, 10.97.1.0/24 only inside the lab
  * namespaces) goes down and up every few seconds — some outages shorter than the peer timeout
- * (sessions must survive them), some longer (sessions must die and come back) — while payments
+ * (the ready sessions standing before an outage of at most SHORT_OUTAGE_MAX_MS must stand, same
+ * connectedSince, once the link has been back up for its up period), some longer (sessions must
+ * die and come back) — while payments
  * flow on both ends and blocks are mined on both (so the flapping node forks off and reorgs back).
  * At the end: no node crashed, the flapping node's TCP sockets match its peers table one to one
  * (no leaked or half-open connection, none left in CLOSE_WAIT), the other nodes agree with it on
@@ -28,6 +30,15 @@ const FLAP_DURATION_MS = FULL ? 60_000 : 25_000;
 const DOWN_MS = [1_500, 6_000, 800, 3_000, 7_000, 2_000];
 const UP_MS = [2_000, 1_000, 3_500, 500];
 const P2P = { pingIntervalMs: 1_000, peerTimeoutMs: 5_000 };
+/**
+ * Outages the sessions must survive: at most this long, after at least SHORT_OUTAGE_MIN_UP_MS of
+ * link. A session's last message is at most one ping interval old when the link drops, and TCP
+ * retransmits (200 ms doubling) reach the other end within ~3 s of the drop: under 5 s in all.
+ * A 3 s outage can legitimately outlive the timeout that way, so it is not held to it.
+ */
+const SHORT_OUTAGE_MAX_MS = 2_000;
+/** Less than this after the previous outage, the sessions standing may still be catching up on it. */
+const SHORT_OUTAGE_MIN_UP_MS = 1_000;
 /** 'addpeer': discovery off, the nodes are each other's manual peers (redials are their backoff alone); the full run does both. */
 const LINK_MODES: ReadonlyArray<'discovery' | 'addpeer'> = FULL ? ['discovery', 'addpeer'] : [process.env['FLAP_LINKS'] === 'discovery' ? 'discovery' : 'addpeer'];
 /** Payment and mining cadence while the link flaps. */
@@ -116,14 +127,32 @@ if (skipReason !== undefined) {
     const traffic = Promise.all([payLoop(n1, payerA, n2, false), payLoop(flapper, payerB, n1, true), mineLoop()]);
 
     let flaps = 0;
+    let shortOutages = 0;
+    let sessionsThroughShort = 0;
+    const sessionsLost: string[] = [];
+    const readySessions = async (): Promise<Map<string, string>> =>
+      new Map((await flapper.peers()).filter((p) => p.ready).map((p) => [`${p.nodeId ?? '?'}@${p.address}`, p.connectedSince]));
+    let lastUpMs = Infinity; // before the first outage the link has been up all along
     const flapStarted = Date.now();
     try {
       while (Date.now() - flapStarted < FLAP_DURATION_MS) {
+        const downMs = DOWN_MS[flaps % DOWN_MS.length]!;
+        const held = downMs <= SHORT_OUTAGE_MAX_MS && lastUpMs >= SHORT_OUTAGE_MIN_UP_MS ? await readySessions() : undefined;
         await setLinkDown(cluster.mesh, flapper.host, true);
-        await sleep(DOWN_MS[flaps % DOWN_MS.length]!);
+        await sleep(downMs);
         await setLinkDown(cluster.mesh, flapper.host, false);
         flaps++;
-        await sleep(UP_MS[flaps % UP_MS.length]!);
+        lastUpMs = UP_MS[flaps % UP_MS.length]!;
+        await sleep(lastUpMs);
+        if (held !== undefined) {
+          // Read before the next outage: every session of before this short one still stands, not replaced.
+          const now = await readySessions();
+          shortOutages++;
+          sessionsThroughShort += held.size;
+          for (const [session, since] of held) {
+            if (now.get(session) !== since) sessionsLost.push(`${session} (since ${since}) across a ${downMs} ms outage: ${now.has(session) ? `replaced, since ${now.get(session)}` : 'gone'}`);
+          }
+        }
       }
     } finally {
       await setLinkDown(cluster.mesh, flapper.host, false);
@@ -133,6 +162,9 @@ if (skipReason !== undefined) {
     const linkUpAt = Date.now();
     t.log(`flapping: ${flaps} outages in ${linkUpAt - flapStarted} ms; ${payments.length} payments accepted, ${blocks} blocks mined meanwhile`);
     t.deepEqual(sendFailures, [], 'every payment was accepted where it was sent');
+    t.log(`short outages (<= ${SHORT_OUTAGE_MAX_MS} ms): ${shortOutages}, ${sessionsThroughShort} sessions held across them, lost ${sessionsLost.length}`);
+    t.true(shortOutages > 0, 'at least one outage shorter than the peer timeout was checked');
+    t.deepEqual(sessionsLost, [], 'every session survives an outage shorter than the peer timeout');
 
     // One block from node 1 on top breaks any tie between forks of equal work.
     await sleep(1_000);

@@ -25,6 +25,8 @@ const START_TIMEOUT_MS = 60_000;
 /** pino's numeric levels. */
 const PINO_WARN = 40;
 const PINO_ERROR = 50;
+/** Of the first non-JSON line of a node's output, this much names the problem (a stack trace's first line fits). */
+const FOREIGN_LINE_SHOWN_CHARS = 160;
 
 export class RpcFailure extends Error {
   constructor(
@@ -41,6 +43,8 @@ export interface PeerRow {
   direction: 'inbound' | 'outbound';
   ready: boolean;
   height: number;
+  /** ISO time the session was opened: a session replaced by a new one has a new one. */
+  connectedSince: string;
 }
 
 export interface Info {
@@ -238,20 +242,28 @@ export class LabCluster {
   /**
    * Warnings and errors in every node's log, counted by message ("n2: peer misbehaved; …" → 3):
    * honest nodes on a bad network must never find each other misbehaving, and never log an error.
+   * A line that is not pino JSON (a crash's stack trace, a Node warning, `kadchain stopped: …`: the
+   * node writes nothing else outside its logger) counts as an error, keyed by the first such line.
    */
   logProblems(): Map<string, number> {
     const counts = new Map<string, number>();
     for (const node of this.nodes) {
+      let foreignKey: string | undefined;
       for (const line of readFileSync(node.logFile, 'utf8').split('\n')) {
-        if (!line.startsWith('{')) continue;
-        let entry: { level?: number; msg?: string; code?: string };
+        if (line.trim() === '') continue;
+        let entry: { level?: number; msg?: string; code?: string } | undefined;
         try {
           entry = JSON.parse(line) as typeof entry;
         } catch {
+          entry = undefined;
+        }
+        if (entry === null || typeof entry !== 'object' || typeof entry.level !== 'number') {
+          foreignKey ??= `error: ${node.label} wrote output not from its logger, first: ${line.slice(0, FOREIGN_LINE_SHOWN_CHARS)}`;
+          counts.set(foreignKey, (counts.get(foreignKey) ?? 0) + 1);
           continue;
         }
-        if ((entry.level ?? 0) < PINO_WARN) continue;
-        const key = `${entry.level! >= PINO_ERROR ? 'error' : 'warn'}: ${entry.msg}${entry.code ? ` (${entry.code})` : ''}`;
+        if (entry.level < PINO_WARN) continue;
+        const key = `${entry.level >= PINO_ERROR ? 'error' : 'warn'}: ${entry.msg}${entry.code ? ` (${entry.code})` : ''}`;
         counts.set(key, (counts.get(key) ?? 0) + 1);
       }
     }

@@ -15,6 +15,8 @@ export interface ResourceFigures {
   liveSlope: number;
   fdStart: number;
   fdEnd: number;
+  /** fds at the very first sample (the load's start, every peer connected), and the most of any sample. */
+  fdFirst: number;
   fdMax: number;
   /** Samples fitted, and the minutes they span. */
   samples: number;
@@ -42,7 +44,8 @@ export function resourceFigures(samples: readonly ProcSample[], warmUpEndMs: num
     liveSlope: slope((s) => s.liveMb),
     fdStart: first.fds,
     fdEnd: last.fds,
-    fdMax: Math.max(...measured.map((s) => s.fds)),
+    fdFirst: samples[0]!.fds,
+    fdMax: Math.max(...samples.map((s) => s.fds)),
     samples: measured.length,
     windowMin: (last.atMs - first.atMs) / MS_PER_MIN,
   };
