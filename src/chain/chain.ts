@@ -56,6 +56,12 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
   private committedTip: ChainTip | undefined;
   /** The tip inside the open group transaction (= committedTip between groups). */
   private workingTip: ChainTip | undefined;
+  /**
+   * Set while a group is between its transaction and the end of its block events. Readers on this
+   * thread may already see the group's coins then (e.g. a reorg's inputs unspent again), while the
+   * mempool has not yet been told (the disconnected txs not yet back): see settled().
+   */
+  private commitInFlight: Promise<void> | undefined;
   private closed = false;
   /** Signature workers; they start with the first block big enough to need them. */
   private readonly verifyPool: VerifyPool;
@@ -123,6 +129,16 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
 
   get tip(): ChainTip | undefined {
     return this.committedTip;
+  }
+
+  /**
+   * Resolves once no block group is between its commit and its block events, so chain coins and
+   * the mempool agree. A payment built in that window could spend the inputs of a tx a reorg is
+   * about to put back into the pool and so knock the wallet's own earlier payment out (found by
+   * the flapping-link lab test). Core does both under cs_main; here the wallet waits for this.
+   */
+  settled(): Promise<void> {
+    return this.commitInFlight ?? Promise.resolve();
   }
 
   get genesisHash(): Buffer | undefined {
@@ -232,6 +248,18 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     await first.waitReady();
     await gatherReady(this.arrivals, first);
     const group = takeGroup(this.arrivals, first);
+    let release: () => void = () => undefined;
+    this.commitInFlight = new Promise<void>((resolve) => (release = resolve));
+    try {
+      await this.commitGroup(group);
+    } finally {
+      this.commitInFlight = undefined;
+      release();
+    }
+  }
+
+  /** One commit for the group, then (after it) the tip moves and the blocks' events fire. */
+  private async commitGroup(group: Arrival[]): Promise<void> {
     const announcements: Array<() => void> = [];
     try {
       // The commit's fsync runs off this thread (transactionAsync): blocks keep arriving and

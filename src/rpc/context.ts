@@ -22,6 +22,8 @@ export interface RpcChain {
   getBalance(pubKeyHash: Buffer): bigint;
   getHeaderAtHeight(height: number): BlockHeader | undefined;
   processBlock(block: Block): Promise<ProcessBlockResult>;
+  /** Resolves once no block commit is waiting for its events (chain coins and mempool agree). */
+  settled(): Promise<void>;
   /** Count, total and digest of the UTXO set (gettxoutsetinfo); one at a time; `signal` stops it. */
   utxoSetInfo(signal?: AbortSignal): Promise<UtxoSetInfo>;
   /** Replays the stored chain and compares the UTXO sets (verifychain); `depth` 0 = every block in full; one at a time; `signal` stops it. */

@@ -14,7 +14,7 @@ export function walletMethods(ctx: RpcContext): MethodTable {
       return { addresses: ctx.wallet.addresses() };
     },
 
-    send: (params) => {
+    send: async (params) => {
       const { from, to, amount, fee } = parseParams(params, {
         from: param.address(),
         to: param.address(),
@@ -24,6 +24,9 @@ export function walletMethods(ctx: RpcContext): MethodTable {
       // Decode both addresses before touching coins: a typo is answered as such (-5), not as a wallet error.
       addressToPubKeyHash(to);
       const fromPubKeyHash = addressToPubKeyHash(from);
+      // Not in the window between a block commit and its events: the coins read there may not
+      // match the pool (a reorg's txs not back yet), and the payment could evict our own.
+      await ctx.chain.settled();
       const tx = ctx.createPayment({ from, to, amount, fee, coins: ctx.mempool.spendableCoins(fromPubKeyHash) });
       const entry = ctx.mempool.addTransaction(tx);
       ctx.logger.info({ txid: tx.txidHex, from, to, amount: amount.toString(), fee: entry.fee.toString() }, 'payment sent');

@@ -19,6 +19,8 @@ interface Fake {
   methods: MethodTable;
   /** depth of each verifyChain call. */
   verifyDepths: number[];
+  /** What chain.settled() returns from now on (a block commit whose events are pending). */
+  setSettled(gate: Promise<void>): void;
   processed: Block[];
   added: Transaction[];
   payments: PaymentRequest[];
@@ -47,6 +49,7 @@ function fake(): Fake {
   let tip: ChainTip | undefined;
   const coins: CoinEntry[] = [];
   const verifyDepths: number[] = [];
+  let settledGate = Promise.resolve();
   const ctx: RpcContext = {
     config: loadConfig(),
     logger: silentLogger(),
@@ -60,6 +63,7 @@ function fake(): Fake {
       },
       getBalance: () => 1000n,
       getHeaderAtHeight: (h) => processed[h]?.header,
+      settled: () => settledGate,
       processBlock: async (block): Promise<ProcessBlockResult> => {
         processed.push(block);
         tip = { hash: block.hash, height: block.height, chainWork: 1n, header: block.header };
@@ -120,7 +124,8 @@ function fake(): Fake {
     },
     requestStop: () => undefined,
   };
-  return { ctx, methods: allMethods(ctx), verifyDepths, processed, added, payments, keys, peers, bans, banList, discouraged, manual, addedPeers, nat };
+  const setSettled = (gate: Promise<void>): void => void (settledGate = gate);
+  return { ctx, methods: allMethods(ctx), verifyDepths, setSettled, processed, added, payments, keys, peers, bans, banList, discouraged, manual, addedPeers, nat };
 }
 
 const call = async (f: Fake, method: string, params?: unknown): Promise<unknown> => f.methods[method]!(params);
@@ -195,6 +200,20 @@ test('send checks both addresses before building a payment', async (t) => {
   t.is(f.payments[0]?.fee, 0n);
   t.is(sent.txid, f.added[0]?.txidHex);
   t.is(sent.fee, 1n, 'the fee reported is the one the mempool computed');
+});
+
+test('send builds its payment only once the chain has settled (no block commit waiting for its events)', async (t) => {
+  const f = fake();
+  let settle: () => void = () => undefined;
+  f.setSettled(new Promise<void>((resolve) => (settle = resolve)));
+  const sending = call(f, 'send', { from: makeKey().address, to: makeKey().address, amount: '5' });
+  await new Promise((resolve) => setImmediate(resolve));
+  t.is(f.payments.length, 0, 'no coins read while a commit is waiting for its events');
+  t.is(f.added.length, 0);
+  settle();
+  await sending;
+  t.is(f.payments.length, 1);
+  t.is(f.added.length, 1);
 });
 
 test('print answers a header or says the height is out of range', async (t) => {
