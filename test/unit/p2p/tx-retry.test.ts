@@ -3,7 +3,7 @@
  * bound and order, and over a real connection a chain one longer than txpool.maxAncestors,
  * whose tail is refused, then fetched again once a block confirms its oldest ancestor.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import type { ChainParams } from '../../../src/chain/params.js';
 import { DEFAULT_MEMPOOL_POLICY } from '../../../src/mempool/constants.js';
 import { MAX_RETRY_AFTER_BLOCK_BATCH_PER_PEER, MAX_RETRY_AFTER_BLOCK_TXS_PER_PEER } from '../../../src/p2p/constants.js';
@@ -12,7 +12,7 @@ import type { GetDataMessage, RejectMessage } from '../../../src/p2p/wire/index.
 import type { Transaction } from '../../../src/primitives/tx.js';
 import { TEST_PARAMS, buildBlock, makeKey, outpoint, pay, spend } from '../../helpers/fixtures.js';
 import type { Block } from '../../../src/primitives/block.js';
-import { startNode, waitFor } from './net-helpers.js';
+import { type TestNode, startNode, waitFor } from './net-helpers.js';
 import { RawPeer } from './raw-peer.js';
 
 const id = (n: number): Buffer => Buffer.alloc(32, n);
@@ -66,7 +66,11 @@ test('a full list evicts the oldest entry of the peer holding the most, not an h
   t.deepEqual(taken.get('y'), [id(20)]);
 });
 
-test('a tx refused for too many unconfirmed ancestors is asked of its sender again once a block confirms one of them', async (t) => {
+/**
+ * Node B whose pool holds a chain of txs exactly at the ancestor limit, the one more that would
+ * exceed it (`tail`, not yet sent), and a handshaken scripted peer to send it.
+ */
+async function tooLongChain(t: ExecutionContext): Promise<{ genesis: Block; chain: Transaction[]; tail: Transaction; b: TestNode; raw: RawPeer }> {
   const owner = makeKey();
   const key = makeKey();
   const genesis = buildBlock({ miner: owner });
@@ -74,10 +78,15 @@ test('a tx refused for too many unconfirmed ancestors is asked of its sender aga
   const chain: Transaction[] = [spend(owner, [outpoint(genesis.transactions[0]!)], [pay(key, 900n)])];
   while (chain.length <= DEFAULT_MEMPOOL_POLICY.maxAncestors) chain.push(spend(key, [outpoint(chain[chain.length - 1]!)], [pay(key, 900n)]));
   const tail = chain[chain.length - 1]!;
-
   const b = await startNode(t, { genesis });
   for (const tx of chain.slice(0, -1)) b.mempool.addTransaction(tx);
   const raw = await RawPeer.ready(t, b, genesis.hash);
+  return { genesis, chain, tail, b, raw };
+}
+
+test('a tx refused for too many unconfirmed ancestors is asked of its sender again once a block confirms one of them', async (t) => {
+  const { genesis, chain, tail, b, raw } = await tooLongChain(t);
+
   const askedForTail = (): number =>
     raw.received.filter((m): m is GetDataMessage => m.kind === 'get-data' && m.items.some((i) => i.hash.equals(tail.txid))).length;
 
@@ -100,15 +109,7 @@ test('a tx refused for too many unconfirmed ancestors is asked of its sender aga
 });
 
 test('a refused tx that the next block confirms is not asked again (the sender would answer not-found)', async (t) => {
-  const owner = makeKey();
-  const key = makeKey();
-  const genesis = buildBlock({ miner: owner });
-  const chain: Transaction[] = [spend(owner, [outpoint(genesis.transactions[0]!)], [pay(key, 900n)])];
-  while (chain.length <= DEFAULT_MEMPOOL_POLICY.maxAncestors) chain.push(spend(key, [outpoint(chain[chain.length - 1]!)], [pay(key, 900n)]));
-  const tail = chain[chain.length - 1]!;
-  const b = await startNode(t, { genesis });
-  for (const tx of chain.slice(0, -1)) b.mempool.addTransaction(tx);
-  const raw = await RawPeer.ready(t, b, genesis.hash);
+  const { genesis, chain, tail, b, raw } = await tooLongChain(t);
   raw.send({ kind: 'transaction', transaction: tail });
   await waitFor(() => raw.received.some((m) => m.kind === 'reject'), 'B to refuse the tail');
   // The whole chain, tail included, confirmed.
