@@ -21,11 +21,11 @@ import { Block } from '../../primitives/block.js';
 import { HASH_BYTES, PUBKEY_HASH_BYTES } from '../../primitives/hash.js';
 import { type OutPoint, outPointFromKey, outPointKey } from '../../primitives/tx.js';
 import { errorMessage } from '../../util/errors.js';
-import { writeFailureReason } from '../../util/disk.js';
-import { COMMIT_ERROR_WAIT_MS, LMDB_MAX_DBS } from '../constants.js';
+import { LMDB_MAX_DBS } from '../constants.js';
 import { StorageError } from '../errors.js';
 import type { Coin, CoinEntry, CoinView } from '../types.js';
 import { type IndexEntry, decodeCoin, decodeIndexEntry, decodeUndo, encodeCoin, encodeIndexEntry, encodeUndo, heightKey, tipKey } from './codecs.js';
+import { throwCommitFailure } from './commit-failure.js';
 import { PendingCoins, type StoredCoins } from './pending-coins.js';
 import { ChainSnapshot } from './snapshot.js';
 
@@ -122,18 +122,7 @@ export class ChainStore implements CoinView {
   transactionAsync<T>(fn: () => T): Promise<T> {
     this.assertOpen();
     if (this.pending) throw new StorageError('storage-misuse', 'ChainStore.transactionAsync cannot nest inside another transaction');
-    return this.env.childTransaction(() => this.withPendingCoins(fn)).catch((err: unknown) => this.commitFailed(err));
-  }
-
-  /**
-   * lmdb-js rejects a failed commit with a generic error whose `commitError` promise holds the
-   * real one (and rejects unobserved otherwise: an unhandled rejection). Named and explained here.
-   */
-  private async commitFailed(err: unknown): Promise<never> {
-    const pending = err instanceof Error ? (err as Error & { commitError?: unknown }).commitError : undefined;
-    if (!(pending instanceof Promise)) throw err; // the body threw: its error as it is
-    const cause = await commitFailureCause(err, pending, COMMIT_ERROR_WAIT_MS);
-    throw new StorageError('storage-write-failed', `cannot write the chain database at ${this.path}: ${writeFailureReason(this.path, cause)}`, { cause });
+    return this.env.childTransaction(() => this.withPendingCoins(fn)).catch((err: unknown) => throwCommitFailure(this.path, err));
   }
 
   /** Runs a top-level transaction's body with its PendingCoins, written out at its end. */
@@ -388,21 +377,4 @@ function addrKey(pubKeyHash: Buffer, outpoint: OutPoint): Buffer {
   outpoint.txid.copy(key, PUBKEY_HASH_BYTES);
   key.writeUInt32BE(outpoint.index, PUBKEY_HASH_BYTES + HASH_BYTES);
   return key;
-}
-
-/**
- * The real error of a failed commit, from lmdb-js's `commitError` promise; the generic `err` if it
- * resolves, or does not settle within `timeoutMs` (a commit failure must reach the node's
- * shutdown, not hang on a promise lmdb-js might never settle).
- */
-export async function commitFailureCause(err: unknown, pending: Promise<unknown>, timeoutMs: number): Promise<unknown> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<unknown>((resolve) => {
-    timer = setTimeout(() => resolve(err), timeoutMs);
-  });
-  try {
-    return await Promise.race([pending.then(() => err, (real: unknown) => real), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

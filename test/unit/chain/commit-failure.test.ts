@@ -1,6 +1,6 @@
 /** A failed commit's real cause comes from lmdb-js's commitError promise, within a time limit. */
 import test from 'ava';
-import { commitFailureCause } from '../../../src/chain/store/store.js';
+import { commitFailureCause } from '../../../src/chain/store/commit-failure.js';
 
 const generic = new Error('Commit failed (see commitError for details)');
 
