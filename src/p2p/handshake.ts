@@ -5,7 +5,7 @@
  */
 import { ZERO_HASH } from '../primitives/hash.js';
 import type { RefusalCode } from './errors.js';
-import { MIN_PROTOCOL_VERSION, PROTOCOL_VERSION, type HandshakeMessage } from './wire/index.js';
+import { MIN_PROTOCOL_VERSION, PROTOCOL_VERSION, type HandshakeMessage, type ObservedAddress } from './wire/index.js';
 
 /** What we announce about our own chain. genesisHash is all-zero while the chain is empty. */
 export interface LocalStatus {
@@ -16,8 +16,8 @@ export interface LocalStatus {
   readonly chainWork: bigint;
 }
 
-/** Our handshake on a connection whose nonce is `nonce`. */
-export function localHandshake(status: LocalStatus, nodeId: Buffer, listenPort: number, nonce: bigint): HandshakeMessage {
+/** Our handshake on a connection whose nonce is `nonce`; `observed` is that connection's remote address as our socket sees it. */
+export function localHandshake(status: LocalStatus, nodeId: Buffer, listenPort: number, nonce: bigint, observed: ObservedAddress): HandshakeMessage {
   return {
     kind: 'handshake',
     version: PROTOCOL_VERSION,
@@ -27,6 +27,7 @@ export function localHandshake(status: LocalStatus, nodeId: Buffer, listenPort: 
     nodeId,
     listenPort,
     nonce,
+    observed,
   };
 }
 

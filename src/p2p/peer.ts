@@ -153,7 +153,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   start(): void {
     this.io.listen((chunk) => this.onData(chunk), (reason) => this.close(reason));
     this.timers.startHandshake();
-    this.send(localHandshake(this.options.status(), this.options.nodeKey.nodeId, this.options.listenPort, this.nonce));
+    this.send(localHandshake(this.options.status(), this.options.nodeKey.nodeId, this.options.listenPort, this.nonce, { ip: this.ip, port: this.remotePort }));
   }
 
   /**

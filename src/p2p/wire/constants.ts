@@ -7,9 +7,14 @@
 export const MAGIC: Buffer = Buffer.from([0x4b, 0x41, 0x44, 0x43]);
 export const MAGIC_BYTES = 4;
 
-/** Sent in the handshake; a peer below MIN_PROTOCOL_VERSION is refused. */
-export const PROTOCOL_VERSION = 1;
-export const MIN_PROTOCOL_VERSION = 1;
+/**
+ * Sent in the handshake; a peer below MIN_PROTOCOL_VERSION is refused (cleanly: a reject, no
+ * penalty). Version 2 added the observed address to the handshake and the NAT traversal
+ * messages (14–19); a version-1 node could not take part in either, so it is refused rather
+ * than spoken to in two dialects (docs/protocol.md, "Versions").
+ */
+export const PROTOCOL_VERSION = 2;
+export const MIN_PROTOCOL_VERSION = 2;
 
 /** magic(4) | type(1) | length u32 LE(4) | checksum(4) */
 export const FRAME_HEADER_BYTES = 13;
@@ -40,12 +45,18 @@ export const MessageType = {
   GetBlocks: 11,
   Headers: 12,
   Reject: 13,
+  DialBack: 14,
+  DialBackResult: 15,
+  Probe: 16,
+  Punch: 17,
+  GetPunchCandidates: 18,
+  PunchCandidates: 19,
 } as const;
 export type MessageTypeNumber = (typeof MessageType)[keyof typeof MessageType];
 
 /** Types a frame may carry (everything but None). */
 export function isKnownMessageType(type: number): boolean {
-  return Number.isInteger(type) && type >= MessageType.Handshake && type <= MessageType.Reject;
+  return Number.isInteger(type) && type >= MessageType.Handshake && type <= MessageType.PunchCandidates;
 }
 
 /** Inventory item kinds (Bitcoin's MSG_TX / MSG_BLOCK numbers). */
@@ -67,3 +78,6 @@ export const MAX_REJECT_REASON_BYTES = 256;
 /** Handshake fields of fixed size. */
 export const NODE_ID_BYTES = 32;
 export const CHAIN_WORK_BYTES = 32;
+
+/** Node ids in one punch-candidates answer: enough to find a partner, too few to map a relay's peers in one ask. */
+export const MAX_PUNCH_CANDIDATES = 16;

@@ -1,6 +1,7 @@
 import { type BufferReader, BufferWriter } from '../../../primitives/encoding.js';
 import { HASH_BYTES } from '../../../primitives/hash.js';
 import { DecodeError } from '../../../util/errors.js';
+import { bytesToIp, ipToBytes } from '../../discovery/endpoint.js';
 
 /** Field helpers the primitives' reader/writer lack: u16, u256 big-endian, bounded UTF-8 text. */
 
@@ -62,4 +63,19 @@ export function readText(r: BufferReader, maxBytes: number, what: string): strin
 
 export function newWriter(sizeHint = 64): BufferWriter {
   return new BufferWriter(sizeHint);
+}
+
+/** An IP address in 16 bytes: IPv6 as is, IPv4 as IPv4-mapped (::ffff:a.b.c.d), so messages keep a fixed size. */
+export const IP16_BYTES = 16;
+const IPV4_MAPPED_PREFIX = Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff]);
+
+export function writeIp16(w: BufferWriter, ip: string): BufferWriter {
+  const bytes = ipToBytes(ip);
+  return w.bytes(bytes.length === IP16_BYTES ? bytes : Buffer.concat([IPV4_MAPPED_PREFIX, bytes]));
+}
+
+/** Reads 16 bytes; an IPv4-mapped address comes back as plain IPv4 text. */
+export function readIp16(r: BufferReader, what: string): string {
+  const bytes = r.bytes(IP16_BYTES, what);
+  return bytes.subarray(0, IPV4_MAPPED_PREFIX.length).equals(IPV4_MAPPED_PREFIX) ? bytesToIp(bytes.subarray(IPV4_MAPPED_PREFIX.length)) : bytesToIp(bytes);
 }

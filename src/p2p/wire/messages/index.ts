@@ -8,6 +8,7 @@ import { type PingMessage, type PongMessage, decodePing, decodePong, encodeHeart
 import { type GetDataMessage, type InvMessage, type NotFoundMessage, decodeGetData, decodeInv, decodeNotFound, encodeInventory } from './inventory.js';
 import { type BlockMessage, type EncodedBlockMessage, type TransactionMessage, decodeBlockMessage, decodeTransactionMessage, encodeBlockMessage, encodeTransactionMessage } from './objects.js';
 import { type RejectMessage, decodeReject, encodeReject } from './reject.js';
+import { type DialBackMessage, type DialBackResultMessage, type GetPunchCandidatesMessage, type ProbeMessage, type PunchCandidatesMessage, type PunchMessage, decodeDialBack, decodeDialBackResult, decodeGetPunchCandidates, decodeProbe, decodePunch, decodePunchCandidates, encodeDialBack, encodeDialBackResult, encodeGetPunchCandidates, encodeProbe, encodePunch, encodePunchCandidates } from './traversal.js';
 import { type GetBlockMessage, type GetBlocksMessage, type HeadersMessage, decodeGetBlock, decodeGetBlocks, decodeHeaders, encodeGetBlock, encodeGetBlocks, encodeHeaders } from './sync.js';
 
 export * from './handshake-ack.js';
@@ -17,6 +18,7 @@ export * from './inventory.js';
 export * from './objects.js';
 export * from './reject.js';
 export * from './sync.js';
+export * from './traversal.js';
 
 export type WireMessage =
   | HandshakeMessage
@@ -31,7 +33,13 @@ export type WireMessage =
   | NotFoundMessage
   | GetBlocksMessage
   | HeadersMessage
-  | RejectMessage;
+  | RejectMessage
+  | DialBackMessage
+  | DialBackResultMessage
+  | ProbeMessage
+  | PunchMessage
+  | GetPunchCandidatesMessage
+  | PunchCandidatesMessage;
 
 export type WireMessageKind = WireMessage['kind'];
 
@@ -53,6 +61,12 @@ export const MESSAGE_TYPE_BY_KIND: { readonly [K in WireMessageKind]: MessageTyp
   'get-blocks': MessageType.GetBlocks,
   headers: MessageType.Headers,
   reject: MessageType.Reject,
+  'dial-back': MessageType.DialBack,
+  'dial-back-result': MessageType.DialBackResult,
+  probe: MessageType.Probe,
+  punch: MessageType.Punch,
+  'get-punch-candidates': MessageType.GetPunchCandidates,
+  'punch-candidates': MessageType.PunchCandidates,
 };
 
 const KIND_BY_TYPE = new Map<number, WireMessageKind>(
@@ -84,6 +98,12 @@ export function encodeMessage(msg: OutgoingMessage): Buffer {
     case 'get-blocks': return encodeGetBlocks(msg);
     case 'headers': return encodeHeaders(msg);
     case 'reject': return encodeReject(msg);
+    case 'dial-back': return encodeDialBack(msg);
+    case 'dial-back-result': return encodeDialBackResult(msg);
+    case 'probe': return encodeProbe(msg);
+    case 'punch': return encodePunch(msg);
+    case 'get-punch-candidates': return encodeGetPunchCandidates();
+    case 'punch-candidates': return encodePunchCandidates(msg);
   }
 }
 
@@ -106,6 +126,12 @@ const DECODERS: { readonly [T in number]?: (payload: Buffer) => WireMessage } = 
   [MessageType.GetBlocks]: decodeGetBlocks,
   [MessageType.Headers]: decodeHeaders,
   [MessageType.Reject]: decodeReject,
+  [MessageType.DialBack]: decodeDialBack,
+  [MessageType.DialBackResult]: decodeDialBackResult,
+  [MessageType.Probe]: decodeProbe,
+  [MessageType.Punch]: decodePunch,
+  [MessageType.GetPunchCandidates]: decodeGetPunchCandidates,
+  [MessageType.PunchCandidates]: decodePunchCandidates,
 };
 
 /**
