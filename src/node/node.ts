@@ -306,6 +306,8 @@ function rpcNetwork(network: NodeNetwork, listenHost: string, nat: RpcNetwork['n
     clearBans: () => p2p.clearBans(),
     addPeer: (host, port) => p2p.addPeer(host, port),
     nat,
+    traversal: () => p2p.traversalState(),
+    punch: (nodeIdHex) => p2p.punch(nodeIdHex),
   };
 }
 

@@ -13,6 +13,7 @@ import { RpcParamError } from '../../../src/rpc/errors.js';
 import { allMethods } from '../../../src/rpc/index.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { TEST_PARAMS, buildBlock, makeKey, pay, spend } from '../../helpers/fixtures.js';
+import { freshTraversalState } from '../../helpers/traversal-state.js';
 
 interface Fake {
   ctx: RpcContext;
@@ -121,6 +122,8 @@ function fake(): Fake {
       clearBans: () => banList.clear(),
       addPeer: (host, port) => void addedPeers.push(`${host}:${port}`),
       nat: () => nat.current,
+      traversal: freshTraversalState,
+      punch: async () => ({ ok: false, attempts: 0, relay: undefined, reason: 'not in this test', address: undefined, ms: 0 }),
     },
     requestStop: () => undefined,
   };
@@ -131,7 +134,7 @@ function fake(): Fake {
 const call = async (f: Fake, method: string, params?: unknown): Promise<unknown> => f.methods[method]!(params);
 
 test('the method names match the CLI commands', (t) => {
-  t.deepEqual(Object.keys(fake().methods).sort(), ['addpeer', 'balance', 'ban', 'clearbanned', 'createwallet', 'genesis_block', 'getblockheader', 'getinfo', 'gettxoutsetinfo', 'listbanned', 'mempool', 'mine', 'nat', 'peers', 'print', 'printwallet', 'send', 'stop', 'unban', 'verifychain', 'getmemoryinfo'].sort());
+  t.deepEqual(Object.keys(fake().methods).sort(), ['addpeer', 'balance', 'ban', 'clearbanned', 'createwallet', 'genesis_block', 'getblockheader', 'getinfo', 'gettxoutsetinfo', 'listbanned', 'mempool', 'mine', 'nat', 'peers', 'print', 'punch', 'printwallet', 'send', 'stop', 'unban', 'verifychain', 'getmemoryinfo'].sort());
 });
 
 test('getmemoryinfo reports the process memory; gc: true runs a collection first, and only with --expose-gc', async (t) => {
@@ -269,6 +272,7 @@ test('nat shows the mapping with null for absent values and lease expiry as ISO 
     doubleNat: false,
     reachable: true,
     externalEndpoint: { ip: '7.7.7.1', tcpPort: 9001, udpPort: 9000 },
+    traversal: (await call(f, 'nat') as Record<string, unknown>)['traversal'],
   });
   await t.throwsAsync(async () => call(f, 'nat', { verbose: true }), { instanceOf: RpcParamError });
 });
