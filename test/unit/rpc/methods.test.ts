@@ -11,9 +11,10 @@ import type { ManualPeerInfo, PeerInfo } from '../../../src/p2p/peer-info.js';
 import { AddressError } from '../../../src/primitives/address.js';
 import { RpcParamError } from '../../../src/rpc/errors.js';
 import { allMethods } from '../../../src/rpc/index.js';
+import { toJsonSafe } from '../../../src/rpc/json.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { TEST_PARAMS, buildBlock, makeKey, pay, spend } from '../../helpers/fixtures.js';
-import { freshTraversalState } from '../../helpers/traversal-state.js';
+import { freshTraversalState, traversalState } from '../../helpers/traversal-state.js';
 
 interface Fake {
   ctx: RpcContext;
@@ -239,6 +240,15 @@ test('getinfo reports the node summary', async (t) => {
   t.is(info['miningAddress'], f.keys[0]);
   t.is(info['mempoolSize'], 0);
   t.like(info['nat'], { enabled: false, gatewayFound: false, protocol: null, externalEndpoint: null, mappedPorts: [] });
+});
+
+test('getinfo carries the traversal state with UPnP off (traversal works without a gateway)', async (t) => {
+  const f = fake();
+  f.ctx.network.traversal = () => traversalState({ observed: { ip: '7.7.7.2', confirmed: true }, reachability: { status: 'public', lastCheckAtMs: 0, port: 9000 } });
+  const info = toJsonSafe(await call(f, 'getinfo')) as { nat: { enabled: boolean; traversal: { observed: Record<string, unknown>; reachability: Record<string, unknown> } } };
+  t.is(info.nat.enabled, false);
+  t.like(info.nat.traversal.observed, { ip: '7.7.7.2', confirmed: true });
+  t.like(info.nat.traversal.reachability, { status: 'public', lastCheckAt: '1970-01-01T00:00:00.000Z', port: 9000 });
 });
 
 test('nat shows the mapping with null for absent values and lease expiry as ISO time', async (t) => {
