@@ -58,6 +58,7 @@ test('two nodes on loopback: each is public at 127.0.0.1; cli punch refuses a co
     t.log(`${name}: observed ${n.traversal.observed.ip} (${n.traversal.observed.reason}); reachability ${n.traversal.reachability.status} (${n.traversal.reachability.reason})`);
   }
 
+  t.log(`$ npx cli nat --json (traversal part)\n${JSON.stringify((await natJson(a)).traversal, null, 2)}`);
   const text = await cli(a.setup, ['nat']);
   t.is(text.code, 0);
   t.log(`$ npx cli nat\n${text.stdout}`);
@@ -93,7 +94,9 @@ test('two nodes on loopback: each is public at 127.0.0.1; cli punch refuses a co
   const short = await cli(a.setup, ['punch', 'abcd']);
   t.is(short.code, 1);
   t.regex(short.stderr, /must be a node id of 64 hex digits .* \(4 characters\)/);
+  t.log(`$ npx cli punch abcd  (exit ${short.code})\n${short.stderr}`);
   const own = await cli(a.setup, ['punch', a.nodeId]);
+  t.log(`$ npx cli punch <own id>  (exit ${own.code})\n${own.stderr}`);
   t.is(own.code, 1);
   t.regex(own.stderr, /this node's own/);
 
