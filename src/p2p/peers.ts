@@ -153,6 +153,11 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
     return this.options.config.maxOutbound - this.outbound.count();
   }
 
+  /** Inbound slots still free (a full set evicts someone for the next inbound connection). */
+  inboundRoom(): number {
+    return this.options.config.maxInbound - [...this.all].filter((p) => p.direction === 'inbound').length;
+  }
+
   /** A socket a hole punch connected: a session like an outbound dial's, marked with the relay. */
   attachPunched(socket: Socket, relayIdHex: string): Peer {
     return this.attach(socket, 'outbound', relayIdHex);
