@@ -9,7 +9,7 @@ import {
   DIAL_BACK_STATUSES,
   type HandshakeMessage,
   type ObservedAddress,
-  PUNCH_PHASES,
+  PUNCH_HOPS, PUNCH_PHASES,
   PUNCH_REASONS,
   type WireMessage,
   createHandshakeAck,
@@ -67,6 +67,7 @@ const traversalArbs: readonly fc.Arbitrary<WireMessage>[] = [
   fc.record({ kind: fc.constant('probe' as const), nonce: u64Arb }),
   fc.record({
     kind: fc.constant('punch' as const),
+    hop: fc.constantFrom(...PUNCH_HOPS),
     phase: fc.constantFrom(...PUNCH_PHASES),
     reason: fc.constantFrom(...PUNCH_REASONS),
     attemptId: u64Arb,

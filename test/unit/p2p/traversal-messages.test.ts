@@ -3,6 +3,7 @@
  * (14–19), byte for byte as docs/protocol.md lays them out, and every way a payload can be wrong.
  */
 import test, { type ExecutionContext } from 'ava';
+import { MAX_HANDSHAKE_BYTES } from '../../../src/p2p/wire/messages/handshake.js';
 import { randomBytes } from 'node:crypto';
 import { handshakeIncompatibility } from '../../../src/p2p/handshake.js';
 import { MAX_PUNCH_CANDIDATES, MIN_PROTOCOL_VERSION, MessageType, PROTOCOL_VERSION } from '../../../src/p2p/wire/constants.js';
@@ -51,6 +52,7 @@ function plain(x: unknown): unknown {
 
 const punch = (fields: Partial<PunchMessage> = {}): PunchMessage => ({
   kind: 'punch',
+  hop: 'to-relay',
   phase: 'connect',
   reason: 'none',
   attemptId: 0x0102030405060708n,
@@ -111,16 +113,18 @@ test('probe: nonce u64 LE, 8 bytes', (t) => {
   malformed(t, MessageType.Probe, Buffer.concat([payload, Buffer.from([1])]));
 });
 
-test('punch: phase u8 | reason u8 | attemptId u64 LE | nodeId[32] | ip[16] | port u16 LE, 60 bytes', (t) => {
-  const payload = roundTrip(punch({ phase: 'accept', reason: 'busy' }));
+test('punch: hop u8 | phase u8 | reason u8 | attemptId u64 LE | nodeId[32] | ip[16] | port u16 LE, 61 bytes', (t) => {
+  const payload = roundTrip(punch({ hop: 'from-relay', phase: 'accept', reason: 'busy' }));
   t.is(payload.length, PUNCH_BYTES);
-  t.is(payload.length, 60);
-  t.is(payload[0], 1); // accept
-  t.is(payload[1], 3); // busy
-  t.is(payload.readBigUInt64LE(2), 0x0102030405060708n);
-  t.true(payload.subarray(10, 42).equals(Buffer.alloc(32, 0xab)));
-  t.is(payload.subarray(42, 58).toString('hex'), `${MAPPED}c6336409`); // 198.51.100.9, IPv4-mapped
-  t.is(payload.readUInt16LE(58), 40001);
+  t.is(payload.length, 61);
+  t.is(payload[0], 1); // from-relay
+  t.is(payload[1], 1); // accept
+  t.is(payload[2], 3); // busy
+  t.is(payload.readBigUInt64LE(3), 0x0102030405060708n);
+  t.true(payload.subarray(11, 43).equals(Buffer.alloc(32, 0xab)));
+  t.is(payload.subarray(43, 59).toString('hex'), `${MAPPED}c6336409`); // 198.51.100.9, IPv4-mapped
+  t.is(payload.readUInt16LE(59), 40001);
+  t.is(encodeMessage(punch({ hop: 'to-relay' }))[0], 0);
 });
 
 test('punch: every phase with every reason round-trips', (t) => {
@@ -130,7 +134,7 @@ test('punch: every phase with every reason round-trips', (t) => {
   PUNCH_PHASES.forEach((phase, p) =>
     PUNCH_REASONS.forEach((reason, r) => {
       const payload = roundTrip(punch({ phase, reason, attemptId: BigInt(n) }));
-      t.deepEqual([payload[0], payload[1]], [p, r]);
+      t.deepEqual([payload[1], payload[2]], [p, r]);
       n++;
     }),
   );
@@ -140,18 +144,23 @@ test('punch: every phase with every reason round-trips', (t) => {
 
 test('punch: a phase or reason byte out of range, a wrong length, and values the encoder cannot write are refused', (t) => {
   const good = encodeMessage(punch());
+  for (const hop of [2, 0xff]) {
+    const bad = Buffer.from(good);
+    bad[0] = hop;
+    t.regex(malformed(t, MessageType.Punch, bad), new RegExp(`punch hop ${hop} is not one of 0–1`));
+  }
   for (const phase of [PUNCH_PHASES.length, 0x80, 0xff]) {
     const bad = Buffer.from(good);
-    bad[0] = phase;
+    bad[1] = phase;
     t.regex(malformed(t, MessageType.Punch, bad), new RegExp(`punch phase ${phase} is not one of 0–3`));
   }
   for (const reason of [PUNCH_REASONS.length, 0xff]) {
     const bad = Buffer.from(good);
-    bad[1] = reason;
+    bad[2] = reason;
     t.regex(malformed(t, MessageType.Punch, bad), new RegExp(`punch reason ${reason} is not one of 0–7`));
   }
-  malformed(t, MessageType.Punch, good.subarray(0, 59));
-  malformed(t, MessageType.Punch, good.subarray(0, 42)); // no ip, no port
+  malformed(t, MessageType.Punch, good.subarray(0, 60));
+  malformed(t, MessageType.Punch, good.subarray(0, 43)); // no ip, no port
   malformed(t, MessageType.Punch, Buffer.concat([good, Buffer.from([0])]));
   t.throws(() => encodeMessage(punch({ phase: 'dance' as never })), { instanceOf: RangeError });
   t.throws(() => encodeMessage(punch({ reason: 'bored' as never })), { instanceOf: RangeError });
@@ -162,7 +171,7 @@ test('punch: a phase or reason byte out of range, a wrong length, and values the
 });
 
 test('the 16-byte ip field: IPv4 travels IPv4-mapped and comes back as IPv4; IPv6 comes back as RFC 5952 text', (t) => {
-  const ipField = (ip: string): string => encodeMessage(punch({ ip })).subarray(42, 58).toString('hex');
+  const ipField = (ip: string): string => encodeMessage(punch({ ip })).subarray(43, 59).toString('hex');
   const decodedIp = (ip: string): string => (decodeMessage(MessageType.Punch, encodeMessage(punch({ ip }))) as PunchMessage).ip;
   t.is(ipField('10.0.0.1'), `${MAPPED}0a000001`);
   t.is(decodedIp('10.0.0.1'), '10.0.0.1');
@@ -269,6 +278,8 @@ test('a version-3 handshake with extra trailing bytes decodes (forward compatibl
   t.is(decodeMessage(MessageType.Handshake, extended).kind, 'handshake');
   t.is(handshakeIncompatibility(decoded, EMPTY_CHAIN), undefined, 'a later version is spoken to in version 2');
   malformed(t, MessageType.Handshake, v3.subarray(0, 120));
-  const huge = decodeHandshake(Buffer.concat([encodeMessage(handshake({ version: 0xffff_ffff })), Buffer.alloc(1000, 0xee)]));
-  t.is(huge.version, 0xffff_ffff);
+  const big = decodeHandshake(Buffer.concat([encodeMessage(handshake({ version: 0xffff_ffff })), Buffer.alloc(MAX_HANDSHAKE_BYTES - 132, 0xee)]));
+  t.is(big.version, 0xffff_ffff, 'extra fields up to MAX_HANDSHAKE_BYTES in all are skipped');
+  const huge = Buffer.concat([encodeMessage(handshake({ version: 3 })), Buffer.alloc(MAX_HANDSHAKE_BYTES - 131, 0xee)]);
+  t.regex(malformed(t, MessageType.Handshake, huge), /more than the 1024 allowed/, 'one byte more is refused before it is read');
 });
