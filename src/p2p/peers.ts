@@ -266,7 +266,8 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
       this.all.delete(peer);
       const id = peer.nodeId?.toString('hex');
       if (id && this.provenPeers.get(id) === peer) this.provenPeers.delete(id);
-      this.emit('peer:closed', peer, reason);
+      // A dial-back probe was never a peer: nobody needs to hear that it went.
+      if (!peer.wasProbe) this.emit('peer:closed', peer, reason);
     });
     peer.start();
     return peer;
