@@ -92,6 +92,8 @@ export class Peer extends EventEmitter<PeerEvents> {
   bestHeight = 0;
   bestWork = 0n;
   pingRttMs: number | undefined;
+  /** The connection carried only a dial-back probe: it was never a session with a peer. */
+  wasProbe = false;
   /** Why the session was refused, by us or by the peer's `reject` during the handshake. */
   refusal: { readonly code: string; readonly reason: string; readonly by: 'us' | 'peer' } | undefined;
   logger: Logger;
@@ -279,6 +281,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     if (this.direction !== 'inbound' || this.remoteHandshake !== undefined) {
       return void this.punish('unexpected-message', 'peer sent a dial-back probe inside a session');
     }
+    this.wasProbe = true;
     this.emit('probe', nonce);
     this.close('dial-back probe received');
   }

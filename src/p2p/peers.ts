@@ -153,6 +153,11 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
     return this.options.config.maxOutbound - this.outbound.count();
   }
 
+  /** Inbound slots still free (a full set evicts someone for the next inbound connection). */
+  inboundRoom(): number {
+    return this.options.config.maxInbound - [...this.all].filter((p) => p.direction === 'inbound').length;
+  }
+
   /** A socket a hole punch connected: a session like an outbound dial's, marked with the relay. */
   attachPunched(socket: Socket, relayIdHex: string): Peer {
     return this.attach(socket, 'outbound', relayIdHex);
@@ -261,7 +266,8 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
       this.all.delete(peer);
       const id = peer.nodeId?.toString('hex');
       if (id && this.provenPeers.get(id) === peer) this.provenPeers.delete(id);
-      this.emit('peer:closed', peer, reason);
+      // A dial-back probe was never a peer: nobody needs to hear that it went.
+      if (!peer.wasProbe) this.emit('peer:closed', peer, reason);
     });
     peer.start();
     return peer;

@@ -46,6 +46,17 @@ export const PUNCH_SIGNAL_TIMEOUT_MS = 5_000;
 export const PUNCH_DIAL_WINDOW_MS = 4_000;
 /** Pause between connect retries inside the window (an RST from a NAT that answered too early). */
 export const PUNCH_REDIAL_DELAY_MS = 150;
+/** Connects of one try at most: a relay that lies about the far end's address gets a few SYNs sent, not a stream. */
+export const PUNCH_MAX_CONNECTS_PER_TRY = 5;
+/**
+ * Punches one relay may start with us (as responder) or lead us to start (from its candidate
+ * list): one per 5 s, burst 3. A relay is trusted to relay, not to tell the truth about
+ * addresses, so what a lying relay can make us dial is bounded by this.
+ */
+export const PUNCHES_PER_RELAY_PER_SEC = 0.2;
+export const PUNCHES_PER_RELAY_BURST = 3;
+/** New punch targets taken from one candidates answer. */
+export const MAX_PUNCHES_PER_CANDIDATE_LIST = 2;
 /** The session on a punched socket must be ready (handshake + ack) by then. */
 export const PUNCH_READY_TIMEOUT_MS = 10_000;
 /** A target whose punch failed all its tries is left alone this long (doubling up to the max). */

@@ -16,4 +16,6 @@ export interface TraversalPeers {
   attachPunched(socket: Socket, relayIdHex: string): Peer;
   /** Outbound slots still free (dials under way count as taken). */
   outboundRoom(): number;
+  /** Inbound slots still free: a dial-back probe arrives as an inbound connection. */
+  inboundRoom(): number;
 }

@@ -26,6 +26,12 @@ export interface DialBackClientOptions {
   readonly shouldAsk: (peerId: string, peerIp: string) => boolean;
   readonly noteAsked: (peerId: string, peerIp: string) => void;
   readonly onResult: (result: CheckResult) => void;
+  /**
+   * False when a probe now would cost someone: with every inbound slot taken, the probe's
+   * connection would evict an inbound peer before it shows it is only a probe (and a node whose
+   * inbound slots are full is evidently reachable).
+   */
+  readonly canAsk?: (() => boolean) | undefined;
   readonly logger: Logger;
 }
 
@@ -44,7 +50,7 @@ export class DialBackClient {
     const peerId = peer.provenNodeId?.toString('hex');
     if (this.stopped || peerId === undefined || this.pending.size >= MAX_PENDING_DIAL_BACKS) return;
     if ([...this.pending.values()].some((p) => p.peerId === peerId)) return;
-    if (!this.options.shouldAsk(peerId, peer.ip)) return;
+    if (!this.options.shouldAsk(peerId, peer.ip) || this.options.canAsk?.() === false) return;
     const port = this.options.checkPort();
     if (port === 0) return;
     const nonce = randomBytes(8).readBigUInt64LE(0);

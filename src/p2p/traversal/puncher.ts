@@ -9,7 +9,8 @@ import type { Socket } from 'node:net';
 import type { Logger } from '../../util/logger.js';
 import type { Peer } from '../peer.js';
 import type { PunchMessage, PunchReason } from '../wire/index.js';
-import { MAX_PUNCHES_IN_FLIGHT, PUNCH_MAX_TRIES } from './core-constants.js';
+import { MAX_PUNCHES_IN_FLIGHT, PUNCH_MAX_TRIES, PUNCHES_PER_RELAY_BURST, PUNCHES_PER_RELAY_PER_SEC } from './core-constants.js';
+import { KeyedLimits } from './keyed-limits.js';
 import type { TraversalPeers } from './deps.js';
 import { PunchTry, type PunchTryOutcome } from './punch-try.js';
 import { freeLocalPort, simultaneousOpen, type SimultaneousOpenOptions } from './simultaneous-open.js';
@@ -63,9 +64,17 @@ export class Puncher {
   private stopped = false;
   private counts = { punches: 0, attempts: 0, successes: 0, firstAttemptSuccesses: 0, failures: 0, accepted: 0, acceptedSuccesses: 0 };
   private lastFailure: PunchStats['lastFailure'];
+  /** Punches each relay may start with us or lead us into (see PUNCHES_PER_RELAY_PER_SEC). */
+  private readonly perRelay = new KeyedLimits({ ratePerSec: PUNCHES_PER_RELAY_PER_SEC, burst: PUNCHES_PER_RELAY_BURST, maxKeys: 1_024 });
 
   constructor(options: PuncherOptions) {
     this.options = options;
+  }
+
+  /** Takes one punch of `relay`'s budget; false when it has started too many lately. */
+  takeRelayBudget(relay: Peer): boolean {
+    const id = relay.provenNodeId?.toString('hex');
+    return id !== undefined && this.perRelay.take(id);
   }
 
   stats(): PunchStats {
@@ -140,6 +149,7 @@ export class Puncher {
       return reply(refusal.reason);
     }
     if (msg.port === 0) return reply('not-wanted');
+    if (!this.takeRelayBudget(relay)) return reply('rate-limited');
     this.counts.accepted++;
     void this.runTry('responder', relay, farIdHex, msg.attemptId, { ip: msg.ip, port: msg.port }).then((outcome) => {
       if (outcome.ok) {

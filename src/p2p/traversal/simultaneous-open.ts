@@ -10,7 +10,7 @@
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage } from '../../util/errors.js';
-import { PUNCH_REDIAL_DELAY_MS } from './core-constants.js';
+import { PUNCH_MAX_CONNECTS_PER_TRY, PUNCH_REDIAL_DELAY_MS } from './core-constants.js';
 
 /** Errors after which a new connect from the same port may still succeed within the window. */
 const RETRYABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EADDRINUSE', 'ETIMEDOUT', 'EHOSTUNREACH']);
@@ -63,7 +63,7 @@ export async function simultaneousOpen(options: SimultaneousOpenOptions): Promis
   const { host, port, localPort, windowMs, signal } = options;
   const deadlineMs = Date.now() + windowMs;
   let lastError = 'no try made';
-  while (Date.now() < deadlineMs && !signal?.aborted) {
+  for (let connects = 0; connects < PUNCH_MAX_CONNECTS_PER_TRY && Date.now() < deadlineMs && !signal?.aborted; connects++) {
     try {
       return await connectOnce(host, port, localPort, deadlineMs, signal);
     } catch (err) {

@@ -11,7 +11,7 @@ import { classifyAddress, type AddressClassifier } from '../netgroup.js';
 import type { Peer } from '../peer.js';
 import type { WireMessage } from '../wire/index.js';
 import { candidatePollDelayMs, CandidateList, PunchBackoff } from './candidates.js';
-import { DIAL_BACK_TICK_MS } from './core-constants.js';
+import { DIAL_BACK_TICK_MS, MAX_PUNCHES_PER_CANDIDATE_LIST } from './core-constants.js';
 import type { TraversalPeers } from './deps.js';
 import { DialBackClient } from './dial-back-client.js';
 import { DialBackServer, type DialBackServerStats } from './dial-back-server.js';
@@ -84,6 +84,7 @@ export class Traversal extends EventEmitter<TraversalEvents> {
       checkPort: () => this.mappedPort ?? options.listenPort(),
       shouldAsk: (id, ip) => this.tracker.shouldAsk(id, ip),
       noteAsked: (id, ip) => this.tracker.noteAsked(id, ip),
+      canAsk: () => options.peers.inboundRoom() > 0,
       onResult: (result) => {
         this.tracker.record(result);
         this.evaluate();
@@ -215,10 +216,12 @@ export class Traversal extends EventEmitter<TraversalEvents> {
   /** Punches the candidates `relay` listed that we should start (the lower node id starts). */
   private punchCandidates(relay: Peer, ids: readonly Buffer[]): void {
     const { ownIdHex, peers } = this.options;
+    let started = 0;
     for (const id of ids) {
       const idHex = id.toString('hex');
       if (idHex <= ownIdHex || this.backoff.isWaiting(idHex) || this.puncher.isPunching(idHex) || peers.byNodeId(idHex) !== undefined) continue;
-      if (peers.outboundRoom() <= 0) return;
+      if (peers.outboundRoom() <= 0 || started >= MAX_PUNCHES_PER_CANDIDATE_LIST || !this.puncher.takeRelayBudget(relay)) return;
+      started++;
       const others = peers.ready().filter((p) => p !== relay && (p.remoteHandshake?.listenPort ?? 0) > 0);
       void this.puncher.punch(idHex, [relay, ...others]).then((result) => {
         if (result.ok) this.backoff.succeeded(idHex);

@@ -315,7 +315,6 @@ test('malformed observations are ignored; IPv4-mapped IPv6 is the same address a
     tcp(id(4), '8.8.8.8', '7.7.7.2', 1.5),
     tcp(id(5), 'bogus', '7.7.7.2'),
     tcp('', '8.8.8.8', '7.7.7.2'),
-    tcp(id(6), '8.8.8.8', 'fe80::1%eth0'),
     { ...tcp(id(7), '8.8.8.8', '7.7.7.2'), transport: 'sctp' as 'tcp' },
   ];
   for (const obs of bad) book.add(obs);
