@@ -36,6 +36,8 @@ export const UNREACHABLE_MEMORY_MS = 30 * 60_000;
 /** Peers remembered as unreachable (bounded; the oldest are forgotten). */
 export const MAX_UNREACHABLE_REMEMBERED = 1_024;
 
+/** A port picked ahead for the next punch try is picked again when older than this (the kernel may have given it away). */
+export const SPARE_PORT_MAX_AGE_MS = 10_000;
 /** Tries of one punch (each with a fresh port), as DCUtR. */
 export const PUNCH_MAX_TRIES = 3;
 /** Punches in flight at once (either role); more are refused as 'busy'. */

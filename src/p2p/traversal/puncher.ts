@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from '../../util/logger.js';
 import type { Peer } from '../peer.js';
 import type { PunchMessage, PunchReason } from '../wire/index.js';
-import { MAX_PUNCHES_IN_FLIGHT, PUNCH_MAX_TRIES, PUNCHES_PER_RELAY_BURST, PUNCHES_PER_RELAY_PER_SEC } from './core-constants.js';
+import { MAX_PUNCHES_IN_FLIGHT, PUNCH_MAX_TRIES, PUNCHES_PER_RELAY_BURST, PUNCHES_PER_RELAY_PER_SEC, SPARE_PORT_MAX_AGE_MS } from './core-constants.js';
 import { KeyedLimits } from './keyed-limits.js';
 import type { TraversalPeers } from './deps.js';
 import { PunchTry, type PunchTryOutcome } from './punch-try.js';
@@ -64,11 +64,36 @@ export class Puncher {
   private stopped = false;
   private counts = { punches: 0, attempts: 0, successes: 0, firstAttemptSuccesses: 0, failures: 0, accepted: 0, acceptedSuccesses: 0 };
   private lastFailure: PunchStats['lastFailure'];
+  private spare: { readonly port: Promise<number>; readonly atMs: number } | undefined;
   /** Punches each relay may start with us or lead us into (see PUNCHES_PER_RELAY_PER_SEC). */
   private readonly perRelay = new KeyedLimits({ ratePerSec: PUNCHES_PER_RELAY_PER_SEC, burst: PUNCHES_PER_RELAY_BURST, maxKeys: 1_024 });
 
   constructor(options: PuncherOptions) {
     this.options = options;
+  }
+
+  /**
+   * A free local port for a try. One is picked ahead: picking costs a listen and a close, and on
+   * the responder that time would fall inside the round trip the initiator measures, making it
+   * wait too long before its SYN. A spare older than SPARE_PORT_MAX_AGE_MS is picked again (the
+   * kernel may have handed it out meanwhile).
+   */
+  async takePort(): Promise<number> {
+    const pick = this.options.pickPort ?? freeLocalPort;
+    const spare = this.spare;
+    this.spare = undefined;
+    let port: number | undefined;
+    if (spare !== undefined && Date.now() - spare.atMs < SPARE_PORT_MAX_AGE_MS) port = await spare.port.catch(() => undefined);
+    this.warmUp();
+    return port ?? (await pick());
+  }
+
+  /** Picks the spare port now, so the next try does not wait for it. */
+  warmUp(): void {
+    if (this.spare !== undefined || this.stopped) return;
+    const port = (this.options.pickPort ?? freeLocalPort)();
+    port.catch(() => undefined); // a failed pick is picked again when used
+    this.spare = { port, atMs: Date.now() };
   }
 
   /** Takes one punch of `relay`'s budget; false when it has started too many lately. */
@@ -111,6 +136,7 @@ export class Puncher {
           continue;
         }
         attempts++;
+        this.counts.attempts++;
         if (outcome.ok) {
           this.counts.successes++;
           if (attempts === 1) this.counts.firstAttemptSuccesses++;
@@ -151,6 +177,7 @@ export class Puncher {
     if (msg.port === 0) return reply('not-wanted');
     if (!this.takeRelayBudget(relay)) return reply('rate-limited');
     this.counts.accepted++;
+    this.counts.attempts++;
     void this.runTry('responder', relay, farIdHex, msg.attemptId, { ip: msg.ip, port: msg.port }).then((outcome) => {
       if (outcome.ok) {
         this.counts.acceptedSuccesses++;
@@ -185,8 +212,7 @@ export class Puncher {
   }
 
   private async runTry(role: 'initiator' | 'responder', relay: Peer, farIdHex: string, attemptId: bigint, far: { ip: string; port: number } | undefined): Promise<PunchTryOutcome> {
-    this.counts.attempts++;
-    const localPort = await (this.options.pickPort ?? freeLocalPort)();
+    const localPort = await this.takePort();
     const t = new PunchTry({
       role,
       attemptId,

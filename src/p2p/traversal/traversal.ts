@@ -197,7 +197,10 @@ export class Traversal extends EventEmitter<TraversalEvents> {
     clearTimeout(this.pollTimer);
     this.pollTimer = undefined;
     this.pollRound = 0;
-    if (state.status === 'behind-nat-port-preserving' && this.running) this.pollCandidates();
+    if (state.status === 'behind-nat-port-preserving' && this.running) {
+      this.puncher.warmUp();
+      this.pollCandidates();
+    }
   }
 
   private pollCandidates(): void {
