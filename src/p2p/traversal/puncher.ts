@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
+import { errorMessage } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { Peer } from '../peer.js';
 import type { PunchMessage, PunchReason } from '../wire/index.js';
@@ -60,6 +61,8 @@ export class Puncher {
   private readonly tries = new Map<string, PunchTry>();
   /** Far ends with a punch of ours under way (one at a time per far end). */
   private readonly punching = new Set<string>();
+  /** Far ends whose try waits for its port (not in `tries` yet, but it counts as in flight). */
+  private readonly starting = new Set<string>();
   private stopped = false;
   private counts = { punches: 0, attempts: 0, successes: 0, firstAttemptSuccesses: 0, failures: 0, accepted: 0, acceptedSuccesses: 0 };
   private lastFailure: PunchStats['lastFailure'];
@@ -73,7 +76,7 @@ export class Puncher {
   }
 
   isPunching(farIdHex: string): boolean {
-    return this.punching.has(farIdHex) || [...this.tries.values()].some((t) => t.options.farIdHex === farIdHex);
+    return this.punching.has(farIdHex) || this.starting.has(farIdHex) || [...this.tries.values()].some((t) => t.options.farIdHex === farIdHex);
   }
 
   /**
@@ -102,6 +105,7 @@ export class Puncher {
           continue;
         }
         attempts++;
+        this.counts.attempts++;
         if (outcome.ok) {
           this.counts.successes++;
           if (attempts === 1) this.counts.firstAttemptSuccesses++;
@@ -141,6 +145,7 @@ export class Puncher {
     }
     if (msg.port === 0) return reply('not-wanted');
     this.counts.accepted++;
+    this.counts.attempts++;
     void this.runTry('responder', relay, farIdHex, msg.attemptId, { ip: msg.ip, port: msg.port }).then((outcome) => {
       if (outcome.ok) {
         this.counts.acceptedSuccesses++;
@@ -169,14 +174,24 @@ export class Puncher {
     const blocker = this.options.blocker();
     if (blocker !== undefined) return blocker;
     if (this.isPunching(farIdHex)) return { reason: 'busy', text: `a punch with node ${farIdHex.slice(0, 16)} is already under way` };
-    if (this.tries.size >= MAX_PUNCHES_IN_FLIGHT) return { reason: 'busy', text: `${MAX_PUNCHES_IN_FLIGHT} punches are already under way` };
+    if (this.tries.size + this.starting.size >= MAX_PUNCHES_IN_FLIGHT) return { reason: 'busy', text: `${MAX_PUNCHES_IN_FLIGHT} punches are already under way` };
     if (peers.outboundRoom() <= 0) return { reason: 'not-wanted', text: 'every outbound slot is taken' };
     return undefined;
   }
 
   private async runTry(role: 'initiator' | 'responder', relay: Peer, farIdHex: string, attemptId: bigint, far: { ip: string; port: number } | undefined): Promise<PunchTryOutcome> {
-    this.counts.attempts++;
-    const localPort = await (this.options.pickPort ?? freeLocalPort)();
+    // Picking the port yields: until the try is in `tries`, `starting` holds its place in the limits.
+    this.starting.add(farIdHex);
+    let localPort: number;
+    try {
+      localPort = await (this.options.pickPort ?? freeLocalPort)();
+    } catch (err) {
+      // Out of ports or file descriptors: a failed try, not a rejection nobody catches (it would end the process).
+      return { ok: false, reason: `no free local port: ${errorMessage(err)}`, refusal: undefined };
+    } finally {
+      this.starting.delete(farIdHex);
+    }
+    if (this.stopped) return { ok: false, reason: 'shutting down', refusal: undefined };
     const t = new PunchTry({
       role,
       attemptId,
