@@ -75,6 +75,11 @@ export class Puncher {
     return { ...this.counts, lastFailure: this.lastFailure };
   }
 
+  /** Whether another punch may start now (MAX_PUNCHES_IN_FLIGHT, either role). */
+  hasRoom(): boolean {
+    return this.tries.size + this.starting.size < MAX_PUNCHES_IN_FLIGHT;
+  }
+
   isPunching(farIdHex: string): boolean {
     return this.punching.has(farIdHex) || this.starting.has(farIdHex) || [...this.tries.values()].some((t) => t.options.farIdHex === farIdHex);
   }
@@ -174,7 +179,7 @@ export class Puncher {
     const blocker = this.options.blocker();
     if (blocker !== undefined) return blocker;
     if (this.isPunching(farIdHex)) return { reason: 'busy', text: `a punch with node ${farIdHex.slice(0, 16)} is already under way` };
-    if (this.tries.size + this.starting.size >= MAX_PUNCHES_IN_FLIGHT) return { reason: 'busy', text: `${MAX_PUNCHES_IN_FLIGHT} punches are already under way` };
+    if (!this.hasRoom()) return { reason: 'busy', text: `${MAX_PUNCHES_IN_FLIGHT} punches are already under way` };
     if (peers.outboundRoom() <= 0) return { reason: 'not-wanted', text: 'every outbound slot is taken' };
     return undefined;
   }

@@ -218,7 +218,8 @@ export class Traversal extends EventEmitter<TraversalEvents> {
     for (const id of ids) {
       const idHex = id.toString('hex');
       if (idHex <= ownIdHex || this.backoff.isWaiting(idHex) || this.puncher.isPunching(idHex) || peers.byNodeId(idHex) !== undefined) continue;
-      if (peers.outboundRoom() <= 0) return;
+      // Full: the rest wait for the next poll (a punch refused as 'busy' here would put them in backoff for nothing).
+      if (peers.outboundRoom() <= 0 || !this.puncher.hasRoom()) return;
       const others = peers.ready().filter((p) => p !== relay && (p.remoteHandshake?.listenPort ?? 0) > 0);
       void this.puncher.punch(idHex, [relay, ...others]).then((result) => {
         if (result.ok) this.backoff.succeeded(idHex);
