@@ -8,7 +8,7 @@
  * sync and waits half of it, so both SYNs leave at about the moment the sync reaches the far
  * end. Every state has one deadline; a refusal or a timeout ends the try with a reason.
  */
-import type { Socket } from 'node:net';
+import { isIPv4, isIPv6, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
@@ -108,6 +108,8 @@ export class PunchTry {
   private async dial(): Promise<void> {
     const far = this.far;
     if (this.stateName === 'done' || far === undefined) return;
+    // A relay's socket never sees an unspecified address; a connect to one reaches our own host (0.0.0.0 is 127.0.0.1).
+    if (isUnspecifiedIp(far.ip)) return this.finish({ ok: false, reason: `the relay gave the unspecified address ${far.ip}`, refusal: undefined });
     this.enter('dialing');
     this.clearDeadline();
     const address = `${far.ip}:${far.port}`;
@@ -165,4 +167,9 @@ export class PunchTry {
     if (!outcome.ok && this.peer !== undefined && !this.peer.isReady) this.peer.close(`punch failed: ${outcome.reason}`);
     this.settle(outcome);
   }
+}
+
+/** 0.0.0.0/8 or ::, as the wire decodes them (IPv4-mapped addresses come out as IPv4). */
+function isUnspecifiedIp(ip: string): boolean {
+  return isIPv4(ip) ? ip.startsWith('0.') : isIPv6(ip) && /^[0:]+$/.test(ip);
 }

@@ -14,7 +14,7 @@ import { fakeSocket } from './punch-harness.js';
 
 const FAR = 0x20;
 
-function makeTry(role: PunchRole, options: { dial?: (o: SimultaneousOpenOptions) => Promise<Socket>; session?: FakePeer } = {}) {
+function makeTry(role: PunchRole, options: { dial?: (o: SimultaneousOpenOptions) => Promise<Socket>; session?: FakePeer; far?: { ip: string; port: number } } = {}) {
   const relay = new FakePeer('9.9.9.9', nodeId(1));
   const session = options.session ?? new FakePeer('5.5.5.5', undefined);
   session.ready = false;
@@ -26,7 +26,7 @@ function makeTry(role: PunchRole, options: { dial?: (o: SimultaneousOpenOptions)
     farIdHex: nodeIdHex(FAR),
     relay: relay.asPeer(),
     localPort: 50_000,
-    far: role === 'responder' ? { ip: '6.6.6.6', port: 42_000 } : undefined,
+    far: role === 'responder' ? (options.far ?? { ip: '6.6.6.6', port: 42_000 }) : undefined,
     dial: (o) => {
       dials.push(o);
       if (options.dial) return options.dial(o);
@@ -151,4 +151,22 @@ test('refuse() tells the far end through the relay and ends the try', async (t) 
   attempt.refuse('not-wanted', 'we changed our mind');
   t.like(relay.punches().at(-1), { phase: 'refuse', reason: 'not-wanted', attemptId: 5n, hop: 'to-relay' });
   t.like(await attempt.result, { ok: false, reason: 'we changed our mind', refusal: 'not-wanted' });
+});
+
+test('an unspecified address from the relay (0.0.0.0, ::) is never dialled: it would reach our own host', async (t) => {
+  for (const ip of ['0.0.0.0', '0.1.2.3', '::', '0:0::0']) {
+    // The responder's address comes from the relay's connect; here the relay put an unspecified one there.
+    const responder = makeTry('responder', { far: { ip, port: 8332 } });
+    responder.attempt.start();
+    responder.attempt.onMessage(msg('sync'));
+    const r = await responder.attempt.result;
+    t.like(r, { ok: false, reason: `the relay gave the unspecified address ${ip}` });
+    t.deepEqual(responder.dials, [], `responder: ${ip} not dialled`);
+    const initiator = makeTry('initiator');
+    initiator.attempt.start();
+    initiator.attempt.onMessage(msg('accept', { ip, port: 8332 }));
+    const r2 = await initiator.attempt.result;
+    t.false(r2.ok);
+    t.deepEqual(initiator.dials, [], `initiator: ${ip} not dialled`);
+  }
 });
