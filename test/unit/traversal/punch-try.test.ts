@@ -170,3 +170,25 @@ test('an unspecified address from the relay (0.0.0.0, ::) is never dialled: it w
     t.deepEqual(initiator.dials, [], `initiator: ${ip} not dialled`);
   }
 });
+
+test('a far address more local than the relay\'s own is never dialled (a public relay cannot aim us at our loopback or LAN)', async (t) => {
+  const cases: Array<[relayIp: string, farIp: string, dialled: boolean]> = [
+    ['9.9.9.9', '127.0.0.1', false],
+    ['9.9.9.9', '192.168.1.1', false],
+    ['9.9.9.9', '10.0.0.8', false],
+    ['9.9.9.9', '5.5.5.5', true],
+    ['192.168.1.5', '192.168.1.7', true],
+    ['192.168.1.5', '127.0.0.1', false],
+    ['192.168.1.5', '5.5.5.5', true],
+    ['127.0.0.1', '127.0.0.1', true],
+  ];
+  for (const [relayIp, farIp, dialled] of cases) {
+    const h = makeTry('responder', { far: { ip: farIp, port: 8332 }, dial: () => Promise.reject(new Error('ECONNREFUSED (fake)')) });
+    (h.relay as unknown as { ip: string }).ip = relayIp;
+    h.attempt.start();
+    h.attempt.onMessage(msg('sync'));
+    const r = await h.attempt.result;
+    t.is(h.dials.length, dialled ? 1 : 0, `relay ${relayIp}, far ${farIp}`);
+    if (!dialled) t.like(r, { ok: false, reason: `the relay (${relayIp}) gave ${farIp}, an address more local than its own` });
+  }
+});
