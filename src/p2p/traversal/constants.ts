@@ -51,6 +51,8 @@ export const DEFAULT_DIAL_BACK_RESULT_TTL_MS = 30 * 60 * 1000;
  * young is not re-checked: each check costs the peer a TCP dial (AutoNAT's refresh is 15 min).
  */
 export const DEFAULT_DIAL_BACK_RECHECK_INTERVAL_MS = 10 * 60 * 1000;
+/** A peer that refused (busy, rate limit) or did not answer a dial-back request may be asked again this soon. */
+export const DIAL_BACK_RETRY_UNANSWERED_MS = 30 * 1000;
 /** Dial-back results kept (latest per peer id), and peers remembered as asked; oldest first out. */
 export const DEFAULT_MAX_DIAL_BACK_RESULTS = 64;
 // ---------------------------------------------------------------------------------------------

@@ -2,9 +2,13 @@
  * Limits and timings of the reachability check and of hole punching (docs/nat.md explains each).
  */
 
-/** A dial-back answered per requester IP: one a minute (burst 2) is plenty for a check every 10 min, and caps what one host can make us dial. */
-export const DIAL_BACK_PER_IP_PER_SEC = 1 / 60;
-export const DIAL_BACK_PER_IP_BURST = 2;
+/**
+ * Dial-backs answered per requester IP: one per 5 s (burst 8). We only ever dial the requester's
+ * own IP, so this bounds our work, not harm to others; it must leave room for several nodes behind
+ * one home router (or a node restarted a few times) that each check once, every 10 minutes.
+ */
+export const DIAL_BACK_PER_IP_PER_SEC = 1 / 5;
+export const DIAL_BACK_PER_IP_BURST = 8;
 /** Requester IPs remembered by that limit. */
 export const DIAL_BACK_LIMIT_KEYS = 1_024;
 /** Dial-backs we make at once, for everyone together: beyond that we answer 'refused'. */

@@ -11,6 +11,7 @@ import {
   DEFAULT_DIAL_BACK_RECHECK_INTERVAL_MS,
   DEFAULT_DIAL_BACK_RESULT_TTL_MS,
   DEFAULT_MAX_DIAL_BACK_RESULTS,
+  DIAL_BACK_RETRY_UNANSWERED_MS,
   MIN_DIAL_BACK_FAILURES,
 } from './constants.js';
 import { canonicalIp, isPort, type ObservedAddressState, observerKey, plural } from './observed.js';
@@ -73,6 +74,8 @@ export class ReachabilityTracker {
   private readonly results: TimedEntries<ResultEntry>;
   /** Voters asked within recheckIntervalMs (an entry lapses when they may be asked again). */
   private readonly asked: TimedEntries<{ readonly key: string; readonly untilMs: number }>;
+  /** Voters that refused (busy, rate limit) or did not answer lately: for the reason text only. */
+  private readonly unanswered: TimedEntries<{ readonly key: string; readonly untilMs: number }>;
   private seq = 0;
 
   constructor(options: ReachabilityTrackerOptions = {}) {
@@ -86,14 +89,28 @@ export class ReachabilityTracker {
     if (!(this.recheckIntervalMs >= 0)) throw new RangeError(`recheckIntervalMs must not be negative, not ${this.recheckIntervalMs}`);
     this.results = new TimedEntries(this.now);
     this.asked = new TimedEntries(this.now);
+    this.unanswered = new TimedEntries(this.now);
   }
 
-  /** 'refused' and 'no-answer' say nothing about our port and are not kept; malformed results are ignored. */
+  /**
+   * 'refused' and 'no-answer' say nothing about our port and are not kept as results; that peer
+   * may be asked again after DIAL_BACK_RETRY_UNANSWERED_MS instead of a whole recheck interval (a
+   * busy or rate-limited peer — several nodes behind one home IP, a quick restart — must not
+   * leave us without a verdict for ten minutes). Malformed results are ignored.
+   */
   record(result: CheckResult): void {
-    if (result.outcome !== 'reached' && result.outcome !== 'failed') return;
     const ip = canonicalIp(result.peerIp);
     if (ip === undefined || !isPort(result.port) || typeof result.peerId !== 'string' || result.peerId === '') return;
     const now = this.now();
+    if (result.outcome !== 'reached' && result.outcome !== 'failed') {
+      const key = observerKey(result.peerId, ip, this.classify);
+      this.asked.set({ key, untilMs: now + DIAL_BACK_RETRY_UNANSWERED_MS });
+      this.asked.trim(this.maxResults);
+      this.unanswered.list();
+      this.unanswered.set({ key, untilMs: now + this.recheckIntervalMs });
+      this.unanswered.trim(this.maxResults);
+      return;
+    }
     this.results.list(); // drops lapsed results so they do not take the room of live ones
     this.results.set({
       key: result.peerId,
@@ -111,13 +128,18 @@ export class ReachabilityTracker {
   reset(): void {
     this.results.clear();
     this.asked.clear();
+    this.unanswered.clear();
   }
 
   state(input: { observed: ObservedAddressState; mapped: boolean }): ReachabilityState {
     const tally = this.tally(this.results.list());
     const { port, successes, failures } = tally;
     const base = { successes, failures, lastCheckAtMs: tally.lastCheckAtMs, port };
-    if (port === undefined) return { ...base, status: 'unknown', reason: 'no peer has tried to dial us back yet' };
+    if (port === undefined) {
+      const busy = this.unanswered.list().length;
+      const reason = busy > 0 ? `${plural(busy, 'peer', 'peers')} refused or did not answer our dial-back request (busy); asking again shortly` : 'no peer has tried to dial us back yet';
+      return { ...base, status: 'unknown', reason };
+    }
     const where = address(input.observed.ip, port);
     if (successes > 0) {
       const doubt = failures > 0 ? ` (${plural(failures, 'other', 'others')} could not, but a dial-back that arrives is proof)` : '';

@@ -7,7 +7,7 @@ import test from 'ava';
 import { once } from 'node:events';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import {
-  DIAL_BACK_PER_IP_BURST,
+  DIAL_BACK_PER_IP_BURST, DIAL_BACK_PER_IP_PER_SEC,
   MAX_DIAL_BACKS_IN_FLIGHT,
   MAX_UNREACHABLE_REMEMBERED,
   UNREACHABLE_MEMORY_MS,
@@ -59,10 +59,11 @@ test('port 0 → bad-port, nothing dialled', async (t) => {
   t.deepEqual(server.stats(), { served: 1, connected: 0, failed: 0, refused: 1 });
 });
 
-test(`per requester IP: a burst of ${DIAL_BACK_PER_IP_BURST}, then one a minute; node ids and ports do not matter`, async (t) => {
+test(`per requester IP: a burst of ${DIAL_BACK_PER_IP_BURST}, then one per ${1 / DIAL_BACK_PER_IP_PER_SEC} s; node ids and ports do not matter`, async (t) => {
   const { clock, dials, server } = setup();
   const statuses: string[] = [];
-  for (let i = 0; i < 6; i++) {
+  const asks = DIAL_BACK_PER_IP_BURST + 4;
+  for (let i = 0; i < asks; i++) {
     const peer = new FakePeer('7.7.7.7', nodeId(100 + i)); // a host rotating node ids
     server.onRequest(peer.asPeer(), { kind: 'dial-back', nonce: BigInt(i), port: 9000 + i });
     await tick();
@@ -70,17 +71,18 @@ test(`per requester IP: a burst of ${DIAL_BACK_PER_IP_BURST}, then one a minute;
   }
   t.log(statuses.join(' '));
   t.is(dials.length, DIAL_BACK_PER_IP_BURST);
-  t.deepEqual(statuses, ['connect-failed', 'connect-failed', 'refused', 'refused', 'refused', 'refused']);
+  t.deepEqual(statuses, [...Array<string>(DIAL_BACK_PER_IP_BURST).fill('connect-failed'), ...Array<string>(4).fill('refused')]);
   const other = new FakePeer('7.7.8.8', nodeId(200));
-  server.onRequest(other.asPeer(), { kind: 'dial-back', nonce: 9n, port: 9000 });
+  server.onRequest(other.asPeer(), { kind: 'dial-back', nonce: 99n, port: 9000 });
   await tick();
   t.is(dials.length, DIAL_BACK_PER_IP_BURST + 1, 'another IP has its own allowance');
-  clock.now += 60_000;
+  clock.now += 1_000 / DIAL_BACK_PER_IP_PER_SEC;
   const again = new FakePeer('7.7.7.7', nodeId(100));
-  server.onRequest(again.asPeer(), { kind: 'dial-back', nonce: 10n, port: 9000 });
+  server.onRequest(again.asPeer(), { kind: 'dial-back', nonce: 100n, port: 9000 });
+  server.onRequest(again.asPeer(), { kind: 'dial-back', nonce: 101n, port: 9000 });
   await tick();
-  t.is(dials.length, DIAL_BACK_PER_IP_BURST + 2, 'one more after a minute');
-  t.deepEqual(server.stats(), { served: 8, connected: 0, failed: 4, refused: 4 });
+  t.is(dials.length, DIAL_BACK_PER_IP_BURST + 2, 'one more after the refill interval, not two');
+  t.deepEqual(server.stats(), { served: asks + 3, connected: 0, failed: DIAL_BACK_PER_IP_BURST + 2, refused: 5 });
 });
 
 test(`at most ${MAX_DIAL_BACKS_IN_FLIGHT} dials in flight for everyone together: the next is refused`, async (t) => {

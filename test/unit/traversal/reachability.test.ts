@@ -4,6 +4,7 @@ import {
   DEFAULT_DIAL_BACK_RECHECK_INTERVAL_MS,
   DEFAULT_DIAL_BACK_RESULT_TTL_MS,
   DEFAULT_MAX_DIAL_BACK_RESULTS,
+  DIAL_BACK_RETRY_UNANSWERED_MS,
 } from '../../../src/p2p/traversal/constants.js';
 import type { ObservedAddressState, PortPreservation } from '../../../src/p2p/traversal/observed.js';
 import { type CheckOutcome, ReachabilityTracker } from '../../../src/p2p/traversal/reachability.js';
@@ -285,4 +286,28 @@ test('property: state() never throws, counts stay within maxResults and the stat
   );
   t.log(`${runs} random sequences checked`);
   t.true(runs >= 300);
+});
+
+test(`a peer that refused (busy, rate limit) or did not answer is asked again after ${DIAL_BACK_RETRY_UNANSWERED_MS / 1000} s, not a whole recheck interval; the reason says so`, (t) => {
+  const { tracker, clock } = setup();
+  for (const [n, outcome] of [[1, 'refused'], [2, 'no-answer']] as const) {
+    const ip = `8.8.${n}.8`;
+    tracker.noteAsked(id(n), ip);
+    t.false(tracker.shouldAsk(id(n), ip), 'just asked');
+    tracker.record(result(n, ip, outcome));
+  }
+  const s = tracker.state(input('yes'));
+  t.log(s.reason);
+  t.is(s.status, 'unknown');
+  t.is(s.reason, '2 peers refused or did not answer our dial-back request (busy); asking again shortly');
+  clock.now += DIAL_BACK_RETRY_UNANSWERED_MS - 1;
+  t.false(tracker.shouldAsk(id(1), '8.8.1.8'));
+  clock.now += 1;
+  t.true(tracker.shouldAsk(id(1), '8.8.1.8'), 'refused: asked again soon');
+  t.true(tracker.shouldAsk(id(2), '8.8.2.8'), 'no answer: asked again soon');
+  // A peer whose answer was a real failure waits the whole interval.
+  tracker.noteAsked(id(3), '8.8.3.8');
+  tracker.record(result(3, '8.8.3.8', 'failed'));
+  clock.now += DIAL_BACK_RETRY_UNANSWERED_MS;
+  t.false(tracker.shouldAsk(id(3), '8.8.3.8'));
 });
