@@ -2,8 +2,8 @@
  * Small TCP tools run inside the punch lab's namespaces (no node involved), to prove what the
  * lab's NATs do before any node feature is judged on them. One JSON line per event on stdout.
  *
- *   node punch-tools.js listen <port> <durationMs>
- *       accepts connections for durationMs; per connection {"remote":"ip:port"}, then {"done":n}
+ *   node punch-tools.js listen <port>[,<port>…] <durationMs>
+ *       accepts connections for durationMs; per connection {"port":p,"remote":"ip:port"}, then {"done":n}
  *   node punch-tools.js connect <ip> <port> <localPort> <timeoutMs>
  *       one connect from a chosen local port: {"ok":true} or {"ok":false,"error":"…"}
  *   node punch-tools.js simopen <localPort> <ip> <port> <timeoutMs>
@@ -19,15 +19,20 @@ function print(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);
 }
 
-function listen(port: number, durationMs: number): void {
+function listen(ports: readonly number[], durationMs: number): void {
   let count = 0;
-  const server = createServer((socket) => {
-    count++;
-    print({ remote: `${socket.remoteAddress}:${socket.remotePort}` });
-    socket.on('error', () => undefined);
-    socket.end();
-  });
-  server.listen(port, '0.0.0.0', () => print({ listening: port }));
+  let listening = 0;
+  for (const port of ports) {
+    const server = createServer((socket) => {
+      count++;
+      print({ port, remote: `${socket.remoteAddress}:${socket.remotePort}` });
+      socket.on('error', () => undefined);
+      socket.end();
+    });
+    server.listen(port, '0.0.0.0', () => {
+      if (++listening === ports.length) print({ listening: ports });
+    });
+  }
   setTimeout(() => {
     print({ done: count });
     process.exit(0);
@@ -66,7 +71,7 @@ function connectFrom(ip: string, port: number, localPort: number, timeoutMs: num
 
 switch (mode) {
   case 'listen':
-    listen(Number(args[0]), Number(args[1]));
+    listen(args[0]!.split(',').map(Number), Number(args[1]));
     break;
   case 'connect':
     connectFrom(args[0]!, Number(args[1]), Number(args[2]), Number(args[3]), false);

@@ -214,6 +214,27 @@ export class PunchTopology {
     return (await execFileAsync(command, [...args], { timeout: EXEC_TIMEOUT_MS })).stdout;
   }
 
+  /**
+   * Counts, in the core, the TCP connections `from` opens (SYNs without ACK) to each of `to`
+   * and to anyone else ("other"): who a public host dials, whatever it says about it.
+   */
+  async watchSyns(from: PublicRole, to: readonly PublicRole[]): Promise<void> {
+    for (const dest of to) {
+      await this.ipt('core', ['-A', 'FORWARD', '-s', this.ip(from), '-d', this.ip(dest), '-p', 'tcp', '--syn', '-m', 'comment', '--comment', `syn:${from}>${dest}`, '-j', 'ACCEPT']);
+    }
+    await this.ipt('core', ['-A', 'FORWARD', '-s', this.ip(from), '-p', 'tcp', '--syn', '-m', 'comment', '--comment', `syn:${from}>other`, '-j', 'ACCEPT']);
+  }
+
+  /** The watchSyns counters: "p>x" → packets (a retransmitted SYN counts again). */
+  async synCounts(): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for (const line of (await this.ipt('core', ['-L', 'FORWARD', '-v', '-n', '-x'])).split('\n')) {
+      const match = /^\s*(\d+)\s.*\/\* syn:(\S+) \*\//.exec(line);
+      if (match) counts.set(match[2]!, Number(match[1]));
+    }
+    return counts;
+  }
+
   /** A router's connection-tracking table (TCP only), or why it cannot be read. */
   async conntrack(role: RouterRole | 'core'): Promise<string> {
     try {
