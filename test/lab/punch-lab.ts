@@ -5,7 +5,7 @@
  * the routers' conntrack tables and rule counters). Also the bench hook `runPunchBench`.
  */
 import { execFile } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,8 +15,8 @@ import { promisify } from 'node:util';
 import { publicKeyToAddress } from '../../src/primitives/address.js';
 import { generatePrivateKey, publicKeyOf } from '../../src/primitives/secp256k1.js';
 import { serializeWallet } from '../../src/wallet/wallet-file.js';
-import { LabNode, type PeerRow } from './lab-cluster.js';
 import { labSkipReason } from './netns.js';
+import { PunchNode, RPC_PORT, logLines, logTail, punchedLink, waitUntil } from './punch-node.js';
 import { type HomeRole, type PublicRole, PunchTopology, type TopologyOptions } from './punch-topology.js';
 
 const execFileAsync = promisify(execFile);
@@ -24,102 +24,17 @@ const CLI_BIN = fileURLToPath(new URL('../../../bin/cli.js', import.meta.url));
 const RPC_BRIDGE = fileURLToPath(new URL('./rpc-bridge.js', import.meta.url));
 export const PUNCH_TOOLS = fileURLToPath(new URL('./punch-tools.js', import.meta.url));
 export const P2P_PORT = 9000;
-const RPC_PORT = 9100;
 const EASY_POW_BITS = '0x207fffff';
 /** Generous: two cores shared with other test files, and a node start-up is ~1 s unloaded. */
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
-const POLL_INTERVAL_MS = 100;
 /** Issue 10: "end up directly connected to each other … within 10 s of both being up". */
 export const DIRECT_LINK_BOUND_MS = 10_000;
 /** How long a round waits for the direct link before calling it failed (beyond the bound: the report shows the real time). */
 const DIRECT_LINK_WAIT_MS = 25_000;
 const LOG_TAIL_LINES = 25;
 const LOG_TRAVERSAL_LINES = 40;
-const LOG_LINE_SHOWN_CHARS = 400;
 const TRAVERSAL_LOG_PATTERN = /punch|travers|dial-back|dialback|observ|reachab|probe|relay|simultaneous/i;
-
-export type Reachability = 'public' | 'mapped' | 'behind-nat-port-preserving' | 'behind-nat-symmetric' | 'unknown';
-
-/** `cli nat --json`'s `traversal` (the interface agreed with the lead for issue 10). */
-export interface TraversalJson {
-  observed: { ip: string | null; confirmed: boolean; agreeingPeers: number; agreeingGroups: number; portPreservation: 'yes' | 'no' | 'unknown'; reason: string };
-  reachability: { status: Reachability; reason: string; successes: number; failures: number };
-  punch: { attempts: number; successes: number; firstAttemptSuccesses: number; failures: number; lastFailure: { nodeId: string; reason: string } | null };
-}
-
-export interface NatJson {
-  enabled: boolean;
-  traversal?: TraversalJson;
-  [key: string]: unknown;
-}
-
-export interface PunchPeerRow extends PeerRow {
-  /** Set on a connection made by hole punching, with the relay that set it up. */
-  punched?: { relay: string } | null;
-}
-
-/** `cli punch <nodeId> --json`. */
-export interface PunchResultJson {
-  ok: boolean;
-  attempts: number;
-  relay: string | null;
-  reason: string | null;
-  address: string | null;
-  ms: number;
-}
-
-export class PunchNode extends LabNode {
-  nodeId = '';
-  upAtMs = 0;
-
-  constructor(
-    readonly role: PublicRole | HomeRole,
-    readonly name: string,
-    readonly lab: PunchLab,
-    ...rest: ConstructorParameters<typeof LabNode>
-  ) {
-    super(...rest);
-  }
-
-  override get label(): string {
-    return `${this.name} (${this.host.ip})`;
-  }
-
-  nat(): Promise<NatJson> {
-    return this.rpc<NatJson>('nat');
-  }
-
-  async traversal(): Promise<TraversalJson> {
-    const nat = await this.nat();
-    if (nat.traversal === undefined) throw new Error(`${this.label}: cli nat --json has no "traversal" (the NAT traversal feature is not in this node)`);
-    return nat.traversal;
-  }
-
-  async punchPeers(): Promise<PunchPeerRow[]> {
-    return (await this.rpc<{ peers: PunchPeerRow[] }>('peers')).peers;
-  }
-
-  /** `cli` in the node's namespace, e.g. ['punch', id, '--json']; stdout, or throws with both streams. */
-  async cli(args: readonly string[], timeoutMs = 60_000): Promise<string> {
-    try {
-      const { stdout } = await this.lab.topo.exec(this.role, process.execPath, [CLI_BIN, ...args, '--datadir', this.dataDir, '--rpc-port', String(RPC_PORT)], timeoutMs);
-      return stdout.trim();
-    } catch (err) {
-      const e = err as Error & { stdout?: string; stderr?: string };
-      throw new Error(`${this.label}: cli ${args.join(' ')} failed: ${e.message.split('\n')[0]}; stdout: ${e.stdout ?? ''}; stderr: ${e.stderr ?? ''}`);
-    }
-  }
-
-  async punch(nodeId: string): Promise<PunchResultJson> {
-    return JSON.parse(await this.cli(['punch', nodeId, '--json'])) as PunchResultJson;
-  }
-
-  /** The ready connection to `other`, if any. */
-  async linkTo(other: PunchNode): Promise<PunchPeerRow | undefined> {
-    return (await this.punchPeers()).find((p) => p.ready && p.nodeId === other.nodeId);
-  }
-}
 
 export interface StartOptions {
   /** Public nodes to bootstrap from (UDP discovery). */
@@ -175,7 +90,7 @@ export class PunchLab {
     const child = this.topo.spawn(role, process.execPath, args, { stdio: ['ignore', fd, fd] });
     closeSync(fd);
     this.topo.spawn(role, process.execPath, [RPC_BRIDGE, socketPath, String(RPC_PORT)], { stdio: 'ignore' });
-    const node = new PunchNode(role, name, this, this.nodes.length, { name: this.topo.ns(role), ip: this.topo.ip(role) }, dataDir, socketPath, logFile, child);
+    const node = new PunchNode(role, name, this.topo, this.nodes.length, { name: this.topo.ns(role), ip: this.topo.ip(role) }, dataDir, socketPath, logFile, child);
     this.nodes.push(node);
     await waitUntil(`${node.label} answering RPC`, START_TIMEOUT_MS, async () => {
       if (!node.alive) throw new Error(`${node.label} exited (${node.child.exitCode ?? node.child.signalCode}); log: ${logTail(node, LOG_TAIL_LINES)}`);
@@ -210,11 +125,11 @@ export class PunchLab {
   }
 
   /**
-   * Everything a failing punch test should print: per node its state, `cli nat --json`,
+   * Everything a failing punch test should print: per node (default: those running) its state, `cli nat --json`,
    * `cli peers --json`, its traversal log lines and log tail; per router its conntrack table and
    * rule counters.
    */
-  async diagnostics(nodes: readonly PunchNode[] = this.nodes): Promise<string> {
+  async diagnostics(nodes: readonly PunchNode[] = this.nodes.filter((n) => n.alive)): Promise<string> {
     const parts: string[] = [`lab files: ${this.root}${this.keep ? ' (kept)' : ''}`];
     for (const node of nodes) {
       parts.push(`===== ${node.label} nodeId ${node.nodeId.slice(0, 16)} ${node.alive ? 'running' : `exited (${node.child.exitCode ?? node.child.signalCode})`}`);
@@ -231,42 +146,6 @@ export class PunchLab {
       parts.push(`----- router ${router} iptables counters:\n${await this.topo.counters(router)}`);
     }
     return parts.join('\n');
-  }
-}
-
-function readLog(node: LabNode): string[] {
-  try {
-    return readFileSync(node.logFile, 'utf8').split('\n').filter((l) => l.trim() !== '');
-  } catch {
-    return [];
-  }
-}
-
-function shorten(line: string): string {
-  return line.length > LOG_LINE_SHOWN_CHARS ? `${line.slice(0, LOG_LINE_SHOWN_CHARS)}…` : line;
-}
-
-export function logTail(node: LabNode, lines: number): string {
-  return readLog(node).slice(-lines).map(shorten).join('\n');
-}
-
-function logLines(node: LabNode, lines: number, pattern: RegExp): string {
-  return readLog(node).filter((l) => pattern.test(l)).slice(-lines).map(shorten).join('\n');
-}
-
-/** Polls `check` until true; errors count as "not yet" unless `rethrowExit` and the error says a process exited. */
-export async function waitUntil(what: string, timeoutMs: number, check: () => Promise<boolean>, rethrowExit = false): Promise<number> {
-  const started = Date.now();
-  let last = '';
-  for (;;) {
-    try {
-      if (await check()) return Date.now() - started;
-    } catch (err) {
-      last = (err as Error).message;
-      if (rethrowExit && last.includes(' exited (')) throw err;
-    }
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${last.split('\n')[0]})` : ''}`);
-    await sleep(POLL_INTERVAL_MS);
   }
 }
 
@@ -312,13 +191,6 @@ export interface RoundResult {
   h2: PunchNode;
   /** Why not, when !ok. */
   failure: string | undefined;
-}
-
-/** A punched link from `a` to `b` whose remote address is b's router, not P's. */
-export async function punchedLink(a: PunchNode, b: PunchNode): Promise<PunchPeerRow | undefined> {
-  const row = await a.linkTo(b);
-  if (row === undefined || row.punched === undefined || row.punched === null) return undefined;
-  return row.address.startsWith(`${a.lab.topo.wanIp(b.role as HomeRole)}:`) ? row : undefined;
 }
 
 /** Starts H1 and H2 (fresh data dirs, bootstrap from P only) and waits for them to punch a direct link. */

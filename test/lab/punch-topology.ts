@@ -215,14 +215,14 @@ export class PunchTopology {
   }
 
   /**
-   * Counts, in the core, the TCP connections `from` opens (SYNs without ACK) to each of `to`
-   * and to anyone else ("other"): who a public host dials, whatever it says about it.
+   * Counts, in the core, the TCP connections `from` opens (SYNs without ACK) to destination ports
+   * `ports` ("first:last") on each of `to` and on anyone else ("other"): who a public host dials,
+   * whatever it says about it.
    */
-  async watchSyns(from: PublicRole, to: readonly PublicRole[]): Promise<void> {
-    for (const dest of to) {
-      await this.ipt('core', ['-A', 'FORWARD', '-s', this.ip(from), '-d', this.ip(dest), '-p', 'tcp', '--syn', '-m', 'comment', '--comment', `syn:${from}>${dest}`, '-j', 'ACCEPT']);
-    }
-    await this.ipt('core', ['-A', 'FORWARD', '-s', this.ip(from), '-p', 'tcp', '--syn', '-m', 'comment', '--comment', `syn:${from}>other`, '-j', 'ACCEPT']);
+  async watchSyns(from: PublicRole, to: readonly PublicRole[], ports: string): Promise<void> {
+    const rule = (dest: string[], name: string): string[] => ['-A', 'FORWARD', '-s', this.ip(from), ...dest, '-p', 'tcp', '--syn', '--dport', ports, '-m', 'comment', '--comment', `syn:${from}>${name}`, '-j', 'ACCEPT'];
+    for (const dest of to) await this.ipt('core', rule(['-d', this.ip(dest)], dest));
+    await this.ipt('core', rule([], 'other'));
   }
 
   /** The watchSyns counters: "p>x" → packets (a retransmitted SYN counts again). */
