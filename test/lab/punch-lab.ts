@@ -34,7 +34,8 @@ export const DIRECT_LINK_BOUND_MS = 10_000;
 const DIRECT_LINK_WAIT_MS = 25_000;
 const LOG_TAIL_LINES = 25;
 const LOG_TRAVERSAL_LINES = 40;
-const TRAVERSAL_LOG_PATTERN = /punch|travers|dial-back|dialback|observ|reachab|probe|relay|simultaneous/i;
+/** Log lines about NAT traversal (its component and messages), shown apart from the tail. */
+const TRAVERSAL_LOG_PATTERN = /punch|travers|dial-?back|observ|reachab|probe|simultaneous|rendezvous|nat/i;
 
 export interface StartOptions {
   /** Public nodes to bootstrap from (UDP discovery). */
@@ -220,7 +221,8 @@ export interface PunchBenchResult {
   runs: number;
   successes: number;
   firstAttempt: number;
-  medianMsToDirectLink: number | undefined;
+  /** null when no round succeeded. */
+  medianMsToDirectLink: number | null;
 }
 
 /** Median of the successful rounds' times, undefined when none succeeded. */
@@ -250,7 +252,7 @@ export async function runPunchRounds(lab: PunchLab, pub: PublicPeers, runs: numb
     await onRound?.(run, round);
     await Promise.all([lab.stop(round.h1), lab.stop(round.h2)]);
   }
-  return { runs, successes, firstAttempt, medianMsToDirectLink: medianMs(times) };
+  return { runs, successes, firstAttempt, medianMsToDirectLink: medianMs(times) ?? null };
 }
 
 /** Bench hook (`npm run bench` when root): `runs` punch rounds in a fresh lab; throws when the lab cannot run here. */

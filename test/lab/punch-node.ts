@@ -126,8 +126,17 @@ export function logTail(node: LabNode, lines: number): string {
   return readLog(node).slice(-lines).map(shorten).join('\n');
 }
 
+/** The last `lines` log lines whose component, message, reason or code match `pattern` (paths are left out: the lab dir's own name would match). */
 export function logLines(node: LabNode, lines: number, pattern: RegExp): string {
-  return readLog(node).filter((l) => pattern.test(l)).slice(-lines).map(shorten).join('\n');
+  const matches = (line: string): boolean => {
+    try {
+      const e = JSON.parse(line) as Record<string, unknown>;
+      return pattern.test([e['component'], e['msg'], e['reason'], e['code'], e['err']].filter((v) => typeof v === 'string').join(' '));
+    } catch {
+      return true; // not from the logger: a crash or a warning, always worth showing
+    }
+  };
+  return readLog(node).filter(matches).slice(-lines).map(shorten).join('\n');
 }
 
 /** Polls `check` until true; errors count as "not yet" unless `rethrowExit` and the error says a process exited. */
