@@ -1,9 +1,10 @@
 /** Every CLI command: its arguments, the RPC method it calls and how its answer is printed. */
 import type { JsonValue } from '../rpc/json.js';
-import { EXIT_FAILURE, EXIT_OK, RPC_CALL_TIMEOUT_MS, RPC_CHECK_TIMEOUT_MS, RPC_MINING_TIMEOUT_MS } from './constants.js';
+import { EXIT_FAILURE, EXIT_OK, RPC_CALL_TIMEOUT_MS, RPC_CHECK_TIMEOUT_MS, RPC_MINING_TIMEOUT_MS, RPC_PUNCH_TIMEOUT_MS } from './constants.js';
 import { format } from './format.js';
 import { formatNat } from './format-nat.js';
 import { formatBanned, formatPeers } from './format-peers.js';
+import { formatPunch } from './format-traversal.js';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -101,7 +102,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   simple('mine', 'mine one block now with the transactions in the mempool', format.mine, RPC_MINING_TIMEOUT_MS),
   simple('getinfo', 'height, tip, genesis, mempool size, peers and wallet summary', format.getinfo),
   simple('mempool', 'transactions waiting for a block', format.mempool),
-  simple('peers', 'connected peers (id, address, direction, height, ping, age), manual peers, bans and discouraged addresses', formatPeers),
+  simple('peers', 'connected peers (id, address, direction, height, ping, age; hole-punched links and their relay), manual peers, bans and discouraged addresses', formatPeers),
   {
     name: 'addpeer',
     summary: 'connect to a peer now and keep reconnecting to it (the tutorial seeds\' "register")',
@@ -143,7 +144,19 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   simple('listbanned', 'banned IP addresses and node ids, with time left and reason', formatBanned),
   simple('clearbanned', 'lift every ban', format.clearbanned),
-  simple('nat', 'router port mapping (UPnP/NAT-PMP): gateway, protocol, external address, mapped ports and leases', formatNat),
+  simple('nat', 'router port mapping (UPnP/NAT-PMP), the external address peers see, port preservation, reachability and hole punching', formatNat),
+  {
+    name: 'punch',
+    summary: 'open a direct connection to a node through a peer both are connected to (TCP hole punching); prints the address or why it failed, and exits 1 on failure',
+    positionals: ['nodeid'],
+    options: {},
+    required: [],
+    method: 'punch',
+    params: (cmd) => ({ nodeId: cmd.positionals[0] }),
+    format: formatPunch,
+    timeoutMs: RPC_PUNCH_TIMEOUT_MS,
+    exitCode: (r) => (typeof r === 'object' && r !== null && !Array.isArray(r) && r['ok'] === true ? EXIT_OK : EXIT_FAILURE),
+  },
   simple('gettxoutsetinfo', 'the UTXO set: height, unspent outputs, total amount and a digest independent of write order', format.gettxoutsetinfo, RPC_CHECK_TIMEOUT_MS),
   {
     name: 'verifychain',

@@ -13,3 +13,5 @@ export const CLI_NAME = 'npx cli';
 export const VERIFY_PROGRESS_INTERVAL_MS = 1_000;
 /** LMDB's data file inside the chain directory: --offline checks it exists rather than letting a read-only open fail obscurely. */
 export const LMDB_DATA_FILE_NAME = 'data.mdb';
+/** `cli punch` waits for up to 3 tries, each up to ~20 s (relay signalling, dial window, handshake), plus relays that cannot help. */
+export const RPC_PUNCH_TIMEOUT_MS = 2 * 60_000;

@@ -1,5 +1,6 @@
 /** Human-readable NAT state (`cli nat`, and the `nat:` line of `cli getinfo`). */
 import type { JsonValue } from '../rpc/json.js';
+import { formatTraversal, traversalSummary } from './format-traversal.js';
 
 type JsonObject = { [key: string]: JsonValue };
 
@@ -28,12 +29,21 @@ function endpointText(value: JsonValue | undefined): string | undefined {
   return e['ip'] === undefined ? undefined : `${str(e['ip'])} (tcp ${str(e['tcpPort'])}, udp ${str(e['udpPort'])})`;
 }
 
-/** `cli nat`: one fact a line. */
+/** `cli nat`: one fact a line: the router mapping (UPnP/NAT-PMP), then NAT traversal (observed address, reachability, hole punching), which works without UPnP. */
 export function formatNat(result: JsonValue): string {
   const r = obj(result);
-  if (r['enabled'] !== true) return `NAT port mapping is off (--no-upnp or conf "nat": {"upnp": false}); ${FORWARD_BY_HAND}`;
-  if (r['searching'] === true) return 'NAT port mapping: still looking for a UPnP/NAT-PMP gateway (this takes up to ~2 s after start)';
-  if (r['gatewayFound'] !== true) return `gateway: none found (tried UPnP IGDv1, UPnP IGDv2, NAT-PMP); ${FORWARD_BY_HAND}`;
+  const hasTraversal = typeof r['traversal'] === 'object' && r['traversal'] !== null;
+  // With traversal known, its reachability line says whether peers can dial in; without it (an older node), the mapping is all we know.
+  const forwardHint = hasTraversal ? '' : `; ${FORWARD_BY_HAND}`;
+  const lines = mappingLines(r, forwardHint);
+  if (hasTraversal) lines.push(...formatTraversal(r['traversal']));
+  return lines.join('\n');
+}
+
+function mappingLines(r: JsonObject, forwardHint: string): string[] {
+  if (r['enabled'] !== true) return [`NAT port mapping is off (--no-upnp or conf "nat": {"upnp": false})${forwardHint}`];
+  if (r['searching'] === true) return ['NAT port mapping: still looking for a UPnP/NAT-PMP gateway (this takes up to ~2 s after start)'];
+  if (r['gatewayFound'] !== true) return [`gateway: none found (tried UPnP IGDv1, UPnP IGDv2, NAT-PMP)${forwardHint}`];
   const lines = [`gateway: found (${protocolName(r['protocol'])})`, `external address: ${str(r['externalIp'])}`];
   const ports = Array.isArray(r['mappedPorts']) ? r['mappedPorts'].map(obj) : [];
   if (ports.length === 0) lines.push('mapped ports: none (the leases ran out; renewal keeps trying)');
@@ -46,13 +56,21 @@ export function formatNat(result: JsonValue): string {
     lines.push(`warning: double NAT — the router's external address ${str(r['externalIp'])} is itself private, so this node is not advertised as reachable; forward the port on the outer router too (see docs/nat.md)`);
   }
   const endpoint = endpointText(r['externalEndpoint']);
-  lines.push(endpoint === undefined ? `advertised: the local endpoint only; ${FORWARD_BY_HAND}` : `advertised to peers: ${endpoint}`);
-  return lines.join('\n');
+  const unmapped = forwardHint === '' ? 'advertised: no mapped endpoint (reachability below decides what peers are told)' : `advertised: the local endpoint only${forwardHint}`;
+  lines.push(endpoint === undefined ? unmapped : `advertised to peers: ${endpoint}`);
+  return lines;
 }
 
-/** The one-line summary getinfo shows for its `nat` field. */
+/** The one-line summary getinfo shows for its `nat` field: the mapping, then reachability. */
 export function natSummary(value: JsonValue | undefined): string {
   const r = obj(value);
+  const mapping = mappingSummary(r);
+  const t = r['traversal'];
+  if (typeof t !== 'object' || t === null) return mapping;
+  return `${mapping === 'off' ? 'UPnP off' : mapping}; ${traversalSummary(t)}`;
+}
+
+function mappingSummary(r: JsonObject): string {
   if (r['enabled'] !== true) return 'off';
   if (r['searching'] === true) return 'looking for a gateway';
   if (r['gatewayFound'] !== true) return 'no UPnP/NAT-PMP gateway found';

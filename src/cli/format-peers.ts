@@ -1,6 +1,7 @@
 /** `cli peers`: a table of connections, then manual peers, bans and discouraged addresses. */
 import type { JsonValue } from '../rpc/json.js';
 import { CLI_NAME } from './constants.js';
+import { shortId } from './format-traversal.js';
 
 type JsonObject = { [key: string]: JsonValue };
 
@@ -44,6 +45,12 @@ function keyTable(title: string, entries: readonly JsonObject[]): string[] {
   return table([title, 'FOR', 'REASON'], body, new Set());
 }
 
+/** What the NOTE column says of a connection: a hole punch made it, through which relay. */
+function peerNote(p: JsonObject): string {
+  const punched = obj(p['punched']);
+  return typeof punched['relay'] === 'string' ? `punched via ${shortId(punched['relay'])}` : '';
+}
+
 /** `cli listbanned`. */
 export function formatBanned(result: JsonValue): string {
   const entries = rows(result);
@@ -62,9 +69,10 @@ export function formatPeers(result: JsonValue): string {
     lines.push(`no peers connected (connect one with: ${CLI_NAME} addpeer HOST:PORT)`);
   } else {
     lines.push(`${peerRows.length} peer(s)`);
-    const body = peerRows.map((p) => {
+    const notes = peerRows.map(peerNote);
+    const body = peerRows.map((p, i) => {
       const ping = num(p['pingMs']);
-      return [
+      const row = [
         typeof p['id'] === 'string' ? p['id'] : '(handshake)',
         String(p['address'] ?? '-'),
         p['direction'] === 'inbound' ? 'in' : 'out',
@@ -72,8 +80,10 @@ export function formatPeers(result: JsonValue): string {
         ping === undefined ? '-' : `${ping} ms`,
         formatDuration(num(p['connectedForSec']) ?? 0),
       ];
+      return notes.some((n) => n !== '') ? [...row, notes[i]!] : row;
     });
-    lines.push(...table(['ID', 'ADDRESS', 'DIR', 'HEIGHT', 'PING', 'CONNECTED'], body, new Set([3, 4])));
+    const header = ['ID', 'ADDRESS', 'DIR', 'HEIGHT', 'PING', 'CONNECTED'];
+    lines.push(...table(notes.some((n) => n !== '') ? [...header, 'NOTE'] : header, body, new Set([3, 4])));
   }
   if (manualRows.length > 0) {
     lines.push('', `${manualRows.length} manual peer(s)`);

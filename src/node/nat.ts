@@ -3,10 +3,10 @@
  * advertise what it grants — in discovery pings and in the TCP handshake's listen port — and
  * fall back to the local endpoint when the mapping goes away. Start-up never waits for it.
  */
-import type { AdvertisedEndpoint } from '../p2p/discovery/service-options.js';
 import { NatService, type ExternalEndpoint, type NatState } from '../p2p/nat/index.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
+import type { Advertiser } from './advertise.js';
 import type { NodeNatState } from './nat-state.js';
 
 /** The part of NatService the node uses (unit tests pass a fake of it). */
@@ -17,23 +17,12 @@ export interface NatLike {
   state(): NatState;
 }
 
-/** Discovery's side: what our pings claim as `from`. */
-export interface AdvertisingDiscovery {
-  readonly localEndpoint: AdvertisedEndpoint;
-  setAdvertisedEndpoint(endpoint: AdvertisedEndpoint): void;
-}
-
-/** The peer layer's side: the listen port our handshakes announce. */
-export interface AdvertisingPeers {
-  setAdvertisedListenPort(port: number | undefined): void;
-}
-
 export interface StartNodeNatOptions {
   tcpPort: number;
   /** Undefined with discovery off: the UDP mapping then uses the TCP port's number (one port, as in the tutorial). */
   udpPort: number | undefined;
-  p2p: AdvertisingPeers;
-  discovery: AdvertisingDiscovery | undefined;
+  /** Decides what is advertised from the mapping and the reachability verdict. */
+  advertiser: Pick<Advertiser, 'setMapping'>;
   logger: Logger;
   /** Default: a real NatService for these ports. */
   createNat?: (ports: { tcpPort: number; udpPort: number; logger: Logger }) => NatLike;
@@ -47,25 +36,14 @@ export interface NodeNat {
 
 /** Starts mapping in the background and returns at once; the gateway search never delays start-up. */
 export function startNodeNat(options: StartNodeNatOptions): NodeNat {
-  const { tcpPort, p2p, discovery, logger } = options;
+  const { tcpPort, advertiser, logger } = options;
   const udpPort = options.udpPort ?? tcpPort;
   const log = logger.child({ component: 'node' });
   const nat = options.createNat?.({ tcpPort, udpPort, logger }) ?? new NatService({ tcpPort, udpPort, logger });
-  const local = discovery?.localEndpoint;
   let searching = true;
 
   // Subscribed before start(): the first endpoint can be announced as start() resolves.
-  nat.on('endpoint', (endpoint) => {
-    if (endpoint !== undefined) {
-      discovery?.setAdvertisedEndpoint(endpoint);
-      p2p.setAdvertisedListenPort(endpoint.tcpPort);
-      log.info({ ip: endpoint.ip, tcpPort: endpoint.tcpPort, udpPort: endpoint.udpPort }, `advertising the external endpoint ${endpoint.ip} (tcp ${endpoint.tcpPort}, udp ${endpoint.udpPort}) to peers`);
-      return;
-    }
-    if (local !== undefined) discovery?.setAdvertisedEndpoint(local);
-    p2p.setAdvertisedListenPort(undefined);
-    log.info('the external endpoint is gone; advertising the local one again (inbound peers from outside cannot reach this node now)');
-  });
+  nat.on('endpoint', (endpoint) => advertiser.setMapping(endpoint));
   void nat
     .start()
     .catch((err: unknown) => log.warn({ reason: errorMessage(err) }, 'NAT port mapping failed; inbound peers can reach this node only if its port is forwarded by hand'))

@@ -119,6 +119,8 @@ export async function startNetwork(options: StartNetworkOptions): Promise<NodeNe
   const discovery = await startDiscovery(config, nodeKey, tcpPort, logger);
   options.onStarted({ discovery });
   late.attach(discovery);
+  // A pong tells us where our UDP packets come from: one more voice on our external address.
+  discovery.on('observed', (o) => p2p.observeUdp({ observerId: o.observerId.toString('hex'), observerIp: o.observerIp, ip: o.ip, port: o.port, localPort: o.localPort }));
   return { nodeKey, p2p, discovery, addrman, tcpPort, udpPort: discovery.udpPort };
 }
 

@@ -29,6 +29,7 @@ import type { NodeConfig, NodeTxpoolConfig } from './config.js';
 import { CHAIN_DIR_NAME, WALLET_FILE_NAME } from './constants.js';
 import { ConfigError, NodeError } from './errors.js';
 import { type DataDirLock, lockDataDir } from './lock.js';
+import { Advertiser } from './advertise.js';
 import type { NodeNat } from './nat.js';
 import { disabledNodeNatState } from './nat-state.js';
 import { type NodeNetwork, startNetwork } from './network.js';
@@ -138,11 +139,13 @@ export class KadchainNode {
       const network = await startNetwork({ config, chain, mempool, logger, onStarted: (part) => Object.assign(run, part) });
       checkStopped();
       this.netInfo = network;
+      const advertiser = new Advertiser({ p2p: network.p2p, discovery: network.discovery, logger });
+      network.p2p.on('reachability', (state) => advertiser.setReachability(state.status));
       if (config.nat.upnp) {
         // Loaded only when used: the UPnP/NAT-PMP libraries cost ~27 MB of resident memory.
         const { startNodeNat } = await import('./nat.js');
         checkStopped();
-        run.nat = startNodeNat({ tcpPort: network.tcpPort, udpPort: network.udpPort, p2p: network.p2p, discovery: network.discovery, logger });
+        run.nat = startNodeNat({ tcpPort: network.tcpPort, udpPort: network.udpPort, advertiser, logger });
       }
       const nat = run.nat;
 
@@ -303,6 +306,8 @@ function rpcNetwork(network: NodeNetwork, listenHost: string, nat: RpcNetwork['n
     clearBans: () => p2p.clearBans(),
     addPeer: (host, port) => p2p.addPeer(host, port),
     nat,
+    traversal: () => p2p.traversalState(),
+    punch: (nodeIdHex) => p2p.punch(nodeIdHex),
   };
 }
 

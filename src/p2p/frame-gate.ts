@@ -24,7 +24,8 @@ export class FrameGate {
   /** What is wrong with `frame` (the sender is punished for it), or undefined: decode it. */
   check(frame: Frame, sessionOpen: boolean): FrameViolation | undefined {
     const { type } = frame;
-    if (!sessionOpen && type !== MessageType.Handshake && type !== MessageType.HandshakeAck && type !== MessageType.Reject) {
+    // A dial-back probe comes instead of a handshake (the peer checks it is the first frame of an inbound connection).
+    if (!sessionOpen && type !== MessageType.Handshake && type !== MessageType.HandshakeAck && type !== MessageType.Reject && type !== MessageType.Probe) {
       return { code: 'unexpected-message', reason: `peer sent ${messageKindName(type)} before completing the handshake` };
     }
     if (type === MessageType.Inv) {

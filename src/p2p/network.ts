@@ -22,7 +22,9 @@ import { describePeer, type ManualPeerInfo, type PeerInfo } from './peer-info.js
 import { PeerSet } from './peers.js';
 import { Relay } from './relay.js';
 import { BlockSync } from './sync.js';
+import { Traversal, type PunchResult, type TraversalState } from './traversal/index.js';
 import { TxIntake } from './tx-intake.js';
+import type { ReachabilityState, UdpObservation } from './traversal/index.js';
 import type { PeerSource, UsefulKind } from './types.js';
 import type { WireMessage } from './wire/index.js';
 
@@ -42,6 +44,8 @@ export interface P2PNetworkEvents {
   'peer:closed': [address: string, reason: string];
   'peer:banned': [entry: BanEntry];
   'peer:discouraged': [entry: DiscouragedEntry];
+  /** NAT traversal's verdict on whether others can dial us changed. */
+  reachability: [state: ReachabilityState];
 }
 
 export interface P2PStats {
@@ -70,6 +74,7 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
   private readonly sync: BlockSync;
   private readonly orphans: OrphanPool<Peer>;
   private readonly txs: TxIntake;
+  private readonly traversal: Traversal;
   private readonly received: Record<string, number> = {};
   private running = false;
   private readonly onBlockConnected = (block: Block): void => {
@@ -105,8 +110,18 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
       onUseful,
     });
     this.sync = new BlockSync({ chain, peers: this.peerSet, intake: this.intake, config, logger });
+    this.traversal = new Traversal({
+      peers: this.peerSet,
+      ownIdHex: options.nodeKey.nodeId.toString('hex'),
+      listenPort: () => this.peerSet.tcpPort,
+      classify: options.classifyAddress,
+      logger,
+    });
+    this.traversal.on('reachability', (state) => this.emit('reachability', state));
+    this.peerSet.on('peer:probe', (nonce) => this.traversal.onProbe(nonce));
     this.peerSet.on('peer:ready', (peer) => {
       this.relay.announcePool(peer);
+      this.traversal.onPeerReady(peer);
       this.emit('peer:ready', describePeer(peer, false));
       this.sync.maybeStart();
     });
@@ -132,9 +147,30 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
     this.peerSet.setAdvertisedListenPort(port);
   }
 
+  /** UPnP/NAT-PMP mapped our TCP port to `port` (undefined: no mapping now). */
+  setMappedPort(port: number | undefined): void {
+    this.traversal.setMappedPort(port);
+  }
+
+  /** Discovery's verified pong: how a pinged node saw our UDP endpoint. */
+  observeUdp(observation: UdpObservation): void {
+    this.traversal.observeUdp(observation);
+  }
+
+  /** Observed address, reachability and hole punching, for getinfo / `cli nat`. */
+  traversalState(): TraversalState {
+    return this.traversal.state();
+  }
+
+  /** `cli punch`: a direct connection to `nodeIdHex` through a peer both of us are connected to. */
+  punch(nodeIdHex: string): Promise<PunchResult> {
+    return this.traversal.punch(nodeIdHex);
+  }
+
   async start(): Promise<void> {
     if (this.running) return;
     await this.peerSet.start();
+    this.traversal.start();
     this.relay.start();
     this.txs.start();
     this.options.chain.on('block:connected', this.onBlockConnected);
@@ -146,6 +182,7 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
     if (!this.running) return;
     this.running = false;
     this.options.chain.off('block:connected', this.onBlockConnected);
+    this.traversal.stop();
     this.relay.stop();
     this.txs.stop();
     this.sync.stop();
@@ -239,6 +276,13 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
         this.relay.onBlock(msg.block);
         if (!this.sync.onBlock(peer, msg.block)) void this.intake.submit(peer, msg.block);
         return;
+      case 'dial-back':
+      case 'dial-back-result':
+      case 'probe':
+      case 'punch':
+      case 'get-punch-candidates':
+      case 'punch-candidates':
+        return this.traversal.onMessage(peer, msg);
       default:
         return; // ping/pong are answered by the peer itself
     }

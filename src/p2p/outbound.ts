@@ -77,6 +77,11 @@ export class OutboundDialer {
     }
   }
 
+  /** Outbound sessions plus dials under way. */
+  count(): number {
+    return this.outboundCount();
+  }
+
   private outboundCount(): number {
     return [...this.options.peers()].filter((p) => p.direction === 'outbound').length + this.dialing.size;
   }

@@ -17,6 +17,8 @@ export interface PeerInfo {
   readonly bestWork: string;
   readonly pingRttMs: number | undefined;
   readonly connectedSinceMs: number;
+  /** A hole punch made this connection, through the relay with this node id (hex). */
+  readonly punched?: { readonly relay: string } | undefined;
 }
 
 export function describePeer(p: Peer, manual: boolean, discouraged = false): PeerInfo {
@@ -34,6 +36,7 @@ export function describePeer(p: Peer, manual: boolean, discouraged = false): Pee
     bestWork: p.bestWork.toString(),
     pingRttMs: p.pingRttMs,
     connectedSinceMs: p.connectedAtMs,
+    punched: p.punchedVia === undefined ? undefined : { relay: p.punchedVia },
   };
 }
 

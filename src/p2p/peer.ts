@@ -31,8 +31,10 @@ export interface PeerOptions {
   socket: Socket;
   direction: PeerDirection;
   nodeKey: NodeKey;
-  /** Our TCP listen port, sent in the handshake. */
+  /** Our TCP listen port, sent in the handshake (0: do not dial us, nobody can). */
   listenPort: number;
+  /** Node id (hex) of the peer that relayed the punch which made this connection. */
+  punchedVia?: string | undefined;
   pingIntervalMs: number;
   /** A ping not answered with its pong within this drops the peer ('ping-timeout'). */
   peerTimeoutMs: number;
@@ -63,6 +65,8 @@ export interface PeerEvents {
   message: [msg: WireMessage];
   /** The peer reported its best chain (ping or pong). */
   status: [];
+  /** The first frame of an inbound connection was a dial-back probe (the connection is then closed). */
+  probe: [nonce: bigint];
   /** A fault the policy (misbehaviour.ts) discourages; the peer set decides whether the address is exempt. */
   misbehaviour: [code: MisbehaviourCode, reason: string];
   close: [reason: string];
@@ -73,6 +77,10 @@ export class Peer extends EventEmitter<PeerEvents> {
   /** Remote IP (IPv4-mapped IPv6 normalised) and port as seen on the socket. */
   readonly ip: string;
   readonly remotePort: number;
+  /** Our side's port of the connection: with the observed port it shows whether a NAT kept it. */
+  readonly localPort: number;
+  /** Set when a hole punch made this connection: the relay's node id (hex). */
+  readonly punchedVia: string | undefined;
   readonly connectedAtMs = Date.now();
   /** Our handshake nonce on this connection. */
   readonly nonce: bigint = randomBytes(8).readBigUInt64LE(0);
@@ -84,6 +92,8 @@ export class Peer extends EventEmitter<PeerEvents> {
   bestHeight = 0;
   bestWork = 0n;
   pingRttMs: number | undefined;
+  /** The connection carried only a dial-back probe: it was never a session with a peer. */
+  wasProbe = false;
   /** Why the session was refused, by us or by the peer's `reject` during the handshake. */
   refusal: { readonly code: string; readonly reason: string; readonly by: 'us' | 'peer' } | undefined;
   logger: Logger;
@@ -106,6 +116,8 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.direction = options.direction;
     this.ip = normalizeIp(socket.remoteAddress ?? '0.0.0.0');
     this.remotePort = socket.remotePort ?? 0;
+    this.localPort = socket.localPort ?? 0;
+    this.punchedVia = options.punchedVia;
     this.logger = options.logger.child({ peer: `${this.ip}:${this.remotePort}`, direction: this.direction });
     this.timers = new SessionTimers({
       handshakeTimeoutMs: options.handshakeTimeoutMs,
@@ -253,11 +265,25 @@ export class Peer extends EventEmitter<PeerEvents> {
       this.logger[this.rejectLogs.take() ? 'info' : 'debug']({ code: msg.code, reason: msg.reason, hash: msg.hash.toString('hex') }, 'peer rejected something we sent');
       return;
     }
+    if (msg.kind === 'probe') return this.onProbe(msg.nonce);
     if (msg.kind === 'handshake') return this.onHandshake(msg);
     if (msg.kind === 'handshake-ack') return this.onAck(msg);
     if (!this.isReady) return void this.punish('unexpected-message', `peer sent ${msg.kind} before completing the handshake`);
     if (msg.kind === 'ping' || msg.kind === 'pong') this.onHeartbeat(msg);
     this.emit('message', msg);
+  }
+
+  /**
+   * A dial-back probe is the whole of a connection made to check our reachability: valid only as
+   * the first frame of an inbound connection. It is no session, so closing it is no fault.
+   */
+  private onProbe(nonce: bigint): void {
+    if (this.direction !== 'inbound' || this.remoteHandshake !== undefined) {
+      return void this.punish('unexpected-message', 'peer sent a dial-back probe inside a session');
+    }
+    this.wasProbe = true;
+    this.emit('probe', nonce);
+    this.close('dial-back probe received');
   }
 
   private onHandshake(msg: HandshakeMessage): void {

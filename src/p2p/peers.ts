@@ -42,6 +42,8 @@ export interface PeerSetEvents {
   'peer:ready': [peer: Peer];
   'peer:closed': [peer: Peer, reason: string];
   'peer:message': [peer: Peer, msg: WireMessage];
+  /** An inbound connection carried only a dial-back probe (NAT traversal's reachability check). */
+  'peer:probe': [nonce: bigint];
   'peer:status': [peer: Peer];
   'peer:banned': [entry: BanEntry];
   'peer:discouraged': [entry: DiscouragedEntry];
@@ -55,7 +57,7 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
   private readonly classify: AddressClassifier;
   private readonly banStore: BanStore;
   private readonly all = new Set<Peer>();
-  private readonly byNodeId = new Map<string, Peer>();
+  private readonly provenPeers = new Map<string, Peer>();
   private readonly ownIdHex: string;
   private server: Server | undefined;
   private port = 0;
@@ -86,13 +88,13 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
     this.outbound = new OutboundDialer({
       config, ownIdHex: this.ownIdHex, peerSource: options.peerSource, bans, discouraged, classify, logger, isRunning,
       peers: () => this.all,
-      isConnected: (idHex) => this.byNodeId.has(idHex),
+      isConnected: (idHex) => this.provenPeers.has(idHex),
       attach: (socket) => this.attach(socket, 'outbound'),
     });
     this.manual = new ManualPeers({
       reconnectBackoffMs: config.reconnectBackoffMs, logger, isRunning,
       isBanned: (key) => bans.isBanned(key),
-      connectedNode: (idHex) => this.byNodeId.get(idHex),
+      connectedNode: (idHex) => this.provenPeers.get(idHex),
       dial: (host, port, onPeer) => this.outbound.dial(host, port, onPeer),
     });
   }
@@ -140,6 +142,27 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
     return [...this.all].filter((p) => p.isReady);
   }
 
+  /** The ready session whose ack proved `idHex`, if any. */
+  byNodeId(idHex: string): Peer | undefined {
+    const peer = this.provenPeers.get(idHex);
+    return peer?.isReady ? peer : undefined;
+  }
+
+  /** Outbound slots still free: hole punching takes one like a dial does. */
+  outboundRoom(): number {
+    return this.options.config.maxOutbound - this.outbound.count();
+  }
+
+  /** Inbound slots still free (a full set evicts someone for the next inbound connection). */
+  inboundRoom(): number {
+    return this.options.config.maxInbound - [...this.all].filter((p) => p.direction === 'inbound').length;
+  }
+
+  /** A socket a hole punch connected: a session like an outbound dial's, marked with the relay. */
+  attachPunched(socket: Socket, relayIdHex: string): Peer {
+    return this.attach(socket, 'outbound', relayIdHex);
+  }
+
   /** The seeds' "register" op: dial host:port now and keep redialling it with backoff. */
   addPeer(host: string, port: number): void {
     this.manual.add(host, port);
@@ -177,6 +200,10 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
     return this.bans.isBanned(key);
   }
 
+  isDiscouraged(ip: string): boolean {
+    return this.discouraged.isDiscouraged(ip);
+  }
+
   peers(): PeerInfo[] {
     const manualPeers = this.manual.connections();
     return [...this.all].map((p) => describePeer(p, manualPeers.has(p), this.discouraged.isDiscouraged(p.ip)));
@@ -209,11 +236,12 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
     this.attach(socket, 'inbound');
   }
 
-  private attach(socket: Socket, direction: PeerDirection): Peer {
+  private attach(socket: Socket, direction: PeerDirection, punchedVia?: string): Peer {
     const { config, nodeKey, status } = this.options;
     const peer = new Peer({
       socket,
       direction,
+      punchedVia,
       nodeKey,
       listenPort: this.advertisedPort ?? this.port,
       pingIntervalMs: config.pingIntervalMs,
@@ -232,12 +260,14 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
     peer.on('ready', () => this.emit('peer:ready', peer));
     peer.on('message', (msg) => this.emit('peer:message', peer, msg));
     peer.on('status', () => this.emit('peer:status', peer));
+    peer.on('probe', (nonce) => this.emit('peer:probe', nonce));
     peer.on('misbehaviour', (code, reason) => this.onMisbehaviour(peer, code, reason));
     peer.on('close', (reason) => {
       this.all.delete(peer);
       const id = peer.nodeId?.toString('hex');
-      if (id && this.byNodeId.get(id) === peer) this.byNodeId.delete(id);
-      this.emit('peer:closed', peer, reason);
+      if (id && this.provenPeers.get(id) === peer) this.provenPeers.delete(id);
+      // A dial-back probe was never a peer: nobody needs to hear that it went.
+      if (!peer.wasProbe) this.emit('peer:closed', peer, reason);
     });
     peer.start();
     return peer;
@@ -262,7 +292,7 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
     const idHex = peer.provenNodeId?.toString('hex');
     if (idHex === undefined) return undefined;
     if (this.bans.isBanned(idHex)) return { code: 'banned', reason: `node ${idHex} is banned` };
-    const existing = this.byNodeId.get(idHex);
+    const existing = this.provenPeers.get(idHex);
     if (existing && existing !== peer && !existing.isClosed) {
       // Simultaneous dials both ways: both ends keep the one dialled by the lower node id. Only
       // then: an ack can be relayed from the real node (it signs whatever nonce it is sent), so a
@@ -274,7 +304,7 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
       }
       existing.refuse('duplicate-connection', `replaced by the connection dialled by the lower node id (${peer.label})`);
     }
-    this.byNodeId.set(idHex, peer);
+    this.provenPeers.set(idHex, peer);
     return undefined;
   }
 

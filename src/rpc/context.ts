@@ -11,6 +11,7 @@ import type { NodeNatState } from '../node/nat-state.js';
 import type { BanEntry } from '../p2p/bans.js';
 import type { DiscouragedEntry } from '../p2p/discouraged.js';
 import type { ManualPeerInfo, PeerInfo } from '../p2p/peer-info.js';
+import type { PunchResult, TraversalState } from '../p2p/traversal/index.js';
 import type { Block, BlockHeader } from '../primitives/block.js';
 import type { Transaction } from '../primitives/tx.js';
 import type { Logger } from '../util/logger.js';
@@ -84,6 +85,10 @@ export interface RpcNetwork {
   addPeer(host: string, port: number): void;
   /** Router port mapping (UPnP/NAT-PMP): what was mapped and advertised, or that it is off. */
   nat(): NodeNatState;
+  /** Observed address, reachability and hole punching (works with UPnP off). */
+  traversal(): TraversalState;
+  /** A direct connection to `nodeIdHex` (64 lower-case hex digits, not ours) through a peer both are connected to. */
+  punch(nodeIdHex: string): Promise<PunchResult>;
 }
 
 export interface PaymentRequest {

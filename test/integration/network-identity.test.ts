@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import { PROTOCOL_VERSION, encodeMessageFrame } from '../../src/p2p/wire/index.js';
 import { ZERO_HASH } from '../../src/primitives/hash.js';
+import { observedOf } from '../helpers/observed.js';
 import { sleep } from './harness.js';
 import { addPeer, peersOf, readyPeerIds, startNetNode, waitConnected } from './network-harness.js';
 
@@ -29,6 +30,7 @@ test('an impostor handshake carrying the honest peer\'s node id leaves the verif
       nodeId: Buffer.from(honest.nodeId, 'hex'),
       listenPort: 1,
       nonce: randomBytes(8).readBigUInt64LE(0),
+      observed: observedOf(socket),
     }),
   );
   await sleep(300);

@@ -177,7 +177,8 @@ export class AddressManager {
 /** Core keeps its block-relay-only outbound peers; here the ready outbound ones, longest-connected first. */
 export function chooseAnchors(peers: readonly PeerInfo[]): PeerAddress[] {
   return peers
-    .filter((p) => p.direction === 'outbound' && p.ready)
+    // A punched connection's far port was one try's fresh port behind a NAT: nobody can dial it again.
+    .filter((p) => p.direction === 'outbound' && p.ready && p.punched === undefined)
     .sort((a, b) => a.connectedSinceMs - b.connectedSinceMs)
     .flatMap((p) => {
       const { ip, port } = splitPeerAddress(p.address);

@@ -80,11 +80,17 @@ export function bytesToIp(bytes: Buffer): string {
   return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
 }
 
-/** Dual-stack sockets report IPv4 peers as ::ffff:a.b.c.d; store and compare them as plain IPv4. */
+/**
+ * Dual-stack sockets report IPv4 peers as ::ffff:a.b.c.d; store and compare them as plain IPv4.
+ * A link-local IPv6 peer comes with its zone (fe80::1%eth0): the zone is dropped, since it names
+ * our interface, not the peer, and no 16-byte field can carry it (throwing here killed the node
+ * on any inbound link-local connection when listening on ::).
+ */
 export function normalizeIp(ip: string): string {
   const mapped = MAPPED_IPV4_PREFIX.exec(ip);
   if (mapped && isIPv4(mapped[1])) return mapped[1];
-  return bytesToIp(ipToBytes(ip));
+  const zone = ip.indexOf('%');
+  return bytesToIp(ipToBytes(zone >= 0 && isIPv6(ip) ? ip.slice(0, zone) : ip));
 }
 
 function checkPort(port: number, what: string): void {

@@ -16,6 +16,8 @@ export interface PacketHandlerDeps {
   readonly pingWaiters: PingWaiters;
   /** The service's ping (deduplicated per address, counts failures of table entries). */
   ping(remote: Remote, expectedId?: Buffer, tcpHint?: number): Promise<boolean>;
+  /** A pong that answers our ping says where the node saw it come from (STUN's mapped address). */
+  observed(observation: { observerId: Buffer; observerIp: string; ip: string; port: number }): void;
 }
 
 /**
@@ -64,6 +66,8 @@ export class PacketHandlers {
       return;
     }
     this.deps.proofs.pongReceived(decoded.nodeId, from.ip);
+    // Only a matched pong counts: it answers a ping we sent, so the observation is not replayed.
+    this.deps.observed({ observerId: decoded.nodeId, observerIp: from.ip, ip: pong.to.ip, port: pong.to.udpPort });
     const tcpPort = this.deps.proofs.advertisedTcpPort(decoded.nodeId, from.ip) ?? match.tcpHint ?? 0;
     this.deps.table.verified(decoded.nodeId, decoded.senderPubKey, { ip: from.ip, udpPort: from.port, tcpPort });
   }

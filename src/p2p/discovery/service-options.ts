@@ -74,4 +74,6 @@ export interface DiscoveryEvents {
   'node:verified': [node: DiscoveredNode];
   /** A node left the table: evicted for a live newcomer's place, or it stopped answering. */
   'node:removed': [node: DiscoveredNode];
+  /** A node we pinged saw our UDP packet come from ip:port (our discovery socket's port is `localPort`). */
+  observed: [observation: { observerId: Buffer; observerIp: string; ip: string; port: number; localPort: number }];
 }

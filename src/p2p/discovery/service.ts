@@ -99,6 +99,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
       findNodes: this.findNodes,
       pingWaiters: this.pingWaiters,
       ping: (remote, expectedId, tcpHint) => this.ping(remote, expectedId, tcpHint),
+      observed: (observation) => this.emit('observed', { ...observation, localPort: this.boundPort }),
     });
     this.refresher = new RefreshScheduler({
       selfId: this.nodeId,

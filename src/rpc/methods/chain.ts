@@ -38,7 +38,7 @@ export function chainMethods(ctx: RpcContext): MethodTable {
         miningAddress: ctx.miningAddress() ?? null,
         powBits: `0x${ctx.chain.params.powBits.toString(16).padStart(8, '0')}`,
         blockReward: ctx.chain.params.blockRewardAmount,
-        nat: natView(network.nat()),
+        nat: natView(network.nat(), network.traversal()),
       };
     },
 

@@ -25,7 +25,7 @@ function durationSec(value: unknown, name: string): number | undefined {
   return n;
 }
 
-export function networkMethods(ctx: RpcContext): MethodTable {
+export function networkMethods(ctx: Pick<RpcContext, 'network' | 'logger'>): MethodTable {
   return {
     peers: (params) => {
       parseParams(params, {});
@@ -44,6 +44,7 @@ export function networkMethods(ctx: RpcContext): MethodTable {
         pingMs: p.pingRttMs ?? null,
         connectedSince: new Date(p.connectedSinceMs).toISOString(),
         connectedForSec: Math.max(0, Math.floor((nowMs - p.connectedSinceMs) / MS_PER_SEC)),
+        punched: p.punched === undefined ? null : { relay: p.punched.relay },
       }));
       const bans = ctx.network.bans().map((b) => banRow(b, nowMs));
       const discouraged = ctx.network.discouraged().map((d) => banRow(d, nowMs));

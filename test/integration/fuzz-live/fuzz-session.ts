@@ -9,9 +9,10 @@ import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NodeKey } from '../../../src/p2p/discovery/node-key.js';
-import { FrameDecoder, PROTOCOL_VERSION, type OutgoingMessage, createHandshakeAck, decodeMessage, encodeMessageFrame } from '../../../src/p2p/wire/index.js';
+import { FrameDecoder, type HandshakeMessage, PROTOCOL_VERSION, type OutgoingMessage, createHandshakeAck, decodeMessage, encodeMessageFrame } from '../../../src/p2p/wire/index.js';
 import type { Block } from '../../../src/primitives/block.js';
 import { ZERO_HASH } from '../../../src/primitives/hash.js';
+import { observedOf } from '../../helpers/observed.js';
 
 /** Blocks kept from the node's replies: a fuzz session asking for thousands must not grow our memory. */
 const MAX_KEPT_BLOCKS = 200;
@@ -78,11 +79,16 @@ export class FuzzSession {
   static async open(options: SessionOptions): Promise<FuzzSession | undefined> {
     const session = await FuzzSession.connect(options);
     if (session === undefined) return undefined;
-    session.send({ kind: 'handshake', version: PROTOCOL_VERSION, genesisHash: ZERO_HASH, bestHeight: 0, chainWork: 0n, nodeId: options.key.nodeId, listenPort: 0, nonce: session.nonce });
+    session.send(session.handshake(options.key.nodeId));
     // Only a session the node opened and still holds: one it already closed would let a caller count frames never written.
     if ((await session.until(() => session.ready || session.closed)) && session.ready && session.writable) return session;
     session.destroy();
     return undefined;
+  }
+
+  /** A valid handshake of the current version claiming `nodeId`, with the socket's real remote address as the observed one. */
+  handshake(nodeId: Buffer): HandshakeMessage {
+    return { kind: 'handshake', version: PROTOCOL_VERSION, genesisHash: ZERO_HASH, bestHeight: 0, chainWork: 0n, nodeId, listenPort: 0, nonce: this.nonce, observed: observedOf(this.socket) };
   }
 
   /** The node has not closed the session and our socket still takes bytes: a frame written now reaches the node. */
@@ -168,6 +174,8 @@ export class FuzzSession {
           this.ready = true;
         } else if (msg.kind === 'pong' && msg.nonce === this.awaitedPong) this.awaitedPong = undefined;
         else if (msg.kind === 'block' && this.blocks.length < MAX_KEPT_BLOCKS) this.blocks.push(msg.block);
+        // Anything else is ignored, the NAT traversal kinds (14–19) included: the node may ask us
+        // for a dial-back or answer one; a peer that does not take part must be no problem to it.
       }
     } catch (err) {
       this.badReply = err instanceof Error ? err.message : String(err);

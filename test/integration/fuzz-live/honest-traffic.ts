@@ -1,7 +1,7 @@
 /**
  * The other side of "wrong penalties": one session sending only messages an honest peer sends
- * (heartbeats, requests for blocks the node has, announcements, rejects, blocks, headers and a
- * transaction it already knows), in random order. None of them is a fault, so the session must
+ * (heartbeats, requests for blocks the node has, announcements, rejects, blocks, headers, a
+ * transaction it already knows, NAT traversal requests), in random order. None of them is a fault, so the session must
  * survive all of them: a drop here is a penalty the policy does not name.
  */
 import fc from 'fast-check';
@@ -40,6 +40,10 @@ function honestMessageArb(t: ChainTemplates): fc.Arbitrary<WireMessage> {
       return { kind: 'headers' as const, headers: t.blocks.slice(from, from + n + 1).map((b) => b.header) };
     }),
     ...(txs.length > 0 ? [fc.constantFrom(...txs).map((transaction) => ({ kind: 'transaction' as const, transaction }))] : []),
+    // NAT traversal: a node behind a NAT asks for candidates and for dial-backs (port 1: nothing
+    // listens there, so a dial-back fails fast; beyond the rate limit it is refused, never punished)
+    fc.constant({ kind: 'get-punch-candidates' as const }),
+    u64Arb.map((nonce) => ({ kind: 'dial-back' as const, nonce, port: 1 })),
   );
 }
 

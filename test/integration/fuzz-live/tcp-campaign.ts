@@ -5,11 +5,12 @@
  */
 import fc from 'fast-check';
 import { nodeKeyFromPrivateKey, type NodeKey } from '../../../src/p2p/discovery/node-key.js';
-import { MessageType, encodeMessageFrame, messageKindName } from '../../../src/p2p/wire/index.js';
+import { MessageType, PROTOCOL_VERSION, encodeMessageFrame, messageKindName } from '../../../src/p2p/wire/index.js';
 import { encodeMessage } from '../../../src/p2p/wire/messages/index.js';
 import { ZERO_HASH } from '../../../src/primitives/hash.js';
 import { generatePrivateKey } from '../../../src/primitives/secp256k1.js';
 import { bytesArb, hashArb, mutated, u16Arb, u256Arb, u32Arb, u64Arb } from '../../unit/fuzz/fuzz-helpers.js';
+import { observedArb } from '../../unit/fuzz/message-arbitraries.js';
 import { type FrameCorpus, isMutated, rawFrame } from './frame-corpus.js';
 import { FuzzSession, type Outcome } from './fuzz-session.js';
 
@@ -103,13 +104,14 @@ export function newGarbageStats(): GarbageStats {
   return { connections: 0, closedByNode: 0, lingering: 0, opened: 0, byKind: {} };
 }
 
-const handshakeArb = fc.record({ kind: fc.constant('handshake' as const), version: u32Arb, genesisHash: fc.oneof(fc.constant(ZERO_HASH), hashArb), bestHeight: u32Arb, chainWork: u256Arb, nodeId: hashArb, listenPort: u16Arb, nonce: u64Arb });
+// observed: any address, as a hostile peer may claim (a version below 2 encodes without it)
+const handshakeArb = fc.record({ kind: fc.constant('handshake' as const), version: u32Arb, genesisHash: fc.oneof(fc.constant(ZERO_HASH), hashArb), bestHeight: u32Arb, chainWork: u256Arb, nodeId: hashArb, listenPort: u16Arb, nonce: u64Arb, observed: observedArb });
 
 /** What a garbage connection writes before any handshake could complete (never a valid session opening). */
 const garbageArb: fc.Arbitrary<{ kind: string; bytes: Buffer }> = fc.oneof(
   bytesArb(1, 600).map((bytes) => ({ kind: 'random-bytes', bytes })),
   bytesArb(0, 600).map((b) => ({ kind: 'magic-then-random', bytes: Buffer.concat([Buffer.from('KADC'), b]) })),
-  fc.tuple(fc.constantFrom(0, 14, 200, 255), bytesArb(0, 40)).map(([type, b]) => ({ kind: 'unknown-type', bytes: rawFrame(type, b) })),
+  fc.tuple(fc.constantFrom(0, 20, 200, 255), bytesArb(0, 40)).map(([type, b]) => ({ kind: 'unknown-type', bytes: rawFrame(type, b) })),
   bytesArb(0, 40).map((b) => {
     const f = rawFrame(MessageType.Handshake, b);
     f.writeUInt32LE(0xffff_ffff, 5);
@@ -123,8 +125,8 @@ const garbageArb: fc.Arbitrary<{ kind: string; bytes: Buffer }> = fc.oneof(
   fc.tuple(fc.constantFrom(MessageType.Ping, MessageType.Inv, MessageType.Block, MessageType.GetData, MessageType.Transaction), bytesArb(0, 100)).map(([type, b]) => ({ kind: 'frame-before-handshake', bytes: rawFrame(type, b) })),
   mutated(handshakeArb.map((hs) => encodeMessage(hs))).map((b) => ({ kind: 'mutated-handshake', bytes: rawFrame(MessageType.Handshake, b) })),
   handshakeArb.map((hs) => ({ kind: 'incompatible-handshake', bytes: rawFrame(MessageType.Handshake, encodeMessage({ ...hs, version: 0 })) })),
-  fc.tuple(handshakeArb, bytesArb(1, 200)).map(([hs, b]) => ({ kind: 'handshake-then-garbage', bytes: Buffer.concat([rawFrame(MessageType.Handshake, encodeMessage({ ...hs, version: 1, genesisHash: ZERO_HASH })), b]) })),
-  fc.tuple(handshakeArb, bytesArb(97, 97)).map(([hs, ack]) => ({ kind: 'handshake-bad-ack', bytes: Buffer.concat([rawFrame(MessageType.Handshake, encodeMessage({ ...hs, version: 1, genesisHash: ZERO_HASH })), rawFrame(MessageType.HandshakeAck, ack)]) })),
+  fc.tuple(handshakeArb, bytesArb(1, 200)).map(([hs, b]) => ({ kind: 'handshake-then-garbage', bytes: Buffer.concat([rawFrame(MessageType.Handshake, encodeMessage({ ...hs, version: PROTOCOL_VERSION, genesisHash: ZERO_HASH })), b]) })),
+  fc.tuple(handshakeArb, bytesArb(97, 97)).map(([hs, ack]) => ({ kind: 'handshake-bad-ack', bytes: Buffer.concat([rawFrame(MessageType.Handshake, encodeMessage({ ...hs, version: PROTOCOL_VERSION, genesisHash: ZERO_HASH })), rawFrame(MessageType.HandshakeAck, ack)]) })),
 );
 
 export interface GarbageOptions {
@@ -215,7 +217,7 @@ export async function runSlowloris(o: SlowlorisOptions): Promise<void> {
     // A handshake at 1 byte per 500 ms would take over a minute: the 5 s handshake timeout must end it.
     const session = await FuzzSession.connect({ port: o.port, localAddress: o.localAddress, key: nodeKeyFromPrivateKey(generatePrivateKey()), timeoutMs: 15_000, dribbleMs: 500 });
     if (session === undefined) return;
-    session.send({ kind: 'handshake', version: 1, genesisHash: ZERO_HASH, bestHeight: 0, chainWork: 0n, nodeId: ZERO_HASH, listenPort: 0, nonce: 1n });
+    session.send({ ...session.handshake(ZERO_HASH), nonce: 1n });
     if (await session.until(() => session.closed)) o.stats.tooSlowDropped++;
     else o.stats.tooSlowKept++;
     o.stats.oneByteWrites += session.oneByteWrites;

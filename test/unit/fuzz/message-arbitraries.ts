@@ -3,10 +3,19 @@
  * the decoder properties (wire.test.ts) and the live campaign (test/integration/fuzz-live/).
  */
 import fc from 'fast-check';
-import { MAX_REJECT_CODE_BYTES, MAX_REJECT_REASON_BYTES } from '../../../src/p2p/wire/constants.js';
-import { type WireMessage, createHandshakeAck } from '../../../src/p2p/wire/messages/index.js';
+import { bytesToIp } from '../../../src/p2p/discovery/endpoint.js';
+import { MAX_PUNCH_CANDIDATES, MAX_REJECT_CODE_BYTES, MAX_REJECT_REASON_BYTES, PROTOCOL_VERSION } from '../../../src/p2p/wire/constants.js';
+import {
+  DIAL_BACK_STATUSES,
+  type HandshakeMessage,
+  type ObservedAddress,
+  PUNCH_HOPS, PUNCH_PHASES,
+  PUNCH_REASONS,
+  type WireMessage,
+  createHandshakeAck,
+} from '../../../src/p2p/wire/messages/index.js';
 import { KEYS, blockArb, headerArb, txArb } from './arbitraries.js';
-import { hashArb, u16Arb, u256Arb, u32Arb, u64Arb, u8Arb } from './fuzz-helpers.js';
+import { bytesArb, hashArb, u16Arb, u256Arb, u32Arb, u64Arb, u8Arb } from './fuzz-helpers.js';
 
 /** Text within a byte limit, with the BOM, NUL and multi-byte characters over-represented. */
 function textArb(maxBytes: number): fc.Arbitrary<string> {
@@ -18,8 +27,63 @@ function textArb(maxBytes: number): fc.Arbitrary<string> {
 export const invItemArb = fc.record({ type: fc.constantFrom('tx' as const, 'block' as const), hash: hashArb });
 const heartbeat = { nonce: u64Arb, bestHeight: u32Arb, chainWork: u256Arb };
 
+/** The 16-byte prefix that makes an IPv6 address an IPv4-mapped one (::ffff:a.b.c.d): decoded as plain IPv4. */
+const IPV4_MAPPED_PREFIX = Buffer.from('00000000000000000000ffff', 'hex');
+
+/**
+ * IP addresses in the canonical text the 16-byte field decodes to: IPv4 dotted, IPv6 per RFC 5952
+ * (never IPv4-mapped: that comes back as IPv4), with the all-zero, loopback and edge values
+ * over-represented.
+ */
+export const ipArb: fc.Arbitrary<string> = fc.oneof(
+  bytesArb(4, 4).map((b) => bytesToIp(b)),
+  bytesArb(16, 16).filter((b) => !b.subarray(0, 12).equals(IPV4_MAPPED_PREFIX)).map((b) => bytesToIp(b)),
+  fc.constantFrom('0.0.0.0', '127.0.0.1', '255.255.255.255', '::', '::1', 'fe80::1', '2001:db8::1', 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', '::102:304'),
+);
+
+export const observedArb: fc.Arbitrary<ObservedAddress> = fc.record({ ip: ipArb, port: u16Arb });
+
+/**
+ * Handshakes of every version: the current one (most), version 0 and 1 (114 bytes, no observed
+ * address: the key is absent, as decoding leaves it) and any u32 (from 2 on with the address).
+ */
+export const handshakeArb: fc.Arbitrary<HandshakeMessage> = fc
+  .record({
+    version: fc.oneof({ weight: 3, arbitrary: fc.constant(PROTOCOL_VERSION) }, fc.constantFrom(0, 1, 3), u32Arb),
+    genesisHash: hashArb,
+    bestHeight: u32Arb,
+    chainWork: u256Arb,
+    nodeId: hashArb,
+    listenPort: u16Arb,
+    nonce: u64Arb,
+    observed: observedArb,
+  })
+  .map(({ observed, ...fields }) => (fields.version < 2 ? { kind: 'handshake' as const, ...fields } : { kind: 'handshake' as const, ...fields, observed }));
+
+/** One arbitrary per NAT traversal message kind (14–19): every enum value, 0–16 punch candidates. */
+const traversalArbs: readonly fc.Arbitrary<WireMessage>[] = [
+  fc.record({ kind: fc.constant('dial-back' as const), nonce: u64Arb, port: u16Arb }),
+  fc.record({ kind: fc.constant('dial-back-result' as const), nonce: u64Arb, status: fc.constantFrom(...DIAL_BACK_STATUSES) }),
+  fc.record({ kind: fc.constant('probe' as const), nonce: u64Arb }),
+  fc.record({
+    kind: fc.constant('punch' as const),
+    hop: fc.constantFrom(...PUNCH_HOPS),
+    phase: fc.constantFrom(...PUNCH_PHASES),
+    reason: fc.constantFrom(...PUNCH_REASONS),
+    attemptId: u64Arb,
+    nodeId: hashArb,
+    ip: ipArb,
+    port: u16Arb,
+  }),
+  fc.constant({ kind: 'get-punch-candidates' as const }),
+  fc.record({ kind: fc.constant('punch-candidates' as const), nodeIds: fc.array(hashArb, { maxLength: MAX_PUNCH_CANDIDATES }) }),
+];
+
+/** The NAT traversal messages alone (their own properties run more of them than messageArb's share). */
+export const traversalMessageArb: fc.Arbitrary<WireMessage> = fc.oneof(...traversalArbs);
+
 export const messageArb: fc.Arbitrary<WireMessage> = fc.oneof(
-  fc.record({ kind: fc.constant('handshake' as const), version: u32Arb, genesisHash: hashArb, bestHeight: u32Arb, chainWork: u256Arb, nodeId: hashArb, listenPort: u16Arb, nonce: u64Arb }),
+  handshakeArb,
   fc.tuple(fc.nat(KEYS.length - 1), u64Arb).map(([k, nonce]) => createHandshakeAck(KEYS[k]!, nonce)),
   u32Arb.map((height) => ({ kind: 'get-block' as const, by: 'height' as const, height })),
   hashArb.map((hash) => ({ kind: 'get-block' as const, by: 'hash' as const, hash })),
@@ -37,4 +101,5 @@ export const messageArb: fc.Arbitrary<WireMessage> = fc.oneof(
     reason: textArb(MAX_REJECT_REASON_BYTES),
     hash: hashArb,
   }),
+  ...traversalArbs,
 );

@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { AddressManager, ANCHORS_FILE_NAME, PEERS_FILE_NAME } from '../../../src/p2p/addrman/index.js';
 import type { PeerFeed } from '../../../src/p2p/addrman/index.js';
 import { MAX_ANCHORS_FILE_BYTES, MAX_PEERS_FILE_BYTES } from '../../../src/p2p/addrman/constants.js';
+import { chooseAnchors } from '../../../src/p2p/addrman/manager.js';
 import { parsePeersJson } from '../../../src/p2p/addrman/peers-file.js';
 import type { PeerInfo } from '../../../src/p2p/peer-info.js';
 import type { DiscoveredNode, PeerSource } from '../../../src/p2p/types.js';
@@ -244,4 +245,10 @@ test('addresses that discovery verifies are learned into the new table until sto
   await manager.stop();
   discovery.emit('node:verified', verified('9.9.9.9', 'nine'));
   t.is(manager.table.size, 1);
+});
+
+test('a punched connection never becomes an anchor: its far port was one punch try\'s port behind a NAT', (t) => {
+  const punched = peerInfo('8.8.8.2', 41234, 'outbound', 1, { punched: { relay: 'ab'.repeat(32) } });
+  const dialled = peerInfo('5.5.5.2', 9000, 'outbound', 2);
+  t.deepEqual(chooseAnchors([punched, dialled]).map((a) => `${a.ip}:${a.tcpPort}`), ['5.5.5.2:9000']);
 });

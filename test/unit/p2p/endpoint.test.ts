@@ -28,6 +28,11 @@ test('IPv6 is printed in RFC 5952 form', (t) => {
   for (const [input, expected] of cases) t.is(bytesToIp(ipToBytes(input)), expected, input);
   t.is(normalizeIp('::ffff:127.0.0.1'), '127.0.0.1');
   t.is(normalizeIp('2001:DB8::1'), '2001:db8::1');
+  // a link-local peer as a socket reports it (net.Socket#remoteAddress with the interface's zone)
+  t.is(normalizeIp('fe80::88f9:f5ff:fe42:68ba%wtw0'), 'fe80::88f9:f5ff:fe42:68ba');
+  t.is(normalizeIp('FE80::1%2'), 'fe80::1');
+  t.throws(() => normalizeIp('1.2.3.4%eth0'), { instanceOf: RangeError });
+  t.throws(() => normalizeIp('%eth0'), { instanceOf: RangeError });
 });
 
 test('endpoint encoding: family byte, address, LE ports', (t) => {

@@ -55,7 +55,7 @@ test('round trip of one frame, including an empty payload', (t) => {
 
 test('a stream fed one byte at a time yields every frame once, in order', (t) => {
   const expected = [
-    { type: MessageType.Handshake, payload: payloadOf(114, 2) },
+    { type: MessageType.Handshake, payload: payloadOf(132, 2) },
     { type: MessageType.Ping, payload: payloadOf(44, 3) },
     { type: MessageType.Block, payload: payloadOf(5000, 4) },
   ];
@@ -147,7 +147,7 @@ test('a corrupted payload fails the checksum', (t) => {
 });
 
 test('unknown and reserved types are rejected after five bytes', (t) => {
-  for (const type of [0, 14, 255]) {
+  for (const type of [0, 20, 255]) {
     const decoder = new FrameDecoder();
     const err = t.throws(() => decoder.push(headerWith(type, 0).subarray(0, 5)), { instanceOf: WireError });
     t.is(err?.code, 'unknown-type', `type ${type}`);

@@ -30,15 +30,16 @@ const nodeKey = generatePrivateKey();
 const samples: WireMessage[] = [
   {
     kind: 'handshake',
-    version: 1,
+    version: 2,
     genesisHash: genesis.hash,
     bestHeight: 1,
     chainWork: (1n << 255n) + 12345n,
     nodeId: hash(),
     listenPort: 9000,
     nonce: 0xfedcba9876543210n,
+    observed: { ip: '203.0.113.7', port: 51234 },
   },
-  { kind: 'handshake', version: 7, genesisHash: ZERO_HASH, bestHeight: 0, chainWork: 0n, nodeId: hash(), listenPort: 0, nonce: 0n },
+  { kind: 'handshake', version: 2, genesisHash: ZERO_HASH, bestHeight: 0, chainWork: 0n, nodeId: hash(), listenPort: 0, nonce: 0n, observed: { ip: '2001:db8::42', port: 0 } },
   createHandshakeAck(nodeKey, 0x1122334455667788n),
   { kind: 'get-block', by: 'height', height: 123456 },
   { kind: 'get-block', by: 'hash', hash: genesis.hash },
@@ -109,13 +110,19 @@ test('decodeMessage rejects the reserved and unknown types', (t) => {
 test('handshake has a fixed size and a documented layout', (t) => {
   const payload = encodeMessage(samples[0]);
   t.is(payload.length, HANDSHAKE_BYTES);
-  t.is(payload.readUInt32LE(0), 1);
+  t.is(payload.length, 132);
+  t.is(payload.readUInt32LE(0), 2);
   t.true(payload.subarray(4, 36).equals(genesis.hash));
   t.is(payload.readUInt32LE(36), 1);
   t.is(payload[40], 0x80); // chain work is big-endian: the 2^255 bit is the first byte's top bit
   t.is(payload.readUInt16LE(104), 9000);
   t.is(payload.readBigUInt64LE(106), 0xfedcba9876543210n);
-  t.throws(() => decodeHandshake(Buffer.alloc(HANDSHAKE_BYTES - 1)), { instanceOf: DecodeError });
+  // observed address: IPv4 as IPv4-mapped IPv6 (::ffff:203.0.113.7), then the port, little-endian
+  t.is(payload.subarray(114, 130).toString('hex'), '00000000000000000000ffffcb007107');
+  t.is(payload.readUInt16LE(130), 51234);
+  const v2 = Buffer.alloc(HANDSHAKE_BYTES);
+  v2.writeUInt32LE(2, 0);
+  t.throws(() => decodeHandshake(v2.subarray(0, HANDSHAKE_BYTES - 1)), { instanceOf: DecodeError });
 });
 
 test('inventory rejects unknown item types and counts over the limit', (t) => {

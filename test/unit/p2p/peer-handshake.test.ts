@@ -1,6 +1,6 @@
 import test from 'ava';
 import { ZERO_HASH } from '../../../src/primitives/hash.js';
-import type { RejectMessage } from '../../../src/p2p/wire/index.js';
+import { FRAME_HEADER_BYTES, HANDSHAKE_V1_BYTES, type HandshakeMessage, MessageType, type RejectMessage, encodeMessageFrame } from '../../../src/p2p/wire/index.js';
 import { buildBlock, makeKey } from '../../helpers/fixtures.js';
 import { connect, readyPeerCount, startNode, waitFor } from './net-helpers.js';
 import { RawPeer } from './raw-peer.js';
@@ -83,6 +83,35 @@ test('a peer with an incompatible protocol version gets a reject and is disconne
   await raw.waitClosed();
   t.false(raw.has('handshake-ack'));
   t.false(a.net.isDiscouraged('127.0.0.1'));
+});
+
+test('a version-1 peer (114-byte handshake, no observed address) gets a reject incompatible-version and is not punished', async (t) => {
+  const a = await startNode(t, { genesis });
+  const raw = await RawPeer.connect(a.net.tcpPort);
+  t.teardown(() => raw.destroy());
+  const closes = closeReasons(a);
+  const ourPort = raw.socket.localPort;
+  raw.autoAck = false;
+  const v1 = encodeMessageFrame(raw.handshake({ version: 1, genesisHash: genesis.hash }));
+  t.is(v1.length, FRAME_HEADER_BYTES + HANDSHAKE_V1_BYTES, 'a version-1 handshake as a version-1 node sends it');
+  raw.socket.write(v1);
+  const reject = (await raw.waitFor('reject')) as RejectMessage;
+  t.is(reject.code, 'incompatible-version');
+  t.is(reject.messageType, MessageType.Handshake);
+  t.is(reject.reason, 'peer speaks protocol version 1, we need at least 2');
+  await raw.waitClosed();
+  t.false(raw.has('handshake-ack'));
+  // the node's own handshake was version 2 and told us our address as its socket saw it
+  const ours = raw.received.find((m) => m.kind === 'handshake') as HandshakeMessage | undefined;
+  t.is(ours?.version, 2);
+  t.deepEqual(ours?.observed, { ip: '127.0.0.1', port: ourPort });
+  // 127.0.0.1 counts as public in these tests (TEST_ADDRESSES): a punishment would show
+  await waitFor(() => closes.length > 0, 'the node to report the close');
+  t.regex(closes[0] ?? '', /incompatible-version/);
+  t.false(a.net.isDiscouraged('127.0.0.1'));
+  t.deepEqual(a.net.discouraged(), []);
+  t.deepEqual(a.net.bans(), []);
+  t.log(`close reason: ${closes[0]}`);
 });
 
 test('a handshake-ack that does not prove the node id discourages the IP only', async (t) => {

@@ -98,7 +98,7 @@ test('a public address that misbehaves is discouraged, but not the node id its a
   raw.autoAck = true;
   raw.sendHandshake({ genesisHash: genesis.hash });
   await waitFor(() => a.net.peers().some((p) => p.ready), 'the raw peer to be ready');
-  raw.send({ kind: 'handshake', version: 1, genesisHash: genesis.hash, bestHeight: 0, chainWork: 0n, nodeId: raw.key.nodeId, listenPort: 0, nonce: 1n });
+  raw.send(raw.handshake({ genesisHash: genesis.hash, nonce: 1n }));
   await raw.waitClosed();
   const keys = a.net.discouraged().map((d) => d.key).sort();
   t.deepEqual(keys, ['127.0.0.6'], 'the address only');

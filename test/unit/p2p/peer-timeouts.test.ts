@@ -3,7 +3,7 @@
  * answering pings (not sending bytes), and a started frame must complete within frameTimeoutMs.
  */
 import test from 'ava';
-import { encodeMessageFrame, PROTOCOL_VERSION } from '../../../src/p2p/wire/index.js';
+import { encodeMessageFrame } from '../../../src/p2p/wire/index.js';
 import { buildBlock, makeKey } from '../../helpers/fixtures.js';
 import { startNode, waitFor } from './net-helpers.js';
 import { RawPeer } from './raw-peer.js';
@@ -51,9 +51,9 @@ test('a handshake trickled a byte at a time is dropped at the handshake deadline
   const port = raw.socket.localPort!;
   t.teardown(() => raw.destroy());
   const openedAt = Date.now();
-  const frame = encodeMessageFrame({ kind: 'handshake', version: PROTOCOL_VERSION, genesisHash: genesis.hash, bestHeight: 0, chainWork: 0n, nodeId: raw.key.nodeId, listenPort: 0, nonce: raw.nonce });
+  const frame = encodeMessageFrame(raw.handshake({ genesisHash: genesis.hash }));
   raw.autoAck = false;
-  void trickle(raw, frame, 20); // ~100 bytes × 20 ms = 2 s: would finish long after the deadline
+  void trickle(raw, frame, 20); // 145 bytes × 20 ms ≈ 3 s: would finish long after the deadline
   await raw.waitClosed(3_000);
   const after = raw.closedAtMs - openedAt;
   t.true(after < handshakeTimeoutMs + 500, `dropped after ${after} ms`);

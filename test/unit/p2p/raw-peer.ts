@@ -5,9 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { type NodeKey, nodeKeyFromPrivateKey } from '../../../src/p2p/discovery/node-key.js';
-import { FrameDecoder, PROTOCOL_VERSION, type WireMessage, createHandshakeAck, decodeMessage, encodeMessageFrame } from '../../../src/p2p/wire/index.js';
+import { FrameDecoder, type HandshakeMessage, type ObservedAddress, PROTOCOL_VERSION, type WireMessage, createHandshakeAck, decodeMessage, encodeMessageFrame } from '../../../src/p2p/wire/index.js';
 import { ZERO_HASH } from '../../../src/primitives/hash.js';
 import { generatePrivateKey } from '../../../src/primitives/secp256k1.js';
+import { observedOf } from '../../helpers/observed.js';
 import { type TestNode, waitFor } from './net-helpers.js';
 
 export class RawPeer {
@@ -63,9 +64,18 @@ export class RawPeer {
     this.socket.write(encodeMessageFrame(msg));
   }
 
-  /** `nodeId`: claim another node's id (an impostor cannot ack it); `nonce`: have it signed by whoever acks this handshake. */
-  sendHandshake(options: { genesisHash?: Buffer; version?: number; bestHeight?: number; chainWork?: bigint; nodeId?: Buffer; nonce?: bigint } = {}): void {
-    this.send({
+  /**
+   * `nodeId`: claim another node's id (an impostor cannot ack it); `nonce`: have it signed by
+   * whoever acks this handshake; `observed`: by default the socket's real remote address (a
+   * version below 2 encodes without it, as a version-1 node's 114 bytes).
+   */
+  sendHandshake(options: { genesisHash?: Buffer; version?: number; bestHeight?: number; chainWork?: bigint; nodeId?: Buffer; nonce?: bigint; observed?: ObservedAddress } = {}): void {
+    this.send(this.handshake(options));
+  }
+
+  /** The handshake sendHandshake would send (see there for the options). */
+  handshake(options: { genesisHash?: Buffer; version?: number; bestHeight?: number; chainWork?: bigint; nodeId?: Buffer; nonce?: bigint; observed?: ObservedAddress } = {}): HandshakeMessage {
+    return {
       kind: 'handshake',
       version: options.version ?? PROTOCOL_VERSION,
       genesisHash: options.genesisHash ?? ZERO_HASH,
@@ -74,7 +84,8 @@ export class RawPeer {
       nodeId: options.nodeId ?? this.key.nodeId,
       listenPort: 0,
       nonce: options.nonce ?? this.nonce,
-    });
+      observed: options.observed ?? observedOf(this.socket),
+    };
   }
 
   has(kind: WireMessage['kind']): boolean {

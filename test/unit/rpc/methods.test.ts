@@ -11,8 +11,10 @@ import type { ManualPeerInfo, PeerInfo } from '../../../src/p2p/peer-info.js';
 import { AddressError } from '../../../src/primitives/address.js';
 import { RpcParamError } from '../../../src/rpc/errors.js';
 import { allMethods } from '../../../src/rpc/index.js';
+import { toJsonSafe } from '../../../src/rpc/json.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { TEST_PARAMS, buildBlock, makeKey, pay, spend } from '../../helpers/fixtures.js';
+import { freshTraversalState, traversalState } from '../../helpers/traversal-state.js';
 
 interface Fake {
   ctx: RpcContext;
@@ -121,6 +123,8 @@ function fake(): Fake {
       clearBans: () => banList.clear(),
       addPeer: (host, port) => void addedPeers.push(`${host}:${port}`),
       nat: () => nat.current,
+      traversal: freshTraversalState,
+      punch: async () => ({ ok: false, attempts: 0, relay: undefined, reason: 'not in this test', address: undefined, ms: 0 }),
     },
     requestStop: () => undefined,
   };
@@ -131,7 +135,7 @@ function fake(): Fake {
 const call = async (f: Fake, method: string, params?: unknown): Promise<unknown> => f.methods[method]!(params);
 
 test('the method names match the CLI commands', (t) => {
-  t.deepEqual(Object.keys(fake().methods).sort(), ['addpeer', 'balance', 'ban', 'clearbanned', 'createwallet', 'genesis_block', 'getblockheader', 'getinfo', 'gettxoutsetinfo', 'listbanned', 'mempool', 'mine', 'nat', 'peers', 'print', 'printwallet', 'send', 'stop', 'unban', 'verifychain', 'getmemoryinfo'].sort());
+  t.deepEqual(Object.keys(fake().methods).sort(), ['addpeer', 'balance', 'ban', 'clearbanned', 'createwallet', 'genesis_block', 'getblockheader', 'getinfo', 'gettxoutsetinfo', 'listbanned', 'mempool', 'mine', 'nat', 'peers', 'print', 'punch', 'printwallet', 'send', 'stop', 'unban', 'verifychain', 'getmemoryinfo'].sort());
 });
 
 test('getmemoryinfo reports the process memory; gc: true runs a collection first, and only with --expose-gc', async (t) => {
@@ -238,6 +242,15 @@ test('getinfo reports the node summary', async (t) => {
   t.like(info['nat'], { enabled: false, gatewayFound: false, protocol: null, externalEndpoint: null, mappedPorts: [] });
 });
 
+test('getinfo carries the traversal state with UPnP off (traversal works without a gateway)', async (t) => {
+  const f = fake();
+  f.ctx.network.traversal = () => traversalState({ observed: { ip: '7.7.7.2', confirmed: true }, reachability: { status: 'public', lastCheckAtMs: 0, port: 9000 } });
+  const info = toJsonSafe(await call(f, 'getinfo')) as { nat: { enabled: boolean; traversal: { observed: Record<string, unknown>; reachability: Record<string, unknown> } } };
+  t.is(info.nat.enabled, false);
+  t.like(info.nat.traversal.observed, { ip: '7.7.7.2', confirmed: true });
+  t.like(info.nat.traversal.reachability, { status: 'public', lastCheckAt: '1970-01-01T00:00:00.000Z', port: 9000 });
+});
+
 test('nat shows the mapping with null for absent values and lease expiry as ISO time', async (t) => {
   const f = fake();
   t.like(await call(f, 'nat'), { enabled: false, searching: false, reachable: false });
@@ -269,6 +282,7 @@ test('nat shows the mapping with null for absent values and lease expiry as ISO 
     doubleNat: false,
     reachable: true,
     externalEndpoint: { ip: '7.7.7.1', tcpPort: 9001, udpPort: 9000 },
+    traversal: (await call(f, 'nat') as Record<string, unknown>)['traversal'],
   });
   await t.throwsAsync(async () => call(f, 'nat', { verbose: true }), { instanceOf: RpcParamError });
 });

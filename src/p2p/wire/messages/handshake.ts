@@ -1,4 +1,5 @@
 import { BufferReader } from '../../../primitives/encoding.js';
+import { DecodeError } from '../../../util/errors.js';
 import { NODE_ID_BYTES } from '../constants.js';
 import { IP16_BYTES, newWriter, readHash, readIp16, readU16, readU256, writeHash, writeIp16, writeU16, writeU256 } from './fields.js';
 
@@ -33,6 +34,12 @@ export interface HandshakeMessage {
 export const HANDSHAKE_V1_BYTES = 4 + 32 + 4 + 32 + NODE_ID_BYTES + 2 + 8;
 /** Version 2 appends observedIp[16] | observedPort u16. */
 export const HANDSHAKE_BYTES = HANDSHAKE_V1_BYTES + IP16_BYTES + 2;
+/**
+ * A later version may append fields, but only this many bytes in all: a handshake comes before the
+ * sender proved anything, so it must not make us buffer megabytes (Bitcoin's version message is
+ * about 100 bytes; 1 KiB leaves room for many versions of additions).
+ */
+export const MAX_HANDSHAKE_BYTES = 1_024;
 /** The first version with the observed address. */
 const OBSERVED_ADDRESS_VERSION = 2;
 
@@ -54,6 +61,7 @@ export function encodeHandshake(msg: HandshakeMessage): Buffer {
  * append fields: they are skipped, as Bitcoin's version message allows.
  */
 export function decodeHandshake(payload: Buffer): HandshakeMessage {
+  if (payload.length > MAX_HANDSHAKE_BYTES) throw new DecodeError(`handshake is ${payload.length} bytes, more than the ${MAX_HANDSHAKE_BYTES} allowed`);
   const r = new BufferReader(payload);
   const base = {
     kind: 'handshake' as const,

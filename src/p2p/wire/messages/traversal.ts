@@ -53,14 +53,19 @@ export const PUNCH_REASONS = [
 ] as const;
 export type PunchReason = (typeof PUNCH_REASONS)[number];
 
+export const PUNCH_HOPS = ['to-relay', 'from-relay'] as const;
+/** Which leg a punch message travels: a node is relay for one and endpoint for the other, and the ids alone cannot tell them apart. */
+export type PunchHop = (typeof PUNCH_HOPS)[number];
+
 /**
- * One step of a punch. To the relay, `nodeId` names the far end and `ip` is ignored (send ::);
+ * One step of a punch. To the relay (hop 'to-relay'), `nodeId` names the far end and `ip` is ignored (send ::);
  * from the relay, `nodeId` is the far end's *proven* id and `ip` the far end's address as the
  * relay's socket sees it — never a claim of the far end, so a punch cannot aim a dial at a
  * third party.
  */
 export interface PunchMessage {
   readonly kind: 'punch';
+  readonly hop: PunchHop;
   readonly phase: PunchPhase;
   readonly reason: PunchReason;
   readonly attemptId: bigint;
@@ -86,8 +91,8 @@ export const DIAL_BACK_BYTES = 8 + 2;
 export const DIAL_BACK_RESULT_BYTES = 8 + 1;
 /** nonce u64 */
 export const PROBE_BYTES = 8;
-/** phase u8 | reason u8 | attemptId u64 | nodeId[32] | ip[16] | port u16 */
-export const PUNCH_BYTES = 1 + 1 + 8 + NODE_ID_BYTES + IP16_BYTES + 2;
+/** hop u8 | phase u8 | reason u8 | attemptId u64 | nodeId[32] | ip[16] | port u16 */
+export const PUNCH_BYTES = 1 + 1 + 1 + 8 + NODE_ID_BYTES + IP16_BYTES + 2;
 
 function enumIndex<T extends string>(values: readonly T[], value: T, what: string): number {
   const index = values.indexOf(value);
@@ -137,6 +142,7 @@ export function decodeProbe(payload: Buffer): ProbeMessage {
 
 export function encodePunch(msg: PunchMessage): Buffer {
   const w = newWriter(PUNCH_BYTES)
+    .u8(enumIndex(PUNCH_HOPS, msg.hop, 'punch hop'))
     .u8(enumIndex(PUNCH_PHASES, msg.phase, 'punch phase'))
     .u8(enumIndex(PUNCH_REASONS, msg.reason, 'punch reason'))
     .u64(msg.attemptId);
@@ -149,6 +155,7 @@ export function decodePunch(payload: Buffer): PunchMessage {
   const r = new BufferReader(payload);
   const msg: PunchMessage = {
     kind: 'punch',
+    hop: readEnum(r, PUNCH_HOPS, 'punch hop'),
     phase: readEnum(r, PUNCH_PHASES, 'punch phase'),
     reason: readEnum(r, PUNCH_REASONS, 'punch reason'),
     attemptId: r.u64('punch attempt id'),

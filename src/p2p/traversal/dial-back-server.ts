@@ -1,0 +1,128 @@
+/**
+ * The prober's side of the reachability check (AutoNAT's idea): a peer asks "dial me back on
+ * port N"; we dial N at the peer's IP *as our socket sees it* — the request has no address
+ * field, so nobody can aim our dials at a third party — write one `probe` frame with the
+ * peer's nonce and close. Rate-limited per requester IP and in total; the answer is a
+ * `dial-back-result`. Peers we failed to dial back are remembered for a while: they are the
+ * punch candidates we list for others.
+ */
+import type { Socket } from 'node:net';
+import { errorMessage } from '../../util/errors.js';
+import type { Logger } from '../../util/logger.js';
+import { dialTcp } from '../dial.js';
+import type { Peer } from '../peer.js';
+import { encodeMessageFrame, type DialBackMessage, type DialBackStatus } from '../wire/index.js';
+import {
+  DIAL_BACK_CONNECT_TIMEOUT_MS,
+  DIAL_BACK_LIMIT_KEYS,
+  DIAL_BACK_LINGER_MS,
+  DIAL_BACK_PER_IP_BURST,
+  DIAL_BACK_PER_IP_PER_SEC,
+  MAX_DIAL_BACKS_IN_FLIGHT,
+  MAX_UNREACHABLE_REMEMBERED,
+  UNREACHABLE_MEMORY_MS,
+} from './core-constants.js';
+import { KeyedLimits } from './keyed-limits.js';
+
+export interface DialBackServerOptions {
+  readonly logger: Logger;
+  readonly now?: (() => number) | undefined;
+  /** Default: a real TCP connect with a timeout. */
+  readonly dial?: ((host: string, port: number, timeoutMs: number) => Promise<Socket>) | undefined;
+}
+
+export interface DialBackServerStats {
+  readonly served: number;
+  readonly connected: number;
+  readonly failed: number;
+  readonly refused: number;
+}
+
+export class DialBackServer {
+  private readonly options: DialBackServerOptions;
+  private readonly now: () => number;
+  private readonly perIp: KeyedLimits;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly probeSockets = new Set<Socket>();
+  /** Node id (hex) → when we last failed to dial it back; insertion order = age. */
+  private readonly unreachable = new Map<string, number>();
+  private stopped = false;
+  private counts = { served: 0, connected: 0, failed: 0, refused: 0 };
+
+  constructor(options: DialBackServerOptions) {
+    this.options = options;
+    this.now = options.now ?? Date.now;
+    this.perIp = new KeyedLimits({ ratePerSec: DIAL_BACK_PER_IP_PER_SEC, burst: DIAL_BACK_PER_IP_BURST, maxKeys: DIAL_BACK_LIMIT_KEYS, now: options.now });
+  }
+
+  stats(): DialBackServerStats {
+    return { ...this.counts };
+  }
+
+  /** Whether we failed to dial this peer back within UNREACHABLE_MEMORY_MS. */
+  wasUnreachable(idHex: string): boolean {
+    const at = this.unreachable.get(idHex);
+    if (at === undefined) return false;
+    if (this.now() - at < UNREACHABLE_MEMORY_MS) return true;
+    this.unreachable.delete(idHex);
+    return false;
+  }
+
+  /** Serves one request of a ready peer; the answer goes back on the peer's session. */
+  onRequest(peer: Peer, msg: DialBackMessage): void {
+    const reply = (status: DialBackStatus): void => {
+      this.counts[status === 'connected' ? 'connected' : status === 'connect-failed' ? 'failed' : 'refused']++;
+      peer.send({ kind: 'dial-back-result', nonce: msg.nonce, status });
+    };
+    if (this.stopped) return;
+    this.counts.served++;
+    if (msg.port === 0) return reply('bad-port');
+    if (this.inFlight.size >= MAX_DIAL_BACKS_IN_FLIGHT || !this.perIp.take(peer.ip)) return reply('refused');
+    const idHex = peer.provenNodeId?.toString('hex');
+    const dial = (this.options.dial ?? dialTcp)(peer.ip, msg.port, DIAL_BACK_CONNECT_TIMEOUT_MS);
+    this.inFlight.add(dial);
+    dial
+      .then((socket) => {
+        if (idHex !== undefined) this.unreachable.delete(idHex);
+        this.sendProbe(socket, msg.nonce);
+        reply('connected');
+      })
+      .catch((err: unknown) => {
+        if (idHex !== undefined) this.rememberUnreachable(idHex);
+        this.options.logger.debug({ peer: peer.label, port: msg.port, err: errorMessage(err) }, 'dial-back failed');
+        reply('connect-failed');
+      })
+      .finally(() => this.inFlight.delete(dial));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const socket of this.probeSockets) socket.destroy();
+    this.probeSockets.clear();
+  }
+
+  private rememberUnreachable(idHex: string): void {
+    this.unreachable.delete(idHex);
+    this.unreachable.set(idHex, this.now());
+    while (this.unreachable.size > MAX_UNREACHABLE_REMEMBERED) {
+      const oldest = this.unreachable.keys().next().value;
+      if (oldest === undefined) break;
+      this.unreachable.delete(oldest);
+    }
+  }
+
+  /** One frame, then close; destroyed after DIAL_BACK_LINGER_MS whatever the other side does. */
+  private sendProbe(socket: Socket, nonce: bigint): void {
+    if (this.stopped) return void socket.destroy();
+    this.probeSockets.add(socket);
+    socket.on('error', () => socket.destroy());
+    socket.on('data', () => undefined); // the other side's handshake: read and drop
+    const timer = setTimeout(() => socket.destroy(), DIAL_BACK_LINGER_MS);
+    timer.unref();
+    socket.once('close', () => {
+      clearTimeout(timer);
+      this.probeSockets.delete(socket);
+    });
+    socket.end(encodeMessageFrame({ kind: 'probe', nonce }));
+  }
+}

@@ -1,0 +1,249 @@
+/**
+ * What peers say our address is (STUN's idea, libp2p identify's observed address): every
+ * handshake and discovery pong carries the address the sender's socket sees for us. One voice
+ * can lie, so an IP counts as ours only when distinct observers agree — from distinct /16s where
+ * the observers allow it — and a host with many node ids is one voice. Pure bookkeeping: no
+ * sockets, the clock is injected.
+ */
+import { isIP } from 'node:net';
+import { normalizeIp } from '../discovery/endpoint.js';
+import { type AddressClassifier, classifyAddress, netGroup } from '../netgroup.js';
+import { TimedEntries } from '../timed-entries.js';
+import {
+  DEFAULT_MAX_OBSERVERS,
+  DEFAULT_OBSERVATION_TTL_MS,
+  MIN_AGREEING_GROUPS,
+  MIN_AGREEING_OBSERVERS,
+  MIN_PORT_CHANGED_SAMPLES,
+  MIN_PORT_PRESERVED_FRACTION,
+  MIN_PORT_SAMPLES,
+} from './constants.js';
+
+export interface Observation {
+  /** Proven node id (hex) of the peer that saw us. */
+  readonly observerId: string;
+  /** That peer's IP. */
+  readonly observerIp: string;
+  /** Our address as it sees it. */
+  readonly ip: string;
+  readonly port: number;
+  /** Our local port of that connection: set for OUTBOUND TCP connections and for UDP (our discovery port); undefined for inbound TCP (says nothing about how the NAT maps ports). */
+  readonly localPort: number | undefined;
+  readonly transport: 'tcp' | 'udp';
+}
+
+export type PortPreservation = 'yes' | 'no' | 'unknown';
+
+export interface ObservedAddressState {
+  /** Best candidate external IP (undefined: no observation). */
+  readonly ip: string | undefined;
+  readonly confirmed: boolean;
+  /** Distinct observers agreeing with ip. */
+  readonly agreeingPeers: number;
+  /** Distinct /16 netgroups among them. */
+  readonly agreeingGroups: number;
+  readonly disagreeingPeers: number;
+  /** From TCP samples. */
+  readonly portPreservation: PortPreservation;
+  readonly portSamples: { readonly preserved: number; readonly changed: number };
+  /** From UDP samples (same local port seen by several observers: STUN's mapping test). */
+  readonly udpPortPreservation: PortPreservation;
+  /** Distinct observers (as counted for votes) with a live observation. */
+  readonly observers: number;
+  /** One sentence a user understands. */
+  readonly reason: string;
+}
+
+export interface ObservedAddressBookOptions {
+  readonly classify?: AddressClassifier;
+  readonly now?: () => number;
+  readonly maxObservers?: number;
+  readonly ttlMs?: number;
+}
+
+/** The canonical text of an IP (IPv4-mapped IPv6 made IPv4), or undefined for anything else. */
+export function canonicalIp(ip: unknown): string | undefined {
+  if (typeof ip !== 'string' || isIP(ip) === 0) return undefined;
+  try {
+    return normalizeIp(ip);
+  } catch {
+    return undefined; // an IPv6 zone id ("fe80::1%eth0"): not an address a peer can share
+  }
+}
+
+/**
+ * Who counts as one voice: a public IP, whatever node ids it shows (ids cost nothing, IPs do);
+ * behind loopback or a private IP, the node id — a local test network or a LAN shares one
+ * address, and one confused peer there must not silence the others.
+ */
+export function observerKey(id: string, ip: string, classify: AddressClassifier): string {
+  return classify(ip) === 'public' ? `ip:${ip}` : `id:${id}`;
+}
+
+export function isPort(port: unknown): port is number {
+  return typeof port === 'number' && Number.isInteger(port) && port > 0 && port <= 0xffff;
+}
+
+export function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+interface Entry {
+  readonly key: string;
+  readonly untilMs: number;
+  /** Arrival order: "most recent" without trusting the clock to move. */
+  readonly seq: number;
+  readonly voter: string;
+  readonly group: string;
+  readonly ip: string;
+  readonly port: number;
+  readonly localPort: number | undefined;
+  readonly transport: 'tcp' | 'udp';
+}
+
+interface Candidate {
+  readonly ip: string;
+  readonly voters: Set<string>;
+  lastSeq: number;
+}
+
+export class ObservedAddressBook {
+  private readonly classify: AddressClassifier;
+  private readonly now: () => number;
+  private readonly maxObservers: number;
+  private readonly ttlMs: number;
+  private readonly entries: TimedEntries<Entry>;
+  private seq = 0;
+
+  constructor(options: ObservedAddressBookOptions = {}) {
+    this.classify = options.classify ?? classifyAddress;
+    this.now = options.now ?? Date.now;
+    this.maxObservers = options.maxObservers ?? DEFAULT_MAX_OBSERVERS;
+    this.ttlMs = options.ttlMs ?? DEFAULT_OBSERVATION_TTL_MS;
+    if (!Number.isInteger(this.maxObservers) || this.maxObservers < 1) throw new RangeError(`maxObservers must be a positive integer, not ${this.maxObservers}`);
+    if (!(this.ttlMs > 0)) throw new RangeError(`ttlMs must be positive, not ${this.ttlMs}`);
+    this.entries = new TimedEntries(this.now);
+  }
+
+  /** Records what one peer saw; anything malformed is ignored (it comes from a peer). */
+  add(obs: Observation): void {
+    const ip = canonicalIp(obs.ip);
+    const observerIp = canonicalIp(obs.observerIp);
+    if (ip === undefined || observerIp === undefined || !isPort(obs.port)) return;
+    if (typeof obs.observerId !== 'string' || obs.observerId === '') return;
+    if (obs.transport !== 'tcp' && obs.transport !== 'udp') return;
+    this.entries.list(); // drops lapsed entries so they do not take the room of live ones
+    this.entries.set({
+      key: `${obs.transport}:${obs.observerId}`,
+      untilMs: this.now() + this.ttlMs,
+      seq: this.seq++,
+      voter: observerKey(obs.observerId, observerIp, this.classify),
+      group: netGroup(observerIp, this.classify),
+      ip,
+      port: obs.port,
+      localPort: isPort(obs.localPort) ? obs.localPort : undefined,
+      transport: obs.transport,
+    });
+    this.entries.trim(this.maxObservers);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+
+  state(): ObservedAddressState {
+    const entries = this.entries.list();
+    // A voter's network is that of its latest entry, so it adds one group at most.
+    const voterGroup = new Map<string, string>();
+    const candidates = new Map<string, Candidate>();
+    for (const e of entries) {
+      voterGroup.set(e.voter, e.group);
+      const c = candidates.get(e.ip) ?? { ip: e.ip, voters: new Set<string>(), lastSeq: -1 };
+      c.voters.add(e.voter);
+      c.lastSeq = Math.max(c.lastSeq, e.seq);
+      candidates.set(e.ip, c);
+    }
+    const groupsOf = (c: Candidate): Set<string> => new Set([...c.voters].map((v) => voterGroup.get(v) ?? v));
+    let best: Candidate | undefined;
+    let bestGroups = 0;
+    for (const c of candidates.values()) {
+      const groups = groupsOf(c).size;
+      if (best === undefined || groups > bestGroups || (groups === bestGroups && (c.voters.size > best.voters.size || (c.voters.size === best.voters.size && c.lastSeq > best.lastSeq)))) {
+        best = c;
+        bestGroups = groups;
+      }
+    }
+    const observers = voterGroup.size;
+    if (best === undefined) {
+      return {
+        ip: undefined, confirmed: false, agreeingPeers: 0, agreeingGroups: 0, disagreeingPeers: 0,
+        portPreservation: 'unknown', portSamples: { preserved: 0, changed: 0 }, udpPortPreservation: 'unknown',
+        observers: 0, reason: 'no peer has told us our address yet',
+      };
+    }
+    const agreeing = best.voters.size;
+    const allGroups = new Set(voterGroup.values()).size;
+    const neededGroups = Math.min(MIN_AGREEING_GROUPS, allGroups);
+    const confirmed = agreeing >= MIN_AGREEING_OBSERVERS && bestGroups >= neededGroups;
+    const tcp = portSamples(entries, best.ip, 'tcp');
+    const udp = portSamples(entries, best.ip, 'udp');
+    return {
+      ip: best.ip,
+      confirmed,
+      agreeingPeers: agreeing,
+      agreeingGroups: bestGroups,
+      disagreeingPeers: observers - agreeing,
+      portPreservation: tcp.verdict,
+      portSamples: { preserved: tcp.preserved, changed: tcp.changed },
+      udpPortPreservation: udp.mappingVaries ? 'no' : udp.verdict,
+      observers,
+      reason: reasonFor(best.ip, agreeing, observers, bestGroups, neededGroups, [...groupsOf(best)]),
+    };
+  }
+}
+
+interface PortSamples {
+  readonly preserved: number;
+  readonly changed: number;
+  readonly verdict: PortPreservation;
+  /** One local port seen as different external ports by two observers: the NAT maps per destination. */
+  readonly mappingVaries: boolean;
+}
+
+/** One sample per voter (its latest with a local port), for the candidate IP only. */
+function portSamples(entries: readonly Entry[], ip: string, transport: 'tcp' | 'udp'): PortSamples {
+  const latest = new Map<string, Entry>();
+  for (const e of entries) {
+    if (e.transport !== transport || e.ip !== ip || e.localPort === undefined) continue;
+    const seen = latest.get(e.voter);
+    if (seen === undefined || e.seq > seen.seq) latest.set(e.voter, e);
+  }
+  let preserved = 0;
+  const externalByLocal = new Map<number, Set<number>>();
+  for (const e of latest.values()) {
+    if (e.port === e.localPort) preserved++;
+    const local = e.localPort ?? 0;
+    const externals = externalByLocal.get(local) ?? new Set<number>();
+    externals.add(e.port);
+    externalByLocal.set(local, externals);
+  }
+  const changed = latest.size - preserved;
+  const verdict: PortPreservation =
+    latest.size >= MIN_PORT_SAMPLES && preserved >= MIN_PORT_PRESERVED_FRACTION * latest.size ? 'yes'
+    : changed >= MIN_PORT_CHANGED_SAMPLES && changed > preserved ? 'no'
+    : 'unknown';
+  const mappingVaries = [...externalByLocal.values()].some((externals) => externals.size > 1);
+  return { preserved, changed, verdict, mappingVaries };
+}
+
+function reasonFor(ip: string, agreeing: number, observers: number, groups: number, neededGroups: number, groupNames: string[]): string {
+  if (agreeing < MIN_AGREEING_OBSERVERS) {
+    const who = observers > agreeing ? `${agreeing} of ${observers} peers has` : plural(agreeing, 'peer has', 'peers have');
+    return `only ${who} seen ${ip}; ${MIN_AGREEING_OBSERVERS} must agree`;
+  }
+  const others = observers > agreeing ? `; ${plural(observers - agreeing, 'other peer', 'other peers')} saw another address` : '';
+  if (groups < neededGroups) {
+    return `${agreeing} peers agree on ${ip} but all from one network (${groupNames.join(', ')}) while peers from other networks have reported too; peers in ${neededGroups} networks must agree`;
+  }
+  return `${agreeing} peers in ${plural(groups, 'network', 'networks')} agree on ${ip}${others}`;
+}

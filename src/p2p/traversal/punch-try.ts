@@ -1,0 +1,168 @@
+/**
+ * One try of a punch, in either role, as an explicit state machine (DCUtR's exchange):
+ *
+ *   initiator: awaiting-accept ─accept→ waiting (½ relay RTT) → dialing → handshaking → done
+ *   responder:                 awaiting-sync ─sync→ dialing → handshaking → done
+ *
+ * The initiator measures the relay round trip from its connect to the far end's accept, sends
+ * sync and waits half of it, so both SYNs leave at about the moment the sync reaches the far
+ * end. Every state has one deadline; a refusal or a timeout ends the try with a reason.
+ */
+import type { Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { errorMessage } from '../../util/errors.js';
+import type { Logger } from '../../util/logger.js';
+import type { Peer } from '../peer.js';
+import type { PunchMessage, PunchReason } from '../wire/index.js';
+import { PUNCH_DIAL_WINDOW_MS, PUNCH_READY_TIMEOUT_MS, PUNCH_SIGNAL_TIMEOUT_MS } from './core-constants.js';
+import { NO_IP } from './punch-relay.js';
+import type { SimultaneousOpenOptions } from './simultaneous-open.js';
+
+export type PunchRole = 'initiator' | 'responder';
+export type PunchTryStateName = 'awaiting-accept' | 'awaiting-sync' | 'waiting' | 'dialing' | 'handshaking' | 'done';
+
+export type PunchTryOutcome =
+  | { readonly ok: true; readonly peer: Peer; readonly address: string; readonly rttMs: number | undefined }
+  | { readonly ok: false; readonly reason: string; readonly refusal: PunchReason | undefined };
+
+export interface PunchTryOptions {
+  readonly role: PunchRole;
+  readonly attemptId: bigint;
+  readonly farIdHex: string;
+  /** The peer both ends are connected to. */
+  readonly relay: Peer;
+  readonly localPort: number;
+  /** Responder only: the initiator's address as the relay saw it, and its announced port. */
+  readonly far?: { readonly ip: string; readonly port: number } | undefined;
+  readonly dial: (options: SimultaneousOpenOptions) => Promise<Socket>;
+  /** Starts a session on the punched socket. */
+  readonly attach: (socket: Socket) => Peer;
+  readonly logger: Logger;
+}
+
+export class PunchTry {
+  readonly options: PunchTryOptions;
+  readonly result: Promise<PunchTryOutcome>;
+  private stateName: PunchTryStateName;
+  private settle!: (outcome: PunchTryOutcome) => void;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly abort = new AbortController();
+  private sentAtMs = Date.now();
+  private rttMs: number | undefined;
+  private far: { ip: string; port: number } | undefined;
+  /** The session on the punched socket, once there is one. */
+  private peer: Peer | undefined;
+
+  constructor(options: PunchTryOptions) {
+    this.options = options;
+    this.far = options.far;
+    this.result = new Promise((resolve) => {
+      this.settle = resolve;
+    });
+    this.stateName = options.role === 'initiator' ? 'awaiting-accept' : 'awaiting-sync';
+  }
+
+  get state(): PunchTryStateName {
+    return this.stateName;
+  }
+
+  get relayIdHex(): string {
+    return this.options.relay.provenNodeId?.toString('hex') ?? '';
+  }
+
+  /** Sends the opening message of this role: connect (initiator) or accept (responder). */
+  start(): void {
+    const phase = this.options.role === 'initiator' ? 'connect' : 'accept';
+    this.sentAtMs = Date.now();
+    this.sendToFar(phase, 'none', this.options.localPort);
+    this.deadline(PUNCH_SIGNAL_TIMEOUT_MS, `the far end did not ${phase === 'connect' ? 'accept' : 'send sync'} within ${PUNCH_SIGNAL_TIMEOUT_MS} ms`);
+  }
+
+  /** A from-relay punch message of this try (the caller matched id and relay). */
+  onMessage(msg: PunchMessage): void {
+    if (msg.phase === 'refuse') return this.finish({ ok: false, reason: `refused: ${msg.reason}`, refusal: msg.reason });
+    if (this.options.role === 'initiator' && msg.phase === 'accept' && this.stateName === 'awaiting-accept') {
+      this.rttMs = Date.now() - this.sentAtMs;
+      this.far = { ip: msg.ip, port: msg.port };
+      this.sendToFar('sync', 'none', 0);
+      this.enter('waiting');
+      // Half the round trip: the sync is then about to reach the far end, which dials at once.
+      void sleep(this.rttMs / 2, undefined, { signal: this.abort.signal }).then(() => this.dial(), () => undefined);
+      return;
+    }
+    if (this.options.role === 'responder' && msg.phase === 'sync' && this.stateName === 'awaiting-sync') return void this.dial();
+    // Anything else (a repeated or out-of-order step) is ignored: the deadline decides.
+  }
+
+  /** Ends the try from outside (shutdown, or the far end connected some other way). */
+  cancel(reason: string): void {
+    this.finish({ ok: false, reason, refusal: undefined });
+  }
+
+  /** Tells the far end we give up (best effort) and ends the try. */
+  refuse(reason: PunchReason, text: string): void {
+    this.sendToFar('refuse', reason, 0);
+    this.finish({ ok: false, reason: text, refusal: reason });
+  }
+
+  private async dial(): Promise<void> {
+    const far = this.far;
+    if (this.stateName === 'done' || far === undefined) return;
+    this.enter('dialing');
+    this.clearDeadline();
+    const address = `${far.ip}:${far.port}`;
+    this.options.logger.debug({ address, localPort: this.options.localPort, role: this.options.role, rttMs: this.rttMs }, 'punch: dialling');
+    let socket: Socket;
+    try {
+      socket = await this.options.dial({ host: far.ip, port: far.port, localPort: this.options.localPort, windowMs: PUNCH_DIAL_WINDOW_MS, signal: this.abort.signal });
+    } catch (err) {
+      return this.finish({ ok: false, reason: `simultaneous open failed: ${errorMessage(err)}`, refusal: undefined });
+    }
+    if (this.isDone()) return void socket.destroy();
+    this.enter('handshaking');
+    const peer = this.options.attach(socket);
+    this.peer = peer;
+    this.deadline(PUNCH_READY_TIMEOUT_MS, `connected to ${address} but the session was not ready within ${PUNCH_READY_TIMEOUT_MS} ms`);
+    peer.once('ready', () => {
+      if (peer.provenNodeId?.toString('hex') !== this.options.farIdHex) {
+        peer.close('punched connection reached a different node');
+        return this.finish({ ok: false, reason: `the connection to ${address} reached a different node`, refusal: undefined });
+      }
+      this.finish({ ok: true, peer, address, rttMs: this.rttMs });
+    });
+    peer.once('close', (why) => this.finish({ ok: false, reason: `the punched connection closed before the session was ready (${peer.refusal?.code ?? why})`, refusal: undefined }));
+  }
+
+  private sendToFar(phase: PunchMessage['phase'], reason: PunchReason, port: number): void {
+    this.options.relay.send({ kind: 'punch', hop: 'to-relay', phase, reason, attemptId: this.options.attemptId, nodeId: Buffer.from(this.options.farIdHex, 'hex'), ip: NO_IP, port });
+  }
+
+  /** A method, not a field read: the state changes while dial() awaits, which narrowing cannot see. */
+  private isDone(): boolean {
+    return this.stateName === 'done';
+  }
+
+  private enter(name: PunchTryStateName): void {
+    this.stateName = name;
+  }
+
+  private deadline(ms: number, reason: string): void {
+    this.clearDeadline();
+    this.timer = setTimeout(() => this.finish({ ok: false, reason, refusal: undefined }), ms);
+  }
+
+  private clearDeadline(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private finish(outcome: PunchTryOutcome): void {
+    if (this.stateName === 'done') return;
+    this.enter('done');
+    this.clearDeadline();
+    this.abort.abort();
+    // A failed try leaves no half-open session behind (a successful one hands its peer over).
+    if (!outcome.ok && this.peer !== undefined && !this.peer.isReady) this.peer.close(`punch failed: ${outcome.reason}`);
+    this.settle(outcome);
+  }
+}

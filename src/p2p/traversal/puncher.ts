@@ -1,0 +1,243 @@
+/**
+ * Hole punching through a common peer: our punches (initiator, up to PUNCH_MAX_TRIES tries, each
+ * with a fresh port), the far ends' punches we accept (responder), and the statistics `cli nat`
+ * shows. Which relay to use and whom to punch is decided by the caller (traversal.ts); what may
+ * be punched at all is decided here, once, for both roles.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
+import type { Logger } from '../../util/logger.js';
+import type { Peer } from '../peer.js';
+import type { PunchMessage, PunchReason } from '../wire/index.js';
+import { MAX_PUNCHES_IN_FLIGHT, PUNCH_MAX_TRIES, PUNCHES_PER_RELAY_BURST, PUNCHES_PER_RELAY_PER_SEC, SPARE_PORT_MAX_AGE_MS } from './core-constants.js';
+import { KeyedLimits } from './keyed-limits.js';
+import type { TraversalPeers } from './deps.js';
+import { PunchTry, type PunchTryOutcome } from './punch-try.js';
+import { freeLocalPort, simultaneousOpen, type SimultaneousOpenOptions } from './simultaneous-open.js';
+
+/** What `cli punch` prints. */
+export interface PunchResult {
+  readonly ok: boolean;
+  /** Tries made (a relay that is not connected to the target costs none). */
+  readonly attempts: number;
+  /** Node id (hex) of the relay of the last try. */
+  readonly relay: string | undefined;
+  readonly reason: string | undefined;
+  /** The far end's address of the direct connection. */
+  readonly address: string | undefined;
+  readonly ms: number;
+}
+
+export interface PunchStats {
+  /** Punches we started (each up to PUNCH_MAX_TRIES tries). */
+  readonly punches: number;
+  /** Tries in either role. */
+  readonly attempts: number;
+  /** Punches of ours that ended with a direct connection. */
+  readonly successes: number;
+  /** …of them, on the first try. */
+  readonly firstAttemptSuccesses: number;
+  /** Punches of ours that failed every try. */
+  readonly failures: number;
+  /** Far ends' punches we took part in, and how many made a direct connection. */
+  readonly accepted: number;
+  readonly acceptedSuccesses: number;
+  readonly lastFailure: { readonly nodeId: string; readonly reason: string; readonly atMs: number } | undefined;
+}
+
+export interface PuncherOptions {
+  readonly peers: TraversalPeers;
+  readonly ownIdHex: string;
+  /** Why our own NAT rules punching out now (e.g. it changes ports), or undefined. */
+  readonly blocker: () => { readonly reason: PunchReason; readonly text: string } | undefined;
+  readonly logger: Logger;
+  /** Tests inject these; default real sockets. */
+  readonly dial?: ((options: SimultaneousOpenOptions) => Promise<Socket>) | undefined;
+  readonly pickPort?: (() => Promise<number>) | undefined;
+}
+
+export class Puncher {
+  private readonly options: PuncherOptions;
+  private readonly tries = new Map<string, PunchTry>();
+  /** Far ends with a punch of ours under way (one at a time per far end). */
+  private readonly punching = new Set<string>();
+  private stopped = false;
+  private counts = { punches: 0, attempts: 0, successes: 0, firstAttemptSuccesses: 0, failures: 0, accepted: 0, acceptedSuccesses: 0 };
+  private lastFailure: PunchStats['lastFailure'];
+  private spare: { readonly port: Promise<number>; readonly atMs: number } | undefined;
+  /** Punches each relay may start with us or lead us into (see PUNCHES_PER_RELAY_PER_SEC). */
+  private readonly perRelay = new KeyedLimits({ ratePerSec: PUNCHES_PER_RELAY_PER_SEC, burst: PUNCHES_PER_RELAY_BURST, maxKeys: 1_024 });
+
+  constructor(options: PuncherOptions) {
+    this.options = options;
+  }
+
+  /**
+   * A free local port for a try. One is picked ahead: picking costs a listen and a close, and on
+   * the responder that time would fall inside the round trip the initiator measures, making it
+   * wait too long before its SYN. A spare older than SPARE_PORT_MAX_AGE_MS is picked again (the
+   * kernel may have handed it out meanwhile).
+   */
+  async takePort(): Promise<number> {
+    const pick = this.options.pickPort ?? freeLocalPort;
+    const spare = this.spare;
+    this.spare = undefined;
+    let port: number | undefined;
+    if (spare !== undefined && Date.now() - spare.atMs < SPARE_PORT_MAX_AGE_MS) port = await spare.port.catch(() => undefined);
+    this.warmUp();
+    return port ?? (await pick());
+  }
+
+  /** Picks the spare port now, so the next try does not wait for it. */
+  warmUp(): void {
+    if (this.spare !== undefined || this.stopped) return;
+    const port = (this.options.pickPort ?? freeLocalPort)();
+    port.catch(() => undefined); // a failed pick is picked again when used
+    this.spare = { port, atMs: Date.now() };
+  }
+
+  /** Takes one punch of `relay`'s budget; false when it has started too many lately. */
+  takeRelayBudget(relay: Peer): boolean {
+    const id = relay.provenNodeId?.toString('hex');
+    return id !== undefined && this.perRelay.take(id);
+  }
+
+  stats(): PunchStats {
+    return { ...this.counts, lastFailure: this.lastFailure };
+  }
+
+  isPunching(farIdHex: string): boolean {
+    return this.punching.has(farIdHex) || [...this.tries.values()].some((t) => t.options.farIdHex === farIdHex);
+  }
+
+  /**
+   * Punches `farIdHex` through the first of `relays` that is connected to it, trying again
+   * (fresh port, same or next relay) up to PUNCH_MAX_TRIES times.
+   */
+  async punch(farIdHex: string, relays: readonly Peer[]): Promise<PunchResult> {
+    const startedMs = Date.now();
+    const done = (ok: boolean, attempts: number, relay: Peer | undefined, reason: string | undefined, address?: string): PunchResult =>
+      ({ ok, attempts, relay: relay?.provenNodeId?.toString('hex'), reason, address, ms: Date.now() - startedMs });
+    const refusal = this.refusalOf(farIdHex, undefined);
+    if (refusal !== undefined) return done(false, 0, undefined, refusal.text);
+    this.punching.add(farIdHex);
+    this.counts.punches++;
+    const queue = [...relays];
+    let attempts = 0;
+    let relay: Peer | undefined;
+    let reason = `no connected peer is connected to node ${farIdHex.slice(0, 16)}`;
+    try {
+      while (attempts < PUNCH_MAX_TRIES && !this.stopped) {
+        relay = queue.find((r) => !r.isClosed);
+        if (relay === undefined) break;
+        const outcome = await this.runTry('initiator', relay, farIdHex, randomBytes(8).readBigUInt64LE(0), undefined);
+        if (!outcome.ok && outcome.refusal === 'target-not-connected') {
+          queue.splice(queue.indexOf(relay), 1); // this relay cannot help; the next may
+          continue;
+        }
+        attempts++;
+        this.counts.attempts++;
+        if (outcome.ok) {
+          this.counts.successes++;
+          if (attempts === 1) this.counts.firstAttemptSuccesses++;
+          this.options.logger.info({ nodeId: farIdHex.slice(0, 16), address: outcome.address, relay: relay.label, attempts, rttMs: outcome.rttMs }, `punched a direct connection to ${outcome.address}`);
+          return done(true, attempts, relay, undefined, outcome.address);
+        }
+        reason = outcome.reason;
+        // The far end's answer will not change by asking again at once.
+        if (outcome.refusal !== undefined && outcome.refusal !== 'busy') break;
+      }
+      this.counts.failures++;
+      this.lastFailure = { nodeId: farIdHex, reason, atMs: Date.now() };
+      this.options.logger.info({ nodeId: farIdHex.slice(0, 16), attempts, reason }, 'hole punching failed; blocks and transactions keep flowing through reachable peers');
+      return done(false, attempts, relay, reason);
+    } finally {
+      this.punching.delete(farIdHex);
+    }
+  }
+
+  /** A from-relay punch message: a far end starting a punch with us, or a step of a try under way. */
+  onFromRelay(relay: Peer, msg: PunchMessage): void {
+    if (this.stopped) return;
+    const farIdHex = msg.nodeId.toString('hex');
+    const existing = this.tries.get(tryKey(farIdHex, msg.attemptId));
+    if (existing !== undefined) {
+      if (existing.options.relay === relay) existing.onMessage(msg);
+      return;
+    }
+    if (msg.phase !== 'connect') return; // a step of a try we no longer have: nothing to do
+    const refusal = this.refusalOf(farIdHex, msg.ip);
+    const reply = (reason: PunchReason): void => {
+      relay.send({ kind: 'punch', hop: 'to-relay', phase: 'refuse', reason, attemptId: msg.attemptId, nodeId: msg.nodeId, ip: '::', port: 0 });
+    };
+    if (refusal !== undefined) {
+      this.options.logger.debug({ nodeId: farIdHex.slice(0, 16), reason: refusal.text }, 'refusing a punch');
+      return reply(refusal.reason);
+    }
+    if (msg.port === 0) return reply('not-wanted');
+    if (!this.takeRelayBudget(relay)) return reply('rate-limited');
+    this.counts.accepted++;
+    this.counts.attempts++;
+    void this.runTry('responder', relay, farIdHex, msg.attemptId, { ip: msg.ip, port: msg.port }).then((outcome) => {
+      if (outcome.ok) {
+        this.counts.acceptedSuccesses++;
+        this.options.logger.info({ nodeId: farIdHex.slice(0, 16), address: outcome.address, relay: relay.label }, `punched a direct connection to ${outcome.address} (the far end asked)`);
+      } else {
+        this.options.logger.debug({ nodeId: farIdHex.slice(0, 16), reason: outcome.reason }, 'a punch the far end asked for failed');
+      }
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.tries.values()) t.cancel('shutting down');
+    this.tries.clear();
+  }
+
+  /** The one place that says whether a punch with `farIdHex` may happen now (either role). */
+  private refusalOf(farIdHex: string, farIp: string | undefined): { reason: PunchReason; text: string } | undefined {
+    const { peers, ownIdHex } = this.options;
+    if (this.stopped) return { reason: 'not-wanted', text: 'the node is shutting down' };
+    if (farIdHex === ownIdHex) return { reason: 'not-wanted', text: 'that is our own node id' };
+    if (peers.byNodeId(farIdHex) !== undefined) return { reason: 'already-connected', text: `already connected to node ${farIdHex.slice(0, 16)}` };
+    if (peers.isBanned(farIdHex) || (farIp !== undefined && (peers.isBanned(farIp) || peers.isDiscouraged(farIp)))) {
+      return { reason: 'not-wanted', text: `node ${farIdHex.slice(0, 16)} is banned or discouraged` };
+    }
+    const blocker = this.options.blocker();
+    if (blocker !== undefined) return blocker;
+    if (this.isPunching(farIdHex)) return { reason: 'busy', text: `a punch with node ${farIdHex.slice(0, 16)} is already under way` };
+    if (this.tries.size >= MAX_PUNCHES_IN_FLIGHT) return { reason: 'busy', text: `${MAX_PUNCHES_IN_FLIGHT} punches are already under way` };
+    if (peers.outboundRoom() <= 0) return { reason: 'not-wanted', text: 'every outbound slot is taken' };
+    return undefined;
+  }
+
+  private async runTry(role: 'initiator' | 'responder', relay: Peer, farIdHex: string, attemptId: bigint, far: { ip: string; port: number } | undefined): Promise<PunchTryOutcome> {
+    const localPort = await this.takePort();
+    const t = new PunchTry({
+      role,
+      attemptId,
+      farIdHex,
+      relay,
+      localPort,
+      far,
+      dial: this.options.dial ?? simultaneousOpen,
+      attach: (socket) => this.options.peers.attachPunched(socket, relay.provenNodeId?.toString('hex') ?? ''),
+      logger: this.options.logger,
+    });
+    const key = tryKey(farIdHex, attemptId);
+    this.tries.set(key, t);
+    const onRelayClosed = (): void => t.cancel('the relay disconnected');
+    relay.once('close', onRelayClosed);
+    t.start();
+    try {
+      return await t.result;
+    } finally {
+      relay.off('close', onRelayClosed);
+      this.tries.delete(key);
+    }
+  }
+}
+
+function tryKey(farIdHex: string, attemptId: bigint): string {
+  return `${farIdHex}:${attemptId}`;
+}

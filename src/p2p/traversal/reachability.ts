@@ -1,0 +1,179 @@
+/**
+ * Can peers dial us? (AutoNAT's idea.) Peers asked for a dial-back report whether they reached
+ * our port; this turns those results, with the observed-address state, into one verdict. A
+ * dial-back that arrived is proof (our random nonce came back on an inbound connection); a
+ * failure is only a peer's word, so "behind a NAT" takes failures from distinct peers. Pure
+ * bookkeeping: no sockets, no timers, the clock is injected.
+ */
+import { type AddressClassifier, classifyAddress } from '../netgroup.js';
+import { TimedEntries } from '../timed-entries.js';
+import {
+  DEFAULT_DIAL_BACK_RECHECK_INTERVAL_MS,
+  DEFAULT_DIAL_BACK_RESULT_TTL_MS,
+  DEFAULT_MAX_DIAL_BACK_RESULTS,
+  MIN_DIAL_BACK_FAILURES,
+} from './constants.js';
+import { canonicalIp, isPort, type ObservedAddressState, observerKey, plural } from './observed.js';
+
+export type Reachability = 'public' | 'mapped' | 'behind-nat-port-preserving' | 'behind-nat-symmetric' | 'unknown';
+export type CheckOutcome = 'reached' | 'failed' | 'refused' | 'no-answer';
+
+export interface CheckResult {
+  readonly peerId: string;
+  readonly peerIp: string;
+  readonly port: number;
+  readonly outcome: CheckOutcome;
+}
+
+export interface ReachabilityState {
+  readonly status: Reachability;
+  /** One sentence a user understands. */
+  readonly reason: string;
+  /** Distinct peers whose dial-back reached us (within the window). */
+  readonly successes: number;
+  /** Distinct peers that could not. */
+  readonly failures: number;
+  readonly lastCheckAtMs: number | undefined;
+  /** The port checked. */
+  readonly port: number | undefined;
+}
+
+export interface ReachabilityTrackerOptions {
+  readonly classify?: AddressClassifier;
+  readonly now?: () => number;
+  readonly resultTtlMs?: number;
+  readonly recheckIntervalMs?: number;
+  readonly maxResults?: number;
+}
+
+interface ResultEntry {
+  /** Peer node id: its latest result replaces the earlier one. */
+  readonly key: string;
+  readonly untilMs: number;
+  readonly atMs: number;
+  readonly seq: number;
+  readonly voter: string;
+  readonly port: number;
+  readonly reached: boolean;
+}
+
+interface Tally {
+  readonly port: number | undefined;
+  readonly successes: number;
+  readonly failures: number;
+  readonly lastCheckAtMs: number | undefined;
+}
+
+export class ReachabilityTracker {
+  private readonly classify: AddressClassifier;
+  private readonly now: () => number;
+  private readonly resultTtlMs: number;
+  private readonly recheckIntervalMs: number;
+  private readonly maxResults: number;
+  private readonly results: TimedEntries<ResultEntry>;
+  /** Voters asked within recheckIntervalMs (an entry lapses when they may be asked again). */
+  private readonly asked: TimedEntries<{ readonly key: string; readonly untilMs: number }>;
+  private seq = 0;
+
+  constructor(options: ReachabilityTrackerOptions = {}) {
+    this.classify = options.classify ?? classifyAddress;
+    this.now = options.now ?? Date.now;
+    this.resultTtlMs = options.resultTtlMs ?? DEFAULT_DIAL_BACK_RESULT_TTL_MS;
+    this.recheckIntervalMs = options.recheckIntervalMs ?? DEFAULT_DIAL_BACK_RECHECK_INTERVAL_MS;
+    this.maxResults = options.maxResults ?? DEFAULT_MAX_DIAL_BACK_RESULTS;
+    if (!Number.isInteger(this.maxResults) || this.maxResults < 1) throw new RangeError(`maxResults must be a positive integer, not ${this.maxResults}`);
+    if (!(this.resultTtlMs > 0)) throw new RangeError(`resultTtlMs must be positive, not ${this.resultTtlMs}`);
+    if (!(this.recheckIntervalMs >= 0)) throw new RangeError(`recheckIntervalMs must not be negative, not ${this.recheckIntervalMs}`);
+    this.results = new TimedEntries(this.now);
+    this.asked = new TimedEntries(this.now);
+  }
+
+  /** 'refused' and 'no-answer' say nothing about our port and are not kept; malformed results are ignored. */
+  record(result: CheckResult): void {
+    if (result.outcome !== 'reached' && result.outcome !== 'failed') return;
+    const ip = canonicalIp(result.peerIp);
+    if (ip === undefined || !isPort(result.port) || typeof result.peerId !== 'string' || result.peerId === '') return;
+    const now = this.now();
+    this.results.list(); // drops lapsed results so they do not take the room of live ones
+    this.results.set({
+      key: result.peerId,
+      untilMs: now + this.resultTtlMs,
+      atMs: now,
+      seq: this.seq++,
+      voter: observerKey(result.peerId, ip, this.classify),
+      port: result.port,
+      reached: result.outcome === 'reached',
+    });
+    this.results.trim(this.maxResults);
+  }
+
+  /** Our port or mapping changed: old results no longer apply, and every peer may be asked again. */
+  reset(): void {
+    this.results.clear();
+    this.asked.clear();
+  }
+
+  state(input: { observed: ObservedAddressState; mapped: boolean }): ReachabilityState {
+    const tally = this.tally(this.results.list());
+    const { port, successes, failures } = tally;
+    const base = { successes, failures, lastCheckAtMs: tally.lastCheckAtMs, port };
+    if (port === undefined) return { ...base, status: 'unknown', reason: 'no peer has tried to dial us back yet' };
+    const where = address(input.observed.ip, port);
+    if (successes > 0) {
+      const doubt = failures > 0 ? ` (${plural(failures, 'other', 'others')} could not, but a dial-back that arrives is proof)` : '';
+      return input.mapped
+        ? { ...base, status: 'mapped', reason: `${plural(successes, 'peer', 'peers')} reached us at ${where} through the router's port mapping${doubt}` }
+        : { ...base, status: 'public', reason: `${plural(successes, 'peer', 'peers')} reached us at ${where} directly${doubt}` };
+    }
+    if (failures >= MIN_DIAL_BACK_FAILURES) {
+      const lead = `${failures} peers could not dial ${where}`;
+      switch (input.observed.portPreservation) {
+        case 'yes':
+          return { ...base, status: 'behind-nat-port-preserving', reason: `${lead} and the NAT keeps port numbers: hole punching can work` };
+        case 'no':
+          return { ...base, status: 'behind-nat-symmetric', reason: `${lead} and the NAT changes port numbers: hole punching will not work` };
+        case 'unknown':
+          return { ...base, status: 'behind-nat-symmetric', reason: `${lead} and whether the NAT keeps port numbers is not known yet: hole punching is not tried` };
+      }
+    }
+    return { ...base, status: 'unknown', reason: `only ${plural(failures, 'peer has', 'peers have')} tried to dial us back; ${MIN_DIAL_BACK_FAILURES} must fail` };
+  }
+
+  /** Whether to ask this peer for a dial-back now: not asked within recheckIntervalMs (per peer), and the verdict is not settled-and-fresh. */
+  shouldAsk(peerId: string, peerIp: string): boolean {
+    const ip = canonicalIp(peerIp);
+    if (ip === undefined) return false;
+    if (this.asked.isLive(observerKey(peerId, ip, this.classify))) return false;
+    // Settled and fresh: results younger than one recheck interval already decide the verdict.
+    const freshSince = this.now() - this.recheckIntervalMs;
+    const fresh = this.tally(this.results.list().filter((r) => r.atMs > freshSince));
+    return fresh.successes === 0 && fresh.failures < MIN_DIAL_BACK_FAILURES;
+  }
+
+  noteAsked(peerId: string, peerIp: string): void {
+    const ip = canonicalIp(peerIp);
+    if (ip === undefined) return;
+    this.asked.list(); // drops lapsed entries so they do not take the room of live ones
+    this.asked.set({ key: observerKey(peerId, ip, this.classify), untilMs: this.now() + this.recheckIntervalMs });
+    this.asked.trim(this.maxResults);
+  }
+
+  /** Counts distinct voters, over the results for the port checked last (older ports no longer apply). */
+  private tally(results: readonly ResultEntry[]): Tally {
+    let latest: ResultEntry | undefined;
+    for (const r of results) if (latest === undefined || r.seq > latest.seq) latest = r;
+    if (latest === undefined) return { port: undefined, successes: 0, failures: 0, lastCheckAtMs: undefined };
+    const reached = new Set<string>();
+    const failed = new Set<string>();
+    for (const r of results) {
+      if (r.port !== latest.port) continue;
+      (r.reached ? reached : failed).add(r.voter);
+    }
+    return { port: latest.port, successes: reached.size, failures: failed.size, lastCheckAtMs: latest.atMs };
+  }
+}
+
+function address(ip: string | undefined, port: number): string {
+  if (ip === undefined) return `our port ${port}`;
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
