@@ -76,19 +76,26 @@ export class PunchNode extends LabNode {
     return (await this.rpc<{ peers: PunchPeerRow[] }>('peers')).peers;
   }
 
-  /** `cli` in the node's namespace, e.g. ['punch', id, '--json']; stdout, or throws with both streams. */
-  async cli(args: readonly string[], timeoutMs = CLI_TIMEOUT_MS): Promise<string> {
+  /** `cli` in the node's namespace, e.g. ['nat', '--json']: its exit code and output (a non-zero exit is an answer too). */
+  async cli(args: readonly string[], timeoutMs = CLI_TIMEOUT_MS): Promise<{ code: number; stdout: string; stderr: string }> {
     try {
-      const { stdout } = await this.topo.exec(this.role, process.execPath, [CLI_BIN, ...args, '--datadir', this.dataDir, '--rpc-port', String(RPC_PORT)], timeoutMs);
-      return stdout.trim();
+      const { stdout, stderr } = await this.topo.exec(this.role, process.execPath, [CLI_BIN, ...args, '--datadir', this.dataDir, '--rpc-port', String(RPC_PORT)], timeoutMs);
+      return { code: 0, stdout: stdout.trim(), stderr };
     } catch (err) {
-      const e = err as Error & { stdout?: string; stderr?: string };
-      throw new Error(`${this.label}: cli ${args.join(' ')} failed: ${e.message.split('\n')[0]}; stdout: ${e.stdout ?? ''}; stderr: ${e.stderr ?? ''}`);
+      const e = err as Error & { code?: number | string; stdout?: string; stderr?: string };
+      if (typeof e.code !== 'number') throw new Error(`${this.label}: cli ${args.join(' ')} did not run: ${e.message.split('\n')[0]}`);
+      return { code: e.code, stdout: (e.stdout ?? '').trim(), stderr: e.stderr ?? '' };
     }
   }
 
-  async punch(nodeId: string): Promise<PunchResultJson> {
-    return JSON.parse(await this.cli(['punch', nodeId, '--json'])) as PunchResultJson;
+  /** `cli punch <nodeId> --json`, with the command's exit code. */
+  async punch(nodeId: string): Promise<PunchResultJson & { exitCode: number }> {
+    const { code, stdout, stderr } = await this.cli(['punch', nodeId, '--json']);
+    try {
+      return { ...(JSON.parse(stdout) as PunchResultJson), exitCode: code };
+    } catch {
+      throw new Error(`${this.label}: cli punch ${nodeId.slice(0, 16)} --json exited ${code} without JSON; stdout: ${stdout}; stderr: ${stderr}`);
+    }
   }
 
   /** The ready connection to `other`, if any. */

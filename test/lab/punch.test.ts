@@ -131,7 +131,8 @@ labTest('R1 with --random-fully (symmetric NAT): H1 detects it, does not loop, s
     t.is(tr1?.observed.ip, lab.topo.wanIp('h1'));
     t.is(tr1?.observed.portPreservation, 'no');
     t.truthy(tr1?.reachability.reason, 'H1 says why');
-    t.is((await h2.traversal().catch(() => undefined))?.reachability.status, 'behind-nat-port-preserving', 'H2, behind a plain router, is port-preserving');
+    const h2Plain = await waitUntil('H2, behind a plain router, to report port-preserving', SETTLE_TIMEOUT_MS, async () => (await h2.traversal()).reachability.status === 'behind-nat-port-preserving').catch((err: Error) => err);
+    t.false(h2Plain instanceof Error, h2Plain instanceof Error ? h2Plain.message : '');
 
     const hand = await h1.punch(h2.nodeId).catch((err: Error) => err);
     t.log(`cli punch H2 --json on H1: ${hand instanceof Error ? hand.message : JSON.stringify(hand)}`);
@@ -139,6 +140,7 @@ labTest('R1 with --random-fully (symmetric NAT): H1 detects it, does not loop, s
       t.false(hand.ok, 'a punch from behind a symmetric NAT does not claim success');
       t.truthy(hand.reason, 'cli punch says why it failed');
       t.true(hand.attempts <= MAX_ATTEMPTS_PER_PARTNER, `cli punch tried ${hand.attempts} times`);
+      t.not(hand.exitCode, 0, 'a failed cli punch exits non-zero');
     } else {
       t.fail(hand.message);
     }
