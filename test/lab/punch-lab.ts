@@ -210,7 +210,13 @@ export async function punchRound(lab: PunchLab, pub: PublicPeers, run: number, w
     });
     msToDirectLink = Date.now() - bothUp;
   } catch (err) {
-    failure = (err as Error).message;
+    // What each side believed: a missing verdict or a refused check says why no punch was tried.
+    const states = await Promise.all([h1, h2].map(async (n) => {
+      const tr = await n.traversal().catch(() => undefined);
+      if (tr === undefined) return `${n.name}: no traversal state`;
+      return `${n.name}: observed ${tr.observed.ip} (${tr.observed.reason}), reachability ${tr.reachability.status} (${tr.reachability.reason}), punch ${JSON.stringify(tr.punch)}`;
+    }));
+    failure = `${(err as Error).message}; ${states.join('; ')}`;
   }
   const stats = await Promise.all([h1, h2].map((n) => n.traversal().then((t) => t.punch, () => undefined)));
   const firstAttempt = stats.reduce((sum, s) => sum + (s?.firstAttemptSuccesses ?? 0), 0) >= 1;

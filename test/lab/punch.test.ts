@@ -2,7 +2,7 @@
  * Issue 10's lab proof of hole punching (test/lab/punch-lab.ts): nodes behind home routers that
  * only masquerade (no UPnP/NAT-PMP) learn their external address from P and Q, check their
  * reachability, and punch a direct TCP link through a common peer. Cases: PUNCH_RUNS rounds of
- * two plain MASQUERADEs (`npm run punch`: 20) and, on the same P and Q, one round in detail
+ * two plain MASQUERADEs with the same P and Q (`npm run punch`: 20); one such round in detail,
  * ending with a tx over the direct link with P and Q stopped; one symmetric router
  * (--random-fully: detected, no loop, blocks still flow through P and Q); a double NAT (reported
  * truthfully). punch-nat.test.ts proves the lab's NATs behave as these cases assume.
@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { publicKeyToAddress } from '../../src/primitives/address.js';
 import { generatePrivateKey, publicKeyOf } from '../../src/primitives/secp256k1.js';
 import { DIRECT_LINK_BOUND_MS, punchLabSkipReason, punchRound, runPunchRounds, startPublicPeers } from './punch-lab.js';
-import { SharedLab, guarded, withLab } from './punch-context.js';
+import { withLab } from './punch-context.js';
 import { establishedTo, punchedLink, waitUntil } from './punch-node.js';
 import type { HomeRole } from './punch-topology.js';
 
@@ -35,36 +35,13 @@ const skipReason = await punchLabSkipReason();
 if (skipReason) console.log(`punch lab tests skipped: ${skipReason}`);
 const labTest = skipReason ? test.skip : test.serial;
 
-/** Two plain homes with P and Q: the rounds, then the detailed round (which stops P and Q: keep it last). */
-const plain = new SharedLab({ tag: 'a' }, true);
-test.after.always(() => plain.destroy());
-
 function addressOf(key: Buffer): string {
   return publicKeyToAddress(publicKeyOf(key));
 }
 
-labTest(`${RUNS} punch rounds through two plain MASQUERADEs (fresh H1/H2, same P/Q): success and first-attempt rates`, async (t) => {
-  const { lab, pub } = await plain.get();
-  await guarded(t, lab, async () => {
-    let diagnosed = false;
-    const result = await runPunchRounds(lab, pub, RUNS, async (run, round) => {
-      t.log(`round ${run}: ${round.ok ? `direct link after ${round.msToDirectLink} ms` : `no direct link (${round.failure})`}, first attempt ${round.firstAttempt}`);
-      if (!round.ok && !diagnosed) {
-        diagnosed = true;
-        lab.keepFiles();
-        t.log(`diagnostics of round ${run}:\n${await lab.diagnostics([pub.p, pub.q!, round.h1, round.h2])}`);
-      }
-    });
-    const firstRate = result.firstAttempt / result.runs;
-    t.log(`punch: ${result.successes}/${result.runs} succeeded (${((100 * result.successes) / result.runs).toFixed(0)} %), first attempt ${result.firstAttempt}/${result.runs} (${(100 * firstRate).toFixed(0)} %), median both-up → direct link ${result.medianMsToDirectLink ?? '-'} ms`);
-    t.is(result.successes, result.runs, 'every round punched a direct link');
-    if (result.runs >= FULL_RUNS) t.true(firstRate >= FIRST_ATTEMPT_GOAL, `first attempt ${(100 * firstRate).toFixed(1)} % (goal ≥ ${100 * FIRST_ATTEMPT_GOAL} %)`);
-  });
-});
-
 labTest('plain MASQUERADE both sides: H1 and H2 learn their addresses, punch a direct link within 10 s, and a tx crosses it with P and Q stopped', async (t) => {
-  const { lab, pub } = await plain.get();
-  await guarded(t, lab, async () => {
+  await withLab(t, { tag: 'a' }, async (lab) => {
+    const pub = await startPublicPeers(lab, true);
     const payerKey = generatePrivateKey();
     const payer = addressOf(payerKey);
     await pub.p.send(pub.genesisAddress, payer, FUNDING);
@@ -109,6 +86,25 @@ labTest('plain MASQUERADE both sides: H1 and H2 learn their addresses, punch a d
     const txid = await h1.send(payer, payee, PAYMENT);
     const ms = await waitUntil('the tx from H1 in H2\'s mempool over the direct link', SYNC_TIMEOUT_MS, async () => (await h2.mempool()).some((x) => x.txid === txid));
     t.log(`tx ${txid.slice(0, 16)} reached H2 over the direct link ${ms} ms after the send (${Date.now() - sentAt} ms incl. polling)`);
+  });
+});
+
+labTest(`${RUNS} punch rounds through two plain MASQUERADEs (fresh H1/H2, same P/Q): success and first-attempt rates`, async (t) => {
+  await withLab(t, { tag: 'r' }, async (lab) => {
+    const pub = await startPublicPeers(lab, true);
+    let diagnosed = false;
+    const result = await runPunchRounds(lab, pub, RUNS, async (run, round) => {
+      t.log(`round ${run}: ${round.ok ? `direct link after ${round.msToDirectLink} ms` : `no direct link (${round.failure})`}, first attempt ${round.firstAttempt}`);
+      if (!round.ok && !diagnosed) {
+        diagnosed = true;
+        lab.keepFiles();
+        t.log(`diagnostics of round ${run}:\n${await lab.diagnostics([pub.p, pub.q!, round.h1, round.h2])}`);
+      }
+    });
+    const firstRate = result.firstAttempt / result.runs;
+    t.log(`punch: ${result.successes}/${result.runs} succeeded (${((100 * result.successes) / result.runs).toFixed(0)} %), first attempt ${result.firstAttempt}/${result.runs} (${(100 * firstRate).toFixed(0)} %), median both-up → direct link ${result.medianMsToDirectLink ?? '-'} ms`);
+    t.is(result.successes, result.runs, 'every round punched a direct link');
+    if (result.runs >= FULL_RUNS) t.true(firstRate >= FIRST_ATTEMPT_GOAL, `first attempt ${(100 * firstRate).toFixed(1)} % (goal ≥ ${100 * FIRST_ATTEMPT_GOAL} %)`);
   });
 });
 
