@@ -229,6 +229,8 @@ export interface PunchBenchResult {
   firstAttempt: number;
   /** null when no round succeeded. */
   medianMsToDirectLink: number | null;
+  /** The slowest successful round (null when none succeeded): the issue's bound is DIRECT_LINK_BOUND_MS. */
+  maxMsToDirectLink: number | null;
 }
 
 /** Median of the successful rounds' times, undefined when none succeeded. */
@@ -258,7 +260,7 @@ export async function runPunchRounds(lab: PunchLab, pub: PublicPeers, runs: numb
     await onRound?.(run, round);
     await Promise.all([lab.stop(round.h1), lab.stop(round.h2)]);
   }
-  return { runs, successes, firstAttempt, medianMsToDirectLink: medianMs(times) ?? null };
+  return { runs, successes, firstAttempt, medianMsToDirectLink: medianMs(times) ?? null, maxMsToDirectLink: times.length === 0 ? null : Math.max(...times) };
 }
 
 /** Bench hook (`npm run bench` when root): `runs` punch rounds in a fresh lab; throws when the lab cannot run here. */
