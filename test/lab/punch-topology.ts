@@ -112,7 +112,7 @@ export class PunchTopology {
     const core = this.ns('core');
     const all: Role[] = ['core', 'p', 'q', 'x', 't', 'h1', 'h2', ...this.routers];
     for (const role of all) await this.addNamespace(this.ns(role));
-    await this.sysctl('core', 'net.ipv4.ip_forward=1');
+    await this.forwarding('core');
     for (const role of ['p', 'q', 'x', 't'] as const) {
       await this.link(this.ns(role), 'eth0', `${PUBLIC_NET[role]}.2`, core, `c-${role}`, `${PUBLIC_NET[role]}.1`);
     }
@@ -161,8 +161,9 @@ export class PunchTopology {
     }
   }
 
-  private async sysctl(role: Role, setting: string): Promise<void> {
-    await this.exec(role, 'sysctl', ['-qw', setting]);
+  /** Turns IPv4 forwarding on in one namespace (its own /proc/sys/net; no sysctl binary needed: slim CI images lack procps). */
+  private async forwarding(role: Role): Promise<void> {
+    await this.exec(role, 'sh', ['-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
   }
 
   private async findIptables(): Promise<string> {
@@ -187,7 +188,7 @@ export class PunchTopology {
   }
 
   private async homeRouter(router: RouterRole, lanNet: string): Promise<void> {
-    await this.sysctl(router, 'net.ipv4.ip_forward=1');
+    await this.forwarding(router);
     const randomFully = this.options.randomFully?.includes(router) ? ['--random-fully'] : [];
     await this.ipt(router, ['-t', 'nat', '-A', 'POSTROUTING', '-s', lanNet, '-o', 'wan0', '-j', 'MASQUERADE', ...randomFully]);
     await this.ipt(router, ['-P', 'FORWARD', 'DROP']);
