@@ -8,10 +8,11 @@
  * sync and waits half of it, so both SYNs leave at about the moment the sync reaches the far
  * end. Every state has one deadline; a refusal or a timeout ends the try with a reason.
  */
-import type { Socket } from 'node:net';
+import { isIPv4, isIPv6, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
+import { classifyAddress, type AddressClass } from '../netgroup.js';
 import type { Peer } from '../peer.js';
 import type { PunchMessage, PunchReason } from '../wire/index.js';
 import { PUNCH_DIAL_WINDOW_MS, PUNCH_READY_TIMEOUT_MS, PUNCH_SIGNAL_TIMEOUT_MS } from './core-constants.js';
@@ -108,6 +109,14 @@ export class PunchTry {
   private async dial(): Promise<void> {
     const far = this.far;
     if (this.stateName === 'done' || far === undefined) return;
+    // A relay's socket never sees an unspecified address; a connect to one reaches our own host (0.0.0.0 is 127.0.0.1).
+    if (isUnspecifiedIp(far.ip)) return this.finish({ ok: false, reason: `the relay gave the unspecified address ${far.ip}`, refusal: undefined });
+    // The relay saw the far end from where it stands: an address more local than the relay's own (our loopback, a LAN
+    // seen from the internet) is not where the far end is for us, and a lying relay would aim us at our own services.
+    const relayIp = this.options.relay.ip;
+    if (LOCALITY[classifyAddress(far.ip)] < LOCALITY[classifyAddress(relayIp)]) {
+      return this.finish({ ok: false, reason: `the relay (${relayIp}) gave ${far.ip}, an address more local than its own`, refusal: undefined });
+    }
     this.enter('dialing');
     this.clearDeadline();
     const address = `${far.ip}:${far.port}`;
@@ -165,4 +174,12 @@ export class PunchTry {
     if (!outcome.ok && this.peer !== undefined && !this.peer.isReady) this.peer.close(`punch failed: ${outcome.reason}`);
     this.settle(outcome);
   }
+}
+
+/** How local an address class is: a far end may be no more local than the relay that saw it. */
+const LOCALITY: Record<AddressClass, number> = { loopback: 0, private: 1, public: 2 };
+
+/** 0.0.0.0/8 or ::, as the wire decodes them (IPv4-mapped addresses come out as IPv4). */
+function isUnspecifiedIp(ip: string): boolean {
+  return isIPv4(ip) ? ip.startsWith('0.') : isIPv6(ip) && /^[0:]+$/.test(ip);
 }

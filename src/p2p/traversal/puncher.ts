@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
+import { errorMessage } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { Peer } from '../peer.js';
 import type { PunchMessage, PunchReason } from '../wire/index.js';
@@ -61,6 +62,8 @@ export class Puncher {
   private readonly tries = new Map<string, PunchTry>();
   /** Far ends with a punch of ours under way (one at a time per far end). */
   private readonly punching = new Set<string>();
+  /** Far ends whose try waits for its port (not in `tries` yet, but it counts as in flight). */
+  private readonly starting = new Set<string>();
   private stopped = false;
   private counts = { punches: 0, attempts: 0, successes: 0, firstAttemptSuccesses: 0, failures: 0, accepted: 0, acceptedSuccesses: 0 };
   private lastFailure: PunchStats['lastFailure'];
@@ -84,8 +87,9 @@ export class Puncher {
     this.spare = undefined;
     let port: number | undefined;
     if (spare !== undefined && Date.now() - spare.atMs < SPARE_PORT_MAX_AGE_MS) port = await spare.port.catch(() => undefined);
+    port ??= await pick();
     this.warmUp();
-    return port ?? (await pick());
+    return port;
   }
 
   /** Picks the spare port now, so the next try does not wait for it. */
@@ -106,8 +110,13 @@ export class Puncher {
     return { ...this.counts, lastFailure: this.lastFailure };
   }
 
+  /** Whether another punch may start now (MAX_PUNCHES_IN_FLIGHT, either role). */
+  hasRoom(): boolean {
+    return this.tries.size + this.starting.size < MAX_PUNCHES_IN_FLIGHT;
+  }
+
   isPunching(farIdHex: string): boolean {
-    return this.punching.has(farIdHex) || [...this.tries.values()].some((t) => t.options.farIdHex === farIdHex);
+    return this.punching.has(farIdHex) || this.starting.has(farIdHex) || [...this.tries.values()].some((t) => t.options.farIdHex === farIdHex);
   }
 
   /**
@@ -206,13 +215,24 @@ export class Puncher {
     const blocker = this.options.blocker();
     if (blocker !== undefined) return blocker;
     if (this.isPunching(farIdHex)) return { reason: 'busy', text: `a punch with node ${farIdHex.slice(0, 16)} is already under way` };
-    if (this.tries.size >= MAX_PUNCHES_IN_FLIGHT) return { reason: 'busy', text: `${MAX_PUNCHES_IN_FLIGHT} punches are already under way` };
+    if (!this.hasRoom()) return { reason: 'busy', text: `${MAX_PUNCHES_IN_FLIGHT} punches are already under way` };
     if (peers.outboundRoom() <= 0) return { reason: 'not-wanted', text: 'every outbound slot is taken' };
     return undefined;
   }
 
   private async runTry(role: 'initiator' | 'responder', relay: Peer, farIdHex: string, attemptId: bigint, far: { ip: string; port: number } | undefined): Promise<PunchTryOutcome> {
-    const localPort = await this.takePort();
+    // Picking the port yields: until the try is in `tries`, `starting` holds its place in the limits.
+    this.starting.add(farIdHex);
+    let localPort: number;
+    try {
+      localPort = await this.takePort();
+    } catch (err) {
+      // Out of ports or file descriptors: a failed try, not a rejection nobody catches (it would end the process).
+      return { ok: false, reason: `no free local port: ${errorMessage(err)}`, refusal: undefined };
+    } finally {
+      this.starting.delete(farIdHex);
+    }
+    if (this.stopped) return { ok: false, reason: 'shutting down', refusal: undefined };
     const t = new PunchTry({
       role,
       attemptId,

@@ -73,5 +73,6 @@ export async function simultaneousOpen(options: SimultaneousOpenOptions): Promis
       await sleep(PUNCH_REDIAL_DELAY_MS);
     }
   }
+  if (signal?.aborted) throw new Error('punch cancelled');
   throw new Error(`no TCP connection to ${host}:${port} from local port ${localPort} within ${windowMs} ms (${lastError})`);
 }

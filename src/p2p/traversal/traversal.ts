@@ -223,7 +223,8 @@ export class Traversal extends EventEmitter<TraversalEvents> {
     for (const id of ids) {
       const idHex = id.toString('hex');
       if (idHex <= ownIdHex || this.backoff.isWaiting(idHex) || this.puncher.isPunching(idHex) || peers.byNodeId(idHex) !== undefined) continue;
-      if (peers.outboundRoom() <= 0 || started >= MAX_PUNCHES_PER_CANDIDATE_LIST || !this.puncher.takeRelayBudget(relay)) return;
+      // Full: the rest wait for the next poll (a punch refused as 'busy' here would put them in backoff for nothing).
+      if (peers.outboundRoom() <= 0 || !this.puncher.hasRoom() || started >= MAX_PUNCHES_PER_CANDIDATE_LIST || !this.puncher.takeRelayBudget(relay)) return;
       started++;
       const others = peers.ready().filter((p) => p !== relay && (p.remoteHandshake?.listenPort ?? 0) > 0);
       void this.puncher.punch(idHex, [relay, ...others]).then((result) => {
