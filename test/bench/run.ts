@@ -10,9 +10,10 @@ import { syncBench } from './sync.js';
 import { propagationBench } from './propagation.js';
 import { cliRoundtripBench } from './cli-roundtrip.js';
 import { idleMemoryBench } from './idle-memory.js';
+import { punchBench } from './punch.js';
 import type { BenchModule } from './types.js';
 
-const BENCHES: readonly BenchModule[] = [mempoolAdmissionBench, blockConnectBench, discoveryBench, syncBench, propagationBench, cliRoundtripBench, idleMemoryBench];
+const BENCHES: readonly BenchModule[] = [mempoolAdmissionBench, blockConnectBench, discoveryBench, syncBench, propagationBench, cliRoundtripBench, idleMemoryBench, punchBench];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
