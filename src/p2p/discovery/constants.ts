@@ -73,3 +73,6 @@ export const MAX_PENDING_PINGS = 512;
 export const MAX_ENDPOINT_PROOFS = 10_000;
 /** Nodes taken from the neighbours answers to one find-node (discv4 caps at k as well). */
 export const MAX_NEIGHBOURS_PER_FIND_NODE = K_BUCKET_SIZE;
+
+/** How much larger than the routing table its endpoint index may grow (stale keys of nodes that moved) before it is rebuilt. */
+export const ENDPOINT_INDEX_SLACK = 4;

@@ -1,5 +1,5 @@
 import type { DiscoveredNode } from '../types.js';
-import { K_BUCKET_SIZE, MAX_NODE_FAILURES } from './constants.js';
+import { ENDPOINT_INDEX_SLACK, K_BUCKET_SIZE, MAX_NODE_FAILURES } from './constants.js';
 import type { Endpoint } from './endpoint.js';
 import { RoutingTable } from './routing-table.js';
 
@@ -40,6 +40,13 @@ export class NodeTable {
   /** Buckets with an eviction ping in flight: one check at a time, newcomers meanwhile are dropped. */
   private readonly checking = new Set<number>();
   private readonly maxFailures: number;
+  /**
+   * "ip:udpPort" → the node id last verified there. One UDP socket is one node: when another id
+   * proves that endpoint (a node restarted with a new key, or a NAT gave the port to another
+   * host), the old entry is dead and would only waste lookups and dials. Checked against the
+   * table on use, so a stale key costs nothing but its bytes; rebuilt when it outgrows the table.
+   */
+  private readonly byEndpoint = new Map<string, Buffer>();
 
   constructor(private readonly options: NodeTableOptions) {
     this.table = new RoutingTable<TableEntry>(options.selfId, options.bucketSize ?? K_BUCKET_SIZE);
@@ -77,6 +84,7 @@ export class NodeTable {
   /** The node answered our ping from `endpoint` (ip and UDP port as seen, TCP port as advertised). */
   verified(nodeId: Buffer, publicKey: Buffer, endpoint: Endpoint): void {
     if (nodeId.equals(this.options.selfId)) return;
+    this.dropOtherAt(endpoint, nodeId);
     const existing = this.table.get(nodeId);
     const entry: TableEntry = { id: nodeId, nodeId, publicKey, endpoint, lastSeenMs: this.options.nowMs(), failures: 0 };
     const result = this.table.add(entry);
@@ -106,6 +114,22 @@ export class NodeTable {
 
   remove(entry: TableEntry): void {
     if (this.table.remove(entry.id)) this.options.onRemoved(entry);
+  }
+
+  /** Removes the entry of another node id at `endpoint`'s ip and UDP port, and indexes `nodeId` there. */
+  private dropOtherAt(endpoint: Endpoint, nodeId: Buffer): void {
+    const key = `${endpoint.ip}:${endpoint.udpPort}`;
+    const other = this.byEndpoint.get(key);
+    if (other !== undefined && !other.equals(nodeId)) {
+      const entry = this.table.get(other);
+      if (entry !== undefined && entry.endpoint.ip === endpoint.ip && entry.endpoint.udpPort === endpoint.udpPort) this.remove(entry);
+    }
+    this.byEndpoint.set(key, nodeId);
+    if (this.byEndpoint.size > ENDPOINT_INDEX_SLACK * (this.table.size + 1)) {
+      this.byEndpoint.clear();
+      for (const e of this.table.all()) this.byEndpoint.set(`${e.endpoint.ip}:${e.endpoint.udpPort}`, e.id);
+      this.byEndpoint.set(key, nodeId);
+    }
   }
 
   private async checkOldest(index: number, oldest: TableEntry, newcomer: TableEntry): Promise<void> {

@@ -1,0 +1,48 @@
+import test from 'ava';
+import { createHash } from 'node:crypto';
+import { NodeTable, type TableEntry } from '../../../src/p2p/discovery/node-table.js';
+
+const id = (n: number): Buffer => createHash('sha256').update(`node ${n}`).digest();
+const key = Buffer.alloc(33, 2);
+
+function setup() {
+  const removed: string[] = [];
+  const table = new NodeTable({
+    selfId: id(0),
+    nowMs: () => 0,
+    ping: async () => true,
+    onAdded: () => undefined,
+    onRemoved: (e: TableEntry) => void removed.push(e.nodeId.toString('hex')),
+  });
+  return { table, removed };
+}
+
+test('a new node id proving an endpoint replaces the entry of the old id there (one UDP socket is one node)', (t) => {
+  const { table, removed } = setup();
+  table.verified(id(1), key, { ip: '7.7.7.2', udpPort: 9000, tcpPort: 9000 });
+  table.verified(id(2), key, { ip: '7.7.7.2', udpPort: 9001, tcpPort: 9001 }); // same IP, another port: another node (CGNAT)
+  table.verified(id(3), key, { ip: '7.7.7.2', udpPort: 9000, tcpPort: 0 }); // restarted with a new key
+  t.deepEqual(removed, [id(1).toString('hex')]);
+  t.is(table.get(id(1)), undefined);
+  t.truthy(table.get(id(2)));
+  t.truthy(table.get(id(3)));
+  table.verified(id(3), key, { ip: '7.7.7.2', udpPort: 9000, tcpPort: 0 });
+  t.is(table.size, 2, 'the same node again changes nothing');
+});
+
+test('an entry that moved away is not removed by a newcomer at its old endpoint', (t) => {
+  const { table, removed } = setup();
+  table.verified(id(1), key, { ip: '7.7.7.2', udpPort: 9000, tcpPort: 9000 });
+  table.verified(id(1), key, { ip: '8.8.8.2', udpPort: 9000, tcpPort: 9000 }); // its NAT mapping changed
+  table.verified(id(2), key, { ip: '7.7.7.2', udpPort: 9000, tcpPort: 9000 });
+  t.deepEqual(removed, []);
+  t.is(table.size, 2);
+});
+
+test('the endpoint index stays bounded by the table when nodes keep moving', (t) => {
+  const { table } = setup();
+  for (let i = 0; i < 5_000; i++) table.verified(id(1), key, { ip: '7.7.7.2', udpPort: 1_000 + i, tcpPort: 0 });
+  const index = (table as unknown as { byEndpoint: Map<string, Buffer> }).byEndpoint;
+  t.log(`index keys after 5000 moves of one node: ${index.size}`);
+  t.true(index.size <= 4 * (table.size + 1) + 1);
+});
