@@ -18,7 +18,7 @@ import {
   MAX_PUNCH_BACKOFFS,
   PUNCH_BACKOFF_MS,
   PUNCH_MAX_BACKOFF_MS,
-} from './core-constants.js';
+} from './constants.js';
 import type { TraversalPeers } from './deps.js';
 import { KeyedLimits } from './keyed-limits.js';
 

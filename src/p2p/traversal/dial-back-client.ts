@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../util/logger.js';
 import type { Peer } from '../peer.js';
 import type { DialBackResultMessage } from '../wire/index.js';
-import { DIAL_BACK_ANSWER_TIMEOUT_MS, DIAL_BACK_PROBE_GRACE_MS, MAX_PENDING_DIAL_BACKS } from './core-constants.js';
+import { DIAL_BACK_ANSWER_TIMEOUT_MS, DIAL_BACK_PROBE_GRACE_MS, MAX_PENDING_DIAL_BACKS } from './constants.js';
 import type { CheckOutcome, CheckResult } from './reachability.js';
 
 interface Pending {

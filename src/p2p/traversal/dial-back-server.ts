@@ -21,7 +21,7 @@ import {
   MAX_DIAL_BACKS_IN_FLIGHT,
   MAX_UNREACHABLE_REMEMBERED,
   UNREACHABLE_MEMORY_MS,
-} from './core-constants.js';
+} from './constants.js';
 import { KeyedLimits } from './keyed-limits.js';
 
 export interface DialBackServerOptions {

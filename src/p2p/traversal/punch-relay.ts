@@ -13,7 +13,7 @@ import {
   PUNCH_RELAY_PER_PEER_PER_SEC,
   PUNCH_RELAY_TOTAL_BURST,
   PUNCH_RELAY_TOTAL_PER_SEC,
-} from './core-constants.js';
+} from './constants.js';
 import type { TraversalPeers } from './deps.js';
 import { KeyedLimits } from './keyed-limits.js';
 

@@ -15,7 +15,7 @@ import type { Logger } from '../../util/logger.js';
 import { classifyAddress, type AddressClass } from '../netgroup.js';
 import type { Peer } from '../peer.js';
 import type { PunchMessage, PunchReason } from '../wire/index.js';
-import { PUNCH_DIAL_WINDOW_MS, PUNCH_READY_TIMEOUT_MS, PUNCH_SIGNAL_TIMEOUT_MS } from './core-constants.js';
+import { PUNCH_DIAL_WINDOW_MS, PUNCH_READY_TIMEOUT_MS, PUNCH_SIGNAL_TIMEOUT_MS } from './constants.js';
 import { NO_IP } from './punch-relay.js';
 import type { SimultaneousOpenOptions } from './simultaneous-open.js';
 

@@ -10,7 +10,7 @@ import { errorMessage } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { Peer } from '../peer.js';
 import type { PunchMessage, PunchReason } from '../wire/index.js';
-import { MAX_PUNCHES_IN_FLIGHT, PUNCH_MAX_TRIES, PUNCHES_PER_RELAY_BURST, PUNCHES_PER_RELAY_PER_SEC, SPARE_PORT_MAX_AGE_MS } from './core-constants.js';
+import { MAX_PUNCHES_IN_FLIGHT, PUNCH_MAX_TRIES, PUNCHES_PER_RELAY_BURST, PUNCHES_PER_RELAY_PER_SEC, SPARE_PORT_MAX_AGE_MS } from './constants.js';
 import { KeyedLimits } from './keyed-limits.js';
 import type { TraversalPeers } from './deps.js';
 import { PunchTry, type PunchTryOutcome } from './punch-try.js';

@@ -10,7 +10,7 @@
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage } from '../../util/errors.js';
-import { PUNCH_MAX_CONNECTS_PER_TRY, PUNCH_REDIAL_DELAY_MS } from './core-constants.js';
+import { PUNCH_MAX_CONNECTS_PER_TRY, PUNCH_REDIAL_DELAY_MS } from './constants.js';
 
 /** Errors after which a new connect from the same port may still succeed within the window. */
 const RETRYABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EADDRINUSE', 'ETIMEDOUT', 'EHOSTUNREACH']);

@@ -11,7 +11,7 @@ import { classifyAddress, type AddressClassifier } from '../netgroup.js';
 import type { Peer } from '../peer.js';
 import type { WireMessage } from '../wire/index.js';
 import { candidatePollDelayMs, CandidateList, PunchBackoff } from './candidates.js';
-import { DIAL_BACK_TICK_MS, MAX_PUNCHES_PER_CANDIDATE_LIST } from './core-constants.js';
+import { DIAL_BACK_TICK_MS, MAX_PUNCHES_PER_CANDIDATE_LIST } from './constants.js';
 import type { TraversalPeers } from './deps.js';
 import { DialBackClient } from './dial-back-client.js';
 import { DialBackServer, type DialBackServerStats } from './dial-back-server.js';

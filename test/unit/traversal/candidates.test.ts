@@ -9,7 +9,7 @@ import {
   MAX_PUNCH_BACKOFFS,
   PUNCH_BACKOFF_MS,
   PUNCH_MAX_BACKOFF_MS,
-} from '../../../src/p2p/traversal/core-constants.js';
+} from '../../../src/p2p/traversal/constants.js';
 import { MAX_PUNCH_CANDIDATES } from '../../../src/p2p/wire/index.js';
 import { FakePeer, FakePeers, nodeId, nodeIdHex } from './fakes.js';
 

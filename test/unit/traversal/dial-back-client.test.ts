@@ -4,7 +4,7 @@
  * is 2 s, the answer timeout 8 s): the tests that need them wait.
  */
 import test from 'ava';
-import { DIAL_BACK_ANSWER_TIMEOUT_MS, DIAL_BACK_PROBE_GRACE_MS, MAX_PENDING_DIAL_BACKS } from '../../../src/p2p/traversal/core-constants.js';
+import { DIAL_BACK_ANSWER_TIMEOUT_MS, DIAL_BACK_PROBE_GRACE_MS, MAX_PENDING_DIAL_BACKS } from '../../../src/p2p/traversal/constants.js';
 import { DialBackClient } from '../../../src/p2p/traversal/dial-back-client.js';
 import type { CheckResult } from '../../../src/p2p/traversal/reachability.js';
 import type { DialBackMessage, WireMessage } from '../../../src/p2p/wire/index.js';

@@ -11,7 +11,7 @@ import {
   MAX_DIAL_BACKS_IN_FLIGHT,
   MAX_UNREACHABLE_REMEMBERED,
   UNREACHABLE_MEMORY_MS,
-} from '../../../src/p2p/traversal/core-constants.js';
+} from '../../../src/p2p/traversal/constants.js';
 import { DialBackServer } from '../../../src/p2p/traversal/dial-back-server.js';
 import { dialTcp } from '../../../src/p2p/dial.js';
 import { FrameDecoder, decodeMessage, type DialBackResultMessage, type WireMessage } from '../../../src/p2p/wire/index.js';

@@ -4,7 +4,7 @@
  * never what the sender put there — within per-sender and total rates.
  */
 import test from 'ava';
-import { PUNCH_RELAY_PER_PEER_BURST, PUNCH_RELAY_TOTAL_BURST } from '../../../src/p2p/traversal/core-constants.js';
+import { PUNCH_RELAY_PER_PEER_BURST, PUNCH_RELAY_TOTAL_BURST } from '../../../src/p2p/traversal/constants.js';
 import { NO_IP, PunchRelay } from '../../../src/p2p/traversal/punch-relay.js';
 import type { PunchMessage } from '../../../src/p2p/wire/index.js';
 import { silentLogger } from '../../../src/util/logger.js';

@@ -9,7 +9,7 @@
 import test from 'ava';
 import { once } from 'node:events';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { PUNCHES_PER_RELAY_BURST } from '../../../src/p2p/traversal/core-constants.js';
+import { PUNCHES_PER_RELAY_BURST } from '../../../src/p2p/traversal/constants.js';
 import { Puncher } from '../../../src/p2p/traversal/puncher.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { FakePeer, FakePeers, nodeId, nodeIdHex } from './fakes.js';

@@ -4,7 +4,7 @@
  */
 import test from 'ava';
 import type { Socket } from 'node:net';
-import { PUNCH_READY_TIMEOUT_MS, PUNCH_SIGNAL_TIMEOUT_MS } from '../../../src/p2p/traversal/core-constants.js';
+import { PUNCH_READY_TIMEOUT_MS, PUNCH_SIGNAL_TIMEOUT_MS } from '../../../src/p2p/traversal/constants.js';
 import { PunchTry, type PunchRole } from '../../../src/p2p/traversal/punch-try.js';
 import type { SimultaneousOpenOptions } from '../../../src/p2p/traversal/simultaneous-open.js';
 import type { PunchMessage } from '../../../src/p2p/wire/index.js';

@@ -4,7 +4,7 @@
  * and port are injected; punched sessions are fake peers that become ready as the test says.
  */
 import test from 'ava';
-import { MAX_PUNCHES_IN_FLIGHT, PUNCH_DIAL_WINDOW_MS, PUNCH_MAX_TRIES, PUNCHES_PER_RELAY_BURST, PUNCHES_PER_RELAY_PER_SEC } from '../../../src/p2p/traversal/core-constants.js';
+import { MAX_PUNCHES_IN_FLIGHT, PUNCH_DIAL_WINDOW_MS, PUNCH_MAX_TRIES, PUNCHES_PER_RELAY_BURST, PUNCHES_PER_RELAY_PER_SEC } from '../../../src/p2p/traversal/constants.js';
 import type { PunchMessage, PunchReason } from '../../../src/p2p/wire/index.js';
 import { FakePeer, nodeId, nodeIdHex, tick, waitFor } from './fakes.js';
 import { FAR, OWN, fromRelay, incomingConnect, punchHarness } from './punch-harness.js';

@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { PUNCH_MAX_CONNECTS_PER_TRY, PUNCH_REDIAL_DELAY_MS } from '../../../src/p2p/traversal/core-constants.js';
+import { PUNCH_MAX_CONNECTS_PER_TRY, PUNCH_REDIAL_DELAY_MS } from '../../../src/p2p/traversal/constants.js';
 import { freeLocalPort, simultaneousOpen } from '../../../src/p2p/traversal/simultaneous-open.js';
 
 const run = promisify(execFile);

@@ -6,7 +6,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { once } from 'node:events';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { MAX_PUNCHES_PER_CANDIDATE_LIST, PUNCHES_PER_RELAY_BURST } from '../../../src/p2p/traversal/core-constants.js';
+import { MAX_PUNCHES_PER_CANDIDATE_LIST, PUNCHES_PER_RELAY_BURST } from '../../../src/p2p/traversal/constants.js';
 import type { ReachabilityState } from '../../../src/p2p/traversal/reachability.js';
 import { Traversal } from '../../../src/p2p/traversal/traversal.js';
 import { FrameDecoder, decodeMessage, type DialBackMessage, type PunchMessage, type WireMessage } from '../../../src/p2p/wire/index.js';
