@@ -65,6 +65,14 @@ const STEADY_NOISE_MB = { live: 1, anon: 3 };
  * leak would add on top (~3,200 txs in the fit: ~16 MB).
  */
 const CI_GROWTH_MAX_MB = { live: 6, anon: 14 };
+/**
+ * Anonymous memory in a short run is mostly glibc arenas settling, and one node now and then
+ * grows up to ~16 MB inside the fit before levelling off with the others (seen in CI: 16.0 on one
+ * node while the others showed 12.4, 0.7, 2.2 and -0.1). A leak is on every node (each handles
+ * every tx), so the median node is held to CI_GROWTH_MAX_MB.anon and a single node only to this
+ * multiple of it (a gross leak in one node still fails).
+ */
+const CI_ONE_NODE_ANON_FACTOR = 2;
 /** The leak CI_GROWTH_MAX_MB must catch, printed against the figures. */
 const CI_LEAK_PER_TX_BYTES = 5 * 1024;
 /** Sockets and files a node may hold more at any sample than at the first one (at the load's start): an RPC client reconnecting, a peer redialled. */
@@ -213,10 +221,15 @@ test(`soak: ${NODES} nodes, ~${TX_PER_SEC} tx/s and a block every ${BLOCK_INTERV
     t.true(f.anonSlope < anonBound, `node ${i}: anonymous memory grows ${fmt(f.anonSlope, 2)} MB/min, bound ${fmt(anonBound, 2)}`);
     if (shortRun) {
       t.true(f.liveSlope * f.windowMin < CI_GROWTH_MAX_MB.live, `node ${i}: live memory grew ${fmt(f.liveSlope * f.windowMin, 1)} MB over the fit, bound ${CI_GROWTH_MAX_MB.live}`);
-      t.true(f.anonSlope * f.windowMin < CI_GROWTH_MAX_MB.anon, `node ${i}: anonymous memory grew ${fmt(f.anonSlope * f.windowMin, 1)} MB over the fit, bound ${CI_GROWTH_MAX_MB.anon}`);
+      t.true(f.anonSlope * f.windowMin < CI_ONE_NODE_ANON_FACTOR * CI_GROWTH_MAX_MB.anon, `node ${i}: anonymous memory grew ${fmt(f.anonSlope * f.windowMin, 1)} MB over the fit, bound ${CI_ONE_NODE_ANON_FACTOR * CI_GROWTH_MAX_MB.anon} for one node`);
     }
     t.true(f.fdMax <= f.fdFirst + FD_GROWTH_ALLOWED, `node ${i}: fds ${f.fdFirst} at the start, at most ${f.fdMax} (allowed ${FD_GROWTH_ALLOWED} more)`);
   });
+  if (shortRun) {
+    const anonGrowth = figures.map((f) => f.anonSlope * f.windowMin).sort((a, b) => a - b);
+    const median = anonGrowth[Math.floor(anonGrowth.length / 2)]!;
+    t.true(median < CI_GROWTH_MAX_MB.anon, `the median node's anonymous memory grew ${fmt(median, 1)} MB over the fit, bound ${CI_GROWTH_MAX_MB.anon}`);
+  }
 });
 
 async function mempools(net: SoakNetwork): Promise<string[][]> {
