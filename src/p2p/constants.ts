@@ -217,3 +217,10 @@ export const MAX_UNCONNECTING_HEADERS_MSGS = 10;
 /** Rejects we write to one peer per second and at once: it may see why, but cannot make us write megabytes of them. */
 export const REJECTS_PER_SEC = 5;
 export const REJECTS_BURST = 20;
+
+/**
+ * Outbound slots hole punching may fill, as a share of maxOutbound: a punched link's far end may
+ * be chosen by a stranger (we accept punches), while outbound slots are what keeps a node from
+ * being surrounded by one operator's peers, so at least half stay dials of our own choosing.
+ */
+export const MAX_PUNCHED_OUTBOUND_SHARE = 0.5;

@@ -10,7 +10,7 @@ import type { Logger } from '../util/logger.js';
 import { BanStore } from './ban-store.js';
 import type { BanEntry, BanList } from './bans.js';
 import type { P2PConfig } from './config.js';
-import { DUPLICATE_TIEBREAK_WINDOW_MS, INBOUND_READY_LOG_INTERVAL_MS, INBOUND_READY_LOG_KEYS, MAX_DISCOURAGED_ENTRIES, SESSION_FAULT_WARN_INTERVAL_MS, SESSION_FAULT_WARN_KEYS } from './constants.js';
+import { DUPLICATE_TIEBREAK_WINDOW_MS, MAX_PUNCHED_OUTBOUND_SHARE, INBOUND_READY_LOG_INTERVAL_MS, INBOUND_READY_LOG_KEYS, MAX_DISCOURAGED_ENTRIES, SESSION_FAULT_WARN_INTERVAL_MS, SESSION_FAULT_WARN_KEYS } from './constants.js';
 import type { NodeKey } from './discovery/node-key.js';
 import { normalizeIp } from './discovery/endpoint.js';
 import { DiscouragedSet, type DiscouragedEntry } from './discouraged.js';
@@ -148,9 +148,11 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
     return peer?.isReady ? peer : undefined;
   }
 
-  /** Outbound slots still free: hole punching takes one like a dial does. */
-  outboundRoom(): number {
-    return this.options.config.maxOutbound - this.outbound.count();
+  /** Outbound slots a hole punch may take (see TraversalPeers.punchRoom). */
+  punchRoom(): number {
+    const { maxOutbound } = this.options.config;
+    const punched = [...this.all].filter((p) => p.punchedVia !== undefined).length;
+    return Math.min(maxOutbound - this.outbound.count(), Math.floor(maxOutbound * MAX_PUNCHED_OUTBOUND_SHARE) - punched);
   }
 
   /** Inbound slots still free (a full set evicts someone for the next inbound connection). */

@@ -14,8 +14,12 @@ export interface TraversalPeers {
   isDiscouraged(ip: string): boolean;
   /** Starts a session on a socket made by a punch (it counts as outbound), marked with the relay's node id. */
   attachPunched(socket: Socket, relayIdHex: string): Peer;
-  /** Outbound slots still free (dials under way count as taken). */
-  outboundRoom(): number;
+  /**
+   * Outbound slots a punch may still take: free ones, and at most half of all outbound slots
+   * punched — in the responder role a stranger picks the far end, and the outbound slots are
+   * the ones that resist being surrounded (eclipse), so most of them stay our own choice.
+   */
+  punchRoom(): number;
   /** Inbound slots still free: a dial-back probe arrives as an inbound connection. */
   inboundRoom(): number;
 }

@@ -83,6 +83,7 @@ export class DialBackServer {
     this.inFlight.add(dial);
     dial
       .then((socket) => {
+        if (this.stopped) return void socket.destroy();
         if (idHex !== undefined) this.unreachable.delete(idHex);
         this.sendProbe(socket, msg.nonce);
         reply('connected');

@@ -100,6 +100,12 @@ export class PunchTry {
     this.finish({ ok: false, reason, refusal: undefined });
   }
 
+  /** Ends the try if it still needs the relay (before the dial); a try already dialling goes on. */
+  cancelWhileSignalling(reason: string): void {
+    // 'waiting': our sync is out, the far end may be dialling already; the window decides.
+    if (this.stateName === 'awaiting-accept' || this.stateName === 'awaiting-sync') this.cancel(reason);
+  }
+
   /** Tells the far end we give up (best effort) and ends the try. */
   refuse(reason: PunchReason, text: string): void {
     this.sendToFar('refuse', reason, 0);

@@ -216,7 +216,7 @@ export class Puncher {
     if (blocker !== undefined) return blocker;
     if (this.isPunching(farIdHex)) return { reason: 'busy', text: `a punch with node ${farIdHex.slice(0, 16)} is already under way` };
     if (!this.hasRoom()) return { reason: 'busy', text: `${MAX_PUNCHES_IN_FLIGHT} punches are already under way` };
-    if (peers.outboundRoom() <= 0) return { reason: 'not-wanted', text: 'every outbound slot is taken' };
+    if (peers.punchRoom() <= 0) return { reason: 'not-wanted', text: 'no outbound slot is free for a punched link (at most half of them may be punched)' };
     return undefined;
   }
 
@@ -246,7 +246,8 @@ export class Puncher {
     });
     const key = tryKey(farIdHex, attemptId);
     this.tries.set(key, t);
-    const onRelayClosed = (): void => t.cancel('the relay disconnected');
+    // Once both ends dial, the relay is no longer needed: its going away must not end a connection that works.
+    const onRelayClosed = (): void => t.cancelWhileSignalling('the relay disconnected');
     relay.once('close', onRelayClosed);
     t.start();
     try {

@@ -107,7 +107,7 @@ export class FakePeers implements TraversalPeers {
     return this.onAttach(socket, relayIdHex).asPeer();
   }
 
-  outboundRoom(): number {
+  punchRoom(): number {
     return this.room;
   }
 

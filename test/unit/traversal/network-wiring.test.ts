@@ -43,14 +43,14 @@ test('a bare probe connection is closed without discouraging its address', async
   t.is(a.net.traversalState().reachability.successes, 0, 'a nonce we never sent proves nothing');
 });
 
-test('PeerSet hooks: attachPunched makes an outbound session marked with the relay; byNodeId finds it once ready; outboundRoom counts it', async (t) => {
+test('PeerSet hooks: attachPunched makes an outbound session marked with the relay; byNodeId finds it once ready; punchRoom counts it, and at most half the outbound slots may be punched', async (t) => {
   const b = await startNode(t, { genesis });
   const key = nodeKeyFromPrivateKey(generatePrivateKey());
-  const config = resolveP2PConfig({ ...FAST_CONFIG, maxOutbound: 3 });
+  const config = resolveP2PConfig({ ...FAST_CONFIG, maxOutbound: 4 });
   const set = new PeerSet({ config, nodeKey: key, status: () => ({ genesisHash: ZERO_HASH, bestHeight: 0, chainWork: 0n }), logger: silentLogger(), classifyAddress: TEST_ADDRESSES });
   await set.start();
   t.teardown(() => set.stop());
-  t.is(set.outboundRoom(), 3);
+  t.is(set.punchRoom(), 2, 'half of 4 outbound slots');
   const socket = await new Promise<Socket>((resolve, reject) => {
     const s = tcpConnect({ host: '127.0.0.1', port: b.net.tcpPort }, () => resolve(s));
     s.once('error', reject);
@@ -58,7 +58,7 @@ test('PeerSet hooks: attachPunched makes an outbound session marked with the rel
   const relayHex = 'cd'.repeat(32);
   const peer = set.attachPunched(socket, relayHex);
   t.is(peer.direction, 'outbound');
-  t.is(set.outboundRoom(), 2, 'a punched session takes an outbound slot');
+  t.is(set.punchRoom(), 1, 'a punched session takes a slot of the punched half');
   const bHex = b.key.nodeId.toString('hex');
   t.is(set.byNodeId(bHex), undefined, 'not before the ack proved it');
   await waitFor(() => peer.isReady, 'the punched session to be ready');
@@ -66,7 +66,7 @@ test('PeerSet hooks: attachPunched makes an outbound session marked with the rel
   t.deepEqual(set.peers()[0]?.punched, { relay: relayHex }, 'cli peers shows the relay');
   peer.close('test');
   t.is(set.byNodeId(bHex), undefined);
-  t.is(set.outboundRoom(), 3);
+  t.is(set.punchRoom(), 2);
 });
 
 test('a punch through a real relay on loopback: the signalling works; the simultaneous open cannot (loopback answers a lone SYN with RST at once), and the result says so', async (t) => {

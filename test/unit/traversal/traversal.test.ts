@@ -121,6 +121,24 @@ test('a probe with the nonce we sent → reached → public; an unknown nonce is
   t.deepEqual(s.verdicts.map((v) => v.status), ['public']);
 });
 
+test('a probe from a LAN peer proves nothing about the internet when peers see us at a public address; on a LAN-only network it does', (t) => {
+  const s = setup(t);
+  s.traversal.start();
+  for (const o of observers(s.peers)) s.traversal.onPeerReady(o.asPeer()); // two public peers see us at 7.7.7.7
+  const lan = s.peers.add(new FakePeer('192.168.1.20', nodeId(5), { listenPort: 9000 }));
+  s.traversal.onPeerReady(lan.asPeer());
+  t.true(s.traversal.onProbe(dialBacks(lan)[0]!.nonce));
+  t.not(s.traversal.state().reachability.status, 'public', 'a LAN dial-back does not make a node behind a NAT public');
+  t.is(s.traversal.state().reachability.successes, 0);
+
+  const lanOnly = setup(t);
+  lanOnly.traversal.start();
+  const peer = lanOnly.peers.add(new FakePeer('192.168.1.20', nodeId(5), { listenPort: 9000, observed: { ip: '192.168.1.10', port: 9000 } }));
+  lanOnly.traversal.onPeerReady(peer.asPeer());
+  t.true(lanOnly.traversal.onProbe(dialBacks(peer)[0]!.nonce));
+  t.is(lanOnly.traversal.state().reachability.status, 'public', 'seen at a LAN address, a LAN dial-back is all there is to prove');
+});
+
 test('routing: dial-back is served (a real probe reaches the requester\'s socket IP), to-relay punches are relayed, candidates are answered', async (t) => {
   const s = setup(t);
   s.traversal.start();
