@@ -7,7 +7,7 @@ import test from 'ava';
 import { MAX_PUNCHES_IN_FLIGHT, PUNCH_DIAL_WINDOW_MS, PUNCH_MAX_TRIES, PUNCHES_PER_RELAY_BURST, PUNCHES_PER_RELAY_PER_SEC } from '../../../src/p2p/traversal/constants.js';
 import type { PunchMessage, PunchReason } from '../../../src/p2p/wire/index.js';
 import { FakePeer, nodeId, nodeIdHex, tick, waitFor } from './fakes.js';
-import { FAR, OWN, fromRelay, incomingConnect, punchHarness } from './punch-harness.js';
+import { FAR, OWN, fakeSocket, fromRelay, incomingConnect, punchHarness } from './punch-harness.js';
 
 const FAR_HEX = nodeIdHex(FAR);
 
@@ -167,6 +167,18 @@ test('the relay disconnecting cancels the try under way', async (t) => {
   const r = await result;
   t.like(r, { ok: false, attempts: 1, reason: 'the relay disconnected' });
   t.is(relay.listenerCount('close'), 0, 'no listener left on the relay');
+});
+
+test('the relay leaving once both ends dial does not end the punch: the direct connection is what counts', async (t) => {
+  const h = punchHarness({ dial: 'hang' });
+  const relay = h.relay(1);
+  const result = h.puncher.punch(FAR_HEX, [relay.asPeer()]);
+  h.puncher.onFromRelay(relay.asPeer(), fromRelay(await nextPunch(relay, 1), 'accept'));
+  await waitFor(() => h.dials.length === 1, 'the dial');
+  relay.close('gone');
+  h.dials[0]!.resolve(fakeSocket());
+  const r = await result;
+  t.like(r, { ok: true, attempts: 1 });
 });
 
 test('a punched connection that proves another node id is closed, and the try fails', async (t) => {
