@@ -93,7 +93,7 @@ export class OutboundDialer {
     if (!this.options.isRunning() || tcpPort === 0 || idHex === ownIdHex || this.options.isConnected(idHex)) return;
     if (bans.isBanned(idHex) || bans.isBanned(ip) || this.outboundCount() >= config.maxOutbound) return;
     if (discouraged.isDiscouraged(ip)) return;
-    if (this.outboundNetGroupTaken(ip)) return;
+    if (this.netGroupTaken(ip)) return;
     this.options.peerSource?.dialing?.(node);
     void this.dial(ip, tcpPort);
   }
@@ -102,7 +102,7 @@ export class OutboundDialer {
    * Outbound peers in distinct netgroups, so one operator's /16 cannot surround us (Core's rule).
    * Loopback and private addresses are exempt: a local network has only one such group.
    */
-  private outboundNetGroupTaken(ip: string): boolean {
+  netGroupTaken(ip: string): boolean {
     const { classify } = this.options;
     if (classify(ip) !== 'public') return false;
     const group = netGroup(ip, classify);

@@ -160,6 +160,10 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
     return this.options.config.maxInbound - [...this.all].filter((p) => p.direction === 'inbound').length;
   }
 
+  outboundGroupTaken(ip: string): boolean {
+    return this.outbound.netGroupTaken(ip);
+  }
+
   /** A socket a hole punch connected: a session like an outbound dial's, marked with the relay. */
   attachPunched(socket: Socket, relayIdHex: string): Peer {
     return this.attach(socket, 'outbound', relayIdHex);

@@ -18,6 +18,7 @@ import {
   MAX_PUNCH_BACKOFFS,
   PUNCH_BACKOFF_MS,
   PUNCH_MAX_BACKOFF_MS,
+  RATE_LIMIT_KEYS,
 } from './constants.js';
 import type { TraversalPeers } from './deps.js';
 import { KeyedLimits } from './keyed-limits.js';
@@ -34,7 +35,7 @@ export class CandidateList {
   private readonly limits: KeyedLimits;
 
   constructor(private readonly options: CandidateListOptions) {
-    this.limits = new KeyedLimits({ ratePerSec: CANDIDATES_PER_PEER_PER_SEC, burst: CANDIDATES_PER_PEER_BURST, maxKeys: 1_024, now: options.now });
+    this.limits = new KeyedLimits({ ratePerSec: CANDIDATES_PER_PEER_PER_SEC, burst: CANDIDATES_PER_PEER_BURST, maxKeys: RATE_LIMIT_KEYS, now: options.now });
   }
 
   /** Our answer to `asker`, or undefined when it asks too often (it gets nothing). */

@@ -135,3 +135,7 @@ export const CANDIDATE_POLL_MIN_MS = 1_000;
 export const CANDIDATE_POLL_MAX_MS = 60_000;
 /** Polls at the minimum interval before the backoff starts. */
 export const CANDIDATE_POLL_FAST_ROUNDS = 10;
+/** Keys (relay IPs, asker ids) a per-key rate limit remembers; the oldest bucket goes first. */
+export const RATE_LIMIT_KEYS = 1_024;
+/** Pause before the next try when the far end answered 'busy' (its previous try is still ending). */
+export const PUNCH_BUSY_RETRY_DELAY_MS = 500;

@@ -20,6 +20,8 @@ export interface TraversalPeers {
    * the ones that resist being surrounded (eclipse), so most of them stay our own choice.
    */
   punchRoom(): number;
+  /** An outbound peer (dialled or punched) is already in this public address's /16: the dialer's diversity rule, for punches too. */
+  outboundGroupTaken(ip: string): boolean;
   /** Inbound slots still free: a dial-back probe arrives as an inbound connection. */
   inboundRoom(): number;
 }

@@ -13,6 +13,7 @@ import {
   PUNCH_RELAY_PER_PEER_PER_SEC,
   PUNCH_RELAY_TOTAL_BURST,
   PUNCH_RELAY_TOTAL_PER_SEC,
+  RATE_LIMIT_KEYS,
 } from './constants.js';
 import type { TraversalPeers } from './deps.js';
 import { KeyedLimits } from './keyed-limits.js';
@@ -35,7 +36,7 @@ export class PunchRelay {
   constructor(private readonly options: PunchRelayOptions) {
     const { now } = options;
     // Keyed by proven node id: every ready peer has one, and there are at most maxInbound + maxOutbound of them.
-    this.perPeer = new KeyedLimits({ ratePerSec: PUNCH_RELAY_PER_PEER_PER_SEC, burst: PUNCH_RELAY_PER_PEER_BURST, maxKeys: 1_024, now });
+    this.perPeer = new KeyedLimits({ ratePerSec: PUNCH_RELAY_PER_PEER_PER_SEC, burst: PUNCH_RELAY_PER_PEER_BURST, maxKeys: RATE_LIMIT_KEYS, now });
     this.total = new TokenBucket({ ratePerSec: PUNCH_RELAY_TOTAL_PER_SEC, burst: PUNCH_RELAY_TOTAL_BURST, ...(now ? { now } : {}) });
   }
 

@@ -24,7 +24,13 @@ export type PunchTryStateName = 'awaiting-accept' | 'awaiting-sync' | 'waiting' 
 
 export type PunchTryOutcome =
   | { readonly ok: true; readonly peer: Peer; readonly address: string; readonly rttMs: number | undefined }
-  | { readonly ok: false; readonly reason: string; readonly refusal: PunchReason | undefined };
+  | {
+      readonly ok: false;
+      readonly reason: string;
+      readonly refusal: PunchReason | undefined;
+      /** The refusal came from the relay itself (its `ip` is unspecified), not from the far end. */
+      readonly byRelay?: boolean | undefined;
+    };
 
 export interface PunchTryOptions {
   readonly role: PunchRole;
@@ -38,6 +44,8 @@ export interface PunchTryOptions {
   readonly dial: (options: SimultaneousOpenOptions) => Promise<Socket>;
   /** Starts a session on the punched socket. */
   readonly attach: (socket: Socket) => Peer;
+  /** Why we may not dial the far end's address (banned, discouraged, its /16 taken), or undefined. */
+  readonly checkFar?: ((ip: string) => string | undefined) | undefined;
   readonly logger: Logger;
 }
 
@@ -51,6 +59,8 @@ export class PunchTry {
   private sentAtMs = Date.now();
   private rttMs: number | undefined;
   private far: { ip: string; port: number } | undefined;
+  /** Set by cancel(): the try ends without a word to the far end. */
+  private silent = false;
   /** The session on the punched socket, once there is one. */
   private peer: Peer | undefined;
 
@@ -81,12 +91,16 @@ export class PunchTry {
 
   /** A from-relay punch message of this try (the caller matched id and relay). */
   onMessage(msg: PunchMessage): void {
-    if (msg.phase === 'refuse') return this.finish({ ok: false, reason: `refused: ${msg.reason}`, refusal: msg.reason });
+    if (msg.phase === 'refuse') {
+      const byRelay = msg.ip === NO_IP;
+      return this.finish({ ok: false, reason: `refused${byRelay ? ' by the relay' : ''}: ${msg.reason}`, refusal: msg.reason, byRelay });
+    }
     if (this.options.role === 'initiator' && msg.phase === 'accept' && this.stateName === 'awaiting-accept') {
       this.rttMs = Date.now() - this.sentAtMs;
       this.far = { ip: msg.ip, port: msg.port };
       this.sendToFar('sync', 'none', 0);
       this.enter('waiting');
+      this.clearDeadline(); // the far end answered: from here the wait (½ RTT) and the dial window bound the try
       // Half the round trip: the sync is then about to reach the far end, which dials at once.
       void sleep(this.rttMs / 2, undefined, { signal: this.abort.signal }).then(() => this.dial(), () => undefined);
       return;
@@ -95,8 +109,9 @@ export class PunchTry {
     // Anything else (a repeated or out-of-order step) is ignored: the deadline decides.
   }
 
-  /** Ends the try from outside (shutdown, or the far end connected some other way). */
+  /** Ends the try from outside (shutdown, the far end's newer try, the relay gone): nothing is sent to the far end. */
   cancel(reason: string): void {
+    this.silent = true;
     this.finish({ ok: false, reason, refusal: undefined });
   }
 
@@ -123,6 +138,8 @@ export class PunchTry {
     if (LOCALITY[classifyAddress(far.ip)] < LOCALITY[classifyAddress(relayIp)]) {
       return this.finish({ ok: false, reason: `the relay (${relayIp}) gave ${far.ip}, an address more local than its own`, refusal: undefined });
     }
+    const forbidden = this.options.checkFar?.(far.ip);
+    if (forbidden !== undefined) return this.finish({ ok: false, reason: forbidden, refusal: undefined });
     this.enter('dialing');
     this.clearDeadline();
     const address = `${far.ip}:${far.port}`;
@@ -178,6 +195,9 @@ export class PunchTry {
     this.abort.abort();
     // A failed try leaves no half-open session behind (a successful one hands its peer over).
     if (!outcome.ok && this.peer !== undefined && !this.peer.isReady) this.peer.close(`punch failed: ${outcome.reason}`);
+    // Tell the far end we gave up (best effort), unless it refused: its try would otherwise hold a slot
+    // until its own deadline and answer our next try 'busy'. Reason 'none' in a refuse: "given up".
+    if (!outcome.ok && outcome.refusal === undefined && !this.silent) this.sendToFar('refuse', 'none', 0);
     this.settle(outcome);
   }
 }

@@ -6,14 +6,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { Peer } from '../peer.js';
 import type { PunchMessage, PunchReason } from '../wire/index.js';
-import { MAX_PUNCHES_IN_FLIGHT, PUNCH_MAX_TRIES, PUNCHES_PER_RELAY_BURST, PUNCHES_PER_RELAY_PER_SEC, SPARE_PORT_MAX_AGE_MS } from './constants.js';
+import { MAX_PUNCHES_IN_FLIGHT, PUNCH_BUSY_RETRY_DELAY_MS, PUNCH_MAX_TRIES, PUNCHES_PER_RELAY_BURST, PUNCHES_PER_RELAY_PER_SEC, RATE_LIMIT_KEYS, SPARE_PORT_MAX_AGE_MS } from './constants.js';
 import { KeyedLimits } from './keyed-limits.js';
 import type { TraversalPeers } from './deps.js';
-import { PunchTry, type PunchTryOutcome } from './punch-try.js';
+import { PunchTry, type PunchRole, type PunchTryOutcome } from './punch-try.js';
 import { freeLocalPort, simultaneousOpen, type SimultaneousOpenOptions } from './simultaneous-open.js';
 
 /** What `cli punch` prints. */
@@ -49,8 +50,8 @@ export interface PunchStats {
 export interface PuncherOptions {
   readonly peers: TraversalPeers;
   readonly ownIdHex: string;
-  /** Why our own NAT rules punching out now (e.g. it changes ports), or undefined. */
-  readonly blocker: () => { readonly reason: PunchReason; readonly text: string } | undefined;
+  /** Why we may not take part in a punch in this role now (our NAT changes ports; reachable nodes take no punches), or undefined. */
+  readonly blocker: (role: PunchRole) => { readonly reason: PunchReason; readonly text: string } | undefined;
   readonly logger: Logger;
   /** Tests inject these; default real sockets. */
   readonly dial?: ((options: SimultaneousOpenOptions) => Promise<Socket>) | undefined;
@@ -62,14 +63,14 @@ export class Puncher {
   private readonly tries = new Map<string, PunchTry>();
   /** Far ends with a punch of ours under way (one at a time per far end). */
   private readonly punching = new Set<string>();
-  /** Far ends whose try waits for its port (not in `tries` yet, but it counts as in flight). */
-  private readonly starting = new Set<string>();
+  /** Far ends whose try waits for its port (not in `tries` yet, but it counts as in flight), with the try's role. */
+  private readonly starting = new Map<string, PunchRole>();
   private stopped = false;
   private counts = { punches: 0, attempts: 0, successes: 0, firstAttemptSuccesses: 0, failures: 0, accepted: 0, acceptedSuccesses: 0 };
   private lastFailure: PunchStats['lastFailure'];
   private spare: { readonly port: Promise<number>; readonly atMs: number } | undefined;
   /** Punches each relay may start with us or lead us into (see PUNCHES_PER_RELAY_PER_SEC). */
-  private readonly perRelay = new KeyedLimits({ ratePerSec: PUNCHES_PER_RELAY_PER_SEC, burst: PUNCHES_PER_RELAY_BURST, maxKeys: 1_024 });
+  private readonly perRelay = new KeyedLimits({ ratePerSec: PUNCHES_PER_RELAY_PER_SEC, burst: PUNCHES_PER_RELAY_BURST, maxKeys: RATE_LIMIT_KEYS });
 
   constructor(options: PuncherOptions) {
     this.options = options;
@@ -100,19 +101,22 @@ export class Puncher {
     this.spare = { port, atMs: Date.now() };
   }
 
-  /** Takes one punch of `relay`'s budget; false when it has started too many lately. */
+  /** Takes one punch of `relay`'s budget, keyed by its IP (node ids are free, addresses are not); false when it started too many lately. */
   takeRelayBudget(relay: Peer): boolean {
-    const id = relay.provenNodeId?.toString('hex');
-    return id !== undefined && this.perRelay.take(id);
+    return relay.provenNodeId !== undefined && this.perRelay.take(relay.ip);
   }
 
   stats(): PunchStats {
     return { ...this.counts, lastFailure: this.lastFailure };
   }
 
-  /** Whether another punch may start now (MAX_PUNCHES_IN_FLIGHT, either role). */
-  hasRoom(): boolean {
-    return this.tries.size + this.starting.size < MAX_PUNCHES_IN_FLIGHT;
+  /**
+   * Whether another punch in `role` may start now: MAX_PUNCHES_IN_FLIGHT per role, so far ends
+   * starting punches with us (strangers may) cannot use up the slots of our own punches.
+   */
+  hasRoom(role: PunchRole = 'initiator'): boolean {
+    const inFlight = [...this.tries.values()].filter((t) => t.options.role === role).length + [...this.starting.values()].filter((r) => r === role).length;
+    return inFlight < MAX_PUNCHES_IN_FLIGHT;
   }
 
   isPunching(farIdHex: string): boolean {
@@ -127,7 +131,7 @@ export class Puncher {
     const startedMs = Date.now();
     const done = (ok: boolean, attempts: number, relay: Peer | undefined, reason: string | undefined, address?: string): PunchResult =>
       ({ ok, attempts, relay: relay?.provenNodeId?.toString('hex'), reason, address, ms: Date.now() - startedMs });
-    const refusal = this.refusalOf(farIdHex, undefined);
+    const refusal = this.refusalOf('initiator', farIdHex, undefined);
     if (refusal !== undefined) return done(false, 0, undefined, refusal.text);
     this.punching.add(farIdHex);
     this.counts.punches++;
@@ -140,8 +144,8 @@ export class Puncher {
         relay = queue.find((r) => !r.isClosed);
         if (relay === undefined) break;
         const outcome = await this.runTry('initiator', relay, farIdHex, randomBytes(8).readBigUInt64LE(0), undefined);
-        if (!outcome.ok && outcome.refusal === 'target-not-connected') {
-          queue.splice(queue.indexOf(relay), 1); // this relay cannot help; the next may
+        if (!outcome.ok && (outcome.refusal === 'target-not-connected' || (outcome.byRelay === true && outcome.refusal === 'rate-limited'))) {
+          queue.splice(queue.indexOf(relay), 1); // this relay cannot help (now); the next may
           continue;
         }
         attempts++;
@@ -153,8 +157,10 @@ export class Puncher {
           return done(true, attempts, relay, undefined, outcome.address);
         }
         reason = outcome.reason;
-        // The far end's answer will not change by asking again at once.
-        if (outcome.refusal !== undefined && outcome.refusal !== 'busy') break;
+        // 'none': the far end gave up that try (its dial failed, a deadline): the next may work.
+        // 'busy': its previous try is still ending. Any other answer will not change by asking again.
+        if (outcome.refusal !== undefined && outcome.refusal !== 'busy' && outcome.refusal !== 'none') break;
+        if (outcome.refusal === 'busy') await sleep(PUNCH_BUSY_RETRY_DELAY_MS);
       }
       this.counts.failures++;
       this.lastFailure = { nodeId: farIdHex, reason, atMs: Date.now() };
@@ -175,7 +181,14 @@ export class Puncher {
       return;
     }
     if (msg.phase !== 'connect') return; // a step of a try we no longer have: nothing to do
-    const refusal = this.refusalOf(farIdHex, msg.ip);
+    // A new try of the same far end through the same relay supersedes one of ours still waiting for it.
+    for (const [key, stale] of this.tries) {
+      if (stale.options.role === 'responder' && stale.options.farIdHex === farIdHex && stale.options.relay === relay) {
+        this.tries.delete(key);
+        stale.cancel('the far end started a new try');
+      }
+    }
+    const refusal = this.refusalOf('responder', farIdHex, msg.ip);
     const reply = (reason: PunchReason): void => {
       relay.send({ kind: 'punch', hop: 'to-relay', phase: 'refuse', reason, attemptId: msg.attemptId, nodeId: msg.nodeId, ip: '::', port: 0 });
     };
@@ -203,26 +216,34 @@ export class Puncher {
     this.tries.clear();
   }
 
-  /** The one place that says whether a punch with `farIdHex` may happen now (either role). */
-  private refusalOf(farIdHex: string, farIp: string | undefined): { reason: PunchReason; text: string } | undefined {
+  /** The one place that says whether a punch with `farIdHex` may happen now, in `role`. */
+  private refusalOf(role: PunchRole, farIdHex: string, farIp: string | undefined): { reason: PunchReason; text: string } | undefined {
     const { peers, ownIdHex } = this.options;
     if (this.stopped) return { reason: 'not-wanted', text: 'the node is shutting down' };
     if (farIdHex === ownIdHex) return { reason: 'not-wanted', text: 'that is our own node id' };
     if (peers.byNodeId(farIdHex) !== undefined) return { reason: 'already-connected', text: `already connected to node ${farIdHex.slice(0, 16)}` };
-    if (peers.isBanned(farIdHex) || (farIp !== undefined && (peers.isBanned(farIp) || peers.isDiscouraged(farIp)))) {
-      return { reason: 'not-wanted', text: `node ${farIdHex.slice(0, 16)} is banned or discouraged` };
-    }
-    const blocker = this.options.blocker();
+    if (peers.isBanned(farIdHex)) return { reason: 'not-wanted', text: `node ${farIdHex.slice(0, 16)} is banned` };
+    const addressRefusal = farIp === undefined ? undefined : this.farAddressRefusal(farIp);
+    if (addressRefusal !== undefined) return { reason: 'not-wanted', text: addressRefusal };
+    const blocker = this.options.blocker(role);
     if (blocker !== undefined) return blocker;
     if (this.isPunching(farIdHex)) return { reason: 'busy', text: `a punch with node ${farIdHex.slice(0, 16)} is already under way` };
-    if (!this.hasRoom()) return { reason: 'busy', text: `${MAX_PUNCHES_IN_FLIGHT} punches are already under way` };
+    if (!this.hasRoom(role)) return { reason: 'busy', text: `${MAX_PUNCHES_IN_FLIGHT} punches are already under way` };
     if (peers.punchRoom() <= 0) return { reason: 'not-wanted', text: 'no outbound slot is free for a punched link (at most half of them may be punched)' };
     return undefined;
   }
 
-  private async runTry(role: 'initiator' | 'responder', relay: Peer, farIdHex: string, attemptId: bigint, far: { ip: string; port: number } | undefined): Promise<PunchTryOutcome> {
+  /** Why we may not dial `ip` for a punched link: banned, discouraged, or its /16 already has one of our outbound peers. */
+  private farAddressRefusal(ip: string): string | undefined {
+    const { peers } = this.options;
+    if (peers.isBanned(ip) || peers.isDiscouraged(ip)) return `the far end's address ${ip} is banned or discouraged`;
+    if (peers.outboundGroupTaken(ip)) return `an outbound peer is already in the network of ${ip} (one per /16)`;
+    return undefined;
+  }
+
+  private async runTry(role: PunchRole, relay: Peer, farIdHex: string, attemptId: bigint, far: { ip: string; port: number } | undefined): Promise<PunchTryOutcome> {
     // Picking the port yields: until the try is in `tries`, `starting` holds its place in the limits.
-    this.starting.add(farIdHex);
+    this.starting.set(farIdHex, role);
     let localPort: number;
     try {
       localPort = await this.takePort();
@@ -242,6 +263,7 @@ export class Puncher {
       far,
       dial: this.options.dial ?? simultaneousOpen,
       attach: (socket) => this.options.peers.attachPunched(socket, relay.provenNodeId?.toString('hex') ?? ''),
+      checkFar: (ip) => this.farAddressRefusal(ip),
       logger: this.options.logger,
     });
     const key = tryKey(farIdHex, attemptId);

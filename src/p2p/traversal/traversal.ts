@@ -18,6 +18,8 @@ import { DialBackServer, type DialBackServerStats } from './dial-back-server.js'
 import { ObservedAddressBook, type ObservedAddressState } from './observed.js';
 import { PunchRelay } from './punch-relay.js';
 import { Puncher, type PunchResult, type PunchStats } from './puncher.js';
+import type { PunchRole } from './punch-try.js';
+import type { PunchReason } from '../wire/index.js';
 import { ReachabilityTracker, type CheckResult, type ReachabilityState } from './reachability.js';
 
 export type TraversalMessage = Extract<WireMessage, { kind: 'dial-back' | 'dial-back-result' | 'probe' | 'punch' | 'get-punch-candidates' | 'punch-candidates' }>;
@@ -86,7 +88,8 @@ export class Traversal extends EventEmitter<TraversalEvents> {
       checkPort: () => this.mappedPort ?? options.listenPort(),
       shouldAsk: (id, ip) => this.tracker.shouldAsk(id, ip),
       noteAsked: (id, ip) => this.tracker.noteAsked(id, ip),
-      canAsk: () => options.peers.inboundRoom() > 0,
+      // Each pending check may bring one probe connection: room for all of them.
+      canAsk: () => options.peers.inboundRoom() > this.client.pendingCount,
       onResult: (result) => {
         this.tracker.record(this.countable(result));
         this.evaluate();
@@ -94,7 +97,7 @@ export class Traversal extends EventEmitter<TraversalEvents> {
       logger: this.logger,
     });
     this.relay = new PunchRelay({ peers: options.peers, logger: this.logger });
-    this.puncher = new Puncher({ peers: options.peers, ownIdHex: options.ownIdHex, blocker: () => this.punchBlocker(), logger: this.logger });
+    this.puncher = new Puncher({ peers: options.peers, ownIdHex: options.ownIdHex, blocker: (role) => this.punchBlocker(role), logger: this.logger });
     this.candidates = new CandidateList({ peers: options.peers, wasUnreachable: (id) => this.server.wasUnreachable(id) });
   }
 
@@ -247,9 +250,19 @@ export class Traversal extends EventEmitter<TraversalEvents> {
     }
   }
 
-  /** Why we cannot take part in a punch now, or undefined. */
-  private punchBlocker(): { reason: 'symmetric-nat'; text: string } | undefined {
-    if (this.observed.state().portPreservation !== 'no') return undefined;
-    return { reason: 'symmetric-nat', text: 'our NAT changes port numbers (symmetric NAT), so the far end cannot predict our port; hole punching cannot work from here' };
+  /**
+   * Why we cannot take part in a punch in `role` now, or undefined. A NAT that changes ports rules
+   * out both roles. A node others can dial (public, mapped) takes no punches from far ends: they
+   * can dial it, and a punched link would let a stranger choose one of its outbound peers.
+   */
+  private punchBlocker(role: PunchRole): { reason: PunchReason; text: string } | undefined {
+    if (this.observed.state().portPreservation === 'no') {
+      return { reason: 'symmetric-nat', text: 'our NAT changes port numbers (symmetric NAT), so the far end cannot predict our port; hole punching cannot work from here' };
+    }
+    if (role === 'responder' && (this.lastStatus === 'public' || this.lastStatus === 'mapped')) {
+      return { reason: 'not-wanted', text: 'this node is reachable: the far end can dial it directly' };
+    }
+    return undefined;
   }
+
 }

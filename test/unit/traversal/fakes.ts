@@ -111,6 +111,12 @@ export class FakePeers implements TraversalPeers {
     return this.room;
   }
 
+  /** Public /16s already holding an outbound peer (a far address there is refused). */
+  readonly takenGroups = new Set<string>();
+  outboundGroupTaken(ip: string): boolean {
+    return this.takenGroups.has(ip.split('.').slice(0, 2).join('.'));
+  }
+
   /** Free inbound slots (a dial-back question waits while there are none). */
   inbound = 8;
   inboundRoom(): number {

@@ -11,9 +11,12 @@ import { FAR, OWN, fakeSocket, fromRelay, incomingConnect, punchHarness } from '
 
 const FAR_HEX = nodeIdHex(FAR);
 
+/** The signalling steps sent through `relay`, without the "given up" refusals a failed try sends (tested on their own). */
+const steps = (relay: FakePeer): PunchMessage[] => relay.punches().filter((m) => !(m.phase === 'refuse' && m.reason === 'none'));
+
 async function nextPunch(relay: FakePeer, count: number): Promise<PunchMessage> {
-  await waitFor(() => relay.punches().length >= count, `punch message #${count} to the relay`);
-  const msg = relay.punches()[count - 1];
+  await waitFor(() => steps(relay).length >= count, `punch message #${count} to the relay`);
+  const msg = steps(relay)[count - 1];
   if (msg === undefined) throw new Error('none');
   return msg;
 }
@@ -250,14 +253,18 @@ test(`responder policy: busy at ${MAX_PUNCHES_IN_FLIGHT} punches in flight, and 
   }
   const relay = relays[0]!;
   t.true(relays.every((r) => r.punches().every((m) => m.phase === 'accept')));
-  h.puncher.onFromRelay(relay.asPeer(), incomingConnect(0x50, 99n));
-  h.puncher.onFromRelay(relays[1]!.asPeer(), incomingConnect(0x60, 100n));
+  // 0x50 is in a try through relay 1 (index 0): through the other relay it is busy; 0x60 finds no room.
+  h.puncher.onFromRelay(relays[1]!.asPeer(), incomingConnect(0x50, 99n));
+  h.puncher.onFromRelay(relay.asPeer(), incomingConnect(0x60, 100n));
   await waitFor(() => relay.punches().length === MAX_PUNCHES_IN_FLIGHT / 2 + 1 && relays[1]!.punches().length === MAX_PUNCHES_IN_FLIGHT / 2 + 1, 'two answers');
   t.deepEqual([relay.punches().at(-1), relays[1]!.punches().at(-1)].map((m) => [m?.phase, m?.reason]), [['refuse', 'busy'], ['refuse', 'busy']]);
-  const ourOwn = await h.puncher.punch(nodeIdHex(0x70), [relay.asPeer()]);
-  t.like(ourOwn, { ok: false, attempts: 0 });
-  t.regex(ourOwn.reason ?? '', /punches are already under way/);
+  // Far ends filled the responder slots; our own punches have slots of their own.
+  const before = steps(relay).length;
+  const ourOwn = h.puncher.punch(nodeIdHex(0x70), [relay.asPeer()]);
+  const connect = await nextPunch(relay, before + 1);
+  t.like(connect, { phase: 'connect' }, 'our punch starts though far ends fill the responder slots');
   h.puncher.stop();
+  await ourOwn;
 });
 
 test(`connects arriving together cannot start more than ${MAX_PUNCHES_IN_FLIGHT} punches (the port is picked asynchronously)`, async (t) => {
@@ -349,5 +356,52 @@ test(`one relay may start at most ${PUNCHES_PER_RELAY_BURST} punches with us at 
   t.log(`answers to 6 connects through one relay: ${answers.join(' ')}`);
   t.is(answers.filter((a) => a === 'accept').length, PUNCHES_PER_RELAY_BURST);
   t.is(answers.filter((a) => a === 'rate-limited').length, 6 - PUNCHES_PER_RELAY_BURST);
+  h.puncher.stop();
+});
+
+test('a try that fails on our side tells the far end (refuse, reason none) so its try ends now; a refusal of the far end is not answered', async (t) => {
+  const h = punchHarness({ dial: 'fail' });
+  const relay = h.relay(1);
+  const result = h.puncher.punch(FAR_HEX, [relay.asPeer()]);
+  h.puncher.onFromRelay(relay.asPeer(), fromRelay(await nextPunch(relay, 1), 'accept'));
+  await waitFor(() => relay.punches().some((m) => m.phase === 'refuse' && m.reason === 'none'), 'the give-up message');
+  const giveUp = relay.punches().find((m) => m.phase === 'refuse')!;
+  t.is(giveUp.attemptId, relay.punches()[0]!.attemptId, 'about the failed try');
+  t.is(giveUp.nodeId.toString('hex'), FAR_HEX);
+  // The next try is refused by the far end: no answer to that.
+  const second = await nextPunch(relay, 3);
+  t.is(second.phase, 'connect');
+  const before = relay.punches().length;
+  h.puncher.onFromRelay(relay.asPeer(), fromRelay(second, 'refuse', { reason: 'not-wanted' }));
+  const r = await result;
+  t.false(r.ok);
+  t.is(relay.punches().length, before, 'nothing sent back for a refusal');
+});
+
+test("the far end giving up a try (refuse, reason none) does not end the punch: the next try follows", async (t) => {
+  const h = punchHarness({ dial: 'hang' });
+  const relay = h.relay(1);
+  const result = h.puncher.punch(FAR_HEX, [relay.asPeer()]);
+  const first = await nextPunch(relay, 1);
+  h.puncher.onFromRelay(relay.asPeer(), fromRelay(first, 'refuse', { reason: 'none' }));
+  const second = await nextPunch(relay, 2);
+  t.is(second.phase, 'connect', 'a second try');
+  t.not(second.attemptId, first.attemptId);
+  h.puncher.stop();
+  await result;
+});
+
+test('a new connect of the same far end through the same relay supersedes our try still waiting for its sync', async (t) => {
+  const h = punchHarness();
+  const relay = h.relay(1);
+  h.puncher.onFromRelay(relay.asPeer(), incomingConnect(0x50, 1n));
+  await nextPunch(relay, 1);
+  h.puncher.onFromRelay(relay.asPeer(), incomingConnect(0x50, 2n));
+  const second = await nextPunch(relay, 2);
+  t.like(second, { phase: 'accept', attemptId: 2n }, 'accepted, not busy');
+  t.true(h.puncher.hasRoom('responder'));
+  h.puncher.onFromRelay(relay.asPeer(), fromRelay(second, 'sync', { nodeId: nodeId(0x50) }));
+  await waitFor(() => h.dials.length === 1, 'the dial of the newer try');
+  t.is(h.dials[0]!.options.localPort, second.port);
   h.puncher.stop();
 });
