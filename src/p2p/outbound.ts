@@ -101,12 +101,14 @@ export class OutboundDialer {
   /**
    * Outbound peers in distinct netgroups, so one operator's /16 cannot surround us (Core's rule).
    * Loopback and private addresses are exempt: a local network has only one such group.
+   * `countDials`: dials under way count too (the dialer's own rule); a punch leaves them out — a
+   * dial still waiting on a NATed node's old endpoint is to the very node being punched.
    */
-  netGroupTaken(ip: string): boolean {
+  netGroupTaken(ip: string, countDials = true): boolean {
     const { classify } = this.options;
     if (classify(ip) !== 'public') return false;
     const group = netGroup(ip, classify);
-    const outboundIps = [...[...this.options.peers()].filter((p) => p.direction === 'outbound').map((p) => p.ip), ...this.dialing.values()];
+    const outboundIps = [...[...this.options.peers()].filter((p) => p.direction === 'outbound').map((p) => p.ip), ...(countDials ? this.dialing.values() : [])];
     return outboundIps.some((other) => netGroup(other, classify) === group);
   }
 

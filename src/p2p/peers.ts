@@ -161,7 +161,7 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
   }
 
   outboundGroupTaken(ip: string): boolean {
-    return this.outbound.netGroupTaken(ip);
+    return this.outbound.netGroupTaken(ip, false);
   }
 
   /** A socket a hole punch connected: a session like an outbound dial's, marked with the relay. */
