@@ -3,6 +3,10 @@
  * P2PConfig live here too; intervals follow the tutorial's seconds, not Bitcoin's minutes,
  * because this is a small teaching network.
  */
+import { MAX_REJECT_CODE_BYTES, MAX_REJECT_REASON_BYTES } from './wire/constants.js';
+import { HANDSHAKE_ACK_BYTES } from './wire/messages/handshake-ack.js';
+import { MAX_HANDSHAKE_BYTES } from './wire/messages/handshake.js';
+import { PROBE_BYTES } from './wire/messages/traversal.js';
 
 /** Default TCP port (the UDP discovery port is the same number). */
 export const DEFAULT_TCP_PORT = 9000;
@@ -161,6 +165,18 @@ export const REFUSED_BLOCK_LOG_KEYS = 1_000;
  * twice the largest frame (MAX_PAYLOAD_BYTES, 4 MiB), so one maximal block always fits.
  */
 export const DEFAULT_MAX_SEND_BUFFER_BYTES = 8 * 1024 * 1024;
+/**
+ * The largest reject: messageType u8, varint 1 + code ≤ 64, varint 3 + reason ≤ 256, hash 32
+ * (357 bytes; the decoder refuses non-canonical varints, so no encoding is longer).
+ */
+const MAX_REJECT_PAYLOAD_BYTES = 1 + 1 + MAX_REJECT_CODE_BYTES + 3 + MAX_REJECT_REASON_BYTES + 32;
+/**
+ * Payload a frame may announce before the session opens (handshake, handshake-ack, reject,
+ * probe: the largest is the handshake's 1 KiB). Checked on the 13-byte header, so an
+ * unauthenticated connection cannot make us buffer (and hash) up to MAX_PAYLOAD_BYTES; 32
+ * inbound slots would otherwise hold 128 MiB. Raised to MAX_PAYLOAD_BYTES once the session opens.
+ */
+export const MAX_PRE_SESSION_PAYLOAD_BYTES = Math.max(MAX_HANDSHAKE_BYTES, HANDSHAKE_ACK_BYTES, MAX_REJECT_PAYLOAD_BYTES, PROBE_BYTES);
 /** A frame whose first byte arrived must be complete by then: 4 MiB in 30 s is ~140 KB/s, slower is a slowloris. */
 export const DEFAULT_FRAME_TIMEOUT_MS = 30_000;
 /**

@@ -16,13 +16,13 @@ import type { RefusalCode } from './errors.js';
 import { FrameGate } from './frame-gate.js';
 import { handshakeIncompatibility, localHandshake, type LocalStatus } from './handshake.js';
 import { penaltyFor, truncateRejectReason, type MisbehaviourCode, type PenaltyAction } from './misbehaviour.js';
-import { DEFAULT_FRAME_TIMEOUT_MS, DEFAULT_MAX_SEND_BUFFER_BYTES, KNOWN_INVENTORY_PER_PEER, RECEIVED_REJECT_LOGS_PER_SEC, RECEIVED_REJECT_LOG_BURST } from './constants.js';
+import { DEFAULT_FRAME_TIMEOUT_MS, DEFAULT_MAX_SEND_BUFFER_BYTES, KNOWN_INVENTORY_PER_PEER, MAX_PRE_SESSION_PAYLOAD_BYTES, RECEIVED_REJECT_LOGS_PER_SEC, RECEIVED_REJECT_LOG_BURST } from './constants.js';
 import { TokenBucket } from './rate-limit.js';
 import { BoundedHashSet } from './known-set.js';
 import type { DisconnectCode } from './resource-codes.js';
 import { PeerSocket } from './peer-socket.js';
 import { SessionTimers } from './session-timers.js';
-import { FrameDecoder, MessageType, WireError, createHandshakeAck, decodeMessage, verifyHandshakeAck, type HandshakeMessage, type OutgoingMessage, type WireMessage } from './wire/index.js';
+import { FrameDecoder, MAX_PAYLOAD_BYTES, MessageType, WireError, createHandshakeAck, decodeMessage, verifyHandshakeAck, type Frame, type HandshakeMessage, type OutgoingMessage, type WireMessage } from './wire/index.js';
 
 
 export type PeerDirection = 'inbound' | 'outbound';
@@ -99,7 +99,8 @@ export class Peer extends EventEmitter<PeerEvents> {
   logger: Logger;
 
   private readonly options: PeerOptions;
-  private readonly decoder = new FrameDecoder();
+  /** Small frames only until the session opens (maybeReady raises the limit). */
+  private readonly decoder = new FrameDecoder({ maxPayloadBytes: MAX_PRE_SESSION_PAYLOAD_BYTES });
   private ackSent = false;
   private ackVerified = false;
   private closed = false;
@@ -244,15 +245,28 @@ export class Peer extends EventEmitter<PeerEvents> {
 
   private onData(chunk: Buffer): void {
     if (this.closed) return this.io.readAfterClose(chunk.length);
+    let completed = 0;
     try {
-      const frames = this.decoder.push(chunk);
-      this.timers.watchFrame(frames.length > 0);
-      for (const frame of frames) {
+      this.decoder.feed(chunk);
+      // Each frame is handled before the next header is read: the session may open on a frame of
+      // this chunk, and only then may the next one be larger than a pre-session message.
+      for (let frame = this.decoder.nextFrame(); frame !== undefined; frame = this.decoder.nextFrame()) {
+        completed++;
+        this.onFrame(frame);
         if (this.closed) return;
-        const violation = this.gate.check(frame, this.isReady);
-        if (violation) return void this.punish(violation.code, violation.reason);
-        this.onMessage(decodeMessage(frame.type, frame.payload));
       }
+    } catch (err) {
+      if (err instanceof WireError) return void this.punish(err.code, err.message);
+      this.logger.error({ err: errorMessage(err) }, 'error while reading frames from a peer');
+    }
+    if (!this.closed) this.timers.watchFrame(completed > 0);
+  }
+
+  private onFrame(frame: Frame): void {
+    try {
+      const violation = this.gate.check(frame, this.isReady);
+      if (violation) return void this.punish(violation.code, violation.reason);
+      this.onMessage(decodeMessage(frame.type, frame.payload));
     } catch (err) {
       if (err instanceof WireError) this.punish(err.code, err.message);
       else this.logger.error({ err: errorMessage(err) }, 'error while handling a peer message');
@@ -313,6 +327,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     if (!this.isReady) return;
     const refusal = this.options.admitProven(this);
     if (refusal) return this.refuse(refusal.code, refusal.reason);
+    this.decoder.maxPayloadBytes = MAX_PAYLOAD_BYTES;
     this.timers.handshakeDone();
     this.logger[this.options.readyLevel?.(this) ?? 'info']({ height: this.bestHeight }, 'peer ready');
     this.emit('ready');

@@ -8,9 +8,11 @@
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Observations kept (one per observer node id and transport), oldest evicted first. 64 is four
- * times the outbound + discovery peers that report at once, so honest reports are never pushed
- * out by normal churn, and a flood of fresh node ids costs at most 64 small entries.
+ * Observations kept per transport (one per voter — a public IP, or a node id behind loopback or
+ * a private IP — and transport), oldest evicted first. TCP and UDP are capped apart so the UDP
+ * discovery pongs of a large network cannot push out the few TCP port samples. 64 is four times
+ * the outbound + discovery peers that report at once, so honest reports are never pushed out by
+ * normal churn, and a flood of fresh node ids or IPs costs at most 64 small entries per transport.
  */
 export const DEFAULT_MAX_OBSERVERS = 64;
 /**

@@ -57,6 +57,7 @@ export interface ObservedAddressState {
 export interface ObservedAddressBookOptions {
   readonly classify?: AddressClassifier;
   readonly now?: () => number;
+  /** Cap of each transport's table (TCP and UDP are capped apart). */
   readonly maxObservers?: number;
   readonly ttlMs?: number;
 }
@@ -89,6 +90,7 @@ export function plural(n: number, one: string, many: string): string {
 }
 
 interface Entry {
+  /** The voter: one entry per voter and transport. */
   readonly key: string;
   readonly untilMs: number;
   /** Arrival order: "most recent" without trusting the clock to move. */
@@ -112,7 +114,12 @@ export class ObservedAddressBook {
   private readonly now: () => number;
   private readonly maxObservers: number;
   private readonly ttlMs: number;
-  private readonly entries: TimedEntries<Entry>;
+  /**
+   * One table per transport, each capped apart: a discovery pong (UDP) comes from every node we
+   * ping and is renewed on every ping, a TCP sample only once per connection, so in a shared table
+   * the TCP samples would always be the oldest and trimmed first.
+   */
+  private readonly entries: Readonly<Record<'tcp' | 'udp', TimedEntries<Entry>>>;
   private seq = 0;
 
   constructor(options: ObservedAddressBookOptions = {}) {
@@ -122,7 +129,7 @@ export class ObservedAddressBook {
     this.ttlMs = options.ttlMs ?? DEFAULT_OBSERVATION_TTL_MS;
     if (!Number.isInteger(this.maxObservers) || this.maxObservers < 1) throw new RangeError(`maxObservers must be a positive integer, not ${this.maxObservers}`);
     if (!(this.ttlMs > 0)) throw new RangeError(`ttlMs must be positive, not ${this.ttlMs}`);
-    this.entries = new TimedEntries(this.now);
+    this.entries = { tcp: new TimedEntries(this.now), udp: new TimedEntries(this.now) };
   }
 
   /** Records what one peer saw; anything malformed is ignored (it comes from a peer). */
@@ -132,27 +139,38 @@ export class ObservedAddressBook {
     if (ip === undefined || observerIp === undefined || !isPort(obs.port)) return;
     if (typeof obs.observerId !== 'string' || obs.observerId === '') return;
     if (obs.transport !== 'tcp' && obs.transport !== 'udp') return;
-    this.entries.list(); // drops lapsed entries so they do not take the room of live ones
-    this.entries.set({
-      key: `${obs.transport}:${obs.observerId}`,
+    const table = this.entries[obs.transport];
+    table.list(); // drops lapsed entries so they do not take the room of live ones
+    // Keyed by voter, not node id: a host showing many node ids replaces its own entry instead
+    // of pushing out everyone else's.
+    const voter = observerKey(obs.observerId, observerIp, this.classify);
+    table.set({
+      key: voter,
       untilMs: this.now() + this.ttlMs,
       seq: this.seq++,
-      voter: observerKey(obs.observerId, observerIp, this.classify),
+      voter,
       group: netGroup(observerIp, this.classify),
       ip,
       port: obs.port,
       localPort: isPort(obs.localPort) ? obs.localPort : undefined,
       transport: obs.transport,
     });
-    this.entries.trim(this.maxObservers);
+    table.trim(this.maxObservers);
+  }
+
+  /** Live entries per transport (each at most maxObservers): what the book holds in memory. */
+  entryCounts(): { readonly tcp: number; readonly udp: number } {
+    return { tcp: this.entries.tcp.list().length, udp: this.entries.udp.list().length };
   }
 
   clear(): void {
-    this.entries.clear();
+    this.entries.tcp.clear();
+    this.entries.udp.clear();
   }
 
   state(): ObservedAddressState {
-    const entries = this.entries.list();
+    // Arrival order across both tables, so "a voter's latest entry" spans transports.
+    const entries = [...this.entries.tcp.list(), ...this.entries.udp.list()].sort((a, b) => a.seq - b.seq);
     // A voter's network is that of its latest entry, so it adds one group at most.
     const voterGroup = new Map<string, string>();
     const candidates = new Map<string, Candidate>();

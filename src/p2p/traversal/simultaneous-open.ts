@@ -11,6 +11,7 @@ import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage } from '../../util/errors.js';
 import { PUNCH_MAX_CONNECTS_PER_TRY, PUNCH_REDIAL_DELAY_MS } from './constants.js';
+import { TraversalError } from './errors.js';
 
 /** Errors after which a new connect from the same port may still succeed within the window. */
 const RETRYABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EADDRINUSE', 'ETIMEDOUT', 'EHOSTUNREACH']);
@@ -19,7 +20,7 @@ const RETRYABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EADDRINUSE', 'ETIMEDOU
 export async function freeLocalPort(host = '0.0.0.0'): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) => reject(new TraversalError('no-free-port', `no free local port on ${host}: ${errorMessage(err)}`, { cause: err })));
     server.listen(0, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
@@ -45,8 +46,8 @@ function connectOnce(host: string, port: number, localPort: number, deadlineMs: 
       socket.destroy();
       reject(err);
     };
-    const onAbort = (): void => fail(new Error('punch cancelled'));
-    const timer = setTimeout(() => fail(Object.assign(new Error('no connection within the window'), { code: 'ETIMEDOUT' })), Math.max(1, deadlineMs - Date.now()));
+    const onAbort = (): void => fail(new TraversalError('punch-cancelled', 'punch cancelled'));
+    const timer = setTimeout(() => fail(new TraversalError('punch-window-closed', 'no connection within the window')), Math.max(1, deadlineMs - Date.now()));
     signal?.addEventListener('abort', onAbort, { once: true });
     socket.once('connect', () => {
       clearTimeout(timer);
@@ -62,17 +63,19 @@ function connectOnce(host: string, port: number, localPort: number, deadlineMs: 
 export async function simultaneousOpen(options: SimultaneousOpenOptions): Promise<Socket> {
   const { host, port, localPort, windowMs, signal } = options;
   const deadlineMs = Date.now() + windowMs;
-  let lastError = 'no try made';
+  let lastError: unknown;
   for (let connects = 0; connects < PUNCH_MAX_CONNECTS_PER_TRY && Date.now() < deadlineMs && !signal?.aborted; connects++) {
     try {
       return await connectOnce(host, port, localPort, deadlineMs, signal);
     } catch (err) {
-      lastError = errorMessage(err);
+      lastError = err;
+      // A TraversalError (window closed, cancelled) has no errno code in RETRYABLE: it ends the loop.
       const code = (err as NodeJS.ErrnoException).code;
       if (code === undefined || !RETRYABLE.has(code) || code === 'ETIMEDOUT') break;
       await sleep(PUNCH_REDIAL_DELAY_MS);
     }
   }
-  if (signal?.aborted) throw new Error('punch cancelled');
-  throw new Error(`no TCP connection to ${host}:${port} from local port ${localPort} within ${windowMs} ms (${lastError})`);
+  if (signal?.aborted) throw new TraversalError('punch-cancelled', 'punch cancelled');
+  const last = lastError === undefined ? 'no try made' : errorMessage(lastError);
+  throw new TraversalError('punch-connect-failed', `no TCP connection to ${host}:${port} from local port ${localPort} within ${windowMs} ms (${last})`, lastError === undefined ? undefined : { cause: lastError });
 }

@@ -39,7 +39,7 @@ export function encodeFrame(type: number, payload: Uint8Array, maxPayloadBytes =
 }
 
 export interface FrameDecoderOptions {
-  /** Defaults to MAX_PAYLOAD_BYTES. */
+  /** Defaults to MAX_PAYLOAD_BYTES; settable later (see FrameDecoder.maxPayloadBytes). */
   maxPayloadBytes?: number;
 }
 
@@ -57,9 +57,13 @@ interface PendingHeader {
  * Every check runs as soon as its bytes arrive: bad magic after 4 bytes, unknown type after 5,
  * an oversize length after 9, before any of the payload is buffered. After a WireError the
  * decoder stays failed: the connection must be dropped.
+ *
+ * The payload limit can change between frames (a peer reads small pre-session frames, then
+ * raises it when the session opens); feed() and nextFrame() let the caller handle each frame
+ * before the next header is checked.
  */
 export class FrameDecoder {
-  private readonly maxPayloadBytes: number;
+  private maxPayload: number;
   private chunks: Buffer[] = [];
   /** Read position inside chunks[0]. */
   private head = 0;
@@ -68,7 +72,17 @@ export class FrameDecoder {
   private failure: WireError | undefined;
 
   constructor(options: FrameDecoderOptions = {}) {
-    this.maxPayloadBytes = options.maxPayloadBytes ?? MAX_PAYLOAD_BYTES;
+    this.maxPayload = checkedLimit(options.maxPayloadBytes ?? MAX_PAYLOAD_BYTES);
+  }
+
+  /** The largest payload a frame header may announce; a larger one fails the decoder with 'oversize'. */
+  get maxPayloadBytes(): number {
+    return this.maxPayload;
+  }
+
+  /** Applies from the next header check on (a header already read was checked when it arrived). */
+  set maxPayloadBytes(bytes: number) {
+    this.maxPayload = checkedLimit(bytes);
   }
 
   /** Bytes received but not yet returned as frames (a header already parsed counts as consumed). */
@@ -83,18 +97,29 @@ export class FrameDecoder {
 
   /** Feeds one chunk; returns every frame it completes, in order. Throws WireError on a violation. */
   push(chunk: Uint8Array): Frame[] {
+    this.feed(chunk);
+    const frames: Frame[] = [];
+    for (let frame = this.nextFrame(); frame !== undefined; frame = this.nextFrame()) frames.push(frame);
+    return frames;
+  }
+
+  /** Buffers one chunk without decoding anything: take its frames with nextFrame(). Throws the WireError of a failed decoder. */
+  feed(chunk: Uint8Array): void {
     if (this.failure) throw this.failure;
     if (chunk.length > 0) {
       this.chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
       this.total += chunk.length;
     }
-    const frames: Frame[] = [];
+  }
+
+  /**
+   * The next complete frame, or undefined until more bytes arrive; the header after it is not
+   * read yet, so a limit set now applies to it. Throws WireError on a violation.
+   */
+  nextFrame(): Frame | undefined {
+    if (this.failure) throw this.failure;
     try {
-      for (;;) {
-        const frame = this.next();
-        if (!frame) break;
-        frames.push(frame);
-      }
+      return this.next();
     } catch (err) {
       if (err instanceof WireError) {
         this.failure = err;
@@ -104,7 +129,6 @@ export class FrameDecoder {
       }
       throw err;
     }
-    return frames;
   }
 
   private next(): Frame | undefined {
@@ -143,8 +167,8 @@ export class FrameDecoder {
     }
     if (available >= FRAME_CHECKSUM_OFFSET) {
       const length = prefix.readUInt32LE(FRAME_LENGTH_OFFSET);
-      if (length > this.maxPayloadBytes) {
-        throw new WireError('oversize', `frame announces a ${length}-byte payload, more than the ${this.maxPayloadBytes} allowed`);
+      if (length > this.maxPayload) {
+        throw new WireError('oversize', `frame announces a ${length}-byte payload, more than the ${this.maxPayload} allowed`);
       }
     }
   }
@@ -188,4 +212,9 @@ export class FrameDecoder {
     this.total -= n;
     return out;
   }
+}
+
+function checkedLimit(bytes: number): number {
+  if (!Number.isInteger(bytes) || bytes < 0 || bytes > 0xffff_ffff) throw new RangeError(`maxPayloadBytes must be an integer from 0 to 2^32-1, not ${bytes}`);
+  return bytes;
 }

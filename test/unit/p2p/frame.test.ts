@@ -122,6 +122,42 @@ test('a length at exactly the cap is accepted', (t) => {
   t.is(t.throws(() => new FrameDecoder({ maxPayloadBytes: 16 }).push(headerWith(MessageType.Inv, 17)), { instanceOf: WireError })?.code, 'oversize');
 });
 
+test('the limit is settable: nextFrame() hands out one frame before the next header is checked, so a limit raised in between applies to it', (t) => {
+  const small = encodeFrame(MessageType.HandshakeAck, payloadOf(97, 1));
+  const big = encodeFrame(MessageType.Block, payloadOf(100_000, 2));
+  const decoder = new FrameDecoder({ maxPayloadBytes: 1_024 });
+  t.is(decoder.maxPayloadBytes, 1_024);
+  decoder.feed(Buffer.concat([small, big])); // both in one chunk, as a session's first frame may follow the ack that opens it
+  const first = decoder.nextFrame();
+  t.is(first?.type, MessageType.HandshakeAck);
+  decoder.maxPayloadBytes = MAX_PAYLOAD_BYTES;
+  const second = decoder.nextFrame();
+  t.is(second?.type, MessageType.Block);
+  t.true(second?.payload.equals(payloadOf(100_000, 2)));
+  t.is(decoder.nextFrame(), undefined);
+  t.is(decoder.bufferedBytes, 0);
+
+  // push() decodes the whole chunk at once: the 1 KiB limit still holds for the big frame
+  const batch = new FrameDecoder({ maxPayloadBytes: 1_024 });
+  const err = t.throws(() => batch.push(Buffer.concat([small, big])), { instanceOf: WireError });
+  t.is(err?.code, 'oversize');
+  t.log(err?.message);
+  t.is(t.throws(() => batch.nextFrame(), { instanceOf: WireError })?.code, 'oversize', 'a failed decoder stays failed');
+  t.is(t.throws(() => batch.feed(small), { instanceOf: WireError })?.code, 'oversize');
+});
+
+test('a lowered limit refuses the next header; bad limits are refused', (t) => {
+  const decoder = new FrameDecoder();
+  decoder.maxPayloadBytes = 16;
+  t.is(t.throws(() => decoder.push(headerWith(MessageType.Inv, 17).subarray(0, 9)), { instanceOf: WireError })?.code, 'oversize');
+  for (const bad of [-1, 1.5, Number.NaN, 2 ** 32]) {
+    t.throws(() => new FrameDecoder({ maxPayloadBytes: bad }), { instanceOf: RangeError });
+    t.throws(() => {
+      new FrameDecoder().maxPayloadBytes = bad;
+    }, { instanceOf: RangeError });
+  }
+});
+
 test('bad magic is rejected as soon as the first differing byte arrives', (t) => {
   const decoder = new FrameDecoder();
   t.deepEqual(decoder.push(MAGIC.subarray(0, 2)), []);

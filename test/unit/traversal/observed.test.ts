@@ -306,6 +306,44 @@ test('bound: the default keeps 64 observations against a flood of node ids', (t)
   t.is(s.agreeingPeers, 64);
 });
 
+test('bound: TCP port samples survive 500 UDP pongs from distinct public observers (each transport is capped apart)', (t) => {
+  const { book } = setup();
+  book.add(tcp(id(1), '8.8.8.8', '7.7.7.2', 50_001, 50_001));
+  book.add(tcp(id(2), '9.9.9.9', '7.7.7.2', 50_002, 50_002));
+  t.is(book.state().portPreservation, 'yes');
+  for (let i = 0; i < 500; i++) book.add(udp(id(1_000 + i), `20.${i >> 8}.${i & 0xff}.1`, '7.7.7.2', 9000));
+  const s = book.state();
+  const counts = book.entryCounts();
+  t.log(`after 500 UDP observers: entries tcp ${counts.tcp}, udp ${counts.udp}; TCP samples ${JSON.stringify(s.portSamples)} → ${s.portPreservation}; UDP → ${s.udpPortPreservation}`);
+  t.deepEqual(counts, { tcp: 2, udp: DEFAULT_MAX_OBSERVERS });
+  t.deepEqual(s.portSamples, { preserved: 2, changed: 0 });
+  t.is(s.portPreservation, 'yes');
+  t.is(s.udpPortPreservation, 'yes');
+});
+
+test('bound: one public IP with 1,000 node ids is one entry per transport and flushes no one', (t) => {
+  const { book } = setup();
+  for (const [n, ip] of [[1, '8.8.8.8'], [2, '9.9.9.9'], [3, '11.11.11.11']] as const) {
+    book.add(tcp(id(n), ip, '7.7.7.2', 50_000 + n, 50_000 + n));
+    book.add(udp(id(n), ip, '7.7.7.2', 9000));
+  }
+  for (let i = 0; i < 1_000; i++) {
+    book.add(tcp(id(100 + i), '66.66.66.66', '6.6.6.6', 40_000 + i, 50_000 + i));
+    book.add(udp(id(100 + i), '66.66.66.66', '6.6.6.6', 40_000 + i));
+  }
+  const s = book.state();
+  const counts = book.entryCounts();
+  t.log(`3 honest hosts + 1,000 ids on 66.66.66.66 (TCP and UDP each): entries tcp ${counts.tcp}, udp ${counts.udp}; observers ${s.observers}, agreeing ${s.agreeingPeers} on ${s.ip}; TCP ${s.portPreservation}`);
+  t.deepEqual(counts, { tcp: 4, udp: 4 });
+  t.is(s.observers, 4);
+  t.is(s.ip, '7.7.7.2');
+  t.is(s.agreeingPeers, 3);
+  t.is(s.disagreeingPeers, 1);
+  t.true(s.confirmed);
+  t.deepEqual(s.portSamples, { preserved: 3, changed: 0 });
+  t.is(s.portPreservation, 'yes');
+});
+
 test('malformed observations are ignored; IPv4-mapped IPv6 is the same address as IPv4', (t) => {
   const { book } = setup();
   const bad: Observation[] = [
@@ -385,7 +423,9 @@ test('property: state() never throws and its counts stay within bounds for any s
         else book.clear();
         const s = book.state();
         const ok =
-          s.observers <= maxObservers &&
+          s.observers <= 2 * maxObservers && // each transport's table holds maxObservers voters
+          book.entryCounts().tcp <= maxObservers &&
+          book.entryCounts().udp <= maxObservers &&
           s.agreeingPeers <= s.observers &&
           s.agreeingPeers + s.disagreeingPeers === s.observers &&
           s.agreeingGroups <= s.agreeingPeers &&

@@ -1,11 +1,32 @@
 /**
  * Run by simultaneous-open.test.ts inside a network namespace of its own: two simultaneousOpen
  * calls on loopback, each from its own chosen port to the other's, at the same moment. Prints
- * one JSON line: what each call got.
+ * one JSON line: what each call got. With "dead" as the second argument: one call to a port
+ * nobody holds (its RST is dropped, so the SYN goes unanswered), and the error it ends with.
  */
+import { TraversalError } from '../../../src/p2p/traversal/errors.js';
 import { freeLocalPort, simultaneousOpen } from '../../../src/p2p/traversal/simultaneous-open.js';
 
 const windowMs = Number(process.argv[2] ?? 3_000);
+if (process.argv[3] === 'dead') {
+  const startedMs = Date.now();
+  const err: unknown = await simultaneousOpen({ host: '127.0.0.1', port: await freeLocalPort('127.0.0.1'), localPort: await freeLocalPort('127.0.0.1'), windowMs }).then(
+    (socket) => {
+      socket.destroy();
+      return undefined;
+    },
+    (e: unknown) => e,
+  );
+  const cause = err instanceof Error ? err.cause : undefined;
+  process.stdout.write(`${JSON.stringify({
+    ms: Date.now() - startedMs,
+    traversalError: err instanceof TraversalError,
+    code: err instanceof TraversalError ? err.code : undefined,
+    message: err instanceof Error ? err.message : String(err),
+    causeCode: cause instanceof TraversalError ? cause.code : undefined,
+  })}\n`);
+  process.exit(0);
+}
 const a = await freeLocalPort('127.0.0.1');
 const b = await freeLocalPort('127.0.0.1');
 const startedMs = Date.now();

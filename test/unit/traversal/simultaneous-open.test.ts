@@ -12,6 +12,7 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { PUNCH_MAX_CONNECTS_PER_TRY, PUNCH_REDIAL_DELAY_MS } from '../../../src/p2p/traversal/constants.js';
+import { TraversalError } from '../../../src/p2p/traversal/errors.js';
 import { freeLocalPort, simultaneousOpen } from '../../../src/p2p/traversal/simultaneous-open.js';
 
 const run = promisify(execFile);
@@ -80,6 +81,26 @@ test('an abort ends the redial loop at once with "punch cancelled"', async (t) =
   t.regex(err?.message ?? '', /punch cancelled|ECONNREFUSED/);
 });
 
+test('failures are TraversalErrors with stable codes: connect-failed (cause: the socket error), cancelled, no-free-port', async (t) => {
+  const deadPort = await freeLocalPort('127.0.0.1');
+  const failed = await t.throwsAsync(simultaneousOpen({ host: '127.0.0.1', port: deadPort, localPort: await freeLocalPort(), windowMs: 700 }), { instanceOf: TraversalError });
+  t.is(failed?.code, 'punch-connect-failed');
+  t.is((failed?.cause as NodeJS.ErrnoException | undefined)?.code, 'ECONNREFUSED', 'the retry logic still sees real errno codes');
+  t.log(`${failed?.code}: ${failed?.message}`);
+
+  const controller = new AbortController();
+  controller.abort();
+  const cancelled = await t.throwsAsync(simultaneousOpen({ host: '127.0.0.1', port: deadPort, localPort: await freeLocalPort(), windowMs: 5_000, signal: controller.signal }), { instanceOf: TraversalError });
+  t.is(cancelled?.code, 'punch-cancelled');
+  t.is(cancelled?.message, 'punch cancelled');
+
+  // 192.0.2.1 (TEST-NET-1) is no address of ours: binding to it fails at once, nothing is sent
+  const noPort = await t.throwsAsync(freeLocalPort('192.0.2.1'), { instanceOf: TraversalError });
+  t.is(noPort?.code, 'no-free-port');
+  t.is((noPort?.cause as NodeJS.ErrnoException | undefined)?.code, 'EADDRNOTAVAIL');
+  t.log(`${noPort?.code}: ${noPort?.message}`);
+});
+
 async function waitUntil(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
@@ -128,4 +149,15 @@ test('two calls dialling each other from chosen ports at the same moment both ge
     if (r.out.every((o) => o.ok)) ok++;
   }
   t.log(`simultaneous open: ${ok}/${rounds}`);
+
+  // A SYN nobody answers (the port's RST is dropped): the window closes on the connect in flight.
+  const windowMs = 600;
+  const { stdout } = await inNs(process.execPath, child, String(windowMs), 'dead');
+  const dead = JSON.parse(stdout) as { ms: number; traversalError: boolean; code?: string; message: string; causeCode?: string };
+  t.log(`unanswered SYN: ${JSON.stringify(dead)}`);
+  t.true(dead.traversalError);
+  t.is(dead.code, 'punch-connect-failed');
+  t.is(dead.causeCode, 'punch-window-closed');
+  t.regex(dead.message, new RegExp(`within ${windowMs} ms \\(no connection within the window\\)$`));
+  t.true(dead.ms >= windowMs - 50, `gave up after ${dead.ms} ms`);
 });
