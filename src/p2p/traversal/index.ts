@@ -4,3 +4,4 @@ export type { TraversalPeers } from './deps.js';
 export type { ObservedAddressState, PortPreservation } from './observed.js';
 export type { Reachability, ReachabilityState } from './reachability.js';
 export type { PunchResult, PunchStats } from './puncher.js';
+export { TraversalError, type TraversalErrorCode } from './errors.js';
