@@ -130,6 +130,7 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
       this.sync.onPeerClosed(peer);
       this.txs.onPeerClosed(peer);
       this.relay.onPeerClosed(peer);
+      this.traversal.onPeerClosed(peer);
       this.emit('peer:closed', peer.label, reason);
     });
     this.peerSet.on('peer:banned', (entry) => this.emit('peer:banned', entry));

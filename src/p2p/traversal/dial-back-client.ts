@@ -13,6 +13,8 @@ import { DIAL_BACK_ANSWER_TIMEOUT_MS, DIAL_BACK_PROBE_GRACE_MS, MAX_PENDING_DIAL
 import type { CheckOutcome, CheckResult } from './reachability.js';
 
 interface Pending {
+  /** The session the question went out on: its answer can only come back on it. */
+  readonly peer: Peer;
   readonly peerId: string;
   readonly peerIp: string;
   readonly port: number;
@@ -26,6 +28,8 @@ export interface DialBackClientOptions {
   readonly shouldAsk: (peerId: string, peerIp: string) => boolean;
   readonly noteAsked: (peerId: string, peerIp: string) => void;
   readonly onResult: (result: CheckResult) => void;
+  /** A question whose session closed before the answer: that node may be asked again on another session at once. */
+  readonly onDropped?: ((peerId: string, peerIp: string) => void) | undefined;
   /**
    * False when a probe now would cost someone: with every inbound slot taken, the probe's
    * connection would evict an inbound peer before it shows it is only a probe (and a node whose
@@ -54,7 +58,7 @@ export class DialBackClient {
     const port = this.options.checkPort();
     if (port === 0) return;
     const nonce = randomBytes(8).readBigUInt64LE(0);
-    const entry: Pending = { peerId, peerIp: peer.ip, port, timer: setTimeout(() => this.finish(nonce, 'no-answer'), DIAL_BACK_ANSWER_TIMEOUT_MS) };
+    const entry: Pending = { peer, peerId, peerIp: peer.ip, port, timer: setTimeout(() => this.finish(nonce, 'no-answer'), DIAL_BACK_ANSWER_TIMEOUT_MS) };
     entry.timer.unref();
     this.pending.set(nonce, entry);
     this.options.noteAsked(peerId, peer.ip);
@@ -84,6 +88,20 @@ export class DialBackClient {
     if (!this.pending.has(nonce)) return false;
     this.finish(nonce, 'reached');
     return true;
+  }
+
+  /**
+   * The session closed. A question still waiting for its answer there is dropped, not counted:
+   * two nodes that dial each other at once keep one of the two connections, and a question sent
+   * on the other must not hold that node's check back until the answer timeout.
+   */
+  onPeerClosed(peer: Peer): void {
+    for (const [nonce, entry] of this.pending) {
+      if (entry.peer !== peer) continue;
+      clearTimeout(entry.timer);
+      this.pending.delete(nonce);
+      this.options.onDropped?.(entry.peerId, entry.peerIp);
+    }
   }
 
   stop(): void {

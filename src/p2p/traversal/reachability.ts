@@ -172,6 +172,12 @@ export class ReachabilityTracker {
     return fresh.successes === 0 && fresh.failures < MIN_DIAL_BACK_FAILURES;
   }
 
+  /** The question to this peer was lost (its session closed): it may be asked again at once. */
+  forgetAsked(peerId: string, peerIp: string): void {
+    const ip = canonicalIp(peerIp);
+    if (ip !== undefined) this.asked.delete(observerKey(peerId, ip, this.classify));
+  }
+
   noteAsked(peerId: string, peerIp: string): void {
     const ip = canonicalIp(peerIp);
     if (ip === undefined) return;

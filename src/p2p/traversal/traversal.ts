@@ -88,6 +88,7 @@ export class Traversal extends EventEmitter<TraversalEvents> {
       checkPort: () => this.mappedPort ?? options.listenPort(),
       shouldAsk: (id, ip) => this.tracker.shouldAsk(id, ip),
       noteAsked: (id, ip) => this.tracker.noteAsked(id, ip),
+      onDropped: (id, ip) => this.tracker.forgetAsked(id, ip),
       // Each pending check may bring one probe connection: room for all of them.
       canAsk: () => options.peers.inboundRoom() > this.client.pendingCount,
       onResult: (result) => {
@@ -149,6 +150,11 @@ export class Traversal extends EventEmitter<TraversalEvents> {
     }
     if (this.running) this.client.maybeAsk(peer);
     if (this.running && this.lastStatus === 'behind-nat-port-preserving' && (peer.remoteHandshake?.listenPort ?? 0) > 0) this.askForCandidates(peer);
+  }
+
+  /** A session closed: a dial-back question waiting on it is dropped (another session of that node may be asked). */
+  onPeerClosed(peer: Peer): void {
+    this.client.onPeerClosed(peer);
   }
 
   /** A verified discovery pong: the pinged node saw our UDP packet come from ip:port. */

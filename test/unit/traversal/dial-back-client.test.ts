@@ -143,3 +143,35 @@ test('stop() drops pending checks: no late result', async (t) => {
   await new Promise((resolve) => setTimeout(resolve, DIAL_BACK_PROBE_GRACE_MS + 200));
   t.deepEqual(results, []);
 });
+
+test('a question whose session closes is dropped, not counted, and that node may be asked at once on its other session (simultaneous dials keep one connection)', (t) => {
+  const dropped: string[] = [];
+  const askedIds = new Set<string>();
+  const results: CheckResult[] = [];
+  const client = new DialBackClient({
+    checkPort: () => 9000,
+    shouldAsk: (id) => !askedIds.has(id),
+    noteAsked: (id) => void askedIds.add(id),
+    onDropped: (id) => {
+      dropped.push(id);
+      askedIds.delete(id);
+    },
+    onResult: (r) => void results.push(r),
+    logger: silentLogger(),
+  });
+  const first = new FakePeer('8.8.8.8', nodeId(1));
+  const other = new FakePeer('9.9.9.9', nodeId(2));
+  client.maybeAsk(first.asPeer());
+  client.maybeAsk(other.asPeer());
+  t.is(client.pendingCount, 2);
+  client.onPeerClosed(first.asPeer());
+  t.is(client.pendingCount, 1, 'only the closed session\'s question goes');
+  t.deepEqual(dropped, [nodeIdHex(1)]);
+  t.deepEqual(results, [], 'no result: the port was not tested');
+  const second = new FakePeer('8.8.8.8', nodeId(1)); // the same node, its kept connection
+  client.maybeAsk(second.asPeer());
+  t.is(client.pendingCount, 2, 'asked again at once');
+  t.true(client.onProbe(request(second).nonce));
+  t.like(results[0], { peerId: nodeIdHex(1), outcome: 'reached' });
+  client.stop();
+});

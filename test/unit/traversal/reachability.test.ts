@@ -311,3 +311,11 @@ test(`a peer that refused (busy, rate limit) or did not answer is asked again af
   clock.now += DIAL_BACK_RETRY_UNANSWERED_MS;
   t.false(tracker.shouldAsk(id(3), '8.8.3.8'));
 });
+
+test('forgetAsked: a peer whose question was lost may be asked again at once', (t) => {
+  const { tracker } = setup();
+  tracker.noteAsked(id(1), '8.8.8.8');
+  t.false(tracker.shouldAsk(id(1), '8.8.8.8'));
+  tracker.forgetAsked(id(1), '8.8.8.8');
+  t.true(tracker.shouldAsk(id(1), '8.8.8.8'));
+});
