@@ -152,7 +152,8 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
   punchRoom(): number {
     const { maxOutbound } = this.options.config;
     const punched = [...this.all].filter((p) => p.punchedVia !== undefined).length;
-    return Math.min(maxOutbound - this.outbound.count(), Math.floor(maxOutbound * MAX_PUNCHED_OUTBOUND_SHARE) - punched);
+    // At least one: with a single outbound slot, a node behind a NAT may still punch its one link.
+    return Math.min(maxOutbound - this.outbound.count(), Math.max(1, Math.floor(maxOutbound * MAX_PUNCHED_OUTBOUND_SHARE)) - punched);
   }
 
   /** Inbound slots still free (a full set evicts someone for the next inbound connection). */

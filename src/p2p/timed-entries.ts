@@ -26,6 +26,11 @@ export class TimedEntries<E extends TimedEntry> {
     return false;
   }
 
+  /** The entry of `key` if it has not lapsed (a lapsed one is dropped). */
+  get(key: string): E | undefined {
+    return this.isLive(key) ? this.entries.get(key) : undefined;
+  }
+
   has(key: string): boolean {
     return this.entries.has(key);
   }

@@ -141,3 +141,5 @@ export const CANDIDATE_POLL_FAST_ROUNDS = 10;
 export const RATE_LIMIT_KEYS = 1_024;
 /** Pause before the next try when the far end answered 'busy' (its previous try is still ending). */
 export const PUNCH_BUSY_RETRY_DELAY_MS = 500;
+/** 'busy' answers waited out per punch (not counted as tries): 12 × 0.5 s covers a far end's 5 s wait for a sync. */
+export const PUNCH_MAX_BUSY_WAITS = 12;

@@ -144,6 +144,11 @@ export class ObservedAddressBook {
     // Keyed by voter, not node id: a host showing many node ids replaces its own entry instead
     // of pushing out everyone else's.
     const voter = observerKey(obs.observerId, observerIp, this.classify);
+    const localPort = isPort(obs.localPort) ? obs.localPort : undefined;
+    const previous = table.get(voter);
+    // An inbound connection says nothing about port mapping: it must not replace the same voter's
+    // sample of an outbound one that does (two nodes behind one public IP are one voter).
+    if (localPort === undefined && previous?.localPort !== undefined && previous.ip === ip) return;
     table.set({
       key: voter,
       untilMs: this.now() + this.ttlMs,
@@ -152,7 +157,7 @@ export class ObservedAddressBook {
       group: netGroup(observerIp, this.classify),
       ip,
       port: obs.port,
-      localPort: isPort(obs.localPort) ? obs.localPort : undefined,
+      localPort,
       transport: obs.transport,
     });
     table.trim(this.maxObservers);

@@ -131,15 +131,15 @@ export class PunchTry {
     const far = this.far;
     if (this.stateName === 'done' || far === undefined) return;
     // A relay's socket never sees an unspecified address; a connect to one reaches our own host (0.0.0.0 is 127.0.0.1).
-    if (isUnspecifiedIp(far.ip)) return this.finish({ ok: false, reason: `the relay gave the unspecified address ${far.ip}`, refusal: undefined });
+    if (isUnspecifiedIp(far.ip)) return this.refuseOurselves(`the relay gave the unspecified address ${far.ip}`);
     // The relay saw the far end from where it stands: an address more local than the relay's own (our loopback, a LAN
     // seen from the internet) is not where the far end is for us, and a lying relay would aim us at our own services.
     const relayIp = this.options.relay.ip;
     if (LOCALITY[classifyAddress(far.ip)] < LOCALITY[classifyAddress(relayIp)]) {
-      return this.finish({ ok: false, reason: `the relay (${relayIp}) gave ${far.ip}, an address more local than its own`, refusal: undefined });
+      return this.refuseOurselves(`the relay (${relayIp}) gave ${far.ip}, an address more local than its own`);
     }
     const forbidden = this.options.checkFar?.(far.ip);
-    if (forbidden !== undefined) return this.finish({ ok: false, reason: forbidden, refusal: undefined });
+    if (forbidden !== undefined) return this.refuseOurselves(forbidden);
     this.enter('dialing');
     this.clearDeadline();
     const address = `${far.ip}:${far.port}`;
@@ -167,6 +167,15 @@ export class PunchTry {
 
   private sendToFar(phase: PunchMessage['phase'], reason: PunchReason, port: number): void {
     this.options.relay.send({ kind: 'punch', hop: 'to-relay', phase, reason, attemptId: this.options.attemptId, nodeId: Buffer.from(this.options.farIdHex, 'hex'), ip: NO_IP, port });
+  }
+
+  /**
+   * Our own rules forbid dialling the far end's address: tell it we give up, and end the try as
+   * refused, so the punch does not try again for the same answer.
+   */
+  private refuseOurselves(text: string): void {
+    this.sendToFar('refuse', 'none', 0);
+    this.finish({ ok: false, reason: text, refusal: 'not-wanted' });
   }
 
   /** A method, not a field read: the state changes while dial() awaits, which narrowing cannot see. */

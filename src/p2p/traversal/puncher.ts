@@ -11,7 +11,7 @@ import { errorMessage } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { Peer } from '../peer.js';
 import type { PunchMessage, PunchReason } from '../wire/index.js';
-import { MAX_PUNCHES_IN_FLIGHT, PUNCH_BUSY_RETRY_DELAY_MS, PUNCH_MAX_TRIES, PUNCHES_PER_RELAY_BURST, PUNCHES_PER_RELAY_PER_SEC, RATE_LIMIT_KEYS, SPARE_PORT_MAX_AGE_MS } from './constants.js';
+import { MAX_PUNCHES_IN_FLIGHT, PUNCH_BUSY_RETRY_DELAY_MS, PUNCH_MAX_BUSY_WAITS, PUNCH_MAX_TRIES, PUNCHES_PER_RELAY_BURST, PUNCHES_PER_RELAY_PER_SEC, RATE_LIMIT_KEYS, SPARE_PORT_MAX_AGE_MS } from './constants.js';
 import { KeyedLimits } from './keyed-limits.js';
 import type { TraversalPeers } from './deps.js';
 import { PunchTry, type PunchRole, type PunchTryOutcome } from './punch-try.js';
@@ -119,6 +119,11 @@ export class Puncher {
     return inFlight < MAX_PUNCHES_IN_FLIGHT;
   }
 
+  /** Room for one more punched link, counting the tries under way (each may end in one). */
+  hasLinkRoom(): boolean {
+    return this.options.peers.punchRoom() - this.tries.size - this.starting.size > 0;
+  }
+
   isPunching(farIdHex: string): boolean {
     return this.punching.has(farIdHex) || this.starting.has(farIdHex) || [...this.tries.values()].some((t) => t.options.farIdHex === farIdHex);
   }
@@ -137,6 +142,7 @@ export class Puncher {
     this.counts.punches++;
     const queue = [...relays];
     let attempts = 0;
+    let busyWaits = 0;
     let relay: Peer | undefined;
     let reason = `no connected peer is connected to node ${farIdHex.slice(0, 16)}`;
     try {
@@ -146,6 +152,14 @@ export class Puncher {
         const outcome = await this.runTry('initiator', relay, farIdHex, randomBytes(8).readBigUInt64LE(0), undefined);
         if (!outcome.ok && (outcome.refusal === 'target-not-connected' || (outcome.byRelay === true && outcome.refusal === 'rate-limited'))) {
           queue.splice(queue.indexOf(relay), 1); // this relay cannot help (now); the next may
+          continue;
+        }
+        // 'busy': the far end's previous try is still ending (it waits for a sync at most
+        // PUNCH_SIGNAL_TIMEOUT_MS). Waiting for it is not a try, but the waits are bounded.
+        if (!outcome.ok && outcome.refusal === 'busy' && busyWaits < PUNCH_MAX_BUSY_WAITS) {
+          busyWaits++;
+          reason = outcome.reason;
+          await sleep(PUNCH_BUSY_RETRY_DELAY_MS);
           continue;
         }
         attempts++;
@@ -158,9 +172,8 @@ export class Puncher {
         }
         reason = outcome.reason;
         // 'none': the far end gave up that try (its dial failed, a deadline): the next may work.
-        // 'busy': its previous try is still ending. Any other answer will not change by asking again.
-        if (outcome.refusal !== undefined && outcome.refusal !== 'busy' && outcome.refusal !== 'none') break;
-        if (outcome.refusal === 'busy') await sleep(PUNCH_BUSY_RETRY_DELAY_MS);
+        // Any other answer will not change by asking again at once.
+        if (outcome.refusal !== undefined && outcome.refusal !== 'none') break;
       }
       this.counts.failures++;
       this.lastFailure = { nodeId: farIdHex, reason, atMs: Date.now() };
@@ -181,9 +194,10 @@ export class Puncher {
       return;
     }
     if (msg.phase !== 'connect') return; // a step of a try we no longer have: nothing to do
-    // A new try of the same far end through the same relay supersedes one of ours still waiting for it.
+    // A new try of the same far end supersedes one of ours still waiting for its sync (through any
+    // relay: the far end may have moved to another one); a try already dialling goes on.
     for (const [key, stale] of this.tries) {
-      if (stale.options.role === 'responder' && stale.options.farIdHex === farIdHex && stale.options.relay === relay) {
+      if (stale.options.role === 'responder' && stale.options.farIdHex === farIdHex && stale.state === 'awaiting-sync') {
         this.tries.delete(key);
         stale.cancel('the far end started a new try');
       }
@@ -229,7 +243,7 @@ export class Puncher {
     if (blocker !== undefined) return blocker;
     if (this.isPunching(farIdHex)) return { reason: 'busy', text: `a punch with node ${farIdHex.slice(0, 16)} is already under way` };
     if (!this.hasRoom(role)) return { reason: 'busy', text: `${MAX_PUNCHES_IN_FLIGHT} punches are already under way` };
-    if (peers.punchRoom() <= 0) return { reason: 'not-wanted', text: 'no outbound slot is free for a punched link (at most half of them may be punched)' };
+    if (!this.hasLinkRoom()) return { reason: 'not-wanted', text: 'no outbound slot is free for a punched link (at most half of them may be punched)' };
     return undefined;
   }
 

@@ -56,6 +56,8 @@ interface ResultEntry {
   readonly voter: string;
   readonly port: number;
   readonly reached: boolean;
+  /** The peer's address is public: only then does its success say anything about the internet. */
+  readonly peerPublic: boolean;
 }
 
 interface Tally {
@@ -77,6 +79,8 @@ export class ReachabilityTracker {
   /** Voters that refused (busy, rate limit) or did not answer lately: for the reason text only. */
   private readonly unanswered: TimedEntries<{ readonly key: string; readonly untilMs: number }>;
   private seq = 0;
+  /** Whether peers last saw us at a public address (set by state(), read by tally()). */
+  private seenPublic = false;
 
   constructor(options: ReachabilityTrackerOptions = {}) {
     this.classify = options.classify ?? classifyAddress;
@@ -120,6 +124,7 @@ export class ReachabilityTracker {
       voter: observerKey(result.peerId, ip, this.classify),
       port: result.port,
       reached: result.outcome === 'reached',
+      peerPublic: this.classify(ip) === 'public',
     });
     this.results.trim(this.maxResults);
   }
@@ -132,6 +137,9 @@ export class ReachabilityTracker {
   }
 
   state(input: { observed: ObservedAddressState; mapped: boolean }): ReachabilityState {
+    // Seen at a public address, a loopback or LAN peer's success proves only that the LAN reaches
+    // us: it is kept (that peer is not asked again for a recheck interval) but does not count.
+    this.seenPublic = input.observed.ip !== undefined && this.classify(input.observed.ip) === 'public';
     const tally = this.tally(this.results.list());
     const { port, successes, failures } = tally;
     const base = { successes, failures, lastCheckAtMs: tally.lastCheckAtMs, port };
@@ -195,6 +203,7 @@ export class ReachabilityTracker {
     const failed = new Set<string>();
     for (const r of results) {
       if (r.port !== latest.port) continue;
+      if (r.reached && this.seenPublic && !r.peerPublic) continue;
       (r.reached ? reached : failed).add(r.voter);
     }
     return { port: latest.port, successes: reached.size, failures: failed.size, lastCheckAtMs: latest.atMs };

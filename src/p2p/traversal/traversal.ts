@@ -20,7 +20,7 @@ import { PunchRelay } from './punch-relay.js';
 import { Puncher, type PunchResult, type PunchStats } from './puncher.js';
 import type { PunchRole } from './punch-try.js';
 import type { PunchReason } from '../wire/index.js';
-import { ReachabilityTracker, type CheckResult, type ReachabilityState } from './reachability.js';
+import { ReachabilityTracker, type ReachabilityState } from './reachability.js';
 
 export type TraversalMessage = Extract<WireMessage, { kind: 'dial-back' | 'dial-back-result' | 'probe' | 'punch' | 'get-punch-candidates' | 'punch-candidates' }>;
 
@@ -57,7 +57,6 @@ export interface TraversalEvents {
 export class Traversal extends EventEmitter<TraversalEvents> {
   private readonly options: TraversalOptions;
   private readonly logger: Logger;
-  private readonly classify: AddressClassifier;
   private readonly observed: ObservedAddressBook;
   private readonly tracker: ReachabilityTracker;
   private readonly server: DialBackServer;
@@ -80,7 +79,6 @@ export class Traversal extends EventEmitter<TraversalEvents> {
     this.options = options;
     this.logger = options.logger.child({ component: 'nat-traversal' });
     const classify = options.classify ?? classifyAddress;
-    this.classify = classify;
     this.observed = new ObservedAddressBook({ classify });
     this.tracker = new ReachabilityTracker({ classify });
     this.server = new DialBackServer({ logger: this.logger });
@@ -92,7 +90,7 @@ export class Traversal extends EventEmitter<TraversalEvents> {
       // Each pending check may bring one probe connection: room for all of them.
       canAsk: () => options.peers.inboundRoom() > this.client.pendingCount,
       onResult: (result) => {
-        this.tracker.record(this.countable(result));
+        this.tracker.record(result);
         this.evaluate();
       },
       logger: this.logger,
@@ -194,17 +192,6 @@ export class Traversal extends EventEmitter<TraversalEvents> {
     return this.puncher.punch(farIdHex, relays);
   }
 
-  /**
-   * A probe from a loopback or LAN peer proves only that the LAN can reach us: when peers see us
-   * at a public address, such a success says nothing about the internet, so it counts as no
-   * answer (a failure from a LAN peer stays a failure: it could not even reach us there).
-   */
-  private countable(result: CheckResult): CheckResult {
-    if (result.outcome !== 'reached' || this.classify(result.peerIp) === 'public') return result;
-    const ours = this.observed.state().ip;
-    return ours !== undefined && this.classify(ours) === 'public' ? { ...result, outcome: 'no-answer' } : result;
-  }
-
   private reachability(): ReachabilityState {
     return this.tracker.state({ observed: this.observed.state(), mapped: this.mappedPort !== undefined });
   }
@@ -246,7 +233,7 @@ export class Traversal extends EventEmitter<TraversalEvents> {
       const idHex = id.toString('hex');
       if (idHex <= ownIdHex || this.backoff.isWaiting(idHex) || this.puncher.isPunching(idHex) || peers.byNodeId(idHex) !== undefined) continue;
       // Full: the rest wait for the next poll (a punch refused as 'busy' here would put them in backoff for nothing).
-      if (peers.punchRoom() <= 0 || !this.puncher.hasRoom() || started >= MAX_PUNCHES_PER_CANDIDATE_LIST || !this.puncher.takeRelayBudget(relay)) return;
+      if (!this.puncher.hasLinkRoom() || !this.puncher.hasRoom() || started >= MAX_PUNCHES_PER_CANDIDATE_LIST || !this.puncher.takeRelayBudget(relay)) return;
       started++;
       const others = peers.ready().filter((p) => p !== relay && (p.remoteHandshake?.listenPort ?? 0) > 0);
       void this.puncher.punch(idHex, [relay, ...others]).then((result) => {

@@ -67,6 +67,8 @@ test('PeerSet hooks: attachPunched makes an outbound session marked with the rel
   peer.close('test');
   t.is(set.byNodeId(bHex), undefined);
   t.is(set.punchRoom(), 2);
+  const one = new PeerSet({ config: resolveP2PConfig({ ...FAST_CONFIG, maxOutbound: 1 }), nodeKey: key, status: () => ({ genesisHash: ZERO_HASH, bestHeight: 0, chainWork: 0n }), logger: silentLogger(), classifyAddress: TEST_ADDRESSES });
+  t.is(one.punchRoom(), 1, 'with one outbound slot, that one may be punched');
 });
 
 test('a punch through a real relay to a node that is reachable: the relay forwards it, the far end refuses (it can be dialled directly), one try, nobody discouraged', async (t) => {

@@ -442,3 +442,13 @@ test('property: state() never throws and its counts stay within bounds for any s
   t.log(`${runs} random sequences checked`);
   t.true(runs >= 300);
 });
+
+test("an inbound observation does not replace the same voter's outbound sample (two nodes behind one public IP are one voter)", (t) => {
+  const { book } = setup();
+  book.add(tcp(id(1), '8.8.8.8', '7.7.7.2', 50_001, 50_001));
+  book.add(tcp(id(2), '9.9.9.9', '7.7.7.2', 50_002, 50_002));
+  book.add(tcp(id(3), '8.8.8.8', '7.7.7.2', 9000, 'inbound')); // another node at 8.8.8.8 dialled us
+  const s = book.state();
+  t.deepEqual(s.portSamples, { preserved: 2, changed: 0 });
+  t.is(s.portPreservation, 'yes');
+});

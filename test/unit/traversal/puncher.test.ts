@@ -4,7 +4,7 @@
  * and port are injected; punched sessions are fake peers that become ready as the test says.
  */
 import test from 'ava';
-import { MAX_PUNCHES_IN_FLIGHT, PUNCH_DIAL_WINDOW_MS, PUNCH_MAX_TRIES, PUNCHES_PER_RELAY_BURST, PUNCHES_PER_RELAY_PER_SEC } from '../../../src/p2p/traversal/constants.js';
+import { MAX_PUNCHES_IN_FLIGHT, PUNCH_BUSY_RETRY_DELAY_MS, PUNCH_DIAL_WINDOW_MS, PUNCH_MAX_BUSY_WAITS, PUNCH_MAX_TRIES, PUNCHES_PER_RELAY_BURST, PUNCHES_PER_RELAY_PER_SEC } from '../../../src/p2p/traversal/constants.js';
 import type { PunchMessage, PunchReason } from '../../../src/p2p/wire/index.js';
 import { FakePeer, nodeId, nodeIdHex, tick, waitFor } from './fakes.js';
 import { FAR, OWN, fakeSocket, fromRelay, incomingConnect, punchHarness } from './punch-harness.js';
@@ -91,19 +91,21 @@ for (const reason of ['not-wanted', 'symmetric-nat', 'already-connected', 'rate-
   });
 }
 
-test(`'busy' is retried, each try with a fresh port, at most ${PUNCH_MAX_TRIES} tries`, async (t) => {
+test(`'busy' is waited out (${PUNCH_MAX_BUSY_WAITS} times at most, each with a fresh port, none counted as a try); a far end busy after that ends the punch`, async (t) => {
   const h = punchHarness();
   const relay = h.relay(1);
   const result = h.puncher.punch(FAR_HEX, [relay.asPeer()]);
-  for (let i = 1; i <= PUNCH_MAX_TRIES; i++) h.puncher.onFromRelay(relay.asPeer(), fromRelay(await nextPunch(relay, i), 'refuse', { reason: 'busy' }));
+  const answers = PUNCH_MAX_BUSY_WAITS + 1;
+  for (let i = 1; i <= answers; i++) h.puncher.onFromRelay(relay.asPeer(), fromRelay(await nextPunch(relay, i), 'refuse', { reason: 'busy' }));
   const r = await result;
   const connects = relay.punches().filter((m) => m.phase === 'connect');
-  t.log(`ports of the ${connects.length} tries: ${connects.map((m) => m.port).join(' ')}`);
-  t.is(connects.length, PUNCH_MAX_TRIES);
-  t.is(new Set(connects.map((m) => m.port)).size, PUNCH_MAX_TRIES, 'a fresh port per try');
-  t.is(new Set(connects.map((m) => m.attemptId)).size, PUNCH_MAX_TRIES, 'a fresh attempt id per try');
-  t.like(r, { ok: false, attempts: PUNCH_MAX_TRIES, reason: 'refused: busy' });
-  t.like(h.puncher.stats(), { punches: 1, attempts: PUNCH_MAX_TRIES, failures: 1 });
+  t.log(`${connects.length} connects for ${PUNCH_MAX_BUSY_WAITS} waits and 1 counted try, in ${r.ms} ms`);
+  t.is(connects.length, answers);
+  t.is(new Set(connects.map((m) => m.port)).size, answers, 'a fresh port per try');
+  t.is(new Set(connects.map((m) => m.attemptId)).size, answers, 'a fresh attempt id per try');
+  t.like(r, { ok: false, attempts: 1, reason: 'refused: busy' });
+  t.true(r.ms >= PUNCH_MAX_BUSY_WAITS * PUNCH_BUSY_RETRY_DELAY_MS, 'each busy answer waited out');
+  t.like(h.puncher.stats(), { punches: 1, attempts: 1, failures: 1 });
 });
 
 test('a failed simultaneous open is retried with a fresh port; after the last try the reason says why', async (t) => {
@@ -253,7 +255,10 @@ test(`responder policy: busy at ${MAX_PUNCHES_IN_FLIGHT} punches in flight, and 
   }
   const relay = relays[0]!;
   t.true(relays.every((r) => r.punches().every((m) => m.phase === 'accept')));
-  // 0x50 is in a try through relay 1 (index 0): through the other relay it is busy; 0x60 finds no room.
+  // 0x60 finds no room. 0x50 is in a try through relay 1 (index 0) that already dials: through the
+  // other relay it is busy (a try still waiting for its sync would be superseded instead).
+  h.puncher.onFromRelay(relay.asPeer(), fromRelay(relay.punches()[0]!, 'sync', { nodeId: nodeId(0x50) }));
+  await waitFor(() => h.dials.length === 1, '0x50 to dial');
   h.puncher.onFromRelay(relays[1]!.asPeer(), incomingConnect(0x50, 99n));
   h.puncher.onFromRelay(relay.asPeer(), incomingConnect(0x60, 100n));
   await waitFor(() => relay.punches().length === MAX_PUNCHES_IN_FLIGHT / 2 + 1 && relays[1]!.punches().length === MAX_PUNCHES_IN_FLIGHT / 2 + 1, 'two answers');
@@ -404,4 +409,31 @@ test('a new connect of the same far end through the same relay supersedes our tr
   await waitFor(() => h.dials.length === 1, 'the dial of the newer try');
   t.is(h.dials[0]!.options.localPort, second.port);
   h.puncher.stop();
+});
+
+test('our own rule against the far address (its /16 already has an outbound peer of ours) ends the punch at once, and tells the far end', async (t) => {
+  const h = punchHarness();
+  h.peers.takenGroups.add('5.5'); // fromRelay's accept comes from 5.5.5.5
+  const relay = h.relay(1);
+  const result = h.puncher.punch(FAR_HEX, [relay.asPeer()]);
+  h.puncher.onFromRelay(relay.asPeer(), fromRelay(await nextPunch(relay, 1), 'accept'));
+  const r = await result;
+  t.like(r, { ok: false, attempts: 1 });
+  t.regex(r.reason ?? '', /already in the network of 5\.5\.5\.5/);
+  t.is(h.dials.length, 0, 'nothing dialled');
+  t.true(relay.punches().some((m) => m.phase === 'refuse' && m.reason === 'none'), 'the far end is told');
+  t.is(relay.punches().filter((m) => m.phase === 'connect').length, 1, 'no second try for the same answer');
+});
+
+test('the room for punched links counts the tries under way: with room for one, a second punch is refused while the first runs', async (t) => {
+  const h = punchHarness({ dial: 'hang' });
+  h.peers.room = 1;
+  const relay = h.relay(1);
+  const ours = h.puncher.punch(FAR_HEX, [relay.asPeer()]);
+  await nextPunch(relay, 1);
+  h.puncher.onFromRelay(relay.asPeer(), incomingConnect(0x60, 7n));
+  await waitFor(() => steps(relay).length === 2, 'the answer to the far end');
+  t.like(steps(relay)[1], { phase: 'refuse', reason: 'not-wanted' });
+  h.puncher.stop();
+  await ours;
 });

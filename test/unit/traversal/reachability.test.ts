@@ -171,12 +171,14 @@ test('reset() forgets results and who was asked', (t) => {
 
 test('bound: at maxResults the oldest result is evicted (a success too)', (t) => {
   const { tracker } = setup({ maxResults: 3 });
+  // A local test network: loopback peers' successes count when peers see us at loopback too.
+  const onLoopback = { observed: observed('yes', '127.0.0.1'), mapped: false };
   tracker.record(result(1, '127.0.0.1', 'reached'));
   tracker.record(result(2, '127.0.0.1', 'failed'));
   tracker.record(result(3, '127.0.0.1', 'failed'));
-  t.is(tracker.state(input('yes')).status, 'public');
+  t.is(tracker.state(onLoopback).status, 'public');
   tracker.record(result(4, '127.0.0.1', 'failed'));
-  const s = tracker.state(input('yes'));
+  const s = tracker.state(onLoopback);
   t.is(s.successes, 0);
   t.is(s.failures, 3);
   t.is(s.status, 'behind-nat-port-preserving');
@@ -318,4 +320,15 @@ test('forgetAsked: a peer whose question was lost may be asked again at once', (
   t.false(tracker.shouldAsk(id(1), '8.8.8.8'));
   tracker.forgetAsked(id(1), '8.8.8.8');
   t.true(tracker.shouldAsk(id(1), '8.8.8.8'));
+});
+
+test('seen at a public address, a success from a loopback or LAN peer does not count; seen at a LAN address, it does', (t) => {
+  const { tracker } = setup();
+  tracker.record(result(1, '192.168.1.20', 'reached'));
+  t.is(tracker.state({ observed: observed('yes', '192.168.1.10'), mapped: false }).status, 'public', 'a LAN-only network');
+  const s = tracker.state(input('yes'));
+  t.is(s.successes, 0, 'peers see us at 7.7.7.2: the LAN proves nothing about the internet');
+  t.not(s.status, 'public');
+  tracker.record(result(2, '8.8.8.8', 'reached'));
+  t.is(tracker.state(input('yes')).status, 'public', 'a public peer\'s success does');
 });

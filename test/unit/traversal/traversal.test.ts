@@ -124,12 +124,15 @@ test('a probe with the nonce we sent → reached → public; an unknown nonce is
 test('a probe from a LAN peer proves nothing about the internet when peers see us at a public address; on a LAN-only network it does', (t) => {
   const s = setup(t);
   s.traversal.start();
-  for (const o of observers(s.peers)) s.traversal.onPeerReady(o.asPeer()); // two public peers see us at 7.7.7.7
-  const lan = s.peers.add(new FakePeer('192.168.1.20', nodeId(5), { listenPort: 9000 }));
+  // The LAN peer's session is up first (it usually is) and its probe arrives before anyone public saw us.
+  const lan = s.peers.add(new FakePeer('192.168.1.20', nodeId(5), { listenPort: 9000, observed: { ip: '192.168.1.10', port: 9000 } }));
   s.traversal.onPeerReady(lan.asPeer());
   t.true(s.traversal.onProbe(dialBacks(lan)[0]!.nonce));
-  t.not(s.traversal.state().reachability.status, 'public', 'a LAN dial-back does not make a node behind a NAT public');
+  t.is(s.traversal.state().reachability.status, 'public', 'seen only at a LAN address so far');
+  for (const o of observers(s.peers)) s.traversal.onPeerReady(o.asPeer()); // two public peers see us at 7.7.7.7
+  t.not(s.traversal.state().reachability.status, 'public', 'once peers see us at a public address, the LAN dial-back proves nothing');
   t.is(s.traversal.state().reachability.successes, 0);
+  t.is(dialBacks(lan).length, 1, 'the LAN peer is not asked again and again');
 
   const lanOnly = setup(t);
   lanOnly.traversal.start();
