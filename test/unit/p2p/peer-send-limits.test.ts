@@ -3,46 +3,18 @@
  * reads and counts): the send buffer is bounded, and rejects are rate-limited.
  */
 import { once } from 'node:events';
-import { connect, createServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import test, { type ExecutionContext } from 'ava';
 import { REJECTS_BURST, REJECTS_PER_SEC } from '../../../src/p2p/constants.js';
-import { nodeKeyFromPrivateKey } from '../../../src/p2p/discovery/node-key.js';
 import { Peer } from '../../../src/p2p/peer.js';
 import { FrameDecoder, MessageType, decodeMessage, type WireMessage } from '../../../src/p2p/wire/index.js';
 import { ZERO_HASH } from '../../../src/primitives/hash.js';
-import { generatePrivateKey } from '../../../src/primitives/secp256k1.js';
-import { silentLogger } from '../../../src/util/logger.js';
+import { loopbackPeer } from '../../helpers/loopback-peer.js';
 import { waitFor } from './net-helpers.js';
 
 async function peerPair(t: ExecutionContext, options: { maxSendBufferBytes?: number; now?: () => number } = {}): Promise<{ peer: Peer; client: Socket }> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as { port: number }).port;
-  const accepted = once(server, 'connection');
-  const client = connect({ host: '127.0.0.1', port });
-  client.on('error', () => undefined);
-  const [socket] = (await accepted) as [Socket];
-  const peer = new Peer({
-    socket,
-    direction: 'inbound',
-    nodeKey: nodeKeyFromPrivateKey(generatePrivateKey()),
-    listenPort: 0,
-    pingIntervalMs: 60_000,
-    peerTimeoutMs: 120_000,
-    handshakeTimeoutMs: 60_000,
-    status: () => ({ genesisHash: ZERO_HASH, bestHeight: 0, chainWork: 0n }),
-    admit: () => undefined,
-    admitProven: () => undefined,
-    logger: silentLogger(),
-    ...options,
-  });
-  t.teardown(() => {
-    peer.close('test over', true);
-    client.destroy();
-    server.close();
-  });
-  return { peer, client };
+  const { peer, remote } = await loopbackPeer(t, options);
+  return { peer, client: remote };
 }
 
 const bigInv = (n: number): WireMessage => ({ kind: 'inv', items: Array.from({ length: 1_000 }, (_, i) => ({ type: 'tx' as const, hash: Buffer.alloc(32, (n + i) & 0xff) })) });

@@ -4,15 +4,14 @@
  * a session, after a handshake, or on a connection we opened it is an unexpected message. A
  * Peer on one end of a real loopback socket; the other end speaks raw frames.
  */
-import { once } from 'node:events';
-import { connect, createServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import test, { type ExecutionContext } from 'ava';
 import { type NodeKey, nodeKeyFromPrivateKey } from '../../../src/p2p/discovery/node-key.js';
 import { Peer, type PeerDirection } from '../../../src/p2p/peer.js';
 import { FrameDecoder, PROTOCOL_VERSION, createHandshakeAck, decodeMessage, encodeMessageFrame, type WireMessage } from '../../../src/p2p/wire/index.js';
 import { ZERO_HASH } from '../../../src/primitives/hash.js';
 import { generatePrivateKey } from '../../../src/primitives/secp256k1.js';
-import { silentLogger } from '../../../src/util/logger.js';
+import { loopbackPeer } from '../../helpers/loopback-peer.js';
 import { waitFor } from './fakes.js';
 
 interface Pair {
@@ -25,32 +24,8 @@ interface Pair {
 }
 
 async function pair(t: ExecutionContext, direction: PeerDirection, punchedVia?: string): Promise<Pair> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as { port: number }).port;
-  const accepted = once(server, 'connection');
-  const client = connect({ host: '127.0.0.1', port });
-  client.on('error', () => undefined);
-  const [serverSide] = (await accepted) as [Socket];
-  serverSide.on('error', () => undefined);
-  // The Peer sits on the side its direction says: inbound = it accepted the connection.
-  const [ours, remote] = direction === 'inbound' ? [serverSide, client] : [client, serverSide];
+  const { peer, remote } = await loopbackPeer(t, { direction, punchedVia });
   const events: string[] = [];
-  const peer = new Peer({
-    socket: ours,
-    direction,
-    punchedVia,
-    nodeKey: nodeKeyFromPrivateKey(generatePrivateKey()),
-    listenPort: 0,
-    pingIntervalMs: 60_000,
-    peerTimeoutMs: 120_000,
-    handshakeTimeoutMs: 60_000,
-    status: () => ({ genesisHash: ZERO_HASH, bestHeight: 0, chainWork: 0n }),
-    admit: () => undefined,
-    admitProven: () => undefined,
-    logger: silentLogger(),
-  });
   peer.on('probe', (nonce) => void events.push(`probe ${nonce}`));
   peer.on('misbehaviour', (code, reason) => void events.push(`misbehaviour ${code}: ${reason}`));
   peer.on('ready', () => void events.push('ready'));
@@ -59,12 +34,6 @@ async function pair(t: ExecutionContext, direction: PeerDirection, punchedVia?: 
   const decoder = new FrameDecoder();
   remote.on('data', (chunk: Buffer) => {
     for (const f of decoder.push(chunk)) received.push(decodeMessage(f.type, f.payload));
-  });
-  t.teardown(() => {
-    peer.close('test over', true);
-    client.destroy();
-    serverSide.destroy();
-    server.close();
   });
   peer.start();
   return { peer, remote, received, events, key: nodeKeyFromPrivateKey(generatePrivateKey()) };
