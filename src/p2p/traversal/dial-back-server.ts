@@ -23,6 +23,7 @@ import {
   UNREACHABLE_MEMORY_MS,
 } from './constants.js';
 import { KeyedLimits } from './keyed-limits.js';
+import { TimedEntries, type TimedEntry } from '../timed-entries.js';
 
 export interface DialBackServerOptions {
   readonly logger: Logger;
@@ -44,14 +45,15 @@ export class DialBackServer {
   private readonly perIp: KeyedLimits;
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly probeSockets = new Set<Socket>();
-  /** Node id (hex) → when we last failed to dial it back; insertion order = age. */
-  private readonly unreachable = new Map<string, number>();
+  /** Node ids (hex) we failed to dial back, each for UNREACHABLE_MEMORY_MS; oldest first out. */
+  private readonly unreachable: TimedEntries<TimedEntry>;
   private stopped = false;
   private counts = { served: 0, connected: 0, failed: 0, refused: 0 };
 
   constructor(options: DialBackServerOptions) {
     this.options = options;
     this.now = options.now ?? Date.now;
+    this.unreachable = new TimedEntries(this.now);
     this.perIp = new KeyedLimits({ ratePerSec: DIAL_BACK_PER_IP_PER_SEC, burst: DIAL_BACK_PER_IP_BURST, maxKeys: DIAL_BACK_LIMIT_KEYS, now: options.now });
   }
 
@@ -61,11 +63,7 @@ export class DialBackServer {
 
   /** Whether we failed to dial this peer back within UNREACHABLE_MEMORY_MS. */
   wasUnreachable(idHex: string): boolean {
-    const at = this.unreachable.get(idHex);
-    if (at === undefined) return false;
-    if (this.now() - at < UNREACHABLE_MEMORY_MS) return true;
-    this.unreachable.delete(idHex);
-    return false;
+    return this.unreachable.isLive(idHex);
   }
 
   /** Serves one request of a ready peer; the answer goes back on the peer's session. */
@@ -103,13 +101,8 @@ export class DialBackServer {
   }
 
   private rememberUnreachable(idHex: string): void {
-    this.unreachable.delete(idHex);
-    this.unreachable.set(idHex, this.now());
-    while (this.unreachable.size > MAX_UNREACHABLE_REMEMBERED) {
-      const oldest = this.unreachable.keys().next().value;
-      if (oldest === undefined) break;
-      this.unreachable.delete(oldest);
-    }
+    this.unreachable.set({ key: idHex, untilMs: this.now() + UNREACHABLE_MEMORY_MS });
+    this.unreachable.trim(MAX_UNREACHABLE_REMEMBERED);
   }
 
   /** One frame, then close; destroyed after DIAL_BACK_LINGER_MS whatever the other side does. */
