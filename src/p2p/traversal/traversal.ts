@@ -147,7 +147,7 @@ export class Traversal extends EventEmitter<TraversalEvents> {
       this.evaluate();
     }
     if (this.running) this.client.maybeAsk(peer);
-    if (this.running && this.lastStatus === 'behind-nat-port-preserving' && (peer.remoteHandshake?.listenPort ?? 0) > 0) this.askForCandidates(peer);
+    if (this.running && this.lastStatus === 'behind-nat-port-preserving' && isDialable(peer)) this.askForCandidates(peer);
   }
 
   /** A session closed: a dial-back question waiting on it is dropped (another session of that node may be asked). */
@@ -214,7 +214,7 @@ export class Traversal extends EventEmitter<TraversalEvents> {
 
   private pollCandidates(): void {
     for (const peer of this.options.peers.ready()) {
-      if ((peer.remoteHandshake?.listenPort ?? 0) > 0) this.askForCandidates(peer);
+      if (isDialable(peer)) this.askForCandidates(peer);
     }
     this.pollTimer = setTimeout(() => this.pollCandidates(), candidatePollDelayMs(this.pollRound++));
     this.pollTimer.unref();
@@ -229,13 +229,13 @@ export class Traversal extends EventEmitter<TraversalEvents> {
   private punchCandidates(relay: Peer, ids: readonly Buffer[]): void {
     const { ownIdHex, peers } = this.options;
     let started = 0;
+    const others = peers.ready().filter((p) => p !== relay && isDialable(p));
     for (const id of ids) {
       const idHex = id.toString('hex');
       if (idHex <= ownIdHex || this.backoff.isWaiting(idHex) || this.puncher.isPunching(idHex) || peers.byNodeId(idHex) !== undefined) continue;
       // Full: the rest wait for the next poll (a punch refused as 'busy' here would put them in backoff for nothing).
       if (!this.puncher.hasLinkRoom() || !this.puncher.hasRoom() || started >= MAX_PUNCHES_PER_CANDIDATE_LIST || !this.puncher.takeRelayBudget(relay)) return;
       started++;
-      const others = peers.ready().filter((p) => p !== relay && (p.remoteHandshake?.listenPort ?? 0) > 0);
       void this.puncher.punch(idHex, [relay, ...others]).then((result) => {
         if (result.ok) this.backoff.succeeded(idHex);
         else this.backoff.failed(idHex);
@@ -258,4 +258,9 @@ export class Traversal extends EventEmitter<TraversalEvents> {
     return undefined;
   }
 
+}
+
+/** A peer that announced a listen port: others can dial it, so it can relay punches (a NATed node announces 0). */
+function isDialable(peer: Peer): boolean {
+  return (peer.remoteHandshake?.listenPort ?? 0) > 0;
 }
