@@ -4,10 +4,16 @@ export const COOKIE_USER = '__cookie__';
 export const COOKIE_SECRET_BYTES = 32;
 /** Requests larger than this are refused before parsing: every real request is a few hundred bytes. */
 export const RPC_MAX_BODY_BYTES = 1024 * 1024;
+/** A batch (one HTTP request holding many calls) runs its calls at once: bounded so one request cannot queue unbounded work. */
+export const RPC_MAX_BATCH_REQUESTS = 1_000;
 /** A client that sends headers but never finishes its body is dropped after this. */
 export const RPC_REQUEST_TIMEOUT_MS = 30_000;
 /** On stop, requests still running (a `mine`) get this long to answer before their sockets close. */
 export const RPC_CLOSE_GRACE_MS = 2_000;
+/** `mine n` mines one block after another in one request: bounded so one call cannot hold the miner for ever (Bitcoin Core's generate has no cap; its regtest blocks are instant). */
+export const MINE_MAX_BLOCKS = 1_000;
+/** One listunspent answer holds at most this many coins (~150 bytes of JSON each): an address with more is listed after consolidating. */
+export const LISTUNSPENT_MAX_COINS = 10_000;
 /** verifychain logs its height at most this often (a full check of a long chain takes a while). */
 export const VERIFY_LOG_INTERVAL_MS = 2_000;
 

@@ -21,6 +21,8 @@ export interface RpcChain {
   readonly tip: ChainTip | undefined;
   readonly genesisHash: Buffer | undefined;
   getBalance(pubKeyHash: Buffer): bigint;
+  /** Confirmed unspent outputs paying to the hash (the chain's address index; immature rewards too). */
+  getCoinsByPubKeyHash(pubKeyHash: Buffer): CoinEntry[];
   getHeaderAtHeight(height: number): BlockHeader | undefined;
   processBlock(block: Block): Promise<ProcessBlockResult>;
   /** Resolves once no block commit is waiting for its events (chain coins and mempool agree). */
@@ -55,6 +57,9 @@ export interface RpcMempool {
 export interface RpcWallet {
   createKey(): Promise<string>;
   addresses(): string[];
+  /** Adds a key once it is on disk; `added` false when the wallet already held it. */
+  importKey(privateKey: Buffer): Promise<{ address: string; added: boolean }>;
+  privateKeyFor(pubKeyHash: Buffer): Buffer | undefined;
 }
 
 export interface RpcMiner {

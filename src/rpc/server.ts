@@ -7,11 +7,12 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from 'node:net';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
-import { COOKIE_USER, RPC_CLOSE_GRACE_MS, RPC_MAX_BODY_BYTES, RPC_REQUEST_TIMEOUT_MS, RpcCode } from './constants.js';
+import { COOKIE_USER, RPC_CLOSE_GRACE_MS, RPC_MAX_BATCH_REQUESTS, RPC_MAX_BODY_BYTES, RPC_REQUEST_TIMEOUT_MS, RpcCode } from './constants.js';
 import type { MethodTable } from './context.js';
 import { type EngineHandler, type JsonRpcEngine, createEngine } from './engine.js';
 import { type JsonRpcErrorObject, toJsonRpcError } from './errors.js';
 import { toJsonSafe } from './json.js';
+import { unknownMethodMessage } from './methods/help.js';
 
 export interface RpcServerOptions {
   host: string;
@@ -37,10 +38,11 @@ export class RpcServer {
       methods: this.wrapMethods(options.methods),
       unknownMethod: (name) => ({
         code: RpcCode.MethodNotFound,
-        message: `unknown method "${name}"; see the commands with: npx cli --help`,
+        message: unknownMethodMessage(name, Object.keys(options.methods)),
         data: { code: 'method-not-found' },
       }),
-      invalidRequestMessage: 'invalid request: send a JSON-RPC 2.0 object like {"jsonrpc":"2.0","id":1,"method":"getinfo","params":{}}',
+      invalidRequestMessage: 'invalid request: send a JSON-RPC object like {"jsonrpc":"2.0","id":1,"method":"getinfo","params":{}} (or 1.0 style, params as an array)',
+      maxBatchRequests: RPC_MAX_BATCH_REQUESTS,
     });
   }
 

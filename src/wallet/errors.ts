@@ -17,6 +17,10 @@ export type WalletErrorCode =
    * The payment would need more inputs (or bytes) than a standard transaction may have, so no
    * node would relay or mine it: send less, or consolidate coins first.
    */
-  | 'tx-too-large';
+  | 'tx-too-large'
+  /** A private key given to import (WIF) is malformed, of another network, out of range or uncompressed. */
+  | 'invalid-key'
+  /** dumpprivkey of an address whose key this wallet does not hold. */
+  | 'unknown-key';
 
 export class WalletError extends KadchainError<WalletErrorCode> {}

@@ -53,7 +53,34 @@ export class Wallet {
 
   /** Creates a key and returns its address only once the wallet file holding it is on disk. */
   async createKey(): Promise<string> {
-    const privateKey = generatePrivateKey();
+    const key = await this.addKey(generatePrivateKey());
+    this.logger.info({ address: key.address }, 'new key created');
+    return key.address;
+  }
+
+  /**
+   * Adds a private key (importprivkey) once the wallet file holding it is on disk; a key already
+   * here is left as it is (`added` false). No rescan: balances come from the chain's address index.
+   */
+  async importKey(privateKey: Buffer): Promise<{ address: string; added: boolean }> {
+    const publicKeyHex = publicKeyOf(privateKey).toString('hex');
+    if (this.byPublicKey.has(publicKeyHex)) {
+      // The same key imported twice at once: answer once the first import's write is done.
+      await this.writeQueue;
+      const existing = this.byPublicKey.get(publicKeyHex);
+      if (existing) return { address: existing.address, added: false };
+    }
+    const key = await this.addKey(privateKey);
+    this.logger.info({ address: key.address }, 'key imported');
+    return { address: key.address, added: true };
+  }
+
+  /** The private key behind an address's hash, if the wallet holds it (dumpprivkey). */
+  privateKeyFor(pubKeyHash: Buffer): Buffer | undefined {
+    return this.byPubKeyHash.get(pubKeyHash.toString('hex'))?.privateKey;
+  }
+
+  private async addKey(privateKey: Buffer): Promise<WalletKey> {
     const publicKey = publicKeyOf(privateKey);
     const key: WalletKey = { privateKey, publicKey, address: publicKeyToAddress(publicKey), createdAt: new Date().toISOString() };
     this.index(key);
@@ -65,8 +92,7 @@ export class Wallet {
       this.unindex(key);
       throw err;
     }
-    this.logger.info({ address: key.address }, 'new key created');
-    return key.address;
+    return key;
   }
 
   /** Addresses in creation order. */

@@ -3,13 +3,14 @@
  * temp data dirs and free ports, CLI runs as separate processes, raw JSON-RPC calls with the cookie.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { readCookie } from '../../src/rpc/cookie.js';
 
 /** bin/cli.js of this package (tests run from dist/test/integration/). */
 export const CLI_BIN = fileURLToPath(new URL('../../../bin/cli.js', import.meta.url));
@@ -186,7 +187,7 @@ export interface RawReply {
 /** POSTs `body` as is; `auth: false` leaves the cookie out. */
 export async function rawRpc(setup: NodeSetup, body: string, auth = true): Promise<RawReply> {
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
-  if (auth) headers['Authorization'] = `Basic ${Buffer.from(`__cookie__:${readFileSync(join(setup.dataDir, '.cookie'), 'utf8').trim()}`).toString('base64')}`;
+  if (auth) headers['Authorization'] = `Basic ${Buffer.from(`__cookie__:${readCookie(setup.dataDir) ?? ''}`).toString('base64')}`;
   const res = await fetch(`http://127.0.0.1:${setup.rpcPort}/`, { method: 'POST', body, headers });
   return { status: res.status, body: await res.text() };
 }

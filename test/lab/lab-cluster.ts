@@ -10,6 +10,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { readCookie } from '../../src/rpc/cookie.js';
 import { fileURLToPath } from 'node:url';
 import { publicKeyToAddress } from '../../src/primitives/address.js';
 import { generatePrivateKey, publicKeyOf } from '../../src/primitives/secp256k1.js';
@@ -98,7 +99,7 @@ export class LabNode {
   }
 
   async rpc<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
-    this.cookie ??= readFileSync(join(this.dataDir, '.cookie'), 'utf8').trim();
+    this.cookie ??= readCookie(this.dataDir);
     const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method, params });
     const auth = `Basic ${Buffer.from(`__cookie__:${this.cookie}`).toString('base64')}`;
     const text = await new Promise<string>((resolve, reject) => {

@@ -1,8 +1,33 @@
 import { addressToPubKeyHash, pubKeyHashToAddress } from '../../primitives/address.js';
-import { RpcCode } from '../constants.js';
+import type { Block } from '../../primitives/block.js';
+import { MINE_MAX_BLOCKS, RpcCode } from '../constants.js';
 import type { MethodTable, RpcContext } from '../context.js';
-import { RpcError } from '../errors.js';
-import { parseParams } from '../params.js';
+import { RpcError, RpcParamError } from '../errors.js';
+import { param, parseParams } from '../params.js';
+
+export interface MinedBlockView {
+  hash: Buffer;
+  height: number;
+  transactions: number;
+  rewardAddress: string | null;
+}
+
+function minedBlockView(block: Block): MinedBlockView {
+  const coinbaseOutput = block.transactions[0]?.outputs[0];
+  return {
+    hash: block.hash,
+    height: block.height,
+    transactions: block.transactions.length,
+    rewardAddress: coinbaseOutput === undefined ? null : pubKeyHashToAddress(coinbaseOutput.pubKeyHash),
+  };
+}
+
+/** 1 … MINE_MAX_BLOCKS (a numeric string too, as the CLI sends it). */
+function blockCount(value: unknown, name: string): number {
+  const n = param.blocks()(value, name);
+  if (n < 1 || n > MINE_MAX_BLOCKS) throw new RpcParamError(`parameter "${name}" must be between 1 and ${MINE_MAX_BLOCKS} blocks, got ${n}`);
+  return n;
+}
 
 export function miningMethods(ctx: RpcContext): MethodTable {
   // Two genesis_block calls racing would both see an empty chain; the second one waits and then fails cleanly.
@@ -34,16 +59,15 @@ export function miningMethods(ctx: RpcContext): MethodTable {
       return run;
     },
 
+    /**
+     * Mines `count` blocks one after another. The answer lists them all in `blocks` and repeats
+     * the last one's fields at the top level, so a client of the one-block `mine` reads it as before.
+     */
     mine: async (params) => {
-      parseParams(params, {});
-      const block = await ctx.miner.mineBlock();
-      const coinbaseOutput = block.transactions[0]?.outputs[0];
-      return {
-        hash: block.hash,
-        height: block.height,
-        transactions: block.transactions.length,
-        rewardAddress: coinbaseOutput === undefined ? null : pubKeyHashToAddress(coinbaseOutput.pubKeyHash),
-      };
+      const { count } = parseParams(params, { count: param.optional(blockCount, 1) });
+      const blocks: MinedBlockView[] = [];
+      for (let i = 0; i < count; i++) blocks.push(minedBlockView(await ctx.miner.mineBlock()));
+      return { ...blocks[blocks.length - 1]!, blocks };
     },
   };
 }

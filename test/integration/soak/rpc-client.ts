@@ -4,8 +4,7 @@
  * read once (the node keeps it for its whole run).
  */
 import { Agent, request } from 'node:http';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readCookie } from '../../../src/rpc/cookie.js';
 import { RpcFailure } from '../harness.js';
 
 /** A call that hangs this long is a stuck node: the soak fails rather than waiting for ever. */
@@ -27,7 +26,7 @@ export class SoakRpc {
     maxSockets: number,
   ) {
     this.agent = new Agent({ keepAlive: true, maxSockets, timeout: IDLE_SOCKET_TIMEOUT_MS });
-    const cookie = readFileSync(join(dataDir, '.cookie'), 'utf8').trim();
+    const cookie = readCookie(dataDir) ?? '';
     this.auth = `Basic ${Buffer.from(`__cookie__:${cookie}`).toString('base64')}`;
   }
 

@@ -8,7 +8,8 @@ import type { MethodTable, PaymentRequest, RpcContext, RpcMempoolEntry } from '.
 import { BanList, type BanEntry } from '../../../src/p2p/bans.js';
 import type { DiscouragedEntry } from '../../../src/p2p/discouraged.js';
 import type { ManualPeerInfo, PeerInfo } from '../../../src/p2p/peer-info.js';
-import { AddressError } from '../../../src/primitives/address.js';
+import { AddressError, pubKeyHashToAddress, publicKeyToAddress } from '../../../src/primitives/address.js';
+import { publicKeyOf } from '../../../src/primitives/secp256k1.js';
 import { RpcParamError } from '../../../src/rpc/errors.js';
 import { allMethods } from '../../../src/rpc/index.js';
 import { toJsonSafe } from '../../../src/rpc/json.js';
@@ -34,6 +35,10 @@ interface Fake {
   manual: ManualPeerInfo[];
   addedPeers: string[];
   nat: { current: NodeNatState };
+  /** What mempool.spendableCoins answers (mature chain coins and pool outputs) and chain.getCoinsByPubKeyHash. */
+  coins: CoinEntry[];
+  chainCoins: CoinEntry[];
+  setTip(height: number): void;
 }
 
 function fake(): Fake {
@@ -41,6 +46,7 @@ function fake(): Fake {
   const added: Transaction[] = [];
   const payments: PaymentRequest[] = [];
   const keys: string[] = [];
+  const privateKeys = new Map<string, Buffer>();
   const peers: PeerInfo[] = [];
   const bans: BanEntry[] = [];
   const banList = new BanList(3);
@@ -50,6 +56,7 @@ function fake(): Fake {
   const nat = { current: disabledNodeNatState() };
   let tip: ChainTip | undefined;
   const coins: CoinEntry[] = [];
+  const chainCoins: CoinEntry[] = [];
   const verifyDepths: number[] = [];
   let settledGate = Promise.resolve();
   const ctx: RpcContext = {
@@ -64,6 +71,7 @@ function fake(): Fake {
         return processed[0]?.hash;
       },
       getBalance: () => 1000n,
+      getCoinsByPubKeyHash: () => chainCoins,
       getHeaderAtHeight: (h) => processed[h]?.header,
       settled: () => settledGate,
       processBlock: async (block): Promise<ProcessBlockResult> => {
@@ -100,6 +108,14 @@ function fake(): Fake {
         return address;
       },
       addresses: () => [...keys],
+      importKey: async (privateKey) => {
+        const address = publicKeyToAddress(publicKeyOf(privateKey));
+        if (keys.includes(address)) return { address, added: false };
+        keys.push(address);
+        privateKeys.set(address, privateKey);
+        return { address, added: true };
+      },
+      privateKeyFor: (pkh) => privateKeys.get(pubKeyHashToAddress(pkh)),
     },
     miner: { mineBlock: async () => buildBlock({ miner: makeKey() }) },
     createPayment: (request) => {
@@ -129,13 +145,17 @@ function fake(): Fake {
     requestStop: () => undefined,
   };
   const setSettled = (gate: Promise<void>): void => void (settledGate = gate);
-  return { ctx, methods: allMethods(ctx), verifyDepths, setSettled, processed, added, payments, keys, peers, bans, banList, discouraged, manual, addedPeers, nat };
+  const setTip = (height: number): void => {
+    const header = buildBlock({ miner: makeKey() }).header;
+    tip = { hash: Buffer.alloc(32, 9), height, chainWork: 1n, header };
+  };
+  return { ctx, methods: allMethods(ctx), verifyDepths, setSettled, processed, added, payments, keys, peers, bans, banList, discouraged, manual, addedPeers, nat, coins, chainCoins, setTip };
 }
 
 const call = async (f: Fake, method: string, params?: unknown): Promise<unknown> => f.methods[method]!(params);
 
 test('the method names match the CLI commands', (t) => {
-  t.deepEqual(Object.keys(fake().methods).sort(), ['addpeer', 'balance', 'ban', 'clearbanned', 'createwallet', 'genesis_block', 'getblockheader', 'getinfo', 'gettxoutsetinfo', 'listbanned', 'mempool', 'mine', 'nat', 'peers', 'print', 'punch', 'printwallet', 'send', 'stop', 'unban', 'verifychain', 'getmemoryinfo'].sort());
+  t.deepEqual(Object.keys(fake().methods).sort(), ['addpeer', 'balance', 'ban', 'clearbanned', 'createwallet', 'genesis_block', 'getblockheader', 'getinfo', 'gettxoutsetinfo', 'listbanned', 'mempool', 'mine', 'nat', 'peers', 'print', 'punch', 'printwallet', 'send', 'stop', 'unban', 'verifychain', 'getmemoryinfo', 'help', 'dumpprivkey', 'importprivkey', 'listunspent'].sort());
 });
 
 test('getmemoryinfo reports the process memory; gc: true runs a collection first, and only with --expose-gc', async (t) => {

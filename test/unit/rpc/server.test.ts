@@ -2,6 +2,8 @@ import test from 'ava';
 import { RpcParamError } from '../../../src/rpc/errors.js';
 import { param, parseParams } from '../../../src/rpc/params.js';
 import { RpcServer } from '../../../src/rpc/server.js';
+import { UnsafeJsonIntegerError, toJsonSafe } from '../../../src/rpc/json.js';
+import { RPC_MAX_BATCH_REQUESTS } from '../../../src/rpc/constants.js';
 import type { RpcCall } from '../../../src/rpc/context.js';
 import { KadchainError } from '../../../src/util/errors.js';
 import { silentLogger } from '../../../src/util/logger.js';
@@ -39,6 +41,7 @@ const methods = {
   slowParam: async () => {
     throw new RpcParamError('missing parameter "x"');
   },
+  unsafe: () => ({ chain: [{ work: 2n ** 53n }] }),
 };
 
 async function withServer(fn: (url: string) => Promise<void>): Promise<void> {
@@ -71,12 +74,23 @@ test.serial('requests without the right cookie get 401 and are not executed', as
   });
 });
 
-test.serial('results are JSON-safe: bigint as string, bytes as hex', async (t) => {
+test.serial('results are JSON-safe: bigint as an integer, bytes as hex; a bigint beyond 2^53 is an internal error naming the field', async (t) => {
   await withServer(async (url) => {
     const { status, json } = await post(url, rpc('double', { amount: '2100000000000000' }));
     t.is(status, 200);
-    t.deepEqual(json, { jsonrpc: '2.0', id: 1, result: { doubled: '4200000000000000', raw: '0102' } });
+    t.deepEqual(json, { jsonrpc: '2.0', id: 1, result: { doubled: 4200000000000000, raw: '0102' } });
+    const unsafe = (await post(url, rpc('unsafe'))).json as { error: { code: number; message: string } };
+    t.log(unsafe.error.message);
+    t.is(unsafe.error.code, -32603);
+    t.regex(unsafe.error.message, /field \$\.chain\[0\]\.work holds 9007199254740992, beyond 2\^53/);
   });
+});
+
+test('toJsonSafe: the largest safe integer passes, one more throws, negative too', (t) => {
+  t.is(toJsonSafe(BigInt(Number.MAX_SAFE_INTEGER)), Number.MAX_SAFE_INTEGER);
+  t.is(toJsonSafe(-2100000000000000n), -2100000000000000);
+  t.throws(() => toJsonSafe({ a: [1n, 2n ** 53n] }), { instanceOf: UnsafeJsonIntegerError, message: /field \$\.a\[1\]/ });
+  t.throws(() => toJsonSafe(-(2n ** 53n)), { instanceOf: UnsafeJsonIntegerError });
 });
 
 test.serial('protocol errors: -32700, -32600, -32601 naming the method, -32602 naming the param', async (t) => {
@@ -92,7 +106,9 @@ test.serial('protocol errors: -32700, -32600, -32601 naming the method, -32602 n
 
     const unknown = (await post(url, rpc('blance'))).json as { error: { code: number; message: string } };
     t.is(unknown.error.code, -32601);
-    t.is(unknown.error.message, 'unknown method "blance"; see the commands with: npx cli --help');
+    t.is(unknown.error.message, 'unknown method "blance" (the help method lists them all)');
+    const near = (await post(url, rpc('dubble'))).json as { error: { code: number; message: string } };
+    t.is(near.error.message, 'unknown method "dubble"; did you mean "double"? (the help method lists them all)');
 
     const params = (await post(url, rpc('double', { amount: -5 }))).json as { error: { code: number; message: string; data: unknown } };
     t.deepEqual(params.error, { code: -32602, message: 'parameter "amount" must not be negative, got -5', data: { code: 'invalid-params' } });
@@ -123,6 +139,44 @@ test.serial('batches and notifications work; oversized bodies are refused', asyn
     t.is(huge.status, 413);
     const get = await fetch(url, { headers: { Authorization: AUTH } });
     t.is(get.status, 405);
+  });
+});
+
+test.serial('JSON-RPC 1.0 requests (bitcoin-cli style) are answered in 1.0 style; 2.0 stays 2.0; a batch may mix both', async (t) => {
+  await withServer(async (url) => {
+    const one = JSON.stringify({ jsonrpc: '1.0', id: 'curltest', method: 'double', params: [3] });
+    t.deepEqual((await post(url, one)).json, { result: { doubled: 6, raw: '0102' }, error: null, id: 'curltest' });
+    const noVersion = JSON.stringify({ id: 7, method: 'double', params: [4] });
+    t.deepEqual((await post(url, noVersion)).json, { result: { doubled: 8, raw: '0102' }, error: null, id: 7 });
+    const noId = JSON.stringify({ method: 'double', params: [1] });
+    t.deepEqual((await post(url, noId)).json, { result: { doubled: 2, raw: '0102' }, error: null, id: null }, 'a 1.0 request without an id is still answered');
+    const failed = (await post(url, JSON.stringify({ jsonrpc: '1.0', id: 1, method: 'refuse', params: [] }))).json;
+    t.deepEqual(failed, { result: null, error: { code: -6, message: 'have 1, need 2', data: { code: 'insufficient-funds' } }, id: 1 });
+    const unknown = (await post(url, JSON.stringify({ jsonrpc: '1.0', id: 2, method: 'dubble', params: [] }))).json as { result: null; error: { code: number } };
+    t.is(unknown.result, null);
+    t.is(unknown.error.code, -32601);
+    const mixed = (await post(url, `[${one},${rpc('double', { amount: 5 }, 9)}]`)).json;
+    t.deepEqual(mixed, [
+      { result: { doubled: 6, raw: '0102' }, error: null, id: 'curltest' },
+      { jsonrpc: '2.0', id: 9, result: { doubled: 10, raw: '0102' } },
+    ]);
+    const badVersion = (await post(url, JSON.stringify({ jsonrpc: '3.0', id: 1, method: 'double', params: [1] }))).json as { error: { code: number } };
+    t.is(badVersion.error.code, -32600);
+  });
+});
+
+test.serial(`a batch holds at most ${RPC_MAX_BATCH_REQUESTS} requests; an empty one is invalid`, async (t) => {
+  await withServer(async (url) => {
+    const before = calls;
+    const full = (await post(url, `[${Array.from({ length: RPC_MAX_BATCH_REQUESTS }, (_, i) => rpc('double', { amount: 1 }, i)).join(',')}]`)).json as unknown[];
+    t.is(full.length, RPC_MAX_BATCH_REQUESTS);
+    t.is(calls - before, RPC_MAX_BATCH_REQUESTS);
+    const over = (await post(url, `[${Array.from({ length: RPC_MAX_BATCH_REQUESTS + 1 }, (_, i) => rpc('double', { amount: 1 }, i)).join(',')}]`)).json as { error: { code: number; message: string } };
+    t.is(over.error.code, -32600);
+    t.is(over.error.message, `invalid request: a batch may hold at most ${RPC_MAX_BATCH_REQUESTS} requests, this one holds ${RPC_MAX_BATCH_REQUESTS + 1}`);
+    t.is(calls - before, RPC_MAX_BATCH_REQUESTS, 'nothing of the refused batch ran');
+    const empty = (await post(url, '[]')).json as { error: { code: number } };
+    t.is(empty.error.code, -32600);
   });
 });
 
