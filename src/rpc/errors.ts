@@ -28,6 +28,9 @@ export interface JsonRpcErrorObject {
 /** Error codes raised by chain/mempool/wallet/miner and the RPC code each one maps to. */
 const BY_CODE: Readonly<Record<string, number>> = {
   'invalid-address': RpcCode.InvalidAddress,
+  // Bitcoin Core answers a bad key with RPC_INVALID_ADDRESS_OR_KEY (-5) and an unknown one with -4.
+  'invalid-key': RpcCode.InvalidAddress,
+  'unknown-key': RpcCode.WalletError,
   'insufficient-funds': RpcCode.InsufficientFunds,
   'unknown-sender': RpcCode.WalletError,
   'invalid-amount': RpcCode.InvalidAmount,

@@ -149,3 +149,20 @@ test('signTransaction signs only the inputs whose key the wallet holds', async (
   t.true(verify(signed.inputs[0]!.signature, signed.sighash(0), publicKey));
   t.is(signed.inputs[1]!.signature.length, 0);
 });
+
+test('importKey adds a key atomically once; importing it again changes nothing; privateKeyFor finds it', async (t) => {
+  const file = await tempFile(t);
+  const wallet = await Wallet.open({ path: file, logger: silentLogger() });
+  const first = await wallet.createKey();
+  const key = makeKey();
+  const [a, b] = await Promise.all([wallet.importKey(key.privateKey), wallet.importKey(key.privateKey)]);
+  t.deepEqual(a, { address: key.address, added: true });
+  t.deepEqual(b, { address: key.address, added: false }, 'a concurrent second import of the same key is not a second entry');
+  t.deepEqual(await wallet.importKey(key.privateKey), { address: key.address, added: false });
+  t.deepEqual(wallet.addresses(), [first, key.address], 'appended: the mining address (first key) stays');
+  t.deepEqual(wallet.privateKeyFor(addressToPubKeyHash(key.address)), key.privateKey);
+  t.is(wallet.privateKeyFor(Buffer.alloc(20)), undefined);
+  const reopened = await Wallet.open({ path: file, logger: silentLogger() });
+  t.deepEqual(reopened.addresses(), [first, key.address], 'on disk once');
+  t.is(((await fs.stat(file)).mode & 0o777).toString(8), '600');
+});
