@@ -26,6 +26,8 @@ export interface CommandSpec {
   name: string;
   summary: string;
   positionals: readonly string[];
+  /** Positionals that may be left out, after the required ones (shown as [name]). */
+  optionalPositionals?: readonly string[];
   /** Options of this command on top of the common client (or start) options. */
   options: Readonly<Record<string, OptionSpec>>;
   required: readonly string[];
@@ -36,9 +38,16 @@ export interface CommandSpec {
   timeoutMs: number;
   /** Exit code for a result (default 0): a check that found a problem fails the command. */
   exitCode?(result: JsonValue): number;
+  /** A warning printed on stderr next to the result (also with --json, whose stdout stays the bare JSON). */
+  warning?(result: JsonValue): string | undefined;
 }
 
 const none = (): Record<string, unknown> => ({});
+
+function dumpWarning(result: JsonValue): string {
+  const address = typeof result === 'object' && result !== null && !Array.isArray(result) ? String(result['address']) : 'this address';
+  return `warning: anyone who sees this key can spend the coins of ${address}; never paste it into a website, a chat or a shared terminal`;
+}
 
 function simple(name: string, summary: string, fmt: (r: JsonValue) => string, timeoutMs = RPC_CALL_TIMEOUT_MS): CommandSpec {
   return { name, summary, positionals: [], options: {}, required: [], method: name, params: none, format: fmt, timeoutMs };
@@ -99,7 +108,53 @@ export const COMMANDS: readonly CommandSpec[] = [
     format: format.print,
     timeoutMs: RPC_CALL_TIMEOUT_MS,
   },
-  simple('mine', 'mine one block now with the transactions in the mempool', format.mine, RPC_MINING_TIMEOUT_MS),
+  {
+    name: 'mine',
+    summary: 'mine n blocks now (default 1, at most 1000), one after another, with the transactions in the mempool; one line per block',
+    positionals: [],
+    optionalPositionals: ['n'],
+    options: {},
+    required: [],
+    method: 'mine',
+    params: (cmd) => (cmd.positionals[0] === undefined ? {} : { count: cmd.positionals[0] }),
+    format: format.mine,
+    timeoutMs: RPC_MINING_TIMEOUT_MS,
+  },
+  {
+    name: 'listunspent',
+    summary: 'unspent outputs of an address, or of every wallet address: amount, confirmations (0 = in the mempool), block rewards not yet mature',
+    positionals: [],
+    optionalPositionals: ['address'],
+    options: {},
+    required: [],
+    method: 'listunspent',
+    params: (cmd) => (cmd.positionals[0] === undefined ? {} : { address: cmd.positionals[0] }),
+    format: format.listunspent,
+    timeoutMs: RPC_CALL_TIMEOUT_MS,
+  },
+  {
+    name: 'dumpprivkey',
+    summary: 'print the private key (WIF) of a wallet address: anyone who sees it can spend that address\'s coins',
+    positionals: ['address'],
+    options: {},
+    required: [],
+    method: 'dumpprivkey',
+    params: (cmd) => ({ address: cmd.positionals[0] }),
+    format: format.dumpprivkey,
+    timeoutMs: RPC_CALL_TIMEOUT_MS,
+    warning: dumpWarning,
+  },
+  {
+    name: 'importprivkey',
+    summary: 'add a private key (WIF, starting with K or L) to the node\'s wallet; its coins count at once (no rescan)',
+    positionals: ['wif'],
+    options: {},
+    required: [],
+    method: 'importprivkey',
+    params: (cmd) => ({ privateKey: cmd.positionals[0] }),
+    format: format.importprivkey,
+    timeoutMs: RPC_CALL_TIMEOUT_MS,
+  },
   simple('getinfo', 'height, tip, genesis, mempool size, peers and wallet summary', format.getinfo),
   simple('mempool', 'transactions waiting for a block', format.mempool),
   simple('peers', 'connected peers (id, address, direction, height, ping, age; hole-punched links and their relay), manual peers, bans and discouraged addresses', formatPeers),

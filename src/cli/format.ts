@@ -37,8 +37,31 @@ export const format = {
   },
   print: (r: JsonValue): string => JSON.stringify(r, null, 2),
   mine: (r: JsonValue): string => {
-    const { height, hash, transactions } = obj(r);
-    return `Mined block ${text(height)} ${text(hash)} with ${text(transactions)} transaction(s)`;
+    const { blocks } = obj(r);
+    // A node from before `mine n` answers one block without the list.
+    const list = Array.isArray(blocks) ? blocks : [r];
+    return list
+      .map((b) => {
+        const { height, hash, transactions } = obj(b);
+        return `Mined block ${text(height)} ${text(hash)} with ${text(transactions)} transaction(s)`;
+      })
+      .join('\n');
+  },
+  listunspent: (r: JsonValue): string => {
+    if (!Array.isArray(r) || r.length === 0) return 'no unspent outputs';
+    const rows = r.map((c) => {
+      const { txid, vout, address, amount, confirmations, coinbase, mature } = obj(c);
+      const notes = [coinbase === true ? 'block reward' : '', mature === false ? 'immature' : '', confirmations === 0 ? 'in the mempool' : ''].filter((n) => n !== '');
+      return [`${text(txid)}:${text(vout)}`, text(amount), text(confirmations), text(address), notes.join(', ')];
+    });
+    const head = ['OUTPOINT', 'AMOUNT', 'CONFS', 'ADDRESS', ''];
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+    return [head, ...rows].map((row) => row.map((cell, i) => (i === 1 || i === 2 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
+  },
+  dumpprivkey: (r: JsonValue): string => text(obj(r)['privateKey']),
+  importprivkey: (r: JsonValue): string => {
+    const { address, added } = obj(r);
+    return added === false ? `The wallet already holds the key of ${text(address)}` : `Imported the key of ${text(address)}; its coins count at once`;
   },
   getinfo: (r: JsonValue): string =>
     Object.entries(obj(r))

@@ -2,7 +2,7 @@ import { CLIENT_OPTIONS, COMMANDS, type CommandSpec, type OptionSpec, START_OPTI
 import { CLI_NAME } from './constants.js';
 
 function usageLine(cmd: CommandSpec): string {
-  const positionals = cmd.positionals.map((p) => ` <${p}>`).join('');
+  const positionals = [...cmd.positionals.map((p) => ` <${p}>`), ...(cmd.optionalPositionals ?? []).map((p) => ` [${p}]`)].join('');
   const options = Object.entries(cmd.options)
     .map(([name, spec]) => {
       const flag = `--${name}${spec.type === 'string' ? ` ${spec.value ?? 'VALUE'}` : ''}`;

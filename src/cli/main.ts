@@ -46,8 +46,10 @@ export function parseCommandArgs(cmd: CommandSpec, args: readonly string[]): Par
   }
   const result: ParsedCommand = { values: parsed.values, positionals: parsed.positionals };
   if (parsed.values['help'] === true) return result;
-  if (parsed.positionals.length > cmd.positionals.length) {
-    throw new CliError('usage', `${cmd.name} takes ${cmd.positionals.length ? cmd.positionals.map((p) => `<${p}>`).join(' ') : 'no arguments'}, got "${parsed.positionals.join(' ')}" (see: ${CLI_NAME} ${cmd.name} --help)`);
+  const optional = cmd.optionalPositionals ?? [];
+  if (parsed.positionals.length > cmd.positionals.length + optional.length) {
+    const takes = [...cmd.positionals.map((p) => `<${p}>`), ...optional.map((p) => `[${p}]`)];
+    throw new CliError('usage', `${cmd.name} takes ${takes.length ? takes.join(' ') : 'no arguments'}, got "${parsed.positionals.join(' ')}" (see: ${CLI_NAME} ${cmd.name} --help)`);
   }
   const missingPositional = cmd.positionals[parsed.positionals.length];
   if (missingPositional !== undefined) throw new CliError('usage', `${cmd.name} needs <${missingPositional}> (usage: ${CLI_NAME} ${cmd.name} <${cmd.positionals.join('> <')}>)`);
@@ -86,6 +88,8 @@ async function runClientCommand(cmd: CommandSpec, parsed: ParsedCommand, io: Cli
     cmd.params(parsed),
     cmd.timeoutMs,
   );
+  const warning = cmd.warning?.(result);
+  if (warning !== undefined) io.stderr(warning);
   io.stdout(values['json'] === true ? JSON.stringify(result, null, 2) : cmd.format(result));
   return cmd.exitCode?.(result) ?? EXIT_OK;
 }
