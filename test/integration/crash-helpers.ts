@@ -57,7 +57,7 @@ export function expectedBalances(chain: readonly Block[]): Map<string, bigint> {
 }
 
 export async function balanceOf(setup: NodeSetup, address: string): Promise<Balance> {
-  const { confirmed, immature } = (await rpc(setup, 'balance', { address })) as { confirmed: string; immature: string };
+  const { confirmed, immature } = (await rpc(setup, 'balance', { address })) as { confirmed: number; immature: number };
   return { confirmed: BigInt(confirmed), immature: BigInt(immature) };
 }
 

@@ -71,7 +71,7 @@ test('kill -9 during a burst of sends and mining leaves a consistent chain', asy
   const verified = (await rpc(setup, 'verifychain', { depth: 0 })) as { ok: boolean; failure: { reason: string } | null; replayedBlocks: number };
   t.true(verified.ok, `verifychain after the kill: ${verified.failure?.reason}`);
   t.is(verified.replayedBlocks, height + 1);
-  const utxo = (await rpc(setup, 'gettxoutsetinfo')) as { totalAmount: string };
+  const utxo = (await rpc(setup, 'gettxoutsetinfo')) as { totalAmount: number };
   t.is(BigInt(utxo.totalAmount), REWARD * BigInt(height + 1), 'the UTXO set holds every reward, no more');
 
   const { txid } = (await rpc(setup, 'send', { from: a, to: b, amount: '1' })) as { txid: string };

@@ -226,6 +226,6 @@ export interface NodeInfo {
 export const getInfo = async (setup: NodeSetup): Promise<NodeInfo> => (await rpc(setup, 'getinfo')) as NodeInfo;
 
 export async function balanceOf(setup: NodeSetup, address: string): Promise<bigint> {
-  const { confirmed } = (await rpc(setup, 'balance', { address })) as { confirmed: string };
+  const { confirmed } = (await rpc(setup, 'balance', { address })) as { confirmed: number };
   return BigInt(confirmed);
 }

@@ -36,7 +36,7 @@ test('5-node line 1-2-3-4-5: a tx sent on node 1 reaches node 5, the block mined
   for (const node of nodes) {
     t.deepEqual(await mempoolTxids(node.setup), [], 'the block emptied every mempool');
     // `to` is node 5's first address, so its mining address too: 250 paid + the 1000 reward.
-    t.is(((await rpc(node.setup, 'balance', { address: to })) as { confirmed: string }).confirmed, '1250');
-    t.is(((await rpc(node.setup, 'balance', { address: g })) as { confirmed: string }).confirmed, '750');
+    t.is(((await rpc(node.setup, 'balance', { address: to })) as { confirmed: number }).confirmed, 1250);
+    t.is(((await rpc(node.setup, 'balance', { address: g })) as { confirmed: number }).confirmed, 750);
   }
 });

@@ -142,9 +142,9 @@ test('block rewards mature after chain.coinbaseMaturity confirmations; balance s
   await send(setup, g, other, 100);
   const miner = ((await rpc(setup, 'getinfo')) as { miningAddress: string }).miningAddress;
   await mineBlocks(setup, 1); // height 1 pays `miner` (= g, the first key) 1000
-  const balance = (await rpc(setup, 'balance', { address: miner })) as { confirmed: string; immature: string };
-  t.is(balance.immature, '1000');
-  t.is(balance.confirmed, '900');
+  const balance = (await rpc(setup, 'balance', { address: miner })) as { confirmed: number; immature: number };
+  t.is(balance.immature, 1000);
+  t.is(balance.confirmed, 900);
   t.is((await cli(setup, ['balance', miner])).stdout, `${miner} balance is 900 (plus 1000 immature)`);
   // The wallet does not pick the immature reward.
   const refused = await rpcError(rpc(setup, 'send', { from: miner, to: other, amount: '1500' }));
@@ -152,9 +152,9 @@ test('block rewards mature after chain.coinbaseMaturity confirmations; balance s
   // Two more blocks (height 3): the height-1 reward has 3 confirmations counting the next block.
   await mineBlocks(setup, 1);
   await mineBlocks(setup, 1);
-  const mature = (await rpc(setup, 'balance', { address: miner })) as { confirmed: string; immature: string };
-  t.is(mature.confirmed, '1900');
-  t.is(mature.immature, '2000');
+  const mature = (await rpc(setup, 'balance', { address: miner })) as { confirmed: number; immature: number };
+  t.is(mature.confirmed, 1900);
+  t.is(mature.immature, 2000);
   t.truthy(await send(setup, miner, other, 1500));
 });
 

@@ -145,7 +145,7 @@ test(`soak: ${NODES} nodes, ~${TX_PER_SEC} tx/s and a block every ${BLOCK_INTERV
 
   // Balances on every node; all coins ever minted (fees go back to miners) are held by our addresses.
   const balances = await Promise.all(net.rpcs.map((rpc) => Promise.all(net.addresses.map(async ({ address }) => {
-    const b = await rpc.call<{ confirmed: string; immature: string }>('balance', { address });
+    const b = await rpc.call<{ confirmed: number; immature: number }>('balance', { address });
     return BigInt(b.confirmed) + BigInt(b.immature);
   }))));
   const total = balances[0]!.reduce((s, b) => s + b, 0n);

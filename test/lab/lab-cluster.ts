@@ -67,7 +67,7 @@ export interface Balance {
 export interface PoolTx {
   txid: string;
   inputs: string[];
-  outputs: Array<{ address: string; amount: string }>;
+  outputs: Array<{ address: string; amount: number }>;
 }
 
 /** One TCP socket of a node process, as `ss` shows it. */
@@ -130,7 +130,7 @@ export class LabNode {
   }
 
   async balance(address: string): Promise<Balance> {
-    const b = await this.rpc<{ confirmed: string; immature: string; unconfirmed: string }>('balance', { address });
+    const b = await this.rpc<{ confirmed: number; immature: number; unconfirmed: number }>('balance', { address });
     return { confirmed: BigInt(b.confirmed), immature: BigInt(b.immature), unconfirmed: BigInt(b.unconfirmed) };
   }
 
