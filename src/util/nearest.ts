@@ -1,13 +1,19 @@
 /** "Did you mean": the closest of some names to a mistyped one. */
 
-/** Levenshtein distance (insertions, deletions, substitutions). */
+/**
+ * Edit distance counting insertions, deletions, substitutions and swaps of two neighbouring
+ * letters as one edit each (optimal string alignment): "sned" is one typo away from "send".
+ */
 function distance(a: string, b: string): number {
+  let before: number[] = [];
   let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
     for (let j = 1; j <= b.length; j++) {
       cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) cur[j] = Math.min(cur[j]!, before[j - 2]! + 1);
     }
+    before = prev;
     prev = cur;
   }
   return prev[b.length]!;

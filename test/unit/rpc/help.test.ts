@@ -50,6 +50,8 @@ test('nearestName: case-insensitive, bounded distance, nothing for far names', (
   t.is(nearestName('BALANCE', names), 'balance');
   t.is(nearestName('getinf', names), 'getinfo');
   t.is(nearestName('listunspnet', names), 'listunspent');
-  t.is(nearestName('mien', names), undefined, 'two edits is too far for a four-letter name');
+  t.is(nearestName('mien', names), 'mine', 'swapped neighbours are one edit');
+  t.is(nearestName('mxyz', names), undefined, 'three edits is too far for a four-letter name');
+  t.is(nearestName('blanace', names), 'balance', 'two edits in a seven-letter name');
   t.is(nearestName('xyz', names), undefined);
 });
