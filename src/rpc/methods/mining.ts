@@ -63,10 +63,14 @@ export function miningMethods(ctx: RpcContext): MethodTable {
      * Mines `count` blocks one after another. The answer lists them all in `blocks` and repeats
      * the last one's fields at the top level, so a client of the one-block `mine` reads it as before.
      */
-    mine: async (params) => {
+    mine: async (params, call) => {
       const { count } = parseParams(params, { count: param.optional(blockCount, 1) });
       const blocks: MinedBlockView[] = [];
-      for (let i = 0; i < count; i++) blocks.push(minedBlockView(await ctx.miner.mineBlock()));
+      for (let i = 0; i < count; i++) {
+        // A client that hung up (a CLI timeout, Ctrl-C) gets no answer: mine no more blocks for nobody.
+        if (call?.signal.aborted) throw new RpcError(RpcCode.Misc, 'client-gone', `the client closed its connection after ${blocks.length} of ${count} blocks; mining stopped`);
+        blocks.push(minedBlockView(await ctx.miner.mineBlock()));
+      }
       return { ...blocks[blocks.length - 1]!, blocks };
     },
   };

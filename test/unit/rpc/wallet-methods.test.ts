@@ -157,4 +157,22 @@ test(`mine takes a count of 1 to ${MINE_MAX_BLOCKS}, mines them one after anothe
   }
   t.is(mined, 4, 'a refused count mines nothing');
   await t.throwsAsync(async () => mine({ count: MINE_MAX_BLOCKS + 1 }), { message: `parameter "count" must be between 1 and ${MINE_MAX_BLOCKS} blocks, got ${MINE_MAX_BLOCKS + 1}` });
+
+  // The client hangs up after the second block: the third is never mined.
+  const aborter = new AbortController();
+  const before = mined;
+  const hangUp = miningMethods(
+    partialContext({
+      miner: {
+        mineBlock: async () => {
+          mined++;
+          if (mined - before === 2) aborter.abort();
+          parent = buildBlock({ miner, parent });
+          return parent;
+        },
+      },
+    }),
+  )['mine']!;
+  await t.throwsAsync(async () => hangUp({ count: 5 }, { signal: aborter.signal }), { message: 'the client closed its connection after 2 of 5 blocks; mining stopped' });
+  t.is(mined - before, 2);
 });
