@@ -35,10 +35,6 @@ interface Fake {
   manual: ManualPeerInfo[];
   addedPeers: string[];
   nat: { current: NodeNatState };
-  /** What mempool.spendableCoins answers (mature chain coins and pool outputs) and chain.getCoinsByPubKeyHash. */
-  coins: CoinEntry[];
-  chainCoins: CoinEntry[];
-  setTip(height: number): void;
 }
 
 function fake(): Fake {
@@ -56,7 +52,6 @@ function fake(): Fake {
   const nat = { current: disabledNodeNatState() };
   let tip: ChainTip | undefined;
   const coins: CoinEntry[] = [];
-  const chainCoins: CoinEntry[] = [];
   const verifyDepths: number[] = [];
   let settledGate = Promise.resolve();
   const ctx: RpcContext = {
@@ -71,7 +66,7 @@ function fake(): Fake {
         return processed[0]?.hash;
       },
       getBalance: () => 1000n,
-      getCoinsByPubKeyHash: () => chainCoins,
+      getCoinsByPubKeyHash: () => [],
       getHeaderAtHeight: (h) => processed[h]?.header,
       settled: () => settledGate,
       processBlock: async (block): Promise<ProcessBlockResult> => {
@@ -145,11 +140,7 @@ function fake(): Fake {
     requestStop: () => undefined,
   };
   const setSettled = (gate: Promise<void>): void => void (settledGate = gate);
-  const setTip = (height: number): void => {
-    const header = buildBlock({ miner: makeKey() }).header;
-    tip = { hash: Buffer.alloc(32, 9), height, chainWork: 1n, header };
-  };
-  return { ctx, methods: allMethods(ctx), verifyDepths, setSettled, processed, added, payments, keys, peers, bans, banList, discouraged, manual, addedPeers, nat, coins, chainCoins, setTip };
+  return { ctx, methods: allMethods(ctx), verifyDepths, setSettled, processed, added, payments, keys, peers, bans, banList, discouraged, manual, addedPeers, nat };
 }
 
 const call = async (f: Fake, method: string, params?: unknown): Promise<unknown> => f.methods[method]!(params);
