@@ -148,10 +148,15 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'importprivkey',
     summary: 'add a private key (WIF, starting with K or L) to the node\'s wallet; its coins count at once (no rescan)',
     positionals: ['wif'],
-    options: {},
+    options: {
+      label: { type: 'string', value: 'TEXT', description: 'a name for the key\'s address, shown by listunspent (at most 100 characters)' },
+    },
     required: [],
     method: 'importprivkey',
-    params: (cmd) => ({ privateKey: cmd.positionals[0] }),
+    params: (cmd) => {
+      const { label } = cmd.values;
+      return label === undefined ? { privateKey: cmd.positionals[0] } : { privateKey: cmd.positionals[0], label };
+    },
     format: format.importprivkey,
     timeoutMs: RPC_CALL_TIMEOUT_MS,
   },

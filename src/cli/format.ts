@@ -50,9 +50,10 @@ export const format = {
   listunspent: (r: JsonValue): string => {
     if (!Array.isArray(r) || r.length === 0) return 'no unspent outputs';
     const rows = r.map((c) => {
-      const { txid, vout, address, amount, confirmations, coinbase, mature } = obj(c);
+      const { txid, vout, address, label, amount, confirmations, coinbase, mature } = obj(c);
       const notes = [coinbase === true ? 'block reward' : '', mature === false ? 'immature' : '', confirmations === 0 ? 'in the mempool' : ''].filter((n) => n !== '');
-      return [`${text(txid)}:${text(vout)}`, text(amount), text(confirmations), text(address), notes.join(', ')];
+      const who = typeof label === 'string' && label !== '' ? `${text(address)} (${label})` : text(address);
+      return [`${text(txid)}:${text(vout)}`, text(amount), text(confirmations), who, notes.join(', ')];
     });
     const head = ['OUTPOINT', 'AMOUNT', 'CONFS', 'ADDRESS', ''];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
@@ -60,8 +61,9 @@ export const format = {
   },
   dumpprivkey: (r: JsonValue): string => text(obj(r)['privateKey']),
   importprivkey: (r: JsonValue): string => {
-    const { address, added } = obj(r);
-    return added === false ? `The wallet already holds the key of ${text(address)}` : `Imported the key of ${text(address)}; its coins count at once`;
+    const { address, added, label } = obj(r);
+    const named = typeof label === 'string' ? ` (label "${label}")` : '';
+    return added === false ? `The wallet already holds the key of ${text(address)}${named}` : `Imported the key of ${text(address)}${named}; its coins count at once`;
   },
   getinfo: (r: JsonValue): string =>
     Object.entries(obj(r))

@@ -57,9 +57,10 @@ export interface RpcMempool {
 export interface RpcWallet {
   createKey(): Promise<string>;
   addresses(): string[];
-  /** Adds a key once it is on disk; `added` false when the wallet already held it. */
-  importKey(privateKey: Buffer): Promise<{ address: string; added: boolean }>;
+  /** Adds a key once it is on disk; `added` false when the wallet already held it (a new label is still set). */
+  importKey(privateKey: Buffer, label?: string): Promise<{ address: string; added: boolean }>;
   privateKeyFor(pubKeyHash: Buffer): Buffer | undefined;
+  labelFor(pubKeyHash: Buffer): string | undefined;
 }
 
 export interface RpcMiner {

@@ -31,6 +31,7 @@ const BY_CODE: Readonly<Record<string, number>> = {
   // Bitcoin Core answers a bad key with RPC_INVALID_ADDRESS_OR_KEY (-5) and an unknown one with -4.
   'invalid-key': RpcCode.InvalidAddress,
   'unknown-key': RpcCode.WalletError,
+  'invalid-label': RpcCode.InvalidParams,
   'insufficient-funds': RpcCode.InsufficientFunds,
   'unknown-sender': RpcCode.WalletError,
   'invalid-amount': RpcCode.InvalidAmount,

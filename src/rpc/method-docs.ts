@@ -46,7 +46,13 @@ export const METHOD_DOCS: Readonly<Record<string, MethodDoc>> = {
     params: [{ name: 'address', description: `${ADDRESS} (default: every wallet address)`, optional: true }],
   },
   dumpprivkey: { summary: 'the private key of a wallet address as WIF: anyone who sees it can spend that address\'s coins', params: [{ name: 'address', description: 'an address of this wallet' }] },
-  importprivkey: { summary: 'add a private key (compressed WIF, K… or L…) to the wallet; no rescan is needed', params: [{ name: 'privateKey', description: 'the key as WIF' }] },
+  importprivkey: {
+    summary: 'add a private key (compressed WIF, K… or L…) to the wallet; no rescan is needed',
+    params: [
+      { name: 'privateKey', description: 'the key as WIF' },
+      { name: 'label', description: 'a name for its address, shown by listunspent (at most 100 characters)', optional: true },
+    ],
+  },
   genesis_block: { summary: 'create the genesis block on an empty chain; its reward goes to a new wallet address', params: [] },
   mine: { summary: 'mine blocks now, one after another, with the mempool\'s transactions', params: [{ name: 'count', description: 'blocks to mine, 1 to 1000 (default 1)', optional: true }] },
   mempool: { summary: 'transactions waiting for a block, with the pool\'s size and minimum fee rate', params: [] },

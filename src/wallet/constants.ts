@@ -14,3 +14,5 @@ export const SIGNED_INPUT_BYTES = 32 + 4 + 1 + 33 + 1 + 64;
 export const OUTPUT_BYTES = 8 + 20;
 /** Version (4) and the two count varints (up to 3 bytes each for the counts a standard tx can have). */
 export const TX_FIXED_BYTES = 4 + 3 + 3;
+/** A key's label is a short name for people (Bitcoin Core's labels); bounded so an RPC caller cannot grow the wallet file without limit through it. */
+export const WALLET_LABEL_MAX_CHARS = 100;

@@ -20,6 +20,8 @@ export type WalletErrorCode =
   | 'tx-too-large'
   /** A private key given to import (WIF) is malformed, of another network, out of range or uncompressed. */
   | 'invalid-key'
+  /** An importprivkey label is too long or holds control characters. */
+  | 'invalid-label'
   /** dumpprivkey of an address whose key this wallet does not hold. */
   | 'unknown-key';
 

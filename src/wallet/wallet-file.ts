@@ -5,7 +5,7 @@ import { PRIVATE_KEY_BYTES, isValidPrivateKey, publicKeyOf } from '../primitives
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
-import { WALLET_DIR_MODE, WALLET_FILE_LOOSE_BITS, WALLET_FILE_MODE, WALLET_FILE_VERSION } from './constants.js';
+import { WALLET_DIR_MODE, WALLET_FILE_LOOSE_BITS, WALLET_FILE_MODE, WALLET_FILE_VERSION, WALLET_LABEL_MAX_CHARS } from './constants.js';
 import { WalletError } from './errors.js';
 
 /** One key as the wallet keeps it in memory (public parts derived once at load). */
@@ -14,12 +14,15 @@ export interface WalletKey {
   readonly publicKey: Buffer;
   readonly address: string;
   readonly createdAt: string;
+  /** A name the user gave the key (importprivkey --label); absent for most keys. */
+  readonly label?: string;
 }
 
 interface StoredKeyJson {
   privateKey: string;
   address: string;
   createdAt: string;
+  label?: string;
 }
 
 interface WalletFileJson {
@@ -39,7 +42,7 @@ function corrupt(file: string, reason: string): WalletError {
 
 function parseKey(file: string, raw: unknown, index: number): WalletKey {
   if (!isObject(raw)) throw corrupt(file, `key ${index} is not an object`);
-  const { privateKey, address, createdAt } = raw;
+  const { privateKey, address, createdAt, label } = raw;
   if (typeof privateKey !== 'string' || privateKey.length !== PRIVATE_KEY_BYTES * 2 || !HEX_RE.test(privateKey)) {
     throw corrupt(file, `key ${index} has no ${PRIVATE_KEY_BYTES}-byte hex private key`);
   }
@@ -49,7 +52,8 @@ function parseKey(file: string, raw: unknown, index: number): WalletKey {
   const derived = publicKeyToAddress(publicKey);
   if (address !== derived) throw corrupt(file, `key ${index} is stored with address ${String(address)} but its private key belongs to ${derived}`);
   if (typeof createdAt !== 'string') throw corrupt(file, `key ${index} has no createdAt date`);
-  return { privateKey: priv, publicKey, address: derived, createdAt };
+  if (label !== undefined && (typeof label !== 'string' || label.length > WALLET_LABEL_MAX_CHARS)) throw corrupt(file, `key ${index} has a label that is not a string of at most ${WALLET_LABEL_MAX_CHARS} characters`);
+  return { privateKey: priv, publicKey, address: derived, createdAt, ...(label === undefined ? {} : { label }) };
 }
 
 /** Parses a wallet file's text; every problem is a WalletError naming the file. */
@@ -87,7 +91,7 @@ export async function readWalletFile(file: string, logger: Logger): Promise<Wall
 export function serializeWallet(keys: readonly WalletKey[]): string {
   const json: WalletFileJson = {
     version: WALLET_FILE_VERSION,
-    keys: keys.map((k) => ({ privateKey: k.privateKey.toString('hex'), address: k.address, createdAt: k.createdAt })),
+    keys: keys.map((k) => ({ privateKey: k.privateKey.toString('hex'), address: k.address, createdAt: k.createdAt, ...(k.label === undefined ? {} : { label: k.label }) })),
   };
   return `${JSON.stringify(json, null, 2)}\n`;
 }

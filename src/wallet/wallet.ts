@@ -3,12 +3,20 @@ import { hash160 } from '../primitives/hash.js';
 import { generatePrivateKey, publicKeyOf, sign } from '../primitives/secp256k1.js';
 import type { Transaction } from '../primitives/tx.js';
 import type { Logger } from '../util/logger.js';
+import { WALLET_LABEL_MAX_CHARS } from './constants.js';
+import { WalletError } from './errors.js';
 import { type WalletKey, readWalletFile, writeWalletFile } from './wallet-file.js';
 
 export interface WalletOptions {
   /** The wallet JSON file (the node uses <datadir>/wallet.json). */
   path: string;
   logger: Logger;
+}
+
+/** Printable text of at most WALLET_LABEL_MAX_CHARS characters (a label shows in terminals and JSON). */
+function checkLabel(label: string): void {
+  if (label.length > WALLET_LABEL_MAX_CHARS) throw new WalletError('invalid-label', `a label may have at most ${WALLET_LABEL_MAX_CHARS} characters, this one has ${label.length}`);
+  if (/[\u0000-\u001f\u007f]/.test(label)) throw new WalletError('invalid-label', 'a label may not hold control characters (newlines, tabs, escapes)');
 }
 
 /**
@@ -60,17 +68,22 @@ export class Wallet {
 
   /**
    * Adds a private key (importprivkey) once the wallet file holding it is on disk; a key already
-   * here is left as it is (`added` false). No rescan: balances come from the chain's address index.
+   * here is left as it is (`added` false), unless a new label is given: then only its label
+   * changes. No rescan: balances come from the chain's address index.
    */
-  async importKey(privateKey: Buffer): Promise<{ address: string; added: boolean }> {
+  async importKey(privateKey: Buffer, label?: string): Promise<{ address: string; added: boolean }> {
+    if (label !== undefined) checkLabel(label);
     const publicKeyHex = publicKeyOf(privateKey).toString('hex');
     if (this.byPublicKey.has(publicKeyHex)) {
       // The same key imported twice at once: answer once the first import's write is done.
       await this.writeQueue;
       const existing = this.byPublicKey.get(publicKeyHex);
-      if (existing) return { address: existing.address, added: false };
+      if (existing) {
+        if (label !== undefined && label !== existing.label) await this.relabel(existing, label);
+        return { address: existing.address, added: false };
+      }
     }
-    const key = await this.addKey(privateKey);
+    const key = await this.addKey(privateKey, label);
     this.logger.info({ address: key.address }, 'key imported');
     return { address: key.address, added: true };
   }
@@ -80,14 +93,39 @@ export class Wallet {
     return this.byPubKeyHash.get(pubKeyHash.toString('hex'))?.privateKey;
   }
 
-  private async addKey(privateKey: Buffer): Promise<WalletKey> {
-    const publicKey = publicKeyOf(privateKey);
-    const key: WalletKey = { privateKey, publicKey, address: publicKeyToAddress(publicKey), createdAt: new Date().toISOString() };
-    this.index(key);
+  /** The label of a key of this wallet, if it has one. */
+  labelFor(pubKeyHash: Buffer): string | undefined {
+    return this.byPubKeyHash.get(pubKeyHash.toString('hex'))?.label;
+  }
+
+  private async relabel(old: WalletKey, label: string): Promise<void> {
+    const key: WalletKey = { ...old, label };
+    const swap = (from: WalletKey, to: WalletKey): void => {
+      this.keys[this.keys.indexOf(from)] = to;
+      this.byPubKeyHash.set(hash160(to.publicKey).toString('hex'), to);
+      this.byPublicKey.set(to.publicKey.toString('hex'), to);
+    };
+    swap(old, key);
+    try {
+      await this.write();
+    } catch (err) {
+      swap(key, old);
+      throw err;
+    }
+  }
+
+  private write(): Promise<void> {
     const write = this.writeQueue.then(() => writeWalletFile(this.path, this.keys.slice()));
     this.writeQueue = write.catch(() => undefined);
+    return write;
+  }
+
+  private async addKey(privateKey: Buffer, label?: string): Promise<WalletKey> {
+    const publicKey = publicKeyOf(privateKey);
+    const key: WalletKey = { privateKey, publicKey, address: publicKeyToAddress(publicKey), createdAt: new Date().toISOString(), ...(label === undefined ? {} : { label }) };
+    this.index(key);
     try {
-      await write;
+      await this.write();
     } catch (err) {
       this.unindex(key);
       throw err;

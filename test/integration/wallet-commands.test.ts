@@ -103,6 +103,11 @@ test('listunspent, balance with immature and unconfirmed parts, dumpprivkey/impo
   t.is(imported.code, 0, imported.stderr);
   t.is(imported.stdout, `Imported the key of ${outside.address}; its coins count at once`);
   t.is((await cli(setup, ['importprivkey', encodeWif(outside.privateKey)])).stdout, `The wallet already holds the key of ${outside.address}`, 'idempotent');
+  t.is((await cli(setup, ['importprivkey', encodeWif(outside.privateKey), '--label', 'paper wallet'])).stdout, `The wallet already holds the key of ${outside.address} (label "paper wallet")`);
+  t.regex((await cli(setup, ['listunspent', outside.address])).stdout, new RegExp(`${outside.address} \\(paper wallet\\)`));
+  const longLabel = await cli(setup, ['importprivkey', encodeWif(outside.privateKey), '--label', 'x'.repeat(101)]);
+  t.is(longLabel.code, 1);
+  t.is(longLabel.stderr, 'a label may have at most 100 characters, this one has 101');
   const walletFile = join(setup.dataDir, 'wallet.json');
   const stored = JSON.parse(readFileSync(walletFile, 'utf8')) as { keys: Array<{ address: string }> };
   t.deepEqual(stored.keys.map((k) => k.address), [g, outside.address], 'on disk once, after the existing key');

@@ -12,6 +12,8 @@ export interface UnspentView {
   txid: Buffer;
   vout: number;
   address: string;
+  /** The wallet's label of the address (importprivkey --label), or null. */
+  label: string | null;
   amount: bigint;
   /** 0 for an output of a mempool transaction. */
   confirmations: number;
@@ -38,7 +40,7 @@ export function unspentMethods(ctx: Pick<RpcContext, 'chain' | 'mempool' | 'wall
       const tipHeight = ctx.chain.tip?.height ?? -1;
       const maturity = ctx.chain.params.coinbaseMaturity;
       const out: UnspentView[] = [];
-      const add = (addr: string, entry: CoinEntry, confirmed: boolean): void => {
+      const add = (addr: string, pubKeyHash: Buffer, entry: CoinEntry, confirmed: boolean): void => {
         if (out.length >= maxCoins) {
           throw new RpcError(RpcCode.Misc, 'too-many-coins', `${address ?? 'the wallet'} has more than ${maxCoins} unspent outputs, more than one listunspent answer holds; list one address at a time, or consolidate by sending coins to the same address`);
         }
@@ -48,6 +50,7 @@ export function unspentMethods(ctx: Pick<RpcContext, 'chain' | 'mempool' | 'wall
           txid: outpoint.txid,
           vout: outpoint.index,
           address: addr,
+          label: ctx.wallet.labelFor(pubKeyHash) ?? null,
           amount: coin.amount,
           confirmations: confirmed ? tipHeight - coin.height + 1 : 0,
           coinbase: coin.isCoinbase,
@@ -59,9 +62,9 @@ export function unspentMethods(ctx: Pick<RpcContext, 'chain' | 'mempool' | 'wall
         const pubKeyHash = pubKeyHashes[i]!;
         // Mature confirmed coins the pool does not spend, and pool outputs the pool does not spend
         // (those carry the next block's height); immature rewards come from the chain's index.
-        for (const entry of ctx.mempool.spendableCoins(pubKeyHash)) add(addr, entry, entry.coin.height <= tipHeight);
+        for (const entry of ctx.mempool.spendableCoins(pubKeyHash)) add(addr, pubKeyHash, entry, entry.coin.height <= tipHeight);
         for (const entry of ctx.chain.getCoinsByPubKeyHash(pubKeyHash)) {
-          if (isImmatureCoinbase(entry.coin, tipHeight + 1, maturity)) add(addr, entry, true);
+          if (isImmatureCoinbase(entry.coin, tipHeight + 1, maturity)) add(addr, pubKeyHash, entry, true);
         }
       });
       // Oldest first, as a send picks them.

@@ -2,7 +2,14 @@
 import { addressToPubKeyHash } from '../../primitives/address.js';
 import { WalletError, decodeWalletWif, encodeWif } from '../../wallet/index.js';
 import type { MethodTable, RpcContext } from '../context.js';
+import { RpcParamError } from '../errors.js';
 import { param, parseParams } from '../params.js';
+
+/** Any string (Bitcoin Core allows an empty label); the wallet checks its length and characters. */
+function labelParam(value: unknown, name: string): string {
+  if (typeof value !== 'string') throw new RpcParamError(`parameter "${name}" must be a string, got ${JSON.stringify(value)}`);
+  return value;
+}
 
 export function walletKeyMethods(ctx: Pick<RpcContext, 'wallet' | 'logger'>): MethodTable {
   return {
@@ -16,9 +23,9 @@ export function walletKeyMethods(ctx: Pick<RpcContext, 'wallet' | 'logger'>): Me
     },
 
     importprivkey: async (params) => {
-      const { privateKey: wif } = parseParams(params, { privateKey: param.string() });
-      const { address, added } = await ctx.wallet.importKey(decodeWalletWif(wif));
-      return { address, added };
+      const { privateKey: wif, label } = parseParams(params, { privateKey: param.string(), label: param.optional(labelParam, undefined) });
+      const { address, added } = await ctx.wallet.importKey(decodeWalletWif(wif), label);
+      return { address, added, label: label ?? null };
     },
   };
 }

@@ -34,7 +34,7 @@ test('listunspent prints a table with notes for rewards, immature and mempool co
   const out = format.listunspent([
     { txid: HASH(1), vout: 0, address: '1abc', amount: 1000, confirmations: 12, coinbase: true, mature: true, spendable: true },
     { txid: HASH(2), vout: 1, address: '1abc', amount: 1000, confirmations: 3, coinbase: true, mature: false, spendable: false },
-    { txid: HASH(3), vout: 2, address: '1def', amount: 5, confirmations: 0, coinbase: false, mature: true, spendable: true },
+    { txid: HASH(3), vout: 2, address: '1def', label: 'cold', amount: 5, confirmations: 0, coinbase: false, mature: true, spendable: true },
   ]);
   t.log(`\n${out}`);
   const lines = out.split('\n');
@@ -42,7 +42,7 @@ test('listunspent prints a table with notes for rewards, immature and mempool co
   t.regex(lines[0]!, /^OUTPOINT +AMOUNT +CONFS +ADDRESS$/);
   t.regex(lines[1]!, new RegExp(`^${HASH(1)}:0 +1000 +12 +1abc +block reward$`));
   t.regex(lines[2]!, /block reward, immature$/);
-  t.regex(lines[3]!, /   5 +0 +1def +in the mempool$/);
+  t.regex(lines[3]!, /   5 +0 +1def \(cold\) +in the mempool$/);
 });
 
 interface Captured extends CliIo {
@@ -73,5 +73,9 @@ test('dumpprivkey prints the bare key on stdout and the warning on stderr, also 
   t.deepEqual(JSON.parse(json.out.join('\n')), { address: '1LoVGDgRs9hTfTNJNuXKSpywcbdvwRXpmK', privateKey: wif });
   t.is(json.err.length, 1, 'the warning stays on stderr');
   t.is(format.importprivkey({ address: '1abc', added: true }), 'Imported the key of 1abc; its coins count at once');
-  t.is(format.importprivkey({ address: '1abc', added: false }), 'The wallet already holds the key of 1abc');
+  t.is(format.importprivkey({ address: '1abc', added: false, label: null }), 'The wallet already holds the key of 1abc');
+  t.is(format.importprivkey({ address: '1abc', added: true, label: 'cold' }), 'Imported the key of 1abc (label "cold"); its coins count at once');
+  const imp = findCommand('importprivkey')!;
+  t.deepEqual(imp.params(parseCommandArgs(imp, ['Kx', '--label', 'cold'])), { privateKey: 'Kx', label: 'cold' });
+  t.deepEqual(imp.params(parseCommandArgs(imp, ['Kx'])), { privateKey: 'Kx' });
 });

@@ -111,6 +111,7 @@ function fake(): Fake {
         return { address, added: true };
       },
       privateKeyFor: (pkh) => privateKeys.get(pubKeyHashToAddress(pkh)),
+      labelFor: () => undefined,
     },
     miner: { mineBlock: async () => buildBlock({ miner: makeKey() }) },
     createPayment: (request) => {

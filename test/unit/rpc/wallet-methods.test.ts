@@ -16,18 +16,21 @@ import { partialContext } from '../../helpers/rpc-context.js';
 
 function fakeWallet(): RpcWallet & { keys: Map<string, Buffer> } {
   const keys = new Map<string, Buffer>();
+  const labels = new Map<string, string>();
   return {
     keys,
+    labelFor: (pkh) => labels.get(pubKeyHashToAddress(pkh)),
     createKey: async () => {
       const key = makeKey();
       keys.set(key.address, key.privateKey);
       return key.address;
     },
     addresses: () => [...keys.keys()],
-    importKey: async (privateKey) => {
+    importKey: async (privateKey, label) => {
       const address = publicKeyToAddress(publicKeyOf(privateKey));
       const added = !keys.has(address);
       keys.set(address, privateKey);
+      if (label !== undefined) labels.set(address, label);
       return { address, added };
     },
     privateKeyFor: (pkh) => keys.get(pubKeyHashToAddress(pkh)),
@@ -42,10 +45,11 @@ test('dumpprivkey gives the compressed WIF of a wallet key; importprivkey takes 
   t.is(dumped.address, address);
   t.regex(dumped.privateKey, /^[KL][1-9A-HJ-NP-Za-km-z]{51}$/);
   t.is(dumped.privateKey, encodeWif(wallet.keys.get(address)!));
-  t.deepEqual(await m['importprivkey']!([dumped.privateKey]), { address, added: false }, 'a key already there');
+  t.deepEqual(await m['importprivkey']!([dumped.privateKey]), { address, added: false, label: null }, 'a key already there');
 
   const other = makeKey();
-  t.deepEqual(await m['importprivkey']!({ privateKey: encodeWif(other.privateKey) }), { address: other.address, added: true });
+  t.deepEqual(await m['importprivkey']!({ privateKey: encodeWif(other.privateKey), label: 'cold' }), { address: other.address, added: true, label: 'cold' });
+  await t.throwsAsync(async () => m['importprivkey']!({ privateKey: encodeWif(other.privateKey), label: 7 }), { instanceOf: RpcParamError, message: 'parameter "label" must be a string, got 7' });
   t.deepEqual(wallet.addresses(), [address, other.address]);
 });
 
@@ -89,7 +93,7 @@ const coin = (key: TestKey, fill: number, amount: bigint, height: number, isCoin
 test('listunspent: confirmed, immature and mempool coins of one address or of the whole wallet, oldest first', async (t) => {
   const wallet = fakeWallet();
   const mine = makeKey();
-  await wallet.importKey(mine.privateKey);
+  await wallet.importKey(mine.privateKey, 'savings');
   const stranger = makeKey();
   const f: UnspentFake = { coins: new Map(), chainCoins: new Map(), wallet, tipHeight: 20 };
   const old = coin(mine, 1, 1000n, 0, true); // genesis reward: mature
@@ -104,10 +108,10 @@ test('listunspent: confirmed, immature and mempool coins of one address or of th
 
   const all = toJsonSafe(await m['listunspent']!({})) as Array<Record<string, unknown>>;
   t.deepEqual(all, [
-    { txid: Buffer.alloc(32, 1).toString('hex'), vout: 1, address: mine.address, amount: 1000, confirmations: 21, coinbase: true, mature: true, spendable: true },
-    { txid: Buffer.alloc(32, 2).toString('hex'), vout: 2, address: mine.address, amount: 1000, confirmations: 6, coinbase: true, mature: false, spendable: false },
-    { txid: Buffer.alloc(32, 3).toString('hex'), vout: 0, address: mine.address, amount: 40, confirmations: 3, coinbase: false, mature: true, spendable: true },
-    { txid: Buffer.alloc(32, 4).toString('hex'), vout: 1, address: mine.address, amount: 7, confirmations: 0, coinbase: false, mature: true, spendable: true },
+    { txid: Buffer.alloc(32, 1).toString('hex'), vout: 1, address: mine.address, label: 'savings', amount: 1000, confirmations: 21, coinbase: true, mature: true, spendable: true },
+    { txid: Buffer.alloc(32, 2).toString('hex'), vout: 2, address: mine.address, label: 'savings', amount: 1000, confirmations: 6, coinbase: true, mature: false, spendable: false },
+    { txid: Buffer.alloc(32, 3).toString('hex'), vout: 0, address: mine.address, label: 'savings', amount: 40, confirmations: 3, coinbase: false, mature: true, spendable: true },
+    { txid: Buffer.alloc(32, 4).toString('hex'), vout: 1, address: mine.address, label: 'savings', amount: 7, confirmations: 0, coinbase: false, mature: true, spendable: true },
   ]);
   const theirs = toJsonSafe(await m['listunspent']!([stranger.address])) as Array<Record<string, unknown>>;
   t.deepEqual(theirs.map((c) => [c['amount'], c['confirmations'], c['spendable']]), [[3, 2, false]], 'another address: listed, not spendable by this wallet');

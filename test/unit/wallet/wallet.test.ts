@@ -166,3 +166,26 @@ test('importKey adds a key atomically once; importing it again changes nothing; 
   t.deepEqual(reopened.addresses(), [first, key.address], 'on disk once');
   t.is(((await fs.stat(file)).mode & 0o777).toString(8), '600');
 });
+
+test('importKey keeps a label (at most 100 printable characters); a new label for a held key only relabels it; it survives a reload', async (t) => {
+  const file = await tempFile(t);
+  const wallet = await Wallet.open({ path: file, logger: silentLogger() });
+  const key = makeKey();
+  const pkh = addressToPubKeyHash(key.address);
+  t.deepEqual(await wallet.importKey(key.privateKey, 'x'.repeat(100)), { address: key.address, added: true });
+  t.is(wallet.labelFor(pkh), 'x'.repeat(100));
+  await t.throwsAsync(wallet.importKey(makeKey().privateKey, 'y'.repeat(101)), { instanceOf: WalletError, message: 'a label may have at most 100 characters, this one has 101' });
+  await t.throwsAsync(wallet.importKey(makeKey().privateKey, 'a\nb'), { instanceOf: WalletError, message: /control characters/ });
+  t.is(wallet.addresses().length, 1, 'refused labels add no key');
+  t.deepEqual(await wallet.importKey(key.privateKey, 'cold storage'), { address: key.address, added: false });
+  t.is(wallet.labelFor(pkh), 'cold storage');
+  t.deepEqual(await wallet.importKey(key.privateKey), { address: key.address, added: false });
+  t.is(wallet.labelFor(pkh), 'cold storage', 'no label given: the label stays');
+  const reopened = await Wallet.open({ path: file, logger: silentLogger() });
+  t.is(reopened.labelFor(pkh), 'cold storage');
+  t.deepEqual(reopened.addresses(), [key.address]);
+  const stored = JSON.parse(await fs.readFile(file, 'utf8')) as { keys: Array<Record<string, unknown>> };
+  stored.keys[0]!['label'] = 42;
+  await fs.writeFile(file, JSON.stringify(stored));
+  await t.throwsAsync(Wallet.open({ path: file, logger: silentLogger() }), { instanceOf: WalletError, message: /key 0 has a label that is not a string of at most 100 characters/ });
+});
