@@ -6,6 +6,7 @@
  * ({result, error, id}, both members always there); batches are split here so one batch may mix both.
  */
 import jayson from 'jayson/promise/index.js';
+import { RpcCode } from './constants.js';
 import type { JsonValue } from './json.js';
 import type { JsonRpcErrorObject } from './errors.js';
 import type { RpcCall } from './context.js';
@@ -83,7 +84,7 @@ export function createEngine(options: EngineOptions): JsonRpcEngine {
     return { result: reply?.result ?? null, error: reply?.error ?? null, id: request['id'] ?? null };
   };
 
-  const invalid = (message: string): JsonRpcResponse => ({ jsonrpc: '2.0', id: null, error: { code: -32600, message, data: { code: 'invalid-request' } } });
+  const invalid = (message: string): JsonRpcResponse => ({ jsonrpc: '2.0', id: null, error: { code: RpcCode.InvalidRequest, message, data: { code: 'invalid-request' } } });
 
   return {
     call: async (request, call) => {
