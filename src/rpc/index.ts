@@ -12,7 +12,7 @@ export * from './constants.js';
 export * from './context.js';
 export * from './cookie.js';
 export * from './errors.js';
-export { RpcServer, type RpcServerOptions } from './server.js';
+export { type PublicHttpHandler, RpcServer, type RpcServerOptions } from './server.js';
 
 /** Every RPC method of a node, by the name the CLI uses. */
 export function allMethods(ctx: RpcContext): MethodTable {
