@@ -119,7 +119,9 @@ export class KadchainNode {
     };
     try {
       const logger = this.rootLogger;
-      const chain = await Chain.open({ path: join(config.dataDir, CHAIN_DIR_NAME), params: config.chain, logger, reindex: this.reindex, signal: aborter.signal });
+      // The peer layer starts after the chain: until then nothing catches up.
+      const isCatchingUp = (): boolean => run.p2p?.isCatchingUp ?? false;
+      const chain = await Chain.open({ path: join(config.dataDir, CHAIN_DIR_NAME), params: config.chain, logger, reindex: this.reindex, signal: aborter.signal, isCatchingUp });
       run.chain = chain;
       checkStopped();
       const wallet = await Wallet.open({ path: join(config.dataDir, WALLET_FILE_NAME), logger });
@@ -308,6 +310,7 @@ function rpcNetwork(network: NodeNetwork, listenHost: string, nat: RpcNetwork['n
     nat,
     traversal: () => p2p.traversalState(),
     punch: (nodeIdHex) => p2p.punch(nodeIdHex),
+    syncStatus: () => p2p.syncStatus(),
   };
 }
 

@@ -11,6 +11,7 @@ import type { NodeNatState } from '../node/nat-state.js';
 import type { BanEntry } from '../p2p/bans.js';
 import type { DiscouragedEntry } from '../p2p/discouraged.js';
 import type { ManualPeerInfo, PeerInfo } from '../p2p/peer-info.js';
+import type { SyncStatus } from '../p2p/sync-status.js';
 import type { PunchResult, TraversalState } from '../p2p/traversal/index.js';
 import type { Block, BlockHeader } from '../primitives/block.js';
 import type { Transaction } from '../primitives/tx.js';
@@ -89,6 +90,8 @@ export interface RpcNetwork {
   traversal(): TraversalState;
   /** A direct connection to `nodeIdHex` (64 lower-case hex digits, not ours) through a peer both are connected to. */
   punch(nodeIdHex: string): Promise<PunchResult>;
+  /** Headers, blocks, progress, initial-download flag and the running sync (P2PNetwork.syncStatus). */
+  syncStatus(): SyncStatus;
 }
 
 export interface PaymentRequest {
