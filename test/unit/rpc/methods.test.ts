@@ -13,6 +13,7 @@ import { RpcParamError } from '../../../src/rpc/errors.js';
 import { allMethods } from '../../../src/rpc/index.js';
 import { toJsonSafe } from '../../../src/rpc/json.js';
 import { silentLogger } from '../../../src/util/logger.js';
+import { emptyExplorer } from '../../helpers/explorer-fakes.js';
 import { TEST_PARAMS, buildBlock, makeKey, pay, spend } from '../../helpers/fixtures.js';
 import { freshTraversalState, traversalState } from '../../helpers/traversal-state.js';
 
@@ -127,6 +128,7 @@ function fake(): Fake {
       punch: async () => ({ ok: false, attempts: 0, relay: undefined, reason: 'not in this test', address: undefined, ms: 0 }),
     },
     requestStop: () => undefined,
+    explorer: emptyExplorer(),
   };
   const setSettled = (gate: Promise<void>): void => void (settledGate = gate);
   return { ctx, methods: allMethods(ctx), verifyDepths, setSettled, processed, added, payments, keys, peers, bans, banList, discouraged, manual, addedPeers, nat };
@@ -135,7 +137,7 @@ function fake(): Fake {
 const call = async (f: Fake, method: string, params?: unknown): Promise<unknown> => f.methods[method]!(params);
 
 test('the method names match the CLI commands', (t) => {
-  t.deepEqual(Object.keys(fake().methods).sort(), ['addpeer', 'balance', 'ban', 'clearbanned', 'createwallet', 'genesis_block', 'getblockheader', 'getinfo', 'gettxoutsetinfo', 'listbanned', 'mempool', 'mine', 'nat', 'peers', 'print', 'punch', 'printwallet', 'send', 'stop', 'unban', 'verifychain', 'getmemoryinfo'].sort());
+  t.deepEqual(Object.keys(fake().methods).sort(), ['addpeer', 'balance', 'ban', 'clearbanned', 'createwallet', 'genesis_block', 'getblockheader', 'getinfo', 'gettxoutsetinfo', 'listbanned', 'mempool', 'mine', 'nat', 'peers', 'print', 'punch', 'printwallet', 'send', 'stop', 'unban', 'verifychain', 'getmemoryinfo', 'getblock', 'getblocks', 'gettransaction', 'getaddress'].sort());
 });
 
 test('getmemoryinfo reports the process memory; gc: true runs a collection first, and only with --expose-gc', async (t) => {
