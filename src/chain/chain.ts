@@ -197,6 +197,17 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     return this.store.getBlock(hash);
   }
 
+  /** Cumulative work up to and including a stored valid block (the explorer's `work`). */
+  getChainWork(hash: Buffer): bigint | undefined {
+    const entry = this.store.getIndex(hash);
+    return entry?.status === 'valid' ? entry.chainWork : undefined;
+  }
+
+  /** Coins an active-chain block spent, in spending order (its undo data); undefined off the active chain. */
+  getUndo(hash: Buffer): Coin[] | undefined {
+    return this.store.getUndo(hash);
+  }
+
   /** The block's canonical encoding as stored (active chain or side branch), for serving it to peers without a decode. */
   getBlockBytes(hash: Buffer): Buffer | undefined {
     return this.store.getBlockBytes(hash);

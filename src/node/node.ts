@@ -26,7 +26,8 @@ import type { Logger } from '../util/logger.js';
 import { Wallet, createPayment } from '../wallet/index.js';
 import type { MempoolPolicy } from '../mempool/index.js';
 import type { NodeConfig, NodeTxpoolConfig } from './config.js';
-import { CHAIN_DIR_NAME, WALLET_FILE_NAME } from './constants.js';
+import { CHAIN_DIR_NAME, INDEX_DIR_NAME, WALLET_FILE_NAME } from './constants.js';
+import { ChainIndexer } from '../explorer/index.js';
 import { ConfigError, NodeError } from './errors.js';
 import { type DataDirLock, lockDataDir } from './lock.js';
 import { Advertiser } from './advertise.js';
@@ -52,6 +53,7 @@ export interface KadchainNodeOptions {
 interface Running {
   lock: DataDirLock;
   chain?: Chain;
+  indexer?: ChainIndexer;
   miner?: Miner;
   p2p?: P2PNetwork;
   addrman?: AddressManager;
@@ -135,6 +137,8 @@ export class KadchainNode {
         policy: mempoolPolicy(config.txpool),
       });
       this.wireChainEvents(chain, mempool);
+      const indexer = new ChainIndexer({ path: join(config.dataDir, INDEX_DIR_NAME), chain, logger });
+      run.indexer = indexer;
       const rewardPubKeyHash = (): Buffer | undefined => miningPubKeyHash ?? wallet.firstPubKeyHash;
       const miner = new Miner({ chain, mempool, logger, txpoolSize: config.txpool.size, rewardPubKeyHash });
       run.miner = miner;
@@ -170,6 +174,7 @@ export class KadchainNode {
           const pkh = rewardPubKeyHash();
           return pkh === undefined ? undefined : pubKeyHashToAddress(pkh);
         },
+        explorer: { chain, mempool, index: indexer, indexSettled: () => indexer.indexSettled() },
         network: rpcNetwork(network, config.listenHost, () => nat?.state() ?? disabledNodeNatState()),
         requestStop: () => {
           this.logger.info('stop requested over rpc');
@@ -191,6 +196,7 @@ export class KadchainNode {
         this.logger.warn({ rpcHost: config.rpcHost }, 'rpc listens beyond this machine: anyone who can read the cookie or sniff the traffic controls the wallet');
       }
       miner.start();
+      indexer.start();
       this.logger.info(
         {
           nodeId: network.nodeKey.nodeId.toString('hex'),
@@ -286,6 +292,7 @@ export class KadchainNode {
     if (run.addrman) await step('saving the peer table', () => run.addrman!.stop());
     if (run.p2p) await step('stopping the peer layer', () => run.p2p!.stop());
     if (run.discovery) await step('stopping discovery', () => run.discovery!.stop());
+    if (run.indexer) await step('closing the index', () => run.indexer!.stop());
     if (run.chain) await step('closing the chain store', () => run.chain!.close());
     if (run.cookieWritten) await step('removing the rpc cookie', () => removeCookie(this.config.dataDir));
     await step('releasing the data dir lock', () => run.lock.release());

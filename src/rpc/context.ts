@@ -6,6 +6,7 @@ import type { ChainParams } from '../chain/params.js';
 import type { ChainTip, CoinEntry, ProcessBlockResult } from '../chain/types.js';
 import type { UtxoSetInfo } from '../chain/utxo-digest.js';
 import type { VerifyChainResult } from '../chain/verify-chain.js';
+import type { ExplorerSources } from '../explorer/index.js';
 import type { NodeConfig } from '../node/config.js';
 import type { NodeNatState } from '../node/nat-state.js';
 import type { BanEntry } from '../p2p/bans.js';
@@ -94,6 +95,15 @@ export interface RpcNetwork {
   syncStatus(): SyncStatus;
 }
 
+/** The explorer's sources (chain, mempool, transaction and address indexes). */
+export interface RpcExplorer extends ExplorerSources {
+  /**
+   * Resolves once the index holds the chain tip, waiting a bounded time when it is only following
+   * behind by a block or two (Core's BlockUntilSyncedToCurrentChain); at once while it catches up.
+   */
+  indexSettled(): Promise<void>;
+}
+
 export interface PaymentRequest {
   from: string;
   to: string;
@@ -116,6 +126,8 @@ export interface RpcContext {
   /** Address block rewards go to now, if any. */
   miningAddress(): string | undefined;
   readonly network: RpcNetwork;
+  /** Block, transaction and address views (src/explorer/). */
+  readonly explorer: RpcExplorer;
   /** Stops the node after the current response has been sent. */
   requestStop(): void;
 }

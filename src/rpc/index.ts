@@ -1,6 +1,7 @@
 import type { MethodTable, RpcContext } from './context.js';
 import { chainMethods } from './methods/chain.js';
 import { controlMethods } from './methods/control.js';
+import { explorerMethods } from './methods/explorer.js';
 import { mempoolMethods } from './methods/mempool.js';
 import { natMethods } from './methods/nat.js';
 import { networkMethods } from './methods/network.js';
@@ -16,5 +17,5 @@ export { type PublicHttpHandler, RpcServer, type RpcServerOptions } from './serv
 
 /** Every RPC method of a node, by the name the CLI uses. */
 export function allMethods(ctx: RpcContext): MethodTable {
-  return { ...chainMethods(ctx), ...verifyMethods(ctx), ...walletMethods(ctx), ...miningMethods(ctx), ...mempoolMethods(ctx), ...networkMethods(ctx), ...natMethods(ctx), ...controlMethods(ctx) };
+  return { ...chainMethods(ctx), ...verifyMethods(ctx), ...walletMethods(ctx), ...miningMethods(ctx), ...mempoolMethods(ctx), ...networkMethods(ctx), ...natMethods(ctx), ...controlMethods(ctx), ...explorerMethods(ctx) };
 }
