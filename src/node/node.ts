@@ -30,6 +30,7 @@ import { CHAIN_DIR_NAME, INDEX_DIR_NAME, WALLET_FILE_NAME } from './constants.js
 import { ChainIndexer } from '../explorer/index.js';
 import { ConfigError, NodeError } from './errors.js';
 import { type DataDirLock, lockDataDir } from './lock.js';
+import { StatusPage, explorerViews, nodeWebSource } from '../web/index.js';
 import { Advertiser } from './advertise.js';
 import type { NodeNat } from './nat.js';
 import { disabledNodeNatState } from './nat-state.js';
@@ -60,6 +61,7 @@ interface Running {
   discovery?: Discovery;
   nat?: NodeNat;
   rpc?: RpcServer;
+  web?: StatusPage;
   cookieWritten?: boolean;
 }
 
@@ -184,7 +186,23 @@ export class KadchainNode {
       };
       const cookie = writeCookie(config.dataDir);
       run.cookieWritten = true;
-      const rpc = new RpcServer({ host: config.rpcHost, port: config.rpcPort, cookie, methods: allMethods(context), logger: context.logger });
+      // The status page reads public chain data only: no wallet in its source.
+      const web = new StatusPage({
+        source: nodeWebSource({
+          nodeId: network.nodeKey.nodeId,
+          chain,
+          mempool,
+          p2p: network.p2p,
+          nat: context.network.nat,
+          traversal: context.network.traversal,
+          views: explorerViews(context.explorer),
+        }),
+        logger: this.rootLogger.child({ component: 'web' }),
+        bindHost: config.rpcHost,
+      });
+      run.web = web;
+      web.start();
+      const rpc = new RpcServer({ host: config.rpcHost, port: config.rpcPort, cookie, methods: allMethods(context), logger: context.logger, web });
       try {
         this.rpcAddress = await rpc.start();
       } catch (err) {
@@ -285,6 +303,7 @@ export class KadchainNode {
         this.logger.error({ err }, `${what} failed during shutdown`);
       }
     };
+    if (run.web) await step('closing the status page feed', () => run.web!.stop());
     if (run.rpc) await step('closing the rpc server', () => run.rpc!.stop());
     if (run.miner) await step('stopping the miner', () => run.miner!.stop());
     if (run.nat) await step('removing the router port mappings', () => run.nat!.stop());

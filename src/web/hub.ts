@@ -165,7 +165,7 @@ export class WsHub {
     }
     client.refusedInARow = 0;
     const text = isBinary ? '' : rawText(data);
-    this.send(ws, answer(this.options.source, text, this.logger));
+    void answer(this.options.source, text, this.logger).then((reply) => this.send(ws, reply));
   }
 
   private onEvent(event: WebEvent): void {
@@ -210,10 +210,14 @@ export class WsHub {
     for (const ws of [...this.clients.keys()]) this.send(ws, text);
   }
 
-  /** Sends unless the client's unsent data would pass the limit: then it is dropped, not queued for. */
+  /**
+   * Sends unless the client's unsent data already passes the limit: then it is dropped, not
+   * queued for. So a client holds at most the limit plus one message (a verbose block view of a
+   * full block is larger than the limit, and a reading client must still get it).
+   */
   private send(ws: WebSocket, text: string): void {
     if (ws.readyState !== WebSocket.OPEN) return;
-    if (ws.bufferedAmount + Buffer.byteLength(text) > this.limits.maxBufferedBytes) {
+    if (ws.bufferedAmount > this.limits.maxBufferedBytes) {
       this.droppedSlow++;
       this.logger.warn({ remote: this.clients.get(ws)?.remote, buffered: ws.bufferedAmount }, 'status page client dropped: it is not reading its data');
       this.clients.delete(ws);

@@ -6,3 +6,5 @@ export { WEB_OPS, type WebOp } from './ops.js';
 export type { BlockRef, BlockSummaryView, ExplorerView, WebEvent, WebEventName, WebSource } from './source.js';
 export { WEB_EVENT_NAMES } from './source.js';
 export { StatusPage, type StatusPageOptions } from './status-page.js';
+export { explorerViews } from './explorer-views.js';
+export { type NodeWebSourceOptions, type WebExplorerViews, nodeWebSource } from './node-source.js';

@@ -3,11 +3,10 @@
  * and the explorer's views. Only public chain and network data: the wallet is not reachable
  * from here (no wallet addresses, no mining address).
  */
-import type { EventEmitter } from 'node:events';
-import type { ChainEvents, ChainTip } from '../chain/types.js';
-import type { MempoolEvents } from '../mempool/mempool.js';
+import type { ChainTip } from '../chain/types.js';
 import type { NodeNatState } from '../node/nat-state.js';
 import type { PeerInfo } from '../p2p/peer-info.js';
+import type { SyncStatus } from '../p2p/sync-status.js';
 import type { TraversalState } from '../p2p/traversal/index.js';
 import type { Block } from '../primitives/block.js';
 import { natView } from '../rpc/methods/nat.js';
@@ -24,8 +23,8 @@ export interface WebExplorerViews {
   blocks(start: number, count: number): BlockSummaryView[];
   /** With its transactions in full (the page lists them with their amounts). */
   block(ref: BlockRef): ExplorerView;
-  tx(txid: string): ExplorerView;
-  address(address: string): ExplorerView;
+  tx(txid: string): ExplorerView | Promise<ExplorerView>;
+  address(address: string): ExplorerView | Promise<ExplorerView>;
 }
 
 interface WebMempoolEntry {
@@ -35,28 +34,32 @@ interface WebMempoolEntry {
   readonly addedAtMs: number;
 }
 
-export interface WebChain extends Pick<EventEmitter<ChainEvents>, 'on' | 'off'> {
+/** Event subscription as our emitters (typed EventEmitter) offer it, for the events the page streams. */
+export interface WebChain {
   readonly tip: ChainTip | undefined;
   readonly genesisHash: Buffer | undefined;
+  on(event: 'block:connected' | 'block:disconnected', listener: (block: Block) => void): unknown;
+  off(event: 'block:connected' | 'block:disconnected', listener: (block: Block) => void): unknown;
 }
 
-export interface WebMempool extends Pick<EventEmitter<MempoolEvents>, 'on' | 'off'> {
+export interface WebMempool {
   readonly size: number;
   readonly bytes: number;
   entries(): readonly WebMempoolEntry[];
+  on(event: 'tx:added', listener: (entry: WebMempoolEntry) => void): unknown;
+  off(event: 'tx:added', listener: (entry: WebMempoolEntry) => void): unknown;
 }
 
-/** The peer layer's events the page streams (P2PNetwork's). */
-export interface WebP2PEvents {
-  'peer:ready': [info: PeerInfo];
-  'peer:closed': [address: string, reason: string];
-  'sync:progress': [status: object];
-}
-
-export interface WebP2P extends Pick<EventEmitter<WebP2PEvents>, 'on' | 'off'> {
+export interface WebP2P {
   peers(): PeerInfo[];
-  /** Whether and how far a block download runs (SyncStatus); null-free object. */
-  syncStatus(): object;
+  /** Whether and how far a block download runs. */
+  syncStatus(): SyncStatus;
+  on(event: 'peer:ready', listener: (info: PeerInfo) => void): unknown;
+  on(event: 'peer:closed', listener: (address: string, reason: string) => void): unknown;
+  on(event: 'sync:progress', listener: (status: SyncStatus) => void): unknown;
+  off(event: 'peer:ready', listener: (info: PeerInfo) => void): unknown;
+  off(event: 'peer:closed', listener: (address: string, reason: string) => void): unknown;
+  off(event: 'sync:progress', listener: (status: SyncStatus) => void): unknown;
 }
 
 export interface NodeWebSourceOptions {
@@ -128,7 +131,7 @@ export function nodeWebSource(o: NodeWebSourceOptions): WebSource {
       const txAdded = (entry: WebMempoolEntry): void => emit({ event: 'tx-accepted', data: () => txRow(entry) });
       const peerUp = (info: PeerInfo): void => emit({ event: 'peer-up', data: () => peerView(info) });
       const peerDown = (address: string, reason: string): void => emit({ event: 'peer-down', data: () => ({ address, reason }) });
-      const sync = (status: object): void => emit({ event: 'sync-progress', data: () => status });
+      const sync = (status: SyncStatus): void => emit({ event: 'sync-progress', data: () => status });
       chain.on('block:connected', connected);
       chain.on('block:disconnected', disconnected);
       mempool.on('tx:added', txAdded);

@@ -56,7 +56,7 @@ function address(value: unknown): string {
 }
 
 /** Runs one op; throws WebError (or the explorer's KadchainError) for a request it cannot answer. */
-export function runOp(source: WebSource, op: WebOp, fields: Fields): unknown {
+export function runOp(source: WebSource, op: WebOp, fields: Fields): unknown | Promise<unknown> {
   switch (op) {
     case 'status':
       return source.status();
@@ -80,7 +80,7 @@ function isOp(value: unknown): value is WebOp {
 }
 
 /** Parses a message, runs it and returns the answer's text: every failure is an answer, never a throw. */
-export function answer(source: WebSource, text: string, logger: Logger): string {
+export async function answer(source: WebSource, text: string, logger: Logger): Promise<string> {
   let id: RequestId = null;
   let op: string | null = null;
   try {
@@ -99,7 +99,7 @@ export function answer(source: WebSource, text: string, logger: Logger): string 
     const rawOp = fields['op'];
     if (typeof rawOp === 'string') op = rawOp.slice(0, MAX_ID_CHARS);
     if (!isOp(rawOp)) throw new WebError('unknown-op', `unknown op ${JSON.stringify(op ?? rawOp ?? null)}; the ops are ${WEB_OPS.join(', ')}`);
-    return JSON.stringify({ id, op, result: toJsonSafe(runOp(source, rawOp, fields)) });
+    return JSON.stringify({ id, op, result: toJsonSafe(await runOp(source, rawOp, fields)) });
   } catch (err) {
     return JSON.stringify({ id, op, error: errorView(err, logger, op) });
   }

@@ -42,8 +42,9 @@ export interface WebSource {
   blocks(start: number, count: number): BlockSummaryView[];
   /** Throws a WebError('not-found') when there is no such block, tx or address history. */
   block(ref: BlockRef): ExplorerView;
-  tx(txid: string): ExplorerView;
-  address(address: string): ExplorerView;
+  /** May wait (a bounded time) for the transaction index to reach the tip. */
+  tx(txid: string): ExplorerView | Promise<ExplorerView>;
+  address(address: string): ExplorerView | Promise<ExplorerView>;
   /** Calls `listener` for every event until the returned function is called. */
   subscribe(listener: (event: WebEvent) => void): () => void;
 }
