@@ -18,6 +18,8 @@ export interface Devnet {
   /** Height of the block holding `paidTxid`. */
   paidHeight: number;
   paidTxid: string;
+  /** B's address the payments went to. */
+  payee: string;
   pendingTxid: string;
   height: number;
 }
@@ -36,5 +38,5 @@ export async function startDevnet(t: Teardown, blocks = 4): Promise<Devnet> {
   await waitSameTip([a, b]);
   const info = await getInfo(a.setup);
   const walletAddresses = [rich, ...(info.miningAddress === null ? [] : [info.miningAddress])];
-  return { a, b, walletAddresses, paidHeight, paidTxid, pendingTxid, height: info.height! };
+  return { a, b, walletAddresses, paidHeight, paidTxid, payee, pendingTxid, height: info.height! };
 }

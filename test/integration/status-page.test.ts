@@ -114,6 +114,21 @@ browserTest('the status page follows the chain live, navigates blocks and txs, a
   await page.goBack();
   await page.waitForFunction(() => !document.getElementById('home')!.hidden);
 
+  // The search box: an address shows its balance and history (the payee is node B's, searched for).
+  await page.type('#search-input', net.payee);
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelector('#detail-body h2')?.textContent === 'Address');
+  const addressText = await page.$eval('#detail-body', (el) => el.textContent ?? '');
+  t.true(addressText.includes(net.payee));
+  const view = (await rpc(net.a.setup, 'getaddress', { address: net.payee })) as { confirmed: number; unconfirmed: number; txs: unknown[] };
+  t.true(addressText.includes(`Confirmed${view.confirmed.toLocaleString('en-US')}`), 'the same balance as getaddress');
+  t.true(addressText.includes(`Unconfirmed${view.unconfirmed.toLocaleString('en-US')}`));
+  t.is(await page.$$eval('#detail-body tbody tr', (rows) => rows.length), view.txs.length, 'the same history as getaddress');
+  t.true(view.txs.length >= 3, 'the payment, the pending one and node B\'s block reward');
+  t.is(page.url(), `${url}#/address/${net.payee}`);
+  await page.goBack();
+  await page.waitForFunction(() => !document.getElementById('home')!.hidden);
+
   // The node restarts: the page says so, reconnects by itself and shows the new data.
   problems.restarting = true;
   t.is(await stopNode(net.a.process), 0);
