@@ -8,7 +8,7 @@ import { addressView, blockRow, blockView, errorView, natItems, peerRow, poolRow
 
 /** Blocks kept for the table and the charts (the feed's `blocks` answers at most 100). */
 const KEEP_BLOCKS = 100;
-const TABLE_BLOCKS = 12;
+const TABLE_BLOCKS = 16;
 /** Peers' pings and the NAT verdict change without events: refreshed this often. */
 const REFRESH_MS = 10000;
 /** Bursts of events (a sync, a flood of txs) cause one refresh per this many ms, not one each. */
@@ -145,6 +145,8 @@ function onEvent(name, data, skipped) {
   }
 }
 
+const txCount = (n) => `${num(n)} ${n === 1 ? 'tx' : 'txs'}`;
+
 function renderStatus() {
   const s = state.status;
   if (!s) return;
@@ -156,8 +158,8 @@ function renderStatus() {
   setText('chain-work', c ? c.work.replace(/^0+(?=.)/, '0x') : '–');
   setText('chain-time', c ? ago(c.time) : '–');
   byId('chain-time').title = c ? new Date(c.time * 1000).toLocaleString() : '';
-  setText('peer-count', s.peers ? `${s.peers.count} (${s.peers.inbound} in / ${s.peers.outbound} out)` : '–');
-  setText('pool-count', s.mempool ? `${num(s.mempool.count)} txs` : '–');
+  fill(byId('peer-count'), s.peers ? [String(s.peers.count), h('span', { class: 'muted sub' }, `${s.peers.inbound} in · ${s.peers.outbound} out`)] : '–');
+  setText('pool-count', s.mempool ? txCount(s.mempool.count) : '–');
   fill(byId('nat'), natItems(s.nat));
   renderSync();
 }
@@ -185,8 +187,8 @@ function renderBlocks() {
 function renderPool() {
   const p = state.pool;
   if (!p) return;
-  setText('pool-summary', `${num(p.count)} txs · ${bytes(p.bytes)}`);
-  setText('pool-count', `${num(p.count)} txs`);
+  setText('pool-summary', `${txCount(p.count)} · ${bytes(p.bytes)}`);
+  setText('pool-count', txCount(p.count));
   fill(byId('pool-body'), p.txs.length === 0 ? h('tr', {}, h('td', { colspan: 4, class: 'muted' }, 'Empty: every transaction is in a block.')) : p.txs.map(poolRow));
 }
 

@@ -26,5 +26,9 @@ export function ago(unixSec, nowMs = Date.now()) {
 
 export const dateTime = (unixSec) => (unixSec === null || unixSec === undefined ? '–' : new Date(unixSec * 1000).toLocaleString());
 
-/** Amounts are whole coins units (JSON numbers, or strings from an older node): shown as they are. */
-export const amount = (a) => (a === null || a === undefined ? '–' : typeof a === 'number' ? nf.format(a) : String(a));
+/** Amounts are whole units: JSON numbers (or decimal strings from an older node), shown with separators. */
+export function amount(a) {
+  if (a === null || a === undefined) return '–';
+  if (typeof a === 'number') return nf.format(a);
+  return /^-?[0-9]+$/.test(String(a)) ? nf.format(BigInt(a)) : String(a);
+}
