@@ -16,7 +16,7 @@ export function summary(height: number): BlockSummaryView {
   return { height, hash: height.toString(16).padStart(64, '0'), time: 1_700_000_000 + height * 10, txs: 1, size: 200 };
 }
 
-export function fakeSource(): FakeSource {
+export function fakeSource(overrides: Partial<WebSource> = {}): FakeSource {
   const listeners = new Set<(e: WebEvent) => void>();
   let builds = 0;
   const source: WebSource = {
@@ -40,6 +40,7 @@ export function fakeSource(): FakeSource {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    ...overrides,
   };
   return {
     source,

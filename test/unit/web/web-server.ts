@@ -4,6 +4,7 @@ import { RpcServer } from '../../../src/rpc/server.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import type { WsLimits } from '../../../src/web/hub.js';
 import { StatusPage } from '../../../src/web/status-page.js';
+import type { WebSource } from '../../../src/web/source.js';
 import { type FakeSource, fakeSource } from './fake-source.js';
 
 export const COOKIE = 'cd'.repeat(32);
@@ -15,8 +16,8 @@ export interface TestWebServer {
   page: StatusPage;
 }
 
-export async function startWebServer(t: ExecutionContext, limits: Partial<WsLimits> = {}): Promise<TestWebServer> {
-  const fake = fakeSource();
+export async function startWebServer(t: ExecutionContext, limits: Partial<WsLimits> = {}, overrides: Partial<WebSource> = {}): Promise<TestWebServer> {
+  const fake = fakeSource(overrides);
   const page = new StatusPage({ source: fake.source, logger: silentLogger(), bindHost: '127.0.0.1', limits });
   const rpc = new RpcServer({ host: '127.0.0.1', port: 0, cookie: COOKIE, methods: { getinfo: () => ({ ok: true }) }, logger: silentLogger(), web: page });
   page.start();
