@@ -33,6 +33,8 @@ export class BranchActivator {
     private readonly logger: Logger,
     /** Where `announce` emits (the Chain). */
     private readonly events: EventEmitter<ChainEvents>,
+    /** True while a sync catches up: "block connected" goes to debug (ChainOptions.isCatchingUp). */
+    private readonly isCatchingUp: () => boolean,
   ) {}
 
   /**
@@ -74,7 +76,8 @@ export class BranchActivator {
       if (result.disconnected.length > 0) {
         this.logger.warn({ forkHeight, forkHash, depth: result.disconnected.length, newTip: block.hashHex, newHeight: block.height }, 'chain reorganisation');
       }
-      for (const b of result.connected) this.logger.info({ height: b.height, hash: b.hashHex, txs: b.transactions.length }, 'block connected');
+      const level = this.isCatchingUp() ? 'debug' : 'info';
+      for (const b of result.connected) this.logger[level]({ height: b.height, hash: b.hashHex, txs: b.transactions.length }, 'block connected');
       for (const b of result.disconnected) this.emitSafely('block:disconnected', b);
       for (const b of result.connected) this.emitSafely('block:connected', b);
     };

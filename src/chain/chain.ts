@@ -47,6 +47,12 @@ export interface ChainOptions {
   reindex?: boolean;
   /** Aborted when the node stops while Chain.open still runs a reindex: it ends after its current chunk (reindex.ts). */
   signal?: AbortSignal;
+  /**
+   * True while the node catches up on many blocks (a sync): each "block connected" line is then
+   * at debug, the sync logs progress and a summary instead. The node injects it (the chain knows
+   * nothing of peers); default: never, every block at info.
+   */
+  isCatchingUp?: () => boolean;
 }
 
 export class Chain extends EventEmitter<ChainEvents> implements CoinView {
@@ -85,7 +91,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     this.committedTip = this.workingTip = loadTip(store);
     if (ensureTipIndex(store)) logger.info({ path: store.path }, 'built the candidate-tip index of an older chain database');
     this.headers = new HeaderCache((hash) => store.getIndex(hash));
-    this.activator = new BranchActivator(store, options.params, logger, this);
+    this.activator = new BranchActivator(store, options.params, logger, this, options.isCatchingUp ?? (() => false));
     this.verifyPool = new VerifyPool({ ...(options.verifyThreads !== undefined ? { threads: options.verifyThreads } : {}), logger });
     this.checks = new SnapshotChecks(store, options.params, this.verifyPool);
   }
@@ -189,6 +195,17 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
 
   getBlock(hash: Buffer): Block | undefined {
     return this.store.getBlock(hash);
+  }
+
+  /** Cumulative work up to and including a stored valid block (the explorer's `work`). */
+  getChainWork(hash: Buffer): bigint | undefined {
+    const entry = this.store.getIndex(hash);
+    return entry?.status === 'valid' ? entry.chainWork : undefined;
+  }
+
+  /** Coins an active-chain block spent, in spending order (its undo data); undefined off the active chain. */
+  getUndo(hash: Buffer): Coin[] | undefined {
+    return this.store.getUndo(hash);
   }
 
   /** The block's canonical encoding as stored (active chain or side branch), for serving it to peers without a decode. */

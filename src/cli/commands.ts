@@ -2,6 +2,7 @@
 import type { JsonValue } from '../rpc/json.js';
 import { EXIT_FAILURE, EXIT_OK, RPC_CALL_TIMEOUT_MS, RPC_CHECK_TIMEOUT_MS, RPC_MINING_TIMEOUT_MS, RPC_PUNCH_TIMEOUT_MS } from './constants.js';
 import { format } from './format.js';
+import { formatExplorer } from './format-explorer.js';
 import { formatNat } from './format-nat.js';
 import { formatBanned, formatPeers } from './format-peers.js';
 import { formatPunch } from './format-traversal.js';
@@ -158,6 +159,59 @@ export const COMMANDS: readonly CommandSpec[] = [
       return label === undefined ? { privateKey: cmd.positionals[0] } : { privateKey: cmd.positionals[0], label };
     },
     format: format.importprivkey,
+    timeoutMs: RPC_CALL_TIMEOUT_MS,
+  },
+  {
+    name: 'getblock',
+    summary: 'a block by hash or height: header fields, confirmations and its txids (--verbose: full transactions)',
+    positionals: ['hash|height'],
+    options: { verbose: { type: 'boolean', description: 'list every transaction with its inputs and outputs' } },
+    required: [],
+    method: 'getblock',
+    params: (cmd) => ({ ref: cmd.positionals[0], ...(cmd.values['verbose'] === true ? { verbose: true } : {}) }),
+    format: formatExplorer.getblock,
+    timeoutMs: RPC_CALL_TIMEOUT_MS,
+  },
+  {
+    name: 'getblocks',
+    summary: 'blocks of the active chain from a height up (height, hash, txs, size, time): the course\'s blocks?start',
+    positionals: [],
+    options: {
+      start: { type: 'string', value: 'N', description: 'first height' },
+      count: { type: 'string', value: 'K', description: 'how many blocks (default 10, at most 100)' },
+    },
+    required: ['start'],
+    method: 'getblocks',
+    params: (cmd) => ({ start: cmd.values['start'], ...(cmd.values['count'] === undefined ? {} : { count: cmd.values['count'] }) }),
+    format: formatExplorer.getblocks,
+    timeoutMs: RPC_CALL_TIMEOUT_MS,
+  },
+  {
+    name: 'gettransaction',
+    summary: 'a transaction by txid, in the mempool or in a block: confirmations, block, inputs, outputs, fee',
+    positionals: ['txid'],
+    options: {},
+    required: [],
+    method: 'gettransaction',
+    params: (cmd) => ({ txid: cmd.positionals[0] }),
+    format: formatExplorer.gettransaction,
+    timeoutMs: RPC_CALL_TIMEOUT_MS,
+  },
+  {
+    name: 'getaddress',
+    summary: 'an address\'s balance (confirmed, immature, unconfirmed) and its transactions, newest first',
+    positionals: ['address'],
+    options: {
+      limit: { type: 'string', value: 'N', description: 'transactions per page (default 25, at most 100)' },
+      before: { type: 'string', value: 'CURSOR', description: 'older page: the cursor the previous page printed (or a height)' },
+    },
+    required: [],
+    method: 'getaddress',
+    params: (cmd) => {
+      const { limit, before } = cmd.values;
+      return { address: cmd.positionals[0], ...(limit === undefined ? {} : { limit }), ...(before === undefined ? {} : { before }) };
+    },
+    format: formatExplorer.getaddress,
     timeoutMs: RPC_CALL_TIMEOUT_MS,
   },
   simple('getinfo', 'height, tip, genesis, mempool size, peers and wallet summary', format.getinfo),

@@ -134,6 +134,11 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     return this.byTxid.get(bytesKey(txid))?.entry.tx;
   }
 
+  /** The pooled entry (tx, fee, size, arrival) of `txid`, if pooled. */
+  entry(txid: Buffer): MempoolEntry | undefined {
+    return this.byTxid.get(bytesKey(txid))?.entry;
+  }
+
   /** Parents before children, otherwise in arrival order. */
   entries(): MempoolEntry[] {
     return this.index.orderedNodes().map((p) => p.entry);

@@ -26,9 +26,11 @@ import type { Logger } from '../util/logger.js';
 import { Wallet, createPayment } from '../wallet/index.js';
 import type { MempoolPolicy } from '../mempool/index.js';
 import type { NodeConfig, NodeTxpoolConfig } from './config.js';
-import { CHAIN_DIR_NAME, WALLET_FILE_NAME } from './constants.js';
+import { CHAIN_DIR_NAME, INDEX_DIR_NAME, WALLET_FILE_NAME } from './constants.js';
+import { ChainIndexer } from '../explorer/index.js';
 import { ConfigError, NodeError } from './errors.js';
 import { type DataDirLock, lockDataDir } from './lock.js';
+import { StatusPage, explorerViews, nodeWebSource } from '../web/index.js';
 import { Advertiser } from './advertise.js';
 import type { NodeNat } from './nat.js';
 import { disabledNodeNatState } from './nat-state.js';
@@ -52,12 +54,14 @@ export interface KadchainNodeOptions {
 interface Running {
   lock: DataDirLock;
   chain?: Chain;
+  indexer?: ChainIndexer;
   miner?: Miner;
   p2p?: P2PNetwork;
   addrman?: AddressManager;
   discovery?: Discovery;
   nat?: NodeNat;
   rpc?: RpcServer;
+  web?: StatusPage;
   cookieWritten?: boolean;
 }
 
@@ -119,7 +123,9 @@ export class KadchainNode {
     };
     try {
       const logger = this.rootLogger;
-      const chain = await Chain.open({ path: join(config.dataDir, CHAIN_DIR_NAME), params: config.chain, logger, reindex: this.reindex, signal: aborter.signal });
+      // The peer layer starts after the chain: until then nothing catches up.
+      const isCatchingUp = (): boolean => run.p2p?.isCatchingUp ?? false;
+      const chain = await Chain.open({ path: join(config.dataDir, CHAIN_DIR_NAME), params: config.chain, logger, reindex: this.reindex, signal: aborter.signal, isCatchingUp });
       run.chain = chain;
       checkStopped();
       const wallet = await Wallet.open({ path: join(config.dataDir, WALLET_FILE_NAME), logger });
@@ -133,6 +139,8 @@ export class KadchainNode {
         policy: mempoolPolicy(config.txpool),
       });
       this.wireChainEvents(chain, mempool);
+      const indexer = new ChainIndexer({ path: join(config.dataDir, INDEX_DIR_NAME), chain, logger });
+      run.indexer = indexer;
       const rewardPubKeyHash = (): Buffer | undefined => miningPubKeyHash ?? wallet.firstPubKeyHash;
       const miner = new Miner({ chain, mempool, logger, txpoolSize: config.txpool.size, rewardPubKeyHash });
       run.miner = miner;
@@ -168,6 +176,7 @@ export class KadchainNode {
           const pkh = rewardPubKeyHash();
           return pkh === undefined ? undefined : pubKeyHashToAddress(pkh);
         },
+        explorer: { chain, mempool, index: indexer, indexSettled: () => indexer.indexSettled() },
         network: rpcNetwork(network, config.listenHost, () => nat?.state() ?? disabledNodeNatState()),
         requestStop: () => {
           this.logger.info('stop requested over rpc');
@@ -177,7 +186,23 @@ export class KadchainNode {
       };
       const cookie = writeCookie(config.dataDir);
       run.cookieWritten = true;
-      const rpc = new RpcServer({ host: config.rpcHost, port: config.rpcPort, cookie, methods: allMethods(context), logger: context.logger });
+      // The status page reads public chain data only: no wallet in its source.
+      const web = new StatusPage({
+        source: nodeWebSource({
+          nodeId: network.nodeKey.nodeId,
+          chain,
+          mempool,
+          p2p: network.p2p,
+          nat: context.network.nat,
+          traversal: context.network.traversal,
+          views: explorerViews(context.explorer),
+        }),
+        logger: this.rootLogger.child({ component: 'web' }),
+        bindHost: config.rpcHost,
+      });
+      run.web = web;
+      web.start();
+      const rpc = new RpcServer({ host: config.rpcHost, port: config.rpcPort, cookie, methods: allMethods(context), logger: context.logger, web });
       try {
         this.rpcAddress = await rpc.start();
       } catch (err) {
@@ -189,6 +214,7 @@ export class KadchainNode {
         this.logger.warn({ rpcHost: config.rpcHost }, 'rpc listens beyond this machine: anyone who can read the cookie or sniff the traffic controls the wallet');
       }
       miner.start();
+      indexer.start();
       this.logger.info(
         {
           nodeId: network.nodeKey.nodeId.toString('hex'),
@@ -277,6 +303,7 @@ export class KadchainNode {
         this.logger.error({ err }, `${what} failed during shutdown`);
       }
     };
+    if (run.web) await step('closing the status page feed', () => run.web!.stop());
     if (run.rpc) await step('closing the rpc server', () => run.rpc!.stop());
     if (run.miner) await step('stopping the miner', () => run.miner!.stop());
     if (run.nat) await step('removing the router port mappings', () => run.nat!.stop());
@@ -284,6 +311,7 @@ export class KadchainNode {
     if (run.addrman) await step('saving the peer table', () => run.addrman!.stop());
     if (run.p2p) await step('stopping the peer layer', () => run.p2p!.stop());
     if (run.discovery) await step('stopping discovery', () => run.discovery!.stop());
+    if (run.indexer) await step('closing the index', () => run.indexer!.stop());
     if (run.chain) await step('closing the chain store', () => run.chain!.close());
     if (run.cookieWritten) await step('removing the rpc cookie', () => removeCookie(this.config.dataDir));
     await step('releasing the data dir lock', () => run.lock.release());
@@ -308,6 +336,7 @@ function rpcNetwork(network: NodeNetwork, listenHost: string, nat: RpcNetwork['n
     nat,
     traversal: () => p2p.traversalState(),
     punch: (nodeIdHex) => p2p.punch(nodeIdHex),
+    syncStatus: () => p2p.syncStatus(),
   };
 }
 

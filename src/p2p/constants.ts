@@ -47,8 +47,8 @@ export const KNOWN_INVENTORY_PER_PEER = 10_000;
 export const DIAL_INTERVAL_MS = 10_000;
 /** A TCP connect that has not completed by then is abandoned (the handshake timeout starts after). */
 export const CONNECT_TIMEOUT_MS = 5_000;
-/** Sync progress is logged at info at most this often. */
-export const SYNC_PROGRESS_LOG_INTERVAL_MS = 1_000;
+/** Sync progress is logged at info at most this often: a person reads a line every few seconds (the status page has the live bar). */
+export const SYNC_PROGRESS_LOG_INTERVAL_MS = 5_000;
 /** A peer whose sync stalled is not chosen again for this long (unless it is the only one ahead). */
 export const SYNC_STALLED_PEER_COOLDOWN_MS = 60_000;
 /** Objects served per get-data: a request for more than this is answered in part (it is also bounded by MAX_INV_ITEMS). */
@@ -240,3 +240,16 @@ export const REJECTS_BURST = 20;
  * being surrounded by one operator's peers, so at least half stay dials of our own choosing.
  */
 export const MAX_PUNCHED_OUTBOUND_SHARE = 0.5;
+
+/** `sync:progress` events (status page, WebSocket) at most this often while syncing: a live bar, not a flood. */
+export const SYNC_STATUS_EVENT_INTERVAL_MS = 1_000;
+/** A tip older than this means initial block download (Bitcoin Core's DEFAULT_MAX_TIP_AGE: 24 h). */
+export const IBD_MAX_TIP_AGE_SEC = 24 * 60 * 60;
+/**
+ * A tip this many blocks below the best header we hold proof-of-work for means initial block
+ * download too (a day of blocks at Bitcoin's pace): claims alone never count, a header batch
+ * that passed its PoW check does.
+ */
+export const IBD_MAX_BLOCKS_BEHIND = 144;
+/** Blocks a sync must start behind by for its blocks to be logged at debug (one new block at the tip stays at info). */
+export const CATCHING_UP_MIN_BLOCKS = 2;

@@ -22,6 +22,7 @@ import { describePeer, type ManualPeerInfo, type PeerInfo } from './peer-info.js
 import { PeerSet } from './peers.js';
 import { Relay } from './relay.js';
 import { BlockSync } from './sync.js';
+import type { SyncStatus } from './sync-status.js';
 import { Traversal, type PunchResult, type TraversalState } from './traversal/index.js';
 import { TxIntake } from './tx-intake.js';
 import type { ReachabilityState, UdpObservation } from './traversal/index.js';
@@ -46,6 +47,8 @@ export interface P2PNetworkEvents {
   'peer:discouraged': [entry: DiscouragedEntry];
   /** NAT traversal's verdict on whether others can dial us changed. */
   reachability: [state: ReachabilityState];
+  /** Sync state: when a sync starts, at most once a second while it runs, once when it ends (syncing false). */
+  'sync:progress': [status: SyncStatus];
 }
 
 export interface P2PStats {
@@ -109,7 +112,7 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
       onConnected: (block) => this.sync.onConnected(block),
       onUseful,
     });
-    this.sync = new BlockSync({ chain, peers: this.peerSet, intake: this.intake, config, logger });
+    this.sync = new BlockSync({ chain, peers: this.peerSet, intake: this.intake, config, logger, onStatus: (status) => this.emit('sync:progress', status) });
     this.traversal = new Traversal({
       peers: this.peerSet,
       ownIdHex: options.nodeKey.nodeId.toString('hex'),
@@ -235,6 +238,16 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
 
   isBanned(key: string): boolean {
     return this.peerSet.isBanned(key);
+  }
+
+  /** Headers, blocks, progress, initial-download flag and the running sync (getblockchaininfo, status page). */
+  syncStatus(): SyncStatus {
+    return this.sync.status();
+  }
+
+  /** A sync that started more than a block behind is running (the node logs its blocks at debug). */
+  get isCatchingUp(): boolean {
+    return this.sync.isCatchingUp;
   }
 
   stats(): P2PStats {

@@ -12,13 +12,14 @@ import { ZERO_HASH } from '../primitives/hash.js';
 import type { Logger } from '../util/logger.js';
 import { type BlockIntake, type IntakeStatus, isIntakeFailure } from './block-intake.js';
 import type { P2PConfig } from './config.js';
-import { GET_BLOCKS_BURST, GET_BLOCKS_PER_SEC, SYNC_START_LOG_INTERVAL_MS, SYNC_START_LOG_KEYS, SYNC_STALLED_PEER_COOLDOWN_MS } from './constants.js';
+import { CATCHING_UP_MIN_BLOCKS, GET_BLOCKS_BURST, GET_BLOCKS_PER_SEC, SYNC_START_LOG_INTERVAL_MS, SYNC_START_LOG_KEYS, SYNC_STALLED_PEER_COOLDOWN_MS } from './constants.js';
 import { checkHeaderBatch, headersAfterLocator } from './headers.js';
 import { LogThrottle } from './log-throttle.js';
 import type { Peer } from './peer.js';
 import type { PeerSet } from './peers.js';
 import { TokenBucket } from './rate-limit.js';
 import { SyncProgress } from './sync-progress.js';
+import { type SyncStatus, SyncStatusTracker } from './sync-status.js';
 import { UnconnectingHeaders } from './unconnecting-headers.js';
 import { MAX_HEADERS_PER_MESSAGE, MAX_LOCATOR_HASHES, type GetBlocksMessage, type InvItem } from './wire/index.js';
 
@@ -30,6 +31,8 @@ export interface BlockSyncOptions {
   logger: Logger;
   /** Clock of the per-peer get-blocks limit (tests); default Date.now. */
   now?: () => number;
+  /** The sync state, on start, at most once a second while syncing, and once when a sync ends. */
+  onStatus?: (status: SyncStatus) => void;
 }
 
 const hashKey = (hash: Buffer): string => hash.toString('latin1');
@@ -59,6 +62,7 @@ export class BlockSync {
   private readonly fruitless = new WeakMap<Peer, bigint>();
   private readonly stalledUntilMs = new WeakMap<Peer, number>();
   private readonly progress: SyncProgress;
+  private readonly tracker: SyncStatusTracker;
   /** get-blocks served per peer (each may cost 2,000 header reads). */
   private readonly getBlocksLimits = new WeakMap<Peer, TokenBucket>();
   private readonly unconnecting = new UnconnectingHeaders();
@@ -70,6 +74,17 @@ export class BlockSync {
     this.options = options;
     this.logger = options.logger.child({ component: 'sync' });
     this.progress = new SyncProgress(this.logger);
+    this.tracker = new SyncStatusTracker({ chain: options.chain, emit: (status) => options.onStatus?.(status) });
+  }
+
+  /** Headers, blocks, progress and the initial-download flag (getblockchaininfo). */
+  status(): SyncStatus {
+    return this.tracker.status();
+  }
+
+  /** A sync that started more than a block behind is running: its blocks are logged at debug. */
+  get isCatchingUp(): boolean {
+    return this.tracker.catchingUp;
   }
 
   get isSyncing(): boolean {
@@ -142,6 +157,7 @@ export class BlockSync {
     this.lastHeader = headers.at(-1) ?? this.lastHeader;
     this.nextToRequest = 0;
     this.nextToConnect = 0;
+    if (this.lastHeader) this.tracker.proved(this.lastHeader.height);
     this.logger.debug({ peer: peer.label, headers: headers.length, missing: this.batch.length }, 'received headers');
     if (this.batch.length === 0) this.batchDone();
     else this.requestMore();
@@ -165,7 +181,9 @@ export class BlockSync {
 
   /** Called for every block that joins the active chain (from any source): progress log. */
   onConnected(block: Block): void {
-    if (this.syncPeer) this.progress.onConnected(block, this.syncPeer);
+    if (!this.syncPeer) return;
+    this.tracker.connected(block);
+    this.progress.onConnected(block, this.syncPeer);
   }
 
   stop(): void {
@@ -175,6 +193,7 @@ export class BlockSync {
   private startWith(peer: Peer): void {
     this.syncPeer = peer;
     this.progress.restart();
+    this.tracker.started(peer);
     this.syncLogLevel = this.startLog.shouldWarn(peer.ip) ? 'info' : 'debug';
     this.logger[this.syncLogLevel]({ peer: peer.label, ourHeight: this.options.chain.tip?.height ?? -1, peerHeight: peer.bestHeight }, 'starting block sync');
     this.requestHeaders();
@@ -278,7 +297,11 @@ export class BlockSync {
     this.lastSubmittedHash = undefined;
     this.generation++;
     const tip = this.options.chain.tip;
-    this.logger[this.syncLogLevel]({ peer: peer.label, reason, height: tip?.height ?? -1 }, 'block sync ended');
+    const summary = this.tracker.ended();
+    // A sync that brought blocks is worth its summary line (real PoW each); an empty one repeats at debug.
+    const level = summary && summary.blocks >= CATCHING_UP_MIN_BLOCKS ? 'info' : this.syncLogLevel;
+    const done = summary ? { blocks: summary.blocks, txs: summary.txs, seconds: summary.durationMs / 1000, blocksPerSec: summary.blocksPerSec } : {};
+    this.logger[level]({ peer: peer.label, reason, height: tip?.height ?? -1, ...done }, 'block sync ended');
     if (restart) setImmediate(() => this.maybeStart());
   }
 

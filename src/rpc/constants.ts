@@ -31,6 +31,8 @@ export const RpcCode = {
   InvalidAmount: -3,
   WalletError: -4,
   InvalidAddress: -5,
+  /** Core's RPC_INVALID_ADDRESS_OR_KEY (-5) also answers "Block not found" and "No such mempool or blockchain transaction". */
+  NotFound: -5,
   InsufficientFunds: -6,
   OutOfRange: -8,
   Rejected: -25,

@@ -6,11 +6,13 @@ import type { ChainParams } from '../chain/params.js';
 import type { ChainTip, CoinEntry, ProcessBlockResult } from '../chain/types.js';
 import type { UtxoSetInfo } from '../chain/utxo-digest.js';
 import type { VerifyChainResult } from '../chain/verify-chain.js';
+import type { ExplorerSources } from '../explorer/index.js';
 import type { NodeConfig } from '../node/config.js';
 import type { NodeNatState } from '../node/nat-state.js';
 import type { BanEntry } from '../p2p/bans.js';
 import type { DiscouragedEntry } from '../p2p/discouraged.js';
 import type { ManualPeerInfo, PeerInfo } from '../p2p/peer-info.js';
+import type { SyncStatus } from '../p2p/sync-status.js';
 import type { PunchResult, TraversalState } from '../p2p/traversal/index.js';
 import type { Block, BlockHeader } from '../primitives/block.js';
 import type { Transaction } from '../primitives/tx.js';
@@ -95,6 +97,17 @@ export interface RpcNetwork {
   traversal(): TraversalState;
   /** A direct connection to `nodeIdHex` (64 lower-case hex digits, not ours) through a peer both are connected to. */
   punch(nodeIdHex: string): Promise<PunchResult>;
+  /** Headers, blocks, progress, initial-download flag and the running sync (P2PNetwork.syncStatus). */
+  syncStatus(): SyncStatus;
+}
+
+/** The explorer's sources (chain, mempool, transaction and address indexes). */
+export interface RpcExplorer extends ExplorerSources {
+  /**
+   * Resolves once the index holds the chain tip, waiting a bounded time when it is only following
+   * behind by a block or two (Core's BlockUntilSyncedToCurrentChain); at once while it catches up.
+   */
+  indexSettled(): Promise<void>;
 }
 
 export interface PaymentRequest {
@@ -119,6 +132,8 @@ export interface RpcContext {
   /** Address block rewards go to now, if any. */
   miningAddress(): string | undefined;
   readonly network: RpcNetwork;
+  /** Block, transaction and address views (src/explorer/). */
+  readonly explorer: RpcExplorer;
   /** Stops the node after the current response has been sent. */
   requestStop(): void;
 }

@@ -48,6 +48,11 @@ const BY_CODE: Readonly<Record<string, number>> = {
   'invalid-host-port': RpcCode.InvalidParams,
   'not-started': RpcCode.NotReady,
   'check-busy': RpcCode.NotReady,
+  // ExplorerError (src/explorer/errors.ts), in Bitcoin Core's numbers.
+  'not-found': RpcCode.NotFound,
+  'bad-ref': RpcCode.OutOfRange,
+  'out-of-range': RpcCode.OutOfRange,
+  'index-syncing': RpcCode.NotReady,
 };
 
 /** Fallback by error class, for codes not listed above (matched by name to keep rpc/ free of those imports). */

@@ -1,6 +1,7 @@
 import type { MethodTable, RpcContext } from './context.js';
 import { chainMethods } from './methods/chain.js';
 import { controlMethods } from './methods/control.js';
+import { explorerMethods } from './methods/explorer.js';
 import { mempoolMethods } from './methods/mempool.js';
 import { natMethods } from './methods/nat.js';
 import { networkMethods } from './methods/network.js';
@@ -18,7 +19,7 @@ export * from './context.js';
 export * from './cookie.js';
 export * from './errors.js';
 export { METHOD_DOCS, type MethodDoc, type ParamDoc, methodUsage } from './method-docs.js';
-export { RpcServer, type RpcServerOptions } from './server.js';
+export { type PublicHttpHandler, RpcServer, type RpcServerOptions } from './server.js';
 
 /** Every RPC method of a node, by the name the CLI uses; each one has its entry in METHOD_DOCS (method-docs.ts), which `help` answers from. */
 export function allMethods(ctx: RpcContext): MethodTable {
@@ -33,6 +34,7 @@ export function allMethods(ctx: RpcContext): MethodTable {
     ...networkMethods(ctx),
     ...natMethods(ctx),
     ...controlMethods(ctx),
+    ...explorerMethods(ctx),
     ...helpMethods(METHOD_DOCS),
   };
 }

@@ -24,6 +24,30 @@ export const METHOD_DOCS: Readonly<Record<string, MethodDoc>> = {
   getinfo: { summary: 'height, tip, genesis, mempool size, peers, wallet and NAT summary', params: [] },
   print: { summary: 'the block header at a height of the active chain', params: [{ name: 'height', description: 'block height (0 = genesis)' }] },
   getblockheader: { summary: 'the block header at a height of the active chain (same as print)', params: [{ name: 'height', description: 'block height (0 = genesis)' }] },
+  getblockchaininfo: { summary: 'where the chain is and how far a sync has come: headers, blocks, verification progress, initial block download', params: [] },
+  getblock: {
+    summary: 'a block by hash or height: header fields, confirmations and its txids (verbose: full transactions)',
+    params: [
+      { name: 'ref', description: 'block hash (64 hex digits) or height' },
+      { name: 'verbose', description: 'true: every transaction with its inputs and outputs (default false)', optional: true },
+    ],
+  },
+  getblocks: {
+    summary: 'summaries of active-chain blocks from a height up (the course\'s blocks?start)',
+    params: [
+      { name: 'start', description: 'first height' },
+      { name: 'count', description: 'how many blocks (default 10, at most 100)', optional: true },
+    ],
+  },
+  gettransaction: { summary: 'a transaction in the mempool or the chain: confirmations, block, inputs, outputs, fee', params: [{ name: 'txid', description: '64 hex digits' }] },
+  getaddress: {
+    summary: 'an address\'s balance parts and its transactions, newest first, a page at a time',
+    params: [
+      { name: 'address', description: ADDRESS },
+      { name: 'limit', description: 'transactions per page (default 25, at most 100)', optional: true },
+      { name: 'before', description: 'the cursor of the previous page (or a height)', optional: true },
+    ],
+  },
   balance: { summary: 'confirmed, immature and unconfirmed balance of any address', params: [{ name: 'address', description: ADDRESS }] },
   gettxoutsetinfo: { summary: 'the UTXO set: height, unspent outputs, total amount and a digest', params: [] },
   verifychain: {

@@ -5,6 +5,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { COOKIE_USER, RPC_CLOSE_GRACE_MS, RPC_MAX_BATCH_REQUESTS, RPC_MAX_BODY_BYTES, RPC_REQUEST_TIMEOUT_MS, RpcCode } from './constants.js';
@@ -21,6 +22,15 @@ export interface RpcServerOptions {
   cookie: string;
   methods: MethodTable;
   logger: Logger;
+  /** Public read-only requests answered before the cookie check (the status page and its /ws). */
+  web?: PublicHttpHandler;
+}
+
+/** The status page as the RPC server sees it: GET/HEAD requests and WebSocket upgrades. */
+export interface PublicHttpHandler {
+  /** True when it answered the request (GET/HEAD); false leaves it to JSON-RPC. */
+  handleHttp(req: IncomingMessage, res: ServerResponse): boolean;
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
 }
 
 class BodyTooLarge extends Error {}
@@ -50,6 +60,8 @@ export class RpcServer {
   async start(): Promise<AddressInfo> {
     const server = createServer((req, res) => void this.handle(req, res));
     server.requestTimeout = RPC_REQUEST_TIMEOUT_MS;
+    const web = this.options.web;
+    if (web !== undefined) server.on('upgrade', (req, socket, head) => web.handleUpgrade(req, socket, head));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.options.port, this.options.host, () => {
@@ -100,6 +112,7 @@ export class RpcServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
+      if (this.options.web?.handleHttp(req, res) === true) return;
       if (!this.authorized(req)) {
         this.logger.warn({ remote: req.socket.remoteAddress }, 'rpc request without a valid cookie refused');
         res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="kadchain"', Connection: 'close' }).end();

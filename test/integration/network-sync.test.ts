@@ -36,5 +36,5 @@ test(`a node started later syncs ${CHAIN_BLOCKS} blocks (with their txs) from a 
   t.is(await balanceOf(b.setup, g), await balanceOf(a.setup, g));
   const syncLog = b.process.output();
   t.regex(syncLog, /"msg":"starting block sync"/);
-  t.regex(syncLog, /"reason":"caught up","height":520,"msg":"block sync ended"/);
+  t.regex(syncLog, /"reason":"caught up","height":520,"blocks":521,"txs":\d+,"seconds":[\d.]+,"blocksPerSec":[\d.]+,"msg":"block sync ended"/);
 });

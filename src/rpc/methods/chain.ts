@@ -3,6 +3,7 @@ import { RpcCode } from '../constants.js';
 import type { MethodTable, RpcContext } from '../context.js';
 import { RpcError } from '../errors.js';
 import { param, parseParams } from '../params.js';
+import { blockchainInfo } from './blockchain-info.js';
 import { natView } from './nat.js';
 
 const noParams = {};
@@ -39,7 +40,13 @@ export function chainMethods(ctx: RpcContext): MethodTable {
         powBits: `0x${ctx.chain.params.powBits.toString(16).padStart(8, '0')}`,
         blockReward: ctx.chain.params.blockRewardAmount,
         nat: natView(network.nat(), network.traversal()),
+        ...blockchainInfo(ctx.chain, network.syncStatus()),
       };
+    },
+
+    getblockchaininfo: (params) => {
+      parseParams(params, noParams);
+      return blockchainInfo(ctx.chain, ctx.network.syncStatus());
     },
 
     print,

@@ -92,7 +92,7 @@ test('an inbound address\'s "peer ready" is logged at info once per interval, re
   t.deepEqual(ready().map((l) => l.level), [30, 20, 20, 30]);
 });
 
-test('a block sync from an address is logged at info once per interval; the next sync from it within the interval at debug', async (t) => {
+test('a block sync from an address is logged at info once per interval; the next sync from it within the interval starts at debug, its summary (blocks it brought) stays at info', async (t) => {
   const chain = buildChain(genesis, 6, makeKey());
   const lines: Line[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as Line) });
@@ -104,5 +104,6 @@ test('a block sync from an address is logged at info once per interval; the next
   await waitFor(() => syncing.chain.tip?.height === 3 && syncLines().length === 2, 'the first sync');
   await connect(syncing, second);
   await waitFor(() => syncing.chain.tip?.height === 6 && syncLines().length === 4, 'the second sync');
-  t.deepEqual(syncLines().map((l) => [l.msg, l.level]), [['starting block sync', 30], ['block sync ended', 30], ['starting block sync', 20], ['block sync ended', 20]]);
+  t.deepEqual(syncLines().map((l) => [l.msg, l.level]), [['starting block sync', 30], ['block sync ended', 30], ['starting block sync', 20], ['block sync ended', 30]]);
+  t.like(syncLines()[3], { blocks: 3, txs: 3 });
 });

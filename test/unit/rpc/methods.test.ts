@@ -14,8 +14,11 @@ import { RpcParamError } from '../../../src/rpc/errors.js';
 import { allMethods } from '../../../src/rpc/index.js';
 import { toJsonSafe } from '../../../src/rpc/json.js';
 import { silentLogger } from '../../../src/util/logger.js';
+import { emptyExplorer } from '../../helpers/explorer-fakes.js';
 import { TEST_PARAMS, buildBlock, makeKey, pay, spend } from '../../helpers/fixtures.js';
 import { freshTraversalState, traversalState } from '../../helpers/traversal-state.js';
+import { idleSyncStatus } from '../../helpers/sync-status.js';
+import type { SyncStatus } from '../../../src/p2p/sync-status.js';
 
 interface Fake {
   ctx: RpcContext;
@@ -35,6 +38,7 @@ interface Fake {
   manual: ManualPeerInfo[];
   addedPeers: string[];
   nat: { current: NodeNatState };
+  syncStatus: { current: SyncStatus };
 }
 
 function fake(): Fake {
@@ -50,6 +54,7 @@ function fake(): Fake {
   const manual: ManualPeerInfo[] = [];
   const addedPeers: string[] = [];
   const nat = { current: disabledNodeNatState() };
+  const syncStatus = { current: idleSyncStatus() };
   let tip: ChainTip | undefined;
   const coins: CoinEntry[] = [];
   const verifyDepths: number[] = [];
@@ -137,17 +142,19 @@ function fake(): Fake {
       nat: () => nat.current,
       traversal: freshTraversalState,
       punch: async () => ({ ok: false, attempts: 0, relay: undefined, reason: 'not in this test', address: undefined, ms: 0 }),
+      syncStatus: () => syncStatus.current,
     },
     requestStop: () => undefined,
+    explorer: emptyExplorer(),
   };
   const setSettled = (gate: Promise<void>): void => void (settledGate = gate);
-  return { ctx, methods: allMethods(ctx), verifyDepths, setSettled, processed, added, payments, keys, peers, bans, banList, discouraged, manual, addedPeers, nat };
+  return { ctx, methods: allMethods(ctx), verifyDepths, setSettled, processed, added, payments, keys, peers, bans, banList, discouraged, manual, addedPeers, nat, syncStatus };
 }
 
 const call = async (f: Fake, method: string, params?: unknown): Promise<unknown> => f.methods[method]!(params);
 
 test('the method names match the CLI commands', (t) => {
-  t.deepEqual(Object.keys(fake().methods).sort(), ['addpeer', 'balance', 'ban', 'clearbanned', 'createwallet', 'genesis_block', 'getblockheader', 'getinfo', 'gettxoutsetinfo', 'listbanned', 'mempool', 'mine', 'nat', 'peers', 'print', 'punch', 'printwallet', 'send', 'stop', 'unban', 'verifychain', 'getmemoryinfo', 'help', 'dumpprivkey', 'importprivkey', 'listunspent'].sort());
+  t.deepEqual(Object.keys(fake().methods).sort(), ['addpeer', 'balance', 'ban', 'clearbanned', 'createwallet', 'genesis_block', 'getblockheader', 'getinfo', 'gettxoutsetinfo', 'listbanned', 'mempool', 'mine', 'nat', 'peers', 'print', 'punch', 'printwallet', 'send', 'stop', 'unban', 'verifychain', 'getmemoryinfo', 'help', 'dumpprivkey', 'importprivkey', 'listunspent', 'getblockchaininfo', 'getblock', 'getblocks', 'gettransaction', 'getaddress'].sort());
 });
 
 test('getmemoryinfo reports the process memory; gc: true runs a collection first, and only with --expose-gc', async (t) => {
@@ -398,4 +405,18 @@ test('gettxoutsetinfo answers null height and tip on an empty chain and takes no
   const f = fake();
   t.like(await call(f, 'gettxoutsetinfo'), { height: null, bestBlock: null, txouts: 0, totalAmount: 0n });
   await t.throwsAsync(async () => call(f, 'gettxoutsetinfo', { depth: 1 }), { instanceOf: RpcParamError });
+});
+
+test('getinfo and getblockchaininfo show the sync state (headers, progress, initial download, peer and rate while syncing)', async (t) => {
+  const f = fake();
+  await call(f, 'genesis_block');
+  f.syncStatus.current = idleSyncStatus({ syncing: true, height: 0, headers: 300, targetHeight: 300, progress: 0, initialBlockDownload: true, blocksPerSec: 250.5, peer: '127.0.0.1:9001', startedAt: '2030-01-02T03:04:05.000Z' });
+  const info = toJsonSafe(await call(f, 'getinfo')) as Record<string, unknown>;
+  t.like(info, { height: 0, blocks: 0, headers: 300, verificationProgress: 0, initialBlockDownload: true, syncing: true, syncPeer: '127.0.0.1:9001', blocksPerSec: 250.5, targetHeight: 300 });
+  const chainInfo = toJsonSafe(await call(f, 'getblockchaininfo')) as Record<string, unknown>;
+  t.like(chainInfo, { blocks: 0, headers: 300, syncing: true, syncStartedAt: '2030-01-02T03:04:05.000Z', bestBlockHash: f.processed[0]!.hash.toString('hex') });
+  t.regex(String(chainInfo['chainWork']), /^[0-9a-f]{64}$/);
+  f.syncStatus.current = idleSyncStatus({ height: 0, headers: 0, targetHeight: 0, progress: 1, initialBlockDownload: false });
+  t.like(toJsonSafe(await call(f, 'getblockchaininfo')), { syncing: false, syncPeer: null, blocksPerSec: null, verificationProgress: 1, initialBlockDownload: false });
+  await t.throwsAsync(async () => call(f, 'getblockchaininfo', { verbose: true }));
 });

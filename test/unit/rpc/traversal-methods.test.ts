@@ -9,6 +9,7 @@ import { natMethods, natView } from '../../../src/rpc/methods/nat.js';
 import { networkMethods } from '../../../src/rpc/methods/network.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { freshTraversalState, traversalState } from '../../helpers/traversal-state.js';
+import { idleSyncStatus } from '../../helpers/sync-status.js';
 
 const OWN = Buffer.alloc(32, 7);
 const FAR = 'ab'.repeat(32);
@@ -50,6 +51,7 @@ function fakeNetwork(): FakeNetwork {
       punched.push(id);
       return result.current;
     },
+    syncStatus: () => idleSyncStatus(),
   };
   return { network, punched, peers, result };
 }

@@ -1,0 +1,44 @@
+/**
+ * Block explorer methods (src/explorer/ computes the views): getblock, getblocks, gettransaction,
+ * getaddress. Index-backed ones first let the index reach the tip (bounded wait, explorer.indexSettled).
+ */
+import { addressView, blockView, blocksView, transactionView } from '../../explorer/index.js';
+import type { MethodTable, RpcContext } from '../context.js';
+import { RpcParamError } from '../errors.js';
+import { param, parseParams } from '../params.js';
+
+/** Present as-is (a hash, a height, a cursor): the explorer parses it and answers -8 on a bad one. */
+const raw =
+  (required: boolean) =>
+  (value: unknown, name: string): unknown => {
+    if (required && (value === undefined || value === null)) throw new RpcParamError(`missing parameter "${name}"`);
+    return value;
+  };
+
+export function explorerMethods(ctx: RpcContext): MethodTable {
+  // Read per call, after the parameters are checked: a bad call never touches the node.
+  const explorer = (): RpcContext['explorer'] => ctx.explorer;
+  return {
+    getblock: (params) => {
+      const { ref, verbose } = parseParams(params, { ref: raw(true), verbose: param.optional(param.boolean(), false) });
+      return blockView(explorer(), ref, verbose);
+    },
+
+    getblocks: (params) => {
+      const { start, count } = parseParams(params, { start: raw(true), count: raw(false) });
+      return blocksView(explorer(), start, count);
+    },
+
+    gettransaction: async (params) => {
+      const { txid } = parseParams(params, { txid: raw(true) });
+      await explorer().indexSettled();
+      return transactionView(explorer(), txid);
+    },
+
+    getaddress: async (params) => {
+      const { address, limit, before } = parseParams(params, { address: param.address(), limit: raw(false), before: raw(false) });
+      await explorer().indexSettled();
+      return addressView(explorer(), { address, limit, before });
+    },
+  };
+}

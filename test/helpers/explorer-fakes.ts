@@ -1,0 +1,106 @@
+/**
+ * Small in-memory fakes of the explorer's interfaces (ExplorerChain + IndexerChain, ExplorerMempool):
+ * a chain of blocks with a UTXO map and undo data, which connects, disconnects and reorgs on demand.
+ */
+import { EventEmitter } from 'node:events';
+import type { ChainEvents, ChainTip, Coin } from '../../src/chain/types.js';
+import type { ExplorerIndex, ExplorerMempool, ExplorerMempoolEntry } from '../../src/explorer/index.js';
+import type { RpcExplorer } from '../../src/rpc/context.js';
+import type { Block, BlockHeader } from '../../src/primitives/block.js';
+import { type OutPoint, type Transaction, outPointKey } from '../../src/primitives/tx.js';
+
+const key = (b: Buffer): string => b.toString('hex');
+const opKey = (op: OutPoint): string => key(outPointKey(op));
+
+export class FakeChain extends EventEmitter<ChainEvents> {
+  readonly stored = new Map<string, Block>();
+  readonly active: Block[] = [];
+  private readonly undo = new Map<string, Coin[]>();
+  private readonly coins = new Map<string, Coin>();
+
+  get tip(): ChainTip | undefined {
+    const b = this.active.at(-1);
+    return b ? { hash: b.hash, height: b.height, chainWork: BigInt(b.height + 1), header: b.header } : undefined;
+  }
+
+  /** Applies `block` (on the tip): spends its inputs (throws on a missing coin), adds its outputs, emits block:connected. */
+  connect(block: Block, emit = true): void {
+    this.stored.set(key(block.hash), block);
+    const spent: Coin[] = [];
+    for (const tx of block.transactions) {
+      if (!tx.isCoinbase) {
+        for (const input of tx.inputs) {
+          const coin = this.coins.get(opKey(input.prevout));
+          if (!coin) throw new Error(`fake chain: missing coin ${opKey(input.prevout)}`);
+          this.coins.delete(opKey(input.prevout));
+          spent.push(coin);
+        }
+      }
+      tx.outputs.forEach((out, index) => this.coins.set(opKey({ txid: tx.txid, index }), { amount: out.amount, pubKeyHash: out.pubKeyHash, height: block.height, isCoinbase: tx.isCoinbase }));
+    }
+    this.undo.set(key(block.hash), spent);
+    this.active.push(block);
+    if (emit) this.emit('block:connected', block);
+  }
+
+  /** Takes the tip off (its data stays stored, its undo data goes, as in the real store). */
+  disconnect(emit = true): Block {
+    const block = this.active.pop()!;
+    const spent = this.undo.get(key(block.hash))!;
+    let at = 0;
+    for (const tx of block.transactions) {
+      tx.outputs.forEach((_, index) => this.coins.delete(opKey({ txid: tx.txid, index })));
+      if (!tx.isCoinbase) for (const input of tx.inputs) this.coins.set(opKey(input.prevout), spent[at++]!);
+    }
+    this.undo.delete(key(block.hash));
+    if (emit) this.emit('block:disconnected', block);
+    return block;
+  }
+
+  getHashAtHeight(height: number): Buffer | undefined {
+    return this.active[height]?.hash;
+  }
+  getHeaderAtHeight(height: number): BlockHeader | undefined {
+    return this.active[height]?.header;
+  }
+  getBlock(hash: Buffer): Block | undefined {
+    return this.stored.get(key(hash));
+  }
+  getChainWork(hash: Buffer): bigint | undefined {
+    const b = this.stored.get(key(hash));
+    return b ? BigInt(b.height + 1) * 0x1_0000_0000_0000_0000n : undefined;
+  }
+  getUndo(hash: Buffer): Coin[] | undefined {
+    return this.undo.get(key(hash));
+  }
+  getCoin(outpoint: OutPoint): Coin | undefined {
+    return this.coins.get(opKey(outpoint));
+  }
+}
+
+export class FakeMempool implements ExplorerMempool {
+  readonly pooled: ExplorerMempoolEntry[] = [];
+  add(tx: Transaction, fee = 0n): void {
+    this.pooled.push({ tx, fee, size: tx.size, addedAtMs: this.pooled.length });
+  }
+  entry(txid: Buffer): ExplorerMempoolEntry | undefined {
+    return this.pooled.find((e) => e.tx.txid.equals(txid));
+  }
+  entries(): readonly ExplorerMempoolEntry[] {
+    return this.pooled;
+  }
+  balance(): { confirmed: bigint; immature: bigint; unconfirmed: bigint } {
+    return { confirmed: 7n, immature: 3n, unconfirmed: 9n };
+  }
+}
+
+export const noIndex: ExplorerIndex = {
+  best: undefined,
+  findTx: () => undefined,
+  addressHistory: () => ({ entries: [], more: false }),
+};
+
+/** An explorer over an empty chain and pool (for RPC tests that do not use it). */
+export function emptyExplorer(): RpcExplorer {
+  return { chain: new FakeChain(), mempool: new FakeMempool(), index: noIndex, indexSettled: async () => undefined };
+}

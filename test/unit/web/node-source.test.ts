@@ -1,0 +1,94 @@
+import { EventEmitter } from 'node:events';
+import test from 'ava';
+import type { PeerInfo } from '../../../src/p2p/peer-info.js';
+import { disabledNodeNatState } from '../../../src/node/nat-state.js';
+import type { Block } from '../../../src/primitives/block.js';
+import { toJsonSafe } from '../../../src/rpc/json.js';
+import { nodeWebSource } from '../../../src/web/node-source.js';
+import type { WebEvent } from '../../../src/web/source.js';
+import { idleSyncStatus } from '../../helpers/sync-status.js';
+import { freshTraversalState } from '../../helpers/traversal-state.js';
+import { summary } from './fake-source.js';
+
+const peer: PeerInfo = {
+  nodeId: 'ab'.repeat(32),
+  address: '127.0.0.1:4000',
+  listenPort: 4000,
+  direction: 'outbound',
+  ready: true,
+  manual: false,
+  discouraged: false,
+  handshakeHeight: 3,
+  handshakeWork: '9',
+  bestHeight: 4,
+  bestWork: '12',
+  pingRttMs: 7,
+  connectedSinceMs: 1_700_000_000_000,
+  punched: { relay: 'cd'.repeat(32) },
+};
+
+function parts() {
+  const chain = Object.assign(new EventEmitter(), {
+    tip: { hash: Buffer.alloc(32, 1), height: 4, chainWork: 0x50n, header: { timestamp: 1_700_000_040 } } as never,
+    genesisHash: Buffer.alloc(32, 2),
+  });
+  const entry = (n: number) => ({ tx: { txidHex: String(n).repeat(64).slice(0, 64) }, fee: BigInt(n), size: 100 + n, addedAtMs: 1_700_000_000_000 + n * 1000 });
+  const mempool = Object.assign(new EventEmitter(), { size: 3, bytes: 306, entries: () => [entry(1), entry(3), entry(2)] });
+  const p2p = Object.assign(new EventEmitter(), { peers: () => [peer, { ...peer, ready: false, nodeId: undefined, direction: 'inbound' as const, punched: undefined }], syncStatus: () => idleSyncStatus() });
+  const source = nodeWebSource({
+    nodeId: Buffer.alloc(32, 9),
+    chain,
+    mempool,
+    p2p,
+    nat: disabledNodeNatState,
+    traversal: freshTraversalState,
+    views: {
+      blockSummary: (b: Block) => summary(b.height),
+      blocks: () => [],
+      block: () => ({}),
+      tx: () => ({}),
+      address: () => ({}),
+    },
+  });
+  return { chain, mempool, p2p, source };
+}
+
+test('status: chain, mempool, ready peers, sync and NAT; work as 64 hex digits; nothing from a wallet', (t) => {
+  const { source } = parts();
+  const status = toJsonSafe(source.status()) as Record<string, Record<string, unknown>>;
+  t.deepEqual(status['chain'], { height: 4, tip: '01'.repeat(32), work: '50'.padStart(64, '0'), time: 1_700_000_040, genesis: '02'.repeat(32) });
+  t.deepEqual(status['mempool'], { count: 3, bytes: 306 });
+  t.deepEqual(status['peers'], { count: 1, inbound: 0, outbound: 1 });
+  t.is(status['sync']!['syncing'], false);
+  t.is(status['nat']!['enabled'], false);
+  t.deepEqual(Object.keys(status).sort(), ['chain', 'mempool', 'nat', 'node', 'peers', 'sync']);
+  t.notRegex(JSON.stringify(status), /address"|wallet|mining/i);
+});
+
+test('peers and pool: short ids, punched relays, newest transactions first', (t) => {
+  const { source } = parts();
+  const [first, second] = toJsonSafe(source.peers()) as Array<Record<string, unknown>>;
+  t.like(first, { id: 'ab'.repeat(8), address: '127.0.0.1:4000', direction: 'outbound', height: 4, pingMs: 7, punched: { relay: 'cd'.repeat(32) } });
+  t.like(second, { id: null, ready: false, punched: null });
+  const pool = source.pool(2) as { count: number; txs: Array<{ fee: bigint }> };
+  t.is(pool.count, 3);
+  t.deepEqual(pool.txs.map((tx) => tx.fee), [3n, 2n]);
+});
+
+test('subscribe streams every node event and unsubscribing removes every listener', (t) => {
+  const { chain, mempool, p2p, source } = parts();
+  const seen: WebEvent[] = [];
+  const stop = source.subscribe((e) => seen.push(e));
+  chain.emit('block:connected', { height: 5 });
+  chain.emit('block:disconnected', { height: 5 });
+  mempool.emit('tx:added', { tx: { txidHex: 'f'.repeat(64) }, fee: 1n, size: 10, addedAtMs: 5_000 }, false);
+  p2p.emit('peer:ready', peer);
+  p2p.emit('peer:closed', '127.0.0.1:4000', 'timeout');
+  p2p.emit('sync:progress', idleSyncStatus({ syncing: true }));
+  t.deepEqual(seen.map((e) => e.event), ['block-connected', 'block-disconnected', 'tx-accepted', 'peer-up', 'peer-down', 'sync-progress']);
+  t.deepEqual(seen[0]!.data(), summary(5));
+  t.deepEqual(seen[2]!.data(), { txid: 'f'.repeat(64), size: 10, fee: 1n, time: 5 });
+  t.deepEqual(seen[4]!.data(), { address: '127.0.0.1:4000', reason: 'timeout' });
+  stop();
+  for (const emitter of [chain, mempool, p2p]) t.is(emitter.eventNames().length, 0);
+});
