@@ -149,3 +149,36 @@ export function generateChain(count: number, from?: Block, extra = 0): Block[] {
   }
   return blocks;
 }
+
+/** What the address index must hold after `blocks` (replayed independently of the indexer): per pkh hex, newest first. */
+export function expectedHistory(blocks: readonly Block[]): Map<string, Array<{ height: number; txid: string; received: bigint; sent: bigint }>> {
+  const coins = new Map<string, { amount: bigint; pubKeyHash: Buffer }>();
+  const out = new Map<string, Array<{ height: number; txid: string; received: bigint; sent: bigint }>>();
+  for (const block of blocks) {
+    for (const tx of block.transactions) {
+      const parts = new Map<string, { received: bigint; sent: bigint }>();
+      const part = (pkh: Buffer): { received: bigint; sent: bigint } => {
+        const k = key(pkh);
+        if (!parts.has(k)) parts.set(k, { received: 0n, sent: 0n });
+        return parts.get(k)!;
+      };
+      if (!tx.isCoinbase) {
+        for (const input of tx.inputs) {
+          const coin = coins.get(opKey(input.prevout))!;
+          coins.delete(opKey(input.prevout));
+          part(coin.pubKeyHash).sent += coin.amount;
+        }
+      }
+      tx.outputs.forEach((o, index) => {
+        coins.set(opKey({ txid: tx.txid, index }), o);
+        part(o.pubKeyHash).received += o.amount;
+      });
+      for (const [pkh, p] of parts) {
+        if (!out.has(pkh)) out.set(pkh, []);
+        out.get(pkh)!.push({ height: block.height, txid: tx.txidHex, ...p });
+      }
+    }
+  }
+  for (const list of out.values()) list.sort((x, y) => y.height - x.height || (y.txid < x.txid ? -1 : y.txid > x.txid ? 1 : 0));
+  return out;
+}
