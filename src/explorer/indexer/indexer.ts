@@ -6,12 +6,12 @@
  * event order: each step compares its best block with the chain, so a reorg, a restart or a
  * missed event all end the same way — at the chain's tip.
  */
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { setTimeout as sleep, setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { ChainEvents, ChainTip, Coin } from '../../chain/types.js';
 import type { Block } from '../../primitives/block.js';
 import { errorMessage } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
-import { INDEX_CHUNK_BLOCKS, INDEX_LOG_INTERVAL_MS, INDEX_SETTLE_WAIT_MS, INDEX_SLICE_MS } from '../constants.js';
+import { INDEX_BUSY_CHAIN_DELAY_MS, INDEX_CHUNK_BLOCKS, INDEX_LOG_INTERVAL_MS, INDEX_SETTLE_WAIT_MS, INDEX_SLICE_MS } from '../constants.js';
 import type { AddressHistoryEntry, ExplorerIndex, HistoryCursor, IndexBest, TxLocation } from '../types.js';
 import { indexBlock, spentCount } from './build.js';
 import type { IndexedBlock } from './codecs.js';
@@ -137,9 +137,14 @@ export class ChainIndexer implements ExplorerIndex {
     do {
       this.again = false;
       try {
-        while (!this.stopped && (await this.step())) {
+        for (;;) {
+          const tipBefore = this.chain.tip?.hash;
+          if (this.stopped || !(await this.step())) break;
           this.releaseWaiters();
-          await yieldToEventLoop();
+          // The chain connected blocks meanwhile: it is syncing, so leave it most of the thread.
+          const busy = tipBefore !== undefined && this.chain.tip !== undefined && !this.chain.tip.hash.equals(tipBefore);
+          if (busy) await sleep(INDEX_BUSY_CHAIN_DELAY_MS);
+          else await yieldToEventLoop();
         }
       } catch (err) {
         // The index is an aid, not consensus: log, and let the next block event try again.
