@@ -15,7 +15,7 @@ const raw =
     return value;
   };
 
-export function explorerMethods(ctx: RpcContext): MethodTable {
+export function explorerMethods(ctx: Pick<RpcContext, 'explorer'>): MethodTable {
   const { explorer } = ctx;
   return {
     getblock: (params) => {
