@@ -48,6 +48,10 @@ export class ChainIndexer implements ExplorerIndex {
   private following = false;
   private readonly waiters = new Set<() => void>();
   private lastLogMs = 0;
+  /** The chain connected blocks during the last chunk (a sync): progress lines go to debug then, the sync logs its own. */
+  private chainBusy = false;
+  /** A commit failed and none has succeeded since: the error is logged once per streak, not per block. */
+  private failing = false;
   private readonly onBlock = (): void => this.wake();
 
   constructor(options: ChainIndexerOptions) {
@@ -143,12 +147,21 @@ export class ChainIndexer implements ExplorerIndex {
           this.releaseWaiters();
           // The chain connected blocks meanwhile: it is syncing, so leave it most of the thread.
           const busy = tipBefore !== undefined && this.chain.tip !== undefined && !this.chain.tip.hash.equals(tipBefore);
+          this.chainBusy = busy;
+          if (this.failing) {
+            this.failing = false;
+            this.logger.info({ height: this.store.best?.height ?? null }, 'indexing resumed');
+          }
           if (busy) await sleep(INDEX_BUSY_CHAIN_DELAY_MS);
           else await yieldToEventLoop();
         }
       } catch (err) {
-        // The index is an aid, not consensus: log, and let the next block event try again.
-        this.logger.error({ err: errorMessage(err), height: this.store.best?.height ?? null }, 'indexing failed; will retry at the next block');
+        // The index is an aid, not consensus: log (once per failure streak), and let the next block event try again.
+        const fields = { err: errorMessage(err), height: this.store.best?.height ?? null };
+        if (this.failing) this.logger.debug(fields, 'indexing failed again');
+        else this.logger.error(fields, 'indexing failed; gettransaction and getaddress answer -28 until it recovers (it retries at the next block)');
+        this.failing = true;
+        this.releaseWaiters();
         return;
       }
     } while (this.again && !this.stopped);
@@ -216,7 +229,7 @@ export class ChainIndexer implements ExplorerIndex {
   private logProgress(blocks: number, tipHeight: number): void {
     const height = this.store.best?.height ?? -1;
     const now = this.nowMs();
-    if (height >= tipHeight || now - this.lastLogMs < INDEX_LOG_INTERVAL_MS) {
+    if (height >= tipHeight || this.chainBusy || now - this.lastLogMs < INDEX_LOG_INTERVAL_MS) {
       this.logger.debug({ height, blocks }, 'indexed blocks');
       return;
     }

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { pino } from 'pino';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -119,4 +120,35 @@ test('deleting the index directory rebuilds it; address history pages without ga
   t.true(full.length > 14);
   t.deepEqual(paged, full.map((e) => `${e.height}-${e.txid.toString('hex')}`));
   t.deepEqual(second.addressHistory(PKHS[0]!, 1_000, { height: 10 }).entries.map((e) => e.height).filter((h) => h >= 10), []);
+});
+
+test('a failing read is logged once per streak, lookups then answer from the last good state, and the next block recovers', async (t) => {
+  const dir = await tempDir(t);
+  const lines: string[] = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) });
+  const chain = new FakeChain();
+  for (const b of generateChain(5)) chain.connect(b, false);
+  let broken = false;
+  const flaky = Object.assign(Object.create(chain) as FakeChain, {
+    getBlock: (hash: Buffer) => {
+      if (broken) throw new Error('disk read failed');
+      return chain.getBlock(hash);
+    },
+  });
+  const indexer = new ChainIndexer({ path: join(dir, 'indexes'), chain: flaky, logger });
+  t.teardown(() => indexer.stop());
+  indexer.start();
+  await waitFor('catch-up', atTip(indexer, chain));
+  broken = true;
+  for (const b of generateChain(3, chain.active.at(-1))) chain.connect(b);
+  await waitFor('the failure logged', async () => lines.some((l) => l.includes('indexing failed;')));
+  for (const b of generateChain(2, chain.active.at(-1))) chain.connect(b);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  t.is(lines.filter((l) => l.includes('"level":50')).length, 1, 'one error line for the whole streak');
+  t.is(indexer.best!.height, 4, 'the index stays at its last good block');
+  broken = false;
+  for (const b of generateChain(1, chain.active.at(-1))) chain.connect(b);
+  await waitFor('recovery', atTip(indexer, chain));
+  t.true(lines.some((l) => l.includes('indexing resumed')));
+  checkIndex(t, indexer, chain.active);
 });
