@@ -40,7 +40,8 @@ function setup(blocks = 5, lag = 0): { src: ExplorerSources; chain: FakeChain; m
   return { src: { chain, mempool, index: fullIndex(chain, lag) }, chain, mempool };
 }
 
-const code = (t: { throws: (fn: () => unknown) => unknown }, fn: () => unknown): string => {
+/** The ExplorerError code `fn` throws ('no error' when it does not). */
+const code = (fn: () => unknown): string => {
   try {
     fn();
   } catch (err) {
@@ -87,13 +88,13 @@ test('a block off the active chain answers confirmations -1, no next block and u
 
 test('getblock refuses bad refs (-8), unknown hashes (-5), heights past the tip (-8), and answers -28 on an empty chain', (t) => {
   const { src } = setup(3);
-  for (const bad of ['xyz', -1, 1.5, 'ab'.repeat(33), '', null, {}, '0x10', '4294967296']) t.is(code(t, () => blockView(src, bad)), 'bad-ref', JSON.stringify(bad));
-  t.is(code(t, () => blockView(src, 'ab'.repeat(32))), 'not-found');
-  t.is(code(t, () => blockView(src, 3)), 'out-of-range');
+  for (const bad of ['xyz', -1, 1.5, 'ab'.repeat(33), '', null, {}, '0x10', '4294967296']) t.is(code(() => blockView(src, bad)), 'bad-ref', JSON.stringify(bad));
+  t.is(code(() => blockView(src, 'ab'.repeat(32))), 'not-found');
+  t.is(code(() => blockView(src, 3)), 'out-of-range');
   const error = t.throws(() => blockView(src, 3), { instanceOf: ExplorerError });
   t.is(error.message, 'there is no block at height 3; the chain tip is at height 2');
   const empty: ExplorerSources = { chain: new FakeChain(), mempool: new FakeMempool(), index: noIndex };
-  t.is(code(t, () => blockView(empty, 0)), 'no-genesis');
+  t.is(code(() => blockView(empty, 0)), 'no-genesis');
   t.is(toJsonRpcError(new ExplorerError('not-found', 'x')).error.code, -5);
   t.is(toJsonRpcError(new ExplorerError('bad-ref', 'x')).error.code, -8);
   t.is(toJsonRpcError(new ExplorerError('out-of-range', 'x')).error.code, -8);
@@ -110,10 +111,10 @@ test('getblocks: ascending from start, default 10, at most 100, ends at the tip'
   t.is(max.at(-1)!.height, 109);
   t.deepEqual(blocksView(src, 145, '50').map((b) => b.height), [145, 146, 147, 148, 149]);
   t.like(blocksView(src, 149)[0], { height: 149, txs: 2 });
-  t.is(code(t, () => blocksView(src, 0, BLOCKS_PAGE_MAX + 1)), 'out-of-range');
-  t.is(code(t, () => blocksView(src, 0, 0)), 'out-of-range');
-  t.is(code(t, () => blocksView(src, 150)), 'out-of-range');
-  t.is(code(t, () => blocksView(src, 'ab'.repeat(32))), 'bad-ref');
+  t.is(code(() => blocksView(src, 0, BLOCKS_PAGE_MAX + 1)), 'out-of-range');
+  t.is(code(() => blocksView(src, 0, 0)), 'out-of-range');
+  t.is(code(() => blocksView(src, 150)), 'out-of-range');
+  t.is(code(() => blocksView(src, 'ab'.repeat(32))), 'bad-ref');
   t.deepEqual(recentBlocksView(src, 3).map((b) => b.height), [149, 148, 147]);
 });
 
@@ -133,8 +134,8 @@ test('gettransaction: a pooled tx (inputs from the chain and from a pooled paren
   const confirmedTx = chain.active[1]!.transactions[1]!;
   t.like(transactionView(src, confirmedTx.txidHex), { status: 'confirmed', height: 1, confirmations: 2, blockHash: chain.active[1]!.hashHex, time: chain.active[1]!.header.timestamp, fee: 0n });
   t.deepEqual(transactionView(src, confirmedTx.txidHex).outputs.map((o) => o.amount), [30n, 20n]);
-  t.is(code(t, () => transactionView(src, 'cd'.repeat(32))), 'not-found');
-  t.is(code(t, () => transactionView(src, 'nope')), 'bad-ref');
+  t.is(code(() => transactionView(src, 'cd'.repeat(32))), 'not-found');
+  t.is(code(() => transactionView(src, 'nope')), 'bad-ref');
 });
 
 test('gettransaction and getaddress answer index-syncing (-28) while the index is behind the tip', (t) => {
@@ -145,7 +146,7 @@ test('gettransaction and getaddress answer index-syncing (-28) while the index i
   const error = t.throws(() => transactionView(src, beyond.txidHex), { instanceOf: ExplorerError });
   t.is(error.code, 'index-syncing');
   t.is(error.message, 'the transaction index is still being built (height 1 of 3); try again in a moment');
-  t.is(code(t, () => addressView(src, { address: pubKeyHashToAddress(PKHS[0]!) })), 'index-syncing');
+  t.is(code(() => addressView(src, { address: pubKeyHashToAddress(PKHS[0]!) })), 'index-syncing');
 });
 
 test('getaddress: balance parts, mempool txs first, index history after; bounded limit; bad address and cursor refused', (t) => {
@@ -172,8 +173,8 @@ test('getaddress: balance parts, mempool txs first, index history after; bounded
   t.deepEqual(calls[1], [PKHS[2]!.toString('hex'), 25, { height: 1, txid: Buffer.alloc(32, 9) }]);
   addressView({ ...src, index }, { address, before: 5 });
   t.deepEqual(calls[2], [PKHS[2]!.toString('hex'), 25, { height: 5 }]);
-  t.is(code(t, () => addressView({ ...src, index }, { address, limit: 101 })), 'out-of-range');
-  t.is(code(t, () => addressView({ ...src, index }, { address, limit: 0 })), 'out-of-range');
-  t.is(code(t, () => addressView({ ...src, index }, { address, before: 'x-y' })), 'bad-ref');
+  t.is(code(() => addressView({ ...src, index }, { address, limit: 101 })), 'out-of-range');
+  t.is(code(() => addressView({ ...src, index }, { address, limit: 0 })), 'out-of-range');
+  t.is(code(() => addressView({ ...src, index }, { address, before: 'x-y' })), 'bad-ref');
   t.throws(() => addressView({ ...src, index }, { address: '1notanaddress' }), { instanceOf: AddressError });
 });
