@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ChainIndexer, INDEX_CHUNK_BLOCKS } from '../../../src/explorer/index.js';
+import { ChainIndexer, INDEX_BUSY_CHAIN_DELAY_MS, INDEX_CHUNK_BLOCKS } from '../../../src/explorer/index.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { waitFor } from '../../integration/harness.js';
 import { FakeChain, PKHS, generateChain } from '../../helpers/explorer-fakes.js';
@@ -39,6 +39,9 @@ test('catch-up at start: chunked commits that yield to the event loop, then ever
   const intermediate = [...seen].filter((h) => h < blocks.length - 1);
   t.log(`${blocks.length} blocks indexed; heights seen while catching up: ${[...seen].sort((a, b) => a - b).join(', ')}`);
   t.true(intermediate.length >= 2, 'catch-up committed in several chunks and let the event loop run between them');
+  const heights = [-1, ...[...seen].sort((a, b) => a - b)];
+  const biggest = Math.max(...heights.slice(1).map((h, i) => h - heights[i]!));
+  t.true(biggest <= INDEX_CHUNK_BLOCKS, `no commit holds more than ${INDEX_CHUNK_BLOCKS} blocks (largest ${biggest})`);
   t.true(indexer.synced);
   checkIndex(t, indexer, chain.active);
 });
@@ -150,5 +153,43 @@ test('a failing read is logged once per streak, lookups then answer from the las
   for (const b of generateChain(1, chain.active.at(-1))) chain.connect(b);
   await waitFor('recovery', atTip(indexer, chain));
   t.true(lines.some((l) => l.includes('indexing resumed')));
+  checkIndex(t, indexer, chain.active);
+});
+
+test('while the chain tip moves (a sync), catch-up pauses between chunks to leave the chain the main thread', async (t) => {
+  const dir = await tempDir(t);
+  const chain = new FakeChain();
+  const blocks = generateChain(2_500);
+  for (const b of blocks.slice(0, 2_000)) chain.connect(b, false);
+  const indexer = openIndexer(t, join(dir, 'indexes'), chain);
+  // Commit times (best changes) while a "sync" connects a block every 2 ms.
+  const commits: number[] = [];
+  let last = -2;
+  let syncing = true;
+  const poll = (): void => {
+    const h = indexer.best?.height ?? -1;
+    if (h !== last && syncing) commits.push(performance.now());
+    last = h;
+    if (syncing) setImmediate(poll);
+  };
+  poll();
+  indexer.start();
+  let next = 2_000;
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      chain.connect(blocks[next++]!);
+      if (next === blocks.length) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 2);
+  });
+  syncing = false;
+  await waitFor('the index at the tip', atTip(indexer, chain), 60_000);
+  const gaps = commits.slice(1).map((c, i) => c - commits[i]!);
+  const paused = gaps.filter((g) => g >= INDEX_BUSY_CHAIN_DELAY_MS).length;
+  t.log(`${gaps.length} gaps between commits while the tip moved: ${paused} of them ≥ ${INDEX_BUSY_CHAIN_DELAY_MS} ms (median ${Math.round(gaps.sort((a, b) => a - b)[Math.floor(gaps.length / 2)] ?? 0)} ms)`);
+  t.true(gaps.length >= 2);
+  t.true(paused * 2 >= gaps.length, 'most chunks were followed by a pause while the chain was busy');
   checkIndex(t, indexer, chain.active);
 });
