@@ -136,8 +136,11 @@ test('explorer commands: a sent tx in the mempool then in a block, blocks, addre
   t.regex(beyond.stderr, /no block at height 99; the chain tip is at height 1/);
   t.is(await rpcCode(setup, 'getblock', { ref: 99 }), -8);
   const badHash = await cli(setup, ['getblock', 'xyz']);
-  t.is(badHash.code, 1);
-  t.regex(badHash.stderr, /neither a block hash/);
+  t.is(badHash.code, 2, 'a malformed ref is a usage error, caught before the call');
+  t.regex(badHash.stderr, /getblock takes a block hash \(64 hex digits\) or a height/);
+  const unknownHash = await cli(setup, ['getblock', UNKNOWN_TXID]);
+  t.is(unknownHash.code, 1);
+  t.regex(unknownHash.stderr, /^Block not found/);
   t.is(await rpcCode(setup, 'getblock', { ref: 'xyz' }), -8);
   t.is(await rpcCode(setup, 'getblock', { ref: UNKNOWN_TXID }), -5);
   t.is(await rpcCode(setup, 'getblocks', { start: 0, count: 101 }), -8);

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { findCommand } from '../../../src/cli/commands.js';
 import { CLI_NAME } from '../../../src/cli/constants.js';
+import { CliError } from '../../../src/cli/errors.js';
 import { formatExplorer } from '../../../src/cli/format-explorer.js';
 import { parseCommandArgs } from '../../../src/cli/main.js';
 
@@ -18,6 +19,21 @@ test('explorer commands map their arguments to RPC params', (t) => {
   t.deepEqual(params('gettransaction', [H('b')]), { txid: H('b') });
   t.deepEqual(params('getaddress', ['1abc', '--limit', '5', '--before', '3']), { address: '1abc', limit: '5', before: '3' });
   t.throws(() => parseCommandArgs(findCommand('getblocks')!, []), { message: /getblocks needs --start/ });
+  // Malformed values: our own one-line usage error (exit 2) before any RPC.
+  const usage = (name: string, args: string[], message: RegExp): void => {
+    const error = t.throws(() => params(name, args), { instanceOf: CliError, message });
+    t.is(error?.exitCode, 2);
+  };
+  usage('getblock', ['xyz'], /^getblock takes a block hash \(64 hex digits\) or a height \(a whole number ≥ 0\), got "xyz" \(see: .* getblock --help\)$/);
+  usage('getblock', ['12ab'], /got "12ab"/);
+  usage('getblock', ['1.5'], /got "1.5"/);
+  usage('getblocks', ['--start', 'x'], /--start must be a block height/);
+  usage('getblocks', ['--start', '0', '--count', '101'], /--count must be a whole number from 1 to 100, got "101"/);
+  usage('getblocks', ['--start', '0', '--count', '0'], /--count must be a whole number from 1 to 100/);
+  usage('gettransaction', [H('z')], /gettransaction takes a txid \(64 hex digits\)/);
+  usage('getaddress', ['1abc', '--limit', '1000'], /--limit must be a whole number from 1 to 100/);
+  usage('getaddress', ['1abc', '--before', 'yesterday'], /--before must be a height or the cursor/);
+  t.deepEqual(params('getaddress', ['1abc', '--before', `7-${H('a')}`]), { address: '1abc', before: `7-${H('a')}` });
   t.throws(() => parseCommandArgs(findCommand('gettransaction')!, []), { message: /gettransaction needs <txid>/ });
 });
 
