@@ -158,6 +158,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     format: formatExplorer.getaddress,
     timeoutMs: RPC_CALL_TIMEOUT_MS,
   },
+  simple('getindexinfo', 'the transaction and address indexes: whether they have reached the chain tip, and the last block they hold', formatExplorer.getindexinfo),
   simple('mine', 'mine one block now with the transactions in the mempool', format.mine, RPC_MINING_TIMEOUT_MS),
   simple('getinfo', 'height, tip, genesis, mempool size, peers and wallet summary', format.getinfo),
   simple('mempool', 'transactions waiting for a block', format.mempool),

@@ -104,7 +104,7 @@ export const noIndex: ExplorerIndex = {
 
 /** An explorer over an empty chain and pool (for RPC tests that do not use it). */
 export function emptyExplorer(): RpcExplorer {
-  return { chain: new FakeChain(), mempool: new FakeMempool(), index: noIndex, indexSettled: async () => undefined };
+  return { chain: new FakeChain(), mempool: new FakeMempool(), index: noIndex, indexSettled: async () => undefined, indexSynced: () => false };
 }
 
 /** Addresses the generated chains pay (fixed public-key hashes). */

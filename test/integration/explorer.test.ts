@@ -173,6 +173,9 @@ test('explorer commands: a sent tx in the mempool then in a block, blocks, addre
     }
   };
   await waitFor('the index to catch up after kill -9', settled);
+  await waitFor('getindexinfo synced', async () => ((await rpc(setup, 'getindexinfo')) as { txindex: { synced: boolean } }).txindex.synced);
+  t.deepEqual(await json(setup, ['getindexinfo']), { txindex: { synced: true, bestBlockHeight: 5 }, addressindex: { synced: true, bestBlockHeight: 5 } });
+  t.is((await cli(setup, ['getindexinfo'])).stdout, 'txindex: synced, best block height 5\naddressindex: synced, best block height 5');
   // a's history: the genesis reward, the send, and the rewards of blocks 1-5 (mined to a).
   t.is(((await json(setup, ['getaddress', a!])) as { txs: Obj[] }).txs.length, 7);
   t.like(await json(setup, ['gettransaction', txid!]), { confirmations: 5, blockHash: tip });

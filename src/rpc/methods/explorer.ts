@@ -34,6 +34,13 @@ export function explorerMethods(ctx: Pick<RpcContext, 'explorer'>): MethodTable 
       return transactionView(explorer, txid);
     },
 
+    /** Bitcoin Core's getindexinfo: each index, whether it has reached the tip, and the last block it holds. */
+    getindexinfo: (params) => {
+      parseParams(params, {});
+      const info = { synced: explorer.indexSynced(), bestBlockHeight: explorer.index.best?.height ?? null };
+      return { txindex: info, addressindex: info };
+    },
+
     getaddress: async (params) => {
       const { address, limit, before } = parseParams(params, { address: param.address(), limit: raw(false), before: raw(false) });
       await explorer.indexSettled();

@@ -29,6 +29,7 @@ function setup(): { methods: ReturnType<typeof explorerMethods>; chain: FakeChai
         },
         addressHistory: () => ({ entries: [], more: false }),
       },
+      indexSynced: () => index.best !== undefined,
       indexSettled: async () => {
         settles.push(settles.length);
         await gate;
@@ -45,6 +46,7 @@ test('getblock takes ref and verbose by name or position; a missing ref is -3260
   t.is(byName['hash'], chain.active[1]!.hashHex);
   t.is(typeof (byPosition['txs'] as unknown[])[0], 'object', 'verbose "true" (as the CLI sends it) lists tx objects');
   t.throws(() => methods['getblock']!({}), { instanceOf: RpcParamError, message: 'missing parameter "ref"' });
+  t.deepEqual(toJsonSafe(await methods['getindexinfo']!([])), { txindex: { synced: false, bestBlockHeight: null }, addressindex: { synced: false, bestBlockHeight: null } });
   t.throws(() => methods['getblock']!({ ref: 1, verbose: 'yes' }), { instanceOf: RpcParamError });
   t.throws(() => methods['getblock']!({ hash: 1 }), { instanceOf: RpcParamError });
   t.deepEqual((toJsonSafe(await methods['getblocks']!({ start: '1', count: '2' })) as Array<{ height: number }>).map((b) => b.height), [1, 2]);
@@ -62,4 +64,5 @@ test('gettransaction and getaddress let the index settle first (Core\'s BlockUnt
   release();
   t.like(toJsonSafe(await pending), { txid, confirmations: 1, height: 2 });
   t.like(toJsonSafe(await pendingAddress), { address: '1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2', more: false, next: null });
+  t.deepEqual(toJsonSafe(await methods['getindexinfo']!({})), { txindex: { synced: true, bestBlockHeight: 2 }, addressindex: { synced: true, bestBlockHeight: 2 } });
 });
