@@ -2,6 +2,7 @@
 import type { JsonValue } from '../rpc/json.js';
 import { EXIT_FAILURE, EXIT_OK, RPC_CALL_TIMEOUT_MS, RPC_CHECK_TIMEOUT_MS, RPC_MINING_TIMEOUT_MS, RPC_PUNCH_TIMEOUT_MS } from './constants.js';
 import { format } from './format.js';
+import { blockRefArg, cursorArg, heightArg, pageArg, txidArg } from './explorer-args.js';
 import { formatExplorer } from './format-explorer.js';
 import { formatNat } from './format-nat.js';
 import { formatBanned, formatPeers } from './format-peers.js';
@@ -168,7 +169,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: { verbose: { type: 'boolean', description: 'list every transaction with its inputs and outputs' } },
     required: [],
     method: 'getblock',
-    params: (cmd) => ({ ref: cmd.positionals[0], ...(cmd.values['verbose'] === true ? { verbose: true } : {}) }),
+    params: (cmd) => ({ ref: blockRefArg('getblock', cmd.positionals[0]), ...(cmd.values['verbose'] === true ? { verbose: true } : {}) }),
     format: formatExplorer.getblock,
     timeoutMs: RPC_CALL_TIMEOUT_MS,
   },
@@ -182,7 +183,10 @@ export const COMMANDS: readonly CommandSpec[] = [
     },
     required: ['start'],
     method: 'getblocks',
-    params: (cmd) => ({ start: cmd.values['start'], ...(cmd.values['count'] === undefined ? {} : { count: cmd.values['count'] }) }),
+    params: (cmd) => {
+      const count = pageArg('getblocks', 'count', cmd.values['count']);
+      return { start: heightArg('getblocks', 'start', cmd.values['start']), ...(count === undefined ? {} : { count }) };
+    },
     format: formatExplorer.getblocks,
     timeoutMs: RPC_CALL_TIMEOUT_MS,
   },
@@ -193,7 +197,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: {},
     required: [],
     method: 'gettransaction',
-    params: (cmd) => ({ txid: cmd.positionals[0] }),
+    params: (cmd) => ({ txid: txidArg('gettransaction', cmd.positionals[0]) }),
     format: formatExplorer.gettransaction,
     timeoutMs: RPC_CALL_TIMEOUT_MS,
   },
@@ -208,12 +212,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     required: [],
     method: 'getaddress',
     params: (cmd) => {
-      const { limit, before } = cmd.values;
+      const limit = pageArg('getaddress', 'limit', cmd.values['limit']);
+      const before = cursorArg('getaddress', cmd.values['before']);
       return { address: cmd.positionals[0], ...(limit === undefined ? {} : { limit }), ...(before === undefined ? {} : { before }) };
     },
     format: formatExplorer.getaddress,
     timeoutMs: RPC_CALL_TIMEOUT_MS,
   },
+  simple('getindexinfo', 'the transaction and address indexes: whether they have reached the chain tip, and the last block they hold', formatExplorer.getindexinfo),
   simple('getinfo', 'height, tip, genesis, mempool size, peers and wallet summary', format.getinfo),
   simple('mempool', 'transactions waiting for a block', format.mempool),
   simple('peers', 'connected peers (id, address, direction, height, ping, age; hole-punched links and their relay), manual peers, bans and discouraged addresses', formatPeers),

@@ -87,6 +87,14 @@ export const formatExplorer = {
     return [`Transaction ${text(tx['txid'])}`, `  ${txStatus(tx)}`, ...txLines(tx, '  ')].join('\n');
   },
 
+  getindexinfo: (r: JsonValue): string =>
+    Object.entries(obj(r))
+      .map(([name, info]) => {
+        const { synced, bestBlockHeight } = obj(info);
+        return `${name}: ${synced === true ? 'synced' : 'still being built'}, best block height ${text(bestBlockHeight)}`;
+      })
+      .join('\n'),
+
   getaddress: (r: JsonValue): string => {
     const a = obj(r);
     const notes: string[] = [];

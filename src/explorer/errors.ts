@@ -14,6 +14,8 @@ export type ExplorerErrorCode =
   /** The index has not reached the block the answer depends on yet. */
   | 'index-syncing'
   /** The node has no chain yet. */
-  | 'no-genesis';
+  | 'no-genesis'
+  /** The index database cannot be opened or written (names its directory). */
+  | 'index-unavailable';
 
 export class ExplorerError extends KadchainError<ExplorerErrorCode> {}

@@ -176,7 +176,7 @@ export class KadchainNode {
           const pkh = rewardPubKeyHash();
           return pkh === undefined ? undefined : pubKeyHashToAddress(pkh);
         },
-        explorer: { chain, mempool, index: indexer, indexSettled: () => indexer.indexSettled() },
+        explorer: { chain, mempool, index: indexer, indexSettled: () => indexer.indexSettled(), indexSynced: () => indexer.synced },
         network: rpcNetwork(network, config.listenHost, () => nat?.state() ?? disabledNodeNatState()),
         requestStop: () => {
           this.logger.info('stop requested over rpc');

@@ -108,6 +108,8 @@ export interface RpcExplorer extends ExplorerSources {
    * behind by a block or two (Core's BlockUntilSyncedToCurrentChain); at once while it catches up.
    */
   indexSettled(): Promise<void>;
+  /** True once the index has reached the chain tip since the node started (Core's getindexinfo "synced"). */
+  indexSynced(): boolean;
 }
 
 export interface PaymentRequest {

@@ -40,6 +40,7 @@ export const METHOD_DOCS: Readonly<Record<string, MethodDoc>> = {
     ],
   },
   gettransaction: { summary: 'a transaction in the mempool or the chain: confirmations, block, inputs, outputs, fee', params: [{ name: 'txid', description: '64 hex digits' }] },
+  getindexinfo: { summary: 'the transaction and address indexes: whether they have reached the chain tip, and the last block they hold', params: [] },
   getaddress: {
     summary: 'an address\'s balance parts and its transactions, newest first, a page at a time',
     params: [

@@ -6,8 +6,10 @@ import { EventEmitter } from 'node:events';
 import type { ChainEvents, ChainTip, Coin } from '../../src/chain/types.js';
 import type { ExplorerIndex, ExplorerMempool, ExplorerMempoolEntry } from '../../src/explorer/index.js';
 import type { RpcExplorer } from '../../src/rpc/context.js';
-import type { Block, BlockHeader } from '../../src/primitives/block.js';
-import { type OutPoint, type Transaction, outPointKey } from '../../src/primitives/tx.js';
+import { Block, BlockHeader } from '../../src/primitives/block.js';
+import { ZERO_HASH } from '../../src/primitives/hash.js';
+import { merkleRoot } from '../../src/primitives/merkle.js';
+import { type OutPoint, Transaction, outPointKey } from '../../src/primitives/tx.js';
 
 const key = (b: Buffer): string => b.toString('hex');
 const opKey = (op: OutPoint): string => key(outPointKey(op));
@@ -102,5 +104,81 @@ export const noIndex: ExplorerIndex = {
 
 /** An explorer over an empty chain and pool (for RPC tests that do not use it). */
 export function emptyExplorer(): RpcExplorer {
-  return { chain: new FakeChain(), mempool: new FakeMempool(), index: noIndex, indexSettled: async () => undefined };
+  return { chain: new FakeChain(), mempool: new FakeMempool(), index: noIndex, indexSettled: async () => undefined, indexSynced: () => false };
+}
+
+/** Addresses the generated chains pay (fixed public-key hashes). */
+export const PKHS: readonly Buffer[] = [1, 2, 3, 4].map((i) => Buffer.alloc(20, i));
+const CHAIN_START_SEC = 1_700_000_000;
+
+/** A block on `parent` (unmined: the fakes do not check proof of work), deterministic for the same inputs. */
+export function chainBlock(parent: Block | undefined, coinbaseTo: Buffer, txs: readonly Transaction[] = [], extra = 0): Block {
+  const height = parent ? parent.height + 1 : 0;
+  const coinbase = Transaction.coinbase(height, [{ amount: 50n, pubKeyHash: coinbaseTo }], Buffer.from([extra]));
+  const all = [coinbase, ...txs];
+  const header = new BlockHeader({
+    version: 1,
+    prevHash: parent ? parent.hash : ZERO_HASH,
+    merkleRoot: merkleRoot(all.map((tx) => tx.txid)),
+    timestamp: CHAIN_START_SEC + height,
+    bits: 0x207fffff,
+    height,
+    nonce: extra,
+  });
+  return new Block(header, all);
+}
+
+/** A tx spending `prevouts` (no real signature: the fakes do not verify). */
+export function fakeSpend(prevouts: readonly OutPoint[], outputs: ReadonlyArray<{ amount: bigint; pubKeyHash: Buffer }>): Transaction {
+  return new Transaction(1, prevouts.map((prevout) => ({ prevout, publicKey: Buffer.alloc(33, 2), signature: Buffer.alloc(64, 1) })), outputs);
+}
+
+/**
+ * `count` blocks from genesis: block i pays its reward to PKHS[i % 4]; every block from 1 on also
+ * spends the previous block's reward: 30 to the next address, 20 back. `extra` makes another branch.
+ */
+export function generateChain(count: number, from?: Block, extra = 0): Block[] {
+  const blocks: Block[] = [];
+  let parent = from;
+  for (let i = 0; i < count; i++) {
+    const height = parent ? parent.height + 1 : 0;
+    const txs = parent ? [fakeSpend([{ txid: parent.transactions[0]!.txid, index: 0 }], [{ amount: 30n, pubKeyHash: PKHS[(height + 1) % 4]! }, { amount: 20n, pubKeyHash: PKHS[(height - 1) % 4]! }])] : [];
+    const block = chainBlock(parent, PKHS[height % 4]!, txs, extra);
+    blocks.push(block);
+    parent = block;
+  }
+  return blocks;
+}
+
+/** What the address index must hold after `blocks` (replayed independently of the indexer): per pkh hex, newest first. */
+export function expectedHistory(blocks: readonly Block[]): Map<string, Array<{ height: number; txid: string; received: bigint; sent: bigint }>> {
+  const coins = new Map<string, { amount: bigint; pubKeyHash: Buffer }>();
+  const out = new Map<string, Array<{ height: number; txid: string; received: bigint; sent: bigint }>>();
+  for (const block of blocks) {
+    for (const tx of block.transactions) {
+      const parts = new Map<string, { received: bigint; sent: bigint }>();
+      const part = (pkh: Buffer): { received: bigint; sent: bigint } => {
+        const k = key(pkh);
+        if (!parts.has(k)) parts.set(k, { received: 0n, sent: 0n });
+        return parts.get(k)!;
+      };
+      if (!tx.isCoinbase) {
+        for (const input of tx.inputs) {
+          const coin = coins.get(opKey(input.prevout))!;
+          coins.delete(opKey(input.prevout));
+          part(coin.pubKeyHash).sent += coin.amount;
+        }
+      }
+      tx.outputs.forEach((o, index) => {
+        coins.set(opKey({ txid: tx.txid, index }), o);
+        part(o.pubKeyHash).received += o.amount;
+      });
+      for (const [pkh, p] of parts) {
+        if (!out.has(pkh)) out.set(pkh, []);
+        out.get(pkh)!.push({ height: block.height, txid: tx.txidHex, ...p });
+      }
+    }
+  }
+  for (const list of out.values()) list.sort((x, y) => y.height - x.height || (y.txid < x.txid ? -1 : y.txid > x.txid ? 1 : 0));
+  return out;
 }

@@ -1,12 +1,12 @@
 /**
  * The explorer commands against a real node process: getblock, getblocks, gettransaction and
  * getaddress in human and --json form, a send's txid in the mempool and then in a block, the error
- * paths with their RPC codes, and the index across restarts (kept, and rebuilt when deleted).
+ * paths with their RPC codes, and the index across restarts (kept, caught up after a kill -9, rebuilt when deleted).
  */
 import test from 'ava';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RpcFailure, cli, createNodeSetup, getInfo, rpc, startNode, stopNode, waitFor } from './harness.js';
+import { RpcFailure, cli, createNodeSetup, getInfo, killNode, rpc, startNode, stopNode, waitFor } from './harness.js';
 
 const ADDRESS = /^Genesis Wallet is: (1[1-9A-HJ-NP-Za-km-z]{25,34})$/;
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -136,8 +136,11 @@ test('explorer commands: a sent tx in the mempool then in a block, blocks, addre
   t.regex(beyond.stderr, /no block at height 99; the chain tip is at height 1/);
   t.is(await rpcCode(setup, 'getblock', { ref: 99 }), -8);
   const badHash = await cli(setup, ['getblock', 'xyz']);
-  t.is(badHash.code, 1);
-  t.regex(badHash.stderr, /neither a block hash/);
+  t.is(badHash.code, 2, 'a malformed ref is a usage error, caught before the call');
+  t.regex(badHash.stderr, /getblock takes a block hash \(64 hex digits\) or a height/);
+  const unknownHash = await cli(setup, ['getblock', UNKNOWN_TXID]);
+  t.is(unknownHash.code, 1);
+  t.regex(unknownHash.stderr, /^Block not found/);
   t.is(await rpcCode(setup, 'getblock', { ref: 'xyz' }), -8);
   t.is(await rpcCode(setup, 'getblock', { ref: UNKNOWN_TXID }), -5);
   t.is(await rpcCode(setup, 'getblocks', { start: 0, count: 101 }), -8);
@@ -155,20 +158,34 @@ test('explorer commands: a sent tx in the mempool then in a block, blocks, addre
   await rpc(setup, 'mine');
   t.like(await json(setup, ['gettransaction', txid!]), { confirmations: 2, blockHash: tip });
 
-  // Deleted index: rebuilt from the chain at start (catch-up), with the same answers.
-  t.is(await stopNode(node), 0, node.output());
-  await rm(join(setup.dataDir, 'indexes'), { recursive: true, force: true });
+  // kill -9 right after three more blocks: the index reopens at its last commit and catches up.
+  for (let i = 0; i < 3; i++) await rpc(setup, 'mine');
+  await killNode(node);
   node = await startNode(t, setup);
-  await waitFor('the index to catch up', async () => {
+  t.is((await getInfo(setup)).height, 5);
+  const settled = async (): Promise<boolean> => {
     try {
-      await rpc(setup, 'gettransaction', { txid });
+      await rpc(setup, 'getaddress', { address: a });
       return true;
     } catch (err) {
       if (err instanceof RpcFailure && err.code === -28) return false;
       throw err;
     }
-  });
-  t.like(await json(setup, ['gettransaction', txid!]), { confirmations: 2, blockHash: tip, height: 1 });
-  t.is(((await json(setup, ['getaddress', a!])) as { txs: Obj[] }).txs.length, 4);
+  };
+  await waitFor('the index to catch up after kill -9', settled);
+  await waitFor('getindexinfo synced', async () => ((await rpc(setup, 'getindexinfo')) as { txindex: { synced: boolean } }).txindex.synced);
+  t.deepEqual(await json(setup, ['getindexinfo']), { txindex: { synced: true, bestBlockHeight: 5 }, addressindex: { synced: true, bestBlockHeight: 5 } });
+  t.is((await cli(setup, ['getindexinfo'])).stdout, 'txindex: synced, best block height 5\naddressindex: synced, best block height 5');
+  // a's history: the genesis reward, the send, and the rewards of blocks 1-5 (mined to a).
+  t.is(((await json(setup, ['getaddress', a!])) as { txs: Obj[] }).txs.length, 7);
+  t.like(await json(setup, ['gettransaction', txid!]), { confirmations: 5, blockHash: tip });
+
+  // Deleted index: rebuilt from the chain at start (catch-up), with the same answers.
+  t.is(await stopNode(node), 0, node.output());
+  await rm(join(setup.dataDir, 'indexes'), { recursive: true, force: true });
+  node = await startNode(t, setup);
+  await waitFor('the index to be rebuilt', settled);
+  t.like(await json(setup, ['gettransaction', txid!]), { confirmations: 5, blockHash: tip, height: 1 });
+  t.is(((await json(setup, ['getaddress', a!])) as { txs: Obj[] }).txs.length, 7);
   t.is(await stopNode(node), 0, node.output());
 });

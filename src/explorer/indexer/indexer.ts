@@ -6,12 +6,12 @@
  * event order: each step compares its best block with the chain, so a reorg, a restart or a
  * missed event all end the same way — at the chain's tip.
  */
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { setTimeout as sleep, setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { ChainEvents, ChainTip, Coin } from '../../chain/types.js';
 import type { Block } from '../../primitives/block.js';
 import { errorMessage } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
-import { INDEX_CHUNK_BLOCKS, INDEX_LOG_INTERVAL_MS, INDEX_SETTLE_WAIT_MS, INDEX_SLICE_MS } from '../constants.js';
+import { INDEX_BUSY_CHAIN_DELAY_MS, INDEX_CHUNK_BLOCKS, INDEX_LOG_INTERVAL_MS, INDEX_SETTLE_WAIT_MS, INDEX_SLICE_MS } from '../constants.js';
 import type { AddressHistoryEntry, ExplorerIndex, HistoryCursor, IndexBest, TxLocation } from '../types.js';
 import { indexBlock, spentCount } from './build.js';
 import type { IndexedBlock } from './codecs.js';
@@ -48,6 +48,10 @@ export class ChainIndexer implements ExplorerIndex {
   private following = false;
   private readonly waiters = new Set<() => void>();
   private lastLogMs = 0;
+  /** The chain connected blocks during the last chunk (a sync): progress lines go to debug then, the sync logs its own. */
+  private chainBusy = false;
+  /** A commit failed and none has succeeded since: the error is logged once per streak, not per block. */
+  private failing = false;
   private readonly onBlock = (): void => this.wake();
 
   constructor(options: ChainIndexerOptions) {
@@ -137,13 +141,27 @@ export class ChainIndexer implements ExplorerIndex {
     do {
       this.again = false;
       try {
-        while (!this.stopped && (await this.step())) {
+        for (;;) {
+          const tipBefore = this.chain.tip?.hash;
+          if (this.stopped || !(await this.step())) break;
           this.releaseWaiters();
-          await yieldToEventLoop();
+          // The chain connected blocks meanwhile: it is syncing, so leave it most of the thread.
+          const busy = tipBefore !== undefined && this.chain.tip !== undefined && !this.chain.tip.hash.equals(tipBefore);
+          this.chainBusy = busy;
+          if (this.failing) {
+            this.failing = false;
+            this.logger.info({ height: this.store.best?.height ?? null }, 'indexing resumed');
+          }
+          if (busy) await sleep(INDEX_BUSY_CHAIN_DELAY_MS);
+          else await yieldToEventLoop();
         }
       } catch (err) {
-        // The index is an aid, not consensus: log, and let the next block event try again.
-        this.logger.error({ err: errorMessage(err), height: this.store.best?.height ?? null }, 'indexing failed; will retry at the next block');
+        // The index is an aid, not consensus: log (once per failure streak), and let the next block event try again.
+        const fields = { err: errorMessage(err), height: this.store.best?.height ?? null };
+        if (this.failing) this.logger.debug(fields, 'indexing failed again');
+        else this.logger.error(fields, 'indexing failed; gettransaction and getaddress answer -28 until it recovers (it retries at the next block)');
+        this.failing = true;
+        this.releaseWaiters();
         return;
       }
     } while (this.again && !this.stopped);
@@ -211,7 +229,7 @@ export class ChainIndexer implements ExplorerIndex {
   private logProgress(blocks: number, tipHeight: number): void {
     const height = this.store.best?.height ?? -1;
     const now = this.nowMs();
-    if (height >= tipHeight || now - this.lastLogMs < INDEX_LOG_INTERVAL_MS) {
+    if (height >= tipHeight || this.chainBusy || now - this.lastLogMs < INDEX_LOG_INTERVAL_MS) {
       this.logger.debug({ height, blocks }, 'indexed blocks');
       return;
     }

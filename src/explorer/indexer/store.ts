@@ -65,7 +65,7 @@ export class IndexStore {
       env = open({ path, maxDbs: INDEX_MAX_DBS, overlappingSync: false, noMetaSync: true, eventTurnBatching: false });
       for (const name of DB_NAMES) dbs[name] = env.openDB<Buffer, Buffer>({ name, keyEncoding: 'binary', encoding: 'binary' });
     } catch (err) {
-      throw new ExplorerError('index-syncing', `cannot open the index database at ${path}: ${errorMessage(err)} (delete that directory to rebuild it)`, { cause: err });
+      throw new ExplorerError('index-unavailable', `cannot open the index database at ${path}: ${errorMessage(err)} (delete that directory to rebuild it)`, { cause: err });
     }
     const version = dbs.meta.get(FORMAT_KEY);
     if (version?.length !== 4 || version.readUInt32BE(0) !== INDEX_FORMAT_VERSION) {
@@ -123,7 +123,7 @@ export class IndexStore {
 
   /** Runs `fn`'s writes in one transaction committed off this thread; a throw aborts all of them. */
   async commit(fn: (w: IndexWriter) => void): Promise<void> {
-    if (this.closed) throw new ExplorerError('index-syncing', `the index database at ${this.path} is closed`);
+    if (this.closed) throw new ExplorerError('index-unavailable', `the index database at ${this.path} is closed`);
     let best = this.bestBlock;
     const writer: IndexWriter = {
       connect: (block) => {
@@ -135,7 +135,7 @@ export class IndexStore {
       },
       rewind: (hash) => {
         const record = this.undoRecord(hash);
-        if (!record) throw new ExplorerError('index-syncing', `the index at ${this.path} has no undo record for block ${hash.toString('hex')}`);
+        if (!record) throw new ExplorerError('index-unavailable', `the index at ${this.path} has no undo record for block ${hash.toString('hex')}`);
         for (const txid of record.txids) {
           const at = this.dbs.txs.get(txid);
           if (at && Buffer.from(at).subarray(0, 32).equals(hash)) this.dbs.txs.removeSync(txid);

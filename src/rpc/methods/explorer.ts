@@ -15,7 +15,7 @@ const raw =
     return value;
   };
 
-export function explorerMethods(ctx: RpcContext): MethodTable {
+export function explorerMethods(ctx: Pick<RpcContext, 'explorer'>): MethodTable {
   // Read per call, after the parameters are checked: a bad call never touches the node.
   const explorer = (): RpcContext['explorer'] => ctx.explorer;
   return {
@@ -33,6 +33,13 @@ export function explorerMethods(ctx: RpcContext): MethodTable {
       const { txid } = parseParams(params, { txid: raw(true) });
       await explorer().indexSettled();
       return transactionView(explorer(), txid);
+    },
+
+    /** Bitcoin Core's getindexinfo: each index, whether it has reached the tip, and the last block it holds. */
+    getindexinfo: (params) => {
+      parseParams(params, {});
+      const info = { synced: explorer().indexSynced(), bestBlockHeight: explorer().index.best?.height ?? null };
+      return { txindex: info, addressindex: info };
     },
 
     getaddress: async (params) => {
