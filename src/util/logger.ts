@@ -1,4 +1,5 @@
 import { pino, type Logger, type LevelWithSilent } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -6,8 +7,10 @@ export interface LoggerOptions {
   level: LevelWithSilent;
   /** Where JSON lines go: a file path (tests) or a file descriptor; default stdout. */
   dest?: string | number;
-  /** Human-readable output; defaults to "stdout is a TTY". */
+  /** Human-readable output, one line per event; defaults to "stdout is a TTY". */
   pretty?: boolean;
+  /** Colours in pretty output; defaults to "stdout is a TTY". */
+  colorize?: boolean;
 }
 
 type Destination = ReturnType<typeof pino.destination>;
@@ -26,11 +29,31 @@ export function createLogger(options: LoggerOptions): Logger {
     destination.on('close', () => destinations.delete(destination));
     return pino({ level: options.level, base: { pid: process.pid } }, destination);
   }
-  return pino({
-    level: options.level,
-    transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } },
+  // In this thread and synchronous (no transport worker): a line logged right before an exit is out, in order.
+  const stream = pinoPretty({
+    destination: options.dest ?? process.stdout.fd,
+    sync: true,
+    colorize: options.colorize ?? Boolean(process.stdout.isTTY),
+    singleLine: true,
+    translateTime: PRETTY_TIME_FORMAT,
+    ignore: 'pid,hostname,component',
+    messageFormat: prettyMessage,
   });
+  return pino({ level: options.level, base: undefined }, stream);
 }
+
+/** Local wall-clock time to the second: a person matches it with their clock; JSON keeps epoch ms. */
+const PRETTY_TIME_FORMAT = 'SYS:HH:MM:ss';
+
+/** "component: message", the component padded so messages line up. */
+function prettyMessage(log: Record<string, unknown>, messageKey: string): string {
+  const message = String(log[messageKey] ?? '');
+  const component = log['component'];
+  return typeof component === 'string' ? `${component.padEnd(PRETTY_COMPONENT_WIDTH)} ${message}` : message;
+}
+
+/** Width of the longest usual component name ("traversal"). */
+const PRETTY_COMPONENT_WIDTH = 9;
 
 /** A logger that drops everything: for tests and library use. */
 export function silentLogger(): Logger {
