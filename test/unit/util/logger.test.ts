@@ -46,3 +46,33 @@ test('flushLogsSync makes one attempt on a stream that would block (EAGAIN) inst
   t.true(readFileSync(file, 'utf8').includes('"msg":"queued while stdout is full"'), 'the line goes out with the next write');
   t.log(`flush on EAGAIN: ${attempts} write attempt(s), lines lost 0`);
 });
+
+test.serial('pretty logs (a TTY): one line per event, short time, level, component and message, fields on the same line, no pid or hostname', async (t) => {
+  const dir = await tempDir(t, 'kadchain-log-');
+  const file = join(dir, 'pretty.log');
+  const logger = createLogger({ level: 'info', pretty: true, colorize: false, dest: file });
+  logger.child({ component: 'sync' }).info({ height: 300, nested: { a: 1, b: [1, 2] } }, 'block sync ended');
+  logger.child({ component: 'p2p' }).warn({ peer: '127.0.0.1:1', reason: 'connect ECONNREFUSED' }, 'dial failed');
+  logger.info('no component');
+  logger.debug('below the level');
+  const text = readFileSync(file, 'utf8'); // synchronous destination: written already
+  t.log(`\n${text}`);
+  const lines = text.trimEnd().split('\n');
+  t.is(lines.length, 3);
+  t.regex(lines[0]!, /^\[\d\d:\d\d:\d\d\] INFO: sync +block sync ended \{"height":300,"nested":\{"a":1,"b":\[1,2\]\}\}$/);
+  t.regex(lines[1]!, /^\[\d\d:\d\d:\d\d\] WARN: p2p +dial failed \{"peer":"127.0.0.1:1","reason":"connect ECONNREFUSED"\}$/);
+  t.regex(lines[2]!, /^\[\d\d:\d\d:\d\d\] INFO: no component$/);
+  t.notRegex(text, /pid|hostname|"component"/);
+});
+
+test.serial('JSON logs (not a TTY) are unchanged: one JSON object per line with pid, time, level, component and msg', async (t) => {
+  const dir = await tempDir(t, 'kadchain-log-');
+  const file = join(dir, 'log.jsonl');
+  const logger = createLogger({ level: 'info', pretty: false, dest: file });
+  await waitReady(file);
+  logger.child({ component: 'sync' }).info({ height: 3 }, 'block sync ended');
+  for (let i = 0; i < 200 && !readFileSync(file, 'utf8').endsWith('\n'); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  const line = JSON.parse(readFileSync(file, 'utf8').trim()) as Record<string, unknown>;
+  t.like(line, { level: 30, pid: process.pid, component: 'sync', height: 3, msg: 'block sync ended' });
+  t.is(typeof line['time'], 'number');
+});
