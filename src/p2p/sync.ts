@@ -12,7 +12,7 @@ import { ZERO_HASH } from '../primitives/hash.js';
 import type { Logger } from '../util/logger.js';
 import { type BlockIntake, type IntakeStatus, isIntakeFailure } from './block-intake.js';
 import type { P2PConfig } from './config.js';
-import { CATCHING_UP_MIN_BLOCKS, GET_BLOCKS_BURST, GET_BLOCKS_PER_SEC, SYNC_START_LOG_INTERVAL_MS, SYNC_START_LOG_KEYS, SYNC_STALLED_PEER_COOLDOWN_MS } from './constants.js';
+import { GET_BLOCKS_BURST, GET_BLOCKS_PER_SEC, SYNC_START_LOG_INTERVAL_MS, SYNC_START_LOG_KEYS, SYNC_STALLED_PEER_COOLDOWN_MS } from './constants.js';
 import { checkHeaderBatch, headersAfterLocator } from './headers.js';
 import { LogThrottle } from './log-throttle.js';
 import type { Peer } from './peer.js';
@@ -296,12 +296,7 @@ export class BlockSync {
     this.submitted = 0;
     this.lastSubmittedHash = undefined;
     this.generation++;
-    const tip = this.options.chain.tip;
-    const summary = this.tracker.ended();
-    // A sync that brought blocks is worth its summary line (real PoW each); an empty one repeats at debug.
-    const level = summary && summary.blocks >= CATCHING_UP_MIN_BLOCKS ? 'info' : this.syncLogLevel;
-    const done = summary ? { blocks: summary.blocks, txs: summary.txs, seconds: summary.durationMs / 1000, blocksPerSec: summary.blocksPerSec } : {};
-    this.logger[level]({ peer: peer.label, reason, height: tip?.height ?? -1, ...done }, 'block sync ended');
+    this.progress.ended(peer, reason, this.tracker.ended(), this.syncLogLevel);
     if (restart) setImmediate(() => this.maybeStart());
   }
 
