@@ -96,6 +96,8 @@ export class Peer extends EventEmitter<PeerEvents> {
   wasProbe = false;
   /** Why the session was refused, by us or by the peer's `reject` during the handshake. */
   refusal: { readonly code: string; readonly reason: string; readonly by: 'us' | 'peer' } | undefined;
+  /** Closed as the loser of two connections between the same nodes (routine: the other one is kept). */
+  lostDuplicate = false;
   logger: Logger;
 
   private readonly options: PeerOptions;
@@ -204,6 +206,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     // Both ends dialling each other at once is routine (one connection is kept), not a refusal of the node.
     this.logger[code === 'duplicate-connection' ? 'debug' : (this.options.faultLevel?.(this, code) ?? 'warn')]({ code, reason }, 'refusing peer');
     this.refusal = { code, reason, by: 'us' };
+    if (code === 'duplicate-connection') this.lostDuplicate = true;
     this.send({ kind: 'reject', messageType, code, reason: truncateRejectReason(reason), hash: ZERO_HASH });
     this.close(`refused: ${code}`);
   }
@@ -290,7 +293,10 @@ export class Peer extends EventEmitter<PeerEvents> {
   private onReject(msg: WireMessage & { kind: 'reject' }): void {
     const fields = { code: msg.code, reason: msg.reason };
     if (!this.isReady) this.refusal = { ...fields, by: 'peer' };
-    if (msg.code === 'duplicate-connection') return void this.logger.debug(fields, 'peer kept another connection to us');
+    if (msg.code === 'duplicate-connection') {
+      this.lostDuplicate = true;
+      return void this.logger.debug(fields, 'peer kept another connection to us');
+    }
     if (!this.isReady) {
       return void this.logger[this.options.faultLevel?.(this, `refused-us ${msg.code}`) ?? 'warn'](fields, 'peer refused us');
     }

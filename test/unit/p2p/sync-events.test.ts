@@ -55,3 +55,21 @@ test(`catching up ${CHAIN_BLOCKS} blocks: 'sync:progress' from syncing to done a
   t.true(progressLines.length <= Math.ceil(elapsedMs / SYNC_PROGRESS_LOG_INTERVAL_MS), `${progressLines.length} progress lines in ${elapsedMs} ms`);
   t.true(events.length <= Math.ceil(elapsedMs / MS_PER_SEC) + 2);
 });
+
+test('two nodes dialling each other while one catches up: one "peer ready", one sync start and one summary at info', async (t) => {
+  const blocks = buildChain(genesis, 50, owner);
+  const a = await startNode(t, { genesis, blocks });
+  const lines: Line[] = [];
+  const logger: Logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as Line) });
+  const b = await startNode(t, { genesis, logger });
+  a.net.addPeer('127.0.0.1', b.net.tcpPort);
+  b.net.addPeer('127.0.0.1', a.net.tcpPort);
+  await waitFor(() => tipHash(b) === tipHash(a) && !b.net.syncStatus().syncing, 'B to catch up', 30_000);
+  await new Promise((resolve) => setTimeout(resolve, 300)); // the losing connection's lines, if any, are out
+  const info = lines.filter((l) => l.level >= 30).map((l) => l.msg);
+  t.log(lines.filter((l) => /peer|sync/.test(l.msg)).map((l) => `${l.level} ${l.msg}${l.blocks === undefined ? '' : ` blocks=${l.blocks}`}`));
+  t.is(info.filter((m) => m === 'peer ready').length, 1);
+  t.is(info.filter((m) => m === 'starting block sync').length, 1);
+  t.is(info.filter((m) => m === 'block sync ended').length, 1);
+  t.like(lines.find((l) => l.level >= 30 && l.msg === 'block sync ended'), { blocks: 50 });
+});
