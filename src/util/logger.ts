@@ -1,5 +1,6 @@
 import { pino, type Logger, type LevelWithSilent } from 'pino';
 import pinoPretty from 'pino-pretty';
+import { KadchainError } from './errors.js';
 
 export type { Logger };
 
@@ -38,9 +39,28 @@ export function createLogger(options: LoggerOptions): Logger {
     translateTime: PRETTY_TIME_FORMAT,
     ignore: 'pid,hostname,component',
     messageFormat: prettyMessage,
+    // `err` is a field like any other: on the line, not a multi-line block.
+    errorLikeObjectKeys: [],
   });
-  return pino({ level: options.level, base: undefined }, stream);
+  // pino-pretty prints pino's errorKey ('err' by default) as a block whatever errorLikeObjectKeys says:
+  // our code logs errors under `err` in an object, never as the first argument, so the key is moved.
+  return pino({ level: options.level, base: undefined, errorKey: PRETTY_ERROR_KEY, serializers: { err: oneLineError } }, stream);
 }
+
+/**
+ * An error as a person reads it on one line: our typed errors by their message (they are meant
+ * for people), anything else (a bug) with its type and the frame that threw. The JSON logs keep
+ * the whole stack.
+ */
+function oneLineError(err: unknown): unknown {
+  if (!(err instanceof Error)) return err;
+  if (err instanceof KadchainError) return err.message;
+  const frame = err.stack?.split('\n').find((line) => line.trim().startsWith('at '))?.trim();
+  return frame === undefined ? `${err.name}: ${err.message}` : `${err.name}: ${err.message} (${frame})`;
+}
+
+/** Where an Error passed as the first argument goes in pretty mode (none of our code does that). */
+const PRETTY_ERROR_KEY = 'error';
 
 /** Local wall-clock time to the second: a person matches it with their clock; JSON keeps epoch ms. */
 const PRETTY_TIME_FORMAT = 'SYS:HH:MM:ss';

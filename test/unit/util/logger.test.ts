@@ -1,6 +1,7 @@
 import test from 'ava';
 import fs, { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { NodeError } from '../../../src/node/errors.js';
 import { createLogger, flushLogsSync } from '../../../src/util/logger.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
@@ -55,10 +56,16 @@ test.serial('pretty logs (a TTY): one line per event, short time, level, compone
   logger.child({ component: 'p2p' }).warn({ peer: '127.0.0.1:1', reason: 'connect ECONNREFUSED' }, 'dial failed');
   logger.info('no component');
   logger.debug('below the level');
+  logger.error({ err: new NodeError('p2p-listen-failed', 'cannot listen on 127.0.0.1:9000 (another node there? pick another --port)') }, 'node failed to start');
+  logger.fatal({ err: new TypeError('x is not a function') }, 'uncaught exception');
+  logger.warn({ err: 'connect ECONNREFUSED', peer: 'p' }, 'string err');
   const text = readFileSync(file, 'utf8'); // synchronous destination: written already
   t.log(`\n${text}`);
   const lines = text.trimEnd().split('\n');
-  t.is(lines.length, 3);
+  t.is(lines.length, 6, 'errors too: one line each');
+  t.regex(lines[3]!, /ERROR: node failed to start \{"err":"cannot listen on 127.0.0.1:9000 \(another node there\? pick another --port\)"\}$/);
+  t.regex(lines[4]!, /FATAL: uncaught exception \{"err":"TypeError: x is not a function \(at .+\)"\}$/);
+  t.regex(lines[5]!, /WARN: string err \{"err":"connect ECONNREFUSED","peer":"p"\}$/);
   t.regex(lines[0]!, /^\[\d\d:\d\d:\d\d\] INFO: sync +block sync ended \{"height":300,"nested":\{"a":1,"b":\[1,2\]\}\}$/);
   t.regex(lines[1]!, /^\[\d\d:\d\d:\d\d\] WARN: p2p +dial failed \{"peer":"127.0.0.1:1","reason":"connect ECONNREFUSED"\}$/);
   t.regex(lines[2]!, /^\[\d\d:\d\d:\d\d\] INFO: no component$/);
