@@ -1,5 +1,6 @@
 import { pino, type Logger, type LevelWithSilent } from 'pino';
-import pinoPretty from 'pino-pretty';
+import { createRequire } from 'node:module';
+import type PinoPretty from 'pino-pretty';
 import { KadchainError } from './errors.js';
 
 export type { Logger };
@@ -31,6 +32,8 @@ export function createLogger(options: LoggerOptions): Logger {
     return pino({ level: options.level, base: { pid: process.pid } }, destination);
   }
   // In this thread and synchronous (no transport worker): a line logged right before an exit is out, in order.
+  // Loaded only for a person at a terminal: a service or test logging JSON does not pay for it.
+  const pinoPretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
   const stream = pinoPretty({
     destination: options.dest ?? process.stdout.fd,
     sync: true,
