@@ -33,8 +33,8 @@ export class BranchActivator {
     private readonly logger: Logger,
     /** Where `announce` emits (the Chain). */
     private readonly events: EventEmitter<ChainEvents>,
-    /** True while a sync catches up: "block connected" goes to debug (ChainOptions.isCatchingUp). */
-    private readonly isCatchingUp: () => boolean,
+    /** True: this block's "block connected" line goes to debug (ChainOptions.quietBlockLog). */
+    private readonly quietBlockLog: (block: Block) => boolean,
   ) {}
 
   /**
@@ -76,8 +76,9 @@ export class BranchActivator {
       if (result.disconnected.length > 0) {
         this.logger.warn({ forkHeight, forkHash, depth: result.disconnected.length, newTip: block.hashHex, newHeight: block.height }, 'chain reorganisation');
       }
-      const level = this.isCatchingUp() ? 'debug' : 'info';
-      for (const b of result.connected) this.logger[level]({ height: b.height, hash: b.hashHex, txs: b.transactions.length }, 'block connected');
+      for (const b of result.connected) {
+        this.logger[this.quietBlockLog(b) ? 'debug' : 'info']({ height: b.height, hash: b.hashHex, txs: b.transactions.length }, 'block connected');
+      }
       for (const b of result.disconnected) this.emitSafely('block:disconnected', b);
       for (const b of result.connected) this.emitSafely('block:connected', b);
     };

@@ -48,11 +48,11 @@ export interface ChainOptions {
   /** Aborted when the node stops while Chain.open still runs a reindex: it ends after its current chunk (reindex.ts). */
   signal?: AbortSignal;
   /**
-   * True while the node catches up on many blocks (a sync): each "block connected" line is then
-   * at debug, the sync logs progress and a summary instead. The node injects it (the chain knows
-   * nothing of peers); default: never, every block at info.
+   * True for a block whose "block connected" line belongs at debug because another line tells of
+   * it: a sync catching up (progress lines and a summary) or our own miner ("mined a block"). The
+   * node injects it (the chain knows nothing of peers or the miner); default: every block at info.
    */
-  isCatchingUp?: () => boolean;
+  quietBlockLog?: (block: Block) => boolean;
 }
 
 export class Chain extends EventEmitter<ChainEvents> implements CoinView {
@@ -91,7 +91,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     this.committedTip = this.workingTip = loadTip(store);
     if (ensureTipIndex(store)) logger.info({ path: store.path }, 'built the candidate-tip index of an older chain database');
     this.headers = new HeaderCache((hash) => store.getIndex(hash));
-    this.activator = new BranchActivator(store, options.params, logger, this, options.isCatchingUp ?? (() => false));
+    this.activator = new BranchActivator(store, options.params, logger, this, options.quietBlockLog ?? (() => false));
     this.verifyPool = new VerifyPool({ ...(options.verifyThreads !== undefined ? { threads: options.verifyThreads } : {}), logger });
     this.checks = new SnapshotChecks(store, options.params, this.verifyPool);
   }

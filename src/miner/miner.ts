@@ -10,6 +10,10 @@ import { MinerError } from './errors.js';
 import { PowSolver } from './pow-solver.js';
 import { buildTemplate, nextBlockTimestamp } from './template.js';
 
+/** Logged once per process: the pool is full enough to mine, but the reward has nowhere to go. */
+export const NO_MINING_ADDRESS_MESSAGE =
+  'the pool holds enough transactions to mine a block, but there is no mining address: auto-mining waits until the wallet has a key (createwallet) or mining.address is set';
+
 export interface MinerOptions {
   chain: Chain;
   mempool: Mempool;
@@ -40,6 +44,10 @@ export class Miner extends EventEmitter<{ 'block:mined': [block: Block] }> {
   private stopCount = 0;
   private started = false;
   private autoMining = false;
+  /** The block being handed to the chain: its "block connected" line is this miner's "mined a block". */
+  private submitting: Buffer | undefined;
+  /** The pool asked for a block without a mining address: said once, not on every transaction. */
+  private toldNoAddress = false;
 
   private readonly onTxAdded = (): void => this.maybeAutoMine();
   // Deferred so the node's own 'block:connected' listener has updated the pool first.
@@ -82,6 +90,11 @@ export class Miner extends EventEmitter<{ 'block:mined': [block: Block] }> {
     await this.solver.terminate();
   }
 
+  /** True while `hash` is the block this miner found and is connecting (its one log line is ours). */
+  isSubmitting(hash: Buffer): boolean {
+    return this.submitting?.equals(hash) === true;
+  }
+
   /** Mines one block on the current tip with the pool's transactions and connects it. */
   mineBlock(): Promise<Block> {
     return this.enqueueMining(undefined);
@@ -117,8 +130,15 @@ export class Miner extends EventEmitter<{ 'block:mined': [block: Block] }> {
 
   /** The pool holds txpoolSize transactions a block template would take (cheap count first). */
   private templateWanted(): boolean {
+    if (this.mempool.size < this.txpoolSize) return false;
     // No mining address: mineOne would fail anyway, so skip the count (it runs on every accepted tx).
-    if (this.mempool.size < this.txpoolSize || !this.rewardPubKeyHash()) return false;
+    if (!this.rewardPubKeyHash()) {
+      if (!this.toldNoAddress) {
+        this.toldNoAddress = true;
+        this.logger.warn({ txpoolSize: this.txpoolSize, pooled: this.mempool.size }, NO_MINING_ADDRESS_MESSAGE);
+      }
+      return false;
+    }
     return this.mempool.countForBlock(this.chain.params.maxBlockBytes, this.txpoolSize) >= this.txpoolSize;
   }
 
@@ -160,7 +180,13 @@ export class Miner extends EventEmitter<{ 'block:mined': [block: Block] }> {
       }
 
       const block = new Block(template.header.withNonce(result.solution.nonce, result.solution.timestamp), template.transactions);
-      const outcome = await this.chain.processBlock(block);
+      this.submitting = block.hash;
+      let outcome;
+      try {
+        outcome = await this.chain.processBlock(block);
+      } finally {
+        this.submitting = undefined;
+      }
       if (outcome.status !== 'connected' && outcome.status !== 'reorganized') {
         // The tip moved while the block was being processed: mine again on the new one.
         this.logger.debug({ hash: block.hashHex, status: outcome.status }, 'mined block did not extend the chain; retrying');

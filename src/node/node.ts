@@ -123,9 +123,10 @@ export class KadchainNode {
     };
     try {
       const logger = this.rootLogger;
-      // The peer layer starts after the chain: until then nothing catches up.
-      const isCatchingUp = (): boolean => run.p2p?.isCatchingUp ?? false;
-      const chain = await Chain.open({ path: join(config.dataDir, CHAIN_DIR_NAME), params: config.chain, logger, reindex: this.reindex, signal: aborter.signal, isCatchingUp });
+      // One line per block a person cares about: a catching-up sync summarises its blocks, the
+      // miner logs its own. The peer layer and miner start after the chain: until then, none.
+      const quietBlockLog = (block: Block): boolean => (run.p2p?.isCatchingUp ?? false) || (run.miner?.isSubmitting(block.hash) ?? false);
+      const chain = await Chain.open({ path: join(config.dataDir, CHAIN_DIR_NAME), params: config.chain, logger, reindex: this.reindex, signal: aborter.signal, quietBlockLog });
       run.chain = chain;
       checkStopped();
       const wallet = await Wallet.open({ path: join(config.dataDir, WALLET_FILE_NAME), logger });

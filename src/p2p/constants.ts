@@ -253,3 +253,17 @@ export const IBD_MAX_TIP_AGE_SEC = 24 * 60 * 60;
 export const IBD_MAX_BLOCKS_BEHIND = 144;
 /** Blocks a sync must start behind by for its blocks to be logged at debug (one new block at the tip stays at info). */
 export const CATCHING_UP_MIN_BLOCKS = 2;
+/**
+ * A failed dial (connect refused, timeout) is warned about once per address per this interval,
+ * repeats at debug: a manual peer redialled with backoff says what is wrong once, not every time.
+ */
+export const DIAL_FAILURE_WARN_INTERVAL_MS = 10 * 60 * 1000;
+export const DIAL_FAILURE_WARN_KEYS = 1_000;
+/**
+ * Dial-failure warnings across all addresses, per minute and at once: a peer table full of stale
+ * addresses (discovery) must not fill the log either; the rest go to debug.
+ */
+export const DIAL_FAILURE_WARNS_PER_MIN = 6;
+export const DIAL_FAILURE_WARN_BURST = 10;
+/** A handshake refusal from the far end is warned about once per address and code per this interval. */
+export const REMOTE_REFUSAL_WARN_INTERVAL_MS = 60_000;

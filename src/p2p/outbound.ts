@@ -8,11 +8,13 @@ import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import type { BanList } from './bans.js';
 import type { P2PConfig } from './config.js';
-import { CONNECT_TIMEOUT_MS, DIAL_INTERVAL_MS } from './constants.js';
+import { CONNECT_TIMEOUT_MS, DIAL_FAILURE_WARN_BURST, DIAL_FAILURE_WARN_INTERVAL_MS, DIAL_FAILURE_WARN_KEYS, DIAL_FAILURE_WARNS_PER_MIN, DIAL_INTERVAL_MS } from './constants.js';
 import { dialTcp, peerAddressKey } from './dial.js';
 import type { DiscouragedSet } from './discouraged.js';
+import { LogThrottle } from './log-throttle.js';
 import { netGroup, type AddressClassifier } from './netgroup.js';
 import type { Peer } from './peer.js';
+import { TokenBucket } from './rate-limit.js';
 import type { DiscoveredNode, PeerSource } from './types.js';
 
 export interface OutboundDialerOptions {
@@ -30,6 +32,8 @@ export interface OutboundDialerOptions {
   readonly isConnected: (nodeIdHex: string) => boolean;
   /** Starts the session on a connected socket. */
   readonly attach: (socket: Socket) => Peer;
+  /** Clock of the dial-failure log limits (tests); default Date.now. */
+  readonly nowMs?: () => number;
 }
 
 export class OutboundDialer {
@@ -38,9 +42,15 @@ export class OutboundDialer {
   private readonly dialing = new Map<string, string>();
   private dialTimer: NodeJS.Timeout | undefined;
   private readonly onVerified = (node: DiscoveredNode): void => this.maybeDial(node);
+  /** Failed dials: warn once per address per interval, and only so many warnings a minute overall. */
+  private readonly failureLog: LogThrottle;
+  private readonly failureWarns: TokenBucket;
 
   constructor(options: OutboundDialerOptions) {
     this.options = options;
+    const now = options.nowMs ?? Date.now;
+    this.failureLog = new LogThrottle(DIAL_FAILURE_WARN_KEYS, DIAL_FAILURE_WARN_INTERVAL_MS, now);
+    this.failureWarns = new TokenBucket({ ratePerSec: DIAL_FAILURE_WARNS_PER_MIN / 60, burst: DIAL_FAILURE_WARN_BURST, now });
   }
 
   /** Dials discovery's nodes: each newly verified one, and the known ones every DIAL_INTERVAL_MS. */
@@ -70,7 +80,8 @@ export class OutboundDialer {
       onPeer?.(peer);
       return true;
     } catch (err) {
-      this.options.logger.debug({ host, port, err: errorMessage(err) }, 'dial failed');
+      const level = this.failureLog.shouldWarn(key) && this.failureWarns.take() ? 'warn' : 'debug';
+      this.options.logger[level]({ peer: `${host}:${port}`, reason: errorMessage(err) }, 'dial failed');
       return `connect failed: ${errorMessage(err)}`;
     } finally {
       this.dialing.delete(key);

@@ -96,6 +96,8 @@ export class Peer extends EventEmitter<PeerEvents> {
   wasProbe = false;
   /** Why the session was refused, by us or by the peer's `reject` during the handshake. */
   refusal: { readonly code: string; readonly reason: string; readonly by: 'us' | 'peer' } | undefined;
+  /** Closed as the loser of two connections between the same nodes (routine: the other one is kept). */
+  lostDuplicate = false;
   logger: Logger;
 
   private readonly options: PeerOptions;
@@ -204,6 +206,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     // Both ends dialling each other at once is routine (one connection is kept), not a refusal of the node.
     this.logger[code === 'duplicate-connection' ? 'debug' : (this.options.faultLevel?.(this, code) ?? 'warn')]({ code, reason }, 'refusing peer');
     this.refusal = { code, reason, by: 'us' };
+    if (code === 'duplicate-connection') this.lostDuplicate = true;
     this.send({ kind: 'reject', messageType, code, reason: truncateRejectReason(reason), hash: ZERO_HASH });
     this.close(`refused: ${code}`);
   }
@@ -274,17 +277,30 @@ export class Peer extends EventEmitter<PeerEvents> {
   }
 
   private onMessage(msg: WireMessage): void {
-    if (msg.kind === 'reject') {
-      if (!this.isReady) this.refusal = { code: msg.code, reason: msg.reason, by: 'peer' };
-      this.logger[this.rejectLogs.take() ? 'info' : 'debug']({ code: msg.code, reason: msg.reason, hash: msg.hash.toString('hex') }, 'peer rejected something we sent');
-      return;
-    }
+    if (msg.kind === 'reject') return this.onReject(msg);
     if (msg.kind === 'probe') return this.onProbe(msg.nonce);
     if (msg.kind === 'handshake') return this.onHandshake(msg);
     if (msg.kind === 'handshake-ack') return this.onAck(msg);
     if (!this.isReady) return void this.punish('unexpected-message', `peer sent ${msg.kind} before completing the handshake`);
     if (msg.kind === 'ping' || msg.kind === 'pong') this.onHeartbeat(msg);
     this.emit('message', msg);
+  }
+
+  /**
+   * Before the session is up a reject is the far end refusing us: warn with its reason (once per
+   * address and code per interval). Both ends dialling each other at once is routine: debug.
+   */
+  private onReject(msg: WireMessage & { kind: 'reject' }): void {
+    const fields = { code: msg.code, reason: msg.reason };
+    if (!this.isReady) this.refusal = { ...fields, by: 'peer' };
+    if (msg.code === 'duplicate-connection') {
+      this.lostDuplicate = true;
+      return void this.logger.debug(fields, 'peer kept another connection to us');
+    }
+    if (!this.isReady) {
+      return void this.logger[this.options.faultLevel?.(this, `refused-us ${msg.code}`) ?? 'warn'](fields, 'peer refused us');
+    }
+    this.logger[this.rejectLogs.take() ? 'info' : 'debug']({ ...fields, hash: msg.hash.toString('hex') }, 'peer rejected something we sent');
   }
 
   /**

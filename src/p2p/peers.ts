@@ -71,6 +71,8 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
   private readonly faultLog = new LogThrottle(SESSION_FAULT_WARN_KEYS, SESSION_FAULT_WARN_INTERVAL_MS);
   /** Inbound 'peer ready' lines: info once per address per interval, repeats at debug. */
   private readonly readyLog = new LogThrottle(INBOUND_READY_LOG_KEYS, INBOUND_READY_LOG_INTERVAL_MS);
+  /** Connections that replaced another to the same node (simultaneous dials): their "peer ready" is routine. */
+  private readonly replacements = new WeakSet<Peer>();
 
   constructor(options: PeerSetOptions) {
     super();
@@ -260,7 +262,7 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
       admit: (p, hs) => this.admit(p, hs),
       admitProven: (p) => this.admitProven(p),
       faultLevel: (p, code) => this.faultLevel(p, code),
-      readyLevel: (p) => (p.direction === 'outbound' || this.readyLog.shouldWarn(p.ip) ? 'info' : 'debug'),
+      readyLevel: (p) => (this.replacements.has(p) ? 'debug' : p.direction === 'outbound' || this.readyLog.shouldWarn(p.ip) ? 'info' : 'debug'),
       logger: this.logger,
     });
     this.all.add(peer);
@@ -310,6 +312,7 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
         return { code: 'duplicate-connection', reason: `already connected to node ${idHex} (${existing.label})` };
       }
       existing.refuse('duplicate-connection', `replaced by the connection dialled by the lower node id (${peer.label})`);
+      this.replacements.add(peer);
     }
     this.provenPeers.set(idHex, peer);
     return undefined;

@@ -12,7 +12,7 @@ import { ZERO_HASH } from '../primitives/hash.js';
 import type { Logger } from '../util/logger.js';
 import { type BlockIntake, type IntakeStatus, isIntakeFailure } from './block-intake.js';
 import type { P2PConfig } from './config.js';
-import { CATCHING_UP_MIN_BLOCKS, GET_BLOCKS_BURST, GET_BLOCKS_PER_SEC, SYNC_START_LOG_INTERVAL_MS, SYNC_START_LOG_KEYS, SYNC_STALLED_PEER_COOLDOWN_MS } from './constants.js';
+import { GET_BLOCKS_BURST, GET_BLOCKS_PER_SEC, SYNC_START_LOG_INTERVAL_MS, SYNC_START_LOG_KEYS, SYNC_STALLED_PEER_COOLDOWN_MS } from './constants.js';
 import { checkHeaderBatch, headersAfterLocator } from './headers.js';
 import { LogThrottle } from './log-throttle.js';
 import type { Peer } from './peer.js';
@@ -69,6 +69,8 @@ export class BlockSync {
   /** Start and end lines of a sync: info once per address per interval, repeats at debug. */
   private readonly startLog = new LogThrottle(SYNC_START_LOG_KEYS, SYNC_START_LOG_INTERVAL_MS);
   private syncLogLevel: 'info' | 'debug' = 'info';
+  /** The last sync ended because its connection lost a duplicate tie-break: the next start keeps its log level. */
+  private handover = false;
 
   constructor(options: BlockSyncOptions) {
     this.options = options;
@@ -107,6 +109,7 @@ export class BlockSync {
     const fresh = candidates.filter((p) => (this.stalledUntilMs.get(p) ?? 0) <= now);
     const peer = fresh[0] ?? candidates[0];
     if (peer) this.startWith(peer);
+    else this.handover = false;
   }
 
   /** A block from `peer` had an unknown parent: fetch what leads to it (unless a sync is already running). */
@@ -115,7 +118,10 @@ export class BlockSync {
   }
 
   onPeerClosed(peer: Peer): void {
-    if (peer === this.syncPeer) this.finish('sync peer disconnected', false);
+    if (peer !== this.syncPeer) return;
+    // The loser of simultaneous dials: the sync goes on over the connection kept, quietly.
+    if (peer.lostDuplicate) this.handover = true;
+    this.finish(peer.lostDuplicate ? 'sync peer connection replaced by another to the same node' : 'sync peer disconnected', false);
   }
 
   /** Serve a get-blocks: headers of our active chain after the fork point. */
@@ -194,8 +200,10 @@ export class BlockSync {
     this.syncPeer = peer;
     this.progress.restart();
     this.tracker.started(peer);
-    this.syncLogLevel = this.startLog.shouldWarn(peer.ip) ? 'info' : 'debug';
-    this.logger[this.syncLogLevel]({ peer: peer.label, ourHeight: this.options.chain.tip?.height ?? -1, peerHeight: peer.bestHeight }, 'starting block sync');
+    const handover = this.handover;
+    this.handover = false;
+    if (!handover) this.syncLogLevel = this.startLog.shouldWarn(peer.ip) ? 'info' : 'debug';
+    this.logger[handover ? 'debug' : this.syncLogLevel]({ peer: peer.label, ourHeight: this.options.chain.tip?.height ?? -1, peerHeight: peer.bestHeight }, 'starting block sync');
     this.requestHeaders();
   }
 
@@ -296,12 +304,7 @@ export class BlockSync {
     this.submitted = 0;
     this.lastSubmittedHash = undefined;
     this.generation++;
-    const tip = this.options.chain.tip;
-    const summary = this.tracker.ended();
-    // A sync that brought blocks is worth its summary line (real PoW each); an empty one repeats at debug.
-    const level = summary && summary.blocks >= CATCHING_UP_MIN_BLOCKS ? 'info' : this.syncLogLevel;
-    const done = summary ? { blocks: summary.blocks, txs: summary.txs, seconds: summary.durationMs / 1000, blocksPerSec: summary.blocksPerSec } : {};
-    this.logger[level]({ peer: peer.label, reason, height: tip?.height ?? -1, ...done }, 'block sync ended');
+    this.progress.ended(peer, reason, this.tracker.ended(), this.handover ? 'debug' : this.syncLogLevel);
     if (restart) setImmediate(() => this.maybeStart());
   }
 

@@ -1,6 +1,7 @@
 import test from 'ava';
 import fs, { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { NodeError } from '../../../src/node/errors.js';
 import { createLogger, flushLogsSync } from '../../../src/util/logger.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
@@ -45,4 +46,40 @@ test('flushLogsSync makes one attempt on a stream that would block (EAGAIN) inst
   for (let i = 0; i < 200 && !readFileSync(file, 'utf8').includes('queued while stdout is full'); i++) await new Promise((resolve) => setTimeout(resolve, 10));
   t.true(readFileSync(file, 'utf8').includes('"msg":"queued while stdout is full"'), 'the line goes out with the next write');
   t.log(`flush on EAGAIN: ${attempts} write attempt(s), lines lost 0`);
+});
+
+test.serial('pretty logs (a TTY): one line per event, short time, level, component and message, fields on the same line, no pid or hostname', async (t) => {
+  const dir = await tempDir(t, 'kadchain-log-');
+  const file = join(dir, 'pretty.log');
+  const logger = createLogger({ level: 'info', pretty: true, colorize: false, dest: file });
+  logger.child({ component: 'sync' }).info({ height: 300, nested: { a: 1, b: [1, 2] } }, 'block sync ended');
+  logger.child({ component: 'p2p' }).warn({ peer: '127.0.0.1:1', reason: 'connect ECONNREFUSED' }, 'dial failed');
+  logger.info('no component');
+  logger.debug('below the level');
+  logger.error({ err: new NodeError('p2p-listen-failed', 'cannot listen on 127.0.0.1:9000 (another node there? pick another --port)') }, 'node failed to start');
+  logger.fatal({ err: new TypeError('x is not a function') }, 'uncaught exception');
+  logger.warn({ err: 'connect ECONNREFUSED', peer: 'p' }, 'string err');
+  const text = readFileSync(file, 'utf8'); // synchronous destination: written already
+  t.log(`\n${text}`);
+  const lines = text.trimEnd().split('\n');
+  t.is(lines.length, 6, 'errors too: one line each');
+  t.regex(lines[3]!, /ERROR: node failed to start \{"err":"cannot listen on 127.0.0.1:9000 \(another node there\? pick another --port\)"\}$/);
+  t.regex(lines[4]!, /FATAL: uncaught exception \{"err":"TypeError: x is not a function \(at .+\)"\}$/);
+  t.regex(lines[5]!, /WARN: string err \{"err":"connect ECONNREFUSED","peer":"p"\}$/);
+  t.regex(lines[0]!, /^\[\d\d:\d\d:\d\d\] INFO: sync +block sync ended \{"height":300,"nested":\{"a":1,"b":\[1,2\]\}\}$/);
+  t.regex(lines[1]!, /^\[\d\d:\d\d:\d\d\] WARN: p2p +dial failed \{"peer":"127.0.0.1:1","reason":"connect ECONNREFUSED"\}$/);
+  t.regex(lines[2]!, /^\[\d\d:\d\d:\d\d\] INFO: no component$/);
+  t.notRegex(text, /pid|hostname|"component"/);
+});
+
+test.serial('JSON logs (not a TTY) are unchanged: one JSON object per line with pid, time, level, component and msg', async (t) => {
+  const dir = await tempDir(t, 'kadchain-log-');
+  const file = join(dir, 'log.jsonl');
+  const logger = createLogger({ level: 'info', pretty: false, dest: file });
+  await waitReady(file);
+  logger.child({ component: 'sync' }).info({ height: 3 }, 'block sync ended');
+  for (let i = 0; i < 200 && !readFileSync(file, 'utf8').endsWith('\n'); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  const line = JSON.parse(readFileSync(file, 'utf8').trim()) as Record<string, unknown>;
+  t.like(line, { level: 30, pid: process.pid, component: 'sync', height: 3, msg: 'block sync ended' });
+  t.is(typeof line['time'], 'number');
 });
