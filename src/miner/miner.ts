@@ -192,9 +192,9 @@ export class Miner extends EventEmitter<{ 'block:mined': [block: Block] }> {
         this.logger.debug({ hash: block.hashHex, status: outcome.status }, 'mined block did not extend the chain; retrying');
         continue;
       }
-      // The chain's 'block connected' line is the one info line per block (mined here or not);
-      // the search's figures are for debugging.
-      this.logger.debug(
+      // The one info line for a block this node found: the chain logs its 'block connected' at
+      // debug (quietBlockLog), so the figures of the search come with it.
+      this.logger.info(
         { height: block.height, hash: block.hashHex, txs: block.transactions.length, fees: fees.toString(), hashes, ms: Math.round(performance.now() - startedMs) },
         'mined a block',
       );
