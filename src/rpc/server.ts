@@ -5,6 +5,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CLI_NAME } from '../util/cli-hint.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { COOKIE_USER, RPC_CLOSE_GRACE_MS, RPC_MAX_BODY_BYTES, RPC_REQUEST_TIMEOUT_MS, RpcCode } from './constants.js';
@@ -37,7 +38,7 @@ export class RpcServer {
       methods: this.wrapMethods(options.methods),
       unknownMethod: (name) => ({
         code: RpcCode.MethodNotFound,
-        message: `unknown method "${name}"; see the commands with: npx cli --help`,
+        message: `unknown method "${name}"; see the commands with: ${CLI_NAME} --help`,
         data: { code: 'method-not-found' },
       }),
       invalidRequestMessage: 'invalid request: send a JSON-RPC 2.0 object like {"jsonrpc":"2.0","id":1,"method":"getinfo","params":{}}',

@@ -7,7 +7,7 @@ test('the CLI with no node says so in one line and exits 1', async (t) => {
   const result = await cli(undefined, ['balance', '1BoatSLRHtKNngkdXEeobR76b53LETtpyT', '--rpc-port', String(port), '--datadir', './nowhere']);
   t.is(result.code, 1);
   t.is(result.stdout, '');
-  t.is(result.stderr, `no kadchain node is answering at 127.0.0.1:${port} (start one with: npx cli start --datadir ./nowhere --rpc-port ${port})`);
+  t.is(result.stderr, `no kadchain node is answering at 127.0.0.1:${port} (start one with: ./kadchain start --datadir ./nowhere --rpc-port ${port})`);
 });
 
 test('bad requests and bad params are refused with clear errors and change nothing', async (t) => {

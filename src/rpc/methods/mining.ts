@@ -2,6 +2,7 @@ import { addressToPubKeyHash, pubKeyHashToAddress } from '../../primitives/addre
 import { RpcCode } from '../constants.js';
 import type { MethodTable, RpcContext } from '../context.js';
 import { RpcError } from '../errors.js';
+import { noGenesisError } from '../no-genesis.js';
 import { parseParams } from '../params.js';
 
 export function miningMethods(ctx: RpcContext): MethodTable {
@@ -36,6 +37,8 @@ export function miningMethods(ctx: RpcContext): MethodTable {
 
     mine: async (params) => {
       parseParams(params, {});
+      // The miner would say "no genesis" too, but only the RPC layer knows this node's flags and peers.
+      if (ctx.chain.tip === undefined) throw noGenesisError(ctx);
       const block = await ctx.miner.mineBlock();
       const coinbaseOutput = block.transactions[0]?.outputs[0];
       return {

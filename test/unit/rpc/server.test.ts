@@ -92,7 +92,7 @@ test.serial('protocol errors: -32700, -32600, -32601 naming the method, -32602 n
 
     const unknown = (await post(url, rpc('blance'))).json as { error: { code: number; message: string } };
     t.is(unknown.error.code, -32601);
-    t.is(unknown.error.message, 'unknown method "blance"; see the commands with: npx cli --help');
+    t.is(unknown.error.message, 'unknown method "blance"; see the commands with: ./kadchain --help');
 
     const params = (await post(url, rpc('double', { amount: -5 }))).json as { error: { code: number; message: string; data: unknown } };
     t.deepEqual(params.error, { code: -32602, message: 'parameter "amount" must not be negative, got -5', data: { code: 'invalid-params' } });
