@@ -101,8 +101,11 @@ export function parseCommandArgs(cmd: CommandSpec, args: readonly string[]): Par
     const name = word.startsWith('--') ? word.slice(2, eq === -1 ? undefined : eq) : word.slice(1);
     const spec = word.startsWith('--') && Object.hasOwn(table, name) ? table[name] : undefined;
     if (spec === undefined) {
+      const typed = word.slice(0, eq === -1 ? undefined : eq);
       const near = closest(name, Object.keys(table));
-      throw usage(`${cmd.name} has no option ${word.slice(0, eq === -1 ? undefined : eq)}${near === undefined ? '' : `; did you mean --${near}?`}`);
+      if (near !== undefined) throw usage(`${cmd.name} has no option ${typed}; did you mean --${near}?`);
+      const owners = COMMANDS.filter((c) => Object.hasOwn(c.options, name) || Object.hasOwn(commonOptions(c), name)).map((c) => c.name);
+      throw usage(`${cmd.name} has no option ${typed}${owners.length > 0 ? `; it is an option of ${owners.join(', ')}` : ''}`);
     }
     let value: string | true;
     if (spec.type === 'boolean') {

@@ -37,8 +37,8 @@ test('send maps flags to named params and requires from/to/amount', (t) => {
   t.deepEqual(send.params(parsed), { from: 'A', to: 'B', amount: '100' });
   t.deepEqual(send.params(parseCommandArgs(send, ['--from', 'A', '--to', 'B', '--amount=5', '--fee', '1'])), { from: 'A', to: 'B', amount: '5', fee: '1' });
   t.throws(() => parseCommandArgs(send, ['--from', 'A', '--amount', '100']), { message: 'send needs --to (see: ./kadchain send --help)' });
-  t.throws(() => parseCommandArgs(send, ['--from', 'A', '--to', 'B', '--amount', '-5']), { message: /argument is ambiguous/ });
-  t.throws(() => parseCommandArgs(send, ['--from', 'A', '--to', 'B', '--amount', '1', '--bogus']), { message: /Unknown option '--bogus'/ });
+  t.throws(() => parseCommandArgs(send, ['--from', 'A', '--to', 'B', '--amount', '-5']), { message: '--amount must be a whole number of coins greater than 0 (no decimals, signs or exponents), got "-5" (see: ./kadchain send --help)' });
+  t.throws(() => parseCommandArgs(send, ['--from', 'A', '--to', 'B', '--amount', '1', '--bogus']), { message: 'send has no option --bogus (see: ./kadchain send --help)' });
 });
 
 test('positional commands check their argument count', (t) => {
@@ -59,7 +59,7 @@ test('help: general and per command, exit 0', async (t) => {
   }
   const send = io();
   t.is(await runCli(['send', '--help'], send), 0);
-  t.regex(send.out[0] ?? '', /^usage: ./kadchain send --from ADDRESS --to ADDRESS --amount N \[--fee N\]/);
+  t.regex(send.out[0] ?? '', /^usage: \.\/kadchain send --from ADDRESS --to ADDRESS --amount N \[--fee N\]/);
   const start = io();
   t.is(await runCli(['start', '--help'], start), 0);
   t.regex(start.out[0] ?? '', /--log-level LEVEL/);
@@ -196,10 +196,10 @@ test('a result is formatted, or printed raw with --json; an RPC error is one lin
   t.deepEqual(JSON.parse(raw.out[0] ?? ''), { address: '1abc', confirmed: '1000', unconfirmed: '1000' });
   const failed = io();
   t.is(await runCli(['send', '--from', '1abc', '--to', '1def', '--amount', '100', ...flags], failed), 1);
-  t.deepEqual(failed.err, ['1abc has 5 coins spendable, the payment needs 100']);
+  t.deepEqual(failed.err, ['error -6: 1abc has 5 coins spendable, the payment needs 100']);
   const unknown = io();
   t.is(await runCli(['mine', ...flags], unknown), 1);
-  t.deepEqual(unknown.err, ['unknown method "mine"; see the commands with: ./kadchain --help']);
+  t.deepEqual(unknown.err, ['error -32601: unknown method "mine"; see the commands with: ./kadchain --help']);
 });
 
 test('verifychain: --depth is passed on; a failed check exits 1; --offline refuses a bad depth or a data dir without a chain', async (t) => {
@@ -216,7 +216,7 @@ test('verifychain: --depth is passed on; a failed check exits 1; --offline refus
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const bad = io(dir);
   t.is(await runCli(['verifychain', '--offline', '--depth', 'ten', '--datadir', dir], bad), 2);
-  t.deepEqual(bad.err, ['--depth must be a number of blocks (a whole number ≥ 0), got "ten" (see: ./kadchain verifychain --help)']);
+  t.deepEqual(bad.err, ['--depth must be a whole number, 0 or more, got "ten" (see: ./kadchain verifychain --help)']);
   const none = io(dir);
   t.is(await runCli(['verifychain', '--offline', '--datadir', dir], none), 1);
   t.deepEqual(none.err, [`there is no chain database at ${join(dir, 'chain')} (is --datadir right?)`]);
