@@ -4,12 +4,48 @@
  * commander because what it must say on a mistake is the point (a repeated option, a near-miss
  * name, a typed value), and because start-up time counts (see docs/architecture.md, "CLI parser").
  * Every error is a CliError('usage') with one line and a pointer to the right help.
+ * Typed values are checked here too, before any RPC call: a person who typed `--amount 1.5` gets
+ * one line naming the flag and exit 2, not a round trip and a JSON-RPC code. Each option declares
+ * its kind once (`kind` in commands.ts); the node still checks everything. (One module with the
+ * parser: the CLI loads it on every run, and each module costs start-up.)
  */
 import { closest } from '../util/suggest.js';
 import { CLIENT_OPTIONS, COMMANDS, type CommandSpec, type OptionSpec, type OptionValue, type ParsedCommand, START_OPTIONS } from './commands.js';
 import { CLI_NAME } from './constants.js';
 import { CliError } from './errors.js';
-import { kindProblem } from './value-kinds.js';
+
+export type ValueKind = 'amount' | 'fee' | 'height' | 'count' | 'port' | 'listen-port' | 'seconds';
+
+const DIGITS = /^[0-9]+$/;
+/** The largest TCP/UDP port. */
+const MAX_PORT = 65_535;
+
+interface KindRule {
+  /** What a valid value is, as the end of "must be …". */
+  what: string;
+  ok(value: number): boolean;
+}
+
+const RULES: Readonly<Record<ValueKind, KindRule>> = {
+  amount: { what: 'a whole number of coins greater than 0 (no decimals, signs or exponents)', ok: (n) => n > 0 },
+  fee: { what: 'a whole number of coins, 0 or more (no decimals, signs or exponents)', ok: () => true },
+  height: { what: 'a block height: a whole number, 0 or more', ok: () => true },
+  count: { what: 'a whole number, 0 or more', ok: () => true },
+  port: { what: `a port number from 1 to ${MAX_PORT}`, ok: (n) => n >= 1 && n <= MAX_PORT },
+  'listen-port': { what: `a port number from 0 (any free port) to ${MAX_PORT}`, ok: (n) => n <= MAX_PORT },
+  seconds: { what: 'a whole number of seconds greater than 0', ok: (n) => n > 0 },
+};
+
+/**
+ * Why `value` is not a valid `kind`, as "must be …, got "x"", or undefined when it is valid.
+ * Only plain decimal digits pass: "1e3", "0x10", "+5", " 5" and "5.0" are refused, as are
+ * numbers past 2^53 (no amount, height or count can be that large).
+ */
+export function kindProblem(kind: ValueKind, value: string): string | undefined {
+  const rule = RULES[kind];
+  const valid = DIGITS.test(value) && Number.isSafeInteger(Number(value)) && rule.ok(Number(value));
+  return valid ? undefined : `must be ${rule.what}, got ${JSON.stringify(value)}`;
+}
 
 /** Options that need no command: they stop the parse and print something. */
 const HELP_FLAGS: ReadonlySet<string> = new Set(['--help', '-h']);

@@ -5,7 +5,7 @@ import { format } from './format.js';
 import { formatNat } from './format-nat.js';
 import { formatBanned, formatPeers } from './format-peers.js';
 import { formatPunch } from './format-traversal.js';
-import type { ValueKind } from './value-kinds.js';
+import type { ValueKind } from './args.js';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';

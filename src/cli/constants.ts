@@ -8,7 +8,7 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 /** The command people type, used in hints (defined beside the hint builder, which the node uses too). */
-export { CLI_NAME } from '../util/cli-hint.js';
+export { CLI_NAME } from '../util/suggest.js';
 /** Environment variables a client command and `start` read when the flag is not given (flag > env > config file). */
 export const ENV_DATADIR = 'KADCHAIN_DATADIR';
 export const ENV_RPC_PORT = 'KADCHAIN_RPC_PORT';

@@ -4,15 +4,13 @@
  */
 import { loadConfig } from '../node/config.js';
 import { cookiePath, readCookie } from '../rpc/cookie.js';
-import { cliCommand } from '../util/cli-hint.js';
+import { cliCommand } from '../util/suggest.js';
 import { errorMessage, KadchainError } from '../util/errors.js';
-import { HELP_COMMAND, hasFlag, parseCommandArgs, splitCommandLine, unknownCommand, wantsHelp, wantsVersion } from './args.js';
+import { HELP_COMMAND, hasFlag, kindProblem, parseCommandArgs, splitCommandLine, unknownCommand, wantsHelp, wantsVersion } from './args.js';
 import { callRpc, RpcCallError } from './client.js';
 import { type CommandSpec, type OptionValue, type ParsedCommand, findCommand } from './commands.js';
 import { CLI_NAME, ENV_DATADIR, ENV_RPC_PORT, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './constants.js';
 import { CliError } from './errors.js';
-import { commandHelp, generalHelp } from './help.js';
-import { kindProblem } from './value-kinds.js';
 
 export { parseCommandArgs };
 
@@ -77,8 +75,12 @@ async function runClientCommand(cmd: CommandSpec, parsed: ParsedCommand, io: Cli
   return cmd.exitCode?.(result) ?? EXIT_OK;
 }
 
+/** The help texts: loaded only when asked for, as every other command starts faster without them. */
+const loadHelp = (): Promise<typeof import('./help.js')> => import('./help.js');
+
 /** `help`, `help <command>`: printed here, no node needed. */
-function runHelp(args: readonly string[], io: CliIo): number {
+async function runHelp(args: readonly string[], io: CliIo): Promise<number> {
+  const { commandHelp, generalHelp } = await loadHelp();
   const { command } = splitCommandLine(args);
   if (command === undefined || command === HELP_COMMAND) {
     io.stdout(generalHelp());
@@ -100,7 +102,7 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   if (command === HELP_COMMAND) return runHelp(rest, io);
   if (command === undefined) {
     if (wantsHelp(argv)) {
-      io.stdout(generalHelp());
+      io.stdout((await loadHelp()).generalHelp());
       return EXIT_OK;
     }
     throw new CliError('usage', `missing command (see: ${CLI_NAME} --help)`);
@@ -109,7 +111,7 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   if (cmd === undefined) throw unknownCommand(command);
   const parsed = parseCommandArgs(cmd, rest);
   if (parsed.values['help'] === true) {
-    io.stdout(commandHelp(cmd));
+    io.stdout((await loadHelp()).commandHelp(cmd));
     return EXIT_OK;
   }
   const settled = withEnvironment(parsed, io.env ?? process.env);

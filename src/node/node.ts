@@ -20,7 +20,7 @@ import { RpcServer } from '../rpc/server.js';
 import { allMethods } from '../rpc/index.js';
 import { removeCookie, writeCookie } from '../rpc/cookie.js';
 import type { RpcContext, RpcNetwork } from '../rpc/context.js';
-import { emptyChainHint } from '../util/cli-hint.js';
+import { emptyChainHint } from '../util/suggest.js';
 import { mkdirFailureCause, writeFailureReason } from '../util/disk.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';

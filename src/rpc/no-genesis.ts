@@ -3,7 +3,7 @@
  * THIS node: its exact CLI flags, and "waiting for peers" rather than "create a genesis block"
  * when it has peers to learn the chain from (a second genesis there would fork it off the network).
  */
-import { emptyChainHint } from '../util/cli-hint.js';
+import { emptyChainHint } from '../util/suggest.js';
 import { RpcCode } from './constants.js';
 import type { RpcContext } from './context.js';
 import { RpcError } from './errors.js';

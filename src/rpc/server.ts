@@ -5,7 +5,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CLI_NAME } from '../util/cli-hint.js';
+import { CLI_NAME } from '../util/suggest.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { COOKIE_USER, RPC_CLOSE_GRACE_MS, RPC_MAX_BODY_BYTES, RPC_REQUEST_TIMEOUT_MS, RpcCode } from './constants.js';

@@ -1,7 +1,7 @@
 import type { NodeNatState } from '../../node/nat-state.js';
 import type { TraversalState } from '../../p2p/traversal/index.js';
 import type { MethodTable, RpcContext } from '../context.js';
-import { CLI_NAME, cliCommand } from '../../util/cli-hint.js';
+import { CLI_NAME, cliCommand } from '../../util/suggest.js';
 import { RpcParamError } from '../errors.js';
 import { parseParams } from '../params.js';
 import { punchResultView, traversalView } from './traversal-view.js';

@@ -1,8 +1,7 @@
 import test from 'ava';
-import { parseCommandArgs, splitCommandLine } from '../../../src/cli/args.js';
+import { kindProblem, parseCommandArgs, splitCommandLine } from '../../../src/cli/args.js';
 import { findCommand } from '../../../src/cli/commands.js';
 import { type CliIo, runCli, withEnvironment } from '../../../src/cli/main.js';
-import { kindProblem } from '../../../src/cli/value-kinds.js';
 
 interface Captured extends CliIo {
   out: string[];

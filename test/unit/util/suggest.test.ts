@@ -1,6 +1,5 @@
 import test from 'ava';
-import { emptyChainHint, cliCommand, cliFlags, displayPath } from '../../../src/util/cli-hint.js';
-import { closest, editDistance } from '../../../src/util/suggest.js';
+import { cliCommand, cliFlags, closest, displayPath, editDistance, emptyChainHint } from '../../../src/util/suggest.js';
 
 test('edit distance counts insertions, deletions, substitutions and a swap of neighbours as one edit each', (t) => {
   t.is(editDistance('', ''), 0);
