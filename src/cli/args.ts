@@ -60,14 +60,20 @@ export interface CommandLine {
   rest: string[];
 }
 
-/** Every option any command takes: a value-taking option anywhere consumes the word after it. */
+const takesValue = (spec: OptionSpec | undefined): boolean => spec?.type === 'string';
+
+/**
+ * Every option any command takes: a value-taking option anywhere consumes the word after it. A
+ * name that takes a value in one command and is a flag in another counts as value-taking, so the
+ * command word is never mistaken for a value the other way round.
+ */
 function allOptions(): ReadonlyMap<string, OptionSpec> {
   const all = new Map<string, OptionSpec>();
-  for (const table of [CLIENT_OPTIONS, START_OPTIONS, ...COMMANDS.map((c) => c.options)]) for (const [name, spec] of Object.entries(table)) all.set(name, spec);
+  for (const table of [CLIENT_OPTIONS, START_OPTIONS, ...COMMANDS.map((c) => c.options)]) {
+    for (const [name, spec] of Object.entries(table)) if (!takesValue(all.get(name))) all.set(name, spec);
+  }
   return all;
 }
-
-const takesValue = (spec: OptionSpec | undefined): boolean => spec?.type === 'string';
 
 /** Words before `--` that look like options (`-5` is a value: a negative number, refused later with a clear reason). */
 const isOptionWord = (word: string): boolean => word.startsWith('-') && word.length > 1 && !/^-[0-9]/.test(word);
