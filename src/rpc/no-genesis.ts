@@ -8,9 +8,13 @@ import { RpcCode } from './constants.js';
 import type { RpcContext } from './context.js';
 import { RpcError } from './errors.js';
 
-/** Bootstrap nodes configured, peers added by hand, or peers connected: the chain can come from them. */
+/**
+ * Bootstrap nodes configured, peers added by hand, or a connected peer that has a chain (work > 0):
+ * the chain can come from them. A connected peer with an empty chain does not count: the first
+ * node of a new network, with its second node already connected, still needs its genesis_block.
+ */
 export function hasPeerSources(ctx: Pick<RpcContext, 'config' | 'network'>): boolean {
-  return ctx.config.bootstrap.length > 0 || ctx.network.manualPeers().length > 0 || ctx.network.peers().length > 0;
+  return ctx.config.bootstrap.length > 0 || ctx.network.manualPeers().length > 0 || ctx.network.peers().some((p) => p.ready && p.bestWork !== '0');
 }
 
 export function noGenesisError(ctx: Pick<RpcContext, 'config' | 'network'>): RpcError {

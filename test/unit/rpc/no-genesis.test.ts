@@ -5,11 +5,11 @@ import { noGenesisError } from '../../../src/rpc/no-genesis.js';
 type Ctx = Pick<RpcContext, 'config' | 'network'>;
 
 /** Only what noGenesisError reads: the config's flags and bootstrap list, and the peer lists. */
-function ctx(options: { bootstrap?: number; manual?: number; peers?: number }): Ctx {
+function ctx(options: { bootstrap?: number; manual?: number; peers?: Array<{ ready: boolean; bestWork: string }> }): Ctx {
   const many = (n = 0): never[] => Array.from({ length: n }) as never[];
   return {
     config: { dataDir: `${process.cwd()}/b`, rpcPort: 9101, rpcHost: '127.0.0.1', bootstrap: many(options.bootstrap) },
-    network: { manualPeers: () => many(options.manual), peers: () => many(options.peers) },
+    network: { manualPeers: () => many(options.manual), peers: () => options.peers ?? [] },
   } as unknown as Ctx;
 }
 
@@ -24,5 +24,10 @@ test('no chain: a node with bootstrap nodes, added peers or connected peers wait
   const waiting = 'this node has no chain yet; waiting for peers to learn the chain (see them with: ./kadchain peers --datadir ./b --rpc-port 9101)';
   t.is(noGenesisError(ctx({ bootstrap: 1 })).message, waiting);
   t.is(noGenesisError(ctx({ manual: 1 })).message, waiting);
-  t.is(noGenesisError(ctx({ peers: 2 })).message, waiting);
+  t.is(noGenesisError(ctx({ peers: [{ ready: true, bestWork: '2' }] })).message, waiting);
+});
+
+test('no chain: connected peers without a chain (or still in their handshake) do not count: the first node still needs its genesis', (t) => {
+  const peers = [{ ready: true, bestWork: '0' }, { ready: false, bestWork: '5' }];
+  t.regex(noGenesisError(ctx({ peers })).message, /create the genesis block with: \.\/kadchain genesis_block --datadir \.\/b --rpc-port 9101$/);
 });
