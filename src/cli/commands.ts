@@ -1,7 +1,7 @@
 /** Every CLI command: its arguments, the RPC method it calls and how its answer is printed. */
 import type { JsonValue } from '../rpc/json.js';
 import { EXIT_FAILURE, EXIT_OK, RPC_CALL_TIMEOUT_MS, RPC_CHECK_TIMEOUT_MS, RPC_MINING_TIMEOUT_MS, RPC_PUNCH_TIMEOUT_MS } from './constants.js';
-import { format } from './format.js';
+import { format, type HintFor } from './format.js';
 import { formatNat } from './format-nat.js';
 import { formatBanned, formatPeers } from './format-peers.js';
 import { formatPunch } from './format-traversal.js';
@@ -37,7 +37,8 @@ export interface CommandSpec {
   /** Undefined only for `start`, which runs the node instead of calling one. */
   method?: string;
   params(cmd: ParsedCommand): Record<string, unknown>;
-  format(result: JsonValue): string;
+  /** `hint` builds a command line with the flags of the node just asked, for any hint in the output. */
+  format(result: JsonValue, hint?: HintFor): string;
   timeoutMs: number;
   /** Exit code for a result (default 0): a check that found a problem fails the command. */
   exitCode?(result: JsonValue): number;
@@ -45,7 +46,7 @@ export interface CommandSpec {
 
 const none = (): Record<string, unknown> => ({});
 
-function simple(name: string, summary: string, fmt: (r: JsonValue) => string, timeoutMs = RPC_CALL_TIMEOUT_MS): CommandSpec {
+function simple(name: string, summary: string, fmt: (r: JsonValue, hint?: HintFor) => string, timeoutMs = RPC_CALL_TIMEOUT_MS): CommandSpec {
   return { name, summary, positionals: [], options: {}, required: [], method: name, params: none, format: fmt, timeoutMs };
 }
 

@@ -71,7 +71,7 @@ async function runClientCommand(cmd: CommandSpec, parsed: ParsedCommand, io: Cli
     cmd.params(parsed),
     cmd.timeoutMs,
   );
-  io.stdout(values['json'] === true ? JSON.stringify(result, null, 2) : cmd.format(result));
+  io.stdout(values['json'] === true ? JSON.stringify(result, null, 2) : cmd.format(result, (command) => cliCommand(command, config, io.cwd)));
   return cmd.exitCode?.(result) ?? EXIT_OK;
 }
 

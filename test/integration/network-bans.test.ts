@@ -12,7 +12,10 @@ test('cli ban / listbanned / unban / clearbanned: a banned node id is cut off, t
 
   const banned = await cli(a.setup, ['ban', b.nodeId, '--duration', '600', '--reason', 'testing bans']);
   t.is(banned.code, 0, banned.stderr);
-  t.regex(banned.stdout, new RegExp(`^Banned ${b.nodeId} until \\S+ \\(testing bans\\); lift it with: \\.\\/kadchain unban ${b.nodeId}$`));
+  // The hint carries the flags that reach node A (the harness passes its --config).
+  const flags = `--config ${a.setup.configFile} --datadir ${a.setup.dataDir} --rpc-port ${a.setup.rpcPort}`;
+  t.true(banned.stdout.endsWith(`; lift it with: ./kadchain unban ${b.nodeId} ${flags}`), banned.stdout);
+  t.regex(banned.stdout, new RegExp(`^Banned ${b.nodeId} until \\S+ \\(testing bans\\); lift it with: `));
   await waitFor('B to be cut off', async () => (await readyPeerIds(a.setup)).length === 0, 10_000);
   // B keeps redialling (a manual peer); A refuses it every time.
   for (let i = 0; i < 5; i++) {

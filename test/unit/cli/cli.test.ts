@@ -258,3 +258,19 @@ test('verifychain --offline opens read-only: an empty chain dir stays empty; a h
   t.is(await runCli(['verifychain', '--offline', '--datadir', dir], future), 1);
   t.regex(future.err[0] ?? '', /has layout version 99, newer than this build reads \(\d+\); use a newer kadchain$/);
 });
+
+test('hints in a command\'s output carry the flags of the node it asked (data dir, rpc port)', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'kadchain-cli-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const cookie = writeCookie(dir);
+  const methods = { printwallet: () => ({ addresses: [] }), peers: () => ({ peers: [], bans: [] }) };
+  const server = new RpcServer({ host: '127.0.0.1', port: 0, cookie, methods, logger: silentLogger() });
+  const { port } = await server.start();
+  t.teardown(() => server.stop());
+  const wallet = io(dir);
+  t.is(await runCli(['--datadir', dir, 'printwallet', '--rpc-port', String(port)], wallet), 0);
+  t.deepEqual(wallet.out, [`this node's wallet has no addresses yet (create one with: ./kadchain createwallet --datadir . --rpc-port ${port})`]);
+  const peers = io(tmpdir());
+  t.is(await runCli(['peers', '--rpc-port', String(port), '--datadir', dir], peers), 0);
+  t.deepEqual(peers.out, [`no peers connected (connect one with: ./kadchain addpeer HOST:PORT --datadir ./${dir.slice(tmpdir().length + 1)} --rpc-port ${port})`]);
+});
