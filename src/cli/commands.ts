@@ -1,20 +1,23 @@
 /** Every CLI command: its arguments, the RPC method it calls and how its answer is printed. */
 import type { JsonValue } from '../rpc/json.js';
 import { EXIT_FAILURE, EXIT_OK, RPC_CALL_TIMEOUT_MS, RPC_CHECK_TIMEOUT_MS, RPC_MINING_TIMEOUT_MS, RPC_PUNCH_TIMEOUT_MS } from './constants.js';
-import { format } from './format.js';
+import { format, type HintFor } from './format.js';
 import { blockRefArg, cursorArg, heightArg, pageArg, txidArg } from './explorer-args.js';
 import { formatExplorer } from './format-explorer.js';
 import { formatNat } from './format-nat.js';
 import { formatBanned, formatPeers } from './format-peers.js';
 import { formatPunch } from './format-traversal.js';
+import type { ValueKind } from './args.js';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
   description: string;
   /** Value name in help, e.g. ADDRESS. */
   value?: string;
-  /** May be given more than once (its value is then a string[]). */
+  /** May be given more than once (its value is then a string[]); any other option given twice is an error. */
   multiple?: boolean;
+  /** A typed value (amount, height, port…), checked before any RPC call: a bad one exits 2 with one line. */
+  kind?: ValueKind;
 }
 
 export type OptionValue = string | boolean | readonly string[] | undefined;
@@ -30,13 +33,16 @@ export interface CommandSpec {
   positionals: readonly string[];
   /** Positionals that may be left out, after the required ones (shown as [name]). */
   optionalPositionals?: readonly string[];
+  /** Typed positionals, by name (e.g. `{ height: 'height' }`), checked like an option's `kind`. */
+  positionalKinds?: Readonly<Record<string, ValueKind>>;
   /** Options of this command on top of the common client (or start) options. */
   options: Readonly<Record<string, OptionSpec>>;
   required: readonly string[];
   /** Undefined only for `start`, which runs the node instead of calling one. */
   method?: string;
   params(cmd: ParsedCommand): Record<string, unknown>;
-  format(result: JsonValue): string;
+  /** `hint` builds a command line with the flags of the node just asked, for any hint in the output. */
+  format(result: JsonValue, hint?: HintFor): string;
   timeoutMs: number;
   /** Exit code for a result (default 0): a check that found a problem fails the command. */
   exitCode?(result: JsonValue): number;
@@ -51,7 +57,7 @@ function dumpWarning(result: JsonValue): string {
   return `warning: anyone who sees this key can spend the coins of ${address}; never paste it into a website, a chat or a shared terminal`;
 }
 
-function simple(name: string, summary: string, fmt: (r: JsonValue) => string, timeoutMs = RPC_CALL_TIMEOUT_MS): CommandSpec {
+function simple(name: string, summary: string, fmt: (r: JsonValue, hint?: HintFor) => string, timeoutMs = RPC_CALL_TIMEOUT_MS): CommandSpec {
   return { name, summary, positionals: [], options: {}, required: [], method: name, params: none, format: fmt, timeoutMs };
 }
 
@@ -87,8 +93,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: {
       from: { type: 'string', value: 'ADDRESS', description: 'paying address (must be in the node\'s wallet)' },
       to: { type: 'string', value: 'ADDRESS', description: 'receiving address' },
-      amount: { type: 'string', value: 'N', description: 'whole coins to send (> 0)' },
-      fee: { type: 'string', value: 'N', description: 'whole coins paid to the miner (default 0)' },
+      amount: { type: 'string', value: 'N', kind: 'amount', description: 'whole coins to send (> 0)' },
+      fee: { type: 'string', value: 'N', kind: 'fee', description: 'whole coins paid to the miner (default 0)' },
     },
     required: ['from', 'to', 'amount'],
     method: 'send',
@@ -103,6 +109,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'print',
     summary: 'the block header at a height of the active chain, as JSON',
     positionals: ['height'],
+    positionalKinds: { height: 'height' },
     options: {},
     required: [],
     method: 'print',
@@ -115,6 +122,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'mine n blocks now (default 1, at most 1000), one after another, with the transactions in the mempool; one line per block',
     positionals: [],
     optionalPositionals: ['n'],
+    positionalKinds: { n: 'count' },
     options: {},
     required: [],
     method: 'mine',
@@ -178,8 +186,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'blocks of the active chain from a height up (height, hash, txs, size, time): the course\'s blocks?start',
     positionals: [],
     options: {
-      start: { type: 'string', value: 'N', description: 'first height' },
-      count: { type: 'string', value: 'K', description: 'how many blocks (default 10, at most 100)' },
+      start: { type: 'string', value: 'N', kind: 'height', description: 'first height' },
+      count: { type: 'string', value: 'K', kind: 'count', description: 'how many blocks (default 10, at most 100)' },
     },
     required: ['start'],
     method: 'getblocks',
@@ -239,7 +247,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'ban an IP address or a node id (64 hex digits): disconnect it and refuse it until the ban ends (kept across restarts)',
     positionals: ['ip|nodeid'],
     options: {
-      duration: { type: 'string', value: 'SEC', description: 'ban length in seconds (default from config: p2p.banDurationSec)' },
+      duration: { type: 'string', value: 'SEC', kind: 'seconds', description: 'ban length in seconds (default from config: p2p.banDurationSec)' },
       reason: { type: 'string', value: 'TEXT', description: 'why, shown by listbanned and peers' },
     },
     required: [],
@@ -283,7 +291,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'replay the stored chain from genesis and compare the UTXO set with the stored one; re-validate the last blocks in full',
     positionals: [],
     options: {
-      depth: { type: 'string', value: 'N', description: 'blocks from the tip to re-validate in full: PoW, merkle, signatures (default 288; 0 = all)' },
+      depth: { type: 'string', value: 'N', kind: 'count', description: 'blocks from the tip to re-validate in full: PoW, merkle, signatures (default 288; 0 = all)' },
       offline: { type: 'boolean', description: 'check the chain database in --datadir here, with progress lines, instead of asking a node (works with the node stopped)' },
     },
     required: [],
@@ -304,8 +312,8 @@ export function findCommand(name: string): CommandSpec | undefined {
 /** Options every client command takes. */
 export const CLIENT_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   'rpc-host': { type: 'string', value: 'HOST', description: 'RPC host of the node (default from config: 127.0.0.1)' },
-  'rpc-port': { type: 'string', value: 'PORT', description: 'RPC port of the node (default from config: 9100)' },
-  datadir: { type: 'string', value: 'DIR', description: 'the node\'s data dir, where its .cookie is (default ./data)' },
+  'rpc-port': { type: 'string', value: 'PORT', kind: 'port', description: 'RPC port of the node (or $KADCHAIN_RPC_PORT; default from config: 9100)' },
+  datadir: { type: 'string', value: 'DIR', description: 'the node\'s data dir, where its .cookie is (or $KADCHAIN_DATADIR; default ./data)' },
   config: { type: 'string', value: 'FILE', description: 'config file the node was started with' },
   json: { type: 'boolean', description: 'print the raw JSON result' },
   help: { type: 'boolean', description: 'show help for this command' },
@@ -314,16 +322,16 @@ export const CLIENT_OPTIONS: Readonly<Record<string, OptionSpec>> = {
 /** Options of `start`. */
 export const START_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   config: { type: 'string', value: 'FILE', description: 'JSON file of settings over conf/default.json' },
-  datadir: { type: 'string', value: 'DIR', description: 'where the chain, wallet and cookie live (default ./data)' },
-  port: { type: 'string', value: 'PORT', description: 'TCP peer port and UDP discovery port (default 9000; 0 = any free port)' },
+  datadir: { type: 'string', value: 'DIR', description: 'where the chain, wallet and cookie live (or $KADCHAIN_DATADIR; default ./data)' },
+  port: { type: 'string', value: 'PORT', kind: 'listen-port', description: 'TCP peer port and UDP discovery port (default 9000; 0 = any free port)' },
   'listen-host': { type: 'string', value: 'IP', description: 'address the TCP and UDP sockets bind (default 0.0.0.0)' },
   bootstrap: { type: 'string', value: 'HOST:PORT', multiple: true, description: 'UDP discovery port of a bootstrap node; repeat it or separate with commas' },
-  'no-discovery': { type: 'boolean', description: 'no UDP discovery: peers only through cli addpeer' },
+  'no-discovery': { type: 'boolean', description: 'no UDP discovery: peers only through addpeer' },
   'no-upnp': { type: 'boolean', description: 'do not map the ports on the router (UPnP/NAT-PMP)' },
   genesis: { type: 'string', value: 'HASH', description: 'adopt only the chain starting at this genesis block hash (64 hex digits)' },
   reindex: { type: 'boolean', description: 'rebuild the UTXO set and chain indexes from the stored blocks, re-validating each, then start' },
   'rpc-host': { type: 'string', value: 'HOST', description: 'address the RPC server binds (default 127.0.0.1)' },
-  'rpc-port': { type: 'string', value: 'PORT', description: 'RPC port (default 9100)' },
+  'rpc-port': { type: 'string', value: 'PORT', kind: 'port', description: 'RPC port (or $KADCHAIN_RPC_PORT; default 9100)' },
   'log-level': { type: 'string', value: 'LEVEL', description: 'fatal, error, warn, info, debug, trace or silent' },
   help: { type: 'boolean', description: 'show help for this command' },
 };

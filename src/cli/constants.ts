@@ -7,8 +7,11 @@ export const RPC_CHECK_TIMEOUT_MS = 60 * 60_000;
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
-/** The command people type, used in hints. */
-export const CLI_NAME = 'npx cli';
+/** The command people type, used in hints (defined beside the hint builder, which the node uses too). */
+export { CLI_NAME } from '../util/suggest.js';
+/** Environment variables a client command and `start` read when the flag is not given (flag > env > config file). */
+export const ENV_DATADIR = 'KADCHAIN_DATADIR';
+export const ENV_RPC_PORT = 'KADCHAIN_RPC_PORT';
 /** `cli verifychain --offline` prints a progress line at most this often. */
 export const VERIFY_PROGRESS_INTERVAL_MS = 1_000;
 /** LMDB's data file inside the chain directory: --offline checks it exists rather than letting a read-only open fail obscurely. */

@@ -1,6 +1,6 @@
 /** `cli peers`: a table of connections, then manual peers, bans and discouraged addresses. */
 import type { JsonValue } from '../rpc/json.js';
-import { CLI_NAME } from './constants.js';
+import { type HintFor, plainHint } from './format.js';
 import { shortId } from './format-traversal.js';
 
 type JsonObject = { [key: string]: JsonValue };
@@ -58,7 +58,7 @@ export function formatBanned(result: JsonValue): string {
   return [`${entries.length} ban(s)`, ...keyTable('BANNED', entries)].join('\n');
 }
 
-export function formatPeers(result: JsonValue): string {
+export function formatPeers(result: JsonValue, hint: HintFor = plainHint): string {
   const { peers, bans, discouraged, manual } = obj(result);
   const peerRows = rows(peers);
   const banRows = rows(bans);
@@ -66,7 +66,7 @@ export function formatPeers(result: JsonValue): string {
   const manualRows = rows(manual);
   const lines: string[] = [];
   if (peerRows.length === 0) {
-    lines.push(`no peers connected (connect one with: ${CLI_NAME} addpeer HOST:PORT)`);
+    lines.push(`no peers connected (connect one with: ${hint('addpeer HOST:PORT')})`);
   } else {
     lines.push(`${peerRows.length} peer(s)`);
     const notes = peerRows.map(peerNote);

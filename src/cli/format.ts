@@ -5,6 +5,14 @@ import { natSummary } from './format-nat.js';
 
 type JsonObject = { [key: string]: JsonValue };
 
+/**
+ * Turns "unban 1.2.3.4" into the full command line with the flags that reach the node the CLI
+ * just talked to (`./kadchain unban 1.2.3.4 --datadir ./b --rpc-port 9101`); main passes it.
+ */
+export type HintFor = (command: string) => string;
+/** Without the node's flags (a formatter called on its own, as in tests). */
+export const plainHint: HintFor = (command) => `${CLI_NAME} ${command}`;
+
 function obj(value: JsonValue): JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {};
 }
@@ -17,9 +25,9 @@ function text(value: JsonValue | undefined): string {
 export const format = {
   genesis: (r: JsonValue): string => `Genesis Wallet is: ${text(obj(r)['address'])}`,
   createwallet: (r: JsonValue): string => `Wallet address is ${text(obj(r)['address'])}`,
-  printwallet: (r: JsonValue): string => {
+  printwallet: (r: JsonValue, hint: HintFor = plainHint): string => {
     const addresses = obj(r)['addresses'];
-    if (!Array.isArray(addresses) || addresses.length === 0) return `this node's wallet has no addresses yet (create one with: ${CLI_NAME} createwallet)`;
+    if (!Array.isArray(addresses) || addresses.length === 0) return `this node's wallet has no addresses yet (create one with: ${hint('createwallet')})`;
     return addresses.map(text).join('\n');
   },
   balance: (r: JsonValue): string => {
@@ -83,7 +91,7 @@ export const format = {
     const { height, bestBlock, txouts, transactions, totalAmount, hash } = obj(r);
     return [`height: ${text(height)}`, `bestBlock: ${text(bestBlock)}`, `txouts: ${text(txouts)}`, `transactions: ${text(transactions)}`, `totalAmount: ${text(totalAmount)}`, `hash: ${text(hash)}`].join('\n');
   },
-  verifychain: (r: JsonValue): string => {
+  verifychain: (r: JsonValue, hint: HintFor = plainHint): string => {
     const { ok, height, replayedBlocks, checkedBlocks, expected, actual, failure, elapsedMs } = obj(r);
     const scope = `${text(replayedBlocks)} block(s) replayed from genesis up to height ${text(height)}, the last ${text(checkedBlocks)} re-validated in full, in ${text(elapsedMs)} ms`;
     const utxo = (label: string, stats: JsonValue | undefined): string => {
@@ -93,14 +101,14 @@ export const format = {
     if (ok === true) return [`verifychain ok: ${scope}`, utxo('UTXO set', actual)].join('\n');
     const lines = [`verifychain FAILED: ${text(obj(failure ?? null)['reason'])}`, scope];
     if (expected !== null && expected !== undefined) lines.push(utxo('replayed from the blocks', expected), utxo('stored', actual));
-    lines.push(`repair it: stop the node, then run ${CLI_NAME} start --reindex`);
+    lines.push(`repair it: stop the node, then run ${hint('start --reindex')}`);
     return lines.join('\n');
   },
-  ban: (r: JsonValue): string => {
+  ban: (r: JsonValue, hint: HintFor = plainHint): string => {
     const { key, until, reason } = obj(r);
-    return `Banned ${text(key)} until ${text(until)} (${text(reason)}); lift it with: ${CLI_NAME} unban ${text(key)}`;
+    return `Banned ${text(key)} until ${text(until)} (${text(reason)}); lift it with: ${hint(`unban ${text(key)}`)}`;
   },
   unban: (r: JsonValue): string => `Unbanned ${text(obj(r)['key'])}`,
   clearbanned: (r: JsonValue): string => `Cleared ${text(obj(r)['cleared'])} ban(s)`,
-  addpeer: (r: JsonValue): string => `Connecting to ${text(obj(r)['address'])} (and reconnecting if it drops); see it with: ${CLI_NAME} peers`,
+  addpeer: (r: JsonValue, hint: HintFor = plainHint): string => `Connecting to ${text(obj(r)['address'])} (and reconnecting if it drops); see it with: ${hint('peers')}`,
 };

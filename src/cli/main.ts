@@ -1,22 +1,25 @@
 /**
- * `cli <command> [args] [--flags]`. Client commands load only config + a small HTTP client;
- * the node code is imported lazily by `start` alone, to keep every other command fast.
+ * `kadchain [options] <command> [args] [options]`. Client commands load only config + a small HTTP
+ * client; the node code is imported lazily by `start` alone, to keep every other command fast.
  */
-import { relative, isAbsolute } from 'node:path';
-import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { loadConfig } from '../node/config.js';
 import { cookiePath, readCookie } from '../rpc/cookie.js';
+import { cliCommand } from '../util/suggest.js';
 import { errorMessage, KadchainError } from '../util/errors.js';
-import { callRpc } from './client.js';
-import { CLIENT_OPTIONS, type CommandSpec, type OptionValue, type ParsedCommand, START_OPTIONS, findCommand } from './commands.js';
-import { CLI_NAME, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './constants.js';
+import { HELP_COMMAND, hasFlag, kindProblem, parseCommandArgs, splitCommandLine, unknownCommand, wantsHelp, wantsVersion } from './args.js';
+import { callRpc, RpcCallError } from './client.js';
+import { type CommandSpec, type OptionValue, type ParsedCommand, findCommand } from './commands.js';
+import { CLI_NAME, ENV_DATADIR, ENV_RPC_PORT, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './constants.js';
 import { CliError } from './errors.js';
-import { commandHelp, generalHelp } from './help.js';
+
+export { parseCommandArgs };
 
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   cwd: string;
+  /** Where KADCHAIN_DATADIR / KADCHAIN_RPC_PORT are read; default process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 const defaultIo: CliIo = {
@@ -25,40 +28,24 @@ const defaultIo: CliIo = {
   cwd: process.cwd(),
 };
 
-type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
-
-function toParseArgsOptions(...groups: ReadonlyArray<Readonly<Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>>>): OptionsConfig {
-  const out: OptionsConfig = {};
-  for (const group of groups) for (const [name, spec] of Object.entries(group)) out[name] = { type: spec.type, multiple: spec.multiple === true };
-  return out;
-}
-
-/** Parses the arguments after the command name; throws CliError('usage') with one line. */
-export function parseCommandArgs(cmd: CommandSpec, args: readonly string[]): ParsedCommand {
-  const common = cmd.method === undefined ? START_OPTIONS : CLIENT_OPTIONS;
-  let parsed: { values: Record<string, OptionValue>; positionals: string[] };
-  try {
-    // Options marked `multiple` give string[]; the others a string or a boolean.
-    const raw = parseArgs({ args: [...args], options: toParseArgsOptions(common, cmd.options), allowPositionals: true, strict: true });
-    parsed = { values: raw.values as Record<string, OptionValue>, positionals: raw.positionals };
-  } catch (err) {
-    throw new CliError('usage', `${errorMessage(err).replace(/\s*\n\s*/g, ' ')} (see: ${CLI_NAME} ${cmd.name} --help)`);
-  }
-  const result: ParsedCommand = { values: parsed.values, positionals: parsed.positionals };
-  if (parsed.values['help'] === true) return result;
-  const optional = cmd.optionalPositionals ?? [];
-  if (parsed.positionals.length > cmd.positionals.length + optional.length) {
-    const takes = [...cmd.positionals.map((p) => `<${p}>`), ...optional.map((p) => `[${p}]`)];
-    throw new CliError('usage', `${cmd.name} takes ${takes.length ? takes.join(' ') : 'no arguments'}, got "${parsed.positionals.join(' ')}" (see: ${CLI_NAME} ${cmd.name} --help)`);
-  }
-  const missingPositional = cmd.positionals[parsed.positionals.length];
-  if (missingPositional !== undefined) throw new CliError('usage', `${cmd.name} needs <${missingPositional}> (usage: ${CLI_NAME} ${cmd.name} <${cmd.positionals.join('> <')}>)`);
-  const missing = cmd.required.filter((name) => parsed.values[name] === undefined);
-  if (missing.length > 0) throw new CliError('usage', `${cmd.name} needs ${missing.map((m) => `--${m}`).join(', ')} (see: ${CLI_NAME} ${cmd.name} --help)`);
-  return result;
-}
-
 const str = (v: OptionValue): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/**
+ * Flags beat environment variables, which beat the config file: an env value fills in only an
+ * option not given on the command line. An empty variable counts as unset (`KADCHAIN_DATADIR= cmd`).
+ */
+export function withEnvironment(parsed: ParsedCommand, env: Readonly<Record<string, string | undefined>>): ParsedCommand {
+  const values = { ...parsed.values };
+  const datadir = env[ENV_DATADIR];
+  if (values['datadir'] === undefined && datadir !== undefined && datadir !== '') values['datadir'] = datadir;
+  const rpcPort = env[ENV_RPC_PORT];
+  if (values['rpc-port'] === undefined && rpcPort !== undefined && rpcPort !== '') {
+    const problem = kindProblem('port', rpcPort);
+    if (problem !== undefined) throw new CliError('usage', `environment variable ${ENV_RPC_PORT} ${problem} (unset it or fix it)`);
+    values['rpc-port'] = rpcPort;
+  }
+  return { values, positionals: parsed.positionals };
+}
 
 async function runClientCommand(cmd: CommandSpec, parsed: ParsedCommand, io: CliIo): Promise<number> {
   const { values } = parsed;
@@ -72,17 +59,13 @@ async function runClientCommand(cmd: CommandSpec, parsed: ParsedCommand, io: Cli
     const { runOfflineVerify } = await import('./verify-offline.js');
     return runOfflineVerify(config, str(values['depth']), values['json'] === true, io);
   }
-  const shownDataDir = str(values['datadir']) ?? displayPath(config.dataDir, io.cwd);
-  const hintFlags = [`--datadir ${shownDataDir}`];
-  if (typeof values['config'] === 'string') hintFlags.unshift(`--config ${values['config']}`);
-  else if (config.rpcPort !== 9100) hintFlags.push(`--rpc-port ${config.rpcPort}`);
   const result = await callRpc(
     {
       host: config.rpcHost,
       port: config.rpcPort,
       cookie: readCookie(config.dataDir),
       cookieFile: cookiePath(config.dataDir),
-      startHint: `${CLI_NAME} start ${hintFlags.join(' ')}`,
+      startHint: cliCommand('start', config, io.cwd),
     },
     cmd.method!,
     cmd.params(parsed),
@@ -90,41 +73,85 @@ async function runClientCommand(cmd: CommandSpec, parsed: ParsedCommand, io: Cli
   );
   const warning = cmd.warning?.(result);
   if (warning !== undefined) io.stderr(warning);
-  io.stdout(values['json'] === true ? JSON.stringify(result, null, 2) : cmd.format(result));
+  io.stdout(values['json'] === true ? JSON.stringify(result, null, 2) : cmd.format(result, (command) => cliCommand(command, config, io.cwd)));
   return cmd.exitCode?.(result) ?? EXIT_OK;
 }
 
-function displayPath(path: string, cwd: string): string {
-  const rel = relative(cwd, path);
-  return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? path : `./${rel}`;
+/** The help texts: loaded only when asked for, as every other command starts faster without them. */
+const loadHelp = (): Promise<typeof import('./help.js')> => import('./help.js');
+
+/** `help`, `help <command>`: printed here, no node needed. */
+async function runHelp(args: readonly string[], io: CliIo): Promise<number> {
+  const { commandHelp, generalHelp } = await loadHelp();
+  const { command } = splitCommandLine(args);
+  if (command === undefined || command === HELP_COMMAND) {
+    io.stdout(generalHelp());
+    return EXIT_OK;
+  }
+  const cmd = findCommand(command);
+  if (cmd === undefined) throw unknownCommand(command);
+  io.stdout(commandHelp(cmd));
+  return EXIT_OK;
+}
+
+async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
+  const { command, rest } = splitCommandLine(argv);
+  if (wantsVersion(argv)) {
+    const { versionLine } = await import('./version.js');
+    io.stdout(versionLine());
+    return EXIT_OK;
+  }
+  if (command === HELP_COMMAND) return runHelp(rest, io);
+  if (command === undefined) {
+    if (wantsHelp(argv)) {
+      io.stdout((await loadHelp()).generalHelp());
+      return EXIT_OK;
+    }
+    throw new CliError('usage', `missing command (see: ${CLI_NAME} --help)`);
+  }
+  const cmd = findCommand(command);
+  if (cmd === undefined) throw unknownCommand(command);
+  const parsed = parseCommandArgs(cmd, rest);
+  if (parsed.values['help'] === true) {
+    io.stdout((await loadHelp()).commandHelp(cmd));
+    return EXIT_OK;
+  }
+  const settled = withEnvironment(parsed, io.env ?? process.env);
+  if (cmd.method === undefined) {
+    const { runStart } = await import('./start.js');
+    return await runStart(settled, io);
+  }
+  return await runClientCommand(cmd, settled, io);
+}
+
+/** The exit code of a failure: 2 for usage (found before any RPC call), 1 for everything else. */
+function exitCodeOf(err: unknown): number {
+  if (err instanceof CliError) return err.exitCode;
+  if (err instanceof KadchainError && err.code === 'config-invalid') return EXIT_USAGE;
+  return EXIT_FAILURE;
+}
+
+/**
+ * One line on stderr: `error -5: …` when the node answered with a JSON-RPC error (its code tells
+ * scripts which), the message alone otherwise; with --json the same as {"error":{code,message}}.
+ */
+function reportError(err: unknown, json: boolean, io: CliIo): void {
+  const message = errorMessage(err).replace(/\s*\n\s*/g, ' ');
+  if (json) {
+    const code = err instanceof RpcCallError ? err.rpcCode : err instanceof KadchainError ? err.code : 'failed';
+    io.stderr(JSON.stringify({ error: { code, message } }));
+  } else {
+    io.stderr(err instanceof RpcCallError ? `error ${err.rpcCode}: ${message}` : message);
+  }
 }
 
 /** Runs one CLI invocation and resolves with the exit code (for `start`: when the node stops). */
 export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
   try {
-    const [name, ...rest] = argv;
-    if (name === undefined) throw new CliError('usage', `missing command (see: ${CLI_NAME} --help)`);
-    if (name === '--help' || name === '-h' || name === 'help') {
-      io.stdout(generalHelp());
-      return EXIT_OK;
-    }
-    const cmd = findCommand(name);
-    if (cmd === undefined) throw new CliError('usage', `unknown command "${name}" (see: ${CLI_NAME} --help)`);
-    const parsed = parseCommandArgs(cmd, rest);
-    if (parsed.values['help'] === true) {
-      io.stdout(commandHelp(cmd));
-      return EXIT_OK;
-    }
-    if (cmd.method === undefined) {
-      const { runStart } = await import('./start.js');
-      return await runStart(parsed, io);
-    }
-    return await runClientCommand(cmd, parsed, io);
+    return await dispatch(argv, io);
   } catch (err) {
-    io.stderr(errorMessage(err).replace(/\s*\n\s*/g, ' '));
-    if (err instanceof CliError) return err.exitCode;
-    if (err instanceof KadchainError && err.code === 'config-invalid') return EXIT_USAGE;
-    return EXIT_FAILURE;
+    reportError(err, hasFlag(argv, '--json'), io);
+    return exitCodeOf(err);
   }
 }
 
@@ -132,6 +159,6 @@ export async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const code = await runCli(argv);
   // A stopped node may leave handles behind (a log transport, a worker); its process is done.
-  if (argv[0] === 'start') process.exit(code);
+  if (splitCommandLine(argv).command === 'start') process.exit(code);
   process.exitCode = code;
 }

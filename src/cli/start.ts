@@ -77,7 +77,9 @@ export async function runStart(parsed: ParsedCommand, io: CliIo): Promise<number
     // Stopped (SIGINT/SIGTERM) during a reindex: the reindex logged where it stopped; not a failure.
     // Or stopped by a storage failure while starting: `stopped` says which (exit 1 for a failure).
     if (exiting && err instanceof KadchainError && (err.code === 'reindex-interrupted' || err.code === 'start-interrupted')) return stopped;
-    logger.fatal({ err }, 'node failed to start');
+    // One line, on stderr only: a fatal log line too would show the same words twice on a terminal,
+    // with a stack trace no one starting a node needs. The stack stays available at debug level.
+    logger.debug({ err }, 'node failed to start');
     io.stderr(errorMessage(err).replace(/\s*\n\s*/g, ' '));
     logger.flush();
     return EXIT_FAILURE;

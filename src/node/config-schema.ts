@@ -125,15 +125,5 @@ export const CONFIG_SCHEMA: SchemaNode = {
   },
 };
 
-/** Edit distance, to suggest "txpool" for "txpol". */
-export function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
+/** Kept here for older importers; the one implementation is in util/suggest. */
+export { editDistance } from '../util/suggest.js';

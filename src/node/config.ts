@@ -8,7 +8,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChainParams } from '../chain/params.js';
 import { errorMessage } from '../util/errors.js';
-import { CONFIG_SCHEMA, type Check, type LogLevel, type SchemaNode, editDistance } from './config-schema.js';
+import { closest } from '../util/suggest.js';
+import { CONFIG_SCHEMA, type Check, type LogLevel, type SchemaNode } from './config-schema.js';
 import { type ConfigFlags, flagsLayer } from './config-flags.js';
 import { MAX_PAYLOAD_BYTES } from '../p2p/wire/constants.js';
 import { ConfigError } from './errors.js';
@@ -129,7 +130,7 @@ export function validateLayer(raw: Raw, where: string, schema: SchemaNode = CONF
     const path = prefix + key;
     const spec: Check | SchemaNode | undefined = Object.hasOwn(schema, key) ? schema[key] : undefined;
     if (spec === undefined) {
-      const near = Object.keys(schema).find((k) => editDistance(k, key) <= 2);
+      const near = closest(key, Object.keys(schema));
       const hint = near === undefined ? '' : ` (did you mean "${prefix}${near}"?)`;
       throw new ConfigError(`unknown setting "${firstLeafPath(path, value)}"${where}${hint}`);
     }

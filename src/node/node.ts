@@ -5,7 +5,7 @@
  * discovery → chain so nothing writes to a closed store and the router mappings go while the
  * sockets they point at still exist.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Chain } from '../chain/chain.js';
@@ -20,6 +20,7 @@ import { RpcServer } from '../rpc/server.js';
 import { allMethods } from '../rpc/index.js';
 import { removeCookie, writeCookie } from '../rpc/cookie.js';
 import type { RpcContext, RpcNetwork } from '../rpc/context.js';
+import { emptyChainHint } from '../util/suggest.js';
 import { mkdirFailureCause, writeFailureReason } from '../util/disk.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
@@ -107,12 +108,22 @@ export class KadchainNode {
     if (this.running !== undefined) throw new NodeError('already-started', 'this node is already started');
     const { config } = this;
     const miningPubKeyHash = parseMiningAddress(config.mining.address);
+    // The first directory this start made (undefined when the data dir existed): a failed start
+    // removes it, so a typo'd --datadir leaves no half-made dir behind; an existing one is never touched.
+    let createdDir: string | undefined;
     try {
-      mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+      createdDir = mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     } catch (err) {
       throw new NodeError('datadir-unusable', `cannot create data dir ${config.dataDir} (${writeFailureReason(config.dataDir, mkdirFailureCause(config.dataDir, err))}); pick another --datadir`, { cause: err });
     }
-    const run: Running = { lock: lockDataDir(config.dataDir) };
+    let lock: DataDirLock;
+    try {
+      lock = lockDataDir(config.dataDir);
+    } catch (err) {
+      this.removeCreatedDir(createdDir);
+      throw err;
+    }
+    const run: Running = { lock };
     this.running = run;
     const aborter = new AbortController();
     let started!: () => void;
@@ -228,13 +239,14 @@ export class KadchainNode {
       const tip = chain.tip;
       this.logger.info(
         { dataDir: config.dataDir, height: tip?.height ?? null, tip: tip?.hash.toString('hex') ?? null, rpc: `${this.rpcAddress.address}:${this.rpcAddress.port}` },
-        tip === undefined ? 'node started with an empty chain (create one with: npx cli genesis_block)' : 'node started',
+        tip === undefined ? `node started with an empty chain; ${emptyChainHint(config, config.bootstrap.length > 0)}` : 'node started',
       );
       this.starting = undefined;
       started();
     } catch (err) {
       this.starting = undefined;
       await this.teardown(run);
+      this.removeCreatedDir(createdDir);
       this.running = undefined;
       started();
       throw err;
@@ -293,6 +305,16 @@ export class KadchainNode {
     this.logger.fatal({ err: err.message }, `shutting down: ${err.message}`);
     if (this.onFailure) this.onFailure(err);
     else void this.stop();
+  }
+
+  /** After a failed start: removes the data dir (and parents) this start created, once nothing holds it open. */
+  private removeCreatedDir(createdDir: string | undefined): void {
+    if (createdDir === undefined) return;
+    try {
+      rmSync(createdDir, { recursive: true, force: true });
+    } catch (err) {
+      this.logger.warn({ err: errorMessage(err), dir: createdDir }, 'could not remove the data dir this failed start created');
+    }
   }
 
   /** Undoes whatever `run` holds, newest first; logs (never throws) so every step gets its turn. */

@@ -7,7 +7,7 @@ test('the CLI with no node says so in one line and exits 1', async (t) => {
   const result = await cli(undefined, ['balance', '1BoatSLRHtKNngkdXEeobR76b53LETtpyT', '--rpc-port', String(port), '--datadir', './nowhere']);
   t.is(result.code, 1);
   t.is(result.stdout, '');
-  t.is(result.stderr, `no kadchain node is answering at 127.0.0.1:${port} (start one with: npx cli start --datadir ./nowhere --rpc-port ${port})`);
+  t.is(result.stderr, `no kadchain node is answering at 127.0.0.1:${port} (start one with: ./kadchain start --datadir ./nowhere --rpc-port ${port})`);
 });
 
 test('bad requests and bad params are refused with clear errors and change nothing', async (t) => {
@@ -38,7 +38,7 @@ test('bad requests and bad params are refused with clear errors and change nothi
   const a = genesis.stdout.replace('Genesis Wallet is: ', '');
   const again = await cli(setup, ['genesis_block']);
   t.is(again.code, 1);
-  t.is(again.stderr, 'this node already has a chain (height 0); genesis_block only works on an empty chain');
+  t.is(again.stderr, 'error -1: this node already has a chain (height 0); genesis_block only works on an empty chain');
 
   const b = (await cli(setup, ['createwallet'])).stdout.replace('Wallet address is ', '');
   t.is((await cli(setup, ['send', '--from', a, '--to', b, '--amount', '10'])).code, 0);
@@ -48,10 +48,10 @@ test('bad requests and bad params are refused with clear errors and change nothi
   const typo = `${b.slice(0, -1)}${b.endsWith('2') ? '3' : '2'}`;
   const stranger = '1BoatSLRHtKNngkdXEeobR76b53LETtpyT';
   const cases: Array<[string[], RegExp]> = [
-    [['--from', a, '--to', b, '--amount=-5'], /parameter "amount" must not be negative/],
-    [['--from', a, '--to', b, '--amount', '1.5'], /parameter "amount" must be a whole number of coins/],
-    [['--from', a, '--to', b, '--amount', '0'], /greater than zero/],
-    [['--from', a, '--to', typo, '--amount', '5'], /is not a valid address: its checksum does not match/],
+    [['--from', a, '--to', b, '--amount=-5'], /^--amount must be a whole number of coins greater than 0 \(no decimals, signs or exponents\), got "-5"/],
+    [['--from', a, '--to', b, '--amount', '1.5'], /^--amount must be a whole number of coins greater than 0/],
+    [['--from', a, '--to', b, '--amount', '0'], /^--amount must be a whole number of coins greater than 0/],
+    [['--from', a, '--to', typo, '--amount', '5'], /^error -5: .*is not a valid address: its checksum does not match/],
     [['--from', a, '--amount', '5'], /^send needs --to/],
     [['--from', stranger, '--to', b, '--amount', '5'], /./],
     [['--from', a, '--to', b, '--amount', '5000'], /./],

@@ -158,11 +158,11 @@ export async function stopNode(node: RunningNode): Promise<number | null> {
   return node.exited;
 }
 
-/** Runs `node bin/cli.js <args> --config <the node's config>`. */
-export function cli(setup: NodeSetup | undefined, args: readonly string[]): Promise<CliResult> {
+/** Runs `node bin/cli.js <args> --config <the node's config>`; `env` adds environment variables (KADCHAIN_DATADIR…). */
+export function cli(setup: NodeSetup | undefined, args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<CliResult> {
   const full = setup === undefined ? [...args] : [...args, '--config', setup.configFile];
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI_BIN, ...full], { timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [CLI_BIN, ...full], { timeout: 60_000, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
       resolve({ code, stdout: stdout.trim(), stderr: stderr.trim() });
     });

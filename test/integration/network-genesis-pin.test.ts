@@ -40,7 +40,7 @@ test('genesis_block on a pinned empty node refuses and creates nothing', async (
   await startNode(t, setup, ['--genesis', pin]);
   const result = await cli(setup, ['genesis_block']);
   t.is(result.code, 1);
-  t.is(result.stderr, `this node is pinned to genesis ${pin}; it gets that block from its peers`);
+  t.is(result.stderr, `error -1: this node is pinned to genesis ${pin}; it gets that block from its peers`);
   const info = await getInfo(setup);
   t.is(info.height, null);
   t.is(info.walletAddresses, 0, 'no wallet key was made for the refused genesis');

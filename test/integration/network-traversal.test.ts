@@ -58,22 +58,22 @@ test('two nodes on loopback: each is public at 127.0.0.1; cli punch refuses a co
     t.log(`${name}: observed ${n.traversal.observed.ip} (${n.traversal.observed.reason}); reachability ${n.traversal.reachability.status} (${n.traversal.reachability.reason})`);
   }
 
-  t.log(`$ npx cli nat --json (traversal part)\n${JSON.stringify((await natJson(a)).traversal, null, 2)}`);
+  t.log(`$ ./kadchain nat --json (traversal part)\n${JSON.stringify((await natJson(a)).traversal, null, 2)}`);
   const text = await cli(a.setup, ['nat']);
   t.is(text.code, 0);
-  t.log(`$ npx cli nat\n${text.stdout}`);
+  t.log(`$ ./kadchain nat\n${text.stdout}`);
   t.regex(text.stdout, /^NAT port mapping is off \(--no-upnp or conf "nat": \{"upnp": false\}\)$/m);
   t.regex(text.stdout, /^external address \(seen by peers\): 127\.0\.0\.1 — unconfirmed: only 1 peer has seen 127\.0\.0\.1; 2 must agree$/m);
   t.regex(text.stdout, /^reachability: public — 1 peer reached us at 127\.0\.0\.1:\d+ directly$/m);
   const info = await cli(a.setup, ['getinfo']);
-  t.log(`$ npx cli getinfo | grep nat\n${info.stdout.split('\n').filter((l) => l.startsWith('nat:')).join('\n')}`);
+  t.log(`$ ./kadchain getinfo | grep nat\n${info.stdout.split('\n').filter((l) => l.startsWith('nat:')).join('\n')}`);
   t.regex(info.stdout, /^nat: UPnP off; public at 127\.0\.0\.1 \(unconfirmed\)$/m);
 
   // Already connected: the core refuses at once, before asking any relay.
   let started = Date.now();
   const connected = await cli(a.setup, ['punch', b.nodeId]);
   const connectedMs = Date.now() - started;
-  t.log(`$ npx cli punch ${b.nodeId}  (exit ${connected.code}, ${connectedMs} ms)\n${connected.stdout}`);
+  t.log(`$ ./kadchain punch ${b.nodeId}  (exit ${connected.code}, ${connectedMs} ms)\n${connected.stdout}`);
   t.is(connected.code, 1);
   t.is(connected.stdout, `hole punching to ${b.nodeId.slice(0, 16)} failed after 0 attempts: already connected to node ${b.nodeId.slice(0, 16)}`);
 
@@ -82,7 +82,7 @@ test('two nodes on loopback: each is public at 127.0.0.1; cli punch refuses a co
   started = Date.now();
   const unknown = await cli(a.setup, ['punch', stranger]);
   const unknownMs = Date.now() - started;
-  t.log(`$ npx cli punch ${stranger}  (exit ${unknown.code}, ${unknownMs} ms)\n${unknown.stdout}`);
+  t.log(`$ ./kadchain punch ${stranger}  (exit ${unknown.code}, ${unknownMs} ms)\n${unknown.stdout}`);
   t.is(unknown.code, 1);
   t.regex(unknown.stdout, new RegExp(`^hole punching to ${stranger.slice(0, 16)} failed after 0 attempts: no connected peer is connected to node ${stranger.slice(0, 16)}`));
 
@@ -94,9 +94,9 @@ test('two nodes on loopback: each is public at 127.0.0.1; cli punch refuses a co
   const short = await cli(a.setup, ['punch', 'abcd']);
   t.is(short.code, 1);
   t.regex(short.stderr, /must be a node id of 64 hex digits .* \(4 characters\)/);
-  t.log(`$ npx cli punch abcd  (exit ${short.code})\n${short.stderr}`);
+  t.log(`$ ./kadchain punch abcd  (exit ${short.code})\n${short.stderr}`);
   const own = await cli(a.setup, ['punch', a.nodeId]);
-  t.log(`$ npx cli punch <own id>  (exit ${own.code})\n${own.stderr}`);
+  t.log(`$ ./kadchain punch <own id>  (exit ${own.code})\n${own.stderr}`);
   t.is(own.code, 1);
   t.regex(own.stderr, /this node's own/);
 
@@ -125,7 +125,7 @@ test('three nodes on loopback: cli punch goes through the common peer, and a far
   await waitFor('C to report reachability "public"', async () => (await natJson(c)).traversal.reachability.status === 'public', PUBLIC_TIMEOUT_MS, 500);
 
   const result = await cli(a.setup, ['punch', c.nodeId]);
-  t.log(`$ npx cli punch ${c.nodeId}  (exit ${result.code})\n${result.stdout}${result.stderr}`);
+  t.log(`$ ./kadchain punch ${c.nodeId}  (exit ${result.code})\n${result.stdout}${result.stderr}`);
   const far = c.nodeId.slice(0, 16);
   const via = relay.nodeId.slice(0, 16);
   const relayLog = traversalLog(relay);
@@ -133,9 +133,9 @@ test('three nodes on loopback: cli punch goes through the common peer, and a far
   t.regex(relayLog, /"phase":"refuse","msg":"relaying a punch message"/, "the relay forwarded the far end's refusal");
   t.notRegex(relayLog, /"phase":"sync"/, 'no sync: nobody dialled');
   const peers = await cli(a.setup, ['peers']);
-  t.log(`$ npx cli peers\n${peers.stdout}`);
+  t.log(`$ ./kadchain peers\n${peers.stdout}`);
   const nat = await cli(a.setup, ['nat']);
-  t.log(`$ npx cli nat (A, after the punch)\n${nat.stdout}`);
+  t.log(`$ ./kadchain nat (A, after the punch)\n${nat.stdout}`);
   t.is(result.code, 1);
   t.is(result.stdout.trim(), `hole punching to ${far} failed after 1 attempt: refused: not-wanted`);
   t.is(peers.stdout.split('\n').find((l) => l.startsWith(far)), undefined, 'no link to the far end');

@@ -2,6 +2,7 @@ import { addressToPubKeyHash } from '../../primitives/address.js';
 import { RpcCode } from '../constants.js';
 import type { MethodTable, RpcContext } from '../context.js';
 import { RpcError } from '../errors.js';
+import { noGenesisError } from '../no-genesis.js';
 import { param, parseParams } from '../params.js';
 import { blockchainInfo } from './blockchain-info.js';
 import { natView } from './nat.js';
@@ -12,7 +13,7 @@ export function chainMethods(ctx: RpcContext): MethodTable {
   const print = (params: unknown): Record<string, string | number> => {
     const { height } = parseParams(params, { height: param.height() });
     const tip = ctx.chain.tip;
-    if (tip === undefined) throw new RpcError(RpcCode.NotReady, 'no-genesis', 'this node has no chain yet; create the genesis block with: npx cli genesis_block');
+    if (tip === undefined) throw noGenesisError(ctx);
     const header = ctx.chain.getHeaderAtHeight(height);
     if (header === undefined) {
       throw new RpcError(RpcCode.OutOfRange, 'height-out-of-range', `there is no block at height ${height}; the chain tip is at height ${tip.height}`);

@@ -28,6 +28,7 @@ function blockCount(value: unknown, name: string): number {
   if (n < 1 || n > MINE_MAX_BLOCKS) throw new RpcParamError(`parameter "${name}" must be between 1 and ${MINE_MAX_BLOCKS} blocks, got ${n}`);
   return n;
 }
+import { noGenesisError } from '../no-genesis.js';
 
 export function miningMethods(ctx: RpcContext): MethodTable {
   // Two genesis_block calls racing would both see an empty chain; the second one waits and then fails cleanly.
@@ -65,6 +66,8 @@ export function miningMethods(ctx: RpcContext): MethodTable {
      */
     mine: async (params, call) => {
       const { count } = parseParams(params, { count: param.optional(blockCount, 1) });
+      // The miner would say "no genesis" too, but only the RPC layer knows this node's flags and peers.
+      if (ctx.chain.tip === undefined) throw noGenesisError(ctx);
       const blocks: MinedBlockView[] = [];
       for (let i = 0; i < count; i++) {
         // A client that hung up (a CLI timeout, Ctrl-C) gets no answer: mine no more blocks for nobody.

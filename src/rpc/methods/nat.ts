@@ -1,6 +1,7 @@
 import type { NodeNatState } from '../../node/nat-state.js';
 import type { TraversalState } from '../../p2p/traversal/index.js';
 import type { MethodTable, RpcContext } from '../context.js';
+import { CLI_NAME, cliCommand } from '../../util/suggest.js';
 import { RpcParamError } from '../errors.js';
 import { parseParams } from '../params.js';
 import { punchResultView, traversalView } from './traversal-view.js';
@@ -35,17 +36,19 @@ export function natView(state: NodeNatState, traversal: TraversalState): Record<
 }
 
 /** 64 hex digits (either case), not our own id; lower-case hex out. */
-function farNodeId(value: unknown, ownId: Buffer): string {
+function farNodeId(value: unknown, ownId: Buffer, peersHint: string): string {
   if (value === undefined || value === null) throw new RpcParamError('missing parameter "nodeId"');
   const hex = typeof value === 'string' ? value.trim().toLowerCase() : '';
   if (!NODE_ID_HEX_RE.test(hex)) {
-    throw new RpcParamError(`parameter "nodeId" must be a node id of 64 hex digits (see: npx cli peers), got ${JSON.stringify(value)}${typeof value === 'string' ? ` (${value.trim().length} characters)` : ''}`);
+    throw new RpcParamError(`parameter "nodeId" must be a node id of 64 hex digits (see: ${peersHint}), got ${JSON.stringify(value)}${typeof value === 'string' ? ` (${value.trim().length} characters)` : ''}`);
   }
-  if (hex === ownId.toString('hex')) throw new RpcParamError('that node id is this node\'s own: punch another node\'s id (see: npx cli peers)');
+  if (hex === ownId.toString('hex')) throw new RpcParamError(`that node id is this node's own: punch another node's id (see: ${peersHint})`);
   return hex;
 }
 
-export function natMethods(ctx: Pick<RpcContext, 'network'>): MethodTable {
+export function natMethods(ctx: Pick<RpcContext, 'network'> & Partial<Pick<RpcContext, 'config'>>): MethodTable {
+  // Built when a call needs it: reading the context up front would touch it before the parameters are checked.
+  const peersHint = (): string => (ctx.config === undefined ? `${CLI_NAME} peers` : cliCommand('peers', ctx.config));
   return {
     nat: (params) => {
       parseParams(params, {});
@@ -54,7 +57,7 @@ export function natMethods(ctx: Pick<RpcContext, 'network'>): MethodTable {
 
     /** A direct connection to a node through a peer both are connected to (hole punching); a failure is a result with its reason, not an error. The target's id is echoed so the answer stands on its own. */
     punch: async (params) => {
-      const { nodeId } = parseParams(params, { nodeId: (value: unknown) => farNodeId(value, ctx.network.nodeId) });
+      const { nodeId } = parseParams(params, { nodeId: (value: unknown) => farNodeId(value, ctx.network.nodeId, peersHint()) });
       return { nodeId, ...punchResultView(await ctx.network.punch(nodeId)) };
     },
   };

@@ -153,7 +153,7 @@ function io(): CliIo & { out: string[]; err: string[] } {
 test('cli punch <nodeid>: the id goes as nodeId; exit 0 on a direct link, 1 on failure; --json prints the raw result', async (t) => {
   const punch = findCommand('punch')!;
   t.deepEqual(punch.params(parseCommandArgs(punch, [FAR])), { nodeId: FAR });
-  t.throws(() => parseCommandArgs(punch, []), { message: 'punch needs <nodeid> (usage: npx cli punch <nodeid>)' });
+  t.throws(() => parseCommandArgs(punch, []), { message: 'punch needs <nodeid> (usage: ./kadchain punch <nodeid>)' });
   const help = io();
   t.is(await runCli(['--help'], help), 0);
   t.regex(help.out[0] ?? '', /\n {2}punch +open a direct connection to a node/);

@@ -74,6 +74,19 @@ test('an unknown key is named with its file, and a near miss is suggested', asyn
   t.regex(nested?.message ?? '', /^unknown setting "chain.difficulty" in \.\/nested\.json/);
 });
 
+test('a near miss suggests the nearest key, compared without regard to case', async (t) => {
+  const dir = await tempDir(t);
+  // "rpcport" is 2 edits from rpcHost (listed first) but only a case away from rpcPort: the nearest wins.
+  await writeJson(dir, 'case.json', { rpcport: 9200 });
+  t.is(t.throws(() => loadConfig({ cwd: dir, configFile: './case.json' }))?.message, 'unknown setting "rpcport" in ./case.json (did you mean "rpcPort"?)');
+  await writeJson(dir, 'upper.json', { DATADIR: './x' });
+  t.is(t.throws(() => loadConfig({ cwd: dir, configFile: './upper.json' }))?.message, 'unknown setting "DATADIR" in ./upper.json (did you mean "dataDir"?)');
+  await writeJson(dir, 'nested.json', { p2p: { maxinbound: 3 } });
+  t.is(t.throws(() => loadConfig({ cwd: dir, configFile: './nested.json' }))?.message, 'unknown setting "p2p.maxinbound" in ./nested.json (did you mean "p2p.maxInbound"?)');
+  await writeJson(dir, 'far.json', { colour: 'blue' });
+  t.is(t.throws(() => loadConfig({ cwd: dir, configFile: './far.json' }))?.message, 'unknown setting "colour" in ./far.json');
+});
+
 test('a value of the wrong type is refused naming the key', async (t) => {
   const dir = await tempDir(t);
   const cases: Array<[unknown, RegExp]> = [

@@ -82,13 +82,13 @@ test('punch: the id is checked (64 hex digits, not ours) before the network is a
   const punch = natMethods({ network: f.network })['punch']!;
   const refused: Array<[unknown, RegExp]> = [
     [{}, /^missing parameter "nodeId"$/],
-    [{ nodeId: 'zz'.repeat(32) }, /^parameter "nodeId" must be a node id of 64 hex digits \(see: npx cli peers\), got "z+" \(64 characters\)$/],
+    [{ nodeId: 'zz'.repeat(32) }, /^parameter "nodeId" must be a node id of 64 hex digits \(see: \.\/kadchain peers\), got "z+" \(64 characters\)$/],
     [{ nodeId: FAR.slice(1) }, /\(63 characters\)$/],
     [{ nodeId: `${FAR}a` }, /\(65 characters\)$/],
     [{ nodeId: '' }, /must be a node id of 64 hex digits/],
-    [{ nodeId: 42 }, /must be a node id of 64 hex digits \(see: npx cli peers\), got 42$/],
+    [{ nodeId: 42 }, /must be a node id of 64 hex digits \(see: \.\/kadchain peers\), got 42$/],
     [{ nodeId: FAR, extra: 1 }, /^unknown parameter "extra"/],
-    [{ nodeId: OWN.toString('hex') }, /^that node id is this node's own: punch another node's id \(see: npx cli peers\)$/],
+    [{ nodeId: OWN.toString('hex') }, /^that node id is this node's own: punch another node's id \(see: \.\/kadchain peers\)$/],
     [{ nodeId: OWN.toString('hex').toUpperCase() }, /this node's own/],
   ];
   for (const [params, message] of refused) {

@@ -1,4 +1,5 @@
 import test from 'ava';
+import type { RpcContext } from '../../../src/rpc/context.js';
 import type { ChainTip, CoinEntry } from '../../../src/chain/types.js';
 import { pubKeyHashToAddress, publicKeyToAddress } from '../../../src/primitives/address.js';
 import { publicKeyOf } from '../../../src/primitives/secp256k1.js';
@@ -139,6 +140,8 @@ test(`mine takes a count of 1 to ${MINE_MAX_BLOCKS}, mines them one after anothe
   const miner = makeKey();
   let mined = 0;
   const ctx = partialContext({
+    // mine checks for a chain first (no genesis: the hint with this node's flags).
+    chain: { tip: { height: 0 } } as unknown as RpcContext['chain'],
     miner: {
       mineBlock: async () => {
         mined++;
@@ -167,6 +170,7 @@ test(`mine takes a count of 1 to ${MINE_MAX_BLOCKS}, mines them one after anothe
   const before = mined;
   const hangUp = miningMethods(
     partialContext({
+      chain: { tip: { height: 0 } } as unknown as RpcContext['chain'],
       miner: {
         mineBlock: async () => {
           mined++;
