@@ -1,5 +1,5 @@
 /** The `help` RPC method, answered from METHOD_DOCS (the table next to the method registration). */
-import { nearestName } from '../../util/nearest.js';
+import { closest } from '../../util/suggest.js';
 import { RpcCode } from '../constants.js';
 import type { MethodTable } from '../context.js';
 import { RpcError } from '../errors.js';
@@ -8,7 +8,7 @@ import { param, parseParams } from '../params.js';
 
 /** Did-you-mean text for a method name nobody registered ('' when nothing is close). */
 export function unknownMethodMessage(name: string, names: Iterable<string>): string {
-  const near = nearestName(name, names);
+  const near = closest(name, names);
   return `unknown method "${name}"${near === undefined ? '' : `; did you mean "${near}"?`} (the help method lists them all)`;
 }
 

@@ -2,7 +2,7 @@ import test from 'ava';
 import { RpcParamError } from '../../../src/rpc/errors.js';
 import { METHOD_DOCS, allMethods, methodUsage } from '../../../src/rpc/index.js';
 import { toJsonSafe } from '../../../src/rpc/json.js';
-import { nearestName } from '../../../src/util/nearest.js';
+import { closest } from '../../../src/util/suggest.js';
 import { partialContext } from '../../helpers/rpc-context.js';
 
 const methods = allMethods(partialContext({}));
@@ -47,11 +47,11 @@ test('help lists every method with its usage; help <method> gives the parameters
 
 test('nearestName: case-insensitive, bounded distance, nothing for far names', (t) => {
   const names = ['balance', 'getinfo', 'listunspent', 'mine'];
-  t.is(nearestName('BALANCE', names), 'balance');
-  t.is(nearestName('getinf', names), 'getinfo');
-  t.is(nearestName('listunspnet', names), 'listunspent');
-  t.is(nearestName('mien', names), 'mine', 'swapped neighbours are one edit');
-  t.is(nearestName('mxyz', names), undefined, 'three edits is too far for a four-letter name');
-  t.is(nearestName('blanace', names), 'balance', 'two edits in a seven-letter name');
-  t.is(nearestName('xyz', names), undefined);
+  t.is(closest('BALANCE', names), 'balance');
+  t.is(closest('getinf', names), 'getinfo');
+  t.is(closest('listunspnet', names), 'listunspent');
+  t.is(closest('mien', names), 'mine', 'swapped neighbours are one edit');
+  t.is(closest('mxyz', names), undefined, 'three edits is too far for a four-letter name');
+  t.is(closest('blanace', names), 'balance', 'two edits in a seven-letter name');
+  t.is(closest('xyz', names), undefined);
 });
