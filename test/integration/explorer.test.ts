@@ -128,7 +128,7 @@ test('explorer commands: a sent tx in the mempool then in a block, blocks, addre
   // Errors: exit 1, one line, Bitcoin Core's codes over RPC.
   const unknown = await cli(setup, ['gettransaction', UNKNOWN_TXID]);
   t.is(unknown.code, 1);
-  t.regex(unknown.stderr, /No such mempool or blockchain transaction/);
+  t.regex(unknown.stderr, /^error -5: No such mempool or blockchain transaction/);
   t.is(unknown.stderr.split('\n').length, 1);
   t.is(await rpcCode(setup, 'gettransaction', { txid: UNKNOWN_TXID }), -5);
   const beyond = await cli(setup, ['getblock', '99']);
@@ -140,7 +140,7 @@ test('explorer commands: a sent tx in the mempool then in a block, blocks, addre
   t.regex(badHash.stderr, /getblock takes a block hash \(64 hex digits\) or a height/);
   const unknownHash = await cli(setup, ['getblock', UNKNOWN_TXID]);
   t.is(unknownHash.code, 1);
-  t.regex(unknownHash.stderr, /^Block not found/);
+  t.regex(unknownHash.stderr, /^error -5: Block not found/, 'an RPC error shows its code');
   t.is(await rpcCode(setup, 'getblock', { ref: 'xyz' }), -8);
   t.is(await rpcCode(setup, 'getblock', { ref: UNKNOWN_TXID }), -5);
   t.is(await rpcCode(setup, 'getblocks', { start: 0, count: 101 }), -8);

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { type NodeInfo, getInfo, sleep } from './harness.js';
+import { type NodeInfo, getInfo, sleep, waitFor } from './harness.js';
 import { addPeer, createAddress, genesis, mineBlocks, send, startNetNode, waitConnected } from './network-harness.js';
 
 const CHAIN_BLOCKS = 400;
@@ -65,7 +65,9 @@ test(`getinfo shows a ${CHAIN_BLOCKS}-block sync running, then done; the catchin
   const done = samples.at(-1)!;
   t.like(done, { blocks: CHAIN_BLOCKS, headers: CHAIN_BLOCKS, syncing: false, syncPeer: null, blocksPerSec: null, verificationProgress: 1, initialBlockDownload: false });
 
-  // The summary line is written when the sync ends, which getinfo just reported.
+  // The summary line is written when the sync ends, which getinfo just reported; the child's
+  // stdout reaches us a moment later on a loaded machine, so wait for the line to arrive.
+  await waitFor('the sync summary line in the log', async () => b.process.output().includes('"msg":"block sync ended"'));
   const lines = b.process.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as LogLine);
   const connectedInfo = lines.filter((l) => l.msg === 'block connected' && l.level >= 30);
   const connectedDebug = lines.filter((l) => l.msg === 'block connected' && l.level < 30);
