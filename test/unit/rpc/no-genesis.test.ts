@@ -31,3 +31,13 @@ test('no chain: connected peers without a chain (or still in their handshake) do
   const peers = [{ ready: true, bestWork: '0' }, { ready: false, bestWork: '5' }];
   t.regex(noGenesisError(ctx({ peers })).message, /create the genesis block with: \.\/kadchain genesis_block --datadir \.\/b --rpc-port 9101$/);
 });
+
+test('the explorer methods on an empty chain give the same hint with the node\'s flags', async (t) => {
+  const { explorerMethods } = await import('../../../src/rpc/methods/explorer.js');
+  const { FakeChain, FakeMempool } = await import('../../helpers/explorer-fakes.js');
+  const empty = { chain: new FakeChain(), mempool: new FakeMempool() } as unknown as RpcContext['explorer'];
+  const methods = explorerMethods({ ...ctx({}), explorer: empty });
+  for (const [method, params] of [['getblock', { ref: 1 }], ['getblocks', { start: 0 }]] as const) {
+    await t.throwsAsync(async () => methods[method]!(params), { message: /^this node has no chain yet; create the genesis block with: \.\/kadchain genesis_block --datadir \.\/b --rpc-port 9101$/ }, method);
+  }
+});
