@@ -14,7 +14,7 @@ import { CLIENT_OPTIONS, COMMANDS, type CommandSpec, type OptionSpec, type Optio
 import { CLI_NAME } from './constants.js';
 import { CliError } from './errors.js';
 
-export type ValueKind = 'amount' | 'fee' | 'height' | 'count' | 'port' | 'listen-port' | 'seconds';
+export type ValueKind = 'amount' | 'fee' | 'height' | 'count' | 'blocks' | 'port' | 'listen-port' | 'seconds';
 
 const DIGITS = /^[0-9]+$/;
 /** The largest TCP/UDP port. */
@@ -31,6 +31,8 @@ const RULES: Readonly<Record<ValueKind, KindRule>> = {
   fee: { what: 'a whole number of coins, 0 or more (no decimals, signs or exponents)', ok: () => true },
   height: { what: 'a block height: a whole number, 0 or more', ok: () => true },
   count: { what: 'a whole number, 0 or more', ok: () => true },
+  // The upper bound (how many blocks one call may mine) is the node's to say.
+  blocks: { what: 'a number of blocks, 1 or more', ok: (n) => n >= 1 },
   port: { what: `a port number from 1 to ${MAX_PORT}`, ok: (n) => n >= 1 && n <= MAX_PORT },
   'listen-port': { what: `a port number from 0 (any free port) to ${MAX_PORT}`, ok: (n) => n <= MAX_PORT },
   seconds: { what: 'a whole number of seconds greater than 0', ok: (n) => n > 0 },

@@ -122,7 +122,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'mine n blocks now (default 1, at most 1000), one after another, with the transactions in the mempool; one line per block',
     positionals: [],
     optionalPositionals: ['n'],
-    positionalKinds: { n: 'count' },
+    positionalKinds: { n: 'blocks' },
     options: {},
     required: [],
     method: 'mine',

@@ -104,10 +104,11 @@ export const formatExplorer = {
     const txs = Array.isArray(a['txs']) ? a['txs'].map(obj) : [];
     if (txs.length === 0) lines.push('  no transactions');
     else lines.push('  transactions, newest first (height, txid, received, sent, time):');
-    for (const tx of txs) {
-      const height = tx['height'] === null ? 'mempool' : text(tx['height']);
-      lines.push(`  ${height.padStart(7)}  ${text(tx['txid'])}  +${text(tx['received'])}  -${text(tx['sent'])}  ${time(tx['time'])}`);
-    }
+    // Columns aligned; a side that moved nothing shows as "-" rather than "+0" / "-0".
+    const signed = (sign: string, value: JsonValue | undefined): string => (value === 0 || value === '0' || value === undefined || value === null ? '-' : `${sign}${text(value)}`);
+    const rows = txs.map((tx) => [tx['height'] === null ? 'mempool' : text(tx['height']), text(tx['txid']), signed('+', tx['received']), signed('-', tx['sent']), time(tx['time'])]);
+    const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]!.length)));
+    for (const row of rows) lines.push(`  ${row[0]!.padStart(Math.max(7, widths[0]!))}  ${row[1]}  ${row[2]!.padStart(widths[2]!)}  ${row[3]!.padStart(widths[3]!)}  ${row[4]}`);
     if (a['more'] === true && typeof a['next'] === 'string') lines.push(`  older transactions: ${CLI_NAME} getaddress ${text(a['address'])} --before ${a['next']}`);
     return lines.join('\n');
   },

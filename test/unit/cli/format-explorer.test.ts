@@ -74,7 +74,8 @@ test('getaddress shows the balance parts and how to get the next page', (t) => {
   t.log(`\n${out}`);
   const lines = out.split('\n');
   t.is(lines[0], '1addr balance is 900 (plus 1000 immature; 850 counting unconfirmed transactions)');
-  t.is(lines[2], `  mempool  ${H('1')}  +0  -50  -`);
+  // Columns aligned, a side that moved nothing is "-".
+  t.is(lines[2], `  mempool  ${H('1')}     -    -50  -`);
   t.is(lines[3], `       12  ${H('2')}  +900  -1000  1970-01-01T00:00:00Z`);
   t.is(lines[4], `  older transactions: ${CLI_NAME} getaddress 1addr --before 12-${H('2')}`);
   t.is(formatExplorer.getaddress({ address: '1x', confirmed: 0, immature: 0, unconfirmed: 0, txs: [], more: false, next: null }), '1x balance is 0\n  no transactions');
