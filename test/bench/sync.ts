@@ -12,9 +12,12 @@ import { secp256k1IsNative } from '../../src/primitives/secp256k1.js';
 import { buildBlockFixture, loadBlockFixture } from './block-fixture.js';
 import { type BenchNode, startBenchNode } from './bench-node.js';
 import { rawAllCores, rawItems, rawOneCore, throughputFigures } from './raw-rates.js';
+import { sampleRss } from './thread-cpu.js';
 import type { BenchModule } from './types.js';
 
 const TARGET_RATIO = 0.6;
+/** Issue #12: the whole process (source and fresh node in one) stays under this during the sync. */
+const TARGET_PEAK_RSS_MB = 250;
 const BLOCK_COUNT = Number(process.env.KADCHAIN_BENCH_SYNC_BLOCKS ?? 2000);
 const TXS_PER_BLOCK = 20;
 const SYNC_TIMEOUT_MS = 10 * 60 * 1000;
@@ -60,12 +63,18 @@ async function run(): Promise<Record<string, unknown>> {
     const allCores: number[] = [];
     const rounds: number[] = [];
     let peakBlocksInFlight = 0;
+    let peakRssMb = 0;
     for (let round = 0; round < ROUNDS; round++) {
       oneCore.push(rawOneCore(raw));
       allCores.push(await rawAllCores(raw, cores));
       const fresh = await startBenchNode(WINDOW_OVERRIDE === undefined ? {} : { maxBlocksInFlight: Number(WINDOW_OVERRIDE) });
       nodes.push(fresh);
-      rounds.push(await timeSync(fresh, source));
+      const rss = sampleRss();
+      try {
+        rounds.push(await timeSync(fresh, source));
+      } finally {
+        peakRssMb = Math.max(peakRssMb, rss.stop());
+      }
       peakBlocksInFlight = Math.max(peakBlocksInFlight, fresh.net.stats().peakBlocksInFlight);
       nodes.pop();
       await fresh.stop();
@@ -78,6 +87,7 @@ async function run(): Promise<Record<string, unknown>> {
       fixtureBuildMs,
       sourceLoadMs,
       peakBlocksInFlight,
+      rss: { peakMb: peakRssMb, target: TARGET_PEAK_RSS_MB, pass: peakRssMb < TARGET_PEAK_RSS_MB },
       ...throughputFigures({ secs: rounds, oneCore, allCores }, fixture.inputs, BLOCK_COUNT, cores, TARGET_RATIO),
     };
   } finally {
