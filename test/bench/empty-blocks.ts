@@ -25,7 +25,8 @@ const SHORT_CHAIN_BLOCKS = 2_000;
 const LONG_CHAIN_BLOCKS = Number(process.env.KADCHAIN_BENCH_EMPTY_LONG ?? 20_000);
 /** Each size runs this many times (each into a fresh chain); the best counts (see mempool-admission.ts). */
 const ROUNDS = 2;
-const SUBMIT_WINDOW_BLOCKS = DEFAULT_MAX_BLOCKS_IN_FLIGHT;
+/** Blocks handed over before awaiting the oldest: the sync's window (KADCHAIN_BENCH_WINDOW overrides it, to show what a larger one gives). */
+const SUBMIT_WINDOW_BLOCKS = Number(process.env.KADCHAIN_BENCH_WINDOW ?? DEFAULT_MAX_BLOCKS_IN_FLIGHT);
 
 /** Decode + processBlock of every block into a fresh chain (verify threads as in production); seconds and main-thread CPU ms. */
 export async function connectEmpty(genesis: Buffer, blocks: readonly Buffer[]): Promise<{ secs: number; mainCpuMs: number | undefined }> {

@@ -1,5 +1,5 @@
 /**
- * Target (design §4): block sync from a peer keeps ≥ 60 % of the raw all-core verify rate,
+ * Target (issue #12; was 60 %, design §4): block sync from a peer keeps ≥ 75 % of the raw all-core verify rate,
  * counting inputs. A source node holding BLOCK_COUNT blocks (block-fixture.ts: 20 txs of
  * 2-in/2-out each) and a fresh node with an empty chain, both in-process P2PNetworks on
  * 127.0.0.1 with production timers; timed from the dial to the fresh node's tip reaching the
@@ -15,7 +15,8 @@ import { rawAllCores, rawItems, rawOneCore, throughputFigures } from './raw-rate
 import { sampleRss } from './thread-cpu.js';
 import type { BenchModule } from './types.js';
 
-const TARGET_RATIO = 0.6;
+/** Issue #12: ≥ 0.75 on any CPU (was 0.6, design §4). */
+const TARGET_RATIO = 0.75;
 /** Issue #12: the whole process (source and fresh node in one) stays under this during the sync. */
 const TARGET_PEAK_RSS_MB = 250;
 const BLOCK_COUNT = Number(process.env.KADCHAIN_BENCH_SYNC_BLOCKS ?? 2000);
