@@ -45,7 +45,7 @@ export class BranchActivator {
     let result: BranchResult;
     let plan: BranchPlan | undefined;
     try {
-      plan = planBranch(this.store, entry, oldTip?.height);
+      plan = planBranch(this.store, entry, oldTip?.height, oldTip?.hash);
       const branch = plan;
       // A deep switch holds the thread for its whole transaction: say what it is doing before, not only after.
       if (branch.disconnect.length > 0) {

@@ -248,6 +248,8 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
    */
   private startSignatureCheck(block: Block): Promise<void> | undefined {
     const { header } = block;
+    // A coinbase-only block has no signature to check: no worker round trip, no index read.
+    if (block.transactions.length < 2) return undefined;
     if (this.closed || header.bits !== this.params.powBits || !hashMeetsTarget(header.hash, compactToTarget(header.bits))) return undefined;
     if (this.store.getIndex(block.hash)) return undefined;
     const pending = verifyBlockSignatures(block, this.verifyPool);

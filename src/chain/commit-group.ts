@@ -6,10 +6,17 @@
  * crash consistency is unchanged; processBlock resolves and events fire only after the commit.
  */
 import type { Block } from '../primitives/block.js';
+import { COMMIT_GROUP_MAX_BLOCKS, COMMIT_GROUP_MAX_BYTES, COMMIT_GROUP_MAX_INPUTS } from './constants.js';
 import type { ProcessBlockResult } from './types.js';
 
-/** Most blocks connected under one commit: bounds the transaction size and the latency of the first block's promise. */
-export const MAX_BLOCKS_PER_COMMIT = 32;
+/** What one commit may hold (constants.ts); tests pass smaller ones. */
+export interface GroupBudget {
+  readonly maxInputs: number;
+  readonly maxBytes: number;
+  readonly maxBlocks: number;
+}
+
+export const DEFAULT_GROUP_BUDGET: GroupBudget = { maxInputs: COMMIT_GROUP_MAX_INPUTS, maxBytes: COMMIT_GROUP_MAX_BYTES, maxBlocks: COMMIT_GROUP_MAX_BLOCKS };
 
 export type Outcome = { readonly result: ProcessBlockResult } | { readonly error: unknown };
 
@@ -20,11 +27,20 @@ export class Arrival {
   private settled = false;
   outcome: Outcome | undefined;
 
+  /** Inputs of the block's non-coinbase transactions: its connect work (GroupBudget). */
+  readonly inputs: number;
+  readonly bytes: number;
+
   constructor(
     readonly block: Block,
     /** The early signature check, if one was started (see Chain.startSignatureCheck). */
     private readonly signatures: Promise<void> | undefined,
   ) {
+    let inputs = 0;
+    const txs = block.transactions;
+    for (let i = 1; i < txs.length; i++) inputs += txs[i]!.inputs.length;
+    this.inputs = inputs;
+    this.bytes = block.size;
     signatures?.then(
       () => this.settle(undefined),
       (error: unknown) => this.settle({ error }),
@@ -56,17 +72,35 @@ export class Arrival {
 }
 
 /**
+ * How many arrivals from `at` on fit one commit: always the first, then while the budget holds.
+ * Work, not a count: forty 40-input blocks and a thousand coinbase-only ones cost alike.
+ */
+export function fitInBudget(arrivals: readonly Arrival[], at: number, budget: GroupBudget): number {
+  let inputs = 0;
+  let bytes = 0;
+  let n = 0;
+  for (let i = at; i < arrivals.length && n < budget.maxBlocks; i++) {
+    const next = arrivals[i]!;
+    inputs += next.inputs;
+    bytes += next.bytes;
+    if (n > 0 && (inputs > budget.maxInputs || bytes > budget.maxBytes)) break;
+    n++;
+  }
+  return n;
+}
+
+/**
  * Waits until the arrivals right behind `first` that were queued when it became ready are partly
- * verified too: at least half of them (up to MAX_BLOCKS_PER_COMMIT in all). Their signature checks
+ * verified too: at least half of them (as many as fit one commit's budget). Their signature checks
  * already run on the workers, so waiting costs the calling thread nothing, while committing each
  * block as soon as it alone is ready paid one fsync per block (groups averaged ~1.5 blocks in the
  * block-connect bench). Half, not all: the other half keeps the workers busy during the commit,
  * and a lone block (nothing queued behind it) is never held back.
  */
-export async function gatherReady(arrivals: readonly Arrival[], first: Arrival): Promise<void> {
+export async function gatherReady(arrivals: readonly Arrival[], first: Arrival, budget: GroupBudget = DEFAULT_GROUP_BUDGET): Promise<void> {
   const at = arrivals.indexOf(first);
-  const behind = arrivals.length - at - 1;
-  const target = Math.min(MAX_BLOCKS_PER_COMMIT - 1, Math.ceil(behind / 2));
+  const behind = fitInBudget(arrivals, at, budget) - 1;
+  const target = Math.ceil(behind / 2);
   for (let i = at + 1; i <= at + target && i < arrivals.length; i++) {
     const next = arrivals[i]!;
     if (next.outcome) break;
@@ -74,11 +108,12 @@ export async function gatherReady(arrivals: readonly Arrival[], first: Arrival):
   }
 }
 
-/** `first` plus the arrivals right behind it that are ready and not yet handled, in order. */
-export function takeGroup(arrivals: Arrival[], first: Arrival): Arrival[] {
+/** `first` plus the arrivals right behind it that are ready, not yet handled and within the budget, in order. */
+export function takeGroup(arrivals: Arrival[], first: Arrival, budget: GroupBudget = DEFAULT_GROUP_BUDGET): Arrival[] {
   const at = arrivals.indexOf(first);
+  const fit = fitInBudget(arrivals, at, budget);
   const group: Arrival[] = [first];
-  for (let i = at + 1; i < arrivals.length && group.length < MAX_BLOCKS_PER_COMMIT; i++) {
+  for (let i = at + 1; i < at + fit; i++) {
     const next = arrivals[i]!;
     if (!next.ready || next.outcome) break;
     group.push(next);

@@ -28,3 +28,18 @@ export const STORE_FORMAT_VERSION = 1;
 export const REORG_LOG_FLUSH_MIN_BLOCKS = 100;
 /** How long a failed commit waits for lmdb-js's commitError (the real cause) before reporting its generic error. */
 export const COMMIT_ERROR_WAIT_MS = 1_000;
+/**
+ * Commit groups (commit-group.ts) are sized by work, not by a block count: a group ends before
+ * the input that would pass this many (UTXO reads, spends and undo entries on the calling
+ * thread). ~50 blocks of 40 inputs; bounds the time one commit holds the thread and the latency
+ * of its first block's promise.
+ */
+export const COMMIT_GROUP_MAX_INPUTS = 2_000;
+/** …and before the encoded bytes would pass this: bounds the dirty pages one LMDB commit writes and fsyncs. */
+export const COMMIT_GROUP_MAX_BYTES = 4 * 1024 * 1024;
+/**
+ * …and at this many blocks whatever their size: a coinbase-only block costs almost nothing to
+ * connect, so the commit's fsync (~1-10 ms) is its whole cost and the more share one the better;
+ * this only bounds the arrays of one group.
+ */
+export const COMMIT_GROUP_MAX_BLOCKS = 1_024;

@@ -35,8 +35,13 @@ export class BranchConnectError extends Error {
  * Walks from the new block's parent back to the active chain. Throws ValidationError
  * 'bad-prevblk' if an ancestor on the way is known invalid.
  */
-export function planBranch(store: ChainStore, newEntry: IndexEntry, tipHeight: number | undefined): BranchPlan {
+export function planBranch(store: ChainStore, newEntry: IndexEntry, tipHeight: number | undefined, tipHash?: Buffer): BranchPlan {
   const connect: Buffer[] = [newEntry.header.hash];
+  // The common case, every block of a sync: the new block extends the tip. The caller's tip is
+  // the store's (same transaction), so the walk below would only re-read what it already knows.
+  if (tipHeight !== undefined && tipHash && newEntry.header.height === tipHeight + 1 && newEntry.header.prevHash.equals(tipHash)) {
+    return { disconnect: [], connect, forkHeight: tipHeight };
+  }
   const corrupt = (what: string): StorageError => new StorageError('storage-corrupt', `the chain database at ${store.path} is inconsistent: ${what}`);
   let forkHeight = -1;
   if (newEntry.header.height > 0) {

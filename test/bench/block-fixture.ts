@@ -134,3 +134,21 @@ export async function loadBlockFixture(chain: Chain, genesis: Buffer, blocks: re
   await Promise.all(inFlight);
   if (chain.tip?.height !== blocks.length) throw new Error(`chain loaded up to height ${chain.tip?.height}, expected ${blocks.length}`);
 }
+
+/**
+ * `count` coinbase-only blocks after a genesis (the empty-blocks bench): each block's only
+ * transaction pays the reward to one of a few keys, so every block still adds a coin (and its
+ * address-index entry) to the UTXO set and writes undo data, a height and the tip.
+ */
+export function buildEmptyFixture(count: number): { genesis: Buffer; blocks: Buffer[] } {
+  const { keys, startSec } = fixtureKeys(count);
+  const genesis = assemble([Transaction.coinbase(0, [pay(keys[0]!, OUTPUT_AMOUNT)])], 0, undefined, startSec);
+  const blocks: Buffer[] = [];
+  let parent = genesis.header;
+  for (let height = 1; height <= count; height++) {
+    const block = assemble([Transaction.coinbase(height, [pay(keys[height % KEY_COUNT]!, TEST_PARAMS.blockRewardAmount)])], height, parent, startSec);
+    blocks.push(block.encode());
+    parent = block.header;
+  }
+  return { genesis: genesis.encode(), blocks };
+}

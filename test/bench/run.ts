@@ -4,6 +4,8 @@
  */
 import { errorMessage } from '../../src/util/errors.js';
 import { blockConnectBench } from './block-connect.js';
+import { emptyBlocksBench } from './empty-blocks.js';
+import { mempoolFullBench } from './mempool-full.js';
 import { mempoolAdmissionBench } from './mempool-admission.js';
 import { discoveryBench } from './discovery.js';
 import { syncBench } from './sync.js';
@@ -13,7 +15,7 @@ import { idleMemoryBench } from './idle-memory.js';
 import { punchBench } from './punch.js';
 import type { BenchModule } from './types.js';
 
-const BENCHES: readonly BenchModule[] = [mempoolAdmissionBench, blockConnectBench, discoveryBench, syncBench, propagationBench, cliRoundtripBench, idleMemoryBench, punchBench];
+const BENCHES: readonly BenchModule[] = [mempoolAdmissionBench, mempoolFullBench, blockConnectBench, emptyBlocksBench, discoveryBench, syncBench, propagationBench, cliRoundtripBench, idleMemoryBench, punchBench];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);

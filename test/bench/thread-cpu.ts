@@ -1,0 +1,36 @@
+/**
+ * CPU time of the main thread alone (Linux /proc; undefined elsewhere). Unlike wall time it
+ * hardly moves when other processes load the machine, so "main-thread µs per input / per block"
+ * compares runs made under different loads: the work outside signature checks that issue #12 cuts.
+ */
+import { readFileSync } from 'node:fs';
+
+/** Kernel clock ticks per second for /proc stat times (USER_HZ, 100 on every Linux build Node supports). */
+const CLOCK_TICKS_PER_SEC = 100;
+
+export function mainThreadCpuMs(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SEC; // utime + stime
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resident set size of this process now, in MB. */
+export function rssMb(): number {
+  return Math.round(process.memoryUsage.rss() / (1024 * 1024));
+}
+
+/** Samples the RSS every `intervalMs` until stopped; stop() returns the peak in MB. */
+export function sampleRss(intervalMs = 100): { stop(): number } {
+  let peak = rssMb();
+  const timer = setInterval(() => (peak = Math.max(peak, rssMb())), intervalMs);
+  return {
+    stop(): number {
+      clearInterval(timer);
+      return Math.max(peak, rssMb());
+    },
+  };
+}
