@@ -7,13 +7,14 @@ import { blockConnectBench } from './block-connect.js';
 import { mempoolAdmissionBench } from './mempool-admission.js';
 import { discoveryBench } from './discovery.js';
 import { syncBench } from './sync.js';
+import { syncMultiBench } from './sync-multi.js';
 import { propagationBench } from './propagation.js';
 import { cliRoundtripBench } from './cli-roundtrip.js';
 import { idleMemoryBench } from './idle-memory.js';
 import { punchBench } from './punch.js';
 import type { BenchModule } from './types.js';
 
-const BENCHES: readonly BenchModule[] = [mempoolAdmissionBench, blockConnectBench, discoveryBench, syncBench, propagationBench, cliRoundtripBench, idleMemoryBench, punchBench];
+const BENCHES: readonly BenchModule[] = [mempoolAdmissionBench, blockConnectBench, discoveryBench, syncBench, syncMultiBench, propagationBench, cliRoundtripBench, idleMemoryBench, punchBench];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
