@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import { getInfo, killNode, rpc, stopNode, waitFor } from './harness.js';
-import { type NetNode, addPeer, genesis, startNetNode, startNetNodeFrom, waitConnected, waitSameTip } from './network-harness.js';
+import { type NetNode, addPeer, createAddress, genesis, startNetNode, startNetNodeFrom, waitConnected, waitSameTip } from './network-harness.js';
 import { RawPeer } from '../unit/p2p/raw-peer.js';
 
 const CHAIN_BLOCKS = 1_500;
@@ -85,6 +85,7 @@ test('a heavier branch that appears during a multi-peer sync wins: the fresh nod
   t.is(await stopNode(c.process), 0);
   const alone = await startNetNodeFrom(t, c.setup, ['--no-discovery']);
   t.is((await getInfo(alone.setup)).peers, 0);
+  await createAddress(alone.setup);
   await mine(alone, 300);
   const branchY = (await getInfo(alone.setup)).tip!;
   await mine(sources[0]!, 100);
