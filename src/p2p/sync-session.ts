@@ -229,12 +229,24 @@ export class SyncSession {
       if (next === undefined) break;
       if (next === 'have') continue; // arrived another way (relay) meanwhile
       const { block, from } = next;
+      this.markKnownToSources(block);
       const afterParent = this.lastSubmittedHash?.equals(block.header.prevHash) === true;
       this.lastSubmittedHash = block.hash;
       this.submitted++;
       // Queued headers are linked, so one at or below the assumevalid block's height is its ancestor (or it).
       const skipSignatures = this.assumeValidHeight !== undefined && block.height <= this.assumeValidHeight;
       void intake.submit(from, block, { pipelined: true, afterParent, skipSignatures }).then((status) => this.onSubmitted(block, status));
+    }
+  }
+
+  /**
+   * Peers whose reported height covers this block have it (or a rival at that height, which their
+   * own sync settles): no inv of it to them once it connects. Core does not announce blocks during
+   * initial download at all; without this, every synced block costs an inv to every other source.
+   */
+  private markKnownToSources(block: Block): void {
+    for (const peer of this.options.peers.ready()) {
+      if (this.serves(peer, block.header)) peer.known.add(block.hash);
     }
   }
 
