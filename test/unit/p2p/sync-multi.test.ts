@@ -80,3 +80,29 @@ test('assumevalid: ancestors of its block skip signature checks; without it (or 
   t.is(checking.chain.tip?.height, 0);
   t.is(elsewhere.chain.tip?.height, 0);
 });
+
+test('headers run ahead of the bodies; a next batch that does not continue the queued one (the source reorged) restarts the sync from our chain', async (t) => {
+  const branch = buildChain(genesis, 2_000, owner, { tag: 'x' });
+  const rival = buildChain(genesis, 5, owner, { tag: 'y' });
+  const node = await startNode(t, { genesis, config: { syncStallTimeoutMs: 10_000 } });
+  const raw = await RawPeer.connect(node.net.tcpPort);
+  t.teardown(() => raw.destroy());
+  raw.pongBestHeight = 5_000;
+  raw.pongChainWork = 1n << 64n;
+  raw.sendHandshake({ genesisHash: genesis.hash, bestHeight: 5_000, chainWork: 1n << 64n });
+  await raw.waitFor('get-blocks');
+  raw.send({ kind: 'headers', headers: branch.map((b) => b.header) });
+  // A full batch: the next headers are asked for at once, before any body arrives.
+  const getBlocks = (): Array<{ locator: readonly Buffer[] }> => raw.received.filter((m): m is Extract<typeof m, { kind: 'get-blocks' }> => m.kind === 'get-blocks');
+  await waitFor(() => getBlocks().length >= 2, 'the look-ahead get-blocks');
+  t.false(raw.received.some((m) => m.kind === 'block'), 'no body was needed to ask for more headers');
+  t.true(getBlocks()[1]!.locator[0]!.equals(branch.at(-1)!.hash), 'it continues after the last queued header');
+  // The source now follows another branch: its reply does not continue the queue.
+  raw.send({ kind: 'headers', headers: rival.map((b) => b.header) });
+  await waitFor(() => getBlocks().length >= 3, 'a new sync from our own chain').catch((err: Error) => {
+    throw new Error(`${err.message}: received ${raw.received.map((m) => m.kind).join(',')}; syncing ${node.net.stats().syncing}; closed ${raw.closed}`);
+  });
+  t.true(getBlocks()[2]!.locator[0]!.equals(genesis.hash), 'the new sync starts from our chain, not the abandoned queue');
+  t.false(raw.closed, 'switching branches is no misbehaviour');
+  t.deepEqual(node.net.discouraged(), []);
+});
