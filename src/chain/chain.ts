@@ -55,6 +55,17 @@ export interface ChainOptions {
   quietBlockLog?: (block: Block) => boolean;
 }
 
+export interface ProcessBlockOptions {
+  /**
+   * Do not check the block's signatures (assumevalid: the caller established that the block is an
+   * ancestor of the configured assumevalid block). PoW, merkle, UTXO, amounts and maturity are still checked.
+   */
+  readonly skipSignatures?: boolean;
+}
+
+/** The verdict of a signature check that is not run (ProcessBlockOptions.skipSignatures). */
+const SIGNATURES_ASSUMED_VALID: Promise<void> = Promise.resolve();
+
 export class Chain extends EventEmitter<ChainEvents> implements CoinView {
   readonly params: ChainParams;
   private readonly queue = new SerialQueue();
@@ -229,8 +240,9 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
   }
 
   /** Validates, stores and (if it makes the heaviest chain) connects `block`. Throws ValidationError. */
-  processBlock(block: Block): Promise<ProcessBlockResult> {
-    const arrival = new Arrival(block, this.startSignatureCheck(block));
+  processBlock(block: Block, options: ProcessBlockOptions = {}): Promise<ProcessBlockResult> {
+    // assumevalid: an already-settled check stands in for the signature verdict; every other rule still runs.
+    const arrival = new Arrival(block, options.skipSignatures === true ? SIGNATURES_ASSUMED_VALID : this.startSignatureCheck(block));
     this.arrivals.push(arrival);
     return this.queue.run(async () => {
       if (!arrival.outcome) await this.processGroup(arrival);

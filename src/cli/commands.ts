@@ -329,6 +329,7 @@ export const START_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   'no-discovery': { type: 'boolean', description: 'no UDP discovery: peers only through addpeer' },
   'no-upnp': { type: 'boolean', description: 'do not map the ports on the router (UPnP/NAT-PMP)' },
   genesis: { type: 'string', value: 'HASH', description: 'adopt only the chain starting at this genesis block hash (64 hex digits)' },
+  assumevalid: { type: 'string', value: 'HASH', description: 'skip the signature checks of this block\'s ancestors while syncing (trusts whoever gave you the hash)' },
   reindex: { type: 'boolean', description: 'rebuild the UTXO set and chain indexes from the stored blocks, re-validating each, then start' },
   'rpc-host': { type: 'string', value: 'HOST', description: 'address the RPC server binds (default 127.0.0.1)' },
   'rpc-port': { type: 'string', value: 'PORT', kind: 'port', description: 'RPC port (or $KADCHAIN_RPC_PORT; default 9100)' },

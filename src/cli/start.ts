@@ -30,6 +30,7 @@ export async function runStart(parsed: ParsedCommand, io: CliIo): Promise<number
       'no-discovery': values['no-discovery'] === true,
       'no-upnp': values['no-upnp'] === true,
       genesis: str(values['genesis']),
+      assumevalid: str(values['assumevalid']),
     },
   });
   const logger = createLogger({ level: config.logLevel });

@@ -21,9 +21,11 @@ export interface ConfigFlags {
   'no-upnp'?: boolean;
   /** Pins chain.genesisHash. */
   genesis?: string;
+  /** Sets chain.assumeValid. */
+  assumevalid?: string;
 }
 
-type StringFlag = Exclude<keyof ConfigFlags, 'bootstrap' | 'no-discovery' | 'no-upnp' | 'genesis'>;
+type StringFlag = Exclude<keyof ConfigFlags, 'bootstrap' | 'no-discovery' | 'no-upnp' | 'genesis' | 'assumevalid'>;
 
 const FLAG_KEYS: Readonly<Record<StringFlag, { key: string; numeric: boolean }>> = {
   datadir: { key: 'dataDir', numeric: false },
@@ -64,6 +66,11 @@ export function flagsLayer(flags: ConfigFlags): Raw {
     const reason = hashOrNull(flags.genesis);
     if (reason !== undefined) throw new ConfigError(`--genesis ${reason}`);
     layer['chain'] = { genesisHash: flags.genesis };
+  }
+  if (flags.assumevalid !== undefined) {
+    const reason = hashOrNull(flags.assumevalid);
+    if (reason !== undefined) throw new ConfigError(`--assumevalid ${reason}`);
+    layer['chain'] = { ...(layer['chain'] as Raw | undefined), assumeValid: flags.assumevalid };
   }
   return layer;
 }

@@ -83,6 +83,8 @@ export const CONFIG_SCHEMA: SchemaNode = {
     maxFutureBlockTimeSec: nonNegativeInt,
     /** The only genesis this node adopts (null: the first peer's, as in the tutorial). */
     genesisHash: hashOrNull,
+    /** Core's -assumevalid: signatures of this block's ancestors are not checked during sync (null: all are). */
+    assumeValid: hashOrNull,
     /** Confirmations before a block reward may be spent (the genesis reward is exempt). */
     coinbaseMaturity: integerIn(1, 10_000, 'a number of confirmations'),
   },

@@ -69,6 +69,8 @@ export interface NodeConfig {
   readonly rpcPort: number;
   readonly logLevel: LogLevel;
   readonly chain: ChainParams;
+  /** chain.assumeValid / --assumevalid: sync skips the signature checks of this block's ancestors (docs/architecture.md). */
+  readonly assumeValid: Buffer | null;
   readonly txpool: NodeTxpoolConfig;
   /** Where block rewards go; null = the wallet's first address. */
   readonly mining: { readonly address: string | null };
@@ -211,6 +213,7 @@ function toNodeConfig(raw: Raw, cwd: string, configFile: string | undefined): No
       ...(typeof chain['genesisHash'] === 'string' ? { genesisHash: Buffer.from(chain['genesisHash'], 'hex') } : {}),
       coinbaseMaturity: chain['coinbaseMaturity'] as number,
     },
+    assumeValid: typeof chain['assumeValid'] === 'string' ? Buffer.from(chain['assumeValid'], 'hex') : null,
     txpool: {
       size: txpool['size'] as number,
       maxTxs: txpool['maxTxs'] as number,

@@ -102,6 +102,7 @@ export async function startNetwork(options: StartNetworkOptions): Promise<NodeNe
     chain,
     mempool,
     nodeKey,
+    assumeValid: config.assumeValid,
     ...(source === undefined ? {} : { peerSource: source }),
     logger,
   });

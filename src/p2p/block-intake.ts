@@ -31,6 +31,8 @@ export interface SubmitOptions {
    * the sync batch stops at the parent's failure, and the peer was dealt with for that one.
    */
   readonly afterParent?: boolean;
+  /** An ancestor of the assumevalid block (sync-session.ts): the chain skips its signature checks, nothing else. */
+  readonly skipSignatures?: boolean;
 }
 
 type ChainOutcome = { readonly result: ProcessBlockResult } | { readonly error: unknown };
@@ -63,16 +65,17 @@ export class BlockIntake {
 
   /** Queues the block behind earlier ones; resolves with what became of it. */
   submit(peer: Peer, block: Block, options: SubmitOptions = {}): Promise<IntakeStatus> {
-    const early = options.pipelined ? this.handOver(peer, block) : undefined;
-    const run = this.tail.then(() => this.process(peer, block, early ?? this.handOver(peer, block), options.afterParent === true));
+    const skipSignatures = options.skipSignatures === true;
+    const early = options.pipelined ? this.handOver(peer, block, skipSignatures) : undefined;
+    const run = this.tail.then(() => this.process(peer, block, early ?? this.handOver(peer, block, skipSignatures), options.afterParent === true));
     this.tail = run.catch(() => undefined);
     return run;
   }
 
   /** Gives the block to the chain (which keeps the order of its calls); never rejects. */
-  private handOver(peer: Peer, block: Block): Promise<ChainOutcome> {
+  private handOver(peer: Peer, block: Block, skipSignatures = false): Promise<ChainOutcome> {
     peer.known.add(block.hash);
-    return this.options.chain.processBlock(block).then(
+    return this.options.chain.processBlock(block, skipSignatures ? { skipSignatures } : undefined).then(
       (result) => ({ result }),
       (error: unknown) => ({ error }),
     );

@@ -4,6 +4,7 @@ import {
   DEFAULT_FRAME_TIMEOUT_MS,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_LISTEN_HOST,
+  DEFAULT_BLOCK_STALL_TIMEOUT_MS,
   DEFAULT_MAX_BLOCKS_IN_FLIGHT,
   DEFAULT_MAX_INBOUND_PEERS,
   DEFAULT_MAX_INBOUND_PER_IP,
@@ -36,7 +37,10 @@ export interface P2PConfig {
   readonly reconnectBackoffMs: { readonly min: number; readonly max: number };
   /** No block (or headers) from the sync peer for this long → try another peer. */
   readonly syncStallTimeoutMs: number;
+  /** Block bodies requested from one peer at once during sync (its download window). */
   readonly maxBlocksInFlight: number;
+  /** The block the chain needs next not delivered by its peer within this → reassigned, the peer dropped. */
+  readonly blockStallTimeoutMs: number;
   readonly orphanPoolSize: number;
   /** Inbound connections per IP and per netgroup (/16, /32 for IPv6); loopback is exempt. */
   readonly maxInboundPerIp: number;
@@ -63,6 +67,7 @@ export const DEFAULT_P2P_CONFIG: P2PConfig = {
   reconnectBackoffMs: { min: DEFAULT_RECONNECT_BACKOFF_MIN_MS, max: DEFAULT_RECONNECT_BACKOFF_MAX_MS },
   syncStallTimeoutMs: DEFAULT_SYNC_STALL_TIMEOUT_MS,
   maxBlocksInFlight: DEFAULT_MAX_BLOCKS_IN_FLIGHT,
+  blockStallTimeoutMs: DEFAULT_BLOCK_STALL_TIMEOUT_MS,
   orphanPoolSize: DEFAULT_ORPHAN_POOL_SIZE,
   maxInboundPerIp: DEFAULT_MAX_INBOUND_PER_IP,
   maxInboundPerNetgroup: DEFAULT_MAX_INBOUND_PER_NETGROUP,

@@ -38,6 +38,32 @@ export const DEFAULT_SYNC_STALL_TIMEOUT_MS = 15_000;
 /** Bodies requested at once during sync: hides the round trip without flooding the peer. */
 export const DEFAULT_MAX_BLOCKS_IN_FLIGHT = 16;
 export const DEFAULT_ORPHAN_POOL_SIZE = 100;
+/**
+ * The block the chain needs next has been in flight from one peer this long while others could
+ * serve it: that peer stalls the whole download, so its blocks go to the others and it is
+ * dropped (Core's BLOCK_STALLING_TIMEOUT is 2 s too). At thousands of blocks a second an honest
+ * peer on loopback or a LAN answers in milliseconds; 2 s costs a sync at most that once per staller.
+ */
+export const DEFAULT_BLOCK_STALL_TIMEOUT_MS = 2_000;
+/**
+ * Blocks a multi-peer sync may request ahead of the next one the chain needs (Core's
+ * BLOCK_DOWNLOAD_WINDOW): far enough that several peers stay busy, near enough that a slow
+ * peer's block does not leave a huge gap of downloaded blocks waiting behind it.
+ */
+export const SYNC_GLOBAL_WINDOW_BLOCKS = 1_024;
+/**
+ * Downloaded blocks waiting for their predecessors are held in memory up to this many bytes
+ * (the global window alone allows 1,024 maximal blocks): requests pause above it.
+ */
+export const SYNC_MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+/**
+ * Headers a sync keeps queued ahead of the next block to connect (about 200 bytes each, so
+ * ~10 MB): headers-first runs this far ahead of the bodies, which also lets assumevalid see its
+ * block early; more headers are asked for as blocks connect.
+ */
+export const SYNC_MAX_QUEUED_HEADERS = 50_000;
+/** How often a sync looks for a peer that stalls the download (a fraction of the stall timeout). */
+export const SYNC_STALL_CHECK_INTERVAL_MS = 250;
 
 /** An orphan whose parent has not shown up by then is probably on a dead branch. */
 export const ORPHAN_EXPIRY_MS = 5 * 60 * 1000;

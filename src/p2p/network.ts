@@ -36,6 +36,8 @@ export interface P2PNetworkOptions {
   nodeKey: NodeKey;
   peerSource?: PeerSource;
   logger: Logger;
+  /** Core's -assumevalid (sync-session.ts); null/absent: every signature is checked. */
+  assumeValid?: Buffer | null;
   /** What an IP is for peer policy (default netgroup.ts classifyAddress); tests inject one. */
   classifyAddress?: AddressClassifier;
 }
@@ -112,7 +114,7 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
       onConnected: (block) => this.sync.onConnected(block),
       onUseful,
     });
-    this.sync = new BlockSync({ chain, peers: this.peerSet, intake: this.intake, config, logger, onStatus: (status) => this.emit('sync:progress', status) });
+    this.sync = new BlockSync({ chain, peers: this.peerSet, intake: this.intake, config, logger, onStatus: (status) => this.emit('sync:progress', status), assumeValid: options.assumeValid ?? null });
     this.traversal = new Traversal({
       peers: this.peerSet,
       ownIdHex: options.nodeKey.nodeId.toString('hex'),

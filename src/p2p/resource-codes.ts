@@ -14,7 +14,9 @@ export type DisconnectCode =
   /** More than maxSendBufferBytes unsent to the peer: it does not read. */
   | 'send-buffer-full'
   /** More than MAX_SERVE_QUEUE_ITEMS requests waiting to be served: it asks and does not read. */
-  | 'serve-queue-full';
+  | 'serve-queue-full'
+  /** Held the block a sync needed next past blockStallTimeoutMs while other peers could serve it (Core drops stallers too). */
+  | 'block-stall';
 
 export type FloodCode =
   /** Announcements (inv items) above INV_ITEMS_PER_SEC beyond the burst. */

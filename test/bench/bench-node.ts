@@ -26,7 +26,7 @@ export interface BenchNode {
   stop(): Promise<void>;
 }
 
-export async function startBenchNode(config: Partial<P2PConfig> = {}): Promise<BenchNode> {
+export async function startBenchNode(config: Partial<P2PConfig> = {}, options: { assumeValid?: Buffer } = {}): Promise<BenchNode> {
   const dir = await mkdtemp(join(tmpdir(), 'kadchain-bench-net-'));
   const chain = await Chain.open({ path: dir, params: TEST_PARAMS, logger: silentLogger() });
   const mempool = new Mempool({ chain, logger: silentLogger(), maxTxs: MEMPOOL_MAX_TXS, coinbaseMaturity: chain.params.coinbaseMaturity });
@@ -38,6 +38,7 @@ export async function startBenchNode(config: Partial<P2PConfig> = {}): Promise<B
     mempool,
     nodeKey: nodeKeyFromPrivateKey(generatePrivateKey()),
     logger: silentLogger(),
+    ...(options.assumeValid ? { assumeValid: options.assumeValid } : {}),
   });
   await net.start();
   return {

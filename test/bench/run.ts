@@ -9,13 +9,14 @@ import { mempoolFullBench } from './mempool-full.js';
 import { mempoolAdmissionBench } from './mempool-admission.js';
 import { discoveryBench } from './discovery.js';
 import { syncBench } from './sync.js';
+import { syncMultiBench } from './sync-multi.js';
 import { propagationBench } from './propagation.js';
 import { cliRoundtripBench } from './cli-roundtrip.js';
 import { idleMemoryBench } from './idle-memory.js';
 import { punchBench } from './punch.js';
 import type { BenchModule } from './types.js';
 
-const BENCHES: readonly BenchModule[] = [mempoolAdmissionBench, mempoolFullBench, blockConnectBench, emptyBlocksBench, discoveryBench, syncBench, propagationBench, cliRoundtripBench, idleMemoryBench, punchBench];
+const BENCHES: readonly BenchModule[] = [mempoolAdmissionBench, mempoolFullBench, blockConnectBench, emptyBlocksBench, discoveryBench, syncBench, syncMultiBench, propagationBench, cliRoundtripBench, idleMemoryBench, punchBench];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);

@@ -6,6 +6,8 @@
  * source's; the best of ROUNDS syncs (each into a new fresh node) counts. The raw one-core and
  * all-core verify rates are measured in the same run. N and the window can be overridden with
  * KADCHAIN_BENCH_SYNC_BLOCKS / KADCHAIN_BENCH_SYNC_WINDOW (maxBlocksInFlight of the fresh node).
+ * One more sync with the source's tip as assumevalid (no signature checks) is reported beside,
+ * outside the target: it shows what the checks cost.
  */
 import { availableParallelism } from 'node:os';
 import { secp256k1IsNative } from '../../src/primitives/secp256k1.js';
@@ -80,7 +82,13 @@ async function run(): Promise<Record<string, unknown>> {
       nodes.pop();
       await fresh.stop();
     }
+    const trusting = await startBenchNode(WINDOW_OVERRIDE === undefined ? {} : { maxBlocksInFlight: Number(WINDOW_OVERRIDE) }, { assumeValid: source.chain.tip!.hash });
+    nodes.push(trusting);
+    const assumeValidSecs = await timeSync(trusting, source);
+    nodes.pop();
+    await trusting.stop();
     return {
+      assumeValid: { secs: Math.round(assumeValidSecs * 1000) / 1000, blocksPerSec: Math.round(BLOCK_COUNT / assumeValidSecs), inputsPerSec: Math.round(fixture.inputs / assumeValidSecs) },
       secp256k1Native: secp256k1IsNative,
       blocks: BLOCK_COUNT,
       txsPerBlock: TXS_PER_BLOCK,

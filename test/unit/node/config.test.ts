@@ -236,3 +236,17 @@ test('chain.genesisHash: no pin by default, a 64-hex hash from the file or --gen
   const example = loadConfig({ cwd: '/x', configFile: join(defaultConfigPath(), '..', 'devnet-c-pinned.example.json') });
   t.is(example.chain.genesisHash?.length, 32, 'the pinned devnet example loads');
 });
+
+test('chain.assumeValid: null by default, a 64-hex hash from the file or --assumevalid (with --genesis too), anything else refused', async (t) => {
+  const hash = 'ab'.repeat(32);
+  t.is(loadConfig({ cwd: '/x' }).assumeValid, null);
+  t.deepEqual(loadConfig({ cwd: '/x', flags: { assumevalid: hash } }).assumeValid, Buffer.from(hash, 'hex'));
+  const both = loadConfig({ cwd: '/x', flags: { genesis: 'cd'.repeat(32), assumevalid: hash } });
+  t.deepEqual([both.chain.genesisHash, both.assumeValid], [Buffer.from('cd'.repeat(32), 'hex'), Buffer.from(hash, 'hex')], 'both flags land in chain.*');
+  const dir = await tempDir(t);
+  await writeJson(dir, 'p.json', { chain: { assumeValid: hash } });
+  t.deepEqual(loadConfig({ cwd: dir, configFile: './p.json' }).assumeValid, Buffer.from(hash, 'hex'));
+  await writeJson(dir, 'bad.json', { chain: { assumeValid: 'ab'.repeat(31) } });
+  t.throws(() => loadConfig({ cwd: dir, configFile: './bad.json' }), { instanceOf: ConfigError, message: /^setting "chain.assumeValid" in \.\/bad\.json must be a block hash of 64 hex digits/ });
+  t.throws(() => loadConfig({ flags: { assumevalid: 'nope' } }), { instanceOf: ConfigError, message: /^--assumevalid must be a block hash of 64 hex digits/ });
+});

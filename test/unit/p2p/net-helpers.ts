@@ -60,6 +60,8 @@ export async function startNode(
     peerSource?: PeerSource;
     /** Chain rules other than TEST_PARAMS (e.g. a longer coinbase maturity). */
     params?: ChainParams;
+    /** The sync's assumevalid block (P2PNetworkOptions.assumeValid). */
+    assumeValid?: Buffer;
   } = {},
 ): Promise<TestNode> {
   const dir = await mkdtemp(join(tmpdir(), 'kadchain-p2p-'));
@@ -79,6 +81,7 @@ export async function startNode(
     logger: options.logger ?? silentLogger(),
     classifyAddress: options.classifyAddress ?? TEST_ADDRESSES,
     ...(options.peerSource === undefined ? {} : { peerSource: options.peerSource }),
+    ...(options.assumeValid === undefined ? {} : { assumeValid: options.assumeValid }),
   });
   await net.start();
   t.teardown(async () => {

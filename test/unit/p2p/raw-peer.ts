@@ -21,6 +21,8 @@ export class RawPeer {
   answerPings = true;
   /** The chain work its pongs claim (a peer that keeps promising more work than it delivers). */
   pongChainWork = 0n;
+  /** The height its pongs claim (a peer that says it has blocks it then withholds). */
+  pongBestHeight = 0;
   /** Sends a handshake-ack when the node's handshake arrives. */
   autoAck = true;
   private readonly decoder = new FrameDecoder();
@@ -31,7 +33,7 @@ export class RawPeer {
         const msg = decodeMessage(frame.type, frame.payload);
         this.received.push(msg);
         if (msg.kind === 'handshake' && this.autoAck) this.send(createHandshakeAck(this.key.privateKey, msg.nonce));
-        if (msg.kind === 'ping' && this.answerPings) this.send({ kind: 'pong', nonce: msg.nonce, bestHeight: 0, chainWork: this.pongChainWork });
+        if (msg.kind === 'ping' && this.answerPings) this.send({ kind: 'pong', nonce: msg.nonce, bestHeight: this.pongBestHeight, chainWork: this.pongChainWork });
       }
     });
     socket.on('error', () => undefined);

@@ -1,0 +1,219 @@
+/**
+ * Which block body of a sync is fetched from whom (Core's block download, simplified): the
+ * headers of the sync, in chain order, are requested up to `perPeerWindow` per peer and
+ * `globalWindow` ahead of the next block the chain needs, spread round-robin over every peer
+ * that has them. A block comes back from anyone; one that was not delivered (not-found, its
+ * peer stalled or left) goes back to the front of the line for the other peers. Downloaded
+ * blocks wait here until the session hands them to the chain in order (bounded in bytes).
+ */
+import type { Block, BlockHeader } from '../primitives/block.js';
+import type { InvItem } from './wire/index.js';
+
+export interface BlockDownloadOptions<P> {
+  readonly perPeerWindow: number;
+  readonly globalWindow: number;
+  readonly maxBufferedBytes: number;
+  /** The chain already has this block (arrived by relay, or before the sync). */
+  readonly have: (hash: Buffer) => boolean;
+  /** Whether `peer` can be asked for the block of `header` (it is ahead far enough). */
+  readonly serves: (peer: P, header: BlockHeader) => boolean;
+}
+
+interface Flight<P> {
+  readonly peer: P;
+  readonly sinceMs: number;
+  readonly header: BlockHeader;
+}
+
+/** A downloaded block and who sent it (who answers for it if it is invalid). */
+export interface Downloaded<P> {
+  readonly block: Block;
+  readonly from: P;
+}
+
+/** The queue is compacted once this many connected headers sit in front of it. */
+const COMPACT_AFTER_HEADERS = 4_096;
+
+const keyOf = (hash: Buffer): string => hash.toString('latin1');
+
+export class BlockDownload<P extends object> {
+  private queue: BlockHeader[] = [];
+  /** Index of the next header to hand to the chain. */
+  private head = 0;
+  /** Index of the next header never requested yet. */
+  private nextToRequest = 0;
+  /** Requested once and not delivered: asked again first, of another peer. */
+  private readonly retry = new Map<string, BlockHeader>();
+  private readonly inFlight = new Map<string, Flight<P>>();
+  private readonly perPeer = new Map<P, Set<string>>();
+  /** Peers that said not-found or stalled on a block: not asked for it again in this sync. */
+  private readonly lacks = new Map<string, Set<P>>();
+  private readonly downloaded = new Map<string, Downloaded<P>>();
+  private bufferedBytes = 0;
+  /** Most bodies ever in flight at once (stats). */
+  peak = 0;
+
+  constructor(private readonly options: BlockDownloadOptions<P>) {}
+
+  /** Headers queued and not handed to the chain yet. */
+  get queued(): number {
+    return this.queue.length - this.head;
+  }
+
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  inFlightFrom(peer: P): number {
+    return this.perPeer.get(peer)?.size ?? 0;
+  }
+
+  /** Appends headers that continue the queue (the session checked the linkage). */
+  add(headers: readonly BlockHeader[]): void {
+    for (const header of headers) this.queue.push(header);
+  }
+
+  /**
+   * Gives each peer with free slots the next blocks it can serve, one per peer per round so the
+   * blocks spread evenly; returns the get-data items per peer.
+   */
+  schedule(peers: readonly P[], nowMs: number): Map<P, InvItem[]> {
+    const out = new Map<P, InvItem[]>();
+    let assigned = true;
+    while (assigned) {
+      assigned = false;
+      for (const peer of peers) {
+        if (this.inFlightFrom(peer) >= this.options.perPeerWindow) continue;
+        const header = this.nextFor(peer);
+        if (!header) continue;
+        this.request(peer, header, nowMs);
+        let items = out.get(peer);
+        if (!items) out.set(peer, (items = []));
+        items.push({ type: 'block', hash: header.hash });
+        assigned = true;
+      }
+    }
+    this.peak = Math.max(this.peak, this.inFlight.size);
+    return out;
+  }
+
+  /**
+   * A block arrived from `peer`: true when it is one this sync asked for (of anyone), which is
+   * then held until its turn; false for anything else (the caller treats it as unsolicited).
+   */
+  received(peer: P, block: Block): boolean {
+    const key = keyOf(block.hash);
+    const flight = this.inFlight.get(key);
+    if (!flight) return false;
+    this.inFlight.delete(key);
+    this.perPeer.get(flight.peer)?.delete(key);
+    this.downloaded.set(key, { block, from: peer });
+    this.bufferedBytes += block.size;
+    return true;
+  }
+
+  /** `peer` does not have these: they go to the others. True if any was in flight from it. */
+  notFound(peer: P, hashes: readonly Buffer[]): boolean {
+    let any = false;
+    for (const hash of hashes) {
+      const key = keyOf(hash);
+      if (this.inFlight.get(key)?.peer !== peer) continue;
+      any = true;
+      this.markLacks(key, peer);
+      this.release(key);
+    }
+    return any;
+  }
+
+  /** The peer left or stalled: everything in flight from it is requestable again from the others. */
+  dropPeer(peer: P, stalled: boolean): void {
+    for (const key of [...(this.perPeer.get(peer) ?? [])]) {
+      if (stalled) this.markLacks(key, peer);
+      this.release(key);
+    }
+    this.perPeer.delete(peer);
+  }
+
+  /**
+   * The peer holding the block the chain needs next, if that request is older than `timeoutMs`
+   * (it stalls the whole download: everything behind it waits).
+   */
+  staller(nowMs: number, timeoutMs: number): P | undefined {
+    const header = this.queue[this.head];
+    if (!header) return undefined;
+    const flight = this.inFlight.get(keyOf(header.hash));
+    return flight && nowMs - flight.sinceMs > timeoutMs ? flight.peer : undefined;
+  }
+
+  /** The header the chain needs next, if any is queued. */
+  peekHeader(): BlockHeader | undefined {
+    return this.queue[this.head];
+  }
+
+  /**
+   * The next block to hand to the chain: its body if downloaded, 'have' when the chain got it
+   * another way meanwhile (skip it), undefined while it is still to come.
+   */
+  takeNext(): Downloaded<P> | 'have' | undefined {
+    const header = this.queue[this.head];
+    if (!header) return undefined;
+    const key = keyOf(header.hash);
+    const got = this.downloaded.get(key);
+    if (got) {
+      this.downloaded.delete(key);
+      this.bufferedBytes -= got.block.size;
+    } else if (this.inFlight.has(key) || !this.options.have(header.hash)) {
+      return undefined;
+    }
+    this.retry.delete(key);
+    this.lacks.delete(key);
+    this.head++;
+    if (this.head >= COMPACT_AFTER_HEADERS) this.compact();
+    return got ?? 'have';
+  }
+
+  private request(peer: P, header: BlockHeader, nowMs: number): void {
+    const key = keyOf(header.hash);
+    this.retry.delete(key);
+    this.inFlight.set(key, { peer, sinceMs: nowMs, header });
+    let keys = this.perPeer.get(peer);
+    if (!keys) this.perPeer.set(peer, (keys = new Set()));
+    keys.add(key);
+  }
+
+  private nextFor(peer: P): BlockHeader | undefined {
+    for (const [key, header] of this.retry) {
+      if (this.lacks.get(key)?.has(peer) || !this.options.serves(peer, header)) continue;
+      return header;
+    }
+    if (this.bufferedBytes >= this.options.maxBufferedBytes) return undefined;
+    while (this.nextToRequest < this.queue.length && this.nextToRequest < this.head + this.options.globalWindow) {
+      const header = this.queue[this.nextToRequest];
+      // Past what this peer has: it gets nothing now, the block stays for a peer further ahead.
+      if (!this.options.serves(peer, header)) return undefined;
+      this.nextToRequest++;
+      if (!this.options.have(header.hash)) return header;
+    }
+    return undefined;
+  }
+
+  private release(key: string): void {
+    const flight = this.inFlight.get(key);
+    if (!flight) return;
+    this.inFlight.delete(key);
+    this.perPeer.get(flight.peer)?.delete(key);
+    this.retry.set(key, flight.header);
+  }
+
+  private markLacks(key: string, peer: P): void {
+    let peers = this.lacks.get(key);
+    if (!peers) this.lacks.set(key, (peers = new Set()));
+    peers.add(peer);
+  }
+
+  private compact(): void {
+    this.queue = this.queue.slice(this.head);
+    this.nextToRequest -= this.head;
+    this.head = 0;
+  }
+}

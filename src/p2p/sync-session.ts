@@ -1,0 +1,311 @@
+/**
+ * One block sync (design.md §6: a SyncSession per sync, named states, finish() drops it).
+ * Headers first, from one peer (the one reporting the most work), checked for linkage and PoW
+ * and kept up to SYNC_MAX_QUEUED_HEADERS ahead of the chain; bodies from every ready peer that
+ * has them (sync-download.ts: a window per peer and a global one); handed to the chain in header
+ * order through the block intake, up to maxBlocksInFlight submitted before the oldest is done
+ * (the chain verifies their signatures in parallel and commits them in groups).
+ *
+ *   'headers'  waiting for the source's headers, nothing to download
+ *   'blocks'   bodies queued, in flight or being connected (a headers request may run ahead)
+ *   'finished' ended (caught up, stalled, a bad block, the source left); nothing it does counts any more
+ *
+ * A peer that holds the block the chain needs next past blockStallTimeoutMs, while others could
+ * send it, loses its blocks to them and is dropped; no progress at all for syncStallTimeoutMs
+ * ends the session (the sync then restarts with another peer).
+ */
+import type { Chain } from '../chain/chain.js';
+import type { Block, BlockHeader } from '../primitives/block.js';
+import { ZERO_HASH } from '../primitives/hash.js';
+import type { Logger } from '../util/logger.js';
+import { type BlockIntake, type IntakeStatus, isIntakeFailure } from './block-intake.js';
+import type { P2PConfig } from './config.js';
+import { SYNC_GLOBAL_WINDOW_BLOCKS, SYNC_MAX_BUFFERED_BYTES, SYNC_MAX_QUEUED_HEADERS, SYNC_STALL_CHECK_INTERVAL_MS } from './constants.js';
+import { checkHeaderBatch } from './headers.js';
+import type { Peer } from './peer.js';
+import type { PeerSet } from './peers.js';
+import { BlockDownload } from './sync-download.js';
+import type { UnconnectingHeaders } from './unconnecting-headers.js';
+import { MAX_HEADERS_PER_MESSAGE, MAX_LOCATOR_HASHES, type InvItem } from './wire/index.js';
+
+export type SyncState = 'headers' | 'blocks' | 'finished';
+
+/** How a session ended, for the peer choice of the next one. */
+export interface SyncEnd {
+  readonly reason: string;
+  /** The source could not deliver what it claimed: not chosen again until it reports other work. */
+  readonly unhelpful: boolean;
+  /** Nothing came for syncStallTimeoutMs: the source is cooled down. */
+  readonly stalled: boolean;
+}
+
+export interface SyncSessionOptions {
+  readonly chain: Chain;
+  readonly peers: PeerSet;
+  readonly intake: BlockIntake;
+  readonly config: P2PConfig;
+  readonly logger: Logger;
+  readonly unconnecting: UnconnectingHeaders;
+  /** Core's -assumevalid: signatures of this block's ancestors in the source's headers are not checked. */
+  readonly assumeValid: Buffer | undefined;
+  readonly now: () => number;
+  /** Headers up to this height are proven (status). */
+  readonly onProved: (height: number) => void;
+  /** Called once, after the state became 'finished'. */
+  readonly onFinished: (session: SyncSession, end: SyncEnd) => void;
+}
+
+export class SyncSession {
+  state: SyncState = 'headers';
+  private readonly download: BlockDownload<Peer>;
+  /** A get-blocks to the source is unanswered. */
+  private headersOut = false;
+  /** The last headers batch was full: the source has more after lastHeader. */
+  private moreHeaders = true;
+  /** The last batch brought headers we lacked (the source may have mined more since). */
+  private lastBatchUseful = false;
+  private lastHeader: BlockHeader | undefined;
+  /** Blocks handed to the intake whose outcome is not back yet. */
+  private submitted = 0;
+  private lastSubmittedHash: Buffer | undefined;
+  /** Height of the assumevalid block once it showed up in this session's (linked) headers. */
+  private assumeValidHeight: number | undefined;
+  private stallTimer: NodeJS.Timeout | undefined;
+  private readonly stallCheck: NodeJS.Timeout;
+
+  constructor(
+    /** The header source: the peer reporting the most work when the sync started. */
+    readonly peer: Peer,
+    private readonly options: SyncSessionOptions,
+  ) {
+    this.download = new BlockDownload<Peer>({
+      perPeerWindow: options.config.maxBlocksInFlight,
+      globalWindow: SYNC_GLOBAL_WINDOW_BLOCKS,
+      maxBufferedBytes: SYNC_MAX_BUFFERED_BYTES,
+      have: (hash) => options.chain.hasBlock(hash),
+      serves: (p, header) => this.serves(p, header),
+    });
+    this.stallCheck = setInterval(() => this.checkStall(), SYNC_STALL_CHECK_INTERVAL_MS);
+    this.stallCheck.unref();
+  }
+
+  /** A method, not a field comparison: TypeScript's narrowing does not see finish() run in between. */
+  private isFinished(): boolean {
+    return this.state === 'finished';
+  }
+
+  get awaitingHeaders(): boolean {
+    return this.headersOut && this.state !== 'finished';
+  }
+
+  /** Most bodies in flight at once in this session. */
+  get peakBlocksInFlight(): number {
+    return this.download.peak;
+  }
+
+  start(): void {
+    this.requestHeaders();
+  }
+
+  /** The source answered our get-blocks (BlockSync checked it is ours to take). */
+  onHeaders(headers: readonly BlockHeader[]): void {
+    this.headersOut = false;
+    const { chain } = this.options;
+    const last = this.lastHeader;
+    const queued = this.download.queued > 0;
+    const knows = (hash: Buffer): boolean => chain.hasBlock(hash) || (last !== undefined && hash.equals(last.hash));
+    const check = checkHeaderBatch(headers, knows, chain.params.powBits, !chain.tip);
+    if (!check.ok) {
+      if (check.code === 'bad-headers') this.peer.punish(check.code, check.reason);
+      // An honest reply to our locator connects; counted, or a peer claiming ever new work is synced from for nothing.
+      else if (!this.options.unconnecting.count(this.peer)) return;
+      this.finish({ reason: check.reason, unhelpful: true, stalled: false });
+      return;
+    }
+    this.options.unconnecting.reset(this.peer);
+    const first = headers[0];
+    if (queued && last && first && !first.prevHash.equals(last.hash)) {
+      // The source's best chain no longer runs through the headers we queued (a reorg): start over from our chain.
+      this.finish({ reason: 'the sync peer switched to another branch', unhelpful: false, stalled: false });
+      return;
+    }
+    const missing = headers.filter((h) => !chain.hasBlock(h.hash));
+    this.download.add(missing);
+    this.noteAssumeValid(missing);
+    this.moreHeaders = headers.length >= MAX_HEADERS_PER_MESSAGE;
+    this.lastBatchUseful = missing.length > 0;
+    this.lastHeader = headers.at(-1) ?? this.lastHeader;
+    if (this.lastHeader) this.options.onProved(this.lastHeader.height);
+    this.options.logger.debug({ peer: this.peer.label, headers: headers.length, missing: missing.length, queued: this.download.queued }, 'received headers');
+    this.advance();
+  }
+
+  /** True when the block is one this session asked for (of anyone); it is then connected in order. */
+  onBlock(peer: Peer, block: Block): boolean {
+    if (this.state === 'finished' || !this.download.received(peer, block)) return false;
+    this.touch();
+    this.advance();
+    return true;
+  }
+
+  onNotFound(peer: Peer, items: readonly InvItem[]): void {
+    if (this.state === 'finished' || !this.download.notFound(peer, items.map((i) => i.hash))) return;
+    // The source announced these headers itself; another peer may just be on another branch.
+    if (peer === this.peer) this.finish({ reason: 'sync peer does not have the blocks it announced', unhelpful: true, stalled: false });
+    else this.advance();
+  }
+
+  /** A peer left: the source's leaving ends the session, another's blocks go to the rest. */
+  onPeerClosed(peer: Peer, reason: string): void {
+    if (this.state === 'finished') return;
+    if (peer === this.peer) return this.finish({ reason, unhelpful: false, stalled: false });
+    this.download.dropPeer(peer, false);
+    this.advance();
+  }
+
+  /** A peer became ready (or reported new work): give it a share of the download. */
+  poke(): void {
+    if (this.state !== 'finished') this.advance();
+  }
+
+  finish(end: SyncEnd): void {
+    if (this.state === 'finished') return;
+    this.transition('finished', end.reason);
+    clearTimeout(this.stallTimer);
+    clearInterval(this.stallCheck);
+    this.options.onFinished(this, end);
+  }
+
+  /** Connects what is ready, keeps headers coming, fills every peer's window, then names the state. */
+  private advance(): void {
+    this.connectReady();
+    if (this.isFinished()) return;
+    if (!this.headersOut && this.download.queued < SYNC_MAX_QUEUED_HEADERS && this.moreHeaders) this.requestHeaders();
+    if (!this.headersOut && this.download.queued === 0 && this.submitted === 0) {
+      this.allConnected();
+      if (this.isFinished()) return;
+    }
+    this.requestBodies();
+    this.transition(this.download.queued === 0 && this.submitted === 0 ? 'headers' : 'blocks');
+  }
+
+  /** Every queued block is in the chain and the source's last batch was not full. */
+  private allConnected(): void {
+    const ourWork = this.options.chain.tip?.chainWork ?? 0n;
+    if (this.lastBatchUseful && this.peer.bestWork > ourWork) {
+      this.lastBatchUseful = false;
+      this.requestHeaders();
+      return;
+    }
+    this.finish({ reason: 'caught up', unhelpful: this.peer.bestWork > ourWork, stalled: false });
+  }
+
+  private requestHeaders(): void {
+    const base = this.options.chain.getLocator();
+    const last = this.lastHeader;
+    // Continue after the last header queued, which may be on a side branch our locator does not reach.
+    const locator = last && !base.some((h) => h.equals(last.hash)) ? [last.hash, ...base] : base;
+    this.headersOut = true;
+    this.touch();
+    this.options.unconnecting.requested(this.peer);
+    this.peer.send({ kind: 'get-blocks', locator: locator.slice(0, MAX_LOCATOR_HASHES), stopHash: ZERO_HASH });
+  }
+
+  private requestBodies(): void {
+    const peers = this.options.peers.ready().filter((p) => p.isReady);
+    const requests = this.download.schedule(peers, this.options.now());
+    for (const [peer, items] of requests) peer.send({ kind: 'get-data', items });
+    if (requests.size > 0) this.touch();
+  }
+
+  /**
+   * Hands downloaded blocks to the intake in header order without awaiting each (a block that
+   * arrives early waits here for its predecessors), keeping up to maxBlocksInFlight submitted.
+   */
+  private connectReady(): void {
+    const { config, intake } = this.options;
+    while (this.state !== 'finished' && this.submitted < config.maxBlocksInFlight) {
+      const next = this.download.takeNext();
+      if (next === undefined) break;
+      if (next === 'have') continue; // arrived another way (relay) meanwhile
+      const { block, from } = next;
+      this.markKnownToSources(block);
+      const afterParent = this.lastSubmittedHash?.equals(block.header.prevHash) === true;
+      this.lastSubmittedHash = block.hash;
+      this.submitted++;
+      // Queued headers are linked, so one at or below the assumevalid block's height is its ancestor (or it).
+      const skipSignatures = this.assumeValidHeight !== undefined && block.height <= this.assumeValidHeight;
+      void intake.submit(from, block, { pipelined: true, afterParent, skipSignatures }).then((status) => this.onSubmitted(block, status));
+    }
+  }
+
+  /**
+   * Peers whose reported height covers this block have it (or a rival at that height, which their
+   * own sync settles): no inv of it to them once it connects. Core does not announce blocks during
+   * initial download at all; without this, every synced block costs an inv to every other source.
+   */
+  private markKnownToSources(block: Block): void {
+    for (const peer of this.options.peers.ready()) {
+      if (this.serves(peer, block.header)) peer.known.add(block.hash);
+    }
+  }
+
+  private onSubmitted(block: Block, status: IntakeStatus): void {
+    if (this.state === 'finished') return;
+    this.submitted--;
+    if (isIntakeFailure(status)) {
+      this.finish({ reason: `block ${block.hashHex} of the sync batch was ${status}`, unhelpful: true, stalled: false });
+      return;
+    }
+    this.advance();
+  }
+
+  private noteAssumeValid(headers: readonly BlockHeader[]): void {
+    const target = this.options.assumeValid;
+    if (!target || this.assumeValidHeight !== undefined) return;
+    const found = headers.find((h) => h.hash.equals(target));
+    if (!found) return;
+    this.assumeValidHeight = found.height;
+    this.options.logger.info({ height: found.height, hash: found.hashHex }, 'assumevalid block is in the headers: signatures of its ancestors are not checked');
+  }
+
+  /** The source has every block it sent headers for; another peer only what its reported height covers. */
+  private serves(peer: Peer, header: BlockHeader): boolean {
+    return peer === this.peer || peer.bestHeight >= header.height;
+  }
+
+  /** The block the chain needs next is late: drop its peer if another could send it. */
+  private checkStall(): void {
+    if (this.state !== 'blocks') return;
+    const { config, logger } = this.options;
+    const staller = this.download.staller(this.options.now(), config.blockStallTimeoutMs);
+    const header = this.download.peekHeader();
+    if (!staller || !header) return;
+    const others = this.options.peers.ready().filter((p) => p !== staller && p.isReady && this.serves(p, header));
+    if (others.length === 0) return; // nobody else has it: syncStallTimeoutMs decides
+    logger.warn({ peer: staller.label, height: header.height, timeoutMs: config.blockStallTimeoutMs, others: others.length }, 'peer stalls the block download; its blocks go to other peers');
+    this.download.dropPeer(staller, true);
+    staller.disconnect('block-stall', `did not deliver block ${header.hashHex} at height ${header.height} within ${config.blockStallTimeoutMs} ms`);
+    if (!this.isFinished()) this.advance();
+  }
+
+  private transition(to: SyncState, reason?: string): void {
+    if (this.state === to) return;
+    this.options.logger.debug({ from: this.state, to, peer: this.peer.label, ...(reason ? { reason } : {}) }, 'sync state');
+    this.state = to;
+  }
+
+  /** Progress: push the no-progress deadline back. */
+  private touch(): void {
+    if (this.stallTimer) {
+      this.stallTimer.refresh();
+      return;
+    }
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = undefined;
+      if (this.state === 'finished') return;
+      this.options.logger.warn({ peer: this.peer.label, timeoutMs: this.options.config.syncStallTimeoutMs }, 'block sync stalled; trying another peer');
+      this.finish({ reason: 'stalled', unhelpful: false, stalled: true });
+    }, this.options.config.syncStallTimeoutMs);
+  }
+}

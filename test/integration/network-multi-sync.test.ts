@@ -1,0 +1,105 @@
+/**
+ * Multi-peer sync with real node processes (issue #12 item 2): a fresh node syncs from 3 sources;
+ * one source killed mid-sync; a scripted peer that withholds the blocks it is asked for is dropped
+ * while the sync completes; a heavier branch shows up during a multi-peer sync (reorg).
+ */
+import test from 'ava';
+import { getInfo, killNode, rpc, stopNode, waitFor } from './harness.js';
+import { type NetNode, addPeer, createAddress, genesis, startNetNode, startNetNodeFrom, waitConnected, waitSameTip } from './network-harness.js';
+import { RawPeer } from '../unit/p2p/raw-peer.js';
+
+const CHAIN_BLOCKS = 1_500;
+const SYNC_TIMEOUT_MS = 120_000;
+/** Polls fast enough to catch the fresh node mid-sync. */
+const FAST_POLL_MS = 20;
+
+async function mine(node: NetNode, count: number): Promise<void> {
+  for (let left = count; left > 0; left -= 1000) await rpc(node.setup, 'mine', { count: Math.min(1000, left) });
+}
+
+/** A with CHAIN_BLOCKS blocks, B and C synced from it, then cut off from it: three independent sources of one chain. */
+async function threeSources(t: Parameters<typeof startNetNode>[0]): Promise<{ sources: NetNode[]; tip: string }> {
+  const a = await startNetNode(t, {}, ['--no-discovery']);
+  await genesis(a.setup);
+  await mine(a, CHAIN_BLOCKS);
+  const tip = (await getInfo(a.setup)).tip!;
+  const sources = [a];
+  for (let i = 0; i < 2; i++) {
+    const s = await startNetNode(t, {}, ['--no-discovery']);
+    await addPeer(s, a);
+    await waitSameTip([a, s], SYNC_TIMEOUT_MS, tip);
+    sources.push(s);
+  }
+  return { sources, tip };
+}
+
+async function heightOf(node: NetNode): Promise<number> {
+  return (await getInfo(node.setup)).height ?? -1;
+}
+
+test('a fresh node syncs from 3 sources; one of them killed mid-sync costs nothing but its blocks', async (t) => {
+  const { sources, tip } = await threeSources(t);
+  const fresh = await startNetNode(t, {}, ['--no-discovery']);
+  const started = Date.now();
+  for (const source of sources) await addPeer(fresh, source);
+  await waitFor('the fresh node a third of the way', async () => (await heightOf(fresh)) >= CHAIN_BLOCKS / 3, SYNC_TIMEOUT_MS, FAST_POLL_MS);
+  const heightAtKill = await heightOf(fresh);
+  await killNode(sources[2]!.process);
+  await waitSameTip([fresh, sources[0]!], SYNC_TIMEOUT_MS, tip);
+  t.log(`synced ${CHAIN_BLOCKS} blocks from 3 sources in ${Date.now() - started} ms; source 3 killed at height ${heightAtKill}`);
+  t.true(heightAtKill < CHAIN_BLOCKS, 'the kill came mid-sync');
+  const log = fresh.process.output();
+  t.regex(log, /"msg":"starting block sync"/);
+  t.regex(log, /"reason":"caught up","height":1500/);
+});
+
+test('a scripted peer that withholds the blocks it is asked for is dropped and the sync completes', async (t) => {
+  const a = await startNetNode(t, {}, ['--no-discovery']);
+  await genesis(a.setup);
+  await mine(a, CHAIN_BLOCKS);
+  const info = await getInfo(a.setup);
+  const fresh = await startNetNode(t, {}, ['--no-discovery']);
+  const withholder = await RawPeer.connect(fresh.tcpPort);
+  t.teardown(() => withholder.destroy());
+  // Claims the whole chain with little work (never the header source), answers pings, never sends a block.
+  withholder.pongBestHeight = CHAIN_BLOCKS;
+  withholder.pongChainWork = 1n;
+  withholder.sendHandshake({ genesisHash: Buffer.from(info.genesis!, 'hex'), bestHeight: CHAIN_BLOCKS, chainWork: 1n });
+  await waitFor('the withholder to be ready', async () => ((await rpc(fresh.setup, 'peers')) as { peers: Array<{ ready: boolean }> }).peers.some((p) => p.ready), 10_000);
+  await addPeer(fresh, a);
+  await waitSameTip([fresh, a], SYNC_TIMEOUT_MS, info.tip!);
+  t.true(withholder.received.some((m) => m.kind === 'get-data'), 'the withholder was asked for blocks');
+  await waitFor('the withholder to be dropped', async () => withholder.closed, 10_000);
+  const log = fresh.process.output();
+  t.regex(log, /peer stalls the block download/);
+  t.regex(log, /block-stall/);
+  const { discouraged } = (await rpc(fresh.setup, 'peers')) as { discouraged: unknown[] };
+  t.deepEqual(discouraged, [], 'a staller is dropped, not discouraged');
+});
+
+test('a heavier branch that appears during a multi-peer sync wins: the fresh node reorganises onto it', async (t) => {
+  const { sources, tip: branchX } = await threeSources(t);
+  // C leaves the others and mines 300 blocks on X's tip alone; A and B mine 100 of their own on it:
+  // two branches from height CHAIN_BLOCKS, C's (Y) the heavier.
+  const c = sources[2]!;
+  t.is(await stopNode(c.process), 0);
+  const alone = await startNetNodeFrom(t, c.setup, ['--no-discovery']);
+  t.is((await getInfo(alone.setup)).peers, 0);
+  await createAddress(alone.setup);
+  await mine(alone, 300);
+  const branchY = (await getInfo(alone.setup)).tip!;
+  await mine(sources[0]!, 100);
+  await waitSameTip([sources[0]!, sources[1]!], SYNC_TIMEOUT_MS);
+  t.not(branchX, branchY);
+  const fresh = await startNetNode(t, {}, ['--no-discovery']);
+  await addPeer(fresh, sources[0]!);
+  await addPeer(fresh, sources[1]!);
+  await waitFor('the fresh node mid-sync on branch X', async () => (await heightOf(fresh)) >= CHAIN_BLOCKS / 2, SYNC_TIMEOUT_MS, FAST_POLL_MS);
+  const heightAtFork = await heightOf(fresh);
+  await addPeer(fresh, alone);
+  await waitConnected(fresh, alone);
+  await waitSameTip([fresh, alone], SYNC_TIMEOUT_MS, branchY);
+  t.log(`the heavier branch's source joined at height ${heightAtFork} of the sync of the lighter one; the fresh node ended on the heavier`);
+  t.true(heightAtFork < CHAIN_BLOCKS + 100, 'it joined mid-sync');
+  t.is(await heightOf(fresh), CHAIN_BLOCKS + 300);
+});

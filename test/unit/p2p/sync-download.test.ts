@@ -1,0 +1,96 @@
+/** The block download scheduler's bounds and hand-offs (sync-download.ts), without sockets. */
+import test from 'ava';
+import type { Block, BlockHeader } from '../../../src/primitives/block.js';
+import { BlockDownload } from '../../../src/p2p/sync-download.js';
+
+interface FakePeer {
+  readonly name: string;
+  readonly height: number;
+}
+
+const header = (height: number): BlockHeader => ({ height, hash: Buffer.from(height.toString(16).padStart(64, '0'), 'hex') }) as BlockHeader;
+const block = (h: BlockHeader, size = 100): Block => ({ hash: h.hash, height: h.height, size, header: h }) as unknown as Block;
+const headers = (count: number): BlockHeader[] => Array.from({ length: count }, (_, i) => header(i + 1));
+
+function download(options: { perPeer?: number; global?: number; bytes?: number } = {}): BlockDownload<FakePeer> {
+  return new BlockDownload<FakePeer>({
+    perPeerWindow: options.perPeer ?? 4,
+    globalWindow: options.global ?? 1_000,
+    maxBufferedBytes: options.bytes ?? 1_000_000,
+    have: () => false,
+    serves: (peer, h) => peer.height >= h.height,
+  });
+}
+
+const heightsOf = (plan: Map<FakePeer, { hash: Buffer }[]>, peer: FakePeer): number[] => (plan.get(peer) ?? []).map((i) => Number.parseInt(i.hash.toString('hex'), 16));
+
+test('bodies are spread round-robin within each peer window; a peer gets only what its height covers', (t) => {
+  const d = download({ perPeer: 3 });
+  d.add(headers(20));
+  const a = { name: 'a', height: 100 };
+  const b = { name: 'b', height: 100 };
+  const short = { name: 'short', height: 2 };
+  const plan = d.schedule([a, b, short], 0);
+  t.deepEqual(heightsOf(plan, a), [1, 3, 5]);
+  t.deepEqual(heightsOf(plan, b), [2, 4, 6]);
+  t.deepEqual(heightsOf(plan, short), [], 'the next block (3 on) is above its height');
+  t.is(d.inFlightCount, 6);
+  t.is(d.schedule([a, b, short], 0).size, 0, 'full windows: nothing more');
+});
+
+test('the global window bounds how far ahead of the next block requests go', (t) => {
+  const d = download({ perPeer: 100, global: 10 });
+  d.add(headers(50));
+  const a = { name: 'a', height: 100 };
+  t.is(heightsOf(d.schedule([a], 0), a).length, 10);
+  // the next block arrives and is taken: one more slot of the window opens
+  t.true(d.received(a, block(header(1))));
+  t.not(d.takeNext(), undefined);
+  t.deepEqual(heightsOf(d.schedule([a], 0), a), [11]);
+});
+
+test('buffered bodies are bounded in bytes: requests pause until the chain takes them', (t) => {
+  const d = download({ perPeer: 100, bytes: 250 });
+  d.add(headers(10));
+  const a = { name: 'a', height: 100 };
+  d.schedule([a], 0);
+  // block 1 is late; 2..4 arrive and wait for it (300 bytes buffered > 250)
+  for (const h of [2, 3, 4]) t.true(d.received(a, block(header(h))));
+  t.is(d.takeNext(), undefined, 'block 1 is still to come');
+  t.true(d.received(a, block(header(5))));
+  t.is(d.schedule([{ name: 'b', height: 100 }], 0).size, 0, 'nothing new requested above the byte bound');
+});
+
+test('a stalling peer: the next block past the timeout names it; its blocks go to the others, never back to it', (t) => {
+  const d = download({ perPeer: 2 });
+  d.add(headers(4));
+  const slow = { name: 'slow', height: 100 };
+  const fast = { name: 'fast', height: 100 };
+  d.schedule([slow, fast], 1_000);
+  t.is(d.staller(2_000, 2_000), undefined, 'not late yet');
+  t.is(d.staller(3_001, 2_000), slow);
+  d.dropPeer(slow, true);
+  t.true(d.received(fast, block(header(2))));
+  t.true(d.received(fast, block(header(4))));
+  const again = d.schedule([slow, fast], 3_001);
+  t.deepEqual(heightsOf(again, fast), [1, 3]);
+  t.false(again.has(slow));
+  t.false(d.received(slow, block(header(99))), 'a block nobody asked for is not taken');
+});
+
+test('not-found moves the block to another peer; blocks are handed over in header order only', (t) => {
+  const d = download({ perPeer: 1 });
+  d.add(headers(2));
+  const a = { name: 'a', height: 100 };
+  const b = { name: 'b', height: 100 };
+  d.schedule([a, b], 0);
+  t.true(d.notFound(a, [header(1).hash]));
+  t.false(d.notFound(a, [header(2).hash]), 'not in flight from a');
+  t.true(d.received(b, block(header(2))));
+  t.is(d.takeNext(), undefined, 'block 2 waits for block 1');
+  t.deepEqual(heightsOf(d.schedule([a, b], 0), b), [1]);
+  t.true(d.received(b, block(header(1))));
+  const first = d.takeNext();
+  t.true(first !== undefined && first !== 'have' && first.block.height === 1);
+  t.is(d.queued, 1);
+});
