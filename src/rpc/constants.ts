@@ -35,6 +35,8 @@ export const RpcCode = {
   NotFound: -5,
   InsufficientFunds: -6,
   OutOfRange: -8,
+  /** Core's RPC_DESERIALIZATION_ERROR: sendrawtransaction's hex is not a transaction. */
+  DeserializationError: -22,
   Rejected: -25,
   MempoolRejected: -26,
   NotReady: -28,

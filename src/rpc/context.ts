@@ -51,6 +51,7 @@ export interface RpcMempool {
   minFeeRate(): number;
   entries(): RpcMempoolEntry[];
   spendableCoins(pubKeyHash: Buffer): CoinEntry[];
+  has(txid: Buffer): boolean;
   /** Mature confirmed, immature (block rewards) and spendable-now amounts of an address. */
   balance(pubKeyHash: Buffer): { confirmed: bigint; immature: bigint; unconfirmed: bigint };
   addTransaction(tx: Transaction): RpcMempoolEntry;
