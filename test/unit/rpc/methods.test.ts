@@ -120,6 +120,7 @@ function fake(): Fake {
       labelFor: () => undefined,
     },
     miner: { mineBlock: async () => buildBlock({ miner: makeKey() }) },
+    walletCoins: () => coins,
     createPayment: (request) => {
       payments.push(request);
       const payer = makeKey();

@@ -1,0 +1,163 @@
+/**
+ * Target (issue #12): `send` through JSON-RPC at ≥ 2,500 tx/s with 8 concurrent keep-alive
+ * clients. The node is a real process (`kadchain start`, info logs as in production), so the
+ * figure includes HTTP, auth, JSON, coin selection, signing, mempool admission and logging, and
+ * the client's own JSON and HTTP work runs on another core, as a wallet's would. Auto-mining is
+ * kept out of the measurement (txpool.size above the number of sends): block connection is the
+ * block-connect bench's figure, not this one's.
+ *
+ * Setup: 20 blocks mined, every mature reward (and the genesis one) fanned out with
+ * sendrawtransaction into FANOUT_OUTPUTS coins of COIN_AMOUNT, confirmed in one more block; each
+ * send pays 1 coin and returns 1 as change, so every send spends one confirmed coin while the
+ * unconfirmed change of earlier sends piles up in the pool.
+ * `RPC_SEND_PROF_DIR=dir` runs the node under --cpu-prof and leaves the profile there.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { EASY_POW_BITS, type NodeSetup, freePort, rpc, startNode, stopNode } from '../integration/harness.js';
+import { secp256k1IsNative } from '../../src/primitives/secp256k1.js';
+import { addressToPubKeyHash } from '../../src/primitives/address.js';
+import { publicKeyOf } from '../../src/primitives/secp256k1.js';
+import { hash160 } from '../../src/primitives/hash.js';
+import { decodeWalletWif } from '../../src/wallet/wif.js';
+import { spend, type TestKey } from '../helpers/fixtures.js';
+import { rawItems, rawOneCore } from './raw-rates.js';
+import { KeepAliveRpc } from './rpc-client.js';
+import type { BenchModule } from './types.js';
+
+const TARGET_TX_PER_SEC = 2_500;
+const CLIENTS = 8;
+const REWARD_BLOCKS = 40;
+const FANOUT_OUTPUTS = 500;
+const COIN_AMOUNT = 2n;
+/** Each phase sends for this long (or until the coins run out); the rate is sends ÷ elapsed time. */
+const WARMUP_MS = 1_000;
+const ONE_CLIENT_MS = 3_000;
+const EIGHT_CLIENTS_MS = 4_000;
+
+interface Phase {
+  sends: number;
+  ms: number;
+  txPerSec: number;
+  connections: number;
+}
+
+async function writeSetup(root: string): Promise<NodeSetup> {
+  const setup: NodeSetup = { root, dataDir: join(root, 'data'), configFile: join(root, 'config.json'), rpcPort: await freePort(), port: 0 };
+  const config = {
+    dataDir: setup.dataDir,
+    port: 0,
+    listenHost: '127.0.0.1',
+    bootstrap: [],
+    rpcPort: setup.rpcPort,
+    logLevel: 'info',
+    chain: { powBits: EASY_POW_BITS, coinbaseMaturity: 1 },
+    // Room for every send of the run; auto-mining would need more pool txs than the run makes.
+    txpool: { size: 100_000, maxTxs: 100_000, maxBytes: 500_000_000 },
+    p2p: { discovery: false },
+    nat: { upnp: false },
+  };
+  await writeFile(setup.configFile, JSON.stringify(config, null, 2));
+  return setup;
+}
+
+interface Unspent {
+  txid: string;
+  vout: number;
+  amount: number;
+  mature: boolean;
+  confirmations: number;
+}
+
+/** Splits every mature confirmed coin of `key` into FANOUT_OUTPUTS coins, submitted raw. */
+async function fanOut(setup: NodeSetup, key: TestKey): Promise<number> {
+  const coins = (await rpc(setup, 'listunspent', { address: key.address })) as Unspent[];
+  let made = 0;
+  for (const c of coins) {
+    if (!c.mature || c.confirmations === 0) continue;
+    const outputs = Array.from({ length: FANOUT_OUTPUTS }, () => ({ amount: COIN_AMOUNT, pubKeyHash: key.pubKeyHash }));
+    const rest = BigInt(c.amount) - COIN_AMOUNT * BigInt(FANOUT_OUTPUTS);
+    if (rest < 0n) continue;
+    if (rest > 0n) outputs.push({ amount: rest, pubKeyHash: key.pubKeyHash });
+    const tx = spend(key, [{ txid: Buffer.from(c.txid, 'hex'), index: c.vout }], outputs);
+    await rpc(setup, 'sendrawtransaction', { hexstring: tx.encode().toString('hex') });
+    made += FANOUT_OUTPUTS;
+  }
+  return made;
+}
+
+/** `clients` callers, each sending one payment after another on its kept-alive socket, for `durationMs`. */
+async function runPhase(client: KeepAliveRpc, clients: number, durationMs: number, from: string, to: string): Promise<Phase> {
+  const before = client.sockets.size;
+  const start = performance.now();
+  const end = start + durationMs;
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < end) {
+        await client.call('send', { from, to, amount: 1 });
+        done++;
+      }
+    }),
+  );
+  const ms = performance.now() - start;
+  return { sends: done, ms: Math.round(ms), txPerSec: Math.round((done * 1000) / ms), connections: client.sockets.size - before };
+}
+
+export const rpcSendBench: BenchModule = {
+  name: 'rpc-send',
+  async run() {
+    const root = await mkdtemp(join(tmpdir(), 'kadchain-bench-rpc-'));
+    const cleanups: Array<() => unknown> = [];
+    const profDir = process.env['RPC_SEND_PROF_DIR'];
+    const savedNodeOptions = process.env['NODE_OPTIONS'];
+    try {
+      const setup = await writeSetup(root);
+      if (profDir !== undefined) process.env['NODE_OPTIONS'] = `--cpu-prof --cpu-prof-dir=${profDir}`;
+      const node = await startNode({ teardown: (fn) => cleanups.push(fn) }, setup);
+      if (profDir !== undefined) {
+        if (savedNodeOptions === undefined) delete process.env['NODE_OPTIONS'];
+        else process.env['NODE_OPTIONS'] = savedNodeOptions;
+      }
+      const { address } = (await rpc(setup, 'genesis_block')) as { address: string };
+      const { privateKey: wif } = (await rpc(setup, 'dumpprivkey', { address })) as { privateKey: string };
+      const privateKey = decodeWalletWif(wif);
+      const publicKey = publicKeyOf(privateKey);
+      const key: TestKey = { privateKey, publicKey, pubKeyHash: hash160(publicKey), address };
+      if (!addressToPubKeyHash(address).equals(key.pubKeyHash)) throw new Error('dumped key does not match its address');
+      await rpc(setup, 'mine', { count: REWARD_BLOCKS });
+      const coins = await fanOut(setup, key);
+      await rpc(setup, 'mine', { count: 1 });
+      const { address: to } = (await rpc(setup, 'createwallet')) as { address: string };
+
+      const client = new KeepAliveRpc(setup.rpcPort, setup.dataDir, CLIENTS);
+      cleanups.push(() => client.close());
+      const warm = await runPhase(client, CLIENTS, WARMUP_MS, address, to);
+      const load = loadavg()[0]!;
+      const one = await runPhase(client, 1, ONE_CLIENT_MS, address, to);
+      const eight = await runPhase(client, CLIENTS, EIGHT_CLIENTS_MS, address, to);
+      const sent = warm.sends + one.sends + eight.sends;
+      // Every send spent one confirmed coin: a run that used them all measured the empty wallet's error path.
+      if (sent >= coins) throw new Error(`the ${coins} coins ran out after ${sent} sends: raise REWARD_BLOCKS`);
+      const rawVerifiesPerSecOneCore = rawOneCore(rawItems());
+      const pool = (await rpc(setup, 'getinfo')) as { mempoolSize: number };
+      if (pool.mempoolSize < sent) throw new Error(`only ${pool.mempoolSize} txs reached the pool`);
+      if (profDir !== undefined) await stopNode(node);
+      return {
+        secp256k1Native: secp256k1IsNative,
+        rawVerifiesPerSecOneCore,
+        loadAvg1m: Math.round(load * 100) / 100,
+        coins,
+        oneClient: one,
+        eightClients: eight,
+        txPerSec: eight.txPerSec,
+        target: TARGET_TX_PER_SEC,
+        pass: eight.txPerSec >= TARGET_TX_PER_SEC,
+      };
+    } finally {
+      for (const fn of cleanups.reverse()) await fn();
+      await rm(root, { recursive: true, force: true });
+    }
+  },
+};
