@@ -15,7 +15,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { EASY_POW_BITS, type NodeSetup, freePort, rpc, startNode, stopNode } from '../integration/harness.js';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { CLI_BIN, EASY_POW_BITS, type NodeSetup, freePort, rpc, startNode, stopNode, waitFor } from '../integration/harness.js';
 import { secp256k1IsNative } from '../../src/primitives/secp256k1.js';
 import { addressToPubKeyHash } from '../../src/primitives/address.js';
 import { publicKeyOf } from '../../src/primitives/secp256k1.js';
@@ -105,21 +107,35 @@ async function runPhase(client: KeepAliveRpc, clients: number, durationMs: numbe
   return { sends: done, ms: Math.round(ms), txPerSec: Math.round((done * 1000) / ms), connections: client.sockets.size - before };
 }
 
+type Cleanups = Array<() => unknown>;
+
+/** The node as the harness starts it; returns how to stop it. */
+async function startQuiet(setup: NodeSetup, cleanups: Cleanups): Promise<() => Promise<unknown>> {
+  const node = await startNode({ teardown: (fn) => cleanups.push(fn) }, setup);
+  return () => stopNode(node);
+}
+
+/** The node under --cpu-prof (Node refuses it in NODE_OPTIONS); the profile is written when it stops. */
+async function startProfiled(setup: NodeSetup, profDir: string, cleanups: Cleanups): Promise<() => Promise<unknown>> {
+  const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profDir}`, CLI_BIN, 'start', '--config', setup.configFile], { stdio: 'ignore' });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  cleanups.push(() => child.kill('SIGKILL'));
+  await waitFor('the profiled node to answer', async () => existsSync(join(setup.dataDir, '.cookie')) && (await rpc(setup, 'getinfo').then(() => true, () => false)));
+  return async () => {
+    await rpc(setup, 'stop');
+    await exited;
+  };
+}
+
 export const rpcSendBench: BenchModule = {
   name: 'rpc-send',
   async run() {
     const root = await mkdtemp(join(tmpdir(), 'kadchain-bench-rpc-'));
     const cleanups: Array<() => unknown> = [];
     const profDir = process.env['RPC_SEND_PROF_DIR'];
-    const savedNodeOptions = process.env['NODE_OPTIONS'];
     try {
       const setup = await writeSetup(root);
-      if (profDir !== undefined) process.env['NODE_OPTIONS'] = `--cpu-prof --cpu-prof-dir=${profDir}`;
-      const node = await startNode({ teardown: (fn) => cleanups.push(fn) }, setup);
-      if (profDir !== undefined) {
-        if (savedNodeOptions === undefined) delete process.env['NODE_OPTIONS'];
-        else process.env['NODE_OPTIONS'] = savedNodeOptions;
-      }
+      const stop = profDir === undefined ? await startQuiet(setup, cleanups) : await startProfiled(setup, profDir, cleanups);
       const { address } = (await rpc(setup, 'genesis_block')) as { address: string };
       const { privateKey: wif } = (await rpc(setup, 'dumpprivkey', { address })) as { privateKey: string };
       const privateKey = decodeWalletWif(wif);
@@ -143,7 +159,7 @@ export const rpcSendBench: BenchModule = {
       const rawVerifiesPerSecOneCore = rawOneCore(rawItems());
       const pool = (await rpc(setup, 'getinfo')) as { mempoolSize: number };
       if (pool.mempoolSize < sent) throw new Error(`only ${pool.mempoolSize} txs reached the pool`);
-      if (profDir !== undefined) await stopNode(node);
+      await stop();
       return {
         secp256k1Native: secp256k1IsNative,
         rawVerifiesPerSecOneCore,
