@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
-import { COOKIE_USER, RPC_CLOSE_GRACE_MS, RPC_MAX_BATCH_REQUESTS, RPC_MAX_BODY_BYTES, RPC_REQUEST_TIMEOUT_MS, RpcCode } from './constants.js';
+import { COOKIE_USER, RPC_CLOSE_GRACE_MS, RPC_KEEP_ALIVE_TIMEOUT_MS, RPC_MAX_BATCH_REQUESTS, RPC_MAX_BODY_BYTES, RPC_REQUEST_TIMEOUT_MS, RpcCode } from './constants.js';
 import type { MethodTable } from './context.js';
 import { type EngineHandler, type JsonRpcEngine, createEngine } from './engine.js';
 import { type JsonRpcErrorObject, toJsonRpcError } from './errors.js';
@@ -60,6 +60,7 @@ export class RpcServer {
   async start(): Promise<AddressInfo> {
     const server = createServer((req, res) => void this.handle(req, res));
     server.requestTimeout = RPC_REQUEST_TIMEOUT_MS;
+    server.keepAliveTimeout = RPC_KEEP_ALIVE_TIMEOUT_MS;
     const web = this.options.web;
     if (web !== undefined) server.on('upgrade', (req, socket, head) => web.handleUpgrade(req, socket, head));
     await new Promise<void>((resolve, reject) => {

@@ -139,7 +139,11 @@ export class WalletCoinIndex {
       if (!cached) continue;
       const entry = cached.byOutpoint.get(k)!;
       const at = lowerBound(cached.sorted, entry);
-      if (cached.sorted[at] === entry) cached.sorted.splice(at, 1);
+      // Selection spends from the front: shift() moves the array's start instead of every element.
+      if (cached.sorted[at] === entry) {
+        if (at === 0) cached.sorted.shift();
+        else cached.sorted.splice(at, 1);
+      }
       cached.byOutpoint.delete(k);
       this.owner.delete(k);
       cached.touching.add(txKey);
@@ -153,7 +157,10 @@ export class WalletCoinIndex {
       cached.touching.add(txKey);
       if (cached.byOutpoint.has(k)) return;
       const entry: CoinEntry = { outpoint: { txid: tx.txid, index }, coin: { amount: out.amount, pubKeyHash: out.pubKeyHash, height, isCoinbase: false } };
-      cached.sorted.splice(lowerBound(cached.sorted, entry), 0, entry);
+      const at = lowerBound(cached.sorted, entry);
+      // Change is the newest coin, so it usually goes last.
+      if (at === cached.sorted.length) cached.sorted.push(entry);
+      else cached.sorted.splice(at, 0, entry);
       cached.byOutpoint.set(k, entry);
       this.owner.set(k, cached);
       this.stats.updates++;
