@@ -22,7 +22,7 @@ function hexParam(value: unknown, name: string): string {
 
 /** The transaction the hex encodes, or RpcError -22 saying why it is not one. */
 export function decodeRawTransaction(hex: string): Transaction {
-  if (!HEX.test(hex)) throw new RpcError(RpcCode.DeserializationError, 'decode-failed', 'TX decode failed: the transaction must be an even number of hex digits (0-9, a-f), as `kadchain gettransaction` or a wallet prints it');
+  if (!HEX.test(hex)) throw new RpcError(RpcCode.DeserializationError, 'decode-failed', 'TX decode failed: the transaction must be an even number of hex digits (0-9, a-f), as a wallet prints a signed transaction');
   try {
     return Transaction.decode(Buffer.from(hex, 'hex'));
   } catch (err) {
