@@ -1,7 +1,7 @@
 import type { CoinEntry } from '../chain/types.js';
 import { isImmatureCoinbase } from '../chain/validate-tx.js';
 import { addressToPubKeyHash } from '../primitives/address.js';
-import { Transaction, type TxInput, type TxOutput, outPointKey } from '../primitives/tx.js';
+import { Transaction, type TxInput, type TxOutput } from '../primitives/tx.js';
 import { OUTPUT_BYTES, PAYMENT_TX_VERSION, SIGNED_INPUT_BYTES, TX_FIXED_BYTES } from './constants.js';
 import { WalletError } from './errors.js';
 import type { Wallet } from './wallet.js';
@@ -49,7 +49,9 @@ export function maxPaymentInputs(limits: PaymentLimits): number {
 export function compareCoins(a: CoinEntry, b: CoinEntry): number {
   if (a.coin.height !== b.coin.height) return a.coin.height - b.coin.height;
   if (a.coin.amount !== b.coin.amount) return a.coin.amount > b.coin.amount ? -1 : 1;
-  return Buffer.compare(outPointKey(a.outpoint), outPointKey(b.outpoint));
+  // outPointKey's order (txid bytes, then the index big-endian) without building the keys: the
+  // coin index compares on every insert and removal, mostly coins of equal height and amount.
+  return Buffer.compare(a.outpoint.txid, b.outpoint.txid) || a.outpoint.index - b.outpoint.index;
 }
 
 /** Largest first: the fewest inputs for an amount (for payments that would otherwise need too many). */
