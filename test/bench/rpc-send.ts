@@ -16,7 +16,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { CLI_BIN, EASY_POW_BITS, type NodeSetup, freePort, rpc, startNode, stopNode, waitFor } from '../integration/harness.js';
 import { secp256k1IsNative } from '../../src/primitives/secp256k1.js';
 import { addressToPubKeyHash } from '../../src/primitives/address.js';
@@ -46,6 +46,33 @@ interface Phase {
   ms: number;
   txPerSec: number;
   connections: number;
+  /** CPU time the node process used per send (all its threads), from /proc: much less noisy than tx/s on a shared machine. */
+  nodeCpuMsPerSend?: number;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
+const USER_HZ = 100;
+
+/** User + system CPU ms of process `pid` so far (undefined where /proc is not there). */
+function processCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // After "pid (comm) ", field 3 is state; utime and stime are fields 14 and 15 (indexes 11 and 12 here).
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs `phase` and adds the node's CPU ms per send to its figures. */
+async function withNodeCpu(pid: number | undefined, phase: () => Promise<Phase>): Promise<Phase> {
+  const before = processCpuMs(pid);
+  const result = await phase();
+  const after = processCpuMs(pid);
+  if (before === undefined || after === undefined || result.sends === 0) return result;
+  return { ...result, nodeCpuMsPerSend: Math.round(((after - before) / result.sends) * 1000) / 1000 };
 }
 
 async function writeSetup(root: string): Promise<NodeSetup> {
@@ -113,21 +140,27 @@ async function runPhase(client: KeepAliveRpc, clients: number, durationMs: numbe
 type Cleanups = Array<() => unknown>;
 
 /** The node as the harness starts it; returns how to stop it. */
-async function startQuiet(setup: NodeSetup, cleanups: Cleanups): Promise<() => Promise<unknown>> {
+interface Started {
+  stop: () => Promise<unknown>;
+  pid: number | undefined;
+}
+
+async function startQuiet(setup: NodeSetup, cleanups: Cleanups): Promise<Started> {
   const node = await startNode({ teardown: (fn) => cleanups.push(fn) }, setup);
-  return () => stopNode(node);
+  return { stop: () => stopNode(node), pid: node.child.pid };
 }
 
 /** The node under --cpu-prof (Node refuses it in NODE_OPTIONS); the profile is written when it stops. */
-async function startProfiled(setup: NodeSetup, profDir: string, cleanups: Cleanups): Promise<() => Promise<unknown>> {
+async function startProfiled(setup: NodeSetup, profDir: string, cleanups: Cleanups): Promise<Started> {
   const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profDir}`, CLI_BIN, 'start', '--config', setup.configFile], { stdio: 'ignore' });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   cleanups.push(() => child.kill('SIGKILL'));
   await waitFor('the profiled node to answer', async () => existsSync(join(setup.dataDir, '.cookie')) && (await rpc(setup, 'getinfo').then(() => true, () => false)));
-  return async () => {
+  const stop = async (): Promise<unknown> => {
     await rpc(setup, 'stop');
-    await exited;
+    return exited;
   };
+  return { stop, pid: child.pid };
 }
 
 /** As runPhase, each caller posting a batch of BATCH_SENDS sends at a time; counts the sends answered with a result. */
@@ -158,7 +191,7 @@ export const rpcSendBench: BenchModule = {
     const profDir = process.env['RPC_SEND_PROF_DIR'];
     try {
       const setup = await writeSetup(root);
-      const stop = profDir === undefined ? await startQuiet(setup, cleanups) : await startProfiled(setup, profDir, cleanups);
+      const { stop, pid } = profDir === undefined ? await startQuiet(setup, cleanups) : await startProfiled(setup, profDir, cleanups);
       const { address } = (await rpc(setup, 'genesis_block')) as { address: string };
       const { privateKey: wif } = (await rpc(setup, 'dumpprivkey', { address })) as { privateKey: string };
       const privateKey = decodeWalletWif(wif);
@@ -177,9 +210,9 @@ export const rpcSendBench: BenchModule = {
       const rawBefore = rawOneCore(raw);
       const warm = await runPhase(client, CLIENTS, WARMUP_MS, address, to);
       const load = loadavg()[0]!;
-      const one = await runPhase(client, 1, ONE_CLIENT_MS, address, to);
-      const eight = await runPhase(client, CLIENTS, EIGHT_CLIENTS_MS, address, to);
-      const batched = await runBatchPhase(client, CLIENTS, BATCH_MS, address, to);
+      const one = await withNodeCpu(pid, () => runPhase(client, 1, ONE_CLIENT_MS, address, to));
+      const eight = await withNodeCpu(pid, () => runPhase(client, CLIENTS, EIGHT_CLIENTS_MS, address, to));
+      const batched = await withNodeCpu(pid, () => runBatchPhase(client, CLIENTS, BATCH_MS, address, to));
       const sent = warm.sends + one.sends + eight.sends + batched.sends;
       // Every send spent one confirmed coin: a run that used them all measured the empty wallet's error path.
       if (sent >= coins) throw new Error(`the ${coins} coins ran out after ${sent} sends: raise REWARD_BLOCKS`);
@@ -191,6 +224,8 @@ export const rpcSendBench: BenchModule = {
         secp256k1Native: secp256k1IsNative,
         rawVerifiesPerSecOneCore: { before: rawBefore, after: rawAfter },
         sendsPerRawVerify: Math.round((eight.txPerSec / Math.min(rawBefore, rawAfter)) * 1000) / 1000,
+        // What one quiet core could do at the node's measured CPU cost per send (the HTTP client excluded).
+        oneCoreTxPerSecAtNodeCpu: eight.nodeCpuMsPerSend ? Math.round(1000 / eight.nodeCpuMsPerSend) : null,
         loadAvg1m: Math.round(load * 100) / 100,
         coins,
         oneClient: one,
