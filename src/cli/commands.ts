@@ -131,6 +131,17 @@ export const COMMANDS: readonly CommandSpec[] = [
     timeoutMs: RPC_MINING_TIMEOUT_MS,
   },
   {
+    name: 'sendrawtransaction',
+    summary: 'submit a transaction signed elsewhere, as hex; prints its txid',
+    positionals: ['hex'],
+    options: {},
+    required: [],
+    method: 'sendrawtransaction',
+    params: (cmd) => ({ hexstring: cmd.positionals[0] }),
+    format: format.sendrawtransaction,
+    timeoutMs: RPC_CALL_TIMEOUT_MS,
+  },
+  {
     name: 'listunspent',
     summary: 'unspent outputs of an address, or of every wallet address: amount, confirmations (0 = in the mempool), block rewards not yet mature',
     positionals: [],

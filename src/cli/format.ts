@@ -43,6 +43,7 @@ export const format = {
     const { amount, from, to, txid } = obj(r);
     return `Sent ${text(amount)} from ${text(from)} to ${text(to)} in transaction ${text(txid)}`;
   },
+  sendrawtransaction: (r: JsonValue): string => text(obj(r)['txid']),
   print: (r: JsonValue): string => JSON.stringify(r, null, 2),
   mine: (r: JsonValue): string => {
     const { blocks } = obj(r);

@@ -24,7 +24,7 @@ import { emptyChainHint } from '../util/suggest.js';
 import { mkdirFailureCause, writeFailureReason } from '../util/disk.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
-import { Wallet, createPayment } from '../wallet/index.js';
+import { Wallet, WalletCoinIndex, createPayment } from '../wallet/index.js';
 import type { MempoolPolicy } from '../mempool/index.js';
 import type { NodeConfig, NodeTxpoolConfig } from './config.js';
 import { CHAIN_DIR_NAME, INDEX_DIR_NAME, WALLET_FILE_NAME } from './constants.js';
@@ -169,6 +169,7 @@ export class KadchainNode {
       }
       const nat = run.nat;
 
+      const coinIndex = new WalletCoinIndex({ pool: mempool, tip: () => chain.tip });
       const context: RpcContext = {
         config,
         logger: this.rootLogger.child({ component: 'rpc' }),
@@ -176,6 +177,7 @@ export class KadchainNode {
         mempool,
         wallet,
         miner,
+        walletCoins: (pubKeyHash) => coinIndex.ordered(pubKeyHash),
         createPayment: (request) =>
           createPayment({
             wallet,

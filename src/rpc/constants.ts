@@ -8,6 +8,12 @@ export const RPC_MAX_BODY_BYTES = 1024 * 1024;
 export const RPC_MAX_BATCH_REQUESTS = 1_000;
 /** A client that sends headers but never finishes its body is dropped after this. */
 export const RPC_REQUEST_TIMEOUT_MS = 30_000;
+/**
+ * An idle kept-alive connection stays open this long (Node's default is 5 s): a wallet or load
+ * generator that pauses between calls keeps its socket instead of paying a new TCP handshake.
+ * (Node ≥ 18 times a request's headers from its first byte, so headersTimeout need not exceed it.)
+ */
+export const RPC_KEEP_ALIVE_TIMEOUT_MS = 60_000;
 /** On stop, requests still running (a `mine`) get this long to answer before their sockets close. */
 export const RPC_CLOSE_GRACE_MS = 2_000;
 /** `mine n` mines one block after another in one request: bounded so one call cannot hold the miner for ever (Bitcoin Core's generate has no cap; its regtest blocks are instant). */
@@ -35,6 +41,8 @@ export const RpcCode = {
   NotFound: -5,
   InsufficientFunds: -6,
   OutOfRange: -8,
+  /** Core's RPC_DESERIALIZATION_ERROR: sendrawtransaction's hex is not a transaction. */
+  DeserializationError: -22,
   Rejected: -25,
   MempoolRejected: -26,
   NotReady: -28,

@@ -51,6 +51,7 @@ export interface RpcMempool {
   minFeeRate(): number;
   entries(): RpcMempoolEntry[];
   spendableCoins(pubKeyHash: Buffer): CoinEntry[];
+  has(txid: Buffer): boolean;
   /** Mature confirmed, immature (block rewards) and spendable-now amounts of an address. */
   balance(pubKeyHash: Buffer): { confirmed: bigint; immature: bigint; unconfirmed: bigint };
   addTransaction(tx: Transaction): RpcMempoolEntry;
@@ -118,6 +119,8 @@ export interface PaymentRequest {
   amount: bigint;
   fee: bigint;
   coins: readonly CoinEntry[];
+  /** `coins` are in the wallet's selection order (walletCoins): selection reads only the front. */
+  ordered?: boolean;
 }
 
 export interface RpcContext {
@@ -127,6 +130,8 @@ export interface RpcContext {
   readonly mempool: RpcMempool;
   readonly wallet: RpcWallet;
   readonly miner: RpcMiner;
+  /** The address's spendable coins in selection order, kept between blocks (wallet/coin-index.ts); read-only. */
+  walletCoins(pubKeyHash: Buffer): readonly CoinEntry[];
   /** wallet's createPayment bound to this node's wallet. */
   createPayment(request: PaymentRequest): Transaction;
   /** miner's createGenesisBlock with this node's params; mined, not yet processed. */

@@ -11,6 +11,7 @@ import { verifyMethods } from './methods/verify.js';
 import { walletKeyMethods } from './methods/wallet-keys.js';
 import { unspentMethods } from './methods/unspent.js';
 import { helpMethods } from './methods/help.js';
+import { rawTransactionMethods } from './methods/rawtx.js';
 import { LISTUNSPENT_MAX_COINS } from './constants.js';
 import { METHOD_DOCS } from './method-docs.js';
 
@@ -31,6 +32,7 @@ export function allMethods(ctx: RpcContext): MethodTable {
     ...unspentMethods(ctx, LISTUNSPENT_MAX_COINS),
     ...miningMethods(ctx),
     ...mempoolMethods(ctx),
+    ...rawTransactionMethods(ctx),
     ...networkMethods(ctx),
     ...natMethods(ctx),
     ...controlMethods(ctx),

@@ -66,6 +66,10 @@ export const METHOD_DOCS: Readonly<Record<string, MethodDoc>> = {
       { name: 'fee', description: 'whole coins paid to the miner (default 0)', optional: true },
     ],
   },
+  sendrawtransaction: {
+    summary: 'submit a transaction signed elsewhere (hex); returns its txid. Errors: -22 not a transaction, -25 invalid (inputs missing or spent, bad signature), -26 refused by the mempool\'s policy',
+    params: [{ name: 'hexstring', description: 'the signed transaction, hex-encoded' }],
+  },
   listunspent: {
     summary: 'unspent outputs of an address, or of every wallet address: confirmed, immature and in the mempool (0 confirmations)',
     params: [{ name: 'address', description: `${ADDRESS} (default: every wallet address)`, optional: true }],

@@ -16,3 +16,9 @@ export const OUTPUT_BYTES = 8 + 20;
 export const TX_FIXED_BYTES = 4 + 3 + 3;
 /** A key's label is a short name for people (Bitcoin Core's labels); bounded so an RPC caller cannot grow the wallet file without limit through it. */
 export const WALLET_LABEL_MAX_CHARS = 100;
+/**
+ * Addresses whose spendable coins the coin index keeps sorted at once (least recently sent from
+ * dropped first): a node's wallet sends from a few addresses; the bound keeps a caller cycling
+ * through many from holding every one's coins in memory.
+ */
+export const COIN_INDEX_MAX_ADDRESSES = 64;

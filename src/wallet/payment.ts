@@ -1,7 +1,7 @@
 import type { CoinEntry } from '../chain/types.js';
 import { isImmatureCoinbase } from '../chain/validate-tx.js';
 import { addressToPubKeyHash } from '../primitives/address.js';
-import { Transaction, type TxInput, type TxOutput, outPointKey } from '../primitives/tx.js';
+import { Transaction, type TxInput, type TxOutput } from '../primitives/tx.js';
 import { OUTPUT_BYTES, PAYMENT_TX_VERSION, SIGNED_INPUT_BYTES, TX_FIXED_BYTES } from './constants.js';
 import { WalletError } from './errors.js';
 import type { Wallet } from './wallet.js';
@@ -13,8 +13,14 @@ export interface PaymentOptions {
   to: string;
   amount: bigint;
   fee: bigint;
-  /** Coins `from` may spend: the caller passes mempool.spendableCoins(fromPkh). */
+  /** Coins `from` may spend: the caller passes mempool.spendableCoins(fromPkh), or WalletCoinIndex.ordered(fromPkh) with `ordered`. */
   coins: readonly CoinEntry[];
+  /**
+   * The coins are already in compareCoins order (WalletCoinIndex): the usual selection then reads
+   * them from the front until the amount is covered instead of sorting them all. Only a payment
+   * that needs more inputs than a standard tx may have looks at every coin.
+   */
+  ordered?: boolean;
   /** The pool's standardness limits (txpool.maxTxInputs / maxTxBytes): the wallet never builds a tx past them. */
   limits?: PaymentLimits;
   /** Block rewards not spendable at `spendHeight` are never picked (coins from the pool are already filtered). */
@@ -40,10 +46,12 @@ export function maxPaymentInputs(limits: PaymentLimits): number {
  * Oldest first (confirmed coins before unconfirmed change, so chains of unconfirmed txs stay
  * short), then largest first (fewer inputs), then by outpoint so the choice is deterministic.
  */
-function compareCoins(a: CoinEntry, b: CoinEntry): number {
+export function compareCoins(a: CoinEntry, b: CoinEntry): number {
   if (a.coin.height !== b.coin.height) return a.coin.height - b.coin.height;
   if (a.coin.amount !== b.coin.amount) return a.coin.amount > b.coin.amount ? -1 : 1;
-  return Buffer.compare(outPointKey(a.outpoint), outPointKey(b.outpoint));
+  // outPointKey's order (txid bytes, then the index big-endian) without building the keys: the
+  // coin index compares on every insert and removal, mostly coins of equal height and amount.
+  return Buffer.compare(a.outpoint.txid, b.outpoint.txid) || a.outpoint.index - b.outpoint.index;
 }
 
 /** Largest first: the fewest inputs for an amount (for payments that would otherwise need too many). */
@@ -54,10 +62,16 @@ function compareLargestFirst(a: CoinEntry, b: CoinEntry): number {
 
 /** Picks coins until `needed` is covered; `total < needed` means the coins do not suffice. */
 export function selectCoins(coins: readonly CoinEntry[], needed: bigint, order: (a: CoinEntry, b: CoinEntry) => number = compareCoins): { selected: CoinEntry[]; total: bigint } {
+  return selectInOrder([...coins].sort(order), needed, () => true);
+}
+
+/** Takes coins `usable` accepts from the front of `sorted` until `needed` is covered (it reads no further). */
+export function selectInOrder(sorted: readonly CoinEntry[], needed: bigint, usable: (c: CoinEntry) => boolean): { selected: CoinEntry[]; total: bigint } {
   const selected: CoinEntry[] = [];
   let total = 0n;
-  for (const entry of [...coins].sort(order)) {
-    if (total >= needed) break;
+  for (let i = 0; i < sorted.length && total < needed; i++) {
+    const entry = sorted[i]!;
+    if (!usable(entry)) continue;
     selected.push(entry);
     total += entry.coin.amount;
   }
@@ -78,13 +92,14 @@ export function createPayment(options: PaymentOptions): Transaction {
   // Only coins that really belong to the sender: a stray entry would make an unsignable input.
   // Never an immature block reward: no node would accept the payment until it matures.
   const { maturity } = options;
-  const own = options.coins.filter((c) => c.coin.pubKeyHash.equals(fromPkh) && !(maturity && isImmatureCoinbase(c.coin, maturity.spendHeight, maturity.coinbaseMaturity)));
-  let { selected, total } = selectCoins(own, needed);
+  const usable = (c: CoinEntry): boolean => c.coin.pubKeyHash.equals(fromPkh) && !(maturity && isImmatureCoinbase(c.coin, maturity.spendHeight, maturity.coinbaseMaturity));
+  let { selected, total } = options.ordered === true ? selectInOrder(options.coins, needed, usable) : selectCoins(options.coins.filter(usable), needed);
   if (total < needed) {
     throw new WalletError('insufficient-funds', `${from} has ${total}, needs ${needed} (amount ${amount} + fee ${fee})`);
   }
   const limits = options.limits;
   if (limits && selected.length > maxPaymentInputs(limits)) {
+    const own = options.coins.filter(usable);
     // The usual order (oldest first) needs too many coins: the largest ones may do.
     ({ selected, total } = selectCoins(own, needed, compareLargestFirst));
     const maxInputs = maxPaymentInputs(limits);

@@ -14,9 +14,10 @@ import { propagationBench } from './propagation.js';
 import { cliRoundtripBench } from './cli-roundtrip.js';
 import { idleMemoryBench } from './idle-memory.js';
 import { punchBench } from './punch.js';
+import { rpcSendBench } from './rpc-send.js';
 import type { BenchModule } from './types.js';
 
-const BENCHES: readonly BenchModule[] = [mempoolAdmissionBench, mempoolFullBench, blockConnectBench, emptyBlocksBench, discoveryBench, syncBench, syncMultiBench, propagationBench, cliRoundtripBench, idleMemoryBench, punchBench];
+const BENCHES: readonly BenchModule[] = [mempoolAdmissionBench, mempoolFullBench, blockConnectBench, emptyBlocksBench, discoveryBench, syncBench, syncMultiBench, propagationBench, cliRoundtripBench, idleMemoryBench, punchBench, rpcSendBench];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);

@@ -27,7 +27,7 @@ export function walletMethods(ctx: RpcContext): MethodTable {
       // Not in the window between a block commit and its events: the coins read there may not
       // match the pool (a reorg's txs not back yet), and the payment could evict our own.
       await ctx.chain.settled();
-      const tx = ctx.createPayment({ from, to, amount, fee, coins: ctx.mempool.spendableCoins(fromPubKeyHash) });
+      const tx = ctx.createPayment({ from, to, amount, fee, coins: ctx.walletCoins(fromPubKeyHash), ordered: true });
       const entry = ctx.mempool.addTransaction(tx);
       ctx.logger.info({ txid: tx.txidHex, from, to, amount: amount.toString(), fee: entry.fee.toString() }, 'payment sent');
       return { txid: tx.txidHex, from, to, amount, fee: entry.fee };

@@ -95,6 +95,7 @@ function fake(): Fake {
       minFeeRate: () => 0,
       entries: () => added.map((tx): RpcMempoolEntry => ({ tx, fee: 0n, size: tx.size, addedAtMs: 0 })),
       spendableCoins: () => coins,
+      has: (txid) => added.some((tx) => tx.txid.equals(txid)),
       balance: () => ({ confirmed: 1000n, immature: 0n, unconfirmed: coins.reduce((sum, c) => sum + c.coin.amount, 0n) }),
       addTransaction: (tx) => {
         added.push(tx);
@@ -119,6 +120,7 @@ function fake(): Fake {
       labelFor: () => undefined,
     },
     miner: { mineBlock: async () => buildBlock({ miner: makeKey() }) },
+    walletCoins: () => coins,
     createPayment: (request) => {
       payments.push(request);
       const payer = makeKey();
@@ -154,7 +156,7 @@ function fake(): Fake {
 const call = async (f: Fake, method: string, params?: unknown): Promise<unknown> => f.methods[method]!(params);
 
 test('the method names match the CLI commands', (t) => {
-  t.deepEqual(Object.keys(fake().methods).sort(), ['addpeer', 'balance', 'ban', 'clearbanned', 'createwallet', 'genesis_block', 'getblockheader', 'getinfo', 'gettxoutsetinfo', 'listbanned', 'mempool', 'mine', 'nat', 'peers', 'print', 'punch', 'printwallet', 'send', 'stop', 'unban', 'verifychain', 'getmemoryinfo', 'help', 'dumpprivkey', 'importprivkey', 'listunspent', 'getblockchaininfo', 'getblock', 'getblocks', 'gettransaction', 'getaddress', 'getindexinfo'].sort());
+  t.deepEqual(Object.keys(fake().methods).sort(), ['addpeer', 'balance', 'ban', 'clearbanned', 'createwallet', 'genesis_block', 'getblockheader', 'getinfo', 'gettxoutsetinfo', 'listbanned', 'mempool', 'mine', 'nat', 'peers', 'print', 'punch', 'printwallet', 'send', 'stop', 'unban', 'verifychain', 'getmemoryinfo', 'help', 'dumpprivkey', 'importprivkey', 'listunspent', 'sendrawtransaction', 'getblockchaininfo', 'getblock', 'getblocks', 'gettransaction', 'getaddress', 'getindexinfo'].sort());
 });
 
 test('getmemoryinfo reports the process memory; gc: true runs a collection first, and only with --expose-gc', async (t) => {

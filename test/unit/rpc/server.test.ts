@@ -196,3 +196,30 @@ test.serial('a method learns through its signal that the client closed the conne
     t.false(lastSignal?.aborted, 'answered requests are not aborted');
   });
 });
+
+test.serial('keep-alive: calls on one kept-alive connection reuse its socket, which stays open past Node\'s 5 s default', async (t) => {
+  const { Agent, request } = await import('node:http');
+  const { RPC_KEEP_ALIVE_TIMEOUT_MS } = await import('../../../src/rpc/constants.js');
+  t.true(RPC_KEEP_ALIVE_TIMEOUT_MS > 5_000);
+  await withServer(async (url) => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const sockets = new Set<unknown>();
+    const once = (): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const body = rpc('double', { amount: 2 });
+        const req = request(url, { method: 'POST', agent, headers: { Authorization: AUTH, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
+          sockets.add(res.socket);
+          t.not(res.headers.connection, 'close');
+          t.regex(String(res.headers['keep-alive']), new RegExp(`timeout=${RPC_KEEP_ALIVE_TIMEOUT_MS / 1000}`));
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve(text));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    for (let i = 0; i < 5; i++) t.regex(await once(), /"doubled":4/);
+    t.is(sockets.size, 1, 'five calls, one connection');
+    agent.destroy();
+  });
+});

@@ -1,0 +1,176 @@
+/**
+ * The coins each sending address can spend, kept in the wallet's selection order (compareCoins)
+ * between blocks, so a send picks its inputs from the front instead of reading every confirmed
+ * coin of the address from the chain, listing every unconfirmed change output in the pool and
+ * sorting them all (which made each send cost O(coins) and a run of sends quadratic).
+ *
+ * Loaded from the pool's spendableCoins (chain coins not spent in the pool + pool outputs not
+ * spent in the pool, immature rewards left out) on first use and again whenever the chain tip
+ * moved; in between, each pooled tx takes the coins it spends out and puts its outputs to a cached
+ * address in, by binary search. A tx leaving the pool for any reason other than a block (eviction,
+ * expiry, conflict) drops the caches it touched: they reload on their next use.
+ */
+import type { ChainTip, CoinEntry } from '../chain/types.js';
+import type { Transaction } from '../primitives/tx.js';
+import { COIN_INDEX_MAX_ADDRESSES } from './constants.js';
+import { compareCoins } from './payment.js';
+
+/** What the index needs from the pool: its spendable view and its insert/remove events. */
+export interface CoinIndexPool {
+  spendableCoins(pubKeyHash: Buffer): CoinEntry[];
+  on(event: 'tx:added', listener: (entry: { readonly tx: Transaction }) => void): unknown;
+  on(event: 'tx:removed', listener: (txid: Buffer) => void): unknown;
+}
+
+export interface CoinIndexOptions {
+  pool: CoinIndexPool;
+  tip: () => ChainTip | undefined;
+  maxAddresses?: number;
+}
+
+/** Operation counts, for tests that check the work per send does not grow with the wallet. */
+export interface CoinIndexStats {
+  /** Addresses loaded from the pool (each reads all its coins). */
+  loads: number;
+  /** Coins read by those loads. */
+  coinsLoaded: number;
+  /** Coins taken out or put in by pool transactions. */
+  updates: number;
+}
+
+interface AddressCoins {
+  readonly key: string;
+  /** Sorted by compareCoins, no two with the same outpoint. */
+  readonly sorted: CoinEntry[];
+  /** outpoint key → the entry in `sorted`. */
+  readonly byOutpoint: Map<string, CoinEntry>;
+  /** Pool txs that changed this address's coins since the load. */
+  readonly touching: Set<string>;
+}
+
+const keyOf = (b: Buffer): string => b.toString('latin1');
+const outKey = (txid: Buffer, index: number): string => `${txid.toString('latin1')}:${index}`;
+
+/** Index of the first entry not less than `entry` in compareCoins order. */
+function lowerBound(sorted: readonly CoinEntry[], entry: CoinEntry): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareCoins(sorted[mid]!, entry) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export class WalletCoinIndex {
+  readonly stats: CoinIndexStats = { loads: 0, coinsLoaded: 0, updates: 0 };
+  private readonly pool: CoinIndexPool;
+  private readonly tip: () => ChainTip | undefined;
+  private readonly maxAddresses: number;
+  /** In least-recently-used order (a use moves the address to the end). */
+  private readonly byAddress = new Map<string, AddressCoins>();
+  /** outpoint key → the cached address holding that coin. */
+  private readonly owner = new Map<string, AddressCoins>();
+  /** The tip the caches were loaded at; another tip empties them. */
+  private tipHash: Buffer | undefined;
+
+  constructor(options: CoinIndexOptions) {
+    this.pool = options.pool;
+    this.tip = options.tip;
+    this.maxAddresses = options.maxAddresses ?? COIN_INDEX_MAX_ADDRESSES;
+    this.pool.on('tx:added', (entry) => this.added(entry.tx));
+    this.pool.on('tx:removed', (txid) => this.removed(txid));
+  }
+
+  /**
+   * The address's spendable coins in compareCoins order (oldest, then largest first). The array
+   * is the index's own: read it before the next pool change, never modify it.
+   */
+  ordered(pubKeyHash: Buffer): readonly CoinEntry[] {
+    const tipHash = this.tip()?.hash;
+    if (tipHash === undefined || this.tipHash === undefined || !tipHash.equals(this.tipHash)) this.clear(tipHash);
+    const key = keyOf(pubKeyHash);
+    let cached = this.byAddress.get(key);
+    if (cached) {
+      this.byAddress.delete(key);
+      this.byAddress.set(key, cached);
+      return cached.sorted;
+    }
+    cached = this.load(key, pubKeyHash);
+    return cached.sorted;
+  }
+
+  private load(key: string, pubKeyHash: Buffer): AddressCoins {
+    if (this.byAddress.size >= this.maxAddresses) {
+      const oldest = this.byAddress.values().next().value;
+      if (oldest) this.drop(oldest);
+    }
+    const sorted = this.pool.spendableCoins(pubKeyHash).sort(compareCoins);
+    const cached: AddressCoins = { key, sorted, byOutpoint: new Map(), touching: new Set() };
+    for (const c of sorted) {
+      const k = outKey(c.outpoint.txid, c.outpoint.index);
+      cached.byOutpoint.set(k, c);
+      this.owner.set(k, cached);
+    }
+    this.byAddress.set(key, cached);
+    this.stats.loads++;
+    this.stats.coinsLoaded += sorted.length;
+    return cached;
+  }
+
+  private clear(tipHash: Buffer | undefined): void {
+    this.byAddress.clear();
+    this.owner.clear();
+    this.tipHash = tipHash;
+  }
+
+  private drop(cached: AddressCoins): void {
+    this.byAddress.delete(cached.key);
+    for (const k of cached.byOutpoint.keys()) this.owner.delete(k);
+  }
+
+  private added(tx: Transaction): void {
+    if (this.byAddress.size === 0) return;
+    const txKey = keyOf(tx.txid);
+    for (const input of tx.inputs) {
+      const k = outKey(input.prevout.txid, input.prevout.index);
+      const cached = this.owner.get(k);
+      if (!cached) continue;
+      const entry = cached.byOutpoint.get(k)!;
+      const at = lowerBound(cached.sorted, entry);
+      // Selection spends from the front: shift() moves the array's start instead of every element.
+      if (cached.sorted[at] === entry) {
+        if (at === 0) cached.sorted.shift();
+        else cached.sorted.splice(at, 1);
+      }
+      cached.byOutpoint.delete(k);
+      this.owner.delete(k);
+      cached.touching.add(txKey);
+      this.stats.updates++;
+    }
+    const height = (this.tip()?.height ?? -1) + 1;
+    tx.outputs.forEach((out, index) => {
+      const cached = this.byAddress.get(keyOf(out.pubKeyHash));
+      if (!cached) return;
+      const k = outKey(tx.txid, index);
+      cached.touching.add(txKey);
+      if (cached.byOutpoint.has(k)) return;
+      const entry: CoinEntry = { outpoint: { txid: tx.txid, index }, coin: { amount: out.amount, pubKeyHash: out.pubKeyHash, height, isCoinbase: false } };
+      const at = lowerBound(cached.sorted, entry);
+      // Change is the newest coin, so it usually goes last.
+      if (at === cached.sorted.length) cached.sorted.push(entry);
+      else cached.sorted.splice(at, 0, entry);
+      cached.byOutpoint.set(k, entry);
+      this.owner.set(k, cached);
+      this.stats.updates++;
+    });
+  }
+
+  /** Its spent coins come back and its outputs go: simplest and always right to reload the addresses it touched. */
+  private removed(txid: Buffer): void {
+    if (this.byAddress.size === 0) return;
+    const txKey = keyOf(txid);
+    for (const cached of [...this.byAddress.values()]) if (cached.touching.has(txKey)) this.drop(cached);
+  }
+}

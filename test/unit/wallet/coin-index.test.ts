@@ -1,0 +1,111 @@
+import test, { type ExecutionContext } from 'ava';
+import path from 'node:path';
+import type { CoinEntry } from '../../../src/chain/types.js';
+import { silentLogger } from '../../../src/util/logger.js';
+import { Wallet, WalletCoinIndex, compareCoins, createPayment } from '../../../src/wallet/index.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+import { type PoolSetup, connectEmptyBlock, richCoin, setupPool } from '../mempool/setup.js';
+
+const CHAIN_DEPTH = 1_000;
+
+async function walletOf(t: ExecutionContext, setup: PoolSetup): Promise<Wallet> {
+  const dir = await tempDir(t, 'kadchain-coin-index-');
+  const wallet = await Wallet.open({ path: path.join(dir, 'wallet.json'), logger: silentLogger() });
+  await wallet.importKey(setup.alice.privateKey);
+  return wallet;
+}
+
+/** A view of `coins` that counts the entries createPayment reads. */
+function counting(coins: readonly CoinEntry[], reads: { n: number }): readonly CoinEntry[] {
+  return new Proxy(coins, {
+    get(target, prop, receiver) {
+      if (typeof prop === 'string' && /^[0-9]+$/.test(prop)) reads.n++;
+      return Reflect.get(target, prop, receiver) as unknown;
+    },
+  });
+}
+
+const keysOf = (coins: readonly CoinEntry[]): string[] => coins.map((c) => `${c.outpoint.txid.toString('hex')}:${c.outpoint.index}`);
+const sorted = (coins: CoinEntry[]): string[] => keysOf(coins.sort(compareCoins));
+
+test(`a chain of ${CHAIN_DEPTH} sends, each spending the previous one's unconfirmed change, reads one coin per send and never reloads`, async (t) => {
+  const setup = setupPool(0, CHAIN_DEPTH + 10, { policy: { maxAncestors: CHAIN_DEPTH + 1, maxDescendants: CHAIN_DEPTH + 1, maxTxBytes: 500_000 } });
+  richCoin(setup, 1_000_000n);
+  const wallet = await walletOf(t, setup);
+  const index = new WalletCoinIndex({ pool: setup.pool, tip: () => setup.chain.tip });
+  const reads = { n: 0 };
+  let maxReads = 0;
+  for (let i = 0; i < CHAIN_DEPTH; i++) {
+    const before = reads.n;
+    const coins = counting(index.ordered(setup.alice.pubKeyHash), reads);
+    const tx = createPayment({ wallet, from: setup.alice.address, to: setup.bob.address, amount: 1n, fee: 0n, coins, ordered: true });
+    setup.pool.addTransaction(tx);
+    maxReads = Math.max(maxReads, reads.n - before);
+  }
+  t.log(`${CHAIN_DEPTH} chained sends: ${reads.n} coin reads (max ${maxReads} per send), ${index.stats.loads} load of ${index.stats.coinsLoaded} coin(s), ${index.stats.updates} updates; the pool's full listing now has ${setup.pool.spendableCoins(setup.alice.pubKeyHash).length} coin(s)`);
+  t.is(setup.pool.size, CHAIN_DEPTH);
+  t.is(maxReads, 1, 'each send reads only the coin it spends');
+  t.is(index.stats.loads, 1, 'the coins are read from the pool and chain once');
+  t.is(index.stats.coinsLoaded, 1);
+  t.is(index.stats.updates, 2 * CHAIN_DEPTH, 'each send takes one coin out and puts its change in');
+  t.deepEqual(keysOf(index.ordered(setup.alice.pubKeyHash)), sorted(setup.pool.spendableCoins(setup.alice.pubKeyHash)));
+});
+
+test(`${CHAIN_DEPTH} sends from an address with ${CHAIN_DEPTH} confirmed coins read one coin each and leave the change in order after them`, async (t) => {
+  const setup = setupPool(0, CHAIN_DEPTH + 10);
+  // CHAIN_DEPTH blocks each paying alice 2 (the fake chain checks no reward rule).
+  for (let i = 0; i < CHAIN_DEPTH; i++) richCoin(setup, 2n);
+  const wallet = await walletOf(t, setup);
+  const index = new WalletCoinIndex({ pool: setup.pool, tip: () => setup.chain.tip });
+  index.ordered(setup.alice.pubKeyHash);
+  const reads = { n: 0 };
+  for (let i = 0; i < CHAIN_DEPTH; i++) {
+    const coins = counting(index.ordered(setup.alice.pubKeyHash), reads);
+    setup.pool.addTransaction(createPayment({ wallet, from: setup.alice.address, to: setup.bob.address, amount: 1n, fee: 0n, coins, ordered: true }));
+  }
+  t.log(`${CHAIN_DEPTH} sends over ${CHAIN_DEPTH} confirmed coins: ${reads.n} coin reads, ${index.stats.loads} load(s)`);
+  t.is(reads.n, CHAIN_DEPTH, 'one read per send: the spent coins left the front of the list');
+  t.is(index.stats.loads, 1);
+  const now = index.ordered(setup.alice.pubKeyHash);
+  t.is(now.length, CHAIN_DEPTH, 'every confirmed coin spent, one unconfirmed change output per send');
+  t.true(now.every((c) => c.coin.height === setup.blocks.length), 'only unconfirmed change is left');
+  t.deepEqual(keysOf(now), sorted(setup.pool.spendableCoins(setup.alice.pubKeyHash)));
+});
+
+test('a new tip reloads the coins; a tx leaving the pool without a block reloads the addresses it touched', async (t) => {
+  const setup = setupPool(2, 100, { policy: { expiryMs: 1000 } });
+  const wallet = await walletOf(t, setup);
+  const index = new WalletCoinIndex({ pool: setup.pool, tip: () => setup.chain.tip });
+  const alice = setup.alice.pubKeyHash;
+  const pay = (): void => {
+    setup.pool.addTransaction(createPayment({ wallet, from: setup.alice.address, to: setup.bob.address, amount: 10n, fee: 0n, coins: index.ordered(alice), ordered: true }));
+  };
+  pay();
+  t.is(index.stats.loads, 1);
+  const first = setup.pool.entries()[0]!.tx;
+  connectEmptyBlock(setup, [first]);
+  t.deepEqual(keysOf(index.ordered(alice)), sorted(setup.pool.spendableCoins(alice)));
+  t.is(index.stats.loads, 2, 'the block moved the tip');
+  pay();
+  const before = index.stats.loads;
+  // Expiry: the pool drops the payment; its input comes back, its change goes.
+  setup.pool.expire();
+  t.deepEqual(keysOf(index.ordered(alice)), sorted(setup.pool.spendableCoins(alice)));
+  t.is(index.stats.loads, before + (setup.pool.size === 0 ? 1 : 0));
+});
+
+test('the index keeps at most maxAddresses addresses, dropping the least recently used', (t) => {
+  const setup = setupPool(1);
+  const index = new WalletCoinIndex({ pool: setup.pool, tip: () => setup.chain.tip, maxAddresses: 2 });
+  const a = setup.alice.pubKeyHash;
+  const b = setup.bob.pubKeyHash;
+  const c = Buffer.alloc(20, 7);
+  index.ordered(a);
+  index.ordered(b);
+  index.ordered(a); // a is now the most recent
+  index.ordered(c); // drops b
+  index.ordered(a);
+  t.is(index.stats.loads, 3);
+  index.ordered(b);
+  t.is(index.stats.loads, 4, 'b was dropped and reloads');
+});
