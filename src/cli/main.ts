@@ -12,6 +12,7 @@ import { callRpc, RpcCallError } from './client.js';
 import { type CommandSpec, type OptionValue, type ParsedCommand, findCommand } from './commands.js';
 import { CLI_NAME, ENV_DATADIR, ENV_RPC_PORT, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './constants.js';
 import { CliError } from './errors.js';
+import { writeOut } from './output.js';
 import { loadClientSettings } from './settings.js';
 
 export { parseCommandArgs };
@@ -25,8 +26,8 @@ export interface CliIo {
 }
 
 const defaultIo: CliIo = {
-  stdout: (text) => void process.stdout.write(`${text}\n`),
-  stderr: (text) => void process.stderr.write(`${text}\n`),
+  stdout: (text) => writeOut(1, `${text}\n`),
+  stderr: (text) => writeOut(2, `${text}\n`),
   cwd: process.cwd(),
 };
 
