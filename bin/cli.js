@@ -1,4 +1,6 @@
 #!/usr/bin/env node
-import { main } from '../dist/src/cli/main.js';
+// `node bin/cli.js` (npm start, the tests' CLI runner): the same bundled CLI as ./kadchain
+// (bin/kadchain.cjs), reached from an ES module.
+import { main } from '../dist/src/cli/kadchain.cjs';
 
 await main();

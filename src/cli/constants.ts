@@ -18,3 +18,8 @@ export const VERIFY_PROGRESS_INTERVAL_MS = 1_000;
 export const LMDB_DATA_FILE_NAME = 'data.mdb';
 /** `cli punch` waits for up to 3 tries, each up to ~20 s (relay signalling, dial window, handshake), plus relays that cannot help. */
 export const RPC_PUNCH_TIMEOUT_MS = 2 * 60_000;
+/**
+ * The largest RPC reply a client command reads: far above any real one (a full listunspent page
+ * is ~1.5 MB of JSON), so only a broken or hostile server at --rpc-host reaches it.
+ */
+export const RPC_MAX_REPLY_BYTES = 64 * 1024 * 1024;

@@ -1,8 +1,9 @@
 /**
- * `kadchain [options] <command> [args] [options]`. Client commands load only config + a small HTTP
- * client; the node code is imported lazily by `start` alone, to keep every other command fast.
+ * `kadchain [options] <command> [args] [options]`. Client commands load only their settings
+ * (cli/settings.ts: data dir, RPC host and port) and a small HTTP client; the node code, its config
+ * schema included, is imported lazily by `start` and `verifychain --offline` alone, to keep every
+ * other command fast (docs/architecture.md "CLI start-up").
  */
-import { loadConfig } from '../node/config.js';
 import { cookiePath, readCookie } from '../rpc/cookie.js';
 import { cliCommand } from '../util/suggest.js';
 import { errorMessage, KadchainError } from '../util/errors.js';
@@ -11,6 +12,8 @@ import { callRpc, RpcCallError } from './client.js';
 import { type CommandSpec, type OptionValue, type ParsedCommand, findCommand } from './commands.js';
 import { CLI_NAME, ENV_DATADIR, ENV_RPC_PORT, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './constants.js';
 import { CliError } from './errors.js';
+import { writeOut } from './output.js';
+import { loadClientSettings } from './settings.js';
 
 export { parseCommandArgs };
 
@@ -23,8 +26,8 @@ export interface CliIo {
 }
 
 const defaultIo: CliIo = {
-  stdout: (text) => void process.stdout.write(`${text}\n`),
-  stderr: (text) => void process.stderr.write(`${text}\n`),
+  stdout: (text) => writeOut(1, `${text}\n`),
+  stderr: (text) => writeOut(2, `${text}\n`),
   cwd: process.cwd(),
 };
 
@@ -49,16 +52,17 @@ export function withEnvironment(parsed: ParsedCommand, env: Readonly<Record<stri
 
 async function runClientCommand(cmd: CommandSpec, parsed: ParsedCommand, io: CliIo): Promise<number> {
   const { values } = parsed;
-  const config = loadConfig({
+  const load = {
     cwd: io.cwd,
     ...(typeof values['config'] === 'string' ? { configFile: values['config'] } : {}),
     flags: { datadir: str(values['datadir']), 'rpc-port': str(values['rpc-port']), 'rpc-host': str(values['rpc-host']) },
-  });
+  };
   if (values['offline'] === true) {
-    // Only verifychain has --offline; its chain code is loaded only then.
+    // Only verifychain has --offline; its chain code and the node's full config loader are loaded only then.
     const { runOfflineVerify } = await import('./verify-offline.js');
-    return runOfflineVerify(config, str(values['depth']), values['json'] === true, io);
+    return runOfflineVerify(load, str(values['depth']), values['json'] === true, io);
   }
+  const config = loadClientSettings(load);
   const result = await callRpc(
     {
       host: config.rpcHost,

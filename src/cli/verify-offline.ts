@@ -11,7 +11,7 @@ import type { ChainSnapshot } from '../chain/store/snapshot.js';
 import { ChainStore } from '../chain/store/store.js';
 import { verifyChain } from '../chain/verify-chain.js';
 import { VerifyPool } from '../chain/verify-pool/pool.js';
-import type { NodeConfig } from '../node/config.js';
+import { type LoadConfigOptions, loadConfig } from '../node/config.js';
 import { CHAIN_DIR_NAME } from '../node/constants.js';
 import { runningLockOwner } from '../node/lock.js';
 import { toJsonSafe } from '../rpc/json.js';
@@ -21,7 +21,8 @@ import { CliError } from './errors.js';
 import { format } from './format.js';
 import type { CliIo } from './main.js';
 
-export async function runOfflineVerify(config: NodeConfig, depthText: string | undefined, json: boolean, io: CliIo): Promise<number> {
+export async function runOfflineVerify(load: LoadConfigOptions, depthText: string | undefined, json: boolean, io: CliIo): Promise<number> {
+  const config = loadConfig(load);
   if (depthText !== undefined && !/^[0-9]+$/.test(depthText)) {
     throw new CliError('usage', `--depth must be a number of blocks (a whole number ≥ 0), got "${depthText}" (see: ${CLI_NAME} verifychain --help)`);
   }

@@ -5,9 +5,10 @@
  */
 
 import { isIP } from 'node:net';
+import { type Check, integerIn, nonEmptyString, rpcPort, show } from './config-checks.js';
 import { hostPortProblem } from './host-port.js';
 
-export type Check = (value: unknown) => string | undefined;
+export type { Check };
 export interface SchemaNode {
   readonly [key: string]: Check | SchemaNode;
 }
@@ -15,17 +16,7 @@ export interface SchemaNode {
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-const show = (value: unknown): string => (typeof value === 'string' ? `"${value}"` : JSON.stringify(value) ?? String(value));
-
-const nonEmptyString: Check = (v) => (typeof v === 'string' && v.length > 0 ? undefined : `must be a non-empty string, got ${show(v)}`);
-
-const integerIn =
-  (min: number, max: number, what: string): Check =>
-  (v) =>
-    typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max ? undefined : `must be ${what} (an integer from ${min} to ${max}), got ${show(v)}`;
-
 const port = integerIn(0, 65_535, 'a port number');
-const rpcPort = integerIn(1, 65_535, 'a port number');
 const positiveInt = integerIn(1, Number.MAX_SAFE_INTEGER, 'a positive whole number');
 const nonNegativeInt = integerIn(0, Number.MAX_SAFE_INTEGER, 'a whole number');
 

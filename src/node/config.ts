@@ -1,14 +1,12 @@
 /**
  * Node configuration: conf/default.json, then `--config FILE`, then command-line flags, each
  * layer validated against CONFIG_SCHEMA before it is merged, then converted to a typed NodeConfig.
- * Deliberately light (no chain or crypto imports): the CLI loads it for every command.
+ * The node's loader: client commands read only what they need through cli/settings.ts.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import type { ChainParams } from '../chain/params.js';
-import { errorMessage } from '../util/errors.js';
 import { closest } from '../util/suggest.js';
+import { type RawConfig, defaultConfigPath, isPlainObject, readJsonFile } from './config-file.js';
 import { CONFIG_SCHEMA, type Check, type LogLevel, type SchemaNode } from './config-schema.js';
 import { type ConfigFlags, flagsLayer } from './config-flags.js';
 import { MAX_PAYLOAD_BYTES } from '../p2p/wire/constants.js';
@@ -87,38 +85,9 @@ export interface LoadConfigOptions {
   defaultsFile?: string;
 }
 
-type Raw = Record<string, unknown>;
+type Raw = RawConfig;
 
-const isPlainObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** conf/default.json of this package, found from this module's location rather than the cwd. */
-export function defaultConfigPath(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const candidate = join(dir, 'conf', 'default.json');
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
-  }
-  throw new ConfigError(`cannot find conf/default.json above ${fileURLToPath(import.meta.url)}; is the package installed completely?`);
-}
-
-function readJsonFile(file: string, label: string): Raw {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file does not exist' : errorMessage(err);
-    throw new ConfigError(`cannot read config file ${label}: ${reason}`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw new ConfigError(`config file ${label} is not valid JSON: ${errorMessage(err)}`);
-  }
-  if (!isPlainObject(parsed)) throw new ConfigError(`config file ${label} must hold a JSON object of settings`);
-  return parsed;
-}
+export { defaultConfigPath };
 
 function firstLeafPath(path: string, value: unknown): string {
   if (!isPlainObject(value)) return path;

@@ -57,11 +57,16 @@ export async function startBenchProcess(): Promise<BenchProcess> {
 
 /** Wall time of one child process `node <args>` until it exits; rejects when it fails. */
 export function timeProcess(args: readonly string[]): Promise<number> {
+  return timeExecutable(process.execPath, args);
+}
+
+/** Wall time of one child process `file <args>` (an executable script runs through its #! line); rejects when it fails. */
+export function timeExecutable(file: string, args: readonly string[]): Promise<number> {
   return new Promise((resolve, reject) => {
     const start = performance.now();
-    execFile(process.execPath, [...args], (error, _stdout, stderr) => {
+    execFile(file, [...args], (error, _stdout, stderr) => {
       const ms = performance.now() - start;
-      if (error) reject(new Error(`node ${args.join(' ')} failed: ${stderr.trim() || error.message}`));
+      if (error) reject(new Error(`${file} ${args.join(' ')} failed: ${stderr.trim() || error.message}`));
       else resolve(ms);
     });
   });
