@@ -41,7 +41,7 @@ test('mine n prints one line per block and the node logs each mined block once a
   t.deepEqual(json.blocks.map((b) => b.height), [5, 6]);
   t.is(json.height, 6, 'the last block\'s fields stay at the top');
 
-  // Each mined block: one info line (the chain's "block connected"), whatever else is logged at debug.
+  // Each mined block: one info line (the miner's "mined a block"; the chain's line for it is debug).
   for (const hash of hashes) {
     const infoLines = node
       .output()
@@ -49,16 +49,17 @@ test('mine n prints one line per block and the node logs each mined block once a
       .filter((l) => l.includes(hash!))
       .map((l) => JSON.parse(l) as { level: number; msg: string })
       .filter((l) => l.level >= PINO_INFO);
-    t.deepEqual(infoLines.map((l) => l.msg), ['block connected'], `block ${hash}`);
+    t.deepEqual(infoLines.map((l) => l.msg), ['mined a block'], `block ${hash}`);
   }
 
-  for (const [arg, message] of [
-    ['0', 'parameter "count" must be between 1 and 1000 blocks, got 0'],
-    ['1001', 'parameter "count" must be between 1 and 1000 blocks, got 1001'],
-    ['x', 'parameter "count" must be a number of blocks (a whole number ≥ 0), got "x"'],
+  // The CLI checks the form (exit 2); the upper bound is the node's (an RPC error, exit 1).
+  for (const [arg, code, message] of [
+    ['0', 2, '<n> must be a number of blocks, 1 or more, got "0" (see: ./kadchain mine --help)'],
+    ['x', 2, '<n> must be a number of blocks, 1 or more, got "x" (see: ./kadchain mine --help)'],
+    ['1001', 1, 'error -32602: parameter "count" must be between 1 and 1000 blocks, got 1001'],
   ] as const) {
     const refused = await cli(setup, ['mine', arg]);
-    t.is(refused.code, 1, arg);
+    t.is(refused.code, code, arg);
     t.is(refused.stderr, message);
   }
   t.regex((await cli(setup, ['mine', '1', '2'])).stderr, /^mine takes \[n\], got "1 2"/);
@@ -107,7 +108,7 @@ test('listunspent, balance with immature and unconfirmed parts, dumpprivkey/impo
   t.regex((await cli(setup, ['listunspent', outside.address])).stdout, new RegExp(`${outside.address} \\(paper wallet\\)`));
   const longLabel = await cli(setup, ['importprivkey', encodeWif(outside.privateKey), '--label', 'x'.repeat(101)]);
   t.is(longLabel.code, 1);
-  t.is(longLabel.stderr, 'a label may have at most 100 characters, this one has 101');
+  t.is(longLabel.stderr, 'error -32602: a label may have at most 100 characters, this one has 101');
   const walletFile = join(setup.dataDir, 'wallet.json');
   const stored = JSON.parse(readFileSync(walletFile, 'utf8')) as { keys: Array<{ address: string }> };
   t.deepEqual(stored.keys.map((k) => k.address), [g, outside.address], 'on disk once, after the existing key');
@@ -130,7 +131,7 @@ test('listunspent, balance with immature and unconfirmed parts, dumpprivkey/impo
   const stranger = makeKey().address;
   const unknown = await cli(setup, ['dumpprivkey', stranger]);
   t.is(unknown.code, 1);
-  t.is(unknown.stderr, `this wallet holds no key for ${stranger}; see its addresses with the printwallet method`);
+  t.is(unknown.stderr, `error -4: this wallet holds no key for ${stranger}; see its addresses with the printwallet method`);
   const wif = encodeWif(makeKey().privateKey);
   const typo = `${wif.slice(0, -1)}${wif.endsWith('1') ? '2' : '1'}`;
   const cases: Array<[string, RegExp]> = [
