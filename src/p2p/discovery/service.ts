@@ -24,6 +24,8 @@ import { DiscoveryTransport, type DiscoveryStats, type Remote } from './transpor
 export interface DiscoveryServiceStats extends DiscoveryStats {
   readonly tableSize: number;
   readonly pendingPings: number;
+  /** Pongs that came after their ping's timeout and still proved the endpoint. */
+  readonly latePongs: number;
 }
 
 /**
@@ -125,7 +127,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
   }
 
   get stats(): DiscoveryServiceStats {
-    return { ...this.transport.stats, tableSize: this.table.size, pendingPings: this.pings.size };
+    return { ...this.transport.stats, tableSize: this.table.size, pendingPings: this.pings.size, latePongs: this.pings.latePongs };
   }
 
   /** What our pings claim as `from` (the TCP port is what others dial). */
@@ -276,6 +278,11 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
       return;
     }
     if (this.pings.size >= MAX_PENDING_PINGS) return;
+    // A bond costs four signed packets at each end. Once the table is healthy, the lookup bonds
+    // with the nodes it asks anyway; pinging every node named in every answer (~4 × 16 per
+    // query) was most of the traffic at 200 nodes. A full bucket keeps its live entries, so a
+    // bond there would only add a revalidation ping.
+    if (!this.table.isThin() || !this.table.hasRoomFor(candidate.id)) return;
     void this.ping({ ip: candidate.endpoint.ip, port: candidate.endpoint.udpPort }, candidate.id, candidate.endpoint.tcpPort);
   }
 }
