@@ -1,22 +1,17 @@
 /**
- * A discovery network at scale on this machine: one bootstrap node in its own process, N - 1
- * nodes in this process, every node a real UDP socket. With `distinctIps` node i binds its own
- * loopback address 127.0.x.y (Linux routes all of 127.0.0.0/8 to lo), so per-address rules see
- * one node per IP as on the internet; without it every node is on 127.0.0.1 (CGNAT: many nodes
- * behind one address). Production timers throughout. Shared by the bench and the CI test.
+ * A discovery network at scale on this machine: the bootstrap node in a process of its own, the
+ * other N - 1 nodes spread over `processes` processes (one per core by default), every node a
+ * real UDP socket with production timers. With `distinctIps` node i binds its own loopback
+ * address 127.0.x.y (Linux routes all of 127.0.0.0/8 to lo), so per-address rules see one node
+ * per IP as on the internet; without it every node is on 127.0.0.1 (CGNAT: many nodes behind
+ * one address). Shared by the bench and the CI test.
  */
-import { fork } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { type ChildProcess, fork } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { generatePrivateKey } from '../../src/primitives/secp256k1.js';
-import { nodeKeyFromPrivateKey } from '../../src/p2p/discovery/node-key.js';
-import { Discovery } from '../../src/p2p/discovery/service.js';
-import { silentLogger } from '../../src/util/logger.js';
-import type { BootReport } from './discovery-scale-boot.js';
+import { type HostCommand, type HostMessage, type HostReport, MIN_TABLE_SIZE } from './discovery-scale-host.js';
 
-export const MIN_TABLE_SIZE = 8;
-const POLL_MS = 20;
+export { MIN_TABLE_SIZE };
 const BOOT_HOST = '127.0.0.1';
 const FIRST_TCP_PORT = 20_000;
 /** Addresses per third octet used for nodes (x.y with y in 1…250). */
@@ -26,11 +21,14 @@ export interface ScaleOptions {
   readonly nodes: number;
   readonly distinctIps: boolean;
   readonly giveUpMs: number;
+  /** Processes hosting the non-bootstrap nodes; default: one per core. */
+  readonly processes?: number;
 }
 
 export interface ScaleResult {
   readonly nodes: number;
   readonly distinctIps: boolean;
+  readonly processes: number;
   /** null: some node still had fewer than MIN_TABLE_SIZE entries at giveUpMs. */
   readonly msToAllHave8: number | null;
   readonly stuckNodes: number;
@@ -42,13 +40,15 @@ export interface ScaleResult {
   readonly latePongs: number;
   /** Datagrams the kernel dropped on our sockets (full receive buffer), from /proc/net/udp. */
   readonly udpRcvbufDrops: number | null;
-  readonly bootstrap: BootReport;
-  /** CPU time of this process (every node but the bootstrap). */
+  readonly bootstrapCpuMs: number;
+  readonly bootstrapPacketsReceived: number;
+  readonly bootstrapTableSize: number;
+  /** CPU time of the processes hosting every node but the bootstrap. */
   readonly nodesCpuMs: number;
-  /** How late this process's event loop ran (all nodes share it): late pongs look like lost ones. */
+  /** The worst event-loop lag of the node processes (late timers make answers look lost). */
   readonly eventLoopDelayP99Ms: number;
-  readonly eventLoopDelayMaxMs: number;
   readonly dropped: Record<string, number>;
+  readonly stuck: unknown[];
 }
 
 /** Node i's address: 127.0.1.1, 127.0.1.2, … (127.0.0.x left alone), or 127.0.0.1 for all. */
@@ -57,101 +57,101 @@ export function nodeHost(i: number, distinctIps: boolean): string {
   return `127.0.${1 + Math.floor(i / HOSTS_PER_OCTET)}.${1 + (i % HOSTS_PER_OCTET)}`;
 }
 
-interface BootHandle {
-  readonly port: number;
-  report(): Promise<BootReport>;
-  kill(): void;
-}
+class Host {
+  private readonly child: ChildProcess;
+  private readonly waiting: Array<(msg: HostMessage) => boolean> = [];
+  healthy = false;
+  onHealthy: () => void = () => {};
 
-async function startBoot(): Promise<BootHandle> {
-  const script = fileURLToPath(new URL('./discovery-scale-boot.js', import.meta.url));
-  const child = fork(script, [BOOT_HOST], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('message', (msg) => resolve((msg as { port: number }).port));
-    child.once('exit', (code) => reject(new Error(`bootstrap process exited with ${code} before listening`)));
-  });
-  return {
-    port,
-    report: () =>
-      new Promise<BootReport>((resolve) => {
-        child.once('message', (msg) => resolve(msg as BootReport));
-        child.send('report');
-      }),
-    kill: () => child.kill(),
-  };
-}
+  constructor() {
+    const script = fileURLToPath(new URL('./discovery-scale-host.js', import.meta.url));
+    this.child = fork(script, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    this.child.on('message', (msg: HostMessage) => {
+      if ('healthy' in msg) {
+        this.healthy = msg.healthy;
+        this.onHealthy();
+      }
+      const at = this.waiting.findIndex((w) => w(msg));
+      if (at >= 0) this.waiting.splice(at, 1);
+    });
+  }
 
-/** Sum of the drops column of /proc/net/udp for sockets on `ports` (Linux only; null elsewhere). */
-async function rcvbufDrops(ports: ReadonlySet<number>): Promise<number | null> {
-  let text: string;
-  try {
-    text = await readFile('/proc/net/udp', 'utf8');
-  } catch {
-    return null;
+  send(cmd: HostCommand): void {
+    this.child.send(cmd);
   }
-  let drops = 0;
-  for (const line of text.split('\n').slice(1)) {
-    const cols = line.trim().split(/\s+/);
-    if (cols.length < 13) continue;
-    const port = parseInt(cols[1].split(':')[1], 16);
-    if (ports.has(port)) drops += Number(cols[12]);
+
+  ready(cmd: HostCommand): Promise<number[]> {
+    return new Promise((resolve) => {
+      this.waiting.push((msg) => ('ready' in msg ? (resolve(msg.ready), true) : false));
+      this.send(cmd);
+    });
   }
-  return drops;
+
+  report(): Promise<HostReport> {
+    return new Promise((resolve) => {
+      this.waiting.push((msg) => ('report' in msg ? (resolve(msg.report), true) : false));
+      this.send({ cmd: 'report' });
+    });
+  }
+
+  kill(): void {
+    if (this.child.exitCode === null) this.child.kill();
+  }
 }
 
 export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
-  const boot = await startBoot();
-  const nodes: Discovery[] = [];
+  const processes = Math.max(1, options.processes ?? availableParallelism());
+  const boot = new Host();
+  const hosts = Array.from({ length: processes }, () => new Host());
   try {
-    for (let i = 0; i < options.nodes - 1; i++) {
-      const host = nodeHost(i, options.distinctIps);
-      nodes.push(
-        new Discovery({
-          nodeKey: nodeKeyFromPrivateKey(generatePrivateKey()),
-          bindHost: host,
-          udpPort: 0,
-          tcpPort: FIRST_TCP_PORT + i,
-          advertisedIp: host,
-          bootstrap: [{ host: BOOT_HOST, port: boot.port }],
-          logger: silentLogger(),
-        }),
-      );
-    }
-    const lag = monitorEventLoopDelay({ resolution: 10 });
-    lag.enable();
-    const cpuAtStart = process.cpuUsage();
+    const [bootPort] = await boot.ready({ cmd: 'init', hosts: [BOOT_HOST], firstTcpPort: FIRST_TCP_PORT });
+    await Promise.all(
+      hosts.map((h, p) => {
+        const mine = Array.from({ length: options.nodes - 1 }, (_, i) => i).filter((i) => i % processes === p);
+        return h.ready({ cmd: 'init', hosts: mine.map((i) => nodeHost(i, options.distinctIps)), firstTcpPort: FIRST_TCP_PORT + 1 + p * options.nodes, bootstrap: { host: BOOT_HOST, port: bootPort } });
+      }),
+    );
     const startMs = performance.now();
-    await Promise.all(nodes.map((n) => n.start()));
-    const healthy = (): boolean => nodes.every((n) => n.tableSize >= MIN_TABLE_SIZE);
-    while (!healthy() && performance.now() - startMs < options.giveUpMs) await new Promise((r) => setTimeout(r, POLL_MS));
+    const done = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), options.giveUpMs);
+      for (const h of hosts) {
+        h.onHealthy = () => {
+          if (!hosts.every((x) => x.healthy)) return;
+          clearTimeout(timer);
+          resolve(true);
+        };
+      }
+      boot.send({ cmd: 'go' });
+      for (const h of hosts) h.send({ cmd: 'go' });
+    });
     const ms = Math.round(performance.now() - startMs);
-    const done = healthy();
-    lag.disable();
-    const cpu = process.cpuUsage(cpuAtStart);
-    const bootstrap = await boot.report();
-    const sizes = nodes.map((n) => n.tableSize).sort((a, b) => a - b);
+    const bootReport = await boot.report();
+    const reports = await Promise.all(hosts.map((h) => h.report()));
+    const sizes = reports.flatMap((r) => r.tableSizes).sort((a, b) => a - b);
     const dropped: Record<string, number> = {};
-    for (const n of nodes) for (const [code, count] of Object.entries(n.stats.dropped)) if (count > 0) dropped[code] = (dropped[code] ?? 0) + count;
-    const ports = new Set([boot.port, ...nodes.map((n) => n.udpPort)]);
+    for (const r of reports) for (const [code, count] of Object.entries(r.dropped)) dropped[code] = (dropped[code] ?? 0) + count;
     return {
       nodes: options.nodes,
       distinctIps: options.distinctIps,
+      processes,
       msToAllHave8: done ? ms : null,
       stuckNodes: sizes.filter((s) => s < MIN_TABLE_SIZE).length,
       tableSizeMin: sizes[0] ?? 0,
       tableSizeMedian: sizes[Math.floor(sizes.length / 2)] ?? 0,
-      packetsSent: nodes.reduce((sum, n) => sum + n.stats.packetsSent, bootstrap.packetsSent),
-      packetsReceived: nodes.reduce((sum, n) => sum + n.stats.packetsReceived, bootstrap.packetsReceived),
-      latePongs: nodes.reduce((sum, n) => sum + n.stats.latePongs, 0),
-      udpRcvbufDrops: await rcvbufDrops(ports),
-      bootstrap,
-      nodesCpuMs: Math.round((cpu.user + cpu.system) / 1000),
-      eventLoopDelayP99Ms: Math.round(lag.percentile(99) / 1e6),
-      eventLoopDelayMaxMs: Math.round(lag.max / 1e6),
+      packetsSent: reports.reduce((sum, r) => sum + r.packetsSent, bootReport.packetsSent),
+      packetsReceived: reports.reduce((sum, r) => sum + r.packetsReceived, bootReport.packetsReceived),
+      latePongs: reports.reduce((sum, r) => sum + r.latePongs, bootReport.latePongs),
+      udpRcvbufDrops: [bootReport, ...reports].some((r) => r.udpRcvbufDrops === null) ? null : [bootReport, ...reports].reduce((sum, r) => sum + (r.udpRcvbufDrops ?? 0), 0),
+      bootstrapCpuMs: bootReport.cpuMs,
+      bootstrapPacketsReceived: bootReport.packetsReceived,
+      bootstrapTableSize: bootReport.tableSizes[0] ?? 0,
+      nodesCpuMs: reports.reduce((sum, r) => sum + r.cpuMs, 0),
+      eventLoopDelayP99Ms: Math.max(...reports.map((r) => r.eventLoopDelayP99Ms)),
       dropped,
+      stuck: reports.flatMap((r) => r.stuck).slice(0, 3),
     };
   } finally {
-    await Promise.all(nodes.map((n) => n.stop()));
     boot.kill();
+    for (const h of hosts) h.kill();
   }
 }

@@ -118,6 +118,14 @@ export class NodeTable {
     this.options.onAdded(updated);
   }
 
+  /** The entry at this address answered after all (a late reply): its failures start over. */
+  answered(nodeId: Buffer, ip: string, udpPort: number): void {
+    const entry = this.table.get(nodeId);
+    if (entry === undefined || entry.endpoint.ip !== ip || entry.endpoint.udpPort !== udpPort) return;
+    entry.failures = 0;
+    entry.lastSeenMs = this.options.nowMs();
+  }
+
   /** A ping or find-node to this node went unanswered. */
   failed(nodeId: Buffer): void {
     const entry = this.table.get(nodeId);

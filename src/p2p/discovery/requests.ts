@@ -150,11 +150,28 @@ interface PendingFindNode {
  */
 export class PendingFindNodes {
   private readonly pending = new Map<string, PendingFindNode>();
+  /** Requests that timed out unanswered → when: a neighbours packet within the grace is a late answer (oldest first). */
+  private readonly late = new Map<string, number>();
 
   constructor(
     private readonly timeoutMs: number,
     private readonly maxNodes: number,
+    private readonly nowMs: () => number = Date.now,
+    private readonly lateGraceMs = LATE_PONG_GRACE_MS,
+    private readonly maxLate = MAX_LATE_PINGS,
   ) {}
+
+  /**
+   * A neighbours packet that matched nothing: true (once) when it answers a request of ours to
+   * that node that timed out within the grace — the node is alive, only slow (or we were).
+   */
+  lateAnswer(nodeId: Buffer, ip: string, port: number): boolean {
+    const key = this.key(nodeId, ip, port);
+    const timedOutMs = this.late.get(key);
+    if (timedOutMs === undefined) return false;
+    this.late.delete(key);
+    return this.nowMs() - timedOutMs <= this.lateGraceMs;
+  }
 
   has(nodeId: Buffer, ip: string, port: number): boolean {
     return this.pending.has(this.key(nodeId, ip, port));
@@ -175,8 +192,9 @@ export class PendingFindNodes {
     this.finish(key); // only reached when the caller skipped idle(): the newer request wins
     let resolve: (nodes: NeighbourNode[] | undefined) => void = () => {};
     const done = new Promise<NeighbourNode[] | undefined>((r) => (resolve = r));
-    const timer = setTimeout(() => this.finish(key), this.timeoutMs);
+    const timer = setTimeout(() => this.expire(key), this.timeoutMs);
     timer.unref();
+    this.late.delete(key);
     this.pending.set(key, { nodes: [], answered: false, done, resolve, timer });
     return done;
   }
@@ -197,6 +215,21 @@ export class PendingFindNodes {
 
   clear(): void {
     for (const key of [...this.pending.keys()]) this.finish(key);
+    this.late.clear();
+  }
+
+  private expire(key: string): void {
+    const entry = this.pending.get(key);
+    if (entry === undefined) return;
+    const unanswered = !entry.answered;
+    this.finish(key);
+    if (!unanswered) return;
+    this.late.set(key, this.nowMs());
+    while (this.late.size > this.maxLate) {
+      const oldest = this.late.keys().next();
+      if (oldest.done === true) break;
+      this.late.delete(oldest.value);
+    }
   }
 
   private key(nodeId: Buffer, ip: string, port: number): string {

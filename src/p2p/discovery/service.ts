@@ -65,7 +65,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
     this.advertised = { ip: options.advertisedIp ?? bindHost, udpPort: undefined, tcpPort: options.tcpPort };
     this.proofs = new EndpointProofs(this.nowMs, this.timing.endpointProofTtlMs);
     this.pings = new PendingPings(this.nowMs, this.timing.pingTimeoutMs);
-    this.findNodes = new PendingFindNodes(this.timing.findNodeTimeoutMs, MAX_NEIGHBOURS_PER_FIND_NODE);
+    this.findNodes = new PendingFindNodes(this.timing.findNodeTimeoutMs, MAX_NEIGHBOURS_PER_FIND_NODE, this.nowMs);
     this.transport = new DiscoveryTransport({
       bindHost,
       port: options.udpPort ?? 0,
@@ -101,6 +101,9 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
       findNodes: this.findNodes,
       pingWaiters: this.pingWaiters,
       ping: (remote, expectedId, tcpHint) => this.ping(remote, expectedId, tcpHint),
+      lateNeighbours: (nodes, senderIp) => {
+        for (const node of nodes) if (isRelayableEndpoint(node.endpoint, senderIp)) this.consider(toCandidate(node));
+      },
       observed: (observation) => this.emit('observed', { ...observation, localPort: this.boundPort }),
     });
     this.refresher = new RefreshScheduler({
