@@ -6,6 +6,7 @@ import { errorMessage } from '../../src/util/errors.js';
 import { blockConnectBench } from './block-connect.js';
 import { mempoolAdmissionBench } from './mempool-admission.js';
 import { discoveryBench } from './discovery.js';
+import { discoveryScaleBench } from './discovery-scale.js';
 import { syncBench } from './sync.js';
 import { propagationBench } from './propagation.js';
 import { cliRoundtripBench } from './cli-roundtrip.js';
@@ -13,7 +14,7 @@ import { idleMemoryBench } from './idle-memory.js';
 import { punchBench } from './punch.js';
 import type { BenchModule } from './types.js';
 
-const BENCHES: readonly BenchModule[] = [mempoolAdmissionBench, blockConnectBench, discoveryBench, syncBench, propagationBench, cliRoundtripBench, idleMemoryBench, punchBench];
+const BENCHES: readonly BenchModule[] = [mempoolAdmissionBench, blockConnectBench, discoveryBench, discoveryScaleBench, syncBench, propagationBench, cliRoundtripBench, idleMemoryBench, punchBench];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);

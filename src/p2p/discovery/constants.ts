@@ -100,3 +100,19 @@ export const MAX_NEIGHBOURS_PER_FIND_NODE = K_BUCKET_SIZE;
 
 /** How much larger than the routing table its endpoint index may grow (stale keys of nodes that moved) before it is rebuilt. */
 export const ENDPOINT_INDEX_SLACK = 4;
+
+/**
+ * Inbound requests (ping, find-node) a node serves per second; beyond it they are dropped before
+ * the signature check. Each costs a verify and one or two signed answers (~0.2 ms here), so this
+ * is at most ~half a core however large the burst; 500 nodes starting at once on one bootstrap
+ * send it ~2 requests each.
+ */
+export const MAX_INBOUND_REQUESTS_PER_SEC = 2_000;
+/**
+ * Requests per second one sender address (ip:port, i.e. one node) may make of us: a lookup asks
+ * a node once, bonding adds a ping, so 20/s is far above any honest pace and keeps one flooder
+ * from taking the whole budget.
+ */
+export const MAX_REQUESTS_PER_SENDER_PER_SEC = 20;
+/** Sender shares tracked at once (the stalest go first; a forgotten sender starts with a full share). */
+export const MAX_BUDGET_SENDERS = 10_000;

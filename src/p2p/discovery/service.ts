@@ -5,6 +5,7 @@ import { ALPHA, DISCOVERY_VERSION, MAX_PENDING_PINGS, MAX_NEIGHBOURS_PER_FIND_NO
 import { type Endpoint, ipToBytes } from './endpoint.js';
 import { EndpointProofs } from './endpoint-proofs.js';
 import { DiscoveryError } from './errors.js';
+import { InboundBudget } from './inbound-budget.js';
 import { iterativeLookup } from './lookup.js';
 import { type Candidate, pickRevalidateEntry, resolveBootstrap, toCandidate, toDiscovered } from './maintenance.js';
 import { NodeTable } from './node-table.js';
@@ -73,6 +74,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
       selfId: this.nodeId,
       logger: this.log,
       nowMs: this.nowMs,
+      budget: new InboundBudget({ requestsPerSec: options.inboundRequestsPerSec, nowMs: this.nowMs }),
       onPacket: (decoded, from) => {
         if (this.state === 'running') this.handlers.handle(decoded, from);
       },
