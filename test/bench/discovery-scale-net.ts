@@ -65,7 +65,10 @@ class Host {
 
   constructor() {
     const script = fileURLToPath(new URL('./discovery-scale-host.js', import.meta.url));
-    this.child = fork(script, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    // DISCO_PROF_DIR=/tmp/p: each process writes a CPU profile there (where the time goes when a target is missed).
+    const profDir = process.env.DISCO_PROF_DIR;
+    const execArgv = profDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`];
+    this.child = fork(script, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv });
     this.child.on('message', (msg: HostMessage) => {
       if ('healthy' in msg) {
         this.healthy = msg.healthy;
