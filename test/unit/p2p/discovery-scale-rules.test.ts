@@ -4,7 +4,11 @@
  * per-sender share is keyed by ip:port, so nodes behind one (CGNAT) address are not starved.
  */
 import test from 'ava';
+import { PACKET_HASH_BYTES, PACKET_PUBKEY_OFFSET } from '../../../src/p2p/discovery/constants.js';
 import { InboundBudget } from '../../../src/p2p/discovery/inbound-budget.js';
+import { decodePacket, encodePacket } from '../../../src/p2p/discovery/packet.js';
+import { sha256 } from '../../../src/primitives/hash.js';
+import { generatePrivateKey } from '../../../src/primitives/secp256k1.js';
 import { RefreshBackoff } from '../../../src/p2p/discovery/maintenance.js';
 import { PendingFindNodes, PendingPings } from '../../../src/p2p/discovery/requests.js';
 
@@ -96,4 +100,14 @@ test('the per-sender shares tracked are bounded', (t) => {
   const budget = new InboundBudget({ requestsPerSec: 1_000_000, perSenderPerSec: 5, maxSenders: 100, nowMs: () => 0 });
   for (let port = 1; port <= 5_000; port++) budget.admit('203.0.113.9', port);
   t.is(budget.senders, 100);
+});
+
+test('a packet whose sender key is not a curve point is a bad signature (verify alone rejects it)', (t) => {
+  const nowSec = Math.floor(Date.now() / 1000);
+  const bytes = Buffer.from(encodePacket({ type: 'find-node', target: Buffer.alloc(32, 1), expiration: nowSec + 20 }, generatePrivateKey()).bytes);
+  bytes[PACKET_PUBKEY_OFFSET] = 0x02;
+  bytes.fill(0xff, PACKET_PUBKEY_OFFSET + 1, PACKET_PUBKEY_OFFSET + 33); // x ≥ p: no such point
+  sha256(bytes.subarray(PACKET_HASH_BYTES)).copy(bytes, 0);
+  const err = t.throws(() => decodePacket(bytes, nowSec));
+  t.is((err as { code?: string }).code, 'bad-signature');
 });
