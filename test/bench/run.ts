@@ -8,6 +8,7 @@ import { emptyBlocksBench } from './empty-blocks.js';
 import { mempoolFullBench } from './mempool-full.js';
 import { mempoolAdmissionBench } from './mempool-admission.js';
 import { discoveryBench } from './discovery.js';
+import { discoveryScaleBench } from './discovery-scale.js';
 import { syncBench } from './sync.js';
 import { syncMultiBench } from './sync-multi.js';
 import { propagationBench } from './propagation.js';
@@ -17,7 +18,7 @@ import { punchBench } from './punch.js';
 import { rpcSendBench } from './rpc-send.js';
 import type { BenchModule } from './types.js';
 
-const BENCHES: readonly BenchModule[] = [mempoolAdmissionBench, mempoolFullBench, blockConnectBench, emptyBlocksBench, discoveryBench, syncBench, syncMultiBench, propagationBench, cliRoundtripBench, idleMemoryBench, punchBench, rpcSendBench];
+const BENCHES: readonly BenchModule[] = [mempoolAdmissionBench, mempoolFullBench, blockConnectBench, emptyBlocksBench, discoveryBench, discoveryScaleBench, syncBench, syncMultiBench, propagationBench, cliRoundtripBench, idleMemoryBench, punchBench, rpcSendBench];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);

@@ -54,6 +54,18 @@ export const BUCKET_REFRESH_INTERVAL_MS = 60_000;
  * not stormed) and starts again here when the table drops below k after having been full.
  */
 export const THIN_TABLE_RETRY_MIN_MS = 1_000;
+/**
+ * The thin-table retry stops doubling here rather than at the refresh interval: a node left with
+ * only its bootstrap after a burst (its lookups timed out while everyone started at once) waited
+ * 32 s then 60 s between tries, so the 200-node bench still had stuck nodes a minute in. A retry
+ * costs one self-lookup (~20 find-nodes), so one every ~8 s per thin node is cheap.
+ */
+export const THIN_TABLE_RETRY_MAX_MS = 8_000;
+/**
+ * Each thin-table retry waits between (1 - this) and 1 times its delay: nodes started together
+ * (a restart of a data centre, a bench) would otherwise retry in lock-step bursts on the bootstrap.
+ */
+export const THIN_TABLE_RETRY_JITTER = 0.5;
 /** A find-node unanswered (no neighbours packet) this long counts as a failure of that node. */
 export const FIND_NODE_TIMEOUT_MS = 1_000;
 /**
@@ -69,6 +81,18 @@ export const BOOTSTRAP_RETRY_INTERVAL_MS = 5_000;
 export const MAX_NODE_FAILURES = 3;
 /** Outstanding pings at once; beyond it, nodes learned from neighbours are not pinged (bounds a flood of fake entries). */
 export const MAX_PENDING_PINGS = 512;
+/**
+ * A pong that comes after PING_TIMEOUT_MS still proves the endpoint (it is signed, echoes our
+ * ping's hash and comes from the address we pinged) if it comes within this long (as long as a
+ * packet stays valid; a find-node's late neighbours likewise show the node alive): the ping has
+ * already counted as failed, but the node enters (or stays in) the table. A busy node reads its
+ * socket late (timers run before I/O after a long task), and a busy bootstrap answers late; before
+ * this, every such pong was dropped as unsolicited (80 % of pongs in the 200-node bench) and the
+ * entries it would have refreshed were removed as dead, so the table drained under load.
+ */
+export const LATE_PONG_GRACE_MS = PACKET_EXPIRY_SEC * 1000;
+/** Late-pong records kept (the oldest go first): as many as pings may be outstanding. */
+export const MAX_LATE_PINGS = 512;
 /** Endpoint-proof records kept; the oldest are forgotten first. */
 export const MAX_ENDPOINT_PROOFS = 10_000;
 /** Nodes taken from the neighbours answers to one find-node (discv4 caps at k as well). */
@@ -76,3 +100,19 @@ export const MAX_NEIGHBOURS_PER_FIND_NODE = K_BUCKET_SIZE;
 
 /** How much larger than the routing table its endpoint index may grow (stale keys of nodes that moved) before it is rebuilt. */
 export const ENDPOINT_INDEX_SLACK = 4;
+
+/**
+ * Inbound requests (ping, find-node) a node serves per second; beyond it they are dropped before
+ * the signature check. Each costs a verify and one or two signed answers (~0.2 ms here), so this
+ * is at most ~half a core however large the burst; 500 nodes starting at once on one bootstrap
+ * send it ~2 requests each.
+ */
+export const MAX_INBOUND_REQUESTS_PER_SEC = 2_000;
+/**
+ * Requests per second one sender address (ip:port, i.e. one node) may make of us: a lookup asks
+ * a node once, bonding adds a ping, so 20/s is far above any honest pace and keeps one flooder
+ * from taking the whole budget.
+ */
+export const MAX_REQUESTS_PER_SENDER_PER_SEC = 20;
+/** Sender shares tracked at once (the stalest go first; a forgotten sender starts with a full share). */
+export const MAX_BUDGET_SENDERS = 10_000;

@@ -2,7 +2,7 @@ import type { EndpointProofs } from './endpoint-proofs.js';
 import { isLastNeighboursPacket } from './maintenance.js';
 import type { NodeTable } from './node-table.js';
 import { type DecodedPacket, encodeNeighbours } from './packet.js';
-import type { FindNodePacket, NeighboursPacket, PingPacket, PongPacket } from './payloads.js';
+import type { FindNodePacket, NeighbourNode, NeighboursPacket, PingPacket, PongPacket } from './payloads.js';
 import type { PendingFindNodes, PendingPings, PingWaiters } from './requests.js';
 import type { DiscoveryTransport, Remote } from './transport.js';
 
@@ -16,6 +16,8 @@ export interface PacketHandlerDeps {
   readonly pingWaiters: PingWaiters;
   /** The service's ping (deduplicated per address, counts failures of table entries). */
   ping(remote: Remote, expectedId?: Buffer, tcpHint?: number): Promise<boolean>;
+  /** Nodes from a neighbours answer that came after its find-node had timed out (worth bonding with while the table is thin). */
+  lateNeighbours(nodes: readonly NeighbourNode[], senderIp: string): void;
   /** A pong that answers our ping says where the node saw it come from (STUN's mapped address). */
   observed(observation: { observerId: Buffer; observerIp: string; ip: string; port: number }): void;
 }
@@ -87,6 +89,12 @@ export class PacketHandlers {
 
   private onNeighbours(decoded: DecodedPacket, neighbours: NeighboursPacket, from: Remote): void {
     if (!this.deps.findNodes.deliver(decoded.nodeId, from.ip, from.port, neighbours.nodes, isLastNeighboursPacket(neighbours))) {
+      // Our find-node timed out and counted as a failure; the late answer shows the node is alive.
+      if (this.deps.findNodes.lateAnswer(decoded.nodeId, from.ip, from.port)) {
+        this.deps.table.answered(decoded.nodeId, from.ip, from.port);
+        this.deps.lateNeighbours(neighbours.nodes, from.ip);
+        return;
+      }
       this.deps.transport.countDrop('unsolicited-neighbours', from, 'neighbours without an outstanding find-node to that node');
     }
   }

@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { errorMessage } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { DiscoveredNode } from '../types.js';
-import { BUCKET_COUNT, MAX_PACKET_BYTES, PACKET_HEADER_BYTES, PACKET_PUBKEY_BYTES } from './constants.js';
+import { BUCKET_COUNT, MAX_PACKET_BYTES, PACKET_HEADER_BYTES, PACKET_PUBKEY_BYTES, THIN_TABLE_RETRY_JITTER, THIN_TABLE_RETRY_MAX_MS } from './constants.js';
 import { ENDPOINT_IPV6_BYTES, type Endpoint, normalizeIp } from './endpoint.js';
 import { nodeIdFromPublicKey } from './node-key.js';
 import type { TableEntry } from './node-table.js';
@@ -90,16 +90,21 @@ export function missingBootstrap(remotes: readonly Remote[], entries: readonly T
 
 /**
  * When the next refresh runs: soon while the table is thin, doubling per retry that sent
- * something (bounds the load on a dead or empty bootstrap), the normal interval once it is not.
+ * something up to THIN_TABLE_RETRY_MAX_MS (bounds the load on a dead or empty bootstrap), with
+ * jitter; the normal interval once it is not.
  */
 export class RefreshBackoff {
   private thinDelayMs: number;
+  private readonly thinMaxMs: number;
 
   constructor(
     private readonly minMs: number,
     private readonly maxMs: number,
+    thinMaxMs = THIN_TABLE_RETRY_MAX_MS,
+    private readonly random: () => number = Math.random,
   ) {
     this.thinDelayMs = Math.min(minMs, maxMs);
+    this.thinMaxMs = Math.max(this.thinDelayMs, Math.min(thinMaxMs, maxMs));
   }
 
   /** The delay a thin table waits now. */
@@ -114,8 +119,8 @@ export class RefreshBackoff {
       return this.maxMs;
     }
     const delayMs = this.thinDelayMs;
-    if (worked) this.thinDelayMs = Math.min(delayMs * 2, this.maxMs);
-    return delayMs;
+    if (worked) this.thinDelayMs = Math.min(delayMs * 2, this.thinMaxMs);
+    return Math.round(delayMs * (1 - THIN_TABLE_RETRY_JITTER * this.random()));
   }
 
   /** The table was full: a later shrink starts the retries from the shortest delay again. */

@@ -81,6 +81,20 @@ export class NodeTable {
     return this.table.bucket(index);
   }
 
+  /**
+   * Fewer verified entries than k: less than one find-node answer's worth, so the peer set may
+   * lack candidates (THIN_TABLE_RETRY_MIN_MS says why k).
+   */
+  isThin(): boolean {
+    return this.table.size < this.table.bucketSize;
+  }
+
+  /** Whether a new node with this id would enter its bucket without evicting anyone. */
+  hasRoomFor(nodeId: Buffer): boolean {
+    const index = this.table.bucketIndexOf(nodeId);
+    return index >= 0 && this.table.bucketLength(index) < this.table.bucketSize;
+  }
+
   /** The node answered our ping from `endpoint` (ip and UDP port as seen, TCP port as advertised). */
   verified(nodeId: Buffer, publicKey: Buffer, endpoint: Endpoint): void {
     if (nodeId.equals(this.options.selfId)) return;
@@ -102,6 +116,14 @@ export class NodeTable {
     const updated: TableEntry = { ...entry, endpoint: { ...entry.endpoint, tcpPort } };
     this.table.add(updated);
     this.options.onAdded(updated);
+  }
+
+  /** The entry at this address answered after all (a late reply): its failures start over. */
+  answered(nodeId: Buffer, ip: string, udpPort: number): void {
+    const entry = this.table.get(nodeId);
+    if (entry === undefined || entry.endpoint.ip !== ip || entry.endpoint.udpPort !== udpPort) return;
+    entry.failures = 0;
+    entry.lastSeenMs = this.options.nowMs();
   }
 
   /** A ping or find-node to this node went unanswered. */

@@ -80,12 +80,8 @@ export class RefreshScheduler {
     }
   }
 
-  /**
-   * Fewer verified entries than k: less than one find-node answer's worth, so the peer set may
-   * lack candidates (THIN_TABLE_RETRY_MIN_MS says why k).
-   */
   private isThin(): boolean {
-    return this.deps.table.size < this.deps.table.bucketSize;
+    return this.deps.table.isThin();
   }
 
   private async runLookup(target: Buffer, why: string): Promise<void> {

@@ -1,3 +1,4 @@
+import { LATE_PONG_GRACE_MS, MAX_LATE_PINGS } from './constants.js';
 import type { NeighbourNode } from './payloads.js';
 
 /**
@@ -23,17 +24,41 @@ interface PendingPing {
 
 export interface PongMatch {
   readonly tcpHint: number | undefined;
+  /** It came after the ping had timed out (the ping's promise already said false). */
+  readonly late: boolean;
+}
+
+interface LatePing {
+  readonly address: string;
+  readonly expectedId: Buffer | undefined;
+  readonly tcpHint: number | undefined;
+  readonly sentAtMs: number;
 }
 
 /** Our pings awaiting a pong, by ping hash; at most one per address. */
 export class PendingPings {
   private readonly byHash = new Map<string, PendingPing>();
   private readonly byAddress = new Map<string, PendingPing>();
+  /** Timed-out pings whose pong may still come (oldest first), by ping hash. */
+  private readonly late = new Map<string, LatePing>();
+  private latePongCount = 0;
 
   constructor(
     private readonly nowMs: () => number,
     private readonly timeoutMs: number,
+    private readonly lateGraceMs = LATE_PONG_GRACE_MS,
+    private readonly maxLate = MAX_LATE_PINGS,
   ) {}
+
+  /** Timed-out pings still waiting for a late pong (bounded by maxLate). */
+  get lateSize(): number {
+    return this.late.size;
+  }
+
+  /** Pongs accepted after their ping's timeout, since start. */
+  get latePongs(): number {
+    return this.latePongCount;
+  }
 
   get size(): number {
     return this.byHash.size;
@@ -48,7 +73,7 @@ export class PendingPings {
     const key = hash.toString('hex');
     let resolve: (answered: boolean) => void = () => {};
     const done = new Promise<boolean>((r) => (resolve = r));
-    const timer = setTimeout(() => this.finish(key, false), this.timeoutMs);
+    const timer = setTimeout(() => this.expire(key), this.timeoutMs);
     timer.unref();
     const entry: PendingPing = { address: addressKey(ip, port), expectedId, tcpHint, sentAtMs: this.nowMs(), done, resolve, timer };
     this.byHash.set(key, entry);
@@ -62,16 +87,42 @@ export class PendingPings {
    */
   matchPong(pingHash: Buffer, ip: string, port: number, senderId: Buffer): PongMatch | undefined {
     const key = pingHash.toString('hex');
-    const entry = this.byHash.get(key);
+    const entry = this.byHash.get(key) ?? this.late.get(key);
     if (entry === undefined || entry.address !== addressKey(ip, port)) return undefined;
     if (entry.expectedId !== undefined && !entry.expectedId.equals(senderId)) return undefined;
-    if (this.nowMs() - entry.sentAtMs > this.timeoutMs) return undefined;
+    const ageMs = this.nowMs() - entry.sentAtMs;
+    if (this.late.delete(key)) {
+      if (ageMs > this.lateGraceMs) return undefined;
+      this.latePongCount++;
+      return { tcpHint: entry.tcpHint, late: true };
+    }
+    // Past the timeout but its timer has not run yet (a busy event loop): the answer is real.
     this.finish(key, true);
-    return { tcpHint: entry.tcpHint };
+    if (ageMs > this.timeoutMs) this.latePongCount++;
+    return { tcpHint: entry.tcpHint, late: ageMs > this.timeoutMs };
   }
 
   clear(): void {
     for (const key of [...this.byHash.keys()]) this.finish(key, false);
+    this.late.clear();
+  }
+
+  /** The ping timed out: it counts as unanswered, and a pong within the grace still proves the endpoint. */
+  private expire(key: string): void {
+    const entry = this.byHash.get(key);
+    if (entry === undefined) return;
+    this.finish(key, false);
+    this.late.set(key, { address: entry.address, expectedId: entry.expectedId, tcpHint: entry.tcpHint, sentAtMs: entry.sentAtMs });
+    while (this.late.size > this.maxLate) {
+      const oldest = this.late.keys().next();
+      if (oldest.done === true) break;
+      this.late.delete(oldest.value);
+    }
+    const cutoffMs = this.nowMs() - this.lateGraceMs;
+    for (const [k, late] of this.late) {
+      if (late.sentAtMs >= cutoffMs) break; // insertion order is timeout order, so the rest are newer
+      this.late.delete(k);
+    }
   }
 
   private finish(key: string, answered: boolean): void {
@@ -99,11 +150,28 @@ interface PendingFindNode {
  */
 export class PendingFindNodes {
   private readonly pending = new Map<string, PendingFindNode>();
+  /** Requests that timed out unanswered → when: a neighbours packet within the grace is a late answer (oldest first). */
+  private readonly late = new Map<string, number>();
 
   constructor(
     private readonly timeoutMs: number,
     private readonly maxNodes: number,
+    private readonly nowMs: () => number = Date.now,
+    private readonly lateGraceMs = LATE_PONG_GRACE_MS,
+    private readonly maxLate = MAX_LATE_PINGS,
   ) {}
+
+  /**
+   * A neighbours packet that matched nothing: true (once) when it answers a request of ours to
+   * that node that timed out within the grace — the node is alive, only slow (or we were).
+   */
+  lateAnswer(nodeId: Buffer, ip: string, port: number): boolean {
+    const key = this.key(nodeId, ip, port);
+    const timedOutMs = this.late.get(key);
+    if (timedOutMs === undefined) return false;
+    this.late.delete(key);
+    return this.nowMs() - timedOutMs <= this.lateGraceMs;
+  }
 
   has(nodeId: Buffer, ip: string, port: number): boolean {
     return this.pending.has(this.key(nodeId, ip, port));
@@ -124,8 +192,9 @@ export class PendingFindNodes {
     this.finish(key); // only reached when the caller skipped idle(): the newer request wins
     let resolve: (nodes: NeighbourNode[] | undefined) => void = () => {};
     const done = new Promise<NeighbourNode[] | undefined>((r) => (resolve = r));
-    const timer = setTimeout(() => this.finish(key), this.timeoutMs);
+    const timer = setTimeout(() => this.expire(key), this.timeoutMs);
     timer.unref();
+    this.late.delete(key);
     this.pending.set(key, { nodes: [], answered: false, done, resolve, timer });
     return done;
   }
@@ -146,6 +215,21 @@ export class PendingFindNodes {
 
   clear(): void {
     for (const key of [...this.pending.keys()]) this.finish(key);
+    this.late.clear();
+  }
+
+  private expire(key: string): void {
+    const entry = this.pending.get(key);
+    if (entry === undefined) return;
+    const unanswered = !entry.answered;
+    this.finish(key);
+    if (!unanswered) return;
+    this.late.set(key, this.nowMs());
+    while (this.late.size > this.maxLate) {
+      const oldest = this.late.keys().next();
+      if (oldest.done === true) break;
+      this.late.delete(oldest.value);
+    }
   }
 
   private key(nodeId: Buffer, ip: string, port: number): string {

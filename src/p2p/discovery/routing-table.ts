@@ -116,6 +116,11 @@ export class RoutingTable<T extends RoutingNode> {
     return [...(this.buckets[index] ?? [])];
   }
 
+  /** How many entries bucket `index` holds (no copy). */
+  bucketLength(index: number): number {
+    return this.buckets[index]?.length ?? 0;
+  }
+
   /** Every entry (a copy). */
   all(): T[] {
     return this.buckets.flat();

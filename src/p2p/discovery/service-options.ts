@@ -65,6 +65,8 @@ export interface DiscoveryOptions {
   readonly timing?: Partial<DiscoveryTiming>;
   /** Kademlia k (entries per bucket, nodes per answer); tests use a small one to fill buckets. */
   readonly bucketSize?: number;
+  /** Inbound requests served per second (MAX_INBOUND_REQUESTS_PER_SEC by default); tests make a bootstrap shed load with a small one. */
+  readonly inboundRequestsPerSec?: number;
   /** Aborting it stops the service (same as stop()). */
   readonly signal?: AbortSignal;
 }

@@ -5,6 +5,7 @@ import { ALPHA, DISCOVERY_VERSION, MAX_PENDING_PINGS, MAX_NEIGHBOURS_PER_FIND_NO
 import { type Endpoint, ipToBytes } from './endpoint.js';
 import { EndpointProofs } from './endpoint-proofs.js';
 import { DiscoveryError } from './errors.js';
+import { InboundBudget } from './inbound-budget.js';
 import { iterativeLookup } from './lookup.js';
 import { type Candidate, pickRevalidateEntry, resolveBootstrap, toCandidate, toDiscovered } from './maintenance.js';
 import { NodeTable } from './node-table.js';
@@ -24,6 +25,8 @@ import { DiscoveryTransport, type DiscoveryStats, type Remote } from './transpor
 export interface DiscoveryServiceStats extends DiscoveryStats {
   readonly tableSize: number;
   readonly pendingPings: number;
+  /** Pongs that came after their ping's timeout and still proved the endpoint. */
+  readonly latePongs: number;
 }
 
 /**
@@ -63,7 +66,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
     this.advertised = { ip: options.advertisedIp ?? bindHost, udpPort: undefined, tcpPort: options.tcpPort };
     this.proofs = new EndpointProofs(this.nowMs, this.timing.endpointProofTtlMs);
     this.pings = new PendingPings(this.nowMs, this.timing.pingTimeoutMs);
-    this.findNodes = new PendingFindNodes(this.timing.findNodeTimeoutMs, MAX_NEIGHBOURS_PER_FIND_NODE);
+    this.findNodes = new PendingFindNodes(this.timing.findNodeTimeoutMs, MAX_NEIGHBOURS_PER_FIND_NODE, this.nowMs);
     this.transport = new DiscoveryTransport({
       bindHost,
       port: options.udpPort ?? 0,
@@ -71,6 +74,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
       selfId: this.nodeId,
       logger: this.log,
       nowMs: this.nowMs,
+      budget: new InboundBudget({ requestsPerSec: options.inboundRequestsPerSec, nowMs: this.nowMs }),
       onPacket: (decoded, from) => {
         if (this.state === 'running') this.handlers.handle(decoded, from);
       },
@@ -99,6 +103,9 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
       findNodes: this.findNodes,
       pingWaiters: this.pingWaiters,
       ping: (remote, expectedId, tcpHint) => this.ping(remote, expectedId, tcpHint),
+      lateNeighbours: (nodes, senderIp) => {
+        for (const node of nodes) if (isRelayableEndpoint(node.endpoint, senderIp)) this.consider(toCandidate(node));
+      },
       observed: (observation) => this.emit('observed', { ...observation, localPort: this.boundPort }),
     });
     this.refresher = new RefreshScheduler({
@@ -125,7 +132,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
   }
 
   get stats(): DiscoveryServiceStats {
-    return { ...this.transport.stats, tableSize: this.table.size, pendingPings: this.pings.size };
+    return { ...this.transport.stats, tableSize: this.table.size, pendingPings: this.pings.size, latePongs: this.pings.latePongs };
   }
 
   /** What our pings claim as `from` (the TCP port is what others dial). */
@@ -276,6 +283,11 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
       return;
     }
     if (this.pings.size >= MAX_PENDING_PINGS) return;
+    // A bond costs four signed packets at each end. Once the table is healthy, the lookup bonds
+    // with the nodes it asks anyway; pinging every node named in every answer (~4 × 16 per
+    // query) was most of the traffic at 200 nodes. A full bucket keeps its live entries, so a
+    // bond there would only add a revalidation ping.
+    if (!this.table.isThin() || !this.table.hasRoomFor(candidate.id)) return;
     void this.ping({ ip: candidate.endpoint.ip, port: candidate.endpoint.udpPort }, candidate.id, candidate.endpoint.tcpPort);
   }
 }

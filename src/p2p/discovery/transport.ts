@@ -2,9 +2,10 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv4, isIPv6 } from 'node:net';
 import type { Logger } from '../../util/logger.js';
 import { errorMessage } from '../../util/errors.js';
-import { PACKET_EXPIRY_SEC } from './constants.js';
+import { PACKET_EXPIRY_SEC, PACKET_TYPE_OFFSET, PacketType } from './constants.js';
 import { normalizeIp } from './endpoint.js';
 import { DiscoveryError, PacketError, type PacketErrorCode } from './errors.js';
+import type { InboundBudget } from './inbound-budget.js';
 import { type DecodedPacket, type EncodedPacket, decodePacket, encodePacket, packetExpiration } from './packet.js';
 import type { DiscoveryPacket } from './payloads.js';
 
@@ -15,11 +16,11 @@ export interface Remote {
 }
 
 /** Why a received datagram was dropped: a decode failure, or a valid packet nobody asked for. */
-export type DropCode = PacketErrorCode | 'self' | 'unsolicited-pong' | 'unsolicited-neighbours' | 'unproven-find-node';
+export type DropCode = PacketErrorCode | 'self' | 'unsolicited-pong' | 'unsolicited-neighbours' | 'unproven-find-node' | 'shed' | 'sender-rate';
 
 export const DROP_CODES: readonly DropCode[] = [
   'oversize', 'bad-hash', 'bad-signature', 'expired', 'malformed',
-  'self', 'unsolicited-pong', 'unsolicited-neighbours', 'unproven-find-node',
+  'self', 'unsolicited-pong', 'unsolicited-neighbours', 'unproven-find-node', 'shed', 'sender-rate',
 ];
 
 export interface DiscoveryStats {
@@ -36,6 +37,8 @@ export interface TransportOptions {
   readonly selfId: Buffer;
   readonly logger: Logger;
   readonly nowMs: () => number;
+  /** Work budget for inbound requests, checked before the signature is; none = serve everything. */
+  readonly budget?: InboundBudget;
   /** A verified packet from another node; exceptions are caught and logged. */
   onPacket(decoded: DecodedPacket, from: Remote): void;
 }
@@ -128,6 +131,15 @@ export class DiscoveryTransport {
       from = { ip: normalizeIp(rinfo.address), port: rinfo.port };
     } catch {
       from = { ip: rinfo.address, port: rinfo.port };
+    }
+    const type = msg.length > PACKET_TYPE_OFFSET ? msg[PACKET_TYPE_OFFSET] : undefined;
+    // Only requests are budgeted: answers are bounded by what we asked, and dropping them would waste the asking.
+    if (this.options.budget !== undefined && (type === PacketType.Ping || type === PacketType.FindNode)) {
+      const verdict = this.options.budget.admit(from.ip, from.port);
+      if (verdict !== 'ok') {
+        this.countDrop(verdict, from, verdict === 'shed' ? 'over the inbound request budget' : 'over this sender\'s share of the request budget');
+        return;
+      }
     }
     let decoded: DecodedPacket;
     try {

@@ -81,6 +81,8 @@ test('garbage, bad-signature, expired, oversize, self-signed and unsolicited pac
       'unsolicited-pong': 1,
       'unsolicited-neighbours': 1,
       'unproven-find-node': 0,
+      shed: 0,
+      'sender-rate': 0,
     });
     t.is(raw.received.length, 0, 'nothing answered');
     t.is(service.tableSize, 0);

@@ -52,14 +52,15 @@ test.serial('a dead bootstrap is re-pinged with exponential backoff, not at a fi
   try {
     await sleep(3000);
     // Pings at about 0, 0.1, 0.25, 0.5, 0.95, 1.8, 2.65 s (delay 50 ms doubling to 800 ms, plus
-    // the 50 ms ping timeout): 7. A fixed 50 ms retry would send ~30; no retry would send 1.
+    // the 50 ms ping timeout): 7, or up to ~10 when the jitter (each delay × 0.5…1) draws short.
+    // A fixed 50 ms retry would send ~30; no retry would send 1.
     const pings = dead.count('ping');
-    t.true(pings >= 4 && pings <= 9, `${pings} pings in 3 s`);
+    t.true(pings >= 4 && pings <= 12, `${pings} pings in 3 s`);
     const times = dead.received.filter((p) => p.packet.type === 'ping').map((p) => p.atMs);
     const firstGap = times[1] - times[0];
     t.true(firstGap < 400, `the first retry comes after the short delay, not the refresh interval (first gap ${firstGap} ms)`);
     const lastGap = times[times.length - 1] - times[times.length - 2];
-    t.true(lastGap >= 600, `the retry delay grew to the refresh interval (last gap ${lastGap} ms)`);
+    t.true(lastGap >= 380, `the retry delay grew to the refresh interval, less at most half of jitter (last gap ${lastGap} ms)`);
   } finally {
     await Promise.all([node.stop(), dead.close()]);
   }
@@ -72,8 +73,8 @@ test.serial('a bootstrap that never answers find-node gets a bounded number of l
   try {
     await sleep(3000);
     const times = mute.received.filter((p) => p.packet.type === 'find-node').map((p) => p.atMs);
-    // About 7 lookups (as for the pings above); a fixed 50 ms retry would make ~25.
-    t.true(times.length >= 4 && times.length <= 9, `${times.length} find-nodes in 3 s`);
+    // About 7 lookups (as for the pings above, up to ~10 with jitter); a fixed 50 ms retry would make ~25.
+    t.true(times.length >= 4 && times.length <= 12, `${times.length} find-nodes in 3 s`);
     const gaps = times.slice(1).map((at, i) => at - times[i]);
     t.true(
       gaps.every((gap) => gap >= 40),
