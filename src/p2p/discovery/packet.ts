@@ -42,19 +42,32 @@ export interface DecodedPacket {
   readonly hash: Buffer;
 }
 
+/**
+ * The packets' signature scheme. Nodes always use SECP256K1_SIGNER; the simulator (src/sim/) may
+ * pass a cheap stand-in when ECDSA would dominate its run time (docs/scale.md says when it does).
+ */
+export interface PacketSigner {
+  sign(digest32: Buffer, privateKey: Buffer): Buffer;
+  verify(signature: Buffer, digest32: Buffer, publicKey: Buffer): boolean;
+  publicKeyOf(privateKey: Buffer): Buffer;
+  isValidPublicKey(publicKey: Buffer): boolean;
+}
+
+export const SECP256K1_SIGNER: PacketSigner = { sign, verify, publicKeyOf, isValidPublicKey };
+
 /** Expiration for a packet sent at nowSec. */
 export function packetExpiration(nowSec: number, lifetimeSec: number): number {
   return Math.floor(nowSec) + lifetimeSec;
 }
 
-export function encodePacket(packet: DiscoveryPacket, privateKey: Buffer): EncodedPacket {
+export function encodePacket(packet: DiscoveryPacket, privateKey: Buffer, signer: PacketSigner = SECP256K1_SIGNER): EncodedPacket {
   const body = encodePacketBody(packet);
   const bytes = Buffer.allocUnsafe(PACKET_HEADER_BYTES - 1 + body.length);
   if (bytes.length > MAX_PACKET_BYTES) {
     throw new RangeError(`${packet.type} packet would be ${bytes.length} bytes, more than the ${MAX_PACKET_BYTES} a datagram may carry`);
   }
-  sign(sha256(body), privateKey).copy(bytes, PACKET_SIGNATURE_OFFSET);
-  publicKeyOf(privateKey).copy(bytes, PACKET_PUBKEY_OFFSET);
+  signer.sign(sha256(body), privateKey).copy(bytes, PACKET_SIGNATURE_OFFSET);
+  signer.publicKeyOf(privateKey).copy(bytes, PACKET_PUBKEY_OFFSET);
   body.copy(bytes, PACKET_TYPE_OFFSET);
   const hash = sha256(bytes.subarray(PACKET_HASH_BYTES));
   hash.copy(bytes, 0);
@@ -66,7 +79,7 @@ export function encodePacket(packet: DiscoveryPacket, privateKey: Buffer): Encod
  * then the ECDSA verify), so junk costs little. Throws PacketError with code 'oversize',
  * 'malformed', 'bad-hash', 'expired' or 'bad-signature'.
  */
-export function decodePacket(bytes: Buffer, nowSec: number): DecodedPacket {
+export function decodePacket(bytes: Buffer, nowSec: number, signer: PacketSigner = SECP256K1_SIGNER): DecodedPacket {
   if (bytes.length > MAX_PACKET_BYTES) throw new PacketError('oversize', `datagram of ${bytes.length} bytes exceeds the ${MAX_PACKET_BYTES}-byte limit`);
   if (bytes.length < PACKET_HEADER_BYTES) throw new PacketError('malformed', `datagram of ${bytes.length} bytes is shorter than a packet header`);
   const hash = Buffer.from(bytes.subarray(0, PACKET_HASH_BYTES));
@@ -85,12 +98,12 @@ export function decodePacket(bytes: Buffer, nowSec: number): DecodedPacket {
   if (packet.expiration < nowSec) {
     throw new PacketError('expired', `${packet.type} packet expired ${Math.floor(nowSec - packet.expiration)} s ago`);
   }
-  if (!isValidPublicKey(senderPubKey) || !verify(signature, sha256(body), senderPubKey)) {
+  if (!signer.isValidPublicKey(senderPubKey) || !signer.verify(signature, sha256(body), senderPubKey)) {
     throw new PacketError('bad-signature', `${packet.type} packet signature does not verify against its sender key`);
   }
   if (packet.type === 'neighbours') {
     for (const node of packet.nodes) {
-      if (!isValidPublicKey(node.publicKey)) throw new PacketError('malformed', 'neighbours packet lists a public key that is not on the secp256k1 curve');
+      if (!signer.isValidPublicKey(node.publicKey)) throw new PacketError('malformed', 'neighbours packet lists a public key that is not on the secp256k1 curve');
     }
   }
   return { packet, senderPubKey, nodeId: nodeIdFromPublicKey(senderPubKey), hash };
@@ -120,9 +133,9 @@ export function splitNeighbours(nodes: readonly NeighbourNode[]): NeighbourNode[
 }
 
 /** Signed neighbours datagrams carrying all of `nodes`. */
-export function encodeNeighbours(nodes: readonly NeighbourNode[], expiration: number, privateKey: Buffer): EncodedPacket[] {
+export function encodeNeighbours(nodes: readonly NeighbourNode[], expiration: number, privateKey: Buffer, signer: PacketSigner = SECP256K1_SIGNER): EncodedPacket[] {
   return splitNeighbours(nodes).map((group) => {
     const packet: NeighboursPacket = { type: 'neighbours', nodes: group, expiration };
-    return encodePacket(packet, privateKey);
+    return encodePacket(packet, privateKey, signer);
   });
 }
