@@ -53,7 +53,23 @@ export interface PacketSigner {
   isValidPublicKey(publicKey: Buffer): boolean;
 }
 
-export const SECP256K1_SIGNER: PacketSigner = { sign, verify, publicKeyOf, isValidPublicKey };
+let lastPrivateKey: Buffer | undefined;
+let lastPublicKey: Buffer | undefined;
+
+/**
+ * Every packet carries the sender's public key: deriving it per packet cost a point
+ * multiplication (~35 µs, 15 % of a packet's send + receive, docs/scale.md). A node signs with
+ * one key, so a one-entry cache always hits.
+ */
+function cachedPublicKeyOf(privateKey: Buffer): Buffer {
+  if (lastPublicKey !== undefined && lastPrivateKey !== undefined && lastPrivateKey.equals(privateKey)) return lastPublicKey;
+  const publicKey = publicKeyOf(privateKey);
+  lastPrivateKey = Buffer.from(privateKey);
+  lastPublicKey = publicKey;
+  return publicKey;
+}
+
+export const SECP256K1_SIGNER: PacketSigner = { sign, verify, publicKeyOf: cachedPublicKeyOf, isValidPublicKey };
 
 /** Expiration for a packet sent at nowSec. */
 export function packetExpiration(nowSec: number, lifetimeSec: number): number {
