@@ -11,6 +11,8 @@ import type { VirtualClock } from './virtual-clock.js';
 /** How often every attacker node re-pings the victim (bonding offers it their ids again and again). */
 const ATTACK_PING_INTERVAL_MS = 30_000;
 
+export type AttackMode = 'ping+forge' | 'ping' | 'forge';
+
 export interface EclipseResult {
   readonly attackerShareOfIds: number;
   readonly victimTableSize: number;
@@ -36,9 +38,12 @@ export class EclipseAttack {
     private readonly population: Population,
     readonly victim: SimNode,
     private readonly signer: PacketSigner = SECP256K1_SIGNER,
+    /** Which half of the attack runs (to tell which defence matters): unsolicited pings, forged answers, or both. */
+    private readonly mode: AttackMode = 'ping+forge',
   ) {}
 
   start(): void {
+    if (this.mode === 'forge') return;
     const pingAll = (): void => {
       if (this.victim.leftAtMs !== undefined) return;
       for (const node of this.attackers()) void node.discovery.ping({ ip: this.victim.host.ip, port: SIM_UDP_PORT });
@@ -64,7 +69,7 @@ export class EclipseAttack {
       return undefined;
     }
     const target = this.targets.get(from.ip);
-    if (decoded.packet.type !== 'neighbours' || target === undefined) return undefined;
+    if (decoded.packet.type !== 'neighbours' || target === undefined || this.mode === 'ping') return undefined;
     const closest = this.attackers()
       .sort((a, b) => compareDistance(target, a.id, b.id))
       .slice(0, 16)

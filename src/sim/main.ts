@@ -16,6 +16,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '13' },
     crypto: { type: 'string', default: 'stand-in' },
     out: { type: 'string', default: 'docs/scale' },
+    attack: { type: 'string', default: 'ping+forge' },
   },
 });
 
@@ -29,10 +30,15 @@ if (values.crypto !== 'stand-in' && values.crypto !== 'real') {
   process.stderr.write(`--crypto must be stand-in or real, not "${values.crypto}"; run: npm run sim -- --crypto real\n`);
   process.exit(2);
 }
-const params = { ...defaultParams(nodes, minutes), seed: Number(values.seed), crypto: values.crypto, log: (line: string) => process.stderr.write(`${line}\n`) } as const;
+if (values.attack !== 'ping+forge' && values.attack !== 'ping' && values.attack !== 'forge') {
+  process.stderr.write(`--attack must be ping+forge, ping or forge, not "${values.attack}"; run: npm run sim -- --attack ping\n`);
+  process.exit(2);
+}
+const params = { ...defaultParams(nodes, minutes), seed: Number(values.seed), crypto: values.crypto, attackMode: values.attack, log: (line: string) => process.stderr.write(`${line}\n`) } as const;
 const result = await runScenario(params);
 mkdirSync(values.out, { recursive: true });
-const file = join(values.out, `sim-${nodes}${values.crypto === 'real' ? '-real-crypto' : ''}.json`);
+const variant = `${values.crypto === 'real' ? '-real-crypto' : ''}${values.attack === 'ping+forge' ? '' : `-attack-${values.attack}`}`;
+const file = join(values.out, `sim-${nodes}${variant}.json`);
 writeFileSync(file, `${JSON.stringify(result, (_k, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * 1000) / 1000 : v), 1)}\n`);
-if (values.crypto === 'stand-in') writePlots(result, values.out);
+if (variant === '') writePlots(result, values.out);
 process.stderr.write(`wrote ${file}; wall ${(result.run.wallMs / 1000).toFixed(1)} s, ${result.run.events} events, peak RSS ${result.run.peakRssMb.toFixed(0)} MB\n`);

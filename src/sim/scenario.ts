@@ -1,6 +1,6 @@
 import { standInSigner } from './stand-in-signer.js';
 import type { PacketSigner } from '../p2p/discovery/packet.js';
-import { EclipseAttack, type EclipseResult } from './attack.js';
+import { type AttackMode, EclipseAttack, type EclipseResult } from './attack.js';
 import { LookupTracker, type LookupResult } from './lookup-tracker.js';
 import { DEFAULT_NETWORK_MODEL, type NetworkModel, type NetworkStats, SimNetwork } from './network.js';
 import { buildPeerGraph } from './peer-graph.js';
@@ -21,6 +21,7 @@ export interface ScenarioParams {
   /** Share of nodes that leave (and are replaced by new ones) per virtual minute after the ramp. */
   readonly churnPerMinute: number;
   readonly attackerShare: number;
+  readonly attackMode: AttackMode;
   readonly lookupsPerBatch: number;
   readonly massLeaveShare: number;
   readonly blockBytes: readonly number[];
@@ -40,6 +41,7 @@ export function defaultParams(nodes: number, minutes: number): ScenarioParams {
     rampMs: 60_000,
     churnPerMinute: 0.01,
     attackerShare: 0.1,
+    attackMode: 'ping+forge',
     lookupsPerBatch: Math.min(500, Math.max(100, Math.round(nodes / 20))),
     massLeaveShare: 0.2,
     blockBytes: [1_000_000, 100_000],
@@ -247,7 +249,7 @@ export async function runScenario(params: ScenarioParams): Promise<ScenarioResul
     [at(0.3), async () => {
       const victim = await population.join({ natted: false });
       special.add(victim);
-      attack = new EclipseAttack(clock, population, victim, signer);
+      attack = new EclipseAttack(clock, population, victim, signer, params.attackMode);
       attack.start();
       log(`victim joined; ${population.nodes.filter((n) => n.attacker).length} attacker nodes`);
     }],
