@@ -38,7 +38,7 @@ function fmt(v: number): string {
 export function lineChart(series: readonly Series[], options: ChartOptions): string {
   const xs = series.flatMap((s) => s.points.map((p) => p[0]));
   const ys = series.flatMap((s) => s.points.map((p) => p[1]));
-  const xMax = Math.max(1e-9, ...xs, options.marker?.x ?? 0);
+  const xMax = Math.max(1e-9, ...xs, (options.marker?.x ?? 0) * 1.2);
   const yMax = options.yMax ?? Math.max(1e-9, ...ys);
   const pw = W - PAD.left - PAD.right;
   const ph = H - PAD.top - PAD.bottom;
