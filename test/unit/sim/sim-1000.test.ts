@@ -58,10 +58,19 @@ test.serial('a transaction reaches 95 % of the peer graph that discovery produce
   for (const tx of txs) t.true(tx.reached >= 0.95 * tx.nodes);
 });
 
-// Known defect (docs/scale.md): an attacker with 10 % of the ids gets about 60 % of a joining
-// victim's table. test.failing passes while the defect is there and fails once it is fixed:
-// then make this a plain test.
-test.serial.failing('eclipse: an attacker with 10 % of the ids gets at most twice that share of a joining victim\'s table', async (t) => {
+test.serial('eclipse: the victim keeps honest table entries and outbound peers', async (t) => {
+  t.timeout(RUN_TIMEOUT_MS);
+  const e = (await run()).eclipse;
+  if (e === undefined) return t.fail('no eclipse measurement');
+  t.log(`eclipse: ${(100 * e.attackerShareOfIds).toFixed(1)} % of ids → ${(100 * e.attackerShareOfTable).toFixed(1)} % of the victim's table, ${(100 * e.attackerShareOfOutbound).toFixed(1)} % of its outbound`);
+  t.true(e.attackerShareOfTable < 0.9);
+  t.true(e.attackerShareOfOutbound < 0.9);
+});
+
+// Known defect (docs/scale.md): at 1,000 nodes an attacker with 10 % of the ids gets 40–60 % of a
+// joining victim's table (at 200–300 nodes only ~12–19 %, so smaller runs skip this).
+// test.failing passes while the defect is there and fails once it is fixed: then make it a plain test.
+(NODES >= 1000 ? test.serial.failing : test.serial.skip)('eclipse: an attacker with 10 % of the ids gets at most twice that share of a joining victim\'s table', async (t) => {
   t.timeout(RUN_TIMEOUT_MS);
   const r = await run();
   const e = r.eclipse;
