@@ -4,12 +4,11 @@ import { type PacketSigner, SECP256K1_SIGNER, decodePacket, encodeNeighbours, pa
 import { compareDistance } from '../p2p/discovery/routing-table.js';
 import { DEFAULT_MAX_OUTBOUND_PEERS } from '../p2p/constants.js';
 import type { Host } from './network.js';
-import { SIM_UDP_PORT, type Population, type SimNode } from './population.js';
+import type { Population, SimNode } from './population.js';
 import type { Rng } from './rng.js';
 import type { VirtualClock } from './virtual-clock.js';
+import { ATTACK_PING_INTERVAL_MS, SIM_TCP_PORT, SIM_UDP_PORT } from './constants.js';
 
-/** How often every attacker node re-pings the victim (bonding offers it their ids again and again). */
-const ATTACK_PING_INTERVAL_MS = 30_000;
 
 export type AttackMode = 'ping+forge' | 'ping' | 'forge';
 
@@ -73,7 +72,7 @@ export class EclipseAttack {
     const closest = this.attackers()
       .sort((a, b) => compareDistance(target, a.id, b.id))
       .slice(0, 16)
-      .map((n) => ({ endpoint: { ip: n.host.ip, udpPort: SIM_UDP_PORT, tcpPort: 8333 }, publicKey: n.publicKey }));
+      .map((n) => ({ endpoint: { ip: n.host.ip, udpPort: SIM_UDP_PORT, tcpPort: SIM_TCP_PORT }, publicKey: n.publicKey }));
     const [forged] = encodeNeighbours(closest, packetExpiration(this.clock.nowMs() / 1000, PACKET_EXPIRY_SEC), other.privateKey, this.signer);
     this.forgedAnswers++;
     return forged.bytes;

@@ -2,6 +2,7 @@ import { PACKET_TYPE_OFFSET } from '../p2p/discovery/constants.js';
 import type { DatagramSocket, DatagramSocketFactory } from '../p2p/discovery/datagram-socket.js';
 import type { Rng } from './rng.js';
 import type { VirtualClock } from './virtual-clock.js';
+import { NAT_SWEEP_AT_ENTRIES, UDP_OVERHEAD_BYTES } from './constants.js';
 
 /** The network model's knobs (docs/scale.md lists the values of each run). */
 export interface NetworkModel {
@@ -37,13 +38,9 @@ export const DEFAULT_NETWORK_MODEL: NetworkModel = {
   downlinkFactor: 4,
 };
 
-/** UDP header (8) + IPv4 header (20): what a datagram costs on the wire besides its payload. */
-export const UDP_OVERHEAD_BYTES = 28;
 
 const TYPE_NAMES: Record<number, string> = { 1: 'ping', 2: 'pong', 3: 'find-node', 4: 'neighbours' };
 
-/** A NAT's mapping table is swept of expired entries when it grows past this. */
-const NAT_SWEEP_AT = 256;
 
 export interface Host {
   readonly ip: string;
@@ -184,7 +181,7 @@ export class SimNetwork {
   private openNat(host: Host, key: string, now: number): void {
     host.natOpen.delete(key);
     host.natOpen.set(key, now);
-    if (host.natOpen.size <= NAT_SWEEP_AT) return;
+    if (host.natOpen.size <= NAT_SWEEP_AT_ENTRIES) return;
     for (const [k, at] of host.natOpen) {
       if (now - at <= this.model.natMappingMs) break; // insertion order = oldest first
       host.natOpen.delete(k);

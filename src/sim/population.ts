@@ -8,12 +8,8 @@ import type { Logger } from '../util/logger.js';
 import type { Host, SimNetwork } from './network.js';
 import type { Rng } from './rng.js';
 import type { VirtualClock } from './virtual-clock.js';
+import { HEALTHY_TABLE_ENTRIES, SIM_TCP_PORT, SIM_UDP_PORT } from './constants.js';
 
-/** Every simulated node listens on the discv4 default port (one node per address, as on the internet). */
-export const SIM_UDP_PORT = 30303;
-export const SIM_TCP_PORT = 8333;
-/** The peer set's target (src/p2p/constants.ts DEFAULT_MAX_OUTBOUND_PEERS): "joined" = this many table entries. */
-export const HEALTHY_TABLE_ENTRIES = 8;
 
 export interface SimNode {
   readonly index: number;

@@ -2,11 +2,8 @@ import type { Host, SimNetwork } from './network.js';
 import type { PeerGraph } from './peer-graph.js';
 import type { Rng } from './rng.js';
 import { VirtualClock } from './virtual-clock.js';
+import { MESSAGE_OVERHEAD_BYTES, ONE_ITEM_PAYLOAD_BYTES } from './constants.js';
 
-/** Frame header (magic 4, type 1, length 4, checksum 4) + TCP/IPv4 headers (40): a message's cost beyond its payload. */
-const MESSAGE_OVERHEAD_BYTES = 13 + 40;
-/** inv / getdata of one item: count(1) + type(1) + hash(32). */
-const ONE_ITEM_PAYLOAD_BYTES = 34;
 
 export interface PropagationParams {
   readonly kind: 'block' | 'tx';

@@ -4,7 +4,8 @@ import { type AttackMode, EclipseAttack, type EclipseResult } from './attack.js'
 import { LookupTracker, type LookupResult } from './lookup-tracker.js';
 import { DEFAULT_NETWORK_MODEL, type NetworkModel, type NetworkStats, SimNetwork } from './network.js';
 import { buildPeerGraph } from './peer-graph.js';
-import { HEALTHY_TABLE_ENTRIES, Population, type SimNode } from './population.js';
+import { HEALTHY_TABLE_ENTRIES } from './constants.js';
+import { Population, type SimNode } from './population.js';
 import { type PropagationResult, propagate } from './propagation.js';
 import { Rng } from './rng.js';
 import { VirtualClock } from './virtual-clock.js';
