@@ -82,7 +82,7 @@ export class PacketHandlers {
       return;
     }
     const nodes = this.deps.table.closest(findNode.target, this.deps.table.bucketSize).map((e) => ({ endpoint: e.endpoint, publicKey: e.publicKey }));
-    for (const encoded of encodeNeighbours(nodes, this.deps.transport.expiration(), this.deps.privateKey)) {
+    for (const encoded of encodeNeighbours(nodes, this.deps.transport.expiration(), this.deps.privateKey, this.deps.transport.signer)) {
       this.deps.transport.sendEncoded(encoded, from);
     }
   }

@@ -8,3 +8,4 @@ export * from './routing-table.js';
 export * from './service.js';
 export * from './service-options.js';
 export type { DiscoveryStats, DropCode, Remote } from './transport.js';
+export type { DatagramSocket, DatagramSocketFactory, DatagramSocketOptions } from './datagram-socket.js';

@@ -43,34 +43,47 @@ export interface DecodedPacket {
 }
 
 /**
- * A node signs every packet with the same key, and deriving its public key is an EC point
- * multiplication: it was 8 % of the CPU of the 200-node bench. Keyed by the key Buffer object
- * (a node keeps one), so a caller that mutates its key in place is not supported.
+ * The packets' signature scheme. Nodes always use SECP256K1_SIGNER; the simulator (src/sim/) may
+ * pass a cheap stand-in when ECDSA would dominate its run time (docs/scale.md says when it does).
  */
-const publicKeys = new WeakMap<Buffer, Buffer>();
+export interface PacketSigner {
+  sign(digest32: Buffer, privateKey: Buffer): Buffer;
+  verify(signature: Buffer, digest32: Buffer, publicKey: Buffer): boolean;
+  publicKeyOf(privateKey: Buffer): Buffer;
+  isValidPublicKey(publicKey: Buffer): boolean;
+}
 
+let lastPrivateKey: Buffer | undefined;
+let lastPublicKey: Buffer | undefined;
+
+/**
+ * Every packet carries the sender's public key: deriving it per packet cost a point
+ * multiplication (~35 µs, 15 % of a packet's send + receive, docs/scale.md). A node signs with
+ * one key, so a one-entry cache always hits.
+ */
 function cachedPublicKeyOf(privateKey: Buffer): Buffer {
-  let publicKey = publicKeys.get(privateKey);
-  if (publicKey === undefined) {
-    publicKey = publicKeyOf(privateKey);
-    publicKeys.set(privateKey, publicKey);
-  }
+  if (lastPublicKey !== undefined && lastPrivateKey !== undefined && lastPrivateKey.equals(privateKey)) return lastPublicKey;
+  const publicKey = publicKeyOf(privateKey);
+  lastPrivateKey = Buffer.from(privateKey);
+  lastPublicKey = publicKey;
   return publicKey;
 }
+
+export const SECP256K1_SIGNER: PacketSigner = { sign, verify, publicKeyOf: cachedPublicKeyOf, isValidPublicKey };
 
 /** Expiration for a packet sent at nowSec. */
 export function packetExpiration(nowSec: number, lifetimeSec: number): number {
   return Math.floor(nowSec) + lifetimeSec;
 }
 
-export function encodePacket(packet: DiscoveryPacket, privateKey: Buffer): EncodedPacket {
+export function encodePacket(packet: DiscoveryPacket, privateKey: Buffer, signer: PacketSigner = SECP256K1_SIGNER): EncodedPacket {
   const body = encodePacketBody(packet);
   const bytes = Buffer.allocUnsafe(PACKET_HEADER_BYTES - 1 + body.length);
   if (bytes.length > MAX_PACKET_BYTES) {
     throw new RangeError(`${packet.type} packet would be ${bytes.length} bytes, more than the ${MAX_PACKET_BYTES} a datagram may carry`);
   }
-  sign(sha256(body), privateKey).copy(bytes, PACKET_SIGNATURE_OFFSET);
-  cachedPublicKeyOf(privateKey).copy(bytes, PACKET_PUBKEY_OFFSET);
+  signer.sign(sha256(body), privateKey).copy(bytes, PACKET_SIGNATURE_OFFSET);
+  signer.publicKeyOf(privateKey).copy(bytes, PACKET_PUBKEY_OFFSET);
   body.copy(bytes, PACKET_TYPE_OFFSET);
   const hash = sha256(bytes.subarray(PACKET_HASH_BYTES));
   hash.copy(bytes, 0);
@@ -82,7 +95,7 @@ export function encodePacket(packet: DiscoveryPacket, privateKey: Buffer): Encod
  * then the ECDSA verify), so junk costs little. Throws PacketError with code 'oversize',
  * 'malformed', 'bad-hash', 'expired' or 'bad-signature'.
  */
-export function decodePacket(bytes: Buffer, nowSec: number): DecodedPacket {
+export function decodePacket(bytes: Buffer, nowSec: number, signer: PacketSigner = SECP256K1_SIGNER): DecodedPacket {
   if (bytes.length > MAX_PACKET_BYTES) throw new PacketError('oversize', `datagram of ${bytes.length} bytes exceeds the ${MAX_PACKET_BYTES}-byte limit`);
   if (bytes.length < PACKET_HEADER_BYTES) throw new PacketError('malformed', `datagram of ${bytes.length} bytes is shorter than a packet header`);
   const hash = Buffer.from(bytes.subarray(0, PACKET_HASH_BYTES));
@@ -103,12 +116,12 @@ export function decodePacket(bytes: Buffer, nowSec: number): DecodedPacket {
   }
   // verify() is false for a key that does not parse (not on the curve): a separate
   // isValidPublicKey parse first was 5 % of the 200-node bench's CPU for nothing.
-  if (!verify(signature, sha256(body), senderPubKey)) {
+  if (!signer.verify(signature, sha256(body), senderPubKey)) {
     throw new PacketError('bad-signature', `${packet.type} packet signature does not verify against its sender key`);
   }
   if (packet.type === 'neighbours') {
     for (const node of packet.nodes) {
-      if (!isValidPublicKey(node.publicKey)) throw new PacketError('malformed', 'neighbours packet lists a public key that is not on the secp256k1 curve');
+      if (!signer.isValidPublicKey(node.publicKey)) throw new PacketError('malformed', 'neighbours packet lists a public key that is not on the secp256k1 curve');
     }
   }
   return { packet, senderPubKey, nodeId: nodeIdFromPublicKey(senderPubKey), hash };
@@ -138,9 +151,9 @@ export function splitNeighbours(nodes: readonly NeighbourNode[]): NeighbourNode[
 }
 
 /** Signed neighbours datagrams carrying all of `nodes`. */
-export function encodeNeighbours(nodes: readonly NeighbourNode[], expiration: number, privateKey: Buffer): EncodedPacket[] {
+export function encodeNeighbours(nodes: readonly NeighbourNode[], expiration: number, privateKey: Buffer, signer: PacketSigner = SECP256K1_SIGNER): EncodedPacket[] {
   return splitNeighbours(nodes).map((group) => {
     const packet: NeighboursPacket = { type: 'neighbours', nodes: group, expiration };
-    return encodePacket(packet, privateKey);
+    return encodePacket(packet, privateKey, signer);
   });
 }

@@ -1,3 +1,4 @@
+import { type Clock, SYSTEM_CLOCK, type TimerHandle } from '../../util/clock.js';
 import { errorMessage } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { DiscoveredNode } from '../types.js';
@@ -11,6 +12,8 @@ export interface RefreshSchedulerDeps {
   readonly table: NodeTable;
   readonly timing: Pick<DiscoveryTiming, 'thinTableRetryMinMs' | 'refreshIntervalMs'>;
   readonly nowMs: () => number;
+  /** Timers (the system clock unless a simulation injects a virtual one). */
+  readonly clock?: Clock;
   /** The service's logger (lookup lines stay under the discovery component). */
   readonly log: Logger;
   /** Nothing is scheduled or started unless the service is running. */
@@ -30,11 +33,13 @@ export interface RefreshSchedulerDeps {
  */
 export class RefreshScheduler {
   private readonly backoff: RefreshBackoff;
+  private readonly clock: Clock;
   private refreshing = false;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: TimerHandle | undefined;
   private dueMs = 0;
 
   constructor(private readonly deps: RefreshSchedulerDeps) {
+    this.clock = deps.clock ?? SYSTEM_CLOCK;
     this.backoff = new RefreshBackoff(deps.timing.thinTableRetryMinMs, deps.timing.refreshIntervalMs);
   }
 
@@ -44,7 +49,7 @@ export class RefreshScheduler {
   }
 
   stop(): void {
-    clearTimeout(this.timer);
+    this.clock.clear(this.timer);
   }
 
   /** A node entered the table: once it is no longer thin, a later shrink retries from the shortest delay. */
@@ -104,11 +109,10 @@ export class RefreshScheduler {
 
   /** One timer for refresh (its delay changes, so not setInterval); replaces the pending one. */
   private schedule(delayMs: number): void {
-    clearTimeout(this.timer);
+    this.clock.clear(this.timer);
     if (!this.deps.isRunning()) return;
     this.dueMs = this.deps.nowMs() + delayMs;
-    this.timer = setTimeout(() => void this.refresh(), delayMs);
-    this.timer.unref();
+    this.timer = this.clock.setTimeout(() => void this.refresh(), delayMs);
   }
 
   /** The table shrank: if it is thin now and the next refresh is further off than a thin retry, bring it forward. */

@@ -1,4 +1,5 @@
 import { LATE_PONG_GRACE_MS, MAX_LATE_PINGS } from './constants.js';
+import { type Clock, SYSTEM_CLOCK, type TimerHandle } from '../../util/clock.js';
 import type { NeighbourNode } from './payloads.js';
 
 /**
@@ -19,7 +20,7 @@ interface PendingPing {
   readonly sentAtMs: number;
   readonly done: Promise<boolean>;
   readonly resolve: (answered: boolean) => void;
-  readonly timer: NodeJS.Timeout;
+  readonly timer: TimerHandle;
 }
 
 export interface PongMatch {
@@ -48,6 +49,7 @@ export class PendingPings {
     private readonly timeoutMs: number,
     private readonly lateGraceMs = LATE_PONG_GRACE_MS,
     private readonly maxLate = MAX_LATE_PINGS,
+    private readonly clock: Clock = SYSTEM_CLOCK,
   ) {}
 
   /** Timed-out pings still waiting for a late pong (bounded by maxLate). */
@@ -73,8 +75,7 @@ export class PendingPings {
     const key = hash.toString('hex');
     let resolve: (answered: boolean) => void = () => {};
     const done = new Promise<boolean>((r) => (resolve = r));
-    const timer = setTimeout(() => this.expire(key), this.timeoutMs);
-    timer.unref();
+    const timer = this.clock.setTimeout(() => this.expire(key), this.timeoutMs);
     const entry: PendingPing = { address: addressKey(ip, port), expectedId, tcpHint, sentAtMs: this.nowMs(), done, resolve, timer };
     this.byHash.set(key, entry);
     this.byAddress.set(entry.address, entry);
@@ -128,7 +129,7 @@ export class PendingPings {
   private finish(key: string, answered: boolean): void {
     const entry = this.byHash.get(key);
     if (entry === undefined) return;
-    clearTimeout(entry.timer);
+    this.clock.clear(entry.timer);
     this.byHash.delete(key);
     if (this.byAddress.get(entry.address) === entry) this.byAddress.delete(entry.address);
     entry.resolve(answered);
@@ -141,7 +142,7 @@ interface PendingFindNode {
   answered: boolean;
   readonly done: Promise<NeighbourNode[] | undefined>;
   readonly resolve: (nodes: NeighbourNode[] | undefined) => void;
-  readonly timer: NodeJS.Timeout;
+  readonly timer: TimerHandle;
 }
 
 /**
@@ -159,6 +160,7 @@ export class PendingFindNodes {
     private readonly nowMs: () => number = Date.now,
     private readonly lateGraceMs = LATE_PONG_GRACE_MS,
     private readonly maxLate = MAX_LATE_PINGS,
+    private readonly clock: Clock = SYSTEM_CLOCK,
   ) {}
 
   /**
@@ -192,8 +194,7 @@ export class PendingFindNodes {
     this.finish(key); // only reached when the caller skipped idle(): the newer request wins
     let resolve: (nodes: NeighbourNode[] | undefined) => void = () => {};
     const done = new Promise<NeighbourNode[] | undefined>((r) => (resolve = r));
-    const timer = setTimeout(() => this.expire(key), this.timeoutMs);
-    timer.unref();
+    const timer = this.clock.setTimeout(() => this.expire(key), this.timeoutMs);
     this.late.delete(key);
     this.pending.set(key, { nodes: [], answered: false, done, resolve, timer });
     return done;
@@ -240,7 +241,7 @@ export class PendingFindNodes {
   private finish(key: string): void {
     const entry = this.pending.get(key);
     if (entry === undefined) return;
-    clearTimeout(entry.timer);
+    this.clock.clear(entry.timer);
     this.pending.delete(key);
     entry.resolve(entry.answered ? entry.nodes : undefined);
   }
@@ -251,16 +252,17 @@ export class PingWaiters {
   private readonly waiters = new Map<string, Array<(pinged: boolean) => void>>();
   private readonly listeners = new Map<string, Array<() => void>>();
 
+  constructor(private readonly clock: Clock = SYSTEM_CLOCK) {}
+
   /** Resolves true when `notify(nodeId)` comes within timeoutMs, false otherwise. */
   wait(nodeId: Buffer, timeoutMs: number): Promise<boolean> {
     const key = nodeId.toString('hex');
     return new Promise((resolve) => {
       const list = this.waiters.get(key) ?? [];
       this.waiters.set(key, list);
-      const timer = setTimeout(() => done(false), timeoutMs);
-      timer.unref();
+      const timer = this.clock.setTimeout(() => done(false), timeoutMs);
       const done = (pinged: boolean): void => {
-        clearTimeout(timer);
+        this.clock.clear(timer);
         const current = this.waiters.get(key);
         const at = current?.indexOf(done) ?? -1;
         if (current !== undefined && at >= 0) {

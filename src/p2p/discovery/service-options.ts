@@ -1,3 +1,4 @@
+import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import type { DiscoveredNode } from '../types.js';
 import {
@@ -10,7 +11,9 @@ import {
   REVALIDATE_INTERVAL_MS,
   THIN_TABLE_RETRY_MIN_MS,
 } from './constants.js';
+import type { DatagramSocketFactory } from './datagram-socket.js';
 import type { NodeKey } from './node-key.js';
+import type { PacketSigner } from './packet.js';
 
 /** Every timer of the service; production uses the constants, tests shorten them. */
 export interface DiscoveryTiming {
@@ -62,6 +65,12 @@ export interface DiscoveryOptions {
   readonly bootstrap?: readonly BootstrapAddress[];
   readonly logger: Logger;
   readonly nowMs?: () => number;
+  /** Time and timers; default the system clock (the simulator passes a virtual one). */
+  readonly clock?: Clock;
+  /** Default: a real UDP socket (the simulator passes its network). */
+  readonly socketFactory?: DatagramSocketFactory;
+  /** Default: secp256k1 signatures (only the simulator passes a stand-in). */
+  readonly signer?: PacketSigner;
   readonly timing?: Partial<DiscoveryTiming>;
   /** Kademlia k (entries per bucket, nodes per answer); tests use a small one to fill buckets. */
   readonly bucketSize?: number;

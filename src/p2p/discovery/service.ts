@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
+import { type Clock, SYSTEM_CLOCK, type TimerHandle } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import type { DiscoveredNode, PeerSource } from '../types.js';
-import { ALPHA, DISCOVERY_VERSION, MAX_PENDING_PINGS, MAX_NEIGHBOURS_PER_FIND_NODE } from './constants.js';
+import { ALPHA, DISCOVERY_VERSION, LATE_PONG_GRACE_MS, MAX_LATE_PINGS, MAX_PENDING_PINGS, MAX_NEIGHBOURS_PER_FIND_NODE } from './constants.js';
 import { type Endpoint, ipToBytes } from './endpoint.js';
 import { EndpointProofs } from './endpoint-proofs.js';
 import { DiscoveryError } from './errors.js';
@@ -38,17 +39,18 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
   readonly nodeId: Buffer;
   private readonly log: Logger;
   private readonly nowMs: () => number;
+  private readonly clock: Clock;
   private readonly timing: DiscoveryTiming;
   private readonly transport: DiscoveryTransport;
   private readonly table: NodeTable;
   private readonly proofs: EndpointProofs;
   private readonly pings: PendingPings;
   private readonly findNodes: PendingFindNodes;
-  private readonly pingWaiters = new PingWaiters();
+  private readonly pingWaiters: PingWaiters;
   private readonly handlers: PacketHandlers;
   private readonly refresher: RefreshScheduler;
   private readonly abort = new AbortController();
-  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly timers: TimerHandle[] = [];
   private advertised: { ip: string; udpPort: number | undefined; tcpPort: number };
   private bootstrapRemotes: Remote[] = [];
   private boundPort = 0;
@@ -60,13 +62,15 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
     super();
     this.nodeId = options.nodeKey.nodeId;
     this.log = options.logger.child({ component: 'discovery' });
-    this.nowMs = options.nowMs ?? Date.now;
+    this.clock = options.clock ?? SYSTEM_CLOCK;
+    this.nowMs = options.nowMs ?? this.clock.nowMs;
     this.timing = { ...DEFAULT_DISCOVERY_TIMING, ...options.timing };
     const bindHost = options.bindHost ?? '0.0.0.0';
     this.advertised = { ip: options.advertisedIp ?? bindHost, udpPort: undefined, tcpPort: options.tcpPort };
     this.proofs = new EndpointProofs(this.nowMs, this.timing.endpointProofTtlMs);
-    this.pings = new PendingPings(this.nowMs, this.timing.pingTimeoutMs);
-    this.findNodes = new PendingFindNodes(this.timing.findNodeTimeoutMs, MAX_NEIGHBOURS_PER_FIND_NODE, this.nowMs);
+    this.pings = new PendingPings(this.nowMs, this.timing.pingTimeoutMs, LATE_PONG_GRACE_MS, MAX_LATE_PINGS, this.clock);
+    this.findNodes = new PendingFindNodes(this.timing.findNodeTimeoutMs, MAX_NEIGHBOURS_PER_FIND_NODE, this.nowMs, LATE_PONG_GRACE_MS, MAX_LATE_PINGS, this.clock);
+    this.pingWaiters = new PingWaiters(this.clock);
     this.transport = new DiscoveryTransport({
       bindHost,
       port: options.udpPort ?? 0,
@@ -75,6 +79,8 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
       logger: this.log,
       nowMs: this.nowMs,
       budget: new InboundBudget({ requestsPerSec: options.inboundRequestsPerSec, nowMs: this.nowMs }),
+      socketFactory: options.socketFactory,
+      signer: options.signer,
       onPacket: (decoded, from) => {
         if (this.state === 'running') this.handlers.handle(decoded, from);
       },
@@ -113,6 +119,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
       table: this.table,
       timing: this.timing,
       nowMs: this.nowMs,
+      clock: this.clock,
       log: this.log,
       isRunning: () => this.state === 'running',
       bootstrapRemotes: () => this.bootstrapRemotes,
@@ -181,7 +188,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
     this.stopping ??= (async () => {
       this.state = 'stopped';
       this.abort.abort();
-      for (const timer of this.timers) clearInterval(timer);
+      for (const timer of this.timers) this.clock.clear(timer);
       this.refresher.stop();
       this.pings.clear();
       this.findNodes.clear();
@@ -219,9 +226,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
   }
 
   private every(intervalMs: number, tick: () => void): void {
-    const timer = setInterval(tick, intervalMs);
-    timer.unref();
-    this.timers.push(timer);
+    this.timers.push(this.clock.setInterval(tick, intervalMs));
   }
 
   /** Pings every bootstrap node; the first answer starts a self-lookup (it fills our neighbourhood) through refresh(). */

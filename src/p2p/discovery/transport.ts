@@ -1,12 +1,12 @@
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv4, isIPv6 } from 'node:net';
 import type { Logger } from '../../util/logger.js';
 import { errorMessage } from '../../util/errors.js';
 import { PACKET_EXPIRY_SEC, PACKET_TYPE_OFFSET, PacketType } from './constants.js';
+import { type DatagramSocket, type DatagramSocketFactory, createUdpSocket } from './datagram-socket.js';
 import { normalizeIp } from './endpoint.js';
-import { DiscoveryError, PacketError, type PacketErrorCode } from './errors.js';
+import { PacketError, type PacketErrorCode } from './errors.js';
 import type { InboundBudget } from './inbound-budget.js';
-import { type DecodedPacket, type EncodedPacket, decodePacket, encodePacket, packetExpiration } from './packet.js';
+import { type DecodedPacket, type EncodedPacket, type PacketSigner, SECP256K1_SIGNER, decodePacket, encodePacket, packetExpiration } from './packet.js';
 import type { DiscoveryPacket } from './payloads.js';
 
 /** Where a datagram came from / goes to: the address as the socket sees it. */
@@ -39,22 +39,28 @@ export interface TransportOptions {
   readonly nowMs: () => number;
   /** Work budget for inbound requests, checked before the signature is; none = serve everything. */
   readonly budget?: InboundBudget;
+  /** Default: a node:dgram UDP socket. */
+  readonly socketFactory?: DatagramSocketFactory;
+  /** Default: secp256k1 (only the simulator passes another). */
+  readonly signer?: PacketSigner;
   /** A verified packet from another node; exceptions are caught and logged. */
   onPacket(decoded: DecodedPacket, from: Remote): void;
 }
 
 /** The UDP socket: signs what goes out, verifies what comes in, counts what it drops. */
 export class DiscoveryTransport {
-  private socket: Socket | undefined;
+  private socket: DatagramSocket | undefined;
   private closed = false;
   private received = 0;
   private sent = 0;
   private sendErrors = 0;
   private readonly dropped = Object.fromEntries(DROP_CODES.map((c) => [c, 0])) as Record<DropCode, number>;
   private readonly udp6: boolean;
+  readonly signer: PacketSigner;
 
   constructor(private readonly options: TransportOptions) {
     this.udp6 = isIPv6(options.bindHost);
+    this.signer = options.signer ?? SECP256K1_SIGNER;
   }
 
   get stats(): DiscoveryStats {
@@ -63,22 +69,13 @@ export class DiscoveryTransport {
 
   /** Binds and resolves with the actual UDP port. */
   async bind(): Promise<number> {
-    const socket = createSocket({ type: this.udp6 ? 'udp6' : 'udp4', reuseAddr: false });
-    this.socket = socket;
-    socket.on('message', (msg, rinfo) => this.receive(msg, rinfo));
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error): void => {
-        reject(new DiscoveryError('bind-failed', `cannot bind UDP ${this.options.bindHost}:${this.options.port} for discovery: ${err.message}; pick another port or stop the other process`, { cause: err }));
-      };
-      socket.once('error', onError);
-      socket.bind(this.options.port, this.options.bindHost, () => {
-        socket.off('error', onError);
-        resolve();
-      });
+    const socket = (this.options.socketFactory ?? createUdpSocket)({
+      udp6: this.udp6,
+      logger: this.options.logger,
+      onMessage: (bytes, ip, port) => this.receive(bytes, ip, port),
     });
-    // After binding, socket errors (e.g. ICMP unreachable surfacing on some platforms) must not crash the node.
-    socket.on('error', (err) => this.options.logger.debug({ err: errorMessage(err) }, 'discovery socket error'));
-    return socket.address().port;
+    this.socket = socket;
+    return socket.bind(this.options.port, this.options.bindHost);
   }
 
   countDrop(code: DropCode, from: Remote, detail: string): void {
@@ -88,7 +85,7 @@ export class DiscoveryTransport {
 
   /** Signs and sends a packet (expiration filled in); returns its hash (a pong must echo a ping's). */
   send(packet: DistributiveOmit<DiscoveryPacket, 'expiration'>, to: Remote): Buffer {
-    const encoded = encodePacket({ ...packet, expiration: this.expiration() } as DiscoveryPacket, this.options.privateKey);
+    const encoded = encodePacket({ ...packet, expiration: this.expiration() } as DiscoveryPacket, this.options.privateKey, this.signer);
     this.sendEncoded(encoded, to);
     return encoded.hash;
   }
@@ -103,7 +100,6 @@ export class DiscoveryTransport {
     const ip = this.udp6 && isIPv4(to.ip) ? `::ffff:${to.ip}` : to.ip;
     this.sent++;
     socket.send(encoded.bytes, to.port, ip, (err) => {
-      if (err === null || err === undefined) return;
       this.sendErrors++;
       this.options.logger.debug({ to: `${to.ip}:${to.port}`, err: errorMessage(err) }, 'discovery send failed');
     });
@@ -114,23 +110,17 @@ export class DiscoveryTransport {
     this.closed = true;
     const socket = this.socket;
     if (socket === undefined) return;
-    await new Promise<void>((resolve) => {
-      try {
-        socket.close(() => resolve());
-      } catch {
-        resolve(); // already closed
-      }
-    });
+    await socket.close();
   }
 
-  private receive(msg: Buffer, rinfo: RemoteInfo): void {
+  private receive(msg: Buffer, rinfoAddress: string, rinfoPort: number): void {
     if (this.closed) return;
     this.received++;
     let from: Remote;
     try {
-      from = { ip: normalizeIp(rinfo.address), port: rinfo.port };
+      from = { ip: normalizeIp(rinfoAddress), port: rinfoPort };
     } catch {
-      from = { ip: rinfo.address, port: rinfo.port };
+      from = { ip: rinfoAddress, port: rinfoPort };
     }
     const type = msg.length > PACKET_TYPE_OFFSET ? msg[PACKET_TYPE_OFFSET] : undefined;
     // Only requests are budgeted: answers are bounded by what we asked, and dropping them would waste the asking.
@@ -143,7 +133,7 @@ export class DiscoveryTransport {
     }
     let decoded: DecodedPacket;
     try {
-      decoded = decodePacket(msg, this.options.nowMs() / 1000);
+      decoded = decodePacket(msg, this.options.nowMs() / 1000, this.signer);
     } catch (err) {
       if (err instanceof PacketError) this.countDrop(err.code, from, err.message);
       else this.countDrop('malformed', from, errorMessage(err));

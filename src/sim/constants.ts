@@ -1,0 +1,23 @@
+/** Constants of the simulator (src/sim/); the network model's knobs are in network.ts DEFAULT_NETWORK_MODEL. */
+
+/** How often every attacker node re-pings the victim (bonding offers it their ids again and again). */
+export const ATTACK_PING_INTERVAL_MS = 30_000;
+
+/** UDP header (8) + IPv4 header (20): what a datagram costs on the wire besides its payload. */
+export const UDP_OVERHEAD_BYTES = 28;
+
+/** A NAT's mapping table is swept of expired entries when it grows past this. */
+export const NAT_SWEEP_AT_ENTRIES = 256;
+
+/** Every simulated node listens on the discv4 default port (one node per address, as on the internet). */
+export const SIM_UDP_PORT = 30303;
+export const SIM_TCP_PORT = 8333;
+
+/** The peer set's target (src/p2p/constants.ts DEFAULT_MAX_OUTBOUND_PEERS): "joined" = this many table entries. */
+export const HEALTHY_TABLE_ENTRIES = 8;
+
+/** Frame header (magic 4, type 1, length 4, checksum 4) + TCP/IPv4 headers (40): a message's cost beyond its payload. */
+export const MESSAGE_OVERHEAD_BYTES = 13 + 40;
+
+/** inv / getdata of one item: count(1) + type(1) + hash(32). */
+export const ONE_ITEM_PAYLOAD_BYTES = 34;

@@ -1,0 +1,305 @@
+import { standInSigner } from './stand-in-signer.js';
+import type { PacketSigner } from '../p2p/discovery/packet.js';
+import { type AttackMode, EclipseAttack, type EclipseResult } from './attack.js';
+import { LookupTracker, type LookupResult } from './lookup-tracker.js';
+import { DEFAULT_NETWORK_MODEL, type NetworkModel, type NetworkStats, SimNetwork } from './network.js';
+import { buildPeerGraph } from './peer-graph.js';
+import { HEALTHY_TABLE_ENTRIES } from './constants.js';
+import { Population, type SimNode } from './population.js';
+import { type PropagationResult, propagate } from './propagation.js';
+import { Rng } from './rng.js';
+import { VirtualClock } from './virtual-clock.js';
+
+export interface ScenarioParams {
+  readonly nodes: number;
+  readonly minutes: number;
+  readonly seed: number;
+  /** 'stand-in' replaces ECDSA by a hash (docs/scale.md says why); 'real' signs every packet with secp256k1. */
+  readonly crypto: 'real' | 'stand-in';
+  readonly bootstrapNodes: number;
+  /** All nodes start within this much virtual time. */
+  readonly rampMs: number;
+  /** Share of nodes that leave (and are replaced by new ones) per virtual minute after the ramp. */
+  readonly churnPerMinute: number;
+  readonly attackerShare: number;
+  readonly attackMode: AttackMode;
+  readonly lookupsPerBatch: number;
+  readonly massLeaveShare: number;
+  readonly blockBytes: readonly number[];
+  readonly txBytes: number;
+  readonly network: NetworkModel;
+  /** Progress lines (stderr in `npm run sim`). */
+  readonly log?: (line: string) => void;
+}
+
+export function defaultParams(nodes: number, minutes: number): ScenarioParams {
+  return {
+    nodes,
+    minutes,
+    seed: 13,
+    crypto: 'stand-in',
+    bootstrapNodes: 3,
+    rampMs: 60_000,
+    churnPerMinute: 0.01,
+    attackerShare: 0.1,
+    attackMode: 'ping+forge',
+    lookupsPerBatch: Math.min(500, Math.max(100, Math.round(nodes / 20))),
+    massLeaveShare: 0.2,
+    blockBytes: [1_000_000, 100_000],
+    txBytes: 250,
+    network: DEFAULT_NETWORK_MODEL,
+  };
+}
+
+export interface HealthSample {
+  readonly tMs: number;
+  readonly alive: number;
+  readonly sampled: number;
+  readonly meanTable: number;
+  readonly p10Table: number;
+  readonly minTable: number;
+  /** Share of sampled nodes with ≥ 8 table entries. */
+  readonly healthyShare: number;
+  /** Share of table entries pointing at nodes that have left. */
+  readonly deadEntryShare: number;
+  /** Share of table entries that are behind NAT (unreachable to others' unsolicited packets and dials). */
+  readonly nattedEntryShare: number;
+}
+
+export interface LookupBatch {
+  readonly label: string;
+  readonly atMs: number;
+  readonly count: number;
+  readonly successShare: number;
+  readonly hopsP50: number;
+  readonly hopsP99: number;
+  readonly hopsMax: number;
+  /** ⌈log₂ N⌉ with N the live nodes: the goal for 99 % of lookups. */
+  readonly hopGoal: number;
+  readonly withinGoalShare: number;
+  readonly msP50: number;
+  readonly msP99: number;
+  readonly hops: number[];
+}
+
+export interface JoinStats {
+  readonly label: string;
+  readonly joined: number;
+  readonly healthy: number;
+  readonly p50Ms: number | undefined;
+  readonly p90Ms: number | undefined;
+  readonly p99Ms: number | undefined;
+  readonly maxMs: number | undefined;
+  readonly timesMs: number[];
+}
+
+export interface ScenarioResult {
+  readonly params: Omit<ScenarioParams, 'log'>;
+  readonly health: HealthSample[];
+  readonly lookups: LookupBatch[];
+  readonly joins: JoinStats[];
+  readonly propagation: Array<PropagationResult & { readonly label: string; readonly graphNodes: number; readonly meanDegree: number; readonly isolated: number }>;
+  readonly eclipse: EclipseResult | undefined;
+  readonly massLeave: { readonly atMs: number; readonly left: number } | undefined;
+  readonly network: NetworkStats & { readonly packetsPerNodePerSec: number; readonly discoveryBytesPerNodePerSec: number };
+  readonly run: { readonly wallMs: number; readonly cpuMs: number; readonly events: number; readonly peakRssMb: number; readonly peakHeapMb: number };
+}
+
+function percentile(sorted: readonly number[], p: number): number | undefined {
+  if (sorted.length === 0) return undefined;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
+}
+
+export async function runScenario(params: ScenarioParams): Promise<ScenarioResult> {
+  const wallStart = performance.now();
+  const cpuStart = process.cpuUsage();
+  const log = params.log ?? (() => {});
+  const clock = new VirtualClock();
+  const rng = new Rng(params.seed);
+  const network = new SimNetwork(clock, rng, params.network);
+  const signer: PacketSigner | undefined = params.crypto === 'stand-in' ? standInSigner() : undefined;
+  const population = new Population(clock, network, rng, signer);
+  const tracker = new LookupTracker(clock, population, signer);
+  let attack: EclipseAttack | undefined;
+  network.tap = (from, _fromPort, toIp, _toPort, bytes) => {
+    tracker.observe(from, toIp, bytes);
+    return attack?.tap(from, toIp, bytes);
+  };
+  const endMs = params.minutes * 60_000;
+  let peakRss = 0;
+  let peakHeap = 0;
+  const health: HealthSample[] = [];
+  const lookups: LookupBatch[] = [];
+  const propagation: ScenarioResult['propagation'] = [];
+  let massLeave: ScenarioResult['massLeave'];
+  const special = new Set<SimNode>();
+
+  // Start: bootstrap nodes, then everyone else over the ramp (attackers among them).
+  for (let i = 0; i < params.bootstrapNodes; i++) special.add(await population.join({ bootstrap: true }));
+  const others = params.nodes - params.bootstrapNodes;
+  for (let i = 0; i < others; i++) {
+    const attacker = rng.next() < params.attackerShare;
+    clock.setTimeout(() => void population.join({ attacker }), (params.rampMs * i) / others);
+  }
+  const initialCount = params.nodes;
+
+  const honestAlive = (): SimNode[] => population.alive.filter((n) => !n.attacker && !special.has(n));
+
+  // Routing-table health every 10 s (on a sample of at most 1,000 nodes).
+  const sampleHealth = (): void => {
+    const alive = population.alive.filter((n) => !n.attacker);
+    const sample = alive.length <= 1000 ? alive : rng.shuffle([...alive]).slice(0, 1000);
+    const sizes: number[] = [];
+    let entries = 0;
+    let dead = 0;
+    let natted = 0;
+    for (const node of sample) {
+      const known = node.discovery.knownNodes(Number.MAX_SAFE_INTEGER);
+      sizes.push(known.length);
+      for (const e of known) {
+        entries++;
+        const other = population.byIp.get(e.endpoint.ip);
+        if (other === undefined || other.leftAtMs !== undefined) dead++;
+        else if (other.host.natted) natted++;
+      }
+    }
+    sizes.sort((a, b) => a - b);
+    health.push({
+      tMs: clock.elapsedMs,
+      alive: population.alive.length,
+      sampled: sample.length,
+      meanTable: sizes.reduce((s, v) => s + v, 0) / Math.max(1, sizes.length),
+      p10Table: percentile(sizes, 0.1) ?? 0,
+      minTable: sizes[0] ?? 0,
+      healthyShare: sizes.filter((s) => s >= HEALTHY_TABLE_ENTRIES).length / Math.max(1, sizes.length),
+      deadEntryShare: dead / Math.max(1, entries),
+      nattedEntryShare: natted / Math.max(1, entries),
+    });
+    const mem = process.memoryUsage();
+    peakRss = Math.max(peakRss, mem.rss);
+    peakHeap = Math.max(peakHeap, mem.heapUsed);
+    const last = health[health.length - 1];
+    log(`t=${(clock.elapsedMs / 1000).toFixed(0)}s alive=${last.alive} table mean=${last.meanTable.toFixed(1)} p10=${last.p10Table} min=${last.minTable} ≥8=${(100 * last.healthyShare).toFixed(1)}% dead=${(100 * last.deadEntryShare).toFixed(1)}% events=${clock.eventsRun} wall=${((performance.now() - wallStart) / 1000).toFixed(0)}s cpu=${(process.cpuUsage(cpuStart).user / 1e6).toFixed(0)}s rss=${(mem.rss / 2 ** 20).toFixed(0)}MB`);
+  };
+  clock.setInterval(sampleHealth, 10_000);
+
+  // Churn: after the ramp, a share of the nodes per minute leaves and as many new ones join.
+  const churnIntervalMs = 60_000 / Math.max(1e-9, params.churnPerMinute * initialCount);
+  const joiners: SimNode[] = [];
+  if (params.churnPerMinute > 0) {
+    clock.setTimeout(() => {
+      clock.setInterval(() => {
+        const candidates = honestAlive();
+        if (candidates.length > 0) void population.leave(rng.pick(candidates));
+        void population.join().then((node) => joiners.push(node));
+      }, churnIntervalMs);
+    }, params.rampMs);
+  }
+
+  const runLookups = (label: string): void => {
+    const atMs = clock.elapsedMs;
+    const pending: Array<Promise<LookupResult>> = [];
+    const busy = new Set<SimNode>();
+    const candidates = honestAlive();
+    // Targets are public nodes: a node behind NAT answers no unsolicited find-node, so no lookup can "reach" it (docs/scale.md).
+    const targets = candidates.filter((n) => !n.host.natted);
+    for (let i = 0; i < params.lookupsPerBatch; i++) {
+      let from = rng.pick(candidates);
+      for (let tries = 0; busy.has(from) && tries < 10; tries++) from = rng.pick(candidates);
+      if (busy.has(from)) continue;
+      busy.add(from);
+      let target = rng.pick(targets);
+      while (target === from) target = rng.pick(targets);
+      pending.push(tracker.lookup(from, target));
+    }
+    void Promise.all(pending).then((results) => {
+      const hops = results.map((r) => r.hops).sort((a, b) => a - b);
+      const ms = results.map((r) => r.ms).sort((a, b) => a - b);
+      const hopGoal = Math.ceil(Math.log2(population.alive.length));
+      const batch: LookupBatch = {
+        label,
+        atMs,
+        count: results.length,
+        successShare: results.filter((r) => r.success).length / Math.max(1, results.length),
+        hopsP50: percentile(hops, 0.5) ?? 0,
+        hopsP99: percentile(hops, 0.99) ?? 0,
+        hopsMax: hops[hops.length - 1] ?? 0,
+        hopGoal,
+        withinGoalShare: hops.filter((h) => h <= hopGoal).length / Math.max(1, hops.length),
+        msP50: percentile(ms, 0.5) ?? 0,
+        msP99: percentile(ms, 0.99) ?? 0,
+        hops,
+      };
+      lookups.push(batch);
+      log(`lookups ${label}: ${batch.count}, success ${(100 * batch.successShare).toFixed(1)}%, hops p50 ${batch.hopsP50} p99 ${batch.hopsP99} max ${batch.hopsMax} (goal ≤ ${hopGoal}), ${batch.msP50.toFixed(0)} ms p50`);
+    });
+  };
+
+  const runPropagation = async (label: string): Promise<void> => {
+    const graph = buildPeerGraph(population, rng);
+    const items = [...params.blockBytes.map((bytes) => ({ kind: 'block' as const, bytes, validateMs: 5 })), { kind: 'tx' as const, bytes: params.txBytes, validateMs: 0.5 }];
+    for (const item of items) {
+      const result = await propagate(graph, network, rng, item);
+      propagation.push({ ...result, label, graphNodes: graph.nodes.length, meanDegree: graph.meanDegree, isolated: graph.isolated });
+      log(`propagation ${label} ${item.kind} ${item.bytes} B: reached ${result.reached}/${result.nodes}, 50% ${result.t50Ms?.toFixed(0)} ms, 90% ${result.t90Ms?.toFixed(0)} ms, 100% ${result.t100Ms?.toFixed(0) ?? 'never'} ms; degree ${graph.meanDegree.toFixed(1)}, isolated ${graph.isolated}`);
+    }
+  };
+
+  const at = (fraction: number): number => Math.round(endMs * fraction);
+  const phases: Array<[number, () => void | Promise<void>]> = [
+    [at(0.3), async () => {
+      const victim = await population.join({ natted: false });
+      special.add(victim);
+      attack = new EclipseAttack(clock, population, victim, signer, params.attackMode);
+      attack.start();
+      log(`victim joined; ${population.nodes.filter((n) => n.attacker).length} attacker nodes`);
+    }],
+    [at(0.4), () => runLookups('steady')],
+    [at(0.5), () => runPropagation('steady')],
+    [at(0.6), async () => {
+      const leaving = rng.shuffle(honestAlive()).slice(0, Math.round(params.massLeaveShare * population.alive.length));
+      massLeave = { atMs: clock.elapsedMs, left: leaving.length };
+      await Promise.all(leaving.map((n) => population.leave(n)));
+      log(`mass leave: ${leaving.length} nodes`);
+    }],
+    [at(0.6) + 5_000, () => runLookups('5 s after 20 % left')],
+    [at(0.8), () => runLookups(`${((at(0.8) - at(0.6)) / 1000).toFixed(0)} s after 20 % left`)],
+    [at(0.85), () => runPropagation('after 20 % left')],
+  ];
+  let done = 0;
+  for (const [atMs, phase] of phases.sort((a, b) => a[0] - b[0])) {
+    await clock.runUntil(atMs);
+    await phase();
+    done++;
+  }
+  await clock.runUntil(endMs);
+  sampleHealth();
+  const eclipse = attack?.result(rng);
+  if (eclipse !== undefined) log(`eclipse: attacker ${(100 * eclipse.attackerShareOfIds).toFixed(1)}% of ids → ${(100 * eclipse.attackerShareOfTable).toFixed(1)}% of the victim's table (${eclipse.attackerTableEntries}/${eclipse.victimTableSize}), ${(100 * eclipse.attackerShareOfOutbound).toFixed(1)}% of its outbound peers`);
+
+  const joinStats = (label: string, nodes: SimNode[]): JoinStats => {
+    const timesMs = nodes.map((n) => n.healthyAfterMs).filter((t): t is number => t !== undefined).sort((a, b) => a - b);
+    return { label, joined: nodes.length, healthy: timesMs.length, p50Ms: percentile(timesMs, 0.5), p90Ms: percentile(timesMs, 0.9), p99Ms: percentile(timesMs, 0.99), maxMs: timesMs[timesMs.length - 1], timesMs };
+  };
+  const initial = population.nodes.slice(0, initialCount).filter((n) => !n.attacker && !special.has(n));
+  const joins = [joinStats('initial ramp', initial), joinStats('churn joiners', joiners.filter((n) => n.joinedAtMs < endMs - 30_000))];
+  for (const j of joins) log(`join ${j.label}: ${j.healthy}/${j.joined} reached ${HEALTHY_TABLE_ENTRIES} entries; p50 ${j.p50Ms?.toFixed(0)} ms, p90 ${j.p90Ms?.toFixed(0)} ms, p99 ${j.p99Ms?.toFixed(0)} ms`);
+
+  for (const node of population.alive) await node.discovery.stop();
+  const nodeSeconds = population.nodes.reduce((s, n) => s + ((n.leftAtMs ?? endMs) - n.joinedAtMs) / 1000, 0);
+  const bytes = [...network.hosts.values()].reduce((s, h) => s + h.bytesSent, 0);
+  void done;
+  const { log: _log, ...rest } = params;
+  void _log;
+  return {
+    params: rest,
+    health,
+    lookups,
+    joins,
+    propagation,
+    eclipse,
+    massLeave,
+    network: { ...network.stats, packetsPerNodePerSec: network.stats.sent / Math.max(1, nodeSeconds), discoveryBytesPerNodePerSec: bytes / Math.max(1, nodeSeconds) },
+    run: { wallMs: performance.now() - wallStart, cpuMs: (process.cpuUsage(cpuStart).user + process.cpuUsage(cpuStart).system) / 1000, events: clock.eventsRun, peakRssMb: peakRss / 2 ** 20, peakHeapMb: peakHeap / 2 ** 20 },
+  };
+}

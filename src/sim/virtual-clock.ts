@@ -1,0 +1,109 @@
+import type { Clock, TimerHandle } from '../util/clock.js';
+
+interface Timer {
+  atMs: number;
+  readonly seq: number;
+  readonly fn: () => void;
+  readonly intervalMs: number | undefined;
+  cancelled: boolean;
+}
+
+/** Start of virtual time: a realistic epoch, so packet expiry (absolute seconds) behaves as on the internet. */
+export const SIM_EPOCH_MS = Date.UTC(2026, 0, 1);
+
+/**
+ * A discrete-event scheduler that is also the Clock of every simulated node. Events run in
+ * (time, insertion) order; after each one the microtask queue is drained before virtual time
+ * moves on, so the production code's promise chains finish "at the same instant" as on a real,
+ * idle event loop.
+ */
+export class VirtualClock implements Clock {
+  private heap: Timer[] = [];
+  private seq = 0;
+  private now = SIM_EPOCH_MS;
+  eventsRun = 0;
+
+  nowMs = (): number => this.now;
+
+  /** Milliseconds of virtual time since the start of the run. */
+  get elapsedMs(): number {
+    return this.now - SIM_EPOCH_MS;
+  }
+
+  setTimeout(fn: () => void, delayMs: number): TimerHandle {
+    return this.push(fn, Math.max(0, delayMs), undefined);
+  }
+
+  setInterval(fn: () => void, intervalMs: number): TimerHandle {
+    return this.push(fn, Math.max(1, intervalMs), Math.max(1, intervalMs));
+  }
+
+  clear(handle: TimerHandle | undefined): void {
+    if (handle !== undefined) (handle as Timer).cancelled = true;
+  }
+
+  /** Runs every event due up to `untilElapsedMs` (virtual, since the start), then sets the clock there. */
+  async runUntil(untilElapsedMs: number): Promise<void> {
+    const until = SIM_EPOCH_MS + untilElapsedMs;
+    for (;;) {
+      const top = this.heap[0];
+      if (top === undefined || top.atMs > until) break;
+      this.pop();
+      if (top.cancelled) continue;
+      this.now = top.atMs;
+      if (top.intervalMs !== undefined) {
+        top.atMs += top.intervalMs;
+        this.insert(top);
+      }
+      this.eventsRun++;
+      top.fn();
+      // setImmediate runs after every pending microtask (promise continuation) has run.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    this.now = Math.max(this.now, until);
+  }
+
+  get pending(): number {
+    return this.heap.length;
+  }
+
+  private push(fn: () => void, delayMs: number, intervalMs: number | undefined): Timer {
+    const timer: Timer = { atMs: this.now + delayMs, seq: this.seq++, fn, intervalMs, cancelled: false };
+    this.insert(timer);
+    return timer;
+  }
+
+  private less(a: Timer, b: Timer): boolean {
+    return a.atMs < b.atMs || (a.atMs === b.atMs && a.seq < b.seq);
+  }
+
+  private insert(timer: Timer): void {
+    const h = this.heap;
+    h.push(timer);
+    let i = h.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.less(h[i], h[parent])) break;
+      [h[i], h[parent]] = [h[parent], h[i]];
+      i = parent;
+    }
+  }
+
+  private pop(): void {
+    const h = this.heap;
+    const last = h.pop();
+    if (last === undefined || h.length === 0) return;
+    h[0] = last;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < h.length && this.less(h[l], h[m])) m = l;
+      if (r < h.length && this.less(h[r], h[m])) m = r;
+      if (m === i) break;
+      [h[i], h[m]] = [h[m], h[i]];
+      i = m;
+    }
+  }
+}

@@ -1,0 +1,80 @@
+import test from 'ava';
+import { type ScenarioResult, defaultParams, runScenario } from '../../../src/sim/scenario.js';
+
+// The CI-sized run of the simulator: 1,000 real Discovery services on the simulated internet
+// (60 % behind NAT, 1 % loss, churn, an eclipse attempt, 20 % leaving at once). Virtual time,
+// so the figures do not depend on the machine's load; only the wall time does (~90 s of CPU).
+// One run, shared by the tests below.
+const NODES = Number(process.env['SIM_NODES'] ?? 1000);
+const MINUTES = Number(process.env['SIM_MINUTES'] ?? 2);
+const RUN_TIMEOUT_MS = 40 * 60_000;
+
+let running: Promise<ScenarioResult> | undefined;
+function run(): Promise<ScenarioResult> {
+  running ??= runScenario(defaultParams(NODES, MINUTES)).then((r) => {
+    process.stderr.write(`sim ${NODES} nodes × ${MINUTES} min: wall ${(r.run.wallMs / 1000).toFixed(0)} s, cpu ${(r.run.cpuMs / 1000).toFixed(0)} s, ${r.run.events} events, peak RSS ${r.run.peakRssMb.toFixed(0)} MB\n`);
+    return r;
+  });
+  return running;
+}
+
+test.serial(`${NODES} simulated nodes: every node's table reaches 8 entries`, async (t) => {
+  t.timeout(RUN_TIMEOUT_MS);
+  const r = await run();
+  const [initial] = r.joins;
+  t.log(`initial ramp: ${initial.healthy}/${initial.joined} reached 8 entries, p50 ${initial.p50Ms} ms, p90 ${initial.p90Ms} ms, max ${initial.maxMs} ms`);
+  t.true(initial.healthy >= 0.99 * initial.joined);
+});
+
+test.serial('lookups for public nodes find them, 99 % within ⌈log₂ N⌉ hops, also right after 20 % left', async (t) => {
+  t.timeout(RUN_TIMEOUT_MS);
+  const r = await run();
+  t.is(r.lookups.length, 3);
+  for (const batch of r.lookups) {
+    t.log(`lookups ${batch.label}: ${batch.count}, success ${(100 * batch.successShare).toFixed(1)} %, hops p50 ${batch.hopsP50} p99 ${batch.hopsP99} (goal ≤ ${batch.hopGoal}), ${batch.msP50.toFixed(0)} ms p50`);
+    t.true(batch.hopsP99 <= batch.hopGoal, batch.label);
+    t.true(batch.successShare >= 0.85, batch.label); // measured 93–99 % at 1,000 nodes; ids are random per run
+  }
+});
+
+test.serial('after 20 % of the nodes left at once, tables stay healthy and dead entries are being removed', async (t) => {
+  t.timeout(RUN_TIMEOUT_MS);
+  const r = await run();
+  const leftAt = r.massLeave?.atMs ?? 0;
+  const after = r.health.filter((h) => h.tMs > leftAt);
+  const first = after[0];
+  const last = after[after.length - 1];
+  t.log(`dead entries ${(100 * first.deadEntryShare).toFixed(1)} % → ${(100 * last.deadEntryShare).toFixed(1)} %; ≥ 8 entries: ${(100 * last.healthyShare).toFixed(1)} %`);
+  t.true(last.healthyShare >= 0.95);
+  t.true(last.deadEntryShare < first.deadEntryShare);
+});
+
+test.serial('a transaction reaches 95 % of the peer graph that discovery produced (relay model)', async (t) => {
+  t.timeout(RUN_TIMEOUT_MS);
+  const r = await run();
+  for (const p of r.propagation) t.log(`${p.label} ${p.kind} ${p.bytes} B: ${p.reached}/${p.nodes}, 50 % ${p.t50Ms?.toFixed(0)} ms, 90 % ${p.t90Ms?.toFixed(0)} ms, dup inv/node ${p.duplicateInvPerNode.toFixed(1)}`);
+  const txs = r.propagation.filter((p) => p.kind === 'tx');
+  t.is(txs.length, 2);
+  for (const tx of txs) t.true(tx.reached >= 0.95 * tx.nodes);
+});
+
+test.serial('eclipse: the victim keeps honest table entries and outbound peers', async (t) => {
+  t.timeout(RUN_TIMEOUT_MS);
+  const e = (await run()).eclipse;
+  if (e === undefined) return t.fail('no eclipse measurement');
+  t.log(`eclipse: ${(100 * e.attackerShareOfIds).toFixed(1)} % of ids → ${(100 * e.attackerShareOfTable).toFixed(1)} % of the victim's table, ${(100 * e.attackerShareOfOutbound).toFixed(1)} % of its outbound`);
+  t.true(e.attackerShareOfTable < 0.9);
+  t.true(e.attackerShareOfOutbound < 0.9);
+});
+
+// Known defect (docs/scale.md): at 1,000 nodes an attacker with 10 % of the ids gets 40–60 % of a
+// joining victim's table (at 200–300 nodes only ~12–19 %, so smaller runs skip this).
+// test.failing passes while the defect is there and fails once it is fixed: then make it a plain test.
+(NODES >= 1000 ? test.serial.failing : test.serial.skip)('eclipse: an attacker with 10 % of the ids gets at most twice that share of a joining victim\'s table', async (t) => {
+  t.timeout(RUN_TIMEOUT_MS);
+  const r = await run();
+  const e = r.eclipse;
+  if (e === undefined) return t.fail('no eclipse measurement');
+  t.log(`eclipse: ${(100 * e.attackerShareOfIds).toFixed(1)} % of ids → ${(100 * e.attackerShareOfTable).toFixed(1)} % of the victim's table, ${(100 * e.attackerShareOfOutbound).toFixed(1)} % of its outbound`);
+  t.true(e.attackerShareOfTable <= 2 * e.attackerShareOfIds);
+});
