@@ -20,8 +20,9 @@ export interface BenchProcess {
 /**
  * Production-like config: info logs, UDP discovery on (no bootstrap, so it sends nothing), easy
  * PoW. UPnP/NAT-PMP off: it would talk to the LAN's router, and benches stay on 127.0.0.1.
+ * `overrides` replaces whole top-level sections (a bench that needs its own txpool or chain).
  */
-async function writeSetup(root: string): Promise<NodeSetup> {
+export async function writeBenchSetup(root: string, overrides: Readonly<Record<string, unknown>> = {}): Promise<NodeSetup> {
   const setup: NodeSetup = { root, dataDir: join(root, 'data'), configFile: join(root, 'config.json'), rpcPort: await freePort(), port: 0 };
   const config = {
     dataDir: setup.dataDir,
@@ -32,6 +33,7 @@ async function writeSetup(root: string): Promise<NodeSetup> {
     logLevel: 'info',
     chain: { powBits: EASY_POW_BITS },
     nat: { upnp: false },
+    ...overrides,
   };
   await writeFile(setup.configFile, JSON.stringify(config, null, 2));
   return setup;
@@ -45,7 +47,7 @@ export async function startBenchProcess(): Promise<BenchProcess> {
     await rm(root, { recursive: true, force: true });
   };
   try {
-    const setup = await writeSetup(root);
+    const setup = await writeBenchSetup(root);
     const node = await startNode({ teardown: (fn) => cleanups.push(fn) }, setup);
     const { address } = (await rpc(setup, 'genesis_block')) as { address: string };
     return { node, setup, address, stop: cleanup };

@@ -12,12 +12,12 @@
  * unconfirmed change of earlier sends piles up in the pool.
  * `RPC_SEND_PROF_DIR=dir` runs the node under --cpu-prof and leaves the profile there.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { CLI_BIN, EASY_POW_BITS, type NodeSetup, freePort, rpc, startNode, stopNode, waitFor } from '../integration/harness.js';
+import { CLI_BIN, EASY_POW_BITS, type NodeSetup, rpc, startNode, stopNode, waitFor } from '../integration/harness.js';
 import { secp256k1IsNative } from '../../src/primitives/secp256k1.js';
 import { addressToPubKeyHash } from '../../src/primitives/address.js';
 import { publicKeyOf } from '../../src/primitives/secp256k1.js';
@@ -26,6 +26,7 @@ import { decodeWalletWif } from '../../src/wallet/wif.js';
 import { spend, type TestKey } from '../helpers/fixtures.js';
 import { rawItems, rawOneCore } from './raw-rates.js';
 import { KeepAliveRpc } from './rpc-client.js';
+import { writeBenchSetup } from './node-process.js';
 import type { BenchModule } from './types.js';
 
 const TARGET_TX_PER_SEC = 2_500;
@@ -75,23 +76,13 @@ async function withNodeCpu(pid: number | undefined, phase: () => Promise<Phase>)
   return { ...result, nodeCpuMsPerSend: Math.round(((after - before) / result.sends) * 1000) / 1000 };
 }
 
-async function writeSetup(root: string): Promise<NodeSetup> {
-  const setup: NodeSetup = { root, dataDir: join(root, 'data'), configFile: join(root, 'config.json'), rpcPort: await freePort(), port: 0 };
-  const config = {
-    dataDir: setup.dataDir,
-    port: 0,
-    listenHost: '127.0.0.1',
-    bootstrap: [],
-    rpcPort: setup.rpcPort,
-    logLevel: 'info',
+/** A node with room for every send of the run: auto-mining would need more pool txs than the run makes. */
+function writeSetup(root: string): Promise<NodeSetup> {
+  return writeBenchSetup(root, {
     chain: { powBits: EASY_POW_BITS, coinbaseMaturity: 1 },
-    // Room for every send of the run; auto-mining would need more pool txs than the run makes.
     txpool: { size: 100_000, maxTxs: 100_000, maxBytes: 500_000_000 },
     p2p: { discovery: false },
-    nat: { upnp: false },
-  };
-  await writeFile(setup.configFile, JSON.stringify(config, null, 2));
-  return setup;
+  });
 }
 
 interface Unspent {
