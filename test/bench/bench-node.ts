@@ -70,3 +70,22 @@ export async function pollUntil(condition: () => boolean, what: string, timeoutM
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
 }
+
+/** Dials every port from `fresh`; resolves with the seconds until its tip is `target`. */
+export function timeSync(fresh: BenchNode, ports: readonly number[], target: { readonly hash: Buffer; readonly height: number }, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const timer = setTimeout(() => {
+      fresh.chain.off('block:connected', onBlock);
+      reject(new Error(`sync reached height ${fresh.chain.tip?.height ?? -1} of ${target.height} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onBlock = (): void => {
+      if (!fresh.chain.tip?.hash.equals(target.hash)) return;
+      clearTimeout(timer);
+      fresh.chain.off('block:connected', onBlock);
+      resolve(Number(process.hrtime.bigint() - start) / 1e9);
+    };
+    fresh.chain.on('block:connected', onBlock);
+    for (const port of ports) fresh.net.addPeer('127.0.0.1', port);
+  });
+}

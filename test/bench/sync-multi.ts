@@ -14,7 +14,7 @@
  */
 import { type Server, type Socket, createServer, connect } from 'node:net';
 import { buildBlockFixture, loadBlockFixture } from './block-fixture.js';
-import { type BenchNode, readyPeers, startBenchNode } from './bench-node.js';
+import { type BenchNode, readyPeers, startBenchNode, timeSync } from './bench-node.js';
 import type { BenchModule } from './types.js';
 
 const BLOCK_COUNT = Number(process.env.KADCHAIN_BENCH_SYNC_MULTI_BLOCKS ?? 1000);
@@ -61,25 +61,6 @@ async function stallingRelay(port: number, silentAfterBytes: number): Promise<{ 
   };
 }
 
-/** Dials every port from `fresh`; resolves with the seconds until its tip is `target`. */
-function timeSync(fresh: BenchNode, ports: readonly number[], target: { readonly hash: Buffer; readonly height: number }): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const start = process.hrtime.bigint();
-    const timer = setTimeout(() => {
-      fresh.chain.off('block:connected', onBlock);
-      reject(new Error(`sync reached height ${fresh.chain.tip?.height ?? -1} of ${target.height} within ${SYNC_TIMEOUT_MS} ms`));
-    }, SYNC_TIMEOUT_MS);
-    const onBlock = (): void => {
-      if (!fresh.chain.tip?.hash.equals(target.hash)) return;
-      clearTimeout(timer);
-      fresh.chain.off('block:connected', onBlock);
-      resolve(Number(process.hrtime.bigint() - start) / 1e9);
-    };
-    fresh.chain.on('block:connected', onBlock);
-    for (const port of ports) fresh.net.addPeer(HOST, port);
-  });
-}
-
 const round3 = (n: number): number => Math.round(n * 1000) / 1000;
 
 async function run(): Promise<Record<string, unknown>> {
@@ -93,7 +74,7 @@ async function run(): Promise<Record<string, unknown>> {
     const fresh = await startBenchNode({}, options);
     nodes.push(fresh);
     during?.(fresh);
-    const secs = await timeSync(fresh, ports, tip);
+    const secs = await timeSync(fresh, ports, tip, SYNC_TIMEOUT_MS);
     peersAtEnd.push(readyPeers(fresh));
     nodes.splice(nodes.indexOf(fresh), 1);
     await fresh.stop();

@@ -12,7 +12,7 @@
 import { availableParallelism } from 'node:os';
 import { secp256k1IsNative } from '../../src/primitives/secp256k1.js';
 import { buildBlockFixture, loadBlockFixture } from './block-fixture.js';
-import { type BenchNode, startBenchNode } from './bench-node.js';
+import { type BenchNode, startBenchNode, timeSync } from './bench-node.js';
 import { rawAllCores, rawItems, rawOneCore, throughputFigures } from './raw-rates.js';
 import { sampleRss } from './thread-cpu.js';
 import type { BenchModule } from './types.js';
@@ -30,23 +30,8 @@ const ROUNDS = 2;
 const WINDOW_OVERRIDE = process.env.KADCHAIN_BENCH_SYNC_WINDOW;
 
 /** Dials the source from the fresh node; resolves with the seconds until the fresh tip is the source's. */
-function timeSync(fresh: BenchNode, source: BenchNode): Promise<number> {
-  const target = source.chain.tip!;
-  return new Promise((resolve, reject) => {
-    const start = process.hrtime.bigint();
-    const timer = setTimeout(() => {
-      fresh.chain.off('block:connected', onBlock);
-      reject(new Error(`sync reached height ${fresh.chain.tip?.height ?? -1} of ${target.height} within ${SYNC_TIMEOUT_MS} ms`));
-    }, SYNC_TIMEOUT_MS);
-    const onBlock = (): void => {
-      if (!fresh.chain.tip?.hash.equals(target.hash)) return;
-      clearTimeout(timer);
-      fresh.chain.off('block:connected', onBlock);
-      resolve(Number(process.hrtime.bigint() - start) / 1e9);
-    };
-    fresh.chain.on('block:connected', onBlock);
-    fresh.net.addPeer('127.0.0.1', source.net.tcpPort);
-  });
+function timeSyncFrom(fresh: BenchNode, source: BenchNode): Promise<number> {
+  return timeSync(fresh, [source.net.tcpPort], source.chain.tip!, SYNC_TIMEOUT_MS);
 }
 
 async function run(): Promise<Record<string, unknown>> {
@@ -74,7 +59,7 @@ async function run(): Promise<Record<string, unknown>> {
       nodes.push(fresh);
       const rss = sampleRss();
       try {
-        rounds.push(await timeSync(fresh, source));
+        rounds.push(await timeSyncFrom(fresh, source));
       } finally {
         peakRssMb = Math.max(peakRssMb, rss.stop());
       }
@@ -84,7 +69,7 @@ async function run(): Promise<Record<string, unknown>> {
     }
     const trusting = await startBenchNode(WINDOW_OVERRIDE === undefined ? {} : { maxBlocksInFlight: Number(WINDOW_OVERRIDE) }, { assumeValid: source.chain.tip!.hash });
     nodes.push(trusting);
-    const assumeValidSecs = await timeSync(trusting, source);
+    const assumeValidSecs = await timeSyncFrom(trusting, source);
     nodes.pop();
     await trusting.stop();
     return {
