@@ -64,11 +64,14 @@ export async function simultaneousOpen(options: SimultaneousOpenOptions): Promis
   const { host, port, localPort, windowMs, signal } = options;
   const deadlineMs = Date.now() + windowMs;
   let lastError: unknown;
+  // The window may close during a redial: the refusal before it is still what the caller needs to hear.
+  let lastSocketError: unknown;
   for (let connects = 0; connects < PUNCH_MAX_CONNECTS_PER_TRY && Date.now() < deadlineMs && !signal?.aborted; connects++) {
     try {
       return await connectOnce(host, port, localPort, deadlineMs, signal);
     } catch (err) {
       lastError = err;
+      if (!(err instanceof TraversalError)) lastSocketError = err;
       // A TraversalError (window closed, cancelled) has no errno code in RETRYABLE: it ends the loop.
       const code = (err as NodeJS.ErrnoException).code;
       if (code === undefined || !RETRYABLE.has(code) || code === 'ETIMEDOUT') break;
@@ -76,6 +79,8 @@ export async function simultaneousOpen(options: SimultaneousOpenOptions): Promis
     }
   }
   if (signal?.aborted) throw new TraversalError('punch-cancelled', 'punch cancelled');
-  const last = lastError === undefined ? 'no try made' : errorMessage(lastError);
-  throw new TraversalError('punch-connect-failed', `no TCP connection to ${host}:${port} from local port ${localPort} within ${windowMs} ms (${last})`, lastError === undefined ? undefined : { cause: lastError });
+  let last = lastError === undefined ? 'no try made' : errorMessage(lastError);
+  if (lastSocketError !== undefined && lastSocketError !== lastError) last += `; the last connect before it: ${errorMessage(lastSocketError)}`;
+  const cause = lastSocketError ?? lastError;
+  throw new TraversalError('punch-connect-failed', `no TCP connection to ${host}:${port} from local port ${localPort} within ${windowMs} ms (${last})`, cause === undefined ? undefined : { cause });
 }
