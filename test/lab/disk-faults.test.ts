@@ -128,6 +128,7 @@ labTest('a full disk stops the node with one sentence and exit 1, corrupts nothi
   t.is(exitCode, 1, 'the node stopped by itself with exit code 1');
   const sentence = output.split('\n').find((line) => line.startsWith('kadchain stopped: '));
   t.log(`its last word: ${sentence}`);
+  if (sentence === undefined) t.log(output.split("\n").slice(-12).join("\n"));
   t.is(sentence?.startsWith(`kadchain stopped: cannot write the chain database at ${join(setup.dataDir, CHAIN_DIR_NAME)}: the disk is full (`), true);
   t.false(output.includes('unhandled promise rejection'), 'no unhandled rejection on the way down');
   t.false(output.includes('uncaught exception'));

@@ -8,6 +8,9 @@
 import { mkdirSync } from 'node:fs';
 import { type Database, type RootDatabase, open } from 'lmdb';
 import { PUBKEY_HASH_BYTES } from '../../primitives/hash.js';
+import { COMMIT_ERROR_WAIT_MS } from '../../chain/constants.js';
+import { commitFailureCause } from '../../chain/store/commit-failure.js';
+import { writeFailureReason } from '../../util/disk.js';
 import { errorMessage } from '../../util/errors.js';
 import { INDEX_FORMAT_VERSION, INDEX_MAX_DBS } from '../constants.js';
 import { ExplorerError } from '../errors.js';
@@ -147,8 +150,21 @@ export class IndexStore {
         else this.dbs.meta.removeSync(BEST_KEY);
       },
     };
-    await this.env.childTransaction(() => fn(writer));
+    await this.env.childTransaction(() => fn(writer)).catch((err: unknown) => this.throwCommitFailure(err));
     this.bestBlock = best;
+  }
+
+  /**
+   * A failed commit (a full disk): lmdb-js rejects with a generic error whose `commitError`
+   * promise holds the real one and rejects unobserved otherwise — an unhandled rejection that
+   * would stop the node over an index, which is only an aid. Observed and named here; the body's
+   * own errors pass as they are.
+   */
+  private async throwCommitFailure(err: unknown): Promise<never> {
+    const pending = err instanceof Error ? (err as Error & { commitError?: unknown }).commitError : undefined;
+    if (!(pending instanceof Promise)) throw err;
+    const cause = await commitFailureCause(err, pending, COMMIT_ERROR_WAIT_MS);
+    throw new ExplorerError('index-unavailable', `cannot write the index database at ${this.path}: ${writeFailureReason(this.path, cause)}`, { cause });
   }
 
   /** Empties the index (its undo records are unusable): it rebuilds from genesis. */
@@ -156,7 +172,7 @@ export class IndexStore {
     await this.env.childTransaction(() => {
       for (const name of DB_NAMES) if (name !== 'meta') this.dbs[name].clearSync();
       this.dbs.meta.removeSync(BEST_KEY);
-    });
+    }).catch((err: unknown) => this.throwCommitFailure(err));
     this.bestBlock = undefined;
   }
 }
