@@ -3,18 +3,11 @@
  * This is the local half of sync: a fresh Chain decoding and connecting a prepared chain of
  * blocks. The raw one-core and all-core verify rates are measured in the same run.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Chain } from '../../src/chain/chain.js';
-import { DEFAULT_MAX_BLOCKS_IN_FLIGHT } from '../../src/p2p/constants.js';
-import { Block } from '../../src/primitives/block.js';
+import { availableParallelism } from 'node:os';
 import { secp256k1IsNative } from '../../src/primitives/secp256k1.js';
-import { silentLogger } from '../../src/util/logger.js';
-import { TEST_PARAMS } from '../helpers/fixtures.js';
 import { buildBlockFixture } from './block-fixture.js';
+import { SUBMIT_WINDOW_BLOCKS, connectBlocks } from './connect-blocks.js';
 import { rawAllCores, rawItems, rawOneCore, throughputFigures } from './raw-rates.js';
-import { mainThreadCpuMs } from './thread-cpu.js';
 import type { BenchModule } from './types.js';
 
 /** Issue #12: ≥ 0.75 on any CPU (was 0.6, design §4). */
@@ -24,41 +17,6 @@ const BLOCK_COUNT = 1000;
 const TXS_PER_BLOCK = 20;
 /** Raw and connect runs alternate; the best of each counts (see mempool-admission.ts). */
 const ROUNDS = 3;
-/**
- * Blocks handed to processBlock before awaiting the oldest, as the sync loop does with the blocks
- * it has in flight from a peer (its default window): the chain verifies the signatures of queued
- * blocks while it connects earlier ones.
- */
-const SUBMIT_WINDOW_BLOCKS = Number(process.env.KADCHAIN_BENCH_WINDOW ?? DEFAULT_MAX_BLOCKS_IN_FLIGHT);
-
-/** Main-thread CPU ms of the last connectAll (thread-cpu.ts), or undefined off Linux. */
-let lastMainCpuMs: number | undefined;
-
-/** Decode + processBlock of every block into a fresh chain; returns seconds. */
-async function connectAll(genesis: Buffer, blocks: readonly Buffer[], threads: number): Promise<number> {
-  const dir = await mkdtemp(join(tmpdir(), 'kadchain-bench-'));
-  const chain = await Chain.open({ path: dir, params: TEST_PARAMS, logger: silentLogger(), verifyThreads: threads });
-  try {
-    await chain.processBlock(Block.decode(genesis));
-    const start = process.hrtime.bigint();
-    const cpuStart = mainThreadCpuMs();
-    const inFlight: Promise<unknown>[] = [];
-    for (const bytes of blocks) {
-      inFlight.push(chain.processBlock(Block.decode(bytes)));
-      if (inFlight.length >= SUBMIT_WINDOW_BLOCKS) await inFlight.shift();
-    }
-    await Promise.all(inFlight);
-    const secs = Number(process.hrtime.bigint() - start) / 1e9;
-    const cpuEnd = mainThreadCpuMs();
-    lastMainCpuMs = cpuStart === undefined || cpuEnd === undefined ? undefined : cpuEnd - cpuStart;
-    if (chain.tip?.height !== blocks.length) throw new Error(`connected up to height ${chain.tip?.height}, expected ${blocks.length}`);
-    return secs;
-  } finally {
-    await chain.close();
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
 export const blockConnectBench: BenchModule = {
   name: 'block-connect',
   async run() {
@@ -73,8 +31,9 @@ export const blockConnectBench: BenchModule = {
     for (let round = 0; round < ROUNDS; round++) {
       oneCore.push(rawOneCore(raw));
       allCores.push(await rawAllCores(raw, cores));
-      secs.push(await connectAll(fixture.genesis, fixture.blocks, threads));
-      if (lastMainCpuMs !== undefined) mainCpu.push(lastMainCpuMs);
+      const connected = await connectBlocks(fixture.genesis, fixture.blocks, threads);
+      secs.push(connected.secs);
+      if (connected.mainCpuMs !== undefined) mainCpu.push(connected.mainCpuMs);
     }
     return {
       secp256k1Native: secp256k1IsNative,

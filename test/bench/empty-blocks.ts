@@ -3,19 +3,12 @@
  * (Chain.processBlock: decode, proof-of-work, merkle root, UTXO set, undo data, fsync'd commits),
  * and the time per block grows by at most 20 % from a 2,000- to a 20,000-block chain (linear
  * cost: no per-block work that grows with the chain). Blocks are handed over with the sync
- * window of block-connect.ts. The reference measured in the same run: a bare loop decoding and
+ * window of connect-blocks.ts. The reference measured in the same run: a bare loop decoding and
  * hashing the same blocks (what no implementation can skip), as blocks per second.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Chain } from '../../src/chain/chain.js';
-import { DEFAULT_MAX_BLOCKS_IN_FLIGHT } from '../../src/p2p/constants.js';
 import { Block } from '../../src/primitives/block.js';
-import { silentLogger } from '../../src/util/logger.js';
-import { TEST_PARAMS } from '../helpers/fixtures.js';
 import { buildEmptyFixture } from './block-fixture.js';
-import { mainThreadCpuMs } from './thread-cpu.js';
+import { SUBMIT_WINDOW_BLOCKS, connectBlocks } from './connect-blocks.js';
 import type { BenchModule } from './types.js';
 
 const TARGET_BLOCKS_PER_SEC = 10_000;
@@ -25,32 +18,6 @@ const SHORT_CHAIN_BLOCKS = 2_000;
 const LONG_CHAIN_BLOCKS = Number(process.env.KADCHAIN_BENCH_EMPTY_LONG ?? 20_000);
 /** Each size runs this many times (each into a fresh chain); the best counts (see mempool-admission.ts). */
 const ROUNDS = 2;
-/** Blocks handed over before awaiting the oldest: the sync's window (KADCHAIN_BENCH_WINDOW overrides it, to show what a larger one gives). */
-const SUBMIT_WINDOW_BLOCKS = Number(process.env.KADCHAIN_BENCH_WINDOW ?? DEFAULT_MAX_BLOCKS_IN_FLIGHT);
-
-/** Decode + processBlock of every block into a fresh chain (verify threads as in production); seconds and main-thread CPU ms. */
-export async function connectEmpty(genesis: Buffer, blocks: readonly Buffer[]): Promise<{ secs: number; mainCpuMs: number | undefined }> {
-  const dir = await mkdtemp(join(tmpdir(), 'kadchain-bench-empty-'));
-  const chain = await Chain.open({ path: dir, params: TEST_PARAMS, logger: silentLogger() });
-  try {
-    await chain.processBlock(Block.decode(genesis));
-    const start = process.hrtime.bigint();
-    const cpuStart = mainThreadCpuMs();
-    const inFlight: Promise<unknown>[] = [];
-    for (const bytes of blocks) {
-      inFlight.push(chain.processBlock(Block.decode(bytes)));
-      if (inFlight.length >= SUBMIT_WINDOW_BLOCKS) await inFlight.shift();
-    }
-    await Promise.all(inFlight);
-    const secs = Number(process.hrtime.bigint() - start) / 1e9;
-    const cpuEnd = mainThreadCpuMs();
-    if (chain.tip?.height !== blocks.length) throw new Error(`connected up to height ${chain.tip?.height}, expected ${blocks.length}`);
-    return { secs, mainCpuMs: cpuStart === undefined || cpuEnd === undefined ? undefined : cpuEnd - cpuStart };
-  } finally {
-    await chain.close();
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 /** The floor: decoding every block and hashing its header and transactions, nothing stored. */
 function decodeAndHashPerSec(blocks: readonly Buffer[]): number {
@@ -74,10 +41,10 @@ async function run(): Promise<Record<string, unknown>> {
   const shortCpuUsPerBlock: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     floor.push(decodeAndHashPerSec(short));
-    const a = await connectEmpty(fixture.genesis, short);
+    const a = await connectBlocks(fixture.genesis, short);
     shortSecs.push(a.secs);
     if (a.mainCpuMs !== undefined) shortCpuUsPerBlock.push((a.mainCpuMs * 1000) / SHORT_CHAIN_BLOCKS);
-    const b = await connectEmpty(fixture.genesis, fixture.blocks);
+    const b = await connectBlocks(fixture.genesis, fixture.blocks);
     longSecs.push(b.secs);
     if (b.mainCpuMs !== undefined) cpuUsPerBlock.push((b.mainCpuMs * 1000) / LONG_CHAIN_BLOCKS);
   }
