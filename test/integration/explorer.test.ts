@@ -6,7 +6,7 @@
 import test from 'ava';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RpcFailure, cli, createNodeSetup, getInfo, killNode, rpc, startNode, stopNode, waitFor } from './harness.js';
+import { RpcFailure, cli, createNodeSetup, getInfo, killNode, rpc, rpcError, startNode, stopNode, waitFor } from './harness.js';
 
 const ADDRESS = /^Genesis Wallet is: (1[1-9A-HJ-NP-Za-km-z]{25,34})$/;
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -22,13 +22,7 @@ const json = async (setup: Parameters<typeof cli>[0], args: string[]): Promise<u
 const n = (v: unknown): number => Number(v);
 
 async function rpcCode(setup: Parameters<typeof rpc>[0], method: string, params: Obj): Promise<number> {
-  try {
-    await rpc(setup, method, params);
-  } catch (err) {
-    if (err instanceof RpcFailure) return err.code;
-    throw err;
-  }
-  throw new Error(`${method} ${JSON.stringify(params)} succeeded`);
+  return (await rpcError(rpc(setup, method, params))).code;
 }
 
 test('explorer commands: a sent tx in the mempool then in a block, blocks, address history, errors, and the index across restarts', async (t) => {

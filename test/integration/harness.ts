@@ -200,6 +200,17 @@ export async function rpc(setup: NodeSetup, method: string, params: Record<strin
   return parsed.result;
 }
 
+/** The RpcFailure a call ends with; throws when the call succeeds or fails otherwise. */
+export async function rpcError(promise: Promise<unknown>): Promise<RpcFailure> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof RpcFailure) return err;
+    throw err;
+  }
+  throw new Error('the call succeeded');
+}
+
 /** Polls `check` until it returns true. */
 export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 20_000, pollMs = POLL_INTERVAL_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;

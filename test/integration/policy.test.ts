@@ -9,7 +9,7 @@ import { hash160 } from '../../src/primitives/hash.js';
 import { publicKeyOf } from '../../src/primitives/secp256k1.js';
 import { spend, type TestKey } from '../helpers/fixtures.js';
 import { RawPeer } from '../unit/p2p/raw-peer.js';
-import { type NodeSetup, RpcFailure, cli, createNodeSetup, getInfo, rpc, sleep, waitFor } from './harness.js';
+import { type NodeSetup, cli, createNodeSetup, getInfo, rpc, rpcError, sleep, waitFor } from './harness.js';
 import { createAddress, genesis, mempoolTxids, mineBlocks, send, startNetNodeFrom } from './network-harness.js';
 
 /** Merges `chain` settings into the node's config file (before it starts). */
@@ -31,16 +31,6 @@ async function walletKey(setup: NodeSetup, address: string): Promise<TestKey> {
 
 async function heightOf(setup: NodeSetup): Promise<number> {
   return (await getInfo(setup)).height ?? -1;
-}
-
-async function rpcError(promise: Promise<unknown>): Promise<RpcFailure> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof RpcFailure) return err;
-    throw err;
-  }
-  throw new Error('the call succeeded');
 }
 
 test('a ~1 MB transaction from a peer is refused with its reason, and mining stays normal', async (t) => {

@@ -10,7 +10,7 @@ import { Transaction } from '../../src/primitives/tx.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { Wallet, createPayment, decodeWalletWif } from '../../src/wallet/index.js';
 import { makeKey } from '../helpers/fixtures.js';
-import { RpcFailure, cli, createNodeSetup, rpc, startNode } from './harness.js';
+import { cli, createNodeSetup, rpc, rpcError, startNode } from './harness.js';
 
 interface Unspent {
   txid: string;
@@ -18,16 +18,6 @@ interface Unspent {
   amount: number;
   confirmations: number;
   coinbase: boolean;
-}
-
-async function rpcError(promise: Promise<unknown>): Promise<RpcFailure> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof RpcFailure) return err;
-    throw err;
-  }
-  throw new Error('the call succeeded');
 }
 
 test('a payment signed outside the node goes in raw through the CLI; bad hex is -22, an invalid tx -25, a conflicting one -26', async (t) => {
