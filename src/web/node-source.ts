@@ -10,10 +10,10 @@ import type { SyncStatus } from '../p2p/sync-status.js';
 import type { TraversalState } from '../p2p/traversal/index.js';
 import type { Block } from '../primitives/block.js';
 import { natView } from '../rpc/methods/nat.js';
+import { peerRow } from '../rpc/methods/network.js';
 import type { BlockRef, BlockSummaryView, ExplorerView, WebEvent, WebSource } from './source.js';
 
 /** Node ids are 32 bytes; 8 of them tell peers apart in a table (as `cli peers` shows them). */
-const SHORT_NODE_ID_HEX_CHARS = 16;
 const MS_PER_SEC = 1_000;
 const WORK_HEX_DIGITS = 64;
 
@@ -72,19 +72,10 @@ export interface NodeWebSourceOptions {
   readonly views: WebExplorerViews;
 }
 
+/** The RPC `peers` row without what only the operator needs (listen port, discouragement, work, age). */
 export function peerView(p: PeerInfo): Record<string, unknown> {
-  return {
-    id: p.nodeId?.slice(0, SHORT_NODE_ID_HEX_CHARS) ?? null,
-    nodeId: p.nodeId ?? null,
-    address: p.address,
-    direction: p.direction,
-    ready: p.ready,
-    manual: p.manual,
-    height: p.bestHeight,
-    pingMs: p.pingRttMs ?? null,
-    connectedSince: new Date(p.connectedSinceMs).toISOString(),
-    punched: p.punched === undefined ? null : { relay: p.punched.relay },
-  };
+  const { id, nodeId, address, direction, ready, manual, height, pingMs, connectedSince, punched } = peerRow(p, Date.now());
+  return { id, nodeId, address, direction, ready, manual, height, pingMs, connectedSince, punched };
 }
 
 function txRow(e: WebMempoolEntry): Record<string, unknown> {

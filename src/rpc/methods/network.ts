@@ -1,4 +1,5 @@
 import { type HostPort, HostPortError, formatHostPort, parseHostPort } from '../../node/host-port.js';
+import type { PeerInfo } from '../../p2p/peer-info.js';
 import type { MethodTable, RpcContext } from '../context.js';
 import { RpcParamError } from '../errors.js';
 import { param, parseParams } from '../params.js';
@@ -25,27 +26,32 @@ function durationSec(value: unknown, name: string): number | undefined {
   return n;
 }
 
+/** One connection as `peers` lists it (the status page shows a subset of the same row). */
+export function peerRow(p: PeerInfo, nowMs: number) {
+  return {
+    nodeId: p.nodeId ?? null,
+    id: p.nodeId?.slice(0, SHORT_NODE_ID_HEX_CHARS) ?? null,
+    address: p.address,
+    listenPort: p.listenPort ?? null,
+    direction: p.direction,
+    ready: p.ready,
+    manual: p.manual,
+    discouraged: p.discouraged,
+    height: p.bestHeight,
+    work: p.bestWork,
+    pingMs: p.pingRttMs ?? null,
+    connectedSince: new Date(p.connectedSinceMs).toISOString(),
+    connectedForSec: Math.max(0, Math.floor((nowMs - p.connectedSinceMs) / MS_PER_SEC)),
+    punched: p.punched === undefined ? null : { relay: p.punched.relay },
+  };
+}
+
 export function networkMethods(ctx: Pick<RpcContext, 'network' | 'logger'>): MethodTable {
   return {
     peers: (params) => {
       parseParams(params, {});
       const nowMs = Date.now();
-      const peers = ctx.network.peers().map((p) => ({
-        nodeId: p.nodeId ?? null,
-        id: p.nodeId?.slice(0, SHORT_NODE_ID_HEX_CHARS) ?? null,
-        address: p.address,
-        listenPort: p.listenPort ?? null,
-        direction: p.direction,
-        ready: p.ready,
-        manual: p.manual,
-        discouraged: p.discouraged,
-        height: p.bestHeight,
-        work: p.bestWork,
-        pingMs: p.pingRttMs ?? null,
-        connectedSince: new Date(p.connectedSinceMs).toISOString(),
-        connectedForSec: Math.max(0, Math.floor((nowMs - p.connectedSinceMs) / MS_PER_SEC)),
-        punched: p.punched === undefined ? null : { relay: p.punched.relay },
-      }));
+      const peers = ctx.network.peers().map((p) => peerRow(p, nowMs));
       const bans = ctx.network.bans().map((b) => banRow(b, nowMs));
       const discouraged = ctx.network.discouraged().map((d) => banRow(d, nowMs));
       const manual = ctx.network.manualPeers().map((m) => ({
