@@ -192,13 +192,23 @@ export interface SlowlorisOptions {
   readonly stats: SlowlorisStats;
 }
 
+/** A refused dribbler handshake is retried this often, this far apart (inbound slots freed by then). */
+const DRIBBLER_OPEN_ATTEMPTS = 20;
+const DRIBBLER_RETRY_MS = 250;
+
 /** Three slowloris peers: one fast enough to keep its session, one too slow for the handshake, one that stalls mid-frame. */
 export async function runSlowloris(o: SlowlorisOptions): Promise<void> {
   const key = nodeKeyFromPrivateKey(generatePrivateKey());
   const honestDribbler = async (): Promise<void> => {
     // Reconnects after every frame that ends the session, until it traded o.frames (or a handshake fails).
     while (o.stats.framesTraded < o.frames) {
-      const session = await FuzzSession.open({ port: o.port, localAddress: o.localAddress, key, timeoutMs: 30_000, dribbleMs: 2 });
+      // The frames campaign shares this address and may hold the node's inbound slots for a moment:
+      // a refused handshake is tried again before the dribbler gives up.
+      let session: FuzzSession | undefined;
+      for (let attempt = 0; attempt < DRIBBLER_OPEN_ATTEMPTS && session === undefined; attempt++) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, DRIBBLER_RETRY_MS));
+        session = await FuzzSession.open({ port: o.port, localAddress: o.localAddress, key, timeoutMs: 30_000, dribbleMs: 2 });
+      }
       if (session === undefined) return;
       o.stats.opened++;
       while (o.stats.framesTraded < o.frames) {
