@@ -2,6 +2,7 @@ import type { Host, SimNetwork } from './network.js';
 import type { PeerGraph } from './peer-graph.js';
 import type { Rng } from './rng.js';
 import { VirtualClock } from './virtual-clock.js';
+import { KadchainError } from '../util/errors.js';
 import { MESSAGE_OVERHEAD_BYTES, ONE_ITEM_PAYLOAD_BYTES } from './constants.js';
 
 
@@ -88,7 +89,12 @@ export async function propagate(graph: PeerGraph, network: SimNetwork, rng: Rng,
     clock.setTimeout(() => announce(at, from), params.validateMs);
   };
 
-  const origin = rng.int(n);
+  // The item starts at a node with at least one connection: an isolated node (a NAT'd node whose
+  // table held only other NAT'd nodes, say) cannot send anything, and starting there measured
+  // the graph's isolated share, not propagation (CI once drew one: 1 of 1,001 reached).
+  const connected = graph.adjacency.flatMap((peers, i) => (peers.length > 0 ? [i] : []));
+  if (connected.length === 0) throw new KadchainError('sim-no-connections', 'the simulated peer graph has no connection at all, so nothing can propagate');
+  const origin = connected[rng.int(connected.length)];
   hasAtMs[origin] = 0;
   announce(origin, undefined);
   await clock.runUntil(120_000);
