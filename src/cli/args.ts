@@ -9,12 +9,15 @@
  * its kind once (`kind` in commands.ts); the node still checks everything. (One module with the
  * parser: the CLI loads it on every run, and each module costs start-up.)
  */
+import { hostPortProblem } from '../node/host-port.js';
 import { closest } from '../util/suggest.js';
 import { CLIENT_OPTIONS, COMMANDS, type CommandSpec, type OptionSpec, type OptionValue, type ParsedCommand, START_OPTIONS } from './commands.js';
 import { CLI_NAME } from './constants.js';
 import { CliError } from './errors.js';
+import { OTHER_COMMAND_NAMES } from './other-names.js';
 
-export type ValueKind = 'amount' | 'fee' | 'height' | 'count' | 'blocks' | 'port' | 'listen-port' | 'seconds';
+export type ValueKind = NumberKind | 'host-port';
+type NumberKind = 'amount' | 'fee' | 'height' | 'count' | 'blocks' | 'port' | 'listen-port' | 'seconds';
 
 const DIGITS = /^[0-9]+$/;
 /** The largest TCP/UDP port. */
@@ -26,7 +29,7 @@ interface KindRule {
   ok(value: number): boolean;
 }
 
-const RULES: Readonly<Record<ValueKind, KindRule>> = {
+const RULES: Readonly<Record<NumberKind, KindRule>> = {
   amount: { what: 'a whole number of coins greater than 0 (no decimals, signs or exponents)', ok: (n) => n > 0 },
   fee: { what: 'a whole number of coins, 0 or more (no decimals, signs or exponents)', ok: () => true },
   height: { what: 'a block height: a whole number, 0 or more', ok: () => true },
@@ -44,6 +47,8 @@ const RULES: Readonly<Record<ValueKind, KindRule>> = {
  * numbers past 2^53 (no amount, height or count can be that large).
  */
 export function kindProblem(kind: ValueKind, value: string): string | undefined {
+  // The node's own parser, so the CLI and the node cannot disagree on what an address is.
+  if (kind === 'host-port') return hostPortProblem(value);
   const rule = RULES[kind];
   const valid = DIGITS.test(value) && Number.isSafeInteger(Number(value)) && rule.ok(Number(value));
   return valid ? undefined : `must be ${rule.what}, got ${JSON.stringify(value)}`;
@@ -107,10 +112,14 @@ export function hasFlag(argv: readonly string[], ...flags: readonly string[]): b
 export const wantsHelp = (argv: readonly string[]): boolean => hasFlag(argv, ...HELP_FLAGS);
 export const wantsVersion = (argv: readonly string[]): boolean => hasFlag(argv, VERSION_FLAG);
 
-/** `unknown command "balanse"; did you mean "balance"?` with the pointer to the list. */
+/**
+ * `unknown command "balanse"; did you mean "balance"?` with the pointer to the list; a bitcoin-cli
+ * name we have under another name says so (`"getbalance" is called "balance" here`).
+ */
 export function unknownCommand(name: string): CliError {
-  const near = closest(name, [...COMMANDS.map((c) => c.name), HELP_COMMAND]);
-  const hint = near === undefined ? '' : `; did you mean "${near}"?`;
+  const ours = OTHER_COMMAND_NAMES.get(name.toLowerCase());
+  const near = ours ?? closest(name, [...COMMANDS.map((c) => c.name), HELP_COMMAND]);
+  const hint = ours !== undefined ? `; ${CLI_NAME} calls it "${ours}"` : near === undefined ? '' : `; did you mean "${near}"?`;
   return new CliError('usage', `unknown command "${name}"${hint} (see: ${CLI_NAME} --help)`);
 }
 

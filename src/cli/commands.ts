@@ -246,6 +246,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'addpeer',
     summary: 'connect to a peer now and keep reconnecting to it (the tutorial seeds\' "register")',
     positionals: ['host:port'],
+    positionalKinds: { 'host:port': 'host-port' },
     options: {},
     required: [],
     method: 'addpeer',

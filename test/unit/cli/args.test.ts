@@ -1,6 +1,7 @@
 import test from 'ava';
 import { kindProblem, parseCommandArgs, splitCommandLine } from '../../../src/cli/args.js';
-import { findCommand } from '../../../src/cli/commands.js';
+import { COMMANDS, findCommand } from '../../../src/cli/commands.js';
+import { OTHER_COMMAND_NAMES } from '../../../src/cli/other-names.js';
 import { type CliIo, runCli, withEnvironment } from '../../../src/cli/main.js';
 
 interface Captured extends CliIo {
@@ -58,7 +59,7 @@ test('option values: missing, given to a flag, or taken from the next option are
   t.deepEqual(parseCommandArgs(cmd('balance'), ['--', '-X']).positionals, ['-X'], '-- ends the options');
 });
 
-test('typed values are checked before any RPC call: amounts, fees, heights, counts, ports, seconds', (t) => {
+test('typed values are checked before any RPC call: amounts, fees, heights, counts, ports, seconds, peer addresses', (t) => {
   const send = ['--from', 'A', '--to', 'B'];
   for (const bad of ['0', '-5', '1.5', '1e3', '0x10', '+5', ' 5', '', '99999999999999999999']) {
     t.throws(() => parseCommandArgs(cmd('send'), [...send, '--amount', bad]), { message: new RegExp(`^--amount must be a whole number of coins greater than 0 \\(no decimals, signs or exponents\\), got ${JSON.stringify(bad).replace(/[.+]/g, '\\$&')} \\(see`) }, bad);
@@ -75,6 +76,11 @@ test('typed values are checked before any RPC call: amounts, fees, heights, coun
   t.throws(() => parseCommandArgs(cmd('ban'), ['1.2.3.4', '--duration', '0']), { message: /^--duration must be a whole number of seconds greater than 0/ });
   t.is(kindProblem('port', '65535'), undefined);
   t.is(kindProblem('amount', '2100000000000000'), undefined);
+  // addpeer's address: checked by the node's own parser, so a missing port is exit 2, not an RPC error
+  t.throws(() => parseCommandArgs(cmd('addpeer'), ['127.0.0.1']), { message: /^<host:port> "127\.0\.0\.1" is not a host:port address \(like 127\.0\.0\.1:9000/ });
+  t.throws(() => parseCommandArgs(cmd('addpeer'), ['127.0.0.1:0']), { message: /the port must be a number from 1 to 65535/ });
+  t.is(parseCommandArgs(cmd('addpeer'), ['[::1]:9000']).positionals[0], '[::1]:9000');
+  t.is(kindProblem('host-port', 'seed.example:9000'), undefined);
 });
 
 test('the value checks exit 2 with our message and never reach a node (none listens on port 1)', async (t) => {
@@ -109,6 +115,12 @@ test('unknown commands get a suggestion; help, help <command>, <command> --help 
   const far = io();
   t.is(await runCli(['frobnicate'], far), 2);
   t.deepEqual(far.err, ['unknown command "frobnicate" (see: ./kadchain --help)']);
+  const bitcoinCli = io();
+  t.is(await runCli(['getbalance', 'X'], bitcoinCli), 2);
+  t.deepEqual(bitcoinCli.err, ['unknown command "getbalance"; ./kadchain calls it "balance" (see: ./kadchain --help)']);
+  const shorthand = io();
+  t.is(await runCli(['help', 'GetTx'], shorthand), 2);
+  t.deepEqual(shorthand.err, ['unknown command "GetTx"; ./kadchain calls it "gettransaction" (see: ./kadchain --help)']);
   const none = io();
   t.is(await runCli(['--json'], none), 2);
   t.deepEqual(none.err, ['{"error":{"code":"usage","message":"missing command (see: ./kadchain --help)"}}']);
@@ -147,4 +159,12 @@ test('--json errors are one JSON object on stderr with the same exit codes: usag
   t.is(reply.error.code, 'no-node');
   t.regex(reply.error.message, /^no kadchain node is answering at 127\.0\.0\.1:1/);
   t.deepEqual(noNode.out, []);
+});
+
+test('every bitcoin-cli name we map points at a command that exists and is not itself one of ours', (t) => {
+  const names = new Set(COMMANDS.map((c) => c.name));
+  for (const [theirs, ours] of OTHER_COMMAND_NAMES) {
+    t.true(names.has(ours), `${theirs} → ${ours}`);
+    t.false(names.has(theirs), theirs);
+  }
 });
