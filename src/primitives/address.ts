@@ -1,4 +1,4 @@
-import { createBase58check } from '@scure/base';
+import { base58, createBase58check } from '@scure/base';
 import { KadchainError } from '../util/errors.js';
 import { PUBKEY_HASH_BYTES, hash160, sha256 } from './hash.js';
 
@@ -6,6 +6,10 @@ import { PUBKEY_HASH_BYTES, hash160, sha256 } from './hash.js';
 export const ADDRESS_VERSION = 0x00;
 
 const base58check = createBase58check(sha256);
+/** Version byte + public-key hash + 4-byte checksum. */
+const ADDRESS_BYTES = 1 + PUBKEY_HASH_BYTES + 4;
+/** Base58's alphabet leaves out 0, O, I and l, which people confuse with each other. */
+const NOT_BASE58 = /[^1-9A-HJ-NP-Za-km-z]/;
 
 export class AddressError extends KadchainError {
   constructor(message: string) {
@@ -28,12 +32,18 @@ export function publicKeyToAddress(publicKey: Uint8Array): string {
 /** Decodes a `1...` address to its 20-byte public-key hash, or throws AddressError saying what is wrong. */
 export function addressToPubKeyHash(address: string): Buffer {
   if (typeof address !== 'string' || address.length === 0) throw new AddressError('the address is empty');
+  const invalid = (reason: string): AddressError => new AddressError(`"${address}" is not a valid address: ${reason}`);
+  // Say the most specific thing that is wrong: a bad character, then a wrong length (a part
+  // missing or pasted twice), and only then the checksum (a slip inside a whole address).
+  const bad = NOT_BASE58.exec(address);
+  if (bad !== null) throw invalid(`${JSON.stringify(bad[0])} is not a base58 character (addresses never contain 0, O, I, l or punctuation)`);
+  const raw = base58.decode(address);
+  if (raw.length !== ADDRESS_BYTES) throw invalid(`it is ${raw.length < ADDRESS_BYTES ? 'too short' : 'too long'} (${address.length} character${address.length === 1 ? '' : 's'}; an address has 26 to 34: part of it missing or repeated?)`);
   let payload: Uint8Array;
   try {
     payload = base58check.decode(address);
-  } catch (err) {
-    const reason = /checksum/i.test((err as Error).message) ? 'its checksum does not match (a typo?)' : 'it is not valid base58check';
-    throw new AddressError(`"${address}" is not a valid address: ${reason}`);
+  } catch {
+    throw invalid('its checksum does not match (a typo?)');
   }
   if (payload.length !== 1 + PUBKEY_HASH_BYTES || payload[0] !== ADDRESS_VERSION) {
     throw new AddressError(`"${address}" is not a valid address: expected a version-0 pay-to-public-key-hash address starting with "1"`);

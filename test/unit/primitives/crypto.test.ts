@@ -65,6 +65,17 @@ test('address of the Bitcoin wiki public key, and checksum errors', (t) => {
   t.true(isValidAddress(makeKey().address));
 });
 
+test('an invalid address says what is wrong with it: a character, the length, or the checksum', (t) => {
+  const reason = (address: string): string => t.throws(() => addressToPubKeyHash(address), { instanceOf: AddressError })?.message ?? '';
+  const good = '1PMycacnJaSqwwJqjawXBErnLsZ7RkXUAs';
+  t.is(reason('1BadAddr'), '"1BadAddr" is not a valid address: it is too short (8 characters; an address has 26 to 34: part of it missing or repeated?)');
+  t.regex(reason(good.slice(0, -3)), /too short \(31 characters/);
+  t.regex(reason(`${good}s`), /too long \(35 characters/);
+  t.regex(reason(`${good.slice(0, -1)}0`), /"0" is not a base58 character/);
+  t.regex(reason(`${good} `), /" " is not a base58 character/);
+  t.regex(reason(`${good.slice(0, -1)}t`), /its checksum does not match \(a typo\?\)$/);
+});
+
 test('sign / verify: native, low-S only, bound to key, digest and input index', (t) => {
   t.true(secp256k1IsNative);
   const key = makeKey();
