@@ -35,7 +35,8 @@ export class BanStore {
   ban(rawKey: string, reason: string, durationMs: number): BanEntry {
     const key = banKey(rawKey);
     const entry = this.list.ban(key, durationMs, reason);
-    this.logger.warn({ key, reason, untilMs: entry.untilMs }, 'banned');
+    // An ISO time and the length, not epoch milliseconds: a person reads this line.
+    this.logger.warn({ key, reason, until: new Date(entry.untilMs).toISOString(), forSec: Math.round(durationMs / 1000) }, 'banned');
     this.save();
     return entry;
   }

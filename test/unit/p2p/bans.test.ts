@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { BAN_FILE_NAME, readBanFile, writeBanFile } from '../../../src/p2p/ban-file.js';
 import { BanList } from '../../../src/p2p/bans.js';
 import { P2PError } from '../../../src/p2p/errors.js';
-import { banKey } from '../../../src/p2p/ban-store.js';
+import { BanStore, banKey } from '../../../src/p2p/ban-store.js';
+import { pino } from 'pino';
 import { buildBlock, makeKey } from '../../helpers/fixtures.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { startNode } from './net-helpers.js';
@@ -88,4 +89,14 @@ test('the peer set loads its ban file at start, writes every change, and sets a 
   t.is(second.net.clearBans(), 1);
   await second.net.flushBans();
   t.deepEqual(await readBanFile(file), []);
+});
+
+test('a ban is logged once at warn with its end as a time a person reads, not epoch milliseconds', (t) => {
+  const lines: string[] = [];
+  const store = new BanStore(undefined, pino({ level: 'info' }, { write: (line: string) => lines.push(line) }));
+  const entry = store.ban('10.9.8.7', 'sent an invalid block', 90_000);
+  t.is(lines.length, 1);
+  const logged = JSON.parse(lines[0] ?? '{}') as Record<string, unknown>;
+  t.like(logged, { level: 40, msg: 'banned', key: '10.9.8.7', reason: 'sent an invalid block', forSec: 90, until: new Date(entry.untilMs).toISOString() });
+  t.false('untilMs' in logged);
 });
