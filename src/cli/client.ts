@@ -77,6 +77,16 @@ function parseReply(raw: Buffer, ended: boolean): HttpReply | undefined {
   return { status, text: (/\r\ntransfer-encoding:\s*chunked/i.test(head) ? unchunk(body) : body).toString('utf8') };
 }
 
+/**
+ * Nothing listens at the RPC address. A cookie in the data dir means a node using it is running
+ * (or was killed): then "start one" would be refused by its lock, so the hint says to look at
+ * the port instead.
+ */
+function noNode(target: RpcTarget, where: string): CliError {
+  if (target.cookie === undefined) return new CliError('no-node', `no kadchain node is answering at ${where} (start one with: ${target.startHint})`);
+  return new CliError('no-node', `no kadchain node is answering at ${where}, yet ${target.cookieFile} exists: the node using that data dir listens on another --rpc-port (its start log says which), or it was killed (start it again with: ${target.startHint})`);
+}
+
 /** One POST of `body` to `/`, answered or failed with a CliError a person can act on. */
 function post(target: RpcTarget, method: string, body: string, timeoutMs: number): Promise<HttpReply> {
   const where = `${target.host}:${target.port}`;
@@ -113,7 +123,7 @@ function post(target: RpcTarget, method: string, body: string, timeoutMs: number
     socket.on('end', () => finish(true));
     socket.on('close', () => finish(true));
     socket.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ECONNREFUSED') fail(new CliError('no-node', `no kadchain node is answering at ${where} (start one with: ${target.startHint})`));
+      if (err.code === 'ECONNREFUSED') fail(noNode(target, where));
       else fail(new CliError('rpc-failed', `lost the connection to the node at ${where}: ${err.message}`));
     });
     // write, not end: a half-close before the reply makes some servers close without answering.

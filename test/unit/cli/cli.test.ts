@@ -274,3 +274,14 @@ test('hints in a command\'s output carry the flags of the node it asked (data di
   t.is(await runCli(['peers', '--rpc-port', String(port), '--datadir', dir], peers), 0);
   t.deepEqual(peers.out, [`no peers connected (connect one with: ./kadchain addpeer HOST:PORT --datadir ./${dir.slice(tmpdir().length + 1)} --rpc-port ${port})`]);
 });
+
+test('no node answering, but the data dir holds a cookie: the hint says the node listens elsewhere instead of starting a second one', async (t) => {
+  const port = await deadPort();
+  const dir = await mkdtemp(join(tmpdir(), 'kadchain-cli-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  writeCookie(dir);
+  const c = io();
+  t.is(await runCli(['getinfo', '--rpc-port', String(port), '--datadir', dir], c), 1);
+  t.is(c.err.length, 1);
+  t.regex(c.err[0] ?? '', new RegExp(`^no kadchain node is answering at 127\\.0\\.0\\.1:${port}, yet .*\\.cookie exists: the node using that data dir listens on another --rpc-port \\(its start log says which\\), or it was killed \\(start it again with: \\./kadchain start --datadir .* --rpc-port ${port}\\)$`));
+});
