@@ -26,6 +26,7 @@ import {
   UNKNOWN_REQUESTS_BURST,
   UNKNOWN_REQUESTS_PER_SEC,
 } from './constants.js';
+import { CompactRelay } from './compact/compact-relay.js';
 import type { OrphanPool } from './orphans.js';
 import type { Peer } from './peer.js';
 import type { PeerSet } from './peers.js';
@@ -44,6 +45,8 @@ export interface RelayOptions {
   logger: Logger;
   /** Clock of the per-peer rate limits and request expiry (tests); default Date.now. */
   now?: () => number;
+  /** A block rebuilt from a compact block: on to sync / block intake (P2PNetwork routes it as a block message, viaCompact). */
+  deliverCompact?: (peer: Peer, block: Block) => void;
 }
 
 /** What one peer may make us do, and what it has queued. */
@@ -64,6 +67,8 @@ export class Relay {
   private readonly limits = new WeakMap<Peer, PeerLimits>();
   /** Announced items we fetch, one peer at a time each, with per-peer caps. */
   readonly requests: RequestTracker<Peer>;
+  /** Compact block relay (BIP152) with the peers of protocol version ≥ 3. */
+  readonly compact: CompactRelay;
   private readonly have = (item: InvItem): boolean =>
     item.type === 'tx' ? this.options.txs.alreadyHave(item.hash) : this.options.chain.hasBlock(item.hash) || this.options.orphans.has(item.hash);
   /** Txs a reorg in progress put back, oldest first: re-announced once it settles. */
@@ -90,6 +95,9 @@ export class Relay {
     });
   };
   private readonly onBlockConnected = (block: Block): void => {
+    // The tip goes as cmpct-block to high-bandwidth peers (if not pushed already on arrival); a
+    // batch connected by sync or a reorg is announced with inv only (one per block, as before).
+    if (this.options.chain.tip?.hash.equals(block.hash)) this.compact.push(block);
     this.announce({ type: 'block', hash: block.hash });
   };
   private expiryTimer: NodeJS.Timeout | undefined;
@@ -102,6 +110,18 @@ export class Relay {
       maxInFlightPerPeer: MAX_PEER_REQUESTS_IN_FLIGHT,
       maxPendingPerPeer: MAX_PEER_PENDING_ANNOUNCEMENTS,
       expiryMs: REQUEST_EXPIRY_MS,
+      ...(options.now ? { now: options.now } : {}),
+    });
+    this.compact = new CompactRelay({
+      chain: options.chain,
+      mempool: options.mempool,
+      orphans: options.orphans,
+      logger: options.logger,
+      peers: () => options.peers.ready(),
+      deliver: options.deliverCompact ?? (() => undefined),
+      requestFull: (peer, hash) => this.onInv(peer, [{ type: 'block', hash }]),
+      serve: (peer, items, task) => this.enqueue(peer, items, task),
+      countUnknown: (peer, count) => this.countUnknown(peer, count),
       ...(options.now ? { now: options.now } : {}),
     });
   }
@@ -273,12 +293,14 @@ export class Relay {
 
   /** What was requested of the peer is asked of its other announcers. */
   onPeerClosed(peer: Peer): void {
+    this.compact.onPeerClosed(peer);
     this.pollAll(this.requests.removePeer(peer));
   }
 
   /** Ends requests older than REQUEST_EXPIRY_MS and asks their other announcers (run by a timer). */
   private expireRequests(): void {
     this.pollAll(this.requests.expire());
+    this.compact.expire();
   }
 
   private delivered(hash: Buffer): void {
