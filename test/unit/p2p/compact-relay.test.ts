@@ -1,0 +1,143 @@
+import test from 'ava';
+import type { Relay } from '../../../src/p2p/relay.js';
+import { toCompactBlock } from '../../../src/p2p/compact/partial-block.js';
+import { encodeMessageFrame, type CompactBlockMessage, type WireMessage } from '../../../src/p2p/wire/index.js';
+import { buildBlock, makeKey, outpoint, pay, spend } from '../../helpers/fixtures.js';
+import { connect, startNode, tipHash, waitFor, type TestNode } from './net-helpers.js';
+import { RawPeer } from './raw-peer.js';
+
+const owner = makeKey();
+const genesis = buildBlock({ miner: owner });
+
+/** A funding tx with `n` outputs and n − 1 txs spending them (all valid on genesis; coinbase maturity 1). */
+function txChain(n: number) {
+  const funding = spend(owner, [outpoint(genesis.transactions[0]!)], Array.from({ length: n }, () => pay(owner, 10n)));
+  return [funding, ...Array.from({ length: n - 1 }, (_, i) => spend(owner, [outpoint(funding, i)], [pay(makeKey(), 5n)]))];
+}
+
+const compactOf = (node: TestNode) => (node.net as unknown as { relay: Relay }).relay.compact;
+/**
+ * Heartbeats slower than the test: a ping carrying A's new height would start a header sync that
+ * races the compact path for the same block (and may fetch it whole first on a loaded machine).
+ */
+const QUIET = { config: { pingIntervalMs: 60_000, peerTimeoutMs: 120_000 }, genesis };
+
+test('a block of pool txs crosses A → B as a compact block rebuilt from the pool, and B pushes it on to C', async (t) => {
+  const a = await startNode(t, QUIET);
+  const b = await startNode(t, QUIET);
+  const c = await startNode(t, QUIET);
+  await connect(a, b);
+  await connect(b, c);
+  const txs = txChain(24);
+  for (const tx of txs) a.mempool.addTransaction(tx);
+  await waitFor(() => txs.every((tx) => c.mempool.has(tx.txid)), 'the txs in every pool', 10_000);
+  const block = buildBlock({ parent: genesis, miner: makeKey(), txs, coinbaseAmount: 1000n });
+  await a.chain.processBlock(block);
+  await waitFor(() => tipHash(c) === block.hashHex, 'C to connect the block', 10_000);
+  t.is(b.net.stats().received['cmpct-block'], 1);
+  t.is(b.net.stats().received.block ?? 0, 0, 'no full block crossed A → B');
+  t.is(c.net.stats().received.block ?? 0, 0, 'no full block crossed B → C');
+  t.is(compactOf(b).stats.rebuiltFromPool, 1);
+  t.is(compactOf(c).stats.rebuiltFromPool, 1);
+  t.is(b.net.stats().received['get-block-txn'] ?? 0, 0);
+  t.log(`A sent ${compactOf(a).stats.sent} compact block(s), B sent ${compactOf(b).stats.sent}`);
+});
+
+test('txs B lacks are asked with get-block-txn and the block connects', async (t) => {
+  const a = await startNode(t, QUIET);
+  const b = await startNode(t, QUIET);
+  await connect(a, b);
+  const txs = txChain(24);
+  // B knows only the first 14; the rest never went through any pool (A serves them from the block).
+  for (const tx of txs.slice(0, 14)) a.mempool.addTransaction(tx);
+  await waitFor(() => txs.slice(0, 14).every((tx) => b.mempool.has(tx.txid)), 'the first 14 txs in B', 10_000);
+  const block = buildBlock({ parent: genesis, miner: makeKey(), txs, coinbaseAmount: 1000n });
+  await a.chain.processBlock(block);
+  await waitFor(() => tipHash(b) === block.hashHex, 'B to connect the block', 10_000);
+  t.is(compactOf(b).stats.rebuiltWithBlockTxn, 1);
+  t.is(compactOf(b).stats.txsRequested, 10, "24 txs, 14 in the pool");
+  t.is(a.net.stats().received['get-block-txn'], 1);
+  t.is(b.net.stats().received['block-txn'], 1);
+  t.is(b.net.stats().received.block ?? 0, 0);
+});
+
+async function rawHighBandwidthPeer(t: Parameters<typeof startNode>[0], node: TestNode): Promise<RawPeer> {
+  const raw = await RawPeer.ready(t, node, genesis.hash);
+  raw.send({ kind: 'send-compact', highBandwidth: true, version: 1n });
+  await waitFor(() => (node.net.stats().received['send-compact'] ?? 0) > 0, 'the node to read send-compact');
+  return raw;
+}
+
+test('negotiation: a version-3 peer is offered compact blocks, a version-2 peer only ever gets inv', async (t) => {
+  const node = await startNode(t, { genesis });
+  const v2 = await RawPeer.connect(node.net.tcpPort);
+  t.teardown(() => v2.destroy());
+  v2.sendHandshake({ genesisHash: genesis.hash, version: 2 });
+  const v3 = await rawHighBandwidthPeer(t, node);
+  await waitFor(() => node.net.peers().filter((p) => p.ready).length === 2, 'both peers ready');
+  const sendCompact = (await v3.waitFor('send-compact')) as WireMessage & { kind: 'send-compact' };
+  t.is(sendCompact.version, 1n);
+  t.true(sendCompact.highBandwidth, 'the first peers are asked for high-bandwidth mode');
+  const block = buildBlock({ parent: genesis, miner: makeKey() });
+  await node.chain.processBlock(block);
+  await v3.waitFor('cmpct-block');
+  await v2.waitFor('inv');
+  t.false(v2.has('send-compact'), 'no compact message to a version-2 peer');
+  t.false(v2.has('cmpct-block'));
+  t.false(v3.has('inv'), 'the compact block replaced the announcement');
+  const compact = v3.received.find((m) => m.kind === 'cmpct-block') as CompactBlockMessage;
+  t.true(compact.header.hash.equals(block.hash));
+  t.log(`compact block ${encodeMessageFrame(compact).length} bytes on the wire, the block ${block.size}`);
+});
+
+test('a get-block-txn index past the block, and an unsolicited block-txn, cost the sender its connection', async (t) => {
+  const node = await startNode(t, { genesis });
+  const raw = await rawHighBandwidthPeer(t, node);
+  const block = buildBlock({ parent: genesis, miner: makeKey(), txs: txChain(3) });
+  await node.chain.processBlock(block);
+  await raw.waitFor('cmpct-block');
+  raw.send({ kind: 'get-block-txn', blockHash: block.hash, indexes: [1, 2] });
+  const answer = (await raw.waitFor('block-txn')) as WireMessage & { kind: 'block-txn' };
+  t.deepEqual(answer.transactions.map((tx) => tx.txidHex), [block.transactions[1]!.txidHex, block.transactions[2]!.txidHex]);
+  raw.send({ kind: 'get-block-txn', blockHash: block.hash, indexes: [4] });
+  await raw.waitClosed();
+  t.pass('index 4 of a 4-tx block: closed');
+
+  const other = await rawHighBandwidthPeer(t, node);
+  other.send({ kind: 'block-txn', blockHash: block.hash, transactions: [] });
+  await other.waitClosed();
+  t.true(node.net.isDiscouraged('127.0.0.1'));
+});
+
+test('a compact block with two equal short ids makes the node ask for the full block, without penalty', async (t) => {
+  const node = await startNode(t, { genesis });
+  const raw = await RawPeer.ready(t, node, genesis.hash);
+  const block = buildBlock({ parent: genesis, miner: makeKey(), txs: txChain(3) });
+  const compact = toCompactBlock(block);
+  raw.send({ ...compact, shortIds: [compact.shortIds[0]!, compact.shortIds[0]!, compact.shortIds[2]!] });
+  const getData = (await raw.waitFor('get-data')) as WireMessage & { kind: 'get-data' };
+  t.true(getData.items[0]!.hash.equals(block.hash));
+  raw.send({ kind: 'block', block });
+  await waitFor(() => tipHash(node) === block.hashHex, 'the full block to connect');
+  t.false(raw.closed);
+});
+
+test('a compact block with a bad body is refused without penalty (BIP152); one with a bad PoW is punished', async (t) => {
+  const node = await startNode(t, { genesis });
+  const raw = await RawPeer.ready(t, node, genesis.hash);
+  // The coinbase claims more than the reward: valid header, invalid body.
+  const greedy = buildBlock({ parent: genesis, miner: makeKey(), coinbaseAmount: 5_000n });
+  raw.send(toCompactBlock(greedy));
+  const reject = (await raw.waitFor('reject')) as WireMessage & { kind: 'reject' };
+  t.is(reject.code, 'bad-cb-amount');
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  t.false(raw.closed, 'a relayer of an invalid body with a valid header is not punished');
+  t.false(node.net.isDiscouraged('127.0.0.1'));
+
+  // About one hash in two meets the test target (EASY_POW_BITS): take one that does not.
+  let badPow = buildBlock({ parent: genesis, miner: makeKey(), unmined: true });
+  for (let nonce = 1; !(badPow.hash[0]! >= 0x80); nonce++) badPow = buildBlock({ parent: genesis, miner: makeKey(), unmined: true, headerOverrides: { nonce } });
+  raw.send(toCompactBlock(badPow));
+  await raw.waitClosed();
+  t.true(node.net.isDiscouraged('127.0.0.1'));
+});
