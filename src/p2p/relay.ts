@@ -97,7 +97,8 @@ export class Relay {
   private readonly onBlockConnected = (block: Block): void => {
     // The tip goes as cmpct-block to high-bandwidth peers (if not pushed already on arrival); a
     // batch connected by sync or a reorg is announced with inv only (one per block, as before).
-    if (this.options.chain.tip?.hash.equals(block.hash)) this.compact.push(block);
+    // A genesis builds on nothing a peer could rebuild it from: inv only.
+    if (block.height > 0 && this.options.chain.tip?.hash.equals(block.hash)) this.compact.push(block);
     this.announce({ type: 'block', hash: block.hash });
   };
   private expiryTimer: NodeJS.Timeout | undefined;
