@@ -315,3 +315,5 @@ export const COMPACT_BLOCK_TXN_TIMEOUT_MS = 5_000;
 export const RECENT_COMPACT_BLOCKS = 8;
 /** Block hashes we asked a peer's block-txn for, remembered so a late answer is ignored rather than called unsolicited. */
 export const BLOCK_TXN_REQUESTS_REMEMBERED = 16;
+/** Blocks whose compact form could not be rebuilt, remembered so they are fetched whole (a few blocks' worth). */
+export const FULL_ONLY_BLOCKS_REMEMBERED = 64;

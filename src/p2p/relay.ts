@@ -70,7 +70,9 @@ export class Relay {
   /** Compact block relay (BIP152) with the peers of protocol version ≥ 3. */
   readonly compact: CompactRelay;
   private readonly have = (item: InvItem): boolean =>
-    item.type === 'tx' ? this.options.txs.alreadyHave(item.hash) : this.options.chain.hasBlock(item.hash) || this.options.orphans.has(item.hash);
+    item.type === 'tx'
+      ? this.options.txs.alreadyHave(item.hash)
+      : this.options.chain.hasBlock(item.hash) || this.options.orphans.has(item.hash) || this.compact.isRebuilding(item.hash);
   /** Txs a reorg in progress put back, oldest first: re-announced once it settles. */
   private readded: Buffer[] = [];
   private reannounceScheduled = false;
@@ -120,7 +122,7 @@ export class Relay {
       logger: options.logger,
       peers: () => options.peers.ready(),
       deliver: options.deliverCompact ?? (() => undefined),
-      requestFull: (peer, hash) => this.onInv(peer, [{ type: 'block', hash }]),
+      requestFull: (peer, hash) => this.requestFull(peer, hash),
       serve: (peer, items, task) => this.enqueue(peer, items, task),
       countUnknown: (peer, count) => this.countUnknown(peer, count),
       ...(options.now ? { now: options.now } : {}),
@@ -228,7 +230,19 @@ export class Relay {
    */
   onInv(peer: Peer, items: readonly InvItem[]): void {
     for (const item of items) peer.known.add(item.hash);
-    this.request(peer, this.requests.announce(peer, items, this.have));
+    // 'cmpct-block' is a way to ask for a block, not something to announce: such items are ignored.
+    const announced = items.some((item) => item.type === 'cmpct-block') ? items.filter((item) => item.type !== 'cmpct-block') : items;
+    this.request(peer, this.requests.announce(peer, announced, this.have));
+  }
+
+  /**
+   * A compact block from `peer` could not be rebuilt: the full block. A request of ours to that
+   * peer for it (a low-bandwidth cmpct-block) is still open: ask again on it, as 'block'; else
+   * the block goes through the tracker like an announcement.
+   */
+  private requestFull(peer: Peer, hash: Buffer): void {
+    if (this.requests.requestedFrom(hash) === peer) peer.send({ kind: 'get-data', items: [{ type: 'block', hash }] });
+    else this.onInv(peer, [{ type: 'block', hash }]);
   }
 
   /**
@@ -251,6 +265,8 @@ export class Relay {
           // Paced like blocks: 100 standard txs can be 10 MB, more than a slow link's buffer allows.
           if (tx) await peer.sendPaced({ kind: 'transaction', transaction: tx });
           else missing.push(item);
+        } else if (item.type === 'cmpct-block') {
+          if (!(await this.compact.serve(peer, item.hash))) missing.push(item);
         } else {
           const encoded = this.options.chain.getBlockBytes(item.hash);
           if (encoded) await peer.sendPaced({ kind: 'block', encoded });
@@ -314,8 +330,10 @@ export class Relay {
     for (const peer of peers) if (!peer.isClosed) this.request(peer, this.requests.next(peer, this.have));
   }
 
+  /** Blocks are asked as compact blocks of a peer that takes them (BIP152 low-bandwidth mode), unless rebuilding one failed. */
   private request(peer: Peer, items: InvItem[]): void {
-    if (items.length > 0) peer.send({ kind: 'get-data', items });
+    if (items.length === 0) return;
+    peer.send({ kind: 'get-data', items: items.map((item) => (item.type === 'block' && this.compact.prefersCompact(peer, item.hash) ? { type: 'cmpct-block', hash: item.hash } : item)) });
   }
 
   /** Counts requests for data we lack; false when the peer went over the limit (it is punished). */

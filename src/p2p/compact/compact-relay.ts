@@ -15,6 +15,7 @@ import type { Transaction } from '../../primitives/tx.js';
 import type { Logger } from '../../util/logger.js';
 import {
   BLOCK_TXN_REQUESTS_REMEMBERED,
+  FULL_ONLY_BLOCKS_REMEMBERED,
   COMPACT_BLOCK_TXN_TIMEOUT_MS,
   MAX_HIGH_BANDWIDTH_PEERS,
   MAX_PENDING_COMPACT_BLOCKS_PER_PEER,
@@ -91,6 +92,8 @@ export class CompactRelay {
   private readonly hbTo: Peer[] = [];
   /** Blocks we pushed, by hash: get-block-txn may come before the chain stored them. */
   private readonly recent = new Map<string, Block>();
+  /** Blocks whose rebuilding failed here: fetched whole from now on. */
+  private readonly fullOnly = new BoundedHashSet(FULL_ONLY_BLOCKS_REMEMBERED);
   private readonly now: () => number;
   readonly stats: CompactStats = { received: 0, rebuiltFromPool: 0, rebuiltWithBlockTxn: 0, txsRequested: 0, fellBack: 0, sent: 0 };
 
@@ -127,6 +130,28 @@ export class CompactRelay {
     if (!msg.highBandwidth) return;
     this.hbTo.push(peer);
     if (this.hbTo.length > MAX_HIGH_BANDWIDTH_PEERS) this.hbTo.shift(); // it still gets inv
+  }
+
+  /** Ask `peer` for block `hash` as a compact block (it sent send-compact, and no rebuild of the block failed here)? */
+  prefersCompact(peer: Peer, hash: Buffer): boolean {
+    return this.state.get(peer)?.speaksCompact === true && !this.fullOnly.has(hash);
+  }
+
+  /** A get-block-txn for this block is out to some peer: an announcement of it need not be fetched now. */
+  isRebuilding(hash: Buffer): boolean {
+    const key = hashKey(hash);
+    for (const state of this.state.values()) if (state.pending.has(key)) return true;
+    return false;
+  }
+
+  /** Answers a get-data for a cmpct-block (low-bandwidth mode); false when we do not have the block. */
+  async serve(peer: Peer, hash: Buffer): Promise<boolean> {
+    const block = this.recent.get(hashKey(hash)) ?? this.options.chain.getBlock(hash);
+    if (!block) return false;
+    peer.known.add(hash);
+    this.stats.sent++;
+    await peer.sendPaced(toCompactBlock(block));
+    return true;
   }
 
   /**
@@ -246,6 +271,7 @@ export class CompactRelay {
 
   private fallBack(peer: Peer, hash: Buffer, why: string): void {
     this.stats.fellBack++;
+    this.fullOnly.add(hash);
     this.logger.debug({ peer: peer.label, hash: hash.toString('hex'), why }, 'asking for the full block instead of rebuilding it');
     this.options.requestFull(peer, hash);
   }

@@ -66,8 +66,12 @@ export function isKnownMessageType(type: number): boolean {
   return Number.isInteger(type) && type >= MessageType.Handshake && type <= MessageType.BlockTxn;
 }
 
-/** Inventory item kinds (Bitcoin's MSG_TX / MSG_BLOCK numbers). */
-export const InvType = { Tx: 1, Block: 2 } as const;
+/**
+ * Inventory item kinds (Bitcoin's MSG_TX / MSG_BLOCK / MSG_CMPCT_BLOCK numbers). CompactBlock
+ * (protocol version ≥ 3) is only asked for in get-data, of a peer that sent send-compact: the
+ * answer is a cmpct-block (BIP152's low-bandwidth mode).
+ */
+export const InvType = { Tx: 1, Block: 2, CompactBlock: 4 } as const;
 /** 32-byte hash + 1 type byte. */
 export const INV_ITEM_BYTES = 33;
 /** Bitcoin's limit; 50,000 × 33 bytes ≈ 1.6 MB stays well under MAX_PAYLOAD_BYTES. */

@@ -141,3 +141,30 @@ test('a compact block with a bad body is refused without penalty (BIP152); one w
   await raw.waitClosed();
   t.true(node.net.isDiscouraged('127.0.0.1'));
 });
+
+test('low-bandwidth mode: a peer that announced send-compact is asked for blocks as cmpct-block and answered with one', async (t) => {
+  const node = await startNode(t, { genesis });
+  const raw = await RawPeer.ready(t, node, genesis.hash);
+  raw.send({ kind: 'send-compact', highBandwidth: false, version: 1n });
+  await waitFor(() => (node.net.stats().received['send-compact'] ?? 0) > 0, 'the node to read send-compact');
+
+  // As requester: the node asks our announced block as a compact block and rebuilds it.
+  const txs = txChain(5);
+  for (const tx of txs) node.mempool.addTransaction(tx);
+  const theirs = buildBlock({ parent: genesis, miner: makeKey(), txs, coinbaseAmount: 1000n });
+  raw.send({ kind: 'inv', items: [{ type: 'block', hash: theirs.hash }] });
+  const getData = (await raw.waitFor('get-data')) as WireMessage & { kind: 'get-data' };
+  t.deepEqual(getData.items.map((i) => i.type), ['cmpct-block']);
+  raw.send(toCompactBlock(theirs));
+  await waitFor(() => tipHash(node) === theirs.hashHex, 'the node to rebuild and connect the block');
+  t.is(compactOf(node).stats.rebuiltFromPool, 1);
+
+  // As server: a block we announce with inv (the peer did not ask for high bandwidth) is served as a compact block.
+  const ours = buildBlock({ parent: theirs, miner: makeKey() });
+  await node.chain.processBlock(ours);
+  await waitFor(() => raw.received.some((m) => m.kind === 'inv' && m.items.some((i) => i.hash.equals(ours.hash))), 'the inv of our block');
+  t.false(raw.has('cmpct-block'), 'nothing pushed unasked in low-bandwidth mode');
+  raw.send({ kind: 'get-data', items: [{ type: 'cmpct-block', hash: ours.hash }] });
+  const compact = (await raw.waitFor('cmpct-block')) as CompactBlockMessage;
+  t.true(compact.header.hash.equals(ours.hash));
+});
