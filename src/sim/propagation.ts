@@ -21,8 +21,8 @@ export interface PropagationParams {
  * high-bandwidth mode and each node pushes to at most 3 of the peers that asked it. A node that
  * has the block (rebuilt, or whole) pushes a cmpct-block (header + 6-byte short ids + coinbase)
  * to those peers after COMPACT_CHECK_MS (header, PoW, merkle root), before full validation; its
- * other peers get inv after validateMs and fetch the full block (no low-bandwidth compact mode
- * in the real code). A receiver misses each tx with probability missRate and asks the missing
+ * other peers get inv after validateMs and ask for the cmpct-block with get-data (low-bandwidth
+ * mode). A receiver misses each tx with probability missRate and asks the missing
  * ones with get-block-txn (one more round trip); a node asks every peer that pushed to it before
  * it had rebuilt the block, as the real code does.
  */
@@ -100,7 +100,9 @@ export async function propagate(graph: PeerGraph, network: SimNetwork, rng: Rng,
       return;
     }
     requested[at] = true;
-    send(at, from, ONE_ITEM_PAYLOAD_BYTES, () => send(from, at, params.bytes, () => onBody(at, from)));
+    // Compact mode: the block is asked for as a cmpct-block (low-bandwidth mode), not whole.
+    if (params.compact) send(at, from, ONE_ITEM_PAYLOAD_BYTES, () => send(from, at, compactBytes, () => onCompact(at, from)));
+    else send(at, from, ONE_ITEM_PAYLOAD_BYTES, () => send(from, at, params.bytes, () => onBody(at, from)));
   };
   const onBody = (at: number, from: number): void => {
     if (hasAtMs[at] !== undefined) {
