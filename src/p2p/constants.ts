@@ -317,3 +317,9 @@ export const RECENT_COMPACT_BLOCKS = 8;
 export const BLOCK_TXN_REQUESTS_REMEMBERED = 16;
 /** Blocks whose compact form could not be rebuilt, remembered so they are fetched whole (a few blocks' worth). */
 export const FULL_ONLY_BLOCKS_REMEMBERED = 64;
+/**
+ * cmpct-block and get-block-txn are answered from blocks at most this deep below our tip (Core's
+ * MAX_BLOCKTXN_DEPTH): a peer rebuilds only new blocks from its pool. An older block goes whole,
+ * so a peer cannot make us decode old blocks for a few bytes of request.
+ */
+export const COMPACT_SERVE_DEPTH_BLOCKS = 10;

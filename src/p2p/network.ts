@@ -313,6 +313,7 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
    */
   private onBlockMessage(peer: Peer, block: Block, viaCompact: boolean): void {
     this.relay.onBlock(block);
+    if (!viaCompact) this.relay.compact.onFullBlock(peer, block.hash);
     if (this.sync.onBlock(peer, block)) return;
     if (!viaCompact) this.relay.compact.relayEarly(peer, block);
     void this.intake.submit(peer, block, viaCompact ? { viaCompact } : {});

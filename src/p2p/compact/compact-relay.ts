@@ -15,6 +15,7 @@ import type { Transaction } from '../../primitives/tx.js';
 import type { Logger } from '../../util/logger.js';
 import {
   BLOCK_TXN_REQUESTS_REMEMBERED,
+  COMPACT_SERVE_DEPTH_BLOCKS,
   FULL_ONLY_BLOCKS_REMEMBERED,
   COMPACT_BLOCK_TXN_TIMEOUT_MS,
   MAX_HIGH_BANDWIDTH_PEERS,
@@ -144,14 +145,45 @@ export class CompactRelay {
     return false;
   }
 
-  /** Answers a get-data for a cmpct-block (low-bandwidth mode); false when we do not have the block. */
+  /**
+   * Answers a get-data for a cmpct-block (low-bandwidth mode): a compact block of a recent block,
+   * the stored block as is for an older one (BIP152; nobody rebuilds old blocks from a pool).
+   * False when we do not have the block.
+   */
   async serve(peer: Peer, hash: Buffer): Promise<boolean> {
-    const block = this.recent.get(hashKey(hash)) ?? this.options.chain.getBlock(hash);
-    if (!block) return false;
+    const block = this.recentBlock(hash);
+    if (!block) {
+      const encoded = this.options.chain.getBlockBytes(hash);
+      if (!encoded) return false;
+      await peer.sendPaced({ kind: 'block', encoded });
+      return true;
+    }
     peer.known.add(hash);
     this.stats.sent++;
     await peer.sendPaced(toCompactBlock(block));
     return true;
+  }
+
+  /**
+   * A block within COMPACT_SERVE_DEPTH_BLOCKS of our tip, decoded (kept among the recent ones, so a
+   * flood of requests for it decodes it once), or undefined for an older or unknown one.
+   */
+  private recentBlock(hash: Buffer): Block | undefined {
+    const key = hashKey(hash);
+    const cached = this.recent.get(key);
+    if (cached) return cached;
+    const { chain } = this.options;
+    const header = chain.getHeader(hash);
+    const tip = chain.tip;
+    if (!header || !tip || tip.height - header.height > COMPACT_SERVE_DEPTH_BLOCKS) return undefined;
+    const block = chain.getBlock(hash);
+    if (block) this.remember(block);
+    return block;
+  }
+
+  private remember(block: Block): void {
+    this.recent.set(hashKey(block.hash), block);
+    if (this.recent.size > RECENT_COMPACT_BLOCKS) this.recent.delete(this.recent.keys().next().value!);
   }
 
   /**
@@ -168,8 +200,7 @@ export class CompactRelay {
       if (peer.send(compact)) sent++;
     }
     if (compact) {
-      this.recent.set(hashKey(block.hash), block);
-      if (this.recent.size > RECENT_COMPACT_BLOCKS) this.recent.delete(this.recent.keys().next().value!);
+      this.remember(block);
       this.stats.sent += sent;
     }
     return sent;
@@ -230,10 +261,13 @@ export class CompactRelay {
     this.complete(peer, pending.partial, 'block-txn');
   }
 
+  /** Served from recent blocks; for an older block the whole block goes instead (BIP152), for an unknown one not-found. */
   onGetBlockTxn(peer: Peer, msg: GetBlockTxnMessage): void {
     this.options.serve(peer, 1, async (granted) => {
-      const block = granted > 0 ? (this.recent.get(hashKey(msg.blockHash)) ?? this.options.chain.getBlock(msg.blockHash)) : undefined;
+      const block = granted > 0 ? this.recentBlock(msg.blockHash) : undefined;
       if (!block) {
+        const encoded = granted > 0 ? this.options.chain.getBlockBytes(msg.blockHash) : undefined;
+        if (encoded) return peer.sendPaced({ kind: 'block', encoded });
         if (granted > 0 && !this.options.countUnknown(peer, 1)) return;
         return void peer.send({ kind: 'not-found', items: [{ type: 'block', hash: msg.blockHash }] });
       }
@@ -243,6 +277,11 @@ export class CompactRelay {
       }
       await peer.sendPaced({ kind: 'block-txn', blockHash: msg.blockHash, transactions: msg.indexes.map((i) => block.transactions[i]!) });
     });
+  }
+
+  /** A whole block arrived from `peer` (its answer to a get-block-txn for an old block, say): nothing left to rebuild from it. */
+  onFullBlock(peer: Peer, hash: Buffer): void {
+    this.state.get(peer)?.pending.delete(hashKey(hash));
   }
 
   /** Gives up get-block-txn requests older than COMPACT_BLOCK_TXN_TIMEOUT_MS and fetches those blocks in full. */

@@ -3,7 +3,7 @@ import type { Relay } from '../../../src/p2p/relay.js';
 import { toCompactBlock } from '../../../src/p2p/compact/partial-block.js';
 import { encodeMessageFrame, type CompactBlockMessage, type WireMessage } from '../../../src/p2p/wire/index.js';
 import { buildBlock, makeKey, outpoint, pay, spend } from '../../helpers/fixtures.js';
-import { connect, startNode, tipHash, waitFor, type TestNode } from './net-helpers.js';
+import { buildChain, connect, startNode, tipHash, waitFor, type TestNode } from './net-helpers.js';
 import { RawPeer } from './raw-peer.js';
 
 const owner = makeKey();
@@ -167,4 +167,20 @@ test('low-bandwidth mode: a peer that announced send-compact is asked for blocks
   raw.send({ kind: 'get-data', items: [{ type: 'cmpct-block', hash: ours.hash }] });
   const compact = (await raw.waitFor('cmpct-block')) as CompactBlockMessage;
   t.true(compact.header.hash.equals(ours.hash));
+});
+
+test('a get-block-txn or cmpct-block request for a block more than 10 deep is answered with the whole block', async (t) => {
+  const chain = buildChain(genesis, 12, makeKey());
+  const node = await startNode(t, { genesis, blocks: chain });
+  const raw = await RawPeer.ready(t, node, genesis.hash);
+  const old = chain[0]!;
+  raw.send({ kind: 'get-block-txn', blockHash: old.hash, indexes: [0] });
+  const whole = (await raw.waitFor('block')) as WireMessage & { kind: 'block' };
+  t.true(whole.block.hash.equals(old.hash));
+  t.false(raw.has('block-txn'));
+  const recent = chain[11]!;
+  raw.send({ kind: 'get-data', items: [{ type: 'cmpct-block', hash: recent.hash }] });
+  const compact = (await raw.waitFor('cmpct-block')) as CompactBlockMessage;
+  t.true(compact.header.hash.equals(recent.hash), 'the tip is served as a compact block');
+  t.false(raw.closed);
 });
