@@ -114,19 +114,12 @@ export function penaltyFor(code: MisbehaviourCode): Penalty {
 /**
  * What still costs the sender of a block that reached us as a compact block (BIP152: "nodes
  * SHOULD NOT ban a peer for announcing a new block with a CMPCTBLOCK message that is invalid,
- * but has a valid header"): in high-bandwidth mode a peer relays before it validated the body,
- * so an invalid body is the miner's fault, not the relayer's. A bad header (checked before
- * relaying: PoW, bits, linkage, time) and a block on an invalid branch still cost the usual.
+ * but has a valid header"). In high-bandwidth mode a peer relays a block after checking only
+ * its bits, PoW, parent (our tip) and merkle root (compact-relay.ts), before validating the rest:
+ * anything else wrong with it — body, timestamp, a block already known invalid — may be the
+ * miner's fault, not the relayer's, so only what every relayer checks is punished.
  */
-const PUNISHED_EVEN_IN_COMPACT_BLOCKS: ReadonlySet<MisbehaviourCode> = new Set<MisbehaviourCode>([
-  ValidationCode.BadPow,
-  ValidationCode.BadBits,
-  ValidationCode.BadPrevHash,
-  ValidationCode.BadHeight,
-  ValidationCode.BadTimestamp,
-  ValidationCode.InvalidAncestor,
-  ValidationCode.KnownInvalid,
-]);
+const PUNISHED_EVEN_IN_COMPACT_BLOCKS: ReadonlySet<MisbehaviourCode> = new Set<MisbehaviourCode>([ValidationCode.BadPow, ValidationCode.BadBits]);
 
 /** The penalty for `code` about a block that came as a compact block: body faults are only told (a `reject`). */
 export function penaltyForCompactBlock(code: MisbehaviourCode): Penalty {

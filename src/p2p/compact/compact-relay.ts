@@ -335,7 +335,7 @@ export class CompactRelay {
 
   private extendsTip(block: Block): boolean {
     const tip = this.options.chain.tip;
-    return tip !== undefined && block.header.prevHash.equals(tip.hash);
+    return tip !== undefined && block.header.prevHash.equals(tip.hash) && block.height === tip.height + 1;
   }
 
   private powOk(block: Block): boolean {

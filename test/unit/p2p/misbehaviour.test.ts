@@ -46,13 +46,12 @@ test('reject reasons are cut to MAX_REJECT_REASON_BYTES of UTF-8 without splitti
   }
 });
 
-test('compact blocks (BIP152): a bad header still discourages, a bad body is only told, races stay free; bad block-txn answers discourage', (t) => {
+test('compact blocks (BIP152): bad bits or PoW still discourage, anything a relayer does not check first is only told, races stay free; bad block-txn answers discourage', (t) => {
   const table: Array<[Parameters<typeof penaltyForCompactBlock>[0], string, boolean]> = [
     [ValidationCode.BadPow, 'discourage', true],
     [ValidationCode.BadBits, 'discourage', true],
-    [ValidationCode.BadTimestamp, 'discourage', true],
-    [ValidationCode.InvalidAncestor, 'discourage', true],
-    [ValidationCode.KnownInvalid, 'discourage', true],
+    [ValidationCode.BadTimestamp, 'none', true],
+    [ValidationCode.KnownInvalid, 'none', true],
     [ValidationCode.BadSignature, 'none', true],
     [ValidationCode.MissingInputs, 'none', true],
     [ValidationCode.BadMerkleRoot, 'none', true],
