@@ -120,7 +120,7 @@ export class Relay {
       mempool: options.mempool,
       orphans: options.orphans,
       logger: options.logger,
-      peers: () => options.peers.ready(),
+      extraTxs: () => options.txs.orphans.transactions(),
       deliver: options.deliverCompact ?? (() => undefined),
       requestFull: (peer, hash) => this.requestFull(peer, hash),
       serve: (peer, items, task) => this.enqueue(peer, items, task),

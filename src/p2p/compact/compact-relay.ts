@@ -41,8 +41,8 @@ export interface CompactRelayOptions {
   mempool: Mempool;
   orphans: OrphanPool<Peer>;
   logger: Logger;
-  /** Ready peers (the peer set). */
-  peers: () => Iterable<Peer>;
+  /** Transactions held outside the mempool that a block may contain (the orphan-tx pool, ≤ 100). */
+  extraTxs?: () => Iterable<Transaction>;
   /** A block rebuilt from a compact one: on to sync / block intake as a block message would go. */
   deliver: (peer: Peer, block: Block) => void;
   /** Fetch the full block announced by `peer` (the relay's request tracker: other announcers on failure). */
@@ -345,6 +345,7 @@ export class CompactRelay {
 
   private *candidates(): Iterable<Transaction> {
     for (const entry of this.options.mempool.entries()) yield entry.tx;
+    if (this.options.extraTxs) yield* this.options.extraTxs();
   }
 
   private stateOf(peer: Peer): PeerCompactState {

@@ -184,3 +184,18 @@ test('a get-block-txn or cmpct-block request for a block more than 10 deep is an
   t.true(compact.header.hash.equals(recent.hash), 'the tip is served as a compact block');
   t.false(raw.closed);
 });
+
+test('a tx held as an orphan fills its slot: only the tx the node lacks entirely is asked for', async (t) => {
+  const node = await startNode(t, { genesis });
+  const raw = await RawPeer.ready(t, node, genesis.hash);
+  const [parent, child] = txChain(2) as [ReturnType<typeof txChain>[0], ReturnType<typeof txChain>[0]];
+  raw.send({ kind: 'transaction', transaction: child }); // its parent is unknown: held as an orphan
+  await waitFor(() => node.net.stats().orphanTxs === 1, 'the child to be held as an orphan');
+  const block = buildBlock({ parent: genesis, miner: makeKey(), txs: [parent, child], coinbaseAmount: 1000n });
+  raw.send(toCompactBlock(block));
+  const ask = (await raw.waitFor('get-block-txn')) as WireMessage & { kind: 'get-block-txn' };
+  t.deepEqual(ask.indexes, [1], 'the parent only; the child came from the orphan pool');
+  raw.send({ kind: 'block-txn', blockHash: block.hash, transactions: [parent] });
+  await waitFor(() => tipHash(node) === block.hashHex, 'the block to connect');
+  t.false(raw.closed);
+});
