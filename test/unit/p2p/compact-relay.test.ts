@@ -199,3 +199,52 @@ test('a tx held as an orphan fills its slot: only the tx the node lacks entirely
   await waitFor(() => tipHash(node) === block.hashHex, 'the block to connect');
   t.false(raw.closed);
 });
+
+test('bounds: at most 3 high-bandwidth peers each way (asked by us, pushed to by us), rotated to the last to bring a new block first', async (t) => {
+  const node = await startNode(t, { genesis });
+  const raws: RawPeer[] = [];
+  for (let i = 0; i < 4; i++) {
+    raws.push(await RawPeer.ready(t, node, genesis.hash));
+    await raws[i]!.waitFor('send-compact');
+  }
+  const asked = raws.map((r) => (r.received.find((m) => m.kind === 'send-compact') as WireMessage & { kind: 'send-compact' }).highBandwidth);
+  t.deepEqual(asked, [true, true, true, false], 'the first three are asked for high-bandwidth mode');
+  // All four ask us; we push to the last three that asked.
+  for (const raw of raws) raw.send({ kind: 'send-compact', highBandwidth: true, version: 1n });
+  await waitFor(() => (node.net.stats().received['send-compact'] ?? 0) === 4, 'the node to read the four send-compact');
+  const first = buildBlock({ parent: genesis, miner: makeKey() });
+  await node.chain.processBlock(first);
+  for (const raw of raws.slice(1)) await raw.waitFor('cmpct-block');
+  await raws[0]!.waitFor('inv');
+  t.false(raws[0]!.has('cmpct-block'), 'the oldest asker gets inv');
+  t.is(compactOf(node).stats.sent, 3);
+
+  // The fourth peer brings a new block first: it becomes a high-bandwidth peer, the longest-serving one is switched back.
+  const second = buildBlock({ parent: first, miner: makeKey() });
+  raws[3]!.send({ kind: 'block', block: second });
+  await waitFor(() => tipHash(node) === second.hashHex, 'the block from the fourth peer');
+  const switches = (raw: RawPeer) => raw.received.filter((m): m is WireMessage & { kind: 'send-compact' } => m.kind === 'send-compact').map((m) => m.highBandwidth);
+  await waitFor(() => switches(raws[3]!).length === 2 && switches(raws[0]!).length === 2, 'the two switches');
+  t.deepEqual(switches(raws[3]!), [false, true]);
+  t.deepEqual(switches(raws[0]!), [true, false]);
+});
+
+test('bounds: 3 rebuilds pending per peer (the 4th block is fetched whole); an unanswered get-block-txn gives way to the full block, a late answer is ignored', async (t) => {
+  const node = await startNode(t, { genesis });
+  const raw = await RawPeer.ready(t, node, genesis.hash);
+  const unknownTx = txChain(2)[1]!; // spends an output of a tx nobody has: never in the pool
+  const blocks = [0, 1, 2, 3].map((i) => buildBlock({ parent: genesis, miner: makeKey(), txs: [unknownTx], extraData: Buffer.from(`b${i}`), coinbaseAmount: 1000n }));
+  for (const block of blocks) raw.send(toCompactBlock(block));
+  await waitFor(() => raw.received.filter((m) => m.kind === 'get-block-txn').length === 3 && raw.has('get-data'), 'three get-block-txn and one get-data');
+  const getData = raw.received.find((m) => m.kind === 'get-data') as WireMessage & { kind: 'get-data' };
+  t.deepEqual(getData.items.map((i) => [i.type, i.hash.toString('hex')]), [['block', blocks[3]!.hashHex]]);
+  // Nobody answers the get-block-txn: after COMPACT_BLOCK_TXN_TIMEOUT_MS (checked every 3 s) the blocks are asked whole.
+  await waitFor(() => raw.received.filter((m) => m.kind === 'get-data').length >= 2, 'the full blocks to be asked for', 15_000);
+  const later = raw.received.filter((m): m is WireMessage & { kind: 'get-data' } => m.kind === 'get-data').slice(1).flatMap((m) => m.items);
+  t.true(later.every((i) => i.type === 'block'), 'whole blocks from now on');
+  t.true(later.some((i) => i.hash.equals(blocks[0]!.hash)));
+  raw.send({ kind: 'block-txn', blockHash: blocks[0]!.hash, transactions: [unknownTx] });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  t.false(raw.closed, 'a late answer to a request we gave up is not unsolicited');
+  t.is(compactOf(node).stats.fellBack, 4);
+});
