@@ -210,8 +210,11 @@ test('bounds: at most 3 high-bandwidth peers each way (asked by us, pushed to by
   const asked = raws.map((r) => (r.received.find((m) => m.kind === 'send-compact') as WireMessage & { kind: 'send-compact' }).highBandwidth);
   t.deepEqual(asked, [true, true, true, false], 'the first three are asked for high-bandwidth mode');
   // All four ask us; we push to the last three that asked.
-  for (const raw of raws) raw.send({ kind: 'send-compact', highBandwidth: true, version: 1n });
-  await waitFor(() => (node.net.stats().received['send-compact'] ?? 0) === 4, 'the node to read the four send-compact');
+  // One after another: four sockets give no order between them.
+  for (const [i, raw] of raws.entries()) {
+    raw.send({ kind: 'send-compact', highBandwidth: true, version: 1n });
+    await waitFor(() => (node.net.stats().received['send-compact'] ?? 0) === i + 1, `the node to read send-compact ${i + 1}`);
+  }
   const first = buildBlock({ parent: genesis, miner: makeKey() });
   await node.chain.processBlock(first);
   for (const raw of raws.slice(1)) await raw.waitFor('cmpct-block');
