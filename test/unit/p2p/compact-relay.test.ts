@@ -251,3 +251,27 @@ test('bounds: 3 rebuilds pending per peer (the 4th block is fetched whole); an u
   t.false(raw.closed, 'a late answer to a request we gave up is not unsolicited');
   t.is(compactOf(node).stats.fellBack, 4);
 });
+
+test('a block-txn with another number of txs than asked is punished; the right number of wrong txs only makes the node fetch the block whole', async (t) => {
+  const node = await startNode(t, { genesis });
+  const [parent, child] = txChain(2) as [ReturnType<typeof txChain>[0], ReturnType<typeof txChain>[0]];
+  const block = buildBlock({ parent: genesis, miner: makeKey(), txs: [parent, child], coinbaseAmount: 1000n });
+
+  const honestButUnlucky = await RawPeer.ready(t, node, genesis.hash);
+  honestButUnlucky.send(toCompactBlock(block));
+  await honestButUnlucky.waitFor('get-block-txn');
+  honestButUnlucky.send({ kind: 'block-txn', blockHash: block.hash, transactions: [child, parent] }); // swapped: the merkle root differs
+  const getData = (await honestButUnlucky.waitFor('get-data')) as WireMessage & { kind: 'get-data' };
+  t.deepEqual(getData.items.map((i) => [i.type, i.hash.toString('hex')]), [['block', block.hashHex]]);
+  t.false(honestButUnlucky.closed, 'a rebuild that does not match is not proof of a fault (it may be our collision)');
+  honestButUnlucky.send({ kind: 'block', block });
+  await waitFor(() => tipHash(node) === block.hashHex, 'the whole block to connect');
+
+  const sloppy = await RawPeer.ready(t, node, genesis.hash);
+  const next = buildBlock({ parent: block, miner: makeKey(), txs: txChain(2).slice(1), coinbaseAmount: 1000n });
+  sloppy.send(toCompactBlock(next));
+  await sloppy.waitFor('get-block-txn');
+  sloppy.send({ kind: 'block-txn', blockHash: next.hash, transactions: [] });
+  await sloppy.waitClosed();
+  t.true(node.net.isDiscouraged('127.0.0.1'));
+});
