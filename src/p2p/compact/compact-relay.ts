@@ -15,12 +15,10 @@ import type { Transaction } from '../../primitives/tx.js';
 import type { Logger } from '../../util/logger.js';
 import {
   BLOCK_TXN_REQUESTS_REMEMBERED,
-  COMPACT_SERVE_DEPTH_BLOCKS,
   FULL_ONLY_BLOCKS_REMEMBERED,
   COMPACT_BLOCK_TXN_TIMEOUT_MS,
   MAX_HIGH_BANDWIDTH_PEERS,
   MAX_PENDING_COMPACT_BLOCKS_PER_PEER,
-  RECENT_COMPACT_BLOCKS,
 } from '../constants.js';
 import { BoundedHashSet } from '../known-set.js';
 import type { OrphanPool } from '../orphans.js';
@@ -34,7 +32,10 @@ import {
   MessageType,
   type SendCompactMessage,
 } from '../wire/index.js';
-import { PartialBlock, toCompactBlock } from './partial-block.js';
+import { type CompactSenderOptions, type CompactStats, CompactSender } from './compact-sender.js';
+
+export type { CompactStats } from './compact-sender.js';
+import { PartialBlock } from './partial-block.js';
 
 export interface CompactRelayOptions {
   chain: Chain;
@@ -47,10 +48,8 @@ export interface CompactRelayOptions {
   deliver: (peer: Peer, block: Block) => void;
   /** Fetch the full block announced by `peer` (the relay's request tracker: other announcers on failure). */
   requestFull: (peer: Peer, hash: Buffer) => void;
-  /** Queue a serving task behind the peer's others, rate-limited (the relay's serve queue). */
-  serve: (peer: Peer, items: number, task: (granted: number) => Promise<void>) => void;
-  /** Count requests for data we lack; false when the peer went over its budget (it was punished). */
-  countUnknown: (peer: Peer, count: number) => boolean;
+  serve: CompactSenderOptions['serve'];
+  countUnknown: CompactSenderOptions['countUnknown'];
   now?: () => number;
 }
 
@@ -66,21 +65,6 @@ interface PeerCompactState {
   readonly requested: BoundedHashSet;
 }
 
-/** What happened to compact blocks we received (stats, tests, the integration test's byte count). */
-export interface CompactStats {
-  received: number;
-  /** Rebuilt from the mempool alone. */
-  rebuiltFromPool: number;
-  /** Rebuilt after a get-block-txn. */
-  rebuiltWithBlockTxn: number;
-  /** Transactions asked with get-block-txn, in all. */
-  txsRequested: number;
-  /** Full block asked for instead (collision, merkle mismatch, timeout, too many pending). */
-  fellBack: number;
-  /** cmpct-block messages we sent. */
-  sent: number;
-}
-
 const hashKey = (hash: Buffer): string => hash.toString('latin1');
 
 export class CompactRelay {
@@ -91,8 +75,8 @@ export class CompactRelay {
   private readonly hbFrom: Peer[] = [];
   /** Peers that asked us for it, oldest first; we push to these (at most MAX_HIGH_BANDWIDTH_PEERS). */
   private readonly hbTo: Peer[] = [];
-  /** Blocks we pushed, by hash: get-block-txn may come before the chain stored them. */
-  private readonly recent = new Map<string, Block>();
+  /** The sending side: pushes, cmpct-block and block-txn answers, the recent blocks they come from. */
+  private readonly sender: CompactSender;
   /** Blocks whose rebuilding failed here: fetched whole from now on. */
   private readonly fullOnly = new BoundedHashSet(FULL_ONLY_BLOCKS_REMEMBERED);
   private readonly now: () => number;
@@ -102,6 +86,7 @@ export class CompactRelay {
     this.options = options;
     this.logger = options.logger.child({ component: 'compact' });
     this.now = options.now ?? Date.now;
+    this.sender = new CompactSender({ chain: options.chain, serve: options.serve, countUnknown: options.countUnknown, stats: this.stats });
   }
 
   static speaksCompact(peer: Peer): boolean {
@@ -145,45 +130,9 @@ export class CompactRelay {
     return false;
   }
 
-  /**
-   * Answers a get-data for a cmpct-block (low-bandwidth mode): a compact block of a recent block,
-   * the stored block as is for an older one (BIP152; nobody rebuilds old blocks from a pool).
-   * False when we do not have the block.
-   */
-  async serve(peer: Peer, hash: Buffer): Promise<boolean> {
-    const block = this.recentBlock(hash);
-    if (!block) {
-      const encoded = this.options.chain.getBlockBytes(hash);
-      if (!encoded) return false;
-      await peer.sendPaced({ kind: 'block', encoded });
-      return true;
-    }
-    peer.known.add(hash);
-    this.stats.sent++;
-    await peer.sendPaced(toCompactBlock(block));
-    return true;
-  }
-
-  /**
-   * A block within COMPACT_SERVE_DEPTH_BLOCKS of our tip, decoded (kept among the recent ones, so a
-   * flood of requests for it decodes it once), or undefined for an older or unknown one.
-   */
-  private recentBlock(hash: Buffer): Block | undefined {
-    const key = hashKey(hash);
-    const cached = this.recent.get(key);
-    if (cached) return cached;
-    const { chain } = this.options;
-    const header = chain.getHeader(hash);
-    const tip = chain.tip;
-    if (!header || !tip || tip.height - header.height > COMPACT_SERVE_DEPTH_BLOCKS) return undefined;
-    const block = chain.getBlock(hash);
-    if (block) this.remember(block);
-    return block;
-  }
-
-  private remember(block: Block): void {
-    this.recent.set(hashKey(block.hash), block);
-    if (this.recent.size > RECENT_COMPACT_BLOCKS) this.recent.delete(this.recent.keys().next().value!);
+  /** Answers a get-data for a cmpct-block (low-bandwidth mode); false when we do not have the block. */
+  serve(peer: Peer, hash: Buffer): Promise<boolean> {
+    return this.sender.serve(peer, hash);
   }
 
   /**
@@ -191,19 +140,11 @@ export class CompactRelay {
    * skipped by the inv that follows). Returns how many got it.
    */
   push(block: Block, except?: Peer): number {
-    let compact: CompactBlockMessage | undefined;
-    let sent = 0;
-    for (const peer of this.hbTo) {
-      if (peer === except || !peer.isReady || peer.known.has(block.hash)) continue;
-      compact ??= toCompactBlock(block);
-      peer.known.add(block.hash);
-      if (peer.send(compact)) sent++;
-    }
-    if (compact) {
-      this.remember(block);
-      this.stats.sent += sent;
-    }
-    return sent;
+    return this.sender.push(block, this.hbTo, except);
+  }
+
+  onGetBlockTxn(peer: Peer, msg: GetBlockTxnMessage): void {
+    this.sender.onGetBlockTxn(peer, msg);
   }
 
   /**
@@ -259,24 +200,6 @@ export class CompactRelay {
       return void peer.punish('bad-block-txn', `answered ${msg.transactions.length} transactions to our get-block-txn of ${asked} for block ${msg.blockHash.toString('hex')}`);
     }
     this.complete(peer, pending.partial, 'block-txn');
-  }
-
-  /** Served from recent blocks; for an older block the whole block goes instead (BIP152), for an unknown one not-found. */
-  onGetBlockTxn(peer: Peer, msg: GetBlockTxnMessage): void {
-    this.options.serve(peer, 1, async (granted) => {
-      const block = granted > 0 ? this.recentBlock(msg.blockHash) : undefined;
-      if (!block) {
-        const encoded = granted > 0 ? this.options.chain.getBlockBytes(msg.blockHash) : undefined;
-        if (encoded) return peer.sendPaced({ kind: 'block', encoded });
-        if (granted > 0 && !this.options.countUnknown(peer, 1)) return;
-        return void peer.send({ kind: 'not-found', items: [{ type: 'block', hash: msg.blockHash }] });
-      }
-      const last = msg.indexes.at(-1);
-      if (last !== undefined && last >= block.transactions.length) {
-        return void peer.punish('bad-block-txn-index', `asked for transaction ${last} of block ${block.hashHex}, which has ${block.transactions.length}`);
-      }
-      await peer.sendPaced({ kind: 'block-txn', blockHash: msg.blockHash, transactions: msg.indexes.map((i) => block.transactions[i]!) });
-    });
   }
 
   /** A whole block arrived from `peer` (its answer to a get-block-txn for an old block, say): nothing left to rebuild from it. */
