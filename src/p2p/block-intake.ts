@@ -33,6 +33,8 @@ export interface SubmitOptions {
   readonly afterParent?: boolean;
   /** An ancestor of the assumevalid block (sync-session.ts): the chain skips its signature checks, nothing else. */
   readonly skipSignatures?: boolean;
+  /** Rebuilt from a compact block: an invalid body is not the relaying peer's fault (misbehaviour.ts penaltyForCompactBlock). */
+  readonly viaCompact?: boolean;
 }
 
 type ChainOutcome = { readonly result: ProcessBlockResult } | { readonly error: unknown };
@@ -67,7 +69,7 @@ export class BlockIntake {
   submit(peer: Peer, block: Block, options: SubmitOptions = {}): Promise<IntakeStatus> {
     const skipSignatures = options.skipSignatures === true;
     const early = options.pipelined ? this.handOver(peer, block, skipSignatures) : undefined;
-    const run = this.tail.then(() => this.process(peer, block, early ?? this.handOver(peer, block, skipSignatures), options.afterParent === true));
+    const run = this.tail.then(() => this.process(peer, block, early ?? this.handOver(peer, block, skipSignatures), options.afterParent === true, options.viaCompact === true));
     this.tail = run.catch(() => undefined);
     return run;
   }
@@ -81,14 +83,14 @@ export class BlockIntake {
     );
   }
 
-  private async process(peer: Peer, block: Block, outcome: Promise<ChainOutcome>, afterParent: boolean): Promise<IntakeStatus> {
+  private async process(peer: Peer, block: Block, outcome: Promise<ChainOutcome>, afterParent: boolean, viaCompact: boolean): Promise<IntakeStatus> {
     const settled = await outcome;
     let status: IntakeStatus;
     if (afterParent && !('result' in settled) && this.failed.has(block.header.prevHash)) {
       this.options.logger.debug({ hash: block.hashHex, peer: peer.label }, 'dropped a pipelined block whose parent failed');
       status = 'abandoned';
     } else {
-      status = this.handleOutcome(peer, block, settled);
+      status = this.handleOutcome(peer, block, settled, viaCompact);
     }
     // A block refused earlier (a future timestamp) may connect now: its children are judged on their own again.
     if (FAILURES.has(status)) this.failed.add(block.hash);
@@ -108,7 +110,7 @@ export class BlockIntake {
     }
   }
 
-  private handleOutcome(peer: Peer, block: Block, outcome: ChainOutcome): IntakeStatus {
+  private handleOutcome(peer: Peer, block: Block, outcome: ChainOutcome, viaCompact = false): IntakeStatus {
     const { logger } = this.options;
     if ('result' in outcome) {
       const { result } = outcome;
@@ -131,7 +133,7 @@ export class BlockIntake {
       return 'orphan';
     }
     // The policy (misbehaviour.ts) decides the reject and the penalty; a race or our clock's fault costs nothing.
-    const action = peer.punish(err.code, `sent invalid block ${block.hashHex}: ${err.message}`, { messageType: MessageType.Block, hash: block.hash });
+    const action = peer.punish(err.code, `sent invalid block ${block.hashHex}: ${err.message}`, { messageType: viaCompact ? MessageType.CompactBlock : MessageType.Block, hash: block.hash }, viaCompact);
     if (action !== 'none') return 'invalid';
     logger[this.refusedLog.shouldWarn(`${peer.ip} ${err.code}`) ? 'info' : 'debug']({ hash: block.hashHex, code: err.code, peer: peer.label }, 'block refused');
     return 'refused';

@@ -293,3 +293,33 @@ export const DIAL_FAILURE_WARNS_PER_MIN = 6;
 export const DIAL_FAILURE_WARN_BURST = 10;
 /** A handshake refusal from the far end is warned about once per address and code per this interval. */
 export const REMOTE_REFUSAL_WARN_INTERVAL_MS = 60_000;
+
+/**
+ * Compact block relay (BIP152, src/p2p/compact/). Peers we ask for high-bandwidth mode (new
+ * blocks sent unasked as cmpct-block), and peers we send to in that mode: BIP152's 3 — the
+ * three that last gave us a new block first; more would multiply duplicate compact blocks.
+ */
+export const MAX_HIGH_BANDWIDTH_PEERS = 3;
+/** Compact blocks being rebuilt from one peer at once (waiting for its block-txn); beyond, the full block is asked for. */
+export const MAX_PENDING_COMPACT_BLOCKS_PER_PEER = 3;
+/**
+ * A get-block-txn not answered by then is given up and the full block asked for (from that
+ * peer's and others' announcements): the peer had the block a moment ago, an honest one answers
+ * in a round trip, and a block must not wait on a stalling peer for REQUEST_EXPIRY_MS.
+ */
+export const COMPACT_BLOCK_TXN_TIMEOUT_MS = 5_000;
+/**
+ * Blocks we sent as cmpct-block, kept so a get-block-txn is answered before the chain has
+ * stored them (high-bandwidth mode relays before full validation): a few blocks' worth.
+ */
+export const RECENT_COMPACT_BLOCKS = 8;
+/** Block hashes we asked a peer's block-txn for, remembered so a late answer is ignored rather than called unsolicited. */
+export const BLOCK_TXN_REQUESTS_REMEMBERED = 16;
+/** Blocks whose compact form could not be rebuilt, remembered so they are fetched whole (a few blocks' worth). */
+export const FULL_ONLY_BLOCKS_REMEMBERED = 64;
+/**
+ * cmpct-block and get-block-txn are answered from blocks at most this deep below our tip (Core's
+ * MAX_BLOCKTXN_DEPTH): a peer rebuilds only new blocks from its pool. An older block goes whole,
+ * so a peer cannot make us decode old blocks for a few bytes of request.
+ */
+export const COMPACT_SERVE_DEPTH_BLOCKS = 10;

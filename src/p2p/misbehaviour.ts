@@ -22,8 +22,12 @@ export interface Penalty {
   readonly sendReject: boolean;
 }
 
-/** Session-level violations the peer detects itself or sync finds in a headers batch. */
-export type ProtocolViolationCode = 'unexpected-message' | 'bad-handshake-ack' | 'bad-headers';
+/**
+ * Session-level violations the peer detects itself, sync finds in a headers batch, or compact
+ * block relay finds in an answer: a block-txn we never asked for, one with another number of
+ * transactions than we asked, a get-block-txn index past the block's transactions.
+ */
+export type ProtocolViolationCode = 'unexpected-message' | 'bad-handshake-ack' | 'bad-headers' | 'unsolicited-block-txn' | 'bad-block-txn' | 'bad-block-txn-index';
 
 /**
  * Resource drops (a timeout, a peer that does not read: resource-codes.ts DisconnectCode) are not
@@ -47,6 +51,9 @@ const PENALTIES: Readonly<Record<MisbehaviourCode, Penalty>> = {
   'unexpected-message': DISCOURAGE_SILENTLY,
   'bad-handshake-ack': DISCOURAGE_SILENTLY,
   'bad-headers': DISCOURAGE_SILENTLY,
+  'unsolicited-block-txn': DISCOURAGE_SILENTLY,
+  'bad-block-txn': DISCOURAGE_SILENTLY,
+  'bad-block-txn-index': DISCOURAGE_SILENTLY,
   // More work asked of us than any honest peer asks (rate limits in constants.ts).
   'inv-flood': DISCOURAGE_SILENTLY,
   'unknown-data-flood': DISCOURAGE_SILENTLY,
@@ -102,6 +109,22 @@ export const RETRY_AFTER_BLOCK_CODES: ReadonlySet<MempoolErrorCode> = new Set<Me
 
 export function penaltyFor(code: MisbehaviourCode): Penalty {
   return PENALTIES[code];
+}
+
+/**
+ * What still costs the sender of a block that reached us as a compact block (BIP152: "nodes
+ * SHOULD NOT ban a peer for announcing a new block with a CMPCTBLOCK message that is invalid,
+ * but has a valid header"). In high-bandwidth mode a peer relays a block after checking only
+ * its bits, PoW, parent (our tip) and merkle root (compact-relay.ts), before validating the rest:
+ * anything else wrong with it — body, timestamp, a block already known invalid — may be the
+ * miner's fault, not the relayer's, so only what every relayer checks is punished.
+ */
+const PUNISHED_EVEN_IN_COMPACT_BLOCKS: ReadonlySet<MisbehaviourCode> = new Set<MisbehaviourCode>([ValidationCode.BadPow, ValidationCode.BadBits]);
+
+/** The penalty for `code` about a block that came as a compact block: body faults are only told (a `reject`). */
+export function penaltyForCompactBlock(code: MisbehaviourCode): Penalty {
+  const penalty = PENALTIES[code];
+  return penalty.action === 'none' || PUNISHED_EVEN_IN_COMPACT_BLOCKS.has(code) ? penalty : TELL_ONLY;
 }
 
 export function isMisbehaviourCode(code: string): code is MisbehaviourCode {

@@ -105,7 +105,7 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
     // Only new valid blocks and txs earn inbound eviction protection: the intakes know the outcome.
     const onUseful = (peer: Peer, kind: UsefulKind): void => this.peerSet.noteUseful(peer, kind);
     this.txs = new TxIntake({ chain, mempool, logger, onUseful });
-    this.relay = new Relay({ chain, mempool, peers: this.peerSet, orphans: this.orphans, txs: this.txs, logger });
+    this.relay = new Relay({ chain, mempool, peers: this.peerSet, orphans: this.orphans, txs: this.txs, logger, deliverCompact: (peer, block) => this.onBlockMessage(peer, block, true) });
     this.intake = new BlockIntake({
       chain,
       orphans: this.orphans,
@@ -125,6 +125,7 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
     this.traversal.on('reachability', (state) => this.emit('reachability', state));
     this.peerSet.on('peer:probe', (nonce) => this.traversal.onProbe(nonce));
     this.peerSet.on('peer:ready', (peer) => {
+      this.relay.compact.onPeerReady(peer);
       this.relay.announcePool(peer);
       this.traversal.onPeerReady(peer);
       this.emit('peer:ready', describePeer(peer, false));
@@ -288,10 +289,11 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
         return this.sync.onNotFound(peer, msg.items);
       case 'get-blocks': return this.sync.serveGetBlocks(peer, msg);
       case 'headers': return this.sync.onHeaders(peer, msg.headers);
-      case 'block':
-        this.relay.onBlock(msg.block);
-        if (!this.sync.onBlock(peer, msg.block)) void this.intake.submit(peer, msg.block);
-        return;
+      case 'block': return this.onBlockMessage(peer, msg.block, false);
+      case 'send-compact': return this.relay.compact.onSendCompact(peer, msg);
+      case 'cmpct-block': return this.relay.compact.onCompactBlock(peer, msg);
+      case 'get-block-txn': return this.relay.compact.onGetBlockTxn(peer, msg);
+      case 'block-txn': return this.relay.compact.onBlockTxn(peer, msg);
       case 'dial-back':
       case 'dial-back-result':
       case 'probe':
@@ -302,6 +304,19 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
       default:
         return; // ping/pong are answered by the peer itself
     }
+  }
+
+  /**
+   * A block from a peer, sent whole or rebuilt from a compact block: a request of ours for it is
+   * done; sync takes it if it asked for it, otherwise it goes to the intake — after being pushed
+   * on to high-bandwidth peers when it extends our tip (compact-relay.ts relayEarly).
+   */
+  private onBlockMessage(peer: Peer, block: Block, viaCompact: boolean): void {
+    this.relay.onBlock(block);
+    if (!viaCompact) this.relay.compact.onFullBlock(peer, block.hash);
+    if (this.sync.onBlock(peer, block)) return;
+    if (!viaCompact) this.relay.compact.relayEarly(peer, block);
+    void this.intake.submit(peer, block, viaCompact ? { viaCompact } : {});
   }
 
   /** We just got a genesis (adopted from a peer or created): peers of another network must go. */

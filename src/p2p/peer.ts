@@ -15,7 +15,7 @@ import { normalizeIp } from './discovery/endpoint.js';
 import type { RefusalCode } from './errors.js';
 import { FrameGate } from './frame-gate.js';
 import { handshakeIncompatibility, localHandshake, type LocalStatus } from './handshake.js';
-import { penaltyFor, truncateRejectReason, type MisbehaviourCode, type PenaltyAction } from './misbehaviour.js';
+import { penaltyFor, penaltyForCompactBlock, truncateRejectReason, type MisbehaviourCode, type PenaltyAction } from './misbehaviour.js';
 import { DEFAULT_FRAME_TIMEOUT_MS, DEFAULT_MAX_SEND_BUFFER_BYTES, KNOWN_INVENTORY_PER_PEER, MAX_PRE_SESSION_PAYLOAD_BYTES, RECEIVED_REJECT_LOGS_PER_SEC, RECEIVED_REJECT_LOG_BURST } from './constants.js';
 import { TokenBucket } from './rate-limit.js';
 import { BoundedHashSet } from './known-set.js';
@@ -214,11 +214,12 @@ export class Peer extends EventEmitter<PeerEvents> {
   /**
    * A fault of the peer, priced by the policy (misbehaviour.ts): maybe a `reject` about `about`,
    * then — unless the action is 'none' — the peer set logs and penalises it and we disconnect.
+   * `viaCompact`: the fault is in a block that came as a compact block (penaltyForCompactBlock).
    * Returns the action taken.
    */
-  punish(code: MisbehaviourCode, reason: string, about?: { readonly messageType: number; readonly hash: Buffer }): PenaltyAction {
+  punish(code: MisbehaviourCode, reason: string, about?: { readonly messageType: number; readonly hash: Buffer }, viaCompact = false): PenaltyAction {
     if (this.closed) return 'none';
-    const penalty = penaltyFor(code);
+    const penalty = viaCompact ? penaltyForCompactBlock(code) : penaltyFor(code);
     if (penalty.sendReject && about) this.sendReject(about.messageType, code, reason, about.hash);
     if (penalty.action === 'none') return 'none';
     this.emit('misbehaviour', code, reason);

@@ -26,6 +26,7 @@ import {
   UNKNOWN_REQUESTS_BURST,
   UNKNOWN_REQUESTS_PER_SEC,
 } from './constants.js';
+import { CompactRelay } from './compact/compact-relay.js';
 import type { OrphanPool } from './orphans.js';
 import type { Peer } from './peer.js';
 import type { PeerSet } from './peers.js';
@@ -44,6 +45,8 @@ export interface RelayOptions {
   logger: Logger;
   /** Clock of the per-peer rate limits and request expiry (tests); default Date.now. */
   now?: () => number;
+  /** A block rebuilt from a compact block: on to sync / block intake (P2PNetwork routes it as a block message, viaCompact). */
+  deliverCompact?: (peer: Peer, block: Block) => void;
 }
 
 /** What one peer may make us do, and what it has queued. */
@@ -64,8 +67,12 @@ export class Relay {
   private readonly limits = new WeakMap<Peer, PeerLimits>();
   /** Announced items we fetch, one peer at a time each, with per-peer caps. */
   readonly requests: RequestTracker<Peer>;
+  /** Compact block relay (BIP152) with the peers of protocol version ≥ 3. */
+  readonly compact: CompactRelay;
   private readonly have = (item: InvItem): boolean =>
-    item.type === 'tx' ? this.options.txs.alreadyHave(item.hash) : this.options.chain.hasBlock(item.hash) || this.options.orphans.has(item.hash);
+    item.type === 'tx'
+      ? this.options.txs.alreadyHave(item.hash)
+      : this.options.chain.hasBlock(item.hash) || this.options.orphans.has(item.hash) || this.compact.isRebuilding(item.hash);
   /** Txs a reorg in progress put back, oldest first: re-announced once it settles. */
   private readded: Buffer[] = [];
   private reannounceScheduled = false;
@@ -90,6 +97,10 @@ export class Relay {
     });
   };
   private readonly onBlockConnected = (block: Block): void => {
+    // The tip goes as cmpct-block to high-bandwidth peers (if not pushed already on arrival); a
+    // batch connected by sync or a reorg is announced with inv only (one per block, as before).
+    // A genesis builds on nothing a peer could rebuild it from: inv only.
+    if (block.height > 0 && this.options.chain.tip?.hash.equals(block.hash)) this.compact.push(block);
     this.announce({ type: 'block', hash: block.hash });
   };
   private expiryTimer: NodeJS.Timeout | undefined;
@@ -102,6 +113,18 @@ export class Relay {
       maxInFlightPerPeer: MAX_PEER_REQUESTS_IN_FLIGHT,
       maxPendingPerPeer: MAX_PEER_PENDING_ANNOUNCEMENTS,
       expiryMs: REQUEST_EXPIRY_MS,
+      ...(options.now ? { now: options.now } : {}),
+    });
+    this.compact = new CompactRelay({
+      chain: options.chain,
+      mempool: options.mempool,
+      orphans: options.orphans,
+      logger: options.logger,
+      extraTxs: () => options.txs.orphans.transactions(),
+      deliver: options.deliverCompact ?? (() => undefined),
+      requestFull: (peer, hash) => this.requestFull(peer, hash),
+      serve: (peer, items, task) => this.enqueue(peer, items, task),
+      countUnknown: (peer, count) => this.countUnknown(peer, count),
       ...(options.now ? { now: options.now } : {}),
     });
   }
@@ -207,7 +230,19 @@ export class Relay {
    */
   onInv(peer: Peer, items: readonly InvItem[]): void {
     for (const item of items) peer.known.add(item.hash);
-    this.request(peer, this.requests.announce(peer, items, this.have));
+    // 'cmpct-block' is a way to ask for a block, not something to announce: such items are ignored.
+    const announced = items.some((item) => item.type === 'cmpct-block') ? items.filter((item) => item.type !== 'cmpct-block') : items;
+    this.request(peer, this.requests.announce(peer, announced, this.have));
+  }
+
+  /**
+   * A compact block from `peer` could not be rebuilt: the full block. A request of ours to that
+   * peer for it (a low-bandwidth cmpct-block) is still open: ask again on it, as 'block'; else
+   * the block goes through the tracker like an announcement.
+   */
+  private requestFull(peer: Peer, hash: Buffer): void {
+    if (this.requests.requestedFrom(hash) === peer) peer.send({ kind: 'get-data', items: [{ type: 'block', hash }] });
+    else this.onInv(peer, [{ type: 'block', hash }]);
   }
 
   /**
@@ -230,6 +265,8 @@ export class Relay {
           // Paced like blocks: 100 standard txs can be 10 MB, more than a slow link's buffer allows.
           if (tx) await peer.sendPaced({ kind: 'transaction', transaction: tx });
           else missing.push(item);
+        } else if (item.type === 'cmpct-block') {
+          if (!(await this.compact.serve(peer, item.hash))) missing.push(item);
         } else {
           const encoded = this.options.chain.getBlockBytes(item.hash);
           if (encoded) await peer.sendPaced({ kind: 'block', encoded });
@@ -273,12 +310,14 @@ export class Relay {
 
   /** What was requested of the peer is asked of its other announcers. */
   onPeerClosed(peer: Peer): void {
+    this.compact.onPeerClosed(peer);
     this.pollAll(this.requests.removePeer(peer));
   }
 
   /** Ends requests older than REQUEST_EXPIRY_MS and asks their other announcers (run by a timer). */
   private expireRequests(): void {
     this.pollAll(this.requests.expire());
+    this.compact.expire();
   }
 
   private delivered(hash: Buffer): void {
@@ -291,8 +330,10 @@ export class Relay {
     for (const peer of peers) if (!peer.isClosed) this.request(peer, this.requests.next(peer, this.have));
   }
 
+  /** Blocks are asked as compact blocks of a peer that takes them (BIP152 low-bandwidth mode), unless rebuilding one failed. */
   private request(peer: Peer, items: InvItem[]): void {
-    if (items.length > 0) peer.send({ kind: 'get-data', items });
+    if (items.length === 0) return;
+    peer.send({ kind: 'get-data', items: items.map((item) => (item.type === 'block' && this.compact.prefersCompact(peer, item.hash) ? { type: 'cmpct-block', hash: item.hash } : item)) });
   }
 
   /** Counts requests for data we lack; false when the peer went over the limit (it is punished). */

@@ -76,6 +76,12 @@ export class RequestTracker<P extends object> {
     return this.isRequestedKey(keyOf(hash));
   }
 
+  /** The peer a live request for this hash is out to, if any. */
+  requestedFrom(hash: Buffer): P | undefined {
+    const key = keyOf(hash);
+    return this.isRequestedKey(key) ? this.owner.get(key) : undefined;
+  }
+
   private isRequestedKey(key: string): boolean {
     const peer = this.owner.get(key);
     if (!peer) return false;

@@ -59,6 +59,11 @@ export class TxOrphanPool<S> {
     return this.byTxid.get(key(txid));
   }
 
+  /** The held transactions (a compact block may contain some: they are rebuilt from here too). */
+  *transactions(): Iterable<Transaction> {
+    for (const orphan of this.byTxid.values()) yield orphan.tx;
+  }
+
   /** Holds `tx`, evicting random orphans while the pool is over its count or byte limit. */
   add(tx: Transaction, from: S): TxOrphanAddResult {
     this.expire();

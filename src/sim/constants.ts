@@ -21,3 +21,12 @@ export const MESSAGE_OVERHEAD_BYTES = 13 + 40;
 
 /** inv / getdata of one item: count(1) + type(1) + hash(32). */
 export const ONE_ITEM_PAYLOAD_BYTES = 34;
+
+/**
+ * A cmpct-block without its short ids: header 84 + nonce 8 + two counts (≤ 3 each) + the
+ * prefilled coinbase (index 1 + ~110 bytes). Each tx adds a 6-byte short id.
+ */
+export const COMPACT_BLOCK_FIXED_BYTES = 84 + 8 + 3 + 3 + 1 + 110;
+export const COMPACT_SHORT_ID_SIM_BYTES = 6;
+/** Header, PoW and merkle root checked before a block is pushed on as cmpct-block (a few thousand hashes). */
+export const COMPACT_CHECK_MS = 1;

@@ -6,9 +6,12 @@ import { DEFAULT_NETWORK_MODEL, type NetworkModel, type NetworkStats, SimNetwork
 import { buildPeerGraph } from './peer-graph.js';
 import { HEALTHY_TABLE_ENTRIES } from './constants.js';
 import { Population, type SimNode } from './population.js';
-import { type PropagationResult, propagate } from './propagation.js';
+import { type PropagationParams, type PropagationResult, propagate } from './propagation.js';
 import { Rng } from './rng.js';
 import { VirtualClock } from './virtual-clock.js';
+
+/** Mempool miss rates of the compact block model: every tx already relayed, and 5 % not (docs/scale.md). */
+const COMPACT_MISS_RATES = [0, 0.05] as const;
 
 export interface ScenarioParams {
   readonly nodes: number;
@@ -237,11 +240,17 @@ export async function runScenario(params: ScenarioParams): Promise<ScenarioResul
 
   const runPropagation = async (label: string): Promise<void> => {
     const graph = buildPeerGraph(population, rng);
-    const items = [...params.blockBytes.map((bytes) => ({ kind: 'block' as const, bytes, validateMs: 5 })), { kind: 'tx' as const, bytes: params.txBytes, validateMs: 0.5 }];
+    // Each block size as inv → get-data → block, then as compact blocks with every tx in the pool and with 5 % missing.
+    const blocks = params.blockBytes.flatMap((bytes): PropagationParams[] => [
+      { kind: 'block' as const, bytes, validateMs: 5 },
+      ...COMPACT_MISS_RATES.map((missRate) => ({ kind: 'block' as const, bytes, validateMs: 5, compact: { missRate, txBytes: params.txBytes } })),
+    ]);
+    const items: PropagationParams[] = [...blocks, { kind: 'tx', bytes: params.txBytes, validateMs: 0.5 }];
     for (const item of items) {
       const result = await propagate(graph, network, rng, item);
       propagation.push({ ...result, label, graphNodes: graph.nodes.length, meanDegree: graph.meanDegree, isolated: graph.isolated });
-      log(`propagation ${label} ${item.kind} ${item.bytes} B: reached ${result.reached}/${result.nodes}, 50% ${result.t50Ms?.toFixed(0)} ms, 90% ${result.t90Ms?.toFixed(0)} ms, 100% ${result.t100Ms?.toFixed(0) ?? 'never'} ms; degree ${graph.meanDegree.toFixed(1)}, isolated ${graph.isolated}`);
+      const mode = item.compact ? ` compact (${100 * item.compact.missRate} % of txs missing, ${result.blockTxnRoundTripsPerNode?.toFixed(2)} get-block-txn per node)` : '';
+      log(`propagation ${label} ${item.kind} ${item.bytes} B${mode}: reached ${result.reached}/${result.nodes}, 50% ${result.t50Ms?.toFixed(0)} ms, 90% ${result.t90Ms?.toFixed(0)} ms, 100% ${result.t100Ms?.toFixed(0) ?? 'never'} ms; degree ${graph.meanDegree.toFixed(1)}, isolated ${graph.isolated}`);
     }
   };
 

@@ -11,10 +11,13 @@ export const MAGIC_BYTES = 4;
  * Sent in the handshake; a peer below MIN_PROTOCOL_VERSION is refused (cleanly: a reject, no
  * penalty). Version 2 added the observed address to the handshake and the NAT traversal
  * messages (14–19); a version-1 node could not take part in either, so it is refused rather
- * than spoken to in two dialects (docs/protocol.md, "Versions").
+ * than spoken to in two dialects (docs/protocol.md, "Versions"). Version 3 adds compact block
+ * relay (messages 20–23, BIP152); a version-2 peer is still spoken to, with inv / get-data.
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 export const MIN_PROTOCOL_VERSION = 2;
+/** The first version with compact blocks: messages 20–23 go only to peers that announced it. */
+export const COMPACT_BLOCKS_PROTOCOL_VERSION = 3;
 
 /** magic(4) | type(1) | length u32 LE(4) | checksum(4) */
 export const FRAME_HEADER_BYTES = 13;
@@ -51,16 +54,24 @@ export const MessageType = {
   Punch: 17,
   GetPunchCandidates: 18,
   PunchCandidates: 19,
+  SendCompact: 20,
+  CompactBlock: 21,
+  GetBlockTxn: 22,
+  BlockTxn: 23,
 } as const;
 export type MessageTypeNumber = (typeof MessageType)[keyof typeof MessageType];
 
 /** Types a frame may carry (everything but None). */
 export function isKnownMessageType(type: number): boolean {
-  return Number.isInteger(type) && type >= MessageType.Handshake && type <= MessageType.PunchCandidates;
+  return Number.isInteger(type) && type >= MessageType.Handshake && type <= MessageType.BlockTxn;
 }
 
-/** Inventory item kinds (Bitcoin's MSG_TX / MSG_BLOCK numbers). */
-export const InvType = { Tx: 1, Block: 2 } as const;
+/**
+ * Inventory item kinds (Bitcoin's MSG_TX / MSG_BLOCK / MSG_CMPCT_BLOCK numbers). CompactBlock
+ * (protocol version ≥ 3) is only asked for in get-data, of a peer that sent send-compact: the
+ * answer is a cmpct-block (BIP152's low-bandwidth mode).
+ */
+export const InvType = { Tx: 1, Block: 2, CompactBlock: 4 } as const;
 /** 32-byte hash + 1 type byte. */
 export const INV_ITEM_BYTES = 33;
 /** Bitcoin's limit; 50,000 × 33 bytes ≈ 1.6 MB stays well under MAX_PAYLOAD_BYTES. */
@@ -81,3 +92,12 @@ export const CHAIN_WORK_BYTES = 32;
 
 /** Node ids in one punch-candidates answer: enough to find a partner, too few to map a relay's peers in one ask. */
 export const MAX_PUNCH_CANDIDATES = 16;
+
+/** BIP152's short transaction id: 6 bytes, 2^-48 collision odds per pair. */
+export const COMPACT_SHORT_ID_BYTES = 6;
+/**
+ * Transactions one compact block, get-block-txn or block-txn may name: more than a block can hold
+ * in one frame (MAX_PAYLOAD_BYTES / the 44-byte smallest transaction ≈ 95,000), so no valid block
+ * is refused, and the most a peer can make us allocate per message.
+ */
+export const MAX_COMPACT_BLOCK_TXS = 100_000;

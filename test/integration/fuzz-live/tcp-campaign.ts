@@ -111,7 +111,7 @@ const handshakeArb = fc.record({ kind: fc.constant('handshake' as const), versio
 const garbageArb: fc.Arbitrary<{ kind: string; bytes: Buffer }> = fc.oneof(
   bytesArb(1, 600).map((bytes) => ({ kind: 'random-bytes', bytes })),
   bytesArb(0, 600).map((b) => ({ kind: 'magic-then-random', bytes: Buffer.concat([Buffer.from('KADC'), b]) })),
-  fc.tuple(fc.constantFrom(0, 20, 200, 255), bytesArb(0, 40)).map(([type, b]) => ({ kind: 'unknown-type', bytes: rawFrame(type, b) })),
+  fc.tuple(fc.constantFrom(0, 24, 200, 255), bytesArb(0, 40)).map(([type, b]) => ({ kind: 'unknown-type', bytes: rawFrame(type, b) })),
   bytesArb(0, 40).map((b) => {
     const f = rawFrame(MessageType.Handshake, b);
     f.writeUInt32LE(0xffff_ffff, 5);

@@ -49,7 +49,7 @@ export const observedArb: fc.Arbitrary<ObservedAddress> = fc.record({ ip: ipArb,
  */
 export const handshakeArb: fc.Arbitrary<HandshakeMessage> = fc
   .record({
-    version: fc.oneof({ weight: 3, arbitrary: fc.constant(PROTOCOL_VERSION) }, fc.constantFrom(0, 1, 3), u32Arb),
+    version: fc.oneof({ weight: 3, arbitrary: fc.constant(PROTOCOL_VERSION) }, fc.constantFrom(0, 1, 2, 3, 4), u32Arb),
     genesisHash: hashArb,
     bestHeight: u32Arb,
     chainWork: u256Arb,
@@ -79,6 +79,30 @@ const traversalArbs: readonly fc.Arbitrary<WireMessage>[] = [
   fc.record({ kind: fc.constant('punch-candidates' as const), nodeIds: fc.array(hashArb, { maxLength: MAX_PUNCH_CANDIDATES }) }),
 ];
 
+/** 48-bit short ids, the edges over-represented. */
+const shortIdArb = fc.oneof(fc.constantFrom(0, 2 ** 48 - 1), fc.integer({ min: 0, max: 2 ** 48 - 1 }));
+
+/** One arbitrary per compact block message kind (20–23): each slot of a compact block is a short id or a prefilled tx. */
+const compactArbs: readonly fc.Arbitrary<WireMessage>[] = [
+  fc.record({ kind: fc.constant('send-compact' as const), highBandwidth: fc.boolean(), version: u64Arb }),
+  fc
+    .record({ header: headerArb, nonce: u64Arb, slots: fc.array(fc.oneof(shortIdArb, txArb), { minLength: 1, maxLength: 6 }) })
+    .map(({ header, nonce, slots }) => ({
+      kind: 'cmpct-block' as const,
+      header,
+      nonce,
+      shortIds: slots.filter((s): s is number => typeof s === 'number'),
+      prefilled: slots.flatMap((s, index) => (typeof s === 'number' ? [] : [{ index, tx: s }])),
+    })),
+  fc
+    .record({ blockHash: hashArb, gaps: fc.array(fc.oneof(fc.constant(0), fc.nat(300)), { maxLength: 8 }) })
+    .map(({ blockHash, gaps }) => ({ kind: 'get-block-txn' as const, blockHash, indexes: gaps.map((_, i) => gaps.slice(0, i + 1).reduce((a, g) => a + g + 1, -1)) })),
+  fc.record({ kind: fc.constant('block-txn' as const), blockHash: hashArb, transactions: fc.array(txArb, { maxLength: 4 }) }),
+];
+
+/** The compact block messages alone. */
+export const compactMessageArb: fc.Arbitrary<WireMessage> = fc.oneof(...compactArbs);
+
 /** The NAT traversal messages alone (their own properties run more of them than messageArb's share). */
 export const traversalMessageArb: fc.Arbitrary<WireMessage> = fc.oneof(...traversalArbs);
 
@@ -102,4 +126,5 @@ export const messageArb: fc.Arbitrary<WireMessage> = fc.oneof(
     hash: hashArb,
   }),
   ...traversalArbs,
+  ...compactArbs,
 );

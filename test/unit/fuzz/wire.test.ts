@@ -18,7 +18,7 @@ import {
 import { HANDSHAKE_BYTES } from '../../../src/p2p/wire/messages/handshake.js';
 import { PUNCH_BYTES } from '../../../src/p2p/wire/messages/traversal.js';
 import { DecodeError } from '../../../src/util/errors.js';
-import { handshakeArb, messageArb, traversalMessageArb } from './message-arbitraries.js';
+import { compactMessageArb, handshakeArb, messageArb, traversalMessageArb } from './message-arbitraries.js';
 import { assertSame, bytesArb, decodeOrTyped, mutated, runs, u8Arb, varintBytes } from './fuzz-helpers.js';
 
 const ALL_TYPES = Object.values(MessageType).filter((n) => n !== MessageType.None);
@@ -106,6 +106,33 @@ test('traversal messages (14–19): round trip, and mutated, truncated and exten
   );
   t.log(`round trips by kind ${JSON.stringify(kinds)}; mutants decoded ${decodedMutants}, refused ${refusedMutants}`);
   t.true(Object.keys(kinds).length >= 9, 'every kind and punch phase was generated');
+});
+
+test('compact block messages (20–23): round trip, and mutated, truncated and extended payloads decode canonically or throw WireError', (t) => {
+  const kinds: Record<string, number> = {};
+  let decodedMutants = 0;
+  let refusedMutants = 0;
+  fc.assert(
+    fc.property(compactMessageArb, (msg) => {
+      kinds[msg.kind] = (kinds[msg.kind] ?? 0) + 1;
+      assertSame(decodeMessage(messageTypeOf(msg), encodeMessage(msg)), msg);
+    }),
+    runs(2),
+  );
+  const arb = compactMessageArb.chain((msg) => fc.tuple(fc.constant(messageTypeOf(msg)), mutated(fc.constant(encodeMessage(msg)))));
+  fc.assert(
+    fc.property(arb, ([type, payload]) => {
+      const msg = decodeOrTyped(() => decodeMessage(type, payload), WireError);
+      if (msg) {
+        decodedMutants++;
+        t.true(canonical(msg, payload), 'a decoded payload re-encodes to the same bytes');
+      } else refusedMutants++;
+    }),
+    runs(3),
+  );
+  t.log(`round trips by kind ${JSON.stringify(kinds)}; mutants decoded ${decodedMutants}, refused ${refusedMutants}`);
+  t.is(Object.keys(kinds).length, 4, 'every kind was generated');
+  t.true(decodedMutants > 0 && refusedMutants > 0);
 });
 
 /** Random payloads of the traversal messages' own sizes (± 1) most of the time, so the field checks are reached. */

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { ValidationCode } from '../../../src/chain/errors.js';
-import { isMisbehaviourCode, penaltyFor, truncateRejectReason } from '../../../src/p2p/misbehaviour.js';
+import { isMisbehaviourCode, penaltyFor, penaltyForCompactBlock, truncateRejectReason } from '../../../src/p2p/misbehaviour.js';
 import { MAX_REJECT_REASON_BYTES } from '../../../src/p2p/wire/index.js';
 
 test('the policy: protocol violations discourage silently, invalid objects discourage with a reject, races and our clock cost nothing', (t) => {
@@ -43,5 +43,25 @@ test('reject reasons are cut to MAX_REJECT_REASON_BYTES of UTF-8 without splitti
     t.true(bytes <= MAX_REJECT_REASON_BYTES && bytes > MAX_REJECT_REASON_BYTES - Buffer.byteLength(ch), `${ch}: ${bytes} bytes`);
     t.false(cut.includes('\uFFFD'), 'no broken character');
     t.true(cut.startsWith('a'));
+  }
+});
+
+test('compact blocks (BIP152): bad bits or PoW still discourage, anything a relayer does not check first is only told, races stay free; bad block-txn answers discourage', (t) => {
+  const table: Array<[Parameters<typeof penaltyForCompactBlock>[0], string, boolean]> = [
+    [ValidationCode.BadPow, 'discourage', true],
+    [ValidationCode.BadBits, 'discourage', true],
+    [ValidationCode.BadTimestamp, 'none', true],
+    [ValidationCode.KnownInvalid, 'none', true],
+    [ValidationCode.BadSignature, 'none', true],
+    [ValidationCode.MissingInputs, 'none', true],
+    [ValidationCode.BadMerkleRoot, 'none', true],
+    [ValidationCode.DuplicateTx, 'none', true],
+    [ValidationCode.UnknownParent, 'none', false],
+    [ValidationCode.TimeTooNew, 'none', true],
+  ];
+  for (const [code, action, sendReject] of table) t.deepEqual(penaltyForCompactBlock(code), { action, sendReject }, code);
+  for (const code of ['unsolicited-block-txn', 'bad-block-txn', 'bad-block-txn-index'] as const) {
+    t.deepEqual(penaltyFor(code), { action: 'discourage', sendReject: false }, code);
+    t.true(isMisbehaviourCode(code));
   }
 });

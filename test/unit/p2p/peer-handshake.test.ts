@@ -1,4 +1,5 @@
 import test from 'ava';
+import { PROTOCOL_VERSION } from '../../../src/p2p/wire/constants.js';
 import { ZERO_HASH } from '../../../src/primitives/hash.js';
 import { FRAME_HEADER_BYTES, HANDSHAKE_V1_BYTES, type HandshakeMessage, MessageType, type RejectMessage, encodeMessageFrame } from '../../../src/p2p/wire/index.js';
 import { buildBlock, makeKey } from '../../helpers/fixtures.js';
@@ -101,9 +102,9 @@ test('a version-1 peer (114-byte handshake, no observed address) gets a reject i
   t.is(reject.reason, 'peer speaks protocol version 1, we need at least 2');
   await raw.waitClosed();
   t.false(raw.has('handshake-ack'));
-  // the node's own handshake was version 2 and told us our address as its socket saw it
+  // the node's own handshake was its version (PROTOCOL_VERSION) and told us our address as its socket saw it
   const ours = raw.received.find((m) => m.kind === 'handshake') as HandshakeMessage | undefined;
-  t.is(ours?.version, 2);
+  t.is(ours?.version, PROTOCOL_VERSION);
   t.deepEqual(ours?.observed, { ip: '127.0.0.1', port: ourPort });
   // 127.0.0.1 counts as public in these tests (TEST_ADDRESSES): a punishment would show
   await waitFor(() => closes.length > 0, 'the node to report the close');

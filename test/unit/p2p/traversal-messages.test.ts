@@ -68,7 +68,7 @@ test('frame type numbers 14–19', (t) => {
     [14, 15, 16, 17, 18, 19],
   );
   t.is(messageTypeOf({ kind: 'get-punch-candidates' }), 18);
-  t.is(PROTOCOL_VERSION, 2);
+  t.is(PROTOCOL_VERSION, 3, 'version 3 added compact blocks (20–23); 14–19 are there since 2');
   t.is(MIN_PROTOCOL_VERSION, 2);
 });
 

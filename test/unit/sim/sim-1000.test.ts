@@ -58,6 +58,19 @@ test.serial('a transaction reaches 95 % of the peer graph that discovery produce
   for (const tx of txs) t.true(tx.reached >= 0.95 * tx.nodes);
 });
 
+test.serial('compact blocks (model): a block whose txs were relayed before reaches 90 % of the graph in < 1 s of simulated time', async (t) => {
+  t.timeout(RUN_TIMEOUT_MS);
+  const r = await run();
+  const compact = r.propagation.filter((p) => p.kind === 'block' && p.compact?.missRate === 0);
+  t.is(compact.length, 4, '100 kB and 1 MB, steady and after 20 % left');
+  for (const p of compact) {
+    const full = r.propagation.find((q) => q.kind === 'block' && !q.compact && q.bytes === p.bytes && q.label === p.label);
+    t.log(`${p.label} ${p.bytes} B: 90 % in ${p.t90Ms?.toFixed(0)} ms compact, ${full?.t90Ms?.toFixed(0)} ms full`);
+    t.true(p.reached >= 0.95 * p.nodes);
+    t.true(p.t90Ms !== undefined && p.t90Ms < 1_000, `${p.label} ${p.bytes} B`);
+  }
+});
+
 test.serial('eclipse: the victim keeps honest table entries and outbound peers', async (t) => {
   t.timeout(RUN_TIMEOUT_MS);
   const e = (await run()).eclipse;

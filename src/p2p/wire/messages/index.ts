@@ -7,10 +7,12 @@ import { type HandshakeMessage, decodeHandshake, encodeHandshake } from './hands
 import { type PingMessage, type PongMessage, decodePing, decodePong, encodeHeartbeat } from './heartbeat.js';
 import { type GetDataMessage, type InvMessage, type NotFoundMessage, decodeGetData, decodeInv, decodeNotFound, encodeInventory } from './inventory.js';
 import { type BlockMessage, type EncodedBlockMessage, type TransactionMessage, decodeBlockMessage, decodeTransactionMessage, encodeBlockMessage, encodeTransactionMessage } from './objects.js';
+import { type BlockTxnMessage, type CompactBlockMessage, type GetBlockTxnMessage, type SendCompactMessage, decodeBlockTxn, decodeCompactBlock, decodeGetBlockTxn, decodeSendCompact, encodeBlockTxn, encodeCompactBlock, encodeGetBlockTxn, encodeSendCompact } from './compact.js';
 import { type RejectMessage, decodeReject, encodeReject } from './reject.js';
 import { type DialBackMessage, type DialBackResultMessage, type GetPunchCandidatesMessage, type ProbeMessage, type PunchCandidatesMessage, type PunchMessage, decodeDialBack, decodeDialBackResult, decodeGetPunchCandidates, decodeProbe, decodePunch, decodePunchCandidates, encodeDialBack, encodeDialBackResult, encodeGetPunchCandidates, encodeProbe, encodePunch, encodePunchCandidates } from './traversal.js';
 import { type GetBlockMessage, type GetBlocksMessage, type HeadersMessage, decodeGetBlock, decodeGetBlocks, decodeHeaders, encodeGetBlock, encodeGetBlocks, encodeHeaders } from './sync.js';
 
+export * from './compact.js';
 export * from './handshake-ack.js';
 export * from './handshake.js';
 export * from './heartbeat.js';
@@ -39,7 +41,11 @@ export type WireMessage =
   | ProbeMessage
   | PunchMessage
   | GetPunchCandidatesMessage
-  | PunchCandidatesMessage;
+  | PunchCandidatesMessage
+  | SendCompactMessage
+  | CompactBlockMessage
+  | GetBlockTxnMessage
+  | BlockTxnMessage;
 
 export type WireMessageKind = WireMessage['kind'];
 
@@ -67,6 +73,10 @@ export const MESSAGE_TYPE_BY_KIND: { readonly [K in WireMessageKind]: MessageTyp
   punch: MessageType.Punch,
   'get-punch-candidates': MessageType.GetPunchCandidates,
   'punch-candidates': MessageType.PunchCandidates,
+  'send-compact': MessageType.SendCompact,
+  'cmpct-block': MessageType.CompactBlock,
+  'get-block-txn': MessageType.GetBlockTxn,
+  'block-txn': MessageType.BlockTxn,
 };
 
 const KIND_BY_TYPE = new Map<number, WireMessageKind>(
@@ -104,6 +114,10 @@ export function encodeMessage(msg: OutgoingMessage): Buffer {
     case 'punch': return encodePunch(msg);
     case 'get-punch-candidates': return encodeGetPunchCandidates();
     case 'punch-candidates': return encodePunchCandidates(msg);
+    case 'send-compact': return encodeSendCompact(msg);
+    case 'cmpct-block': return encodeCompactBlock(msg);
+    case 'get-block-txn': return encodeGetBlockTxn(msg);
+    case 'block-txn': return encodeBlockTxn(msg);
   }
 }
 
@@ -132,6 +146,10 @@ const DECODERS: { readonly [T in number]?: (payload: Buffer) => WireMessage } = 
   [MessageType.Punch]: decodePunch,
   [MessageType.GetPunchCandidates]: decodeGetPunchCandidates,
   [MessageType.PunchCandidates]: decodePunchCandidates,
+  [MessageType.SendCompact]: decodeSendCompact,
+  [MessageType.CompactBlock]: decodeCompactBlock,
+  [MessageType.GetBlockTxn]: decodeGetBlockTxn,
+  [MessageType.BlockTxn]: decodeBlockTxn,
 };
 
 /**

@@ -3,7 +3,8 @@ import { DecodeError } from '../../../util/errors.js';
 import { INV_ITEM_BYTES, InvType, MAX_INV_ITEMS } from '../constants.js';
 import { newWriter, readHash, writeHash } from './fields.js';
 
-export type InvItemType = 'tx' | 'block';
+/** 'cmpct-block': a block asked for as a compact block (get-data only, protocol version ≥ 3). */
+export type InvItemType = 'tx' | 'block' | 'cmpct-block';
 
 export interface InvItem {
   readonly type: InvItemType;
@@ -26,12 +27,13 @@ export interface NotFoundMessage {
 export type InventoryMessage = InvMessage | GetDataMessage | NotFoundMessage;
 
 function invTypeNumber(type: InvItemType): number {
-  return type === 'tx' ? InvType.Tx : InvType.Block;
+  return type === 'tx' ? InvType.Tx : type === 'block' ? InvType.Block : InvType.CompactBlock;
 }
 
 function invTypeOf(n: number): InvItemType {
   if (n === InvType.Tx) return 'tx';
   if (n === InvType.Block) return 'block';
+  if (n === InvType.CompactBlock) return 'cmpct-block';
   throw new DecodeError(`unknown inventory item type ${n}`);
 }
 

@@ -1,0 +1,287 @@
+/**
+ * Compact block relay (BIP152) over the relay's sessions: negotiation (send-compact), new
+ * blocks pushed as cmpct-block to the peers that asked for high-bandwidth mode before full
+ * validation (header, PoW and merkle root checked), blocks rebuilt from our mempool with
+ * get-block-txn / block-txn for the gaps, and the full block asked for whenever rebuilding
+ * cannot work (a short-id collision, a merkle mismatch, no answer). Peers of protocol version 2
+ * never see these messages: they keep inv / get-data.
+ */
+import type { Chain } from '../../chain/chain.js';
+import { ValidationCode } from '../../chain/errors.js';
+import type { Mempool } from '../../mempool/mempool.js';
+import type { Block } from '../../primitives/block.js';
+import { compactToTarget, hashMeetsTarget } from '../../primitives/pow.js';
+import type { Transaction } from '../../primitives/tx.js';
+import type { Logger } from '../../util/logger.js';
+import {
+  BLOCK_TXN_REQUESTS_REMEMBERED,
+  FULL_ONLY_BLOCKS_REMEMBERED,
+  COMPACT_BLOCK_TXN_TIMEOUT_MS,
+  MAX_HIGH_BANDWIDTH_PEERS,
+  MAX_PENDING_COMPACT_BLOCKS_PER_PEER,
+} from '../constants.js';
+import { BoundedHashSet } from '../known-set.js';
+import type { OrphanPool } from '../orphans.js';
+import type { Peer } from '../peer.js';
+import {
+  COMPACT_BLOCKS_PROTOCOL_VERSION,
+  COMPACT_BLOCKS_VERSION_1,
+  type BlockTxnMessage,
+  type CompactBlockMessage,
+  type GetBlockTxnMessage,
+  MessageType,
+  type SendCompactMessage,
+} from '../wire/index.js';
+import { type CompactSenderOptions, type CompactStats, CompactSender } from './compact-sender.js';
+
+export type { CompactStats } from './compact-sender.js';
+import { PartialBlock } from './partial-block.js';
+
+export interface CompactRelayOptions {
+  chain: Chain;
+  mempool: Mempool;
+  orphans: OrphanPool<Peer>;
+  logger: Logger;
+  /** Transactions held outside the mempool that a block may contain (the orphan-tx pool, ≤ 100). */
+  extraTxs?: () => Iterable<Transaction>;
+  /** A block rebuilt from a compact one: on to sync / block intake as a block message would go. */
+  deliver: (peer: Peer, block: Block) => void;
+  /** Fetch the full block announced by `peer` (the relay's request tracker: other announcers on failure). */
+  requestFull: (peer: Peer, hash: Buffer) => void;
+  serve: CompactSenderOptions['serve'];
+  countUnknown: CompactSenderOptions['countUnknown'];
+  now?: () => number;
+}
+
+interface Pending {
+  readonly partial: PartialBlock;
+  readonly askedAtMs: number;
+}
+
+interface PeerCompactState {
+  /** The peer sent send-compact version 1: it understands cmpct-block. */
+  speaksCompact: boolean;
+  readonly pending: Map<string, Pending>;
+  readonly requested: BoundedHashSet;
+}
+
+const hashKey = (hash: Buffer): string => hash.toString('latin1');
+
+export class CompactRelay {
+  private readonly options: CompactRelayOptions;
+  private readonly logger: Logger;
+  private readonly state = new Map<Peer, PeerCompactState>();
+  /** Peers we asked for high-bandwidth mode, oldest first (BIP152: the last three to bring a new block first). */
+  private readonly hbFrom: Peer[] = [];
+  /** Peers that asked us for it, oldest first; we push to these (at most MAX_HIGH_BANDWIDTH_PEERS). */
+  private readonly hbTo: Peer[] = [];
+  /** The sending side: pushes, cmpct-block and block-txn answers, the recent blocks they come from. */
+  private readonly sender: CompactSender;
+  /** Blocks whose rebuilding failed here: fetched whole from now on. */
+  private readonly fullOnly = new BoundedHashSet(FULL_ONLY_BLOCKS_REMEMBERED);
+  private readonly now: () => number;
+  readonly stats: CompactStats = { received: 0, rebuiltFromPool: 0, rebuiltWithBlockTxn: 0, txsRequested: 0, fellBack: 0, sent: 0 };
+
+  constructor(options: CompactRelayOptions) {
+    this.options = options;
+    this.logger = options.logger.child({ component: 'compact' });
+    this.now = options.now ?? Date.now;
+    this.sender = new CompactSender({ chain: options.chain, serve: options.serve, countUnknown: options.countUnknown, stats: this.stats });
+  }
+
+  static speaksCompact(peer: Peer): boolean {
+    return (peer.remoteHandshake?.version ?? 0) >= COMPACT_BLOCKS_PROTOCOL_VERSION;
+  }
+
+  /** A version-3 peer is told we take compact blocks; the first three are asked for high-bandwidth mode. */
+  onPeerReady(peer: Peer): void {
+    if (!CompactRelay.speaksCompact(peer)) return;
+    this.stateOf(peer);
+    const highBandwidth = this.hbFrom.length < MAX_HIGH_BANDWIDTH_PEERS;
+    if (highBandwidth) this.hbFrom.push(peer);
+    peer.send({ kind: 'send-compact', highBandwidth, version: COMPACT_BLOCKS_VERSION_1 });
+  }
+
+  onPeerClosed(peer: Peer): void {
+    this.state.delete(peer);
+    remove(this.hbFrom, peer);
+    remove(this.hbTo, peer);
+  }
+
+  /** BIP152: an unknown version is ignored (a later one may be announced in the same session). */
+  onSendCompact(peer: Peer, msg: SendCompactMessage): void {
+    if (msg.version !== COMPACT_BLOCKS_VERSION_1) return;
+    this.stateOf(peer).speaksCompact = true;
+    remove(this.hbTo, peer);
+    if (!msg.highBandwidth) return;
+    this.hbTo.push(peer);
+    if (this.hbTo.length > MAX_HIGH_BANDWIDTH_PEERS) this.hbTo.shift(); // it still gets inv
+  }
+
+  /** Ask `peer` for block `hash` as a compact block (it sent send-compact, and no rebuild of the block failed here)? */
+  prefersCompact(peer: Peer, hash: Buffer): boolean {
+    return this.state.get(peer)?.speaksCompact === true && !this.fullOnly.has(hash);
+  }
+
+  /** A get-block-txn for this block is out to some peer: an announcement of it need not be fetched now. */
+  isRebuilding(hash: Buffer): boolean {
+    const key = hashKey(hash);
+    for (const state of this.state.values()) if (state.pending.has(key)) return true;
+    return false;
+  }
+
+  /** Answers a get-data for a cmpct-block (low-bandwidth mode); false when we do not have the block. */
+  serve(peer: Peer, hash: Buffer): Promise<boolean> {
+    return this.sender.serve(peer, hash);
+  }
+
+  /**
+   * Sends `block` as cmpct-block to the high-bandwidth peers that do not know it (they are then
+   * skipped by the inv that follows). Returns how many got it.
+   */
+  push(block: Block, except?: Peer): number {
+    return this.sender.push(block, this.hbTo, except);
+  }
+
+  onGetBlockTxn(peer: Peer, msg: GetBlockTxnMessage): void {
+    this.sender.onGetBlockTxn(peer, msg);
+  }
+
+  /**
+   * A full block from `peer` (not one sync asked for): when it extends our tip and its header,
+   * PoW and merkle root check out, push it on before full validation (BIP152 allows it: the PoW
+   * makes spam costly) and make its sender one of our high-bandwidth peers.
+   */
+  relayEarly(peer: Peer, block: Block): void {
+    if (!this.extendsTip(block) || !this.powOk(block) || !block.computeMerkleRoot().equals(block.header.merkleRoot)) return;
+    this.preferAsHighBandwidth(peer);
+    this.push(block, peer);
+  }
+
+  onCompactBlock(peer: Peer, msg: CompactBlockMessage): void {
+    const { chain, orphans } = this.options;
+    const hash = msg.header.hash;
+    this.stats.received++;
+    peer.known.add(hash);
+    if (chain.hasBlock(hash) || orphans.has(hash)) return;
+    const { powBits } = chain.params;
+    if (msg.header.bits !== powBits) {
+      return void peer.punish(ValidationCode.BadBits, `sent compact block ${msg.header.hashHex} with bits ${msg.header.bits} instead of the network's ${powBits}`, { messageType: MessageType.CompactBlock, hash });
+    }
+    if (!hashMeetsTarget(hash, compactToTarget(powBits))) {
+      return void peer.punish(ValidationCode.BadPow, `sent compact block ${msg.header.hashHex} whose hash misses the proof-of-work target`, { messageType: MessageType.CompactBlock, hash });
+    }
+    // Its parent is unknown: the full block takes the orphan path, which starts a sync.
+    if (!chain.hasBlock(msg.header.prevHash)) return this.fallBack(peer, hash, 'unknown parent');
+    const state = this.stateOf(peer);
+    if (state.pending.has(hashKey(hash))) return;
+    const partial = PartialBlock.from(msg, this.candidates());
+    if (partial === 'short-id-collision') return this.fallBack(peer, hash, 'two transactions of the compact block share a short id');
+    const missing = partial.missing();
+    if (missing.length === 0) return this.complete(peer, partial, 'pool');
+    if (state.pending.size >= MAX_PENDING_COMPACT_BLOCKS_PER_PEER) return this.fallBack(peer, hash, 'too many compact blocks pending from this peer');
+    state.pending.set(hashKey(hash), { partial, askedAtMs: this.now() });
+    state.requested.add(hash);
+    this.stats.txsRequested += missing.length;
+    peer.send({ kind: 'get-block-txn', blockHash: hash, indexes: missing });
+  }
+
+  onBlockTxn(peer: Peer, msg: BlockTxnMessage): void {
+    const state = this.stateOf(peer);
+    const key = hashKey(msg.blockHash);
+    const pending = state.pending.get(key);
+    if (!pending) {
+      if (state.requested.has(msg.blockHash)) return; // answered after we gave up on it: late, not unsolicited
+      return void peer.punish('unsolicited-block-txn', `sent block-txn for block ${msg.blockHash.toString('hex')}, which we did not ask it for`);
+    }
+    state.pending.delete(key);
+    const asked = pending.partial.missing().length;
+    if (!pending.partial.fill(msg.transactions)) {
+      return void peer.punish('bad-block-txn', `answered ${msg.transactions.length} transactions to our get-block-txn of ${asked} for block ${msg.blockHash.toString('hex')}`);
+    }
+    this.complete(peer, pending.partial, 'block-txn');
+  }
+
+  /** A whole block arrived from `peer` (its answer to a get-block-txn for an old block, say): nothing left to rebuild from it. */
+  onFullBlock(peer: Peer, hash: Buffer): void {
+    this.state.get(peer)?.pending.delete(hashKey(hash));
+  }
+
+  /** Gives up get-block-txn requests older than COMPACT_BLOCK_TXN_TIMEOUT_MS and fetches those blocks in full. */
+  expire(nowMs = this.now()): void {
+    for (const [peer, state] of this.state) {
+      for (const [key, pending] of state.pending) {
+        if (nowMs - pending.askedAtMs < COMPACT_BLOCK_TXN_TIMEOUT_MS) continue;
+        state.pending.delete(key);
+        if (!peer.isClosed) this.fallBack(peer, pending.partial.header.hash, 'no block-txn in time');
+      }
+    }
+  }
+
+  private complete(peer: Peer, partial: PartialBlock, via: 'pool' | 'block-txn'): void {
+    const block = partial.block();
+    if (!block) return this.fallBack(peer, partial.header.hash, 'the rebuilt transactions do not match the merkle root');
+    if (via === 'pool') this.stats.rebuiltFromPool++;
+    else this.stats.rebuiltWithBlockTxn++;
+    if (this.options.chain.hasBlock(block.hash)) return; // it came some other way meanwhile
+    if (this.extendsTip(block)) {
+      this.preferAsHighBandwidth(peer);
+      this.push(block, peer);
+    }
+    this.options.deliver(peer, block);
+  }
+
+  private fallBack(peer: Peer, hash: Buffer, why: string): void {
+    this.stats.fellBack++;
+    this.fullOnly.add(hash);
+    this.logger.debug({ peer: peer.label, hash: hash.toString('hex'), why }, 'asking for the full block instead of rebuilding it');
+    this.options.requestFull(peer, hash);
+  }
+
+  /**
+   * BIP152's choice of high-bandwidth peers: the three that most recently gave us a new block
+   * first. A newcomer displaces the longest-serving one, which is told to use inv again.
+   */
+  private preferAsHighBandwidth(peer: Peer): void {
+    if (!CompactRelay.speaksCompact(peer)) return;
+    if (this.hbFrom.includes(peer)) {
+      remove(this.hbFrom, peer);
+      this.hbFrom.push(peer); // the most recent now, last to be displaced
+      return;
+    }
+    this.hbFrom.push(peer);
+    peer.send({ kind: 'send-compact', highBandwidth: true, version: COMPACT_BLOCKS_VERSION_1 });
+    if (this.hbFrom.length <= MAX_HIGH_BANDWIDTH_PEERS) return;
+    const dropped = this.hbFrom.shift()!;
+    if (!dropped.isClosed) dropped.send({ kind: 'send-compact', highBandwidth: false, version: COMPACT_BLOCKS_VERSION_1 });
+  }
+
+  private extendsTip(block: Block): boolean {
+    const tip = this.options.chain.tip;
+    return tip !== undefined && block.header.prevHash.equals(tip.hash) && block.height === tip.height + 1;
+  }
+
+  private powOk(block: Block): boolean {
+    const { powBits } = this.options.chain.params;
+    return block.header.bits === powBits && hashMeetsTarget(block.hash, compactToTarget(powBits));
+  }
+
+  private *candidates(): Iterable<Transaction> {
+    for (const entry of this.options.mempool.entries()) yield entry.tx;
+    if (this.options.extraTxs) yield* this.options.extraTxs();
+  }
+
+  private stateOf(peer: Peer): PeerCompactState {
+    let state = this.state.get(peer);
+    if (!state) {
+      state = { speaksCompact: false, pending: new Map(), requested: new BoundedHashSet(BLOCK_TXN_REQUESTS_REMEMBERED) };
+      this.state.set(peer, state);
+    }
+    return state;
+  }
+}
+
+function remove<T>(list: T[], item: T): void {
+  const i = list.indexOf(item);
+  if (i >= 0) list.splice(i, 1);
+}

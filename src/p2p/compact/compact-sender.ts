@@ -1,0 +1,125 @@
+/**
+ * The sending side of compact block relay: a block pushed as cmpct-block to the high-bandwidth
+ * peers, cmpct-block answers to get-data type 4 (low-bandwidth mode) and block-txn answers to
+ * get-block-txn — from the recent blocks, decoded once and kept; an older block goes whole.
+ */
+import type { Chain } from '../../chain/chain.js';
+import type { Block } from '../../primitives/block.js';
+import { COMPACT_SERVE_DEPTH_BLOCKS, RECENT_COMPACT_BLOCKS } from '../constants.js';
+import type { Peer } from '../peer.js';
+import type { CompactBlockMessage, GetBlockTxnMessage } from '../wire/index.js';
+import { toCompactBlock } from './partial-block.js';
+
+/** What happened to compact blocks we received (stats, tests, the integration test's byte count). */
+export interface CompactStats {
+  received: number;
+  /** Rebuilt from the mempool alone. */
+  rebuiltFromPool: number;
+  /** Rebuilt after a get-block-txn. */
+  rebuiltWithBlockTxn: number;
+  /** Transactions asked with get-block-txn, in all. */
+  txsRequested: number;
+  /** Full block asked for instead (collision, merkle mismatch, timeout, too many pending). */
+  fellBack: number;
+  /** cmpct-block messages we sent. */
+  sent: number;
+}
+
+export interface CompactSenderOptions {
+  chain: Chain;
+  /** Queue a serving task behind the peer's others, rate-limited (the relay's serve queue). */
+  serve: (peer: Peer, items: number, task: (granted: number) => Promise<void>) => void;
+  /** Count requests for data we lack; false when the peer went over its budget (it was punished). */
+  countUnknown: (peer: Peer, count: number) => boolean;
+  /** Counts what was sent (`sent`). */
+  stats: CompactStats;
+}
+
+const hashKey = (hash: Buffer): string => hash.toString('latin1');
+
+export class CompactSender {
+  /** Blocks pushed or served, by hash: get-block-txn may come before the chain stored them. */
+  private readonly recent = new Map<string, Block>();
+
+  constructor(private readonly options: CompactSenderOptions) {}
+
+  /**
+   * Sends `block` as cmpct-block to the high-bandwidth peers that do not know it (they are then
+   * skipped by the inv that follows). Returns how many got it.
+   */
+  push(block: Block, peers: readonly Peer[], except?: Peer): number {
+    let compact: CompactBlockMessage | undefined;
+    let sent = 0;
+    for (const peer of peers) {
+      if (peer === except || !peer.isReady || peer.known.has(block.hash)) continue;
+      compact ??= toCompactBlock(block);
+      peer.known.add(block.hash);
+      if (peer.send(compact)) sent++;
+    }
+    if (compact) {
+      this.remember(block);
+      this.options.stats.sent += sent;
+    }
+    return sent;
+  }
+
+  /**
+   * Answers a get-data for a cmpct-block (low-bandwidth mode): a compact block of a recent block,
+   * the stored block as is for an older one (BIP152; nobody rebuilds old blocks from a pool).
+   * False when we do not have the block.
+   */
+  async serve(peer: Peer, hash: Buffer): Promise<boolean> {
+    const block = this.recentBlock(hash);
+    if (!block) {
+      const encoded = this.options.chain.getBlockBytes(hash);
+      if (!encoded) return false;
+      await peer.sendPaced({ kind: 'block', encoded });
+      return true;
+    }
+    peer.known.add(hash);
+    this.options.stats.sent++;
+    await peer.sendPaced(toCompactBlock(block));
+    return true;
+  }
+
+  /**
+   * A block within COMPACT_SERVE_DEPTH_BLOCKS of our tip, decoded (kept among the recent ones, so a
+   * flood of requests for it decodes it once), or undefined for an older or unknown one.
+   */
+  private recentBlock(hash: Buffer): Block | undefined {
+    const key = hashKey(hash);
+    const cached = this.recent.get(key);
+    if (cached) return cached;
+    const { chain } = this.options;
+    const header = chain.getHeader(hash);
+    const tip = chain.tip;
+    if (!header || !tip || tip.height - header.height > COMPACT_SERVE_DEPTH_BLOCKS) return undefined;
+    const block = chain.getBlock(hash);
+    if (block) this.remember(block);
+    return block;
+  }
+
+  private remember(block: Block): void {
+    this.recent.set(hashKey(block.hash), block);
+    if (this.recent.size > RECENT_COMPACT_BLOCKS) this.recent.delete(this.recent.keys().next().value!);
+  }
+
+  /** Served from recent blocks; for an older block the whole block goes instead (BIP152), for an unknown one not-found. */
+  onGetBlockTxn(peer: Peer, msg: GetBlockTxnMessage): void {
+    this.options.serve(peer, 1, async (granted) => {
+      const block = granted > 0 ? this.recentBlock(msg.blockHash) : undefined;
+      if (!block) {
+        const encoded = granted > 0 ? this.options.chain.getBlockBytes(msg.blockHash) : undefined;
+        if (encoded) return peer.sendPaced({ kind: 'block', encoded });
+        if (granted > 0 && !this.options.countUnknown(peer, 1)) return;
+        return void peer.send({ kind: 'not-found', items: [{ type: 'block', hash: msg.blockHash }] });
+      }
+      const last = msg.indexes.at(-1);
+      if (last !== undefined && last >= block.transactions.length) {
+        return void peer.punish('bad-block-txn-index', `asked for transaction ${last} of block ${block.hashHex}, which has ${block.transactions.length}`);
+      }
+      await peer.sendPaced({ kind: 'block-txn', blockHash: msg.blockHash, transactions: msg.indexes.map((i) => block.transactions[i]!) });
+    });
+  }
+
+}
