@@ -122,6 +122,8 @@ export interface PaymentRequest {
   coins: OrderedCoins;
   /** `coins` are in the wallet's selection order (walletCoins): selection reads only the front. */
   ordered?: boolean;
+  /** `from` and `to` decoded already: createPayment does not decode them again. */
+  pubKeyHashes?: { from: Buffer; to: Buffer };
 }
 
 export interface RpcContext {

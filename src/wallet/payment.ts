@@ -30,6 +30,8 @@ export interface PaymentOptions {
    * that needs more inputs than a standard tx may have looks at every coin.
    */
   ordered?: boolean;
+  /** `from` and `to` already decoded by the caller (the send RPC decodes them first to answer a typo as such): not decoded again. */
+  pubKeyHashes?: { from: Buffer; to: Buffer };
   /** The pool's standardness limits (txpool.maxTxInputs / maxTxBytes): the wallet never builds a tx past them. */
   limits?: PaymentLimits;
   /** Block rewards not spendable at `spendHeight` are never picked (coins from the pool are already filtered). */
@@ -90,8 +92,8 @@ export function selectInOrder(sorted: OrderedCoins, needed: bigint, usable: (c: 
 /** Builds and signs a payment: selected inputs, `amount` to `to`, change (if any) back to `from`. */
 export function createPayment(options: PaymentOptions): Transaction {
   const { wallet, from, to, amount, fee } = options;
-  const toPkh = addressToPubKeyHash(to);
-  const fromPkh = addressToPubKeyHash(from);
+  const toPkh = options.pubKeyHashes?.to ?? addressToPubKeyHash(to);
+  const fromPkh = options.pubKeyHashes?.from ?? addressToPubKeyHash(from);
   const publicKey = wallet.publicKeyFor(fromPkh);
   if (!publicKey) throw new WalletError('unknown-sender', `this wallet has no key for ${from}, so it cannot send from it; use one of its own addresses`);
   if (typeof amount !== 'bigint' || amount <= 0n) throw new WalletError('invalid-amount', `the amount must be a positive whole number of coins, got ${String(amount)}`);
