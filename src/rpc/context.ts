@@ -17,6 +17,7 @@ import type { PunchResult, TraversalState } from '../p2p/traversal/index.js';
 import type { Block, BlockHeader } from '../primitives/block.js';
 import type { Transaction } from '../primitives/tx.js';
 import type { Logger } from '../util/logger.js';
+import type { OrderedCoins } from '../wallet/payment.js';
 
 export interface RpcChain {
   readonly params: ChainParams;
@@ -118,9 +119,11 @@ export interface PaymentRequest {
   to: string;
   amount: bigint;
   fee: bigint;
-  coins: readonly CoinEntry[];
+  coins: OrderedCoins;
   /** `coins` are in the wallet's selection order (walletCoins): selection reads only the front. */
   ordered?: boolean;
+  /** `from` and `to` decoded already: createPayment does not decode them again. */
+  pubKeyHashes?: { from: Buffer; to: Buffer };
 }
 
 export interface RpcContext {
@@ -131,7 +134,7 @@ export interface RpcContext {
   readonly wallet: RpcWallet;
   readonly miner: RpcMiner;
   /** The address's spendable coins in selection order, kept between blocks (wallet/coin-index.ts); read-only. */
-  walletCoins(pubKeyHash: Buffer): readonly CoinEntry[];
+  walletCoins(pubKeyHash: Buffer): OrderedCoins;
   /** wallet's createPayment bound to this node's wallet. */
   createPayment(request: PaymentRequest): Transaction;
   /** miner's createGenesisBlock with this node's params; mined, not yet processed. */

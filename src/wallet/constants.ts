@@ -22,3 +22,9 @@ export const WALLET_LABEL_MAX_CHARS = 100;
  * through many from holding every one's coins in memory.
  */
 export const COIN_INDEX_MAX_ADDRESSES = 64;
+/**
+ * Spent coins a coin run (coin-index.ts) keeps at its front before dropping them (then only once
+ * they are half its slots): each drop copies the live coins, so rarely enough that a send's share
+ * stays O(1), and small runs never bother.
+ */
+export const COIN_RUN_COMPACT_MIN_SPENT = 1_024;

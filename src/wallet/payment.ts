@@ -6,6 +6,15 @@ import { OUTPUT_BYTES, PAYMENT_TX_VERSION, SIGNED_INPUT_BYTES, TX_FIXED_BYTES } 
 import { WalletError } from './errors.js';
 import type { Wallet } from './wallet.js';
 
+/**
+ * Coins in selection order, read from the front: a plain array, or the coin index's run
+ * (coin-index.ts), whose spent front is skipped instead of shifted out of a 30,000-entry array.
+ */
+export interface OrderedCoins extends Iterable<CoinEntry> {
+  readonly length: number;
+  at(index: number): CoinEntry | undefined;
+}
+
 export interface PaymentOptions {
   wallet: Wallet;
   /** Address paying; the wallet must hold its key. */
@@ -14,13 +23,15 @@ export interface PaymentOptions {
   amount: bigint;
   fee: bigint;
   /** Coins `from` may spend: the caller passes mempool.spendableCoins(fromPkh), or WalletCoinIndex.ordered(fromPkh) with `ordered`. */
-  coins: readonly CoinEntry[];
+  coins: OrderedCoins;
   /**
    * The coins are already in compareCoins order (WalletCoinIndex): the usual selection then reads
    * them from the front until the amount is covered instead of sorting them all. Only a payment
    * that needs more inputs than a standard tx may have looks at every coin.
    */
   ordered?: boolean;
+  /** `from` and `to` already decoded by the caller (the send RPC decodes them first to answer a typo as such): not decoded again. */
+  pubKeyHashes?: { from: Buffer; to: Buffer };
   /** The pool's standardness limits (txpool.maxTxInputs / maxTxBytes): the wallet never builds a tx past them. */
   limits?: PaymentLimits;
   /** Block rewards not spendable at `spendHeight` are never picked (coins from the pool are already filtered). */
@@ -66,11 +77,11 @@ export function selectCoins(coins: readonly CoinEntry[], needed: bigint, order: 
 }
 
 /** Takes coins `usable` accepts from the front of `sorted` until `needed` is covered (it reads no further). */
-export function selectInOrder(sorted: readonly CoinEntry[], needed: bigint, usable: (c: CoinEntry) => boolean): { selected: CoinEntry[]; total: bigint } {
+export function selectInOrder(sorted: OrderedCoins, needed: bigint, usable: (c: CoinEntry) => boolean): { selected: CoinEntry[]; total: bigint } {
   const selected: CoinEntry[] = [];
   let total = 0n;
   for (let i = 0; i < sorted.length && total < needed; i++) {
-    const entry = sorted[i]!;
+    const entry = sorted.at(i)!;
     if (!usable(entry)) continue;
     selected.push(entry);
     total += entry.coin.amount;
@@ -81,8 +92,8 @@ export function selectInOrder(sorted: readonly CoinEntry[], needed: bigint, usab
 /** Builds and signs a payment: selected inputs, `amount` to `to`, change (if any) back to `from`. */
 export function createPayment(options: PaymentOptions): Transaction {
   const { wallet, from, to, amount, fee } = options;
-  const toPkh = addressToPubKeyHash(to);
-  const fromPkh = addressToPubKeyHash(from);
+  const toPkh = options.pubKeyHashes?.to ?? addressToPubKeyHash(to);
+  const fromPkh = options.pubKeyHashes?.from ?? addressToPubKeyHash(from);
   const publicKey = wallet.publicKeyFor(fromPkh);
   if (!publicKey) throw new WalletError('unknown-sender', `this wallet has no key for ${from}, so it cannot send from it; use one of its own addresses`);
   if (typeof amount !== 'bigint' || amount <= 0n) throw new WalletError('invalid-amount', `the amount must be a positive whole number of coins, got ${String(amount)}`);
@@ -93,13 +104,13 @@ export function createPayment(options: PaymentOptions): Transaction {
   // Never an immature block reward: no node would accept the payment until it matures.
   const { maturity } = options;
   const usable = (c: CoinEntry): boolean => c.coin.pubKeyHash.equals(fromPkh) && !(maturity && isImmatureCoinbase(c.coin, maturity.spendHeight, maturity.coinbaseMaturity));
-  let { selected, total } = options.ordered === true ? selectInOrder(options.coins, needed, usable) : selectCoins(options.coins.filter(usable), needed);
+  let { selected, total } = options.ordered === true ? selectInOrder(options.coins, needed, usable) : selectCoins(Array.from(options.coins).filter(usable), needed);
   if (total < needed) {
     throw new WalletError('insufficient-funds', `${from} has ${total}, needs ${needed} (amount ${amount} + fee ${fee})`);
   }
   const limits = options.limits;
   if (limits && selected.length > maxPaymentInputs(limits)) {
-    const own = options.coins.filter(usable);
+    const own = Array.from(options.coins).filter(usable);
     // The usual order (oldest first) needs too many coins: the largest ones may do.
     ({ selected, total } = selectCoins(own, needed, compareLargestFirst));
     const maxInputs = maxPaymentInputs(limits);

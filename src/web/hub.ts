@@ -8,7 +8,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import type { RawData, WebSocket, WebSocketServer } from 'ws';
 import { TokenBucket } from '../p2p/rate-limit.js';
 import { toJsonSafe } from '../rpc/json.js';
 import type { Logger } from '../util/logger.js';
@@ -85,7 +85,8 @@ export interface WsHubStats {
 
 export class WsHub {
   private readonly limits: WsLimits;
-  private readonly wss: WebSocketServer;
+  /** Made on the first upgrade (server()): until a page connects, the node does not load ws. */
+  private wss: Promise<WebSocketServer> | undefined;
   private readonly clients = new Map<WebSocket, Client>();
   private readonly lanes = new Map<WebEventName, EventLane>();
   private readonly logger: Logger;
@@ -99,8 +100,22 @@ export class WsHub {
   constructor(private readonly options: WsHubOptions) {
     this.limits = { ...DEFAULT_WS_LIMITS, ...options.limits };
     this.logger = options.logger;
-    // No compression: it costs memory per client and invites compression-ratio attacks; the data is small.
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: this.limits.maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
+  }
+
+  /**
+   * ws and its server, loaded on the first upgrade: an idle node nobody watches does not hold
+   * them (~0.5 MB of the idle-memory figure; jayson already brings tls, https and its own ws 7).
+   */
+  private server(): Promise<WebSocketServer> {
+    this.wss ??= import('ws').then(
+      // No compression: it costs memory per client and invites compression-ratio attacks; the data is small.
+      ({ WebSocketServer }) => new WebSocketServer({ noServer: true, maxPayload: this.limits.maxPayloadBytes, perMessageDeflate: false, clientTracking: false }),
+      (err: unknown) => {
+        this.wss = undefined;
+        throw err;
+      },
+    );
+    return this.wss;
   }
 
   get stats(): WsHubStats {
@@ -127,7 +142,20 @@ export class WsHub {
 
   /** Completes the WebSocket handshake of a request the caller already checked (path, Host, Origin). */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req));
+    // Until ws takes the socket (after the first load), a client that leaves must not raise an unhandled error.
+    const onError = (): void => void socket.destroy();
+    socket.on('error', onError);
+    this.server().then(
+      (wss) => {
+        socket.off('error', onError);
+        if (socket.destroyed) return;
+        wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req));
+      },
+      (err: unknown) => {
+        this.logger.error({ err }, 'status page WebSocket refused: the ws module did not load (reinstall kadchain: npm install)');
+        socket.destroy();
+      },
+    );
   }
 
   private accept(ws: WebSocket, req: IncomingMessage): void {
@@ -216,7 +244,7 @@ export class WsHub {
    * full block is larger than the limit, and a reading client must still get it).
    */
   private send(ws: WebSocket, text: string): void {
-    if (ws.readyState !== WebSocket.OPEN) return;
+    if (ws.readyState !== ws.OPEN) return;
     if (ws.bufferedAmount > this.limits.maxBufferedBytes) {
       this.droppedSlow++;
       this.logger.warn({ remote: this.clients.get(ws)?.remote, buffered: ws.bufferedAmount }, 'status page client dropped: it is not reading its data');

@@ -14,11 +14,25 @@ const TARGET_RSS_MB = 80;
 const KB_PER_MB = 1024;
 
 
-async function rssMb(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const match = /^VmRSS:\s+(\d+) kB$/m.exec(status);
-  if (!match) throw new Error(`no VmRSS line in /proc/${pid}/status`);
+/** A `<field>: <n> kB` line of /proc/<pid>/status in MB (one decimal). */
+function statusMb(status: string, field: string, pid: number): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status);
+  if (!match) throw new Error(`no ${field} line in /proc/${pid}/status`);
   return Math.round((Number(match[1]) / KB_PER_MB) * 10) / 10;
+}
+
+async function rssMb(pid: number): Promise<number> {
+  return statusMb(await readFile(`/proc/${pid}/status`, 'utf8'), 'VmRSS', pid);
+}
+
+/**
+ * VmRSS split: anonymous memory (V8's heap, malloc arenas, stacks) and file pages (the node
+ * binary's code and data touched, shared libraries, LMDB maps). The anonymous part moves by
+ * several MB from run to run with glibc's per-thread malloc arenas (see docs/architecture.md).
+ */
+async function rssParts(pid: number): Promise<{ rssMb: number; anonMb: number; fileMb: number }> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return { rssMb: statusMb(status, 'VmRSS', pid), anonMb: statusMb(status, 'RssAnon', pid), fileMb: statusMb(status, 'RssFile', pid) };
 }
 
 async function bareNodeRssMb(): Promise<number> {
@@ -34,19 +48,22 @@ async function bareNodeRssMb(): Promise<number> {
 
 async function run(): Promise<Record<string, unknown>> {
   const proc = await startBenchProcess();
-  let nodeRss: number;
+  let parts: { rssMb: number; anonMb: number; fileMb: number };
   try {
     await sleep(IDLE_MS);
     const pid = proc.node.child.pid;
     if (pid === undefined) throw new Error('the node process has no pid');
-    nodeRss = await rssMb(pid);
+    parts = await rssParts(pid);
   } finally {
     await proc.stop();
   }
   const bareRss = await bareNodeRssMb();
+  const nodeRss = parts.rssMb;
   return {
     idleMs: IDLE_MS,
     nodeRssMb: nodeRss,
+    nodeRssAnonMb: parts.anonMb,
+    nodeRssFileMb: parts.fileMb,
     bareNodeRssMb: bareRss,
     targetRssMb: TARGET_RSS_MB,
     pass: nodeRss < TARGET_RSS_MB,

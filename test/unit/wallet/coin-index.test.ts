@@ -2,7 +2,7 @@ import test, { type ExecutionContext } from 'ava';
 import path from 'node:path';
 import type { CoinEntry } from '../../../src/chain/types.js';
 import { silentLogger } from '../../../src/util/logger.js';
-import { Wallet, WalletCoinIndex, compareCoins, createPayment } from '../../../src/wallet/index.js';
+import { COIN_RUN_COMPACT_MIN_SPENT, CoinRun, type OrderedCoins, Wallet, WalletCoinIndex, compareCoins, createPayment } from '../../../src/wallet/index.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { type PoolSetup, connectEmptyBlock, richCoin, setupPool } from '../mempool/setup.js';
 
@@ -16,16 +16,23 @@ async function walletOf(t: ExecutionContext, setup: PoolSetup): Promise<Wallet> 
 }
 
 /** A view of `coins` that counts the entries createPayment reads. */
-function counting(coins: readonly CoinEntry[], reads: { n: number }): readonly CoinEntry[] {
-  return new Proxy(coins, {
-    get(target, prop, receiver) {
-      if (typeof prop === 'string' && /^[0-9]+$/.test(prop)) reads.n++;
-      return Reflect.get(target, prop, receiver) as unknown;
+function counting(coins: OrderedCoins, reads: { n: number }): OrderedCoins {
+  return {
+    get length() {
+      return coins.length;
     },
-  });
+    at(index: number) {
+      reads.n++;
+      return coins.at(index);
+    },
+    [Symbol.iterator]: () => {
+      reads.n += coins.length;
+      return coins[Symbol.iterator]();
+    },
+  };
 }
 
-const keysOf = (coins: readonly CoinEntry[]): string[] => coins.map((c) => `${c.outpoint.txid.toString('hex')}:${c.outpoint.index}`);
+const keysOf = (coins: Iterable<CoinEntry>): string[] => [...coins].map((c) => `${c.outpoint.txid.toString('hex')}:${c.outpoint.index}`);
 const sorted = (coins: CoinEntry[]): string[] => keysOf(coins.sort(compareCoins));
 
 test(`a chain of ${CHAIN_DEPTH} sends, each spending the previous one's unconfirmed change, reads one coin per send and never reloads`, async (t) => {
@@ -68,7 +75,7 @@ test(`${CHAIN_DEPTH} sends from an address with ${CHAIN_DEPTH} confirmed coins r
   t.is(index.stats.loads, 1);
   const now = index.ordered(setup.alice.pubKeyHash);
   t.is(now.length, CHAIN_DEPTH, 'every confirmed coin spent, one unconfirmed change output per send');
-  t.true(now.every((c) => c.coin.height === setup.blocks.length), 'only unconfirmed change is left');
+  t.true([...now].every((c) => c.coin.height === setup.blocks.length), 'only unconfirmed change is left');
   t.deepEqual(keysOf(now), sorted(setup.pool.spendableCoins(setup.alice.pubKeyHash)));
 });
 
@@ -108,4 +115,40 @@ test('the index keeps at most maxAddresses addresses, dropping the least recentl
   t.is(index.stats.loads, 3);
   index.ordered(b);
   t.is(index.stats.loads, 4, 'b was dropped and reloads');
+});
+
+/** A coin of height `height`, amount 1, told apart by `n` in its txid. */
+function coinAt(height: number, n: number): CoinEntry {
+  const txid = Buffer.alloc(32);
+  txid.writeUInt32BE(n, 0);
+  return { outpoint: { txid, index: 0 }, coin: { amount: 1n, pubKeyHash: Buffer.alloc(20), height, isCoinbase: false } };
+}
+
+test('a coin run spent from the front and grown at the back keeps its order and drops its spent slots (bounded)', (t) => {
+  const live = 3 * COIN_RUN_COMPACT_MIN_SPENT;
+  const initial = Array.from({ length: live }, (_, i) => coinAt(1, i));
+  const run = new CoinRun([...initial]);
+  const expected = [...initial];
+  let maxSlots = 0;
+  // As sends do: spend the oldest coin, add the change as the newest.
+  for (let i = 0; i < 4 * live; i++) {
+    run.remove(expected.shift()!);
+    const change = coinAt(2 + i, live + i);
+    run.insert(change);
+    expected.push(change);
+    maxSlots = Math.max(maxSlots, run.slots);
+  }
+  // One out of the middle, one in the middle, one that is not there.
+  const middle = expected.splice(live >> 1, 1)[0]!;
+  run.remove(middle);
+  run.remove(coinAt(1, 0));
+  const between = coinAt(expected[10]!.coin.height, 0xffff_ffff);
+  run.insert(between);
+  expected.splice(11, 0, between);
+  t.log(`${4 * live} front spends over ${live} coins: at most ${maxSlots} slots held`);
+  t.is(run.length, expected.length);
+  t.deepEqual(keysOf(run), keysOf(expected));
+  t.is(run.at(0), expected[0]);
+  t.is(run.at(run.length), undefined);
+  t.true(maxSlots <= 2 * live + 1, `slots stay within twice the live coins (${maxSlots})`);
 });
