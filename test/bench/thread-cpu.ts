@@ -4,6 +4,7 @@
  * compares runs made under different loads: the work outside signature checks that issue #12 cuts.
  */
 import { readFileSync } from 'node:fs';
+import type { VerifyPoolStats } from '../../src/chain/verify-pool/index.js';
 
 /** Kernel clock ticks per second for /proc stat times (USER_HZ, 100 on every Linux build Node supports). */
 const CLOCK_TICKS_PER_SEC = 100;
@@ -33,4 +34,10 @@ export function sampleRss(intervalMs = 100): { stop(): number } {
       return Math.max(peak, rssMb());
     },
   };
+}
+
+/** Share of the verify workers' time (busy + idle between chunks) spent idle, in whole percent: how well the pipeline fed them. */
+export function workerIdlePct(stats: VerifyPoolStats): number {
+  const total = stats.busyMs + stats.idleMs;
+  return total > 0 ? Math.round((stats.idleMs * 100) / total) : 0;
 }
