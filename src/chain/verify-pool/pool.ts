@@ -103,7 +103,7 @@ export class VerifyPool {
   async verify(batch: SignatureBatch): Promise<number> {
     if (this.closed) throw new VerifyPoolError('verify-pool-closed', 'the signature verification pool is closed; open a new chain to verify blocks');
     if (this.threads === 0 || batch.count < this.inlineMaxItems) return batch.firstInvalid();
-    const chunks = Math.min(this.threads, Math.ceil(batch.count / VERIFY_MIN_ITEMS_PER_CHUNK));
+    const chunks = this.allBusyWith(batch.count) ? 1 : Math.min(this.threads, Math.ceil(batch.count / VERIFY_MIN_ITEMS_PER_CHUNK));
     const perChunk = Math.ceil(batch.count / chunks);
     const pending: Promise<number>[] = [];
     for (let start = 0; start < batch.count; start += perChunk) {
@@ -113,6 +113,19 @@ export class VerifyPool {
     }
     const failures = (await Promise.all(pending)).filter((i) => i >= 0);
     return failures.length > 0 ? Math.min(...failures) : -1;
+  }
+
+  /**
+   * True when every worker runs and already holds at least `items` signatures (or chunks wait in
+   * the pool): a batch split over the workers would finish no sooner, so it goes as one chunk,
+   * which halves the jobs, messages and replies on the calling thread during a sync. A lone block
+   * (workers idle) is still split, for its latency.
+   */
+  private allBusyWith(items: number): boolean {
+    if (this.queue.length > 0) return true;
+    if (this.slots.length < this.threads) return false;
+    for (const slot of this.slots) if (slot.items < items) return false;
+    return true;
   }
 
   /** Terminates every worker; queued and running chunks reject with 'verify-pool-closed'. Idempotent. */

@@ -142,3 +142,18 @@ test('the pool reports its workers busy and idle time', async (t) => {
   t.true(stats.idleMs > 0, 'each verify waits for the one before: the workers idle in between');
   t.deepEqual(stats.itemsPerWorker, [0, 0]);
 });
+
+test('a batch is split over idle workers, and goes whole to one worker when every worker already holds as much', async (t) => {
+  const dir = await tempDir(t, 'kadchain-pool-');
+  const script = join(dir, 'silent-worker.mjs');
+  await writeFile(script, "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => undefined);\n");
+  const [, block1] = fixtureBlocks();
+  const batch = SignatureBatch.fromBlock(block1!); // 24 signatures
+  const pool = new VerifyPool({ threads: 2, workerUrl: pathToFileURL(script), maxItemsPerWorker: 1_000 });
+  const pending = [pool.verify(batch), pool.verify(batch)].map((p) => p.catch((err: unknown) => err));
+  t.deepEqual(pool.stats().itemsPerWorker, [24, 24], 'the first two batches were split 12 + 12 (a worker held less than 24)');
+  pending.push(pool.verify(batch).catch((err: unknown) => err));
+  t.deepEqual(pool.stats().itemsPerWorker, [48, 24], 'the third went whole to one worker, not 12 + 12');
+  await pool.close();
+  for (const outcome of await Promise.all(pending)) t.is((outcome as VerifyPoolError).code, 'verify-pool-closed');
+});
