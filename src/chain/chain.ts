@@ -17,7 +17,7 @@ import type { IndexEntry } from './store/codecs.js';
 import { ChainStore } from './store/store.js';
 import type { ChainEvents, ChainTip, Coin, CoinEntry, CoinView, ProcessBlockResult } from './types.js';
 import { checkBlockSanity, checkHeaderContext, medianTimePast, verifyBlockSignatures, verifyBlockSignaturesInline } from './validate-block.js';
-import { VerifyPool } from './verify-pool/pool.js';
+import { VerifyPool, type VerifyPoolStats } from './verify-pool/pool.js';
 import { Arrival, gatherReady, takeGroup } from './commit-group.js';
 import { HeaderCache } from './header-cache.js';
 import { loadTip } from './load-tip.js';
@@ -146,6 +146,11 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
 
   get tip(): ChainTip | undefined {
     return this.committedTip;
+  }
+
+  /** How busy and how starved the signature workers were (benches print it: the sync pipeline's health). */
+  verifyStats(): VerifyPoolStats {
+    return this.verifyPool.stats();
   }
 
   /**

@@ -7,6 +7,7 @@
  */
 import type { Block } from '../primitives/block.js';
 import { COMMIT_GROUP_MAX_BLOCKS, COMMIT_GROUP_MAX_BYTES, COMMIT_GROUP_MAX_INPUTS } from './constants.js';
+import { blockInputs } from './submit-window.js';
 import type { ProcessBlockResult } from './types.js';
 
 /** What one commit may hold (constants.ts); tests pass smaller ones. */
@@ -36,10 +37,7 @@ export class Arrival {
     /** The early signature check, if one was started (see Chain.startSignatureCheck). */
     private readonly signatures: Promise<void> | undefined,
   ) {
-    let inputs = 0;
-    const txs = block.transactions;
-    for (let i = 1; i < txs.length; i++) inputs += txs[i]!.inputs.length;
-    this.inputs = inputs;
+    this.inputs = blockInputs(block);
     this.bytes = block.size;
     signatures?.then(
       () => this.settle(undefined),

@@ -52,10 +52,14 @@ export const DEFAULT_BLOCK_STALL_TIMEOUT_MS = 2_000;
  */
 export const SYNC_GLOBAL_WINDOW_BLOCKS = 1_024;
 /**
- * Downloaded blocks waiting for their predecessors are held in memory up to this many bytes
- * (the global window alone allows 1,024 maximal blocks): requests pause above it.
+ * Downloaded blocks waiting for their predecessors (or for room in the chain's submit window)
+ * are held in memory up to this many encoded bytes (the global window alone allows 1,024 maximal
+ * blocks): requests pause above it. A decoded block takes ~6.5× its encoded size (a 6.8 KB block
+ * of 20 2-in/2-out txs holds 30 KB of heap and 13 KB of buffers), so this is ~26 MB of memory;
+ * 64 MB (the earlier bound, ~400 MB decoded) let the sync bench's 1,024-block window alone hold
+ * ~45 MB. 4 MiB still keeps the submit window (~1 MB of such blocks) full from several peers.
  */
-export const SYNC_MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+export const SYNC_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 /**
  * Headers a sync keeps queued ahead of the next block to connect (about 200 bytes each, so
  * ~10 MB): headers-first runs this far ahead of the bodies, which also lets assumevalid see its

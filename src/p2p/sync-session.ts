@@ -3,8 +3,9 @@
  * Headers first, from one peer (the one reporting the most work), checked for linkage and PoW
  * and kept up to SYNC_MAX_QUEUED_HEADERS ahead of the chain; bodies from every ready peer that
  * has them (sync-download.ts: a window per peer and a global one); handed to the chain in header
- * order through the block intake, up to maxBlocksInFlight submitted before the oldest is done
- * (the chain verifies their signatures in parallel and commits them in groups).
+ * order through the block intake, a SubmitWindow's worth (a few commit groups) submitted before
+ * the oldest is done (the chain verifies their signatures on its workers while it commits the
+ * blocks before them, in groups).
  *
  *   'headers'  waiting for the source's headers, nothing to download
  *   'blocks'   bodies queued, in flight or being connected (a headers request may run ahead)
@@ -15,6 +16,7 @@
  * ends the session (the sync then restarts with another peer).
  */
 import type { Chain } from '../chain/chain.js';
+import { SubmitWindow } from '../chain/submit-window.js';
 import type { Block, BlockHeader } from '../primitives/block.js';
 import { ZERO_HASH } from '../primitives/hash.js';
 import type { Logger } from '../util/logger.js';
@@ -66,7 +68,7 @@ export class SyncSession {
   private lastBatchUseful = false;
   private lastHeader: BlockHeader | undefined;
   /** Blocks handed to the intake whose outcome is not back yet. */
-  private submitted = 0;
+  private readonly submitted = new SubmitWindow();
   private lastSubmittedHash: Buffer | undefined;
   /** Height of the assumevalid block once it showed up in this session's (linked) headers. */
   private assumeValidHeight: number | undefined;
@@ -181,12 +183,12 @@ export class SyncSession {
     this.connectReady();
     if (this.isFinished()) return;
     if (!this.headersOut && this.download.queued < SYNC_MAX_QUEUED_HEADERS && this.moreHeaders) this.requestHeaders();
-    if (!this.headersOut && this.download.queued === 0 && this.submitted === 0) {
+    if (!this.headersOut && this.download.queued === 0 && this.submitted.blocks === 0) {
       this.allConnected();
       if (this.isFinished()) return;
     }
     this.requestBodies();
-    this.transition(this.download.queued === 0 && this.submitted === 0 ? 'headers' : 'blocks');
+    this.transition(this.download.queued === 0 && this.submitted.blocks === 0 ? 'headers' : 'blocks');
   }
 
   /** Every queued block is in the chain and the source's last batch was not full. */
@@ -220,11 +222,11 @@ export class SyncSession {
 
   /**
    * Hands downloaded blocks to the intake in header order without awaiting each (a block that
-   * arrives early waits here for its predecessors), keeping up to maxBlocksInFlight submitted.
+   * arrives early waits here for its predecessors), keeping the submit window full.
    */
   private connectReady(): void {
-    const { config, intake } = this.options;
-    while (this.state !== 'finished' && this.submitted < config.maxBlocksInFlight) {
+    const { intake } = this.options;
+    while (this.state !== 'finished' && this.submitted.hasRoom) {
       const next = this.download.takeNext();
       if (next === undefined) break;
       if (next === 'have') continue; // arrived another way (relay) meanwhile
@@ -232,7 +234,7 @@ export class SyncSession {
       this.markKnownToSources(block);
       const afterParent = this.lastSubmittedHash?.equals(block.header.prevHash) === true;
       this.lastSubmittedHash = block.hash;
-      this.submitted++;
+      this.submitted.add(block);
       // Queued headers are linked, so one at or below the assumevalid block's height is its ancestor (or it).
       const skipSignatures = this.assumeValidHeight !== undefined && block.height <= this.assumeValidHeight;
       void intake.submit(from, block, { pipelined: true, afterParent, skipSignatures }).then((status) => this.onSubmitted(block, status));
@@ -252,7 +254,7 @@ export class SyncSession {
 
   private onSubmitted(block: Block, status: IntakeStatus): void {
     if (this.state === 'finished') return;
-    this.submitted--;
+    this.submitted.remove(block);
     if (isIntakeFailure(status)) {
       this.finish({ reason: `block ${block.hashHex} of the sync batch was ${status}`, unhelpful: true, stalled: false });
       return;

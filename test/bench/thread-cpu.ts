@@ -4,6 +4,7 @@
  * compares runs made under different loads: the work outside signature checks that issue #12 cuts.
  */
 import { readFileSync } from 'node:fs';
+import type { VerifyPoolStats } from '../../src/chain/verify-pool/index.js';
 
 /** Kernel clock ticks per second for /proc stat times (USER_HZ, 100 on every Linux build Node supports). */
 const CLOCK_TICKS_PER_SEC = 100;
@@ -23,14 +24,46 @@ export function rssMb(): number {
   return Math.round(process.memoryUsage.rss() / (1024 * 1024));
 }
 
+/** Anonymous and file-backed resident MB (Linux /proc; undefined elsewhere): file pages are the node binary and LMDB's memory map, page cache the kernel can reclaim. */
+function rssKindsMb(): { anonMb: number; fileMb: number } | undefined {
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
+    const anonMb = Math.round(kb('RssAnon') / 1024);
+    const fileMb = Math.round(kb('RssFile') / 1024);
+    return Number.isFinite(anonMb) && Number.isFinite(fileMb) ? { anonMb, fileMb } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface RssPeak {
+  readonly peakMb: number;
+  /** Anonymous (heaps, buffers, native allocations) and file-backed parts at that peak, where /proc has them. */
+  readonly anonMb?: number;
+  readonly fileMb?: number;
+}
+
 /** Samples the RSS every `intervalMs` until stopped; stop() returns the peak in MB. */
-export function sampleRss(intervalMs = 100): { stop(): number } {
-  let peak = rssMb();
-  const timer = setInterval(() => (peak = Math.max(peak, rssMb())), intervalMs);
+export function sampleRss(intervalMs = 100): { stop(): RssPeak } {
+  let peak: RssPeak = { peakMb: 0 };
+  const sample = (): void => {
+    const now = rssMb();
+    if (now > peak.peakMb) peak = { peakMb: now, ...rssKindsMb() };
+  };
+  sample();
+  const timer = setInterval(sample, intervalMs);
   return {
-    stop(): number {
+    stop(): RssPeak {
       clearInterval(timer);
-      return Math.max(peak, rssMb());
+      sample();
+      return peak;
     },
   };
+}
+
+/** Share of the verify workers' time (busy + idle between chunks) spent idle, in whole percent: how well the pipeline fed them. */
+export function workerIdlePct(stats: VerifyPoolStats): number {
+  const total = stats.busyMs + stats.idleMs;
+  return total > 0 ? Math.round((stats.idleMs * 100) / total) : 0;
 }

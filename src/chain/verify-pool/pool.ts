@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { errorMessage } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { SignatureBatch } from './batch.js';
-import { VERIFY_INLINE_MAX_ITEMS, VERIFY_MAX_CHUNKS_IN_FLIGHT_PER_WORKER, VERIFY_MIN_ITEMS_PER_CHUNK } from './constants.js';
+import { VERIFY_INLINE_MAX_ITEMS, VERIFY_MAX_ITEMS_IN_FLIGHT_PER_WORKER, VERIFY_MIN_ITEMS_PER_CHUNK } from './constants.js';
 import { VerifyPoolError } from './errors.js';
 import type { VerifyJob, VerifyReply } from './protocol.js';
 
@@ -19,12 +19,16 @@ export interface VerifyPoolOptions {
   inlineMaxItems?: number;
   /** Worker script (tests substitute a failing one). */
   workerUrl?: URL;
+  /** Signatures one worker may hold at once (constants.ts); tests pass a smaller one. */
+  maxItemsPerWorker?: number;
   logger?: Logger;
 }
 
 interface Chunk {
   readonly id: number;
   readonly buffer: ArrayBuffer;
+  /** Signatures in the chunk. */
+  readonly items: number;
   readonly resolve: (firstInvalid: number) => void;
   readonly reject: (err: VerifyPoolError) => void;
 }
@@ -33,7 +37,21 @@ interface Slot {
   readonly worker: Worker;
   /** Chunks posted and not answered, oldest first (a worker answers in order). */
   readonly inFlight: Chunk[];
+  /** Signatures in `inFlight`. */
+  items: number;
   gone: boolean;
+}
+
+/** What the workers did since the pool started (summed over workers, replaced ones included). */
+export interface VerifyPoolStats {
+  /** Time the workers spent verifying. */
+  readonly busyMs: number;
+  /** Time a worker sat with no chunk between two chunks: the pipeline starved it. */
+  readonly idleMs: number;
+  /** Signatures queued in the pool for a worker with room. */
+  readonly queuedItems: number;
+  /** Signatures each live worker holds now. */
+  readonly itemsPerWorker: readonly number[];
 }
 
 const DEFAULT_WORKER_URL = new URL('./worker.js', import.meta.url);
@@ -44,7 +62,10 @@ export class VerifyPool {
   private readonly inlineMaxItems: number;
   private readonly workerUrl: URL;
   private readonly logger: Logger | undefined;
+  private readonly maxItemsPerWorker: number;
   private readonly slots: Slot[] = [];
+  private busyMs = 0;
+  private idleMs = 0;
   private readonly queue: Chunk[] = [];
   private nextId = 1;
   private closed = false;
@@ -56,6 +77,13 @@ export class VerifyPool {
     this.inlineMaxItems = options.inlineMaxItems ?? VERIFY_INLINE_MAX_ITEMS;
     this.workerUrl = options.workerUrl ?? DEFAULT_WORKER_URL;
     this.logger = options.logger;
+    this.maxItemsPerWorker = options.maxItemsPerWorker ?? VERIFY_MAX_ITEMS_IN_FLIGHT_PER_WORKER;
+  }
+
+  stats(): VerifyPoolStats {
+    let queuedItems = 0;
+    for (const chunk of this.queue) queuedItems += chunk.items;
+    return { busyMs: this.busyMs, idleMs: this.idleMs, queuedItems, itemsPerWorker: this.slots.map((s) => s.items) };
   }
 
   /** Worker threads currently running. */
@@ -75,16 +103,29 @@ export class VerifyPool {
   async verify(batch: SignatureBatch): Promise<number> {
     if (this.closed) throw new VerifyPoolError('verify-pool-closed', 'the signature verification pool is closed; open a new chain to verify blocks');
     if (this.threads === 0 || batch.count < this.inlineMaxItems) return batch.firstInvalid();
-    const chunks = Math.min(this.threads, Math.ceil(batch.count / VERIFY_MIN_ITEMS_PER_CHUNK));
+    const chunks = this.allBusyWith(batch.count) ? 1 : Math.min(this.threads, Math.ceil(batch.count / VERIFY_MIN_ITEMS_PER_CHUNK));
     const perChunk = Math.ceil(batch.count / chunks);
     const pending: Promise<number>[] = [];
     for (let start = 0; start < batch.count; start += perChunk) {
       const end = Math.min(batch.count, start + perChunk);
       // A fresh ArrayBuffer per chunk, transferred, not cloned.
-      pending.push(this.submit(batch.job(start, end)).then((invalid) => (invalid >= 0 ? start + invalid : -1)));
+      pending.push(this.submit(batch.job(start, end), end - start).then((invalid) => (invalid >= 0 ? start + invalid : -1)));
     }
     const failures = (await Promise.all(pending)).filter((i) => i >= 0);
     return failures.length > 0 ? Math.min(...failures) : -1;
+  }
+
+  /**
+   * True when every worker runs and already holds at least `items` signatures (or chunks wait in
+   * the pool): a batch split over the workers would finish no sooner, so it goes as one chunk,
+   * which halves the jobs, messages and replies on the calling thread during a sync. A lone block
+   * (workers idle) is still split, for its latency.
+   */
+  private allBusyWith(items: number): boolean {
+    if (this.queue.length > 0) return true;
+    if (this.slots.length < this.threads) return false;
+    for (const slot of this.slots) if (slot.items < items) return false;
+    return true;
   }
 
   /** Terminates every worker; queued and running chunks reject with 'verify-pool-closed'. Idempotent. */
@@ -101,26 +142,28 @@ export class VerifyPool {
     await Promise.all(slots.map((slot) => slot.worker.terminate()));
   }
 
-  private submit(buffer: ArrayBuffer): Promise<number> {
+  private submit(buffer: ArrayBuffer, items: number): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, buffer, resolve, reject });
+      this.queue.push({ id: this.nextId++, buffer, items, resolve, reject });
       this.pump();
     });
   }
 
   /**
-   * Hands queued chunks to the least-loaded worker, starting workers up to `threads`. Workers get
-   * several chunks ahead, so they keep verifying while the main thread is blocked (e.g. in an
-   * LMDB commit) and cannot answer them.
+   * Hands queued chunks to the least-loaded worker (in signatures), starting workers up to
+   * `threads`. Workers get up to maxItemsPerWorker ahead, so they keep verifying while the main
+   * thread is blocked (in a commit group's body) and cannot answer them.
    */
   private pump(): void {
     while (this.queue.length > 0 && !this.closed) {
       let slot: Slot | undefined;
-      for (const s of this.slots) if (!slot || s.inFlight.length < slot.inFlight.length) slot = s;
+      for (const s of this.slots) if (!slot || s.items < slot.items) slot = s;
       if (!slot || (slot.inFlight.length > 0 && this.slots.length < this.threads)) slot = this.spawn();
-      if (slot.inFlight.length >= VERIFY_MAX_CHUNKS_IN_FLIGHT_PER_WORKER) return;
-      const chunk = this.queue.shift()!;
+      const chunk = this.queue[0]!;
+      if (slot.inFlight.length > 0 && slot.items + chunk.items > this.maxItemsPerWorker) return;
+      this.queue.shift();
       slot.inFlight.push(chunk);
+      slot.items += chunk.items;
       slot.worker.ref();
       const job: VerifyJob = { id: chunk.id, buffer: chunk.buffer };
       slot.worker.postMessage(job, [chunk.buffer]);
@@ -129,12 +172,15 @@ export class VerifyPool {
 
   private spawn(): Slot {
     const worker = new Worker(this.workerUrl);
-    const slot: Slot = { worker, inFlight: [], gone: false };
+    const slot: Slot = { worker, inFlight: [], items: 0, gone: false };
     worker.unref();
     worker.on('message', (reply: VerifyReply) => {
       const chunk = slot.inFlight[0];
       if (!chunk || chunk.id !== reply.id) return;
       slot.inFlight.shift();
+      slot.items -= chunk.items;
+      this.busyMs += reply.busyMs;
+      this.idleMs += reply.idleMs;
       if (slot.inFlight.length === 0) worker.unref();
       chunk.resolve(reply.firstInvalid);
       this.pump();
@@ -152,6 +198,7 @@ export class VerifyPool {
     this.slots.splice(this.slots.indexOf(slot), 1);
     void slot.worker.terminate();
     const lost = slot.inFlight.splice(0);
+    slot.items = 0;
     this.logger?.warn({ reason: what, lostChunks: lost.length }, 'a signature verification worker failed; replacing it');
     for (const chunk of lost) {
       chunk.reject(new VerifyPoolError('verify-worker-failed', `a signature verification worker ${what}; the block was not judged, retry it`, { cause }));

@@ -9,7 +9,13 @@ import type { VerifyJob, VerifyReply } from './protocol.js';
 
 if (!parentPort) throw new Error('the verify-pool worker must run in a worker thread');
 const port = parentPort;
+/** When the previous job ended (undefined before the first): the gap until the next one is time this worker starved. */
+let lastEndMs: number | undefined;
 port.on('message', (job: VerifyJob) => {
-  const reply: VerifyReply = { id: job.id, firstInvalid: firstInvalidInJob(job.buffer) };
+  const startMs = performance.now();
+  const firstInvalid = firstInvalidInJob(job.buffer);
+  const endMs = performance.now();
+  const reply: VerifyReply = { id: job.id, firstInvalid, idleMs: lastEndMs === undefined ? 0 : startMs - lastEndMs, busyMs: endMs - startMs };
+  lastEndMs = endMs;
   port.postMessage(reply);
 });

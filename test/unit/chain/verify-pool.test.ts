@@ -107,3 +107,53 @@ test('a crashing worker rejects the job with verify-worker-failed and is replace
   const again = await t.throwsAsync(pool.verify(batch), { instanceOf: VerifyPoolError });
   t.is(again?.code, 'verify-worker-failed', 'replacement workers were started for the next job');
 });
+
+test('a worker holds at most maxItemsPerWorker signatures (one chunk always); the rest waits in the pool', async (t) => {
+  const dir = await tempDir(t, 'kadchain-pool-');
+  const script = join(dir, 'silent-worker.mjs');
+  // Takes every job and never answers: what it holds is what the pool handed over.
+  await writeFile(script, "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => undefined);\n");
+  const [, block1] = fixtureBlocks();
+  const batch = SignatureBatch.fromBlock(block1!); // 24 signatures: two chunks of 12 on two workers
+  const maxItemsPerWorker = 30;
+  const pool = new VerifyPool({ threads: 2, workerUrl: pathToFileURL(script), maxItemsPerWorker });
+  const pending = Array.from({ length: 5 }, () => pool.verify(batch).catch((err: unknown) => err));
+  const stats = pool.stats();
+  t.log(`held per worker: ${stats.itemsPerWorker.join(', ')}; queued: ${stats.queuedItems}`);
+  t.deepEqual(stats.itemsPerWorker, [24, 24], 'two 12-signature chunks each; a third would pass 30');
+  t.is(stats.queuedItems, 5 * 24 - 48);
+  const big = new VerifyPool({ threads: 2, workerUrl: pathToFileURL(script), maxItemsPerWorker: 5 });
+  const alone = big.verify(batch).catch((err: unknown) => err);
+  t.deepEqual(big.stats().itemsPerWorker, [12, 12], 'a chunk larger than the bound still goes to an idle worker');
+  await Promise.all([pool.close(), big.close()]);
+  for (const outcome of [...(await Promise.all(pending)), await alone]) t.is((outcome as VerifyPoolError).code, 'verify-pool-closed');
+});
+
+test('the pool reports its workers busy and idle time', async (t) => {
+  const [, block1] = fixtureBlocks();
+  const batch = SignatureBatch.fromBlock(block1!);
+  const pool = new VerifyPool({ threads: 2 });
+  t.teardown(() => pool.close());
+  t.deepEqual(pool.stats(), { busyMs: 0, idleMs: 0, queuedItems: 0, itemsPerWorker: [] });
+  for (let i = 0; i < 3; i++) t.is(await pool.verify(batch), -1);
+  const stats = pool.stats();
+  t.log(`busy ${stats.busyMs.toFixed(2)} ms, idle ${stats.idleMs.toFixed(2)} ms`);
+  t.true(stats.busyMs > 0);
+  t.true(stats.idleMs > 0, 'each verify waits for the one before: the workers idle in between');
+  t.deepEqual(stats.itemsPerWorker, [0, 0]);
+});
+
+test('a batch is split over idle workers, and goes whole to one worker when every worker already holds as much', async (t) => {
+  const dir = await tempDir(t, 'kadchain-pool-');
+  const script = join(dir, 'silent-worker.mjs');
+  await writeFile(script, "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => undefined);\n");
+  const [, block1] = fixtureBlocks();
+  const batch = SignatureBatch.fromBlock(block1!); // 24 signatures
+  const pool = new VerifyPool({ threads: 2, workerUrl: pathToFileURL(script), maxItemsPerWorker: 1_000 });
+  const pending = [pool.verify(batch), pool.verify(batch)].map((p) => p.catch((err: unknown) => err));
+  t.deepEqual(pool.stats().itemsPerWorker, [24, 24], 'the first two batches were split 12 + 12 (a worker held less than 24)');
+  pending.push(pool.verify(batch).catch((err: unknown) => err));
+  t.deepEqual(pool.stats().itemsPerWorker, [48, 24], 'the third went whole to one worker, not 12 + 12');
+  await pool.close();
+  for (const outcome of await Promise.all(pending)) t.is((outcome as VerifyPoolError).code, 'verify-pool-closed');
+});

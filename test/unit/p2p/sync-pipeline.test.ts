@@ -6,7 +6,7 @@
 import test from 'ava';
 import type { Block } from '../../../src/primitives/block.js';
 import { buildBlock, makeKey } from '../../helpers/fixtures.js';
-import { buildChain, startNode, tipHash, waitFor } from './net-helpers.js';
+import { buildChain, connect, startNode, tipHash, waitFor } from './net-helpers.js';
 import { RawPeer } from './raw-peer.js';
 
 const owner = makeKey();
@@ -65,4 +65,28 @@ test('a refused (future) block mid-batch stops the sync without a penalty, orpha
   t.is(getBlocksCount(raw), 1, 'the peer is not asked again for the branch it could not deliver');
   t.false(raw.closed);
   t.deepEqual(node.net.discouraged(), []);
+});
+
+test('sync hands the chain blocks by its submit window (work), not by the per-peer download window', async (t) => {
+  const BLOCKS = 40;
+  const PER_PEER = 4;
+  const blocks = buildChain(genesis, BLOCKS, owner);
+  const source = await startNode(t, { genesis, blocks });
+  const fresh = await startNode(t, { genesis, config: { maxBlocksInFlight: PER_PEER } });
+  // Hold every block before the chain sees it: nothing settles, so what the sync hands over is its window.
+  const processBlock = fresh.chain.processBlock.bind(fresh.chain);
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  let handed = 0;
+  fresh.chain.processBlock = (block, options) => {
+    handed++;
+    return gate.then(() => processBlock(block, options));
+  };
+  await connect(fresh, source);
+  await waitFor(() => handed === BLOCKS, `all ${BLOCKS} coinbase-only blocks handed over before any settled`);
+  t.log(`handed to the chain before the first settled: ${handed} (per-peer window ${PER_PEER})`);
+  t.true(fresh.net.stats().peakBlocksInFlight <= PER_PEER, 'the download still keeps the per-peer window');
+  open();
+  await waitFor(() => tipHash(fresh) === tipHash(source), 'the sync to finish once the chain runs');
+  t.is(fresh.chain.tip?.height, BLOCKS);
 });

@@ -1,0 +1,90 @@
+/**
+ * The sync bench's processes: the source node (sync-source.ts) and each syncing node
+ * (sync-fresh.ts) run in their own processes, as real peers do, so a syncing node's RSS is its
+ * own (issue #12 bounds it) and neither node's work runs on the other's event loop. Each child
+ * prints one JSON line; a source serves until its stdin closes.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { VerifyPoolStats } from '../../src/chain/verify-pool/index.js';
+import type { RssPeak } from './thread-cpu.js';
+
+/** The line sync-source.ts prints once it serves. */
+export interface SourceReady {
+  readonly port: number;
+  readonly tipHash: string;
+  readonly height: number;
+  readonly inputs: number;
+  readonly fixtureBuildMs: number;
+  readonly sourceLoadMs: number;
+}
+
+export interface SourceProcess extends SourceReady {
+  readonly tip: { readonly hash: Buffer; readonly height: number };
+  stop(): Promise<void>;
+}
+
+/** The line sync-fresh.ts prints after its sync. */
+export interface FreshResult {
+  readonly secs: number;
+  readonly mainCpuMs: number | undefined;
+  readonly verify: VerifyPoolStats;
+  readonly peakBlocksInFlight: number;
+  /** Sampled every 100 ms during the sync. */
+  readonly rss: RssPeak;
+  /** The process's own high-water mark (VmHWM), start-up included. */
+  readonly hwmMb: number | undefined;
+}
+
+/** Building and loading 2,000 blocks takes ~40 s on a loaded 2-core machine; 20,000 ten times that. */
+const CHILD_TIMEOUT_MS = 15 * 60 * 1000;
+/** A child that does not exit after its stdin closed is killed after this. */
+const STOP_TIMEOUT_MS = 10_000;
+
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/** Runs `node <script> <args>` and resolves with its first stdout line, parsed; stop() closes its stdin and waits for it to exit. */
+async function spawnJsonChild<T>(script: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<{ line: T; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [fileURLToPath(new URL(script, import.meta.url)), ...args], { stdio: ['pipe', 'pipe', 'inherit'], env });
+  const stop = async (): Promise<void> => {
+    child.stdin?.end();
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    await exited(child);
+    clearTimeout(timer);
+  };
+  try {
+    const line = await new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${script} printed nothing within ${CHILD_TIMEOUT_MS} ms`)), CHILD_TIMEOUT_MS);
+      const lines = createInterface({ input: child.stdout! });
+      lines.once('line', (text) => {
+        clearTimeout(timer);
+        lines.close();
+        resolve(JSON.parse(text) as T);
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`${script} exited with code ${code} before printing its result`));
+      });
+    });
+    return { line, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+export async function startSourceProcess(blocks: number, txsPerBlock: number): Promise<SourceProcess> {
+  const { line, stop } = await spawnJsonChild<SourceReady>('./sync-source.js', [String(blocks), String(txsPerBlock)]);
+  return { ...line, tip: { hash: Buffer.from(line.tipHash, 'hex'), height: line.height }, stop };
+}
+
+/** A fresh node in its own process syncs from `source`; `maxBlocksInFlight` overrides its per-peer window, `assumeValid` trusts the source's tip. */
+export async function syncFreshProcess(source: SourceProcess, options: { maxBlocksInFlight?: number; assumeValid?: boolean } = {}): Promise<FreshResult> {
+  const args = [String(source.port), source.tipHash, String(source.height), options.assumeValid === true ? 'assumevalid' : 'check', String(options.maxBlocksInFlight ?? 0)];
+  const { line, stop } = await spawnJsonChild<FreshResult>('./sync-fresh.js', args);
+  await stop();
+  return line;
+}

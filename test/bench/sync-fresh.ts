@@ -1,0 +1,47 @@
+/**
+ * One syncing node of the sync bench, in its own process (source-process.ts runs it): a fresh
+ * bench node dials the source, syncs to its tip and prints one JSON line (FreshResult) with the
+ * seconds, its main-thread CPU, its verify workers' busy/idle time and its peak RSS, then stops.
+ * `node sync-fresh.js PORT TIP_HASH HEIGHT assumevalid|check MAX_BLOCKS_IN_FLIGHT(0 = default)`.
+ */
+import { readFileSync } from 'node:fs';
+import { startBenchNode, timeSync } from './bench-node.js';
+import type { FreshResult } from './source-process.js';
+import { mainThreadCpuMs, sampleRss } from './thread-cpu.js';
+
+const SYNC_TIMEOUT_MS = 10 * 60 * 1000;
+
+/** VmHWM of this process in MB (Linux /proc; undefined elsewhere). */
+function highWaterMb(): number | undefined {
+  try {
+    const kb = /^VmHWM:\s+(\d+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    return kb === undefined ? undefined : Math.round(Number(kb) / 1024);
+  } catch {
+    return undefined;
+  }
+}
+
+const [portArg, tipHash, heightArg, mode, windowArg] = process.argv.slice(2);
+const port = Number(portArg);
+const height = Number(heightArg);
+const window = Number(windowArg ?? 0);
+if (!Number.isInteger(port) || !tipHash || !Number.isInteger(height)) throw new Error('usage: node sync-fresh.js PORT TIP_HASH HEIGHT assumevalid|check MAX_BLOCKS_IN_FLIGHT');
+const tip = { hash: Buffer.from(tipHash, 'hex'), height };
+const node = await startBenchNode(window > 0 ? { maxBlocksInFlight: window } : {}, mode === 'assumevalid' ? { assumeValid: tip.hash } : {});
+try {
+  const rss = sampleRss();
+  const cpuStart = mainThreadCpuMs();
+  const secs = await timeSync(node, [port], tip, SYNC_TIMEOUT_MS);
+  const cpuEnd = mainThreadCpuMs();
+  const result: FreshResult = {
+    secs,
+    mainCpuMs: cpuStart === undefined || cpuEnd === undefined ? undefined : cpuEnd - cpuStart,
+    verify: node.chain.verifyStats(),
+    peakBlocksInFlight: node.net.stats().peakBlocksInFlight,
+    rss: rss.stop(),
+    hwmMb: highWaterMb(),
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+} finally {
+  await node.stop();
+}
