@@ -30,3 +30,11 @@ export const VERIFY_MIN_ITEMS_PER_CHUNK = 8;
  * Bounded at all so the chunks spread over the workers as they free up.
  */
 export const VERIFY_MAX_ITEMS_IN_FLIGHT_PER_WORKER = 1_024;
+
+/**
+ * A verify worker with no chunk for this long stops. Each is a V8 isolate of ~15 MB resident; a
+ * node that synced once would otherwise keep one per core forever. A minute covers the gaps in a
+ * sync (a stalled peer is replaced within seconds) and between relayed blocks on a busy chain;
+ * starting a worker again costs a few milliseconds.
+ */
+export const VERIFY_WORKER_IDLE_MS = 60_000;

@@ -1,14 +1,16 @@
 /**
  * A small worker_threads pool that verifies the signatures of a block on every core. A batch is
  * split into one chunk per worker; each chunk travels as one transferred buffer, not per item.
- * Workers start on the first batch large enough to need them and live until close().
+ * Workers start on the first batch large enough to need them and stop after idleMs without a
+ * chunk (or at close()): a node that synced once does not keep a V8 isolate per core (~15 MB
+ * each) for the rest of its life; a new block starts them again (a few ms).
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { errorMessage } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { SignatureBatch } from './batch.js';
-import { VERIFY_INLINE_MAX_ITEMS, VERIFY_MAX_ITEMS_IN_FLIGHT_PER_WORKER, VERIFY_MIN_ITEMS_PER_CHUNK } from './constants.js';
+import { VERIFY_INLINE_MAX_ITEMS, VERIFY_MAX_ITEMS_IN_FLIGHT_PER_WORKER, VERIFY_MIN_ITEMS_PER_CHUNK, VERIFY_WORKER_IDLE_MS } from './constants.js';
 import { VerifyPoolError } from './errors.js';
 import type { VerifyJob, VerifyReply } from './protocol.js';
 
@@ -21,6 +23,8 @@ export interface VerifyPoolOptions {
   workerUrl?: URL;
   /** Signatures one worker may hold at once (constants.ts); tests pass a smaller one. */
   maxItemsPerWorker?: number;
+  /** A worker with nothing to do for this long stops (default VERIFY_WORKER_IDLE_MS). */
+  idleMs?: number;
   logger?: Logger;
 }
 
@@ -40,6 +44,8 @@ interface Slot {
   /** Signatures in `inFlight`. */
   items: number;
   gone: boolean;
+  /** Set while the worker holds nothing: it stops when this fires. */
+  idleTimer: NodeJS.Timeout | undefined;
 }
 
 /** What the workers did since the pool started (summed over workers, replaced ones included). */
@@ -63,6 +69,7 @@ export class VerifyPool {
   private readonly workerUrl: URL;
   private readonly logger: Logger | undefined;
   private readonly maxItemsPerWorker: number;
+  private readonly workerIdleMs: number;
   private readonly slots: Slot[] = [];
   private busyMs = 0;
   private idleMs = 0;
@@ -78,6 +85,7 @@ export class VerifyPool {
     this.workerUrl = options.workerUrl ?? DEFAULT_WORKER_URL;
     this.logger = options.logger;
     this.maxItemsPerWorker = options.maxItemsPerWorker ?? VERIFY_MAX_ITEMS_IN_FLIGHT_PER_WORKER;
+    this.workerIdleMs = options.idleMs ?? VERIFY_WORKER_IDLE_MS;
   }
 
   stats(): VerifyPoolStats {
@@ -137,6 +145,7 @@ export class VerifyPool {
     const slots = this.slots.splice(0);
     for (const slot of slots) {
       slot.gone = true;
+      clearTimeout(slot.idleTimer);
       for (const chunk of slot.inFlight.splice(0)) chunk.reject(closedError());
     }
     await Promise.all(slots.map((slot) => slot.worker.terminate()));
@@ -162,6 +171,8 @@ export class VerifyPool {
       const chunk = this.queue[0]!;
       if (slot.inFlight.length > 0 && slot.items + chunk.items > this.maxItemsPerWorker) return;
       this.queue.shift();
+      clearTimeout(slot.idleTimer);
+      slot.idleTimer = undefined;
       slot.inFlight.push(chunk);
       slot.items += chunk.items;
       slot.worker.ref();
@@ -172,7 +183,7 @@ export class VerifyPool {
 
   private spawn(): Slot {
     const worker = new Worker(this.workerUrl);
-    const slot: Slot = { worker, inFlight: [], items: 0, gone: false };
+    const slot: Slot = { worker, inFlight: [], items: 0, gone: false, idleTimer: undefined };
     worker.unref();
     worker.on('message', (reply: VerifyReply) => {
       const chunk = slot.inFlight[0];
@@ -184,6 +195,7 @@ export class VerifyPool {
       if (slot.inFlight.length === 0) worker.unref();
       chunk.resolve(reply.firstInvalid);
       this.pump();
+      if (slot.inFlight.length === 0 && !slot.gone) this.retireWhenIdle(slot);
     });
     worker.on('error', (err) => this.fail(slot, `threw: ${errorMessage(err)}`, err));
     worker.on('exit', (code) => this.fail(slot, `exited with code ${code}`, undefined));
@@ -191,10 +203,26 @@ export class VerifyPool {
     return slot;
   }
 
+  /** Stops `slot`'s worker if it is still without work after workerIdleMs. */
+  private retireWhenIdle(slot: Slot): void {
+    clearTimeout(slot.idleTimer);
+    slot.idleTimer = setTimeout(() => {
+      slot.idleTimer = undefined;
+      if (slot.gone || slot.inFlight.length > 0) return;
+      // Gone before terminate(): its 'exit' is then ours, not a failure to report.
+      slot.gone = true;
+      this.slots.splice(this.slots.indexOf(slot), 1);
+      void slot.worker.terminate();
+    }, this.workerIdleMs);
+    // An idle worker must not keep the process alive, nor must the timer that stops it.
+    slot.idleTimer.unref();
+  }
+
   /** A worker died: reject its chunks, drop it; pump() starts a replacement for queued work. */
   private fail(slot: Slot, what: string, cause: unknown): void {
     if (slot.gone) return;
     slot.gone = true;
+    clearTimeout(slot.idleTimer);
     this.slots.splice(this.slots.indexOf(slot), 1);
     void slot.worker.terminate();
     const lost = slot.inFlight.splice(0);

@@ -157,3 +157,42 @@ test('a batch is split over idle workers, and goes whole to one worker when ever
   await pool.close();
   for (const outcome of await Promise.all(pending)) t.is((outcome as VerifyPoolError).code, 'verify-pool-closed');
 });
+
+test('workers stop after idleMs without a chunk (the node keeps no isolate per core after a sync) and start again for the next batch', async (t) => {
+  const [, block1] = fixtureBlocks();
+  const batch = SignatureBatch.fromBlock(block1!);
+  const pool = new VerifyPool({ threads: 2, idleMs: 100 });
+  t.teardown(() => pool.close());
+  t.is(await pool.verify(batch), -1);
+  t.true(pool.liveWorkers >= 1);
+  // Generous: on a loaded machine a worker's start-up alone can take seconds.
+  const deadline = Date.now() + 30_000;
+  while (pool.liveWorkers > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  t.is(pool.liveWorkers, 0, 'every worker stopped once idle');
+  t.is(await pool.verify(batch), -1, 'the next batch starts workers again');
+  t.true(pool.liveWorkers >= 1);
+});
+
+test('a worker that holds a chunk is never stopped for idleness, even after its idle timer was set', async (t) => {
+  const dir = await tempDir(t, 'kadchain-pool-');
+  const script = join(dir, 'phased-worker.mjs');
+  const phase = join(dir, 'phase');
+  // Answers "all valid" while the phase file says so, then holds every chunk without answering
+  // (a file, not the worker's own state: a worker started later must behave the same).
+  await writeFile(script, `import { readFileSync } from 'node:fs';\nimport { parentPort } from 'node:worker_threads';\nparentPort.on('message', (job) => { if (readFileSync(${JSON.stringify(phase)}, 'utf8') === 'answer') parentPort.postMessage({ id: job.id, firstInvalid: -1, busyMs: 0, idleMs: 0 }); });\n`);
+  await writeFile(phase, 'answer');
+  const [, block1] = fixtureBlocks();
+  const batch = SignatureBatch.fromBlock(block1!);
+  const idleMs = 50;
+  const pool = new VerifyPool({ threads: 2, workerUrl: pathToFileURL(script), idleMs });
+  t.is(await pool.verify(batch), -1); // the workers answered: their idle timers are running
+  await writeFile(phase, 'hold');
+  const held = pool.verify(batch).catch((err: unknown) => err); // now each live worker holds a chunk
+  const holding = pool.liveWorkers;
+  t.true(holding >= 1);
+  await new Promise((resolve) => setTimeout(resolve, 10 * idleMs));
+  t.is(pool.liveWorkers, holding, 'busy workers outlive their idle timers');
+  t.deepEqual(pool.stats().itemsPerWorker.reduce((a, b) => a + b, 0), batch.count);
+  await pool.close();
+  t.is(((await held) as VerifyPoolError).code, 'verify-pool-closed');
+});
