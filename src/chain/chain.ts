@@ -376,6 +376,9 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
       return undefined;
     }
     if (header.prevHash.equals(ZERO_HASH)) throw new ValidationError(Code.BadPrevHash, `block ${block.hashHex} at height ${header.height} has no previous block hash`);
+    // The common case, every block of a sync: the parent is the working tip, valid by definition (no index read and decode).
+    const tip = this.workingTip;
+    if (tip && header.prevHash.equals(tip.hash)) return { header: tip.header, chainWork: tip.chainWork, status: 'valid' };
     const parent = this.store.getIndex(header.prevHash);
     if (!parent) throw new ValidationError(Code.UnknownParent, `block ${block.hashHex} builds on unknown block ${header.prevHash.toString('hex')}`);
     if (parent.status === 'invalid') {

@@ -48,6 +48,12 @@ export class ChainStore implements CoinView {
   private closed = false;
   /** UTXO changes of the open transaction (pending-coins.ts); undefined outside transaction(). */
   private pending: PendingCoins | undefined;
+  /**
+   * The tip the open transaction set (null: removed; undefined: untouched), written once just
+   * before it commits: a commit group connects many blocks, and each moved the tip (an LMDB put
+   * per block). The same commit still holds it, so crash safety is unchanged.
+   */
+  private pendingTip: Buffer | null | undefined;
   /** The coins and addrs databases as the pending coins' backing store. */
   private readonly storedCoins: StoredCoins = {
     read: (outpoint) => this.readStoredCoin(outpoint),
@@ -102,10 +108,12 @@ export class ChainStore implements CoinView {
     const parent = this.pending;
     if (parent) {
       const mark = parent.mark();
+      const tipMark = this.pendingTip;
       try {
         return this.env.transactionSync(fn);
       } catch (err) {
         parent.rollback(mark);
+        this.pendingTip = tipMark;
         throw err;
       }
     }
@@ -129,12 +137,16 @@ export class ChainStore implements CoinView {
   private withPendingCoins<T>(fn: () => T): T {
     const pending = new PendingCoins(this.storedCoins);
     this.pending = pending;
+    this.pendingTip = undefined;
     try {
       const result = fn();
       pending.writeOut();
+      if (this.pendingTip === null) this.dbs.meta.removeSync(TIP_KEY);
+      else if (this.pendingTip) this.dbs.meta.putSync(TIP_KEY, this.pendingTip);
       return result;
     } finally {
       this.pending = undefined;
+      this.pendingTip = undefined;
     }
   }
 
@@ -199,7 +211,7 @@ export class ChainStore implements CoinView {
     const genesis = keepGenesis ? this.getHashAtHeight(0) : undefined;
     for (const name of CHAIN_STATE_DBS) this.dbs[name].clearSync();
     if (genesis) this.putHeight(0, Buffer.from(genesis));
-    this.dbs.meta.removeSync(TIP_KEY);
+    this.pendingTip = null;
     this.dbs.meta.removeSync(TIPS_INDEX_KEY);
     this.dbs.meta.removeSync(REINDEX_TIP_KEY);
   }
@@ -291,16 +303,20 @@ export class ChainStore implements CoinView {
   }
 
   getTipHash(): Buffer | undefined {
+    if (this.pendingTip !== undefined) return this.pendingTip ?? undefined;
     return this.dbs.meta.get(TIP_KEY);
   }
 
+  /** Inside a transaction; written once at its end (see pendingTip). */
   putTipHash(hash: Buffer): void {
-    this.dbs.meta.putSync(TIP_KEY, hash);
+    this.writer('putTipHash');
+    this.pendingTip = hash;
   }
 
   /** While a reindex runs, 'tip' is not written until its final commit (reindex.ts). */
   removeTipHash(): void {
-    this.dbs.meta.removeSync(TIP_KEY);
+    this.writer('removeTipHash');
+    this.pendingTip = null;
   }
 
   getUndo(hash: Buffer): Coin[] | undefined {
@@ -308,8 +324,13 @@ export class ChainStore implements CoinView {
     return bytes ? decodeUndo(bytes) : undefined;
   }
 
+  /**
+   * A block that spent nothing (coinbase only) gets no record: it would be an empty one, and one
+   * more random-key B-tree insert per block in every commit; readers take a missing record of
+   * such a block for an empty one (databases of format 1 still hold empty records).
+   */
   putUndo(hash: Buffer, spent: readonly Coin[]): void {
-    this.dbs.undo.putSync(hash, encodeUndo(spent));
+    if (spent.length > 0) this.dbs.undo.putSync(hash, encodeUndo(spent));
   }
 
   removeUndo(hash: Buffer): void {

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { open } from 'lmdb';
 import { connectBlock, disconnectBlock } from '../../../src/chain/connect.js';
 import { ValidationError } from '../../../src/chain/errors.js';
 import { decodeCoin, decodeUndo, encodeCoin, encodeUndo } from '../../../src/chain/store/codecs.js';
@@ -68,4 +69,54 @@ test('a failing connect inside a transaction leaves no trace', async (t) => {
   const err = t.throws(() => store.transaction(() => connectBlock(store, bad, TEST_PARAMS)), { instanceOf: ValidationError });
   t.is(err?.code, 'bad-txns-inputs-missingorspent');
   t.deepEqual(snapshot(store), before);
+});
+
+test('a block that spends nothing writes no undo record and still disconnects, also with the empty record a format-1 database holds', async (t) => {
+  const path = await tempDir(t);
+  let store = ChainStore.open(path);
+  t.teardown(() => store.close());
+  const alice = makeKey();
+  const genesis = buildBlock({ miner: alice });
+  const b1 = buildBlock({ parent: genesis, miner: alice });
+  const t1 = spend(alice, [outpoint(genesis.transactions[0]!)], [pay(alice, 1000n)]);
+  const b2 = buildBlock({ parent: b1, miner: alice, txs: [t1] });
+  store.transaction(() => connectBlock(store, genesis, TEST_PARAMS));
+  const atGenesis = snapshot(store);
+  store.transaction(() => {
+    connectBlock(store, b1, TEST_PARAMS);
+    connectBlock(store, b2, TEST_PARAMS);
+  });
+  t.deepEqual(store.rawEntries('undo').map(([key]) => key.toString('hex')), [b2.hashHex], 'only the block that spent a coin has an undo record');
+  store.transaction(() => store.putUndo(b1.hash, []));
+  t.is(store.rawEntries('undo').length, 1, 'putUndo of nothing writes nothing');
+  store.transaction(() => disconnectBlock(store, b2));
+  store.transaction(() => disconnectBlock(store, b1));
+  t.deepEqual(snapshot(store), atGenesis, 'UTXO set, address index, heights, undo and tip as at genesis');
+
+  // A format-1 database holds an empty record for a block that spent nothing: disconnect takes it off.
+  store.transaction(() => connectBlock(store, b1, TEST_PARAMS));
+  await store.close();
+  const env = open({ path, maxDbs: 16 });
+  await env.openDB<Buffer, Buffer>({ name: 'undo', keyEncoding: 'binary', encoding: 'binary' }).put(b1.hash, encodeUndo([]));
+  await env.close();
+  store = ChainStore.open(path);
+  t.is(store.rawEntries('undo').length, 1);
+  store.transaction(() => disconnectBlock(store, b1));
+  t.deepEqual(snapshot(store), atGenesis);
+});
+
+test('a block whose undo record is missing although it spent coins is reported as an inconsistent database', async (t) => {
+  const store = ChainStore.open(await tempDir(t));
+  t.teardown(() => store.close());
+  const alice = makeKey();
+  const genesis = buildBlock({ miner: alice });
+  const t1 = spend(alice, [outpoint(genesis.transactions[0]!)], [pay(alice, 1000n)]);
+  const b1 = buildBlock({ parent: genesis, miner: alice, txs: [t1] });
+  store.transaction(() => {
+    connectBlock(store, genesis, TEST_PARAMS);
+    connectBlock(store, b1, TEST_PARAMS);
+  });
+  store.transaction(() => store.removeUndo(b1.hash));
+  t.throws(() => store.transaction(() => disconnectBlock(store, b1)), { code: 'storage-corrupt', message: /undo data is missing/ });
+  t.deepEqual(store.getTipHash(), b1.hash, 'the failed disconnect changed nothing');
 });
