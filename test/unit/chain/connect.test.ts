@@ -2,7 +2,7 @@ import test from 'ava';
 import { open } from 'lmdb';
 import { connectBlock, disconnectBlock } from '../../../src/chain/connect.js';
 import { ValidationError } from '../../../src/chain/errors.js';
-import { decodeCoin, decodeUndo, encodeCoin, encodeUndo } from '../../../src/chain/store/codecs.js';
+import { decodeCoin, decodeIndexEntry, decodeUndo, encodeCoin, encodeIndexEntry, encodeUndo, tipKey } from '../../../src/chain/store/codecs.js';
 import { ChainStore, type StoreDbName } from '../../../src/chain/store/store.js';
 import { TEST_PARAMS, buildBlock, makeKey, outpoint, pay, spend } from '../../helpers/fixtures.js';
 import { tempDir } from './setup.js';
@@ -21,6 +21,20 @@ test('coin and undo records round-trip', (t) => {
   const undo = [coin, { ...coin, isCoinbase: false, amount: 1n }];
   t.deepEqual(decodeUndo(encodeUndo(undo)), undo);
   t.deepEqual(decodeUndo(encodeUndo([])), []);
+});
+
+test('index entries round-trip their chain work over the whole 256-bit range, and tip keys sort in work order', (t) => {
+  const header = buildBlock({ miner: makeKey() }).header;
+  const works = [0n, 1n, (1n << 64n) - 1n, 1n << 64n, 123456789012345678901234567890n, (1n << 255n) + 12345n, (1n << 256n) - 1n];
+  for (const chainWork of works) {
+    const entry = decodeIndexEntry(encodeIndexEntry({ header, chainWork, status: 'valid' }));
+    t.is(entry.chainWork, chainWork);
+    t.deepEqual(entry.header.hash, header.hash);
+  }
+  const keys = works.map((w) => tipKey(w, header.hash));
+  t.deepEqual([...keys].sort(Buffer.compare), keys, 'byte order is work order');
+  t.throws(() => encodeIndexEntry({ header, chainWork: 1n << 256n, status: 'valid' }), { instanceOf: RangeError });
+  t.throws(() => encodeIndexEntry({ header, chainWork: -1n, status: 'valid' }), { instanceOf: RangeError });
 });
 
 test('disconnect restores the UTXO set and address index byte for byte', async (t) => {
