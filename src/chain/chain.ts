@@ -301,6 +301,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
       // The commit's fsync runs off this thread (transactionAsync): blocks keep arriving and
       // their signature checks keep being handed to the workers meanwhile.
       await this.store.transactionAsync(() => {
+        if (this.connectChained(group, announcements)) return;
         for (const arrival of group) {
           try {
             const { result, announce } = this.processReady(arrival, announcements);
@@ -320,6 +321,40 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     }
     this.committedTip = this.workingTip;
     for (const announce of announcements) announce();
+  }
+
+  /**
+   * The sync's common case: each block of the group extends the one before it, the first extends
+   * the working tip. They are connected in one ChainStore.batch, without a child transaction per
+   * block (~25 µs of this thread each). If any block fails, the batch is undone and this returns
+   * false: the caller connects the group block by block, each in its own child transaction, so a
+   * failing block still fails alone (a group holding an invalid block costs its work twice).
+   */
+  private connectChained(group: readonly Arrival[], announcements: Array<() => void>): boolean {
+    if (group.length < 2) return false;
+    let prev = this.workingTip?.hash;
+    for (const { block } of group) {
+      if (!prev || !block.header.prevHash.equals(prev)) return false;
+      prev = block.hash;
+    }
+    const startTip = this.workingTip;
+    const done: Array<{ result: ProcessBlockResult; announce?: () => void }> = [];
+    const fallbacks: Array<() => void> = [];
+    try {
+      this.store.batch(() => {
+        for (const arrival of group) done.push(this.processReady(arrival, fallbacks));
+      });
+    } catch {
+      this.workingTip = startTip;
+      return false;
+    }
+    for (let i = 0; i < group.length; i++) {
+      const { result, announce } = done[i]!;
+      group[i]!.outcome = { result };
+      if (announce) announcements.push(announce);
+    }
+    announcements.push(...fallbacks);
+    return true;
   }
 
   /**
@@ -381,6 +416,9 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
       return undefined;
     }
     if (header.prevHash.equals(ZERO_HASH)) throw new ValidationError(Code.BadPrevHash, `block ${block.hashHex} at height ${header.height} has no previous block hash`);
+    // The common case, every block of a sync: the parent is the working tip, valid by definition (no index read and decode).
+    const tip = this.workingTip;
+    if (tip && header.prevHash.equals(tip.hash)) return { header: tip.header, chainWork: tip.chainWork, status: 'valid' };
     const parent = this.store.getIndex(header.prevHash);
     if (!parent) throw new ValidationError(Code.UnknownParent, `block ${block.hashHex} builds on unknown block ${header.prevHash.toString('hex')}`);
     if (parent.status === 'invalid') {

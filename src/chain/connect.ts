@@ -69,12 +69,20 @@ export function connectBlock(store: ConnectTarget, block: Block, params: ChainPa
   return spent;
 }
 
+/** True for a block whose transactions spend no coin: only a coinbase. */
+export function spendsNothing(block: Block): boolean {
+  const txs = block.transactions;
+  for (let i = 1; i < txs.length; i++) if (txs[i]!.inputs.length > 0) return false;
+  return true;
+}
+
 /** Reverses connectBlock for the active tip using its undo data; the tip becomes its parent. */
 export function disconnectBlock(store: ChainStore, block: Block): void {
   const id = block.hashHex;
   const corrupt = (what: string): StorageError =>
     new StorageError('storage-corrupt', `the chain database at ${store.path} is inconsistent: ${what} while disconnecting block ${id}`);
-  const undo = store.getUndo(block.hash);
+  // A block that spent nothing has no undo record (ChainStore.putUndo).
+  const undo = store.getUndo(block.hash) ?? (spendsNothing(block) ? [] : undefined);
   if (!undo) throw corrupt('undo data is missing');
   let next = undo.length;
   for (let position = block.transactions.length - 1; position >= 0; position--) {

@@ -18,8 +18,12 @@ export const REINDEX_CHUNK_BLOCKS = 200;
 export const REINDEX_LOG_INTERVAL_MS = 2_000;
 /** verifychain sorts its replayed UTXO set in runs of this many coins, yielding between runs (sorted-cursor.ts): ~10 ms of sorting each. */
 export const UTXO_SORT_RUN_KEYS = 16_384;
-/** The chain database's layout version (meta 'format'): a build refuses a database with a higher one instead of misreading it. */
-export const STORE_FORMAT_VERSION = 1;
+/**
+ * The chain database's layout version (meta 'format'): a build refuses a database with a higher one instead of misreading it.
+ * 2: a block that spent nothing has no undo record (format 1 wrote an empty one; a format-1 build would take its absence for damage).
+ * This build reads format 1 as it is and marks it 2 at open.
+ */
+export const STORE_FORMAT_VERSION = 2;
 /**
  * A reorg disconnecting at least this many blocks writes its "started" line out synchronously
  * before the switch holds the thread (flushLogsSync, one write attempt, which may fsync a log

@@ -63,4 +63,4 @@ export class GenesisPinError extends KadchainError<'genesis-mismatch'> {}
 export class CheckError extends KadchainError<'check-busy' | 'check-aborted'> {}
 
 /** Storage could not be opened or is inconsistent (names the path). */
-export class StorageError extends KadchainError<'storage-open-failed' | 'storage-corrupt' | 'storage-closed' | 'storage-misuse' | 'reindex-pending' | 'reindex-interrupted' | 'storage-write-failed'> {}
+export class StorageError extends KadchainError<'storage-open-failed' | 'storage-corrupt' | 'storage-closed' | 'storage-misuse' | 'reindex-pending' | 'reindex-interrupted' | 'storage-write-failed' | 'storage-batch-aborted'> {}

@@ -9,7 +9,8 @@ import type { ChainStore } from './store/store.js';
 
 export function checkStoreFormat(store: ChainStore): void {
   const version = store.formatVersion();
-  if (version === undefined) {
+  // Older layouts this build reads as they are (constants.ts): marked current, so an older build refuses them once this one wrote.
+  if (version === undefined || version < STORE_FORMAT_VERSION) {
     store.transaction(() => store.setFormatVersion(STORE_FORMAT_VERSION));
     return;
   }

@@ -138,7 +138,7 @@ export async function loadBlockFixture(chain: Chain, genesis: Buffer, blocks: re
 /**
  * `count` coinbase-only blocks after a genesis (the empty-blocks bench): each block's only
  * transaction pays the reward to one of a few keys, so every block still adds a coin (and its
- * address-index entry) to the UTXO set and writes undo data, a height and the tip.
+ * address-index entry) to the UTXO set, a height and moves the tip (no undo record: it spends nothing).
  */
 export function buildEmptyFixture(count: number): { genesis: Buffer; blocks: Buffer[] } {
   const { keys, startSec } = fixtureKeys(count);

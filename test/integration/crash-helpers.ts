@@ -41,7 +41,7 @@ export function replayChain(chain: readonly Block[]): { utxos: Map<string, Coin>
         utxos.set(outPointKey({ txid: tx.txid, index }).toString('hex'), { amount: out.amount, pubKeyHash: out.pubKeyHash, height: block.height, isCoinbase: position === 0 }),
       );
     });
-    undo.set(block.hashHex, encodeUndo(spent)); // connectBlock writes one for the genesis too (empty)
+    if (spent.length > 0) undo.set(block.hashHex, encodeUndo(spent)); // none for a block that spent nothing (ChainStore.putUndo)
   }
   return { utxos, undo };
 }

@@ -69,10 +69,12 @@ export function decodeUndo(bytes: Buffer): Coin[] {
   return coins;
 }
 
+const CHAIN_WORK_LIMIT = 1n << BigInt(CHAIN_WORK_BYTES * 8);
+
 function encodeChainWork(chainWork: bigint): Buffer {
-  const work = Buffer.from(chainWork.toString(16).padStart(CHAIN_WORK_BYTES * 2, '0'), 'hex');
-  if (work.length !== CHAIN_WORK_BYTES) throw new RangeError(`chain work ${chainWork} does not fit in ${CHAIN_WORK_BYTES} bytes`);
-  return work;
+  // Checked on the number: 2^256 has 65 hex digits, which Buffer.from(hex) silently cut to 32 bytes.
+  if (chainWork < 0n || chainWork >= CHAIN_WORK_LIMIT) throw new RangeError(`chain work ${chainWork} does not fit in ${CHAIN_WORK_BYTES} bytes`);
+  return Buffer.from(chainWork.toString(16).padStart(CHAIN_WORK_BYTES * 2, '0'), 'hex');
 }
 
 /** header[84] | chainWork u256 BE | status u8 */

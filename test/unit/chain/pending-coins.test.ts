@@ -115,3 +115,25 @@ test('coin writes outside a transaction are refused with storage-misuse', async 
   const err = t.throws(() => store.putCoin(op(13), coin(1n)), { instanceOf: StorageError });
   t.is(err?.code, 'storage-misuse');
 });
+
+test('the tip is written once, at the end of the transaction; a nested transaction that throws takes its tip back', async (t) => {
+  const store = await openStore(t);
+  const tip = (n: number): Buffer => Buffer.alloc(32, n);
+  store.transaction(() => {
+    store.putTipHash(tip(1));
+    t.deepEqual(store.getTipHash(), tip(1), 'reads inside the transaction see the pending tip');
+    t.is(store.rawEntries('meta').filter(([key]) => key.toString() === 'tip').length, 0, 'nothing written before the end');
+    t.throws(() =>
+      store.transaction(() => {
+        store.putTipHash(tip(2));
+        throw new Error('block failed');
+      }),
+    );
+    t.deepEqual(store.getTipHash(), tip(1), "the failed child's tip is taken back");
+    store.transaction(() => store.putTipHash(tip(3)));
+  });
+  t.deepEqual(store.getTipHash(), tip(3));
+  store.transaction(() => store.removeTipHash());
+  t.is(store.getTipHash(), undefined);
+  t.throws(() => store.putTipHash(tip(4)), { instanceOf: StorageError, message: /must run inside transaction/ });
+});

@@ -308,6 +308,17 @@ test('a database with a newer layout version is refused in one sentence', async 
   await t.throwsAsync(open(path), { code: 'storage-open-failed', message: new RegExp(`has layout version ${STORE_FORMAT_VERSION + 1}, newer than this build reads \\(${STORE_FORMAT_VERSION}\\)`) });
 });
 
+test('a format-1 database (empty undo records for blocks that spent nothing) opens as it is and is marked current', async (t) => {
+  const path = await tempDir(t);
+  await damage(path, (store) => store.setFormatVersion(1));
+  const chain = await open(path);
+  await chain.close();
+  const store = ChainStore.open(path);
+  t.is(store.formatVersion(), STORE_FORMAT_VERSION);
+  t.true(STORE_FORMAT_VERSION > 1);
+  await store.close();
+});
+
 test('a wrong genesis pin is refused before the reindex touches anything', async (t) => {
   const { path, blocks } = await fixtureChain(t, 20);
   // A damaged state (what a reindex would repair): it must still be there after the refusal.
