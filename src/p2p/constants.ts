@@ -303,6 +303,17 @@ export const MAX_HIGH_BANDWIDTH_PEERS = 3;
 /** Compact blocks being rebuilt from one peer at once (waiting for its block-txn); beyond, the full block is asked for. */
 export const MAX_PENDING_COMPACT_BLOCKS_PER_PEER = 3;
 /**
+ * Compact blocks being rebuilt from all peers together: each holds its prefilled txs (up to a
+ * 4 MiB frame) and a slot per claimed tx for up to COMPACT_BLOCK_TXN_TIMEOUT_MS, so the per-peer
+ * bound alone grows with the peer count. Honest relay rebuilds one new block at a time.
+ */
+export const MAX_PENDING_COMPACT_BLOCKS = 8;
+/**
+ * Peers asked with get-block-txn for the same block at once (Core's 3 in flight per block): a
+ * second or third covers one that stalls; more would fetch one block's txs from everyone.
+ */
+export const MAX_COMPACT_REBUILDS_PER_BLOCK = 3;
+/**
  * A get-block-txn not answered by then is given up and the full block asked for (from that
  * peer's and others' announcements): the peer had the block a moment ago, an honest one answers
  * in a round trip, and a block must not wait on a stalling peer for REQUEST_EXPIRY_MS.

@@ -100,6 +100,7 @@ export class Relay {
     // The tip goes as cmpct-block to high-bandwidth peers (if not pushed already on arrival); a
     // batch connected by sync or a reorg is announced with inv only (one per block, as before).
     // A genesis builds on nothing a peer could rebuild it from: inv only.
+    this.compact.onBlockConnected(block.hash);
     if (block.height > 0 && this.options.chain.tip?.hash.equals(block.hash)) this.compact.push(block);
     this.announce({ type: 'block', hash: block.hash });
   };

@@ -9,7 +9,7 @@
 import type { Chain } from '../../chain/chain.js';
 import { ValidationCode } from '../../chain/errors.js';
 import type { Mempool } from '../../mempool/mempool.js';
-import type { Block } from '../../primitives/block.js';
+import type { Block, BlockHeader } from '../../primitives/block.js';
 import { compactToTarget, hashMeetsTarget } from '../../primitives/pow.js';
 import type { Transaction } from '../../primitives/tx.js';
 import type { Logger } from '../../util/logger.js';
@@ -17,7 +17,9 @@ import {
   BLOCK_TXN_REQUESTS_REMEMBERED,
   FULL_ONLY_BLOCKS_REMEMBERED,
   COMPACT_BLOCK_TXN_TIMEOUT_MS,
+  MAX_COMPACT_REBUILDS_PER_BLOCK,
   MAX_HIGH_BANDWIDTH_PEERS,
+  MAX_PENDING_COMPACT_BLOCKS,
   MAX_PENDING_COMPACT_BLOCKS_PER_PEER,
 } from '../constants.js';
 import { BoundedHashSet } from '../known-set.js';
@@ -173,13 +175,21 @@ export class CompactRelay {
     }
     // Its parent is unknown: the full block takes the orphan path, which starts a sync.
     if (!chain.hasBlock(msg.header.prevHash)) return this.fallBack(peer, hash, 'unknown parent');
+    // Rebuilding costs a pass over the pool and slots for every tx the header claims: only for a
+    // block that would be our next tip (as Core). Anything else (a side branch, a lie about the
+    // height) is fetched whole like any announced block, which the request tracker deduplicates.
+    if (!this.extendsTip(msg.header)) return this.fallBack(peer, hash, 'it does not extend our tip');
+    if (this.fullOnly.has(hash)) return this.options.requestFull(peer, hash);
     const state = this.stateOf(peer);
     if (state.pending.has(hashKey(hash))) return;
+    // Enough peers are asked for this block's txs already: one more would only fetch it again.
+    if (this.rebuildsOf(hash) >= MAX_COMPACT_REBUILDS_PER_BLOCK) return;
     const partial = PartialBlock.from(msg, this.candidates());
     if (partial === 'short-id-collision') return this.fallBack(peer, hash, 'two transactions of the compact block share a short id');
     const missing = partial.missing();
     if (missing.length === 0) return this.complete(peer, partial, 'pool');
     if (state.pending.size >= MAX_PENDING_COMPACT_BLOCKS_PER_PEER) return this.fallBack(peer, hash, 'too many compact blocks pending from this peer');
+    if (this.pendingTotal() >= MAX_PENDING_COMPACT_BLOCKS) return this.fallBack(peer, hash, 'too many compact blocks pending in all');
     state.pending.set(hashKey(hash), { partial, askedAtMs: this.now() });
     state.requested.add(hash);
     this.stats.txsRequested += missing.length;
@@ -207,15 +217,43 @@ export class CompactRelay {
     this.state.get(peer)?.pending.delete(hashKey(hash));
   }
 
-  /** Gives up get-block-txn requests older than COMPACT_BLOCK_TXN_TIMEOUT_MS and fetches those blocks in full. */
+  /**
+   * The block is in our chain (it came whole, through sync, or from another rebuild): every
+   * rebuild of it ends. Only a connected block proves it: a block of the same header from some
+   * peer may carry another body, and must not end an honest peer's rebuild. A block-txn still
+   * coming for it is late, not unsolicited (`requested` keeps the hash).
+   */
+  onBlockConnected(hash: Buffer): void {
+    const key = hashKey(hash);
+    for (const state of this.state.values()) state.pending.delete(key);
+  }
+
+  /** Gives up get-block-txn requests older than COMPACT_BLOCK_TXN_TIMEOUT_MS and fetches those blocks in full (unless they came meanwhile). */
   expire(nowMs = this.now()): void {
+    const { chain, orphans } = this.options;
     for (const [peer, state] of this.state) {
       for (const [key, pending] of state.pending) {
         if (nowMs - pending.askedAtMs < COMPACT_BLOCK_TXN_TIMEOUT_MS) continue;
         state.pending.delete(key);
-        if (!peer.isClosed) this.fallBack(peer, pending.partial.header.hash, 'no block-txn in time');
+        const hash = pending.partial.header.hash;
+        if (!peer.isClosed && !chain.hasBlock(hash) && !orphans.has(hash)) this.fallBack(peer, hash, 'no block-txn in time');
       }
     }
+  }
+
+  /** Rebuilds waiting for a block-txn, all peers together (bounded by MAX_PENDING_COMPACT_BLOCKS). */
+  pendingTotal(): number {
+    let total = 0;
+    for (const state of this.state.values()) total += state.pending.size;
+    return total;
+  }
+
+  /** Peers whose block-txn for `hash` we are waiting for. */
+  private rebuildsOf(hash: Buffer): number {
+    const key = hashKey(hash);
+    let count = 0;
+    for (const state of this.state.values()) if (state.pending.has(key)) count++;
+    return count;
   }
 
   private complete(peer: Peer, partial: PartialBlock, via: 'pool' | 'block-txn'): void {
@@ -256,9 +294,10 @@ export class CompactRelay {
     if (!dropped.isClosed) dropped.send({ kind: 'send-compact', highBandwidth: false, version: COMPACT_BLOCKS_VERSION_1 });
   }
 
-  private extendsTip(block: Block): boolean {
+  private extendsTip(block: Block | BlockHeader): boolean {
     const tip = this.options.chain.tip;
-    return tip !== undefined && block.header.prevHash.equals(tip.hash) && block.height === tip.height + 1;
+    const header = 'header' in block ? block.header : block;
+    return tip !== undefined && header.prevHash.equals(tip.hash) && header.height === tip.height + 1;
   }
 
   private powOk(block: Block): boolean {

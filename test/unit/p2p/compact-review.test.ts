@@ -1,0 +1,120 @@
+/**
+ * Compact relay as an attacker sees it: work only for a block that would be our next tip, a
+ * bounded number of rebuilds per block and in all, one peer's bad answer never costing another
+ * peer its rebuild, and a block that connected another way ending every rebuild of it.
+ */
+import test from 'ava';
+import type { Relay } from '../../../src/p2p/relay.js';
+import { toCompactBlock } from '../../../src/p2p/compact/partial-block.js';
+import { MAX_COMPACT_REBUILDS_PER_BLOCK, MAX_PENDING_COMPACT_BLOCKS, MAX_PENDING_COMPACT_BLOCKS_PER_PEER } from '../../../src/p2p/constants.js';
+import type { WireMessage } from '../../../src/p2p/wire/index.js';
+import { buildBlock, makeKey, outpoint, pay, spend } from '../../helpers/fixtures.js';
+import { startNode, tipHash, waitFor, type TestNode } from './net-helpers.js';
+import { RawPeer } from './raw-peer.js';
+
+const owner = makeKey();
+const genesis = buildBlock({ miner: owner });
+
+/** A valid tx on genesis that is never offered to any pool, so its slot is always asked for. */
+const unknownTx = () => spend(owner, [outpoint(genesis.transactions[0]!)], [pay(makeKey(), 10n)]);
+/** A child of genesis holding one tx the node lacks; `tag` makes siblings distinct. */
+const sibling = (tag: string) => buildBlock({ parent: genesis, miner: makeKey(), txs: [unknownTx()], extraData: Buffer.from(tag), coinbaseAmount: 1000n });
+
+const compactOf = (node: TestNode) => (node.net as unknown as { relay: Relay }).relay.compact;
+const count = (raw: RawPeer, kind: WireMessage['kind']) => raw.received.filter((m) => m.kind === kind).length;
+const settle = (ms = 300) => new Promise((resolve) => setTimeout(resolve, ms));
+
+test('a compact block whose parent is known but is not our tip is fetched whole, never rebuilt', async (t) => {
+  const node = await startNode(t, { genesis });
+  const tip = sibling('tip');
+  await node.chain.processBlock(tip);
+  const raw = await RawPeer.ready(t, node, genesis.hash);
+  const stale = sibling('stale'); // parent genesis, height 1: a side branch once `tip` is connected
+  raw.send(toCompactBlock(stale));
+  const getData = (await raw.waitFor('get-data')) as WireMessage & { kind: 'get-data' };
+  t.deepEqual(getData.items.map((i) => [i.type, i.hash.toString('hex')]), [['block', stale.hashHex]]);
+  t.is(count(raw, 'get-block-txn'), 0, 'no get-block-txn: nothing was rebuilt');
+  t.is(compactOf(node).pendingTotal(), 0);
+
+  // The header lies about its height (parent our tip, height 5): fetched whole, not rebuilt.
+  const liar = buildBlock({ parent: tip, miner: makeKey(), txs: [unknownTx()], coinbaseAmount: 1000n, headerOverrides: { height: 5 } });
+  raw.send(toCompactBlock(liar));
+  await waitFor(() => raw.received.some((m) => m.kind === 'get-data' && m.items.some((i) => i.hash.equals(liar.hash))), 'the liar to be asked whole');
+  t.is(count(raw, 'get-block-txn'), 0);
+});
+
+test(`the same block is rebuilt through at most ${MAX_COMPACT_REBUILDS_PER_BLOCK} peers at once; a 4th sender is not asked for its txs`, async (t) => {
+  const node = await startNode(t, { genesis });
+  const raws: RawPeer[] = [];
+  for (let i = 0; i < MAX_COMPACT_REBUILDS_PER_BLOCK + 1; i++) raws.push(await RawPeer.ready(t, node, genesis.hash));
+  const block = sibling('shared');
+  for (const [i, raw] of raws.entries()) {
+    raw.send(toCompactBlock(block));
+    if (i < MAX_COMPACT_REBUILDS_PER_BLOCK) await raw.waitFor('get-block-txn');
+  }
+  await settle();
+  const asked = raws.map((raw) => count(raw, 'get-block-txn'));
+  t.log(`get-block-txn per sender: ${asked.join(', ')}`);
+  t.deepEqual(asked, [1, 1, 1, 0]);
+  t.is(compactOf(node).pendingTotal(), MAX_COMPACT_REBUILDS_PER_BLOCK);
+  // Any one answer completes it; the other rebuilds end when it connects, their late answers are ignored.
+  raws[1]!.send({ kind: 'block-txn', blockHash: block.hash, transactions: [block.transactions[1]!] });
+  await waitFor(() => tipHash(node) === block.hashHex, 'the block to connect');
+  t.is(compactOf(node).pendingTotal(), 0, 'the other rebuilds ended with the connected block');
+  raws[0]!.send({ kind: 'block-txn', blockHash: block.hash, transactions: [block.transactions[1]!] });
+  await settle();
+  t.true(raws.every((raw) => !raw.closed), 'nobody punished');
+});
+
+test(`rebuilds pending from all peers are bounded (${MAX_PENDING_COMPACT_BLOCKS}): beyond, the block is fetched whole`, async (t) => {
+  const node = await startNode(t, { genesis });
+  const peers = Math.ceil((MAX_PENDING_COMPACT_BLOCKS + 1) / MAX_PENDING_COMPACT_BLOCKS_PER_PEER);
+  const raws: RawPeer[] = [];
+  for (let i = 0; i < peers; i++) raws.push(await RawPeer.ready(t, node, genesis.hash));
+  const blocks = Array.from({ length: MAX_PENDING_COMPACT_BLOCKS + 1 }, (_, i) => sibling(`b${i}`));
+  for (const [i, block] of blocks.entries()) {
+    const raw = raws[Math.floor(i / MAX_PENDING_COMPACT_BLOCKS_PER_PEER)]!;
+    const before = count(raw, 'get-block-txn') + count(raw, 'get-data');
+    raw.send(toCompactBlock(block));
+    await waitFor(() => count(raw, 'get-block-txn') + count(raw, 'get-data') > before, `an answer to compact block ${i}`);
+  }
+  const last = raws.at(-1)!.received.at(-1)!;
+  t.is(last.kind, 'get-data', `compact block ${MAX_PENDING_COMPACT_BLOCKS + 1} is asked whole`);
+  t.true(last.kind === 'get-data' && last.items[0]!.hash.equals(blocks.at(-1)!.hash));
+  t.is(compactOf(node).pendingTotal(), MAX_PENDING_COMPACT_BLOCKS);
+  t.log(`get-block-txn sent: ${raws.map((raw) => count(raw, 'get-block-txn')).join(', ')}`);
+});
+
+test("peer A's bad block-txn costs A only: B's rebuild of the same block goes on and B is not punished", async (t) => {
+  const node = await startNode(t, { genesis });
+  const a = await RawPeer.ready(t, node, genesis.hash);
+  const b = await RawPeer.ready(t, node, genesis.hash);
+  const block = sibling('contested');
+  a.send(toCompactBlock(block));
+  await a.waitFor('get-block-txn');
+  b.send(toCompactBlock(block));
+  await b.waitFor('get-block-txn');
+  a.send({ kind: 'block-txn', blockHash: block.hash, transactions: [] }); // asked 1, answered 0
+  await a.waitClosed();
+  t.is(compactOf(node).pendingTotal(), 1, "B's rebuild is still pending");
+  b.send({ kind: 'block-txn', blockHash: block.hash, transactions: [block.transactions[1]!] });
+  await waitFor(() => tipHash(node) === block.hashHex, "the block rebuilt from B's answer to connect");
+  t.false(b.closed);
+  t.is(compactOf(node).stats.rebuiltWithBlockTxn, 1);
+});
+
+test('a rebuild whose block connected another way is dropped at once: no full-block fetch after the timeout', async (t) => {
+  const node = await startNode(t, { genesis });
+  const staller = await RawPeer.ready(t, node, genesis.hash);
+  const other = await RawPeer.ready(t, node, genesis.hash);
+  const block = sibling('raced');
+  staller.send(toCompactBlock(block));
+  await staller.waitFor('get-block-txn');
+  other.send({ kind: 'block', block }); // as header sync's fetch would bring it
+  await waitFor(() => tipHash(node) === block.hashHex, 'the whole block to connect');
+  t.is(compactOf(node).pendingTotal(), 0);
+  compactOf(node).expire(Date.now() + 60_000);
+  await settle();
+  t.is(count(staller, 'get-data'), 0, 'the stalling peer is not asked for a block we have');
+  t.is(compactOf(node).stats.fellBack, 0);
+});
