@@ -118,3 +118,25 @@ test('a rebuild whose block connected another way is dropped at once: no full-bl
   t.is(count(staller, 'get-data'), 0, 'the stalling peer is not asked for a block we have');
   t.is(compactOf(node).stats.fellBack, 0);
 });
+
+test('header sync fetching a block that a compact relayer delivers first: an invalid body costs the relayer only a reject', async (t) => {
+  const node = await startNode(t, { genesis });
+  // The coinbase claims more than the reward: a valid header (PoW, parent our tip), an invalid body.
+  const greedy = buildBlock({ parent: genesis, miner: makeKey(), coinbaseAmount: 5_000n });
+  const source = await RawPeer.connect(node.net.tcpPort);
+  t.teardown(() => source.destroy());
+  source.pongBestHeight = 1;
+  source.pongChainWork = 1n << 64n;
+  source.sendHandshake({ genesisHash: genesis.hash, bestHeight: 1, chainWork: 1n << 64n });
+  await source.waitFor('get-blocks');
+  source.send({ kind: 'headers', headers: [greedy.header] });
+  await waitFor(() => source.received.some((m) => m.kind === 'get-data' && m.items.some((i) => i.hash.equals(greedy.hash))), 'sync to ask the source for the block');
+  // The source does not answer yet: the same block comes as a compact block, rebuilt from the coinbase alone.
+  const relayer = await RawPeer.ready(t, node, genesis.hash);
+  relayer.send(toCompactBlock(greedy));
+  const reject = (await relayer.waitFor('reject')) as WireMessage & { kind: 'reject' };
+  t.is(reject.code, 'bad-cb-amount');
+  await settle();
+  t.false(relayer.closed, 'the relayer of a block with a valid header is not punished, whoever else is fetching it');
+  t.is(compactOf(node).stats.rebuiltFromPool, 1);
+});
