@@ -334,3 +334,11 @@ export const FULL_ONLY_BLOCKS_REMEMBERED = 64;
  * so a peer cannot make us decode old blocks for a few bytes of request.
  */
 export const COMPACT_SERVE_DEPTH_BLOCKS = 10;
+/**
+ * A get-block-txn weighs one serve-queue item per this many indexes (at least one): queued, it
+ * holds its index list (8 B per index) until served, and a peer that does not read its replies
+ * could otherwise queue MAX_SERVE_QUEUE_ITEMS lists of 100,000 indexes (~8 GB) as 10,000 "items".
+ * With it, the queue holds at most ~8 MB of indexes; a request for every tx of the largest block
+ * (1,000 items) still fits, so no honest request is refused.
+ */
+export const GET_BLOCK_TXN_INDEXES_PER_SERVE_ITEM = 100;

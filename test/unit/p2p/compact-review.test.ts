@@ -6,8 +6,11 @@
 import test from 'ava';
 import type { Relay } from '../../../src/p2p/relay.js';
 import { toCompactBlock } from '../../../src/p2p/compact/partial-block.js';
-import { MAX_COMPACT_REBUILDS_PER_BLOCK, MAX_PENDING_COMPACT_BLOCKS, MAX_PENDING_COMPACT_BLOCKS_PER_PEER } from '../../../src/p2p/constants.js';
-import type { WireMessage } from '../../../src/p2p/wire/index.js';
+import { CompactSender, getBlockTxnServeItems } from '../../../src/p2p/compact/compact-sender.js';
+import type { Chain } from '../../../src/chain/chain.js';
+import type { Peer } from '../../../src/p2p/peer.js';
+import { MAX_COMPACT_REBUILDS_PER_BLOCK, MAX_PENDING_COMPACT_BLOCKS, MAX_PENDING_COMPACT_BLOCKS_PER_PEER, MAX_SERVE_QUEUE_ITEMS } from '../../../src/p2p/constants.js';
+import { MAX_COMPACT_BLOCK_TXS, type WireMessage } from '../../../src/p2p/wire/index.js';
 import { buildBlock, makeKey, outpoint, pay, spend } from '../../helpers/fixtures.js';
 import { startNode, tipHash, waitFor, type TestNode } from './net-helpers.js';
 import { RawPeer } from './raw-peer.js';
@@ -139,4 +142,22 @@ test('header sync fetching a block that a compact relayer delivers first: an inv
   await settle();
   t.false(relayer.closed, 'the relayer of a block with a valid header is not punished, whoever else is fetching it');
   t.is(compactOf(node).stats.rebuiltFromPool, 1);
+});
+
+test('a queued get-block-txn weighs by its index count: a non-reader can park at most ~8 MB of index lists, an honest request for every tx still fits', (t) => {
+  const weights: number[] = [];
+  const sender = new CompactSender({
+    chain: {} as unknown as Chain, // the serving task is never run here
+    serve: (_peer, items) => weights.push(items),
+    countUnknown: () => true,
+    stats: { received: 0, rebuiltFromPool: 0, rebuiltWithBlockTxn: 0, txsRequested: 0, fellBack: 0, sent: 0 },
+  });
+  const peer = {} as unknown as Peer;
+  for (const n of [0, 1, 100, 101, MAX_COMPACT_BLOCK_TXS]) sender.onGetBlockTxn(peer, { kind: 'get-block-txn', blockHash: genesis.hash, indexes: Array.from({ length: n }, (_, i) => i) });
+  t.deepEqual(weights, [1, 1, 1, 2, getBlockTxnServeItems(MAX_COMPACT_BLOCK_TXS)]);
+  const largest = getBlockTxnServeItems(MAX_COMPACT_BLOCK_TXS);
+  t.true(largest <= MAX_SERVE_QUEUE_ITEMS, 'a request for every tx of the largest block is never refused as a full queue');
+  const parkedBytes = Math.floor(MAX_SERVE_QUEUE_ITEMS / largest) * MAX_COMPACT_BLOCK_TXS * 8;
+  t.log(`largest get-block-txn weighs ${largest} items; a full serve queue holds ${(parkedBytes / 1e6).toFixed(1)} MB of indexes (at weight 1: ${((MAX_SERVE_QUEUE_ITEMS * MAX_COMPACT_BLOCK_TXS * 8) / 1e9).toFixed(1)} GB)`);
+  t.true(parkedBytes <= 16_000_000);
 });
