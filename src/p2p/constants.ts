@@ -329,6 +329,11 @@ export const BLOCK_TXN_REQUESTS_REMEMBERED = 16;
 /** Blocks whose compact form could not be rebuilt, remembered so they are fetched whole (a few blocks' worth). */
 export const FULL_ONLY_BLOCKS_REMEMBERED = 64;
 /**
+ * Blocks rebuilt from compact blocks, remembered so a repeat is ignored: one found invalid never
+ * enters the chain, and each replay of its cmpct-block would cost a pass over the whole pool.
+ */
+export const REBUILT_BLOCKS_REMEMBERED = 64;
+/**
  * cmpct-block and get-block-txn are answered from blocks at most this deep below our tip (Core's
  * MAX_BLOCKTXN_DEPTH): a peer rebuilds only new blocks from its pool. An older block goes whole,
  * so a peer cannot make us decode old blocks for a few bytes of request.

@@ -21,6 +21,7 @@ import {
   MAX_HIGH_BANDWIDTH_PEERS,
   MAX_PENDING_COMPACT_BLOCKS,
   MAX_PENDING_COMPACT_BLOCKS_PER_PEER,
+  REBUILT_BLOCKS_REMEMBERED,
 } from '../constants.js';
 import { BoundedHashSet } from '../known-set.js';
 import type { OrphanPool } from '../orphans.js';
@@ -81,6 +82,8 @@ export class CompactRelay {
   private readonly sender: CompactSender;
   /** Blocks whose rebuilding failed here: fetched whole from now on. */
   private readonly fullOnly = new BoundedHashSet(FULL_ONLY_BLOCKS_REMEMBERED);
+  /** Blocks rebuilt and handed on: the intake judges them; a repeat is not rebuilt again (see onCompactBlock). */
+  private readonly rebuilt = new BoundedHashSet(REBUILT_BLOCKS_REMEMBERED);
   private readonly now: () => number;
   readonly stats: CompactStats = { received: 0, rebuiltFromPool: 0, rebuiltWithBlockTxn: 0, txsRequested: 0, fellBack: 0, sent: 0 };
 
@@ -165,7 +168,9 @@ export class CompactRelay {
     const hash = msg.header.hash;
     this.stats.received++;
     peer.known.add(hash);
-    if (chain.hasBlock(hash) || orphans.has(hash)) return;
+    // Rebuilt once already: the same few hundred bytes again must not buy another pass over the
+    // pool (a block found invalid is not in the chain, so without this it could be replayed).
+    if (chain.hasBlock(hash) || orphans.has(hash) || this.rebuilt.has(hash)) return;
     const { powBits } = chain.params;
     if (msg.header.bits !== powBits) {
       return void peer.punish(ValidationCode.BadBits, `sent compact block ${msg.header.hashHex} with bits ${msg.header.bits} instead of the network's ${powBits}`, { messageType: MessageType.CompactBlock, hash });
@@ -261,6 +266,7 @@ export class CompactRelay {
     if (!block) return this.fallBack(peer, partial.header.hash, 'the rebuilt transactions do not match the merkle root');
     if (via === 'pool') this.stats.rebuiltFromPool++;
     else this.stats.rebuiltWithBlockTxn++;
+    this.rebuilt.add(block.hash);
     if (this.options.chain.hasBlock(block.hash)) return; // it came some other way meanwhile
     if (this.extendsTip(block)) {
       this.preferAsHighBandwidth(peer);

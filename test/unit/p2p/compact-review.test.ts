@@ -161,3 +161,17 @@ test('a queued get-block-txn weighs by its index count: a non-reader can park at
   t.log(`largest get-block-txn weighs ${largest} items; a full serve queue holds ${(parkedBytes / 1e6).toFixed(1)} MB of indexes (at weight 1: ${((MAX_SERVE_QUEUE_ITEMS * MAX_COMPACT_BLOCK_TXS * 8) / 1e9).toFixed(1)} GB)`);
   t.true(parkedBytes <= 16_000_000);
 });
+
+test('a compact block replayed after it was rebuilt (its body invalid, so never in the chain) is not rebuilt again', async (t) => {
+  const node = await startNode(t, { genesis });
+  const raw = await RawPeer.ready(t, node, genesis.hash);
+  const greedy = buildBlock({ parent: genesis, miner: makeKey(), coinbaseAmount: 5_000n });
+  raw.send(toCompactBlock(greedy));
+  await raw.waitFor('reject');
+  for (let i = 0; i < 5; i++) raw.send(toCompactBlock(greedy));
+  await waitFor(() => compactOf(node).stats.received === 6, 'the replays to arrive');
+  await settle();
+  t.is(compactOf(node).stats.rebuiltFromPool, 1, 'one pass over the pool, not six');
+  t.is(count(raw, 'reject'), 1);
+  t.false(raw.closed);
+});
