@@ -320,10 +320,12 @@ export const MAX_COMPACT_REBUILDS_PER_BLOCK = 3;
  */
 export const COMPACT_BLOCK_TXN_TIMEOUT_MS = 5_000;
 /**
- * Blocks we sent as cmpct-block, kept so a get-block-txn is answered before the chain has
- * stored them (high-bandwidth mode relays before full validation): a few blocks' worth.
+ * Blocks we sent as cmpct-block or served from, kept decoded so a get-block-txn is answered
+ * before the chain has stored them (high-bandwidth mode relays before full validation), and so
+ * requests cycling through the COMPACT_SERVE_DEPTH_BLOCKS + 1 servable blocks of our chain all
+ * hit: with 8, asking for the 11 in turn made every 40-byte request decode a whole block.
  */
-export const RECENT_COMPACT_BLOCKS = 8;
+export const RECENT_COMPACT_BLOCKS = 16;
 /** Block hashes we asked a peer's block-txn for, remembered so a late answer is ignored rather than called unsolicited. */
 export const BLOCK_TXN_REQUESTS_REMEMBERED = 16;
 /** Blocks whose compact form could not be rebuilt, remembered so they are fetched whole (a few blocks' worth). */

@@ -89,7 +89,10 @@ export class CompactSender {
   private recentBlock(hash: Buffer): Block | undefined {
     const key = hashKey(hash);
     const cached = this.recent.get(key);
-    if (cached) return cached;
+    if (cached) {
+      this.remember(cached); // the most recently used now: the last to go
+      return cached;
+    }
     const { chain } = this.options;
     const header = chain.getHeader(hash);
     const tip = chain.tip;
@@ -100,7 +103,9 @@ export class CompactSender {
   }
 
   private remember(block: Block): void {
-    this.recent.set(hashKey(block.hash), block);
+    const key = hashKey(block.hash);
+    this.recent.delete(key);
+    this.recent.set(key, block);
     if (this.recent.size > RECENT_COMPACT_BLOCKS) this.recent.delete(this.recent.keys().next().value!);
   }
 

@@ -9,10 +9,10 @@ import { toCompactBlock } from '../../../src/p2p/compact/partial-block.js';
 import { CompactSender, getBlockTxnServeItems } from '../../../src/p2p/compact/compact-sender.js';
 import type { Chain } from '../../../src/chain/chain.js';
 import type { Peer } from '../../../src/p2p/peer.js';
-import { MAX_COMPACT_REBUILDS_PER_BLOCK, MAX_PENDING_COMPACT_BLOCKS, MAX_PENDING_COMPACT_BLOCKS_PER_PEER, MAX_SERVE_QUEUE_ITEMS } from '../../../src/p2p/constants.js';
+import { COMPACT_SERVE_DEPTH_BLOCKS, MAX_COMPACT_REBUILDS_PER_BLOCK, MAX_PENDING_COMPACT_BLOCKS, MAX_PENDING_COMPACT_BLOCKS_PER_PEER, MAX_SERVE_QUEUE_ITEMS } from '../../../src/p2p/constants.js';
 import { MAX_COMPACT_BLOCK_TXS, type WireMessage } from '../../../src/p2p/wire/index.js';
 import { buildBlock, makeKey, outpoint, pay, spend } from '../../helpers/fixtures.js';
-import { startNode, tipHash, waitFor, type TestNode } from './net-helpers.js';
+import { buildChain, startNode, tipHash, waitFor, type TestNode } from './net-helpers.js';
 import { RawPeer } from './raw-peer.js';
 
 const owner = makeKey();
@@ -173,5 +173,26 @@ test('a compact block replayed after it was rebuilt (its body invalid, so never 
   await settle();
   t.is(compactOf(node).stats.rebuiltFromPool, 1, 'one pass over the pool, not six');
   t.is(count(raw, 'reject'), 1);
+  t.false(raw.closed);
+});
+
+test('get-block-txn cycling through every servable block decodes each block once (the recent-block cache covers them all)', async (t) => {
+  const chain = buildChain(genesis, COMPACT_SERVE_DEPTH_BLOCKS + 4, makeKey());
+  const node = await startNode(t, { genesis, blocks: chain });
+  const servable = chain.slice(-(COMPACT_SERVE_DEPTH_BLOCKS + 1)); // tip and the 10 below it
+  let decodes = 0;
+  const getBlock = node.chain.getBlock.bind(node.chain);
+  node.chain.getBlock = (hash) => {
+    decodes++;
+    return getBlock(hash);
+  };
+  const raw = await RawPeer.ready(t, node, genesis.hash);
+  const rounds = 3;
+  for (let round = 0; round < rounds; round++) {
+    for (const block of servable) raw.send({ kind: 'get-block-txn', blockHash: block.hash, indexes: [0] });
+    await waitFor(() => count(raw, 'block-txn') === (round + 1) * servable.length, `round ${round + 1} of block-txn answers`);
+  }
+  t.log(`${rounds * servable.length} get-block-txn over ${servable.length} blocks: ${decodes} block decodes`);
+  t.is(decodes, servable.length, 'each servable block decoded once');
   t.false(raw.closed);
 });
