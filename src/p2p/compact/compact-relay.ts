@@ -18,7 +18,6 @@ import {
   FULL_ONLY_BLOCKS_REMEMBERED,
   COMPACT_BLOCK_TXN_TIMEOUT_MS,
   MAX_COMPACT_REBUILDS_PER_BLOCK,
-  MAX_HIGH_BANDWIDTH_PEERS,
   MAX_PENDING_COMPACT_BLOCKS,
   MAX_PENDING_COMPACT_BLOCKS_PER_PEER,
   REBUILT_BLOCKS_REMEMBERED,
@@ -38,6 +37,7 @@ import {
 import { type CompactSenderOptions, type CompactStats, CompactSender } from './compact-sender.js';
 
 export type { CompactStats } from './compact-sender.js';
+import { HighBandwidthPeers } from './high-bandwidth.js';
 import { PartialBlock } from './partial-block.js';
 
 export interface CompactRelayOptions {
@@ -74,10 +74,8 @@ export class CompactRelay {
   private readonly options: CompactRelayOptions;
   private readonly logger: Logger;
   private readonly state = new Map<Peer, PeerCompactState>();
-  /** Peers we asked for high-bandwidth mode, oldest first (BIP152: the last three to bring a new block first). */
-  private readonly hbFrom: Peer[] = [];
-  /** Peers that asked us for it, oldest first; we push to these (at most MAX_HIGH_BANDWIDTH_PEERS). */
-  private readonly hbTo: Peer[] = [];
+  /** BIP152's three high-bandwidth peers each way (high-bandwidth.ts). */
+  private readonly highBandwidth = new HighBandwidthPeers();
   /** The sending side: pushes, cmpct-block and block-txn answers, the recent blocks they come from. */
   private readonly sender: CompactSender;
   /** Blocks whose rebuilding failed here: fetched whole from now on. */
@@ -102,25 +100,19 @@ export class CompactRelay {
   onPeerReady(peer: Peer): void {
     if (!CompactRelay.speaksCompact(peer)) return;
     this.stateOf(peer);
-    const highBandwidth = this.hbFrom.length < MAX_HIGH_BANDWIDTH_PEERS;
-    if (highBandwidth) this.hbFrom.push(peer);
-    peer.send({ kind: 'send-compact', highBandwidth, version: COMPACT_BLOCKS_VERSION_1 });
+    this.highBandwidth.greet(peer);
   }
 
   onPeerClosed(peer: Peer): void {
     this.state.delete(peer);
-    remove(this.hbFrom, peer);
-    remove(this.hbTo, peer);
+    this.highBandwidth.closed(peer);
   }
 
   /** BIP152: an unknown version is ignored (a later one may be announced in the same session). */
   onSendCompact(peer: Peer, msg: SendCompactMessage): void {
     if (msg.version !== COMPACT_BLOCKS_VERSION_1) return;
     this.stateOf(peer).speaksCompact = true;
-    remove(this.hbTo, peer);
-    if (!msg.highBandwidth) return;
-    this.hbTo.push(peer);
-    if (this.hbTo.length > MAX_HIGH_BANDWIDTH_PEERS) this.hbTo.shift(); // it still gets inv
+    this.highBandwidth.requested(peer, msg.highBandwidth);
   }
 
   /** Ask `peer` for block `hash` as a compact block (it sent send-compact, and no rebuild of the block failed here)? */
@@ -145,7 +137,7 @@ export class CompactRelay {
    * skipped by the inv that follows). Returns how many got it.
    */
   push(block: Block, except?: Peer): number {
-    return this.sender.push(block, this.hbTo, except);
+    return this.sender.push(block, this.highBandwidth.pushTo, except);
   }
 
   onGetBlockTxn(peer: Peer, msg: GetBlockTxnMessage): void {
@@ -282,22 +274,9 @@ export class CompactRelay {
     this.options.requestFull(peer, hash);
   }
 
-  /**
-   * BIP152's choice of high-bandwidth peers: the three that most recently gave us a new block
-   * first. A newcomer displaces the longest-serving one, which is told to use inv again.
-   */
+  /** BIP152: the three that most recently gave us a new block first are our high-bandwidth peers. */
   private preferAsHighBandwidth(peer: Peer): void {
-    if (!CompactRelay.speaksCompact(peer)) return;
-    if (this.hbFrom.includes(peer)) {
-      remove(this.hbFrom, peer);
-      this.hbFrom.push(peer); // the most recent now, last to be displaced
-      return;
-    }
-    this.hbFrom.push(peer);
-    peer.send({ kind: 'send-compact', highBandwidth: true, version: COMPACT_BLOCKS_VERSION_1 });
-    if (this.hbFrom.length <= MAX_HIGH_BANDWIDTH_PEERS) return;
-    const dropped = this.hbFrom.shift()!;
-    if (!dropped.isClosed) dropped.send({ kind: 'send-compact', highBandwidth: false, version: COMPACT_BLOCKS_VERSION_1 });
+    if (CompactRelay.speaksCompact(peer)) this.highBandwidth.prefer(peer);
   }
 
   private extendsTip(block: Block | BlockHeader): boolean {
@@ -324,9 +303,4 @@ export class CompactRelay {
     }
     return state;
   }
-}
-
-function remove<T>(list: T[], item: T): void {
-  const i = list.indexOf(item);
-  if (i >= 0) list.splice(i, 1);
 }
