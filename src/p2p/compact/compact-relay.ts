@@ -173,9 +173,9 @@ export class CompactRelay {
     // Its parent is unknown: the full block takes the orphan path, which starts a sync.
     if (!chain.hasBlock(msg.header.prevHash)) return this.fallBack(peer, hash, 'unknown parent');
     // Rebuilding costs a pass over the pool and slots for every tx the header claims: only for a
-    // block that would be our next tip (as Core). Anything else (a side branch, a lie about the
+    // block that would become our tip (as Core). Anything else (a stale branch, a lie about the
     // height) is fetched whole like any announced block, which the request tracker deduplicates.
-    if (!this.extendsTip(msg.header)) return this.fallBack(peer, hash, 'it does not extend our tip');
+    if (!this.wouldBeNewTip(msg.header)) return this.fallBack(peer, hash, 'it would not become our tip');
     if (this.fullOnly.has(hash)) return this.options.requestFull(peer, hash);
     const state = this.stateOf(peer);
     if (state.pending.has(hashKey(hash))) return;
@@ -279,10 +279,21 @@ export class CompactRelay {
     if (CompactRelay.speaksCompact(peer)) this.highBandwidth.prefer(peer);
   }
 
-  private extendsTip(block: Block | BlockHeader): boolean {
+  private extendsTip(block: Block): boolean {
     const tip = this.options.chain.tip;
-    const header = 'header' in block ? block.header : block;
-    return tip !== undefined && header.prevHash.equals(tip.hash) && header.height === tip.height + 1;
+    return tip !== undefined && block.header.prevHash.equals(tip.hash) && block.height === tip.height + 1;
+  }
+
+  /**
+   * A header (PoW checked) whose block would become our tip if valid: its parent is a valid
+   * block of ours, its height is the parent's + 1, and it is higher than our tip — with every
+   * block of the same bits, height is work, so this includes a block that would win a reorg.
+   */
+  private wouldBeNewTip(header: BlockHeader): boolean {
+    const { chain } = this.options;
+    const parent = chain.getHeader(header.prevHash);
+    const tip = chain.tip;
+    return parent !== undefined && tip !== undefined && header.height === parent.height + 1 && header.height > tip.height;
   }
 
   private powOk(block: Block): boolean {

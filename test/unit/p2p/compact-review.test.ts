@@ -27,23 +27,31 @@ const compactOf = (node: TestNode) => (node.net as unknown as { relay: Relay }).
 const count = (raw: RawPeer, kind: WireMessage['kind']) => raw.received.filter((m) => m.kind === kind).length;
 const settle = (ms = 300) => new Promise((resolve) => setTimeout(resolve, ms));
 
-test('a compact block whose parent is known but is not our tip is fetched whole, never rebuilt', async (t) => {
+test('a compact block that would not become our tip is fetched whole, never rebuilt; one that would win a reorg is rebuilt', async (t) => {
   const node = await startNode(t, { genesis });
   const tip = sibling('tip');
   await node.chain.processBlock(tip);
   const raw = await RawPeer.ready(t, node, genesis.hash);
-  const stale = sibling('stale'); // parent genesis, height 1: a side branch once `tip` is connected
+  const stale = sibling('stale'); // parent genesis, height 1: no more work than our tip
   raw.send(toCompactBlock(stale));
   const getData = (await raw.waitFor('get-data')) as WireMessage & { kind: 'get-data' };
   t.deepEqual(getData.items.map((i) => [i.type, i.hash.toString('hex')]), [['block', stale.hashHex]]);
   t.is(count(raw, 'get-block-txn'), 0, 'no get-block-txn: nothing was rebuilt');
   t.is(compactOf(node).pendingTotal(), 0);
 
+  // The whole stale block is stored as a side branch; its child would win a reorg: rebuilt.
+  raw.send({ kind: 'block', block: stale });
+  await waitFor(() => node.chain.getHeader(stale.hash) !== undefined, 'the side-branch block to be stored');
+  const winner = buildBlock({ parent: stale, miner: makeKey(), txs: [unknownTx()], coinbaseAmount: 1000n });
+  raw.send(toCompactBlock(winner));
+  await raw.waitFor('get-block-txn');
+  t.is(compactOf(node).pendingTotal(), 1);
+
   // The header lies about its height (parent our tip, height 5): fetched whole, not rebuilt.
   const liar = buildBlock({ parent: tip, miner: makeKey(), txs: [unknownTx()], coinbaseAmount: 1000n, headerOverrides: { height: 5 } });
   raw.send(toCompactBlock(liar));
   await waitFor(() => raw.received.some((m) => m.kind === 'get-data' && m.items.some((i) => i.hash.equals(liar.hash))), 'the liar to be asked whole');
-  t.is(count(raw, 'get-block-txn'), 0);
+  t.is(count(raw, 'get-block-txn'), 1, 'only the reorg winner was rebuilt');
 });
 
 test(`the same block is rebuilt through at most ${MAX_COMPACT_REBUILDS_PER_BLOCK} peers at once; a 4th sender is not asked for its txs`, async (t) => {
