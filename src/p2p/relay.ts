@@ -231,8 +231,11 @@ export class Relay {
    * the block goes through the tracker like an announcement.
    */
   private requestFull(peer: Peer, hash: Buffer): void {
-    if (this.requests.requestedFrom(hash) === peer) peer.send({ kind: 'get-data', items: [{ type: 'block', hash }] });
-    else this.onInv(peer, [{ type: 'block', hash }]);
+    if (this.requests.requestedFrom(hash) === peer) return void peer.send({ kind: 'get-data', items: [{ type: 'block', hash }] });
+    // Not `have`: another peer's rebuild of the block must not keep this one from asking for it
+    // whole (it could be stalling, and this peer would not even stay a candidate).
+    const haveOrRebuild = (item: InvItem): boolean => (item.hash.equals(hash) ? this.options.chain.hasBlock(hash) || this.options.orphans.has(hash) : this.have(item));
+    this.request(peer, this.requests.announce(peer, [{ type: 'block', hash }], haveOrRebuild));
   }
 
   /** get-data: served by RelayServer (relay-serve.ts), rate-limited and queued per peer. */

@@ -89,9 +89,10 @@ test(`rebuilds pending from all peers are bounded (${MAX_PENDING_COMPACT_BLOCKS}
     raw.send(toCompactBlock(block));
     await waitFor(() => count(raw, 'get-block-txn') + count(raw, 'get-data') > before, `an answer to compact block ${i}`);
   }
-  const last = raws.at(-1)!.received.at(-1)!;
-  t.is(last.kind, 'get-data', `compact block ${MAX_PENDING_COMPACT_BLOCKS + 1} is asked whole`);
-  t.true(last.kind === 'get-data' && last.items[0]!.hash.equals(blocks.at(-1)!.hash));
+  const lastHash = blocks.at(-1)!.hash;
+  const received = raws.at(-1)!.received;
+  t.true(received.some((m) => m.kind === 'get-data' && m.items.some((i) => i.type === 'block' && i.hash.equals(lastHash))), `compact block ${MAX_PENDING_COMPACT_BLOCKS + 1} is asked whole`);
+  t.false(received.some((m) => m.kind === 'get-block-txn' && m.blockHash.equals(lastHash)), 'and not rebuilt');
   t.is(compactOf(node).pendingTotal(), MAX_PENDING_COMPACT_BLOCKS);
   t.log(`get-block-txn sent: ${raws.map((raw) => count(raw, 'get-block-txn')).join(', ')}`);
 });
@@ -203,4 +204,23 @@ test('get-block-txn cycling through every servable block decodes each block once
   t.log(`${rounds * servable.length} get-block-txn over ${servable.length} blocks: ${decodes} block decodes`);
   t.is(decodes, servable.length, 'each servable block decoded once');
   t.false(raw.closed);
+});
+
+test("a failed rebuild asks its peer for the whole block at once, even while another peer's rebuild of it is pending", async (t) => {
+  const node = await startNode(t, { genesis });
+  const unlucky = await RawPeer.ready(t, node, genesis.hash);
+  const staller = await RawPeer.ready(t, node, genesis.hash);
+  const block = sibling('fallback');
+  staller.send(toCompactBlock(block));
+  await staller.waitFor('get-block-txn'); // and never answers
+  unlucky.send(toCompactBlock(block));
+  await unlucky.waitFor('get-block-txn');
+  // The right number of txs, but not the block's: the rebuild fails its merkle check (no penalty).
+  unlucky.send({ kind: 'block-txn', blockHash: block.hash, transactions: [unknownTx()] });
+  const getData = (await unlucky.waitFor('get-data', 2_000)) as WireMessage & { kind: 'get-data' };
+  t.deepEqual(getData.items.map((i) => [i.type, i.hash.toString('hex')]), [['block', block.hashHex]], 'asked whole now, not after the staller times out');
+  unlucky.send({ kind: 'block', block });
+  await waitFor(() => tipHash(node) === block.hashHex, 'the whole block to connect');
+  t.false(unlucky.closed);
+  t.is(compactOf(node).pendingTotal(), 0, "the staller's rebuild ended with the connected block");
 });
