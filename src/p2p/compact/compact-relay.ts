@@ -181,12 +181,13 @@ export class CompactRelay {
     if (state.pending.has(hashKey(hash))) return;
     // Enough peers are asked for this block's txs already: one more would only fetch it again.
     if (this.rebuildsOf(hash) >= MAX_COMPACT_REBUILDS_PER_BLOCK) return;
+    // Checked before the pass over the pool, so a peer at its bound cannot buy more passes.
+    if (state.pending.size >= MAX_PENDING_COMPACT_BLOCKS_PER_PEER) return this.fallBack(peer, hash, 'too many compact blocks pending from this peer');
+    if (this.pendingTotal() >= MAX_PENDING_COMPACT_BLOCKS) return this.fallBack(peer, hash, 'too many compact blocks pending in all');
     const partial = PartialBlock.from(msg, this.candidates());
     if (partial === 'short-id-collision') return this.fallBack(peer, hash, 'two transactions of the compact block share a short id');
     const missing = partial.missing();
     if (missing.length === 0) return this.complete(peer, partial, 'pool');
-    if (state.pending.size >= MAX_PENDING_COMPACT_BLOCKS_PER_PEER) return this.fallBack(peer, hash, 'too many compact blocks pending from this peer');
-    if (this.pendingTotal() >= MAX_PENDING_COMPACT_BLOCKS) return this.fallBack(peer, hash, 'too many compact blocks pending in all');
     state.pending.set(hashKey(hash), { partial, askedAtMs: this.now() });
     state.requested.add(hash);
     this.stats.txsRequested += missing.length;

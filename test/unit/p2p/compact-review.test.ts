@@ -224,3 +224,16 @@ test("a failed rebuild asks its peer for the whole block at once, even while ano
   t.false(unlucky.closed);
   t.is(compactOf(node).pendingTotal(), 0, "the staller's rebuild ended with the connected block");
 });
+
+test('a peer at its bound of pending rebuilds gets no further pass over the pool: its next compact block is fetched whole even if the pool could rebuild it', async (t) => {
+  const node = await startNode(t, { genesis });
+  const raw = await RawPeer.ready(t, node, genesis.hash);
+  for (let i = 0; i < MAX_PENDING_COMPACT_BLOCKS_PER_PEER; i++) {
+    raw.send(toCompactBlock(sibling(`held${i}`)));
+    await waitFor(() => count(raw, 'get-block-txn') === i + 1, `get-block-txn ${i + 1}`);
+  }
+  const coinbaseOnly = buildBlock({ parent: genesis, miner: makeKey(), extraData: Buffer.from('empty'), coinbaseAmount: 1000n });
+  raw.send(toCompactBlock(coinbaseOnly));
+  await waitFor(() => raw.received.some((m) => m.kind === 'get-data' && m.items.some((i) => i.hash.equals(coinbaseOnly.hash))), 'the block to be asked whole');
+  t.is(compactOf(node).stats.rebuiltFromPool, 0, 'not rebuilt: the bound comes before the pool');
+});
