@@ -83,6 +83,12 @@ export class CompactRelay {
   /** Blocks rebuilt and handed on: the intake judges them; a repeat is not rebuilt again (see onCompactBlock). */
   private readonly rebuilt = new BoundedHashSet(REBUILT_BLOCKS_REMEMBERED);
   private readonly now: () => number;
+  /**
+   * Height of the last block pushed before validation: at most one such push per height (Core's
+   * m_highest_fast_announce). Otherwise every valid-header sibling with a bad body, nearly free
+   * to mine on an easy-PoW network, would go to our high-bandwidth peers, and on from theirs.
+   */
+  private highestEarlyPushHeight = -1;
   readonly stats: CompactStats = { received: 0, rebuiltFromPool: 0, rebuiltWithBlockTxn: 0, txsRequested: 0, fellBack: 0, sent: 0 };
 
   constructor(options: CompactRelayOptions) {
@@ -152,7 +158,14 @@ export class CompactRelay {
   relayEarly(peer: Peer, block: Block): void {
     if (!this.extendsTip(block) || !this.powOk(block) || !block.computeMerkleRoot().equals(block.header.merkleRoot)) return;
     this.preferAsHighBandwidth(peer);
-    this.push(block, peer);
+    this.pushEarly(block, peer);
+  }
+
+  /** Pushes a block not yet validated, the first at its height only (highestEarlyPushHeight). */
+  private pushEarly(block: Block, from: Peer): void {
+    if (block.height <= this.highestEarlyPushHeight) return;
+    this.highestEarlyPushHeight = block.height;
+    this.push(block, from);
   }
 
   onCompactBlock(peer: Peer, msg: CompactBlockMessage): void {
@@ -263,7 +276,7 @@ export class CompactRelay {
     if (this.options.chain.hasBlock(block.hash)) return; // it came some other way meanwhile
     if (this.extendsTip(block)) {
       this.preferAsHighBandwidth(peer);
-      this.push(block, peer);
+      this.pushEarly(block, peer);
     }
     this.options.deliver(peer, block);
   }

@@ -237,3 +237,23 @@ test('a peer at its bound of pending rebuilds gets no further pass over the pool
   await waitFor(() => raw.received.some((m) => m.kind === 'get-data' && m.items.some((i) => i.hash.equals(coinbaseOnly.hash))), 'the block to be asked whole');
   t.is(compactOf(node).stats.rebuiltFromPool, 0, 'not rebuilt: the bound comes before the pool');
 });
+
+test('blocks pushed on before validation: the first at each height only, so siblings with bad bodies are not all relayed to high-bandwidth peers', async (t) => {
+  const node = await startNode(t, { genesis });
+  const listener = await RawPeer.ready(t, node, genesis.hash);
+  listener.send({ kind: 'send-compact', highBandwidth: true, version: 1n });
+  await waitFor(() => (node.net.stats().received['send-compact'] ?? 0) > 0, 'the node to read send-compact');
+  const sender = await RawPeer.ready(t, node, genesis.hash);
+  // Valid headers (PoW, parent our tip) and merkle roots, bodies that claim too much: none connects.
+  // Sent as compact blocks (rebuilt from the coinbase alone): a reject each, no penalty.
+  const junk = [0, 1, 2].map((i) => buildBlock({ parent: genesis, miner: makeKey(), coinbaseAmount: 5_000n, extraData: Buffer.from(`junk${i}`) }));
+  for (const block of junk) sender.send(toCompactBlock(block));
+  await waitFor(() => count(sender, 'reject') === junk.length, 'the three to be refused');
+  await settle();
+  t.is(count(listener, 'cmpct-block'), 1, 'one early push for height 1, not three');
+  const good = buildBlock({ parent: genesis, miner: makeKey(), extraData: Buffer.from('good'), coinbaseAmount: 1000n });
+  sender.send({ kind: 'block', block: good });
+  await waitFor(() => tipHash(node) === good.hashHex, 'the valid block to connect');
+  await waitFor(() => count(listener, 'cmpct-block') === 2, 'the connected block to be pushed once connected');
+  t.pass();
+});
