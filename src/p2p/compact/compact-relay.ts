@@ -9,7 +9,7 @@
 import type { Chain } from '../../chain/chain.js';
 import { ValidationCode } from '../../chain/errors.js';
 import type { Mempool } from '../../mempool/mempool.js';
-import type { Block, BlockHeader } from '../../primitives/block.js';
+import type { Block } from '../../primitives/block.js';
 import { compactToTarget, hashMeetsTarget } from '../../primitives/pow.js';
 import type { Transaction } from '../../primitives/tx.js';
 import type { Logger } from '../../util/logger.js';
@@ -37,6 +37,7 @@ import {
 import { type CompactSenderOptions, type CompactStats, CompactSender } from './compact-sender.js';
 
 export type { CompactStats } from './compact-sender.js';
+import { extendsTip, powOk, wouldBeNewTip } from './header-checks.js';
 import { HighBandwidthPeers } from './high-bandwidth.js';
 import { PartialBlock } from './partial-block.js';
 
@@ -156,7 +157,7 @@ export class CompactRelay {
    * makes spam costly) and make its sender one of our high-bandwidth peers.
    */
   relayEarly(peer: Peer, block: Block): void {
-    if (!this.extendsTip(block) || !this.powOk(block) || !block.computeMerkleRoot().equals(block.header.merkleRoot)) return;
+    if (!extendsTip(this.options.chain, block) || !powOk(this.options.chain, block.header) || !block.computeMerkleRoot().equals(block.header.merkleRoot)) return;
     this.preferAsHighBandwidth(peer);
     this.pushEarly(block, peer);
   }
@@ -188,7 +189,7 @@ export class CompactRelay {
     // Rebuilding costs a pass over the pool and slots for every tx the header claims: only for a
     // block that would become our tip (as Core). Anything else (a stale branch, a lie about the
     // height) is fetched whole like any announced block, which the request tracker deduplicates.
-    if (!this.wouldBeNewTip(msg.header)) return this.fallBack(peer, hash, 'it would not become our tip');
+    if (!wouldBeNewTip(chain, msg.header)) return this.fallBack(peer, hash, 'it would not become our tip');
     if (this.fullOnly.has(hash)) return this.options.requestFull(peer, hash);
     const state = this.stateOf(peer);
     if (state.pending.has(hashKey(hash))) return;
@@ -274,7 +275,7 @@ export class CompactRelay {
     else this.stats.rebuiltWithBlockTxn++;
     this.rebuilt.add(block.hash);
     if (this.options.chain.hasBlock(block.hash)) return; // it came some other way meanwhile
-    if (this.extendsTip(block)) {
+    if (extendsTip(this.options.chain, block)) {
       this.preferAsHighBandwidth(peer);
       this.pushEarly(block, peer);
     }
@@ -291,28 +292,6 @@ export class CompactRelay {
   /** BIP152: the three that most recently gave us a new block first are our high-bandwidth peers. */
   private preferAsHighBandwidth(peer: Peer): void {
     if (CompactRelay.speaksCompact(peer)) this.highBandwidth.prefer(peer);
-  }
-
-  private extendsTip(block: Block): boolean {
-    const tip = this.options.chain.tip;
-    return tip !== undefined && block.header.prevHash.equals(tip.hash) && block.height === tip.height + 1;
-  }
-
-  /**
-   * A header (PoW checked) whose block would become our tip if valid: its parent is a valid
-   * block of ours, its height is the parent's + 1, and it is higher than our tip — with every
-   * block of the same bits, height is work, so this includes a block that would win a reorg.
-   */
-  private wouldBeNewTip(header: BlockHeader): boolean {
-    const { chain } = this.options;
-    const parent = chain.getHeader(header.prevHash);
-    const tip = chain.tip;
-    return parent !== undefined && tip !== undefined && header.height === parent.height + 1 && header.height > tip.height;
-  }
-
-  private powOk(block: Block): boolean {
-    const { powBits } = this.options.chain.params;
-    return block.header.bits === powBits && hashMeetsTarget(block.hash, compactToTarget(powBits));
   }
 
   private *candidates(): Iterable<Transaction> {
