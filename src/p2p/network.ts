@@ -314,7 +314,11 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
   private onBlockMessage(peer: Peer, block: Block, viaCompact: boolean): void {
     this.relay.onBlock(block);
     if (!viaCompact) this.relay.compact.onFullBlock(peer, block.hash);
-    if (this.sync.onBlock(peer, block)) return;
+    // A rebuilt block is never taken by sync, even when sync is fetching the same block (header
+    // sync and a rebuild can race): sync submits as a plain block, so an invalid body would get
+    // the compact relayer discouraged, which BIP152 forbids. Sync's own copy then arrives as a
+    // duplicate: waste, no harm.
+    if (!viaCompact && this.sync.onBlock(peer, block)) return;
     if (!viaCompact) this.relay.compact.relayEarly(peer, block);
     void this.intake.submit(peer, block, viaCompact ? { viaCompact } : {});
   }

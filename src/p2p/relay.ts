@@ -3,34 +3,27 @@
  * at once to every ready peer not known to have it (never back to its sender); announced
  * items we lack are fetched through the request tracker (one announcer at a time, fail-over to
  * the next); get-data and get-block are served in order, rate-limited and queue-bounded per
- * peer, replies paced by the socket's backpressure.
+ * peer, replies paced by the socket's backpressure (relay-serve.ts).
  */
 import type { Chain } from '../chain/chain.js';
 import type { Mempool, MempoolEntry } from '../mempool/mempool.js';
 import type { Block } from '../primitives/block.js';
 import type { Transaction } from '../primitives/tx.js';
-import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import {
-  MAX_GET_DATA_ITEMS,
   MAX_PEER_PENDING_ANNOUNCEMENTS,
   MAX_PEER_REQUESTS_IN_FLIGHT,
   MAX_REORG_REANNOUNCE_TXS,
-  MAX_SERVE_QUEUE_ITEMS,
   REBROADCAST_INTERVAL_MS,
   REBROADCAST_MAX_TXS,
   REBROADCAST_MIN_AGE_MS,
   REQUEST_EXPIRY_MS,
-  SERVE_ITEMS_BURST,
-  SERVE_ITEMS_PER_SEC,
-  UNKNOWN_REQUESTS_BURST,
-  UNKNOWN_REQUESTS_PER_SEC,
 } from './constants.js';
 import { CompactRelay } from './compact/compact-relay.js';
 import type { OrphanPool } from './orphans.js';
 import type { Peer } from './peer.js';
 import type { PeerSet } from './peers.js';
-import { TokenBucket } from './rate-limit.js';
+import { RelayServer } from './relay-serve.js';
 import { RequestTracker } from './request-tracker.js';
 import type { TxIntake } from './tx-intake.js';
 import { MAX_INV_ITEMS, type GetBlockMessage, type InvItem } from './wire/index.js';
@@ -49,22 +42,11 @@ export interface RelayOptions {
   deliverCompact?: (peer: Peer, block: Block) => void;
 }
 
-/** What one peer may make us do, and what it has queued. */
-interface PeerLimits {
-  /** get-data items and get-block requests served. */
-  readonly serve: TokenBucket;
-  /** Requests for data we do not have. */
-  readonly unknown: TokenBucket;
-  /** Items queued for serving, not yet answered. */
-  queuedItems: number;
-  /** Replies go out in request order; one slow reader only slows itself. */
-  tail: Promise<void>;
-}
-
 export class Relay {
   private readonly options: RelayOptions;
   private readonly logger: Logger;
-  private readonly limits = new WeakMap<Peer, PeerLimits>();
+  /** get-data and get-block answered, rate-limited and queued per peer (relay-serve.ts). */
+  private readonly server: RelayServer;
   /** Announced items we fetch, one peer at a time each, with per-peer caps. */
   readonly requests: RequestTracker<Peer>;
   /** Compact block relay (BIP152) with the peers of protocol version ≥ 3. */
@@ -100,6 +82,7 @@ export class Relay {
     // The tip goes as cmpct-block to high-bandwidth peers (if not pushed already on arrival); a
     // batch connected by sync or a reorg is announced with inv only (one per block, as before).
     // A genesis builds on nothing a peer could rebuild it from: inv only.
+    this.compact.onBlockConnected(block.hash);
     if (block.height > 0 && this.options.chain.tip?.hash.equals(block.hash)) this.compact.push(block);
     this.announce({ type: 'block', hash: block.hash });
   };
@@ -115,6 +98,13 @@ export class Relay {
       expiryMs: REQUEST_EXPIRY_MS,
       ...(options.now ? { now: options.now } : {}),
     });
+    this.server = new RelayServer({
+      chain: options.chain,
+      mempool: options.mempool,
+      logger: this.logger,
+      serveCompact: (peer, hash) => this.compact.serve(peer, hash),
+      ...(options.now ? { now: options.now } : {}),
+    });
     this.compact = new CompactRelay({
       chain: options.chain,
       mempool: options.mempool,
@@ -123,8 +113,8 @@ export class Relay {
       extraTxs: () => options.txs.orphans.transactions(),
       deliver: options.deliverCompact ?? (() => undefined),
       requestFull: (peer, hash) => this.requestFull(peer, hash),
-      serve: (peer, items, task) => this.enqueue(peer, items, task),
-      countUnknown: (peer, count) => this.countUnknown(peer, count),
+      serve: (peer, items, task) => this.server.enqueue(peer, items, task),
+      countUnknown: (peer, count) => this.server.countUnknown(peer, count),
       ...(options.now ? { now: options.now } : {}),
     });
   }
@@ -241,53 +231,21 @@ export class Relay {
    * the block goes through the tracker like an announcement.
    */
   private requestFull(peer: Peer, hash: Buffer): void {
-    if (this.requests.requestedFrom(hash) === peer) peer.send({ kind: 'get-data', items: [{ type: 'block', hash }] });
-    else this.onInv(peer, [{ type: 'block', hash }]);
+    if (this.requests.requestedFrom(hash) === peer) return void peer.send({ kind: 'get-data', items: [{ type: 'block', hash }] });
+    // Not `have`: another peer's rebuild of the block must not keep this one from asking for it
+    // whole (it could be stalling, and this peer would not even stay a candidate).
+    const haveOrRebuild = (item: InvItem): boolean => (item.hash.equals(hash) ? this.options.chain.hasBlock(hash) || this.options.orphans.has(hash) : this.have(item));
+    this.request(peer, this.requests.announce(peer, [{ type: 'block', hash }], haveOrRebuild));
   }
 
-  /**
-   * Served in request order, at most SERVE_ITEMS_PER_SEC items (beyond: not-found), with at
-   * most MAX_SERVE_QUEUE_ITEMS waiting (beyond: the peer does not read, it is dropped).
-   */
+  /** get-data: served by RelayServer (relay-serve.ts), rate-limited and queued per peer. */
   onGetData(peer: Peer, items: readonly InvItem[]): void {
-    const asked = items.slice(0, MAX_GET_DATA_ITEMS);
-    this.enqueue(peer, asked.length, async (granted) => {
-      const missing: InvItem[] = [];
-      const refused: InvItem[] = [];
-      for (const [i, item] of asked.entries()) {
-        if (peer.isClosed) return;
-        if (i >= granted) {
-          refused.push(item);
-          continue;
-        }
-        if (item.type === 'tx') {
-          const tx = this.options.mempool.get(item.hash);
-          // Paced like blocks: 100 standard txs can be 10 MB, more than a slow link's buffer allows.
-          if (tx) await peer.sendPaced({ kind: 'transaction', transaction: tx });
-          else missing.push(item);
-        } else if (item.type === 'cmpct-block') {
-          if (!(await this.compact.serve(peer, item.hash))) missing.push(item);
-        } else {
-          const encoded = this.options.chain.getBlockBytes(item.hash);
-          if (encoded) await peer.sendPaced({ kind: 'block', encoded });
-          else missing.push(item);
-        }
-      }
-      if (missing.length > 0 && !this.countUnknown(peer, missing.length)) return;
-      if (missing.length + refused.length > 0) peer.send({ kind: 'not-found', items: [...missing, ...refused] });
-    });
+    this.server.onGetData(peer, items);
   }
 
-  /** The tutorial's get-block (type 2): one block by height on our active chain, or by hash. */
+  /** The tutorial's get-block (type 2), served as get-data is. */
   onGetBlock(peer: Peer, msg: GetBlockMessage): void {
-    this.enqueue(peer, 1, async (granted) => {
-      const { chain } = this.options;
-      const hash = msg.by === 'height' ? chain.getHashAtHeight(msg.height) : msg.hash;
-      const encoded = granted > 0 && hash ? chain.getBlockBytes(hash) : undefined;
-      if (encoded) return peer.sendPaced({ kind: 'block', encoded });
-      if (granted > 0 && !this.countUnknown(peer, 1)) return;
-      peer.send({ kind: 'not-found', items: msg.by === 'hash' ? [{ type: 'block', hash: msg.hash }] : [] });
-    });
+    this.server.onGetBlock(peer, msg);
   }
 
   /** Admission, orphan handling and punishment live in TxIntake (src/p2p/tx-intake.ts). */
@@ -334,44 +292,5 @@ export class Relay {
   private request(peer: Peer, items: InvItem[]): void {
     if (items.length === 0) return;
     peer.send({ kind: 'get-data', items: items.map((item) => (item.type === 'block' && this.compact.prefersCompact(peer, item.hash) ? { type: 'cmpct-block', hash: item.hash } : item)) });
-  }
-
-  /** Counts requests for data we lack; false when the peer went over the limit (it is punished). */
-  private countUnknown(peer: Peer, count: number): boolean {
-    if (this.limitsOf(peer).unknown.take(count)) return true;
-    peer.punish('unknown-data-flood', `asked for more than ${UNKNOWN_REQUESTS_PER_SEC} items per second that we do not have (burst ${UNKNOWN_REQUESTS_BURST})`);
-    return false;
-  }
-
-  private limitsOf(peer: Peer): PeerLimits {
-    let limits = this.limits.get(peer);
-    if (!limits) {
-      const now = this.options.now ? { now: this.options.now } : {};
-      limits = {
-        serve: new TokenBucket({ ratePerSec: SERVE_ITEMS_PER_SEC, burst: SERVE_ITEMS_BURST, ...now }),
-        unknown: new TokenBucket({ ratePerSec: UNKNOWN_REQUESTS_PER_SEC, burst: UNKNOWN_REQUESTS_BURST, ...now }),
-        queuedItems: 0,
-        tail: Promise.resolve(),
-      };
-      this.limits.set(peer, limits);
-    }
-    return limits;
-  }
-
-  /** Queues a request of `items` items behind the peer's earlier ones; the task learns how many the rate limit granted. */
-  private enqueue(peer: Peer, items: number, task: (granted: number) => Promise<void>): void {
-    const limits = this.limitsOf(peer);
-    if (limits.queuedItems + items > MAX_SERVE_QUEUE_ITEMS) {
-      peer.disconnect('serve-queue-full', `${limits.queuedItems} requested items still waiting to be sent; the peer does not read its replies`);
-      return;
-    }
-    const granted = limits.serve.takeUpTo(items);
-    limits.queuedItems += items;
-    limits.tail = limits.tail
-      .then(() => task(granted))
-      .catch((err: unknown) => this.logger.error({ peer: peer.label, err: errorMessage(err) }, 'error while serving a peer'))
-      .finally(() => {
-        limits.queuedItems -= items;
-      });
   }
 }

@@ -17,8 +17,10 @@ import {
   BLOCK_TXN_REQUESTS_REMEMBERED,
   FULL_ONLY_BLOCKS_REMEMBERED,
   COMPACT_BLOCK_TXN_TIMEOUT_MS,
-  MAX_HIGH_BANDWIDTH_PEERS,
+  MAX_COMPACT_REBUILDS_PER_BLOCK,
+  MAX_PENDING_COMPACT_BLOCKS,
   MAX_PENDING_COMPACT_BLOCKS_PER_PEER,
+  REBUILT_BLOCKS_REMEMBERED,
 } from '../constants.js';
 import { BoundedHashSet } from '../known-set.js';
 import type { OrphanPool } from '../orphans.js';
@@ -35,6 +37,8 @@ import {
 import { type CompactSenderOptions, type CompactStats, CompactSender } from './compact-sender.js';
 
 export type { CompactStats } from './compact-sender.js';
+import { extendsTip, powOk, wouldBeNewTip } from './header-checks.js';
+import { HighBandwidthPeers } from './high-bandwidth.js';
 import { PartialBlock } from './partial-block.js';
 
 export interface CompactRelayOptions {
@@ -71,15 +75,21 @@ export class CompactRelay {
   private readonly options: CompactRelayOptions;
   private readonly logger: Logger;
   private readonly state = new Map<Peer, PeerCompactState>();
-  /** Peers we asked for high-bandwidth mode, oldest first (BIP152: the last three to bring a new block first). */
-  private readonly hbFrom: Peer[] = [];
-  /** Peers that asked us for it, oldest first; we push to these (at most MAX_HIGH_BANDWIDTH_PEERS). */
-  private readonly hbTo: Peer[] = [];
+  /** BIP152's three high-bandwidth peers each way (high-bandwidth.ts). */
+  private readonly highBandwidth = new HighBandwidthPeers();
   /** The sending side: pushes, cmpct-block and block-txn answers, the recent blocks they come from. */
   private readonly sender: CompactSender;
   /** Blocks whose rebuilding failed here: fetched whole from now on. */
   private readonly fullOnly = new BoundedHashSet(FULL_ONLY_BLOCKS_REMEMBERED);
+  /** Blocks rebuilt and handed on: the intake judges them; a repeat is not rebuilt again (see onCompactBlock). */
+  private readonly rebuilt = new BoundedHashSet(REBUILT_BLOCKS_REMEMBERED);
   private readonly now: () => number;
+  /**
+   * Height of the last block pushed before validation: at most one such push per height (Core's
+   * m_highest_fast_announce). Otherwise every valid-header sibling with a bad body, nearly free
+   * to mine on an easy-PoW network, would go to our high-bandwidth peers, and on from theirs.
+   */
+  private highestEarlyPushHeight = -1;
   readonly stats: CompactStats = { received: 0, rebuiltFromPool: 0, rebuiltWithBlockTxn: 0, txsRequested: 0, fellBack: 0, sent: 0 };
 
   constructor(options: CompactRelayOptions) {
@@ -97,25 +107,19 @@ export class CompactRelay {
   onPeerReady(peer: Peer): void {
     if (!CompactRelay.speaksCompact(peer)) return;
     this.stateOf(peer);
-    const highBandwidth = this.hbFrom.length < MAX_HIGH_BANDWIDTH_PEERS;
-    if (highBandwidth) this.hbFrom.push(peer);
-    peer.send({ kind: 'send-compact', highBandwidth, version: COMPACT_BLOCKS_VERSION_1 });
+    this.highBandwidth.greet(peer);
   }
 
   onPeerClosed(peer: Peer): void {
     this.state.delete(peer);
-    remove(this.hbFrom, peer);
-    remove(this.hbTo, peer);
+    this.highBandwidth.closed(peer);
   }
 
   /** BIP152: an unknown version is ignored (a later one may be announced in the same session). */
   onSendCompact(peer: Peer, msg: SendCompactMessage): void {
     if (msg.version !== COMPACT_BLOCKS_VERSION_1) return;
     this.stateOf(peer).speaksCompact = true;
-    remove(this.hbTo, peer);
-    if (!msg.highBandwidth) return;
-    this.hbTo.push(peer);
-    if (this.hbTo.length > MAX_HIGH_BANDWIDTH_PEERS) this.hbTo.shift(); // it still gets inv
+    this.highBandwidth.requested(peer, msg.highBandwidth);
   }
 
   /** Ask `peer` for block `hash` as a compact block (it sent send-compact, and no rebuild of the block failed here)? */
@@ -140,7 +144,7 @@ export class CompactRelay {
    * skipped by the inv that follows). Returns how many got it.
    */
   push(block: Block, except?: Peer): number {
-    return this.sender.push(block, this.hbTo, except);
+    return this.sender.push(block, this.highBandwidth.pushTo, except);
   }
 
   onGetBlockTxn(peer: Peer, msg: GetBlockTxnMessage): void {
@@ -153,9 +157,16 @@ export class CompactRelay {
    * makes spam costly) and make its sender one of our high-bandwidth peers.
    */
   relayEarly(peer: Peer, block: Block): void {
-    if (!this.extendsTip(block) || !this.powOk(block) || !block.computeMerkleRoot().equals(block.header.merkleRoot)) return;
+    if (!extendsTip(this.options.chain, block) || !powOk(this.options.chain, block.header) || !block.computeMerkleRoot().equals(block.header.merkleRoot)) return;
     this.preferAsHighBandwidth(peer);
-    this.push(block, peer);
+    this.pushEarly(block, peer);
+  }
+
+  /** Pushes a block not yet validated, the first at its height only (highestEarlyPushHeight). */
+  private pushEarly(block: Block, from: Peer): void {
+    if (block.height <= this.highestEarlyPushHeight) return;
+    this.highestEarlyPushHeight = block.height;
+    this.push(block, from);
   }
 
   onCompactBlock(peer: Peer, msg: CompactBlockMessage): void {
@@ -163,7 +174,9 @@ export class CompactRelay {
     const hash = msg.header.hash;
     this.stats.received++;
     peer.known.add(hash);
-    if (chain.hasBlock(hash) || orphans.has(hash)) return;
+    // Rebuilt once already: the same few hundred bytes again must not buy another pass over the
+    // pool (a block found invalid is not in the chain, so without this it could be replayed).
+    if (chain.hasBlock(hash) || orphans.has(hash) || this.rebuilt.has(hash)) return;
     const { powBits } = chain.params;
     if (msg.header.bits !== powBits) {
       return void peer.punish(ValidationCode.BadBits, `sent compact block ${msg.header.hashHex} with bits ${msg.header.bits} instead of the network's ${powBits}`, { messageType: MessageType.CompactBlock, hash });
@@ -173,13 +186,22 @@ export class CompactRelay {
     }
     // Its parent is unknown: the full block takes the orphan path, which starts a sync.
     if (!chain.hasBlock(msg.header.prevHash)) return this.fallBack(peer, hash, 'unknown parent');
+    // Rebuilding costs a pass over the pool and slots for every tx the header claims: only for a
+    // block that would become our tip (as Core). Anything else (a stale branch, a lie about the
+    // height) is fetched whole like any announced block, which the request tracker deduplicates.
+    if (!wouldBeNewTip(chain, msg.header)) return this.fallBack(peer, hash, 'it would not become our tip');
+    if (this.fullOnly.has(hash)) return this.options.requestFull(peer, hash);
     const state = this.stateOf(peer);
     if (state.pending.has(hashKey(hash))) return;
+    // Enough peers are asked for this block's txs already: one more would only fetch it again.
+    if (this.rebuildsOf(hash) >= MAX_COMPACT_REBUILDS_PER_BLOCK) return;
+    // Checked before the pass over the pool, so a peer at its bound cannot buy more passes.
+    if (state.pending.size >= MAX_PENDING_COMPACT_BLOCKS_PER_PEER) return this.fallBack(peer, hash, 'too many compact blocks pending from this peer');
+    if (this.pendingTotal() >= MAX_PENDING_COMPACT_BLOCKS) return this.fallBack(peer, hash, 'too many compact blocks pending in all');
     const partial = PartialBlock.from(msg, this.candidates());
     if (partial === 'short-id-collision') return this.fallBack(peer, hash, 'two transactions of the compact block share a short id');
     const missing = partial.missing();
     if (missing.length === 0) return this.complete(peer, partial, 'pool');
-    if (state.pending.size >= MAX_PENDING_COMPACT_BLOCKS_PER_PEER) return this.fallBack(peer, hash, 'too many compact blocks pending from this peer');
     state.pending.set(hashKey(hash), { partial, askedAtMs: this.now() });
     state.requested.add(hash);
     this.stats.txsRequested += missing.length;
@@ -207,15 +229,43 @@ export class CompactRelay {
     this.state.get(peer)?.pending.delete(hashKey(hash));
   }
 
-  /** Gives up get-block-txn requests older than COMPACT_BLOCK_TXN_TIMEOUT_MS and fetches those blocks in full. */
+  /**
+   * The block is in our chain (it came whole, through sync, or from another rebuild): every
+   * rebuild of it ends. Only a connected block proves it: a block of the same header from some
+   * peer may carry another body, and must not end an honest peer's rebuild. A block-txn still
+   * coming for it is late, not unsolicited (`requested` keeps the hash).
+   */
+  onBlockConnected(hash: Buffer): void {
+    const key = hashKey(hash);
+    for (const state of this.state.values()) state.pending.delete(key);
+  }
+
+  /** Gives up get-block-txn requests older than COMPACT_BLOCK_TXN_TIMEOUT_MS and fetches those blocks in full (unless they came meanwhile). */
   expire(nowMs = this.now()): void {
+    const { chain, orphans } = this.options;
     for (const [peer, state] of this.state) {
       for (const [key, pending] of state.pending) {
         if (nowMs - pending.askedAtMs < COMPACT_BLOCK_TXN_TIMEOUT_MS) continue;
         state.pending.delete(key);
-        if (!peer.isClosed) this.fallBack(peer, pending.partial.header.hash, 'no block-txn in time');
+        const hash = pending.partial.header.hash;
+        if (!peer.isClosed && !chain.hasBlock(hash) && !orphans.has(hash)) this.fallBack(peer, hash, 'no block-txn in time');
       }
     }
+  }
+
+  /** Rebuilds waiting for a block-txn, all peers together (bounded by MAX_PENDING_COMPACT_BLOCKS). */
+  pendingTotal(): number {
+    let total = 0;
+    for (const state of this.state.values()) total += state.pending.size;
+    return total;
+  }
+
+  /** Peers whose block-txn for `hash` we are waiting for. */
+  private rebuildsOf(hash: Buffer): number {
+    const key = hashKey(hash);
+    let count = 0;
+    for (const state of this.state.values()) if (state.pending.has(key)) count++;
+    return count;
   }
 
   private complete(peer: Peer, partial: PartialBlock, via: 'pool' | 'block-txn'): void {
@@ -223,10 +273,11 @@ export class CompactRelay {
     if (!block) return this.fallBack(peer, partial.header.hash, 'the rebuilt transactions do not match the merkle root');
     if (via === 'pool') this.stats.rebuiltFromPool++;
     else this.stats.rebuiltWithBlockTxn++;
+    this.rebuilt.add(block.hash);
     if (this.options.chain.hasBlock(block.hash)) return; // it came some other way meanwhile
-    if (this.extendsTip(block)) {
+    if (extendsTip(this.options.chain, block)) {
       this.preferAsHighBandwidth(peer);
-      this.push(block, peer);
+      this.pushEarly(block, peer);
     }
     this.options.deliver(peer, block);
   }
@@ -238,32 +289,9 @@ export class CompactRelay {
     this.options.requestFull(peer, hash);
   }
 
-  /**
-   * BIP152's choice of high-bandwidth peers: the three that most recently gave us a new block
-   * first. A newcomer displaces the longest-serving one, which is told to use inv again.
-   */
+  /** BIP152: the three that most recently gave us a new block first are our high-bandwidth peers. */
   private preferAsHighBandwidth(peer: Peer): void {
-    if (!CompactRelay.speaksCompact(peer)) return;
-    if (this.hbFrom.includes(peer)) {
-      remove(this.hbFrom, peer);
-      this.hbFrom.push(peer); // the most recent now, last to be displaced
-      return;
-    }
-    this.hbFrom.push(peer);
-    peer.send({ kind: 'send-compact', highBandwidth: true, version: COMPACT_BLOCKS_VERSION_1 });
-    if (this.hbFrom.length <= MAX_HIGH_BANDWIDTH_PEERS) return;
-    const dropped = this.hbFrom.shift()!;
-    if (!dropped.isClosed) dropped.send({ kind: 'send-compact', highBandwidth: false, version: COMPACT_BLOCKS_VERSION_1 });
-  }
-
-  private extendsTip(block: Block): boolean {
-    const tip = this.options.chain.tip;
-    return tip !== undefined && block.header.prevHash.equals(tip.hash) && block.height === tip.height + 1;
-  }
-
-  private powOk(block: Block): boolean {
-    const { powBits } = this.options.chain.params;
-    return block.header.bits === powBits && hashMeetsTarget(block.hash, compactToTarget(powBits));
+    if (CompactRelay.speaksCompact(peer)) this.highBandwidth.prefer(peer);
   }
 
   private *candidates(): Iterable<Transaction> {
@@ -279,9 +307,4 @@ export class CompactRelay {
     }
     return state;
   }
-}
-
-function remove<T>(list: T[], item: T): void {
-  const i = list.indexOf(item);
-  if (i >= 0) list.splice(i, 1);
 }

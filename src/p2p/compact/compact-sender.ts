@@ -5,7 +5,7 @@
  */
 import type { Chain } from '../../chain/chain.js';
 import type { Block } from '../../primitives/block.js';
-import { COMPACT_SERVE_DEPTH_BLOCKS, RECENT_COMPACT_BLOCKS } from '../constants.js';
+import { COMPACT_SERVE_DEPTH_BLOCKS, GET_BLOCK_TXN_INDEXES_PER_SERVE_ITEM, RECENT_COMPACT_BLOCKS } from '../constants.js';
 import type { Peer } from '../peer.js';
 import type { CompactBlockMessage, GetBlockTxnMessage } from '../wire/index.js';
 import { toCompactBlock } from './partial-block.js';
@@ -89,7 +89,10 @@ export class CompactSender {
   private recentBlock(hash: Buffer): Block | undefined {
     const key = hashKey(hash);
     const cached = this.recent.get(key);
-    if (cached) return cached;
+    if (cached) {
+      this.remember(cached); // the most recently used now: the last to go
+      return cached;
+    }
     const { chain } = this.options;
     const header = chain.getHeader(hash);
     const tip = chain.tip;
@@ -100,13 +103,18 @@ export class CompactSender {
   }
 
   private remember(block: Block): void {
-    this.recent.set(hashKey(block.hash), block);
+    const key = hashKey(block.hash);
+    this.recent.delete(key);
+    this.recent.set(key, block);
     if (this.recent.size > RECENT_COMPACT_BLOCKS) this.recent.delete(this.recent.keys().next().value!);
   }
 
-  /** Served from recent blocks; for an older block the whole block goes instead (BIP152), for an unknown one not-found. */
+  /**
+   * Served from recent blocks; for an older block the whole block goes instead (BIP152), for an
+   * unknown one not-found. Queued by the weight of its index list (getBlockTxnServeItems).
+   */
   onGetBlockTxn(peer: Peer, msg: GetBlockTxnMessage): void {
-    this.options.serve(peer, 1, async (granted) => {
+    this.options.serve(peer, getBlockTxnServeItems(msg.indexes.length), async (granted) => {
       const block = granted > 0 ? this.recentBlock(msg.blockHash) : undefined;
       if (!block) {
         const encoded = granted > 0 ? this.options.chain.getBlockBytes(msg.blockHash) : undefined;
@@ -122,4 +130,9 @@ export class CompactSender {
     });
   }
 
+}
+
+/** Serve-queue items a get-block-txn of `indexes` indexes weighs: one per GET_BLOCK_TXN_INDEXES_PER_SERVE_ITEM, at least one. */
+export function getBlockTxnServeItems(indexes: number): number {
+  return Math.max(1, Math.ceil(indexes / GET_BLOCK_TXN_INDEXES_PER_SERVE_ITEM));
 }

@@ -1,0 +1,62 @@
+/**
+ * BIP152's high-bandwidth peers, both ways, each list at most MAX_HIGH_BANDWIDTH_PEERS: the peers
+ * we ask to push new blocks to us (the three that most recently gave us a new block first) and
+ * the peers we push to (the last three that asked; the others still get inv).
+ */
+import { MAX_HIGH_BANDWIDTH_PEERS } from '../constants.js';
+import type { Peer } from '../peer.js';
+import { COMPACT_BLOCKS_VERSION_1 } from '../wire/index.js';
+
+export class HighBandwidthPeers {
+  /** Peers we asked for high-bandwidth mode, oldest first. */
+  private readonly from: Peer[] = [];
+  /** Peers that asked us for it, oldest first; we push to these. */
+  private readonly to: Peer[] = [];
+
+  /** Whom new blocks are pushed to as cmpct-block. */
+  get pushTo(): readonly Peer[] {
+    return this.to;
+  }
+
+  /** A new compact peer: asked for high-bandwidth mode while fewer than three are, else for low. */
+  greet(peer: Peer): void {
+    const highBandwidth = this.from.length < MAX_HIGH_BANDWIDTH_PEERS;
+    if (highBandwidth) this.from.push(peer);
+    peer.send({ kind: 'send-compact', highBandwidth, version: COMPACT_BLOCKS_VERSION_1 });
+  }
+
+  /** The peer's send-compact: it wants pushes (the oldest of more than three is dropped) or inv. */
+  requested(peer: Peer, highBandwidth: boolean): void {
+    remove(this.to, peer);
+    if (!highBandwidth) return;
+    this.to.push(peer);
+    if (this.to.length > MAX_HIGH_BANDWIDTH_PEERS) this.to.shift(); // it still gets inv
+  }
+
+  /**
+   * `peer` just gave us a new block first: one of ours now. A newcomer displaces the
+   * longest-serving one, which is told to use inv again.
+   */
+  prefer(peer: Peer): void {
+    if (this.from.includes(peer)) {
+      remove(this.from, peer);
+      this.from.push(peer); // the most recent now, last to be displaced
+      return;
+    }
+    this.from.push(peer);
+    peer.send({ kind: 'send-compact', highBandwidth: true, version: COMPACT_BLOCKS_VERSION_1 });
+    if (this.from.length <= MAX_HIGH_BANDWIDTH_PEERS) return;
+    const dropped = this.from.shift()!;
+    if (!dropped.isClosed) dropped.send({ kind: 'send-compact', highBandwidth: false, version: COMPACT_BLOCKS_VERSION_1 });
+  }
+
+  closed(peer: Peer): void {
+    remove(this.from, peer);
+    remove(this.to, peer);
+  }
+}
+
+function remove<T>(list: T[], item: T): void {
+  const i = list.indexOf(item);
+  if (i >= 0) list.splice(i, 1);
+}
