@@ -5,26 +5,24 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Block, BlockHeader } from '../primitives/block.js';
-import { ZERO_HASH } from '../primitives/hash.js';
-import { compactToTarget, hashMeetsTarget, workForTarget } from '../primitives/pow.js';
+import { compactToTarget, hashMeetsTarget } from '../primitives/pow.js';
 import type { OutPoint } from '../primitives/tx.js';
 import type { Logger } from '../util/logger.js';
-import { ValidationCode as Code, StorageError, ValidationError } from './errors.js';
+import { StorageError } from './errors.js';
 import { locatorHeights } from './locator.js';
 import type { ChainParams } from './params.js';
 import { SerialQueue } from './queue.js';
-import type { IndexEntry } from './store/codecs.js';
 import { ChainStore } from './store/store.js';
 import type { ChainEvents, ChainTip, Coin, CoinEntry, CoinView, ProcessBlockResult } from './types.js';
-import { checkBlockSanity, checkHeaderContext, medianTimePast, verifyBlockSignatures, verifyBlockSignaturesInline } from './validate-block.js';
+import { verifyBlockSignatures } from './validate-block.js';
 import { VerifyPool, type VerifyPoolStats } from './verify-pool/pool.js';
 import { Arrival, gatherReady, takeGroup } from './commit-group.js';
 import { HeaderCache } from './header-cache.js';
 import { loadTip } from './load-tip.js';
-import { checkGenesisPin, checkPinnedGenesis } from './genesis-pin.js';
-import { ensureTipIndex, storeSideBlock } from './candidates.js';
+import { checkGenesisPin } from './genesis-pin.js';
+import { ensureTipIndex } from './candidates.js';
 import { BranchActivator } from './activate.js';
-import { recordInvalid } from './invalid.js';
+import { BlockProcessor } from './block-processor.js';
 import { reindexChain } from './reindex.js';
 import { checkStoreFormat } from './store-format.js';
 import { SnapshotChecks } from './checks.js';
@@ -71,8 +69,6 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
   private readonly queue = new SerialQueue();
   /** The tip as of the last commit: what every reader outside block processing sees. */
   private committedTip: ChainTip | undefined;
-  /** The tip inside the open group transaction (= committedTip between groups). */
-  private workingTip: ChainTip | undefined;
   /**
    * Set while a group is between its transaction and the end of its block events. Readers on this
    * thread may already see the group's coins then (e.g. a reorg's inputs unspent again), while the
@@ -84,10 +80,8 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
   private readonly verifyPool: VerifyPool;
   /** Blocks handed to processBlock and not yet processed, in arrival order. */
   private readonly arrivals: Arrival[] = [];
-  /** Ancestor headers for the median-time-past rule, without an index read each. */
-  private readonly headers: HeaderCache;
-  /** Connects branches and falls back to the best valid one (activate.ts). */
-  private readonly activator: BranchActivator;
+  /** Checks and connects the blocks of a group inside its transaction; holds the working tip (block-processor.ts). */
+  private readonly processor: BlockProcessor;
   /** gettxoutsetinfo and verifychain on snapshots (checks.ts). */
   private readonly checks: SnapshotChecks;
 
@@ -95,14 +89,15 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     private readonly store: ChainStore,
     options: ChainOptions,
     private readonly logger: Logger,
-    private readonly nowMs: () => number,
+    nowMs: () => number,
   ) {
     super();
     this.params = options.params;
-    this.committedTip = this.workingTip = loadTip(store);
+    this.committedTip = loadTip(store);
     if (ensureTipIndex(store)) logger.info({ path: store.path }, 'built the candidate-tip index of an older chain database');
-    this.headers = new HeaderCache((hash) => store.getIndex(hash));
-    this.activator = new BranchActivator(store, options.params, logger, this, options.quietBlockLog ?? (() => false));
+    const headers = new HeaderCache((hash) => store.getIndex(hash));
+    const activator = new BranchActivator(store, options.params, logger, this, options.quietBlockLog ?? (() => false));
+    this.processor = new BlockProcessor(store, options.params, logger, nowMs, headers, activator, this.committedTip);
     this.verifyPool = new VerifyPool({ ...(options.verifyThreads !== undefined ? { threads: options.verifyThreads } : {}), logger });
     this.checks = new SnapshotChecks(store, options.params, this.verifyPool);
   }
@@ -260,7 +255,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
   /**
    * Signature validity depends on the block alone, so its check starts when the block arrives, on
    * the worker threads, while earlier blocks are still being connected (a sync hands over blocks
-   * without awaiting each). Its verdict is used at the usual point in processReady(), so errors
+   * without awaiting each). Its verdict is used at the usual point in BlockProcessor.processReady(), so errors
    * keep their order. Only new blocks with valid proof-of-work qualify: a peer cannot make us verify junk cheaply.
    */
   private startSignatureCheck(block: Block): Promise<void> | undefined {
@@ -301,10 +296,10 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
       // The commit's fsync runs off this thread (transactionAsync): blocks keep arriving and
       // their signature checks keep being handed to the workers meanwhile.
       await this.store.transactionAsync(() => {
-        if (this.connectChained(group, announcements)) return;
+        if (this.processor.connectChained(group, announcements)) return;
         for (const arrival of group) {
           try {
-            const { result, announce } = this.processReady(arrival, announcements);
+            const { result, announce } = this.processor.processReady(arrival, announcements);
             arrival.outcome = { result };
             if (announce) announcements.push(announce);
           } catch (error) {
@@ -315,116 +310,11 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     } catch (error) {
       // The commit itself failed: nothing of the group is stored; re-read the tip it may have moved.
       for (const arrival of group) arrival.outcome = { error };
-      this.committedTip = this.workingTip = loadTip(this.store);
+      this.committedTip = this.processor.workingTip = loadTip(this.store);
       if (error instanceof StorageError && error.code === 'storage-write-failed') this.emit('storage:failed', error);
       return;
     }
-    this.committedTip = this.workingTip;
+    this.committedTip = this.processor.workingTip;
     for (const announce of announcements) announce();
-  }
-
-  /**
-   * The sync's common case: each block of the group extends the one before it, the first extends
-   * the working tip. They are connected in one ChainStore.batch, without a child transaction per
-   * block (~25 µs of this thread each). If any block fails, the batch is undone and this returns
-   * false: the caller connects the group block by block, each in its own child transaction, so a
-   * failing block still fails alone (a group holding an invalid block costs its work twice).
-   */
-  private connectChained(group: readonly Arrival[], announcements: Array<() => void>): boolean {
-    if (group.length < 2) return false;
-    let prev = this.workingTip?.hash;
-    for (const { block } of group) {
-      if (!prev || !block.header.prevHash.equals(prev)) return false;
-      prev = block.hash;
-    }
-    const startTip = this.workingTip;
-    const done: Array<{ result: ProcessBlockResult; announce?: () => void }> = [];
-    const fallbacks: Array<() => void> = [];
-    try {
-      this.store.batch(() => {
-        for (const arrival of group) done.push(this.processReady(arrival, fallbacks));
-      });
-    } catch {
-      this.workingTip = startTip;
-      return false;
-    }
-    for (let i = 0; i < group.length; i++) {
-      const { result, announce } = done[i]!;
-      group[i]!.outcome = { result };
-      if (announce) announcements.push(announce);
-    }
-    announcements.push(...fallbacks);
-    return true;
-  }
-
-  /**
-   * One block, inside the group's transaction; every write goes through a child transaction.
-   * `fallbacks` receives the announcement of a switch to another branch after this one failed.
-   */
-  private processReady(arrival: Arrival, fallbacks: Array<() => void>): { result: ProcessBlockResult; announce?: () => void } {
-    const { block } = arrival;
-    const hash = block.hash;
-    const known = this.store.getIndex(hash);
-    if (known?.status === 'invalid') throw new ValidationError(Code.KnownInvalid, `block ${block.hashHex} was already found invalid`);
-    if (known) return { result: { status: 'duplicate', hash, disconnected: [], connected: [] } };
-
-    checkBlockSanity(block, this.params);
-    const parent = this.findParent(block);
-    try {
-      checkHeaderContext(block.header, {
-        parent,
-        medianTimePast: parent ? medianTimePast(parent, (h) => this.headers.get(h)) : 0,
-        nowSec: Math.floor(this.nowMs() / 1000),
-        params: this.params,
-      });
-      if (arrival.signaturesStarted) arrival.rethrowSignatureError();
-      else verifyBlockSignaturesInline(block);
-    } catch (err) {
-      // The header commits to these transactions (merkle checked), so the verdict is permanent,
-      // except for a future timestamp, which time may cure.
-      if (err instanceof ValidationError && err.code !== Code.TimeTooNew) recordInvalid(this.store, this.logger, block.header, parent);
-      throw err;
-    }
-
-    this.headers.remember(block.header);
-    const entry: IndexEntry = { header: block.header, chainWork: (parent?.chainWork ?? 0n) + workForTarget(compactToTarget(block.header.bits)), status: 'valid' };
-    const tip = this.workingTip;
-    if (tip && entry.chainWork <= tip.chainWork) {
-      this.store.transaction(() => storeSideBlock(this.store, block, entry, parent));
-      return {
-        result: { status: 'side-branch', hash, disconnected: [], connected: [] },
-        announce: () => this.logger.debug({ height: block.height, hash: block.hashHex }, 'stored side-branch block'),
-      };
-    }
-    try {
-      const activation = this.activator.activate(block, entry, parent, tip, false);
-      this.workingTip = activation.tip;
-      return activation;
-    } catch (err) {
-      if (err instanceof ValidationError) this.workingTip = this.activator.activateBestValid(this.workingTip, fallbacks) ?? this.workingTip;
-      throw err;
-    }
-  }
-
-  /** Parent index entry, or undefined for an acceptable genesis block. */
-  private findParent(block: Block): IndexEntry | undefined {
-    const { header } = block;
-    if (header.height === 0) {
-      if (this.workingTip) throw new ValidationError(Code.BadGenesis, `block ${block.hashHex} is a different genesis block than this chain's ${this.store.getHashAtHeight(0)?.toString('hex')}`);
-      checkPinnedGenesis(block, this.params.genesisHash);
-      if (!header.prevHash.equals(ZERO_HASH)) throw new ValidationError(Code.BadPrevHash, `genesis block ${block.hashHex} must have an all-zero previous block hash`);
-      return undefined;
-    }
-    if (header.prevHash.equals(ZERO_HASH)) throw new ValidationError(Code.BadPrevHash, `block ${block.hashHex} at height ${header.height} has no previous block hash`);
-    // The common case, every block of a sync: the parent is the working tip, valid by definition (no index read and decode).
-    const tip = this.workingTip;
-    if (tip && header.prevHash.equals(tip.hash)) return { header: tip.header, chainWork: tip.chainWork, status: 'valid' };
-    const parent = this.store.getIndex(header.prevHash);
-    if (!parent) throw new ValidationError(Code.UnknownParent, `block ${block.hashHex} builds on unknown block ${header.prevHash.toString('hex')}`);
-    if (parent.status === 'invalid') {
-      recordInvalid(this.store, this.logger, header, parent);
-      throw new ValidationError(Code.InvalidAncestor, `block ${block.hashHex} builds on block ${header.prevHash.toString('hex')}, which is invalid`);
-    }
-    return parent;
   }
 }

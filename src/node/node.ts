@@ -1,39 +1,35 @@
 /**
  * A kadchain node: storage, wallet, mempool, miner, the network (TCP peers + UDP discovery) and
  * the RPC server wired together, with a start/stop lifecycle. Start takes the data-dir lock
- * first and undoes everything it did if a later step fails; stop goes RPC → miner → NAT → p2p →
- * discovery → chain so nothing writes to a closed store and the router mappings go while the
- * sockets they point at still exist.
+ * first and undoes everything it did if a later step fails (teardown.ts, in the stop order); the
+ * RPC context is assembled in rpc-context.ts.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Chain } from '../chain/chain.js';
 import { Mempool } from '../mempool/index.js';
-import { Miner, createGenesisBlock } from '../miner/index.js';
-import { addressToPubKeyHash, pubKeyHashToAddress } from '../primitives/address.js';
-import type { AddressManager } from '../p2p/addrman/index.js';
-import type { Discovery } from '../p2p/discovery/service.js';
-import type { P2PNetwork } from '../p2p/network.js';
+import { Miner } from '../miner/index.js';
+import { addressToPubKeyHash } from '../primitives/address.js';
 import type { Block } from '../primitives/block.js';
 import { RpcServer } from '../rpc/server.js';
 import { allMethods } from '../rpc/index.js';
-import { removeCookie, writeCookie } from '../rpc/cookie.js';
-import type { RpcContext, RpcNetwork } from '../rpc/context.js';
+import { writeCookie } from '../rpc/cookie.js';
 import { emptyChainHint } from '../util/suggest.js';
 import { mkdirFailureCause, writeFailureReason } from '../util/disk.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
-import { Wallet, WalletCoinIndex, createPayment } from '../wallet/index.js';
+import { Wallet } from '../wallet/index.js';
 import type { MempoolPolicy } from '../mempool/index.js';
 import type { NodeConfig, NodeTxpoolConfig } from './config.js';
 import { CHAIN_DIR_NAME, INDEX_DIR_NAME, WALLET_FILE_NAME } from './constants.js';
 import { ChainIndexer } from '../explorer/index.js';
 import { ConfigError, NodeError } from './errors.js';
 import { type DataDirLock, lockDataDir } from './lock.js';
+import { nodeRpcContext } from './rpc-context.js';
+import { type Running, teardown } from './teardown.js';
 import { StatusPage, explorerViews, nodeWebSource } from '../web/index.js';
 import { Advertiser } from './advertise.js';
-import type { NodeNat } from './nat.js';
 import { disabledNodeNatState } from './nat-state.js';
 import { type NodeNetwork, startNetwork } from './network.js';
 
@@ -50,20 +46,6 @@ export interface KadchainNodeOptions {
    * so the stop watchdog and the exit code apply; without it the node just stops.
    */
   onFailure?: (err: Error) => void;
-}
-
-interface Running {
-  lock: DataDirLock;
-  chain?: Chain;
-  indexer?: ChainIndexer;
-  miner?: Miner;
-  p2p?: P2PNetwork;
-  addrman?: AddressManager;
-  discovery?: Discovery;
-  nat?: NodeNat;
-  rpc?: RpcServer;
-  web?: StatusPage;
-  cookieWritten?: boolean;
 }
 
 export class KadchainNode {
@@ -169,35 +151,23 @@ export class KadchainNode {
       }
       const nat = run.nat;
 
-      const coinIndex = new WalletCoinIndex({ pool: mempool, tip: () => chain.tip });
-      const context: RpcContext = {
+      const context = nodeRpcContext({
         config,
         logger: this.rootLogger.child({ component: 'rpc' }),
         chain,
         mempool,
         wallet,
         miner,
-        walletCoins: (pubKeyHash) => coinIndex.ordered(pubKeyHash),
-        createPayment: (request) =>
-          createPayment({
-            wallet,
-            ...request,
-            limits: { maxTxInputs: config.txpool.maxTxInputs, maxTxBytes: mempool.maxStandardTxBytes },
-            maturity: { spendHeight: (chain.tip?.height ?? -1) + 1, coinbaseMaturity: config.chain.coinbaseMaturity },
-          }),
-        createGenesisBlock: (pkh) => createGenesisBlock({ rewardPubKeyHash: pkh, params: config.chain, timestampSec: Math.floor(Date.now() / 1000) }),
-        miningAddress: () => {
-          const pkh = rewardPubKeyHash();
-          return pkh === undefined ? undefined : pubKeyHashToAddress(pkh);
-        },
-        explorer: { chain, mempool, index: indexer, indexSettled: () => indexer.indexSettled(), indexSynced: () => indexer.synced },
-        network: rpcNetwork(network, config.listenHost, () => nat?.state() ?? disabledNodeNatState()),
+        indexer,
+        network,
+        nat: () => nat?.state() ?? disabledNodeNatState(),
+        rewardPubKeyHash,
         requestStop: () => {
           this.logger.info('stop requested over rpc');
           // Let the RPC answer go out before the server closes.
           setImmediate(() => void this.stop());
         },
-      };
+      });
       const cookie = writeCookie(config.dataDir);
       run.cookieWritten = true;
       // The status page reads public chain data only: no wallet in its source.
@@ -319,50 +289,9 @@ export class KadchainNode {
     }
   }
 
-  /** Undoes whatever `run` holds, newest first; logs (never throws) so every step gets its turn. */
-  private async teardown(run: Running): Promise<void> {
-    const step = async (what: string, fn: () => unknown): Promise<void> => {
-      try {
-        await fn();
-      } catch (err) {
-        this.logger.error({ err }, `${what} failed during shutdown`);
-      }
-    };
-    if (run.web) await step('closing the status page feed', () => run.web!.stop());
-    if (run.rpc) await step('closing the rpc server', () => run.rpc!.stop());
-    if (run.miner) await step('stopping the miner', () => run.miner!.stop());
-    if (run.nat) await step('removing the router port mappings', () => run.nat!.stop());
-    // Before the peer layer: its connected outbound peers become the anchors.
-    if (run.addrman) await step('saving the peer table', () => run.addrman!.stop());
-    if (run.p2p) await step('stopping the peer layer', () => run.p2p!.stop());
-    if (run.discovery) await step('stopping discovery', () => run.discovery!.stop());
-    if (run.indexer) await step('closing the index', () => run.indexer!.stop());
-    if (run.chain) await step('closing the chain store', () => run.chain!.close());
-    if (run.cookieWritten) await step('removing the rpc cookie', () => removeCookie(this.config.dataDir));
-    await step('releasing the data dir lock', () => run.lock.release());
+  private teardown(run: Running): Promise<void> {
+    return teardown(run, this.config.dataDir, this.logger);
   }
-}
-
-function rpcNetwork(network: NodeNetwork, listenHost: string, nat: RpcNetwork['nat']): RpcNetwork {
-  const { p2p } = network;
-  return {
-    nodeId: network.nodeKey.nodeId,
-    listenHost,
-    tcpPort: network.tcpPort,
-    udpPort: network.udpPort,
-    peers: () => p2p.peers(),
-    bans: () => p2p.bans(),
-    discouraged: () => p2p.discouraged(),
-    manualPeers: () => p2p.manualPeers(),
-    ban: (key, reason, durationMs) => p2p.ban(key, reason, durationMs),
-    unban: (key) => p2p.unban(key),
-    clearBans: () => p2p.clearBans(),
-    addPeer: (host, port) => p2p.addPeer(host, port),
-    nat,
-    traversal: () => p2p.traversalState(),
-    punch: (nodeIdHex) => p2p.punch(nodeIdHex),
-    syncStatus: () => p2p.syncStatus(),
-  };
 }
 
 function mempoolPolicy(txpool: NodeTxpoolConfig): MempoolPolicy {

@@ -6,15 +6,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
-import type { Socket } from 'node:net';
 import { ZERO_HASH } from '../primitives/hash.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
-import type { NodeKey } from './discovery/node-key.js';
 import { normalizeIp } from './discovery/endpoint.js';
-import type { RefusalCode } from './errors.js';
 import { FrameGate } from './frame-gate.js';
-import { handshakeIncompatibility, localHandshake, type LocalStatus } from './handshake.js';
+import type { PeerDirection, PeerEvents, PeerOptions } from './peer-options.js';
+import { handshakeIncompatibility, localHandshake } from './handshake.js';
 import { penaltyFor, penaltyForCompactBlock, truncateRejectReason, type MisbehaviourCode, type PenaltyAction } from './misbehaviour.js';
 import { DEFAULT_FRAME_TIMEOUT_MS, DEFAULT_MAX_SEND_BUFFER_BYTES, KNOWN_INVENTORY_PER_PEER, MAX_PRE_SESSION_PAYLOAD_BYTES, RECEIVED_REJECT_LOGS_PER_SEC, RECEIVED_REJECT_LOG_BURST } from './constants.js';
 import { TokenBucket } from './rate-limit.js';
@@ -24,53 +22,7 @@ import { PeerSocket } from './peer-socket.js';
 import { SessionTimers } from './session-timers.js';
 import { FrameDecoder, MAX_PAYLOAD_BYTES, MessageType, WireError, createHandshakeAck, decodeMessage, verifyHandshakeAck, type Frame, type HandshakeMessage, type OutgoingMessage, type WireMessage } from './wire/index.js';
 
-
-export type PeerDirection = 'inbound' | 'outbound';
-
-export interface PeerOptions {
-  socket: Socket;
-  direction: PeerDirection;
-  nodeKey: NodeKey;
-  /** Our TCP listen port, sent in the handshake (0: do not dial us, nobody can). */
-  listenPort: number;
-  /** Node id (hex) of the peer that relayed the punch which made this connection. */
-  punchedVia?: string | undefined;
-  pingIntervalMs: number;
-  /** A ping not answered with its pong within this drops the peer ('ping-timeout'). */
-  peerTimeoutMs: number;
-  /** The handshake and its ack must be done by then, however many bytes arrive ('handshake-timeout'). */
-  handshakeTimeoutMs: number;
-  /** A frame whose first byte arrived must be complete by then ('frame-timeout'); default DEFAULT_FRAME_TIMEOUT_MS. */
-  frameTimeoutMs?: number;
-  /** Unsent bytes beyond this drop the peer ('send-buffer-full'); default DEFAULT_MAX_SEND_BUFFER_BYTES. */
-  maxSendBufferBytes?: number;
-  /** Clock of the per-peer rate limits (tests); default Date.now. */
-  now?: () => number;
-  status: () => LocalStatus;
-  /** The peer set's checks on the peer's handshake (self-connection, a banned claimed id). */
-  admit: (peer: Peer, handshake: HandshakeMessage) => { code: RefusalCode; reason: string } | undefined;
-  /** Its checks once the ack proved the node id, before 'ready' (one connection per node id). */
-  admitProven: (peer: Peer) => { code: RefusalCode; reason: string } | undefined;
-  /** Log level of a refusal with `code` (the peer set throttles repeats to debug); default warn. */
-  faultLevel?: (peer: Peer, code: string) => 'warn' | 'debug';
-  /** Log level of the 'peer ready' line (the peer set throttles inbound repeats to debug); default info. */
-  readyLevel?: (peer: Peer) => 'info' | 'debug';
-  logger: Logger;
-}
-
-export interface PeerEvents {
-  /** Both acks verified: the session is open. */
-  ready: [];
-  /** A message of an open session (handshake messages and rejects are handled here). */
-  message: [msg: WireMessage];
-  /** The peer reported its best chain (ping or pong). */
-  status: [];
-  /** The first frame of an inbound connection was a dial-back probe (the connection is then closed). */
-  probe: [nonce: bigint];
-  /** A fault the policy (misbehaviour.ts) discourages; the peer set decides whether the address is exempt. */
-  misbehaviour: [code: MisbehaviourCode, reason: string];
-  close: [reason: string];
-}
+export type { PeerDirection, PeerEvents, PeerOptions } from './peer-options.js';
 
 export class Peer extends EventEmitter<PeerEvents> {
   readonly direction: PeerDirection;

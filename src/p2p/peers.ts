@@ -1,8 +1,9 @@
 /**
  * The peer set: the TCP server and the sessions, one connection per *proven* node id, and
  * discouragement of misbehaving addresses. It re-emits the ready peers' messages for relay and
- * sync. Admission of inbound connections (inbound.ts), outbound dialing (outbound.ts), manual
- * peers (manual-peers.ts) and persisted bans (ban-store.ts) are its parts.
+ * sync. Admission of inbound connections (inbound.ts), one session per node id (proven-peers.ts),
+ * outbound dialing (outbound.ts), manual peers (manual-peers.ts) and persisted bans (ban-store.ts)
+ * are its parts.
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
@@ -10,11 +11,11 @@ import type { Logger } from '../util/logger.js';
 import { BanStore } from './ban-store.js';
 import type { BanEntry, BanList } from './bans.js';
 import type { P2PConfig } from './config.js';
-import { DUPLICATE_TIEBREAK_WINDOW_MS, MAX_PUNCHED_OUTBOUND_SHARE, INBOUND_READY_LOG_INTERVAL_MS, INBOUND_READY_LOG_KEYS, MAX_DISCOURAGED_ENTRIES, SESSION_FAULT_WARN_INTERVAL_MS, SESSION_FAULT_WARN_KEYS } from './constants.js';
+import { MAX_PUNCHED_OUTBOUND_SHARE, INBOUND_READY_LOG_INTERVAL_MS, INBOUND_READY_LOG_KEYS, MAX_DISCOURAGED_ENTRIES, SESSION_FAULT_WARN_INTERVAL_MS, SESSION_FAULT_WARN_KEYS } from './constants.js';
 import type { NodeKey } from './discovery/node-key.js';
 import { normalizeIp } from './discovery/endpoint.js';
 import { DiscouragedSet, type DiscouragedEntry } from './discouraged.js';
-import { P2PError, type RefusalCode } from './errors.js';
+import { P2PError } from './errors.js';
 import { InboundGate } from './inbound.js';
 import { LogThrottle } from './log-throttle.js';
 import { ManualPeers } from './manual-peers.js';
@@ -24,8 +25,9 @@ import { OutboundDialer } from './outbound.js';
 import type { LocalStatus } from './handshake.js';
 import { Peer, type PeerDirection } from './peer.js';
 import { describePeer, type ManualPeerInfo, type PeerInfo } from './peer-info.js';
+import { ProvenPeers } from './proven-peers.js';
 import type { PeerSource, UsefulKind } from './types.js';
-import type { HandshakeMessage, WireMessage } from './wire/index.js';
+import type { WireMessage } from './wire/index.js';
 
 
 export interface PeerSetOptions {
@@ -57,7 +59,8 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
   private readonly classify: AddressClassifier;
   private readonly banStore: BanStore;
   private readonly all = new Set<Peer>();
-  private readonly provenPeers = new Map<string, Peer>();
+  /** One session per proven node id (proven-peers.ts). */
+  private readonly provenPeers: ProvenPeers;
   private readonly ownIdHex: string;
   private server: Server | undefined;
   private port = 0;
@@ -71,8 +74,6 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
   private readonly faultLog = new LogThrottle(SESSION_FAULT_WARN_KEYS, SESSION_FAULT_WARN_INTERVAL_MS);
   /** Inbound 'peer ready' lines: info once per address per interval, repeats at debug. */
   private readonly readyLog = new LogThrottle(INBOUND_READY_LOG_KEYS, INBOUND_READY_LOG_INTERVAL_MS);
-  /** Connections that replaced another to the same node (simultaneous dials): their "peer ready" is routine. */
-  private readonly replacements = new WeakSet<Peer>();
 
   constructor(options: PeerSetOptions) {
     super();
@@ -83,6 +84,7 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
     this.banStore = new BanStore(options.config.banFile, this.logger);
     this.bans = this.banStore.list;
     this.discouraged = new DiscouragedSet(MAX_DISCOURAGED_ENTRIES, options.config.discourageDurationMs);
+    this.provenPeers = new ProvenPeers(this.ownIdHex, this.bans, this.all);
     const { config } = options;
     const { bans, discouraged, classify, logger } = this;
     const isRunning = (): boolean => this.running;
@@ -259,10 +261,10 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
       frameTimeoutMs: config.frameTimeoutMs,
       maxSendBufferBytes: config.maxSendBufferBytes,
       status,
-      admit: (p, hs) => this.admit(p, hs),
-      admitProven: (p) => this.admitProven(p),
+      admit: (p, hs) => this.provenPeers.admit(p, hs),
+      admitProven: (p) => this.provenPeers.admitProven(p),
       faultLevel: (p, code) => this.faultLevel(p, code),
-      readyLevel: (p) => (this.replacements.has(p) ? 'debug' : p.direction === 'outbound' || this.readyLog.shouldWarn(p.ip) ? 'info' : 'debug'),
+      readyLevel: (p) => (this.provenPeers.isReplacement(p) ? 'debug' : p.direction === 'outbound' || this.readyLog.shouldWarn(p.ip) ? 'info' : 'debug'),
       logger: this.logger,
     });
     this.all.add(peer);
@@ -273,49 +275,12 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
     peer.on('misbehaviour', (code, reason) => this.onMisbehaviour(peer, code, reason));
     peer.on('close', (reason) => {
       this.all.delete(peer);
-      const id = peer.nodeId?.toString('hex');
-      if (id && this.provenPeers.get(id) === peer) this.provenPeers.delete(id);
+      this.provenPeers.forget(peer);
       // A dial-back probe was never a peer: nobody needs to hear that it went.
       if (!peer.wasProbe) this.emit('peer:closed', peer, reason);
     });
     peer.start();
     return peer;
-  }
-
-  /**
-   * At the handshake the node id is only claimed: anyone can send an honest node's id. So only
-   * what harms no one else is checked here (a connection to ourselves, a banned claimed id);
-   * the one-connection-per-node-id rule waits for the ack (admitProven).
-   */
-  private admit(peer: Peer, hs: HandshakeMessage): { code: RefusalCode; reason: string } | undefined {
-    const idHex = hs.nodeId.toString('hex');
-    if (idHex === this.ownIdHex || [...this.all].some((p) => p !== peer && p.nonce === hs.nonce)) {
-      return { code: 'self-connection', reason: 'connected to ourselves (the handshake carries our own nonce or node id)' };
-    }
-    if (this.bans.isBanned(idHex)) return { code: 'banned', reason: `node ${idHex} is banned` };
-    return undefined;
-  }
-
-  /** The ack proved the node id: one connection per node id, and an unproven one never displaces it. */
-  private admitProven(peer: Peer): { code: RefusalCode; reason: string } | undefined {
-    const idHex = peer.provenNodeId?.toString('hex');
-    if (idHex === undefined) return undefined;
-    if (this.bans.isBanned(idHex)) return { code: 'banned', reason: `node ${idHex} is banned` };
-    const existing = this.provenPeers.get(idHex);
-    if (existing && existing !== peer && !existing.isClosed) {
-      // Simultaneous dials both ways: both ends keep the one dialled by the lower node id. Only
-      // then: an ack can be relayed from the real node (it signs whatever nonce it is sent), so a
-      // "proven" newcomer may be a stranger in the middle, and an established link must stay.
-      const lowerDials = (peer.direction === 'outbound') === this.ownIdHex < idHex;
-      const simultaneous = Date.now() - existing.connectedAtMs < DUPLICATE_TIEBREAK_WINDOW_MS;
-      if (existing.direction === peer.direction || !lowerDials || !simultaneous) {
-        return { code: 'duplicate-connection', reason: `already connected to node ${idHex} (${existing.label})` };
-      }
-      existing.refuse('duplicate-connection', `replaced by the connection dialled by the lower node id (${peer.label})`);
-      this.replacements.add(peer);
-    }
-    this.provenPeers.set(idHex, peer);
-    return undefined;
   }
 
   /** The one log line of a misbehaving peer, with what it cost (the peer closes itself). */

@@ -8,12 +8,9 @@
 import type { RootDatabase } from 'lmdb';
 import type { IndexEntry } from './codecs.js';
 import { decodeIndexEntry, heightKey } from './codecs.js';
-import type { BinaryDb, StoreDbName } from './store.js';
+import { type BinaryDb, REINDEX_KEY, type StoreDbName, TIP_KEY } from './layout.js';
 
 type ReadTxn = ReturnType<RootDatabase['useReadTransaction']>;
-const TIP_KEY = Buffer.from('tip');
-/** The reindex marker (store.ts): set while a reindex has not finished. */
-const REINDEX_KEY = Buffer.from('reindex');
 
 export class ChainSnapshot {
   private released = false;

@@ -1,63 +1,38 @@
 /**
- * The chain's LMDB layout. Every mutating method must run inside `transaction()`, so a block
- * connect/disconnect (or a whole reorg) commits atomically: LMDB's copy-on-write B-tree means a
- * kill -9 leaves either the old or the new state, never a mix.
- *
- *   blocks   hash → encoded block
- *   index    hash → IndexEntry (header, chain work, status)
- *   heights  u32BE height → hash, active chain only
- *   coins    outPointKey → Coin (the UTXO set)
- *   addrs    pubKeyHash ‖ outPointKey → empty (so per-address coins are one range read)
- *   undo     hash → coins the block spent, in order (active chain only)
- *   meta     'tip' → hash of the active tip; 'tips-index' → 1 once `tips` is maintained;
- *            'reindex' → while a reindex (reindex.ts) has not finished: the tip it started from (or 1);
- *            'reindex-tip' → that reindex's progress (the last block it connected): 'tip' is only
- *            written by its final commit, so a build that knows no marker sees "blocks but no tip";
- *            'format' → u32BE layout version (STORE_FORMAT_VERSION), for later layout changes
- *   tips     chainWork u256BE ‖ hash → empty: side-branch candidate tips (candidates.ts), in work order
+ * The chain database (its layout: layout.ts): reads of blocks, the block index, the active chain,
+ * undo data, candidate tips and the UTXO set, and the writes a transaction makes to them. The
+ * transactions and their pending state (tip, coins) are in transactions.ts; every mutating method
+ * must run inside `transaction()`.
  */
-import { type Database, type RootDatabase, open } from 'lmdb';
+import type { RootDatabase } from 'lmdb';
 import { Block } from '../../primitives/block.js';
 import { HASH_BYTES, PUBKEY_HASH_BYTES } from '../../primitives/hash.js';
 import { type OutPoint, outPointFromKey, outPointKey } from '../../primitives/tx.js';
-import { errorMessage } from '../../util/errors.js';
-import { LMDB_MAX_DBS } from '../constants.js';
 import { StorageError } from '../errors.js';
 import type { Coin, CoinEntry, CoinView } from '../types.js';
 import { type IndexEntry, decodeCoin, decodeIndexEntry, decodeUndo, encodeCoin, encodeIndexEntry, encodeUndo, heightKey, tipKey } from './codecs.js';
-import { throwCommitFailure } from './commit-failure.js';
-import { PendingCoins, type StoredCoins } from './pending-coins.js';
+import {
+  ADDR_RANGE_END_SUFFIX,
+  type BinaryDb,
+  CHAIN_STATE_DBS,
+  EMPTY,
+  FORMAT_KEY,
+  REINDEX_KEY,
+  REINDEX_TIP_KEY,
+  type StoreDbName,
+  TIPS_INDEX_KEY,
+  TIP_KEY,
+  addrKey,
+  openStoreDbs,
+} from './layout.js';
+import type { PendingCoins, StoredCoins } from './pending-coins.js';
 import { ChainSnapshot } from './snapshot.js';
+import { StoreTransactions } from './transactions.js';
 
-const TIP_KEY = Buffer.from('tip');
-const TIPS_INDEX_KEY = Buffer.from('tips-index');
-const REINDEX_KEY = Buffer.from('reindex');
-const REINDEX_TIP_KEY = Buffer.from('reindex-tip');
-const FORMAT_KEY = Buffer.from('format');
-const EMPTY = Buffer.alloc(0);
-/** Past every outPointKey (36 bytes) under a pubKeyHash prefix: the exclusive end of a range read. */
-const ADDR_RANGE_END_SUFFIX = Buffer.alloc(37, 0xff);
-
-export const STORE_DB_NAMES = ['blocks', 'index', 'heights', 'coins', 'addrs', 'undo', 'meta', 'tips'] as const;
-export type StoreDbName = (typeof STORE_DB_NAMES)[number];
-export type BinaryDb = Database<Buffer, Buffer>;
-/** The chain state a reindex rebuilds from the stored blocks and block index. */
-const CHAIN_STATE_DBS: readonly StoreDbName[] = ['coins', 'addrs', 'undo', 'heights', 'tips'];
+export { type BinaryDb, STORE_DB_NAMES, type StoreDbName } from './layout.js';
 
 export class ChainStore implements CoinView {
   private closed = false;
-  /** UTXO changes of the open transaction (pending-coins.ts); undefined outside transaction(). */
-  private pending: PendingCoins | undefined;
-  /**
-   * The tip the open transaction set (null: removed; undefined: untouched), written once just
-   * before it commits: a commit group connects many blocks, and each moved the tip (an LMDB put
-   * per block). The same commit still holds it, so crash safety is unchanged.
-   */
-  private pendingTip: Buffer | null | undefined;
-  /** Set while batch() runs: nested transaction() calls then run in its child transaction, without one of their own. */
-  private batching = false;
-  /** A nested transaction() inside the running batch() threw (even if its caller caught it): the batch must not commit. */
-  private batchBroken = false;
   /** The coins and addrs databases as the pending coins' backing store. */
   private readonly storedCoins: StoredCoins = {
     read: (outpoint) => this.readStoredCoin(outpoint),
@@ -71,29 +46,21 @@ export class ChainStore implements CoinView {
     },
   };
 
+  /** The write transactions and their pending tip and coins (transactions.ts). */
+  private readonly txns: StoreTransactions;
+
   private constructor(
     readonly path: string,
     private readonly env: RootDatabase,
     private readonly dbs: Record<StoreDbName, BinaryDb>,
-  ) {}
+  ) {
+    this.txns = new StoreTransactions(path, env, dbs.meta, this.storedCoins, () => this.assertOpen());
+  }
 
-  /** `readOnly`: for a check beside (or without) the node; a path without a database is an error then, not created. */
+  /** `readOnly`: for a check beside (or without) the node; a path without a database is an error then, not created (layout.ts). */
   static open(path: string, options: { readOnly?: boolean } = {}): ChainStore {
-    try {
-      // Durability (see docs/architecture.md, "Storage and crash safety"). overlappingSync is off:
-      // a transactionSync commit would still flush on the calling thread, and transactionAsync
-      // already moves the commit and its flush to lmdb-js's writer thread. noMetaSync: each
-      // commit still fsyncs the data pages, but the meta page that points at them is left to the
-      // next commit / OS writeback. kill -9: nothing lost (the page cache survives the process).
-      // OS crash or power loss: the last committed block(s) may be undone, never a torn state —
-      // LMDB's "ACI without D". ~6x cheaper per block than the default double flush.
-      const env = open({ path, maxDbs: LMDB_MAX_DBS, overlappingSync: false, noMetaSync: true, eventTurnBatching: false, ...(options.readOnly === true ? { readOnly: true } : {}) });
-      const dbs = {} as Record<StoreDbName, BinaryDb>;
-      for (const name of STORE_DB_NAMES) dbs[name] = env.openDB<Buffer, Buffer>({ name, keyEncoding: 'binary', encoding: 'binary' });
-      return new ChainStore(path, env, dbs);
-    } catch (err) {
-      throw new StorageError('storage-open-failed', `cannot open the chain database at ${path}: ${errorMessage(err)}`, { cause: err });
-    }
+    const { env, dbs } = openStoreDbs(path, options);
+    return new ChainStore(path, env, dbs);
   }
 
   async close(): Promise<void> {
@@ -102,90 +69,19 @@ export class ChainStore implements CoinView {
     await this.env.close();
   }
 
-  /**
-   * Runs `fn` in one synchronous LMDB write transaction; a throw aborts every write it made. Reads
-   * inside see its writes. A nested call is a child transaction: its throw undoes its own writes
-   * (coins included) and leaves the parent's.
-   */
+  /** One synchronous write transaction; a nested call is a child transaction (transactions.ts). */
   transaction<T>(fn: () => T): T {
-    this.assertOpen();
-    const parent = this.pending;
-    if (parent && this.batching) {
-      try {
-        return fn();
-      } catch (err) {
-        // Its writes cannot be undone alone here: the whole batch is (see batch()).
-        this.batchBroken = true;
-        throw new StorageError('storage-batch-aborted', `a write inside a batch of the chain database at ${this.path} failed; the batch is undone`, { cause: err });
-      }
-    }
-    if (parent) {
-      const mark = parent.mark();
-      const tipMark = this.pendingTip;
-      try {
-        return this.env.transactionSync(fn);
-      } catch (err) {
-        parent.rollback(mark);
-        this.pendingTip = tipMark;
-        throw err;
-      }
-    }
-    return this.env.transactionSync(() => this.withPendingCoins(fn));
+    return this.txns.transaction(fn);
   }
 
-  /**
-   * Runs `fn` as one child transaction in which nested transaction() calls get no child of their
-   * own: an LMDB child transaction costs this thread ~25 µs (mdb_txn_begin allocates a 3 MB dirty
-   * list and free list, commit frees them; measured with perf), as much as the rest of connecting
-   * a coinbase-only block. The price: a nested transaction that throws no longer undoes only its
-   * own writes, so any throw inside (even one its caller caught) undoes the whole batch, which
-   * throws StorageError 'storage-batch-aborted' or the original error; the caller then redoes the
-   * work one child transaction per part (Chain.connectChained). Only inside a transaction.
-   */
+  /** One child transaction whose nested transactions get no child of their own; any throw undoes all of it (transactions.ts). */
   batch<T>(fn: () => T): T {
-    this.writer('batch');
-    if (this.batching) throw new StorageError('storage-misuse', 'ChainStore.batch cannot nest inside another batch');
-    return this.transaction(() => {
-      this.batching = true;
-      this.batchBroken = false;
-      try {
-        const result = fn();
-        if (this.batchBroken) throw new StorageError('storage-batch-aborted', `a write inside a batch of the chain database at ${this.path} failed and was caught; the batch is undone`);
-        return result;
-      } finally {
-        this.batching = false;
-      }
-    });
+    return this.txns.batch(fn);
   }
 
-  /**
-   * transaction(), except that the commit and its fsync run on lmdb-js's writer thread: the
-   * calling thread goes on (network, signature dispatch) meanwhile. `fn` still runs on the calling
-   * thread, later, when the writer thread holds the transaction; a throw aborts every write it
-   * made (an abortable child of lmdb-js's batch: a plain async callback that throws would commit
-   * its earlier writes). Resolves with fn's result once the commit is durable.
-   */
+  /** transaction() with its commit and fsync on lmdb-js's writer thread; resolves once durable (transactions.ts). */
   transactionAsync<T>(fn: () => T): Promise<T> {
-    this.assertOpen();
-    if (this.pending) throw new StorageError('storage-misuse', 'ChainStore.transactionAsync cannot nest inside another transaction');
-    return this.env.childTransaction(() => this.withPendingCoins(fn)).catch((err: unknown) => throwCommitFailure(this.path, err));
-  }
-
-  /** Runs a top-level transaction's body with its PendingCoins, written out at its end. */
-  private withPendingCoins<T>(fn: () => T): T {
-    const pending = new PendingCoins(this.storedCoins);
-    this.pending = pending;
-    this.pendingTip = undefined;
-    try {
-      const result = fn();
-      pending.writeOut();
-      if (this.pendingTip === null) this.dbs.meta.removeSync(TIP_KEY);
-      else if (this.pendingTip) this.dbs.meta.putSync(TIP_KEY, this.pendingTip);
-      return result;
-    } finally {
-      this.pending = undefined;
-      this.pendingTip = undefined;
-    }
+    return this.txns.transactionAsync(fn);
   }
 
   private assertOpen(): void {
@@ -249,7 +145,7 @@ export class ChainStore implements CoinView {
     const genesis = keepGenesis ? this.getHashAtHeight(0) : undefined;
     for (const name of CHAIN_STATE_DBS) this.dbs[name].clearSync();
     if (genesis) this.putHeight(0, Buffer.from(genesis));
-    this.pendingTip = null;
+    this.txns.setTip('clearChainState', null);
     this.dbs.meta.removeSync(TIPS_INDEX_KEY);
     this.dbs.meta.removeSync(REINDEX_TIP_KEY);
   }
@@ -341,20 +237,19 @@ export class ChainStore implements CoinView {
   }
 
   getTipHash(): Buffer | undefined {
-    if (this.pendingTip !== undefined) return this.pendingTip ?? undefined;
+    const pendingTip = this.txns.tip;
+    if (pendingTip !== undefined) return pendingTip ?? undefined;
     return this.dbs.meta.get(TIP_KEY);
   }
 
-  /** Inside a transaction; written once at its end (see pendingTip). */
+  /** Inside a transaction; written once at its end (transactions.ts). */
   putTipHash(hash: Buffer): void {
-    this.writer('putTipHash');
-    this.pendingTip = hash;
+    this.txns.setTip('putTipHash', hash);
   }
 
   /** While a reindex runs, 'tip' is not written until its final commit (reindex.ts). */
   removeTipHash(): void {
-    this.writer('removeTipHash');
-    this.pendingTip = null;
+    this.txns.setTip('removeTipHash', null);
   }
 
   getUndo(hash: Buffer): Coin[] | undefined {
@@ -379,7 +274,8 @@ export class ChainStore implements CoinView {
   // Writes go through the open transaction's PendingCoins; reads see them.
 
   getCoin(outpoint: OutPoint): Coin | undefined {
-    return this.pending ? this.pending.getCoin(outpoint) : this.readStoredCoin(outpoint);
+    const pending = this.txns.coins;
+    return pending ? pending.getCoin(outpoint) : this.readStoredCoin(outpoint);
   }
 
   /** A new unspent coin at an outpoint that holds none (a new output, or a spent coin restored by a disconnect). */
@@ -407,7 +303,8 @@ export class ChainStore implements CoinView {
       if (!coin) throw new StorageError('storage-corrupt', `the address index at ${this.path} lists ${outpoint.txid.toString('hex')}:${outpoint.index}, which is not in the UTXO set`);
       entries.push({ outpoint, coin });
     }
-    return this.pending ? this.pending.ownedBy(pubKeyHash, entries) : entries;
+    const pending = this.txns.coins;
+    return pending ? pending.ownedBy(pubKeyHash, entries) : entries;
   }
 
   private readStoredCoin(outpoint: OutPoint): Coin | undefined {
@@ -417,8 +314,7 @@ export class ChainStore implements CoinView {
   }
 
   private writer(method: string): PendingCoins {
-    if (!this.pending) throw new StorageError('storage-misuse', `ChainStore.${method} must run inside transaction()`);
-    return this.pending;
+    return this.txns.writer(method);
   }
 
   /** Every committed raw key/value of one sub-database, in key order (diagnostics and tests: byte-exact state comparison). */
@@ -427,13 +323,4 @@ export class ChainStore implements CoinView {
     for (const { key, value } of this.dbs[name].getRange({})) out.push([Buffer.from(key), Buffer.from(value)]);
     return out;
   }
-}
-
-/** addrs key: pubKeyHash ‖ outPointKey, written in one allocation (no concat of a temporary key). */
-function addrKey(pubKeyHash: Buffer, outpoint: OutPoint): Buffer {
-  const key = Buffer.allocUnsafe(PUBKEY_HASH_BYTES + HASH_BYTES + 4);
-  pubKeyHash.copy(key, 0);
-  outpoint.txid.copy(key, PUBKEY_HASH_BYTES);
-  key.writeUInt32BE(outpoint.index, PUBKEY_HASH_BYTES + HASH_BYTES);
-  return key;
 }

@@ -64,7 +64,7 @@ export class IndexStore {
     const dbs = {} as Record<DbName, BinaryDb>;
     try {
       mkdirSync(path, { recursive: true, mode: 0o700 });
-      // The chain store's durability settings (see store.ts there): kill -9 loses nothing committed.
+      // The chain store's durability settings (see src/chain/store/layout.ts): kill -9 loses nothing committed.
       env = open({ path, maxDbs: INDEX_MAX_DBS, overlappingSync: false, noMetaSync: true, eventTurnBatching: false });
       for (const name of DB_NAMES) dbs[name] = env.openDB<Buffer, Buffer>({ name, keyEncoding: 'binary', encoding: 'binary' });
     } catch (err) {
