@@ -26,6 +26,17 @@ export interface NodeTableOptions {
   onRemoved(entry: TableEntry): void;
 }
 
+/**
+ * A copy with its own memory. A decoded packet's key is a 33-byte slice of Node's shared 8 KB
+ * Buffer pool slab, and a table entry outlives the packet: each entry kept a whole slab alive
+ * (~8 KB per entry, ~200 KB per node in the 1,000-node simulation, docs/scale.md).
+ */
+function ownCopy(bytes: Buffer): Buffer {
+  const out = Buffer.allocUnsafeSlow(bytes.length);
+  bytes.copy(out);
+  return out;
+}
+
 function sameEndpoint(a: Endpoint, b: Endpoint): boolean {
   return a.ip === b.ip && a.udpPort === b.udpPort && a.tcpPort === b.tcpPort;
 }
@@ -100,7 +111,8 @@ export class NodeTable {
     if (nodeId.equals(this.options.selfId)) return;
     this.dropOtherAt(endpoint, nodeId);
     const existing = this.table.get(nodeId);
-    const entry: TableEntry = { id: nodeId, nodeId, publicKey, endpoint, lastSeenMs: this.options.nowMs(), failures: 0 };
+    const key = existing !== undefined && existing.publicKey.equals(publicKey) ? existing.publicKey : ownCopy(publicKey);
+    const entry: TableEntry = { id: nodeId, nodeId, publicKey: key, endpoint, lastSeenMs: this.options.nowMs(), failures: 0 };
     const result = this.table.add(entry);
     if (result === 'added' || (result === 'updated' && existing !== undefined && !sameEndpoint(existing.endpoint, endpoint))) {
       this.options.onAdded(entry);
