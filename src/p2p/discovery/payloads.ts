@@ -68,7 +68,12 @@ function writeFixed(w: BufferWriter, bytes: Buffer, length: number, what: string
 
 /** Writes `type(1) | body`: exactly the bytes the sender signs. */
 export function encodePacketBody(packet: DiscoveryPacket): Buffer {
-  const w = new BufferWriter(128).u8(PACKET_TYPE_BY_NAME[packet.type]);
+  return writePacketBody(new BufferWriter(128), packet).finish();
+}
+
+/** Appends `type(1) | body` to w (encodePacket writes it after room for the header, so a packet is built in one buffer). */
+export function writePacketBody(writer: BufferWriter, packet: DiscoveryPacket): BufferWriter {
+  const w = writer.u8(PACKET_TYPE_BY_NAME[packet.type]);
   switch (packet.type) {
     case 'ping':
       writeEndpoint(writeEndpoint(w.u32(packet.version), packet.from), packet.to);
@@ -84,7 +89,7 @@ export function encodePacketBody(packet: DiscoveryPacket): Buffer {
       for (const node of packet.nodes) writeFixed(writeEndpoint(w, node.endpoint), node.publicKey, PACKET_PUBKEY_BYTES, 'neighbour public key');
       break;
   }
-  return w.u32(packet.expiration).finish();
+  return w.u32(packet.expiration);
 }
 
 function readPublicKey(r: BufferReader): Buffer {
