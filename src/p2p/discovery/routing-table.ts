@@ -25,6 +25,15 @@ export function compareDistance(target: Buffer, a: Buffer, b: Buffer): number {
 }
 
 /**
+ * Whether two ids are equal, last byte first: the ids in one bucket share their leading bytes
+ * with ours, and Buffer.equals is a native call per entry scanned (~4 % of a simulation's CPU
+ * went to table lookups comparing ids that differ).
+ */
+function sameId(a: Buffer, b: Buffer): boolean {
+  return a[NODE_ID_BYTES - 1] === b[NODE_ID_BYTES - 1] && a.equals(b);
+}
+
+/**
  * floor(log2(a XOR b)), 0 … 255: bucket i holds nodes at distance [2^i, 2^(i+1)). Returns -1
  * for identical ids (distance 0: that is self, which no bucket holds).
  */
@@ -79,7 +88,7 @@ export class RoutingTable<T extends RoutingNode> {
     const index = this.bucketIndexOf(node.id);
     if (index < 0) throw new RangeError('the routing table never holds the local node itself');
     const bucket = this.buckets[index];
-    const at = bucket.findIndex((entry) => entry.id.equals(node.id));
+    const at = bucket.findIndex((entry) => sameId(entry.id, node.id));
     if (at >= 0) {
       bucket.splice(at, 1);
       bucket.push(node);
@@ -95,7 +104,7 @@ export class RoutingTable<T extends RoutingNode> {
     const index = this.bucketIndexOf(id);
     if (index < 0) return false;
     const bucket = this.buckets[index];
-    const at = bucket.findIndex((entry) => entry.id.equals(id));
+    const at = bucket.findIndex((entry) => sameId(entry.id, id));
     if (at < 0) return false;
     bucket.splice(at, 1);
     this.count--;
@@ -104,7 +113,7 @@ export class RoutingTable<T extends RoutingNode> {
 
   get(id: Buffer): T | undefined {
     const index = this.bucketIndexOf(id);
-    return index < 0 ? undefined : this.buckets[index].find((entry) => entry.id.equals(id));
+    return index < 0 ? undefined : this.buckets[index].find((entry) => sameId(entry.id, id));
   }
 
   has(id: Buffer): boolean {
