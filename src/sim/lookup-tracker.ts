@@ -1,3 +1,4 @@
+import { PACKET_TYPE_OFFSET, PacketType } from '../p2p/discovery/constants.js';
 import { nodeIdFromPublicKey } from '../p2p/discovery/node-key.js';
 import { type PacketSigner, SECP256K1_SIGNER, decodePacket } from '../p2p/discovery/packet.js';
 import type { Host } from './network.js';
@@ -36,8 +37,10 @@ export class LookupTracker {
 
   /** For SimNetwork.tap (never replaces the datagram). */
   observe(from: Host, toIp: string, bytes: Buffer): void {
-    const out = this.active.get(from.ip);
-    const inbound = this.active.get(toIp);
+    const type = bytes[PACKET_TYPE_OFFSET];
+    // Only find-node from a looking node and neighbours to one matter: skip decoding the rest.
+    const out = type === PacketType.FindNode ? this.active.get(from.ip) : undefined;
+    const inbound = type === PacketType.Neighbours ? this.active.get(toIp) : undefined;
     if (out === undefined && inbound === undefined) return;
     let decoded;
     try {

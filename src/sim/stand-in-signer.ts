@@ -1,4 +1,5 @@
-import { sha256 } from '../primitives/hash.js';
+import { HASH_BYTES as DIGEST_BYTES, sha256 } from '../primitives/hash.js';
+import { PACKET_PUBKEY_BYTES } from '../p2p/discovery/constants.js';
 import { publicKeyOf } from '../primitives/secp256k1.js';
 import type { PacketSigner } from '../p2p/discovery/packet.js';
 
@@ -9,8 +10,16 @@ import type { PacketSigner } from '../p2p/discovery/packet.js';
  */
 export function standInSigner(): PacketSigner {
   const publicKeys = new Map<string, Buffer>();
+  // One scratch buffer for publicKey ‖ digest (keys are 33 bytes, digests 32): no concat per packet.
+  const scratch = Buffer.alloc(PACKET_PUBKEY_BYTES + DIGEST_BYTES);
+  const half = (digest: Buffer, publicKey: Buffer): Buffer => {
+    if (publicKey.length !== PACKET_PUBKEY_BYTES || digest.length !== DIGEST_BYTES) return sha256(Buffer.concat([publicKey, digest]));
+    publicKey.copy(scratch, 0);
+    digest.copy(scratch, PACKET_PUBKEY_BYTES);
+    return sha256(scratch);
+  };
   const mac = (digest: Buffer, publicKey: Buffer): Buffer => {
-    const h = sha256(Buffer.concat([publicKey, digest]));
+    const h = half(digest, publicKey);
     return Buffer.concat([h, h]);
   };
   const pub = (privateKey: Buffer): Buffer => {
@@ -24,7 +33,11 @@ export function standInSigner(): PacketSigner {
   };
   return {
     sign: (digest, privateKey) => mac(digest, pub(privateKey)),
-    verify: (signature, digest, publicKey) => mac(digest, publicKey).equals(signature),
+    verify: (signature, digest, publicKey) => {
+      if (signature.length !== 2 * DIGEST_BYTES) return false;
+      const h = half(digest, publicKey);
+      return h.equals(signature.subarray(0, DIGEST_BYTES)) && h.equals(signature.subarray(DIGEST_BYTES));
+    },
     publicKeyOf: pub,
     isValidPublicKey: (publicKey) => publicKey.length === 33 && (publicKey[0] === 2 || publicKey[0] === 3),
   };

@@ -8,6 +8,12 @@ interface Timer {
   cancelled: boolean;
 }
 
+/**
+ * Events run per event-loop turn (see runTurn): the turn's fixed cost (an epoll call, ~5 µs)
+ * was paid per event before; spare immediates of a turn with fewer events due cost ~0.1 µs.
+ */
+const EVENTS_PER_LOOP_TURN = 256;
+
 /** Start of virtual time: a realistic epoch, so packet expiry (absolute seconds) behaves as on the internet. */
 export const SIM_EPOCH_MS = Date.UTC(2026, 0, 1);
 
@@ -45,22 +51,55 @@ export class VirtualClock implements Clock {
   /** Runs every event due up to `untilElapsedMs` (virtual, since the start), then sets the clock there. */
   async runUntil(untilElapsedMs: number): Promise<void> {
     const until = SIM_EPOCH_MS + untilElapsedMs;
+    while (this.nextDue(until) !== undefined) await this.runTurn(until);
+    this.now = Math.max(this.now, until);
+  }
+
+  /**
+   * Runs up to EVENTS_PER_LOOP_TURN due events, each in its own setImmediate callback. Node runs
+   * every pending microtask and process.nextTick between two immediates, so each event's promise
+   * chains still finish before the next event runs, as with one `await setImmediate` per event,
+   * but the event loop turns (an epoll call each) once per batch instead of once per event.
+   */
+  private runTurn(until: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let failed = false;
+      const step = (): void => {
+        if (failed) return;
+        try {
+          this.runNext(until);
+        } catch (err) {
+          failed = true;
+          reject(err);
+        }
+      };
+      for (let i = 0; i < EVENTS_PER_LOOP_TURN; i++) setImmediate(step);
+      setImmediate(resolve);
+    });
+  }
+
+  /** The earliest live event due by `until` (cancelled ones on top are dropped). */
+  private nextDue(until: number): Timer | undefined {
     for (;;) {
       const top = this.heap[0];
-      if (top === undefined || top.atMs > until) break;
+      if (top === undefined || top.atMs > until) return undefined;
+      if (!top.cancelled) return top;
       this.pop();
-      if (top.cancelled) continue;
-      this.now = top.atMs;
-      if (top.intervalMs !== undefined) {
-        top.atMs += top.intervalMs;
-        this.insert(top);
-      }
-      this.eventsRun++;
-      top.fn();
-      // setImmediate runs after every pending microtask (promise continuation) has run.
-      await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    this.now = Math.max(this.now, until);
+  }
+
+  /** Runs the earliest event if one is due by `until` (a no-op otherwise). */
+  private runNext(until: number): void {
+    const top = this.nextDue(until);
+    if (top === undefined) return;
+    this.pop();
+    this.now = top.atMs;
+    if (top.intervalMs !== undefined) {
+      top.atMs += top.intervalMs;
+      this.insert(top);
+    }
+    this.eventsRun++;
+    top.fn();
   }
 
   get pending(): number {

@@ -33,24 +33,35 @@ interface Candidate<T> {
 export function iterativeLookup<T extends LookupNode>(options: LookupOptions<T>): Promise<T[]> {
   const { target, k, alpha, signal } = options;
   const candidates = new Map<string, Candidate<T>>();
+  /** Every candidate, closest to target first: kept in order on insert instead of sorted on every answer. */
+  const ordered: Candidate<T>[] = [];
   const offer = (node: T): void => {
     const key = node.id.toString('hex');
-    if (!node.id.equals(options.selfId) && !candidates.has(key)) candidates.set(key, { node, state: 'new' });
+    if (node.id.equals(options.selfId) || candidates.has(key)) return;
+    const candidate: Candidate<T> = { node, state: 'new' };
+    candidates.set(key, candidate);
+    let lo = 0;
+    let hi = ordered.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compareDistance(target, ordered[mid].node.id, node.id) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    ordered.splice(lo, 0, candidate);
   };
   for (const node of options.seeds) offer(node);
 
-  const closestLive = (): Candidate<T>[] =>
-    [...candidates.values()]
-      .filter((c) => c.state !== 'failed')
-      .sort((a, b) => compareDistance(target, a.node.id, b.node.id))
-      .slice(0, k);
-
-  const result = (): T[] =>
-    [...candidates.values()]
-      .filter((c) => c.state === 'answered')
-      .sort((a, b) => compareDistance(target, a.node.id, b.node.id))
-      .slice(0, k)
-      .map((c) => c.node);
+  /** The k closest candidates in the given states, closest first. */
+  const closestIn = (accept: (state: State) => boolean): Candidate<T>[] => {
+    const out: Candidate<T>[] = [];
+    for (const c of ordered) {
+      if (out.length >= k) break;
+      if (accept(c.state)) out.push(c);
+    }
+    return out;
+  };
+  const closestLive = (): Candidate<T>[] => closestIn((state) => state !== 'failed');
+  const result = (): T[] => closestIn((state) => state === 'answered').map((c) => c.node);
 
   return new Promise((resolve) => {
     let inFlight = 0;

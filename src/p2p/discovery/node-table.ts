@@ -26,6 +26,20 @@ export interface NodeTableOptions {
   onRemoved(entry: TableEntry): void;
 }
 
+/**
+ * The entry's key and id in one small buffer of its own. A decoded packet's key is a 33-byte
+ * slice of Node's shared 8 KB Buffer pool slab, and a table entry outlives the packet: each entry
+ * kept a whole slab alive (~8 KB per entry, ~200 KB per node in the 1,000-node simulation,
+ * docs/scale.md). One allocation for both also saves the id's own ArrayBuffer (~250 bytes of
+ * bookkeeping per entry).
+ */
+function ownKeyAndId(publicKey: Buffer, nodeId: Buffer): { readonly publicKey: Buffer; readonly nodeId: Buffer } {
+  const out = Buffer.allocUnsafeSlow(publicKey.length + nodeId.length);
+  publicKey.copy(out, 0);
+  nodeId.copy(out, publicKey.length);
+  return { publicKey: out.subarray(0, publicKey.length), nodeId: out.subarray(publicKey.length) };
+}
+
 function sameEndpoint(a: Endpoint, b: Endpoint): boolean {
   return a.ip === b.ip && a.udpPort === b.udpPort && a.tcpPort === b.tcpPort;
 }
@@ -98,9 +112,10 @@ export class NodeTable {
   /** The node answered our ping from `endpoint` (ip and UDP port as seen, TCP port as advertised). */
   verified(nodeId: Buffer, publicKey: Buffer, endpoint: Endpoint): void {
     if (nodeId.equals(this.options.selfId)) return;
-    this.dropOtherAt(endpoint, nodeId);
     const existing = this.table.get(nodeId);
-    const entry: TableEntry = { id: nodeId, nodeId, publicKey, endpoint, lastSeenMs: this.options.nowMs(), failures: 0 };
+    const own = existing !== undefined && existing.publicKey.equals(publicKey) ? existing : ownKeyAndId(publicKey, nodeId);
+    this.dropOtherAt(endpoint, own.nodeId);
+    const entry: TableEntry = { id: own.nodeId, nodeId: own.nodeId, publicKey: own.publicKey, endpoint, lastSeenMs: this.options.nowMs(), failures: 0 };
     const result = this.table.add(entry);
     if (result === 'added' || (result === 'updated' && existing !== undefined && !sameEndpoint(existing.endpoint, endpoint))) {
       this.options.onAdded(entry);

@@ -1,3 +1,4 @@
+import { BufferWriter } from '../../primitives/encoding.js';
 import { sha256 } from '../../primitives/hash.js';
 import { isValidPublicKey, publicKeyOf, sign, verify } from '../../primitives/secp256k1.js';
 import { DecodeError } from '../../util/errors.js';
@@ -5,10 +6,12 @@ import {
   MAX_PACKET_BYTES,
   PACKET_HASH_BYTES,
   PACKET_HEADER_BYTES,
+  PACKET_PUBKEY_BYTES,
   PACKET_PUBKEY_OFFSET,
   PACKET_SIGNATURE_OFFSET,
   PACKET_TYPE_OFFSET,
 } from './constants.js';
+import { ENDPOINT_IPV6_BYTES } from './endpoint.js';
 import { PacketError } from './errors.js';
 import { nodeIdFromPublicKey } from './node-key.js';
 import {
@@ -17,9 +20,10 @@ import {
   type NeighbourNode,
   type NeighboursPacket,
   decodePacketBody,
-  encodePacketBody,
   neighbourBytes,
+  writePacketBody,
 } from './payloads.js';
+
 
 /**
  * Datagram: `hash(32) | signature(64) | pubkey(33) | type(1) | payload`.
@@ -76,15 +80,27 @@ export function packetExpiration(nowSec: number, lifetimeSec: number): number {
   return Math.floor(nowSec) + lifetimeSec;
 }
 
+/** Room for hash, signature and key, filled in once the body is written behind it. */
+const HEADER_ROOM = Buffer.alloc(PACKET_HEADER_BYTES - 1);
+/** A varint count takes at most this many bytes. */
+const VARINT_MAX_BYTES = 9;
+/** Writer capacity that holds any ping, pong or find-node without growing. */
+const SMALL_PACKET_CAPACITY_BYTES = 256;
+
+/** Enough for the whole packet, so the writer does not grow (and copy) while writing it. */
+function capacityFor(packet: DiscoveryPacket): number {
+  if (packet.type !== 'neighbours') return SMALL_PACKET_CAPACITY_BYTES;
+  return PACKET_HEADER_BYTES + NEIGHBOURS_OVERHEAD_BYTES + VARINT_MAX_BYTES + packet.nodes.length * (ENDPOINT_IPV6_BYTES + PACKET_PUBKEY_BYTES);
+}
+
 export function encodePacket(packet: DiscoveryPacket, privateKey: Buffer, signer: PacketSigner = SECP256K1_SIGNER): EncodedPacket {
-  const body = encodePacketBody(packet);
-  const bytes = Buffer.allocUnsafe(PACKET_HEADER_BYTES - 1 + body.length);
+  // The body goes straight behind room for the header: one buffer, copied once (three copies and four buffers before).
+  const bytes = writePacketBody(new BufferWriter(capacityFor(packet)).bytes(HEADER_ROOM), packet).finish();
   if (bytes.length > MAX_PACKET_BYTES) {
     throw new RangeError(`${packet.type} packet would be ${bytes.length} bytes, more than the ${MAX_PACKET_BYTES} a datagram may carry`);
   }
-  signer.sign(sha256(body), privateKey).copy(bytes, PACKET_SIGNATURE_OFFSET);
+  signer.sign(sha256(bytes.subarray(PACKET_TYPE_OFFSET)), privateKey).copy(bytes, PACKET_SIGNATURE_OFFSET);
   signer.publicKeyOf(privateKey).copy(bytes, PACKET_PUBKEY_OFFSET);
-  body.copy(bytes, PACKET_TYPE_OFFSET);
   const hash = sha256(bytes.subarray(PACKET_HASH_BYTES));
   hash.copy(bytes, 0);
   return { bytes, hash };

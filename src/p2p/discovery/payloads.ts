@@ -68,7 +68,12 @@ function writeFixed(w: BufferWriter, bytes: Buffer, length: number, what: string
 
 /** Writes `type(1) | body`: exactly the bytes the sender signs. */
 export function encodePacketBody(packet: DiscoveryPacket): Buffer {
-  const w = new BufferWriter(128).u8(PACKET_TYPE_BY_NAME[packet.type]);
+  return writePacketBody(new BufferWriter(128), packet).finish();
+}
+
+/** Appends `type(1) | body` to w (encodePacket writes it after room for the header, so a packet is built in one buffer). */
+export function writePacketBody(writer: BufferWriter, packet: DiscoveryPacket): BufferWriter {
+  const w = writer.u8(PACKET_TYPE_BY_NAME[packet.type]);
   switch (packet.type) {
     case 'ping':
       writeEndpoint(writeEndpoint(w.u32(packet.version), packet.from), packet.to);
@@ -84,14 +89,17 @@ export function encodePacketBody(packet: DiscoveryPacket): Buffer {
       for (const node of packet.nodes) writeFixed(writeEndpoint(w, node.endpoint), node.publicKey, PACKET_PUBKEY_BYTES, 'neighbour public key');
       break;
   }
-  return w.u32(packet.expiration).finish();
+  return w.u32(packet.expiration);
 }
 
-function readPublicKey(r: BufferReader): Buffer {
-  const key = r.bytes(PACKET_PUBKEY_BYTES, 'neighbour public key');
+/** Copies entry `index`'s key into `keys` (one buffer for all keys of a packet) and returns its slice. */
+function readPublicKey(r: BufferReader, keys: Buffer, index: number): Buffer {
+  const key = r.view(PACKET_PUBKEY_BYTES, 'neighbour public key');
   // Only the prefix here; the curve check (an EC operation) runs after the packet's signature checks out.
   if (key[0] !== 0x02 && key[0] !== 0x03) throw new DecodeError('neighbour public key is not a compressed secp256k1 key');
-  return key;
+  const at = index * PACKET_PUBKEY_BYTES;
+  key.copy(keys, at);
+  return keys.subarray(at, at + PACKET_PUBKEY_BYTES);
 }
 
 /** Parses `type(1) | body`; throws DecodeError on an unknown type, truncation or trailing bytes. */
@@ -111,8 +119,12 @@ export function decodePacketBody(bytes: Buffer): DiscoveryPacket {
       break;
     case PacketType.Neighbours: {
       const count = r.count(MIN_NEIGHBOUR_BYTES, 'neighbours');
+      // The keys outlive the packet (lookup candidates, pings, table entries): one buffer of their
+      // own for all of them (≤ 27 × 33 bytes, count is checked against the datagram), not 33-byte
+      // copies in Node's shared 8 KB pool slabs, each of which a kept key pins whole.
+      const keys = Buffer.allocUnsafeSlow(count * PACKET_PUBKEY_BYTES);
       const nodes: NeighbourNode[] = new Array(count);
-      for (let i = 0; i < count; i++) nodes[i] = { endpoint: readEndpoint(r, 'neighbour'), publicKey: readPublicKey(r) };
+      for (let i = 0; i < count; i++) nodes[i] = { endpoint: readEndpoint(r, 'neighbour'), publicKey: readPublicKey(r, keys, i) };
       packet = { type: 'neighbours', nodes, expiration: r.u32('expiration') };
       break;
     }

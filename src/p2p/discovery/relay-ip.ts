@@ -7,7 +7,7 @@ function isLoopback(ip: string): boolean {
 
 function isUnspecifiedOrMulticast(ip: string): boolean {
   if (isIPv4(ip)) {
-    const first = Number(ip.split('.')[0]);
+    const first = parseInt(ip, 10); // the first octet (parsing stops at its dot)
     return ip === '0.0.0.0' || ip === '255.255.255.255' || (first >= 224 && first <= 239);
   }
   return ip === '::' || ip.toLowerCase().startsWith('ff');

@@ -25,6 +25,15 @@ export function compareDistance(target: Buffer, a: Buffer, b: Buffer): number {
 }
 
 /**
+ * Whether two ids are equal, last byte first: the ids in one bucket share their leading bytes
+ * with ours, and Buffer.equals is a native call per entry scanned (~4 % of a simulation's CPU
+ * went to table lookups comparing ids that differ).
+ */
+function sameId(a: Buffer, b: Buffer): boolean {
+  return a[NODE_ID_BYTES - 1] === b[NODE_ID_BYTES - 1] && a.equals(b);
+}
+
+/**
  * floor(log2(a XOR b)), 0 … 255: bucket i holds nodes at distance [2^i, 2^(i+1)). Returns -1
  * for identical ids (distance 0: that is self, which no bucket holds).
  */
@@ -79,7 +88,7 @@ export class RoutingTable<T extends RoutingNode> {
     const index = this.bucketIndexOf(node.id);
     if (index < 0) throw new RangeError('the routing table never holds the local node itself');
     const bucket = this.buckets[index];
-    const at = bucket.findIndex((entry) => entry.id.equals(node.id));
+    const at = bucket.findIndex((entry) => sameId(entry.id, node.id));
     if (at >= 0) {
       bucket.splice(at, 1);
       bucket.push(node);
@@ -95,7 +104,7 @@ export class RoutingTable<T extends RoutingNode> {
     const index = this.bucketIndexOf(id);
     if (index < 0) return false;
     const bucket = this.buckets[index];
-    const at = bucket.findIndex((entry) => entry.id.equals(id));
+    const at = bucket.findIndex((entry) => sameId(entry.id, id));
     if (at < 0) return false;
     bucket.splice(at, 1);
     this.count--;
@@ -104,7 +113,7 @@ export class RoutingTable<T extends RoutingNode> {
 
   get(id: Buffer): T | undefined {
     const index = this.bucketIndexOf(id);
-    return index < 0 ? undefined : this.buckets[index].find((entry) => entry.id.equals(id));
+    return index < 0 ? undefined : this.buckets[index].find((entry) => sameId(entry.id, id));
   }
 
   has(id: Buffer): boolean {
@@ -121,16 +130,37 @@ export class RoutingTable<T extends RoutingNode> {
     return this.buckets[index]?.length ?? 0;
   }
 
-  /** Every entry (a copy). */
+  /** Every entry (a copy). A plain loop: flat() over 256 mostly empty buckets was 5 % of a simulation's CPU. */
   all(): T[] {
-    return this.buckets.flat();
+    const out: T[] = [];
+    for (const bucket of this.buckets) for (const entry of bucket) out.push(entry);
+    return out;
   }
 
-  /** Up to n known nodes closest to target by XOR distance, closest first. */
+  /**
+   * Up to n known nodes closest to target by XOR distance, closest first. With i the bucket
+   * target falls in, distances to target are < 2^i in bucket i, in [2^i, 2^(i+1)) in all
+   * buckets below i, and in [2^j, 2^(j+1)) in bucket j > i: so it sorts bucket by bucket in that
+   * order and stops once it has n, instead of sorting the whole table on every find-node answer.
+   */
   closest(target: Buffer, n: number): T[] {
     if (n <= 0) return [];
-    return this.all()
-      .sort((a, b) => compareDistance(target, a.id, b.id))
-      .slice(0, n);
+    const byDistance = (a: T, b: T): number => compareDistance(target, a.id, b.id);
+    const index = bucketIndex(this.selfId, target);
+    const out: T[] = [];
+    const take = (entries: T[]): void => {
+      entries.sort(byDistance);
+      for (const entry of entries) out.push(entry);
+    };
+    if (index >= 0) take([...this.buckets[index]]);
+    if (out.length < n && index > 0) {
+      const below: T[] = [];
+      for (let j = 0; j < index; j++) for (const entry of this.buckets[j]) below.push(entry);
+      take(below);
+    }
+    for (let j = index + 1; j < this.buckets.length && out.length < n; j++) {
+      if (this.buckets[j].length > 0) take([...this.buckets[j]]);
+    }
+    return out.length > n ? out.slice(0, n) : out;
   }
 }

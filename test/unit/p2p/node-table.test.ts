@@ -46,3 +46,20 @@ test('the endpoint index stays bounded by the table when nodes keep moving', (t)
   t.log(`index keys after 5000 moves of one node: ${index.size}`);
   t.true(index.size <= 4 * (table.size + 1) + 1);
 });
+
+test('an entry keeps its key and id in memory of its own, not in the 8 KB pool slab the decoded packet came from', (t) => {
+  const { table } = setup();
+  // A decoded packet's key and id: small copies, i.e. slices of Node's shared Buffer pool slab.
+  const pooledKey = Buffer.from(Buffer.alloc(33, 3));
+  const pooledId = Buffer.from(id(1));
+  t.true(pooledKey.buffer.byteLength >= 4096, `precondition: the copy sits in a pool slab (${pooledKey.buffer.byteLength} bytes)`);
+  table.verified(pooledId, pooledKey, { ip: '7.7.7.2', udpPort: 9000, tcpPort: 9000 });
+  const entry = table.get(id(1));
+  if (entry === undefined) return t.fail('the node is in the table');
+  t.true(entry.publicKey.equals(pooledKey) && entry.nodeId.equals(id(1)) && entry.id === entry.nodeId);
+  t.log(`the entry's key and id are backed by ${entry.publicKey.buffer.byteLength} bytes`);
+  t.true(entry.publicKey.buffer.byteLength <= 33 + 32 && entry.nodeId.buffer === entry.publicKey.buffer);
+  // Verified again (every pong): the entry keeps the memory it has instead of allocating more.
+  table.verified(Buffer.from(id(1)), Buffer.from(pooledKey), { ip: '7.7.7.2', udpPort: 9000, tcpPort: 9000 });
+  t.is(table.get(id(1))?.publicKey.buffer, entry.publicKey.buffer);
+});

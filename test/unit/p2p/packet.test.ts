@@ -154,3 +154,14 @@ test('neighbour splitting keeps every datagram within 1280 bytes and loses nobod
   t.is(splitNeighbours(Array.from({ length: 27 }, (_, i) => neighbour(i, false))).length, 1);
   t.is(splitNeighbours(Array.from({ length: 28 }, (_, i) => neighbour(i, false))).length, 2);
 });
+
+test('a neighbours packet\'s keys share one small buffer of their own, not the datagram or a pool slab', (t) => {
+  const nodes = Array.from({ length: 16 }, (_, i) => ({ endpoint: { ip: `7.7.7.${i + 1}`, udpPort: 9000, tcpPort: 9000 }, publicKey: publicKeyOf(generatePrivateKey()) }));
+  const [encoded] = encodeNeighbours(nodes, exp, key);
+  const decoded = decodePacket(encoded.bytes, NOW).packet;
+  if (decoded.type !== 'neighbours') return t.fail('not a neighbours packet');
+  const backing = decoded.nodes[0].publicKey.buffer;
+  t.log(`16 keys backed by ${backing.byteLength} bytes`);
+  t.is(backing.byteLength, 16 * 33);
+  t.true(decoded.nodes.every((n, i) => n.publicKey.buffer === backing && n.publicKey.equals(nodes[i].publicKey)));
+});

@@ -106,3 +106,24 @@ test('closest returns the n nearest by XOR distance, nearest first', (t) => {
   // a member is its own closest
   t.is(table.closest(nodes[7].id, 1)[0].label, 'n7');
 });
+
+test('closest walks the buckets in distance order: same answer as sorting the whole table, for targets in every bucket and self', (t) => {
+  const self = randomBytes(32);
+  const table = new RoutingTable<Node>(self, 4);
+  // Nodes at every scale of distance (buckets 0 … 255, several per bucket, some buckets full).
+  for (let bucket = 0; bucket < 256; bucket += 1 + (bucket % 3)) {
+    for (let j = 0; j < 1 + (bucket % 6); j++) table.add({ id: randomIdInBucket(self, bucket), label: `b${bucket}.${j}` });
+  }
+  const all = table.all();
+  t.true(all.length > 300, `${all.length} entries`);
+  const brute = (target: Buffer, n: number): string[] => [...all].sort((a, b) => compareDistance(target, a.id, b.id)).slice(0, n).map((e) => e.label);
+  const targets = [self, ...Array.from({ length: 256 }, (_, i) => randomIdInBucket(self, i)), ...all.slice(0, 20).map((e) => e.id)];
+  let checked = 0;
+  for (const target of targets) {
+    for (const n of [1, 3, 16, 50, 10_000]) {
+      t.deepEqual(table.closest(target, n).map((e) => e.label), brute(target, n));
+      checked++;
+    }
+  }
+  t.log(`${checked} (target, n) pairs checked against a full sort of ${all.length} entries`);
+});
