@@ -97,7 +97,14 @@ export class BufferReader {
 
   /** A copy of the bytes read from `start` (an earlier `position`) up to here. */
   copySince(start: number): Buffer {
-    return Buffer.from(this.buf.subarray(start, this.offset));
+    return this.copyOf(start, this.offset);
+  }
+
+  /** A copy of source bytes [start, end): one Buffer (a pool slice when small), no intermediate view. */
+  private copyOf(start: number, end: number): Buffer {
+    const out = Buffer.allocUnsafe(end - start);
+    this.buf.copy(out, 0, start, end);
+    return out;
   }
 
   get remaining(): number {
@@ -153,7 +160,7 @@ export class BufferReader {
   /** Fixed-size bytes; returns a copy so the result does not pin the source buffer. */
   bytes(length: number, what = 'bytes'): Buffer {
     this.need(length, what);
-    const out = Buffer.from(this.buf.subarray(this.offset, this.offset + length));
+    const out = this.copyOf(this.offset, this.offset + length);
     this.offset += length;
     return out;
   }
@@ -169,6 +176,11 @@ export class BufferReader {
   skip(length: number, what = 'bytes'): void {
     this.need(length, what);
     this.offset += length;
+  }
+
+  /** Skips length-prefixed bytes, with varBytes' checks. */
+  varSkip(maxLength: number, what = 'bytes'): void {
+    this.skip(this.varLength(maxLength, what), what);
   }
 
   varBytes(maxLength: number, what = 'bytes'): Buffer {
