@@ -41,3 +41,11 @@ export function ripemd160(data: Uint8Array): Buffer {
 export function hash160(data: Uint8Array): Buffer {
   return digestBuffer(hash('ripemd160', sha256Into(data), DIGEST));
 }
+
+/** hash160(data).equals(expected), without a Buffer for the digest: the owner check runs once per input connected. */
+export function hash160Equals(data: Uint8Array, expected: Buffer): boolean {
+  if (expected.length !== PUBKEY_HASH_BYTES) return false;
+  const digest = hash('ripemd160', sha256Into(data), DIGEST);
+  scratch.write(digest, 0, 'latin1');
+  return scratch.compare(expected, 0, PUBKEY_HASH_BYTES, 0, PUBKEY_HASH_BYTES) === 0;
+}

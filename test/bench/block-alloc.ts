@@ -97,13 +97,15 @@ async function printSites(run: () => Promise<unknown>, blockCount: number): Prom
   const { profile } = (await post('HeapProfiler.stopSampling')) as { profile: { head: SamplingNode } };
   session.disconnect();
   const bySite = new Map<string, number>();
-  const walk = (node: SamplingNode): void => {
+  // Node's own frames (Buffer, crypto, builtins) are charged to the nearest kadchain or dependency frame that called them.
+  const walk = (node: SamplingNode, caller: string): void => {
     const { functionName, url, lineNumber } = node.callFrame;
-    const site = `${functionName || '(anonymous)'} ${url.replace(/^.*\/dist\//, '')}:${lineNumber + 1}`;
+    const internal = url === '' || url.startsWith('node:');
+    const site = internal && caller !== '' ? caller : `${functionName || '(anonymous)'} ${url.replace(/^.*\/dist\//, '')}:${lineNumber + 1}`;
     bySite.set(site, (bySite.get(site) ?? 0) + node.selfSize);
-    for (const child of node.children) walk(child);
+    for (const child of node.children) walk(child, site);
   };
-  walk(profile.head);
+  walk(profile.head, '');
   const top = [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 30);
   for (const [site, bytes] of top) console.log(`${String(Math.round(bytes / blockCount)).padStart(8)} B/block  ${site}`);
 }
