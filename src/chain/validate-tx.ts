@@ -1,4 +1,4 @@
-import { ZERO_HASH, hash160 } from '../primitives/hash.js';
+import { ZERO_HASH, hash160Equals } from '../primitives/hash.js';
 import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES, isValidPublicKey, verify } from '../primitives/secp256k1.js';
 import { MAX_COINBASE_DATA_BYTES, type Transaction } from '../primitives/tx.js';
 import { ValidationCode as Code, ValidationError } from './errors.js';
@@ -26,16 +26,30 @@ export function checkTransactionSanity(tx: Transaction): void {
     }
     return;
   }
-  const seen = new Set<string>();
-  for (let i = 0; i < tx.inputs.length; i++) {
-    const input = tx.inputs[i]!;
-    if (input.prevout.txid.equals(ZERO_HASH)) throw new ValidationError(Code.UnexpectedCoinbase, `transaction ${tx.txidHex} input ${i} has a null prevout outside a coinbase`);
-    // A set key only: latin1 maps the 32 txid bytes to 32 characters 1:1 (cheaper than hex), so the index can follow unseparated.
-    const key = input.prevout.txid.toString('latin1') + input.prevout.index;
-    if (seen.has(key)) throw new ValidationError(Code.DuplicateInput, `transaction ${tx.txidHex} spends the same output twice (input ${i})`);
-    seen.add(key);
+  const inputs = tx.inputs;
+  // Few inputs (most transactions): compare each with the ones before it, no set and no key strings.
+  const seen = inputs.length > PAIRWISE_DUPLICATE_CHECK_MAX_INPUTS ? new Set<string>() : undefined;
+  for (let i = 0; i < inputs.length; i++) {
+    const { prevout } = inputs[i]!;
+    if (prevout.txid.equals(ZERO_HASH)) throw new ValidationError(Code.UnexpectedCoinbase, `transaction ${tx.txidHex} input ${i} has a null prevout outside a coinbase`);
+    let duplicate = false;
+    if (seen) {
+      // A set key only: latin1 maps the 32 txid bytes to 32 characters 1:1 (cheaper than hex), so the index can follow unseparated.
+      const key = prevout.txid.toString('latin1') + prevout.index;
+      duplicate = seen.has(key);
+      seen.add(key);
+    } else {
+      for (let j = 0; j < i && !duplicate; j++) {
+        const earlier = inputs[j]!.prevout;
+        duplicate = earlier.index === prevout.index && earlier.txid.equals(prevout.txid);
+      }
+    }
+    if (duplicate) throw new ValidationError(Code.DuplicateInput, `transaction ${tx.txidHex} spends the same output twice (input ${i})`);
   }
 }
+
+/** Up to this many inputs the duplicate check compares pairs (at most 28 index compares, few txid compares); above it a set's linear cost wins. */
+const PAIRWISE_DUPLICATE_CHECK_MAX_INPUTS = 8;
 
 export interface InputCheckResult {
   readonly inputTotal: bigint;
@@ -75,7 +89,7 @@ export function checkTransactionInputs(tx: Transaction, view: CoinView, options:
     if (input.publicKey.length !== PUBLIC_KEY_BYTES || (parseKeys && !isValidPublicKey(input.publicKey))) {
       throw new ValidationError(Code.BadPublicKey, `transaction ${tx.txidHex} input ${i} does not carry a valid compressed public key`);
     }
-    if (!hash160(input.publicKey).equals(coin.pubKeyHash)) {
+    if (!hash160Equals(input.publicKey, coin.pubKeyHash)) {
       throw new ValidationError(Code.PubKeyMismatch, `transaction ${tx.txidHex} input ${i} is signed by a key that does not own the output it spends`);
     }
     inputTotal += coin.amount;

@@ -2,6 +2,11 @@ import { DecodeError } from '../util/errors.js';
 
 const MAX_U32 = 0xffff_ffff;
 const MAX_U64 = (1n << 64n) - 1n;
+const TWO_POW_32 = 0x1_0000_0000;
+/** Values up to here are exact as doubles (Number.MAX_SAFE_INTEGER). */
+const MAX_SAFE_U64 = BigInt(Number.MAX_SAFE_INTEGER);
+/** A u64 whose high word is below this is below 2^53: exact as a double. */
+const SAFE_HIGH_WORD_LIMIT = 0x20_0000;
 
 /**
  * Appends little-endian fields into a growing buffer. One writer per encoding, so an
@@ -42,7 +47,14 @@ export class BufferWriter {
   u64(value: bigint): this {
     if (value < 0n || value > MAX_U64) throw new RangeError(`u64 out of range: ${value}`);
     this.ensure(8);
-    this.buf.writeBigUInt64LE(value, this.offset);
+    if (value <= MAX_SAFE_U64) {
+      // Every amount: two u32 halves of an exact double, where writeBigUInt64LE makes several BigInts per call.
+      const n = Number(value);
+      this.buf.writeUInt32LE(n >>> 0, this.offset);
+      this.buf.writeUInt32LE(Math.floor(n / TWO_POW_32), this.offset + 4);
+    } else {
+      this.buf.writeBigUInt64LE(value, this.offset);
+    }
     this.offset += 8;
     return this;
   }
@@ -97,7 +109,14 @@ export class BufferReader {
 
   /** A copy of the bytes read from `start` (an earlier `position`) up to here. */
   copySince(start: number): Buffer {
-    return Buffer.from(this.buf.subarray(start, this.offset));
+    return this.copyOf(start, this.offset);
+  }
+
+  /** A copy of source bytes [start, end): one Buffer (a pool slice when small), no intermediate view. */
+  private copyOf(start: number, end: number): Buffer {
+    const out = Buffer.allocUnsafe(end - start);
+    this.buf.copy(out, 0, start, end);
+    return out;
   }
 
   get remaining(): number {
@@ -124,9 +143,11 @@ export class BufferReader {
 
   u64(what = 'u64'): bigint {
     this.need(8, what);
-    const v = this.buf.readBigUInt64LE(this.offset);
+    const lo = this.buf.readUInt32LE(this.offset);
+    const hi = this.buf.readUInt32LE(this.offset + 4);
     this.offset += 8;
-    return v;
+    // Below 2^53 (every amount) one BigInt from an exact double; readBigUInt64LE builds it from several.
+    return hi < SAFE_HIGH_WORD_LIMIT ? BigInt(hi * TWO_POW_32 + lo) : (BigInt(hi) << 32n) | BigInt(lo);
   }
 
   /** CompactSize; rejects non-minimal encodings so every value has exactly one byte form. */
@@ -153,7 +174,7 @@ export class BufferReader {
   /** Fixed-size bytes; returns a copy so the result does not pin the source buffer. */
   bytes(length: number, what = 'bytes'): Buffer {
     this.need(length, what);
-    const out = Buffer.from(this.buf.subarray(this.offset, this.offset + length));
+    const out = this.copyOf(this.offset, this.offset + length);
     this.offset += length;
     return out;
   }
@@ -169,6 +190,11 @@ export class BufferReader {
   skip(length: number, what = 'bytes'): void {
     this.need(length, what);
     this.offset += length;
+  }
+
+  /** Skips length-prefixed bytes, with varBytes' checks. */
+  varSkip(maxLength: number, what = 'bytes'): void {
+    this.skip(this.varLength(maxLength, what), what);
   }
 
   varBytes(maxLength: number, what = 'bytes'): Buffer {

@@ -137,27 +137,50 @@ export class Transaction {
     return new Transaction(this.version, inputs, this.outputs);
   }
 
+  /**
+   * Reads one transaction. Two passes: the first checks the encoding in place (every bound and
+   * varint, the errors as a one-pass read gives them) and finds its end; the fields are then
+   * views of the transaction's own copy of its bytes (kept for encode(), the txid and storage),
+   * not a copy each. So a decoded field pins that transaction's bytes, never the source's (a
+   * block or a frame), and a field kept after the transaction (a coin's owner) costs no more than
+   * a small copy, which pins its slice of Node's shared buffer pool just the same.
+   */
   static read(r: BufferReader): Transaction {
     const start = r.position;
-    const version = r.u32('tx version');
+    r.skip(4, 'tx version');
     const nIn = r.count(MIN_INPUT_BYTES, 'tx inputs');
-    const inputs: TxInput[] = new Array(nIn);
     for (let i = 0; i < nIn; i++) {
-      const txid = r.bytes(HASH_BYTES, 'prevout txid');
-      const index = r.u32('prevout index');
-      const publicKey = r.varBytes(MAX_INPUT_FIELD_BYTES, 'input public key');
-      const signature = r.varBytes(MAX_INPUT_FIELD_BYTES, 'input signature');
-      inputs[i] = { prevout: { txid, index }, publicKey, signature };
+      r.skip(HASH_BYTES, 'prevout txid');
+      r.skip(4, 'prevout index');
+      r.varSkip(MAX_INPUT_FIELD_BYTES, 'input public key');
+      r.varSkip(MAX_INPUT_FIELD_BYTES, 'input signature');
     }
     const nOut = r.count(MIN_OUTPUT_BYTES, 'tx outputs');
-    const outputs: TxOutput[] = new Array(nOut);
     for (let i = 0; i < nOut; i++) {
-      outputs[i] = { amount: r.u64('output amount'), pubKeyHash: r.bytes(PUBKEY_HASH_BYTES, 'output pubkey hash') };
+      r.skip(8, 'output amount');
+      r.skip(PUBKEY_HASH_BYTES, 'output pubkey hash');
     }
-    const tx = new Transaction(version, inputs, outputs);
     // The encoding is canonical (minimal varints, no slack), so the source bytes are exactly what
     // encode() would produce: keep them instead of re-serialising for the txid, size and storage.
-    tx.cachedBytes = r.copySince(start);
+    const bytes = r.copySince(start);
+    const own = new BufferReader(bytes);
+    const version = own.u32();
+    own.varint();
+    const inputs: TxInput[] = new Array(nIn);
+    for (let i = 0; i < nIn; i++) {
+      const txid = own.view(HASH_BYTES);
+      const index = own.u32();
+      const publicKey = own.varView(MAX_INPUT_FIELD_BYTES);
+      const signature = own.varView(MAX_INPUT_FIELD_BYTES);
+      inputs[i] = { prevout: { txid, index }, publicKey, signature };
+    }
+    own.varint();
+    const outputs: TxOutput[] = new Array(nOut);
+    for (let i = 0; i < nOut; i++) {
+      outputs[i] = { amount: own.u64(), pubKeyHash: own.view(PUBKEY_HASH_BYTES) };
+    }
+    const tx = new Transaction(version, inputs, outputs);
+    tx.cachedBytes = bytes;
     return tx;
   }
 

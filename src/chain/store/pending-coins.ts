@@ -6,6 +6,7 @@
  * thread. Bitcoin Core's coins cache drops its "fresh" coins the same way. Nothing is cached
  * across commits, so a commit still writes every change it makes and crash safety is unchanged.
  */
+import { HASH_BYTES } from '../../primitives/hash.js';
 import type { OutPoint } from '../../primitives/tx.js';
 import type { Coin, CoinEntry } from '../types.js';
 
@@ -28,15 +29,29 @@ interface Entry {
 /** Journal length at a nested transaction's start; rollback() returns to it. */
 export type PendingMark = number;
 
-/** Map key of an outpoint: 32 latin1 characters of txid (one per byte), then the decimal index. */
+const KEY_BYTES = HASH_BYTES + 4;
+/** Where a key is assembled: one thread, and entryKey returns before anything else can use it. */
+const keyScratch = Buffer.allocUnsafe(KEY_BYTES);
+const OUT_OF_RANGE_SUFFIX = '-'.repeat(KEY_BYTES);
+
+/**
+ * Map key of an outpoint: its 36 bytes (txid, u32 index) as 36 latin1 characters, one per byte.
+ * Built in one string from a scratch buffer: a txid string plus the index concatenated made three
+ * strings per lookup (the parts, then the flat copy the Map hashes), several per input connected.
+ */
 function entryKey(outpoint: OutPoint): string {
-  return outpoint.txid.toString('latin1') + outpoint.index;
+  // No coin has such an outpoint, but a lookup may name one: its key is longer than any real one, so it matches none.
+  if (outpoint.txid.length !== HASH_BYTES || outpoint.index >>> 0 !== outpoint.index) return `${outpoint.txid.toString('hex')}:${outpoint.index}:${OUT_OF_RANGE_SUFFIX}`;
+  outpoint.txid.copy(keyScratch, 0, 0, HASH_BYTES);
+  keyScratch.writeUInt32LE(outpoint.index, HASH_BYTES);
+  return keyScratch.toString('latin1', 0, KEY_BYTES);
 }
 
 export class PendingCoins {
   private readonly entries = new Map<string, Entry>();
-  /** Every change as [key, entry before it], so a nested transaction that throws can be undone. */
-  private readonly journal: Array<readonly [string, Entry | undefined]> = [];
+  /** Every change as its key and the entry before it (two arrays: no pair per change), so a nested transaction that throws can be undone. */
+  private readonly journalKeys: string[] = [];
+  private readonly journalBefore: Array<Entry | undefined> = [];
 
   constructor(private readonly stored: StoredCoins) {}
 
@@ -79,13 +94,14 @@ export class PendingCoins {
   }
 
   mark(): PendingMark {
-    return this.journal.length;
+    return this.journalKeys.length;
   }
 
   /** Undoes every change made since `mark` (a nested transaction threw). */
   rollback(mark: PendingMark): void {
-    while (this.journal.length > mark) {
-      const [key, before] = this.journal.pop()!;
+    while (this.journalKeys.length > mark) {
+      const key = this.journalKeys.pop()!;
+      const before = this.journalBefore.pop();
       if (before) this.entries.set(key, before);
       else this.entries.delete(key);
     }
@@ -101,7 +117,8 @@ export class PendingCoins {
   }
 
   private set(key: string, before: Entry | undefined, after: Entry): void {
-    this.journal.push([key, before]);
+    this.journalKeys.push(key);
+    this.journalBefore.push(before);
     this.entries.set(key, after);
   }
 }

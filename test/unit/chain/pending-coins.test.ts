@@ -137,3 +137,22 @@ test('the tip is written once, at the end of the transaction; a nested transacti
   t.is(store.getTipHash(), undefined);
   t.throws(() => store.putTipHash(tip(4)), { instanceOf: StorageError, message: /must run inside transaction/ });
 });
+
+test('pending keys tell apart outpoints that differ in one txid byte or in the index, and a short txid matches nothing', async (t) => {
+  const store = await openStore(t);
+  const txid = Buffer.alloc(32, 7);
+  const lastByte = Buffer.from(txid);
+  lastByte[31] = 8;
+  store.transaction(() => {
+    store.putCoin({ txid, index: 1 }, coin(1n));
+    store.putCoin({ txid, index: 256 }, coin(256n));
+    store.putCoin({ txid: lastByte, index: 1 }, coin(2n));
+    t.deepEqual(store.getCoin({ txid, index: 1 })?.amount, 1n);
+    t.deepEqual(store.getCoin({ txid, index: 256 })?.amount, 256n);
+    t.deepEqual(store.getCoin({ txid: lastByte, index: 1 })?.amount, 2n);
+    t.is(store.getCoin({ txid, index: 2 }), undefined);
+    // A short txid (a lookup from hostile input) matches no pending key: its 31 bytes are no prefix of a 36-byte key.
+    t.is(store.getCoin({ txid: Buffer.alloc(31, 9), index: 1 }), undefined);
+  });
+  t.is(committedCoins(store), 3);
+});

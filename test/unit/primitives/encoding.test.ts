@@ -87,3 +87,13 @@ test('truncated data, trailing garbage and absurd counts throw DecodeError', (t)
   // Zero transactions: a block needs its coinbase.
   t.throws(() => Block.decode(Buffer.concat([block.header.encode(), Buffer.from([0])])), { instanceOf: DecodeError });
 });
+
+test('u64 writes and reads the same bytes as Node on both sides of 2^53 (the double fast path and the BigInt one)', (t) => {
+  const values = [0n, 1n, 0xffff_ffffn, 0x1_0000_0000n, (1n << 53n) - 1n, 1n << 53n, (1n << 53n) + 1n, 2_100_000_000_000_000n, (1n << 64n) - 1n];
+  for (const value of values) {
+    const reference = Buffer.alloc(8);
+    reference.writeBigUInt64LE(value);
+    t.is(new BufferWriter(8).u64(value).finish().toString('hex'), reference.toString('hex'), `write ${value}`);
+    t.is(new BufferReader(reference).u64(), value, `read ${value}`);
+  }
+});
