@@ -1,6 +1,7 @@
 import test from 'ava';
 import { Block } from '../../../src/primitives/block.js';
-import { Transaction } from '../../../src/primitives/tx.js';
+import { Transaction, outPointFromKey, outPointKey } from '../../../src/primitives/tx.js';
+import { DecodeError } from '../../../src/util/errors.js';
 import { buildBlock, makeKey, outpoint, pay, spend } from '../../helpers/fixtures.js';
 
 test("a decoded transaction's encode() and txid equal its source bytes and their hash", (t) => {
@@ -25,4 +26,13 @@ test("a decoded block's encode() equals its source bytes, and its transactions e
   t.deepEqual(decoded.encode(), bytes);
   for (const [i, tx] of decoded.transactions.entries()) t.deepEqual(tx.encode(), next.transactions[i]!.encode());
   t.deepEqual(decoded.computeMerkleRoot(), next.header.merkleRoot);
+});
+
+test('an outpoint key is 36 bytes of txid and big-endian index; a short txid or an index past 32 bits is refused, never a key with stray bytes', (t) => {
+  const txid = Buffer.alloc(32, 7);
+  const key = outPointKey({ txid, index: 0xffff_ffff });
+  t.is(key.length, 36);
+  t.deepEqual(outPointFromKey(key), { txid, index: 0xffff_ffff });
+  t.throws(() => outPointKey({ txid: Buffer.alloc(31), index: 0 }), { instanceOf: DecodeError, message: "an outpoint's txid is 32 bytes, got 31" });
+  for (const index of [2 ** 32, -1, 1.5]) t.throws(() => outPointKey({ txid, index }), { instanceOf: DecodeError }, String(index));
 });
