@@ -324,7 +324,8 @@ export const MAX_COMPACT_REBUILDS_PER_BLOCK = 3;
  */
 export const COMPACT_BLOCK_TXN_TIMEOUT_MS = 5_000;
 /**
- * Blocks we sent as cmpct-block or served from, kept decoded so a get-block-txn is answered
+ * Blocks we sent as cmpct-block or served from, kept (as their compact form and each
+ * transaction's bytes, not decoded: compact-sender.ts) so a get-block-txn is answered
  * before the chain has stored them (high-bandwidth mode relays before full validation), and so
  * requests cycling through the COMPACT_SERVE_DEPTH_BLOCKS + 1 servable blocks of our chain all
  * hit: with 8, asking for the 11 in turn made every 40-byte request decode a whole block.

@@ -1,10 +1,11 @@
 /**
  * The sending side of compact block relay: a block pushed as cmpct-block to the high-bandwidth
  * peers, cmpct-block answers to get-data type 4 (low-bandwidth mode) and block-txn answers to
- * get-block-txn — from the recent blocks, decoded once and kept; an older block goes whole.
+ * get-block-txn — from the recent blocks, kept in a light form; an older block goes whole.
  */
 import type { Chain } from '../../chain/chain.js';
 import type { Block } from '../../primitives/block.js';
+import { Transaction } from '../../primitives/tx.js';
 import { COMPACT_SERVE_DEPTH_BLOCKS, GET_BLOCK_TXN_INDEXES_PER_SERVE_ITEM, RECENT_COMPACT_BLOCKS } from '../constants.js';
 import type { Peer } from '../peer.js';
 import type { CompactBlockMessage, GetBlockTxnMessage } from '../wire/index.js';
@@ -37,9 +38,37 @@ export interface CompactSenderOptions {
 
 const hashKey = (hash: Buffer): string => hash.toString('latin1');
 
+/**
+ * What serving a recent block needs, not the decoded block: its compact form (6 bytes per tx)
+ * and each transaction's bytes, decoded only when a get-block-txn asks for it. A decoded block
+ * holds ~6.5× its size in objects; sixteen kept decoded grew a busy node's live heap by ~12 MB
+ * (the soak test caught it) and could hold ~100 MB of 1 MB blocks.
+ */
+interface RecentBlock {
+  readonly compact: CompactBlockMessage;
+  /** The block's bytes: one buffer, not one per transaction (each small one would pin a slab of Node's buffer pool). */
+  readonly encoded: Buffer;
+  /** Where transaction i starts in `encoded`; entry `count` is the end. */
+  readonly txOffsets: Uint32Array;
+}
+
+function recentBlockOf(block: Block): RecentBlock {
+  const encoded = block.encode();
+  const txs = block.transactions;
+  const txOffsets = new Uint32Array(txs.length + 1);
+  let end = encoded.length;
+  txOffsets[txs.length] = end;
+  // From the end: the transactions are the block's last bytes, after the header and the count.
+  for (let i = txs.length - 1; i >= 0; i--) {
+    end -= txs[i]!.size;
+    txOffsets[i] = end;
+  }
+  return { compact: toCompactBlock(block), encoded, txOffsets };
+}
+
 export class CompactSender {
   /** Blocks pushed or served, by hash: get-block-txn may come before the chain stored them. */
-  private readonly recent = new Map<string, Block>();
+  private readonly recent = new Map<string, RecentBlock>();
 
   constructor(private readonly options: CompactSenderOptions) {}
 
@@ -48,18 +77,15 @@ export class CompactSender {
    * skipped by the inv that follows). Returns how many got it.
    */
   push(block: Block, peers: readonly Peer[], except?: Peer): number {
-    let compact: CompactBlockMessage | undefined;
+    let recent: RecentBlock | undefined;
     let sent = 0;
     for (const peer of peers) {
       if (peer === except || !peer.isReady || peer.known.has(block.hash)) continue;
-      compact ??= toCompactBlock(block);
+      recent ??= this.remember(block);
       peer.known.add(block.hash);
-      if (peer.send(compact)) sent++;
+      if (peer.send(recent.compact)) sent++;
     }
-    if (compact) {
-      this.remember(block);
-      this.options.stats.sent += sent;
-    }
+    this.options.stats.sent += sent;
     return sent;
   }
 
@@ -69,8 +95,8 @@ export class CompactSender {
    * False when we do not have the block.
    */
   async serve(peer: Peer, hash: Buffer): Promise<boolean> {
-    const block = this.recentBlock(hash);
-    if (!block) {
+    const recent = this.recentBlock(hash);
+    if (!recent) {
       const encoded = this.options.chain.getBlockBytes(hash);
       if (!encoded) return false;
       await peer.sendPaced({ kind: 'block', encoded });
@@ -78,19 +104,21 @@ export class CompactSender {
     }
     peer.known.add(hash);
     this.options.stats.sent++;
-    await peer.sendPaced(toCompactBlock(block));
+    await peer.sendPaced(recent.compact);
     return true;
   }
 
   /**
-   * A block within COMPACT_SERVE_DEPTH_BLOCKS of our tip, decoded (kept among the recent ones, so a
-   * flood of requests for it decodes it once), or undefined for an older or unknown one.
+   * A block within COMPACT_SERVE_DEPTH_BLOCKS of our tip (kept among the recent ones, so a flood
+   * of requests for it decodes it once), or undefined for an older or unknown one.
    */
-  private recentBlock(hash: Buffer): Block | undefined {
+  private recentBlock(hash: Buffer): RecentBlock | undefined {
     const key = hashKey(hash);
     const cached = this.recent.get(key);
     if (cached) {
-      this.remember(cached); // the most recently used now: the last to go
+      // The most recently used now: the last to go.
+      this.recent.delete(key);
+      this.recent.set(key, cached);
       return cached;
     }
     const { chain } = this.options;
@@ -98,15 +126,16 @@ export class CompactSender {
     const tip = chain.tip;
     if (!header || !tip || tip.height - header.height > COMPACT_SERVE_DEPTH_BLOCKS) return undefined;
     const block = chain.getBlock(hash);
-    if (block) this.remember(block);
-    return block;
+    return block ? this.remember(block) : undefined;
   }
 
-  private remember(block: Block): void {
+  private remember(block: Block): RecentBlock {
     const key = hashKey(block.hash);
+    const recent = recentBlockOf(block);
     this.recent.delete(key);
-    this.recent.set(key, block);
+    this.recent.set(key, recent);
     if (this.recent.size > RECENT_COMPACT_BLOCKS) this.recent.delete(this.recent.keys().next().value!);
+    return recent;
   }
 
   /**
@@ -115,18 +144,20 @@ export class CompactSender {
    */
   onGetBlockTxn(peer: Peer, msg: GetBlockTxnMessage): void {
     this.options.serve(peer, getBlockTxnServeItems(msg.indexes.length), async (granted) => {
-      const block = granted > 0 ? this.recentBlock(msg.blockHash) : undefined;
-      if (!block) {
+      const recent = granted > 0 ? this.recentBlock(msg.blockHash) : undefined;
+      if (!recent) {
         const encoded = granted > 0 ? this.options.chain.getBlockBytes(msg.blockHash) : undefined;
         if (encoded) return peer.sendPaced({ kind: 'block', encoded });
         if (granted > 0 && !this.options.countUnknown(peer, 1)) return;
         return void peer.send({ kind: 'not-found', items: [{ type: 'block', hash: msg.blockHash }] });
       }
       const last = msg.indexes.at(-1);
-      if (last !== undefined && last >= block.transactions.length) {
-        return void peer.punish('bad-block-txn-index', `asked for transaction ${last} of block ${block.hashHex}, which has ${block.transactions.length}`);
+      const count = recent.txOffsets.length - 1;
+      if (last !== undefined && last >= count) {
+        return void peer.punish('bad-block-txn-index', `asked for transaction ${last} of block ${msg.blockHash.toString('hex')}, which has ${count}`);
       }
-      await peer.sendPaced({ kind: 'block-txn', blockHash: msg.blockHash, transactions: msg.indexes.map((i) => block.transactions[i]!) });
+      // Only the asked transactions are decoded (bytes the chain or our own relay already checked).
+      await peer.sendPaced({ kind: 'block-txn', blockHash: msg.blockHash, transactions: msg.indexes.map((i) => Transaction.decode(recent.encoded.subarray(recent.txOffsets[i], recent.txOffsets[i + 1]))) });
     });
   }
 
