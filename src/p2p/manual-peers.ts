@@ -22,6 +22,8 @@ export interface ManualPeersOptions {
   readonly dial: (host: string, port: number, onPeer: (peer: Peer) => void) => Promise<true | string>;
   /** In [0, 1): the redial jitter's source (tests); default Math.random. */
   readonly random?: () => number;
+  /** Clock of nextRetryAtMs (tests read the wait from it exactly); default Date.now. */
+  readonly now?: () => number;
 }
 
 interface ManualPeer {
@@ -130,7 +132,7 @@ export class ManualPeers {
     const random = this.options.random ?? Math.random;
     const waitMs = delayMs ?? Math.round(entry.backoffMs * (1 - RECONNECT_JITTER_FRACTION * random()));
     if (delayMs === undefined) entry.backoffMs = Math.min(entry.backoffMs * 2, this.options.reconnectBackoffMs.max);
-    entry.nextRetryAtMs = Date.now() + waitMs;
+    entry.nextRetryAtMs = (this.options.now ?? Date.now)() + waitMs;
     entry.timer = setTimeout(() => this.dial(entry), waitMs);
     const level = delayMs === undefined ? 'debug' : 'warn';
     this.options.logger[level]({ host: entry.host, port: entry.port, delayMs: waitMs, lastError: entry.lastError }, 'will redial manual peer');
