@@ -135,12 +135,7 @@ test('header sync fetching a block that a compact relayer delivers first: an inv
   const node = await startNode(t, { genesis });
   // The coinbase claims more than the reward: a valid header (PoW, parent our tip), an invalid body.
   const greedy = buildBlock({ parent: genesis, miner: makeKey(), coinbaseAmount: 5_000n });
-  const source = await RawPeer.connect(node.net.tcpPort);
-  t.teardown(() => source.destroy());
-  source.pongBestHeight = 1;
-  source.pongChainWork = 1n << 64n;
-  source.sendHandshake({ genesisHash: genesis.hash, bestHeight: 1, chainWork: 1n << 64n });
-  await source.waitFor('get-blocks');
+  const source = await RawPeer.claimingBetterChain(t, node, genesis.hash, 1);
   source.send({ kind: 'headers', headers: [greedy.header] });
   await waitFor(() => source.received.some((m) => m.kind === 'get-data' && m.items.some((i) => i.hash.equals(greedy.hash))), 'sync to ask the source for the block');
   // The source does not answer yet: the same block comes as a compact block, rebuilt from the coinbase alone.

@@ -62,6 +62,21 @@ export class RawPeer {
     return raw;
   }
 
+  /**
+   * A scripted peer claiming a chain of `bestHeight` with more work than ours (in its handshake
+   * and its pongs), returned once the node started a sync with it (its get-blocks arrived).
+   */
+  static async claimingBetterChain(t: { teardown(fn: () => void): void }, node: TestNode, genesisHash: Buffer, bestHeight: number): Promise<RawPeer> {
+    const raw = await RawPeer.connect(node.net.tcpPort);
+    t.teardown(() => raw.destroy());
+    const chainWork = 1n << 64n;
+    raw.pongBestHeight = bestHeight;
+    raw.pongChainWork = chainWork;
+    raw.sendHandshake({ genesisHash, bestHeight, chainWork });
+    await raw.waitFor('get-blocks');
+    return raw;
+  }
+
   send(msg: WireMessage): void {
     this.socket.write(encodeMessageFrame(msg));
   }

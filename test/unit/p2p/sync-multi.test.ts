@@ -85,12 +85,7 @@ test('headers run ahead of the bodies; a next batch that does not continue the q
   const branch = buildChain(genesis, 2_000, owner, { tag: 'x' });
   const rival = buildChain(genesis, 5, owner, { tag: 'y' });
   const node = await startNode(t, { genesis, config: { syncStallTimeoutMs: 10_000 } });
-  const raw = await RawPeer.connect(node.net.tcpPort);
-  t.teardown(() => raw.destroy());
-  raw.pongBestHeight = 5_000;
-  raw.pongChainWork = 1n << 64n;
-  raw.sendHandshake({ genesisHash: genesis.hash, bestHeight: 5_000, chainWork: 1n << 64n });
-  await raw.waitFor('get-blocks');
+  const raw = await RawPeer.claimingBetterChain(t, node, genesis.hash, 5_000);
   raw.send({ kind: 'headers', headers: branch.map((b) => b.header) });
   // A full batch: the next headers are asked for at once, before any body arrives.
   const getBlocks = (): Array<{ locator: readonly Buffer[] }> => raw.received.filter((m): m is Extract<typeof m, { kind: 'get-blocks' }> => m.kind === 'get-blocks');
