@@ -210,7 +210,8 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     }
     if (!verified) verifyTransactionSignatures(tx);
     for (const pkg of evictions) this.evict(pkg);
-    return this.index.insert(tx, key, fee, this.nowMs(), reinsertion);
+    // Kept until mined or evicted: a copy that owns exactly its memory (Transaction.detached).
+    return this.index.insert(tx.detached(), key, fee, this.nowMs(), reinsertion);
   }
 
   private poolOrChainCoin(op: OutPoint): Coin | undefined {

@@ -19,6 +19,9 @@ test('accepts a valid transaction with its fee and announces it', (t) => {
   t.is(pool.size, 1);
   t.is(added.length, 1);
   t.true(added[0]!.tx.txid.equals(tx.txid));
+  // Kept for long: the pooled copy owns its bytes and txid (no slab of Node's buffer pool pinned).
+  t.is(entry.tx.encode().buffer.byteLength, tx.size + 32);
+  t.is(entry.tx.txid.buffer, entry.tx.encode().buffer);
 });
 
 test('accepts a chain of unconfirmed transactions (spending pooled change)', (t) => {

@@ -17,6 +17,26 @@ test("a decoded transaction's encode() and txid equal its source bytes and their
   t.deepEqual(decoded.encode(), bytes);
 });
 
+test('a detached transaction owns exactly its bytes and txid in one ArrayBuffer, and reads the same', (t) => {
+  const key = makeKey();
+  const funding = buildBlock({ miner: key }).transactions[0]!;
+  const original = spend(key, [outpoint(funding)], [pay(makeKey(), 10n), pay(key, 5n)]);
+  const decoded = Transaction.decode(original.encode());
+  decoded.sighash(0); // caches the signing preimage, which a detached copy must not carry over
+  // A decoded tx's bytes are a slice of Node's shared pool: the slab is far bigger than the tx.
+  t.true(decoded.encode().buffer.byteLength > decoded.size + 32);
+  const own = decoded.detached();
+  t.is(own.encode().buffer.byteLength, own.size + 32);
+  t.is(own.txid.buffer, own.encode().buffer);
+  t.is(own.inputs[0]!.signature.buffer, own.encode().buffer);
+  t.is(own.outputs[1]!.pubKeyHash.buffer, own.encode().buffer);
+  t.deepEqual(own.encode(), original.encode());
+  t.deepEqual(own.txid, original.txid);
+  t.deepEqual(own.sighash(0), original.sighash(0));
+  t.deepEqual(own.inputs, decoded.inputs);
+  t.deepEqual(own.outputs, decoded.outputs);
+});
+
 test("a decoded block's encode() equals its source bytes, and its transactions encode as the originals", (t) => {
   const key = makeKey();
   const genesis = buildBlock({ miner: key });
