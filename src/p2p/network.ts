@@ -320,7 +320,10 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
     // duplicate: waste, no harm.
     if (!viaCompact && this.sync.onBlock(peer, block)) return;
     if (!viaCompact) this.relay.compact.relayEarly(peer, block);
-    void this.intake.submit(peer, block, viaCompact ? { viaCompact } : {});
+    void this.intake.submit(peer, block, viaCompact ? { viaCompact } : {}).then((status) => {
+      // New to us from this peer, and valid: it earns a high-bandwidth slot (a duplicate says 'duplicate').
+      if (status === 'connected' || status === 'reorganized') this.relay.compact.deliveredFirst(peer);
+    });
   }
 
   /** We just got a genesis (adopted from a peer or created): peers of another network must go. */

@@ -61,7 +61,7 @@ test(`a block of ${TXS} pool txs crosses between two node processes as a compact
   const since = (direction: TapDirection, kind: string) => tap.since(before, direction, kind);
 
   const compact = since(A_TO_B, 'cmpct-block');
-  t.is(compact.count, 1, 'A pushed the block to B as a compact block (B asked for high-bandwidth mode)');
+  t.is(compact.count, 1, 'A sent the block to B as a compact block (low-bandwidth mode: inv, then B asked for it as one)');
   t.is(since(A_TO_B, 'block').count, 0, 'no full block crossed');
   t.is(since(B_TO_A, 'get-block-txn').count, 0, 'B had every tx');
   t.true(tap.tally(A_TO_B, 'send-compact').count >= 1 && tap.tally(B_TO_A, 'send-compact').count >= 1, 'both ends negotiated');

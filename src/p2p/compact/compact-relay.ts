@@ -103,7 +103,7 @@ export class CompactRelay {
     return (peer.remoteHandshake?.version ?? 0) >= COMPACT_BLOCKS_PROTOCOL_VERSION;
   }
 
-  /** A version-3 peer is told we take compact blocks; the first three are asked for high-bandwidth mode. */
+  /** A version-3 peer is told we take compact blocks (low-bandwidth mode until it brings a valid block first). */
   onPeerReady(peer: Peer): void {
     if (!CompactRelay.speaksCompact(peer)) return;
     this.stateOf(peer);
@@ -154,11 +154,10 @@ export class CompactRelay {
   /**
    * A full block from `peer` (not one sync asked for): when it extends our tip and its header,
    * PoW and merkle root check out, push it on before full validation (BIP152 allows it: the PoW
-   * makes spam costly) and make its sender one of our high-bandwidth peers.
+   * makes spam costly).
    */
   relayEarly(peer: Peer, block: Block): void {
     if (!extendsTip(this.options.chain, block) || !powOk(this.options.chain, block.header) || !block.computeMerkleRoot().equals(block.header.merkleRoot)) return;
-    this.preferAsHighBandwidth(peer);
     this.pushEarly(block, peer);
   }
 
@@ -275,10 +274,7 @@ export class CompactRelay {
     else this.stats.rebuiltWithBlockTxn++;
     this.rebuilt.add(block.hash);
     if (this.options.chain.hasBlock(block.hash)) return; // it came some other way meanwhile
-    if (extendsTip(this.options.chain, block)) {
-      this.preferAsHighBandwidth(peer);
-      this.pushEarly(block, peer);
-    }
+    if (extendsTip(this.options.chain, block)) this.pushEarly(block, peer);
     this.options.deliver(peer, block);
   }
 
@@ -289,9 +285,13 @@ export class CompactRelay {
     this.options.requestFull(peer, hash);
   }
 
-  /** BIP152: the three that most recently gave us a new block first are our high-bandwidth peers. */
-  private preferAsHighBandwidth(peer: Peer): void {
-    if (CompactRelay.speaksCompact(peer)) this.highBandwidth.prefer(peer);
+  /**
+   * `peer` gave us a block first (not sync's) and it connected: BIP152's "the three that most
+   * recently sent a new valid block" are our high-bandwidth peers. Only after validation (as
+   * Core's BlockChecked): a header with valid PoW over a junk body must not earn it.
+   */
+  deliveredFirst(peer: Peer): void {
+    if (!peer.isClosed && CompactRelay.speaksCompact(peer)) this.highBandwidth.prefer(peer);
   }
 
   private *candidates(): Iterable<Transaction> {

@@ -1,7 +1,9 @@
 /**
  * BIP152's high-bandwidth peers, both ways, each list at most MAX_HIGH_BANDWIDTH_PEERS: the peers
- * we ask to push new blocks to us (the three that most recently gave us a new block first) and
- * the peers we push to (the last three that asked; the others still get inv).
+ * we ask to push new blocks to us (the three that most recently gave us a new valid block first)
+ * and the peers we push to (the last three that asked; the others still get inv). As Bitcoin
+ * Core: every peer starts in low-bandwidth mode and earns high bandwidth only with a valid block,
+ * so the first peers to connect (an attacker's, if it is quick) get nothing for being first.
  */
 import { MAX_HIGH_BANDWIDTH_PEERS } from '../constants.js';
 import type { Peer } from '../peer.js';
@@ -18,11 +20,9 @@ export class HighBandwidthPeers {
     return this.to;
   }
 
-  /** A new compact peer: asked for high-bandwidth mode while fewer than three are, else for low. */
+  /** A new compact peer: told we take compact blocks, in low-bandwidth mode (announce, we ask). */
   greet(peer: Peer): void {
-    const highBandwidth = this.from.length < MAX_HIGH_BANDWIDTH_PEERS;
-    if (highBandwidth) this.from.push(peer);
-    peer.send({ kind: 'send-compact', highBandwidth, version: COMPACT_BLOCKS_VERSION_1 });
+    peer.send({ kind: 'send-compact', highBandwidth: false, version: COMPACT_BLOCKS_VERSION_1 });
   }
 
   /** The peer's send-compact: it wants pushes (the oldest of more than three is dropped) or inv. */
@@ -34,7 +34,7 @@ export class HighBandwidthPeers {
   }
 
   /**
-   * `peer` just gave us a new block first: one of ours now. A newcomer displaces the
+   * `peer` just gave us a new block first and it connected: one of ours now. A newcomer displaces the
    * longest-serving one, which is told to use inv again.
    */
   prefer(peer: Peer): void {

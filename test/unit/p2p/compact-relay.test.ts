@@ -77,7 +77,7 @@ test('negotiation: a version-3 peer is offered compact blocks, a version-2 peer 
   await waitFor(() => node.net.peers().filter((p) => p.ready).length === 2, 'both peers ready');
   const sendCompact = (await v3.waitFor('send-compact')) as WireMessage & { kind: 'send-compact' };
   t.is(sendCompact.version, 1n);
-  t.true(sendCompact.highBandwidth, 'the first peers are asked for high-bandwidth mode');
+  t.false(sendCompact.highBandwidth, 'every peer starts in low-bandwidth mode (high bandwidth is earned with a valid block)');
   const block = buildBlock({ parent: genesis, miner: makeKey() });
   await node.chain.processBlock(block);
   await v3.waitFor('cmpct-block');
@@ -200,7 +200,7 @@ test('a tx held as an orphan fills its slot: only the tx the node lacks entirely
   t.false(raw.closed);
 });
 
-test('bounds: at most 3 high-bandwidth peers each way (asked by us, pushed to by us), rotated to the last to bring a new block first', async (t) => {
+test('bounds: at most 3 high-bandwidth peers each way (asked by us, pushed to by us), earned by bringing a valid new block first, rotated', async (t) => {
   const node = await startNode(t, { genesis });
   const raws: RawPeer[] = [];
   for (let i = 0; i < 4; i++) {
@@ -208,7 +208,7 @@ test('bounds: at most 3 high-bandwidth peers each way (asked by us, pushed to by
     await raws[i]!.waitFor('send-compact');
   }
   const asked = raws.map((r) => (r.received.find((m) => m.kind === 'send-compact') as WireMessage & { kind: 'send-compact' }).highBandwidth);
-  t.deepEqual(asked, [true, true, true, false], 'the first three are asked for high-bandwidth mode');
+  t.deepEqual(asked, [false, false, false, false], 'being first to connect earns nothing: all start in low-bandwidth mode');
   // All four ask us; we push to the last three that asked.
   // One after another: four sockets give no order between them.
   for (const [i, raw] of raws.entries()) {
@@ -222,14 +222,34 @@ test('bounds: at most 3 high-bandwidth peers each way (asked by us, pushed to by
   t.false(raws[0]!.has('cmpct-block'), 'the oldest asker gets inv');
   t.is(compactOf(node).stats.sent, 3);
 
-  // The fourth peer brings a new block first: it becomes a high-bandwidth peer, the longest-serving one is switched back.
-  const second = buildBlock({ parent: first, miner: makeKey() });
-  raws[3]!.send({ kind: 'block', block: second });
-  await waitFor(() => tipHash(node) === second.hashHex, 'the block from the fourth peer');
+  // Each peer in turn brings a new valid block first: the first three become high-bandwidth peers,
+  // the fourth displaces the longest-serving one, which is switched back.
   const switches = (raw: RawPeer) => raw.received.filter((m): m is WireMessage & { kind: 'send-compact' } => m.kind === 'send-compact').map((m) => m.highBandwidth);
-  await waitFor(() => switches(raws[3]!).length === 2 && switches(raws[0]!).length === 2, 'the two switches');
-  t.deepEqual(switches(raws[3]!), [false, true]);
-  t.deepEqual(switches(raws[0]!), [true, false]);
+  let parent = first;
+  for (const [i, raw] of raws.entries()) {
+    const block = buildBlock({ parent, miner: makeKey() });
+    raw.send({ kind: 'block', block });
+    await waitFor(() => tipHash(node) === block.hashHex, `the block from peer ${i}`);
+    await waitFor(() => switches(raw).length === 2, `peer ${i} to be asked for high bandwidth`);
+    parent = block;
+  }
+  await waitFor(() => switches(raws[0]!).length === 3, 'the longest-serving one switched back');
+  t.deepEqual(switches(raws[0]!), [false, true, false]);
+  for (const raw of raws.slice(1)) t.deepEqual(switches(raw), [false, true]);
+});
+
+test('high bandwidth is earned only by a valid block: a block with a valid header and a junk body earns nothing', async (t) => {
+  const node = await startNode(t, { genesis });
+  const raw = await RawPeer.ready(t, node, genesis.hash);
+  await raw.waitFor('send-compact');
+  // A body that fails validation (its coinbase pays more than the reward) but still matches its merkle root.
+  const junk = buildBlock({ parent: genesis, miner: makeKey(), coinbaseAmount: 10n ** 15n });
+  raw.send({ kind: 'block', block: junk });
+  await waitFor(() => raw.closed || node.net.stats().received.block === 1, 'the node to read the junk block');
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  t.false(node.chain.hasBlock(junk.hash), 'the junk block was refused');
+  const switches = raw.received.filter((m): m is WireMessage & { kind: 'send-compact' } => m.kind === 'send-compact').map((m) => m.highBandwidth);
+  t.deepEqual(switches, [false], 'no high-bandwidth request for a junk block');
 });
 
 test('bounds: 3 rebuilds pending per peer (the 4th block is fetched whole); an unanswered get-block-txn gives way to the full block, a late answer is ignored', async (t) => {
