@@ -118,17 +118,20 @@ export class RelayServer {
   /** Queues a request of `items` items behind the peer's earlier ones; the task learns how many the rate limit granted. */
   enqueue(peer: Peer, items: number, task: (granted: number) => Promise<void>): void {
     const limits = this.limitsOf(peer);
-    if (limits.queuedItems + items > MAX_SERVE_QUEUE_ITEMS) {
+    // Every request holds a queue slot, even an empty one: weighed 0, a non-reader's empty
+    // get-datas (14 bytes each) queued promises without limit behind its stuck head.
+    const weight = Math.max(1, items);
+    if (limits.queuedItems + weight > MAX_SERVE_QUEUE_ITEMS) {
       peer.disconnect('serve-queue-full', `${limits.queuedItems} requested items still waiting to be sent; the peer does not read its replies`);
       return;
     }
     const granted = limits.serve.takeUpTo(items);
-    limits.queuedItems += items;
+    limits.queuedItems += weight;
     limits.tail = limits.tail
       .then(() => task(granted))
       .catch((err: unknown) => this.options.logger.error({ peer: peer.label, err: errorMessage(err) }, 'error while serving a peer'))
       .finally(() => {
-        limits.queuedItems -= items;
+        limits.queuedItems -= weight;
       });
   }
 }
