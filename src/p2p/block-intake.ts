@@ -11,7 +11,7 @@ import type { ProcessBlockResult } from '../chain/types.js';
 import type { Block } from '../primitives/block.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
-import { REFUSED_BLOCK_LOG_INTERVAL_MS, REFUSED_BLOCK_LOG_KEYS } from './constants.js';
+import { MAX_UNSOLICITED_BLOCKS_QUEUED_PER_PEER, REFUSED_BLOCK_LOG_INTERVAL_MS, REFUSED_BLOCK_LOG_KEYS } from './constants.js';
 import { BoundedHashSet } from './known-set.js';
 import { LogThrottle } from './log-throttle.js';
 import { OrphanPool } from './orphans.js';
@@ -62,8 +62,24 @@ export class BlockIntake {
   private readonly failed = new BoundedHashSet(FAILED_HASHES_REMEMBERED);
   /** 'block refused' at info once per address and code per interval, repeats at debug. */
   private readonly refusedLog = new LogThrottle(REFUSED_BLOCK_LOG_KEYS, REFUSED_BLOCK_LOG_INTERVAL_MS);
+  /** Unsolicited blocks of each peer waiting in the queue (a WeakMap: a closed peer's count goes with it). */
+  private readonly unsolicited = new WeakMap<Peer, number>();
 
   constructor(private readonly options: BlockIntakeOptions) {}
+
+  /**
+   * A block no request of ours asked for (a relayed new tip, a rebuilt compact block): at most
+   * MAX_UNSOLICITED_BLOCKS_QUEUED_PER_PEER of one peer's wait here (beyond: dropped, undefined).
+   * Without that, a peer replaying a known block faster than the chain answers grew the queue
+   * without limit, each entry holding a decoded block. (A duplicate still goes to the chain: one
+   * known to be invalid costs its sender, as Core's.)
+   */
+  submitUnsolicited(peer: Peer, block: Block, options: SubmitOptions = {}): Promise<IntakeStatus> | undefined {
+    const queued = this.unsolicited.get(peer) ?? 0;
+    if (queued >= MAX_UNSOLICITED_BLOCKS_QUEUED_PER_PEER) return undefined;
+    this.unsolicited.set(peer, queued + 1);
+    return this.submit(peer, block, options).finally(() => this.unsolicited.set(peer, (this.unsolicited.get(peer) ?? 1) - 1));
+  }
 
   /** Queues the block behind earlier ones; resolves with what became of it. */
   submit(peer: Peer, block: Block, options: SubmitOptions = {}): Promise<IntakeStatus> {

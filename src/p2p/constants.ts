@@ -39,6 +39,18 @@ export const DEFAULT_SYNC_STALL_TIMEOUT_MS = 15_000;
 export const DEFAULT_MAX_BLOCKS_IN_FLIGHT = 16;
 export const DEFAULT_ORPHAN_POOL_SIZE = 100;
 /**
+ * All orphan blocks together, encoded (decoded they take ~6×). The count bound alone let 100
+ * blocks of 1 MB, cheap to mine where the PoW is easy, hold ~650 MB for ORPHAN_EXPIRY_MS; an
+ * honest orphan is a block or two that raced its parent.
+ */
+export const MAX_ORPHAN_BLOCKS_TOTAL_BYTES = 8_000_000;
+/**
+ * Blocks one peer sent unasked (not sync's) that may wait for the chain at once; more are dropped.
+ * An honest peer relays a new tip or two at a time (a race, a short reorg); sync's batches do not
+ * count. 16 = the per-peer sync window.
+ */
+export const MAX_UNSOLICITED_BLOCKS_QUEUED_PER_PEER = 16;
+/**
  * The block the chain needs next has been in flight from one peer this long while others could
  * serve it: that peer stalls the whole download, so its blocks go to the others and it is
  * dropped (Core's BLOCK_STALLING_TIMEOUT is 2 s too). At thousands of blocks a second an honest

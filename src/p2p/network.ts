@@ -69,6 +69,8 @@ export interface P2PStats {
   readonly peakBlocksInFlight: number;
   /** Messages received from ready peers, by kind. */
   readonly received: Readonly<Record<string, number>>;
+  /** Unasked blocks dropped because their sender had MAX_UNSOLICITED_BLOCKS_QUEUED_PER_PEER waiting already. */
+  readonly unsolicitedBlocksDropped: number;
 }
 
 export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
@@ -81,6 +83,7 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
   private readonly txs: TxIntake;
   private readonly traversal: Traversal;
   private readonly received: Record<string, number> = {};
+  private unsolicitedDropped = 0;
   private running = false;
   private readonly onBlockConnected = (block: Block): void => {
     if (block.height === 0) this.dropOtherGenesis(block.hash);
@@ -268,6 +271,7 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
       syncPeer: this.sync.syncPeerLabel,
       peakBlocksInFlight: this.sync.peakBlocksInFlight,
       received: { ...this.received },
+      unsolicitedBlocksDropped: this.unsolicitedDropped,
     };
   }
 
@@ -320,7 +324,12 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
     // duplicate: waste, no harm.
     if (!viaCompact && this.sync.onBlock(peer, block)) return;
     if (!viaCompact) this.relay.compact.relayEarly(peer, block);
-    void this.intake.submit(peer, block, viaCompact ? { viaCompact } : {}).then((status) => {
+    const outcome = this.intake.submitUnsolicited(peer, block, viaCompact ? { viaCompact } : {});
+    if (!outcome) {
+      this.unsolicitedDropped++;
+      return;
+    }
+    void outcome.then((status) => {
       // New to us from this peer, and valid: it earns a high-bandwidth slot (a duplicate says 'duplicate').
       if (status === 'connected' || status === 'reorganized') this.relay.compact.deliveredFirst(peer);
     });

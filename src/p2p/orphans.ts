@@ -1,8 +1,10 @@
 /**
- * Blocks whose parent we do not have yet, held briefly until it arrives. Bounded in count
- * (oldest evicted) and age, so a peer cannot fill our memory with blocks that lead nowhere.
+ * Blocks whose parent we do not have yet, held briefly until it arrives. Bounded in count, in
+ * bytes (oldest evicted first) and in age, so a peer cannot fill our memory with blocks that lead
+ * nowhere.
  */
 import type { Block } from '../primitives/block.js';
+import { MAX_ORPHAN_BLOCKS_TOTAL_BYTES } from './constants.js';
 
 export interface Orphan<S> {
   readonly block: Block;
@@ -16,12 +18,19 @@ const key = (hash: Buffer): string => hash.toString('latin1');
 export class OrphanPool<S> {
   private readonly byHash = new Map<string, Orphan<S>>();
   private readonly byParent = new Map<string, Set<string>>();
+  /** Encoded bytes of the orphans held. */
+  private heldBytes = 0;
 
   constructor(
     private readonly capacity: number,
     private readonly expiryMs: number,
     private readonly nowMs: () => number = Date.now,
+    private readonly maxBytes: number = MAX_ORPHAN_BLOCKS_TOTAL_BYTES,
   ) {}
+
+  get bytes(): number {
+    return this.heldBytes;
+  }
 
   get size(): number {
     return this.byHash.size;
@@ -34,13 +43,14 @@ export class OrphanPool<S> {
   add(block: Block, from: S): void {
     this.expire();
     const k = key(block.hash);
-    if (this.byHash.has(k) || this.capacity <= 0) return;
-    while (this.byHash.size >= this.capacity) {
+    if (this.byHash.has(k) || this.capacity <= 0 || block.size > this.maxBytes) return;
+    while (this.byHash.size >= this.capacity || this.heldBytes + block.size > this.maxBytes) {
       const oldest = this.byHash.keys().next();
       if (oldest.done) break;
       this.remove(oldest.value);
     }
     this.byHash.set(k, { block, from, addedAtMs: this.nowMs() });
+    this.heldBytes += block.size;
     const parent = key(block.header.prevHash);
     let children = this.byParent.get(parent);
     if (!children) this.byParent.set(parent, (children = new Set()));
@@ -65,6 +75,7 @@ export class OrphanPool<S> {
     const orphan = this.byHash.get(k);
     if (!orphan) return;
     this.byHash.delete(k);
+    this.heldBytes -= orphan.block.size;
     const parent = key(orphan.block.header.prevHash);
     const children = this.byParent.get(parent);
     if (children) {

@@ -8,10 +8,11 @@ import {
   MAX_GET_DATA_ITEMS,
   INV_ITEMS_BURST,
   MAX_PEER_REQUESTS_IN_FLIGHT,
+  MAX_UNSOLICITED_BLOCKS_QUEUED_PER_PEER,
   MAX_UNCONNECTING_HEADERS_MSGS,
   UNKNOWN_REQUESTS_BURST,
 } from '../../../src/p2p/constants.js';
-import { MAX_INV_ITEMS, type InvItem, type WireMessage } from '../../../src/p2p/wire/index.js';
+import { MAX_INV_ITEMS, encodeMessageFrame, type InvItem, type WireMessage } from '../../../src/p2p/wire/index.js';
 import { ZERO_HASH } from '../../../src/primitives/hash.js';
 import { buildBlock, makeKey } from '../../helpers/fixtures.js';
 import { startNode, waitFor } from './net-helpers.js';
@@ -179,4 +180,23 @@ test('replies to our get-blocks that never connect are counted: a peer claiming 
   }
   await raw.waitClosed();
   t.true(node.net.discouraged().some((b) => b.reason.startsWith('unconnecting-headers: ')), JSON.stringify(node.net.discouraged()));
+});
+
+test('blocks sent unasked wait at most MAX_UNSOLICITED_BLOCKS_QUEUED_PER_PEER per peer: a replay flood is dropped, not queued', async (t) => {
+  const node = await startNode(t, { genesis });
+  const raw = await readyRaw(t, node);
+  const FLOOD = 2_000;
+  // One write: every frame is read before the chain has answered the first.
+  const frame = encodeMessageFrame({ kind: 'block', block: genesis });
+  raw.socket.write(Buffer.concat(Array.from({ length: FLOOD }, () => frame)));
+  await waitFor(() => (node.net.stats().received.block ?? 0) === FLOOD, 'the node to read the flood', 20_000);
+  const { unsolicitedBlocksDropped } = node.net.stats();
+  t.log(`${FLOOD} copies of a known block: ${unsolicitedBlocksDropped} dropped, at most ${MAX_UNSOLICITED_BLOCKS_QUEUED_PER_PEER} queued at once`);
+  t.true(unsolicitedBlocksDropped > 0);
+  t.true(unsolicitedBlocksDropped >= FLOOD - 10 * MAX_UNSOLICITED_BLOCKS_QUEUED_PER_PEER, 'nearly all of a one-write flood is dropped at the bound');
+  // Another peer's new block still goes through.
+  const other = await readyRaw(t, node);
+  const next = buildBlock({ parent: genesis, miner: makeKey() });
+  other.send({ kind: 'block', block: next });
+  await waitFor(() => node.chain.tip?.hash.equals(next.hash) === true, 'the honest block to connect');
 });

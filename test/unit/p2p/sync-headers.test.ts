@@ -83,6 +83,26 @@ test('header batches must link, meet the PoW target and connect to what we have'
   t.is(pow.ok ? 'ok' : pow.code, 'bad-headers');
 });
 
+test('the orphan pool is bounded in bytes too: the oldest go first, a block larger than the bound is not held', (t) => {
+  const [b1, b2, b3, b4] = main;
+  const size = b2!.size;
+  // Room for two blocks of this size, not three: the count bound (10) is not what stops it.
+  const pool = new OrphanPool<string>(10, 60_000, Date.now, 2 * size + Math.floor(size / 2));
+  pool.add(b2!, 'p');
+  pool.add(b3!, 'p');
+  t.is(pool.bytes, b2!.size + b3!.size);
+  pool.add(b4!, 'p'); // over the byte bound: the oldest (b2) leaves
+  t.false(pool.has(b2!.hash));
+  t.true(pool.has(b3!.hash) && pool.has(b4!.hash));
+  t.true(pool.bytes <= 2 * size + Math.floor(size / 2));
+  t.deepEqual(pool.takeChildren(b2!.hash).map((o) => o.block.height), [3]);
+  t.is(pool.bytes, b4!.size);
+  const tiny = new OrphanPool<string>(10, 60_000, Date.now, b1!.size - 1);
+  tiny.add(b1!, 'q');
+  t.is(tiny.size, 0, 'a block larger than the whole bound is not held');
+  t.is(tiny.bytes, 0);
+});
+
 test('the orphan pool is bounded, expires entries and hands children to their parent', (t) => {
   let now = 0;
   const pool = new OrphanPool<string>(3, 1_000, () => now);
