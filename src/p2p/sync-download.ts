@@ -132,6 +132,23 @@ export class BlockDownload<P extends object> {
       this.release(key);
     }
     this.perPeer.delete(peer);
+    // Gone: nothing is asked of it again, so the "lacks" marks would only keep the closed session
+    // (and its known-inventory set) alive for the rest of the sync.
+    if (!stalled) this.forgetLacks(peer);
+  }
+
+  /** Peers remembered as lacking some block (tests: a closed peer is not kept). */
+  get peersMarkedLacking(): number {
+    const peers = new Set<P>();
+    for (const set of this.lacks.values()) for (const p of set) peers.add(p);
+    return peers.size;
+  }
+
+  private forgetLacks(peer: P): void {
+    for (const [key, peers] of this.lacks) {
+      peers.delete(peer);
+      if (peers.size === 0) this.lacks.delete(key);
+    }
   }
 
   /**

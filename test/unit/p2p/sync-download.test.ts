@@ -94,3 +94,16 @@ test('not-found moves the block to another peer; blocks are handed over in heade
   t.true(first !== undefined && first !== 'have' && first.block.height === 1);
   t.is(d.queued, 1);
 });
+
+test('a peer that said not-found and then left is not kept in the "lacks" marks (no closed session held for the sync)', (t) => {
+  const d = download({ perPeer: 2 });
+  d.add(headers(4));
+  const a = { name: 'a', height: 100 };
+  const b = { name: 'b', height: 100 };
+  const plan = d.schedule([a, b], 0);
+  t.true(d.notFound(a, (plan.get(a) ?? []).map((i) => i.hash)));
+  t.is(d.peersMarkedLacking, 1);
+  t.deepEqual(heightsOf(d.schedule([a, b], 0), a), [], 'a is not asked again for what it lacks');
+  d.dropPeer(a, false);
+  t.is(d.peersMarkedLacking, 0);
+});
