@@ -1,15 +1,13 @@
 #!/bin/sh
-":" //; export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"; exec node --max-semi-space-size=2 "$0" "$@"
+":" //; export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"; exec node "$0" "$@"
 // ./kadchain (a link to this file) and the `kadchain` bin: the CLI bundled into one CommonJS file
 // at build time. CommonJS, so Node starts it without its ESM loader: start-up time is what this
 // file is for (docs/architecture.md "CLI start-up").
-// Line 2 is for sh (in JavaScript it is a string and a comment): it starts Node with the settings
-// of the node process, which only the environment and Node's command line can give, before the
-// process exists — glibc's malloc arenas at most MALLOC_ARENA_MAX (a user's own value wins) and V8's
-// young generation capped by --max-semi-space-size (docs/architecture.md "Idle memory"). One
-// exec, as `#!/usr/bin/env node` was one (no extra process). The same values are
-// NODE_MALLOC_ARENA_MAX and NODE_MAX_SEMI_SPACE_MB in src/node/constants.ts (a unit test keeps
-// them equal) for the benches' node processes.
+// Line 2 is for sh (in JavaScript it is a string and a comment): it starts Node with glibc's malloc
+// arenas limited by MALLOC_ARENA_MAX (a user's own value wins), which only the environment can set
+// before the process exists (docs/architecture.md "Idle memory"). One exec, as `#!/usr/bin/env node`
+// was one: no extra process. The value is NODE_MALLOC_ARENA_MAX in src/node/constants.ts (a unit
+// test keeps them equal), which the benches' node processes get the same way.
 'use strict';
 let cli;
 try {

@@ -13,13 +13,6 @@ export const MS_PER_SEC = 1_000;
  * starts unless the user set it): by default every thread that mallocs (V8's platform workers, the
  * verify workers, libuv's pool) may get its own arena, and what they freed stays resident — 3–13 MB
  * of an idle node's RSS, different on every run. Two arenas for the two threads that allocate most
- * (the main thread and a verify worker) — see docs/architecture.md "Idle memory" for the figures.
+ * (the main thread and a verify worker); measured in docs/architecture.md "Idle memory" (idle, sync RSS and CPU).
  */
 export const NODE_MALLOC_ARENA_MAX = 2;
-/**
- * V8's semi-space cap for the node process in MB (`--max-semi-space-size`, bin/kadchain.cjs): the
- * default lets the young generation grow to 8 MB semi-spaces while the modules load, and an idle node
- * never shrinks it (~5 MB of its RSS). The block path's GC cost of the smaller cap is measured in
- * docs/architecture.md "Idle memory".
- */
-export const NODE_MAX_SEMI_SPACE_MB = 2;

@@ -48,7 +48,7 @@ export async function startBenchProcess(): Promise<BenchProcess> {
   };
   try {
     const setup = await writeBenchSetup(root);
-    // Through ./kadchain, as users start it: its launcher line's malloc and V8 settings are part of the product.
+    // Through ./kadchain, as users start it: its launcher line's malloc setting is part of the product.
     const node = await startNode({ teardown: (fn) => cleanups.push(fn) }, setup, [], undefined, 'kadchain');
     const { address } = (await rpc(setup, 'genesis_block')) as { address: string };
     return { node, setup, address, stop: cleanup };

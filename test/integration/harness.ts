@@ -14,7 +14,7 @@ import { readCookie } from '../../src/rpc/cookie.js';
 
 /** bin/cli.js of this package (tests run from dist/test/integration/). */
 export const CLI_BIN = fileURLToPath(new URL('../../../bin/cli.js', import.meta.url));
-/** ./kadchain, as users start a node: an executable whose launcher line gives the node process its malloc and V8 settings (bin/kadchain.cjs). */
+/** ./kadchain, as users start a node: an executable whose launcher line gives the node process its malloc setting (bin/kadchain.cjs). */
 export const KADCHAIN_BIN = fileURLToPath(new URL('../../../kadchain', import.meta.url));
 export const EASY_POW_BITS = '0x207fffff';
 const READY_TIMEOUT_MS = 20_000;
