@@ -5,7 +5,8 @@
  * member, or "1.0") are translated to 2.0 for jayson and answered in 1.0 style
  * ({result, error, id}, both members always there); batches are split here so one batch may mix both.
  */
-import jayson from 'jayson/promise/index.js';
+import { createRequire } from 'node:module';
+import type * as JaysonPromise from 'jayson/promise/index.js';
 import { RpcCode } from './constants.js';
 import type { JsonValue } from './json.js';
 import type { JsonRpcErrorObject } from './errors.js';
@@ -43,6 +44,13 @@ export interface EngineOptions {
   maxBatchRequests: number;
 }
 
+/**
+ * jayson's promise Server and Method only, bundled at build time (scripts/bundle-jayson.cjs):
+ * `import 'jayson/promise'` would also load its HTTP/TLS/WebSocket clients and servers and its own
+ * ws 7, ~3.6 MB of an idle node's RSS, for nothing (docs/architecture.md "Idle memory").
+ */
+const jayson = createRequire(import.meta.url)('./jayson-server.cjs') as Pick<typeof JaysonPromise, 'Server' | 'Method'>;
+
 /** The id jayson sees for a 1.0 request (1.0 allows any id, and one without an id is still answered). */
 const INTERNAL_ID = 0;
 
@@ -56,13 +64,13 @@ export function isVersionOne(request: unknown): request is Record<string, unknow
 }
 
 export function createEngine(options: EngineOptions): JsonRpcEngine {
-  const methods: Record<string, jayson.Method> = {};
+  const methods: Record<string, JaysonPromise.Method> = {};
   for (const [name, handler] of Object.entries(options.methods)) {
     // useContext: jayson hands each method the context given to server.call (the request's RpcCall).
-    methods[name] = new jayson.Method((params: jayson.RequestParamsLike, context: { call?: RpcCall }) => handler(params, context.call), { useContext: true });
+    methods[name] = new jayson.Method((params: JaysonPromise.RequestParamsLike, context: { call?: RpcCall }) => handler(params, context.call), { useContext: true });
   }
   const server = new jayson.Server(methods, {
-    router(this: jayson.Server, name: string): jayson.MethodLike {
+    router(this: JaysonPromise.Server, name: string): JaysonPromise.MethodLike {
       if (Object.hasOwn(methods, name)) return methods[name]!;
       // jayson's own "Method not found" does not say which method; ours does.
       return new jayson.Method(() => Promise.reject(options.unknownMethod(String(name))));
@@ -72,7 +80,7 @@ export function createEngine(options: EngineOptions): JsonRpcEngine {
 
   const callOne = (request: unknown, call: RpcCall | undefined): Promise<JsonRpcResponse | undefined> =>
     new Promise((resolve) => {
-      server.call(request as jayson.JSONRPCRequestLike, call ? { call } : {}, (error: unknown, response: unknown) => {
+      server.call(request as JaysonPromise.JSONRPCRequestLike, call ? { call } : {}, (error: unknown, response: unknown) => {
         resolve((error ?? response ?? undefined) as JsonRpcResponse | undefined);
       });
     });

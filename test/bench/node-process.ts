@@ -1,5 +1,5 @@
 /**
- * A real node process for the process-level benches: `node bin/cli.js start` on 127.0.0.1 with
+ * A real node process for the process-level benches: `./kadchain start` on 127.0.0.1 with
  * a temp data dir, free RPC port, ephemeral P2P port, easy PoW and production log level, plus a
  * genesis block (created over RPC). Built on the integration harness.
  */
@@ -48,7 +48,8 @@ export async function startBenchProcess(): Promise<BenchProcess> {
   };
   try {
     const setup = await writeBenchSetup(root);
-    const node = await startNode({ teardown: (fn) => cleanups.push(fn) }, setup);
+    // Through ./kadchain, as users start it: its launcher line's malloc setting is part of the product.
+    const node = await startNode({ teardown: (fn) => cleanups.push(fn) }, setup, [], undefined, 'kadchain');
     const { address } = (await rpc(setup, 'genesis_block')) as { address: string };
     return { node, setup, address, stop: cleanup };
   } catch (err) {

@@ -28,6 +28,7 @@ import { rawItems, rawOneCore } from './raw-rates.js';
 import { KeepAliveRpc } from './rpc-client.js';
 import { writeBenchSetup } from './node-process.js';
 import type { BenchModule } from './types.js';
+import { nodeProcessEnv } from './node-launch.js';
 
 const TARGET_TX_PER_SEC = 2_500;
 const CLIENTS = 8;
@@ -137,13 +138,13 @@ interface Started {
 }
 
 async function startQuiet(setup: NodeSetup, cleanups: Cleanups): Promise<Started> {
-  const node = await startNode({ teardown: (fn) => cleanups.push(fn) }, setup);
+  const node = await startNode({ teardown: (fn) => cleanups.push(fn) }, setup, [], undefined, 'kadchain');
   return { stop: () => stopNode(node), pid: node.child.pid };
 }
 
 /** The node under --cpu-prof (Node refuses it in NODE_OPTIONS); the profile is written when it stops. */
 async function startProfiled(setup: NodeSetup, profDir: string, cleanups: Cleanups): Promise<Started> {
-  const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profDir}`, CLI_BIN, 'start', '--config', setup.configFile], { stdio: 'ignore' });
+  const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profDir}`, CLI_BIN, 'start', '--config', setup.configFile], { stdio: 'ignore', env: nodeProcessEnv() });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   cleanups.push(() => child.kill('SIGKILL'));
   await waitFor('the profiled node to answer', async () => existsSync(join(setup.dataDir, '.cookie')) && (await rpc(setup, 'getinfo').then(() => true, () => false)));

@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { VerifyPoolStats } from '../../src/chain/verify-pool/index.js';
 import type { RssPeak } from './thread-cpu.js';
+import { nodeProcessEnv } from './node-launch.js';
 
 /** The line sync-source.ts prints once it serves. */
 export interface SourceReady {
@@ -46,9 +47,9 @@ function exited(child: ChildProcess): Promise<void> {
   return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-/** Runs `node <script> <args>` and resolves with its first stdout line, parsed; stop() closes its stdin and waits for it to exit. */
+/** Runs `node <script> <args>` (started as ./kadchain starts a node: node-launch.ts) and resolves with its first stdout line, parsed; stop() closes its stdin and waits for it to exit. */
 async function spawnJsonChild<T>(script: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<{ line: T; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [fileURLToPath(new URL(script, import.meta.url)), ...args], { stdio: ['pipe', 'pipe', 'inherit'], env });
+  const child = spawn(process.execPath, [fileURLToPath(new URL(script, import.meta.url)), ...args], { stdio: ['pipe', 'pipe', 'inherit'], env: nodeProcessEnv(env) });
   const stop = async (): Promise<void> => {
     child.stdin?.end();
     const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);

@@ -14,6 +14,8 @@ import { readCookie } from '../../src/rpc/cookie.js';
 
 /** bin/cli.js of this package (tests run from dist/test/integration/). */
 export const CLI_BIN = fileURLToPath(new URL('../../../bin/cli.js', import.meta.url));
+/** ./kadchain, as users start a node: an executable whose launcher line gives the node process its malloc setting (bin/kadchain.cjs). */
+export const KADCHAIN_BIN = fileURLToPath(new URL('../../../kadchain', import.meta.url));
 export const EASY_POW_BITS = '0x207fffff';
 const READY_TIMEOUT_MS = 20_000;
 const POLL_INTERVAL_MS = 50;
@@ -113,9 +115,13 @@ export async function createNodeSetup(t: Teardown, overrides: SetupOverrides = {
   return setup;
 }
 
-/** Starts a node (with extra `cli start` flags, if any) and waits until it answers getinfo over RPC (longer for a start that reindexes first). */
-export async function startNode(t: Teardown, setup: NodeSetup, extraArgs: readonly string[] = [], readyTimeoutMs = READY_TIMEOUT_MS): Promise<RunningNode> {
-  const child = spawn(process.execPath, [CLI_BIN, 'start', '--config', setup.configFile, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts a node (with extra `cli start` flags, if any) and waits until it answers getinfo over RPC (longer for a start that reindexes first).
+ * `launcher` 'kadchain' runs ./kadchain as an executable (what users run; the benches), 'node' `node bin/cli.js`.
+ */
+export async function startNode(t: Teardown, setup: NodeSetup, extraArgs: readonly string[] = [], readyTimeoutMs = READY_TIMEOUT_MS, launcher: 'node' | 'kadchain' = 'node'): Promise<RunningNode> {
+  const args = ['start', '--config', setup.configFile, ...extraArgs];
+  const child = launcher === 'kadchain' ? spawn(KADCHAIN_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(process.execPath, [CLI_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
