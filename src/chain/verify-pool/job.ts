@@ -5,7 +5,9 @@
  *
  * All integers little-endian. Items are numbered across segments in order, so the worker's
  * "first invalid item" is relative to the job, as the pool expects. The worker reads each
- * transaction (SigningView) and computes its sighashes itself: hashing per input stays off the calling thread.
+ * transaction and computes its sighashes itself: hashing per input stays off the calling thread.
+ * The workers read jobs with job-scan.ts (one pass, nothing per input); firstInvalidInJob below,
+ * on SigningView, is the reference reader the tests hold it to.
  */
 import { HASH_BYTES } from '../../primitives/hash.js';
 import { verify } from '../../primitives/secp256k1.js';
@@ -41,7 +43,7 @@ export function encodeJob(segments: readonly JobSegment[]): ArrayBuffer {
   return buffer;
 }
 
-/** Index of the first item of the job that fails, or -1. Runs in the workers. Throws on a malformed job (a bug, not a peer's doing). */
+/** Index of the first item of the job that fails, or -1 (the reference for scanJob). Throws on a malformed job (a bug, not a peer's doing). */
 export function firstInvalidInJob(buffer: ArrayBuffer): number {
   const view = new DataView(buffer);
   const segments = view.getUint32(0, true);
