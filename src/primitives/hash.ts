@@ -33,6 +33,16 @@ export function hash256(data: Uint8Array): Buffer {
   return digestBuffer(hash('sha256', sha256Into(data), DIGEST));
 }
 
+/**
+ * hash256(data) written into `out` (its first 32 bytes), with no Buffer made for the digest: the
+ * verify workers take one sighash per input and only pass it on to secp256k1. `out` must not be
+ * the middle-digest scratch. Returns `out`.
+ */
+export function hash256Into(data: Uint8Array, out: Buffer): Buffer {
+  out.write(hash('sha256', sha256Into(data), DIGEST), 0, 'latin1');
+  return out;
+}
+
 export function ripemd160(data: Uint8Array): Buffer {
   return digestBuffer(hash('ripemd160', data, DIGEST));
 }

@@ -5,7 +5,7 @@
  * field) and re-serialising it without signatures cost them more than the hashing itself.
  */
 import { BufferReader } from './encoding.js';
-import { HASH_BYTES, hash256 } from './hash.js';
+import { HASH_BYTES, hash256, hash256Into } from './hash.js';
 import { MAX_INPUT_FIELD_BYTES, MIN_INPUT_BYTES, MIN_OUTPUT_BYTES } from './tx.js';
 
 const PREVOUT_BYTES = HASH_BYTES + 4;
@@ -59,8 +59,17 @@ export class SigningView {
 
   /** Same digest as Transaction.sighash(inputIndex). */
   sighash(inputIndex: number): Buffer {
+    return hash256(this.preimageFor(inputIndex));
+  }
+
+  /** sighash(inputIndex) written into `out` (32 bytes), no Buffer made: the verify workers' per-input path. Returns `out`. */
+  sighashInto(inputIndex: number, out: Buffer): Buffer {
+    return hash256Into(this.preimageFor(inputIndex), out);
+  }
+
+  private preimageFor(inputIndex: number): Buffer {
     if (inputIndex < 0 || inputIndex >= this.publicKeys.length) throw new RangeError(`input ${inputIndex} of a transaction with ${this.publicKeys.length}`);
     this.preimage.writeUInt32LE(inputIndex, this.preimage.length - INDEX_BYTES);
-    return hash256(this.preimage);
+    return this.preimage;
   }
 }

@@ -8,7 +8,7 @@ import { secp256k1IsNative } from '../../src/primitives/secp256k1.js';
 import { buildBlockFixture } from './block-fixture.js';
 import { SUBMIT_LIMITS, connectBlocks } from './connect-blocks.js';
 import { rawAllCores, rawItems, rawOneCore, throughputFigures } from './raw-rates.js';
-import { workerIdlePct } from './thread-cpu.js';
+import { type ThreadCpuSplit, workerIdlePct } from './thread-cpu.js';
 import type { BenchModule } from './types.js';
 
 /** Issue #12: ≥ 0.75 on any CPU (was 0.6, design §4). */
@@ -18,6 +18,11 @@ const BLOCK_COUNT = 1000;
 const TXS_PER_BLOCK = 20;
 /** Raw and connect runs alternate; the best of each counts (see mempool-admission.ts). */
 const ROUNDS = 3;
+function cpuUsPerInput(split: ThreadCpuSplit, inputs: number): Record<string, number> {
+  const us = (ms: number): number => Math.round((ms * 1000 * 10) / inputs) / 10;
+  return { main: us(split.mainMs), verifyWorkers: us(split.verifyWorkersMs), other: us(split.otherMs), total: us(split.mainMs + split.verifyWorkersMs + split.otherMs) };
+}
+
 export const blockConnectBench: BenchModule = {
   name: 'block-connect',
   async run() {
@@ -30,6 +35,7 @@ export const blockConnectBench: BenchModule = {
     const secs: number[] = [];
     const mainCpu: number[] = [];
     const idlePct: number[] = [];
+    const byThread: Array<Record<string, number>> = [];
     for (let round = 0; round < ROUNDS; round++) {
       oneCore.push(rawOneCore(raw));
       allCores.push(await rawAllCores(raw, cores));
@@ -37,6 +43,7 @@ export const blockConnectBench: BenchModule = {
       secs.push(connected.secs);
       if (connected.mainCpuMs !== undefined) mainCpu.push(connected.mainCpuMs);
       idlePct.push(workerIdlePct(connected.verify));
+      if (connected.threadCpu) byThread.push(cpuUsPerInput(connected.threadCpu, fixture.inputs));
     }
     return {
       secp256k1Native: secp256k1IsNative,
@@ -47,6 +54,8 @@ export const blockConnectBench: BenchModule = {
       submitWindow: SUBMIT_LIMITS,
       // Share of the workers' time with no signature to check (the pipeline starved them), per round; load hardly moves it.
       verifyWorkerIdlePct: idlePct,
+      // CPU µs per input by kind of thread, per round: the 2-core budget is their sum (the raw rate spends ~1e6 / rawOneCore per input).
+      ...(byThread.length > 0 ? { cpuUsPerInputByThread: byThread } : {}),
       // Work outside the verify workers, per input (best round; CPU time, so load-independent).
       ...(mainCpu.length > 0 ? { mainThreadCpuUsPerInput: Math.round((Math.min(...mainCpu) * 1000 * 10) / fixture.inputs) / 10 } : {}),
       ...throughputFigures({ secs, oneCore, allCores }, fixture.inputs, BLOCK_COUNT, cores, TARGET_RATIO),

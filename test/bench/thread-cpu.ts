@@ -3,7 +3,7 @@
  * hardly moves when other processes load the machine, so "main-thread µs per input / per block"
  * compares runs made under different loads: the work outside signature checks that issue #12 cuts.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import type { VerifyPoolStats } from '../../src/chain/verify-pool/index.js';
 
 /** Kernel clock ticks per second for /proc stat times (USER_HZ, 100 on every Linux build Node supports). */
@@ -17,6 +17,54 @@ export function mainThreadCpuMs(): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** CPU ms of every thread of this process by OS thread id (Linux /proc; undefined elsewhere). A thread that has exited is gone from it: read before stopping the workers. */
+export function threadCpuMs(): Map<number, number> | undefined {
+  try {
+    const byThread = new Map<number, number>();
+    for (const tid of readdirSync('/proc/self/task')) {
+      try {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        byThread.set(Number(tid), ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SEC);
+      } catch {
+        // The thread exited between the listing and the read.
+      }
+    }
+    return byThread;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where a run's CPU went, in ms, by kind of thread. */
+export interface ThreadCpuSplit {
+  readonly mainMs: number;
+  /** The `workers` busiest threads started during the run: the verify workers (a fresh chain starts its pool). */
+  readonly verifyWorkersMs: number;
+  /** Every other thread: V8's platform threads (parallel GC, concurrent marking, optimizing compiler), lmdb-js's writer, libuv. */
+  readonly otherMs: number;
+}
+
+/** Splits the CPU between two threadCpuMs() snapshots (see ThreadCpuSplit). */
+export function splitThreadCpu(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>, workers: number): ThreadCpuSplit {
+  let mainMs = 0;
+  let otherMs = 0;
+  const started: number[] = [];
+  for (const [tid, ms] of after) {
+    const spent = ms - (before.get(tid) ?? 0);
+    if (tid === process.pid) mainMs = spent;
+    else if (before.has(tid)) otherMs += spent;
+    else started.push(spent);
+  }
+  started.sort((a, b) => b - a);
+  let verifyWorkersMs = 0;
+  started.forEach((ms, i) => {
+    if (i < workers) verifyWorkersMs += ms;
+    else otherMs += ms;
+  });
+  return { mainMs, verifyWorkersMs, otherMs };
 }
 
 /** Resident set size of this process now, in MB. */

@@ -5,8 +5,11 @@
  *
  * All integers little-endian. Items are numbered across segments in order, so the worker's
  * "first invalid item" is relative to the job, as the pool expects. The worker reads each
- * transaction (SigningView) and computes its sighashes itself: hashing per input stays off the calling thread.
+ * transaction and computes its sighashes itself: hashing per input stays off the calling thread.
+ * The workers read jobs with job-scan.ts (one pass, nothing per input); firstInvalidInJob below,
+ * on SigningView, is the reference reader the tests hold it to.
  */
+import { HASH_BYTES } from '../../primitives/hash.js';
 import { verify } from '../../primitives/secp256k1.js';
 import { SigningView } from '../../primitives/signing-view.js';
 import { JOB_HEADER_BYTES, JOB_SEGMENT_HEADER_BYTES } from './constants.js';
@@ -17,6 +20,9 @@ export interface JobSegment {
   readonly firstInput: number;
   readonly inputCount: number;
 }
+
+/** Each input's sighash, overwritten by the next: a thread checks one input at a time and secp256k1 only reads it (no Buffer per input). */
+const digest = Buffer.alloc(HASH_BYTES);
 
 /** One fresh ArrayBuffer holding `segments` (owned by the job alone, so it can be transferred). */
 export function encodeJob(segments: readonly JobSegment[]): ArrayBuffer {
@@ -37,7 +43,7 @@ export function encodeJob(segments: readonly JobSegment[]): ArrayBuffer {
   return buffer;
 }
 
-/** Index of the first item of the job that fails, or -1. Runs in the workers. Throws on a malformed job (a bug, not a peer's doing). */
+/** Index of the first item of the job that fails, or -1 (the reference for scanJob). Throws on a malformed job (a bug, not a peer's doing). */
 export function firstInvalidInJob(buffer: ArrayBuffer): number {
   const view = new DataView(buffer);
   const segments = view.getUint32(0, true);
@@ -51,7 +57,7 @@ export function firstInvalidInJob(buffer: ArrayBuffer): number {
     const tx = SigningView.read(Buffer.from(buffer, start, length));
     for (let i = firstInput; i < firstInput + inputCount; i++, item++) {
       if (i >= tx.inputCount) throw new RangeError(`verify job names input ${i} of a transaction with ${tx.inputCount}`);
-      if (!verify(tx.signatures[i]!, tx.sighash(i), tx.publicKeys[i]!)) return item;
+      if (!verify(tx.signatures[i]!, tx.sighashInto(i, digest), tx.publicKeys[i]!)) return item;
     }
     at = start + length;
   }

@@ -4,7 +4,7 @@
  * computes their sighashes and answers with the index of its first invalid item, relative to the job's own buffer, or -1.
  */
 import { parentPort } from 'node:worker_threads';
-import { firstInvalidInJob } from './job.js';
+import { scanJob } from './job-scan.js';
 import type { VerifyJob, VerifyReply } from './protocol.js';
 
 if (!parentPort) throw new Error('the verify-pool worker must run in a worker thread');
@@ -13,7 +13,7 @@ const port = parentPort;
 let lastEndMs: number | undefined;
 port.on('message', (job: VerifyJob) => {
   const startMs = performance.now();
-  const firstInvalid = firstInvalidInJob(job.buffer);
+  const firstInvalid = scanJob(job.buffer);
   const endMs = performance.now();
   const reply: VerifyReply = { id: job.id, firstInvalid, idleMs: lastEndMs === undefined ? 0 : startMs - lastEndMs, busyMs: endMs - startMs };
   lastEndMs = endMs;

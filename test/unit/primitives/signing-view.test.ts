@@ -25,6 +25,19 @@ test('sighash(i) equals Transaction.sighash(i) for every input, whatever the sha
   }
 });
 
+test('sighashInto(i, out) writes sighash(i) into out and returns it, one buffer reused across inputs and transactions', (t) => {
+  const out = Buffer.alloc(32, 0xee);
+  for (const [inputs, outputs] of [[1, 1], [3, 2]] as const) {
+    const tx = fundedSpend(inputs, outputs);
+    const view = SigningView.read(tx.encode());
+    for (let i = 0; i < inputs; i++) {
+      t.is(view.sighashInto(i, out), out);
+      t.deepEqual(out, tx.sighash(i), `${inputs}-in input ${i}`);
+    }
+  }
+  t.throws(() => SigningView.read(fundedSpend(1, 1).encode()).sighashInto(1, out), { instanceOf: RangeError });
+});
+
 test('more than 252 inputs (a 3-byte count varint) still give the same sighashes', (t) => {
   const tx = fundedSpend(260, 2);
   const view = SigningView.read(tx.encode());
