@@ -118,6 +118,8 @@ export interface ScenarioResult {
   readonly tcp: SimTcpStats;
   /** Why sessions closed, counted at both ends (the reason's first words). */
   readonly closeReasons: Record<string, number>;
+  /** Inbound evictions over the run: all, and at the bootstrap nodes (everyone's first TCP contacts). */
+  readonly evictions: { readonly total: number; readonly atBootstrap: number; readonly bootstrapNodes: number };
   readonly propagation: Array<PropagationResult & { readonly label: string; readonly graphNodes: number; readonly meanDegree: number; readonly isolated: number }>;
   readonly eclipse: EclipseResult | undefined;
   readonly massLeave: { readonly atMs: number; readonly left: number } | undefined;
@@ -328,6 +330,8 @@ export async function runScenario(params: ScenarioParams): Promise<ScenarioResul
   }
   const victimPeers = victim?.peers.ready().filter((p) => p.direction === 'outbound');
   const victimOutbound = victimPeers && { ready: victimPeers.length, attacker: victimPeers.filter((p) => population.byIp.get(p.ip)?.attacker === true).length };
+  const evictions = { total: population.nodes.reduce((s, n) => s + n.evictions, 0), atBootstrap: population.nodes.filter((n) => n.bootstrap).reduce((s, n) => s + n.evictions, 0), bootstrapNodes: params.bootstrapNodes };
+  log(`evictions: ${evictions.total}, of them ${evictions.atBootstrap} at the ${evictions.bootstrapNodes} bootstrap nodes`);
   log(`sessions closed: ${JSON.stringify(Object.fromEntries([...population.closeReasons].sort((a, b) => b[1] - a[1]).slice(0, 8)))}`);
   if (victimOutbound) log(`eclipse, real sessions: ${victimOutbound.attacker} of the victim's ${victimOutbound.ready} outbound peers are the attacker's`);
 
@@ -351,6 +355,7 @@ export async function runScenario(params: ScenarioParams): Promise<ScenarioResul
     inboundHistogram: Array.from(inboundHistogram, (v) => v ?? 0),
     victimOutbound,
     tcp: tcp.stats,
+    evictions,
     closeReasons: Object.fromEntries([...population.closeReasons].sort((a, b) => b[1] - a[1])),
     propagation,
     eclipse,
