@@ -5,7 +5,8 @@ import { type ScenarioResult, defaultParams, runScenario } from '../../../src/si
 // The CI-sized run of the simulator: 1,000 real Discovery services and TCP peer sets (PeerSet,
 // real handshakes over simulated TCP) on the simulated internet
 // (60 % behind NAT, 1 % loss, churn, an eclipse attempt, 20 % leaving at once). Virtual time,
-// so the figures do not depend on the machine's load; only the wall time does (~40–50 s of CPU).
+// so the figures do not depend on the machine's load; only the wall time does (130–200 s of CPU
+// with the TCP peer sets; ~40–50 s for discovery alone).
 // One run, shared by the tests below.
 const NODES = Number(process.env['SIM_NODES'] ?? 1000);
 const MINUTES = Number(process.env['SIM_MINUTES'] ?? 2);
