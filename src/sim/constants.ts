@@ -30,3 +30,12 @@ export const COMPACT_BLOCK_FIXED_BYTES = 84 + 8 + 3 + 3 + 1 + 110;
 export const COMPACT_SHORT_ID_SIM_BYTES = 6;
 /** Header, PoW and merkle root checked before a block is pushed on as cmpct-block (a few thousand hashes). */
 export const COMPACT_CHECK_MS = 1;
+
+/** TCP (20) + IPv4 (20) headers: what a simulated TCP write or FIN costs on the wire besides its payload. */
+export const TCP_SEGMENT_OVERHEAD_BYTES = 40;
+
+/** node:net's default writable high-water mark: a write above it returns false, 'drain' follows. */
+export const SIM_TCP_HIGH_WATER_BYTES = 16 * 1024;
+
+/** Local ports of outgoing simulated connections start here (the IANA dynamic range). */
+export const SIM_EPHEMERAL_PORT_MIN = 49_152;

@@ -1,20 +1,37 @@
 import { generatePrivateKey } from '../primitives/secp256k1.js';
+import { sha256 } from '../primitives/hash.js';
+import { AddressManager } from '../p2p/addrman/manager.js';
+import { resolveP2PConfig, type P2PConfig } from '../p2p/config.js';
 import { Discovery } from '../p2p/discovery/service.js';
 import { nodeKeyFromPrivateKey } from '../p2p/discovery/node-key.js';
 import type { PacketSigner } from '../p2p/discovery/packet.js';
 import type { BootstrapAddress } from '../p2p/discovery/service-options.js';
+import type { LocalStatus } from '../p2p/handshake.js';
+import { describePeer, type PeerInfo } from '../p2p/peer-info.js';
+import { PeerSet } from '../p2p/peers.js';
 import { silentLogger } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
 import type { Host, SimNetwork } from './network.js';
 import type { Rng } from './rng.js';
+import type { SimTcp } from './tcp.js';
 import type { VirtualClock } from './virtual-clock.js';
 import { HEALTHY_TABLE_ENTRIES, SIM_TCP_PORT, SIM_UDP_PORT } from './constants.js';
+
+/**
+ * The chain every simulated node announces in its handshakes (a stand-in: the simulator has no
+ * chain). One genesis for all, so the real handshake's genesis check passes.
+ */
+const SIM_CHAIN_STATUS: LocalStatus = { genesisHash: sha256(Buffer.from('kadchain simulated genesis')), bestHeight: 0, chainWork: 1n };
 
 
 export interface SimNode {
   readonly index: number;
   readonly host: Host;
   readonly discovery: Discovery;
+  /** The real TCP peer set (sessions over SimTcp), its outbound dialer fed by `addrman` over `discovery`, as in a node. */
+  readonly peers: PeerSet;
+  /** The real address manager, in memory (no peers.json): its table learns from discovery and handshakes. */
+  readonly addrman: AddressManager;
   readonly id: Buffer;
   /** Only the simulated attacker uses it (to sign its forged neighbours answers). */
   readonly privateKey: Buffer;
@@ -23,6 +40,11 @@ export interface SimNode {
   readonly joinedAtMs: number;
   /** Virtual ms since join when the table first held HEALTHY_TABLE_ENTRIES (undefined: not yet). */
   healthyAfterMs: number | undefined;
+  /** Inbound peers this node evicted to make room for new ones. */
+  evictions: number;
+  readonly bootstrap: boolean;
+  /** Virtual ms since join when it first had maxOutbound ready outbound sessions (undefined: not yet). */
+  outboundFullAfterMs: number | undefined;
   leftAtMs: number | undefined;
 }
 
@@ -32,6 +54,8 @@ export class Population {
   readonly byIp = new Map<string, SimNode>();
   readonly byId = new Map<string, SimNode>();
   readonly bootstrap: BootstrapAddress[] = [];
+  /** Why sessions closed (the reason up to its first number or parenthesis), counted at both ends. */
+  readonly closeReasons = new Map<string, number>();
   private readonly logger: Logger = silentLogger();
   private readonly usedIps = new Set<string>();
 
@@ -40,6 +64,9 @@ export class Population {
     private readonly network: SimNetwork,
     private readonly rng: Rng,
     private readonly signer: PacketSigner | undefined,
+    private readonly tcp: SimTcp,
+    /** Settings of every node's peer set (production defaults but the listen address). */
+    private readonly p2p: Partial<P2PConfig> = {},
   ) {}
 
   get alive(): SimNode[] {
@@ -63,18 +90,44 @@ export class Population {
       socketFactory: this.network.socketFactory(host),
       signer: this.signer,
     });
+    const config = resolveP2PConfig({ ...this.p2p, listenHost: host.ip, port: SIM_TCP_PORT });
+    // As src/node/network.ts wires them: the peer set dials what the address manager offers (its table, then discovery's).
+    const addrman = await AddressManager.open({ dataDir: undefined, ownNodeId: nodeKey.nodeId.toString('hex'), useAnchors: false, logger: this.logger, nowMs: this.clock.nowMs });
+    const peers = new PeerSet({
+      config,
+      nodeKey,
+      status: () => SIM_CHAIN_STATUS,
+      peerSource: addrman.peerSource(discovery, config.maxOutbound),
+      logger: this.logger,
+      clock: this.clock,
+      transport: this.tcp.transport(host),
+    });
     const node: SimNode = {
       index: this.nodes.length,
       host,
       discovery,
+      peers,
+      addrman,
       id: nodeKey.nodeId,
       privateKey: nodeKey.privateKey,
       publicKey: nodeKey.publicKey,
       attacker: kind.attacker === true,
       joinedAtMs: this.clock.elapsedMs,
       healthyAfterMs: undefined,
+      outboundFullAfterMs: undefined,
+      evictions: 0,
+      bootstrap: kind.bootstrap === true,
       leftAtMs: undefined,
     };
+    peers.on('peer:closed', (_peer, reason) => {
+      if (reason.startsWith('evicted')) node.evictions++;
+      const key = reason.split(/[(]|\d/, 1)[0].replace(/[:\s]+$/, '');
+      this.closeReasons.set(key, (this.closeReasons.get(key) ?? 0) + 1);
+    });
+    peers.on('peer:ready', (peer) => {
+      if (node.outboundFullAfterMs !== undefined || peer.direction !== 'outbound') return;
+      if (peers.ready().filter((p) => p.direction === 'outbound').length >= config.maxOutbound) node.outboundFullAfterMs = this.clock.elapsedMs - node.joinedAtMs;
+    });
     discovery.on('node:verified', () => {
       if (node.healthyAfterMs === undefined && discovery.tableSize >= HEALTHY_TABLE_ENTRIES) node.healthyAfterMs = this.clock.elapsedMs - node.joinedAtMs;
     });
@@ -82,6 +135,8 @@ export class Population {
     this.byIp.set(host.ip, node);
     this.byId.set(node.id.toString('hex'), node);
     if (kind.bootstrap === true) this.bootstrap.push({ host: host.ip, port: SIM_UDP_PORT });
+    addrman.attach(peerFeed(peers));
+    await peers.start(); // listening before discovery advertises the TCP port
     await discovery.start();
     return node;
   }
@@ -92,6 +147,8 @@ export class Population {
     node.leftAtMs = this.clock.elapsedMs;
     node.host.alive = false;
     await node.discovery.stop();
+    await node.addrman.stop();
+    await node.peers.stop();
   }
 
   isAliveId(id: Buffer): boolean {
@@ -110,4 +167,23 @@ export class Population {
       return ip;
     }
   }
+}
+
+/** What P2PNetwork gives the address manager: the peers, and each ready one as PeerInfo. */
+function peerFeed(peers: PeerSet): { peers(): PeerInfo[]; on(event: 'peer:ready', l: (info: PeerInfo) => void): unknown; off(event: 'peer:ready', l: (info: PeerInfo) => void): unknown } {
+  const wrapped = new Map<(info: PeerInfo) => void, (peer: Parameters<typeof describePeer>[0]) => void>();
+  return {
+    peers: () => peers.peers(),
+    on: (_event, listener) => {
+      const w = (peer: Parameters<typeof describePeer>[0]): void => listener(describePeer(peer, false));
+      wrapped.set(listener, w);
+      return peers.on('peer:ready', w);
+    },
+    off: (_event, listener) => {
+      const w = wrapped.get(listener);
+      if (w !== undefined) peers.off('peer:ready', w);
+      wrapped.delete(listener);
+      return peers;
+    },
+  };
 }
