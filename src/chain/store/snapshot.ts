@@ -7,8 +7,8 @@
  */
 import type { RootDatabase } from 'lmdb';
 import type { IndexEntry } from './codecs.js';
-import { decodeIndexEntry, heightKey } from './codecs.js';
-import { type BinaryDb, REINDEX_KEY, type StoreDbName, TIP_KEY } from './layout.js';
+import { decodeIndexEntry, heightKey, indexEntryDataSeq } from './codecs.js';
+import { type BinaryDb, REINDEX_KEY, type StoreDbName, TIP_KEY, blockDataKey } from './layout.js';
 
 type ReadTxn = ReturnType<RootDatabase['useReadTransaction']>;
 
@@ -48,7 +48,9 @@ export class ChainSnapshot {
   }
 
   getBlockBytes(hash: Buffer): Buffer | undefined {
-    return this.get('blocks', hash);
+    const entry = this.get('index', hash);
+    const seq = entry && indexEntryDataSeq(entry);
+    return seq === undefined ? undefined : this.get('blockdata', blockDataKey(seq));
   }
 
   getUndoBytes(hash: Buffer): Buffer | undefined {

@@ -10,8 +10,10 @@ import { HASH_BYTES, PUBKEY_HASH_BYTES } from '../../primitives/hash.js';
 import { type OutPoint, outPointFromKey, outPointKey } from '../../primitives/tx.js';
 import { StorageError } from '../errors.js';
 import type { Coin, CoinEntry, CoinView } from '../types.js';
-import { type IndexEntry, decodeCoin, decodeIndexEntry, decodeUndo, encodeCoin, encodeIndexEntry, encodeUndo, heightKey, tipKey } from './codecs.js';
+import { BlockSequence } from './block-seq.js';
+import { DATA_SEQ_BYTES, type IndexEntry, decodeCoin, decodeIndexEntry, decodeUndo, encodeCoin, encodeIndexEntry, encodeUndo, heightKey, indexEntryDataSeq, tipKey } from './codecs.js';
 import {
+  ADDR_KEY_OUTPOINT_OFFSET,
   ADDR_RANGE_END_SUFFIX,
   type BinaryDb,
   CHAIN_STATE_DBS,
@@ -23,11 +25,14 @@ import {
   TIPS_INDEX_KEY,
   TIP_KEY,
   addrKey,
+  blockDataKey,
   openStoreDbs,
+  readBlockDataKey,
 } from './layout.js';
 import type { PendingCoins, StoredCoins } from './pending-coins.js';
 import { ChainSnapshot } from './snapshot.js';
 import { StoreTransactions } from './transactions.js';
+import { type UpgradeSummary, upgradeToLayout3 } from './upgrade.js';
 
 export { type BinaryDb, STORE_DB_NAMES, type StoreDbName } from './layout.js';
 
@@ -38,13 +43,19 @@ export class ChainStore implements CoinView {
     read: (outpoint) => this.readStoredCoin(outpoint),
     write: (outpoint, coin) => {
       this.dbs.coins.putSync(outPointKey(outpoint), encodeCoin(coin));
-      this.dbs.addrs.putSync(addrKey(coin.pubKeyHash, outpoint), EMPTY);
+      this.dbs.addrs.putSync(addrKey(coin, outpoint), EMPTY);
     },
     delete: (outpoint, coin) => {
       this.dbs.coins.removeSync(outPointKey(outpoint));
-      this.dbs.addrs.removeSync(addrKey(coin.pubKeyHash, outpoint));
+      this.dbs.addrs.removeSync(addrKey(coin, outpoint));
     },
   };
+
+  /** Keys of stored blocks' data (block-seq.ts). */
+  private readonly blockSeq = new BlockSequence(() => {
+    for (const key of this.dbs.blockdata.getKeys({ reverse: true, limit: 1 })) return readBlockDataKey(key);
+    return undefined;
+  });
 
   /** The write transactions and their pending tip and coins (transactions.ts). */
   private readonly txns: StoreTransactions;
@@ -54,7 +65,7 @@ export class ChainStore implements CoinView {
     private readonly env: RootDatabase,
     private readonly dbs: Record<StoreDbName, BinaryDb>,
   ) {
-    this.txns = new StoreTransactions(path, env, dbs.meta, this.storedCoins, () => this.assertOpen());
+    this.txns = new StoreTransactions(path, env, dbs.meta, this.storedCoins, () => this.assertOpen(), this.blockSeq);
   }
 
   /** `readOnly`: for a check beside (or without) the node; a path without a database is an error then, not created (layout.ts). */
@@ -134,6 +145,12 @@ export class ChainStore implements CoinView {
     this.dbs.meta.putSync(FORMAT_KEY, value);
   }
 
+  /** Rewrites a database of layout 1 or 2 as layout 3 (upgrade.ts). Inside a transaction; the caller then sets the format version. */
+  upgradeLayout(): UpgradeSummary {
+    this.writer('upgradeLayout');
+    return upgradeToLayout3(this.dbs, this.blockSeq);
+  }
+
   /**
    * Empties the chain state (UTXO set, address index, undo data, height index, candidate tips,
    * tip, reindex progress), keeping the blocks and the block index. Inside a transaction.
@@ -153,26 +170,41 @@ export class ChainStore implements CoinView {
   // --- blocks and index -------------------------------------------------------------------
 
   getBlock(hash: Buffer): Block | undefined {
-    const bytes = this.dbs.blocks.get(hash);
+    const bytes = this.getBlockBytes(hash);
     return bytes ? Block.decode(bytes) : undefined;
   }
 
   /** The stored encoding (Block.encode()) of a block, without decoding it. */
   getBlockBytes(hash: Buffer): Buffer | undefined {
-    return this.dbs.blocks.get(hash);
+    const seq = this.storedSeq(hash);
+    return seq === undefined ? undefined : this.dbs.blockdata.get(blockDataKey(seq));
   }
 
   hasBlock(hash: Buffer): boolean {
-    return this.dbs.blocks.doesExist(hash);
+    const seq = this.storedSeq(hash);
+    return seq !== undefined && this.dbs.blockdata.doesExist(blockDataKey(seq));
   }
 
-  putBlock(block: Block): void {
-    this.dbs.blocks.putSync(block.hash, block.encode());
+  /**
+   * Stores a block's data (appended under the next sequence: layout.ts) and its index entry,
+   * which points at it. A block whose data is stored already keeps it (same hash, same bytes).
+   */
+  putBlock(block: Block, entry: IndexEntry): void {
+    let seq = entry.dataSeq ?? this.storedSeq(block.hash);
+    if (seq === undefined) {
+      seq = this.blockSeq.take();
+      this.dbs.blockdata.putSync(blockDataKey(seq), block.encode());
+    }
+    this.dbs.index.putSync(block.hash, encodeIndexEntry({ ...entry, dataSeq: seq }));
   }
 
-  /** Drops a block's stored data (a reindex found it damaged or unconnectable). */
+  /** Drops a block's stored data (a reindex found it damaged or unconnectable); its index entry stays, without data. */
   removeBlock(hash: Buffer): void {
-    this.dbs.blocks.removeSync(hash);
+    const bytes = this.dbs.index.get(hash);
+    const seq = bytes && indexEntryDataSeq(bytes);
+    if (seq === undefined) return;
+    this.dbs.blockdata.removeSync(blockDataKey(seq));
+    this.dbs.index.putSync(hash, bytes!.subarray(0, bytes!.length - DATA_SEQ_BYTES));
   }
 
   getIndex(hash: Buffer): IndexEntry | undefined {
@@ -180,13 +212,30 @@ export class ChainStore implements CoinView {
     return bytes ? decodeIndexEntry(bytes) : undefined;
   }
 
+  /** Writes a block's index entry; without a dataSeq it keeps the stored data the entry pointed at, if any. */
   putIndex(entry: IndexEntry): void {
-    this.dbs.index.putSync(entry.header.hash, encodeIndexEntry(entry));
+    const dataSeq = entry.dataSeq ?? this.storedSeq(entry.header.hash);
+    this.dbs.index.putSync(entry.header.hash, encodeIndexEntry(dataSeq === undefined ? entry : { ...entry, dataSeq }));
   }
 
-  /** Forgets a block's index entry (a reindex found it unconnectable: reindex-prune.ts). */
+  /** Forgets a block's index entry and its data (a reindex found it unconnectable: reindex-prune.ts); the entry need not decode. */
   removeIndex(hash: Buffer): void {
+    const bytes = this.dbs.index.get(hash);
+    const seq = bytes && indexEntryDataSeq(bytes);
+    if (seq !== undefined) this.dbs.blockdata.removeSync(blockDataKey(seq));
     this.dbs.index.removeSync(hash);
+  }
+
+  /** The blockdata key a block's index entry names; undefined when it has no entry or no stored data. */
+  private storedSeq(hash: Buffer): number | undefined {
+    const bytes = this.dbs.index.getBinaryFast(hash); // read before the next get (see getCoin)
+    return bytes ? indexEntryDataSeq(bytes) : undefined;
+  }
+
+  /** True when the block index holds any entry (a header, with or without its block). */
+  hasAnyIndexEntry(): boolean {
+    for (const _ of this.dbs.index.getKeys({ limit: 1 })) return true;
+    return false;
   }
 
   /** Every block index entry, in hash order (a full scan: only for rebuilding the candidate tips of an older database). */
@@ -298,7 +347,7 @@ export class ChainStore implements CoinView {
     const entries: CoinEntry[] = [];
     const range = this.dbs.addrs.getKeys({ start: pubKeyHash, end: Buffer.concat([pubKeyHash, ADDR_RANGE_END_SUFFIX]) });
     for (const key of range) {
-      const outpoint = outPointFromKey(Buffer.from(key.subarray(PUBKEY_HASH_BYTES)));
+      const outpoint = outPointFromKey(Buffer.from(key.subarray(ADDR_KEY_OUTPOINT_OFFSET)));
       const coin = this.readStoredCoin(outpoint);
       if (!coin) throw new StorageError('storage-corrupt', `the address index at ${this.path} lists ${outpoint.txid.toString('hex')}:${outpoint.index}, which is not in the UTXO set`);
       entries.push({ outpoint, coin });

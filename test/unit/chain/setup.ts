@@ -2,6 +2,8 @@
 import type { ExecutionContext } from 'ava';
 import { Chain } from '../../../src/chain/chain.js';
 import type { ChainParams } from '../../../src/chain/params.js';
+import { indexEntryDataSeq } from '../../../src/chain/store/codecs.js';
+import { blockDataKey } from '../../../src/chain/store/layout.js';
 import { ChainStore, type StoreDbName } from '../../../src/chain/store/store.js';
 import { Block, BlockHeader, type BlockHeaderFields } from '../../../src/primitives/block.js';
 import { merkleRoot } from '../../../src/primitives/merkle.js';
@@ -46,6 +48,31 @@ export function unmine(block: Block): Block {
   for (let nonce = 0; ; nonce++) {
     const header = block.header.withNonce(nonce);
     if (!hashMeetsTarget(header.hash, target)) return new Block(header, block.transactions);
+  }
+}
+
+/** A block's stored data by its hash, below ChainStore's API (bytes it would never write): the record its index entry points at (store/layout.ts). */
+export interface RawBlockData {
+  put(hash: Buffer, bytes: Buffer): void;
+  remove(hash: Buffer): void;
+}
+
+/** Runs `fn` on the block data of a closed chain directory in one raw LMDB write transaction. */
+export async function rawBlockData(path: string, fn: (db: RawBlockData) => void): Promise<void> {
+  const lmdb = await import('lmdb');
+  const root = lmdb.open({ path, maxDbs: 16 });
+  const index = root.openDB<Buffer, Buffer>({ name: 'index', keyEncoding: 'binary', encoding: 'binary' });
+  const data = root.openDB<Buffer, Buffer>({ name: 'blockdata', keyEncoding: 'binary', encoding: 'binary' });
+  const keyOf = (hash: Buffer): Buffer => {
+    const entry = index.get(hash);
+    const seq = entry && indexEntryDataSeq(entry);
+    if (seq === undefined) throw new Error(`block ${hash.toString('hex')} has no stored data to damage`);
+    return blockDataKey(seq);
+  };
+  try {
+    root.transactionSync(() => fn({ put: (hash, bytes) => data.putSync(keyOf(hash), bytes), remove: (hash) => data.removeSync(keyOf(hash)) }));
+  } finally {
+    await root.close();
   }
 }
 
