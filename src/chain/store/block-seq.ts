@@ -1,6 +1,6 @@
 /**
- * The sequence numbers that key stored blocks' data (`blockdata`, layout.ts): one past the highest
- * stored, kept in memory from the first use. A write transaction that aborts gives back the
+ * The sequence numbers that key blocks' index entries and data (`entries`, `blockdata`: layout.ts):
+ * one past the highest stored, kept in memory from the first use. A write transaction that aborts gives back the
  * numbers it took (StoreTransactions marks and rolls back, as for its coins), so the same blocks
  * get the same keys whether or not a commit group had to be redone one block at a time.
  */
@@ -11,7 +11,7 @@ export class BlockSequence {
   /** `readLast`: the highest sequence stored, inside the open write transaction; undefined when none. */
   constructor(private readonly readLast: () => number | undefined) {}
 
-  /** A number no stored block uses, higher than every one taken before. Inside a write transaction. */
+  /** A number no indexed block uses, higher than every one taken before. Inside a write transaction. */
   take(): number {
     this.next ??= (this.readLast() ?? 0) + 1;
     return this.next++;

@@ -7,7 +7,6 @@ import { BufferReader, BufferWriter } from '../../primitives/encoding.js';
 import { PUBKEY_HASH_BYTES } from '../../primitives/hash.js';
 import { DecodeError } from '../../util/errors.js';
 import type { Coin } from '../types.js';
-import { blockDataKey, readBlockDataKey } from './layout.js';
 
 /** amount u64 | pubKeyHash[20] | height u32 | flags u8 */
 export const COIN_BYTES = 8 + PUBKEY_HASH_BYTES + 4 + 1;
@@ -25,8 +24,6 @@ export interface IndexEntry {
   readonly chainWork: bigint;
   /** 'valid': passed every check that did not need the UTXO set (or was connected); 'invalid': never connect it or its descendants. */
   readonly status: BlockStatus;
-  /** Key of the block's data in `blockdata` (layout.ts); undefined: its data is not stored. Set by the store, kept by copies (`{ ...entry }`). */
-  readonly dataSeq?: number | undefined;
 }
 
 export function writeCoin(w: BufferWriter, coin: Coin): BufferWriter {
@@ -80,23 +77,11 @@ function encodeChainWork(chainWork: bigint): Buffer {
   return Buffer.from(chainWork.toString(16).padStart(CHAIN_WORK_BYTES * 2, '0'), 'hex');
 }
 
-const INDEX_ENTRY_BYTES = HEADER_BYTES + CHAIN_WORK_BYTES + 1;
-/** A stored block's entry ends with its blockdata sequence (u64 BE). */
-export const DATA_SEQ_BYTES = 8;
-
-/** header[84] | chainWork u256 BE | status u8 | dataSeq u64 BE (only when the block's data is stored) */
+/** header[84] | chainWork u256 BE | status u8 */
 export function encodeIndexEntry(entry: IndexEntry): Buffer {
-  const stored = entry.dataSeq !== undefined;
-  const w = new BufferWriter(INDEX_ENTRY_BYTES + (stored ? DATA_SEQ_BYTES : 0));
+  const w = new BufferWriter(HEADER_BYTES + CHAIN_WORK_BYTES + 1);
   entry.header.write(w);
-  w.bytes(encodeChainWork(entry.chainWork)).u8(STATUS_BYTES[entry.status]);
-  if (entry.dataSeq !== undefined) w.bytes(blockDataKey(entry.dataSeq));
-  return w.finish();
-}
-
-/** The blockdata sequence an encoded index entry ends with, without decoding the rest; undefined when the block's data is not stored. */
-export function indexEntryDataSeq(bytes: Buffer): number | undefined {
-  return bytes.length === INDEX_ENTRY_BYTES + DATA_SEQ_BYTES ? readBlockDataKey(bytes.subarray(INDEX_ENTRY_BYTES)) : undefined;
+  return w.bytes(encodeChainWork(entry.chainWork)).u8(STATUS_BYTES[entry.status]).finish();
 }
 
 /** Candidate-tip key: chainWork u256 BE ‖ hash, so LMDB's byte order is work order. */
@@ -109,11 +94,10 @@ export function decodeIndexEntry(bytes: Buffer): IndexEntry {
   const header = BlockHeader.read(r);
   const chainWork = BigInt(`0x${r.bytes(CHAIN_WORK_BYTES, 'chain work').toString('hex')}`);
   const statusByte = r.u8('block status');
-  const dataSeq = bytes.length === INDEX_ENTRY_BYTES + DATA_SEQ_BYTES ? readBlockDataKey(r.bytes(DATA_SEQ_BYTES, 'block data sequence')) : undefined;
   r.end('block index entry');
   const status = statusByte === STATUS_BYTES.invalid ? 'invalid' : statusByte === STATUS_BYTES.valid ? 'valid' : undefined;
   if (!status) throw new DecodeError(`unknown block status byte ${statusByte}`);
-  return dataSeq === undefined ? { header, chainWork, status } : { header, chainWork, status, dataSeq };
+  return { header, chainWork, status };
 }
 
 /** Height keys are big-endian so LMDB's byte order is height order. */

@@ -4,16 +4,20 @@
  * atomically: LMDB's copy-on-write B-tree means a kill -9 leaves either the old or the new state,
  * never a mix.
  *
- *   blockdata u64BE sequence → encoded block; the sequence grows by one per stored block, so a
- *            new block is an append at the B-tree's right edge (Bitcoin Core's blk files), not a
- *            random-key insert that dirties a leaf page anywhere in a tree growing with the chain
- *   index    hash → IndexEntry (header, chain work, status, sequence of its blockdata record if stored)
+ *   index    hash → u64BE sequence: where the block's records are (the only record keyed by hash)
+ *   entries  u64BE sequence → IndexEntry (header, chain work, status)
+ *   blockdata u64BE sequence → encoded block, when its data is stored
+ *            A block gets the next sequence when it is first indexed, so its entry and its data
+ *            are appends at the right edge of their B-trees (Bitcoin Core's blk files), and the one
+ *            random-key insert per block is the small hash → sequence record: a random insert
+ *            dirties a leaf page anywhere in a tree that grows with the chain, and a commit of
+ *            hundreds of blocks then writes most of such a tree again.
  *   heights  u32BE height → hash, active chain only
  *   coins    outPointKey → Coin (the UTXO set)
  *   addrs    pubKeyHash ‖ u32BE coin height ‖ outPointKey → empty (per-address coins are one range
  *            read; the height keeps an address's new coins together at the end of its range, so a
  *            miner paying itself appends instead of inserting at a random place)
- *   blocks   format ≤ 2 only: hash → encoded block; emptied by the one-time upgrade (store-upgrade.ts)
+ *   blocks   format ≤ 2 only: hash → encoded block; emptied by the one-time upgrade (upgrade.ts)
  *   undo     hash → coins the block spent, in order (active chain only)
  *   meta     'tip' → hash of the active tip; 'tips-index' → 1 once `tips` is maintained;
  *            'reindex' → while a reindex (reindex.ts) has not finished: the tip it started from (or 1);
@@ -43,7 +47,7 @@ export const ADDR_KEY_BYTES = PUBKEY_HASH_BYTES + 4 + HASH_BYTES + 4;
 /** Where the outPointKey starts in an addrs key. */
 export const ADDR_KEY_OUTPOINT_OFFSET = PUBKEY_HASH_BYTES + 4;
 
-export const STORE_DB_NAMES = ['blockdata', 'blocks', 'index', 'heights', 'coins', 'addrs', 'undo', 'meta', 'tips'] as const;
+export const STORE_DB_NAMES = ['entries', 'blockdata', 'blocks', 'index', 'heights', 'coins', 'addrs', 'undo', 'meta', 'tips'] as const;
 export type StoreDbName = (typeof STORE_DB_NAMES)[number];
 export type BinaryDb = Database<Buffer, Buffer>;
 /** The chain state a reindex rebuilds from the stored blocks and block index. */
@@ -78,14 +82,16 @@ export function addrKey(coin: Pick<Coin, 'pubKeyHash' | 'height'>, outpoint: Out
   return key;
 }
 
-/** blockdata key: the sequence as u64 BE, so LMDB's byte order is the order blocks were stored in. */
-export function blockDataKey(seq: number): Buffer {
+/** entries and blockdata key (and index value): the sequence as u64 BE, so LMDB's byte order is the order blocks were indexed in. */
+export function seqKey(seq: number): Buffer {
   const key = Buffer.allocUnsafe(8);
   key.writeUInt32BE(Math.floor(seq / 0x1_0000_0000), 0);
   key.writeUInt32BE(seq >>> 0, 4);
   return key;
 }
 
-export function readBlockDataKey(key: Buffer): number {
+export const SEQ_KEY_BYTES = 8;
+
+export function readSeqKey(key: Buffer): number {
   return key.readUInt32BE(0) * 0x1_0000_0000 + key.readUInt32BE(4);
 }

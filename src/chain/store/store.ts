@@ -11,7 +11,7 @@ import { type OutPoint, outPointFromKey, outPointKey } from '../../primitives/tx
 import { StorageError } from '../errors.js';
 import type { Coin, CoinEntry, CoinView } from '../types.js';
 import { BlockSequence } from './block-seq.js';
-import { DATA_SEQ_BYTES, type IndexEntry, decodeCoin, decodeIndexEntry, decodeUndo, encodeCoin, encodeIndexEntry, encodeUndo, heightKey, indexEntryDataSeq, tipKey } from './codecs.js';
+import { type IndexEntry, decodeCoin, decodeIndexEntry, decodeUndo, encodeCoin, encodeIndexEntry, encodeUndo, heightKey, tipKey } from './codecs.js';
 import {
   ADDR_KEY_OUTPOINT_OFFSET,
   ADDR_RANGE_END_SUFFIX,
@@ -21,13 +21,14 @@ import {
   FORMAT_KEY,
   REINDEX_KEY,
   REINDEX_TIP_KEY,
+  SEQ_KEY_BYTES,
   type StoreDbName,
   TIPS_INDEX_KEY,
   TIP_KEY,
   addrKey,
-  blockDataKey,
   openStoreDbs,
-  readBlockDataKey,
+  readSeqKey,
+  seqKey,
 } from './layout.js';
 import type { PendingCoins, StoredCoins } from './pending-coins.js';
 import { ChainSnapshot } from './snapshot.js';
@@ -51,9 +52,9 @@ export class ChainStore implements CoinView {
     },
   };
 
-  /** Keys of stored blocks' data (block-seq.ts). */
+  /** Keys of blocks' entries and data (block-seq.ts). */
   private readonly blockSeq = new BlockSequence(() => {
-    for (const key of this.dbs.blockdata.getKeys({ reverse: true, limit: 1 })) return readBlockDataKey(key);
+    for (const key of this.dbs.entries.getKeys({ reverse: true, limit: 1 })) return readSeqKey(key);
     return undefined;
   });
 
@@ -176,60 +177,72 @@ export class ChainStore implements CoinView {
 
   /** The stored encoding (Block.encode()) of a block, without decoding it. */
   getBlockBytes(hash: Buffer): Buffer | undefined {
-    const seq = this.storedSeq(hash);
-    return seq === undefined ? undefined : this.dbs.blockdata.get(blockDataKey(seq));
+    const seq = this.seqOf(hash);
+    return seq === undefined ? undefined : this.dbs.blockdata.get(seqKey(seq));
   }
 
   hasBlock(hash: Buffer): boolean {
-    const seq = this.storedSeq(hash);
-    return seq !== undefined && this.dbs.blockdata.doesExist(blockDataKey(seq));
+    const seq = this.seqOf(hash);
+    return seq !== undefined && this.dbs.blockdata.doesExist(seqKey(seq));
   }
 
-  /**
-   * Stores a block's data (appended under the next sequence: layout.ts) and its index entry,
-   * which points at it. A block whose data is stored already keeps it (same hash, same bytes).
-   */
+  /** Stores a block's index entry and its data (layout.ts); data already stored for it stays (same hash, same bytes). */
   putBlock(block: Block, entry: IndexEntry): void {
-    let seq = entry.dataSeq ?? this.storedSeq(block.hash);
-    if (seq === undefined) {
-      seq = this.blockSeq.take();
-      this.dbs.blockdata.putSync(blockDataKey(seq), block.encode());
-    }
-    this.dbs.index.putSync(block.hash, encodeIndexEntry({ ...entry, dataSeq: seq }));
+    const seq = this.seqOf(block.hash);
+    const key = seq === undefined ? this.newSeq(block.hash) : seqKey(seq);
+    if (seq === undefined || !this.dbs.blockdata.doesExist(key)) this.dbs.blockdata.putSync(key, block.encode());
+    this.dbs.entries.putSync(key, encodeIndexEntry(entry));
   }
 
-  /** Drops a block's stored data (a reindex found it damaged or unconnectable); its index entry stays, without data. */
+  /** Drops a block's stored data (a reindex found it damaged or unconnectable); its index entry stays. */
   removeBlock(hash: Buffer): void {
-    const bytes = this.dbs.index.get(hash);
-    const seq = bytes && indexEntryDataSeq(bytes);
-    if (seq === undefined) return;
-    this.dbs.blockdata.removeSync(blockDataKey(seq));
-    this.dbs.index.putSync(hash, bytes!.subarray(0, bytes!.length - DATA_SEQ_BYTES));
+    const seq = this.seqOf(hash);
+    if (seq !== undefined) this.dbs.blockdata.removeSync(seqKey(seq));
   }
 
   getIndex(hash: Buffer): IndexEntry | undefined {
-    const bytes = this.dbs.index.getBinaryFast(hash); // decodeIndexEntry copies what it keeps (see getCoin)
+    const seq = this.seqOf(hash);
+    if (seq === undefined) return undefined;
+    const bytes = this.dbs.entries.getBinaryFast(seqKey(seq)); // decodeIndexEntry copies what it keeps (see getCoin)
     return bytes ? decodeIndexEntry(bytes) : undefined;
   }
 
-  /** Writes a block's index entry; without a dataSeq it keeps the stored data the entry pointed at, if any. */
   putIndex(entry: IndexEntry): void {
-    const dataSeq = entry.dataSeq ?? this.storedSeq(entry.header.hash);
-    this.dbs.index.putSync(entry.header.hash, encodeIndexEntry(dataSeq === undefined ? entry : { ...entry, dataSeq }));
+    const seq = this.seqOf(entry.header.hash);
+    this.dbs.entries.putSync(seq === undefined ? this.newSeq(entry.header.hash) : seqKey(seq), encodeIndexEntry(entry));
   }
 
-  /** Forgets a block's index entry and its data (a reindex found it unconnectable: reindex-prune.ts); the entry need not decode. */
+  /** Forgets a block's index entry and its data (a reindex found it unconnectable: reindex-prune.ts). */
   removeIndex(hash: Buffer): void {
-    const bytes = this.dbs.index.get(hash);
-    const seq = bytes && indexEntryDataSeq(bytes);
-    if (seq !== undefined) this.dbs.blockdata.removeSync(blockDataKey(seq));
+    const seq = this.seqOf(hash);
+    if (seq !== undefined) {
+      this.dbs.entries.removeSync(seqKey(seq));
+      this.dbs.blockdata.removeSync(seqKey(seq));
+    }
     this.dbs.index.removeSync(hash);
   }
 
-  /** The blockdata key a block's index entry names; undefined when it has no entry or no stored data. */
-  private storedSeq(hash: Buffer): number | undefined {
-    const bytes = this.dbs.index.getBinaryFast(hash); // read before the next get (see getCoin)
-    return bytes ? indexEntryDataSeq(bytes) : undefined;
+  /** Every indexed hash with its encoded entry (undefined when the entry is missing), undecoded: reindex-prune.ts drops what does not decode. */
+  rawIndexEntries(): Array<[Buffer, Buffer | undefined]> {
+    const out: Array<[Buffer, Buffer | undefined]> = [];
+    for (const { key, value } of this.dbs.index.getRange({})) {
+      const entry = value.length === SEQ_KEY_BYTES ? this.dbs.entries.get(value) : undefined;
+      out.push([Buffer.from(key), entry && Buffer.from(entry)]);
+    }
+    return out;
+  }
+
+  /** Where a block's records are (layout.ts); undefined when it has no index entry. */
+  private seqOf(hash: Buffer): number | undefined {
+    const value = this.dbs.index.getBinaryFast(hash); // read before the next get (see getCoin)
+    return value?.length === SEQ_KEY_BYTES ? readSeqKey(value) : undefined;
+  }
+
+  /** Gives a newly indexed block the next sequence; returns its key. */
+  private newSeq(hash: Buffer): Buffer {
+    const key = seqKey(this.blockSeq.take());
+    this.dbs.index.putSync(hash, key);
+    return key;
   }
 
   /** True when the block index holds any entry (a header, with or without its block). */
@@ -238,9 +251,9 @@ export class ChainStore implements CoinView {
     return false;
   }
 
-  /** Every block index entry, in hash order (a full scan: only for rebuilding the candidate tips of an older database). */
+  /** Every block index entry, in the order blocks were indexed (a full scan: only for rebuilding the candidate tips of an older database). */
   *indexEntries(): Generator<IndexEntry> {
-    for (const { value } of this.dbs.index.getRange({})) yield decodeIndexEntry(Buffer.from(value));
+    for (const { value } of this.dbs.entries.getRange({})) yield decodeIndexEntry(Buffer.from(value));
   }
 
   // --- candidate tips (candidates.ts) -----------------------------------------------------

@@ -2,19 +2,21 @@
  * The one-time upgrade of a chain database written with layout 1 or 2 to layout 3 (layout.ts),
  * inside the caller's write transaction, so a kill -9 during it leaves the old layout whole and
  * the next start upgrades again. Layout 3 keys what grows with the chain so new records append:
- * block data under a sequence (the index entry points at it) instead of the block hash, and the
- * address index with the coin's height after the owner. Both are rewritten here; nothing else
- * changes (layout 1's empty undo records still read as "spent nothing").
+ * block index entries and block data under a sequence (the index maps hash → sequence) instead of
+ * the block hash, and the address index with the coin's height after the owner. These are
+ * rewritten here; nothing else changes (layout 1's empty undo records still read as "spent nothing").
  */
 import { outPointFromKey } from '../../primitives/tx.js';
 import type { BlockSequence } from './block-seq.js';
-import { decodeCoin, indexEntryDataSeq } from './codecs.js';
-import { type BinaryDb, EMPTY, type StoreDbName, addrKey, blockDataKey } from './layout.js';
+import { decodeCoin } from './codecs.js';
+import { type BinaryDb, EMPTY, SEQ_KEY_BYTES, type StoreDbName, addrKey, seqKey } from './layout.js';
 
 /** Entries read per range before they are rewritten: a range read is not kept open across writes to its own database. */
 const UPGRADE_CHUNK_ENTRIES = 4_096;
 
 export interface UpgradeSummary {
+  /** Block index entries moved from `index` (hash keys) to `entries` (sequence keys). */
+  readonly entries: number;
   /** Blocks whose data moved from `blocks` (hash keys) to `blockdata` (sequence keys). */
   readonly blocks: number;
   /** Address-index entries rebuilt from the UTXO set. */
@@ -37,13 +39,16 @@ function forEachChunked(db: BinaryDb, visit: (key: Buffer, value: Buffer) => voi
 /** Rewrites a layout 1/2 database as layout 3. Inside a write transaction. */
 export function upgradeToLayout3(dbs: Readonly<Record<StoreDbName, BinaryDb>>, blockSeq: BlockSequence): UpgradeSummary {
   let blocks = 0;
+  let entries = 0;
   forEachChunked(dbs.index, (hash, entry) => {
-    if (indexEntryDataSeq(entry) !== undefined) return;
+    if (entry.length === SEQ_KEY_BYTES) return; // already moved (cannot happen in one transaction; cheap to be sure)
+    const key = seqKey(blockSeq.take());
+    dbs.entries.putSync(key, entry);
+    dbs.index.putSync(hash, key);
+    entries++;
     const bytes = dbs.blocks.get(hash);
     if (!bytes) return;
-    const seq = blockSeq.take();
-    dbs.blockdata.putSync(blockDataKey(seq), bytes);
-    dbs.index.putSync(hash, Buffer.concat([entry, blockDataKey(seq)]));
+    dbs.blockdata.putSync(key, bytes);
     blocks++;
   });
   // Block data without an index entry was unreachable (no reader looks a block up without its entry).
@@ -54,5 +59,5 @@ export function upgradeToLayout3(dbs: Readonly<Record<StoreDbName, BinaryDb>>, b
     dbs.addrs.putSync(addrKey(decodeCoin(value), outPointFromKey(key)), EMPTY);
     addrs++;
   });
-  return { blocks, addrs };
+  return { entries, blocks, addrs };
 }

@@ -2,8 +2,6 @@
 import type { ExecutionContext } from 'ava';
 import { Chain } from '../../../src/chain/chain.js';
 import type { ChainParams } from '../../../src/chain/params.js';
-import { indexEntryDataSeq } from '../../../src/chain/store/codecs.js';
-import { blockDataKey } from '../../../src/chain/store/layout.js';
 import { ChainStore, type StoreDbName } from '../../../src/chain/store/store.js';
 import { Block, BlockHeader, type BlockHeaderFields } from '../../../src/primitives/block.js';
 import { merkleRoot } from '../../../src/primitives/merkle.js';
@@ -51,7 +49,7 @@ export function unmine(block: Block): Block {
   }
 }
 
-/** A block's stored data by its hash, below ChainStore's API (bytes it would never write): the record its index entry points at (store/layout.ts). */
+/** A block's stored data by its hash, below ChainStore's API (bytes it would never write): the record under its sequence (store/layout.ts). */
 export interface RawBlockData {
   put(hash: Buffer, bytes: Buffer): void;
   remove(hash: Buffer): void;
@@ -64,10 +62,9 @@ export async function rawBlockData(path: string, fn: (db: RawBlockData) => void)
   const index = root.openDB<Buffer, Buffer>({ name: 'index', keyEncoding: 'binary', encoding: 'binary' });
   const data = root.openDB<Buffer, Buffer>({ name: 'blockdata', keyEncoding: 'binary', encoding: 'binary' });
   const keyOf = (hash: Buffer): Buffer => {
-    const entry = index.get(hash);
-    const seq = entry && indexEntryDataSeq(entry);
-    if (seq === undefined) throw new Error(`block ${hash.toString('hex')} has no stored data to damage`);
-    return blockDataKey(seq);
+    const key = index.get(hash);
+    if (!key) throw new Error(`block ${hash.toString('hex')} is not indexed`);
+    return Buffer.from(key);
   };
   try {
     root.transactionSync(() => fn({ put: (hash, bytes) => data.putSync(keyOf(hash), bytes), remove: (hash) => data.removeSync(keyOf(hash)) }));

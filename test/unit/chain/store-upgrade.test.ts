@@ -71,6 +71,7 @@ test('a format-2 database is upgraded once at open: same blocks, tip and coins, 
       ['upgraded the chain database layout', undefined, undefined],
     ],
   );
+  t.is(upgrade[1]!['entries'], 13);
   t.is(upgrade[1]!['blocks'], 13);
   t.is(upgrade[1]!['addrs'], old.coins.length);
   t.log(`upgrade: ${upgrade[1]!['blocks']} blocks moved, ${upgrade[1]!['addrs']} address entries rebuilt in ${upgrade[1]!['elapsedMs']} ms`);
@@ -104,6 +105,8 @@ test('a format-2 database is upgraded once at open: same blocks, tip and coins, 
   t.is(store.formatVersion(), STORE_FORMAT_VERSION);
   t.is(store.rawEntries('blocks').length, 0, 'the format-2 block records are gone (moved)');
   t.is(store.rawEntries('blockdata').length, 13 + 3);
+  t.is(store.rawEntries('entries').length, 13 + 3);
+  t.true(store.rawEntries('index').every(([, value]) => value.length === 8), 'the index maps each hash to a sequence');
   await store.close();
   const again: string[] = [];
   const reopened = await Chain.open({ path, params: TEST_PARAMS, logger: capturingLogger(again), verifyThreads: 0 });

@@ -10,7 +10,7 @@ import { Chain } from '../../../src/chain/chain.js';
 import { CHECK_SLICE_MS } from '../../../src/chain/constants.js';
 import { connectBlock } from '../../../src/chain/connect.js';
 import { utxoSetInfo } from '../../../src/chain/utxo-digest.js';
-import { encodeIndexEntry, encodeUndo, heightKey } from '../../../src/chain/store/codecs.js';
+import { encodeUndo, heightKey } from '../../../src/chain/store/codecs.js';
 import { ChainStore, type StoreDbName } from '../../../src/chain/store/store.js';
 import { type VerifyChainResult, verifyChain } from '../../../src/chain/verify-chain.js';
 import { Block } from '../../../src/primitives/block.js';
@@ -153,7 +153,7 @@ test('depth decides which blocks get the full checks: a wrong chain work deep do
   const store = ChainStore.open(path);
   const entry = store.getIndex(blocks[5]!.hash)!;
   await store.close();
-  await raw(path, 'index', (db) => db.put(entry.header.hash, encodeIndexEntry({ ...entry, chainWork: entry.chainWork + 1n })));
+  await withStore(path, (s) => s.transaction(() => s.putIndex({ ...entry, chainWork: entry.chainWork + 1n })));
   t.true((await verifyAt(path, 10)).ok, 'the last 10 blocks are fine');
   const deep = await verifyAt(path, 0);
   t.false(deep.ok);
