@@ -10,8 +10,9 @@ import { HASH_BYTES, PUBKEY_HASH_BYTES } from '../../primitives/hash.js';
 import { type OutPoint, outPointFromKey, outPointKey } from '../../primitives/tx.js';
 import { StorageError } from '../errors.js';
 import type { Coin, CoinEntry, CoinView } from '../types.js';
+import { BlockRecords } from './block-records.js';
 import { BlockSequence } from './block-seq.js';
-import { type IndexEntry, decodeCoin, decodeIndexEntry, decodeUndo, encodeCoin, encodeIndexEntry, encodeUndo, heightKey, tipKey } from './codecs.js';
+import { type IndexEntry, decodeCoin, decodeUndo, encodeCoin, encodeUndo, heightKey, tipKey } from './codecs.js';
 import {
   ADDR_KEY_OUTPOINT_OFFSET,
   ADDR_RANGE_END_SUFFIX,
@@ -21,14 +22,12 @@ import {
   FORMAT_KEY,
   REINDEX_KEY,
   REINDEX_TIP_KEY,
-  SEQ_KEY_BYTES,
   type StoreDbName,
   TIPS_INDEX_KEY,
   TIP_KEY,
   addrKey,
   openStoreDbs,
   readSeqKey,
-  seqKey,
 } from './layout.js';
 import type { PendingCoins, StoredCoins } from './pending-coins.js';
 import { ChainSnapshot } from './snapshot.js';
@@ -60,6 +59,8 @@ export class ChainStore implements CoinView {
 
   /** The write transactions and their pending tip and coins (transactions.ts). */
   private readonly txns: StoreTransactions;
+  /** The block index and the blocks' data (block-records.ts). */
+  private readonly records: BlockRecords;
 
   private constructor(
     readonly path: string,
@@ -67,6 +68,7 @@ export class ChainStore implements CoinView {
     private readonly dbs: Record<StoreDbName, BinaryDb>,
   ) {
     this.txns = new StoreTransactions(path, env, dbs.meta, this.storedCoins, () => this.assertOpen(), this.blockSeq);
+    this.records = new BlockRecords(dbs, this.blockSeq);
   }
 
   /** `readOnly`: for a check beside (or without) the node; a path without a database is an error then, not created (layout.ts). */
@@ -168,92 +170,58 @@ export class ChainStore implements CoinView {
     this.dbs.meta.removeSync(REINDEX_TIP_KEY);
   }
 
-  // --- blocks and index -------------------------------------------------------------------
+  // --- blocks and index (block-records.ts) -----------------------------------------------
 
   getBlock(hash: Buffer): Block | undefined {
-    const bytes = this.getBlockBytes(hash);
+    const bytes = this.records.getBlockBytes(hash);
     return bytes ? Block.decode(bytes) : undefined;
   }
 
   /** The stored encoding (Block.encode()) of a block, without decoding it. */
   getBlockBytes(hash: Buffer): Buffer | undefined {
-    const seq = this.seqOf(hash);
-    return seq === undefined ? undefined : this.dbs.blockdata.get(seqKey(seq));
+    return this.records.getBlockBytes(hash);
   }
 
   hasBlock(hash: Buffer): boolean {
-    const seq = this.seqOf(hash);
-    return seq !== undefined && this.dbs.blockdata.doesExist(seqKey(seq));
+    return this.records.hasBlock(hash);
   }
 
-  /** Stores a block's index entry and its data (layout.ts); data already stored for it stays (same hash, same bytes). */
+  /** Stores a block's index entry and its data; data already stored for it stays. */
   putBlock(block: Block, entry: IndexEntry): void {
-    const seq = this.seqOf(block.hash);
-    const key = seq === undefined ? this.newSeq(block.hash) : seqKey(seq);
-    if (seq === undefined || !this.dbs.blockdata.doesExist(key)) this.dbs.blockdata.putSync(key, block.encode());
-    this.dbs.entries.putSync(key, encodeIndexEntry(entry));
+    this.records.putBlock(block, entry);
   }
 
   /** Drops a block's stored data (a reindex found it damaged or unconnectable); its index entry stays. */
   removeBlock(hash: Buffer): void {
-    const seq = this.seqOf(hash);
-    if (seq !== undefined) this.dbs.blockdata.removeSync(seqKey(seq));
+    this.records.removeBlock(hash);
   }
 
   getIndex(hash: Buffer): IndexEntry | undefined {
-    const seq = this.seqOf(hash);
-    if (seq === undefined) return undefined;
-    const bytes = this.dbs.entries.getBinaryFast(seqKey(seq)); // decodeIndexEntry copies what it keeps (see getCoin)
-    return bytes ? decodeIndexEntry(bytes) : undefined;
+    return this.records.getIndex(hash);
   }
 
   putIndex(entry: IndexEntry): void {
-    const seq = this.seqOf(entry.header.hash);
-    this.dbs.entries.putSync(seq === undefined ? this.newSeq(entry.header.hash) : seqKey(seq), encodeIndexEntry(entry));
+    this.records.putIndex(entry);
   }
 
   /** Forgets a block's index entry and its data (a reindex found it unconnectable: reindex-prune.ts). */
   removeIndex(hash: Buffer): void {
-    const seq = this.seqOf(hash);
-    if (seq !== undefined) {
-      this.dbs.entries.removeSync(seqKey(seq));
-      this.dbs.blockdata.removeSync(seqKey(seq));
-    }
-    this.dbs.index.removeSync(hash);
+    this.records.removeIndex(hash);
   }
 
-  /** Every indexed hash with its encoded entry (undefined when the entry is missing), undecoded: reindex-prune.ts drops what does not decode. */
+  /** Every indexed hash with its encoded entry (undefined when missing), undecoded (reindex-prune.ts). */
   rawIndexEntries(): Array<[Buffer, Buffer | undefined]> {
-    const out: Array<[Buffer, Buffer | undefined]> = [];
-    for (const { key, value } of this.dbs.index.getRange({})) {
-      const entry = value.length === SEQ_KEY_BYTES ? this.dbs.entries.get(value) : undefined;
-      out.push([Buffer.from(key), entry && Buffer.from(entry)]);
-    }
-    return out;
-  }
-
-  /** Where a block's records are (layout.ts); undefined when it has no index entry. */
-  private seqOf(hash: Buffer): number | undefined {
-    const value = this.dbs.index.getBinaryFast(hash); // read before the next get (see getCoin)
-    return value?.length === SEQ_KEY_BYTES ? readSeqKey(value) : undefined;
-  }
-
-  /** Gives a newly indexed block the next sequence; returns its key. */
-  private newSeq(hash: Buffer): Buffer {
-    const key = seqKey(this.blockSeq.take());
-    this.dbs.index.putSync(hash, key);
-    return key;
+    return this.records.rawIndexEntries();
   }
 
   /** True when the block index holds any entry (a header, with or without its block). */
   hasAnyIndexEntry(): boolean {
-    for (const _ of this.dbs.index.getKeys({ limit: 1 })) return true;
-    return false;
+    return this.records.hasAnyIndexEntry();
   }
 
-  /** Every block index entry, in the order blocks were indexed (a full scan: only for rebuilding the candidate tips of an older database). */
-  *indexEntries(): Generator<IndexEntry> {
-    for (const { value } of this.dbs.entries.getRange({})) yield decodeIndexEntry(Buffer.from(value));
+  /** Every block index entry (a full scan: only for rebuilding the candidate tips of an older database). */
+  indexEntries(): Generator<IndexEntry> {
+    return this.records.indexEntries();
   }
 
   // --- candidate tips (candidates.ts) -----------------------------------------------------
