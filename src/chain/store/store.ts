@@ -53,8 +53,10 @@ export class ChainStore implements CoinView {
 
   /** Keys of blocks' entries and data (block-seq.ts). */
   private readonly blockSeq = new BlockSequence(() => {
-    for (const key of this.dbs.entries.getKeys({ reverse: true, limit: 1 })) return readSeqKey(key);
-    return undefined;
+    // Both: a damaged database missing the last entry must not hand its number (and its block data) to another block.
+    let last: number | undefined;
+    for (const db of [this.dbs.entries, this.dbs.blockdata]) for (const key of db.getKeys({ reverse: true, limit: 1 })) last = Math.max(last ?? 0, readSeqKey(key));
+    return last;
   });
 
   /** The write transactions and their pending tip and coins (transactions.ts). */
