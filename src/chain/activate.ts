@@ -54,8 +54,7 @@ export class BranchActivator {
         if (branch.disconnect.length >= REORG_LOG_FLUSH_MIN_BLOCKS) flushLogsSync();
       }
       result = this.store.transaction(() => {
-        this.store.putBlock(block);
-        this.store.putIndex(entry);
+        this.store.putBlock(block, entry);
         const applied = applyBranch(this.store, branch, block, this.params);
         // Extending the tip with a new block (the common case) leaves the candidate tips as they are.
         if (stored || branch.disconnect.length > 0 || branch.connect.length > 1) branchSwitched(this.store, oldTip && this.store.getIndex(oldTip.hash), branch.connect);

@@ -15,8 +15,7 @@ import type { ChainStore } from './store/store.js';
 
 /** Writes a side-branch block that passed every context-free check, with its index entry, and keeps the tips covering it. Inside a transaction. */
 export function storeSideBlock(store: ChainStore, block: Block, entry: IndexEntry, parent: IndexEntry | undefined): void {
-  store.putBlock(block);
-  store.putIndex(entry);
+  store.putBlock(block, entry);
   store.putTip(entry);
   if (parent) store.removeTip(parent);
 }

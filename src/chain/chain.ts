@@ -105,7 +105,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
   static async open(options: ChainOptions): Promise<Chain> {
     const store = ChainStore.open(options.path);
     try {
-      checkStoreFormat(store);
+      checkStoreFormat(store, options.logger.child({ component: 'chain' }));
       // Before any reindex: a wrong --genesis must not wipe and rebuild the state only to fail
       // then. Height 0 stays indexed through a reindex (reindex.ts), so this holds mid-reindex too.
       checkGenesisPin(options.path, store.getHashAtHeight(0), options.params.genesisHash);

@@ -21,9 +21,11 @@ export const UTXO_SORT_RUN_KEYS = 16_384;
 /**
  * The chain database's layout version (meta 'format'): a build refuses a database with a higher one instead of misreading it.
  * 2: a block that spent nothing has no undo record (format 1 wrote an empty one; a format-1 build would take its absence for damage).
- * This build reads format 1 as it is and marks it 2 at open.
+ * 3: block data keyed by a sequence the index entry names, address-index keys with the coin's height (store/layout.ts),
+ *    so the records a new block adds append instead of dirtying pages all over trees that grow with the chain.
+ * This build upgrades formats 1 and 2 once at open (store/upgrade.ts).
  */
-export const STORE_FORMAT_VERSION = 2;
+export const STORE_FORMAT_VERSION = 3;
 /**
  * A reorg disconnecting at least this many blocks writes its "started" line out synchronously
  * before the switch holds the thread (flushLogsSync, one write attempt, which may fsync a log

@@ -22,13 +22,13 @@ export interface PruneSummary {
 export function pruneUnconnectable(store: ChainStore): PruneSummary {
   const entries = new Map<string, IndexEntry>();
   let forgotten = 0;
-  for (const [key, value] of store.rawEntries('index')) {
+  for (const [key, value] of store.rawIndexEntries()) {
     try {
+      if (!value) throw new DecodeError('the block index entry is missing');
       entries.set(key.toString('latin1'), decodeIndexEntry(value));
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
       store.removeIndex(key);
-      store.removeBlock(key);
       forgotten++;
     }
   }
@@ -61,7 +61,6 @@ export function pruneUnconnectable(store: ChainStore): PruneSummary {
     if (!store.hasBlock(entry.header.hash) && (!lowest || entry.header.height < lowest.header.height)) lowest = entry;
     const hash = Buffer.from(key, 'latin1');
     store.removeIndex(hash);
-    store.removeBlock(hash);
     forgotten++;
   }
   return { forgotten, lowest };

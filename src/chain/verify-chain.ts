@@ -24,6 +24,7 @@ import { StorageError, ValidationError } from './errors.js';
 import { MemoryUtxo } from './memory-utxo.js';
 import type { ChainParams } from './params.js';
 import { type IndexEntry, decodeCoin, encodeUndo } from './store/codecs.js';
+import { ADDR_KEY_OUTPOINT_OFFSET } from './store/layout.js';
 import type { Coin } from './types.js';
 import type { ChainSnapshot } from './store/snapshot.js';
 import { UtxoHasher, type UtxoSetStats, scanCoins, scanEntries } from './utxo-digest.js';
@@ -178,6 +179,8 @@ async function replayBlock(
   const hash = snapshot.getHashAtHeight(h);
   if (!hash) fail(`the height index has no block at height ${h}, below the tip`, h);
   const id = hash.toString('hex');
+  // The index entry first: it names where the block's data is (store/layout.ts).
+  const entry = readIndex(snapshot, hash, h);
   const bytes = snapshot.getBlockBytes(hash);
   if (!bytes) fail(`the data of block ${id} at height ${h} is missing`, h, hash);
   let block: Block;
@@ -190,7 +193,6 @@ async function replayBlock(
   if (block.height !== h) fail(`block ${id} claims height ${block.height} but is stored at height ${h}`, h, hash);
   const expectedPrev = parent ? parent.hash : ZERO_HASH;
   if (!block.header.prevHash.equals(expectedPrev)) fail(`block ${id} at height ${h} does not build on the active block at height ${h - 1}`, h, hash);
-  const entry = readIndex(snapshot, hash, h);
   if (!entry.header.hash.equals(hash)) fail(`the index entry of block ${id} at height ${h} holds another header`, h, hash);
   const chainWork = (parent?.chainWork ?? 0n) + workForTarget(compactToTarget(block.header.bits));
 
@@ -304,15 +306,17 @@ async function checkAddressIndex(snapshot: ChainSnapshot, utxo: MemoryUtxo, opti
     (key) => {
       entries++;
       if (problem !== undefined) return;
-      if (key.length !== PUBKEY_HASH_BYTES + COIN_KEY_BYTES) {
+      if (key.length !== ADDR_KEY_OUTPOINT_OFFSET + COIN_KEY_BYTES) {
         problem = `the address index holds a malformed key ${key.toString('hex')}`;
         return;
       }
       const owner = key.subarray(0, PUBKEY_HASH_BYTES);
-      const coinKey = key.subarray(PUBKEY_HASH_BYTES);
+      const height = key.readUInt32BE(PUBKEY_HASH_BYTES);
+      const coinKey = key.subarray(ADDR_KEY_OUTPOINT_OFFSET);
       const record = utxo.recordAt(coinKey);
-      if (!record || !decodeCoin(record).pubKeyHash.equals(owner)) {
-        problem = `the address index lists coin ${coinName(coinKey)} for owner ${owner.toString('hex')}, which the UTXO set does not give it`;
+      const coin = record && decodeCoin(record);
+      if (!coin || !coin.pubKeyHash.equals(owner) || coin.height !== height) {
+        problem = `the address index lists coin ${coinName(coinKey)} of height ${height} for owner ${owner.toString('hex')}, which the UTXO set does not give it`;
       }
     },
     options.shouldStop,

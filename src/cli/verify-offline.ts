@@ -38,6 +38,10 @@ export async function runOfflineVerify(load: LoadConfigOptions, depthText: strin
     store = ChainStore.open(path, { readOnly: true });
     const layout = store.formatVersion();
     if (layout !== undefined && layout > STORE_FORMAT_VERSION) throw new CliError('no-chain', `the chain database at ${path} has layout version ${layout}, newer than this build reads (${STORE_FORMAT_VERSION}); use a newer kadchain`);
+    // Read-only: an older layout cannot be upgraded here (store/upgrade.ts), and this build reads only its own.
+    if ((layout ?? 1) < STORE_FORMAT_VERSION && store.hasAnyIndexEntry()) {
+      throw new CliError('no-chain', `the chain database at ${path} has layout version ${layout ?? 1}, which this build upgrades when the node starts; run: ${CLI_NAME} start --datadir ${config.dataDir} once, then verifychain again`);
+    }
     snapshot = store.snapshot();
     if (snapshot.reindexPending()) throw new CliError('reindex-pending', `a reindex of the chain database at ${path} has not finished; start the node to complete it`);
     if (owner !== undefined && !json) io.stdout(`the node (process ${owner}) is running on this data dir: checking a snapshot of its last commit; blocks it connects meanwhile are not part of the check`);

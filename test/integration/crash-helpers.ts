@@ -115,7 +115,7 @@ export async function auditStore(path: string, chainOf: (tipHash: string) => rea
     const checks = [
       chain === undefined ? `tip ${tipHash} is a block of neither branch` : undefined,
       diffMaps('coins', hex(store.rawEntries('coins')), new Map([...utxos].map(([key, coin]) => [key, encodeCoin(coin).toString('hex')]))),
-      diffMaps('addrs', hex(store.rawEntries('addrs')), new Map([...utxos].map(([key, coin]) => [coin.pubKeyHash.toString('hex') + key, '']))),
+      diffMaps('addrs', hex(store.rawEntries('addrs')), new Map([...utxos].map(([key, coin]) => [coin.pubKeyHash.toString('hex') + heightKey(coin.height).toString('hex') + key, '']))),
       diffMaps('heights', hex(store.rawEntries('heights')), new Map(blocks.map((b) => [heightKey(b.height).toString('hex'), b.hashHex]))),
       diffMaps('undo', hex(store.rawEntries('undo')), new Map([...undo].map(([hash, bytes]) => [hash, bytes.toString('hex')]))),
     ];

@@ -8,7 +8,7 @@
 import type { RootDatabase } from 'lmdb';
 import type { IndexEntry } from './codecs.js';
 import { decodeIndexEntry, heightKey } from './codecs.js';
-import { type BinaryDb, REINDEX_KEY, type StoreDbName, TIP_KEY } from './layout.js';
+import { type BinaryDb, REINDEX_KEY, SEQ_KEY_BYTES, type StoreDbName, TIP_KEY } from './layout.js';
 
 type ReadTxn = ReturnType<RootDatabase['useReadTransaction']>;
 
@@ -43,12 +43,20 @@ export class ChainSnapshot {
 
   /** Throws DecodeError when the stored entry does not decode. */
   getIndex(hash: Buffer): IndexEntry | undefined {
-    const bytes = this.get('index', hash);
+    const key = this.seqKeyOf(hash);
+    const bytes = key && this.get('entries', key);
     return bytes ? decodeIndexEntry(bytes) : undefined;
   }
 
+  /** The key of a block's entry and data (layout.ts); undefined when it is not indexed. */
+  private seqKeyOf(hash: Buffer): Buffer | undefined {
+    const key = this.get('index', hash);
+    return key?.length === SEQ_KEY_BYTES ? key : undefined;
+  }
+
   getBlockBytes(hash: Buffer): Buffer | undefined {
-    return this.get('blocks', hash);
+    const key = this.seqKeyOf(hash);
+    return key && this.get('blockdata', key);
   }
 
   getUndoBytes(hash: Buffer): Buffer | undefined {

@@ -10,8 +10,11 @@ import { HASH_BYTES, PUBKEY_HASH_BYTES } from '../../primitives/hash.js';
 import { type OutPoint, outPointFromKey, outPointKey } from '../../primitives/tx.js';
 import { StorageError } from '../errors.js';
 import type { Coin, CoinEntry, CoinView } from '../types.js';
-import { type IndexEntry, decodeCoin, decodeIndexEntry, decodeUndo, encodeCoin, encodeIndexEntry, encodeUndo, heightKey, tipKey } from './codecs.js';
+import { BlockRecords } from './block-records.js';
+import { BlockSequence } from './block-seq.js';
+import { type IndexEntry, decodeCoin, decodeUndo, encodeCoin, encodeUndo, heightKey, tipKey } from './codecs.js';
 import {
+  ADDR_KEY_OUTPOINT_OFFSET,
   ADDR_RANGE_END_SUFFIX,
   type BinaryDb,
   CHAIN_STATE_DBS,
@@ -24,10 +27,12 @@ import {
   TIP_KEY,
   addrKey,
   openStoreDbs,
+  readSeqKey,
 } from './layout.js';
 import type { PendingCoins, StoredCoins } from './pending-coins.js';
 import { ChainSnapshot } from './snapshot.js';
 import { StoreTransactions } from './transactions.js';
+import { type UpgradeSummary, upgradeToLayout3 } from './upgrade.js';
 
 export { type BinaryDb, STORE_DB_NAMES, type StoreDbName } from './layout.js';
 
@@ -38,23 +43,34 @@ export class ChainStore implements CoinView {
     read: (outpoint) => this.readStoredCoin(outpoint),
     write: (outpoint, coin) => {
       this.dbs.coins.putSync(outPointKey(outpoint), encodeCoin(coin));
-      this.dbs.addrs.putSync(addrKey(coin.pubKeyHash, outpoint), EMPTY);
+      this.dbs.addrs.putSync(addrKey(coin, outpoint), EMPTY);
     },
     delete: (outpoint, coin) => {
       this.dbs.coins.removeSync(outPointKey(outpoint));
-      this.dbs.addrs.removeSync(addrKey(coin.pubKeyHash, outpoint));
+      this.dbs.addrs.removeSync(addrKey(coin, outpoint));
     },
   };
 
+  /** Keys of blocks' entries and data (block-seq.ts). */
+  private readonly blockSeq = new BlockSequence(() => {
+    // Both: a damaged database missing the last entry must not hand its number (and its block data) to another block.
+    let last: number | undefined;
+    for (const db of [this.dbs.entries, this.dbs.blockdata]) for (const key of db.getKeys({ reverse: true, limit: 1 })) last = Math.max(last ?? 0, readSeqKey(key));
+    return last;
+  });
+
   /** The write transactions and their pending tip and coins (transactions.ts). */
   private readonly txns: StoreTransactions;
+  /** The block index and the blocks' data (block-records.ts). */
+  private readonly records: BlockRecords;
 
   private constructor(
     readonly path: string,
     private readonly env: RootDatabase,
     private readonly dbs: Record<StoreDbName, BinaryDb>,
   ) {
-    this.txns = new StoreTransactions(path, env, dbs.meta, this.storedCoins, () => this.assertOpen());
+    this.txns = new StoreTransactions(path, env, dbs.meta, this.storedCoins, () => this.assertOpen(), this.blockSeq);
+    this.records = new BlockRecords(dbs, this.blockSeq);
   }
 
   /** `readOnly`: for a check beside (or without) the node; a path without a database is an error then, not created (layout.ts). */
@@ -134,6 +150,12 @@ export class ChainStore implements CoinView {
     this.dbs.meta.putSync(FORMAT_KEY, value);
   }
 
+  /** Rewrites a database of layout 1 or 2 as layout 3 (upgrade.ts). Inside a transaction; the caller then sets the format version. */
+  upgradeLayout(): UpgradeSummary {
+    this.writer('upgradeLayout');
+    return upgradeToLayout3(this.dbs, this.blockSeq);
+  }
+
   /**
    * Empties the chain state (UTXO set, address index, undo data, height index, candidate tips,
    * tip, reindex progress), keeping the blocks and the block index. Inside a transaction.
@@ -150,48 +172,58 @@ export class ChainStore implements CoinView {
     this.dbs.meta.removeSync(REINDEX_TIP_KEY);
   }
 
-  // --- blocks and index -------------------------------------------------------------------
+  // --- blocks and index (block-records.ts) -----------------------------------------------
 
   getBlock(hash: Buffer): Block | undefined {
-    const bytes = this.dbs.blocks.get(hash);
+    const bytes = this.records.getBlockBytes(hash);
     return bytes ? Block.decode(bytes) : undefined;
   }
 
   /** The stored encoding (Block.encode()) of a block, without decoding it. */
   getBlockBytes(hash: Buffer): Buffer | undefined {
-    return this.dbs.blocks.get(hash);
+    return this.records.getBlockBytes(hash);
   }
 
   hasBlock(hash: Buffer): boolean {
-    return this.dbs.blocks.doesExist(hash);
+    return this.records.hasBlock(hash);
   }
 
-  putBlock(block: Block): void {
-    this.dbs.blocks.putSync(block.hash, block.encode());
+  /** Stores a block's index entry and its data; data already stored for it stays. */
+  putBlock(block: Block, entry: IndexEntry): void {
+    this.records.putBlock(block, entry);
   }
 
-  /** Drops a block's stored data (a reindex found it damaged or unconnectable). */
+  /** Drops a block's stored data (a reindex found it damaged or unconnectable); its index entry stays. */
   removeBlock(hash: Buffer): void {
-    this.dbs.blocks.removeSync(hash);
+    this.records.removeBlock(hash);
   }
 
   getIndex(hash: Buffer): IndexEntry | undefined {
-    const bytes = this.dbs.index.getBinaryFast(hash); // decodeIndexEntry copies what it keeps (see getCoin)
-    return bytes ? decodeIndexEntry(bytes) : undefined;
+    return this.records.getIndex(hash);
   }
 
   putIndex(entry: IndexEntry): void {
-    this.dbs.index.putSync(entry.header.hash, encodeIndexEntry(entry));
+    this.records.putIndex(entry);
   }
 
-  /** Forgets a block's index entry (a reindex found it unconnectable: reindex-prune.ts). */
+  /** Forgets a block's index entry and its data (a reindex found it unconnectable: reindex-prune.ts). */
   removeIndex(hash: Buffer): void {
-    this.dbs.index.removeSync(hash);
+    this.records.removeIndex(hash);
   }
 
-  /** Every block index entry, in hash order (a full scan: only for rebuilding the candidate tips of an older database). */
-  *indexEntries(): Generator<IndexEntry> {
-    for (const { value } of this.dbs.index.getRange({})) yield decodeIndexEntry(Buffer.from(value));
+  /** Every indexed hash with its encoded entry (undefined when missing), undecoded (reindex-prune.ts). */
+  rawIndexEntries(): Array<[Buffer, Buffer | undefined]> {
+    return this.records.rawIndexEntries();
+  }
+
+  /** True when the block index holds any entry (a header, with or without its block). */
+  hasAnyIndexEntry(): boolean {
+    return this.records.hasAnyIndexEntry();
+  }
+
+  /** Every block index entry (a full scan: only for rebuilding the candidate tips of an older database). */
+  indexEntries(): Generator<IndexEntry> {
+    return this.records.indexEntries();
   }
 
   // --- candidate tips (candidates.ts) -----------------------------------------------------
@@ -298,7 +330,7 @@ export class ChainStore implements CoinView {
     const entries: CoinEntry[] = [];
     const range = this.dbs.addrs.getKeys({ start: pubKeyHash, end: Buffer.concat([pubKeyHash, ADDR_RANGE_END_SUFFIX]) });
     for (const key of range) {
-      const outpoint = outPointFromKey(Buffer.from(key.subarray(PUBKEY_HASH_BYTES)));
+      const outpoint = outPointFromKey(Buffer.from(key.subarray(ADDR_KEY_OUTPOINT_OFFSET)));
       const coin = this.readStoredCoin(outpoint);
       if (!coin) throw new StorageError('storage-corrupt', `the address index at ${this.path} lists ${outpoint.txid.toString('hex')}:${outpoint.index}, which is not in the UTXO set`);
       entries.push({ outpoint, coin });

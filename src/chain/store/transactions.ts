@@ -6,6 +6,7 @@
  */
 import type { RootDatabase } from 'lmdb';
 import { StorageError } from '../errors.js';
+import type { BlockSequence } from './block-seq.js';
 import { throwCommitFailure } from './commit-failure.js';
 import { type BinaryDb, TIP_KEY } from './layout.js';
 import { PendingCoins, type StoredCoins } from './pending-coins.js';
@@ -32,6 +33,8 @@ export class StoreTransactions {
     private readonly storedCoins: StoredCoins,
     /** Throws once the store is closed. */
     private readonly assertOpen: () => void,
+    /** Keys of stored blocks' data: the numbers an aborted transaction took are given back. */
+    private readonly blockSeq: BlockSequence,
   ) {}
 
   /** The open transaction's UTXO changes; undefined outside a transaction. */
@@ -70,11 +73,13 @@ export class StoreTransactions {
     if (parent) {
       const mark = parent.mark();
       const tipMark = this.pendingTip;
+      const seqMark = this.blockSeq.mark();
       try {
         return this.env.transactionSync(fn);
       } catch (err) {
         parent.rollback(mark);
         this.pendingTip = tipMark;
+        this.blockSeq.rollback(seqMark);
         throw err;
       }
     }
@@ -130,12 +135,16 @@ export class StoreTransactions {
     const pending = new PendingCoins(this.storedCoins);
     this.pending = pending;
     this.pendingTip = undefined;
+    const seqMark = this.blockSeq.mark();
     try {
       const result = fn();
       pending.writeOut();
       if (this.pendingTip === null) this.meta.removeSync(TIP_KEY);
       else if (this.pendingTip) this.meta.putSync(TIP_KEY, this.pendingTip);
       return result;
+    } catch (err) {
+      this.blockSeq.rollback(seqMark);
+      throw err;
     } finally {
       this.pending = undefined;
       this.pendingTip = undefined;

@@ -11,7 +11,7 @@ import type { Block } from '../../../src/primitives/block.js';
 import { buildBlock, makeKey, outpoint, pay, spend } from '../../helpers/fixtures.js';
 import { openChain, snapshotState, tempDir } from './setup.js';
 
-const ALL = ['blocks', 'index', 'heights', 'coins', 'addrs', 'undo', 'meta', 'tips'] as const;
+const ALL = ['entries', 'blockdata', 'blocks', 'index', 'heights', 'coins', 'addrs', 'undo', 'meta', 'tips'] as const;
 
 /** Hands every block over at once (as a sync does), so they meet in commit groups; the outcome of each. */
 async function submitAll(chain: Chain, blocks: readonly Block[]): Promise<string[]> {

@@ -17,7 +17,7 @@ import { Block } from '../../../src/primitives/block.js';
 import { type Logger, silentLogger } from '../../../src/util/logger.js';
 import { buildBlockFixture, loadBlockFixture } from '../../bench/block-fixture.js';
 import { TEST_PARAMS, buildBlock, makeKey, outpoint, pay, spend } from '../../helpers/fixtures.js';
-import { snapshotState, tempDir } from './setup.js';
+import { rawBlockData, snapshotState, tempDir } from './setup.js';
 
 /** More than one reindex chunk, so a resume lands inside the branch. */
 const BLOCKS = REINDEX_CHUNK_BLOCKS + 60;
@@ -134,11 +134,7 @@ test('a stored block that breaks a rule (tightened since) is marked invalid and 
 
 test('reindex uses the best branch whose blocks all have their data, and works on an empty chain', async (t) => {
   const { path, blocks } = await fixtureChain(t, 30);
-  const env = await import('lmdb');
-  const root = env.open({ path, maxDbs: 16 });
-  const db = root.openDB<Buffer, Buffer>({ name: 'blocks', keyEncoding: 'binary', encoding: 'binary' });
-  await db.remove(blocks[30]!.hash);
-  await root.close();
+  await rawBlockData(path, (db) => db.remove(blocks[30]!.hash));
   const chain = await open(path, true);
   t.is(chain.tip?.height, 29);
   t.deepEqual(chain.tip?.hash, blocks[29]!.hash);
@@ -226,15 +222,6 @@ test('a clock behind the blocks during a reindex marks none of them invalid (the
   t.log(`reindex with the clock 1 day behind genesis: tip ${chain.tip?.height}, invalid 0`);
 });
 
-/** Raw writes to the blocks database, below ChainStore's API (bytes it would never write). */
-async function rawBlocks(path: string, fn: (db: { put(k: Buffer, v: Buffer): void; remove(k: Buffer): void }) => void): Promise<void> {
-  const lmdb = await import('lmdb');
-  const root = lmdb.open({ path, maxDbs: 16 });
-  const db = root.openDB<Buffer, Buffer>({ name: 'blocks', keyEncoding: 'binary', encoding: 'binary' });
-  root.transactionSync(() => fn({ put: (k, v) => db.putSync(k, v), remove: (k) => db.removeSync(k) }));
-  await root.close();
-}
-
 test('a stored block whose data is damaged (undecodable, or another block) is treated as missing: the reindex finishes before it', async (t) => {
   const { path, blocks } = await fixtureChain(t, 20);
   const cases: Array<[string, number, (db: { put(k: Buffer, v: Buffer): void }) => void]> = [
@@ -243,7 +230,7 @@ test('a stored block whose data is damaged (undecodable, or another block) is tr
   ];
   for (const [name, at, garble] of cases) {
     const copy = await copyOf(t, path);
-    await rawBlocks(copy, garble);
+    await rawBlockData(copy, garble);
     const chain = await open(copy, true);
     t.is(chain.tip?.height, at - 1, `${name}: the chain ends before the damaged block`);
     t.false(chain.hasBlock(blocks[at]!.hash), `${name}: the damaged data was dropped`);
@@ -261,7 +248,7 @@ test('a stored block whose data is damaged (undecodable, or another block) is tr
 
 test('after a reindex that ends early because a block\'s data is missing, offering that block and the next ones makes the tip advance', async (t) => {
   const { path, blocks } = await fixtureChain(t, 30);
-  await rawBlocks(path, (db) => db.remove(blocks[15]!.hash));
+  await rawBlockData(path, (db) => db.remove(blocks[15]!.hash));
   const chain = await open(path, true);
   t.teardown(() => chain.close());
   t.is(chain.tip?.height, 14);

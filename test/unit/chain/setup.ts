@@ -49,6 +49,30 @@ export function unmine(block: Block): Block {
   }
 }
 
+/** A block's stored data by its hash, below ChainStore's API (bytes it would never write): the record under its sequence (store/layout.ts). */
+export interface RawBlockData {
+  put(hash: Buffer, bytes: Buffer): void;
+  remove(hash: Buffer): void;
+}
+
+/** Runs `fn` on the block data of a closed chain directory in one raw LMDB write transaction. */
+export async function rawBlockData(path: string, fn: (db: RawBlockData) => void): Promise<void> {
+  const lmdb = await import('lmdb');
+  const root = lmdb.open({ path, maxDbs: 16 });
+  const index = root.openDB<Buffer, Buffer>({ name: 'index', keyEncoding: 'binary', encoding: 'binary' });
+  const data = root.openDB<Buffer, Buffer>({ name: 'blockdata', keyEncoding: 'binary', encoding: 'binary' });
+  const keyOf = (hash: Buffer): Buffer => {
+    const key = index.get(hash);
+    if (!key) throw new Error(`block ${hash.toString('hex')} is not indexed`);
+    return Buffer.from(key);
+  };
+  try {
+    root.transactionSync(() => fn({ put: (hash, bytes) => data.putSync(keyOf(hash), bytes), remove: (hash) => data.removeSync(keyOf(hash)) }));
+  } finally {
+    await root.close();
+  }
+}
+
 const STATE_DBS: readonly StoreDbName[] = ['coins', 'addrs', 'heights', 'undo', 'meta'];
 
 /** Raw bytes of the chain-state databases of a closed chain directory. */

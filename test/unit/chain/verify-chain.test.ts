@@ -10,14 +10,14 @@ import { Chain } from '../../../src/chain/chain.js';
 import { CHECK_SLICE_MS } from '../../../src/chain/constants.js';
 import { connectBlock } from '../../../src/chain/connect.js';
 import { utxoSetInfo } from '../../../src/chain/utxo-digest.js';
-import { encodeIndexEntry, encodeUndo, heightKey } from '../../../src/chain/store/codecs.js';
+import { encodeUndo, heightKey } from '../../../src/chain/store/codecs.js';
 import { ChainStore, type StoreDbName } from '../../../src/chain/store/store.js';
 import { type VerifyChainResult, verifyChain } from '../../../src/chain/verify-chain.js';
 import { Block } from '../../../src/primitives/block.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { buildBlockFixture, loadBlockFixture } from '../../bench/block-fixture.js';
 import { TEST_PARAMS } from '../../helpers/fixtures.js';
-import { tempDir } from './setup.js';
+import { rawBlockData, tempDir } from './setup.js';
 
 const BLOCKS = 40;
 const TXS_PER_BLOCK = 2;
@@ -110,9 +110,9 @@ test('missing or wrong undo data, and missing, garbled or swapped block data, ar
     ['undo missing', (p) => withStore(p, (s) => s.removeUndo(hash)), new RegExp(`undo data of block ${hash.toString('hex')} at height ${at} is missing`)],
     // An empty record, not no record: putUndo writes none for a block that spent nothing.
     ['undo wrong', (p) => raw(p, 'undo', (db) => db.put(hash, encodeUndo([]))), /undo data of block .* at height 30 does not match the 4 coin\(s\) the block spent/],
-    ['block missing', (p) => raw(p, 'blocks', (db) => db.remove(hash)), /the data of block .* at height 30 is missing/],
-    ['block garbled', (p) => raw(p, 'blocks', (db) => db.put(hash, blocks[at]!.encode().subarray(0, 50))), /stored data of block .* at height 30 does not decode/],
-    ['block swapped', (p) => raw(p, 'blocks', (db) => db.put(hash, blocks[at - 1]!.encode())), new RegExp(`stored for block .* at height 30 is block ${blocks[at - 1]!.hashHex}`)],
+    ['block missing', (p) => rawBlockData(p, (db) => db.remove(hash)), /the data of block .* at height 30 is missing/],
+    ['block garbled', (p) => rawBlockData(p, (db) => db.put(hash, blocks[at]!.encode().subarray(0, 50))), /stored data of block .* at height 30 does not decode/],
+    ['block swapped', (p) => rawBlockData(p, (db) => db.put(hash, blocks[at - 1]!.encode())), new RegExp(`stored for block .* at height 30 is block ${blocks[at - 1]!.hashHex}`)],
     ['index missing', (p) => raw(p, 'index', (db) => db.remove(hash)), /block index has no entry for block .* at height 30/],
     ['height missing', (p) => raw(p, 'heights', (db) => db.remove(heightKey(at))), /height index has no block at height 30, below the tip/],
   ];
@@ -132,9 +132,11 @@ test('a damaged address index (what balances are read from) is reported', async 
   const reward = blocks[12]!.transactions[0]!;
   const coinKey = Buffer.concat([reward.txid, Buffer.from([0, 0, 0, 0])]);
   const owner = reward.outputs[0]!.pubKeyHash;
+  const height = heightKey(blocks[12]!.height);
   const cases: Array<[string, (db: { put(k: Buffer, v: Buffer): void; remove(k: Buffer): void }) => void, RegExp]> = [
-    ['entry missing', (db) => db.remove(Buffer.concat([owner, coinKey])), new RegExp(`address index holds ${BLOCKS + 2 * TXS_PER_BLOCK - 1} entries for ${BLOCKS + 2 * TXS_PER_BLOCK} coins`)],
-    ['wrong owner', (db) => db.put(Buffer.concat([Buffer.alloc(20, 0x99), coinKey]), Buffer.alloc(0)), /address index lists coin .*:0 for owner (99){20}, which the UTXO set does not give it/],
+    ['entry missing', (db) => db.remove(Buffer.concat([owner, height, coinKey])), new RegExp(`address index holds ${BLOCKS + 2 * TXS_PER_BLOCK - 1} entries for ${BLOCKS + 2 * TXS_PER_BLOCK} coins`)],
+    ['wrong owner', (db) => db.put(Buffer.concat([Buffer.alloc(20, 0x99), height, coinKey]), Buffer.alloc(0)), /address index lists coin .*:0 of height 12 for owner (99){20}, which the UTXO set does not give it/],
+    ['wrong height', (db) => db.put(Buffer.concat([owner, heightKey(13), coinKey]), Buffer.alloc(0)), /address index lists coin .*:0 of height 13 for owner [0-9a-f]{40}, which the UTXO set does not give it/],
   ];
   for (const [name, damage, reason] of cases) {
     const copy = await loadedChainCopy(t, path);
@@ -151,7 +153,7 @@ test('depth decides which blocks get the full checks: a wrong chain work deep do
   const store = ChainStore.open(path);
   const entry = store.getIndex(blocks[5]!.hash)!;
   await store.close();
-  await raw(path, 'index', (db) => db.put(entry.header.hash, encodeIndexEntry({ ...entry, chainWork: entry.chainWork + 1n })));
+  await withStore(path, (s) => s.transaction(() => s.putIndex({ ...entry, chainWork: entry.chainWork + 1n })));
   t.true((await verifyAt(path, 10)).ok, 'the last 10 blocks are fine');
   const deep = await verifyAt(path, 0);
   t.false(deep.ok);

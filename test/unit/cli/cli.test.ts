@@ -257,6 +257,18 @@ test('verifychain --offline opens read-only: an empty chain dir stays empty; a h
   const future = io(dir);
   t.is(await runCli(['verifychain', '--offline', '--datadir', dir], future), 1);
   t.regex(future.err[0] ?? '', /has layout version 99, newer than this build reads \(\d+\); use a newer kadchain$/);
+  // An older layout with blocks (the last format-2 build's, test/fixtures/store-format-2): read-only here, so not upgraded.
+  const { readFileSync } = await import('node:fs');
+  const { gunzipSync } = await import('node:zlib');
+  const { fileURLToPath } = await import('node:url');
+  const fixture = fileURLToPath(new URL('../../../../test/fixtures/store-format-2/data.mdb.gz', import.meta.url));
+  writeFileSync(join(chainDir, 'data.mdb'), gunzipSync(readFileSync(fixture)));
+  const older = io(dir);
+  t.is(await runCli(['verifychain', '--offline', '--datadir', dir], older), 1);
+  t.deepEqual(older.err, [`the chain database at ${chainDir} has layout version 2, which this build upgrades when the node starts; run: ./kadchain start --datadir ${dir} once, then verifychain again`]);
+  const untouched = ChainStore.open(chainDir, { readOnly: true });
+  t.is(untouched.formatVersion(), 2, 'the read-only check left it as it was');
+  await untouched.close();
 });
 
 test('hints in a command\'s output carry the flags of the node it asked (data dir, rpc port)', async (t) => {
