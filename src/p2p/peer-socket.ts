@@ -100,6 +100,11 @@ export class PeerSocket {
     return this.send({ kind: 'reject', messageType, code, reason: truncateRejectReason(reason), hash });
   }
 
+  /** A write found the buffer past its high-water mark and 'drain' has not come yet. */
+  get needsDrain(): boolean {
+    return this.socket.writableNeedDrain;
+  }
+
   /** Calls `listener` once when the socket buffer has drained (offDrain cancels). */
   onDrain(listener: () => void): void {
     this.socket.once('drain', listener);

@@ -152,7 +152,7 @@ export class Peer extends EventEmitter<PeerEvents> {
 
   /** Resolves when the socket buffer drained or the session closed (two listeners, both removed; no AbortController per wait). */
   drained(): Promise<void> {
-    if (this.closed) return Promise.resolve();
+    if (this.closed || !this.io.needsDrain) return Promise.resolve(); // no 'drain' would come
     return new Promise((resolve) => {
       const done = (): void => {
         this.off('close', done);
