@@ -254,6 +254,13 @@ export const SERVE_ITEMS_BURST = 50_000;
 /** Items queued for serving to one peer (replies wait for a slow reader): more means it does not read, so it is dropped. */
 export const MAX_SERVE_QUEUE_ITEMS = 10_000;
 /**
+ * Replies to one get-data collect in the socket (corked) up to this many bytes, then leave in one
+ * writev; when the kernel does not take them at once the serving waits for 'drain'. Per block
+ * (a write, and on loopback a wake-up of the reader, each) a sync source spent more on the
+ * socket than on reading the block; 64 KiB per peer is far below maxSendBufferBytes.
+ */
+export const SERVE_FLUSH_BYTES = 64 * 1024;
+/**
  * Requests for data we do not have (answered not-found): an honest peer asks for a tx that was
  * just mined now and then; hundreds per second is probing or a broken peer.
  */

@@ -4,14 +4,13 @@
  * close — a short flush of what is queued, or none for a peer that does not read, and a cap on
  * what is still read after it.
  */
-import { once } from 'node:events';
 import { SYSTEM_CLOCK, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { REJECTS_BURST, REJECTS_PER_SEC } from './constants.js';
 import { truncateRejectReason } from './misbehaviour.js';
 import { TokenBucket } from './rate-limit.js';
 import type { PeerStream } from './tcp-transport.js';
-import { encodeMessageFrame, type OutgoingMessage } from './wire/index.js';
+import { encodeMessageFrameParts, type OutgoingMessage } from './wire/index.js';
 
 /** Bytes a pending reject gets to flush before the socket is destroyed anyway. */
 const CLOSE_FLUSH_MS = 1_000;
@@ -63,13 +62,35 @@ export class PeerSocket {
   /** Writes one message; false means the socket buffer is full (or the peer just overflowed it). */
   send(msg: OutgoingMessage): boolean {
     if (this.closed || this.socket.destroyed) return false;
-    const flushed = this.socket.write(encodeMessageFrame(msg));
+    const parts = encodeMessageFrameParts(msg);
+    let flushed: boolean;
+    if (parts.length === 1) {
+      flushed = this.socket.write(parts[0]);
+    } else {
+      // Header and payload leave in one writev (the payload, often a stored block, is not copied).
+      this.socket.cork();
+      this.socket.write(parts[0]);
+      flushed = this.socket.write(parts[1]);
+      this.socket.uncork();
+    }
     const { maxSendBufferBytes } = this.options;
     if (this.socket.writableLength > maxSendBufferBytes) {
       this.options.overflow(`${this.socket.writableLength} bytes unsent, more than the ${maxSendBufferBytes} allowed`);
       return false;
     }
     return flushed;
+  }
+
+  /**
+   * Holds writes until the matching uncork(), which sends them in one writev: a served batch of
+   * blocks costs one syscall (and one wake-up of the reader), not one per block. Nests.
+   */
+  cork(): void {
+    if (!this.socket.destroyed) this.socket.cork();
+  }
+
+  uncork(): void {
+    if (this.socket.writableCorked > 0) this.socket.uncork();
   }
 
   /** A reject within REJECTS_PER_SEC (burst REJECTS_BURST); beyond that it is skipped (false). */
@@ -82,9 +103,18 @@ export class PeerSocket {
     return this.send({ kind: 'reject', messageType, code, reason: truncateRejectReason(reason), hash });
   }
 
-  /** Resolves when the socket buffer has drained. */
-  drained(signal: AbortSignal): Promise<unknown> {
-    return once(this.socket, 'drain', { signal });
+  /** A write found the buffer past its high-water mark and 'drain' has not come yet. */
+  get needsDrain(): boolean {
+    return this.socket.writableNeedDrain;
+  }
+
+  /** Calls `listener` once when the socket buffer has drained (offDrain cancels). */
+  onDrain(listener: () => void): void {
+    this.socket.once('drain', listener);
+  }
+
+  offDrain(listener: () => void): void {
+    this.socket.off('drain', listener);
   }
 
   /** Ends the connection after a short flush, or at once (`destroyNow`: the buffer is freed now). */

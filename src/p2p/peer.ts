@@ -5,7 +5,7 @@
  * to do with the messages of a ready session is up to the peer set's listeners (relay, sync).
  */
 import { randomBytes } from 'node:crypto';
-import { EventEmitter, once } from 'node:events';
+import { EventEmitter } from 'node:events';
 import { ZERO_HASH } from '../primitives/hash.js';
 import { SYSTEM_CLOCK } from '../util/clock.js';
 import { errorMessage } from '../util/errors.js';
@@ -151,11 +151,32 @@ export class Peer extends EventEmitter<PeerEvents> {
     return this.io.sendReject(messageType, code, reason, hash);
   }
 
-  /** Writes and, when the socket buffer is full, waits for 'drain' (or close) before resolving. */
-  async sendPaced(msg: OutgoingMessage): Promise<void> {
-    if (this.send(msg) || this.closed) return;
-    const done = new AbortController(); // ends both waits: a listener left on the loser would pile up, one per write
-    await Promise.race([this.io.drained(done.signal), once(this, 'close', { signal: done.signal })]).finally(() => done.abort());
+  /** Writes; when the socket buffer is full, returns a promise of its 'drain' (or the close), else undefined: a serving loop awaits only a slow peer. */
+  sendPaced(msg: OutgoingMessage): Promise<void> | undefined {
+    return this.send(msg) || this.closed ? undefined : this.drained();
+  }
+
+  /** Resolves when the socket buffer drained or the session closed (two listeners, both removed; no AbortController per wait). */
+  drained(): Promise<void> {
+    if (this.closed || !this.io.needsDrain) return Promise.resolve(); // no 'drain' would come
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.off('close', done);
+        this.io.offDrain(done);
+        resolve();
+      };
+      this.once('close', done);
+      this.io.onDrain(done);
+    });
+  }
+
+  /** Holds writes until uncork(), which sends them in one writev (a served batch of blocks); nests. */
+  cork(): void {
+    this.io.cork();
+  }
+
+  uncork(): void {
+    this.io.uncork();
   }
 
   /** Refuses the session: reject message, logged reason, close. No penalty. */

@@ -11,6 +11,7 @@ import type { Logger } from '../util/logger.js';
 import {
   MAX_GET_DATA_ITEMS,
   MAX_SERVE_QUEUE_ITEMS,
+  SERVE_FLUSH_BYTES,
   SERVE_ITEMS_BURST,
   SERVE_ITEMS_PER_SEC,
   UNKNOWN_REQUESTS_BURST,
@@ -18,7 +19,7 @@ import {
 } from './constants.js';
 import type { Peer } from './peer.js';
 import { TokenBucket } from './rate-limit.js';
-import type { GetBlockMessage, InvItem } from './wire/index.js';
+import type { GetBlockMessage, InvItem, OutgoingMessage } from './wire/index.js';
 
 export interface RelayServerOptions {
   chain: Chain;
@@ -57,28 +58,51 @@ export class RelayServer {
     this.enqueue(peer, asked.length, async (granted) => {
       const missing: InvItem[] = [];
       const refused: InvItem[] = [];
-      for (const [i, item] of asked.entries()) {
-        if (peer.isClosed) return;
-        if (i >= granted) {
-          refused.push(item);
-          continue;
+      // The replies leave in one writev per SERVE_FLUSH_BYTES (uncorked before any wait), not one write per item.
+      peer.cork();
+      try {
+        for (const [i, item] of asked.entries()) {
+          if (peer.isClosed) return;
+          if (i >= granted) {
+            refused.push(item);
+            continue;
+          }
+          if (item.type === 'cmpct-block') {
+            peer.uncork();
+            const served = await this.options.serveCompact(peer, item.hash);
+            peer.cork();
+            if (!served) missing.push(item);
+            continue;
+          }
+          const reply = this.reply(item);
+          if (!reply) {
+            missing.push(item);
+            continue;
+          }
+          peer.send(reply);
+          // Paced: 100 standard txs can be 10 MB, more than a slow link's buffer allows.
+          if (peer.sendBufferBytes >= SERVE_FLUSH_BYTES) {
+            peer.uncork();
+            if (peer.sendBufferBytes >= SERVE_FLUSH_BYTES) await peer.drained();
+            peer.cork();
+          }
         }
-        if (item.type === 'tx') {
-          const tx = this.options.mempool.get(item.hash);
-          // Paced like blocks: 100 standard txs can be 10 MB, more than a slow link's buffer allows.
-          if (tx) await peer.sendPaced({ kind: 'transaction', transaction: tx });
-          else missing.push(item);
-        } else if (item.type === 'cmpct-block') {
-          if (!(await this.options.serveCompact(peer, item.hash))) missing.push(item);
-        } else {
-          const encoded = this.options.chain.getBlockBytes(item.hash);
-          if (encoded) await peer.sendPaced({ kind: 'block', encoded });
-          else missing.push(item);
-        }
+      } finally {
+        peer.uncork();
       }
       if (missing.length > 0 && !this.countUnknown(peer, missing.length)) return;
       if (missing.length + refused.length > 0) peer.send({ kind: 'not-found', items: [...missing, ...refused] });
     });
+  }
+
+  /** A tx from the pool or a block as its stored bytes (never decoded and re-encoded); undefined when we lack it. */
+  private reply(item: InvItem): OutgoingMessage | undefined {
+    if (item.type === 'tx') {
+      const tx = this.options.mempool.get(item.hash);
+      return tx ? { kind: 'transaction', transaction: tx } : undefined;
+    }
+    const encoded = this.options.chain.getBlockBytes(item.hash);
+    return encoded ? { kind: 'block', encoded } : undefined;
   }
 
   /** The tutorial's get-block (type 2): one block by height on our active chain, or by hash. */

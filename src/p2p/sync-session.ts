@@ -74,6 +74,8 @@ export class SyncSession {
   private assumeValidHeight: number | undefined;
   private stallTimer: NodeJS.Timeout | undefined;
   private readonly stallCheck: NodeJS.Timeout;
+  /** An advance() is queued (advanceSoon). */
+  private advanceQueued = false;
 
   constructor(
     /** The header source: the peer reporting the most work when the sync started. */
@@ -146,7 +148,7 @@ export class SyncSession {
   onBlock(peer: Peer, block: Block): boolean {
     if (this.state === 'finished' || !this.download.received(peer, block)) return false;
     this.touch();
-    this.advance();
+    this.advanceSoon();
     return true;
   }
 
@@ -259,7 +261,22 @@ export class SyncSession {
       this.finish({ reason: `block ${block.hashHex} of the sync batch was ${status}`, unhelpful: true, stalled: false });
       return;
     }
-    this.advance();
+    this.advanceSoon();
+  }
+
+  /**
+   * One advance() for everything that arrived together: the blocks of one socket read, the
+   * outcomes of one commit group. Run as a microtask, so it follows them at once; per block it
+   * cost a get-data write (and a wake-up of the source) for each block received and a pass
+   * over the window for each block connected.
+   */
+  private advanceSoon(): void {
+    if (this.advanceQueued) return;
+    this.advanceQueued = true;
+    queueMicrotask(() => {
+      this.advanceQueued = false;
+      if (!this.isFinished()) this.advance();
+    });
   }
 
   private noteAssumeValid(headers: readonly BlockHeader[]): void {

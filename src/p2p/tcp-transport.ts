@@ -21,6 +21,13 @@ export interface PeerStream extends EventEmitter {
   readonly destroyed: boolean;
   /** False: the buffer is above its high-water mark ('drain' follows once it empties). */
   write(chunk: Uint8Array, callback?: (err?: Error | null) => void): boolean;
+  /** A write returned false and 'drain' has not come yet. */
+  readonly writableNeedDrain: boolean;
+  /** Holds writes until the matching uncork() (one writev for a served batch); nests. */
+  cork(): void;
+  uncork(): void;
+  /** How many cork() calls are not matched by an uncork() yet. */
+  readonly writableCorked: number;
   setNoDelay(noDelay?: boolean): unknown;
   /** Sends what is queued, then closes our direction. */
   end(): unknown;

@@ -47,6 +47,7 @@ export class SimStream extends EventEmitter implements PeerStream {
   /** Received before anyone listened for 'data' (a socket starts paused, as node:net's does). */
   private inbox: Buffer[] | undefined = [];
   private closedEmitted = false;
+  private corks = 0;
 
   constructor(
     private readonly tcp: SimTcp,
@@ -106,6 +107,26 @@ export class SimStream extends EventEmitter implements PeerStream {
 
   setNoDelay(): this {
     return this;
+  }
+
+  get writableNeedDrain(): boolean {
+    return this.needDrain;
+  }
+
+  /**
+   * Counted only: the simulated uplink already queues writes back to back, so what corking saves
+   * a real socket (one writev instead of a syscall per write) costs nothing here to begin with.
+   */
+  cork(): void {
+    this.corks++;
+  }
+
+  uncork(): void {
+    if (this.corks > 0) this.corks--;
+  }
+
+  get writableCorked(): number {
+    return this.corks;
   }
 
   /** FIN after what is queued; the far end closes its side too (no half-open sockets, node:net's default). */

@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { VerifyPoolStats } from '../../src/chain/verify-pool/index.js';
-import type { RssPeak } from './thread-cpu.js';
+import { type RssPeak, processCpuMs } from './thread-cpu.js';
 import { nodeProcessEnv } from './node-launch.js';
 
 /** The line sync-source.ts prints once it serves. */
@@ -23,6 +23,8 @@ export interface SourceReady {
 
 export interface SourceProcess extends SourceReady {
   readonly tip: { readonly hash: Buffer; readonly height: number };
+  /** CPU time of the source's process so far (all threads; Linux only): read around a sync, it is what serving cost. */
+  cpuMs(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -30,6 +32,8 @@ export interface SourceProcess extends SourceReady {
 export interface FreshResult {
   readonly secs: number;
   readonly mainCpuMs: number | undefined;
+  /** The syncing node's whole process (main thread, verify workers, GC and libuv threads). */
+  readonly processCpuMs: number;
   readonly verify: VerifyPoolStats;
   readonly peakBlocksInFlight: number;
   /** Sampled every 100 ms during the sync. */
@@ -48,7 +52,7 @@ function exited(child: ChildProcess): Promise<void> {
 }
 
 /** Runs `node <script> <args>` (started as ./kadchain starts a node: node-launch.ts) and resolves with its first stdout line, parsed; stop() closes its stdin and waits for it to exit. */
-async function spawnJsonChild<T>(script: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<{ line: T; stop(): Promise<void> }> {
+async function spawnJsonChild<T>(script: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<{ line: T; pid: number | undefined; stop(): Promise<void> }> {
   const child = spawn(process.execPath, [fileURLToPath(new URL(script, import.meta.url)), ...args], { stdio: ['pipe', 'pipe', 'inherit'], env: nodeProcessEnv(env) });
   const stop = async (): Promise<void> => {
     child.stdin?.end();
@@ -70,7 +74,7 @@ async function spawnJsonChild<T>(script: string, args: readonly string[], env: N
         reject(new Error(`${script} exited with code ${code} before printing its result`));
       });
     });
-    return { line, stop };
+    return { line, pid: child.pid, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -78,14 +82,21 @@ async function spawnJsonChild<T>(script: string, args: readonly string[], env: N
 }
 
 export async function startSourceProcess(blocks: number, txsPerBlock: number): Promise<SourceProcess> {
-  const { line, stop } = await spawnJsonChild<SourceReady>('./sync-source.js', [String(blocks), String(txsPerBlock)]);
-  return { ...line, tip: { hash: Buffer.from(line.tipHash, 'hex'), height: line.height }, stop };
+  const { line, pid, stop } = await spawnJsonChild<SourceReady>('./sync-source.js', [String(blocks), String(txsPerBlock)]);
+  return { ...line, tip: { hash: Buffer.from(line.tipHash, 'hex'), height: line.height }, cpuMs: () => (pid === undefined ? undefined : processCpuMs(pid)), stop };
 }
 
 /** A fresh node in its own process syncs from `source`; `maxBlocksInFlight` overrides its per-peer window, `assumeValid` trusts the source's tip. */
-export async function syncFreshProcess(source: SourceProcess, options: { maxBlocksInFlight?: number; assumeValid?: boolean } = {}): Promise<FreshResult> {
+/** A sync as the fresh node measured it, and what serving it cost the source's process (Linux only). */
+export interface SyncRun extends FreshResult {
+  readonly sourceCpuMs: number | undefined;
+}
+
+export async function syncFreshProcess(source: SourceProcess, options: { maxBlocksInFlight?: number; assumeValid?: boolean } = {}): Promise<SyncRun> {
   const args = [String(source.port), source.tipHash, String(source.height), options.assumeValid === true ? 'assumevalid' : 'check', String(options.maxBlocksInFlight ?? 0)];
+  const sourceBefore = source.cpuMs();
   const { line, stop } = await spawnJsonChild<FreshResult>('./sync-fresh.js', args);
+  const sourceAfter = source.cpuMs();
   await stop();
-  return line;
+  return { ...line, sourceCpuMs: sourceBefore === undefined || sourceAfter === undefined ? undefined : sourceAfter - sourceBefore };
 }

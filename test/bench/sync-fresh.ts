@@ -31,11 +31,14 @@ const node = await startBenchNode(window > 0 ? { maxBlocksInFlight: window } : {
 try {
   const rss = sampleRss();
   const cpuStart = mainThreadCpuMs();
+  const processStart = process.cpuUsage();
   const secs = await timeSync(node, [port], tip, SYNC_TIMEOUT_MS);
+  const processUsed = process.cpuUsage(processStart);
   const cpuEnd = mainThreadCpuMs();
   const result: FreshResult = {
     secs,
     mainCpuMs: cpuStart === undefined || cpuEnd === undefined ? undefined : cpuEnd - cpuStart,
+    processCpuMs: (processUsed.user + processUsed.system) / 1000,
     verify: node.chain.verifyStats(),
     peakBlocksInFlight: node.net.stats().peakBlocksInFlight,
     rss: rss.stop(),

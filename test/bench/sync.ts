@@ -14,7 +14,7 @@
 import { availableParallelism } from 'node:os';
 import { secp256k1IsNative } from '../../src/primitives/secp256k1.js';
 import { rawAllCores, rawItems, rawOneCore, throughputFigures } from './raw-rates.js';
-import { type FreshResult, startSourceProcess, syncFreshProcess } from './source-process.js';
+import { type SyncRun, startSourceProcess, syncFreshProcess } from './source-process.js';
 import { workerIdlePct } from './thread-cpu.js';
 import type { BenchModule } from './types.js';
 
@@ -37,7 +37,7 @@ async function run(): Promise<Record<string, unknown>> {
   try {
     const oneCore: number[] = [];
     const allCores: number[] = [];
-    const syncs: FreshResult[] = [];
+    const syncs: SyncRun[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       oneCore.push(rawOneCore(raw));
       allCores.push(await rawAllCores(raw, cores));
@@ -58,6 +58,11 @@ async function run(): Promise<Record<string, unknown>> {
       peakBlocksInFlight: Math.max(...syncs.map((s) => s.peakBlocksInFlight)),
       // The syncing node's main thread, per input, best round; CPU time, so load-independent.
       ...(mainCpu.length > 0 ? { mainThreadCpuUsPerInput: Math.round((Math.min(...mainCpu) * 1000 * 10) / source.inputs) / 10 } : {}),
+      // Every thread of the syncing node (verify workers and GC included), per input, per round: on 2 cores the ratio is
+      // about the raw verify time per input over this plus the source's share (docs/architecture.md, "The sync path").
+      processCpuUsPerInput: syncs.map((s) => Math.round((s.processCpuMs * 1000 * 10) / source.inputs) / 10),
+      // The source's whole process per block served, per round: it runs on the same cores as the syncing node's workers.
+      sourceCpuUsPerBlock: syncs.map((s) => (s.sourceCpuMs === undefined ? null : Math.round((s.sourceCpuMs * 1000) / BLOCK_COUNT))),
       // Share of the verify workers' time with nothing to check, per round: how well the pipeline fed them.
       verifyWorkerIdlePct: syncs.map((s) => workerIdlePct(s.verify)),
       // The syncing node's process alone (file = the node binary and LMDB's memory map); the target is on the sampled peak.

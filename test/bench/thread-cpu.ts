@@ -10,8 +10,17 @@ import type { VerifyPoolStats } from '../../src/chain/verify-pool/index.js';
 const CLOCK_TICKS_PER_SEC = 100;
 
 export function mainThreadCpuMs(): number | undefined {
+  return statCpuMs(`/proc/self/task/${process.pid}/stat`);
+}
+
+/** CPU time of a whole process, every thread (Linux /proc; undefined elsewhere or once it exited): the sync bench's source, seen from the bench. */
+export function processCpuMs(pid: number): number | undefined {
+  return statCpuMs(`/proc/${pid}/stat`);
+}
+
+function statCpuMs(path: string): number | undefined {
   try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const stat = readFileSync(path, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SEC; // utime + stime
   } catch {

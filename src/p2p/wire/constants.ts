@@ -30,6 +30,13 @@ export const CHECKSUM_BYTES = 4;
 export const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
 
 /**
+ * A payload this large is written after its frame header as its own buffer (one writev) instead
+ * of being copied into a new frame buffer: past half of Node's 8 KiB Buffer pool every frame is
+ * a fresh malloc'd ArrayBuffer plus a copy, which a source serving a sync paid per block.
+ */
+export const FRAME_SPLIT_MIN_PAYLOAD_BYTES = 4 * 1024;
+
+/**
  * Frame type numbers. 0–3 keep the Python tutorial's numbering; the rest are ours.
  * 0 ("none") is reserved and never valid on the wire.
  */

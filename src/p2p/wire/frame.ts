@@ -25,17 +25,31 @@ export function frameChecksum(payload: Uint8Array): Buffer {
 
 /** `magic(4) | type(1) | length u32 LE(4) | checksum(4) | payload` */
 export function encodeFrame(type: number, payload: Uint8Array, maxPayloadBytes = MAX_PAYLOAD_BYTES): Buffer {
+  const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
+  writeFrameHeader(out, type, payload, maxPayloadBytes);
+  out.set(payload, FRAME_HEADER_BYTES);
+  return out;
+}
+
+/**
+ * The 13-byte header of a frame alone, for a payload written right after it as its own buffer
+ * (a served block goes out as header + stored bytes in one writev, not copied into a new frame).
+ */
+export function encodeFrameHeader(type: number, payload: Uint8Array, maxPayloadBytes = MAX_PAYLOAD_BYTES): Buffer {
+  const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
+  writeFrameHeader(out, type, payload, maxPayloadBytes);
+  return out;
+}
+
+function writeFrameHeader(out: Buffer, type: number, payload: Uint8Array, maxPayloadBytes: number): void {
   if (!isKnownMessageType(type)) throw new RangeError(`cannot frame unknown message type ${type}`);
   if (payload.length > maxPayloadBytes) {
     throw new RangeError(`payload of ${payload.length} bytes exceeds the ${maxPayloadBytes}-byte frame limit`);
   }
-  const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
   MAGIC.copy(out, 0);
   out.writeUInt8(type, FRAME_TYPE_OFFSET);
   out.writeUInt32LE(payload.length, FRAME_LENGTH_OFFSET);
   frameChecksum(payload).copy(out, FRAME_CHECKSUM_OFFSET);
-  out.set(payload, FRAME_HEADER_BYTES);
-  return out;
 }
 
 export interface FrameDecoderOptions {

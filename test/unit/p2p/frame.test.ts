@@ -1,8 +1,9 @@
 import test from 'ava';
 import { hash256 } from '../../../src/primitives/hash.js';
-import { FRAME_HEADER_BYTES, MAGIC, MAX_PAYLOAD_BYTES, MessageType } from '../../../src/p2p/wire/constants.js';
+import { FRAME_HEADER_BYTES, FRAME_SPLIT_MIN_PAYLOAD_BYTES, MAGIC, MAX_PAYLOAD_BYTES, MessageType } from '../../../src/p2p/wire/constants.js';
 import { WireError } from '../../../src/p2p/wire/errors.js';
-import { type Frame, FrameDecoder, encodeFrame } from '../../../src/p2p/wire/frame.js';
+import { type Frame, FrameDecoder, encodeFrame, encodeFrameHeader } from '../../../src/p2p/wire/frame.js';
+import { encodeMessageFrameParts } from '../../../src/p2p/wire/messages/index.js';
 
 function payloadOf(length: number, seed: number): Buffer {
   const out = Buffer.alloc(length);
@@ -41,6 +42,20 @@ test('encodeFrame refuses unknown types and oversize payloads', (t) => {
   t.throws(() => encodeFrame(0, Buffer.alloc(0)), { instanceOf: RangeError });
   t.throws(() => encodeFrame(200, Buffer.alloc(0)), { instanceOf: RangeError });
   t.throws(() => encodeFrame(MessageType.Block, Buffer.alloc(11), 10), { instanceOf: RangeError });
+});
+
+test('encodeMessageFrameParts: a small payload is one frame buffer; from FRAME_SPLIT_MIN_PAYLOAD_BYTES on, header + the payload itself, the same bytes', (t) => {
+  const small = encodeMessageFrameParts({ kind: 'block', encoded: payloadOf(FRAME_SPLIT_MIN_PAYLOAD_BYTES - 1, 7) });
+  t.is(small.length, 1);
+  t.true(small[0].equals(encodeFrame(MessageType.Block, payloadOf(FRAME_SPLIT_MIN_PAYLOAD_BYTES - 1, 7))));
+  const encoded = payloadOf(FRAME_SPLIT_MIN_PAYLOAD_BYTES, 8);
+  const parts = encodeMessageFrameParts({ kind: 'block', encoded });
+  t.is(parts.length, 2);
+  t.is(parts[1], encoded, 'the stored bytes go out as they are, not copied');
+  t.true(Buffer.concat(parts).equals(encodeFrame(MessageType.Block, encoded)));
+  t.true(encodeFrameHeader(MessageType.Block, encoded).equals(encodeFrame(MessageType.Block, encoded).subarray(0, FRAME_HEADER_BYTES)));
+  t.throws(() => encodeFrameHeader(200, encoded), { instanceOf: RangeError });
+  t.throws(() => encodeFrameHeader(MessageType.Block, encoded, FRAME_SPLIT_MIN_PAYLOAD_BYTES - 1), { instanceOf: RangeError });
 });
 
 test('round trip of one frame, including an empty payload', (t) => {

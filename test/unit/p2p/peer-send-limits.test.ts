@@ -53,6 +53,44 @@ test('a reading peer gets the same traffic without being dropped', async (t) => 
   t.false(peer.isClosed);
 });
 
+test('corked sends stay queued until uncork, then arrive whole and in order (a served batch of blocks in one writev)', async (t) => {
+  const { peer, client } = await peerPair(t);
+  const decoder = new FrameDecoder();
+  const blocks: Buffer[] = [];
+  client.on('data', (chunk: Buffer) => {
+    for (const f of decoder.push(chunk)) if (f.type === MessageType.Block) blocks.push(Buffer.from(f.payload));
+  });
+  peer.start();
+  const sent = Array.from({ length: 10 }, (_, i) => Buffer.alloc(7_000 + i, i)); // past FRAME_SPLIT_MIN_PAYLOAD_BYTES: header + payload each
+  peer.cork();
+  for (const encoded of sent) peer.send({ kind: 'block', encoded });
+  t.true(peer.sendBufferBytes >= 70_000, `corked: ${peer.sendBufferBytes} bytes held`);
+  peer.uncork();
+  await waitFor(() => blocks.length === sent.length, 'the batch to arrive');
+  t.deepEqual(blocks, sent);
+});
+
+test('drained() resolves when the buffer drains, and when the session closes under a peer that never reads', async (t) => {
+  const reading = await peerPair(t);
+  reading.client.resume();
+  reading.peer.start();
+  for (let i = 0; i < 5; i++) reading.peer.send(bigInv(i));
+  await reading.peer.drained();
+  t.is(reading.peer.sendBufferBytes, 0);
+  const { peer, client } = await peerPair(t);
+  client.pause();
+  peer.start();
+  while (peer.sendBufferBytes === 0 && !peer.isClosed) {
+    for (let i = 0; i < 50; i++) peer.send(bigInv(i)); // until the kernel's buffers are full and ours holds the rest
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const waiting = peer.drained();
+  peer.disconnect('send-buffer-full', 'test');
+  await waiting;
+  t.true(peer.isClosed);
+  t.is(peer.listenerCount('close'), 0, 'the wait removed its listener');
+});
+
 test('rejects are rate-limited per peer: a burst, then REJECTS_PER_SEC', async (t) => {
   let now = 1_000_000;
   const { peer, client } = await peerPair(t, { now: () => now });

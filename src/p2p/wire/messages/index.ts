@@ -1,7 +1,7 @@
 import { DecodeError } from '../../../util/errors.js';
-import { MessageType, type MessageTypeNumber } from '../constants.js';
+import { FRAME_SPLIT_MIN_PAYLOAD_BYTES, MessageType, type MessageTypeNumber } from '../constants.js';
 import { WireError } from '../errors.js';
-import { encodeFrame } from '../frame.js';
+import { encodeFrame, encodeFrameHeader } from '../frame.js';
 import { type HandshakeAckMessage, decodeHandshakeAck, encodeHandshakeAck } from './handshake-ack.js';
 import { type HandshakeMessage, decodeHandshake, encodeHandshake } from './handshake.js';
 import { type PingMessage, type PongMessage, decodePing, decodePong, encodeHeartbeat } from './heartbeat.js';
@@ -124,6 +124,17 @@ export function encodeMessage(msg: OutgoingMessage): Buffer {
 /** A complete frame, ready for socket.write. */
 export function encodeMessageFrame(msg: OutgoingMessage): Buffer {
   return encodeFrame(messageTypeOf(msg), encodeMessage(msg));
+}
+
+/**
+ * The frame as one buffer, or — for a payload of FRAME_SPLIT_MIN_PAYLOAD_BYTES or more — as its
+ * header and the payload itself (not copied: write both in one writev). The payload must not
+ * change until written: message payloads are fresh encodings or stored block bytes.
+ */
+export function encodeMessageFrameParts(msg: OutgoingMessage): readonly [Buffer] | readonly [Buffer, Buffer] {
+  const type = messageTypeOf(msg);
+  const payload = encodeMessage(msg);
+  return payload.length < FRAME_SPLIT_MIN_PAYLOAD_BYTES ? [encodeFrame(type, payload)] : [encodeFrameHeader(type, payload), payload];
 }
 
 const DECODERS: { readonly [T in number]?: (payload: Buffer) => WireMessage } = {
