@@ -17,13 +17,21 @@ interface StuckPeer {
   readonly sent: number;
 }
 
-/** A peer whose paced sends never complete (it stopped reading); it records why it was dropped. */
+/** A peer whose send buffer never drains (it stopped reading); it records why it was dropped. */
 function stuckPeer(): StuckPeer {
   const state = { disconnects: [] as string[], sent: 0 };
   const peer = {
     label: 'stuck',
     get isClosed() {
       return state.disconnects.length > 0;
+    },
+    cork: () => undefined,
+    uncork: () => undefined,
+    // Its buffer never empties: every paced send and drain wait hangs.
+    sendBufferBytes: Number.MAX_SAFE_INTEGER,
+    drained: () => {
+      state.sent++;
+      return new Promise<void>(() => undefined);
     },
     sendPaced: () => {
       state.sent++;
@@ -47,7 +55,7 @@ test('each request holds a queue slot, even an empty get-data: a non-reader floo
   const stuck = stuckPeer();
   relay.onGetData(stuck.peer, [{ type: 'block', hash: Buffer.alloc(32, 1) }]);
   await new Promise((resolve) => setImmediate(resolve));
-  t.is(stuck.sent, 1, 'the head request waits on its paced send');
+  t.is(stuck.sent, 1, 'the head request waits for the peer to drain its buffer');
   let requests = 0;
   while (stuck.disconnects.length === 0 && requests < 10 * MAX_SERVE_QUEUE_ITEMS) {
     relay.onGetData(stuck.peer, []);
