@@ -3,11 +3,11 @@
  * peers, cmpct-block answers to get-data type 4 (low-bandwidth mode) and block-txn answers to
  * get-block-txn — from the recent blocks, kept in a light form; an older block goes whole.
  */
-import type { Chain } from '../../chain/chain.js';
 import type { Block } from '../../primitives/block.js';
 import { Transaction } from '../../primitives/tx.js';
 import { COMPACT_SERVE_DEPTH_BLOCKS, GET_BLOCK_TXN_INDEXES_PER_SERVE_ITEM, RECENT_COMPACT_BLOCKS } from '../constants.js';
 import type { Peer } from '../peer.js';
+import type { RelayChain } from '../relay-deps.js';
 import type { CompactBlockMessage, GetBlockTxnMessage } from '../wire/index.js';
 import { toCompactBlock } from './partial-block.js';
 
@@ -27,7 +27,7 @@ export interface CompactStats {
 }
 
 export interface CompactSenderOptions {
-  chain: Chain;
+  chain: RelayChain;
   /** Queue a serving task behind the peer's others, rate-limited (the relay's serve queue). */
   serve: (peer: Peer, items: number, task: (granted: number) => Promise<void>) => void;
   /** Count requests for data we lack; false when the peer went over its budget (it was punished). */

@@ -15,7 +15,7 @@ function txChain(n: number) {
   return [funding, ...Array.from({ length: n - 1 }, (_, i) => spend(owner, [outpoint(funding, i)], [pay(makeKey(), 5n)]))];
 }
 
-const compactOf = (node: TestNode) => (node.net as unknown as { relay: Relay }).relay.compact;
+const compactOf = (node: TestNode) => (node.net as unknown as { relayStack: { relay: Relay } }).relayStack.relay.compact;
 /**
  * Heartbeats slower than the test: a ping carrying A's new height would start a header sync that
  * races the compact path for the same block (and may fetch it whole first on a loaded machine).
