@@ -5,6 +5,7 @@
  * are logged once per address and reason per interval, so a reconnect loop cannot flood the log.
  */
 import { randomBytes } from 'node:crypto';
+import { SYSTEM_CLOCK, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { BanList } from './bans.js';
 import type { P2PConfig } from './config.js';
@@ -22,6 +23,8 @@ export interface InboundGateOptions {
   readonly discouraged: DiscouragedSet;
   readonly classify: AddressClassifier;
   readonly logger: Logger;
+  /** Clock of the activity times and the refusal log (the simulator's virtual clock); default SYSTEM_CLOCK. */
+  readonly clock?: Clock | undefined;
 }
 
 /** When a peer last gave us something useful (inbound eviction protects recent givers). */
@@ -35,17 +38,20 @@ export class InboundGate {
   /** Salt of the eviction's netgroup ranking: outsiders cannot tell which groups are protected. */
   private readonly evictionKey = randomBytes(32);
   private readonly activity = new WeakMap<Peer, Activity>();
-  private readonly refusalLog = new LogThrottle(INBOUND_REFUSAL_WARN_KEYS, INBOUND_REFUSAL_WARN_INTERVAL_MS);
+  private readonly refusalLog: LogThrottle;
+  private readonly clock: Clock;
 
   constructor(options: InboundGateOptions) {
     this.options = options;
+    this.clock = options.clock ?? SYSTEM_CLOCK;
+    this.refusalLog = new LogThrottle(INBOUND_REFUSAL_WARN_KEYS, INBOUND_REFUSAL_WARN_INTERVAL_MS, this.clock.nowMs);
   }
 
   /** Remembers when `peer` last gave us a new valid block or transaction (the intakes decide). */
   noteUseful(peer: Peer, kind: UsefulKind): void {
     const seen = this.activity.get(peer) ?? { lastBlockMs: 0, lastTxMs: 0 };
-    if (kind === 'block') seen.lastBlockMs = Date.now();
-    else seen.lastTxMs = Date.now();
+    if (kind === 'block') seen.lastBlockMs = this.clock.nowMs();
+    else seen.lastTxMs = this.clock.nowMs();
     this.activity.set(peer, seen);
   }
 

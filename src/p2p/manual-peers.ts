@@ -4,6 +4,7 @@
  * partition is found again soon), or rarely after a permanent refusal.
  * The peer set owns the connections; this file only remembers what to dial and why it failed.
  */
+import { SYSTEM_CLOCK, type Clock, type TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { MANUAL_PEER_PERMANENT_RETRY_MS, RECONNECT_JITTER_FRACTION } from './constants.js';
 import { peerAddressKey } from './dial.js';
@@ -22,15 +23,17 @@ export interface ManualPeersOptions {
   readonly dial: (host: string, port: number, onPeer: (peer: Peer) => void) => Promise<true | string>;
   /** In [0, 1): the redial jitter's source (tests); default Math.random. */
   readonly random?: () => number;
-  /** Clock of nextRetryAtMs (tests read the wait from it exactly); default Date.now. */
+  /** Clock of nextRetryAtMs (tests read the wait from it exactly); default the clock's nowMs. */
   readonly now?: () => number;
+  /** Time and redial timers (the simulator's virtual clock); default SYSTEM_CLOCK. */
+  readonly clock?: Clock | undefined;
 }
 
 interface ManualPeer {
   readonly host: string;
   readonly port: number;
   backoffMs: number;
-  timer: NodeJS.Timeout | undefined;
+  timer: TimerHandle | undefined;
   peer: Peer | undefined;
   /** Our dial of it is under way: another (a second addpeer, a timer) would only duplicate it. */
   dialling: boolean;
@@ -44,9 +47,11 @@ interface ManualPeer {
 export class ManualPeers {
   private readonly options: ManualPeersOptions;
   private readonly entries = new Map<string, ManualPeer>();
+  private readonly clock: Clock;
 
   constructor(options: ManualPeersOptions) {
     this.options = options;
+    this.clock = options.clock ?? SYSTEM_CLOCK;
   }
 
   /** Dials host:port now and keeps redialling it with backoff. */
@@ -61,7 +66,7 @@ export class ManualPeers {
     }
     if (!entry.peer) {
       // The operator asked again: retry now, even after a long wait for a permanent refusal.
-      clearTimeout(entry.timer);
+      this.clock.clear(entry.timer);
       entry.timer = undefined;
       entry.backoffMs = min;
       this.dial(entry);
@@ -83,7 +88,7 @@ export class ManualPeers {
 
   /** Cancels every pending redial. */
   stop(): void {
-    for (const m of this.entries.values()) clearTimeout(m.timer);
+    for (const m of this.entries.values()) this.clock.clear(m.timer);
   }
 
   private dial(entry: ManualPeer): void {
@@ -132,8 +137,8 @@ export class ManualPeers {
     const random = this.options.random ?? Math.random;
     const waitMs = delayMs ?? Math.round(entry.backoffMs * (1 - RECONNECT_JITTER_FRACTION * random()));
     if (delayMs === undefined) entry.backoffMs = Math.min(entry.backoffMs * 2, this.options.reconnectBackoffMs.max);
-    entry.nextRetryAtMs = (this.options.now ?? Date.now)() + waitMs;
-    entry.timer = setTimeout(() => this.dial(entry), waitMs);
+    entry.nextRetryAtMs = (this.options.now ?? this.clock.nowMs)() + waitMs;
+    entry.timer = this.clock.setTimeout(() => this.dial(entry), waitMs);
     const level = delayMs === undefined ? 'debug' : 'warn';
     this.options.logger[level]({ host: entry.host, port: entry.port, delayMs: waitMs, lastError: entry.lastError }, 'will redial manual peer');
   }

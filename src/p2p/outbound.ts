@@ -3,18 +3,19 @@
  * nodes up to maxOutbound, at most one per netgroup, never to banned or discouraged ones. The
  * peer set turns each connected socket into a session (attach).
  */
-import type { Socket } from 'node:net';
+import { SYSTEM_CLOCK, type Clock, type TimerHandle } from '../util/clock.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import type { BanList } from './bans.js';
 import type { P2PConfig } from './config.js';
 import { CONNECT_TIMEOUT_MS, DIAL_FAILURE_WARN_BURST, DIAL_FAILURE_WARN_INTERVAL_MS, DIAL_FAILURE_WARN_KEYS, DIAL_FAILURE_WARNS_PER_MIN, DIAL_INTERVAL_MS } from './constants.js';
-import { dialTcp, peerAddressKey } from './dial.js';
+import { peerAddressKey } from './dial.js';
 import type { DiscouragedSet } from './discouraged.js';
 import { LogThrottle } from './log-throttle.js';
 import { netGroup, type AddressClassifier } from './netgroup.js';
 import type { Peer } from './peer.js';
 import { TokenBucket } from './rate-limit.js';
+import { NODE_TCP_TRANSPORT, type PeerStream, type TcpTransport } from './tcp-transport.js';
 import type { DiscoveredNode, PeerSource } from './types.js';
 
 export interface OutboundDialerOptions {
@@ -31,16 +32,22 @@ export interface OutboundDialerOptions {
   /** A session with this (proven) node id exists. */
   readonly isConnected: (nodeIdHex: string) => boolean;
   /** Starts the session on a connected socket. */
-  readonly attach: (socket: Socket) => Peer;
-  /** Clock of the dial-failure log limits (tests); default Date.now. */
+  readonly attach: (socket: PeerStream) => Peer;
+  /** Clock of the dial-failure log limits (tests); default the clock's nowMs. */
   readonly nowMs?: () => number;
+  /** Time and timers (the simulator's virtual clock); default SYSTEM_CLOCK. */
+  readonly clock?: Clock | undefined;
+  /** How connections are made (the simulator's streams); default NODE_TCP_TRANSPORT. */
+  readonly transport?: TcpTransport | undefined;
 }
 
 export class OutboundDialer {
   private readonly options: OutboundDialerOptions;
   /** Dials under way: address key → host (the netgroup rule counts them as outbound already). */
   private readonly dialing = new Map<string, string>();
-  private dialTimer: NodeJS.Timeout | undefined;
+  private dialTimer: TimerHandle | undefined;
+  private readonly clock: Clock;
+  private readonly transport: TcpTransport;
   private readonly onVerified = (node: DiscoveredNode): void => this.maybeDial(node);
   /** Failed dials: warn once per address per interval, and only so many warnings a minute overall. */
   private readonly failureLog: LogThrottle;
@@ -48,7 +55,9 @@ export class OutboundDialer {
 
   constructor(options: OutboundDialerOptions) {
     this.options = options;
-    const now = options.nowMs ?? Date.now;
+    this.clock = options.clock ?? SYSTEM_CLOCK;
+    this.transport = options.transport ?? NODE_TCP_TRANSPORT;
+    const now = options.nowMs ?? this.clock.nowMs;
     this.failureLog = new LogThrottle(DIAL_FAILURE_WARN_KEYS, DIAL_FAILURE_WARN_INTERVAL_MS, now);
     this.failureWarns = new TokenBucket({ ratePerSec: DIAL_FAILURE_WARNS_PER_MIN / 60, burst: DIAL_FAILURE_WARN_BURST, now });
   }
@@ -56,12 +65,12 @@ export class OutboundDialer {
   /** Dials discovery's nodes: each newly verified one, and the known ones every DIAL_INTERVAL_MS. */
   start(): void {
     this.options.peerSource?.on('node:verified', this.onVerified);
-    this.dialTimer = setInterval(() => this.dialKnown(), DIAL_INTERVAL_MS);
+    this.dialTimer = this.clock.setInterval(() => this.dialKnown(), DIAL_INTERVAL_MS);
     this.dialKnown();
   }
 
   stop(): void {
-    clearInterval(this.dialTimer);
+    this.clock.clear(this.dialTimer);
     this.options.peerSource?.off('node:verified', this.onVerified);
   }
 
@@ -71,7 +80,7 @@ export class OutboundDialer {
     if (this.dialing.has(key)) return 'already dialling';
     this.dialing.set(key, host);
     try {
-      const socket = await dialTcp(host, port, CONNECT_TIMEOUT_MS);
+      const socket = await this.transport.dial(host, port, CONNECT_TIMEOUT_MS);
       if (!this.options.isRunning()) {
         socket.destroy();
         return 'the node is shutting down';

@@ -2,19 +2,20 @@
  * What a peer session (peer.ts) is given by the peer set, the peer set's checks and log levels
  * included, and the events it emits back.
  */
-import type { Socket } from 'node:net';
+import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { NodeKey } from './discovery/node-key.js';
 import type { RefusalCode } from './errors.js';
 import type { LocalStatus } from './handshake.js';
 import type { MisbehaviourCode } from './misbehaviour.js';
 import type { Peer } from './peer.js';
+import type { PeerStream } from './tcp-transport.js';
 import type { HandshakeMessage, WireMessage } from './wire/index.js';
 
 export type PeerDirection = 'inbound' | 'outbound';
 
 export interface PeerOptions {
-  socket: Socket;
+  socket: PeerStream;
   direction: PeerDirection;
   nodeKey: NodeKey;
   /** Our TCP listen port, sent in the handshake (0: do not dial us, nobody can). */
@@ -30,8 +31,10 @@ export interface PeerOptions {
   frameTimeoutMs?: number;
   /** Unsent bytes beyond this drop the peer ('send-buffer-full'); default DEFAULT_MAX_SEND_BUFFER_BYTES. */
   maxSendBufferBytes?: number;
-  /** Clock of the per-peer rate limits (tests); default Date.now. */
+  /** Clock of the per-peer rate limits (tests); default the clock's nowMs. */
   now?: () => number;
+  /** Time and timers of the session (the simulator's virtual clock); default SYSTEM_CLOCK. */
+  clock?: Clock | undefined;
   status: () => LocalStatus;
   /** The peer set's checks on the peer's handshake (self-connection, a banned claimed id). */
   admit: (peer: Peer, handshake: HandshakeMessage) => { code: RefusalCode; reason: string } | undefined;

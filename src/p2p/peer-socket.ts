@@ -5,11 +5,12 @@
  * what is still read after it.
  */
 import { once } from 'node:events';
-import type { Socket } from 'node:net';
+import { SYSTEM_CLOCK, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { REJECTS_BURST, REJECTS_PER_SEC } from './constants.js';
 import { truncateRejectReason } from './misbehaviour.js';
 import { TokenBucket } from './rate-limit.js';
+import type { PeerStream } from './tcp-transport.js';
 import { encodeMessageFrame, type OutgoingMessage } from './wire/index.js';
 
 /** Bytes a pending reject gets to flush before the socket is destroyed anyway. */
@@ -21,8 +22,10 @@ const CLOSE_FLUSH_MS = 1_000;
 const MAX_BYTES_AFTER_CLOSE = 64 * 1024;
 
 export interface PeerSocketOptions {
-  readonly socket: Socket;
+  readonly socket: PeerStream;
   readonly maxSendBufferBytes: number;
+  /** Timer of the close's flush (the simulator's virtual clock); default SYSTEM_CLOCK. */
+  readonly clock?: Clock | undefined;
   /** Clock of the reject rate limit (tests); default Date.now. */
   readonly now?: (() => number) | undefined;
   /** The session's logger of the moment (it gains the node id at the handshake). */
@@ -33,7 +36,7 @@ export interface PeerSocketOptions {
 
 export class PeerSocket {
   private readonly options: PeerSocketOptions;
-  private readonly socket: Socket;
+  private readonly socket: PeerStream;
   private readonly rejects: TokenBucket;
   private closed = false;
   private bytesAfterClose = 0;
@@ -91,7 +94,7 @@ export class PeerSocket {
       this.socket.destroy();
     } else {
       this.socket.end();
-      setTimeout(() => this.socket.destroy(), CLOSE_FLUSH_MS).unref();
+      (this.options.clock ?? SYSTEM_CLOCK).setTimeout(() => this.socket.destroy(), CLOSE_FLUSH_MS);
     }
   }
 

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
 import { ZERO_HASH } from '../primitives/hash.js';
+import { SYSTEM_CLOCK } from '../util/clock.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { normalizeIp } from './discovery/endpoint.js';
@@ -33,7 +34,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   readonly localPort: number;
   /** Set when a hole punch made this connection: the relay's node id (hex). */
   readonly punchedVia: string | undefined;
-  readonly connectedAtMs = Date.now();
+  readonly connectedAtMs: number;
   /** Our handshake nonce on this connection. */
   readonly nonce: bigint = randomBytes(8).readBigUInt64LE(0);
   /** Hashes this peer is known to have (never announce them to it). */
@@ -68,6 +69,9 @@ export class Peer extends EventEmitter<PeerEvents> {
     super();
     this.options = options;
     const { socket } = options;
+    const clock = options.clock ?? SYSTEM_CLOCK;
+    const now = options.now ?? clock.nowMs;
+    this.connectedAtMs = clock.nowMs();
     this.direction = options.direction;
     this.ip = normalizeIp(socket.remoteAddress ?? '0.0.0.0');
     this.remotePort = socket.remotePort ?? 0;
@@ -82,16 +86,18 @@ export class Peer extends EventEmitter<PeerEvents> {
       decoder: this.decoder,
       sendPing: (nonce) => this.sendHeartbeat('ping', nonce),
       expired: (code, reason) => this.disconnect(code, reason),
+      clock,
     });
     this.io = new PeerSocket({
       socket,
       maxSendBufferBytes: options.maxSendBufferBytes ?? DEFAULT_MAX_SEND_BUFFER_BYTES,
-      now: options.now,
+      now,
+      clock,
       logger: () => this.logger,
       overflow: (reason) => this.disconnect('send-buffer-full', reason),
     });
-    this.gate = new FrameGate(options.now);
-    this.rejectLogs = new TokenBucket({ ratePerSec: RECEIVED_REJECT_LOGS_PER_SEC, burst: RECEIVED_REJECT_LOG_BURST, ...(options.now ? { now: options.now } : {}) });
+    this.gate = new FrameGate(now);
+    this.rejectLogs = new TokenBucket({ ratePerSec: RECEIVED_REJECT_LOGS_PER_SEC, burst: RECEIVED_REJECT_LOG_BURST, now });
   }
 
   get isReady(): boolean {

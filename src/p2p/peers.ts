@@ -6,7 +6,7 @@
  * are its parts.
  */
 import { EventEmitter } from 'node:events';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { SYSTEM_CLOCK, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { BanStore } from './ban-store.js';
 import type { BanEntry, BanList } from './bans.js';
@@ -26,6 +26,7 @@ import type { LocalStatus } from './handshake.js';
 import { Peer, type PeerDirection } from './peer.js';
 import { describePeer, type ManualPeerInfo, type PeerInfo } from './peer-info.js';
 import { ProvenPeers } from './proven-peers.js';
+import { NODE_TCP_TRANSPORT, type PeerStream, type TcpListener, type TcpTransport } from './tcp-transport.js';
 import type { PeerSource, UsefulKind } from './types.js';
 import type { WireMessage } from './wire/index.js';
 
@@ -38,6 +39,10 @@ export interface PeerSetOptions {
   logger: Logger;
   /** What an IP is (loopback, private, public); tests call some loopback addresses public. */
   classifyAddress?: AddressClassifier;
+  /** Time and timers of the sessions, dials and redials (the simulator's virtual clock); default SYSTEM_CLOCK. */
+  clock?: Clock;
+  /** How connections are made and accepted (the simulator's streams); default NODE_TCP_TRANSPORT (node:net). */
+  transport?: TcpTransport;
 }
 
 export interface PeerSetEvents {
@@ -62,7 +67,9 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
   /** One session per proven node id (proven-peers.ts). */
   private readonly provenPeers: ProvenPeers;
   private readonly ownIdHex: string;
-  private server: Server | undefined;
+  private server: TcpListener | undefined;
+  private readonly clock: Clock;
+  private readonly transport: TcpTransport;
   private port = 0;
   /** What handshakes announce as our listen port when NAT mapped another external one. */
   private advertisedPort: number | undefined;
@@ -71,32 +78,39 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
   private readonly outbound: OutboundDialer;
   private readonly manual: ManualPeers;
   /** Misbehaviour and refusal lines: warn once per address and code per interval, repeats at debug. */
-  private readonly faultLog = new LogThrottle(SESSION_FAULT_WARN_KEYS, SESSION_FAULT_WARN_INTERVAL_MS);
+  private readonly faultLog: LogThrottle;
   /** Inbound 'peer ready' lines: info once per address per interval, repeats at debug. */
-  private readonly readyLog = new LogThrottle(INBOUND_READY_LOG_KEYS, INBOUND_READY_LOG_INTERVAL_MS);
+  private readonly readyLog: LogThrottle;
 
   constructor(options: PeerSetOptions) {
     super();
     this.options = options;
     this.logger = options.logger.child({ component: 'p2p' });
     this.ownIdHex = options.nodeKey.nodeId.toString('hex');
+    const clock = options.clock ?? SYSTEM_CLOCK;
+    this.clock = clock;
+    this.transport = options.transport ?? NODE_TCP_TRANSPORT;
+    this.faultLog = new LogThrottle(SESSION_FAULT_WARN_KEYS, SESSION_FAULT_WARN_INTERVAL_MS, clock.nowMs);
+    this.readyLog = new LogThrottle(INBOUND_READY_LOG_KEYS, INBOUND_READY_LOG_INTERVAL_MS, clock.nowMs);
     this.classify = options.classifyAddress ?? classifyAddress;
     this.banStore = new BanStore(options.config.banFile, this.logger);
     this.bans = this.banStore.list;
-    this.discouraged = new DiscouragedSet(MAX_DISCOURAGED_ENTRIES, options.config.discourageDurationMs);
-    this.provenPeers = new ProvenPeers(this.ownIdHex, this.bans, this.all);
+    this.discouraged = new DiscouragedSet(MAX_DISCOURAGED_ENTRIES, options.config.discourageDurationMs, clock.nowMs);
+    this.provenPeers = new ProvenPeers(this.ownIdHex, this.bans, this.all, clock.nowMs);
     const { config } = options;
     const { bans, discouraged, classify, logger } = this;
     const isRunning = (): boolean => this.running;
-    this.inbound = new InboundGate({ config, bans, discouraged, classify, logger });
+    this.inbound = new InboundGate({ config, bans, discouraged, classify, logger, clock });
     this.outbound = new OutboundDialer({
       config, ownIdHex: this.ownIdHex, peerSource: options.peerSource, bans, discouraged, classify, logger, isRunning,
       peers: () => this.all,
       isConnected: (idHex) => this.provenPeers.has(idHex),
       attach: (socket) => this.attach(socket, 'outbound'),
+      clock,
+      transport: this.transport,
     });
     this.manual = new ManualPeers({
-      reconnectBackoffMs: config.reconnectBackoffMs, logger, isRunning,
+      reconnectBackoffMs: config.reconnectBackoffMs, logger, isRunning, clock,
       isBanned: (key) => bans.isBanned(key),
       connectedNode: (idHex) => this.provenPeers.get(idHex),
       dial: (host, port, onPeer) => this.outbound.dial(host, port, onPeer),
@@ -116,14 +130,13 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
     if (this.running) return;
     await this.banStore.load();
     const { listenHost, port } = this.options.config;
-    const server = createServer((socket) => this.onInbound(socket));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(new P2PError('listen-failed', `cannot listen for peers on ${listenHost}:${port}: ${err.message}`, { cause: err })));
-      server.listen(port, listenHost, () => resolve());
-    });
-    server.on('error', (err) => this.logger.error({ err: err.message }, 'peer server error'));
+    const server = await this.transport
+      .listen(listenHost, port, (socket) => this.onInbound(socket), (err) => this.logger.error({ err: err.message }, 'peer server error'))
+      .catch((err: Error) => {
+        throw new P2PError('listen-failed', `cannot listen for peers on ${listenHost}:${port}: ${err.message}`, { cause: err });
+      });
     this.server = server;
-    this.port = (server.address() as AddressInfo).port;
+    this.port = server.port;
     this.running = true;
     this.outbound.start();
     this.logger.info({ host: listenHost, port: this.port }, 'listening for peers');
@@ -137,7 +150,7 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
     for (const peer of [...this.all]) peer.close('shutting down');
     const server = this.server;
     this.server = undefined;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (server) await server.close();
     await this.banStore.flush();
   }
 
@@ -170,7 +183,7 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
   }
 
   /** A socket a hole punch connected: a session like an outbound dial's, marked with the relay. */
-  attachPunched(socket: Socket, relayIdHex: string): Peer {
+  attachPunched(socket: PeerStream, relayIdHex: string): Peer {
     return this.attach(socket, 'outbound', relayIdHex);
   }
 
@@ -236,7 +249,7 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
     return sent;
   }
 
-  private onInbound(socket: Socket): void {
+  private onInbound(socket: PeerStream): void {
     const ip = normalizeIp(socket.remoteAddress ?? '0.0.0.0');
     const refusal = this.running ? this.inbound.refusal(ip, this.all) : 'the node is shutting down';
     if (refusal !== undefined) {
@@ -247,7 +260,7 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
     this.attach(socket, 'inbound');
   }
 
-  private attach(socket: Socket, direction: PeerDirection, punchedVia?: string): Peer {
+  private attach(socket: PeerStream, direction: PeerDirection, punchedVia?: string): Peer {
     const { config, nodeKey, status } = this.options;
     const peer = new Peer({
       socket,
@@ -260,6 +273,7 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
       handshakeTimeoutMs: config.handshakeTimeoutMs,
       frameTimeoutMs: config.frameTimeoutMs,
       maxSendBufferBytes: config.maxSendBufferBytes,
+      clock: this.clock,
       status,
       admit: (p, hs) => this.provenPeers.admit(p, hs),
       admitProven: (p) => this.provenPeers.admitProven(p),

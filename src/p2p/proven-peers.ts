@@ -22,6 +22,8 @@ export class ProvenPeers {
     private readonly bans: BanList,
     /** Every session of the peer set. */
     private readonly all: ReadonlySet<Peer>,
+    /** Milliseconds (the simulator's virtual clock); default Date.now. */
+    private readonly nowMs: () => number = Date.now,
   ) {}
 
   get(idHex: string): Peer | undefined {
@@ -68,7 +70,7 @@ export class ProvenPeers {
       // then: an ack can be relayed from the real node (it signs whatever nonce it is sent), so a
       // "proven" newcomer may be a stranger in the middle, and an established link must stay.
       const lowerDials = (peer.direction === 'outbound') === this.ownIdHex < idHex;
-      const simultaneous = Date.now() - existing.connectedAtMs < DUPLICATE_TIEBREAK_WINDOW_MS;
+      const simultaneous = this.nowMs() - existing.connectedAtMs < DUPLICATE_TIEBREAK_WINDOW_MS;
       if (existing.direction === peer.direction || !lowerDials || !simultaneous) {
         return { code: 'duplicate-connection', reason: `already connected to node ${idHex} (${existing.label})` };
       }

@@ -5,6 +5,7 @@
  * resource drop (resource-codes.ts), never a penalty; the session decides what that means.
  */
 import { randomBytes } from 'node:crypto';
+import { afterPendingIo, SYSTEM_CLOCK, type Clock, type TimerHandle } from '../util/clock.js';
 import type { DisconnectCode } from './resource-codes.js';
 import type { FrameDecoder } from './wire/index.js';
 
@@ -19,27 +20,31 @@ export interface SessionTimersOptions {
   readonly sendPing: (nonce: bigint) => void;
   /** A deadline passed: drop the peer. */
   readonly expired: (code: DisconnectCode, reason: string) => void;
+  /** Time and timers (the simulator's virtual clock); default SYSTEM_CLOCK. */
+  readonly clock?: Clock | undefined;
 }
 
 export class SessionTimers {
   private readonly options: SessionTimersOptions;
   private pendingPing: { nonce: bigint; sentAtMs: number } | undefined;
-  private handshakeTimer: NodeJS.Timeout | undefined;
+  private handshakeTimer: TimerHandle | undefined;
   private handshakeComplete = false;
-  private pongTimer: NodeJS.Timeout | undefined;
-  private frameTimer: NodeJS.Timeout | undefined;
-  private pingTimer: NodeJS.Timeout | undefined;
+  private pongTimer: TimerHandle | undefined;
+  private frameTimer: TimerHandle | undefined;
+  private pingTimer: TimerHandle | undefined;
   private stopped = false;
+  private readonly clock: Clock;
 
   constructor(options: SessionTimersOptions) {
     this.options = options;
+    this.clock = options.clock ?? SYSTEM_CLOCK;
   }
 
   /** A peer that sends nothing, or its handshake a byte at a time, is gone by handshakeTimeoutMs. */
   startHandshake(): void {
     const { handshakeTimeoutMs, expired } = this.options;
-    this.handshakeTimer = setTimeout(
-      () => afterPendingReads(() => {
+    this.handshakeTimer = this.clock.setTimeout(
+      () => this.afterPendingReads(() => {
         if (!this.handshakeComplete && !this.stopped) expired('handshake-timeout', `no completed handshake within ${handshakeTimeoutMs} ms`);
       }),
       handshakeTimeoutMs,
@@ -49,18 +54,18 @@ export class SessionTimers {
   /** The session is open: no handshake deadline any more, pings every pingIntervalMs from now. */
   handshakeDone(): void {
     this.handshakeComplete = true;
-    clearTimeout(this.handshakeTimer);
-    this.pingTimer = setInterval(() => this.ping(), this.options.pingIntervalMs);
+    this.clock.clear(this.handshakeTimer);
+    this.pingTimer = this.clock.setInterval(() => this.ping(), this.options.pingIntervalMs);
   }
 
   /** Sends a ping unless one is outstanding; its pong must come within peerTimeoutMs. */
   ping(): void {
     if (this.pendingPing || this.stopped) return;
     const nonce = randomBytes(8).readBigUInt64LE(0);
-    this.pendingPing = { nonce, sentAtMs: Date.now() };
+    this.pendingPing = { nonce, sentAtMs: this.clock.nowMs() };
     const ping = this.pendingPing;
-    this.pongTimer = setTimeout(
-      () => afterPendingReads(() => {
+    this.pongTimer = this.clock.setTimeout(
+      () => this.afterPendingReads(() => {
         if (this.pendingPing === ping) this.options.expired('ping-timeout', `no pong within ${this.options.peerTimeoutMs} ms of our ping`);
       }),
       this.options.peerTimeoutMs,
@@ -71,9 +76,9 @@ export class SessionTimers {
   /** A pong arrived: the round trip in ms when it answers our outstanding ping, else undefined. */
   pong(nonce: bigint): number | undefined {
     if (!this.pendingPing || this.pendingPing.nonce !== nonce) return undefined;
-    const rttMs = Date.now() - this.pendingPing.sentAtMs;
+    const rttMs = this.clock.nowMs() - this.pendingPing.sentAtMs;
     this.pendingPing = undefined;
-    clearTimeout(this.pongTimer);
+    this.clock.clear(this.pongTimer);
     return rttMs;
   }
 
@@ -85,12 +90,12 @@ export class SessionTimers {
   watchFrame(completedSome: boolean): void {
     const { decoder, frameTimeoutMs } = this.options;
     if (completedSome || !decoder.hasPartialFrame) {
-      clearTimeout(this.frameTimer);
+      this.clock.clear(this.frameTimer);
       this.frameTimer = undefined;
     }
     if (decoder.hasPartialFrame && !this.frameTimer) {
-      this.frameTimer = setTimeout(
-        () => afterPendingReads(() => {
+      this.frameTimer = this.clock.setTimeout(
+        () => this.afterPendingReads(() => {
           if (decoder.hasPartialFrame) this.options.expired('frame-timeout', `a frame was started but not completed within ${frameTimeoutMs} ms (${decoder.bufferedBytes} bytes buffered)`);
         }),
         frameTimeoutMs,
@@ -101,17 +106,17 @@ export class SessionTimers {
   /** The session closed: every timer off, no more pings. */
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.handshakeTimer);
-    clearTimeout(this.pongTimer);
-    clearTimeout(this.frameTimer);
-    clearInterval(this.pingTimer);
+    this.clock.clear(this.handshakeTimer);
+    this.clock.clear(this.pongTimer);
+    this.clock.clear(this.frameTimer);
+    this.clock.clear(this.pingTimer);
   }
-}
 
-/**
- * Runs `fn` after the event loop's next poll phase: when our own process was busy past a
- * deadline, the bytes that met it (a pong, a frame's end) are read before we judge the peer.
- */
-function afterPendingReads(fn: () => void): void {
-  setImmediate(fn);
+  /**
+   * Runs `fn` after the event loop's next poll phase: when our own process was busy past a
+   * deadline, the bytes that met it (a pong, a frame's end) are read before we judge the peer.
+   */
+  private afterPendingReads(fn: () => void): void {
+    afterPendingIo(this.clock, fn);
+  }
 }

@@ -44,6 +44,11 @@ export class VirtualClock implements Clock {
     return this.push(fn, Math.max(1, intervalMs), Math.max(1, intervalMs));
   }
 
+  /** After every event already due at this instant (deliveries included), at the same virtual time. */
+  afterPendingIo(fn: () => void): void {
+    this.push(fn, 0, undefined);
+  }
+
   clear(handle: TimerHandle | undefined): void {
     if (handle !== undefined) (handle as Timer).cancelled = true;
   }

@@ -16,6 +16,11 @@ export interface Clock {
   setInterval(fn: () => void, intervalMs: number): TimerHandle;
   /** Cancels a timeout or interval (undefined and already-fired handles are ignored). */
   clear(handle: TimerHandle | undefined): void;
+  /**
+   * Runs fn once the I/O already due has been handled, so a deadline is judged after the bytes
+   * that met it are read. Optional: absent means setImmediate (after the event loop's poll phase).
+   */
+  afterPendingIo?(fn: () => void): void;
 }
 
 /** Wall-clock time and Node's timers, unref'd: a pending timeout must not delay process exit. */
@@ -26,4 +31,11 @@ export const SYSTEM_CLOCK: Clock = {
   clear: (handle) => {
     if (handle !== undefined) clearTimeout(handle as NodeJS.Timeout);
   },
+  afterPendingIo: (fn) => void setImmediate(fn),
 };
+
+/** `clock.afterPendingIo(fn)`, or setImmediate for a clock without it. */
+export function afterPendingIo(clock: Clock, fn: () => void): void {
+  if (clock.afterPendingIo) clock.afterPendingIo(fn);
+  else setImmediate(fn);
+}
