@@ -30,3 +30,24 @@ export const COMPACT_BLOCK_FIXED_BYTES = 84 + 8 + 3 + 3 + 1 + 110;
 export const COMPACT_SHORT_ID_SIM_BYTES = 6;
 /** Header, PoW and merkle root checked before a block is pushed on as cmpct-block (a few thousand hashes). */
 export const COMPACT_CHECK_MS = 1;
+
+/**
+ * Proof-of-work bits of the simulated chain: about every other hash meets them, so mining a
+ * block costs a couple of hashes while the relay's PoW checks still run for real.
+ */
+export const SIM_POW_BITS = 0x207fffff;
+
+/**
+ * Time a stand-in chain takes to validate and connect a block before it is announced (design.md:
+ * a hop in < 10 ms; the model used the same 5 ms, so the two are comparable). Compact blocks to
+ * high-bandwidth peers go out before it (compact-relay.ts relayEarly).
+ */
+export const SIM_BLOCK_VALIDATE_MS = 5;
+
+/** Time a stand-in mempool takes to admit a tx before 'tx:added' (the model's 0.5 ms). */
+export const SIM_TX_VALIDATE_MS = 0.5;
+
+/** Encoded size of a simulated tx with one input and no outputs: version 4 + counts 2 + input (32 + 4 + 1 + 33 + 1 + 64). */
+export const SIM_TX_BASE_BYTES = 141;
+/** Each output: amount 8 + pubKeyHash 20. */
+export const SIM_TX_OUTPUT_BYTES = 28;
