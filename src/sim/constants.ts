@@ -51,3 +51,12 @@ export const SIM_TX_VALIDATE_MS = 0.5;
 export const SIM_TX_BASE_BYTES = 141;
 /** Each output: amount 8 + pubKeyHash 20. */
 export const SIM_TX_OUTPUT_BYTES = 28;
+
+/** TCP (20) + IPv4 (20) headers: what a simulated TCP write or FIN costs on the wire besides its payload. */
+export const TCP_SEGMENT_OVERHEAD_BYTES = 40;
+
+/** node:net's default writable high-water mark: a write above it returns false, 'drain' follows. */
+export const SIM_TCP_HIGH_WATER_BYTES = 16 * 1024;
+
+/** Local ports of outgoing simulated connections start here (the IANA dynamic range). */
+export const SIM_EPHEMERAL_PORT_MIN = 49_152;
