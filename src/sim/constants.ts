@@ -60,3 +60,14 @@ export const SIM_TCP_HIGH_WATER_BYTES = 16 * 1024;
 
 /** Local ports of outgoing simulated connections start here (the IANA dynamic range). */
 export const SIM_EPHEMERAL_PORT_MIN = 49_152;
+
+/** Header (84) + tx count + a coinbase (~90): a block's bytes besides its txs (how many txs a block of N bytes holds). */
+export const SIM_BLOCK_FIXED_BYTES = 180;
+/** A propagation run checks its progress this often (virtual ms). */
+export const PROPAGATION_STEP_MS = 100;
+/** A run ends when no node got the item for this long (the rest are not connected to it). */
+export const PROPAGATION_QUIET_MS = 5_000;
+/** After the last arrival, the run goes on this long so late duplicates are counted. */
+export const PROPAGATION_TAIL_MS = 1_000;
+/** A run never lasts longer than this (virtual ms). */
+export const PROPAGATION_TIMEOUT_MS = 60_000;
