@@ -173,6 +173,11 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
     return Math.min(maxOutbound - this.outbound.count(), Math.max(1, Math.floor(maxOutbound * MAX_PUNCHED_OUTBOUND_SHARE)) - punched);
   }
 
+  /** Outbound sessions plus dials under way: what the dialer counts against maxOutbound. */
+  outboundCount(): number {
+    return this.outbound.count();
+  }
+
   /** Inbound slots still free (a full set evicts someone for the next inbound connection). */
   inboundRoom(): number {
     return this.options.config.maxInbound - [...this.all].filter((p) => p.direction === 'inbound').length;

@@ -1,7 +1,4 @@
-import { DEFAULT_MAX_INBOUND_PEERS, DEFAULT_MAX_INBOUND_PER_NETGROUP, DEFAULT_MAX_OUTBOUND_PEERS } from '../p2p/constants.js';
-import { netGroup } from '../p2p/netgroup.js';
 import type { Population, SimNode } from './population.js';
-import type { Rng } from './rng.js';
 
 export interface PeerGraph {
   /** Alive nodes in the graph, by index into `adjacency`. */
@@ -15,39 +12,25 @@ export interface PeerGraph {
 }
 
 /**
- * MODEL, not the production peer code (docs/scale.md says so): each node dials up to 8 entries
- * of its real discovery table in random order, one per /16 (netgroup.ts), and a dial succeeds
- * only to a live host not behind NAT with inbound slots left (32, at most 8 per netgroup).
+ * The peer graph as it is: the ready sessions of every alive node's real PeerSet (over SimTcp),
+ * an edge per session that is ready at its dialler (the far end is ready within the same round
+ * trip). Only sessions between nodes that pass `include` count.
  */
-export function buildPeerGraph(population: Population, rng: Rng, include: (n: SimNode) => boolean = () => true): PeerGraph {
+export function buildPeerGraph(population: Population, include: (n: SimNode) => boolean = () => true): PeerGraph {
   const nodes = population.alive.filter(include);
   const indexOf = new Map<string, number>(nodes.map((n, i) => [n.host.ip, i]));
   const adjacency: number[][] = nodes.map(() => []);
   const outbound: number[][] = nodes.map(() => []);
-  const inbound = new Array<number>(nodes.length).fill(0);
-  const inboundPerGroup = nodes.map(() => new Map<string, number>());
-  for (const i of rng.shuffle(nodes.map((_, i) => i))) {
-    const self = nodes[i];
-    const groups = new Set<string>();
-    const entries = rng.shuffle(self.discovery.knownNodes(Number.MAX_SAFE_INTEGER));
-    for (const entry of entries) {
-      if (outbound[i].length >= DEFAULT_MAX_OUTBOUND_PEERS) break;
-      const j = indexOf.get(entry.endpoint.ip);
+  nodes.forEach((node, i) => {
+    for (const peer of node.peers.ready()) {
+      if (peer.direction !== 'outbound') continue;
+      const j = indexOf.get(peer.ip);
       if (j === undefined || j === i || adjacency[i].includes(j)) continue;
-      const target = nodes[j];
-      const group = netGroup(self.host.ip);
-      if (groups.has(netGroup(target.host.ip))) continue;
-      if (target.host.natted || inbound[j] >= DEFAULT_MAX_INBOUND_PEERS) continue;
-      const fromGroup = inboundPerGroup[j].get(group) ?? 0;
-      if (fromGroup >= DEFAULT_MAX_INBOUND_PER_NETGROUP) continue;
-      inboundPerGroup[j].set(group, fromGroup + 1);
-      inbound[j]++;
-      groups.add(netGroup(target.host.ip));
       outbound[i].push(j);
       adjacency[i].push(j);
       adjacency[j].push(i);
     }
-  }
+  });
   const degrees = adjacency.map((a) => a.length);
   return {
     nodes,
@@ -55,5 +38,65 @@ export function buildPeerGraph(population: Population, rng: Rng, include: (n: Si
     outbound,
     isolated: degrees.filter((d) => d === 0).length,
     meanDegree: degrees.reduce((s, d) => s + d, 0) / Math.max(1, nodes.length),
+  };
+}
+
+/** The peer sets at one instant: outbound per node, inbound per public node. */
+export interface PeerSample {
+  readonly tMs: number;
+  readonly nodes: number;
+  readonly outboundMean: number;
+  readonly outboundP10: number;
+  readonly outboundMin: number;
+  /** Share of nodes with maxOutbound (8) ready outbound sessions. */
+  readonly outboundFullShare: number;
+  /** Outbound slots taken (sessions in any state + dials under way), mean: a dial to a NATed or departed entry holds one until it times out. */
+  readonly outboundTakenMean: number;
+  /** Inbound sessions of public nodes (NATed ones get none): mean, p50, p90, max. */
+  readonly inboundMean: number;
+  readonly inboundP50: number;
+  readonly inboundP90: number;
+  readonly inboundMax: number;
+  /** Share of public nodes whose inbound slots are all taken. */
+  readonly inboundFullShare: number;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
+}
+
+/** Counts the sessions of `nodes` now. */
+export function samplePeers(nodes: readonly SimNode[], tMs: number, maxOutbound: number, maxInbound: number): PeerSample {
+  const outbound: number[] = [];
+  const inbound: number[] = [];
+  let taken = 0;
+  for (const node of nodes) {
+    let out = 0;
+    let inb = 0;
+    for (const peer of node.peers.ready()) {
+      if (peer.direction === 'outbound') out++;
+      else inb++;
+    }
+    outbound.push(out);
+    taken += node.peers.outboundCount();
+    if (!node.host.natted) inbound.push(inb);
+  }
+  outbound.sort((a, b) => a - b);
+  inbound.sort((a, b) => a - b);
+  const mean = (v: readonly number[]): number => v.reduce((s, x) => s + x, 0) / Math.max(1, v.length);
+  return {
+    tMs,
+    nodes: nodes.length,
+    outboundMean: mean(outbound),
+    outboundP10: percentile(outbound, 0.1),
+    outboundMin: outbound[0] ?? 0,
+    outboundFullShare: outbound.filter((o) => o >= maxOutbound).length / Math.max(1, outbound.length),
+    outboundTakenMean: taken / Math.max(1, nodes.length),
+    inboundMean: mean(inbound),
+    inboundP50: percentile(inbound, 0.5),
+    inboundP90: percentile(inbound, 0.9),
+    inboundMax: inbound[inbound.length - 1] ?? 0,
+    inboundFullShare: inbound.filter((i) => i >= maxInbound).length / Math.max(1, inbound.length),
   };
 }

@@ -1,20 +1,33 @@
 import { generatePrivateKey } from '../primitives/secp256k1.js';
+import { sha256 } from '../primitives/hash.js';
+import { resolveP2PConfig, type P2PConfig } from '../p2p/config.js';
 import { Discovery } from '../p2p/discovery/service.js';
 import { nodeKeyFromPrivateKey } from '../p2p/discovery/node-key.js';
 import type { PacketSigner } from '../p2p/discovery/packet.js';
 import type { BootstrapAddress } from '../p2p/discovery/service-options.js';
+import type { LocalStatus } from '../p2p/handshake.js';
+import { PeerSet } from '../p2p/peers.js';
 import { silentLogger } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
 import type { Host, SimNetwork } from './network.js';
 import type { Rng } from './rng.js';
+import type { SimTcp } from './tcp.js';
 import type { VirtualClock } from './virtual-clock.js';
 import { HEALTHY_TABLE_ENTRIES, SIM_TCP_PORT, SIM_UDP_PORT } from './constants.js';
+
+/**
+ * The chain every simulated node announces in its handshakes (a stand-in: the simulator has no
+ * chain). One genesis for all, so the real handshake's genesis check passes.
+ */
+const SIM_CHAIN_STATUS: LocalStatus = { genesisHash: sha256(Buffer.from('kadchain simulated genesis')), bestHeight: 0, chainWork: 1n };
 
 
 export interface SimNode {
   readonly index: number;
   readonly host: Host;
   readonly discovery: Discovery;
+  /** The real TCP peer set (sessions over SimTcp), its outbound dialer fed by `discovery`. */
+  readonly peers: PeerSet;
   readonly id: Buffer;
   /** Only the simulated attacker uses it (to sign its forged neighbours answers). */
   readonly privateKey: Buffer;
@@ -23,6 +36,8 @@ export interface SimNode {
   readonly joinedAtMs: number;
   /** Virtual ms since join when the table first held HEALTHY_TABLE_ENTRIES (undefined: not yet). */
   healthyAfterMs: number | undefined;
+  /** Virtual ms since join when it first had maxOutbound ready outbound sessions (undefined: not yet). */
+  outboundFullAfterMs: number | undefined;
   leftAtMs: number | undefined;
 }
 
@@ -40,6 +55,9 @@ export class Population {
     private readonly network: SimNetwork,
     private readonly rng: Rng,
     private readonly signer: PacketSigner | undefined,
+    private readonly tcp: SimTcp,
+    /** Settings of every node's peer set (production defaults but the listen address). */
+    private readonly p2p: Partial<P2PConfig> = {},
   ) {}
 
   get alive(): SimNode[] {
@@ -63,18 +81,34 @@ export class Population {
       socketFactory: this.network.socketFactory(host),
       signer: this.signer,
     });
+    const config = resolveP2PConfig({ ...this.p2p, listenHost: host.ip, port: SIM_TCP_PORT });
+    const peers = new PeerSet({
+      config,
+      nodeKey,
+      status: () => SIM_CHAIN_STATUS,
+      peerSource: discovery,
+      logger: this.logger,
+      clock: this.clock,
+      transport: this.tcp.transport(host),
+    });
     const node: SimNode = {
       index: this.nodes.length,
       host,
       discovery,
+      peers,
       id: nodeKey.nodeId,
       privateKey: nodeKey.privateKey,
       publicKey: nodeKey.publicKey,
       attacker: kind.attacker === true,
       joinedAtMs: this.clock.elapsedMs,
       healthyAfterMs: undefined,
+      outboundFullAfterMs: undefined,
       leftAtMs: undefined,
     };
+    peers.on('peer:ready', (peer) => {
+      if (node.outboundFullAfterMs !== undefined || peer.direction !== 'outbound') return;
+      if (peers.ready().filter((p) => p.direction === 'outbound').length >= config.maxOutbound) node.outboundFullAfterMs = this.clock.elapsedMs - node.joinedAtMs;
+    });
     discovery.on('node:verified', () => {
       if (node.healthyAfterMs === undefined && discovery.tableSize >= HEALTHY_TABLE_ENTRIES) node.healthyAfterMs = this.clock.elapsedMs - node.joinedAtMs;
     });
@@ -82,6 +116,7 @@ export class Population {
     this.byIp.set(host.ip, node);
     this.byId.set(node.id.toString('hex'), node);
     if (kind.bootstrap === true) this.bootstrap.push({ host: host.ip, port: SIM_UDP_PORT });
+    await peers.start(); // listening before discovery advertises the TCP port
     await discovery.start();
     return node;
   }
@@ -92,6 +127,7 @@ export class Population {
     node.leftAtMs = this.clock.elapsedMs;
     node.host.alive = false;
     await node.discovery.stop();
+    await node.peers.stop();
   }
 
   isAliveId(id: Buffer): boolean {

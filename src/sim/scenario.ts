@@ -3,7 +3,9 @@ import type { PacketSigner } from '../p2p/discovery/packet.js';
 import { type AttackMode, EclipseAttack, type EclipseResult } from './attack.js';
 import { LookupTracker, type LookupResult } from './lookup-tracker.js';
 import { DEFAULT_NETWORK_MODEL, type NetworkModel, type NetworkStats, SimNetwork } from './network.js';
-import { buildPeerGraph } from './peer-graph.js';
+import { buildPeerGraph, type PeerSample, samplePeers } from './peer-graph.js';
+import { SimTcp, type SimTcpStats } from './tcp.js';
+import { DEFAULT_MAX_INBOUND_PEERS, DEFAULT_MAX_OUTBOUND_PEERS } from '../p2p/constants.js';
 import { HEALTHY_TABLE_ENTRIES } from './constants.js';
 import { Population, type SimNode } from './population.js';
 import { type PropagationParams, type PropagationResult, propagate } from './propagation.js';
@@ -101,6 +103,15 @@ export interface ScenarioResult {
   readonly health: HealthSample[];
   readonly lookups: LookupBatch[];
   readonly joins: JoinStats[];
+  /** Time until a joining node had 8 ready outbound sessions (real PeerSet over SimTcp). */
+  readonly outboundJoins: JoinStats[];
+  /** The real peer sets every 10 s (honest nodes). */
+  readonly peers: PeerSample[];
+  /** Inbound sessions per public honest node at the end: index = count, value = nodes. */
+  readonly inboundHistogram: number[];
+  /** The eclipse victim's real outbound sessions at the end, and how many are the attacker's. */
+  readonly victimOutbound: { readonly ready: number; readonly attacker: number } | undefined;
+  readonly tcp: SimTcpStats;
   readonly propagation: Array<PropagationResult & { readonly label: string; readonly graphNodes: number; readonly meanDegree: number; readonly isolated: number }>;
   readonly eclipse: EclipseResult | undefined;
   readonly massLeave: { readonly atMs: number; readonly left: number } | undefined;
@@ -121,7 +132,8 @@ export async function runScenario(params: ScenarioParams): Promise<ScenarioResul
   const rng = new Rng(params.seed);
   const network = new SimNetwork(clock, rng, params.network);
   const signer: PacketSigner | undefined = params.crypto === 'stand-in' ? standInSigner() : undefined;
-  const population = new Population(clock, network, rng, signer);
+  const tcp = new SimTcp(clock, network);
+  const population = new Population(clock, network, rng, signer, tcp);
   const tracker = new LookupTracker(clock, population, signer);
   let attack: EclipseAttack | undefined;
   network.tap = (from, _fromPort, toIp, _toPort, bytes) => {
@@ -132,6 +144,8 @@ export async function runScenario(params: ScenarioParams): Promise<ScenarioResul
   let peakRss = 0;
   let peakHeap = 0;
   const health: HealthSample[] = [];
+  const peerSamples: PeerSample[] = [];
+  let victim: SimNode | undefined;
   const lookups: LookupBatch[] = [];
   const propagation: ScenarioResult['propagation'] = [];
   let massLeave: ScenarioResult['massLeave'];
@@ -181,8 +195,11 @@ export async function runScenario(params: ScenarioParams): Promise<ScenarioResul
     const mem = process.memoryUsage();
     peakRss = Math.max(peakRss, mem.rss);
     peakHeap = Math.max(peakHeap, mem.heapUsed);
+    const ps = samplePeers(population.alive.filter((n) => !n.attacker), clock.elapsedMs, DEFAULT_MAX_OUTBOUND_PEERS, DEFAULT_MAX_INBOUND_PEERS);
+    peerSamples.push(ps);
     const last = health[health.length - 1];
     log(`t=${(clock.elapsedMs / 1000).toFixed(0)}s alive=${last.alive} table mean=${last.meanTable.toFixed(1)} p10=${last.p10Table} min=${last.minTable} ≥8=${(100 * last.healthyShare).toFixed(1)}% dead=${(100 * last.deadEntryShare).toFixed(1)}% events=${clock.eventsRun} wall=${((performance.now() - wallStart) / 1000).toFixed(0)}s cpu=${(process.cpuUsage(cpuStart).user / 1e6).toFixed(0)}s rss=${(mem.rss / 2 ** 20).toFixed(0)}MB`);
+    log(`  peers: outbound mean ${ps.outboundMean.toFixed(2)} p10 ${ps.outboundP10} min ${ps.outboundMin}, 8 outbound ${(100 * ps.outboundFullShare).toFixed(1)}%, slots taken ${ps.outboundTakenMean.toFixed(2)}; inbound (public) mean ${ps.inboundMean.toFixed(1)} p50 ${ps.inboundP50} p90 ${ps.inboundP90} max ${ps.inboundMax}; tcp ${tcp.stats.connected} connected, ${tcp.stats.unanswered} unanswered, ${tcp.stats.refused} refused`);
   };
   clock.setInterval(sampleHealth, 10_000);
 
@@ -239,7 +256,7 @@ export async function runScenario(params: ScenarioParams): Promise<ScenarioResul
   };
 
   const runPropagation = async (label: string): Promise<void> => {
-    const graph = buildPeerGraph(population, rng);
+    const graph = buildPeerGraph(population);
     // Each block size as inv → get-data → block, then as compact blocks with every tx in the pool and with 5 % missing.
     const blocks = params.blockBytes.flatMap((bytes): PropagationParams[] => [
       { kind: 'block' as const, bytes, validateMs: 5 },
@@ -257,9 +274,10 @@ export async function runScenario(params: ScenarioParams): Promise<ScenarioResul
   const at = (fraction: number): number => Math.round(endMs * fraction);
   const phases: Array<[number, () => void | Promise<void>]> = [
     [at(0.3), async () => {
-      const victim = await population.join({ natted: false });
-      special.add(victim);
-      attack = new EclipseAttack(clock, population, victim, signer, params.attackMode);
+      const joined = await population.join({ natted: false });
+      victim = joined;
+      special.add(joined);
+      attack = new EclipseAttack(clock, population, joined, signer, params.attackMode);
       attack.start();
       log(`victim joined; ${population.nodes.filter((n) => n.attacker).length} attacker nodes`);
     }],
@@ -286,15 +304,30 @@ export async function runScenario(params: ScenarioParams): Promise<ScenarioResul
   const eclipse = attack?.result(rng);
   if (eclipse !== undefined) log(`eclipse: attacker ${(100 * eclipse.attackerShareOfIds).toFixed(1)}% of ids → ${(100 * eclipse.attackerShareOfTable).toFixed(1)}% of the victim's table (${eclipse.attackerTableEntries}/${eclipse.victimTableSize}), ${(100 * eclipse.attackerShareOfOutbound).toFixed(1)}% of its outbound peers`);
 
-  const joinStats = (label: string, nodes: SimNode[]): JoinStats => {
-    const timesMs = nodes.map((n) => n.healthyAfterMs).filter((t): t is number => t !== undefined).sort((a, b) => a - b);
+  const joinStats = (label: string, nodes: SimNode[], after: (n: SimNode) => number | undefined = (n) => n.healthyAfterMs): JoinStats => {
+    const timesMs = nodes.map(after).filter((t): t is number => t !== undefined).sort((a, b) => a - b);
     return { label, joined: nodes.length, healthy: timesMs.length, p50Ms: percentile(timesMs, 0.5), p90Ms: percentile(timesMs, 0.9), p99Ms: percentile(timesMs, 0.99), maxMs: timesMs[timesMs.length - 1], timesMs };
   };
   const initial = population.nodes.slice(0, initialCount).filter((n) => !n.attacker && !special.has(n));
   const joins = [joinStats('initial ramp', initial), joinStats('churn joiners', joiners.filter((n) => n.joinedAtMs < endMs - 30_000))];
   for (const j of joins) log(`join ${j.label}: ${j.healthy}/${j.joined} reached ${HEALTHY_TABLE_ENTRIES} entries; p50 ${j.p50Ms?.toFixed(0)} ms, p90 ${j.p90Ms?.toFixed(0)} ms, p99 ${j.p99Ms?.toFixed(0)} ms`);
+  const outboundAfter = (n: SimNode): number | undefined => n.outboundFullAfterMs;
+  const outboundJoins = [joinStats('initial ramp', initial, outboundAfter), joinStats('churn joiners', joiners.filter((n) => n.joinedAtMs < endMs - 30_000), outboundAfter)];
+  for (const j of outboundJoins) log(`join ${j.label}: ${j.healthy}/${j.joined} had ${DEFAULT_MAX_OUTBOUND_PEERS} outbound peers; p50 ${j.p50Ms?.toFixed(0)} ms, p90 ${j.p90Ms?.toFixed(0)} ms, p99 ${j.p99Ms?.toFixed(0)} ms, max ${j.maxMs?.toFixed(0)} ms`);
+  const inboundHistogram: number[] = [];
+  for (const node of population.alive) {
+    if (node.attacker || node.host.natted) continue;
+    const inbound = node.peers.ready().filter((p) => p.direction === 'inbound').length;
+    inboundHistogram[inbound] = (inboundHistogram[inbound] ?? 0) + 1;
+  }
+  const victimPeers = victim?.peers.ready().filter((p) => p.direction === 'outbound');
+  const victimOutbound = victimPeers && { ready: victimPeers.length, attacker: victimPeers.filter((p) => population.byIp.get(p.ip)?.attacker === true).length };
+  if (victimOutbound) log(`eclipse, real sessions: ${victimOutbound.attacker} of the victim's ${victimOutbound.ready} outbound peers are the attacker's`);
 
-  for (const node of population.alive) await node.discovery.stop();
+  for (const node of population.alive) {
+    await node.discovery.stop();
+    await node.peers.stop();
+  }
   const nodeSeconds = population.nodes.reduce((s, n) => s + ((n.leftAtMs ?? endMs) - n.joinedAtMs) / 1000, 0);
   const bytes = [...network.hosts.values()].reduce((s, h) => s + h.bytesSent, 0);
   void done;
@@ -305,6 +338,11 @@ export async function runScenario(params: ScenarioParams): Promise<ScenarioResul
     health,
     lookups,
     joins,
+    outboundJoins,
+    peers: peerSamples,
+    inboundHistogram: Array.from(inboundHistogram, (v) => v ?? 0),
+    victimOutbound,
+    tcp: tcp.stats,
     propagation,
     eclipse,
     massLeave,
