@@ -16,21 +16,6 @@ export const SIM_TCP_PORT = 8333;
 /** The peer set's target (src/p2p/constants.ts DEFAULT_MAX_OUTBOUND_PEERS): "joined" = this many table entries. */
 export const HEALTHY_TABLE_ENTRIES = 8;
 
-/** Frame header (magic 4, type 1, length 4, checksum 4) + TCP/IPv4 headers (40): a message's cost beyond its payload. */
-export const MESSAGE_OVERHEAD_BYTES = 13 + 40;
-
-/** inv / getdata of one item: count(1) + type(1) + hash(32). */
-export const ONE_ITEM_PAYLOAD_BYTES = 34;
-
-/**
- * A cmpct-block without its short ids: header 84 + nonce 8 + two counts (≤ 3 each) + the
- * prefilled coinbase (index 1 + ~110 bytes). Each tx adds a 6-byte short id.
- */
-export const COMPACT_BLOCK_FIXED_BYTES = 84 + 8 + 3 + 3 + 1 + 110;
-export const COMPACT_SHORT_ID_SIM_BYTES = 6;
-/** Header, PoW and merkle root checked before a block is pushed on as cmpct-block (a few thousand hashes). */
-export const COMPACT_CHECK_MS = 1;
-
 /**
  * Proof-of-work bits of the simulated chain: about every other hash meets them, so mining a
  * block costs a couple of hashes while the relay's PoW checks still run for real.
@@ -66,8 +51,8 @@ export const SIM_BLOCK_FIXED_BYTES = 180;
 /** A propagation run checks its progress this often (virtual ms). */
 export const PROPAGATION_STEP_MS = 100;
 /** A run ends when no node got the item for this long (the rest are not connected to it). */
-export const PROPAGATION_QUIET_MS = 5_000;
+export const PROPAGATION_QUIET_MS = 3_000;
 /** After the last arrival, the run goes on this long so late duplicates are counted. */
-export const PROPAGATION_TAIL_MS = 1_000;
+export const PROPAGATION_TAIL_MS = 500;
 /** A run never lasts longer than this (virtual ms). */
 export const PROPAGATION_TIMEOUT_MS = 60_000;

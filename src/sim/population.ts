@@ -11,6 +11,8 @@ import { silentLogger } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
 import type { Host, SimNetwork } from './network.js';
 import type { Rng } from './rng.js';
+import { type SimRelayNodeOptions, SimRelayNode } from './relay-node.js';
+import type { SimLedger } from './sim-blocks.js';
 import type { SimTcp } from './tcp.js';
 import type { VirtualClock } from './virtual-clock.js';
 import { HEALTHY_TABLE_ENTRIES, SIM_TCP_PORT, SIM_UDP_PORT } from './constants.js';
@@ -28,6 +30,8 @@ export interface SimNode {
   readonly discovery: Discovery;
   /** The real TCP peer set (sessions over SimTcp), its outbound dialer fed by `discovery`. */
   readonly peers: PeerSet;
+  /** The real relay (RelayStack) on `peers`, over a stand-in chain and mempool; absent in a discovery-only population. */
+  readonly relay: SimRelayNode | undefined;
   readonly id: Buffer;
   /** Only the simulated attacker uses it (to sign its forged neighbours answers). */
   readonly privateKey: Buffer;
@@ -58,6 +62,8 @@ export class Population {
     private readonly tcp: SimTcp,
     /** Settings of every node's peer set (production defaults but the listen address). */
     private readonly p2p: Partial<P2PConfig> = {},
+    /** Every node also runs the relay over this chain (relay-node.ts); undefined: discovery and sessions only. */
+    private readonly relayWorld?: { readonly ledger: SimLedger; readonly tap?: SimRelayNodeOptions['tap'] },
   ) {}
 
   get alive(): SimNode[] {
@@ -82,20 +88,24 @@ export class Population {
       signer: this.signer,
     });
     const config = resolveP2PConfig({ ...this.p2p, listenHost: host.ip, port: SIM_TCP_PORT });
+    let relay: SimRelayNode | undefined;
     const peers = new PeerSet({
       config,
       nodeKey,
-      status: () => SIM_CHAIN_STATUS,
+      status: () => relay?.status() ?? SIM_CHAIN_STATUS,
       peerSource: discovery,
       logger: this.logger,
       clock: this.clock,
       transport: this.tcp.transport(host),
     });
+    const world = this.relayWorld;
+    relay = world && new SimRelayNode({ peers, ledger: world.ledger, clock: this.clock, logger: this.logger, ...(world.tap ? { tap: world.tap } : {}) });
     const node: SimNode = {
       index: this.nodes.length,
       host,
       discovery,
       peers,
+      relay,
       id: nodeKey.nodeId,
       privateKey: nodeKey.privateKey,
       publicKey: nodeKey.publicKey,
@@ -117,6 +127,7 @@ export class Population {
     this.byId.set(node.id.toString('hex'), node);
     if (kind.bootstrap === true) this.bootstrap.push({ host: host.ip, port: SIM_UDP_PORT });
     await peers.start(); // listening before discovery advertises the TCP port
+    relay?.start();
     await discovery.start();
     return node;
   }
@@ -127,6 +138,7 @@ export class Population {
     node.leftAtMs = this.clock.elapsedMs;
     node.host.alive = false;
     await node.discovery.stop();
+    node.relay?.stop();
     await node.peers.stop();
   }
 

@@ -12,6 +12,7 @@ import type { RelayPeers } from '../p2p/relay-deps.js';
 import { RelayStack } from '../p2p/relay-stack.js';
 import type { UsefulKind } from '../p2p/types.js';
 import type { WireMessage } from '../p2p/wire/index.js';
+import type { LocalStatus } from '../p2p/handshake.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { SimLedger } from './sim-blocks.js';
@@ -41,9 +42,11 @@ export class SimRelayNode {
   readonly mempool: SimMempool;
   readonly stack: RelayStack;
   private running = false;
+  private readonly genesisHash: Buffer;
 
   constructor(options: SimRelayNodeOptions) {
     const { peers, ledger, clock, logger, tap } = options;
+    this.genesisHash = ledger.genesis.hash;
     this.chain = new SimChain(ledger, clock);
     this.chain.catchUp();
     this.mempool = new SimMempool(clock);
@@ -69,6 +72,12 @@ export class SimRelayNode {
       tap?.(this, peer, msg);
       this.stack.route(peer, msg);
     });
+  }
+
+  /** What the node's handshakes and pongs announce: the stand-in chain's tip (every block has the same work). */
+  status(): LocalStatus {
+    const { height } = this.chain.tip;
+    return { genesisHash: this.genesisHash, bestHeight: height, chainWork: BigInt(height + 1) };
   }
 
   start(): void {
