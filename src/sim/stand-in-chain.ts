@@ -97,10 +97,12 @@ export class SimChain extends EventEmitter<SimChainEvents> implements RelayChain
     if (this.ledger.heightOf(block.header.prevHash) === undefined || height === undefined || height > this.height + 1) {
       throw new ValidationError(ValidationCode.UnknownParent, `block ${block.hashHex} builds on a block this simulated node does not have`);
     }
-    // The ledger's block under this hash has these txs: a rebuilt block whose root matched the header is the same block.
-    if (!block.computeMerkleRoot().equals(block.header.merkleRoot)) throw new ValidationError(ValidationCode.BadMerkleRoot, `block ${block.hashHex} does not match its merkle root`);
+    // Validation itself is the delay: only honest nodes relay in the simulator, and a rebuilt
+    // block's merkle root was checked by the compact relay. The chain's own copy is what it
+    // emits (as a real chain emits what it stored): one encoding shared by every node.
+    const stored = this.ledger.at(height)!;
     this.height = height;
-    this.emit('block:connected', block);
-    return { status: 'connected', hash, connected: [block], disconnected: [] };
+    this.emit('block:connected', stored);
+    return { status: 'connected', hash, connected: [stored], disconnected: [] };
   }
 }

@@ -20,12 +20,15 @@ interface SimMempoolEvents {
 /** Txs every pool got before the block: shared by all nodes. */
 export class SharedPool {
   readonly byKey = new Map<string, Transaction>();
+  /** keys[i]: txs[i]'s txid as a latin1 string. */
+  readonly keys: readonly string[];
 
   constructor(
     readonly txs: readonly Transaction[],
     readonly addedAtMs: number,
   ) {
-    for (const tx of txs) this.byKey.set(tx.txid.toString('latin1'), tx);
+    this.keys = txs.map((tx) => tx.txid.toString('latin1'));
+    for (const [i, tx] of txs.entries()) this.byKey.set(this.keys[i]!, tx);
   }
 }
 
@@ -73,7 +76,8 @@ export class SimMempool extends EventEmitter<SimMempoolEvents> implements RelayM
   *entries(): Iterable<RelayPoolEntry> {
     const shared = this.shared;
     if (shared) {
-      for (const tx of shared.txs) if (!this.lacking.has(keyOf(tx.txid))) yield { tx, addedAtMs: shared.addedAtMs };
+      const { txs, keys, addedAtMs } = shared;
+      for (let i = 0; i < txs.length; i++) if (!this.lacking.has(keys[i]!)) yield { tx: txs[i]!, addedAtMs };
     }
     yield* this.own.values();
   }
@@ -93,7 +97,7 @@ export class SimMempool extends EventEmitter<SimMempoolEvents> implements RelayM
 
   /** As the real pool on 'block:connected': the block's txs leave. */
   blockConnected(block: Block): void {
-    for (const tx of block.transactions) this.own.delete(keyOf(tx.txid));
+    if (this.own.size > 0) for (const tx of block.transactions) this.own.delete(keyOf(tx.txid));
     if (this.shared !== undefined && block.transactions.length > 1 && this.shared.byKey.has(keyOf(block.transactions[1]!.txid))) this.clearPrefill();
   }
 }

@@ -237,6 +237,12 @@ export class CompactRelay {
   onBlockConnected(hash: Buffer): void {
     const key = hashKey(hash);
     for (const state of this.state.values()) state.pending.delete(key);
+    this.sender.stored(hash);
+  }
+
+  /** Bytes of recent blocks the sender holds until the chain stores them (tests, stats). */
+  heldBytes(): number {
+    return this.sender.heldBytes();
   }
 
   /** Gives up get-block-txn requests older than COMPACT_BLOCK_TXN_TIMEOUT_MS and fetches those blocks in full (unless they came meanwhile). */
