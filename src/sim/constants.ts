@@ -56,3 +56,6 @@ export const PROPAGATION_QUIET_MS = 3_000;
 export const PROPAGATION_TAIL_MS = 500;
 /** A run never lasts longer than this (virtual ms). */
 export const PROPAGATION_TIMEOUT_MS = 60_000;
+
+/** An inv item on the wire: type 1 + hash 32 (what RelayPropagation counts per announced item). */
+export const SIM_INV_ITEM_BYTES = 33;

@@ -13,7 +13,10 @@ import type { Rng } from './rng.js';
 import { mineSimBlock, type SimLedger, SimTxFactory } from './sim-blocks.js';
 import { SharedPool } from './stand-in-mempool.js';
 import type { VirtualClock } from './virtual-clock.js';
-import { PROPAGATION_QUIET_MS, PROPAGATION_STEP_MS, PROPAGATION_TAIL_MS, PROPAGATION_TIMEOUT_MS, SIM_BLOCK_FIXED_BYTES } from './constants.js';
+import { HEADER_BYTES } from '../primitives/block.js';
+import { SHORT_ID_BYTES } from '../p2p/compact/short-id.js';
+import { FRAME_HEADER_BYTES } from '../p2p/wire/constants.js';
+import { PROPAGATION_QUIET_MS, PROPAGATION_STEP_MS, PROPAGATION_TAIL_MS, PROPAGATION_TIMEOUT_MS, SIM_BLOCK_FIXED_BYTES, SIM_INV_ITEM_BYTES } from './constants.js';
 
 export interface RelayItem {
   readonly kind: 'block' | 'tx';
@@ -34,8 +37,14 @@ export interface PropagationResult extends RelayItem {
   readonly duplicateAnnouncementsPerNode: number;
   /** Bodies (block, block-txn, transaction messages) beyond the first each node got, per node. */
   readonly duplicateBodiesPerNode: number;
-  /** Simulated TCP bytes sent + received per node over the window (pings and handshakes of the window included). */
+  /**
+   * Bytes of the messages naming the item (inv, cmpct-block, get-block-txn answers, block,
+   * transaction; payload + the 13-byte frame header), sent + received, per node: what relaying
+   * this item cost. Requests (get-data, get-block-txn) are not counted.
+   */
   readonly bytesPerNode: number;
+  /** Simulated TCP bytes of every session over the window, sent + received, per node (pings, handshakes, pool announcements to new sessions included). */
+  readonly tcpBytesPerNode: number;
   /** From the origin's arrival to the last arrival + PROPAGATION_TAIL_MS (or the quiet / time-out end). */
   readonly windowMs: number;
   /** Arrival times (ms after the origin had it), sorted; for the CDF plot. */
@@ -47,6 +56,7 @@ export interface PropagationResult extends RelayItem {
 }
 
 interface Counts {
+  bytes: number;
   announcements: number;
   bodies: number;
   blockTxn: number;
@@ -77,28 +87,35 @@ export class RelayPropagation {
     let body = 0;
     let blockTxn = 0;
     let full = 0;
+    let bytes = FRAME_HEADER_BYTES;
     switch (msg.kind) {
       case 'inv':
         for (const item of msg.items) if (item.hash.equals(hash)) announce++;
+        bytes += 3 + SIM_INV_ITEM_BYTES * msg.items.length;
         break;
       case 'cmpct-block':
         if (msg.header.hash.equals(hash)) announce++;
+        bytes += HEADER_BYTES + 8 + 6 + SHORT_ID_BYTES * msg.shortIds.length + msg.prefilled.reduce((s, p) => s + 3 + p.tx.size, 0);
         break;
       case 'block':
         if (msg.block.hash.equals(hash)) body = full = 1;
+        bytes += msg.block.size;
         break;
       case 'block-txn':
         if (msg.blockHash.equals(hash)) body = blockTxn = 1;
+        bytes += 32 + 3 + msg.transactions.reduce((s, tx) => s + tx.size, 0);
         break;
       case 'transaction':
         if (msg.transaction.txid.equals(hash)) body = 1;
+        bytes += msg.transaction.size;
         break;
       default:
         return;
     }
     if (announce + body === 0) return;
     let counts = cur.counts.get(node);
-    if (!counts) cur.counts.set(node, (counts = { announcements: 0, bodies: 0, blockTxn: 0, fullBlocks: 0 }));
+    if (!counts) cur.counts.set(node, (counts = { bytes: 0, announcements: 0, bodies: 0, blockTxn: 0, fullBlocks: 0 }));
+    counts.bytes += bytes;
     counts.announcements += announce;
     counts.bodies += body;
     counts.blockTxn += blockTxn;
@@ -183,7 +200,9 @@ export class RelayPropagation {
     let dupBodies = 0;
     let blockTxn = 0;
     let fullBlocks = 0;
+    let itemBytes = 0;
     for (const c of cur.counts.values()) {
+      itemBytes += c.bytes;
       dupAnnouncements += Math.max(0, c.announcements - 1);
       dupBodies += Math.max(0, c.bodies - 1);
       blockTxn += c.blockTxn;
@@ -198,7 +217,8 @@ export class RelayPropagation {
       t100Ms: at(1),
       duplicateAnnouncementsPerNode: dupAnnouncements / n,
       duplicateBodiesPerNode: dupBodies / n,
-      bytesPerNode: (2 * (this.options.tcpBytes() - bytesBefore)) / n,
+      bytesPerNode: (2 * itemBytes) / n,
+      tcpBytesPerNode: (2 * (this.options.tcpBytes() - bytesBefore)) / n,
       windowMs: clock.elapsedMs - originMs,
       arrivalsMs,
       ...(item.kind === 'block' ? { blockTxnRoundTripsPerNode: blockTxn / n, fullBlocksPerNode: fullBlocks / n } : {}),

@@ -279,7 +279,7 @@ export async function runScenario(params: ScenarioParams): Promise<ScenarioResul
       const result = await relayMeasure.run(relays, origin, item);
       propagation.push({ ...result, label, graphNodes: graph.nodes.length, meanDegree: graph.meanDegree, isolated: graph.isolated });
       const mode = item.kind === 'block' ? ` (${100 * (item.missRate ?? 0)} % of txs missing, ${result.blockTxnRoundTripsPerNode?.toFixed(2)} get-block-txn, ${result.fullBlocksPerNode?.toFixed(2)} full blocks per node)` : '';
-      log(`propagation ${label} ${item.kind} ${item.bytes} B${mode}: reached ${result.reached}/${result.nodes}, 50% ${result.t50Ms?.toFixed(0)} ms, 90% ${result.t90Ms?.toFixed(0)} ms, 100% ${result.t100Ms?.toFixed(0) ?? 'never'} ms; dup announcements ${result.duplicateAnnouncementsPerNode.toFixed(1)}, dup bodies ${result.duplicateBodiesPerNode.toFixed(2)}, ${(result.bytesPerNode / 1000).toFixed(1)} kB per node; degree ${graph.meanDegree.toFixed(1)}, isolated ${graph.isolated}; cpu ${(process.cpuUsage(cpuStart).user / 1e6).toFixed(0)}s`);
+      log(`propagation ${label} ${item.kind} ${item.bytes} B${mode}: reached ${result.reached}/${result.nodes}, 50% ${result.t50Ms?.toFixed(0)} ms, 90% ${result.t90Ms?.toFixed(0)} ms, 100% ${result.t100Ms?.toFixed(0) ?? 'never'} ms; dup announcements ${result.duplicateAnnouncementsPerNode.toFixed(1)}, dup bodies ${result.duplicateBodiesPerNode.toFixed(2)}, ${(result.bytesPerNode / 1000).toFixed(1)} kB per node (all TCP in the window ${(result.tcpBytesPerNode / 1000).toFixed(1)} kB); degree ${graph.meanDegree.toFixed(1)}, isolated ${graph.isolated}; cpu ${(process.cpuUsage(cpuStart).user / 1e6).toFixed(0)}s`);
     }
   };
 

@@ -60,7 +60,7 @@ test('the real relay over simulated sessions: a block whose txs every pool holds
   t.log(`ready sessions per node: ${ready.join(' ')}`);
   t.true(ready.every((r) => r >= 1));
   const r = await net.measure.run(net.relays, net.relays[0]!, { kind: 'block', bytes: 100_000, txBytes: 250, missRate: 0 });
-  t.log(`100 kB block, all txs pooled: ${r.reached}/${r.nodes}, 50 % ${r.t50Ms} ms, 90 % ${r.t90Ms} ms, 100 % ${r.t100Ms} ms, dup announcements/node ${r.duplicateAnnouncementsPerNode.toFixed(2)}, ${(r.bytesPerNode / 1000).toFixed(1)} kB/node, block-txn/node ${r.blockTxnRoundTripsPerNode}, full blocks/node ${r.fullBlocksPerNode}`);
+  t.log(`100 kB block, all txs pooled: ${r.reached}/${r.nodes}, 50 % ${r.t50Ms} ms, 90 % ${r.t90Ms} ms, 100 % ${r.t100Ms} ms, dup announcements/node ${r.duplicateAnnouncementsPerNode.toFixed(2)}, ${(r.bytesPerNode / 1000).toFixed(1)} kB/node (tcp ${(r.tcpBytesPerNode / 1000).toFixed(1)}), block-txn/node ${r.blockTxnRoundTripsPerNode}, full blocks/node ${r.fullBlocksPerNode}`);
   t.is(r.reached, r.nodes);
   t.is(r.fullBlocksPerNode, 0, 'no block crossed whole');
   t.is(r.blockTxnRoundTripsPerNode, 0, 'nothing was missing');

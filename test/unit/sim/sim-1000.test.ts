@@ -50,7 +50,7 @@ test.serial('after 20 % of the nodes left at once, tables stay healthy and dead 
 });
 
 const describe = (p: ScenarioResult['propagation'][number]): string =>
-  `${p.label} ${p.kind} ${p.bytes} B${p.kind === 'block' ? `, ${100 * (p.missRate ?? 0)} % missing` : ''}: ${p.reached}/${p.nodes} (isolated ${p.isolated}), 50 % ${p.t50Ms?.toFixed(0)} ms, 90 % ${p.t90Ms?.toFixed(0)} ms, 100 % ${p.t100Ms?.toFixed(0) ?? 'never'} ms, dup announcements/node ${p.duplicateAnnouncementsPerNode.toFixed(1)}, dup bodies/node ${p.duplicateBodiesPerNode.toFixed(2)}, ${(p.bytesPerNode / 1000).toFixed(1)} kB/node${p.kind === 'block' ? `, get-block-txn/node ${p.blockTxnRoundTripsPerNode?.toFixed(2)}, full blocks/node ${p.fullBlocksPerNode?.toFixed(2)}` : ''}`;
+  `${p.label} ${p.kind} ${p.bytes} B${p.kind === 'block' ? `, ${100 * (p.missRate ?? 0)} % missing` : ''}: ${p.reached}/${p.nodes} (isolated ${p.isolated}), 50 % ${p.t50Ms?.toFixed(0)} ms, 90 % ${p.t90Ms?.toFixed(0)} ms, 100 % ${p.t100Ms?.toFixed(0) ?? 'never'} ms, dup announcements/node ${p.duplicateAnnouncementsPerNode.toFixed(1)}, dup bodies/node ${p.duplicateBodiesPerNode.toFixed(2)}, ${(p.bytesPerNode / 1000).toFixed(1)} kB/node (all TCP ${(p.tcpBytesPerNode / 1000).toFixed(1)})${p.kind === 'block' ? `, get-block-txn/node ${p.blockTxnRoundTripsPerNode?.toFixed(2)}, full blocks/node ${p.fullBlocksPerNode?.toFixed(2)}` : ''}`;
 
 test.serial('a transaction reaches 95 % of the connected nodes over the real relay (inv → get-data → tx, TxIntake)', async (t) => {
   t.timeout(RUN_TIMEOUT_MS);
