@@ -17,6 +17,7 @@ const { values } = parseArgs({
     crypto: { type: 'string', default: 'stand-in' },
     out: { type: 'string', default: 'docs/scale' },
     attack: { type: 'string', default: 'ping+forge' },
+    'ping-interval-ms': { type: 'string' },
   },
 });
 
@@ -34,7 +35,14 @@ if (values.attack !== 'ping+forge' && values.attack !== 'ping' && values.attack 
   process.stderr.write(`--attack must be ping+forge, ping or forge, not "${values.attack}"; run: npm run sim -- --attack ping\n`);
   process.exit(2);
 }
-const params = { ...defaultParams(nodes, minutes), seed: Number(values.seed), crypto: values.crypto, attackMode: values.attack, log: (line: string) => process.stderr.write(`${line}\n`) } as const;
+const pingIntervalMs = values['ping-interval-ms'] === undefined ? undefined : Number(values['ping-interval-ms']);
+if (pingIntervalMs !== undefined && !(pingIntervalMs >= 1_000)) {
+  process.stderr.write(`--ping-interval-ms must be a number of ms ≥ 1000, not "${values['ping-interval-ms']}"; run: npm run sim -- --ping-interval-ms 60000\n`);
+  process.exit(2);
+}
+const defaults = defaultParams(nodes, minutes);
+const p2p = pingIntervalMs === undefined ? defaults.p2p : { ...defaults.p2p, pingIntervalMs };
+const params = { ...defaults, p2p, seed: Number(values.seed), crypto: values.crypto, attackMode: values.attack, log: (line: string) => process.stderr.write(`${line}\n`) } as const;
 const result = await runScenario(params);
 mkdirSync(values.out, { recursive: true });
 const variant = `${values.crypto === 'real' ? '-real-crypto' : ''}${values.attack === 'ping+forge' ? '' : `-attack-${values.attack}`}`;

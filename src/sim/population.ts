@@ -1,11 +1,13 @@
 import { generatePrivateKey } from '../primitives/secp256k1.js';
 import { sha256 } from '../primitives/hash.js';
+import { AddressManager } from '../p2p/addrman/manager.js';
 import { resolveP2PConfig, type P2PConfig } from '../p2p/config.js';
 import { Discovery } from '../p2p/discovery/service.js';
 import { nodeKeyFromPrivateKey } from '../p2p/discovery/node-key.js';
 import type { PacketSigner } from '../p2p/discovery/packet.js';
 import type { BootstrapAddress } from '../p2p/discovery/service-options.js';
 import type { LocalStatus } from '../p2p/handshake.js';
+import { describePeer, type PeerInfo } from '../p2p/peer-info.js';
 import { PeerSet } from '../p2p/peers.js';
 import { silentLogger } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
@@ -28,10 +30,12 @@ export interface SimNode {
   readonly index: number;
   readonly host: Host;
   readonly discovery: Discovery;
-  /** The real TCP peer set (sessions over SimTcp), its outbound dialer fed by `discovery`. */
+  /** The real TCP peer set (sessions over SimTcp), its outbound dialer fed by `addrman` over `discovery`, as in a node. */
   readonly peers: PeerSet;
   /** The real relay (RelayStack) on `peers`, over a stand-in chain and mempool; absent in a discovery-only population. */
   readonly relay: SimRelayNode | undefined;
+  /** The real address manager, in memory (no peers.json): its table learns from discovery and handshakes. */
+  readonly addrman: AddressManager;
   readonly id: Buffer;
   /** Only the simulated attacker uses it (to sign its forged neighbours answers). */
   readonly privateKey: Buffer;
@@ -51,6 +55,8 @@ export class Population {
   readonly byIp = new Map<string, SimNode>();
   readonly byId = new Map<string, SimNode>();
   readonly bootstrap: BootstrapAddress[] = [];
+  /** Why sessions closed (the reason up to its first number or parenthesis), counted at both ends. */
+  readonly closeReasons = new Map<string, number>();
   private readonly logger: Logger = silentLogger();
   private readonly usedIps = new Set<string>();
 
@@ -88,12 +94,14 @@ export class Population {
       signer: this.signer,
     });
     const config = resolveP2PConfig({ ...this.p2p, listenHost: host.ip, port: SIM_TCP_PORT });
+    // As src/node/network.ts wires them: the peer set dials what the address manager offers (its table, then discovery's).
+    const addrman = await AddressManager.open({ dataDir: undefined, ownNodeId: nodeKey.nodeId.toString('hex'), useAnchors: false, logger: this.logger, nowMs: this.clock.nowMs });
     let relay: SimRelayNode | undefined;
     const peers = new PeerSet({
       config,
       nodeKey,
       status: () => relay?.status() ?? SIM_CHAIN_STATUS,
-      peerSource: discovery,
+      peerSource: addrman.peerSource(discovery, config.maxOutbound),
       logger: this.logger,
       clock: this.clock,
       transport: this.tcp.transport(host),
@@ -106,6 +114,7 @@ export class Population {
       discovery,
       peers,
       relay,
+      addrman,
       id: nodeKey.nodeId,
       privateKey: nodeKey.privateKey,
       publicKey: nodeKey.publicKey,
@@ -115,6 +124,10 @@ export class Population {
       outboundFullAfterMs: undefined,
       leftAtMs: undefined,
     };
+    peers.on('peer:closed', (_peer, reason) => {
+      const key = reason.split(/[(]|\d/, 1)[0].replace(/[:\s]+$/, '');
+      this.closeReasons.set(key, (this.closeReasons.get(key) ?? 0) + 1);
+    });
     peers.on('peer:ready', (peer) => {
       if (node.outboundFullAfterMs !== undefined || peer.direction !== 'outbound') return;
       if (peers.ready().filter((p) => p.direction === 'outbound').length >= config.maxOutbound) node.outboundFullAfterMs = this.clock.elapsedMs - node.joinedAtMs;
@@ -126,6 +139,7 @@ export class Population {
     this.byIp.set(host.ip, node);
     this.byId.set(node.id.toString('hex'), node);
     if (kind.bootstrap === true) this.bootstrap.push({ host: host.ip, port: SIM_UDP_PORT });
+    addrman.attach(peerFeed(peers));
     await peers.start(); // listening before discovery advertises the TCP port
     relay?.start();
     await discovery.start();
@@ -139,6 +153,7 @@ export class Population {
     node.host.alive = false;
     await node.discovery.stop();
     node.relay?.stop();
+    await node.addrman.stop();
     await node.peers.stop();
   }
 
@@ -158,4 +173,23 @@ export class Population {
       return ip;
     }
   }
+}
+
+/** What P2PNetwork gives the address manager: the peers, and each ready one as PeerInfo. */
+function peerFeed(peers: PeerSet): { peers(): PeerInfo[]; on(event: 'peer:ready', l: (info: PeerInfo) => void): unknown; off(event: 'peer:ready', l: (info: PeerInfo) => void): unknown } {
+  const wrapped = new Map<(info: PeerInfo) => void, (peer: Parameters<typeof describePeer>[0]) => void>();
+  return {
+    peers: () => peers.peers(),
+    on: (_event, listener) => {
+      const w = (peer: Parameters<typeof describePeer>[0]): void => listener(describePeer(peer, false));
+      wrapped.set(listener, w);
+      return peers.on('peer:ready', w);
+    },
+    off: (_event, listener) => {
+      const w = wrapped.get(listener);
+      if (w !== undefined) peers.off('peer:ready', w);
+      wrapped.delete(listener);
+      return peers;
+    },
+  };
 }

@@ -6,6 +6,7 @@ import { DEFAULT_NETWORK_MODEL, type NetworkModel, type NetworkStats, SimNetwork
 import { buildPeerGraph, type PeerSample, samplePeers } from './peer-graph.js';
 import { SimTcp, type SimTcpStats } from './tcp.js';
 import { DEFAULT_MAX_INBOUND_PEERS, DEFAULT_MAX_OUTBOUND_PEERS } from '../p2p/constants.js';
+import type { P2PConfig } from '../p2p/config.js';
 import { HEALTHY_TABLE_ENTRIES } from './constants.js';
 import { Population, type SimNode } from './population.js';
 import { type PropagationResult, type RelayItem, RelayPropagation } from './relay-propagation.js';
@@ -35,6 +36,8 @@ export interface ScenarioParams {
   readonly blockBytes: readonly number[];
   readonly txBytes: number;
   readonly network: NetworkModel;
+  /** Settings of every node's peer set beside the production defaults (resolveP2PConfig). */
+  readonly p2p: Partial<P2PConfig>;
   /** Progress lines (stderr in `npm run sim`). */
   readonly log?: (line: string) => void;
 }
@@ -55,6 +58,7 @@ export function defaultParams(nodes: number, minutes: number): ScenarioParams {
     blockBytes: [1_000_000, 100_000],
     txBytes: 250,
     network: DEFAULT_NETWORK_MODEL,
+    p2p: {},
   };
 }
 
@@ -114,6 +118,8 @@ export interface ScenarioResult {
   /** The eclipse victim's real outbound sessions at the end, and how many are the attacker's. */
   readonly victimOutbound: { readonly ready: number; readonly attacker: number } | undefined;
   readonly tcp: SimTcpStats;
+  /** Why sessions closed, counted at both ends (the reason's first words). */
+  readonly closeReasons: Record<string, number>;
   readonly propagation: Array<PropagationResult & { readonly label: string; readonly graphNodes: number; readonly meanDegree: number; readonly isolated: number }>;
   readonly eclipse: EclipseResult | undefined;
   readonly massLeave: { readonly atMs: number; readonly left: number } | undefined;
@@ -140,7 +146,7 @@ export async function runScenario(params: ScenarioParams): Promise<ScenarioResul
   const ledger = new SimLedger();
   const relayRng = new Rng(params.seed ^ 0x5eed);
   const relayMeasure = new RelayPropagation({ clock, ledger, rng: relayRng, tcpBytes: () => tcp.stats.bytes });
-  const population = new Population(clock, network, rng, signer, tcp, {}, { ledger, tap: relayMeasure.tap });
+  const population = new Population(clock, network, rng, signer, tcp, params.p2p, { ledger, tap: relayMeasure.tap });
   const tracker = new LookupTracker(clock, population, signer);
   let attack: EclipseAttack | undefined;
   network.tap = (from, _fromPort, toIp, _toPort, bytes) => {
@@ -334,10 +340,12 @@ export async function runScenario(params: ScenarioParams): Promise<ScenarioResul
   }
   const victimPeers = victim?.peers.ready().filter((p) => p.direction === 'outbound');
   const victimOutbound = victimPeers && { ready: victimPeers.length, attacker: victimPeers.filter((p) => population.byIp.get(p.ip)?.attacker === true).length };
+  log(`sessions closed: ${JSON.stringify(Object.fromEntries([...population.closeReasons].sort((a, b) => b[1] - a[1]).slice(0, 8)))}`);
   if (victimOutbound) log(`eclipse, real sessions: ${victimOutbound.attacker} of the victim's ${victimOutbound.ready} outbound peers are the attacker's`);
 
   for (const node of population.alive) {
     await node.discovery.stop();
+    await node.addrman.stop();
     await node.peers.stop();
   }
   const nodeSeconds = population.nodes.reduce((s, n) => s + ((n.leftAtMs ?? endMs) - n.joinedAtMs) / 1000, 0);
@@ -355,6 +363,7 @@ export async function runScenario(params: ScenarioParams): Promise<ScenarioResul
     inboundHistogram: Array.from(inboundHistogram, (v) => v ?? 0),
     victimOutbound,
     tcp: tcp.stats,
+    closeReasons: Object.fromEntries([...population.closeReasons].sort((a, b) => b[1] - a[1])),
     propagation,
     eclipse,
     massLeave,

@@ -24,7 +24,8 @@ export interface PeerFeed extends ConnectedPeers {
 }
 
 export interface AddressManagerOptions {
-  dataDir: string;
+  /** Where peers.json and anchors.json live; undefined = in memory only (the simulator), nothing read or written. */
+  dataDir: string | undefined;
   /** Ours (hex): never stored, never dialled. */
   ownNodeId: string;
   /**
@@ -41,8 +42,8 @@ export interface AddressManagerOptions {
 export class AddressManager {
   readonly table: AddressTable;
   readonly anchors: readonly PeerAddress[];
-  readonly peersFile: string;
-  readonly anchorsFile: string;
+  readonly peersFile: string | undefined;
+  readonly anchorsFile: string | undefined;
   private readonly options: AddressManagerOptions;
   private readonly logger: Logger;
   private network: PeerFeed | undefined;
@@ -58,19 +59,20 @@ export class AddressManager {
     this.table = table;
     this.anchors = anchors;
     this.logger = logger;
-    this.peersFile = join(options.dataDir, PEERS_FILE_NAME);
-    this.anchorsFile = join(options.dataDir, ANCHORS_FILE_NAME);
+    this.peersFile = options.dataDir === undefined ? undefined : join(options.dataDir, PEERS_FILE_NAME);
+    this.anchorsFile = options.dataDir === undefined ? undefined : join(options.dataDir, ANCHORS_FILE_NAME);
   }
 
   /** Loads both files; an unusable one is logged at warn and the node goes on without it (never throws for them). */
   static async open(options: AddressManagerOptions): Promise<AddressManager> {
     const logger = options.logger.child({ component: 'addrman' });
-    const peersFile = join(options.dataDir, PEERS_FILE_NAME);
-    const anchorsFile = join(options.dataDir, ANCHORS_FILE_NAME);
     const nowMs = options.nowMs ?? Date.now;
     const random = options.random ?? Math.random;
 
+    if (options.dataDir === undefined) return new AddressManager(options, new AddressTable({ key: randomBytes(BUCKET_KEY_BYTES), nowMs, random }), [], logger);
     let stored: ReturnType<typeof parsePeersJson> | undefined;
+    const peersFile = join(options.dataDir, PEERS_FILE_NAME);
+    const anchorsFile = join(options.dataDir, ANCHORS_FILE_NAME);
     try {
       const text = await readBoundedFile(peersFile, MAX_PEERS_FILE_BYTES);
       if (text !== undefined) stored = parsePeersJson(peersFile, text);
@@ -109,6 +111,7 @@ export class AddressManager {
   attach(network: PeerFeed): void {
     this.network = network;
     network.on('peer:ready', this.onReady);
+    if (this.peersFile === undefined) return;
     const intervalMs = this.options.saveIntervalMs ?? PEERS_SAVE_INTERVAL_MS;
     this.saveTimer = setInterval(() => void this.save(), intervalMs);
     this.saveTimer.unref();
@@ -122,7 +125,7 @@ export class AddressManager {
     const network = this.network;
     network?.off('peer:ready', this.onReady);
     this.discovery?.off('node:verified', this.onVerified);
-    if (this.options.useAnchors && network) {
+    if (this.options.useAnchors && network && this.anchorsFile !== undefined) {
       const anchors = chooseAnchors(network.peers());
       if (anchors.length > 0) {
         try {
@@ -138,12 +141,14 @@ export class AddressManager {
 
   /** Writes peers.json (one write at a time); failures are logged at warn. */
   save(): Promise<void> {
+    const peersFile = this.peersFile;
+    if (peersFile === undefined) return this.saving;
     this.saving = this.saving.then(async () => {
       try {
-        await writeFileAtomic(this.peersFile, serializePeers(this.table));
-        this.logger.debug({ file: this.peersFile, addresses: this.table.size }, 'peer table saved');
+        await writeFileAtomic(peersFile, serializePeers(this.table));
+        this.logger.debug({ file: peersFile, addresses: this.table.size }, 'peer table saved');
       } catch (err) {
-        this.logger.warn({ file: this.peersFile, err: errorMessage(err) }, errorMessage(err));
+        this.logger.warn({ file: peersFile, err: errorMessage(err) }, errorMessage(err));
       }
     });
     return this.saving;

@@ -252,3 +252,25 @@ test('a punched connection never becomes an anchor: its far port was one punch t
   const dialled = peerInfo('5.5.5.2', 9000, 'outbound', 2);
   t.deepEqual(chooseAnchors([punched, dialled]).map((a) => `${a.ip}:${a.tcpPort}`), ['5.5.5.2:9000']);
 });
+
+test('without a data directory the table lives in memory only: it learns from handshakes, and nothing is read or written', async (t) => {
+  const dir = await tempDir(t);
+  const clock = new Clock();
+  const manager = await AddressManager.open({ dataDir: undefined, ownNodeId: OWN_ID, useAnchors: true, logger: pino({ level: 'silent' }), nowMs: clock.now, random: seededRandom(5) });
+  t.is(manager.peersFile, undefined);
+  t.is(manager.anchors.length, 0);
+  const feed = new FakeFeed();
+  manager.attach(feed);
+  feed.ready(peerInfo('5.6.7.8', 9100, 'outbound', clock.ms));
+  t.true(manager.table.get('5.6.7.8', 9100)?.tried === true);
+  await manager.save();
+  await manager.stop();
+  t.is(manager.table.size, 1);
+  // The same steps with a data directory write both files: the check above is not vacuous.
+  const persisted = await open(dir, clock);
+  const feed2 = new FakeFeed();
+  persisted.attach(feed2);
+  feed2.ready(peerInfo('5.6.7.8', 9100, 'outbound', clock.ms));
+  await persisted.stop();
+  t.true(existsSync(join(dir, PEERS_FILE_NAME)) && existsSync(join(dir, ANCHORS_FILE_NAME)));
+});
