@@ -49,7 +49,10 @@ export class SimRelayNode {
     this.genesisHash = ledger.genesis.hash;
     this.chain = new SimChain(ledger, clock);
     this.chain.catchUp();
-    this.mempool = new SimMempool(clock);
+    this.mempool = new SimMempool(clock, (txid) => {
+      const height = ledger.confirmedAt(txid);
+      return height !== undefined && height <= this.chain.tip.height;
+    });
     // The node wires the chain to the pool the same way (node.ts: block:connected → mempool.blockConnected).
     this.chain.on('block:connected', (block) => this.mempool.blockConnected(block));
     this.stack = new RelayStack({

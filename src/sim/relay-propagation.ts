@@ -49,6 +49,8 @@ export interface PropagationResult extends RelayItem {
   readonly windowMs: number;
   /** Arrival times (ms after the origin had it), sorted; for the CDF plot. */
   readonly arrivalsMs: number[];
+  /** Every message the relays received during the window, by kind, per node (what else the window carried). */
+  readonly receivedPerNode: Readonly<Record<string, number>>;
   /** Block only: block-txn answers received (get-block-txn round trips), per node. */
   readonly blockTxnRoundTripsPerNode?: number;
   /** Block only: full block messages received (a compact block could not be rebuilt, or a version-2 peer), per node. */
@@ -74,7 +76,7 @@ export interface RelayPropagationOptions {
 export class RelayPropagation {
   private readonly txs = new SimTxFactory();
   private readonly tracked = new WeakSet<SimRelayNode>();
-  private current: { key: string; hash: Buffer; counts: Map<SimRelayNode, Counts>; arrivals: Map<SimRelayNode, number> } | undefined;
+  private current: { key: string; hash: Buffer; counts: Map<SimRelayNode, Counts>; arrivals: Map<SimRelayNode, number>; byKind: Map<string, number> } | undefined;
 
   constructor(private readonly options: RelayPropagationOptions) {}
 
@@ -82,6 +84,7 @@ export class RelayPropagation {
   readonly tap = (node: SimRelayNode, _peer: Peer, msg: WireMessage): void => {
     const cur = this.current;
     if (cur === undefined) return;
+    cur.byKind.set(msg.kind, (cur.byKind.get(msg.kind) ?? 0) + 1);
     const { hash } = cur;
     let announce = 0;
     let body = 0;
@@ -168,7 +171,7 @@ export class RelayPropagation {
       hash = tx.txid;
       start = () => void origin.mempool.addTransaction(tx);
     }
-    const cur = { key: hash.toString('latin1'), hash, counts: new Map<SimRelayNode, Counts>(), arrivals: new Map<SimRelayNode, number>() };
+    const cur = { key: hash.toString('latin1'), hash, counts: new Map<SimRelayNode, Counts>(), arrivals: new Map<SimRelayNode, number>(), byKind: new Map<string, number>() };
     this.current = cur;
     const bytesBefore = this.options.tcpBytes();
     const startedMs = clock.elapsedMs;
@@ -220,6 +223,7 @@ export class RelayPropagation {
       bytesPerNode: (2 * itemBytes) / n,
       tcpBytesPerNode: (2 * (this.options.tcpBytes() - bytesBefore)) / n,
       windowMs: clock.elapsedMs - originMs,
+      receivedPerNode: Object.fromEntries([...cur.byKind].map(([kind, count]) => [kind, count / n])),
       arrivalsMs,
       ...(item.kind === 'block' ? { blockTxnRoundTripsPerNode: blockTxn / n, fullBlocksPerNode: fullBlocks / n } : {}),
     };

@@ -48,6 +48,8 @@ export function mineSimBlock(parent: Block | undefined, txs: readonly Transactio
 export class SimLedger {
   private readonly blocks: Block[];
   private readonly heights = new Map<string, number>();
+  /** txid (latin1) → height of the block that confirmed it. */
+  private readonly confirmed = new Map<string, number>();
 
   constructor() {
     this.blocks = [];
@@ -65,11 +67,17 @@ export class SimLedger {
   append(block: Block): void {
     if (!block.header.prevHash.equals(this.blocks.length === 0 ? ZERO_HASH : this.tip.hash)) throw new RangeError(`block ${block.hashHex} does not extend the simulated chain's tip`);
     this.heights.set(block.hash.toString('latin1'), this.blocks.length);
+    for (const tx of block.transactions) this.confirmed.set(tx.txid.toString('latin1'), this.blocks.length);
     this.blocks.push(block);
   }
 
   heightOf(hash: Buffer): number | undefined {
     return this.heights.get(hash.toString('latin1'));
+  }
+
+  /** Height of the block that confirmed `txid`, if any. */
+  confirmedAt(txid: Buffer): number | undefined {
+    return this.confirmed.get(txid.toString('latin1'));
   }
 
   at(height: number): Block | undefined {

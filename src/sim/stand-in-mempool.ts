@@ -9,6 +9,7 @@ import { EventEmitter } from 'node:events';
 import type { RelayMempool, RelayPoolEntry } from '../p2p/relay-deps.js';
 import type { Block } from '../primitives/block.js';
 import type { Transaction } from '../primitives/tx.js';
+import { MempoolError } from '../mempool/errors.js';
 import type { Clock } from '../util/clock.js';
 import { SIM_TX_VALIDATE_MS } from './constants.js';
 
@@ -41,6 +42,8 @@ export class SimMempool extends EventEmitter<SimMempoolEvents> implements RelayM
 
   constructor(
     private readonly clock: Clock,
+    /** The node's chain confirmed this tx: refused as the real pool refuses it ('txn-already-known'). */
+    private readonly isConfirmed: (txid: Buffer) => boolean,
     private readonly validateMs = SIM_TX_VALIDATE_MS,
   ) {
     super();
@@ -82,7 +85,12 @@ export class SimMempool extends EventEmitter<SimMempoolEvents> implements RelayM
     yield* this.own.values();
   }
 
+  /**
+   * Admits any tx but one our chain confirmed: a stand-in that took those (it once did) let a tx
+   * fetched just after its block connected re-enter the pool and spread again from node to node.
+   */
   addTransaction(tx: Transaction): RelayPoolEntry {
+    if (this.isConfirmed(tx.txid)) throw new MempoolError('txn-already-known', `transaction ${tx.txidHex} is already confirmed`);
     const entry: RelayPoolEntry = { tx, addedAtMs: this.clock.nowMs() };
     this.own.set(keyOf(tx.txid), entry);
     this.clock.setTimeout(() => {

@@ -84,3 +84,15 @@ test('the real relay: with 5 % of the txs missing from each pool, the gaps are f
   t.is(tx.duplicateBodiesPerNode, 0, 'a tx is fetched from one announcer at a time');
   await net.stop();
 });
+
+test('the stand-in mempool refuses a tx its chain confirmed, as the real pool does (a late copy must not spread again)', async (t) => {
+  const net = await smallNetwork(4, 4, 2);
+  const r = await net.measure.run(net.relays, net.relays[0]!, { kind: 'block', bytes: 10_000, txBytes: 250, missRate: 0 });
+  t.is(r.reached, r.nodes);
+  const node = net.relays[5]!;
+  const block = node.chain.getBlock(node.chain.tip.hash)!;
+  const late = block.transactions[1]!;
+  t.false(node.mempool.has(late.txid), 'the block took it out of the pool');
+  t.throws(() => node.mempool.addTransaction(late), { message: /already confirmed/ });
+  await net.stop();
+});
