@@ -113,9 +113,16 @@ export class TxIntake {
     this.retryTimer = undefined;
   }
 
-  /** In the mempool, held as an orphan, or refused recently: no need to request it. */
+  /**
+   * In the mempool, held as an orphan, refused recently, or confirmed (its first output is in the
+   * chain's coins, as Core's AlreadyHaveTx checks recent confirmations): no need to request it.
+   * Found by the simulator: without the last check, announcements of a block's txs that were
+   * still pending when it connected were fetched anyway — get-data to peers that had dropped
+   * them too, answered not-found and counted against the unknown-request budget they grant us.
+   */
   alreadyHave(txid: Buffer): boolean {
-    return this.options.mempool.has(txid) || this.orphans.has(txid) || this.recentRejects.has(txid);
+    const { mempool, chain } = this.options;
+    return mempool.has(txid) || this.orphans.has(txid) || this.recentRejects.has(txid) || chain.getCoin({ txid, index: 0 }) !== undefined;
   }
 
   /** A `transaction` message from `peer`. */

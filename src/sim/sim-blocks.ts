@@ -48,8 +48,8 @@ export function mineSimBlock(parent: Block | undefined, txs: readonly Transactio
 export class SimLedger {
   private readonly blocks: Block[];
   private readonly heights = new Map<string, number>();
-  /** txid (latin1) → height of the block that confirmed it. */
-  private readonly confirmed = new Map<string, number>();
+  /** txid (latin1) → height of the block that confirmed it, and the tx's output count. */
+  private readonly confirmed = new Map<string, { readonly height: number; readonly outputs: number }>();
 
   constructor() {
     this.blocks = [];
@@ -67,7 +67,7 @@ export class SimLedger {
   append(block: Block): void {
     if (!block.header.prevHash.equals(this.blocks.length === 0 ? ZERO_HASH : this.tip.hash)) throw new RangeError(`block ${block.hashHex} does not extend the simulated chain's tip`);
     this.heights.set(block.hash.toString('latin1'), this.blocks.length);
-    for (const tx of block.transactions) this.confirmed.set(tx.txid.toString('latin1'), this.blocks.length);
+    for (const tx of block.transactions) this.confirmed.set(tx.txid.toString('latin1'), { height: this.blocks.length, outputs: tx.outputs.length });
     this.blocks.push(block);
   }
 
@@ -77,7 +77,12 @@ export class SimLedger {
 
   /** Height of the block that confirmed `txid`, if any. */
   confirmedAt(txid: Buffer): number | undefined {
-    return this.confirmed.get(txid.toString('latin1'));
+    return this.confirmed.get(txid.toString('latin1'))?.height;
+  }
+
+  /** Output count of a confirmed tx (the stand-in chain's coins: nothing in the simulator spends them). */
+  outputsOf(txid: Buffer): number {
+    return this.confirmed.get(txid.toString('latin1'))?.outputs ?? 0;
   }
 
   at(height: number): Block | undefined {

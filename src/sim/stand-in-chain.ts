@@ -7,12 +7,15 @@
  */
 import { EventEmitter } from 'node:events';
 import { ValidationCode, ValidationError } from '../chain/errors.js';
-import type { ProcessBlockResult } from '../chain/types.js';
+import type { Coin, ProcessBlockResult } from '../chain/types.js';
 import type { IntakeChain, RelayChain } from '../p2p/relay-deps.js';
 import type { Block, BlockHeader } from '../primitives/block.js';
+import type { OutPoint } from '../primitives/tx.js';
 import type { Clock } from '../util/clock.js';
 import { SIM_BLOCK_VALIDATE_MS, SIM_POW_BITS } from './constants.js';
 import type { SimLedger } from './sim-blocks.js';
+
+const SIM_COIN_PUBKEY_HASH = Buffer.alloc(20);
 
 interface SimChainEvents {
   'block:connected': [block: Block];
@@ -68,9 +71,11 @@ export class SimChain extends EventEmitter<SimChainEvents> implements RelayChain
     return height <= this.height ? this.ledger.at(height)?.hash : undefined;
   }
 
-  /** No coin is confirmed in the simulated chain: simulated txs spend nothing the relay looks up. */
-  getCoin(): undefined {
-    return undefined;
+  /** The outputs of txs our chain confirmed, never spent (simulated txs spend made-up outpoints). */
+  getCoin(outpoint: OutPoint): Coin | undefined {
+    const height = this.ledger.confirmedAt(outpoint.txid);
+    if (height === undefined || height > this.height || outpoint.index >= this.ledger.outputsOf(outpoint.txid)) return undefined;
+    return { amount: 1n, pubKeyHash: SIM_COIN_PUBKEY_HASH, height, isCoinbase: false };
   }
 
   processBlock(block: Block): Promise<ProcessBlockResult> {
