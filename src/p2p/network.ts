@@ -7,6 +7,7 @@ import type { Chain } from '../chain/chain.js';
 import type { Mempool } from '../mempool/mempool.js';
 import type { Block } from '../primitives/block.js';
 import { ZERO_HASH } from '../primitives/hash.js';
+import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { BanEntry } from './bans.js';
 import type { P2PConfig } from './config.js';
@@ -25,6 +26,7 @@ import type { SyncStatus } from './sync-status.js';
 import { Traversal, type PunchResult, type TraversalState } from './traversal/index.js';
 import type { TxIntake } from './tx-intake.js';
 import type { ReachabilityState, UdpObservation } from './traversal/index.js';
+import type { TcpTransport } from './tcp-transport.js';
 import type { PeerSource, UsefulKind } from './types.js';
 import type { WireMessage } from './wire/index.js';
 
@@ -39,6 +41,10 @@ export interface P2PNetworkOptions {
   assumeValid?: Buffer | null;
   /** What an IP is for peer policy (default netgroup.ts classifyAddress); tests inject one. */
   classifyAddress?: AddressClassifier;
+  /** The peer set's time and timers (PeerSetOptions.clock: the simulator's virtual clock); default SYSTEM_CLOCK. */
+  clock?: Clock;
+  /** The peer set's connections (PeerSetOptions.transport: the simulator's streams); default node:net. */
+  transport?: TcpTransport;
 }
 
 export interface P2PNetworkEvents {
@@ -98,6 +104,8 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
       peerSource: options.peerSource,
       logger,
       ...(options.classifyAddress === undefined ? {} : { classifyAddress: options.classifyAddress }),
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
+      ...(options.transport === undefined ? {} : { transport: options.transport }),
     });
     this.orphans = new OrphanPool<Peer>(config.orphanPoolSize, ORPHAN_EXPIRY_MS);
     // Only new valid blocks and txs earn inbound eviction protection: the intakes know the outcome.

@@ -18,6 +18,7 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'docs/scale' },
     attack: { type: 'string', default: 'ping+forge' },
     'ping-interval-ms': { type: 'string' },
+    'max-inbound': { type: 'string' },
   },
 });
 
@@ -40,8 +41,13 @@ if (pingIntervalMs !== undefined && !(pingIntervalMs >= 1_000)) {
   process.stderr.write(`--ping-interval-ms must be a number of ms ≥ 1000, not "${values['ping-interval-ms']}"; run: npm run sim -- --ping-interval-ms 60000\n`);
   process.exit(2);
 }
+const maxInbound = values['max-inbound'] === undefined ? undefined : Number(values['max-inbound']);
+if (maxInbound !== undefined && !(Number.isInteger(maxInbound) && maxInbound >= 0)) {
+  process.stderr.write(`--max-inbound must be a whole number ≥ 0, not "${values['max-inbound']}"; run: npm run sim -- --max-inbound 64\n`);
+  process.exit(2);
+}
 const defaults = defaultParams(nodes, minutes);
-const p2p = pingIntervalMs === undefined ? defaults.p2p : { ...defaults.p2p, pingIntervalMs };
+const p2p = { ...defaults.p2p, ...(pingIntervalMs === undefined ? {} : { pingIntervalMs }), ...(maxInbound === undefined ? {} : { maxInbound }) };
 const params = { ...defaults, p2p, seed: Number(values.seed), crypto: values.crypto, attackMode: values.attack, log: (line: string) => process.stderr.write(`${line}\n`) } as const;
 const result = await runScenario(params);
 mkdirSync(values.out, { recursive: true });

@@ -44,6 +44,9 @@ export interface SimNode {
   readonly joinedAtMs: number;
   /** Virtual ms since join when the table first held HEALTHY_TABLE_ENTRIES (undefined: not yet). */
   healthyAfterMs: number | undefined;
+  /** Inbound peers this node evicted to make room for new ones. */
+  evictions: number;
+  readonly bootstrap: boolean;
   /** Virtual ms since join when it first had maxOutbound ready outbound sessions (undefined: not yet). */
   outboundFullAfterMs: number | undefined;
   leftAtMs: number | undefined;
@@ -122,9 +125,12 @@ export class Population {
       joinedAtMs: this.clock.elapsedMs,
       healthyAfterMs: undefined,
       outboundFullAfterMs: undefined,
+      evictions: 0,
+      bootstrap: kind.bootstrap === true,
       leftAtMs: undefined,
     };
     peers.on('peer:closed', (_peer, reason) => {
+      if (reason.startsWith('evicted')) node.evictions++;
       const key = reason.split(/[(]|\d/, 1)[0].replace(/[:\s]+$/, '');
       this.closeReasons.set(key, (this.closeReasons.get(key) ?? 0) + 1);
     });

@@ -120,6 +120,8 @@ export interface ScenarioResult {
   readonly tcp: SimTcpStats;
   /** Why sessions closed, counted at both ends (the reason's first words). */
   readonly closeReasons: Record<string, number>;
+  /** Inbound evictions over the run: all, and at the bootstrap nodes (everyone's first TCP contacts). */
+  readonly evictions: { readonly total: number; readonly atBootstrap: number; readonly bootstrapNodes: number };
   readonly propagation: Array<PropagationResult & { readonly label: string; readonly graphNodes: number; readonly meanDegree: number; readonly isolated: number }>;
   readonly eclipse: EclipseResult | undefined;
   readonly massLeave: { readonly atMs: number; readonly left: number } | undefined;
@@ -208,11 +210,11 @@ export async function runScenario(params: ScenarioParams): Promise<ScenarioResul
     const mem = process.memoryUsage();
     peakRss = Math.max(peakRss, mem.rss);
     peakHeap = Math.max(peakHeap, mem.heapUsed);
-    const ps = samplePeers(population.alive.filter((n) => !n.attacker), clock.elapsedMs, DEFAULT_MAX_OUTBOUND_PEERS, DEFAULT_MAX_INBOUND_PEERS);
+    const ps = samplePeers(population.alive.filter((n) => !n.attacker), clock.elapsedMs, params.p2p.maxOutbound ?? DEFAULT_MAX_OUTBOUND_PEERS, params.p2p.maxInbound ?? DEFAULT_MAX_INBOUND_PEERS);
     peerSamples.push(ps);
     const last = health[health.length - 1];
     log(`t=${(clock.elapsedMs / 1000).toFixed(0)}s alive=${last.alive} table mean=${last.meanTable.toFixed(1)} p10=${last.p10Table} min=${last.minTable} ≥8=${(100 * last.healthyShare).toFixed(1)}% dead=${(100 * last.deadEntryShare).toFixed(1)}% events=${clock.eventsRun} wall=${((performance.now() - wallStart) / 1000).toFixed(0)}s cpu=${(process.cpuUsage(cpuStart).user / 1e6).toFixed(0)}s rss=${(mem.rss / 2 ** 20).toFixed(0)}MB`);
-    log(`  peers: outbound mean ${ps.outboundMean.toFixed(2)} p10 ${ps.outboundP10} min ${ps.outboundMin}, 8 outbound ${(100 * ps.outboundFullShare).toFixed(1)}%, slots taken ${ps.outboundTakenMean.toFixed(2)}; inbound (public) mean ${ps.inboundMean.toFixed(1)} p50 ${ps.inboundP50} p90 ${ps.inboundP90} max ${ps.inboundMax}; tcp ${tcp.stats.connected} connected, ${tcp.stats.unanswered} unanswered, ${tcp.stats.refused} refused`);
+    log(`  peers: outbound mean ${ps.outboundMean.toFixed(2)} p10 ${ps.outboundP10} min ${ps.outboundMin}, 8 outbound ${(100 * ps.outboundFullShare).toFixed(1)}%, slots taken ${ps.outboundTakenMean.toFixed(2)}; inbound (public) mean ${ps.inboundMean.toFixed(1)} p50 ${ps.inboundP50} p90 ${ps.inboundP90} max ${ps.inboundMax}, full ${(100 * ps.inboundFullShare).toFixed(1)}%; tcp ${tcp.stats.connected} connected, ${tcp.stats.unanswered} unanswered, ${tcp.stats.refused} refused`);
   };
   clock.setInterval(sampleHealth, 10_000);
 
@@ -340,6 +342,8 @@ export async function runScenario(params: ScenarioParams): Promise<ScenarioResul
   }
   const victimPeers = victim?.peers.ready().filter((p) => p.direction === 'outbound');
   const victimOutbound = victimPeers && { ready: victimPeers.length, attacker: victimPeers.filter((p) => population.byIp.get(p.ip)?.attacker === true).length };
+  const evictions = { total: population.nodes.reduce((s, n) => s + n.evictions, 0), atBootstrap: population.nodes.filter((n) => n.bootstrap).reduce((s, n) => s + n.evictions, 0), bootstrapNodes: params.bootstrapNodes };
+  log(`evictions: ${evictions.total}, of them ${evictions.atBootstrap} at the ${evictions.bootstrapNodes} bootstrap nodes`);
   log(`sessions closed: ${JSON.stringify(Object.fromEntries([...population.closeReasons].sort((a, b) => b[1] - a[1]).slice(0, 8)))}`);
   if (victimOutbound) log(`eclipse, real sessions: ${victimOutbound.attacker} of the victim's ${victimOutbound.ready} outbound peers are the attacker's`);
 
@@ -363,6 +367,7 @@ export async function runScenario(params: ScenarioParams): Promise<ScenarioResul
     inboundHistogram: Array.from(inboundHistogram, (v) => v ?? 0),
     victimOutbound,
     tcp: tcp.stats,
+    evictions,
     closeReasons: Object.fromEntries([...population.closeReasons].sort((a, b) => b[1] - a[1])),
     propagation,
     eclipse,

@@ -274,7 +274,8 @@ export class SimTcp {
         clock.setTimeout(() => {
           const stillListening = this.listeners.get(to.ip)?.get(port);
           if (!to.alive) return;
-          if (stillListening === undefined) return void server.destroy();
+          // Reset by the dialler meanwhile (it gave up), or nobody listens any more: no session.
+          if (stillListening === undefined || server.destroyed) return void server.destroy();
           stillListening(server);
         }, 2 * oneWayMs);
       }, oneWayMs);

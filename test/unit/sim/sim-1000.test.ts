@@ -1,7 +1,9 @@
 import test from 'ava';
+import { DEFAULT_MAX_INBOUND_PEERS, DEFAULT_MAX_OUTBOUND_PEERS } from '../../../src/p2p/constants.js';
 import { type ScenarioResult, defaultParams, runScenario } from '../../../src/sim/scenario.js';
 
-// The CI-sized run of the simulator: 1,000 real Discovery services on the simulated internet
+// The CI-sized run of the simulator: 1,000 real Discovery services and TCP peer sets (PeerSet,
+// real handshakes over simulated TCP) on the simulated internet
 // (60 % behind NAT, 1 % loss, churn, an eclipse attempt, 20 % leaving at once). Virtual time,
 // so the figures do not depend on the machine's load; only the wall time does (~40–50 s of CPU).
 // One run, shared by the tests below.
@@ -24,6 +26,22 @@ test.serial(`${NODES} simulated nodes: every node's table reaches 8 entries`, as
   const [initial] = r.joins;
   t.log(`initial ramp: ${initial.healthy}/${initial.joined} reached 8 entries, p50 ${initial.p50Ms} ms, p90 ${initial.p90Ms} ms, max ${initial.maxMs} ms`);
   t.true(initial.healthy >= 0.99 * initial.joined);
+});
+
+test.serial('the real peer sets (PeerSet over simulated TCP): joining nodes fill their outbound slots, inbound stays within its bounds', async (t) => {
+  t.timeout(RUN_TIMEOUT_MS);
+  const r = await run();
+  const [initial] = r.outboundJoins;
+  t.log(`initial ramp: ${initial.healthy}/${initial.joined} had ${DEFAULT_MAX_OUTBOUND_PEERS} outbound peers; p50 ${initial.p50Ms} ms, p90 ${initial.p90Ms} ms, max ${initial.maxMs} ms`);
+  const last = r.peers[r.peers.length - 1];
+  t.log(`end: outbound mean ${last.outboundMean.toFixed(2)}, ${(100 * last.outboundFullShare).toFixed(1)} % with ${DEFAULT_MAX_OUTBOUND_PEERS}; inbound of public nodes mean ${last.inboundMean.toFixed(1)}, p90 ${last.inboundP90}, max ${last.inboundMax}; inbound histogram ${JSON.stringify(r.inboundHistogram)}`);
+  if (r.victimOutbound) t.log(`eclipse victim's real outbound sessions: ${r.victimOutbound.attacker} of ${r.victimOutbound.ready} are the attacker's`);
+  t.log(`tcp: ${r.tcp.connected} connected, ${r.tcp.unanswered} dials unanswered (NATed or departed), ${r.tcp.refused} refused`);
+  t.true(initial.healthy >= 0.8 * initial.joined, 'most joiners reach 8 outbound peers');
+  t.true(last.outboundMean >= 6, 'the steady network keeps most outbound slots filled');
+  for (const sample of r.peers) t.true(sample.inboundMax <= DEFAULT_MAX_INBOUND_PEERS, `inbound ≤ ${DEFAULT_MAX_INBOUND_PEERS} at ${sample.tMs} ms`);
+  t.true(r.inboundHistogram.length - 1 <= DEFAULT_MAX_INBOUND_PEERS);
+  t.true(r.tcp.unanswered > 0, 'dials to NATed table entries time out (a NAT answers no SYN)');
 });
 
 test.serial('lookups for public nodes find them, 99 % within ⌈log₂ N⌉ hops, also right after 20 % left', async (t) => {
