@@ -5,7 +5,6 @@
  * submits `pipelined`: the block goes to the chain at once, behind the blocks before it but
  * without waiting for them, so the chain verifies and commits several together.
  */
-import type { Chain } from '../chain/chain.js';
 import { ValidationCode, ValidationError } from '../chain/errors.js';
 import type { ProcessBlockResult } from '../chain/types.js';
 import type { Block } from '../primitives/block.js';
@@ -16,6 +15,7 @@ import { BoundedHashSet } from './known-set.js';
 import { LogThrottle } from './log-throttle.js';
 import { OrphanPool } from './orphans.js';
 import type { Peer } from './peer.js';
+import type { IntakeChain } from './relay-deps.js';
 import type { OnUseful } from './types.js';
 import { MessageType } from './wire/index.js';
 
@@ -46,7 +46,7 @@ const FAILURES: ReadonlySet<IntakeStatus> = new Set<IntakeStatus>(['invalid', 'r
 export const isIntakeFailure = (status: IntakeStatus): boolean => FAILURES.has(status);
 
 export interface BlockIntakeOptions {
-  chain: Chain;
+  chain: IntakeChain;
   orphans: OrphanPool<Peer>;
   logger: Logger;
   /** A block from `peer` builds on something we lack: ask that peer for the missing blocks. */

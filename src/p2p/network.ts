@@ -10,7 +10,6 @@ import { ZERO_HASH } from '../primitives/hash.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { BanEntry } from './bans.js';
-import { BlockIntake } from './block-intake.js';
 import type { P2PConfig } from './config.js';
 import { ORPHAN_EXPIRY_MS } from './constants.js';
 import type { NodeKey } from './discovery/node-key.js';
@@ -21,11 +20,11 @@ import type { LocalStatus } from './handshake.js';
 import type { Peer } from './peer.js';
 import { describePeer, type ManualPeerInfo, type PeerInfo } from './peer-info.js';
 import { PeerSet } from './peers.js';
-import { Relay } from './relay.js';
+import { RelayStack } from './relay-stack.js';
 import { BlockSync } from './sync.js';
 import type { SyncStatus } from './sync-status.js';
 import { Traversal, type PunchResult, type TraversalState } from './traversal/index.js';
-import { TxIntake } from './tx-intake.js';
+import type { TxIntake } from './tx-intake.js';
 import type { ReachabilityState, UdpObservation } from './traversal/index.js';
 import type { TcpTransport } from './tcp-transport.js';
 import type { PeerSource, UsefulKind } from './types.js';
@@ -82,14 +81,13 @@ export interface P2PStats {
 export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
   private readonly options: P2PNetworkOptions;
   private readonly peerSet: PeerSet;
-  private readonly relay: Relay;
-  private readonly intake: BlockIntake;
+  /** Tx intake, relay and block intake (relay-stack.ts); `txs` is its part. */
+  private readonly relayStack: RelayStack;
   private readonly sync: BlockSync;
   private readonly orphans: OrphanPool<Peer>;
   private readonly txs: TxIntake;
   private readonly traversal: Traversal;
   private readonly received: Record<string, number> = {};
-  private unsolicitedDropped = 0;
   private running = false;
   private readonly onBlockConnected = (block: Block): void => {
     if (block.height === 0) this.dropOtherGenesis(block.hash);
@@ -101,7 +99,6 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
     const { chain, mempool, config, logger } = options;
     // Components that name themselves (peer set 'p2p', relay, sync) take the parent logger:
     // a pino child of a child repeats the "component" key in every line.
-    const p2pLogger = logger.child({ component: 'p2p' });
     this.peerSet = new PeerSet({
       config,
       nodeKey: options.nodeKey,
@@ -115,17 +112,19 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
     this.orphans = new OrphanPool<Peer>(config.orphanPoolSize, ORPHAN_EXPIRY_MS);
     // Only new valid blocks and txs earn inbound eviction protection: the intakes know the outcome.
     const onUseful = (peer: Peer, kind: UsefulKind): void => this.peerSet.noteUseful(peer, kind);
-    this.txs = new TxIntake({ chain, mempool, logger, onUseful });
-    this.relay = new Relay({ chain, mempool, peers: this.peerSet, orphans: this.orphans, txs: this.txs, logger, deliverCompact: (peer, block) => this.onBlockMessage(peer, block, true) });
-    this.intake = new BlockIntake({
+    this.relayStack = new RelayStack({
       chain,
+      mempool,
+      peers: this.peerSet,
       orphans: this.orphans,
-      logger: p2pLogger,
+      logger,
+      onUseful,
       onUnknownParent: (peer) => this.sync.onUnknownParent(peer),
       onConnected: (block) => this.sync.onConnected(block),
-      onUseful,
+      takenBySync: (peer, block) => this.sync.onBlock(peer, block),
     });
-    this.sync = new BlockSync({ chain, peers: this.peerSet, intake: this.intake, config, logger, onStatus: (status) => this.emit('sync:progress', status), assumeValid: options.assumeValid ?? null });
+    this.txs = this.relayStack.txs;
+    this.sync = new BlockSync({ chain, peers: this.peerSet, intake: this.relayStack.intake, config, logger, onStatus: (status) => this.emit('sync:progress', status), assumeValid: options.assumeValid ?? null });
     this.traversal = new Traversal({
       peers: this.peerSet,
       ownIdHex: options.nodeKey.nodeId.toString('hex'),
@@ -136,8 +135,7 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
     this.traversal.on('reachability', (state) => this.emit('reachability', state));
     this.peerSet.on('peer:probe', (nonce) => this.traversal.onProbe(nonce));
     this.peerSet.on('peer:ready', (peer) => {
-      this.relay.compact.onPeerReady(peer);
-      this.relay.announcePool(peer);
+      this.relayStack.onPeerReady(peer);
       this.traversal.onPeerReady(peer);
       this.emit('peer:ready', describePeer(peer, false));
       this.sync.maybeStart();
@@ -145,8 +143,7 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
     this.peerSet.on('peer:status', () => this.sync.maybeStart());
     this.peerSet.on('peer:closed', (peer, reason) => {
       this.sync.onPeerClosed(peer);
-      this.txs.onPeerClosed(peer);
-      this.relay.onPeerClosed(peer);
+      this.relayStack.onPeerClosed(peer);
       this.traversal.onPeerClosed(peer);
       this.emit('peer:closed', peer.label, reason);
     });
@@ -189,8 +186,7 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
     if (this.running) return;
     await this.peerSet.start();
     this.traversal.start();
-    this.relay.start();
-    this.txs.start();
+    this.relayStack.start();
     this.options.chain.on('block:connected', this.onBlockConnected);
     this.running = true;
   }
@@ -201,8 +197,7 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
     this.running = false;
     this.options.chain.off('block:connected', this.onBlockConnected);
     this.traversal.stop();
-    this.relay.stop();
-    this.txs.stop();
+    this.relayStack.stop();
     this.sync.stop();
     await this.peerSet.stop();
   }
@@ -279,7 +274,7 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
       syncPeer: this.sync.syncPeerLabel,
       peakBlocksInFlight: this.sync.peakBlocksInFlight,
       received: { ...this.received },
-      unsolicitedBlocksDropped: this.unsolicitedDropped,
+      unsolicitedBlocksDropped: this.relayStack.unsolicitedDropped,
     };
   }
 
@@ -292,20 +287,11 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
   private route(peer: Peer, msg: WireMessage): void {
     this.received[msg.kind] = (this.received[msg.kind] ?? 0) + 1;
     switch (msg.kind) {
-      case 'inv': return this.relay.onInv(peer, msg.items);
-      case 'get-data': return this.relay.onGetData(peer, msg.items);
-      case 'get-block': return this.relay.onGetBlock(peer, msg);
-      case 'transaction': return this.relay.onTransaction(peer, msg.transaction);
       case 'not-found':
-        this.relay.onNotFound(peer, msg.items);
+        this.relayStack.route(peer, msg);
         return this.sync.onNotFound(peer, msg.items);
       case 'get-blocks': return this.sync.serveGetBlocks(peer, msg);
       case 'headers': return this.sync.onHeaders(peer, msg.headers);
-      case 'block': return this.onBlockMessage(peer, msg.block, false);
-      case 'send-compact': return this.relay.compact.onSendCompact(peer, msg);
-      case 'cmpct-block': return this.relay.compact.onCompactBlock(peer, msg);
-      case 'get-block-txn': return this.relay.compact.onGetBlockTxn(peer, msg);
-      case 'block-txn': return this.relay.compact.onBlockTxn(peer, msg);
       case 'dial-back':
       case 'dial-back-result':
       case 'probe':
@@ -314,33 +300,8 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
       case 'punch-candidates':
         return this.traversal.onMessage(peer, msg);
       default:
-        return; // ping/pong are answered by the peer itself
+        return this.relayStack.route(peer, msg); // inv, get-data, blocks, txs, compact blocks; ping/pong are answered by the peer itself
     }
-  }
-
-  /**
-   * A block from a peer, sent whole or rebuilt from a compact block: a request of ours for it is
-   * done; sync takes it if it asked for it, otherwise it goes to the intake — after being pushed
-   * on to high-bandwidth peers when it extends our tip (compact-relay.ts relayEarly).
-   */
-  private onBlockMessage(peer: Peer, block: Block, viaCompact: boolean): void {
-    this.relay.onBlock(block);
-    if (!viaCompact) this.relay.compact.onFullBlock(peer, block.hash);
-    // A rebuilt block is never taken by sync, even when sync is fetching the same block (header
-    // sync and a rebuild can race): sync submits as a plain block, so an invalid body would get
-    // the compact relayer discouraged, which BIP152 forbids. Sync's own copy then arrives as a
-    // duplicate: waste, no harm.
-    if (!viaCompact && this.sync.onBlock(peer, block)) return;
-    if (!viaCompact) this.relay.compact.relayEarly(peer, block);
-    const outcome = this.intake.submitUnsolicited(peer, block, viaCompact ? { viaCompact } : {});
-    if (!outcome) {
-      this.unsolicitedDropped++;
-      return;
-    }
-    void outcome.then((status) => {
-      // New to us from this peer, and valid: it earns a high-bandwidth slot (a duplicate says 'duplicate').
-      if (status === 'connected' || status === 'reorganized') this.relay.compact.deliveredFirst(peer);
-    });
   }
 
   /** We just got a genesis (adopted from a peer or created): peers of another network must go. */

@@ -4,8 +4,6 @@
  * UNKNOWN_REQUESTS_PER_SEC) and queue-bounded (MAX_SERVE_QUEUE_ITEMS), replies paced by the
  * socket's backpressure. Compact relay queues its answers here too.
  */
-import type { Chain } from '../chain/chain.js';
-import type { Mempool } from '../mempool/mempool.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import {
@@ -18,12 +16,13 @@ import {
   UNKNOWN_REQUESTS_PER_SEC,
 } from './constants.js';
 import type { Peer } from './peer.js';
+import type { RelayChain, RelayMempool } from './relay-deps.js';
 import { TokenBucket } from './rate-limit.js';
 import type { GetBlockMessage, InvItem, OutgoingMessage } from './wire/index.js';
 
 export interface RelayServerOptions {
-  chain: Chain;
-  mempool: Mempool;
+  chain: RelayChain;
+  mempool: RelayMempool;
   /** The relay's logger. */
   logger: Logger;
   /** Answers a get-data item of type cmpct-block; false when we do not have the block (compact-relay.ts). */

@@ -5,10 +5,9 @@
  * the next); get-data and get-block are served in order, rate-limited and queue-bounded per
  * peer, replies paced by the socket's backpressure (relay-serve.ts).
  */
-import type { Chain } from '../chain/chain.js';
-import type { Mempool, MempoolEntry } from '../mempool/mempool.js';
 import type { Block } from '../primitives/block.js';
 import type { Transaction } from '../primitives/tx.js';
+import { type Clock, SYSTEM_CLOCK, type TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import {
   MAX_PEER_PENDING_ANNOUNCEMENTS,
@@ -22,22 +21,22 @@ import {
 import { CompactRelay } from './compact/compact-relay.js';
 import type { OrphanPool } from './orphans.js';
 import type { Peer } from './peer.js';
-import type { PeerSet } from './peers.js';
+import type { RelayChain, RelayMempool, RelayPeers, RelayPoolEntry } from './relay-deps.js';
 import { RelayServer } from './relay-serve.js';
 import { RequestTracker } from './request-tracker.js';
 import type { TxIntake } from './tx-intake.js';
 import { MAX_INV_ITEMS, type GetBlockMessage, type InvItem } from './wire/index.js';
 
 export interface RelayOptions {
-  chain: Chain;
-  mempool: Mempool;
-  peers: PeerSet;
+  chain: RelayChain;
+  mempool: RelayMempool;
+  peers: RelayPeers;
   orphans: OrphanPool<Peer>;
   /** Admits peers' txs, holds orphan txs, and knows which txs we refused recently. */
   txs: TxIntake;
   logger: Logger;
-  /** Clock of the per-peer rate limits and request expiry (tests); default Date.now. */
-  now?: () => number;
+  /** Time of the per-peer rate limits and request expiry, and the relay's timers (tests, the simulator); default SYSTEM_CLOCK. */
+  clock?: Clock;
   /** A block rebuilt from a compact block: on to sync / block intake (P2PNetwork routes it as a block message, viaCompact). */
   deliverCompact?: (peer: Peer, block: Block) => void;
 }
@@ -58,7 +57,7 @@ export class Relay {
   /** Txs a reorg in progress put back, oldest first: re-announced once it settles. */
   private readded: Buffer[] = [];
   private reannounceScheduled = false;
-  private readonly onTxAdded = (entry: MempoolEntry, readded: boolean): void => {
+  private readonly onTxAdded = (entry: RelayPoolEntry, readded: boolean): void => {
     if (!readded) {
       this.announce({ type: 'tx', hash: entry.tx.txid });
       return;
@@ -86,24 +85,27 @@ export class Relay {
     if (block.height > 0 && this.options.chain.tip?.hash.equals(block.hash)) this.compact.push(block);
     this.announce({ type: 'block', hash: block.hash });
   };
-  private expiryTimer: NodeJS.Timeout | undefined;
-  private rebroadcastTimer: NodeJS.Timeout | undefined;
+  private readonly clock: Clock;
+  private expiryTimer: TimerHandle | undefined;
+  private rebroadcastTimer: TimerHandle | undefined;
 
   constructor(options: RelayOptions) {
     this.options = options;
     this.logger = options.logger.child({ component: 'relay' });
+    this.clock = options.clock ?? SYSTEM_CLOCK;
+    const now = this.clock.nowMs;
     this.requests = new RequestTracker<Peer>({
       maxInFlightPerPeer: MAX_PEER_REQUESTS_IN_FLIGHT,
       maxPendingPerPeer: MAX_PEER_PENDING_ANNOUNCEMENTS,
       expiryMs: REQUEST_EXPIRY_MS,
-      ...(options.now ? { now: options.now } : {}),
+      now,
     });
     this.server = new RelayServer({
       chain: options.chain,
       mempool: options.mempool,
       logger: this.logger,
       serveCompact: (peer, hash) => this.compact.serve(peer, hash),
-      ...(options.now ? { now: options.now } : {}),
+      now,
     });
     this.compact = new CompactRelay({
       chain: options.chain,
@@ -115,7 +117,7 @@ export class Relay {
       requestFull: (peer, hash) => this.requestFull(peer, hash),
       serve: (peer, items, task) => this.server.enqueue(peer, items, task),
       countUnknown: (peer, count) => this.server.countUnknown(peer, count),
-      ...(options.now ? { now: options.now } : {}),
+      now,
     });
   }
 
@@ -125,19 +127,17 @@ export class Relay {
     this.options.chain.on('block:connected', this.onBlockConnected);
     // A stalled peer sends nothing that would make us look at its requests: check on a timer,
     // a tenth of the expiry, so an item is asked of its next announcer at most 10 % late.
-    this.expiryTimer = setInterval(() => this.expireRequests(), REQUEST_EXPIRY_MS / 10);
-    this.expiryTimer.unref();
-    this.rebroadcastTimer = setInterval(() => this.rebroadcast(), REBROADCAST_INTERVAL_MS);
-    this.rebroadcastTimer.unref();
+    this.expiryTimer = this.clock.setInterval(() => this.expireRequests(), REQUEST_EXPIRY_MS / 10);
+    this.rebroadcastTimer = this.clock.setInterval(() => this.rebroadcast(), REBROADCAST_INTERVAL_MS);
   }
 
   stop(): void {
     this.options.mempool.off('tx:added', this.onTxAdded);
     this.options.mempool.off('reorg:settled', this.onReorgSettled);
     this.options.chain.off('block:connected', this.onBlockConnected);
-    clearInterval(this.expiryTimer);
+    this.clock.clear(this.expiryTimer);
     this.expiryTimer = undefined;
-    clearInterval(this.rebroadcastTimer);
+    this.clock.clear(this.rebroadcastTimer);
     this.rebroadcastTimer = undefined;
   }
 
@@ -146,7 +146,7 @@ export class Relay {
    * REBROADCAST_MAX_TXS) to every ready peer again: a peer that lacks one fetches it, one that has
    * it ignores the announcement. Returns the number of inv messages sent.
    */
-  rebroadcast(nowMs = (this.options.now ?? Date.now)()): number {
+  rebroadcast(nowMs = this.clock.nowMs()): number {
     const items: InvItem[] = [];
     for (const { tx, addedAtMs } of this.options.mempool.entries()) {
       if (items.length >= REBROADCAST_MAX_TXS) break;

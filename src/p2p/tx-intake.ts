@@ -6,12 +6,11 @@
  * their sender is punished; a missing parent alone never does either (it is a race, not malice).
  * Txs refused for a reason a block can lift are asked of their sender again after the next block.
  */
-import type { Chain } from '../chain/chain.js';
 import { ValidationCode, ValidationError } from '../chain/errors.js';
-import type { Mempool, MempoolEntry } from '../mempool/mempool.js';
 import type { Block } from '../primitives/block.js';
 import type { Transaction } from '../primitives/tx.js';
 import { KadchainError, errorMessage } from '../util/errors.js';
+import { type Clock, SYSTEM_CLOCK, type TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { MempoolError } from '../mempool/errors.js';
 import {
@@ -28,6 +27,7 @@ import {
 } from './constants.js';
 import { BoundedHashSet } from './known-set.js';
 import type { Peer } from './peer.js';
+import type { RelayChain, RelayMempool, RelayPoolEntry } from './relay-deps.js';
 import { TxOrphanPool, type TxOrphan, type TxOrphanPoolOptions } from './tx-orphans.js';
 import { RETRY_AFTER_BLOCK_CODES } from './misbehaviour.js';
 import { TxRetryList } from './tx-retry.js';
@@ -35,13 +35,15 @@ import type { OnUseful } from './types.js';
 import { MessageType } from './wire/index.js';
 
 export interface TxIntakeOptions {
-  chain: Chain;
-  mempool: Mempool;
+  chain: RelayChain;
+  mempool: RelayMempool;
   logger: Logger;
   /** A tx from `peer` entered the mempool (an orphan's sender once it does): it earns eviction protection. */
   onUseful: OnUseful;
   /** Overrides of the orphan pool's limits (tests); defaults from constants.ts. */
   orphanPool?: Partial<TxOrphanPoolOptions>;
+  /** Orphan expiry and the retry-after-block timer (the simulator); default SYSTEM_CLOCK. */
+  clock?: Clock;
 }
 
 const isMissingInputs = (err: unknown): boolean => err instanceof ValidationError && err.code === ValidationCode.MissingInputs;
@@ -58,11 +60,12 @@ export class TxIntake {
     perPeer: MAX_RETRY_AFTER_BLOCK_TXS_PER_PEER,
     maxAttempts: MAX_RETRY_AFTER_BLOCK_ATTEMPTS,
   });
-  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly clock: Clock;
+  private retryTimer: TimerHandle | undefined;
   /** Txids just accepted whose orphan children still need a retry (a queue, not recursion). */
   private readonly accepted: Buffer[] = [];
   private draining = false;
-  private readonly onTxAdded = (entry: MempoolEntry): void => {
+  private readonly onTxAdded = (entry: RelayPoolEntry): void => {
     this.orphans.remove(entry.tx.txid); // e.g. the wallet sent the same tx: no longer an orphan
     this.accepted.push(entry.tx.txid);
     this.drain();
@@ -87,11 +90,13 @@ export class TxIntake {
   constructor(options: TxIntakeOptions) {
     this.options = options;
     this.logger = options.logger.child({ component: 'relay' });
+    this.clock = options.clock ?? SYSTEM_CLOCK;
     this.orphans = new TxOrphanPool<Peer>({
       maxCount: MAX_ORPHAN_TXS,
       maxTotalBytes: MAX_ORPHAN_TXS_TOTAL_BYTES,
       maxTxBytes: MAX_ORPHAN_TX_BYTES,
       expiryMs: ORPHAN_TX_EXPIRY_MS,
+      nowMs: this.clock.nowMs,
       ...options.orphanPool,
     });
   }
@@ -104,13 +109,20 @@ export class TxIntake {
   stop(): void {
     this.options.mempool.off('tx:added', this.onTxAdded);
     this.options.chain.off('block:connected', this.onBlockConnected);
-    clearTimeout(this.retryTimer);
+    this.clock.clear(this.retryTimer);
     this.retryTimer = undefined;
   }
 
-  /** In the mempool, held as an orphan, or refused recently: no need to request it. */
+  /**
+   * In the mempool, held as an orphan, refused recently, or confirmed (its first output is in the
+   * chain's coins, as Core's AlreadyHaveTx checks recent confirmations): no need to request it.
+   * Found by the simulator: without the last check, announcements of a block's txs that were
+   * still pending when it connected were fetched anyway — get-data to peers that had dropped
+   * them too, answered not-found and counted against the unknown-request budget they grant us.
+   */
   alreadyHave(txid: Buffer): boolean {
-    return this.options.mempool.has(txid) || this.orphans.has(txid) || this.recentRejects.has(txid);
+    const { mempool, chain } = this.options;
+    return mempool.has(txid) || this.orphans.has(txid) || this.recentRejects.has(txid) || chain.getCoin({ txid, index: 0 }) !== undefined;
   }
 
   /** A `transaction` message from `peer`. */
@@ -202,11 +214,10 @@ export class TxIntake {
   /** Blocks arriving within RETRY_AFTER_BLOCK_DELAY_MS of each other (a sync) make one retry, not one each. */
   private scheduleRetry(): void {
     if (this.retryTimer) return;
-    this.retryTimer = setTimeout(() => {
+    this.retryTimer = this.clock.setTimeout(() => {
       this.retryTimer = undefined;
       this.retryRefused();
     }, RETRY_AFTER_BLOCK_DELAY_MS);
-    this.retryTimer.unref();
   }
 
   /** Asks each peer again for the txs of its that we refused for a reason a block may have lifted. */

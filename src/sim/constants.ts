@@ -16,20 +16,26 @@ export const SIM_TCP_PORT = 8333;
 /** The peer set's target (src/p2p/constants.ts DEFAULT_MAX_OUTBOUND_PEERS): "joined" = this many table entries. */
 export const HEALTHY_TABLE_ENTRIES = 8;
 
-/** Frame header (magic 4, type 1, length 4, checksum 4) + TCP/IPv4 headers (40): a message's cost beyond its payload. */
-export const MESSAGE_OVERHEAD_BYTES = 13 + 40;
-
-/** inv / getdata of one item: count(1) + type(1) + hash(32). */
-export const ONE_ITEM_PAYLOAD_BYTES = 34;
+/**
+ * Proof-of-work bits of the simulated chain: about every other hash meets them, so mining a
+ * block costs a couple of hashes while the relay's PoW checks still run for real.
+ */
+export const SIM_POW_BITS = 0x207fffff;
 
 /**
- * A cmpct-block without its short ids: header 84 + nonce 8 + two counts (≤ 3 each) + the
- * prefilled coinbase (index 1 + ~110 bytes). Each tx adds a 6-byte short id.
+ * Time a stand-in chain takes to validate and connect a block before it is announced (design.md:
+ * a hop in < 10 ms; the model used the same 5 ms, so the two are comparable). Compact blocks to
+ * high-bandwidth peers go out before it (compact-relay.ts relayEarly).
  */
-export const COMPACT_BLOCK_FIXED_BYTES = 84 + 8 + 3 + 3 + 1 + 110;
-export const COMPACT_SHORT_ID_SIM_BYTES = 6;
-/** Header, PoW and merkle root checked before a block is pushed on as cmpct-block (a few thousand hashes). */
-export const COMPACT_CHECK_MS = 1;
+export const SIM_BLOCK_VALIDATE_MS = 5;
+
+/** Time a stand-in mempool takes to admit a tx before 'tx:added' (the model's 0.5 ms). */
+export const SIM_TX_VALIDATE_MS = 0.5;
+
+/** Encoded size of a simulated tx with one input and no outputs: version 4 + counts 2 + input (32 + 4 + 1 + 33 + 1 + 64). */
+export const SIM_TX_BASE_BYTES = 141;
+/** Each output: amount 8 + pubKeyHash 20. */
+export const SIM_TX_OUTPUT_BYTES = 28;
 
 /** TCP (20) + IPv4 (20) headers: what a simulated TCP write or FIN costs on the wire besides its payload. */
 export const TCP_SEGMENT_OVERHEAD_BYTES = 40;
@@ -39,3 +45,17 @@ export const SIM_TCP_HIGH_WATER_BYTES = 16 * 1024;
 
 /** Local ports of outgoing simulated connections start here (the IANA dynamic range). */
 export const SIM_EPHEMERAL_PORT_MIN = 49_152;
+
+/** Header (84) + tx count + a coinbase (~90): a block's bytes besides its txs (how many txs a block of N bytes holds). */
+export const SIM_BLOCK_FIXED_BYTES = 180;
+/** A propagation run checks its progress this often (virtual ms). */
+export const PROPAGATION_STEP_MS = 100;
+/** A run ends when no node got the item for this long (the rest are not connected to it). */
+export const PROPAGATION_QUIET_MS = 3_000;
+/** After the last arrival, the run goes on this long so late duplicates are counted. */
+export const PROPAGATION_TAIL_MS = 500;
+/** A run never lasts longer than this (virtual ms). */
+export const PROPAGATION_TIMEOUT_MS = 60_000;
+
+/** An inv item on the wire: type 1 + hash 32 (what RelayPropagation counts per announced item). */
+export const SIM_INV_ITEM_BYTES = 33;

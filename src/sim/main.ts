@@ -1,6 +1,6 @@
 /**
  * `npm run sim [-- --nodes 10000 --minutes 10 --seed 13 --crypto stand-in|real --out docs/scale]`:
- * runs the real discovery code for N simulated nodes on a virtual clock, writes
+ * runs the real discovery, peer-set and relay code for N simulated nodes on a virtual clock, writes
  * <out>/sim-<N>.json and the SVG plots, and prints one progress line per 10 virtual seconds.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';

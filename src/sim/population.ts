@@ -13,6 +13,8 @@ import { silentLogger } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
 import type { Host, SimNetwork } from './network.js';
 import type { Rng } from './rng.js';
+import { type SimRelayNodeOptions, SimRelayNode } from './relay-node.js';
+import type { SimLedger } from './sim-blocks.js';
 import type { SimTcp } from './tcp.js';
 import type { VirtualClock } from './virtual-clock.js';
 import { HEALTHY_TABLE_ENTRIES, SIM_TCP_PORT, SIM_UDP_PORT } from './constants.js';
@@ -30,6 +32,8 @@ export interface SimNode {
   readonly discovery: Discovery;
   /** The real TCP peer set (sessions over SimTcp), its outbound dialer fed by `addrman` over `discovery`, as in a node. */
   readonly peers: PeerSet;
+  /** The real relay (RelayStack) on `peers`, over a stand-in chain and mempool; absent in a discovery-only population. */
+  readonly relay: SimRelayNode | undefined;
   /** The real address manager, in memory (no peers.json): its table learns from discovery and handshakes. */
   readonly addrman: AddressManager;
   readonly id: Buffer;
@@ -67,6 +71,8 @@ export class Population {
     private readonly tcp: SimTcp,
     /** Settings of every node's peer set (production defaults but the listen address). */
     private readonly p2p: Partial<P2PConfig> = {},
+    /** Every node also runs the relay over this chain (relay-node.ts); undefined: discovery and sessions only. */
+    private readonly relayWorld?: { readonly ledger: SimLedger; readonly tap?: SimRelayNodeOptions['tap'] },
   ) {}
 
   get alive(): SimNode[] {
@@ -93,20 +99,24 @@ export class Population {
     const config = resolveP2PConfig({ ...this.p2p, listenHost: host.ip, port: SIM_TCP_PORT });
     // As src/node/network.ts wires them: the peer set dials what the address manager offers (its table, then discovery's).
     const addrman = await AddressManager.open({ dataDir: undefined, ownNodeId: nodeKey.nodeId.toString('hex'), useAnchors: false, logger: this.logger, nowMs: this.clock.nowMs });
+    let relay: SimRelayNode | undefined;
     const peers = new PeerSet({
       config,
       nodeKey,
-      status: () => SIM_CHAIN_STATUS,
+      status: () => relay?.status() ?? SIM_CHAIN_STATUS,
       peerSource: addrman.peerSource(discovery, config.maxOutbound),
       logger: this.logger,
       clock: this.clock,
       transport: this.tcp.transport(host),
     });
+    const world = this.relayWorld;
+    relay = world && new SimRelayNode({ peers, ledger: world.ledger, clock: this.clock, logger: this.logger, ...(world.tap ? { tap: world.tap } : {}) });
     const node: SimNode = {
       index: this.nodes.length,
       host,
       discovery,
       peers,
+      relay,
       addrman,
       id: nodeKey.nodeId,
       privateKey: nodeKey.privateKey,
@@ -137,6 +147,7 @@ export class Population {
     if (kind.bootstrap === true) this.bootstrap.push({ host: host.ip, port: SIM_UDP_PORT });
     addrman.attach(peerFeed(peers));
     await peers.start(); // listening before discovery advertises the TCP port
+    relay?.start();
     await discovery.start();
     return node;
   }
@@ -147,6 +158,7 @@ export class Population {
     node.leftAtMs = this.clock.elapsedMs;
     node.host.alive = false;
     await node.discovery.stop();
+    node.relay?.stop();
     await node.addrman.stop();
     await node.peers.stop();
   }

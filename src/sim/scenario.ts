@@ -9,11 +9,13 @@ import { DEFAULT_MAX_INBOUND_PEERS, DEFAULT_MAX_OUTBOUND_PEERS } from '../p2p/co
 import type { P2PConfig } from '../p2p/config.js';
 import { HEALTHY_TABLE_ENTRIES } from './constants.js';
 import { Population, type SimNode } from './population.js';
-import { type PropagationParams, type PropagationResult, propagate } from './propagation.js';
+import { type PropagationResult, type RelayItem, RelayPropagation } from './relay-propagation.js';
+import { SimLedger } from './sim-blocks.js';
+import { KadchainError } from '../util/errors.js';
 import { Rng } from './rng.js';
 import { VirtualClock } from './virtual-clock.js';
 
-/** Mempool miss rates of the compact block model: every tx already relayed, and 5 % not (docs/scale.md). */
+/** Share of a block's txs missing from each receiver's pool: every tx relayed before the block, and 5 % not (docs/scale.md). */
 const COMPACT_MISS_RATES = [0, 0.05] as const;
 
 export interface ScenarioParams {
@@ -141,7 +143,12 @@ export async function runScenario(params: ScenarioParams): Promise<ScenarioResul
   const network = new SimNetwork(clock, rng, params.network);
   const signer: PacketSigner | undefined = params.crypto === 'stand-in' ? standInSigner() : undefined;
   const tcp = new SimTcp(clock, network);
-  const population = new Population(clock, network, rng, signer, tcp, params.p2p);
+  // Blocks and txs relay over every node's real sessions (relay-node.ts); their draws (origin,
+  // missing txs) come from a stream of their own so they do not shift the network's.
+  const ledger = new SimLedger();
+  const relayRng = new Rng(params.seed ^ 0x5eed);
+  const relayMeasure = new RelayPropagation({ clock, ledger, rng: relayRng, tcpBytes: () => tcp.stats.bytes });
+  const population = new Population(clock, network, rng, signer, tcp, params.p2p, { ledger, tap: relayMeasure.tap });
   const tracker = new LookupTracker(clock, population, signer);
   let attack: EclipseAttack | undefined;
   network.tap = (from, _fromPort, toIp, _toPort, bytes) => {
@@ -265,17 +272,22 @@ export async function runScenario(params: ScenarioParams): Promise<ScenarioResul
 
   const runPropagation = async (label: string): Promise<void> => {
     const graph = buildPeerGraph(population);
-    // Each block size as inv → get-data → block, then as compact blocks with every tx in the pool and with 5 % missing.
-    const blocks = params.blockBytes.flatMap((bytes): PropagationParams[] => [
-      { kind: 'block' as const, bytes, validateMs: 5 },
-      ...COMPACT_MISS_RATES.map((missRate) => ({ kind: 'block' as const, bytes, validateMs: 5, compact: { missRate, txBytes: params.txBytes } })),
-    ]);
-    const items: PropagationParams[] = [...blocks, { kind: 'tx', bytes: params.txBytes, validateMs: 0.5 }];
+    // Blocks go as compact blocks wherever both ends speak protocol 3 (all simulated nodes do), with every tx in the pools and with 5 % missing.
+    const items: RelayItem[] = [
+      ...params.blockBytes.flatMap((bytes) => COMPACT_MISS_RATES.map((missRate): RelayItem => ({ kind: 'block', bytes, txBytes: params.txBytes, missRate }))),
+      { kind: 'tx', bytes: params.txBytes, txBytes: params.txBytes },
+    ];
     for (const item of items) {
-      const result = await propagate(graph, network, rng, item);
+      const alive = population.alive;
+      const relays = alive.flatMap((n) => (n.relay ? [n.relay] : []));
+      // The item starts at a node with a session: an isolated one (a NAT'd joiner without an outbound peer yet) measures nothing.
+      const connected = alive.filter((n) => n.relay !== undefined && n.peers.ready().length > 0);
+      if (connected.length === 0) throw new KadchainError('sim-no-connections', 'no simulated node has a ready session, so nothing can propagate');
+      const origin = relayRng.pick(connected).relay!;
+      const result = await relayMeasure.run(relays, origin, item);
       propagation.push({ ...result, label, graphNodes: graph.nodes.length, meanDegree: graph.meanDegree, isolated: graph.isolated });
-      const mode = item.compact ? ` compact (${100 * item.compact.missRate} % of txs missing, ${result.blockTxnRoundTripsPerNode?.toFixed(2)} get-block-txn per node)` : '';
-      log(`propagation ${label} ${item.kind} ${item.bytes} B${mode}: reached ${result.reached}/${result.nodes}, 50% ${result.t50Ms?.toFixed(0)} ms, 90% ${result.t90Ms?.toFixed(0)} ms, 100% ${result.t100Ms?.toFixed(0) ?? 'never'} ms; degree ${graph.meanDegree.toFixed(1)}, isolated ${graph.isolated}`);
+      const mode = item.kind === 'block' ? ` (${100 * (item.missRate ?? 0)} % of txs missing, ${result.blockTxnRoundTripsPerNode?.toFixed(2)} get-block-txn, ${result.fullBlocksPerNode?.toFixed(2)} full blocks per node)` : '';
+      log(`propagation ${label} ${item.kind} ${item.bytes} B${mode}: reached ${result.reached}/${result.nodes}, 50% ${result.t50Ms?.toFixed(0)} ms, 90% ${result.t90Ms?.toFixed(0)} ms, 100% ${result.t100Ms?.toFixed(0) ?? 'never'} ms; dup announcements ${result.duplicateAnnouncementsPerNode.toFixed(1)}, dup bodies ${result.duplicateBodiesPerNode.toFixed(2)}, ${(result.bytesPerNode / 1000).toFixed(1)} kB per node (all TCP in the window ${(result.tcpBytesPerNode / 1000).toFixed(1)} kB); received per node ${JSON.stringify(Object.fromEntries(Object.entries(result.receivedPerNode).map(([k, v]) => [k, Math.round(v * 10) / 10])))}; degree ${graph.meanDegree.toFixed(1)}, isolated ${graph.isolated}; cpu ${(process.cpuUsage(cpuStart).user / 1e6).toFixed(0)}s`);
     }
   };
 

@@ -6,9 +6,7 @@
  * cannot work (a short-id collision, a merkle mismatch, no answer). Peers of protocol version 2
  * never see these messages: they keep inv / get-data.
  */
-import type { Chain } from '../../chain/chain.js';
 import { ValidationCode } from '../../chain/errors.js';
-import type { Mempool } from '../../mempool/mempool.js';
 import type { Block } from '../../primitives/block.js';
 import { compactToTarget, hashMeetsTarget } from '../../primitives/pow.js';
 import type { Transaction } from '../../primitives/tx.js';
@@ -25,6 +23,7 @@ import {
 import { BoundedHashSet } from '../known-set.js';
 import type { OrphanPool } from '../orphans.js';
 import type { Peer } from '../peer.js';
+import type { RelayChain, RelayMempool } from '../relay-deps.js';
 import {
   COMPACT_BLOCKS_PROTOCOL_VERSION,
   COMPACT_BLOCKS_VERSION_1,
@@ -42,8 +41,8 @@ import { HighBandwidthPeers } from './high-bandwidth.js';
 import { PartialBlock } from './partial-block.js';
 
 export interface CompactRelayOptions {
-  chain: Chain;
-  mempool: Mempool;
+  chain: RelayChain;
+  mempool: RelayMempool;
   orphans: OrphanPool<Peer>;
   logger: Logger;
   /** Transactions held outside the mempool that a block may contain (the orphan-tx pool, ≤ 100). */
@@ -237,6 +236,12 @@ export class CompactRelay {
   onBlockConnected(hash: Buffer): void {
     const key = hashKey(hash);
     for (const state of this.state.values()) state.pending.delete(key);
+    this.sender.stored(hash);
+  }
+
+  /** Bytes of recent blocks the sender holds until the chain stores them (tests, stats). */
+  heldBytes(): number {
+    return this.sender.heldBytes();
   }
 
   /** Gives up get-block-txn requests older than COMPACT_BLOCK_TXN_TIMEOUT_MS and fetches those blocks in full (unless they came meanwhile). */

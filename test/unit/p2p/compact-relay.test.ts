@@ -15,7 +15,7 @@ function txChain(n: number) {
   return [funding, ...Array.from({ length: n - 1 }, (_, i) => spend(owner, [outpoint(funding, i)], [pay(makeKey(), 5n)]))];
 }
 
-const compactOf = (node: TestNode) => (node.net as unknown as { relay: Relay }).relay.compact;
+const compactOf = (node: TestNode) => (node.net as unknown as { relayStack: { relay: Relay } }).relayStack.relay.compact;
 /**
  * Heartbeats slower than the test: a ping carrying A's new height would start a header sync that
  * races the compact path for the same block (and may fetch it whole first on a loaded machine).
@@ -107,6 +107,23 @@ test('a get-block-txn index past the block, and an unsolicited block-txn, cost t
   other.send({ kind: 'block-txn', blockHash: block.hash, transactions: [] });
   await other.waitClosed();
   t.true(node.net.isDiscouraged('127.0.0.1'));
+});
+
+test('a block the chain stored is served to get-block-txn from the chain: the sender keeps no copy of its bytes', async (t) => {
+  const node = await startNode(t, { genesis });
+  const raw = await rawHighBandwidthPeer(t, node);
+  const blocks = [buildBlock({ parent: genesis, miner: makeKey(), txs: txChain(5) })];
+  blocks.push(buildBlock({ parent: blocks[0]!, miner: makeKey() }));
+  for (const block of blocks) {
+    await node.chain.processBlock(block);
+    await waitFor(() => raw.received.some((m) => m.kind === 'cmpct-block' && m.header.hash.equals(block.hash)), 'the push of the block');
+  }
+  // Found by the simulator: every node kept a private copy of each of its 16 recent blocks (1 MB each at most).
+  t.is(compactOf(node).heldBytes(), 0, 'no bytes of stored blocks held by the sender');
+  raw.send({ kind: 'get-block-txn', blockHash: blocks[0]!.hash, indexes: [2, 5] });
+  const answer = (await raw.waitFor('block-txn')) as WireMessage & { kind: 'block-txn' };
+  t.deepEqual(answer.transactions.map((tx) => tx.txidHex), [blocks[0]!.transactions[2]!.txidHex, blocks[0]!.transactions[5]!.txidHex]);
+  t.false(raw.closed);
 });
 
 test('a compact block with two equal short ids makes the node ask for the full block, without penalty', async (t) => {

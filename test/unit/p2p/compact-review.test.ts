@@ -23,7 +23,7 @@ const unknownTx = () => spend(owner, [outpoint(genesis.transactions[0]!)], [pay(
 /** A child of genesis holding one tx the node lacks; `tag` makes siblings distinct. */
 const sibling = (tag: string) => buildBlock({ parent: genesis, miner: makeKey(), txs: [unknownTx()], extraData: Buffer.from(tag), coinbaseAmount: 1000n });
 
-const compactOf = (node: TestNode) => (node.net as unknown as { relay: Relay }).relay.compact;
+const compactOf = (node: TestNode) => (node.net as unknown as { relayStack: { relay: Relay } }).relayStack.relay.compact;
 const count = (raw: RawPeer, kind: WireMessage['kind']) => raw.received.filter((m) => m.kind === kind).length;
 const settle = (ms = 300) => new Promise((resolve) => setTimeout(resolve, ms));
 

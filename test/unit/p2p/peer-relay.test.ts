@@ -52,7 +52,7 @@ test('a pool tx a peer lost after we announced it is offered again once it is RE
   // B loses it (here: a block it then left confirmed it); A still counts B as knowing it.
   b.mempool.blockConnected(buildBlock({ parent: genesis, miner: makeKey(), txs: [tx], fees: 10n }));
   t.false(b.mempool.has(tx.txid));
-  const relay = (a.net as unknown as { relay: Relay }).relay;
+  const relay = (a.net as unknown as { relayStack: { relay: Relay } }).relayStack.relay;
   t.is(relay.rebroadcast(Date.now()), 0, 'a fresh tx is not offered again');
   t.is(relay.rebroadcast(Date.now() + REBROADCAST_MIN_AGE_MS), 1, 'one inv to B');
   await waitFor(() => b.mempool.has(tx.txid), 'B to fetch the tx again', 3_000);
