@@ -24,6 +24,8 @@ export interface RefreshSchedulerDeps {
   ping(remote: Remote): Promise<boolean>;
   /** The service's iterative lookup. */
   lookup(target: Buffer): Promise<DiscoveredNode[]>;
+  /** A refresh ended (whatever it found): the first one has seeded the table from our own lookup. */
+  refreshed?(): void;
 }
 
 /**
@@ -81,6 +83,7 @@ export class RefreshScheduler {
       }
     } finally {
       this.refreshing = false;
+      this.deps.refreshed?.();
       this.schedule(this.backoff.next(this.isThin(), worked));
     }
   }
