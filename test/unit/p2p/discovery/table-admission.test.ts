@@ -4,9 +4,11 @@
  * the nodes one answer named hold at most MAX_ENTRIES_PER_SOURCE places.
  */
 import test from 'ava';
-import { K_BUCKET_SIZE, MAX_ENTRIES_PER_SOURCE, MAX_INBOUND_PER_BUCKET } from '../../../../src/p2p/discovery/constants.js';
+import { INITIAL_RANDOM_LOOKUPS, K_BUCKET_SIZE, MAX_ENTRIES_PER_SOURCE, MAX_INBOUND_PER_BUCKET } from '../../../../src/p2p/discovery/constants.js';
 import { FOUND, INBOUND, namedBy } from '../../../../src/p2p/discovery/introduction.js';
 import { NodeTable, type TableEntry } from '../../../../src/p2p/discovery/node-table.js';
+import { RefreshScheduler } from '../../../../src/p2p/discovery/refresh-scheduler.js';
+import { silentLogger } from '../../../../src/util/logger.js';
 
 const SELF = Buffer.alloc(32, 0);
 const KEY = Buffer.alloc(33, 2);
@@ -46,9 +48,9 @@ function setup(pingAnswers = true) {
   return { table, pinged, removed };
 }
 
-test('the bounds: a quarter of k inbound per bucket, an eighth of k per introducer', (t) => {
+test('the bounds: a quarter of k inbound entries per bucket, one entry per introducer', (t) => {
   t.is(MAX_INBOUND_PER_BUCKET, K_BUCKET_SIZE / 4);
-  t.is(MAX_ENTRIES_PER_SOURCE, K_BUCKET_SIZE / 8);
+  t.is(MAX_ENTRIES_PER_SOURCE, 1);
 });
 
 test('nodes that contacted us do not enter before our first refresh has seeded the table; found ones do', (t) => {
@@ -133,4 +135,55 @@ test('an entry keeps how it entered: a later pong or ping does not launder an in
   table.verified(idInTopBucket(2), KEY, endpoint(2), namedBy(SOURCE));
   table.verified(idInTopBucket(2), KEY, endpoint(2), INBOUND);
   t.like(table.get(idInTopBucket(2)), { origin: 'found', source: SOURCE.toString('hex') });
+});
+
+test('our lookups start from entries we found; inbound ones only top the seeds up to n', (t) => {
+  const { table } = setup();
+  table.openInbound();
+  const target = idInTopBucket(0);
+  for (let i = 0; i < 2; i++) table.verified(idInTopBucket(i), KEY, endpoint(i), INBOUND); // the closest to target
+  for (let i = 10; i < 13; i++) table.verified(idInTopBucket(i), KEY, endpoint(i), FOUND);
+  const seeds = (n: number) => table.lookupSeeds(target, n).map((e) => e.origin);
+  t.deepEqual(seeds(3), ['found', 'found', 'found']);
+  t.deepEqual(seeds(5), ['found', 'found', 'found', 'inbound', 'inbound']);
+  t.deepEqual(table.closest(target, 2).map((e) => e.origin), ['inbound', 'inbound'], 'answers to others still use the whole table');
+});
+
+test(`the first refresh runs a self-lookup and ${INITIAL_RANDOM_LOOKUPS} random ones, one at a time, before it opens the table to inbound contacts`, async (t) => {
+  const { table } = setup();
+  table.verified(idInTopBucket(999), KEY, endpoint(999), FOUND); // the bootstrap node
+  const lookups: string[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let refreshedAfter: number[] = [];
+  const scheduler = new RefreshScheduler({
+    selfId: SELF,
+    table,
+    timing: { thinTableRetryMinMs: 60_000, refreshIntervalMs: 60_000 },
+    nowMs: () => Date.now(),
+    log: silentLogger(),
+    isRunning: () => true,
+    bootstrapRemotes: () => [],
+    ping: async () => true,
+    lookup: async (target) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      lookups.push(target.equals(SELF) ? 'self' : 'random');
+      if (lookups.length === 1) for (let i = 0; i < K_BUCKET_SIZE; i++) table.verified(idInBucket254(i), KEY, endpoint(300 + i), FOUND);
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight--;
+      return [];
+    },
+    refreshed: () => void (refreshedAfter = [...refreshedAfter, lookups.length]),
+  });
+  try {
+    await scheduler.refresh();
+    t.deepEqual(lookups, ['self', ...Array<string>(INITIAL_RANDOM_LOOKUPS).fill('random')]);
+    t.is(maxInFlight, 1);
+    t.deepEqual(refreshedAfter, [1 + INITIAL_RANDOM_LOOKUPS], 'inbound opens only after all of them');
+    await scheduler.refresh();
+    t.is(lookups.length, 2 + INITIAL_RANDOM_LOOKUPS, 'later refreshes run one lookup');
+  } finally {
+    scheduler.stop();
+  }
 });
