@@ -17,11 +17,13 @@ export interface Candidate {
   readonly id: Buffer;
   readonly publicKey: Buffer;
   readonly endpoint: Endpoint;
+  /** The node whose neighbours answer named it (undefined for a table entry): its introducer if it enters the table. */
+  readonly namedBy?: Buffer;
 }
 
-export function toCandidate(node: NeighbourNode | TableEntry): Candidate {
+export function toCandidate(node: NeighbourNode | TableEntry, namedBy?: Buffer): Candidate {
   const id = 'nodeId' in node ? node.nodeId : nodeIdFromPublicKey(node.publicKey);
-  return { id, publicKey: node.publicKey, endpoint: node.endpoint };
+  return { id, publicKey: node.publicKey, endpoint: node.endpoint, namedBy };
 }
 
 /** A plain copy for listeners: they must not hold (or mutate) table records. */

@@ -2,6 +2,7 @@ import { type Clock, SYSTEM_CLOCK, type TimerHandle } from '../../util/clock.js'
 import { errorMessage } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { DiscoveredNode } from '../types.js';
+import { INITIAL_RANDOM_LOOKUPS } from './constants.js';
 import { RefreshBackoff, missingBootstrap, pickRefreshTarget } from './maintenance.js';
 import type { NodeTable } from './node-table.js';
 import type { DiscoveryTiming } from './service-options.js';
@@ -24,6 +25,8 @@ export interface RefreshSchedulerDeps {
   ping(remote: Remote): Promise<boolean>;
   /** The service's iterative lookup. */
   lookup(target: Buffer): Promise<DiscoveredNode[]>;
+  /** A refresh ended (whatever it found): the first one has seeded the table from our own lookup. */
+  refreshed?(): void;
 }
 
 /**
@@ -35,6 +38,8 @@ export class RefreshScheduler {
   private readonly backoff: RefreshBackoff;
   private readonly clock: Clock;
   private refreshing = false;
+  /** The first refresh that could look anything up has also run the INITIAL_RANDOM_LOOKUPS. */
+  private seeded = false;
   private timer: TimerHandle | undefined;
   private dueMs = 0;
 
@@ -78,9 +83,16 @@ export class RefreshScheduler {
       if (this.deps.table.size > 0 && this.deps.isRunning()) {
         worked = true;
         await this.runLookup(thin ? this.deps.selfId : pickRefreshTarget(this.deps.selfId, this.deps.table), thin ? 'self' : 'refresh');
+        if (!this.seeded && !this.isThin()) {
+          // Our first lookups fill the far buckets with nodes we found, before inbound contacts may
+          // enter (one at a time, like every refresh: a bootstrap never sees a burst from us).
+          this.seeded = true;
+          for (let i = 0; i < INITIAL_RANDOM_LOOKUPS && this.deps.isRunning(); i++) await this.runLookup(pickRefreshTarget(this.deps.selfId, this.deps.table), 'seed');
+        }
       }
     } finally {
       this.refreshing = false;
+      this.deps.refreshed?.();
       this.schedule(this.backoff.next(this.isThin(), worked));
     }
   }

@@ -80,9 +80,12 @@ test.serial('eclipse: the victim keeps honest table entries and outbound peers',
   t.true(e.attackerShareOfOutbound < 0.9);
 });
 
-// Known defect (docs/scale.md): at 1,000 nodes an attacker with 10 % of the ids gets 40–60 % of a
-// joining victim's table (at 200–300 nodes only ~12–19 %, so smaller runs skip this).
-// test.failing passes while the defect is there and fails once it is fixed: then make it a plain test.
+// Known defect, reduced but not fixed (docs/scale.md "Eclipse"): at 1,000 nodes an attacker with
+// 10 % of the ids got 40–66 % of a joining victim's table; with the table admission rules
+// (docs/protocol.md "Table admission") 12–35 % (11.7, 13.2, 28.6, 34.7 % in four runs), so this
+// bound holds in some runs only. Smaller runs skip this (at 200–300 nodes the attacker has too few
+// nodes to tell). test.failing passes while the defect is there and fails once it is fixed: then
+// make it a plain test. The bound is the issue's and stays.
 (NODES >= 1000 ? test.serial.failing : test.serial.skip)('eclipse: an attacker with 10 % of the ids gets at most twice that share of a joining victim\'s table', async (t) => {
   t.timeout(RUN_TIMEOUT_MS);
   const r = await run();
