@@ -1,12 +1,13 @@
-import { generatePrivateKey } from '../primitives/secp256k1.js';
+import { PRIVATE_KEY_BYTES, isValidPrivateKey } from '../primitives/secp256k1.js';
 import { Discovery } from '../p2p/discovery/service.js';
 import { nodeKeyFromPrivateKey } from '../p2p/discovery/node-key.js';
 import type { PacketSigner } from '../p2p/discovery/packet.js';
+import { type RandomSource, randomSourceFrom } from '../p2p/discovery/random-source.js';
 import type { BootstrapAddress } from '../p2p/discovery/service-options.js';
 import { silentLogger } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
 import type { Host, SimNetwork } from './network.js';
-import type { Rng } from './rng.js';
+import { Rng } from './rng.js';
 import type { VirtualClock } from './virtual-clock.js';
 import { HEALTHY_TABLE_ENTRIES, SIM_TCP_PORT, SIM_UDP_PORT } from './constants.js';
 
@@ -24,6 +25,14 @@ export interface SimNode {
   /** Virtual ms since join when the table first held HEALTHY_TABLE_ENTRIES (undefined: not yet). */
   healthyAfterMs: number | undefined;
   leftAtMs: number | undefined;
+}
+
+/** A valid secp256k1 private key from a seeded source (simulation only: predictable by design). */
+function seededPrivateKey(random: RandomSource): Buffer {
+  for (;;) {
+    const key = random.bytes(PRIVATE_KEY_BYTES);
+    if (isValidPrivateKey(key)) return key;
+  }
 }
 
 /** Creates and starts real Discovery services on simulated hosts. */
@@ -50,7 +59,11 @@ export class Population {
   async join(kind: { bootstrap?: boolean; attacker?: boolean; natted?: boolean } = {}): Promise<SimNode> {
     const natted = kind.bootstrap === true ? false : (kind.natted ?? this.rng.next() < this.network.model.natShare);
     const host = this.network.addHost(this.freshIp(), natted);
-    const nodeKey = nodeKeyFromPrivateKey(generatePrivateKey());
+    // Each node draws its key and its discovery's random choices from its own generator, seeded
+    // from the run's: one seed reproduces the run, and a node's draws do not depend on how many
+    // other nodes drew before it within an instant.
+    const random = randomSourceFrom(((nodeRng) => () => nodeRng.next())(new Rng(this.rng.int(2 ** 32))));
+    const nodeKey = nodeKeyFromPrivateKey(seededPrivateKey(random));
     const discovery = new Discovery({
       nodeKey,
       bindHost: host.ip,
@@ -62,6 +75,7 @@ export class Population {
       clock: this.clock,
       socketFactory: this.network.socketFactory(host),
       signer: this.signer,
+      random,
     });
     const node: SimNode = {
       index: this.nodes.length,

@@ -5,6 +5,7 @@ import type { DiscoveredNode } from '../types.js';
 import { INITIAL_RANDOM_LOOKUPS } from './constants.js';
 import { RefreshBackoff, missingBootstrap, pickRefreshTarget } from './maintenance.js';
 import type { NodeTable } from './node-table.js';
+import { CRYPTO_RANDOM, type RandomSource } from './random-source.js';
 import type { DiscoveryTiming } from './service-options.js';
 import type { Remote } from './transport.js';
 
@@ -15,6 +16,8 @@ export interface RefreshSchedulerDeps {
   readonly nowMs: () => number;
   /** Timers (the system clock unless a simulation injects a virtual one). */
   readonly clock?: Clock;
+  /** Refresh targets and retry jitter (the OS CSPRNG unless a simulation injects a seeded source). */
+  readonly random?: RandomSource;
   /** The service's logger (lookup lines stay under the discovery component). */
   readonly log: Logger;
   /** Nothing is scheduled or started unless the service is running. */
@@ -37,6 +40,7 @@ export interface RefreshSchedulerDeps {
 export class RefreshScheduler {
   private readonly backoff: RefreshBackoff;
   private readonly clock: Clock;
+  private readonly random: RandomSource;
   private refreshing = false;
   /** The first refresh that could look anything up has also run the INITIAL_RANDOM_LOOKUPS. */
   private seeded = false;
@@ -45,7 +49,8 @@ export class RefreshScheduler {
 
   constructor(private readonly deps: RefreshSchedulerDeps) {
     this.clock = deps.clock ?? SYSTEM_CLOCK;
-    this.backoff = new RefreshBackoff(deps.timing.thinTableRetryMinMs, deps.timing.refreshIntervalMs);
+    this.random = deps.random ?? CRYPTO_RANDOM;
+    this.backoff = new RefreshBackoff(deps.timing.thinTableRetryMinMs, deps.timing.refreshIntervalMs, undefined, this.random.fraction);
   }
 
   /** The service started: the first refresh comes after a thin retry's delay. */
@@ -82,12 +87,12 @@ export class RefreshScheduler {
       if (thin) worked = await this.rebondBootstrap();
       if (this.deps.table.size > 0 && this.deps.isRunning()) {
         worked = true;
-        await this.runLookup(thin ? this.deps.selfId : pickRefreshTarget(this.deps.selfId, this.deps.table), thin ? 'self' : 'refresh');
+        await this.runLookup(thin ? this.deps.selfId : pickRefreshTarget(this.deps.selfId, this.deps.table, this.random), thin ? 'self' : 'refresh');
         if (!this.seeded && !this.isThin()) {
           // Our first lookups fill the far buckets with nodes we found, before inbound contacts may
           // enter (one at a time, like every refresh: a bootstrap never sees a burst from us).
           this.seeded = true;
-          for (let i = 0; i < INITIAL_RANDOM_LOOKUPS && this.deps.isRunning(); i++) await this.runLookup(pickRefreshTarget(this.deps.selfId, this.deps.table), 'seed');
+          for (let i = 0; i < INITIAL_RANDOM_LOOKUPS && this.deps.isRunning(); i++) await this.runLookup(pickRefreshTarget(this.deps.selfId, this.deps.table, this.random), 'seed');
         }
       }
     } finally {

@@ -14,6 +14,7 @@ import {
 import type { DatagramSocketFactory } from './datagram-socket.js';
 import type { NodeKey } from './node-key.js';
 import type { PacketSigner } from './packet.js';
+import type { RandomSource } from './random-source.js';
 
 /** Every timer of the service; production uses the constants, tests shorten them. */
 export interface DiscoveryTiming {
@@ -71,6 +72,8 @@ export interface DiscoveryOptions {
   readonly socketFactory?: DatagramSocketFactory;
   /** Default: secp256k1 signatures (only the simulator passes a stand-in). */
   readonly signer?: PacketSigner;
+  /** Refresh targets, revalidation picks and retry jitter; default the OS CSPRNG (the simulator passes a seeded source per node). */
+  readonly random?: RandomSource;
   readonly timing?: Partial<DiscoveryTiming>;
   /** Kademlia k (entries per bucket, nodes per answer); tests use a small one to fill buckets. */
   readonly bucketSize?: number;

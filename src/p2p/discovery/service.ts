@@ -12,6 +12,7 @@ import { type Candidate, pickRevalidateEntry, resolveBootstrap, toCandidate, toD
 import { FOUND, type Introduction, namedBy } from './introduction.js';
 import { NodeTable } from './node-table.js';
 import { PacketHandlers } from './handlers.js';
+import { CRYPTO_RANDOM, type RandomSource } from './random-source.js';
 import { RefreshScheduler } from './refresh-scheduler.js';
 import { isRelayableEndpoint } from './relay-ip.js';
 import { PendingFindNodes, PendingPings, PingWaiters } from './requests.js';
@@ -41,6 +42,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
   private readonly log: Logger;
   private readonly nowMs: () => number;
   private readonly clock: Clock;
+  private readonly random: RandomSource;
   private readonly timing: DiscoveryTiming;
   private readonly transport: DiscoveryTransport;
   private readonly table: NodeTable;
@@ -64,6 +66,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
     this.nodeId = options.nodeKey.nodeId;
     this.log = options.logger.child({ component: 'discovery' });
     this.clock = options.clock ?? SYSTEM_CLOCK;
+    this.random = options.random ?? CRYPTO_RANDOM;
     this.nowMs = options.nowMs ?? this.clock.nowMs;
     this.timing = { ...DEFAULT_DISCOVERY_TIMING, ...options.timing };
     const bindHost = options.bindHost ?? '0.0.0.0';
@@ -121,6 +124,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
       timing: this.timing,
       nowMs: this.nowMs,
       clock: this.clock,
+      random: this.random,
       log: this.log,
       isRunning: () => this.state === 'running',
       bootstrapRemotes: () => this.bootstrapRemotes,
@@ -251,7 +255,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
 
   /** Pings the least-recently-seen entry of a random bucket; repeated silence removes it (ping() counts failures). */
   private revalidate(): void {
-    const entry = pickRevalidateEntry(this.table);
+    const entry = pickRevalidateEntry(this.table, this.random);
     if (entry !== undefined) void this.ping({ ip: entry.endpoint.ip, port: entry.endpoint.udpPort }, entry.nodeId, entry.endpoint.tcpPort, entry);
   }
 
