@@ -2,9 +2,10 @@ import { type Clock, SYSTEM_CLOCK, type TimerHandle } from '../../util/clock.js'
 import { errorMessage } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { DiscoveredNode } from '../types.js';
-import { INITIAL_RANDOM_LOOKUPS } from './constants.js';
+import { BUCKET_COUNT, INITIAL_RANDOM_LOOKUPS, SEED_LOOKUP_SPACING_MS, THIN_TABLE_RETRY_JITTER } from './constants.js';
 import { RefreshBackoff, missingBootstrap, pickRefreshTarget } from './maintenance.js';
 import type { NodeTable } from './node-table.js';
+import { randomIdInBucket } from './routing-table.js';
 import { CRYPTO_RANDOM, type RandomSource } from './random-source.js';
 import type { DiscoveryTiming } from './service-options.js';
 import type { Remote } from './transport.js';
@@ -12,7 +13,7 @@ import type { Remote } from './transport.js';
 export interface RefreshSchedulerDeps {
   readonly selfId: Buffer;
   readonly table: NodeTable;
-  readonly timing: Pick<DiscoveryTiming, 'thinTableRetryMinMs' | 'refreshIntervalMs'>;
+  readonly timing: Pick<DiscoveryTiming, 'thinTableRetryMinMs' | 'refreshIntervalMs'> & Partial<Pick<DiscoveryTiming, 'seedLookupSpacingMs'>>;
   readonly nowMs: () => number;
   /** Timers (the system clock unless a simulation injects a virtual one). */
   readonly clock?: Clock;
@@ -28,7 +29,11 @@ export interface RefreshSchedulerDeps {
   ping(remote: Remote): Promise<boolean>;
   /** The service's iterative lookup. */
   lookup(target: Buffer): Promise<DiscoveredNode[]>;
-  /** A refresh ended (whatever it found): the first one has seeded the table from our own lookup. */
+  /**
+   * A refresh ended and the table's seeding (the first self-lookup that left it not thin, then
+   * INITIAL_RANDOM_LOOKUPS random ones) is not in progress: over, or not started because the table
+   * is still thin. Inbound contacts may enter from then on.
+   */
   refreshed?(): void;
 }
 
@@ -42,8 +47,8 @@ export class RefreshScheduler {
   private readonly clock: Clock;
   private readonly random: RandomSource;
   private refreshing = false;
-  /** The first refresh that could look anything up has also run the INITIAL_RANDOM_LOOKUPS. */
-  private seeded = false;
+  /** Seeding lookups still to run, one per refresh tick (undefined: the table has not left thin yet). */
+  private seedLookupsLeft: number | undefined;
   private timer: TimerHandle | undefined;
   private dueMs = 0;
 
@@ -87,19 +92,39 @@ export class RefreshScheduler {
       if (thin) worked = await this.rebondBootstrap();
       if (this.deps.table.size > 0 && this.deps.isRunning()) {
         worked = true;
-        await this.runLookup(thin ? this.deps.selfId : pickRefreshTarget(this.deps.selfId, this.deps.table, this.random), thin ? 'self' : 'refresh');
-        if (!this.seeded && !this.isThin()) {
-          // Our first lookups fill the far buckets with nodes we found, before inbound contacts may
-          // enter (one at a time, like every refresh: a bootstrap never sees a burst from us).
-          this.seeded = true;
-          for (let i = 0; i < INITIAL_RANDOM_LOOKUPS && this.deps.isRunning(); i++) await this.runLookup(pickRefreshTarget(this.deps.selfId, this.deps.table, this.random), 'seed');
-        }
+        const seeding = this.isSeeding();
+        await this.runLookup(thin ? this.deps.selfId : seeding ? this.seedTarget() : pickRefreshTarget(this.deps.selfId, this.deps.table, this.random), thin ? 'self' : seeding ? 'seed' : 'refresh');
+        // Our first lookups fill the far buckets with nodes we found before inbound contacts may
+        // enter; one per tick, SEED_LOOKUP_SPACING_MS apart (a network that starts together does
+        // not run them all at once).
+        if (seeding && !thin) this.seedLookupsLeft = (this.seedLookupsLeft ?? 1) - 1;
+        else if (this.seedLookupsLeft === undefined && !this.isThin()) this.seedLookupsLeft = INITIAL_RANDOM_LOOKUPS;
       }
     } finally {
       this.refreshing = false;
-      this.deps.refreshed?.();
-      this.schedule(this.backoff.next(this.isThin(), worked));
+      if (this.isSeeding()) {
+        this.schedule(Math.round((this.deps.timing.seedLookupSpacingMs ?? SEED_LOOKUP_SPACING_MS) * (1 - THIN_TABLE_RETRY_JITTER * this.random.fraction())));
+      } else {
+        this.deps.refreshed?.();
+        this.schedule(this.backoff.next(this.isThin(), worked));
+      }
     }
+  }
+
+  /**
+   * The i-th seeding lookup looks for a random id of the i-th farthest bucket (255, 254, 253): a
+   * lookup asks, and bonds with, the nodes nearest its target, i.e. nodes of that bucket. These
+   * buckets hold 7/8 of all ids, so they are where an attacker's nodes, pinging us, would take the
+   * places our self-lookup left empty; a target drawn over the buckets that can hold nodes (the
+   * later refreshes) lands in one of them 3 times in ~13 at 1,000 nodes.
+   */
+  private seedTarget(): Buffer {
+    const done = INITIAL_RANDOM_LOOKUPS - (this.seedLookupsLeft ?? INITIAL_RANDOM_LOOKUPS);
+    return randomIdInBucket(this.deps.selfId, BUCKET_COUNT - 1 - (done % BUCKET_COUNT), this.random);
+  }
+
+  private isSeeding(): boolean {
+    return this.seedLookupsLeft !== undefined && this.seedLookupsLeft > 0;
   }
 
   private isThin(): boolean {

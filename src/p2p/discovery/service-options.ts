@@ -9,6 +9,7 @@ import {
   FIND_NODE_TIMEOUT_MS,
   PING_TIMEOUT_MS,
   REVALIDATE_INTERVAL_MS,
+  SEED_LOOKUP_SPACING_MS,
   THIN_TABLE_RETRY_MIN_MS,
 } from './constants.js';
 import type { DatagramSocketFactory } from './datagram-socket.js';
@@ -24,6 +25,8 @@ export interface DiscoveryTiming {
   readonly refreshIntervalMs: number;
   /** First retry delay of the self-lookup while the table is thin (doubles up to refreshIntervalMs). */
   readonly thinTableRetryMinMs: number;
+  /** Between the table's seeding lookups (SEED_LOOKUP_SPACING_MS, jittered down to half). */
+  readonly seedLookupSpacingMs: number;
   readonly revalidateIntervalMs: number;
   readonly bootstrapRetryIntervalMs: number;
   readonly endpointProofTtlMs: number;
@@ -35,6 +38,7 @@ export const DEFAULT_DISCOVERY_TIMING: DiscoveryTiming = {
   bondWaitMs: BOND_WAIT_MS,
   refreshIntervalMs: BUCKET_REFRESH_INTERVAL_MS,
   thinTableRetryMinMs: THIN_TABLE_RETRY_MIN_MS,
+  seedLookupSpacingMs: SEED_LOOKUP_SPACING_MS,
   revalidateIntervalMs: REVALIDATE_INTERVAL_MS,
   bootstrapRetryIntervalMs: BOOTSTRAP_RETRY_INTERVAL_MS,
   endpointProofTtlMs: ENDPOINT_PROOF_TTL_MS,

@@ -4,10 +4,12 @@
  * the nodes one answer named hold at most MAX_ENTRIES_PER_SOURCE places.
  */
 import test from 'ava';
-import { INITIAL_RANDOM_LOOKUPS, K_BUCKET_SIZE, MAX_ENTRIES_PER_SOURCE, MAX_INBOUND_PER_BUCKET } from '../../../../src/p2p/discovery/constants.js';
+import { INITIAL_RANDOM_LOOKUPS, K_BUCKET_SIZE, MAX_ENTRIES_PER_SOURCE, MAX_INBOUND_PER_BUCKET, SEED_LOOKUP_SPACING_MS } from '../../../../src/p2p/discovery/constants.js';
 import { FOUND, INBOUND, namedBy } from '../../../../src/p2p/discovery/introduction.js';
 import { NodeTable, type TableEntry } from '../../../../src/p2p/discovery/node-table.js';
 import { RefreshScheduler } from '../../../../src/p2p/discovery/refresh-scheduler.js';
+import { bucketIndex } from '../../../../src/p2p/discovery/routing-table.js';
+import { VirtualClock } from '../../../../src/sim/virtual-clock.js';
 import { silentLogger } from '../../../../src/util/logger.js';
 
 const SELF = Buffer.alloc(32, 0);
@@ -149,18 +151,20 @@ test('our lookups start from entries we found; inbound ones only top the seeds u
   t.deepEqual(table.closest(target, 2).map((e) => e.origin), ['inbound', 'inbound'], 'answers to others still use the whole table');
 });
 
-test(`the first refresh runs a self-lookup and ${INITIAL_RANDOM_LOOKUPS} random ones, one at a time, before it opens the table to inbound contacts`, async (t) => {
+test(`the table's seeding: a self-lookup, then ${INITIAL_RANDOM_LOOKUPS} into the farthest buckets, one per tick ${SEED_LOOKUP_SPACING_MS / 1000} s apart (not back to back), then inbound contacts may enter`, async (t) => {
   const { table } = setup();
   table.verified(idInTopBucket(999), KEY, endpoint(999), FOUND); // the bootstrap node
-  const lookups: string[] = [];
+  const clock = new VirtualClock();
+  const lookups: Array<{ kind: string; atMs: number }> = [];
   let inFlight = 0;
   let maxInFlight = 0;
   let refreshedAfter: number[] = [];
   const scheduler = new RefreshScheduler({
     selfId: SELF,
     table,
-    timing: { thinTableRetryMinMs: 60_000, refreshIntervalMs: 60_000 },
-    nowMs: () => Date.now(),
+    timing: { thinTableRetryMinMs: 1_000, refreshIntervalMs: 60_000 },
+    nowMs: clock.nowMs,
+    clock,
     log: silentLogger(),
     isRunning: () => true,
     bootstrapRemotes: () => [],
@@ -168,21 +172,61 @@ test(`the first refresh runs a self-lookup and ${INITIAL_RANDOM_LOOKUPS} random 
     lookup: async (target) => {
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
-      lookups.push(target.equals(SELF) ? 'self' : 'random');
+      lookups.push({ kind: target.equals(SELF) ? 'self' : `bucket ${bucketIndex(SELF, target)}`, atMs: clock.elapsedMs });
       if (lookups.length === 1) for (let i = 0; i < K_BUCKET_SIZE; i++) table.verified(idInBucket254(i), KEY, endpoint(300 + i), FOUND);
-      await new Promise((r) => setTimeout(r, 5));
+      await new Promise<void>((r) => clock.setTimeout(r, 100));
       inFlight--;
       return [];
     },
     refreshed: () => void (refreshedAfter = [...refreshedAfter, lookups.length]),
   });
   try {
-    await scheduler.refresh();
-    t.deepEqual(lookups, ['self', ...Array<string>(INITIAL_RANDOM_LOOKUPS).fill('random')]);
+    scheduler.start();
+    await clock.runUntil(30_000);
+    t.log(`lookups at ${lookups.map((l) => `${l.kind} ${l.atMs} ms`).join(', ')}`);
+    // The seeding lookups aim at the farthest buckets, where most ids (and a pinging attacker's nodes) are.
+    t.deepEqual(lookups.map((l) => l.kind), ['self', ...Array.from({ length: INITIAL_RANDOM_LOOKUPS }, (_, i) => `bucket ${255 - i}`)]);
     t.is(maxInFlight, 1);
+    for (let i = 1; i < lookups.length; i++) {
+      const gapMs = lookups[i].atMs - lookups[i - 1].atMs - 100;
+      t.true(gapMs >= SEED_LOOKUP_SPACING_MS / 2 && gapMs <= SEED_LOOKUP_SPACING_MS, `gap ${gapMs} ms before lookup ${i}`);
+    }
     t.deepEqual(refreshedAfter, [1 + INITIAL_RANDOM_LOOKUPS], 'inbound opens only after all of them');
-    await scheduler.refresh();
-    t.is(lookups.length, 2 + INITIAL_RANDOM_LOOKUPS, 'later refreshes run one lookup');
+    await clock.runUntil(30_000 + 60_000);
+    t.is(lookups.length, 2 + INITIAL_RANDOM_LOOKUPS, 'then one lookup per refresh interval');
+  } finally {
+    scheduler.stop();
+  }
+});
+
+test('a table still thin after its refresh opens to inbound contacts (there may be nobody else to fill it) and seeds later', async (t) => {
+  const { table } = setup();
+  table.verified(idInTopBucket(999), KEY, endpoint(999), FOUND);
+  const clock = new VirtualClock();
+  const kinds: string[] = [];
+  let opened = 0;
+  const scheduler = new RefreshScheduler({
+    selfId: SELF,
+    table,
+    timing: { thinTableRetryMinMs: 1_000, refreshIntervalMs: 60_000 },
+    nowMs: clock.nowMs,
+    clock,
+    log: silentLogger(),
+    isRunning: () => true,
+    bootstrapRemotes: () => [],
+    ping: async () => true,
+    lookup: async (target) => {
+      kinds.push(target.equals(SELF) ? 'self' : 'seed');
+      if (kinds.length === 3) for (let i = 0; i < K_BUCKET_SIZE; i++) table.verified(idInBucket254(i), KEY, endpoint(300 + i), FOUND);
+      return [];
+    },
+    refreshed: () => void opened++,
+  });
+  try {
+    scheduler.start();
+    await clock.runUntil(60_000);
+    t.deepEqual(kinds, ['self', 'self', 'self', ...Array<string>(INITIAL_RANDOM_LOOKUPS).fill('seed')]);
+    t.is(opened, 3, 'after each thin refresh and after the seeding, not during it');
   } finally {
     scheduler.stop();
   }
