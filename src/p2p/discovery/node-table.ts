@@ -1,5 +1,5 @@
 import type { DiscoveredNode } from '../types.js';
-import { ENDPOINT_INDEX_SLACK, K_BUCKET_SIZE, MAX_ENTRIES_PER_SOURCE, MAX_INBOUND_PER_BUCKET, MAX_NODE_FAILURES } from './constants.js';
+import { BUCKET_COUNT, ENDPOINT_INDEX_SLACK, FAR_BUCKET_OFFSET, K_BUCKET_SIZE, MAX_ENTRIES_PER_SOURCE, MAX_INBOUND_PER_BUCKET, MAX_NODE_FAILURES } from './constants.js';
 import type { Endpoint } from './endpoint.js';
 import { FOUND, type EntryOrigin, type Introduction } from './introduction.js';
 import { RoutingTable } from './routing-table.js';
@@ -75,6 +75,8 @@ export class NodeTable {
   private readonly maxPerSource: number;
   /** False until openInbound(): the table is seeded by our own lookup before strangers get in. */
   private inboundOpen = false;
+  /** False for a node without bootstrap nodes: inbound contacts are all it has (openInbound). */
+  private inboundCapped = true;
   /**
    * "ip:udpPort" → the node id last verified there. One UDP socket is one node: when another id
    * proves that endpoint (a node restarted with a new key, or a NAT gave the port to another
@@ -91,9 +93,25 @@ export class NodeTable {
     this.maxPerSource = options.maxPerSource ?? Math.max(1, Math.floor((MAX_ENTRIES_PER_SOURCE * bucketSize) / K_BUCKET_SIZE));
   }
 
-  /** Our first refresh has run (or there is nothing to seed from): inbound contacts may enter from now on. */
-  openInbound(): void {
+  /**
+   * Our seeding lookups have run (or there is nothing to seed from): inbound contacts may enter
+   * from now on. `capped: false` for a node without bootstrap nodes (a bootstrap node itself):
+   * inbound contacts are all it can fill its table from, so they take any free place.
+   */
+  openInbound(capped = true): void {
     this.inboundOpen = true;
+    if (!capped) this.inboundCapped = false;
+  }
+
+  /**
+   * Inbound places of bucket `index`: none in a far bucket (FAR_BUCKET_OFFSET or more above our
+   * deepest entry), maxInboundPerBucket in the others; any free place while the table is thin.
+   */
+  inboundPlaces(index: number): number {
+    if (!this.inboundCapped || this.isThin()) return this.table.bucketSize;
+    let deepest = 0;
+    while (deepest < BUCKET_COUNT && this.table.bucketLength(deepest) === 0) deepest++;
+    return index >= deepest + FAR_BUCKET_OFFSET ? 0 : this.maxInboundPerBucket;
   }
 
   /** Entries that the neighbours answers of node `source` (hex id) introduced. */
@@ -227,7 +245,8 @@ export class NodeTable {
   /** Whether a node not in the table may take a place (or compete for one) in its bucket. */
   private admits(entry: TableEntry): boolean {
     if (entry.origin === 'found') return entry.source === undefined || this.fromSource(entry.source) < this.maxPerSource;
-    return this.inboundOpen && this.inboundInBucket(this.table.bucketIndexOf(entry.id)) < this.maxInboundPerBucket;
+    const index = this.table.bucketIndexOf(entry.id);
+    return this.inboundOpen && this.inboundInBucket(index) < this.inboundPlaces(index);
   }
 
   private oldestInbound(index: number): TableEntry | undefined {

@@ -181,7 +181,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
     if (this.state !== 'starting') return; // stopped while binding
     this.state = 'running';
     // Nothing to seed the table from (we are a first or bootstrap node): only inbound contacts can fill it.
-    if (this.bootstrapRemotes.length === 0) this.table.openInbound();
+    if (this.bootstrapRemotes.length === 0) this.table.openInbound(false);
     this.refresher.start();
     this.every(this.timing.revalidateIntervalMs, () => this.revalidate());
     this.every(this.timing.bootstrapRetryIntervalMs, () => {

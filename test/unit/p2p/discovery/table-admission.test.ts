@@ -4,7 +4,7 @@
  * the nodes one answer named hold at most MAX_ENTRIES_PER_SOURCE places.
  */
 import test from 'ava';
-import { INITIAL_RANDOM_LOOKUPS, K_BUCKET_SIZE, MAX_ENTRIES_PER_SOURCE, MAX_INBOUND_PER_BUCKET, SEED_LOOKUP_SPACING_MS } from '../../../../src/p2p/discovery/constants.js';
+import { FAR_BUCKET_OFFSET, INITIAL_RANDOM_LOOKUPS, K_BUCKET_SIZE, MAX_ENTRIES_PER_SOURCE, MAX_INBOUND_PER_BUCKET, SEED_LOOKUP_SPACING_MS } from '../../../../src/p2p/discovery/constants.js';
 import { FOUND, INBOUND, namedBy } from '../../../../src/p2p/discovery/introduction.js';
 import { NodeTable, type TableEntry } from '../../../../src/p2p/discovery/node-table.js';
 import { RefreshScheduler } from '../../../../src/p2p/discovery/refresh-scheduler.js';
@@ -67,18 +67,61 @@ test('nodes that contacted us do not enter before our first refresh has seeded t
   t.is(table.get(idInTopBucket(1))?.origin, 'inbound');
 });
 
-test(`a bucket holds at most ${MAX_INBOUND_PER_BUCKET} inbound entries; found nodes still fill it`, (t) => {
+/** The n-th id of bucket `b` of SELF (b ≥ 40), distinct per n. */
+function idIn(b: number, n: number): Buffer {
+  const id = Buffer.alloc(32, 0);
+  id[31 - (b >> 3)] = 1 << (b & 7);
+  id.writeUInt32BE(n + 1, 28);
+  return id;
+}
+
+/** A table that is not thin, whose deepest entries are in bucket 250: buckets 254 and 255 are far. */
+function notThinTable() {
+  const made = setup();
+  for (let i = 0; i < K_BUCKET_SIZE; i++) made.table.verified(idIn(250, i), KEY, endpoint(1000 + i), FOUND);
+  made.table.openInbound();
+  return made;
+}
+
+test(`a near bucket holds at most ${MAX_INBOUND_PER_BUCKET} inbound entries; found nodes still fill it`, (t) => {
+  const { table } = notThinTable();
+  for (let i = 0; i < 10; i++) table.verified(idIn(253, i), KEY, endpoint(i), INBOUND);
+  t.log(`10 inbound contacts to bucket 253 (deepest entry: 250) → ${table.inboundInBucket(253)} entries`);
+  t.is(table.inboundInBucket(253), MAX_INBOUND_PER_BUCKET);
+  for (let i = 0; i < 10; i++) table.verified(idIn(252, i), KEY, endpoint(100 + i), INBOUND);
+  t.is(table.inboundInBucket(252), MAX_INBOUND_PER_BUCKET, 'the bound is per bucket');
+  for (let i = 10; i < 30; i++) table.verified(idIn(253, i), KEY, endpoint(200 + i), FOUND);
+  t.is(table.bucket(253).length, K_BUCKET_SIZE, 'found nodes fill the bucket');
+});
+
+test(`far buckets (${FAR_BUCKET_OFFSET} or more above the deepest entry) admit no inbound contacts once the table is not thin`, (t) => {
+  const { table } = notThinTable();
+  t.is(table.inboundPlaces(253), MAX_INBOUND_PER_BUCKET);
+  t.is(table.inboundPlaces(250 + FAR_BUCKET_OFFSET), 0);
+  for (let i = 0; i < 10; i++) table.verified(idIn(255, i), KEY, endpoint(i), INBOUND);
+  for (let i = 0; i < 10; i++) table.verified(idIn(254, i), KEY, endpoint(100 + i), INBOUND);
+  t.is(table.size, K_BUCKET_SIZE, '20 inbound contacts to buckets 254 and 255 → none entered');
+  table.verified(idIn(255, 50), KEY, endpoint(50), FOUND);
+  t.truthy(table.get(idIn(255, 50)), 'a node we found does enter a far bucket');
+});
+
+test('while the table is thin an inbound contact takes any free place, far or near', (t) => {
   const { table } = setup();
   table.openInbound();
-  for (let i = 0; i < 10; i++) table.verified(idInTopBucket(i), KEY, endpoint(i), INBOUND);
-  const index = table.bucketIndexOf(idInTopBucket(0));
-  t.log(`10 inbound contacts to one bucket → ${table.inboundInBucket(index)} entries`);
-  t.is(table.inboundInBucket(index), MAX_INBOUND_PER_BUCKET);
-  t.is(table.size, MAX_INBOUND_PER_BUCKET);
-  for (let i = 0; i < 10; i++) table.verified(idInBucket254(i), KEY, endpoint(100 + i), INBOUND);
-  t.is(table.size, 2 * MAX_INBOUND_PER_BUCKET, 'the bound is per bucket');
-  for (let i = 10; i < 30; i++) table.verified(idInTopBucket(i), KEY, endpoint(i), FOUND);
-  t.is(table.bucket(index).length, K_BUCKET_SIZE, 'found nodes fill the bucket');
+  for (let i = 0; i < 10; i++) table.verified(idIn(255, i), KEY, endpoint(i), INBOUND);
+  t.is(table.size, 10);
+  t.true(table.isThin());
+});
+
+test('a node without bootstrap nodes (openInbound(false)) admits inbound contacts to any free place: they are all it has', (t) => {
+  const { table } = setup();
+  for (let i = 0; i < K_BUCKET_SIZE; i++) table.verified(idIn(250, i), KEY, endpoint(1000 + i), INBOUND);
+  t.is(table.size, 0, 'not before openInbound');
+  table.openInbound(false);
+  for (let i = 0; i < K_BUCKET_SIZE; i++) table.verified(idIn(250, i), KEY, endpoint(1000 + i), INBOUND);
+  for (let i = 0; i < 10; i++) table.verified(idIn(255, i), KEY, endpoint(i), INBOUND);
+  for (let i = 0; i < 10; i++) table.verified(idIn(253, i), KEY, endpoint(100 + i), INBOUND);
+  t.is(table.size, K_BUCKET_SIZE + 20);
 });
 
 test('a node we found takes the place of the least-recently-seen inbound entry of a full bucket, without a ping', (t) => {
