@@ -114,17 +114,11 @@ export const MAX_NEIGHBOURS_PER_FIND_NODE = K_BUCKET_SIZE;
  * near us, where that matters, hold fewer nodes than this anyway.
  */
 export const MAX_INBOUND_PER_BUCKET = Math.floor(K_BUCKET_SIZE / 4);
-/**
- * A bucket this many or more above our deepest non-empty one is "far": bucket b holds about
- * 2^(b - deepest) nodes of the network, so from log2(k) = 4 up it holds k or more and fills with
- * nodes our own lookups find. Far buckets admit no inbound contacts (once the table is not thin):
- * an inbound place is needed where the nodes near us are (so that lookups for us end at nodes
- * that know us), not where half, a quarter, … of all ids are. Measured (simulator, 1,000 nodes,
- * seed 1): with k/4 inbound places in every bucket the attacker, whose nodes ping persistently
- * while honest nodes seldom ping a newcomer, held 17 inbound places in buckets 249–255 of a
- * victim's 59 entries (40.7 % of the table for 11 % of the ids).
- */
-export const FAR_BUCKET_OFFSET = Math.log2(K_BUCKET_SIZE);
+// A far bucket (k or more entries below it, NodeTable.inboundPlaces) admits no inbound contacts:
+// inbound places are needed where the nodes near us are (so lookups for us end at nodes that know
+// us), not where half, a quarter, … of all ids are. Simulator, 1,000 nodes, seed 1: with k/4
+// inbound places in every bucket the attacker, whose nodes ping persistently while honest nodes
+// seldom ping a newcomer, held 17 inbound places in buckets 249–255 of a victim's 59 entries.
 
 /**
  * Random-target lookups that follow the first self-lookup that leaves the table not thin

@@ -1,5 +1,5 @@
 import type { DiscoveredNode } from '../types.js';
-import { BUCKET_COUNT, ENDPOINT_INDEX_SLACK, FAR_BUCKET_OFFSET, K_BUCKET_SIZE, MAX_ENTRIES_PER_SOURCE, MAX_INBOUND_PER_BUCKET, MAX_NODE_FAILURES } from './constants.js';
+import { ENDPOINT_INDEX_SLACK, K_BUCKET_SIZE, MAX_ENTRIES_PER_SOURCE, MAX_INBOUND_PER_BUCKET, MAX_NODE_FAILURES } from './constants.js';
 import type { Endpoint } from './endpoint.js';
 import { FOUND, type EntryOrigin, type Introduction } from './introduction.js';
 import { RoutingTable } from './routing-table.js';
@@ -104,14 +104,17 @@ export class NodeTable {
   }
 
   /**
-   * Inbound places of bucket `index`: none in a far bucket (FAR_BUCKET_OFFSET or more above our
-   * deepest entry), maxInboundPerBucket in the others; any free place while the table is thin.
+   * Inbound places of bucket `index`: none in a far bucket — one with at least k entries in the
+   * buckets below it: bucket b spans as many ids as all closer buckets together, so it holds at
+   * least that many nodes, which our lookups find — maxInboundPerBucket in the others; any free
+   * place while the table is thin. (Counting entries, not taking the deepest non-empty bucket +
+   * log2 k: one unusually close node made most buckets "far", and lookups for new nodes failed.)
    */
   inboundPlaces(index: number): number {
     if (!this.inboundCapped || this.isThin()) return this.table.bucketSize;
-    let deepest = 0;
-    while (deepest < BUCKET_COUNT && this.table.bucketLength(deepest) === 0) deepest++;
-    return index >= deepest + FAR_BUCKET_OFFSET ? 0 : this.maxInboundPerBucket;
+    let closer = 0;
+    for (let b = 0; b < index && closer < this.table.bucketSize; b++) closer += this.table.bucketLength(b);
+    return closer >= this.table.bucketSize ? 0 : this.maxInboundPerBucket;
   }
 
   /** Entries that the neighbours answers of node `source` (hex id) introduced. */

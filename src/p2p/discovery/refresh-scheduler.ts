@@ -2,10 +2,9 @@ import { type Clock, SYSTEM_CLOCK, type TimerHandle } from '../../util/clock.js'
 import { errorMessage } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { DiscoveredNode } from '../types.js';
-import { BUCKET_COUNT, INITIAL_RANDOM_LOOKUPS, SEED_LOOKUP_SPACING_MS, THIN_TABLE_RETRY_JITTER } from './constants.js';
+import { INITIAL_RANDOM_LOOKUPS, SEED_LOOKUP_SPACING_MS, THIN_TABLE_RETRY_JITTER } from './constants.js';
 import { RefreshBackoff, missingBootstrap, pickRefreshTarget } from './maintenance.js';
 import type { NodeTable } from './node-table.js';
-import { randomIdInBucket } from './routing-table.js';
 import { CRYPTO_RANDOM, type RandomSource } from './random-source.js';
 import type { DiscoveryTiming } from './service-options.js';
 import type { Remote } from './transport.js';
@@ -93,7 +92,7 @@ export class RefreshScheduler {
       if (this.deps.table.size > 0 && this.deps.isRunning()) {
         worked = true;
         const seeding = this.isSeeding();
-        await this.runLookup(thin ? this.deps.selfId : seeding ? this.seedTarget() : pickRefreshTarget(this.deps.selfId, this.deps.table, this.random), thin ? 'self' : seeding ? 'seed' : 'refresh');
+        await this.runLookup(thin ? this.deps.selfId : pickRefreshTarget(this.deps.selfId, this.deps.table, this.random), thin ? 'self' : seeding ? 'seed' : 'refresh');
         // Our first lookups fill the far buckets with nodes we found before inbound contacts may
         // enter; one per tick, SEED_LOOKUP_SPACING_MS apart (a network that starts together does
         // not run them all at once).
@@ -109,18 +108,6 @@ export class RefreshScheduler {
         this.schedule(this.backoff.next(this.isThin(), worked));
       }
     }
-  }
-
-  /**
-   * The i-th seeding lookup looks for a random id of the i-th farthest bucket (255, 254, 253): a
-   * lookup asks, and bonds with, the nodes nearest its target, i.e. nodes of that bucket. These
-   * buckets hold 7/8 of all ids, so they are where an attacker's nodes, pinging us, would take the
-   * places our self-lookup left empty; a target drawn over the buckets that can hold nodes (the
-   * later refreshes) lands in one of them 3 times in ~13 at 1,000 nodes.
-   */
-  private seedTarget(): Buffer {
-    const done = INITIAL_RANDOM_LOOKUPS - (this.seedLookupsLeft ?? INITIAL_RANDOM_LOOKUPS);
-    return randomIdInBucket(this.deps.selfId, BUCKET_COUNT - 1 - (done % BUCKET_COUNT), this.random);
   }
 
   private isSeeding(): boolean {
