@@ -273,3 +273,13 @@ test('a table still thin after its refresh opens to inbound contacts (there may 
     scheduler.stop();
   }
 });
+
+test('a bucket is far from k entries below it on', (t) => {
+  const { table } = setup();
+  for (let i = 0; i < K_BUCKET_SIZE; i++) table.verified(idIn(252, i), KEY, endpoint(2000 + i), FOUND);
+  for (let i = 0; i < K_BUCKET_SIZE - 1; i++) table.verified(idIn(245, i), KEY, endpoint(3000 + i), FOUND);
+  t.is(table.inboundPlaces(246), MAX_INBOUND_PER_BUCKET, `${K_BUCKET_SIZE - 1} entries below: near`);
+  table.verified(idIn(245, 100), KEY, endpoint(3100), FOUND);
+  t.is(table.inboundPlaces(246), 0, `${K_BUCKET_SIZE} entries below: far`);
+  t.is(table.inboundPlaces(245), MAX_INBOUND_PER_BUCKET);
+});
