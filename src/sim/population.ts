@@ -1,10 +1,11 @@
-import { generatePrivateKey } from '../primitives/secp256k1.js';
+import { PRIVATE_KEY_BYTES, isValidPrivateKey } from '../primitives/secp256k1.js';
 import { sha256 } from '../primitives/hash.js';
 import { AddressManager } from '../p2p/addrman/manager.js';
 import { resolveP2PConfig, type P2PConfig } from '../p2p/config.js';
 import { Discovery } from '../p2p/discovery/service.js';
 import { nodeKeyFromPrivateKey } from '../p2p/discovery/node-key.js';
 import type { PacketSigner } from '../p2p/discovery/packet.js';
+import { type RandomSource, randomSourceFrom } from '../p2p/discovery/random-source.js';
 import type { BootstrapAddress } from '../p2p/discovery/service-options.js';
 import type { LocalStatus } from '../p2p/handshake.js';
 import { describePeer, type PeerInfo } from '../p2p/peer-info.js';
@@ -12,7 +13,7 @@ import { PeerSet } from '../p2p/peers.js';
 import { silentLogger } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
 import type { Host, SimNetwork } from './network.js';
-import type { Rng } from './rng.js';
+import { Rng } from './rng.js';
 import { type SimRelayNodeOptions, SimRelayNode } from './relay-node.js';
 import type { SimLedger } from './sim-blocks.js';
 import type { SimTcp } from './tcp.js';
@@ -52,6 +53,14 @@ export interface SimNode {
   leftAtMs: number | undefined;
 }
 
+/** A valid secp256k1 private key from a seeded source (simulation only: predictable by design). */
+function seededPrivateKey(random: RandomSource): Buffer {
+  for (;;) {
+    const key = random.bytes(PRIVATE_KEY_BYTES);
+    if (isValidPrivateKey(key)) return key;
+  }
+}
+
 /** Creates and starts real Discovery services on simulated hosts. */
 export class Population {
   readonly nodes: SimNode[] = [];
@@ -83,7 +92,11 @@ export class Population {
   async join(kind: { bootstrap?: boolean; attacker?: boolean; natted?: boolean } = {}): Promise<SimNode> {
     const natted = kind.bootstrap === true ? false : (kind.natted ?? this.rng.next() < this.network.model.natShare);
     const host = this.network.addHost(this.freshIp(), natted);
-    const nodeKey = nodeKeyFromPrivateKey(generatePrivateKey());
+    // Each node draws its key and its discovery's random choices from its own generator, seeded
+    // from the run's: one seed reproduces the run, and a node's draws do not depend on how many
+    // other nodes drew before it within an instant.
+    const random = randomSourceFrom(((nodeRng) => () => nodeRng.next())(new Rng(this.rng.int(2 ** 32))));
+    const nodeKey = nodeKeyFromPrivateKey(seededPrivateKey(random));
     const discovery = new Discovery({
       nodeKey,
       bindHost: host.ip,
@@ -95,6 +108,7 @@ export class Population {
       clock: this.clock,
       socketFactory: this.network.socketFactory(host),
       signer: this.signer,
+      random,
     });
     const config = resolveP2PConfig({ ...this.p2p, listenHost: host.ip, port: SIM_TCP_PORT });
     // As src/node/network.ts wires them: the peer set dials what the address manager offers (its table, then discovery's).

@@ -98,6 +98,60 @@ export const MAX_ENDPOINT_PROOFS = 10_000;
 /** Nodes taken from the neighbours answers to one find-node (discv4 caps at k as well). */
 export const MAX_NEIGHBOURS_PER_FIND_NODE = K_BUCKET_SIZE;
 
+/**
+ * Entries that entered by contacting us unsolicited (EntryOrigin 'inbound') a bucket may hold: a
+ * quarter of k (go-ethereum's discv4 allows 2 per /24 per bucket; ours is per origin, not
+ * address). Anyone can ping, and an attacker's nodes ping persistently while honest nodes contact
+ * us only when a lookup of theirs passes by, so without a bound the buckets that hold the most of
+ * the network (255, 254, …: half, a quarter, … of all ids) filled with whoever pinged first and
+ * most (simulator, 1,000 nodes: 10 % of the ids took 52 of a joining victim's 93 entries, every
+ * one of them inbound; with k/4 per bucket 9–12 of ~70, and 3–4 once the first refresh also fills
+ * the far buckets, INITIAL_RANDOM_LOOKUPS). An eighth of k made lookups for new nodes fail more
+ * often (83 % success in one run) and did not lower the attacker's share. Geth's discv4 admits
+ * inbound nodes only to free slots and not before its first refresh; Bitcoin Core keeps
+ * unsolicited addresses out of its tried table. Not zero because inbound contacts are how a new
+ * node becomes known to the nodes near it, which is what makes lookups for it succeed; the buckets
+ * near us, where that matters, hold fewer nodes than this anyway.
+ */
+export const MAX_INBOUND_PER_BUCKET = Math.floor(K_BUCKET_SIZE / 4);
+// A far bucket (k or more entries below it, NodeTable.inboundPlaces) admits no inbound contacts:
+// inbound places are needed where the nodes near us are (so lookups for us end at nodes that know
+// us), not where half, a quarter, … of all ids are. Simulator, 1,000 nodes, seed 1: with k/4
+// inbound places in every bucket the attacker, whose nodes ping persistently while honest nodes
+// seldom ping a newcomer, held 17 inbound places in buckets 249–255 of a victim's 59 entries.
+
+/**
+ * Random-target lookups that follow the first self-lookup that leaves the table not thin
+ * (go-ethereum's doRefresh does the same: lookupSelf, then 3 random lookups). The self-lookup only
+ * fills the buckets near us; the far ones (255, 254, …, each a half, a quarter, … of all ids)
+ * stayed nearly empty of nodes we found for the first refresh interval, and inbound contacts (an
+ * attacker's pings) took them. Inbound contacts are admitted only once these have ended
+ * (NodeTable.openInbound).
+ */
+export const INITIAL_RANDOM_LOOKUPS = 3;
+/**
+ * The INITIAL_RANDOM_LOOKUPS run one per refresh tick this far apart (jittered down to half), not
+ * back to back. Back to back, every node of a network that starts together ran its 4 lookups at
+ * once: the simulated 200-node start (loopback-like links) sent 55,944 datagrams until every table
+ * held 8 entries instead of 19,970 without them, and on real sockets, where each datagram costs
+ * ~0.2 ms of ECDSA at both ends, the 200-node bench took 8.1 s instead of 4.3 s. Spaced, they come
+ * after the burst of first lookups (the table is not thin by then) at no cost to convergence.
+ */
+export const SEED_LOOKUP_SPACING_MS = 2_000;
+
+/**
+ * Table entries that one node's neighbours answers may have introduced (Introduction.source): one.
+ * An honest answer names up to k nodes, most of which we find through other answers too; an
+ * attacker's answer names only its own nodes. Like Bitcoin Core's addrman, which lets the
+ * addresses from one source group reach only a few of its buckets, this bounds what one liar can
+ * add however often it is asked. Measured (simulator, 1,000 nodes, 10 % attacker ids, 2 runs):
+ * with 4 per source, 16 and 21 of a victim's ~77 entries were attackers named by attackers, 1–4
+ * were attackers named by honest nodes; with 2 per source still 3–16. Every node a lookup asks is
+ * an introducer, so one each still fills the table. Nodes a configured bootstrap node names are
+ * not bounded (the operator chose to trust it; that keeps joining fast).
+ */
+export const MAX_ENTRIES_PER_SOURCE = 1;
+
 /** How much larger than the routing table its endpoint index may grow (stale keys of nodes that moved) before it is rebuilt. */
 export const ENDPOINT_INDEX_SLACK = 4;
 

@@ -1,5 +1,6 @@
 import type { EndpointProofs } from './endpoint-proofs.js';
 import { isLastNeighboursPacket } from './maintenance.js';
+import { INBOUND, type Introduction } from './introduction.js';
 import type { NodeTable } from './node-table.js';
 import { type DecodedPacket, encodeNeighbours } from './packet.js';
 import type { FindNodePacket, NeighbourNode, NeighboursPacket, PingPacket, PongPacket } from './payloads.js';
@@ -15,9 +16,9 @@ export interface PacketHandlerDeps {
   readonly findNodes: PendingFindNodes;
   readonly pingWaiters: PingWaiters;
   /** The service's ping (deduplicated per address, counts failures of table entries). */
-  ping(remote: Remote, expectedId?: Buffer, tcpHint?: number): Promise<boolean>;
+  ping(remote: Remote, expectedId?: Buffer, tcpHint?: number, intro?: Introduction): Promise<boolean>;
   /** Nodes from a neighbours answer that came after its find-node had timed out (worth bonding with while the table is thin). */
-  lateNeighbours(nodes: readonly NeighbourNode[], senderIp: string): void;
+  lateNeighbours(nodes: readonly NeighbourNode[], senderIp: string, senderId: Buffer): void;
   /** A pong that answers our ping says where the node saw it come from (STUN's mapped address). */
   observed(observation: { observerId: Buffer; observerIp: string; ip: string; port: number }): void;
 }
@@ -52,12 +53,12 @@ export class PacketHandlers {
     this.deps.pingWaiters.notify(decoded.nodeId);
     const entry = this.deps.table.get(decoded.nodeId);
     if (!this.deps.proofs.hasProvenEndpoint(decoded.nodeId, from.ip) || (entry !== undefined && entry.endpoint.udpPort !== from.port)) {
-      void this.deps.ping(from, decoded.nodeId, tcpPort); // ping back: it enters our table when it proves its endpoint
+      void this.deps.ping(from, decoded.nodeId, tcpPort, INBOUND); // ping back: it enters our table when it proves its endpoint
     } else if (entry !== undefined) {
       this.deps.table.updateTcpPort(decoded.nodeId, tcpPort);
     } else {
       // Proven recently but not in the table (removed, or its bucket was full): offer it again.
-      this.deps.table.verified(decoded.nodeId, decoded.senderPubKey, { ip: from.ip, udpPort: from.port, tcpPort });
+      this.deps.table.verified(decoded.nodeId, decoded.senderPubKey, { ip: from.ip, udpPort: from.port, tcpPort }, INBOUND);
     }
   }
 
@@ -71,14 +72,14 @@ export class PacketHandlers {
     // Only a matched pong counts: it answers a ping we sent, so the observation is not replayed.
     this.deps.observed({ observerId: decoded.nodeId, observerIp: from.ip, ip: pong.to.ip, port: pong.to.udpPort });
     const tcpPort = this.deps.proofs.advertisedTcpPort(decoded.nodeId, from.ip) ?? match.tcpHint ?? 0;
-    this.deps.table.verified(decoded.nodeId, decoded.senderPubKey, { ip: from.ip, udpPort: from.port, tcpPort });
+    this.deps.table.verified(decoded.nodeId, decoded.senderPubKey, { ip: from.ip, udpPort: from.port, tcpPort }, match.intro);
   }
 
   private onFindNode(decoded: DecodedPacket, findNode: FindNodePacket, from: Remote): void {
     if (!this.deps.proofs.hasProvenEndpoint(decoded.nodeId, from.ip)) {
       // Answering would let a spoofed source address aim our (larger) reply at a victim.
       this.deps.transport.countDrop('unproven-find-node', from, 'find-node from a node that has not proven its endpoint');
-      void this.deps.ping(from, decoded.nodeId);
+      void this.deps.ping(from, decoded.nodeId, undefined, INBOUND);
       return;
     }
     const nodes = this.deps.table.closest(findNode.target, this.deps.table.bucketSize).map((e) => ({ endpoint: e.endpoint, publicKey: e.publicKey }));
@@ -92,7 +93,7 @@ export class PacketHandlers {
       // Our find-node timed out and counted as a failure; the late answer shows the node is alive.
       if (this.deps.findNodes.lateAnswer(decoded.nodeId, from.ip, from.port)) {
         this.deps.table.answered(decoded.nodeId, from.ip, from.port);
-        this.deps.lateNeighbours(neighbours.nodes, from.ip);
+        this.deps.lateNeighbours(neighbours.nodes, from.ip, decoded.nodeId);
         return;
       }
       this.deps.transport.countDrop('unsolicited-neighbours', from, 'neighbours without an outstanding find-node to that node');

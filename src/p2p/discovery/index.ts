@@ -7,5 +7,6 @@ export * from './payloads.js';
 export * from './routing-table.js';
 export * from './service.js';
 export * from './service-options.js';
+export * from './random-source.js';
 export type { DiscoveryStats, DropCode, Remote } from './transport.js';
 export type { DatagramSocket, DatagramSocketFactory, DatagramSocketOptions } from './datagram-socket.js';

@@ -8,6 +8,7 @@ import { ENDPOINT_IPV6_BYTES, type Endpoint, normalizeIp } from './endpoint.js';
 import { nodeIdFromPublicKey } from './node-key.js';
 import type { TableEntry } from './node-table.js';
 import { NEIGHBOURS_OVERHEAD_BYTES, type NeighbourNode, type NeighboursPacket, neighbourBytes } from './payloads.js';
+import { CRYPTO_RANDOM, type RandomSource, randomIndex } from './random-source.js';
 import { randomIdInBucket } from './routing-table.js';
 import type { BootstrapAddress } from './service-options.js';
 import type { Remote } from './transport.js';
@@ -17,11 +18,13 @@ export interface Candidate {
   readonly id: Buffer;
   readonly publicKey: Buffer;
   readonly endpoint: Endpoint;
+  /** The node whose neighbours answer named it (undefined for a table entry): its introducer if it enters the table. */
+  readonly namedBy?: Buffer;
 }
 
-export function toCandidate(node: NeighbourNode | TableEntry): Candidate {
+export function toCandidate(node: NeighbourNode | TableEntry, namedBy?: Buffer): Candidate {
   const id = 'nodeId' in node ? node.nodeId : nodeIdFromPublicKey(node.publicKey);
-  return { id, publicKey: node.publicKey, endpoint: node.endpoint };
+  return { id, publicKey: node.publicKey, endpoint: node.endpoint, namedBy };
 }
 
 /** A plain copy for listeners: they must not hold (or mutate) table records. */
@@ -53,19 +56,19 @@ interface BucketView<T extends { readonly id: Buffer }> {
  * the farthest. Buckets nearer than that are empty in any network of realistic size, so lookups
  * there would only re-find our neighbourhood.
  */
-export function pickRefreshTarget<T extends { readonly id: Buffer }>(selfId: Buffer, table: BucketView<T>): Buffer {
+export function pickRefreshTarget<T extends { readonly id: Buffer }>(selfId: Buffer, table: BucketView<T>, random: RandomSource = CRYPTO_RANDOM): Buffer {
   let lowest = BUCKET_COUNT - 1;
   for (const entry of table.all()) lowest = Math.min(lowest, table.bucketIndexOf(entry.id));
   const from = Math.max(0, lowest - 1);
-  const index = from + Math.floor(Math.random() * (BUCKET_COUNT - from));
-  return randomIdInBucket(selfId, index);
+  const index = from + randomIndex(random, BUCKET_COUNT - from);
+  return randomIdInBucket(selfId, index, random);
 }
 
 /** The least-recently-seen entry of a random non-empty bucket (the one most likely to have gone away). */
-export function pickRevalidateEntry<T extends { readonly id: Buffer }>(table: BucketView<T>): T | undefined {
+export function pickRevalidateEntry<T extends { readonly id: Buffer }>(table: BucketView<T>, random: RandomSource = CRYPTO_RANDOM): T | undefined {
   const entries = table.all();
   if (entries.length === 0) return undefined;
-  const pick = entries[Math.floor(Math.random() * entries.length)];
+  const pick = entries[randomIndex(random, entries.length)];
   return table.bucket(table.bucketIndexOf(pick.id))[0] ?? pick;
 }
 
@@ -101,7 +104,7 @@ export class RefreshBackoff {
     private readonly minMs: number,
     private readonly maxMs: number,
     thinMaxMs = THIN_TABLE_RETRY_MAX_MS,
-    private readonly random: () => number = Math.random,
+    private readonly random: () => number = CRYPTO_RANDOM.fraction,
   ) {
     this.thinDelayMs = Math.min(minMs, maxMs);
     this.thinMaxMs = Math.max(this.thinDelayMs, Math.min(thinMaxMs, maxMs));

@@ -1,6 +1,7 @@
 import type { DiscoveredNode } from '../types.js';
-import { ENDPOINT_INDEX_SLACK, K_BUCKET_SIZE, MAX_NODE_FAILURES } from './constants.js';
+import { ENDPOINT_INDEX_SLACK, K_BUCKET_SIZE, MAX_ENTRIES_PER_SOURCE, MAX_INBOUND_PER_BUCKET, MAX_NODE_FAILURES } from './constants.js';
 import type { Endpoint } from './endpoint.js';
+import { FOUND, type EntryOrigin, type Introduction } from './introduction.js';
 import { RoutingTable } from './routing-table.js';
 
 /** A routing-table entry: a node that proved its endpoint, plus liveness bookkeeping. */
@@ -12,12 +13,20 @@ export interface TableEntry extends DiscoveredNode {
   lastSeenMs: number;
   /** Consecutive unanswered pings / find-nodes; reset by any pong. */
   failures: number;
+  /** How it entered the table, kept for the entry's life: a later ping does not change how we came to know it. */
+  readonly origin: EntryOrigin;
+  /** The node whose neighbours answer named it (hex id), if that is how we found it. */
+  readonly source?: string;
 }
 
 export interface NodeTableOptions {
   readonly selfId: Buffer;
   readonly bucketSize?: number;
   readonly maxFailures?: number;
+  /** Inbound entries one bucket may hold (MAX_INBOUND_PER_BUCKET, scaled to bucketSize). */
+  readonly maxInboundPerBucket?: number;
+  /** Entries one node's neighbours answers may introduce (MAX_ENTRIES_PER_SOURCE, scaled to bucketSize). */
+  readonly maxPerSource?: number;
   readonly nowMs: () => number;
   /** Pings a node; resolves whether it answered in time (its pong comes back through `verified`). */
   ping(entry: TableEntry): Promise<boolean>;
@@ -40,6 +49,10 @@ function ownKeyAndId(publicKey: Buffer, nodeId: Buffer): { readonly publicKey: B
   return { publicKey: out.subarray(0, publicKey.length), nodeId: out.subarray(publicKey.length) };
 }
 
+function pickIntro(intro: Introduction): Introduction {
+  return intro.source === undefined ? { origin: intro.origin } : { origin: intro.origin, source: intro.source };
+}
+
 function sameEndpoint(a: Endpoint, b: Endpoint): boolean {
   return a.ip === b.ip && a.udpPort === b.udpPort && a.tcpPort === b.tcpPort;
 }
@@ -48,12 +61,22 @@ function sameEndpoint(a: Endpoint, b: Endpoint): boolean {
  * The routing table with discv4's admission rules: only endpoint-proven nodes get in; when a
  * bucket is full its least-recently-seen entry is pinged and replaced only if it does not answer
  * (long-lived nodes win, which resists flooding); entries that keep failing are removed.
+ * Against eclipse attempts (docs/protocol.md "Table admission"): nodes that contacted us
+ * unsolicited are not admitted before our own first refresh has seeded the table, hold at most
+ * maxInboundPerBucket places of a bucket, and give their place to a node we found ourselves when
+ * the bucket is full.
  */
 export class NodeTable {
   private readonly table: RoutingTable<TableEntry>;
   /** Buckets with an eviction ping in flight: one check at a time, newcomers meanwhile are dropped. */
   private readonly checking = new Set<number>();
   private readonly maxFailures: number;
+  private readonly maxInboundPerBucket: number;
+  private readonly maxPerSource: number;
+  /** False until openInbound(): the table is seeded by our own lookup before strangers get in. */
+  private inboundOpen = false;
+  /** False for a node without bootstrap nodes: inbound contacts are all it has (openInbound). */
+  private inboundCapped = true;
   /**
    * "ip:udpPort" → the node id last verified there. One UDP socket is one node: when another id
    * proves that endpoint (a node restarted with a new key, or a NAT gave the port to another
@@ -65,6 +88,47 @@ export class NodeTable {
   constructor(private readonly options: NodeTableOptions) {
     this.table = new RoutingTable<TableEntry>(options.selfId, options.bucketSize ?? K_BUCKET_SIZE);
     this.maxFailures = options.maxFailures ?? MAX_NODE_FAILURES;
+    const bucketSize = options.bucketSize ?? K_BUCKET_SIZE;
+    this.maxInboundPerBucket = options.maxInboundPerBucket ?? Math.max(1, Math.floor((MAX_INBOUND_PER_BUCKET * bucketSize) / K_BUCKET_SIZE));
+    this.maxPerSource = options.maxPerSource ?? Math.max(1, Math.floor((MAX_ENTRIES_PER_SOURCE * bucketSize) / K_BUCKET_SIZE));
+  }
+
+  /**
+   * Our seeding lookups have run (or there is nothing to seed from): inbound contacts may enter
+   * from now on. `capped: false` for a node without bootstrap nodes (a bootstrap node itself):
+   * inbound contacts are all it can fill its table from, so they take any free place.
+   */
+  openInbound(capped = true): void {
+    this.inboundOpen = true;
+    if (!capped) this.inboundCapped = false;
+  }
+
+  /**
+   * Inbound places of bucket `index`: none in a far bucket — one with at least k entries in the
+   * buckets below it: bucket b spans as many ids as all closer buckets together, so it holds at
+   * least that many nodes, which our lookups find — maxInboundPerBucket in the others; any free
+   * place while the table is thin. (Counting entries, not taking the deepest non-empty bucket +
+   * log2 k: one unusually close node made most buckets "far", and lookups for new nodes failed;
+   * k/2 entries below also cut lookup success under 85 % in the 1,000-node CI run.)
+   */
+  inboundPlaces(index: number): number {
+    if (!this.inboundCapped || this.isThin()) return this.table.bucketSize;
+    let closer = 0;
+    const farAt = this.table.bucketSize;
+    for (let b = 0; b < index && closer < farAt; b++) closer += this.table.bucketLength(b);
+    return closer >= farAt ? 0 : this.maxInboundPerBucket;
+  }
+
+  /** Entries that the neighbours answers of node `source` (hex id) introduced. */
+  fromSource(source: string): number {
+    let n = 0;
+    for (const e of this.table.all()) if (e.source === source) n++;
+    return n;
+  }
+
+  /** Entries of bucket `index` that entered by contacting us. */
+  inboundInBucket(index: number): number {
+    return this.table.bucket(index).filter((e) => e.origin === 'inbound').length;
   }
 
   get size(): number {
@@ -81,6 +145,17 @@ export class NodeTable {
 
   closest(target: Buffer, n: number): TableEntry[] {
     return this.table.closest(target, n);
+  }
+
+  /**
+   * Where our own lookups start: the n closest entries we found ourselves, topped up with inbound
+   * ones only if there are fewer. Anyone can ping their way into an inbound place; they must not
+   * also steer our lookups (whose answers fill the table).
+   */
+  lookupSeeds(target: Buffer, n: number): TableEntry[] {
+    const sorted = this.table.closest(target, Number.MAX_SAFE_INTEGER);
+    const found = sorted.filter((e) => e.origin === 'found').slice(0, n);
+    return found.length >= n ? found : [...found, ...sorted.filter((e) => e.origin === 'inbound').slice(0, n - found.length)];
   }
 
   all(): TableEntry[] {
@@ -103,24 +178,43 @@ export class NodeTable {
     return this.table.size < this.table.bucketSize;
   }
 
-  /** Whether a new node with this id would enter its bucket without evicting anyone. */
+  /**
+   * Whether a node we find (not inbound) with this id would get a place in its bucket without a
+   * liveness check: the bucket has a free place, or an inbound entry it would displace.
+   */
   hasRoomFor(nodeId: Buffer): boolean {
     const index = this.table.bucketIndexOf(nodeId);
-    return index >= 0 && this.table.bucketLength(index) < this.table.bucketSize;
+    return index >= 0 && this.table.bucketLength(index) - this.inboundInBucket(index) < this.table.bucketSize;
   }
 
-  /** The node answered our ping from `endpoint` (ip and UDP port as seen, TCP port as advertised). */
-  verified(nodeId: Buffer, publicKey: Buffer, endpoint: Endpoint): void {
+  /** How many more entries the neighbours answers of `sourceId` may introduce. */
+  roomForSource(sourceId: Buffer): number {
+    return Math.max(0, this.maxPerSource - this.fromSource(sourceId.toString('hex')));
+  }
+
+  /**
+   * The node answered our ping from `endpoint` (ip and UDP port as seen, TCP port as advertised).
+   * `intro` says how it came to our attention; a known entry keeps its own.
+   */
+  verified(nodeId: Buffer, publicKey: Buffer, endpoint: Endpoint, intro: Introduction = FOUND): void {
     if (nodeId.equals(this.options.selfId)) return;
     const existing = this.table.get(nodeId);
     const own = existing !== undefined && existing.publicKey.equals(publicKey) ? existing : ownKeyAndId(publicKey, nodeId);
     this.dropOtherAt(endpoint, own.nodeId);
-    const entry: TableEntry = { id: own.nodeId, nodeId: own.nodeId, publicKey: own.publicKey, endpoint, lastSeenMs: this.options.nowMs(), failures: 0 };
+    const entry: TableEntry = { id: own.nodeId, nodeId: own.nodeId, publicKey: own.publicKey, endpoint, lastSeenMs: this.options.nowMs(), failures: 0, ...pickIntro(existing ?? intro) };
+    if (existing === undefined && !this.admits(entry)) {
+      // At its bucket's inbound bound: it may still take the place of an inbound entry that died.
+      const oldestInbound = this.inboundOpen && entry.origin === 'inbound' ? this.oldestInbound(this.table.bucketIndexOf(nodeId)) : undefined;
+      if (oldestInbound !== undefined) void this.checkOldest(this.table.bucketIndexOf(nodeId), oldestInbound, entry);
+      return;
+    }
     const result = this.table.add(entry);
     if (result === 'added' || (result === 'updated' && existing !== undefined && !sameEndpoint(existing.endpoint, endpoint))) {
       this.options.onAdded(entry);
     } else if (typeof result === 'object') {
-      void this.checkOldest(this.table.bucketIndexOf(nodeId), result.full, entry);
+      const index = this.table.bucketIndexOf(nodeId);
+      if (entry.origin === 'found' && this.displaceInbound(index, entry)) return;
+      void this.checkOldest(index, result.full, entry);
     }
   }
 
@@ -153,6 +247,26 @@ export class NodeTable {
     if (this.table.remove(entry.id)) this.options.onRemoved(entry);
   }
 
+  /** Whether a node not in the table may take a place (or compete for one) in its bucket. */
+  private admits(entry: TableEntry): boolean {
+    if (entry.origin === 'found') return entry.source === undefined || this.fromSource(entry.source) < this.maxPerSource;
+    const index = this.table.bucketIndexOf(entry.id);
+    return this.inboundOpen && this.inboundInBucket(index) < this.inboundPlaces(index);
+  }
+
+  private oldestInbound(index: number): TableEntry | undefined {
+    return this.table.bucket(index).find((e) => e.origin === 'inbound');
+  }
+
+  /** A found newcomer to a full bucket takes the place of its least-recently-seen inbound entry, if it has one. */
+  private displaceInbound(index: number, newcomer: TableEntry): boolean {
+    const inbound = this.oldestInbound(index);
+    if (inbound === undefined) return false;
+    this.remove(inbound);
+    if (this.table.add(newcomer) === 'added') this.options.onAdded(newcomer);
+    return true;
+  }
+
   /** Removes the entry of another node id at `endpoint`'s ip and UDP port, and indexes `nodeId` there. */
   private dropOtherAt(endpoint: Endpoint, nodeId: Buffer): void {
     const key = `${endpoint.ip}:${endpoint.udpPort}`;
@@ -181,6 +295,6 @@ export class NodeTable {
     if (answered) return; // its pong moved it to the bucket's tail; the newcomer is dropped
     const current = this.table.get(oldest.id);
     if (current !== undefined) this.remove(current);
-    if (this.table.get(newcomer.id) === undefined && this.table.add(newcomer) === 'added') this.options.onAdded(newcomer);
+    if (this.table.get(newcomer.id) === undefined && this.admits(newcomer) && this.table.add(newcomer) === 'added') this.options.onAdded(newcomer);
   }
 }

@@ -2,18 +2,22 @@ import { type Clock, SYSTEM_CLOCK, type TimerHandle } from '../../util/clock.js'
 import { errorMessage } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { DiscoveredNode } from '../types.js';
+import { INITIAL_RANDOM_LOOKUPS, SEED_LOOKUP_SPACING_MS, THIN_TABLE_RETRY_JITTER } from './constants.js';
 import { RefreshBackoff, missingBootstrap, pickRefreshTarget } from './maintenance.js';
 import type { NodeTable } from './node-table.js';
+import { CRYPTO_RANDOM, type RandomSource } from './random-source.js';
 import type { DiscoveryTiming } from './service-options.js';
 import type { Remote } from './transport.js';
 
 export interface RefreshSchedulerDeps {
   readonly selfId: Buffer;
   readonly table: NodeTable;
-  readonly timing: Pick<DiscoveryTiming, 'thinTableRetryMinMs' | 'refreshIntervalMs'>;
+  readonly timing: Pick<DiscoveryTiming, 'thinTableRetryMinMs' | 'refreshIntervalMs'> & Partial<Pick<DiscoveryTiming, 'seedLookupSpacingMs'>>;
   readonly nowMs: () => number;
   /** Timers (the system clock unless a simulation injects a virtual one). */
   readonly clock?: Clock;
+  /** Refresh targets and retry jitter (the OS CSPRNG unless a simulation injects a seeded source). */
+  readonly random?: RandomSource;
   /** The service's logger (lookup lines stay under the discovery component). */
   readonly log: Logger;
   /** Nothing is scheduled or started unless the service is running. */
@@ -24,6 +28,12 @@ export interface RefreshSchedulerDeps {
   ping(remote: Remote): Promise<boolean>;
   /** The service's iterative lookup. */
   lookup(target: Buffer): Promise<DiscoveredNode[]>;
+  /**
+   * A refresh ended and the table's seeding (the first self-lookup that left it not thin, then
+   * INITIAL_RANDOM_LOOKUPS random ones) is not in progress: over, or not started because the table
+   * is still thin. Inbound contacts may enter from then on.
+   */
+  refreshed?(): void;
 }
 
 /**
@@ -34,13 +44,17 @@ export interface RefreshSchedulerDeps {
 export class RefreshScheduler {
   private readonly backoff: RefreshBackoff;
   private readonly clock: Clock;
+  private readonly random: RandomSource;
   private refreshing = false;
+  /** Seeding lookups still to run, one per refresh tick (undefined: the table has not left thin yet). */
+  private seedLookupsLeft: number | undefined;
   private timer: TimerHandle | undefined;
   private dueMs = 0;
 
   constructor(private readonly deps: RefreshSchedulerDeps) {
     this.clock = deps.clock ?? SYSTEM_CLOCK;
-    this.backoff = new RefreshBackoff(deps.timing.thinTableRetryMinMs, deps.timing.refreshIntervalMs);
+    this.random = deps.random ?? CRYPTO_RANDOM;
+    this.backoff = new RefreshBackoff(deps.timing.thinTableRetryMinMs, deps.timing.refreshIntervalMs, undefined, this.random.fraction);
   }
 
   /** The service started: the first refresh comes after a thin retry's delay. */
@@ -77,12 +91,27 @@ export class RefreshScheduler {
       if (thin) worked = await this.rebondBootstrap();
       if (this.deps.table.size > 0 && this.deps.isRunning()) {
         worked = true;
-        await this.runLookup(thin ? this.deps.selfId : pickRefreshTarget(this.deps.selfId, this.deps.table), thin ? 'self' : 'refresh');
+        const seeding = this.isSeeding();
+        await this.runLookup(thin ? this.deps.selfId : pickRefreshTarget(this.deps.selfId, this.deps.table, this.random), thin ? 'self' : seeding ? 'seed' : 'refresh');
+        // Our first lookups fill the far buckets with nodes we found before inbound contacts may
+        // enter; one per tick, SEED_LOOKUP_SPACING_MS apart (a network that starts together does
+        // not run them all at once).
+        if (seeding && !thin) this.seedLookupsLeft = (this.seedLookupsLeft ?? 1) - 1;
+        else if (this.seedLookupsLeft === undefined && !this.isThin()) this.seedLookupsLeft = INITIAL_RANDOM_LOOKUPS;
       }
     } finally {
       this.refreshing = false;
-      this.schedule(this.backoff.next(this.isThin(), worked));
+      if (this.isSeeding()) {
+        this.schedule(Math.round((this.deps.timing.seedLookupSpacingMs ?? SEED_LOOKUP_SPACING_MS) * (1 - THIN_TABLE_RETRY_JITTER * this.random.fraction())));
+      } else {
+        this.deps.refreshed?.();
+        this.schedule(this.backoff.next(this.isThin(), worked));
+      }
     }
+  }
+
+  private isSeeding(): boolean {
+    return this.seedLookupsLeft !== undefined && this.seedLookupsLeft > 0;
   }
 
   private isThin(): boolean {

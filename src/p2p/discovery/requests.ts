@@ -1,5 +1,6 @@
 import { LATE_PONG_GRACE_MS, MAX_LATE_PINGS } from './constants.js';
 import { type Clock, SYSTEM_CLOCK, type TimerHandle } from '../../util/clock.js';
+import { FOUND, type Introduction } from './introduction.js';
 import type { NeighbourNode } from './payloads.js';
 
 /**
@@ -17,6 +18,8 @@ interface PendingPing {
   readonly expectedId: Buffer | undefined;
   /** TCP port we believe the node has (a neighbours entry), used until its own ping tells us. */
   readonly tcpHint: number | undefined;
+  /** Why we pinged: how the node enters the table if its pong admits it (a known entry keeps its own). */
+  readonly intro: Introduction;
   readonly sentAtMs: number;
   readonly done: Promise<boolean>;
   readonly resolve: (answered: boolean) => void;
@@ -25,6 +28,7 @@ interface PendingPing {
 
 export interface PongMatch {
   readonly tcpHint: number | undefined;
+  readonly intro: Introduction;
   /** It came after the ping had timed out (the ping's promise already said false). */
   readonly late: boolean;
 }
@@ -33,6 +37,7 @@ interface LatePing {
   readonly address: string;
   readonly expectedId: Buffer | undefined;
   readonly tcpHint: number | undefined;
+  readonly intro: Introduction;
   readonly sentAtMs: number;
 }
 
@@ -71,12 +76,12 @@ export class PendingPings {
     return this.byAddress.get(addressKey(ip, port))?.done;
   }
 
-  add(hash: Buffer, ip: string, port: number, expectedId: Buffer | undefined, tcpHint: number | undefined): Promise<boolean> {
+  add(hash: Buffer, ip: string, port: number, expectedId: Buffer | undefined, tcpHint: number | undefined, intro: Introduction = FOUND): Promise<boolean> {
     const key = hash.toString('hex');
     let resolve: (answered: boolean) => void = () => {};
     const done = new Promise<boolean>((r) => (resolve = r));
     const timer = this.clock.setTimeout(() => this.expire(key), this.timeoutMs);
-    const entry: PendingPing = { address: addressKey(ip, port), expectedId, tcpHint, sentAtMs: this.nowMs(), done, resolve, timer };
+    const entry: PendingPing = { address: addressKey(ip, port), expectedId, tcpHint, intro, sentAtMs: this.nowMs(), done, resolve, timer };
     this.byHash.set(key, entry);
     this.byAddress.set(entry.address, entry);
     return done;
@@ -95,12 +100,12 @@ export class PendingPings {
     if (this.late.delete(key)) {
       if (ageMs > this.lateGraceMs) return undefined;
       this.latePongCount++;
-      return { tcpHint: entry.tcpHint, late: true };
+      return { tcpHint: entry.tcpHint, intro: entry.intro, late: true };
     }
     // Past the timeout but its timer has not run yet (a busy event loop): the answer is real.
     this.finish(key, true);
     if (ageMs > this.timeoutMs) this.latePongCount++;
-    return { tcpHint: entry.tcpHint, late: ageMs > this.timeoutMs };
+    return { tcpHint: entry.tcpHint, intro: entry.intro, late: ageMs > this.timeoutMs };
   }
 
   clear(): void {
@@ -113,7 +118,7 @@ export class PendingPings {
     const entry = this.byHash.get(key);
     if (entry === undefined) return;
     this.finish(key, false);
-    this.late.set(key, { address: entry.address, expectedId: entry.expectedId, tcpHint: entry.tcpHint, sentAtMs: entry.sentAtMs });
+    this.late.set(key, { address: entry.address, expectedId: entry.expectedId, tcpHint: entry.tcpHint, intro: entry.intro, sentAtMs: entry.sentAtMs });
     while (this.late.size > this.maxLate) {
       const oldest = this.late.keys().next();
       if (oldest.done === true) break;

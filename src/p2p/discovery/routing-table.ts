@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { CRYPTO_RANDOM, type RandomSource } from './random-source.js';
 import { BUCKET_COUNT, K_BUCKET_SIZE, NODE_ID_BYTES } from './constants.js';
 
 /** What the table needs of a node; the discovery service stores its own richer record type. */
@@ -46,9 +46,9 @@ export function bucketIndex(a: Buffer, b: Buffer): number {
 }
 
 /** A random id in bucket `index` of `self` (for bucket refresh lookups). */
-export function randomIdInBucket(self: Buffer, index: number): Buffer {
+export function randomIdInBucket(self: Buffer, index: number, random: RandomSource = CRYPTO_RANDOM): Buffer {
   if (!Number.isInteger(index) || index < 0 || index >= BUCKET_COUNT) throw new RangeError(`bucket index ${index} is not in 0…${BUCKET_COUNT - 1}`);
-  const distance = randomBytes(NODE_ID_BYTES);
+  const distance = random.bytes(NODE_ID_BYTES);
   const byte = NODE_ID_BYTES - 1 - (index >> 3);
   const bit = index & 7;
   distance.fill(0, 0, byte);

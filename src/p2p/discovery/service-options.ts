@@ -9,11 +9,13 @@ import {
   FIND_NODE_TIMEOUT_MS,
   PING_TIMEOUT_MS,
   REVALIDATE_INTERVAL_MS,
+  SEED_LOOKUP_SPACING_MS,
   THIN_TABLE_RETRY_MIN_MS,
 } from './constants.js';
 import type { DatagramSocketFactory } from './datagram-socket.js';
 import type { NodeKey } from './node-key.js';
 import type { PacketSigner } from './packet.js';
+import type { RandomSource } from './random-source.js';
 
 /** Every timer of the service; production uses the constants, tests shorten them. */
 export interface DiscoveryTiming {
@@ -23,6 +25,8 @@ export interface DiscoveryTiming {
   readonly refreshIntervalMs: number;
   /** First retry delay of the self-lookup while the table is thin (doubles up to refreshIntervalMs). */
   readonly thinTableRetryMinMs: number;
+  /** Between the table's seeding lookups (SEED_LOOKUP_SPACING_MS, jittered down to half). */
+  readonly seedLookupSpacingMs: number;
   readonly revalidateIntervalMs: number;
   readonly bootstrapRetryIntervalMs: number;
   readonly endpointProofTtlMs: number;
@@ -34,6 +38,7 @@ export const DEFAULT_DISCOVERY_TIMING: DiscoveryTiming = {
   bondWaitMs: BOND_WAIT_MS,
   refreshIntervalMs: BUCKET_REFRESH_INTERVAL_MS,
   thinTableRetryMinMs: THIN_TABLE_RETRY_MIN_MS,
+  seedLookupSpacingMs: SEED_LOOKUP_SPACING_MS,
   revalidateIntervalMs: REVALIDATE_INTERVAL_MS,
   bootstrapRetryIntervalMs: BOOTSTRAP_RETRY_INTERVAL_MS,
   endpointProofTtlMs: ENDPOINT_PROOF_TTL_MS,
@@ -71,6 +76,8 @@ export interface DiscoveryOptions {
   readonly socketFactory?: DatagramSocketFactory;
   /** Default: secp256k1 signatures (only the simulator passes a stand-in). */
   readonly signer?: PacketSigner;
+  /** Refresh targets, revalidation picks and retry jitter; default the OS CSPRNG (the simulator passes a seeded source per node). */
+  readonly random?: RandomSource;
   readonly timing?: Partial<DiscoveryTiming>;
   /** Kademlia k (entries per bucket, nodes per answer); tests use a small one to fill buckets. */
   readonly bucketSize?: number;

@@ -9,8 +9,10 @@ import { DiscoveryError } from './errors.js';
 import { InboundBudget } from './inbound-budget.js';
 import { iterativeLookup } from './lookup.js';
 import { type Candidate, pickRevalidateEntry, resolveBootstrap, toCandidate, toDiscovered } from './maintenance.js';
+import { FOUND, type Introduction, namedBy } from './introduction.js';
 import { NodeTable } from './node-table.js';
 import { PacketHandlers } from './handlers.js';
+import { CRYPTO_RANDOM, type RandomSource } from './random-source.js';
 import { RefreshScheduler } from './refresh-scheduler.js';
 import { isRelayableEndpoint } from './relay-ip.js';
 import { PendingFindNodes, PendingPings, PingWaiters } from './requests.js';
@@ -40,6 +42,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
   private readonly log: Logger;
   private readonly nowMs: () => number;
   private readonly clock: Clock;
+  private readonly random: RandomSource;
   private readonly timing: DiscoveryTiming;
   private readonly transport: DiscoveryTransport;
   private readonly table: NodeTable;
@@ -63,6 +66,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
     this.nodeId = options.nodeKey.nodeId;
     this.log = options.logger.child({ component: 'discovery' });
     this.clock = options.clock ?? SYSTEM_CLOCK;
+    this.random = options.random ?? CRYPTO_RANDOM;
     this.nowMs = options.nowMs ?? this.clock.nowMs;
     this.timing = { ...DEFAULT_DISCOVERY_TIMING, ...options.timing };
     const bindHost = options.bindHost ?? '0.0.0.0';
@@ -89,7 +93,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
       selfId: this.nodeId,
       bucketSize: options.bucketSize,
       nowMs: this.nowMs,
-      ping: (entry) => this.ping({ ip: entry.endpoint.ip, port: entry.endpoint.udpPort }, entry.nodeId, entry.endpoint.tcpPort),
+      ping: (entry) => this.ping({ ip: entry.endpoint.ip, port: entry.endpoint.udpPort }, entry.nodeId, entry.endpoint.tcpPort, entry),
       onAdded: (entry) => {
         this.log.debug({ node: entry.nodeId.toString('hex').slice(0, 16), endpoint: entry.endpoint }, 'node verified');
         this.refresher.nodeAdded();
@@ -108,9 +112,9 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
       pings: this.pings,
       findNodes: this.findNodes,
       pingWaiters: this.pingWaiters,
-      ping: (remote, expectedId, tcpHint) => this.ping(remote, expectedId, tcpHint),
-      lateNeighbours: (nodes, senderIp) => {
-        for (const node of nodes) if (isRelayableEndpoint(node.endpoint, senderIp)) this.consider(toCandidate(node));
+      ping: (remote, expectedId, tcpHint, intro) => this.ping(remote, expectedId, tcpHint, intro),
+      lateNeighbours: (nodes, senderIp, senderId) => {
+        this.considerAll(nodes.filter((node) => isRelayableEndpoint(node.endpoint, senderIp)).map((node) => toCandidate(node, senderId)), senderId);
       },
       observed: (observation) => this.emit('observed', { ...observation, localPort: this.boundPort }),
     });
@@ -120,11 +124,13 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
       timing: this.timing,
       nowMs: this.nowMs,
       clock: this.clock,
+      random: this.random,
       log: this.log,
       isRunning: () => this.state === 'running',
       bootstrapRemotes: () => this.bootstrapRemotes,
       ping: (remote) => this.ping(remote),
       lookup: (target) => this.lookup(target),
+      refreshed: () => this.table.openInbound(),
     });
     options.signal?.addEventListener('abort', () => void this.stop(), { once: true });
   }
@@ -174,6 +180,8 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
     this.bootstrapRemotes = await resolveBootstrap(this.options.bootstrap ?? [], this.log);
     if (this.state !== 'starting') return; // stopped while binding
     this.state = 'running';
+    // Nothing to seed the table from (we are a first or bootstrap node): only inbound contacts can fill it.
+    if (this.bootstrapRemotes.length === 0) this.table.openInbound(false);
     this.refresher.start();
     this.every(this.timing.revalidateIntervalMs, () => this.revalidate());
     this.every(this.timing.bootstrapRetryIntervalMs, () => {
@@ -203,7 +211,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
     if (this.state === 'new') throw new DiscoveryError('not-started', 'start() the discovery service before running a lookup');
     const found = await iterativeLookup<Candidate>({
       target,
-      seeds: this.table.closest(target, this.table.bucketSize).map(toCandidate),
+      seeds: this.table.lookupSeeds(target, this.table.bucketSize).map((entry) => toCandidate(entry)),
       selfId: this.nodeId,
       k: this.table.bucketSize,
       alpha: ALPHA,
@@ -213,14 +221,18 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
     return found.map(toDiscovered);
   }
 
-  /** Pings an address (bonding); resolves whether a matching pong came back in time. */
-  ping(remote: Remote, expectedId?: Buffer, tcpHint?: number): Promise<boolean> {
+  /**
+   * Pings an address (bonding); resolves whether a matching pong came back in time. `intro` is how
+   * the node enters the table if its pong admits it (found by us unless we are pinging back a node
+   * that contacted us; a table entry being rechecked passes itself and keeps its own).
+   */
+  ping(remote: Remote, expectedId?: Buffer, tcpHint?: number, intro: Introduction = FOUND): Promise<boolean> {
     if (this.state !== 'running') return Promise.resolve(false);
     const inFlight = this.pings.inFlight(remote.ip, remote.port);
     if (inFlight !== undefined) return inFlight;
     const to: Endpoint = { ip: remote.ip, udpPort: remote.port, tcpPort: tcpHint ?? 0 };
     const hash = this.transport.send({ type: 'ping', version: DISCOVERY_VERSION, from: this.localEndpoint, to }, remote);
-    const answered = this.pings.add(hash, remote.ip, remote.port, expectedId, tcpHint);
+    const answered = this.pings.add(hash, remote.ip, remote.port, expectedId, tcpHint, intro);
     if (expectedId !== undefined) void answered.then((ok) => ok || this.table.failed(expectedId));
     return answered;
   }
@@ -243,15 +255,17 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
 
   /** Pings the least-recently-seen entry of a random bucket; repeated silence removes it (ping() counts failures). */
   private revalidate(): void {
-    const entry = pickRevalidateEntry(this.table);
-    if (entry !== undefined) void this.ping({ ip: entry.endpoint.ip, port: entry.endpoint.udpPort }, entry.nodeId, entry.endpoint.tcpPort);
+    const entry = pickRevalidateEntry(this.table, this.random);
+    if (entry !== undefined) void this.ping({ ip: entry.endpoint.ip, port: entry.endpoint.udpPort }, entry.nodeId, entry.endpoint.tcpPort, entry);
   }
 
   /** Lookup query: bond if the node may not know us yet, then ask it for nodes close to target. */
   private async findNode(node: Candidate, target: Buffer): Promise<Candidate[] | undefined> {
     const { ip, udpPort: port } = node.endpoint;
     if (!this.proofs.hasVerifiedUs(node.id, ip)) {
-      if (!(await this.ping({ ip, port }, node.id, node.endpoint.tcpPort))) return undefined;
+      // It enters the table as the node named it (bounded per introducer), not as one we chose.
+      const intro = node.namedBy === undefined ? FOUND : namedBy(node.namedBy);
+      if (!(await this.ping({ ip, port }, node.id, node.endpoint.tcpPort, intro))) return undefined;
       // It answers find-node only after our pong to its ping-back arrived; wait for that ping.
       if (!this.proofs.hasVerifiedUs(node.id, ip)) await this.pingWaiters.wait(node.id, this.timing.bondWaitMs);
     }
@@ -274,25 +288,46 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
       this.table.failed(node.id);
       return undefined;
     }
-    const candidates = entries.filter((e) => isRelayableEndpoint(e.endpoint, ip)).map((e) => toCandidate(e));
-    for (const candidate of candidates) this.consider(candidate);
+    const introducer = this.isBootstrap(ip, port) ? undefined : node.id;
+    const candidates = entries.filter((e) => isRelayableEndpoint(e.endpoint, ip)).map((e) => toCandidate(e, introducer));
+    this.considerAll(candidates, introducer);
     return candidates.filter((c) => !c.id.equals(this.nodeId));
   }
 
-  /** A node heard of through neighbours: ping it to verify (it enters the table on pong). */
-  private consider(candidate: Candidate): void {
-    if (candidate.id.equals(this.nodeId)) return;
+  /**
+   * Nodes named in the neighbours answer of `sourceId`: bond with those that would get a place,
+   * no more than that node may still introduce (MAX_ENTRIES_PER_SOURCE: a liar's answer names
+   * only its own nodes).
+   */
+  private considerAll(candidates: readonly Candidate[], sourceId: Buffer | undefined): void {
+    let budget = sourceId === undefined ? candidates.length : this.table.roomForSource(sourceId);
+    for (const candidate of candidates) {
+      if (budget <= 0) return;
+      if (this.consider(candidate, sourceId)) budget--;
+    }
+  }
+
+  /** A configured bootstrap node: the operator trusts what it names (no introducer bound). */
+  private isBootstrap(ip: string, port: number): boolean {
+    return this.bootstrapRemotes.some((r) => r.ip === ip && r.port === port);
+  }
+
+  /** A node heard of through the neighbours answer of `sourceId`: ping it to verify (it enters the table on pong). Whether it pinged. */
+  private consider(candidate: Candidate, sourceId: Buffer | undefined): boolean {
+    if (candidate.id.equals(this.nodeId)) return false;
     const known = this.table.get(candidate.id);
     if (known !== undefined) {
       if (known.endpoint.tcpPort === 0 && candidate.endpoint.tcpPort !== 0) this.table.updateTcpPort(candidate.id, candidate.endpoint.tcpPort);
-      return;
+      return false;
     }
-    if (this.pings.size >= MAX_PENDING_PINGS) return;
+    if (this.pings.size >= MAX_PENDING_PINGS) return false;
     // A bond costs four signed packets at each end. Once the table is healthy, the lookup bonds
     // with the nodes it asks anyway; pinging every node named in every answer (~4 × 16 per
-    // query) was most of the traffic at 200 nodes. A full bucket keeps its live entries, so a
-    // bond there would only add a revalidation ping.
-    if (!this.table.isThin() || !this.table.hasRoomFor(candidate.id)) return;
-    void this.ping({ ip: candidate.endpoint.ip, port: candidate.endpoint.udpPort }, candidate.id, candidate.endpoint.tcpPort);
+    // query) was most of the traffic at 200 nodes, and it is what an attacker's answers, which
+    // name only its own nodes, feed on. Only a node that would get a place (a free one, or an
+    // inbound entry's) is worth it: a full bucket keeps its live entries.
+    if (!this.table.isThin() || !this.table.hasRoomFor(candidate.id)) return false;
+    void this.ping({ ip: candidate.endpoint.ip, port: candidate.endpoint.udpPort }, candidate.id, candidate.endpoint.tcpPort, sourceId === undefined ? FOUND : namedBy(sourceId));
+    return true;
   }
 }

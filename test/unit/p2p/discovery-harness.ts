@@ -21,6 +21,7 @@ export const FAST_TIMING: DiscoveryTiming = {
   bondWaitMs: 150,
   refreshIntervalMs: 400,
   thinTableRetryMinMs: 100,
+  seedLookupSpacingMs: 50,
   revalidateIntervalMs: 60_000, // tests that need revalidation set it themselves
   bootstrapRetryIntervalMs: 300,
   endpointProofTtlMs: 60_000,

@@ -6,16 +6,18 @@ import { type ScenarioResult, defaultParams, runScenario } from '../../../src/si
 // real handshakes over simulated TCP) on the simulated internet
 // (60 % behind NAT, 1 % loss, churn, an eclipse attempt, 20 % leaving at once). Virtual time,
 // so the figures do not depend on the machine's load; only the wall time does (130–200 s of CPU
-// with the TCP peer sets; ~40–50 s for discovery alone).
-// One run, shared by the tests below.
+// with the TCP peer sets and relay; ~40–50 s for discovery alone).
+// One run, shared by the tests below, on a fixed seed: every draw (network, node keys, each node's
+// discovery choices) comes from it, so the figures are the same on every machine and every run.
 const NODES = Number(process.env['SIM_NODES'] ?? 1000);
+const SEED = Number(process.env['SIM_SEED'] ?? 13);
 const MINUTES = Number(process.env['SIM_MINUTES'] ?? 2);
 const RUN_TIMEOUT_MS = 40 * 60_000;
 
 let running: Promise<ScenarioResult> | undefined;
 function run(): Promise<ScenarioResult> {
-  running ??= runScenario(defaultParams(NODES, MINUTES)).then((r) => {
-    process.stderr.write(`sim ${NODES} nodes × ${MINUTES} min: wall ${(r.run.wallMs / 1000).toFixed(0)} s, cpu ${(r.run.cpuMs / 1000).toFixed(0)} s, ${r.run.events} events, peak RSS ${r.run.peakRssMb.toFixed(0)} MB\n`);
+  running ??= runScenario({ ...defaultParams(NODES, MINUTES), seed: SEED }).then((r) => {
+    process.stderr.write(`sim ${NODES} nodes × ${MINUTES} min, seed ${SEED}: wall ${(r.run.wallMs / 1000).toFixed(0)} s, cpu ${(r.run.cpuMs / 1000).toFixed(0)} s, ${r.run.events} events, peak RSS ${r.run.peakRssMb.toFixed(0)} MB\n`);
     return r;
   });
   return running;
@@ -109,9 +111,12 @@ test.serial('eclipse: the victim keeps honest table entries and outbound peers',
   t.true(e.attackerShareOfOutbound < 0.9);
 });
 
-// Known defect (docs/scale.md): at 1,000 nodes an attacker with 10 % of the ids gets 40–60 % of a
-// joining victim's table (at 200–300 nodes only ~12–19 %, so smaller runs skip this).
-// test.failing passes while the defect is there and fails once it is fixed: then make it a plain test.
+// Known defect, reduced but not fixed (docs/scale.md "Eclipse", round 3): before the table
+// admission rules an attacker with 10 % of the ids got 40–66 % of a joining victim's table at
+// 1,000 nodes; with them 20.6–40.5 % over seeds 1–4 and 23.4 % on this seed (9.4 % of ids). The
+// run is deterministic (fixed seed), so test.failing is not a coin toss: it fails on this seed
+// until the defect is fixed, and then turns red: make it a plain test. The bound is the issue's
+// and stays. Smaller runs skip this (at 200–300 nodes the attacker has too few nodes to tell).
 (NODES >= 1000 ? test.serial.failing : test.serial.skip)('eclipse: an attacker with 10 % of the ids gets at most twice that share of a joining victim\'s table', async (t) => {
   t.timeout(RUN_TIMEOUT_MS);
   const r = await run();
