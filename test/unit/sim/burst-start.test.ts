@@ -3,6 +3,7 @@ import { DEFAULT_NETWORK_MODEL, SimNetwork } from '../../../src/sim/network.js';
 import { Population } from '../../../src/sim/population.js';
 import { Rng } from '../../../src/sim/rng.js';
 import { standInSigner } from '../../../src/sim/stand-in-signer.js';
+import { SimTcp } from '../../../src/sim/tcp.js';
 import { VirtualClock } from '../../../src/sim/virtual-clock.js';
 
 // 200 nodes and their bootstrap all start at once on loopback-like links: what the real-socket
@@ -20,7 +21,7 @@ test('200 nodes started at once all reach 8 table entries within 2 virtual s, wi
   const clock = new VirtualClock();
   const rng = new Rng(1);
   const network = new SimNetwork(clock, rng, LOOPBACK);
-  const population = new Population(clock, network, rng, standInSigner());
+  const population = new Population(clock, network, rng, standInSigner(), new SimTcp(clock, network));
   await population.join({ bootstrap: true });
   for (let i = 1; i < NODES; i++) void population.join({ natted: false });
   const joiners = population.nodes.slice(1);
