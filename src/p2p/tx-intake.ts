@@ -121,14 +121,20 @@ export class TxIntake {
    * them too, answered not-found and counted against the unknown-request budget they grant us.
    */
   alreadyHave(txid: Buffer): boolean {
-    const { mempool, chain } = this.options;
-    return mempool.has(txid) || this.orphans.has(txid) || this.recentRejects.has(txid) || chain.getCoin({ txid, index: 0 }) !== undefined;
+    return this.holds(txid) || this.options.chain.getCoin({ txid, index: 0 }) !== undefined;
+  }
+
+  /** In the mempool, held as an orphan, or refused recently. */
+  private holds(txid: Buffer): boolean {
+    return this.options.mempool.has(txid) || this.orphans.has(txid) || this.recentRejects.has(txid);
   }
 
   /** A `transaction` message from `peer`. */
   receive(peer: Peer, tx: Transaction): void {
     peer.known.add(tx.txid); // before admission: 'tx:added' must not announce it back
-    if (this.alreadyHave(tx.txid)) return;
+    // Not alreadyHave: a confirmed tx sent to us still goes to the pool, which answers it with a
+    // txn-already-known reject (policy, no penalty), as the sender is owed a reason.
+    if (this.holds(tx.txid)) return;
     try {
       this.options.mempool.addTransaction(tx);
       this.options.onUseful(peer, 'tx');
