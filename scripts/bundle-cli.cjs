@@ -7,16 +7,9 @@
 'use strict';
 const { join } = require('node:path');
 
-let esbuild;
-try {
-  esbuild = require('esbuild');
-} catch (err) {
-  if (err && err.code === 'MODULE_NOT_FOUND') {
-    console.error('bundle-cli: esbuild is not installed (a devDependency); run: npm install');
-    process.exit(1);
-  }
-  throw err;
-}
+const { loadEsbuild } = require('./load-esbuild.cjs');
+
+const esbuild = loadEsbuild('bundle-cli');
 
 const root = join(__dirname, '..');
 const cliDir = join(root, 'dist', 'src', 'cli');

@@ -8,16 +8,9 @@
 'use strict';
 const { dirname, join } = require('node:path');
 
-let esbuild;
-try {
-  esbuild = require('esbuild');
-} catch (err) {
-  if (err && err.code === 'MODULE_NOT_FOUND') {
-    console.error('bundle-jayson: esbuild is not installed (a devDependency); run: npm install');
-    process.exit(1);
-  }
-  throw err;
-}
+const { loadEsbuild } = require('./load-esbuild.cjs');
+
+const esbuild = loadEsbuild('bundle-jayson');
 
 const root = join(__dirname, '..');
 const jaysonDir = dirname(require.resolve('jayson/package.json', { paths: [root] }));
