@@ -122,6 +122,7 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
       onUnknownParent: (peer) => this.sync.onUnknownParent(peer),
       onConnected: (block) => this.sync.onConnected(block),
       takenBySync: (peer, block) => this.sync.onBlock(peer, block),
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
     });
     this.txs = this.relayStack.txs;
     this.sync = new BlockSync({ chain, peers: this.peerSet, intake: this.relayStack.intake, config, logger, onStatus: (status) => this.emit('sync:progress', status), assumeValid: options.assumeValid ?? null });
