@@ -230,6 +230,9 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
     if (this.state !== 'running') return Promise.resolve(false);
     const inFlight = this.pings.inFlight(remote.ip, remote.port);
     if (inFlight !== undefined) return inFlight;
+    // Here, not only in consider(): the ping-backs to inbound pings and unproven find-nodes come
+    // this way too, and a flood of those from fresh keys kept ~2,000 pings pending, not 512.
+    if (this.pings.size >= MAX_PENDING_PINGS) return Promise.resolve(false);
     const to: Endpoint = { ip: remote.ip, udpPort: remote.port, tcpPort: tcpHint ?? 0 };
     const hash = this.transport.send({ type: 'ping', version: DISCOVERY_VERSION, from: this.localEndpoint, to }, remote);
     const answered = this.pings.add(hash, remote.ip, remote.port, expectedId, tcpHint, intro);
