@@ -93,7 +93,11 @@ export const MAX_PENDING_PINGS = 512;
 export const LATE_PONG_GRACE_MS = PACKET_EXPIRY_SEC * 1000;
 /** Late-pong records kept (the oldest go first): as many as pings may be outstanding. */
 export const MAX_LATE_PINGS = 512;
-/** Endpoint-proof records kept; the oldest are forgotten first. */
+/**
+ * Endpoint-proof records kept in each of two lists — nodes that answered our ping, and nodes that
+ * only pinged us (endpoint-proofs.ts) — the least recently touched forgotten first. ~150 bytes a
+ * record: 3 MB at most.
+ */
 export const MAX_ENDPOINT_PROOFS = 10_000;
 /** Nodes taken from the neighbours answers to one find-node (discv4 caps at k as well). */
 export const MAX_NEIGHBOURS_PER_FIND_NODE = K_BUCKET_SIZE;

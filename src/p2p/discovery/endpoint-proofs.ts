@@ -13,69 +13,87 @@ interface ProofRecord {
 /**
  * Who has proven which endpoint, in both directions, keyed by node id and bound to the IP the
  * packets came from: a proof for one IP says nothing about another (that is what stops reflection).
+ *
+ * Two least-recently-touched lists: records of nodes that answered our ping (their endpoint is
+ * proven) and records of nodes that only pinged us. A ping costs its sender nothing but a fresh
+ * key, so a flood of them (~2,000 a second within the inbound budget) used to push honest nodes'
+ * proofs out of one shared list in seconds, and their find-nodes were then dropped until they
+ * bonded again; now such a flood only churns the unproven list.
  */
 export class EndpointProofs {
-  private readonly records = new Map<string, ProofRecord>();
+  private readonly proven = new Map<string, ProofRecord>();
+  private readonly unproven = new Map<string, ProofRecord>();
 
   constructor(
     private readonly nowMs: () => number,
     private readonly ttlMs = ENDPOINT_PROOF_TTL_MS,
+    /** Bound of each list. */
     private readonly maxRecords = MAX_ENDPOINT_PROOFS,
   ) {}
 
   get size(): number {
-    return this.records.size;
+    return this.proven.size + this.unproven.size;
   }
 
   pongReceived(nodeId: Buffer, ip: string): void {
-    this.record(nodeId, ip).pongReceivedMs = this.nowMs();
+    this.record(nodeId, ip, true).pongReceivedMs = this.nowMs();
   }
 
   pingReceived(nodeId: Buffer, ip: string, tcpPort: number): void {
-    const rec = this.record(nodeId, ip);
+    const rec = this.record(nodeId, ip, false);
     rec.pingReceivedMs = this.nowMs();
     rec.tcpPort = tcpPort;
   }
 
   /** The TCP port the node's own signed ping from this IP advertised, if it has pinged us. */
   advertisedTcpPort(nodeId: Buffer, ip: string): number | undefined {
-    const rec = this.records.get(nodeId.toString('hex'));
+    const rec = this.get(nodeId);
     return rec !== undefined && rec.ip === ip ? rec.tcpPort : undefined;
   }
 
   /** The node answered our ping from this IP recently: we may answer its find-node. */
   hasProvenEndpoint(nodeId: Buffer, ip: string): boolean {
-    const rec = this.records.get(nodeId.toString('hex'));
+    const rec = this.get(nodeId);
     return rec !== undefined && rec.ip === ip && this.fresh(rec.pongReceivedMs);
   }
 
   /** The node pinged us from this IP recently, so it should answer our find-node. */
   hasVerifiedUs(nodeId: Buffer, ip: string): boolean {
-    const rec = this.records.get(nodeId.toString('hex'));
+    const rec = this.get(nodeId);
     return rec !== undefined && rec.ip === ip && this.fresh(rec.pingReceivedMs);
   }
 
   forget(nodeId: Buffer): void {
-    this.records.delete(nodeId.toString('hex'));
+    const key = nodeId.toString('hex');
+    this.proven.delete(key);
+    this.unproven.delete(key);
+  }
+
+  private get(nodeId: Buffer): ProofRecord | undefined {
+    const key = nodeId.toString('hex');
+    return this.proven.get(key) ?? this.unproven.get(key);
   }
 
   private fresh(atMs: number): boolean {
     return atMs > 0 && this.nowMs() - atMs <= this.ttlMs;
   }
 
-  private record(nodeId: Buffer, ip: string): ProofRecord {
+  /** The node's record, moved to the end of its list (to the proven list by a pong). */
+  private record(nodeId: Buffer, ip: string, pong: boolean): ProofRecord {
     const key = nodeId.toString('hex');
-    let rec = this.records.get(key);
+    let rec = this.proven.get(key) ?? this.unproven.get(key);
     if (rec === undefined || rec.ip !== ip) {
       // A new IP starts over: proofs never carry from one address to another.
       rec = { ip, pongReceivedMs: 0, pingReceivedMs: 0, tcpPort: undefined };
     }
-    // Re-insert so Map order is least-recently-touched first, which is what gets pruned.
-    this.records.delete(key);
-    this.records.set(key, rec);
-    if (this.records.size > this.maxRecords) {
-      const oldest = this.records.keys().next();
-      if (!oldest.done) this.records.delete(oldest.value);
+    this.proven.delete(key);
+    this.unproven.delete(key);
+    // Re-inserted so Map order is least-recently-touched first, which is what gets pruned.
+    const list = pong || rec.pongReceivedMs > 0 ? this.proven : this.unproven;
+    list.set(key, rec);
+    if (list.size > this.maxRecords) {
+      const oldest = list.keys().next();
+      if (!oldest.done) list.delete(oldest.value);
     }
     return rec;
   }
