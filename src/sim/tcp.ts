@@ -10,9 +10,13 @@
  */
 import { EventEmitter } from 'node:events';
 import type { PeerStream, TcpListener, TcpTransport } from '../p2p/tcp-transport.js';
+import { KadchainError } from '../util/errors.js';
 import type { Host, SimNetwork } from './network.js';
 import type { VirtualClock } from './virtual-clock.js';
 import { SIM_EPHEMERAL_PORT_MIN, SIM_TCP_HIGH_WATER_BYTES, TCP_SEGMENT_OVERHEAD_BYTES } from './constants.js';
+
+/** What a simulated dial or listen fails with; the messages are node:net's, as the peer code logs and counts them. */
+export class SimTcpError extends KadchainError<'address-in-use' | 'connect-timeout' | 'connection-refused'> {}
 
 export interface SimTcpStats {
   /** Connections established. */
@@ -240,7 +244,7 @@ export class SimTcp {
       ports = new Map();
       this.listeners.set(host.ip, ports);
     }
-    if (ports.has(port)) throw new Error(`listen EADDRINUSE: address already in use ${host.ip}:${port}`);
+    if (ports.has(port)) throw new SimTcpError('address-in-use', `listen EADDRINUSE: address already in use ${host.ip}:${port}`);
     ports.set(port, onStream);
     return {
       port,
@@ -263,7 +267,7 @@ export class SimTcp {
       };
       const timer = clock.setTimeout(() => settle(() => {
         this.stats.unanswered++;
-        reject(new Error(`TCP connect to ${ip}:${port} timed out after ${timeoutMs} ms`));
+        reject(new SimTcpError('connect-timeout', `TCP connect to ${ip}:${port} timed out after ${timeoutMs} ms`));
       }), timeoutMs);
       const to = network.hosts.get(ip);
       if (!from.alive || to === undefined) return;
@@ -275,7 +279,7 @@ export class SimTcp {
         if (accept === undefined) {
           clock.setTimeout(() => settle(() => {
             this.stats.refused++;
-            reject(new Error(`connect ECONNREFUSED ${ip}:${port}`));
+            reject(new SimTcpError('connection-refused', `connect ECONNREFUSED ${ip}:${port}`));
           }), oneWayMs);
           return;
         }
