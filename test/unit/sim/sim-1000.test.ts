@@ -54,7 +54,11 @@ test.serial('lookups for public nodes find them, 99 % within ⌈log₂ N⌉ hops
   for (const batch of r.lookups) {
     t.log(`lookups ${batch.label}: ${batch.count}, success ${(100 * batch.successShare).toFixed(1)} %, hops p50 ${batch.hopsP50} p99 ${batch.hopsP99} (goal ≤ ${batch.hopGoal}), ${batch.msP50.toFixed(0)} ms p50`);
     t.true(batch.hopsP99 <= batch.hopGoal, batch.label);
-    t.true(batch.successShare >= 0.85, batch.label); // measured 93–99 % at 1,000 nodes; ids are random per run
+    // 93–99 % before the eclipse admission rules; with far buckets closed to inbound contacts a
+    // newcomer enters fewer tables near its id, and since the TCP side runs in the simulator a
+    // seed no longer fixes the run: 81–96 % in the CI runs of 2026-12-06 (100 lookups a batch).
+    // The tighter far-bucket variant that was not kept gave 53–80 %: this catches that.
+    t.true(batch.successShare >= 0.75, batch.label);
   }
 });
 
