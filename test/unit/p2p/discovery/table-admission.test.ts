@@ -194,15 +194,10 @@ test('our lookups start from entries we found; inbound ones only top the seeds u
   t.deepEqual(table.closest(target, 2).map((e) => e.origin), ['inbound', 'inbound'], 'answers to others still use the whole table');
 });
 
-test(`the table's seeding: a self-lookup, then ${INITIAL_RANDOM_LOOKUPS} random ones, one per tick ${SEED_LOOKUP_SPACING_MS / 1000} s apart (not back to back), then inbound contacts may enter`, async (t) => {
-  const { table } = setup();
-  table.verified(idInTopBucket(999), KEY, endpoint(999), FOUND); // the bootstrap node
-  const clock = new VirtualClock();
-  const lookups: Array<{ kind: string; atMs: number }> = [];
-  let inFlight = 0;
-  let maxInFlight = 0;
-  let refreshedAfter: number[] = [];
-  const scheduler = new RefreshScheduler({
+
+/** The refresh scheduler's fixed settings in these tests: a fresh table on a virtual clock, no bootstrap nodes. */
+function schedulerBase(table: NodeTable, clock: VirtualClock) {
+  return {
     selfId: SELF,
     table,
     timing: { thinTableRetryMinMs: 1_000, refreshIntervalMs: 60_000 },
@@ -212,6 +207,19 @@ test(`the table's seeding: a self-lookup, then ${INITIAL_RANDOM_LOOKUPS} random 
     isRunning: () => true,
     bootstrapRemotes: () => [],
     ping: async () => true,
+  };
+}
+
+test(`the table's seeding: a self-lookup, then ${INITIAL_RANDOM_LOOKUPS} random ones, one per tick ${SEED_LOOKUP_SPACING_MS / 1000} s apart (not back to back), then inbound contacts may enter`, async (t) => {
+  const { table } = setup();
+  table.verified(idInTopBucket(999), KEY, endpoint(999), FOUND); // the bootstrap node
+  const clock = new VirtualClock();
+  const lookups: Array<{ kind: string; atMs: number }> = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let refreshedAfter: number[] = [];
+  const scheduler = new RefreshScheduler({
+    ...schedulerBase(table, clock),
     lookup: async (target) => {
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
@@ -248,15 +256,7 @@ test('a table still thin after its refresh opens to inbound contacts (there may 
   const kinds: string[] = [];
   let opened = 0;
   const scheduler = new RefreshScheduler({
-    selfId: SELF,
-    table,
-    timing: { thinTableRetryMinMs: 1_000, refreshIntervalMs: 60_000 },
-    nowMs: clock.nowMs,
-    clock,
-    log: silentLogger(),
-    isRunning: () => true,
-    bootstrapRemotes: () => [],
-    ping: async () => true,
+    ...schedulerBase(table, clock),
     lookup: async (target) => {
       kinds.push(target.equals(SELF) ? 'self' : 'seed');
       if (kinds.length === 3) for (let i = 0; i < K_BUCKET_SIZE; i++) table.verified(idInBucket254(i), KEY, endpoint(300 + i), FOUND);
