@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +57,13 @@ interface Teardown {
 const FIXED_PORT_MIN = 20_000;
 const FIXED_PORT_SPAN = 12_000;
 const FREE_PORT_ATTEMPTS = 50;
+/** Ports this test process already handed out: never given twice, even after their node stopped (a restart reuses its setup's port). */
+const handedOut = new Set<number>();
+/**
+ * Another test file (a separate worker process) may pick the same port between our probe and the
+ * node's bind; such a start is redone on a fresh RPC port this many times.
+ */
+const RPC_PORT_RETRIES = 3;
 
 async function canListen(port: number): Promise<boolean> {
   const server = createServer();
@@ -71,7 +78,11 @@ async function canListen(port: number): Promise<boolean> {
 export async function freePort(): Promise<number> {
   for (let i = 0; i < FREE_PORT_ATTEMPTS; i++) {
     const port = FIXED_PORT_MIN + Math.floor(Math.random() * FIXED_PORT_SPAN);
-    if (await canListen(port)) return port;
+    if (handedOut.has(port)) continue;
+    if (await canListen(port)) {
+      handedOut.add(port);
+      return port;
+    }
   }
   throw new Error(`no free port found in ${FIXED_PORT_MIN}-${FIXED_PORT_MIN + FIXED_PORT_SPAN} after ${FREE_PORT_ATTEMPTS} tries`);
 }
@@ -120,6 +131,28 @@ export async function createNodeSetup(t: Teardown, overrides: SetupOverrides = {
  * `launcher` 'kadchain' runs ./kadchain as an executable (what users run; the benches), 'node' `node bin/cli.js`.
  */
 export async function startNode(t: Teardown, setup: NodeSetup, extraArgs: readonly string[] = [], readyTimeoutMs = READY_TIMEOUT_MS, launcher: 'node' | 'kadchain' = 'node'): Promise<RunningNode> {
+  const portFromConfig = !extraArgs.includes('--rpc-port');
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await startNodeOnce(t, setup, extraArgs, readyTimeoutMs, launcher);
+    } catch (err) {
+      if (!(err instanceof RpcPortTaken) || !portFromConfig || attempt >= RPC_PORT_RETRIES) throw err;
+      await moveRpcPort(setup, await freePort());
+    }
+  }
+}
+
+/** The node exited because its RPC port was taken (by another test process, between our probe and its bind). */
+class RpcPortTaken extends Error {}
+
+async function moveRpcPort(setup: NodeSetup, port: number): Promise<void> {
+  const config = JSON.parse(await readFile(setup.configFile, 'utf8')) as Record<string, unknown>;
+  config['rpcPort'] = port;
+  await writeFile(setup.configFile, JSON.stringify(config, null, 2));
+  setup.rpcPort = port;
+}
+
+async function startNodeOnce(t: Teardown, setup: NodeSetup, extraArgs: readonly string[], readyTimeoutMs: number, launcher: 'node' | 'kadchain'): Promise<RunningNode> {
   const args = ['start', '--config', setup.configFile, ...extraArgs];
   const child = launcher === 'kadchain' ? spawn(KADCHAIN_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(process.execPath, [CLI_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -136,7 +169,11 @@ export async function startNode(t: Teardown, setup: NodeSetup, extraArgs: readon
   });
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`node exited with ${child.exitCode} before it was ready:\n${output}`);
+    if (child.exitCode !== null) {
+      await closed;
+      const message = `node exited with ${child.exitCode} before it was ready:\n${output}`;
+      throw output.includes('"code":"rpc-listen-failed"') && output.includes('EADDRINUSE') ? new RpcPortTaken(message) : new Error(message);
+    }
     if (existsSync(join(setup.dataDir, '.cookie'))) {
       try {
         await rpc(setup, 'getinfo');
