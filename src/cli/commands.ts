@@ -217,6 +217,18 @@ export const COMMANDS: readonly CommandSpec[] = [
     timeoutMs: RPC_CALL_TIMEOUT_MS,
   },
   {
+    name: 'removepeer',
+    summary: 'stop reconnecting to a peer added with addpeer and close our connection to it',
+    positionals: ['host:port'],
+    positionalKinds: { 'host:port': 'host-port' },
+    options: {},
+    required: [],
+    method: 'removepeer',
+    params: (cmd) => ({ address: cmd.positionals[0] }),
+    format: format.removepeer,
+    timeoutMs: RPC_CALL_TIMEOUT_MS,
+  },
+  {
     name: 'ban',
     summary: 'ban an IP address or a node id (64 hex digits): disconnect it and refuse it until the ban ends (kept across restarts)',
     positionals: ['ip|nodeid'],

@@ -75,6 +75,7 @@ function rpcNetwork(network: NodeNetwork, listenHost: string, nat: RpcNetwork['n
     unban: (key) => p2p.unban(key),
     clearBans: () => p2p.clearBans(),
     addPeer: (host, port) => p2p.addPeer(host, port),
+    removePeer: (host, port) => p2p.removePeer(host, port),
     nat,
     traversal: () => p2p.traversalState(),
     punch: (nodeIdHex) => p2p.punch(nodeIdHex),

@@ -135,6 +135,12 @@ export const DEFAULT_DISCOURAGE_DURATION_MS = 24 * 60 * 60 * 1000;
 export const MAX_DISCOURAGED_ENTRIES = 50_000;
 /** Manual bans held: an operator's list, so a generous bound that still caps memory and the file. */
 export const MAX_BAN_ENTRIES = 10_000;
+/**
+ * Manual peers (addpeer) kept: each is dialled at once and holds an outbound session beside the
+ * automatic ones, so the operator's list is capped like every other table (Core caps its addnode
+ * connections at 8 but dials the rest later; ours dials all, so the cap is on the list).
+ */
+export const MAX_MANUAL_PEERS = 64;
 /** A manual peer refused for a reason retrying will not fix (another genesis) is redialled this rarely. */
 export const MANUAL_PEER_PERMANENT_RETRY_MS = 60 * 60 * 1000;
 /**

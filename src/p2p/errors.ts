@@ -1,7 +1,7 @@
 import { KadchainError } from '../util/errors.js';
 
 /** Errors of the peer layer's own API (not peer misbehaviour, which is priced by misbehaviour.ts). */
-export type P2PErrorCode = 'invalid-peer-address' | 'listen-failed' | 'not-started' | 'invalid-ban-key' | 'ban-list-full' | 'ban-file-corrupt' | 'ban-file-unwritable';
+export type P2PErrorCode = 'invalid-peer-address' | 'listen-failed' | 'not-started' | 'invalid-ban-key' | 'ban-list-full' | 'ban-file-corrupt' | 'ban-file-unwritable' | 'manual-peer-list-full' | 'unknown-manual-peer';
 
 export class P2PError extends KadchainError<P2PErrorCode> {}
 

@@ -6,7 +6,7 @@
  */
 import { SYSTEM_CLOCK, type Clock, type TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
-import { MANUAL_PEER_PERMANENT_RETRY_MS, RECONNECT_JITTER_FRACTION } from './constants.js';
+import { MANUAL_PEER_PERMANENT_RETRY_MS, MAX_MANUAL_PEERS, RECONNECT_JITTER_FRACTION } from './constants.js';
 import { peerAddressKey } from './dial.js';
 import { PERMANENT_REFUSALS, P2PError } from './errors.js';
 import type { Peer } from './peer.js';
@@ -23,6 +23,8 @@ export interface ManualPeersOptions {
   readonly dial: (host: string, port: number, onPeer: (peer: Peer) => void) => Promise<true | string>;
   /** In [0, 1): the redial jitter's source (tests); default Math.random. */
   readonly random?: () => number;
+  /** Entries kept (tests); default MAX_MANUAL_PEERS. */
+  readonly maxEntries?: number;
   /** Clock of nextRetryAtMs (tests read the wait from it exactly); default the clock's nowMs. */
   readonly now?: () => number;
   /** Time and redial timers (the simulator's virtual clock); default SYSTEM_CLOCK. */
@@ -61,6 +63,8 @@ export class ManualPeers {
     const { min } = this.options.reconnectBackoffMs;
     let entry = this.entries.get(key);
     if (!entry) {
+      const max = this.options.maxEntries ?? MAX_MANUAL_PEERS;
+      if (this.entries.size >= max) throw new P2PError('manual-peer-list-full', `the node already keeps ${max} manual peers; remove one first (removepeer HOST:PORT; peers lists them)`);
       entry = { host, port, backoffMs: min, timer: undefined, peer: undefined, dialling: false, nodeIdHex: undefined, lastError: undefined, nextRetryAtMs: undefined };
       this.entries.set(key, entry);
     }
@@ -71,6 +75,20 @@ export class ManualPeers {
       entry.backoffMs = min;
       this.dial(entry);
     }
+  }
+
+  /**
+   * Core's `addnode … remove`: forgets host:port (no more redials) and closes our connection to
+   * it, if any. A connection it dialled to us stays: that one is an ordinary inbound peer.
+   */
+  remove(host: string, port: number): void {
+    const key = peerAddressKey(host, port);
+    const entry = this.entries.get(key);
+    if (!entry) throw new P2PError('unknown-manual-peer', `${key} is not a manual peer (peers lists them)`);
+    this.entries.delete(key);
+    this.clock.clear(entry.timer);
+    entry.timer = undefined;
+    entry.peer?.close('removed from the manual peers by the operator');
   }
 
   /** The connections we dialled to manual peers (for `cli peers` and discouragement exemptions). */
@@ -133,7 +151,8 @@ export class ManualPeers {
 
   /** Redials after the entry's backoff (doubling it), or after `delayMs` when given. */
   private schedule(entry: ManualPeer, delayMs?: number): void {
-    if (!this.options.isRunning() || entry.timer) return;
+    // A removed entry's dial or session may end after removal: it is not redialled.
+    if (!this.options.isRunning() || entry.timer || this.entries.get(peerAddressKey(entry.host, entry.port)) !== entry) return;
     const random = this.options.random ?? Math.random;
     const waitMs = delayMs ?? Math.round(entry.backoffMs * (1 - RECONNECT_JITTER_FRACTION * random()));
     if (delayMs === undefined) entry.backoffMs = Math.min(entry.backoffMs * 2, this.options.reconnectBackoffMs.max);

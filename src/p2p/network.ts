@@ -207,6 +207,10 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
     this.peerSet.addPeer(host, port);
   }
 
+  removePeer(host: string, port: number): void {
+    this.peerSet.removePeer(host, port);
+  }
+
   peers(): PeerInfo[] {
     return this.peerSet.peers();
   }

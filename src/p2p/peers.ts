@@ -197,6 +197,11 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
     this.manual.add(host, port);
   }
 
+  /** Stops redialling a manual peer and closes our connection to it; throws P2PError for an unknown one. */
+  removePeer(host: string, port: number): void {
+    this.manual.remove(host, port);
+  }
+
   /**
    * The operator's ban (Core's setban add) of an IP or a node id (64 hex digits): persisted,
    * and every connection it matches is closed.

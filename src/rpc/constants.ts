@@ -43,6 +43,8 @@ export const RpcCode = {
   OutOfRange: -8,
   /** Core's RPC_DESERIALIZATION_ERROR: sendrawtransaction's hex is not a transaction. */
   DeserializationError: -22,
+  /** Core's RPC_CLIENT_NODE_NOT_ADDED: addnode remove of a node that was never added. */
+  NodeNotAdded: -24,
   Rejected: -25,
   MempoolRejected: -26,
   NotReady: -28,

@@ -47,6 +47,7 @@ const BY_CODE: Readonly<Record<string, number>> = {
   'invalid-ban-key': RpcCode.InvalidParams,
   'invalid-host-port': RpcCode.InvalidParams,
   'not-started': RpcCode.NotReady,
+  'unknown-manual-peer': RpcCode.NodeNotAdded,
   'check-busy': RpcCode.NotReady,
   // ExplorerError (src/explorer/errors.ts), in Bitcoin Core's numbers.
   'not-found': RpcCode.NotFound,

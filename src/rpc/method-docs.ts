@@ -87,6 +87,7 @@ export const METHOD_DOCS: Readonly<Record<string, MethodDoc>> = {
   mempool: { summary: 'transactions waiting for a block, with the pool\'s size and minimum fee rate', params: [] },
   peers: { summary: 'connected peers, manual peers, bans and discouraged addresses', params: [] },
   addpeer: { summary: 'connect to a peer now and keep reconnecting to it', params: [{ name: 'address', description: 'host:port of its TCP port' }] },
+  removepeer: { summary: 'stop reconnecting to a peer added with addpeer and close our connection to it', params: [{ name: 'address', description: 'host:port as it was added' }] },
   ban: {
     summary: 'ban an IP address or node id: disconnect it and refuse it until the ban ends',
     params: [

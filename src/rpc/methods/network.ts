@@ -98,6 +98,14 @@ export function networkMethods(ctx: Pick<RpcContext, 'network' | 'logger'>): Met
       ctx.logger.info({ peer: formatHostPort(target) }, 'manual peer added');
       return { address: formatHostPort(target), connecting: true };
     },
+
+    removepeer: (params) => {
+      const { address } = parseParams(params, { address: param.string() });
+      const target = parseAddress(address);
+      ctx.network.removePeer(target.host, target.port);
+      ctx.logger.info({ peer: formatHostPort(target) }, 'manual peer removed');
+      return { address: formatHostPort(target), removed: true };
+    },
   };
 }
 

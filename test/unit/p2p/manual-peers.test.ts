@@ -130,3 +130,47 @@ test('redials back off exponentially up to the maximum, each wait shortened by a
     t.true(waits.every((w) => w <= backoff.max), 'never above the maximum');
   }
 });
+
+test('the manual peer list is bounded: one more address is refused with the way out, a known one is still retried', async (t) => {
+  const dialled: string[] = [];
+  const manual = new ManualPeers({
+    reconnectBackoffMs: BACKOFF_MS, logger: silentLogger(), isRunning: () => true, isBanned: () => false, connectedNode: () => undefined,
+    dial: (host, port) => { dialled.push(`${host}:${port}`); return new Promise(() => undefined); },
+    maxEntries: 3,
+  });
+  t.teardown(() => manual.stop());
+  for (const port of [9001, 9002, 9003]) manual.add('127.0.0.1', port);
+  const err = t.throws(() => manual.add('127.0.0.1', 9004));
+  t.is((err as { code?: string }).code, 'manual-peer-list-full');
+  t.is(err?.message, 'the node already keeps 3 manual peers; remove one first (removepeer HOST:PORT; peers lists them)');
+  t.notThrows(() => manual.add('127.0.0.1', 9003), 'an address already listed is not a new entry');
+  t.is(manual.describe().length, 3);
+  manual.remove('127.0.0.1', 9001);
+  t.notThrows(() => manual.add('127.0.0.1', 9004), 'removing one makes room');
+  t.deepEqual(dialled, ['127.0.0.1:9001', '127.0.0.1:9002', '127.0.0.1:9003', '127.0.0.1:9004']);
+});
+
+test('removepeer closes our connection, forgets the address and never redials it; an unknown address is refused', async (t) => {
+  const { manual, dials } = setup(t);
+  manual.add('127.0.0.1', 9000);
+  await sleep(0);
+  const closes: string[] = [];
+  const peer = new FakePeer();
+  (peer as unknown as { close: (reason: string) => void }).close = (reason: string) => {
+    closes.push(reason);
+    peer.emit('close', reason);
+  };
+  dials[0]!.onPeer(peer as unknown as Peer);
+  dials[0]!.resolve(true);
+  peer.isReady = true;
+  peer.emit('ready');
+  manual.remove('127.0.0.1', 9000);
+  t.deepEqual(closes, ['removed from the manual peers by the operator']);
+  t.deepEqual(manual.describe(), []);
+  t.false(manual.isManual(peer as unknown as Peer));
+  await sleep(SETTLE_MS);
+  t.is(dials.length, 1, 'no redial after the removal closed it');
+  const err = t.throws(() => manual.remove('127.0.0.1', 9000));
+  t.is((err as { code?: string }).code, 'unknown-manual-peer');
+  t.is(err?.message, '127.0.0.1:9000 is not a manual peer (peers lists them)');
+});

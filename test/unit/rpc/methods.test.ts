@@ -10,7 +10,8 @@ import type { DiscouragedEntry } from '../../../src/p2p/discouraged.js';
 import type { ManualPeerInfo, PeerInfo } from '../../../src/p2p/peer-info.js';
 import { AddressError, pubKeyHashToAddress, publicKeyToAddress } from '../../../src/primitives/address.js';
 import { publicKeyOf } from '../../../src/primitives/secp256k1.js';
-import { RpcParamError } from '../../../src/rpc/errors.js';
+import { RpcParamError, toJsonRpcError } from '../../../src/rpc/errors.js';
+import { P2PError } from '../../../src/p2p/errors.js';
 import { allMethods } from '../../../src/rpc/index.js';
 import { toJsonSafe } from '../../../src/rpc/json.js';
 import { silentLogger } from '../../../src/util/logger.js';
@@ -141,6 +142,11 @@ function fake(): Fake {
       unban: (key) => banList.unban(key),
       clearBans: () => banList.clear(),
       addPeer: (host, port) => void addedPeers.push(`${host}:${port}`),
+      removePeer: (host, port) => {
+        const at = addedPeers.indexOf(`${host}:${port}`);
+        if (at < 0) throw new P2PError('unknown-manual-peer', `${host}:${port} is not a manual peer (peers lists them)`);
+        addedPeers.splice(at, 1);
+      },
       nat: () => nat.current,
       traversal: freshTraversalState,
       punch: async () => ({ ok: false, attempts: 0, relay: undefined, reason: 'not in this test', address: undefined, ms: 0 }),
@@ -156,7 +162,7 @@ function fake(): Fake {
 const call = async (f: Fake, method: string, params?: unknown): Promise<unknown> => f.methods[method]!(params);
 
 test('the method names match the CLI commands', (t) => {
-  t.deepEqual(Object.keys(fake().methods).sort(), ['addpeer', 'balance', 'ban', 'clearbanned', 'createwallet', 'genesis_block', 'getblockheader', 'getinfo', 'gettxoutsetinfo', 'listbanned', 'mempool', 'mine', 'nat', 'peers', 'print', 'punch', 'printwallet', 'send', 'stop', 'unban', 'verifychain', 'getmemoryinfo', 'help', 'dumpprivkey', 'importprivkey', 'listunspent', 'sendrawtransaction', 'getblockchaininfo', 'getblock', 'getblocks', 'gettransaction', 'getaddress', 'getindexinfo'].sort());
+  t.deepEqual(Object.keys(fake().methods).sort(), ['addpeer', 'removepeer', 'balance', 'ban', 'clearbanned', 'createwallet', 'genesis_block', 'getblockheader', 'getinfo', 'gettxoutsetinfo', 'listbanned', 'mempool', 'mine', 'nat', 'peers', 'print', 'punch', 'printwallet', 'send', 'stop', 'unban', 'verifychain', 'getmemoryinfo', 'help', 'dumpprivkey', 'importprivkey', 'listunspent', 'sendrawtransaction', 'getblockchaininfo', 'getblock', 'getblocks', 'gettransaction', 'getaddress', 'getindexinfo'].sort());
 });
 
 test('getmemoryinfo reports the process memory; gc: true runs a collection first, and only with --expose-gc', async (t) => {
@@ -389,6 +395,17 @@ test('addpeer validates host:port before dialing', async (t) => {
     await t.throwsAsync(async () => call(f, 'addpeer', [bad]), { instanceOf: RpcParamError, message: /^parameter "address": / }, bad);
   }
   t.is(f.addedPeers.length, 2);
+});
+
+test('removepeer validates host:port and answers Core\'s -24 for a peer that was never added', async (t) => {
+  const f = fake();
+  await call(f, 'addpeer', ['127.0.0.1:9001']);
+  t.deepEqual(await call(f, 'removepeer', ['127.0.0.1:9001']), { address: '127.0.0.1:9001', removed: true });
+  t.deepEqual(f.addedPeers, []);
+  const err = await t.throwsAsync(async () => call(f, 'removepeer', ['127.0.0.1:9001']), { instanceOf: P2PError });
+  t.is(toJsonRpcError(err).error.code, -24);
+  t.is(err?.message, '127.0.0.1:9001 is not a manual peer (peers lists them)');
+  await t.throwsAsync(async () => call(f, 'removepeer', ['127.0.0.1']), { instanceOf: RpcParamError, message: /^parameter "address": / });
 });
 
 test('verifychain takes an optional depth (default 288, 0 = all) and refuses anything but a whole number of blocks', async (t) => {
