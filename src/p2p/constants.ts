@@ -93,6 +93,19 @@ export const CONNECT_TIMEOUT_MS = 5_000;
 export const SYNC_PROGRESS_LOG_INTERVAL_MS = 5_000;
 /** A peer whose sync stalled is not chosen again for this long (unless it is the only one ahead). */
 export const SYNC_STALLED_PEER_COOLDOWN_MS = 60_000;
+/**
+ * A peer whose sync gained us nothing while it claimed more work (an empty or useless headers
+ * reply) waits as long before it is preferred again: claimed work only orders the candidates, so
+ * without this a peer re-claiming ever more work in each ping would be picked first every time
+ * and an honest peer with the real chain would never get its turn.
+ */
+export const SYNC_FRUITLESS_PEER_COOLDOWN_MS = 60_000;
+/**
+ * Fruitless syncs in a row (no work gained while the peer claimed more) tolerated from one peer,
+ * as Core tolerates MAX_NUM_UNCONNECTING_HEADERS_MSGS: a race or two is honest (a reorg between
+ * its ping and our get-blocks), more is a peer making us sync for nothing; it is then punished.
+ */
+export const MAX_FRUITLESS_SYNCS_IN_A_ROW = 10;
 /** Objects served per get-data: a request for more than this is answered in part (it is also bounded by MAX_INV_ITEMS). */
 export const MAX_GET_DATA_ITEMS = 2_000;
 /** Size of the recently-rejected-tx filter (do not re-request txs we just refused). */

@@ -58,6 +58,7 @@ const PENALTIES: Readonly<Record<MisbehaviourCode, Penalty>> = {
   'inv-flood': DISCOURAGE_SILENTLY,
   'unknown-data-flood': DISCOURAGE_SILENTLY,
   'unconnecting-headers': DISCOURAGE_SILENTLY,
+  'fruitless-sync': DISCOURAGE_SILENTLY,
   // Consensus-invalid blocks and transactions: only a rule breaker sends them.
   [ValidationCode.BadPow]: DISCOURAGE,
   [ValidationCode.BadBits]: DISCOURAGE,

@@ -24,4 +24,6 @@ export type FloodCode =
   /** Requests for data we do not have above UNKNOWN_REQUESTS_PER_SEC beyond the burst. */
   | 'unknown-data-flood'
   /** More than MAX_UNCONNECTING_HEADERS_MSGS headers messages in a row that connect to nothing. */
-  | 'unconnecting-headers';
+  | 'unconnecting-headers'
+  /** More than MAX_FRUITLESS_SYNCS_IN_A_ROW syncs in a row that gained nothing while it claimed more work. */
+  | 'fruitless-sync';

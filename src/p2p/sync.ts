@@ -10,7 +10,15 @@ import type { Block, BlockHeader } from '../primitives/block.js';
 import type { Logger } from '../util/logger.js';
 import type { BlockIntake } from './block-intake.js';
 import type { P2PConfig } from './config.js';
-import { GET_BLOCKS_BURST, GET_BLOCKS_PER_SEC, SYNC_START_LOG_INTERVAL_MS, SYNC_START_LOG_KEYS, SYNC_STALLED_PEER_COOLDOWN_MS } from './constants.js';
+import {
+  GET_BLOCKS_BURST,
+  GET_BLOCKS_PER_SEC,
+  MAX_FRUITLESS_SYNCS_IN_A_ROW,
+  SYNC_FRUITLESS_PEER_COOLDOWN_MS,
+  SYNC_START_LOG_INTERVAL_MS,
+  SYNC_START_LOG_KEYS,
+  SYNC_STALLED_PEER_COOLDOWN_MS,
+} from './constants.js';
 import { headersAfterLocator } from './headers.js';
 import { LogThrottle } from './log-throttle.js';
 import type { Peer } from './peer.js';
@@ -44,7 +52,12 @@ export class BlockSync {
   private peakFinished = 0;
   /** Work a peer reported when syncing from it brought nothing: not chosen again until it reports other work. */
   private readonly fruitless = new WeakMap<Peer, bigint>();
-  private readonly stalledUntilMs = new WeakMap<Peer, number>();
+  /** Peers whose last sync stalled or gained nothing: others are preferred until then, whatever work they claim. */
+  private readonly cooledUntilMs = new WeakMap<Peer, number>();
+  /** Syncs in a row from a peer that gained no work while it claimed more (reset by one that gained some). */
+  private readonly fruitlessInARow = new WeakMap<Peer, number>();
+  /** Our tip's work when the running session started: what it gained is measured against it. */
+  private startWork = 0n;
   private readonly progress: SyncProgress;
   private readonly tracker: SyncStatusTracker;
   /** get-blocks served per peer (each may cost 2,000 header reads). */
@@ -103,7 +116,7 @@ export class BlockSync {
       .ready()
       .filter((p) => p.bestWork > ourWork && this.fruitless.get(p) !== p.bestWork)
       .sort((a, b) => (b.bestWork > a.bestWork ? 1 : b.bestWork < a.bestWork ? -1 : 0));
-    const fresh = candidates.filter((p) => (this.stalledUntilMs.get(p) ?? 0) <= now);
+    const fresh = candidates.filter((p) => (this.cooledUntilMs.get(p) ?? 0) <= now);
     const peer = fresh[0] ?? candidates[0];
     if (peer) this.startWith(peer);
     else this.handover = false;
@@ -179,6 +192,7 @@ export class BlockSync {
     if (!handover) this.syncLogLevel = this.startLog.shouldWarn(peer.ip) ? 'info' : 'debug';
     this.logger[handover ? 'debug' : this.syncLogLevel]({ peer: peer.label, ourHeight: this.options.chain.tip?.height ?? -1, peerHeight: peer.bestHeight }, 'starting block sync');
     const assumeValid = this.options.assumeValid ?? undefined;
+    this.startWork = this.options.chain.tip?.chainWork ?? 0n;
     this.session = new SyncSession(peer, {
       chain: this.options.chain,
       peers: this.options.peers,
@@ -201,9 +215,24 @@ export class BlockSync {
     this.peakFinished = Math.max(this.peakFinished, session.peakBlocksInFlight);
     const peer = session.peer;
     if (end.unhelpful) this.fruitless.set(peer, peer.bestWork);
-    if (end.stalled) this.stalledUntilMs.set(peer, Date.now() + SYNC_STALLED_PEER_COOLDOWN_MS);
+    if (end.stalled) this.cooledUntilMs.set(peer, Date.now() + SYNC_STALLED_PEER_COOLDOWN_MS);
+    const gained = (this.options.chain.tip?.chainWork ?? 0n) > this.startWork;
+    if (gained) this.fruitlessInARow.delete(peer);
+    else if (end.unhelpful) this.onFruitless(peer);
     this.progress.ended(peer, end.reason, this.tracker.ended(), this.handover ? 'debug' : this.syncLogLevel);
     if (!this.stopping) setImmediate(() => this.maybeStart());
+  }
+
+  /**
+   * A sync from `peer` gained nothing although it claimed more work: it goes behind every other
+   * candidate for a while (a new claim in its next ping does not put it first again), and after
+   * MAX_FRUITLESS_SYNCS_IN_A_ROW such syncs it is punished.
+   */
+  private onFruitless(peer: Peer): void {
+    this.cooledUntilMs.set(peer, Date.now() + SYNC_FRUITLESS_PEER_COOLDOWN_MS);
+    const inARow = (this.fruitlessInARow.get(peer) ?? 0) + 1;
+    this.fruitlessInARow.set(peer, inARow);
+    if (inARow > MAX_FRUITLESS_SYNCS_IN_A_ROW) peer.punish('fruitless-sync', `claimed more chain work than it could give us in ${inARow} syncs in a row`);
   }
 
   /** The first header builds on a block we have (or is one): the message is usable, whoever sent it. */

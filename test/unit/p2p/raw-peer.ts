@@ -25,6 +25,8 @@ export class RawPeer {
   pongBestHeight = 0;
   /** Sends a handshake-ack when the node's handshake arrives. */
   autoAck = true;
+  /** Called for every message after it is recorded (a scripted peer's answers). */
+  onMessage: ((msg: WireMessage) => void) | undefined;
   private readonly decoder = new FrameDecoder();
 
   private constructor(readonly socket: Socket) {
@@ -34,6 +36,7 @@ export class RawPeer {
         this.received.push(msg);
         if (msg.kind === 'handshake' && this.autoAck) this.send(createHandshakeAck(this.key.privateKey, msg.nonce));
         if (msg.kind === 'ping' && this.answerPings) this.send({ kind: 'pong', nonce: msg.nonce, bestHeight: this.pongBestHeight, chainWork: this.pongChainWork });
+        this.onMessage?.(msg);
       }
     });
     socket.on('error', () => undefined);
