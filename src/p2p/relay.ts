@@ -51,9 +51,13 @@ export class Relay {
   /** Compact block relay (BIP152) with the peers of protocol version ≥ 3. */
   readonly compact: CompactRelay;
   private readonly have = (item: InvItem): boolean =>
-    item.type === 'tx'
-      ? this.options.txs.alreadyHave(item.hash)
-      : this.options.chain.hasBlock(item.hash) || this.options.orphans.has(item.hash) || this.compact.isRebuilding(item.hash);
+    item.type === 'tx' ? this.options.txs.alreadyHave(item.hash) : this.options.chain.hasBlock(item.hash) || this.options.orphans.has(item.hash);
+  /**
+   * A block being rebuilt from a compact block: its announcers stay candidates, not asked while the
+   * rebuild runs (it would fetch the block twice), and are asked when it ends without the block —
+   * so a peer that starts rebuilds and never answers cannot make us forget who else has it.
+   */
+  private readonly busy = (item: InvItem): boolean => item.type !== 'tx' && this.compact.isRebuilding(item.hash);
   /** Txs a reorg in progress put back, oldest first: re-announced once it settles. */
   private readded: Buffer[] = [];
   private reannounceScheduled = false;
@@ -115,6 +119,8 @@ export class Relay {
       extraTxs: () => options.txs.orphans.transactions(),
       deliver: options.deliverCompact ?? (() => undefined),
       requestFull: (peer, hash) => this.requestFull(peer, hash),
+      candidate: (peer, hash) => this.request(peer, this.requests.announce(peer, [{ type: 'block', hash }], this.have, this.busy)),
+      rebuildEnded: (hash) => this.pollAll(this.requests.candidatesOf(hash)),
       serve: (peer, items, task) => this.server.enqueue(peer, items, task),
       countUnknown: (peer, count) => this.server.countUnknown(peer, count),
       now,
@@ -222,7 +228,7 @@ export class Relay {
     for (const item of items) peer.known.add(item.hash);
     // 'cmpct-block' is a way to ask for a block, not something to announce: such items are ignored.
     const announced = items.some((item) => item.type === 'cmpct-block') ? items.filter((item) => item.type !== 'cmpct-block') : items;
-    this.request(peer, this.requests.announce(peer, announced, this.have));
+    this.request(peer, this.requests.announce(peer, announced, this.have, this.busy));
   }
 
   /**
@@ -234,8 +240,8 @@ export class Relay {
     if (this.requests.requestedFrom(hash) === peer) return void peer.send({ kind: 'get-data', items: [{ type: 'block', hash }] });
     // Not `have`: another peer's rebuild of the block must not keep this one from asking for it
     // whole (it could be stalling, and this peer would not even stay a candidate).
-    const haveOrRebuild = (item: InvItem): boolean => (item.hash.equals(hash) ? this.options.chain.hasBlock(hash) || this.options.orphans.has(hash) : this.have(item));
-    this.request(peer, this.requests.announce(peer, [{ type: 'block', hash }], haveOrRebuild));
+    const busyElsewhere = (item: InvItem): boolean => !item.hash.equals(hash) && this.busy(item);
+    this.request(peer, this.requests.announce(peer, [{ type: 'block', hash }], this.have, busyElsewhere));
   }
 
   /** get-data: served by RelayServer (relay-serve.ts), rate-limited and queued per peer. */
@@ -262,7 +268,7 @@ export class Relay {
   /** The peer does not have some items we asked it for: free those slots, ask for more, and ask other announcers for those. */
   onNotFound(peer: Peer, items: readonly InvItem[]): void {
     const others = this.requests.notFound(peer, items.map((i) => i.hash));
-    this.request(peer, this.requests.next(peer, this.have));
+    this.request(peer, this.requests.next(peer, this.have, this.busy));
     this.pollAll(others);
   }
 
@@ -280,12 +286,12 @@ export class Relay {
 
   private delivered(hash: Buffer): void {
     const from = this.requests.received(hash);
-    if (from && !from.isClosed) this.request(from, this.requests.next(from, this.have));
+    if (from && !from.isClosed) this.request(from, this.requests.next(from, this.have, this.busy));
   }
 
   /** Peers that may have something to request now (an item another peer's request no longer holds). */
   private pollAll(peers: readonly Peer[]): void {
-    for (const peer of peers) if (!peer.isClosed) this.request(peer, this.requests.next(peer, this.have));
+    for (const peer of peers) if (!peer.isClosed) this.request(peer, this.requests.next(peer, this.have, this.busy));
   }
 
   /** Blocks are asked as compact blocks of a peer that takes them (BIP152 low-bandwidth mode), unless rebuilding one failed. */

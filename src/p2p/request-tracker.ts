@@ -36,6 +36,8 @@ interface PeerRequests {
 
 const keyOf = (hash: Buffer): string => hash.toString('latin1');
 
+const NOT_BUSY = (): boolean => false;
+
 export class RequestTracker<P extends object> {
   private readonly options: RequestTrackerOptions;
   private readonly now: () => number;
@@ -71,6 +73,11 @@ export class RequestTracker<P extends object> {
     return this.peers.get(peer)?.pending.size ?? 0;
   }
 
+  /** The peers holding this hash as a candidate (an announcement not requested from them). */
+  candidatesOf(hash: Buffer): P[] {
+    return [...(this.candidates.get(keyOf(hash)) ?? [])];
+  }
+
   /** Is a live request out for this hash (to any peer)? */
   isRequested(hash: Buffer): boolean {
     return this.isRequestedKey(keyOf(hash));
@@ -93,9 +100,10 @@ export class RequestTracker<P extends object> {
   /**
    * `peer` announced `items`; `have` says which we already hold. Returns the items to request
    * from it now (at most its free in-flight slots). An item in flight from another peer is kept
-   * as a candidate of this one, so it is asked if that request fails.
+   * as a candidate of this one, so it is asked if that request fails; so is an item `busy` says
+   * is being fetched some other way (a block rebuilt from a compact block), until it is not.
    */
-  announce(peer: P, items: readonly InvItem[], have: (item: InvItem) => boolean): InvItem[] {
+  announce(peer: P, items: readonly InvItem[], have: (item: InvItem) => boolean, busy: (item: InvItem) => boolean = NOT_BUSY): InvItem[] {
     const state = this.stateOf(peer);
     for (const item of items) {
       if (state.pending.size + state.failed.size >= this.options.maxPendingPerPeer) break;
@@ -103,11 +111,11 @@ export class RequestTracker<P extends object> {
       if (state.requested.has(key) || state.pending.has(key) || state.failed.has(key) || have(item)) continue;
       this.addPending(peer, state, key, item.type);
     }
-    return this.next(peer, have);
+    return this.next(peer, have, busy);
   }
 
-  /** Moves pending announcements of `peer` into free slots; returns what to request now. */
-  next(peer: P, have: (item: InvItem) => boolean): InvItem[] {
+  /** Moves pending announcements of `peer` into free slots; returns what to request now (nothing `busy`: those stay candidates). */
+  next(peer: P, have: (item: InvItem) => boolean, busy: (item: InvItem) => boolean = NOT_BUSY): InvItem[] {
     const state = this.peers.get(peer);
     if (!state) return [];
     this.expirePeer(peer, state);
@@ -121,6 +129,7 @@ export class RequestTracker<P extends object> {
         this.forget(key);
         continue;
       }
+      if (busy(item)) continue; // stays a candidate of this peer
       this.removePending(peer, state, key);
       state.requested.set(key, nowMs);
       this.owner.set(key, peer);

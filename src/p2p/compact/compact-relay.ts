@@ -51,6 +51,10 @@ export interface CompactRelayOptions {
   deliver: (peer: Peer, block: Block) => void;
   /** Fetch the full block announced by `peer` (the relay's request tracker: other announcers on failure). */
   requestFull: (peer: Peer, hash: Buffer) => void;
+  /** `peer` has the block too, but enough rebuilds of it run: keep it as a candidate to ask if they fail. */
+  candidate: (peer: Peer, hash: Buffer) => void;
+  /** A rebuild of `hash` ended without the block (timed out, its peer left): ask the block's other announcers. */
+  rebuildEnded: (hash: Buffer) => void;
   serve: CompactSenderOptions['serve'];
   countUnknown: CompactSenderOptions['countUnknown'];
   now?: () => number;
@@ -110,8 +114,10 @@ export class CompactRelay {
   }
 
   onPeerClosed(peer: Peer): void {
+    const pending = this.state.get(peer)?.pending;
     this.state.delete(peer);
     this.highBandwidth.closed(peer);
+    for (const { partial } of pending?.values() ?? []) this.options.rebuildEnded(partial.header.hash);
   }
 
   /** BIP152: an unknown version is ignored (a later one may be announced in the same session). */
@@ -191,8 +197,9 @@ export class CompactRelay {
     if (this.fullOnly.has(hash)) return this.options.requestFull(peer, hash);
     const state = this.stateOf(peer);
     if (state.pending.has(hashKey(hash))) return;
-    // Enough peers are asked for this block's txs already: one more would only fetch it again.
-    if (this.rebuildsOf(hash) >= MAX_COMPACT_REBUILDS_PER_BLOCK) return;
+    // Enough peers are asked for this block's txs already: one more would only fetch it again, but
+    // it stays a candidate for the full block in case they all stall.
+    if (this.rebuildsOf(hash) >= MAX_COMPACT_REBUILDS_PER_BLOCK) return this.options.candidate(peer, hash);
     // Checked before the pass over the pool, so a peer at its bound cannot buy more passes.
     if (state.pending.size >= MAX_PENDING_COMPACT_BLOCKS_PER_PEER) return this.fallBack(peer, hash, 'too many compact blocks pending from this peer');
     if (this.pendingTotal() >= MAX_PENDING_COMPACT_BLOCKS) return this.fallBack(peer, hash, 'too many compact blocks pending in all');
@@ -244,17 +251,25 @@ export class CompactRelay {
     return this.sender.heldBytes();
   }
 
-  /** Gives up get-block-txn requests older than COMPACT_BLOCK_TXN_TIMEOUT_MS and fetches those blocks in full (unless they came meanwhile). */
+  /**
+   * Gives up get-block-txn requests older than COMPACT_BLOCK_TXN_TIMEOUT_MS and fetches those
+   * blocks in full (unless they came meanwhile): from the blocks' other announcers first — every
+   * timed-out rebuild is ended before anyone is asked, so the peers that just failed to deliver
+   * are asked only when nobody else has the block.
+   */
   expire(nowMs = this.now()): void {
     const { chain, orphans } = this.options;
+    const timedOut: Array<{ peer: Peer; hash: Buffer }> = [];
     for (const [peer, state] of this.state) {
       for (const [key, pending] of state.pending) {
         if (nowMs - pending.askedAtMs < COMPACT_BLOCK_TXN_TIMEOUT_MS) continue;
         state.pending.delete(key);
-        const hash = pending.partial.header.hash;
-        if (!peer.isClosed && !chain.hasBlock(hash) && !orphans.has(hash)) this.fallBack(peer, hash, 'no block-txn in time');
+        timedOut.push({ peer, hash: pending.partial.header.hash });
       }
     }
+    const missing = timedOut.filter(({ hash }) => !chain.hasBlock(hash) && !orphans.has(hash));
+    for (const hash of new Map(missing.map(({ hash }) => [hashKey(hash), hash])).values()) this.options.rebuildEnded(hash);
+    for (const { peer, hash } of missing) if (!peer.isClosed) this.fallBack(peer, hash, 'no block-txn in time');
   }
 
   /** Rebuilds waiting for a block-txn, all peers together (bounded by MAX_PENDING_COMPACT_BLOCKS). */

@@ -9,7 +9,7 @@ import { toCompactBlock } from '../../../src/p2p/compact/partial-block.js';
 import { CompactSender, getBlockTxnServeItems } from '../../../src/p2p/compact/compact-sender.js';
 import type { Chain } from '../../../src/chain/chain.js';
 import type { Peer } from '../../../src/p2p/peer.js';
-import { COMPACT_SERVE_DEPTH_BLOCKS, MAX_COMPACT_REBUILDS_PER_BLOCK, MAX_PENDING_COMPACT_BLOCKS, MAX_PENDING_COMPACT_BLOCKS_PER_PEER, MAX_SERVE_QUEUE_ITEMS } from '../../../src/p2p/constants.js';
+import { COMPACT_BLOCK_TXN_TIMEOUT_MS, COMPACT_SERVE_DEPTH_BLOCKS, MAX_COMPACT_REBUILDS_PER_BLOCK, REQUEST_EXPIRY_MS, MAX_PENDING_COMPACT_BLOCKS, MAX_PENDING_COMPACT_BLOCKS_PER_PEER, MAX_SERVE_QUEUE_ITEMS } from '../../../src/p2p/constants.js';
 import { MAX_COMPACT_BLOCK_TXS, type WireMessage } from '../../../src/p2p/wire/index.js';
 import { buildBlock, makeKey, outpoint, pay, spend } from '../../helpers/fixtures.js';
 import { buildChain, startNode, tipHash, waitFor, type TestNode } from './net-helpers.js';
@@ -251,4 +251,31 @@ test('blocks pushed on before validation: the first at each height only, so sibl
   await waitFor(() => tipHash(node) === good.hashHex, 'the valid block to connect');
   await waitFor(() => count(listener, 'cmpct-block') === 2, 'the connected block to be pushed once connected');
   t.pass();
+});
+
+test(`${MAX_COMPACT_REBUILDS_PER_BLOCK} peers that start rebuilds of a block and never answer cannot make us forget an honest announcer: it is asked when they time out`, async (t) => {
+  const node = await startNode(t, { genesis });
+  const stallers: RawPeer[] = [];
+  for (let i = 0; i < MAX_COMPACT_REBUILDS_PER_BLOCK; i++) stallers.push(await RawPeer.ready(t, node, genesis.hash));
+  const honest = await RawPeer.ready(t, node, genesis.hash);
+  const block = sibling('stalled');
+  for (const raw of stallers) {
+    raw.send(toCompactBlock(block));
+    await raw.waitFor('get-block-txn');
+  }
+  // The honest peer announces it, then pushes it as a compact block too: both while every rebuild slot is taken.
+  honest.send({ kind: 'inv', items: [{ type: 'block', hash: block.hash }] });
+  honest.send(toCompactBlock(block));
+  await settle();
+  const askedHonest = (): boolean => honest.received.some((m) => (m.kind === 'get-data' && m.items.some((i) => i.hash.equals(block.hash))) || m.kind === 'get-block-txn');
+  t.false(askedHonest(), 'not asked while the rebuilds run (it would fetch the block twice)');
+  const startMs = Date.now();
+  await waitFor(askedHonest, 'the honest announcer to be asked for the block', COMPACT_BLOCK_TXN_TIMEOUT_MS + REQUEST_EXPIRY_MS / 10 + 5_000);
+  t.log(`asked ${Date.now() - startMs} ms after the rebuild slots were taken`);
+  const getData = honest.received.find((m): m is WireMessage & { kind: 'get-data' } => m.kind === 'get-data');
+  t.truthy(getData);
+  t.is(stallers.filter((raw) => raw.received.some((m) => m.kind === 'get-data' && m.items.some((i) => i.hash.equals(block.hash)))).length, 0, 'the stallers are not asked for the whole block while the honest peer is');
+  // It answers: the block connects.
+  honest.send({ kind: 'block', block });
+  await waitFor(() => tipHash(node) === block.hashHex, 'the block to connect');
 });

@@ -80,7 +80,7 @@ test('an inv burst within the limit is fine', async (t) => {
   const raw = await readyRaw(t, node);
   const messages = Math.floor(INV_ITEMS_BURST / MAX_INV_ITEMS);
   for (let i = 0; i < messages; i++) raw.send({ kind: 'inv', items: unknownTxs(i * MAX_INV_ITEMS, MAX_INV_ITEMS) });
-  await raw.waitFor('get-data');
+  await raw.waitFor('get-data', 15_000); // 50,000 items to look at: seconds on a loaded 2-core machine
   await sleep(300);
   t.false(raw.closed);
   t.deepEqual(node.net.discouraged(), []);
