@@ -1,7 +1,9 @@
 /**
- * BIP152's high-bandwidth peers, both ways, each list at most MAX_HIGH_BANDWIDTH_PEERS: the peers
- * we ask to push new blocks to us (the three that most recently gave us a new valid block first)
- * and the peers we push to (the last three that asked; the others still get inv). As Bitcoin
+ * BIP152's high-bandwidth peers, both ways: the peers we ask to push new blocks to us (at most
+ * MAX_HIGH_BANDWIDTH_PEERS, the three that most recently gave us a new valid block first) and the
+ * peers we push to — every peer that asked, as Bitcoin Core does (NewPoWValidBlock): the limit of
+ * three binds the asker, and a list of the last three askers would let three connections that ask
+ * again and again push every honest asker back to inv. Bounded by the connections we hold. As
  * Core: every peer starts in low-bandwidth mode and earns high bandwidth only with a valid block,
  * so the first peers to connect (an attacker's, if it is quick) get nothing for being first.
  */
@@ -12,7 +14,7 @@ import { COMPACT_BLOCKS_VERSION_1 } from '../wire/index.js';
 export class HighBandwidthPeers {
   /** Peers we asked for high-bandwidth mode, oldest first. */
   private readonly from: Peer[] = [];
-  /** Peers that asked us for it, oldest first; we push to these. */
+  /** Peers that asked us for it (one entry per connection), oldest first; we push to these. */
   private readonly to: Peer[] = [];
 
   /** Whom new blocks are pushed to as cmpct-block. */
@@ -25,12 +27,11 @@ export class HighBandwidthPeers {
     peer.send({ kind: 'send-compact', highBandwidth: false, version: COMPACT_BLOCKS_VERSION_1 });
   }
 
-  /** The peer's send-compact: it wants pushes (the oldest of more than three is dropped) or inv. */
+  /** The peer's send-compact: it wants pushes or inv (a repeat changes nothing else). */
   requested(peer: Peer, highBandwidth: boolean): void {
-    remove(this.to, peer);
-    if (!highBandwidth) return;
-    this.to.push(peer);
-    if (this.to.length > MAX_HIGH_BANDWIDTH_PEERS) this.to.shift(); // it still gets inv
+    const listed = this.to.includes(peer);
+    if (highBandwidth && !listed) this.to.push(peer);
+    if (!highBandwidth && listed) remove(this.to, peer);
   }
 
   /**
