@@ -194,10 +194,13 @@ export class Puncher {
       return;
     }
     if (msg.phase !== 'connect') return; // a step of a try we no longer have: nothing to do
-    // A new try of the same far end supersedes one of ours still waiting for its sync (through any
-    // relay: the far end may have moved to another one); a try already dialling goes on.
+    // A new try of the same far end supersedes one of ours still waiting for its sync, but only
+    // through the relay that carried it: the id in a from-relay message is the relay's word (an
+    // honest one writes the far end's proven id), so through any other peer it would let that peer
+    // cancel a punch it has no part in. A far end that moved to another relay is refused 'busy'
+    // until the stale try gives up. A try already dialling goes on.
     for (const [key, stale] of this.tries) {
-      if (stale.options.role === 'responder' && stale.options.farIdHex === farIdHex && stale.state === 'awaiting-sync') {
+      if (stale.options.role === 'responder' && stale.options.farIdHex === farIdHex && stale.state === 'awaiting-sync' && stale.options.relay === relay) {
         this.tries.delete(key);
         stale.cancel('the far end started a new try');
       }

@@ -411,6 +411,20 @@ test('a new connect of the same far end through the same relay supersedes our tr
   h.puncher.stop();
 });
 
+test('a connect naming the same far end through another relay does not cancel our try waiting for its sync: it is refused busy, and the first try dials on its sync', async (t) => {
+  const h = punchHarness();
+  const [relay, other] = [h.relay(1), h.relay(2)];
+  h.puncher.onFromRelay(relay.asPeer(), incomingConnect(0x50, 1n));
+  const accepted = await nextPunch(relay, 1);
+  h.puncher.onFromRelay(other.asPeer(), incomingConnect(0x50, 2n));
+  const answer = await nextPunch(other, 1);
+  t.like(answer, { phase: 'refuse', reason: 'busy' });
+  h.puncher.onFromRelay(relay.asPeer(), fromRelay(accepted, 'sync', { nodeId: nodeId(0x50) }));
+  await waitFor(() => h.dials.length === 1, 'the first try to dial on its sync');
+  t.is(h.dials[0]!.options.localPort, accepted.port);
+  h.puncher.stop();
+});
+
 test('our own rule against the far address (its /16 already has an outbound peer of ours) ends the punch at once, and tells the far end', async (t) => {
   const h = punchHarness();
   h.peers.takenGroups.add('5.5'); // fromRelay's accept comes from 5.5.5.5
