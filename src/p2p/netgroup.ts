@@ -63,3 +63,14 @@ export function netGroup(ip: string, classify: AddressClassifier = classifyAddre
   }
   return ip;
 }
+
+/**
+ * The key of a per-host limit: the IPv4 address itself, or the /64 of an IPv6 one — a subscriber
+ * is handed a whole /64 (often a /56), so keying on the full address would give one attacker 2^64
+ * fresh budgets. "2001:db8:1:2::/64".
+ */
+export function hostKey(ip: string): string {
+  if (!isIPv6(ip)) return ip;
+  const g = ipv6Groups(ip);
+  return `${g.slice(0, 4).map((x) => x.toString(16)).join(':')}::/64`;
+}

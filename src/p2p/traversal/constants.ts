@@ -65,7 +65,8 @@ export const DEFAULT_MAX_DIAL_BACK_RESULTS = 64;
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Dial-backs answered per requester IP: one per 5 s (burst 8). We only ever dial the requester's
+ * Dial-backs answered per requester host (its IPv4 address, or the /64 of an IPv6 one: netgroup.ts
+ * hostKey): one per 5 s (burst 8). We only ever dial the requester's
  * own IP, so this bounds our work, not harm to others; it must leave room for several nodes behind
  * one home router (or a node restarted a few times) that each check once, every 10 minutes.
  */

@@ -10,6 +10,7 @@ import type { Socket } from 'node:net';
 import { errorMessage } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { dialTcp } from '../dial.js';
+import { hostKey } from '../netgroup.js';
 import type { Peer } from '../peer.js';
 import { encodeMessageFrame, type DialBackMessage, type DialBackStatus } from '../wire/index.js';
 import {
@@ -75,7 +76,7 @@ export class DialBackServer {
     if (this.stopped) return;
     this.counts.served++;
     if (msg.port === 0) return reply('bad-port');
-    if (this.inFlight.size >= MAX_DIAL_BACKS_IN_FLIGHT || !this.perIp.take(peer.ip)) return reply('refused');
+    if (this.inFlight.size >= MAX_DIAL_BACKS_IN_FLIGHT || !this.perIp.take(hostKey(peer.ip))) return reply('refused');
     const idHex = peer.provenNodeId?.toString('hex');
     const dial = (this.options.dial ?? dialTcp)(peer.ip, msg.port, DIAL_BACK_CONNECT_TIMEOUT_MS);
     this.inFlight.add(dial);

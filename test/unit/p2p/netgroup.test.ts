@@ -1,5 +1,5 @@
 import test from 'ava';
-import { type AddressClass, classifyAddress, netGroup } from '../../../src/p2p/netgroup.js';
+import { type AddressClass, classifyAddress, hostKey, netGroup } from '../../../src/p2p/netgroup.js';
 
 test('addresses are loopback, private (RFC 1918, link-local, ULA, CGNAT) or public', (t) => {
   const table: Array<[string, AddressClass]> = [
@@ -40,4 +40,12 @@ test('netgroups: /16 of IPv4, /32 of IPv6, one group per non-public class', (t) 
   t.is(netGroup('10.0.0.1'), 'private');
   t.is(netGroup('127.0.0.1'), 'loopback');
   t.is(netGroup('127.0.0.2', () => 'public' as const), '127.0.0.0/16', 'the classifier decides what is public');
+});
+
+test('a per-host limit keys IPv4 by the address and IPv6 by its /64', (t) => {
+  t.is(hostKey('7.7.7.7'), '7.7.7.7');
+  t.is(hostKey('2001:db8:1:2::1'), '2001:db8:1:2::/64');
+  t.is(hostKey('2001:db8:1:2:ffff:1:2:3'), '2001:db8:1:2::/64');
+  t.is(hostKey('2001:db8::5'), '2001:db8:0:0::/64');
+  t.not(hostKey('2001:db8:1:3::1'), hostKey('2001:db8:1:2::1'));
 });

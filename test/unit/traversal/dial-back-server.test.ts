@@ -85,6 +85,20 @@ test(`per requester IP: a burst of ${DIAL_BACK_PER_IP_BURST}, then one per ${1 /
   t.deepEqual(server.stats(), { served: asks + 3, connected: 0, failed: DIAL_BACK_PER_IP_BURST + 2, refused: 5 });
 });
 
+test('an IPv6 requester is limited per /64: rotating addresses within its prefix buys no new allowance; another /64 has its own', async (t) => {
+  const { dials, server } = setup();
+  for (let i = 0; i < DIAL_BACK_PER_IP_BURST + 4; i++) {
+    const peer = new FakePeer(`2001:db8:1:2::${(i + 1).toString(16)}`, nodeId(100 + i));
+    server.onRequest(peer.asPeer(), { kind: 'dial-back', nonce: BigInt(i), port: 9000 });
+    await tick();
+  }
+  t.is(dials.length, DIAL_BACK_PER_IP_BURST);
+  const other = new FakePeer('2001:db8:1:3::1', nodeId(300));
+  server.onRequest(other.asPeer(), { kind: 'dial-back', nonce: 999n, port: 9000 });
+  await tick();
+  t.is(dials.length, DIAL_BACK_PER_IP_BURST + 1);
+});
+
 test(`at most ${MAX_DIAL_BACKS_IN_FLIGHT} dials in flight for everyone together: the next is refused`, async (t) => {
   const { dials, server } = setup('hang');
   const peers = Array.from({ length: MAX_DIAL_BACKS_IN_FLIGHT + 2 }, (_, i) => new FakePeer(`7.7.${i}.1`, nodeId(i)));
