@@ -31,7 +31,8 @@ export interface TxInput {
  * it, and a view made per input at decode was 40 Buffer objects (~96 heap bytes and ~45 ns each)
  * per 20-tx block, kept alive through scavenges by the blocks waiting in the submit window. The
  * bytes and offsets are private (#) fields, so a spread (`{ ...input, signature }`) copies only
- * prevout and publicKey, as it does for a plain input.
+ * prevout and publicKey. Code that lists an input's fields (Object.entries, a spread without
+ * `signature`) must name `signature`: it is an accessor, not an own property.
  */
 class DecodedInput implements TxInput {
   readonly #source: Buffer;
@@ -53,6 +54,11 @@ class DecodedInput implements TxInput {
   /** A fresh view each time (not cached: the object keeps one shape); the few readers read it once or twice. */
   get signature(): Buffer {
     return this.#source.subarray(this.#signatureStart, this.#signatureEnd);
+  }
+
+  /** JSON.stringify and the RPC's toJsonSafe see the signature as for a plain input (an accessor is not an own property they would list). */
+  toJSON(): TxInput {
+    return { prevout: this.prevout, publicKey: this.publicKey, signature: this.signature };
   }
 }
 

@@ -102,6 +102,8 @@ test("a decoded input's signature is read from the transaction's bytes when aske
     t.deepEqual(Object.keys({ ...input }).sort(), ['prevout', 'publicKey']);
   }
   t.notDeepEqual(decoded.inputs[0]!.signature, decoded.inputs[1]!.signature);
+  // JSON (and the RPC's toJsonSafe, which honours toJSON) still sees the signature.
+  t.is((JSON.parse(JSON.stringify(decoded.inputs[2])) as { signature: { data: number[] } }).signature.data.length, 64);
   const resigned = decoded.withSignature(1, Buffer.alloc(64, 9));
   t.deepEqual(resigned.inputs[1]!.signature, Buffer.alloc(64, 9));
   t.deepEqual(resigned.inputs[0]!.signature, tx.inputs[0]!.signature);
