@@ -56,3 +56,57 @@ test('an outpoint key is 36 bytes of txid and big-endian index; a short txid or 
   t.throws(() => outPointKey({ txid: Buffer.alloc(31), index: 0 }), { instanceOf: DecodeError, message: "an outpoint's txid is 32 bytes, got 31" });
   for (const index of [2 ** 32, -1, 1.5]) t.throws(() => outPointKey({ txid, index }), { instanceOf: DecodeError }, String(index));
 });
+
+test("a decoded block holds one copy of its bytes: its transactions' bytes and fields are views of it, not of the caller's buffer", (t) => {
+  const key = makeKey();
+  const genesis = buildBlock({ miner: key });
+  const next = buildBlock({ parent: genesis, miner: key, txs: [spend(key, [outpoint(genesis.transactions[0]!)], [pay(key, 900n)])] });
+  const bytes = next.encode();
+  const source = Buffer.from(bytes);
+  const decoded = Block.decode(source);
+  const blockBuffer = decoded.encode().buffer;
+  for (const tx of decoded.transactions) {
+    t.is(tx.encode().buffer, blockBuffer);
+    t.is(tx.inputs[0]!.publicKey.buffer, blockBuffer);
+    t.is(tx.outputs[0]!.pubKeyHash.buffer, blockBuffer);
+  }
+  t.is(decoded.transactions[1]!.inputs[0]!.signature.buffer, blockBuffer);
+  // Shared, not equal copies (a small block and its transactions could sit in one pool slab either way): a byte changed in the block's copy shows in its transaction.
+  const last = decoded.transactions[1]!.encode();
+  const at = last.byteOffset + last.length - 1 - decoded.encode().byteOffset;
+  decoded.encode()[at] ^= 0xff;
+  t.is(last[last.length - 1], bytes[at]! ^ 0xff);
+  decoded.encode()[at] ^= 0xff;
+  source.fill(0); // the caller may reuse its buffer
+  t.deepEqual(decoded.encode(), bytes);
+  for (const [i, tx] of decoded.transactions.entries()) {
+    t.deepEqual(tx.encode(), next.transactions[i]!.encode());
+    t.deepEqual(tx.txid, next.transactions[i]!.txid);
+  }
+  // A transaction kept past its block (the mempool) keeps its own bytes, not the block's.
+  const pooled = decoded.transactions[1]!.detached();
+  t.not(pooled.encode().buffer, blockBuffer);
+  t.is(pooled.encode().buffer.byteLength, pooled.size + 32);
+});
+
+test("a decoded input's signature is read from the transaction's bytes when asked for: each input its own, and a spread copies no hidden state", (t) => {
+  const key = makeKey();
+  const parents = [1, 2, 3].map((n) => buildBlock({ miner: key, extraData: Buffer.from([n]) }).transactions[0]!);
+  const tx = spend(key, parents.map((p) => outpoint(p)), [pay(makeKey(), 10n)]);
+  const decoded = Transaction.decode(tx.encode());
+  t.is(decoded.inputs.length, 3);
+  for (const [i, input] of decoded.inputs.entries()) {
+    t.is(input.signature.length, 64);
+    t.deepEqual(input.signature, tx.inputs[i]!.signature);
+    t.is(input.signature.buffer, decoded.encode().buffer);
+    t.deepEqual(Object.keys({ ...input }).sort(), ['prevout', 'publicKey']);
+  }
+  t.notDeepEqual(decoded.inputs[0]!.signature, decoded.inputs[1]!.signature);
+  // JSON (and the RPC's toJsonSafe, which honours toJSON) still sees the signature.
+  t.is((JSON.parse(JSON.stringify(decoded.inputs[2])) as { signature: { data: number[] } }).signature.data.length, 64);
+  const resigned = decoded.withSignature(1, Buffer.alloc(64, 9));
+  t.deepEqual(resigned.inputs[1]!.signature, Buffer.alloc(64, 9));
+  t.deepEqual(resigned.inputs[0]!.signature, tx.inputs[0]!.signature);
+  t.deepEqual(Transaction.decode(resigned.encode()).inputs[1]!.signature, Buffer.alloc(64, 9));
+  t.deepEqual(decoded.sighash(2), tx.sighash(2));
+});
