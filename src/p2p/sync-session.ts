@@ -228,12 +228,14 @@ export class SyncSession {
    */
   private connectReady(): void {
     const { intake } = this.options;
+    // The ready peers, listed once per pass rather than once per block (PeerSet.ready() copies its set).
+    let ready: Peer[] | undefined;
     while (this.state !== 'finished' && this.submitted.hasRoom) {
       const next = this.download.takeNext();
       if (next === undefined) break;
       if (next === 'have') continue; // arrived another way (relay) meanwhile
       const { block, from } = next;
-      this.markKnownToSources(block);
+      this.markKnownToSources(block, (ready ??= this.options.peers.ready()));
       const afterParent = this.lastSubmittedHash?.equals(block.header.prevHash) === true;
       this.lastSubmittedHash = block.hash;
       this.submitted.add(block);
@@ -248,8 +250,8 @@ export class SyncSession {
    * own sync settles): no inv of it to them once it connects. Core does not announce blocks during
    * initial download at all; without this, every synced block costs an inv to every other source.
    */
-  private markKnownToSources(block: Block): void {
-    for (const peer of this.options.peers.ready()) {
+  private markKnownToSources(block: Block, ready: readonly Peer[]): void {
+    for (const peer of ready) {
       if (this.serves(peer, block.header)) peer.known.add(block.hash);
     }
   }

@@ -1,13 +1,15 @@
 import { base58, createBase58check } from '@scure/base';
 import { KadchainError } from '../util/errors.js';
-import { PUBKEY_HASH_BYTES, hash160, sha256 } from './hash.js';
+import { PUBKEY_HASH_BYTES, hash160, hash256, sha256 } from './hash.js';
 
 /** Bitcoin mainnet P2PKH version byte: addresses start with "1". */
 export const ADDRESS_VERSION = 0x00;
 
 const base58check = createBase58check(sha256);
+/** base58check's checksum: the first 4 bytes of hash256 of the version byte and the hash. */
+const ADDRESS_CHECKSUM_BYTES = 4;
 /** Version byte + public-key hash + 4-byte checksum. */
-const ADDRESS_BYTES = 1 + PUBKEY_HASH_BYTES + 4;
+const ADDRESS_BYTES = 1 + PUBKEY_HASH_BYTES + ADDRESS_CHECKSUM_BYTES;
 /** Base58's alphabet leaves out 0, O, I and l, which people confuse with each other. */
 const NOT_BASE58 = /[^1-9A-HJ-NP-Za-km-z]/;
 
@@ -39,11 +41,12 @@ export function addressToPubKeyHash(address: string): Buffer {
   if (bad !== null) throw invalid(`${JSON.stringify(bad[0])} is not a base58 character (addresses never contain 0, O, I, l or punctuation)`);
   const raw = base58.decode(address);
   if (raw.length !== ADDRESS_BYTES) throw invalid(`it is ${raw.length < ADDRESS_BYTES ? 'too short' : 'too long'} (${address.length} character${address.length === 1 ? '' : 's'}; an address has 26 to 34: part of it missing or repeated?)`);
-  let payload: Uint8Array;
-  try {
-    payload = base58check.decode(address);
-  } catch {
-    throw invalid('its checksum does not match (a typo?)');
+  // The checksum from the bytes already decoded: base58check.decode would decode the string again
+  // (two base58 decodes per address were ~1.5 µs of each send RPC's two addresses).
+  const payload = raw.subarray(0, ADDRESS_BYTES - ADDRESS_CHECKSUM_BYTES);
+  const checksum = hash256(payload);
+  for (let i = 0; i < ADDRESS_CHECKSUM_BYTES; i++) {
+    if (checksum[i] !== raw[payload.length + i]) throw invalid('its checksum does not match (a typo?)');
   }
   if (payload.length !== 1 + PUBKEY_HASH_BYTES || payload[0] !== ADDRESS_VERSION) {
     throw new AddressError(`"${address}" is not a valid address: expected a version-0 pay-to-public-key-hash address starting with "1"`);

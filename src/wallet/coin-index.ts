@@ -12,7 +12,7 @@
  */
 import type { ChainTip, CoinEntry } from '../chain/types.js';
 import type { Transaction } from '../primitives/tx.js';
-import { COIN_INDEX_MAX_ADDRESSES, COIN_RUN_COMPACT_MIN_SPENT } from './constants.js';
+import { COIN_INDEX_MAX_ADDRESSES, COIN_RUN_CHUNK_ENTRIES } from './constants.js';
 import { type OrderedCoins, compareCoins } from './payment.js';
 
 /** What the index needs from the pool: its spendable view and its insert/remove events. */
@@ -52,75 +52,121 @@ const keyOf = (b: Buffer): string => b.toString('latin1');
 const outKey = (txid: Buffer, index: number): string => `${txid.toString('latin1')}:${index}`;
 
 /**
- * An address's coins in compareCoins order. Sends spend from the front and put their change at
- * the back, so the front is not shifted out (a 30,000-coin array lives in V8's large-object
- * space, where shift() copies every element: ~8 % of a send's CPU in the rpc-send profile); it
- * moves a start index forward, and the spent slots are dropped once they are half the array.
+ * An address's coins in compareCoins order, in sorted chunks of at most COIN_RUN_CHUNK_ENTRIES.
+ * Sends spend from the front and put their change among the unconfirmed change at the back, at a
+ * place set by its txid. In one 30,000-entry array (V8's large-object space) that was a splice
+ * moving up to thousands of entries per send, and shift() at the front would copy them all; a
+ * chunk moves at most its own. Spend + change on a 30,500-coin run, warm: 8.3–8.9 → 7.0–7.5 µs of
+ * CPU (what is left is mostly the ~16 compareCoins of the two binary searches).
  */
 export class CoinRun implements OrderedCoins {
-  private items: Array<CoinEntry | undefined>;
-  private start = 0;
+  /** Sorted, each non-empty and at most COIN_RUN_CHUNK_ENTRIES long; every entry of one sorts before the next chunk's. */
+  private readonly chunks: CoinEntry[][] = [];
+  private count = 0;
+  /** at()'s place: chunk `cursorChunk` starts at index `cursorStart` (reset by every change), so reading in order is O(1) a step. */
+  private cursorChunk = 0;
+  private cursorStart = 0;
 
-  constructor(sorted: CoinEntry[]) {
-    this.items = sorted;
+  constructor(sorted: readonly CoinEntry[]) {
+    for (let i = 0; i < sorted.length; i += COIN_RUN_CHUNK_ENTRIES) this.chunks.push(sorted.slice(i, i + COIN_RUN_CHUNK_ENTRIES));
+    this.count = sorted.length;
   }
 
   get length(): number {
-    return this.items.length - this.start;
+    return this.count;
   }
 
-  /** Slots held, spent ones at the front included (the bound's test reads it). */
+  /** Entries held (the bound's test reads it): the live coins, nothing spent is kept. */
   get slots(): number {
-    return this.items.length;
+    let n = 0;
+    for (const chunk of this.chunks) n += chunk.length;
+    return n;
+  }
+
+  /** The longest chunk (the bound's test reads it): at most COIN_RUN_CHUNK_ENTRIES. */
+  get largestChunk(): number {
+    let n = 0;
+    for (const chunk of this.chunks) n = Math.max(n, chunk.length);
+    return n;
   }
 
   at(index: number): CoinEntry | undefined {
-    return index >= 0 && index < this.length ? this.items[this.start + index] : undefined;
+    if (!Number.isInteger(index) || index < 0 || index >= this.count) return undefined;
+    if (index < this.cursorStart) {
+      this.cursorChunk = 0;
+      this.cursorStart = 0;
+    }
+    while (index - this.cursorStart >= this.chunks[this.cursorChunk]!.length) {
+      this.cursorStart += this.chunks[this.cursorChunk]!.length;
+      this.cursorChunk++;
+    }
+    return this.chunks[this.cursorChunk]![index - this.cursorStart];
   }
 
   *[Symbol.iterator](): Iterator<CoinEntry> {
-    for (let i = this.start; i < this.items.length; i++) yield this.items[i]!;
-  }
-
-  /** Index in `items` of the first entry not less than `entry` in compareCoins order. */
-  private lowerBound(entry: CoinEntry): number {
-    let lo = this.start;
-    let hi = this.items.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compareCoins(this.items[mid]!, entry) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    for (const chunk of this.chunks) yield* chunk;
   }
 
   insert(entry: CoinEntry): void {
-    // Change is the newest coin, so it usually goes last: one comparison instead of a search.
-    const last = this.items.length > this.start ? this.items[this.items.length - 1]! : undefined;
-    if (last === undefined || compareCoins(last, entry) < 0) {
-      this.items.push(entry);
+    this.resetCursor();
+    this.count++;
+    const c = this.chunkFor(entry);
+    const chunk = this.chunks[c];
+    if (chunk === undefined) {
+      this.chunks.push([entry]);
       return;
     }
-    const at = this.lowerBound(entry);
-    this.items.splice(at, 0, entry);
+    // Change is the newest coin, so it often goes last: one comparison instead of a search.
+    if (compareCoins(chunk[chunk.length - 1]!, entry) < 0) chunk.push(entry);
+    else chunk.splice(lowerBound(chunk, entry), 0, entry);
+    if (chunk.length > COIN_RUN_CHUNK_ENTRIES) this.chunks.splice(c + 1, 0, chunk.splice(chunk.length >> 1));
   }
 
   /** Takes `entry` (this very object) out if it is here. */
   remove(entry: CoinEntry): void {
     // Selection spends from the front: no search for the usual case.
-    const at = this.items[this.start] === entry ? this.start : this.lowerBound(entry);
-    if (this.items[at] !== entry) return;
-    if (at !== this.start) {
-      this.items.splice(at, 1);
-      return;
-    }
-    this.items[at] = undefined;
-    this.start++;
-    if (this.start >= COIN_RUN_COMPACT_MIN_SPENT && this.start * 2 >= this.items.length) {
-      this.items = this.items.slice(this.start);
-      this.start = 0;
-    }
+    const c = this.chunks[0]?.[0] === entry ? 0 : this.chunkFor(entry);
+    const chunk = this.chunks[c];
+    if (chunk === undefined) return;
+    const at = chunk[0] === entry ? 0 : lowerBound(chunk, entry);
+    if (chunk[at] !== entry) return;
+    this.resetCursor();
+    this.count--;
+    if (at === 0) chunk.shift();
+    else chunk.splice(at, 1);
+    if (chunk.length === 0) this.chunks.splice(c, 1);
   }
+
+  /** The chunk where `entry` is or belongs: the first whose last entry is not less than it (the last chunk if none is). */
+  private chunkFor(entry: CoinEntry): number {
+    let lo = 0;
+    let hi = this.chunks.length - 1;
+    if (hi < 0) return 0;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const chunk = this.chunks[mid]!;
+      if (compareCoins(chunk[chunk.length - 1]!, entry) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private resetCursor(): void {
+    this.cursorChunk = 0;
+    this.cursorStart = 0;
+  }
+}
+
+/** Index of the first entry of `sorted` not less than `entry` in compareCoins order. */
+function lowerBound(sorted: readonly CoinEntry[], entry: CoinEntry): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareCoins(sorted[mid]!, entry) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export class WalletCoinIndex {

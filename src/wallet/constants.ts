@@ -23,8 +23,8 @@ export const WALLET_LABEL_MAX_CHARS = 100;
  */
 export const COIN_INDEX_MAX_ADDRESSES = 64;
 /**
- * Spent coins a coin run (coin-index.ts) keeps at its front before dropping them (then only once
- * they are half its slots): each drop copies the live coins, so rarely enough that a send's share
- * stays O(1), and small runs never bother.
+ * Entries per chunk of a coin run (coin-index.ts): an insert or removal inside a chunk moves at
+ * most this many, and finding the chunk is a binary search over length ÷ this chunks (30,000
+ * coins: ~120 chunks), so neither end of a large run costs more than a few hundred moves.
  */
-export const COIN_RUN_COMPACT_MIN_SPENT = 1_024;
+export const COIN_RUN_CHUNK_ENTRIES = 256;

@@ -48,9 +48,10 @@ test('a fresh node syncs from 3 sources; one of them killed mid-sync costs nothi
   await waitSameTip([fresh, sources[0]!], SYNC_TIMEOUT_MS, tip);
   t.log(`synced ${CHAIN_BLOCKS} blocks from 3 sources in ${Date.now() - started} ms; source 3 killed at height ${heightAtKill}`);
   t.true(heightAtKill < CHAIN_BLOCKS, 'the kill came mid-sync');
-  const log = fresh.process.output();
-  t.regex(log, /"msg":"starting block sync"/);
-  t.regex(log, /"reason":"caught up","height":1500/);
+  t.regex(fresh.process.output(), /"msg":"starting block sync"/);
+  // The session ends "caught up" only after one more headers round trip past the tip (the last batch was
+  // useful): on a loaded machine that line came after the tip did (CI-like load 35 failed here once).
+  await waitFor('the fresh node to log its sync caught up at the tip', async () => /"reason":"caught up","height":1500/.test(fresh.process.output()), SYNC_TIMEOUT_MS);
 });
 
 test('a scripted peer that withholds the blocks it is asked for is dropped and the sync completes', async (t) => {

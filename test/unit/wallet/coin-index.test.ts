@@ -2,7 +2,7 @@ import test, { type ExecutionContext } from 'ava';
 import path from 'node:path';
 import type { CoinEntry } from '../../../src/chain/types.js';
 import { silentLogger } from '../../../src/util/logger.js';
-import { COIN_RUN_COMPACT_MIN_SPENT, CoinRun, type OrderedCoins, Wallet, WalletCoinIndex, compareCoins, createPayment } from '../../../src/wallet/index.js';
+import { COIN_RUN_CHUNK_ENTRIES, CoinRun, type OrderedCoins, Wallet, WalletCoinIndex, compareCoins, createPayment } from '../../../src/wallet/index.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { type PoolSetup, connectEmptyBlock, richCoin, setupPool } from '../mempool/setup.js';
 
@@ -124,8 +124,8 @@ function coinAt(height: number, n: number): CoinEntry {
   return { outpoint: { txid, index: 0 }, coin: { amount: 1n, pubKeyHash: Buffer.alloc(20), height, isCoinbase: false } };
 }
 
-test('a coin run spent from the front and grown at the back keeps its order and drops its spent slots (bounded)', (t) => {
-  const live = 3 * COIN_RUN_COMPACT_MIN_SPENT;
+test('a coin run spent from the front and grown at the back keeps its order and holds only its live coins (bounded)', (t) => {
+  const live = 12 * COIN_RUN_CHUNK_ENTRIES;
   const initial = Array.from({ length: live }, (_, i) => coinAt(1, i));
   const run = new CoinRun([...initial]);
   const expected = [...initial];
@@ -150,5 +150,54 @@ test('a coin run spent from the front and grown at the back keeps its order and 
   t.deepEqual(keysOf(run), keysOf(expected));
   t.is(run.at(0), expected[0]);
   t.is(run.at(run.length), undefined);
-  t.true(maxSlots <= 2 * live + 1, `slots stay within twice the live coins (${maxSlots})`);
+  t.is(maxSlots, live, 'spent coins are not kept');
+});
+
+test('change inserted among the unconfirmed change at random places keeps the run sorted, each chunk within its bound', (t) => {
+  const confirmed = Array.from({ length: 3 * COIN_RUN_CHUNK_ENTRIES }, (_, i) => coinAt(1, i));
+  const run = new CoinRun([...confirmed]);
+  const expected = [...confirmed];
+  // A fixed pseudo-random order of txids, as change outputs get (compareCoins orders equal height and amount by txid).
+  let x = 12345;
+  for (let i = 0; i < 10 * COIN_RUN_CHUNK_ENTRIES; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    const change = coinAt(2, x);
+    run.insert(change);
+    expected.push(change);
+    // Sends spend from the front now and then, so chunks also empty and go.
+    if (i % 3 === 0) run.remove(expected.shift()!);
+  }
+  expected.sort(compareCoins);
+  t.log(`${run.length} coins, largest chunk ${run.largestChunk} (bound ${COIN_RUN_CHUNK_ENTRIES})`);
+  t.true(run.largestChunk <= COIN_RUN_CHUNK_ENTRIES);
+  t.deepEqual(keysOf(run), keysOf(expected));
+  // at() in order (a payment's selection), out of order, and past the end.
+  t.deepEqual(keysOf(Array.from({ length: run.length }, (_, i) => run.at(i)!)), keysOf(expected));
+  t.is(run.at(expected.length - 1), expected.at(-1));
+  t.is(run.at(5), expected[5]);
+  t.is(run.at(-1), undefined);
+  t.is(run.at(expected.length), undefined);
+  // Everything out again, from the middle outwards: nothing left, nothing found twice.
+  const middle = expected.length >> 1;
+  for (let d = 0; d <= middle; d++) {
+    for (const i of d === 0 ? [middle] : [middle - d, middle + d]) if (i >= 0 && i < expected.length) run.remove(expected[i]!);
+  }
+  run.remove(expected[0]!); // already out: nothing happens
+  t.is(run.length, 0);
+  t.is(run.slots, 0);
+  t.is(run.at(0), undefined);
+});
+
+test('compareCoins orders equal height and amount by txid bytes, then index, as outpoint keys sort', (t) => {
+  const coin = (txidHex: string, index: number): CoinEntry => ({ outpoint: { txid: Buffer.from(txidHex.padEnd(64, '0'), 'hex'), index }, coin: { amount: 5n, pubKeyHash: Buffer.alloc(20), height: 3, isCoinbase: false } });
+  // Differing in the first 4 bytes (the high bit too), only after them, and only in the index.
+  const coins = [coin('ff000000', 0), coin('00000001', 0), coin('0000000000000002', 0), coin('0000000000000001', 1), coin('0000000000000001', 0), coin('80000000', 0), coin('7fffffff', 0)];
+  const byBytes = [...coins].sort((a, b) => Buffer.compare(a.outpoint.txid, b.outpoint.txid) || a.outpoint.index - b.outpoint.index);
+  t.deepEqual(keysOf([...coins].sort(compareCoins)), keysOf(byBytes));
+  t.is(compareCoins(coins[4]!, coins[4]!), 0);
+  // Height first, then the larger amount, whatever the txids.
+  const older = { ...coins[0]!, coin: { ...coins[0]!.coin, height: 2 } };
+  const larger = { ...coins[0]!, coin: { ...coins[0]!.coin, amount: 6n } };
+  t.true(compareCoins(older, coins[1]!) < 0);
+  t.true(compareCoins(larger, coins[1]!) < 0);
 });
