@@ -29,3 +29,9 @@ export const INDEX_LOG_INTERVAL_MS = 2_000;
 export const INDEX_FORMAT_VERSION = 1;
 /** Named LMDB sub-databases of the index env (with headroom). */
 export const INDEX_MAX_DBS = 8;
+/**
+ * Block summaries remembered (by hash: a hash names its bytes, so a summary never goes stale).
+ * The page asks for the newest 100 on every load and after every skipped block event: 1,024
+ * (~200 KB) covers ten pages, so a repeat costs a map lookup instead of a block read.
+ */
+export const SUMMARY_CACHE_ENTRIES = 1_024;

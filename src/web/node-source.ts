@@ -21,6 +21,8 @@ const WORK_HEX_DIGITS = 64;
 export interface WebExplorerViews {
   blockSummary(block: Block): BlockSummaryView;
   blocks(start: number, count: number): BlockSummaryView[];
+  uncachedSummaries(start: number, count: number): number;
+  blockBytes(ref: BlockRef | { readonly txid: string }): number;
   /** With its transactions in full (the page lists them with their amounts). */
   block(ref: BlockRef): ExplorerView;
   tx(txid: string): ExplorerView | Promise<ExplorerView>;
@@ -45,7 +47,8 @@ export interface WebChain {
 export interface WebMempool {
   readonly size: number;
   readonly bytes: number;
-  entries(): readonly WebMempoolEntry[];
+  /** The last `limit` to enter the pool, newest first, without sorting the pool. */
+  newest(limit: number): readonly WebMempoolEntry[];
   on(event: 'tx:added', listener: (entry: WebMempoolEntry) => void): unknown;
   off(event: 'tx:added', listener: (entry: WebMempoolEntry) => void): unknown;
 }
@@ -108,10 +111,11 @@ export function nodeWebSource(o: NodeWebSourceOptions): WebSource {
     },
     peers: () => p2p.peers().map(peerView),
     pool: (limit) => {
-      const newest = [...mempool.entries()].sort((a, b) => b.addedAtMs - a.addedAtMs).slice(0, limit);
-      return { count: mempool.size, bytes: mempool.bytes, txs: newest.map(txRow) };
+      return { count: mempool.size, bytes: mempool.bytes, txs: mempool.newest(limit).map(txRow) };
     },
     blocks: (start, count) => views.blocks(start, count),
+    uncachedSummaries: (start, count) => views.uncachedSummaries(start, count),
+    blockBytes: (ref) => views.blockBytes(ref),
     block: (ref) => views.block(ref),
     tx: (txid) => views.tx(txid),
     address: (address) => views.address(address),

@@ -68,6 +68,9 @@ export class FakeChain extends EventEmitter<ChainEvents> {
   getBlock(hash: Buffer): Block | undefined {
     return this.stored.get(key(hash));
   }
+  getBlockBytes(hash: Buffer): Buffer | undefined {
+    return this.stored.get(key(hash))?.encode();
+  }
   getChainWork(hash: Buffer): bigint | undefined {
     const b = this.stored.get(key(hash));
     return b ? BigInt(b.height + 1) * 0x1_0000_0000_0000_0000n : undefined;

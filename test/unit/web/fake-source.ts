@@ -28,6 +28,8 @@ export function fakeSource(overrides: Partial<WebSource> = {}): FakeSource {
       for (let h = start; h <= FAKE_TIP_HEIGHT && out.length < count; h++) out.push(summary(h));
       return out;
     },
+    uncachedSummaries: () => 0,
+    blockBytes: () => 0,
     block: (ref) => {
       if ('height' in ref && ref.height <= FAKE_TIP_HEIGHT) return { ...summary(ref.height), txs: [] };
       throw new WebError('not-found', 'there is no such block on this node');

@@ -33,7 +33,7 @@ function parts() {
     genesisHash: Buffer.alloc(32, 2),
   });
   const entry = (n: number) => ({ tx: { txidHex: String(n).repeat(64).slice(0, 64) }, fee: BigInt(n), size: 100 + n, addedAtMs: 1_700_000_000_000 + n * 1000 });
-  const mempool = Object.assign(new EventEmitter(), { size: 3, bytes: 306, entries: () => [entry(1), entry(3), entry(2)] });
+  const mempool = Object.assign(new EventEmitter(), { size: 3, bytes: 306, newest: (limit: number) => [entry(3), entry(2), entry(1)].slice(0, limit) });
   const p2p = Object.assign(new EventEmitter(), { peers: () => [peer, { ...peer, ready: false, nodeId: undefined, direction: 'inbound' as const, punched: undefined }], syncStatus: () => idleSyncStatus() });
   const source = nodeWebSource({
     nodeId: Buffer.alloc(32, 9),
@@ -45,6 +45,8 @@ function parts() {
     views: {
       blockSummary: (b: Block) => summary(b.height),
       blocks: () => [],
+      uncachedSummaries: () => 0,
+      blockBytes: () => 0,
       block: () => ({}),
       tx: () => ({}),
       address: () => ({}),
