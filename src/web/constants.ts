@@ -39,6 +39,8 @@ export const WS_SUMMARIES_PER_COST_UNIT = 10;
 export const WS_BLOCK_BYTES_PER_COST_UNIT = 50_000;
 /** Extra cost of an `address` request: it scans every coin of the address (twice) and the mempool; a mining address has one coin per block mined. */
 export const WS_ADDRESS_COST_UNITS = 20;
+/** Address views kept until the tip or the mempool changes (address-cache.ts): each is a page of at most 100 history rows, a few KB. */
+export const WS_ADDRESS_CACHE_ENTRIES = 64;
 /**
  * Requests of one client waiting for their answer. A client's requests run one at a time, so
  * several multi-MB block views never exist at once; the page sends at most ~6 together, so 16

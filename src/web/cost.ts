@@ -6,7 +6,7 @@
  */
 import { WS_ADDRESS_COST_UNITS, WS_BLOCK_BYTES_PER_COST_UNIT, WS_REQUEST_COST_UNITS, WS_SUMMARIES_PER_COST_UNIT } from './constants.js';
 import { WebError } from './errors.js';
-import { type WebRequest, blockRef, count, hash, height } from './ops.js';
+import { type WebRequest, address, blockRef, count, hash, height } from './ops.js';
 import type { WebSource } from './source.js';
 
 export function requestCost(source: WebSource, request: WebRequest): number {
@@ -24,7 +24,7 @@ export function requestCost(source: WebSource, request: WebRequest): number {
       case 'tx':
         return WS_REQUEST_COST_UNITS + Math.ceil(source.blockBytes({ txid: hash(fields['txid'], 'txid') }) / WS_BLOCK_BYTES_PER_COST_UNIT);
       case 'address':
-        return WS_REQUEST_COST_UNITS + WS_ADDRESS_COST_UNITS;
+        return WS_REQUEST_COST_UNITS + (source.addressCached(address(fields['address'])) ? 0 : WS_ADDRESS_COST_UNITS);
     }
   } catch (err) {
     // A bad parameter: the request will be answered with its error, which costs a plain request.

@@ -16,66 +16,12 @@ import { toJsonSafe } from '../rpc/json.js';
 import { RefusalLog } from '../util/log-throttle.js';
 import type { Logger } from '../util/logger.js';
 import { clientIpKey, isLoopbackIp } from './client-ip.js';
-import {
-  WEB_REFUSAL_WARN_INTERVAL_MS,
-  WS_DRAIN_POLL_MS,
-  WS_DRAIN_WAIT_MS,
-  WS_EVENT_BURST,
-  WS_EVENT_FLUSH_MS,
-  WS_EVENTS_PER_SEC,
-  WS_MAX_BUFFERED_BYTES,
-  WS_LOOPBACK_RESERVED_CLIENTS,
-  WS_MAX_CLIENTS,
-  WS_MAX_CLIENTS_PER_IP,
-  WS_MAX_PAYLOAD_BYTES,
-  WS_MAX_QUEUED_REQUESTS,
-  WS_MAX_REFUSED_IN_A_ROW,
-  WS_PING_INTERVAL_MS,
-  WS_REQUEST_BURST,
-  WS_REQUEST_COST_UNITS,
-  WS_REQUESTS_PER_SEC,
-  WsClose,
-} from './constants.js';
-import { requestCost } from './cost.js';
-import { busyAnswer, errorView, parseRequest, rateLimitedAnswer, runRequest } from './ops.js';
+import { WEB_REFUSAL_WARN_INTERVAL_MS, WsClose } from './constants.js';
+import { DEFAULT_WS_LIMITS, type WsLimits } from './limits.js';
+import { ClientRequests } from './client-requests.js';
 import type { WebEvent, WebEventName, WebSource } from './source.js';
 
-export interface WsLimits {
-  readonly maxClients: number;
-  readonly maxClientsPerIp: number;
-  readonly loopbackReservedClients: number;
-  readonly maxPayloadBytes: number;
-  readonly maxBufferedBytes: number;
-  /** Cost units (cost.ts) per second, and at once. */
-  readonly requestsPerSec: number;
-  readonly requestBurst: number;
-  readonly maxQueuedRequests: number;
-  readonly drainPollMs: number;
-  readonly drainWaitMs: number;
-  readonly maxRefusedInARow: number;
-  readonly eventsPerSec: number;
-  readonly eventBurst: number;
-  readonly eventFlushMs: number;
-  readonly pingIntervalMs: number;
-}
-
-export const DEFAULT_WS_LIMITS: WsLimits = {
-  maxClients: WS_MAX_CLIENTS,
-  maxClientsPerIp: WS_MAX_CLIENTS_PER_IP,
-  loopbackReservedClients: WS_LOOPBACK_RESERVED_CLIENTS,
-  maxPayloadBytes: WS_MAX_PAYLOAD_BYTES,
-  maxBufferedBytes: WS_MAX_BUFFERED_BYTES,
-  requestsPerSec: WS_REQUESTS_PER_SEC,
-  requestBurst: WS_REQUEST_BURST,
-  maxQueuedRequests: WS_MAX_QUEUED_REQUESTS,
-  drainPollMs: WS_DRAIN_POLL_MS,
-  drainWaitMs: WS_DRAIN_WAIT_MS,
-  maxRefusedInARow: WS_MAX_REFUSED_IN_A_ROW,
-  eventsPerSec: WS_EVENTS_PER_SEC,
-  eventBurst: WS_EVENT_BURST,
-  eventFlushMs: WS_EVENT_FLUSH_MS,
-  pingIntervalMs: WS_PING_INTERVAL_MS,
-};
+export { DEFAULT_WS_LIMITS, type WsLimits } from './limits.js';
 
 export interface WsHubOptions {
   readonly source: WebSource;
@@ -90,12 +36,7 @@ interface Client {
   /** Its IPv4 address or IPv6 /64 (client-ip.ts): what the per-address cap counts. */
   readonly ipKey: string;
   readonly loopback: boolean;
-  /** Cost units (cost.ts), not requests. */
-  readonly requests: TokenBucket;
-  /** Requests received and not yet answered; one runs at a time (`busy`). */
-  readonly queue: string[];
-  busy: boolean;
-  refusedInARow: number;
+  readonly requests: ClientRequests;
   alive: boolean;
 }
 
@@ -206,15 +147,24 @@ export class WsHub {
       ws.close(WsClose.TryLater, refusal.reason);
       return;
     }
-    const requests = new TokenBucket({ ratePerSec: this.limits.requestsPerSec, burst: this.limits.requestBurst });
-    const client: Client = { remote, ipKey, loopback, requests, queue: [], busy: false, refusedInARow: 0, alive: true };
+    const requests = new ClientRequests(this.options.source, this.logger, this.limits, {
+      isCurrent: () => this.clients.get(ws) === client,
+      bufferedAmount: () => ws.bufferedAmount,
+      send: (text) => this.send(ws, text),
+      dropSlow: () => this.dropSlow(ws),
+      dropForRate: () => {
+        this.refusals.refused('rate', { remote }, 'status page client dropped: it kept asking faster than the rate limit');
+        this.drop(ws, WsClose.Policy, 'too many requests; reconnect and ask at most a few a second');
+      },
+    });
+    const client: Client = { remote, ipKey, loopback, requests, alive: true };
     this.clients.set(ws, client);
     this.logger.debug({ remote, clients: this.clients.size }, 'status page client connected');
-    ws.on('message', (data, isBinary) => this.onMessage(ws, client, data, isBinary));
+    ws.on('message', (data, isBinary) => client.requests.receive(isBinary ? '' : rawText(data)));
     ws.on('pong', () => (client.alive = true));
     ws.on('close', (code) => {
       this.clients.delete(ws);
-      client.queue.length = 0;
+      client.requests.clear();
       this.logger.debug({ remote, code, clients: this.clients.size }, 'status page client left');
     });
     // ws closes the socket itself after an error (a too-big message closes with 1009).
@@ -237,76 +187,6 @@ export class WsHub {
       return { kind: 'reserved', reason: `the status page is full for other hosts (${maxClients - loopbackReservedClients}); try again later` };
     }
     return undefined;
-  }
-
-  private onMessage(ws: WebSocket, client: Client, data: RawData, isBinary: boolean): void {
-    if (client.queue.length >= this.limits.maxQueuedRequests) {
-      if (this.refuse(ws, client)) this.send(ws, busyAnswer(this.limits.maxQueuedRequests));
-      return;
-    }
-    client.queue.push(isBinary ? '' : rawText(data));
-    void this.pump(ws, client);
-  }
-
-  /** Counts a refusal; drops the client (and returns false) when it keeps on asking regardless. */
-  private refuse(ws: WebSocket, client: Client): boolean {
-    client.refusedInARow++;
-    if (client.refusedInARow <= this.limits.maxRefusedInARow) return true;
-    this.refusals.refused('rate', { remote: client.remote }, 'status page client dropped: it kept asking faster than the rate limit');
-    this.drop(ws, WsClose.Policy, 'too many requests; reconnect and ask at most a few a second');
-    return false;
-  }
-
-  /**
-   * Answers a client's requests one at a time, in order: each pays its cost (cost.ts) before it
-   * runs, and its answer is built only once the client has read the last one, so a client never
-   * has more than one answer in the making nor more than the buffer limit plus one answer unsent.
-   */
-  private async pump(ws: WebSocket, client: Client): Promise<void> {
-    if (client.busy) return;
-    client.busy = true;
-    try {
-      while (client.queue.length > 0 && this.clients.get(ws) === client) {
-        const parsed = parseRequest(client.queue.shift()!, this.logger);
-        let cost: number;
-        try {
-          cost = 'reply' in parsed ? WS_REQUEST_COST_UNITS : requestCost(this.options.source, parsed.request);
-        } catch (err) {
-          const op = 'request' in parsed ? parsed.request.op : null;
-          this.send(ws, JSON.stringify({ id: 'request' in parsed ? parsed.request.id : null, op, error: errorView(err, this.logger, op) }));
-          continue;
-        }
-        // The dearest request must stay possible (a full block's view), so it never costs more than a full burst.
-        if (!client.requests.take(Math.min(cost, this.limits.requestBurst))) {
-          if (!this.refuse(ws, client)) return;
-          this.send(ws, 'request' in parsed ? rateLimitedAnswer(parsed.request.id, parsed.request.op) : rateLimitedAnswer());
-          continue;
-        }
-        client.refusedInARow = 0;
-        if ('reply' in parsed) {
-          this.send(ws, parsed.reply);
-          continue;
-        }
-        if (!(await this.drained(ws, client))) return;
-        this.send(ws, await runRequest(this.options.source, parsed.request, this.logger));
-      }
-    } finally {
-      client.busy = false;
-    }
-  }
-
-  /** Waits (bounded) until the client's unsent data is below the limit; drops it and returns false when it does not read. */
-  private async drained(ws: WebSocket, client: Client): Promise<boolean> {
-    const deadline = Date.now() + this.limits.drainWaitMs;
-    while (ws.bufferedAmount > this.limits.maxBufferedBytes) {
-      if (this.clients.get(ws) !== client) return false;
-      if (Date.now() >= deadline) {
-        this.dropSlow(ws);
-        return false;
-      }
-      await new Promise((resolve) => setTimeout(resolve, this.limits.drainPollMs));
-    }
-    return this.clients.get(ws) === client;
   }
 
   private onEvent(event: WebEvent): void {

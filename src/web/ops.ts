@@ -57,7 +57,7 @@ export function count(value: unknown): number {
   return value;
 }
 
-function address(value: unknown): string {
+export function address(value: unknown): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ADDRESS_CHARS) throw new WebError('bad-param', `"address" must be an address (a string of at most ${MAX_ADDRESS_CHARS} characters), got ${JSON.stringify(value)?.slice(0, MAX_ADDRESS_CHARS) ?? 'nothing'}`);
   return value.trim();
 }

@@ -53,6 +53,8 @@ export interface WebSource {
   /** May wait (a bounded time) for the transaction index to reach the tip. */
   tx(txid: string): ExplorerView | Promise<ExplorerView>;
   address(address: string): ExplorerView | Promise<ExplorerView>;
+  /** True when `address` would be answered from the cache (no coin scan): what the request costs. */
+  addressCached(address: string): boolean;
   /** Calls `listener` for every event until the returned function is called. */
   subscribe(listener: (event: WebEvent) => void): () => void;
 }

@@ -38,6 +38,7 @@ export function fakeSource(overrides: Partial<WebSource> = {}): FakeSource {
       throw new WebError('not-found', 'there is no such transaction');
     },
     address: (address) => ({ address, confirmed: 0n, immature: 0n, unconfirmed: 0n, txs: [], more: false }),
+    addressCached: () => false,
     subscribe: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);
