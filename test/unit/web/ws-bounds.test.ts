@@ -43,6 +43,16 @@ test('block and tx cost by the size of the block they decode; the dearest reques
   t.is(errorCode(await ask(fresh, { id: 2, op: 'status' })), 'rate-limited');
 });
 
+test('an address view costs its coin scan unless it is cached', async (t) => {
+  let cached = false;
+  const { port } = await startWebServer(t, { requestsPerSec: 0.001, requestBurst: 30 }, { addressCached: () => cached });
+  const c = await open(port);
+  t.truthy((await ask(c, { id: 1, op: 'address', address: 'kMining' }))['result'], '21 units of 30');
+  t.is(errorCode(await ask(c, { id: 2, op: 'address', address: 'kMining' })), 'rate-limited');
+  cached = true;
+  for (let i = 3; i < 10; i++) t.truthy((await ask(c, { id: i, op: 'address', address: 'kMining' }))['result'], `cached ${i}`);
+});
+
 test('a client\'s requests run one at a time, in order; the queue behind them is bounded', async (t) => {
   let running = 0;
   let most = 0;
