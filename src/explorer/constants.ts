@@ -1,6 +1,6 @@
 /** getblocks without a count lists this many blocks (the course's blocks?start page). */
 export const BLOCKS_PAGE_DEFAULT = 10;
-/** getblocks lists at most this many blocks per call: each one is a block read and decode. */
+/** getblocks lists at most this many blocks per call: each one not cached is a read of the stored block (no decode: summary.ts). */
 export const BLOCKS_PAGE_MAX = 100;
 /** getaddress without a limit lists this many history entries. */
 export const ADDRESS_PAGE_DEFAULT = 25;
