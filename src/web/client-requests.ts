@@ -83,7 +83,8 @@ export class ClientRequests {
         const op = 'request' in parsed ? parsed.request.op : null;
         let cost: number;
         try {
-          cost = 'reply' in parsed ? WS_REQUEST_COST_UNITS : requestCost(this.source, parsed.request);
+          // An empty budget refuses before the price is worked out (it may read a block's bytes).
+          cost = 'reply' in parsed || this.budget.available < WS_REQUEST_COST_UNITS ? WS_REQUEST_COST_UNITS : requestCost(this.source, parsed.request);
         } catch (err) {
           this.link.send(JSON.stringify({ id, op, error: errorView(err, this.logger, op) }));
           continue;

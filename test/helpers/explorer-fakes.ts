@@ -68,8 +68,9 @@ export class FakeChain extends EventEmitter<ChainEvents> {
   getBlock(hash: Buffer): Block | undefined {
     return this.stored.get(key(hash));
   }
-  getBlockBytes(hash: Buffer): Buffer | undefined {
-    return this.stored.get(key(hash))?.encode();
+  getBlockPrefix(hash: Buffer, bytes: number): { prefix: Buffer; length: number } | undefined {
+    const data = this.stored.get(key(hash))?.encode();
+    return data ? { prefix: Buffer.from(data.subarray(0, bytes)), length: data.length } : undefined;
   }
   getChainWork(hash: Buffer): bigint | undefined {
     const b = this.stored.get(key(hash));
