@@ -15,6 +15,7 @@ export interface ClientRequestLimits {
   /** Cost units per second, and at once (the dearest request is capped at this). */
   readonly requestsPerSec: number;
   readonly requestBurst: number;
+  readonly remoteCostBurst: number;
   readonly maxQueuedRequests: number;
   readonly maxRefusedInARow: number;
   readonly maxBufferedBytes: number;
@@ -44,6 +45,8 @@ export class ClientRequests {
     private readonly source: WebSource,
     private readonly logger: Logger,
     private readonly limits: ClientRequestLimits,
+    /** A budget this client shares with others (every client not on loopback), charged too; undefined for loopback. */
+    private readonly shared: TokenBucket | undefined,
     private readonly link: ClientLink,
   ) {
     this.budget = new TokenBucket({ ratePerSec: limits.requestsPerSec, burst: limits.requestBurst });
@@ -89,8 +92,7 @@ export class ClientRequests {
           this.link.send(JSON.stringify({ id, op, error: errorView(err, this.logger, op) }));
           continue;
         }
-        // The dearest request must stay possible (a full block's view), so it never costs more than a full burst.
-        if (!this.budget.take(Math.min(cost, this.limits.requestBurst))) {
+        if (!this.pay(cost)) {
           if (!this.refuse()) return;
           this.link.send(rateLimitedAnswer(id, op));
           continue;
@@ -106,6 +108,17 @@ export class ClientRequests {
     } finally {
       this.busy = false;
     }
+  }
+
+  /** Takes the request's cost from the client's budget and the shared one, from both or neither. */
+  private pay(cost: number): boolean {
+    // The dearest request must stay possible (a full block's view), so it never costs more than a full burst.
+    const own = Math.min(cost, this.limits.requestBurst);
+    const shared = Math.min(cost, this.limits.remoteCostBurst);
+    if (this.budget.available < own || (this.shared !== undefined && this.shared.available < shared)) return false;
+    this.budget.take(own);
+    this.shared?.take(shared);
+    return true;
   }
 
   /** Waits (bounded) until the client's unsent data is below the limit; drops it and returns false when it does not read. */

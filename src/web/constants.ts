@@ -31,6 +31,14 @@ export const WS_REQUESTS_PER_SEC = 20;
  * 21 units), or that block could never be shown.
  */
 export const WS_REQUEST_BURST = 40;
+/**
+ * Cost units per second all clients that are not on loopback share, and at once. Each client's own
+ * budget bounds one client; this bounds strangers together (8 per address from many addresses
+ * could otherwise keep the main thread busy with full-block views: one unit is ~5 ms of it).
+ * 60/s is ~3 clients at full rate; the owner's own page on loopback is never charged to it.
+ */
+export const WS_REMOTE_COST_UNITS_PER_SEC = 60;
+export const WS_REMOTE_COST_BURST = 120;
 /** A request's base cost: parsing it and building a small answer. */
 export const WS_REQUEST_COST_UNITS = 1;
 /** Block summaries a `blocks` request may read from the store (not already cached) per extra cost unit: each is a read of the whole stored block. */

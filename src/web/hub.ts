@@ -62,6 +62,8 @@ export class WsHub {
   private wss: Promise<WebSocketServer> | undefined;
   private readonly clients = new Map<WebSocket, Client>();
   private readonly lanes = new Map<WebEventName, EventLane>();
+  /** What clients not on loopback spend together (WS_REMOTE_COST_UNITS_PER_SEC). */
+  private readonly remoteBudget: TokenBucket;
   private readonly logger: Logger;
   private readonly refusals: RefusalLog;
   private readonly isLoopback: (address: string | undefined) => boolean;
@@ -77,6 +79,7 @@ export class WsHub {
     this.logger = options.logger;
     this.refusals = new RefusalLog(options.logger, REFUSAL_KINDS, WEB_REFUSAL_WARN_INTERVAL_MS);
     this.isLoopback = options.isLoopback ?? isLoopbackIp;
+    this.remoteBudget = new TokenBucket({ ratePerSec: this.limits.remoteCostPerSec, burst: this.limits.remoteCostBurst });
   }
 
   /**
@@ -147,7 +150,7 @@ export class WsHub {
       ws.close(WsClose.TryLater, refusal.reason);
       return;
     }
-    const requests = new ClientRequests(this.options.source, this.logger, this.limits, {
+    const requests = new ClientRequests(this.options.source, this.logger, this.limits, loopback ? undefined : this.remoteBudget, {
       isCurrent: () => this.clients.get(ws) === client,
       bufferedAmount: () => ws.bufferedAmount,
       send: (text) => this.send(ws, text),

@@ -13,6 +13,8 @@ import {
   WS_MAX_QUEUED_REQUESTS,
   WS_MAX_REFUSED_IN_A_ROW,
   WS_PING_INTERVAL_MS,
+  WS_REMOTE_COST_BURST,
+  WS_REMOTE_COST_UNITS_PER_SEC,
   WS_REQUEST_BURST,
   WS_REQUESTS_PER_SEC,
 } from './constants.js';
@@ -26,6 +28,9 @@ export interface WsLimits {
   /** Cost units (cost.ts) per second, and at once. */
   readonly requestsPerSec: number;
   readonly requestBurst: number;
+  /** Cost units per second (and at once) that all clients not on loopback share. */
+  readonly remoteCostPerSec: number;
+  readonly remoteCostBurst: number;
   readonly maxQueuedRequests: number;
   readonly drainPollMs: number;
   readonly drainWaitMs: number;
@@ -44,6 +49,8 @@ export const DEFAULT_WS_LIMITS: WsLimits = {
   maxBufferedBytes: WS_MAX_BUFFERED_BYTES,
   requestsPerSec: WS_REQUESTS_PER_SEC,
   requestBurst: WS_REQUEST_BURST,
+  remoteCostPerSec: WS_REMOTE_COST_UNITS_PER_SEC,
+  remoteCostBurst: WS_REMOTE_COST_BURST,
   maxQueuedRequests: WS_MAX_QUEUED_REQUESTS,
   drainPollMs: WS_DRAIN_POLL_MS,
   drainWaitMs: WS_DRAIN_WAIT_MS,

@@ -43,6 +43,18 @@ test('block and tx cost by the size of the block they decode; the dearest reques
   t.is(errorCode(await ask(fresh, { id: 2, op: 'status' })), 'rate-limited');
 });
 
+test('clients not on loopback share one budget besides their own; the owner\'s loopback page is not charged to it', async (t) => {
+  const loopback = (a: string | undefined): boolean => a === '127.0.0.1' || a === '::ffff:127.0.0.1';
+  const { port } = await startWebServer(t, { requestsPerSec: 0.001, requestBurst: 40, remoteCostPerSec: 0.001, remoteCostBurst: 25 }, { blockBytes: () => 1_000_000 }, { isLoopback: loopback });
+  const a = await open(port, {}, '/ws', '127.0.0.2');
+  const b = await open(port, {}, '/ws', '127.0.0.3');
+  t.truthy((await ask(a, { id: 1, op: 'block', height: 1 }))['result'], '21 of the shared 25');
+  t.is(errorCode(await ask(b, { id: 1, op: 'block', height: 1 })), 'rate-limited', 'its own budget is full, the shared one is not');
+  t.truthy((await ask(b, { id: 2, op: 'status' }))['result'], 'a plain request still fits both');
+  const owner = await open(port);
+  t.truthy((await ask(owner, { id: 1, op: 'block', height: 1 }))['result'], 'loopback pays only its own budget');
+});
+
 test('an address view costs its coin scan unless it is cached', async (t) => {
   let cached = false;
   const { port } = await startWebServer(t, { requestsPerSec: 0.001, requestBurst: 30 }, { addressCached: () => cached });
