@@ -101,7 +101,7 @@ test('a client\'s requests run one at a time, in order; the queue behind them is
 
 test('no answer is built for a client that has not read the last one; it is dropped after the wait', async (t) => {
   let builds = 0;
-  const big = 'x'.repeat(4 * 1024 * 1024);
+  const big = 'x'.repeat(8 * 1024 * 1024);
   const { port, page } = await startWebServer(
     t,
     { requestBurst: 1_000, maxBufferedBytes: 256 * 1024, drainWaitMs: 1_000, drainPollMs: 10 },
@@ -116,9 +116,19 @@ test('no answer is built for a client that has not read the last one; it is drop
   t.teardown(() => stalled.close());
   for (let i = 0; i < 10; i++) stalled.send(JSON.stringify({ id: i, op: 'block', height: 1 }));
   await waitFor('the stalled client to be dropped', async () => page.stats.droppedSlow === 1, 10_000, 10);
-  t.log(`${builds} answers of 4 MiB built for a client that read none of 10 asked`);
+  t.log(`${builds} answers of 8 MiB built for a client that read none of 10 asked`);
   t.true(builds <= 3, `built ${builds}`);
   t.is(page.stats.clients, 0);
+});
+
+test('a client that reads gets every large answer, each built once it has read the last', async (t) => {
+  const big = 'y'.repeat(2 * 1024 * 1024);
+  const { port, page } = await startWebServer(t, { requestBurst: 1_000, maxBufferedBytes: 256 * 1024 }, { block: () => ({ pad: big }) });
+  const c = await open(port);
+  for (let i = 0; i < 6; i++) c.ws.send(JSON.stringify({ id: i, op: 'block', height: 1 }));
+  await waitFor('six answers of 2 MiB', async () => c.messages.length === 6, 20_000, 10);
+  t.deepEqual(c.messages.map((m) => m['id']), [0, 1, 2, 3, 4, 5]);
+  t.is(page.stats.droppedSlow, 0);
 });
 
 test('one address holds at most its share of the clients; another address still gets in', async (t) => {
