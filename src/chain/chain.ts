@@ -224,6 +224,11 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     return this.store.getBlockBytes(hash);
   }
 
+  /** The first `bytes` of a stored block's encoding and its length (the explorer's summaries), without reading the rest. */
+  getBlockPrefix(hash: Buffer, bytes: number): { prefix: Buffer; length: number } | undefined {
+    return this.store.getBlockPrefix(hash, bytes);
+  }
+
   /** True when the block's data is stored (active chain or side branch). */
   hasBlock(hash: Buffer): boolean {
     return this.store.hasBlock(hash);

@@ -3,13 +3,17 @@ import type { Block } from '../primitives/block.js';
 import { BLOCKS_PAGE_DEFAULT, BLOCKS_PAGE_MAX } from './constants.js';
 import { ExplorerError } from './errors.js';
 import { type BlockRef, parseBlockRef, parseLimit } from './refs.js';
+import { remember, storedSummary } from './summary.js';
 import { isActive, spentByPosition, txView } from './tx-view.js';
 import type { BlockSummaryView, BlockView, ExplorerChain, ExplorerSources } from './types.js';
 
 const CHAIN_WORK_HEX_DIGITS = 64;
 
+/** The summary of a decoded block (a connected block's event): remembered, so the page's next `blocks` reads nothing. */
 export function blockSummary(block: Block): BlockSummaryView {
-  return { height: block.height, hash: block.hashHex, time: block.header.timestamp, txs: block.transactions.length, size: block.size };
+  const summary = { height: block.height, hash: block.hashHex, time: block.header.timestamp, txs: block.transactions.length, size: block.size };
+  remember(summary);
+  return summary;
 }
 
 function requireTip(chain: ExplorerChain): number {
@@ -76,9 +80,10 @@ export function blocksView(src: ExplorerSources, start: unknown, count?: unknown
   const out: BlockSummaryView[] = [];
   for (let h = ref.height; h <= tipHeight && out.length < n; h++) {
     const hash = chain.getHashAtHeight(h);
-    const block = hash ? chain.getBlock(hash) : undefined;
-    if (!block) break; // the tip moved back meanwhile (a reorg to a shorter, heavier branch)
-    out.push(blockSummary(block));
+    // From the stored bytes' first fields and length, never a decode: 100 full blocks would hold the main thread for seconds.
+    const summary = hash ? storedSummary(chain, hash) : undefined;
+    if (!summary) break; // the tip moved back meanwhile (a reorg to a shorter, heavier branch)
+    out.push(summary);
   }
   return out;
 }

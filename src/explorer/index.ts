@@ -9,6 +9,7 @@ export * from './errors.js';
 export * from './types.js';
 export { parseBlockRef, parseTxid, parseCursor, parseLimit, formatCursor, type BlockRef } from './refs.js';
 export { blockSummary, blockView, blocksView, recentBlocksView, findBlock } from './block-view.js';
+export { isSummaryCached, storedSummary, summaryCacheSize, summaryFromBytes } from './summary.js';
 export { transactionView, throwIfIndexBehind } from './tx-view.js';
 export { addressView, type AddressQuery } from './address-view.js';
 export { ChainIndexer, type ChainIndexerOptions, type IndexerChain } from './indexer/indexer.js';

@@ -13,6 +13,8 @@ export interface ExplorerChain {
   getHeaderAtHeight(height: number): BlockHeader | undefined;
   /** Any stored block, active or side branch. */
   getBlock(hash: Buffer): Block | undefined;
+  /** The first `bytes` of a stored block's encoding and its length, without reading the rest (summaries need only the header and the tx count). */
+  getBlockPrefix(hash: Buffer, bytes: number): { prefix: Buffer; length: number } | undefined;
   /** Cumulative work of a stored valid block. */
   getChainWork(hash: Buffer): bigint | undefined;
   /** Coins an active block spent, in spending order; undefined off the active chain. */

@@ -139,6 +139,20 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     return this.byTxid.get(bytesKey(txid))?.entry;
   }
 
+  /**
+   * The last `limit` entries to enter the pool, newest first: one pass in arrival order, no sort
+   * and no copy of the pool (the status page's list; entries() orders 50,000 of them in ~10 ms).
+   */
+  newest(limit: number): MempoolEntry[] {
+    if (limit <= 0) return [];
+    const ring = new Array<MempoolEntry>(limit);
+    let seen = 0;
+    for (const node of this.byTxid.values()) ring[seen++ % limit] = node.entry;
+    const out: MempoolEntry[] = [];
+    for (let i = seen - 1; i >= 0 && i >= seen - limit; i--) out.push(ring[i % limit]!);
+    return out;
+  }
+
   /** Parents before children, otherwise in arrival order. */
   entries(): MempoolEntry[] {
     return this.index.orderedNodes().map((p) => p.entry);

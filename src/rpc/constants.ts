@@ -27,6 +27,13 @@ export const VERIFY_LOG_INTERVAL_MS = 2_000;
  * JSON-RPC error codes: the standard ones, and ours in Bitcoin Core's numbering so tools that
  * know those codes read ours the same way.
  */
+/**
+ * A request without the cookie gets one warn line per this interval; the rest go to debug (with
+ * the count in the next warning). Anyone who can reach the port can send them, so one each would
+ * let a stranger flood the log; a minute still shows a misconfigured client at once.
+ */
+export const RPC_REFUSAL_WARN_INTERVAL_MS = 60_000;
+
 export const RpcCode = {
   ParseError: -32700,
   InvalidRequest: -32600,

@@ -7,8 +7,9 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { errorMessage } from '../util/errors.js';
+import { RefusalLog } from '../util/log-throttle.js';
 import type { Logger } from '../util/logger.js';
-import { COOKIE_USER, RPC_CLOSE_GRACE_MS, RPC_KEEP_ALIVE_TIMEOUT_MS, RPC_MAX_BATCH_REQUESTS, RPC_MAX_BODY_BYTES, RPC_REQUEST_TIMEOUT_MS, RpcCode } from './constants.js';
+import { COOKIE_USER, RPC_CLOSE_GRACE_MS, RPC_KEEP_ALIVE_TIMEOUT_MS, RPC_MAX_BATCH_REQUESTS, RPC_MAX_BODY_BYTES, RPC_REFUSAL_WARN_INTERVAL_MS, RPC_REQUEST_TIMEOUT_MS, RpcCode } from './constants.js';
 import type { MethodTable, RpcCall } from './context.js';
 import { type EngineHandler, type JsonRpcEngine, createEngine } from './engine.js';
 import { type JsonRpcErrorObject, toJsonRpcError } from './errors.js';
@@ -39,10 +40,13 @@ export class RpcServer {
   private readonly engine: JsonRpcEngine;
   private readonly expectedAuth: Buffer;
   private readonly logger: Logger;
+  /** One kind of refusal here (no cookie): a single key. */
+  private readonly refusals: RefusalLog;
   private server: Server | undefined;
 
   constructor(private readonly options: RpcServerOptions) {
     this.logger = options.logger;
+    this.refusals = new RefusalLog(options.logger, 1, RPC_REFUSAL_WARN_INTERVAL_MS);
     this.expectedAuth = Buffer.from(`Basic ${Buffer.from(`${COOKIE_USER}:${options.cookie}`).toString('base64')}`);
     this.engine = createEngine({
       methods: this.wrapMethods(options.methods),
@@ -115,7 +119,7 @@ export class RpcServer {
     try {
       if (this.options.web?.handleHttp(req, res) === true) return;
       if (!this.authorized(req)) {
-        this.logger.warn({ remote: req.socket.remoteAddress }, 'rpc request without a valid cookie refused');
+        this.refusals.refused('no-cookie', { remote: req.socket.remoteAddress }, 'rpc request without a valid cookie refused (a client needs the cookie file of this data dir; repeats within a minute are logged at debug)');
         res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="kadchain"', Connection: 'close' }).end();
         return;
       }

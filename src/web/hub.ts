@@ -1,69 +1,42 @@
 /**
  * The /ws feed: pushes chain, mempool, peer and sync events to every client and answers their
  * read-only requests. Each event is serialised once and the same text goes to every client.
- * Bounded everywhere a client could make us hold memory or work: the number of clients, the
- * size of a message, requests per second, the unsent data per client (a client that stops
- * reading is dropped, never queued for), and events per second (a sync's thousands of blocks
- * a second are coalesced to the latest).
+ * Bounded everywhere a client could make us hold memory or work: the number of clients (in all,
+ * per address, and a share kept for loopback), the size of a message, the cost of its requests
+ * per second (cost.ts: a block read costs more than a status), one request of a client running at
+ * a time with a bounded queue behind it, the unsent data per client (checked before building an
+ * answer; a client that stops reading is dropped, never queued for), and events per second (a
+ * sync's thousands of blocks a second are coalesced to the latest).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket, WebSocketServer } from 'ws';
 import { TokenBucket } from '../p2p/rate-limit.js';
 import { toJsonSafe } from '../rpc/json.js';
+import { RefusalLog } from '../util/log-throttle.js';
 import type { Logger } from '../util/logger.js';
-import {
-  WS_EVENT_BURST,
-  WS_EVENT_FLUSH_MS,
-  WS_EVENTS_PER_SEC,
-  WS_MAX_BUFFERED_BYTES,
-  WS_MAX_CLIENTS,
-  WS_MAX_PAYLOAD_BYTES,
-  WS_MAX_REFUSED_IN_A_ROW,
-  WS_PING_INTERVAL_MS,
-  WS_REQUEST_BURST,
-  WS_REQUESTS_PER_SEC,
-  WsClose,
-} from './constants.js';
-import { answer, rateLimitedAnswer } from './ops.js';
+import { clientIpKey, isLoopbackIp } from './client-ip.js';
+import { WEB_REFUSAL_WARN_INTERVAL_MS, WsClose } from './constants.js';
+import { DEFAULT_WS_LIMITS, type WsLimits } from './limits.js';
+import { ClientRequests } from './client-requests.js';
 import type { WebEvent, WebEventName, WebSource } from './source.js';
 
-export interface WsLimits {
-  readonly maxClients: number;
-  readonly maxPayloadBytes: number;
-  readonly maxBufferedBytes: number;
-  readonly requestsPerSec: number;
-  readonly requestBurst: number;
-  readonly maxRefusedInARow: number;
-  readonly eventsPerSec: number;
-  readonly eventBurst: number;
-  readonly eventFlushMs: number;
-  readonly pingIntervalMs: number;
-}
-
-export const DEFAULT_WS_LIMITS: WsLimits = {
-  maxClients: WS_MAX_CLIENTS,
-  maxPayloadBytes: WS_MAX_PAYLOAD_BYTES,
-  maxBufferedBytes: WS_MAX_BUFFERED_BYTES,
-  requestsPerSec: WS_REQUESTS_PER_SEC,
-  requestBurst: WS_REQUEST_BURST,
-  maxRefusedInARow: WS_MAX_REFUSED_IN_A_ROW,
-  eventsPerSec: WS_EVENTS_PER_SEC,
-  eventBurst: WS_EVENT_BURST,
-  eventFlushMs: WS_EVENT_FLUSH_MS,
-  pingIntervalMs: WS_PING_INTERVAL_MS,
-};
+export { DEFAULT_WS_LIMITS, type WsLimits } from './limits.js';
 
 export interface WsHubOptions {
   readonly source: WebSource;
   readonly logger: Logger;
   readonly limits?: Partial<WsLimits>;
+  /** Tests stand in for a remote host with another loopback address; default: 127.0.0.0/8 and ::1. */
+  readonly isLoopback?: (address: string | undefined) => boolean;
 }
 
 interface Client {
   readonly remote: string;
-  readonly requests: TokenBucket;
-  refusedInARow: number;
+  /** Its IPv4 address or IPv6 /64 (client-ip.ts): what the per-address cap counts. */
+  readonly ipKey: string;
+  readonly loopback: boolean;
+  readonly requests: ClientRequests;
   alive: boolean;
 }
 
@@ -89,7 +62,11 @@ export class WsHub {
   private wss: Promise<WebSocketServer> | undefined;
   private readonly clients = new Map<WebSocket, Client>();
   private readonly lanes = new Map<WebEventName, EventLane>();
+  /** What clients not on loopback spend together (WS_REMOTE_COST_UNITS_PER_SEC). */
+  private readonly remoteBudget: TokenBucket;
   private readonly logger: Logger;
+  private readonly refusals: RefusalLog;
+  private readonly isLoopback: (address: string | undefined) => boolean;
   private unsubscribe: (() => void) | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
@@ -100,6 +77,9 @@ export class WsHub {
   constructor(private readonly options: WsHubOptions) {
     this.limits = { ...DEFAULT_WS_LIMITS, ...options.limits };
     this.logger = options.logger;
+    this.refusals = new RefusalLog(options.logger, REFUSAL_KINDS, WEB_REFUSAL_WARN_INTERVAL_MS);
+    this.isLoopback = options.isLoopback ?? isLoopbackIp;
+    this.remoteBudget = new TokenBucket({ ratePerSec: this.limits.remoteCostPerSec, burst: this.limits.remoteCostBurst });
   }
 
   /**
@@ -159,41 +139,57 @@ export class WsHub {
   }
 
   private accept(ws: WebSocket, req: IncomingMessage): void {
-    const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
-    if (this.unsubscribe === undefined || this.clients.size >= this.limits.maxClients) {
+    const address = req.socket.remoteAddress;
+    const remote = `${address ?? '?'}:${req.socket.remotePort ?? '?'}`;
+    const ipKey = clientIpKey(address);
+    const loopback = this.isLoopback(address);
+    const refusal = this.refusal(ipKey, loopback);
+    if (refusal !== undefined) {
       this.refusedFull++;
-      const reason = this.unsubscribe === undefined ? 'the node is stopping' : `too many status page clients (${this.limits.maxClients}); close another tab and reconnect`;
-      this.logger.warn({ remote, clients: this.clients.size }, 'status page client refused: ' + reason);
-      ws.close(WsClose.TryLater, reason);
+      this.refusals.refused(refusal.kind, { remote, clients: this.clients.size }, 'status page client refused: ' + refusal.reason);
+      ws.close(WsClose.TryLater, refusal.reason);
       return;
     }
-    const client: Client = { remote, requests: new TokenBucket({ ratePerSec: this.limits.requestsPerSec, burst: this.limits.requestBurst }), refusedInARow: 0, alive: true };
+    const requests = new ClientRequests(this.options.source, this.logger, this.limits, loopback ? undefined : this.remoteBudget, {
+      isCurrent: () => this.clients.get(ws) === client,
+      bufferedAmount: () => ws.bufferedAmount,
+      send: (text) => this.send(ws, text),
+      dropSlow: () => this.dropSlow(ws),
+      dropForRate: () => {
+        this.refusals.refused('rate', { remote }, 'status page client dropped: it kept asking faster than the rate limit');
+        this.drop(ws, WsClose.Policy, 'too many requests; reconnect and ask at most a few a second');
+      },
+    });
+    const client: Client = { remote, ipKey, loopback, requests, alive: true };
     this.clients.set(ws, client);
     this.logger.debug({ remote, clients: this.clients.size }, 'status page client connected');
-    ws.on('message', (data, isBinary) => this.onMessage(ws, client, data, isBinary));
+    ws.on('message', (data, isBinary) => client.requests.receive(isBinary ? '' : rawText(data)));
     ws.on('pong', () => (client.alive = true));
     ws.on('close', (code) => {
       this.clients.delete(ws);
+      client.requests.clear();
       this.logger.debug({ remote, code, clients: this.clients.size }, 'status page client left');
     });
     // ws closes the socket itself after an error (a too-big message closes with 1009).
     ws.on('error', (err) => this.logger.debug({ remote, err: err.message }, 'status page client error'));
   }
 
-  private onMessage(ws: WebSocket, client: Client, data: RawData, isBinary: boolean): void {
-    if (!client.requests.take()) {
-      client.refusedInARow++;
-      if (client.refusedInARow > this.limits.maxRefusedInARow) {
-        this.logger.warn({ remote: client.remote }, 'status page client dropped: it kept asking faster than the rate limit');
-        this.drop(ws, WsClose.Policy, 'too many requests; reconnect and ask at most a few a second');
-        return;
-      }
-      this.send(ws, rateLimitedAnswer());
-      return;
+  /** Why a new client from `ipKey` may not join now (a close reason of at most 123 bytes), or undefined. */
+  private refusal(ipKey: string, loopback: boolean): { kind: string; reason: string } | undefined {
+    const { maxClients, maxClientsPerIp, loopbackReservedClients } = this.limits;
+    if (this.unsubscribe === undefined) return { kind: 'stopping', reason: 'the node is stopping' };
+    if (this.clients.size >= maxClients) return { kind: 'full', reason: `too many status page clients (${maxClients}); close another tab and reconnect` };
+    let sameIp = 0;
+    let remote = 0;
+    for (const c of this.clients.values()) {
+      if (c.ipKey === ipKey) sameIp++;
+      if (!c.loopback) remote++;
     }
-    client.refusedInARow = 0;
-    const text = isBinary ? '' : rawText(data);
-    void answer(this.options.source, text, this.logger).then((reply) => this.send(ws, reply));
+    if (sameIp >= maxClientsPerIp) return { kind: 'per-ip', reason: `too many status page clients from your address (${maxClientsPerIp}); close another tab and reconnect` };
+    if (!loopback && remote >= maxClients - loopbackReservedClients) {
+      return { kind: 'reserved', reason: `the status page is full for other hosts (${maxClients - loopbackReservedClients}); try again later` };
+    }
+    return undefined;
   }
 
   private onEvent(event: WebEvent): void {
@@ -246,14 +242,18 @@ export class WsHub {
   private send(ws: WebSocket, text: string): void {
     if (ws.readyState !== ws.OPEN) return;
     if (ws.bufferedAmount > this.limits.maxBufferedBytes) {
-      this.droppedSlow++;
-      this.logger.warn({ remote: this.clients.get(ws)?.remote, buffered: ws.bufferedAmount }, 'status page client dropped: it is not reading its data');
-      this.clients.delete(ws);
-      // Its socket is full: a close frame would wait behind the data it does not read.
-      ws.terminate();
+      this.dropSlow(ws);
       return;
     }
     ws.send(text);
+  }
+
+  private dropSlow(ws: WebSocket): void {
+    this.droppedSlow++;
+    this.refusals.refused('slow', { remote: this.clients.get(ws)?.remote, buffered: ws.bufferedAmount }, 'status page client dropped: it is not reading its data');
+    this.clients.delete(ws);
+    // Its socket is full: a close frame would wait behind the data it does not read.
+    ws.terminate();
   }
 
   private drop(ws: WebSocket, code: number, reason: string): void {
@@ -275,6 +275,9 @@ export class WsHub {
     }
   }
 }
+
+/** Kinds of refusal logged (refusal(), refuse(), dropSlow()): each gets its own warn line per interval. */
+const REFUSAL_KINDS = 8;
 
 function rawText(data: RawData): string {
   if (Buffer.isBuffer(data)) return data.toString('utf8');

@@ -11,6 +11,8 @@ import type { TraversalState } from '../p2p/traversal/index.js';
 import type { Block } from '../primitives/block.js';
 import { natView } from '../rpc/methods/nat.js';
 import { peerRow } from '../rpc/methods/network.js';
+import { AddressViewCache } from './address-cache.js';
+import { WS_ADDRESS_CACHE_ENTRIES } from './constants.js';
 import type { BlockRef, BlockSummaryView, ExplorerView, WebEvent, WebSource } from './source.js';
 
 /** Node ids are 32 bytes; 8 of them tell peers apart in a table (as `cli peers` shows them). */
@@ -21,6 +23,8 @@ const WORK_HEX_DIGITS = 64;
 export interface WebExplorerViews {
   blockSummary(block: Block): BlockSummaryView;
   blocks(start: number, count: number): BlockSummaryView[];
+  uncachedSummaries(start: number, count: number): number;
+  blockBytes(ref: BlockRef | { readonly txid: string }): number;
   /** With its transactions in full (the page lists them with their amounts). */
   block(ref: BlockRef): ExplorerView;
   tx(txid: string): ExplorerView | Promise<ExplorerView>;
@@ -45,9 +49,12 @@ export interface WebChain {
 export interface WebMempool {
   readonly size: number;
   readonly bytes: number;
-  entries(): readonly WebMempoolEntry[];
+  /** The last `limit` to enter the pool, newest first, without sorting the pool. */
+  newest(limit: number): readonly WebMempoolEntry[];
   on(event: 'tx:added', listener: (entry: WebMempoolEntry) => void): unknown;
+  on(event: 'tx:removed', listener: () => void): unknown;
   off(event: 'tx:added', listener: (entry: WebMempoolEntry) => void): unknown;
+  off(event: 'tx:removed', listener: () => void): unknown;
 }
 
 export interface WebP2P {
@@ -84,6 +91,8 @@ function txRow(e: WebMempoolEntry): Record<string, unknown> {
 
 export function nodeWebSource(o: NodeWebSourceOptions): WebSource {
   const { chain, mempool, p2p, views } = o;
+  const addresses = new AddressViewCache(WS_ADDRESS_CACHE_ENTRIES);
+  const tipHash = (): string | undefined => chain.tip?.hash.toString('hex');
   return {
     status: () => {
       const tip = chain.tip;
@@ -108,24 +117,32 @@ export function nodeWebSource(o: NodeWebSourceOptions): WebSource {
     },
     peers: () => p2p.peers().map(peerView),
     pool: (limit) => {
-      const newest = [...mempool.entries()].sort((a, b) => b.addedAtMs - a.addedAtMs).slice(0, limit);
-      return { count: mempool.size, bytes: mempool.bytes, txs: newest.map(txRow) };
+      return { count: mempool.size, bytes: mempool.bytes, txs: mempool.newest(limit).map(txRow) };
     },
     blocks: (start, count) => views.blocks(start, count),
+    uncachedSummaries: (start, count) => views.uncachedSummaries(start, count),
+    blockBytes: (ref) => views.blockBytes(ref),
     block: (ref) => views.block(ref),
     tx: (txid) => views.tx(txid),
-    address: (address) => views.address(address),
+    address: (address) => addresses.get(address, tipHash, () => views.address(address)),
+    addressCached: (address) => addresses.has(address, tipHash()),
     subscribe: (listener) => {
       const emit = (event: WebEvent): void => listener(event);
       const connected = (block: Block): void => emit({ event: 'block-connected', data: () => views.blockSummary(block) });
       const disconnected = (block: Block): void => emit({ event: 'block-disconnected', data: () => views.blockSummary(block) });
-      const txAdded = (entry: WebMempoolEntry): void => emit({ event: 'tx-accepted', data: () => txRow(entry) });
+      const txAdded = (entry: WebMempoolEntry): void => {
+        addresses.poolChanged();
+        emit({ event: 'tx-accepted', data: () => txRow(entry) });
+      };
+      const txRemoved = (): void => addresses.poolChanged();
       const peerUp = (info: PeerInfo): void => emit({ event: 'peer-up', data: () => peerView(info) });
       const peerDown = (address: string, reason: string): void => emit({ event: 'peer-down', data: () => ({ address, reason }) });
       const sync = (status: SyncStatus): void => emit({ event: 'sync-progress', data: () => status });
       chain.on('block:connected', connected);
       chain.on('block:disconnected', disconnected);
       mempool.on('tx:added', txAdded);
+      mempool.on('tx:removed', txRemoved);
+      addresses.follow(true);
       p2p.on('peer:ready', peerUp);
       p2p.on('peer:closed', peerDown);
       p2p.on('sync:progress', sync);
@@ -133,6 +150,8 @@ export function nodeWebSource(o: NodeWebSourceOptions): WebSource {
         chain.off('block:connected', connected);
         chain.off('block:disconnected', disconnected);
         mempool.off('tx:added', txAdded);
+        mempool.off('tx:removed', txRemoved);
+        addresses.follow(false);
         p2p.off('peer:ready', peerUp);
         p2p.off('peer:closed', peerDown);
         p2p.off('sync:progress', sync);

@@ -23,26 +23,33 @@ const MAX_ADDRESS_CHARS = 100;
 const MAX_ID_CHARS = 64;
 const DEFAULT_BLOCKS_COUNT = 20;
 
-type Fields = Record<string, unknown>;
+export type Fields = Record<string, unknown>;
 
-function height(value: unknown, name: string): number {
+/** A parsed request: its id (echoed back), its op and its fields (checked when it runs). */
+export interface WebRequest {
+  readonly id: RequestId;
+  readonly op: WebOp;
+  readonly fields: Fields;
+}
+
+export function height(value: unknown, name: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new WebError('bad-param', `"${name}" must be a block height (a whole number ≥ 0), got ${JSON.stringify(value) ?? 'nothing'}`);
   return value;
 }
 
-function hash(value: unknown, name: string): string {
+export function hash(value: unknown, name: string): string {
   if (typeof value !== 'string' || !HASH_RE.test(value)) throw new WebError('bad-param', `"${name}" must be 64 hex digits, got ${JSON.stringify(value) ?? 'nothing'}`);
   return value.toLowerCase();
 }
 
-function blockRef(fields: Fields): BlockRef {
+export function blockRef(fields: Fields): BlockRef {
   const hasHash = fields['hash'] !== undefined;
   const hasHeight = fields['height'] !== undefined;
   if (hasHash === hasHeight) throw new WebError('bad-param', 'the "block" op takes either "hash" (64 hex digits) or "height" (a whole number), not both or neither');
   return hasHash ? { hash: hash(fields['hash'], 'hash') } : { height: height(fields['height'], 'height') };
 }
 
-function count(value: unknown): number {
+export function count(value: unknown): number {
   if (value === undefined) return DEFAULT_BLOCKS_COUNT;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > WS_MAX_BLOCKS_PER_REQUEST) {
     throw new WebError('bad-param', `"count" must be a whole number from 1 to ${WS_MAX_BLOCKS_PER_REQUEST}, got ${JSON.stringify(value)}`);
@@ -50,7 +57,7 @@ function count(value: unknown): number {
   return value;
 }
 
-function address(value: unknown): string {
+export function address(value: unknown): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ADDRESS_CHARS) throw new WebError('bad-param', `"address" must be an address (a string of at most ${MAX_ADDRESS_CHARS} characters), got ${JSON.stringify(value)?.slice(0, MAX_ADDRESS_CHARS) ?? 'nothing'}`);
   return value.trim();
 }
@@ -79,8 +86,8 @@ function isOp(value: unknown): value is WebOp {
   return typeof value === 'string' && (WEB_OPS as readonly string[]).includes(value);
 }
 
-/** Parses a message, runs it and returns the answer's text: every failure is an answer, never a throw. */
-export async function answer(source: WebSource, text: string, logger: Logger): Promise<string> {
+/** Parses a message (nothing runs yet): the request, or the text of its error answer. */
+export function parseRequest(text: string, logger: Logger): { request: WebRequest } | { reply: string } {
   let id: RequestId = null;
   let op: string | null = null;
   try {
@@ -99,10 +106,26 @@ export async function answer(source: WebSource, text: string, logger: Logger): P
     const rawOp = fields['op'];
     if (typeof rawOp === 'string') op = rawOp.slice(0, MAX_ID_CHARS);
     if (!isOp(rawOp)) throw new WebError('unknown-op', `unknown op ${JSON.stringify(op ?? rawOp ?? null)}; the ops are ${WEB_OPS.join(', ')}`);
-    return JSON.stringify({ id, op, result: toJsonSafe(await runOp(source, rawOp, fields)) });
+    return { request: { id, op: rawOp, fields } };
+  } catch (err) {
+    return { reply: JSON.stringify({ id, op, error: errorView(err, logger, op) }) };
+  }
+}
+
+/** Runs a parsed request and returns the answer's text: every failure is an answer, never a throw. */
+export async function runRequest(source: WebSource, request: WebRequest, logger: Logger): Promise<string> {
+  const { id, op } = request;
+  try {
+    return JSON.stringify({ id, op, result: toJsonSafe(await runOp(source, op, request.fields)) });
   } catch (err) {
     return JSON.stringify({ id, op, error: errorView(err, logger, op) });
   }
+}
+
+/** Parses a message, runs it and returns the answer's text: every failure is an answer, never a throw. */
+export async function answer(source: WebSource, text: string, logger: Logger): Promise<string> {
+  const parsed = parseRequest(text, logger);
+  return 'reply' in parsed ? parsed.reply : runRequest(source, parsed.request, logger);
 }
 
 /** A typed error keeps its code and sentence; anything else is our bug: logged, and a generic answer. */
@@ -112,7 +135,12 @@ export function errorView(err: unknown, logger: Logger, op: string | null): { co
   return { code: 'internal', message: 'the node failed to answer this request; see its log' };
 }
 
-/** The refusal a client gets when it asks too fast: cheap to build, nothing is parsed. */
-export function rateLimitedAnswer(): string {
-  return JSON.stringify({ id: null, op: null, error: { code: 'rate-limited', message: 'too many requests: wait a moment; a page needs only a few a second' } satisfies JsonValue });
+/** The refusal a client gets when it asks too fast (with the request's id once it is parsed, so the asker can match it). */
+export function rateLimitedAnswer(id: RequestId = null, op: string | null = null): string {
+  return JSON.stringify({ id, op, error: { code: 'rate-limited', message: 'too many requests: wait a moment; a page needs only a few a second' } satisfies JsonValue });
+}
+
+/** The refusal a client gets when it already has as many requests waiting as it may: nothing is parsed. */
+export function busyAnswer(maxQueued: number): string {
+  return JSON.stringify({ id: null, op: null, error: { code: 'rate-limited', message: `too many requests waiting (${maxQueued}): wait for the answers before asking more` } satisfies JsonValue });
 }

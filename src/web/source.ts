@@ -40,11 +40,21 @@ export interface WebSource {
   pool(limit: number): object;
   /** Summaries of the active chain's blocks from `start` upwards, `count` at most. */
   blocks(start: number, count: number): BlockSummaryView[];
+  /** How many of those `blocks(start, count)` would read from the store (not already cached): what the request costs. Cheap. */
+  uncachedSummaries(start: number, count: number): number;
+  /**
+   * The stored size in bytes of the block a `block` request would decode, or the block holding a
+   * confirmed transaction (`tx`); 0 when there is none (unknown, or the tx is in the mempool).
+   * Cheap: never decodes a block.
+   */
+  blockBytes(ref: BlockRef | { readonly txid: string }): number;
   /** Throws a WebError('not-found') when there is no such block, tx or address history. */
   block(ref: BlockRef): ExplorerView;
   /** May wait (a bounded time) for the transaction index to reach the tip. */
   tx(txid: string): ExplorerView | Promise<ExplorerView>;
   address(address: string): ExplorerView | Promise<ExplorerView>;
+  /** True when `address` would be answered from the cache (no coin scan): what the request costs. */
+  addressCached(address: string): boolean;
   /** Calls `listener` for every event until the returned function is called. */
   subscribe(listener: (event: WebEvent) => void): () => void;
 }

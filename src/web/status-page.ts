@@ -6,8 +6,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { RefusalLog } from '../util/log-throttle.js';
 import type { Logger } from '../util/logger.js';
-import { WS_PATH } from './constants.js';
+import { WEB_REFUSAL_WARN_INTERVAL_MS, WS_PATH } from './constants.js';
 import { HostGuard } from './http-guard.js';
 import { type WsHubStats, WsHub, type WsLimits } from './hub.js';
 import type { WebSource } from './source.js';
@@ -19,6 +20,8 @@ export interface StatusPageOptions {
   /** The RPC bind address (rpcHost): a Host header naming it is accepted. */
   readonly bindHost: string;
   readonly limits?: Partial<WsLimits>;
+  /** Tests stand in for a remote host with another loopback address (WsHubOptions.isLoopback). */
+  readonly isLoopback?: (address: string | undefined) => boolean;
   /** Tests pass their own files; default: src/web/public and the uplot package. */
   readonly assets?: ReadonlyMap<string, StaticAsset>;
 }
@@ -29,13 +32,19 @@ export class StatusPage {
   private readonly assets: ReadonlyMap<string, StaticAsset>;
   private readonly guard: HostGuard;
   private readonly hub: WsHub;
-  private readonly logger: Logger;
+  /** Anyone can send a foreign Host or Origin: a few warn lines, the rest at debug. */
+  private readonly refusals: RefusalLog;
 
   constructor(options: StatusPageOptions) {
-    this.logger = options.logger;
+    this.refusals = new RefusalLog(options.logger, REFUSAL_KINDS, WEB_REFUSAL_WARN_INTERVAL_MS);
     this.assets = options.assets ?? loadAssets();
     this.guard = new HostGuard({ bindHost: options.bindHost });
-    this.hub = new WsHub({ source: options.source, logger: options.logger, ...(options.limits === undefined ? {} : { limits: options.limits }) });
+    this.hub = new WsHub({
+      source: options.source,
+      logger: options.logger,
+      ...(options.limits === undefined ? {} : { limits: options.limits }),
+      ...(options.isLoopback === undefined ? {} : { isLoopback: options.isLoopback }),
+    });
   }
 
   get stats(): WsHubStats {
@@ -55,7 +64,7 @@ export class StatusPage {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     const host = this.guard.checkHost(req.headers.host, req.socket);
     if (host === undefined) {
-      this.logger.warn({ remote: req.socket.remoteAddress, host: req.headers.host?.slice(0, 100) }, 'status page request with a foreign Host header refused (DNS rebinding?)');
+      this.refusals.refused('host', { remote: req.socket.remoteAddress, host: req.headers.host?.slice(0, 100) }, 'status page request with a foreign Host header refused (DNS rebinding?)');
       sendText(res, 403, HOST_REFUSED);
       return true;
     }
@@ -90,7 +99,7 @@ export class StatusPage {
     const path = (req.url ?? '/').split('?')[0]!;
     const host = this.guard.checkHost(req.headers.host, req.socket);
     const refuse = (status: number, reason: string): void => {
-      this.logger.warn({ remote: req.socket.remoteAddress, host: req.headers.host?.slice(0, 100), origin: req.headers.origin?.slice(0, 100) }, `status page WebSocket refused: ${reason}`);
+      this.refusals.refused(`upgrade-${status}`, { remote: req.socket.remoteAddress, host: req.headers.host?.slice(0, 100), origin: req.headers.origin?.slice(0, 100) }, `status page WebSocket refused: ${reason}`);
       const body = `${reason}\n`;
       socket.end(`HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : 'Forbidden'}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
     };
@@ -100,6 +109,9 @@ export class StatusPage {
     this.hub.handleUpgrade(req, socket, head);
   }
 }
+
+/** Kinds of refusal logged here: a foreign Host on a GET, and the upgrade's 403 and 404. */
+const REFUSAL_KINDS = 4;
 
 const SECURITY_HEADERS = {
   'X-Content-Type-Options': 'nosniff',

@@ -68,6 +68,10 @@ export class FakeChain extends EventEmitter<ChainEvents> {
   getBlock(hash: Buffer): Block | undefined {
     return this.stored.get(key(hash));
   }
+  getBlockPrefix(hash: Buffer, bytes: number): { prefix: Buffer; length: number } | undefined {
+    const data = this.stored.get(key(hash))?.encode();
+    return data ? { prefix: Buffer.from(data.subarray(0, bytes)), length: data.length } : undefined;
+  }
   getChainWork(hash: Buffer): bigint | undefined {
     const b = this.stored.get(key(hash));
     return b ? BigInt(b.height + 1) * 0x1_0000_0000_0000_0000n : undefined;

@@ -22,6 +22,18 @@ export class BlockRecords {
     return seq === undefined ? undefined : this.dbs.blockdata.get(seqKey(seq));
   }
 
+  /**
+   * The first `bytes` of a block's stored encoding (a copy) and the encoding's length, without
+   * copying the rest (the explorer's summaries need only the header and the tx count: reading a
+   * whole 1 MB block to get them cost ~40× more).
+   */
+  getBlockPrefix(hash: Buffer, bytes: number): { prefix: Buffer; length: number } | undefined {
+    const seq = this.seqOf(hash);
+    if (seq === undefined) return undefined;
+    const data = this.dbs.blockdata.getBinaryFast(seqKey(seq)); // valid until the next read: copy only what is kept
+    return data ? { prefix: Buffer.from(data.subarray(0, bytes)), length: data.length } : undefined;
+  }
+
   hasBlock(hash: Buffer): boolean {
     const seq = this.seqOf(hash);
     return seq !== undefined && this.dbs.blockdata.doesExist(seqKey(seq));

@@ -184,6 +184,11 @@ export class ChainStore implements CoinView {
     return this.records.getBlockBytes(hash);
   }
 
+  /** The first `bytes` of a block's stored encoding and its length, without reading the rest. */
+  getBlockPrefix(hash: Buffer, bytes: number): { prefix: Buffer; length: number } | undefined {
+    return this.records.getBlockPrefix(hash, bytes);
+  }
+
   hasBlock(hash: Buffer): boolean {
     return this.records.hasBlock(hash);
   }

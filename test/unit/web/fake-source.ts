@@ -28,6 +28,8 @@ export function fakeSource(overrides: Partial<WebSource> = {}): FakeSource {
       for (let h = start; h <= FAKE_TIP_HEIGHT && out.length < count; h++) out.push(summary(h));
       return out;
     },
+    uncachedSummaries: () => 0,
+    blockBytes: () => 0,
     block: (ref) => {
       if ('height' in ref && ref.height <= FAKE_TIP_HEIGHT) return { ...summary(ref.height), txs: [] };
       throw new WebError('not-found', 'there is no such block on this node');
@@ -36,6 +38,7 @@ export function fakeSource(overrides: Partial<WebSource> = {}): FakeSource {
       throw new WebError('not-found', 'there is no such transaction');
     },
     address: (address) => ({ address, confirmed: 0n, immature: 0n, unconfirmed: 0n, txs: [], more: false }),
+    addressCached: () => false,
     subscribe: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);

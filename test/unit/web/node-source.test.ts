@@ -4,6 +4,7 @@ import type { PeerInfo } from '../../../src/p2p/peer-info.js';
 import { disabledNodeNatState } from '../../../src/node/nat-state.js';
 import type { Block } from '../../../src/primitives/block.js';
 import { toJsonSafe } from '../../../src/rpc/json.js';
+import { WS_ADDRESS_CACHE_ENTRIES } from '../../../src/web/constants.js';
 import { nodeWebSource } from '../../../src/web/node-source.js';
 import type { WebEvent } from '../../../src/web/source.js';
 import { idleSyncStatus } from '../../helpers/sync-status.js';
@@ -27,13 +28,13 @@ const peer: PeerInfo = {
   punched: { relay: 'cd'.repeat(32) },
 };
 
-function parts() {
+function parts(addressBuilds = { n: 0 }) {
   const chain = Object.assign(new EventEmitter(), {
     tip: { hash: Buffer.alloc(32, 1), height: 4, chainWork: 0x50n, header: { timestamp: 1_700_000_040 } } as never,
     genesisHash: Buffer.alloc(32, 2),
   });
   const entry = (n: number) => ({ tx: { txidHex: String(n).repeat(64).slice(0, 64) }, fee: BigInt(n), size: 100 + n, addedAtMs: 1_700_000_000_000 + n * 1000 });
-  const mempool = Object.assign(new EventEmitter(), { size: 3, bytes: 306, entries: () => [entry(1), entry(3), entry(2)] });
+  const mempool = Object.assign(new EventEmitter(), { size: 3, bytes: 306, newest: (limit: number) => [entry(3), entry(2), entry(1)].slice(0, limit) });
   const p2p = Object.assign(new EventEmitter(), { peers: () => [peer, { ...peer, ready: false, nodeId: undefined, direction: 'inbound' as const, punched: undefined }], syncStatus: () => idleSyncStatus() });
   const source = nodeWebSource({
     nodeId: Buffer.alloc(32, 9),
@@ -45,9 +46,11 @@ function parts() {
     views: {
       blockSummary: (b: Block) => summary(b.height),
       blocks: () => [],
+      uncachedSummaries: () => 0,
+      blockBytes: () => 0,
       block: () => ({}),
       tx: () => ({}),
-      address: () => ({}),
+      address: (address: string) => ({ address, build: ++addressBuilds.n }),
     },
   });
   return { chain, mempool, p2p, source };
@@ -91,4 +94,32 @@ test('subscribe streams every node event and unsubscribing removes every listene
   t.deepEqual(seen[4]!.data(), { address: '127.0.0.1:4000', reason: 'timeout' });
   stop();
   for (const emitter of [chain, mempool, p2p]) t.is(emitter.eventNames().length, 0);
+});
+
+test('address views are kept until the tip or the mempool changes, only while following the node, and boundedly', async (t) => {
+  const builds = { n: 0 };
+  const { chain, mempool, source } = parts(builds);
+  await source.address('a');
+  await source.address('a');
+  t.is(builds.n, 2, 'not following the mempool: no cache');
+  t.false(source.addressCached('a'));
+  const stop = source.subscribe(() => undefined);
+  await source.address('a');
+  t.deepEqual(await source.address('a'), { address: 'a', build: 3 });
+  t.true(source.addressCached('a'));
+  mempool.emit('tx:removed', Buffer.alloc(32), 'expired');
+  t.false(source.addressCached('a'), 'a tx left the pool');
+  t.deepEqual(await source.address('a'), { address: 'a', build: 4 });
+  mempool.emit('tx:added', { tx: { txidHex: 'e'.repeat(64) }, fee: 0n, size: 1, addedAtMs: 0 }, false);
+  t.false(source.addressCached('a'), 'a tx entered the pool');
+  await source.address('a');
+  (chain as { tip: unknown }).tip = { hash: Buffer.alloc(32, 3), height: 5, chainWork: 0x60n, header: { timestamp: 1_700_000_050 } };
+  t.false(source.addressCached('a'), 'the tip moved');
+  await source.address('a');
+  t.true(source.addressCached('a'));
+  for (let i = 0; i < WS_ADDRESS_CACHE_ENTRIES + 10; i++) await source.address(`x${i}`);
+  t.false(source.addressCached('a'), 'the least recently used went first');
+  t.true(source.addressCached(`x${WS_ADDRESS_CACHE_ENTRIES + 9}`));
+  stop();
+  t.false(source.addressCached(`x${WS_ADDRESS_CACHE_ENTRIES + 9}`), 'no longer following: forgotten');
 });

@@ -1,7 +1,7 @@
 /** An RpcServer with the status page in front of it, on a free loopback port, for one test. */
 import type { ExecutionContext } from 'ava';
 import { RpcServer } from '../../../src/rpc/server.js';
-import { silentLogger } from '../../../src/util/logger.js';
+import { type Logger, silentLogger } from '../../../src/util/logger.js';
 import type { WsLimits } from '../../../src/web/hub.js';
 import { StatusPage } from '../../../src/web/status-page.js';
 import type { WebSource } from '../../../src/web/source.js';
@@ -16,10 +16,17 @@ export interface TestWebServer {
   page: StatusPage;
 }
 
-export async function startWebServer(t: ExecutionContext, limits: Partial<WsLimits> = {}, overrides: Partial<WebSource> = {}): Promise<TestWebServer> {
+export interface WebServerExtras {
+  /** Instead of the silent logger (tests that count log lines). */
+  readonly logger?: Logger;
+  readonly isLoopback?: (address: string | undefined) => boolean;
+}
+
+export async function startWebServer(t: ExecutionContext, limits: Partial<WsLimits> = {}, overrides: Partial<WebSource> = {}, extras: WebServerExtras = {}): Promise<TestWebServer> {
   const fake = fakeSource(overrides);
-  const page = new StatusPage({ source: fake.source, logger: silentLogger(), bindHost: '127.0.0.1', limits });
-  const rpc = new RpcServer({ host: '127.0.0.1', port: 0, cookie: COOKIE, methods: { getinfo: () => ({ ok: true }) }, logger: silentLogger(), web: page });
+  const logger = extras.logger ?? silentLogger();
+  const page = new StatusPage({ source: fake.source, logger, bindHost: '127.0.0.1', limits, ...(extras.isLoopback === undefined ? {} : { isLoopback: extras.isLoopback }) });
+  const rpc = new RpcServer({ host: '127.0.0.1', port: 0, cookie: COOKIE, methods: { getinfo: () => ({ ok: true }) }, logger, web: page });
   page.start();
   const { port } = await rpc.start();
   t.teardown(async () => {

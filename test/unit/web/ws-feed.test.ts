@@ -1,34 +1,9 @@
-import { connect } from 'node:net';
 import test from 'ava';
 import { WebSocket } from 'ws';
 import { waitFor } from '../../integration/harness.js';
 import { summary } from './fake-source.js';
+import { ask, open, stalledClient } from './ws-client.js';
 import { startWebServer } from './web-server.js';
-
-interface Client {
-  ws: WebSocket;
-  messages: Array<Record<string, unknown>>;
-  closed: Promise<{ code: number; reason: string }>;
-}
-
-function open(port: number, headers: Record<string, string> = {}, path = '/ws'): Promise<Client> {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, { headers });
-  const messages: Array<Record<string, unknown>> = [];
-  ws.on('message', (data) => messages.push(JSON.parse(String(data)) as Record<string, unknown>));
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-  return new Promise((resolve, reject) => {
-    ws.once('open', () => resolve({ ws, messages, closed }));
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`refused with ${res.statusCode}`)));
-    ws.once('error', reject);
-  });
-}
-
-async function ask(c: Client, request: Record<string, unknown>): Promise<Record<string, unknown>> {
-  c.ws.send(JSON.stringify(request));
-  let found: Record<string, unknown> | undefined;
-  await waitFor(`an answer to ${JSON.stringify(request)}`, async () => (found = c.messages.find((m) => m['id'] === request['id'])) !== undefined, 5_000, 5);
-  return found!;
-}
 
 test('Origin: absent or the page\'s own is accepted, another site\'s is refused; only /ws upgrades', async (t) => {
   const { port } = await startWebServer(t);
@@ -118,21 +93,6 @@ test('a burst of events is coalesced to the latest, with how many it replaced', 
   t.deepEqual(c.messages[2], { event: 'block-connected', data: summary(10), skipped: 7 });
   t.is(fake.builds(), 3, 'the replaced events were never built');
 });
-
-/** A WebSocket client that completes the handshake and then never reads: its data piles up at the server. */
-function stalledClient(port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => {
-      socket.write(`GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
-    });
-    socket.once('data', (chunk: Buffer) => {
-      if (!chunk.toString().startsWith('HTTP/1.1 101')) return reject(new Error(`handshake failed: ${chunk.toString().slice(0, 40)}`));
-      socket.pause();
-      resolve();
-    });
-    socket.on('error', () => undefined);
-  });
-}
 
 test('a client that stops reading is dropped once its unsent data passes the limit; others keep their feed', async (t) => {
   const { port, fake, page } = await startWebServer(t, { maxBufferedBytes: 256 * 1024, eventBurst: 100_000, eventsPerSec: 100_000 });
