@@ -28,6 +28,7 @@ import { DialCooldowns, ReachedAddresses, bootstrapWanted, inDialOrder } from '.
 import type { Peer } from '../../../src/p2p/peer.js';
 import type { PeerStream, TcpTransport } from '../../../src/p2p/tcp-transport.js';
 import type { DiscoveredNode, PeerSource } from '../../../src/p2p/types.js';
+import { toDiscovered } from '../../../src/p2p/discovery/maintenance.js';
 import { VirtualClock } from '../../../src/sim/virtual-clock.js';
 import { silentLogger } from '../../../src/util/logger.js';
 
@@ -281,4 +282,11 @@ test(`reached addresses are bounded: at most MAX_REACHED_ADDRESSES (${MAX_REACHE
   t.is(reached.size, MAX_REACHED_ADDRESSES);
   t.is(reached.connectTimeoutMs('10.1.0.0:9000'), FIRST_CONNECT_TIMEOUT_MS, 'the oldest went first');
   t.is(reached.connectTimeoutMs(`10.1.${(MAX_REACHED_ADDRESSES + 99) >> 8}.${(MAX_REACHED_ADDRESSES + 99) & 255}:9000`), CONNECT_TIMEOUT_MS);
+});
+
+test('discovery marks an entry that contacted us first as unsolicited, and only that one', (t) => {
+  const base = { id: Buffer.alloc(32, 1), nodeId: Buffer.alloc(32, 1), publicKey: Buffer.alloc(33, 2), endpoint: { ip: '21.1.0.1', udpPort: 9000, tcpPort: 9000 }, lastSeenMs: 0, failures: 0 };
+  t.true(toDiscovered({ ...base, origin: 'inbound' }).unsolicited);
+  t.is(toDiscovered({ ...base, origin: 'found' }).unsolicited, undefined);
+  t.is(toDiscovered({ id: base.id, publicKey: base.publicKey, endpoint: base.endpoint }).unsolicited, undefined, 'a lookup candidate');
 });
