@@ -129,14 +129,6 @@ export const MAX_DIAL_COOLDOWN_ENTRIES = 1_024;
  */
 export const BOOTSTRAP_RELEASE_OUTBOUND = 4;
 /**
- * A node discovery knows only because it contacted us (DiscoveredNode.unsolicited) is dialled
- * only while we have fewer than this many other ready outbound peers: in the simulator 63 % of
- * such dials (1,179 of 1,873 at 1,000 nodes) went to a NATed node, against 7 % of the nodes
- * someone's lookup found. Below it — a small network, a node that knows little else — they
- * are still dialled, after the others.
- */
-export const UNSOLICITED_DIAL_BELOW_OUTBOUND = 4;
-/**
  * A newly verified bootstrap node is dialled only if, after this grace, we still have no
  * outbound session or dial: its lookup answers usually verify other nodes first (a few round
  * trips), so a joining node need not take one of the bootstrap's inbound slots at all.

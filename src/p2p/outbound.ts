@@ -18,7 +18,6 @@ import {
   DIAL_FAILURE_WARNS_PER_MIN,
   DIAL_INTERVAL_MS,
   OUTBOUND_REFILL_DELAY_MS,
-  UNSOLICITED_DIAL_BELOW_OUTBOUND,
 } from './constants.js';
 import { peerAddressKey } from './dial.js';
 import type { DiscouragedSet } from './discouraged.js';
@@ -208,7 +207,6 @@ export class OutboundDialer {
     for (const node of inDialOrder(source.knownNodes(this.options.config.maxOutbound * 4), isBootstrap)) {
       if (this.outboundCount() >= this.options.config.maxOutbound) break;
       if (isBootstrap(node) && !bootstrapWanted(others)) break; // bootstrap nodes come last
-      if (node.unsolicited === true && others >= UNSOLICITED_DIAL_BELOW_OUTBOUND) continue;
       this.maybeDial(node);
     }
   }

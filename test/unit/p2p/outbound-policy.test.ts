@@ -20,7 +20,6 @@ import {
   FAILED_DIAL_COOLDOWN_MS,
   MAX_DIAL_COOLDOWN_ENTRIES,
   OUTBOUND_REFILL_DELAY_MS,
-  UNSOLICITED_DIAL_BELOW_OUTBOUND,
 } from '../../../src/p2p/constants.js';
 import { DiscouragedSet } from '../../../src/p2p/discouraged.js';
 import { classifyAddress } from '../../../src/p2p/netgroup.js';
@@ -290,18 +289,4 @@ test('discovery marks an entry that contacted us first as unsolicited, and only 
   t.true(toDiscovered({ ...base, origin: 'inbound' }).unsolicited);
   t.is(toDiscovered({ ...base, origin: 'found' }).unsolicited, undefined);
   t.is(toDiscovered({ id: base.id, publicKey: base.publicKey, endpoint: base.endpoint }).unsolicited, undefined, 'a lookup candidate');
-});
-
-test(`a node that only contacted us is dialled only while we have fewer than ${UNSOLICITED_DIAL_BELOW_OUTBOUND} other outbound peers`, async (t) => {
-  const { clock, source, dialer, dials, peers } = setup();
-  const unsolicited = node(50, { unsolicited: true });
-  source.nodes = [unsolicited];
-  for (let i = 1; i <= UNSOLICITED_DIAL_BELOW_OUTBOUND; i++) peers.push(new FakePeer(node(i).endpoint.ip, 9000, node(i).nodeId, clock.nowMs()));
-  dialer.start();
-  await clock.runUntil(1);
-  t.deepEqual(dials, [], `${UNSOLICITED_DIAL_BELOW_OUTBOUND} outbound peers: it may well be behind NAT, leave it`);
-  peers.pop();
-  await clock.runUntil(DIAL_INTERVAL_MS);
-  t.deepEqual(dials, [unsolicited.endpoint.ip], 'fewer: still worth a try');
-  dialer.stop();
 });
