@@ -50,6 +50,10 @@ class LatePeerSource implements PeerSource {
     return this.target?.knownNodes(limit) ?? [];
   }
 
+  isBootstrapNode(node: DiscoveredNode): boolean {
+    return this.target?.isBootstrapNode(node) ?? false;
+  }
+
   on(_event: 'node:verified', listener: VerifiedListener): this {
     this.listeners.add(listener);
     this.target?.on('node:verified', listener);

@@ -89,6 +89,57 @@ export const KNOWN_INVENTORY_PER_PEER = 10_000;
 export const DIAL_INTERVAL_MS = 10_000;
 /** A TCP connect that has not completed by then is abandoned (the handshake timeout starts after). */
 export const CONNECT_TIMEOUT_MS = 5_000;
+/**
+ * The automatic dialer does not dial again, for this long, an address whose dial failed (no
+ * answer, refused): discovery offers its most recently seen nodes every round, and without this
+ * a NATed or departed one cost an outbound slot CONNECT_TIMEOUT_MS every DIAL_INTERVAL_MS
+ * (docs/scale.md defect 10). Core's addrman makes a recent try 100× less likely for 10 minutes;
+ * this network's rounds are 6× Core's, so 1 minute. Manual peers keep their own redial backoff.
+ */
+export const FAILED_DIAL_COOLDOWN_MS = 60_000;
+/**
+ * An outbound session that ends within this time of its connect was, on a healthy network,
+ * evicted or refused by a full node (or lost a simultaneous-dial tie-break): such an address
+ * goes on cool-down (EARLY_CLOSE_COOLDOWN_MS) instead of being dialled at the next round.
+ */
+export const EARLY_CLOSE_MS = 30_000;
+/**
+ * How long the dialer leaves an address alone that closed our session early: dialling it again
+ * at once evicts another of its inbound peers, which redials in turn (docs/scale.md defect 9:
+ * two dialers took turns evicting each other). Core's 10-minute recent-try penalty, halved.
+ */
+export const EARLY_CLOSE_COOLDOWN_MS = 5 * 60 * 1000;
+/**
+ * Connect timeout of an automatic dial to an address that never accepted one of ours (in this
+ * run): a NATed node never answers a SYN, and each such dial held an outbound slot for the full
+ * CONNECT_TIMEOUT_MS (docs/scale.md defect 10). 2 s is one lost SYN (Linux retransmits after
+ * 1 s) plus a round trip of up to a second; an address that once connected gets the full 5 s.
+ */
+export const FIRST_CONNECT_TIMEOUT_MS = 2_000;
+/** Addresses whose dial once connected, remembered for the longer timeout; the oldest forgotten first. */
+export const MAX_REACHED_ADDRESSES = 1_024;
+/** Addresses on dial cool-down remembered; the oldest is forgotten first (memory bound against a flood of addresses). */
+export const MAX_DIAL_COOLDOWN_ENTRIES = 1_024;
+/**
+ * A bootstrap node stays an outbound peer only while we have fewer than this many other ready
+ * outbound peers (and is dialled only then): every joining node knows the bootstrap nodes first,
+ * so they were full and evicted on every join (52 % of all evictions in the simulator). Core
+ * disconnects its seed nodes once they gave addresses. Half of DEFAULT_MAX_OUTBOUND_PEERS: a
+ * small network (a few local nodes) keeps its bootstrap node as a peer.
+ */
+export const BOOTSTRAP_RELEASE_OUTBOUND = 4;
+/**
+ * A newly verified bootstrap node is dialled only if, after this grace, we still have no
+ * outbound session or dial: its lookup answers usually verify other nodes first (a few round
+ * trips), so a joining node need not take one of the bootstrap's inbound slots at all.
+ */
+export const BOOTSTRAP_DIAL_GRACE_MS = 2_000;
+/**
+ * After an outbound session ends, the free slot is refilled by a dial round this much later
+ * instead of at the next DIAL_INTERVAL_MS (docs/scale.md defect 11); at most one such round is
+ * pending, so a burst of closes costs one round, not one per close.
+ */
+export const OUTBOUND_REFILL_DELAY_MS = 1_000;
 /** Sync progress is logged at info at most this often: a person reads a line every few seconds (the status page has the live bar). */
 export const SYNC_PROGRESS_LOG_INTERVAL_MS = 5_000;
 /** A peer whose sync stalled is not chosen again for this long (unless it is the only one ahead). */
@@ -171,6 +222,16 @@ export const EVICTION_PROTECT_NETGROUPS = 4;
 export const EVICTION_PROTECT_PING = 8;
 export const EVICTION_PROTECT_BLOCK = 4;
 export const EVICTION_PROTECT_TX = 4;
+/**
+ * An inbound peer connected for less than this is not evicted: a full node refuses the newcomer
+ * instead (it dials elsewhere and leaves this address alone, EARLY_CLOSE_COOLDOWN_MS). Core has
+ * no such rule; without it every new dial to a full node evicted its youngest peer — usually the
+ * last newcomer — which redialled and evicted someone else: in the simulator evictions were the
+ * commonest reason a session ended (docs/scale.md defect 9). 15 s against 60 s, 200 simulated
+ * nodes: 60 s ended evictions but refused so many joiners that they took longer to fill their
+ * slots (p50 6.2 s, p90 17 s) than with no rule; 15 s halved evictions and cut p90 to 9.5 s.
+ */
+export const EVICTION_MIN_AGE_MS = 15_000;
 /** A refused inbound address and reason is warned about once per this interval (repeats: debug). */
 export const INBOUND_REFUSAL_WARN_INTERVAL_MS = 60_000;
 /** Addresses the refusal-log throttle remembers; the least recent is forgotten first. */

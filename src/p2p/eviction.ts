@@ -45,14 +45,17 @@ function protect<T>(list: T[], n: number, better: (a: T, b: T) => number, eligib
 /**
  * The peer to evict, or undefined when every candidate is protected. `groupKey` is a secret
  * salt: which netgroups are protected cannot be predicted (and so targeted) from outside.
+ * Peers connected after `youngAfterMs` are too young to evict (a departure from Core, see
+ * EVICTION_MIN_AGE_MS: the newcomer is refused instead); discouraged ones go at any age.
  */
 export function selectEvictionVictim<Id>(
   candidates: readonly EvictionCandidate<Id>[],
   groupKey: Buffer,
   protection: EvictionProtection = DEFAULT_EVICTION_PROTECTION,
+  youngAfterMs = Infinity,
 ): Id | undefined {
   const discouraged = candidates.filter((c) => c.discouraged);
-  let rest = candidates.filter((c) => !c.discouraged);
+  let rest = candidates.filter((c) => !c.discouraged && c.connectedAtMs <= youngAfterMs);
   // One peer (the longest connected) from each of a few netgroups picked by a keyed hash.
   const groupRank = (g: string): string => createHash('sha256').update(groupKey).update(g).digest('hex');
   const groups = [...new Set(rest.map((c) => c.netGroup))].sort((a, b) => groupRank(a).localeCompare(groupRank(b))).slice(0, protection.netGroups);

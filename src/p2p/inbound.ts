@@ -9,9 +9,9 @@ import { SYSTEM_CLOCK, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { BanList } from './bans.js';
 import type { P2PConfig } from './config.js';
-import { INBOUND_REFUSAL_WARN_INTERVAL_MS, INBOUND_REFUSAL_WARN_KEYS } from './constants.js';
+import { EVICTION_MIN_AGE_MS, INBOUND_REFUSAL_WARN_INTERVAL_MS, INBOUND_REFUSAL_WARN_KEYS } from './constants.js';
 import type { DiscouragedSet } from './discouraged.js';
-import { selectEvictionVictim } from './eviction.js';
+import { DEFAULT_EVICTION_PROTECTION, selectEvictionVictim } from './eviction.js';
 import { LogThrottle } from './log-throttle.js';
 import { netGroup, type AddressClassifier } from './netgroup.js';
 import type { Peer } from './peer.js';
@@ -88,6 +88,8 @@ export class InboundGate {
         discouraged: discouraged.isDiscouraged(p.ip),
       })),
       this.evictionKey,
+      DEFAULT_EVICTION_PROTECTION,
+      this.clock.nowMs() - EVICTION_MIN_AGE_MS,
     );
     if (!victim) return `all ${maxInbound} inbound slots are taken and every inbound peer is protected from eviction`;
     logger.warn({ peer: victim.label, for: ip, discouraged: discouraged.isDiscouraged(victim.ip) }, 'evicting an inbound peer to make room for a new one');

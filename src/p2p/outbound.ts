@@ -1,18 +1,29 @@
 /**
  * Outbound dialing: TCP dials (manual peers use them too) and, from discovery, dials of verified
- * nodes up to maxOutbound, at most one per netgroup, never to banned or discouraged ones. The
- * peer set turns each connected socket into a session (attach).
+ * nodes up to maxOutbound, at most one per netgroup, never to banned or discouraged ones, in the
+ * order and with the cool-downs of outbound-policy.ts. A slot freed by a session's end is refilled
+ * by a dial round soon after. The peer set turns each connected socket into a session (attach).
  */
 import { SYSTEM_CLOCK, type Clock, type TimerHandle } from '../util/clock.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import type { BanList } from './bans.js';
 import type { P2PConfig } from './config.js';
-import { CONNECT_TIMEOUT_MS, DIAL_FAILURE_WARN_BURST, DIAL_FAILURE_WARN_INTERVAL_MS, DIAL_FAILURE_WARN_KEYS, DIAL_FAILURE_WARNS_PER_MIN, DIAL_INTERVAL_MS } from './constants.js';
+import {
+  BOOTSTRAP_DIAL_GRACE_MS,
+  CONNECT_TIMEOUT_MS,
+  DIAL_FAILURE_WARN_BURST,
+  DIAL_FAILURE_WARN_INTERVAL_MS,
+  DIAL_FAILURE_WARN_KEYS,
+  DIAL_FAILURE_WARNS_PER_MIN,
+  DIAL_INTERVAL_MS,
+  OUTBOUND_REFILL_DELAY_MS,
+} from './constants.js';
 import { peerAddressKey } from './dial.js';
 import type { DiscouragedSet } from './discouraged.js';
 import { LogThrottle } from './log-throttle.js';
 import { netGroup, type AddressClassifier } from './netgroup.js';
+import { DialCooldowns, ReachedAddresses, bootstrapWanted, inDialOrder } from './outbound-policy.js';
 import type { Peer } from './peer.js';
 import { TokenBucket } from './rate-limit.js';
 import { NODE_TCP_TRANSPORT, type PeerStream, type TcpTransport } from './tcp-transport.js';
@@ -33,6 +44,8 @@ export interface OutboundDialerOptions {
   readonly isConnected: (nodeIdHex: string) => boolean;
   /** Starts the session on a connected socket. */
   readonly attach: (socket: PeerStream) => Peer;
+  /** The operator's peer (addpeer): never released as a bootstrap node. Default: none. */
+  readonly isManual?: ((peer: Peer) => boolean) | undefined;
   /** Clock of the dial-failure log limits (tests); default the clock's nowMs. */
   readonly nowMs?: () => number;
   /** Time and timers (the simulator's virtual clock); default SYSTEM_CLOCK. */
@@ -48,7 +61,14 @@ export class OutboundDialer {
   private dialTimer: TimerHandle | undefined;
   private readonly clock: Clock;
   private readonly transport: TcpTransport;
-  private readonly onVerified = (node: DiscoveredNode): void => this.maybeDial(node);
+  private readonly onVerified = (node: DiscoveredNode): void => this.onNodeVerified(node);
+  /** Addresses the automatic dials leave alone for a while (failed, or closed our session early). */
+  readonly cooldowns: DialCooldowns;
+  /** Addresses whose dial connected: a longer connect timeout than a first try. */
+  readonly reached = new ReachedAddresses();
+  /** The one pending refill round after a session ended, and the one pending bootstrap grace check. */
+  private refillTimer: TimerHandle | undefined;
+  private bootstrapTimer: TimerHandle | undefined;
   /** Failed dials: warn once per address per interval, and only so many warnings a minute overall. */
   private readonly failureLog: LogThrottle;
   private readonly failureWarns: TokenBucket;
@@ -58,6 +78,7 @@ export class OutboundDialer {
     this.clock = options.clock ?? SYSTEM_CLOCK;
     this.transport = options.transport ?? NODE_TCP_TRANSPORT;
     const now = options.nowMs ?? this.clock.nowMs;
+    this.cooldowns = new DialCooldowns(this.clock.nowMs);
     this.failureLog = new LogThrottle(DIAL_FAILURE_WARN_KEYS, DIAL_FAILURE_WARN_INTERVAL_MS, now);
     this.failureWarns = new TokenBucket({ ratePerSec: DIAL_FAILURE_WARNS_PER_MIN / 60, burst: DIAL_FAILURE_WARN_BURST, now });
   }
@@ -71,16 +92,21 @@ export class OutboundDialer {
 
   stop(): void {
     this.clock.clear(this.dialTimer);
+    this.clock.clear(this.refillTimer);
+    this.clock.clear(this.bootstrapTimer);
+    this.refillTimer = undefined;
+    this.bootstrapTimer = undefined;
     this.options.peerSource?.off('node:verified', this.onVerified);
   }
 
   /** Resolves true once the TCP connection is up and the session started, else why not. */
-  async dial(host: string, port: number, onPeer?: (peer: Peer) => void): Promise<true | string> {
+  async dial(host: string, port: number, onPeer?: (peer: Peer) => void, timeoutMs = CONNECT_TIMEOUT_MS): Promise<true | string> {
     const key = peerAddressKey(host, port);
     if (this.dialing.has(key)) return 'already dialling';
     this.dialing.set(key, host);
     try {
-      const socket = await this.transport.dial(host, port, CONNECT_TIMEOUT_MS);
+      const socket = await this.transport.dial(host, port, timeoutMs);
+      this.reached.connected(key);
       if (!this.options.isRunning()) {
         socket.destroy();
         return 'the node is shutting down';
@@ -97,6 +123,20 @@ export class OutboundDialer {
     }
   }
 
+  /**
+   * An outbound session ended: an early end puts its address on cool-down, and the free slot is
+   * refilled by a dial round OUTBOUND_REFILL_DELAY_MS later (one pending round at most).
+   */
+  sessionClosed(peer: Peer): void {
+    if (peer.direction !== 'outbound' || peer.wasProbe) return;
+    this.cooldowns.sessionEnded(peerAddressKey(peer.ip, peer.remotePort), peer.connectedAtMs);
+    if (!this.options.isRunning() || this.refillTimer !== undefined) return;
+    this.refillTimer = this.clock.setTimeout(() => {
+      this.refillTimer = undefined;
+      this.dialKnown();
+    }, OUTBOUND_REFILL_DELAY_MS);
+  }
+
   /** Outbound sessions plus dials under way. */
   count(): number {
     return this.outboundCount();
@@ -106,6 +146,25 @@ export class OutboundDialer {
     return [...this.options.peers()].filter((p) => p.direction === 'outbound').length + this.dialing.size;
   }
 
+  /**
+   * A node discovery just verified is dialled at once, unless it only contacted us (it waits for
+   * a round, after the nodes someone reached) or is a bootstrap node (dialled after a grace only
+   * if we still have nothing else: its lookup answers usually bring others first).
+   */
+  private onNodeVerified(node: DiscoveredNode): void {
+    if (node.unsolicited === true) return;
+    if (!this.isBootstrap(node)) return this.maybeDial(node);
+    if (this.bootstrapTimer !== undefined || !this.options.isRunning()) return;
+    this.bootstrapTimer = this.clock.setTimeout(() => {
+      this.bootstrapTimer = undefined;
+      if (this.outboundCount() === 0) this.maybeDial(node);
+    }, BOOTSTRAP_DIAL_GRACE_MS);
+  }
+
+  private isBootstrap(node: DiscoveredNode): boolean {
+    return this.options.peerSource?.isBootstrapNode?.(node) ?? false;
+  }
+
   private maybeDial(node: DiscoveredNode): void {
     const { config, ownIdHex, bans, discouraged } = this.options;
     const idHex = node.nodeId.toString('hex');
@@ -113,9 +172,13 @@ export class OutboundDialer {
     if (!this.options.isRunning() || tcpPort === 0 || idHex === ownIdHex || this.options.isConnected(idHex)) return;
     if (bans.isBanned(idHex) || bans.isBanned(ip) || this.outboundCount() >= config.maxOutbound) return;
     if (discouraged.isDiscouraged(ip)) return;
+    const key = peerAddressKey(ip, tcpPort);
+    if (this.cooldowns.isCooling(key)) return;
     if (this.netGroupTaken(ip)) return;
     this.options.peerSource?.dialing?.(node);
-    void this.dial(ip, tcpPort);
+    void this.dial(ip, tcpPort, undefined, this.reached.connectTimeoutMs(key)).then((result) => {
+      if (result !== true && result !== 'already dialling') this.cooldowns.dialFailed(key);
+    });
   }
 
   /**
@@ -132,12 +195,45 @@ export class OutboundDialer {
     return outboundIps.some((other) => netGroup(other, classify) === group);
   }
 
+  /**
+   * One dial round: releases a bootstrap session we no longer need, then dials the source's
+   * candidates in dial order (outbound-policy.ts) until the outbound slots are taken.
+   */
   private dialKnown(): void {
     const source = this.options.peerSource;
-    if (!source) return;
-    for (const node of source.knownNodes(this.options.config.maxOutbound * 4)) {
+    if (!source || !this.options.isRunning()) return;
+    const isBootstrap = (node: DiscoveredNode): boolean => this.isBootstrap(node);
+    const others = this.releaseBootstrap(isBootstrap);
+    for (const node of inDialOrder(source.knownNodes(this.options.config.maxOutbound * 4), isBootstrap)) {
       if (this.outboundCount() >= this.options.config.maxOutbound) break;
+      if (isBootstrap(node) && !bootstrapWanted(others)) break; // bootstrap nodes come last
       this.maybeDial(node);
     }
   }
+
+  /**
+   * Closes a ready outbound session to a bootstrap node once we have enough other ready outbound
+   * peers (Core disconnects its seed nodes once they gave addresses): its inbound slot is what
+   * the next joining node needs. Returns the ready outbound peers that are not bootstrap nodes.
+   */
+  private releaseBootstrap(isBootstrap: (node: DiscoveredNode) => boolean): number {
+    const ready = [...this.options.peers()].filter((p) => p.direction === 'outbound' && p.isReady);
+    const bootstraps = ready.filter((p) => {
+      const node = sessionNode(p);
+      return node !== undefined && p.punchedVia === undefined && !(this.options.isManual?.(p) ?? false) && isBootstrap(node);
+    });
+    const others = ready.length - bootstraps.length;
+    if (bootstrapWanted(others)) return others;
+    for (const peer of bootstraps) {
+      this.options.logger.debug({ peer: peer.label, outbound: others }, 'enough other outbound peers: releasing the bootstrap node');
+      peer.close(`released: ${others} other outbound peers, the bootstrap node's slot is for joining nodes`);
+    }
+    return others;
+  }
+}
+
+/** A session's node as the peer source knows it (the TCP endpoint we dialled; UDP port unknown). */
+function sessionNode(peer: Peer): DiscoveredNode | undefined {
+  const nodeId = peer.nodeId;
+  return nodeId === undefined ? undefined : { nodeId, endpoint: { ip: peer.ip, udpPort: 0, tcpPort: peer.remotePort } };
 }

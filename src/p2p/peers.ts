@@ -106,6 +106,7 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
       peers: () => this.all,
       isConnected: (idHex) => this.provenPeers.has(idHex),
       attach: (socket) => this.attach(socket, 'outbound'),
+      isManual: (peer) => this.manual.isManual(peer),
       clock,
       transport: this.transport,
     });
@@ -300,6 +301,7 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
     peer.on('close', (reason) => {
       this.all.delete(peer);
       this.provenPeers.forget(peer);
+      this.outbound.sessionClosed(peer);
       // A dial-back probe was never a peer: nobody needs to hear that it went.
       if (!peer.wasProbe) this.emit('peer:closed', peer, reason);
     });

@@ -12,6 +12,12 @@ export interface DiscoveredNode {
   readonly publicKey?: Buffer;
   /** IP plus the UDP port it answered on and the TCP port its signed ping advertised. */
   readonly endpoint: Endpoint;
+  /**
+   * Discovery knows it only because it contacted us first (it pinged us, we bonded back): our
+   * answers reached it through the hole its own packets opened in its NAT, so nothing says a
+   * dial reaches it. 60 % of such nodes in the simulator were behind NAT (docs/scale.md defect 10).
+   */
+  readonly unsolicited?: boolean;
 }
 
 /** What the peer set needs from discovery (tests pass a fake of this interface). */
@@ -24,6 +30,11 @@ export interface PeerSource {
    * already used, discouraged, banned, outbound slots full), and those were never tried.
    */
   dialing?(node: DiscoveredNode): void;
+  /**
+   * `node` is one of the configured bootstrap nodes: every joining node knows it first, so the
+   * dialer keeps it as an outbound peer only while it has few others (outbound-policy.ts).
+   */
+  isBootstrapNode?(node: DiscoveredNode): boolean;
   on(event: 'node:verified', listener: (node: DiscoveredNode) => void): unknown;
   off(event: 'node:verified', listener: (node: DiscoveredNode) => void): unknown;
 }

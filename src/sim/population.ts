@@ -12,6 +12,7 @@ import { describePeer, type PeerInfo } from '../p2p/peer-info.js';
 import { PeerSet } from '../p2p/peers.js';
 import { silentLogger } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
+import type { PeerSource } from '../p2p/types.js';
 import type { Host, SimNetwork } from './network.js';
 import { Rng } from './rng.js';
 import { type SimRelayNodeOptions, SimRelayNode } from './relay-node.js';
@@ -118,7 +119,7 @@ export class Population {
       config,
       nodeKey,
       status: () => relay?.status() ?? SIM_CHAIN_STATUS,
-      peerSource: addrman.peerSource(discovery, config.maxOutbound),
+      peerSource: this.countDials(addrman.peerSource(discovery, config.maxOutbound)),
       logger: this.logger,
       clock: this.clock,
       transport: this.tcp.transport(host),
@@ -143,12 +144,14 @@ export class Population {
       bootstrap: kind.bootstrap === true,
       leftAtMs: undefined,
     };
-    peers.on('peer:closed', (_peer, reason) => {
+    peers.on('peer:closed', (peer, reason) => {
       if (reason.startsWith('evicted')) node.evictions++;
+      if (peer.direction === 'outbound' && !this.readyPeers.has(peer) && reason === 'connection closed by peer') this.dialKinds.set('refused-before-ready', (this.dialKinds.get('refused-before-ready') ?? 0) + 1);
       const key = reason.split(/[(]|\d/, 1)[0].replace(/[:\s]+$/, '');
       this.closeReasons.set(key, (this.closeReasons.get(key) ?? 0) + 1);
     });
     peers.on('peer:ready', (peer) => {
+      this.readyPeers.add(peer);
       if (node.outboundFullAfterMs !== undefined || peer.direction !== 'outbound') return;
       if (peers.ready().filter((p) => p.direction === 'outbound').length >= config.maxOutbound) node.outboundFullAfterMs = this.clock.elapsedMs - node.joinedAtMs;
     });
@@ -164,6 +167,27 @@ export class Population {
     relay?.start();
     await discovery.start();
     return node;
+  }
+
+  /**
+   * Automatic dials by where the candidate came from (bootstrap, unsolicited = it only contacted
+   * us, table = the address manager's pick, discovery) → what the target is (public, natted,
+   * departed); and 'refused-before-ready': outbound sessions the far end closed before the
+   * handshake completed (a full node that had no peer to evict). docs/scale.md defects 9–10.
+   */
+  readonly dialKinds = new Map<string, number>();
+  private readonly readyPeers = new WeakSet<object>();
+  private countDials(source: PeerSource): PeerSource {
+    const orig = source.dialing?.bind(source);
+    source.dialing = (node) => {
+      const to = this.network.hosts.get(node.endpoint.ip);
+      const target = to === undefined || !to.alive ? 'departed' : to.natted ? 'natted' : 'public';
+      const from = source.isBootstrapNode?.(node) ? 'bootstrap' : node.unsolicited ? 'unsolicited' : node.endpoint.udpPort === 0 ? 'table' : 'discovery';
+      const k = `${from}->${target}`;
+      this.dialKinds.set(k, (this.dialKinds.get(k) ?? 0) + 1);
+      orig?.(node);
+    };
+    return source;
   }
 
   /** The node goes away without a word (power off): its host drops everything from now on. */

@@ -343,6 +343,7 @@ export async function runScenario(params: ScenarioParams): Promise<ScenarioResul
   const victimPeers = victim?.peers.ready().filter((p) => p.direction === 'outbound');
   const victimOutbound = victimPeers && { ready: victimPeers.length, attacker: victimPeers.filter((p) => population.byIp.get(p.ip)?.attacker === true).length };
   const evictions = { total: population.nodes.reduce((s, n) => s + n.evictions, 0), atBootstrap: population.nodes.filter((n) => n.bootstrap).reduce((s, n) => s + n.evictions, 0), bootstrapNodes: params.bootstrapNodes };
+  log(`dials by source → target: ${JSON.stringify(Object.fromEntries([...population.dialKinds].sort()))}`);
   log(`evictions: ${evictions.total}, of them ${evictions.atBootstrap} at the ${evictions.bootstrapNodes} bootstrap nodes`);
   log(`sessions closed: ${JSON.stringify(Object.fromEntries([...population.closeReasons].sort((a, b) => b[1] - a[1]).slice(0, 8)))}`);
   if (victimOutbound) log(`eclipse, real sessions: ${victimOutbound.attacker} of the victim's ${victimOutbound.ready} outbound peers are the attacker's`);

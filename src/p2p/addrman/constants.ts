@@ -59,6 +59,12 @@ export const ANCHOR_DIAL_ROUNDS = 3;
  */
 export const ANCHOR_OFFER_ROUNDS = 30;
 
+/**
+ * Discovery's nodes the peer source draws its random dial candidates from, most recently seen
+ * first: a bound on the work per dial round (a routing table rarely holds more than a few hundred).
+ */
+export const DISCOVERY_CANDIDATES = 256;
+
 /** peers.json is written this often (Core dumps peers.dat every 15 minutes) and at stop. */
 export const PEERS_SAVE_INTERVAL_MS = 15 * 60 * 1000;
 /**

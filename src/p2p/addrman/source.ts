@@ -6,7 +6,7 @@
  */
 import type { PeerInfo } from '../peer-info.js';
 import type { DiscoveredNode, PeerSource } from '../types.js';
-import { ANCHOR_DIAL_ROUNDS, ANCHOR_OFFER_ROUNDS } from './constants.js';
+import { ANCHOR_DIAL_ROUNDS, ANCHOR_OFFER_ROUNDS, DISCOVERY_CANDIDATES } from './constants.js';
 import { type PeerAddress, addressKey } from './entry.js';
 import type { AddressTable } from './table.js';
 
@@ -23,6 +23,8 @@ export interface AddressBookSourceOptions {
   /** Undefined until the peer layer exists. */
   connected: () => ConnectedPeers | undefined;
   maxOutbound: number;
+  /** Uniform in [0, 1): the order discovery's nodes are offered in. Default Math.random. */
+  random?: () => number;
 }
 
 interface PendingAnchor {
@@ -78,7 +80,9 @@ export class AddressBookSource implements PeerSource {
       out.push(address);
     }
     const nodes = out.map(toDiscoveredNode);
-    for (const node of discovery.knownNodes(limit)) {
+    // In random order, as Core's Select: in "most recently seen" order every node dialled the
+    // same busy few first, and they sat full and evicted on every dial (docs/scale.md defect 9).
+    for (const node of shuffled(discovery.knownNodes(DISCOVERY_CANDIDATES), this.options.random ?? Math.random)) {
       if (nodes.length >= limit) break;
       if (!taken.has(node.nodeId.toString('hex'))) nodes.push(node);
     }
@@ -95,6 +99,10 @@ export class AddressBookSource implements PeerSource {
     const anchor = this.pending.find((p) => addressKey(p.address.ip, p.address.tcpPort) === key);
     if (anchor) anchor.rounds++;
     this.options.table.attempt(ip, tcpPort);
+  }
+
+  isBootstrapNode(node: DiscoveredNode): boolean {
+    return this.options.discovery.isBootstrapNode?.(node) ?? false;
   }
 
   on(event: 'node:verified', listener: (node: DiscoveredNode) => void): this {
@@ -123,4 +131,14 @@ function busyKeys(peers: readonly PeerInfo[]): Set<string> {
 function toDiscoveredNode(a: PeerAddress): DiscoveredNode {
   // The UDP port is unknown for a TCP-learned address; the peer set dials tcpPort only.
   return { nodeId: Buffer.from(a.nodeId, 'hex'), endpoint: { ip: a.ip, udpPort: 0, tcpPort: a.tcpPort } };
+}
+
+/** A copy of `list` in random order (Fisher–Yates). */
+function shuffled<T>(list: readonly T[], random: () => number): T[] {
+  const out = [...list];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
 }

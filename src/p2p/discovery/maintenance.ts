@@ -30,7 +30,9 @@ export function toCandidate(node: NeighbourNode | TableEntry, namedBy?: Buffer):
 /** A plain copy for listeners: they must not hold (or mutate) table records. */
 export function toDiscovered(node: Candidate | TableEntry): DiscoveredNode {
   const nodeId = 'nodeId' in node ? node.nodeId : node.id;
-  return { nodeId, publicKey: node.publicKey, endpoint: { ...node.endpoint } };
+  const discovered = { nodeId, publicKey: node.publicKey, endpoint: { ...node.endpoint } };
+  // The peer set dials these last (types.ts): a node that only ever contacted us may be behind NAT.
+  return 'origin' in node && node.origin === 'inbound' ? { ...discovered, unsolicited: true } : discovered;
 }
 
 const ENTRY_BUDGET_BYTES = MAX_PACKET_BYTES - (PACKET_HEADER_BYTES - 1) - NEIGHBOURS_OVERHEAD_BYTES;

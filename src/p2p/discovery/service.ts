@@ -159,6 +159,15 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
     this.advertised = { ip: endpoint.ip, udpPort: endpoint.udpPort, tcpPort: endpoint.tcpPort };
   }
 
+  /**
+   * `node` is one of our bootstrap nodes: its endpoint (or, for an address the peer table
+   * offers, the endpoint of the table entry with its node id) is a configured bootstrap address.
+   */
+  isBootstrapNode(node: DiscoveredNode): boolean {
+    const endpoint = node.endpoint.udpPort !== 0 ? node.endpoint : this.table.get(node.nodeId)?.endpoint;
+    return endpoint !== undefined && this.isBootstrap(endpoint.ip, endpoint.udpPort);
+  }
+
   /** Table entries, most recently seen first. */
   knownNodes(limit: number): DiscoveredNode[] {
     return this.table

@@ -102,3 +102,20 @@ test('node:verified listeners reach discovery', (t) => {
   discovery.emit('node:verified', {});
   t.is(heard, 1);
 });
+
+test("discovery's nodes are offered in random order, not most recently seen first (everyone dialled the same busy few)", (t) => {
+  const { source, discovery } = setup(8, []);
+  discovery.nodes = Array.from({ length: 20 }, (_, i) => {
+    const a = address(ipIn(i, 3));
+    return { nodeId: Buffer.from(a.nodeId, 'hex'), publicKey: Buffer.alloc(33), endpoint: { ip: a.ip, udpPort: 9000, tcpPort: 9000 } };
+  });
+  const firsts = new Set<string>();
+  for (let round = 0; round < 20; round++) {
+    const offered = source.knownNodes(32);
+    t.is(offered.length, 20, 'every node, each once');
+    t.is(new Set(offered.map(label)).size, 20);
+    firsts.add(label(offered[0]!));
+  }
+  t.log(`20 rounds: ${firsts.size} different nodes offered first`);
+  t.true(firsts.size >= 5, 'the most recently seen node is not always first');
+});

@@ -70,3 +70,17 @@ test('discouraged peers are evicted first, even when they would be protected', (
   t.is(selectEvictionVictim(candidates, KEY), 'bad-young');
   t.is(selectEvictionVictim(candidates.filter((c) => c.id !== 'bad-young'), KEY), 'bad-old');
 });
+
+test('peers younger than the cut-off are never evicted (the newcomer is refused instead); discouraged ones still are', (t) => {
+  const now = 100_000;
+  const cutoff = now - 60_000;
+  const old = Array.from({ length: 4 }, (_, i) => peer(`old${i}`, { connectedAtMs: 1_000 + i }));
+  const young = Array.from({ length: 4 }, (_, i) => peer(`young${i}`, { connectedAtMs: cutoff + 1 + i }));
+  t.is(selectEvictionVictim([...old, ...young], KEY, NONE), 'young3', 'without the cut-off the youngest goes: the last newcomer');
+  const victim = selectEvictionVictim([...old, ...young], KEY, NONE, cutoff);
+  t.log(`with the cut-off: ${victim}`);
+  t.true(victim?.startsWith('old'), 'an old enough peer goes');
+  t.is(selectEvictionVictim(young, KEY, NONE, cutoff), undefined, 'all young: nobody');
+  const badYoung = peer('bad-young', { connectedAtMs: now, discouraged: true });
+  t.is(selectEvictionVictim([...young, badYoung], KEY, NONE, cutoff), 'bad-young');
+});
