@@ -152,6 +152,8 @@ export const EVICTION_PROTECT_NETGROUPS = 4;
 export const EVICTION_PROTECT_PING = 8;
 export const EVICTION_PROTECT_BLOCK = 4;
 export const EVICTION_PROTECT_TX = 4;
+/** The secret salt of eviction's netgroup ranking: 256 bits, as sha256 gives, so it cannot be guessed. */
+export const EVICTION_KEY_BYTES = 32;
 /** A refused inbound address and reason is warned about once per this interval (repeats: debug). */
 export const INBOUND_REFUSAL_WARN_INTERVAL_MS = 60_000;
 /** Addresses the refusal-log throttle remembers; the least recent is forgotten first. */
