@@ -7,7 +7,7 @@
  */
 import type { Block } from '../primitives/block.js';
 import type { Transaction } from '../primitives/tx.js';
-import { type Clock, SYSTEM_CLOCK, type TimerHandle } from '../util/clock.js';
+import { afterPendingIo, type Clock, SYSTEM_CLOCK, type TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { RandomSource } from '../util/random-source.js';
 import {
@@ -75,7 +75,7 @@ export class Relay {
     if (this.reannounceScheduled || this.readded.length === 0) return;
     // The new branch's blocks are connected in the same turn: after them, confirmed txs are gone.
     this.reannounceScheduled = true;
-    setImmediate(() => {
+    afterPendingIo(this.clock, () => {
       this.reannounceScheduled = false;
       this.reannounceReadded();
     });
