@@ -232,6 +232,8 @@ export const EVICTION_PROTECT_TX = 4;
  * slots (p50 6.2 s, p90 17 s) than with no rule; 15 s halved evictions and cut p90 to 9.5 s.
  */
 export const EVICTION_MIN_AGE_MS = 15_000;
+/** The secret salt of eviction's netgroup ranking: 256 bits, as sha256 gives, so it cannot be guessed. */
+export const EVICTION_KEY_BYTES = 32;
 /** A refused inbound address and reason is warned about once per this interval (repeats: debug). */
 export const INBOUND_REFUSAL_WARN_INTERVAL_MS = 60_000;
 /** Addresses the refusal-log throttle remembers; the least recent is forgotten first. */

@@ -4,12 +4,12 @@
  * (eviction.ts chooses; this file builds its candidates from what peers gave us). Refusals
  * are logged once per address and reason per interval, so a reconnect loop cannot flood the log.
  */
-import { randomBytes } from 'node:crypto';
 import { SYSTEM_CLOCK, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import { CRYPTO_RANDOM, type RandomSource } from '../util/random-source.js';
 import type { BanList } from './bans.js';
 import type { P2PConfig } from './config.js';
-import { EVICTION_MIN_AGE_MS, INBOUND_REFUSAL_WARN_INTERVAL_MS, INBOUND_REFUSAL_WARN_KEYS } from './constants.js';
+import { EVICTION_KEY_BYTES, EVICTION_MIN_AGE_MS, INBOUND_REFUSAL_WARN_INTERVAL_MS, INBOUND_REFUSAL_WARN_KEYS } from './constants.js';
 import type { DiscouragedSet } from './discouraged.js';
 import { DEFAULT_EVICTION_PROTECTION, selectEvictionVictim } from './eviction.js';
 import { LogThrottle } from './log-throttle.js';
@@ -25,6 +25,8 @@ export interface InboundGateOptions {
   readonly logger: Logger;
   /** Clock of the activity times and the refusal log (the simulator's virtual clock); default SYSTEM_CLOCK. */
   readonly clock?: Clock | undefined;
+  /** Draws the eviction key (the simulator's seeded source); default CRYPTO_RANDOM. */
+  readonly random?: RandomSource | undefined;
 }
 
 /** When a peer last gave us something useful (inbound eviction protects recent givers). */
@@ -36,7 +38,7 @@ interface Activity {
 export class InboundGate {
   private readonly options: InboundGateOptions;
   /** Salt of the eviction's netgroup ranking: outsiders cannot tell which groups are protected. */
-  private readonly evictionKey = randomBytes(32);
+  private readonly evictionKey: Buffer;
   private readonly activity = new WeakMap<Peer, Activity>();
   private readonly refusalLog: LogThrottle;
   private readonly clock: Clock;
@@ -44,6 +46,7 @@ export class InboundGate {
   constructor(options: InboundGateOptions) {
     this.options = options;
     this.clock = options.clock ?? SYSTEM_CLOCK;
+    this.evictionKey = (options.random ?? CRYPTO_RANDOM).bytes(EVICTION_KEY_BYTES);
     this.refusalLog = new LogThrottle(INBOUND_REFUSAL_WARN_KEYS, INBOUND_REFUSAL_WARN_INTERVAL_MS, this.clock.nowMs);
   }
 

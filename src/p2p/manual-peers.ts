@@ -6,6 +6,7 @@
  */
 import { SYSTEM_CLOCK, type Clock, type TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import { CRYPTO_RANDOM } from '../util/random-source.js';
 import { MANUAL_PEER_PERMANENT_RETRY_MS, MAX_MANUAL_PEERS, RECONNECT_JITTER_FRACTION } from './constants.js';
 import { peerAddressKey } from './dial.js';
 import { PERMANENT_REFUSALS, P2PError } from './errors.js';
@@ -21,7 +22,7 @@ export interface ManualPeersOptions {
   readonly connectedNode: (nodeIdHex: string) => Peer | undefined;
   /** The peer set's outbound dial: true once the session started, else why not. */
   readonly dial: (host: string, port: number, onPeer: (peer: Peer) => void) => Promise<true | string>;
-  /** In [0, 1): the redial jitter's source (tests); default Math.random. */
+  /** In [0, 1): the redial jitter's source (tests, the simulator); default the CSPRNG's (CRYPTO_RANDOM). */
   readonly random?: () => number;
   /** Entries kept (tests); default MAX_MANUAL_PEERS. */
   readonly maxEntries?: number;
@@ -153,7 +154,7 @@ export class ManualPeers {
   private schedule(entry: ManualPeer, delayMs?: number): void {
     // A removed entry's dial or session may end after removal: it is not redialled.
     if (!this.options.isRunning() || entry.timer || this.entries.get(peerAddressKey(entry.host, entry.port)) !== entry) return;
-    const random = this.options.random ?? Math.random;
+    const random = this.options.random ?? CRYPTO_RANDOM.fraction;
     const waitMs = delayMs ?? Math.round(entry.backoffMs * (1 - RECONNECT_JITTER_FRACTION * random()));
     if (delayMs === undefined) entry.backoffMs = Math.min(entry.backoffMs * 2, this.options.reconnectBackoffMs.max);
     entry.nextRetryAtMs = (this.options.now ?? this.clock.nowMs)() + waitMs;

@@ -4,6 +4,7 @@
  */
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import type { RandomSource } from '../util/random-source.js';
 import type { NodeKey } from './discovery/node-key.js';
 import type { RefusalCode } from './errors.js';
 import type { LocalStatus } from './handshake.js';
@@ -35,6 +36,8 @@ export interface PeerOptions {
   now?: () => number;
   /** Time and timers of the session (the simulator's virtual clock); default SYSTEM_CLOCK. */
   clock?: Clock | undefined;
+  /** The handshake and ping nonces (the simulator's seeded source); default CRYPTO_RANDOM. */
+  random?: RandomSource | undefined;
   status: () => LocalStatus;
   /** The peer set's checks on the peer's handshake (self-connection, a banned claimed id). */
   admit: (peer: Peer, handshake: HandshakeMessage) => { code: RefusalCode; reason: string } | undefined;

@@ -4,12 +4,12 @@
  * rate-limited rejects, close) and the frame checks made before a decode (frame-gate.ts). What
  * to do with the messages of a ready session is up to the peer set's listeners (relay, sync).
  */
-import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { ZERO_HASH } from '../primitives/hash.js';
 import { SYSTEM_CLOCK } from '../util/clock.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
+import { CRYPTO_RANDOM } from '../util/random-source.js';
 import { normalizeIp } from './discovery/endpoint.js';
 import { FrameGate } from './frame-gate.js';
 import type { PeerDirection, PeerEvents, PeerOptions } from './peer-options.js';
@@ -36,7 +36,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   readonly punchedVia: string | undefined;
   readonly connectedAtMs: number;
   /** Our handshake nonce on this connection. */
-  readonly nonce: bigint = randomBytes(8).readBigUInt64LE(0);
+  readonly nonce: bigint;
   /** Hashes this peer is known to have (never announce them to it). */
   readonly known = new BoundedHashSet(KNOWN_INVENTORY_PER_PEER);
   remoteHandshake: HandshakeMessage | undefined;
@@ -72,6 +72,8 @@ export class Peer extends EventEmitter<PeerEvents> {
     const clock = options.clock ?? SYSTEM_CLOCK;
     const now = options.now ?? clock.nowMs;
     this.connectedAtMs = clock.nowMs();
+    const random = options.random ?? CRYPTO_RANDOM;
+    this.nonce = random.uint64();
     this.direction = options.direction;
     this.ip = normalizeIp(socket.remoteAddress ?? '0.0.0.0');
     this.remotePort = socket.remotePort ?? 0;
@@ -87,6 +89,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       sendPing: (nonce) => this.sendHeartbeat('ping', nonce),
       expired: (code, reason) => this.disconnect(code, reason),
       clock,
+      random,
     });
     this.io = new PeerSocket({
       socket,

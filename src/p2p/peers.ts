@@ -8,6 +8,7 @@
 import { EventEmitter } from 'node:events';
 import { SYSTEM_CLOCK, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import { CRYPTO_RANDOM, type RandomSource } from '../util/random-source.js';
 import { BanStore } from './ban-store.js';
 import type { BanEntry, BanList } from './bans.js';
 import type { P2PConfig } from './config.js';
@@ -43,6 +44,8 @@ export interface PeerSetOptions {
   clock?: Clock;
   /** How connections are made and accepted (the simulator's streams); default NODE_TCP_TRANSPORT (node:net). */
   transport?: TcpTransport;
+  /** The sessions' nonces, the eviction key and the redial jitter (the simulator's seeded source); default CRYPTO_RANDOM. */
+  random?: RandomSource;
 }
 
 export interface PeerSetEvents {
@@ -70,6 +73,7 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
   private server: TcpListener | undefined;
   private readonly clock: Clock;
   private readonly transport: TcpTransport;
+  private readonly random: RandomSource;
   private port = 0;
   /** What handshakes announce as our listen port when NAT mapped another external one. */
   private advertisedPort: number | undefined;
@@ -90,6 +94,8 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
     const clock = options.clock ?? SYSTEM_CLOCK;
     this.clock = clock;
     this.transport = options.transport ?? NODE_TCP_TRANSPORT;
+    const random = options.random ?? CRYPTO_RANDOM;
+    this.random = random;
     this.faultLog = new LogThrottle(SESSION_FAULT_WARN_KEYS, SESSION_FAULT_WARN_INTERVAL_MS, clock.nowMs);
     this.readyLog = new LogThrottle(INBOUND_READY_LOG_KEYS, INBOUND_READY_LOG_INTERVAL_MS, clock.nowMs);
     this.classify = options.classifyAddress ?? classifyAddress;
@@ -100,7 +106,7 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
     const { config } = options;
     const { bans, discouraged, classify, logger } = this;
     const isRunning = (): boolean => this.running;
-    this.inbound = new InboundGate({ config, bans, discouraged, classify, logger, clock });
+    this.inbound = new InboundGate({ config, bans, discouraged, classify, logger, clock, random });
     this.outbound = new OutboundDialer({
       config, ownIdHex: this.ownIdHex, peerSource: options.peerSource, bans, discouraged, classify, logger, isRunning,
       peers: () => this.all,
@@ -111,7 +117,7 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
       transport: this.transport,
     });
     this.manual = new ManualPeers({
-      reconnectBackoffMs: config.reconnectBackoffMs, logger, isRunning, clock,
+      reconnectBackoffMs: config.reconnectBackoffMs, logger, isRunning, clock, random: random.fraction,
       isBanned: (key) => bans.isBanned(key),
       connectedNode: (idHex) => this.provenPeers.get(idHex),
       dial: (host, port, onPeer) => this.outbound.dial(host, port, onPeer),
@@ -285,6 +291,7 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
       frameTimeoutMs: config.frameTimeoutMs,
       maxSendBufferBytes: config.maxSendBufferBytes,
       clock: this.clock,
+      random: this.random,
       status,
       admit: (p, hs) => this.provenPeers.admit(p, hs),
       admitProven: (p) => this.provenPeers.admitProven(p),

@@ -7,6 +7,7 @@
 import type { Block } from '../primitives/block.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import type { RandomSource } from '../util/random-source.js';
 import { BlockIntake } from './block-intake.js';
 import type { OrphanPool } from './orphans.js';
 import type { Peer } from './peer.js';
@@ -32,6 +33,8 @@ export interface RelayStackOptions {
   takenBySync?: (peer: Peer, block: Block) => boolean;
   /** Timers and time of the relay and tx intake; default SYSTEM_CLOCK. */
   clock?: Clock;
+  /** Compact-block nonces and orphan-tx eviction picks (the simulator's seeded source); default CRYPTO_RANDOM. */
+  random?: RandomSource;
 }
 
 export class RelayStack {
@@ -42,8 +45,8 @@ export class RelayStack {
   unsolicitedDropped = 0;
 
   constructor(private readonly options: RelayStackOptions) {
-    const { chain, mempool, peers, orphans, logger, onUseful, clock } = options;
-    const withClock = clock ? { clock } : {};
+    const { chain, mempool, peers, orphans, logger, onUseful, clock, random } = options;
+    const withClock = { ...(clock ? { clock } : {}), ...(random ? { random } : {}) };
     this.txs = new TxIntake({ chain, mempool, logger, onUseful, ...withClock });
     this.relay = new Relay({ chain, mempool, peers, orphans, txs: this.txs, logger, deliverCompact: (peer, block) => this.onBlockMessage(peer, block, true), ...withClock });
     this.intake = new BlockIntake({

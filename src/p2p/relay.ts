@@ -7,8 +7,9 @@
  */
 import type { Block } from '../primitives/block.js';
 import type { Transaction } from '../primitives/tx.js';
-import { type Clock, SYSTEM_CLOCK, type TimerHandle } from '../util/clock.js';
+import { afterPendingIo, type Clock, SYSTEM_CLOCK, type TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import type { RandomSource } from '../util/random-source.js';
 import {
   MAX_PEER_PENDING_ANNOUNCEMENTS,
   MAX_PEER_REQUESTS_IN_FLIGHT,
@@ -39,6 +40,8 @@ export interface RelayOptions {
   clock?: Clock;
   /** A block rebuilt from a compact block: on to sync / block intake (P2PNetwork routes it as a block message, viaCompact). */
   deliverCompact?: (peer: Peer, block: Block) => void;
+  /** The compact blocks' short-id nonces (the simulator's seeded source); default CRYPTO_RANDOM. */
+  random?: RandomSource;
 }
 
 export class Relay {
@@ -76,7 +79,7 @@ export class Relay {
     if (this.reannounceScheduled || this.readded.length === 0) return;
     // The new branch's blocks are connected in the same turn: after them, confirmed txs are gone.
     this.reannounceScheduled = true;
-    setImmediate(() => {
+    afterPendingIo(this.clock, () => {
       this.reannounceScheduled = false;
       this.reannounceReadded();
     });
@@ -124,6 +127,7 @@ export class Relay {
       serve: (peer, items, task) => this.server.enqueue(peer, items, task),
       countUnknown: (peer, count) => this.server.countUnknown(peer, count),
       now,
+      random: options.random,
     });
   }
 

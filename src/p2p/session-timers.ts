@@ -4,8 +4,8 @@
  * peerTimeoutMs whatever else the peer sends (Core's ping timeout). A missed deadline is a
  * resource drop (resource-codes.ts), never a penalty; the session decides what that means.
  */
-import { randomBytes } from 'node:crypto';
 import { afterPendingIo, SYSTEM_CLOCK, type Clock, type TimerHandle } from '../util/clock.js';
+import { CRYPTO_RANDOM, type RandomSource } from '../util/random-source.js';
 import type { DisconnectCode } from './resource-codes.js';
 import type { FrameDecoder } from './wire/index.js';
 
@@ -22,6 +22,8 @@ export interface SessionTimersOptions {
   readonly expired: (code: DisconnectCode, reason: string) => void;
   /** Time and timers (the simulator's virtual clock); default SYSTEM_CLOCK. */
   readonly clock?: Clock | undefined;
+  /** The ping nonces (the simulator's seeded source); default CRYPTO_RANDOM. */
+  readonly random?: RandomSource | undefined;
 }
 
 export class SessionTimers {
@@ -61,7 +63,7 @@ export class SessionTimers {
   /** Sends a ping unless one is outstanding; its pong must come within peerTimeoutMs. */
   ping(): void {
     if (this.pendingPing || this.stopped) return;
-    const nonce = randomBytes(8).readBigUInt64LE(0);
+    const nonce = (this.options.random ?? CRYPTO_RANDOM).uint64();
     this.pendingPing = { nonce, sentAtMs: this.clock.nowMs() };
     const ping = this.pendingPing;
     this.pongTimer = this.clock.setTimeout(

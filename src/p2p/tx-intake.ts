@@ -12,6 +12,7 @@ import type { Transaction } from '../primitives/tx.js';
 import { KadchainError, errorMessage } from '../util/errors.js';
 import { type Clock, SYSTEM_CLOCK, type TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import type { RandomSource } from '../util/random-source.js';
 import { MempoolError } from '../mempool/errors.js';
 import {
   MAX_ORPHAN_TX_BYTES,
@@ -44,6 +45,8 @@ export interface TxIntakeOptions {
   orphanPool?: Partial<TxOrphanPoolOptions>;
   /** Orphan expiry and the retry-after-block timer (the simulator); default SYSTEM_CLOCK. */
   clock?: Clock;
+  /** Picks the orphan to evict from a full pool (the simulator's seeded source); default CRYPTO_RANDOM. */
+  random?: RandomSource;
 }
 
 const isMissingInputs = (err: unknown): boolean => err instanceof ValidationError && err.code === ValidationCode.MissingInputs;
@@ -97,6 +100,7 @@ export class TxIntake {
       maxTxBytes: MAX_ORPHAN_TX_BYTES,
       expiryMs: ORPHAN_TX_EXPIRY_MS,
       nowMs: this.clock.nowMs,
+      ...(options.random ? { random: options.random.fraction } : {}),
       ...options.orphanPool,
     });
   }

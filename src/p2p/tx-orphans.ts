@@ -5,6 +5,7 @@
  * orphan is evicted (the oldest would let an attacker flush honest orphans in a predictable order).
  */
 import type { Transaction } from '../primitives/tx.js';
+import { CRYPTO_RANDOM } from '../util/random-source.js';
 
 export interface TxOrphan<S> {
   readonly tx: Transaction;
@@ -21,7 +22,7 @@ export interface TxOrphanPoolOptions {
   maxTxBytes: number;
   expiryMs: number;
   nowMs?: () => number;
-  /** In [0, 1): picks the eviction victim (tests pass a deterministic one). */
+  /** In [0, 1): picks the eviction victim (tests and the simulator pass a deterministic one); default the CSPRNG's. */
   random?: () => number;
 }
 
@@ -40,7 +41,7 @@ export class TxOrphanPool<S> {
   private bytes = 0;
 
   constructor(options: TxOrphanPoolOptions) {
-    this.options = { nowMs: Date.now, random: Math.random, ...options };
+    this.options = { nowMs: Date.now, random: CRYPTO_RANDOM.fraction, ...options };
   }
 
   get size(): number {

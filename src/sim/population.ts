@@ -5,7 +5,7 @@ import { resolveP2PConfig, type P2PConfig } from '../p2p/config.js';
 import { Discovery } from '../p2p/discovery/service.js';
 import { nodeKeyFromPrivateKey } from '../p2p/discovery/node-key.js';
 import type { PacketSigner } from '../p2p/discovery/packet.js';
-import { type RandomSource, randomSourceFrom } from '../p2p/discovery/random-source.js';
+import { type RandomSource, randomSourceFrom } from '../util/random-source.js';
 import type { BootstrapAddress } from '../p2p/discovery/service-options.js';
 import type { LocalStatus } from '../p2p/handshake.js';
 import { describePeer, type PeerInfo } from '../p2p/peer-info.js';
@@ -93,9 +93,10 @@ export class Population {
   async join(kind: { bootstrap?: boolean; attacker?: boolean; natted?: boolean } = {}): Promise<SimNode> {
     const natted = kind.bootstrap === true ? false : (kind.natted ?? this.rng.next() < this.network.model.natShare);
     const host = this.network.addHost(this.freshIp(), natted);
-    // Each node draws its key and its discovery's random choices from its own generator, seeded
-    // from the run's: one seed reproduces the run, and a node's draws do not depend on how many
-    // other nodes drew before it within an instant.
+    // Each node draws its key and all its random choices (discovery's, the address manager's,
+    // the peer set's, the relay's) from its own generator, seeded from the run's: one seed
+    // reproduces the run, and a node's draws do not depend on how many other nodes drew before it
+    // within an instant.
     const random = randomSourceFrom(((nodeRng) => () => nodeRng.next())(new Rng(this.rng.int(2 ** 32))));
     const nodeKey = nodeKeyFromPrivateKey(seededPrivateKey(random));
     const discovery = new Discovery({
@@ -113,7 +114,7 @@ export class Population {
     });
     const config = resolveP2PConfig({ ...this.p2p, listenHost: host.ip, port: SIM_TCP_PORT });
     // As src/node/network.ts wires them: the peer set dials what the address manager offers (its table, then discovery's).
-    const addrman = await AddressManager.open({ dataDir: undefined, ownNodeId: nodeKey.nodeId.toString('hex'), useAnchors: false, logger: this.logger, nowMs: this.clock.nowMs });
+    const addrman = await AddressManager.open({ dataDir: undefined, ownNodeId: nodeKey.nodeId.toString('hex'), useAnchors: false, logger: this.logger, nowMs: this.clock.nowMs, random });
     let relay: SimRelayNode | undefined;
     const peers = new PeerSet({
       config,
@@ -123,9 +124,10 @@ export class Population {
       logger: this.logger,
       clock: this.clock,
       transport: this.tcp.transport(host),
+      random,
     });
     const world = this.relayWorld;
-    relay = world && new SimRelayNode({ peers, ledger: world.ledger, clock: this.clock, logger: this.logger, ...(world.tap ? { tap: world.tap } : {}) });
+    relay = world && new SimRelayNode({ peers, ledger: world.ledger, clock: this.clock, logger: this.logger, random, ...(world.tap ? { tap: world.tap } : {}) });
     const node: SimNode = {
       index: this.nodes.length,
       host,

@@ -15,6 +15,7 @@ import type { WireMessage } from '../p2p/wire/index.js';
 import type { LocalStatus } from '../p2p/handshake.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import type { RandomSource } from '../util/random-source.js';
 import type { SimLedger } from './sim-blocks.js';
 import { SimChain } from './stand-in-chain.js';
 import { SimMempool } from './stand-in-mempool.js';
@@ -33,6 +34,8 @@ export interface SimRelayNodeOptions {
   readonly ledger: SimLedger;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** The node's seeded source (compact-block nonces, orphan-tx eviction). */
+  readonly random: RandomSource;
   /** Sees every message before the relay does (the scenario counts duplicates with it). */
   readonly tap?: (node: SimRelayNode, peer: Peer, msg: WireMessage) => void;
 }
@@ -45,7 +48,7 @@ export class SimRelayNode {
   private readonly genesisHash: Buffer;
 
   constructor(options: SimRelayNodeOptions) {
-    const { peers, ledger, clock, logger, tap } = options;
+    const { peers, ledger, clock, logger, random, tap } = options;
     this.genesisHash = ledger.genesis.hash;
     this.chain = new SimChain(ledger, clock);
     this.chain.catchUp();
@@ -62,6 +65,7 @@ export class SimRelayNode {
       orphans: new OrphanPool<Peer>(DEFAULT_ORPHAN_POOL_SIZE, ORPHAN_EXPIRY_MS, clock.nowMs),
       logger,
       clock,
+      random,
       onUseful: (peer, kind) => peers.noteUseful(peer, kind),
       onUnknownParent: () => undefined,
       onConnected: () => undefined,

@@ -3,9 +3,9 @@
  * from discovery and from handshakes, saves the table every PEERS_SAVE_INTERVAL_MS and at stop,
  * and at a clean stop remembers the outbound peers we were connected to longest as anchors.
  */
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { errorMessage } from '../../util/errors.js';
+import { CRYPTO_RANDOM, type RandomSource } from '../../util/random-source.js';
 import type { Logger } from '../../util/logger.js';
 import type { PeerInfo } from '../peer-info.js';
 import type { DiscoveredNode, PeerSource } from '../types.js';
@@ -35,7 +35,8 @@ export interface AddressManagerOptions {
   useAnchors: boolean;
   logger: Logger;
   nowMs?: () => number;
-  random?: () => number;
+  /** The bucket key of a new table and the picks; default CRYPTO_RANDOM (the simulator: a seeded one). */
+  random?: RandomSource;
   saveIntervalMs?: number;
 }
 
@@ -67,9 +68,9 @@ export class AddressManager {
   static async open(options: AddressManagerOptions): Promise<AddressManager> {
     const logger = options.logger.child({ component: 'addrman' });
     const nowMs = options.nowMs ?? Date.now;
-    const random = options.random ?? Math.random;
+    const random = options.random ?? CRYPTO_RANDOM;
 
-    if (options.dataDir === undefined) return new AddressManager(options, new AddressTable({ key: randomBytes(BUCKET_KEY_BYTES), nowMs, random }), [], logger);
+    if (options.dataDir === undefined) return new AddressManager(options, new AddressTable({ key: random.bytes(BUCKET_KEY_BYTES), nowMs, random: random.fraction }), [], logger);
     let stored: ReturnType<typeof parsePeersJson> | undefined;
     const peersFile = join(options.dataDir, PEERS_FILE_NAME);
     const anchorsFile = join(options.dataDir, ANCHORS_FILE_NAME);
@@ -79,7 +80,7 @@ export class AddressManager {
     } catch (err) {
       logger.warn({ file: peersFile, err: errorMessage(err) }, `${errorMessage(err)}; starting with an empty peer table (the file is replaced at the next save)`);
     }
-    const table = new AddressTable({ key: stored?.key ?? randomBytes(BUCKET_KEY_BYTES), nowMs, random });
+    const table = new AddressTable({ key: stored?.key ?? random.bytes(BUCKET_KEY_BYTES), nowMs, random: random.fraction });
     for (const entry of stored?.entries ?? []) if (entry.nodeId !== options.ownNodeId) table.restore(entry);
 
     let anchors: PeerAddress[] = [];
@@ -104,7 +105,7 @@ export class AddressManager {
   peerSource(discovery: PeerSource, maxOutbound: number): PeerSource {
     this.discovery = discovery;
     discovery.on('node:verified', this.onVerified);
-    return new AddressBookSource({ table: this.table, anchors: this.anchors, discovery, connected: () => this.network, maxOutbound, random: this.options.random ?? Math.random });
+    return new AddressBookSource({ table: this.table, anchors: this.anchors, discovery, connected: () => this.network, maxOutbound, random: (this.options.random ?? CRYPTO_RANDOM).fraction });
   }
 
   /** Follows the peer layer's handshakes and starts the periodic save. */

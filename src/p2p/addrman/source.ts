@@ -9,6 +9,7 @@ import type { DiscoveredNode, PeerSource } from '../types.js';
 import { ANCHOR_DIAL_ROUNDS, ANCHOR_OFFER_ROUNDS, DISCOVERY_CANDIDATES } from './constants.js';
 import { type PeerAddress, addressKey } from './entry.js';
 import type { AddressTable } from './table.js';
+import { CRYPTO_RANDOM } from '../../util/random-source.js';
 
 /** What the source needs to know about current connections (P2PNetwork, or a fake in tests). */
 export interface ConnectedPeers {
@@ -23,7 +24,7 @@ export interface AddressBookSourceOptions {
   /** Undefined until the peer layer exists. */
   connected: () => ConnectedPeers | undefined;
   maxOutbound: number;
-  /** Uniform in [0, 1): the order discovery's nodes are offered in. Default Math.random. */
+  /** Uniform in [0, 1): the order discovery's nodes are offered in. Default the CSPRNG (a predictable order could be gamed). */
   random?: () => number;
 }
 
@@ -82,7 +83,7 @@ export class AddressBookSource implements PeerSource {
     const nodes = out.map(toDiscoveredNode);
     // In random order, as Core's Select: in "most recently seen" order every node dialled the
     // same busy few first, and they sat full and evicted on every dial (docs/scale.md defect 9).
-    for (const node of shuffled(discovery.knownNodes(DISCOVERY_CANDIDATES), this.options.random ?? Math.random)) {
+    for (const node of shuffled(discovery.knownNodes(DISCOVERY_CANDIDATES), this.options.random ?? CRYPTO_RANDOM.fraction)) {
       if (nodes.length >= limit) break;
       if (!taken.has(node.nodeId.toString('hex'))) nodes.push(node);
     }

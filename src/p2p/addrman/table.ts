@@ -24,7 +24,7 @@ export interface AddressTableOptions {
   /** Secret bucketing key (BUCKET_KEY_BYTES random bytes, kept in peers.json). */
   readonly key: Buffer;
   readonly nowMs: () => number;
-  /** Uniform in [0, 1): Math.random in the node, a seeded one in tests. */
+  /** Uniform in [0, 1): the CSPRNG in the node (AddressManagerOptions.random), a seeded one in tests. */
   readonly random: () => number;
 }
 

@@ -58,6 +58,8 @@ export interface CompactRelayOptions {
   serve: CompactSenderOptions['serve'];
   countUnknown: CompactSenderOptions['countUnknown'];
   now?: () => number;
+  /** The short-id nonces of the compact blocks we send; default CRYPTO_RANDOM. */
+  random?: CompactSenderOptions['random'];
 }
 
 interface Pending {
@@ -99,7 +101,7 @@ export class CompactRelay {
     this.options = options;
     this.logger = options.logger.child({ component: 'compact' });
     this.now = options.now ?? Date.now;
-    this.sender = new CompactSender({ chain: options.chain, serve: options.serve, countUnknown: options.countUnknown, stats: this.stats });
+    this.sender = new CompactSender({ chain: options.chain, serve: options.serve, countUnknown: options.countUnknown, stats: this.stats, random: options.random });
   }
 
   static speaksCompact(peer: Peer): boolean {

@@ -5,6 +5,7 @@
  */
 import type { Block } from '../../primitives/block.js';
 import { Transaction } from '../../primitives/tx.js';
+import { CRYPTO_RANDOM, type RandomSource } from '../../util/random-source.js';
 import { COMPACT_SERVE_DEPTH_BLOCKS, GET_BLOCK_TXN_INDEXES_PER_SERVE_ITEM, RECENT_COMPACT_BLOCKS } from '../constants.js';
 import type { Peer } from '../peer.js';
 import type { RelayChain } from '../relay-deps.js';
@@ -34,6 +35,8 @@ export interface CompactSenderOptions {
   countUnknown: (peer: Peer, count: number) => boolean;
   /** Counts what was sent (`sent`). */
   stats: CompactStats;
+  /** Each compact block's short-id nonce (the simulator's seeded source); default CRYPTO_RANDOM. */
+  random?: RandomSource | undefined;
 }
 
 const hashKey = (hash: Buffer): string => hash.toString('latin1');
@@ -57,7 +60,7 @@ interface RecentBlock {
   readonly txOffsets: Uint32Array;
 }
 
-function recentBlockOf(block: Block, stored: boolean): RecentBlock {
+function recentBlockOf(block: Block, stored: boolean, nonce: bigint): RecentBlock {
   const encoded = block.encode();
   const txs = block.transactions;
   const txOffsets = new Uint32Array(txs.length + 1);
@@ -68,7 +71,7 @@ function recentBlockOf(block: Block, stored: boolean): RecentBlock {
     end -= txs[i]!.size;
     txOffsets[i] = end;
   }
-  return { compact: toCompactBlock(block), encoded: stored ? undefined : encoded, txOffsets };
+  return { compact: toCompactBlock(block, nonce), encoded: stored ? undefined : encoded, txOffsets };
 }
 
 export class CompactSender {
@@ -149,7 +152,7 @@ export class CompactSender {
 
   private remember(block: Block): RecentBlock {
     const key = hashKey(block.hash);
-    const recent = recentBlockOf(block, this.options.chain.hasBlock(block.hash));
+    const recent = recentBlockOf(block, this.options.chain.hasBlock(block.hash), (this.options.random ?? CRYPTO_RANDOM).uint64());
     this.recent.delete(key);
     this.recent.set(key, recent);
     if (this.recent.size > RECENT_COMPACT_BLOCKS) this.recent.delete(this.recent.keys().next().value!);

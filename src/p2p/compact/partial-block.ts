@@ -2,14 +2,14 @@
  * Both ends of a compact block without the network: building one from a block, and rebuilding
  * the block from a compact one, our mempool and the transactions the peer sends for the gaps.
  */
-import { randomBytes } from 'node:crypto';
 import { Block, type BlockHeader } from '../../primitives/block.js';
 import type { Transaction } from '../../primitives/tx.js';
+import { CRYPTO_RANDOM } from '../../util/random-source.js';
 import type { CompactBlockMessage } from '../wire/index.js';
 import { shortId, shortIdKey } from './short-id.js';
 
 /** The compact form of `block`: the coinbase prefilled (nobody has it), every other tx as a short id under a fresh nonce. */
-export function toCompactBlock(block: Block, nonce: bigint = randomBytes(8).readBigUInt64LE(0)): CompactBlockMessage {
+export function toCompactBlock(block: Block, nonce: bigint = CRYPTO_RANDOM.uint64()): CompactBlockMessage {
   const key = shortIdKey(block.header, nonce);
   const txs = block.transactions;
   const shortIds: number[] = new Array(txs.length - 1);

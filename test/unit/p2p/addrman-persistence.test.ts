@@ -11,6 +11,7 @@ import { chooseAnchors } from '../../../src/p2p/addrman/manager.js';
 import { parsePeersJson } from '../../../src/p2p/addrman/peers-file.js';
 import type { PeerInfo } from '../../../src/p2p/peer-info.js';
 import type { DiscoveredNode, PeerSource } from '../../../src/p2p/types.js';
+import { randomSourceFrom } from '../../../src/util/random-source.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { Clock, address, ipIn, nodeIdFor, seededRandom } from './addrman-helpers.js';
 
@@ -69,7 +70,7 @@ class FakeFeed implements PeerFeed {
 }
 
 async function open(dataDir: string, clock: Clock, logger = pino({ level: 'silent' }), useAnchors = true): Promise<AddressManager> {
-  return AddressManager.open({ dataDir, ownNodeId: OWN_ID, useAnchors, logger, nowMs: clock.now, random: seededRandom(5) });
+  return AddressManager.open({ dataDir, ownNodeId: OWN_ID, useAnchors, logger, nowMs: clock.now, random: randomSourceFrom(seededRandom(5)) });
 }
 
 test('peers.json round trip: entries, their times and the bucketing key survive a restart', async (t) => {
@@ -259,7 +260,7 @@ test('a punched connection never becomes an anchor: its far port was one punch t
 test('without a data directory the table lives in memory only: it learns from handshakes, and nothing is read or written', async (t) => {
   const dir = await tempDir(t);
   const clock = new Clock();
-  const manager = await AddressManager.open({ dataDir: undefined, ownNodeId: OWN_ID, useAnchors: true, logger: pino({ level: 'silent' }), nowMs: clock.now, random: seededRandom(5) });
+  const manager = await AddressManager.open({ dataDir: undefined, ownNodeId: OWN_ID, useAnchors: true, logger: pino({ level: 'silent' }), nowMs: clock.now, random: randomSourceFrom(seededRandom(5)) });
   t.is(manager.peersFile, undefined);
   t.is(manager.anchors.length, 0);
   const feed = new FakeFeed();

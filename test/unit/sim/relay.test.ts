@@ -11,6 +11,7 @@ import { SimLedger } from '../../../src/sim/sim-blocks.js';
 import { SimTcp } from '../../../src/sim/tcp.js';
 import { VirtualClock } from '../../../src/sim/virtual-clock.js';
 import { silentLogger } from '../../../src/util/logger.js';
+import { randomSourceFrom } from '../../../src/util/random-source.js';
 
 /**
  * `publicCount` public and `nattedCount` NATed hosts, each running the real PeerSet over SimTcp
@@ -27,6 +28,8 @@ async function smallNetwork(publicCount: number, nattedCount: number, degree: nu
   for (let i = 0; i < publicCount + nattedCount; i++) {
     const host = network.addHost(`${10 + i}.${i}.0.1`, i >= publicCount);
     let relay: SimRelayNode | undefined;
+    const nodeRng = new Rng(seed * 1_000 + i);
+    const random = randomSourceFrom(() => nodeRng.next());
     const peers = new PeerSet({
       config: resolveP2PConfig({ listenHost: host.ip, port: 8333 }),
       nodeKey: nodeKeyFromPrivateKey(generatePrivateKey()),
@@ -34,8 +37,9 @@ async function smallNetwork(publicCount: number, nattedCount: number, degree: nu
       logger: silentLogger(),
       clock,
       transport: tcp.transport(host),
+      random,
     });
-    relay = new SimRelayNode({ peers, ledger, clock, logger: silentLogger(), tap: measure.tap });
+    relay = new SimRelayNode({ peers, ledger, clock, logger: silentLogger(), random, tap: measure.tap });
     await peers.start();
     relay.start();
     nodes.push({ ip: host.ip, peers, relay });
