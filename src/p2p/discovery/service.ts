@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { type Clock, SYSTEM_CLOCK, type TimerHandle } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import type { DiscoveredNode, PeerSource } from '../types.js';
-import { ALPHA, DISCOVERY_VERSION, LATE_PONG_GRACE_MS, MAX_LATE_PINGS, MAX_PENDING_PINGS, MAX_NEIGHBOURS_PER_FIND_NODE } from './constants.js';
+import { ALPHA, DISCOVERY_VERSION, LOOKUP_RETRY_CLOSEST, LATE_PONG_GRACE_MS, MAX_LATE_PINGS, MAX_PENDING_PINGS, MAX_NEIGHBOURS_PER_FIND_NODE } from './constants.js';
 import { type Endpoint, ipToBytes } from './endpoint.js';
 import { EndpointProofs } from './endpoint-proofs.js';
 import { DiscoveryError } from './errors.js';
@@ -215,6 +215,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
       selfId: this.nodeId,
       k: this.table.bucketSize,
       alpha: ALPHA,
+      retryClosest: LOOKUP_RETRY_CLOSEST,
       query: (node) => this.findNode(node, target),
       signal: this.abort.signal,
     });
