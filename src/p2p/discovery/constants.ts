@@ -167,6 +167,19 @@ export const SEED_LOOKUP_SPACING_MS = 2_000;
  */
 export const MAX_ENTRIES_PER_SOURCE = 1;
 
+/**
+ * Entries of one network group (netgroup.ts: the /16 of a public IPv4 address, the /32 of IPv6)
+ * a bucket may hold, and the whole table. Addresses are what an attacker pays for: one with a few
+ * address blocks and many node ids (ids are free) otherwise fills every bucket its ids fall in.
+ * go-ethereum's discv4 table allows 2 per /24 per bucket and 10 per /24 in the table; Bitcoin
+ * Core's addrman spreads one source group over a few buckets. Per /16 as our peer set and address
+ * manager count (one outbound peer per netgroup). Loopback and private addresses are not limited:
+ * a LAN, a test network on 127.0.x.y, or many nodes behind one address (the 200-node bench on
+ * 127.0.0.1) are not an attacker's address blocks.
+ */
+export const MAX_BUCKET_ENTRIES_PER_NETGROUP = 2;
+export const MAX_TABLE_ENTRIES_PER_NETGROUP = 10;
+
 /** How much larger than the routing table its endpoint index may grow (stale keys of nodes that moved) before it is rebuilt. */
 export const ENDPOINT_INDEX_SLACK = 4;
 
