@@ -140,8 +140,8 @@ export const MAX_INBOUND_PER_BUCKET = Math.floor(K_BUCKET_SIZE / 4);
  * (go-ethereum's doRefresh does the same: lookupSelf, then 3 random lookups). The self-lookup only
  * fills the buckets near us; the far ones (255, 254, …, each a half, a quarter, … of all ids)
  * stayed nearly empty of nodes we found for the first refresh interval, and inbound contacts (an
- * attacker's pings) took them. Inbound contacts are admitted only once these have ended
- * (NodeTable.openInbound).
+ * attacker's pings) took them. Inbound contacts are admitted from the end of the self-lookup on,
+ * but not to far buckets (NodeTable.inboundPlaces), which these fill with nodes we found.
  */
 export const INITIAL_RANDOM_LOOKUPS = 3;
 /**

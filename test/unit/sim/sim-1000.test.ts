@@ -54,11 +54,13 @@ test.serial('lookups for public nodes find them, 99 % within ⌈log₂ N⌉ hops
   for (const batch of r.lookups) {
     t.log(`lookups ${batch.label}: ${batch.count}, success ${(100 * batch.successShare).toFixed(1)} %, hops p50 ${batch.hopsP50} p99 ${batch.hopsP99} (goal ≤ ${batch.hopGoal}), ${batch.msP50.toFixed(0)} ms p50`);
     t.true(batch.hopsP99 <= batch.hopGoal, batch.label);
-    // 93–99 % before the eclipse admission rules; with far buckets closed to inbound contacts a
-    // newcomer enters fewer tables near its id, and since the TCP side runs in the simulator a
-    // seed no longer fixes the run: 81–96 % in the CI runs of 2026-12-06 (100 lookups a batch).
-    // The tighter far-bucket variant that was not kept gave 53–80 %: this catches that.
-    t.true(batch.successShare >= 0.75, batch.label);
+    // 93–99 % before the eclipse admission rules, 81–96 % with them (inbound contacts waited for
+    // the 3 seeding lookups, so nodes that joined near a seeding node were refused and stayed
+    // unknown near their own id), 90–99 % with inbound open after the self-lookup and the closest
+    // candidate's failed query asked once more (docs/scale.md defect 6; seeds 1, 2, 13 without
+    // the TCP side). A seed does not fix a run since the TCP side runs in the simulator, hence
+    // the margin below 0.9. The tighter far-bucket variant that was not kept gave 53–80 %.
+    t.true(batch.successShare >= 0.85, batch.label);
   }
 });
 
