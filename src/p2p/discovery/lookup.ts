@@ -14,9 +14,9 @@ export interface LookupOptions<T extends LookupNode> {
   /** Queries in flight at once. */
   readonly alpha: number;
   /**
-   * A failed query to one of this many closest candidates (failed ones included) is asked once more (0: no
-   * retries). One lost datagram of a bond or an answer fails a query, and when that node is the
-   * one looked for, nobody else can stand in for it.
+   * A failed query to one of this many closest candidates (failed ones included) is asked once
+   * more (0: no retries). One lost datagram of a bond or an answer fails a query, and when that
+   * node is the one looked for, nobody else can stand in for it.
    */
   readonly retryClosest?: number;
   /** Ask one node for its closest nodes to target; undefined (or a rejection) means it failed. */
