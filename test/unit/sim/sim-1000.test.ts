@@ -121,7 +121,8 @@ test.serial('eclipse: the victim keeps honest table entries and outbound peers',
 // admission rules an attacker with 10 % of the ids got 40–66 % of a joining victim's table at
 // 1,000 nodes (4–7× its share of ids); with them 20.6–40.5 % over seeds 1–4 and 23.4 % on this
 // seed (1.9–3.4×). The goal stays twice the id share (logged); what this test holds is that the
-// admission rules keep working: at most 4×. Since the simulator runs the real TCP peer code, a
+// admission rules keep working: at most 4×. With inbound contacts admitted after the self-lookup
+// (round 4), 0.99–2.05× on seeds 1, 2, 3, 4, 13 without the TCP side, 1.1× in its CI run (docs/scale.md). Since the simulator runs the real TCP peer code, a
 // seed no longer fixes a run exactly (the peer code's own draws are not seeded yet), so the
 // bound has room. Smaller runs skip this (at 200–300 nodes the attacker has too few nodes to tell).
 (NODES >= 1000 ? test.serial : test.serial.skip)('eclipse: an attacker with 10 % of the ids gets at most 4× that share of a joining victim\'s table (goal: 2×)', async (t) => {
