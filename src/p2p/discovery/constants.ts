@@ -23,7 +23,7 @@ export const ALPHA = 3;
  * lookups for a live public node had lost one datagram of the target's own query. Only the
  * closest: with the 3 closest (ALPHA) the simulated 500-node start, which is CPU-bound like the
  * real-socket bench, sent 16 % more datagrams (queries time out there while answers queue); with
- * the closest alone, 3 %.
+ * the closest alone, 3 %; and nothing more once a thin table's lookups do not retry (Discovery.lookup).
  */
 export const LOOKUP_RETRY_CLOSEST = 1;
 
