@@ -19,6 +19,7 @@ const { values } = parseArgs({
     attack: { type: 'string', default: 'ping+forge' },
     'ping-interval-ms': { type: 'string' },
     'max-inbound': { type: 'string' },
+    'attacker-netgroups': { type: 'string', default: '0' },
   },
 });
 
@@ -46,12 +47,17 @@ if (maxInbound !== undefined && !(Number.isInteger(maxInbound) && maxInbound >= 
   process.stderr.write(`--max-inbound must be a whole number ≥ 0, not "${values['max-inbound']}"; run: npm run sim -- --max-inbound 64\n`);
   process.exit(2);
 }
+const attackerNetgroups = Number(values['attacker-netgroups']);
+if (!(Number.isInteger(attackerNetgroups) && attackerNetgroups >= 0)) {
+  process.stderr.write(`--attacker-netgroups must be a whole number ≥ 0, not "${values['attacker-netgroups']}"; run: npm run sim -- --attacker-netgroups 4\n`);
+  process.exit(2);
+}
 const defaults = defaultParams(nodes, minutes);
 const p2p = { ...defaults.p2p, ...(pingIntervalMs === undefined ? {} : { pingIntervalMs }), ...(maxInbound === undefined ? {} : { maxInbound }) };
-const params = { ...defaults, p2p, seed: Number(values.seed), crypto: values.crypto, attackMode: values.attack, log: (line: string) => process.stderr.write(`${line}\n`) } as const;
+const params = { ...defaults, p2p, seed: Number(values.seed), crypto: values.crypto, attackMode: values.attack, attackerNetgroups, log: (line: string) => process.stderr.write(`${line}\n`) } as const;
 const result = await runScenario(params);
 mkdirSync(values.out, { recursive: true });
-const variant = `${values.crypto === 'real' ? '-real-crypto' : ''}${values.attack === 'ping+forge' ? '' : `-attack-${values.attack}`}`;
+const variant = `${values.crypto === 'real' ? '-real-crypto' : ''}${values.attack === 'ping+forge' ? '' : `-attack-${values.attack}`}${attackerNetgroups === 0 ? '' : `-attacker-netgroups-${attackerNetgroups}`}`;
 const file = join(values.out, `sim-${nodes}${variant}.json`);
 writeFileSync(file, `${JSON.stringify(result, (_k, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * 1000) / 1000 : v), 1)}\n`);
 if (variant === '') writePlots(result, values.out);

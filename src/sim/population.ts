@@ -90,9 +90,9 @@ export class Population {
   }
 
   /** Starts a node now; bootstrap nodes are public (no NAT) and become the bootstrap list. */
-  async join(kind: { bootstrap?: boolean; attacker?: boolean; natted?: boolean } = {}): Promise<SimNode> {
+  async join(kind: { bootstrap?: boolean; attacker?: boolean; natted?: boolean; netgroup?: string } = {}): Promise<SimNode> {
     const natted = kind.bootstrap === true ? false : (kind.natted ?? this.rng.next() < this.network.model.natShare);
-    const host = this.network.addHost(this.freshIp(), natted);
+    const host = this.network.addHost(this.freshIp(kind.netgroup), natted);
     // Each node draws its key and all its random choices (discovery's, the address manager's,
     // the peer set's, the relay's) from its own generator, seeded from the run's: one seed
     // reproduces the run, and a node's draws do not depend on how many other nodes drew before it
@@ -208,9 +208,15 @@ export class Population {
     return node !== undefined && node.leftAtMs === undefined;
   }
 
-  /** A unique public-looking IPv4 address (no private, loopback, multicast or reserved first octet). */
-  private freshIp(): string {
+  /** A unique public-looking IPv4 address (no private, loopback, multicast or reserved first octet), inside `netgroup` ("a.b") if given. */
+  private freshIp(netgroup?: string): string {
     for (;;) {
+      if (netgroup !== undefined) {
+        const ip = `${netgroup}.${this.rng.int(256)}.${1 + this.rng.int(254)}`;
+        if (this.usedIps.has(ip)) continue;
+        this.usedIps.add(ip);
+        return ip;
+      }
       const a = 1 + this.rng.int(222);
       if (a === 10 || a === 127 || a === 100 || a === 169 || a === 172 || a === 192) continue;
       const ip = `${a}.${this.rng.int(256)}.${this.rng.int(256)}.${1 + this.rng.int(254)}`;

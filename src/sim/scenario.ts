@@ -31,6 +31,8 @@ export interface ScenarioParams {
   readonly churnPerMinute: number;
   readonly attackerShare: number;
   readonly attackMode: AttackMode;
+  /** The attacker's nodes sit in this many /16 address blocks (0: on random addresses, i.e. as many blocks as nodes). */
+  readonly attackerNetgroups: number;
   readonly lookupsPerBatch: number;
   readonly massLeaveShare: number;
   readonly blockBytes: readonly number[];
@@ -53,6 +55,7 @@ export function defaultParams(nodes: number, minutes: number): ScenarioParams {
     churnPerMinute: 0.01,
     attackerShare: 0.1,
     attackMode: 'ping+forge',
+    attackerNetgroups: 0,
     lookupsPerBatch: Math.min(500, Math.max(100, Math.round(nodes / 20))),
     massLeaveShare: 0.2,
     blockBytes: [1_000_000, 100_000],
@@ -169,9 +172,13 @@ export async function runScenario(params: ScenarioParams): Promise<ScenarioResul
   // Start: bootstrap nodes, then everyone else over the ramp (attackers among them).
   for (let i = 0; i < params.bootstrapNodes; i++) special.add(await population.join({ bootstrap: true }));
   const others = params.nodes - params.bootstrapNodes;
+  // Drawn from a stream of their own, so a run without address blocks draws what it drew before.
+  const blockRng = new Rng(params.seed ^ 0xb10c);
+  const attackerBlocks = Array.from({ length: params.attackerNetgroups }, () => `${11 + blockRng.int(88)}.${blockRng.int(256)}`);
   for (let i = 0; i < others; i++) {
     const attacker = rng.next() < params.attackerShare;
-    clock.setTimeout(() => void population.join({ attacker }), (params.rampMs * i) / others);
+    const netgroup = attacker && attackerBlocks.length > 0 ? blockRng.pick(attackerBlocks) : undefined;
+    clock.setTimeout(() => void population.join({ attacker, ...(netgroup === undefined ? {} : { netgroup }) }), (params.rampMs * i) / others);
   }
   const initialCount = params.nodes;
 

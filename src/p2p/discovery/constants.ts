@@ -15,6 +15,17 @@ export const BUCKET_COUNT = NODE_ID_BITS;
 export const K_BUCKET_SIZE = 16;
 /** Lookups query this many nodes in parallel. */
 export const ALPHA = 3;
+/**
+ * A lookup asks its closest candidate once more when that query fails (lookup.ts retryClosest).
+ * A query is a chain of ~6 datagrams (ping, pong, ping-back, pong, find-node, neighbours), so at
+ * 1 % loss one in ~17 fails with the node alive, and when that node is the one looked for, nobody
+ * else can answer for it: in the simulator (1,000 nodes, docs/scale.md defect 6) most failed
+ * lookups for a live public node had lost one datagram of the target's own query. Only the
+ * closest: with the 3 closest (ALPHA) the simulated 500-node start, which is CPU-bound like the
+ * real-socket bench, sent 16 % more datagrams (queries time out there while answers queue); with
+ * the closest alone, 3 %; and nothing more once a thin table's lookups do not retry (Discovery.lookup).
+ */
+export const LOOKUP_RETRY_CLOSEST = 1;
 
 /** Minimum IPv6 MTU: a datagram this size is never fragmented on the way. */
 export const MAX_PACKET_BYTES = 1280;
@@ -129,8 +140,8 @@ export const MAX_INBOUND_PER_BUCKET = Math.floor(K_BUCKET_SIZE / 4);
  * (go-ethereum's doRefresh does the same: lookupSelf, then 3 random lookups). The self-lookup only
  * fills the buckets near us; the far ones (255, 254, …, each a half, a quarter, … of all ids)
  * stayed nearly empty of nodes we found for the first refresh interval, and inbound contacts (an
- * attacker's pings) took them. Inbound contacts are admitted only once these have ended
- * (NodeTable.openInbound).
+ * attacker's pings) took them. Inbound contacts are admitted from the end of the self-lookup on,
+ * but not to far buckets (NodeTable.inboundPlaces), which these fill with nodes we found.
  */
 export const INITIAL_RANDOM_LOOKUPS = 3;
 /**
@@ -155,6 +166,19 @@ export const SEED_LOOKUP_SPACING_MS = 2_000;
  * not bounded (the operator chose to trust it; that keeps joining fast).
  */
 export const MAX_ENTRIES_PER_SOURCE = 1;
+
+/**
+ * Entries of one network group (netgroup.ts: the /16 of a public IPv4 address, the /32 of IPv6)
+ * a bucket may hold, and the whole table. Addresses are what an attacker pays for: one with a few
+ * address blocks and many node ids (ids are free) otherwise fills every bucket its ids fall in.
+ * go-ethereum's discv4 table allows 2 per /24 per bucket and 10 per /24 in the table; Bitcoin
+ * Core's addrman spreads one source group over a few buckets. Per /16 as our peer set and address
+ * manager count (one outbound peer per netgroup). Loopback and private addresses are not limited:
+ * a LAN, a test network on 127.0.x.y, or many nodes behind one address (the 200-node bench on
+ * 127.0.0.1) are not an attacker's address blocks.
+ */
+export const MAX_BUCKET_ENTRIES_PER_NETGROUP = 2;
+export const MAX_TABLE_ENTRIES_PER_NETGROUP = 10;
 
 /** How much larger than the routing table its endpoint index may grow (stale keys of nodes that moved) before it is rebuilt. */
 export const ENDPOINT_INDEX_SLACK = 4;

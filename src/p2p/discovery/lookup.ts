@@ -13,6 +13,12 @@ export interface LookupOptions<T extends LookupNode> {
   readonly k: number;
   /** Queries in flight at once. */
   readonly alpha: number;
+  /**
+   * A failed query to one of this many closest candidates (failed ones included) is asked once
+   * more (0: no retries). One lost datagram of a bond or an answer fails a query, and when that
+   * node is the one looked for, nobody else can stand in for it.
+   */
+  readonly retryClosest?: number;
   /** Ask one node for its closest nodes to target; undefined (or a rejection) means it failed. */
   query(node: T): Promise<readonly T[] | undefined>;
   readonly signal?: AbortSignal;
@@ -23,12 +29,14 @@ type State = 'new' | 'asking' | 'answered' | 'failed';
 interface Candidate<T> {
   readonly node: T;
   state: State;
+  retried: boolean;
 }
 
 /**
  * Iterative Kademlia lookup: keep α queries in flight to the closest not-yet-asked candidates;
  * each answer adds candidates; stop when the k closest live candidates have all been asked (no
- * closer node turned up). Returns the k closest nodes that answered, closest first.
+ * closer node turned up). Returns the k closest nodes that answered, closest first. A failed
+ * query near the top (retryClosest) gets one more try before the node counts as gone.
  */
 export function iterativeLookup<T extends LookupNode>(options: LookupOptions<T>): Promise<T[]> {
   const { target, k, alpha, signal } = options;
@@ -38,7 +46,7 @@ export function iterativeLookup<T extends LookupNode>(options: LookupOptions<T>)
   const offer = (node: T): void => {
     const key = node.id.toString('hex');
     if (node.id.equals(options.selfId) || candidates.has(key)) return;
-    const candidate: Candidate<T> = { node, state: 'new' };
+    const candidate: Candidate<T> = { node, state: 'new', retried: false };
     candidates.set(key, candidate);
     let lo = 0;
     let hi = ordered.length;
@@ -62,6 +70,25 @@ export function iterativeLookup<T extends LookupNode>(options: LookupOptions<T>)
   };
   const closestLive = (): Candidate<T>[] => closestIn((state) => state !== 'failed');
   const result = (): T[] => closestIn((state) => state === 'answered').map((c) => c.node);
+  const retryClosest = options.retryClosest ?? 0;
+  /**
+   * Whether a failed candidate is among the retryClosest closest offered so far. Ranked among all
+   * candidates, failed ones included: ranked among the live ones, every candidate moves up as the
+   * ones before it fail, and a lookup among NATed nodes retried nearly every query.
+   */
+  const worthRetry = (candidate: Candidate<T>): boolean => {
+    if (candidate.retried || retryClosest <= 0) return false;
+    for (let i = 0; i < retryClosest && i < ordered.length; i++) if (ordered[i] === candidate) return true;
+    return false;
+  };
+  const failed = (candidate: Candidate<T>): void => {
+    if (worthRetry(candidate)) {
+      candidate.retried = true;
+      candidate.state = 'new';
+    } else {
+      candidate.state = 'failed';
+    }
+  };
 
   return new Promise((resolve) => {
     let inFlight = 0;
@@ -78,12 +105,11 @@ export function iterativeLookup<T extends LookupNode>(options: LookupOptions<T>)
       inFlight++;
       options.query(candidate.node).then(
         (found) => {
-          candidate.state = found === undefined ? 'failed' : 'answered';
+          if (found === undefined) failed(candidate);
+          else candidate.state = 'answered';
           for (const node of found ?? []) offer(node);
         },
-        () => {
-          candidate.state = 'failed';
-        },
+        () => failed(candidate),
       ).finally(() => {
         inFlight--;
         pump();

@@ -1,8 +1,10 @@
 import type { DiscoveredNode } from '../types.js';
+import type { AddressClassifier } from '../netgroup.js';
 import { ENDPOINT_INDEX_SLACK, K_BUCKET_SIZE, MAX_ENTRIES_PER_SOURCE, MAX_INBOUND_PER_BUCKET, MAX_NODE_FAILURES } from './constants.js';
 import type { Endpoint } from './endpoint.js';
 import { FOUND, type EntryOrigin, type Introduction } from './introduction.js';
-import { RoutingTable } from './routing-table.js';
+import { NetgroupLimits, type NetgroupBounds } from './netgroup-limits.js';
+import { type AddResult, RoutingTable } from './routing-table.js';
 
 /** A routing-table entry: a node that proved its endpoint, plus liveness bookkeeping. */
 export interface TableEntry extends DiscoveredNode {
@@ -27,6 +29,10 @@ export interface NodeTableOptions {
   readonly maxInboundPerBucket?: number;
   /** Entries one node's neighbours answers may introduce (MAX_ENTRIES_PER_SOURCE, scaled to bucketSize). */
   readonly maxPerSource?: number;
+  /** Entries of one netgroup per bucket and per table (MAX_BUCKET_ / MAX_TABLE_ENTRIES_PER_NETGROUP). */
+  readonly maxPerNetgroup?: NetgroupBounds;
+  /** Which addresses are public, hence limited per netgroup (tests call 127.0.0.x public). */
+  readonly classify?: AddressClassifier;
   readonly nowMs: () => number;
   /** Pings a node; resolves whether it answered in time (its pong comes back through `verified`). */
   ping(entry: TableEntry): Promise<boolean>;
@@ -73,6 +79,7 @@ export class NodeTable {
   private readonly maxFailures: number;
   private readonly maxInboundPerBucket: number;
   private readonly maxPerSource: number;
+  private readonly netgroups: NetgroupLimits;
   /** False until openInbound(): the table is seeded by our own lookup before strangers get in. */
   private inboundOpen = false;
   /** False for a node without bootstrap nodes: inbound contacts are all it has (openInbound). */
@@ -91,6 +98,12 @@ export class NodeTable {
     const bucketSize = options.bucketSize ?? K_BUCKET_SIZE;
     this.maxInboundPerBucket = options.maxInboundPerBucket ?? Math.max(1, Math.floor((MAX_INBOUND_PER_BUCKET * bucketSize) / K_BUCKET_SIZE));
     this.maxPerSource = options.maxPerSource ?? Math.max(1, Math.floor((MAX_ENTRIES_PER_SOURCE * bucketSize) / K_BUCKET_SIZE));
+    this.netgroups = new NetgroupLimits(options.maxPerNetgroup, options.classify);
+  }
+
+  /** Entries of the table in this address's public netgroup (0 for loopback and private addresses). */
+  entriesInNetgroup(ip: string): number {
+    return this.netgroups.count(ip);
   }
 
   /**
@@ -202,13 +215,14 @@ export class NodeTable {
     const own = existing !== undefined && existing.publicKey.equals(publicKey) ? existing : ownKeyAndId(publicKey, nodeId);
     this.dropOtherAt(endpoint, own.nodeId);
     const entry: TableEntry = { id: own.nodeId, nodeId: own.nodeId, publicKey: own.publicKey, endpoint, lastSeenMs: this.options.nowMs(), failures: 0, ...pickIntro(existing ?? intro) };
+    if (existing === undefined && !this.netgroups.hasRoom(endpoint.ip, this.table.bucket(this.table.bucketIndexOf(nodeId)))) return;
     if (existing === undefined && !this.admits(entry)) {
       // At its bucket's inbound bound: it may still take the place of an inbound entry that died.
       const oldestInbound = this.inboundOpen && entry.origin === 'inbound' ? this.oldestInbound(this.table.bucketIndexOf(nodeId)) : undefined;
       if (oldestInbound !== undefined) void this.checkOldest(this.table.bucketIndexOf(nodeId), oldestInbound, entry);
       return;
     }
-    const result = this.table.add(entry);
+    const result = this.put(entry);
     if (result === 'added' || (result === 'updated' && existing !== undefined && !sameEndpoint(existing.endpoint, endpoint))) {
       this.options.onAdded(entry);
     } else if (typeof result === 'object') {
@@ -223,7 +237,7 @@ export class NodeTable {
     const entry = this.table.get(nodeId);
     if (entry === undefined || entry.endpoint.tcpPort === tcpPort) return;
     const updated: TableEntry = { ...entry, endpoint: { ...entry.endpoint, tcpPort } };
-    this.table.add(updated);
+    this.put(updated);
     this.options.onAdded(updated);
   }
 
@@ -244,7 +258,10 @@ export class NodeTable {
   }
 
   remove(entry: TableEntry): void {
-    if (this.table.remove(entry.id)) this.options.onRemoved(entry);
+    const current = this.table.get(entry.id);
+    if (current === undefined || !this.table.remove(entry.id)) return;
+    this.netgroups.removed(current.endpoint.ip);
+    this.options.onRemoved(entry);
   }
 
   /** Whether a node not in the table may take a place (or compete for one) in its bucket. */
@@ -263,8 +280,21 @@ export class NodeTable {
     const inbound = this.oldestInbound(index);
     if (inbound === undefined) return false;
     this.remove(inbound);
-    if (this.table.add(newcomer) === 'added') this.options.onAdded(newcomer);
+    if (this.put(newcomer) === 'added') this.options.onAdded(newcomer);
     return true;
+  }
+
+  /** RoutingTable.add, keeping the netgroup counts. */
+  private put(entry: TableEntry): AddResult<TableEntry> {
+    const before = this.table.get(entry.id);
+    const result = this.table.add(entry);
+    if (result === 'added') {
+      this.netgroups.added(entry.endpoint.ip);
+    } else if (result === 'updated' && before !== undefined && before.endpoint.ip !== entry.endpoint.ip) {
+      this.netgroups.removed(before.endpoint.ip);
+      this.netgroups.added(entry.endpoint.ip);
+    }
+    return result;
   }
 
   /** Removes the entry of another node id at `endpoint`'s ip and UDP port, and indexes `nodeId` there. */
@@ -295,6 +325,7 @@ export class NodeTable {
     if (answered) return; // its pong moved it to the bucket's tail; the newcomer is dropped
     const current = this.table.get(oldest.id);
     if (current !== undefined) this.remove(current);
-    if (this.table.get(newcomer.id) === undefined && this.admits(newcomer) && this.table.add(newcomer) === 'added') this.options.onAdded(newcomer);
+    if (this.table.get(newcomer.id) !== undefined || !this.admits(newcomer)) return;
+    if (this.netgroups.hasRoom(newcomer.endpoint.ip, this.table.bucket(index)) && this.put(newcomer) === 'added') this.options.onAdded(newcomer);
   }
 }

@@ -29,9 +29,14 @@ export interface RefreshSchedulerDeps {
   /** The service's iterative lookup. */
   lookup(target: Buffer): Promise<DiscoveredNode[]>;
   /**
-   * A refresh ended and the table's seeding (the first self-lookup that left it not thin, then
-   * INITIAL_RANDOM_LOOKUPS random ones) is not in progress: over, or not started because the table
-   * is still thin. Inbound contacts may enter from then on.
+   * A refresh ended (the first one is the self-lookup): inbound contacts may enter from then on.
+   * Not only after the INITIAL_RANDOM_LOOKUPS seeding lookups as before: those took ~20–30 s in
+   * the simulator (lookups take seconds on internet latencies), and the nodes that joined near us
+   * meanwhile and pinged us were refused, never contacted us again (their refreshes look at random
+   * targets) and stayed unknown to their own neighbourhood: most failed lookups for a live public
+   * node (docs/scale.md defect 6) were for such a node, none of whose nearest nodes knew it. The
+   * far buckets, where the seeding lookups fill in nodes we found, stay closed to inbound contacts
+   * by NodeTable.inboundPlaces once the self-lookup has found our neighbourhood.
    */
   refreshed?(): void;
 }
@@ -101,10 +106,10 @@ export class RefreshScheduler {
       }
     } finally {
       this.refreshing = false;
+      this.deps.refreshed?.();
       if (this.isSeeding()) {
         this.schedule(Math.round((this.deps.timing.seedLookupSpacingMs ?? SEED_LOOKUP_SPACING_MS) * (1 - THIN_TABLE_RETRY_JITTER * this.random.fraction())));
       } else {
-        this.deps.refreshed?.();
         this.schedule(this.backoff.next(this.isThin(), worked));
       }
     }

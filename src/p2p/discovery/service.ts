@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { type Clock, SYSTEM_CLOCK, type TimerHandle } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import type { DiscoveredNode, PeerSource } from '../types.js';
-import { ALPHA, DISCOVERY_VERSION, LATE_PONG_GRACE_MS, MAX_LATE_PINGS, MAX_PENDING_PINGS, MAX_NEIGHBOURS_PER_FIND_NODE } from './constants.js';
+import { ALPHA, DISCOVERY_VERSION, LOOKUP_RETRY_CLOSEST, LATE_PONG_GRACE_MS, MAX_LATE_PINGS, MAX_PENDING_PINGS, MAX_NEIGHBOURS_PER_FIND_NODE } from './constants.js';
 import { type Endpoint, ipToBytes } from './endpoint.js';
 import { EndpointProofs } from './endpoint-proofs.js';
 import { DiscoveryError } from './errors.js';
@@ -224,6 +224,10 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
       selfId: this.nodeId,
       k: this.table.bucketSize,
       alpha: ALPHA,
+      // Not while thin: the refresh scheduler re-runs a thin table's self-lookup within seconds
+      // anyway, and in a start where everyone is thin (the discovery-scale bench) queries time out
+      // because answers queue, so retries there only add to the queue.
+      retryClosest: this.table.isThin() ? 0 : LOOKUP_RETRY_CLOSEST,
       query: (node) => this.findNode(node, target),
       signal: this.abort.signal,
     });

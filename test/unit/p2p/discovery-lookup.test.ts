@@ -88,3 +88,44 @@ test('an aborted lookup resolves at once with what answered so far', async (t) =
   controller.abort();
   t.deepEqual(await pending, []);
 });
+
+test('a failed query to one of the retryClosest closest candidates is asked once more; farther ones are not', async (t) => {
+  const target = randomBytes(32);
+  // The node looked for (distance 0) loses its first answer; the others never answer.
+  const others = Array.from({ length: 8 }, () => ({ id: randomBytes(32) }));
+  const seeds: LookupNode[] = [{ id: Buffer.from(target) }, ...others];
+  const run = async (retryClosest: number | undefined): Promise<{ found: LookupNode[]; asked: Map<string, number> }> => {
+    const asked = new Map<string, number>();
+    const found = await iterativeLookup<LookupNode>({
+      target,
+      seeds,
+      selfId: randomBytes(32),
+      k: 16,
+      alpha: 3,
+      ...(retryClosest === undefined ? {} : { retryClosest }),
+      query: async (node) => {
+        const key = node.id.toString('hex');
+        asked.set(key, (asked.get(key) ?? 0) + 1);
+        if (node.id.equals(target)) return asked.get(key) === 1 ? undefined : [];
+        return undefined;
+      },
+    });
+    return { found, asked };
+  };
+  const without = await run(undefined);
+  t.deepEqual(without.found, [], 'without retries the target is lost to one failed answer');
+  t.true([...without.asked.values()].every((n) => n === 1));
+  const withRetry = await run(3);
+  t.is(withRetry.found.length, 1);
+  t.true(withRetry.found[0].id.equals(target), 'asked again, the target answers');
+  t.is(withRetry.asked.get(target.toString('hex')), 2);
+  const byDistance = [...others].sort((a, b) => compareDistance(target, a.id, b.id));
+  const askedTwice = byDistance.filter((n) => withRetry.asked.get(n.id.toString('hex')) === 2).length;
+  const askedOnce = byDistance.filter((n) => withRetry.asked.get(n.id.toString('hex')) === 1).length;
+  t.log(`retryClosest 3: the target asked twice; of 8 failing others ${askedTwice} asked twice, ${askedOnce} once`);
+  // The target and the 2 closest others are the 3 closest candidates: only they are asked again.
+  t.is(askedTwice, 2);
+  t.is(askedOnce, others.length - 2);
+  t.true(byDistance.slice(0, 2).every((n) => withRetry.asked.get(n.id.toString('hex')) === 2));
+  t.true(byDistance.every((n) => (withRetry.asked.get(n.id.toString('hex')) ?? 0) <= 2), 'one retry at most');
+});

@@ -23,8 +23,12 @@ test('200 nodes started at once all reach 8 table entries within 2 virtual s, wi
   const network = new SimNetwork(clock, rng, LOOPBACK);
   const population = new Population(clock, network, rng, standInSigner(), new SimTcp(clock, network));
   await population.join({ bootstrap: true });
-  for (let i = 1; i < NODES; i++) void population.join({ natted: false });
-  const joiners = population.nodes.slice(1);
+  const joining: Array<ReturnType<typeof population.join>> = [];
+  for (let i = 1; i < NODES; i++) joining.push(population.join({ natted: false }));
+  // join() resolves after its awaits (address manager, listen, bind) at virtual time 0: taking
+  // population.nodes right after the loop saw only the bootstrap, and every() of [] held at once.
+  const joiners = await Promise.all(joining);
+  t.is(joiners.length, NODES - 1);
   let allAtMs: number | undefined;
   for (let ms = 100; ms <= 2_000 && allAtMs === undefined; ms += 100) {
     await clock.runUntil(ms);

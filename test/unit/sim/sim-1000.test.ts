@@ -55,11 +55,13 @@ test.serial('lookups for public nodes find them, 99 % within ⌈log₂ N⌉ hops
   for (const batch of r.lookups) {
     t.log(`lookups ${batch.label}: ${batch.count}, success ${(100 * batch.successShare).toFixed(1)} %, hops p50 ${batch.hopsP50} p99 ${batch.hopsP99} (goal ≤ ${batch.hopGoal}), ${batch.msP50.toFixed(0)} ms p50`);
     t.true(batch.hopsP99 <= batch.hopGoal, batch.label);
-    // 93–99 % before the eclipse admission rules; with far buckets closed to inbound contacts a
-    // newcomer enters fewer tables near its id: 81–96 % in the CI runs of 2026-12-06 (100 lookups
-    // a batch), while the TCP side's draws were not yet seeded and the run varied on one seed.
-    // The tighter far-bucket variant that was not kept gave 53–80 %: this catches that.
-    t.true(batch.successShare >= 0.75, batch.label);
+    // 93–99 % before the eclipse admission rules, 81–96 % with them (inbound contacts waited for
+    // the 3 seeding lookups, so nodes that joined near a seeding node were refused and stayed
+    // unknown near their own id), 90–100 % with inbound open after the self-lookup and the closest
+    // candidate's failed query asked once more (docs/scale.md defect 6). The run is fixed by its
+    // seed, but any change to the peer code moves it: hence the margin below 0.9. The tighter
+    // far-bucket variant that was not kept gave 53–80 %.
+    t.true(batch.successShare >= 0.85, batch.label);
   }
 });
 
@@ -120,8 +122,10 @@ test.serial('eclipse: the victim keeps honest table entries and outbound peers',
 // admission rules an attacker with 10 % of the ids got 40–66 % of a joining victim's table at
 // 1,000 nodes (4–7× its share of ids); with them 20.6–40.5 % over seeds 1–4 and 23.4 % on this
 // seed (1.9–3.4×). The goal stays twice the id share (logged); what this test holds is that the
-// admission rules keep working: at most 4× (chosen while the TCP side's draws were not yet
-// seeded and a run varied on one seed; it is fixed by its seed again). Smaller runs skip this (at 200–300 nodes the attacker has too few nodes to tell).
+// admission rules keep working: at most 4×. With inbound contacts admitted after the self-lookup
+// (round 4), 0.99–2.05× on seeds 1, 2, 3, 4, 13 without the TCP side (docs/scale.md). The run is
+// fixed by its seed, but any change to the peer code moves it, so the bound has room. Smaller runs
+// skip this (at 200–300 nodes the attacker has too few nodes to tell).
 (NODES >= 1000 ? test.serial : test.serial.skip)('eclipse: an attacker with 10 % of the ids gets at most 4× that share of a joining victim\'s table (goal: 2×)', async (t) => {
   t.timeout(RUN_TIMEOUT_MS);
   const r = await run();
