@@ -184,10 +184,10 @@ function chainTxArb(t: ChainTemplates): fc.Arbitrary<Payload> {
       const input = inputs[at]!;
       switch (edit) {
         case 0: if (outputs[out]) outputs[out] = { ...outputs[out]!, amount }; break;
-        case 1: inputs[at] = { ...input, signature: input.signature, prevout: { ...input.prevout, index: v } }; break;
-        case 2: inputs[at] = { ...input, signature: input.signature, prevout: { ...input.prevout, txid: hash } }; break;
+        case 1: inputs[at] = { ...input, prevout: { ...input.prevout, index: v } }; break;
+        case 2: inputs[at] = { ...input, prevout: { ...input.prevout, txid: hash } }; break;
         case 3: { const sig = Buffer.from(input.signature); if (sig.length > 0) sig[i % sig.length]! ^= 1 << (v % 8); inputs[at] = { ...input, signature: sig }; break; }
-        case 4: inputs[at] = { ...input, signature: input.signature, publicKey: other.inputs[0]!.publicKey }; break;
+        case 4: inputs[at] = { ...input, publicKey: other.inputs[0]!.publicKey }; break;
         case 5: inputs.push(input); break;
         case 6: outputs.length = 0; break;
         case 7: outputs.push({ amount: (1n << 64n) - 1n, pubKeyHash: hash.subarray(0, 20) }); break;
