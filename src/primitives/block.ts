@@ -149,24 +149,16 @@ export class Block {
     return this.cachedBytes;
   }
 
-  /**
-   * One copy of `bytes` (so the caller may reuse its buffer), kept as the block's encoding (it is
-   * canonical: equal to encode()); its transactions' bytes and fields are views of that copy, not
-   * a copy each on top of it. The header's hashes are copies: the header cache keeps headers
-   * long after their block. A transaction kept past its block pins the block's bytes; the
-   * mempool keeps its own (Transaction.detached()).
-   */
   static decode(bytes: Buffer): Block {
-    const own = Buffer.from(bytes);
-    const r = new BufferReader(own);
+    const r = new BufferReader(bytes);
     const header = BlockHeader.read(r);
     const count = r.count(MIN_TX_BYTES, 'block transactions');
     if (count === 0) throw new DecodeError('a block must contain at least its coinbase transaction');
     const txs: Transaction[] = new Array(count);
-    for (let i = 0; i < count; i++) txs[i] = Transaction.readShared(r);
+    for (let i = 0; i < count; i++) txs[i] = Transaction.read(r);
     r.end('block');
     const block = new Block(header, txs);
-    block.cachedBytes = own;
+    block.cachedBytes = Buffer.from(bytes); // canonical encoding: equal to encode(); copied so the caller may reuse its buffer
     return block;
   }
 }

@@ -112,11 +112,6 @@ export class BufferReader {
     return this.copyOf(start, this.offset);
   }
 
-  /** A view (no copy) of the bytes read from `start` up to here: only for a source the caller owns and never changes. */
-  viewSince(start: number): Buffer {
-    return this.buf.subarray(start, this.offset);
-  }
-
   /** A copy of source bytes [start, end): one Buffer (a pool slice when small), no intermediate view. */
   private copyOf(start: number, end: number): Buffer {
     const out = Buffer.allocUnsafe(end - start);
@@ -211,8 +206,7 @@ export class BufferReader {
     return this.view(this.varLength(maxLength, what), what);
   }
 
-  /** The length prefix of varBytes, checked against `maxLength`; the bytes themselves are left to read or skip. */
-  varLength(maxLength: number, what = 'bytes'): number {
+  private varLength(maxLength: number, what: string): number {
     const length = this.varint(what);
     if (length > maxLength) throw new DecodeError(`${what} is ${length} bytes, more than the ${maxLength} allowed`);
     return length;

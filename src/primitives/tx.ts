@@ -25,46 +25,6 @@ export interface TxInput {
   readonly signature: Buffer;
 }
 
-/**
- * A decoded input. Its signature becomes a view of the transaction's bytes only when read: when
- * the verify workers check a block (every block of a sync), nothing on the calling thread reads
- * it, and a view made per input at decode was 40 Buffer objects (~96 heap bytes and ~45 ns each)
- * per 20-tx block, kept alive through scavenges by the blocks waiting in the submit window. The
- * bytes and offsets are private (#) fields, so a spread (`{ ...input, signature }`) copies only
- * prevout and publicKey. Code that lists an input's fields (Object.entries, a spread without
- * `signature`) must name `signature`: it is an accessor, not an own property.
- */
-class DecodedInput implements TxInput {
-  readonly #source: Buffer;
-  readonly #signatureStart: number;
-  readonly #signatureEnd: number;
-
-  constructor(
-    readonly prevout: OutPoint,
-    readonly publicKey: Buffer,
-    source: Buffer,
-    signatureStart: number,
-    signatureEnd: number,
-  ) {
-    this.#source = source;
-    this.#signatureStart = signatureStart;
-    this.#signatureEnd = signatureEnd;
-  }
-
-  /** A fresh view each time (not cached: the object keeps one shape); the few readers read it once or twice. */
-  get signature(): Buffer {
-    return this.#source.subarray(this.#signatureStart, this.#signatureEnd);
-  }
-
-  /** JSON.stringify and the RPC's toJsonSafe see the signature as for a plain input (an accessor is not an own property they would list). */
-  toJSON(): TxInput {
-    return { prevout: this.prevout, publicKey: this.publicKey, signature: this.signature };
-  }
-}
-
-/** What an unsigned input writes for its signature in the signing preimage (no Buffer per input per preimage). */
-const NO_SIGNATURE = Buffer.alloc(0);
-
 export interface TxOutput {
   readonly amount: bigint;
   /** HASH160 of the recipient's compressed public key. */
@@ -155,7 +115,7 @@ export class Transaction {
     w.u32(this.version).varint(this.inputs.length);
     for (const input of this.inputs) {
       w.bytes(input.prevout.txid).u32(input.prevout.index).varBytes(input.publicKey);
-      w.varBytes(withSignatures ? input.signature : NO_SIGNATURE);
+      w.varBytes(withSignatures ? input.signature : Buffer.alloc(0));
     }
     w.varint(this.outputs.length);
     for (const out of this.outputs) w.u64(out.amount).bytes(out.pubKeyHash);
@@ -189,25 +149,6 @@ export class Transaction {
    * a small copy, which pins its slice of Node's shared buffer pool just the same.
    */
   static read(r: BufferReader): Transaction {
-    const start = Transaction.skipEncoding(r);
-    // The encoding is canonical (minimal varints, no slack), so the source bytes are exactly what
-    // encode() would produce: keep them instead of re-serialising for the txid, size and storage.
-    return Transaction.viewing(r.copySince(start));
-  }
-
-  /**
-   * Transaction.read without the copy: the transaction's bytes and fields are views of the
-   * reader's buffer, which the caller owns and keeps unchanged (Block.decode's own copy of the
-   * block: one copy of a block's bytes, not one per transaction on top of it). Such a transaction
-   * pins the whole buffer; one kept long (the mempool) is kept as detached().
-   */
-  static readShared(r: BufferReader): Transaction {
-    const start = Transaction.skipEncoding(r);
-    return Transaction.viewing(r.viewSince(start));
-  }
-
-  /** Checks one transaction's encoding in place and reads past it; returns where it started. */
-  private static skipEncoding(r: BufferReader): number {
     const start = r.position;
     r.skip(4, 'tx version');
     const nIn = r.count(MIN_INPUT_BYTES, 'tx inputs');
@@ -222,7 +163,9 @@ export class Transaction {
       r.skip(8, 'output amount');
       r.skip(PUBKEY_HASH_BYTES, 'output pubkey hash');
     }
-    return start;
+    // The encoding is canonical (minimal varints, no slack), so the source bytes are exactly what
+    // encode() would produce: keep them instead of re-serialising for the txid, size and storage.
+    return Transaction.viewing(r.copySince(start));
   }
 
   /** The transaction whose fields are views of `bytes` (one whole, already checked encoding, kept as its bytes). */
@@ -235,10 +178,8 @@ export class Transaction {
       const txid = own.view(HASH_BYTES);
       const index = own.u32();
       const publicKey = own.varView(MAX_INPUT_FIELD_BYTES);
-      const signatureLength = own.varLength(MAX_INPUT_FIELD_BYTES, 'input signature');
-      const signatureStart = own.position;
-      own.skip(signatureLength, 'input signature');
-      inputs[i] = new DecodedInput({ txid, index }, publicKey, bytes, signatureStart, signatureStart + signatureLength);
+      const signature = own.varView(MAX_INPUT_FIELD_BYTES);
+      inputs[i] = { prevout: { txid, index }, publicKey, signature };
     }
     const nOut = own.varint();
     const outputs: TxOutput[] = new Array(nOut);

@@ -36,8 +36,7 @@ export function decodeOrTyped<T>(decode: () => T, errorClass: ErrorClass): T | u
 
 /** A structural, class-free view (Buffers as hex) so decoded and original objects compare field by field, caches ignored. */
 export function plain(x: unknown): unknown {
-  // Inputs field by field: a decoded input's signature is an accessor (read from the tx's bytes when asked for), not an own property Object.entries lists.
-  if (x instanceof Transaction) return { version: x.version, inputs: x.inputs.map(({ prevout, publicKey, signature }) => plain({ prevout, publicKey, signature })), outputs: plain(x.outputs) };
+  if (x instanceof Transaction) return { version: x.version, inputs: plain(x.inputs), outputs: plain(x.outputs) };
   if (x instanceof BlockHeader) return plain(x.fields());
   if (x instanceof Block) return { header: plain(x.header), transactions: plain(x.transactions) };
   if (Buffer.isBuffer(x) || x instanceof Uint8Array) return `0x${Buffer.from(x).toString('hex')}`;
