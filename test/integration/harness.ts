@@ -19,6 +19,8 @@ export const KADCHAIN_BIN = fileURLToPath(new URL('../../../kadchain', import.me
 export const EASY_POW_BITS = '0x207fffff';
 const READY_TIMEOUT_MS = 20_000;
 const POLL_INTERVAL_MS = 50;
+/** One readiness probe: a port held by something that accepts and never answers must not stall the wait. */
+const READY_PROBE_TIMEOUT_MS = 2_000;
 
 export interface NodeSetup {
   /** Temp dir holding config.json and the data dir. */
@@ -174,10 +176,14 @@ async function startNodeOnce(t: Teardown, setup: NodeSetup, extraArgs: readonly 
       const message = `node exited with ${child.exitCode} before it was ready:\n${output}`;
       throw output.includes('"code":"rpc-listen-failed"') && output.includes('EADDRINUSE') ? new RpcPortTaken(message) : new Error(message);
     }
-    if (existsSync(join(setup.dataDir, '.cookie'))) {
+    // Once our node could not bind the RPC port, whatever holds it (another test's process) is not
+    // ours to ask and may never answer: wait for the exit instead.
+    const portTaken = output.includes('"code":"rpc-listen-failed"') && output.includes('EADDRINUSE');
+    if (!portTaken && existsSync(join(setup.dataDir, '.cookie'))) {
       try {
-        await rpc(setup, 'getinfo');
-        return node;
+        const reply = await rawRpc(setup, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'getinfo', params: {} }), true, READY_PROBE_TIMEOUT_MS);
+        const parsed = JSON.parse(reply.body) as { error?: unknown };
+        if (parsed.error === undefined) return node;
       } catch {
         // not listening yet
       }
@@ -227,11 +233,11 @@ export interface RawReply {
   body: string;
 }
 
-/** POSTs `body` as is; `auth: false` leaves the cookie out. */
-export async function rawRpc(setup: NodeSetup, body: string, auth = true): Promise<RawReply> {
+/** POSTs `body` as is; `auth: false` leaves the cookie out; `timeoutMs`: abort a call nobody answers. */
+export async function rawRpc(setup: NodeSetup, body: string, auth = true, timeoutMs?: number): Promise<RawReply> {
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
   if (auth) headers['Authorization'] = `Basic ${Buffer.from(`__cookie__:${readCookie(setup.dataDir) ?? ''}`).toString('base64')}`;
-  const res = await fetch(`http://127.0.0.1:${setup.rpcPort}/`, { method: 'POST', body, headers });
+  const res = await fetch(`http://127.0.0.1:${setup.rpcPort}/`, { method: 'POST', body, headers, ...(timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(timeoutMs) }) });
   return { status: res.status, body: await res.text() };
 }
 
