@@ -149,7 +149,9 @@ export class OutboundDialer {
   /**
    * A node discovery just verified is dialled at once, unless it only contacted us (it waits for
    * a round, after the nodes someone reached) or is a bootstrap node (dialled after a grace only
-   * if we still have nothing else: its lookup answers usually bring others first).
+   * if we still have no outbound session: its lookup answers usually bring others first). A dial
+   * still under way does not count — it may be to a NATed node that never answers, and waiting
+   * for the next round (10 s) left a joiner of a small network with no peer that long.
    */
   private onNodeVerified(node: DiscoveredNode): void {
     if (node.unsolicited === true) return;
@@ -157,7 +159,7 @@ export class OutboundDialer {
     if (this.bootstrapTimer !== undefined || !this.options.isRunning()) return;
     this.bootstrapTimer = this.clock.setTimeout(() => {
       this.bootstrapTimer = undefined;
-      if (this.outboundCount() === 0) this.maybeDial(node);
+      if (![...this.options.peers()].some((p) => p.direction === 'outbound')) this.maybeDial(node);
     }, BOOTSTRAP_DIAL_GRACE_MS);
   }
 

@@ -80,8 +80,9 @@ interface Setup {
   dials: string[];
   /** The connect timeout of each dial. */
   timeouts: number[];
-  /** Hosts whose dial connects (the others are refused). */
+  /** Hosts whose dial connects (the others are refused, or never answered if in `hanging`). */
   answering: Set<string>;
+  hanging: Set<string>;
   peers: FakePeer[];
 }
 
@@ -91,11 +92,13 @@ function setup(): Setup {
   const dials: string[] = [];
   const timeouts: number[] = [];
   const answering = new Set<string>();
+  const hanging = new Set<string>();
   const peers: FakePeer[] = [];
   const transport: TcpTransport = {
     dial: (host, _port, timeoutMs) => {
       dials.push(host);
       timeouts.push(timeoutMs);
+      if (hanging.has(host)) return new Promise<PeerStream>(() => undefined);
       return answering.has(host) ? Promise.resolve(Object.assign(new EventEmitter(), { remoteAddress: host, remotePort: 9000 }) as unknown as PeerStream) : Promise.reject(new Error(`connect ECONNREFUSED ${host}:9000`));
     },
     listen: () => Promise.reject(new Error('not used')),
@@ -121,7 +124,7 @@ function setup(): Setup {
     clock,
     transport,
   });
-  return { clock, source, dialer, dials, timeouts, answering, peers };
+  return { clock, source, dialer, dials, timeouts, answering, hanging, peers };
 }
 
 test('cool-downs: a failed dial for FAILED_DIAL_COOLDOWN_MS, an early-closed session for EARLY_CLOSE_COOLDOWN_MS, a long one not at all', (t) => {
@@ -217,9 +220,22 @@ test('a bootstrap node is dialled after the grace only when nothing else was; th
   second.source.emit('node:verified', other);
   await second.clock.runUntil(BOOTSTRAP_DIAL_GRACE_MS + 1);
   t.deepEqual(second.dials, [other.endpoint.ip]);
+
+  // A third: the other node's dial is still under way at the grace (a NATed node, say): that is
+  // no peer yet, so the bootstrap is dialled too.
+  const third = setup();
+  third.source.bootstraps.add(boot.nodeId.toString('hex'));
+  third.hanging.add(other.endpoint.ip);
+  third.dialer.start();
+  third.source.nodes = [boot, other];
+  third.source.emit('node:verified', boot);
+  third.source.emit('node:verified', other);
+  await third.clock.runUntil(BOOTSTRAP_DIAL_GRACE_MS + 1);
+  t.deepEqual(third.dials, [other.endpoint.ip, boot.endpoint.ip]);
   answering.clear();
   dialer.stop();
   second.dialer.stop();
+  third.dialer.stop();
 });
 
 test(`a bootstrap session is released once ${BOOTSTRAP_RELEASE_OUTBOUND} other outbound peers are ready, and kept before`, async (t) => {
