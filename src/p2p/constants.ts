@@ -129,11 +129,20 @@ export const MAX_DIAL_COOLDOWN_ENTRIES = 1_024;
  */
 export const BOOTSTRAP_RELEASE_OUTBOUND = 4;
 /**
- * A newly verified bootstrap node is dialled only if, after this grace, we still have no
- * outbound session or dial: its lookup answers usually verify other nodes first (a few round
- * trips), so a joining node need not take one of the bootstrap's inbound slots at all.
+ * A newly verified bootstrap node is dialled only if, after this grace, we still have fewer than
+ * BOOTSTRAP_GRACE_DIAL_BELOW_OUTBOUND outbound sessions: its lookup answers usually verify other
+ * nodes first (a few round trips), so a joining node need not take one of the bootstrap's inbound
+ * slots at all.
  */
 export const BOOTSTRAP_DIAL_GRACE_MS = 2_000;
+/**
+ * Two, not one: a node's reachability verdict and its observed address need two peers in distinct
+ * networks (traversal), and in a small network the bootstrap nodes are those peers — with one, a
+ * node behind NAT waited for the next dial round (10 s) before it could punch (punch lab: 13 s).
+ */
+export const BOOTSTRAP_GRACE_DIAL_BELOW_OUTBOUND = 2;
+/** Bootstrap nodes verified during one grace that are dialled when it ends (the configured list is short). */
+export const MAX_BOOTSTRAP_GRACE_NODES = 16;
 /**
  * After an outbound session ends, the free slot is refilled by a dial round this much later
  * instead of at the next DIAL_INTERVAL_MS (docs/scale.md defect 11); at most one such round is

@@ -11,6 +11,8 @@ import type { BanList } from './bans.js';
 import type { P2PConfig } from './config.js';
 import {
   BOOTSTRAP_DIAL_GRACE_MS,
+  BOOTSTRAP_GRACE_DIAL_BELOW_OUTBOUND,
+  MAX_BOOTSTRAP_GRACE_NODES,
   CONNECT_TIMEOUT_MS,
   DIAL_FAILURE_WARN_BURST,
   DIAL_FAILURE_WARN_INTERVAL_MS,
@@ -69,6 +71,8 @@ export class OutboundDialer {
   /** The one pending refill round after a session ended, and the one pending bootstrap grace check. */
   private refillTimer: TimerHandle | undefined;
   private bootstrapTimer: TimerHandle | undefined;
+  /** Bootstrap nodes verified during the running grace, by node id. */
+  private readonly graceBootstraps = new Map<string, DiscoveredNode>();
   /** Failed dials: warn once per address per interval, and only so many warnings a minute overall. */
   private readonly failureLog: LogThrottle;
   private readonly failureWarns: TokenBucket;
@@ -94,6 +98,7 @@ export class OutboundDialer {
     this.clock.clear(this.dialTimer);
     this.clock.clear(this.refillTimer);
     this.clock.clear(this.bootstrapTimer);
+    this.graceBootstraps.clear();
     this.refillTimer = undefined;
     this.bootstrapTimer = undefined;
     this.options.peerSource?.off('node:verified', this.onVerified);
@@ -149,17 +154,26 @@ export class OutboundDialer {
   /**
    * A node discovery just verified is dialled at once, unless it only contacted us (it waits for
    * a round, after the nodes someone reached) or is a bootstrap node (dialled after a grace only
-   * if we still have no outbound session: its lookup answers usually bring others first). A dial
-   * still under way does not count — it may be to a NATed node that never answers, and waiting
-   * for the next round (10 s) left a joiner of a small network with no peer that long.
+   * while we have fewer than BOOTSTRAP_GRACE_DIAL_BELOW_OUTBOUND outbound sessions: its lookup
+   * answers usually bring others first). A dial still under way does not count — it may be to a
+   * NATed node that never answers, and waiting for the next round (10 s) left a joiner of a small
+   * network with no peer that long.
    */
   private onNodeVerified(node: DiscoveredNode): void {
     if (node.unsolicited === true) return;
-    if (!this.isBootstrap(node)) return this.maybeDial(node);
-    if (this.bootstrapTimer !== undefined || !this.options.isRunning()) return;
+    if (!this.isBootstrap(node)) return void this.maybeDial(node);
+    if (!this.options.isRunning()) return;
+    if (this.graceBootstraps.size < MAX_BOOTSTRAP_GRACE_NODES) this.graceBootstraps.set(node.nodeId.toString('hex'), node);
+    if (this.bootstrapTimer !== undefined) return;
     this.bootstrapTimer = this.clock.setTimeout(() => {
       this.bootstrapTimer = undefined;
-      if (![...this.options.peers()].some((p) => p.direction === 'outbound')) this.maybeDial(node);
+      const waiting = [...this.graceBootstraps.values()];
+      this.graceBootstraps.clear();
+      let wanted = BOOTSTRAP_GRACE_DIAL_BELOW_OUTBOUND - [...this.options.peers()].filter((p) => p.direction === 'outbound').length;
+      for (const boot of waiting) {
+        if (wanted <= 0) break;
+        if (this.maybeDial(boot)) wanted--;
+      }
     }, BOOTSTRAP_DIAL_GRACE_MS);
   }
 
@@ -167,21 +181,24 @@ export class OutboundDialer {
     return this.options.peerSource?.isBootstrapNode?.(node) ?? false;
   }
 
-  private maybeDial(node: DiscoveredNode): void {
+  /** Dials the node unless a rule says no; true when a dial started. */
+  private maybeDial(node: DiscoveredNode): boolean {
     const { config, ownIdHex, bans, discouraged } = this.options;
     const idHex = node.nodeId.toString('hex');
     const { ip, tcpPort } = node.endpoint;
-    if (!this.options.isRunning() || tcpPort === 0 || idHex === ownIdHex || this.options.isConnected(idHex)) return;
-    if (bans.isBanned(idHex) || bans.isBanned(ip) || this.outboundCount() >= config.maxOutbound) return;
-    if (discouraged.isDiscouraged(ip)) return;
+    if (!this.options.isRunning() || tcpPort === 0 || idHex === ownIdHex || this.options.isConnected(idHex)) return false;
+    if (bans.isBanned(idHex) || bans.isBanned(ip) || this.outboundCount() >= config.maxOutbound) return false;
+    if (discouraged.isDiscouraged(ip)) return false;
     const key = peerAddressKey(ip, tcpPort);
-    if (this.cooldowns.isCooling(key)) return;
-    if (this.netGroupTaken(ip)) return;
+    if (this.cooldowns.isCooling(key)) return false;
+    if (this.netGroupTaken(ip)) return false;
     this.options.peerSource?.dialing?.(node);
     void this.dial(ip, tcpPort, undefined, this.reached.connectTimeoutMs(key)).then((result) => {
       if (result !== true && result !== 'already dialling') this.cooldowns.dialFailed(key);
     });
+    return true;
   }
+
 
   /**
    * Outbound peers in distinct netgroups, so one operator's /16 cannot surround us (Core's rule).

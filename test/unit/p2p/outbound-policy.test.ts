@@ -10,6 +10,7 @@ import { BanList } from '../../../src/p2p/bans.js';
 import { resolveP2PConfig } from '../../../src/p2p/config.js';
 import {
   BOOTSTRAP_DIAL_GRACE_MS,
+  BOOTSTRAP_GRACE_DIAL_BELOW_OUTBOUND,
   CONNECT_TIMEOUT_MS,
   FIRST_CONNECT_TIMEOUT_MS,
   MAX_REACHED_ADDRESSES,
@@ -209,17 +210,35 @@ test('a bootstrap node is dialled after the grace only when nothing else was; th
   await clock.runUntil(BOOTSTRAP_DIAL_GRACE_MS);
   t.deepEqual(dials, [boot.endpoint.ip], 'nothing else came: a joining node still gets its first peer');
 
-  // Another joiner: its lookup verifies another node within the grace; the bootstrap is not dialled.
+  // Another joiner: its lookup verifies two other nodes within the grace (BOOTSTRAP_GRACE_DIAL_BELOW_OUTBOUND
+  // sessions): the bootstrap is not dialled.
   const second = setup();
   second.source.bootstraps.add(boot.nodeId.toString('hex'));
   const other = node(1);
+  const another = node(2);
   second.answering.add(other.endpoint.ip);
+  second.answering.add(another.endpoint.ip);
   second.dialer.start();
-  second.source.nodes = [boot, other];
+  second.source.nodes = [boot, other, another];
   second.source.emit('node:verified', boot);
   second.source.emit('node:verified', other);
+  second.source.emit('node:verified', another);
   await second.clock.runUntil(BOOTSTRAP_DIAL_GRACE_MS + 1);
-  t.deepEqual(second.dials, [other.endpoint.ip]);
+  t.deepEqual(second.dials, [other.endpoint.ip, another.endpoint.ip]);
+  t.is(BOOTSTRAP_GRACE_DIAL_BELOW_OUTBOUND, 2);
+
+  // With one other session only, the bootstrap is dialled too: a node behind NAT needs two peers
+  // in distinct networks for its reachability verdict (small networks: the bootstraps are those).
+  const single = setup();
+  single.source.bootstraps.add(boot.nodeId.toString('hex'));
+  single.answering.add(other.endpoint.ip);
+  single.dialer.start();
+  single.source.nodes = [boot, other];
+  single.source.emit('node:verified', boot);
+  single.source.emit('node:verified', other);
+  await single.clock.runUntil(BOOTSTRAP_DIAL_GRACE_MS + 1);
+  t.deepEqual(single.dials, [other.endpoint.ip, boot.endpoint.ip]);
+  single.dialer.stop();
 
   // A third: the other node's dial is still under way at the grace (a NATed node, say): that is
   // no peer yet, so the bootstrap is dialled too.
