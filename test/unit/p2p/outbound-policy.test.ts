@@ -210,52 +210,33 @@ test('a bootstrap node is dialled after the grace only when nothing else was; th
   await clock.runUntil(BOOTSTRAP_DIAL_GRACE_MS);
   t.deepEqual(dials, [boot.endpoint.ip], 'nothing else came: a joining node still gets its first peer');
 
-  // Another joiner: its lookup verifies two other nodes within the grace (BOOTSTRAP_GRACE_DIAL_BELOW_OUTBOUND
-  // sessions): the bootstrap is not dialled.
-  const second = setup();
-  second.source.bootstraps.add(boot.nodeId.toString('hex'));
-  const other = node(1);
-  const another = node(2);
-  second.answering.add(other.endpoint.ip);
-  second.answering.add(another.endpoint.ip);
-  second.dialer.start();
-  second.source.nodes = [boot, other, another];
-  second.source.emit('node:verified', boot);
-  second.source.emit('node:verified', other);
-  second.source.emit('node:verified', another);
-  await second.clock.runUntil(BOOTSTRAP_DIAL_GRACE_MS + 1);
-  t.deepEqual(second.dials, [other.endpoint.ip, another.endpoint.ip]);
-  t.is(BOOTSTRAP_GRACE_DIAL_BELOW_OUTBOUND, 2);
-
-  // With one other session only, the bootstrap is dialled too: a node behind NAT needs two peers
-  // in distinct networks for its reachability verdict (small networks: the bootstraps are those).
-  const single = setup();
-  single.source.bootstraps.add(boot.nodeId.toString('hex'));
-  single.answering.add(other.endpoint.ip);
-  single.dialer.start();
-  single.source.nodes = [boot, other];
-  single.source.emit('node:verified', boot);
-  single.source.emit('node:verified', other);
-  await single.clock.runUntil(BOOTSTRAP_DIAL_GRACE_MS + 1);
-  t.deepEqual(single.dials, [other.endpoint.ip, boot.endpoint.ip]);
-  single.dialer.stop();
-
-  // A third: the other node's dial is still under way at the grace (a NATed node, say): that is
-  // no peer yet, so the bootstrap is dialled too.
-  const third = setup();
-  third.source.bootstraps.add(boot.nodeId.toString('hex'));
-  third.hanging.add(other.endpoint.ip);
-  third.dialer.start();
-  third.source.nodes = [boot, other];
-  third.source.emit('node:verified', boot);
-  third.source.emit('node:verified', other);
-  await third.clock.runUntil(BOOTSTRAP_DIAL_GRACE_MS + 1);
-  t.deepEqual(third.dials, [other.endpoint.ip, boot.endpoint.ip]);
   answering.clear();
   dialer.stop();
-  second.dialer.stop();
-  third.dialer.stop();
+
+  // Other joiners: the bootstrap is dialled at the grace only while fewer than
+  // BOOTSTRAP_GRACE_DIAL_BELOW_OUTBOUND (2) other sessions came up — a node behind NAT needs two peers
+  // in distinct networks for its reachability verdict (in a small network the bootstraps are those),
+  // and a dial still under way (to a NATed node, say) is no peer yet.
+  const [other, another] = [node(1), node(2)];
+  t.is(BOOTSTRAP_GRACE_DIAL_BELOW_OUTBOUND, 2);
+  t.deepEqual(await joinerDials(t, boot, [other, another], []), [other.endpoint.ip, another.endpoint.ip], 'two others: not dialled');
+  t.deepEqual(await joinerDials(t, boot, [other], []), [other.endpoint.ip, boot.endpoint.ip], 'one other: dialled too');
+  t.deepEqual(await joinerDials(t, boot, [], [other]), [other.endpoint.ip, boot.endpoint.ip], 'a dial under way: dialled too');
 });
+
+/** A joiner whose discovery verifies `boot` and then the other nodes at once: its dials once the grace is over. */
+async function joinerDials(t: { teardown(fn: () => void): void }, boot: DiscoveredNode, answering: DiscoveredNode[], hanging: DiscoveredNode[]): Promise<string[]> {
+  const joiner = setup();
+  t.teardown(() => joiner.dialer.stop());
+  joiner.source.bootstraps.add(boot.nodeId.toString('hex'));
+  for (const n of answering) joiner.answering.add(n.endpoint.ip);
+  for (const n of hanging) joiner.hanging.add(n.endpoint.ip);
+  joiner.dialer.start();
+  joiner.source.nodes = [boot, ...answering, ...hanging];
+  for (const n of joiner.source.nodes) joiner.source.emit('node:verified', n);
+  await joiner.clock.runUntil(BOOTSTRAP_DIAL_GRACE_MS + 1);
+  return joiner.dials;
+}
 
 test(`a bootstrap session is released once ${BOOTSTRAP_RELEASE_OUTBOUND} other outbound peers are ready, and kept before`, async (t) => {
   const { clock, source, dialer, peers } = setup();
