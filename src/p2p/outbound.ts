@@ -169,7 +169,8 @@ export class OutboundDialer {
       this.bootstrapTimer = undefined;
       const waiting = [...this.graceBootstraps.values()];
       this.graceBootstraps.clear();
-      let wanted = BOOTSTRAP_GRACE_DIAL_BELOW_OUTBOUND - [...this.options.peers()].filter((p) => p.direction === 'outbound').length;
+      // A punched link does not count: it is to another node behind NAT, which cannot dial us back.
+      let wanted = BOOTSTRAP_GRACE_DIAL_BELOW_OUTBOUND - [...this.options.peers()].filter((p) => p.direction === 'outbound' && p.punchedVia === undefined).length;
       for (const boot of waiting) {
         if (wanted <= 0) break;
         if (this.maybeDial(boot)) wanted--;

@@ -287,11 +287,13 @@ if (skipReason !== undefined) {
     t.is(doubleCounted, 0);
     t.is(finalTxs, pooled.size, 'the last blocks hold exactly what the pools held');
 
-    // Every session across the cut comes back (discovery redials every DIAL_INTERVAL_MS, manual peers within their backoff).
+    // The halves reconnect at least as much as before (discovery redials every DIAL_INTERVAL_MS and
+    // refills a slot soon after a session ends, manual peers within their backoff); the dialer may
+    // pick other pairs than before the cut (its cool-downs and dial order), so not the same count.
     let crossAfter = 0;
-    const restoredMs = await cluster.waitAll('every session across the cut back', RESTORE_TIMEOUT_MS, async () => (crossAfter = await crossSessions()) === crossBefore, [n1]).catch(() => -1);
+    const restoredMs = await cluster.waitAll('every session across the cut back', RESTORE_TIMEOUT_MS, async () => (crossAfter = await crossSessions()) >= crossBefore, [n1]).catch(() => -1);
     t.log(`sessions across the healed cut: ${crossBefore} before, ${crossAfter} after (all back within ${Date.now() - healedAt} ms of the heal)`);
-    t.is(crossAfter, crossBefore, 'the halves are connected as before');
+    t.true(crossAfter >= crossBefore, `the halves are connected at least as before (${crossAfter} against ${crossBefore})`);
     t.not(restoredMs, -1);
     for (const n of nodes) t.true(n.alive, `${n.label} still runs`);
     const problems = [...cluster.logProblems()];
