@@ -1,3 +1,4 @@
+import { setNewest } from './bounded-map.js';
 import type { Logger } from './logger.js';
 
 /**
@@ -21,13 +22,7 @@ export class LogThrottle {
     const now = this.nowMs();
     const last = this.lastWarnedMs.get(key);
     if (last !== undefined && now - last < this.intervalMs) return false;
-    this.lastWarnedMs.delete(key);
-    this.lastWarnedMs.set(key, now);
-    while (this.lastWarnedMs.size > this.maxKeys) {
-      const stalest = this.lastWarnedMs.keys().next().value;
-      if (stalest === undefined) break;
-      this.lastWarnedMs.delete(stalest);
-    }
+    setNewest(this.lastWarnedMs, key, now, this.maxKeys);
     return true;
   }
 

@@ -5,6 +5,7 @@
  * Valid only while the node source follows the mempool's adds and removals (subscribed): that
  * is what tells it the pool changed.
  */
+import { setNewest } from '../util/bounded-map.js';
 import type { ExplorerView } from './source.js';
 
 interface Cached {
@@ -54,13 +55,7 @@ export class AddressViewCache {
     const view = await build();
     const after = this.state(tipHash());
     if (after !== undefined && after === before) {
-      this.views.delete(address);
-      this.views.set(address, { state: after, view });
-      while (this.views.size > this.maxEntries) {
-        const oldest = this.views.keys().next().value;
-        if (oldest === undefined) break;
-        this.views.delete(oldest);
-      }
+      setNewest(this.views, address, { state: after, view }, this.maxEntries);
     }
     return view;
   }
