@@ -8,7 +8,7 @@ import { ValidationCode as Code, StorageError, ValidationError } from './errors.
 import type { ChainParams } from './params.js';
 import type { ChainStore } from './store/store.js';
 import type { Coin, CoinView } from './types.js';
-import { checkTransactionInputs, prematureCoinbaseInput, prematureSpendError } from './validate-tx.js';
+import { checkInputOwner, feeOf, isImmatureCoinbase, missingInputError, prematureSpendError } from './validate-tx.js';
 
 /**
  * What connectBlock writes to: the ChainStore inside a transaction, or an in-memory UTXO set
@@ -16,7 +16,8 @@ import { checkTransactionInputs, prematureCoinbaseInput, prematureSpendError } f
  */
 export interface ConnectTarget extends CoinView {
   putCoin(outpoint: OutPoint, coin: Coin): void;
-  spendCoin(outpoint: OutPoint, coin: Coin): void;
+  /** Spends the coin at `outpoint` and returns it; undefined (nothing changed) when there is none. One lookup for the check and the spend. */
+  removeCoin(outpoint: OutPoint): Coin | undefined;
   putUndo(hash: Buffer, spent: readonly Coin[]): void;
   putHeight(height: number, hash: Buffer): void;
   putTipHash(hash: Buffer): void;
@@ -26,7 +27,8 @@ export interface ConnectTarget extends CoinView {
  * Validates `block` against the UTXO set (inputs exist and are unspent, owners match, inputs cover
  * outputs, spent block rewards are mature, coinbase ≤ reward + fees), spends its inputs, adds its
  * outputs, writes its undo data, height entry and the tip. Transactions may spend outputs of earlier ones in the same block.
- * Signatures are not checked here (verifyBlockSignatures). Returns the coins spent, in order.
+ * Signatures are not checked here (verifyBlockSignatures). Returns the coins spent, in order (the undo record's coins).
+ * A throw may leave some of the block's changes made: run it inside a transaction (ChainStore) or discard the target.
  */
 export function connectBlock(store: ConnectTarget, block: Block, params: ChainParams): Coin[] {
   const spent: Coin[] = [];
@@ -36,15 +38,25 @@ export function connectBlock(store: ConnectTarget, block: Block, params: ChainPa
   for (let position = 0; position < txs.length; position++) {
     const tx = txs[position]!;
     if (position > 0) {
-      // Every stored or new block passed verifyBlockSignatures before it gets here.
-      const result = checkTransactionInputs(tx, store, { signaturesVerified: true });
-      fees += result.fee;
-      const premature = prematureCoinbaseInput(result.spent, block.height, params.coinbaseMaturity);
-      if (premature >= 0) throw prematureSpendError(tx, premature, result.spent[premature]!, block.height, params.coinbaseMaturity);
-      for (let i = 0; i < tx.inputs.length; i++) {
-        const coin = result.spent[i]!;
-        store.spendCoin(tx.inputs[i]!.prevout, coin);
+      // checkTransactionInputs' rules in its order (missing, key, owner per input; then the
+      // total; then maturity), but each input is spent as it is checked: one UTXO lookup per
+      // input, not one to check and one to spend, and no per-transaction result. A throw leaves
+      // spends behind, which the caller's transaction aborts with everything else.
+      const inputs = tx.inputs;
+      const first = spent.length;
+      let inputTotal = 0n;
+      for (let i = 0; i < inputs.length; i++) {
+        const coin = store.removeCoin(inputs[i]!.prevout);
+        if (!coin) throw missingInputError(tx, i);
+        // Every stored or new block passed verifyBlockSignatures before it gets here: its keys parsed.
+        checkInputOwner(tx, i, coin, false);
+        inputTotal += coin.amount;
         spent.push(coin);
+      }
+      fees += feeOf(tx, inputTotal);
+      for (let i = first; i < spent.length; i++) {
+        const coin = spent[i]!;
+        if (isImmatureCoinbase(coin, block.height, params.coinbaseMaturity)) throw prematureSpendError(tx, i - first, coin, block.height, params.coinbaseMaturity);
       }
     }
     const txid = tx.txid;

@@ -34,8 +34,12 @@ export class MemoryUtxo implements ConnectTarget {
     this.coins.set(mapKey(outpoint), encodeCoin(coin));
   }
 
-  spendCoin(outpoint: OutPoint): void {
-    this.coins.delete(mapKey(outpoint));
+  removeCoin(outpoint: OutPoint): Coin | undefined {
+    const key = mapKey(outpoint);
+    const bytes = this.coins.get(key);
+    if (!bytes) return undefined;
+    this.coins.delete(key);
+    return decodeCoin(bytes);
   }
 
   // Undo data, heights and the tip are the store's business; the replay compares undo data itself.

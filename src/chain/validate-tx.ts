@@ -78,28 +78,46 @@ export function checkTransactionInputs(tx: Transaction, view: CoinView, options:
   const spent: Coin[] = [];
   // Indexed: per input on every block connect; entries() allocates a pair per step.
   for (let i = 0; i < tx.inputs.length; i++) {
-    const input = tx.inputs[i]!;
-    const coin = view.getCoin(input.prevout);
-    if (!coin) {
-      throw new ValidationError(
-        Code.MissingInputs,
-        `transaction ${tx.txidHex} input ${i} spends ${input.prevout.txid.toString('hex')}:${input.prevout.index}, which is unknown or already spent`,
-      );
-    }
-    if (input.publicKey.length !== PUBLIC_KEY_BYTES || (parseKeys && !isValidPublicKey(input.publicKey))) {
-      throw new ValidationError(Code.BadPublicKey, `transaction ${tx.txidHex} input ${i} does not carry a valid compressed public key`);
-    }
-    if (!hash160Equals(input.publicKey, coin.pubKeyHash)) {
-      throw new ValidationError(Code.PubKeyMismatch, `transaction ${tx.txidHex} input ${i} is signed by a key that does not own the output it spends`);
-    }
+    const coin = view.getCoin(tx.inputs[i]!.prevout);
+    if (!coin) throw missingInputError(tx, i);
+    checkInputOwner(tx, i, coin, parseKeys);
     inputTotal += coin.amount;
     spent.push(coin);
   }
+  return { inputTotal, fee: feeOf(tx, inputTotal), spent };
+}
+
+/** The error for input `inputIndex` of `tx` naming a coin the view does not hold (shared with connectBlock). */
+export function missingInputError(tx: Transaction, inputIndex: number): ValidationError {
+  const { prevout } = tx.inputs[inputIndex]!;
+  return new ValidationError(
+    Code.MissingInputs,
+    `transaction ${tx.txidHex} input ${inputIndex} spends ${prevout.txid.toString('hex')}:${prevout.index}, which is unknown or already spent`,
+  );
+}
+
+/**
+ * Input `inputIndex` of `tx` carries a well-formed key (parsed as a curve point only when
+ * `parseKey`) that hashes to the owner of `coin`, the coin it spends. Shared with connectBlock,
+ * which checks each input as it spends it.
+ */
+export function checkInputOwner(tx: Transaction, inputIndex: number, coin: Coin, parseKey: boolean): void {
+  const { publicKey } = tx.inputs[inputIndex]!;
+  if (publicKey.length !== PUBLIC_KEY_BYTES || (parseKey && !isValidPublicKey(publicKey))) {
+    throw new ValidationError(Code.BadPublicKey, `transaction ${tx.txidHex} input ${inputIndex} does not carry a valid compressed public key`);
+  }
+  if (!hash160Equals(publicKey, coin.pubKeyHash)) {
+    throw new ValidationError(Code.PubKeyMismatch, `transaction ${tx.txidHex} input ${inputIndex} is signed by a key that does not own the output it spends`);
+  }
+}
+
+/** `tx`'s fee given the total of the coins it spends; throws when its outputs pay more than that (shared with connectBlock). */
+export function feeOf(tx: Transaction, inputTotal: bigint): bigint {
   const outputTotal = tx.totalOutput();
   if (inputTotal < outputTotal) {
     throw new ValidationError(Code.InputsBelowOutputs, `transaction ${tx.txidHex} spends ${outputTotal} but its inputs hold only ${inputTotal}`);
   }
-  return { inputTotal, fee: inputTotal - outputTotal, spent };
+  return inputTotal - outputTotal;
 }
 
 /**

@@ -79,10 +79,17 @@ export class PendingCoins {
     this.set(key, before, { outpoint, coin: undefined, stored: before ? before.stored : coin });
   }
 
-  /** Spends whatever coin is at `outpoint`; returns it, or undefined when there is none. */
+  /**
+   * Spends whatever coin is at `outpoint`; returns it, or undefined when there is none. One key
+   * and one Map lookup: connectBlock checks and spends each input through this (getCoin then
+   * spendCoin built the key and looked it up twice).
+   */
   removeCoin(outpoint: OutPoint): Coin | undefined {
-    const coin = this.getCoin(outpoint);
-    if (coin) this.spendCoin(outpoint, coin);
+    const key = entryKey(outpoint);
+    const before = this.entries.get(key);
+    const coin = before ? before.coin : this.stored.read(outpoint);
+    // Not touched yet: the coin came from StoredCoins.
+    if (coin) this.set(key, before, { outpoint, coin: undefined, stored: before ? before.stored : coin });
     return coin;
   }
 

@@ -7,12 +7,12 @@
 import type { RootDatabase } from 'lmdb';
 import { Block } from '../../primitives/block.js';
 import { HASH_BYTES, PUBKEY_HASH_BYTES } from '../../primitives/hash.js';
-import { type OutPoint, outPointFromKey, outPointKey } from '../../primitives/tx.js';
+import { type OutPoint, outPointFromKey } from '../../primitives/tx.js';
 import { StorageError } from '../errors.js';
 import type { Coin, CoinEntry, CoinView } from '../types.js';
 import { BlockRecords } from './block-records.js';
 import { BlockSequence } from './block-seq.js';
-import { type IndexEntry, decodeCoin, decodeUndo, encodeCoin, encodeUndo, heightKey, tipKey } from './codecs.js';
+import { type IndexEntry, decodeUndo, encodeUndo, heightKey, tipKey } from './codecs.js';
 import {
   ADDR_KEY_OUTPOINT_OFFSET,
   ADDR_RANGE_END_SUFFIX,
@@ -25,12 +25,12 @@ import {
   type StoreDbName,
   TIPS_INDEX_KEY,
   TIP_KEY,
-  addrKey,
   openStoreDbs,
   readSeqKey,
 } from './layout.js';
 import type { PendingCoins, StoredCoins } from './pending-coins.js';
 import { ChainSnapshot } from './snapshot.js';
+import { LmdbStoredCoins } from './stored-coins.js';
 import { StoreTransactions } from './transactions.js';
 import { type UpgradeSummary, upgradeToLayout3 } from './upgrade.js';
 
@@ -38,18 +38,8 @@ export { type BinaryDb, STORE_DB_NAMES, type StoreDbName } from './layout.js';
 
 export class ChainStore implements CoinView {
   private closed = false;
-  /** The coins and addrs databases as the pending coins' backing store. */
-  private readonly storedCoins: StoredCoins = {
-    read: (outpoint) => this.readStoredCoin(outpoint),
-    write: (outpoint, coin) => {
-      this.dbs.coins.putSync(outPointKey(outpoint), encodeCoin(coin));
-      this.dbs.addrs.putSync(addrKey(coin, outpoint), EMPTY);
-    },
-    delete: (outpoint, coin) => {
-      this.dbs.coins.removeSync(outPointKey(outpoint));
-      this.dbs.addrs.removeSync(addrKey(coin, outpoint));
-    },
-  };
+  /** The coins and addrs databases as the pending coins' backing store (stored-coins.ts). */
+  private readonly storedCoins: StoredCoins;
 
   /** Keys of blocks' entries and data (block-seq.ts). */
   private readonly blockSeq = new BlockSequence(() => {
@@ -69,6 +59,7 @@ export class ChainStore implements CoinView {
     private readonly env: RootDatabase,
     private readonly dbs: Record<StoreDbName, BinaryDb>,
   ) {
+    this.storedCoins = new LmdbStoredCoins(dbs.coins, dbs.addrs);
     this.txns = new StoreTransactions(path, env, dbs.meta, this.storedCoins, () => this.assertOpen(), this.blockSeq);
     this.records = new BlockRecords(dbs, this.blockSeq);
   }
@@ -320,12 +311,12 @@ export class ChainStore implements CoinView {
     this.writer('putCoin').putCoin(outpoint, coin);
   }
 
-  /** Spends a coin the caller just read (connectBlock has it from checkTransactionInputs), without reading it again. */
+  /** Spends a coin the caller just read at `outpoint`, without reading it again. */
   spendCoin(outpoint: OutPoint, coin: Coin): void {
     this.writer('spendCoin').spendCoin(outpoint, coin);
   }
 
-  /** Spends whatever coin is at `outpoint`; returns it, or undefined if there was none. */
+  /** Spends whatever coin is at `outpoint`; returns it, or undefined if there was none (connectBlock checks and spends each input with this: one lookup). */
   removeCoin(outpoint: OutPoint): Coin | undefined {
     return this.writer('removeCoin').removeCoin(outpoint);
   }
@@ -345,9 +336,7 @@ export class ChainStore implements CoinView {
   }
 
   private readStoredCoin(outpoint: OutPoint): Coin | undefined {
-    // getBinaryFast: no copy of the value; it is only valid until the next read, and decodeCoin copies what it keeps.
-    const bytes = this.dbs.coins.getBinaryFast(outPointKey(outpoint));
-    return bytes ? decodeCoin(bytes) : undefined;
+    return this.storedCoins.read(outpoint);
   }
 
   private writer(method: string): PendingCoins {
