@@ -98,3 +98,35 @@ test('PendingCoins.removeCoin reads a committed coin once, spends it, and finds 
   pending.writeOut();
   t.deepEqual(deleted, ['0'], 'only the coin that existed is deleted');
 });
+
+test('a coin created and spent in one view leaves no entry behind, and a rollback brings it back', (t) => {
+  let reads = 0;
+  const written: string[] = [];
+  const committed: Coin = { amount: 7n, pubKeyHash: Buffer.alloc(20, 2), height: 1, isCoinbase: false };
+  const stored: StoredCoins = {
+    read: (op) => (reads++, op.index === 9 ? committed : undefined),
+    write: (op) => void written.push(`put ${op.index}`),
+    delete: (op) => void written.push(`del ${op.index}`),
+  };
+  const pending = new PendingCoins(stored);
+  const txid = Buffer.alloc(32, 3);
+  const fresh: Coin = { amount: 5n, pubKeyHash: Buffer.alloc(20, 1), height: 2, isCoinbase: false };
+  pending.putCoin({ txid, index: 0 }, fresh);
+  pending.putCoin({ txid, index: 1 }, fresh);
+  t.is(pending.size, 2);
+  const mark = pending.mark();
+  t.is(pending.removeCoin({ txid, index: 0 }), fresh);
+  t.is(pending.size, 1, 'the fresh coin spent holds no entry');
+  t.is(pending.removeCoin({ txid, index: 9 }), committed);
+  t.is(pending.size, 2, 'a spent committed coin keeps its entry: its delete must be written out');
+  t.is(pending.removeCoin({ txid, index: 0 }), undefined, 'spent: the store holds none either');
+  pending.rollback(mark);
+  t.is(pending.size, 2);
+  t.is(pending.getCoin({ txid, index: 0 }), fresh, 'the rollback restores the fresh coin');
+  t.is(pending.getCoin({ txid, index: 9 }), committed);
+  t.is(pending.removeCoin({ txid, index: 1 }), fresh);
+  t.is(pending.removeCoin({ txid, index: 9 }), committed);
+  pending.writeOut();
+  t.deepEqual(written, ['put 0', 'del 9'], 'only the net changes');
+  t.log(`store reads: ${reads}`);
+});
