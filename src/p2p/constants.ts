@@ -241,6 +241,16 @@ export const EVICTION_PROTECT_TX = 4;
  * slots (p50 6.2 s, p90 17 s) than with no rule; 15 s halved evictions and cut p90 to 9.5 s.
  */
 export const EVICTION_MIN_AGE_MS = 15_000;
+/**
+ * An inbound session from a public netgroup that began another less than this before gets no
+ * young-peer grace (EVICTION_MIN_AGE_MS): sybils that close and reopen every 14 s would otherwise
+ * keep every unprotected slot young, never evictable, and a full node would refuse every honest
+ * newcomer for ever. 5 min, as EARLY_CLOSE_COOLDOWN_MS: an honest node closed early redials no
+ * sooner, so only a second node of the same /16 within 5 min loses the grace (and is evictable, as in Core).
+ */
+export const EVICTION_YOUNG_REPEAT_WINDOW_MS = 5 * 60 * 1000;
+/** Netgroups whose last inbound session start is remembered (the least recent forgotten first): flushing it takes 1,000 /16s. */
+export const EVICTION_YOUNG_REPEAT_KEYS = 1_000;
 /** The secret salt of eviction's netgroup ranking: 256 bits, as sha256 gives, so it cannot be guessed. */
 export const EVICTION_KEY_BYTES = 32;
 /** A refused inbound address and reason is warned about once per this interval (repeats: debug). */
