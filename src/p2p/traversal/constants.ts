@@ -76,6 +76,12 @@ export const DIAL_BACK_PER_IP_BURST = 8;
 export const DIAL_BACK_LIMIT_KEYS = 1_024;
 /** Dial-backs we make at once, for everyone together: beyond that we answer 'refused'. */
 export const MAX_DIAL_BACKS_IN_FLIGHT = 4;
+/**
+ * Of those, at most this many for requesters in one public /16: a few addresses of one network
+ * asking for dials to ports that never answer (3 s each) otherwise held all four slots and every
+ * other peer was refused. An honest node refused for it asks again after DIAL_BACK_RETRY_UNANSWERED_MS.
+ */
+export const MAX_DIAL_BACKS_IN_FLIGHT_PER_NETGROUP = 1;
 /** A dial-back connect that takes longer counts as failed: a home router that drops the SYN never answers. */
 export const DIAL_BACK_CONNECT_TIMEOUT_MS = 3_000;
 /** The probe connection is closed by then even if the other side never reads. */
