@@ -456,6 +456,13 @@ export const BLOCK_TXN_REQUESTS_REMEMBERED = 16;
 /** Blocks whose compact form could not be rebuilt, remembered so they are fetched whole (a few blocks' worth). */
 export const FULL_ONLY_BLOCKS_REMEMBERED = 64;
 /**
+ * Blocks whose rebuild failed through one peer's own message (its short ids, its block-txn, its
+ * silence), remembered per peer: that peer's compact form of them is not rebuilt again, but another
+ * peer's is. Marked for everyone, one peer first with a junk compact block made every honest one be
+ * fetched whole from that peer, which could stall it for REQUEST_EXPIRY_MS. As BLOCK_TXN_REQUESTS_REMEMBERED.
+ */
+export const FULL_ONLY_BLOCKS_PER_PEER_REMEMBERED = 16;
+/**
  * Blocks rebuilt from compact blocks, remembered so a repeat is ignored: one found invalid never
  * enters the chain, and each replay of its cmpct-block would cost a pass over the whole pool.
  */
