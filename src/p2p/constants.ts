@@ -241,6 +241,16 @@ export const EVICTION_PROTECT_TX = 4;
  * slots (p50 6.2 s, p90 17 s) than with no rule; 15 s halved evictions and cut p90 to 9.5 s.
  */
 export const EVICTION_MIN_AGE_MS = 15_000;
+/**
+ * An inbound session from a public netgroup that began another less than this before gets no
+ * young-peer grace (EVICTION_MIN_AGE_MS): sybils that close and reopen every 14 s would otherwise
+ * keep every unprotected slot young, never evictable, and a full node would refuse every honest
+ * newcomer for ever. 5 min, as EARLY_CLOSE_COOLDOWN_MS: an honest node closed early redials no
+ * sooner, so only a second node of the same /16 within 5 min loses the grace (and is evictable, as in Core).
+ */
+export const EVICTION_YOUNG_REPEAT_WINDOW_MS = 5 * 60 * 1000;
+/** Netgroups whose last inbound session start is remembered (the least recent forgotten first): flushing it takes 1,000 /16s. */
+export const EVICTION_YOUNG_REPEAT_KEYS = 1_000;
 /** The secret salt of eviction's netgroup ranking: 256 bits, as sha256 gives, so it cannot be guessed. */
 export const EVICTION_KEY_BYTES = 32;
 /** A refused inbound address and reason is warned about once per this interval (repeats: debug). */
@@ -445,6 +455,13 @@ export const RECENT_COMPACT_BLOCKS = 16;
 export const BLOCK_TXN_REQUESTS_REMEMBERED = 16;
 /** Blocks whose compact form could not be rebuilt, remembered so they are fetched whole (a few blocks' worth). */
 export const FULL_ONLY_BLOCKS_REMEMBERED = 64;
+/**
+ * Blocks whose rebuild failed through one peer's own message (its short ids, its block-txn, its
+ * silence), remembered per peer: that peer's compact form of them is not rebuilt again, but another
+ * peer's is. Marked for everyone, one peer first with a junk compact block made every honest one be
+ * fetched whole from that peer, which could stall it for REQUEST_EXPIRY_MS. As BLOCK_TXN_REQUESTS_REMEMBERED.
+ */
+export const FULL_ONLY_BLOCKS_PER_PEER_REMEMBERED = 16;
 /**
  * Blocks rebuilt from compact blocks, remembered so a repeat is ignored: one found invalid never
  * enters the chain, and each replay of its cmpct-block would cost a pass over the whole pool.

@@ -19,6 +19,8 @@ export interface EvictionCandidate<Id> {
   readonly connectedAtMs: number;
   /** Discouraged peers are never protected and go first. */
   readonly discouraged: boolean;
+  /** Its netgroup began another inbound session shortly before (inbound.ts): no young-peer grace. */
+  readonly repeat?: boolean | undefined;
 }
 
 export interface EvictionProtection {
@@ -46,7 +48,8 @@ function protect<T>(list: T[], n: number, better: (a: T, b: T) => number, eligib
  * The peer to evict, or undefined when every candidate is protected. `groupKey` is a secret
  * salt: which netgroups are protected cannot be predicted (and so targeted) from outside.
  * Peers connected after `youngAfterMs` are too young to evict (a departure from Core, see
- * EVICTION_MIN_AGE_MS: the newcomer is refused instead); discouraged ones go at any age.
+ * EVICTION_MIN_AGE_MS: the newcomer is refused instead) unless they are a netgroup's `repeat`
+ * session; discouraged ones go at any age.
  */
 export function selectEvictionVictim<Id>(
   candidates: readonly EvictionCandidate<Id>[],
@@ -55,7 +58,7 @@ export function selectEvictionVictim<Id>(
   youngAfterMs = Infinity,
 ): Id | undefined {
   const discouraged = candidates.filter((c) => c.discouraged);
-  let rest = candidates.filter((c) => !c.discouraged && c.connectedAtMs <= youngAfterMs);
+  let rest = candidates.filter((c) => !c.discouraged && (c.connectedAtMs <= youngAfterMs || c.repeat === true));
   // One peer (the longest connected) from each of a few netgroups picked by a keyed hash.
   const groupRank = (g: string): string => createHash('sha256').update(groupKey).update(g).digest('hex');
   const groups = [...new Set(rest.map((c) => c.netGroup))].sort((a, b) => groupRank(a).localeCompare(groupRank(b))).slice(0, protection.netGroups);

@@ -9,7 +9,15 @@ import type { Logger } from '../util/logger.js';
 import { CRYPTO_RANDOM, type RandomSource } from '../util/random-source.js';
 import type { BanList } from './bans.js';
 import type { P2PConfig } from './config.js';
-import { EVICTION_KEY_BYTES, EVICTION_MIN_AGE_MS, INBOUND_REFUSAL_WARN_INTERVAL_MS, INBOUND_REFUSAL_WARN_KEYS } from './constants.js';
+import { setNewest } from '../util/bounded-map.js';
+import {
+  EVICTION_KEY_BYTES,
+  EVICTION_MIN_AGE_MS,
+  EVICTION_YOUNG_REPEAT_KEYS,
+  EVICTION_YOUNG_REPEAT_WINDOW_MS,
+  INBOUND_REFUSAL_WARN_INTERVAL_MS,
+  INBOUND_REFUSAL_WARN_KEYS,
+} from './constants.js';
 import type { DiscouragedSet } from './discouraged.js';
 import { DEFAULT_EVICTION_PROTECTION, selectEvictionVictim } from './eviction.js';
 import { LogThrottle } from './log-throttle.js';
@@ -42,6 +50,10 @@ export class InboundGate {
   private readonly activity = new WeakMap<Peer, Activity>();
   private readonly refusalLog: LogThrottle;
   private readonly clock: Clock;
+  /** When each public netgroup last began an inbound session (bounded, least recent forgotten first). */
+  private readonly lastStartMs = new Map<string, number>();
+  /** Inbound peers whose netgroup began another session within EVICTION_YOUNG_REPEAT_WINDOW_MS: no young grace. */
+  private readonly repeats = new WeakSet<Peer>();
 
   constructor(options: InboundGateOptions) {
     this.options = options;
@@ -56,6 +68,27 @@ export class InboundGate {
     if (kind === 'block') seen.lastBlockMs = this.clock.nowMs();
     else seen.lastTxMs = this.clock.nowMs();
     this.activity.set(peer, seen);
+  }
+
+  /** Netgroups whose last inbound session start is remembered (tests check the bound). */
+  get rememberedNetgroups(): number {
+    return this.lastStartMs.size;
+  }
+
+  /**
+   * `peer` got an inbound slot: a session from a public netgroup that began another within
+   * EVICTION_YOUNG_REPEAT_WINDOW_MS is a repeat, evictable while young (sybils reconnecting
+   * every 14 s cannot keep their slots young for ever). Loopback and private addresses are exempt,
+   * as from the per-address limits: every node of a local network shares them.
+   */
+  admitted(peer: Peer): void {
+    const { classify } = this.options;
+    if (classify(peer.ip) !== 'public') return;
+    const group = netGroup(peer.ip, classify);
+    const now = this.clock.nowMs();
+    const last = this.lastStartMs.get(group);
+    if (last !== undefined && now - last < EVICTION_YOUNG_REPEAT_WINDOW_MS) this.repeats.add(peer);
+    setNewest(this.lastStartMs, group, now, EVICTION_YOUNG_REPEAT_KEYS);
   }
 
   /** One log line per refused connection: warn the first time per address and reason, then debug. */
@@ -89,6 +122,7 @@ export class InboundGate {
         lastTxMs: this.activity.get(p)?.lastTxMs ?? 0,
         connectedAtMs: p.connectedAtMs,
         discouraged: discouraged.isDiscouraged(p.ip),
+        repeat: this.repeats.has(p),
       })),
       this.evictionKey,
       DEFAULT_EVICTION_PROTECTION,

@@ -124,6 +124,8 @@ export class ManualPeers {
     }
     entry.dialling = true;
     void this.options.dial(entry.host, entry.port, (peer) => {
+      // Removed while the dial was under way: the operator asked for no connection to it.
+      if (this.entries.get(peerAddressKey(entry.host, entry.port)) !== entry) return void peer.close('removed from the manual peers by the operator');
       entry.peer = peer;
       peer.once('ready', () => {
         entry.backoffMs = this.options.reconnectBackoffMs.min;

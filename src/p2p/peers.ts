@@ -274,7 +274,7 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
       socket.destroy();
       return;
     }
-    this.attach(socket, 'inbound');
+    this.inbound.admitted(this.attach(socket, 'inbound'));
   }
 
   private attach(socket: PeerStream, direction: PeerDirection, punchedVia?: string): Peer {

@@ -241,7 +241,7 @@ export class SyncSession {
       this.submitted.add(block);
       // Queued headers are linked, so one at or below the assumevalid block's height is its ancestor (or it).
       const skipSignatures = this.assumeValidHeight !== undefined && block.height <= this.assumeValidHeight;
-      void intake.submit(from, block, { pipelined: true, afterParent, skipSignatures }).then((status) => this.onSubmitted(block, status));
+      void intake.submit(from, block, { pipelined: true, afterParent, skipSignatures }).then((status) => this.onSubmitted(block, status, from));
     }
   }
 
@@ -256,11 +256,15 @@ export class SyncSession {
     }
   }
 
-  private onSubmitted(block: Block, status: IntakeStatus): void {
+  private onSubmitted(block: Block, status: IntakeStatus, from: Peer): void {
     if (this.state === 'finished') return;
     this.submitted.remove(block);
     if (isIntakeFailure(status)) {
-      this.finish({ reason: `block ${block.hashHex} of the sync batch was ${status}`, unhelpful: true, stalled: false });
+      // Only the source's own block counts against it: a body another peer sent (any peer may
+      // send a block in flight, and a mutated one keeps its header's hash) is that peer's fault —
+      // the intake punished it — or it made the source fruitless, and after 10 the source discouraged.
+      const unhelpful = from === this.peer;
+      this.finish({ reason: `block ${block.hashHex} of the sync batch was ${status}${unhelpful ? '' : ` (sent by ${from.label}, not the sync peer)`}`, unhelpful, stalled: false });
       return;
     }
     this.advanceSoon();

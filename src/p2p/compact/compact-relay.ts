@@ -13,6 +13,7 @@ import type { Transaction } from '../../primitives/tx.js';
 import type { Logger } from '../../util/logger.js';
 import {
   BLOCK_TXN_REQUESTS_REMEMBERED,
+  FULL_ONLY_BLOCKS_PER_PEER_REMEMBERED,
   FULL_ONLY_BLOCKS_REMEMBERED,
   COMPACT_BLOCK_TXN_TIMEOUT_MS,
   MAX_COMPACT_REBUILDS_PER_BLOCK,
@@ -72,6 +73,8 @@ interface PeerCompactState {
   speaksCompact: boolean;
   readonly pending: Map<string, Pending>;
   readonly requested: BoundedHashSet;
+  /** Blocks whose rebuild failed through this peer's own message: fetched whole when it announces them. */
+  readonly fullOnly: BoundedHashSet;
 }
 
 const hashKey = (hash: Buffer): string => hash.toString('latin1');
@@ -84,7 +87,7 @@ export class CompactRelay {
   private readonly highBandwidth = new HighBandwidthPeers();
   /** The sending side: pushes, cmpct-block and block-txn answers, the recent blocks they come from. */
   private readonly sender: CompactSender;
-  /** Blocks whose rebuilding failed here: fetched whole from now on. */
+  /** Blocks that cannot be rebuilt whoever sends them (unknown parent, not our next tip): fetched whole from now on. */
   private readonly fullOnly = new BoundedHashSet(FULL_ONLY_BLOCKS_REMEMBERED);
   /** Blocks rebuilt and handed on: the intake judges them; a repeat is not rebuilt again (see onCompactBlock). */
   private readonly rebuilt = new BoundedHashSet(REBUILT_BLOCKS_REMEMBERED);
@@ -131,7 +134,8 @@ export class CompactRelay {
 
   /** Ask `peer` for block `hash` as a compact block (it sent send-compact, and no rebuild of the block failed here)? */
   prefersCompact(peer: Peer, hash: Buffer): boolean {
-    return this.state.get(peer)?.speaksCompact === true && !this.fullOnly.has(hash);
+    const state = this.state.get(peer);
+    return state?.speaksCompact === true && !this.fullOnly.has(hash) && !state.fullOnly.has(hash);
   }
 
   /** A get-block-txn for this block is out to some peer: an announcement of it need not be fetched now. */
@@ -191,13 +195,13 @@ export class CompactRelay {
       return void peer.punish(ValidationCode.BadPow, `sent compact block ${msg.header.hashHex} whose hash misses the proof-of-work target`, { messageType: MessageType.CompactBlock, hash });
     }
     // Its parent is unknown: the full block takes the orphan path, which starts a sync.
-    if (!chain.hasBlock(msg.header.prevHash)) return this.fallBack(peer, hash, 'unknown parent');
+    if (!chain.hasBlock(msg.header.prevHash)) return this.fallBack(peer, hash, 'unknown parent', 'everyone');
     // Rebuilding costs a pass over the pool and slots for every tx the header claims: only for a
     // block that would become our tip (as Core). Anything else (a stale branch, a lie about the
     // height) is fetched whole like any announced block, which the request tracker deduplicates.
-    if (!wouldBeNewTip(chain, msg.header)) return this.fallBack(peer, hash, 'it would not become our tip');
-    if (this.fullOnly.has(hash)) return this.options.requestFull(peer, hash);
+    if (!wouldBeNewTip(chain, msg.header)) return this.fallBack(peer, hash, 'it would not become our tip', 'everyone');
     const state = this.stateOf(peer);
+    if (this.fullOnly.has(hash) || state.fullOnly.has(hash)) return this.options.requestFull(peer, hash);
     if (state.pending.has(hashKey(hash))) return;
     // Enough peers are asked for this block's txs already: one more would only fetch it again, but
     // it stays a candidate for the full block in case they all stall.
@@ -300,9 +304,15 @@ export class CompactRelay {
     this.options.deliver(peer, block);
   }
 
-  private fallBack(peer: Peer, hash: Buffer, why: string): void {
+  /**
+   * Fetches the block whole from `peer`. `everyone`: no peer's compact form of it can be rebuilt
+   * (its header says so); otherwise only this peer's failed (its message, its silence, its bounds),
+   * and another peer's compact block of it is still rebuilt.
+   */
+  private fallBack(peer: Peer, hash: Buffer, why: string, scope: 'everyone' | 'this-peer' = 'this-peer'): void {
     this.stats.fellBack++;
-    this.fullOnly.add(hash);
+    if (scope === 'everyone') this.fullOnly.add(hash);
+    else this.stateOf(peer).fullOnly.add(hash);
     this.logger.debug({ peer: peer.label, hash: hash.toString('hex'), why }, 'asking for the full block instead of rebuilding it');
     this.options.requestFull(peer, hash);
   }
@@ -324,7 +334,12 @@ export class CompactRelay {
   private stateOf(peer: Peer): PeerCompactState {
     let state = this.state.get(peer);
     if (!state) {
-      state = { speaksCompact: false, pending: new Map(), requested: new BoundedHashSet(BLOCK_TXN_REQUESTS_REMEMBERED) };
+      state = {
+        speaksCompact: false,
+        pending: new Map(),
+        requested: new BoundedHashSet(BLOCK_TXN_REQUESTS_REMEMBERED),
+        fullOnly: new BoundedHashSet(FULL_ONLY_BLOCKS_PER_PEER_REMEMBERED),
+      };
       this.state.set(peer, state);
     }
     return state;

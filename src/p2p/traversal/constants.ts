@@ -76,6 +76,12 @@ export const DIAL_BACK_PER_IP_BURST = 8;
 export const DIAL_BACK_LIMIT_KEYS = 1_024;
 /** Dial-backs we make at once, for everyone together: beyond that we answer 'refused'. */
 export const MAX_DIAL_BACKS_IN_FLIGHT = 4;
+/**
+ * Of those, at most this many for requesters in one public /16: a few addresses of one network
+ * asking for dials to ports that never answer (3 s each) otherwise held all four slots and every
+ * other peer was refused. An honest node refused for it asks again after DIAL_BACK_RETRY_UNANSWERED_MS.
+ */
+export const MAX_DIAL_BACKS_IN_FLIGHT_PER_NETGROUP = 1;
 /** A dial-back connect that takes longer counts as failed: a home router that drops the SYN never answers. */
 export const DIAL_BACK_CONNECT_TIMEOUT_MS = 3_000;
 /** The probe connection is closed by then even if the other side never reads. */
@@ -90,11 +96,17 @@ export const DIAL_BACK_PROBE_GRACE_MS = 2_000;
 /** How often the client looks whether a peer should be asked (new peers are asked when they become ready). */
 export const DIAL_BACK_TICK_MS = 30_000;
 
-/** Punch messages a relay forwards per sender (burst) and for everyone together. */
+/** Punch messages a relay forwards per sender (burst): a punch's three tries send two each. */
 export const PUNCH_RELAY_PER_PEER_PER_SEC = 1;
 export const PUNCH_RELAY_PER_PEER_BURST = 6;
+/**
+ * Punch messages a relay forwards for everyone together, shared equally by the netgroups of its
+ * ready peers (fair-share.ts): 20 sybil sessions in 20 networks used to take all of a first-come
+ * 20/s and refuse every honest punch; now they get 20 of 21 shares and an honest network its own.
+ */
 export const PUNCH_RELAY_TOTAL_PER_SEC = 20;
-export const PUNCH_RELAY_TOTAL_BURST = 20;
+/** What one netgroup may forward at once after a quiet spell: one sender's whole punch (three tries). */
+export const PUNCH_RELAY_PER_NETGROUP_BURST = 6;
 /** get-punch-candidates answered per asker: one every 2 s (burst 3) serves the 1 s start-up polling of two peers. */
 export const CANDIDATES_PER_PEER_PER_SEC = 0.5;
 export const CANDIDATES_PER_PEER_BURST = 3;

@@ -10,7 +10,7 @@ import type { Socket } from 'node:net';
 import { errorMessage } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { dialTcp } from '../dial.js';
-import { hostKey } from '../netgroup.js';
+import { classifyAddress, hostKey, netGroup } from '../netgroup.js';
 import type { Peer } from '../peer.js';
 import { encodeMessageFrame, type DialBackMessage, type DialBackStatus } from '../wire/index.js';
 import {
@@ -20,6 +20,7 @@ import {
   DIAL_BACK_PER_IP_BURST,
   DIAL_BACK_PER_IP_PER_SEC,
   MAX_DIAL_BACKS_IN_FLIGHT,
+  MAX_DIAL_BACKS_IN_FLIGHT_PER_NETGROUP,
   MAX_UNREACHABLE_REMEMBERED,
   UNREACHABLE_MEMORY_MS,
 } from './constants.js';
@@ -45,6 +46,8 @@ export class DialBackServer {
   private readonly now: () => number;
   private readonly perIp: KeyedLimits;
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Dials in flight per requester /16 (public addresses only); at most MAX_DIAL_BACKS_IN_FLIGHT keys. */
+  private readonly inFlightByGroup = new Map<string, number>();
   private readonly probeSockets = new Set<Socket>();
   /** Node ids (hex) we failed to dial back, each for UNREACHABLE_MEMORY_MS; oldest first out. */
   private readonly unreachable: TimedEntries<TimedEntry>;
@@ -76,10 +79,14 @@ export class DialBackServer {
     if (this.stopped) return;
     this.counts.served++;
     if (msg.port === 0) return reply('bad-port');
-    if (this.inFlight.size >= MAX_DIAL_BACKS_IN_FLIGHT || !this.perIp.take(hostKey(peer.ip))) return reply('refused');
+    // Loopback and private requesters are exempt from the per-/16 share: a local network is one group.
+    const group = classifyAddress(peer.ip) === 'public' ? netGroup(peer.ip) : undefined;
+    const groupBusy = group !== undefined && (this.inFlightByGroup.get(group) ?? 0) >= MAX_DIAL_BACKS_IN_FLIGHT_PER_NETGROUP;
+    if (this.inFlight.size >= MAX_DIAL_BACKS_IN_FLIGHT || groupBusy || !this.perIp.take(hostKey(peer.ip))) return reply('refused');
     const idHex = peer.provenNodeId?.toString('hex');
     const dial = (this.options.dial ?? dialTcp)(peer.ip, msg.port, DIAL_BACK_CONNECT_TIMEOUT_MS);
     this.inFlight.add(dial);
+    if (group !== undefined) this.inFlightByGroup.set(group, (this.inFlightByGroup.get(group) ?? 0) + 1);
     dial
       .then((socket) => {
         if (this.stopped) return void socket.destroy();
@@ -92,7 +99,13 @@ export class DialBackServer {
         this.options.logger.debug({ peer: peer.label, port: msg.port, err: errorMessage(err) }, 'dial-back failed');
         reply('connect-failed');
       })
-      .finally(() => this.inFlight.delete(dial));
+      .finally(() => {
+        this.inFlight.delete(dial);
+        if (group === undefined) return;
+        const left = (this.inFlightByGroup.get(group) ?? 1) - 1;
+        if (left > 0) this.inFlightByGroup.set(group, left);
+        else this.inFlightByGroup.delete(group);
+      });
   }
 
   stop(): void {

@@ -171,6 +171,12 @@ export class Puncher {
           return done(true, attempts, relay, undefined, outcome.address);
         }
         reason = outcome.reason;
+        // The far end's 'rate-limited' is its budget for this relay (PUNCHES_PER_RELAY_*), which
+        // strangers at the relay can use up: another relay may be let through.
+        if (outcome.refusal === 'rate-limited' && queue.length > 1) {
+          queue.splice(queue.indexOf(relay), 1);
+          continue;
+        }
         // 'none': the far end gave up that try (its dial failed, a deadline): the next may work.
         // Any other answer will not change by asking again at once.
         if (outcome.refusal !== undefined && outcome.refusal !== 'none') break;

@@ -220,6 +220,21 @@ test("a failed rebuild asks its peer for the whole block at once, even while ano
   t.is(compactOf(node).pendingTotal(), 0, "the staller's rebuild ended with the connected block");
 });
 
+test("one peer's junk compact block of a new block does not stop an honest peer's compact block of it from being rebuilt", async (t) => {
+  const node = await startNode(t, { genesis });
+  const junk = await RawPeer.ready(t, node, genesis.hash);
+  const honest = await RawPeer.ready(t, node, genesis.hash);
+  const block = buildBlock({ parent: genesis, miner: makeKey(), extraData: Buffer.from('first-junk'), coinbaseAmount: 1000n });
+  // The real header, two equal short ids: rebuilding fails at once ('short-id-collision', never punished).
+  junk.send({ ...toCompactBlock(block), shortIds: [7, 7] });
+  await junk.waitFor('get-data'); // asked whole, and it never answers: the request is its for REQUEST_EXPIRY_MS
+  honest.send(toCompactBlock(block));
+  await waitFor(() => tipHash(node) === block.hashHex, `the honest compact block to be rebuilt (not after the ${REQUEST_EXPIRY_MS / 1000} s expiry)`, REQUEST_EXPIRY_MS / 3);
+  t.log(`rebuilt from the pool: ${compactOf(node).stats.rebuiltFromPool}; get-data to the honest peer: ${count(honest, 'get-data')}`);
+  t.is(compactOf(node).stats.rebuiltFromPool, 1);
+  t.false(junk.closed, 'a failed rebuild is no fault (BIP152)');
+});
+
 test('a peer at its bound of pending rebuilds gets no further pass over the pool: its next compact block is fetched whole even if the pool could rebuild it', async (t) => {
   const node = await startNode(t, { genesis });
   const raw = await RawPeer.ready(t, node, genesis.hash);

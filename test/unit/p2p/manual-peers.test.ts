@@ -174,3 +174,23 @@ test('removepeer closes our connection, forgets the address and never redials it
   t.is((err as { code?: string }).code, 'unknown-manual-peer');
   t.is(err?.message, '127.0.0.1:9000 is not a manual peer (peers lists them)');
 });
+
+test('removepeer during the dial: the connection it then makes is closed, and no redial follows', async (t) => {
+  const { manual, dials } = setup(t);
+  manual.add('127.0.0.1', 9000);
+  await sleep(0);
+  manual.remove('127.0.0.1', 9000);
+  const closes: string[] = [];
+  const peer = new FakePeer();
+  (peer as unknown as { close: (reason: string) => void }).close = (reason: string) => {
+    closes.push(reason);
+    peer.emit('close', reason);
+  };
+  dials[0]!.onPeer(peer as unknown as Peer);
+  dials[0]!.resolve(true);
+  t.deepEqual(closes, ['removed from the manual peers by the operator'], 'the late connection is not kept');
+  t.false(manual.isManual(peer as unknown as Peer));
+  t.deepEqual(manual.describe(), []);
+  await sleep(SETTLE_MS);
+  t.is(dials.length, 1, 'no redial');
+});

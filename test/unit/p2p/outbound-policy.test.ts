@@ -19,6 +19,7 @@ import {
   EARLY_CLOSE_COOLDOWN_MS,
   EARLY_CLOSE_MS,
   FAILED_DIAL_COOLDOWN_MS,
+  MAX_BOOTSTRAP_GRACE_NODES,
   MAX_DIAL_COOLDOWN_ENTRIES,
   OUTBOUND_REFILL_DELAY_MS,
 } from '../../../src/p2p/constants.js';
@@ -222,6 +223,18 @@ test('a bootstrap node is dialled after the grace only when nothing else was; th
   t.deepEqual(await joinerDials(t, boot, [other, another], []), [other.endpoint.ip, another.endpoint.ip], 'two others: not dialled');
   t.deepEqual(await joinerDials(t, boot, [other], []), [other.endpoint.ip, boot.endpoint.ip], 'one other: dialled too');
   t.deepEqual(await joinerDials(t, boot, [], [other]), [other.endpoint.ip, boot.endpoint.ip], 'a dial under way: dialled too');
+});
+
+test(`bootstrap nodes verified during one grace are bounded: the first MAX_BOOTSTRAP_GRACE_NODES (${MAX_BOOTSTRAP_GRACE_NODES}) are its candidates`, async (t) => {
+  const { clock, source, dialer, dials } = setup();
+  t.teardown(() => dialer.stop());
+  // The first MAX_BOOTSTRAP_GRACE_NODES advertise no TCP port (never dialled); the ones after them would be.
+  const boots = Array.from({ length: MAX_BOOTSTRAP_GRACE_NODES + 4 }, (_, i) => (i < MAX_BOOTSTRAP_GRACE_NODES ? node(i + 1, { endpoint: { ip: `${21 + i}.${i + 1}.0.1`, udpPort: 9000, tcpPort: 0 } }) : node(i + 1)));
+  for (const b of boots) source.bootstraps.add(b.nodeId.toString('hex'));
+  dialer.start();
+  for (const b of boots) source.emit('node:verified', b);
+  await clock.runUntil(BOOTSTRAP_DIAL_GRACE_MS + 1);
+  t.deepEqual(dials, [], 'the ones past the bound were not kept, so none was dialled');
 });
 
 /** A joiner whose discovery verifies `boot` and then the other nodes at once: its dials once the grace is over. */

@@ -9,6 +9,7 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import {
   DIAL_BACK_PER_IP_BURST, DIAL_BACK_PER_IP_PER_SEC,
   MAX_DIAL_BACKS_IN_FLIGHT,
+  MAX_DIAL_BACKS_IN_FLIGHT_PER_NETGROUP,
   MAX_UNREACHABLE_REMEMBERED,
   UNREACHABLE_MEMORY_MS,
 } from '../../../src/p2p/traversal/constants.js';
@@ -101,11 +102,29 @@ test('an IPv6 requester is limited per /64: rotating addresses within its prefix
 
 test(`at most ${MAX_DIAL_BACKS_IN_FLIGHT} dials in flight for everyone together: the next is refused`, async (t) => {
   const { dials, server } = setup('hang');
-  const peers = Array.from({ length: MAX_DIAL_BACKS_IN_FLIGHT + 2 }, (_, i) => new FakePeer(`7.7.${i}.1`, nodeId(i)));
+  const peers = Array.from({ length: MAX_DIAL_BACKS_IN_FLIGHT + 2 }, (_, i) => new FakePeer(`${7 + i}.7.0.1`, nodeId(i))); // each in its own /16
   for (const [i, peer] of peers.entries()) server.onRequest(peer.asPeer(), { kind: 'dial-back', nonce: BigInt(i), port: 9000 });
   await tick();
   t.is(dials.length, MAX_DIAL_BACKS_IN_FLIGHT);
   t.deepEqual(peers.map((p) => results(p).map((r) => r.status).join()), [...Array(MAX_DIAL_BACKS_IN_FLIGHT).fill(''), 'refused', 'refused']);
+});
+
+test(`one /16 holds at most ${MAX_DIAL_BACKS_IN_FLIGHT_PER_NETGROUP} of the dials in flight: its addresses asking for ports that never answer leave the rest to others`, async (t) => {
+  const { dials, server } = setup('hang');
+  const sybils = Array.from({ length: 8 }, (_, i) => new FakePeer(`7.7.${i}.1`, nodeId(i)));
+  for (const [i, peer] of sybils.entries()) server.onRequest(peer.asPeer(), { kind: 'dial-back', nonce: BigInt(i), port: 9000 });
+  await tick();
+  t.is(dials.length, MAX_DIAL_BACKS_IN_FLIGHT_PER_NETGROUP, 'one network: its share only');
+  t.is(sybils.filter((p) => results(p).some((r) => r.status === 'refused')).length, 8 - MAX_DIAL_BACKS_IN_FLIGHT_PER_NETGROUP);
+  const honest = new FakePeer('9.9.9.9', nodeId(50));
+  server.onRequest(honest.asPeer(), { kind: 'dial-back', nonce: 50n, port: 9000 });
+  await tick();
+  t.deepEqual(dials.at(-1), { host: '9.9.9.9', port: 9000 }, 'another network is still dialled back');
+  t.deepEqual(results(honest), []);
+  const local = Array.from({ length: 3 }, (_, i) => new FakePeer(`192.168.1.${i + 2}`, nodeId(60 + i)));
+  for (const [i, peer] of local.entries()) server.onRequest(peer.asPeer(), { kind: 'dial-back', nonce: BigInt(60 + i), port: 9000 });
+  await tick();
+  t.is(dials.length, MAX_DIAL_BACKS_IN_FLIGHT, 'private addresses are exempt (a local network is one group); the total cap still holds');
 });
 
 test('a failed dial-back is remembered (a punch candidate), forgotten after UNREACHABLE_MEMORY_MS, and cleared by a success', async (t) => {

@@ -1,10 +1,17 @@
 /**
  * The relay forwards punch messages only between two ready peers whose ids their acks proved,
  * rewriting the message so the receiver learns the sender's proven id and socket address —
- * never what the sender put there — within per-sender and total rates.
+ * never what the sender put there — within a per-sender rate and a total shared fairly by the
+ * senders' netgroups.
  */
 import test from 'ava';
-import { PUNCH_RELAY_PER_PEER_BURST, PUNCH_RELAY_TOTAL_BURST } from '../../../src/p2p/traversal/constants.js';
+import {
+  PUNCH_RELAY_PER_NETGROUP_BURST,
+  PUNCH_RELAY_PER_PEER_BURST,
+  PUNCH_RELAY_TOTAL_PER_SEC,
+  RATE_LIMIT_KEYS,
+} from '../../../src/p2p/traversal/constants.js';
+import { FairShare } from '../../../src/p2p/traversal/fair-share.js';
 import { NO_IP, PunchRelay } from '../../../src/p2p/traversal/punch-relay.js';
 import type { PunchMessage } from '../../../src/p2p/wire/index.js';
 import { silentLogger } from '../../../src/util/logger.js';
@@ -75,13 +82,57 @@ test(`per sender: a burst of ${PUNCH_RELAY_PER_PEER_BURST}, then rate-limited; o
   t.is(b.punches().length, PUNCH_RELAY_PER_PEER_BURST + 2, 'one more after a second');
 });
 
-test(`in total: at most a burst of ${PUNCH_RELAY_TOTAL_BURST} for all senders together`, (t) => {
+test('in total: sybils in many networks hammering for 10 s get the total rate plus one burst per netgroup, in equal shares', (t) => {
+  const { peers, relay, b, clock } = setup();
+  const senders = Array.from({ length: 30 }, (_, i) => peers.add(new FakePeer(`9.${i}.0.1`, nodeId(100 + i))));
+  const groups = 30 + 2; // the senders' netgroups, a's and b's
+  const seconds = 10;
+  for (let tick = 0; tick < seconds * 10; tick++) {
+    for (const s of senders) relay.forward(s.asPeer(), punch(2));
+    clock.now += 100;
+  }
+  const forwarded = b.punches().length;
+  const bound = PUNCH_RELAY_TOTAL_PER_SEC * seconds + senders.length * PUNCH_RELAY_PER_NETGROUP_BURST;
+  const each = senders.map((s) => seconds * 10 - s.punches().length);
+  t.log(`forwarded ${forwarded} of ${senders.length * seconds * 10} in ${seconds} s (bound ${bound}); per sender ${Math.min(...each)}–${Math.max(...each)}`);
+  t.true(forwarded <= bound);
+  t.true(forwarded >= (PUNCH_RELAY_TOTAL_PER_SEC * seconds * senders.length) / groups, 'the senders\' shares are used');
+  t.true(Math.max(...each) - Math.min(...each) <= 1, 'equal shares');
+});
+
+test('sybils in 20 networks using up the relay cannot refuse an honest punch: each network has its own share', (t) => {
+  const { peers, relay, a, b, clock } = setup();
+  const sybils = Array.from({ length: 20 }, (_, i) => peers.add(new FakePeer(`9.${i}.0.1`, nodeId(100 + i))));
+  const honest: boolean[] = [];
+  for (let tick = 0; tick < 100; tick++) {
+    // Each sybil sends at its whole per-peer rate (1/s, after its first burst): 20/s, the old first-come total.
+    if (tick % 10 === 0) for (const s of sybils) for (let i = 0; i < (tick === 0 ? PUNCH_RELAY_PER_PEER_BURST : 1); i++) relay.forward(s.asPeer(), punch(2));
+    if (tick === 50 || tick === 51 || tick === 52) {
+      const before = b.punches().length;
+      relay.forward(a.asPeer(), punch(2, { attemptId: BigInt(tick) }));
+      honest.push(b.punches().length === before + 1);
+    }
+    clock.now += 100;
+  }
+  t.log(`honest messages forwarded: ${honest.filter(Boolean).length}/3; sybil refusals: ${sybils.reduce((n, s) => n + s.punches().length, 0)}`);
+  t.deepEqual(honest, [true, true, true], 'a whole punch try (connect, sync, retry) goes through');
+  t.deepEqual(a.punches(), [], 'no rate-limited refusal to the honest sender');
+});
+
+test('sybils sharing one netgroup share one share', (t) => {
   const { peers, relay, b } = setup();
-  const senders = Array.from({ length: 30 }, (_, i) => peers.add(new FakePeer(`9.9.${i}.1`, nodeId(100 + i))));
-  for (const s of senders) relay.forward(s.asPeer(), punch(2));
-  t.log(`forwarded ${b.punches().length} of ${senders.length} (one each from distinct senders)`);
-  t.is(b.punches().length, PUNCH_RELAY_TOTAL_BURST);
-  t.is(senders.filter((s) => s.punches()[0]?.reason === 'rate-limited').length, senders.length - PUNCH_RELAY_TOTAL_BURST);
+  const sybils = Array.from({ length: 8 }, (_, i) => peers.add(new FakePeer(`9.9.0.${i + 1}`, nodeId(100 + i))));
+  for (const s of sybils) for (let i = 0; i < PUNCH_RELAY_PER_PEER_BURST; i++) relay.forward(s.asPeer(), punch(2));
+  t.is(b.punches().length, PUNCH_RELAY_PER_NETGROUP_BURST, 'eight sessions in 9.9/16 forward one netgroup burst, not eight');
+});
+
+test('the fair share remembers at most its key bound (the least recently used go first)', (t) => {
+  const share = new FairShare({ totalPerSec: 20, burst: 2, maxKeys: RATE_LIMIT_KEYS, now: () => 0 });
+  for (let i = 0; i < RATE_LIMIT_KEYS + 100; i++) share.take(`g${i}`, 10);
+  t.is(share.size, RATE_LIMIT_KEYS);
+  t.true(share.take('g0', 10), 'a forgotten group starts again with a full burst');
+  t.true(share.take(`g${RATE_LIMIT_KEYS + 99}`, 10));
+  t.false(share.take(`g${RATE_LIMIT_KEYS + 99}`, 10), 'a remembered one does not: its burst of 2 is used');
 });
 
 test('a refuse that cannot be forwarded is dropped, not bounced back (no ping-pong of refusals)', (t) => {

@@ -91,6 +91,20 @@ for (const reason of ['not-wanted', 'symmetric-nat', 'already-connected', 'rate-
   });
 }
 
+test("the far end's 'rate-limited' (its budget for that relay, which strangers there can use up) moves the punch to the next relay", async (t) => {
+  const h = punchHarness();
+  const crowded = h.relay(1);
+  const other = h.relay(2);
+  const result = h.puncher.punch(FAR_HEX, [crowded.asPeer(), other.asPeer()]);
+  h.puncher.onFromRelay(crowded.asPeer(), fromRelay(await nextPunch(crowded, 1), 'refuse', { reason: 'rate-limited' }));
+  const connect = await nextPunch(other, 1);
+  t.is(connect.phase, 'connect', 'the next relay is asked');
+  h.puncher.onFromRelay(other.asPeer(), fromRelay(connect, 'accept'));
+  const r = await result;
+  t.like(r, { ok: true, attempts: 2, relay: nodeIdHex(2) });
+  t.is(crowded.punches().filter((m) => m.phase === 'connect').length, 1, 'the crowded relay is not asked again');
+});
+
 test(`'busy' is waited out (${PUNCH_MAX_BUSY_WAITS} times at most, each with a fresh port, none counted as a try); a far end busy after that ends the punch`, async (t) => {
   const h = punchHarness();
   const relay = h.relay(1);
