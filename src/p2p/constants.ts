@@ -332,6 +332,13 @@ export const INV_ITEMS_BURST = 50_000;
 export const MAX_PEER_PENDING_ANNOUNCEMENTS = 5_000;
 /** Items requested from one peer and not yet delivered (Core's MAX_PEER_TX_REQUEST_IN_FLIGHT is 100). */
 export const MAX_PEER_REQUESTS_IN_FLIGHT = 100;
+/**
+ * A tx announced by an inbound peer is not requested from it for this long (Core's
+ * NONPREF_PEER_TX_DELAY): anyone can dial in, so without it a spy or a staller that always
+ * announces first would own every tx request (for REQUEST_EXPIRY_MS if it never answers), and
+ * our outbound peers, which we chose, would never get their turn.
+ */
+export const INBOUND_TX_REQUEST_DELAY_MS = 2_000;
 /** A requested item not delivered by then may be requested from another announcer (Core's GETDATA_TX_INTERVAL is 60 s). */
 export const REQUEST_EXPIRY_MS = 30_000;
 /**

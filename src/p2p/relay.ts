@@ -11,6 +11,7 @@ import { afterPendingIo, type Clock, SYSTEM_CLOCK, type TimerHandle } from '../u
 import type { Logger } from '../util/logger.js';
 import type { RandomSource } from '../util/random-source.js';
 import {
+  INBOUND_TX_REQUEST_DELAY_MS,
   MAX_PEER_PENDING_ANNOUNCEMENTS,
   MAX_PEER_REQUESTS_IN_FLIGHT,
   MAX_REORG_REANNOUNCE_TXS,
@@ -94,6 +95,8 @@ export class Relay {
   };
   private readonly clock: Clock;
   private expiryTimer: TimerHandle | undefined;
+  /** One timer per peer with held-back announcements (INBOUND_TX_REQUEST_DELAY_MS): when the first comes due. */
+  private readonly duePolls = new Map<Peer, TimerHandle>();
   private rebroadcastTimer: TimerHandle | undefined;
 
   constructor(options: RelayOptions) {
@@ -105,6 +108,7 @@ export class Relay {
       maxInFlightPerPeer: MAX_PEER_REQUESTS_IN_FLIGHT,
       maxPendingPerPeer: MAX_PEER_PENDING_ANNOUNCEMENTS,
       expiryMs: REQUEST_EXPIRY_MS,
+      delayMs: (peer, type) => (type === 'tx' && peer.direction === 'inbound' ? INBOUND_TX_REQUEST_DELAY_MS : 0),
       now,
     });
     this.server = new RelayServer({
@@ -149,6 +153,8 @@ export class Relay {
     this.expiryTimer = undefined;
     this.clock.clear(this.rebroadcastTimer);
     this.rebroadcastTimer = undefined;
+    for (const timer of this.duePolls.values()) this.clock.clear(timer);
+    this.duePolls.clear();
   }
 
   /**
@@ -233,6 +239,21 @@ export class Relay {
     // 'cmpct-block' is a way to ask for a block, not something to announce: such items are ignored.
     const announced = items.some((item) => item.type === 'cmpct-block') ? items.filter((item) => item.type !== 'cmpct-block') : items;
     this.request(peer, this.requests.announce(peer, announced, this.have, this.busy));
+    this.pollWhenDue(peer);
+  }
+
+  /** Asks `peer` for its held-back announcements once the first comes due (one timer per peer, so bounded by the peer count). */
+  private pollWhenDue(peer: Peer): void {
+    if (this.duePolls.has(peer)) return;
+    const dueMs = this.requests.nextDueMs(peer);
+    if (dueMs === undefined) return;
+    const timer = this.clock.setTimeout(() => {
+      this.duePolls.delete(peer);
+      if (peer.isClosed) return;
+      this.request(peer, this.requests.next(peer, this.have, this.busy));
+      this.pollWhenDue(peer);
+    }, Math.max(0, dueMs - this.clock.nowMs()));
+    this.duePolls.set(peer, timer);
   }
 
   /**
@@ -279,6 +300,8 @@ export class Relay {
   /** What was requested of the peer is asked of its other announcers. */
   onPeerClosed(peer: Peer): void {
     this.compact.onPeerClosed(peer);
+    this.clock.clear(this.duePolls.get(peer));
+    this.duePolls.delete(peer);
     this.pollAll(this.requests.removePeer(peer));
   }
 

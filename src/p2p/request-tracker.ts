@@ -6,14 +6,22 @@
  * the peer left, or it was not answered within `expiryMs`) the item is requestable again from
  * its other announcers: those calls return the peers to poll with `next`, so an announcer that
  * stalls or leaves cannot make us forget the item. An item that arrived (from anyone) is
- * forgotten for every announcer.
+ * forgotten for every announcer. An announcement may be held back (`delayMs`: Core's
+ * NONPREF_PEER_TX_DELAY for txs from inbound peers), so a peer that is merely first to announce
+ * does not get to serve (or withhold) the item before our preferred peers had their chance.
  */
 import type { InvItem, InvItemType } from './wire/index.js';
 
-export interface RequestTrackerOptions {
+export interface RequestTrackerOptions<P> {
   readonly maxInFlightPerPeer: number;
   readonly maxPendingPerPeer: number;
   readonly expiryMs: number;
+  /**
+   * How long an announcement of `type` by `peer` waits before it may be requested from it
+   * (0: at once). Must be the same for every announcement of one peer and type, so a peer's
+   * held-back announcements come due in the order they arrived.
+   */
+  readonly delayMs?: (peer: P, type: InvItemType) => number;
   /** Milliseconds; defaults to Date.now. */
   readonly now?: () => number;
 }
@@ -32,15 +40,19 @@ interface PeerRequests {
    * re-announce to be asked again first. Counts toward maxPendingPerPeer.
    */
   readonly failed: Set<string>;
+  /** Held-back announcements (a subset of `pending`): key → not requested from this peer before (ms). */
+  readonly notBefore: Map<string, number>;
 }
 
 const keyOf = (hash: Buffer): string => hash.toString('latin1');
 
 const NOT_BUSY = (): boolean => false;
+const NO_DELAY = (): number => 0;
 
 export class RequestTracker<P extends object> {
-  private readonly options: RequestTrackerOptions;
+  private readonly options: RequestTrackerOptions<P>;
   private readonly now: () => number;
+  private readonly delayMs: (peer: P, type: InvItemType) => number;
   /** key → the peer asked for it. */
   private readonly owner = new Map<string, P>();
   /** key → the peers holding it in `pending`: whom to offer it to when its request ends. */
@@ -55,9 +67,18 @@ export class RequestTracker<P extends object> {
    */
   private readonly expired = new Set<string>();
 
-  constructor(options: RequestTrackerOptions) {
+  constructor(options: RequestTrackerOptions<P>) {
     this.options = options;
     this.now = options.now ?? Date.now;
+    this.delayMs = options.delayMs ?? NO_DELAY;
+  }
+
+  /** When the first of `peer`'s held-back announcements comes due (ms), if it has any: poll it with `next` then. */
+  nextDueMs(peer: P): number | undefined {
+    const state = this.peers.get(peer);
+    if (!state) return undefined;
+    for (const atMs of state.notBefore.values()) return atMs; // arrival order is due order (delayMs)
+    return undefined;
   }
 
   /** Items requested from `peer` and not yet delivered, not-found or expired. */
@@ -124,6 +145,8 @@ export class RequestTracker<P extends object> {
     for (const [key, type] of state.pending) {
       if (state.requested.size >= this.options.maxInFlightPerPeer) break;
       if (this.isRequestedKey(key)) continue; // stays a candidate of this peer
+      const dueMs = state.notBefore.get(key);
+      if (dueMs !== undefined && dueMs > nowMs) continue; // held back: stays a candidate of this peer
       const item: InvItem = { type, hash: Buffer.from(key, 'latin1') };
       if (have(item)) {
         this.forget(key);
@@ -210,7 +233,7 @@ export class RequestTracker<P extends object> {
   private stateOf(peer: P): PeerRequests {
     let state = this.peers.get(peer);
     if (!state) {
-      state = { requested: new Map(), pending: new Map(), failed: new Set() };
+      state = { requested: new Map(), pending: new Map(), failed: new Set(), notBefore: new Map() };
       this.peers.set(peer, state);
     }
     return state;
@@ -218,6 +241,8 @@ export class RequestTracker<P extends object> {
 
   private addPending(peer: P, state: PeerRequests, key: string, type: InvItemType): void {
     state.pending.set(key, type);
+    const delayMs = this.delayMs(peer, type);
+    if (delayMs > 0) state.notBefore.set(key, this.now() + delayMs);
     let peers = this.candidates.get(key);
     if (!peers) {
       peers = new Set();
@@ -228,6 +253,7 @@ export class RequestTracker<P extends object> {
 
   private removePending(peer: P, state: PeerRequests, key: string): void {
     state.pending.delete(key);
+    state.notBefore.delete(key);
     this.removeCandidate(key, peer);
   }
 
@@ -266,7 +292,11 @@ export class RequestTracker<P extends object> {
 
   /** No announcer waits for this item any more (we have it). */
   private forget(key: string): void {
-    for (const peer of this.candidates.get(key) ?? []) this.peers.get(peer)?.pending.delete(key);
+    for (const peer of this.candidates.get(key) ?? []) {
+      const state = this.peers.get(peer);
+      state?.pending.delete(key);
+      state?.notBefore.delete(key);
+    }
     this.candidates.delete(key);
     this.expired.delete(key);
     this.dropFailures(key);

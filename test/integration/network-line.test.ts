@@ -1,4 +1,5 @@
 import test from 'ava';
+import { INBOUND_TX_REQUEST_DELAY_MS } from '../../src/p2p/constants.js';
 import { getInfo, rpc, waitFor } from './harness.js';
 import { type NetNode, addPeer, createAddress, genesis, mempoolTxids, readyPeerIds, send, startNetNode, waitConnected, waitSameTip } from './network-harness.js';
 
@@ -23,7 +24,8 @@ test('5-node line 1-2-3-4-5: a tx sent on node 1 reaches node 5, the block mined
   const to = await createAddress(last.setup);
   const sentAtMs = Date.now();
   const txid = await send(first.setup, g, to, 250);
-  await waitFor('the tx in node 5\'s mempool', async () => (await mempoolTxids(last.setup)).includes(txid), 10_000);
+  // Node i dialled node i + 1, so each hop's announcer is inbound and waits INBOUND_TX_REQUEST_DELAY_MS (Core's NONPREF_PEER_TX_DELAY).
+  await waitFor('the tx in node 5\'s mempool', async () => (await mempoolTxids(last.setup)).includes(txid), 4 * INBOUND_TX_REQUEST_DELAY_MS + 10_000);
   t.log(`tx crossed 4 hops in ${Date.now() - sentAtMs} ms (including RPC polling)`);
   for (const node of nodes) t.deepEqual(await mempoolTxids(node.setup), [txid], 'every node of the line holds the tx');
 

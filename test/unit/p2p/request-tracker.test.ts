@@ -248,3 +248,26 @@ test('failed requests count toward the pending cap and are dropped with the item
   t.deepEqual(tr.removePeer(a), []);
   t.deepEqual(tr.removePeer(b), []);
 });
+
+test('a held-back announcement (delayMs) is not requested before it is due; a peer without delay is asked at once; a delivery forgets it', (t) => {
+  let now = 0;
+  const spy = {};
+  const chosen = {};
+  const tr = new RequestTracker<object>({
+    maxInFlightPerPeer: 3,
+    maxPendingPerPeer: 5,
+    expiryMs: 30_000,
+    delayMs: (peer, type) => (peer === spy && type === 'tx' ? 2_000 : 0),
+    now: () => now,
+  });
+  t.deepEqual(tr.announce(spy, [item(1), item(2)], never), [], 'held back');
+  t.is(tr.nextDueMs(spy), 2_000);
+  now = 1_999;
+  t.deepEqual(tr.next(spy, never), [], 'not due yet');
+  t.deepEqual(tr.announce(chosen, [item(1)], never).map((i) => i.hash.readUInt32BE(0)), [1], 'the peer without delay is asked at once');
+  now = 2_000;
+  t.deepEqual(tr.next(spy, never).map((i) => i.hash.readUInt32BE(0)), [2], 'due: item 2 (item 1 is in flight from the other peer)');
+  t.is(tr.received(item(1).hash), chosen);
+  t.is(tr.nextDueMs(spy), undefined, 'nothing held back any more');
+  t.is(tr.pending(spy), 0);
+});
