@@ -156,7 +156,25 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
   /** NAT learned our external address: advertise it from now on. */
   setAdvertisedEndpoint(endpoint: AdvertisedEndpoint): void {
     ipToBytes(endpoint.ip); // throws RangeError for something that is not an IP
+    const tcpChanged = endpoint.tcpPort !== this.advertised.tcpPort;
     this.advertised = { ip: endpoint.ip, udpPort: endpoint.udpPort, tcpPort: endpoint.tcpPort };
+    if (tcpChanged && this.state === 'running') this.announceTcpPort();
+  }
+
+  /**
+   * Our TCP port changed (to 0: we became a client, peers cannot dial us; or back): tell the
+   * nodes we bonded with, which are the ones likely to hold us in their tables, by pinging our
+   * table entries once. Until then they keep sharing and dialling our old port; waiting for the
+   * next revalidation would leave that for minutes. Bounded by the table and MAX_PENDING_PINGS.
+   */
+  private announceTcpPort(): void {
+    for (const entry of this.table.all()) {
+      const remote = { ip: entry.endpoint.ip, port: entry.endpoint.udpPort };
+      const announce = (): Promise<boolean> => this.ping(remote, entry.nodeId, entry.endpoint.tcpPort, entry);
+      // A ping already in flight carries the old port (ping() would return it): announce after it.
+      const inFlight = this.pings.inFlight(remote.ip, remote.port);
+      void (inFlight === undefined ? announce() : inFlight.then(announce));
+    }
   }
 
   /**
@@ -333,7 +351,10 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
     if (candidate.id.equals(this.nodeId)) return false;
     const known = this.table.get(candidate.id);
     if (known !== undefined) {
-      if (known.endpoint.tcpPort === 0 && candidate.endpoint.tcpPort !== 0) this.table.updateTcpPort(candidate.id, candidate.endpoint.tcpPort);
+      // A third party's port fills in one we do not know, never one the node's own ping set:
+      // clients (own claim 0) are not in the table, and nobody else may make them dialable.
+      const unknown = known.endpoint.tcpPort === 0 && this.proofs.advertisedTcpPort(candidate.id, known.endpoint.ip) === undefined;
+      if (unknown && candidate.endpoint.tcpPort !== 0) this.table.updateTcpPort(candidate.id, candidate.endpoint.tcpPort);
       return false;
     }
     if (this.pings.size >= MAX_PENDING_PINGS) return false;
