@@ -61,9 +61,13 @@ export class SimReachability {
     this.tracker = new ReachabilityTracker({ now });
     this.observed = new ObservedAddressBook({ now });
     this.advertiser = new Advertiser({ p2p: { setAdvertisedListenPort: (port) => options.peers.setAdvertisedListenPort(port), setMappedPort: () => undefined }, discovery: options.discovery, logger: options.logger });
+    // Traversal.observeUdp also re-evaluates on every pong; here the verdict is evaluated on
+    // dial-back results and handshakes only: a pong can change only which behind-NAT status it is
+    // (the NAT's port preservation), which the Advertiser treats alike, and evaluating on each of
+    // ~7 pongs per node per second (ObservedAddressBook.state sorts its entries) doubled the
+    // simulator's CPU time.
     options.discovery.on('observed', (o) => {
       this.observed.add({ observerId: o.observerId.toString('hex'), observerIp: o.observerIp, ip: o.ip, port: o.port, localPort: o.localPort, transport: 'udp' });
-      this.evaluate();
     });
     options.peers.on('peer:ready', (peer) => this.onPeerReady(peer));
   }
