@@ -17,6 +17,7 @@ import type { Host, SimNetwork } from './network.js';
 import { Rng } from './rng.js';
 import { type SimRelayNodeOptions, SimRelayNode } from './relay-node.js';
 import type { SimLedger } from './sim-blocks.js';
+import { SimReachability } from './reachability.js';
 import type { SimTcp } from './tcp.js';
 import type { VirtualClock } from './virtual-clock.js';
 import { HEALTHY_TABLE_ENTRIES, SIM_TCP_PORT, SIM_UDP_PORT } from './constants.js';
@@ -38,6 +39,8 @@ export interface SimNode {
   readonly relay: SimRelayNode | undefined;
   /** The real address manager, in memory (no peers.json): its table learns from discovery and handshakes. */
   readonly addrman: AddressManager;
+  /** Its reachability verdict (real tracker, modelled dial-backs) and the real Advertiser: a NATed node advertises TCP port 0 once peers fail to dial it back. */
+  readonly reachability: SimReachability;
   readonly id: Buffer;
   /** Only the simulated attacker uses it (to sign its forged neighbours answers). */
   readonly privateKey: Buffer;
@@ -126,6 +129,19 @@ export class Population {
       transport: this.tcp.transport(host),
       random,
     });
+    const reachability = new SimReachability({
+      clock: this.clock,
+      tcp: this.tcp,
+      host,
+      listenPort: SIM_TCP_PORT,
+      discovery,
+      peers,
+      hostOf: (ip) => {
+        const other = this.network.hosts.get(ip);
+        return other?.alive === true ? other : undefined;
+      },
+      logger: this.logger,
+    });
     const world = this.relayWorld;
     relay = world && new SimRelayNode({ peers, ledger: world.ledger, clock: this.clock, logger: this.logger, random, ...(world.tap ? { tap: world.tap } : {}) });
     const node: SimNode = {
@@ -135,6 +151,7 @@ export class Population {
       peers,
       relay,
       addrman,
+      reachability,
       id: nodeKey.nodeId,
       privateKey: nodeKey.privateKey,
       publicKey: nodeKey.publicKey,
@@ -168,6 +185,7 @@ export class Population {
     await peers.start(); // listening before discovery advertises the TCP port
     relay?.start();
     await discovery.start();
+    reachability.start();
     return node;
   }
 
@@ -197,6 +215,7 @@ export class Population {
     if (node.leftAtMs !== undefined) return;
     node.leftAtMs = this.clock.elapsedMs;
     node.host.alive = false;
+    node.reachability.stop();
     await node.discovery.stop();
     node.relay?.stop();
     await node.addrman.stop();

@@ -107,6 +107,16 @@ export interface JoinStats {
   readonly timesMs: number[];
 }
 
+export interface ReachabilitySummary {
+  /** Verdict → nodes, for NATed and for public hosts. */
+  readonly natted: Record<string, number>;
+  readonly public: Record<string, number>;
+  /** Virtual ms from join to a behind-NAT verdict, NATed nodes that got one. */
+  readonly nattedVerdictP50Ms: number | undefined;
+  readonly nattedVerdictP90Ms: number | undefined;
+  readonly dialBacks: { readonly reached: number; readonly failed: number };
+}
+
 export interface ScenarioResult {
   readonly params: Omit<ScenarioParams, 'log'>;
   readonly health: HealthSample[];
@@ -125,6 +135,8 @@ export interface ScenarioResult {
   readonly closeReasons: Record<string, number>;
   /** Inbound evictions over the run: all, and at the bootstrap nodes (everyone's first TCP contacts). */
   readonly evictions: { readonly total: number; readonly atBootstrap: number; readonly bootstrapNodes: number };
+  /** Reachability verdicts at the end (honest live nodes), and how long NATed ones took to learn they are (reachability.ts). */
+  readonly reachability: ReachabilitySummary;
   readonly propagation: Array<PropagationResult & { readonly label: string; readonly graphNodes: number; readonly meanDegree: number; readonly isolated: number }>;
   readonly eclipse: EclipseResult | undefined;
   readonly massLeave: { readonly atMs: number; readonly left: number } | undefined;
@@ -350,12 +362,15 @@ export async function runScenario(params: ScenarioParams): Promise<ScenarioResul
   const victimPeers = victim?.peers.ready().filter((p) => p.direction === 'outbound');
   const victimOutbound = victimPeers && { ready: victimPeers.length, attacker: victimPeers.filter((p) => population.byIp.get(p.ip)?.attacker === true).length };
   const evictions = { total: population.nodes.reduce((s, n) => s + n.evictions, 0), atBootstrap: population.nodes.filter((n) => n.bootstrap).reduce((s, n) => s + n.evictions, 0), bootstrapNodes: params.bootstrapNodes };
+  const reachability = summariseReachability(population.alive.filter((n) => !n.attacker), population.nodes);
+  log(`reachability: NATed ${JSON.stringify(reachability.natted)}, public ${JSON.stringify(reachability.public)}; NATed verdict after p50 ${reachability.nattedVerdictP50Ms} ms, p90 ${reachability.nattedVerdictP90Ms} ms; dial-backs ${JSON.stringify(reachability.dialBacks)}`);
   log(`dials by source → target: ${JSON.stringify(Object.fromEntries([...population.dialKinds].sort()))}`);
   log(`evictions: ${evictions.total}, of them ${evictions.atBootstrap} at the ${evictions.bootstrapNodes} bootstrap nodes`);
   log(`sessions closed: ${JSON.stringify(Object.fromEntries([...population.closeReasons].sort((a, b) => b[1] - a[1]).slice(0, 8)))}`);
   if (victimOutbound) log(`eclipse, real sessions: ${victimOutbound.attacker} of the victim's ${victimOutbound.ready} outbound peers are the attacker's`);
 
   for (const node of population.alive) {
+    node.reachability.stop();
     await node.discovery.stop();
     await node.addrman.stop();
     await node.peers.stop();
@@ -376,6 +391,7 @@ export async function runScenario(params: ScenarioParams): Promise<ScenarioResul
     victimOutbound,
     tcp: tcp.stats,
     evictions,
+    reachability,
     closeReasons: Object.fromEntries([...population.closeReasons].sort((a, b) => b[1] - a[1])),
     propagation,
     eclipse,
@@ -383,4 +399,24 @@ export async function runScenario(params: ScenarioParams): Promise<ScenarioResul
     network: { ...network.stats, packetsPerNodePerSec: network.stats.sent / Math.max(1, nodeSeconds), discoveryBytesPerNodePerSec: bytes / Math.max(1, nodeSeconds) },
     run: { wallMs: performance.now() - wallStart, cpuMs: (process.cpuUsage(cpuStart).user + process.cpuUsage(cpuStart).system) / 1000, events: clock.eventsRun, peakRssMb: peakRss / 2 ** 20, peakHeapMb: peakHeap / 2 ** 20 },
   };
+}
+
+function summariseReachability(alive: readonly SimNode[], all: readonly SimNode[]): ReachabilitySummary {
+  const natted: Record<string, number> = {};
+  const pub: Record<string, number> = {};
+  const times: number[] = [];
+  for (const node of alive) {
+    const into = node.host.natted ? natted : pub;
+    const status = node.reachability.reachability;
+    into[status] = (into[status] ?? 0) + 1;
+    const at = node.reachability.settledAtMs;
+    if (node.host.natted && at !== undefined && status.startsWith('behind-nat')) times.push(at - node.joinedAtMs);
+  }
+  times.sort((a, b) => a - b);
+  const dialBacks = { reached: 0, failed: 0 };
+  for (const node of all) {
+    dialBacks.reached += node.reachability.stats.reached;
+    dialBacks.failed += node.reachability.stats.failed;
+  }
+  return { natted, public: pub, nattedVerdictP50Ms: percentile(times, 0.5), nattedVerdictP90Ms: percentile(times, 0.9), dialBacks };
 }

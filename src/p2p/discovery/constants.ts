@@ -198,3 +198,11 @@ export const MAX_INBOUND_REQUESTS_PER_SEC = 2_000;
 export const MAX_REQUESTS_PER_SENDER_PER_SEC = 20;
 /** Sender shares tracked at once (the stalest go first; a forgotten sender starts with a full share). */
 export const MAX_BUDGET_SENDERS = 10_000;
+
+/**
+ * Addresses our pings reached lately, remembered so a change of our advertised TCP port (the
+ * reachability verdict: behind a NAT → 0) can be told to them: each holds our old port from our
+ * last ping. As many as pings may be pending at once (MAX_PENDING_PINGS): the announcement cannot
+ * send more in one go; ~100 bytes each.
+ */
+export const MAX_ANNOUNCE_TARGETS = 512;

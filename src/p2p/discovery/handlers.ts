@@ -26,7 +26,8 @@ export interface PacketHandlerDeps {
 /**
  * discv4's rules for verified inbound packets (docs/protocol.md): answer pings and bond back,
  * admit nodes on matching pongs, answer find-node only for proven endpoints, accept neighbours
- * only for our own outstanding find-node.
+ * only for our own outstanding find-node. A node whose own signed ping advertises TCP port 0 is
+ * a client (libp2p kad-dht's client mode): it bonds and queries, but never enters the table.
  */
 export class PacketHandlers {
   constructor(private readonly deps: PacketHandlerDeps) {}
@@ -53,7 +54,11 @@ export class PacketHandlers {
     this.deps.pingWaiters.notify(decoded.nodeId);
     const entry = this.deps.table.get(decoded.nodeId);
     if (!this.deps.proofs.hasProvenEndpoint(decoded.nodeId, from.ip) || (entry !== undefined && entry.endpoint.udpPort !== from.port)) {
-      void this.deps.ping(from, decoded.nodeId, tcpPort, INBOUND); // ping back: it enters our table when it proves its endpoint
+      // Ping back: it enters our table when it proves its endpoint (a client only gets the proof, for its queries).
+      void this.deps.ping(from, decoded.nodeId, tcpPort, INBOUND);
+    } else if (tcpPort === 0) {
+      // Its own signed ping says nobody can dial it (behind a NAT): a client from now on.
+      this.deps.table.client(decoded.nodeId);
     } else if (entry !== undefined) {
       this.deps.table.updateTcpPort(decoded.nodeId, tcpPort);
     } else {
@@ -71,7 +76,15 @@ export class PacketHandlers {
     this.deps.proofs.pongReceived(decoded.nodeId, from.ip);
     // Only a matched pong counts: it answers a ping we sent, so the observation is not replayed.
     this.deps.observed({ observerId: decoded.nodeId, observerIp: from.ip, ip: pong.to.ip, port: pong.to.udpPort });
-    const tcpPort = this.deps.proofs.advertisedTcpPort(decoded.nodeId, from.ip) ?? match.tcpHint ?? 0;
+    const claimed = this.deps.proofs.advertisedTcpPort(decoded.nodeId, from.ip);
+    if (claimed === 0) {
+      // A client (its own ping advertised no TCP endpoint): its endpoint is proven, so its
+      // find-nodes are answered, but it is not kept, shared in neighbours answers or dialled.
+      this.deps.table.client(decoded.nodeId);
+      return;
+    }
+    // Without its own claim (it has not pinged us yet), a neighbours answer's port is a hint; 0 there means unknown, not client.
+    const tcpPort = claimed ?? match.tcpHint ?? 0;
     this.deps.table.verified(decoded.nodeId, decoded.senderPubKey, { ip: from.ip, udpPort: from.port, tcpPort }, match.intro);
   }
 

@@ -232,6 +232,16 @@ export class NodeTable {
     }
   }
 
+  /**
+   * The node's own signed ping advertised no TCP endpoint (nobody can dial it: behind a NAT). Like
+   * a client-mode node in libp2p's kad-dht it may query us but is not a server: not kept, so not
+   * in our neighbours answers, lookups or dials. Only its own ping says so (the caller checks).
+   */
+  client(nodeId: Buffer): void {
+    const entry = this.table.get(nodeId);
+    if (entry !== undefined) this.remove(entry);
+  }
+
   /** Learned a better TCP port for a table entry (its signed ping, or a neighbours entry when we had none). */
   updateTcpPort(nodeId: Buffer, tcpPort: number): void {
     const entry = this.table.get(nodeId);

@@ -4,12 +4,13 @@ import type { Logger } from '../../util/logger.js';
 import type { DiscoveredNode, PeerSource } from '../types.js';
 import { ALPHA, DISCOVERY_VERSION, LOOKUP_RETRY_CLOSEST, LATE_PONG_GRACE_MS, MAX_LATE_PINGS, MAX_PENDING_PINGS, MAX_NEIGHBOURS_PER_FIND_NODE } from './constants.js';
 import { type Endpoint, ipToBytes } from './endpoint.js';
+import { PortAnnouncer } from './announce.js';
 import { EndpointProofs } from './endpoint-proofs.js';
 import { DiscoveryError } from './errors.js';
 import { InboundBudget } from './inbound-budget.js';
 import { iterativeLookup } from './lookup.js';
 import { type Candidate, pickRevalidateEntry, resolveBootstrap, toCandidate, toDiscovered } from './maintenance.js';
-import { FOUND, type Introduction, namedBy } from './introduction.js';
+import { FOUND, INBOUND, type Introduction, namedBy } from './introduction.js';
 import { NodeTable } from './node-table.js';
 import { PacketHandlers } from './handlers.js';
 import { CRYPTO_RANDOM, type RandomSource } from './random-source.js';
@@ -60,6 +61,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
   private state: 'new' | 'starting' | 'running' | 'stopped' = 'new';
   private stopping: Promise<void> | undefined;
   private selfLookupStarted = false;
+  private readonly announcer = new PortAnnouncer();
 
   constructor(private readonly options: DiscoveryOptions) {
     super();
@@ -156,7 +158,19 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
   /** NAT learned our external address: advertise it from now on. */
   setAdvertisedEndpoint(endpoint: AdvertisedEndpoint): void {
     ipToBytes(endpoint.ip); // throws RangeError for something that is not an IP
+    const tcpChanged = endpoint.tcpPort !== this.advertised.tcpPort;
     this.advertised = { ip: endpoint.ip, udpPort: endpoint.udpPort, tcpPort: endpoint.tcpPort };
+    if (tcpChanged && this.state === 'running') this.announceTcpPort();
+  }
+
+  /** Our TCP port changed: ping each node that holds the old one once (PortAnnouncer says who and why). */
+  private announceTcpPort(): void {
+    for (const { remote, id, tcpHint, entry } of this.announcer.targets(this.table.all())) {
+      const announce = (): Promise<boolean> => this.ping(remote, id, tcpHint, entry ?? INBOUND);
+      // A ping already in flight carries the old port (ping() would return it): announce after it.
+      const inFlight = this.pings.inFlight(remote.ip, remote.port);
+      void (inFlight === undefined ? announce() : inFlight.then(announce));
+    }
   }
 
   /**
@@ -248,6 +262,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
     if (this.pings.size >= MAX_PENDING_PINGS) return Promise.resolve(false);
     const to: Endpoint = { ip: remote.ip, udpPort: remote.port, tcpPort: tcpHint ?? 0 };
     const hash = this.transport.send({ type: 'ping', version: DISCOVERY_VERSION, from: this.localEndpoint, to }, remote);
+    this.announcer.pinging(remote, expectedId);
     const answered = this.pings.add(hash, remote.ip, remote.port, expectedId, tcpHint, intro);
     if (expectedId !== undefined) void answered.then((ok) => ok || this.table.failed(expectedId));
     return answered;
@@ -333,7 +348,10 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
     if (candidate.id.equals(this.nodeId)) return false;
     const known = this.table.get(candidate.id);
     if (known !== undefined) {
-      if (known.endpoint.tcpPort === 0 && candidate.endpoint.tcpPort !== 0) this.table.updateTcpPort(candidate.id, candidate.endpoint.tcpPort);
+      // A third party's port fills in one we do not know, never one the node's own ping set:
+      // clients (own claim 0) are not in the table, and nobody else may make them dialable.
+      const unknown = known.endpoint.tcpPort === 0 && this.proofs.advertisedTcpPort(candidate.id, known.endpoint.ip) === undefined;
+      if (unknown && candidate.endpoint.tcpPort !== 0) this.table.updateTcpPort(candidate.id, candidate.endpoint.tcpPort);
       return false;
     }
     if (this.pings.size >= MAX_PENDING_PINGS) return false;

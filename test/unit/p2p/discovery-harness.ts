@@ -129,7 +129,8 @@ export class RawPeer {
     this.socket.send(bytes, port, HOST);
   }
 
-  ping(port: number, tcpPort = 0): Buffer {
+  /** tcpPort: what it claims others may dial; a server's by default (0 makes it a client, kept out of tables). */
+  ping(port: number, tcpPort = 30_303): Buffer {
     return this.send(
       { type: 'ping', version: 1, from: { ip: HOST, udpPort: this.port, tcpPort }, to: { ip: HOST, udpPort: port, tcpPort: 0 }, expiration: this.expiration() },
       port,

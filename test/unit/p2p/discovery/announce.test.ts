@@ -1,0 +1,31 @@
+import test from 'ava';
+import { PortAnnouncer } from '../../../../src/p2p/discovery/announce.js';
+import { MAX_ANNOUNCE_TARGETS } from '../../../../src/p2p/discovery/constants.js';
+import type { TableEntry } from '../../../../src/p2p/discovery/node-table.js';
+
+const id = (n: number): Buffer => Buffer.alloc(32, n);
+const entry = (n: number, udpPort: number): TableEntry => ({ id: id(n), nodeId: id(n), publicKey: Buffer.alloc(33, n), endpoint: { ip: '7.7.7.7', udpPort, tcpPort: 8333 }, lastSeenMs: 0, failures: 0, origin: 'found' });
+
+test(`the addresses our pings reached are remembered up to MAX_ANNOUNCE_TARGETS (${MAX_ANNOUNCE_TARGETS}), the oldest forgotten first`, (t) => {
+  const announcer = new PortAnnouncer();
+  for (let i = 0; i < MAX_ANNOUNCE_TARGETS + 100; i++) announcer.pinging({ ip: '8.8.8.8', port: 1_000 + i }, undefined);
+  t.is(announcer.size, MAX_ANNOUNCE_TARGETS);
+  const ports = announcer.targets([]).map((target) => target.remote.port);
+  t.false(ports.includes(1_000), 'the oldest is gone');
+  t.true(ports.includes(1_000 + MAX_ANNOUNCE_TARGETS + 99), 'the newest is kept');
+});
+
+test('targets: every table entry and every address pinged lately, one per address; a table entry is pinged as itself (its port hint and introduction)', (t) => {
+  const announcer = new PortAnnouncer();
+  announcer.pinging({ ip: '7.7.7.7', port: 9000 }, id(1)); // also in the table
+  announcer.pinging({ ip: '9.9.9.9', port: 9001 }, id(2)); // bonded in a lookup, not in the table
+  announcer.pinging({ ip: '9.9.9.9', port: 9001 }, id(2)); // pinged again: still one target
+  const targets = announcer.targets([entry(1, 9000), entry(3, 9002)]);
+  t.is(targets.length, 3);
+  const inTable = targets.find((x) => x.remote.port === 9000);
+  t.is(inTable?.entry?.nodeId.equals(id(1)), true);
+  t.is(inTable?.tcpHint, 8333);
+  const pingedOnly = targets.find((x) => x.remote.port === 9001);
+  t.is(pingedOnly?.entry, undefined);
+  t.is(pingedOnly?.id?.equals(id(2)), true);
+});
