@@ -53,7 +53,9 @@ export class PacketHandlers {
     this.deps.pingWaiters.notify(decoded.nodeId);
     const entry = this.deps.table.get(decoded.nodeId);
     if (!this.deps.proofs.hasProvenEndpoint(decoded.nodeId, from.ip) || (entry !== undefined && entry.endpoint.udpPort !== from.port)) {
-      void this.deps.ping(from, decoded.nodeId, tcpPort, INBOUND); // ping back: it enters our table when it proves its endpoint
+      // Ping back: it enters our table when it proves its endpoint. Not when it could get no place
+      // (docs/scale.md defect 3): its find-node, if one comes, gets the ping-back then (onFindNode).
+      if (this.deps.table.mayAdmitInbound(decoded.nodeId)) void this.deps.ping(from, decoded.nodeId, tcpPort, INBOUND);
     } else if (entry !== undefined) {
       this.deps.table.updateTcpPort(decoded.nodeId, tcpPort);
     } else {

@@ -200,6 +200,17 @@ export class NodeTable {
     return index >= 0 && this.table.bucketLength(index) - this.inboundInBucket(index) < this.table.bucketSize;
   }
 
+  /**
+   * Whether a node that contacted us could enter the table (or compete for an inbound place) once
+   * it proves its endpoint: only then is bonding back with it (a ping and its pong) worth sending
+   * unasked. Before our self-lookup ends, and in a far bucket, no inbound contact gets a place.
+   */
+  mayAdmitInbound(nodeId: Buffer): boolean {
+    if (this.table.get(nodeId) !== undefined) return true;
+    const index = this.table.bucketIndexOf(nodeId);
+    return this.inboundOpen && index >= 0 && this.inboundPlaces(index) > 0;
+  }
+
   /** How many more entries the neighbours answers of `sourceId` may introduce. */
   roomForSource(sourceId: Buffer): number {
     return Math.max(0, this.maxPerSource - this.fromSource(sourceId.toString('hex')));
