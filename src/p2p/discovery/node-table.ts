@@ -201,14 +201,14 @@ export class NodeTable {
   }
 
   /**
-   * Whether a node that contacted us could enter the table (or compete for an inbound place) once
-   * it proves its endpoint: only then is bonding back with it (a ping and its pong) worth sending
-   * unasked. Before our self-lookup ends, and in a far bucket, no inbound contact gets a place.
+   * Whether a node that contacted us may be admitted once it proves its endpoint: it is an entry
+   * already, or the table is open to inbound contacts. Before our self-lookup has ended no inbound
+   * contact gets a place, so bonding back with it (a ping and its pong) then buys nothing unasked.
+   * (Far buckets, closed to inbound contacts too, are not counted here: leaving them out as well
+   * changed lookups and the eclipse figures of the 1,000-node simulation, docs/scale.md round 5.)
    */
   mayAdmitInbound(nodeId: Buffer): boolean {
-    if (this.table.get(nodeId) !== undefined) return true;
-    const index = this.table.bucketIndexOf(nodeId);
-    return this.inboundOpen && index >= 0 && this.inboundPlaces(index) > 0;
+    return this.inboundOpen || this.table.get(nodeId) !== undefined;
   }
 
   /** How many more entries the neighbours answers of `sourceId` may introduce. */

@@ -298,6 +298,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
     const unsubscribe = this.pingWaiters.subscribe(node.id, () => {
       if (resent) return;
       resent = true;
+      this.findNodes.rearm(node.id, ip, port);
       send();
     });
     const entries = await reply;
