@@ -82,8 +82,8 @@ export const FIND_NODE_TIMEOUT_MS = 1_000;
 /**
  * After our ping is answered, wait this long for the node's ping-back before sending find-node:
  * it answers find-node only once our pong to its ping-back arrived. It sends that ping right after
- * its pong, so it comes within a few ms or not at all: a node with no place for us in its table
- * does not ping back unasked (handlers.ts, docs/scale.md defect 3), and drops our find-node and
+ * its pong, so it comes within a few ms or not at all: a node whose table is still closed to inbound
+ * contacts does not ping back unasked (handlers.ts, docs/scale.md defect 3), and drops our find-node and
  * pings back then, after which Discovery.findNode asks again. Was 500 ms, which such a node would
  * add to every lookup query.
  */
