@@ -9,6 +9,7 @@ import { generatePrivateKey } from '../../src/primitives/secp256k1.js';
 import { nodeKeyFromPrivateKey } from '../../src/p2p/discovery/node-key.js';
 import { Discovery } from '../../src/p2p/discovery/service.js';
 import { createLogger, flushLogsSync, silentLogger } from '../../src/util/logger.js';
+import { type NodeTraffic, countingSocket, newTraffic } from './discovery-scale-traffic.js';
 /** DISCO_DEBUG_LOG=/tmp/x: every node logs at debug to /tmp/x.<pid> (bound `n` = its index), for finding out why a node is stuck. */
 const debugLog = process.env.DISCO_DEBUG_LOG === undefined ? undefined : createLogger({ level: 'debug', dest: `${process.env.DISCO_DEBUG_LOG}.${process.pid}`, pretty: false });
 
@@ -38,11 +39,16 @@ export interface HostReport {
   readonly eventLoopDelayMaxMs: number;
   /** A few nodes still below MIN_TABLE_SIZE: their counters and what they know. */
   readonly stuck: unknown[];
+  /** Each node's datagrams by type and phase, and its start timeline (discovery-scale-traffic.ts). */
+  readonly traffic: NodeTraffic[];
 }
 
 export type HostMessage = { readonly ready: number[] } | { readonly healthy: boolean } | { readonly report: HostReport };
 
 const nodes: Discovery[] = [];
+const traffic: NodeTraffic[] = [];
+let goMs = performance.now();
+const sinceGo = (): number => Math.round(performance.now() - goMs);
 const lag = monitorEventLoopDelay({ resolution: 10 });
 let cpuAtGo = process.cpuUsage();
 let poll: NodeJS.Timeout | undefined;
@@ -52,7 +58,10 @@ function send(msg: HostMessage): Promise<void> {
 }
 
 async function init(msg: HostInit): Promise<void> {
-  msg.hosts.forEach((host, i) =>
+  const boot = msg.bootstrap === undefined ? undefined : `${msg.bootstrap.host}:${msg.bootstrap.port}`;
+  msg.hosts.forEach((host, i) => {
+    const counts = newTraffic();
+    traffic.push(counts);
     nodes.push(
       new Discovery({
         nodeKey: nodeKeyFromPrivateKey(generatePrivateKey()),
@@ -62,9 +71,10 @@ async function init(msg: HostInit): Promise<void> {
         advertisedIp: host,
         bootstrap: msg.bootstrap === undefined ? [] : [msg.bootstrap],
         logger: debugLog?.child({ n: i }) ?? silentLogger(),
+        socketFactory: countingSocket(counts, sinceGo, boot),
       }),
-    ),
-  );
+    );
+  });
   // The bootstrap binds at init (the others need its port); the rest bind and start together at go.
   if (msg.bootstrap === undefined) await Promise.all(nodes.map((n) => n.start()));
   await send({ ready: nodes.map((n) => n.udpPort) });
@@ -72,10 +82,14 @@ async function init(msg: HostInit): Promise<void> {
 
 async function go(): Promise<void> {
   lag.enable();
+  goMs = performance.now();
   cpuAtGo = process.cpuUsage();
   await Promise.all(nodes.filter((n) => n.udpPort === 0).map((n) => n.start()));
   let healthy: boolean | undefined;
   const check = (): void => {
+    nodes.forEach((n, i) => {
+      if (n.tableSize >= MIN_TABLE_SIZE) traffic[i].reachedMs ??= sinceGo();
+    });
     const now = nodes.every((n) => n.tableSize >= MIN_TABLE_SIZE);
     if (now !== healthy) void send({ healthy: now });
     healthy = now;
@@ -123,6 +137,7 @@ async function report(): Promise<void> {
       eventLoopDelayP99Ms: Math.round(lag.percentile(99) / 1e6),
       eventLoopDelayMaxMs: Math.round(lag.max / 1e6),
       stuck,
+      traffic,
     },
   });
   await Promise.all(nodes.map((n) => n.stop()));

@@ -10,6 +10,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type HostCommand, type HostMessage, type HostReport, MIN_TABLE_SIZE } from './discovery-scale-host.js';
+import { TYPE_NAMES, type TypeCounts, spread, sumTraffic } from './discovery-scale-traffic.js';
 
 export { MIN_TABLE_SIZE };
 const BOOT_HOST = '127.0.0.1';
@@ -48,8 +49,20 @@ export interface ScaleResult {
   /** The worst event-loop lag of the node processes (late timers make answers look lost). */
   readonly eventLoopDelayP99Ms: number;
   readonly dropped: Record<string, number>;
+  /** Datagrams sent per node (bootstrap excluded) by type, until that node had MIN_TABLE_SIZE entries and after. */
+  readonly perNodeSent: { readonly start: TypeCounts; readonly after: TypeCounts };
+  /** What the bootstrap sent and received by type (start = before its own table had MIN_TABLE_SIZE entries). */
+  readonly bootstrapTraffic: ReturnType<typeof sumTraffic>;
+  /** ms after go, over the nodes: first pong and first neighbours from the bootstrap, first MIN_TABLE_SIZE entries. */
+  readonly timeline: Record<'bootPongMs' | 'bootNeighboursMs' | 'reachedMs', ReturnType<typeof spread>>;
+  /** The three nodes that reached MIN_TABLE_SIZE last (or never): their timeline and datagrams sent before. */
+  readonly slowest: unknown[];
   readonly stuck: unknown[];
 }
+
+const perNode = (c: TypeCounts, n: number): TypeCounts =>
+  Object.fromEntries(TYPE_NAMES.map((name) => [name, Math.round((10 * c[name]) / Math.max(1, n)) / 10])) as TypeCounts;
+const total = (c: TypeCounts): number => TYPE_NAMES.reduce((sum, name) => sum + c[name], 0);
 
 /** Node i's address: 127.0.1.1, 127.0.1.2, … (127.0.0.x left alone), or 127.0.0.1 for all. */
 export function nodeHost(i: number, distinctIps: boolean): string {
@@ -131,6 +144,8 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     const bootReport = await boot.report();
     const reports = await Promise.all(hosts.map((h) => h.report()));
     const sizes = reports.flatMap((r) => r.tableSizes).sort((a, b) => a - b);
+    const traffic = reports.flatMap((r) => r.traffic);
+    const { sent } = sumTraffic(traffic);
     const dropped: Record<string, number> = {};
     for (const r of reports) for (const [code, count] of Object.entries(r.dropped)) dropped[code] = (dropped[code] ?? 0) + count;
     return {
@@ -151,6 +166,17 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
       nodesCpuMs: reports.reduce((sum, r) => sum + r.cpuMs, 0),
       eventLoopDelayP99Ms: Math.max(...reports.map((r) => r.eventLoopDelayP99Ms)),
       dropped,
+      perNodeSent: { start: perNode(sent.start, traffic.length), after: perNode(sent.after, traffic.length) },
+      bootstrapTraffic: sumTraffic(bootReport.traffic),
+      timeline: {
+        bootPongMs: spread(traffic.map((x) => x.bootPongMs)),
+        bootNeighboursMs: spread(traffic.map((x) => x.bootNeighboursMs)),
+        reachedMs: spread(traffic.map((x) => x.reachedMs)),
+      },
+      slowest: [...traffic]
+        .sort((a, b) => (b.reachedMs ?? Number.MAX_SAFE_INTEGER) - (a.reachedMs ?? Number.MAX_SAFE_INTEGER))
+        .slice(0, 3)
+        .map((x) => ({ bootPongMs: x.bootPongMs, bootNeighboursMs: x.bootNeighboursMs, reachedMs: x.reachedMs, sentStart: total(x.sent.start), receivedStart: total(x.received.start) })),
       stuck: reports.flatMap((r) => r.stuck).slice(0, 3),
     };
   } finally {

@@ -81,9 +81,13 @@ export const THIN_TABLE_RETRY_JITTER = 0.5;
 export const FIND_NODE_TIMEOUT_MS = 1_000;
 /**
  * After our ping is answered, wait this long for the node's ping-back before sending find-node:
- * a node that has not verified us pings back, and answers find-node only once our pong to it arrived.
+ * it answers find-node only once our pong to its ping-back arrived. It sends that ping right after
+ * its pong, so it comes within a few ms or not at all: a node whose table is still closed to inbound
+ * contacts does not ping back unasked (handlers.ts, docs/scale.md defect 3), and drops our find-node and
+ * pings back then, after which Discovery.findNode asks again. Was 500 ms, which such a node would
+ * add to every lookup query.
  */
-export const BOND_WAIT_MS = 500;
+export const BOND_WAIT_MS = 50;
 /** A random table entry's liveness is rechecked this often (one ping per tick). */
 export const REVALIDATE_INTERVAL_MS = 10_000;
 /** While the table is empty (bootstrap down or not yet up), the bootstrap nodes are re-pinged this often. */

@@ -54,8 +54,10 @@ export class PacketHandlers {
     this.deps.pingWaiters.notify(decoded.nodeId);
     const entry = this.deps.table.get(decoded.nodeId);
     if (!this.deps.proofs.hasProvenEndpoint(decoded.nodeId, from.ip) || (entry !== undefined && entry.endpoint.udpPort !== from.port)) {
-      // Ping back: it enters our table when it proves its endpoint (a client only gets the proof, for its queries).
-      void this.deps.ping(from, decoded.nodeId, tcpPort, INBOUND);
+      // Ping back: it enters our table when it proves its endpoint (a client only gets the proof, for
+      // its queries). Not when it could get no place (docs/scale.md defect 3): its find-node, if one
+      // comes, gets the ping-back then (onFindNode).
+      if (this.deps.table.mayAdmitInbound(decoded.nodeId)) void this.deps.ping(from, decoded.nodeId, tcpPort, INBOUND);
     } else if (tcpPort === 0) {
       // Its own signed ping says nobody can dial it (behind a NAT): a client from now on.
       this.deps.table.client(decoded.nodeId);

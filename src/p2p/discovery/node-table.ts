@@ -200,6 +200,17 @@ export class NodeTable {
     return index >= 0 && this.table.bucketLength(index) - this.inboundInBucket(index) < this.table.bucketSize;
   }
 
+  /**
+   * Whether a node that contacted us may be admitted once it proves its endpoint: it is an entry
+   * already, or the table is open to inbound contacts. Before our self-lookup has ended no inbound
+   * contact gets a place, so bonding back with it (a ping and its pong) then buys nothing unasked.
+   * (Far buckets, closed to inbound contacts too, are not counted here: leaving them out as well
+   * changed lookups and the eclipse figures of the 1,000-node simulation, docs/scale.md round 5.)
+   */
+  mayAdmitInbound(nodeId: Buffer): boolean {
+    return this.inboundOpen || this.table.get(nodeId) !== undefined;
+  }
+
   /** How many more entries the neighbours answers of `sourceId` may introduce. */
   roomForSource(sourceId: Buffer): number {
     return Math.max(0, this.maxPerSource - this.fromSource(sourceId.toString('hex')));

@@ -147,7 +147,7 @@ interface PendingFindNode {
   answered: boolean;
   readonly done: Promise<NeighbourNode[] | undefined>;
   readonly resolve: (nodes: NeighbourNode[] | undefined) => void;
-  readonly timer: TimerHandle;
+  timer: TimerHandle;
 }
 
 /**
@@ -203,6 +203,19 @@ export class PendingFindNodes {
     this.late.delete(key);
     this.pending.set(key, { nodes: [], answered: false, done, resolve, timer });
     return done;
+  }
+
+  /**
+   * The outstanding request to that node was sent again (the first one was dropped as unproven):
+   * its timeout starts over, so the two extra legs (its ping-back, our pong and the resend) do not
+   * eat the answer's time.
+   */
+  rearm(nodeId: Buffer, ip: string, port: number): void {
+    const key = this.key(nodeId, ip, port);
+    const entry = this.pending.get(key);
+    if (entry === undefined) return;
+    this.clock.clear(entry.timer);
+    entry.timer = this.clock.setTimeout(() => this.expire(key), this.timeoutMs);
   }
 
   /** False when no find-node of ours to that node is outstanding (the packet must be dropped). */

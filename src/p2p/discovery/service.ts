@@ -297,7 +297,9 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
       // It enters the table as the node named it (bounded per introducer), not as one we chose.
       const intro = node.namedBy === undefined ? FOUND : namedBy(node.namedBy);
       if (!(await this.ping({ ip, port }, node.id, node.endpoint.tcpPort, intro))) return undefined;
-      // It answers find-node only after our pong to its ping-back arrived; wait for that ping.
+      // It answers find-node only after our pong to its ping-back arrived; wait briefly for that
+      // ping (sent right after its pong). A node with no place for us does not ping back
+      // (handlers.ts): it drops our find-node and pings back then, and we ask again (below).
       if (!this.proofs.hasVerifiedUs(node.id, ip)) await this.pingWaiters.wait(node.id, this.timing.bondWaitMs);
     }
     await this.findNodes.idle(node.id, ip, port);
@@ -311,6 +313,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
     const unsubscribe = this.pingWaiters.subscribe(node.id, () => {
       if (resent) return;
       resent = true;
+      this.findNodes.rearm(node.id, ip, port);
       send();
     });
     const entries = await reply;
