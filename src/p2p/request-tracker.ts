@@ -77,7 +77,13 @@ export class RequestTracker<P extends object> {
   nextDueMs(peer: P): number | undefined {
     const state = this.peers.get(peer);
     if (!state) return undefined;
-    for (const atMs of state.notBefore.values()) return atMs; // arrival order is due order (delayMs)
+    // Arrival order is due order (delayMs). Entries already due are plain pending ones now: they
+    // wait for a free slot like any other, and a poll for them would find none (a timer loop).
+    const nowMs = this.now();
+    for (const [key, atMs] of state.notBefore) {
+      if (atMs > nowMs) return atMs;
+      state.notBefore.delete(key);
+    }
     return undefined;
   }
 
@@ -126,11 +132,12 @@ export class RequestTracker<P extends object> {
    */
   announce(peer: P, items: readonly InvItem[], have: (item: InvItem) => boolean, busy: (item: InvItem) => boolean = NOT_BUSY): InvItem[] {
     const state = this.stateOf(peer);
+    const nowMs = this.now(); // one announcement's items come due together (one get-data, not one per clock tick)
     for (const item of items) {
       if (state.pending.size + state.failed.size >= this.options.maxPendingPerPeer) break;
       const key = keyOf(item.hash);
       if (state.requested.has(key) || state.pending.has(key) || state.failed.has(key) || have(item)) continue;
-      this.addPending(peer, state, key, item.type);
+      this.addPending(peer, state, key, item.type, nowMs);
     }
     return this.next(peer, have, busy);
   }
@@ -239,10 +246,10 @@ export class RequestTracker<P extends object> {
     return state;
   }
 
-  private addPending(peer: P, state: PeerRequests, key: string, type: InvItemType): void {
+  private addPending(peer: P, state: PeerRequests, key: string, type: InvItemType, nowMs: number): void {
     state.pending.set(key, type);
     const delayMs = this.delayMs(peer, type);
-    if (delayMs > 0) state.notBefore.set(key, this.now() + delayMs);
+    if (delayMs > 0) state.notBefore.set(key, nowMs + delayMs);
     let peers = this.candidates.get(key);
     if (!peers) {
       peers = new Set();

@@ -271,3 +271,15 @@ test('a held-back announcement (delayMs) is not requested before it is due; a pe
   t.is(tr.nextDueMs(spy), undefined, 'nothing held back any more');
   t.is(tr.pending(spy), 0);
 });
+
+test('held-back announcements that came due while the peer has no free slot need no timer: nextDueMs is undefined, a freed slot asks for them', (t) => {
+  let now = 0;
+  const spy = {};
+  const tr = new RequestTracker<object>({ maxInFlightPerPeer: 2, maxPendingPerPeer: 10, expiryMs: 30_000, delayMs: () => 2_000, now: () => now });
+  t.deepEqual(tr.announce(spy, items(0, 5), never), []);
+  now = 2_000;
+  t.is(tr.next(spy, never).length, 2, 'one announcement, due together: as many as the slots allow');
+  t.is(tr.nextDueMs(spy), undefined, 'the other 3 are due: polling on a timer would find no slot (and loop)');
+  tr.received(item(0).hash);
+  t.deepEqual(tr.next(spy, never).map((i) => i.hash.readUInt32BE(0)), [2]);
+});
