@@ -6,6 +6,32 @@ interface Timer {
   readonly fn: () => void;
   readonly intervalMs: number | undefined;
   cancelled: boolean;
+  /** Who scheduled it (EventProfile only). */
+  readonly tag?: string;
+}
+
+/**
+ * Opt-in event census (scripts/sim-event-census.mjs): each event is tagged at scheduling with the
+ * code that scheduled it (stack frames above the clock) and counted when it runs inside the window.
+ * Costs a stack capture per scheduled event, so it is off unless set.
+ */
+export interface EventProfile {
+  readonly fromElapsedMs: number;
+  readonly toElapsedMs: number;
+  /** Stack frames kept per tag (callers above the clock call). */
+  readonly depth: number;
+  readonly counts: Map<string, number>;
+}
+
+function schedulerTag(depth: number): string {
+  const holder: { stack?: string } = {};
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = depth + 3;
+  Error.captureStackTrace(holder, schedulerTag);
+  Error.stackTraceLimit = limit;
+  const frames = (holder.stack ?? '').split('\n').slice(1).map((line) => line.trim().replace(/^at /, '').replace(/file:\/\/\S*?\/dist\//, '').replace(/:\d+\)?$/, '').replace(' (', ' '));
+  // Drop push() and the clock API frame (setTimeout / setInterval / afterPendingIo).
+  return frames.filter((f) => !/virtual-clock\.[jt]s/.test(f)).slice(0, depth).join(' < ');
 }
 
 /**
@@ -28,6 +54,8 @@ export class VirtualClock implements Clock {
   private seq = 0;
   private now = SIM_EPOCH_MS;
   eventsRun = 0;
+  /** Set to count events by who scheduled them (see EventProfile). */
+  profile: EventProfile | undefined;
 
   nowMs = (): number => this.now;
 
@@ -104,6 +132,11 @@ export class VirtualClock implements Clock {
       this.insert(top);
     }
     this.eventsRun++;
+    const profile = this.profile;
+    if (profile !== undefined && top.tag !== undefined) {
+      const at = this.now - SIM_EPOCH_MS;
+      if (at >= profile.fromElapsedMs && at < profile.toElapsedMs) profile.counts.set(top.tag, (profile.counts.get(top.tag) ?? 0) + 1);
+    }
     top.fn();
   }
 
@@ -112,7 +145,9 @@ export class VirtualClock implements Clock {
   }
 
   private push(fn: () => void, delayMs: number, intervalMs: number | undefined): Timer {
-    const timer: Timer = { atMs: this.now + delayMs, seq: this.seq++, fn, intervalMs, cancelled: false };
+    const profile = this.profile;
+    const tag = profile === undefined || this.now - SIM_EPOCH_MS + delayMs >= profile.toElapsedMs ? undefined : schedulerTag(profile.depth);
+    const timer: Timer = { atMs: this.now + delayMs, seq: this.seq++, fn, intervalMs, cancelled: false, ...(tag === undefined ? {} : { tag }) };
     this.insert(timer);
     return timer;
   }
