@@ -43,6 +43,9 @@ function report() {
   const total = [...counts.values()].reduce((s, v) => s + v, 0);
   console.log(`window ${FROM}-${TO} s, ${N} nodes: ${events} events (${total} tagged) = ${perNodeS(events)} per node per s; cpu ${windowCpuS.toFixed(1)} s (${(1e6 * windowCpuS / events).toFixed(0)} µs/event incl. census)`);
   for (const [tag, n] of [...counts].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 40))) console.log(`${String(n).padStart(8)} ${perNodeS(n).padStart(7)}/node/s ${(100 * n / total).toFixed(1).padStart(5)}%  ${tag}`);
+  // Cleared timers stay in the heap until due (VirtualClock drops them lazily): how many now.
+  const heap = clockRef.heap;
+  console.log(`heap at ${TO} s: ${heap.length} timers, ${heap.filter((x) => x.cancelled).length} of them cleared`);
   const writes = [...wire.values()].reduce((s, v) => s + v, 0);
   console.log(`TCP writes by wire type: ${writes} = ${perNodeS(writes)} per node per s`);
   for (const [name, n] of [...wire].sort((a, b) => b[1] - a[1])) console.log(`${String(n).padStart(8)} ${perNodeS(n).padStart(7)}/node/s  ${name}`);
