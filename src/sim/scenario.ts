@@ -42,6 +42,8 @@ export interface ScenarioParams {
   readonly p2p: Partial<P2PConfig>;
   /** Progress lines (stderr in `npm run sim`). */
   readonly log?: (line: string) => void;
+  /** Sees the clock and TCP before the first node starts (scripts/sim-event-census.mjs counts events with it). */
+  readonly instrument?: (clock: VirtualClock, tcp: SimTcp) => void;
 }
 
 export function defaultParams(nodes: number, minutes: number): ScenarioParams {
@@ -118,7 +120,7 @@ export interface ReachabilitySummary {
 }
 
 export interface ScenarioResult {
-  readonly params: Omit<ScenarioParams, 'log'>;
+  readonly params: Omit<ScenarioParams, 'log' | 'instrument'>;
   readonly health: HealthSample[];
   readonly lookups: LookupBatch[];
   readonly joins: JoinStats[];
@@ -158,6 +160,7 @@ export async function runScenario(params: ScenarioParams): Promise<ScenarioResul
   const network = new SimNetwork(clock, rng, params.network);
   const signer: PacketSigner | undefined = params.crypto === 'stand-in' ? standInSigner() : undefined;
   const tcp = new SimTcp(clock, network);
+  params.instrument?.(clock, tcp);
   // Blocks and txs relay over every node's real sessions (relay-node.ts); their draws (origin,
   // missing txs) come from a stream of their own so they do not shift the network's.
   const ledger = new SimLedger();
@@ -378,8 +381,9 @@ export async function runScenario(params: ScenarioParams): Promise<ScenarioResul
   const nodeSeconds = population.nodes.reduce((s, n) => s + ((n.leftAtMs ?? endMs) - n.joinedAtMs) / 1000, 0);
   const bytes = [...network.hosts.values()].reduce((s, h) => s + h.bytesSent, 0);
   void done;
-  const { log: _log, ...rest } = params;
+  const { log: _log, instrument: _instrument, ...rest } = params;
   void _log;
+  void _instrument;
   return {
     params: rest,
     health,

@@ -90,6 +90,7 @@ export class SimStream extends EventEmitter implements PeerStream {
     this.pendingBytes.push(chunk.length);
     this.unsentBytes += chunk.length;
     const data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    this.tcp.census?.(data);
     if (this.host.alive && remote !== undefined) {
       this.host.bytesSent += wireBytes;
       this.toRemote(departMs, wireBytes, () => {
@@ -221,6 +222,8 @@ export class SimStream extends EventEmitter implements PeerStream {
 /** TCP for every host of a SimNetwork, on its virtual clock. */
 export class SimTcp {
   readonly stats: SimTcpStats = { connected: 0, refused: 0, unanswered: 0, segments: 0, bytes: 0 };
+  /** Sees every write (the event census counts them by wire type); unset in normal runs. */
+  census: ((data: Buffer) => void) | undefined;
   /** ip → port → accept callback. */
   private readonly listeners = new Map<string, Map<number, (stream: PeerStream) => void>>();
   private readonly nextEphemeral = new Map<string, number>();

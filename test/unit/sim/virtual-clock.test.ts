@@ -37,3 +37,43 @@ test('promise chains started by an event finish before virtual time moves on', a
   await clock.runUntil(20);
   t.deepEqual(seen, [10, 11]);
 });
+
+test('the event census counts, inside its window only, each event under the function that scheduled it', async (t) => {
+  const clock = new VirtualClock();
+  const counts = new Map<string, number>();
+  clock.profile = { fromElapsedMs: 100, toElapsedMs: 200, depth: 1, counts };
+  function heartbeatOwner(): void {
+    clock.setInterval(() => undefined, 10);
+  }
+  function oneShotOwner(): void {
+    clock.setTimeout(() => undefined, 150);
+    clock.setTimeout(() => undefined, 50); // before the window: not counted
+    clock.setTimeout(() => undefined, 250); // after it: not counted (nor tagged)
+  }
+  heartbeatOwner();
+  oneShotOwner();
+  await clock.runUntil(300);
+  const byOwner = (name: string): number => [...counts].filter(([tag]) => tag.startsWith(name)).reduce((s, [, n]) => s + n, 0);
+  t.log(JSON.stringify(Object.fromEntries(counts)));
+  t.is(byOwner('heartbeatOwner'), 10, 'the interval fired at 100, 110, …, 190');
+  t.is(byOwner('oneShotOwner'), 1);
+  t.is([...counts.values()].reduce((s, n) => s + n, 0), 11);
+});
+
+test('cleared timers do not pile up in the queue, and the live ones still run in (time, insertion) order', async (t) => {
+  const clock = new VirtualClock();
+  const ran: number[] = [];
+  const expected: number[] = [];
+  for (let i = 0; i < 20_000; i++) {
+    const at = 1 + ((i * 7919) % 1000);
+    const handle = clock.setTimeout(() => ran.push(i), at);
+    if (i % 10 === 0) expected.push(i);
+    else clock.clear(handle);
+  }
+  t.log(`queued after clearing 18,000 of 20,000: ${clock.pending}`);
+  t.true(clock.pending <= 2 * 2_000 + 1, 'cleared timers were dropped from the queue');
+  await clock.runUntil(2_000);
+  const at = (i: number): number => 1 + ((i * 7919) % 1000);
+  expected.sort((a, b) => at(a) - at(b) || a - b);
+  t.deepEqual(ran, expected);
+});
