@@ -5,6 +5,10 @@
  * (IPv4-mapped IPv6 already turned into IPv4 by normalizeIp).
  */
 import { isIPv4, isIPv6 } from 'node:net';
+import { hostKey, ipv6Groups } from '../util/ip.js';
+
+/** Per-host limits' key (IPv4 address, IPv6 /64): src/util/ip.ts, shared with the status page. */
+export { hostKey };
 
 export type AddressClass = 'loopback' | 'private' | 'public';
 
@@ -15,14 +19,9 @@ function ipv4Octets(ip: string): number[] {
   return ip.split('.').map((o) => Number.parseInt(o, 10));
 }
 
-/** Expands "fe80::1" to its eight 16-bit groups. */
-function ipv6Groups(ip: string): number[] {
-  const [head = '', tail] = ip.split('::') as [string, string | undefined];
-  const parse = (s: string): number[] => (s === '' ? [] : s.split(':').map((g) => Number.parseInt(g, 16)));
-  const left = parse(head);
-  if (tail === undefined) return left;
-  const right = parse(tail);
-  return [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+/** The eight 16-bit groups of an address `isIPv6` accepted. */
+function groupsOf(ip: string): number[] {
+  return ipv6Groups(ip) ?? [];
 }
 
 /**
@@ -40,7 +39,7 @@ export function classifyAddress(ip: string): AddressClass {
     return 'public';
   }
   if (isIPv6(ip)) {
-    const g = ipv6Groups(ip);
+    const g = groupsOf(ip);
     if (g.every((x, i) => x === (i === 7 ? 1 : 0))) return 'loopback';
     const first = g[0] ?? 0;
     if ((first & 0xfe00) === 0xfc00 || (first & 0xffc0) === 0xfe80) return 'private';
@@ -58,19 +57,8 @@ export function netGroup(ip: string, classify: AddressClassifier = classifyAddre
     return `${a}.${b}.0.0/16`;
   }
   if (isIPv6(ip)) {
-    const [g0 = 0, g1 = 0] = ipv6Groups(ip);
+    const [g0 = 0, g1 = 0] = groupsOf(ip);
     return `${g0.toString(16)}:${g1.toString(16)}::/32`;
   }
   return ip;
-}
-
-/**
- * The key of a per-host limit: the IPv4 address itself, or the /64 of an IPv6 one — a subscriber
- * is handed a whole /64 (often a /56), so keying on the full address would give one attacker 2^64
- * fresh budgets. "2001:db8:1:2::/64".
- */
-export function hostKey(ip: string): string {
-  if (!isIPv6(ip)) return ip;
-  const g = ipv6Groups(ip);
-  return `${g.slice(0, 4).map((x) => x.toString(16)).join(':')}::/64`;
 }

@@ -16,3 +16,9 @@ test('loopback: 127.0.0.0/8 and ::1, also IPv4-mapped; nothing else', (t) => {
   for (const a of ['127.0.0.1', '127.0.0.2', '::1', '::ffff:127.0.0.1']) t.true(isLoopbackIp(a), a);
   for (const a of ['192.0.2.1', '::ffff:192.0.2.1', '2001:db8::1', '::', '128.0.0.1', undefined]) t.false(isLoopbackIp(a), String(a));
 });
+
+test('one host key for the status page and the peer layer (src/util/ip.ts): same /64, same IPv4', async (t) => {
+  const { hostKey } = await import('../../../src/p2p/netgroup.js');
+  for (const ip of ['192.0.2.7', '2001:db8:1:2::1', '2001:db8:1:2:0:0:192.0.2.1', '::1']) t.is(clientIpKey(ip), hostKey(ip), ip);
+  t.is(hostKey('2001:db8:1:2::1'), '2001:db8:1:2::/64');
+});
