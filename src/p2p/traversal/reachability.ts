@@ -2,10 +2,11 @@
  * Can peers dial us? (AutoNAT's idea.) Peers asked for a dial-back report whether they reached
  * our port; this turns those results, with the observed-address state, into one verdict. A
  * dial-back that arrived is proof (our random nonce came back on an inbound connection); a
- * failure is only a peer's word, so "behind a NAT" takes failures from distinct peers. Pure
+ * failure is only a peer's word, so "behind a NAT" takes failures from distinct peers (public ones
+ * in distinct network groups). Pure
  * bookkeeping: no sockets, no timers, the clock is injected.
  */
-import { type AddressClassifier, classifyAddress } from '../netgroup.js';
+import { type AddressClassifier, classifyAddress, netGroup } from '../netgroup.js';
 import { TimedEntries } from '../timed-entries.js';
 import {
   DEFAULT_DIAL_BACK_RECHECK_INTERVAL_MS,
@@ -54,6 +55,12 @@ interface ResultEntry {
   readonly atMs: number;
   readonly seq: number;
   readonly voter: string;
+  /**
+   * Whose word a failure is: a public peer's network group (/16, /32), else its voter key. A failure
+   * is only a claim, and a "behind NAT" verdict hides us from every table and dialer, so a few
+   * addresses in one network must not be able to vote twice (a proof — a success — needs no such rule).
+   */
+  readonly failVoter: string;
   readonly port: number;
   readonly reached: boolean;
   /** The peer's address is public: only then does its success say anything about the internet. */
@@ -122,6 +129,7 @@ export class ReachabilityTracker {
       atMs: now,
       seq: this.seq++,
       voter: observerKey(result.peerId, ip, this.classify),
+      failVoter: this.classify(ip) === 'public' ? netGroup(ip, this.classify) : observerKey(result.peerId, ip, this.classify),
       port: result.port,
       reached: result.outcome === 'reached',
       peerPublic: this.classify(ip) === 'public',
@@ -204,7 +212,8 @@ export class ReachabilityTracker {
     for (const r of results) {
       if (r.port !== latest.port) continue;
       if (r.reached && this.seenPublic && !r.peerPublic) continue;
-      (r.reached ? reached : failed).add(r.voter);
+      if (r.reached) reached.add(r.voter);
+      else failed.add(r.failVoter);
     }
     return { port: latest.port, successes: reached.size, failures: failed.size, lastCheckAtMs: latest.atMs };
   }

@@ -60,6 +60,17 @@ test('2 failures from one public host (two node ids) are one peer\'s word', (t) 
   t.is(s.status, 'unknown');
 });
 
+test('2 failures from two public hosts of one /16 are one network\'s word: a few addresses of one network cannot hide us', (t) => {
+  const { tracker } = setup();
+  tracker.record(result(1, '8.8.8.8', 'failed'));
+  tracker.record(result(2, '8.8.9.9', 'failed'));
+  t.is(tracker.state(input('yes')).status, 'unknown', 'one /16');
+  tracker.record(result(3, '9.9.9.9', 'failed'));
+  const s = tracker.state(input('yes'));
+  t.is(s.failures, 2);
+  t.is(s.status, 'behind-nat-port-preserving', 'a second network agrees');
+});
+
 test('2 failures + a port-preserving NAT → behind-nat-port-preserving (loopback peers count by id)', (t) => {
   const { tracker } = setup();
   tracker.record(result(1, '127.0.0.1', 'failed'));
