@@ -73,7 +73,7 @@ export class RequestTracker<P extends object> {
     this.delayMs = options.delayMs ?? NO_DELAY;
   }
 
-  /** When the first of `peer`'s held-back announcements comes due (ms), if it has any: poll it with `next` then. */
+  /** When the first of `peer`'s held-back announcements comes due (ms), or undefined if none waits: poll it with `next` then. */
   nextDueMs(peer: P): number | undefined {
     const state = this.peers.get(peer);
     if (!state) return undefined;
