@@ -57,6 +57,13 @@ labTest('plain MASQUERADE both sides: H1 and H2 learn their addresses, punch a d
       t.is(atP?.direction, 'inbound');
     }
     await waitUntil('H1 with its funding confirmed (block 1 through P)', SYNC_TIMEOUT_MS, async () => (await h1.balance(payer)).confirmed === BigInt(FUNDING));
+    // The verdict takes two failed dial-backs (3 s connect timeout each), asked as sessions come up;
+    // the punch does not wait for the initiator's, so it may still be coming in here (CI: P's dial-back
+    // to H1 was still in SYN-SENT when the link was already up).
+    await waitUntil('both homes to have a reachability verdict', SETTLE_TIMEOUT_MS, async () => {
+      for (const home of [h1, h2]) if ((await home.traversal()).reachability.status === 'unknown') return false;
+      return true;
+    });
 
     for (const home of [h1, h2]) {
       const tr = await home.traversal();
