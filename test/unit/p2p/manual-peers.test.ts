@@ -150,16 +150,22 @@ test('the manual peer list is bounded: one more address is refused with the way 
   t.deepEqual(dialled, ['127.0.0.1:9001', '127.0.0.1:9002', '127.0.0.1:9003', '127.0.0.1:9004']);
 });
 
-test('removepeer closes our connection, forgets the address and never redials it; an unknown address is refused', async (t) => {
-  const { manual, dials } = setup(t);
-  manual.add('127.0.0.1', 9000);
-  await sleep(0);
+/** A fake peer whose close() is recorded and emits 'close', as a real session's does. */
+function closablePeer(): { peer: FakePeer; closes: string[] } {
   const closes: string[] = [];
   const peer = new FakePeer();
   (peer as unknown as { close: (reason: string) => void }).close = (reason: string) => {
     closes.push(reason);
     peer.emit('close', reason);
   };
+  return { peer, closes };
+}
+
+test('removepeer closes our connection, forgets the address and never redials it; an unknown address is refused', async (t) => {
+  const { manual, dials } = setup(t);
+  manual.add('127.0.0.1', 9000);
+  await sleep(0);
+  const { peer, closes } = closablePeer();
   dials[0]!.onPeer(peer as unknown as Peer);
   dials[0]!.resolve(true);
   peer.isReady = true;
@@ -180,12 +186,7 @@ test('removepeer during the dial: the connection it then makes is closed, and no
   manual.add('127.0.0.1', 9000);
   await sleep(0);
   manual.remove('127.0.0.1', 9000);
-  const closes: string[] = [];
-  const peer = new FakePeer();
-  (peer as unknown as { close: (reason: string) => void }).close = (reason: string) => {
-    closes.push(reason);
-    peer.emit('close', reason);
-  };
+  const { peer, closes } = closablePeer();
   dials[0]!.onPeer(peer as unknown as Peer);
   dials[0]!.resolve(true);
   t.deepEqual(closes, ['removed from the manual peers by the operator'], 'the late connection is not kept');
