@@ -79,6 +79,9 @@ const WAIT_TIMEOUT_MS = 30_000;
 const RESTORE_TIMEOUT_MS = 40_000;
 /** Blocks the winning side mines after the heal to empty the pools: one, plus one for a chain tail over txpool.maxAncestors. */
 const MAX_FINAL_BLOCKS = 3;
+/** Balance sums retried while relayed payments still reach a pool (each retry is ~50 RPC calls). */
+const SNAPSHOT_ATTEMPTS = 20;
+const SNAPSHOT_RETRY_MS = 250;
 
 interface Payment {
   side: 'winning' | 'losing';
@@ -324,13 +327,25 @@ if (skipReason !== undefined) {
         if (mining.miningAddress) addresses.add(mining.miningAddress);
       }
       const expected = BigInt(height + 1) * BLOCK_REWARD;
+      const poolKey = async (n: LabNode): Promise<string> => (await n.mempool()).map((x) => x.txid).sort().join(',');
       for (const n of nodes) {
         let chain = 0n;
         let withPool = 0n;
-        for (const a of addresses) {
-          const b = await n.balance(a);
-          chain += b.confirmed + b.immature;
-          withPool += b.unconfirmed + b.immature;
+        // One balance call per address is not one snapshot: a payment relayed to this node between
+        // the payer's call and the payee's is counted on one side only (CI caught +78). Sum again
+        // until the pool was the same before and after the sums.
+        for (let attempt = 0; ; attempt++) {
+          const before = await poolKey(n);
+          chain = 0n;
+          withPool = 0n;
+          for (const a of addresses) {
+            const b = await n.balance(a);
+            chain += b.confirmed + b.immature;
+            withPool += b.unconfirmed + b.immature;
+          }
+          if ((await poolKey(n)) === before) break;
+          if (attempt >= SNAPSHOT_ATTEMPTS) throw new Error(`${n.label}: its pool kept changing over ${SNAPSHOT_ATTEMPTS} attempts to sum the balances`);
+          await sleep(SNAPSHOT_RETRY_MS);
         }
         t.is(chain, expected, `${n.label}: coins on the chain = rewards of ${height + 1} blocks`);
         t.is(withPool, expected, `${n.label}: coins counting the pool = the same (nothing spent twice, nothing lost)`);
