@@ -1,0 +1,20 @@
+/** Constants of one TCP peer session: the listen defaults, slot counts, heartbeat and timeouts (P2PConfig defaults). */
+
+/** Default TCP port (the UDP discovery port is the same number). */
+export const DEFAULT_TCP_PORT = 9000;
+/** Listen on every interface: peers on other hosts must reach us. Tests pass 127.0.0.1. */
+export const DEFAULT_LISTEN_HOST = '0.0.0.0';
+export const DEFAULT_MAX_OUTBOUND_PEERS = 8;
+export const DEFAULT_MAX_INBOUND_PEERS = 32;
+/** The tutorial's heartbeat period. */
+export const DEFAULT_PING_INTERVAL_MS = 5_000;
+/** Four missed heartbeats: long enough for a busy peer, short enough to notice a dead one. */
+export const DEFAULT_PEER_TIMEOUT_MS = 20_000;
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5_000;
+/**
+ * Two connections to one node id opened within this of each other are a simultaneous dial, and
+ * the one dialled by the lower node id replaces the other at both ends. An older, established
+ * connection is never replaced: handshake-acks can be relayed, so a newcomer claiming the same
+ * proven id may be a stranger in the middle. Two handshake timeouts covers any honest pair.
+ */
+export const DUPLICATE_TIEBREAK_WINDOW_MS = 10_000;
