@@ -9,6 +9,14 @@ import type { BlockSequence } from './block-seq.js';
 import { type IndexEntry, decodeIndexEntry, encodeIndexEntry } from './codecs.js';
 import { type BinaryDb, SEQ_KEY_BYTES, type StoreDbName, readSeqKey, seqKey } from './layout.js';
 
+/** The highest sequence number stored (block-seq.ts), undefined when none; inside the open write transaction. */
+export function lastStoredSeq(dbs: Readonly<Record<StoreDbName, BinaryDb>>): number | undefined {
+  // Both: a damaged database missing the last entry must not hand its number (and its block data) to another block.
+  let last: number | undefined;
+  for (const db of [dbs.entries, dbs.blockdata]) for (const key of db.getKeys({ reverse: true, limit: 1 })) last = Math.max(last ?? 0, readSeqKey(key));
+  return last;
+}
+
 export class BlockRecords {
   constructor(
     private readonly dbs: Readonly<Record<StoreDbName, BinaryDb>>,

@@ -7,28 +7,22 @@
 import type { RootDatabase } from 'lmdb';
 import { Block } from '../../primitives/block.js';
 import { HASH_BYTES, PUBKEY_HASH_BYTES } from '../../primitives/hash.js';
-import { type OutPoint, outPointFromKey } from '../../primitives/tx.js';
+import type { OutPoint } from '../../primitives/tx.js';
 import { StorageError } from '../errors.js';
 import type { Coin, CoinEntry, CoinView } from '../types.js';
-import { BlockRecords } from './block-records.js';
+import { BlockRecords, lastStoredSeq } from './block-records.js';
 import { BlockSequence } from './block-seq.js';
 import { type IndexEntry, decodeUndo, encodeUndo, heightKey, tipKey } from './codecs.js';
 import {
-  ADDR_KEY_OUTPOINT_OFFSET,
-  ADDR_RANGE_END_SUFFIX,
   type BinaryDb,
   CHAIN_STATE_DBS,
   EMPTY,
-  FORMAT_KEY,
-  REINDEX_KEY,
-  REINDEX_TIP_KEY,
   type StoreDbName,
-  TIPS_INDEX_KEY,
   TIP_KEY,
   openStoreDbs,
-  readSeqKey,
 } from './layout.js';
-import type { PendingCoins, StoredCoins } from './pending-coins.js';
+import type { PendingCoins } from './pending-coins.js';
+import { StoreMarkers } from './markers.js';
 import { ChainSnapshot } from './snapshot.js';
 import { LmdbStoredCoins } from './stored-coins.js';
 import { StoreTransactions } from './transactions.js';
@@ -39,20 +33,17 @@ export { type BinaryDb, STORE_DB_NAMES, type StoreDbName } from './layout.js';
 export class ChainStore implements CoinView {
   private closed = false;
   /** The coins and addrs databases as the pending coins' backing store (stored-coins.ts). */
-  private readonly storedCoins: StoredCoins;
+  private readonly storedCoins: LmdbStoredCoins;
 
   /** Keys of blocks' entries and data (block-seq.ts). */
-  private readonly blockSeq = new BlockSequence(() => {
-    // Both: a damaged database missing the last entry must not hand its number (and its block data) to another block.
-    let last: number | undefined;
-    for (const db of [this.dbs.entries, this.dbs.blockdata]) for (const key of db.getKeys({ reverse: true, limit: 1 })) last = Math.max(last ?? 0, readSeqKey(key));
-    return last;
-  });
+  private readonly blockSeq = new BlockSequence(() => lastStoredSeq(this.dbs));
 
   /** The write transactions and their pending tip and coins (transactions.ts). */
   private readonly txns: StoreTransactions;
   /** The block index and the blocks' data (block-records.ts). */
   private readonly records: BlockRecords;
+  /** The reindex, layout-version and tips-index markers (markers.ts). */
+  private readonly markers: StoreMarkers;
 
   private constructor(
     readonly path: string,
@@ -62,6 +53,7 @@ export class ChainStore implements CoinView {
     this.storedCoins = new LmdbStoredCoins(dbs.coins, dbs.addrs);
     this.txns = new StoreTransactions(path, env, dbs.meta, this.storedCoins, () => this.assertOpen(), this.blockSeq);
     this.records = new BlockRecords(dbs, this.blockSeq);
+    this.markers = new StoreMarkers(dbs.meta);
   }
 
   /** `readOnly`: for a check beside (or without) the node; a path without a database is an error then, not created (layout.ts). */
@@ -101,44 +93,38 @@ export class ChainStore implements CoinView {
     return new ChainSnapshot(this.path, this.dbs, this.env.useReadTransaction());
   }
 
-  // --- reindex (reindex.ts) ----------------------------------------------------------------
+  // --- reindex and layout markers (markers.ts; reindex.ts) --------------------------------
 
   /** True while a reindex has started and not finished: the chain state is partial until it does. */
   reindexPending(): boolean {
-    return this.dbs.meta.doesExist(REINDEX_KEY);
+    return this.markers.reindexPending();
   }
 
   /** The tip before the pending reindex started, kept in its marker (equal-work ties go to it). */
   reindexPreviousTip(): Buffer | undefined {
-    const value = this.dbs.meta.get(REINDEX_KEY);
-    return value?.length === HASH_BYTES ? Buffer.from(value) : undefined;
+    return this.markers.reindexPreviousTip();
   }
 
   setReindexPending(pending: boolean, previousTip?: Buffer): void {
-    if (pending) this.dbs.meta.putSync(REINDEX_KEY, previousTip ?? Buffer.from([1]));
-    else this.dbs.meta.removeSync(REINDEX_KEY);
+    this.markers.setReindexPending(pending, previousTip);
   }
 
   /** The last block a pending reindex connected (its progress; 'tip' stays unwritten until it finishes). */
   getReindexTip(): Buffer | undefined {
-    return this.dbs.meta.get(REINDEX_TIP_KEY);
+    return this.markers.getReindexTip();
   }
 
   setReindexTip(hash: Buffer | undefined): void {
-    if (hash) this.dbs.meta.putSync(REINDEX_TIP_KEY, hash);
-    else this.dbs.meta.removeSync(REINDEX_TIP_KEY);
+    this.markers.setReindexTip(hash);
   }
 
   /** The layout version the database was written with; undefined for one older than the key. */
   formatVersion(): number | undefined {
-    const value = this.dbs.meta.get(FORMAT_KEY);
-    return value?.length === 4 ? value.readUInt32BE(0) : undefined;
+    return this.markers.formatVersion();
   }
 
   setFormatVersion(version: number): void {
-    const value = Buffer.alloc(4);
-    value.writeUInt32BE(version, 0);
-    this.dbs.meta.putSync(FORMAT_KEY, value);
+    this.markers.setFormatVersion(version);
   }
 
   /** Rewrites a database of layout 1 or 2 as layout 3 (upgrade.ts). Inside a transaction; the caller then sets the format version. */
@@ -159,8 +145,8 @@ export class ChainStore implements CoinView {
     for (const name of CHAIN_STATE_DBS) this.dbs[name].clearSync();
     if (genesis) this.putHeight(0, Buffer.from(genesis));
     this.txns.setTip('clearChainState', null);
-    this.dbs.meta.removeSync(TIPS_INDEX_KEY);
-    this.dbs.meta.removeSync(REINDEX_TIP_KEY);
+    this.markers.setTipIndexBuilt(false);
+    this.markers.setReindexTip(undefined);
   }
 
   // --- blocks and index (block-records.ts) -----------------------------------------------
@@ -241,12 +227,11 @@ export class ChainStore implements CoinView {
 
   /** False for a database written before the tips set existed (candidates.ts builds it once). */
   tipIndexBuilt(): boolean {
-    return this.dbs.meta.doesExist(TIPS_INDEX_KEY);
+    return this.markers.tipIndexBuilt();
   }
 
   setTipIndexBuilt(built: boolean): void {
-    if (built) this.dbs.meta.putSync(TIPS_INDEX_KEY, Buffer.from([1]));
-    else this.dbs.meta.removeSync(TIPS_INDEX_KEY);
+    this.markers.setTipIndexBuilt(built);
   }
 
   // --- active chain -----------------------------------------------------------------------
@@ -323,14 +308,7 @@ export class ChainStore implements CoinView {
 
   coinsByPubKeyHash(pubKeyHash: Buffer): CoinEntry[] {
     if (pubKeyHash.length !== PUBKEY_HASH_BYTES) return [];
-    const entries: CoinEntry[] = [];
-    const range = this.dbs.addrs.getKeys({ start: pubKeyHash, end: Buffer.concat([pubKeyHash, ADDR_RANGE_END_SUFFIX]) });
-    for (const key of range) {
-      const outpoint = outPointFromKey(Buffer.from(key.subarray(ADDR_KEY_OUTPOINT_OFFSET)));
-      const coin = this.readStoredCoin(outpoint);
-      if (!coin) throw new StorageError('storage-corrupt', `the address index at ${this.path} lists ${outpoint.txid.toString('hex')}:${outpoint.index}, which is not in the UTXO set`);
-      entries.push({ outpoint, coin });
-    }
+    const entries = this.storedCoins.ownedBy(pubKeyHash, this.path);
     const pending = this.txns.coins;
     return pending ? pending.ownedBy(pubKeyHash, entries) : entries;
   }

@@ -5,10 +5,11 @@
  * callers (the coin lookups of connectBlock) was thrown away ("wrong call target") for every
  * chain a process opened after its first (the benches, a reindex then the chain).
  */
-import { type OutPoint, outPointKey } from '../../primitives/tx.js';
-import type { Coin } from '../types.js';
+import { type OutPoint, outPointFromKey, outPointKey } from '../../primitives/tx.js';
+import { StorageError } from '../errors.js';
+import type { Coin, CoinEntry } from '../types.js';
 import { decodeCoin, encodeCoin } from './codecs.js';
-import { type BinaryDb, EMPTY, addrKey } from './layout.js';
+import { ADDR_KEY_OUTPOINT_OFFSET, ADDR_RANGE_END_SUFFIX, type BinaryDb, EMPTY, addrKey } from './layout.js';
 import type { StoredCoins } from './pending-coins.js';
 
 export class LmdbStoredCoins implements StoredCoins {
@@ -31,5 +32,18 @@ export class LmdbStoredCoins implements StoredCoins {
   delete(outpoint: OutPoint, coin: Coin): void {
     this.coins.removeSync(outPointKey(outpoint));
     this.addrs.removeSync(addrKey(coin, outpoint));
+  }
+
+  /** The committed coins of one 20-byte pubKeyHash, through the addrs index; `path` names the database in the error. */
+  ownedBy(pubKeyHash: Buffer, path: string): CoinEntry[] {
+    const entries: CoinEntry[] = [];
+    const range = this.addrs.getKeys({ start: pubKeyHash, end: Buffer.concat([pubKeyHash, ADDR_RANGE_END_SUFFIX]) });
+    for (const key of range) {
+      const outpoint = outPointFromKey(Buffer.from(key.subarray(ADDR_KEY_OUTPOINT_OFFSET)));
+      const coin = this.read(outpoint);
+      if (!coin) throw new StorageError('storage-corrupt', `the address index at ${path} lists ${outpoint.txid.toString('hex')}:${outpoint.index}, which is not in the UTXO set`);
+      entries.push({ outpoint, coin });
+    }
+    return entries;
   }
 }
