@@ -2,8 +2,8 @@
  * The peer set: the TCP server and the sessions, one connection per *proven* node id, and
  * discouragement of misbehaving addresses. It re-emits the ready peers' messages for relay and
  * sync. Admission of inbound connections (inbound.ts), one session per node id (proven-peers.ts),
- * outbound dialing (outbound.ts), manual peers (manual-peers.ts) and persisted bans (ban-store.ts)
- * are its parts.
+ * outbound dialing (outbound.ts), manual peers (manual-peers.ts), persisted bans (ban-store.ts) and
+ * what a misbehaving session costs its address (peer-faults.ts) are its parts.
  */
 import { EventEmitter } from 'node:events';
 import { SYSTEM_CLOCK, type Clock } from '../util/clock.js';
@@ -12,7 +12,7 @@ import { CRYPTO_RANDOM, type RandomSource } from '../util/random-source.js';
 import { BanStore } from './ban-store.js';
 import type { BanEntry, BanList } from './bans.js';
 import type { P2PConfig } from './config.js';
-import { MAX_PUNCHED_OUTBOUND_SHARE, INBOUND_READY_LOG_INTERVAL_MS, INBOUND_READY_LOG_KEYS, MAX_DISCOURAGED_ENTRIES, SESSION_FAULT_WARN_INTERVAL_MS, SESSION_FAULT_WARN_KEYS } from './constants.js';
+import { MAX_PUNCHED_OUTBOUND_SHARE, INBOUND_READY_LOG_INTERVAL_MS, INBOUND_READY_LOG_KEYS, MAX_DISCOURAGED_ENTRIES } from './constants.js';
 import type { NodeKey } from './discovery/node-key.js';
 import { normalizeIp } from './discovery/endpoint.js';
 import { DiscouragedSet, type DiscouragedEntry } from './discouraged.js';
@@ -20,11 +20,11 @@ import { P2PError } from './errors.js';
 import { InboundGate } from './inbound.js';
 import { LogThrottle } from './log-throttle.js';
 import { ManualPeers } from './manual-peers.js';
-import type { MisbehaviourCode } from './misbehaviour.js';
 import { classifyAddress, type AddressClassifier } from './netgroup.js';
 import { OutboundDialer } from './outbound.js';
 import type { LocalStatus } from './handshake.js';
 import { Peer, type PeerDirection } from './peer.js';
+import { PeerFaults } from './peer-faults.js';
 import { describePeer, type ManualPeerInfo, type PeerInfo } from './peer-info.js';
 import { ProvenPeers } from './proven-peers.js';
 import { NODE_TCP_TRANSPORT, type PeerStream, type TcpListener, type TcpTransport } from './tcp-transport.js';
@@ -81,8 +81,8 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
   private readonly inbound: InboundGate;
   private readonly outbound: OutboundDialer;
   private readonly manual: ManualPeers;
-  /** Misbehaviour and refusal lines: warn once per address and code per interval, repeats at debug. */
-  private readonly faultLog: LogThrottle;
+  /** What a misbehaving or refused session costs its address, and its log line (peer-faults.ts). */
+  private readonly faults: PeerFaults;
   /** Inbound 'peer ready' lines: info once per address per interval, repeats at debug. */
   private readonly readyLog: LogThrottle;
 
@@ -96,7 +96,6 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
     this.transport = options.transport ?? NODE_TCP_TRANSPORT;
     const random = options.random ?? CRYPTO_RANDOM;
     this.random = random;
-    this.faultLog = new LogThrottle(SESSION_FAULT_WARN_KEYS, SESSION_FAULT_WARN_INTERVAL_MS, clock.nowMs);
     this.readyLog = new LogThrottle(INBOUND_READY_LOG_KEYS, INBOUND_READY_LOG_INTERVAL_MS, clock.nowMs);
     this.classify = options.classifyAddress ?? classifyAddress;
     this.banStore = new BanStore(options.config.banFile, this.logger);
@@ -106,6 +105,11 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
     const { config } = options;
     const { bans, discouraged, classify, logger } = this;
     const isRunning = (): boolean => this.running;
+    this.faults = new PeerFaults({
+      discouraged, classify, logger, nowMs: clock.nowMs,
+      isManual: (peer) => this.manual.isManual(peer),
+      onDiscouraged: (entry) => this.emit('peer:discouraged', entry),
+    });
     this.inbound = new InboundGate({ config, bans, discouraged, classify, logger, clock, random });
     this.outbound = new OutboundDialer({
       config, ownIdHex: this.ownIdHex, peerSource: options.peerSource, bans, discouraged, classify, logger, isRunning,
@@ -295,7 +299,7 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
       status,
       admit: (p, hs) => this.provenPeers.admit(p, hs),
       admitProven: (p) => this.provenPeers.admitProven(p),
-      faultLevel: (p, code) => this.faultLevel(p, code),
+      faultLevel: (p, code) => this.faults.faultLevel(p, code),
       readyLevel: (p) => (this.provenPeers.isReplacement(p) ? 'debug' : p.direction === 'outbound' || this.readyLog.shouldWarn(p.ip) ? 'info' : 'debug'),
       logger: this.logger,
     });
@@ -304,7 +308,7 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
     peer.on('message', (msg) => this.emit('peer:message', peer, msg));
     peer.on('status', () => this.emit('peer:status', peer));
     peer.on('probe', (nonce) => this.emit('peer:probe', nonce));
-    peer.on('misbehaviour', (code, reason) => this.onMisbehaviour(peer, code, reason));
+    peer.on('misbehaviour', (code, reason) => this.faults.onMisbehaviour(peer, code, reason));
     peer.on('close', (reason) => {
       this.all.delete(peer);
       this.provenPeers.forget(peer);
@@ -314,35 +318,5 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
     });
     peer.start();
     return peer;
-  }
-
-  /** The one log line of a misbehaving peer, with what it cost (the peer closes itself). */
-  private onMisbehaviour(peer: Peer, code: MisbehaviourCode, reason: string): void {
-    const exemption = this.discouragementExemption(peer);
-    if (exemption !== undefined) {
-      this.logger[this.faultLevel(peer, code)]({ peer: peer.label, code, reason, notDiscouraged: exemption }, 'peer misbehaved; disconnected');
-      return;
-    }
-    // The address only, as Core does: even a "proven" node id may be an honest node's, its ack
-    // relayed by the stranger that misbehaves (acks sign the nonce they are sent).
-    this.emit('peer:discouraged', this.discouraged.discourage(peer.ip, `${code}: ${reason}`));
-    this.logger[this.faultLevel(peer, code)]({ peer: peer.label, code, reason, discouraged: [peer.ip] }, 'peer misbehaved; disconnected and discouraged');
-  }
-
-  /** warn the first time an address commits `code` in an interval, debug for the repeats. */
-  private faultLevel(peer: Peer, code: string): 'warn' | 'debug' {
-    return this.faultLog.shouldWarn(`${peer.ip} ${code}`) ? 'warn' : 'debug';
-  }
-
-  /**
-   * Addresses we never discourage, only disconnect: loopback and private ones are shared by
-   * every local node (one bad process must not lock out the others), and a manual peer is the
-   * operator's explicit choice.
-   */
-  private discouragementExemption(peer: Peer): string | undefined {
-    const cls = this.classify(peer.ip);
-    if (cls !== 'public') return `${cls} address`;
-    if (this.manual.isManual(peer)) return 'manual peer';
-    return undefined;
   }
 }
