@@ -12,10 +12,7 @@ import { compactToTarget, hashMeetsTarget } from '../../primitives/pow.js';
 import type { Transaction } from '../../primitives/tx.js';
 import type { Logger } from '../../util/logger.js';
 import {
-  BLOCK_TXN_REQUESTS_REMEMBERED,
-  FULL_ONLY_BLOCKS_PER_PEER_REMEMBERED,
   FULL_ONLY_BLOCKS_REMEMBERED,
-  COMPACT_BLOCK_TXN_TIMEOUT_MS,
   MAX_COMPACT_REBUILDS_PER_BLOCK,
   MAX_PENDING_COMPACT_BLOCKS,
   MAX_PENDING_COMPACT_BLOCKS_PER_PEER,
@@ -40,6 +37,7 @@ export type { CompactStats } from './compact-sender.js';
 import { extendsTip, powOk, wouldBeNewTip } from './header-checks.js';
 import { HighBandwidthPeers } from './high-bandwidth.js';
 import { PartialBlock } from './partial-block.js';
+import { CompactPeerStates, type PeerCompactState, hashKey } from './peer-states.js';
 
 export interface CompactRelayOptions {
   chain: RelayChain;
@@ -63,26 +61,11 @@ export interface CompactRelayOptions {
   random?: CompactSenderOptions['random'];
 }
 
-interface Pending {
-  readonly partial: PartialBlock;
-  readonly askedAtMs: number;
-}
-
-interface PeerCompactState {
-  /** The peer sent send-compact version 1: it understands cmpct-block. */
-  speaksCompact: boolean;
-  readonly pending: Map<string, Pending>;
-  readonly requested: BoundedHashSet;
-  /** Blocks whose rebuild failed through this peer's own message: fetched whole when it announces them. */
-  readonly fullOnly: BoundedHashSet;
-}
-
-const hashKey = (hash: Buffer): string => hash.toString('latin1');
-
 export class CompactRelay {
   private readonly options: CompactRelayOptions;
   private readonly logger: Logger;
-  private readonly state = new Map<Peer, PeerCompactState>();
+  /** Each peer's compact state and pending rebuilds (peer-states.ts). */
+  private readonly state = new CompactPeerStates();
   /** BIP152's three high-bandwidth peers each way (high-bandwidth.ts). */
   private readonly highBandwidth = new HighBandwidthPeers();
   /** The sending side: pushes, cmpct-block and block-txn answers, the recent blocks they come from. */
@@ -119,10 +102,9 @@ export class CompactRelay {
   }
 
   onPeerClosed(peer: Peer): void {
-    const pending = this.state.get(peer)?.pending;
-    this.state.delete(peer);
+    const pending = this.state.drop(peer);
     this.highBandwidth.closed(peer);
-    for (const { partial } of pending?.values() ?? []) this.options.rebuildEnded(partial.header.hash);
+    for (const { partial } of pending) this.options.rebuildEnded(partial.header.hash);
   }
 
   /** BIP152: an unknown version is ignored (a later one may be announced in the same session). */
@@ -140,9 +122,7 @@ export class CompactRelay {
 
   /** A get-block-txn for this block is out to some peer: an announcement of it need not be fetched now. */
   isRebuilding(hash: Buffer): boolean {
-    const key = hashKey(hash);
-    for (const state of this.state.values()) if (state.pending.has(key)) return true;
-    return false;
+    return this.state.isRebuilding(hash);
   }
 
   /** Answers a get-data for a cmpct-block (low-bandwidth mode); false when we do not have the block. */
@@ -205,7 +185,7 @@ export class CompactRelay {
     if (state.pending.has(hashKey(hash))) return;
     // Enough peers are asked for this block's txs already: one more would only fetch it again, but
     // it stays a candidate for the full block in case they all stall.
-    if (this.rebuildsOf(hash) >= MAX_COMPACT_REBUILDS_PER_BLOCK) return this.options.candidate(peer, hash);
+    if (this.state.rebuildsOf(hash) >= MAX_COMPACT_REBUILDS_PER_BLOCK) return this.options.candidate(peer, hash);
     // Checked before the pass over the pool, so a peer at its bound cannot buy more passes.
     if (state.pending.size >= MAX_PENDING_COMPACT_BLOCKS_PER_PEER) return this.fallBack(peer, hash, 'too many compact blocks pending from this peer');
     if (this.pendingTotal() >= MAX_PENDING_COMPACT_BLOCKS) return this.fallBack(peer, hash, 'too many compact blocks pending in all');
@@ -247,8 +227,7 @@ export class CompactRelay {
    * coming for it is late, not unsolicited (`requested` keeps the hash).
    */
   onBlockConnected(hash: Buffer): void {
-    const key = hashKey(hash);
-    for (const state of this.state.values()) state.pending.delete(key);
+    this.state.endRebuilds(hash);
     this.sender.stored(hash);
   }
 
@@ -265,14 +244,7 @@ export class CompactRelay {
    */
   expire(nowMs = this.now()): void {
     const { chain, orphans } = this.options;
-    const timedOut: Array<{ peer: Peer; hash: Buffer }> = [];
-    for (const [peer, state] of this.state) {
-      for (const [key, pending] of state.pending) {
-        if (nowMs - pending.askedAtMs < COMPACT_BLOCK_TXN_TIMEOUT_MS) continue;
-        state.pending.delete(key);
-        timedOut.push({ peer, hash: pending.partial.header.hash });
-      }
-    }
+    const timedOut = this.state.takeTimedOut(nowMs);
     const missing = timedOut.filter(({ hash }) => !chain.hasBlock(hash) && !orphans.has(hash));
     for (const hash of new Map(missing.map(({ hash }) => [hashKey(hash), hash])).values()) this.options.rebuildEnded(hash);
     for (const { peer, hash } of missing) if (!peer.isClosed) this.fallBack(peer, hash, 'no block-txn in time');
@@ -280,17 +252,7 @@ export class CompactRelay {
 
   /** Rebuilds waiting for a block-txn, all peers together (bounded by MAX_PENDING_COMPACT_BLOCKS). */
   pendingTotal(): number {
-    let total = 0;
-    for (const state of this.state.values()) total += state.pending.size;
-    return total;
-  }
-
-  /** Peers whose block-txn for `hash` we are waiting for. */
-  private rebuildsOf(hash: Buffer): number {
-    const key = hashKey(hash);
-    let count = 0;
-    for (const state of this.state.values()) if (state.pending.has(key)) count++;
-    return count;
+    return this.state.pendingTotal();
   }
 
   private complete(peer: Peer, partial: PartialBlock, via: 'pool' | 'block-txn'): void {
@@ -332,16 +294,6 @@ export class CompactRelay {
   }
 
   private stateOf(peer: Peer): PeerCompactState {
-    let state = this.state.get(peer);
-    if (!state) {
-      state = {
-        speaksCompact: false,
-        pending: new Map(),
-        requested: new BoundedHashSet(BLOCK_TXN_REQUESTS_REMEMBERED),
-        fullOnly: new BoundedHashSet(FULL_ONLY_BLOCKS_PER_PEER_REMEMBERED),
-      };
-      this.state.set(peer, state);
-    }
-    return state;
+    return this.state.of(peer);
   }
 }
