@@ -1,13 +1,7 @@
 import { DEFAULT_CHAIN_PARAMS } from '../chain/params.js';
 import { EventEmitter } from 'node:events';
 import type { ChainTip, Coin, CoinEntry, CoinView } from '../chain/types.js';
-import {
-  checkTransactionSanity,
-  prematureCoinbaseInput,
-  isImmatureCoinbase,
-  prematureSpendError,
-  verifyTransactionSignatures,
-} from '../chain/validate-tx.js';
+import { checkTransactionSanity, verifyTransactionSignatures } from '../chain/validate-tx.js';
 import type { Block } from '../primitives/block.js';
 import type { OutPoint, Transaction } from '../primitives/tx.js';
 import type { Logger } from '../util/logger.js';
@@ -15,13 +9,13 @@ import { COINBASE_RESERVE_BYTES, DEFAULT_MEMPOOL_POLICY, type MempoolPolicy } fr
 import { MempoolError, RemovalReason } from './errors.js';
 import { RollingMinFee } from './min-fee.js';
 import { planEviction, worstPackage } from './eviction.js';
-import { checkChainLimits, checkStandard, feeRate, formatFeeRate } from './policy.js';
+import { checkChainLimits, checkMinFee, checkStandard, feeRate } from './policy.js';
 import { type AddressBalance, addressBalance, spendableCoins } from './pool-coins.js';
 import { PoolIndex, bytesKey, outKey } from './pool-index.js';
 import { type MempoolEntry, type PoolTx, descendantScore, withDescendants } from './pool-tx.js';
 import { ReorgReadd } from './reorg.js';
 import { countForBlock, selectForBlock } from './block-select.js';
-import { checkInputsOrKnown } from './inputs.js';
+import { checkInputsOrKnown, checkMatureInputs, checkNoPoolConflict } from './inputs.js';
 
 export type { AddressBalance, MempoolEntry };
 
@@ -174,39 +168,14 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     if (this.byTxid.has(key)) throw new MempoolError('txn-already-in-mempool', `transaction ${tx.txidHex} is already in the mempool`);
     checkStandard(tx, this.policy, this.maxBlockBytes);
     if (!reinsertion) this.expire();
-    for (const [i, input] of tx.inputs.entries()) {
-      const spender = this.spentBy.get(outKey(input.prevout.txid, input.prevout.index));
-      if (spender) {
-        const other = spender.entry.tx.txid;
-        throw new MempoolError(
-          'txn-mempool-conflict',
-          `transaction ${tx.txidHex} input ${i} spends ${input.prevout.txid.toString('hex')}:${input.prevout.index}, already spent by pooled transaction ${other.toString('hex')}`,
-          other,
-        );
-      }
-    }
+    checkNoPoolConflict(tx, this.spentBy);
     const { fee, spent } = checkInputsOrKnown(tx, this.view, this.chain);
-    const spendHeight = this.unconfirmedHeight();
-    const premature = prematureCoinbaseInput(spent, spendHeight, this.coinbaseMaturity);
-    if (premature >= 0) {
-      const { message } = prematureSpendError(tx, premature, spent[premature]!, spendHeight, this.coinbaseMaturity);
-      const spendableFromHeight = Math.max(...spent.filter((coin) => isImmatureCoinbase(coin, spendHeight, this.coinbaseMaturity)).map((coin) => coin.height + this.coinbaseMaturity));
-      throw new MempoolError('bad-txns-premature-spend-of-coinbase', message, undefined, { spendableFromHeight });
-    }
+    checkMatureInputs(tx, spent, this.unconfirmedHeight(), this.coinbaseMaturity);
     let evictions: Set<PoolTx>[] = [];
     let verified = false;
     if (!reinsertion) {
       const ancestors = this.index.ancestorsOfNew(tx);
-      const rate = feeRate(Number(fee), tx.size);
-      const minRate = this.minFeeRate();
-      if (rate < minRate) {
-        throw new MempoolError(
-          'mempool-min-fee-not-met',
-          `transaction ${tx.txidHex} pays ${formatFeeRate(rate)}, below the pool's current minimum of ${formatFeeRate(minRate)} (it was full recently); pay a higher fee or retry later`,
-          undefined,
-          { feeRate: rate },
-        );
-      }
+      checkMinFee(tx, feeRate(Number(fee), tx.size), this.minFeeRate());
       checkChainLimits(tx, ancestors, this.policy);
       // Before the eviction plan, whose cost grows with the pool: junk must not buy that work.
       verifyTransactionSignatures(tx);

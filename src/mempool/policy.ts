@@ -62,6 +62,18 @@ const { maxAncestors, maxDescendants, maxTxBytes } = policy;
   }
 }
 
+/** Throws MempoolError when `rate` (feeRate) is below the pool's current minimum `minRate` (RollingMinFee). */
+export function checkMinFee(tx: Transaction, rate: number, minRate: number): void {
+  if (rate < minRate) {
+    throw new MempoolError(
+      'mempool-min-fee-not-met',
+      `transaction ${tx.txidHex} pays ${formatFeeRate(rate)}, below the pool's current minimum of ${formatFeeRate(minRate)} (it was full recently); pay a higher fee or retry later`,
+      undefined,
+      { feeRate: rate },
+    );
+  }
+}
+
 /** Estimated memory a pool entry for `tx` holds (what txpool.maxBytes bounds). */
 export function entryUsage(tx: Transaction): number {
   return tx.size + ENTRY_OVERHEAD_BYTES + tx.inputs.length * INPUT_OVERHEAD_BYTES + tx.outputs.length * OUTPUT_OVERHEAD_BYTES;
