@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { Chain } from '../chain/chain.js';
 import { Mempool } from '../mempool/index.js';
 import { Miner } from '../miner/index.js';
-import { addressToPubKeyHash } from '../primitives/address.js';
 import type { Block } from '../primitives/block.js';
 import { RpcServer } from '../rpc/server.js';
 import { allMethods } from '../rpc/index.js';
@@ -20,11 +19,12 @@ import { mkdirFailureCause, writeFailureReason } from '../util/disk.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { Wallet } from '../wallet/index.js';
-import type { MempoolPolicy } from '../mempool/index.js';
-import type { NodeConfig, NodeTxpoolConfig } from './config.js';
+import { followChain } from './chain-mempool.js';
+import { mempoolPolicy, parseMiningAddress } from './component-settings.js';
+import type { NodeConfig } from './config.js';
 import { CHAIN_DIR_NAME, INDEX_DIR_NAME, WALLET_FILE_NAME } from './constants.js';
 import { ChainIndexer } from '../explorer/index.js';
-import { ConfigError, NodeError } from './errors.js';
+import { NodeError } from './errors.js';
 import { type DataDirLock, lockDataDir } from './lock.js';
 import { nodeRpcContext } from './rpc-context.js';
 import { type Running, teardown } from './teardown.js';
@@ -132,7 +132,9 @@ export class KadchainNode {
         maxBlockBytes: config.chain.maxBlockBytes,
         policy: mempoolPolicy(config.txpool),
       });
-      this.wireChainEvents(chain, mempool);
+      // The chain logs each block itself; the node only keeps the mempool in step with it (chain-mempool.ts).
+      followChain(chain, mempool, this.logger);
+      chain.on('storage:failed', (err) => this.fail(err));
       const indexer = new ChainIndexer({ path: join(config.dataDir, INDEX_DIR_NAME), chain, logger });
       run.indexer = indexer;
       const rewardPubKeyHash = (): Buffer | undefined => miningPubKeyHash ?? wallet.firstPubKeyHash;
@@ -244,23 +246,6 @@ export class KadchainNode {
     return this.stopping;
   }
 
-  /**
-   * The chain logs each block itself; the node only keeps the mempool in step with it. A throw
-   * here would surface inside the chain's emit after its commit, so it is logged instead.
-   */
-  private wireChainEvents(chain: Chain, mempool: Mempool): void {
-    const guarded = (what: string, fn: (block: Block) => void) => (block: Block) => {
-      try {
-        fn(block);
-      } catch (err) {
-        this.logger.error({ err, height: block.height, hash: block.header.hashHex }, `mempool update after a block was ${what} failed`);
-      }
-    };
-    chain.on('block:connected', guarded('connected', (block) => mempool.blockConnected(block)));
-    chain.on('block:disconnected', guarded('disconnected', (block) => mempool.blockDisconnected(block)));
-    chain.on('storage:failed', (err) => this.fail(err));
-  }
-
   /** Why the node stopped itself (a chain commit that could not be written), if it did. */
   get failure(): Error | undefined {
     return this.failedWith;
@@ -291,19 +276,5 @@ export class KadchainNode {
 
   private teardown(run: Running): Promise<void> {
     return teardown(run, this.config.dataDir, this.logger);
-  }
-}
-
-function mempoolPolicy(txpool: NodeTxpoolConfig): MempoolPolicy {
-  const { maxBytes, maxTxBytes, maxTxInputs, maxTxOutputs, maxAncestors, maxDescendants, expiryHours } = txpool;
-  return { maxBytes, maxTxBytes, maxTxInputs, maxTxOutputs, maxAncestors, maxDescendants, expiryMs: expiryHours * 3_600_000 };
-}
-
-function parseMiningAddress(address: string | null): Buffer | undefined {
-  if (address === null) return undefined;
-  try {
-    return addressToPubKeyHash(address);
-  } catch (err) {
-    throw new ConfigError(`setting "mining.address" is not usable: ${errorMessage(err)}`);
   }
 }
