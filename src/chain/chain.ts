@@ -23,8 +23,7 @@ import { checkGenesisPin } from './genesis-pin.js';
 import { ensureTipIndex } from './candidates.js';
 import { BranchActivator } from './activate.js';
 import { BlockProcessor } from './block-processor.js';
-import { reindexChain } from './reindex.js';
-import { checkStoreFormat } from './store-format.js';
+import { prepareStore } from './open-store.js';
 import { SnapshotChecks } from './checks.js';
 import type { UtxoSetInfo } from './utxo-digest.js';
 import type { VerifyChainResult } from './verify-chain.js';
@@ -105,19 +104,8 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
   static async open(options: ChainOptions): Promise<Chain> {
     const store = ChainStore.open(options.path);
     try {
-      checkStoreFormat(store, options.logger.child({ component: 'chain' }));
-      // Before any reindex: a wrong --genesis must not wipe and rebuild the state only to fail
-      // then. Height 0 stays indexed through a reindex (reindex.ts), so this holds mid-reindex too.
-      checkGenesisPin(options.path, store.getHashAtHeight(0), options.params.genesisHash);
-      if (options.reindex === true || store.reindexPending()) {
-        await reindexChain({
-          store,
-          params: options.params,
-          logger: options.logger.child({ component: 'reindex' }),
-          ...(options.signal ? { signal: options.signal } : {}),
-          ...(options.verifyThreads !== undefined ? { verifyThreads: options.verifyThreads } : {}),
-        });
-      }
+      // The layout check, the genesis pin and a pending or asked-for reindex (open-store.ts).
+      await prepareStore(store, options);
       const chain = new Chain(store, options, options.logger.child({ component: 'chain' }), options.nowMs ?? Date.now);
       const tip = chain.committedTip;
       checkGenesisPin(options.path, chain.genesisHash, options.params.genesisHash);
