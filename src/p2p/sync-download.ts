@@ -76,8 +76,9 @@ export class BlockDownload<P extends object> {
   /**
    * Gives each peer with free slots the next blocks it can serve, a run of consecutive blocks per
    * peer (Core's FindNextBlocksToDownload): a source reads and sends neighbouring blocks, and one
-   * get-data carries a peer's whole window. Round-robin (every peer every Nth block) cost ~5–15 %
-   * with 3 sources (sync-multi bench 0.83–0.95× of one source; consecutive runs 1.01–1.12×).
+   * get-data carries a peer's whole window. Round-robin (every peer every Nth block) gave 0.83–0.95×
+   * of one source in the sync-multi bench, consecutive runs 0.92–1.12× (mean 1.01); under load the
+   * two differ by less than the noise (docs/architecture.md, "sync-multi on this machine").
    * Returns the get-data items per peer.
    */
   schedule(peers: readonly P[], nowMs: number): Map<P, InvItem[]> {
