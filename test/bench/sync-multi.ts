@@ -69,12 +69,20 @@ async function run(): Promise<Record<string, unknown>> {
   /** Ready peers of each fresh node when its sync ended: fewer than dialled = a source was dropped as a staller. */
   const peersAtEnd: number[] = [];
   let tip: { hash: Buffer; height: number } = { hash: Buffer.alloc(0), height: -1 };
+  /**
+   * CPU seconds of this whole process (sources, fresh node, verify workers) during the last sync: on a
+   * loaded machine the seconds mostly say how much of the CPU this process got, the CPU what it cost.
+   */
+  let lastCpuSecs = 0;
   /** Syncs a new fresh node from `ports`; `during` sees the node before the dials. */
   const syncInto = async (ports: readonly number[], options: { assumeValid?: Buffer } = {}, during?: (fresh: BenchNode) => void): Promise<number> => {
     const fresh = await startBenchNode({}, options);
     nodes.push(fresh);
     during?.(fresh);
+    const cpuStart = process.cpuUsage();
     const secs = await timeSync(fresh, ports, tip, SYNC_TIMEOUT_MS);
+    const cpu = process.cpuUsage(cpuStart);
+    lastCpuSecs = (cpu.user + cpu.system) / 1e6;
     peersAtEnd.push(readyPeers(fresh));
     nodes.splice(nodes.indexOf(fresh), 1);
     await fresh.stop();
@@ -93,14 +101,24 @@ async function run(): Promise<Record<string, unknown>> {
     const ports = sources.map((s) => s.net.tcpPort);
     const one: number[] = [];
     const three: number[] = [];
+    const oneCpu: number[] = [];
+    const threeCpu: number[] = [];
+    const syncOne = async (): Promise<void> => {
+      one.push(await syncInto(ports.slice(0, 1)));
+      oneCpu.push(lastCpuSecs);
+    };
+    const syncThree = async (): Promise<void> => {
+      three.push(await syncInto(ports));
+      threeCpu.push(lastCpuSecs);
+    };
     for (let round = 0; round < ROUNDS; round++) {
       // Alternating which goes first: the first syncs of a run pay for warm-up (JIT, the sources' caches).
       if (round % 2 === 0) {
-        one.push(await syncInto(ports.slice(0, 1)));
-        three.push(await syncInto(ports));
+        await syncOne();
+        await syncThree();
       } else {
-        three.push(await syncInto(ports));
-        one.push(await syncInto(ports.slice(0, 1)));
+        await syncThree();
+        await syncOne();
       }
     }
     /** Why the fresh node of the stalling run closed connections (the staller should be dropped for block-stall). */
@@ -128,6 +146,9 @@ async function run(): Promise<Record<string, unknown>> {
       threeSourcesSecs: round3(threeSecs),
       rounds: { one: one.map(round3), three: three.map(round3) },
       speedRatio: round3(speedRatio),
+      // Reported beside the target, not instead of it: 1-source CPU ÷ 3-source CPU, best of each.
+      cpuSecs: { one: oneCpu.map(round3), three: threeCpu.map(round3) },
+      cpuRatio: round3(Math.min(...oneCpu) / Math.min(...threeCpu)),
       speedTarget: TARGET_SPEED_RATIO,
       stallingSourceSecs: round3(stalled),
       stallCostSecs: round3(stallCostSecs),

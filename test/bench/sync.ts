@@ -60,6 +60,9 @@ async function run(): Promise<Record<string, unknown>> {
       ...(mainCpu.length > 0 ? { mainThreadCpuUsPerInput: Math.round((Math.min(...mainCpu) * 1000 * 10) / source.inputs) / 10 } : {}),
       // Every thread of the syncing node (verify workers and GC included), per input, per round: on 2 cores the ratio is
       // about the raw verify time per input over this plus the source's share (docs/architecture.md, "The sync path").
+      // The same, over the second half of each sync only (per round): the process is warm there, as in a long sync and
+      // in block-connect's best round; the whole-sync figure above carries a cold process's JIT and heap warm-up.
+      mainThreadCpuUsPerInputSecondHalf: syncs.map((s) => (s.secondHalf === undefined || s.secondHalf.inputs === 0 ? null : Math.round((s.secondHalf.mainCpuMs * 1000 * 10) / s.secondHalf.inputs) / 10)),
       processCpuUsPerInput: syncs.map((s) => Math.round((s.processCpuMs * 1000 * 10) / source.inputs) / 10),
       // The source's whole process per block served, per round: it runs on the same cores as the syncing node's workers.
       sourceCpuUsPerBlock: syncs.map((s) => (s.sourceCpuMs === undefined ? null : Math.round((s.sourceCpuMs * 1000) / BLOCK_COUNT))),

@@ -200,6 +200,18 @@ export async function killNode(node: RunningNode): Promise<void> {
   await node.closed;
 }
 
+/**
+ * Stops the process (SIGSTOP) until resumeNode: its sockets stay open and nothing it would send
+ * goes out, so a test can hold a peer still at a point of its choosing, whatever the machine's speed.
+ */
+export function pauseNode(node: RunningNode): void {
+  node.child.kill('SIGSTOP');
+}
+
+export function resumeNode(node: RunningNode): void {
+  node.child.kill('SIGCONT');
+}
+
 /** `cli stop` and the node's exit code. */
 export async function stopNode(node: RunningNode): Promise<number | null> {
   const result = await cli(node.setup, ['stop']);

@@ -4,7 +4,7 @@
  * while the sync completes; a heavier branch shows up during a multi-peer sync (reorg).
  */
 import test from 'ava';
-import { getInfo, killNode, rpc, stopNode, waitFor } from './harness.js';
+import { getInfo, killNode, pauseNode, resumeNode, rpc, stopNode, waitFor } from './harness.js';
 import { type NetNode, addPeer, createAddress, genesis, startNetNode, startNetNodeFrom, waitConnected, waitSameTip } from './network-harness.js';
 import { RawPeer } from '../unit/p2p/raw-peer.js';
 
@@ -12,6 +12,11 @@ const CHAIN_BLOCKS = 1_500;
 const SYNC_TIMEOUT_MS = 120_000;
 /** Polls fast enough to catch the fresh node mid-sync. */
 const FAST_POLL_MS = 20;
+/**
+ * The reorg test holds its branch-X sources still once the fresh node has connected this many blocks:
+ * early, so the blocks it downloaded ahead of its chain cannot carry it past the shared part meanwhile.
+ */
+const JOIN_FROM_HEIGHT = 1;
 
 async function mine(node: NetNode, count: number): Promise<void> {
   for (let left = count; left > 0; left -= 1000) await rpc(node.setup, 'mine', { count: Math.min(1000, left) });
@@ -42,9 +47,15 @@ test('a fresh node syncs from 3 sources; one of them killed mid-sync costs nothi
   const fresh = await startNetNode(t, {}, ['--no-discovery']);
   const started = Date.now();
   for (const source of sources) await addPeer(fresh, source);
-  await waitFor('the fresh node a third of the way', async () => (await heightOf(fresh)) >= CHAIN_BLOCKS / 3, SYNC_TIMEOUT_MS, FAST_POLL_MS);
-  const heightAtKill = await heightOf(fresh);
+  // Early (a tenth of the way): the download runs hundreds of blocks ahead of the chain, and those still connect after the pause.
+  await waitFor('the fresh node a tenth of the way', async () => (await heightOf(fresh)) >= CHAIN_BLOCKS / 10, SYNC_TIMEOUT_MS, FAST_POLL_MS);
+  // The two that stay are held still around the kill: a fast sync could otherwise end between the poll and the kill.
+  pauseNode(sources[0]!.process);
+  pauseNode(sources[1]!.process);
   await killNode(sources[2]!.process);
+  const heightAtKill = await heightOf(fresh);
+  resumeNode(sources[0]!.process);
+  resumeNode(sources[1]!.process);
   await waitSameTip([fresh, sources[0]!], SYNC_TIMEOUT_MS, tip);
   t.log(`synced ${CHAIN_BLOCKS} blocks from 3 sources in ${Date.now() - started} ms; source 3 killed at height ${heightAtKill}`);
   t.true(heightAtKill < CHAIN_BLOCKS, 'the kill came mid-sync');
@@ -93,14 +104,22 @@ test('a heavier branch that appears during a multi-peer sync wins: the fresh nod
   await waitSameTip([sources[0]!, sources[1]!], SYNC_TIMEOUT_MS);
   t.not(branchX, branchY);
   const fresh = await startNetNode(t, {}, ['--no-discovery']);
-  await addPeer(fresh, sources[0]!);
-  await addPeer(fresh, sources[1]!);
-  await waitFor('the fresh node mid-sync on branch X', async () => (await heightOf(fresh)) >= CHAIN_BLOCKS / 2, SYNC_TIMEOUT_MS, FAST_POLL_MS);
-  const heightAtFork = await heightOf(fresh);
+  const [a, b] = [sources[0]!, sources[1]!];
+  await addPeer(fresh, a);
+  await addPeer(fresh, b);
+  await waitFor('the fresh node syncing branch X from A and B', async () => (await heightOf(fresh)) >= JOIN_FROM_HEIGHT, SYNC_TIMEOUT_MS, FAST_POLL_MS);
+  // A and B are held still while the heavier source joins: a fast sync would otherwise end before the
+  // join (the join takes an RPC, a dial and a handshake), and the test would check a reorg after a sync.
+  pauseNode(a.process);
+  pauseNode(b.process);
+  const heightAtPause = await heightOf(fresh);
   await addPeer(fresh, alone);
   await waitConnected(fresh, alone);
+  const heightAtJoin = await heightOf(fresh);
+  resumeNode(a.process);
+  resumeNode(b.process);
+  t.log(`A and B paused at the fresh node's height ${heightAtPause}; the heavier branch's source connected at height ${heightAtJoin} of ${CHAIN_BLOCKS + 100} on branch X`);
+  t.true(heightAtJoin < CHAIN_BLOCKS, 'the heavier source joined while the blocks both branches share were still being synced');
   await waitSameTip([fresh, alone], SYNC_TIMEOUT_MS, branchY);
-  t.log(`the heavier branch's source joined at height ${heightAtFork} of the sync of the lighter one; the fresh node ended on the heavier`);
-  t.true(heightAtFork < CHAIN_BLOCKS + 100, 'it joined mid-sync');
   t.is(await heightOf(fresh), CHAIN_BLOCKS + 300);
 });
