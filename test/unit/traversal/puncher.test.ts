@@ -4,7 +4,7 @@
  * and port are injected; punched sessions are fake peers that become ready as the test says.
  */
 import test from 'ava';
-import { MAX_PUNCHES_IN_FLIGHT, PUNCH_BUSY_RETRY_DELAY_MS, PUNCH_DIAL_WINDOW_MS, PUNCH_MAX_BUSY_WAITS, PUNCH_MAX_TRIES, PUNCHES_PER_RELAY_BURST, PUNCHES_PER_RELAY_PER_SEC } from '../../../src/p2p/traversal/constants.js';
+import { MAX_PUNCHES_IN_FLIGHT, PUNCH_BUSY_RETRY_DELAY_MS, PUNCH_DIAL_WINDOW_MS, PUNCH_MAX_BUSY_WAITS, PUNCH_MAX_TRIES, PUNCHES_PER_RELAY_BURST, PUNCHES_PER_RELAY_PER_SEC, PUNCHES_PER_RELAY_TOTAL_BURST, PUNCHES_PER_RELAY_TOTAL_PER_SEC } from '../../../src/p2p/traversal/constants.js';
 import type { PunchMessage, PunchReason } from '../../../src/p2p/wire/index.js';
 import { FakePeer, nodeId, nodeIdHex, tick, waitFor } from './fakes.js';
 import { FAR, OWN, fakeSocket, fromRelay, incomingConnect, punchHarness } from './punch-harness.js';
@@ -464,4 +464,46 @@ test('the room for punched links counts the tries under way: with room for one, 
   t.like(steps(relay)[1], { phase: 'refuse', reason: 'not-wanted' });
   h.puncher.stop();
   await ours;
+});
+
+/** A far end's connect through `relay` from `ip`; an accepted try is ended at once by the far end. Returns our answer. */
+async function connectAndEnd(h: ReturnType<typeof punchHarness>, relay: FakePeer, far: number, attemptId: bigint, ip: string): Promise<string> {
+  const before = relay.punches().length;
+  h.puncher.onFromRelay(relay.asPeer(), incomingConnect(far, attemptId, { ip }));
+  await waitFor(() => relay.punches().length > before, `an answer to the connect of ${far}`);
+  const answer = relay.punches()[before]!;
+  if (answer.phase === 'accept') {
+    h.puncher.onFromRelay(relay.asPeer(), incomingConnect(far, attemptId, { phase: 'refuse', ip }));
+    await waitFor(() => !h.puncher.isPunching(nodeIdHex(far)), `the try with ${far} to end`);
+  }
+  return answer.phase === 'refuse' ? answer.reason : answer.phase;
+}
+
+test("strangers at a relay use up only their own network's punch budget there: an honest far end in another network is still accepted, and the relay's candidate budget is untouched", async (t) => {
+  const h = punchHarness();
+  const relay = h.relay(1);
+  const strangers: string[] = [];
+  for (let i = 0; i < 6; i++) strangers.push(await connectAndEnd(h, relay, 0x50 + i, BigInt(i), '7.7.7.7'));
+  t.log(`strangers in 7.7.0.0/16 through one relay: ${strangers.join(' ')}`);
+  t.is(strangers.filter((a) => a === 'accept').length, PUNCHES_PER_RELAY_BURST);
+  t.is(strangers.filter((a) => a === 'rate-limited').length, 6 - PUNCHES_PER_RELAY_BURST);
+  // The old code kept one budget per relay: this honest punch was refused 'rate-limited'.
+  const honest = await connectAndEnd(h, relay, 0x20, 100n, '8.8.8.8');
+  t.log(`an honest far end in 8.8.0.0/16 through the same relay: ${honest}`);
+  t.is(honest, 'accept');
+  t.true(h.puncher.takeRelayBudget(relay.asPeer()), "the relay's candidate lists still lead us into punches");
+  h.puncher.stop();
+});
+
+test(`a relay naming a new network per connect starts at most ${PUNCHES_PER_RELAY_TOTAL_BURST} punches with us at once, then ${PUNCHES_PER_RELAY_TOTAL_PER_SEC} per s: what a lying relay can make us dial stays bounded`, async (t) => {
+  const h = punchHarness();
+  const relay = h.relay(1);
+  const answers: string[] = [];
+  for (let i = 0; i < 12; i++) answers.push(await connectAndEnd(h, relay, 0x50 + i, BigInt(i), `${11 + i}.1.1.1`));
+  t.log(`connects from 12 networks through one relay: ${answers.join(' ')}`);
+  t.is(answers.filter((a) => a === 'accept').length, PUNCHES_PER_RELAY_TOTAL_BURST);
+  t.is(answers.filter((a) => a === 'rate-limited').length, 12 - PUNCHES_PER_RELAY_TOTAL_BURST);
+  // Another relay has its own budget.
+  t.is(await connectAndEnd(h, h.relay(2), 0x70, 200n, '30.1.1.1'), 'accept');
+  h.puncher.stop();
 });
