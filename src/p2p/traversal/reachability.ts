@@ -145,8 +145,8 @@ export class ReachabilityTracker {
   }
 
   state(input: { observed: ObservedAddressState; mapped: boolean }): ReachabilityState {
-    // Seen at a public address, a loopback or LAN peer's success proves only that the LAN reaches
-    // us: it is kept (that peer is not asked again for a recheck interval) but does not count.
+    // Seen at a public address, a loopback or LAN peer's result (success or failure) proves only
+    // something about the LAN: it is kept (that peer is not asked again for a recheck interval) but does not count.
     this.seenPublic = input.observed.ip !== undefined && this.classify(input.observed.ip) === 'public';
     const tally = this.tally(this.results.list());
     const { port, successes, failures } = tally;
@@ -211,7 +211,10 @@ export class ReachabilityTracker {
     const failed = new Set<string>();
     for (const r of results) {
       if (r.port !== latest.port) continue;
-      if (r.reached && this.seenPublic && !r.peerPublic) continue;
+      // Seen at a public address, a loopback or LAN peer dialled our LAN address: whether it got
+      // through says nothing about the internet, either way. A failure counted before, by node id
+      // (ids are free), so two ids on our LAN or our carrier's 100.64/10 could hide a public node.
+      if (this.seenPublic && !r.peerPublic) continue;
       if (r.reached) reached.add(r.voter);
       else failed.add(r.failVoter);
     }

@@ -27,10 +27,10 @@ function setup(t: ExecutionContext) {
 const dialBacks = (p: FakePeer): DialBackMessage[] => p.sent.filter((m): m is DialBackMessage => (m as WireMessage).kind === 'dial-back');
 const kinds = (p: FakePeer): string[] => p.sent.map((m) => (m as WireMessage).kind);
 
-/** Two outbound peers in distinct /16s that see us at 7.7.7.7 on the very port we dialled from. */
+/** Two outbound public peers in distinct /16s that see us at 7.7.7.7 on the very port we dialled from. */
 function observers(peers: FakePeers): FakePeer[] {
   return [1, 2].map((n) => {
-    const p = peers.add(new FakePeer(`${8 + n}.${n}.1.1`, nodeId(n), { listenPort: 9000, observed: { ip: '7.7.7.7', port: 50_000 + n } }));
+    const p = peers.add(new FakePeer(`${10 * n + 1}.${n}.1.1`, nodeId(n), { listenPort: 9000, observed: { ip: '7.7.7.7', port: 50_000 + n } }));
     p.localPort = 50_000 + n;
     return p;
   });
