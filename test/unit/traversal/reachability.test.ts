@@ -360,3 +360,15 @@ test('seen at a public address, a success from a loopback or LAN peer does not c
   tracker.record(result(2, '8.8.8.8', 'reached'));
   t.is(tracker.state(input('yes')).status, 'public', 'a public peer\'s success does');
 });
+
+test('failures from inbound peers do not count (they reached our port to connect); their successes do', (t) => {
+  const { tracker } = setup();
+  tracker.record({ ...result(1, '8.8.8.8', 'failed'), inbound: true });
+  tracker.record({ ...result(2, '9.9.9.9', 'failed'), inbound: true });
+  const s = tracker.state(input('yes'));
+  t.is(s.failures, 0);
+  t.is(s.status, 'unknown');
+  t.true(tracker.shouldAsk(id(3), '11.0.0.3'), 'other peers are still asked');
+  tracker.record({ ...result(4, '12.1.1.1', 'reached'), inbound: true });
+  t.is(tracker.state(input('yes')).status, 'public');
+});

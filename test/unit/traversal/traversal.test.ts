@@ -202,3 +202,27 @@ test('stop(): no more asks, polls or punches', async (t) => {
   await tick();
   t.is(relay!.sent.length, sent);
 });
+
+test("inbound peers' failed dial-backs do not hide us (they reached our port themselves); a success from one is proof, and outbound peers' failures decide", (t) => {
+  const s = setup(t);
+  s.traversal.start();
+  // Two strangers from two /16s connect first, as a node starts, and answer "failed" at once.
+  const strangers = [1, 2].map((n) => {
+    const p = s.peers.add(new FakePeer(`${30 + n}.${n}.1.1`, nodeId(0x40 + n), { listenPort: 9000, observed: { ip: '7.7.7.7', port: 9000 } }));
+    p.direction = 'inbound';
+    return p;
+  });
+  for (const p of strangers) s.traversal.onPeerReady(p.asPeer());
+  for (const p of strangers) {
+    const [ask] = dialBacks(p);
+    if (ask === undefined) throw new Error('no dial-back asked');
+    s.traversal.onMessage(p.asPeer(), { kind: 'dial-back-result', nonce: ask.nonce, status: 'connect-failed' });
+  }
+  const afterStrangers = s.traversal.state().reachability;
+  t.log(`after 2 inbound failures: ${afterStrangers.status} (${afterStrangers.reason})`);
+  t.is(afterStrangers.status, 'unknown', 'the old code said behind-nat here, and asked nobody else for 10 minutes');
+  t.deepEqual(s.verdicts, []);
+  // Peers we dialled are still asked, and their failures decide.
+  behindPortPreservingNat(s);
+  t.is(s.traversal.state().reachability.status, 'behind-nat-port-preserving');
+});
