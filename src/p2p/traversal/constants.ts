@@ -121,6 +121,13 @@ export const SPARE_PORT_MAX_AGE_MS = 10_000;
 export const PUNCH_MAX_TRIES = 3;
 /** Punches in flight at once (either role); more are refused as 'busy'. */
 export const MAX_PUNCHES_IN_FLIGHT = 4;
+/**
+ * Of the responder's, at most this many with far ends in one public /16 (the network the relay saw
+ * them in): a stranger's connects, each holding a slot until its sync times out, otherwise filled
+ * all of them through a few relays. Two NATed nodes of one network punching us at once is rare;
+ * the second waits out 'busy' (PUNCH_MAX_BUSY_WAITS) as for any full node.
+ */
+export const MAX_RESPONDER_PUNCHES_PER_NETGROUP = 1;
 /** The far end must answer connect (accept) or send sync within this, through the relay. */
 export const PUNCH_SIGNAL_TIMEOUT_MS = 5_000;
 /** The simultaneous open must complete within this after the agreed moment. */

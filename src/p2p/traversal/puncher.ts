@@ -14,6 +14,7 @@ import type { PunchMessage, PunchReason } from '../wire/index.js';
 import { type AddressClassifier, classifyAddress, netGroup } from '../netgroup.js';
 import {
   MAX_PUNCHES_IN_FLIGHT,
+  MAX_RESPONDER_PUNCHES_PER_NETGROUP,
   PUNCH_BUSY_RETRY_DELAY_MS,
   PUNCH_MAX_BUSY_WAITS,
   PUNCH_MAX_TRIES,
@@ -78,8 +79,8 @@ export class Puncher {
   private readonly tries = new Map<string, PunchTry>();
   /** Far ends with a punch of ours under way (one at a time per far end). */
   private readonly punching = new Set<string>();
-  /** Far ends whose try waits for its port (not in `tries` yet, but it counts as in flight), with the try's role. */
-  private readonly starting = new Map<string, PunchRole>();
+  /** Far ends whose try waits for its port (not in `tries` yet, but it counts as in flight), with the try's role and far address. */
+  private readonly starting = new Map<string, { readonly role: PunchRole; readonly farIp: string | undefined }>();
   private stopped = false;
   private counts = { punches: 0, attempts: 0, successes: 0, firstAttemptSuccesses: 0, failures: 0, accepted: 0, acceptedSuccesses: 0 };
   private lastFailure: PunchStats['lastFailure'];
@@ -149,7 +150,7 @@ export class Puncher {
    * starting punches with us (strangers may) cannot use up the slots of our own punches.
    */
   hasRoom(role: PunchRole = 'initiator'): boolean {
-    const inFlight = [...this.tries.values()].filter((t) => t.options.role === role).length + [...this.starting.values()].filter((r) => r === role).length;
+    const inFlight = [...this.tries.values()].filter((t) => t.options.role === role).length + [...this.starting.values()].filter((s) => s.role === role).length;
     return inFlight < MAX_PUNCHES_IN_FLIGHT;
   }
 
@@ -286,8 +287,29 @@ export class Puncher {
     if (blocker !== undefined) return blocker;
     if (this.isPunching(farIdHex)) return { reason: 'busy', text: `a punch with node ${farIdHex.slice(0, 16)} is already under way` };
     if (!this.hasRoom(role)) return { reason: 'busy', text: `${MAX_PUNCHES_IN_FLIGHT} punches are already under way` };
+    if (role === 'responder' && farIp !== undefined && this.responderTriesFrom(farIp) >= MAX_RESPONDER_PUNCHES_PER_NETGROUP) {
+      return { reason: 'busy', text: `a punch with a far end in the network of ${farIp} is already under way` };
+    }
     if (!this.hasLinkRoom()) return { reason: 'not-wanted', text: 'no outbound slot is free for a punched link (at most half of them may be punched)' };
     return undefined;
+  }
+
+  /**
+   * Responder tries under way with far ends in the public netgroup of `farIp` (0 for loopback and
+   * private addresses: a local network is one group, as for dial-backs). Without this bound one
+   * stranger connected to four of our relays kept all MAX_PUNCHES_IN_FLIGHT responder slots
+   * (each connect holds one PUNCH_SIGNAL_TIMEOUT_MS when no sync follows) and every honest punch
+   * to us was answered 'busy'.
+   */
+  private responderTriesFrom(farIp: string): number {
+    const classify = this.options.classify ?? classifyAddress;
+    if (classify(farIp) !== 'public') return 0;
+    const group = netGroup(farIp, classify);
+    const inGroup = (ip: string | undefined): boolean => ip !== undefined && classify(ip) === 'public' && netGroup(ip, classify) === group;
+    let count = 0;
+    for (const t of this.tries.values()) if (t.options.role === 'responder' && inGroup(t.options.far?.ip)) count++;
+    for (const s of this.starting.values()) if (s.role === 'responder' && inGroup(s.farIp)) count++;
+    return count;
   }
 
   /** Why we may not dial `ip` for a punched link: banned, discouraged, or its /16 already has one of our outbound peers. */
@@ -300,7 +322,7 @@ export class Puncher {
 
   private async runTry(role: PunchRole, relay: Peer, farIdHex: string, attemptId: bigint, far: { ip: string; port: number } | undefined): Promise<PunchTryOutcome> {
     // Picking the port yields: until the try is in `tries`, `starting` holds its place in the limits.
-    this.starting.set(farIdHex, role);
+    this.starting.set(farIdHex, { role, farIp: far?.ip });
     let localPort: number;
     try {
       localPort = await this.takePort();
