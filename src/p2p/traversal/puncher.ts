@@ -12,20 +12,8 @@ import type { Logger } from '../../util/logger.js';
 import type { Peer } from '../peer.js';
 import type { PunchMessage, PunchReason } from '../wire/index.js';
 import { type AddressClassifier, classifyAddress, netGroup } from '../netgroup.js';
-import {
-  MAX_PUNCHES_IN_FLIGHT,
-  MAX_RESPONDER_PUNCHES_PER_NETGROUP,
-  PUNCH_BUSY_RETRY_DELAY_MS,
-  PUNCH_MAX_BUSY_WAITS,
-  PUNCH_MAX_TRIES,
-  PUNCHES_PER_RELAY_BURST,
-  PUNCHES_PER_RELAY_PER_SEC,
-  PUNCHES_PER_RELAY_TOTAL_BURST,
-  PUNCHES_PER_RELAY_TOTAL_PER_SEC,
-  RATE_LIMIT_KEYS,
-  SPARE_PORT_MAX_AGE_MS,
-} from './constants.js';
-import { KeyedLimits } from './keyed-limits.js';
+import { MAX_PUNCHES_IN_FLIGHT, MAX_RESPONDER_PUNCHES_PER_NETGROUP, PUNCH_BUSY_RETRY_DELAY_MS, PUNCH_MAX_BUSY_WAITS, PUNCH_MAX_TRIES, SPARE_PORT_MAX_AGE_MS } from './constants.js';
+import { PunchBudgets } from './punch-budgets.js';
 import type { TraversalPeers } from './deps.js';
 import { PunchTry, type PunchRole, type PunchTryOutcome } from './punch-try.js';
 import { freeLocalPort, simultaneousOpen, type SimultaneousOpenOptions } from './simultaneous-open.js';
@@ -85,18 +73,12 @@ export class Puncher {
   private counts = { punches: 0, attempts: 0, successes: 0, firstAttemptSuccesses: 0, failures: 0, accepted: 0, acceptedSuccesses: 0 };
   private lastFailure: PunchStats['lastFailure'];
   private spare: { readonly port: Promise<number>; readonly atMs: number } | undefined;
-  /** Punches each relay may lead us into from its candidate lists (see PUNCHES_PER_RELAY_PER_SEC). */
-  private readonly perRelay: KeyedLimits;
-  /** Punches each relay may start with us, per far end network, and for all of them together. */
-  private readonly perRelayFarGroup: KeyedLimits;
-  private readonly perRelayTotal: KeyedLimits;
+  /** What each relay may start with us or lead us into (punch-budgets.ts). */
+  private readonly budgets: PunchBudgets;
 
   constructor(options: PuncherOptions) {
     this.options = options;
-    const { now } = options;
-    this.perRelay = new KeyedLimits({ ratePerSec: PUNCHES_PER_RELAY_PER_SEC, burst: PUNCHES_PER_RELAY_BURST, maxKeys: RATE_LIMIT_KEYS, now });
-    this.perRelayFarGroup = new KeyedLimits({ ratePerSec: PUNCHES_PER_RELAY_PER_SEC, burst: PUNCHES_PER_RELAY_BURST, maxKeys: RATE_LIMIT_KEYS, now });
-    this.perRelayTotal = new KeyedLimits({ ratePerSec: PUNCHES_PER_RELAY_TOTAL_PER_SEC, burst: PUNCHES_PER_RELAY_TOTAL_BURST, maxKeys: RATE_LIMIT_KEYS, now });
+    this.budgets = new PunchBudgets({ classify: options.classify, now: options.now });
   }
 
   /**
@@ -124,21 +106,9 @@ export class Puncher {
     this.spare = { port, atMs: Date.now() };
   }
 
-  /** Takes one punch of `relay`'s budget for leading us into punches, keyed by its IP (node ids are free, addresses are not); false when it led us into too many lately. */
+  /** Takes one punch of what `relay`'s candidate lists may lead us into; false when it led us into too many lately. */
   takeRelayBudget(relay: Peer): boolean {
-    return relay.provenNodeId !== undefined && this.perRelay.take(relay.ip);
-  }
-
-  /**
-   * Takes one punch of what `relay` may start with us for a far end it saw at `farIp`: that far
-   * end's network's own budget at this relay, so strangers at the relay cannot use up an honest
-   * far end's (they used to: one budget per relay), and the relay's total, which bounds a relay
-   * that names a new network per connect. Its own candidate lists have their own budget.
-   */
-  private takeResponderBudget(relay: Peer, farIp: string): boolean {
-    if (relay.provenNodeId === undefined) return false;
-    const group = netGroup(farIp, this.options.classify ?? classifyAddress);
-    return this.perRelayFarGroup.take(`${relay.ip} ${group}`) && this.perRelayTotal.take(relay.ip);
+    return this.budgets.takeLead(relay);
   }
 
   stats(): PunchStats {
@@ -255,7 +225,7 @@ export class Puncher {
       return reply(refusal.reason);
     }
     if (msg.port === 0) return reply('not-wanted');
-    if (!this.takeResponderBudget(relay, msg.ip)) return reply('rate-limited');
+    if (!this.budgets.takeResponder(relay, msg.ip)) return reply('rate-limited');
     this.counts.accepted++;
     this.counts.attempts++;
     void this.runTry('responder', relay, farIdHex, msg.attemptId, { ip: msg.ip, port: msg.port }).then((outcome) => {
