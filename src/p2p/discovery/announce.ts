@@ -35,13 +35,23 @@ export class PortAnnouncer {
     setNewest(this.pinged, `${remote.ip}:${remote.port}`, { remote, id }, this.maxTargets);
   }
 
-  /** One target per address: the table's entries, and the addresses our pings reached lately. */
+  /**
+   * One target per address: the table's entries first, then the addresses our pings reached
+   * lately, newest first. The announcement sends no more pings than may be pending at once
+   * (MAX_PENDING_PINGS): those past it are not sent. The table's entries name us in their
+   * neighbours answers, so they must not be the ones left out — and with the pinged addresses
+   * first they were, after 512 pings to strangers (ping-backs to fresh keys, which cost a sender
+   * nothing) or merely a busy lookup.
+   */
   targets(table: readonly TableEntry[]): AnnounceTarget[] {
     const out = new Map<string, AnnounceTarget>();
-    for (const { remote, id } of this.pinged.values()) out.set(`${remote.ip}:${remote.port}`, { remote, id, tcpHint: undefined, entry: undefined });
     for (const entry of table) {
       const remote = { ip: entry.endpoint.ip, port: entry.endpoint.udpPort };
       out.set(`${remote.ip}:${remote.port}`, { remote, id: entry.nodeId, tcpHint: entry.endpoint.tcpPort, entry });
+    }
+    for (const { remote, id } of [...this.pinged.values()].reverse()) {
+      const key = `${remote.ip}:${remote.port}`;
+      if (!out.has(key)) out.set(key, { remote, id, tcpHint: undefined, entry: undefined });
     }
     return [...out.values()];
   }

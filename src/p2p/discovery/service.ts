@@ -302,7 +302,12 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
       // (handlers.ts): it drops our find-node and pings back then, and we ask again (below).
       if (!this.proofs.hasVerifiedUs(node.id, ip)) await this.pingWaiters.wait(node.id, this.timing.bondWaitMs);
     }
-    await this.findNodes.idle(node.id, ip, port);
+    // One find-node per node at a time (a neighbours answer does not name its target). Checked
+    // again after each wait: two lookups asking one node both saw idle() resolve before either
+    // sent, and the second's request replaced the first's, which then counted as unanswered.
+    do {
+      await this.findNodes.idle(node.id, ip, port);
+    } while (this.findNodes.has(node.id, ip, port));
     if (this.state !== 'running') return undefined;
     const reply = this.findNodes.add(node.id, ip, port);
     const send = (): Buffer => this.transport.send({ type: 'find-node', target }, { ip, port });

@@ -121,6 +121,13 @@ export const SPARE_PORT_MAX_AGE_MS = 10_000;
 export const PUNCH_MAX_TRIES = 3;
 /** Punches in flight at once (either role); more are refused as 'busy'. */
 export const MAX_PUNCHES_IN_FLIGHT = 4;
+/**
+ * Of the responder's, at most this many with far ends in one public /16 (the network the relay saw
+ * them in): a stranger's connects, each holding a slot until its sync times out, otherwise filled
+ * all of them through a few relays. Two NATed nodes of one network punching us at once is rare;
+ * the second waits out 'busy' (PUNCH_MAX_BUSY_WAITS) as for any full node.
+ */
+export const MAX_RESPONDER_PUNCHES_PER_NETGROUP = 1;
 /** The far end must answer connect (accept) or send sync within this, through the relay. */
 export const PUNCH_SIGNAL_TIMEOUT_MS = 5_000;
 /** The simultaneous open must complete within this after the agreed moment. */
@@ -130,12 +137,22 @@ export const PUNCH_REDIAL_DELAY_MS = 150;
 /** Connects of one try at most: a relay that lies about the far end's address gets a few SYNs sent, not a stream. */
 export const PUNCH_MAX_CONNECTS_PER_TRY = 5;
 /**
- * Punches one relay may start with us (as responder) or lead us to start (from its candidate
- * list): one per 5 s, burst 3. A relay is trusted to relay, not to tell the truth about
- * addresses, so what a lying relay can make us dial is bounded by this.
+ * Punches one relay may lead us to start (from its candidate lists), and punches one relay may
+ * start with us (as responder) for far ends in one network (the /16 the relay says it saw them
+ * in): one per 5 s, burst 3 — one punch's three tries. Keyed by the far end's network as well
+ * because a single budget per relay was used up by any stranger connected to that relay, and an
+ * honest punch through it was then refused 'rate-limited'.
  */
 export const PUNCHES_PER_RELAY_PER_SEC = 0.2;
 export const PUNCHES_PER_RELAY_BURST = 3;
+/**
+ * Punches one relay may start with us for all far ends together: a relay is trusted to relay,
+ * not to tell the truth about addresses, and a lying one can name a new network per connect, so
+ * what it can make us dial is bounded by this (5 × the per-network rate: strangers need far ends
+ * in five networks at that relay to use it up, and the initiator then moves to its next relay).
+ */
+export const PUNCHES_PER_RELAY_TOTAL_PER_SEC = 1;
+export const PUNCHES_PER_RELAY_TOTAL_BURST = 6;
 /** New punch targets taken from one candidates answer. */
 export const MAX_PUNCHES_PER_CANDIDATE_LIST = 2;
 /** The session on a punched socket must be ready (handshake + ack) by then. */

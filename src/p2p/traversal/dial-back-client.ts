@@ -116,6 +116,6 @@ export class DialBackClient {
     clearTimeout(entry.timer);
     this.pending.delete(nonce);
     this.options.logger.debug({ peerId: entry.peerId.slice(0, 16), port: entry.port, outcome }, 'dial-back check done');
-    this.options.onResult({ peerId: entry.peerId, peerIp: entry.peerIp, port: entry.port, outcome });
+    this.options.onResult({ peerId: entry.peerId, peerIp: entry.peerIp, port: entry.port, outcome, inbound: entry.peer.direction === 'inbound' });
   }
 }

@@ -11,8 +11,9 @@ import { errorMessage } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { Peer } from '../peer.js';
 import type { PunchMessage, PunchReason } from '../wire/index.js';
-import { MAX_PUNCHES_IN_FLIGHT, PUNCH_BUSY_RETRY_DELAY_MS, PUNCH_MAX_BUSY_WAITS, PUNCH_MAX_TRIES, PUNCHES_PER_RELAY_BURST, PUNCHES_PER_RELAY_PER_SEC, RATE_LIMIT_KEYS, SPARE_PORT_MAX_AGE_MS } from './constants.js';
-import { KeyedLimits } from './keyed-limits.js';
+import { type AddressClassifier, classifyAddress, netGroup } from '../netgroup.js';
+import { MAX_PUNCHES_IN_FLIGHT, MAX_RESPONDER_PUNCHES_PER_NETGROUP, PUNCH_BUSY_RETRY_DELAY_MS, PUNCH_MAX_BUSY_WAITS, PUNCH_MAX_TRIES, SPARE_PORT_MAX_AGE_MS } from './constants.js';
+import { PunchBudgets } from './punch-budgets.js';
 import type { TraversalPeers } from './deps.js';
 import { PunchTry, type PunchRole, type PunchTryOutcome } from './punch-try.js';
 import { freeLocalPort, simultaneousOpen, type SimultaneousOpenOptions } from './simultaneous-open.js';
@@ -56,6 +57,9 @@ export interface PuncherOptions {
   /** Tests inject these; default real sockets. */
   readonly dial?: ((options: SimultaneousOpenOptions) => Promise<Socket>) | undefined;
   readonly pickPort?: (() => Promise<number>) | undefined;
+  /** Netgroups of the far ends a relay starts punches for; default classifyAddress. */
+  readonly classify?: AddressClassifier | undefined;
+  readonly now?: (() => number) | undefined;
 }
 
 export class Puncher {
@@ -63,17 +67,18 @@ export class Puncher {
   private readonly tries = new Map<string, PunchTry>();
   /** Far ends with a punch of ours under way (one at a time per far end). */
   private readonly punching = new Set<string>();
-  /** Far ends whose try waits for its port (not in `tries` yet, but it counts as in flight), with the try's role. */
-  private readonly starting = new Map<string, PunchRole>();
+  /** Far ends whose try waits for its port (not in `tries` yet, but it counts as in flight), with the try's role and far address. */
+  private readonly starting = new Map<string, { readonly role: PunchRole; readonly farIp: string | undefined }>();
   private stopped = false;
   private counts = { punches: 0, attempts: 0, successes: 0, firstAttemptSuccesses: 0, failures: 0, accepted: 0, acceptedSuccesses: 0 };
   private lastFailure: PunchStats['lastFailure'];
   private spare: { readonly port: Promise<number>; readonly atMs: number } | undefined;
-  /** Punches each relay may start with us or lead us into (see PUNCHES_PER_RELAY_PER_SEC). */
-  private readonly perRelay = new KeyedLimits({ ratePerSec: PUNCHES_PER_RELAY_PER_SEC, burst: PUNCHES_PER_RELAY_BURST, maxKeys: RATE_LIMIT_KEYS });
+  /** What each relay may start with us or lead us into (punch-budgets.ts). */
+  private readonly budgets: PunchBudgets;
 
   constructor(options: PuncherOptions) {
     this.options = options;
+    this.budgets = new PunchBudgets({ classify: options.classify, now: options.now });
   }
 
   /**
@@ -101,9 +106,9 @@ export class Puncher {
     this.spare = { port, atMs: Date.now() };
   }
 
-  /** Takes one punch of `relay`'s budget, keyed by its IP (node ids are free, addresses are not); false when it started too many lately. */
+  /** Takes one punch of what `relay`'s candidate lists may lead us into; false when it led us into too many lately. */
   takeRelayBudget(relay: Peer): boolean {
-    return relay.provenNodeId !== undefined && this.perRelay.take(relay.ip);
+    return this.budgets.takeLead(relay);
   }
 
   stats(): PunchStats {
@@ -115,7 +120,7 @@ export class Puncher {
    * starting punches with us (strangers may) cannot use up the slots of our own punches.
    */
   hasRoom(role: PunchRole = 'initiator'): boolean {
-    const inFlight = [...this.tries.values()].filter((t) => t.options.role === role).length + [...this.starting.values()].filter((r) => r === role).length;
+    const inFlight = [...this.tries.values()].filter((t) => t.options.role === role).length + [...this.starting.values()].filter((s) => s.role === role).length;
     return inFlight < MAX_PUNCHES_IN_FLIGHT;
   }
 
@@ -220,7 +225,7 @@ export class Puncher {
       return reply(refusal.reason);
     }
     if (msg.port === 0) return reply('not-wanted');
-    if (!this.takeRelayBudget(relay)) return reply('rate-limited');
+    if (!this.budgets.takeResponder(relay, msg.ip)) return reply('rate-limited');
     this.counts.accepted++;
     this.counts.attempts++;
     void this.runTry('responder', relay, farIdHex, msg.attemptId, { ip: msg.ip, port: msg.port }).then((outcome) => {
@@ -252,8 +257,29 @@ export class Puncher {
     if (blocker !== undefined) return blocker;
     if (this.isPunching(farIdHex)) return { reason: 'busy', text: `a punch with node ${farIdHex.slice(0, 16)} is already under way` };
     if (!this.hasRoom(role)) return { reason: 'busy', text: `${MAX_PUNCHES_IN_FLIGHT} punches are already under way` };
+    if (role === 'responder' && farIp !== undefined && this.responderTriesFrom(farIp) >= MAX_RESPONDER_PUNCHES_PER_NETGROUP) {
+      return { reason: 'busy', text: `a punch with a far end in the network of ${farIp} is already under way` };
+    }
     if (!this.hasLinkRoom()) return { reason: 'not-wanted', text: 'no outbound slot is free for a punched link (at most half of them may be punched)' };
     return undefined;
+  }
+
+  /**
+   * Responder tries under way with far ends in the public netgroup of `farIp` (0 for loopback and
+   * private addresses: a local network is one group, as for dial-backs). Without this bound one
+   * stranger connected to four of our relays kept all MAX_PUNCHES_IN_FLIGHT responder slots
+   * (each connect holds one PUNCH_SIGNAL_TIMEOUT_MS when no sync follows) and every honest punch
+   * to us was answered 'busy'.
+   */
+  private responderTriesFrom(farIp: string): number {
+    const classify = this.options.classify ?? classifyAddress;
+    if (classify(farIp) !== 'public') return 0;
+    const group = netGroup(farIp, classify);
+    const inGroup = (ip: string | undefined): boolean => ip !== undefined && classify(ip) === 'public' && netGroup(ip, classify) === group;
+    let count = 0;
+    for (const t of this.tries.values()) if (t.options.role === 'responder' && inGroup(t.options.far?.ip)) count++;
+    for (const s of this.starting.values()) if (s.role === 'responder' && inGroup(s.farIp)) count++;
+    return count;
   }
 
   /** Why we may not dial `ip` for a punched link: banned, discouraged, or its /16 already has one of our outbound peers. */
@@ -266,7 +292,7 @@ export class Puncher {
 
   private async runTry(role: PunchRole, relay: Peer, farIdHex: string, attemptId: bigint, far: { ip: string; port: number } | undefined): Promise<PunchTryOutcome> {
     // Picking the port yields: until the try is in `tries`, `starting` holds its place in the limits.
-    this.starting.set(farIdHex, role);
+    this.starting.set(farIdHex, { role, farIp: far?.ip });
     let localPort: number;
     try {
       localPort = await this.takePort();

@@ -2,8 +2,8 @@
  * Can peers dial us? (AutoNAT's idea.) Peers asked for a dial-back report whether they reached
  * our port; this turns those results, with the observed-address state, into one verdict. A
  * dial-back that arrived is proof (our random nonce came back on an inbound connection); a
- * failure is only a peer's word, so "behind a NAT" takes failures from distinct peers (public ones
- * in distinct network groups). Pure
+ * failure is only a peer's word, so "behind a NAT" takes failures from distinct peers we dialled
+ * (public ones in distinct network groups). Pure
  * bookkeeping: no sockets, no timers, the clock is injected.
  */
 import { type AddressClassifier, classifyAddress, netGroup } from '../netgroup.js';
@@ -25,6 +25,12 @@ export interface CheckResult {
   readonly peerIp: string;
   readonly port: number;
   readonly outcome: CheckOutcome;
+  /**
+   * The peer dialled us (an inbound session): it reached our port itself, so its failure is not
+   * believed — it is a stranger's choice to be asked at all (Core, too, takes what outbound peers
+   * say of our address, not inbound ones). Its success still counts: that is a proof.
+   */
+  readonly inbound?: boolean | undefined;
 }
 
 export interface ReachabilityState {
@@ -65,6 +71,8 @@ interface ResultEntry {
   readonly reached: boolean;
   /** The peer's address is public: only then does its success say anything about the internet. */
   readonly peerPublic: boolean;
+  /** An inbound peer's result: a failure from it does not count (CheckResult.inbound). */
+  readonly inbound: boolean;
 }
 
 interface Tally {
@@ -133,6 +141,7 @@ export class ReachabilityTracker {
       port: result.port,
       reached: result.outcome === 'reached',
       peerPublic: this.classify(ip) === 'public',
+      inbound: result.inbound === true,
     });
     this.results.trim(this.maxResults);
   }
@@ -145,8 +154,8 @@ export class ReachabilityTracker {
   }
 
   state(input: { observed: ObservedAddressState; mapped: boolean }): ReachabilityState {
-    // Seen at a public address, a loopback or LAN peer's success proves only that the LAN reaches
-    // us: it is kept (that peer is not asked again for a recheck interval) but does not count.
+    // Seen at a public address, a loopback or LAN peer's result (success or failure) proves only
+    // something about the LAN: it is kept (that peer is not asked again for a recheck interval) but does not count.
     this.seenPublic = input.observed.ip !== undefined && this.classify(input.observed.ip) === 'public';
     const tally = this.tally(this.results.list());
     const { port, successes, failures } = tally;
@@ -211,7 +220,13 @@ export class ReachabilityTracker {
     const failed = new Set<string>();
     for (const r of results) {
       if (r.port !== latest.port) continue;
-      if (r.reached && this.seenPublic && !r.peerPublic) continue;
+      // Seen at a public address, a loopback or LAN peer dialled our LAN address: whether it got
+      // through says nothing about the internet, either way. A failure counted before, by node id
+      // (ids are free), so two ids on our LAN or our carrier's 100.64/10 could hide a public node.
+      if (this.seenPublic && !r.peerPublic) continue;
+      // Two inbound sessions from two /16s that answered "failed" at once made a node that had
+      // just started (no outbound peer asked yet) hide itself for a recheck interval (10 min).
+      if (!r.reached && r.inbound) continue;
       if (r.reached) reached.add(r.voter);
       else failed.add(r.failVoter);
     }

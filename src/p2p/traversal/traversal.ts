@@ -96,7 +96,7 @@ export class Traversal extends EventEmitter<TraversalEvents> {
       logger: this.logger,
     });
     this.relay = new PunchRelay({ peers: options.peers, logger: this.logger, classify });
-    this.puncher = new Puncher({ peers: options.peers, ownIdHex: options.ownIdHex, blocker: (role) => this.punchBlocker(role), logger: this.logger });
+    this.puncher = new Puncher({ peers: options.peers, ownIdHex: options.ownIdHex, blocker: (role) => this.punchBlocker(role), logger: this.logger, classify });
     this.candidates = new CandidateList({ peers: options.peers, wasUnreachable: (id) => this.server.wasUnreachable(id) });
   }
 

@@ -283,3 +283,27 @@ test('held-back announcements that came due while the peer has no free slot need
   tr.received(item(0).hash);
   t.deepEqual(tr.next(spy, never).map((i) => i.hash.readUInt32BE(0)), [2]);
 });
+
+test('an inv costs the same whether or not 5,000 of the peer\'s announcements are held back (a spy\'s one-item invs walked them all: ~2 s of CPU per second at the inv rate limit)', (t) => {
+  const held = 5_000;
+  const invs = 20_000;
+  const run = (delayMs: number): { ns: number; tr: RequestTracker<object>; peer: object } => {
+    const tr = new RequestTracker<object>({ maxInFlightPerPeer: 100, maxPendingPerPeer: held, expiryMs: 30_000, delayMs: () => delayMs, now: () => 0 });
+    const peer = {};
+    const filler = delayMs > 0 ? items(0, held) : [];
+    tr.announce(peer, filler, never);
+    // Fill the in-flight slots the same way in both runs, then repeat one-item invs of a known item.
+    const repeat = [item(held)];
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < invs; i++) tr.announce(peer, repeat, never);
+    return { ns: Number(process.hrtime.bigint() - start), tr, peer };
+  };
+  run(2_000); // warm-up: both code paths compiled before timing
+  run(0);
+  const withHeld = run(2_000);
+  const without = run(0);
+  t.is(withHeld.tr.pending(withHeld.peer), held, 'the filler is held back (and the repeated item did not fit)');
+  const ratio = withHeld.ns / without.ns;
+  t.log(`${invs} one-item invs: ${(withHeld.ns / invs / 1000).toFixed(2)} µs each with ${held} held back, ${(without.ns / invs / 1000).toFixed(2)} µs with none (${ratio.toFixed(1)}x)`);
+  t.true(ratio < 10, `held-back announcements must not be walked on every inv (ratio ${ratio.toFixed(1)})`);
+});

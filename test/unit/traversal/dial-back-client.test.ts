@@ -40,7 +40,7 @@ test('asks a peer with its check port and a random nonce; the probe with that no
   t.false(client.onProbe(msg.nonce + 1n), 'an unknown nonce proves nothing');
   t.deepEqual(results, []);
   t.true(client.onProbe(msg.nonce));
-  t.deepEqual(results, [{ peerId: nodeIdHex(1), peerIp: '8.8.8.8', port: 9123, outcome: 'reached' }]);
+  t.deepEqual(results, [{ peerId: nodeIdHex(1), peerIp: '8.8.8.8', port: 9123, outcome: 'reached', inbound: false }]);
   t.is(client.pendingCount, 0);
   t.false(client.onProbe(msg.nonce), 'a replayed probe counts once');
   t.is(results.length, 1);

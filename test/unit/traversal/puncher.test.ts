@@ -4,7 +4,7 @@
  * and port are injected; punched sessions are fake peers that become ready as the test says.
  */
 import test from 'ava';
-import { MAX_PUNCHES_IN_FLIGHT, PUNCH_BUSY_RETRY_DELAY_MS, PUNCH_DIAL_WINDOW_MS, PUNCH_MAX_BUSY_WAITS, PUNCH_MAX_TRIES, PUNCHES_PER_RELAY_BURST, PUNCHES_PER_RELAY_PER_SEC } from '../../../src/p2p/traversal/constants.js';
+import { MAX_PUNCHES_IN_FLIGHT, MAX_RESPONDER_PUNCHES_PER_NETGROUP, PUNCH_BUSY_RETRY_DELAY_MS, PUNCH_DIAL_WINDOW_MS, PUNCH_MAX_BUSY_WAITS, PUNCH_MAX_TRIES, PUNCHES_PER_RELAY_BURST, PUNCHES_PER_RELAY_PER_SEC, PUNCHES_PER_RELAY_TOTAL_BURST, PUNCHES_PER_RELAY_TOTAL_PER_SEC } from '../../../src/p2p/traversal/constants.js';
 import type { PunchMessage, PunchReason } from '../../../src/p2p/wire/index.js';
 import { FakePeer, nodeId, nodeIdHex, tick, waitFor } from './fakes.js';
 import { FAR, OWN, fakeSocket, fromRelay, incomingConnect, punchHarness } from './punch-harness.js';
@@ -264,7 +264,8 @@ test(`responder policy: busy at ${MAX_PUNCHES_IN_FLIGHT} punches in flight, and 
   const relays = [h.relay(1), h.relay(2)];
   for (let i = 0; i < MAX_PUNCHES_IN_FLIGHT; i++) {
     const relay = relays[i % 2]!;
-    h.puncher.onFromRelay(relay.asPeer(), incomingConnect(0x50 + i, BigInt(i)));
+    // Far ends in distinct networks: one network gets MAX_RESPONDER_PUNCHES_PER_NETGROUP (tested below).
+    h.puncher.onFromRelay(relay.asPeer(), incomingConnect(0x50 + i, BigInt(i), { ip: `${20 + i}.1.1.1` }));
     await nextPunch(relay, Math.floor(i / 2) + 1);
   }
   const relay = relays[0]!;
@@ -291,9 +292,9 @@ test(`connects arriving together cannot start more than ${MAX_PUNCHES_IN_FLIGHT}
   // Several relays, so the per-relay budget is not what limits them.
   const relays = [h.relay(1), h.relay(2), h.relay(3)];
   // A burst in one TCP chunk each: all handled before any port is picked.
-  for (let i = 0; i < 20; i++) h.puncher.onFromRelay(relays[i % 3]!.asPeer(), incomingConnect(0x50 + i, BigInt(i)));
+  for (let i = 0; i < 20; i++) h.puncher.onFromRelay(relays[i % 3]!.asPeer(), incomingConnect(0x50 + i, BigInt(i), { ip: `${20 + i}.1.1.1` }));
   // And the same far end twice, with two attempt ids.
-  h.puncher.onFromRelay(relays[1]!.asPeer(), incomingConnect(0x50, 1_000n));
+  h.puncher.onFromRelay(relays[1]!.asPeer(), incomingConnect(0x50, 1_000n, { ip: '20.1.1.1' }));
   const answers = (): PunchMessage[] => relays.flatMap((r) => r.punches());
   await waitFor(() => answers().length === 21, 'an answer to each');
   const accepted = answers().filter((m) => m.phase === 'accept').length;
@@ -366,12 +367,11 @@ test('no free local port (EMFILE): the punch fails with the reason, in either ro
   t.false(h.puncher.isPunching(nodeIdHex(0x05)));
 });
 
-test(`one relay may start at most ${PUNCHES_PER_RELAY_BURST} punches with us at once, then one per ${1 / PUNCHES_PER_RELAY_PER_SEC} s: what a lying relay can make us dial is bounded`, async (t) => {
+test(`one relay may start at most ${PUNCHES_PER_RELAY_BURST} punches with us for far ends in one network, then one per ${1 / PUNCHES_PER_RELAY_PER_SEC} s: what a lying relay can make us dial at one address is bounded`, async (t) => {
   const h = punchHarness();
   const relay = h.relay(1);
-  for (let i = 0; i < 6; i++) h.puncher.onFromRelay(relay.asPeer(), incomingConnect(0x50 + i, BigInt(i)));
-  await waitFor(() => relay.punches().length === 6, 'an answer to each');
-  const answers = relay.punches().map((m) => (m.phase === 'refuse' ? m.reason : m.phase));
+  const answers: string[] = [];
+  for (let i = 0; i < 6; i++) answers.push(await connectAndEnd(h, relay, 0x50 + i, BigInt(i), '6.6.6.6'));
   t.log(`answers to 6 connects through one relay: ${answers.join(' ')}`);
   t.is(answers.filter((a) => a === 'accept').length, PUNCHES_PER_RELAY_BURST);
   t.is(answers.filter((a) => a === 'rate-limited').length, 6 - PUNCHES_PER_RELAY_BURST);
@@ -464,4 +464,68 @@ test('the room for punched links counts the tries under way: with room for one, 
   t.like(steps(relay)[1], { phase: 'refuse', reason: 'not-wanted' });
   h.puncher.stop();
   await ours;
+});
+
+/** A far end's connect through `relay` from `ip`; an accepted try is ended at once by the far end. Returns our answer. */
+async function connectAndEnd(h: ReturnType<typeof punchHarness>, relay: FakePeer, far: number, attemptId: bigint, ip: string): Promise<string> {
+  const before = relay.punches().length;
+  h.puncher.onFromRelay(relay.asPeer(), incomingConnect(far, attemptId, { ip }));
+  await waitFor(() => relay.punches().length > before, `an answer to the connect of ${far}`);
+  const answer = relay.punches()[before]!;
+  if (answer.phase === 'accept') {
+    h.puncher.onFromRelay(relay.asPeer(), incomingConnect(far, attemptId, { phase: 'refuse', ip }));
+    await waitFor(() => !h.puncher.isPunching(nodeIdHex(far)), `the try with ${far} to end`);
+  }
+  return answer.phase === 'refuse' ? answer.reason : answer.phase;
+}
+
+test("strangers at a relay use up only their own network's punch budget there: an honest far end in another network is still accepted, and the relay's candidate budget is untouched", async (t) => {
+  const h = punchHarness();
+  const relay = h.relay(1);
+  const strangers: string[] = [];
+  for (let i = 0; i < 6; i++) strangers.push(await connectAndEnd(h, relay, 0x50 + i, BigInt(i), '7.7.7.7'));
+  t.log(`strangers in 7.7.0.0/16 through one relay: ${strangers.join(' ')}`);
+  t.is(strangers.filter((a) => a === 'accept').length, PUNCHES_PER_RELAY_BURST);
+  t.is(strangers.filter((a) => a === 'rate-limited').length, 6 - PUNCHES_PER_RELAY_BURST);
+  // The old code kept one budget per relay: this honest punch was refused 'rate-limited'.
+  const honest = await connectAndEnd(h, relay, 0x20, 100n, '8.8.8.8');
+  t.log(`an honest far end in 8.8.0.0/16 through the same relay: ${honest}`);
+  t.is(honest, 'accept');
+  t.true(h.puncher.takeRelayBudget(relay.asPeer()), "the relay's candidate lists still lead us into punches");
+  h.puncher.stop();
+});
+
+test(`a relay naming a new network per connect starts at most ${PUNCHES_PER_RELAY_TOTAL_BURST} punches with us at once, then ${PUNCHES_PER_RELAY_TOTAL_PER_SEC} per s: what a lying relay can make us dial stays bounded`, async (t) => {
+  const h = punchHarness();
+  const relay = h.relay(1);
+  const answers: string[] = [];
+  for (let i = 0; i < 12; i++) answers.push(await connectAndEnd(h, relay, 0x50 + i, BigInt(i), `${11 + i}.1.1.1`));
+  t.log(`connects from 12 networks through one relay: ${answers.join(' ')}`);
+  t.is(answers.filter((a) => a === 'accept').length, PUNCHES_PER_RELAY_TOTAL_BURST);
+  t.is(answers.filter((a) => a === 'rate-limited').length, 12 - PUNCHES_PER_RELAY_TOTAL_BURST);
+  // Another relay has its own budget.
+  t.is(await connectAndEnd(h, h.relay(2), 0x70, 200n, '30.1.1.1'), 'accept');
+  h.puncher.stop();
+});
+
+test(`a far end's network gets ${MAX_RESPONDER_PUNCHES_PER_NETGROUP} responder slot at once: a stranger connected to four of our relays cannot hold all ${MAX_PUNCHES_IN_FLIGHT}, and an honest far end elsewhere is accepted`, async (t) => {
+  const h = punchHarness();
+  const relays = [h.relay(1), h.relay(2), h.relay(3), h.relay(4)];
+  // One stranger (7.7.x.x) through each relay; none sends the sync, so each try would hold its slot 5 s.
+  relays.forEach((relay, i) => h.puncher.onFromRelay(relay.asPeer(), incomingConnect(0x50 + i, BigInt(i), { ip: `7.7.${i}.1` })));
+  await waitFor(() => relays.every((r) => r.punches().length === 1), 'an answer to each');
+  const answers = relays.map((r) => { const m = r.punches()[0]!; return m.phase === 'refuse' ? m.reason : m.phase; });
+  t.log(`a stranger in 7.7.0.0/16 through 4 relays: ${answers.join(' ')}`);
+  t.is(answers.filter((a) => a === 'accept').length, MAX_RESPONDER_PUNCHES_PER_NETGROUP);
+  t.is(answers.filter((a) => a === 'busy').length, 4 - MAX_RESPONDER_PUNCHES_PER_NETGROUP);
+  // The old code accepted all four and answered this honest far end 'busy'.
+  h.puncher.onFromRelay(relays[0]!.asPeer(), incomingConnect(0x20, 100n, { ip: '8.8.8.8' }));
+  await waitFor(() => relays[0]!.punches().length === 2, 'the answer to the honest far end');
+  t.is(relays[0]!.punches()[1]!.phase, 'accept');
+  // Loopback and private far ends are one local network, not capped.
+  h.puncher.onFromRelay(relays[1]!.asPeer(), incomingConnect(0x21, 101n, { ip: '192.168.1.5' }));
+  h.puncher.onFromRelay(relays[2]!.asPeer(), incomingConnect(0x22, 102n, { ip: '192.168.1.6' }));
+  await waitFor(() => relays[1]!.punches().length === 2 && relays[2]!.punches().length === 2, 'the answers to two LAN far ends');
+  t.deepEqual([relays[1]!.punches()[1]!.phase, relays[2]!.punches()[1]!.phase], ['accept', 'accept']);
+  h.puncher.stop();
 });

@@ -71,15 +71,32 @@ test('2 failures from two public hosts of one /16 are one network\'s word: a few
   t.is(s.status, 'behind-nat-port-preserving', 'a second network agrees');
 });
 
-test('2 failures + a port-preserving NAT → behind-nat-port-preserving (loopback peers count by id)', (t) => {
+test('2 failures + a port-preserving NAT → behind-nat-port-preserving (loopback peers count by id on a loopback network)', (t) => {
   const { tracker } = setup();
   tracker.record(result(1, '127.0.0.1', 'failed'));
   tracker.record(result(2, '127.0.0.1', 'failed'));
-  const s = tracker.state(input('yes'));
+  const s = tracker.state({ observed: observed('yes', '127.0.0.1'), mapped: false });
   t.log(s.reason);
   t.is(s.status, 'behind-nat-port-preserving');
   t.is(s.failures, 2);
-  t.is(s.reason, '2 peers could not dial 7.7.7.2:9000 and the NAT keeps port numbers: hole punching can work');
+  t.is(s.reason, '2 peers could not dial 127.0.0.1:9000 and the NAT keeps port numbers: hole punching can work');
+});
+
+test('seen at a public address, failures from loopback or LAN peers (any number of node ids) do not hide us; public ones in two networks do', (t) => {
+  const { tracker } = setup();
+  // Two ids on our LAN, and two in our carrier's 100.64/10: before, each id was one vote.
+  tracker.record(result(1, '192.168.1.20', 'failed'));
+  tracker.record(result(2, '192.168.1.21', 'failed'));
+  tracker.record(result(3, '100.64.0.9', 'failed'));
+  tracker.record(result(4, '127.0.0.1', 'failed'));
+  const s = tracker.state(input('yes'));
+  t.log(`seen at 7.7.7.2, 4 LAN failures: ${s.status} (${s.reason})`);
+  t.is(s.failures, 0);
+  t.is(s.status, 'unknown');
+  t.is(tracker.state({ observed: observed('yes', '192.168.1.10'), mapped: false }).status, 'behind-nat-port-preserving', 'a LAN-only network: they count');
+  tracker.record(result(5, '8.8.8.8', 'failed'));
+  tracker.record(result(6, '9.9.9.9', 'failed'));
+  t.is(tracker.state(input('yes')).status, 'behind-nat-port-preserving', 'public peers in two networks decide');
 });
 
 test('2 failures and ports that change or are not known → behind-nat-symmetric, the reason says which', (t) => {
@@ -199,7 +216,7 @@ test('bound: the default keeps 64 results against a flood of node ids', (t) => {
   const { tracker } = setup();
   t.is(DEFAULT_MAX_DIAL_BACK_RESULTS, 64);
   for (let i = 0; i < 1_000; i++) tracker.record(result(i, '127.0.0.1', 'failed'));
-  const s = tracker.state(input());
+  const s = tracker.state({ observed: observed('unknown', '127.0.0.1'), mapped: false }); // loopback ids count on a loopback network
   t.log(`1000 loopback ids failed: ${s.failures} kept`);
   t.is(s.failures, 64);
 });
@@ -342,4 +359,16 @@ test('seen at a public address, a success from a loopback or LAN peer does not c
   t.not(s.status, 'public');
   tracker.record(result(2, '8.8.8.8', 'reached'));
   t.is(tracker.state(input('yes')).status, 'public', 'a public peer\'s success does');
+});
+
+test('failures from inbound peers do not count (they reached our port to connect); their successes do', (t) => {
+  const { tracker } = setup();
+  tracker.record({ ...result(1, '8.8.8.8', 'failed'), inbound: true });
+  tracker.record({ ...result(2, '9.9.9.9', 'failed'), inbound: true });
+  const s = tracker.state(input('yes'));
+  t.is(s.failures, 0);
+  t.is(s.status, 'unknown');
+  t.true(tracker.shouldAsk(id(3), '11.0.0.3'), 'other peers are still asked');
+  tracker.record({ ...result(4, '12.1.1.1', 'reached'), inbound: true });
+  t.is(tracker.state(input('yes')).status, 'public');
 });

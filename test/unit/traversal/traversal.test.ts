@@ -27,10 +27,10 @@ function setup(t: ExecutionContext) {
 const dialBacks = (p: FakePeer): DialBackMessage[] => p.sent.filter((m): m is DialBackMessage => (m as WireMessage).kind === 'dial-back');
 const kinds = (p: FakePeer): string[] => p.sent.map((m) => (m as WireMessage).kind);
 
-/** Two outbound peers in distinct /16s that see us at 7.7.7.7 on the very port we dialled from. */
+/** Two outbound public peers in distinct /16s that see us at 7.7.7.7 on the very port we dialled from. */
 function observers(peers: FakePeers): FakePeer[] {
   return [1, 2].map((n) => {
-    const p = peers.add(new FakePeer(`${8 + n}.${n}.1.1`, nodeId(n), { listenPort: 9000, observed: { ip: '7.7.7.7', port: 50_000 + n } }));
+    const p = peers.add(new FakePeer(`${10 * n + 1}.${n}.1.1`, nodeId(n), { listenPort: 9000, observed: { ip: '7.7.7.7', port: 50_000 + n } }));
     p.localPort = 50_000 + n;
     return p;
   });
@@ -201,4 +201,28 @@ test('stop(): no more asks, polls or punches', async (t) => {
   await new Promise((resolve) => setTimeout(resolve, 1_300));
   await tick();
   t.is(relay!.sent.length, sent);
+});
+
+test("inbound peers' failed dial-backs do not hide us (they reached our port themselves); a success from one is proof, and outbound peers' failures decide", (t) => {
+  const s = setup(t);
+  s.traversal.start();
+  // Two strangers from two /16s connect first, as a node starts, and answer "failed" at once.
+  const strangers = [1, 2].map((n) => {
+    const p = s.peers.add(new FakePeer(`${30 + n}.${n}.1.1`, nodeId(0x40 + n), { listenPort: 9000, observed: { ip: '7.7.7.7', port: 9000 } }));
+    p.direction = 'inbound';
+    return p;
+  });
+  for (const p of strangers) s.traversal.onPeerReady(p.asPeer());
+  for (const p of strangers) {
+    const [ask] = dialBacks(p);
+    if (ask === undefined) throw new Error('no dial-back asked');
+    s.traversal.onMessage(p.asPeer(), { kind: 'dial-back-result', nonce: ask.nonce, status: 'connect-failed' });
+  }
+  const afterStrangers = s.traversal.state().reachability;
+  t.log(`after 2 inbound failures: ${afterStrangers.status} (${afterStrangers.reason})`);
+  t.is(afterStrangers.status, 'unknown', 'the old code said behind-nat here, and asked nobody else for 10 minutes');
+  t.deepEqual(s.verdicts, []);
+  // Peers we dialled are still asked, and their failures decide.
+  behindPortPreservingNat(s);
+  t.is(s.traversal.state().reachability.status, 'behind-nat-port-preserving');
 });

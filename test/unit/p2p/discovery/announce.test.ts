@@ -29,3 +29,15 @@ test('targets: every table entry and every address pinged lately, one per addres
   t.is(pingedOnly?.entry, undefined);
   t.is(pingedOnly?.id?.equals(id(2)), true);
 });
+
+test(`targets: the table's entries come first, then the addresses pinged lately, newest first — the announcement sends at most MAX_PENDING_PINGS, and ${MAX_ANNOUNCE_TARGETS} pings to strangers must not push the table's entries past it`, (t) => {
+  const announcer = new PortAnnouncer();
+  for (let i = 0; i < MAX_ANNOUNCE_TARGETS; i++) announcer.pinging({ ip: '6.6.6.6', port: 1_000 + i }, undefined); // ping-backs to fresh keys
+  const table = [entry(1, 9000), entry(3, 9002)];
+  const targets = announcer.targets(table);
+  t.is(targets.length, MAX_ANNOUNCE_TARGETS + table.length);
+  t.log(`first targets: ${targets.slice(0, 4).map((x) => `${x.remote.ip}:${x.remote.port}`).join(', ')}`);
+  t.deepEqual(targets.slice(0, 2).map((x) => x.remote.port), [9000, 9002], 'the table first (the old order put them last, past the pending-ping cap)');
+  t.is(targets[2]?.remote.port, 1_000 + MAX_ANNOUNCE_TARGETS - 1, 'then the newest address pinged');
+  t.is(targets.at(-1)?.remote.port, 1_000, 'the oldest last');
+});
