@@ -183,7 +183,11 @@ export class ReachabilityTracker {
           return { ...base, status: 'behind-nat-symmetric', reason: `${lead} and whether the NAT keeps port numbers is not known yet: hole punching is not tried` };
       }
     }
-    return { ...base, status: 'unknown', reason: `only ${plural(failures, 'peer has', 'peers have')} tried to dial us back; ${MIN_DIAL_BACK_FAILURES} must fail` };
+    // Results kept but not counted (peers that dialled us, or our LAN while we are seen public) leave failures at 0.
+    const reason = failures === 0
+      ? `no peer we dialled has failed to dial us back yet (peers that dialled us, and our LAN, do not count); ${MIN_DIAL_BACK_FAILURES} must fail`
+      : `only ${plural(failures, 'peer has', 'peers have')} tried to dial us back; ${MIN_DIAL_BACK_FAILURES} must fail`;
+    return { ...base, status: 'unknown', reason };
   }
 
   /** Whether to ask this peer for a dial-back now: not asked within recheckIntervalMs (per peer), and the verdict is not settled-and-fresh. */

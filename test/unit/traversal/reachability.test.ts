@@ -368,6 +368,7 @@ test('failures from inbound peers do not count (they reached our port to connect
   const s = tracker.state(input('yes'));
   t.is(s.failures, 0);
   t.is(s.status, 'unknown');
+  t.is(s.reason, 'no peer we dialled has failed to dial us back yet (peers that dialled us, and our LAN, do not count); 2 must fail');
   t.true(tracker.shouldAsk(id(3), '11.0.0.3'), 'other peers are still asked');
   tracker.record({ ...result(4, '12.1.1.1', 'reached'), inbound: true });
   t.is(tracker.state(input('yes')).status, 'public');
