@@ -85,6 +85,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       frameTimeoutMs: options.frameTimeoutMs ?? DEFAULT_FRAME_TIMEOUT_MS,
       pingIntervalMs: options.pingIntervalMs,
       peerTimeoutMs: options.peerTimeoutMs,
+      direction: options.direction,
       decoder: this.decoder,
       sendPing: (nonce) => this.sendHeartbeat('ping', nonce),
       expired: (code, reason) => this.disconnect(code, reason),
@@ -252,6 +253,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     try {
       const violation = this.gate.check(frame, this.isReady);
       if (violation) return void this.punish(violation.code, violation.reason);
+      this.timers.received(); // any message shows the peer alive: no ping needed while they come
       this.onMessage(decodeMessage(frame.type, frame.payload));
     } catch (err) {
       if (err instanceof WireError) this.punish(err.code, err.message);

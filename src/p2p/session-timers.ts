@@ -3,17 +3,45 @@
  * started frame, and liveness — one ping outstanding at a time, its pong due within
  * peerTimeoutMs whatever else the peer sends (Core's ping timeout). A missed deadline is a
  * resource drop (resource-codes.ts), never a penalty; the session decides what that means.
+ *
+ * When to ping (docs/protocol.md "Heartbeat"): only when the peer has gone quiet — pingIntervalMs
+ * without a message from it at the dialling end, INBOUND_IDLE_PING_FACTOR times that at the
+ * accepting end, so in a quiet session only the dialler pings and its ping counts as traffic for
+ * the other end — and, whatever the traffic, when our last ping is PING_REFRESH_FACTOR intervals
+ * old, so the round trip and the peer's best chain stay fresh on a busy session. A dead or cut
+ * peer is therefore dropped at most pingIntervalMs (× 2 when it dialled us) + peerTimeoutMs after
+ * its last message.
  */
 import { afterPendingIo, SYSTEM_CLOCK, type Clock, type TimerHandle } from '../util/clock.js';
 import { CRYPTO_RANDOM, type RandomSource } from '../util/random-source.js';
+import type { PeerDirection } from './peer-options.js';
 import type { DisconnectCode } from './resource-codes.js';
 import type { FrameDecoder } from './wire/index.js';
+
+/**
+ * The accepting end waits this many pingIntervalMs of quiet before it pings: longer than the
+ * dialler's interval plus a round trip, so the dialler's ping (which resets our quiet) comes
+ * first and a quiet session carries one ping and one pong per interval instead of two of each
+ * (Lighthouse pings outbound peers every 15 s, inbound every 20 s, for the same reason). The
+ * dialler is also the end behind a NAT if either is, so its pings keep the NAT's mapping alive.
+ */
+export const INBOUND_IDLE_PING_FACTOR = 2;
+/**
+ * A busy session (never quiet) is still pinged when our last ping is this many pingIntervalMs
+ * old — 2 min at the default 30 s, Bitcoin Core's and btcd's PING_INTERVAL — so the round trip
+ * (eviction keeps the fastest peers) and the peer's best height and work (sync starts on a peer
+ * ahead of us) are never older than that.
+ */
+export const PING_REFRESH_FACTOR = 4;
 
 export interface SessionTimersOptions {
   readonly handshakeTimeoutMs: number;
   readonly frameTimeoutMs: number;
+  /** Quiet (no message from the peer) after which the dialling end pings. */
   readonly pingIntervalMs: number;
   readonly peerTimeoutMs: number;
+  /** Which end of the connection we are: the accepting end waits longer before it pings. */
+  readonly direction: PeerDirection;
   /** The session's read buffer: whether a frame is started but not complete. */
   readonly decoder: Pick<FrameDecoder, 'hasPartialFrame' | 'bufferedBytes'>;
   /** Writes a ping with this nonce. */
@@ -33,13 +61,20 @@ export class SessionTimers {
   private handshakeComplete = false;
   private pongTimer: TimerHandle | undefined;
   private frameTimer: TimerHandle | undefined;
-  private pingTimer: TimerHandle | undefined;
+  /** Fires when the session may be due a ping; re-armed, never an interval (see heartbeat). */
+  private heartbeatTimer: TimerHandle | undefined;
+  private lastReceivedMs = 0;
+  private lastPingMs = 0;
   private stopped = false;
   private readonly clock: Clock;
+  private readonly idlePingMs: number;
+  private readonly refreshPingMs: number;
 
   constructor(options: SessionTimersOptions) {
     this.options = options;
     this.clock = options.clock ?? SYSTEM_CLOCK;
+    this.idlePingMs = options.pingIntervalMs * (options.direction === 'inbound' ? INBOUND_IDLE_PING_FACTOR : 1);
+    this.refreshPingMs = options.pingIntervalMs * PING_REFRESH_FACTOR;
   }
 
   /** A peer that sends nothing, or its handshake a byte at a time, is gone by handshakeTimeoutMs. */
@@ -53,18 +88,31 @@ export class SessionTimers {
     );
   }
 
-  /** The session is open: no handshake deadline any more, pings every pingIntervalMs from now. */
+  /** The session is open: no handshake deadline any more, pings when the peer goes quiet from now. */
   handshakeDone(): void {
     this.handshakeComplete = true;
     this.clock.clear(this.handshakeTimer);
-    this.pingTimer = this.clock.setInterval(() => this.ping(), this.options.pingIntervalMs);
+    this.lastReceivedMs = this.lastPingMs = this.clock.nowMs();
+    this.scheduleHeartbeat();
+  }
+
+  /**
+   * A complete message came from the peer: the session is not quiet. Only a timestamp — the
+   * heartbeat timer is not moved per message (a busy session would pay a timer per message).
+   */
+  received(): void {
+    this.lastReceivedMs = this.clock.nowMs();
   }
 
   /** Sends a ping unless one is outstanding; its pong must come within peerTimeoutMs. */
   ping(): void {
     if (this.pendingPing || this.stopped) return;
+    // The pong re-arms the heartbeat: nothing to check while a ping is outstanding.
+    this.clock.clear(this.heartbeatTimer);
+    this.heartbeatTimer = undefined;
     const nonce = (this.options.random ?? CRYPTO_RANDOM).uint64();
-    this.pendingPing = { nonce, sentAtMs: this.clock.nowMs() };
+    this.lastPingMs = this.clock.nowMs();
+    this.pendingPing = { nonce, sentAtMs: this.lastPingMs };
     const ping = this.pendingPing;
     this.pongTimer = this.clock.setTimeout(
       () => this.afterPendingReads(() => {
@@ -81,7 +129,29 @@ export class SessionTimers {
     const rttMs = this.clock.nowMs() - this.pendingPing.sentAtMs;
     this.pendingPing = undefined;
     this.clock.clear(this.pongTimer);
+    if (this.handshakeComplete && !this.stopped) this.scheduleHeartbeat();
     return rttMs;
+  }
+
+  /** When the next ping is due: the peer quiet for idlePingMs, or our last ping refreshPingMs old. */
+  private nextPingDueMs(): number {
+    return Math.min(this.lastReceivedMs + this.idlePingMs, this.lastPingMs + this.refreshPingMs);
+  }
+
+  private scheduleHeartbeat(): void {
+    this.clock.clear(this.heartbeatTimer);
+    this.heartbeatTimer = this.clock.setTimeout(() => this.heartbeat(), Math.max(0, this.nextPingDueMs() - this.clock.nowMs()));
+  }
+
+  /**
+   * Pings when due; otherwise messages came meanwhile and the timer is set again for the new due
+   * time, so a busy session costs one timer per idle interval, not one per message.
+   */
+  private heartbeat(): void {
+    this.heartbeatTimer = undefined;
+    if (this.stopped || this.pendingPing) return;
+    if (this.clock.nowMs() >= this.nextPingDueMs()) this.ping();
+    else this.scheduleHeartbeat();
   }
 
   /**
@@ -111,7 +181,7 @@ export class SessionTimers {
     this.clock.clear(this.handshakeTimer);
     this.clock.clear(this.pongTimer);
     this.clock.clear(this.frameTimer);
-    this.clock.clear(this.pingTimer);
+    this.clock.clear(this.heartbeatTimer);
   }
 
   /**

@@ -12,8 +12,8 @@
  * hold chains longer than txpool.maxAncestors: their tails reach the winning side only after a
  * block (tx-retry.ts), and the winning side mines until every pool is empty.
  *
- * Two kinds of cut. 'short': the default heartbeat (5 s pings, 20 s timeout) outlives it, so the
- * sessions across it survive and TCP delivers what was queued once it heals. 'long': 1 s pings
+ * Two kinds of cut. 'short': the default heartbeat (a ping after 30 s of quiet, 60 s at the
+ * accepting end, 20 s for its pong: ≥ 50 s of silence) outlives it, so the sessions across it survive and TCP delivers what was queued once it heals. 'long': 1 s pings
  * and a 5 s timeout, the cut is held until every session across it is gone (and in the full run
  * a minute more), so the heal needs new connections.
  *

@@ -96,6 +96,7 @@ test('ping nonces come from the timers\' source; by default two pings differ', (
       frameTimeoutMs: 60_000,
       pingIntervalMs: 60_000,
       peerTimeoutMs: 60_000,
+      direction: 'outbound',
       decoder: { hasPartialFrame: false, bufferedBytes: 0 },
       sendPing: (nonce) => sent.push(nonce),
       expired: () => undefined,

@@ -3,7 +3,9 @@ import { generatePrivateKey } from '../../../src/primitives/secp256k1.js';
 import { ZERO_HASH } from '../../../src/primitives/hash.js';
 import { resolveP2PConfig } from '../../../src/p2p/config.js';
 import { nodeKeyFromPrivateKey } from '../../../src/p2p/discovery/node-key.js';
+import { DEFAULT_PEER_TIMEOUT_MS, DEFAULT_PING_INTERVAL_MS } from '../../../src/p2p/constants.js';
 import { PeerSet } from '../../../src/p2p/peers.js';
+import { INBOUND_IDLE_PING_FACTOR } from '../../../src/p2p/session-timers.js';
 import type { PeerStream } from '../../../src/p2p/tcp-transport.js';
 import { DEFAULT_NETWORK_MODEL, SimNetwork, type Host } from '../../../src/sim/network.js';
 import { Rng } from '../../../src/sim/rng.js';
@@ -136,14 +138,19 @@ test('the real PeerSet: a NATed node dials a public one, the handshake completes
   t.true(rtt !== undefined && rtt >= 2 * network.oneWayMs(natted, pub) - 1);
   // The other way fails: the NAT never answers a SYN.
   p.addPeer(natted.ip, 8333);
-  await clock.runUntil(120_000); // 20+ ping rounds: the session outlives peerTimeoutMs
+  await clock.runUntil(120_000); // 4 quiet ping intervals: the session outlives peerTimeoutMs
   t.is(n.ready().length, 1);
   t.is(p.ready().length, 1);
   t.true(tcp.stats.unanswered >= 1);
-  // The NATed node powers off: the public one notices by its ping timeout (no FIN comes).
+  // The NATed node powers off: the public one notices by its ping timeout (no FIN comes), at
+  // most twice the ping interval (the NATed node dialled it) plus the pong timeout later.
   natted.alive = false;
   await n.stop();
-  await clock.runUntil(120_000 + 30_000);
+  const noticeMs = INBOUND_IDLE_PING_FACTOR * DEFAULT_PING_INTERVAL_MS + DEFAULT_PEER_TIMEOUT_MS;
+  while (p.ready().length > 0 && clock.elapsedMs < 120_000 + noticeMs) await clock.runUntil(clock.elapsedMs + 1_000);
+  const noticedMs = clock.elapsedMs - 120_000;
+  t.log(`the public node dropped the departed one ${noticedMs / 1000} s after it left (bound ${noticeMs / 1000} s)`);
+  t.true(noticedMs > DEFAULT_PEER_TIMEOUT_MS, 'by its pong timeout, not a FIN');
   t.is(p.ready().length, 0);
   await p.stop();
 });
