@@ -14,25 +14,10 @@
  */
 import { afterPendingIo, SYSTEM_CLOCK, type Clock, type TimerHandle } from '../util/clock.js';
 import { CRYPTO_RANDOM, type RandomSource } from '../util/random-source.js';
+import { INBOUND_IDLE_PING_FACTOR, PING_REFRESH_FACTOR } from './constants.js';
 import type { PeerDirection } from './peer-options.js';
 import type { DisconnectCode } from './resource-codes.js';
 import type { FrameDecoder } from './wire/index.js';
-
-/**
- * The accepting end waits this many pingIntervalMs of quiet before it pings: longer than the
- * dialler's interval plus a round trip, so the dialler's ping (which resets our quiet) comes
- * first and a quiet session carries one ping and one pong per interval instead of two of each
- * (Lighthouse pings outbound peers every 15 s, inbound every 20 s, for the same reason). The
- * dialler is also the end behind a NAT if either is, so its pings keep the NAT's mapping alive.
- */
-export const INBOUND_IDLE_PING_FACTOR = 2;
-/**
- * A busy session (never quiet) is still pinged when our last ping is this many pingIntervalMs
- * old — 2 min at the default 30 s, Bitcoin Core's and btcd's PING_INTERVAL — so the round trip
- * (eviction keeps the fastest peers) and the peer's best height and work (sync starts on a peer
- * ahead of us) are never older than that.
- */
-export const PING_REFRESH_FACTOR = 4;
 
 export interface SessionTimersOptions {
   readonly handshakeTimeoutMs: number;

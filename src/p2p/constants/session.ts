@@ -16,6 +16,21 @@ export const DEFAULT_MAX_INBOUND_PEERS = 32;
 export const DEFAULT_PING_INTERVAL_MS = 30_000;
 /** A pong later than this drops the peer: far above any round trip plus a busy peer's event loop. */
 export const DEFAULT_PEER_TIMEOUT_MS = 20_000;
+/**
+ * The accepting end waits this many pingIntervalMs of quiet before it pings: longer than the
+ * dialler's interval plus a round trip, so the dialler's ping (which resets our quiet) comes
+ * first and a quiet session carries one ping and one pong per interval instead of two of each
+ * (Lighthouse pings outbound peers every 15 s, inbound every 20 s, for the same reason). The
+ * dialler is also the end behind a NAT if either is, so its pings keep the NAT's mapping alive.
+ */
+export const INBOUND_IDLE_PING_FACTOR = 2;
+/**
+ * A busy session (never quiet) is still pinged when our last ping is this many pingIntervalMs
+ * old — 2 min at the default 30 s, Bitcoin Core's and btcd's PING_INTERVAL — so the round trip
+ * (eviction keeps the fastest peers) and the peer's best height and work (sync starts on a peer
+ * ahead of us) are never older than that.
+ */
+export const PING_REFRESH_FACTOR = 4;
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5_000;
 /**
  * Two connections to one node id opened within this of each other are a simultaneous dial, and

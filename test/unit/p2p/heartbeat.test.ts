@@ -7,7 +7,8 @@
  */
 import test from 'ava';
 import type { PeerDirection } from '../../../src/p2p/peer-options.js';
-import { INBOUND_IDLE_PING_FACTOR, PING_REFRESH_FACTOR, SessionTimers } from '../../../src/p2p/session-timers.js';
+import { INBOUND_IDLE_PING_FACTOR, PING_REFRESH_FACTOR } from '../../../src/p2p/constants.js';
+import { SessionTimers } from '../../../src/p2p/session-timers.js';
 import { VirtualClock } from '../../../src/sim/virtual-clock.js';
 import { buildBlock, makeKey } from '../../helpers/fixtures.js';
 import { startNode } from './net-helpers.js';

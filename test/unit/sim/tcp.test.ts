@@ -5,7 +5,7 @@ import { resolveP2PConfig } from '../../../src/p2p/config.js';
 import { nodeKeyFromPrivateKey } from '../../../src/p2p/discovery/node-key.js';
 import { DEFAULT_PEER_TIMEOUT_MS, DEFAULT_PING_INTERVAL_MS } from '../../../src/p2p/constants.js';
 import { PeerSet } from '../../../src/p2p/peers.js';
-import { INBOUND_IDLE_PING_FACTOR } from '../../../src/p2p/session-timers.js';
+import { INBOUND_IDLE_PING_FACTOR } from '../../../src/p2p/constants.js';
 import type { PeerStream } from '../../../src/p2p/tcp-transport.js';
 import { DEFAULT_NETWORK_MODEL, SimNetwork, type Host } from '../../../src/sim/network.js';
 import { Rng } from '../../../src/sim/rng.js';
