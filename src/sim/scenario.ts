@@ -7,7 +7,7 @@ import { buildPeerGraph, type PeerSample, samplePeers } from './peer-graph.js';
 import { SimTcp, type SimTcpStats } from './tcp.js';
 import { DEFAULT_MAX_INBOUND_PEERS, DEFAULT_MAX_OUTBOUND_PEERS } from '../p2p/constants.js';
 import type { P2PConfig } from '../p2p/config.js';
-import { HEALTHY_TABLE_ENTRIES } from './constants.js';
+import { HEALTHY_TABLE_ENTRIES, SIM_BUFFER_POOL_BYTES } from './constants.js';
 import { Population, type SimNode } from './population.js';
 import { type PropagationResult, type RelayItem, RelayPropagation } from './relay-propagation.js';
 import { SimLedger } from './sim-blocks.js';
@@ -151,7 +151,18 @@ function percentile(sorted: readonly number[], p: number): number | undefined {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
 }
 
+/** Runs the scenario with Node's Buffer pool off (SIM_BUFFER_POOL_BYTES says why), restoring it after. */
 export async function runScenario(params: ScenarioParams): Promise<ScenarioResult> {
+  const poolBytes = Buffer.poolSize;
+  Buffer.poolSize = SIM_BUFFER_POOL_BYTES;
+  try {
+    return await runScenarioUnpooled(params);
+  } finally {
+    Buffer.poolSize = poolBytes;
+  }
+}
+
+async function runScenarioUnpooled(params: ScenarioParams): Promise<ScenarioResult> {
   const wallStart = performance.now();
   const cpuStart = process.cpuUsage();
   const log = params.log ?? (() => {});
