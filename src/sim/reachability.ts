@@ -106,6 +106,7 @@ export class SimReachability {
     const from = this.options.hostOf(peer.ip);
     if (from === undefined) return;
     const peerIp = peer.ip;
+    const inbound = peer.direction === 'inbound'; // as DialBackClient: an inbound peer's failure does not count
     const port = this.options.listenPort;
     this.pending.add(peerId);
     this.tracker.noteAsked(peerId, peerIp);
@@ -123,7 +124,7 @@ export class SimReachability {
         this.pending.delete(peerId);
         if (this.stopped) return;
         this.stats[outcome]++;
-        this.tracker.record({ peerId, peerIp, port, outcome });
+        this.tracker.record({ peerId, peerIp, port, outcome, inbound });
         this.evaluate();
       });
   }
