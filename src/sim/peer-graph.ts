@@ -50,6 +50,13 @@ export interface PeerSample {
   readonly outboundMin: number;
   /** Share of nodes with maxOutbound (8) ready outbound sessions. */
   readonly outboundFullShare: number;
+  /**
+   * The same counting only sessions whose far end is still alive: a node that powered off stays a
+   * ready session until the heartbeat's pong timeout notices (≤ 50 s at the dialling end), so the
+   * counts above hide a silent mass leave for that long.
+   */
+  readonly outboundLiveMean: number;
+  readonly outboundLiveFullShare: number;
   /** Outbound slots taken (sessions in any state + dials under way), mean: a dial to a NATed or departed entry holds one until it times out. */
   readonly outboundTakenMean: number;
   /** Inbound sessions of public nodes (NATed ones get none): mean, p50, p90, max. */
@@ -67,18 +74,23 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 /** Counts the sessions of `nodes` now. */
-export function samplePeers(nodes: readonly SimNode[], tMs: number, maxOutbound: number, maxInbound: number): PeerSample {
+export function samplePeers(nodes: readonly SimNode[], tMs: number, maxOutbound: number, maxInbound: number, isAlive: (id: Buffer) => boolean): PeerSample {
   const outbound: number[] = [];
+  const live: number[] = [];
   const inbound: number[] = [];
   let taken = 0;
   for (const node of nodes) {
     let out = 0;
+    let outLive = 0;
     let inb = 0;
     for (const peer of node.peers.ready()) {
-      if (peer.direction === 'outbound') out++;
-      else inb++;
+      if (peer.direction === 'outbound') {
+        out++;
+        if (peer.provenNodeId !== undefined && isAlive(peer.provenNodeId)) outLive++;
+      } else inb++;
     }
     outbound.push(out);
+    live.push(outLive);
     taken += node.peers.outboundCount();
     if (!node.host.natted) inbound.push(inb);
   }
@@ -92,6 +104,8 @@ export function samplePeers(nodes: readonly SimNode[], tMs: number, maxOutbound:
     outboundP10: percentile(outbound, 0.1),
     outboundMin: outbound[0] ?? 0,
     outboundFullShare: outbound.filter((o) => o >= maxOutbound).length / Math.max(1, outbound.length),
+    outboundLiveMean: mean(live),
+    outboundLiveFullShare: live.filter((o) => o >= maxOutbound).length / Math.max(1, live.length),
     outboundTakenMean: taken / Math.max(1, nodes.length),
     inboundMean: mean(inbound),
     inboundP50: percentile(inbound, 0.5),

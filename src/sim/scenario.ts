@@ -243,11 +243,11 @@ async function runScenarioUnpooled(params: ScenarioParams): Promise<ScenarioResu
     const mem = process.memoryUsage();
     peakRss = Math.max(peakRss, mem.rss);
     peakHeap = Math.max(peakHeap, mem.heapUsed);
-    const ps = samplePeers(population.alive.filter((n) => !n.attacker), clock.elapsedMs, params.p2p.maxOutbound ?? DEFAULT_MAX_OUTBOUND_PEERS, params.p2p.maxInbound ?? DEFAULT_MAX_INBOUND_PEERS);
+    const ps = samplePeers(population.alive.filter((n) => !n.attacker), clock.elapsedMs, params.p2p.maxOutbound ?? DEFAULT_MAX_OUTBOUND_PEERS, params.p2p.maxInbound ?? DEFAULT_MAX_INBOUND_PEERS, (id) => population.isAliveId(id));
     peerSamples.push(ps);
     const last = health[health.length - 1];
     log(`t=${(clock.elapsedMs / 1000).toFixed(0)}s alive=${last.alive} table mean=${last.meanTable.toFixed(1)} p10=${last.p10Table} min=${last.minTable} ≥8=${(100 * last.healthyShare).toFixed(1)}% dead=${(100 * last.deadEntryShare).toFixed(1)}% events=${clock.eventsRun} wall=${((performance.now() - wallStart) / 1000).toFixed(0)}s cpu=${(process.cpuUsage(cpuStart).user / 1e6).toFixed(0)}s rss=${(mem.rss / 2 ** 20).toFixed(0)}MB`);
-    log(`  peers: outbound mean ${ps.outboundMean.toFixed(2)} p10 ${ps.outboundP10} min ${ps.outboundMin}, 8 outbound ${(100 * ps.outboundFullShare).toFixed(1)}%, slots taken ${ps.outboundTakenMean.toFixed(2)}; inbound (public) mean ${ps.inboundMean.toFixed(1)} p50 ${ps.inboundP50} p90 ${ps.inboundP90} max ${ps.inboundMax}, full ${(100 * ps.inboundFullShare).toFixed(1)}%; tcp ${tcp.stats.connected} connected, ${tcp.stats.unanswered} unanswered, ${tcp.stats.refused} refused`);
+    log(`  peers: outbound mean ${ps.outboundMean.toFixed(2)} p10 ${ps.outboundP10} min ${ps.outboundMin}, 8 outbound ${(100 * ps.outboundFullShare).toFixed(1)}% (to live peers: mean ${ps.outboundLiveMean.toFixed(2)}, 8 ${(100 * ps.outboundLiveFullShare).toFixed(1)}%), slots taken ${ps.outboundTakenMean.toFixed(2)}; inbound (public) mean ${ps.inboundMean.toFixed(1)} p50 ${ps.inboundP50} p90 ${ps.inboundP90} max ${ps.inboundMax}, full ${(100 * ps.inboundFullShare).toFixed(1)}%; tcp ${tcp.stats.connected} connected, ${tcp.stats.unanswered} unanswered, ${tcp.stats.refused} refused`);
   };
   clock.setInterval(sampleHealth, 10_000);
 

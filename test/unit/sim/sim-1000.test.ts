@@ -53,7 +53,7 @@ test.serial('the real peer sets (PeerSet over simulated TCP): joining nodes fill
   const [initial] = r.outboundJoins;
   t.log(`initial ramp: ${initial.healthy}/${initial.joined} had ${DEFAULT_MAX_OUTBOUND_PEERS} outbound peers; p50 ${initial.p50Ms} ms, p90 ${initial.p90Ms} ms, max ${initial.maxMs} ms`);
   const last = r.peers[r.peers.length - 1];
-  t.log(`end: outbound mean ${last.outboundMean.toFixed(2)}, ${(100 * last.outboundFullShare).toFixed(1)} % with ${DEFAULT_MAX_OUTBOUND_PEERS}; inbound of public nodes mean ${last.inboundMean.toFixed(1)}, p90 ${last.inboundP90}, max ${last.inboundMax}; inbound histogram ${JSON.stringify(r.inboundHistogram)}`);
+  t.log(`end: outbound mean ${last.outboundMean.toFixed(2)}, ${(100 * last.outboundFullShare).toFixed(1)} % with ${DEFAULT_MAX_OUTBOUND_PEERS} (to live peers: mean ${last.outboundLiveMean.toFixed(2)}, ${(100 * last.outboundLiveFullShare).toFixed(1)} %); inbound of public nodes mean ${last.inboundMean.toFixed(1)}, p90 ${last.inboundP90}, max ${last.inboundMax}; inbound histogram ${JSON.stringify(r.inboundHistogram)}`);
   if (r.victimOutbound) t.log(`eclipse victim's real outbound sessions: ${r.victimOutbound.attacker} of ${r.victimOutbound.ready} are the attacker's`);
   t.log(`tcp: ${r.tcp.connected} connected, ${r.tcp.unanswered} dials unanswered (NATed or departed), ${r.tcp.refused} refused`);
   t.true(initial.healthy >= 0.8 * initial.joined, 'most joiners reach 8 outbound peers');
