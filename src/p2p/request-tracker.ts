@@ -39,16 +39,15 @@ interface PeerRequests {
    * Held-back announcements (delayMs), in arrival order = due order: kept apart so `next`, which
    * every inv runs, does not walk past them (5,000 held-back entries walked per one-item inv was
    * ~2 s of CPU per second at the inv rate limit); released into `pending` from the front once due.
+   * Each with the time before which it is not requested from this peer (ms).
    */
-  readonly held: Map<string, InvItemType>;
+  readonly held: Map<string, { readonly type: InvItemType; readonly dueMs: number }>;
   /**
    * Asked of this peer and not delivered (not-found or expired): a new announcement of it by
    * this peer is ignored while other peers still hold the item (as in Core), so a staller cannot
    * re-announce to be asked again first. Counts toward maxPendingPerPeer.
    */
   readonly failed: Set<string>;
-  /** The held-back announcements' keys → not requested from this peer before (ms), in the same order. */
-  readonly notBefore: Map<string, number>;
 }
 
 const keyOf = (hash: Buffer): string => hash.toString('latin1');
@@ -87,7 +86,7 @@ export class RequestTracker<P extends object> {
     // Entries already due are plain pending ones now: they wait for a free slot like any other,
     // and a poll for them would find none (a timer loop).
     this.release(state, this.now());
-    for (const atMs of state.notBefore.values()) return atMs;
+    for (const { dueMs } of state.held.values()) return dueMs;
     return undefined;
   }
 
@@ -245,7 +244,7 @@ export class RequestTracker<P extends object> {
   private stateOf(peer: P): PeerRequests {
     let state = this.peers.get(peer);
     if (!state) {
-      state = { requested: new Map(), pending: new Map(), held: new Map(), failed: new Set(), notBefore: new Map() };
+      state = { requested: new Map(), pending: new Map(), held: new Map(), failed: new Set() };
       this.peers.set(peer, state);
     }
     return state;
@@ -254,8 +253,7 @@ export class RequestTracker<P extends object> {
   private addPending(peer: P, state: PeerRequests, key: string, type: InvItemType, nowMs: number): void {
     const delayMs = this.delayMs(peer, type);
     if (delayMs > 0) {
-      state.held.set(key, type);
-      state.notBefore.set(key, nowMs + delayMs);
+      state.held.set(key, { type, dueMs: nowMs + delayMs });
     } else {
       state.pending.set(key, type);
     }
@@ -270,18 +268,15 @@ export class RequestTracker<P extends object> {
   private removePending(peer: P, state: PeerRequests, key: string): void {
     state.pending.delete(key);
     state.held.delete(key);
-    state.notBefore.delete(key);
     this.removeCandidate(key, peer);
   }
 
   /** Moves the held-back announcements due by `nowMs` to `pending` (the front of `held`: arrival order is due order). */
   private release(state: PeerRequests, nowMs: number): void {
-    for (const [key, atMs] of state.notBefore) {
-      if (atMs > nowMs) return;
-      state.notBefore.delete(key);
-      const type = state.held.get(key);
+    for (const [key, { type, dueMs }] of state.held) {
+      if (dueMs > nowMs) return;
       state.held.delete(key);
-      if (type !== undefined) state.pending.set(key, type);
+      state.pending.set(key, type);
     }
   }
 
@@ -324,7 +319,6 @@ export class RequestTracker<P extends object> {
       const state = this.peers.get(peer);
       state?.pending.delete(key);
       state?.held.delete(key);
-      state?.notBefore.delete(key);
     }
     this.candidates.delete(key);
     this.expired.delete(key);
