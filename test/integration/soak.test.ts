@@ -60,20 +60,24 @@ const STEADY_NOISE_MB = { live: 1, anon: 3 };
 /**
  * A short run's fit starts inside the warm-up, so its slope bound (WARM_UP_GROWTH_MB over a fit of
  * ~0.6 min, ~73 MB/min anon) would miss any real leak. There the growth over the fit (slope x its
- * minutes) is also held under a fixed bound, above what runs without a leak show (two 55 s runs
- * on a loaded 2-core machine: live 0.4-2.2 MB, anon 1.4-10.4 MB per node) and under what a 5 KB/tx
- * leak would add on top (~3,200 txs in the fit: ~16 MB).
+ * minutes) is also held under a fixed bound. Live memory settles within seconds (runs without a leak:
+ * 0.4-2.2 MB per node over the fit), so its bound catches a 5 KB/tx leak (~2,200-3,200 txs in the fit:
+ * 11-16 MB) of anything JS holds, Buffers included. Anonymous memory does not settle inside a short
+ * run: the 10-minute run's node 0 went 71 → 99 MB over the load's first 50 s and 104 MB by 3 min, then
+ * stayed flat (-0.17..0.72 MB/min per node over 7 min), and most of that warm-up is outside the V8
+ * heap (the `native` figure: glibc arenas of the worker, libuv and LMDB threads). Median node over the
+ * fit in runs without a leak: 6.7 and 8.2 MB (a loaded 2-core machine), 16.4 MB in one CI run (13.2,
+ * 19.6, 10.1, 16.4, 17.7). So in CI the anonymous bound only catches a gross native leak (≥ ~10 KB per
+ * tx: ≥ 22 MB on top of the warm-up); `npm run soak` holds it to 1 KB/tx with the slope bound.
  */
-const CI_GROWTH_MAX_MB = { live: 6, anon: 14 };
+const CI_GROWTH_MAX_MB = { live: 6, anon: 24 };
 /**
- * Anonymous memory in a short run is mostly glibc arenas settling, and one node now and then
- * grows up to ~16 MB inside the fit before levelling off with the others (seen in CI: 16.0 on one
- * node while the others showed 12.4, 0.7, 2.2 and -0.1). A leak is on every node (each handles
- * every tx), so the median node is held to CI_GROWTH_MAX_MB.anon and a single node only to this
- * multiple of it (a gross leak in one node still fails).
+ * A leak is on every node (each handles every tx), so the median node is held to
+ * CI_GROWTH_MAX_MB.anon and a single node, whose arenas may settle late, only to this multiple of it
+ * (a gross leak in one node still fails).
  */
 const CI_ONE_NODE_ANON_FACTOR = 2;
-/** The leak CI_GROWTH_MAX_MB must catch, printed against the figures. */
+/** The leak CI_GROWTH_MAX_MB.live must catch, printed against the figures. */
 const CI_LEAK_PER_TX_BYTES = 5 * 1024;
 /** Sockets and files a node may hold more at any sample than at the first one (at the load's start): an RPC client reconnecting, a peer redialled. */
 const FD_GROWTH_ALLOWED = 8;
@@ -184,7 +188,7 @@ test(`soak: ${NODES} nodes, ~${TX_PER_SEC} tx/s and a block every ${BLOCK_INTERV
   const fitTxs = txPerMin * windowMin;
   if (shortRun) {
     t.log(
-      `memory growth over the fit (slope x ${fmt(windowMin, 2)} min): live ${figures.map((f) => fmt(f.liveSlope * f.windowMin, 1)).join('/')}, anon ${figures.map((f) => fmt(f.anonSlope * f.windowMin, 1)).join('/')} MB; ` +
+      `memory growth over the fit (slope x ${fmt(windowMin, 2)} min): live ${figures.map((f) => fmt(f.liveSlope * f.windowMin, 1)).join('/')}, anon ${figures.map((f) => fmt(f.anonSlope * f.windowMin, 1)).join('/')}, native ${figures.map((f) => fmt(f.nativeSlope * f.windowMin, 1)).join('/')} MB; ` +
         `bounds live ${CI_GROWTH_MAX_MB.live}, anon ${CI_GROWTH_MAX_MB.anon} MB; a ${CI_LEAK_PER_TX_BYTES / 1024} KB/tx leak over the fit's ~${fmt(fitTxs, 0)} txs would add ${fmt((fitTxs * CI_LEAK_PER_TX_BYTES) / MB, 1)} MB`,
     );
   }
@@ -193,7 +197,7 @@ test(`soak: ${NODES} nodes, ~${TX_PER_SEC} tx/s and a block every ${BLOCK_INTERV
     const warns = [...tally.warnsByMsg].map(([m, n]) => `${m}: ${n}`).join('; ');
     t.log(
       `node ${i}: RSS ${fmt(f.rssStartMb)} → ${fmt(f.rssEndMb)} MB (${fmt(f.rssSlope, 2)} MB/min), anon ${fmt(f.anonStartMb)} → ${fmt(f.anonEndMb)} MB (${fmt(f.anonSlope, 2)} MB/min), ` +
-        `live ${fmt(f.liveStartMb)} → ${fmt(f.liveEndMb)} MB (${fmt(f.liveSlope, 2)} MB/min), fds ${f.fdFirst} at the start, ${f.fdStart} → ${f.fdEnd} after the warm-up (max ${f.fdMax}), ` +
+        `live ${fmt(f.liveStartMb)} → ${fmt(f.liveEndMb)} MB (${fmt(f.liveSlope, 2)} MB/min), native ${fmt(f.nativeStartMb)} → ${fmt(f.nativeEndMb)} MB (${fmt(f.nativeSlope, 2)} MB/min), fds ${f.fdFirst} at the start, ${f.fdStart} → ${f.fdEnd} after the warm-up (max ${f.fdMax}), ` +
         `log lines ${tally.lines}, errors ${tally.errorCount}, warns ${tally.warns}${warns ? ` (${warns})` : ''}`,
     );
   });
@@ -258,7 +262,7 @@ function poolDiff(pools: readonly string[][]): string {
 function writeSamples(dir: string, net: SoakNetwork): void {
   net.nodes.forEach((node, i) => {
     const t0 = node.samples[0]?.atMs ?? 0;
-    const rows = node.samples.map((s) => [((s.atMs - t0) / 1000).toFixed(1), s.rssMb.toFixed(1), s.anonMb.toFixed(1), s.liveMb.toFixed(2), s.fds].join(','));
-    writeFileSync(join(dir, `node-${i}-samples.csv`), `sec,rss_mb,anon_mb,live_mb,fds\n${rows.join('\n')}\n`);
+    const rows = node.samples.map((s) => [((s.atMs - t0) / 1000).toFixed(1), s.rssMb.toFixed(1), s.anonMb.toFixed(1), s.liveMb.toFixed(2), s.nativeMb.toFixed(1), s.fds].join(','));
+    writeFileSync(join(dir, `node-${i}-samples.csv`), `sec,rss_mb,anon_mb,live_mb,native_mb,fds\n${rows.join('\n')}\n`);
   });
 }

@@ -9,10 +9,13 @@ export interface ResourceFigures {
   anonEndMb: number;
   liveStartMb: number;
   liveEndMb: number;
+  nativeStartMb: number;
+  nativeEndMb: number;
   /** Least-squares slopes after the warm-up, MB per minute. */
   rssSlope: number;
   anonSlope: number;
   liveSlope: number;
+  nativeSlope: number;
   fdStart: number;
   fdEnd: number;
   /** fds at the very first sample (the load's start, every peer connected), and the most of any sample. */
@@ -39,9 +42,12 @@ export function resourceFigures(samples: readonly ProcSample[], warmUpEndMs: num
     anonEndMb: last.anonMb,
     liveStartMb: first.liveMb,
     liveEndMb: last.liveMb,
+    nativeStartMb: first.nativeMb,
+    nativeEndMb: last.nativeMb,
     rssSlope: slope((s) => s.rssMb),
     anonSlope: slope((s) => s.anonMb),
     liveSlope: slope((s) => s.liveMb),
+    nativeSlope: slope((s) => s.nativeMb),
     fdStart: first.fds,
     fdEnd: last.fds,
     fdFirst: samples[0]!.fds,

@@ -42,6 +42,12 @@ export interface ProcSample {
   anonMb: number;
   /** V8 heap in use plus memory outside it held by JS objects (Buffers), right after a full GC: what is live. */
   liveMb: number;
+  /**
+   * Anonymous memory that neither the V8 heap (committed, after the GC) nor a live JS object's
+   * outside memory accounts for: malloc by native code (LMDB, secp256k1, libuv, thread stacks) and
+   * what glibc keeps. A native leak shows here; V8 growing its young generation under load does not.
+   */
+  nativeMb: number;
   fds: number;
 }
 
@@ -105,12 +111,14 @@ export class SoakNode {
     if (!this.running) return;
     const pid = this.child.pid!;
     try {
-      const mem = await rpc.call<{ heapUsedBytes: number; externalBytes: number }>('getmemoryinfo', { gc: true });
+      const mem = await rpc.call<{ heapTotalBytes: number; heapUsedBytes: number; externalBytes: number }>('getmemoryinfo', { gc: true });
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
       const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
       const fds = readdirSync(`/proc/${pid}/fd`).length;
       const liveMb = (mem.heapUsedBytes + mem.externalBytes) / BYTES_PER_MB;
-      this.samples.push({ atMs: Date.now(), rssMb: kb('VmRSS') / KB_PER_MB, anonMb: kb('RssAnon') / KB_PER_MB, liveMb, fds });
+      const anonMb = kb('RssAnon') / KB_PER_MB;
+      const nativeMb = anonMb - (mem.heapTotalBytes + mem.externalBytes) / BYTES_PER_MB;
+      this.samples.push({ atMs: Date.now(), rssMb: kb('VmRSS') / KB_PER_MB, anonMb, liveMb, nativeMb, fds });
     } catch (err) {
       // The process exited meanwhile (its exit is reported elsewhere); anything else is a failure of the node.
       if (this.running) throw err;
