@@ -42,6 +42,10 @@ export interface FreshResult {
   readonly rss: RssPeak;
   /** The process's own high-water mark (VmHWM), start-up included. */
   readonly hwmMb: number | undefined;
+  /** Ready peers when the sync ended: fewer than dialled = a source was dropped. */
+  readonly readyPeersAtEnd: number;
+  /** Why the node closed connections during the sync. */
+  readonly closedReasons: readonly string[];
 }
 
 /** Building and loading 2,000 blocks takes ~40 s on a loaded 2-core machine; 20,000 ten times that. */
@@ -83,22 +87,39 @@ async function spawnJsonChild<T>(script: string, args: readonly string[], env: N
   }
 }
 
-export async function startSourceProcess(blocks: number, txsPerBlock: number): Promise<SourceProcess> {
-  const { line, pid, stop } = await spawnJsonChild<SourceReady>('./sync-source.js', [String(blocks), String(txsPerBlock)]);
+/** A source that builds its own fixture (`{ blocks, txsPerBlock }`) or serves one written by fixture-file.ts (`{ fixtureFile }`: several sources, one chain). */
+export async function startSourceProcess(chain: { readonly blocks: number; readonly txsPerBlock: number } | { readonly fixtureFile: string }): Promise<SourceProcess> {
+  const args = 'fixtureFile' in chain ? ['--fixture', chain.fixtureFile] : [String(chain.blocks), String(chain.txsPerBlock)];
+  const { line, pid, stop } = await spawnJsonChild<SourceReady>('./sync-source.js', args);
   return { ...line, tip: { hash: Buffer.from(line.tipHash, 'hex'), height: line.height }, cpuMs: () => (pid === undefined ? undefined : processCpuMs(pid)), stop };
 }
 
-/** A fresh node in its own process syncs from `source`; `maxBlocksInFlight` overrides its per-peer window, `assumeValid` trusts the source's tip. */
-/** A sync as the fresh node measured it, and what serving it cost the source's process (Linux only). */
+/** A sync as the fresh node measured it, and what serving it cost the sources' processes (Linux only). */
 export interface SyncRun extends FreshResult {
   readonly sourceCpuMs: number | undefined;
 }
 
-export async function syncFreshProcess(source: SourceProcess, options: { maxBlocksInFlight?: number; assumeValid?: boolean } = {}): Promise<SyncRun> {
-  const args = [String(source.port), source.tipHash, String(source.height), options.assumeValid === true ? 'assumevalid' : 'check', String(options.maxBlocksInFlight ?? 0)];
-  const sourceBefore = source.cpuMs();
+/**
+ * A fresh node in its own process syncs from `sources` (all holding one chain); `ports` overrides
+ * what it dials (a relay in front of a source), `maxBlocksInFlight` its per-peer window,
+ * `assumeValid` trusts the sources' tip.
+ */
+export async function syncFreshProcess(
+  sources: SourceProcess | readonly SourceProcess[],
+  options: { maxBlocksInFlight?: number; assumeValid?: boolean; ports?: readonly number[] } = {},
+): Promise<SyncRun> {
+  const all: readonly SourceProcess[] = Array.isArray(sources) ? sources : [sources as SourceProcess];
+  const first = all[0];
+  if (first === undefined) throw new Error('syncFreshProcess needs a source');
+  const ports = options.ports ?? all.map((s) => s.port);
+  const args = [ports.join(','), first.tipHash, String(first.height), options.assumeValid === true ? 'assumevalid' : 'check', String(options.maxBlocksInFlight ?? 0)];
+  const sourcesCpuMs = (): number | undefined => {
+    const each = all.map((s) => s.cpuMs());
+    return each.some((ms) => ms === undefined) ? undefined : each.reduce<number>((a, b) => a + b!, 0);
+  };
+  const sourceBefore = sourcesCpuMs();
   const { line, stop } = await spawnJsonChild<FreshResult>('./sync-fresh.js', args);
-  const sourceAfter = source.cpuMs();
+  const sourceAfter = sourcesCpuMs();
   await stop();
   return { ...line, sourceCpuMs: sourceBefore === undefined || sourceAfter === undefined ? undefined : sourceAfter - sourceBefore };
 }

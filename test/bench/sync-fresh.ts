@@ -1,11 +1,12 @@
 /**
- * One syncing node of the sync bench, in its own process (source-process.ts runs it): a fresh
- * bench node dials the source, syncs to its tip and prints one JSON line (FreshResult) with the
- * seconds, its main-thread CPU, its verify workers' busy/idle time and its peak RSS, then stops.
- * `node sync-fresh.js PORT TIP_HASH HEIGHT assumevalid|check MAX_BLOCKS_IN_FLIGHT(0 = default)`.
+ * One syncing node of the sync benches, in its own process (source-process.ts runs it): a fresh
+ * bench node dials the sources, syncs to their tip and prints one JSON line (FreshResult) with the
+ * seconds, its main-thread CPU, its verify workers' busy/idle time, its peak RSS, its ready peers
+ * at the end and why it closed connections, then stops.
+ * `node sync-fresh.js PORT[,PORT...] TIP_HASH HEIGHT assumevalid|check MAX_BLOCKS_IN_FLIGHT(0 = default)`.
  */
 import { readFileSync } from 'node:fs';
-import { startBenchNode, timeSync } from './bench-node.js';
+import { readyPeers, startBenchNode, timeSync } from './bench-node.js';
 import type { FreshResult } from './source-process.js';
 import { mainThreadCpuMs, sampleRss } from './thread-cpu.js';
 
@@ -21,11 +22,11 @@ function highWaterMb(): number | undefined {
   }
 }
 
-const [portArg, tipHash, heightArg, mode, windowArg] = process.argv.slice(2);
-const port = Number(portArg);
+const [portsArg, tipHash, heightArg, mode, windowArg] = process.argv.slice(2);
+const ports = (portsArg ?? '').split(',').map(Number);
 const height = Number(heightArg);
 const window = Number(windowArg ?? 0);
-if (!Number.isInteger(port) || !tipHash || !Number.isInteger(height)) throw new Error('usage: node sync-fresh.js PORT TIP_HASH HEIGHT assumevalid|check MAX_BLOCKS_IN_FLIGHT');
+if (!ports.every((p) => Number.isInteger(p) && p > 0) || !tipHash || !Number.isInteger(height)) throw new Error('usage: node sync-fresh.js PORT[,PORT...] TIP_HASH HEIGHT assumevalid|check MAX_BLOCKS_IN_FLIGHT');
 const tip = { hash: Buffer.from(tipHash, 'hex'), height };
 const node = await startBenchNode(window > 0 ? { maxBlocksInFlight: window } : {}, mode === 'assumevalid' ? { assumeValid: tip.hash } : {});
 // The main thread's CPU once the chain passes half the tip's height, and the inputs connected after that: the
@@ -37,11 +38,14 @@ node.chain.on('block:connected', (block) => {
   if (block.height === halfHeight) halfCpuMs = mainThreadCpuMs();
   else if (block.height > halfHeight) for (const tx of block.transactions) if (!tx.isCoinbase) secondHalfInputs += tx.inputs.length;
 });
+/** Why the node closed connections during the sync (a source that stalls should be dropped for block-stall). */
+const closedReasons: string[] = [];
+node.net.on('peer:closed', (_address, reason) => closedReasons.push(reason));
 try {
   const rss = sampleRss();
   const cpuStart = mainThreadCpuMs();
   const processStart = process.cpuUsage();
-  const secs = await timeSync(node, [port], tip, SYNC_TIMEOUT_MS);
+  const secs = await timeSync(node, ports, tip, SYNC_TIMEOUT_MS);
   const processUsed = process.cpuUsage(processStart);
   const cpuEnd = mainThreadCpuMs();
   const result: FreshResult = {
@@ -53,6 +57,8 @@ try {
     peakBlocksInFlight: node.net.stats().peakBlocksInFlight,
     rss: rss.stop(),
     hwmMb: highWaterMb(),
+    readyPeersAtEnd: readyPeers(node),
+    closedReasons,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } finally {

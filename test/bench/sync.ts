@@ -32,7 +32,7 @@ const WINDOW_OVERRIDE = process.env.KADCHAIN_BENCH_SYNC_WINDOW;
 async function run(): Promise<Record<string, unknown>> {
   const cores = availableParallelism();
   const raw = rawItems();
-  const source = await startSourceProcess(BLOCK_COUNT, TXS_PER_BLOCK);
+  const source = await startSourceProcess({ blocks: BLOCK_COUNT, txsPerBlock: TXS_PER_BLOCK });
   const window = WINDOW_OVERRIDE === undefined ? {} : { maxBlocksInFlight: Number(WINDOW_OVERRIDE) };
   try {
     const oneCore: number[] = [];
