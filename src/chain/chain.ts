@@ -5,24 +5,21 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Block, BlockHeader } from '../primitives/block.js';
-import { compactToTarget, hashMeetsTarget } from '../primitives/pow.js';
 import type { OutPoint } from '../primitives/tx.js';
 import type { Logger } from '../util/logger.js';
 import { StorageError } from './errors.js';
 import { locatorHeights } from './locator.js';
 import type { ChainParams } from './params.js';
-import { SerialQueue } from './queue.js';
 import { ChainStore } from './store/store.js';
 import type { ChainEvents, ChainTip, Coin, CoinEntry, CoinView, ProcessBlockResult } from './types.js';
-import { verifyBlockSignatures } from './validate-block.js';
 import { VerifyPool, type VerifyPoolStats } from './verify-pool/pool.js';
-import { Arrival, gatherReady, takeGroup } from './commit-group.js';
 import { HeaderCache } from './header-cache.js';
 import { loadTip } from './load-tip.js';
 import { checkGenesisPin } from './genesis-pin.js';
 import { ensureTipIndex } from './candidates.js';
 import { BranchActivator } from './activate.js';
 import { BlockProcessor } from './block-processor.js';
+import { BlockPipeline, type ProcessBlockOptions } from './block-pipeline.js';
 import { prepareStore } from './open-store.js';
 import { SnapshotChecks } from './checks.js';
 import type { UtxoSetInfo } from './utxo-digest.js';
@@ -52,35 +49,17 @@ export interface ChainOptions {
   quietBlockLog?: (block: Block) => boolean;
 }
 
-export interface ProcessBlockOptions {
-  /**
-   * Do not check the block's signatures (assumevalid: the caller established that the block is an
-   * ancestor of the configured assumevalid block). PoW, merkle, UTXO, amounts and maturity are still checked.
-   */
-  readonly skipSignatures?: boolean;
-}
-
-/** The verdict of a signature check that is not run (ProcessBlockOptions.skipSignatures). */
-const SIGNATURES_ASSUMED_VALID: Promise<void> = Promise.resolve();
+export type { ProcessBlockOptions } from './block-pipeline.js';
 
 export class Chain extends EventEmitter<ChainEvents> implements CoinView {
   readonly params: ChainParams;
-  private readonly queue = new SerialQueue();
   /** The tip as of the last commit: what every reader outside block processing sees. */
   private committedTip: ChainTip | undefined;
-  /**
-   * Set while a group is between its transaction and the end of its block events. Readers on this
-   * thread may already see the group's coins then (e.g. a reorg's inputs unspent again), while the
-   * mempool has not yet been told (the disconnected txs not yet back): see settled().
-   */
-  private commitInFlight: Promise<void> | undefined;
   private closed = false;
   /** Signature workers; they start with the first block big enough to need them. */
   private readonly verifyPool: VerifyPool;
-  /** Blocks handed to processBlock and not yet processed, in arrival order. */
-  private readonly arrivals: Arrival[] = [];
-  /** Checks and connects the blocks of a group inside its transaction; holds the working tip (block-processor.ts). */
-  private readonly processor: BlockProcessor;
+  /** Arrival, grouping and commit of the blocks handed to processBlock (block-pipeline.ts). */
+  private readonly pipeline: BlockPipeline;
   /** gettxoutsetinfo and verifychain on snapshots (checks.ts). */
   private readonly checks: SnapshotChecks;
 
@@ -96,8 +75,18 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     if (ensureTipIndex(store)) logger.info({ path: store.path }, 'built the candidate-tip index of an older chain database');
     const headers = new HeaderCache((hash) => store.getIndex(hash));
     const activator = new BranchActivator(store, options.params, logger, this, options.quietBlockLog ?? (() => false));
-    this.processor = new BlockProcessor(store, options.params, logger, nowMs, headers, activator, this.committedTip);
+    // Checks and connects the blocks of a group inside its transaction; holds the working tip (block-processor.ts).
+    const processor = new BlockProcessor(store, options.params, logger, nowMs, headers, activator, this.committedTip);
     this.verifyPool = new VerifyPool({ ...(options.verifyThreads !== undefined ? { threads: options.verifyThreads } : {}), logger });
+    this.pipeline = new BlockPipeline({
+      store,
+      params: options.params,
+      processor,
+      verifyPool: this.verifyPool,
+      isClosed: () => this.closed,
+      committed: (tip) => (this.committedTip = tip),
+      storageFailed: (error) => this.emit('storage:failed', error),
+    });
     this.checks = new SnapshotChecks(store, options.params, this.verifyPool);
   }
 
@@ -121,7 +110,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.queue.idle();
+    await this.pipeline.idle();
     await this.checks.stop();
     await this.verifyPool.close();
     await this.store.close();
@@ -143,7 +132,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
    * the flapping-link lab test). Core does both under cs_main; here the wallet waits for this.
    */
   settled(): Promise<void> {
-    return this.commitInFlight ?? Promise.resolve();
+    return this.pipeline.settled();
   }
 
   get genesisHash(): Buffer | undefined {
@@ -232,82 +221,8 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     });
   }
 
-  /** Validates, stores and (if it makes the heaviest chain) connects `block`. Throws ValidationError. */
+  /** Validates, stores and (if it makes the heaviest chain) connects `block`. Throws ValidationError (block-pipeline.ts). */
   processBlock(block: Block, options: ProcessBlockOptions = {}): Promise<ProcessBlockResult> {
-    // assumevalid: an already-settled check stands in for the signature verdict; every other rule still runs.
-    const arrival = new Arrival(block, options.skipSignatures === true ? SIGNATURES_ASSUMED_VALID : this.startSignatureCheck(block));
-    this.arrivals.push(arrival);
-    return this.queue.run(async () => {
-      if (!arrival.outcome) await this.processGroup(arrival);
-      const outcome = arrival.outcome!;
-      if ('error' in outcome) throw outcome.error;
-      return outcome.result;
-    });
-  }
-
-  /**
-   * Signature validity depends on the block alone, so its check starts when the block arrives, on
-   * the worker threads, while earlier blocks are still being connected (a sync hands over blocks
-   * without awaiting each). Its verdict is used at the usual point in BlockProcessor.processReady(), so errors
-   * keep their order. Only new blocks with valid proof-of-work qualify: a peer cannot make us verify junk cheaply.
-   */
-  private startSignatureCheck(block: Block): Promise<void> | undefined {
-    const { header } = block;
-    // A coinbase-only block has no signature to check: no worker round trip, no index read.
-    if (block.transactions.length < 2) return undefined;
-    if (this.closed || header.bits !== this.params.powBits || !hashMeetsTarget(header.hash, compactToTarget(header.bits))) return undefined;
-    if (this.store.getIndex(block.hash)) return undefined;
-    const pending = verifyBlockSignatures(block, this.verifyPool);
-    pending.catch(() => undefined); // observed through Arrival; this only stops an unhandled-rejection report meanwhile
-    return pending;
-  }
-
-  /** Processes `first` and the ready blocks queued behind it under one commit (commit-group.ts). */
-  private async processGroup(first: Arrival): Promise<void> {
-    if (this.closed) {
-      this.arrivals.splice(this.arrivals.indexOf(first), 1);
-      first.outcome = { error: new StorageError('storage-closed', `the chain database at ${this.store.path} is closed`) };
-      return;
-    }
-    await first.waitReady();
-    await gatherReady(this.arrivals, first);
-    const group = takeGroup(this.arrivals, first);
-    let release: () => void = () => undefined;
-    this.commitInFlight = new Promise<void>((resolve) => (release = resolve));
-    try {
-      await this.commitGroup(group);
-    } finally {
-      this.commitInFlight = undefined;
-      release();
-    }
-  }
-
-  /** One commit for the group, then (after it) the tip moves and the blocks' events fire. */
-  private async commitGroup(group: Arrival[]): Promise<void> {
-    const announcements: Array<() => void> = [];
-    try {
-      // The commit's fsync runs off this thread (transactionAsync): blocks keep arriving and
-      // their signature checks keep being handed to the workers meanwhile.
-      await this.store.transactionAsync(() => {
-        if (this.processor.connectChained(group, announcements)) return;
-        for (const arrival of group) {
-          try {
-            const { result, announce } = this.processor.processReady(arrival, announcements);
-            arrival.outcome = { result };
-            if (announce) announcements.push(announce);
-          } catch (error) {
-            arrival.outcome = { error };
-          }
-        }
-      });
-    } catch (error) {
-      // The commit itself failed: nothing of the group is stored; re-read the tip it may have moved.
-      for (const arrival of group) arrival.outcome = { error };
-      this.committedTip = this.processor.workingTip = loadTip(this.store);
-      if (error instanceof StorageError && error.code === 'storage-write-failed') this.emit('storage:failed', error);
-      return;
-    }
-    this.committedTip = this.processor.workingTip;
-    for (const announce of announcements) announce();
+    return this.pipeline.process(block, options);
   }
 }

@@ -6,14 +6,15 @@ import type { Block } from '../primitives/block.js';
 import type { OutPoint, Transaction } from '../primitives/tx.js';
 import type { Logger } from '../util/logger.js';
 import { COINBASE_RESERVE_BYTES, DEFAULT_MEMPOOL_POLICY, type MempoolPolicy } from './constants.js';
-import { MempoolError, RemovalReason } from './errors.js';
+import { MempoolError } from './errors.js';
 import { RollingMinFee } from './min-fee.js';
-import { planEviction, worstPackage } from './eviction.js';
+import { planEviction } from './eviction.js';
 import { checkChainLimits, checkMinFee, checkStandard, feeRate } from './policy.js';
 import { type AddressBalance, addressBalance, spendableCoins } from './pool-coins.js';
-import { PoolIndex, bytesKey, outKey } from './pool-index.js';
-import { type MempoolEntry, type PoolTx, descendantScore, withDescendants } from './pool-tx.js';
+import { PoolIndex, bytesKey } from './pool-index.js';
+import type { MempoolEntry, PoolTx } from './pool-tx.js';
 import { ReorgReadd } from './reorg.js';
+import { PoolRemoval } from './removal.js';
 import { countForBlock, selectForBlock } from './block-select.js';
 import { checkInputsOrKnown, checkMatureInputs, checkNoPoolConflict } from './inputs.js';
 
@@ -68,6 +69,8 @@ export class Mempool extends EventEmitter<MempoolEvents> {
   private readonly spentBy: PoolIndex['spentBy'];
   private readonly minFee = new RollingMinFee();
   private readonly reorg: ReorgReadd;
+  /** Eviction for room, trimming, expiry, and what a block confirms (removal.ts). */
+  private readonly removal: PoolRemoval;
   /** Chain outputs plus pool outputs; spends within the pool are checked separately (conflicts). */
   private readonly view: CoinView = { getCoin: (op) => this.poolOrChainCoin(op) };
 
@@ -83,6 +86,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     this.index = new PoolIndex(this, this.logger);
     this.byTxid = this.index.byTxid;
     this.spentBy = this.index.spentBy;
+    this.removal = new PoolRemoval({ index: this.index, minFee: this.minFee, policy: this.policy, maxTxs: this.maxTxs, nowMs: this.nowMs, logger: this.logger });
     this.reorg = new ReorgReadd({
       index: this.index,
       chain: this.chain,
@@ -90,7 +94,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
       logger: this.logger,
       readmit: (tx) => void this.admit(tx, true),
       unconfirmedHeight: () => this.unconfirmedHeight(),
-      trimToSize: () => this.trimToSize(),
+      trimToSize: () => this.removal.trimToSize(),
       tipHash: () => this.chain.tip?.hash,
       settled: () => this.emit('reorg:settled'),
     });
@@ -192,7 +196,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
       });
     }
     if (!verified) verifyTransactionSignatures(tx);
-    for (const pkg of evictions) this.evict(pkg);
+    for (const pkg of evictions) this.removal.evict(pkg);
     // Kept until mined or evicted: a copy that owns exactly its memory (Transaction.detached).
     return this.index.insert(tx.detached(), key, fee, this.nowMs(), reinsertion);
   }
@@ -209,41 +213,9 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     return (this.chain.tip?.height ?? -1) + 1;
   }
 
-  /** Removes a package for room and raises the minimum fee rate above it. */
-  private evict(pkg: ReadonlySet<PoolTx>): void {
-    let fee = 0;
-    let size = 0;
-    for (const n of pkg) {
-      fee += n.feeNumber;
-      size += n.entry.size;
-    }
-    this.index.removeSet(pkg, RemovalReason.SizeLimit);
-    this.minFee.bump(feeRate(fee, size));
-    this.logger.debug({ txs: pkg.size, bytes: size, feeRate: feeRate(fee, size) }, 'evicted a package to make room');
-  }
-
-  /** Evicts the lowest-score packages until the pool is within its bounds (after a reorg refilled it). */
-  private trimToSize(): void {
-    while (this.index.totalUsage > this.policy.maxBytes || this.byTxid.size > this.maxTxs) {
-      const worst = worstPackage(this.byTxid.values(), () => false, (n) => descendantScore(n));
-      if (!worst) return;
-      this.evict(withDescendants(worst.node));
-    }
-  }
-
-  /** Drops entries older than policy.expiryMs with their descendants; returns how many left. */
+  /** Drops entries older than policy.expiryMs with their descendants; returns how many left (removal.ts). */
   expire(): number {
-    const cutoffMs = this.nowMs() - this.policy.expiryMs;
-    const old: PoolTx[] = [];
-    for (const node of this.byTxid.values()) {
-      if (node.entry.addedAtMs >= cutoffMs) break;
-      old.push(node);
-    }
-    const before = this.byTxid.size;
-    for (const node of old) if (this.byTxid.get(node.key) === node) this.index.removeWithDescendants(node, RemovalReason.Expired);
-    const removed = before - this.byTxid.size;
-    if (removed > 0) this.logger.info({ removed, expiryHours: this.policy.expiryMs / 3_600_000 }, 'expired old transactions from the mempool');
-    return removed;
+    return this.removal.expire();
   }
 
   /**
@@ -279,24 +251,8 @@ export class Mempool extends EventEmitter<MempoolEvents> {
    */
   blockConnected(block: Block): void {
     this.minFee.blockConnected(this.nowMs());
-    this.removeForBlock(block);
+    this.removal.removeForBlock(block);
     this.reorg.blockConnected(block);
-  }
-
-  private removeForBlock(block: Block): void {
-    if (this.byTxid.size === 0) return; // nothing to confirm or conflict with (every block of an initial sync)
-    const txs = block.transactions.filter((tx) => !tx.isCoinbase);
-    for (const tx of txs) {
-      const node = this.byTxid.get(bytesKey(tx.txid));
-      if (node) this.index.removeSet(new Set([node]), RemovalReason.Confirmed);
-    }
-    for (const tx of txs) {
-      for (const input of tx.inputs) {
-        const spender = this.spentBy.get(outKey(input.prevout.txid, input.prevout.index));
-        if (spender) this.index.removeWithDescendants(spender, RemovalReason.BlockConflict);
-      }
-    }
-    this.expire();
   }
 
   /** Puts a disconnected block's transactions back (see ReorgReadd: parents may come back later). */

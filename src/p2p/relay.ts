@@ -1,33 +1,31 @@
 /**
  * Instant relay: a tx accepted into the mempool or a block connected is announced with `inv`
- * at once to every ready peer not known to have it (never back to its sender); announced
+ * at once to every ready peer not known to have it (never back to its sender; relay-announce.ts); announced
  * items we lack are fetched through the request tracker (one announcer at a time, fail-over to
  * the next); get-data and get-block are served in order, rate-limited and queue-bounded per
  * peer, replies paced by the socket's backpressure (relay-serve.ts).
  */
 import type { Block } from '../primitives/block.js';
 import type { Transaction } from '../primitives/tx.js';
-import { afterPendingIo, type Clock, SYSTEM_CLOCK, type TimerHandle } from '../util/clock.js';
+import { type Clock, SYSTEM_CLOCK, type TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { RandomSource } from '../util/random-source.js';
 import {
   INBOUND_TX_REQUEST_DELAY_MS,
   MAX_PEER_PENDING_ANNOUNCEMENTS,
   MAX_PEER_REQUESTS_IN_FLIGHT,
-  MAX_REORG_REANNOUNCE_TXS,
   REBROADCAST_INTERVAL_MS,
-  REBROADCAST_MAX_TXS,
-  REBROADCAST_MIN_AGE_MS,
   REQUEST_EXPIRY_MS,
 } from './constants.js';
 import { CompactRelay } from './compact/compact-relay.js';
 import type { OrphanPool } from './orphans.js';
 import type { Peer } from './peer.js';
+import { Announcer } from './relay-announce.js';
 import type { RelayChain, RelayMempool, RelayPeers, RelayPoolEntry } from './relay-deps.js';
 import { RelayServer } from './relay-serve.js';
 import { RequestTracker } from './request-tracker.js';
 import type { TxIntake } from './tx-intake.js';
-import { MAX_INV_ITEMS, type GetBlockMessage, type InvItem } from './wire/index.js';
+import type { GetBlockMessage, InvItem } from './wire/index.js';
 
 export interface RelayOptions {
   chain: RelayChain;
@@ -50,6 +48,8 @@ export class Relay {
   private readonly logger: Logger;
   /** get-data and get-block answered, rate-limited and queued per peer (relay-serve.ts). */
   private readonly server: RelayServer;
+  /** What we offer peers with inv (relay-announce.ts). */
+  private readonly announcer: Announcer;
   /** Announced items we fetch, one peer at a time each, with per-peer caps. */
   readonly requests: RequestTracker<Peer>;
   /** Compact block relay (BIP152) with the peers of protocol version ≥ 3. */
@@ -62,29 +62,11 @@ export class Relay {
    * so a peer that starts rebuilds and never answers cannot make us forget who else has it.
    */
   private readonly busy = (item: InvItem): boolean => item.type !== 'tx' && this.compact.isRebuilding(item.hash);
-  /** Txs a reorg in progress put back, oldest first: re-announced once it settles. */
-  private readded: Buffer[] = [];
-  private reannounceScheduled = false;
   private readonly onTxAdded = (entry: RelayPoolEntry, readded: boolean): void => {
-    if (!readded) {
-      this.announce({ type: 'tx', hash: entry.tx.txid });
-      return;
-    }
-    // Back from a disconnected block: a peer we announced it to long ago (or whose announcement
-    // we answered not-found while it was confirmed here) may not have it. Without this, after a
-    // partition healed over surviving sessions the losing side's txs stayed on that side. Not
-    // now: the reorg may still evict it (finish() trims the pool) or the new branch confirm it.
-    if (this.readded.length < MAX_REORG_REANNOUNCE_TXS * 4) this.readded.push(entry.tx.txid);
+    if (readded) this.announcer.noteReadded(entry.tx.txid);
+    else this.announce({ type: 'tx', hash: entry.tx.txid });
   };
-  private readonly onReorgSettled = (): void => {
-    if (this.reannounceScheduled || this.readded.length === 0) return;
-    // The new branch's blocks are connected in the same turn: after them, confirmed txs are gone.
-    this.reannounceScheduled = true;
-    afterPendingIo(this.clock, () => {
-      this.reannounceScheduled = false;
-      this.reannounceReadded();
-    });
-  };
+  private readonly onReorgSettled = (): void => this.announcer.onReorgSettled();
   private readonly onBlockConnected = (block: Block): void => {
     // The tip goes as cmpct-block to high-bandwidth peers (if not pushed already on arrival); a
     // batch connected by sync or a reorg is announced with inv only (one per block, as before).
@@ -104,6 +86,7 @@ export class Relay {
     this.logger = options.logger.child({ component: 'relay' });
     this.clock = options.clock ?? SYSTEM_CLOCK;
     const now = this.clock.nowMs;
+    this.announcer = new Announcer({ mempool: options.mempool, peers: options.peers, clock: this.clock, logger: this.logger });
     this.requests = new RequestTracker<Peer>({
       maxInFlightPerPeer: MAX_PEER_REQUESTS_IN_FLIGHT,
       maxPendingPerPeer: MAX_PEER_PENDING_ANNOUNCEMENTS,
@@ -157,76 +140,19 @@ export class Relay {
     this.duePolls.clear();
   }
 
-  /**
-   * Offers the pool's txs older than REBROADCAST_MIN_AGE_MS (oldest, so parents, first; at most
-   * REBROADCAST_MAX_TXS) to every ready peer again: a peer that lacks one fetches it, one that has
-   * it ignores the announcement. Returns the number of inv messages sent.
-   */
+  /** Offers the pool's old txs to every ready peer again (relay-announce.ts); returns the inv messages sent. */
   rebroadcast(nowMs = this.clock.nowMs()): number {
-    const items: InvItem[] = [];
-    for (const { tx, addedAtMs } of this.options.mempool.entries()) {
-      if (items.length >= REBROADCAST_MAX_TXS) break;
-      if (nowMs - addedAtMs >= REBROADCAST_MIN_AGE_MS) items.push({ type: 'tx', hash: tx.txid });
-    }
-    if (items.length === 0) return 0;
-    let sent = 0;
-    for (const peer of this.options.peers.ready()) {
-      for (const item of items) peer.known.add(item.hash);
-      if (peer.send({ kind: 'inv', items })) sent++;
-    }
-    return sent;
+    return this.announcer.rebroadcast(nowMs);
   }
 
-  /** Announces to every ready peer that does not have the item yet, and remembers that it now knows. */
+  /** Announces to every ready peer that does not have the item yet (relay-announce.ts). */
   announce(item: InvItem): number {
-    let sent = 0;
-    for (const peer of this.options.peers.ready()) {
-      if (peer.known.has(item.hash)) continue;
-      peer.known.add(item.hash);
-      if (peer.send({ kind: 'inv', items: [item] })) sent++;
-    }
-    return sent;
+    return this.announcer.announce(item);
   }
 
-  /**
-   * Re-added txs still in the pool, at most MAX_REORG_REANNOUNCE_TXS (the rest: see the constant),
-   * to every ready peer whether or not it knew them, in one inv each (receivers that have them
-   * ignore the items).
-   */
-  private reannounceReadded(): void {
-    const { mempool } = this.options;
-    const items: InvItem[] = [];
-    const seen = new Set<string>();
-    for (const txid of this.readded) {
-      if (items.length >= Math.min(MAX_REORG_REANNOUNCE_TXS, MAX_INV_ITEMS)) break;
-      const key = txid.toString('latin1');
-      if (seen.has(key) || !mempool.has(txid)) continue; // evicted or confirmed: it would be answered not-found
-      seen.add(key);
-      items.push({ type: 'tx', hash: txid });
-    }
-    this.readded = [];
-    if (items.length === 0) return;
-    let peers = 0;
-    for (const peer of this.options.peers.ready()) {
-      for (const item of items) peer.known.add(item.hash);
-      if (peer.send({ kind: 'inv', items })) peers++;
-    }
-    this.logger.debug({ txs: items.length, peers }, 're-announced transactions a reorg put back');
-  }
-
-  /**
-   * A peer that just connected never heard the announcements made while it was away: offer it
-   * the pool once (parents first, as entries() orders them), capped at one inv message.
-   */
+  /** Offers the pool once to a peer that just connected (relay-announce.ts). */
   announcePool(peer: Peer): void {
-    const items: InvItem[] = [];
-    for (const { tx } of this.options.mempool.entries()) {
-      if (items.length >= MAX_INV_ITEMS) break;
-      if (peer.known.has(tx.txid)) continue;
-      peer.known.add(tx.txid);
-      items.push({ type: 'tx', hash: tx.txid });
-    }
-    if (items.length > 0) peer.send({ kind: 'inv', items });
+    this.announcer.announcePool(peer);
   }
 
   /**

@@ -11,6 +11,7 @@
  * does not get to serve (or withhold) the item before our preferred peers had their chance.
  */
 import type { InvItem, InvItemType } from './wire/index.js';
+import { newPeerRequests, type PeerRequests, PeersByKey, releaseDue } from './request-tracker-state.js';
 
 export interface RequestTrackerOptions<P> {
   readonly maxInFlightPerPeer: number;
@@ -26,30 +27,6 @@ export interface RequestTrackerOptions<P> {
   readonly now?: () => number;
 }
 
-interface PeerRequests {
-  /** key → requested at (ms). */
-  readonly requested: Map<string, number>;
-  /**
-   * Announced, not requested from this peer yet (possibly in flight from another), in arrival
-   * order; only the key is kept (about 100 bytes an entry, not a Buffer's 250). Held-back
-   * announcements are not in it until they come due.
-   */
-  readonly pending: Map<string, InvItemType>;
-  /**
-   * Held-back announcements (delayMs), in arrival order = due order: kept apart so `next`, which
-   * every inv runs, does not walk past them (5,000 held-back entries walked per one-item inv was
-   * ~2 s of CPU per second at the inv rate limit); released into `pending` from the front once due.
-   * Each with the time before which it is not requested from this peer (ms).
-   */
-  readonly held: Map<string, { readonly type: InvItemType; readonly dueMs: number }>;
-  /**
-   * Asked of this peer and not delivered (not-found or expired): a new announcement of it by
-   * this peer is ignored while other peers still hold the item (as in Core), so a staller cannot
-   * re-announce to be asked again first. Counts toward maxPendingPerPeer.
-   */
-  readonly failed: Set<string>;
-}
-
 const keyOf = (hash: Buffer): string => hash.toString('latin1');
 
 const NOT_BUSY = (): boolean => false;
@@ -62,9 +39,9 @@ export class RequestTracker<P extends object> {
   /** key → the peer asked for it. */
   private readonly owner = new Map<string, P>();
   /** key → the peers holding it in `pending`: whom to offer it to when its request ends. */
-  private readonly candidates = new Map<string, Set<P>>();
+  private readonly candidates = new PeersByKey<P>();
   /** key → the peers in whose `failed` it is; dropped with the item once no peer holds it. */
-  private readonly failedBy = new Map<string, Set<P>>();
+  private readonly failedBy = new PeersByKey<P>();
   private readonly peers = new Map<P, PeerRequests>();
   /**
    * Keys whose request expired (also when found lazily, by any call) and whose other announcers
@@ -85,7 +62,7 @@ export class RequestTracker<P extends object> {
     if (!state) return undefined;
     // Entries already due are plain pending ones now: they wait for a free slot like any other,
     // and a poll for them would find none (a timer loop).
-    this.release(state, this.now());
+    releaseDue(state, this.now());
     for (const { dueMs } of state.held.values()) return dueMs;
     return undefined;
   }
@@ -106,7 +83,7 @@ export class RequestTracker<P extends object> {
 
   /** The peers holding this hash as a candidate (an announcement not requested from them). */
   candidatesOf(hash: Buffer): P[] {
-    return [...(this.candidates.get(keyOf(hash)) ?? [])];
+    return [...this.candidates.peersOf(keyOf(hash))];
   }
 
   /** Is a live request out for this hash (to any peer)? */
@@ -153,7 +130,7 @@ export class RequestTracker<P extends object> {
     this.expirePeer(peer, state);
     const out: InvItem[] = [];
     const nowMs = this.now();
-    this.release(state, nowMs);
+    releaseDue(state, nowMs);
     for (const [key, type] of state.pending) {
       if (state.requested.size >= this.options.maxInFlightPerPeer) break;
       if (this.isRequestedKey(key)) continue; // stays a candidate of this peer
@@ -213,10 +190,10 @@ export class RequestTracker<P extends object> {
     const state = this.peers.get(peer);
     if (!state) return [];
     this.peers.delete(peer);
-    for (const key of state.failed) this.failedBy.get(key)?.delete(peer);
+    for (const key of state.failed) this.failedBy.remove(key, peer);
     const touched = [...state.failed, ...state.pending.keys(), ...state.held.keys()];
-    for (const key of state.pending.keys()) this.removeCandidate(key, peer);
-    for (const key of state.held.keys()) this.removeCandidate(key, peer);
+    for (const key of state.pending.keys()) this.candidates.remove(key, peer);
+    for (const key of state.held.keys()) this.candidates.remove(key, peer);
     const poll = new Set<P>();
     for (const key of state.requested.keys()) {
       if (this.owner.get(key) !== peer) continue;
@@ -244,7 +221,7 @@ export class RequestTracker<P extends object> {
   private stateOf(peer: P): PeerRequests {
     let state = this.peers.get(peer);
     if (!state) {
-      state = { requested: new Map(), pending: new Map(), held: new Map(), failed: new Set() };
+      state = newPeerRequests();
       this.peers.set(peer, state);
     }
     return state;
@@ -257,37 +234,18 @@ export class RequestTracker<P extends object> {
     } else {
       state.pending.set(key, type);
     }
-    let peers = this.candidates.get(key);
-    if (!peers) {
-      peers = new Set();
-      this.candidates.set(key, peers);
-    }
-    peers.add(peer);
+    this.candidates.add(key, peer);
   }
 
   private removePending(peer: P, state: PeerRequests, key: string): void {
     state.pending.delete(key);
     state.held.delete(key);
-    this.removeCandidate(key, peer);
-  }
-
-  /** Moves the held-back announcements due by `nowMs` to `pending` (the front of `held`: arrival order is due order). */
-  private release(state: PeerRequests, nowMs: number): void {
-    for (const [key, { type, dueMs }] of state.held) {
-      if (dueMs > nowMs) return;
-      state.held.delete(key);
-      state.pending.set(key, type);
-    }
+    this.candidates.remove(key, peer);
   }
 
   private markFailed(peer: P, state: PeerRequests, key: string): void {
     state.failed.add(key);
-    let peers = this.failedBy.get(key);
-    if (!peers) {
-      peers = new Set();
-      this.failedBy.set(key, peers);
-    }
-    peers.add(peer);
+    this.failedBy.add(key, peer);
     this.settle(key);
   }
 
@@ -298,24 +256,17 @@ export class RequestTracker<P extends object> {
   }
 
   private dropFailures(key: string): void {
-    for (const peer of this.failedBy.get(key) ?? []) this.peers.get(peer)?.failed.delete(key);
+    for (const peer of this.failedBy.peersOf(key)) this.peers.get(peer)?.failed.delete(key);
     this.failedBy.delete(key);
   }
 
-  private removeCandidate(key: string, peer: P): void {
-    const peers = this.candidates.get(key);
-    if (!peers) return;
-    peers.delete(peer);
-    if (peers.size === 0) this.candidates.delete(key);
-  }
-
   private addCandidates(key: string, into: Set<P>): void {
-    for (const peer of this.candidates.get(key) ?? []) into.add(peer);
+    for (const peer of this.candidates.peersOf(key)) into.add(peer);
   }
 
   /** No announcer waits for this item any more (we have it). */
   private forget(key: string): void {
-    for (const peer of this.candidates.get(key) ?? []) {
+    for (const peer of this.candidates.peersOf(key)) {
       const state = this.peers.get(peer);
       state?.pending.delete(key);
       state?.held.delete(key);

@@ -22,13 +22,14 @@ import { ZERO_HASH } from '../primitives/hash.js';
 import type { Logger } from '../util/logger.js';
 import { type BlockIntake, type IntakeStatus, isIntakeFailure } from './block-intake.js';
 import type { P2PConfig } from './config.js';
-import { SYNC_GLOBAL_WINDOW_BLOCKS, SYNC_MAX_BUFFERED_BYTES, SYNC_MAX_QUEUED_HEADERS, SYNC_STALL_CHECK_INTERVAL_MS } from './constants.js';
-import { checkHeaderBatch } from './headers.js';
+import { SYNC_GLOBAL_WINDOW_BLOCKS, SYNC_MAX_BUFFERED_BYTES, SYNC_MAX_QUEUED_HEADERS } from './constants.js';
 import type { Peer } from './peer.js';
 import type { PeerSet } from './peers.js';
 import { BlockDownload } from './sync-download.js';
+import { HeaderTrail } from './sync-header-trail.js';
+import { SyncStallClocks } from './sync-stall.js';
 import type { UnconnectingHeaders } from './unconnecting-headers.js';
-import { MAX_HEADERS_PER_MESSAGE, MAX_LOCATOR_HASHES, type InvItem } from './wire/index.js';
+import type { InvItem } from './wire/index.js';
 
 export type SyncState = 'headers' | 'blocks' | 'finished';
 
@@ -62,18 +63,11 @@ export class SyncSession {
   private readonly download: BlockDownload<Peer>;
   /** A get-blocks to the source is unanswered. */
   private headersOut = false;
-  /** The last headers batch was full: the source has more after lastHeader. */
-  private moreHeaders = true;
-  /** The last batch brought headers we lacked (the source may have mined more since). */
-  private lastBatchUseful = false;
-  private lastHeader: BlockHeader | undefined;
+  private readonly trail: HeaderTrail;
   /** Blocks handed to the intake whose outcome is not back yet. */
   private readonly submitted = new SubmitWindow();
   private lastSubmittedHash: Buffer | undefined;
-  /** Height of the assumevalid block once it showed up in this session's (linked) headers. */
-  private assumeValidHeight: number | undefined;
-  private stallTimer: NodeJS.Timeout | undefined;
-  private readonly stallCheck: NodeJS.Timeout;
+  private readonly stall: SyncStallClocks;
   /** An advance() is queued (advanceSoon). */
   private advanceQueued = false;
 
@@ -89,8 +83,8 @@ export class SyncSession {
       have: (hash) => options.chain.hasBlock(hash),
       serves: (p, header) => this.serves(p, header),
     });
-    this.stallCheck = setInterval(() => this.checkStall(), SYNC_STALL_CHECK_INTERVAL_MS);
-    this.stallCheck.unref();
+    this.trail = new HeaderTrail(options.chain, options.assumeValid, options.logger);
+    this.stall = new SyncStallClocks(options.config.syncStallTimeoutMs, () => this.checkStall(), () => this.noProgress());
   }
 
   /** A method, not a field comparison: TypeScript's narrowing does not see finish() run in between. */
@@ -115,10 +109,9 @@ export class SyncSession {
   onHeaders(headers: readonly BlockHeader[]): void {
     this.headersOut = false;
     const { chain } = this.options;
-    const last = this.lastHeader;
+    const last = this.trail.last;
     const queued = this.download.queued > 0;
-    const knows = (hash: Buffer): boolean => chain.hasBlock(hash) || (last !== undefined && hash.equals(last.hash));
-    const check = checkHeaderBatch(headers, knows, chain.params.powBits, !chain.tip);
+    const check = this.trail.check(headers);
     if (!check.ok) {
       if (check.code === 'bad-headers') this.peer.punish(check.code, check.reason);
       // An honest reply to our locator connects; counted, or a peer claiming ever new work is synced from for nothing.
@@ -135,11 +128,8 @@ export class SyncSession {
     }
     const missing = headers.filter((h) => !chain.hasBlock(h.hash));
     this.download.add(missing);
-    this.noteAssumeValid(missing);
-    this.moreHeaders = headers.length >= MAX_HEADERS_PER_MESSAGE;
-    this.lastBatchUseful = missing.length > 0;
-    this.lastHeader = headers.at(-1) ?? this.lastHeader;
-    if (this.lastHeader) this.options.onProved(this.lastHeader.height);
+    this.trail.accept(headers, missing);
+    if (this.trail.last) this.options.onProved(this.trail.last.height);
     this.options.logger.debug({ peer: this.peer.label, headers: headers.length, missing: missing.length, queued: this.download.queued }, 'received headers');
     this.advance();
   }
@@ -147,7 +137,7 @@ export class SyncSession {
   /** True when the block is one this session asked for (of anyone); it is then connected in order. */
   onBlock(peer: Peer, block: Block): boolean {
     if (this.state === 'finished' || !this.download.received(peer, block)) return false;
-    this.touch();
+    this.stall.progress();
     this.advanceSoon();
     return true;
   }
@@ -175,8 +165,7 @@ export class SyncSession {
   finish(end: SyncEnd): void {
     if (this.state === 'finished') return;
     this.transition('finished', end.reason);
-    clearTimeout(this.stallTimer);
-    clearInterval(this.stallCheck);
+    this.stall.stop();
     this.options.onFinished(this, end);
   }
 
@@ -184,7 +173,7 @@ export class SyncSession {
   private advance(): void {
     this.connectReady();
     if (this.isFinished()) return;
-    if (!this.headersOut && this.download.queued < SYNC_MAX_QUEUED_HEADERS && this.moreHeaders) this.requestHeaders();
+    if (!this.headersOut && this.download.queued < SYNC_MAX_QUEUED_HEADERS && this.trail.more) this.requestHeaders();
     if (!this.headersOut && this.download.queued === 0 && this.submitted.blocks === 0) {
       this.allConnected();
       if (this.isFinished()) return;
@@ -196,8 +185,8 @@ export class SyncSession {
   /** Every queued block is in the chain and the source's last batch was not full. */
   private allConnected(): void {
     const ourWork = this.options.chain.tip?.chainWork ?? 0n;
-    if (this.lastBatchUseful && this.peer.bestWork > ourWork) {
-      this.lastBatchUseful = false;
+    if (this.trail.lastBatchUseful && this.peer.bestWork > ourWork) {
+      this.trail.lastBatchUseful = false;
       this.requestHeaders();
       return;
     }
@@ -205,21 +194,18 @@ export class SyncSession {
   }
 
   private requestHeaders(): void {
-    const base = this.options.chain.getLocator();
-    const last = this.lastHeader;
-    // Continue after the last header queued, which may be on a side branch our locator does not reach.
-    const locator = last && !base.some((h) => h.equals(last.hash)) ? [last.hash, ...base] : base;
+    const locator = this.trail.locator();
     this.headersOut = true;
-    this.touch();
+    this.stall.progress();
     this.options.unconnecting.requested(this.peer);
-    this.peer.send({ kind: 'get-blocks', locator: locator.slice(0, MAX_LOCATOR_HASHES), stopHash: ZERO_HASH });
+    this.peer.send({ kind: 'get-blocks', locator, stopHash: ZERO_HASH });
   }
 
   private requestBodies(): void {
     const peers = this.options.peers.ready().filter((p) => p.isReady);
     const requests = this.download.schedule(peers, this.options.now());
     for (const [peer, items] of requests) peer.send({ kind: 'get-data', items });
-    if (requests.size > 0) this.touch();
+    if (requests.size > 0) this.stall.progress();
   }
 
   /**
@@ -239,8 +225,7 @@ export class SyncSession {
       const afterParent = this.lastSubmittedHash?.equals(block.header.prevHash) === true;
       this.lastSubmittedHash = block.hash;
       this.submitted.add(block);
-      // Queued headers are linked, so one at or below the assumevalid block's height is its ancestor (or it).
-      const skipSignatures = this.assumeValidHeight !== undefined && block.height <= this.assumeValidHeight;
+      const skipSignatures = this.trail.skipsSignatures(block.height);
       void intake.submit(from, block, { pipelined: true, afterParent, skipSignatures }).then((status) => this.onSubmitted(block, status, from));
     }
   }
@@ -285,15 +270,6 @@ export class SyncSession {
     });
   }
 
-  private noteAssumeValid(headers: readonly BlockHeader[]): void {
-    const target = this.options.assumeValid;
-    if (!target || this.assumeValidHeight !== undefined) return;
-    const found = headers.find((h) => h.hash.equals(target));
-    if (!found) return;
-    this.assumeValidHeight = found.height;
-    this.options.logger.info({ height: found.height, hash: found.hashHex }, 'assumevalid block is in the headers: signatures of its ancestors are not checked');
-  }
-
   /** The source has every block it sent headers for; another peer only what its reported height covers. */
   private serves(peer: Peer, header: BlockHeader): boolean {
     return peer === this.peer || peer.bestHeight >= header.height;
@@ -320,17 +296,10 @@ export class SyncSession {
     this.state = to;
   }
 
-  /** Progress: push the no-progress deadline back. */
-  private touch(): void {
-    if (this.stallTimer) {
-      this.stallTimer.refresh();
-      return;
-    }
-    this.stallTimer = setTimeout(() => {
-      this.stallTimer = undefined;
-      if (this.state === 'finished') return;
-      this.options.logger.warn({ peer: this.peer.label, timeoutMs: this.options.config.syncStallTimeoutMs }, 'block sync stalled; trying another peer');
-      this.finish({ reason: 'stalled', unhelpful: false, stalled: true });
-    }, this.options.config.syncStallTimeoutMs);
+  /** Nothing came for syncStallTimeoutMs. */
+  private noProgress(): void {
+    if (this.state === 'finished') return;
+    this.options.logger.warn({ peer: this.peer.label, timeoutMs: this.options.config.syncStallTimeoutMs }, 'block sync stalled; trying another peer');
+    this.finish({ reason: 'stalled', unhelpful: false, stalled: true });
   }
 }

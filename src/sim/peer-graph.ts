@@ -1,4 +1,5 @@
 import type { Population, SimNode } from './population.js';
+import { percentile } from './percentile.js';
 
 export interface PeerGraph {
   /** Alive nodes in the graph, by index into `adjacency`. */
@@ -68,11 +69,6 @@ export interface PeerSample {
   readonly inboundFullShare: number;
 }
 
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
-}
-
 /** Counts the sessions of `nodes` now. */
 export function samplePeers(nodes: readonly SimNode[], tMs: number, maxOutbound: number, maxInbound: number, isAlive: (id: Buffer) => boolean): PeerSample {
   const outbound: number[] = [];
@@ -101,15 +97,15 @@ export function samplePeers(nodes: readonly SimNode[], tMs: number, maxOutbound:
     tMs,
     nodes: nodes.length,
     outboundMean: mean(outbound),
-    outboundP10: percentile(outbound, 0.1),
+    outboundP10: percentile(outbound, 0.1) ?? 0,
     outboundMin: outbound[0] ?? 0,
     outboundFullShare: outbound.filter((o) => o >= maxOutbound).length / Math.max(1, outbound.length),
     outboundLiveMean: mean(live),
     outboundLiveFullShare: live.filter((o) => o >= maxOutbound).length / Math.max(1, live.length),
     outboundTakenMean: taken / Math.max(1, nodes.length),
     inboundMean: mean(inbound),
-    inboundP50: percentile(inbound, 0.5),
-    inboundP90: percentile(inbound, 0.9),
+    inboundP50: percentile(inbound, 0.5) ?? 0,
+    inboundP90: percentile(inbound, 0.9) ?? 0,
     inboundMax: inbound[inbound.length - 1] ?? 0,
     inboundFullShare: inbound.filter((i) => i >= maxInbound).length / Math.max(1, inbound.length),
   };

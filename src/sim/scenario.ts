@@ -1,155 +1,27 @@
 import { standInSigner } from './stand-in-signer.js';
 import type { PacketSigner } from '../p2p/discovery/packet.js';
-import { type AttackMode, EclipseAttack, type EclipseResult } from './attack.js';
+import { EclipseAttack } from './attack.js';
 import { LookupTracker, type LookupResult } from './lookup-tracker.js';
-import { DEFAULT_NETWORK_MODEL, type NetworkModel, type NetworkStats, SimNetwork } from './network.js';
+import { SimNetwork } from './network.js';
 import { buildPeerGraph, type PeerSample, samplePeers } from './peer-graph.js';
-import { SimTcp, type SimTcpStats } from './tcp.js';
+import { SimTcp } from './tcp.js';
 import { DEFAULT_MAX_INBOUND_PEERS, DEFAULT_MAX_OUTBOUND_PEERS } from '../p2p/constants.js';
-import type { P2PConfig } from '../p2p/config.js';
 import { HEALTHY_TABLE_ENTRIES, SIM_BUFFER_POOL_BYTES } from './constants.js';
 import { Population, type SimNode } from './population.js';
-import { type PropagationResult, type RelayItem, RelayPropagation } from './relay-propagation.js';
+import { type RelayItem, RelayPropagation } from './relay-propagation.js';
+import type { ScenarioParams } from './scenario-params.js';
+import type { HealthSample, LookupBatch, ScenarioResult } from './scenario-result.js';
+import { healthSample, inboundHistogram, joinStats, lookupBatch, summariseReachability } from './scenario-stats.js';
 import { SimLedger } from './sim-blocks.js';
 import { KadchainError } from '../util/errors.js';
 import { Rng } from './rng.js';
 import { VirtualClock } from './virtual-clock.js';
 
+export { defaultParams, type ScenarioParams } from './scenario-params.js';
+export type { HealthSample, JoinStats, LookupBatch, ReachabilitySummary, ScenarioResult } from './scenario-result.js';
+
 /** Share of a block's txs missing from each receiver's pool: every tx relayed before the block, and 5 % not (docs/scale.md). */
 const COMPACT_MISS_RATES = [0, 0.05] as const;
-
-export interface ScenarioParams {
-  readonly nodes: number;
-  readonly minutes: number;
-  readonly seed: number;
-  /** 'stand-in' replaces ECDSA by a hash (docs/scale.md says why); 'real' signs every packet with secp256k1. */
-  readonly crypto: 'real' | 'stand-in';
-  readonly bootstrapNodes: number;
-  /** All nodes start within this much virtual time. */
-  readonly rampMs: number;
-  /** Share of nodes that leave (and are replaced by new ones) per virtual minute after the ramp. */
-  readonly churnPerMinute: number;
-  readonly attackerShare: number;
-  readonly attackMode: AttackMode;
-  /** The attacker's nodes sit in this many /16 address blocks (0: on random addresses, i.e. as many blocks as nodes). */
-  readonly attackerNetgroups: number;
-  readonly lookupsPerBatch: number;
-  readonly massLeaveShare: number;
-  readonly blockBytes: readonly number[];
-  readonly txBytes: number;
-  readonly network: NetworkModel;
-  /** Settings of every node's peer set beside the production defaults (resolveP2PConfig). */
-  readonly p2p: Partial<P2PConfig>;
-  /** Progress lines (stderr in `npm run sim`). */
-  readonly log?: (line: string) => void;
-  /** Sees the clock and TCP before the first node starts (scripts/sim-event-census.mjs counts events with it). */
-  readonly instrument?: (clock: VirtualClock, tcp: SimTcp) => void;
-}
-
-export function defaultParams(nodes: number, minutes: number): ScenarioParams {
-  return {
-    nodes,
-    minutes,
-    seed: 13,
-    crypto: 'stand-in',
-    bootstrapNodes: 3,
-    rampMs: 60_000,
-    churnPerMinute: 0.01,
-    attackerShare: 0.1,
-    attackMode: 'ping+forge',
-    attackerNetgroups: 0,
-    lookupsPerBatch: Math.min(500, Math.max(100, Math.round(nodes / 20))),
-    massLeaveShare: 0.2,
-    blockBytes: [1_000_000, 100_000],
-    txBytes: 250,
-    network: DEFAULT_NETWORK_MODEL,
-    p2p: {},
-  };
-}
-
-export interface HealthSample {
-  readonly tMs: number;
-  readonly alive: number;
-  readonly sampled: number;
-  readonly meanTable: number;
-  readonly p10Table: number;
-  readonly minTable: number;
-  /** Share of sampled nodes with ≥ 8 table entries. */
-  readonly healthyShare: number;
-  /** Share of table entries pointing at nodes that have left. */
-  readonly deadEntryShare: number;
-  /** Share of table entries that are behind NAT (unreachable to others' unsolicited packets and dials). */
-  readonly nattedEntryShare: number;
-}
-
-export interface LookupBatch {
-  readonly label: string;
-  readonly atMs: number;
-  readonly count: number;
-  readonly successShare: number;
-  readonly hopsP50: number;
-  readonly hopsP99: number;
-  readonly hopsMax: number;
-  /** ⌈log₂ N⌉ with N the live nodes: the goal for 99 % of lookups. */
-  readonly hopGoal: number;
-  readonly withinGoalShare: number;
-  readonly msP50: number;
-  readonly msP99: number;
-  readonly hops: number[];
-}
-
-export interface JoinStats {
-  readonly label: string;
-  readonly joined: number;
-  readonly healthy: number;
-  readonly p50Ms: number | undefined;
-  readonly p90Ms: number | undefined;
-  readonly p99Ms: number | undefined;
-  readonly maxMs: number | undefined;
-  readonly timesMs: number[];
-}
-
-export interface ReachabilitySummary {
-  /** Verdict → nodes, for NATed and for public hosts. */
-  readonly natted: Record<string, number>;
-  readonly public: Record<string, number>;
-  /** Virtual ms from join to a behind-NAT verdict, NATed nodes that got one. */
-  readonly nattedVerdictP50Ms: number | undefined;
-  readonly nattedVerdictP90Ms: number | undefined;
-  readonly dialBacks: { readonly reached: number; readonly failed: number };
-}
-
-export interface ScenarioResult {
-  readonly params: Omit<ScenarioParams, 'log' | 'instrument'>;
-  readonly health: HealthSample[];
-  readonly lookups: LookupBatch[];
-  readonly joins: JoinStats[];
-  /** Time until a joining node had 8 ready outbound sessions (real PeerSet over SimTcp). */
-  readonly outboundJoins: JoinStats[];
-  /** The real peer sets every 10 s (honest nodes). */
-  readonly peers: PeerSample[];
-  /** Inbound sessions per public honest node at the end: index = count, value = nodes. */
-  readonly inboundHistogram: number[];
-  /** The eclipse victim's real outbound sessions at the end, and how many are the attacker's. */
-  readonly victimOutbound: { readonly ready: number; readonly attacker: number } | undefined;
-  readonly tcp: SimTcpStats;
-  /** Why sessions closed, counted at both ends (the reason's first words). */
-  readonly closeReasons: Record<string, number>;
-  /** Inbound evictions over the run: all, and at the bootstrap nodes (everyone's first TCP contacts). */
-  readonly evictions: { readonly total: number; readonly atBootstrap: number; readonly bootstrapNodes: number };
-  /** Reachability verdicts at the end (honest live nodes), and how long NATed ones took to learn they are (reachability.ts). */
-  readonly reachability: ReachabilitySummary;
-  readonly propagation: Array<PropagationResult & { readonly label: string; readonly graphNodes: number; readonly meanDegree: number; readonly isolated: number }>;
-  readonly eclipse: EclipseResult | undefined;
-  readonly massLeave: { readonly atMs: number; readonly left: number } | undefined;
-  readonly network: NetworkStats & { readonly packetsPerNodePerSec: number; readonly discoveryBytesPerNodePerSec: number };
-  readonly run: { readonly wallMs: number; readonly cpuMs: number; readonly events: number; readonly peakRssMb: number; readonly peakHeapMb: number };
-}
-
-function percentile(sorted: readonly number[], p: number): number | undefined {
-  if (sorted.length === 0) return undefined;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
-}
 
 /** Runs the scenario with Node's Buffer pool off (SIM_BUFFER_POOL_BYTES says why), restoring it after. */
 export async function runScenario(params: ScenarioParams): Promise<ScenarioResult> {
@@ -210,36 +82,12 @@ async function runScenarioUnpooled(params: ScenarioParams): Promise<ScenarioResu
 
   const honestAlive = (): SimNode[] => population.alive.filter((n) => !n.attacker && !special.has(n));
 
+
   // Routing-table health every 10 s (on a sample of at most 1,000 nodes).
   const sampleHealth = (): void => {
     const alive = population.alive.filter((n) => !n.attacker);
     const sample = alive.length <= 1000 ? alive : rng.shuffle([...alive]).slice(0, 1000);
-    const sizes: number[] = [];
-    let entries = 0;
-    let dead = 0;
-    let natted = 0;
-    for (const node of sample) {
-      const known = node.discovery.knownNodes(Number.MAX_SAFE_INTEGER);
-      sizes.push(known.length);
-      for (const e of known) {
-        entries++;
-        const other = population.byIp.get(e.endpoint.ip);
-        if (other === undefined || other.leftAtMs !== undefined) dead++;
-        else if (other.host.natted) natted++;
-      }
-    }
-    sizes.sort((a, b) => a - b);
-    health.push({
-      tMs: clock.elapsedMs,
-      alive: population.alive.length,
-      sampled: sample.length,
-      meanTable: sizes.reduce((s, v) => s + v, 0) / Math.max(1, sizes.length),
-      p10Table: percentile(sizes, 0.1) ?? 0,
-      minTable: sizes[0] ?? 0,
-      healthyShare: sizes.filter((s) => s >= HEALTHY_TABLE_ENTRIES).length / Math.max(1, sizes.length),
-      deadEntryShare: dead / Math.max(1, entries),
-      nattedEntryShare: natted / Math.max(1, entries),
-    });
+    health.push(healthSample(clock.elapsedMs, population.alive.length, sample, population.byIp));
     const mem = process.memoryUsage();
     peakRss = Math.max(peakRss, mem.rss);
     peakHeap = Math.max(peakHeap, mem.heapUsed);
@@ -281,25 +129,9 @@ async function runScenarioUnpooled(params: ScenarioParams): Promise<ScenarioResu
       pending.push(tracker.lookup(from, target));
     }
     void Promise.all(pending).then((results) => {
-      const hops = results.map((r) => r.hops).sort((a, b) => a - b);
-      const ms = results.map((r) => r.ms).sort((a, b) => a - b);
-      const hopGoal = Math.ceil(Math.log2(population.alive.length));
-      const batch: LookupBatch = {
-        label,
-        atMs,
-        count: results.length,
-        successShare: results.filter((r) => r.success).length / Math.max(1, results.length),
-        hopsP50: percentile(hops, 0.5) ?? 0,
-        hopsP99: percentile(hops, 0.99) ?? 0,
-        hopsMax: hops[hops.length - 1] ?? 0,
-        hopGoal,
-        withinGoalShare: hops.filter((h) => h <= hopGoal).length / Math.max(1, hops.length),
-        msP50: percentile(ms, 0.5) ?? 0,
-        msP99: percentile(ms, 0.99) ?? 0,
-        hops,
-      };
+      const batch = lookupBatch(label, atMs, results, population.alive.length);
       lookups.push(batch);
-      log(`lookups ${label}: ${batch.count}, success ${(100 * batch.successShare).toFixed(1)}%, hops p50 ${batch.hopsP50} p99 ${batch.hopsP99} max ${batch.hopsMax} (goal ≤ ${hopGoal}), ${batch.msP50.toFixed(0)} ms p50`);
+      log(`lookups ${label}: ${batch.count}, success ${(100 * batch.successShare).toFixed(1)}%, hops p50 ${batch.hopsP50} p99 ${batch.hopsP99} max ${batch.hopsMax} (goal ≤ ${batch.hopGoal}), ${batch.msP50.toFixed(0)} ms p50`);
     });
   };
 
@@ -346,33 +178,25 @@ async function runScenarioUnpooled(params: ScenarioParams): Promise<ScenarioResu
     [at(0.8), () => runLookups(`${((at(0.8) - at(0.6)) / 1000).toFixed(0)} s after 20 % left`)],
     [at(0.85), () => runPropagation('after 20 % left')],
   ];
-  let done = 0;
   for (const [atMs, phase] of phases.sort((a, b) => a[0] - b[0])) {
     await clock.runUntil(atMs);
     await phase();
-    done++;
   }
   await clock.runUntil(endMs);
   sampleHealth();
   const eclipse = attack?.result(rng);
   if (eclipse !== undefined) log(`eclipse: attacker ${(100 * eclipse.attackerShareOfIds).toFixed(1)}% of ids → ${(100 * eclipse.attackerShareOfTable).toFixed(1)}% of the victim's table (${eclipse.attackerTableEntries}/${eclipse.victimTableSize}), ${(100 * eclipse.attackerShareOfOutbound).toFixed(1)}% of its outbound peers`);
 
-  const joinStats = (label: string, nodes: SimNode[], after: (n: SimNode) => number | undefined = (n) => n.healthyAfterMs): JoinStats => {
-    const timesMs = nodes.map(after).filter((t): t is number => t !== undefined).sort((a, b) => a - b);
-    return { label, joined: nodes.length, healthy: timesMs.length, p50Ms: percentile(timesMs, 0.5), p90Ms: percentile(timesMs, 0.9), p99Ms: percentile(timesMs, 0.99), maxMs: timesMs[timesMs.length - 1], timesMs };
-  };
+  const healthyAfter = (n: SimNode): number | undefined => n.healthyAfterMs;
   const initial = population.nodes.slice(0, initialCount).filter((n) => !n.attacker && !special.has(n));
-  const joins = [joinStats('initial ramp', initial), joinStats('churn joiners', joiners.filter((n) => n.joinedAtMs < endMs - 30_000))];
+  const recentJoiners = joiners.filter((n) => n.joinedAtMs < endMs - 30_000);
+  const joins = [joinStats('initial ramp', initial, healthyAfter), joinStats('churn joiners', recentJoiners, healthyAfter)];
   for (const j of joins) log(`join ${j.label}: ${j.healthy}/${j.joined} reached ${HEALTHY_TABLE_ENTRIES} entries; p50 ${j.p50Ms?.toFixed(0)} ms, p90 ${j.p90Ms?.toFixed(0)} ms, p99 ${j.p99Ms?.toFixed(0)} ms`);
   const outboundAfter = (n: SimNode): number | undefined => n.outboundFullAfterMs;
-  const outboundJoins = [joinStats('initial ramp', initial, outboundAfter), joinStats('churn joiners', joiners.filter((n) => n.joinedAtMs < endMs - 30_000), outboundAfter)];
+  const outboundJoins = [joinStats('initial ramp', initial, outboundAfter), joinStats('churn joiners', recentJoiners, outboundAfter)];
   for (const j of outboundJoins) log(`join ${j.label}: ${j.healthy}/${j.joined} had ${DEFAULT_MAX_OUTBOUND_PEERS} outbound peers; p50 ${j.p50Ms?.toFixed(0)} ms, p90 ${j.p90Ms?.toFixed(0)} ms, p99 ${j.p99Ms?.toFixed(0)} ms, max ${j.maxMs?.toFixed(0)} ms`);
-  const inboundHistogram: number[] = [];
-  for (const node of population.alive) {
-    if (node.attacker || node.host.natted) continue;
-    const inbound = node.peers.ready().filter((p) => p.direction === 'inbound').length;
-    inboundHistogram[inbound] = (inboundHistogram[inbound] ?? 0) + 1;
-  }
+  // Counted before the nodes stop below: a stopped peer set has no sessions.
+  const inbound = inboundHistogram(population.alive);
   const victimPeers = victim?.peers.ready().filter((p) => p.direction === 'outbound');
   const victimOutbound = victimPeers && { ready: victimPeers.length, attacker: victimPeers.filter((p) => population.byIp.get(p.ip)?.attacker === true).length };
   const evictions = { total: population.nodes.reduce((s, n) => s + n.evictions, 0), atBootstrap: population.nodes.filter((n) => n.bootstrap).reduce((s, n) => s + n.evictions, 0), bootstrapNodes: params.bootstrapNodes };
@@ -391,7 +215,6 @@ async function runScenarioUnpooled(params: ScenarioParams): Promise<ScenarioResu
   }
   const nodeSeconds = population.nodes.reduce((s, n) => s + ((n.leftAtMs ?? endMs) - n.joinedAtMs) / 1000, 0);
   const bytes = [...network.hosts.values()].reduce((s, h) => s + h.bytesSent, 0);
-  void done;
   const { log: _log, instrument: _instrument, ...rest } = params;
   void _log;
   void _instrument;
@@ -402,7 +225,7 @@ async function runScenarioUnpooled(params: ScenarioParams): Promise<ScenarioResu
     joins,
     outboundJoins,
     peers: peerSamples,
-    inboundHistogram: Array.from(inboundHistogram, (v) => v ?? 0),
+    inboundHistogram: inbound,
     victimOutbound,
     tcp: tcp.stats,
     evictions,
@@ -414,24 +237,4 @@ async function runScenarioUnpooled(params: ScenarioParams): Promise<ScenarioResu
     network: { ...network.stats, packetsPerNodePerSec: network.stats.sent / Math.max(1, nodeSeconds), discoveryBytesPerNodePerSec: bytes / Math.max(1, nodeSeconds) },
     run: { wallMs: performance.now() - wallStart, cpuMs: (process.cpuUsage(cpuStart).user + process.cpuUsage(cpuStart).system) / 1000, events: clock.eventsRun, peakRssMb: peakRss / 2 ** 20, peakHeapMb: peakHeap / 2 ** 20 },
   };
-}
-
-function summariseReachability(alive: readonly SimNode[], all: readonly SimNode[]): ReachabilitySummary {
-  const natted: Record<string, number> = {};
-  const pub: Record<string, number> = {};
-  const times: number[] = [];
-  for (const node of alive) {
-    const into = node.host.natted ? natted : pub;
-    const status = node.reachability.reachability;
-    into[status] = (into[status] ?? 0) + 1;
-    const at = node.reachability.settledAtMs;
-    if (node.host.natted && at !== undefined && status.startsWith('behind-nat')) times.push(at - node.joinedAtMs);
-  }
-  times.sort((a, b) => a - b);
-  const dialBacks = { reached: 0, failed: 0 };
-  for (const node of all) {
-    dialBacks.reached += node.reachability.stats.reached;
-    dialBacks.failed += node.reachability.stats.failed;
-  }
-  return { natted, public: pub, nattedVerdictP50Ms: percentile(times, 0.5), nattedVerdictP90Ms: percentile(times, 0.9), dialBacks };
 }

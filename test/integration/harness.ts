@@ -203,12 +203,13 @@ export async function killNode(node: RunningNode): Promise<void> {
 /**
  * Stops the process (SIGSTOP) until resumeNode: its sockets stay open and nothing it would send
  * goes out, so a test can hold a peer still at a point of its choosing, whatever the machine's speed.
+ * Takes any process a test spawned (a node from startNode, or a CLI run such as `verifychain --offline`).
  */
-export function pauseNode(node: RunningNode): void {
+export function pauseNode(node: Pick<RunningNode, 'child'>): void {
   node.child.kill('SIGSTOP');
 }
 
-export function resumeNode(node: RunningNode): void {
+export function resumeNode(node: Pick<RunningNode, 'child'>): void {
   node.child.kill('SIGCONT');
 }
 

@@ -15,7 +15,7 @@ import { Block } from '../../src/primitives/block.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { buildBlockFixture, loadBlockFixture } from '../bench/block-fixture.js';
 import { TEST_PARAMS } from '../helpers/fixtures.js';
-import { CLI_BIN, type NodeSetup, cli, createNodeSetup, getInfo, rpc, startNode, stopNode, waitFor } from './harness.js';
+import { CLI_BIN, type NodeSetup, cli, createNodeSetup, getInfo, pauseNode, resumeNode, rpc, startNode, stopNode, waitFor } from './harness.js';
 
 const REINDEX_BLOCKS = Number(process.env.REINDEX_BLOCKS ?? 1200);
 const TXS_PER_BLOCK = 4;
@@ -99,7 +99,7 @@ function startAndKillAt(
 
 /**
  * Runs the CLI with `args` (and the setup's config); once its output matches `pauseAt` the process
- * is stopped (SIGSTOP) for `pauseMs`, then continued: the progress lines are timed (one a second
+ * is paused (pauseNode: SIGSTOP) for `pauseMs`, then resumed: the progress lines are timed (one a second
  * or two), and a pause longer than their interval makes the next one due whatever the machine's
  * speed, with no test-only knob in the node. Once the output matches `endAt` (if given) it gets
  * SIGINT. Resolves with the exit code, the output, and whether the pause happened.
@@ -122,8 +122,8 @@ function runWithPause(
       output += chunk.toString();
       if (!paused && pauseAt.test(output)) {
         paused = true;
-        child.kill('SIGSTOP');
-        setTimeout(() => child.kill('SIGCONT'), pauseMs);
+        pauseNode({ child });
+        setTimeout(() => resumeNode({ child }), pauseMs);
       }
       if (!ended && endAt?.test(output)) {
         ended = true;

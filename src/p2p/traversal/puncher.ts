@@ -11,12 +11,14 @@ import { errorMessage } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { Peer } from '../peer.js';
 import type { PunchMessage, PunchReason } from '../wire/index.js';
-import { type AddressClassifier, classifyAddress, netGroup } from '../netgroup.js';
-import { MAX_PUNCHES_IN_FLIGHT, MAX_RESPONDER_PUNCHES_PER_NETGROUP, PUNCH_BUSY_RETRY_DELAY_MS, PUNCH_MAX_BUSY_WAITS, PUNCH_MAX_TRIES, SPARE_PORT_MAX_AGE_MS } from './constants.js';
+import { type AddressClassifier, classifyAddress } from '../netgroup.js';
+import { MAX_PUNCHES_IN_FLIGHT, MAX_RESPONDER_PUNCHES_PER_NETGROUP, PUNCH_BUSY_RETRY_DELAY_MS, PUNCH_MAX_BUSY_WAITS, PUNCH_MAX_TRIES } from './constants.js';
 import { PunchBudgets } from './punch-budgets.js';
 import type { TraversalPeers } from './deps.js';
 import { PunchTry, type PunchRole, type PunchTryOutcome } from './punch-try.js';
+import { PunchesInFlight, tryKey } from './punches-in-flight.js';
 import { freeLocalPort, simultaneousOpen, type SimultaneousOpenOptions } from './simultaneous-open.js';
+import { SparePort } from './spare-port.js';
 
 /** What `cli punch` prints. */
 export interface PunchResult {
@@ -64,46 +66,23 @@ export interface PuncherOptions {
 
 export class Puncher {
   private readonly options: PuncherOptions;
-  private readonly tries = new Map<string, PunchTry>();
-  /** Far ends with a punch of ours under way (one at a time per far end). */
-  private readonly punching = new Set<string>();
-  /** Far ends whose try waits for its port (not in `tries` yet, but it counts as in flight), with the try's role and far address. */
-  private readonly starting = new Map<string, { readonly role: PunchRole; readonly farIp: string | undefined }>();
+  private readonly flights = new PunchesInFlight();
   private stopped = false;
   private counts = { punches: 0, attempts: 0, successes: 0, firstAttemptSuccesses: 0, failures: 0, accepted: 0, acceptedSuccesses: 0 };
   private lastFailure: PunchStats['lastFailure'];
-  private spare: { readonly port: Promise<number>; readonly atMs: number } | undefined;
+  private readonly ports: SparePort;
   /** What each relay may start with us or lead us into (punch-budgets.ts). */
   private readonly budgets: PunchBudgets;
 
   constructor(options: PuncherOptions) {
     this.options = options;
     this.budgets = new PunchBudgets({ classify: options.classify, now: options.now });
+    this.ports = new SparePort(options.pickPort ?? (() => freeLocalPort()));
   }
 
-  /**
-   * A free local port for a try. One is picked ahead: picking costs a listen and a close, and on
-   * the responder that time would fall inside the round trip the initiator measures, making it
-   * wait too long before its SYN. A spare older than SPARE_PORT_MAX_AGE_MS is picked again (the
-   * kernel may have handed it out meanwhile).
-   */
-  async takePort(): Promise<number> {
-    const pick = this.options.pickPort ?? freeLocalPort;
-    const spare = this.spare;
-    this.spare = undefined;
-    let port: number | undefined;
-    if (spare !== undefined && Date.now() - spare.atMs < SPARE_PORT_MAX_AGE_MS) port = await spare.port.catch(() => undefined);
-    port ??= await pick();
-    this.warmUp();
-    return port;
-  }
-
-  /** Picks the spare port now, so the next try does not wait for it. */
+  /** Picks the spare port now, so the next try does not wait for it (spare-port.ts). */
   warmUp(): void {
-    if (this.spare !== undefined || this.stopped) return;
-    const port = (this.options.pickPort ?? freeLocalPort)();
-    port.catch(() => undefined); // a failed pick is picked again when used
-    this.spare = { port, atMs: Date.now() };
+    this.ports.warmUp();
   }
 
   /** Takes one punch of what `relay`'s candidate lists may lead us into; false when it led us into too many lately. */
@@ -120,17 +99,16 @@ export class Puncher {
    * starting punches with us (strangers may) cannot use up the slots of our own punches.
    */
   hasRoom(role: PunchRole = 'initiator'): boolean {
-    const inFlight = [...this.tries.values()].filter((t) => t.options.role === role).length + [...this.starting.values()].filter((s) => s.role === role).length;
-    return inFlight < MAX_PUNCHES_IN_FLIGHT;
+    return this.flights.inRole(role) < MAX_PUNCHES_IN_FLIGHT;
   }
 
   /** Room for one more punched link, counting the tries under way (each may end in one). */
   hasLinkRoom(): boolean {
-    return this.options.peers.punchRoom() - this.tries.size - this.starting.size > 0;
+    return this.options.peers.punchRoom() - this.flights.size > 0;
   }
 
   isPunching(farIdHex: string): boolean {
-    return this.punching.has(farIdHex) || this.starting.has(farIdHex) || [...this.tries.values()].some((t) => t.options.farIdHex === farIdHex);
+    return this.flights.has(farIdHex);
   }
 
   /**
@@ -143,7 +121,7 @@ export class Puncher {
       ({ ok, attempts, relay: relay?.provenNodeId?.toString('hex'), reason, address, ms: Date.now() - startedMs });
     const refusal = this.refusalOf('initiator', farIdHex, undefined);
     if (refusal !== undefined) return done(false, 0, undefined, refusal.text);
-    this.punching.add(farIdHex);
+    this.flights.punching.add(farIdHex);
     this.counts.punches++;
     const queue = [...relays];
     let attempts = 0;
@@ -191,7 +169,7 @@ export class Puncher {
       this.options.logger.info({ nodeId: farIdHex.slice(0, 16), attempts, reason }, 'hole punching failed; blocks and transactions keep flowing through reachable peers');
       return done(false, attempts, relay, reason);
     } finally {
-      this.punching.delete(farIdHex);
+      this.flights.punching.delete(farIdHex);
     }
   }
 
@@ -199,7 +177,7 @@ export class Puncher {
   onFromRelay(relay: Peer, msg: PunchMessage): void {
     if (this.stopped) return;
     const farIdHex = msg.nodeId.toString('hex');
-    const existing = this.tries.get(tryKey(farIdHex, msg.attemptId));
+    const existing = this.flights.tries.get(tryKey(farIdHex, msg.attemptId));
     if (existing !== undefined) {
       if (existing.options.relay === relay) existing.onMessage(msg);
       return;
@@ -210,9 +188,9 @@ export class Puncher {
     // honest one writes the far end's proven id), so through any other peer it would let that peer
     // cancel a punch it has no part in. A far end that moved to another relay is refused 'busy'
     // until the stale try gives up. A try already dialling goes on.
-    for (const [key, stale] of this.tries) {
+    for (const [key, stale] of this.flights.tries) {
       if (stale.options.role === 'responder' && stale.options.farIdHex === farIdHex && stale.state === 'awaiting-sync' && stale.options.relay === relay) {
-        this.tries.delete(key);
+        this.flights.tries.delete(key);
         stale.cancel('the far end started a new try');
       }
     }
@@ -240,8 +218,9 @@ export class Puncher {
 
   stop(): void {
     this.stopped = true;
-    for (const t of this.tries.values()) t.cancel('shutting down');
-    this.tries.clear();
+    this.ports.stop();
+    for (const t of this.flights.tries.values()) t.cancel('shutting down');
+    this.flights.tries.clear();
   }
 
   /** The one place that says whether a punch with `farIdHex` may happen now, in `role`. */
@@ -257,29 +236,16 @@ export class Puncher {
     if (blocker !== undefined) return blocker;
     if (this.isPunching(farIdHex)) return { reason: 'busy', text: `a punch with node ${farIdHex.slice(0, 16)} is already under way` };
     if (!this.hasRoom(role)) return { reason: 'busy', text: `${MAX_PUNCHES_IN_FLIGHT} punches are already under way` };
-    if (role === 'responder' && farIp !== undefined && this.responderTriesFrom(farIp) >= MAX_RESPONDER_PUNCHES_PER_NETGROUP) {
+    // Responder tries per public netgroup of the far end (loopback and private addresses count 0: a
+    // local network is one group, as for dial-backs). Without this bound one stranger connected to
+    // four of our relays kept all MAX_PUNCHES_IN_FLIGHT responder slots (each connect holds one
+    // PUNCH_SIGNAL_TIMEOUT_MS when no sync follows) and every honest punch to us was answered 'busy'.
+    const classify = this.options.classify ?? classifyAddress;
+    if (role === 'responder' && farIp !== undefined && this.flights.responderTriesFrom(farIp, classify) >= MAX_RESPONDER_PUNCHES_PER_NETGROUP) {
       return { reason: 'busy', text: `a punch with a far end in the network of ${farIp} is already under way` };
     }
     if (!this.hasLinkRoom()) return { reason: 'not-wanted', text: 'no outbound slot is free for a punched link (at most half of them may be punched)' };
     return undefined;
-  }
-
-  /**
-   * Responder tries under way with far ends in the public netgroup of `farIp` (0 for loopback and
-   * private addresses: a local network is one group, as for dial-backs). Without this bound one
-   * stranger connected to four of our relays kept all MAX_PUNCHES_IN_FLIGHT responder slots
-   * (each connect holds one PUNCH_SIGNAL_TIMEOUT_MS when no sync follows) and every honest punch
-   * to us was answered 'busy'.
-   */
-  private responderTriesFrom(farIp: string): number {
-    const classify = this.options.classify ?? classifyAddress;
-    if (classify(farIp) !== 'public') return 0;
-    const group = netGroup(farIp, classify);
-    const inGroup = (ip: string | undefined): boolean => ip !== undefined && classify(ip) === 'public' && netGroup(ip, classify) === group;
-    let count = 0;
-    for (const t of this.tries.values()) if (t.options.role === 'responder' && inGroup(t.options.far?.ip)) count++;
-    for (const s of this.starting.values()) if (s.role === 'responder' && inGroup(s.farIp)) count++;
-    return count;
   }
 
   /** Why we may not dial `ip` for a punched link: banned, discouraged, or its /16 already has one of our outbound peers. */
@@ -292,15 +258,15 @@ export class Puncher {
 
   private async runTry(role: PunchRole, relay: Peer, farIdHex: string, attemptId: bigint, far: { ip: string; port: number } | undefined): Promise<PunchTryOutcome> {
     // Picking the port yields: until the try is in `tries`, `starting` holds its place in the limits.
-    this.starting.set(farIdHex, { role, farIp: far?.ip });
+    this.flights.starting.set(farIdHex, { role, farIp: far?.ip });
     let localPort: number;
     try {
-      localPort = await this.takePort();
+      localPort = await this.ports.take();
     } catch (err) {
       // Out of ports or file descriptors: a failed try, not a rejection nobody catches (it would end the process).
       return { ok: false, reason: `no free local port: ${errorMessage(err)}`, refusal: undefined };
     } finally {
-      this.starting.delete(farIdHex);
+      this.flights.starting.delete(farIdHex);
     }
     if (this.stopped) return { ok: false, reason: 'shutting down', refusal: undefined };
     const t = new PunchTry({
@@ -316,7 +282,7 @@ export class Puncher {
       logger: this.options.logger,
     });
     const key = tryKey(farIdHex, attemptId);
-    this.tries.set(key, t);
+    this.flights.tries.set(key, t);
     // Once both ends dial, the relay is no longer needed: its going away must not end a connection that works.
     const onRelayClosed = (): void => t.cancelWhileSignalling('the relay disconnected');
     relay.once('close', onRelayClosed);
@@ -325,11 +291,7 @@ export class Puncher {
       return await t.result;
     } finally {
       relay.off('close', onRelayClosed);
-      this.tries.delete(key);
+      this.flights.tries.delete(key);
     }
   }
-}
-
-function tryKey(farIdHex: string, attemptId: bigint): string {
-  return `${farIdHex}:${attemptId}`;
 }
