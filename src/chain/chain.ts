@@ -22,7 +22,7 @@ import { loadTip } from './load-tip.js';
 import { checkGenesisPin } from './genesis-pin.js';
 import { ensureTipIndex } from './candidates.js';
 import { BranchActivator } from './activate.js';
-import { BlockProcessor } from './block-processor.js';
+import { BlockProcessor, branchWork } from './block-processor.js';
 import { prepareStore } from './open-store.js';
 import { SnapshotChecks } from './checks.js';
 import type { UtxoSetInfo } from './utxo-digest.js';
@@ -58,6 +58,14 @@ export interface ProcessBlockOptions {
    * ancestor of the configured assumevalid block). PoW, merkle, UTXO, amounts and maturity are still checked.
    */
   readonly skipSignatures?: boolean;
+  /**
+   * Nobody asked for this block (a peer relayed it unasked, or we fetched it on a mere `inv`, not
+   * through header sync): it is stored only if its branch has at least the active chain's work,
+   * else refused with `too-little-work` before its signatures are checked (Bitcoin Core's
+   * AcceptBlock for !fRequested). Without this a peer could make us verify and store, for ever,
+   * side blocks forking off any old block, each costing it one block's proof of work.
+   */
+  readonly unrequested?: boolean;
 }
 
 /** The verdict of a signature check that is not run (ProcessBlockOptions.skipSignatures). */
@@ -235,7 +243,9 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
   /** Validates, stores and (if it makes the heaviest chain) connects `block`. Throws ValidationError. */
   processBlock(block: Block, options: ProcessBlockOptions = {}): Promise<ProcessBlockResult> {
     // assumevalid: an already-settled check stands in for the signature verdict; every other rule still runs.
-    const arrival = new Arrival(block, options.skipSignatures === true ? SIGNATURES_ASSUMED_VALID : this.startSignatureCheck(block));
+    const unrequested = options.unrequested === true;
+    const signatures = options.skipSignatures === true ? SIGNATURES_ASSUMED_VALID : unrequested && this.lacksWork(block) ? undefined : this.startSignatureCheck(block);
+    const arrival = new Arrival(block, signatures, unrequested);
     this.arrivals.push(arrival);
     return this.queue.run(async () => {
       if (!arrival.outcome) await this.processGroup(arrival);
@@ -243,6 +253,16 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
       if ('error' in outcome) throw outcome.error;
       return outcome.result;
     });
+  }
+
+  /**
+   * An unrequested block that would be refused for too little work as things stand: its signature
+   * check is not started (BlockProcessor.processReady decides, against the tip of its turn).
+   */
+  private lacksWork(block: Block): boolean {
+    const tip = this.committedTip;
+    const parent = tip ? this.store.getIndex(block.header.prevHash) : undefined;
+    return tip !== undefined && parent !== undefined && branchWork(parent, block.header) < tip.chainWork;
   }
 
   /**

@@ -5,6 +5,7 @@
  * submits `pipelined`: the block goes to the chain at once, behind the blocks before it but
  * without waiting for them, so the chain verifies and commits several together.
  */
+import type { ProcessBlockOptions } from '../chain/chain.js';
 import { ValidationCode, ValidationError } from '../chain/errors.js';
 import type { ProcessBlockResult } from '../chain/types.js';
 import type { Block } from '../primitives/block.js';
@@ -35,6 +36,11 @@ export interface SubmitOptions {
   readonly skipSignatures?: boolean;
   /** Rebuilt from a compact block: an invalid body is not the relaying peer's fault (misbehaviour.ts penaltyForCompactBlock). */
   readonly viaCompact?: boolean;
+  /**
+   * Not asked for by header sync (chain.ts ProcessBlockOptions.unrequested): stored only if its
+   * branch has our chain's work. submitUnsolicited sets it; adopted orphans always have it.
+   */
+  readonly unrequested?: boolean;
 }
 
 type ChainOutcome = { readonly result: ProcessBlockResult } | { readonly error: unknown };
@@ -78,22 +84,22 @@ export class BlockIntake {
     const queued = this.unsolicited.get(peer) ?? 0;
     if (queued >= MAX_UNSOLICITED_BLOCKS_QUEUED_PER_PEER) return undefined;
     this.unsolicited.set(peer, queued + 1);
-    return this.submit(peer, block, options).finally(() => this.unsolicited.set(peer, (this.unsolicited.get(peer) ?? 1) - 1));
+    return this.submit(peer, block, { ...options, unrequested: true }).finally(() => this.unsolicited.set(peer, (this.unsolicited.get(peer) ?? 1) - 1));
   }
 
   /** Queues the block behind earlier ones; resolves with what became of it. */
   submit(peer: Peer, block: Block, options: SubmitOptions = {}): Promise<IntakeStatus> {
-    const skipSignatures = options.skipSignatures === true;
-    const early = options.pipelined ? this.handOver(peer, block, skipSignatures) : undefined;
-    const run = this.tail.then(() => this.process(peer, block, early ?? this.handOver(peer, block, skipSignatures), options.afterParent === true, options.viaCompact === true));
+    const chainOptions: ProcessBlockOptions = { skipSignatures: options.skipSignatures === true, unrequested: options.unrequested === true };
+    const early = options.pipelined ? this.handOver(peer, block, chainOptions) : undefined;
+    const run = this.tail.then(() => this.process(peer, block, early ?? this.handOver(peer, block, chainOptions), options.afterParent === true, options.viaCompact === true));
     this.tail = run.catch(() => undefined);
     return run;
   }
 
   /** Gives the block to the chain (which keeps the order of its calls); never rejects. */
-  private handOver(peer: Peer, block: Block, skipSignatures = false): Promise<ChainOutcome> {
+  private handOver(peer: Peer, block: Block, options: ProcessBlockOptions): Promise<ChainOutcome> {
     peer.known.add(block.hash);
-    return this.options.chain.processBlock(block, skipSignatures ? { skipSignatures } : undefined).then(
+    return this.options.chain.processBlock(block, options).then(
       (result) => ({ result }),
       (error: unknown) => ({ error }),
     );
@@ -121,7 +127,8 @@ export class BlockIntake {
     const stack = [parentHash];
     for (let hash = stack.pop(); hash; hash = stack.pop()) {
       for (const orphan of this.options.orphans.takeChildren(hash)) {
-        const status = this.handleOutcome(orphan.from, orphan.block, await this.handOver(orphan.from, orphan.block));
+        // Unrequested: an orphan is held whoever sent it, so a lighter branch must not slip in this way.
+        const status = this.handleOutcome(orphan.from, orphan.block, await this.handOver(orphan.from, orphan.block, { unrequested: true }));
         if (status === 'connected' || status === 'reorganized' || status === 'side-branch') stack.push(orphan.block.hash);
       }
     }
