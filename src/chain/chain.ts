@@ -23,6 +23,7 @@ import { checkGenesisPin } from './genesis-pin.js';
 import { ensureTipIndex } from './candidates.js';
 import { BranchActivator } from './activate.js';
 import { BlockProcessor, branchWork } from './block-processor.js';
+import { PendingBlocks, mayConnect } from './pending-blocks.js';
 import { prepareStore } from './open-store.js';
 import { SnapshotChecks } from './checks.js';
 import type { UtxoSetInfo } from './utxo-digest.js';
@@ -87,6 +88,8 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
   private readonly verifyPool: VerifyPool;
   /** Blocks handed to processBlock and not yet processed, in arrival order. */
   private readonly arrivals: Arrival[] = [];
+  /** Blocks handed to processBlock and not settled: a child may have its signatures checked early (pending-blocks.ts). */
+  private readonly pendingBlocks = new PendingBlocks();
   /** Checks and connects the blocks of a group inside its transaction; holds the working tip (block-processor.ts). */
   private readonly processor: BlockProcessor;
   /** gettxoutsetinfo and verifychain on snapshots (checks.ts). */
@@ -96,7 +99,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     private readonly store: ChainStore,
     options: ChainOptions,
     private readonly logger: Logger,
-    nowMs: () => number,
+    private readonly nowMs: () => number,
   ) {
     super();
     this.params = options.params;
@@ -247,8 +250,13 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     const signatures = options.skipSignatures === true ? SIGNATURES_ASSUMED_VALID : unrequested && this.lacksWork(block) ? undefined : this.startSignatureCheck(block);
     const arrival = new Arrival(block, signatures, unrequested);
     this.arrivals.push(arrival);
+    this.pendingBlocks.add(block.hash);
     return this.queue.run(async () => {
-      if (!arrival.outcome) await this.processGroup(arrival);
+      try {
+        if (!arrival.outcome) await this.processGroup(arrival);
+      } finally {
+        this.pendingBlocks.settled(block.hash);
+      }
       const outcome = arrival.outcome!;
       if ('error' in outcome) throw outcome.error;
       return outcome.result;
@@ -277,6 +285,9 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     if (block.transactions.length < 2) return undefined;
     if (this.closed || header.bits !== this.params.powBits || !hashMeetsTarget(header.hash, compactToTarget(header.bits))) return undefined;
     if (this.store.getIndex(block.hash)) return undefined;
+    const stored = (hash: Buffer): boolean => this.store.getIndex(hash) !== undefined;
+    const context = { pending: this.pendingBlocks, stored, chainEmpty: this.committedTip === undefined, nowSec: Math.floor(this.nowMs() / 1000), maxFutureBlockTimeSec: this.params.maxFutureBlockTimeSec };
+    if (!mayConnect(header, context)) return undefined;
     const pending = verifyBlockSignatures(block, this.verifyPool);
     pending.catch(() => undefined); // observed through Arrival; this only stops an unhandled-rejection report meanwhile
     return pending;
