@@ -88,10 +88,12 @@ export class BlockProcessor {
     const parent = this.findParent(block);
     const tip = this.workingTip;
     // Before the signatures and any write: a peer must not buy our verification and disk with
-    // blocks of a branch we would never switch to (Core's AcceptBlock, !fRequested). Equal work
-    // stays (a rival tip: its child would make a reorg, as Core's fHasMoreOrSameWork).
-    if (arrival.unrequested && tip && parent && branchWork(parent, block.header) < tip.chainWork) {
-      throw new ValidationError(Code.TooLittleWork, `block ${block.hashHex} at height ${block.height} was not asked for and its branch has less work than our chain (tip at height ${tip.height})`);
+    // blocks of a branch we would not switch to (Core's AcceptBlock, !fRequested). Stricter than
+    // Core, which keeps an equal-work rival (fHasMoreOrSameWork): Core's rivals cost real PoW,
+    // ours ~256 hashes, so a peer could store a rival of our tip per megabyte it sent. A rival's
+    // child (more work) arrives as an orphan and starts a sync, which fetches the rival asked-for.
+    if (arrival.unrequested && tip && parent && branchWork(parent, block.header) <= tip.chainWork) {
+      throw new ValidationError(Code.TooLittleWork, `block ${block.hashHex} at height ${block.height} was not asked for and its branch has no more work than our chain (tip at height ${tip.height})`);
     }
     try {
       checkHeaderContext(block.header, {

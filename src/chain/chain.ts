@@ -61,10 +61,11 @@ export interface ProcessBlockOptions {
   readonly skipSignatures?: boolean;
   /**
    * Nobody asked for this block (a peer relayed it unasked, or we fetched it on a mere `inv`, not
-   * through header sync): it is stored only if its branch has at least the active chain's work,
+   * through header sync): it is taken only if its branch has more work than the active chain,
    * else refused with `too-little-work` before its signatures are checked (Bitcoin Core's
-   * AcceptBlock for !fRequested). Without this a peer could make us verify and store, for ever,
-   * side blocks forking off any old block, each costing it one block's proof of work.
+   * AcceptBlock for !fRequested, stricter on equal work: block-processor.ts says why). Without
+   * this a peer could make us verify and store, for ever, side blocks forking off any block, each
+   * costing it one block's proof of work.
    */
   readonly unrequested?: boolean;
 }
@@ -270,7 +271,7 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
   private lacksWork(block: Block): boolean {
     const tip = this.committedTip;
     const parent = tip ? this.store.getIndex(block.header.prevHash) : undefined;
-    return tip !== undefined && parent !== undefined && branchWork(parent, block.header) < tip.chainWork;
+    return tip !== undefined && parent !== undefined && branchWork(parent, block.header) <= tip.chainWork;
   }
 
   /**

@@ -39,8 +39,8 @@ export const ValidationCode = {
   /** The block itself was already found invalid. */
   KnownInvalid: 'duplicate-invalid',
   /**
-   * A block nobody asked for (ProcessBlockOptions.unrequested) whose branch has less work than the
-   * active chain: not stored (Core's AcceptBlock ignores it). Not a fault: our tip may have moved on.
+   * A block nobody asked for (ProcessBlockOptions.unrequested) whose branch has no more work than
+   * the active chain: not stored (Core's AcceptBlock ignores it). Not a fault: our tip may have moved on.
    */
   TooLittleWork: 'too-little-work',
 } as const;

@@ -38,7 +38,7 @@ export interface SubmitOptions {
   readonly viaCompact?: boolean;
   /**
    * Not asked for by header sync (chain.ts ProcessBlockOptions.unrequested): stored only if its
-   * branch has our chain's work. submitUnsolicited sets it; adopted orphans always have it.
+   * branch has more work than our chain. submitUnsolicited sets it; adopted orphans always have it.
    */
   readonly unrequested?: boolean;
 }
@@ -127,7 +127,7 @@ export class BlockIntake {
     const stack = [parentHash];
     for (let hash = stack.pop(); hash; hash = stack.pop()) {
       for (const orphan of this.options.orphans.takeChildren(hash)) {
-        // Unrequested: an orphan is held whoever sent it, so a lighter branch must not slip in this way.
+        // Unrequested: an orphan is held whoever sent it, so a branch no heavier than ours must not slip in this way.
         const status = this.handleOutcome(orphan.from, orphan.block, await this.handOver(orphan.from, orphan.block, { unrequested: true }));
         if (status === 'connected' || status === 'reorganized' || status === 'side-branch') stack.push(orphan.block.hash);
       }

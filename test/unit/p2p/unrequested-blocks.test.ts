@@ -1,12 +1,12 @@
 /**
- * Blocks a peer sends unasked (not sync's) are stored only when their branch has at least our
- * chain's work (Bitcoin Core's AcceptBlock for !fRequested). Before, each light side block was
+ * Blocks a peer sends unasked (not sync's) are stored only when their branch has more work than
+ * our chain (Bitcoin Core's AcceptBlock for !fRequested). Before, each light side block was
  * signature-checked and written for ever: where the PoW is easy (conf's 0x1f00ffff is ~256 hashes
  * a block) a peer could fill our disk with side branches forking off genesis at wire speed.
  */
 import test from 'ava';
 import { buildBlock, makeKey } from '../../helpers/fixtures.js';
-import { buildChain, startNode, tipHash, waitFor } from './net-helpers.js';
+import { buildChain, connect, startNode, tipHash, waitFor } from './net-helpers.js';
 import { RawPeer } from './raw-peer.js';
 
 const miner = makeKey();
@@ -20,7 +20,7 @@ test('unasked side blocks lighter than our chain are not stored and cost their s
   // than MAX_UNSOLICITED_BLOCKS_QUEUED_PER_PEER with the two below: none is dropped for the queue).
   const light = Array.from({ length: 12 }, (_, i) => buildBlock({ parent: genesis, miner, extraData: Buffer.from(`light${i}`) }));
   for (const block of light) raw.send({ kind: 'block', block });
-  // A rival of our tip (equal work) is kept: its child would make a reorg.
+  // A rival of our tip (equal work) is not stored either: it would cost the sender ~256 hashes.
   const rival = buildBlock({ parent: b2, miner, extraData: Buffer.from('rival') });
   raw.send({ kind: 'block', block: rival });
   // The intake handles a peer's blocks in order: once this one connected, the others were judged.
@@ -29,7 +29,19 @@ test('unasked side blocks lighter than our chain are not stored and cost their s
   await waitFor(() => tipHash(node) === b4.hashHex, 'b4 to connect');
 
   t.deepEqual(light.filter((b) => node.chain.hasBlock(b.hash)).map((b) => b.hashHex), [], 'no light side block stored');
-  t.true(node.chain.hasBlock(rival.hash), 'the equal-work rival is stored');
+  t.false(node.chain.hasBlock(rival.hash), 'nor the equal-work rival');
   t.false(raw.socket.destroyed, 'not punished: a stale rival is a race');
   t.true(node.net.peers().some((p) => p.ready && p.address.includes(String(raw.socket.localPort))), 'session kept');
+});
+
+test('a rival tip dropped as unasked still wins once its branch is heavier: its child starts a sync', async (t) => {
+  const rival3 = buildBlock({ parent: b2, miner, extraData: Buffer.from('rival') });
+  const a = await startNode(t, { genesis, blocks: [b1, b2, b3] });
+  const b = await startNode(t, { genesis, blocks: [b1, b2, rival3] });
+  await connect(a, b);
+  // Equal work: neither syncs from the other, and B's tip is no block A would store unasked.
+  const rival4 = buildBlock({ parent: rival3, miner, extraData: Buffer.from('rival') });
+  await b.chain.processBlock(rival4); // B's miner found the next block: relayed to A
+  await waitFor(() => tipHash(a) === rival4.hashHex, 'A to reorganise onto the heavier branch');
+  t.true(a.chain.hasBlock(rival3.hash), 'the rival came through sync, asked for');
 });
