@@ -270,8 +270,10 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
    */
   private lacksWork(block: Block): boolean {
     const tip = this.committedTip;
-    const parent = tip ? this.store.getIndex(block.header.prevHash) : undefined;
-    return tip !== undefined && parent !== undefined && branchWork(parent, block.header) <= tip.chainWork;
+    // Closed: processBlock must still answer with a rejected promise (processGroup says why), not throw here.
+    if (this.closed || tip === undefined) return false;
+    const parent = this.store.getIndex(block.header.prevHash);
+    return parent !== undefined && branchWork(parent, block.header) <= tip.chainWork;
   }
 
   /**

@@ -67,3 +67,14 @@ test('an unrequested rival of equal work is refused too; one with more work is h
   t.is((await chain.processBlock(rival5, { unrequested: true })).status, 'reorganized');
   t.is(chain.tip?.height, 5);
 });
+
+test('after close, an unrequested block is answered with a rejected promise, not a synchronous throw', async (t) => {
+  const chain = await chainAtB3(t);
+  await chain.close();
+  let promise: Promise<unknown> | undefined;
+  t.notThrows(() => {
+    promise = chain.processBlock(light, { unrequested: true });
+  });
+  const err = await t.throwsAsync(promise!);
+  t.is((err as { code?: string }).code, 'storage-closed');
+});
