@@ -8,7 +8,7 @@ import type { Logger } from '../util/logger.js';
 import { COINBASE_RESERVE_BYTES, DEFAULT_MEMPOOL_POLICY, type MempoolPolicy } from './constants.js';
 import { MempoolError, RemovalReason } from './errors.js';
 import { RollingMinFee } from './min-fee.js';
-import { planEviction, worstPackage } from './eviction.js';
+import { type RoomRequest, WorstScore, checkRoomCheaply, planEviction, worstPackage } from './eviction.js';
 import { checkChainLimits, checkMinFee, checkStandard, feeRate } from './policy.js';
 import { type AddressBalance, addressBalance, spendableCoins } from './pool-coins.js';
 import { PoolIndex, bytesKey, outKey } from './pool-index.js';
@@ -67,6 +67,8 @@ export class Mempool extends EventEmitter<MempoolEvents> {
   private readonly byTxid: PoolIndex['byTxid'];
   private readonly spentBy: PoolIndex['spentBy'];
   private readonly minFee = new RollingMinFee();
+  /** The lowest descendant score, cached while the pool does not change (eviction.ts). */
+  private readonly worstScore = new WorstScore();
   private readonly reorg: ReorgReadd;
   /** Chain outputs plus pool outputs; spends within the pool are checked separately (conflicts). */
   private readonly view: CoinView = { getCoin: (op) => this.poolOrChainCoin(op) };
@@ -177,19 +179,23 @@ export class Mempool extends EventEmitter<MempoolEvents> {
       const ancestors = this.index.ancestorsOfNew(tx);
       checkMinFee(tx, feeRate(Number(fee), tx.size), this.minFeeRate());
       checkChainLimits(tx, ancestors, this.policy);
-      // Before the eviction plan, whose cost grows with the pool: junk must not buy that work.
-      verifyTransactionSignatures(tx);
-      verified = true;
-      evictions = planEviction({
+      const room: RoomRequest = {
         tx,
         fee: Number(fee),
         ancestors,
-        pool: this.byTxid.values(),
         usage: this.index.totalUsage,
         count: this.byTxid.size,
         maxBytes: this.policy.maxBytes,
         maxTxs: this.maxTxs,
-      });
+        worstScore: this.worstScore.peek(this.index.version),
+        onPoolWorst: (score) => this.worstScore.set(this.index.version, score),
+      };
+      // O(1): a full pool's known worst package is not beaten (eviction.ts WorstScore).
+      checkRoomCheaply(room);
+      // Before the eviction plan, whose cost grows with the pool: junk must not buy that work.
+      verifyTransactionSignatures(tx);
+      verified = true;
+      evictions = planEviction({ ...room, pool: this.byTxid.values() });
     }
     if (!verified) verifyTransactionSignatures(tx);
     for (const pkg of evictions) this.evict(pkg);

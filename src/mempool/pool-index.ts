@@ -25,6 +25,8 @@ export class PoolIndex {
   readonly byPubKeyHash = new Map<string, Set<PoolTx>>();
   totalUsage = 0;
   totalBytes = 0;
+  /** Bumped by every insertion and removal: descendant scores can only change then (eviction.ts WorstScore). */
+  version = 0;
   private seq = 0;
 
   /** `events`: the Mempool, which announces each insertion and removal. */
@@ -99,6 +101,7 @@ export class PoolIndex {
       set.add(node);
     }
     this.byTxid.set(key, node);
+    this.version++;
     this.totalUsage += node.usage;
     this.totalBytes += size;
     this.events.emit('tx:added', entry, readded);
@@ -130,6 +133,7 @@ export class PoolIndex {
   private unlink(node: PoolTx, reason: RemovalReason): void {
     if (this.byTxid.get(node.key) !== node) return;
     this.byTxid.delete(node.key);
+    this.version++;
     this.totalUsage -= node.usage;
     this.totalBytes -= node.entry.size;
     const { tx } = node.entry;
