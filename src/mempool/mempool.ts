@@ -176,7 +176,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     let evictions: Set<PoolTx>[] = [];
     let verified = false;
     if (!reinsertion) {
-      const ancestors = this.index.ancestorsOfNew(tx);
+      const ancestors = this.index.ancestorsOfNew(tx, this.policy.maxAncestors);
       checkMinFee(tx, feeRate(Number(fee), tx.size), this.minFeeRate());
       checkChainLimits(tx, ancestors, this.policy);
       const room: RoomRequest = {

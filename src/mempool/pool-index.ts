@@ -40,14 +40,22 @@ export class PoolIndex {
     return topoOrder(this.byTxid.values(), (a, b) => a.seq - b.seq);
   }
 
-  /** In-pool ancestors a not-yet-pooled `tx` would have. */
-  ancestorsOfNew(tx: Transaction): Set<PoolTx> {
+  /** In-pool ancestors a not-yet-pooled `tx` would have: all of them, or more than `limit` of them. */
+  ancestorsOfNew(tx: Transaction, limit = Number.POSITIVE_INFINITY): Set<PoolTx> {
+    // The walk stops once more than `limit` are found (Core's CalculateMemPoolAncestors stops at
+    // its limits too): such a tx is refused anyway, and a reorg can put back chains far longer
+    // than the ancestor limit, which a walk per refused child would cost in full.
     const out = new Set<PoolTx>();
+    const stack: PoolTx[] = [];
     for (const input of tx.inputs) {
       const parent = this.byTxid.get(bytesKey(input.prevout.txid));
-      if (!parent || out.has(parent)) continue;
-      out.add(parent);
-      for (const a of ancestorsOf(parent)) out.add(a);
+      if (parent) stack.push(parent);
+    }
+    for (let n = stack.pop(); n; n = stack.pop()) {
+      if (out.has(n)) continue;
+      out.add(n);
+      if (out.size > limit) break;
+      for (const p of n.parents) stack.push(p);
     }
     return out;
   }
