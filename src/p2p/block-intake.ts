@@ -68,6 +68,12 @@ export class BlockIntake {
   private readonly failed = new BoundedHashSet(FAILED_HASHES_REMEMBERED);
   /** 'block refused' at info once per address and code per interval, repeats at debug. */
   private readonly refusedLog = new LogThrottle(REFUSED_BLOCK_LOG_KEYS, REFUSED_BLOCK_LOG_INTERVAL_MS);
+  /**
+   * Unasked blocks refused for too little work (chain.ts ProcessBlockOptions.unrequested): not
+   * fetched again on the next peer's announcement (Relay's `have`). A stale rival is announced
+   * by each peer that has it, and each would otherwise send us its whole body to be refused.
+   */
+  private readonly light = new BoundedHashSet(FAILED_HASHES_REMEMBERED);
   /** Unsolicited blocks of each peer waiting in the queue (a WeakMap: a closed peer's count goes with it). */
   private readonly unsolicited = new WeakMap<Peer, number>();
 
@@ -85,6 +91,11 @@ export class BlockIntake {
     if (queued >= MAX_UNSOLICITED_BLOCKS_QUEUED_PER_PEER) return undefined;
     this.unsolicited.set(peer, queued + 1);
     return this.submit(peer, block, { ...options, unrequested: true }).finally(() => this.unsolicited.set(peer, (this.unsolicited.get(peer) ?? 1) - 1));
+  }
+
+  /** Refused unasked as no heavier than our chain (a sync still fetches it if its branch turns heavier). */
+  refusedAsLight(hash: Buffer): boolean {
+    return this.light.has(hash);
   }
 
   /** Queues the block behind earlier ones; resolves with what became of it. */
@@ -156,6 +167,7 @@ export class BlockIntake {
       this.options.onUnknownParent(peer, block);
       return 'orphan';
     }
+    if (err.code === ValidationCode.TooLittleWork) this.light.add(block.hash);
     // The policy (misbehaviour.ts) decides the reject and the penalty; a race or our clock's fault costs nothing.
     const action = peer.punish(err.code, `sent invalid block ${block.hashHex}: ${err.message}`, { messageType: viaCompact ? MessageType.CompactBlock : MessageType.Block, hash: block.hash }, viaCompact);
     if (action !== 'none') return 'invalid';

@@ -5,6 +5,7 @@
  * a block) a peer could fill our disk with side branches forking off genesis at wire speed.
  */
 import test from 'ava';
+import type { WireMessage } from '../../../src/p2p/wire/index.js';
 import { buildBlock, makeKey } from '../../helpers/fixtures.js';
 import { buildChain, connect, startNode, tipHash, waitFor } from './net-helpers.js';
 import { RawPeer } from './raw-peer.js';
@@ -44,4 +45,23 @@ test('a rival tip dropped as unasked still wins once its branch is heavier: its 
   await b.chain.processBlock(rival4); // B's miner found the next block: relayed to A
   await waitFor(() => tipHash(a) === rival4.hashHex, 'A to reorganise onto the heavier branch');
   t.true(a.chain.hasBlock(rival3.hash), 'the rival came through sync, asked for');
+});
+
+test('a light block refused once is not fetched again when another peer announces it', async (t) => {
+  const node = await startNode(t, { genesis, blocks: [b1, b2, b3] });
+  const first = await RawPeer.ready(t, node, genesis.hash);
+  const second = await RawPeer.ready(t, node, genesis.hash);
+  const stale = buildBlock({ parent: b2, miner, extraData: Buffer.from('stale rival') });
+  first.send({ kind: 'inv', items: [{ type: 'block', hash: stale.hash }] });
+  await first.waitFor('get-data');
+  first.send({ kind: 'block', block: stale });
+  const b4 = buildBlock({ parent: b3, miner });
+  first.send({ kind: 'block', block: b4 }); // handled after the stale one: a signal that it was judged
+  await waitFor(() => tipHash(node) === b4.hashHex, 'b4 to connect');
+  t.false(node.chain.hasBlock(stale.hash));
+  // The second announcer of the stale rival is not asked for it; a new block in the same inv is.
+  const b5 = buildBlock({ parent: b4, miner });
+  second.send({ kind: 'inv', items: [{ type: 'block', hash: stale.hash }, { type: 'block', hash: b5.hash }] });
+  const getData = (await second.waitFor('get-data')) as WireMessage & { kind: 'get-data' };
+  t.deepEqual(getData.items.map((i) => i.hash.toString('hex')), [b5.hashHex]);
 });
