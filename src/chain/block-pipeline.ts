@@ -8,9 +8,10 @@
 import type { Block } from '../primitives/block.js';
 import { compactToTarget, hashMeetsTarget } from '../primitives/pow.js';
 import { Arrival, gatherReady, takeGroup } from './commit-group.js';
-import type { BlockProcessor } from './block-processor.js';
+import { type BlockProcessor, branchWork } from './block-processor.js';
 import { StorageError } from './errors.js';
 import { loadTip } from './load-tip.js';
+import { PendingBlocks, mayConnect } from './pending-blocks.js';
 import type { ChainParams } from './params.js';
 import { SerialQueue } from './queue.js';
 import type { ChainStore } from './store/store.js';
@@ -24,6 +25,15 @@ export interface ProcessBlockOptions {
    * ancestor of the configured assumevalid block). PoW, merkle, UTXO, amounts and maturity are still checked.
    */
   readonly skipSignatures?: boolean;
+  /**
+   * Nobody asked for this block (a peer relayed it unasked, or we fetched it on a mere `inv`, not
+   * through header sync): it is taken only if its branch has more work than the active chain,
+   * else refused with `too-little-work` before its signatures are checked (Bitcoin Core's
+   * AcceptBlock for !fRequested, stricter on equal work: block-processor.ts says why). Without
+   * this a peer could make us verify and store, for ever, side blocks forking off any block, each
+   * costing it one block's proof of work.
+   */
+  readonly unrequested?: boolean;
 }
 
 export interface BlockPipelineOptions {
@@ -33,6 +43,10 @@ export interface BlockPipelineOptions {
   readonly verifyPool: VerifyPool;
   /** The chain is closing: no new signature checks, and a group not started fails with storage-closed. */
   readonly isClosed: () => boolean;
+  /** The tip of the last commit (what an unrequested block's work is compared with before its check starts). */
+  readonly committedTip: () => ChainTip | undefined;
+  /** The clock a block's timestamp is held to (a future block is not verified early). */
+  readonly nowMs: () => number;
   /** A group's commit ended (or failed): the tip it left, set before the blocks' events fire. */
   readonly committed: (tip: ChainTip | undefined) => void;
   /** The commit itself failed to write (Chain emits storage:failed). */
@@ -46,6 +60,8 @@ export class BlockPipeline {
   private readonly queue = new SerialQueue();
   /** Blocks handed to process() and not yet processed, in arrival order. */
   private readonly arrivals: Arrival[] = [];
+  /** Blocks handed to process() and not settled: a child may have its signatures checked early (pending-blocks.ts). */
+  private readonly pendingBlocks = new PendingBlocks();
   /**
    * Set while a group is between its transaction and the end of its block events. Readers on this
    * thread may already see the group's coins then (e.g. a reorg's inputs unspent again), while the
@@ -58,10 +74,17 @@ export class BlockPipeline {
   /** Validates, stores and (if it makes the heaviest chain) connects `block`. Throws ValidationError. */
   process(block: Block, options: ProcessBlockOptions = {}): Promise<ProcessBlockResult> {
     // assumevalid: an already-settled check stands in for the signature verdict; every other rule still runs.
-    const arrival = new Arrival(block, options.skipSignatures === true ? SIGNATURES_ASSUMED_VALID : this.startSignatureCheck(block));
+    const unrequested = options.unrequested === true;
+    const signatures = options.skipSignatures === true ? SIGNATURES_ASSUMED_VALID : unrequested && this.lacksWork(block) ? undefined : this.startSignatureCheck(block);
+    const arrival = new Arrival(block, signatures, unrequested);
     this.arrivals.push(arrival);
+    this.pendingBlocks.add(block.hash);
     return this.queue.run(async () => {
-      if (!arrival.outcome) await this.processGroup(arrival);
+      try {
+        if (!arrival.outcome) await this.processGroup(arrival);
+      } finally {
+        this.pendingBlocks.settled(block.hash);
+      }
       const outcome = arrival.outcome!;
       if ('error' in outcome) throw outcome.error;
       return outcome.result;
@@ -79,6 +102,18 @@ export class BlockPipeline {
   }
 
   /**
+   * An unrequested block that would be refused for too little work as things stand: its signature
+   * check is not started (BlockProcessor.processReady decides, against the tip of its turn).
+   */
+  private lacksWork(block: Block): boolean {
+    const tip = this.options.committedTip();
+    // Closed: process() must still answer with a rejected promise (processGroup says why), not throw here.
+    if (this.options.isClosed() || tip === undefined) return false;
+    const parent = this.options.store.getIndex(block.header.prevHash);
+    return parent !== undefined && branchWork(parent, block.header) <= tip.chainWork;
+  }
+
+  /**
    * Signature validity depends on the block alone, so its check starts when the block arrives, on
    * the worker threads, while earlier blocks are still being connected (a sync hands over blocks
    * without awaiting each). Its verdict is used at the usual point in BlockProcessor.processReady(), so errors
@@ -89,7 +124,11 @@ export class BlockPipeline {
     // A coinbase-only block has no signature to check: no worker round trip, no index read.
     if (block.transactions.length < 2) return undefined;
     if (this.options.isClosed() || header.bits !== this.options.params.powBits || !hashMeetsTarget(header.hash, compactToTarget(header.bits))) return undefined;
-    if (this.options.store.getIndex(block.hash)) return undefined;
+    const { store, params } = this.options;
+    if (store.getIndex(block.hash)) return undefined;
+    const stored = (hash: Buffer): boolean => store.getIndex(hash) !== undefined;
+    const context = { pending: this.pendingBlocks, stored, chainEmpty: this.options.committedTip() === undefined, nowSec: Math.floor(this.options.nowMs() / 1000), maxFutureBlockTimeSec: params.maxFutureBlockTimeSec };
+    if (!mayConnect(header, context)) return undefined;
     const pending = verifyBlockSignatures(block, this.options.verifyPool);
     pending.catch(() => undefined); // observed through Arrival; this only stops an unhandled-rejection report meanwhile
     return pending;

@@ -4,7 +4,7 @@
  * (activate.ts). Owns the working tip, the tip inside the open group transaction, which moves
  * block by block and becomes the chain's committed tip once the group's commit is durable.
  */
-import type { Block } from '../primitives/block.js';
+import type { Block, BlockHeader } from '../primitives/block.js';
 import { ZERO_HASH } from '../primitives/hash.js';
 import { compactToTarget, workForTarget } from '../primitives/pow.js';
 import type { Logger } from '../util/logger.js';
@@ -86,6 +86,15 @@ export class BlockProcessor {
 
     checkBlockSanity(block, this.params);
     const parent = this.findParent(block);
+    const tip = this.workingTip;
+    // Before the signatures and any write: a peer must not buy our verification and disk with
+    // blocks of a branch we would not switch to (Core's AcceptBlock, !fRequested). Stricter than
+    // Core, which keeps an equal-work rival (fHasMoreOrSameWork): Core's rivals cost real PoW,
+    // ours ~256 hashes, so a peer could store a rival of our tip per megabyte it sent. A rival's
+    // child (more work) arrives as an orphan and starts a sync, which fetches the rival asked-for.
+    if (arrival.unrequested && tip && parent && branchWork(parent, block.header) <= tip.chainWork) {
+      throw new ValidationError(Code.TooLittleWork, `block ${block.hashHex} at height ${block.height} was not asked for and its branch has no more work than our chain (tip at height ${tip.height})`);
+    }
     try {
       checkHeaderContext(block.header, {
         parent,
@@ -103,8 +112,7 @@ export class BlockProcessor {
     }
 
     this.headers.remember(block.header);
-    const entry: IndexEntry = { header: block.header, chainWork: (parent?.chainWork ?? 0n) + workForTarget(compactToTarget(block.header.bits)), status: 'valid' };
-    const tip = this.workingTip;
+    const entry: IndexEntry = { header: block.header, chainWork: branchWork(parent, block.header), status: 'valid' };
     if (tip && entry.chainWork <= tip.chainWork) {
       this.store.transaction(() => storeSideBlock(this.store, block, entry, parent));
       return {
@@ -143,4 +151,9 @@ export class BlockProcessor {
     }
     return parent;
   }
+}
+
+/** Cumulative work of the chain ending at a block with `header` on `parent` (undefined: a genesis). */
+export function branchWork(parent: { readonly chainWork: bigint } | undefined, header: BlockHeader): bigint {
+  return (parent?.chainWork ?? 0n) + workForTarget(compactToTarget(header.bits));
 }

@@ -84,6 +84,8 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
       processor,
       verifyPool: this.verifyPool,
       isClosed: () => this.closed,
+      committedTip: () => this.committedTip,
+      nowMs,
       committed: (tip) => (this.committedTip = tip),
       storageFailed: (error) => this.emit('storage:failed', error),
     });

@@ -36,6 +36,8 @@ export class Arrival {
     readonly block: Block,
     /** The early signature check, if one was started (see Chain.startSignatureCheck). */
     private readonly signatures: Promise<void> | undefined,
+    /** ProcessBlockOptions.unrequested: refused unless its branch has the active chain's work. */
+    readonly unrequested = false,
   ) {
     this.inputs = blockInputs(block);
     this.bytes = block.size;

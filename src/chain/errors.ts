@@ -38,10 +38,15 @@ export const ValidationCode = {
   InvalidAncestor: 'bad-prevblk',
   /** The block itself was already found invalid. */
   KnownInvalid: 'duplicate-invalid',
+  /**
+   * A block nobody asked for (ProcessBlockOptions.unrequested) whose branch has no more work than
+   * the active chain: not stored (Core's AcceptBlock ignores it). Not a fault: our tip may have moved on.
+   */
+  TooLittleWork: 'too-little-work',
 } as const;
 export type ValidationCode = (typeof ValidationCode)[keyof typeof ValidationCode];
 
-const NON_CONSENSUS: ReadonlySet<string> = new Set([ValidationCode.UnknownParent, ValidationCode.Duplicate]);
+const NON_CONSENSUS: ReadonlySet<string> = new Set([ValidationCode.UnknownParent, ValidationCode.Duplicate, ValidationCode.TooLittleWork]);
 
 export class ValidationError extends KadchainError<ValidationCode> {
   /** True when only a rule-breaking sender could have produced this (grounds for a ban). */

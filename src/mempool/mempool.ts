@@ -8,7 +8,7 @@ import type { Logger } from '../util/logger.js';
 import { COINBASE_RESERVE_BYTES, DEFAULT_MEMPOOL_POLICY, type MempoolPolicy } from './constants.js';
 import { MempoolError } from './errors.js';
 import { RollingMinFee } from './min-fee.js';
-import { planEviction } from './eviction.js';
+import { type RoomRequest, WorstScore, checkRoomCheaply, planEviction } from './eviction.js';
 import { checkChainLimits, checkMinFee, checkStandard, feeRate } from './policy.js';
 import { type AddressBalance, addressBalance, spendableCoins } from './pool-coins.js';
 import { PoolIndex, bytesKey } from './pool-index.js';
@@ -68,6 +68,8 @@ export class Mempool extends EventEmitter<MempoolEvents> {
   private readonly byTxid: PoolIndex['byTxid'];
   private readonly spentBy: PoolIndex['spentBy'];
   private readonly minFee = new RollingMinFee();
+  /** The lowest descendant score, cached while the pool does not change (eviction.ts). */
+  private readonly worstScore = new WorstScore();
   private readonly reorg: ReorgReadd;
   /** Eviction for room, trimming, expiry, and what a block confirms (removal.ts). */
   private readonly removal: PoolRemoval;
@@ -178,22 +180,26 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     let evictions: Set<PoolTx>[] = [];
     let verified = false;
     if (!reinsertion) {
-      const ancestors = this.index.ancestorsOfNew(tx);
+      const ancestors = this.index.ancestorsOfNew(tx, this.policy.maxAncestors);
       checkMinFee(tx, feeRate(Number(fee), tx.size), this.minFeeRate());
       checkChainLimits(tx, ancestors, this.policy);
-      // Before the eviction plan, whose cost grows with the pool: junk must not buy that work.
-      verifyTransactionSignatures(tx);
-      verified = true;
-      evictions = planEviction({
+      const room: RoomRequest = {
         tx,
         fee: Number(fee),
         ancestors,
-        pool: this.byTxid.values(),
         usage: this.index.totalUsage,
         count: this.byTxid.size,
         maxBytes: this.policy.maxBytes,
         maxTxs: this.maxTxs,
-      });
+        worstScore: this.worstScore.peek(this.index.version),
+        onPoolWorst: (score) => this.worstScore.set(this.index.version, score),
+      };
+      // O(1): a full pool's known worst package is not beaten (eviction.ts WorstScore).
+      checkRoomCheaply(room);
+      // Before the eviction plan, whose cost grows with the pool: junk must not buy that work.
+      verifyTransactionSignatures(tx);
+      verified = true;
+      evictions = planEviction({ ...room, pool: this.byTxid.values() });
     }
     if (!verified) verifyTransactionSignatures(tx);
     for (const pkg of evictions) this.removal.evict(pkg);

@@ -31,7 +31,8 @@ export function checkStandard(tx: Transaction, policy: MempoolPolicy, maxBlockBy
 }
 
 /**
- * Core's ancestor/descendant limits (`ancestors`: the tx's in-pool ancestors): long unconfirmed
+ * Core's ancestor/descendant limits (`ancestors`: the tx's in-pool ancestors, or more than
+ * maxAncestors of them: PoolIndex.ancestorsOfNew stops there): long unconfirmed
  * chains cost every node work on each change, and a package must still fit a block.
  */
 export function checkChainLimits(tx: Transaction, ancestors: ReadonlySet<PoolTx>, policy: MempoolPolicy): void {
@@ -41,7 +42,7 @@ const { maxAncestors, maxDescendants, maxTxBytes } = policy;
   if (ancestors.size + 1 > maxAncestors) {
     throw new MempoolError(
       'too-many-ancestors',
-      `transaction ${tx.txidHex} has ${ancestors.size} unconfirmed ancestors in the pool, more than the ${maxAncestors - 1} allowed (txpool.maxAncestors); wait for a block to confirm them`,
+      `transaction ${tx.txidHex} has ${ancestors.size > maxAncestors ? `more than ${maxAncestors}` : ancestors.size} unconfirmed ancestors in the pool, more than the ${maxAncestors - 1} allowed (txpool.maxAncestors); wait for a block to confirm them`,
     );
   }
   let ancestorBytes = size;

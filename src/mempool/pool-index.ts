@@ -25,6 +25,8 @@ export class PoolIndex {
   readonly byPubKeyHash = new Map<string, Set<PoolTx>>();
   totalUsage = 0;
   totalBytes = 0;
+  /** Bumped by every insertion and removal: descendant scores can only change then (eviction.ts WorstScore). */
+  version = 0;
   private seq = 0;
 
   /** `events`: the Mempool, which announces each insertion and removal. */
@@ -38,14 +40,22 @@ export class PoolIndex {
     return topoOrder(this.byTxid.values(), (a, b) => a.seq - b.seq);
   }
 
-  /** In-pool ancestors a not-yet-pooled `tx` would have. */
-  ancestorsOfNew(tx: Transaction): Set<PoolTx> {
+  /** In-pool ancestors a not-yet-pooled `tx` would have: all of them, or more than `limit` of them. */
+  ancestorsOfNew(tx: Transaction, limit = Number.POSITIVE_INFINITY): Set<PoolTx> {
+    // The walk stops once more than `limit` are found (Core's CalculateMemPoolAncestors stops at
+    // its limits too): such a tx is refused anyway, and a reorg can put back chains far longer
+    // than the ancestor limit, which a walk per refused child would cost in full.
     const out = new Set<PoolTx>();
+    const stack: PoolTx[] = [];
     for (const input of tx.inputs) {
       const parent = this.byTxid.get(bytesKey(input.prevout.txid));
-      if (!parent || out.has(parent)) continue;
-      out.add(parent);
-      for (const a of ancestorsOf(parent)) out.add(a);
+      if (parent) stack.push(parent);
+    }
+    for (let n = stack.pop(); n; n = stack.pop()) {
+      if (out.has(n)) continue;
+      out.add(n);
+      if (out.size > limit) break;
+      for (const p of n.parents) stack.push(p);
     }
     return out;
   }
@@ -99,6 +109,7 @@ export class PoolIndex {
       set.add(node);
     }
     this.byTxid.set(key, node);
+    this.version++;
     this.totalUsage += node.usage;
     this.totalBytes += size;
     this.events.emit('tx:added', entry, readded);
@@ -130,6 +141,7 @@ export class PoolIndex {
   private unlink(node: PoolTx, reason: RemovalReason): void {
     if (this.byTxid.get(node.key) !== node) return;
     this.byTxid.delete(node.key);
+    this.version++;
     this.totalUsage -= node.usage;
     this.totalBytes -= node.entry.size;
     const { tx } = node.entry;

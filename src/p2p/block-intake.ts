@@ -5,6 +5,7 @@
  * submits `pipelined`: the block goes to the chain at once, behind the blocks before it but
  * without waiting for them, so the chain verifies and commits several together.
  */
+import type { ProcessBlockOptions } from '../chain/chain.js';
 import { ValidationCode, ValidationError } from '../chain/errors.js';
 import type { ProcessBlockResult } from '../chain/types.js';
 import type { Block } from '../primitives/block.js';
@@ -35,6 +36,11 @@ export interface SubmitOptions {
   readonly skipSignatures?: boolean;
   /** Rebuilt from a compact block: an invalid body is not the relaying peer's fault (misbehaviour.ts penaltyForCompactBlock). */
   readonly viaCompact?: boolean;
+  /**
+   * Not asked for by header sync (chain.ts ProcessBlockOptions.unrequested): stored only if its
+   * branch has more work than our chain. submitUnsolicited sets it; adopted orphans always have it.
+   */
+  readonly unrequested?: boolean;
 }
 
 type ChainOutcome = { readonly result: ProcessBlockResult } | { readonly error: unknown };
@@ -62,6 +68,12 @@ export class BlockIntake {
   private readonly failed = new BoundedHashSet(FAILED_HASHES_REMEMBERED);
   /** 'block refused' at info once per address and code per interval, repeats at debug. */
   private readonly refusedLog = new LogThrottle(REFUSED_BLOCK_LOG_KEYS, REFUSED_BLOCK_LOG_INTERVAL_MS);
+  /**
+   * Unasked blocks refused for too little work (chain.ts ProcessBlockOptions.unrequested): not
+   * fetched again on the next peer's announcement (Relay's `have`). A stale rival is announced
+   * by each peer that has it, and each would otherwise send us its whole body to be refused.
+   */
+  private readonly light = new BoundedHashSet(FAILED_HASHES_REMEMBERED);
   /** Unsolicited blocks of each peer waiting in the queue (a WeakMap: a closed peer's count goes with it). */
   private readonly unsolicited = new WeakMap<Peer, number>();
 
@@ -78,22 +90,27 @@ export class BlockIntake {
     const queued = this.unsolicited.get(peer) ?? 0;
     if (queued >= MAX_UNSOLICITED_BLOCKS_QUEUED_PER_PEER) return undefined;
     this.unsolicited.set(peer, queued + 1);
-    return this.submit(peer, block, options).finally(() => this.unsolicited.set(peer, (this.unsolicited.get(peer) ?? 1) - 1));
+    return this.submit(peer, block, { ...options, unrequested: true }).finally(() => this.unsolicited.set(peer, (this.unsolicited.get(peer) ?? 1) - 1));
+  }
+
+  /** Refused unasked as no heavier than our chain (a sync still fetches it if its branch turns heavier). */
+  refusedAsLight(hash: Buffer): boolean {
+    return this.light.has(hash);
   }
 
   /** Queues the block behind earlier ones; resolves with what became of it. */
   submit(peer: Peer, block: Block, options: SubmitOptions = {}): Promise<IntakeStatus> {
-    const skipSignatures = options.skipSignatures === true;
-    const early = options.pipelined ? this.handOver(peer, block, skipSignatures) : undefined;
-    const run = this.tail.then(() => this.process(peer, block, early ?? this.handOver(peer, block, skipSignatures), options.afterParent === true, options.viaCompact === true));
+    const chainOptions: ProcessBlockOptions = { skipSignatures: options.skipSignatures === true, unrequested: options.unrequested === true };
+    const early = options.pipelined ? this.handOver(peer, block, chainOptions) : undefined;
+    const run = this.tail.then(() => this.process(peer, block, early ?? this.handOver(peer, block, chainOptions), options.afterParent === true, options.viaCompact === true));
     this.tail = run.catch(() => undefined);
     return run;
   }
 
   /** Gives the block to the chain (which keeps the order of its calls); never rejects. */
-  private handOver(peer: Peer, block: Block, skipSignatures = false): Promise<ChainOutcome> {
+  private handOver(peer: Peer, block: Block, options: ProcessBlockOptions): Promise<ChainOutcome> {
     peer.known.add(block.hash);
-    return this.options.chain.processBlock(block, skipSignatures ? { skipSignatures } : undefined).then(
+    return this.options.chain.processBlock(block, options).then(
       (result) => ({ result }),
       (error: unknown) => ({ error }),
     );
@@ -121,7 +138,8 @@ export class BlockIntake {
     const stack = [parentHash];
     for (let hash = stack.pop(); hash; hash = stack.pop()) {
       for (const orphan of this.options.orphans.takeChildren(hash)) {
-        const status = this.handleOutcome(orphan.from, orphan.block, await this.handOver(orphan.from, orphan.block));
+        // Unrequested: an orphan is held whoever sent it, so a branch no heavier than ours must not slip in this way.
+        const status = this.handleOutcome(orphan.from, orphan.block, await this.handOver(orphan.from, orphan.block, { unrequested: true }));
         if (status === 'connected' || status === 'reorganized' || status === 'side-branch') stack.push(orphan.block.hash);
       }
     }
@@ -149,6 +167,7 @@ export class BlockIntake {
       this.options.onUnknownParent(peer, block);
       return 'orphan';
     }
+    if (err.code === ValidationCode.TooLittleWork) this.light.add(block.hash);
     // The policy (misbehaviour.ts) decides the reject and the penalty; a race or our clock's fault costs nothing.
     const action = peer.punish(err.code, `sent invalid block ${block.hashHex}: ${err.message}`, { messageType: viaCompact ? MessageType.CompactBlock : MessageType.Block, hash: block.hash }, viaCompact);
     if (action !== 'none') return 'invalid';

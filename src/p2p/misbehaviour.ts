@@ -94,6 +94,9 @@ const PENALTIES: Readonly<Record<MisbehaviourCode, Penalty>> = {
   // Races, not faults: the parent is on its way, or we already have it.
   [ValidationCode.UnknownParent]: NOTHING,
   [ValidationCode.Duplicate]: NOTHING,
+  // An unasked block of a branch no heavier than ours is not stored (chain.ts ProcessBlockOptions.unrequested):
+  // a stale rival tip is a race, and costs the sender only the bandwidth it spent.
+  [ValidationCode.TooLittleWork]: NOTHING,
 };
 
 /**

@@ -1,7 +1,10 @@
 /**
  * Blocks whose parent we do not have yet, held briefly until it arrives. Bounded in count, in
- * bytes (oldest evicted first) and in age, so a peer cannot fill our memory with blocks that lead
- * nowhere.
+ * bytes and in age, so a peer cannot fill our memory with blocks that lead nowhere. When full,
+ * the oldest orphan **of the sender holding the largest share** (count or bytes, whichever is the
+ * larger fraction of its bound) goes, as for orphan transactions (tx-orphans.ts): an orphan costs
+ * ~256 hashes here, and the oldest over the whole pool let one peer's stream flush every other
+ * peer's orphans.
  */
 import type { Block } from '../primitives/block.js';
 import { MAX_ORPHAN_BLOCKS_TOTAL_BYTES } from './constants.js';
@@ -18,6 +21,8 @@ const key = (hash: Buffer): string => hash.toString('latin1');
 export class OrphanPool<S> {
   private readonly byHash = new Map<string, Orphan<S>>();
   private readonly byParent = new Map<string, Set<string>>();
+  /** Each sender's orphans, oldest first, and their encoded bytes (the eviction choice). */
+  private readonly bySender = new Map<S, { keys: Set<string>; bytes: number }>();
   /** Encoded bytes of the orphans held. */
   private heldBytes = 0;
 
@@ -44,13 +49,13 @@ export class OrphanPool<S> {
     this.expire();
     const k = key(block.hash);
     if (this.byHash.has(k) || this.capacity <= 0 || block.size > this.maxBytes) return;
-    while (this.byHash.size >= this.capacity || this.heldBytes + block.size > this.maxBytes) {
-      const oldest = this.byHash.keys().next();
-      if (oldest.done) break;
-      this.remove(oldest.value);
-    }
+    while (this.byHash.size > 0 && (this.byHash.size >= this.capacity || this.heldBytes + block.size > this.maxBytes)) this.evictFromLargestShare();
     this.byHash.set(k, { block, from, addedAtMs: this.nowMs() });
     this.heldBytes += block.size;
+    const sender = this.bySender.get(from) ?? { keys: new Set<string>(), bytes: 0 };
+    sender.keys.add(k);
+    sender.bytes += block.size;
+    this.bySender.set(from, sender);
     const parent = key(block.header.prevHash);
     let children = this.byParent.get(parent);
     if (!children) this.byParent.set(parent, (children = new Set()));
@@ -76,12 +81,34 @@ export class OrphanPool<S> {
     if (!orphan) return;
     this.byHash.delete(k);
     this.heldBytes -= orphan.block.size;
+    const sender = this.bySender.get(orphan.from);
+    if (sender && sender.keys.delete(k)) {
+      sender.bytes -= orphan.block.size;
+      if (sender.keys.size === 0) this.bySender.delete(orphan.from);
+    }
     const parent = key(orphan.block.header.prevHash);
     const children = this.byParent.get(parent);
     if (children) {
       children.delete(k);
       if (children.size === 0) this.byParent.delete(parent);
     }
+  }
+
+  /** How many orphans `from` holds (tests). */
+  countFrom(from: S): number {
+    return this.bySender.get(from)?.keys.size ?? 0;
+  }
+
+  /** The oldest orphan of the sender whose count or bytes is the largest fraction of the pool's bound. */
+  private evictFromLargestShare(): void {
+    let worst: Set<string> | undefined;
+    let worstShare = -1;
+    for (const { keys, bytes } of this.bySender.values()) {
+      const share = Math.max(keys.size / this.capacity, bytes / this.maxBytes);
+      if (share > worstShare) [worst, worstShare] = [keys, share];
+    }
+    const oldest = worst?.values().next();
+    if (oldest && !oldest.done) this.remove(oldest.value);
   }
 
   private expire(): void {

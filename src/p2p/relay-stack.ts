@@ -48,7 +48,17 @@ export class RelayStack {
     const { chain, mempool, peers, orphans, logger, onUseful, clock, random } = options;
     const withClock = { ...(clock ? { clock } : {}), ...(random ? { random } : {}) };
     this.txs = new TxIntake({ chain, mempool, logger, onUseful, ...withClock });
-    this.relay = new Relay({ chain, mempool, peers, orphans, txs: this.txs, logger, deliverCompact: (peer, block) => this.onBlockMessage(peer, block, true), ...withClock });
+    this.relay = new Relay({
+      chain,
+      mempool,
+      peers,
+      orphans,
+      txs: this.txs,
+      logger,
+      deliverCompact: (peer, block) => this.onBlockMessage(peer, block, true),
+      refusedBlock: (hash) => this.intake.refusedAsLight(hash),
+      ...withClock,
+    });
     this.intake = new BlockIntake({
       chain,
       orphans,

@@ -41,6 +41,8 @@ export interface RelayOptions {
   deliverCompact?: (peer: Peer, block: Block) => void;
   /** The compact blocks' short-id nonces (the simulator's seeded source); default CRYPTO_RANDOM. */
   random?: RandomSource;
+  /** A block refused unasked for too little work (BlockIntake.refusedAsLight): not fetched again on an announcement. */
+  refusedBlock?: (hash: Buffer) => boolean;
 }
 
 export class Relay {
@@ -55,7 +57,9 @@ export class Relay {
   /** Compact block relay (BIP152) with the peers of protocol version ≥ 3. */
   readonly compact: CompactRelay;
   private readonly have = (item: InvItem): boolean =>
-    item.type === 'tx' ? this.options.txs.alreadyHave(item.hash) : this.options.chain.hasBlock(item.hash) || this.options.orphans.has(item.hash);
+    item.type === 'tx'
+      ? this.options.txs.alreadyHave(item.hash)
+      : this.options.chain.hasBlock(item.hash) || this.options.orphans.has(item.hash) || this.options.refusedBlock?.(item.hash) === true;
   /**
    * A block being rebuilt from a compact block: its announcers stay candidates, not asked while the
    * rebuild runs (it would fetch the block twice), and are asked when it ends without the block —

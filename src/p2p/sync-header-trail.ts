@@ -43,7 +43,6 @@ export class HeaderTrail {
 
   /** Takes a checked batch, of which `missing` are blocks we lack. */
   accept(headers: readonly BlockHeader[], missing: readonly BlockHeader[]): void {
-    this.noteAssumeValid(missing);
     this.more = headers.length >= MAX_HEADERS_PER_MESSAGE;
     this.lastBatchUseful = missing.length > 0;
     this.last = headers.at(-1) ?? this.last;
@@ -54,7 +53,8 @@ export class HeaderTrail {
     return this.assumeValidHeight !== undefined && height <= this.assumeValidHeight;
   }
 
-  private noteAssumeValid(headers: readonly BlockHeader[]): void {
+  /** Headers queued for download (not those of a branch held back as lighter): is the assumevalid block among them? */
+  noteAssumeValid(headers: readonly BlockHeader[]): void {
     const target = this.assumeValid;
     if (!target || this.assumeValidHeight !== undefined) return;
     const found = headers.find((h) => h.hash.equals(target));

@@ -23,6 +23,7 @@ import {
   MAX_RETRY_AFTER_BLOCK_TXS,
   MAX_RETRY_AFTER_BLOCK_TXS_PER_PEER,
   ORPHAN_TX_EXPIRY_MS,
+  RECENT_CONFIRMED_TXS,
   RECENT_REJECTS_SIZE,
   RETRY_AFTER_BLOCK_DELAY_MS,
 } from './constants.js';
@@ -57,6 +58,8 @@ export class TxIntake {
   readonly orphans: TxOrphanPool<Peer>;
   /** Txs we refused recently as invalid (consensus or policy): not requested or validated again. */
   private readonly recentRejects = new BoundedHashSet(RECENT_REJECTS_SIZE);
+  /** Txids of recently connected blocks (RECENT_CONFIRMED_TXS): an announcement of one is not fetched. */
+  private readonly recentConfirmed = new BoundedHashSet(RECENT_CONFIRMED_TXS);
   /** Txs refused for a reason the next block may lift, with the peer to ask again (tx-retry.ts). */
   private readonly retryAfterBlock = new TxRetryList<Peer>({
     capacity: MAX_RETRY_AFTER_BLOCK_TXS,
@@ -77,6 +80,7 @@ export class TxIntake {
     // As Bitcoin Core does on every new tip: a tx refused by policy (a conflict, a full pool)
     // may be acceptable on top of the new chain, so it must be fetchable again.
     this.recentRejects.clear();
+    for (const tx of block.transactions) this.recentConfirmed.add(tx.txid);
     if (this.retryAfterBlock.size > 0) {
       // Confirmed txs are not asked again: the sender dropped them from its pool too, and its
       // not-found answers would count against what it lets us ask for (relay.ts countUnknown).
@@ -89,6 +93,9 @@ export class TxIntake {
     for (const tx of block.transactions) this.accepted.push(tx.txid);
     this.drain();
   };
+
+  /** A reorg put blocks' txs back (Core resets its filter on a disconnect): what it lists may be unconfirmed now. */
+  private readonly onReorgSettled = (): void => this.recentConfirmed.clear();
 
   constructor(options: TxIntakeOptions) {
     this.options = options;
@@ -107,25 +114,28 @@ export class TxIntake {
 
   start(): void {
     this.options.mempool.on('tx:added', this.onTxAdded);
+    this.options.mempool.on('reorg:settled', this.onReorgSettled);
     this.options.chain.on('block:connected', this.onBlockConnected);
   }
 
   stop(): void {
     this.options.mempool.off('tx:added', this.onTxAdded);
+    this.options.mempool.off('reorg:settled', this.onReorgSettled);
     this.options.chain.off('block:connected', this.onBlockConnected);
     this.clock.clear(this.retryTimer);
     this.retryTimer = undefined;
   }
 
   /**
-   * In the mempool, held as an orphan, refused recently, or confirmed (its first output is in the
-   * chain's coins, as Core's AlreadyHaveTx checks recent confirmations): no need to request it.
-   * Found by the simulator: without the last check, announcements of a block's txs that were
-   * still pending when it connected were fetched anyway — get-data to peers that had dropped
-   * them too, answered not-found and counted against the unknown-request budget they grant us.
+   * In the mempool, held as an orphan, refused recently, or confirmed recently (in a block of the
+   * last RECENT_CONFIRMED_TXS txids, as Core's AlreadyHaveTx checks m_recent_confirmed_transactions):
+   * no need to request it. Found by the simulator: without the last check, announcements of a
+   * block's txs that were still pending when it connected were fetched anyway — get-data to peers
+   * that had dropped them too, answered not-found and counted against the unknown-request budget
+   * they grant us. In memory, not the chain's coins: that was a database read per announced item.
    */
   alreadyHave(txid: Buffer): boolean {
-    return this.holds(txid) || this.options.chain.getCoin({ txid, index: 0 }) !== undefined;
+    return this.holds(txid) || this.recentConfirmed.has(txid);
   }
 
   /** In the mempool, held as an orphan, or refused recently. */

@@ -1,8 +1,12 @@
 /**
  * Transactions whose parents we do not have yet (Bitcoin's mapOrphanTransactions). Held until a
  * parent is accepted into the mempool, then retried. Bounded in count, total bytes, per-tx bytes
- * and age, so a peer announcing unconnected txs cannot grow our memory; when full, a random
- * orphan is evicted (the oldest would let an attacker flush honest orphans in a predictable order).
+ * and age, so a peer announcing unconnected txs cannot grow our memory. When full, a random orphan
+ * **of the peer holding the largest share** (count or bytes, whichever is the larger fraction of
+ * its limit) is evicted, as Bitcoin Core's TxOrphanage evicts from the peer with the highest DoS
+ * score: a peer sending a stream of orphans only churns its own, where a random pick over the
+ * whole pool let it flush every honest peer's orphans. Random within that peer, not its oldest,
+ * so which of its orphans go cannot be planned.
  */
 import type { Transaction } from '../primitives/tx.js';
 import { CRYPTO_RANDOM } from '../util/random-source.js';
@@ -38,6 +42,8 @@ export class TxOrphanPool<S> {
   /** Txid of every input's previous tx → orphans spending one of its outputs. */
   private readonly byParent = new Map<string, Set<string>>();
   private readonly byPeer = new Map<S, Set<string>>();
+  /** Encoded bytes each sender holds (its share of maxTotalBytes, for the eviction choice). */
+  private readonly peerBytes = new Map<S, number>();
   private bytes = 0;
 
   constructor(options: TxOrphanPoolOptions) {
@@ -73,12 +79,13 @@ export class TxOrphanPool<S> {
     const sizeBytes = tx.size;
     const { maxCount, maxTotalBytes, maxTxBytes } = this.options;
     if (sizeBytes > maxTxBytes || sizeBytes > maxTotalBytes || maxCount <= 0) return 'too-large';
-    while (this.byTxid.size > 0 && (this.byTxid.size + 1 > maxCount || this.bytes + sizeBytes > maxTotalBytes)) this.evictRandom();
+    while (this.byTxid.size > 0 && (this.byTxid.size + 1 > maxCount || this.bytes + sizeBytes > maxTotalBytes)) this.evictFromLargestShare();
     const orphan: TxOrphan<S> = { tx, from, addedAtMs: this.options.nowMs(), sizeBytes };
     this.byTxid.set(k, orphan);
     this.bytes += sizeBytes;
     for (const parent of parentKeys(tx)) addTo(this.byParent, parent, k);
     addTo(this.byPeer, from, k);
+    this.peerBytes.set(from, (this.peerBytes.get(from) ?? 0) + sizeBytes);
     return 'added';
   }
 
@@ -129,10 +136,24 @@ export class TxOrphanPool<S> {
     return removed;
   }
 
-  private evictRandom(): void {
-    const index = Math.min(this.byTxid.size - 1, Math.floor(this.options.random() * this.byTxid.size));
+  /** How many orphans `from` holds (tests, logs). */
+  countFrom(from: S): number {
+    return this.byPeer.get(from)?.size ?? 0;
+  }
+
+  /** A random orphan of the sender whose count or bytes is the largest fraction of the pool's limit. */
+  private evictFromLargestShare(): void {
+    const { maxCount, maxTotalBytes } = this.options;
+    let worst: Set<string> | undefined;
+    let worstShare = -1;
+    for (const [from, keys] of this.byPeer) {
+      const share = Math.max(keys.size / maxCount, (this.peerBytes.get(from) ?? 0) / maxTotalBytes);
+      if (share > worstShare) [worst, worstShare] = [keys, share];
+    }
+    if (!worst) return;
+    const index = Math.min(worst.size - 1, Math.floor(this.options.random() * worst.size));
     let i = 0;
-    for (const k of this.byTxid.keys()) {
+    for (const k of worst) {
       if (i++ === index) {
         this.removeKey(k);
         return;
@@ -147,6 +168,9 @@ export class TxOrphanPool<S> {
     this.bytes -= orphan.sizeBytes;
     for (const parent of parentKeys(orphan.tx)) deleteFrom(this.byParent, parent, k);
     deleteFrom(this.byPeer, orphan.from, k);
+    const left = (this.peerBytes.get(orphan.from) ?? 0) - orphan.sizeBytes;
+    if (this.byPeer.has(orphan.from)) this.peerBytes.set(orphan.from, left);
+    else this.peerBytes.delete(orphan.from);
     return true;
   }
 }

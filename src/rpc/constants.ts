@@ -14,6 +14,23 @@ export const RPC_REQUEST_TIMEOUT_MS = 30_000;
  * (Node ≥ 18 times a request's headers from its first byte, so headersTimeout need not exceed it.)
  */
 export const RPC_KEEP_ALIVE_TIMEOUT_MS = 60_000;
+/**
+ * A socket with no request being answered that sends nothing for this long is closed
+ * (connection-gate.ts): Node's requestTimeout does not close one that sent nothing or stalled in
+ * its request line. As long as the keep-alive wait, so a kept-alive client is not cut sooner.
+ */
+export const RPC_SOCKET_IDLE_TIMEOUT_MS = RPC_KEEP_ALIVE_TIMEOUT_MS;
+/**
+ * Sockets all clients not on loopback may hold together (loopback is never capped): with `rpcHost`
+ * beyond loopback they are strangers, and each holds a file descriptor the P2P side needs too.
+ * Room for the status page's 56 remote /ws clients and their page loads.
+ */
+export const RPC_MAX_REMOTE_CONNECTIONS = 256;
+/**
+ * Sockets from one address (an IPv6 /64) not on loopback: a browser opens ~6 per page load beside
+ * up to 8 /ws tabs (the status page's per-address cap); one host cannot take every remote slot.
+ */
+export const RPC_MAX_CONNECTIONS_PER_ADDRESS = 32;
 /** On stop, requests still running (a `mine`) get this long to answer before their sockets close. */
 export const RPC_CLOSE_GRACE_MS = 2_000;
 /** `mine n` mines one block after another in one request: bounded so one call cannot hold the miner for ever (Bitcoin Core's generate has no cap; its regtest blocks are instant). */

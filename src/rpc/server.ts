@@ -4,12 +4,25 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { errorMessage } from '../util/errors.js';
 import { RefusalLog } from '../util/log-throttle.js';
 import type { Logger } from '../util/logger.js';
-import { COOKIE_USER, RPC_CLOSE_GRACE_MS, RPC_KEEP_ALIVE_TIMEOUT_MS, RPC_MAX_BATCH_REQUESTS, RPC_MAX_BODY_BYTES, RPC_REFUSAL_WARN_INTERVAL_MS, RPC_REQUEST_TIMEOUT_MS, RpcCode } from './constants.js';
+import {
+  COOKIE_USER,
+  RPC_CLOSE_GRACE_MS,
+  RPC_KEEP_ALIVE_TIMEOUT_MS,
+  RPC_MAX_BATCH_REQUESTS,
+  RPC_MAX_BODY_BYTES,
+  RPC_MAX_CONNECTIONS_PER_ADDRESS,
+  RPC_MAX_REMOTE_CONNECTIONS,
+  RPC_REFUSAL_WARN_INTERVAL_MS,
+  RPC_REQUEST_TIMEOUT_MS,
+  RPC_SOCKET_IDLE_TIMEOUT_MS,
+  RpcCode,
+} from './constants.js';
+import { ConnectionGate } from './connection-gate.js';
 import type { MethodTable, RpcCall } from './context.js';
 import { type EngineHandler, type JsonRpcEngine, createEngine } from './engine.js';
 import { type JsonRpcErrorObject, toJsonRpcError } from './errors.js';
@@ -25,6 +38,8 @@ export interface RpcServerOptions {
   logger: Logger;
   /** Public read-only requests answered before the cookie check (the status page and its /ws). */
   web?: PublicHttpHandler;
+  /** Connection caps and idle timeout (connection-gate.ts); defaults from constants.ts (tests shorten them, or call 127.0.0.1 remote). */
+  connections?: { maxRemote?: number; maxPerAddress?: number; idleTimeoutMs?: number; isLoopback?: (address: string | undefined) => boolean };
 }
 
 /** The status page as the RPC server sees it: GET/HEAD requests and WebSocket upgrades. */
@@ -40,13 +55,20 @@ export class RpcServer {
   private readonly engine: JsonRpcEngine;
   private readonly expectedAuth: Buffer;
   private readonly logger: Logger;
-  /** One kind of refusal here (no cookie): a single key. */
+  /** Refusals logged at warn once per kind a minute: no cookie, the connection caps. */
   private readonly refusals: RefusalLog;
+  private readonly gate: ConnectionGate;
   private server: Server | undefined;
 
   constructor(private readonly options: RpcServerOptions) {
     this.logger = options.logger;
-    this.refusals = new RefusalLog(options.logger, 1, RPC_REFUSAL_WARN_INTERVAL_MS);
+    this.refusals = new RefusalLog(options.logger, 3, RPC_REFUSAL_WARN_INTERVAL_MS);
+    const limits = options.connections ?? {};
+    this.gate = new ConnectionGate({
+      maxRemote: limits.maxRemote ?? RPC_MAX_REMOTE_CONNECTIONS,
+      maxPerAddress: limits.maxPerAddress ?? RPC_MAX_CONNECTIONS_PER_ADDRESS,
+      ...(limits.isLoopback ? { isLoopback: limits.isLoopback } : {}),
+    });
     this.expectedAuth = Buffer.from(`Basic ${Buffer.from(`${COOKIE_USER}:${options.cookie}`).toString('base64')}`);
     this.engine = createEngine({
       methods: this.wrapMethods(options.methods),
@@ -65,6 +87,16 @@ export class RpcServer {
     const server = createServer((req, res) => void this.handle(req, res));
     server.requestTimeout = RPC_REQUEST_TIMEOUT_MS;
     server.keepAliveTimeout = RPC_KEEP_ALIVE_TIMEOUT_MS;
+    // Silence on a socket with no request running (connection-gate.ts): a listener here replaces
+    // Node's default, which would also cut a long-running method's socket.
+    server.timeout = this.options.connections?.idleTimeoutMs ?? RPC_SOCKET_IDLE_TIMEOUT_MS;
+    server.on('timeout', (socket: Socket) => this.gate.idle(socket));
+    server.on('connection', (socket: Socket) => {
+      const refusal = this.gate.admit(socket);
+      if (refusal === undefined) return;
+      this.refusals.refused(refusal, { remote: socket.remoteAddress, remoteConnections: this.gate.remoteConnections }, 'rpc connection refused: too many from addresses other than loopback (repeats within a minute are logged at debug)');
+      socket.destroy();
+    });
     const web = this.options.web;
     if (web !== undefined) server.on('upgrade', (req, socket, head) => web.handleUpgrade(req, socket, head));
     await new Promise<void>((resolve, reject) => {
@@ -116,6 +148,7 @@ export class RpcServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.gate.requestStarted(req.socket, res);
     try {
       if (this.options.web?.handleHttp(req, res) === true) return;
       if (!this.authorized(req)) {

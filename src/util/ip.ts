@@ -16,6 +16,13 @@ export function plainIp(address: string): string {
   return noZone.startsWith(IPV4_MAPPED_PREFIX) && isIP(tail) === 4 ? tail : noZone;
 }
 
+/** 127.0.0.0/8 or ::1 (also as an IPv4-mapped address): the node's own machine. */
+export function isLoopbackIp(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  const ip = plainIp(address);
+  return ip === '::1' || (isIP(ip) === 4 && ip.startsWith('127.'));
+}
+
 /** An IPv6 address's eight 16-bit groups ("::" expanded, an embedded IPv4 tail as two groups); undefined if malformed. */
 export function ipv6Groups(address: string): number[] | undefined {
   let text = address;

@@ -58,6 +58,8 @@ export interface VerifyPoolStats {
   readonly queuedItems: number;
   /** Signatures each live worker holds now. */
   readonly itemsPerWorker: readonly number[];
+  /** Signatures handed to verify() so far, inline or to the workers (what peers made us check). */
+  readonly itemsVerified: number;
 }
 
 const DEFAULT_WORKER_URL = new URL('./worker.js', import.meta.url);
@@ -73,6 +75,7 @@ export class VerifyPool {
   private readonly slots: Slot[] = [];
   private busyMs = 0;
   private idleMs = 0;
+  private itemsVerified = 0;
   private readonly queue: Chunk[] = [];
   private nextId = 1;
   private closed = false;
@@ -91,7 +94,7 @@ export class VerifyPool {
   stats(): VerifyPoolStats {
     let queuedItems = 0;
     for (const chunk of this.queue) queuedItems += chunk.items;
-    return { busyMs: this.busyMs, idleMs: this.idleMs, queuedItems, itemsPerWorker: this.slots.map((s) => s.items) };
+    return { busyMs: this.busyMs, idleMs: this.idleMs, queuedItems, itemsPerWorker: this.slots.map((s) => s.items), itemsVerified: this.itemsVerified };
   }
 
   /** Worker threads currently running. */
@@ -110,6 +113,7 @@ export class VerifyPool {
    */
   async verify(batch: SignatureBatch): Promise<number> {
     if (this.closed) throw new VerifyPoolError('verify-pool-closed', 'the signature verification pool is closed; open a new chain to verify blocks');
+    this.itemsVerified += batch.count;
     if (this.threads === 0 || batch.count < this.inlineMaxItems) return batch.firstInvalid();
     const chunks = this.allBusyWith(batch.count) ? 1 : Math.min(this.threads, Math.ceil(batch.count / VERIFY_MIN_ITEMS_PER_CHUNK));
     const perChunk = Math.ceil(batch.count / chunks);

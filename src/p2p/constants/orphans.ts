@@ -18,7 +18,8 @@ export const ORPHAN_EXPIRY_MS = 5 * 60 * 1000;
 /**
  * Transactions whose parents we lack (Bitcoin's mapOrphanTransactions): held until a parent is
  * accepted. Bounded in count, total bytes and age, and each one's size, so announcing
- * unconnected txs cannot grow our memory; a full pool evicts a random orphan.
+ * unconnected txs cannot grow our memory; a full pool evicts a random orphan of the peer holding
+ * the largest share (tx-orphans.ts), so one peer's flood cannot flush the others'.
  */
 export const MAX_ORPHAN_TXS = 100;
 /** A larger orphan is not held: an honest child that size is rare, and it can be relayed again. */

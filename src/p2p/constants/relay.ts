@@ -6,6 +6,13 @@ export const KNOWN_INVENTORY_PER_PEER = 10_000;
 export const MAX_GET_DATA_ITEMS = 2_000;
 /** Size of the recently-rejected-tx filter (do not re-request txs we just refused). */
 export const RECENT_REJECTS_SIZE = 5_000;
+/**
+ * Txids of recently connected blocks, in memory (Core's m_recent_confirmed_transactions, 48,000):
+ * what an announcement of a just-confirmed tx is checked against. It was an LMDB coin read per
+ * announced item (~5 µs), which a peer could make us do for every item it announces (10,000 a
+ * second) by naming confirmed txids, which never enter any per-peer bound. ~10 full blocks.
+ */
+export const RECENT_CONFIRMED_TXS = 48_000;
 /** Txs refused for a reason a block can lift (tx-retry.ts), asked again after a later block. */
 export const MAX_RETRY_AFTER_BLOCK_TXS = 500;
 /** One peer's share of that list (an eighth): a stranger's refused junk cannot crowd out honest senders' txs. */

@@ -134,7 +134,7 @@ test('the pool reports its workers busy and idle time', async (t) => {
   const batch = SignatureBatch.fromBlock(block1!);
   const pool = new VerifyPool({ threads: 2 });
   t.teardown(() => pool.close());
-  t.deepEqual(pool.stats(), { busyMs: 0, idleMs: 0, queuedItems: 0, itemsPerWorker: [] });
+  t.deepEqual(pool.stats(), { busyMs: 0, idleMs: 0, queuedItems: 0, itemsPerWorker: [], itemsVerified: 0 });
   for (let i = 0; i < 3; i++) t.is(await pool.verify(batch), -1);
   const stats = pool.stats();
   t.log(`busy ${stats.busyMs.toFixed(2)} ms, idle ${stats.idleMs.toFixed(2)} ms`);

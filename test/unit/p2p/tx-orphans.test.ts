@@ -113,3 +113,38 @@ test('removeForBlock drops orphans the block confirmed or double-spent', (t) => 
   t.is(p.removeForBlock([confirmed, blockSpend]), 2);
   t.deepEqual([p.has(confirmed.txid), p.has(conflicting.txid), p.has(unrelated.txid)], [false, false, true]);
 });
+
+test('a full pool evicts from the peer holding the most orphans: a flood churns only its own', (t) => {
+  // random () => 0 picks the first candidate: over the whole pool that is the honest peer's oldest.
+  const p = pool({ maxCount: 10 });
+  const honest = [orphanTx(), orphanTx()];
+  for (const tx of honest) t.is(p.add(tx, 'honest'), 'added');
+  for (let i = 0; i < 200; i++) t.is(p.add(orphanTx(), 'flooder'), 'added');
+  t.is(p.size, 10);
+  t.true(honest.every((tx) => p.has(tx.txid)), "the honest peer's orphans survive 200 of the flooder's");
+  t.is(p.countFrom('flooder'), 8);
+  t.is(p.countFrom('honest'), 2);
+});
+
+test('the share counts bytes too: a sender of few large orphans gives way, not one of many small ones', (t) => {
+  const large = (): ReturnType<typeof orphanTx> => spend(key, [prevout()], Array.from({ length: 60 }, () => pay(makeKey(), 1n)));
+  const first = large();
+  const p = pool({ maxCount: 100, maxTotalBytes: first.size * 2 + 100 });
+  for (let i = 0; i < 3; i++) p.add(orphanTx(), 'honest');
+  p.add(first, 'large-sender');
+  t.true(first.size > 3 * orphanTx().size, 'the fixture: one large orphan outweighs the three small ones');
+  // Over the byte limit: the large sender holds 1 of 100 slots but ~half the bytes, the honest 3 slots and ~1/7.
+  t.is(p.add(large(), 'large-sender'), 'added');
+  t.is(p.countFrom('honest'), 3, 'nothing of the honest peer evicted');
+  t.is(p.countFrom('large-sender'), 1);
+  t.false(p.has(first.txid));
+  t.true(p.totalBytes <= first.size * 2 + 100);
+});
+
+test('with one sender the pool still evicts (its own orphans)', (t) => {
+  const p = pool({ maxCount: 3 });
+  for (let i = 0; i < 5; i++) p.add(orphanTx(), 'only');
+  t.is(p.size, 3);
+  t.is(p.countFrom('only'), 3);
+  t.true(p.removeForPeer('only') === 3 && p.totalBytes === 0);
+});

@@ -1,0 +1,60 @@
+/**
+ * Header sync downloads no bodies of a branch that is not heavier than ours (Core fetches blocks
+ * only of a header chain with more work than its tip). Before, a peer that claimed more work and
+ * served valid-PoW headers of a lighter branch had every body fetched and stored as a side branch:
+ * up to our height's worth of blocks per fruitless sync, ~256 hashes each at conf's difficulty.
+ */
+import test from 'ava';
+import type { WireMessage } from '../../../src/p2p/wire/index.js';
+import { buildBlock, makeKey } from '../../helpers/fixtures.js';
+import { buildChain, startNode, waitFor } from './net-helpers.js';
+import { RawPeer } from './raw-peer.js';
+
+const owner = makeKey();
+const genesis = buildBlock({ miner: owner });
+const ours = buildChain(genesis, 20, owner);
+const light = buildChain(genesis, 15, owner, { tag: 'light' });
+
+/** Serves `branch` as a peer would: headers after the first locator hash it knows, bodies on get-data. */
+function serve(raw: RawPeer, branch: readonly ReturnType<typeof buildBlock>[]): void {
+  raw.onMessage = (msg: WireMessage) => {
+    if (msg.kind === 'get-blocks') {
+      const from = branch.findIndex((b) => msg.locator.some((h) => h.equals(b.hash)));
+      raw.send({ kind: 'headers', headers: branch.slice(from + 1).map((b) => b.header) });
+    } else if (msg.kind === 'get-data') {
+      for (const item of msg.items) {
+        const block = branch.find((b) => b.hash.equals(item.hash));
+        if (block) raw.send({ kind: 'block', block });
+      }
+    }
+  };
+}
+
+test('a sync peer claiming more work whose headers show a lighter branch gets no body requested', async (t) => {
+  const node = await startNode(t, { genesis, blocks: ours });
+  const raw = await RawPeer.connect(node.net.tcpPort);
+  t.teardown(() => raw.destroy());
+  const claim = 1n << 100n;
+  raw.pongChainWork = claim;
+  raw.pongBestHeight = 1_000;
+  serve(raw, light);
+  raw.sendHandshake({ genesisHash: genesis.hash, bestHeight: 1_000, chainWork: claim });
+  await raw.waitFor('get-blocks');
+  await waitFor(() => raw.received.filter((m) => m.kind === 'get-blocks').length >= 2 && !node.net.syncStatus().syncing, 'the sync to end');
+  t.false(raw.has('get-data'), 'no body of the light branch asked for');
+  t.deepEqual(light.filter((b) => node.chain.hasBlock(b.hash)).map((b) => b.height), []);
+  t.is(node.chain.tip?.height, 20);
+});
+
+test('a heavier branch forking below our tip is still downloaded and wins (control)', async (t) => {
+  const heavy = buildChain(genesis, 25, owner, { tag: 'heavy' });
+  const node = await startNode(t, { genesis, blocks: ours });
+  const raw = await RawPeer.connect(node.net.tcpPort);
+  t.teardown(() => raw.destroy());
+  raw.pongChainWork = 26n; // the pong's claim only orders candidates; the handshake's starts the sync
+  raw.pongBestHeight = 25;
+  serve(raw, heavy);
+  raw.sendHandshake({ genesisHash: genesis.hash, bestHeight: 25, chainWork: 1n << 100n });
+  await waitFor(() => node.chain.tip?.hash.equals(heavy.at(-1)!.hash) === true, 'the node to reorganise onto the heavier branch');
+  t.is(node.chain.tip?.height, 25);
+});
