@@ -136,14 +136,14 @@ export class SyncSession {
 
   /** True when the block is one this session asked for (of anyone); it is then connected in order. */
   onBlock(peer: Peer, block: Block): boolean {
-    if (this.state === 'finished' || !this.download.received(peer, block)) return false;
+    if (this.state === 'finished' || !this.download.received(peer, block, this.options.now())) return false;
     this.stall.progress();
     this.advanceSoon();
     return true;
   }
 
   onNotFound(peer: Peer, items: readonly InvItem[]): void {
-    if (this.state === 'finished' || !this.download.notFound(peer, items.map((i) => i.hash))) return;
+    if (this.state === 'finished' || !this.download.notFound(peer, items.map((i) => i.hash), this.options.now())) return;
     // The source announced these headers itself; another peer may just be on another branch.
     if (peer === this.peer) this.finish({ reason: 'sync peer does not have the blocks it announced', unhelpful: true, stalled: false });
     else this.advance();
