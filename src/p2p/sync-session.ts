@@ -27,7 +27,7 @@ import type { Peer } from './peer.js';
 import type { PeerSet } from './peers.js';
 import { BlockDownload } from './sync-download.js';
 import { HeaderTrail } from './sync-header-trail.js';
-import { SyncStallClocks } from './sync-stall.js';
+import { ChainWaitClock, SyncStallClocks } from './sync-stall.js';
 import type { UnconnectingHeaders } from './unconnecting-headers.js';
 import type { InvItem } from './wire/index.js';
 
@@ -68,6 +68,7 @@ export class SyncSession {
   private readonly submitted = new SubmitWindow();
   private lastSubmittedHash: Buffer | undefined;
   private readonly stall: SyncStallClocks;
+  private readonly chainWait = new ChainWaitClock();
   /** An advance() is queued (advanceSoon). */
   private advanceQueued = false;
 
@@ -94,6 +95,11 @@ export class SyncSession {
 
   get awaitingHeaders(): boolean {
     return this.headersOut && this.state !== 'finished';
+  }
+
+  /** Time the chain sat idle waiting for this session's download (ChainWaitClock). */
+  get waitedForBlocksMs(): number {
+    return this.chainWait.waitedMs(this.options.now());
   }
 
   /** Most bodies in flight at once in this session. */
@@ -166,6 +172,7 @@ export class SyncSession {
     if (this.state === 'finished') return;
     this.transition('finished', end.reason);
     this.stall.stop();
+    this.chainWait.set(false, this.options.now());
     this.options.onFinished(this, end);
   }
 
@@ -179,6 +186,7 @@ export class SyncSession {
       if (this.isFinished()) return;
     }
     this.requestBodies();
+    this.chainWait.set(this.download.queued > 0 && this.submitted.blocks === 0, this.options.now());
     this.transition(this.download.queued === 0 && this.submitted.blocks === 0 ? 'headers' : 'blocks');
   }
 
