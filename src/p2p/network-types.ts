@@ -59,6 +59,8 @@ export interface P2PStats {
   readonly syncPeer: string | undefined;
   /** Most block bodies ever requested at once during sync. */
   readonly peakBlocksInFlight: number;
+  /** Milliseconds the chain sat idle during syncs because the next block was not downloaded yet. */
+  readonly syncWaitedForBlocksMs: number;
   /** Messages received from ready peers, by kind. */
   readonly received: Readonly<Record<string, number>>;
   /** Unasked blocks dropped because their sender had MAX_UNSOLICITED_BLOCKS_QUEUED_PER_PEER waiting already. */

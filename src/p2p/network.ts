@@ -226,6 +226,7 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
       syncing: this.sync.isSyncing,
       syncPeer: this.sync.syncPeerLabel,
       peakBlocksInFlight: this.sync.peakBlocksInFlight,
+      syncWaitedForBlocksMs: Math.round(this.sync.waitedForBlocksMs),
       received: { ...this.received },
       unsolicitedBlocksDropped: this.relayStack.unsolicitedDropped,
     };

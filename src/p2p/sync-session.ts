@@ -27,7 +27,7 @@ import type { Peer } from './peer.js';
 import type { PeerSet } from './peers.js';
 import { BlockDownload } from './sync-download.js';
 import { HeaderTrail } from './sync-header-trail.js';
-import { SyncStallClocks } from './sync-stall.js';
+import { ChainWaitClock, SyncStallClocks } from './sync-stall.js';
 import type { UnconnectingHeaders } from './unconnecting-headers.js';
 import type { InvItem } from './wire/index.js';
 
@@ -68,6 +68,7 @@ export class SyncSession {
   private readonly submitted = new SubmitWindow();
   private lastSubmittedHash: Buffer | undefined;
   private readonly stall: SyncStallClocks;
+  private readonly chainWait = new ChainWaitClock();
   /** An advance() is queued (advanceSoon). */
   private advanceQueued = false;
   /**
@@ -100,6 +101,11 @@ export class SyncSession {
 
   get awaitingHeaders(): boolean {
     return this.headersOut && this.state !== 'finished';
+  }
+
+  /** Time the chain sat idle waiting for this session's download (ChainWaitClock). */
+  get waitedForBlocksMs(): number {
+    return this.chainWait.waitedMs(this.options.now());
   }
 
   /** Most bodies in flight at once in this session. */
@@ -169,14 +175,14 @@ export class SyncSession {
 
   /** True when the block is one this session asked for (of anyone); it is then connected in order. */
   onBlock(peer: Peer, block: Block): boolean {
-    if (this.state === 'finished' || !this.download.received(peer, block)) return false;
+    if (this.state === 'finished' || !this.download.received(peer, block, this.options.now())) return false;
     this.stall.progress();
     this.advanceSoon();
     return true;
   }
 
   onNotFound(peer: Peer, items: readonly InvItem[]): void {
-    if (this.state === 'finished' || !this.download.notFound(peer, items.map((i) => i.hash))) return;
+    if (this.state === 'finished' || !this.download.notFound(peer, items.map((i) => i.hash), this.options.now())) return;
     // The source announced these headers itself; another peer may just be on another branch.
     if (peer === this.peer) this.finish({ reason: 'sync peer does not have the blocks it announced', unhelpful: true, stalled: false });
     else this.advance();
@@ -199,6 +205,7 @@ export class SyncSession {
     if (this.state === 'finished') return;
     this.transition('finished', end.reason);
     this.stall.stop();
+    this.chainWait.set(false, this.options.now());
     this.options.onFinished(this, end);
   }
 
@@ -212,6 +219,7 @@ export class SyncSession {
       if (this.isFinished()) return;
     }
     this.requestBodies();
+    this.chainWait.set(this.download.queued > 0 && this.submitted.blocks === 0, this.options.now());
     this.transition(this.download.queued === 0 && this.submitted.blocks === 0 ? 'headers' : 'blocks');
   }
 

@@ -35,3 +35,28 @@ export class SyncStallClocks {
     clearInterval(this.check);
   }
 }
+
+/**
+ * Time the chain sat idle for want of a downloaded block: nothing handed to it while headers
+ * were queued (the next body still in flight or not yet asked for). The download's cost to a
+ * sync, apart from the machine's: a multi-peer sync that keeps the chain waiting shows it here,
+ * whatever the CPU load does to the seconds (the sync-multi bench prints it).
+ */
+export class ChainWaitClock {
+  private sinceMs: number | undefined;
+  private totalMs = 0;
+
+  /** Called after each pass over the download: whether the chain is waiting now. */
+  set(waiting: boolean, nowMs: number): void {
+    if (waiting && this.sinceMs === undefined) this.sinceMs = nowMs;
+    else if (!waiting && this.sinceMs !== undefined) {
+      this.totalMs += nowMs - this.sinceMs;
+      this.sinceMs = undefined;
+    }
+  }
+
+  /** Total so far, the running wait included. */
+  waitedMs(nowMs: number): number {
+    return this.totalMs + (this.sinceMs === undefined ? 0 : nowMs - this.sinceMs);
+  }
+}

@@ -50,6 +50,8 @@ export class BlockSync {
   private session: SyncSession | undefined;
   /** Most blocks ever in flight at once over finished sessions (stats: shows the download is pipelined). */
   private peakFinished = 0;
+  /** Time the chain waited for the download over finished sessions (ChainWaitClock). */
+  private waitedFinishedMs = 0;
   /** Work a peer reported when syncing from it brought nothing: not chosen again until it reports other work. */
   private readonly fruitless = new WeakMap<Peer, bigint>();
   /** Peers whose last sync stalled or gained nothing: others are preferred until then, whatever work they claim. */
@@ -99,6 +101,11 @@ export class BlockSync {
   /** Most block bodies ever requested at once (over all peers). */
   get peakBlocksInFlight(): number {
     return Math.max(this.peakFinished, this.session?.peakBlocksInFlight ?? 0);
+  }
+
+  /** Time the chain sat idle waiting for a sync's download, over every sync so far. */
+  get waitedForBlocksMs(): number {
+    return this.waitedFinishedMs + (this.session?.waitedForBlocksMs ?? 0);
   }
 
   /**
@@ -213,6 +220,7 @@ export class BlockSync {
     if (session !== this.session) return;
     this.session = undefined;
     this.peakFinished = Math.max(this.peakFinished, session.peakBlocksInFlight);
+    this.waitedFinishedMs += session.waitedForBlocksMs;
     const peer = session.peer;
     if (end.unhelpful) this.fruitless.set(peer, peer.bestWork);
     if (end.stalled) this.cooledUntilMs.set(peer, Date.now() + SYNC_STALLED_PEER_COOLDOWN_MS);

@@ -38,6 +38,8 @@ export interface FreshResult {
   readonly processCpuMs: number;
   readonly verify: VerifyPoolStats;
   readonly peakBlocksInFlight: number;
+  /** The chain sat idle this long because the next block was not downloaded yet (the download's share of the seconds). */
+  readonly waitedForBlocksMs: number;
   /** Sampled every 100 ms during the sync. */
   readonly rss: RssPeak;
   /** The process's own high-water mark (VmHWM), start-up included. */

@@ -55,6 +55,7 @@ try {
     processCpuMs: (processUsed.user + processUsed.system) / 1000,
     verify: node.chain.verifyStats(),
     peakBlocksInFlight: node.net.stats().peakBlocksInFlight,
+    waitedForBlocksMs: node.net.stats().syncWaitedForBlocksMs,
     rss: rss.stop(),
     hwmMb: highWaterMb(),
     readyPeersAtEnd: readyPeers(node),

@@ -119,6 +119,8 @@ async function run(): Promise<Record<string, unknown>> {
       // Reported beside the target, not instead of it: 1-source CPU ÷ 3-source CPU (syncing node + sources), best of each.
       cpuSecs: { one: one.map((r) => round3(cpuSecs(r))), three: three.map((r) => round3(cpuSecs(r))) },
       cpuRatio: round3(Math.min(...one.map(cpuSecs)) / Math.min(...three.map(cpuSecs))),
+      // Milliseconds the syncing node's chain sat idle for want of a downloaded block: what the download (not the CPU) cost each sync.
+      waitedForBlocksMs: { one: one.map((r) => r.waitedForBlocksMs), three: three.map((r) => r.waitedForBlocksMs), stalled: stalled.waitedForBlocksMs },
       speedTarget: TARGET_SPEED_RATIO,
       stallingSourceSecs: round3(stalled.secs),
       stallCostSecs: round3(stallCostSecs),

@@ -44,7 +44,7 @@ test('the global window bounds how far ahead of the next block requests go', (t)
   const a = { name: 'a', height: 100 };
   t.is(heightsOf(d.schedule([a], 0), a).length, 10);
   // the next block arrives and is taken: one more slot of the window opens
-  t.true(d.received(a, block(header(1))));
+  t.true(d.received(a, block(header(1)), 0));
   t.not(d.takeNext(), undefined);
   t.deepEqual(heightsOf(d.schedule([a], 0), a), [11]);
 });
@@ -55,9 +55,9 @@ test('buffered bodies are bounded in bytes: requests pause until the chain takes
   const a = { name: 'a', height: 100 };
   d.schedule([a], 0);
   // block 1 is late; 2..4 arrive and wait for it (300 bytes buffered > 250)
-  for (const h of [2, 3, 4]) t.true(d.received(a, block(header(h))));
+  for (const h of [2, 3, 4]) t.true(d.received(a, block(header(h)), 0));
   t.is(d.takeNext(), undefined, 'block 1 is still to come');
-  t.true(d.received(a, block(header(5))));
+  t.true(d.received(a, block(header(5)), 0));
   t.is(d.schedule([{ name: 'b', height: 100 }], 0).size, 0, 'nothing new requested above the byte bound');
 });
 
@@ -70,12 +70,41 @@ test('a stalling peer: the next block past the timeout names it; its blocks go t
   t.is(d.staller(2_000, 2_000), undefined, 'not late yet');
   t.is(d.staller(3_001, 2_000), slow);
   d.dropPeer(slow, true);
-  t.true(d.received(fast, block(header(3))));
-  t.true(d.received(fast, block(header(4))));
+  t.true(d.received(fast, block(header(3)), 3_001));
+  t.true(d.received(fast, block(header(4)), 3_001));
   const again = d.schedule([slow, fast], 3_001);
   t.deepEqual(heightsOf(again, fast), [1, 2], "the staller's run goes to the other peer");
   t.false(again.has(slow));
-  t.false(d.received(slow, block(header(99))), 'a block nobody asked for is not taken');
+  t.false(d.received(slow, block(header(99)), 0), 'a block nobody asked for is not taken');
+});
+
+test('a peer working through its window is no staller: its clock runs from its last answer to its oldest request, not from the request', (t) => {
+  const d = download({ perPeer: 4 });
+  d.add(headers(8));
+  const steady = { name: 'steady', height: 100 };
+  const other = { name: 'other', height: 100 };
+  d.schedule([steady, other], 0); // steady: 1-4, other: 5-8, all asked for at 0
+  // 1 MB blocks on a slow link: each takes ~1.4 s, so block 3 (the next the chain needs) is 3 s old when its turn comes
+  t.true(d.received(steady, block(header(1)), 1_500));
+  t.not(d.takeNext(), undefined);
+  t.true(d.received(steady, block(header(2)), 2_900));
+  t.not(d.takeNext(), undefined);
+  t.is(d.staller(3_000, 2_000), undefined, 'it answered its oldest request 100 ms ago: it is sending block 3 now');
+  t.is(d.staller(4_900, 2_000), undefined);
+  // a later block does not restart the clock of the one withheld before it
+  t.true(d.received(steady, block(header(4)), 4_000));
+  t.is(d.staller(4_901, 2_000), steady, 'nothing answered to its oldest request (block 3) for over 2 s');
+});
+
+test('a block of a slow peer delivered by another does not restart the slow peer\'s clock', (t) => {
+  const d = download({ perPeer: 2 });
+  d.add(headers(4));
+  const slow = { name: 'slow', height: 100 };
+  const fast = { name: 'fast', height: 100 };
+  d.schedule([slow, fast], 0); // slow: 1-2, fast: 3-4
+  t.true(d.received(fast, block(header(1)), 1_900), 'any peer may send a block in flight');
+  t.not(d.takeNext(), undefined);
+  t.is(d.staller(2_001, 2_000), slow, 'block 2 was asked of slow at 0 and slow has answered nothing since');
 });
 
 test('not-found moves the block to another peer; blocks are handed over in header order only', (t) => {
@@ -84,12 +113,12 @@ test('not-found moves the block to another peer; blocks are handed over in heade
   const a = { name: 'a', height: 100 };
   const b = { name: 'b', height: 100 };
   d.schedule([a, b], 0);
-  t.true(d.notFound(a, [header(1).hash]));
-  t.false(d.notFound(a, [header(2).hash]), 'not in flight from a');
-  t.true(d.received(b, block(header(2))));
+  t.true(d.notFound(a, [header(1).hash], 0));
+  t.false(d.notFound(a, [header(2).hash], 0), 'not in flight from a');
+  t.true(d.received(b, block(header(2)), 0));
   t.is(d.takeNext(), undefined, 'block 2 waits for block 1');
   t.deepEqual(heightsOf(d.schedule([a, b], 0), b), [1]);
-  t.true(d.received(b, block(header(1))));
+  t.true(d.received(b, block(header(1)), 0));
   const first = d.takeNext();
   t.true(first !== undefined && first !== 'have' && first.block.height === 1);
   t.is(d.queued, 1);
@@ -101,7 +130,7 @@ test('a peer that said not-found and then left is not kept in the "lacks" marks 
   const a = { name: 'a', height: 100 };
   const b = { name: 'b', height: 100 };
   const plan = d.schedule([a, b], 0);
-  t.true(d.notFound(a, (plan.get(a) ?? []).map((i) => i.hash)));
+  t.true(d.notFound(a, (plan.get(a) ?? []).map((i) => i.hash), 0));
   t.is(d.peersMarkedLacking, 1);
   t.deepEqual(heightsOf(d.schedule([a, b], 0), a), [], 'a is not asked again for what it lacks');
   d.dropPeer(a, false);

@@ -26,6 +26,7 @@ test('a fresh node takes bodies from every source that has them, within the per-
   t.log(`get-data messages per source: ${asked.join(', ')}; peak bodies in flight ${fresh.net.stats().peakBlocksInFlight}`);
   t.true(asked.filter((n) => n > 0).length >= 2, 'bodies came from more than one source');
   t.true(fresh.net.stats().peakBlocksInFlight <= 8 * 3, 'at most the per-peer window per source');
+  t.log(`the chain waited ${fresh.net.stats().syncWaitedForBlocksMs} ms in all for downloads`);
   t.false(fresh.net.stats().syncing);
 });
 
@@ -46,6 +47,9 @@ test('a peer that withholds the block the chain needs next loses its blocks to o
   await waitFor(() => withholder.closed, 'the withholder to be dropped');
   t.is(fresh.chain.tip?.height, 150);
   t.deepEqual(fresh.net.discouraged(), [], 'a staller is dropped, not discouraged');
+  const waited = fresh.net.stats().syncWaitedForBlocksMs;
+  t.log(`the chain waited ${waited} ms for downloads (block-stall timeout 300 ms)`);
+  t.true(waited >= 100, 'the chain sat idle while the withheld block was late: the wait is counted');
 });
 
 /** genesis → a block whose tx carries a signature by the wrong key → 5 good blocks. */
