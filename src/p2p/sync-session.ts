@@ -27,6 +27,7 @@ import type { Peer } from './peer.js';
 import type { PeerSet } from './peers.js';
 import { BlockDownload } from './sync-download.js';
 import { HeaderTrail } from './sync-header-trail.js';
+import { LightBranch } from './sync-light-branch.js';
 import { ChainWaitClock, SyncStallClocks } from './sync-stall.js';
 import type { UnconnectingHeaders } from './unconnecting-headers.js';
 import type { InvItem } from './wire/index.js';
@@ -71,12 +72,8 @@ export class SyncSession {
   private readonly chainWait = new ChainWaitClock();
   /** An advance() is queued (advanceSoon). */
   private advanceQueued = false;
-  /**
-   * Headers of a branch not (yet) heavier than our chain, held back from the download: bodies are
-   * fetched only once a header proves the branch heavier (Core downloads blocks only of a header
-   * chain with more work than its tip). At most SYNC_MAX_QUEUED_HEADERS.
-   */
-  private light: BlockHeader[] = [];
+  /** Headers of a branch not (yet) heavier than ours, held back from the download (sync-light-branch.ts). */
+  private readonly light = new LightBranch();
 
   constructor(
     /** The header source: the peer reporting the most work when the sync started. */
@@ -133,44 +130,24 @@ export class SyncSession {
     }
     this.options.unconnecting.reset(this.peer);
     const first = headers[0];
-    if ((queued || this.light.length > 0) && last && first && !first.prevHash.equals(last.hash)) {
+    if ((queued || this.light.holding) && last && first && !first.prevHash.equals(last.hash)) {
       // The source's best chain no longer runs through the headers we queued (a reorg): start over from our chain.
       this.finish({ reason: 'the sync peer switched to another branch', unhelpful: false, stalled: false });
       return;
     }
     const missing = headers.filter((h) => !chain.hasBlock(h.hash));
     this.trail.accept(headers, missing);
-    const wanted = this.heavierOnly(missing);
-    if (this.isFinished()) return;
+    const wanted = this.light.take(missing, this.trail.last?.height, chain.tip?.height ?? -1);
+    if (wanted === 'too-many') {
+      const count = this.light.countWith(missing.length);
+      this.finish({ reason: `the sync peer's branch is still not heavier than ours after ${count} headers`, unhelpful: true, stalled: false });
+      return;
+    }
     this.download.add(wanted);
     this.trail.noteAssumeValid(wanted);
     if (this.trail.last) this.options.onProved(this.trail.last.height);
     this.options.logger.debug({ peer: this.peer.label, headers: headers.length, missing: missing.length, queued: this.download.queued }, 'received headers');
     this.advance();
-  }
-
-  /**
-   * The headers whose bodies to fetch now: none while the branch (through trail.last) has no more
-   * work than our chain — they wait in `light` — and all held ones once a header proves it heavier.
-   * Every block has the network's bits (checkHeaderBatch, checkBlockSanity), so a branch's work is
-   * its height: heavier means a header above our tip's height. Without this a peer claiming more
-   * work made us fetch and store a lighter branch's every block (~256 hashes each here).
-   */
-  private heavierOnly(missing: BlockHeader[]): BlockHeader[] {
-    const tipHeight = this.options.chain.tip?.height ?? -1;
-    const last = this.trail.last;
-    if (last !== undefined && last.height > tipHeight) {
-      if (this.light.length === 0) return missing;
-      const held = this.light;
-      this.light = [];
-      return [...held, ...missing];
-    }
-    if (this.light.length + missing.length > SYNC_MAX_QUEUED_HEADERS) {
-      this.finish({ reason: `the sync peer's branch is still not heavier than ours after ${this.light.length + missing.length} headers`, unhelpful: true, stalled: false });
-      return [];
-    }
-    for (const header of missing) this.light.push(header);
-    return [];
   }
 
   /** True when the block is one this session asked for (of anyone); it is then connected in order. */
