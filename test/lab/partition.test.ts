@@ -14,16 +14,17 @@
  *
  * Two kinds of cut. 'short': the default heartbeat (a ping after 30 s of quiet, 60 s at the
  * accepting end, 20 s for its pong: ≥ 50 s of silence) outlives it, so the sessions across it survive and TCP delivers what was queued once it heals. 'long': 1 s pings
- * and a 5 s timeout, the cut is held until every session across it is gone (and in the full run
- * a minute more), so the heal needs new connections.
+ * and a 5 s timeout, the cut is held until every session across it is gone and then 16 s more
+ * (a minute in the full run), so the heal needs new connections.
  *
  * CI runs 5 nodes, ~100 payments, three scenarios: a short cut and a long cut joined by
- * discovery, and a long cut joined by addpeer only (18-29 s each on the 2 shared cores, 61 s for
- * the three). The long cut with discovery failed 2 of 3 runs until a session dropped for a silent
- * link stopped putting its address on the 5-minute early-close cool-down and a dial round with
- * slots to spare redialled reached addresses whose dials failed during the cut
- * (outbound-policy.ts): no node dialled across for a minute after the heal. Now every node is on
- * the winning tip 0.2-1.2 s after the heal (24 of 24 runs). PARTITION_FULL=1
+ * discovery, and a long cut joined by addpeer only (14-43 s each on the 2 shared cores, 87 s for
+ * the three). The long cut with discovery did not heal until a session dropped for a silent link
+ * stopped putting its address on the 5-minute early-close cool-down and a dial round with slots
+ * to spare redialled reached addresses whose dials failed during the cut (outbound-policy.ts):
+ * held 16 s, the old code put every node on the winning tip 54 s after the heal (2 of 2 runs,
+ * when the cool-downs ran out), the new one 4.2-4.9 s after it (the next dial round; 7 of 7),
+ * addpeer 0.2-0.5 s (7 of 7). PARTITION_FULL=1
  * (npm run partition) runs 6 nodes and reorgs 24 blocks, a long cut held a minute more: with
  * discovery, with addpeer only, and a short cut. Knobs (one scenario of 5 nodes):
  * PARTITION_LINKS=addpeer|discovery, PARTITION_CUT=long|short.
@@ -53,8 +54,14 @@ const PAYMENTS_PER_PAYER = FULL ? 15 : 13;
 /** Full run: a reorg of 24 blocks (deeper than chain.coinbaseMaturity, 20) on the losing side. */
 const WINNING_BLOCKS = FULL ? 30 : 3;
 const LOSING_BLOCKS = FULL ? 24 : 2;
-/** How long a long cut is held after the halves lost each other (full run only). */
-const HOLD_MS = FULL ? 60_000 : 0;
+/**
+ * How long a long cut is held after the halves lost each other: longer than a dial round and its
+ * connect timeout (DIAL_INTERVAL_MS + CONNECT_TIMEOUT_MS, 15 s), so every redial across it has
+ * failed and put its address on cool-down before the heal — the case that never healed. Without
+ * the hold a redial still waiting on its SYN when the cut lifted often connected anyway, so the
+ * test passed 4 of 5 runs on code that could not heal.
+ */
+const HOLD_MS = FULL ? 60_000 : 16_000;
 const BLOCK_REWARD = 1000n;
 
 interface Scenario {
