@@ -25,7 +25,7 @@ import { peerAddressKey } from './dial.js';
 import type { DiscouragedSet } from './discouraged.js';
 import { LogThrottle } from './log-throttle.js';
 import { netGroup, type AddressClassifier } from './netgroup.js';
-import { DialCooldowns, ReachedAddresses, bootstrapWanted, inDialOrder } from './outbound-policy.js';
+import { DialCooldowns, ReachedAddresses, bootstrapWanted, inDialOrder, mayRetryCooling } from './outbound-policy.js';
 import type { Peer } from './peer.js';
 import { TokenBucket } from './rate-limit.js';
 import { NODE_TCP_TRANSPORT, type PeerStream, type TcpTransport } from './tcp-transport.js';
@@ -129,12 +129,13 @@ export class OutboundDialer {
   }
 
   /**
-   * An outbound session ended: an early end puts its address on cool-down, and the free slot is
-   * refilled by a dial round OUTBOUND_REFILL_DELAY_MS later (one pending round at most).
+   * An outbound session ended: an early end puts its address on cool-down (not a link gone
+   * silent: DialCooldowns.sessionEnded), and the free slot is refilled by a dial round
+   * OUTBOUND_REFILL_DELAY_MS later (one pending round at most).
    */
   sessionClosed(peer: Peer): void {
     if (peer.direction !== 'outbound' || peer.wasProbe) return;
-    this.cooldowns.sessionEnded(peerAddressKey(peer.ip, peer.remotePort), peer.connectedAtMs);
+    this.cooldowns.sessionEnded(peerAddressKey(peer.ip, peer.remotePort), peer.connectedAtMs, peer.disconnectCode);
     if (!this.options.isRunning() || this.refillTimer !== undefined) return;
     this.refillTimer = this.clock.setTimeout(() => {
       this.refillTimer = undefined;
@@ -182,8 +183,11 @@ export class OutboundDialer {
     return this.options.peerSource?.isBootstrapNode?.(node) ?? false;
   }
 
-  /** Dials the node unless a rule says no; true when a dial started. */
-  private maybeDial(node: DiscoveredNode): boolean {
+  /**
+   * Dials the node unless a rule says no; true when a dial started. `retryCooling`: the round's
+   * second pass, which may redial a reached address whose dial failed (mayRetryCooling).
+   */
+  private maybeDial(node: DiscoveredNode, retryCooling = false): boolean {
     const { config, ownIdHex, bans, discouraged } = this.options;
     const idHex = node.nodeId.toString('hex');
     const { ip, tcpPort } = node.endpoint;
@@ -191,7 +195,7 @@ export class OutboundDialer {
     if (bans.isBanned(idHex) || bans.isBanned(ip) || this.outboundCount() >= config.maxOutbound) return false;
     if (discouraged.isDiscouraged(ip)) return false;
     const key = peerAddressKey(ip, tcpPort);
-    if (this.cooldowns.isCooling(key)) return false;
+    if (this.cooldowns.isCooling(key) && !(retryCooling && mayRetryCooling(key, this.cooldowns, this.reached))) return false;
     if (this.netGroupTaken(ip)) return false;
     this.options.peerSource?.dialing?.(node);
     void this.dial(ip, tcpPort, undefined, this.reached.connectTimeoutMs(key)).then((result) => {
@@ -217,18 +221,26 @@ export class OutboundDialer {
 
   /**
    * One dial round: releases a bootstrap session we no longer need, then dials the source's
-   * candidates in dial order (outbound-policy.ts) until the outbound slots are taken.
+   * candidates in dial order (outbound-policy.ts) until the outbound slots are taken. Slots still
+   * free after that go to a second pass over the candidates on cool-down, which redials the
+   * reached addresses whose dial failed (mayRetryCooling): after a partition heals, they are the
+   * only candidates, and each round would otherwise skip them all for FAILED_DIAL_COOLDOWN_MS.
    */
   private dialKnown(): void {
     const source = this.options.peerSource;
     if (!source || !this.options.isRunning()) return;
     const isBootstrap = (node: DiscoveredNode): boolean => this.isBootstrap(node);
     const others = this.releaseBootstrap(isBootstrap);
-    for (const node of inDialOrder(source.knownNodes(this.options.config.maxOutbound * 4), isBootstrap)) {
-      if (this.outboundCount() >= this.options.config.maxOutbound) break;
-      if (isBootstrap(node) && !bootstrapWanted(others)) break; // bootstrap nodes come last
-      this.maybeDial(node);
-    }
+    const candidates = inDialOrder(source.knownNodes(this.options.config.maxOutbound * 4), isBootstrap);
+    const pass = (nodes: readonly DiscoveredNode[], retryCooling: boolean): void => {
+      for (const node of nodes) {
+        if (this.outboundCount() >= this.options.config.maxOutbound) break;
+        if (isBootstrap(node) && !bootstrapWanted(others)) break; // bootstrap nodes come last
+        this.maybeDial(node, retryCooling);
+      }
+    };
+    pass(candidates, false);
+    pass(candidates.filter((n) => n.endpoint.tcpPort !== 0 && this.cooldowns.isCooling(peerAddressKey(n.endpoint.ip, n.endpoint.tcpPort))), true);
   }
 
   /**

@@ -4,10 +4,7 @@
  * bootstrap nodes last and released once we have enough other outbound peers, and a prompt
  * refill round after a session ends. The dialer runs on a virtual clock over a fake transport.
  */
-import { EventEmitter } from 'node:events';
 import test from 'ava';
-import { BanList } from '../../../src/p2p/bans.js';
-import { resolveP2PConfig } from '../../../src/p2p/config.js';
 import {
   BOOTSTRAP_DIAL_GRACE_MS,
   BOOTSTRAP_GRACE_DIAL_BELOW_OUTBOUND,
@@ -23,111 +20,11 @@ import {
   MAX_DIAL_COOLDOWN_ENTRIES,
   OUTBOUND_REFILL_DELAY_MS,
 } from '../../../src/p2p/constants.js';
-import { DiscouragedSet } from '../../../src/p2p/discouraged.js';
-import { classifyAddress } from '../../../src/p2p/netgroup.js';
-import { OutboundDialer } from '../../../src/p2p/outbound.js';
 import { DialCooldowns, ReachedAddresses, bootstrapWanted, inDialOrder } from '../../../src/p2p/outbound-policy.js';
 import type { Peer } from '../../../src/p2p/peer.js';
-import type { PeerStream, TcpTransport } from '../../../src/p2p/tcp-transport.js';
-import type { DiscoveredNode, PeerSource } from '../../../src/p2p/types.js';
+import type { DiscoveredNode } from '../../../src/p2p/types.js';
 import { toDiscovered } from '../../../src/p2p/discovery/maintenance.js';
-import { VirtualClock } from '../../../src/sim/virtual-clock.js';
-import { silentLogger } from '../../../src/util/logger.js';
-
-/** Node i: a public address in its own /16, so the netgroup rule never gets in the way. */
-function node(i: number, extra: Partial<DiscoveredNode> = {}): DiscoveredNode {
-  return { nodeId: Buffer.alloc(32, i), endpoint: { ip: `${20 + i}.${i}.0.1`, udpPort: 9000, tcpPort: 9000 }, ...extra };
-}
-
-const label = (n: DiscoveredNode): string => n.endpoint.ip;
-
-class FakeSource extends EventEmitter implements PeerSource {
-  nodes: DiscoveredNode[] = [];
-  bootstraps = new Set<string>();
-  rounds = 0;
-  knownNodes(limit: number): DiscoveredNode[] {
-    this.rounds++;
-    return this.nodes.slice(0, limit);
-  }
-  isBootstrapNode(n: DiscoveredNode): boolean {
-    return this.bootstraps.has(n.nodeId.toString('hex'));
-  }
-}
-
-/** What the dialer reads of a session. */
-class FakePeer extends EventEmitter {
-  readonly direction = 'outbound';
-  isReady = true;
-  wasProbe = false;
-  readonly punchedVia = undefined;
-  closedWith: string | undefined;
-  constructor(
-    readonly ip: string,
-    readonly remotePort: number,
-    readonly nodeId: Buffer,
-    readonly connectedAtMs: number,
-  ) {
-    super();
-  }
-  close(reason: string): void {
-    this.closedWith = reason;
-  }
-}
-
-interface Setup {
-  clock: VirtualClock;
-  source: FakeSource;
-  dialer: OutboundDialer;
-  /** Every dial made, by host. */
-  dials: string[];
-  /** The connect timeout of each dial. */
-  timeouts: number[];
-  /** Hosts whose dial connects (the others are refused, or never answered if in `hanging`). */
-  answering: Set<string>;
-  hanging: Set<string>;
-  peers: FakePeer[];
-}
-
-function setup(): Setup {
-  const clock = new VirtualClock();
-  const source = new FakeSource();
-  const dials: string[] = [];
-  const timeouts: number[] = [];
-  const answering = new Set<string>();
-  const hanging = new Set<string>();
-  const peers: FakePeer[] = [];
-  const transport: TcpTransport = {
-    dial: (host, _port, timeoutMs) => {
-      dials.push(host);
-      timeouts.push(timeoutMs);
-      if (hanging.has(host)) return new Promise<PeerStream>(() => undefined);
-      return answering.has(host) ? Promise.resolve(Object.assign(new EventEmitter(), { remoteAddress: host, remotePort: 9000 }) as unknown as PeerStream) : Promise.reject(new Error(`connect ECONNREFUSED ${host}:9000`));
-    },
-    listen: () => Promise.reject(new Error('not used')),
-  };
-  const dialer = new OutboundDialer({
-    config: resolveP2PConfig({}),
-    ownIdHex: '00'.repeat(32),
-    peerSource: source,
-    bans: new BanList(10),
-    discouraged: new DiscouragedSet(10, 60_000, clock.nowMs),
-    classify: classifyAddress,
-    logger: silentLogger(),
-    isRunning: () => true,
-    peers: () => peers as unknown as Peer[],
-    isConnected: (idHex) => peers.some((p) => p.nodeId.toString('hex') === idHex),
-    attach: (socket) => {
-      const host = socket.remoteAddress ?? '';
-      const known = source.nodes.find((n) => n.endpoint.ip === host);
-      const peer = new FakePeer(host, 9000, known?.nodeId ?? Buffer.alloc(32, 0xff), clock.nowMs());
-      peers.push(peer);
-      return peer as unknown as Peer;
-    },
-    clock,
-    transport,
-  });
-  return { clock, source, dialer, dials, timeouts, answering, hanging, peers };
-}
+import { FakePeer, label, node, setup } from './outbound-helpers.js';
 
 test('cool-downs: a failed dial for FAILED_DIAL_COOLDOWN_MS, an early-closed session for EARLY_CLOSE_COOLDOWN_MS, a long one not at all', (t) => {
   let now = 1_000_000;
