@@ -1,27 +1,25 @@
 /**
- * One TCP session with a peer: handshake (with signed ack), heartbeat and misbehaviour
- * detection, over its deadlines (session-timers.ts), its socket (peer-socket.ts: capped writes,
- * rate-limited rejects, close) and the frame checks made before a decode (frame-gate.ts). What
- * to do with the messages of a ready session is up to the peer set's listeners (relay, sync).
+ * One TCP session with a peer as the node sees it: who the peer is, what it last told us, the
+ * writes to it (peer-socket.ts: capped writes, rate-limited rejects, close) and how the session
+ * ends — a refusal, a priced fault (misbehaviour.ts), a resource drop or a close. What the peer
+ * sends — frames, handshake and ack, rejects, probes, heartbeats and their deadlines — is read by
+ * peer-protocol.ts. What to do with the messages of a ready session is up to the peer set's
+ * listeners (relay, sync).
  */
 import { EventEmitter } from 'node:events';
 import { ZERO_HASH } from '../primitives/hash.js';
 import { SYSTEM_CLOCK } from '../util/clock.js';
-import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { CRYPTO_RANDOM } from '../util/random-source.js';
 import { normalizeIp } from './discovery/endpoint.js';
-import { FrameGate } from './frame-gate.js';
 import type { PeerDirection, PeerEvents, PeerOptions } from './peer-options.js';
-import { handshakeIncompatibility, localHandshake } from './handshake.js';
 import { penaltyFor, penaltyForCompactBlock, truncateRejectReason, type MisbehaviourCode, type PenaltyAction } from './misbehaviour.js';
-import { DEFAULT_FRAME_TIMEOUT_MS, DEFAULT_MAX_SEND_BUFFER_BYTES, KNOWN_INVENTORY_PER_PEER, MAX_PRE_SESSION_PAYLOAD_BYTES, RECEIVED_REJECT_LOGS_PER_SEC, RECEIVED_REJECT_LOG_BURST } from './constants.js';
-import { TokenBucket } from './rate-limit.js';
+import { DEFAULT_MAX_SEND_BUFFER_BYTES, KNOWN_INVENTORY_PER_PEER } from './constants.js';
 import { BoundedHashSet } from './known-set.js';
 import type { DisconnectCode } from './resource-codes.js';
+import { PeerProtocol } from './peer-protocol.js';
 import { PeerSocket } from './peer-socket.js';
-import { SessionTimers } from './session-timers.js';
-import { FrameDecoder, MAX_PAYLOAD_BYTES, MessageType, WireError, createHandshakeAck, decodeMessage, verifyHandshakeAck, type Frame, type HandshakeMessage, type OutgoingMessage, type WireMessage } from './wire/index.js';
+import { MessageType, type HandshakeMessage, type OutgoingMessage } from './wire/index.js';
 
 export type { PeerDirection, PeerEvents, PeerOptions } from './peer-options.js';
 
@@ -54,16 +52,10 @@ export class Peer extends EventEmitter<PeerEvents> {
   logger: Logger;
 
   private readonly options: PeerOptions;
-  /** Small frames only until the session opens (maybeReady raises the limit). */
-  private readonly decoder = new FrameDecoder({ maxPayloadBytes: MAX_PRE_SESSION_PAYLOAD_BYTES });
-  private ackSent = false;
-  private ackVerified = false;
   private closed = false;
-  private readonly timers: SessionTimers;
   private readonly io: PeerSocket;
-  private readonly gate: FrameGate;
-  /** Rejects from the peer logged at info (see RECEIVED_REJECT_LOGS_PER_SEC); the rest at debug. */
-  private readonly rejectLogs: TokenBucket;
+  /** What the peer sends us, the handshake and the session's deadlines. */
+  private readonly protocol: PeerProtocol;
 
   constructor(options: PeerOptions) {
     super();
@@ -80,18 +72,6 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.localPort = socket.localPort ?? 0;
     this.punchedVia = options.punchedVia;
     this.logger = options.logger.child({ peer: `${this.ip}:${this.remotePort}`, direction: this.direction });
-    this.timers = new SessionTimers({
-      handshakeTimeoutMs: options.handshakeTimeoutMs,
-      frameTimeoutMs: options.frameTimeoutMs ?? DEFAULT_FRAME_TIMEOUT_MS,
-      pingIntervalMs: options.pingIntervalMs,
-      peerTimeoutMs: options.peerTimeoutMs,
-      direction: options.direction,
-      decoder: this.decoder,
-      sendPing: (nonce) => this.sendHeartbeat('ping', nonce),
-      expired: (code, reason) => this.disconnect(code, reason),
-      clock,
-      random,
-    });
     this.io = new PeerSocket({
       socket,
       maxSendBufferBytes: options.maxSendBufferBytes ?? DEFAULT_MAX_SEND_BUFFER_BYTES,
@@ -100,12 +80,11 @@ export class Peer extends EventEmitter<PeerEvents> {
       logger: () => this.logger,
       overflow: (reason) => this.disconnect('send-buffer-full', reason),
     });
-    this.gate = new FrameGate(now);
-    this.rejectLogs = new TokenBucket({ ratePerSec: RECEIVED_REJECT_LOGS_PER_SEC, burst: RECEIVED_REJECT_LOG_BURST, now });
+    this.protocol = new PeerProtocol(this, { peer: options, clock, random, now });
   }
 
   get isReady(): boolean {
-    return this.ackSent && this.ackVerified && !this.closed;
+    return this.protocol.acksDone && !this.closed;
   }
 
   get isClosed(): boolean {
@@ -119,7 +98,7 @@ export class Peer extends EventEmitter<PeerEvents> {
 
   /** The node id once its handshake-ack proved it; what tables, bans and relay may use. */
   get provenNodeId(): Buffer | undefined {
-    return this.ackVerified ? this.remoteHandshake?.nodeId : undefined;
+    return this.protocol.ackProven ? this.remoteHandshake?.nodeId : undefined;
   }
 
   get label(): string {
@@ -129,8 +108,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   /** Sends our handshake and starts the timers. */
   start(): void {
     this.io.listen((chunk) => this.onData(chunk), (reason) => this.close(reason));
-    this.timers.startHandshake();
-    this.send(localHandshake(this.options.status(), this.options.nodeKey.nodeId, this.options.listenPort, this.nonce, { ip: this.ip, port: this.remotePort }));
+    this.protocol.start();
   }
 
   /**
@@ -224,7 +202,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   close(reason: string, destroyNow = false): void {
     if (this.closed) return;
     this.closed = true;
-    this.timers.stop();
+    this.protocol.stop();
     this.io.close(destroyNow);
     this.logger.debug({ reason }, 'peer closed');
     this.emit('close', reason);
@@ -232,121 +210,6 @@ export class Peer extends EventEmitter<PeerEvents> {
 
   private onData(chunk: Buffer): void {
     if (this.closed) return this.io.readAfterClose(chunk.length);
-    let completed = 0;
-    try {
-      this.decoder.feed(chunk);
-      // Each frame is handled before the next header is read: the session may open on a frame of
-      // this chunk, and only then may the next one be larger than a pre-session message.
-      for (let frame = this.decoder.nextFrame(); frame !== undefined; frame = this.decoder.nextFrame()) {
-        completed++;
-        this.onFrame(frame);
-        if (this.closed) return;
-      }
-    } catch (err) {
-      if (err instanceof WireError) return void this.punish(err.code, err.message);
-      this.logger.error({ err: errorMessage(err) }, 'error while reading frames from a peer');
-    }
-    if (!this.closed) this.timers.watchFrame(completed > 0);
-  }
-
-  private onFrame(frame: Frame): void {
-    try {
-      const violation = this.gate.check(frame, this.isReady);
-      if (violation) return void this.punish(violation.code, violation.reason);
-      this.timers.received(); // any message shows the peer alive: no ping needed while they come
-      this.onMessage(decodeMessage(frame.type, frame.payload));
-    } catch (err) {
-      if (err instanceof WireError) this.punish(err.code, err.message);
-      else this.logger.error({ err: errorMessage(err) }, 'error while handling a peer message');
-    }
-  }
-
-  private onMessage(msg: WireMessage): void {
-    if (msg.kind === 'reject') return this.onReject(msg);
-    if (msg.kind === 'probe') return this.onProbe(msg.nonce);
-    if (msg.kind === 'handshake') return this.onHandshake(msg);
-    if (msg.kind === 'handshake-ack') return this.onAck(msg);
-    if (!this.isReady) return void this.punish('unexpected-message', `peer sent ${msg.kind} before completing the handshake`);
-    if (msg.kind === 'ping' || msg.kind === 'pong') this.onHeartbeat(msg);
-    this.emit('message', msg);
-  }
-
-  /**
-   * Before the session is up a reject is the far end refusing us: warn with its reason (once per
-   * address and code per interval). Both ends dialling each other at once is routine: debug.
-   */
-  private onReject(msg: WireMessage & { kind: 'reject' }): void {
-    const fields = { code: msg.code, reason: msg.reason };
-    if (!this.isReady) this.refusal = { ...fields, by: 'peer' };
-    if (msg.code === 'duplicate-connection') {
-      this.lostDuplicate = true;
-      return void this.logger.debug(fields, 'peer kept another connection to us');
-    }
-    if (!this.isReady) {
-      return void this.logger[this.options.faultLevel?.(this, `refused-us ${msg.code}`) ?? 'warn'](fields, 'peer refused us');
-    }
-    this.logger[this.rejectLogs.take() ? 'info' : 'debug']({ ...fields, hash: msg.hash.toString('hex') }, 'peer rejected something we sent');
-  }
-
-  /**
-   * A dial-back probe is the whole of a connection made to check our reachability: valid only as
-   * the first frame of an inbound connection. It is no session, so closing it is no fault.
-   */
-  private onProbe(nonce: bigint): void {
-    if (this.direction !== 'inbound' || this.remoteHandshake !== undefined) {
-      return void this.punish('unexpected-message', 'peer sent a dial-back probe inside a session');
-    }
-    this.wasProbe = true;
-    this.emit('probe', nonce);
-    this.close('dial-back probe received');
-  }
-
-  private onHandshake(msg: HandshakeMessage): void {
-    if (this.remoteHandshake) return void this.punish('unexpected-message', 'peer sent a second handshake');
-    this.remoteHandshake = msg;
-    this.bestHeight = msg.bestHeight;
-    this.bestWork = msg.chainWork;
-    this.logger = this.logger.child({ nodeId: msg.nodeId.toString('hex').slice(0, 16) });
-    const refusal = handshakeIncompatibility(msg, this.options.status()) ?? this.options.admit(this, msg);
-    if (refusal) return this.refuse(refusal.code, refusal.reason);
-    this.send(createHandshakeAck(this.options.nodeKey.privateKey, msg.nonce));
-    this.ackSent = true;
-    this.maybeReady();
-  }
-
-  private onAck(msg: WireMessage & { kind: 'handshake-ack' }): void {
-    const hs = this.remoteHandshake;
-    if (!hs || this.ackVerified) return void this.punish('unexpected-message', 'peer sent a handshake-ack out of order');
-    if (!verifyHandshakeAck(msg, hs.nodeId, this.nonce)) {
-      return void this.punish('bad-handshake-ack', 'peer handshake-ack does not prove the node id it claimed');
-    }
-    this.ackVerified = true;
-    this.maybeReady();
-  }
-
-  private maybeReady(): void {
-    if (!this.isReady) return;
-    const refusal = this.options.admitProven(this);
-    if (refusal) return this.refuse(refusal.code, refusal.reason);
-    this.decoder.maxPayloadBytes = MAX_PAYLOAD_BYTES;
-    this.timers.handshakeDone();
-    this.logger[this.options.readyLevel?.(this) ?? 'info']({ height: this.bestHeight }, 'peer ready');
-    this.emit('ready');
-    this.timers.ping(); // at once, as Core does: the round trip is known from the start
-  }
-
-  /** A ping or pong carries our best chain, as the handshake did. */
-  private sendHeartbeat(kind: 'ping' | 'pong', nonce: bigint): void {
-    const status = this.options.status();
-    this.send({ kind, nonce, bestHeight: status.bestHeight, chainWork: status.chainWork });
-  }
-
-  private onHeartbeat(msg: WireMessage & { kind: 'ping' | 'pong' }): void {
-    if (msg.kind === 'ping') this.sendHeartbeat('pong', msg.nonce);
-    else this.pingRttMs = this.timers.pong(msg.nonce) ?? this.pingRttMs;
-    this.bestHeight = msg.bestHeight;
-    this.bestWork = msg.chainWork;
-    this.emit('status');
+    this.protocol.read(chunk);
   }
 }
-
