@@ -2,8 +2,9 @@
  * The peer set: the TCP server and the sessions, one connection per *proven* node id, and
  * discouragement of misbehaving addresses. It re-emits the ready peers' messages for relay and
  * sync. Admission of inbound connections (inbound.ts), one session per node id (proven-peers.ts),
- * outbound dialing (outbound.ts), manual peers (manual-peers.ts), persisted bans (ban-store.ts) and
- * what a misbehaving session costs its address (peer-faults.ts) are its parts.
+ * outbound dialing (outbound.ts), manual peers (manual-peers.ts), persisted bans (ban-store.ts),
+ * what a misbehaving session costs its address (peer-faults.ts) and how a socket becomes a session
+ * (session-factory.ts) are its parts.
  */
 import { EventEmitter } from 'node:events';
 import { SYSTEM_CLOCK, type Clock } from '../util/clock.js';
@@ -12,25 +13,24 @@ import { CRYPTO_RANDOM, type RandomSource } from '../util/random-source.js';
 import { BanStore } from './ban-store.js';
 import type { BanEntry, BanList } from './bans.js';
 import type { P2PConfig } from './config.js';
-import { MAX_PUNCHED_OUTBOUND_SHARE, INBOUND_READY_LOG_INTERVAL_MS, INBOUND_READY_LOG_KEYS, MAX_DISCOURAGED_ENTRIES } from './constants.js';
+import { MAX_PUNCHED_OUTBOUND_SHARE, MAX_DISCOURAGED_ENTRIES } from './constants.js';
 import type { NodeKey } from './discovery/node-key.js';
 import { normalizeIp } from './discovery/endpoint.js';
 import { DiscouragedSet, type DiscouragedEntry } from './discouraged.js';
 import { P2PError } from './errors.js';
 import { InboundGate } from './inbound.js';
-import { LogThrottle } from './log-throttle.js';
 import { ManualPeers } from './manual-peers.js';
 import { classifyAddress, type AddressClassifier } from './netgroup.js';
 import { OutboundDialer } from './outbound.js';
 import type { LocalStatus } from './handshake.js';
-import { Peer, type PeerDirection } from './peer.js';
+import type { Peer, PeerDirection } from './peer.js';
 import { PeerFaults } from './peer-faults.js';
 import { describePeer, type ManualPeerInfo, type PeerInfo } from './peer-info.js';
 import { ProvenPeers } from './proven-peers.js';
+import { SessionFactory } from './session-factory.js';
 import { NODE_TCP_TRANSPORT, type PeerStream, type TcpListener, type TcpTransport } from './tcp-transport.js';
 import type { PeerSource, UsefulKind } from './types.js';
 import type { WireMessage } from './wire/index.js';
-
 
 export interface PeerSetOptions {
   config: P2PConfig;
@@ -71,20 +71,16 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
   private readonly provenPeers: ProvenPeers;
   private readonly ownIdHex: string;
   private server: TcpListener | undefined;
-  private readonly clock: Clock;
   private readonly transport: TcpTransport;
-  private readonly random: RandomSource;
   private port = 0;
-  /** What handshakes announce as our listen port when NAT mapped another external one. */
-  private advertisedPort: number | undefined;
   private running = false;
   private readonly inbound: InboundGate;
   private readonly outbound: OutboundDialer;
   private readonly manual: ManualPeers;
   /** What a misbehaving or refused session costs its address, and its log line (peer-faults.ts). */
   private readonly faults: PeerFaults;
-  /** Inbound 'peer ready' lines: info once per address per interval, repeats at debug. */
-  private readonly readyLog: LogThrottle;
+  /** Makes the sessions of connected sockets (session-factory.ts). */
+  private readonly sessions: SessionFactory;
 
   constructor(options: PeerSetOptions) {
     super();
@@ -92,11 +88,8 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
     this.logger = options.logger.child({ component: 'p2p' });
     this.ownIdHex = options.nodeKey.nodeId.toString('hex');
     const clock = options.clock ?? SYSTEM_CLOCK;
-    this.clock = clock;
     this.transport = options.transport ?? NODE_TCP_TRANSPORT;
     const random = options.random ?? CRYPTO_RANDOM;
-    this.random = random;
-    this.readyLog = new LogThrottle(INBOUND_READY_LOG_KEYS, INBOUND_READY_LOG_INTERVAL_MS, clock.nowMs);
     this.classify = options.classifyAddress ?? classifyAddress;
     this.banStore = new BanStore(options.config.banFile, this.logger);
     this.bans = this.banStore.list;
@@ -126,6 +119,10 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
       connectedNode: (idHex) => this.provenPeers.get(idHex),
       dial: (host, port, onPeer) => this.outbound.dial(host, port, onPeer),
     });
+    this.sessions = new SessionFactory({
+      config, nodeKey: options.nodeKey, status: options.status, provenPeers: this.provenPeers, faults: this.faults, clock, random, logger,
+      boundPort: () => this.port,
+    });
   }
 
   get tcpPort(): number {
@@ -134,7 +131,7 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
 
   /** The listen port new handshakes announce (a NAT's external port); undefined = the bound one. */
   setAdvertisedListenPort(port: number | undefined): void {
-    this.advertisedPort = port;
+    this.sessions.setAdvertisedListenPort(port);
   }
 
   async start(): Promise<void> {
@@ -282,27 +279,7 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
   }
 
   private attach(socket: PeerStream, direction: PeerDirection, punchedVia?: string): Peer {
-    const { config, nodeKey, status } = this.options;
-    const peer = new Peer({
-      socket,
-      direction,
-      punchedVia,
-      nodeKey,
-      listenPort: this.advertisedPort ?? this.port,
-      pingIntervalMs: config.pingIntervalMs,
-      peerTimeoutMs: config.peerTimeoutMs,
-      handshakeTimeoutMs: config.handshakeTimeoutMs,
-      frameTimeoutMs: config.frameTimeoutMs,
-      maxSendBufferBytes: config.maxSendBufferBytes,
-      clock: this.clock,
-      random: this.random,
-      status,
-      admit: (p, hs) => this.provenPeers.admit(p, hs),
-      admitProven: (p) => this.provenPeers.admitProven(p),
-      faultLevel: (p, code) => this.faults.faultLevel(p, code),
-      readyLevel: (p) => (this.provenPeers.isReplacement(p) ? 'debug' : p.direction === 'outbound' || this.readyLog.shouldWarn(p.ip) ? 'info' : 'debug'),
-      logger: this.logger,
-    });
+    const peer = this.sessions.create(socket, direction, punchedVia);
     this.all.add(peer);
     peer.on('ready', () => this.emit('peer:ready', peer));
     peer.on('message', (msg) => this.emit('peer:message', peer, msg));
