@@ -1,6 +1,6 @@
 /**
  * One block sync (design.md §6: a SyncSession per sync, named states, finish() drops it).
- * Headers first, from one peer (the one reporting the most work), checked for linkage and PoW
+ * Headers first, from one peer (the one reporting the most work), checked for linkage, PoW and timestamps
  * and kept up to SYNC_MAX_QUEUED_HEADERS ahead of the chain; bodies from every ready peer that
  * has them (sync-download.ts: a window per peer and a global one); handed to the chain in header
  * order through the block intake, a SubmitWindow's worth (a few commit groups) submitted before
@@ -87,7 +87,7 @@ export class SyncSession {
       have: (hash) => options.chain.hasBlock(hash),
       serves: (p, header) => this.serves(p, header),
     });
-    this.trail = new HeaderTrail(options.chain, options.assumeValid, options.logger);
+    this.trail = new HeaderTrail(options.chain, options.assumeValid, options.logger, options.now);
     this.stall = new SyncStallClocks(options.config.syncStallTimeoutMs, () => this.checkStall(), () => this.noProgress());
   }
 
@@ -115,13 +115,21 @@ export class SyncSession {
   }
 
   /** The source answered our get-blocks (BlockSync checked it is ours to take). */
-  onHeaders(headers: readonly BlockHeader[]): void {
+  onHeaders(received: readonly BlockHeader[]): void {
+    let headers = received;
     this.headersOut = false;
     const { chain } = this.options;
     const last = this.trail.last;
     const queued = this.download.queued > 0;
     const check = this.trail.check(headers);
-    if (!check.ok) {
+    // Future-dated headers are not invalid, just not acceptable yet (Core's time-too-new, no
+    // penalty): the ones before them are used, and nothing more is asked of this source.
+    const tooNew = !check.ok && check.code === 'time-too-new' ? check : undefined;
+    if (tooNew) {
+      this.options.logger.debug({ peer: this.peer.label, usable: tooNew.usable, reason: tooNew.reason }, 'headers too far in the future');
+      if (tooNew.usable === 0) return this.finish({ reason: tooNew.reason, unhelpful: true, stalled: false });
+      headers = headers.slice(0, tooNew.usable);
+    } else if (!check.ok) {
       if (check.code === 'bad-headers') this.peer.punish(check.code, check.reason);
       // An honest reply to our locator connects; counted, or a peer claiming ever new work is synced from for nothing.
       else if (!this.options.unconnecting.count(this.peer)) return;
@@ -136,7 +144,7 @@ export class SyncSession {
       return;
     }
     const missing = headers.filter((h) => !chain.hasBlock(h.hash));
-    this.trail.accept(headers, missing);
+    this.trail.accept(headers, missing, tooNew !== undefined);
     const wanted = this.light.take(missing, this.trail.last?.height, chain.tip?.height ?? -1);
     if (wanted === 'too-many') {
       const count = this.light.countWith(missing.length);
