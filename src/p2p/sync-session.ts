@@ -1,7 +1,7 @@
 /**
  * One block sync (design.md §6: a SyncSession per sync, named states, finish() drops it).
- * Headers first, from one peer (the one reporting the most work), checked for linkage, PoW and timestamps
- * and kept up to SYNC_MAX_QUEUED_HEADERS ahead of the chain; bodies from every ready peer that
+ * Headers first, from one peer (the one reporting the most work), checked for linkage, PoW and
+ * timestamps and kept up to SYNC_MAX_QUEUED_HEADERS ahead of the chain; bodies from every ready peer that
  * has them (sync-download.ts: a window per peer and a global one); handed to the chain in header
  * order through the block intake, a SubmitWindow's worth (a few commit groups) submitted before
  * the oldest is done (the chain verifies their signatures on its workers while it commits the
@@ -11,9 +11,10 @@
  *   'blocks'   bodies queued, in flight or being connected (a headers request may run ahead)
  *   'finished' ended (caught up, stalled, a bad block, the source left); nothing it does counts any more
  *
- * A peer that holds the block the chain needs next past blockStallTimeoutMs, while others could
- * send it, loses its blocks to them and is dropped; no progress at all for syncStallTimeoutMs
- * ends the session (the sync then restarts with another peer).
+ * A peer that holds the block the chain needs next past the block-stall timeout (blockStallTimeoutMs,
+ * doubled per staller dropped: stall-timeout.ts), while others could send it, loses its blocks to
+ * them and is dropped; no progress at all for syncStallTimeoutMs ends the session (the sync then
+ * restarts with another peer).
  */
 import type { Chain } from '../chain/chain.js';
 import { SubmitWindow } from '../chain/submit-window.js';
@@ -28,6 +29,7 @@ import type { PeerSet } from './peers.js';
 import { BlockDownload } from './sync-download.js';
 import { HeaderTrail } from './sync-header-trail.js';
 import { LightBranch } from './sync-light-branch.js';
+import type { AdaptiveStallTimeout } from './stall-timeout.js';
 import { ChainWaitClock, SyncStallClocks } from './sync-stall.js';
 import type { UnconnectingHeaders } from './unconnecting-headers.js';
 import type { InvItem } from './wire/index.js';
@@ -50,6 +52,8 @@ export interface SyncSessionOptions {
   readonly config: P2PConfig;
   readonly logger: Logger;
   readonly unconnecting: UnconnectingHeaders;
+  /** The block-stall timeout, shared by the node's sessions: raised by each staller dropped, lowered by blocks connected. */
+  readonly stallTimeout: AdaptiveStallTimeout;
   /** Core's -assumevalid: signatures of this block's ancestors in the source's headers are not checked. */
   readonly assumeValid: Buffer | undefined;
   readonly now: () => number;
@@ -304,15 +308,18 @@ export class SyncSession {
   /** The block the chain needs next is late: drop its peer if another could send it. */
   private checkStall(): void {
     if (this.state !== 'blocks') return;
-    const { config, logger } = this.options;
-    const staller = this.download.staller(this.options.now(), config.blockStallTimeoutMs);
+    const { logger, stallTimeout } = this.options;
+    const timeoutMs = stallTimeout.currentMs;
+    const staller = this.download.staller(this.options.now(), timeoutMs);
     const header = this.download.peekHeader();
     if (!staller || !header) return;
     const others = this.options.peers.ready().filter((p) => p !== staller && p.isReady && this.serves(p, header));
     if (others.length === 0) return; // nobody else has it: syncStallTimeoutMs decides
-    logger.warn({ peer: staller.label, height: header.height, timeoutMs: config.blockStallTimeoutMs, others: others.length }, 'peer stalls the block download; its blocks go to other peers');
+    // The next staller gets twice as long: if our own link is the bottleneck, every peer looks like one.
+    stallTimeout.stallerDropped();
+    logger.warn({ peer: staller.label, height: header.height, timeoutMs, nextTimeoutMs: stallTimeout.currentMs, others: others.length }, 'peer stalls the block download; its blocks go to other peers');
     this.download.dropPeer(staller, true);
-    staller.disconnect('block-stall', `did not deliver block ${header.hashHex} at height ${header.height} within ${config.blockStallTimeoutMs} ms`);
+    staller.disconnect('block-stall', `did not deliver block ${header.hashHex} at height ${header.height} within ${timeoutMs} ms`);
     if (!this.isFinished()) this.advance();
   }
 

@@ -24,6 +24,7 @@ import { LogThrottle } from './log-throttle.js';
 import type { Peer } from './peer.js';
 import type { PeerSet } from './peers.js';
 import { TokenBucket } from './rate-limit.js';
+import { AdaptiveStallTimeout } from './stall-timeout.js';
 import { SyncProgress } from './sync-progress.js';
 import { type SyncEnd, SyncSession } from './sync-session.js';
 import { type SyncStatus, SyncStatusTracker } from './sync-status.js';
@@ -72,12 +73,20 @@ export class BlockSync {
   private handover = false;
   /** Set while stop() ends the session: no restart. */
   private stopping = false;
+  /** The block-stall timeout, adapted across sessions (stall-timeout.ts). */
+  private readonly stallTimeout: AdaptiveStallTimeout;
 
   constructor(options: BlockSyncOptions) {
     this.options = options;
     this.logger = options.logger.child({ component: 'sync' });
     this.progress = new SyncProgress(this.logger);
     this.tracker = new SyncStatusTracker({ chain: options.chain, emit: (status) => options.onStatus?.(status) });
+    this.stallTimeout = new AdaptiveStallTimeout(options.config.blockStallTimeoutMs);
+  }
+
+  /** The block-stall timeout now: blockStallTimeoutMs, or more after stallers were dropped (stats). */
+  get blockStallTimeoutMs(): number {
+    return this.stallTimeout.currentMs;
   }
 
   /** Headers, blocks, progress and the initial-download flag (getblockchaininfo). */
@@ -181,6 +190,7 @@ export class BlockSync {
 
   /** Called for every block that joins the active chain (from any source): progress log. */
   onConnected(block: Block): void {
+    this.stallTimeout.blockConnected();
     if (!this.session) return;
     this.tracker.connected(block);
     this.progress.onConnected(block, this.session.peer);
@@ -207,6 +217,7 @@ export class BlockSync {
       config: this.options.config,
       logger: this.logger,
       unconnecting: this.unconnecting,
+      stallTimeout: this.stallTimeout,
       assumeValid: assumeValid && !this.options.chain.hasBlock(assumeValid) ? assumeValid : undefined,
       now: this.options.now ?? Date.now,
       onProved: (height) => this.tracker.proved(height),
