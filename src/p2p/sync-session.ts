@@ -43,6 +43,11 @@ export interface SyncEnd {
   readonly unhelpful: boolean;
   /** Nothing came for syncStallTimeoutMs: the source is cooled down. */
   readonly stalled: boolean;
+  /**
+   * The source's next header was too far in the future (time-too-new): not a source again for
+   * SYNC_TIME_TOO_NEW_RETRY_MS, never counted towards 'fruitless-sync' (our clock may be the wrong one).
+   */
+  readonly timeTooNew?: boolean;
 }
 
 export interface SyncSessionOptions {
@@ -76,6 +81,8 @@ export class SyncSession {
   private readonly chainWait = new ChainWaitClock();
   /** An advance() is queued (advanceSoon). */
   private advanceQueued = false;
+  /** The source sent a header too far in the future: nothing after it is asked for (SyncEnd.timeTooNew). */
+  private timeTooNew = false;
   /** Headers of a branch not (yet) heavier than ours, held back from the download (sync-light-branch.ts). */
   private readonly light = new LightBranch();
 
@@ -131,7 +138,8 @@ export class SyncSession {
     const tooNew = !check.ok && check.code === 'time-too-new' ? check : undefined;
     if (tooNew) {
       this.options.logger.debug({ peer: this.peer.label, usable: tooNew.usable, reason: tooNew.reason }, 'headers too far in the future');
-      if (tooNew.usable === 0) return this.finish({ reason: tooNew.reason, unhelpful: true, stalled: false });
+      this.timeTooNew = true;
+      if (tooNew.usable === 0) return this.finish({ reason: tooNew.reason, unhelpful: true, stalled: false, timeTooNew: true });
       headers = headers.slice(0, tooNew.usable);
     } else if (!check.ok) {
       if (check.code === 'bad-headers') this.peer.punish(check.code, check.reason);
@@ -220,7 +228,7 @@ export class SyncSession {
       this.requestHeaders();
       return;
     }
-    this.finish({ reason: 'caught up', unhelpful: this.peer.bestWork > ourWork, stalled: false });
+    this.finish({ reason: 'caught up', unhelpful: this.peer.bestWork > ourWork, stalled: false, timeTooNew: this.timeTooNew });
   }
 
   private requestHeaders(): void {

@@ -18,6 +18,7 @@ import {
   SYNC_START_LOG_INTERVAL_MS,
   SYNC_START_LOG_KEYS,
   SYNC_STALLED_PEER_COOLDOWN_MS,
+  SYNC_TIME_TOO_NEW_RETRY_MS,
 } from './constants.js';
 import { headersAfterLocator } from './headers.js';
 import { LogThrottle } from './log-throttle.js';
@@ -57,6 +58,8 @@ export class BlockSync {
   private readonly fruitless = new WeakMap<Peer, bigint>();
   /** Peers whose last sync stalled or gained nothing: others are preferred until then, whatever work they claim. */
   private readonly cooledUntilMs = new WeakMap<Peer, number>();
+  /** Sources whose next header was too far in the future: not chosen before then (SYNC_TIME_TOO_NEW_RETRY_MS). */
+  private readonly futureUntilMs = new WeakMap<Peer, number>();
   /** Syncs in a row from a peer that gained no work while it claimed more (reset by one that gained some). */
   private readonly fruitlessInARow = new WeakMap<Peer, number>();
   /** Our tip's work when the running session started: what it gained is measured against it. */
@@ -130,7 +133,7 @@ export class BlockSync {
     const now = Date.now();
     const candidates = this.options.peers
       .ready()
-      .filter((p) => p.bestWork > ourWork && this.fruitless.get(p) !== p.bestWork)
+      .filter((p) => p.bestWork > ourWork && this.fruitless.get(p) !== p.bestWork && (this.futureUntilMs.get(p) ?? 0) <= now)
       .sort((a, b) => (b.bestWork > a.bestWork ? 1 : b.bestWork < a.bestWork ? -1 : 0));
     const fresh = candidates.filter((p) => (this.cooledUntilMs.get(p) ?? 0) <= now);
     const peer = fresh[0] ?? candidates[0];
@@ -236,8 +239,9 @@ export class BlockSync {
     if (end.unhelpful) this.fruitless.set(peer, peer.bestWork);
     if (end.stalled) this.cooledUntilMs.set(peer, Date.now() + SYNC_STALLED_PEER_COOLDOWN_MS);
     const gained = (this.options.chain.tip?.chainWork ?? 0n) > this.startWork;
+    if (end.timeTooNew) this.futureUntilMs.set(peer, Date.now() + SYNC_TIME_TOO_NEW_RETRY_MS);
     if (gained) this.fruitlessInARow.delete(peer);
-    else if (end.unhelpful) this.onFruitless(peer);
+    else if (end.unhelpful && !end.timeTooNew) this.onFruitless(peer);
     this.progress.ended(peer, end.reason, this.tracker.ended(), this.handover ? 'debug' : this.syncLogLevel);
     if (!this.stopping) setImmediate(() => this.maybeStart());
   }

@@ -53,6 +53,14 @@ export const SYNC_STALLED_PEER_COOLDOWN_MS = 60_000;
  */
 export const SYNC_FRUITLESS_PEER_COOLDOWN_MS = 60_000;
 /**
+ * A sync source whose next header was more than maxFutureBlockTimeSec ahead of our clock is not a
+ * sync source again for this long, whatever work it claims: its chain cannot become acceptable
+ * before the clock catches up, and without a pause a peer claiming ever more work behind one
+ * future-dated header had us re-sync from it ~90 times a second. Not punished (Core's
+ * time-too-new: our clock may be the wrong one).
+ */
+export const SYNC_TIME_TOO_NEW_RETRY_MS = 60_000;
+/**
  * Fruitless syncs in a row (no work gained while the peer claimed more) tolerated from one peer,
  * as Core tolerates MAX_NUM_UNCONNECTING_HEADERS_MSGS: a race or two is honest (a reorg between
  * its ping and our get-blocks), more is a peer making us sync for nothing; it is then punished.

@@ -10,7 +10,7 @@ import { MEDIAN_TIME_SPAN_BLOCKS } from '../../../src/chain/constants.js';
 import { checkHeaderTimes } from '../../../src/p2p/headers.js';
 import { HeaderTrail } from '../../../src/p2p/sync-header-trail.js';
 import type { Block } from '../../../src/primitives/block.js';
-import type { WireMessage } from '../../../src/p2p/wire/index.js';
+import { type WireMessage, encodeMessageFrame } from '../../../src/p2p/wire/index.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { TEST_PARAMS, buildBlock, makeKey } from '../../helpers/fixtures.js';
 import { buildChain, startNode, waitFor } from './net-helpers.js';
@@ -125,4 +125,32 @@ test('headers breaking the median-time-past rule: no body fetched, the sender is
   await waitFor(() => node.net.isDiscouraged('127.0.0.1'), 'the sender to be discouraged');
   t.false(raw.has('get-data'), 'no body of the branch asked for');
   t.is(node.chain.tip?.height, 20);
+});
+
+test('a source whose next header is future-dated is not synced from again for a while, whatever it claims, and not punished', async (t) => {
+  const node = await startNode(t, { genesis });
+  const future = branch(genesis, 1, () => nowSec() + FUTURE_SEC)[0]!;
+  const raw = await RawPeer.connect(node.net.tcpPort);
+  t.teardown(() => raw.destroy());
+  let work = 1n << 100n;
+  raw.pongChainWork = work;
+  raw.pongBestHeight = 1_000;
+  let asked = 0;
+  raw.onMessage = (msg) => {
+    if (msg.kind !== 'get-blocks') return;
+    asked++;
+    work += 1n;
+    raw.pongChainWork = work;
+    // One write: the future header ends the sync, and a new claim arrives before the next choice (as sync-fruitless.test.ts's liar).
+    raw.socket.write(Buffer.concat([encodeMessageFrame({ kind: 'headers', headers: [future.header] }), encodeMessageFrame({ kind: 'ping', nonce: BigInt(asked), bestHeight: 1_000, chainWork: work })]));
+  };
+  raw.sendHandshake({ genesisHash: genesis.hash, bestHeight: 1_000, chainWork: work });
+  await raw.waitFor('get-blocks');
+  await waitFor(() => !node.net.syncStatus().syncing, 'the sync to end');
+  await new Promise((resolve) => setTimeout(resolve, 500)); // pings with ever more work keep coming (pingIntervalMs 200)
+  t.log(`get-blocks sent in 500 ms after the future header: ${asked - 1}`);
+  t.is(asked, 1, 'not synced from again');
+  t.false(raw.closed);
+  t.deepEqual(node.net.discouraged(), []);
+  t.false(raw.has('get-data'));
 });
