@@ -69,3 +69,11 @@ export const DEFAULT_MEMPOOL_POLICY: MempoolPolicy = {
   maxDescendants: 25,
   expiryMs: 72 * 60 * 60 * 1000,
 };
+
+/**
+ * A removal of more txs than this at once (a long chain evicted or dropped after a reorg) marks
+ * the descendant totals stale for one recount of the pool (PoolIndex.settleTotals) instead of
+ * walking each removed tx's ancestors: that walk is O(chain length) per tx, quadratic for a
+ * 5,000-tx chain. Normal packages stay within the ancestor/descendant limits (25) and below this.
+ */
+export const BULK_TOTALS_MIN_REMOVED_TXS = 64;

@@ -180,6 +180,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     let evictions: Set<PoolTx>[] = [];
     let verified = false;
     if (!reinsertion) {
+      this.index.settleTotals(); // chain limits and eviction read descendant totals
       const ancestors = this.index.ancestorsOfNew(tx, this.policy.maxAncestors);
       checkMinFee(tx, feeRate(Number(fee), tx.size), this.minFeeRate());
       checkChainLimits(tx, ancestors, this.policy);

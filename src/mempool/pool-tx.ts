@@ -72,3 +72,44 @@ export function recomputeDescendants(node: PoolTx): void {
 export function descendantScore(node: PoolTx, extraFee = 0, extraSize = 0): number {
   return Math.max(feeRate(node.feeNumber, node.entry.size), feeRate(node.descFee + extraFee, node.descSize + extraSize));
 }
+
+/**
+ * Sets the descendant totals of every node of `ordered` (the whole pool, parents before
+ * children) in one pass from the children up; returns the nodes visited (work, for tests).
+ * Where a node's descendants form a tree (every descendant has one in-pool parent) its totals are
+ * its own plus its children's, O(children); above a diamond (a descendant with two parents) that
+ * sum would count the shared part twice, so those nodes walk their descendants as
+ * recomputeDescendants does. A reorg's long chains are trees: a 5,000-tx one costs 5,000 visits
+ * instead of the 12.5 million of a walk per insert.
+ */
+export function recomputeAllDescendants(ordered: readonly PoolTx[]): number {
+  /** Nodes whose descendants are not a tree. */
+  const tangled = new Set<PoolTx>();
+  let visits = 0;
+  for (let i = ordered.length - 1; i >= 0; i--) {
+    const node = ordered[i]!;
+    let isTree = true;
+    for (const child of node.children) {
+      if (child.parents.size !== 1 || tangled.has(child)) {
+        isTree = false;
+        break;
+      }
+    }
+    if (!isTree) {
+      tangled.add(node);
+      recomputeDescendants(node);
+      visits += node.descCount;
+      continue;
+    }
+    node.descCount = 1;
+    node.descSize = node.entry.size;
+    node.descFee = node.feeNumber;
+    for (const child of node.children) {
+      node.descCount += child.descCount;
+      node.descSize += child.descSize;
+      node.descFee += child.descFee;
+    }
+    visits += 1 + node.children.size;
+  }
+  return visits;
+}

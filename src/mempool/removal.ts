@@ -43,6 +43,7 @@ export class PoolRemoval {
   trimToSize(): void {
     const { index, policy, maxTxs } = this.options;
     while (index.totalUsage > policy.maxBytes || index.byTxid.size > maxTxs) {
+      index.settleTotals(); // after a reorg's reinsertions, or a long chain evicted by the last pass
       const worst = worstPackage(index.byTxid.values(), () => false, (n) => descendantScore(n));
       if (!worst) return;
       this.evict(withDescendants(worst.node));

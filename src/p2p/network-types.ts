@@ -61,6 +61,8 @@ export interface P2PStats {
   readonly peakBlocksInFlight: number;
   /** Milliseconds the chain sat idle during syncs because the next block was not downloaded yet. */
   readonly syncWaitedForBlocksMs: number;
+  /** The block-stall timeout now: blockStallTimeoutMs, doubled per staller dropped, back down as blocks connect. */
+  readonly blockStallTimeoutMs: number;
   /** Messages received from ready peers, by kind. */
   readonly received: Readonly<Record<string, number>>;
   /** Unasked blocks dropped because their sender had MAX_UNSOLICITED_BLOCKS_QUEUED_PER_PEER waiting already. */

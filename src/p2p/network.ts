@@ -227,6 +227,7 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
       syncPeer: this.sync.syncPeerLabel,
       peakBlocksInFlight: this.sync.peakBlocksInFlight,
       syncWaitedForBlocksMs: Math.round(this.sync.waitedForBlocksMs),
+      blockStallTimeoutMs: this.sync.blockStallTimeoutMs,
       received: { ...this.received },
       unsolicitedBlocksDropped: this.relayStack.unsolicitedDropped,
     };

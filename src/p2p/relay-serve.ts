@@ -73,7 +73,7 @@ export class RelayServer {
             if (!served) missing.push(item);
             continue;
           }
-          const reply = this.reply(item);
+          const reply = this.reply(peer, item);
           if (!reply) {
             missing.push(item);
             continue;
@@ -94,9 +94,17 @@ export class RelayServer {
     });
   }
 
-  /** A tx from the pool or a block as its stored bytes (never decoded and re-encoded); undefined when we lack it. */
-  private reply(item: InvItem): OutgoingMessage | undefined {
+  /**
+   * A tx from the pool or a block as its stored bytes (never decoded and re-encoded); undefined when
+   * we lack it — or, for a tx, when this peer has no business knowing we hold it: only a tx we
+   * announced to it or it announced to us (peer.known) is served, as Core's FindTxForGetData serves
+   * only what was announced to that peer. Otherwise any peer could probe our whole mempool by
+   * txid (which txs reached us, and so where they came from). Such a request is answered
+   * not-found and counted like a request for something we lack.
+   */
+  private reply(peer: Peer, item: InvItem): OutgoingMessage | undefined {
     if (item.type === 'tx') {
+      if (!peer.known.has(item.hash)) return undefined;
       const tx = this.options.mempool.get(item.hash);
       return tx ? { kind: 'transaction', transaction: tx } : undefined;
     }

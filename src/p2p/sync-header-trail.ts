@@ -1,7 +1,8 @@
 import type { Chain } from '../chain/chain.js';
 import type { BlockHeader } from '../primitives/block.js';
 import type { Logger } from '../util/logger.js';
-import { checkHeaderBatch, type HeaderCheck } from './headers.js';
+import { MEDIAN_TIME_SPAN_BLOCKS } from '../chain/constants.js';
+import { checkHeaderBatch, checkHeaderTimes, type HeaderCheck, type HeaderTimeCheck } from './headers.js';
 import { MAX_HEADERS_PER_MESSAGE, MAX_LOCATOR_HASHES } from './wire/index.js';
 
 /**
@@ -16,14 +17,18 @@ export class HeaderTrail {
   /** The last batch brought headers we lacked (the source may have mined more since). */
   lastBatchUseful = false;
   last: BlockHeader | undefined;
+  /** Timestamps of the last MEDIAN_TIME_SPAN_BLOCKS headers queued, oldest first: the median-time-past of the next batch, whose parents are not in the chain yet. */
+  private lastTimes: number[] = [];
   /** Height of the assumevalid block once it showed up in this session's (linked) headers. */
   private assumeValidHeight: number | undefined;
 
   constructor(
-    private readonly chain: Pick<Chain, 'hasBlock' | 'getLocator' | 'params' | 'tip'>,
+    private readonly chain: Pick<Chain, 'hasBlock' | 'getHeader' | 'getLocator' | 'params' | 'tip'>,
     /** Core's -assumevalid: signatures of this block's ancestors in the source's headers are not checked. */
     private readonly assumeValid: Buffer | undefined,
     private readonly logger: Logger,
+    /** The clock of the max-future-time rule (the session's). */
+    private readonly nowMs: () => number = Date.now,
   ) {}
 
   /** Our chain's locator, continued after the last header queued, which may be on a side branch the locator does not reach. */
@@ -34,18 +39,49 @@ export class HeaderTrail {
     return locator.slice(0, MAX_LOCATOR_HASHES);
   }
 
-  /** Linkage (to the chain or the last header queued) and proof of work of a batch from the source. */
-  check(headers: readonly BlockHeader[]): HeaderCheck {
+  /**
+   * Linkage (to the chain or the last header queued), proof of work and timestamps (median time
+   * past, max future time) of a batch from the source. 'time-too-new' names how many headers
+   * before the first future one are usable.
+   */
+  check(headers: readonly BlockHeader[]): HeaderCheck | HeaderTimeCheck {
     const last = this.last;
     const knows = (hash: Buffer): boolean => this.chain.hasBlock(hash) || (last !== undefined && hash.equals(last.hash));
-    return checkHeaderBatch(headers, knows, this.chain.params.powBits, !this.chain.tip);
+    const linked = checkHeaderBatch(headers, knows, this.chain.params.powBits, !this.chain.tip);
+    const first = headers[0];
+    if (!linked.ok || !first) return linked;
+    return checkHeaderTimes(headers, {
+      ancestorTimes: this.ancestorTimes(first),
+      nowSec: Math.floor(this.nowMs() / 1000),
+      maxFutureBlockTimeSec: this.chain.params.maxFutureBlockTimeSec,
+    });
   }
 
-  /** Takes a checked batch, of which `missing` are blocks we lack. */
-  accept(headers: readonly BlockHeader[], missing: readonly BlockHeader[]): void {
-    this.more = headers.length >= MAX_HEADERS_PER_MESSAGE;
-    this.lastBatchUseful = missing.length > 0;
-    this.last = headers.at(-1) ?? this.last;
+  /** Timestamps of the headers before `first` (linked: its parent is the last header queued or a block of ours), oldest first. */
+  private ancestorTimes(first: BlockHeader): number[] {
+    if (first.height === 0) return [];
+    if (this.last?.hash.equals(first.prevHash)) return this.lastTimes;
+    const times: number[] = [];
+    let header = this.chain.getHeader(first.prevHash);
+    while (header && times.length < MEDIAN_TIME_SPAN_BLOCKS) {
+      times.push(header.timestamp);
+      header = header.height === 0 ? undefined : this.chain.getHeader(header.prevHash);
+    }
+    return times.reverse();
+  }
+
+  /**
+   * Takes a checked batch (or its usable part), of which `missing` are blocks we lack. `final`:
+   * the source's next header is not acceptable yet (time-too-new): ask it for no more.
+   */
+  accept(headers: readonly BlockHeader[], missing: readonly BlockHeader[], final = false): void {
+    this.more = !final && headers.length >= MAX_HEADERS_PER_MESSAGE;
+    this.lastBatchUseful = !final && missing.length > 0;
+    const first = headers[0];
+    if (!first) return;
+    const before = this.last?.hash.equals(first.prevHash) ? this.lastTimes : this.ancestorTimes(first);
+    this.lastTimes = [...before, ...headers.map((h) => h.timestamp)].slice(-MEDIAN_TIME_SPAN_BLOCKS);
+    this.last = headers.at(-1);
   }
 
   /** Queued headers are linked, so one at or below the assumevalid block's height is its ancestor (or it). */

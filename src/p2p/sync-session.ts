@@ -1,7 +1,7 @@
 /**
  * One block sync (design.md §6: a SyncSession per sync, named states, finish() drops it).
- * Headers first, from one peer (the one reporting the most work), checked for linkage and PoW
- * and kept up to SYNC_MAX_QUEUED_HEADERS ahead of the chain; bodies from every ready peer that
+ * Headers first, from one peer (the one reporting the most work), checked for linkage, PoW and
+ * timestamps and kept up to SYNC_MAX_QUEUED_HEADERS ahead of the chain; bodies from every ready peer that
  * has them (sync-download.ts: a window per peer and a global one); handed to the chain in header
  * order through the block intake, a SubmitWindow's worth (a few commit groups) submitted before
  * the oldest is done (the chain verifies their signatures on its workers while it commits the
@@ -11,9 +11,10 @@
  *   'blocks'   bodies queued, in flight or being connected (a headers request may run ahead)
  *   'finished' ended (caught up, stalled, a bad block, the source left); nothing it does counts any more
  *
- * A peer that holds the block the chain needs next past blockStallTimeoutMs, while others could
- * send it, loses its blocks to them and is dropped; no progress at all for syncStallTimeoutMs
- * ends the session (the sync then restarts with another peer).
+ * A peer that holds the block the chain needs next past the block-stall timeout (blockStallTimeoutMs,
+ * doubled per staller dropped: stall-timeout.ts), while others could send it, loses its blocks to
+ * them and is dropped; no progress at all for syncStallTimeoutMs ends the session (the sync then
+ * restarts with another peer).
  */
 import type { Chain } from '../chain/chain.js';
 import { SubmitWindow } from '../chain/submit-window.js';
@@ -28,6 +29,7 @@ import type { PeerSet } from './peers.js';
 import { BlockDownload } from './sync-download.js';
 import { HeaderTrail } from './sync-header-trail.js';
 import { LightBranch } from './sync-light-branch.js';
+import type { AdaptiveStallTimeout } from './stall-timeout.js';
 import { ChainWaitClock, SyncStallClocks } from './sync-stall.js';
 import type { UnconnectingHeaders } from './unconnecting-headers.js';
 import type { InvItem } from './wire/index.js';
@@ -41,6 +43,11 @@ export interface SyncEnd {
   readonly unhelpful: boolean;
   /** Nothing came for syncStallTimeoutMs: the source is cooled down. */
   readonly stalled: boolean;
+  /**
+   * The source's next header was too far in the future (time-too-new): not a source again for
+   * SYNC_TIME_TOO_NEW_RETRY_MS, never counted towards 'fruitless-sync' (our clock may be the wrong one).
+   */
+  readonly timeTooNew?: boolean;
 }
 
 export interface SyncSessionOptions {
@@ -50,6 +57,8 @@ export interface SyncSessionOptions {
   readonly config: P2PConfig;
   readonly logger: Logger;
   readonly unconnecting: UnconnectingHeaders;
+  /** The block-stall timeout, shared by the node's sessions: raised by each staller dropped, lowered by blocks connected. */
+  readonly stallTimeout: AdaptiveStallTimeout;
   /** Core's -assumevalid: signatures of this block's ancestors in the source's headers are not checked. */
   readonly assumeValid: Buffer | undefined;
   readonly now: () => number;
@@ -72,6 +81,8 @@ export class SyncSession {
   private readonly chainWait = new ChainWaitClock();
   /** An advance() is queued (advanceSoon). */
   private advanceQueued = false;
+  /** The source sent a header too far in the future: nothing after it is asked for (SyncEnd.timeTooNew). */
+  private timeTooNew = false;
   /** Headers of a branch not (yet) heavier than ours, held back from the download (sync-light-branch.ts). */
   private readonly light = new LightBranch();
 
@@ -87,7 +98,7 @@ export class SyncSession {
       have: (hash) => options.chain.hasBlock(hash),
       serves: (p, header) => this.serves(p, header),
     });
-    this.trail = new HeaderTrail(options.chain, options.assumeValid, options.logger);
+    this.trail = new HeaderTrail(options.chain, options.assumeValid, options.logger, options.now);
     this.stall = new SyncStallClocks(options.config.syncStallTimeoutMs, () => this.checkStall(), () => this.noProgress());
   }
 
@@ -115,13 +126,22 @@ export class SyncSession {
   }
 
   /** The source answered our get-blocks (BlockSync checked it is ours to take). */
-  onHeaders(headers: readonly BlockHeader[]): void {
+  onHeaders(received: readonly BlockHeader[]): void {
+    let headers = received;
     this.headersOut = false;
     const { chain } = this.options;
     const last = this.trail.last;
     const queued = this.download.queued > 0;
     const check = this.trail.check(headers);
-    if (!check.ok) {
+    // Future-dated headers are not invalid, just not acceptable yet (Core's time-too-new, no
+    // penalty): the ones before them are used, and nothing more is asked of this source.
+    const tooNew = !check.ok && check.code === 'time-too-new' ? check : undefined;
+    if (tooNew) {
+      this.options.logger.debug({ peer: this.peer.label, usable: tooNew.usable, reason: tooNew.reason }, 'headers too far in the future');
+      this.timeTooNew = true;
+      if (tooNew.usable === 0) return this.finish({ reason: tooNew.reason, unhelpful: true, stalled: false, timeTooNew: true });
+      headers = headers.slice(0, tooNew.usable);
+    } else if (!check.ok) {
       if (check.code === 'bad-headers') this.peer.punish(check.code, check.reason);
       // An honest reply to our locator connects; counted, or a peer claiming ever new work is synced from for nothing.
       else if (!this.options.unconnecting.count(this.peer)) return;
@@ -136,7 +156,7 @@ export class SyncSession {
       return;
     }
     const missing = headers.filter((h) => !chain.hasBlock(h.hash));
-    this.trail.accept(headers, missing);
+    this.trail.accept(headers, missing, tooNew !== undefined);
     const wanted = this.light.take(missing, this.trail.last?.height, chain.tip?.height ?? -1);
     if (wanted === 'too-many') {
       const count = this.light.countWith(missing.length);
@@ -208,7 +228,7 @@ export class SyncSession {
       this.requestHeaders();
       return;
     }
-    this.finish({ reason: 'caught up', unhelpful: this.peer.bestWork > ourWork, stalled: false });
+    this.finish({ reason: 'caught up', unhelpful: this.peer.bestWork > ourWork, stalled: false, timeTooNew: this.timeTooNew });
   }
 
   private requestHeaders(): void {
@@ -296,15 +316,18 @@ export class SyncSession {
   /** The block the chain needs next is late: drop its peer if another could send it. */
   private checkStall(): void {
     if (this.state !== 'blocks') return;
-    const { config, logger } = this.options;
-    const staller = this.download.staller(this.options.now(), config.blockStallTimeoutMs);
+    const { logger, stallTimeout } = this.options;
+    const timeoutMs = stallTimeout.currentMs;
+    const staller = this.download.staller(this.options.now(), timeoutMs);
     const header = this.download.peekHeader();
     if (!staller || !header) return;
     const others = this.options.peers.ready().filter((p) => p !== staller && p.isReady && this.serves(p, header));
     if (others.length === 0) return; // nobody else has it: syncStallTimeoutMs decides
-    logger.warn({ peer: staller.label, height: header.height, timeoutMs: config.blockStallTimeoutMs, others: others.length }, 'peer stalls the block download; its blocks go to other peers');
+    // The next staller gets twice as long: if our own link is the bottleneck, every peer looks like one.
+    stallTimeout.stallerDropped();
+    logger.warn({ peer: staller.label, height: header.height, timeoutMs, nextTimeoutMs: stallTimeout.currentMs, others: others.length }, 'peer stalls the block download; its blocks go to other peers');
     this.download.dropPeer(staller, true);
-    staller.disconnect('block-stall', `did not deliver block ${header.hashHex} at height ${header.height} within ${config.blockStallTimeoutMs} ms`);
+    staller.disconnect('block-stall', `did not deliver block ${header.hashHex} at height ${header.height} within ${timeoutMs} ms`);
     if (!this.isFinished()) this.advance();
   }
 

@@ -18,12 +18,14 @@ import {
   SYNC_START_LOG_INTERVAL_MS,
   SYNC_START_LOG_KEYS,
   SYNC_STALLED_PEER_COOLDOWN_MS,
+  SYNC_TIME_TOO_NEW_RETRY_MS,
 } from './constants.js';
 import { headersAfterLocator } from './headers.js';
 import { LogThrottle } from './log-throttle.js';
 import type { Peer } from './peer.js';
 import type { PeerSet } from './peers.js';
 import { TokenBucket } from './rate-limit.js';
+import { AdaptiveStallTimeout } from './stall-timeout.js';
 import { SyncProgress } from './sync-progress.js';
 import { type SyncEnd, SyncSession } from './sync-session.js';
 import { type SyncStatus, SyncStatusTracker } from './sync-status.js';
@@ -56,6 +58,8 @@ export class BlockSync {
   private readonly fruitless = new WeakMap<Peer, bigint>();
   /** Peers whose last sync stalled or gained nothing: others are preferred until then, whatever work they claim. */
   private readonly cooledUntilMs = new WeakMap<Peer, number>();
+  /** Sources whose next header was too far in the future: not chosen before then (SYNC_TIME_TOO_NEW_RETRY_MS). */
+  private readonly futureUntilMs = new WeakMap<Peer, number>();
   /** Syncs in a row from a peer that gained no work while it claimed more (reset by one that gained some). */
   private readonly fruitlessInARow = new WeakMap<Peer, number>();
   /** Our tip's work when the running session started: what it gained is measured against it. */
@@ -72,12 +76,20 @@ export class BlockSync {
   private handover = false;
   /** Set while stop() ends the session: no restart. */
   private stopping = false;
+  /** The block-stall timeout, adapted across sessions (stall-timeout.ts). */
+  private readonly stallTimeout: AdaptiveStallTimeout;
 
   constructor(options: BlockSyncOptions) {
     this.options = options;
     this.logger = options.logger.child({ component: 'sync' });
     this.progress = new SyncProgress(this.logger);
     this.tracker = new SyncStatusTracker({ chain: options.chain, emit: (status) => options.onStatus?.(status) });
+    this.stallTimeout = new AdaptiveStallTimeout(options.config.blockStallTimeoutMs);
+  }
+
+  /** The block-stall timeout now: blockStallTimeoutMs, or more after stallers were dropped (stats). */
+  get blockStallTimeoutMs(): number {
+    return this.stallTimeout.currentMs;
   }
 
   /** Headers, blocks, progress and the initial-download flag (getblockchaininfo). */
@@ -121,7 +133,7 @@ export class BlockSync {
     const now = Date.now();
     const candidates = this.options.peers
       .ready()
-      .filter((p) => p.bestWork > ourWork && this.fruitless.get(p) !== p.bestWork)
+      .filter((p) => p.bestWork > ourWork && this.fruitless.get(p) !== p.bestWork && (this.futureUntilMs.get(p) ?? 0) <= now)
       .sort((a, b) => (b.bestWork > a.bestWork ? 1 : b.bestWork < a.bestWork ? -1 : 0));
     const fresh = candidates.filter((p) => (this.cooledUntilMs.get(p) ?? 0) <= now);
     const peer = fresh[0] ?? candidates[0];
@@ -181,6 +193,7 @@ export class BlockSync {
 
   /** Called for every block that joins the active chain (from any source): progress log. */
   onConnected(block: Block): void {
+    this.stallTimeout.blockConnected();
     if (!this.session) return;
     this.tracker.connected(block);
     this.progress.onConnected(block, this.session.peer);
@@ -207,6 +220,7 @@ export class BlockSync {
       config: this.options.config,
       logger: this.logger,
       unconnecting: this.unconnecting,
+      stallTimeout: this.stallTimeout,
       assumeValid: assumeValid && !this.options.chain.hasBlock(assumeValid) ? assumeValid : undefined,
       now: this.options.now ?? Date.now,
       onProved: (height) => this.tracker.proved(height),
@@ -225,8 +239,9 @@ export class BlockSync {
     if (end.unhelpful) this.fruitless.set(peer, peer.bestWork);
     if (end.stalled) this.cooledUntilMs.set(peer, Date.now() + SYNC_STALLED_PEER_COOLDOWN_MS);
     const gained = (this.options.chain.tip?.chainWork ?? 0n) > this.startWork;
+    if (end.timeTooNew) this.futureUntilMs.set(peer, Date.now() + SYNC_TIME_TOO_NEW_RETRY_MS);
     if (gained) this.fruitlessInARow.delete(peer);
-    else if (end.unhelpful) this.onFruitless(peer);
+    else if (end.unhelpful && !end.timeTooNew) this.onFruitless(peer);
     this.progress.ended(peer, end.reason, this.tracker.ended(), this.handover ? 'debug' : this.syncLogLevel);
     if (!this.stopping) setImmediate(() => this.maybeStart());
   }

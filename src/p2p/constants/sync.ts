@@ -11,6 +11,14 @@ export const DEFAULT_MAX_BLOCKS_IN_FLIGHT = 16;
  */
 export const DEFAULT_BLOCK_STALL_TIMEOUT_MS = 2_000;
 /**
+ * The block-stall timeout doubles after each staller dropped, up to this (Core's
+ * BLOCK_STALLING_TIMEOUT_MAX, 64 s): when our own link is the bottleneck every peer looks like a
+ * staller, and a fixed 2 s dropped them one after another.
+ */
+export const MAX_BLOCK_STALL_TIMEOUT_MS = 64_000;
+/** Each block connected shrinks a raised block-stall timeout by this factor, back to the configured one (Core's 0.85). */
+export const BLOCK_STALL_TIMEOUT_DECAY = 0.85;
+/**
  * Blocks a multi-peer sync may request ahead of the next one the chain needs (Core's
  * BLOCK_DOWNLOAD_WINDOW): far enough that several peers stay busy, near enough that a slow
  * peer's block does not leave a huge gap of downloaded blocks waiting behind it.
@@ -44,6 +52,14 @@ export const SYNC_STALLED_PEER_COOLDOWN_MS = 60_000;
  * and an honest peer with the real chain would never get its turn.
  */
 export const SYNC_FRUITLESS_PEER_COOLDOWN_MS = 60_000;
+/**
+ * A sync source whose next header was more than maxFutureBlockTimeSec ahead of our clock is not a
+ * sync source again for this long, whatever work it claims: its chain cannot become acceptable
+ * before the clock catches up, and without a pause a peer claiming ever more work behind one
+ * future-dated header had us re-sync from it ~90 times a second. Not punished (Core's
+ * time-too-new: our clock may be the wrong one).
+ */
+export const SYNC_TIME_TOO_NEW_RETRY_MS = 60_000;
 /**
  * Fruitless syncs in a row (no work gained while the peer claimed more) tolerated from one peer,
  * as Core tolerates MAX_NUM_UNCONNECTING_HEADERS_MSGS: a race or two is honest (a reorg between
