@@ -8,7 +8,7 @@
 import type { ProcessBlockOptions } from '../chain/chain.js';
 import { ValidationCode, ValidationError } from '../chain/errors.js';
 import type { ProcessBlockResult } from '../chain/types.js';
-import type { Block } from '../primitives/block.js';
+import type { Block, BlockHeader } from '../primitives/block.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { MAX_UNSOLICITED_BLOCKS_QUEUED_PER_PEER, REFUSED_BLOCK_LOG_INTERVAL_MS, REFUSED_BLOCK_LOG_KEYS } from './constants.js';
@@ -91,6 +91,11 @@ export class BlockIntake {
     if (queued >= MAX_UNSOLICITED_BLOCKS_QUEUED_PER_PEER) return undefined;
     this.unsolicited.set(peer, queued + 1);
     return this.submit(peer, block, { ...options, unrequested: true }).finally(() => this.unsolicited.set(peer, (this.unsolicited.get(peer) ?? 1) - 1));
+  }
+
+  /** An orphan held builds on `header` above `height` (sync-light-branch.ts: that branch is heavier). */
+  orphanAbove(header: BlockHeader, height: number): boolean {
+    return this.options.orphans.hasChildAbove(header, height);
   }
 
   /** Refused unasked as no heavier than our chain (a sync still fetches it if its branch turns heavier). */

@@ -62,6 +62,20 @@ export class OrphanPool<S> {
     children.add(k);
   }
 
+  /**
+   * An orphan held is the child of `parent` (its height one above, as the chain will check) and
+   * stands above `height`: the branch through that parent reaches past it.
+   */
+  hasChildAbove(parent: { readonly hash: Buffer; readonly height: number }, height: number): boolean {
+    const children = this.byParent.get(key(parent.hash));
+    if (!children) return false;
+    for (const k of children) {
+      const childHeight = this.byHash.get(k)?.block.height;
+      if (childHeight === parent.height + 1 && childHeight > height) return true;
+    }
+    return false;
+  }
+
   /** Removes and returns the orphans whose parent is `parentHash`. */
   takeChildren(parentHash: Buffer): Orphan<S>[] {
     this.expire();

@@ -27,6 +27,12 @@ export interface RelayServerOptions {
   logger: Logger;
   /** Answers a get-data item of type cmpct-block; false when we do not have the block (compact-relay.ts). */
   serveCompact: (peer: Peer, hash: Buffer) => Promise<boolean>;
+  /**
+   * The bytes of a block we pushed on (compact-relay.ts) that the chain has not stored yet, or
+   * undefined: a peer that could not rebuild our compact block asks for it whole at once, and
+   * may ask before our own chain stored it (Core serves it from m_most_recent_block).
+   */
+  pushedBlockBytes: (hash: Buffer) => Buffer | undefined;
   /** Clock of the rate limits (tests); default Date.now. */
   now?: () => number;
 }
@@ -108,7 +114,7 @@ export class RelayServer {
       const tx = this.options.mempool.get(item.hash);
       return tx ? { kind: 'transaction', transaction: tx } : undefined;
     }
-    const encoded = this.options.chain.getBlockBytes(item.hash);
+    const encoded = this.options.chain.getBlockBytes(item.hash) ?? this.options.pushedBlockBytes(item.hash);
     return encoded ? { kind: 'block', encoded } : undefined;
   }
 

@@ -103,6 +103,7 @@ export class Relay {
       mempool: options.mempool,
       logger: this.logger,
       serveCompact: (peer, hash) => this.compact.serve(peer, hash),
+      pushedBlockBytes: (hash) => this.compact.pushedBlockBytes(hash),
       now,
     });
     this.compact = new CompactRelay({

@@ -22,8 +22,12 @@ export class LightBranch {
    * above our tip), or 'too-many' when the branch is still not heavier after more than
    * SYNC_MAX_QUEUED_HEADERS headers.
    */
-  take(missing: readonly BlockHeader[], lastHeight: number | undefined, tipHeight: number): readonly BlockHeader[] | 'too-many' {
-    if (lastHeight !== undefined && lastHeight > tipHeight) {
+  take(missing: readonly BlockHeader[], lastHeight: number | undefined, tipHeight: number, provenHeavier: (header: BlockHeader) => boolean): readonly BlockHeader[] | 'too-many' {
+    // A block we hold as an orphan builds on one of these headers above our tip (it has valid PoW
+    // and is why this sync runs): the branch is heavier although the source's headers stop short
+    // of it (the source may not have stored it yet — it pushed it on before validating it).
+    const proven = missing.some(provenHeavier) || this.held.some(provenHeavier);
+    if (proven || (lastHeight !== undefined && lastHeight > tipHeight)) {
       if (this.held.length === 0) return missing;
       const held = this.held;
       this.held = [];

@@ -157,7 +157,8 @@ export class SyncSession {
     }
     const missing = headers.filter((h) => !chain.hasBlock(h.hash));
     this.trail.accept(headers, missing, tooNew !== undefined);
-    const wanted = this.light.take(missing, this.trail.last?.height, chain.tip?.height ?? -1);
+    const tipHeight = chain.tip?.height ?? -1;
+    const wanted = this.light.take(missing, this.trail.last?.height, tipHeight, (header) => this.options.intake.orphanAbove(header, tipHeight));
     if (wanted === 'too-many') {
       const count = this.light.countWith(missing.length);
       this.finish({ reason: `the sync peer's branch is still not heavier than ours after ${count} headers`, unhelpful: true, stalled: false });

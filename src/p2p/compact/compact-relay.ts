@@ -130,6 +130,11 @@ export class CompactRelay {
     return this.sender.serve(peer, hash);
   }
 
+  /** The bytes of a block pushed on before the chain stored it (CompactSender.pushedBytes), else undefined. */
+  pushedBlockBytes(hash: Buffer): Buffer | undefined {
+    return this.sender.pushedBytes(hash);
+  }
+
   /**
    * Sends `block` as cmpct-block to the high-bandwidth peers that do not know it (they are then
    * skipped by the inv that follows). Returns how many got it.

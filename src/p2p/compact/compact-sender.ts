@@ -143,6 +143,16 @@ export class CompactSender {
     if (recent) recent.encoded = undefined;
   }
 
+  /**
+   * The bytes of a recent block the chain has not stored yet (pushed on before validation, BIP152
+   * high-bandwidth mode), else undefined. A receiver whose rebuild cannot start (the block's
+   * parent is unknown to it) asks for the block whole straight away; answered not-found, it would
+   * have nobody left to ask (every peer that pushed it is as early) and wait for its next sync.
+   */
+  pushedBytes(hash: Buffer): Buffer | undefined {
+    return this.recent.get(hashKey(hash))?.encoded;
+  }
+
   /** Bytes of recent blocks held here (not yet in the chain), for tests and stats. */
   heldBytes(): number {
     let total = 0;

@@ -51,7 +51,7 @@ function server(): RelayServer {
   const pool = new Map([1, 2, 3].map((n) => [txid(n).toString('hex'), { txid: txid(n) } as unknown as Transaction]));
   const mempool = { get: (hash: Buffer) => pool.get(hash.toString('hex')) } as unknown as Mempool;
   const chain = { getBlockBytes: () => undefined, getHashAtHeight: () => undefined } as unknown as Chain;
-  return new RelayServer({ chain, mempool, logger: silentLogger(), serveCompact: async () => false });
+  return new RelayServer({ chain, mempool, logger: silentLogger(), serveCompact: async () => false, pushedBlockBytes: () => undefined });
 }
 
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

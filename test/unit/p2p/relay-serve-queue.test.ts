@@ -47,7 +47,7 @@ function stuckPeer(): StuckPeer {
 function server(): RelayServer {
   const chain = { getBlockBytes: () => Buffer.alloc(200), getHashAtHeight: () => Buffer.alloc(32) } as unknown as Chain;
   const mempool = { get: () => undefined } as unknown as Mempool;
-  return new RelayServer({ chain, mempool, logger: silentLogger(), serveCompact: async () => false });
+  return new RelayServer({ chain, mempool, logger: silentLogger(), serveCompact: async () => false, pushedBlockBytes: () => undefined });
 }
 
 test('each request holds a queue slot, even an empty get-data: a non-reader flooding them is dropped at the bound', async (t) => {

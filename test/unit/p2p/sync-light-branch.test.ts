@@ -58,3 +58,22 @@ test('a heavier branch forking below our tip is still downloaded and wins (contr
   await waitFor(() => node.chain.tip?.hash.equals(heavy.at(-1)!.hash) === true, 'the node to reorganise onto the heavier branch');
   t.is(node.chain.tip?.height, 25);
 });
+
+test('an orphan that builds on a rival of our tip gets the rival fetched, though the source has not stored the orphan yet', async (t) => {
+  // The soak test's race: our tip is at 20; a peer pushed on a block at 21 built on a rival at 20
+  // (which we refused unasked, equal work) before storing it, so its headers stop at the rival.
+  const rival = buildChain(ours[18]!, 2, owner, { tag: 'rival' });
+  const [rival20, child21] = [rival[0]!, rival[1]!];
+  const node = await startNode(t, { genesis, blocks: ours });
+  const raw = await RawPeer.connect(node.net.tcpPort);
+  t.teardown(() => raw.destroy());
+  raw.pongChainWork = 21n; // equal work: no sync until the orphan
+  raw.pongBestHeight = 20;
+  serve(raw, [genesis, ...ours.slice(0, 19), rival20]);
+  raw.sendHandshake({ genesisHash: genesis.hash, bestHeight: 20, chainWork: 21n });
+  await waitFor(() => node.net.peers().some((p) => p.ready), 'the handshake');
+  raw.send({ kind: 'block', block: child21 });
+  await waitFor(() => node.chain.tip?.hash.equals(child21.hash) === true, 'the node to fetch the rival and adopt the orphan', 10_000);
+  t.true(raw.received.some((m) => m.kind === 'get-data' && m.items.some((i) => i.hash.equals(rival20.hash))), 'the rival was asked for');
+  t.is(node.chain.tip?.height, 21);
+});
