@@ -19,7 +19,7 @@ function digestBuffer(digest: string): Buffer {
   return Buffer.from(digest, 'latin1');
 }
 
-function sha256Into(data: Uint8Array): Buffer {
+function middleSha256(data: Uint8Array): Buffer {
   scratch.write(hash('sha256', data, DIGEST), 0, 'latin1');
   return scratch;
 }
@@ -28,9 +28,29 @@ export function sha256(data: Uint8Array): Buffer {
   return digestBuffer(hash('sha256', data, DIGEST));
 }
 
+/**
+ * sha256(data) written into `out` (its first 32 bytes), with no Buffer made for the digest: for a
+ * digest that is only read at once (a packet's signing digest). `out` must not be the middle-digest
+ * scratch. Returns `out`.
+ */
+export function sha256Into(data: Uint8Array, out: Buffer): Buffer {
+  out.write(hash('sha256', data, DIGEST), 0, 'latin1');
+  return out;
+}
+
+/**
+ * sha256(data) equals the 32 bytes of `expected` at `offset`, without a Buffer for the digest: a
+ * received datagram's integrity check (the digest is compared, never kept).
+ */
+export function sha256Equals(data: Uint8Array, expected: Buffer, offset = 0): boolean {
+  if (offset < 0 || expected.length - offset < HASH_BYTES) return false;
+  scratch.write(hash('sha256', data, DIGEST), 0, 'latin1');
+  return scratch.compare(expected, offset, offset + HASH_BYTES, 0, HASH_BYTES) === 0;
+}
+
 /** Bitcoin's "hash256": SHA-256 applied twice. Used for txids, block hashes and merkle nodes. */
 export function hash256(data: Uint8Array): Buffer {
-  return digestBuffer(hash('sha256', sha256Into(data), DIGEST));
+  return digestBuffer(hash('sha256', middleSha256(data), DIGEST));
 }
 
 /**
@@ -39,7 +59,7 @@ export function hash256(data: Uint8Array): Buffer {
  * the middle-digest scratch. Returns `out`.
  */
 export function hash256Into(data: Uint8Array, out: Buffer): Buffer {
-  out.write(hash('sha256', sha256Into(data), DIGEST), 0, 'latin1');
+  out.write(hash('sha256', middleSha256(data), DIGEST), 0, 'latin1');
   return out;
 }
 
@@ -49,13 +69,13 @@ export function ripemd160(data: Uint8Array): Buffer {
 
 /** Bitcoin's "hash160": RIPEMD-160 of SHA-256. Used for public-key hashes (addresses). */
 export function hash160(data: Uint8Array): Buffer {
-  return digestBuffer(hash('ripemd160', sha256Into(data), DIGEST));
+  return digestBuffer(hash('ripemd160', middleSha256(data), DIGEST));
 }
 
 /** hash160(data).equals(expected), without a Buffer for the digest: the owner check runs once per input connected. */
 export function hash160Equals(data: Uint8Array, expected: Buffer): boolean {
   if (expected.length !== PUBKEY_HASH_BYTES) return false;
-  const digest = hash('ripemd160', sha256Into(data), DIGEST);
+  const digest = hash('ripemd160', middleSha256(data), DIGEST);
   scratch.write(digest, 0, 'latin1');
   return scratch.compare(expected, 0, PUBKEY_HASH_BYTES, 0, PUBKEY_HASH_BYTES) === 0;
 }

@@ -210,3 +210,9 @@ export const MAX_BUDGET_SENDERS = 10_000;
  * send more in one go; ~100 bytes each.
  */
 export const MAX_ANNOUNCE_TARGETS = 512;
+/**
+ * IPv4 address texts kept for reuse by endpoint decoding (ip-text.ts), the oldest forgotten first:
+ * ~60 bytes each, ~1 MB at most per process. Every received packet carries one to sixteen
+ * endpoints, mostly of nodes already known; a node talks to a few thousand addresses.
+ */
+export const MAX_IPV4_TEXTS = 16_384;

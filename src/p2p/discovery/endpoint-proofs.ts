@@ -1,6 +1,8 @@
 import { ENDPOINT_PROOF_TTL_MS, MAX_ENDPOINT_PROOFS } from './constants.js';
 
 interface ProofRecord {
+  /** The node id in hex: its key in the list, kept so re-inserting it stores no new string. */
+  readonly key: string;
   ip: string;
   /** When that node's pong to our ping arrived from `ip`: it proved it receives at that address. */
   pongReceivedMs: number;
@@ -82,15 +84,22 @@ export class EndpointProofs {
   private record(nodeId: Buffer, ip: string, pong: boolean): ProofRecord {
     const key = nodeId.toString('hex');
     let rec = this.proven.get(key) ?? this.unproven.get(key);
-    if (rec === undefined || rec.ip !== ip) {
+    if (rec === undefined) {
+      rec = { key, ip, pongReceivedMs: 0, pingReceivedMs: 0, tcpPort: undefined };
+    } else if (rec.ip !== ip) {
       // A new IP starts over: proofs never carry from one address to another.
-      rec = { ip, pongReceivedMs: 0, pingReceivedMs: 0, tcpPort: undefined };
+      rec.ip = ip;
+      rec.pongReceivedMs = 0;
+      rec.pingReceivedMs = 0;
+      rec.tcpPort = undefined;
     }
     this.proven.delete(key);
     this.unproven.delete(key);
-    // Re-inserted so Map order is least-recently-touched first, which is what gets pruned.
+    // Re-inserted so Map order is least-recently-touched first, which is what gets pruned. The
+    // record and its own key go back, not fresh objects: these lists live as long as the node,
+    // and every young object stored into them is one more old-to-new pointer for the scavenger.
     const list = pong || rec.pongReceivedMs > 0 ? this.proven : this.unproven;
-    list.set(key, rec);
+    list.set(rec.key, rec);
     if (list.size > this.maxRecords) {
       const oldest = list.keys().next();
       if (!oldest.done) list.delete(oldest.value);

@@ -1,6 +1,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import type { BufferReader, BufferWriter } from '../../primitives/encoding.js';
 import { DecodeError } from '../../util/errors.js';
+import { IPV4_TEXTS } from './ip-text.js';
 
 /** Where a node listens. `ip` is the canonical text form (RFC 5952 for IPv6). */
 export interface Endpoint {
@@ -146,7 +147,7 @@ export function readEndpoint(r: BufferReader, what: string): Endpoint {
   let ip: string;
   if (family === FAMILY_IPV4) {
     if (r.remaining < IPV4_BYTES) r.skip(IPV4_BYTES, `${what} address`);
-    ip = `${r.u8()}.${r.u8()}.${r.u8()}.${r.u8()}`;
+    ip = IPV4_TEXTS.text(r.u8(), r.u8(), r.u8(), r.u8());
   } else {
     ip = bytesToIp(r.view(IPV6_BYTES, `${what} address`));
   }

@@ -1,4 +1,4 @@
-import { type AddressClassifier, classifyAddress, netGroup } from '../netgroup.js';
+import { type AddressClassifier, classifyAddress, netGroup, samePublicNetGroup } from '../netgroup.js';
 import { MAX_BUCKET_ENTRIES_PER_NETGROUP, MAX_TABLE_ENTRIES_PER_NETGROUP } from './constants.js';
 import type { Endpoint } from './endpoint.js';
 
@@ -36,7 +36,7 @@ export class NetgroupLimits {
     if (group === undefined) return true;
     if ((this.counts.get(group) ?? 0) >= this.bounds.table) return false;
     let inBucket = 0;
-    for (const e of bucket) if (this.groupOf(e.endpoint.ip) === group) inBucket++;
+    for (const e of bucket) if (samePublicNetGroup(e.endpoint.ip, ip, this.classify)) inBucket++;
     return inBucket < this.bounds.bucket;
   }
 

@@ -223,8 +223,18 @@ export class NodeTable {
   verified(nodeId: Buffer, publicKey: Buffer, endpoint: Endpoint, intro: Introduction = FOUND): void {
     if (nodeId.equals(this.options.selfId)) return;
     const existing = this.table.get(nodeId);
-    const own = existing !== undefined && existing.publicKey.equals(publicKey) ? existing : ownKeyAndId(publicKey, nodeId);
+    const sameKey = existing !== undefined && existing.publicKey.equals(publicKey);
+    const own = sameKey ? existing : ownKeyAndId(publicKey, nodeId);
     this.dropOtherAt(endpoint, own.nodeId);
+    if (sameKey && sameEndpoint(existing.endpoint, endpoint)) {
+      // The common case, a known node's pong: the entry itself is refreshed and moved to its
+      // bucket's tail. A fresh record per pong (as below) would be garbage that the long-lived
+      // bucket keeps just long enough to be promoted, and an old-to-new pointer per pong.
+      existing.lastSeenMs = this.options.nowMs();
+      existing.failures = 0;
+      this.table.add(existing);
+      return;
+    }
     const entry: TableEntry = { id: own.nodeId, nodeId: own.nodeId, publicKey: own.publicKey, endpoint, lastSeenMs: this.options.nowMs(), failures: 0, ...pickIntro(existing ?? intro) };
     if (existing === undefined && !this.netgroups.hasRoom(endpoint.ip, this.table.bucket(this.table.bucketIndexOf(nodeId)))) return;
     if (existing === undefined && !this.admits(entry)) {
@@ -322,7 +332,10 @@ export class NodeTable {
   private dropOtherAt(endpoint: Endpoint, nodeId: Buffer): void {
     const key = `${endpoint.ip}:${endpoint.udpPort}`;
     const other = this.byEndpoint.get(key);
-    if (other !== undefined && !other.equals(nodeId)) {
+    // Indexed there already (every pong of a known node): storing the fresh key string again
+    // would only hand the long-lived map a young object.
+    if (other !== undefined && other.equals(nodeId)) return;
+    if (other !== undefined) {
       const entry = this.table.get(other);
       if (entry !== undefined && entry.endpoint.ip === endpoint.ip && entry.endpoint.udpPort === endpoint.udpPort) this.remove(entry);
     }

@@ -1,5 +1,5 @@
 import { BufferWriter } from '../../primitives/encoding.js';
-import { sha256 } from '../../primitives/hash.js';
+import { HASH_BYTES, sha256, sha256Equals, sha256Into } from '../../primitives/hash.js';
 import { isValidPublicKey, publicKeyOf, sign, verify } from '../../primitives/secp256k1.js';
 import { DecodeError } from '../../util/errors.js';
 import {
@@ -80,6 +80,12 @@ export function packetExpiration(nowSec: number, lifetimeSec: number): number {
   return Math.floor(nowSec) + lifetimeSec;
 }
 
+/**
+ * The signing digest of the packet being signed or verified, read by the signer at once and never
+ * kept (secp256k1 and the simulator's stand-in alike): one buffer, not one per datagram.
+ */
+const signingDigest = Buffer.alloc(HASH_BYTES);
+
 /** Room for hash, signature and key, filled in once the body is written behind it. */
 const HEADER_ROOM = Buffer.alloc(PACKET_HEADER_BYTES - 1);
 /** A varint count takes at most this many bytes. */
@@ -99,7 +105,7 @@ export function encodePacket(packet: DiscoveryPacket, privateKey: Buffer, signer
   if (bytes.length > MAX_PACKET_BYTES) {
     throw new RangeError(`${packet.type} packet would be ${bytes.length} bytes, more than the ${MAX_PACKET_BYTES} a datagram may carry`);
   }
-  signer.sign(sha256(bytes.subarray(PACKET_TYPE_OFFSET)), privateKey).copy(bytes, PACKET_SIGNATURE_OFFSET);
+  signer.sign(sha256Into(bytes.subarray(PACKET_TYPE_OFFSET), signingDigest), privateKey).copy(bytes, PACKET_SIGNATURE_OFFSET);
   signer.publicKeyOf(privateKey).copy(bytes, PACKET_PUBKEY_OFFSET);
   const hash = sha256(bytes.subarray(PACKET_HASH_BYTES));
   hash.copy(bytes, 0);
@@ -114,8 +120,7 @@ export function encodePacket(packet: DiscoveryPacket, privateKey: Buffer, signer
 export function decodePacket(bytes: Buffer, nowSec: number, signer: PacketSigner = SECP256K1_SIGNER): DecodedPacket {
   if (bytes.length > MAX_PACKET_BYTES) throw new PacketError('oversize', `datagram of ${bytes.length} bytes exceeds the ${MAX_PACKET_BYTES}-byte limit`);
   if (bytes.length < PACKET_HEADER_BYTES) throw new PacketError('malformed', `datagram of ${bytes.length} bytes is shorter than a packet header`);
-  const hash = Buffer.from(bytes.subarray(0, PACKET_HASH_BYTES));
-  if (!sha256(bytes.subarray(PACKET_HASH_BYTES)).equals(hash)) throw new PacketError('bad-hash', 'packet hash does not match its contents');
+  if (!sha256Equals(bytes.subarray(PACKET_HASH_BYTES), bytes)) throw new PacketError('bad-hash', 'packet hash does not match its contents');
   const signature = bytes.subarray(PACKET_SIGNATURE_OFFSET, PACKET_PUBKEY_OFFSET);
   const senderPubKey = Buffer.from(bytes.subarray(PACKET_PUBKEY_OFFSET, PACKET_TYPE_OFFSET));
   const body = bytes.subarray(PACKET_TYPE_OFFSET);
@@ -132,7 +137,7 @@ export function decodePacket(bytes: Buffer, nowSec: number, signer: PacketSigner
   }
   // verify() is false for a key that does not parse (not on the curve): a separate
   // isValidPublicKey parse first was 5 % of the 200-node bench's CPU for nothing.
-  if (!signer.verify(signature, sha256(body), senderPubKey)) {
+  if (!signer.verify(signature, sha256Into(body, signingDigest), senderPubKey)) {
     throw new PacketError('bad-signature', `${packet.type} packet signature does not verify against its sender key`);
   }
   if (packet.type === 'neighbours') {
@@ -140,6 +145,8 @@ export function decodePacket(bytes: Buffer, nowSec: number, signer: PacketSigner
       if (!signer.isValidPublicKey(node.publicKey)) throw new PacketError('malformed', 'neighbours packet lists a public key that is not on the secp256k1 curve');
     }
   }
+  // Copied only now, for a packet that passed every check (a pong echoes it; its ping's may be kept).
+  const hash = Buffer.from(bytes.subarray(0, PACKET_HASH_BYTES));
   return { packet, senderPubKey, nodeId: nodeIdFromPublicKey(senderPubKey), hash };
 }
 

@@ -12,8 +12,14 @@ export interface KeyedLimitsOptions {
   readonly now?: (() => number) | undefined;
 }
 
+/** A bucket with its own key, so moving it to the end stores no new string. */
+interface Keyed {
+  readonly key: string;
+  readonly bucket: TokenBucket;
+}
+
 export class KeyedLimits {
-  private readonly buckets = new Map<string, TokenBucket>();
+  private readonly buckets = new Map<string, Keyed>();
 
   constructor(private readonly options: KeyedLimitsOptions) {}
 
@@ -23,18 +29,21 @@ export class KeyedLimits {
 
   /** Takes one token of `key`'s bucket; false when it is empty. */
   take(key: string): boolean {
-    let bucket = this.buckets.get(key);
-    if (bucket === undefined) {
+    let keyed = this.buckets.get(key);
+    if (keyed === undefined) {
       const { ratePerSec, burst, now } = this.options;
-      bucket = new TokenBucket({ ratePerSec, burst, ...(now ? { now } : {}) });
+      keyed = { key, bucket: new TokenBucket({ ratePerSec, burst, ...(now ? { now } : {}) }) };
       if (this.buckets.size >= this.options.maxKeys) {
         const oldest = this.buckets.keys().next().value;
         if (oldest !== undefined) this.buckets.delete(oldest);
       }
     } else {
-      this.buckets.delete(key); // re-insert: the map's order is last use, the first key the stalest
+      // Re-inserted: the map's order is last use, the first key the stalest. With the stored
+      // key, not `key` (a string the caller just built): the map lives as long as the node, and
+      // a young key in it would be an old-to-new pointer per request until it is promoted.
+      this.buckets.delete(key);
     }
-    this.buckets.set(key, bucket);
-    return bucket.take();
+    this.buckets.set(keyed.key, keyed);
+    return keyed.bucket.take();
   }
 }

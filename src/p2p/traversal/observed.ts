@@ -92,9 +92,10 @@ export function plural(n: number, one: string, many: string): string {
 interface Entry {
   /** The voter: one entry per voter and transport. */
   readonly key: string;
-  readonly untilMs: number;
+  /** Renewed in place by the voter's next identical sample (add). */
+  untilMs: number;
   /** Arrival order: "most recent" without trusting the clock to move. */
-  readonly seq: number;
+  seq: number;
   readonly voter: string;
   readonly group: string;
   readonly ip: string;
@@ -140,7 +141,7 @@ export class ObservedAddressBook {
     if (typeof obs.observerId !== 'string' || obs.observerId === '') return;
     if (obs.transport !== 'tcp' && obs.transport !== 'udp') return;
     const table = this.entries[obs.transport];
-    table.list(); // drops lapsed entries so they do not take the room of live ones
+    table.prune(); // lapsed entries must not take the room of live ones
     // Keyed by voter, not node id: a host showing many node ids replaces its own entry instead
     // of pushing out everyone else's.
     const voter = observerKey(obs.observerId, observerIp, this.classify);
@@ -149,17 +150,16 @@ export class ObservedAddressBook {
     // An inbound connection says nothing about port mapping: it must not replace the same voter's
     // sample of an outbound one that does (two nodes behind one public IP are one voter).
     if (localPort === undefined && previous?.localPort !== undefined && previous.ip === ip) return;
-    table.set({
-      key: voter,
-      untilMs: this.now() + this.ttlMs,
-      seq: this.seq++,
-      voter,
-      group: netGroup(observerIp, this.classify),
-      ip,
-      port: obs.port,
-      localPort,
-      transport: obs.transport,
-    });
+    const group = netGroup(observerIp, this.classify);
+    if (previous !== undefined && previous.ip === ip && previous.port === obs.port && previous.localPort === localPort && previous.group === group) {
+      // The same sample again (a pong per ping to the same node): renewed and moved to the end
+      // as it is, not replaced by a fresh entry and key in this long-lived table.
+      previous.untilMs = this.now() + this.ttlMs;
+      previous.seq = this.seq++;
+      table.set(previous);
+    } else {
+      table.set({ key: voter, untilMs: this.now() + this.ttlMs, seq: this.seq++, voter, group, ip, port: obs.port, localPort, transport: obs.transport });
+    }
     table.trim(this.maxObservers);
   }
 

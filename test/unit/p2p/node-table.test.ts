@@ -63,3 +63,31 @@ test('an entry keeps its key and id in memory of its own, not in the 8 KB pool s
   table.verified(Buffer.from(id(1)), Buffer.from(pooledKey), { ip: '7.7.7.2', udpPort: 9000, tcpPort: 9000 });
   t.is(table.get(id(1))?.publicKey.buffer, entry.publicKey.buffer);
 });
+
+test("a known node's pong from the same endpoint refreshes its entry in place: seen now, failures cleared, moved to its bucket's tail, no onAdded", (t) => {
+  let now = 0;
+  const added: string[] = [];
+  const table = new NodeTable({ selfId: id(0), nowMs: () => now, ping: async () => true, onAdded: (e) => void added.push(`${e.nodeId.toString('hex').slice(0, 4)} ${e.endpoint.ip}`), onRemoved: () => undefined });
+  // Two ids in one bucket (half of all ids fall in the farthest).
+  const candidates = Array.from({ length: 40 }, (_, i) => id(i + 1));
+  const [a, b] = candidates.filter((c) => table.bucketIndexOf(c) === 255);
+  if (a === undefined || b === undefined) return t.fail('two ids in the farthest bucket');
+  table.verified(a, key, { ip: '7.7.7.2', udpPort: 9000, tcpPort: 9000 });
+  table.verified(b, key, { ip: '7.7.7.3', udpPort: 9000, tcpPort: 9000 });
+  const before = table.get(a);
+  table.failed(a);
+  t.is(table.get(a)?.failures, 1);
+  now = 5_000;
+  added.length = 0;
+  table.verified(a, key, { ip: '7.7.7.2', udpPort: 9000, tcpPort: 9000 });
+  const after = table.get(a);
+  t.is(after, before, 'the same record');
+  t.is(after?.lastSeenMs, 5_000);
+  t.is(after?.failures, 0);
+  t.deepEqual(added, [], 'same endpoint: nothing new to announce');
+  const index = table.bucketIndexOf(a);
+  t.deepEqual(table.bucket(index).map((e) => e.nodeId), [b, a], 'least recently seen first');
+  table.verified(a, key, { ip: '7.7.7.9', udpPort: 9000, tcpPort: 9000 });
+  t.is(added.length, 1, 'a new endpoint is announced');
+  t.is(table.get(a)?.endpoint.ip, '7.7.7.9');
+});
