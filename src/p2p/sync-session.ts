@@ -28,6 +28,7 @@ import type { Peer } from './peer.js';
 import type { PeerSet } from './peers.js';
 import { BlockDownload } from './sync-download.js';
 import { HeaderTrail } from './sync-header-trail.js';
+import { judgeHeaders } from './sync-header-verdict.js';
 import { LightBranch } from './sync-light-branch.js';
 import type { AdaptiveStallTimeout } from './stall-timeout.js';
 import { ChainWaitClock, SyncStallClocks } from './sync-stall.js';
@@ -127,28 +128,18 @@ export class SyncSession {
 
   /** The source answered our get-blocks (BlockSync checked it is ours to take). */
   onHeaders(received: readonly BlockHeader[]): void {
-    let headers = received;
     this.headersOut = false;
     const { chain } = this.options;
     const last = this.trail.last;
     const queued = this.download.queued > 0;
-    const check = this.trail.check(headers);
-    // Future-dated headers are not invalid, just not acceptable yet (Core's time-too-new, no
-    // penalty): the ones before them are used, and nothing more is asked of this source.
-    const tooNew = !check.ok && check.code === 'time-too-new' ? check : undefined;
-    if (tooNew) {
-      this.options.logger.debug({ peer: this.peer.label, usable: tooNew.usable, reason: tooNew.reason }, 'headers too far in the future');
-      this.timeTooNew = true;
-      if (tooNew.usable === 0) return this.finish({ reason: tooNew.reason, unhelpful: true, stalled: false, timeTooNew: true });
-      headers = headers.slice(0, tooNew.usable);
-    } else if (!check.ok) {
-      if (check.code === 'bad-headers') this.peer.punish(check.code, check.reason);
-      // An honest reply to our locator connects; counted, or a peer claiming ever new work is synced from for nothing.
-      else if (!this.options.unconnecting.count(this.peer)) return;
-      this.finish({ reason: check.reason, unhelpful: true, stalled: false });
-      return;
+    const verdict = judgeHeaders(received, this.trail, this.peer, this.options.unconnecting, this.options.logger);
+    if (verdict.kind === 'ignore') return;
+    if (verdict.kind === 'end') {
+      if (verdict.timeTooNew) this.timeTooNew = true;
+      return this.finish({ reason: verdict.reason, unhelpful: verdict.unhelpful, stalled: false, ...(verdict.timeTooNew ? { timeTooNew: true } : {}) });
     }
-    this.options.unconnecting.reset(this.peer);
+    const { headers, tooNew } = verdict;
+    if (tooNew) this.timeTooNew = true;
     const first = headers[0];
     if ((queued || this.light.holding) && last && first && !first.prevHash.equals(last.hash)) {
       // The source's best chain no longer runs through the headers we queued (a reorg): start over from our chain.
@@ -156,7 +147,7 @@ export class SyncSession {
       return;
     }
     const missing = headers.filter((h) => !chain.hasBlock(h.hash));
-    this.trail.accept(headers, missing, tooNew !== undefined);
+    this.trail.accept(headers, missing, tooNew);
     const tipHeight = chain.tip?.height ?? -1;
     const wanted = this.light.take(missing, this.trail.last?.height, tipHeight, (header) => this.options.intake.orphanAbove(header, tipHeight));
     if (wanted === 'too-many') {
