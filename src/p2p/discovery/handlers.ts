@@ -4,7 +4,9 @@ import { INBOUND, type Introduction } from './introduction.js';
 import type { NodeTable } from './node-table.js';
 import { type DecodedPacket, encodeNeighbours } from './packet.js';
 import type { FindNodePacket, NeighbourNode, NeighboursPacket, PingPacket, PongPacket } from './payloads.js';
-import type { PendingFindNodes, PendingPings, PingWaiters } from './requests.js';
+import type { PendingFindNodes } from './pending-find-nodes.js';
+import type { PendingPings } from './pending-pings.js';
+import type { PingWaiters } from './ping-waiters.js';
 import type { DiscoveryTransport, Remote } from './transport.js';
 
 export interface PacketHandlerDeps {

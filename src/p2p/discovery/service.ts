@@ -16,7 +16,9 @@ import { PacketHandlers } from './handlers.js';
 import { CRYPTO_RANDOM, type RandomSource } from './random-source.js';
 import { RefreshScheduler } from './refresh-scheduler.js';
 import { isRelayableEndpoint } from './relay-ip.js';
-import { PendingFindNodes, PendingPings, PingWaiters } from './requests.js';
+import { PendingFindNodes } from './pending-find-nodes.js';
+import { PendingPings } from './pending-pings.js';
+import { PingWaiters } from './ping-waiters.js';
 import {
   type AdvertisedEndpoint,
   DEFAULT_DISCOVERY_TIMING,

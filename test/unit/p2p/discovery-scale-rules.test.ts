@@ -10,7 +10,8 @@ import { decodePacket, encodePacket } from '../../../src/p2p/discovery/packet.js
 import { sha256 } from '../../../src/primitives/hash.js';
 import { generatePrivateKey } from '../../../src/primitives/secp256k1.js';
 import { RefreshBackoff } from '../../../src/p2p/discovery/maintenance.js';
-import { PendingFindNodes, PendingPings } from '../../../src/p2p/discovery/requests.js';
+import { PendingFindNodes } from '../../../src/p2p/discovery/pending-find-nodes.js';
+import { PendingPings } from '../../../src/p2p/discovery/pending-pings.js';
 
 const ID = Buffer.alloc(32, 7);
 const OTHER_ID = Buffer.alloc(32, 8);
