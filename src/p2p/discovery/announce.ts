@@ -1,6 +1,6 @@
 import { setNewest } from '../../util/bounded-map.js';
 import { MAX_ANNOUNCE_TARGETS } from './constants.js';
-import type { TableEntry } from './node-table.js';
+import type { TableEntry } from './table-entry.js';
 import type { Remote } from './transport.js';
 
 /** Whom to tell of a change of our advertised TCP port, and how it enters our table if its pong admits it. */

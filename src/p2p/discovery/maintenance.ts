@@ -6,7 +6,7 @@ import type { DiscoveredNode } from '../types.js';
 import { BUCKET_COUNT, MAX_PACKET_BYTES, PACKET_HEADER_BYTES, PACKET_PUBKEY_BYTES, THIN_TABLE_RETRY_JITTER, THIN_TABLE_RETRY_MAX_MS } from './constants.js';
 import { ENDPOINT_IPV6_BYTES, type Endpoint, normalizeIp } from './endpoint.js';
 import { nodeIdFromPublicKey } from './node-key.js';
-import type { TableEntry } from './node-table.js';
+import type { TableEntry } from './table-entry.js';
 import { NEIGHBOURS_OVERHEAD_BYTES, type NeighbourNode, type NeighboursPacket, neighbourBytes } from './payloads.js';
 import { CRYPTO_RANDOM, type RandomSource, randomIndex } from './random-source.js';
 import { randomIdInBucket } from './routing-table.js';

@@ -1,6 +1,8 @@
 import test from 'ava';
 import { createHash } from 'node:crypto';
-import { NodeTable, type TableEntry } from '../../../src/p2p/discovery/node-table.js';
+import type { EndpointIndex } from '../../../src/p2p/discovery/endpoint-index.js';
+import { NodeTable } from '../../../src/p2p/discovery/node-table.js';
+import type { TableEntry } from '../../../src/p2p/discovery/table-entry.js';
 
 const id = (n: number): Buffer => createHash('sha256').update(`node ${n}`).digest();
 const key = Buffer.alloc(33, 2);
@@ -42,7 +44,7 @@ test('an entry that moved away is not removed by a newcomer at its old endpoint'
 test('the endpoint index stays bounded by the table when nodes keep moving', (t) => {
   const { table } = setup();
   for (let i = 0; i < 5_000; i++) table.verified(id(1), key, { ip: '7.7.7.2', udpPort: 1_000 + i, tcpPort: 0 });
-  const index = (table as unknown as { byEndpoint: Map<string, Buffer> }).byEndpoint;
+  const index = (table as unknown as { byEndpoint: EndpointIndex }).byEndpoint;
   t.log(`index keys after 5000 moves of one node: ${index.size}`);
   t.true(index.size <= 4 * (table.size + 1) + 1);
 });

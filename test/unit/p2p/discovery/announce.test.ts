@@ -1,7 +1,7 @@
 import test from 'ava';
 import { PortAnnouncer } from '../../../../src/p2p/discovery/announce.js';
 import { MAX_ANNOUNCE_TARGETS } from '../../../../src/p2p/discovery/constants.js';
-import type { TableEntry } from '../../../../src/p2p/discovery/node-table.js';
+import type { TableEntry } from '../../../../src/p2p/discovery/table-entry.js';
 
 const id = (n: number): Buffer => Buffer.alloc(32, n);
 const entry = (n: number, udpPort: number): TableEntry => ({ id: id(n), nodeId: id(n), publicKey: Buffer.alloc(33, n), endpoint: { ip: '7.7.7.7', udpPort, tcpPort: 8333 }, lastSeenMs: 0, failures: 0, origin: 'found' });

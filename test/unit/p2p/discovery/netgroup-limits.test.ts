@@ -7,7 +7,8 @@
 import test from 'ava';
 import { K_BUCKET_SIZE, MAX_BUCKET_ENTRIES_PER_NETGROUP, MAX_TABLE_ENTRIES_PER_NETGROUP } from '../../../../src/p2p/discovery/constants.js';
 import { FOUND, INBOUND } from '../../../../src/p2p/discovery/introduction.js';
-import { NodeTable, type TableEntry } from '../../../../src/p2p/discovery/node-table.js';
+import { NodeTable } from '../../../../src/p2p/discovery/node-table.js';
+import type { TableEntry } from '../../../../src/p2p/discovery/table-entry.js';
 
 const SELF = Buffer.alloc(32, 0);
 const KEY = Buffer.alloc(33, 2);

@@ -6,7 +6,8 @@
 import test from 'ava';
 import { INITIAL_RANDOM_LOOKUPS, K_BUCKET_SIZE, MAX_ENTRIES_PER_SOURCE, MAX_INBOUND_PER_BUCKET, SEED_LOOKUP_SPACING_MS } from '../../../../src/p2p/discovery/constants.js';
 import { FOUND, INBOUND, namedBy } from '../../../../src/p2p/discovery/introduction.js';
-import { NodeTable, type TableEntry } from '../../../../src/p2p/discovery/node-table.js';
+import { NodeTable } from '../../../../src/p2p/discovery/node-table.js';
+import type { TableEntry } from '../../../../src/p2p/discovery/table-entry.js';
 import { RefreshScheduler } from '../../../../src/p2p/discovery/refresh-scheduler.js';
 import { bucketIndex } from '../../../../src/p2p/discovery/routing-table.js';
 import { VirtualClock } from '../../../../src/sim/virtual-clock.js';
