@@ -1,24 +1,12 @@
-import type { EndpointProofs } from './endpoint-proofs.js';
+import type { DiscoveryCore } from './core.js';
 import { isLastNeighboursPacket } from './maintenance.js';
-import { INBOUND, type Introduction } from './introduction.js';
-import type { NodeTable } from './node-table.js';
+import { INBOUND } from './introduction.js';
 import { type DecodedPacket, encodeNeighbours } from './packet.js';
 import type { FindNodePacket, NeighbourNode, NeighboursPacket, PingPacket, PongPacket } from './payloads.js';
-import type { PendingFindNodes } from './pending-find-nodes.js';
-import type { PendingPings } from './pending-pings.js';
-import type { PingWaiters } from './ping-waiters.js';
-import type { DiscoveryTransport, Remote } from './transport.js';
+import type { Remote } from './transport.js';
 
-export interface PacketHandlerDeps {
+export interface PacketHandlerDeps extends DiscoveryCore {
   readonly privateKey: Buffer;
-  readonly transport: DiscoveryTransport;
-  readonly table: NodeTable;
-  readonly proofs: EndpointProofs;
-  readonly pings: PendingPings;
-  readonly findNodes: PendingFindNodes;
-  readonly pingWaiters: PingWaiters;
-  /** The service's ping (deduplicated per address, counts failures of table entries). */
-  ping(remote: Remote, expectedId?: Buffer, tcpHint?: number, intro?: Introduction): Promise<boolean>;
   /** Nodes from a neighbours answer that came after its find-node had timed out (worth bonding with while the table is thin). */
   lateNeighbours(nodes: readonly NeighbourNode[], senderIp: string, senderId: Buffer): void;
   /** A pong that answers our ping says where the node saw it come from (STUN's mapped address). */
