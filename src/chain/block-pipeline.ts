@@ -109,6 +109,9 @@ export class BlockPipeline {
     const tip = this.options.committedTip();
     // Closed: process() must still answer with a rejected promise (processGroup says why), not throw here.
     if (this.options.isClosed() || tip === undefined) return false;
+    // Hostile bits (a negative or overflowing target) would make branchWork throw here, outside any
+    // handler; BlockProcessor refuses them with a ValidationError in the block's turn.
+    if (block.header.bits !== this.options.params.powBits) return false;
     const parent = this.options.store.getIndex(block.header.prevHash);
     return parent !== undefined && branchWork(parent, block.header) <= tip.chainWork;
   }

@@ -78,3 +78,16 @@ test('after close, an unrequested block is answered with a rejected promise, not
   const err = await t.throwsAsync(promise!);
   t.is((err as { code?: string }).code, 'storage-closed');
 });
+
+test('an unrequested block with hostile bits is refused with a ValidationError, not thrown from the work check (the live fuzz found the crash)', async (t) => {
+  const chain = await chainAtB3(t);
+  // 0x66ed55f2 is a negative compact target: compactToTarget throws a RangeError on it.
+  const hostile = buildBlock({ parent: b3, miner, unmined: true, headerOverrides: { bits: 0x66ed55f2 } });
+  let outcome: Promise<unknown> | undefined;
+  t.notThrows(() => {
+    outcome = chain.processBlock(hostile, { unrequested: true });
+  });
+  await t.throwsAsync(outcome!, { instanceOf: ValidationError });
+  t.is(chain.tip?.height, 3);
+  t.is((await chain.processBlock(buildBlock({ parent: b3, miner }))).status, 'connected', 'the chain goes on');
+});
