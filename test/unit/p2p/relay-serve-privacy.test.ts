@@ -5,44 +5,11 @@
 import test from 'ava';
 import type { Chain } from '../../../src/chain/chain.js';
 import type { Mempool } from '../../../src/mempool/mempool.js';
-import { BoundedHashSet } from '../../../src/p2p/known-set.js';
-import type { Peer } from '../../../src/p2p/peer.js';
 import { RelayServer } from '../../../src/p2p/relay-serve.js';
 import type { InvItem, OutgoingMessage } from '../../../src/p2p/wire/index.js';
 import type { Transaction } from '../../../src/primitives/tx.js';
 import { silentLogger } from '../../../src/util/logger.js';
-
-interface FakePeer {
-  readonly peer: Peer;
-  readonly known: BoundedHashSet;
-  readonly sent: OutgoingMessage[];
-  readonly punished: string[];
-}
-
-function fakePeer(): FakePeer {
-  const sent: OutgoingMessage[] = [];
-  const punished: string[] = [];
-  const known = new BoundedHashSet(100);
-  const peer = {
-    label: 'prober',
-    isClosed: false,
-    known,
-    cork: () => undefined,
-    uncork: () => undefined,
-    sendBufferBytes: 0,
-    drained: async () => undefined,
-    send: (msg: OutgoingMessage): boolean => {
-      sent.push(msg);
-      return true;
-    },
-    disconnect: () => undefined,
-    punish: (code: string): string => {
-      punished.push(code);
-      return 'none';
-    },
-  } as unknown as Peer;
-  return { peer, known, sent, punished };
-}
+import { fakeServePeer } from './fake-serve-peer.js';
 
 const txid = (n: number): Buffer => Buffer.alloc(32, n);
 
@@ -61,7 +28,7 @@ const notFound = (sent: OutgoingMessage[]): InvItem[] => sent.flatMap((m) => (m.
 
 test('a pool tx never announced either way is answered not-found, one announced to or by the peer is served', async (t) => {
   const relay = server();
-  const p = fakePeer();
+  const p = fakeServePeer('prober');
   p.known.add(txid(1)); // we announced it to the peer
   p.known.add(txid(2)); // the peer announced it to us
   relay.onGetData(p.peer, [1, 2, 3].map((n) => ({ type: 'tx', hash: txid(n) })));
@@ -73,7 +40,7 @@ test('a pool tx never announced either way is answered not-found, one announced 
 
 test('probing the pool by txid looks exactly like asking for txs we lack', async (t) => {
   const relay = server();
-  const p = fakePeer();
+  const p = fakeServePeer('prober');
   relay.onGetData(p.peer, [{ type: 'tx', hash: txid(3) }, { type: 'tx', hash: txid(9) }]);
   await settle();
   t.deepEqual(servedTxids(p.sent), []);

@@ -10,34 +10,11 @@ import test from 'ava';
 import type { Chain } from '../../../src/chain/chain.js';
 import type { Mempool } from '../../../src/mempool/mempool.js';
 import { CompactSender } from '../../../src/p2p/compact/compact-sender.js';
-import { BoundedHashSet } from '../../../src/p2p/known-set.js';
-import type { Peer } from '../../../src/p2p/peer.js';
 import { RelayServer } from '../../../src/p2p/relay-serve.js';
 import type { OutgoingMessage } from '../../../src/p2p/wire/index.js';
 import { silentLogger } from '../../../src/util/logger.js';
+import { fakeServePeer } from './fake-serve-peer.js';
 import { buildBlock, makeKey } from '../../helpers/fixtures.js';
-
-function fakePeer(label: string): { peer: Peer; sent: OutgoingMessage[] } {
-  const sent: OutgoingMessage[] = [];
-  const peer = {
-    label,
-    isClosed: false,
-    isReady: true,
-    known: new BoundedHashSet(100),
-    cork: () => undefined,
-    uncork: () => undefined,
-    sendBufferBytes: 0,
-    drained: async () => undefined,
-    send: (msg: OutgoingMessage): boolean => {
-      sent.push(msg);
-      return true;
-    },
-    sendPaced: async (msg: OutgoingMessage): Promise<void> => void sent.push(msg),
-    disconnect: () => undefined,
-    punish: (): string => 'none',
-  } as unknown as Peer;
-  return { peer, sent };
-}
 
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const blocksSent = (sent: readonly OutgoingMessage[]): Buffer[] => sent.flatMap((m) => (m.kind === 'block' && 'encoded' in m ? [m.encoded] : []));
@@ -59,7 +36,7 @@ test('a block pushed before our chain stored it is served whole on get-data; onc
   const sender = new CompactSender({ chain, serve: () => undefined, countUnknown: () => true, stats });
   const server = new RelayServer({ chain, mempool: {} as Mempool, logger: silentLogger(), serveCompact: async () => false, pushedBlockBytes: (hash) => sender.pushedBytes(hash) });
 
-  const asker = fakePeer('asker');
+  const asker = fakeServePeer('asker');
   t.is(sender.push(block, [asker.peer]), 1, 'pushed to the high-bandwidth peer');
   server.onGetData(asker.peer, [{ type: 'block', hash: block.hash }]);
   await settle();
@@ -70,14 +47,14 @@ test('a block pushed before our chain stored it is served whole on get-data; onc
   stored.set(block.hashHex, block.encode());
   sender.stored(block.hash);
   t.is(sender.pushedBytes(block.hash), undefined);
-  const later = fakePeer('later');
+  const later = fakeServePeer('later');
   server.onGetData(later.peer, [{ type: 'block', hash: block.hash }]);
   await settle();
   t.deepEqual(blocksSent(later.sent), [block.encode()]);
 
   // A block neither stored nor pushed is still not-found.
   const other = buildBlock({ parent, miner, extraData: Buffer.from('rival') });
-  const prober = fakePeer('prober');
+  const prober = fakeServePeer('prober');
   server.onGetData(prober.peer, [{ type: 'block', hash: other.hash }]);
   await settle();
   t.deepEqual(blocksSent(prober.sent), []);
