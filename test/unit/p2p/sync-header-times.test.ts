@@ -10,11 +10,12 @@ import { MEDIAN_TIME_SPAN_BLOCKS } from '../../../src/chain/constants.js';
 import { checkHeaderTimes } from '../../../src/p2p/headers.js';
 import { HeaderTrail } from '../../../src/p2p/sync-header-trail.js';
 import type { Block } from '../../../src/primitives/block.js';
-import { type WireMessage, encodeMessageFrame } from '../../../src/p2p/wire/index.js';
+import { encodeMessageFrame } from '../../../src/p2p/wire/index.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { TEST_PARAMS, buildBlock, makeKey } from '../../helpers/fixtures.js';
 import { buildChain, startNode, waitFor } from './net-helpers.js';
 import { RawPeer } from './raw-peer.js';
+import { serveChain } from './serve-chain.js';
 
 const owner = makeKey();
 const genesis = buildBlock({ miner: owner });
@@ -75,32 +76,22 @@ test('the trail carries the median time past from one batch into the next (paren
   t.like(trail.check(batch2), { ok: false, code: 'bad-headers' });
 });
 
-/** Serves `chain` as a peer would: headers after the first locator hash it knows, bodies on get-data. */
-function serve(raw: RawPeer, chain: readonly Block[]): void {
-  raw.onMessage = (msg: WireMessage) => {
-    if (msg.kind === 'get-blocks') {
-      const from = chain.findIndex((b) => msg.locator.some((h) => h.equals(b.hash)));
-      raw.send({ kind: 'headers', headers: chain.slice(from + 1).map((b) => b.header) });
-    } else if (msg.kind === 'get-data') {
-      for (const item of msg.items) {
-        const block = chain.find((b) => b.hash.equals(item.hash));
-        if (block) raw.send({ kind: 'block', block });
-      }
-    }
-  };
+/** A raw peer serving `heavy` (25 blocks on genesis) that claims more work than our 20 blocks: its handshake starts a sync. */
+async function heavierSource(t: { teardown(fn: () => void): void }, port: number, heavy: readonly Block[]): Promise<RawPeer> {
+  const raw = await RawPeer.connect(port);
+  t.teardown(() => raw.destroy());
+  raw.pongChainWork = 26n;
+  raw.pongBestHeight = 25;
+  serveChain(raw, [genesis, ...heavy]);
+  raw.sendHandshake({ genesisHash: genesis.hash, bestHeight: 25, chainWork: 1n << 100n });
+  return raw;
 }
-
 
 test('a heavier branch whose last headers are future-dated: the blocks before them are fetched, none after, and no penalty', async (t) => {
   // Heights 1..21 ordinary (heavier than our 20 from 21 on), 22..25 three hours ahead of our clock.
   const heavy = branch(genesis, 25, (i, parent) => (i >= 21 ? nowSec() + FUTURE_SEC + i : parent + 1));
   const node = await startNode(t, { genesis, blocks: ours });
-  const raw = await RawPeer.connect(node.net.tcpPort);
-  t.teardown(() => raw.destroy());
-  raw.pongChainWork = 26n;
-  raw.pongBestHeight = 25;
-  serve(raw, [genesis, ...heavy]);
-  raw.sendHandshake({ genesisHash: genesis.hash, bestHeight: 25, chainWork: 1n << 100n });
+  const raw = await heavierSource(t, node.net.tcpPort, heavy);
   await waitFor(() => node.chain.tip?.hash.equals(heavy[20].hash) === true, 'the node to take the branch up to its last acceptable block');
   await waitFor(() => !node.net.syncStatus().syncing, 'the sync to end');
   const requested = new Set<string>();
@@ -116,12 +107,7 @@ test('a heavier branch whose last headers are future-dated: the blocks before th
 test('headers breaking the median-time-past rule: no body fetched, the sender is discouraged', async (t) => {
   const heavy = branch(genesis, 25, (i, parent) => (i === 15 ? parent - 20 : parent + 1));
   const node = await startNode(t, { genesis, blocks: ours });
-  const raw = await RawPeer.connect(node.net.tcpPort);
-  t.teardown(() => raw.destroy());
-  raw.pongChainWork = 26n;
-  raw.pongBestHeight = 25;
-  serve(raw, [genesis, ...heavy]);
-  raw.sendHandshake({ genesisHash: genesis.hash, bestHeight: 25, chainWork: 1n << 100n });
+  const raw = await heavierSource(t, node.net.tcpPort, heavy);
   await waitFor(() => node.net.isDiscouraged('127.0.0.1'), 'the sender to be discouraged');
   t.false(raw.has('get-data'), 'no body of the branch asked for');
   t.is(node.chain.tip?.height, 20);

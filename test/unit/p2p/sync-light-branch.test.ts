@@ -5,30 +5,15 @@
  * up to our height's worth of blocks per fruitless sync, ~256 hashes each at conf's difficulty.
  */
 import test from 'ava';
-import type { WireMessage } from '../../../src/p2p/wire/index.js';
 import { buildBlock, makeKey } from '../../helpers/fixtures.js';
 import { buildChain, startNode, waitFor } from './net-helpers.js';
 import { RawPeer } from './raw-peer.js';
+import { serveChain } from './serve-chain.js';
 
 const owner = makeKey();
 const genesis = buildBlock({ miner: owner });
 const ours = buildChain(genesis, 20, owner);
 const light = buildChain(genesis, 15, owner, { tag: 'light' });
-
-/** Serves `branch` as a peer would: headers after the first locator hash it knows, bodies on get-data. */
-function serve(raw: RawPeer, branch: readonly ReturnType<typeof buildBlock>[]): void {
-  raw.onMessage = (msg: WireMessage) => {
-    if (msg.kind === 'get-blocks') {
-      const from = branch.findIndex((b) => msg.locator.some((h) => h.equals(b.hash)));
-      raw.send({ kind: 'headers', headers: branch.slice(from + 1).map((b) => b.header) });
-    } else if (msg.kind === 'get-data') {
-      for (const item of msg.items) {
-        const block = branch.find((b) => b.hash.equals(item.hash));
-        if (block) raw.send({ kind: 'block', block });
-      }
-    }
-  };
-}
 
 test('a sync peer claiming more work whose headers show a lighter branch gets no body requested', async (t) => {
   const node = await startNode(t, { genesis, blocks: ours });
@@ -37,7 +22,7 @@ test('a sync peer claiming more work whose headers show a lighter branch gets no
   const claim = 1n << 100n;
   raw.pongChainWork = claim;
   raw.pongBestHeight = 1_000;
-  serve(raw, light);
+  serveChain(raw, light);
   raw.sendHandshake({ genesisHash: genesis.hash, bestHeight: 1_000, chainWork: claim });
   await raw.waitFor('get-blocks');
   await waitFor(() => raw.received.filter((m) => m.kind === 'get-blocks').length >= 2 && !node.net.syncStatus().syncing, 'the sync to end');
@@ -53,7 +38,7 @@ test('a heavier branch forking below our tip is still downloaded and wins (contr
   t.teardown(() => raw.destroy());
   raw.pongChainWork = 26n; // the pong's claim only orders candidates; the handshake's starts the sync
   raw.pongBestHeight = 25;
-  serve(raw, heavy);
+  serveChain(raw, heavy);
   raw.sendHandshake({ genesisHash: genesis.hash, bestHeight: 25, chainWork: 1n << 100n });
   await waitFor(() => node.chain.tip?.hash.equals(heavy.at(-1)!.hash) === true, 'the node to reorganise onto the heavier branch');
   t.is(node.chain.tip?.height, 25);
@@ -69,7 +54,7 @@ test('an orphan that builds on a rival of our tip gets the rival fetched, though
   t.teardown(() => raw.destroy());
   raw.pongChainWork = 21n; // equal work: no sync until the orphan
   raw.pongBestHeight = 20;
-  serve(raw, [genesis, ...ours.slice(0, 19), rival20]);
+  serveChain(raw, [genesis, ...ours.slice(0, 19), rival20]);
   raw.sendHandshake({ genesisHash: genesis.hash, bestHeight: 20, chainWork: 21n });
   await waitFor(() => node.net.peers().some((p) => p.ready), 'the handshake');
   raw.send({ kind: 'block', block: child21 });
