@@ -121,7 +121,10 @@ export class RelayStack {
     // duplicate: waste, no harm.
     if (!viaCompact && this.options.takenBySync?.(peer, block) === true) return;
     if (!viaCompact) this.relay.compact.relayEarly(peer, block);
-    const outcome = this.intake.submitUnsolicited(peer, block, viaCompact ? { viaCompact } : {});
+    // Judged as a compact block also when it answers our fallback from one: a peer serves a block
+    // it pushed on before validating it (relay-serve.ts), and BIP152 does not punish for that.
+    const lenient = viaCompact || this.relay.compact.askedWholeAfterCompact(peer, block.hash);
+    const outcome = this.intake.submitUnsolicited(peer, block, lenient ? { viaCompact: true } : {});
     if (!outcome) {
       this.unsolicitedDropped++;
       return;

@@ -114,6 +114,15 @@ export class CompactRelay {
     this.highBandwidth.requested(peer, msg.highBandwidth);
   }
 
+  /**
+   * We asked for `hash` whole because a compact block of it could not be rebuilt (fallBack): the
+   * block may be one its sender pushed on before validating it (BIP152), so a fault in it costs
+   * that sender what a compact block's would — a reject, no penalty (relay-stack.ts).
+   */
+  askedWholeAfterCompact(peer: Peer, hash: Buffer): boolean {
+    return this.fullOnly.has(hash) || this.state.get(peer)?.fullOnly.has(hash) === true;
+  }
+
   /** Ask `peer` for block `hash` as a compact block (it sent send-compact, and no rebuild of the block failed here)? */
   prefersCompact(peer: Peer, hash: Buffer): boolean {
     const state = this.state.get(peer);
