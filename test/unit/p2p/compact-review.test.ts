@@ -294,3 +294,20 @@ test(`${MAX_COMPACT_REBUILDS_PER_BLOCK} peers that start rebuilds of a block and
   honest.send({ kind: 'block', block });
   await waitFor(() => tipHash(node) === block.hashHex, 'the block to connect');
 });
+
+test('a whole block asked for because its compact block could not be rebuilt costs its sender only a reject when invalid (it may have pushed it unvalidated)', async (t) => {
+  const node = await startNode(t, { genesis });
+  const parent = buildBlock({ parent: genesis, miner: makeKey(), extraData: Buffer.from('unknown parent') });
+  // The coinbase claims more than the reward; its parent is unknown to the node, so the compact block cannot be rebuilt.
+  const greedy = buildBlock({ parent, miner: makeKey(), coinbaseAmount: 5_000n });
+  const pusher = await RawPeer.ready(t, node, genesis.hash);
+  pusher.send(toCompactBlock(greedy));
+  await waitFor(() => pusher.received.some((m) => m.kind === 'get-data' && m.items.some((i) => i.hash.equals(greedy.hash))), 'the block to be asked whole');
+  pusher.send({ kind: 'block', block: parent });
+  pusher.send({ kind: 'block', block: greedy });
+  const reject = (await pusher.waitFor('reject')) as WireMessage & { kind: 'reject' };
+  t.is(reject.code, 'bad-cb-amount');
+  await settle();
+  t.false(pusher.closed, 'not punished: BIP152 relays before validation');
+  t.false(node.net.isDiscouraged('127.0.0.1'));
+});
