@@ -56,13 +56,17 @@ export class RequestTracker<P extends object> {
     this.delayMs = options.delayMs ?? NO_DELAY;
   }
 
-  /** When the first of `peer`'s held-back announcements comes due (ms), or undefined if none waits: poll it with `next` then. */
+  /**
+   * When the first of `peer`'s held-back announcements comes due (ms), or undefined if none waits:
+   * poll it with `next` then. It may be in the past: announcements that came due since the last
+   * `next` stay held until a `next` releases them (they are not moved here, where nobody would ask
+   * for them: a timer that fired a millisecond early by Date.now found nothing due in `next`, and
+   * the entry came due before this call). No timer loop: `next` releases every entry due by its
+   * clock, so an entry due and waiting for a free slot is in `pending`, not here.
+   */
   nextDueMs(peer: P): number | undefined {
     const state = this.peers.get(peer);
     if (!state) return undefined;
-    // Entries already due are plain pending ones now: they wait for a free slot like any other,
-    // and a poll for them would find none (a timer loop).
-    releaseDue(state, this.now());
     for (const { dueMs } of state.held.values()) return dueMs;
     return undefined;
   }

@@ -284,6 +284,20 @@ test('held-back announcements that came due while the peer has no free slot need
   t.deepEqual(tr.next(spy, never).map((i) => i.hash.readUInt32BE(0)), [2]);
 });
 
+test('an announcement that comes due between a poll and nextDueMs is still reported due, so the caller polls again (a due timer fired 1 ms early by Date.now, and the tx was never asked: relay-failover flake)', (t) => {
+  let now = 0;
+  const spy = {};
+  const tr = new RequestTracker<object>({ maxInFlightPerPeer: 2, maxPendingPerPeer: 10, expiryMs: 30_000, delayMs: () => 2_000, now: () => now });
+  t.deepEqual(tr.announce(spy, [item(1)], never), []);
+  now = 1_999; // the timer for 2,000 fired early
+  t.deepEqual(tr.next(spy, never), [], 'not due yet');
+  now = 2_000; // the clock moved on before the caller asked when to poll next
+  const dueMs = tr.nextDueMs(spy);
+  t.true(dueMs !== undefined && dueMs <= now, 'due now: poll again (undefined here left the item pending with no poll to come)');
+  t.deepEqual(tr.next(spy, never).map((i) => i.hash.readUInt32BE(0)), [1]);
+  t.is(tr.nextDueMs(spy), undefined);
+});
+
 test('an inv costs the same whether or not 5,000 of the peer\'s announcements are held back (a spy\'s one-item invs walked them all: ~2 s of CPU per second at the inv rate limit)', (t) => {
   const held = 5_000;
   const invs = 20_000;
