@@ -151,12 +151,16 @@ export class SessionTimers {
       this.frameTimer = undefined;
     }
     if (decoder.hasPartialFrame && !this.frameTimer) {
-      this.frameTimer = this.clock.setTimeout(
+      // Judged by identity, not by "a frame is partial": a read due at the deadline may complete
+      // this frame and start the next one, which then has a deadline of its own (this one is
+      // cleared, but it already fired and only waits for those reads).
+      const timer: TimerHandle = this.clock.setTimeout(
         () => this.afterPendingReads(() => {
-          if (decoder.hasPartialFrame) this.options.expired('frame-timeout', `a frame was started but not completed within ${frameTimeoutMs} ms (${decoder.bufferedBytes} bytes buffered)`);
+          if (this.frameTimer === timer && decoder.hasPartialFrame) this.options.expired('frame-timeout', `a frame was started but not completed within ${frameTimeoutMs} ms (${decoder.bufferedBytes} bytes buffered)`);
         }),
         frameTimeoutMs,
       );
+      this.frameTimer = timer;
     }
   }
 
