@@ -49,6 +49,12 @@ export class RequestTracker<P extends object> {
    * one interval.
    */
   private readonly expired = new Set<string>();
+  /**
+   * Peers whose requests expired (by any call) since the last `expire()`: their slots are free, and
+   * nothing else would ask them for the announcements still waiting for one (a late delivery finds
+   * no open request, so its caller polls nobody). Drained by every `expire()`, so bounded by the peers.
+   */
+  private readonly freed = new Set<P>();
 
   constructor(options: RequestTrackerOptions<P>) {
     this.options = options;
@@ -194,6 +200,7 @@ export class RequestTracker<P extends object> {
     const state = this.peers.get(peer);
     if (!state) return [];
     this.peers.delete(peer);
+    this.freed.delete(peer);
     for (const key of state.failed) this.failedBy.remove(key, peer);
     const touched = [...state.failed, ...state.pending.keys(), ...state.held.keys()];
     for (const key of state.pending.keys()) this.candidates.remove(key, peer);
@@ -210,15 +217,18 @@ export class RequestTracker<P extends object> {
   }
 
   /**
-   * Ends every request older than expiryMs. Returns the peers that announced an expired item
-   * and should be polled with `next` (the caller runs this on a timer: nothing else would ask
-   * them while the stalled peer stays connected and silent).
+   * Ends every request older than expiryMs. Returns the peers to poll with `next`: those that
+   * announced an expired item, and those whose expired requests freed slots that announcements of
+   * theirs wait for (the caller runs this on a timer: nothing else would ask them while the
+   * stalled peer stays connected and silent).
    */
   expire(): P[] {
     for (const [peer, state] of this.peers) this.expirePeer(peer, state);
     const poll = new Set<P>();
     for (const key of this.expired) this.addCandidates(key, poll);
     this.expired.clear();
+    for (const peer of this.freed) if ((this.peers.get(peer)?.pending.size ?? 0) > 0) poll.add(peer);
+    this.freed.clear();
     return [...poll];
   }
 
@@ -291,6 +301,7 @@ export class RequestTracker<P extends object> {
       state.requested.delete(key);
       if (this.owner.get(key) === peer) this.owner.delete(key);
       this.expired.add(key);
+      this.freed.add(peer);
       this.markFailed(peer, state, key);
     }
   }

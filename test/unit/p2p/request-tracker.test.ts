@@ -321,3 +321,27 @@ test('an inv costs the same whether or not 5,000 of the peer\'s announcements ar
   t.log(`${invs} one-item invs: ${(withHeld.ns / invs / 1000).toFixed(2)} µs each with ${held} held back, ${(without.ns / invs / 1000).toFixed(2)} µs with none (${ratio.toFixed(1)}x)`);
   t.true(ratio < 10, `held-back announcements must not be walked on every inv (ratio ${ratio.toFixed(1)})`);
 });
+
+test('a peer whose requests expired is polled by expire() for the announcements it still has waiting: the expiry freed its slots, and nothing else may come to ask it (a late delivery finds no request of it)', (t) => {
+  const { t: tr, advance } = tracker({ inFlight: 2, pending: 5, expiryMs: 1_000 });
+  const a = {};
+  t.deepEqual(nums(tr.announce(a, items(0, 3), never)), [0, 1], 'item 2 waits for a free slot');
+  advance(1_000);
+  t.deepEqual(tr.expire(), [a], 'its slots are free: poll it (undefined before: item 2 waited for its next inv)');
+  t.is(tr.received(item(0).hash), undefined, 'a late delivery: no request of a is open, so no caller would poll a on it');
+  t.deepEqual(nums(tr.next(a, never)), [2]);
+  t.deepEqual(tr.expire(), [], 'reported once');
+  advance(1_000);
+  t.deepEqual(tr.expire(), [], 'item 2 expired too, and a has nothing left waiting');
+});
+
+test('a peer whose requests expired lazily (noticed by another call) is still polled by expire()', (t) => {
+  const { t: tr, advance } = tracker({ inFlight: 1, pending: 5, expiryMs: 1_000 });
+  const a = {};
+  tr.announce(a, items(0, 2), never);
+  advance(1_000);
+  t.false(tr.isRequested(item(0).hash), 'expired here');
+  t.deepEqual(tr.expire(), [a]);
+  tr.removePeer(a);
+  t.deepEqual(tr.expire(), []);
+});
