@@ -23,13 +23,42 @@ export interface Clock {
   afterPendingIo?(fn: () => void): void;
 }
 
+/**
+ * Node runs a timer set for longer than this (2^31-1 ms, 24.8 days) after 1 ms, with a
+ * TimeoutOverflowWarning. Settings in ms accept any positive whole number (p2p.peerTimeoutMs …):
+ * a session's pong deadline then dropped every peer at once, and its heartbeat, finding the ping
+ * not due, re-armed itself every millisecond. SYSTEM_CLOCK chains such waits instead.
+ */
+export const MAX_NODE_TIMER_DELAY_MS = 2 ** 31 - 1;
+
+/** A SYSTEM_CLOCK timer longer than Node's: the Node timer of its current leg. */
+class LongTimer {
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** Runs fn after delayMs (every delayMs when `repeat`) in legs Node can time; unref'd. */
+export function chainedTimer(fn: () => void, delayMs: number, repeat: boolean, maxLegMs = MAX_NODE_TIMER_DELAY_MS): LongTimer {
+  const handle = new LongTimer();
+  const arm = (remainingMs: number): void => {
+    const last = remainingMs <= maxLegMs;
+    handle.timer = setTimeout(() => {
+      if (!last) return arm(remainingMs - maxLegMs);
+      if (repeat) arm(delayMs); // before fn: a throw must not end the interval
+      fn();
+    }, last ? remainingMs : maxLegMs).unref();
+  };
+  arm(delayMs);
+  return handle;
+}
+
 /** Wall-clock time and Node's timers, unref'd: a pending timeout must not delay process exit. */
 export const SYSTEM_CLOCK: Clock = {
   nowMs: () => Date.now(),
-  setTimeout: (fn, delayMs) => setTimeout(fn, delayMs).unref(),
-  setInterval: (fn, intervalMs) => setInterval(fn, intervalMs).unref(),
+  setTimeout: (fn, delayMs) => (delayMs > MAX_NODE_TIMER_DELAY_MS ? chainedTimer(fn, delayMs, false) : setTimeout(fn, delayMs).unref()),
+  setInterval: (fn, intervalMs) => (intervalMs > MAX_NODE_TIMER_DELAY_MS ? chainedTimer(fn, intervalMs, true) : setInterval(fn, intervalMs).unref()),
   clear: (handle) => {
-    if (handle !== undefined) clearTimeout(handle as NodeJS.Timeout);
+    if (handle === undefined) return;
+    clearTimeout(handle instanceof LongTimer ? handle.timer : (handle as NodeJS.Timeout));
   },
   afterPendingIo: (fn) => void setImmediate(fn),
 };
