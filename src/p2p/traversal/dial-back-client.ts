@@ -19,6 +19,8 @@ interface Pending {
   readonly peerIp: string;
   readonly port: number;
   timer: NodeJS.Timeout;
+  /** It answered 'connected': the probe's grace runs, and a repeated claim does not restart it. */
+  claimed: boolean;
 }
 
 export interface DialBackClientOptions {
@@ -58,7 +60,7 @@ export class DialBackClient {
     const port = this.options.checkPort();
     if (port === 0) return;
     const nonce = randomBytes(8).readBigUInt64LE(0);
-    const entry: Pending = { peer, peerId, peerIp: peer.ip, port, timer: setTimeout(() => this.finish(nonce, 'no-answer'), DIAL_BACK_ANSWER_TIMEOUT_MS) };
+    const entry: Pending = { peer, peerId, peerIp: peer.ip, port, timer: setTimeout(() => this.finish(nonce, 'no-answer'), DIAL_BACK_ANSWER_TIMEOUT_MS), claimed: false };
     entry.timer.unref();
     this.pending.set(nonce, entry);
     this.options.noteAsked(peerId, peer.ip);
@@ -72,7 +74,10 @@ export class DialBackClient {
     if (entry === undefined || entry.peerId !== peer.provenNodeId?.toString('hex')) return;
     switch (msg.status) {
       case 'connected':
-        // The probe may still be on its way (another connection): give it a moment.
+        // The probe may still be on its way (another connection): give it a moment, once. A claim
+        // repeated within each grace would otherwise hold the question, and a pending place, for good.
+        if (entry.claimed) return;
+        entry.claimed = true;
         clearTimeout(entry.timer);
         entry.timer = setTimeout(() => this.finish(msg.nonce, 'failed'), DIAL_BACK_PROBE_GRACE_MS);
         entry.timer.unref();

@@ -175,3 +175,23 @@ test('a question whose session closes is dropped, not counted, and that node may
   t.like(results[0], { peerId: nodeIdHex(1), outcome: 'reached' });
   client.stop();
 });
+
+test(`a repeated 'connected' claim does not extend the grace: the check fails ${DIAL_BACK_PROBE_GRACE_MS} ms after the first (a peer re-claiming within each grace held its question, and one of the ${MAX_PENDING_DIAL_BACKS} pending places, for good)`, async (t) => {
+  const { client, results } = setup();
+  const liar = new FakePeer('8.8.8.8', nodeId(1));
+  client.maybeAsk(liar.asPeer());
+  const { nonce } = request(liar);
+  const startedMs = Date.now();
+  const claim = (): void => client.onResult(liar.asPeer(), { kind: 'dial-back-result', nonce, status: 'connected' });
+  claim();
+  const reclaim = setInterval(claim, DIAL_BACK_PROBE_GRACE_MS / 4);
+  try {
+    await waitFor(() => results.length === 1 || Date.now() - startedMs > 2 * DIAL_BACK_PROBE_GRACE_MS, 'the grace of the first claim to end');
+  } finally {
+    clearInterval(reclaim);
+  }
+  t.log(`failed after ${Date.now() - startedMs} ms of claims every ${DIAL_BACK_PROBE_GRACE_MS / 4} ms`);
+  t.deepEqual(results.map((r) => r.outcome), ['failed']);
+  t.is(client.pendingCount, 0);
+  t.true(Date.now() - startedMs < 2 * DIAL_BACK_PROBE_GRACE_MS);
+});
