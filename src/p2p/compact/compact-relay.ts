@@ -224,7 +224,10 @@ export class CompactRelay {
     state.pending.delete(key);
     const asked = pending.partial.missing().length;
     if (!pending.partial.fill(msg.transactions)) {
-      return void peer.punish('bad-block-txn', `answered ${msg.transactions.length} transactions to our get-block-txn of ${asked} for block ${msg.blockHash.toString('hex')}`);
+      peer.punish('bad-block-txn', `answered ${msg.transactions.length} transactions to our get-block-txn of ${asked} for block ${msg.blockHash.toString('hex')}`);
+      // The block's other announcers waited while this rebuild ran (busy): nothing else asks them
+      // now (its pending entry is gone, so the peer's close does not end it again).
+      return this.options.rebuildEnded(msg.blockHash);
     }
     this.complete(peer, pending.partial, 'block-txn');
   }

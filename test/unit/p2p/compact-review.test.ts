@@ -311,3 +311,24 @@ test('a whole block asked for because its compact block could not be rebuilt cos
   t.false(pusher.closed, 'not punished: BIP152 relays before validation');
   t.false(node.net.isDiscouraged('127.0.0.1'));
 });
+
+test("a rebuild ended by its peer's bad block-txn hands the block to its other announcers at once (they waited while it ran, and nothing else would ask them)", async (t) => {
+  const node = await startNode(t, { genesis });
+  const pusher = await RawPeer.ready(t, node, genesis.hash);
+  const honest = await RawPeer.ready(t, node, genesis.hash);
+  const block = sibling('bad-answer');
+  pusher.send(toCompactBlock(block));
+  await pusher.waitFor('get-block-txn');
+  honest.send({ kind: 'inv', items: [{ type: 'block', hash: block.hash }] });
+  await settle();
+  const askedHonest = (): boolean => honest.received.some((m) => m.kind === 'get-data' && m.items.some((i) => i.hash.equals(block.hash)));
+  t.false(askedHonest(), 'not asked while the rebuild runs');
+  pusher.send({ kind: 'block-txn', blockHash: block.hash, transactions: [] }); // asked 1, answered 0
+  await pusher.waitClosed();
+  const startMs = Date.now();
+  // Well inside the relay's expiry tick and any inv of the honest peer's: only the rebuild's end may ask it.
+  await waitFor(askedHonest, 'the honest announcer to be asked for the block', 2_000);
+  t.log(`asked ${Date.now() - startMs} ms after the bad answer`);
+  honest.send({ kind: 'block', block });
+  await waitFor(() => tipHash(node) === block.hashHex, 'the block to connect');
+});
