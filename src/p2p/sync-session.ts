@@ -3,9 +3,7 @@
  * Headers first, from one peer (the one reporting the most work), checked for linkage, PoW and
  * timestamps and kept up to SYNC_MAX_QUEUED_HEADERS ahead of the chain; bodies from every ready peer that
  * has them (sync-download.ts: a window per peer and a global one); handed to the chain in header
- * order through the block intake, a SubmitWindow's worth (a few commit groups) submitted before
- * the oldest is done (the chain verifies their signatures on its workers while it commits the
- * blocks before them, in groups).
+ * order through the block intake, a SubmitWindow's worth ahead of its commits (sync-submission.ts).
  *
  *   'headers'  waiting for the source's headers, nothing to download
  *   'blocks'   bodies queued, in flight or being connected (a headers request may run ahead)
@@ -17,11 +15,10 @@
  * restarts with another peer).
  */
 import type { Chain } from '../chain/chain.js';
-import { SubmitWindow } from '../chain/submit-window.js';
 import type { Block, BlockHeader } from '../primitives/block.js';
 import { ZERO_HASH } from '../primitives/hash.js';
 import type { Logger } from '../util/logger.js';
-import { type BlockIntake, type IntakeStatus, isIntakeFailure } from './block-intake.js';
+import type { BlockIntake } from './block-intake.js';
 import type { P2PConfig } from './config.js';
 import { SYNC_GLOBAL_WINDOW_BLOCKS, SYNC_MAX_BUFFERED_BYTES, SYNC_MAX_QUEUED_HEADERS } from './constants.js';
 import type { Peer } from './peer.js';
@@ -32,6 +29,7 @@ import { judgeHeaders } from './sync-header-verdict.js';
 import { LightBranch } from './sync-light-branch.js';
 import type { AdaptiveStallTimeout } from './stall-timeout.js';
 import { ChainWaitClock, SyncStallClocks } from './sync-stall.js';
+import { SyncSubmission } from './sync-submission.js';
 import type { UnconnectingHeaders } from './unconnecting-headers.js';
 import type { InvItem } from './wire/index.js';
 
@@ -75,9 +73,8 @@ export class SyncSession {
   /** A get-blocks to the source is unanswered. */
   private headersOut = false;
   private readonly trail: HeaderTrail;
-  /** Blocks handed to the intake whose outcome is not back yet. */
-  private readonly submitted = new SubmitWindow();
-  private lastSubmittedHash: Buffer | undefined;
+  /** Blocks handed to the chain (sync-submission.ts). */
+  private readonly submission: SyncSubmission;
   private readonly stall: SyncStallClocks;
   private readonly chainWait = new ChainWaitClock();
   /** An advance() is queued (advanceSoon). */
@@ -101,6 +98,17 @@ export class SyncSession {
     });
     this.trail = new HeaderTrail(options.chain, options.assumeValid, options.logger, options.now);
     this.stall = new SyncStallClocks(options.config.syncStallTimeoutMs, () => this.checkStall(), () => this.noProgress());
+    this.submission = new SyncSubmission({
+      intake: options.intake,
+      download: this.download,
+      peers: options.peers,
+      trail: this.trail,
+      source: peer,
+      serves: (p, header) => this.serves(p, header),
+      isFinished: () => this.isFinished(),
+      onSettled: () => this.advanceSoon(),
+      onFailed: (reason, unhelpful) => this.finish({ reason, unhelpful, stalled: false }),
+    });
   }
 
   /** A method, not a field comparison: TypeScript's narrowing does not see finish() run in between. */
@@ -200,16 +208,16 @@ export class SyncSession {
 
   /** Connects what is ready, keeps headers coming, fills every peer's window, then names the state. */
   private advance(): void {
-    this.connectReady();
+    this.submission.connectReady();
     if (this.isFinished()) return;
     if (!this.headersOut && this.download.queued < SYNC_MAX_QUEUED_HEADERS && this.trail.more) this.requestHeaders();
-    if (!this.headersOut && this.download.queued === 0 && this.submitted.blocks === 0) {
+    if (!this.headersOut && this.download.queued === 0 && this.submission.blocks === 0) {
       this.allConnected();
       if (this.isFinished()) return;
     }
     this.requestBodies();
-    this.chainWait.set(this.download.queued > 0 && this.submitted.blocks === 0, this.options.now());
-    this.transition(this.download.queued === 0 && this.submitted.blocks === 0 ? 'headers' : 'blocks');
+    this.chainWait.set(this.download.queued > 0 && this.submission.blocks === 0, this.options.now());
+    this.transition(this.download.queued === 0 && this.submission.blocks === 0 ? 'headers' : 'blocks');
   }
 
   /** Every queued block is in the chain and the source's last batch was not full. */
@@ -236,53 +244,6 @@ export class SyncSession {
     const requests = this.download.schedule(peers, this.options.now());
     for (const [peer, items] of requests) peer.send({ kind: 'get-data', items });
     if (requests.size > 0) this.stall.progress();
-  }
-
-  /**
-   * Hands downloaded blocks to the intake in header order without awaiting each (a block that
-   * arrives early waits here for its predecessors), keeping the submit window full.
-   */
-  private connectReady(): void {
-    const { intake } = this.options;
-    // The ready peers, listed once per pass rather than once per block (PeerSet.ready() copies its set).
-    let ready: Peer[] | undefined;
-    while (this.state !== 'finished' && this.submitted.hasRoom) {
-      const next = this.download.takeNext();
-      if (next === undefined) break;
-      if (next === 'have') continue; // arrived another way (relay) meanwhile
-      const { block, from } = next;
-      this.markKnownToSources(block, (ready ??= this.options.peers.ready()));
-      const afterParent = this.lastSubmittedHash?.equals(block.header.prevHash) === true;
-      this.lastSubmittedHash = block.hash;
-      this.submitted.add(block);
-      const skipSignatures = this.trail.skipsSignatures(block.height);
-      void intake.submit(from, block, { pipelined: true, afterParent, skipSignatures }).then((status) => this.onSubmitted(block, status, from));
-    }
-  }
-
-  /**
-   * Peers whose reported height covers this block have it (or a rival at that height, which their
-   * own sync settles): no inv of it to them once it connects. Core does not announce blocks during
-   * initial download at all; without this, every synced block costs an inv to every other source.
-   */
-  private markKnownToSources(block: Block, ready: readonly Peer[]): void {
-    for (const peer of ready) {
-      if (this.serves(peer, block.header)) peer.known.add(block.hash);
-    }
-  }
-
-  private onSubmitted(block: Block, status: IntakeStatus, from: Peer): void {
-    if (this.state === 'finished') return;
-    this.submitted.remove(block);
-    if (isIntakeFailure(status)) {
-      // Only the source's own block counts against it: a body another peer sent (any peer may
-      // send a block in flight, and a mutated one keeps its header's hash) is that peer's fault —
-      // the intake punished it — or it made the source fruitless, and after 10 the source discouraged.
-      const unhelpful = from === this.peer;
-      this.finish({ reason: `block ${block.hashHex} of the sync batch was ${status}${unhelpful ? '' : ` (sent by ${from.label}, not the sync peer)`}`, unhelpful, stalled: false });
-      return;
-    }
-    this.advanceSoon();
   }
 
   /**
