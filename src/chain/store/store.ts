@@ -1,27 +1,20 @@
 /**
- * The chain database (its layout: layout.ts): reads of blocks, the block index, the active chain,
- * undo data, candidate tips and the UTXO set, and the writes a transaction makes to them. The
- * transactions and their pending state (tip, coins) are in transactions.ts; every mutating method
- * must run inside `transaction()`.
+ * The chain database (its layout: layout.ts): reads of blocks and the block index (block-records.ts),
+ * the active chain, undo data and candidate tips (chain-state.ts) and the UTXO set, and the writes a
+ * transaction makes to them. The transactions and their pending state (tip, coins) are in
+ * transactions.ts; every mutating method must run inside `transaction()`.
  */
 import type { RootDatabase } from 'lmdb';
 import { Block } from '../../primitives/block.js';
-import { HASH_BYTES, PUBKEY_HASH_BYTES } from '../../primitives/hash.js';
+import { PUBKEY_HASH_BYTES } from '../../primitives/hash.js';
 import type { OutPoint } from '../../primitives/tx.js';
 import { StorageError } from '../errors.js';
 import type { Coin, CoinEntry, CoinView } from '../types.js';
 import { BlockRecords, lastStoredSeq } from './block-records.js';
 import { BlockSequence } from './block-seq.js';
-import { type IndexEntry, decodeUndo, encodeUndo, heightKey, tipKey } from './codecs.js';
-import {
-  type BinaryDb,
-  CHAIN_STATE_DBS,
-  EMPTY,
-  type StoreDbName,
-  TIP_KEY,
-  openStoreDbs,
-} from './layout.js';
-import type { PendingCoins } from './pending-coins.js';
+import { ChainStateRecords } from './chain-state.js';
+import type { IndexEntry } from './codecs.js';
+import { type BinaryDb, type StoreDbName, openStoreDbs } from './layout.js';
 import { StoreMarkers } from './markers.js';
 import { ChainSnapshot } from './snapshot.js';
 import { LmdbStoredCoins } from './stored-coins.js';
@@ -44,6 +37,8 @@ export class ChainStore implements CoinView {
   private readonly records: BlockRecords;
   /** The reindex, layout-version and tips-index markers (markers.ts). */
   private readonly markers: StoreMarkers;
+  /** Height index, undo data and candidate tips (chain-state.ts). */
+  private readonly chainState: ChainStateRecords;
 
   private constructor(
     readonly path: string,
@@ -54,6 +49,7 @@ export class ChainStore implements CoinView {
     this.txns = new StoreTransactions(path, env, dbs.meta, this.storedCoins, () => this.assertOpen(), this.blockSeq);
     this.records = new BlockRecords(dbs, this.blockSeq);
     this.markers = new StoreMarkers(dbs.meta);
+    this.chainState = new ChainStateRecords(dbs);
   }
 
   /** `readOnly`: for a check beside (or without) the node; a path without a database is an error then, not created (layout.ts). */
@@ -129,21 +125,18 @@ export class ChainStore implements CoinView {
 
   /** Rewrites a database of layout 1 or 2 as layout 3 (upgrade.ts). Inside a transaction; the caller then sets the format version. */
   upgradeLayout(): UpgradeSummary {
-    this.writer('upgradeLayout');
+    this.txns.writer('upgradeLayout');
     return upgradeToLayout3(this.dbs, this.blockSeq);
   }
 
   /**
-   * Empties the chain state (UTXO set, address index, undo data, height index, candidate tips,
-   * tip, reindex progress), keeping the blocks and the block index. Inside a transaction.
-   * `keepGenesis`: height 0 stays indexed, so a build that knows no reindex marker refuses the
-   * database ("blocks but no tip") instead of taking it for an empty chain.
+   * Empties the chain state (chain-state.ts: UTXO set, address index, undo data, height index,
+   * candidate tips; `keepGenesis` keeps height 0), the tip and the reindex progress, keeping the
+   * blocks and the block index. Inside a transaction.
    */
   clearChainState(keepGenesis = false): void {
-    this.writer('clearChainState');
-    const genesis = keepGenesis ? this.getHashAtHeight(0) : undefined;
-    for (const name of CHAIN_STATE_DBS) this.dbs[name].clearSync();
-    if (genesis) this.putHeight(0, Buffer.from(genesis));
+    this.txns.writer('clearChainState');
+    this.chainState.clear(keepGenesis);
     this.txns.setTip('clearChainState', null);
     this.markers.setTipIndexBuilt(false);
     this.markers.setReindexTip(undefined);
@@ -208,21 +201,19 @@ export class ChainStore implements CoinView {
     return this.records.indexEntries();
   }
 
-  // --- candidate tips (candidates.ts) -----------------------------------------------------
+  // --- candidate tips (candidates.ts; chain-state.ts) -------------------------------------
 
   putTip(entry: IndexEntry): void {
-    this.dbs.tips.putSync(tipKey(entry.chainWork, entry.header.hash), EMPTY);
+    this.chainState.putTip(entry);
   }
 
   removeTip(entry: IndexEntry): void {
-    this.dbs.tips.removeSync(tipKey(entry.chainWork, entry.header.hash));
+    this.chainState.removeTip(entry);
   }
 
   /** Hashes of the candidate tips with more chain work than `chainWork`, most work first. */
   tipsAbove(chainWork: bigint): Buffer[] {
-    const hashes: Buffer[] = [];
-    for (const key of this.dbs.tips.getKeys({ start: tipKey(chainWork + 1n, Buffer.alloc(HASH_BYTES)) })) hashes.push(Buffer.from(key.subarray(key.length - HASH_BYTES)));
-    return hashes.reverse();
+    return this.chainState.tipsAbove(chainWork);
   }
 
   /** False for a database written before the tips set existed (candidates.ts builds it once). */
@@ -234,25 +225,22 @@ export class ChainStore implements CoinView {
     this.markers.setTipIndexBuilt(built);
   }
 
-  // --- active chain -----------------------------------------------------------------------
+  // --- active chain (chain-state.ts) -------------------------------------------------------
 
   getHashAtHeight(height: number): Buffer | undefined {
-    if (!Number.isInteger(height) || height < 0 || height > 0xffff_ffff) return undefined;
-    return this.dbs.heights.get(heightKey(height));
+    return this.chainState.getHashAtHeight(height);
   }
 
   putHeight(height: number, hash: Buffer): void {
-    this.dbs.heights.putSync(heightKey(height), hash);
+    this.chainState.putHeight(height, hash);
   }
 
   removeHeight(height: number): void {
-    this.dbs.heights.removeSync(heightKey(height));
+    this.chainState.removeHeight(height);
   }
 
   getTipHash(): Buffer | undefined {
-    const pendingTip = this.txns.tip;
-    if (pendingTip !== undefined) return pendingTip ?? undefined;
-    return this.dbs.meta.get(TIP_KEY);
+    return this.txns.tipHash();
   }
 
   /** Inside a transaction; written once at its end (transactions.ts). */
@@ -266,21 +254,16 @@ export class ChainStore implements CoinView {
   }
 
   getUndo(hash: Buffer): Coin[] | undefined {
-    const bytes = this.dbs.undo.get(hash);
-    return bytes ? decodeUndo(bytes) : undefined;
+    return this.chainState.getUndo(hash);
   }
 
-  /**
-   * A block that spent nothing (coinbase only) gets no record: it would be an empty one, and one
-   * more random-key B-tree insert per block in every commit; readers take a missing record of
-   * such a block for an empty one (databases of format 1 still hold empty records).
-   */
+  /** A block that spent nothing (coinbase only) gets no record (chain-state.ts). */
   putUndo(hash: Buffer, spent: readonly Coin[]): void {
-    if (spent.length > 0) this.dbs.undo.putSync(hash, encodeUndo(spent));
+    this.chainState.putUndo(hash, spent);
   }
 
   removeUndo(hash: Buffer): void {
-    this.dbs.undo.removeSync(hash);
+    this.chainState.removeUndo(hash);
   }
 
   // --- UTXO set ---------------------------------------------------------------------------
@@ -288,22 +271,22 @@ export class ChainStore implements CoinView {
 
   getCoin(outpoint: OutPoint): Coin | undefined {
     const pending = this.txns.coins;
-    return pending ? pending.getCoin(outpoint) : this.readStoredCoin(outpoint);
+    return pending ? pending.getCoin(outpoint) : this.storedCoins.read(outpoint);
   }
 
   /** A new unspent coin at an outpoint that holds none (a new output, or a spent coin restored by a disconnect). */
   putCoin(outpoint: OutPoint, coin: Coin): void {
-    this.writer('putCoin').putCoin(outpoint, coin);
+    this.txns.writer('putCoin').putCoin(outpoint, coin);
   }
 
   /** Spends a coin the caller just read at `outpoint`, without reading it again. */
   spendCoin(outpoint: OutPoint, coin: Coin): void {
-    this.writer('spendCoin').spendCoin(outpoint, coin);
+    this.txns.writer('spendCoin').spendCoin(outpoint, coin);
   }
 
   /** Spends whatever coin is at `outpoint`; returns it, or undefined if there was none (connectBlock checks and spends each input with this: one lookup). */
   removeCoin(outpoint: OutPoint): Coin | undefined {
-    return this.writer('removeCoin').removeCoin(outpoint);
+    return this.txns.writer('removeCoin').removeCoin(outpoint);
   }
 
   coinsByPubKeyHash(pubKeyHash: Buffer): CoinEntry[] {
@@ -311,14 +294,6 @@ export class ChainStore implements CoinView {
     const entries = this.storedCoins.ownedBy(pubKeyHash, this.path);
     const pending = this.txns.coins;
     return pending ? pending.ownedBy(pubKeyHash, entries) : entries;
-  }
-
-  private readStoredCoin(outpoint: OutPoint): Coin | undefined {
-    return this.storedCoins.read(outpoint);
-  }
-
-  private writer(method: string): PendingCoins {
-    return this.txns.writer(method);
   }
 
   /** Every committed raw key/value of one sub-database, in key order (diagnostics and tests: byte-exact state comparison). */

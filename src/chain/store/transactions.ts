@@ -42,9 +42,11 @@ export class StoreTransactions {
     return this.pending;
   }
 
-  /** The tip the open transaction set: null = removed, undefined = untouched (or no transaction). */
-  get tip(): Buffer | null | undefined {
-    return this.pendingTip;
+  /** The active tip's hash as reads see it: the one the open transaction set (or removed), else the committed one. */
+  tipHash(): Buffer | undefined {
+    const pendingTip = this.pendingTip;
+    if (pendingTip !== undefined) return pendingTip ?? undefined;
+    return this.meta.get(TIP_KEY);
   }
 
   /** Inside a transaction; written once at its end (see pendingTip). `method` names the caller in a misuse error. */
