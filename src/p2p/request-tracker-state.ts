@@ -1,6 +1,6 @@
-// The request tracker's bookkeeping (request-tracker.ts): each peer's record, and the indexes
-// from an item's key to the peers that hold it. Kept apart from the policy that moves items
-// between them.
+// The request tracker's bookkeeping (request-tracker.ts): each peer's record, the indexes
+// from an item's key to the peers that hold it, and what expiries owe the next expire(). Kept
+// apart from the policy that moves items between them.
 import type { InvItemType } from './wire/index.js';
 
 export interface PeerRequests {
@@ -70,5 +70,43 @@ export class PeersByKey<P> {
 
   delete(key: string): void {
     this.map.delete(key);
+  }
+}
+
+/**
+ * What expiries owe the next `expire()`: the keys of requests that expired (also when found
+ * lazily, by any call), whose other announcers it returns, and the peers whose expired requests
+ * freed slots: nothing else would ask them for the announcements still waiting for one (a late
+ * delivery finds no open request, so its caller polls nobody). Drained by every `expire()`, so
+ * bounded by the requests of one interval and by the peers.
+ */
+export class ExpiredRequests<P> {
+  private readonly keys = new Set<string>();
+  private readonly freed = new Set<P>();
+
+  /** `peer`'s request for `key` expired. */
+  add(key: string, peer: P): void {
+    this.keys.add(key);
+    this.freed.add(peer);
+  }
+
+  /** The item arrived: its announcers need no poll for it. */
+  forgetKey(key: string): void {
+    this.keys.delete(key);
+  }
+
+  /** The peer left. */
+  forgetPeer(peer: P): void {
+    this.freed.delete(peer);
+  }
+
+  /** Empties the record; returns the announcers of the expired items and the freed peers with announcements `waiting`. */
+  drain(addCandidates: (key: string, into: Set<P>) => void, waiting: (peer: P) => boolean): P[] {
+    const poll = new Set<P>();
+    for (const key of this.keys) addCandidates(key, poll);
+    this.keys.clear();
+    for (const peer of this.freed) if (waiting(peer)) poll.add(peer);
+    this.freed.clear();
+    return [...poll];
   }
 }

@@ -11,7 +11,7 @@
  * does not get to serve (or withhold) the item before our preferred peers had their chance.
  */
 import type { InvItem, InvItemType } from './wire/index.js';
-import { newPeerRequests, type PeerRequests, PeersByKey, releaseDue } from './request-tracker-state.js';
+import { ExpiredRequests, newPeerRequests, type PeerRequests, PeersByKey, releaseDue } from './request-tracker-state.js';
 
 export interface RequestTrackerOptions<P> {
   readonly maxInFlightPerPeer: number;
@@ -43,18 +43,8 @@ export class RequestTracker<P extends object> {
   /** key → the peers in whose `failed` it is; dropped with the item once no peer holds it. */
   private readonly failedBy = new PeersByKey<P>();
   private readonly peers = new Map<P, PeerRequests>();
-  /**
-   * Keys whose request expired (also when found lazily, by any call) and whose other announcers
-   * `expire()` has not returned yet; drained by every `expire()`, so bounded by the requests of
-   * one interval.
-   */
-  private readonly expired = new Set<string>();
-  /**
-   * Peers whose requests expired (by any call) since the last `expire()`: their slots are free, and
-   * nothing else would ask them for the announcements still waiting for one (a late delivery finds
-   * no open request, so its caller polls nobody). Drained by every `expire()`, so bounded by the peers.
-   */
-  private readonly freed = new Set<P>();
+  /** Expired requests and the peers they freed, not yet returned by `expire()` (request-tracker-state.ts). */
+  private readonly expired = new ExpiredRequests<P>();
 
   constructor(options: RequestTrackerOptions<P>) {
     this.options = options;
@@ -200,7 +190,7 @@ export class RequestTracker<P extends object> {
     const state = this.peers.get(peer);
     if (!state) return [];
     this.peers.delete(peer);
-    this.freed.delete(peer);
+    this.expired.forgetPeer(peer);
     for (const key of state.failed) this.failedBy.remove(key, peer);
     const touched = [...state.failed, ...state.pending.keys(), ...state.held.keys()];
     for (const key of state.pending.keys()) this.candidates.remove(key, peer);
@@ -224,12 +214,7 @@ export class RequestTracker<P extends object> {
    */
   expire(): P[] {
     for (const [peer, state] of this.peers) this.expirePeer(peer, state);
-    const poll = new Set<P>();
-    for (const key of this.expired) this.addCandidates(key, poll);
-    this.expired.clear();
-    for (const peer of this.freed) if ((this.peers.get(peer)?.pending.size ?? 0) > 0) poll.add(peer);
-    this.freed.clear();
-    return [...poll];
+    return this.expired.drain((key, into) => this.addCandidates(key, into), (peer) => (this.peers.get(peer)?.pending.size ?? 0) > 0);
   }
 
   private stateOf(peer: P): PeerRequests {
@@ -286,7 +271,7 @@ export class RequestTracker<P extends object> {
       state?.held.delete(key);
     }
     this.candidates.delete(key);
-    this.expired.delete(key);
+    this.expired.forgetKey(key);
     this.dropFailures(key);
   }
 
@@ -300,8 +285,7 @@ export class RequestTracker<P extends object> {
       if (atMs > oldest) break;
       state.requested.delete(key);
       if (this.owner.get(key) === peer) this.owner.delete(key);
-      this.expired.add(key);
-      this.freed.add(peer);
+      this.expired.add(key, peer);
       this.markFailed(peer, state, key);
     }
   }
