@@ -167,7 +167,8 @@ export class BlockIntake {
       return 'error';
     }
     if (err.code === ValidationCode.UnknownParent) {
-      this.options.orphans.add(block, peer);
+      // Not for a session that closed while the chain judged the block: its close dropped its orphans already.
+      if (!peer.isClosed) this.options.orphans.add(block, peer);
       logger.debug({ hash: block.hashHex, height: block.height, peer: peer.label }, 'orphan block held until its parent arrives');
       this.options.onUnknownParent(peer, block);
       return 'orphan';
