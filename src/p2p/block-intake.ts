@@ -113,12 +113,14 @@ export class BlockIntake {
    * before its turn, as Core drops a disconnected peer's unprocessed messages. Kept, each waiting
    * block held the dead session until the chain got to it, and a sender reconnecting after every
    * MAX_UNSOLICITED_BLOCKS_QUEUED_PER_PEER blocks queued as many as it liked behind a busy chain.
+   * Not a block rebuilt from a compact block: compact relay rebuilds a block once (its `rebuilt`
+   * set) and ignores the block's next compact forms, so dropped, it could come only by sync.
    */
   private enqueue(peer: Peer, block: Block, options: SubmitOptions, unasked: boolean): Promise<IntakeStatus> {
     const chainOptions: ProcessBlockOptions = { skipSignatures: options.skipSignatures === true, unrequested: options.unrequested === true };
     const early = options.pipelined ? this.handOver(peer, block, chainOptions) : undefined;
     const run = this.tail.then((): IntakeStatus | Promise<IntakeStatus> =>
-      unasked && early === undefined && peer.isClosed
+      unasked && early === undefined && options.viaCompact !== true && peer.isClosed
         ? 'abandoned'
         : this.process(peer, block, early ?? this.handOver(peer, block, chainOptions), options.afterParent === true, options.viaCompact === true),
     );

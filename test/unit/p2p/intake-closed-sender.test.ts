@@ -49,12 +49,17 @@ test("a closed session's queued unasked blocks are dropped at their turn, not ha
   const flooder = fakePeer('flooder');
   const queued: Array<Promise<IntakeStatus> | undefined> = [];
   for (let i = 0; i < MAX_UNSOLICITED_BLOCKS_QUEUED_PER_PEER; i++) queued.push(intake.submitUnsolicited(flooder, buildBlock({ parent: genesis, miner, extraData: Buffer.from(`flood ${i}`) })));
+  // Rebuilt from its compact form: compact relay will not rebuild it again, so it is judged even so.
+  const rebuilder = fakePeer('rebuilder');
+  const rebuilt = intake.submitUnsolicited(rebuilder, buildBlock({ parent: genesis, miner, extraData: Buffer.from('rebuilt') }), { viaCompact: true });
   const stays = fakePeer('stays');
   const kept = intake.submitUnsolicited(stays, buildBlock({ parent: genesis, miner, extraData: Buffer.from('kept') }));
   flooder.isClosed = true;
+  rebuilder.isClosed = true;
   chain.release();
   t.is(await first, 'side-branch');
   t.is(await kept, 'side-branch', "an open session's block still goes to the chain");
   t.deepEqual(await Promise.all(queued), Array<IntakeStatus>(MAX_UNSOLICITED_BLOCKS_QUEUED_PER_PEER).fill('abandoned'));
-  t.is(chain.seen.length, 2, 'only the open sessions\' blocks reached the chain');
+  t.is(await rebuilt, 'side-branch', 'a block rebuilt from a compact block still goes to the chain');
+  t.is(chain.seen.length, 3, 'of the closed sessions\' blocks, only the rebuilt one reached the chain');
 });
