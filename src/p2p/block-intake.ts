@@ -20,7 +20,7 @@ import type { IntakeChain } from './relay-deps.js';
 import type { OnUseful } from './types.js';
 import { MessageType } from './wire/index.js';
 
-/** 'abandoned': pipelined behind a parent that failed (see SubmitOptions.afterParent). */
+/** 'abandoned': pipelined behind a parent that failed (see SubmitOptions.afterParent), or sent unasked by a session that closed before its turn. */
 export type IntakeStatus = 'connected' | 'reorganized' | 'side-branch' | 'duplicate' | 'orphan' | 'invalid' | 'refused' | 'error' | 'abandoned';
 
 export interface SubmitOptions {
@@ -90,7 +90,7 @@ export class BlockIntake {
     const queued = this.unsolicited.get(peer) ?? 0;
     if (queued >= MAX_UNSOLICITED_BLOCKS_QUEUED_PER_PEER) return undefined;
     this.unsolicited.set(peer, queued + 1);
-    return this.submit(peer, block, { ...options, unrequested: true }).finally(() => this.unsolicited.set(peer, (this.unsolicited.get(peer) ?? 1) - 1));
+    return this.enqueue(peer, block, { ...options, unrequested: true }, true).finally(() => this.unsolicited.set(peer, (this.unsolicited.get(peer) ?? 1) - 1));
   }
 
   /** An orphan held builds on `header` above `height` (sync-light-branch.ts: that branch is heavier). */
@@ -105,9 +105,25 @@ export class BlockIntake {
 
   /** Queues the block behind earlier ones; resolves with what became of it. */
   submit(peer: Peer, block: Block, options: SubmitOptions = {}): Promise<IntakeStatus> {
+    return this.enqueue(peer, block, options, false);
+  }
+
+  /**
+   * `unasked`: a block the peer sent on its own is dropped ('abandoned') if its session closed
+   * before its turn, as Core drops a disconnected peer's unprocessed messages. Kept, each waiting
+   * block held the dead session until the chain got to it, and a sender reconnecting after every
+   * MAX_UNSOLICITED_BLOCKS_QUEUED_PER_PEER blocks queued as many as it liked behind a busy chain.
+   * Not a block rebuilt from a compact block: compact relay rebuilds a block once (its `rebuilt`
+   * set) and ignores the block's next compact forms, so dropped, it could come only by sync.
+   */
+  private enqueue(peer: Peer, block: Block, options: SubmitOptions, unasked: boolean): Promise<IntakeStatus> {
     const chainOptions: ProcessBlockOptions = { skipSignatures: options.skipSignatures === true, unrequested: options.unrequested === true };
     const early = options.pipelined ? this.handOver(peer, block, chainOptions) : undefined;
-    const run = this.tail.then(() => this.process(peer, block, early ?? this.handOver(peer, block, chainOptions), options.afterParent === true, options.viaCompact === true));
+    const run = this.tail.then((): IntakeStatus | Promise<IntakeStatus> =>
+      unasked && early === undefined && options.viaCompact !== true && peer.isClosed
+        ? 'abandoned'
+        : this.process(peer, block, early ?? this.handOver(peer, block, chainOptions), options.afterParent === true, options.viaCompact === true),
+    );
     this.tail = run.catch(() => undefined);
     return run;
   }
@@ -167,7 +183,8 @@ export class BlockIntake {
       return 'error';
     }
     if (err.code === ValidationCode.UnknownParent) {
-      this.options.orphans.add(block, peer);
+      // Not for a session that closed while the chain judged the block: its close dropped its orphans already.
+      if (!peer.isClosed) this.options.orphans.add(block, peer);
       logger.debug({ hash: block.hashHex, height: block.height, peer: peer.label }, 'orphan block held until its parent arrives');
       this.options.onUnknownParent(peer, block);
       return 'orphan';

@@ -108,6 +108,19 @@ export class OrphanPool<S> {
     }
   }
 
+  /**
+   * Drops everything `from` sent (its session closed); returns how many. An orphan names its
+   * sender, so one held after the close kept the dead session alive (its read buffer, known set,
+   * socket) until expiry, and a sender reconnecting per orphan escaped the share eviction.
+   */
+  removeForPeer(from: S): number {
+    const sender = this.bySender.get(from);
+    if (!sender) return 0;
+    const keys = [...sender.keys];
+    for (const k of keys) this.remove(k);
+    return keys.length;
+  }
+
   /** How many orphans `from` holds (tests). */
   countFrom(from: S): number {
     return this.bySender.get(from)?.keys.size ?? 0;

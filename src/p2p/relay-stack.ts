@@ -86,6 +86,8 @@ export class RelayStack {
   }
 
   onPeerClosed(peer: Peer): void {
+    // Its orphan blocks go with it (orphans.ts removeForPeer): held, they kept the dead session alive.
+    this.options.orphans.removeForPeer(peer);
     this.txs.onPeerClosed(peer);
     this.relay.onPeerClosed(peer);
   }

@@ -155,14 +155,17 @@ export class PunchTry {
     const peer = this.options.attach(socket);
     this.peer = peer;
     this.deadline(PUNCH_READY_TIMEOUT_MS, `connected to ${address} but the session was not ready within ${PUNCH_READY_TIMEOUT_MS} ms`);
+    const onClose = (why: string): void => this.finish({ ok: false, reason: `the punched connection closed before the session was ready (${peer.refusal?.code ?? why})`, refusal: undefined });
     peer.once('ready', () => {
+      // Left on the link, this listener would keep the try (its relay session, its closures) for the link's lifetime.
+      peer.off('close', onClose);
       if (peer.provenNodeId?.toString('hex') !== this.options.farIdHex) {
         peer.close('punched connection reached a different node');
         return this.finish({ ok: false, reason: `the connection to ${address} reached a different node`, refusal: undefined });
       }
       this.finish({ ok: true, peer, address, rttMs: this.rttMs });
     });
-    peer.once('close', (why) => this.finish({ ok: false, reason: `the punched connection closed before the session was ready (${peer.refusal?.code ?? why})`, refusal: undefined }));
+    peer.once('close', onClose);
   }
 
   private sendToFar(phase: PunchMessage['phase'], reason: PunchReason, port: number): void {

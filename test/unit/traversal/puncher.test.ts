@@ -47,6 +47,17 @@ test('initiator happy path: connect → accept → sync → dial ½ RTT later fr
   t.false(h.punched[0]!.closed, 'the punched session is handed over, open');
 });
 
+test('a punched session handed over keeps no listener of its try: the try (and through it its relay session) would live as long as the link', async (t) => {
+  const h = punchHarness();
+  const relay = h.relay(1);
+  const result = h.puncher.punch(FAR_HEX, [relay.asPeer()]);
+  h.puncher.onFromRelay(relay.asPeer(), fromRelay(await nextPunch(relay, 1), 'accept', { ip: '5.5.5.5', port: 41_000 }));
+  t.like(await result, { ok: true });
+  const punched = h.punched[0]!;
+  t.is(punched.listenerCount('close'), 0, "no 'close' listener of the try on the open link");
+  t.is(punched.listenerCount('ready'), 0);
+});
+
 test('responder path: a from-relay connect → accept with a fresh port → sync → dial the initiator\'s address as the relay saw it', async (t) => {
   const h = punchHarness({ readyAs: 0x05 });
   const relay = h.relay(1);
