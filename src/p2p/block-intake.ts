@@ -41,6 +41,13 @@ export interface SubmitOptions {
    * branch has more work than our chain. submitUnsolicited sets it; adopted orphans always have it.
    */
   readonly unrequested?: boolean;
+  /**
+   * Relayed, but asked of this peer by a get-data of ours (relay.ts): judged even when its session
+   * closed before its turn. Its request is done and its other announcers are not asked again, so
+   * dropped it could come only by sync; and these are bounded by our requests in flight, not by
+   * what the peer chooses to send.
+   */
+  readonly requested?: boolean;
 }
 
 type ChainOutcome = { readonly result: ProcessBlockResult } | { readonly error: unknown };
@@ -120,7 +127,7 @@ export class BlockIntake {
     const chainOptions: ProcessBlockOptions = { skipSignatures: options.skipSignatures === true, unrequested: options.unrequested === true };
     const early = options.pipelined ? this.handOver(peer, block, chainOptions) : undefined;
     const run = this.tail.then((): IntakeStatus | Promise<IntakeStatus> =>
-      unasked && early === undefined && options.viaCompact !== true && peer.isClosed
+      unasked && early === undefined && options.viaCompact !== true && options.requested !== true && peer.isClosed
         ? 'abandoned'
         : this.process(peer, block, early ?? this.handOver(peer, block, chainOptions), options.afterParent === true, options.viaCompact === true),
     );

@@ -115,7 +115,7 @@ export class RelayStack {
    * on to high-bandwidth peers when it extends our tip (compact-relay.ts relayEarly).
    */
   private onBlockMessage(peer: Peer, block: Block, viaCompact: boolean): void {
-    this.relay.onBlock(block);
+    const askedOf = this.relay.onBlock(block);
     if (!viaCompact) this.relay.compact.onFullBlock(peer, block.hash);
     // A rebuilt block is never taken by sync, even when sync is fetching the same block (header
     // sync and a rebuild can race): sync submits as a plain block, so an invalid body would get
@@ -126,7 +126,7 @@ export class RelayStack {
     // Judged as a compact block also when it answers our fallback from one: a peer serves a block
     // it pushed on before validating it (relay-serve.ts), and BIP152 does not punish for that.
     const lenient = viaCompact || this.relay.compact.askedWholeAfterCompact(peer, block.hash);
-    const outcome = this.intake.submitUnsolicited(peer, block, lenient ? { viaCompact: true } : {});
+    const outcome = this.intake.submitUnsolicited(peer, block, { ...(lenient ? { viaCompact: true } : {}), ...(askedOf === peer ? { requested: true } : {}) });
     if (!outcome) {
       this.unsolicitedDropped++;
       return;

@@ -217,8 +217,8 @@ export class Relay {
   }
 
   /** A block arrived (whoever handles it): a request of ours for it is done. */
-  onBlock(block: Block): void {
-    this.delivered(block.hash);
+  onBlock(block: Block): Peer | undefined {
+    return this.delivered(block.hash);
   }
 
   /** The peer does not have some items we asked it for: free those slots, ask for more, and ask other announcers for those. */
@@ -242,9 +242,11 @@ export class Relay {
     this.compact.expire();
   }
 
-  private delivered(hash: Buffer): void {
+  /** Returns the peer the item was requested from, if any. */
+  private delivered(hash: Buffer): Peer | undefined {
     const from = this.requests.received(hash);
     if (from && !from.isClosed) this.request(from, this.requests.next(from, this.have, this.busy));
+    return from;
   }
 
   /** Peers that may have something to request now (an item another peer's request no longer holds). */

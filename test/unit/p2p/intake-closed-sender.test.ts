@@ -52,14 +52,19 @@ test("a closed session's queued unasked blocks are dropped at their turn, not ha
   // Rebuilt from its compact form: compact relay will not rebuild it again, so it is judged even so.
   const rebuilder = fakePeer('rebuilder');
   const rebuilt = intake.submitUnsolicited(rebuilder, buildBlock({ parent: genesis, miner, extraData: Buffer.from('rebuilt') }), { viaCompact: true });
+  // Asked of its sender by a get-data of ours: its request is done, so it is judged even so.
+  const answerer = fakePeer('answerer');
+  const answered = intake.submitUnsolicited(answerer, buildBlock({ parent: genesis, miner, extraData: Buffer.from('answered') }), { requested: true });
   const stays = fakePeer('stays');
   const kept = intake.submitUnsolicited(stays, buildBlock({ parent: genesis, miner, extraData: Buffer.from('kept') }));
   flooder.isClosed = true;
   rebuilder.isClosed = true;
+  answerer.isClosed = true;
   chain.release();
   t.is(await first, 'side-branch');
   t.is(await kept, 'side-branch', "an open session's block still goes to the chain");
   t.deepEqual(await Promise.all(queued), Array<IntakeStatus>(MAX_UNSOLICITED_BLOCKS_QUEUED_PER_PEER).fill('abandoned'));
   t.is(await rebuilt, 'side-branch', 'a block rebuilt from a compact block still goes to the chain');
-  t.is(chain.seen.length, 3, 'of the closed sessions\' blocks, only the rebuilt one reached the chain');
+  t.is(await answered, 'side-branch', 'a block we asked its sender for still goes to the chain');
+  t.is(chain.seen.length, 4, 'of the closed sessions\' blocks, only the rebuilt and the asked-for ones reached the chain');
 });
