@@ -1,21 +1,26 @@
 import test from 'ava';
 import fs, { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
 import { NodeError } from '../../../src/node/errors.js';
 import { createLogger, flushLogsSync } from '../../../src/util/logger.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
-const waitReady = async (file: string): Promise<void> => {
-  // The destination opens the file asynchronously; it exists once it is ready.
-  for (let i = 0; i < 200 && !fs.existsSync(file); i++) await new Promise((resolve) => setTimeout(resolve, 10));
-  await new Promise((resolve) => setTimeout(resolve, 20));
+/**
+ * The destination opens the file asynchronously: its fd is set when the open's callback runs, which
+ * on a loaded machine came after the file existed plus 20 ms (a flush before then writes nothing).
+ */
+const waitReady = async (logger: Logger): Promise<void> => {
+  const stream = (logger as unknown as Record<symbol, { fd: number } | undefined>)[pino.symbols.streamSym];
+  if (stream === undefined) throw new Error('the logger has no pino stream to wait for');
+  for (let i = 0; i < 500 && stream.fd < 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
 };
 
 test('flushLogsSync writes out lines queued behind an asynchronous write before the thread blocks', async (t) => {
   const dir = await tempDir(t, 'kadchain-log-');
   const file = join(dir, 'log.jsonl');
   const logger = createLogger({ level: 'info', pretty: false, dest: file }).child({ component: 'test' });
-  await waitReady(file);
+  await waitReady(logger);
   for (let i = 0; i < 100; i++) logger.info({ i }, 'filler');
   logger.info('long task started');
   flushLogsSync();
@@ -27,7 +32,7 @@ test('flushLogsSync makes one attempt on a stream that would block (EAGAIN) inst
   const dir = await tempDir(t, 'kadchain-log-');
   const file = join(dir, 'log.jsonl');
   const logger = createLogger({ level: 'info', pretty: false, dest: file });
-  await waitReady(file);
+  await waitReady(logger);
   for (let i = 0; i < 100; i++) logger.info({ i }, 'filler');
   logger.info('queued while stdout is full');
   const writeSync = fs.writeSync;
@@ -76,7 +81,7 @@ test.serial('JSON logs (not a TTY) are unchanged: one JSON object per line with 
   const dir = await tempDir(t, 'kadchain-log-');
   const file = join(dir, 'log.jsonl');
   const logger = createLogger({ level: 'info', pretty: false, dest: file });
-  await waitReady(file);
+  await waitReady(logger);
   logger.child({ component: 'sync' }).info({ height: 3 }, 'block sync ended');
   for (let i = 0; i < 200 && !readFileSync(file, 'utf8').endsWith('\n'); i++) await new Promise((resolve) => setTimeout(resolve, 10));
   const line = JSON.parse(readFileSync(file, 'utf8').trim()) as Record<string, unknown>;
