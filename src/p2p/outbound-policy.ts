@@ -78,7 +78,7 @@ export class DialCooldowns {
    * dropped it for a resource reason. Early = evicted or refused by a full node, most likely; a
    * session that lasted is no reason to wait. Nor is one we dropped because its link went silent
    * (LINK_SILENT_CODES): the next round may dial it at once, and if the link is still down that
-   * dial fails and the address cools down as any failed one. A session that never completed its
+   * dial fails and the address cools down like any failed one. A session that never completed its
    * handshake in time was a failed dial.
    */
   sessionEnded(key: string, connectedAtMs: number, code?: DisconnectCode): void {
