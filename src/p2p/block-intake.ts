@@ -97,7 +97,7 @@ export class BlockIntake {
     const queued = this.unsolicited.get(peer) ?? 0;
     if (queued >= MAX_UNSOLICITED_BLOCKS_QUEUED_PER_PEER) return undefined;
     this.unsolicited.set(peer, queued + 1);
-    return this.enqueue(peer, block, { ...options, unrequested: true }, true).finally(() => this.unsolicited.set(peer, (this.unsolicited.get(peer) ?? 1) - 1));
+    return this.submit(peer, block, { ...options, unrequested: true }).finally(() => this.unsolicited.set(peer, (this.unsolicited.get(peer) ?? 1) - 1));
   }
 
   /** An orphan held builds on `header` above `height` (sync-light-branch.ts: that branch is heavier). */
@@ -110,24 +110,21 @@ export class BlockIntake {
     return this.light.has(hash);
   }
 
-  /** Queues the block behind earlier ones; resolves with what became of it. */
-  submit(peer: Peer, block: Block, options: SubmitOptions = {}): Promise<IntakeStatus> {
-    return this.enqueue(peer, block, options, false);
-  }
-
   /**
-   * `unasked`: a block the peer sent on its own is dropped ('abandoned') if its session closed
-   * before its turn, as Core drops a disconnected peer's unprocessed messages. Kept, each waiting
-   * block held the dead session until the chain got to it, and a sender reconnecting after every
+   * Queues the block behind earlier ones; resolves with what became of it. An unrequested block
+   * (submitUnsolicited) is dropped ('abandoned') if its session closed before its turn, as Core
+   * drops a disconnected peer's unprocessed messages. Kept, each waiting block held the dead
+   * session until the chain got to it, and a sender reconnecting after every
    * MAX_UNSOLICITED_BLOCKS_QUEUED_PER_PEER blocks queued as many as it liked behind a busy chain.
-   * Not a block rebuilt from a compact block: compact relay rebuilds a block once (its `rebuilt`
-   * set) and ignores the block's next compact forms, so dropped, it could come only by sync.
+   * Not a block rebuilt from a compact block (compact relay rebuilds a block once and ignores its
+   * next compact forms) nor one we asked that peer for (`requested`): dropped, either could come
+   * only by sync.
    */
-  private enqueue(peer: Peer, block: Block, options: SubmitOptions, unasked: boolean): Promise<IntakeStatus> {
+  submit(peer: Peer, block: Block, options: SubmitOptions = {}): Promise<IntakeStatus> {
     const chainOptions: ProcessBlockOptions = { skipSignatures: options.skipSignatures === true, unrequested: options.unrequested === true };
     const early = options.pipelined ? this.handOver(peer, block, chainOptions) : undefined;
     const run = this.tail.then((): IntakeStatus | Promise<IntakeStatus> =>
-      unasked && early === undefined && options.viaCompact !== true && options.requested !== true && peer.isClosed
+      options.unrequested === true && early === undefined && options.viaCompact !== true && options.requested !== true && peer.isClosed
         ? 'abandoned'
         : this.process(peer, block, early ?? this.handOver(peer, block, chainOptions), options.afterParent === true, options.viaCompact === true),
     );
