@@ -15,7 +15,7 @@ import { normalizeIp } from './discovery/endpoint.js';
 import type { PeerDirection, PeerEvents, PeerOptions } from './peer-options.js';
 import { penaltyFor, penaltyForCompactBlock, truncateRejectReason, type MisbehaviourCode, type PenaltyAction } from './misbehaviour.js';
 import { DEFAULT_MAX_SEND_BUFFER_BYTES, KNOWN_INVENTORY_PER_PEER } from './constants.js';
-import { BoundedHashSet } from './known-set.js';
+import { HashFilter } from './hash-filter.js';
 import type { DisconnectCode } from './resource-codes.js';
 import { PeerProtocol } from './peer-protocol.js';
 import { PeerSocket } from './peer-socket.js';
@@ -36,7 +36,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   /** Our handshake nonce on this connection. */
   readonly nonce: bigint;
   /** Hashes this peer is known to have (never announce them to it). */
-  readonly known = new BoundedHashSet(KNOWN_INVENTORY_PER_PEER);
+  readonly known = new HashFilter(KNOWN_INVENTORY_PER_PEER);
   remoteHandshake: HandshakeMessage | undefined;
   /** Set when we dropped the peer for a resource reason (see resource-codes.ts). */
   disconnectCode: DisconnectCode | undefined;

@@ -27,7 +27,7 @@ import {
   RECENT_REJECTS_SIZE,
   RETRY_AFTER_BLOCK_DELAY_MS,
 } from './constants.js';
-import { BoundedHashSet } from './known-set.js';
+import { HashFilter } from './hash-filter.js';
 import type { Peer } from './peer.js';
 import type { RelayChain, RelayMempool, RelayPoolEntry } from './relay-deps.js';
 import { TxOrphanPool, type TxOrphan, type TxOrphanPoolOptions } from './tx-orphans.js';
@@ -57,9 +57,9 @@ export class TxIntake {
   private readonly logger: Logger;
   readonly orphans: TxOrphanPool<Peer>;
   /** Txs we refused recently as invalid (consensus or policy): not requested or validated again. */
-  private readonly recentRejects = new BoundedHashSet(RECENT_REJECTS_SIZE);
+  private readonly recentRejects = new HashFilter(RECENT_REJECTS_SIZE);
   /** Txids of recently connected blocks (RECENT_CONFIRMED_TXS): an announcement of one is not fetched. */
-  private readonly recentConfirmed = new BoundedHashSet(RECENT_CONFIRMED_TXS);
+  private readonly recentConfirmed = new HashFilter(RECENT_CONFIRMED_TXS);
   /** Txs refused for a reason the next block may lift, with the peer to ask again (tx-retry.ts). */
   private readonly retryAfterBlock = new TxRetryList<Peer>({
     capacity: MAX_RETRY_AFTER_BLOCK_TXS,

@@ -1,11 +1,11 @@
 /** A Peer as the serving side of the relay sees it (RelayServer, CompactSender): what it was sent and what it was punished for. */
-import { BoundedHashSet } from '../../../src/p2p/known-set.js';
+import { HashFilter } from '../../../src/p2p/hash-filter.js';
 import type { Peer } from '../../../src/p2p/peer.js';
 import type { OutgoingMessage } from '../../../src/p2p/wire/index.js';
 
 export interface FakeServePeer {
   readonly peer: Peer;
-  readonly known: BoundedHashSet;
+  readonly known: HashFilter;
   readonly sent: OutgoingMessage[];
   readonly punished: string[];
 }
@@ -13,7 +13,7 @@ export interface FakeServePeer {
 export function fakeServePeer(label: string): FakeServePeer {
   const sent: OutgoingMessage[] = [];
   const punished: string[] = [];
-  const known = new BoundedHashSet(100);
+  const known = new HashFilter(100);
   const peer = {
     label,
     isClosed: false,

@@ -9,7 +9,7 @@
 import test from 'ava';
 import { BlockIntake, type IntakeStatus } from '../../../src/p2p/block-intake.js';
 import { MAX_UNSOLICITED_BLOCKS_QUEUED_PER_PEER } from '../../../src/p2p/constants.js';
-import { BoundedHashSet } from '../../../src/p2p/known-set.js';
+import { HashFilter } from '../../../src/p2p/hash-filter.js';
 import { OrphanPool } from '../../../src/p2p/orphans.js';
 import type { Peer } from '../../../src/p2p/peer.js';
 import type { IntakeChain } from '../../../src/p2p/relay-deps.js';
@@ -22,7 +22,7 @@ const miner = makeKey();
 const genesis = buildBlock({ miner });
 
 function fakePeer(label: string): Peer & { isClosed: boolean } {
-  return { label, ip: '192.0.2.1', known: new BoundedHashSet(100), bestHeight: 0, isClosed: false, punish: () => 'none' as const } as unknown as Peer & { isClosed: boolean };
+  return { label, ip: '192.0.2.1', known: new HashFilter(100), bestHeight: 0, isClosed: false, punish: () => 'none' as const } as unknown as Peer & { isClosed: boolean };
 }
 
 /** A chain busy with the first block until `release()`; records what it was given. */

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { HashFilter } from '../../../src/p2p/hash-filter.js';
 import { BoundedHashSet } from '../../../src/p2p/known-set.js';
 
 const h = (n: number): Buffer => {
@@ -7,16 +8,19 @@ const h = (n: number): Buffer => {
   return hash;
 };
 
-test('holds at most its capacity and always the newest half', (t) => {
-  const set = new BoundedHashSet(100);
-  for (let i = 0; i < 1_000; i++) {
-    set.add(h(i));
-    t.true(set.size <= 100, `size ${set.size} after ${i + 1} adds`);
-  }
-  for (let i = 950; i < 1_000; i++) t.true(set.has(h(i)), `newest ${i} kept`);
-  t.false(set.has(h(0)));
-  t.false(set.has(h(800)));
-});
+// Both bounded hash sets: the exact one and the fingerprint filter (hash-filter.test.ts has the rest of its tests).
+for (const [name, make] of [['BoundedHashSet', (capacity: number) => new BoundedHashSet(capacity)], ['HashFilter', (capacity: number) => new HashFilter(capacity)]] as const) {
+  test(`${name} holds at most its capacity and always the newest half`, (t) => {
+    const set = make(100);
+    for (let i = 0; i < 1_000; i++) {
+      set.add(h(i));
+      t.true(set.size <= 100, `size ${set.size} after ${i + 1} adds`);
+    }
+    for (let i = 950; i < 1_000; i++) t.true(set.has(h(i)), `newest ${i} kept`);
+    t.false(set.has(h(0)));
+    t.false(set.has(h(800)));
+  });
+}
 
 test('re-adding an old entry makes it new again; delete and clear forget', (t) => {
   const set = new BoundedHashSet(4);

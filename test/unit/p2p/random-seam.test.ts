@@ -16,7 +16,7 @@ import { resolveP2PConfig } from '../../../src/p2p/config.js';
 import { EVICTION_KEY_BYTES } from '../../../src/p2p/constants.js';
 import { DiscouragedSet } from '../../../src/p2p/discouraged.js';
 import { InboundGate } from '../../../src/p2p/inbound.js';
-import { BoundedHashSet } from '../../../src/p2p/known-set.js';
+import { HashFilter } from '../../../src/p2p/hash-filter.js';
 import { classifyAddress } from '../../../src/p2p/netgroup.js';
 import type { Peer } from '../../../src/p2p/peer.js';
 import type { RelayChain } from '../../../src/p2p/relay-deps.js';
@@ -122,7 +122,7 @@ test('compact blocks we send take their short-id nonce from the relay\'s source;
   t.not(toCompactBlock(block).nonce, toCompactBlock(block).nonce);
   const pushed = (random: RandomSource): bigint | undefined => {
     const sent: WireMessage[] = [];
-    const peer = { isReady: true, known: new BoundedHashSet(100), send: (msg: WireMessage) => sent.push(msg) > 0 } as unknown as Peer;
+    const peer = { isReady: true, known: new HashFilter(100), send: (msg: WireMessage) => sent.push(msg) > 0 } as unknown as Peer;
     const stats: CompactStats = { received: 0, rebuiltFromPool: 0, rebuiltWithBlockTxn: 0, txsRequested: 0, fellBack: 0, sent: 0 };
     const chain = { hasBlock: () => false } as unknown as RelayChain;
     new CompactSender({ chain, serve: () => undefined, countUnknown: () => true, stats, random }).push(block, [peer]);

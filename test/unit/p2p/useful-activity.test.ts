@@ -7,7 +7,7 @@ import test, { type ExecutionContext } from 'ava';
 import { Chain } from '../../../src/chain/chain.js';
 import { Mempool } from '../../../src/mempool/mempool.js';
 import { BlockIntake } from '../../../src/p2p/block-intake.js';
-import { BoundedHashSet } from '../../../src/p2p/known-set.js';
+import { HashFilter } from '../../../src/p2p/hash-filter.js';
 import { OrphanPool } from '../../../src/p2p/orphans.js';
 import type { Peer } from '../../../src/p2p/peer.js';
 import { TxIntake } from '../../../src/p2p/tx-intake.js';
@@ -25,7 +25,7 @@ const ORPHAN_EXPIRY_MS = 60_000;
 function fakePeer(label: string): Peer {
   const fake = {
     label,
-    known: new BoundedHashSet(1_000),
+    known: new HashFilter(1_000),
     bestHeight: 0,
     isClosed: false,
     send: () => true,
