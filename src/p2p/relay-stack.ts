@@ -47,7 +47,8 @@ export class RelayStack {
   constructor(private readonly options: RelayStackOptions) {
     const { chain, mempool, peers, orphans, logger, onUseful, clock, random } = options;
     const withClock = { ...(clock ? { clock } : {}), ...(random ? { random } : {}) };
-    this.txs = new TxIntake({ chain, mempool, logger, onUseful, ...withClock });
+    // The relay is made next; the intake asks for an orphan's parents through its tracker.
+    this.txs = new TxIntake({ chain, mempool, logger, onUseful, requestParents: (peer, txids) => this.relay.requestParents(peer, txids), ...withClock });
     this.relay = new Relay({
       chain,
       mempool,

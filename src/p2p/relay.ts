@@ -173,6 +173,18 @@ export class Relay {
     this.pollWhenDue(peer);
   }
 
+  /**
+   * An orphan tx's missing parents, from the peer that sent the orphan: through the tracker, as
+   * if it had announced them (Core's AddTxAnnouncement for each parent). The peer knows them.
+   */
+  requestParents(peer: Peer, txids: readonly Buffer[]): void {
+    if (peer.isClosed) return;
+    const items = txids.map((hash): InvItem => ({ type: 'tx', hash }));
+    for (const item of items) peer.known.add(item.hash);
+    this.request(peer, this.requests.announce(peer, items, this.have, this.busy));
+    this.pollWhenDue(peer);
+  }
+
   /** Asks `peer` for its held-back announcements once the first comes due (one timer per peer, so bounded by the peer count). */
   private pollWhenDue(peer: Peer): void {
     if (this.duePolls.has(peer)) return;

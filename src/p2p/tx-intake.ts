@@ -42,6 +42,13 @@ export interface TxIntakeOptions {
   logger: Logger;
   /** A tx from `peer` entered the mempool (an orphan's sender once it does): it earns eviction protection. */
   onUseful: OnUseful;
+  /**
+   * Asks `peer` for an orphan's missing parents as if it had announced them (the relay's request
+   * tracker, Core's AddTxAnnouncement per parent): its in-flight cap and held-back delay apply,
+   * a parent already being fetched from someone else is not asked twice, and a parent the peer
+   * does not deliver in time goes to the next peer that announces it.
+   */
+  requestParents: (peer: Peer, txids: readonly Buffer[]) => void;
   /** Overrides of the orphan pool's limits (tests); defaults from constants.ts. */
   orphanPool?: Partial<TxOrphanPoolOptions>;
   /** Orphan expiry and the retry-after-block timer (the simulator); default SYSTEM_CLOCK. */
@@ -186,7 +193,7 @@ export class TxIntake {
     }
     // A parent that is itself an orphan is already waiting for its own parents.
     const wanted = missing.filter((txid) => !this.orphans.has(txid));
-    if (wanted.length > 0) peer.send({ kind: 'get-data', items: wanted.map((hash) => ({ type: 'tx' as const, hash })) });
+    if (wanted.length > 0) this.options.requestParents(peer, wanted);
     this.logger.debug({ txid: tx.txidHex, peer: peer.label, missing: missing.length, orphans: this.orphans.size }, 'orphan transaction held until its parents arrive');
   }
 

@@ -37,7 +37,7 @@ test('a tx of a recently connected block is "had" without a chain read; a reorg 
     on: (event: 'block:connected', listener: Parameters<Chain['on']>[1]) => chain.on(event, listener),
     off: (event: 'block:connected', listener: Parameters<Chain['off']>[1]) => chain.off(event, listener),
   } as unknown as RelayChain;
-  const intake = new TxIntake({ chain: counting, mempool, logger: silentLogger(), onUseful: () => undefined });
+  const intake = new TxIntake({ chain: counting, mempool, logger: silentLogger(), onUseful: () => undefined, requestParents: () => undefined });
   intake.start();
   t.teardown(() => intake.stop());
 

@@ -137,3 +137,22 @@ test('a tx refused by policy is not fetched again until a block connects, then i
   raw.send({ kind: 'inv', items: [{ type: 'tx', hash: rival.txid }] });
   await waitFor(() => getDataFor(raw, rival.txid) !== undefined, 'B to request the tx again after the new tip');
 });
+
+test("an orphan's parent already being fetched from another peer is not asked twice; that peer gone, the orphan's sender is asked", async (t) => {
+  const b = await startNode(t, { genesis });
+  const first = await rawPeerOf(t, b);
+  first.send({ kind: 'inv', items: [{ type: 'tx', hash: parent.txid }] });
+  await waitFor(() => getDataFor(first, parent.txid) !== undefined, 'B to request the announced parent (after the inbound delay)');
+  // `first` never delivers. A second peer sends the child: its parent is in flight already.
+  const second = await rawPeerOf(t, b);
+  second.send({ kind: 'transaction', transaction: child });
+  await waitFor(() => b.net.stats().orphanTxs === 1, 'the child held as an orphan');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  t.is(getDataFor(second, parent.txid), undefined, 'the parent is not requested twice (it was a direct get-data to every orphan sender)');
+  first.destroy(); // its request ends: the next announcer, the orphan's sender, is asked
+  await waitFor(() => getDataFor(second, parent.txid) !== undefined, "B to ask the orphan's sender for the parent");
+  second.send({ kind: 'transaction', transaction: parent });
+  await waitFor(() => b.mempool.has(child.txid), 'both txs in the mempool');
+  t.true(b.mempool.has(parent.txid));
+  t.is(b.net.stats().orphanTxs, 0);
+});

@@ -83,7 +83,7 @@ test('a block earns its sender credit only when it is new to our block tree', as
 
 test('a transaction earns its sender credit only when it enters the mempool', async (t) => {
   const { chain, mempool, credited } = await setup(t);
-  const intake = new TxIntake({ chain, mempool, logger: silentLogger(), onUseful: (peer, kind) => credited.push([peer.label, kind]) });
+  const intake = new TxIntake({ chain, mempool, logger: silentLogger(), onUseful: (peer, kind) => credited.push([peer.label, kind]), requestParents: () => undefined });
   intake.start();
   t.teardown(() => intake.stop());
   const parent = spend(owner, [outpoint(genesis.transactions[0])], [pay(other, 900n)]);
