@@ -55,10 +55,11 @@ export class TokenBucket {
   private refill(): void {
     const now = this.now();
     const elapsed = now - this.lastMs;
-    // A clock that steps back adds nothing (and does not push lastMs back either).
-    if (elapsed > 0) {
-      this.level = Math.min(this.burst, this.level + elapsed * this.ratePerMs);
-      this.lastMs = now;
-    }
+    // A clock that steps back adds nothing, and refilling resumes from the new reading: kept at
+    // the old one, every limit built on a bucket would stay frozen for as long as the step (an
+    // NTP step of an hour: an hour of serving nothing past the burst). What a later forward step
+    // over-credits is capped by the burst.
+    if (elapsed > 0) this.level = Math.min(this.burst, this.level + elapsed * this.ratePerMs);
+    this.lastMs = now;
   }
 }

@@ -39,11 +39,9 @@ export class FairShare {
     const now = this.now();
     const bucket = this.buckets.get(group) ?? { level: burst, lastMs: now };
     const elapsedMs = now - bucket.lastMs;
-    // A clock that steps back adds nothing (and does not move lastMs back either).
-    if (elapsedMs > 0) {
-      bucket.level = Math.min(burst, bucket.level + (elapsedMs * totalPerSec) / Math.max(1, groups) / 1000);
-      bucket.lastMs = now;
-    }
+    // A clock that steps back adds nothing, and refilling resumes from the new reading (as TokenBucket: not frozen for the step's length).
+    if (elapsedMs > 0) bucket.level = Math.min(burst, bucket.level + (elapsedMs * totalPerSec) / Math.max(1, groups) / 1000);
+    bucket.lastMs = now;
     setNewest(this.buckets, group, bucket, maxKeys);
     if (bucket.level < 1) return false;
     bucket.level -= 1;

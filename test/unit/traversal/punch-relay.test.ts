@@ -145,3 +145,13 @@ test('a refuse that cannot be forwarded is dropped, not bounced back (no ping-po
   t.deepEqual(a.sent, [], 'rate-limited');
   t.is(relay.stats().refused, 3, 'counted: the unknown target, the 7th message of the burst, the refuse');
 });
+
+test('the fair share keeps refilling after the clock steps back (not frozen for the length of the step)', (t) => {
+  let nowMs = 1_000_000;
+  const share = new FairShare({ totalPerSec: 10, burst: 1, maxKeys: RATE_LIMIT_KEYS, now: () => nowMs });
+  t.true(share.take('g', 1));
+  nowMs -= 3_600_000; // an NTP step back of an hour
+  t.false(share.take('g', 1), 'the step adds nothing');
+  nowMs += 100;
+  t.true(share.take('g', 1), 'one token 100 ms later at 10/s');
+});
