@@ -111,7 +111,7 @@ export class SessionTimers {
   /** A pong arrived: the round trip in ms when it answers our outstanding ping, else undefined. */
   pong(nonce: bigint): number | undefined {
     if (!this.pendingPing || this.pendingPing.nonce !== nonce) return undefined;
-    const rttMs = this.clock.nowMs() - this.pendingPing.sentAtMs;
+    const rttMs = Math.max(0, this.clock.nowMs() - this.pendingPing.sentAtMs); // ≥ 0 across a wall-clock step back
     this.pendingPing = undefined;
     this.clock.clear(this.pongTimer);
     if (this.handshakeComplete && !this.stopped) this.scheduleHeartbeat();
@@ -125,7 +125,19 @@ export class SessionTimers {
 
   private scheduleHeartbeat(): void {
     this.clock.clear(this.heartbeatTimer);
-    this.heartbeatTimer = this.clock.setTimeout(() => this.heartbeat(), Math.max(0, this.nextPingDueMs() - this.clock.nowMs()));
+    this.heartbeatTimer = this.clock.setTimeout(() => this.heartbeat(), Math.max(0, this.nextPingDueMs() - this.readNow()));
+  }
+
+  /**
+   * The wall clock, for comparing with our timestamps. The timers run on a monotonic clock: after
+   * the wall clock steps back, readings from before the step lie in the future, and the next ping
+   * (the only way a silent peer is found dead) would wait out the step. Such readings count as now.
+   */
+  private readNow(): number {
+    const now = this.clock.nowMs();
+    if (this.lastReceivedMs > now) this.lastReceivedMs = now;
+    if (this.lastPingMs > now) this.lastPingMs = now;
+    return now;
   }
 
   /**
@@ -135,7 +147,7 @@ export class SessionTimers {
   private heartbeat(): void {
     this.heartbeatTimer = undefined;
     if (this.stopped || this.pendingPing) return;
-    if (this.clock.nowMs() >= this.nextPingDueMs()) this.ping();
+    if (this.readNow() >= this.nextPingDueMs()) this.ping();
     else this.scheduleHeartbeat();
   }
 

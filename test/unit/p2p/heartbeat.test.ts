@@ -10,6 +10,7 @@ import type { PeerDirection } from '../../../src/p2p/peer-options.js';
 import { INBOUND_IDLE_PING_FACTOR, PING_REFRESH_FACTOR } from '../../../src/p2p/constants.js';
 import { SessionTimers } from '../../../src/p2p/session-timers.js';
 import { VirtualClock } from '../../../src/sim/virtual-clock.js';
+import type { Clock } from '../../../src/util/clock.js';
 import { buildBlock, makeKey } from '../../helpers/fixtures.js';
 import { startNode } from './net-helpers.js';
 import { RawPeer } from './raw-peer.js';
@@ -25,7 +26,7 @@ interface End {
   readonly expired: string[];
 }
 
-function end(clock: VirtualClock, direction: PeerDirection, sendPing?: (nonce: bigint) => void): End {
+function end(clock: VirtualClock, direction: PeerDirection, sendPing?: (nonce: bigint) => void, timersClock: Clock = clock): End {
   const pings: number[] = [];
   const nonces: bigint[] = [];
   const expired: string[] = [];
@@ -42,7 +43,7 @@ function end(clock: VirtualClock, direction: PeerDirection, sendPing?: (nonce: b
       sendPing?.(nonce);
     },
     expired: (code) => expired.push(code),
-    clock,
+    clock: timersClock,
   });
   return { timers, pings, nonces, expired };
 }
@@ -70,6 +71,29 @@ test('a quiet session: the dialling end pings pingIntervalMs after the last mess
     t.log(`${direction}: pinged after ${idleMs / 1000} s of quiet`);
     e.timers.stop();
   }
+});
+
+test('a wall-clock step back does not postpone the next ping: a silent peer is still dropped on time', async (t) => {
+  const clock = new VirtualClock();
+  let stepBackMs = 0;
+  // Timers on the monotonic (virtual) clock, readings on a wall clock that can step, as SYSTEM_CLOCK.
+  const wall: Clock = {
+    nowMs: () => clock.nowMs() - stepBackMs,
+    setTimeout: (fn, ms) => clock.setTimeout(fn, ms),
+    setInterval: (fn, ms) => clock.setInterval(fn, ms),
+    clear: (handle) => clock.clear(handle),
+    afterPendingIo: (fn) => clock.afterPendingIo(fn),
+  };
+  const e = end(clock, 'outbound', undefined, wall);
+  open(e);
+  await clock.runUntil(10_000);
+  e.timers.received(); // the peer's last message; then it goes silent
+  stepBackMs = 3_600_000; // and the wall clock steps back an hour (an NTP correction)
+  await clock.runUntil(10_000 + 2 * INTERVAL_MS);
+  t.is(e.pings.length, 2, 'pinged within two intervals of its last message, not an hour later');
+  await clock.runUntil(10_000 + 2 * INTERVAL_MS + TIMEOUT_MS);
+  t.deepEqual(e.expired, ['ping-timeout']);
+  e.timers.stop();
 });
 
 test('a busy session is pinged only every PING_REFRESH_FACTOR intervals, at one timer per interval rather than one per message', async (t) => {
