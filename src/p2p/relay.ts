@@ -7,7 +7,7 @@
  */
 import type { Block } from '../primitives/block.js';
 import type { Transaction } from '../primitives/tx.js';
-import { type Clock, SYSTEM_CLOCK, type TimerHandle } from '../util/clock.js';
+import { type Clock, steadyReader, SYSTEM_CLOCK, type TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { RandomSource } from '../util/random-source.js';
 import {
@@ -80,6 +80,8 @@ export class Relay {
     this.announce({ type: 'block', hash: block.hash });
   };
   private readonly clock: Clock;
+  /** The clock's reading, never going back (steadyReader): what the request tracker's times are in. */
+  private readonly now: () => number;
   private expiryTimer: TimerHandle | undefined;
   /** One timer per peer with held-back announcements (INBOUND_TX_REQUEST_DELAY_MS): when the first comes due. */
   private readonly duePolls = new Map<Peer, TimerHandle>();
@@ -89,7 +91,8 @@ export class Relay {
     this.options = options;
     this.logger = options.logger.child({ component: 'relay' });
     this.clock = options.clock ?? SYSTEM_CLOCK;
-    const now = this.clock.nowMs;
+    // One steady reading for the tracker's due times and ages and the timers set from them.
+    const now = (this.now = steadyReader(this.clock.nowMs));
     this.announcer = new Announcer({ mempool: options.mempool, peers: options.peers, clock: this.clock, logger: this.logger });
     this.requests = new RequestTracker<Peer>({
       maxInFlightPerPeer: MAX_PEER_REQUESTS_IN_FLIGHT,
@@ -195,7 +198,7 @@ export class Relay {
       if (peer.isClosed) return;
       this.request(peer, this.requests.next(peer, this.have, this.busy));
       this.pollWhenDue(peer);
-    }, Math.max(0, dueMs - this.clock.nowMs()));
+    }, Math.max(0, dueMs - this.now()));
     this.duePolls.set(peer, timer);
   }
 

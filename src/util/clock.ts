@@ -63,6 +63,25 @@ export const SYSTEM_CLOCK: Clock = {
   afterPendingIo: (fn) => void setImmediate(fn),
 };
 
+/**
+ * A reading of `now` (wall-clock ms) that never goes back: after the clock steps back it carries
+ * on from its last reading at the clock's pace. For due times and ages kept across readings (the
+ * relay's request tracker): timers run on a monotonic clock, and a due time read before a step
+ * back would otherwise lie that far in the future — an announcement held 2 s waited an hour after
+ * an NTP step back of an hour. It loses at most the time between the last reading before the
+ * step and the first after it. A step forward passes through (things come due early, never late).
+ */
+export function steadyReader(now: () => number): () => number {
+  let offsetMs = 0;
+  let lastMs = -Infinity;
+  return () => {
+    const reading = now() + offsetMs;
+    if (reading >= lastMs) return (lastMs = reading);
+    offsetMs += lastMs - reading;
+    return lastMs;
+  };
+}
+
 /** `clock.afterPendingIo(fn)`, or setImmediate for a clock without it. */
 export function afterPendingIo(clock: Clock, fn: () => void): void {
   if (clock.afterPendingIo) clock.afterPendingIo(fn);

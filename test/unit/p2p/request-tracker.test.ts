@@ -1,5 +1,6 @@
 import test from 'ava';
 import { RequestTracker } from '../../../src/p2p/request-tracker.js';
+import { steadyReader } from '../../../src/util/clock.js';
 import type { InvItem } from '../../../src/p2p/wire/index.js';
 
 const item = (n: number): InvItem => {
@@ -344,4 +345,37 @@ test('a peer whose requests expired lazily (noticed by another call) is still po
   t.deepEqual(tr.expire(), [a]);
   tr.removePeer(a);
   t.deepEqual(tr.expire(), []);
+});
+
+test('on a steady reading of the wall clock (as the relay uses it), a step back delays neither a held-back announcement nor a request expiry by the step', (t) => {
+  let wallMs = 1_000_000;
+  const now = steadyReader(() => wallMs);
+  const spy = {};
+  const honest = {};
+  const tr = new RequestTracker<object>({ maxInFlightPerPeer: 2, maxPendingPerPeer: 10, expiryMs: 30_000, delayMs: (peer) => (peer === spy ? 2_000 : 0), now });
+  t.deepEqual(tr.announce(spy, [item(1)], never), []);
+  wallMs += 1_000;
+  t.deepEqual(tr.next(spy, never), [], 'not due after 1 s');
+  wallMs -= 3_600_000; // an NTP step back of an hour (time between two readings is all it can lose)
+  t.deepEqual(tr.next(spy, never), []);
+  wallMs += 1_000;
+  t.deepEqual(tr.next(spy, never).map((i) => i.hash.readUInt32BE(0)), [1], 'due 2 s after its announcement, not an hour later');
+  t.deepEqual(tr.announce(honest, [item(1)], never), [], 'asked of the spy already');
+  t.deepEqual(tr.expire(), []);
+  wallMs -= 3_600_000; // another step back while the spy holds the request
+  t.deepEqual(tr.expire(), []);
+  wallMs += 30_000;
+  t.deepEqual(tr.expire(), [honest], 'the request expired 30 s after it was made, and the other announcer is up');
+});
+
+test('steadyReader never goes back and keeps the clock pace after a step back (what it loses is the time between two readings); a step forward passes through', (t) => {
+  let wallMs = 5_000;
+  const now = steadyReader(() => wallMs);
+  t.is(now(), 5_000);
+  wallMs = 1_000; // back 4 s
+  t.is(now(), 5_000);
+  wallMs = 1_500;
+  t.is(now(), 5_500);
+  wallMs = 11_500; // forward 10 s
+  t.is(now(), 15_500);
 });
