@@ -3,7 +3,8 @@ import { ENDPOINT_PROOF_TTL_MS, MAX_ENDPOINT_PROOFS } from './constants.js';
 /**
  * Times are ms since the list's origin (its creation, less 1 ms), 0 = never: small integers that
  * V8 stores in the record itself, where epoch milliseconds (past 2^31) were a 16-byte heap number
- * each. The lists hold up to 2 × MAX_ENDPOINT_PROOFS records for as long as the node runs.
+ * each. The lists hold up to 2 × MAX_ENDPOINT_PROOFS records for as long as the node runs. (Past
+ * ~24 days of uptime the offsets outgrow V8's small integers and are boxed again: still correct.)
  */
 interface ProofRecord {
   /** The node id as a latin1 string (32 chars, not 64 of hex): its key in the list, kept so re-inserting it stores no new string. */
