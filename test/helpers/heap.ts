@@ -14,7 +14,7 @@ export function usedHeapBytes(): number {
   return getHeapStatistics().used_heap_size;
 }
 
-/** Heap bytes that `fill` leaves retained by what `keep` returns, per item (`items` of them). */
+/** Heap bytes that `fill` leaves retained by what it returns, per item (`items` of them). */
 export function retainedBytesPerItem(items: number, fill: () => unknown): number {
   const before = usedHeapBytes();
   const kept = fill();
