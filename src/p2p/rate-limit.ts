@@ -36,6 +36,12 @@ export class TokenBucket {
     return this.level;
   }
 
+  /** Refilled to its burst: in the state a fresh bucket starts in, so it may be forgotten and made again. */
+  get full(): boolean {
+    this.refill();
+    return this.level >= this.burst;
+  }
+
   /** Takes `count` tokens if all are there; otherwise takes none and returns false. */
   take(count = 1): boolean {
     this.refill();

@@ -12,6 +12,9 @@ export interface AnnounceTarget {
   readonly entry: TableEntry | undefined;
 }
 
+/** The value of an address pinged without an expected id (a node id is never empty). */
+const NO_ID = '';
+
 /**
  * The nodes that hold our advertised TCP port: each keeps the port of our last ping in its
  * endpoint proofs (and its table entry of us). When the port changes (the reachability verdict:
@@ -21,8 +24,13 @@ export interface AnnounceTarget {
  * before its verdict, and most of them kept it). Remembers the last MAX_ANNOUNCE_TARGETS addresses.
  */
 export class PortAnnouncer {
-  /** "ip:udpPort" → the address (and id) our pings went to lately, newest last. */
-  private readonly pinged = new Map<string, { readonly remote: Remote; readonly id: Buffer | undefined }>();
+  /**
+   * "ip:udpPort" → the id our ping expected there as a latin1 string ('' when none), newest last.
+   * Strings, not {remote, id} records: this table fills to its bound on a busy node and lives as
+   * long as the node, and a record with its own 32-byte id Buffer (a sha256 digest with an
+   * ArrayBuffer of its own) cost ~330 bytes a target where the two strings cost ~150.
+   */
+  private readonly pinged = new Map<string, string>();
 
   constructor(private readonly maxTargets = MAX_ANNOUNCE_TARGETS) {}
 
@@ -32,7 +40,7 @@ export class PortAnnouncer {
 
   /** Our ping (carrying our current TCP port) went to `remote`. */
   pinging(remote: Remote, id: Buffer | undefined): void {
-    setNewest(this.pinged, `${remote.ip}:${remote.port}`, { remote, id }, this.maxTargets);
+    setNewest(this.pinged, `${remote.ip}:${remote.port}`, id === undefined ? NO_ID : id.toString('latin1'), this.maxTargets);
   }
 
   /**
@@ -49,9 +57,12 @@ export class PortAnnouncer {
       const remote = { ip: entry.endpoint.ip, port: entry.endpoint.udpPort };
       out.set(`${remote.ip}:${remote.port}`, { remote, id: entry.nodeId, tcpHint: entry.endpoint.tcpPort, entry });
     }
-    for (const { remote, id } of [...this.pinged.values()].reverse()) {
-      const key = `${remote.ip}:${remote.port}`;
-      if (!out.has(key)) out.set(key, { remote, id, tcpHint: undefined, entry: undefined });
+    for (const [key, id] of [...this.pinged].reverse()) {
+      if (out.has(key)) continue;
+      // The port is after the last colon (an IPv6 address has colons of its own).
+      const colon = key.lastIndexOf(':');
+      const remote = { ip: key.slice(0, colon), port: Number(key.slice(colon + 1)) };
+      out.set(key, { remote, id: id === NO_ID ? undefined : Buffer.from(id, 'latin1'), tcpHint: undefined, entry: undefined });
     }
     return [...out.values()];
   }

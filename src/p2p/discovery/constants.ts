@@ -110,8 +110,8 @@ export const LATE_PONG_GRACE_MS = PACKET_EXPIRY_SEC * 1000;
 export const MAX_LATE_PINGS = 512;
 /**
  * Endpoint-proof records kept in each of two lists — nodes that answered our ping, and nodes that
- * only pinged us (endpoint-proofs.ts) — the least recently touched forgotten first. ~150 bytes a
- * record: 3 MB at most.
+ * only pinged us (endpoint-proofs.ts) — the least recently touched forgotten first. ~170 heap
+ * bytes a record (endpoint-proofs.test.ts; up to ~210 with the map's slack): ~4 MB at most.
  */
 export const MAX_ENDPOINT_PROOFS = 10_000;
 /** Nodes taken from the neighbours answers to one find-node (discv4 caps at k as well). */
@@ -200,14 +200,18 @@ export const MAX_INBOUND_REQUESTS_PER_SEC = 2_000;
  * from taking the whole budget.
  */
 export const MAX_REQUESTS_PER_SENDER_PER_SEC = 20;
-/** Sender shares tracked at once (the stalest go first; a forgotten sender starts with a full share). */
+/**
+ * Sender shares tracked at once (the stalest go first; a forgotten sender starts with a full share).
+ * A share refilled to its burst is forgotten too (keyed-limits.ts), so only the senders of the last
+ * ~2 s are held: this bound matters under a flood of fresh addresses, not in the steady state.
+ */
 export const MAX_BUDGET_SENDERS = 10_000;
 
 /**
  * Addresses our pings reached lately, remembered so a change of our advertised TCP port (the
  * reachability verdict: behind a NAT → 0) can be told to them: each holds our old port from our
  * last ping. As many as pings may be pending at once (MAX_PENDING_PINGS): the announcement cannot
- * send more in one go; ~100 bytes each.
+ * send more in one go; ~150 heap bytes each (announce.test.ts).
  */
 export const MAX_ANNOUNCE_TARGETS = 512;
 /**

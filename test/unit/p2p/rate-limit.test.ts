@@ -69,3 +69,15 @@ test('nonsense limits are refused', (t) => {
   t.throws(() => new TokenBucket({ ratePerSec: -1, burst: 1 }), { instanceOf: RangeError });
   t.throws(() => new TokenBucket({ ratePerSec: 1, burst: 0 }), { instanceOf: RangeError });
 });
+
+test('full: refilled to the burst, the state a fresh bucket starts in', (t) => {
+  let now = 0;
+  const bucket = new TokenBucket({ ratePerSec: 10, burst: 5, now: () => now });
+  t.true(bucket.full, 'fresh');
+  bucket.take(2);
+  t.false(bucket.full);
+  now += 199;
+  t.false(bucket.full, 'one token short of the burst');
+  now += 1;
+  t.true(bucket.full);
+});

@@ -43,3 +43,35 @@ test('LRU: using a key moves it to the back; the least recently used one goes fi
   limits.take('d'); // evicts c
   t.true(limits.take('b'), 'b was evicted: it starts again with a full burst');
 });
+
+test('a bucket that has refilled to its burst is forgotten (a fresh one would be the same): the table holds only the keys used within burst ÷ rate seconds, not every key seen', (t) => {
+  const { clock, limits } = setup(10_000); // rate 1/s, burst 2: an emptied bucket is full again 2 s after
+  for (let i = 0; i < 1_000; i++) {
+    limits.take(`sender-${i}`);
+    limits.take(`sender-${i}`);
+  }
+  t.is(limits.size, 1_000);
+  clock.now += 1_999;
+  limits.take('fresh');
+  t.is(limits.size, 1_001, 'not yet full again: kept');
+  clock.now += 1;
+  limits.take('fresh');
+  t.log(`size 2 s after 1000 keys' last use: ${limits.size}`);
+  t.is(limits.size, 1, 'all refilled: only the key in use is left');
+});
+
+test('forgetting refilled buckets changes no verdict: a key that comes back part-refilled keeps its level', (t) => {
+  const { clock, limits } = setup(10);
+  t.true(limits.take('a'));
+  t.true(limits.take('a'));
+  t.false(limits.take('a'), 'burst spent');
+  clock.now += 1_000; // one token back, not full
+  limits.take('b'); // a take of another key runs the sweep
+  t.true(limits.take('a'), 'the refilled token');
+  t.false(limits.take('a'), 'still the old, part-empty bucket, not a fresh burst');
+  clock.now += 5_000; // full again long since
+  limits.take('b');
+  t.true(limits.take('a'));
+  t.true(limits.take('a'), 'a full burst, as its own bucket would have had');
+  t.false(limits.take('a'));
+});

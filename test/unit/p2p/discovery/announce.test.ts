@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import test from 'ava';
 import { PortAnnouncer } from '../../../../src/p2p/discovery/announce.js';
 import { MAX_ANNOUNCE_TARGETS } from '../../../../src/p2p/discovery/constants.js';
 import type { TableEntry } from '../../../../src/p2p/discovery/table-entry.js';
+import { retainedBytesPerItem } from '../../../helpers/heap.js';
 
 const id = (n: number): Buffer => Buffer.alloc(32, n);
 const entry = (n: number, udpPort: number): TableEntry => ({ id: id(n), nodeId: id(n), publicKey: Buffer.alloc(33, n), endpoint: { ip: '7.7.7.7', udpPort, tcpPort: 8333 }, lastSeenMs: 0, failures: 0, origin: 'found' });
@@ -40,4 +42,32 @@ test(`targets: the table's entries come first, then the addresses pinged lately,
   t.deepEqual(targets.slice(0, 2).map((x) => x.remote.port), [9000, 9002], 'the table first (the old order put them last, past the pending-ping cap)');
   t.is(targets[2]?.remote.port, 1_000 + MAX_ANNOUNCE_TARGETS - 1, 'then the newest address pinged');
   t.is(targets.at(-1)?.remote.port, 1_000, 'the oldest last');
+});
+
+test('a remembered target costs its two strings (address, id), not a record holding the 32-byte id Buffer: < 250 bytes each (was ~330)', (t) => {
+  const announcers = Array.from({ length: 20 }, () => new PortAnnouncer());
+  const ips = Array.from({ length: MAX_ANNOUNCE_TARGETS }, (_, i) => `203.0.${i >> 8}.${i & 255}`);
+  const perTarget = retainedBytesPerItem(announcers.length * MAX_ANNOUNCE_TARGETS, () => {
+    for (const [n, announcer] of announcers.entries()) {
+      // Fresh digests, as the lookups' candidate ids are: nothing else keeps them.
+      for (const [i, ip] of ips.entries()) announcer.pinging({ ip, port: 30_000 + n }, createHash('sha256').update(`${n}/${i}`).digest());
+    }
+    return announcers;
+  });
+  t.log(`${perTarget.toFixed(0)} heap bytes per target`);
+  t.true(perTarget < 250);
+  const target = announcers[3]!.targets([]).find((x) => x.remote.ip === ips[7]);
+  t.deepEqual(target?.remote, { ip: ips[7], port: 30_003 }, 'the address comes back from its key');
+  t.true(target?.id?.equals(createHash('sha256').update('3/7').digest()), 'and the id from its string');
+});
+
+test('targets: an IPv6 address and an address pinged without an id come back whole', (t) => {
+  const announcer = new PortAnnouncer();
+  announcer.pinging({ ip: '2001:db8::7', port: 30_303 }, id(9));
+  announcer.pinging({ ip: '9.9.9.9', port: 1 }, undefined);
+  const [noId, v6] = announcer.targets([]);
+  t.deepEqual(v6?.remote, { ip: '2001:db8::7', port: 30_303 });
+  t.true(v6?.id?.equals(id(9)));
+  t.deepEqual(noId?.remote, { ip: '9.9.9.9', port: 1 });
+  t.is(noId?.id, undefined);
 });
