@@ -62,6 +62,7 @@ test('transaction, header and block round-trip through their encodings', (t) => 
   t.deepEqual(decoded.hash, block.hash);
   t.deepEqual(decoded.encode(), block.encode());
   t.deepEqual(decoded.computeMerkleRoot(), block.header.merkleRoot);
+  t.is(decoded.computeMerkleRoot(), decoded.computeMerkleRoot(), 'computed once per Block (the relay check and validation share it)');
   t.deepEqual(decoded.transactions.map((x) => x.txidHex), block.transactions.map((x) => x.txidHex));
 });
 
