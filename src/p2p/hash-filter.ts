@@ -1,7 +1,7 @@
 /**
  * A bounded set of 32-byte hashes kept as seeded 64-bit fingerprints: what Bitcoin Core's rolling
  * bloom filters are for (a peer's known inventory, recent rejects, recently confirmed txids),
- * at ~8–11 bytes per entry instead of the ~100 a latin1 string in a Set costs (string, Set
+ * at ~8–11 bytes per entry instead of the ~80 a latin1 string in a Set costs (string, Set
  * entry, hash-table slack), and nothing for the garbage collector to trace per entry.
  *
  * Like BoundedHashSet (known-set.ts) it rolls over two generations, so the newest ⌈capacity/2⌉
