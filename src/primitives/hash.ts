@@ -54,12 +54,12 @@ export function hash256(data: Uint8Array): Buffer {
 }
 
 /**
- * hash256(data) written into `out` (its first 32 bytes), with no Buffer made for the digest: the
- * verify workers take one sighash per input and only pass it on to secp256k1. `out` must not be
- * the middle-digest scratch. Returns `out`.
+ * hash256(data) written into `out` (32 bytes from `offset`), with no Buffer made for the digest:
+ * the verify workers take one sighash per input and only pass it on to secp256k1; the merkle tree
+ * writes each parent over its level. `out` must not be the middle-digest scratch. Returns `out`.
  */
-export function hash256Into(data: Uint8Array, out: Buffer): Buffer {
-  out.write(hash('sha256', middleSha256(data), DIGEST), 0, 'latin1');
+export function hash256Into(data: Uint8Array, out: Buffer, offset = 0): Buffer {
+  out.write(hash('sha256', middleSha256(data), DIGEST), offset, 'latin1');
   return out;
 }
 

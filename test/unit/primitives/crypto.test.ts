@@ -27,6 +27,23 @@ test('merkle root of 1, 2 and 3 hashes (odd levels duplicate the last)', (t) => 
   t.deepEqual(merkleRoot([a!, b!, c!, c!]), merkleRoot([a!, b!, c!]), 'CVE-2012-2459: why blocks reject duplicate txs');
 });
 
+test('merkle root (built in place in one buffer) equals the level-by-level definition for 1 to 70 leaves, leaves untouched', (t) => {
+  const pair = (l: Buffer, r: Buffer): Buffer => hash256(Buffer.concat([l, r]));
+  const definition = (hashes: Buffer[]): Buffer => {
+    let level = hashes;
+    while (level.length > 1) level = Array.from({ length: Math.ceil(level.length / 2) }, (_, i) => pair(level[2 * i]!, level[2 * i + 1] ?? level[2 * i]!));
+    return level[0]!;
+  };
+  for (let count = 1; count <= 70; count++) {
+    const leaves = Array.from({ length: count }, (_, i) => hash256(Buffer.from(`leaf ${count} ${i}`)));
+    const copies = leaves.map((leaf) => Buffer.from(leaf));
+    const root = merkleRoot(leaves);
+    t.deepEqual(root, definition(copies), `${count} leaves`);
+    t.deepEqual(leaves, copies, 'the leaves are not written to');
+    t.is(root.length, 32);
+  }
+});
+
 test('merkle root of Bitcoin block 100000', (t) => {
   // Explorer hex is byte-reversed relative to the internal order the hashes are combined in.
   const internal = (display: string): Buffer => h(display).reverse();
