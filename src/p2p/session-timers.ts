@@ -12,7 +12,7 @@
  * peer is therefore dropped at most pingIntervalMs (× 2 when it dialled us) + peerTimeoutMs after
  * its last message.
  */
-import { afterPendingIo, SYSTEM_CLOCK, type Clock, type TimerHandle } from '../util/clock.js';
+import { afterPendingIo, steadyReader, SYSTEM_CLOCK, type Clock, type TimerHandle } from '../util/clock.js';
 import { CRYPTO_RANDOM, type RandomSource } from '../util/random-source.js';
 import { INBOUND_IDLE_PING_FACTOR, PING_REFRESH_FACTOR } from './constants.js';
 import type { PeerDirection } from './peer-options.js';
@@ -52,12 +52,19 @@ export class SessionTimers {
   private lastPingMs = 0;
   private stopped = false;
   private readonly clock: Clock;
+  /**
+   * The wall clock read through steadyReader (never back): the timers run on a monotonic clock, and
+   * after a step back a timestamp from before it would lie in the future, so the next ping (the only
+   * way a silent peer is found dead) would wait out the step.
+   */
+  private readonly now: () => number;
   private readonly idlePingMs: number;
   private readonly refreshPingMs: number;
 
   constructor(options: SessionTimersOptions) {
     this.options = options;
     this.clock = options.clock ?? SYSTEM_CLOCK;
+    this.now = steadyReader(() => this.clock.nowMs());
     this.idlePingMs = options.pingIntervalMs * (options.direction === 'inbound' ? INBOUND_IDLE_PING_FACTOR : 1);
     this.refreshPingMs = options.pingIntervalMs * PING_REFRESH_FACTOR;
   }
@@ -77,7 +84,7 @@ export class SessionTimers {
   handshakeDone(): void {
     this.handshakeComplete = true;
     this.clock.clear(this.handshakeTimer);
-    this.lastReceivedMs = this.lastPingMs = this.clock.nowMs();
+    this.lastReceivedMs = this.lastPingMs = this.now();
     this.scheduleHeartbeat();
   }
 
@@ -86,7 +93,7 @@ export class SessionTimers {
    * heartbeat timer is not moved per message (a busy session would pay a timer per message).
    */
   received(): void {
-    this.lastReceivedMs = this.clock.nowMs();
+    this.lastReceivedMs = this.now();
   }
 
   /** Sends a ping unless one is outstanding; its pong must come within peerTimeoutMs. */
@@ -96,7 +103,7 @@ export class SessionTimers {
     this.clock.clear(this.heartbeatTimer);
     this.heartbeatTimer = undefined;
     const nonce = (this.options.random ?? CRYPTO_RANDOM).uint64();
-    this.lastPingMs = this.clock.nowMs();
+    this.lastPingMs = this.now();
     this.pendingPing = { nonce, sentAtMs: this.lastPingMs };
     const ping = this.pendingPing;
     this.pongTimer = this.clock.setTimeout(
@@ -111,7 +118,7 @@ export class SessionTimers {
   /** A pong arrived: the round trip in ms when it answers our outstanding ping, else undefined. */
   pong(nonce: bigint): number | undefined {
     if (!this.pendingPing || this.pendingPing.nonce !== nonce) return undefined;
-    const rttMs = Math.max(0, this.clock.nowMs() - this.pendingPing.sentAtMs); // ≥ 0 across a wall-clock step back
+    const rttMs = this.now() - this.pendingPing.sentAtMs;
     this.pendingPing = undefined;
     this.clock.clear(this.pongTimer);
     if (this.handshakeComplete && !this.stopped) this.scheduleHeartbeat();
@@ -125,19 +132,7 @@ export class SessionTimers {
 
   private scheduleHeartbeat(): void {
     this.clock.clear(this.heartbeatTimer);
-    this.heartbeatTimer = this.clock.setTimeout(() => this.heartbeat(), Math.max(0, this.nextPingDueMs() - this.readNow()));
-  }
-
-  /**
-   * The wall clock, for comparing with our timestamps. The timers run on a monotonic clock: after
-   * the wall clock steps back, readings from before the step lie in the future, and the next ping
-   * (the only way a silent peer is found dead) would wait out the step. Such readings count as now.
-   */
-  private readNow(): number {
-    const now = this.clock.nowMs();
-    if (this.lastReceivedMs > now) this.lastReceivedMs = now;
-    if (this.lastPingMs > now) this.lastPingMs = now;
-    return now;
+    this.heartbeatTimer = this.clock.setTimeout(() => this.heartbeat(), Math.max(0, this.nextPingDueMs() - this.now()));
   }
 
   /**
@@ -147,7 +142,7 @@ export class SessionTimers {
   private heartbeat(): void {
     this.heartbeatTimer = undefined;
     if (this.stopped || this.pendingPing) return;
-    if (this.readNow() >= this.nextPingDueMs()) this.ping();
+    if (this.now() >= this.nextPingDueMs()) this.ping();
     else this.scheduleHeartbeat();
   }
 

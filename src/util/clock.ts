@@ -66,7 +66,7 @@ export const SYSTEM_CLOCK: Clock = {
 /**
  * A reading of `now` (wall-clock ms) that never goes back: after the clock steps back it carries
  * on from its last reading at the clock's pace. For due times and ages kept across readings (the
- * relay's request tracker): timers run on a monotonic clock, and a due time read before a step
+ * relay's request tracker, a session's heartbeat): timers run on a monotonic clock, and a due time read before a step
  * back would otherwise lie that far in the future — an announcement held 2 s waited an hour after
  * an NTP step back of an hour. It loses at most the time between the last reading before the
  * step and the first after it. A step forward passes through (things come due early, never late).
