@@ -1,5 +1,6 @@
 /**
- * `npm run sim [-- --nodes 10000 --minutes 10 --seed 13 --crypto stand-in|real --out docs/scale]`:
+ * `npm run sim [-- --nodes 10000 --minutes 10 --seed 13 --crypto stand-in|real --out docs/scale]`
+ * `[--block-bytes 1000000,100000 --miss-rates 0,0.05]`:
  * runs the real discovery, peer-set and relay code for N simulated nodes on a virtual clock, writes
  * <out>/sim-<N>.json and the SVG plots, and prints one progress line per 10 virtual seconds.
  */
@@ -20,6 +21,8 @@ const { values } = parseArgs({
     'ping-interval-ms': { type: 'string' },
     'max-inbound': { type: 'string' },
     'attacker-netgroups': { type: 'string', default: '0' },
+    'block-bytes': { type: 'string' },
+    'miss-rates': { type: 'string' },
   },
 });
 
@@ -52,9 +55,22 @@ if (!(Number.isInteger(attackerNetgroups) && attackerNetgroups >= 0)) {
   process.stderr.write(`--attacker-netgroups must be a whole number ≥ 0, not "${values['attacker-netgroups']}"; run: npm run sim -- --attacker-netgroups 4\n`);
   process.exit(2);
 }
+/** A comma-separated list of numbers, each passing `ok`; undefined when the option was not given. */
+function numberList(name: string, ok: (n: number) => boolean, rule: string, example: string): number[] | undefined {
+  const raw = values[name as 'block-bytes' | 'miss-rates'];
+  if (raw === undefined) return undefined;
+  const list = raw.split(',').map((s) => Number(s.trim()));
+  if (list.length === 0 || !list.every(ok)) {
+    process.stderr.write(`--${name} must be a comma-separated list of ${rule}, not "${raw}"; run: npm run sim -- --${name} ${example}\n`);
+    process.exit(2);
+  }
+  return list;
+}
+const blockBytes = numberList('block-bytes', (n) => Number.isInteger(n) && n >= 1_000 && n <= 1_000_000, 'whole byte counts from 1000 to 1000000 (the largest block the chain takes)', '100000');
+const missRates = numberList('miss-rates', (n) => n >= 0 && n < 1, 'shares from 0 to under 1', '0,0.05');
 const defaults = defaultParams(nodes, minutes);
 const p2p = { ...defaults.p2p, ...(pingIntervalMs === undefined ? {} : { pingIntervalMs }), ...(maxInbound === undefined ? {} : { maxInbound }) };
-const params = { ...defaults, p2p, seed: Number(values.seed), crypto: values.crypto, attackMode: values.attack, attackerNetgroups, log: (line: string) => process.stderr.write(`${line}\n`) } as const;
+const params = { ...defaults, ...(blockBytes === undefined ? {} : { blockBytes }), ...(missRates === undefined ? {} : { missRates }), p2p, seed: Number(values.seed), crypto: values.crypto, attackMode: values.attack, attackerNetgroups, log: (line: string) => process.stderr.write(`${line}\n`) } as const;
 const result = await runScenario(params);
 mkdirSync(values.out, { recursive: true });
 const variant = `${values.crypto === 'real' ? '-real-crypto' : ''}${values.attack === 'ping+forge' ? '' : `-attack-${values.attack}`}${attackerNetgroups === 0 ? '' : `-attacker-netgroups-${attackerNetgroups}`}`;

@@ -21,7 +21,10 @@ export interface ScenarioParams {
   readonly attackerNetgroups: number;
   readonly lookupsPerBatch: number;
   readonly massLeaveShare: number;
+  /** Sizes of the blocks measured in each propagation round. */
   readonly blockBytes: readonly number[];
+  /** Each measured block once per rate: the share of its txs missing from each receiver's pool (0: every tx relayed before the block). */
+  readonly missRates: readonly number[];
   readonly txBytes: number;
   readonly network: NetworkModel;
   /** Settings of every node's peer set beside the production defaults (resolveP2PConfig). */
@@ -47,6 +50,7 @@ export function defaultParams(nodes: number, minutes: number): ScenarioParams {
     lookupsPerBatch: Math.min(500, Math.max(100, Math.round(nodes / 20))),
     massLeaveShare: 0.2,
     blockBytes: [1_000_000, 100_000],
+    missRates: [0, 0.05],
     txBytes: 250,
     network: DEFAULT_NETWORK_MODEL,
     p2p: {},

@@ -20,9 +20,6 @@ import { VirtualClock } from './virtual-clock.js';
 export { defaultParams, type ScenarioParams } from './scenario-params.js';
 export type { HealthSample, JoinStats, LookupBatch, ReachabilitySummary, ScenarioResult } from './scenario-result.js';
 
-/** Share of a block's txs missing from each receiver's pool: every tx relayed before the block, and 5 % not (docs/scale.md). */
-const COMPACT_MISS_RATES = [0, 0.05] as const;
-
 /** Runs the scenario with Node's Buffer pool off (SIM_BUFFER_POOL_BYTES says why), restoring it after. */
 export async function runScenario(params: ScenarioParams): Promise<ScenarioResult> {
   const poolBytes = Buffer.poolSize;
@@ -137,9 +134,9 @@ async function runScenarioUnpooled(params: ScenarioParams): Promise<ScenarioResu
 
   const runPropagation = async (label: string): Promise<void> => {
     const graph = buildPeerGraph(population);
-    // Blocks go as compact blocks wherever both ends speak protocol 3 (all simulated nodes do), with every tx in the pools and with 5 % missing.
+    // Blocks go as compact blocks wherever both ends speak protocol 3 (all simulated nodes do), once per miss rate (by default every tx in the pools, and 5 % missing).
     const items: RelayItem[] = [
-      ...params.blockBytes.flatMap((bytes) => COMPACT_MISS_RATES.map((missRate): RelayItem => ({ kind: 'block', bytes, txBytes: params.txBytes, missRate }))),
+      ...params.blockBytes.flatMap((bytes) => params.missRates.map((missRate): RelayItem => ({ kind: 'block', bytes, txBytes: params.txBytes, missRate }))),
       { kind: 'tx', bytes: params.txBytes, txBytes: params.txBytes },
     ];
     for (const item of items) {
