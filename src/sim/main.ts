@@ -10,8 +10,7 @@ import { parseArgs } from 'node:util';
 import { writePlots } from './plots.js';
 import { defaultParams, runScenario } from './scenario.js';
 
-const { values } = parseArgs({
-  options: {
+const OPTIONS = {
     nodes: { type: 'string', default: '10000' },
     minutes: { type: 'string', default: '10' },
     seed: { type: 'string', default: '13' },
@@ -23,8 +22,18 @@ const { values } = parseArgs({
     'attacker-netgroups': { type: 'string', default: '0' },
     'block-bytes': { type: 'string' },
     'miss-rates': { type: 'string' },
-  },
-});
+} as const;
+
+/** parseArgs' own refusals (an unknown option, a missing value, "-0.1" read as an option) in one line, exit 2. */
+function parseOptions(): ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'] {
+  try {
+    return parseArgs({ options: OPTIONS }).values;
+  } catch (err) {
+    process.stderr.write(`${(err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ').replace(/\.$/, '')}; run: npm run sim -- --nodes 1000 --minutes 2\n`);
+    process.exit(2);
+  }
+}
+const values = parseOptions();
 
 const nodes = Number(values.nodes);
 const minutes = Number(values.minutes);
