@@ -1,6 +1,10 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
+import { writePlots } from '../../../src/sim/plots.js';
 import { defaultParams, runScenario } from '../../../src/sim/scenario.js';
 
 const MAIN = fileURLToPath(new URL('../../../src/sim/main.js', import.meta.url));
@@ -12,6 +16,13 @@ test('the propagation rounds measure the chosen block sizes, once per miss rate,
   t.deepEqual(items, ['steady: block 20000 missing 0', 'steady: tx 250', 'after 20 % left: block 20000 missing 0', 'after 20 % left: tx 250']);
   t.is(r.params.blockBytes.length, 1, 'the result records what was measured');
   for (const p of r.propagation) t.true(p.reached > 0, `${p.label} ${p.kind}: reached ${p.reached} of ${p.nodes}`);
+  const dir = mkdtempSync(join(tmpdir(), 'kadchain-plots-'));
+  try {
+    writePlots(r, dir);
+    t.deepEqual(readdirSync(dir).sort(), ['join-40.svg', 'lookup-hops-40.svg', 'propagation-40.svg', 'table-health-40.svg'], 'no empty 1 MB chart when no 1 MB block was measured');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('npm run sim refuses a block size or miss rate it cannot measure, in one line, exit 2', (t) => {
