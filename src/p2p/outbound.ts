@@ -231,6 +231,10 @@ export class OutboundDialer {
     if (!source || !this.options.isRunning()) return;
     const isBootstrap = (node: DiscoveredNode): boolean => this.isBootstrap(node);
     const others = this.releaseBootstrap(isBootstrap);
+    // Candidates only when a slot is free, as Core's ThreadOpenConnections: building them (the
+    // address table's picks, discovery's table sorted and shuffled) for a full set of outbound
+    // peers, every round, was ~10 % of all CPU in the 10,000-node simulation (docs/scale.md).
+    if (this.outboundCount() >= this.options.config.maxOutbound) return;
     const candidates = inDialOrder(source.knownNodes(this.options.config.maxOutbound * 4), isBootstrap);
     const pass = (nodes: readonly DiscoveredNode[], retryCooling: boolean): void => {
       for (const node of nodes) {

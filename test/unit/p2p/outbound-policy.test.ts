@@ -20,6 +20,7 @@ import {
   MAX_DIAL_COOLDOWN_ENTRIES,
   OUTBOUND_REFILL_DELAY_MS,
 } from '../../../src/p2p/constants.js';
+import { resolveP2PConfig } from '../../../src/p2p/config.js';
 import { DialCooldowns, ReachedAddresses, bootstrapWanted, inDialOrder } from '../../../src/p2p/outbound-policy.js';
 import type { Peer } from '../../../src/p2p/peer.js';
 import type { DiscoveredNode } from '../../../src/p2p/types.js';
@@ -215,4 +216,22 @@ test('discovery marks an entry that contacted us first as unsolicited, and only 
   t.true(toDiscovered({ ...base, origin: 'inbound' }).unsolicited);
   t.is(toDiscovered({ ...base, origin: 'found' }).unsolicited, undefined);
   t.is(toDiscovered({ id: base.id, publicKey: base.publicKey, endpoint: base.endpoint }).unsolicited, undefined, 'a lookup candidate');
+});
+
+test('a dial round with every outbound slot taken asks the peer source for nothing; a freed slot is refilled', async (t) => {
+  const s = setup();
+  const max = resolveP2PConfig({}).maxOutbound;
+  s.source.nodes = Array.from({ length: max + 4 }, (_, i) => node(i + 1));
+  for (const n of s.source.nodes) s.answering.add(n.endpoint.ip);
+  s.dialer.start();
+  await s.clock.runUntil(1);
+  t.is(s.peers.length, max, 'the first round fills the slots');
+  const roundsWhenFull = s.source.rounds;
+  await s.clock.runUntil(10 * DIAL_INTERVAL_MS);
+  t.is(s.source.rounds, roundsWhenFull, 'ten rounds with no free slot built no candidate list');
+  t.is(s.dials.length, max);
+  s.dialer.sessionClosed(s.peers.pop()! as unknown as Peer);
+  await s.clock.runUntil(10 * DIAL_INTERVAL_MS + OUTBOUND_REFILL_DELAY_MS + 1);
+  t.is(s.source.rounds, roundsWhenFull + 1, 'the refill round asked for candidates');
+  t.is(s.peers.length, max, 'and filled the freed slot');
 });
