@@ -49,6 +49,9 @@ const EVENTS_PER_LOOP_TURN = 256;
  */
 const COMPACT_MIN_HEAP = 4096;
 
+/** Key slots allocated at first (doubled as the heap grows). */
+const INITIAL_HEAP_SLOTS = 1024;
+
 /** Start of virtual time: a realistic epoch, so packet expiry (absolute seconds) behaves as on the internet. */
 export const SIM_EPOCH_MS = Date.UTC(2026, 0, 1);
 
@@ -59,7 +62,17 @@ export const SIM_EPOCH_MS = Date.UTC(2026, 0, 1);
  * idle event loop.
  */
 export class VirtualClock implements Clock {
+  /**
+   * The pending timers as a 4-ary min-heap on (atMs, seq), with each slot's key also kept in two
+   * typed arrays beside it: ordering reads only the keys, contiguous, never the Timer objects
+   * scattered over a heap of gigabytes (at 10,000 nodes the binary heap of objects — ~20 levels,
+   * two dereferences a level — was ~8 % of all CPU; a 4-ary heap is half as deep, and a slot's
+   * four children share a cache line). (time, seq) is a total order, so the run order is the
+   * same as with any other correct priority queue.
+   */
   private heap: Timer[] = [];
+  private keyAt = new Float64Array(INITIAL_HEAP_SLOTS);
+  private keySeq = new Float64Array(INITIAL_HEAP_SLOTS);
   private seq = 0;
   /** Cleared timers still in the heap. */
   private clearedQueued = 0;
@@ -170,37 +183,48 @@ export class VirtualClock implements Clock {
     return timer;
   }
 
-  private less(a: Timer, b: Timer): boolean {
-    return a.atMs < b.atMs || (a.atMs === b.atMs && a.seq < b.seq);
-  }
-
   /** Drops every cleared timer and restores the heap order ((time, seq) is total: the run order does not change). */
   private compact(): void {
     const h = this.heap;
+    const { keyAt, keySeq } = this;
     let kept = 0;
     for (const timer of h) {
-      if (timer.cancelled) timer.queued = false;
-      else h[kept++] = timer;
+      if (timer.cancelled) {
+        timer.queued = false;
+        continue;
+      }
+      h[kept] = timer;
+      keyAt[kept] = timer.atMs;
+      keySeq[kept] = timer.seq;
+      kept++;
     }
     h.length = kept;
     this.clearedQueued = 0;
-    for (let i = (kept >> 1) - 1; i >= 0; i--) this.siftDown(i);
+    for (let i = (kept - 2) >> 2; i >= 0; i--) this.siftDown(i, h[i]!);
   }
 
   private insert(timer: Timer): void {
     const h = this.heap;
     timer.queued = true;
+    let i = h.length;
     h.push(timer);
-    let i = h.length - 1;
+    if (i >= this.keyAt.length) this.growKeys();
+    const { keyAt, keySeq } = this;
+    const at = timer.atMs;
+    const seq = timer.seq;
+    // A hole moves up from the end: each parent that sorts after the timer moves down into it.
     while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.less(h[i], h[parent])) break;
-      // A plain swap: the destructuring one allocated a two-element array per level (with the spread in push: 12.2 → 11.3 KB allocated per event at 300 nodes).
-      const t = h[i];
-      h[i] = h[parent];
-      h[parent] = t;
+      const parent = (i - 1) >> 2;
+      const parentAt = keyAt[parent]!;
+      if (!(at < parentAt || (at === parentAt && seq < keySeq[parent]!))) break;
+      h[i] = h[parent]!;
+      keyAt[i] = parentAt;
+      keySeq[i] = keySeq[parent]!;
       i = parent;
     }
+    h[i] = timer;
+    keyAt[i] = at;
+    keySeq[i] = seq;
   }
 
   private pop(): void {
@@ -209,24 +233,49 @@ export class VirtualClock implements Clock {
     if (top !== undefined) top.queued = false;
     const last = h.pop();
     if (last === undefined || h.length === 0) return;
-    h[0] = last;
-    this.siftDown(0);
+    this.siftDown(0, last);
   }
 
-  private siftDown(start: number): void {
+  /** Puts `timer` (keys: its atMs and seq) at slot `start` or below, moving smaller children up. */
+  private siftDown(start: number, timer: Timer): void {
     const h = this.heap;
+    const { keyAt, keySeq } = this;
+    const n = h.length;
+    const at = timer.atMs;
+    const seq = timer.seq;
     let i = start;
     for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < h.length && this.less(h[l], h[m])) m = l;
-      if (r < h.length && this.less(h[r], h[m])) m = r;
-      if (m === i) break;
-      const t = h[i];
-      h[i] = h[m];
-      h[m] = t;
-      i = m;
+      const first = 4 * i + 1;
+      if (first >= n) break;
+      let min = first;
+      let minAt = keyAt[first]!;
+      let minSeq = keySeq[first]!;
+      const end = Math.min(first + 4, n);
+      for (let c = first + 1; c < end; c++) {
+        const cAt = keyAt[c]!;
+        if (cAt < minAt || (cAt === minAt && keySeq[c]! < minSeq)) {
+          min = c;
+          minAt = cAt;
+          minSeq = keySeq[c]!;
+        }
+      }
+      if (!(minAt < at || (minAt === at && minSeq < seq))) break;
+      h[i] = h[min]!;
+      keyAt[i] = minAt;
+      keySeq[i] = minSeq;
+      i = min;
     }
+    h[i] = timer;
+    keyAt[i] = at;
+    keySeq[i] = seq;
+  }
+
+  private growKeys(): void {
+    const keyAt = new Float64Array(2 * this.keyAt.length);
+    keyAt.set(this.keyAt);
+    this.keyAt = keyAt;
+    const keySeq = new Float64Array(2 * this.keySeq.length);
+    keySeq.set(this.keySeq);
+    this.keySeq = keySeq;
   }
 }

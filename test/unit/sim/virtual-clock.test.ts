@@ -77,3 +77,30 @@ test('cleared timers do not pile up in the queue, and the live ones still run in
   expected.sort((a, b) => at(a) - at(b) || a - b);
   t.deepEqual(ran, expected);
 });
+
+test('20,000 timers with ties, 60 % of them cleared (the heap rebuilt without them) and some intervals run in (time, insertion) order', async (t) => {
+  const clock = new VirtualClock();
+  let x = 7;
+  const rnd = (n: number): number => (x = (x * 1103515245 + 12345) >>> 0) % n;
+  const ran: Array<[number, number]> = [];
+  const expected: Array<[number, number]> = [];
+  const handles = [];
+  for (let i = 0; i < 20_000; i++) {
+    const delay = rnd(500); // many ties: 20,000 timers over 500 ms
+    handles.push({ i, delay, handle: clock.setTimeout(() => ran.push([clock.elapsedMs, i]), delay) });
+  }
+  for (const h of handles) {
+    if (rnd(10) < 6) clock.clear(h.handle);
+    else expected.push([h.delay, h.i]);
+  }
+  // Intervals inserted after: each tick sorts after the one-shots due at the same instant.
+  for (let k = 0; k < 3; k++) {
+    const id = 100_000 + k;
+    clock.setInterval(() => ran.push([clock.elapsedMs, id]), 97 + k);
+    for (let at = 97 + k; at <= 600; at += 97 + k) expected.push([at, id]);
+  }
+  expected.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  await clock.runUntil(600);
+  t.is(ran.length, expected.length);
+  t.deepEqual(ran, expected);
+});
