@@ -4,6 +4,8 @@
 // collected since (so short-lived garbage counts), then prints bytes per event by function and line.
 //   npm run build && N=300 FROM=20 TO=30 nice -n 10 node scripts/sim-alloc.mjs
 // TOP = rows printed (default 40); DEPTH = frames per row (default 1: the allocating function); INTERVAL = mean bytes between samples (default 4096).
+// MIN = the schedule's virtual minutes (default 10; with MIN=2 the first propagation round starts at 60 s: FROM=60 TO=64 covers
+// the 1 MB block with every tx pooled). PER_NODE=1 prints bytes per alive node instead of per event.
 import { Session } from 'node:inspector/promises';
 const D = process.env.DIST ?? new URL('../dist', import.meta.url).pathname;
 const { defaultParams, runScenario } = await import(`${D}/src/sim/scenario.js`);
@@ -14,7 +16,7 @@ const session = new Session();
 session.connect();
 let clockRef, eventsAtFrom, started;
 const params = {
-  ...defaultParams(N, 10),
+  ...defaultParams(N, Number(process.env.MIN ?? 10)),
   instrument: (clock) => {
     clockRef = clock;
     clock.setTimeout(() => {
@@ -43,9 +45,12 @@ async function report() {
     for (const c of node.children) walk(c, here);
   };
   walk(profile.head);
-  console.log(`${N} nodes, ${FROM}-${TO} s: ${events} events, ${(total / events).toFixed(0)} bytes sampled per event`);
+  const perNode = process.env.PER_NODE === '1';
+  const per = perNode ? N : events;
+  const unit = perNode ? 'node' : 'event';
+  console.log(`${N} nodes, ${FROM}-${TO} s: ${events} events, ${(total / per).toFixed(0)} bytes sampled per ${unit}`);
   for (const [k, v] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 40))) {
-    console.log(`${(v / events).toFixed(0).padStart(7)} B/event ${(100 * v / total).toFixed(1).padStart(5)}%  ${k}`);
+    console.log(`${(v / per).toFixed(0).padStart(7)} B/${unit} ${(100 * v / total).toFixed(1).padStart(5)}%  ${k}`);
   }
   process.exit(0);
 }

@@ -153,6 +153,14 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     return out;
   }
 
+  /**
+   * Every pooled tx, in no particular order, with no list made: a compact block's rebuild looks
+   * at all of them (Core's InitData walks its pool the same way), and entries() orders them.
+   */
+  forEachTransaction(visit: (tx: Transaction) => void): void {
+    for (const node of this.byTxid.values()) visit(node.entry.tx);
+  }
+
   /** Parents before children, otherwise in arrival order. */
   entries(): MempoolEntry[] {
     return this.index.orderedNodes().map((p) => p.entry);

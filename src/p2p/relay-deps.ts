@@ -39,6 +39,8 @@ export interface RelayMempool {
   get(txid: Buffer): Transaction | undefined;
   /** Parents before children. */
   entries(): Iterable<RelayPoolEntry>;
+  /** Every pooled tx in any order, no list made (a compact block's rebuild). */
+  forEachTransaction(visit: (tx: Transaction) => void): void;
   /** Throws a ValidationError / MempoolError when the tx is refused. */
   addTransaction(tx: Transaction): unknown;
   minFeeRate(): number;

@@ -1,7 +1,7 @@
 import { DecodeError } from '../util/errors.js';
 import { BufferReader, BufferWriter } from './encoding.js';
 import { HASH_BYTES, hash256 } from './hash.js';
-import { merkleRoot } from './merkle.js';
+import { merkleRootChecked } from './merkle.js';
 import { Transaction } from './tx.js';
 
 /** version u32 | prevHash[32] | merkleRoot[32] | timestamp u32 | bits u32 | height u32 | nonce u32 */
@@ -115,6 +115,7 @@ export class BlockHeader implements BlockHeaderFields {
 export class Block {
   private cachedBytes?: Buffer;
   private cachedMerkleRoot?: Buffer;
+  private cachedMutated?: boolean;
 
   constructor(
     readonly header: BlockHeader,
@@ -144,8 +145,23 @@ export class Block {
    * transactions are immutable (as their cached txids already assume).
    */
   computeMerkleRoot(): Buffer {
-    this.cachedMerkleRoot ??= merkleRoot(this.transactions.map((tx) => tx.txid));
-    return this.cachedMerkleRoot;
+    if (this.cachedMerkleRoot === undefined) this.computeMerkleTree();
+    return this.cachedMerkleRoot!;
+  }
+
+  /**
+   * Two equal sibling hashes somewhere in the transactions' merkle tree (a repeated tail: see
+   * merkleRootChecked). Computed with the root, once per Block.
+   */
+  isMerkleTreeMutated(): boolean {
+    if (this.cachedMutated === undefined) this.computeMerkleTree();
+    return this.cachedMutated!;
+  }
+
+  private computeMerkleTree(): void {
+    const { root, mutated } = merkleRootChecked(this.transactions.map((tx) => tx.txid));
+    this.cachedMerkleRoot = root;
+    this.cachedMutated = mutated;
   }
 
   encode(): Buffer {

@@ -85,6 +85,17 @@ export class SimMempool extends EventEmitter<SimMempoolEvents> implements RelayM
     yield* this.own.values();
   }
 
+  forEachTransaction(visit: (tx: Transaction) => void): void {
+    const shared = this.shared;
+    if (shared) {
+      const { txs, keys } = shared;
+      const lacking = this.lacking;
+      if (lacking.size === 0) for (const tx of txs) visit(tx);
+      else for (let i = 0; i < txs.length; i++) if (!lacking.has(keys[i]!)) visit(txs[i]!);
+    }
+    for (const entry of this.own.values()) visit(entry.tx);
+  }
+
   /**
    * Admits any tx but one our chain confirmed: a stand-in that took those (it once did) let a tx
    * fetched just after its block connected re-enter the pool and spread again from node to node.

@@ -107,7 +107,7 @@ export class CompactReceiver {
     // Checked before the pass over the pool, so a peer at its bound cannot buy more passes.
     if (state.pending.size >= MAX_PENDING_COMPACT_BLOCKS_PER_PEER) return this.fallBack(peer, hash, 'too many compact blocks pending from this peer');
     if (this.state.pendingTotal() >= MAX_PENDING_COMPACT_BLOCKS) return this.fallBack(peer, hash, 'too many compact blocks pending in all');
-    const partial = PartialBlock.from(msg, this.candidates());
+    const partial = PartialBlock.from(msg, this.visitCandidates);
     if (partial === 'short-id-collision') return this.fallBack(peer, hash, 'two transactions of the compact block share a short id');
     const missing = partial.missing();
     if (missing.length === 0) return this.complete(peer, partial, 'pool');
@@ -179,8 +179,9 @@ export class CompactReceiver {
     this.options.requestFull(peer, hash);
   }
 
-  private *candidates(): Iterable<Transaction> {
-    for (const entry of this.options.mempool.entries()) yield entry.tx;
-    if (this.options.extraTxs) yield* this.options.extraTxs();
-  }
+  /** The pool's txs, then the extra ones (orphans): what a compact block's short ids are matched against. */
+  private readonly visitCandidates = (visit: (tx: Transaction) => void): void => {
+    this.options.mempool.forEachTransaction(visit);
+    if (this.options.extraTxs) for (const tx of this.options.extraTxs()) visit(tx);
+  };
 }

@@ -38,6 +38,17 @@ test('accepts a chain of unconfirmed transactions (spending pooled change)', (t)
   );
 });
 
+test('forEachTransaction visits every pooled tx once (a compact block\'s rebuild), whatever the order', (t) => {
+  const { pool, alice, bob, blocks } = setupPool();
+  const first = spend(alice, [coinbaseOf(blocks[0]!)], [pay(bob, 100n), pay(alice, 900n)]);
+  const second = spend(alice, [outpoint(first, 1)], [pay(bob, 100n), pay(alice, 795n)]);
+  const other = spend(alice, [coinbaseOf(blocks[1]!)], [pay(bob, 990n)]);
+  for (const tx of [first, second, other]) pool.addTransaction(tx);
+  const seen: string[] = [];
+  pool.forEachTransaction((tx) => seen.push(tx.txidHex));
+  t.deepEqual(seen.sort(), [first, second, other].map((tx) => tx.txidHex).sort());
+});
+
 test('a double spend of a pooled output is rejected naming the pooled transaction', (t) => {
   const { pool, alice, bob, blocks } = setupPool();
   const first = spend(alice, [coinbaseOf(blocks[0]!)], [pay(bob, 1000n)]);

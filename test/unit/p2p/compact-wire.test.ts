@@ -91,6 +91,29 @@ test('rebuilding: from the pool alone, with gaps filled, and the full block on a
   t.is(wrong.block(), undefined, 'a rebuilt block that does not match the merkle root is not used');
 });
 
+test('a block-txn answer that repeats a tx into a slot no pool tx filled rebuilds a mutated twin of the header\'s block: not used (CVE-2012-2459)', (t) => {
+  const { txs, block } = blockWithTxs(2); // coinbase, a, b: the root pairs b with itself
+  const compact = toCompactBlock(block);
+  // The sender lists a third short id, matching nothing we hold, and answers it with b again: [cb, a, b, b] has the header's root.
+  const padded: CompactBlockMessage = { ...compact, shortIds: [...compact.shortIds, 0x1234_5678] };
+  const partial = PartialBlock.from(padded, txs) as PartialBlock;
+  t.deepEqual(partial.missing(), [3]);
+  t.true(partial.fill([txs[1]!]));
+  t.is(partial.block(), undefined);
+});
+
+test('candidates can come as a visitor (the pool, with no list made of it): the same rebuild as from a list', (t) => {
+  const { txs, block } = blockWithTxs(30);
+  const compact = toCompactBlock(block);
+  const visited = PartialBlock.from(compact, (visit) => {
+    for (let i = txs.length - 1; i >= 0; i--) if (i % 4 !== 0) visit(txs[i]!);
+  }) as PartialBlock;
+  const listed = PartialBlock.from(compact, txs.filter((_, i) => i % 4 !== 0)) as PartialBlock;
+  t.deepEqual(visited.missing(), listed.missing());
+  t.true(visited.fill(visited.missing().map((i) => block.transactions[i]!)));
+  t.true(visited.block()?.hash.equals(block.hash));
+});
+
 test('two equal short ids in a compact block mean: fetch the full block', (t) => {
   const { block } = blockWithTxs(3);
   const compact = toCompactBlock(block);

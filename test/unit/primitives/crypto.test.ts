@@ -1,7 +1,7 @@
 import test from 'ava';
 import { AddressError, addressToPubKeyHash, isValidAddress, pubKeyHashToAddress, publicKeyToAddress } from '../../../src/primitives/address.js';
 import { hash160, hash256, ripemd160, sha256 } from '../../../src/primitives/hash.js';
-import { merkleRoot } from '../../../src/primitives/merkle.js';
+import { merkleRoot, merkleRootChecked } from '../../../src/primitives/merkle.js';
 import { compactToTarget, hashMeetsTarget, targetToCompact, workForTarget } from '../../../src/primitives/pow.js';
 import { normalizeSignature, publicKeyOf, secp256k1IsNative, sign, verify } from '../../../src/primitives/secp256k1.js';
 import { Transaction } from '../../../src/primitives/tx.js';
@@ -41,6 +41,30 @@ test('merkle root (built in place in one buffer) equals the level-by-level defin
     t.deepEqual(root, definition(copies), `${count} leaves`);
     t.deepEqual(leaves, copies, 'the leaves are not written to');
     t.is(root.length, 32);
+  }
+});
+
+test('a mutated merkle tree (a repeated tail reaching an honest root, CVE-2012-2459) is flagged; honest trees of 1 to 70 leaves are not', (t) => {
+  const leaf = (s: string): Buffer => hash256(Buffer.from(s));
+  const [a, b, c, d, e, f] = ['a', 'b', 'c', 'd', 'e', 'f'].map(leaf) as [Buffer, Buffer, Buffer, Buffer, Buffer, Buffer];
+  for (const [name, honest, twin] of [
+    ['[a,b,c] / [a,b,c,c]', [a, b, c], [a, b, c, c]],
+    ['six leaves, the last two repeated at level 1', [a, b, c, d, e, f], [a, b, c, d, e, f, e, f]],
+    ['five leaves, the last one repeated', [a, b, c, d, e], [a, b, c, d, e, e]],
+  ] as const) {
+    const h = merkleRootChecked(honest);
+    const m = merkleRootChecked(twin);
+    t.deepEqual(m.root, h.root, `${name}: the same root`);
+    t.false(h.mutated, `${name}: the honest list`);
+    t.true(m.mutated, `${name}: the twin`);
+  }
+  t.true(merkleRootChecked([a, a]).mutated, 'two equal leaves');
+  t.false(merkleRootChecked([a, b, a]).mutated, 'a repeat that is not a sibling gives another root, not a twin: the chain refuses it (duplicate txid)');
+  for (let count = 1; count <= 70; count++) {
+    const leaves = Array.from({ length: count }, (_, i) => leaf(`leaf ${count} ${i}`));
+    const checked = merkleRootChecked(leaves);
+    t.false(checked.mutated, `${count} distinct leaves`);
+    t.deepEqual(checked.root, merkleRoot(leaves));
   }
 });
 
