@@ -7,21 +7,22 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULT_CHAIN_PARAMS } from '../chain/params.js';
 import { writePlots } from './plots.js';
 import { defaultParams, runScenario } from './scenario.js';
 
 const OPTIONS = {
-    nodes: { type: 'string', default: '10000' },
-    minutes: { type: 'string', default: '10' },
-    seed: { type: 'string', default: '13' },
-    crypto: { type: 'string', default: 'stand-in' },
-    out: { type: 'string', default: 'docs/scale' },
-    attack: { type: 'string', default: 'ping+forge' },
-    'ping-interval-ms': { type: 'string' },
-    'max-inbound': { type: 'string' },
-    'attacker-netgroups': { type: 'string', default: '0' },
-    'block-bytes': { type: 'string' },
-    'miss-rates': { type: 'string' },
+  nodes: { type: 'string', default: '10000' },
+  minutes: { type: 'string', default: '10' },
+  seed: { type: 'string', default: '13' },
+  crypto: { type: 'string', default: 'stand-in' },
+  out: { type: 'string', default: 'docs/scale' },
+  attack: { type: 'string', default: 'ping+forge' },
+  'ping-interval-ms': { type: 'string' },
+  'max-inbound': { type: 'string' },
+  'attacker-netgroups': { type: 'string', default: '0' },
+  'block-bytes': { type: 'string' },
+  'miss-rates': { type: 'string' },
 } as const;
 
 /** parseArgs' own refusals (an unknown option, a missing value, "-0.1" read as an option) in one line, exit 2. */
@@ -65,17 +66,19 @@ if (!(Number.isInteger(attackerNetgroups) && attackerNetgroups >= 0)) {
   process.exit(2);
 }
 /** A comma-separated list of numbers, each passing `ok`; undefined when the option was not given. */
-function numberList(name: string, ok: (n: number) => boolean, rule: string, example: string): number[] | undefined {
-  const raw = values[name as 'block-bytes' | 'miss-rates'];
+function numberList(name: 'block-bytes' | 'miss-rates', ok: (n: number) => boolean, rule: string, example: string): number[] | undefined {
+  const raw = values[name];
   if (raw === undefined) return undefined;
-  const list = raw.split(',').map((s) => Number(s.trim()));
-  if (list.length === 0 || !list.every(ok)) {
+  // An empty item ("", "0,,0.5") is refused, not read as Number('') = 0.
+  const list = raw.split(',').map((s) => (s.trim() === '' ? Number.NaN : Number(s)));
+  if (!list.every(ok)) {
     process.stderr.write(`--${name} must be a comma-separated list of ${rule}, not "${raw}"; run: npm run sim -- --${name} ${example}\n`);
     process.exit(2);
   }
   return list;
 }
-const blockBytes = numberList('block-bytes', (n) => Number.isInteger(n) && n >= 1_000 && n <= 1_000_000, 'whole byte counts from 1000 to 1000000 (the largest block the chain takes)', '100000');
+const { maxBlockBytes } = DEFAULT_CHAIN_PARAMS;
+const blockBytes = numberList('block-bytes', (n) => Number.isInteger(n) && n >= 1_000 && n <= maxBlockBytes, `whole byte counts from 1000 to ${maxBlockBytes} (the largest block the chain takes)`, '100000');
 const missRates = numberList('miss-rates', (n) => n >= 0 && n < 1, 'shares from 0 to under 1', '0,0.05');
 const defaults = defaultParams(nodes, minutes);
 const p2p = { ...defaults.p2p, ...(pingIntervalMs === undefined ? {} : { pingIntervalMs }), ...(maxInbound === undefined ? {} : { maxInbound }) };
