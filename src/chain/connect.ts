@@ -42,11 +42,12 @@ export function connectBlock(store: ConnectTarget, block: Block, params: ChainPa
       // total; then maturity), but each input is spent as it is checked: one UTXO lookup per
       // input, not one to check and one to spend, and no per-transaction result. A throw leaves
       // spends behind, which the caller's transaction aborts with everything else.
-      const inputs = tx.inputs;
+      // The accessors, not tx.inputs: a decoded transaction then builds no input objects (tx.ts).
+      const inputCount = tx.inputCount;
       const first = spent.length;
       let inputTotal = 0n;
-      for (let i = 0; i < inputs.length; i++) {
-        const coin = store.removeCoin(inputs[i]!.prevout);
+      for (let i = 0; i < inputCount; i++) {
+        const coin = store.removeCoin(tx.inputPrevout(i));
         if (!coin) throw missingInputError(tx, i);
         // Every stored or new block passed verifyBlockSignatures before it gets here: its keys parsed.
         checkInputOwner(tx, i, coin, false);
@@ -60,14 +61,13 @@ export function connectBlock(store: ConnectTarget, block: Block, params: ChainPa
       }
     }
     const txid = tx.txid;
-    for (let index = 0; index < tx.outputs.length; index++) {
-      const out = tx.outputs[index]!;
+    for (let index = 0; index < tx.outputCount; index++) {
       // No BIP30 lookup (an identical txid overwriting an unspent output) — it cannot fire here:
       // checkBlockSanity makes every coinbase commit to its own height (so coinbase txids of the
       // active chain differ) and rejects duplicate txids within a block; a non-coinbase tx equal
       // to an earlier one would spend the very same outputs, already spent (BIP34's argument).
       // So a txid never repeats on the active chain, barring a hash256 collision.
-      store.putCoin({ txid, index }, { amount: out.amount, pubKeyHash: out.pubKeyHash, height: block.height, isCoinbase: position === 0 });
+      store.putCoin({ txid, index }, { amount: tx.outputAmount(index), pubKeyHash: tx.outputPubKeyHash(index), height: block.height, isCoinbase: position === 0 });
     }
   }
   const coinbaseTotal = block.transactions[0]!.totalOutput();
@@ -84,7 +84,7 @@ export function connectBlock(store: ConnectTarget, block: Block, params: ChainPa
 /** True for a block whose transactions spend no coin: only a coinbase. */
 export function spendsNothing(block: Block): boolean {
   const txs = block.transactions;
-  for (let i = 1; i < txs.length; i++) if (txs[i]!.inputs.length > 0) return false;
+  for (let i = 1; i < txs.length; i++) if (txs[i]!.inputCount > 0) return false;
   return true;
 }
 
@@ -100,14 +100,14 @@ export function disconnectBlock(store: ChainStore, block: Block): void {
   for (let position = block.transactions.length - 1; position >= 0; position--) {
     const tx = block.transactions[position]!;
     const txid = tx.txid;
-    for (let index = 0; index < tx.outputs.length; index++) {
+    for (let index = 0; index < tx.outputCount; index++) {
       if (!store.removeCoin({ txid, index })) throw corrupt(`output ${tx.txidHex}:${index} is not in the UTXO set`);
     }
     if (position === 0) continue;
-    for (let i = tx.inputs.length - 1; i >= 0; i--) {
+    for (let i = tx.inputCount - 1; i >= 0; i--) {
       const coin = undo[--next];
       if (!coin) throw corrupt('undo data holds fewer coins than the block spent');
-      store.putCoin(tx.inputs[i]!.prevout, coin);
+      store.putCoin(tx.inputPrevout(i), coin);
     }
   }
   if (next !== 0) throw corrupt('undo data holds more coins than the block spent');

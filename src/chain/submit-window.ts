@@ -21,7 +21,7 @@ export const DEFAULT_SUBMIT_LIMITS: SubmitLimits = { maxInputs: SUBMIT_AHEAD_MAX
 export function blockInputs(block: Block): number {
   let inputs = 0;
   const txs = block.transactions;
-  for (let i = 1; i < txs.length; i++) inputs += txs[i]!.inputs.length;
+  for (let i = 1; i < txs.length; i++) inputs += txs[i]!.inputCount;
   return inputs;
 }
 

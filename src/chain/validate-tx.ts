@@ -9,40 +9,40 @@ export const MAX_MONEY = 21_000_000n * 100_000_000n;
 
 /** Context-free rules: shape, amounts, duplicate inputs. Cheap; run before anything touches storage. */
 export function checkTransactionSanity(tx: Transaction): void {
-  if (tx.inputs.length === 0) throw new ValidationError(Code.NoInputs, `transaction ${tx.txidHex} has no inputs`);
-  if (tx.outputs.length === 0) throw new ValidationError(Code.NoOutputs, `transaction ${tx.txidHex} has no outputs`);
+  // Through the accessors, not tx.inputs / tx.outputs: a decoded block's transactions then never build their field objects (tx.ts).
+  const inputCount = tx.inputCount;
+  const outputCount = tx.outputCount;
+  if (inputCount === 0) throw new ValidationError(Code.NoInputs, `transaction ${tx.txidHex} has no inputs`);
+  if (outputCount === 0) throw new ValidationError(Code.NoOutputs, `transaction ${tx.txidHex} has no outputs`);
   let total = 0n;
-  for (let i = 0; i < tx.outputs.length; i++) {
-    const out = tx.outputs[i]!;
-    if (out.amount <= 0n) throw new ValidationError(Code.ZeroOrNegativeOutput, `transaction ${tx.txidHex} output ${i} pays ${out.amount}; amounts must be positive`);
-    if (out.amount > MAX_MONEY) throw new ValidationError(Code.OutputsOverflow, `transaction ${tx.txidHex} output ${i} exceeds the money supply`);
-    total += out.amount;
+  for (let i = 0; i < outputCount; i++) {
+    const amount = tx.outputAmount(i);
+    if (amount <= 0n) throw new ValidationError(Code.ZeroOrNegativeOutput, `transaction ${tx.txidHex} output ${i} pays ${amount}; amounts must be positive`);
+    if (amount > MAX_MONEY) throw new ValidationError(Code.OutputsOverflow, `transaction ${tx.txidHex} output ${i} exceeds the money supply`);
+    total += amount;
     if (total > MAX_MONEY) throw new ValidationError(Code.OutputsOverflow, `transaction ${tx.txidHex} outputs add up to more than the money supply`);
   }
   if (tx.isCoinbase) {
-    const data = tx.inputs[0]!.publicKey;
+    const data = tx.inputPublicKey(0);
     if (data.length < 4 || data.length > MAX_COINBASE_DATA_BYTES) {
       throw new ValidationError(Code.BadCoinbaseHeight, `coinbase ${tx.txidHex} data must be 4-${MAX_COINBASE_DATA_BYTES} bytes starting with the block height`);
     }
     return;
   }
-  const inputs = tx.inputs;
   // Few inputs (most transactions): compare each with the ones before it, no set and no key strings.
-  const seen = inputs.length > PAIRWISE_DUPLICATE_CHECK_MAX_INPUTS ? new Set<string>() : undefined;
-  for (let i = 0; i < inputs.length; i++) {
-    const { prevout } = inputs[i]!;
-    if (prevout.txid.equals(ZERO_HASH)) throw new ValidationError(Code.UnexpectedCoinbase, `transaction ${tx.txidHex} input ${i} has a null prevout outside a coinbase`);
+  const seen = inputCount > PAIRWISE_DUPLICATE_CHECK_MAX_INPUTS ? new Set<string>() : undefined;
+  for (let i = 0; i < inputCount; i++) {
+    const txid = tx.inputPrevoutTxid(i);
+    const index = tx.inputPrevoutIndex(i);
+    if (txid.equals(ZERO_HASH)) throw new ValidationError(Code.UnexpectedCoinbase, `transaction ${tx.txidHex} input ${i} has a null prevout outside a coinbase`);
     let duplicate = false;
     if (seen) {
       // A set key only: latin1 maps the 32 txid bytes to 32 characters 1:1 (cheaper than hex), so the index can follow unseparated.
-      const key = prevout.txid.toString('latin1') + prevout.index;
+      const key = txid.toString('latin1') + index;
       duplicate = seen.has(key);
       seen.add(key);
     } else {
-      for (let j = 0; j < i && !duplicate; j++) {
-        const earlier = inputs[j]!.prevout;
-        duplicate = earlier.index === prevout.index && earlier.txid.equals(prevout.txid);
-      }
+      for (let j = 0; j < i && !duplicate; j++) duplicate = tx.inputPrevoutIndex(j) === index && tx.inputPrevoutTxid(j).equals(txid);
     }
     if (duplicate) throw new ValidationError(Code.DuplicateInput, `transaction ${tx.txidHex} spends the same output twice (input ${i})`);
   }
@@ -89,7 +89,7 @@ export function checkTransactionInputs(tx: Transaction, view: CoinView, options:
 
 /** The error for input `inputIndex` of `tx` naming a coin the view does not hold (shared with connectBlock). */
 export function missingInputError(tx: Transaction, inputIndex: number): ValidationError {
-  const { prevout } = tx.inputs[inputIndex]!;
+  const prevout = tx.inputPrevout(inputIndex);
   return new ValidationError(
     Code.MissingInputs,
     `transaction ${tx.txidHex} input ${inputIndex} spends ${prevout.txid.toString('hex')}:${prevout.index}, which is unknown or already spent`,
@@ -102,7 +102,7 @@ export function missingInputError(tx: Transaction, inputIndex: number): Validati
  * which checks each input as it spends it.
  */
 export function checkInputOwner(tx: Transaction, inputIndex: number, coin: Coin, parseKey: boolean): void {
-  const { publicKey } = tx.inputs[inputIndex]!;
+  const publicKey = tx.inputPublicKey(inputIndex);
   if (publicKey.length !== PUBLIC_KEY_BYTES || (parseKey && !isValidPublicKey(publicKey))) {
     throw new ValidationError(Code.BadPublicKey, `transaction ${tx.txidHex} input ${inputIndex} does not carry a valid compressed public key`);
   }
@@ -137,7 +137,7 @@ export function prematureCoinbaseInput(spent: readonly Coin[], spendHeight: numb
 
 /** The error for input `inputIndex` of `tx` spending a block reward too early. */
 export function prematureSpendError(tx: Transaction, inputIndex: number, coin: Coin, spendHeight: number, maturity: number): ValidationError {
-  const prevout = tx.inputs[inputIndex]!.prevout;
+  const prevout = tx.inputPrevout(inputIndex);
   return new ValidationError(
     Code.PrematureCoinbaseSpend,
     `transaction ${tx.txidHex} input ${inputIndex} spends the block reward ${prevout.txid.toString('hex')}:${prevout.index} of height ${coin.height} at height ${spendHeight}; block rewards need ${maturity} confirmations (spendable from height ${coin.height + maturity})`,

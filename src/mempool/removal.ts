@@ -77,8 +77,8 @@ export class PoolRemoval {
       if (node) index.removeSet(new Set([node]), RemovalReason.Confirmed);
     }
     for (const tx of txs) {
-      for (const input of tx.inputs) {
-        const spender = index.spentBy.get(outKey(input.prevout.txid, input.prevout.index));
+      for (let i = 0; i < tx.inputCount; i++) {
+        const spender = index.spentBy.get(outKey(tx.inputPrevoutTxid(i), tx.inputPrevoutIndex(i)));
         if (spender) index.removeWithDescendants(spender, RemovalReason.BlockConflict);
       }
     }

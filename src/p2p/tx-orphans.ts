@@ -115,8 +115,10 @@ export class TxOrphanPool<S> {
 
   /** Drops orphans a block confirmed or made invalid (they spend an outpoint the block spends). */
   removeForBlock(txs: readonly Transaction[]): number {
+    // No orphans (every block of an initial sync): nothing to look up, and no set of every input the block spends.
+    if (this.byTxid.size === 0) return 0;
     const spent = new Set<string>();
-    for (const tx of txs) for (const input of tx.inputs) spent.add(outKey(input.prevout.txid, input.prevout.index));
+    for (const tx of txs) for (let i = 0; i < tx.inputCount; i++) spent.add(outKey(tx.inputPrevoutTxid(i), tx.inputPrevoutIndex(i)));
     let removed = 0;
     for (const tx of txs) if (this.remove(tx.txid)) removed++;
     for (const [k, orphan] of [...this.byTxid]) {

@@ -36,7 +36,7 @@ let halfCpuMs: number | undefined;
 let secondHalfInputs = 0;
 node.chain.on('block:connected', (block) => {
   if (block.height === halfHeight) halfCpuMs = mainThreadCpuMs();
-  else if (block.height > halfHeight) for (const tx of block.transactions) if (!tx.isCoinbase) secondHalfInputs += tx.inputs.length;
+  else if (block.height > halfHeight) for (const tx of block.transactions) if (!tx.isCoinbase) secondHalfInputs += tx.inputCount;
 });
 /** Why the node closed connections during the sync (a source that stalls should be dropped for block-stall). */
 const closedReasons: string[] = [];

@@ -20,7 +20,7 @@ export class SignatureBatch {
 
   private constructor(private readonly txs: readonly Transaction[]) {
     let total = 0;
-    for (const tx of txs) total += tx.inputs.length;
+    for (const tx of txs) total += tx.inputCount;
     this.count = total;
   }
 
@@ -37,8 +37,8 @@ export class SignatureBatch {
   locate(index: number): SignatureRef {
     let rest = index;
     for (const tx of this.txs) {
-      if (rest < tx.inputs.length) return { tx, inputIndex: rest };
-      rest -= tx.inputs.length;
+      if (rest < tx.inputCount) return { tx, inputIndex: rest };
+      rest -= tx.inputCount;
     }
     throw new RangeError(`signature item ${index} is outside a batch of ${this.count} items`);
   }
@@ -48,7 +48,7 @@ export class SignatureBatch {
     const segments: Array<{ bytes: Buffer; firstInput: number; inputCount: number }> = [];
     let base = 0;
     for (const tx of this.txs) {
-      const n = tx.inputs.length;
+      const n = tx.inputCount;
       const from = Math.max(start, base);
       const to = Math.min(end, base + n);
       if (from < to) segments.push({ bytes: tx.encode(), firstInput: from - base, inputCount: to - from });
@@ -62,10 +62,9 @@ export class SignatureBatch {
   firstInvalid(start = 0, end = this.count): number {
     let base = 0;
     for (const tx of this.txs) {
-      const n = tx.inputs.length;
+      const n = tx.inputCount;
       for (let i = Math.max(0, start - base); i < n && base + i < end; i++) {
-        const input = tx.inputs[i]!;
-        if (!verify(input.signature, tx.sighash(i), input.publicKey)) return base + i;
+        if (!verify(tx.inputSignature(i), tx.sighash(i), tx.inputPublicKey(i))) return base + i;
       }
       base += n;
       if (base >= end) break;
