@@ -44,8 +44,9 @@ const hashKey = (hash: Buffer): string => hash.toString('latin1');
 /**
  * What serving a recent block needs, not the decoded block: its compact form (6 bytes per tx)
  * and each transaction's bytes, decoded only when a get-block-txn asks for it. A decoded block
- * holds ~6.5× its size in objects; sixteen kept decoded grew a busy node's live heap by ~12 MB
- * (the soak test caught it) and could hold ~100 MB of 1 MB blocks.
+ * held ~6.5× its size in objects (~2.5× since transactions read their fields on demand); sixteen
+ * kept decoded grew a busy node's live heap by ~12 MB (the soak test caught it) and could hold
+ * ~100 MB of 1 MB blocks.
  */
 interface RecentBlock {
   readonly compact: CompactBlockMessage;

@@ -27,10 +27,11 @@ export const SYNC_GLOBAL_WINDOW_BLOCKS = 1_024;
 /**
  * Downloaded blocks waiting for their predecessors (or for room in the chain's submit window)
  * are held in memory up to this many encoded bytes (the global window alone allows 1,024 maximal
- * blocks): requests pause above it. A decoded block takes ~6.5× its encoded size (a 6.8 KB block
- * of 20 2-in/2-out txs holds 30 KB of heap and 13 KB of buffers), so this is ~26 MB of memory;
- * 64 MB (the earlier bound, ~400 MB decoded) let the sync bench's 1,024-block window alone hold
- * ~45 MB. 4 MiB still keeps the submit window (~1 MB of such blocks) full from several peers.
+ * blocks): requests pause above it. A decoded block takes ~2.5× its encoded size (a 6.8 KB block
+ * of 20 2-in/2-out txs: its transactions' bytes and ~9 KB of heap, its fields read on demand:
+ * primitives/tx.ts), so this is ~10 MB of memory; 64 MB (the earlier bound) let the sync bench's
+ * 1,024-block window alone hold ~45 MB. 4 MiB still keeps the submit window (~1 MB of such
+ * blocks) full from several peers.
  */
 export const SYNC_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 /**
