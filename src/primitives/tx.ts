@@ -223,10 +223,33 @@ export class Transaction {
    * after signing; the index stops one signature being replayed on another input.
    */
   sighash(inputIndex: number): Buffer {
-    this.cachedUnsigned ??= this.write(new BufferWriter(64 + this.inputs.length * 76 + this.outputs.length * 30), false).u32(0).finish();
+    this.cachedUnsigned ??= this.inputStarts ? this.unsignedFromBytes() : this.write(new BufferWriter(64 + this.inputs.length * 76 + this.outputs.length * 30), false).u32(0).finish();
     const preimage = this.cachedUnsigned;
     preimage.writeUInt32LE(inputIndex, preimage.length - 4);
     return hash256(preimage);
+  }
+
+  /**
+   * The signing preimage of a decoded transaction copied from its bytes, each signature's length
+   * set to 0 and its bytes left out, 4 bytes for the index after (write(w, false) would build the
+   * input objects first).
+   */
+  private unsignedFromBytes(): Buffer {
+    const bytes = this.cachedBytes!;
+    const starts = this.inputStarts!;
+    const out = Buffer.allocUnsafe(bytes.length + 4);
+    let w = bytes.copy(out, 0, 0, starts.length > 0 ? starts[0]! : this.outputsStart);
+    let end = starts.length > 0 ? starts[0]! : this.outputsStart;
+    for (let i = 0; i < starts.length; i++) {
+      const keyAt = starts[i]! + PREVOUT_BYTES;
+      const signatureAt = keyAt + 1 + bytes[keyAt]!;
+      w += bytes.copy(out, w, starts[i]!, signatureAt);
+      out[w++] = 0; // an empty signature
+      end = signatureAt + 1 + bytes[signatureAt]!;
+    }
+    w += bytes.copy(out, w, end, bytes.length);
+    out.writeUInt32LE(0, w);
+    return out.subarray(0, w + 4);
   }
 
   /** A copy with the given input's signature replaced (the wallet signs input by input). */

@@ -46,10 +46,12 @@ function readFields(tx: Transaction): unknown {
   return { inputs, outputs, isCoinbase: tx.isCoinbase, coinbaseHeight: tx.coinbaseHeight, total: tx.totalOutput() };
 }
 
-test('a decoded transaction reads the same fields through its accessors as through inputs/outputs, and as the transaction it was encoded from', (t) => {
+test('a decoded transaction reads the same fields and signing digests through its accessors as through inputs/outputs, and as the transaction it was encoded from', (t) => {
   fc.assert(
     fc.property(transaction, (original) => {
       const decoded = Transaction.decode(original.encode());
+      // The signing digests first: a decoded transaction copies its preimage from its bytes, the original writes it from its objects.
+      for (let i = 0; i < original.inputCount; i++) t.deepEqual(decoded.sighash(i), original.sighash(i));
       const viaAccessors = readAll(decoded); // before anything built the objects
       t.deepEqual(viaAccessors, readAll(original));
       t.deepEqual(readFields(decoded), viaAccessors);
