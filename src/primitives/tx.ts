@@ -37,6 +37,10 @@ export interface TxOutput {
   readonly pubKeyHash: Buffer;
 }
 
+function indexError(what: string, index: number, count: number): RangeError {
+  return new RangeError(`transaction ${what} ${index} does not exist (it has ${count})`);
+}
+
 /** Marks a decoded transaction's inputs / outputs as not built yet (identity, never read). */
 const NOT_BUILT_INPUTS: readonly TxInput[] = Object.freeze([]);
 const NOT_BUILT_OUTPUTS: readonly TxOutput[] = Object.freeze([]);
@@ -70,7 +74,9 @@ export function outPointToString(outpoint: OutPoint): string {
  * inputPrevoutTxid, outputAmount, …), so the blocks a sync holds (downloaded, in the submit
  * window, in a commit group: ~800 at once) keep ~9 KB of heap each instead of ~31 KB. They live
  * long enough to be copied by every scavenge and promoted, so the objects they no longer hold
- * are garbage-collection work and old-space memory not spent.
+ * are garbage-collection work and old-space memory not spent. `inputs` and `outputs` are getters on
+ * the prototype, so a Transaction is not a plain record: serialise it through encode(), not
+ * JSON.stringify / structuredClone / a spread (nothing does).
  *
  * Encoding: version u32 | varint nIn | nIn × (prevTxid[32] | prevIndex u32 | varBytes publicKey |
  * varBytes signature) | varint nOut | nOut × (amount u64 | pubKeyHash[20]). All integers little-endian.
@@ -117,49 +123,70 @@ export class Transaction {
 
   /** Input `i`'s prevout txid (a view of the transaction's bytes when decoded: keep it only as long as the transaction). */
   inputPrevoutTxid(i: number): Buffer {
-    const starts = this.inputStarts;
-    if (!starts) return this.inputList[i]!.prevout.txid;
-    const at = starts[i]!;
+    if (!this.inputStarts) return this.givenInput(i).prevout.txid;
+    const at = this.inputStart(i);
     return this.cachedBytes!.subarray(at, at + HASH_BYTES);
   }
 
   inputPrevoutIndex(i: number): number {
-    const starts = this.inputStarts;
-    return starts ? this.cachedBytes!.readUInt32LE(starts[i]! + HASH_BYTES) : this.inputList[i]!.prevout.index;
+    return this.inputStarts ? this.cachedBytes!.readUInt32LE(this.inputStart(i) + HASH_BYTES) : this.givenInput(i).prevout.index;
   }
 
   /** Input `i`'s prevout as a fresh object (its txid a view, as inputPrevoutTxid). */
   inputPrevout(i: number): OutPoint {
-    return this.inputStarts ? { txid: this.inputPrevoutTxid(i), index: this.inputPrevoutIndex(i) } : this.inputList[i]!.prevout;
+    return this.inputStarts ? { txid: this.inputPrevoutTxid(i), index: this.inputPrevoutIndex(i) } : this.givenInput(i).prevout;
   }
 
   /** Input `i`'s public key (coinbase data for a coinbase input). */
   inputPublicKey(i: number): Buffer {
-    const starts = this.inputStarts;
-    if (!starts) return this.inputList[i]!.publicKey;
+    if (!this.inputStarts) return this.givenInput(i).publicKey;
     // A decoded field is at most MAX_INPUT_FIELD_BYTES, which fits a one-byte length (checked where it is declared).
-    const at = starts[i]! + PREVOUT_BYTES;
+    const at = this.inputStart(i) + PREVOUT_BYTES;
     return this.cachedBytes!.subarray(at + 1, at + 1 + this.cachedBytes![at]!);
   }
 
   /** Input `i`'s signature (a view of the transaction's bytes when decoded). */
   inputSignature(i: number): Buffer {
-    const starts = this.inputStarts;
-    if (!starts) return this.inputList[i]!.signature;
-    const keyAt = starts[i]! + PREVOUT_BYTES;
+    if (!this.inputStarts) return this.givenInput(i).signature;
+    const keyAt = this.inputStart(i) + PREVOUT_BYTES;
     const at = keyAt + 1 + this.cachedBytes![keyAt]!;
     return this.cachedBytes!.subarray(at + 1, at + 1 + this.cachedBytes![at]!);
   }
 
   outputAmount(i: number): bigint {
-    return this.inputStarts ? this.cachedBytes!.readBigUInt64LE(this.outputsStart + i * OUTPUT_BYTES) : this.outputList[i]!.amount;
+    return this.inputStarts ? this.cachedBytes!.readBigUInt64LE(this.outputStart(i)) : this.givenOutput(i).amount;
   }
 
   /** Output `i`'s owner (a view of the transaction's bytes when decoded). */
   outputPubKeyHash(i: number): Buffer {
-    if (!this.inputStarts) return this.outputList[i]!.pubKeyHash;
-    const at = this.outputsStart + i * OUTPUT_BYTES + 8;
+    if (!this.inputStarts) return this.givenOutput(i).pubKeyHash;
+    const at = this.outputStart(i) + 8;
     return this.cachedBytes!.subarray(at, at + PUBKEY_HASH_BYTES);
+  }
+
+  // Index checks: a decoded transaction would otherwise answer an index past its count with an
+  // empty view or another field's bytes, where a constructed one throws.
+  private inputStart(i: number): number {
+    const at = this.inputStarts![i];
+    if (at === undefined) throw indexError('input', i, this.inputStarts!.length);
+    return at;
+  }
+
+  private givenInput(i: number): TxInput {
+    const input = this.inputList[i];
+    if (input === undefined) throw indexError('input', i, this.inputList.length);
+    return input;
+  }
+
+  private outputStart(i: number): number {
+    if (!(i >= 0 && i < this.outputTotal && Number.isInteger(i))) throw indexError('output', i, this.outputTotal);
+    return this.outputsStart + i * OUTPUT_BYTES;
+  }
+
+  private givenOutput(i: number): TxOutput {
+    const output = this.outputList[i];
+    if (output === undefined) throw indexError('output', i, this.outputList.length);
+    return output;
   }
 
   static coinbase(height: number, outputs: readonly TxOutput[], extraData: Buffer = Buffer.alloc(0)): Transaction {
@@ -299,10 +326,14 @@ export class Transaction {
       own.varSkip(MAX_INPUT_FIELD_BYTES);
     }
     const nOut = own.varint();
+    const outputsStart = own.position;
+    // The outputs are fixed-size: they must end the bytes exactly (read() checked that much; detached() passes bytes it did not read).
+    own.skip(nOut * OUTPUT_BYTES, 'tx outputs');
+    own.end('transaction');
     const tx = new Transaction(version, NOT_BUILT_INPUTS, NOT_BUILT_OUTPUTS);
     tx.cachedBytes = bytes;
     tx.inputStarts = starts;
-    tx.outputsStart = own.position;
+    tx.outputsStart = outputsStart;
     tx.outputTotal = nOut;
     return tx;
   }

@@ -92,3 +92,27 @@ test("a decoded transaction's accessor views are of its own bytes: overwriting t
   t.is(decoded.outputAmount(0), 77n);
   t.deepEqual(decoded.outputPubKeyHash(0), Buffer.alloc(PUBKEY_HASH_BYTES, 4));
 });
+
+test('an accessor asked for an input or output past the count throws a RangeError, decoded or constructed, instead of reading other bytes', (t) => {
+  const tx = new Transaction(1, [{ prevout: { txid: Buffer.alloc(HASH_BYTES, 3), index: 9 }, publicKey: Buffer.alloc(33, 2), signature: Buffer.alloc(64, 1) }], [
+    { amount: 77n, pubKeyHash: Buffer.alloc(PUBKEY_HASH_BYTES, 4) },
+    { amount: 78n, pubKeyHash: Buffer.alloc(PUBKEY_HASH_BYTES, 5) },
+  ]);
+  for (const subject of [tx, Transaction.decode(tx.encode())]) {
+    for (const i of [1, -1, 0.5, 7]) {
+      const reads: Array<(index: number) => unknown> = [
+        (n) => subject.inputPrevoutTxid(n),
+        (n) => subject.inputPrevoutIndex(n),
+        (n) => subject.inputPrevout(n),
+        (n) => subject.inputPublicKey(n),
+        (n) => subject.inputSignature(n),
+      ];
+      for (const read of reads) t.throws(() => read(i), { instanceOf: RangeError });
+    }
+    for (const i of [2, -1, 0.5]) {
+      t.throws(() => subject.outputAmount(i), { instanceOf: RangeError });
+      t.throws(() => subject.outputPubKeyHash(i), { instanceOf: RangeError });
+    }
+    t.is(subject.outputAmount(1), 78n);
+  }
+});
