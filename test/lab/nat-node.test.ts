@@ -93,7 +93,8 @@ class NodeLab {
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // 'close' (exited and its output read to the end), not 'exit': the tests read the log after it.
+    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
     return { ns, configFile, child, spawnedMs: Date.now(), output: () => output, exited };
   }
 

@@ -40,7 +40,9 @@ function waitForLine(child: ChildProcess, prefix: string, timeoutMs: number, lin
       resolve(line.slice(prefix.length));
     };
     child.stdout?.on('data', () => setImmediate(check));
-    child.once('exit', (code) => {
+    // 'close', not 'exit': a child that prints its last line and exits at once can be reported as
+    // exited before that line has been read from the pipe (CI saw "exited (0) before printing").
+    child.once('close', (code) => {
       setImmediate(() => {
         check();
         reject(new Error(`the probe exited (${code}) before printing "${prefix}"`));
@@ -52,6 +54,8 @@ function waitForLine(child: ChildProcess, prefix: string, timeoutMs: number, lin
 
 async function startProbe(lab: RouterLab): Promise<Probe> {
   const child = lab.spawn(lab.ns.lan, process.execPath, [PROBE, String(PORT)]);
+  // Its stdio fully read and the process gone: registered now, so it cannot be missed.
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const lines: string[] = [];
   let stderr = '';
   if (child.stdout) createInterface({ input: child.stdout }).on('line', (line) => lines.push(line));
@@ -61,10 +65,9 @@ async function startProbe(lab: RouterLab): Promise<Probe> {
     state,
     stderr: () => stderr,
     async stop() {
-      const exited = new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
       child.stdin?.end('stop\n');
       const stopped = JSON.parse(await waitForLine(child, 'STOPPED ', PROBE_START_TIMEOUT_MS, lines)) as { stopMs: number; state: NatState };
-      await exited; // all of stderr has been read
+      await closed; // all of stderr has been read
       return stopped;
     },
   };
