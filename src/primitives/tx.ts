@@ -1,27 +1,20 @@
 import { DecodeError } from '../util/errors.js';
 import { BufferReader, BufferWriter } from './encoding.js';
 import { HASH_BYTES, PUBKEY_HASH_BYTES, ZERO_HASH, hash256 } from './hash.js';
+import { MAX_INPUT_FIELD_BYTES, OUTPUT_BYTES, inputsOf, outputsOf, publicKeyAt, readLayout, signatureAt, unsignedPreimage } from './tx-layout.js';
+
+import type { OutPoint } from './outpoint.js';
+
+export { MAX_INPUT_FIELD_BYTES } from './tx-layout.js';
+export { type OutPoint, outPointFromKey, outPointKey, outPointToString } from './outpoint.js';
 
 /** prevout index that marks a coinbase input (as in Bitcoin). */
 export const COINBASE_PREVOUT_INDEX = 0xffff_ffff;
 /** A coinbase input carries free-form data (height first, so coinbase txids never repeat) instead of a key. */
 export const MAX_COINBASE_DATA_BYTES = 100;
-/** Decoding bound for input public keys / signatures; validation then demands exactly 33 / 64. */
-export const MAX_INPUT_FIELD_BYTES = 128;
 /** Smallest possible encoded input / output, used to reject absurd counts before allocating. */
 export const MIN_INPUT_BYTES = HASH_BYTES + 4 + 1 + 1;
 export const MIN_OUTPUT_BYTES = 8 + PUBKEY_HASH_BYTES;
-/** An encoded prevout (txid, index) and an encoded output (amount, owner): fixed sizes. */
-const PREVOUT_BYTES = HASH_BYTES + 4;
-const OUTPUT_BYTES = 8 + PUBKEY_HASH_BYTES;
-/** Largest length a one-byte CompactSize holds: the accessors read a key's or signature's length as one byte. */
-const ONE_BYTE_VARINT_MAX = 0xfc;
-if (MAX_INPUT_FIELD_BYTES > ONE_BYTE_VARINT_MAX) throw new Error('MAX_INPUT_FIELD_BYTES must fit a one-byte CompactSize (Transaction.inputPublicKey reads it so)');
-
-export interface OutPoint {
-  readonly txid: Buffer;
-  readonly index: number;
-}
 
 export interface TxInput {
   readonly prevout: OutPoint;
@@ -45,38 +38,15 @@ function indexError(what: string, index: number, count: number): RangeError {
 const NOT_BUILT_INPUTS: readonly TxInput[] = Object.freeze([]);
 const NOT_BUILT_OUTPUTS: readonly TxOutput[] = Object.freeze([]);
 
-/** A key usable in Maps/LMDB for an outpoint: 32-byte txid then big-endian u32 index. */
-export function outPointKey(outpoint: OutPoint): Buffer {
-  // allocUnsafe below: a short txid would leave old heap bytes in the key and look up a random coin.
-  if (outpoint.txid.length !== HASH_BYTES) throw new DecodeError(`an outpoint's txid is ${HASH_BYTES} bytes, got ${outpoint.txid.length}`);
-  if (!Number.isInteger(outpoint.index) || outpoint.index < 0 || outpoint.index > 0xffff_ffff) throw new DecodeError(`an outpoint's index is a 32-bit unsigned number, got ${outpoint.index}`);
-  const key = Buffer.allocUnsafe(HASH_BYTES + 4);
-  outpoint.txid.copy(key, 0);
-  key.writeUInt32BE(outpoint.index, HASH_BYTES);
-  return key;
-}
-
-export function outPointFromKey(key: Buffer): OutPoint {
-  return { txid: Buffer.from(key.subarray(0, HASH_BYTES)), index: key.readUInt32BE(HASH_BYTES) };
-}
-
-export function outPointToString(outpoint: OutPoint): string {
-  return `${outpoint.txid.toString('hex')}:${outpoint.index}`;
-}
 
 /**
  * An immutable transaction. Encoding, txid and the signing preimage are computed once and
- * cached, because validation, relay and storage all ask for them repeatedly.
- *
- * A decoded transaction keeps its bytes and where each input starts; `inputs` and `outputs`
- * (objects and Buffer views, ~1 KB of heap for 2 inputs and 2 outputs) are built on first use.
- * A block on the sync path is read through the accessors below instead (inputCount,
- * inputPrevoutTxid, outputAmount, …), so the blocks a sync holds (downloaded, in the submit
- * window, in a commit group: ~800 at once) keep ~9 KB of heap each instead of ~31 KB. They live
- * long enough to be copied by every scavenge and promoted, so the objects they no longer hold
- * are garbage-collection work and old-space memory not spent. `inputs` and `outputs` are getters on
- * the prototype, so a Transaction is not a plain record: serialise it through encode(), not
- * JSON.stringify / structuredClone / a spread (nothing does).
+ * cached, because validation, relay and storage all ask for them repeatedly. A decoded one keeps
+ * its bytes and where its inputs start (tx-layout.ts): `inputs` / `outputs` (~1 KB of objects and
+ * views for 2 in, 2 out) are built on first use, and the sync path reads through the accessors, so
+ * the ~800 blocks a sync holds keep ~9 KB of heap each instead of ~31 KB — objects that lived long
+ * enough to be copied by every scavenge and promoted. Serialise it through encode(), never as a
+ * record (JSON, structuredClone, a spread): `inputs` / `outputs` are getters on the prototype.
  *
  * Encoding: version u32 | varint nIn | nIn × (prevTxid[32] | prevIndex u32 | varBytes publicKey |
  * varBytes signature) | varint nOut | nOut × (amount u64 | pubKeyHash[20]). All integers little-endian.
@@ -104,12 +74,12 @@ export class Transaction {
   }
 
   get inputs(): readonly TxInput[] {
-    if (this.inputList === NOT_BUILT_INPUTS) this.inputList = this.buildInputs();
+    if (this.inputList === NOT_BUILT_INPUTS) this.inputList = inputsOf(this.cachedBytes!, this.inputStarts!);
     return this.inputList;
   }
 
   get outputs(): readonly TxOutput[] {
-    if (this.outputList === NOT_BUILT_OUTPUTS) this.outputList = this.buildOutputs();
+    if (this.outputList === NOT_BUILT_OUTPUTS) this.outputList = outputsOf(this.cachedBytes!, this.outputsStart, this.outputTotal);
     return this.outputList;
   }
 
@@ -139,18 +109,12 @@ export class Transaction {
 
   /** Input `i`'s public key (coinbase data for a coinbase input). */
   inputPublicKey(i: number): Buffer {
-    if (!this.inputStarts) return this.givenInput(i).publicKey;
-    // A decoded field is at most MAX_INPUT_FIELD_BYTES, which fits a one-byte length (checked where it is declared).
-    const at = this.inputStart(i) + PREVOUT_BYTES;
-    return this.cachedBytes!.subarray(at + 1, at + 1 + this.cachedBytes![at]!);
+    return this.inputStarts ? publicKeyAt(this.cachedBytes!, this.inputStart(i)) : this.givenInput(i).publicKey;
   }
 
   /** Input `i`'s signature (a view of the transaction's bytes when decoded). */
   inputSignature(i: number): Buffer {
-    if (!this.inputStarts) return this.givenInput(i).signature;
-    const keyAt = this.inputStart(i) + PREVOUT_BYTES;
-    const at = keyAt + 1 + this.cachedBytes![keyAt]!;
-    return this.cachedBytes!.subarray(at + 1, at + 1 + this.cachedBytes![at]!);
+    return this.inputStarts ? signatureAt(this.cachedBytes!, this.inputStart(i)) : this.givenInput(i).signature;
   }
 
   outputAmount(i: number): bigint {
@@ -250,33 +214,10 @@ export class Transaction {
    * after signing; the index stops one signature being replayed on another input.
    */
   sighash(inputIndex: number): Buffer {
-    this.cachedUnsigned ??= this.inputStarts ? this.unsignedFromBytes() : this.write(new BufferWriter(64 + this.inputs.length * 76 + this.outputs.length * 30), false).u32(0).finish();
+    this.cachedUnsigned ??= this.inputStarts ? unsignedPreimage(this.cachedBytes!, this.inputStarts, this.outputsStart) : this.write(new BufferWriter(64 + this.inputs.length * 76 + this.outputs.length * 30), false).u32(0).finish();
     const preimage = this.cachedUnsigned;
     preimage.writeUInt32LE(inputIndex, preimage.length - 4);
     return hash256(preimage);
-  }
-
-  /**
-   * The signing preimage of a decoded transaction copied from its bytes, each signature's length
-   * set to 0 and its bytes left out, 4 bytes for the index after (write(w, false) would build the
-   * input objects first).
-   */
-  private unsignedFromBytes(): Buffer {
-    const bytes = this.cachedBytes!;
-    const starts = this.inputStarts!;
-    const out = Buffer.allocUnsafe(bytes.length + 4);
-    let w = bytes.copy(out, 0, 0, starts.length > 0 ? starts[0]! : this.outputsStart);
-    let end = starts.length > 0 ? starts[0]! : this.outputsStart;
-    for (let i = 0; i < starts.length; i++) {
-      const keyAt = starts[i]! + PREVOUT_BYTES;
-      const signatureAt = keyAt + 1 + bytes[keyAt]!;
-      w += bytes.copy(out, w, starts[i]!, signatureAt);
-      out[w++] = 0; // an empty signature
-      end = signatureAt + 1 + bytes[signatureAt]!;
-    }
-    w += bytes.copy(out, w, end, bytes.length);
-    out.writeUInt32LE(0, w);
-    return out.subarray(0, w + 4);
   }
 
   /** A copy with the given input's signature replaced (the wallet signs input by input). */
@@ -315,49 +256,13 @@ export class Transaction {
 
   /** The transaction read from `bytes` (one whole, already checked encoding, kept as its bytes): where its inputs and outputs start, no field read yet. */
   private static viewing(bytes: Buffer): Transaction {
-    const own = new BufferReader(bytes);
-    const version = own.u32();
-    const nIn = own.varint();
-    const starts: number[] = new Array(nIn);
-    for (let i = 0; i < nIn; i++) {
-      starts[i] = own.position;
-      own.skip(PREVOUT_BYTES);
-      own.varSkip(MAX_INPUT_FIELD_BYTES);
-      own.varSkip(MAX_INPUT_FIELD_BYTES);
-    }
-    const nOut = own.varint();
-    const outputsStart = own.position;
-    // The outputs are fixed-size: they must end the bytes exactly (read() checked that much; detached() passes bytes it did not read).
-    own.skip(nOut * OUTPUT_BYTES, 'tx outputs');
-    own.end('transaction');
-    const tx = new Transaction(version, NOT_BUILT_INPUTS, NOT_BUILT_OUTPUTS);
+    const layout = readLayout(bytes);
+    const tx = new Transaction(layout.version, NOT_BUILT_INPUTS, NOT_BUILT_OUTPUTS);
     tx.cachedBytes = bytes;
-    tx.inputStarts = starts;
-    tx.outputsStart = outputsStart;
-    tx.outputTotal = nOut;
+    tx.inputStarts = layout.inputStarts;
+    tx.outputsStart = layout.outputsStart;
+    tx.outputTotal = layout.outputCount;
     return tx;
-  }
-
-  /** The input objects of a decoded transaction: views of its bytes. */
-  private buildInputs(): TxInput[] {
-    const starts = this.inputStarts!;
-    const inputs: TxInput[] = new Array(starts.length);
-    for (let i = 0; i < starts.length; i++) {
-      const own = new BufferReader(this.cachedBytes!);
-      own.skip(starts[i]!);
-      const txid = own.view(HASH_BYTES);
-      const index = own.u32();
-      const publicKey = own.varView(MAX_INPUT_FIELD_BYTES);
-      const signature = own.varView(MAX_INPUT_FIELD_BYTES);
-      inputs[i] = { prevout: { txid, index }, publicKey, signature };
-    }
-    return inputs;
-  }
-
-  private buildOutputs(): TxOutput[] {
-    const outputs: TxOutput[] = new Array(this.outputTotal);
-    for (let i = 0; i < this.outputTotal; i++) outputs[i] = { amount: this.outputAmount(i), pubKeyHash: this.outputPubKeyHash(i) };
-    return outputs;
   }
 
   /**
