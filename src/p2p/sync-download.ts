@@ -124,16 +124,16 @@ export class BlockDownload<P extends object> {
 
   /** `peer` does not have these: they go to the others. True if any was in flight from it. */
   notFound(peer: P, hashes: readonly Buffer[], nowMs: number): boolean {
-    let any = false;
+    let wasInFlight = false;
     for (const hash of hashes) {
       const key = keyOf(hash);
       if (this.inFlight.get(key)?.peer !== peer) continue;
-      any = true;
+      wasInFlight = true;
       this.noteAnswered(peer, key, nowMs);
       this.markLacks(key, peer);
       this.release(key);
     }
-    return any;
+    return wasInFlight;
   }
 
   /** The peer left or stalled: everything in flight from it is requestable again from the others. */
