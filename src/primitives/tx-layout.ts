@@ -1,8 +1,8 @@
 /**
- * Where the fields of an encoded transaction lie (tx.ts's encoding), for a decoded Transaction that
- * reads them on demand: its inputs' offsets and the outputs' start, each field read as a view, and
- * the signing preimage copied straight from the bytes. The bytes were checked by Transaction.read
- * (canonical varints, every field at most MAX_INPUT_FIELD_BYTES), so a field's length is one byte.
+ * Where the fields of an encoded transaction lie (tx.ts's encoding): one checking read that
+ * records its inputs' offsets and the outputs' start, each field read from there as a view, and
+ * the signing preimage copied straight from the bytes. readLayout checked every varint (canonical)
+ * and field (at most MAX_INPUT_FIELD_BYTES), so a field's length is one byte.
  */
 import { KadchainError } from '../util/errors.js';
 import { BufferReader } from './encoding.js';
@@ -14,12 +14,16 @@ export const MAX_INPUT_FIELD_BYTES = 128;
 /** An encoded prevout (txid, index) and an encoded output (amount, owner): fixed sizes. */
 export const PREVOUT_BYTES = HASH_BYTES + 4;
 export const OUTPUT_BYTES = 8 + PUBKEY_HASH_BYTES;
+/** Smallest possible encoded input / output, used to reject absurd counts before allocating. */
+export const MIN_INPUT_BYTES = PREVOUT_BYTES + 1 + 1;
+export const MIN_OUTPUT_BYTES = OUTPUT_BYTES;
 /** Largest length a one-byte CompactSize holds. */
 const ONE_BYTE_VARINT_MAX = 0xfc;
 if (MAX_INPUT_FIELD_BYTES > ONE_BYTE_VARINT_MAX) {
   throw new KadchainError('tx-field-bound', 'MAX_INPUT_FIELD_BYTES must fit a one-byte CompactSize: the field reads below take its length as one byte');
 }
 
+/** Offsets from the transaction's first byte. */
 export interface TxLayout {
   readonly version: number;
   /** Where each input (its prevout) starts. */
@@ -28,24 +32,46 @@ export interface TxLayout {
   readonly outputCount: number;
 }
 
-/** The layout of `bytes`, one whole encoded transaction; a DecodeError when its outputs do not end it exactly. */
-export function readLayout(bytes: Buffer): TxLayout {
-  const r = new BufferReader(bytes);
-  const version = r.u32();
-  const nIn = r.varint();
+/**
+ * Reads one transaction from `r`'s position, checking every bound and varint (a DecodeError names
+ * the field), and leaves `r` after it. Counts are bounded by the bytes left before anything is
+ * allocated for them.
+ */
+export function readLayout(r: BufferReader): TxLayout {
+  const start = r.position;
+  const version = r.u32('tx version');
+  const nIn = r.count(MIN_INPUT_BYTES, 'tx inputs');
   const inputStarts: number[] = new Array(nIn);
   for (let i = 0; i < nIn; i++) {
-    inputStarts[i] = r.position;
-    r.skip(PREVOUT_BYTES);
-    r.varSkip(MAX_INPUT_FIELD_BYTES);
-    r.varSkip(MAX_INPUT_FIELD_BYTES);
+    inputStarts[i] = r.position - start;
+    r.skip(HASH_BYTES, 'prevout txid');
+    r.skip(4, 'prevout index');
+    r.varSkip(MAX_INPUT_FIELD_BYTES, 'input public key');
+    r.varSkip(MAX_INPUT_FIELD_BYTES, 'input signature');
   }
-  const outputCount = r.varint();
-  const outputsStart = r.position;
-  // Fixed-size outputs must end the bytes exactly (Transaction.read checked that much; detached() passes bytes it did not read).
-  r.skip(outputCount * OUTPUT_BYTES, 'tx outputs');
-  r.end('transaction');
+  const outputCount = r.count(MIN_OUTPUT_BYTES, 'tx outputs');
+  const outputsStart = r.position - start;
+  for (let i = 0; i < outputCount; i++) {
+    r.skip(8, 'output amount');
+    r.skip(PUBKEY_HASH_BYTES, 'output pubkey hash');
+  }
   return { version, inputStarts, outputsStart, outputCount };
+}
+
+export function prevoutTxidAt(bytes: Buffer, inputStart: number): Buffer {
+  return bytes.subarray(inputStart, inputStart + HASH_BYTES);
+}
+
+export function prevoutIndexAt(bytes: Buffer, inputStart: number): number {
+  return bytes.readUInt32LE(inputStart + HASH_BYTES);
+}
+
+export function outputAmountAt(bytes: Buffer, outputStart: number): bigint {
+  return bytes.readBigUInt64LE(outputStart);
+}
+
+export function outputOwnerAt(bytes: Buffer, outputStart: number): Buffer {
+  return bytes.subarray(outputStart + 8, outputStart + 8 + PUBKEY_HASH_BYTES);
 }
 
 /** The public key of the input starting at `inputStart`. */
@@ -70,7 +96,7 @@ export function inputsOf(bytes: Buffer, inputStarts: readonly number[]): TxInput
   const inputs: TxInput[] = new Array(inputStarts.length);
   for (let i = 0; i < inputStarts.length; i++) {
     const at = inputStarts[i]!;
-    inputs[i] = { prevout: { txid: bytes.subarray(at, at + HASH_BYTES), index: bytes.readUInt32LE(at + HASH_BYTES) }, publicKey: publicKeyAt(bytes, at), signature: signatureAt(bytes, at) };
+    inputs[i] = { prevout: { txid: prevoutTxidAt(bytes, at), index: prevoutIndexAt(bytes, at) }, publicKey: publicKeyAt(bytes, at), signature: signatureAt(bytes, at) };
   }
   return inputs;
 }
@@ -80,7 +106,7 @@ export function outputsOf(bytes: Buffer, outputsStart: number, count: number): T
   const outputs: TxOutput[] = new Array(count);
   for (let i = 0; i < count; i++) {
     const at = outputsStart + i * OUTPUT_BYTES;
-    outputs[i] = { amount: bytes.readBigUInt64LE(at), pubKeyHash: bytes.subarray(at + 8, at + 8 + PUBKEY_HASH_BYTES) };
+    outputs[i] = { amount: outputAmountAt(bytes, at), pubKeyHash: outputOwnerAt(bytes, at) };
   }
   return outputs;
 }

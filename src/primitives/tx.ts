@@ -1,20 +1,30 @@
 import { DecodeError } from '../util/errors.js';
 import { BufferReader, BufferWriter } from './encoding.js';
-import { HASH_BYTES, PUBKEY_HASH_BYTES, ZERO_HASH, hash256 } from './hash.js';
-import { MAX_INPUT_FIELD_BYTES, OUTPUT_BYTES, inputsOf, outputsOf, publicKeyAt, readLayout, signatureAt, unsignedPreimage } from './tx-layout.js';
+import { HASH_BYTES, ZERO_HASH, hash256 } from './hash.js';
+import {
+  OUTPUT_BYTES,
+  type TxLayout,
+  inputsOf,
+  outputAmountAt,
+  outputOwnerAt,
+  outputsOf,
+  prevoutIndexAt,
+  prevoutTxidAt,
+  publicKeyAt,
+  readLayout,
+  signatureAt,
+  unsignedPreimage,
+} from './tx-layout.js';
 
 import type { OutPoint } from './outpoint.js';
 
-export { MAX_INPUT_FIELD_BYTES } from './tx-layout.js';
+export { MAX_INPUT_FIELD_BYTES, MIN_INPUT_BYTES, MIN_OUTPUT_BYTES } from './tx-layout.js';
 export { type OutPoint, outPointFromKey, outPointKey, outPointToString } from './outpoint.js';
 
 /** prevout index that marks a coinbase input (as in Bitcoin). */
 export const COINBASE_PREVOUT_INDEX = 0xffff_ffff;
 /** A coinbase input carries free-form data (height first, so coinbase txids never repeat) instead of a key. */
 export const MAX_COINBASE_DATA_BYTES = 100;
-/** Smallest possible encoded input / output, used to reject absurd counts before allocating. */
-export const MIN_INPUT_BYTES = HASH_BYTES + 4 + 1 + 1;
-export const MIN_OUTPUT_BYTES = 8 + PUBKEY_HASH_BYTES;
 
 export interface TxInput {
   readonly prevout: OutPoint;
@@ -93,13 +103,11 @@ export class Transaction {
 
   /** Input `i`'s prevout txid (a view of the transaction's bytes when decoded: keep it only as long as the transaction). */
   inputPrevoutTxid(i: number): Buffer {
-    if (!this.inputStarts) return this.givenInput(i).prevout.txid;
-    const at = this.inputStart(i);
-    return this.cachedBytes!.subarray(at, at + HASH_BYTES);
+    return this.inputStarts ? prevoutTxidAt(this.cachedBytes!, this.inputStart(i)) : this.givenInput(i).prevout.txid;
   }
 
   inputPrevoutIndex(i: number): number {
-    return this.inputStarts ? this.cachedBytes!.readUInt32LE(this.inputStart(i) + HASH_BYTES) : this.givenInput(i).prevout.index;
+    return this.inputStarts ? prevoutIndexAt(this.cachedBytes!, this.inputStart(i)) : this.givenInput(i).prevout.index;
   }
 
   /** Input `i`'s prevout as a fresh object (its txid a view, as inputPrevoutTxid). */
@@ -118,14 +126,12 @@ export class Transaction {
   }
 
   outputAmount(i: number): bigint {
-    return this.inputStarts ? this.cachedBytes!.readBigUInt64LE(this.outputStart(i)) : this.givenOutput(i).amount;
+    return this.inputStarts ? outputAmountAt(this.cachedBytes!, this.outputStart(i)) : this.givenOutput(i).amount;
   }
 
   /** Output `i`'s owner (a view of the transaction's bytes when decoded). */
   outputPubKeyHash(i: number): Buffer {
-    if (!this.inputStarts) return this.givenOutput(i).pubKeyHash;
-    const at = this.outputStart(i) + 8;
-    return this.cachedBytes!.subarray(at, at + PUBKEY_HASH_BYTES);
+    return this.inputStarts ? outputOwnerAt(this.cachedBytes!, this.outputStart(i)) : this.givenOutput(i).pubKeyHash;
   }
 
   // Index checks: a decoded transaction would otherwise answer an index past its count with an
@@ -227,36 +233,23 @@ export class Transaction {
   }
 
   /**
-   * Reads one transaction. Two passes: the first checks the encoding in place (every bound and
-   * varint, the errors as a one-pass read gives them) and finds its end; the fields are then
-   * views of the transaction's own copy of its bytes (kept for encode(), the txid and storage),
-   * not a copy each. So a decoded field pins that transaction's bytes, never the source's (a
-   * block or a frame), and a field kept after the transaction (a coin's owner) costs no more than
-   * a small copy, which pins its slice of Node's shared buffer pool just the same.
+   * Reads one transaction, checking every bound and varint as it records where each input and
+   * the outputs start (tx-layout.ts). Its fields are then read from the transaction's own copy of
+   * its bytes (kept for encode(), the txid and storage), not a copy each: a decoded field pins that
+   * transaction's bytes, never the source's (a block or a frame), and a field kept after the
+   * transaction (a coin's owner) costs no more than a small copy, which pins its slice of Node's
+   * shared buffer pool just the same.
    */
   static read(r: BufferReader): Transaction {
     const start = r.position;
-    r.skip(4, 'tx version');
-    const nIn = r.count(MIN_INPUT_BYTES, 'tx inputs');
-    for (let i = 0; i < nIn; i++) {
-      r.skip(HASH_BYTES, 'prevout txid');
-      r.skip(4, 'prevout index');
-      r.varSkip(MAX_INPUT_FIELD_BYTES, 'input public key');
-      r.varSkip(MAX_INPUT_FIELD_BYTES, 'input signature');
-    }
-    const nOut = r.count(MIN_OUTPUT_BYTES, 'tx outputs');
-    for (let i = 0; i < nOut; i++) {
-      r.skip(8, 'output amount');
-      r.skip(PUBKEY_HASH_BYTES, 'output pubkey hash');
-    }
+    const layout = readLayout(r);
     // The encoding is canonical (minimal varints, no slack), so the source bytes are exactly what
     // encode() would produce: keep them instead of re-serialising for the txid, size and storage.
-    return Transaction.viewing(r.copySince(start));
+    return Transaction.viewing(r.copySince(start), layout);
   }
 
-  /** The transaction read from `bytes` (one whole, already checked encoding, kept as its bytes): where its inputs and outputs start, no field read yet. */
-  private static viewing(bytes: Buffer): Transaction {
-    const layout = readLayout(bytes);
+  /** The transaction whose bytes are `bytes` (one whole encoding, checked when `layout` was read): no field read yet. */
+  private static viewing(bytes: Buffer, layout: TxLayout): Transaction {
     const tx = new Transaction(layout.version, NOT_BUILT_INPUTS, NOT_BUILT_OUTPUTS);
     tx.cachedBytes = bytes;
     tx.inputStarts = layout.inputStarts;
@@ -277,7 +270,12 @@ export class Transaction {
     const own = Buffer.allocUnsafeSlow(bytes.length + HASH_BYTES);
     bytes.copy(own, 0);
     this.txid.copy(own, bytes.length);
-    const tx = Transaction.viewing(own.subarray(0, bytes.length));
+    // Read again, not this transaction's offsets: a constructed one has none, and its fields were never checked.
+    const copy = own.subarray(0, bytes.length);
+    const reader = new BufferReader(copy);
+    const layout = readLayout(reader);
+    reader.end('transaction');
+    const tx = Transaction.viewing(copy, layout);
     tx.cachedTxid = own.subarray(bytes.length);
     return tx;
   }

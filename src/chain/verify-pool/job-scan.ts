@@ -12,10 +12,9 @@
 import { hash } from 'node:crypto';
 import { HASH_BYTES } from '../../primitives/hash.js';
 import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES, verify } from '../../primitives/secp256k1.js';
+import { OUTPUT_BYTES, PREVOUT_BYTES } from '../../primitives/tx-layout.js';
 import { JOB_HEADER_BYTES, JOB_SEGMENT_HEADER_BYTES } from './constants.js';
 
-const PREVOUT_BYTES = HASH_BYTES + 4;
-const OUTPUT_BYTES = 8 + 20;
 const INDEX_BYTES = 4;
 const VERSION_BYTES = 4;
 
