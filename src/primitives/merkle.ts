@@ -16,7 +16,7 @@ export function merkleRoot(hashes: readonly Buffer[]): Buffer {
 }
 
 /**
- * The root, and whether the tree is "mutated": two equal sibling hashes at some level, as any list
+ * The root, and whether the tree is "mutated": two equal sibling hashes at some level, which every list
  * with a repeated tail has ([a,b,c,c], or a repeated run of subtrees) — CVE-2012-2459's twin of an
  * honest block with the same root. Bitcoin Core's ComputeMerkleRoot check, which is how it refuses
  * a rebuilt compact block with a repeated transaction (no set of every txid needed).
