@@ -89,6 +89,17 @@ export class BlockHeader implements BlockHeaderFields {
     });
   }
 
+  /**
+   * read(), with the hash taken from the bytes just read: a header off the wire is hashed at once
+   * (PoW, linkage), and re-encoding it to hash was most of checking a 2,000-header reply.
+   */
+  static readHashed(r: BufferReader): BlockHeader {
+    const start = r.position;
+    const header = BlockHeader.read(r);
+    header.cachedHash = hash256(r.viewSince(start));
+    return header;
+  }
+
   static decode(bytes: Buffer): BlockHeader {
     const r = new BufferReader(bytes);
     const header = BlockHeader.read(r);
@@ -175,7 +186,7 @@ export class Block {
 
   static decode(bytes: Buffer): Block {
     const r = new BufferReader(bytes);
-    const header = BlockHeader.read(r);
+    const header = BlockHeader.readHashed(r);
     const count = r.count(MIN_TX_BYTES, 'block transactions');
     if (count === 0) throw new DecodeError('a block must contain at least its coinbase transaction');
     const txs: Transaction[] = new Array(count);

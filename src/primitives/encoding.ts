@@ -112,6 +112,11 @@ export class BufferReader {
     return this.copyOf(start, this.offset);
   }
 
+  /** A view (no copy) of the bytes read from `start` up to here: for hashing at once, not for keeping (it pins the whole source). */
+  viewSince(start: number): Buffer {
+    return this.buf.subarray(start, this.offset);
+  }
+
   /** A copy of source bytes [start, end): one Buffer (a pool slice when small), no intermediate view. */
   private copyOf(start: number, end: number): Buffer {
     const out = Buffer.allocUnsafe(end - start);

@@ -32,8 +32,8 @@ export interface SourceProcess extends SourceReady {
 export interface FreshResult {
   readonly secs: number;
   readonly mainCpuMs: number | undefined;
-  /** The main thread from the block at half the tip's height to the end, and the inputs connected in that stretch (a warm process). */
-  readonly secondHalf: { readonly mainCpuMs: number; readonly inputs: number } | undefined;
+  /** From the block at half the tip's height to the end (a warm process): the main thread's CPU, the inputs connected and the seconds it took. */
+  readonly secondHalf: { readonly mainCpuMs: number; readonly inputs: number; readonly secs: number } | undefined;
   /** The syncing node's whole process (main thread, verify workers, GC and libuv threads). */
   readonly processCpuMs: number;
   readonly verify: VerifyPoolStats;

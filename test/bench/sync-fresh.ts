@@ -33,9 +33,13 @@ const node = await startBenchNode(window > 0 ? { maxBlocksInFlight: window } : {
 // second half of a sync runs warm (JIT, inline caches, heap and LMDB map grown), the first pays the warm-up.
 const halfHeight = Math.floor(height / 2);
 let halfCpuMs: number | undefined;
+let halfAtMs: number | undefined;
 let secondHalfInputs = 0;
 node.chain.on('block:connected', (block) => {
-  if (block.height === halfHeight) halfCpuMs = mainThreadCpuMs();
+  if (block.height === halfHeight) {
+    halfCpuMs = mainThreadCpuMs();
+    halfAtMs = performance.now();
+  }
   else if (block.height > halfHeight) for (const tx of block.transactions) if (!tx.isCoinbase) secondHalfInputs += tx.inputCount;
 });
 /** Why the node closed connections during the sync (a source that stalls should be dropped for block-stall). */
@@ -46,12 +50,14 @@ try {
   const cpuStart = mainThreadCpuMs();
   const processStart = process.cpuUsage();
   const secs = await timeSync(node, ports, tip, SYNC_TIMEOUT_MS);
+  const endMs = performance.now();
   const processUsed = process.cpuUsage(processStart);
   const cpuEnd = mainThreadCpuMs();
   const result: FreshResult = {
     secs,
     mainCpuMs: cpuStart === undefined || cpuEnd === undefined ? undefined : cpuEnd - cpuStart,
-    secondHalf: halfCpuMs === undefined || cpuEnd === undefined ? undefined : { mainCpuMs: cpuEnd - halfCpuMs, inputs: secondHalfInputs },
+    secondHalf:
+      halfCpuMs === undefined || cpuEnd === undefined || halfAtMs === undefined ? undefined : { mainCpuMs: cpuEnd - halfCpuMs, inputs: secondHalfInputs, secs: (endMs - halfAtMs) / 1000 },
     processCpuMs: (processUsed.user + processUsed.system) / 1000,
     verify: node.chain.verifyStats(),
     peakBlocksInFlight: node.net.stats().peakBlocksInFlight,

@@ -63,6 +63,9 @@ async function run(): Promise<Record<string, unknown>> {
       // The same, over the second half of each sync only (per round): the process is warm there, as in a long sync and
       // in block-connect's best round; the whole-sync figure above carries a cold process's JIT and heap warm-up.
       mainThreadCpuUsPerInputSecondHalf: syncs.map((s) => (s.secondHalf === undefined || s.secondHalf.inputs === 0 ? null : Math.round((s.secondHalf.mainCpuMs * 1000 * 10) / s.secondHalf.inputs) / 10)),
+      // The second half's inputs per second ÷ the run's best raw all-core rate, per round: what a warm process sustains
+      // (reported beside the target, which is on the whole sync): the gap between the two is the fresh process's start.
+      secondHalfRatio: syncs.map((s) => (s.secondHalf === undefined || s.secondHalf.secs <= 0 ? null : Math.round((s.secondHalf.inputs / s.secondHalf.secs / Math.max(...allCores)) * 1000) / 1000)),
       processCpuUsPerInput: syncs.map((s) => Math.round((s.processCpuMs * 1000 * 10) / source.inputs) / 10),
       // The source's whole process per block served, per round: it runs on the same cores as the syncing node's workers.
       sourceCpuUsPerBlock: syncs.map((s) => (s.sourceCpuMs === undefined ? null : Math.round((s.sourceCpuMs * 1000) / BLOCK_COUNT))),

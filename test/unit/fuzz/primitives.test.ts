@@ -1,6 +1,8 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { Block, BlockHeader, HEADER_BYTES } from '../../../src/primitives/block.js';
+import { BufferReader } from '../../../src/primitives/encoding.js';
+import { hash256 } from '../../../src/primitives/hash.js';
 import { Transaction } from '../../../src/primitives/tx.js';
 import { DecodeError } from '../../../src/util/errors.js';
 import { blockArb, headerArb, txArb } from './arbitraries.js';
@@ -31,6 +33,25 @@ test('block header: decode(encode(h)) equals h and has the same hash', (t) => {
       const back = BlockHeader.decode(header.encode());
       assertSame(back, header);
       t.true(back.hash.equals(header.hash));
+    }),
+    runs(),
+  );
+  t.pass();
+});
+
+test('block header: readHashed (how the wire reads headers) hashes the bytes it read, at any offset, to the hash of the header it decodes', (t) => {
+  fc.assert(
+    fc.property(fc.array(headerArb, { minLength: 1, maxLength: 4 }), bytesArb(0, 40), (headers, prefix) => {
+      // Headers back to back after some other bytes, as in a headers message: each hash covers its own 80 bytes only.
+      const r = new BufferReader(Buffer.concat([prefix, ...headers.map((h) => h.encode())]));
+      r.bytes(prefix.length, 'prefix');
+      for (const header of headers) {
+        const back = BlockHeader.readHashed(r);
+        assertSame(back, header);
+        t.true(back.hash.equals(header.hash));
+        t.true(back.hash.equals(hash256(back.encode())), 'the hash from the bytes read = the hash of the re-encoded header');
+      }
+      r.end('headers');
     }),
     runs(),
   );

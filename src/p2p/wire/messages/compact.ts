@@ -101,7 +101,7 @@ export function encodeCompactBlock(msg: CompactBlockMessage): Buffer {
 
 export function decodeCompactBlock(payload: Buffer): CompactBlockMessage {
   const r = new BufferReader(payload);
-  const header = BlockHeader.read(r);
+  const header = BlockHeader.readHashed(r);
   const nonce = r.u64('compact block nonce');
   const idCount = r.count(COMPACT_SHORT_ID_BYTES, 'short ids');
   checkCount(idCount, 'cmpct-block');

@@ -67,7 +67,7 @@ export function decodeHeaders(payload: Buffer): HeadersMessage {
   const count = r.count(HEADER_BYTES, 'headers');
   if (count > MAX_HEADERS_PER_MESSAGE) throw new DecodeError(`headers message has ${count} headers, more than the ${MAX_HEADERS_PER_MESSAGE} allowed`);
   const headers: BlockHeader[] = new Array(count);
-  for (let i = 0; i < count; i++) headers[i] = BlockHeader.read(r);
+  for (let i = 0; i < count; i++) headers[i] = BlockHeader.readHashed(r);
   r.end('headers');
   return { kind: 'headers', headers };
 }
