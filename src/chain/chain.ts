@@ -127,11 +127,6 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     return this.verifyPool.stats();
   }
 
-  /** Starts the signature workers ahead of a large batch of blocks (VerifyPool.warm). */
-  warmVerifiers(): void {
-    this.verifyPool.warm();
-  }
-
   /**
    * Resolves once no block group is between its commit and its block events, so chain coins and
    * the mempool agree. A payment built in that window could spend the inputs of a tx a reorg is

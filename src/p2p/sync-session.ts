@@ -20,7 +20,7 @@ import { ZERO_HASH } from '../primitives/hash.js';
 import type { Logger } from '../util/logger.js';
 import type { BlockIntake } from './block-intake.js';
 import type { P2PConfig } from './config.js';
-import { SYNC_GLOBAL_WINDOW_BLOCKS, SYNC_MAX_BUFFERED_BYTES, SYNC_MAX_QUEUED_HEADERS, SYNC_WARM_VERIFIERS_MIN_HEADERS } from './constants.js';
+import { SYNC_GLOBAL_WINDOW_BLOCKS, SYNC_MAX_BUFFERED_BYTES, SYNC_MAX_QUEUED_HEADERS } from './constants.js';
 import type { Peer } from './peer.js';
 import type { PeerSet } from './peers.js';
 import { BlockDownload } from './sync-download.js';
@@ -138,8 +138,6 @@ export class SyncSession {
   onHeaders(received: readonly BlockHeader[]): void {
     this.headersOut = false;
     const { chain } = this.options;
-    // Under assumevalid most of a download needs no signature checked: the workers start when a block does.
-    if (received.length >= SYNC_WARM_VERIFIERS_MIN_HEADERS && this.options.assumeValid === undefined) chain.warmVerifiers();
     const last = this.trail.last;
     const queued = this.download.queued > 0;
     const verdict = judgeHeaders(received, this.trail, this.peer, this.options.unconnecting, this.options.logger);

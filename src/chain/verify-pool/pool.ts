@@ -140,17 +140,6 @@ export class VerifyPool {
     return true;
   }
 
-  /**
-   * Starts every worker now, ahead of the first batch: a sync about to download many blocks calls
-   * this so the workers' start-up (~50 ms of a fresh isolate each) runs beside the header download
-   * instead of delaying the first block's signatures. Workers that get no chunk retire after
-   * idleMs as usual, so a warm-up that leads nowhere costs one start-up per worker.
-   */
-  warm(): void {
-    if (this.closed) return;
-    while (this.slots.length < this.threads) this.retireWhenIdle(this.spawn());
-  }
-
   /** Terminates every worker; queued and running chunks reject with 'verify-pool-closed'. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;

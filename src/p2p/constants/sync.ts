@@ -40,14 +40,6 @@ export const SYNC_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
  * block early; more headers are asked for as blocks connect.
  */
 export const SYNC_MAX_QUEUED_HEADERS = 50_000;
-/**
- * A headers reply at least this long starts the signature workers before it is even checked
- * (SyncSession.onHeaders): a fresh isolate takes ~50 ms to start, about as long as checking 2,000
- * headers, so the first block's signatures no longer wait for it. Checked or not, it costs no more
- * than one start-up per worker (they retire when idle); a reply this short is a block or two that
- * verify on the calling thread or start the workers themselves.
- */
-export const SYNC_WARM_VERIFIERS_MIN_HEADERS = 16;
 /** How often a sync looks for a peer that stalls the download (a fraction of the stall timeout). */
 export const SYNC_STALL_CHECK_INTERVAL_MS = 250;
 /** Sync progress is logged at info at most this often: a person reads a line every few seconds (the status page has the live bar). */

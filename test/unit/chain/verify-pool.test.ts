@@ -196,37 +196,3 @@ test('a worker that holds a chunk is never stopped for idleness, even after its 
   await pool.close();
   t.is(((await held) as VerifyPoolError).code, 'verify-pool-closed');
 });
-
-test('warm() starts every worker before the first batch; warmed workers take the batch, retire when idle, and warm() is a no-op on an inline or closed pool', async (t) => {
-  const [, block1] = fixtureBlocks();
-  const batch = SignatureBatch.fromBlock(block1!);
-  const pool = new VerifyPool({ threads: 2, idleMs: 100 });
-  t.teardown(() => pool.close());
-  pool.warm();
-  t.is(pool.liveWorkers, 2, 'both workers start at once');
-  pool.warm();
-  t.is(pool.liveWorkers, 2, 'a second warm-up starts no more than `threads`');
-  t.is(await pool.verify(batch), -1);
-  t.is(pool.liveWorkers, 2, 'the batch went to the warmed workers');
-  // A warm-up that leads nowhere costs one start-up per worker: they retire like any idle worker.
-  const deadline = Date.now() + 30_000;
-  while (pool.liveWorkers > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-  t.is(pool.liveWorkers, 0, 'warmed workers stop once idle');
-  const inline = new VerifyPool({ threads: 1 });
-  inline.warm();
-  t.is(inline.liveWorkers, 0, 'an inline pool has no workers to warm');
-  const closed = new VerifyPool({ threads: 2 });
-  await closed.close();
-  closed.warm();
-  t.is(closed.liveWorkers, 0, 'a closed pool starts nothing');
-});
-
-test('warmed workers that never get a batch retire after idleMs', async (t) => {
-  const pool = new VerifyPool({ threads: 2, idleMs: 50 });
-  t.teardown(() => pool.close());
-  pool.warm();
-  t.is(pool.liveWorkers, 2);
-  const deadline = Date.now() + 30_000;
-  while (pool.liveWorkers > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-  t.is(pool.liveWorkers, 0);
-});
