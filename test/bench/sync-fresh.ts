@@ -39,8 +39,7 @@ node.chain.on('block:connected', (block) => {
   if (block.height === halfHeight) {
     halfCpuMs = mainThreadCpuMs();
     halfAtMs = performance.now();
-  }
-  else if (block.height > halfHeight) for (const tx of block.transactions) if (!tx.isCoinbase) secondHalfInputs += tx.inputCount;
+  } else if (block.height > halfHeight) for (const tx of block.transactions) if (!tx.isCoinbase) secondHalfInputs += tx.inputCount;
 });
 /** Why the node closed connections during the sync (a source that stalls should be dropped for block-stall). */
 const closedReasons: string[] = [];
