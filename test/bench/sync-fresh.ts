@@ -32,14 +32,12 @@ const node = await startBenchNode(window > 0 ? { maxBlocksInFlight: window } : {
 // The main thread's CPU once the chain passes half the tip's height, and the inputs connected after that: the
 // second half of a sync runs warm (JIT, inline caches, heap and LMDB map grown), the first pays the warm-up.
 const halfHeight = Math.floor(height / 2);
-let halfCpuMs: number | undefined;
-let halfAtMs: number | undefined;
+/** The main thread's CPU and the clock when the half-height block connected. */
+let half: { readonly cpuMs: number | undefined; readonly atMs: number } | undefined;
 let secondHalfInputs = 0;
 node.chain.on('block:connected', (block) => {
-  if (block.height === halfHeight) {
-    halfCpuMs = mainThreadCpuMs();
-    halfAtMs = performance.now();
-  } else if (block.height > halfHeight) for (const tx of block.transactions) if (!tx.isCoinbase) secondHalfInputs += tx.inputCount;
+  if (block.height === halfHeight) half = { cpuMs: mainThreadCpuMs(), atMs: performance.now() };
+  else if (block.height > halfHeight) for (const tx of block.transactions) if (!tx.isCoinbase) secondHalfInputs += tx.inputCount;
 });
 /** Why the node closed connections during the sync (a source that stalls should be dropped for block-stall). */
 const closedReasons: string[] = [];
@@ -56,7 +54,7 @@ try {
     secs,
     mainCpuMs: cpuStart === undefined || cpuEnd === undefined ? undefined : cpuEnd - cpuStart,
     secondHalf:
-      halfCpuMs === undefined || cpuEnd === undefined || halfAtMs === undefined ? undefined : { mainCpuMs: cpuEnd - halfCpuMs, inputs: secondHalfInputs, secs: (endMs - halfAtMs) / 1000 },
+      half?.cpuMs === undefined || cpuEnd === undefined ? undefined : { mainCpuMs: cpuEnd - half.cpuMs, inputs: secondHalfInputs, secs: (endMs - half.atMs) / 1000 },
     processCpuMs: (processUsed.user + processUsed.system) / 1000,
     verify: node.chain.verifyStats(),
     peakBlocksInFlight: node.net.stats().peakBlocksInFlight,
