@@ -33,8 +33,8 @@ export interface ChainOptions {
   /** Clock for the future-timestamp rule (tests inject one). */
   nowMs?: () => number;
   /**
-   * Worker threads verifying block signatures; default os.availableParallelism(). 0 or 1 verifies
-   * on the calling thread.
+   * Threads verifying block signatures, the chain's own included (threads - 1 workers, as Bitcoin
+   * Core's -par); default os.availableParallelism(). 0 or 1 verifies on the calling thread alone.
    */
   verifyThreads?: number;
   /** Rebuild the chain state from the stored blocks before opening (reindex.ts); an unfinished reindex always continues. */

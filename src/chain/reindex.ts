@@ -38,7 +38,7 @@ export interface ReindexOptions {
   store: ChainStore;
   params: ChainParams;
   logger: Logger;
-  /** Signature worker threads (see ChainOptions.verifyThreads). */
+  /** Threads verifying signatures, the caller included (see ChainOptions.verifyThreads). */
   verifyThreads?: number;
   /** Aborted when the node is asked to stop: the reindex ends after its current chunk's commit. */
   signal?: AbortSignal;

@@ -8,7 +8,7 @@ import { secp256k1IsNative } from '../../src/primitives/secp256k1.js';
 import { buildBlockFixture } from './block-fixture.js';
 import { SUBMIT_LIMITS, connectBlocks } from './connect-blocks.js';
 import { rawAllCores, rawItems, rawOneCore, throughputFigures } from './raw-rates.js';
-import { type ThreadCpuSplit, workerIdlePct } from './thread-cpu.js';
+import { type ThreadCpuSplit, callerVerifiedPct, workerIdlePct } from './thread-cpu.js';
 import type { BenchModule } from './types.js';
 
 /** Issue #12: ≥ 0.75 on any CPU (was 0.6, design §4). */
@@ -35,6 +35,7 @@ export const blockConnectBench: BenchModule = {
     const secs: number[] = [];
     const mainCpu: number[] = [];
     const idlePct: number[] = [];
+    const callerPct: number[] = [];
     const byThread: Array<Record<string, number>> = [];
     for (let round = 0; round < ROUNDS; round++) {
       oneCore.push(rawOneCore(raw));
@@ -43,6 +44,7 @@ export const blockConnectBench: BenchModule = {
       secs.push(connected.secs);
       if (connected.mainCpuMs !== undefined) mainCpu.push(connected.mainCpuMs);
       idlePct.push(workerIdlePct(connected.verify));
+      callerPct.push(callerVerifiedPct(connected.verify));
       if (connected.threadCpu) byThread.push(cpuUsPerInput(connected.threadCpu, fixture.inputs));
     }
     return {
@@ -54,7 +56,10 @@ export const blockConnectBench: BenchModule = {
       submitWindow: SUBMIT_LIMITS,
       // Share of the workers' time with no signature to check (the pipeline starved them), per round; load hardly moves it.
       verifyWorkerIdlePct: idlePct,
-      // CPU µs per input by kind of thread, per round: the 2-core budget is their sum (the raw rate spends ~1e6 / rawOneCore per input).
+      // Share of the signatures the main thread verified itself (it is one of the pool's verifiers), per round.
+      mainThreadVerifiedPct: callerPct,
+      // CPU µs per input by kind of thread, per round (the main thread's includes its share of the signatures): the 2-core
+      // budget is their sum (the raw rate spends ~1e6 / rawOneCore per input).
       ...(byThread.length > 0 ? { cpuUsPerInputByThread: byThread } : {}),
       // Work outside the verify workers, per input (best round; CPU time, so load-independent).
       ...(mainCpu.length > 0 ? { mainThreadCpuUsPerInput: Math.round((Math.min(...mainCpu) * 1000 * 10) / fixture.inputs) / 10 } : {}),

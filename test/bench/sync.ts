@@ -15,7 +15,7 @@ import { availableParallelism } from 'node:os';
 import { secp256k1IsNative } from '../../src/primitives/secp256k1.js';
 import { rawAllCores, rawItems, rawOneCore, throughputFigures } from './raw-rates.js';
 import { type SyncRun, startSourceProcess, syncFreshProcess } from './source-process.js';
-import { workerIdlePct } from './thread-cpu.js';
+import { callerVerifiedPct, workerIdlePct } from './thread-cpu.js';
 import type { BenchModule } from './types.js';
 
 /** Issue #12: ≥ 0.75 on any CPU (was 0.6, design §4). */
@@ -56,7 +56,7 @@ async function run(): Promise<Record<string, unknown>> {
       fixtureBuildMs: source.fixtureBuildMs,
       sourceLoadMs: source.sourceLoadMs,
       peakBlocksInFlight: Math.max(...syncs.map((s) => s.peakBlocksInFlight)),
-      // The syncing node's main thread, per input, best round; CPU time, so load-independent.
+      // The syncing node's main thread, per input, best round (its share of the signatures included); CPU time, so load-independent.
       ...(mainCpu.length > 0 ? { mainThreadCpuUsPerInput: Math.round((Math.min(...mainCpu) * 1000 * 10) / source.inputs) / 10 } : {}),
       // Every thread of the syncing node (verify workers and GC included), per input, per round: on 2 cores the ratio is
       // about the raw verify time per input over this plus the source's share (docs/architecture.md, "The sync path").
@@ -71,6 +71,8 @@ async function run(): Promise<Record<string, unknown>> {
       sourceCpuUsPerBlock: syncs.map((s) => (s.sourceCpuMs === undefined ? null : Math.round((s.sourceCpuMs * 1000) / BLOCK_COUNT))),
       // Share of the verify workers' time with nothing to check, per round: how well the pipeline fed them.
       verifyWorkerIdlePct: syncs.map((s) => workerIdlePct(s.verify)),
+      // Share of the signatures the main thread verified itself (it is one of the pool's verifiers), per round.
+      mainThreadVerifiedPct: syncs.map((s) => callerVerifiedPct(s.verify)),
       // The syncing node's process alone (file = the node binary and LMDB's memory map); the target is on the sampled peak.
       rss: { ...peak.rss, highWaterMb: hwm, target: TARGET_PEAK_RSS_MB, pass: peak.rss.peakMb < TARGET_PEAK_RSS_MB },
       ...throughputFigures({ secs: syncs.map((s) => s.secs), oneCore, allCores }, source.inputs, BLOCK_COUNT, cores, TARGET_RATIO),

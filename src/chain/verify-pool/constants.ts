@@ -19,8 +19,14 @@ export const VERIFY_ITEM_BYTES = SIGNATURE_BYTES + HASH_BYTES + PUBLIC_KEY_BYTES
  * messaging and wake-ups) costs more than the ~70 µs per signature it would spread.
  */
 export const VERIFY_INLINE_MAX_ITEMS = 16;
-/** A batch is split into at most one chunk per worker, and no chunk is smaller than this. */
+/** A batch is split into at most one chunk per verifying thread, and no chunk is smaller than this. */
 export const VERIFY_MIN_ITEMS_PER_CHUNK = 8;
+/**
+ * Nor larger than this: the calling thread verifies whole chunks between its other work, so a
+ * chunk is what it can hold up its sockets and commits for (~15 ms at ~18k signatures/s per
+ * core); a worker pays one message per chunk, ~10-70 µs, nothing against 256 verifies.
+ */
+export const VERIFY_MAX_ITEMS_PER_CHUNK = 256;
 /**
  * Signatures a worker may hold at once (its queued chunks; one chunk is always allowed, whatever
  * its size). Enough that a worker never idles while the main thread runs a commit group's body

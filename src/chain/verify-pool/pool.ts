@@ -1,21 +1,26 @@
 /**
- * A small worker_threads pool that verifies the signatures of a block on every core. A batch is
- * split into one chunk per worker; each chunk travels as one transferred buffer, not per item.
- * Workers start on the first batch large enough to need them and stop after idleMs without a
- * chunk (or at close()): a node that synced once does not keep a V8 isolate per core (~15 MB
- * each) for the rest of its life; a new block starts them again (a few ms).
+ * A small worker_threads pool that verifies the signatures of a block on every core. The calling
+ * thread is one of the verifiers, as Bitcoin Core's validation thread joins its script-check
+ * queue (`-par` counts it): `threads` verifiers are `threads - 1` workers and the caller. A batch
+ * is split into one chunk per verifier; a worker's chunk travels as one transferred buffer, not
+ * per item, and the caller's share waits for a free turn of its event loop (setImmediate: the
+ * sockets' reads and timers come first), as do chunks no worker has room for. Workers start on
+ * the first batch large enough to need them and stop after idleMs without a chunk (or at
+ * close()): a node that synced once does not keep a V8 isolate per core (~15 MB each) for the
+ * rest of its life; a new block starts them again (a few ms).
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { errorMessage } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { SignatureBatch } from './batch.js';
-import { VERIFY_INLINE_MAX_ITEMS, VERIFY_MAX_ITEMS_IN_FLIGHT_PER_WORKER, VERIFY_MIN_ITEMS_PER_CHUNK, VERIFY_WORKER_IDLE_MS } from './constants.js';
+import { VERIFY_INLINE_MAX_ITEMS, VERIFY_MAX_ITEMS_IN_FLIGHT_PER_WORKER, VERIFY_MAX_ITEMS_PER_CHUNK, VERIFY_MIN_ITEMS_PER_CHUNK, VERIFY_WORKER_IDLE_MS } from './constants.js';
 import { VerifyPoolError } from './errors.js';
+import { scanJob } from './job-scan.js';
 import type { VerifyJob, VerifyReply } from './protocol.js';
 
 export interface VerifyPoolOptions {
-  /** Worker threads; default os.availableParallelism(). 0 or 1 verifies on the calling thread. */
+  /** Threads that verify, the calling thread included (threads - 1 workers); default os.availableParallelism(). 0 or 1 verifies on the calling thread alone. */
   threads?: number;
   /** Batches with fewer items verify inline (worker round trips would cost more than they save). */
   inlineMaxItems?: number;
@@ -60,13 +65,19 @@ export interface VerifyPoolStats {
   readonly itemsPerWorker: readonly number[];
   /** Signatures handed to verify() so far, inline or to the workers (what peers made us check). */
   readonly itemsVerified: number;
+  /** Time the calling thread spent verifying chunks (its share of split batches, and chunks no worker had room for). */
+  readonly callerMs: number;
+  /** Signatures in those chunks (small batches verified inline are not counted here). */
+  readonly callerItems: number;
 }
 
 const DEFAULT_WORKER_URL = new URL('./worker.js', import.meta.url);
 
 export class VerifyPool {
-  /** Workers the pool runs once busy (0 = always inline). */
+  /** Threads that verify, the caller included (0 = always inline, on the caller alone). */
   readonly threads: number;
+  /** Workers the pool runs once busy: threads - 1. */
+  readonly maxWorkers: number;
   private readonly inlineMaxItems: number;
   private readonly workerUrl: URL;
   private readonly logger: Logger | undefined;
@@ -76,7 +87,14 @@ export class VerifyPool {
   private busyMs = 0;
   private idleMs = 0;
   private itemsVerified = 0;
+  private callerMs = 0;
+  private callerItems = 0;
+  /** Chunks for any verifier: the workers take them as they have room, the caller when none has. */
   private readonly queue: Chunk[] = [];
+  /** The caller's own share of split batches, verified before it helps with `queue`. */
+  private readonly callerQueue: Chunk[] = [];
+  /** Set while a turn of the caller's event loop is booked to verify a chunk. */
+  private callerTurn: NodeJS.Immediate | undefined;
   private nextId = 1;
   private closed = false;
 
@@ -84,6 +102,7 @@ export class VerifyPool {
     const threads = options.threads ?? availableParallelism();
     if (!Number.isInteger(threads) || threads < 0) throw new RangeError(`verify threads must be a whole number ≥ 0, got ${threads}`);
     this.threads = threads <= 1 ? 0 : threads;
+    this.maxWorkers = Math.max(0, this.threads - 1);
     this.inlineMaxItems = options.inlineMaxItems ?? VERIFY_INLINE_MAX_ITEMS;
     this.workerUrl = options.workerUrl ?? DEFAULT_WORKER_URL;
     this.logger = options.logger;
@@ -94,7 +113,16 @@ export class VerifyPool {
   stats(): VerifyPoolStats {
     let queuedItems = 0;
     for (const chunk of this.queue) queuedItems += chunk.items;
-    return { busyMs: this.busyMs, idleMs: this.idleMs, queuedItems, itemsPerWorker: this.slots.map((s) => s.items), itemsVerified: this.itemsVerified };
+    for (const chunk of this.callerQueue) queuedItems += chunk.items;
+    return {
+      busyMs: this.busyMs,
+      idleMs: this.idleMs,
+      queuedItems,
+      itemsPerWorker: this.slots.map((s) => s.items),
+      itemsVerified: this.itemsVerified,
+      callerMs: this.callerMs,
+      callerItems: this.callerItems,
+    };
   }
 
   /** Worker threads currently running. */
@@ -115,14 +143,18 @@ export class VerifyPool {
     if (this.closed) throw new VerifyPoolError('verify-pool-closed', 'the signature verification pool is closed; open a new chain to verify blocks');
     this.itemsVerified += batch.count;
     if (this.threads === 0 || batch.count < this.inlineMaxItems) return batch.firstInvalid();
-    const chunks = this.allBusyWith(batch.count) ? 1 : Math.min(this.threads, Math.ceil(batch.count / VERIFY_MIN_ITEMS_PER_CHUNK));
+    const split = this.allBusyWith(batch.count) ? 1 : Math.min(this.threads, Math.ceil(batch.count / VERIFY_MIN_ITEMS_PER_CHUNK));
+    const chunks = Math.max(split, Math.ceil(batch.count / VERIFY_MAX_ITEMS_PER_CHUNK));
     const perChunk = Math.ceil(batch.count / chunks);
     const pending: Promise<number>[] = [];
-    for (let start = 0; start < batch.count; start += perChunk) {
+    for (let start = 0, n = 0; start < batch.count; start += perChunk, n++) {
       const end = Math.min(batch.count, start + perChunk);
-      // A fresh ArrayBuffer per chunk, transferred, not cloned.
-      pending.push(this.submit(batch.job(start, end), end - start).then((invalid) => (invalid >= 0 ? start + invalid : -1)));
+      // Of a split batch, every threads-th chunk is the caller's; the rest go to whoever has room.
+      const forCaller = split > 1 && n % this.threads === this.threads - 1;
+      // A fresh ArrayBuffer per chunk, transferred to a worker, not cloned.
+      pending.push(this.submit(batch.job(start, end), end - start, forCaller).then((invalid) => (invalid >= 0 ? start + invalid : -1)));
     }
+    this.pump();
     const failures = (await Promise.all(pending)).filter((i) => i >= 0);
     return failures.length > 0 ? Math.min(...failures) : -1;
   }
@@ -131,11 +163,11 @@ export class VerifyPool {
    * True when every worker runs and already holds at least `items` signatures (or chunks wait in
    * the pool): a batch split over the workers would finish no sooner, so it goes as one chunk,
    * which halves the jobs, messages and replies on the calling thread during a sync. A lone block
-   * (workers idle) is still split, for its latency.
+   * (workers idle) is still split, for its latency, and the caller verifies its share.
    */
   private allBusyWith(items: number): boolean {
-    if (this.queue.length > 0) return true;
-    if (this.slots.length < this.threads) return false;
+    if (this.queue.length > 0 || this.callerQueue.length > 0) return true;
+    if (this.slots.length < this.maxWorkers) return false;
     for (const slot of this.slots) if (slot.items < items) return false;
     return true;
   }
@@ -145,7 +177,9 @@ export class VerifyPool {
     if (this.closed) return;
     this.closed = true;
     const closedError = (): VerifyPoolError => new VerifyPoolError('verify-pool-closed', 'the signature verification pool was closed while verifying');
-    for (const chunk of this.queue.splice(0)) chunk.reject(closedError());
+    if (this.callerTurn) clearImmediate(this.callerTurn);
+    this.callerTurn = undefined;
+    for (const chunk of [...this.callerQueue.splice(0), ...this.queue.splice(0)]) chunk.reject(closedError());
     const slots = this.slots.splice(0);
     for (const slot of slots) {
       slot.gone = true;
@@ -155,25 +189,26 @@ export class VerifyPool {
     await Promise.all(slots.map((slot) => slot.worker.terminate()));
   }
 
-  private submit(buffer: ArrayBuffer, items: number): Promise<number> {
+  /** Queues a chunk (pump() hands it out); settles with its first invalid item, relative to the chunk. */
+  private submit(buffer: ArrayBuffer, items: number, forCaller: boolean): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, buffer, items, resolve, reject });
-      this.pump();
+      (forCaller ? this.callerQueue : this.queue).push({ id: this.nextId++, buffer, items, resolve, reject });
     });
   }
 
   /**
    * Hands queued chunks to the least-loaded worker (in signatures), starting workers up to
-   * `threads`. Workers get up to maxItemsPerWorker ahead, so they keep verifying while the main
-   * thread is blocked (in a commit group's body) and cannot answer them.
+   * maxWorkers. Workers get up to maxItemsPerWorker ahead, so they keep verifying while the
+   * calling thread is blocked (in a commit group's body) and cannot answer them; what none has
+   * room for, and the caller's own share, waits for the caller's next free turn.
    */
   private pump(): void {
-    while (this.queue.length > 0 && !this.closed) {
+    while (this.queue.length > 0 && !this.closed && this.maxWorkers > 0) {
       let slot: Slot | undefined;
       for (const s of this.slots) if (!slot || s.items < slot.items) slot = s;
-      if (!slot || (slot.inFlight.length > 0 && this.slots.length < this.threads)) slot = this.spawn();
+      if (!slot || (slot.inFlight.length > 0 && this.slots.length < this.maxWorkers)) slot = this.spawn();
       const chunk = this.queue[0]!;
-      if (slot.inFlight.length > 0 && slot.items + chunk.items > this.maxItemsPerWorker) return;
+      if (slot.inFlight.length > 0 && slot.items + chunk.items > this.maxItemsPerWorker) break;
       this.queue.shift();
       clearTimeout(slot.idleTimer);
       slot.idleTimer = undefined;
@@ -183,6 +218,35 @@ export class VerifyPool {
       const job: VerifyJob = { id: chunk.id, buffer: chunk.buffer };
       slot.worker.postMessage(job, [chunk.buffer]);
     }
+    this.bookCallerTurn();
+  }
+
+  /** Books one turn of the caller's event loop to verify a chunk, if one waits and none is booked. */
+  private bookCallerTurn(): void {
+    if (this.callerTurn || this.closed || (this.callerQueue.length === 0 && this.queue.length === 0)) return;
+    this.callerTurn = setImmediate(() => this.callerVerifies());
+  }
+
+  /**
+   * One chunk on the calling thread: its own share first, else the oldest no worker has room for.
+   * One per turn (a chunk is at most VERIFY_MAX_ITEMS_PER_CHUNK signatures, ~15 ms), so reads,
+   * timers and the commits between turns are not held up longer than that.
+   */
+  private callerVerifies(): void {
+    this.callerTurn = undefined;
+    const chunk = this.callerQueue.shift() ?? this.queue.shift();
+    if (!chunk) return;
+    const startMs = performance.now();
+    try {
+      const firstInvalid = scanJob(chunk.buffer);
+      this.callerMs += performance.now() - startMs;
+      this.callerItems += chunk.items;
+      chunk.resolve(firstInvalid);
+    } catch (err) {
+      // scanJob throws only on a job this pool built wrongly: a bug, not a peer's doing.
+      chunk.reject(new VerifyPoolError('verify-job-malformed', `the calling thread could not read a signature job (${errorMessage(err)}); the block was not judged`, { cause: err }));
+    }
+    this.bookCallerTurn();
   }
 
   private spawn(): Slot {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ValidationError } from '../../../src/chain/errors.js';
 import { SignatureBatch, VerifyPool, VerifyPoolError } from '../../../src/chain/verify-pool/index.js';
+import { VERIFY_MAX_ITEMS_PER_CHUNK } from '../../../src/chain/verify-pool/constants.js';
 import { Block, BlockHeader } from '../../../src/primitives/block.js';
 import { merkleRoot } from '../../../src/primitives/merkle.js';
 import type { Transaction } from '../../../src/primitives/tx.js';
@@ -63,16 +64,37 @@ test('the first failing input in block order wins, whichever worker finds it', a
   t.deepEqual(batch.locate(failed).inputIndex, 1);
   t.is(batch.locate(failed).tx.txidHex, both.tx.txidHex);
   t.is(await pool.verify(SignatureBatch.fromBlock(block1!)), -1);
+  t.is(await pool.verify(SignatureBatch.fromBlock(late)), 20, "tx 11 input 0, in the third chunk: the caller's share found it");
 });
 
-test('worker count is respected: never more than `threads`, none for 0/1 or small batches', async (t) => {
+test('a job the caller cannot read rejects with verify-job-malformed (a bug is reported, not judged)', async (t) => {
+  const dir = await tempDir(t, 'kadchain-pool-');
+  const script = join(dir, 'silent-worker.mjs');
+  await writeFile(script, "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => undefined);\n");
+  const [, block1] = fixtureBlocks();
+  const batch = SignatureBatch.fromBlock(block1!);
+  // One segment whose transaction runs past the end of the job.
+  const broken = new ArrayBuffer(16);
+  new DataView(broken).setUint32(0, 1, true);
+  new DataView(broken).setUint32(12, 1_000, true);
+  batch.job = () => broken.slice(0);
+  const pool = new VerifyPool({ threads: 2, workerUrl: pathToFileURL(script) });
+  t.teardown(() => pool.close());
+  const err = await t.throwsAsync(pool.verify(batch), { instanceOf: VerifyPoolError });
+  t.is(err?.code, 'verify-job-malformed');
+  t.regex(err?.message ?? '', /runs past the job/);
+});
+
+test('thread count is respected: threads - 1 workers and the caller, none for 0/1 or small batches', async (t) => {
   const [, block1] = fixtureBlocks();
   const batch = SignatureBatch.fromBlock(block1!);
   const three = new VerifyPool({ threads: 3 });
   t.teardown(() => three.close());
   t.is(three.liveWorkers, 0, 'workers start lazily');
-  await Promise.all([three.verify(batch), three.verify(batch), three.verify(batch)]);
-  t.is(three.liveWorkers, 3);
+  t.deepEqual(await Promise.all([three.verify(batch), three.verify(batch), three.verify(batch)]), [-1, -1, -1]);
+  t.is(three.liveWorkers, 2, 'two workers: the calling thread is the third verifier');
+  t.is(three.maxWorkers, 2);
+  t.true(three.stats().callerItems > 0, 'the caller verified its share');
   const inline = new VerifyPool({ threads: 1 });
   t.is(await inline.verify(batch), -1);
   t.is(inline.threads, 0);
@@ -114,19 +136,24 @@ test('a worker holds at most maxItemsPerWorker signatures (one chunk always); th
   // Takes every job and never answers: what it holds is what the pool handed over.
   await writeFile(script, "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => undefined);\n");
   const [, block1] = fixtureBlocks();
-  const batch = SignatureBatch.fromBlock(block1!); // 24 signatures: two chunks of 12 on two workers
+  const batch = SignatureBatch.fromBlock(block1!); // 24 signatures: 12 for the worker and 12 for the caller
   const maxItemsPerWorker = 30;
   const pool = new VerifyPool({ threads: 2, workerUrl: pathToFileURL(script), maxItemsPerWorker });
   const pending = Array.from({ length: 5 }, () => pool.verify(batch).catch((err: unknown) => err));
   const stats = pool.stats();
   t.log(`held per worker: ${stats.itemsPerWorker.join(', ')}; queued: ${stats.queuedItems}`);
-  t.deepEqual(stats.itemsPerWorker, [24, 24], 'two 12-signature chunks each; a third would pass 30');
-  t.is(stats.queuedItems, 5 * 24 - 48);
+  t.deepEqual(stats.itemsPerWorker, [12], 'the first batch split 12 + 12; a whole 24-signature batch would pass 30');
+  t.is(stats.queuedItems, 12 + 4 * 24, "the caller's share and four whole batches wait");
+  // The caller takes what no worker has room for, a chunk per turn of its event loop.
+  t.deepEqual(await Promise.all(pending.slice(1)), [-1, -1, -1, -1], 'the queued batches were verified by the caller');
+  t.deepEqual(pool.stats().itemsPerWorker, [12], 'the silent worker still holds only its first chunk');
+  t.is(pool.stats().queuedItems, 0);
+  t.is(pool.stats().callerItems, 12 + 4 * 24);
   const big = new VerifyPool({ threads: 2, workerUrl: pathToFileURL(script), maxItemsPerWorker: 5 });
   const alone = big.verify(batch).catch((err: unknown) => err);
-  t.deepEqual(big.stats().itemsPerWorker, [12, 12], 'a chunk larger than the bound still goes to an idle worker');
+  t.deepEqual(big.stats().itemsPerWorker, [12], 'a chunk larger than the bound still goes to an idle worker');
   await Promise.all([pool.close(), big.close()]);
-  for (const outcome of [...(await Promise.all(pending)), await alone]) t.is((outcome as VerifyPoolError).code, 'verify-pool-closed');
+  for (const outcome of [await pending[0], await alone]) t.is((outcome as VerifyPoolError).code, 'verify-pool-closed');
 });
 
 test('the pool reports its workers busy and idle time', async (t) => {
@@ -134,28 +161,60 @@ test('the pool reports its workers busy and idle time', async (t) => {
   const batch = SignatureBatch.fromBlock(block1!);
   const pool = new VerifyPool({ threads: 2 });
   t.teardown(() => pool.close());
-  t.deepEqual(pool.stats(), { busyMs: 0, idleMs: 0, queuedItems: 0, itemsPerWorker: [], itemsVerified: 0 });
+  t.deepEqual(pool.stats(), { busyMs: 0, idleMs: 0, queuedItems: 0, itemsPerWorker: [], itemsVerified: 0, callerMs: 0, callerItems: 0 });
   for (let i = 0; i < 3; i++) t.is(await pool.verify(batch), -1);
   const stats = pool.stats();
-  t.log(`busy ${stats.busyMs.toFixed(2)} ms, idle ${stats.idleMs.toFixed(2)} ms`);
+  t.log(`busy ${stats.busyMs.toFixed(2)} ms, idle ${stats.idleMs.toFixed(2)} ms, caller ${stats.callerMs.toFixed(2)} ms`);
   t.true(stats.busyMs > 0);
-  t.true(stats.idleMs > 0, 'each verify waits for the one before: the workers idle in between');
-  t.deepEqual(stats.itemsPerWorker, [0, 0]);
+  t.true(stats.idleMs > 0, 'each verify waits for the one before: the worker idles in between');
+  t.deepEqual(stats.itemsPerWorker, [0]);
+  t.is(stats.callerItems, (3 * batch.count) / 2, 'each lone batch was split half and half with the caller');
+  t.true(stats.callerMs > 0);
+  t.is(stats.itemsVerified, 3 * batch.count);
 });
 
-test('a batch is split over idle workers, and goes whole to one worker when every worker already holds as much', async (t) => {
+/** Lets the pool's booked caller turns (setImmediate) run. */
+const callerTurns = (n: number): Promise<void> => (n === 0 ? Promise.resolve() : new Promise<void>((resolve) => setImmediate(resolve)).then(() => callerTurns(n - 1)));
+
+test('a batch is split over idle workers and the caller, and goes whole to one worker when every worker already holds as much', async (t) => {
   const dir = await tempDir(t, 'kadchain-pool-');
   const script = join(dir, 'silent-worker.mjs');
   await writeFile(script, "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => undefined);\n");
   const [, block1] = fixtureBlocks();
   const batch = SignatureBatch.fromBlock(block1!); // 24 signatures
-  const pool = new VerifyPool({ threads: 2, workerUrl: pathToFileURL(script), maxItemsPerWorker: 1_000 });
-  const pending = [pool.verify(batch), pool.verify(batch)].map((p) => p.catch((err: unknown) => err));
-  t.deepEqual(pool.stats().itemsPerWorker, [24, 24], 'the first two batches were split 12 + 12 (a worker held less than 24)');
+  const pool = new VerifyPool({ threads: 3, workerUrl: pathToFileURL(script), maxItemsPerWorker: 1_000 });
+  const pending: Array<Promise<unknown>> = [];
+  for (let i = 0; i < 3; i++) {
+    pending.push(pool.verify(batch).catch((err: unknown) => err));
+    await callerTurns(2);
+  }
+  t.deepEqual(pool.stats().itemsPerWorker, [24, 24], 'three batches split 8 + 8 + 8 (a worker held less than 24)');
+  t.is(pool.stats().callerItems, 24, "the caller verified its 8 of each");
   pending.push(pool.verify(batch).catch((err: unknown) => err));
-  t.deepEqual(pool.stats().itemsPerWorker, [48, 24], 'the third went whole to one worker, not 12 + 12');
+  t.deepEqual(pool.stats().itemsPerWorker, [48, 24], 'the fourth went whole to one worker, not 8 + 8 + 8');
+  await callerTurns(2);
+  t.is(pool.stats().callerItems, 24, 'and the caller had no share of it');
   await pool.close();
   for (const outcome of await Promise.all(pending)) t.is((outcome as VerifyPoolError).code, 'verify-pool-closed');
+});
+
+test('a huge batch is cut into chunks of at most VERIFY_MAX_ITEMS_PER_CHUNK, every threads-th one verified by the caller', async (t) => {
+  const dir = await tempDir(t, 'kadchain-pool-');
+  const script = join(dir, 'silent-worker.mjs');
+  await writeFile(script, "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => undefined);\n");
+  const blocks = buildBlockFixture(30, 20).blocks.map((b) => Block.decode(b));
+  const txs = blocks.flatMap((b) => b.transactions.filter((tx) => !tx.isCoinbase)); // 600 transactions, 1,200 signatures
+  const batch = SignatureBatch.fromTransactions(txs);
+  const pool = new VerifyPool({ threads: 2, workerUrl: pathToFileURL(script), maxItemsPerWorker: 100_000 });
+  const pending = pool.verify(batch).catch((err: unknown) => err);
+  const chunks = Math.ceil(batch.count / VERIFY_MAX_ITEMS_PER_CHUNK); // 5 chunks of 240
+  const perChunk = Math.ceil(batch.count / chunks);
+  t.deepEqual(pool.stats().itemsPerWorker, [3 * perChunk], 'chunks 0, 2 and 4 to the worker');
+  await callerTurns(chunks);
+  t.is(pool.stats().callerItems, 2 * perChunk, 'chunks 1 and 3 on the caller, one per turn');
+  t.true(perChunk <= VERIFY_MAX_ITEMS_PER_CHUNK);
+  await pool.close();
+  t.is(((await pending) as VerifyPoolError).code, 'verify-pool-closed');
 });
 
 test('workers stop after idleMs without a chunk (the node keeps no isolate per core after a sync) and start again for the next batch', async (t) => {
@@ -192,7 +251,7 @@ test('a worker that holds a chunk is never stopped for idleness, even after its 
   t.true(holding >= 1);
   await new Promise((resolve) => setTimeout(resolve, 10 * idleMs));
   t.is(pool.liveWorkers, holding, 'busy workers outlive their idle timers');
-  t.deepEqual(pool.stats().itemsPerWorker.reduce((a, b) => a + b, 0), batch.count);
+  t.deepEqual(pool.stats().itemsPerWorker.reduce((a, b) => a + b, 0), batch.count / 2, 'the worker holds its half; the caller verified the other');
   await pool.close();
   t.is(((await held) as VerifyPoolError).code, 'verify-pool-closed');
 });
