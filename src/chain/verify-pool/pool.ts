@@ -48,6 +48,12 @@ interface Slot {
   readonly inFlight: Chunk[];
   /** Signatures in `inFlight`. */
   items: number;
+  /**
+   * The worker runs (its 'online' event). Until then it holds one chunk at most: a worker takes
+   * 50-150 ms to start on busy cores, and chunks handed to it meanwhile would wait there while
+   * the caller, free, verifies later blocks than the chain is waiting for.
+   */
+  online: boolean;
   gone: boolean;
   /** Set while the worker holds nothing: it stops when this fires. */
   idleTimer: NodeJS.Timeout | undefined;
@@ -125,9 +131,16 @@ export class VerifyPool {
     };
   }
 
-  /** Worker threads currently running. */
+  /** Worker threads currently running or starting. */
   get liveWorkers(): number {
     return this.slots.length;
+  }
+
+  /** Worker threads started and running (their 'online' event came). */
+  get onlineWorkers(): number {
+    let online = 0;
+    for (const slot of this.slots) if (slot.online) online++;
+    return online;
   }
 
   get isClosed(): boolean {
@@ -204,11 +217,11 @@ export class VerifyPool {
    */
   private pump(): void {
     while (this.queue.length > 0 && !this.closed && this.maxWorkers > 0) {
-      let slot: Slot | undefined;
-      for (const s of this.slots) if (!slot || s.items < slot.items) slot = s;
-      if (!slot || (slot.inFlight.length > 0 && this.slots.length < this.maxWorkers)) slot = this.spawn();
       const chunk = this.queue[0]!;
-      if (slot.inFlight.length > 0 && slot.items + chunk.items > this.maxItemsPerWorker) break;
+      let slot: Slot | undefined;
+      if (this.slots.length < this.maxWorkers && this.slots.every((s) => s.inFlight.length > 0)) slot = this.spawn();
+      else for (const s of this.slots) if (this.hasRoom(s, chunk) && (!slot || s.items < slot.items)) slot = s;
+      if (!slot) break;
       this.queue.shift();
       clearTimeout(slot.idleTimer);
       slot.idleTimer = undefined;
@@ -219,6 +232,11 @@ export class VerifyPool {
       slot.worker.postMessage(job, [chunk.buffer]);
     }
     this.bookCallerTurn();
+  }
+
+  /** An idle worker takes any chunk (even one over the bound); a busy one only once running and within maxItemsPerWorker. */
+  private hasRoom(slot: Slot, chunk: Chunk): boolean {
+    return slot.inFlight.length === 0 || (slot.online && slot.items + chunk.items <= this.maxItemsPerWorker);
   }
 
   /** Books one turn of the caller's event loop to verify a chunk, if one waits and none is booked. */
@@ -251,8 +269,12 @@ export class VerifyPool {
 
   private spawn(): Slot {
     const worker = new Worker(this.workerUrl);
-    const slot: Slot = { worker, inFlight: [], items: 0, gone: false, idleTimer: undefined };
+    const slot: Slot = { worker, inFlight: [], items: 0, online: false, gone: false, idleTimer: undefined };
     worker.unref();
+    worker.once('online', () => {
+      slot.online = true;
+      this.pump();
+    });
     worker.on('message', (reply: VerifyReply) => {
       const chunk = slot.inFlight[0];
       if (!chunk || chunk.id !== reply.id) return;

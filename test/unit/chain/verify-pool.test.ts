@@ -173,6 +173,15 @@ test('the pool reports its workers busy and idle time', async (t) => {
   t.is(stats.itemsVerified, 3 * batch.count);
 });
 
+/** Resolves once `ready()` holds (polled; generous: a worker's start-up can take seconds on a loaded machine). */
+async function until(ready: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!ready()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 /** Lets the pool's booked caller turns (setImmediate) run. */
 const callerTurns = (n: number): Promise<void> => (n === 0 ? Promise.resolve() : new Promise<void>((resolve) => setImmediate(resolve)).then(() => callerTurns(n - 1)));
 
@@ -187,6 +196,7 @@ test('a batch is split over idle workers and the caller, and goes whole to one w
   for (let i = 0; i < 3; i++) {
     pending.push(pool.verify(batch).catch((err: unknown) => err));
     await callerTurns(2);
+    await until(() => pool.onlineWorkers === 2, 'both workers run');
   }
   t.deepEqual(pool.stats().itemsPerWorker, [24, 24], 'three batches split 8 + 8 + 8 (a worker held less than 24)');
   t.is(pool.stats().callerItems, 24, "the caller verified its 8 of each");
@@ -206,15 +216,38 @@ test('a huge batch is cut into chunks of at most VERIFY_MAX_ITEMS_PER_CHUNK, eve
   const txs = blocks.flatMap((b) => b.transactions.filter((tx) => !tx.isCoinbase)); // 600 transactions, 1,200 signatures
   const batch = SignatureBatch.fromTransactions(txs);
   const pool = new VerifyPool({ threads: 2, workerUrl: pathToFileURL(script), maxItemsPerWorker: 100_000 });
+  const first = SignatureBatch.fromTransactions(txs.slice(0, 10)); // 20 signatures: 10 to the worker, which starts
+  const started = pool.verify(first).catch((err: unknown) => err);
+  await until(() => pool.onlineWorkers === 1, 'the worker runs');
   const pending = pool.verify(batch).catch((err: unknown) => err);
   const chunks = Math.ceil(batch.count / VERIFY_MAX_ITEMS_PER_CHUNK); // 5 chunks of 240
   const perChunk = Math.ceil(batch.count / chunks);
-  t.deepEqual(pool.stats().itemsPerWorker, [3 * perChunk], 'chunks 0, 2 and 4 to the worker');
+  t.deepEqual(pool.stats().itemsPerWorker, [10 + 3 * perChunk], 'chunks 0, 2 and 4 to the worker');
   await callerTurns(chunks);
-  t.is(pool.stats().callerItems, 2 * perChunk, 'chunks 1 and 3 on the caller, one per turn');
+  t.is(pool.stats().callerItems, 10 + 2 * perChunk, 'chunks 1 and 3 on the caller, one per turn');
   t.true(perChunk <= VERIFY_MAX_ITEMS_PER_CHUNK);
   await pool.close();
-  t.is(((await pending) as VerifyPoolError).code, 'verify-pool-closed');
+  for (const outcome of [await started, await pending]) t.is((outcome as VerifyPoolError).code, 'verify-pool-closed');
+});
+
+test('a worker that has not started yet holds one chunk: the caller verifies the rest in order meanwhile', async (t) => {
+  const dir = await tempDir(t, 'kadchain-pool-');
+  const script = join(dir, 'silent-worker.mjs');
+  await writeFile(script, "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => undefined);\n");
+  const [, block1] = fixtureBlocks();
+  const batch = SignatureBatch.fromBlock(block1!); // 24 signatures
+  const pool = new VerifyPool({ threads: 2, workerUrl: pathToFileURL(script), maxItemsPerWorker: 1_000 });
+  const first = pool.verify(batch).catch((err: unknown) => err); // 12 + 12: the worker starts with its 12
+  const later = [pool.verify(batch), pool.verify(batch)];
+  t.is(pool.onlineWorkers, 0);
+  t.deepEqual(pool.stats().itemsPerWorker, [12], 'nothing more for a worker still starting');
+  t.deepEqual(await Promise.all(later), [-1, -1], 'the caller verified the batches after the first');
+  t.deepEqual(pool.stats().itemsPerWorker, [12]);
+  await until(() => pool.onlineWorkers === 1, 'the worker runs');
+  const third = pool.verify(batch).catch((err: unknown) => err);
+  t.deepEqual(pool.stats().itemsPerWorker, [24], 'once running it takes chunks again (half of a batch split with the caller)');
+  await pool.close();
+  for (const outcome of [await first, await third]) t.is((outcome as VerifyPoolError).code, 'verify-pool-closed');
 });
 
 test('workers stop after idleMs without a chunk (the node keeps no isolate per core after a sync) and start again for the next batch', async (t) => {
