@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -22,6 +22,13 @@ function withBadSignature(block: Block, txPos: number, input: number): { block: 
   txs[txPos] = victim.withSignature(input, foreign);
   const header = new BlockHeader({ ...block.header.fields(), merkleRoot: merkleRoot(txs.map((t) => t.txid)), nonce: 0 });
   return { block: new Block(mine(header), txs), tx: txs[txPos]! };
+}
+
+/** A worker script that takes every job and never answers: what it holds is what the pool handed over. */
+async function silentWorker(t: ExecutionContext): Promise<string> {
+  const script = join(await tempDir(t, 'kadchain-pool-'), 'silent-worker.mjs');
+  await writeFile(script, "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => undefined);\n");
+  return script;
 }
 
 function fixtureBlocks(): Block[] {
@@ -68,9 +75,7 @@ test('the first failing input in block order wins, whichever worker finds it', a
 });
 
 test('a job the caller cannot read rejects with verify-job-malformed (a bug is reported, not judged)', async (t) => {
-  const dir = await tempDir(t, 'kadchain-pool-');
-  const script = join(dir, 'silent-worker.mjs');
-  await writeFile(script, "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => undefined);\n");
+  const script = await silentWorker(t);
   const [, block1] = fixtureBlocks();
   const batch = SignatureBatch.fromBlock(block1!);
   // One segment whose transaction runs past the end of the job.
@@ -131,10 +136,8 @@ test('a crashing worker rejects the job with verify-worker-failed and is replace
 });
 
 test('a worker holds at most maxItemsPerWorker signatures (one chunk always); the rest waits in the pool', async (t) => {
-  const dir = await tempDir(t, 'kadchain-pool-');
-  const script = join(dir, 'silent-worker.mjs');
   // Takes every job and never answers: what it holds is what the pool handed over.
-  await writeFile(script, "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => undefined);\n");
+  const script = await silentWorker(t);
   const [, block1] = fixtureBlocks();
   const batch = SignatureBatch.fromBlock(block1!); // 24 signatures: 12 for the worker and 12 for the caller
   const maxItemsPerWorker = 30;
@@ -186,9 +189,7 @@ async function until(ready: () => boolean, what: string): Promise<void> {
 const callerTurns = (n: number): Promise<void> => (n === 0 ? Promise.resolve() : new Promise<void>((resolve) => setImmediate(resolve)).then(() => callerTurns(n - 1)));
 
 test('a batch is split over idle workers and the caller, and goes whole to one worker when every worker already holds as much', async (t) => {
-  const dir = await tempDir(t, 'kadchain-pool-');
-  const script = join(dir, 'silent-worker.mjs');
-  await writeFile(script, "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => undefined);\n");
+  const script = await silentWorker(t);
   const [, block1] = fixtureBlocks();
   const batch = SignatureBatch.fromBlock(block1!); // 24 signatures
   const pool = new VerifyPool({ threads: 3, workerUrl: pathToFileURL(script), maxItemsPerWorker: 1_000 });
@@ -209,9 +210,7 @@ test('a batch is split over idle workers and the caller, and goes whole to one w
 });
 
 test('a huge batch is cut into chunks of at most VERIFY_MAX_ITEMS_PER_CHUNK, every threads-th one verified by the caller', async (t) => {
-  const dir = await tempDir(t, 'kadchain-pool-');
-  const script = join(dir, 'silent-worker.mjs');
-  await writeFile(script, "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => undefined);\n");
+  const script = await silentWorker(t);
   const blocks = buildBlockFixture(30, 20).blocks.map((b) => Block.decode(b));
   const txs = blocks.flatMap((b) => b.transactions.filter((tx) => !tx.isCoinbase)); // 600 transactions, 1,200 signatures
   const batch = SignatureBatch.fromTransactions(txs);
@@ -231,9 +230,7 @@ test('a huge batch is cut into chunks of at most VERIFY_MAX_ITEMS_PER_CHUNK, eve
 });
 
 test('a worker that has not started yet holds one chunk: the rest waits for the caller', async (t) => {
-  const dir = await tempDir(t, 'kadchain-pool-');
-  const script = join(dir, 'silent-worker.mjs');
-  await writeFile(script, "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => undefined);\n");
+  const script = await silentWorker(t);
   const [, block1] = fixtureBlocks();
   const batch = SignatureBatch.fromBlock(block1!); // 24 signatures
   const pool = new VerifyPool({ threads: 2, workerUrl: pathToFileURL(script), maxItemsPerWorker: 1_000 });
