@@ -1,6 +1,6 @@
 /**
  * How blocks handed to Chain.processBlock reach the database: each block's signature check starts
- * on arrival (on the workers), blocks are processed one group at a time in arrival order, each
+ * on arrival (on the verify pool: its workers and free turns of this thread), blocks are processed one group at a time in arrival order, each
  * group under one commit, and the tip moves and the blocks' events fire only after that commit.
  * The rules themselves are BlockProcessor's (block-processor.ts); Chain (chain.ts) owns the tip
  * readers see and the events.
@@ -118,7 +118,7 @@ export class BlockPipeline {
 
   /**
    * Signature validity depends on the block alone, so its check starts when the block arrives, on
-   * the worker threads, while earlier blocks are still being connected (a sync hands over blocks
+   * the verify pool (its workers, and this thread between its other work), while earlier blocks are still being connected (a sync hands over blocks
    * without awaiting each). Its verdict is used at the usual point in BlockProcessor.processReady(), so errors
    * keep their order. Only new blocks with valid proof-of-work qualify: a peer cannot make us verify junk cheaply.
    */
@@ -163,7 +163,7 @@ export class BlockPipeline {
     const announcements: Array<() => void> = [];
     try {
       // The commit's fsync runs off this thread (transactionAsync): blocks keep arriving and
-      // their signature checks keep being handed to the workers meanwhile.
+      // their signature checks keep being handed to the verify pool meanwhile.
       await store.transactionAsync(() => {
         if (processor.connectChained(group, announcements)) return;
         for (const arrival of group) {

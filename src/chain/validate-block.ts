@@ -87,8 +87,8 @@ export function checkHeaderContext(header: BlockHeader, ctx: HeaderContext): voi
 /**
  * Every input signature of every non-coinbase transaction. Signature validity depends only on
  * the transaction itself (the key is in the input, the owner check is in checkTransactionInputs),
- * so this can run before the UTXO set is touched, on `pool`'s worker threads when given (inline
- * otherwise). The first failing input in block order is reported, whichever thread found it.
+ * so this can run before the UTXO set is touched, on `pool` when given (its workers and the
+ * calling thread's free turns; inline otherwise). The first failing input in block order is reported, whichever thread found it.
  */
 export async function verifyBlockSignatures(block: Block, pool?: VerifyPool): Promise<void> {
   if (!pool) return verifyBlockSignaturesInline(block);

@@ -5,7 +5,7 @@
  *    entry marked valid, and undo data equal to the coins it spent in the replay;
  *  - the last `depth` blocks (0 = all) also as a new block is: proof-of-work, merkle root and the
  *    other context-free rules, its place after its parent (height, median time), its chain work,
- *    and every signature (on the verify pool's workers);
+ *    and every signature (on the verify pool);
  *  - then the replayed UTXO set against the stored one, coin by coin, and their digests, and the
  *    address index (what balances are read from) against the coins' owners (verify-utxo.ts).
  * It writes nothing. It yields to the event loop after each slice of work, so it can run in a
@@ -34,7 +34,7 @@ export interface VerifyChainOptions {
   params: ChainParams;
   /** Blocks from the tip to re-validate in full; 0 = every block. */
   depth: number;
-  /** Signature workers; inline when absent. */
+  /** The verify pool (its workers and this thread); inline when absent. */
   pool?: VerifyPool;
   /** Checked between slices: true aborts with StorageError 'storage-closed' (the chain is closing). */
   shouldStop?: () => boolean;

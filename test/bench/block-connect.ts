@@ -61,7 +61,8 @@ export const blockConnectBench: BenchModule = {
       // CPU µs per input by kind of thread, per round (the main thread's includes its share of the signatures): the 2-core
       // budget is their sum (the raw rate spends ~1e6 / rawOneCore per input).
       ...(byThread.length > 0 ? { cpuUsPerInputByThread: byThread } : {}),
-      // Work outside the verify workers, per input (best round; CPU time, so load-independent).
+      // The main thread per input (best round; CPU time, so load-independent); its share of the signatures included since
+      // session 25 (mainThreadVerifiedPct), so not comparable with earlier rounds' figures.
       ...(mainCpu.length > 0 ? { mainThreadCpuUsPerInput: Math.round((Math.min(...mainCpu) * 1000 * 10) / fixture.inputs) / 10 } : {}),
       ...throughputFigures({ secs, oneCore, allCores }, fixture.inputs, BLOCK_COUNT, cores, TARGET_RATIO),
     };

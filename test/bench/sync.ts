@@ -56,7 +56,8 @@ async function run(): Promise<Record<string, unknown>> {
       fixtureBuildMs: source.fixtureBuildMs,
       sourceLoadMs: source.sourceLoadMs,
       peakBlocksInFlight: Math.max(...syncs.map((s) => s.peakBlocksInFlight)),
-      // The syncing node's main thread, per input, best round (its share of the signatures included); CPU time, so load-independent.
+      // The syncing node's main thread, per input, best round; CPU time, so load-independent. Its share of the signatures is
+      // included since session 25 (mainThreadVerifiedPct), so not comparable with earlier rounds' figures.
       ...(mainCpu.length > 0 ? { mainThreadCpuUsPerInput: Math.round((Math.min(...mainCpu) * 1000 * 10) / source.inputs) / 10 } : {}),
       // Every thread of the syncing node (verify workers and GC included), per input, per round: on 2 cores the ratio is
       // about the raw verify time per input over this plus the source's share (docs/architecture.md, "The sync path").

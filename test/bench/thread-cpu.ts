@@ -119,12 +119,16 @@ export function sampleRss(intervalMs = 100): { stop(): RssPeak } {
   };
 }
 
-/** Share of the verify workers' time (busy + idle between chunks) spent idle, in whole percent: how well the pipeline fed them. */
-/** Share of the signatures the calling (main) thread verified itself, in % (the pool's caller is one of its verifiers): its CPU figures include that share. */
+/**
+ * Share of the signatures the calling (main) thread verified in the pool's chunks, in % (the pool's
+ * caller is one of its verifiers): its CPU figures include that share. Batches under the inline
+ * threshold (also the main thread's) are left out: a sync or block-connect run has none.
+ */
 export function callerVerifiedPct(stats: VerifyPoolStats): number {
   return stats.itemsVerified > 0 ? Math.round((stats.callerItems * 100) / stats.itemsVerified) : 0;
 }
 
+/** Share of the verify workers' time (busy + idle between chunks) spent idle, in whole percent: how well the pipeline fed them. */
 export function workerIdlePct(stats: VerifyPoolStats): number {
   const total = stats.busyMs + stats.idleMs;
   return total > 0 ? Math.round((stats.idleMs * 100) / total) : 0;

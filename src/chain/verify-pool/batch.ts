@@ -7,6 +7,7 @@
 import type { Block } from '../../primitives/block.js';
 import { verify } from '../../primitives/secp256k1.js';
 import type { Transaction } from '../../primitives/tx.js';
+import { VERIFY_SIGHASH_BYTES_PER_COST_UNIT } from './constants.js';
 import { encodeJob } from './job.js';
 
 export interface SignatureRef {
@@ -14,14 +15,36 @@ export interface SignatureRef {
   readonly inputIndex: number;
 }
 
+/** Items [start, end) of a batch and what checking them costs (cost units, constants.ts). */
+export interface ItemRange {
+  readonly start: number;
+  readonly end: number;
+  readonly cost: number;
+}
+
+/**
+ * Cost units of checking one input of `tx`: its signature, and its sighash, which hashes the whole
+ * transaction (the legacy scheme's quadratic hashing: a 500 KB transaction's inputs each hash 500 KB).
+ */
+function unitCost(tx: Transaction): number {
+  return 1 + Math.floor(tx.size / VERIFY_SIGHASH_BYTES_PER_COST_UNIT);
+}
+
 export class SignatureBatch {
   /** Items (inputs) in the batch. */
   readonly count: number;
+  /** Cost units of checking every item: one per signature for transactions under VERIFY_SIGHASH_BYTES_PER_COST_UNIT. */
+  readonly cost: number;
 
   private constructor(private readonly txs: readonly Transaction[]) {
     let total = 0;
-    for (const tx of txs) total += tx.inputCount;
+    let cost = 0;
+    for (const tx of txs) {
+      total += tx.inputCount;
+      cost += tx.inputCount * unitCost(tx);
+    }
     this.count = total;
+    this.cost = cost;
   }
 
   /** Every input of every non-coinbase transaction, in block order. */
@@ -41,6 +64,32 @@ export class SignatureBatch {
       rest -= tx.inputCount;
     }
     throw new RangeError(`signature item ${index} is outside a batch of ${this.count} items`);
+  }
+
+  /**
+   * Cuts the batch into at least `minRanges` consecutive ranges of about equal cost, none over
+   * `maxCost` unless one item alone is (a transaction's inputs are never split finer than one item).
+   */
+  ranges(minRanges: number, maxCost: number): ItemRange[] {
+    const wanted = Math.max(1, minRanges, Math.ceil(this.cost / maxCost));
+    const target = Math.ceil(this.cost / wanted);
+    const out: ItemRange[] = [];
+    let start = 0;
+    let cost = 0;
+    let item = 0;
+    for (const tx of this.txs) {
+      const unit = unitCost(tx);
+      for (let i = 0; i < tx.inputCount; i++, item++) {
+        if (cost > 0 && cost + unit > target) {
+          out.push({ start, end: item, cost });
+          start = item;
+          cost = 0;
+        }
+        cost += unit;
+      }
+    }
+    if (item > start) out.push({ start, end: item, cost });
+    return out;
   }
 
   /** A worker job (job.ts layout) for items [start, end): the bytes of every transaction they touch. Transferable. */

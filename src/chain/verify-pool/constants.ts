@@ -19,16 +19,24 @@ export const VERIFY_ITEM_BYTES = SIGNATURE_BYTES + HASH_BYTES + PUBLIC_KEY_BYTES
  * messaging and wake-ups) costs more than the ~70 µs per signature it would spread.
  */
 export const VERIFY_INLINE_MAX_ITEMS = 16;
-/** A batch is split into at most one chunk per verifying thread, and no chunk is smaller than this. */
+/** A batch is split over the verifying threads in chunks no smaller than this (and no costlier than VERIFY_MAX_CHUNK_COST). */
 export const VERIFY_MIN_ITEMS_PER_CHUNK = 8;
 /**
- * Nor larger than this: the calling thread verifies whole chunks between its other work, so a
- * chunk is what it can hold up its sockets and commits for (~15 ms at ~18k signatures/s per
- * core); a worker pays one message per chunk, ~10-70 µs, nothing against 256 verifies.
+ * A chunk costs at most this many cost units (below): the calling thread verifies whole chunks
+ * between its other work, so a chunk is what it can hold up its sockets and commits for (~15 ms
+ * at ~18k signatures/s per core); a worker pays one message per chunk, ~10-70 µs, nothing
+ * against 256 verifies.
  */
-export const VERIFY_MAX_ITEMS_PER_CHUNK = 256;
+export const VERIFY_MAX_CHUNK_COST = 256;
 /**
- * Signatures a worker may hold at once (its queued chunks; one chunk is always allowed, whatever
+ * A cost unit is one signature check, or this many bytes of sighash preimage hashed: each input's
+ * sighash hashes its whole transaction, so the inputs of a 500 KB transaction cost ~30 units each
+ * (16 KiB of SHA-256 takes about as long as a verify without SHA extensions). Chunks and the
+ * work a worker holds are bounded in these units, so a block of huge transactions is cut finer
+ * and its jobs (which carry each transaction whole) stay few in flight.
+ */
+export const VERIFY_SIGHASH_BYTES_PER_COST_UNIT = 16_384;/**
+ * Cost units (about signatures, below) a worker may hold at once (its queued chunks; one chunk is always allowed, whatever
  * its size). Enough that a worker never idles while the main thread runs a commit group's body
  * (up to COMMIT_GROUP_MAX_INPUTS connected synchronously, 20-90 ms on the dev machine) and cannot
  * answer its replies: ~50 ms of verifying at ~20k/s per core. Four 20-signature chunks (the

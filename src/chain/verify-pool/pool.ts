@@ -2,10 +2,12 @@
  * A small worker_threads pool that verifies the signatures of a block on every core. The calling
  * thread is one of the verifiers, as Bitcoin Core's validation thread joins its script-check
  * queue (`-par` counts it): `threads` verifiers are `threads - 1` workers and the caller. A batch
- * is split into one chunk per verifier; a worker's chunk travels as one transferred buffer, not
- * per item, and the caller's share waits for a free turn of its event loop (setImmediate: the
- * sockets' reads and timers come first), as do chunks no worker has room for. Workers start on
- * the first batch large enough to need them and stop after idleMs without a chunk (or at
+ * is split over the verifiers in chunks of bounded cost (a huge transaction's inputs cost more:
+ * each sighash hashes it whole); a worker's chunk travels as one transferred buffer, built when
+ * the worker takes it. The caller keeps the last chunk of a split batch and verifies it, and any
+ * chunk no running worker has room for, on free turns of its event loop (setImmediate: the
+ * sockets' reads and timers come first). Once a batch has a failing item, its chunks after it
+ * are dropped unchecked. Workers start when chunks wait and stop after idleMs without one (or at
  * close()): a node that synced once does not keep a V8 isolate per core (~15 MB each) for the
  * rest of its life; a new block starts them again (a few ms).
  */
@@ -14,7 +16,8 @@ import { Worker } from 'node:worker_threads';
 import { errorMessage } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { SignatureBatch } from './batch.js';
-import { VERIFY_INLINE_MAX_ITEMS, VERIFY_MAX_ITEMS_IN_FLIGHT_PER_WORKER, VERIFY_MAX_ITEMS_PER_CHUNK, VERIFY_MIN_ITEMS_PER_CHUNK, VERIFY_WORKER_IDLE_MS } from './constants.js';
+import { type BatchVerdict, type Chunk, chunkJob, isMoot } from './chunk.js';
+import { VERIFY_INLINE_MAX_ITEMS, VERIFY_MAX_CHUNK_COST, VERIFY_MAX_ITEMS_IN_FLIGHT_PER_WORKER, VERIFY_MIN_ITEMS_PER_CHUNK, VERIFY_WORKER_IDLE_MS } from './constants.js';
 import { VerifyPoolError } from './errors.js';
 import { scanJob } from './job-scan.js';
 import type { VerifyJob, VerifyReply } from './protocol.js';
@@ -26,20 +29,11 @@ export interface VerifyPoolOptions {
   inlineMaxItems?: number;
   /** Worker script (tests substitute a failing one). */
   workerUrl?: URL;
-  /** Signatures one worker may hold at once (constants.ts); tests pass a smaller one. */
+  /** Cost units (about signatures, constants.ts) one worker may hold at once; tests pass a smaller bound. */
   maxItemsPerWorker?: number;
   /** A worker with nothing to do for this long stops (default VERIFY_WORKER_IDLE_MS). */
   idleMs?: number;
   logger?: Logger;
-}
-
-interface Chunk {
-  readonly id: number;
-  readonly buffer: ArrayBuffer;
-  /** Signatures in the chunk. */
-  readonly items: number;
-  readonly resolve: (firstInvalid: number) => void;
-  readonly reject: (err: VerifyPoolError) => void;
 }
 
 interface Slot {
@@ -48,10 +42,12 @@ interface Slot {
   readonly inFlight: Chunk[];
   /** Signatures in `inFlight`. */
   items: number;
+  /** Cost units in `inFlight`: what maxItemsPerWorker bounds. */
+  cost: number;
   /**
-   * The worker runs (its 'online' event). Until then it holds one chunk at most: a worker takes
-   * 50-150 ms to start on busy cores, and chunks handed to it meanwhile would wait there while
-   * the caller, free, verifies later blocks than the chain is waiting for.
+   * The worker runs (its 'online' event). Until then it is handed nothing: a worker takes 50-150
+   * ms to start on busy cores, and a chunk handed to it meanwhile (the oldest, the one the chain
+   * waits for) would wait there while the caller, free, verifies later ones.
    */
   online: boolean;
   gone: boolean;
@@ -65,7 +61,7 @@ export interface VerifyPoolStats {
   readonly busyMs: number;
   /** Time a worker sat with no chunk between two chunks: the pipeline starved it. */
   readonly idleMs: number;
-  /** Signatures queued in the pool for a worker with room. */
+  /** Signatures waiting in the pool: for a worker with room, or the caller's share. */
   readonly queuedItems: number;
   /** Signatures each live worker holds now. */
   readonly itemsPerWorker: readonly number[];
@@ -73,7 +69,7 @@ export interface VerifyPoolStats {
   readonly itemsVerified: number;
   /** Time the calling thread spent verifying chunks (its share of split batches, and chunks no worker had room for). */
   readonly callerMs: number;
-  /** Signatures in those chunks (small batches verified inline are not counted here). */
+  /** Signatures in those chunks (batches under inlineMaxItems, verified inline, are counted in itemsVerified only). */
   readonly callerItems: number;
 }
 
@@ -143,6 +139,26 @@ export class VerifyPool {
     return online;
   }
 
+  /**
+   * Starts every worker now and resolves once they all run (a caller that knows work is coming;
+   * the tests). Rejects with 'verify-worker-failed' if one cannot start.
+   */
+  async warm(): Promise<void> {
+    if (this.closed) throw new VerifyPoolError('verify-pool-closed', 'the signature verification pool is closed; open a new chain to verify blocks');
+    while (this.slots.length < this.maxWorkers) this.spawn();
+    const starting = this.slots.filter((slot) => !slot.online);
+    await Promise.all(
+      starting.map(
+        (slot) =>
+          new Promise<void>((resolve, reject) => {
+            slot.worker.once('online', () => resolve());
+            const failed = (cause: unknown): void => reject(new VerifyPoolError('verify-worker-failed', 'a signature verification worker could not start', { cause }));
+            slot.worker.once('error', failed).once('exit', failed);
+          }),
+      ),
+    );
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }
@@ -150,38 +166,46 @@ export class VerifyPool {
   /**
    * Index of the first batch item that fails (a malformed one counts), or -1 when all verify.
    * Rejects with VerifyPoolError 'verify-pool-closed' after close() (no silent inline fallback:
-   * a closed pool means its owner is shutting down) and 'verify-worker-failed' if a worker dies.
+   * a closed pool means its owner is shutting down), 'verify-worker-failed' if a worker dies and
+   * 'verify-job-malformed' if the caller cannot read a job the pool built (a bug).
    */
   async verify(batch: SignatureBatch): Promise<number> {
     if (this.closed) throw new VerifyPoolError('verify-pool-closed', 'the signature verification pool is closed; open a new chain to verify blocks');
     this.itemsVerified += batch.count;
     if (this.threads === 0 || batch.count < this.inlineMaxItems) return batch.firstInvalid();
-    const split = this.allBusyWith(batch.count) ? 1 : Math.min(this.threads, Math.ceil(batch.count / VERIFY_MIN_ITEMS_PER_CHUNK));
-    const chunks = Math.max(split, Math.ceil(batch.count / VERIFY_MAX_ITEMS_PER_CHUNK));
-    const perChunk = Math.ceil(batch.count / chunks);
-    const pending: Promise<number>[] = [];
-    for (let start = 0, n = 0; start < batch.count; start += perChunk, n++) {
-      const end = Math.min(batch.count, start + perChunk);
-      // Of a split batch, every threads-th chunk is the caller's; the rest go to whoever has room.
-      const forCaller = split > 1 && n % this.threads === this.threads - 1;
-      // A fresh ArrayBuffer per chunk, transferred to a worker, not cloned.
-      pending.push(this.submit(batch.job(start, end), end - start, forCaller).then((invalid) => (invalid >= 0 ? start + invalid : -1)));
-    }
+    const split = this.allBusyWith(batch.cost) ? 1 : Math.min(this.threads, Math.ceil(batch.count / VERIFY_MIN_ITEMS_PER_CHUNK));
+    const ranges = batch.ranges(split, VERIFY_MAX_CHUNK_COST);
+    const verdict: BatchVerdict = { lowestInvalid: Infinity, abandoned: false };
+    const pending = ranges.map((range, n) => {
+      // Of a split batch the caller keeps the last chunk; the rest go to whoever has room (the caller included).
+      const forCaller = split > 1 && n === ranges.length - 1;
+      return this.submit(batch, range.start, range.end - range.start, range.cost, verdict, forCaller).then(
+        (invalid) => {
+          if (invalid < 0) return -1;
+          verdict.lowestInvalid = Math.min(verdict.lowestInvalid, range.start + invalid);
+          return range.start + invalid;
+        },
+        (err: unknown) => {
+          verdict.abandoned = true;
+          throw err;
+        },
+      );
+    });
     this.pump();
     const failures = (await Promise.all(pending)).filter((i) => i >= 0);
     return failures.length > 0 ? Math.min(...failures) : -1;
   }
 
   /**
-   * True when every worker runs and already holds at least `items` signatures (or chunks wait in
-   * the pool): a batch split over the workers would finish no sooner, so it goes as one chunk,
-   * which halves the jobs, messages and replies on the calling thread during a sync. A lone block
-   * (workers idle) is still split, for its latency, and the caller verifies its share.
+   * True when chunks already wait, or every worker runs and holds at least `cost` units: a batch
+   * split over the verifiers would finish no sooner, so it goes as one chunk, which halves the
+   * jobs, messages and replies on the calling thread during a sync. A lone block (workers idle)
+   * is still split, for its latency, and the caller verifies its share.
    */
-  private allBusyWith(items: number): boolean {
-    if (this.queue.length > 0 || this.callerQueue.length > 0) return true;
+  private allBusyWith(cost: number): boolean {
+    if (this.queue.length > 0) return true;
     if (this.slots.length < this.maxWorkers) return false;
-    for (const slot of this.slots) if (slot.items < items) return false;
+    for (const slot of this.slots) if (slot.cost < cost) return false;
     return true;
   }
 
@@ -203,40 +227,68 @@ export class VerifyPool {
   }
 
   /** Queues a chunk (pump() hands it out); settles with its first invalid item, relative to the chunk. */
-  private submit(buffer: ArrayBuffer, items: number, forCaller: boolean): Promise<number> {
+  private submit(batch: SignatureBatch, start: number, items: number, cost: number, verdict: BatchVerdict, forCaller: boolean): Promise<number> {
     return new Promise((resolve, reject) => {
-      (forCaller ? this.callerQueue : this.queue).push({ id: this.nextId++, buffer, items, resolve, reject });
+      (forCaller ? this.callerQueue : this.queue).push({ id: this.nextId++, batch, start, items, cost, verdict, resolve, reject });
     });
   }
 
   /**
-   * Hands queued chunks to the least-loaded worker (in signatures), starting workers up to
-   * maxWorkers. Workers get up to maxItemsPerWorker ahead, so they keep verifying while the
-   * calling thread is blocked (in a commit group's body) and cannot answer them; what none has
-   * room for, and the caller's own share, waits for the caller's next free turn.
+   * Hands queued chunks to the least-loaded running worker (in cost units), starts workers for
+   * what is left, up to maxWorkers, and books the caller a turn for whatever still waits. Workers
+   * get up to maxItemsPerWorker ahead, so they keep verifying while the calling thread is blocked
+   * (in a commit group's body) and cannot answer them. A chunk whose batch is already settled is
+   * dropped, not checked.
    */
   private pump(): void {
-    while (this.queue.length > 0 && !this.closed && this.maxWorkers > 0) {
-      const chunk = this.queue[0]!;
+    if (this.closed) return;
+    for (let chunk = this.queue[0]; chunk !== undefined; chunk = this.queue[0]) {
+      if (isMoot(chunk)) {
+        this.queue.shift();
+        chunk.resolve(-1);
+        continue;
+      }
       let slot: Slot | undefined;
-      if (this.slots.length < this.maxWorkers && this.slots.every((s) => s.inFlight.length > 0)) slot = this.spawn();
-      else for (const s of this.slots) if (this.hasRoom(s, chunk) && (!slot || s.items < slot.items)) slot = s;
+      for (const s of this.slots) if (this.hasRoom(s, chunk) && (!slot || s.cost < slot.cost)) slot = s;
       if (!slot) break;
       this.queue.shift();
-      clearTimeout(slot.idleTimer);
-      slot.idleTimer = undefined;
-      slot.inFlight.push(chunk);
-      slot.items += chunk.items;
-      slot.worker.ref();
-      const job: VerifyJob = { id: chunk.id, buffer: chunk.buffer };
-      slot.worker.postMessage(job, [chunk.buffer]);
+      this.post(slot, chunk);
     }
+    this.startWorkers();
     this.bookCallerTurn();
   }
 
-  /** An idle worker takes any chunk (even one over the bound); a busy one only once running and within maxItemsPerWorker. */
+  /**
+   * A running worker with nothing takes any chunk (even one over the bound); a busy one takes
+   * more within maxItemsPerWorker, and only once no more workers may start: a chunk waits for an
+   * idle worker (or the caller) rather than queue behind a busy one.
+   */
   private hasRoom(slot: Slot, chunk: Chunk): boolean {
-    return slot.inFlight.length === 0 || (slot.online && slot.items + chunk.items <= this.maxItemsPerWorker);
+    if (!slot.online) return false;
+    if (slot.inFlight.length === 0) return true;
+    return this.slots.length >= this.maxWorkers && slot.cost + chunk.cost <= this.maxItemsPerWorker;
+  }
+
+  /** Starts a worker per waiting chunk that no starting worker will take, up to maxWorkers. */
+  private startWorkers(): void {
+    let starting = 0;
+    for (const slot of this.slots) if (!slot.online) starting++;
+    while (this.slots.length < this.maxWorkers && this.queue.length > starting) {
+      this.spawn();
+      starting++;
+    }
+  }
+
+  private post(slot: Slot, chunk: Chunk): void {
+    clearTimeout(slot.idleTimer);
+    slot.idleTimer = undefined;
+    slot.inFlight.push(chunk);
+    slot.items += chunk.items;
+    slot.cost += chunk.cost;
+    slot.worker.ref();
+    const buffer = chunkJob(chunk);
+    const job: VerifyJob = { id: chunk.id, buffer };
+    slot.worker.postMessage(job, [buffer]);
   }
 
   /** Books one turn of the caller's event loop to verify a chunk, if one waits and none is booked. */
@@ -247,16 +299,22 @@ export class VerifyPool {
 
   /**
    * One chunk on the calling thread: its own share first, else the oldest no worker has room for.
-   * One per turn (a chunk is at most VERIFY_MAX_ITEMS_PER_CHUNK signatures, ~15 ms), so reads,
-   * timers and the commits between turns are not held up longer than that.
+   * One per turn (a chunk costs at most VERIFY_MAX_CHUNK_COST units, ~15 ms), so reads, timers
+   * and the commits between turns are not held up longer than that. Then pump(): a chunk behind
+   * the one taken may fit a worker.
    */
   private callerVerifies(): void {
     this.callerTurn = undefined;
     const chunk = this.callerQueue.shift() ?? this.queue.shift();
-    if (!chunk) return;
+    if (chunk) this.verifyHere(chunk);
+    this.pump();
+  }
+
+  private verifyHere(chunk: Chunk): void {
+    if (isMoot(chunk)) return chunk.resolve(-1);
     const startMs = performance.now();
     try {
-      const firstInvalid = scanJob(chunk.buffer);
+      const firstInvalid = scanJob(chunkJob(chunk));
       this.callerMs += performance.now() - startMs;
       this.callerItems += chunk.items;
       chunk.resolve(firstInvalid);
@@ -264,22 +322,24 @@ export class VerifyPool {
       // scanJob throws only on a job this pool built wrongly: a bug, not a peer's doing.
       chunk.reject(new VerifyPoolError('verify-job-malformed', `the calling thread could not read a signature job (${errorMessage(err)}); the block was not judged`, { cause: err }));
     }
-    this.bookCallerTurn();
   }
 
   private spawn(): Slot {
     const worker = new Worker(this.workerUrl);
-    const slot: Slot = { worker, inFlight: [], items: 0, online: false, gone: false, idleTimer: undefined };
+    const slot: Slot = { worker, inFlight: [], items: 0, cost: 0, online: false, gone: false, idleTimer: undefined };
     worker.unref();
     worker.once('online', () => {
       slot.online = true;
       this.pump();
+      // Started for chunks the caller may have verified meanwhile: nothing to hold, so the idle clock runs.
+      if (slot.inFlight.length === 0 && !slot.gone) this.retireWhenIdle(slot);
     });
     worker.on('message', (reply: VerifyReply) => {
       const chunk = slot.inFlight[0];
       if (!chunk || chunk.id !== reply.id) return;
       slot.inFlight.shift();
       slot.items -= chunk.items;
+      slot.cost -= chunk.cost;
       this.busyMs += reply.busyMs;
       this.idleMs += reply.idleMs;
       if (slot.inFlight.length === 0) worker.unref();
@@ -317,6 +377,7 @@ export class VerifyPool {
     void slot.worker.terminate();
     const lost = slot.inFlight.splice(0);
     slot.items = 0;
+    slot.cost = 0;
     this.logger?.warn({ reason: what, lostChunks: lost.length }, 'a signature verification worker failed; replacing it');
     for (const chunk of lost) {
       chunk.reject(new VerifyPoolError('verify-worker-failed', `a signature verification worker ${what}; the block was not judged, retry it`, { cause }));

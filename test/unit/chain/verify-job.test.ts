@@ -80,10 +80,14 @@ test('a malformed (short) signature counts as the failing input, in workers and 
   const bad = SignatureBatch.fromTransactions(withSignature(txs, 9, 0, Buffer.alloc(10, 1))); // item 18
   const pool = new VerifyPool({ threads: 2 });
   t.teardown(() => pool.close());
+  await pool.warm(); // running: it takes the first half of each batch, the caller the second
   t.is(await pool.verify(good), -1);
-  t.is(await pool.verify(bad), 18);
+  t.is(await pool.verify(bad), 18, "found in the caller's half");
   t.is(bad.firstInvalid(), 18);
   t.is(bad.locate(18).inputIndex, 0);
   t.is(bad.locate(18).tx.txidHex, bad.locate(19).tx.txidHex);
-  t.true(pool.liveWorkers > 0, 'the workers did the check');
+  const early = SignatureBatch.fromTransactions(withSignature(txs, 2, 0, Buffer.alloc(10, 1))); // item 4
+  t.is(await pool.verify(early), 4, "found in the worker's half");
+  t.is(early.firstInvalid(), 4);
+  t.is(pool.stats().callerItems, 3 * 12, 'the caller checked only its half of each batch');
 });

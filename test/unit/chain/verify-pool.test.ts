@@ -1,15 +1,16 @@
 import test, { type ExecutionContext } from 'ava';
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ValidationError } from '../../../src/chain/errors.js';
 import { SignatureBatch, VerifyPool, VerifyPoolError } from '../../../src/chain/verify-pool/index.js';
-import { VERIFY_MAX_ITEMS_PER_CHUNK } from '../../../src/chain/verify-pool/constants.js';
+import { VERIFY_MAX_CHUNK_COST } from '../../../src/chain/verify-pool/constants.js';
 import { Block, BlockHeader } from '../../../src/primitives/block.js';
 import { merkleRoot } from '../../../src/primitives/merkle.js';
 import type { Transaction } from '../../../src/primitives/tx.js';
 import { buildBlockFixture } from '../../bench/block-fixture.js';
-import { mine } from '../../helpers/fixtures.js';
+import { buildBlock, makeKey, mine, outpoint, pay, spend } from '../../helpers/fixtures.js';
 import { openChain, tempDir } from './setup.js';
 
 const TXS = 12; // 24 inputs per block: above the inline threshold, so the workers do the work
@@ -29,6 +30,13 @@ async function silentWorker(t: ExecutionContext): Promise<string> {
   const script = join(await tempDir(t, 'kadchain-pool-'), 'silent-worker.mjs');
   await writeFile(script, "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => undefined);\n");
   return script;
+}
+
+/** One transaction spending `inputs` outputs (the same outpoint repeated: only signatures and sizes matter here). */
+function bigSpender(inputs: number): Transaction {
+  const key = makeKey();
+  const funding = buildBlock({ miner: key }).transactions[0]!;
+  return spend(key, Array.from({ length: inputs }, (_, i) => ({ ...outpoint(funding), index: i })), [pay(makeKey(), 1n)]);
 }
 
 function fixtureBlocks(): Block[] {
@@ -128,35 +136,41 @@ test('a crashing worker rejects the job with verify-worker-failed and is replace
   const batch = SignatureBatch.fromBlock(block1!);
   const pool = new VerifyPool({ threads: 2, workerUrl: pathToFileURL(script) });
   t.teardown(() => pool.close());
+  await pool.warm(); // running: it gets the first chunk (a worker still starting is handed nothing)
   const err = await t.throwsAsync(pool.verify(batch), { instanceOf: VerifyPoolError });
   t.is(err?.code, 'verify-worker-failed');
   t.regex(err?.message ?? '', /worker boom/);
+  t.is(pool.liveWorkers, 0, 'the failed worker is gone');
+  await pool.warm();
+  t.is(pool.liveWorkers, 1, 'a replacement runs');
   const again = await t.throwsAsync(pool.verify(batch), { instanceOf: VerifyPoolError });
-  t.is(again?.code, 'verify-worker-failed', 'replacement workers were started for the next job');
+  t.is(again?.code, 'verify-worker-failed', 'and got the next job');
 });
 
-test('a worker holds at most maxItemsPerWorker signatures (one chunk always); the rest waits in the pool', async (t) => {
+test('a worker holds at most maxItemsPerWorker cost units (one chunk always); the caller verifies the rest', async (t) => {
   // Takes every job and never answers: what it holds is what the pool handed over.
   const script = await silentWorker(t);
   const [, block1] = fixtureBlocks();
-  const batch = SignatureBatch.fromBlock(block1!); // 24 signatures: 12 for the worker and 12 for the caller
+  const batch = SignatureBatch.fromBlock(block1!); // 24 signatures of small transactions: 24 cost units
   const maxItemsPerWorker = 30;
   const pool = new VerifyPool({ threads: 2, workerUrl: pathToFileURL(script), maxItemsPerWorker });
+  await pool.warm();
   const pending = Array.from({ length: 5 }, () => pool.verify(batch).catch((err: unknown) => err));
   const stats = pool.stats();
   t.log(`held per worker: ${stats.itemsPerWorker.join(', ')}; queued: ${stats.queuedItems}`);
-  t.deepEqual(stats.itemsPerWorker, [12], 'the first batch split 12 + 12; a whole 24-signature batch would pass 30');
-  t.is(stats.queuedItems, 12 + 4 * 24, "the caller's share and four whole batches wait");
+  t.deepEqual(stats.itemsPerWorker, [24], 'two batches split 12 + 12 with the caller; a whole 24-signature batch would pass 30');
+  t.is(stats.queuedItems, 2 * 12 + 3 * 24, "the caller's two shares and three whole batches wait");
   // The caller takes what no worker has room for, a chunk per turn of its event loop.
-  t.deepEqual(await Promise.all(pending.slice(1)), [-1, -1, -1, -1], 'the queued batches were verified by the caller');
-  t.deepEqual(pool.stats().itemsPerWorker, [12], 'the silent worker still holds only its first chunk');
+  t.deepEqual(await Promise.all(pending.slice(2)), [-1, -1, -1], 'the whole batches were verified by the caller');
+  t.deepEqual(pool.stats().itemsPerWorker, [24], 'the silent worker still holds only its first two chunks');
   t.is(pool.stats().queuedItems, 0);
-  t.is(pool.stats().callerItems, 12 + 4 * 24);
+  t.is(pool.stats().callerItems, 2 * 12 + 3 * 24);
   const big = new VerifyPool({ threads: 2, workerUrl: pathToFileURL(script), maxItemsPerWorker: 5 });
+  await big.warm();
   const alone = big.verify(batch).catch((err: unknown) => err);
   t.deepEqual(big.stats().itemsPerWorker, [12], 'a chunk larger than the bound still goes to an idle worker');
   await Promise.all([pool.close(), big.close()]);
-  for (const outcome of [await pending[0], await alone]) t.is((outcome as VerifyPoolError).code, 'verify-pool-closed');
+  for (const outcome of [...(await Promise.all(pending.slice(0, 2))), await alone]) t.is((outcome as VerifyPoolError).code, 'verify-pool-closed');
 });
 
 test('the pool reports its workers busy and idle time', async (t) => {
@@ -165,6 +179,7 @@ test('the pool reports its workers busy and idle time', async (t) => {
   const pool = new VerifyPool({ threads: 2 });
   t.teardown(() => pool.close());
   t.deepEqual(pool.stats(), { busyMs: 0, idleMs: 0, queuedItems: 0, itemsPerWorker: [], itemsVerified: 0, callerMs: 0, callerItems: 0 });
+  await pool.warm();
   for (let i = 0; i < 3; i++) t.is(await pool.verify(batch), -1);
   const stats = pool.stats();
   t.log(`busy ${stats.busyMs.toFixed(2)} ms, idle ${stats.idleMs.toFixed(2)} ms, caller ${stats.callerMs.toFixed(2)} ms`);
@@ -193,11 +208,12 @@ test('a batch is split over idle workers and the caller, and goes whole to one w
   const [, block1] = fixtureBlocks();
   const batch = SignatureBatch.fromBlock(block1!); // 24 signatures
   const pool = new VerifyPool({ threads: 3, workerUrl: pathToFileURL(script), maxItemsPerWorker: 1_000 });
+  await pool.warm();
+  t.is(pool.onlineWorkers, 2);
   const pending: Array<Promise<unknown>> = [];
   for (let i = 0; i < 3; i++) {
     pending.push(pool.verify(batch).catch((err: unknown) => err));
     await callerTurns(2);
-    await until(() => pool.onlineWorkers === 2, 'both workers run');
   }
   t.deepEqual(pool.stats().itemsPerWorker, [24, 24], 'three batches split 8 + 8 + 8 (a worker held less than 24)');
   t.is(pool.stats().callerItems, 24, "the caller verified its 8 of each");
@@ -209,39 +225,92 @@ test('a batch is split over idle workers and the caller, and goes whole to one w
   for (const outcome of await Promise.all(pending)) t.is((outcome as VerifyPoolError).code, 'verify-pool-closed');
 });
 
-test('a huge batch is cut into chunks of at most VERIFY_MAX_ITEMS_PER_CHUNK, every threads-th one verified by the caller', async (t) => {
+test('a huge batch is cut into chunks of at most VERIFY_MAX_CHUNK_COST; the caller keeps the last one', async (t) => {
   const script = await silentWorker(t);
   const blocks = buildBlockFixture(30, 20).blocks.map((b) => Block.decode(b));
   const txs = blocks.flatMap((b) => b.transactions.filter((tx) => !tx.isCoinbase)); // 600 transactions, 1,200 signatures
   const batch = SignatureBatch.fromTransactions(txs);
+  t.is(batch.cost, 1_200, 'small transactions: a cost unit per signature');
   const pool = new VerifyPool({ threads: 2, workerUrl: pathToFileURL(script), maxItemsPerWorker: 100_000 });
-  const first = SignatureBatch.fromTransactions(txs.slice(0, 10)); // 20 signatures: 10 to the worker, which starts
-  const started = pool.verify(first).catch((err: unknown) => err);
-  await until(() => pool.onlineWorkers === 1, 'the worker runs');
+  await pool.warm();
   const pending = pool.verify(batch).catch((err: unknown) => err);
-  const chunks = Math.ceil(batch.count / VERIFY_MAX_ITEMS_PER_CHUNK); // 5 chunks of 240
-  const perChunk = Math.ceil(batch.count / chunks);
-  t.deepEqual(pool.stats().itemsPerWorker, [10 + 3 * perChunk], 'chunks 0, 2 and 4 to the worker');
-  await callerTurns(chunks);
-  t.is(pool.stats().callerItems, 10 + 2 * perChunk, 'chunks 1 and 3 on the caller, one per turn');
-  t.true(perChunk <= VERIFY_MAX_ITEMS_PER_CHUNK);
+  t.true(VERIFY_MAX_CHUNK_COST < 300);
+  t.deepEqual(pool.stats().itemsPerWorker, [4 * 240], 'five chunks of 240 (1,200 over 256 each), the first four to the idle worker');
+  await callerTurns(3);
+  t.is(pool.stats().callerItems, 240, 'the last on the caller');
   await pool.close();
-  for (const outcome of [await started, await pending]) t.is((outcome as VerifyPoolError).code, 'verify-pool-closed');
+  t.is(((await pending) as VerifyPoolError).code, 'verify-pool-closed');
 });
 
-test('a worker that has not started yet holds one chunk: the rest waits for the caller', async (t) => {
+test('once a batch has a failing item, its chunks after it are dropped unchecked', async (t) => {
   const script = await silentWorker(t);
+  const blocks = buildBlockFixture(30, 20).blocks.map((b) => Block.decode(b));
+  const txs = blocks.flatMap((b) => b.transactions.filter((tx) => !tx.isCoinbase));
+  txs[150] = txs[150]!.withSignature(0, txs[151]!.inputs[0]!.signature); // item 300, in the second chunk
+  const batch = SignatureBatch.fromTransactions(txs);
+  // The silent worker takes the first chunk and no more (bound 5): chunks 1-3 wait for the caller, chunk 4 is its own.
+  const pool = new VerifyPool({ threads: 2, workerUrl: pathToFileURL(script), maxItemsPerWorker: 5 });
+  await pool.warm();
+  const pending = pool.verify(batch).catch((err: unknown) => err);
+  t.deepEqual(pool.stats().itemsPerWorker, [240]);
+  await callerTurns(5);
+  t.is(pool.stats().callerItems, 2 * 240, 'its own chunk (960-1,199) and chunk 1 (240-479, which fails at 300); chunks 2 and 3 start after 300');
+  t.is(pool.stats().queuedItems, 0);
+  await pool.close();
+  t.is(((await pending) as VerifyPoolError).code, 'verify-pool-closed', 'chunk 0 is still with the worker: an earlier item might fail');
+});
+
+test('a batch of huge transactions is cut by cost: each input hashes its whole transaction', (t) => {
+  const [, block1] = fixtureBlocks();
+  const small = SignatureBatch.fromBlock(block1!);
+  t.deepEqual(
+    small.ranges(2, VERIFY_MAX_CHUNK_COST).map((r) => [r.start, r.end, r.cost]),
+    [
+      [0, 12, 12],
+      [12, 24, 12],
+    ],
+  );
+  const wide = bigSpender(260); // 260 inputs: ~35 KB, 3 cost units per input
+  const batch = SignatureBatch.fromTransactions([wide]);
+  t.true(wide.size > 2 * 16_384 && wide.size < 3 * 16_384, `size ${wide.size}`);
+  t.is(batch.cost, 260 * 3);
+  const ranges = batch.ranges(2, VERIFY_MAX_CHUNK_COST);
+  t.deepEqual(
+    ranges.map((r) => [r.start, r.end, r.cost]),
+    [
+      [0, 65, 195],
+      [65, 130, 195],
+      [130, 195, 195],
+      [195, 260, 195],
+    ],
+    'four chunks of 195 units (780 over 256 each), not two of 390',
+  );
+});
+
+test('a worker still starting is handed nothing; once running it takes what waits', async (t) => {
+  const dir = await tempDir(t, 'kadchain-pool-');
+  const marker = join(dir, 'up');
+  const script = join(dir, 'marking-worker.mjs');
+  // Runs (its 'online' event already posted), says so in a file, then holds every job.
+  await writeFile(script, `import { writeFileSync } from 'node:fs';\nimport { parentPort } from 'node:worker_threads';\nwriteFileSync(${JSON.stringify(marker)}, 'up');\nparentPort.on('message', () => undefined);\n`);
   const [, block1] = fixtureBlocks();
   const batch = SignatureBatch.fromBlock(block1!); // 24 signatures
   const pool = new VerifyPool({ threads: 2, workerUrl: pathToFileURL(script), maxItemsPerWorker: 1_000 });
-  // All synchronous: a worker's 'online' event cannot come before the event loop turns.
-  const pending = [pool.verify(batch), pool.verify(batch), pool.verify(batch)].map((p) => p.catch((err: unknown) => err));
-  t.is(pool.onlineWorkers, 0);
-  t.is(pool.liveWorkers, 1);
-  t.deepEqual(pool.stats().itemsPerWorker, [12], 'the first batch split 12 + 12; nothing more for a worker still starting, though 1,000 would fit');
-  t.is(pool.stats().queuedItems, 12 + 2 * 24, "the caller's share and two whole batches wait for a verifier");
+  const pending = pool.verify(batch).catch((err: unknown) => err); // 12 queued, 12 the caller's
+  t.is(pool.liveWorkers, 1, 'a worker starts for the queued chunk');
+  t.deepEqual(pool.stats().itemsPerWorker, [0], 'and is handed nothing while it starts');
+  t.is(pool.stats().queuedItems, 24);
+  // Block this thread until the worker runs: its 'online' event then comes in the next poll phase,
+  // before the caller's second turn (its first takes its own share).
+  const deadline = Date.now() + 30_000;
+  while (!existsSync(marker) && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+  t.true(existsSync(marker), 'the worker started');
+  await until(() => pool.onlineWorkers === 1, 'the worker runs');
+  await callerTurns(3);
+  t.deepEqual(pool.stats().itemsPerWorker, [12], 'the running worker took the queued chunk');
+  t.is(pool.stats().callerItems, 12, 'the caller verified its own share only');
   await pool.close();
-  for (const outcome of await Promise.all(pending)) t.is((outcome as VerifyPoolError).code, 'verify-pool-closed', 'closed before any turn of the caller');
+  t.is(((await pending) as VerifyPoolError).code, 'verify-pool-closed');
 });
 
 test('workers stop after idleMs without a chunk (the node keeps no isolate per core after a sync) and start again for the next batch', async (t) => {
@@ -271,7 +340,8 @@ test('a worker that holds a chunk is never stopped for idleness, even after its 
   const batch = SignatureBatch.fromBlock(block1!);
   const idleMs = 50;
   const pool = new VerifyPool({ threads: 2, workerUrl: pathToFileURL(script), idleMs });
-  t.is(await pool.verify(batch), -1); // the workers answered: their idle timers are running
+  await pool.warm();
+  t.is(await pool.verify(batch), -1); // the worker answered: its idle timer is running
   await writeFile(phase, 'hold');
   const held = pool.verify(batch).catch((err: unknown) => err); // now each live worker holds a chunk
   const holding = pool.liveWorkers;

@@ -1,0 +1,39 @@
+/**
+ * A chunk: a range of one batch's items, waiting for a verifier or held by one. Its job (the
+ * transferable buffer of the transactions it touches, job.ts) is built only when a verifier takes
+ * it: a batch cut into many chunks holds no buffer per chunk while they wait.
+ */
+import type { SignatureBatch } from './batch.js';
+import type { VerifyPoolError } from './errors.js';
+
+/** What the chunks of one batch share: once it is settled, what is left of it need not be checked. */
+export interface BatchVerdict {
+  /** Lowest failing item found so far (Infinity while none): a chunk starting above it cannot lower it. */
+  lowestInvalid: number;
+  /** A chunk of the batch was rejected (a worker died, a job was unreadable): the batch is not judged. */
+  abandoned: boolean;
+}
+
+export interface Chunk {
+  readonly id: number;
+  readonly batch: SignatureBatch;
+  /** First item of the batch in the chunk. */
+  readonly start: number;
+  /** Signatures in the chunk. */
+  readonly items: number;
+  /** Cost units of the chunk (constants.ts): what the bounds count. */
+  readonly cost: number;
+  readonly verdict: BatchVerdict;
+  readonly resolve: (firstInvalid: number) => void;
+  readonly reject: (err: VerifyPoolError) => void;
+}
+
+/** True when checking the chunk cannot change its batch's answer (Bitcoin Core's check queue stops once one check failed). */
+export function isMoot(chunk: Chunk): boolean {
+  return chunk.verdict.abandoned || chunk.start > chunk.verdict.lowestInvalid;
+}
+
+/** The chunk's job: a fresh ArrayBuffer, owned by the chunk alone (transferable). */
+export function chunkJob(chunk: Chunk): ArrayBuffer {
+  return chunk.batch.job(chunk.start, chunk.start + chunk.items);
+}
