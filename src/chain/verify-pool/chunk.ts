@@ -33,6 +33,18 @@ export function isMoot(chunk: Chunk): boolean {
   return chunk.verdict.abandoned || chunk.start > chunk.verdict.lowestInvalid;
 }
 
+/** Settles the chunk with its first failing item (relative to the chunk) or -1, recording a failure for the batch at once: the batch's later chunks become moot before the next one is handed out. */
+export function settle(chunk: Chunk, firstInvalid: number): void {
+  if (firstInvalid >= 0) chunk.verdict.lowestInvalid = Math.min(chunk.verdict.lowestInvalid, chunk.start + firstInvalid);
+  chunk.resolve(firstInvalid);
+}
+
+/** Rejects the chunk: its batch is not judged, so none of its other chunks need checking. */
+export function abandon(chunk: Chunk, err: VerifyPoolError): void {
+  chunk.verdict.abandoned = true;
+  chunk.reject(err);
+}
+
 /** The chunk's job: a fresh ArrayBuffer, owned by the chunk alone (transferable). */
 export function chunkJob(chunk: Chunk): ArrayBuffer {
   return chunk.batch.job(chunk.start, chunk.start + chunk.items);

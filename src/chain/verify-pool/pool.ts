@@ -16,7 +16,7 @@ import { Worker } from 'node:worker_threads';
 import { errorMessage } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { SignatureBatch } from './batch.js';
-import { type BatchVerdict, type Chunk, chunkJob, isMoot } from './chunk.js';
+import { type BatchVerdict, type Chunk, abandon, chunkJob, isMoot, settle } from './chunk.js';
 import { VERIFY_INLINE_MAX_ITEMS, VERIFY_MAX_CHUNK_COST, VERIFY_MAX_ITEMS_IN_FLIGHT_PER_WORKER, VERIFY_MIN_ITEMS_PER_CHUNK, VERIFY_WORKER_IDLE_MS } from './constants.js';
 import { VerifyPoolError } from './errors.js';
 import { scanJob } from './job-scan.js';
@@ -179,17 +179,7 @@ export class VerifyPool {
     const pending = ranges.map((range, n) => {
       // Of a split batch the caller keeps the last chunk; the rest go to whoever has room (the caller included).
       const forCaller = split > 1 && n === ranges.length - 1;
-      return this.submit(batch, range.start, range.end - range.start, range.cost, verdict, forCaller).then(
-        (invalid) => {
-          if (invalid < 0) return -1;
-          verdict.lowestInvalid = Math.min(verdict.lowestInvalid, range.start + invalid);
-          return range.start + invalid;
-        },
-        (err: unknown) => {
-          verdict.abandoned = true;
-          throw err;
-        },
-      );
+      return this.submit(batch, range.start, range.end - range.start, range.cost, verdict, forCaller).then((invalid) => (invalid >= 0 ? range.start + invalid : -1));
     });
     this.pump();
     const failures = (await Promise.all(pending)).filter((i) => i >= 0);
@@ -216,12 +206,12 @@ export class VerifyPool {
     const closedError = (): VerifyPoolError => new VerifyPoolError('verify-pool-closed', 'the signature verification pool was closed while verifying');
     if (this.callerTurn) clearImmediate(this.callerTurn);
     this.callerTurn = undefined;
-    for (const chunk of [...this.callerQueue.splice(0), ...this.queue.splice(0)]) chunk.reject(closedError());
+    for (const chunk of [...this.callerQueue.splice(0), ...this.queue.splice(0)]) abandon(chunk, closedError());
     const slots = this.slots.splice(0);
     for (const slot of slots) {
       slot.gone = true;
       clearTimeout(slot.idleTimer);
-      for (const chunk of slot.inFlight.splice(0)) chunk.reject(closedError());
+      for (const chunk of slot.inFlight.splice(0)) abandon(chunk, closedError());
     }
     await Promise.all(slots.map((slot) => slot.worker.terminate()));
   }
@@ -317,10 +307,10 @@ export class VerifyPool {
       const firstInvalid = scanJob(chunkJob(chunk));
       this.callerMs += performance.now() - startMs;
       this.callerItems += chunk.items;
-      chunk.resolve(firstInvalid);
+      settle(chunk, firstInvalid);
     } catch (err) {
       // scanJob throws only on a job this pool built wrongly: a bug, not a peer's doing.
-      chunk.reject(new VerifyPoolError('verify-job-malformed', `the calling thread could not read a signature job (${errorMessage(err)}); the block was not judged`, { cause: err }));
+      abandon(chunk, new VerifyPoolError('verify-job-malformed', `the calling thread could not read a signature job (${errorMessage(err)}); the block was not judged`, { cause: err }));
     }
   }
 
@@ -343,7 +333,7 @@ export class VerifyPool {
       this.busyMs += reply.busyMs;
       this.idleMs += reply.idleMs;
       if (slot.inFlight.length === 0) worker.unref();
-      chunk.resolve(reply.firstInvalid);
+      settle(chunk, reply.firstInvalid);
       this.pump();
       if (slot.inFlight.length === 0 && !slot.gone) this.retireWhenIdle(slot);
     });
@@ -380,7 +370,7 @@ export class VerifyPool {
     slot.cost = 0;
     this.logger?.warn({ reason: what, lostChunks: lost.length }, 'a signature verification worker failed; replacing it');
     for (const chunk of lost) {
-      chunk.reject(new VerifyPoolError('verify-worker-failed', `a signature verification worker ${what}; the block was not judged, retry it`, { cause }));
+      abandon(chunk, new VerifyPoolError('verify-worker-failed', `a signature verification worker ${what}; the block was not judged, retry it`, { cause }));
     }
     this.pump();
   }
