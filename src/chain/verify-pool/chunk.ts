@@ -1,6 +1,6 @@
 /**
  * A chunk: a range of one batch's items, waiting for a verifier or held by one. Its job (the
- * transferable buffer of the transactions it touches, job.ts) is built only when a verifier takes
+ * buffer of the transactions it touches, job.ts) is built only when a verifier takes
  * it: a batch cut into many chunks holds no buffer per chunk while they wait.
  */
 import type { SignatureBatch } from './batch.js';
@@ -24,6 +24,8 @@ export interface Chunk {
   /** Cost units of the chunk (constants.ts): what the bounds count. */
   readonly cost: number;
   readonly verdict: BatchVerdict;
+  /** Of a batch split over the verifiers for its latency (a lone block), not one queued whole during a sync. */
+  readonly split: boolean;
   readonly resolve: (firstInvalid: number) => void;
   readonly reject: (err: VerifyPoolError) => void;
 }
@@ -45,7 +47,7 @@ export function abandon(chunk: Chunk, err: VerifyPoolError): void {
   chunk.reject(err);
 }
 
-/** The chunk's job: a fresh ArrayBuffer, owned by the chunk alone (transferable). */
+/** The chunk's job: a fresh ArrayBuffer, owned by the chunk alone. */
 export function chunkJob(chunk: Chunk): ArrayBuffer {
   return chunk.batch.job(chunk.start, chunk.start + chunk.items);
 }

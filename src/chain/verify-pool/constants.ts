@@ -35,7 +35,8 @@ export const VERIFY_MAX_CHUNK_COST = 256;
  * work a worker holds are bounded in these units, so a block of huge transactions is cut finer
  * and its jobs (which carry each transaction whole) stay few in flight.
  */
-export const VERIFY_SIGHASH_BYTES_PER_COST_UNIT = 16_384;/**
+export const VERIFY_SIGHASH_BYTES_PER_COST_UNIT = 16_384;
+/**
  * Cost units (about signatures, below) a worker may hold at once (its queued chunks; one chunk is always allowed, whatever
  * its size). Enough that a worker never idles while the main thread runs a commit group's body
  * (up to COMMIT_GROUP_MAX_INPUTS connected synchronously, 20-90 ms on the dev machine) and cannot
@@ -52,3 +53,13 @@ export const VERIFY_MAX_ITEMS_IN_FLIGHT_PER_WORKER = 1_024;
  * starting a worker again costs a few milliseconds.
  */
 export const VERIFY_WORKER_IDLE_MS = 60_000;
+
+/**
+ * After a worker fails (its code did not load, it crashed, it broke the protocol) no worker
+ * starts for this long, doubled per failure in a row up to VERIFY_WORKER_RESTART_MAX_MS; the
+ * calling thread verifies everything meanwhile. A worker whose code cannot load would otherwise
+ * be replaced at once, over and over: an isolate every ~50 ms and a warning each time.
+ */
+export const VERIFY_WORKER_RESTART_BASE_MS = 100;
+/** The longest wait between worker restarts after failures in a row (one warning a minute at most, then). */
+export const VERIFY_WORKER_RESTART_MAX_MS = 60_000;

@@ -24,7 +24,7 @@ export interface JobSegment {
 /** Each input's sighash, overwritten by the next: a thread checks one input at a time and secp256k1 only reads it (no Buffer per input). */
 const digest = Buffer.alloc(HASH_BYTES);
 
-/** One fresh ArrayBuffer holding `segments` (owned by the job alone, so it can be transferred). */
+/** One fresh ArrayBuffer holding `segments`, owned by the job alone (posted to a worker as a copy: protocol.ts). */
 export function encodeJob(segments: readonly JobSegment[]): ArrayBuffer {
   let size = JOB_HEADER_BYTES;
   for (const s of segments) size += JOB_SEGMENT_HEADER_BYTES + s.bytes.length;

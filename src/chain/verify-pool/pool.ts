@@ -3,24 +3,32 @@
  * thread is one of the verifiers, as Bitcoin Core's validation thread joins its script-check
  * queue (`-par` counts it): `threads` verifiers are `threads - 1` workers and the caller. A batch
  * is split over the verifiers in chunks of bounded cost (a huge transaction's inputs cost more:
- * each sighash hashes it whole); a worker's chunk travels as one transferred buffer, built when
- * the worker takes it. The caller keeps the last chunk of a split batch and verifies it, and any
- * chunk no running worker has room for, on free turns of its event loop (setImmediate: the
- * sockets' reads and timers come first). Once a batch has a failing item, its chunks after it
- * are dropped unchecked. Workers start when chunks wait and stop after idleMs without one (or at
- * close()): a node that synced once does not keep a V8 isolate per core (~15 MB each) for the
- * rest of its life; a new block starts them again (a few ms).
+ * each sighash hashes it whole); a worker's chunk travels as one buffer, built when the worker
+ * takes it. The caller keeps the last chunk of a split batch and verifies it, and any chunk no
+ * ready worker has room for, on free turns of its event loop (setImmediate: the sockets' reads
+ * and timers come first). Once a batch has a failing item, its chunks after it are dropped
+ * unchecked. Workers start when chunks wait and stop after idleMs without one (or at close()): a
+ * node that synced once does not keep a V8 isolate per core (~15 MB each) for the rest of its
+ * life; a new block starts them again (a few ms). After a worker fails, none starts for a while
+ * (doubling per failure in a row): the caller verifies alone meanwhile.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { errorMessage } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { SignatureBatch } from './batch.js';
 import { type BatchVerdict, type Chunk, abandon, chunkJob, isMoot, settle } from './chunk.js';
-import { VERIFY_INLINE_MAX_ITEMS, VERIFY_MAX_CHUNK_COST, VERIFY_MAX_ITEMS_IN_FLIGHT_PER_WORKER, VERIFY_MIN_ITEMS_PER_CHUNK, VERIFY_WORKER_IDLE_MS } from './constants.js';
+import {
+  VERIFY_INLINE_MAX_ITEMS,
+  VERIFY_MAX_CHUNK_COST,
+  VERIFY_MAX_ITEMS_IN_FLIGHT_PER_WORKER,
+  VERIFY_MIN_ITEMS_PER_CHUNK,
+  VERIFY_WORKER_IDLE_MS,
+  VERIFY_WORKER_RESTART_BASE_MS,
+  VERIFY_WORKER_RESTART_MAX_MS,
+} from './constants.js';
 import { VerifyPoolError } from './errors.js';
 import { scanJob } from './job-scan.js';
-import type { VerifyJob, VerifyReply } from './protocol.js';
+import { type SlotEvents, WorkerSlot } from './worker-slot.js';
 
 export interface VerifyPoolOptions {
   /** Threads that verify, the calling thread included (threads - 1 workers); default os.availableParallelism(). 0 or 1 verifies on the calling thread alone. */
@@ -34,25 +42,6 @@ export interface VerifyPoolOptions {
   /** A worker with nothing to do for this long stops (default VERIFY_WORKER_IDLE_MS). */
   idleMs?: number;
   logger?: Logger;
-}
-
-interface Slot {
-  readonly worker: Worker;
-  /** Chunks posted and not answered, oldest first (a worker answers in order). */
-  readonly inFlight: Chunk[];
-  /** Signatures in `inFlight`. */
-  items: number;
-  /** Cost units in `inFlight`: what maxItemsPerWorker bounds. */
-  cost: number;
-  /**
-   * The worker runs (its 'online' event). Until then it is handed nothing: a worker takes 50-150
-   * ms to start on busy cores, and a chunk handed to it meanwhile (the oldest, the one the chain
-   * waits for) would wait there while the caller, free, verifies later ones.
-   */
-  online: boolean;
-  gone: boolean;
-  /** Set while the worker holds nothing: it stops when this fires. */
-  idleTimer: NodeJS.Timeout | undefined;
 }
 
 /** What the workers did since the pool started (summed over workers, replaced ones included). */
@@ -71,6 +60,10 @@ export interface VerifyPoolStats {
   readonly callerMs: number;
   /** Signatures in those chunks (batches under inlineMaxItems, verified inline, are counted in itemsVerified only). */
   readonly callerItems: number;
+  /** Workers started (each retired after idleMs, or failed, and started again counts anew). */
+  readonly workersStarted: number;
+  /** Workers that failed: their code did not load, they crashed, or broke the protocol. */
+  readonly workerFailures: number;
 }
 
 const DEFAULT_WORKER_URL = new URL('./worker.js', import.meta.url);
@@ -85,12 +78,19 @@ export class VerifyPool {
   private readonly logger: Logger | undefined;
   private readonly maxItemsPerWorker: number;
   private readonly workerIdleMs: number;
-  private readonly slots: Slot[] = [];
+  private readonly slots: WorkerSlot[] = [];
+  private readonly events: SlotEvents;
   private busyMs = 0;
   private idleMs = 0;
   private itemsVerified = 0;
   private callerMs = 0;
   private callerItems = 0;
+  private workersStarted = 0;
+  private workerFailures = 0;
+  /** Worker failures since a worker last answered a chunk: how long the next restart waits. */
+  private failureStreak = 0;
+  /** Set while no worker may start, after a failure; pump() when it fires. */
+  private restartTimer: NodeJS.Timeout | undefined;
   /** Chunks for any verifier: the workers take them as they have room, the caller when none has. */
   private readonly queue: Chunk[] = [];
   /** The caller's own share of split batches, verified before it helps with `queue`. */
@@ -110,6 +110,27 @@ export class VerifyPool {
     this.logger = options.logger;
     this.maxItemsPerWorker = options.maxItemsPerWorker ?? VERIFY_MAX_ITEMS_IN_FLIGHT_PER_WORKER;
     this.workerIdleMs = options.idleMs ?? VERIFY_WORKER_IDLE_MS;
+    this.events = {
+      ready: (slot) => {
+        this.pump();
+        // Started for chunks the caller may have verified meanwhile: nothing to hold, so the idle clock runs.
+        this.retireIfIdle(slot);
+      },
+      done: (slot, chunk, reply) => {
+        this.busyMs += reply.busyMs;
+        this.idleMs += reply.idleMs;
+        this.failureStreak = 0;
+        settle(chunk, reply.firstInvalid);
+        this.pump();
+        this.retireIfIdle(slot);
+      },
+      jobFailed: (slot, chunk, reply) => {
+        abandon(chunk, new VerifyPoolError('verify-job-malformed', `a signature verification worker could not read a job (${reply.message}); the block was not judged`));
+        this.pump();
+        this.retireIfIdle(slot);
+      },
+      died: (slot, what, cause) => this.fail(slot, what, cause),
+    };
   }
 
   stats(): VerifyPoolStats {
@@ -124,6 +145,8 @@ export class VerifyPool {
       itemsVerified: this.itemsVerified,
       callerMs: this.callerMs,
       callerItems: this.callerItems,
+      workersStarted: this.workersStarted,
+      workerFailures: this.workerFailures,
     };
   }
 
@@ -132,31 +155,29 @@ export class VerifyPool {
     return this.slots.length;
   }
 
-  /** Worker threads started and running (their 'online' event came). */
-  get onlineWorkers(): number {
-    let online = 0;
-    for (const slot of this.slots) if (slot.online) online++;
-    return online;
+  /** Worker threads ready for chunks (their code loaded). */
+  get readyWorkers(): number {
+    let ready = 0;
+    for (const slot of this.slots) if (slot.ready) ready++;
+    return ready;
   }
 
   /**
-   * Starts every worker now and resolves once they all run (a caller that knows work is coming;
-   * the tests). Rejects with 'verify-worker-failed' if one cannot start.
+   * Starts every worker now, even while restarts wait after a failure, and resolves once they are
+   * all ready (a caller that knows work is coming; the tests). Rejects with 'verify-worker-failed'
+   * if one cannot start, 'verify-pool-closed' if the pool closes first.
    */
   async warm(): Promise<void> {
-    if (this.closed) throw new VerifyPoolError('verify-pool-closed', 'the signature verification pool is closed; open a new chain to verify blocks');
-    while (this.slots.length < this.maxWorkers) this.spawn();
-    const starting = this.slots.filter((slot) => !slot.online);
-    await Promise.all(
-      starting.map(
-        (slot) =>
-          new Promise<void>((resolve, reject) => {
-            slot.worker.once('online', () => resolve());
-            const failed = (cause: unknown): void => reject(new VerifyPoolError('verify-worker-failed', 'a signature verification worker could not start', { cause }));
-            slot.worker.once('error', failed).once('exit', failed);
-          }),
-      ),
-    );
+    const closed = (): VerifyPoolError => new VerifyPoolError('verify-pool-closed', 'the signature verification pool is closed; open a new chain to verify blocks');
+    if (this.closed) throw closed();
+    try {
+      while (this.slots.length < this.maxWorkers) this.spawn();
+      await Promise.all(this.slots.map((slot) => slot.started));
+    } catch (cause) {
+      if (this.closed) throw closed();
+      throw new VerifyPoolError('verify-worker-failed', `a signature verification worker could not start: ${errorMessage(cause)}`, { cause });
+    }
+    if (this.closed) throw closed();
   }
 
   get isClosed(): boolean {
@@ -179,7 +200,8 @@ export class VerifyPool {
     const pending = ranges.map((range, n) => {
       // Of a split batch the caller keeps the last chunk; the rest go to whoever has room (the caller included).
       const forCaller = split > 1 && n === ranges.length - 1;
-      return this.submit(batch, range.start, range.end - range.start, range.cost, verdict, forCaller).then((invalid) => (invalid >= 0 ? range.start + invalid : -1));
+      const chunk = { id: this.nextId++, batch, start: range.start, items: range.end - range.start, cost: range.cost, verdict, split: split > 1 };
+      return this.submit(chunk, forCaller).then((invalid) => (invalid >= 0 ? range.start + invalid : -1));
     });
     this.pump();
     const failures = (await Promise.all(pending)).filter((i) => i >= 0);
@@ -206,6 +228,8 @@ export class VerifyPool {
     const closedError = (): VerifyPoolError => new VerifyPoolError('verify-pool-closed', 'the signature verification pool was closed while verifying');
     if (this.callerTurn) clearImmediate(this.callerTurn);
     this.callerTurn = undefined;
+    clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
     for (const chunk of [...this.callerQueue.splice(0), ...this.queue.splice(0)]) abandon(chunk, closedError());
     const slots = this.slots.splice(0);
     for (const slot of slots) {
@@ -217,31 +241,36 @@ export class VerifyPool {
   }
 
   /** Queues a chunk (pump() hands it out); settles with its first invalid item, relative to the chunk. */
-  private submit(batch: SignatureBatch, start: number, items: number, cost: number, verdict: BatchVerdict, forCaller: boolean): Promise<number> {
+  private submit(chunk: Omit<Chunk, 'resolve' | 'reject'>, forCaller: boolean): Promise<number> {
     return new Promise((resolve, reject) => {
-      (forCaller ? this.callerQueue : this.queue).push({ id: this.nextId++, batch, start, items, cost, verdict, resolve, reject });
+      (forCaller ? this.callerQueue : this.queue).push({ ...chunk, resolve, reject });
     });
   }
 
   /**
-   * Hands queued chunks to the least-loaded running worker (in cost units), starts workers for
-   * what is left, up to maxWorkers, and books the caller a turn for whatever still waits. Workers
-   * get up to maxItemsPerWorker ahead, so they keep verifying while the calling thread is blocked
-   * (in a commit group's body) and cannot answer them. A chunk whose batch is already settled is
+   * Hands queued chunks to the least-loaded ready worker (in cost units), starts workers for what
+   * is left, up to maxWorkers, and books the caller a turn for whatever still waits. Workers get
+   * up to maxItemsPerWorker ahead, so they keep verifying while the calling thread is blocked (in
+   * a commit group's body) and cannot answer them. A chunk whose batch is already settled is
    * dropped, not checked.
    */
   private pump(): void {
     if (this.closed) return;
+    let waitingCost = 0;
+    for (const chunk of this.queue) waitingCost += chunk.cost;
+    for (const chunk of this.callerQueue) waitingCost += chunk.cost;
     for (let chunk = this.queue[0]; chunk !== undefined; chunk = this.queue[0]) {
       if (isMoot(chunk)) {
         this.queue.shift();
+        waitingCost -= chunk.cost;
         chunk.resolve(-1);
         continue;
       }
-      let slot: Slot | undefined;
-      for (const s of this.slots) if (this.hasRoom(s, chunk) && (!slot || s.cost < slot.cost)) slot = s;
+      let slot: WorkerSlot | undefined;
+      for (const s of this.slots) if (this.hasRoom(s, chunk, waitingCost) && (!slot || s.cost < slot.cost)) slot = s;
       if (!slot) break;
       this.queue.shift();
+      waitingCost -= chunk.cost;
       this.post(slot, chunk);
     }
     this.startWorkers();
@@ -249,36 +278,47 @@ export class VerifyPool {
   }
 
   /**
-   * A running worker with nothing takes any chunk (even one over the bound); a busy one takes
-   * more within maxItemsPerWorker, and only once no more workers may start: a chunk waits for an
-   * idle worker (or the caller) rather than queue behind a busy one.
+   * A ready worker with nothing takes any chunk (even one over the bound); a busy one takes more
+   * within maxItemsPerWorker, and only once no more workers may start: a chunk waits for an idle
+   * worker (or the caller) rather than queue behind a busy one. Of a lone block's chunks a busy
+   * worker takes no more than the caller, free, has left to verify (`waitingCost`, the chunk's
+   * included): a worker that took them all would finish the block alone, later.
    */
-  private hasRoom(slot: Slot, chunk: Chunk): boolean {
-    if (!slot.online) return false;
+  private hasRoom(slot: WorkerSlot, chunk: Chunk, waitingCost: number): boolean {
+    if (!slot.ready) return false;
     if (slot.inFlight.length === 0) return true;
-    return this.slots.length >= this.maxWorkers && slot.cost + chunk.cost <= this.maxItemsPerWorker;
+    if (this.slots.length < this.maxWorkers || slot.cost + chunk.cost > this.maxItemsPerWorker) return false;
+    return !chunk.split || slot.cost + chunk.cost <= waitingCost;
   }
 
-  /** Starts a worker per waiting chunk that no starting worker will take, up to maxWorkers. */
+  /** Starts a worker per waiting chunk that no starting worker will take, up to maxWorkers; none while restarts wait after a failure. */
   private startWorkers(): void {
+    if (this.restartTimer) return;
     let starting = 0;
-    for (const slot of this.slots) if (!slot.online) starting++;
+    for (const slot of this.slots) if (!slot.ready) starting++;
     while (this.slots.length < this.maxWorkers && this.queue.length > starting) {
-      this.spawn();
+      try {
+        this.spawn();
+      } catch (err) {
+        const retryInMs = this.delayRestarts();
+        this.logger?.warn({ reason: errorMessage(err), retryInMs }, 'a signature verification worker could not start; the calling thread verifies meanwhile');
+        return;
+      }
       starting++;
     }
   }
 
-  private post(slot: Slot, chunk: Chunk): void {
+  private post(slot: WorkerSlot, chunk: Chunk): void {
+    let buffer: ArrayBuffer;
+    try {
+      buffer = chunkJob(chunk);
+    } catch (err) {
+      // Only a batch the pool cannot encode (a bug): that chunk's block is not judged, nothing else is touched.
+      return abandon(chunk, new VerifyPoolError('verify-job-malformed', `a signature job could not be built (${errorMessage(err)}); the block was not judged`, { cause: err }));
+    }
     clearTimeout(slot.idleTimer);
     slot.idleTimer = undefined;
-    slot.inFlight.push(chunk);
-    slot.items += chunk.items;
-    slot.cost += chunk.cost;
-    slot.worker.ref();
-    const buffer = chunkJob(chunk);
-    const job: VerifyJob = { id: chunk.id, buffer };
-    slot.worker.postMessage(job, [buffer]);
+    slot.post(chunk, buffer);
   }
 
   /** Books one turn of the caller's event loop to verify a chunk, if one waits and none is booked. */
@@ -314,37 +354,17 @@ export class VerifyPool {
     }
   }
 
-  private spawn(): Slot {
-    const worker = new Worker(this.workerUrl);
-    const slot: Slot = { worker, inFlight: [], items: 0, cost: 0, online: false, gone: false, idleTimer: undefined };
-    worker.unref();
-    worker.once('online', () => {
-      slot.online = true;
-      this.pump();
-      // Started for chunks the caller may have verified meanwhile: nothing to hold, so the idle clock runs.
-      if (slot.inFlight.length === 0 && !slot.gone) this.retireWhenIdle(slot);
-    });
-    worker.on('message', (reply: VerifyReply) => {
-      const chunk = slot.inFlight[0];
-      if (!chunk || chunk.id !== reply.id) return;
-      slot.inFlight.shift();
-      slot.items -= chunk.items;
-      slot.cost -= chunk.cost;
-      this.busyMs += reply.busyMs;
-      this.idleMs += reply.idleMs;
-      if (slot.inFlight.length === 0) worker.unref();
-      settle(chunk, reply.firstInvalid);
-      this.pump();
-      if (slot.inFlight.length === 0 && !slot.gone) this.retireWhenIdle(slot);
-    });
-    worker.on('error', (err) => this.fail(slot, `threw: ${errorMessage(err)}`, err));
-    worker.on('exit', (code) => this.fail(slot, `exited with code ${code}`, undefined));
+  /** Throws what `new Worker` throws. */
+  private spawn(): WorkerSlot {
+    const slot = new WorkerSlot(this.workerUrl, this.events);
     this.slots.push(slot);
+    this.workersStarted++;
     return slot;
   }
 
   /** Stops `slot`'s worker if it is still without work after workerIdleMs. */
-  private retireWhenIdle(slot: Slot): void {
+  private retireIfIdle(slot: WorkerSlot): void {
+    if (slot.gone || slot.inFlight.length > 0) return;
     clearTimeout(slot.idleTimer);
     slot.idleTimer = setTimeout(() => {
       slot.idleTimer = undefined;
@@ -358,8 +378,8 @@ export class VerifyPool {
     slot.idleTimer.unref();
   }
 
-  /** A worker died: reject its chunks, drop it; pump() starts a replacement for queued work. */
-  private fail(slot: Slot, what: string, cause: unknown): void {
+  /** A worker died: reject its chunks, drop it; a replacement starts for queued work once restarts are allowed again. */
+  private fail(slot: WorkerSlot, what: string, cause: unknown): void {
     if (slot.gone) return;
     slot.gone = true;
     clearTimeout(slot.idleTimer);
@@ -368,10 +388,26 @@ export class VerifyPool {
     const lost = slot.inFlight.splice(0);
     slot.items = 0;
     slot.cost = 0;
-    this.logger?.warn({ reason: what, lostChunks: lost.length }, 'a signature verification worker failed; replacing it');
+    const retryInMs = this.delayRestarts();
+    this.logger?.warn({ reason: what, wasReady: slot.ready, lostChunks: lost.length, retryInMs }, 'a signature verification worker failed; the calling thread verifies until one starts again');
     for (const chunk of lost) {
       abandon(chunk, new VerifyPoolError('verify-worker-failed', `a signature verification worker ${what}; the block was not judged, retry it`, { cause }));
     }
     this.pump();
+  }
+
+  /** Counts a failure and holds off worker starts: VERIFY_WORKER_RESTART_BASE_MS, doubled per failure since a worker last answered. Returns the wait. */
+  private delayRestarts(): number {
+    this.workerFailures++;
+    this.failureStreak++;
+    const waitMs = Math.min(VERIFY_WORKER_RESTART_MAX_MS, VERIFY_WORKER_RESTART_BASE_MS * 2 ** (this.failureStreak - 1));
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      this.pump();
+    }, waitMs);
+    // Restarts are for work that waits; they must not keep the process alive.
+    this.restartTimer.unref();
+    return waitMs;
   }
 }

@@ -4,8 +4,9 @@
  * computes their sighashes and answers with the index of its first invalid item, relative to the job's own buffer, or -1.
  */
 import { parentPort } from 'node:worker_threads';
+import { errorMessage } from '../../util/errors.js';
 import { scanJob } from './job-scan.js';
-import type { VerifyJob, VerifyReply } from './protocol.js';
+import type { JobDone, JobFailed, VerifyJob, WorkerReady } from './protocol.js';
 
 if (!parentPort) throw new Error('the verify-pool worker must run in a worker thread');
 const port = parentPort;
@@ -13,9 +14,20 @@ const port = parentPort;
 let lastEndMs: number | undefined;
 port.on('message', (job: VerifyJob) => {
   const startMs = performance.now();
-  const firstInvalid = scanJob(job.buffer);
+  let firstInvalid: number;
+  try {
+    firstInvalid = scanJob(job.buffer);
+  } catch (err) {
+    // One unreadable job (a pool bug) fails that job alone, not the other blocks this worker holds.
+    const failed: JobFailed = { kind: 'failed', id: job.id, message: errorMessage(err) };
+    port.postMessage(failed);
+    return;
+  }
   const endMs = performance.now();
-  const reply: VerifyReply = { id: job.id, firstInvalid, idleMs: lastEndMs === undefined ? 0 : startMs - lastEndMs, busyMs: endMs - startMs };
+  const reply: JobDone = { kind: 'done', id: job.id, firstInvalid, idleMs: lastEndMs === undefined ? 0 : startMs - lastEndMs, busyMs: endMs - startMs };
   lastEndMs = endMs;
   port.postMessage(reply);
 });
+// Every import above has loaded and run: jobs can be taken now.
+const ready: WorkerReady = { kind: 'ready' };
+port.postMessage(ready);

@@ -1,5 +1,5 @@
 import test, { type ExecutionContext } from 'ava';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -25,11 +25,17 @@ function withBadSignature(block: Block, txPos: number, input: number): { block: 
   return { block: new Block(mine(header), txs), tx: txs[txPos]! };
 }
 
-/** A worker script that takes every job and never answers: what it holds is what the pool handed over. */
-async function silentWorker(t: ExecutionContext): Promise<string> {
-  const script = join(await tempDir(t, 'kadchain-pool-'), 'silent-worker.mjs');
-  await writeFile(script, "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => undefined);\n");
+/** Writes a worker script: the pool's protocol (protocol.ts) with `body` as its code; `ready` says so first. */
+async function testWorker(t: ExecutionContext, name: string, body: string, ready = true): Promise<string> {
+  const script = join(await tempDir(t, 'kadchain-pool-'), `${name}.mjs`);
+  const hello = ready ? "parentPort.postMessage({ kind: 'ready' });\n" : '';
+  await writeFile(script, `import { parentPort } from 'node:worker_threads';\n${hello}${body}\n`);
   return script;
+}
+
+/** A worker script that takes every job and never answers: what it holds is what the pool handed over. */
+function silentWorker(t: ExecutionContext): Promise<string> {
+  return testWorker(t, 'silent-worker', "parentPort.on('message', () => undefined);");
 }
 
 /** One transaction spending `inputs` outputs (the same outpoint repeated: only signatures and sizes matter here). */
@@ -129,19 +135,18 @@ test('a closed pool rejects with verify-pool-closed (no inline fallback) and has
 });
 
 test('a crashing worker rejects the job with verify-worker-failed and is replaced', async (t) => {
-  const dir = await tempDir(t, 'kadchain-pool-');
-  const script = join(dir, 'crash-worker.mjs');
-  await writeFile(script, "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => { throw new Error('worker boom'); });\n");
+  const script = await testWorker(t, 'crash-worker', "parentPort.on('message', () => { throw new Error('worker boom'); });");
   const [, block1] = fixtureBlocks();
   const batch = SignatureBatch.fromBlock(block1!);
   const pool = new VerifyPool({ threads: 2, workerUrl: pathToFileURL(script) });
   t.teardown(() => pool.close());
-  await pool.warm(); // running: it gets the first chunk (a worker still starting is handed nothing)
+  await pool.warm(); // ready: it gets the first chunk (a worker still starting is handed nothing)
   const err = await t.throwsAsync(pool.verify(batch), { instanceOf: VerifyPoolError });
   t.is(err?.code, 'verify-worker-failed');
   t.regex(err?.message ?? '', /worker boom/);
   t.is(pool.liveWorkers, 0, 'the failed worker is gone');
-  await pool.warm();
+  t.is(pool.stats().workerFailures, 1);
+  await pool.warm(); // restarts wait after a failure; warm() starts one regardless
   t.is(pool.liveWorkers, 1, 'a replacement runs');
   const again = await t.throwsAsync(pool.verify(batch), { instanceOf: VerifyPoolError });
   t.is(again?.code, 'verify-worker-failed', 'and got the next job');
@@ -178,7 +183,7 @@ test('the pool reports its workers busy and idle time', async (t) => {
   const batch = SignatureBatch.fromBlock(block1!);
   const pool = new VerifyPool({ threads: 2 });
   t.teardown(() => pool.close());
-  t.deepEqual(pool.stats(), { busyMs: 0, idleMs: 0, queuedItems: 0, itemsPerWorker: [], itemsVerified: 0, callerMs: 0, callerItems: 0 });
+  t.deepEqual(pool.stats(), { busyMs: 0, idleMs: 0, queuedItems: 0, itemsPerWorker: [], itemsVerified: 0, callerMs: 0, callerItems: 0, workersStarted: 0, workerFailures: 0 });
   await pool.warm();
   for (let i = 0; i < 3; i++) t.is(await pool.verify(batch), -1);
   const stats = pool.stats();
@@ -209,23 +214,25 @@ test('a batch is split over idle workers and the caller, and goes whole to one w
   const batch = SignatureBatch.fromBlock(block1!); // 24 signatures
   const pool = new VerifyPool({ threads: 3, workerUrl: pathToFileURL(script), maxItemsPerWorker: 1_000 });
   await pool.warm();
-  t.is(pool.onlineWorkers, 2);
+  t.is(pool.readyWorkers, 2);
   const pending: Array<Promise<unknown>> = [];
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 2; i++) {
     pending.push(pool.verify(batch).catch((err: unknown) => err));
     await callerTurns(2);
   }
-  t.deepEqual(pool.stats().itemsPerWorker, [24, 24], 'three batches split 8 + 8 + 8 (a worker held less than 24)');
-  t.is(pool.stats().callerItems, 24, "the caller verified its 8 of each");
-  pending.push(pool.verify(batch).catch((err: unknown) => err));
-  t.deepEqual(pool.stats().itemsPerWorker, [48, 24], 'the fourth went whole to one worker, not 8 + 8 + 8');
+  t.deepEqual(pool.stats().itemsPerWorker, [16, 16], 'two batches split 8 + 8 + 8 (a worker held less than 24)');
+  t.is(pool.stats().callerItems, 16, 'the caller verified its 8 of each');
+  const smaller = SignatureBatch.fromTransactions(block1!.transactions.slice(1, 9));
+  t.is(smaller.count, 16);
+  pending.push(pool.verify(smaller).catch((err: unknown) => err));
+  t.deepEqual(pool.stats().itemsPerWorker, [32, 16], 'a batch no costlier than what each worker holds went whole to one worker, not 6 + 5 + 5');
   await callerTurns(2);
-  t.is(pool.stats().callerItems, 24, 'and the caller had no share of it');
+  t.is(pool.stats().callerItems, 16, 'and the caller had no share of it');
   await pool.close();
   for (const outcome of await Promise.all(pending)) t.is((outcome as VerifyPoolError).code, 'verify-pool-closed');
 });
 
-test('a huge batch is cut into chunks of at most VERIFY_MAX_CHUNK_COST; the caller keeps the last one', async (t) => {
+test('a huge batch is cut into chunks of at most VERIFY_MAX_CHUNK_COST; the caller keeps the last one and a busy worker takes no more than the caller has left', async (t) => {
   const script = await silentWorker(t);
   const blocks = buildBlockFixture(30, 20).blocks.map((b) => Block.decode(b));
   const txs = blocks.flatMap((b) => b.transactions.filter((tx) => !tx.isCoinbase)); // 600 transactions, 1,200 signatures
@@ -235,9 +242,10 @@ test('a huge batch is cut into chunks of at most VERIFY_MAX_CHUNK_COST; the call
   await pool.warm();
   const pending = pool.verify(batch).catch((err: unknown) => err);
   t.true(VERIFY_MAX_CHUNK_COST < 300);
-  t.deepEqual(pool.stats().itemsPerWorker, [4 * 240], 'five chunks of 240 (1,200 over 256 each), the first four to the idle worker');
+  // Taking the fourth too (960 against 240) would leave the worker verifying alone while the caller sits idle.
+  t.deepEqual(pool.stats().itemsPerWorker, [3 * 240], 'five chunks of 240 (1,200 over 256 each): the idle worker takes the first three (720 ≤ the 720 left, then 480 left)');
   await callerTurns(3);
-  t.is(pool.stats().callerItems, 240, 'the last on the caller');
+  t.is(pool.stats().callerItems, 2 * 240, 'the caller verified its own (the last) and the fourth');
   await pool.close();
   t.is(((await pending) as VerifyPoolError).code, 'verify-pool-closed');
 });
@@ -287,12 +295,10 @@ test('a batch of huge transactions is cut by cost: each input hashes its whole t
   );
 });
 
-test('a worker still starting is handed nothing; once running it takes what waits', async (t) => {
-  const dir = await tempDir(t, 'kadchain-pool-');
-  const marker = join(dir, 'up');
-  const script = join(dir, 'marking-worker.mjs');
-  // Runs (its 'online' event already posted), says so in a file, then holds every job.
-  await writeFile(script, `import { writeFileSync } from 'node:fs';\nimport { parentPort } from 'node:worker_threads';\nwriteFileSync(${JSON.stringify(marker)}, 'up');\nparentPort.on('message', () => undefined);\n`);
+test('a worker still starting is handed nothing; once ready it takes what waits', async (t) => {
+  const marker = join(await tempDir(t, 'kadchain-pool-'), 'up');
+  // Says it is ready, then says so in a file (in that order: the message is on its way when the file exists), then holds every job.
+  const script = await testWorker(t, 'marking-worker', `import { writeFileSync } from 'node:fs';\nparentPort.postMessage({ kind: 'ready' });\nwriteFileSync(${JSON.stringify(marker)}, 'up');\nparentPort.on('message', () => undefined);`, false);
   const [, block1] = fixtureBlocks();
   const batch = SignatureBatch.fromBlock(block1!); // 24 signatures
   const pool = new VerifyPool({ threads: 2, workerUrl: pathToFileURL(script), maxItemsPerWorker: 1_000 });
@@ -300,14 +306,14 @@ test('a worker still starting is handed nothing; once running it takes what wait
   t.is(pool.liveWorkers, 1, 'a worker starts for the queued chunk');
   t.deepEqual(pool.stats().itemsPerWorker, [0], 'and is handed nothing while it starts');
   t.is(pool.stats().queuedItems, 24);
-  // Block this thread until the worker runs: its 'online' event then comes in the next poll phase,
-  // before the caller's second turn (its first takes its own share).
+  // Block this thread until the worker is ready: its message then comes in the next poll phase,
+  // before the caller's first turn (which takes its own share).
   const deadline = Date.now() + 30_000;
   while (!existsSync(marker) && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
   t.true(existsSync(marker), 'the worker started');
-  await until(() => pool.onlineWorkers === 1, 'the worker runs');
+  await until(() => pool.readyWorkers === 1, 'the worker is ready');
   await callerTurns(3);
-  t.deepEqual(pool.stats().itemsPerWorker, [12], 'the running worker took the queued chunk');
+  t.deepEqual(pool.stats().itemsPerWorker, [12], 'the ready worker took the queued chunk');
   t.is(pool.stats().callerItems, 12, 'the caller verified its own share only');
   await pool.close();
   t.is(((await pending) as VerifyPoolError).code, 'verify-pool-closed');
@@ -329,20 +335,23 @@ test('workers stop after idleMs without a chunk (the node keeps no isolate per c
 });
 
 test('a worker that holds a chunk is never stopped for idleness, even after its idle timer was set', async (t) => {
-  const dir = await tempDir(t, 'kadchain-pool-');
-  const script = join(dir, 'phased-worker.mjs');
-  const phase = join(dir, 'phase');
+  const phase = join(await tempDir(t, 'kadchain-pool-'), 'phase');
   // Answers "all valid" while the phase file says so, then holds every chunk without answering
   // (a file, not the worker's own state: a worker started later must behave the same).
-  await writeFile(script, `import { readFileSync } from 'node:fs';\nimport { parentPort } from 'node:worker_threads';\nparentPort.on('message', (job) => { if (readFileSync(${JSON.stringify(phase)}, 'utf8') === 'answer') parentPort.postMessage({ id: job.id, firstInvalid: -1, busyMs: 0, idleMs: 0 }); });\n`);
-  await writeFile(phase, 'answer');
+  const script = await testWorker(
+    t,
+    'phased-worker',
+    `import { readFileSync } from 'node:fs';\nparentPort.on('message', (job) => { if (readFileSync(${JSON.stringify(phase)}, 'utf8') === 'answer') parentPort.postMessage({ kind: 'done', id: job.id, firstInvalid: -1, busyMs: 0, idleMs: 0 }); });`,
+  );
+  writeFileSync(phase, 'answer');
   const [, block1] = fixtureBlocks();
   const batch = SignatureBatch.fromBlock(block1!);
   const idleMs = 50;
   const pool = new VerifyPool({ threads: 2, workerUrl: pathToFileURL(script), idleMs });
   await pool.warm();
   t.is(await pool.verify(batch), -1); // the worker answered: its idle timer is running
-  await writeFile(phase, 'hold');
+  // Synchronously: no timer may run between that answer and the next batch (the idle timer is short).
+  writeFileSync(phase, 'hold');
   const held = pool.verify(batch).catch((err: unknown) => err); // now each live worker holds a chunk
   const holding = pool.liveWorkers;
   t.true(holding >= 1);
@@ -351,4 +360,82 @@ test('a worker that holds a chunk is never stopped for idleness, even after its 
   t.deepEqual(pool.stats().itemsPerWorker.reduce((a, b) => a + b, 0), batch.count / 2, 'the worker holds its half; the caller verified the other');
   await pool.close();
   t.is(((await held) as VerifyPoolError).code, 'verify-pool-closed');
+});
+
+test('a worker whose code does not load takes no chunk, and restarts back off: the caller verifies alone meanwhile', async (t) => {
+  // Node says 'online' before a worker's code runs: the pool waits for the worker's own 'ready'.
+  const script = await testWorker(t, 'broken-worker', "throw new Error('cannot load the binding');", false);
+  const [, block1] = fixtureBlocks();
+  const batch = SignatureBatch.fromBlock(block1!);
+  const pool = new VerifyPool({ threads: 2, workerUrl: pathToFileURL(script) });
+  t.teardown(() => pool.close());
+  const startedMs = Date.now();
+  let verified = 0;
+  while (Date.now() - startedMs < 1_000) {
+    t.is(await pool.verify(batch), -1, 'every batch judged, on the caller');
+    verified++;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  const stats = pool.stats();
+  t.log(`${verified} batches in 1 s; workers started ${stats.workersStarted}, failed ${stats.workerFailures}`);
+  t.true(stats.workerFailures >= 1, 'the worker was tried');
+  // 100, 200, 400, 800 ms between tries: at most 4 or 5 in the second (a start takes a few tens of ms), against ~20 replaced at once.
+  t.true(stats.workersStarted <= 6, `started ${stats.workersStarted} times`);
+  t.is(stats.callerItems, verified * batch.count);
+  const err = await t.throwsAsync(pool.warm(), { instanceOf: VerifyPoolError });
+  t.is(err?.code, 'verify-worker-failed');
+  t.regex(err?.message ?? '', /cannot load the binding/);
+});
+
+test('a worker that cannot be created at all (new Worker throws) leaves the caller verifying, and warm() says why', async (t) => {
+  const [, block1] = fixtureBlocks();
+  const { block } = withBadSignature(block1!, 3, 1);
+  const pool = new VerifyPool({ threads: 2, workerUrl: new URL('http://127.0.0.1/not-a-worker.js') });
+  t.teardown(() => pool.close());
+  t.is(await pool.verify(SignatureBatch.fromBlock(block1!)), -1);
+  t.is(await pool.verify(SignatureBatch.fromBlock(block)), 2 * 2 + 1, 'tx 3 input 1: item 5, found by the caller');
+  t.is(pool.liveWorkers, 0);
+  t.is(pool.stats().workerFailures, 1, 'one failure: the second batch came while restarts waited');
+  const err = await t.throwsAsync(pool.warm(), { instanceOf: VerifyPoolError });
+  t.is(err?.code, 'verify-worker-failed');
+});
+
+test('a job the worker cannot read fails that batch alone (verify-job-malformed); the worker stays', async (t) => {
+  const script = await testWorker(t, 'refusing-worker', "parentPort.on('message', (job) => parentPort.postMessage({ kind: 'failed', id: job.id, message: 'a transaction runs past the job' }));");
+  const [, block1] = fixtureBlocks();
+  const batch = SignatureBatch.fromBlock(block1!);
+  const pool = new VerifyPool({ threads: 2, workerUrl: pathToFileURL(script) });
+  t.teardown(() => pool.close());
+  await pool.warm();
+  const err = await t.throwsAsync(pool.verify(batch), { instanceOf: VerifyPoolError });
+  t.is(err?.code, 'verify-job-malformed');
+  t.regex(err?.message ?? '', /runs past the job/);
+  t.is(pool.liveWorkers, 1, 'not replaced');
+  t.is(pool.stats().workerFailures, 0);
+});
+
+test('a worker answering a chunk it does not hold is dropped as failed', async (t) => {
+  const script = await testWorker(t, 'confused-worker', "parentPort.on('message', (job) => parentPort.postMessage({ kind: 'done', id: job.id + 1000, firstInvalid: -1, busyMs: 0, idleMs: 0 }));");
+  const [, block1] = fixtureBlocks();
+  const batch = SignatureBatch.fromBlock(block1!);
+  const pool = new VerifyPool({ threads: 2, workerUrl: pathToFileURL(script) });
+  t.teardown(() => pool.close());
+  await pool.warm();
+  const err = await t.throwsAsync(pool.verify(batch), { instanceOf: VerifyPoolError });
+  t.is(err?.code, 'verify-worker-failed');
+  t.regex(err?.message ?? '', /does not hold/);
+  t.is(pool.liveWorkers, 0);
+  t.is(pool.stats().workerFailures, 1);
+});
+
+test('a worker that never says ready is handed nothing: the caller verifies the whole batch', async (t) => {
+  const script = await testWorker(t, 'mute-worker', "parentPort.on('message', () => undefined);", false);
+  const [, block1] = fixtureBlocks();
+  const batch = SignatureBatch.fromBlock(block1!);
+  const pool = new VerifyPool({ threads: 2, workerUrl: pathToFileURL(script) });
+  t.teardown(() => pool.close());
+  t.is(await pool.verify(batch), -1);
+  t.is(pool.liveWorkers, 1, 'it was started');
+  t.deepEqual(pool.stats().itemsPerWorker, [0]);
+  t.is(pool.stats().callerItems, batch.count);
 });
