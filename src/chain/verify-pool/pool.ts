@@ -87,8 +87,10 @@ export class VerifyPool {
   private callerItems = 0;
   private workersStarted = 0;
   private workerFailures = 0;
-  /** Worker failures since a worker last answered a chunk: how long the next restart waits. */
+  /** Worker failures in a row (none since, a worker started after the last one answered a chunk): how long the next restart waits. */
   private failureStreak = 0;
+  /** workersStarted when the last failure happened: only a worker started after it can end the streak. */
+  private startsAtLastFailure = 0;
   /** Set while no worker may start, after a failure; pump() when it fires. */
   private restartTimer: NodeJS.Timeout | undefined;
   /** Chunks for any verifier: the workers take them as they have room, the caller when none has. */
@@ -119,7 +121,8 @@ export class VerifyPool {
       done: (slot, chunk, reply) => {
         this.busyMs += reply.busyMs;
         this.idleMs += reply.idleMs;
-        this.failureStreak = 0;
+        // A worker that ran before the failures proves nothing about starting a new one.
+        if (slot.serial > this.startsAtLastFailure) this.failureStreak = 0;
         settle(chunk, reply.firstInvalid);
         this.pump();
         this.retireIfIdle(slot);
@@ -216,7 +219,7 @@ export class VerifyPool {
    */
   private allBusyWith(cost: number): boolean {
     if (this.queue.length > 0) return true;
-    if (this.slots.length < this.maxWorkers) return false;
+    if (this.mayStartWorkers()) return false;
     for (const slot of this.slots) if (slot.cost < cost) return false;
     return true;
   }
@@ -287,16 +290,25 @@ export class VerifyPool {
   private hasRoom(slot: WorkerSlot, chunk: Chunk, waitingCost: number): boolean {
     if (!slot.ready) return false;
     if (slot.inFlight.length === 0) return true;
-    if (this.slots.length < this.maxWorkers || slot.cost + chunk.cost > this.maxItemsPerWorker) return false;
+    if (this.mayStartWorkers() || slot.cost + chunk.cost > this.maxItemsPerWorker) return false;
     return !chunk.split || slot.cost + chunk.cost <= waitingCost;
   }
 
-  /** Starts a worker per waiting chunk that no starting worker will take, up to maxWorkers; none while restarts wait after a failure. */
+  /** True when a worker may start now: fewer than maxWorkers run and no restart waits after a failure. */
+  private mayStartWorkers(): boolean {
+    return this.slots.length < this.maxWorkers && !this.restartTimer;
+  }
+
+  /**
+   * Starts a worker per waiting chunk that no starting worker will take, up to maxWorkers; none
+   * while a restart waits after a failure, and one at a time while failures are in a row (a
+   * worker that cannot start fails alone, not with a dozen beside it).
+   */
   private startWorkers(): void {
-    if (this.restartTimer) return;
     let starting = 0;
     for (const slot of this.slots) if (!slot.ready) starting++;
-    while (this.slots.length < this.maxWorkers && this.queue.length > starting) {
+    const limit = this.failureStreak > 0 ? 1 : this.maxWorkers;
+    while (this.mayStartWorkers() && this.queue.length > starting && starting < limit) {
       try {
         this.spawn();
       } catch (err) {
@@ -356,7 +368,7 @@ export class VerifyPool {
 
   /** Throws what `new Worker` throws. */
   private spawn(): WorkerSlot {
-    const slot = new WorkerSlot(this.workerUrl, this.events);
+    const slot = new WorkerSlot(this.workerUrl, this.events, this.workersStarted + 1);
     this.slots.push(slot);
     this.workersStarted++;
     return slot;
@@ -400,6 +412,7 @@ export class VerifyPool {
   private delayRestarts(): number {
     this.workerFailures++;
     this.failureStreak++;
+    this.startsAtLastFailure = this.workersStarted;
     const waitMs = Math.min(VERIFY_WORKER_RESTART_MAX_MS, VERIFY_WORKER_RESTART_BASE_MS * 2 ** (this.failureStreak - 1));
     clearTimeout(this.restartTimer);
     this.restartTimer = setTimeout(() => {

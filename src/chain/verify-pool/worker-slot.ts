@@ -40,8 +40,15 @@ export class WorkerSlot {
   /** Resolves when the worker is ready; rejects if it dies first (handled here, so never unhandled). */
   readonly started: Promise<void>;
 
-  /** Throws what `new Worker` throws (a URL it cannot load, no resources for another thread). */
-  constructor(url: URL, events: SlotEvents) {
+  /**
+   * `serial`: the pool's count of workers started, this one included (which failures it came after).
+   * Throws what `new Worker` throws (a URL it cannot load, no resources for another thread).
+   */
+  constructor(
+    url: URL,
+    events: SlotEvents,
+    readonly serial: number,
+  ) {
     let markStarted: () => void = () => undefined;
     let markFailed: (err: Error) => void = () => undefined;
     this.started = new Promise<void>((resolve, reject) => {
@@ -52,8 +59,9 @@ export class WorkerSlot {
     this.worker = new Worker(url);
     // An idle worker must not keep the process alive; post() refs it while it holds chunks.
     this.worker.unref();
-    this.worker.on('message', (message: WorkerMessage) => {
+    this.worker.on('message', (message: WorkerMessage | null) => {
       if (this.gone) return;
+      if (typeof message !== 'object' || message === null) return events.died(this, `sent ${String(message)}, not a message of the pool's protocol`, undefined);
       if (message.kind === 'ready') {
         this.ready = true;
         markStarted();

@@ -3,6 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { ValidationError } from '../../../src/chain/errors.js';
 import { SignatureBatch, VerifyPool, VerifyPoolError } from '../../../src/chain/verify-pool/index.js';
 import { VERIFY_MAX_CHUNK_COST } from '../../../src/chain/verify-pool/constants.js';
@@ -369,18 +370,23 @@ test('a worker whose code does not load takes no chunk, and restarts back off: t
   const batch = SignatureBatch.fromBlock(block1!);
   const pool = new VerifyPool({ threads: 2, workerUrl: pathToFileURL(script) });
   t.teardown(() => pool.close());
-  const startedMs = Date.now();
   let verified = 0;
-  while (Date.now() - startedMs < 1_000) {
-    t.is(await pool.verify(batch), -1, 'every batch judged, on the caller');
-    verified++;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  const verifyFor = async (ms: number, until: () => boolean = () => false): Promise<void> => {
+    const startedMs = Date.now();
+    while (Date.now() - startedMs < ms && !until()) {
+      t.is(await pool.verify(batch), -1, 'every batch judged, on the caller');
+      verified++;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  };
+  await verifyFor(30_000, () => pool.stats().workerFailures > 0); // a worker's start can take seconds on a loaded machine
+  t.is(pool.stats().workerFailures, 1, 'the worker was tried');
+  const startsBefore = pool.stats().workersStarted;
+  await verifyFor(1_000);
   const stats = pool.stats();
-  t.log(`${verified} batches in 1 s; workers started ${stats.workersStarted}, failed ${stats.workerFailures}`);
-  t.true(stats.workerFailures >= 1, 'the worker was tried');
-  // 100, 200, 400, 800 ms between tries: at most 4 or 5 in the second (a start takes a few tens of ms), against ~20 replaced at once.
-  t.true(stats.workersStarted <= 6, `started ${stats.workersStarted} times`);
+  t.log(`${verified} batches; in the last second workers started ${stats.workersStarted - startsBefore} times`);
+  // 100, 200, 400, 800 ms between tries: at most 4 in that second, against ~20 replaced at once.
+  t.true(stats.workersStarted - startsBefore <= 4, `started ${stats.workersStarted - startsBefore} times`);
   t.is(stats.callerItems, verified * batch.count);
   const err = await t.throwsAsync(pool.warm(), { instanceOf: VerifyPoolError });
   t.is(err?.code, 'verify-worker-failed');
@@ -395,7 +401,7 @@ test('a worker that cannot be created at all (new Worker throws) leaves the call
   t.is(await pool.verify(SignatureBatch.fromBlock(block1!)), -1);
   t.is(await pool.verify(SignatureBatch.fromBlock(block)), 2 * 2 + 1, 'tx 3 input 1: item 5, found by the caller');
   t.is(pool.liveWorkers, 0);
-  t.is(pool.stats().workerFailures, 1, 'one failure: the second batch came while restarts waited');
+  t.true(pool.stats().workerFailures >= 1);
   const err = await t.throwsAsync(pool.warm(), { instanceOf: VerifyPoolError });
   t.is(err?.code, 'verify-worker-failed');
 });
@@ -438,4 +444,66 @@ test('a worker that never says ready is handed nothing: the caller verifies the 
   t.is(pool.liveWorkers, 1, 'it was started');
   t.deepEqual(pool.stats().itemsPerWorker, [0]);
   t.is(pool.stats().callerItems, batch.count);
+});
+
+test('a failing new worker is not forgiven because an older one answers: restarts keep backing off', async (t) => {
+  const dir = await tempDir(t, 'kadchain-pool-');
+  const claim = join(dir, 'claimed');
+  // The first worker to start claims the file and answers "all valid"; every later one fails to load.
+  const script = await testWorker(
+    t,
+    'first-only-worker',
+    `import { openSync } from 'node:fs';\ntry { openSync(${JSON.stringify(claim)}, 'wx'); } catch { throw new Error('only one may run'); }\nparentPort.postMessage({ kind: 'ready' });\nparentPort.on('message', (job) => parentPort.postMessage({ kind: 'done', id: job.id, firstInvalid: -1, busyMs: 0, idleMs: 0 }));`,
+    false,
+  );
+  const [, block1] = fixtureBlocks();
+  const batch = SignatureBatch.fromBlock(block1!);
+  const pool = new VerifyPool({ threads: 3, workerUrl: pathToFileURL(script) });
+  t.teardown(() => pool.close());
+  const deadline = Date.now() + 30_000;
+  while (pool.stats().workerFailures === 0 && Date.now() < deadline) {
+    await pool.verify(batch);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  t.is(pool.stats().workerFailures, 1);
+  const startsBefore = pool.stats().workersStarted;
+  const startedMs = Date.now();
+  while (Date.now() - startedMs < 2_000) {
+    t.is(await pool.verify(batch), -1);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  const starts = pool.stats().workersStarted - startsBefore;
+  t.log(`the healthy worker answered throughout; ${starts} starts of a failing one in 2 s`);
+  // 100, 200, 400, 800, 1,600 ms: at most 5 starts in 2 s; forgiven at each answer, one every ~100 ms.
+  t.true(starts <= 5, `started ${starts} times`);
+  t.is(pool.liveWorkers, 1, 'the healthy worker still runs');
+});
+
+test('job buffers are posted as copies, never transferred (a detached ArrayBuffer deoptimizes every typed-array reader)', async (t) => {
+  const transferLists: unknown[] = [];
+  const original = Worker.prototype.postMessage;
+  Worker.prototype.postMessage = function (this: Worker, value: unknown, transferList?: unknown) {
+    transferLists.push(transferList);
+    return original.call(this, value, transferList as undefined);
+  };
+  t.teardown(() => {
+    Worker.prototype.postMessage = original;
+  });
+  const [, block1] = fixtureBlocks();
+  const batch = SignatureBatch.fromBlock(block1!);
+  const pool = new VerifyPool({ threads: 2 });
+  t.teardown(() => pool.close());
+  await pool.warm();
+  t.is(await pool.verify(batch), -1);
+  t.true(transferLists.length >= 1, 'a job was posted');
+  t.deepEqual(transferLists, transferLists.map(() => undefined));
+});
+
+test('closing the pool while warm() waits rejects warm() with verify-pool-closed', async (t) => {
+  const script = await testWorker(t, 'mute-worker', "parentPort.on('message', () => undefined);", false);
+  const pool = new VerifyPool({ threads: 2, workerUrl: pathToFileURL(script) });
+  const warming = pool.warm();
+  await pool.close();
+  const err = await t.throwsAsync(warming, { instanceOf: VerifyPoolError });
+  t.is(err?.code, 'verify-pool-closed');
 });
