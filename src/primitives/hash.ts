@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { type Hash, createHash, hash } from 'node:crypto';
 
 export const HASH_BYTES = 32;
 export const PUBKEY_HASH_BYTES = 20;
@@ -78,4 +78,41 @@ export function hash160Equals(data: Uint8Array, expected: Buffer): boolean {
   const digest = hash('ripemd160', middleSha256(data), DIGEST);
   scratch.write(digest, 0, 'latin1');
   return scratch.compare(expected, 0, PUBKEY_HASH_BYTES, 0, PUBKEY_HASH_BYTES) === 0;
+}
+
+/**
+ * Preimages whose shared prefix is at least this long hash it once (SHA-256's midstate) instead of
+ * whole per digest: a copy of the hash state and its finish cost ~0.7 µs, a one-shot hash of 1 KiB
+ * ~0.9 µs and of 8 KiB ~5 µs (measured on the dev machine; the two cross near 0.6-1 KiB).
+ */
+export const MIDSTATE_MIN_PREFIX_BYTES = 1_024;
+
+/**
+ * hash256(prefix ‖ suffix) for many short suffixes after one prefix, the prefix hashed once: the
+ * SHA-256 state after it is kept (Node's Hash.copy()) and each digest finishes a copy of it. Every
+ * input of a transaction signs the same preimage but for its 4-byte index at the end, so its n
+ * inputs hash the transaction once instead of n times (quadratic in its size otherwise: a 1 MB
+ * transaction of ~3,700 inputs would be ~3.7 GB of SHA-256).
+ */
+export class PrefixHash256 {
+  private readonly state: Hash;
+
+  constructor(prefix: Uint8Array) {
+    this.state = createHash('sha256').update(prefix);
+  }
+
+  /** hash256(prefix ‖ suffix). */
+  digest(suffix: Uint8Array): Buffer {
+    return digestBuffer(hash('sha256', this.middle(suffix), DIGEST));
+  }
+
+  /** The inner SHA-256 as a latin1 string: for a caller that finishes the outer hash its own way (the verify workers). */
+  innerDigest(suffix: Uint8Array): string {
+    return this.state.copy().update(suffix).digest(DIGEST);
+  }
+
+  private middle(suffix: Uint8Array): Buffer {
+    scratch.write(this.innerDigest(suffix), 0, 'latin1');
+    return scratch;
+  }
 }

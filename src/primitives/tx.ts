@@ -1,6 +1,6 @@
 import { DecodeError } from '../util/errors.js';
 import { BufferReader, BufferWriter } from './encoding.js';
-import { HASH_BYTES, ZERO_HASH, hash256 } from './hash.js';
+import { HASH_BYTES, MIDSTATE_MIN_PREFIX_BYTES, PrefixHash256, ZERO_HASH, hash256 } from './hash.js';
 import {
   OUTPUT_BYTES,
   type TxLayout,
@@ -65,6 +65,8 @@ export class Transaction {
   private cachedBytes: Buffer | undefined = undefined;
   private cachedTxid: Buffer | undefined = undefined;
   private cachedUnsigned: Buffer | undefined = undefined;
+  /** A large transaction's unsigned preimage hashed up to the index once (hash.ts): its inputs' sighashes then cost no more than a small one's. */
+  private cachedSighashPrefix: PrefixHash256 | undefined = undefined;
   /** The inputs as objects: given to the constructor, or built from `cachedBytes` on first use (NOT_BUILT until then). */
   private inputList: readonly TxInput[];
   private outputList: readonly TxOutput[];
@@ -222,8 +224,11 @@ export class Transaction {
   sighash(inputIndex: number): Buffer {
     this.cachedUnsigned ??= this.inputStarts ? unsignedPreimage(this.cachedBytes!, this.inputStarts, this.outputsStart) : this.write(new BufferWriter(64 + this.inputs.length * 76 + this.outputs.length * 30), false).u32(0).finish();
     const preimage = this.cachedUnsigned;
-    preimage.writeUInt32LE(inputIndex, preimage.length - 4);
-    return hash256(preimage);
+    const prefixBytes = preimage.length - 4;
+    preimage.writeUInt32LE(inputIndex, prefixBytes);
+    if (prefixBytes < MIDSTATE_MIN_PREFIX_BYTES) return hash256(preimage);
+    this.cachedSighashPrefix ??= new PrefixHash256(preimage.subarray(0, prefixBytes));
+    return this.cachedSighashPrefix.digest(preimage.subarray(prefixBytes));
   }
 
   /** A copy with the given input's signature replaced (the wallet signs input by input). */

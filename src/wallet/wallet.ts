@@ -1,7 +1,7 @@
 import { publicKeyToAddress } from '../primitives/address.js';
 import { hash160 } from '../primitives/hash.js';
 import { generatePrivateKey, publicKeyOf, sign } from '../primitives/secp256k1.js';
-import type { Transaction } from '../primitives/tx.js';
+import { Transaction } from '../primitives/tx.js';
 import type { Logger } from '../util/logger.js';
 import { WALLET_LABEL_MAX_CHARS } from './constants.js';
 import { WalletError } from './errors.js';
@@ -155,12 +155,15 @@ export class Wallet {
 
   /** Signs every input whose public key is one of ours; other inputs are left as they are. */
   signTransaction(tx: Transaction): Transaction {
-    let signed = tx;
-    for (const [i, input] of tx.inputs.entries()) {
+    // sighash blanks every signature, so every digest comes from `tx` itself: its preimage is built
+    // (and, for a large transaction, hashed up to the index) once, not once per input signed.
+    let signedAny = false;
+    const inputs = tx.inputs.map((input, i) => {
       const key = this.byPublicKey.get(input.publicKey.toString('hex'));
-      // sighash blanks every signature, so signing input by input gives the same digests.
-      if (key) signed = signed.withSignature(i, sign(signed.sighash(i), key.privateKey));
-    }
-    return signed;
+      if (!key) return input;
+      signedAny = true;
+      return { ...input, signature: sign(tx.sighash(i), key.privateKey) };
+    });
+    return signedAny ? new Transaction(tx.version, inputs, tx.outputs) : tx;
   }
 }

@@ -29,11 +29,12 @@ export const VERIFY_MIN_ITEMS_PER_CHUNK = 8;
  */
 export const VERIFY_MAX_CHUNK_COST = 256;
 /**
- * A cost unit is one signature check, or this many bytes of sighash preimage hashed: each input's
- * sighash hashes its whole transaction, so the inputs of a 500 KB transaction cost ~30 units each
- * (16 KiB of SHA-256 takes about as long as a verify without SHA extensions). Chunks and the
- * work a worker holds are bounded in these units, so a block of huge transactions is cut finer
- * and its jobs (which carry each transaction whole) stay few in flight.
+ * A cost unit is one signature check, or this many bytes of a transaction hashed into its inputs'
+ * sighashes: a chunk hashes each transaction it touches once (its inputs' preimages share all but
+ * the index; primitives/hash.ts PrefixHash256), so a chunk of a 500 KB transaction's inputs costs
+ * ~30 units more than its signatures (16 KiB of SHA-256 takes about as long as a verify without
+ * SHA extensions). Chunks and the work a worker holds are bounded in these units, so the jobs of
+ * huge transactions (each carries its transactions whole) stay few in flight.
  */
 export const VERIFY_SIGHASH_BYTES_PER_COST_UNIT = 16_384;
 /**

@@ -2,8 +2,8 @@
  * A small worker_threads pool that verifies the signatures of a block on every core. The calling
  * thread is one of the verifiers, as Bitcoin Core's validation thread joins its script-check
  * queue (`-par` counts it): `threads` verifiers are `threads - 1` workers and the caller. A batch
- * is split over the verifiers in chunks of bounded cost (a huge transaction's inputs cost more:
- * each sighash hashes it whole); a worker's chunk travels as one buffer, built when the worker
+ * is split over the verifiers in chunks of bounded cost (a chunk touching a huge transaction costs
+ * more: it hashes it once and carries it); a worker's chunk travels as one buffer, built when the worker
  * takes it. The caller keeps the last chunk of a split batch and verifies it, and any chunk no
  * ready worker has room for, on free turns of its event loop (setImmediate: the sockets' reads
  * and timers come first). Once a batch has a failing item, its chunks after it are dropped

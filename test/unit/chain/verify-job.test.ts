@@ -86,8 +86,10 @@ test('a malformed (short) signature counts as the failing input, in workers and 
   t.is(bad.firstInvalid(), 18);
   t.is(bad.locate(18).inputIndex, 0);
   t.is(bad.locate(18).tx.txidHex, bad.locate(19).tx.txidHex);
+  t.is(pool.stats().callerItems, 2 * 12, 'the caller checked only its half of each batch');
   const early = SignatureBatch.fromTransactions(withSignature(txs, 2, 0, Buffer.alloc(10, 1))); // item 4
   t.is(await pool.verify(early), 4, "found in the worker's half");
   t.is(early.firstInvalid(), 4);
-  t.is(pool.stats().callerItems, 3 * 12, 'the caller checked only its half of each batch');
+  // Its half starts after item 4: dropped unchecked if the worker's answer came before the caller's turn.
+  t.true([2 * 12, 3 * 12].includes(pool.stats().callerItems));
 });

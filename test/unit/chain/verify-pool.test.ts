@@ -269,7 +269,7 @@ test('once a batch has a failing item, its chunks after it are dropped unchecked
   t.is(((await pending) as VerifyPoolError).code, 'verify-pool-closed', 'chunk 0 is still with the worker: an earlier item might fail');
 });
 
-test('a batch of huge transactions is cut by cost: each input hashes its whole transaction', (t) => {
+test('a batch of huge transactions is cut by cost: a chunk pays for hashing each transaction it touches once', (t) => {
   const [, block1] = fixtureBlocks();
   const small = SignatureBatch.fromBlock(block1!);
   t.deepEqual(
@@ -279,20 +279,32 @@ test('a batch of huge transactions is cut by cost: each input hashes its whole t
       [12, 24, 12],
     ],
   );
-  const wide = bigSpender(260); // 260 inputs: ~35 KB, 3 cost units per input
+  const wide = bigSpender(260); // 260 inputs: ~35 KB, 2 units of hashing
   const batch = SignatureBatch.fromTransactions([wide]);
   t.true(wide.size > 2 * 16_384 && wide.size < 3 * 16_384, `size ${wide.size}`);
-  t.is(batch.cost, 260 * 3);
-  const ranges = batch.ranges(2, VERIFY_MAX_CHUNK_COST);
+  t.is(batch.cost, 260 + 2);
   t.deepEqual(
-    ranges.map((r) => [r.start, r.end, r.cost]),
+    batch.ranges(2, VERIFY_MAX_CHUNK_COST).map((r) => [r.start, r.end, r.cost]),
     [
-      [0, 65, 195],
-      [65, 130, 195],
-      [130, 195, 195],
-      [195, 260, 195],
+      [0, 130, 132],
+      [130, 260, 132],
     ],
-    'four chunks of 195 units (780 over 256 each), not two of 390',
+    'two halves, each paying the hashing of the transaction: 130 + 2 units',
+  );
+  // Few inputs, many outputs: 4 signatures and 2 units of hashing. Cut input by input it would be
+  // hashed 4 times; a chunk holds more of its inputs than its hashing costs before a cut.
+  const key = makeKey();
+  const funding = buildBlock({ miner: key }).transactions[0]!;
+  const fanOut = spend(key, [0, 1, 2, 3].map((index) => ({ ...outpoint(funding), index })), Array.from({ length: 1_300 }, () => pay(makeKey(), 1n)));
+  t.true(fanOut.size > 2 * 16_384 && fanOut.size < 3 * 16_384, `size ${fanOut.size}`);
+  const few = SignatureBatch.fromTransactions([fanOut]);
+  t.is(few.cost, 4 + 2);
+  t.deepEqual(
+    few.ranges(2, VERIFY_MAX_CHUNK_COST).map((r) => [r.start, r.end, r.cost]),
+    [
+      [0, 3, 5],
+      [3, 4, 3],
+    ],
   );
 });
 

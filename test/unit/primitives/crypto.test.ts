@@ -1,6 +1,6 @@
 import test from 'ava';
 import { AddressError, addressToPubKeyHash, isValidAddress, pubKeyHashToAddress, publicKeyToAddress } from '../../../src/primitives/address.js';
-import { hash160, hash256, ripemd160, sha256 } from '../../../src/primitives/hash.js';
+import { PrefixHash256, hash160, hash256, ripemd160, sha256 } from '../../../src/primitives/hash.js';
 import { merkleRoot, merkleRootChecked } from '../../../src/primitives/merkle.js';
 import { compactToTarget, hashMeetsTarget, targetToCompact, workForTarget } from '../../../src/primitives/pow.js';
 import { normalizeSignature, publicKeyOf, secp256k1IsNative, sign, verify } from '../../../src/primitives/secp256k1.js';
@@ -145,4 +145,15 @@ test('sign / verify: native, low-S only, bound to key, digest and input index', 
   const signed = tx.withSignature(0, sig0).withSignature(1, sign(tx.sighash(1), key.privateKey));
   t.deepEqual(signed.sighash(0), digest0, 'signatures are not part of what is signed');
   t.notDeepEqual(signed.txid, tx.txid);
+});
+
+test('PrefixHash256: hash256(prefix ‖ suffix) for each suffix, the prefix hashed once, whatever the sizes and order', (t) => {
+  for (const prefixBytes of [0, 1, 55, 63, 64, 65, 1_023, 1_024, 5_000]) {
+    const prefix = Buffer.alloc(prefixBytes, prefixBytes & 0xff);
+    const hasher = new PrefixHash256(prefix);
+    for (const suffixBytes of [4, 0, 100, 4]) {
+      const suffix = Buffer.alloc(suffixBytes, 0xa5 ^ suffixBytes);
+      t.deepEqual(hasher.digest(suffix), hash256(Buffer.concat([prefix, suffix])), `${prefixBytes} + ${suffixBytes}`);
+    }
+  }
 });

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { MIDSTATE_MIN_PREFIX_BYTES } from '../../../src/primitives/hash.js';
 import { SigningView } from '../../../src/primitives/signing-view.js';
 import { Transaction } from '../../../src/primitives/tx.js';
 import { DecodeError } from '../../../src/util/errors.js';
@@ -49,4 +50,19 @@ test('truncated or padded bytes are a DecodeError, an input out of range a Range
   t.throws(() => SigningView.read(bytes.subarray(0, bytes.length - 1)), { instanceOf: DecodeError });
   t.throws(() => SigningView.read(Buffer.concat([bytes, Buffer.alloc(1)])), { instanceOf: DecodeError, message: /trailing/ });
   t.throws(() => SigningView.read(bytes).sighash(2), { instanceOf: RangeError });
+});
+
+test('around MIDSTATE_MIN_PREFIX_BYTES (one hash per input below, the prefix hashed once above) the sighashes are the same, built or decoded', (t) => {
+  const prefixBytes: number[] = [];
+  for (const inputs of [12, 13, 14, 15, 16]) {
+    const tx = fundedSpend(inputs, 2);
+    prefixBytes.push(tx.size - 64 * inputs); // the unsigned encoding: every 64-byte signature emptied
+    const decoded = Transaction.decode(tx.encode());
+    const view = SigningView.read(tx.encode());
+    for (const i of [0, inputs - 1, 1, inputs - 2, 0]) {
+      t.deepEqual(tx.sighash(i), view.sighash(i), `${inputs} inputs, input ${i}`);
+      t.deepEqual(decoded.sighash(i), view.sighash(i));
+    }
+  }
+  t.true(prefixBytes.some((n) => n < MIDSTATE_MIN_PREFIX_BYTES) && prefixBytes.some((n) => n >= MIDSTATE_MIN_PREFIX_BYTES), prefixBytes.join(', '));
 });
