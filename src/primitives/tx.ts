@@ -61,12 +61,18 @@ const NOT_BUILT_OUTPUTS: readonly TxOutput[] = Object.freeze([]);
  * Encoding: version u32 | varint nIn | nIn × (prevTxid[32] | prevIndex u32 | varBytes publicKey |
  * varBytes signature) | varint nOut | nOut × (amount u64 | pubKeyHash[20]). All integers little-endian.
  */
+/**
+ * The last large transaction whose sighash preimage was hashed up to the index, and that SHA-256
+ * state (hash.ts): its inputs are signed or checked one after another, so one entry serves the
+ * loop and its n inputs hash it once. One per thread, not one per transaction: a hash state is
+ * ~650 bytes of native memory, which a pool of transactions would otherwise keep.
+ */
+let midstate: { readonly tx: Transaction; readonly prefix: PrefixHash256 } | undefined;
+
 export class Transaction {
   private cachedBytes: Buffer | undefined = undefined;
   private cachedTxid: Buffer | undefined = undefined;
   private cachedUnsigned: Buffer | undefined = undefined;
-  /** A large transaction's unsigned preimage hashed up to the index once (hash.ts): its inputs' sighashes then cost no more than a small one's. */
-  private cachedSighashPrefix: PrefixHash256 | undefined = undefined;
   /** The inputs as objects: given to the constructor, or built from `cachedBytes` on first use (NOT_BUILT until then). */
   private inputList: readonly TxInput[];
   private outputList: readonly TxOutput[];
@@ -227,8 +233,8 @@ export class Transaction {
     const prefixBytes = preimage.length - 4;
     preimage.writeUInt32LE(inputIndex, prefixBytes);
     if (prefixBytes < MIDSTATE_MIN_PREFIX_BYTES) return hash256(preimage);
-    this.cachedSighashPrefix ??= new PrefixHash256(preimage.subarray(0, prefixBytes));
-    return this.cachedSighashPrefix.digest(preimage.subarray(prefixBytes));
+    if (midstate?.tx !== this) midstate = { tx: this, prefix: new PrefixHash256(preimage.subarray(0, prefixBytes)) };
+    return midstate.prefix.digest(preimage.subarray(prefixBytes));
   }
 
   /** A copy with the given input's signature replaced (the wallet signs input by input). */
