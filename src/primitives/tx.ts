@@ -62,17 +62,18 @@ const NOT_BUILT_OUTPUTS: readonly TxOutput[] = Object.freeze([]);
  * varBytes signature) | varint nOut | nOut × (amount u64 | pubKeyHash[20]). All integers little-endian.
  */
 /**
- * The last large transaction whose sighash preimage was hashed up to the index, and that SHA-256
- * state (hash.ts): its inputs are signed or checked one after another, so one entry serves the
- * loop and its n inputs hash it once. One per thread, not one per transaction: a hash state is
- * ~650 bytes of native memory, which a pool of transactions would otherwise keep.
+ * The last transaction whose sighash was asked for: its unsigned preimage and, when that is large,
+ * the SHA-256 state after all of it but the index (hash.ts). A transaction's inputs are signed or
+ * checked one after another, so this one entry serves the loop: the preimage is built once and a
+ * large transaction hashed once, not once per input. One per thread rather than one per
+ * transaction: each pooled transaction would otherwise keep a second copy of itself (and ~650
+ * bytes of native hash state) for as long as it is pooled.
  */
-let midstate: { readonly tx: Transaction; readonly prefix: PrefixHash256 } | undefined;
+let signing: { readonly tx: Transaction; readonly preimage: Buffer; readonly prefix: PrefixHash256 | undefined } | undefined;
 
 export class Transaction {
   private cachedBytes: Buffer | undefined = undefined;
   private cachedTxid: Buffer | undefined = undefined;
-  private cachedUnsigned: Buffer | undefined = undefined;
   /** The inputs as objects: given to the constructor, or built from `cachedBytes` on first use (NOT_BUILT until then). */
   private inputList: readonly TxInput[];
   private outputList: readonly TxOutput[];
@@ -228,13 +229,15 @@ export class Transaction {
    * after signing; the index stops one signature being replayed on another input.
    */
   sighash(inputIndex: number): Buffer {
-    this.cachedUnsigned ??= this.inputStarts ? unsignedPreimage(this.cachedBytes!, this.inputStarts, this.outputsStart) : this.write(new BufferWriter(64 + this.inputs.length * 76 + this.outputs.length * 30), false).u32(0).finish();
-    const preimage = this.cachedUnsigned;
+    if (signing?.tx !== this) {
+      const preimage = this.inputStarts ? unsignedPreimage(this.cachedBytes!, this.inputStarts, this.outputsStart) : this.write(new BufferWriter(64 + this.inputs.length * 76 + this.outputs.length * 30), false).u32(0).finish();
+      const prefixBytes = preimage.length - 4;
+      signing = { tx: this, preimage, prefix: prefixBytes >= MIDSTATE_MIN_PREFIX_BYTES ? new PrefixHash256(preimage.subarray(0, prefixBytes)) : undefined };
+    }
+    const { preimage, prefix } = signing;
     const prefixBytes = preimage.length - 4;
     preimage.writeUInt32LE(inputIndex, prefixBytes);
-    if (prefixBytes < MIDSTATE_MIN_PREFIX_BYTES) return hash256(preimage);
-    if (midstate?.tx !== this) midstate = { tx: this, prefix: new PrefixHash256(preimage.subarray(0, prefixBytes)) };
-    return midstate.prefix.digest(preimage.subarray(prefixBytes));
+    return prefix ? prefix.digest(preimage.subarray(prefixBytes)) : hash256(preimage);
   }
 
   /** A copy with the given input's signature replaced (the wallet signs input by input). */
