@@ -23,11 +23,10 @@ import {
   VERIFY_MAX_ITEMS_IN_FLIGHT_PER_WORKER,
   VERIFY_MIN_ITEMS_PER_CHUNK,
   VERIFY_WORKER_IDLE_MS,
-  VERIFY_WORKER_RESTART_BASE_MS,
-  VERIFY_WORKER_RESTART_MAX_MS,
 } from './constants.js';
 import { VerifyPoolError } from './errors.js';
 import { scanJob } from './job-scan.js';
+import { RestartBackoff } from './restarts.js';
 import { type SlotEvents, WorkerSlot } from './worker-slot.js';
 
 export interface VerifyPoolOptions {
@@ -86,13 +85,8 @@ export class VerifyPool {
   private callerMs = 0;
   private callerItems = 0;
   private workersStarted = 0;
-  private workerFailures = 0;
-  /** Worker failures in a row (none since, a worker started after the last one answered a chunk): how long the next restart waits. */
-  private failureStreak = 0;
-  /** workersStarted when the last failure happened: only a worker started after it can end the streak. */
-  private startsAtLastFailure = 0;
-  /** Set while no worker may start, after a failure; pump() when it fires. */
-  private restartTimer: NodeJS.Timeout | undefined;
+  /** When workers may start again after failures. */
+  private readonly restarts = new RestartBackoff(() => this.pump());
   /** Chunks for any verifier: the workers take them as they have room, the caller when none has. */
   private readonly queue: Chunk[] = [];
   /** The caller's own share of split batches, verified before it helps with `queue`. */
@@ -121,8 +115,7 @@ export class VerifyPool {
       done: (slot, chunk, reply) => {
         this.busyMs += reply.busyMs;
         this.idleMs += reply.idleMs;
-        // A worker that ran before the failures proves nothing about starting a new one.
-        if (slot.serial > this.startsAtLastFailure) this.failureStreak = 0;
+        this.restarts.answered(slot.serial);
         settle(chunk, reply.firstInvalid);
         this.pump();
         this.retireIfIdle(slot);
@@ -149,7 +142,7 @@ export class VerifyPool {
       callerMs: this.callerMs,
       callerItems: this.callerItems,
       workersStarted: this.workersStarted,
-      workerFailures: this.workerFailures,
+      workerFailures: this.restarts.failures,
     };
   }
 
@@ -231,8 +224,7 @@ export class VerifyPool {
     const closedError = (): VerifyPoolError => new VerifyPoolError('verify-pool-closed', 'the signature verification pool was closed while verifying');
     if (this.callerTurn) clearImmediate(this.callerTurn);
     this.callerTurn = undefined;
-    clearTimeout(this.restartTimer);
-    this.restartTimer = undefined;
+    this.restarts.close();
     for (const chunk of [...this.callerQueue.splice(0), ...this.queue.splice(0)]) abandon(chunk, closedError());
     const slots = this.slots.splice(0);
     for (const slot of slots) {
@@ -296,7 +288,7 @@ export class VerifyPool {
 
   /** True when a worker may start now: fewer than maxWorkers run and no restart waits after a failure. */
   private mayStartWorkers(): boolean {
-    return this.slots.length < this.maxWorkers && !this.restartTimer;
+    return this.slots.length < this.maxWorkers && !this.restarts.waiting;
   }
 
   /**
@@ -307,12 +299,12 @@ export class VerifyPool {
   private startWorkers(): void {
     let starting = 0;
     for (const slot of this.slots) if (!slot.ready) starting++;
-    const limit = this.failureStreak > 0 ? 1 : this.maxWorkers;
+    const limit = this.restarts.startingLimit(this.maxWorkers);
     while (this.mayStartWorkers() && this.queue.length > starting && starting < limit) {
       try {
         this.spawn();
       } catch (err) {
-        const retryInMs = this.delayRestarts();
+        const retryInMs = this.restarts.failed(this.workersStarted);
         this.logger?.warn({ reason: errorMessage(err), retryInMs }, 'a signature verification worker could not start; the calling thread verifies meanwhile');
         return;
       }
@@ -400,27 +392,11 @@ export class VerifyPool {
     const lost = slot.inFlight.splice(0);
     slot.items = 0;
     slot.cost = 0;
-    const retryInMs = this.delayRestarts();
+    const retryInMs = this.restarts.failed(this.workersStarted);
     this.logger?.warn({ reason: what, wasReady: slot.ready, lostChunks: lost.length, retryInMs }, 'a signature verification worker failed; the calling thread verifies until one starts again');
     for (const chunk of lost) {
       abandon(chunk, new VerifyPoolError('verify-worker-failed', `a signature verification worker ${what}; the block was not judged, retry it`, { cause }));
     }
     this.pump();
-  }
-
-  /** Counts a failure and holds off worker starts: VERIFY_WORKER_RESTART_BASE_MS, doubled per failure since a worker last answered. Returns the wait. */
-  private delayRestarts(): number {
-    this.workerFailures++;
-    this.failureStreak++;
-    this.startsAtLastFailure = this.workersStarted;
-    const waitMs = Math.min(VERIFY_WORKER_RESTART_MAX_MS, VERIFY_WORKER_RESTART_BASE_MS * 2 ** (this.failureStreak - 1));
-    clearTimeout(this.restartTimer);
-    this.restartTimer = setTimeout(() => {
-      this.restartTimer = undefined;
-      this.pump();
-    }, waitMs);
-    // Restarts are for work that waits; they must not keep the process alive.
-    this.restartTimer.unref();
-    return waitMs;
   }
 }

@@ -5,6 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import { errorMessage } from '../../util/errors.js';
 import type { Chunk } from './chunk.js';
+import { VerifyPoolError } from './errors.js';
 import type { JobDone, JobFailed, VerifyJob, WorkerMessage } from './protocol.js';
 
 export interface SlotEvents {
@@ -50,7 +51,7 @@ export class WorkerSlot {
     readonly serial: number,
   ) {
     let markStarted: () => void = () => undefined;
-    let markFailed: (err: Error) => void = () => undefined;
+    let markFailed: (err: VerifyPoolError) => void = () => undefined;
     this.started = new Promise<void>((resolve, reject) => {
       markStarted = resolve;
       markFailed = reject;
@@ -77,7 +78,7 @@ export class WorkerSlot {
       else events.jobFailed(this, chunk, message);
     });
     const died = (what: string, cause: unknown): void => {
-      markFailed(new Error(`a signature verification worker ${what}`, { cause }));
+      markFailed(new VerifyPoolError('verify-worker-failed', `a signature verification worker ${what}`, { cause }));
       if (!this.gone) events.died(this, what, cause);
     };
     this.worker.on('error', (err: unknown) => died(`threw: ${errorMessage(err)}`, err));

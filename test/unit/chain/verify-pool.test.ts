@@ -34,6 +34,16 @@ async function testWorker(t: ExecutionContext, name: string, body: string, ready
   return script;
 }
 
+/** A pool of one ready worker running `body` (testWorker), and a 24-signature batch for it. */
+async function warmPoolWith(t: ExecutionContext, name: string, body: string): Promise<{ pool: VerifyPool; batch: SignatureBatch }> {
+  const script = await testWorker(t, name, body);
+  const [, block1] = fixtureBlocks();
+  const pool = new VerifyPool({ threads: 2, workerUrl: pathToFileURL(script) });
+  t.teardown(() => pool.close());
+  await pool.warm(); // ready: it gets the first chunk (a worker still starting is handed nothing)
+  return { pool, batch: SignatureBatch.fromBlock(block1!) };
+}
+
 /** A worker script that takes every job and never answers: what it holds is what the pool handed over. */
 function silentWorker(t: ExecutionContext): Promise<string> {
   return testWorker(t, 'silent-worker', "parentPort.on('message', () => undefined);");
@@ -136,12 +146,7 @@ test('a closed pool rejects with verify-pool-closed (no inline fallback) and has
 });
 
 test('a crashing worker rejects the job with verify-worker-failed and is replaced', async (t) => {
-  const script = await testWorker(t, 'crash-worker', "parentPort.on('message', () => { throw new Error('worker boom'); });");
-  const [, block1] = fixtureBlocks();
-  const batch = SignatureBatch.fromBlock(block1!);
-  const pool = new VerifyPool({ threads: 2, workerUrl: pathToFileURL(script) });
-  t.teardown(() => pool.close());
-  await pool.warm(); // ready: it gets the first chunk (a worker still starting is handed nothing)
+  const { pool, batch } = await warmPoolWith(t, 'crash-worker', "parentPort.on('message', () => { throw new Error('worker boom'); });");
   const err = await t.throwsAsync(pool.verify(batch), { instanceOf: VerifyPoolError });
   t.is(err?.code, 'verify-worker-failed');
   t.regex(err?.message ?? '', /worker boom/);
@@ -419,12 +424,7 @@ test('a worker that cannot be created at all (new Worker throws) leaves the call
 });
 
 test('a job the worker cannot read fails that batch alone (verify-job-malformed); the worker stays', async (t) => {
-  const script = await testWorker(t, 'refusing-worker', "parentPort.on('message', (job) => parentPort.postMessage({ kind: 'failed', id: job.id, message: 'a transaction runs past the job' }));");
-  const [, block1] = fixtureBlocks();
-  const batch = SignatureBatch.fromBlock(block1!);
-  const pool = new VerifyPool({ threads: 2, workerUrl: pathToFileURL(script) });
-  t.teardown(() => pool.close());
-  await pool.warm();
+  const { pool, batch } = await warmPoolWith(t, 'refusing-worker', "parentPort.on('message', (job) => parentPort.postMessage({ kind: 'failed', id: job.id, message: 'a transaction runs past the job' }));");
   const err = await t.throwsAsync(pool.verify(batch), { instanceOf: VerifyPoolError });
   t.is(err?.code, 'verify-job-malformed');
   t.regex(err?.message ?? '', /runs past the job/);
@@ -433,12 +433,7 @@ test('a job the worker cannot read fails that batch alone (verify-job-malformed)
 });
 
 test('a worker answering a chunk it does not hold is dropped as failed', async (t) => {
-  const script = await testWorker(t, 'confused-worker', "parentPort.on('message', (job) => parentPort.postMessage({ kind: 'done', id: job.id + 1000, firstInvalid: -1, busyMs: 0, idleMs: 0 }));");
-  const [, block1] = fixtureBlocks();
-  const batch = SignatureBatch.fromBlock(block1!);
-  const pool = new VerifyPool({ threads: 2, workerUrl: pathToFileURL(script) });
-  t.teardown(() => pool.close());
-  await pool.warm();
+  const { pool, batch } = await warmPoolWith(t, 'confused-worker', "parentPort.on('message', (job) => parentPort.postMessage({ kind: 'done', id: job.id + 1000, firstInvalid: -1, busyMs: 0, idleMs: 0 }));");
   const err = await t.throwsAsync(pool.verify(batch), { instanceOf: VerifyPoolError });
   t.is(err?.code, 'verify-worker-failed');
   t.regex(err?.message ?? '', /does not hold/);
