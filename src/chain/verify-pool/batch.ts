@@ -104,7 +104,7 @@ export class SignatureBatch {
     return out;
   }
 
-  /** A worker job (job.ts layout) for items [start, end): the bytes of every transaction they touch. Transferable. */
+  /** A worker job (job.ts layout) for items [start, end): the bytes of every transaction they touch. A fresh buffer of its own. */
   job(start: number, end: number): ArrayBuffer {
     const segments: Array<{ bytes: Buffer; firstInput: number; inputCount: number }> = [];
     let base = 0;
