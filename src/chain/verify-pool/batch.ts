@@ -69,39 +69,50 @@ export class SignatureBatch {
 
   /**
    * Cuts the batch into at least `minRanges` consecutive ranges of about equal cost, none over
-   * `maxCost` unless a transaction's hashing is: each range pays the hashing of every transaction
-   * it touches, so a large transaction is cut only after a range holds more of its inputs than its
-   * hashing costs — the hashing a cut repeats then never outweighs the signatures it spreads (cut
-   * input by input, a 1 MB transaction of 60 inputs would be hashed 60 times).
+   * `maxCost` unless a transaction's hashing is more than half of it. Each range pays the hashing of
+   * every transaction it touches, so a large transaction is cut only after a range holds more of
+   * its inputs than its hashing costs, and enters a range only where there is room for that: the
+   * hashing a cut repeats never outweighs the signatures it spreads (cut input by input, a 1 MB
+   * transaction of 60 inputs would be hashed 60 times). A last range left small by such a repeat
+   * goes back into the one before it when they fit together.
    */
   ranges(minRanges: number, maxCost: number): ItemRange[] {
     const wanted = Math.max(1, minRanges, Math.ceil(this.cost / maxCost));
-    // A cut inside a transaction hashes it again: aim each range at its share of that too.
-    let maxHashing = 0;
-    for (const tx of this.txs) if (tx.inputCount > 1) maxHashing = Math.max(maxHashing, hashCost(tx));
-    const target = Math.ceil((this.cost + (wanted - 1) * maxHashing) / wanted);
-    const out: ItemRange[] = [];
+    // Not rounded: every range within it and their costs summing to at least this.cost makes at least `wanted` ranges.
+    const target = this.cost / wanted;
+    const out: Array<ItemRange & { readonly repeated: number }> = [];
     let start = 0;
     let cost = 0;
+    /** Hashing the current range repeats from the one before (it starts inside a transaction). */
+    let repeated = 0;
     let item = 0;
+    const cut = (end: number, nextRepeats: number): void => {
+      out.push({ start, end, cost, repeated });
+      start = end;
+      cost = 0;
+      repeated = nextRepeats;
+    };
     for (const tx of this.txs) {
       const hashing = hashCost(tx);
       /** Inputs of `tx` in the current range (0: its hashing not paid there yet). */
       let taken = 0;
       for (let i = 0; i < tx.inputCount; i++, item++) {
-        const add = taken > 0 ? 1 : 1 + hashing;
-        if (cost > 0 && cost + add > target && (taken === 0 || taken > hashing)) {
-          out.push({ start, end: item, cost });
-          start = item;
-          cost = 0;
+        if (taken === 0 && cost > 0 && cost + 1 + 2 * hashing > target) cut(item, 0);
+        else if (taken > hashing && cost + 1 > target) {
+          cut(item, hashing);
           taken = 0;
         }
-        cost += taken > 0 ? 1 : 1 + hashing;
+        cost += taken === 0 ? 1 + hashing : 1;
         taken++;
       }
     }
-    if (item > start) out.push({ start, end: item, cost });
-    return out;
+    if (item > start) cut(item, 0);
+    const last = out[out.length - 1];
+    const before = out[out.length - 2];
+    if (last && before && out.length > wanted && before.cost + last.cost - last.repeated <= maxCost) {
+      out.splice(-2, 2, { start: before.start, end: last.end, cost: before.cost + last.cost - last.repeated, repeated: before.repeated });
+    }
+    return out.map(({ start: from, end, cost: units }) => ({ start: from, end, cost: units }));
   }
 
   /** A worker job (job.ts layout) for items [start, end): the bytes of every transaction they touch. A fresh buffer of its own. */

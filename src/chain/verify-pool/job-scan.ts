@@ -116,7 +116,7 @@ export function scanJob(buffer: ArrayBuffer): number {
     const tx = scanTransaction(bytes, start, end);
     if (firstInput + inputCount > tx.inputs) malformed(`it names input ${firstInput + inputCount - 1} of a transaction with ${tx.inputs}`);
     const signed = preimage.subarray(0, tx.length + INDEX_BYTES);
-    const prefix = tx.length >= MIDSTATE_MIN_PREFIX_BYTES ? createHash('sha256').update(preimage.subarray(0, tx.length)) : undefined;
+    const prefix = tx.length >= MIDSTATE_MIN_PREFIX_BYTES && inputCount > 1 ? createHash('sha256').update(preimage.subarray(0, tx.length)) : undefined;
     const index = signed.subarray(tx.length);
     for (let i = firstInput; i < firstInput + inputCount; i++, item++) {
       // A key or signature of the wrong size fails like any invalid one (verify() says false to them too).

@@ -291,10 +291,10 @@ test('a batch of huge transactions is cut by cost: a chunk pays for hashing each
   t.deepEqual(
     batch.ranges(2, VERIFY_MAX_CHUNK_COST).map((r) => [r.start, r.end, r.cost]),
     [
-      [0, 130, 132],
-      [130, 260, 132],
+      [0, 129, 131],
+      [129, 260, 133],
     ],
-    'two halves, each paying the hashing of the transaction: 130 + 2 units',
+    'two halves, each paying the hashing of the transaction (the 2-item tail a third range would hold went back into the second)',
   );
   // Few inputs, many outputs: 4 signatures and 2 units of hashing. Cut input by input it would be
   // hashed 4 times; a chunk holds more of its inputs than its hashing costs before a cut.
