@@ -48,10 +48,20 @@ function indexError(what: string, index: number, count: number): RangeError {
 const NOT_BUILT_INPUTS: readonly TxInput[] = Object.freeze([]);
 const NOT_BUILT_OUTPUTS: readonly TxOutput[] = Object.freeze([]);
 
+/**
+ * The last transaction whose sighash was asked for: its unsigned preimage and, when that is large,
+ * the SHA-256 state after all of it but the index (hash.ts). A transaction's inputs are signed or
+ * checked one after another, so this one entry serves the loop: the preimage is built once and a
+ * large transaction hashed once, not once per input. One per thread rather than one per
+ * transaction: each pooled transaction would otherwise keep a second copy of itself (and ~650
+ * bytes of native hash state) for as long as it is pooled.
+ */
+let signing: { readonly tx: Transaction; readonly preimage: Buffer; readonly indexAt: number; readonly prefix: PrefixHash256 | undefined } | undefined;
 
 /**
- * An immutable transaction. Encoding, txid and the signing preimage are computed once and
- * cached, because validation, relay and storage all ask for them repeatedly. A decoded one keeps
+ * An immutable transaction. Encoding and txid are computed once and cached, because
+ * validation, relay and storage all ask for them repeatedly (the signing preimage only for the
+ * transaction being signed or checked: `signing` above). A decoded one keeps
  * its bytes and where its inputs start (tx-layout.ts): `inputs` / `outputs` (~1 KB of objects and
  * views for 2 in, 2 out) are built on first use, and the sync path reads through the accessors, so
  * the ~800 blocks a sync holds keep ~9 KB of heap each instead of ~31 KB — objects that lived long
@@ -61,15 +71,6 @@ const NOT_BUILT_OUTPUTS: readonly TxOutput[] = Object.freeze([]);
  * Encoding: version u32 | varint nIn | nIn × (prevTxid[32] | prevIndex u32 | varBytes publicKey |
  * varBytes signature) | varint nOut | nOut × (amount u64 | pubKeyHash[20]). All integers little-endian.
  */
-/**
- * The last transaction whose sighash was asked for: its unsigned preimage and, when that is large,
- * the SHA-256 state after all of it but the index (hash.ts). A transaction's inputs are signed or
- * checked one after another, so this one entry serves the loop: the preimage is built once and a
- * large transaction hashed once, not once per input. One per thread rather than one per
- * transaction: each pooled transaction would otherwise keep a second copy of itself (and ~650
- * bytes of native hash state) for as long as it is pooled.
- */
-let signing: { readonly tx: Transaction; readonly preimage: Buffer; readonly prefix: PrefixHash256 | undefined } | undefined;
 
 export class Transaction {
   private cachedBytes: Buffer | undefined = undefined;
@@ -231,13 +232,12 @@ export class Transaction {
   sighash(inputIndex: number): Buffer {
     if (signing?.tx !== this) {
       const preimage = this.inputStarts ? unsignedPreimage(this.cachedBytes!, this.inputStarts, this.outputsStart) : this.write(new BufferWriter(64 + this.inputs.length * 76 + this.outputs.length * 30), false).u32(0).finish();
-      const prefixBytes = preimage.length - 4;
-      signing = { tx: this, preimage, prefix: prefixBytes >= MIDSTATE_MIN_PREFIX_BYTES ? new PrefixHash256(preimage.subarray(0, prefixBytes)) : undefined };
+      const indexAt = preimage.length - 4;
+      signing = { tx: this, preimage, indexAt, prefix: indexAt >= MIDSTATE_MIN_PREFIX_BYTES ? new PrefixHash256(preimage.subarray(0, indexAt)) : undefined };
     }
-    const { preimage, prefix } = signing;
-    const prefixBytes = preimage.length - 4;
-    preimage.writeUInt32LE(inputIndex, prefixBytes);
-    return prefix ? prefix.digest(preimage.subarray(prefixBytes)) : hash256(preimage);
+    const { preimage, indexAt, prefix } = signing;
+    preimage.writeUInt32LE(inputIndex, indexAt);
+    return prefix ? prefix.digest(preimage.subarray(indexAt)) : hash256(preimage);
   }
 
   /** A copy with the given input's signature replaced (the wallet signs input by input). */

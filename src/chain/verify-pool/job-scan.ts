@@ -9,8 +9,8 @@
  * block-connect round (docs/architecture.md, "CPU per thread in block-connect"). Typed-array
  * builtins are not JS and are never compiled.
  */
-import { type Hash, createHash, hash } from 'node:crypto';
-import { HASH_BYTES, MIDSTATE_MIN_PREFIX_BYTES } from '../../primitives/hash.js';
+import { hash } from 'node:crypto';
+import { HASH_BYTES, MIDSTATE_MIN_PREFIX_BYTES, PrefixHash256 } from '../../primitives/hash.js';
 import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES, verify } from '../../primitives/secp256k1.js';
 import { OUTPUT_BYTES, PREVOUT_BYTES } from '../../primitives/tx-layout.js';
 import { JOB_HEADER_BYTES, JOB_SEGMENT_HEADER_BYTES } from './constants.js';
@@ -41,9 +41,9 @@ function sighashInto(preimageWithIndex: Uint8Array): Uint8Array {
   return digestInto(hash('sha256', digestInto(hash('sha256', preimageWithIndex, 'binary'), middle), 'binary'), digest);
 }
 
-/** hash256(prefix ‖ index) from the SHA-256 state after the prefix (PrefixHash256's scheme: a large transaction is hashed once, not once per input). */
-function sighashFromPrefixInto(prefix: Hash, index: Uint8Array): Uint8Array {
-  return digestInto(hash('sha256', digestInto(prefix.copy().update(index).digest('binary'), middle), 'binary'), digest);
+/** sighashInto for a large transaction: the inner hash finishes the SHA-256 state after its prefix (PrefixHash256), so it is hashed once, not once per input. */
+function sighashFromPrefixInto(prefix: PrefixHash256, index: Uint8Array): Uint8Array {
+  return digestInto(hash('sha256', digestInto(prefix.innerDigest(index), middle), 'binary'), digest);
 }
 
 function malformed(what: string): never {
@@ -116,7 +116,7 @@ export function scanJob(buffer: ArrayBuffer): number {
     const tx = scanTransaction(bytes, start, end);
     if (firstInput + inputCount > tx.inputs) malformed(`it names input ${firstInput + inputCount - 1} of a transaction with ${tx.inputs}`);
     const signed = preimage.subarray(0, tx.length + INDEX_BYTES);
-    const prefix = tx.length >= MIDSTATE_MIN_PREFIX_BYTES && inputCount > 1 ? createHash('sha256').update(preimage.subarray(0, tx.length)) : undefined;
+    const prefix = tx.length >= MIDSTATE_MIN_PREFIX_BYTES && inputCount > 1 ? new PrefixHash256(preimage.subarray(0, tx.length)) : undefined;
     const index = signed.subarray(tx.length);
     for (let i = firstInput; i < firstInput + inputCount; i++, item++) {
       // A key or signature of the wrong size fails like any invalid one (verify() says false to them too).

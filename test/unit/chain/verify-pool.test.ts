@@ -34,14 +34,20 @@ async function testWorker(t: ExecutionContext, name: string, body: string, ready
   return script;
 }
 
-/** A pool of one ready worker running `body` (testWorker), and a 24-signature batch for it. */
-async function warmPoolWith(t: ExecutionContext, name: string, body: string): Promise<{ pool: VerifyPool; batch: SignatureBatch }> {
-  const script = await testWorker(t, name, body);
+/** A pool (closed at teardown) whose workers run `body` (testWorker), and a 24-signature batch for it. */
+async function poolWith(t: ExecutionContext, name: string, body: string, options: { ready?: boolean; threads?: number } = {}): Promise<{ pool: VerifyPool; batch: SignatureBatch }> {
+  const script = await testWorker(t, name, body, options.ready);
   const [, block1] = fixtureBlocks();
-  const pool = new VerifyPool({ threads: 2, workerUrl: pathToFileURL(script) });
+  const pool = new VerifyPool({ threads: options.threads ?? 2, workerUrl: pathToFileURL(script) });
   t.teardown(() => pool.close());
-  await pool.warm(); // ready: it gets the first chunk (a worker still starting is handed nothing)
   return { pool, batch: SignatureBatch.fromBlock(block1!) };
+}
+
+/** poolWith, its one worker started and ready: it gets the first chunk (a worker still starting is handed nothing). */
+async function warmPoolWith(t: ExecutionContext, name: string, body: string): Promise<{ pool: VerifyPool; batch: SignatureBatch }> {
+  const made = await poolWith(t, name, body);
+  await made.pool.warm();
+  return made;
 }
 
 /** A worker script that takes every job and never answers: what it holds is what the pool handed over. */
@@ -382,11 +388,7 @@ test('a worker that holds a chunk is never stopped for idleness, even after its 
 
 test('a worker whose code does not load takes no chunk, and restarts back off: the caller verifies alone meanwhile', async (t) => {
   // Node says 'online' before a worker's code runs: the pool waits for the worker's own 'ready'.
-  const script = await testWorker(t, 'broken-worker', "throw new Error('cannot load the binding');", false);
-  const [, block1] = fixtureBlocks();
-  const batch = SignatureBatch.fromBlock(block1!);
-  const pool = new VerifyPool({ threads: 2, workerUrl: pathToFileURL(script) });
-  t.teardown(() => pool.close());
+  const { pool, batch } = await poolWith(t, 'broken-worker', "throw new Error('cannot load the binding');", { ready: false });
   let verified = 0;
   const verifyFor = async (ms: number, until: () => boolean = () => false): Promise<void> => {
     const startedMs = Date.now();
@@ -442,11 +444,7 @@ test('a worker answering a chunk it does not hold is dropped as failed', async (
 });
 
 test('a worker that never says ready is handed nothing: the caller verifies the whole batch', async (t) => {
-  const script = await testWorker(t, 'mute-worker', "parentPort.on('message', () => undefined);", false);
-  const [, block1] = fixtureBlocks();
-  const batch = SignatureBatch.fromBlock(block1!);
-  const pool = new VerifyPool({ threads: 2, workerUrl: pathToFileURL(script) });
-  t.teardown(() => pool.close());
+  const { pool, batch } = await poolWith(t, 'mute-worker', "parentPort.on('message', () => undefined);", { ready: false });
   t.is(await pool.verify(batch), -1);
   t.is(pool.liveWorkers, 1, 'it was started');
   t.deepEqual(pool.stats().itemsPerWorker, [0]);
@@ -457,16 +455,12 @@ test('a failing new worker is not forgiven because an older one answers: restart
   const dir = await tempDir(t, 'kadchain-pool-');
   const claim = join(dir, 'claimed');
   // The first worker to start claims the file and answers "all valid"; every later one fails to load.
-  const script = await testWorker(
+  const { pool, batch } = await poolWith(
     t,
     'first-only-worker',
     `import { openSync } from 'node:fs';\ntry { openSync(${JSON.stringify(claim)}, 'wx'); } catch { throw new Error('only one may run'); }\nparentPort.postMessage({ kind: 'ready' });\nparentPort.on('message', (job) => parentPort.postMessage({ kind: 'done', id: job.id, firstInvalid: -1, busyMs: 0, idleMs: 0 }));`,
-    false,
+    { ready: false, threads: 3 },
   );
-  const [, block1] = fixtureBlocks();
-  const batch = SignatureBatch.fromBlock(block1!);
-  const pool = new VerifyPool({ threads: 3, workerUrl: pathToFileURL(script) });
-  t.teardown(() => pool.close());
   const deadline = Date.now() + 30_000;
   while (pool.stats().workerFailures === 0 && Date.now() < deadline) {
     await pool.verify(batch);
