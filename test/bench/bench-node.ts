@@ -1,6 +1,7 @@
 /**
  * In-process nodes for the network benches: a real Chain (LMDB in a temp dir) + Mempool +
- * P2PNetwork on an ephemeral 127.0.0.1 port, wired like src/node (blocks keep the pool in step).
+ * P2PNetwork on an ephemeral port of 127.0.0.1 (or of KADCHAIN_BENCH_HOST: a bench node in a lab
+ * namespace listens on its host's address), wired like src/node (blocks keep the pool in step).
  * Production timers unless the bench overrides them.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -15,7 +16,7 @@ import { generatePrivateKey } from '../../src/primitives/secp256k1.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { TEST_PARAMS } from '../helpers/fixtures.js';
 
-const HOST = '127.0.0.1';
+const HOST = process.env['KADCHAIN_BENCH_HOST'] ?? '127.0.0.1';
 const MEMPOOL_MAX_TXS = 5_000;
 const POLL_MS = 1;
 
@@ -71,8 +72,14 @@ export async function pollUntil(condition: () => boolean, what: string, timeoutM
   }
 }
 
-/** Dials every port from `fresh`; resolves with the seconds until its tip is `target`. */
-export function timeSync(fresh: BenchNode, ports: readonly number[], target: { readonly hash: Buffer; readonly height: number }, timeoutMs: number): Promise<number> {
+/** A node to dial. */
+export interface DialAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Dials every address from `fresh`; resolves with the seconds until its tip is `target`. */
+export function timeSync(fresh: BenchNode, addresses: readonly DialAddress[], target: { readonly hash: Buffer; readonly height: number }, timeoutMs: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
     const timer = setTimeout(() => {
@@ -86,6 +93,6 @@ export function timeSync(fresh: BenchNode, ports: readonly number[], target: { r
       resolve(Number(process.hrtime.bigint() - start) / 1e9);
     };
     fresh.chain.on('block:connected', onBlock);
-    for (const port of ports) fresh.net.addPeer('127.0.0.1', port);
+    for (const { host, port } of addresses) fresh.net.addPeer(host, port);
   });
 }

@@ -11,6 +11,7 @@ import { discoveryBench } from './discovery.js';
 import { discoveryScaleBench } from './discovery-scale.js';
 import { syncBench } from './sync.js';
 import { syncMultiBench } from './sync-multi.js';
+import { syncMultiWanBench } from './sync-multi-wan.js';
 import { propagationBench } from './propagation.js';
 import { cliRoundtripBench } from './cli-roundtrip.js';
 import { idleMemoryBench } from './idle-memory.js';
@@ -18,7 +19,7 @@ import { punchBench } from './punch.js';
 import { rpcSendBench } from './rpc-send.js';
 import type { BenchModule } from './types.js';
 
-const BENCHES: readonly BenchModule[] = [mempoolAdmissionBench, mempoolFullBench, blockConnectBench, emptyBlocksBench, discoveryBench, discoveryScaleBench, syncBench, syncMultiBench, propagationBench, cliRoundtripBench, idleMemoryBench, punchBench, rpcSendBench];
+const BENCHES: readonly BenchModule[] = [mempoolAdmissionBench, mempoolFullBench, blockConnectBench, emptyBlocksBench, discoveryBench, discoveryScaleBench, syncBench, syncMultiBench, syncMultiWanBench, propagationBench, cliRoundtripBench, idleMemoryBench, punchBench, rpcSendBench];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);

@@ -22,6 +22,8 @@ export interface SourceReady {
 }
 
 export interface SourceProcess extends SourceReady {
+  /** The address its node listens on (127.0.0.1 unless it runs in a lab namespace). */
+  readonly host: string;
   readonly tip: { readonly hash: Buffer; readonly height: number };
   /** CPU time of the source's process so far (all threads; Linux only): read around a sync, it is what serving cost. */
   cpuMs(): number | undefined;
@@ -59,9 +61,22 @@ function exited(child: ChildProcess): Promise<void> {
   return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
+/**
+ * Where a bench process runs: by default on this host, its node on 127.0.0.1; with `netns`, inside
+ * that lab namespace (test/lab/netns.ts: `ip netns exec` runs node itself, so the pid is the node's),
+ * its node listening on `host`, the namespace's address.
+ */
+export interface Placement {
+  readonly netns: string;
+  readonly host: string;
+}
+
 /** Runs `node <script> <args>` (started as ./kadchain starts a node: node-launch.ts) and resolves with its first stdout line, parsed; stop() closes its stdin and waits for it to exit. */
-async function spawnJsonChild<T>(script: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<{ line: T; pid: number | undefined; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [fileURLToPath(new URL(script, import.meta.url)), ...args], { stdio: ['pipe', 'pipe', 'inherit'], env: nodeProcessEnv(env) });
+async function spawnJsonChild<T>(script: string, args: readonly string[], placement?: Placement): Promise<{ line: T; pid: number | undefined; stop(): Promise<void> }> {
+  const argv = [process.execPath, fileURLToPath(new URL(script, import.meta.url)), ...args];
+  const env = nodeProcessEnv(placement ? { ...process.env, KADCHAIN_BENCH_HOST: placement.host } : process.env);
+  const [command, ...rest] = placement ? ['ip', 'netns', 'exec', placement.netns, ...argv] : argv;
+  const child = spawn(command!, rest, { stdio: ['pipe', 'pipe', 'inherit'], env });
   const stop = async (): Promise<void> => {
     child.stdin?.end();
     const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
@@ -90,10 +105,13 @@ async function spawnJsonChild<T>(script: string, args: readonly string[], env: N
 }
 
 /** A source that builds its own fixture (`{ blocks, txsPerBlock }`) or serves one written by fixture-file.ts (`{ fixtureFile }`: several sources, one chain). */
-export async function startSourceProcess(chain: { readonly blocks: number; readonly txsPerBlock: number } | { readonly fixtureFile: string }): Promise<SourceProcess> {
+export async function startSourceProcess(
+  chain: { readonly blocks: number; readonly txsPerBlock: number } | { readonly fixtureFile: string },
+  placement?: Placement,
+): Promise<SourceProcess> {
   const args = 'fixtureFile' in chain ? ['--fixture', chain.fixtureFile] : [String(chain.blocks), String(chain.txsPerBlock)];
-  const { line, pid, stop } = await spawnJsonChild<SourceReady>('./sync-source.js', args);
-  return { ...line, tip: { hash: Buffer.from(line.tipHash, 'hex'), height: line.height }, cpuMs: () => (pid === undefined ? undefined : processCpuMs(pid)), stop };
+  const { line, pid, stop } = await spawnJsonChild<SourceReady>('./sync-source.js', args, placement);
+  return { ...line, host: placement?.host ?? '127.0.0.1', tip: { hash: Buffer.from(line.tipHash, 'hex'), height: line.height }, cpuMs: () => (pid === undefined ? undefined : processCpuMs(pid)), stop };
 }
 
 /** A sync as the fresh node measured it, and what serving it cost the sources' processes (Linux only). */
@@ -103,24 +121,24 @@ export interface SyncRun extends FreshResult {
 
 /**
  * A fresh node in its own process syncs from `sources` (all holding one chain); `ports` overrides
- * what it dials (a relay in front of a source), `maxBlocksInFlight` its per-peer window,
- * `assumeValid` trusts the sources' tip.
+ * what it dials (relays on 127.0.0.1 in front of the sources), `maxBlocksInFlight` its per-peer
+ * window, `assumeValid` trusts the sources' tip, `placement` runs it in a lab namespace.
  */
 export async function syncFreshProcess(
   sources: SourceProcess | readonly SourceProcess[],
-  options: { maxBlocksInFlight?: number; assumeValid?: boolean; ports?: readonly number[] } = {},
+  options: { maxBlocksInFlight?: number; assumeValid?: boolean; ports?: readonly number[]; placement?: Placement } = {},
 ): Promise<SyncRun> {
   const all: readonly SourceProcess[] = Array.isArray(sources) ? sources : [sources as SourceProcess];
   const first = all[0];
   if (first === undefined) throw new Error('syncFreshProcess needs a source');
-  const ports = options.ports ?? all.map((s) => s.port);
-  const args = [ports.join(','), first.tipHash, String(first.height), options.assumeValid === true ? 'assumevalid' : 'check', String(options.maxBlocksInFlight ?? 0)];
+  const addresses = options.ports ?? all.map((s) => `${s.host}:${s.port}`);
+  const args = [addresses.join(','), first.tipHash, String(first.height), options.assumeValid === true ? 'assumevalid' : 'check', String(options.maxBlocksInFlight ?? 0)];
   const sourcesCpuMs = (): number | undefined => {
     const each = all.map((s) => s.cpuMs());
     return each.some((ms) => ms === undefined) ? undefined : each.reduce<number>((a, b) => a + b!, 0);
   };
   const sourceBefore = sourcesCpuMs();
-  const { line, stop } = await spawnJsonChild<FreshResult>('./sync-fresh.js', args);
+  const { line, stop } = await spawnJsonChild<FreshResult>('./sync-fresh.js', args, options.placement);
   const sourceAfter = sourcesCpuMs();
   await stop();
   return { ...line, sourceCpuMs: sourceBefore === undefined || sourceAfter === undefined ? undefined : sourceAfter - sourceBefore };

@@ -3,10 +3,11 @@
  * bench node dials the sources, syncs to their tip and prints one JSON line (FreshResult) with the
  * seconds, its main-thread CPU, its verify workers' busy/idle time, its peak RSS, its ready peers
  * at the end and why it closed connections, then stops.
- * `node sync-fresh.js PORT[,PORT...] TIP_HASH HEIGHT assumevalid|check MAX_BLOCKS_IN_FLIGHT(0 = default)`.
+ * `node sync-fresh.js [HOST:]PORT[,...] TIP_HASH HEIGHT assumevalid|check MAX_BLOCKS_IN_FLIGHT(0 = default)`
+ * (a bare PORT is on 127.0.0.1).
  */
 import { readFileSync } from 'node:fs';
-import { readyPeers, startBenchNode, timeSync } from './bench-node.js';
+import { type DialAddress, readyPeers, startBenchNode, timeSync } from './bench-node.js';
 import type { FreshResult } from './source-process.js';
 import { mainThreadCpuMs, sampleRss } from './thread-cpu.js';
 
@@ -22,11 +23,16 @@ function highWaterMb(): number | undefined {
   }
 }
 
-const [portsArg, tipHash, heightArg, mode, windowArg] = process.argv.slice(2);
-const ports = (portsArg ?? '').split(',').map(Number);
+const [addressesArg, tipHash, heightArg, mode, windowArg] = process.argv.slice(2);
+const addresses: DialAddress[] = (addressesArg ?? '').split(',').map((entry) => {
+  const colon = entry.lastIndexOf(':');
+  return colon < 0 ? { host: '127.0.0.1', port: Number(entry) } : { host: entry.slice(0, colon), port: Number(entry.slice(colon + 1)) };
+});
 const height = Number(heightArg);
 const window = Number(windowArg ?? 0);
-if (!ports.every((p) => Number.isInteger(p) && p > 0) || !tipHash || !Number.isInteger(height)) throw new Error('usage: node sync-fresh.js PORT[,PORT...] TIP_HASH HEIGHT assumevalid|check MAX_BLOCKS_IN_FLIGHT');
+if (!addresses.every((a) => a.host !== '' && Number.isInteger(a.port) && a.port > 0) || !tipHash || !Number.isInteger(height)) {
+  throw new Error('usage: node sync-fresh.js [HOST:]PORT[,...] TIP_HASH HEIGHT assumevalid|check MAX_BLOCKS_IN_FLIGHT');
+}
 const tip = { hash: Buffer.from(tipHash, 'hex'), height };
 const node = await startBenchNode(window > 0 ? { maxBlocksInFlight: window } : {}, mode === 'assumevalid' ? { assumeValid: tip.hash } : {});
 // The main thread's CPU once the chain passes half the tip's height, and the inputs connected after that: the
@@ -46,7 +52,7 @@ try {
   const rss = sampleRss();
   const cpuStart = mainThreadCpuMs();
   const processStart = process.cpuUsage();
-  const secs = await timeSync(node, ports, tip, SYNC_TIMEOUT_MS);
+  const secs = await timeSync(node, addresses, tip, SYNC_TIMEOUT_MS);
   const endMs = performance.now();
   const processUsed = process.cpuUsage(processStart);
   const cpuEnd = mainThreadCpuMs();

@@ -12,8 +12,8 @@
  * third source that stops forwarding the source's bytes after a third of its share of the blocks
  * (the connection stays open: a peer that just stops answering). On one machine the sources
  * share its cores with the syncing node and its verify workers, so 3 sources cannot serve faster
- * than 1 here: the ratio shows the multi-peer scheduling costs nothing; over a real network it
- * also spreads the upload.
+ * than 1 here: the ratio shows the multi-peer scheduling costs nothing. What several sources buy
+ * over links that limit them is sync-multi-wan.ts (the namespace lab, root only).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { type Server, type Socket, createServer, connect } from 'node:net';

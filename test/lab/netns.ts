@@ -95,6 +95,16 @@ export class NetnsMesh {
     return child;
   }
 
+  /**
+   * Caps what `host` sends at `rateMbit` (a token-bucket qdisc on its eth0: an uplink such as a
+   * home line or a rented server's). The burst allows ~50 ms at that rate, at least 64 KB (a
+   * veth hands the qdisc segments of up to 64 KB); packets wait up to 100 ms, then TCP sees drops.
+   */
+  async limitUplink(host: LabHost, rateMbit: number): Promise<void> {
+    const burstKb = Math.max(64, Math.ceil((rateMbit * 1000 * 0.05) / 8));
+    await this.run(host, 'tc', ['qdisc', 'replace', 'dev', 'eth0', 'root', 'tbf', 'rate', `${rateMbit}mbit`, 'burst', `${burstKb}kb`, 'latency', '100ms']);
+  }
+
   /** Runs a command inside a host's namespace to completion. */
   async run(host: LabHost, command: string, args: readonly string[], timeoutMs = 30_000): Promise<{ stdout: string; stderr: string }> {
     return execFileAsync('ip', ['netns', 'exec', host.name, command, ...args], { timeout: timeoutMs });
