@@ -54,6 +54,12 @@ export class BlockDownload<P extends object> {
    * request, which may be a whole window of blocks earlier.
    */
   private readonly answeredOldestMs = new Map<P, number>();
+  /**
+   * The peer holding the block the chain needs next as the last stall check found it (see
+   * staller()): how long other peers have waited on it since it came to hold that block, and when
+   * that was last counted.
+   */
+  private holding: { readonly peer: P; waitedMs: number; countedAtMs: number } | undefined;
   /** Peers that said not-found or stalled on a block: not asked for it again in this sync. */
   private readonly lacks = new Map<string, Set<P>>();
   private readonly downloaded = new Map<string, Downloaded<P>>();
@@ -164,22 +170,47 @@ export class BlockDownload<P extends object> {
   }
 
   /**
-   * The peer holding the block the chain needs next, if it has been on it for more than
-   * `timeoutMs` (it stalls the whole download: everything behind it waits). "On it" counts from
-   * the later of the request and the peer's last answer to its oldest request (Core's
-   * m_downloading_since): a peer sends a get-data's blocks in order, so a block at the back of
-   * its window waits for the ones before it. Counted from the request alone, a peer sending a
-   * window of 1 MB blocks at under 8 MB/s was dropped while it delivered steadily. A peer that
-   * answers nothing stalls from its last answer; one that sends later blocks and withholds this
-   * one gains nothing (only answers to its oldest request count), so it is bounded by its window.
+   * The peer that stalls the download, if one does, and how: the block the chain needs next is
+   * in flight from it, and either
+   * - `late`: it has been on that block for more than `timeoutMs`. "On it" counts from the later
+   *   of the request and the peer's last answer to its oldest request (Core's m_downloading_since):
+   *   a peer sends a get-data's blocks in order, so a block at the back of its window waits for the
+   *   ones before it. Counted from the request alone, a peer sending a window of 1 MB blocks at
+   *   under 8 MB/s was dropped while it delivered steadily. Only answers to its oldest request
+   *   count, so a peer that sends later blocks and withholds this one gains nothing; or
+   * - `window`: while it has held the block the chain needs next (this one or, without a check
+   *   between, the next of its run), other peers that could send it have waited with at least half
+   *   their own window free for more than `timeoutMs` in all: the global window or the byte bound
+   *   on downloaded blocks cannot move past its blocks. Core arms its stall clock on the same sign
+   *   (FindNextBlocksToDownload's staller) but clears it whenever the peer delivers any block, so a
+   *   peer dripping its blocks just under the timeout holds a whole sync to its pace (the lab: a
+   *   third source capped at 0.3 Mbit/s made a sync from two 10 Mbit/s sources 2.3× slower, never
+   *   dropped). Here its deliveries do not clear the count, and a check that finds nobody waiting
+   *   only pauses it (the holder's delivery drains the buffer and the others refill their windows
+   *   for a moment); a check that finds the block downloaded or held by another peer clears it.
+   *   A holder as fast as the rest gives the others no time to wait; when our own link is the
+   *   bottleneck every peer is slow alike and the others' windows stay full.
+   * Checked every SYNC_STALL_CHECK_INTERVAL_MS by the session; `peers` are the ready ones.
    */
-  staller(nowMs: number, timeoutMs: number): P | undefined {
+  staller(nowMs: number, timeoutMs: number, peers: readonly P[] = []): { readonly peer: P; readonly reason: 'late' | 'window' } | undefined {
     const header = this.queue[this.head];
-    if (!header) return undefined;
-    const flight = this.inFlight.get(keyOf(header.hash));
-    if (!flight) return undefined;
+    const flight = header && this.inFlight.get(keyOf(header.hash));
+    if (!header || !flight) {
+      this.holding = undefined;
+      return undefined;
+    }
     const onItSinceMs = Math.max(flight.sinceMs, this.answeredOldestMs.get(flight.peer) ?? flight.sinceMs);
-    return nowMs - onItSinceMs > timeoutMs ? flight.peer : undefined;
+    if (nowMs - onItSinceMs > timeoutMs) return { peer: flight.peer, reason: 'late' };
+    const holding = this.holding?.peer === flight.peer ? this.holding : (this.holding = { peer: flight.peer, waitedMs: 0, countedAtMs: nowMs });
+    if (this.othersWait(flight.peer, header, peers)) holding.waitedMs += nowMs - holding.countedAtMs;
+    holding.countedAtMs = nowMs;
+    return holding.waitedMs > timeoutMs ? { peer: flight.peer, reason: 'window' } : undefined;
+  }
+
+  /** Whether a peer other than `holder` that could send `header`'s block has half its window or more free. */
+  private othersWait(holder: P, header: BlockHeader, peers: readonly P[]): boolean {
+    const lacking = this.lacks.get(keyOf(header.hash));
+    return peers.some((p) => p !== holder && !lacking?.has(p) && this.options.serves(p, header) && this.inFlightFrom(p) <= this.options.perPeerWindow / 2);
   }
 
   /** The header the chain needs next, if any is queued. */

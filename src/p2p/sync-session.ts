@@ -10,9 +10,10 @@
  *   'finished' ended (caught up, stalled, a bad block, the source left); nothing it does counts any more
  *
  * A peer that holds the block the chain needs next past the block-stall timeout (blockStallTimeoutMs,
- * doubled per staller dropped: stall-timeout.ts), while others could send it, loses its blocks to
- * them and is dropped; no progress at all for syncStallTimeoutMs ends the session (the sync then
- * restarts with another peer).
+ * doubled per staller dropped: stall-timeout.ts), or holds the download window that long while other
+ * peers wait with free slots (sync-download.ts, staller()), loses its blocks to the others (if one
+ * could send the block) and is dropped; no progress at all for syncStallTimeoutMs ends the session
+ * (the sync then restarts with another peer).
  */
 import type { Chain } from '../chain/chain.js';
 import type { Block, BlockHeader } from '../primitives/block.js';
@@ -266,21 +267,28 @@ export class SyncSession {
     return peer === this.peer || peer.bestHeight >= header.height;
   }
 
-  /** The block the chain needs next is late: drop its peer if another could send it. */
+  /** The block the chain needs next is late, or its peer holds the window while others wait: drop that peer if another could send the block. */
   private checkStall(): void {
     if (this.state !== 'blocks') return;
     const { logger, stallTimeout } = this.options;
     const timeoutMs = stallTimeout.currentMs;
-    const staller = this.download.staller(this.options.now(), timeoutMs);
+    const ready = this.options.peers.ready().filter((p) => p.isReady);
+    const stall = this.download.staller(this.options.now(), timeoutMs, ready);
     const header = this.download.peekHeader();
-    if (!staller || !header) return;
-    const others = this.options.peers.ready().filter((p) => p !== staller && p.isReady && this.serves(p, header));
+    if (!stall || !header) return;
+    const { peer: staller, reason } = stall;
+    const others = ready.filter((p) => p !== staller && this.serves(p, header));
     if (others.length === 0) return; // nobody else has it: syncStallTimeoutMs decides
     // The next staller gets twice as long: if our own link is the bottleneck, every peer looks like one.
     stallTimeout.stallerDropped();
-    logger.warn({ peer: staller.label, height: header.height, timeoutMs, nextTimeoutMs: stallTimeout.currentMs, others: others.length }, 'peer stalls the block download; its blocks go to other peers');
+    logger.warn({ peer: staller.label, height: header.height, reason, timeoutMs, nextTimeoutMs: stallTimeout.currentMs, others: others.length }, 'peer stalls the block download; its blocks go to other peers');
     this.download.dropPeer(staller, true);
-    staller.disconnect('block-stall', `did not deliver block ${header.hashHex} at height ${header.height} within ${timeoutMs} ms`);
+    staller.disconnect(
+      'block-stall',
+      reason === 'late'
+        ? `did not deliver block ${header.hashHex} at height ${header.height} within ${timeoutMs} ms`
+        : `held the download window: other peers waited over ${timeoutMs} ms on its blocks (next: ${header.hashHex} at height ${header.height})`,
+    );
     if (!this.isFinished()) this.advance();
   }
 
