@@ -183,9 +183,10 @@ export class BlockDownload<P extends object> {
    *   their own window free for more than `timeoutMs` in all: the global window or the byte bound
    *   on downloaded blocks cannot move past its blocks. Core arms its stall clock on the same sign
    *   (FindNextBlocksToDownload's staller) but clears it whenever the peer delivers any block, so a
-   *   peer dripping its blocks just under the timeout holds a whole sync to its pace (the lab: a
-   *   third source capped at 0.3 Mbit/s made a sync from two 10 Mbit/s sources 2.3× slower, never
-   *   dropped). Here its deliveries do not clear the count, and a check that finds nobody waiting
+   *   peer dripping its blocks just under the timeout holds each run of its window (16 × almost
+   *   the timeout) while the others idle. Here its deliveries do not clear the count (a slow link
+   *   that keeps the others waiting less than the timeout per run is not caught: docs/architecture.md,
+   *   "Block sync from several peers"), and a check that finds nobody waiting
    *   only pauses it (the holder's delivery drains the buffer and the others refill their windows
    *   for a moment); a check that finds the block downloaded or held by another peer clears it.
    *   A holder as fast as the rest gives the others no time to wait; when our own link is the
