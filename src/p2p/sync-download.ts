@@ -13,6 +13,8 @@ export interface BlockDownloadOptions<P> {
   readonly perPeerWindow: number;
   readonly globalWindow: number;
   readonly maxBufferedBytes: number;
+  /** A peer holding the window while others wait is a staller only while it sends slower than this (staller(), `window`). */
+  readonly holderMinBytesPerSec: number;
   /** The chain already has this block (arrived by relay, or before the sync). */
   readonly have: (hash: Buffer) => boolean;
   /** Whether `peer` can be asked for the block of `header` (it is ahead far enough). */
@@ -59,7 +61,7 @@ export class BlockDownload<P extends object> {
    * staller()): how long other peers have waited on it since it came to hold that block, and when
    * that was last counted.
    */
-  private holding: { readonly peer: P; waitedMs: number; countedAtMs: number } | undefined;
+  private holding: { readonly peer: P; readonly sinceMs: number; waitedMs: number; countedAtMs: number; bytes: number } | undefined;
   /** Peers that said not-found or stalled on a block: not asked for it again in this sync. */
   private readonly lacks = new Map<string, Set<P>>();
   private readonly downloaded = new Map<string, Downloaded<P>>();
@@ -121,6 +123,7 @@ export class BlockDownload<P extends object> {
     if (!flight) return false;
     // Only the peer's own answer restarts its clock: another peer sending the block says nothing of it.
     if (flight.peer === peer) this.noteAnswered(peer, key, nowMs);
+    if (this.holding?.peer === peer) this.holding.bytes += block.size;
     this.inFlight.delete(key);
     this.perPeer.get(flight.peer)?.delete(key);
     this.downloaded.set(key, { block, from: peer });
@@ -189,8 +192,12 @@ export class BlockDownload<P extends object> {
    *   "Block sync from several peers"), and a check that finds nobody waiting
    *   only pauses it (the holder's delivery drains the buffer and the others refill their windows
    *   for a moment); a check that finds the block downloaded or held by another peer clears it.
-   *   A holder as fast as the rest gives the others no time to wait; when our own link is the
-   *   bottleneck every peer is slow alike and the others' windows stay full.
+   *   And only while it sends under `holderMinBytesPerSec` (since it came to hold the block): a
+   *   peer on an ordinary link is kept however long a faster one waits on it, as Core keeps any
+   *   peer that delivers — else a peer with a fat pipe could get every honest peer on a slower
+   *   line dropped during a sync of large blocks. A holder as fast as the rest gives the others no
+   *   time to wait; when our own link is the bottleneck every peer is slow alike and the others'
+   *   windows stay full.
    * Checked every SYNC_STALL_CHECK_INTERVAL_MS by the session; `peers` are the ready ones.
    */
   staller(nowMs: number, timeoutMs: number, peers: readonly P[] = []): { readonly peer: P; readonly reason: 'late' | 'window' } | undefined {
@@ -202,10 +209,12 @@ export class BlockDownload<P extends object> {
     }
     const onItSinceMs = Math.max(flight.sinceMs, this.answeredOldestMs.get(flight.peer) ?? flight.sinceMs);
     if (nowMs - onItSinceMs > timeoutMs) return { peer: flight.peer, reason: 'late' };
-    const holding = this.holding?.peer === flight.peer ? this.holding : (this.holding = { peer: flight.peer, waitedMs: 0, countedAtMs: nowMs });
+    const holding = this.holding?.peer === flight.peer ? this.holding : (this.holding = { peer: flight.peer, sinceMs: nowMs, waitedMs: 0, countedAtMs: nowMs, bytes: 0 });
     if (this.othersWait(flight.peer, header, peers)) holding.waitedMs += nowMs - holding.countedAtMs;
     holding.countedAtMs = nowMs;
-    return holding.waitedMs > timeoutMs ? { peer: flight.peer, reason: 'window' } : undefined;
+    if (holding.waitedMs <= timeoutMs) return undefined;
+    const bytesPerSec = (holding.bytes * 1000) / (nowMs - holding.sinceMs);
+    return bytesPerSec < this.options.holderMinBytesPerSec ? { peer: flight.peer, reason: 'window' } : undefined;
   }
 
   /** Whether a peer other than `holder` that could send `header`'s block has half its window or more free. */

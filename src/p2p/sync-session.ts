@@ -21,7 +21,7 @@ import { ZERO_HASH } from '../primitives/hash.js';
 import type { Logger } from '../util/logger.js';
 import type { BlockIntake } from './block-intake.js';
 import type { P2PConfig } from './config.js';
-import { SYNC_GLOBAL_WINDOW_BLOCKS, SYNC_MAX_BUFFERED_BYTES, SYNC_MAX_QUEUED_HEADERS } from './constants.js';
+import { SYNC_GLOBAL_WINDOW_BLOCKS, SYNC_MAX_BUFFERED_BYTES, SYNC_MAX_QUEUED_HEADERS, SYNC_WINDOW_HOLDER_MIN_BYTES_PER_SEC } from './constants.js';
 import type { Peer } from './peer.js';
 import type { PeerSet } from './peers.js';
 import { BlockDownload } from './sync-download.js';
@@ -94,6 +94,7 @@ export class SyncSession {
       perPeerWindow: options.config.maxBlocksInFlight,
       globalWindow: SYNC_GLOBAL_WINDOW_BLOCKS,
       maxBufferedBytes: SYNC_MAX_BUFFERED_BYTES,
+      holderMinBytesPerSec: SYNC_WINDOW_HOLDER_MIN_BYTES_PER_SEC,
       have: (hash) => options.chain.hasBlock(hash),
       serves: (p, header) => this.serves(p, header),
     });

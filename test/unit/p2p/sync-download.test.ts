@@ -10,6 +10,8 @@ interface FakePeer {
 
 const header = (height: number): BlockHeader => ({ height, hash: Buffer.from(height.toString(16).padStart(64, '0'), 'hex') }) as BlockHeader;
 const block = (h: BlockHeader, size = 100): Block => ({ hash: h.hash, height: h.height, size, header: h }) as unknown as Block;
+/** The window rule's throughput floor in these tests (the node's is SYNC_WINDOW_HOLDER_MIN_BYTES_PER_SEC). */
+const HOLDER_MIN_BYTES_PER_SEC = 10_000;
 const headers = (count: number): BlockHeader[] => Array.from({ length: count }, (_, i) => header(i + 1));
 
 function download(options: { perPeer?: number; global?: number; bytes?: number } = {}): BlockDownload<FakePeer> {
@@ -17,6 +19,7 @@ function download(options: { perPeer?: number; global?: number; bytes?: number }
     perPeerWindow: options.perPeer ?? 4,
     globalWindow: options.global ?? 1_000,
     maxBufferedBytes: options.bytes ?? 1_000_000,
+    holderMinBytesPerSec: HOLDER_MIN_BYTES_PER_SEC,
     have: () => false,
     serves: (peer, h) => peer.height >= h.height,
   });
@@ -158,6 +161,25 @@ test('the window rule counts only the time others wait: a check that finds nobod
   t.is(d.staller(1_000, 2_000, [slow, fast]), undefined, "500 ms: slow's delivery did not clear the count");
   t.is(d.staller(2_500, 2_000, [slow, fast]), undefined, '2,000 ms: not over the timeout');
   t.deepEqual(d.staller(2_600, 2_000, [slow, fast]), { peer: slow, reason: 'window' }, '2,100 ms of waiting while slow held the next block');
+});
+
+test('the window rule spares a holder that sends at the floor or faster, however long the others wait', (t) => {
+  const d = download({ perPeer: 8, bytes: 800 });
+  d.add(headers(32));
+  const steady = { name: 'steady', height: 100 };
+  const fast = { name: 'fast', height: 100 };
+  const peers = [steady, fast];
+  d.schedule(peers, 0); // steady: 1-8, fast: 9-16
+  for (let h = 9; h <= 16; h++) t.true(d.received(fast, block(header(h)), 10));
+  t.is(d.staller(250, 2_000, peers), undefined, 'steady holds block 1 from here');
+  // large blocks on an ordinary link: one 6,000-byte block every 500 ms is 12,000 bytes/s, over the 10,000 floor
+  for (let now = 500; now <= 4_000; now += 250) {
+    if (now % 500 === 0) {
+      t.true(d.received(steady, block(header(now / 500), 6_000), now));
+      t.not(d.takeNext(), undefined);
+    }
+    t.is(d.staller(now, 2_000, peers), undefined, `kept at ${now} ms: fast has waited ${now - 250} ms`);
+  }
 });
 
 test('the window rule: a check that finds the next block downloaded clears the count', (t) => {
