@@ -181,23 +181,19 @@ export class BlockDownload<P extends object> {
    *   ones before it. Counted from the request alone, a peer sending a window of 1 MB blocks at
    *   under 8 MB/s was dropped while it delivered steadily. Only answers to its oldest request
    *   count, so a peer that sends later blocks and withholds this one gains nothing; or
-   * - `window`: while it has held the block the chain needs next (this one or, without a check
-   *   between, the next of its run), other peers that could send it have waited with at least half
-   *   their own window free for more than `timeoutMs` in all: the global window or the byte bound
-   *   on downloaded blocks cannot move past its blocks. Core arms its stall clock on the same sign
-   *   (FindNextBlocksToDownload's staller) but clears it whenever the peer delivers any block, so a
-   *   peer dripping its blocks just under the timeout holds each run of its window (16 × almost
-   *   the timeout) while the others idle. Here its deliveries do not clear the count (a slow link
-   *   that keeps the others waiting less than the timeout per run is not caught: docs/architecture.md,
-   *   "Block sync from several peers"), and a check that finds nobody waiting
-   *   only pauses it (the holder's delivery drains the buffer and the others refill their windows
-   *   for a moment); a check that finds the block downloaded or held by another peer clears it.
-   *   And only while it sends under `holderMinBytesPerSec` (since it came to hold the block): a
-   *   peer on an ordinary link is kept however long a faster one waits on it, as Core keeps any
-   *   peer that delivers — else a peer with a fat pipe could get every honest peer on a slower
-   *   line dropped during a sync of large blocks. A holder as fast as the rest gives the others no
-   *   time to wait; when our own link is the bottleneck every peer is slow alike and the others'
-   *   windows stay full.
+   * - `window`: other peers that could send the block waited, with at least half their own window
+   *   free, for more than `timeoutMs` in all while this peer held it (it or, with no check
+   *   between, the next of its run): the global window or the byte bound cannot move past its
+   *   blocks. Core arms its stall clock on the same sign (FindNextBlocksToDownload's staller) but
+   *   clears it whenever the peer delivers a block, so a peer dripping its blocks just inside the
+   *   timeout holds each run (16 × almost the timeout) while the others idle. Here the holder's
+   *   deliveries do not clear the count; a check that finds nobody waiting pauses it (a delivery
+   *   lets the others refill for a moment); a check that finds the block downloaded or held by
+   *   another peer clears it. Only a holder sending under `holderMinBytesPerSec` since it came to
+   *   hold the block is named: one on an ordinary link is kept however long a faster peer waits on
+   *   it, as Core keeps any peer that delivers (else a peer with a fat pipe could have honest
+   *   peers dropped during a sync of large blocks). A slow link that keeps the others waiting less
+   *   than the timeout per run is not caught (docs/architecture.md, "Block sync from several peers").
    * Checked every SYNC_STALL_CHECK_INTERVAL_MS by the session; `peers` are the ready ones.
    */
   staller(nowMs: number, timeoutMs: number, peers: readonly P[] = []): { readonly peer: P; readonly reason: 'late' | 'window' } | undefined {
