@@ -13,8 +13,6 @@ export interface BlockDownloadOptions<P> {
   readonly perPeerWindow: number;
   readonly globalWindow: number;
   readonly maxBufferedBytes: number;
-  /** A peer holding the window while others wait is a staller only while it sends slower than this (staller(), `window`). */
-  readonly holderMinBytesPerSec: number;
   /** The chain already has this block (arrived by relay, or before the sync). */
   readonly have: (hash: Buffer) => boolean;
   /** Whether `peer` can be asked for the block of `header` (it is ahead far enough). */
@@ -56,12 +54,6 @@ export class BlockDownload<P extends object> {
    * request, which may be a whole window of blocks earlier.
    */
   private readonly answeredOldestMs = new Map<P, number>();
-  /**
-   * The peer holding the block the chain needs next as the last stall check found it (see
-   * staller()): how long other peers have waited on it since it came to hold that block, and when
-   * that was last counted.
-   */
-  private holding: { readonly peer: P; readonly sinceMs: number; waitedMs: number; countedAtMs: number; bytes: number } | undefined;
   /** Peers that said not-found or stalled on a block: not asked for it again in this sync. */
   private readonly lacks = new Map<string, Set<P>>();
   private readonly downloaded = new Map<string, Downloaded<P>>();
@@ -123,7 +115,6 @@ export class BlockDownload<P extends object> {
     if (!flight) return false;
     // Only the peer's own answer restarts its clock: another peer sending the block says nothing of it.
     if (flight.peer === peer) this.noteAnswered(peer, key, nowMs);
-    if (this.holding?.peer === peer) this.holding.bytes += block.size;
     this.inFlight.delete(key);
     this.perPeer.get(flight.peer)?.delete(key);
     this.downloaded.set(key, { block, from: peer });
@@ -173,50 +164,22 @@ export class BlockDownload<P extends object> {
   }
 
   /**
-   * The peer that stalls the download, if one does, and how: the block the chain needs next is
-   * in flight from it, and either
-   * - `late`: it has been on that block for more than `timeoutMs`. "On it" counts from the later
-   *   of the request and the peer's last answer to its oldest request (Core's m_downloading_since):
-   *   a peer sends a get-data's blocks in order, so a block at the back of its window waits for the
-   *   ones before it. Counted from the request alone, a peer sending a window of 1 MB blocks at
-   *   under 8 MB/s was dropped while it delivered steadily. Only answers to its oldest request
-   *   count, so a peer that sends later blocks and withholds this one gains nothing; or
-   * - `window`: other peers that could send the block waited, with at least half their own window
-   *   free, for more than `timeoutMs` in all while this peer held it (it or, with no check
-   *   between, the next of its run): the global window or the byte bound cannot move past its
-   *   blocks. Core arms its stall clock on the same sign (FindNextBlocksToDownload's staller) but
-   *   clears it whenever the peer delivers a block, so a peer dripping its blocks just inside the
-   *   timeout holds each run (16 × almost the timeout) while the others idle. Here the holder's
-   *   deliveries do not clear the count; a check that finds nobody waiting pauses it (a delivery
-   *   lets the others refill for a moment); a check that finds the block downloaded or held by
-   *   another peer clears it. Only a holder sending under `holderMinBytesPerSec` since it came to
-   *   hold the block is named: one on an ordinary link is kept however long a faster peer waits on
-   *   it, as Core keeps any peer that delivers (else a peer with a fat pipe could have honest
-   *   peers dropped during a sync of large blocks). A slow link that keeps the others waiting less
-   *   than the timeout per run is not caught (docs/architecture.md, "Block sync from several peers").
-   * Checked every SYNC_STALL_CHECK_INTERVAL_MS by the session; `peers` are the ready ones.
+   * The peer holding the block the chain needs next, if it has been on it for more than
+   * `timeoutMs` (it stalls the whole download: everything behind it waits). "On it" counts from
+   * the later of the request and the peer's last answer to its oldest request (Core's
+   * m_downloading_since): a peer sends a get-data's blocks in order, so a block at the back of
+   * its window waits for the ones before it. Counted from the request alone, a peer sending a
+   * window of 1 MB blocks at under 8 MB/s was dropped while it delivered steadily. A peer that
+   * answers nothing stalls from its last answer; one that sends later blocks and withholds this
+   * one gains nothing (only answers to its oldest request count), so it is bounded by its window.
    */
-  staller(nowMs: number, timeoutMs: number, peers: readonly P[] = []): { readonly peer: P; readonly reason: 'late' | 'window' } | undefined {
+  staller(nowMs: number, timeoutMs: number): P | undefined {
     const header = this.queue[this.head];
-    const flight = header && this.inFlight.get(keyOf(header.hash));
-    if (!header || !flight) {
-      this.holding = undefined;
-      return undefined;
-    }
+    if (!header) return undefined;
+    const flight = this.inFlight.get(keyOf(header.hash));
+    if (!flight) return undefined;
     const onItSinceMs = Math.max(flight.sinceMs, this.answeredOldestMs.get(flight.peer) ?? flight.sinceMs);
-    if (nowMs - onItSinceMs > timeoutMs) return { peer: flight.peer, reason: 'late' };
-    const holding = this.holding?.peer === flight.peer ? this.holding : (this.holding = { peer: flight.peer, sinceMs: nowMs, waitedMs: 0, countedAtMs: nowMs, bytes: 0 });
-    if (this.othersWait(flight.peer, header, peers)) holding.waitedMs += nowMs - holding.countedAtMs;
-    holding.countedAtMs = nowMs;
-    if (holding.waitedMs <= timeoutMs) return undefined;
-    const bytesPerSec = (holding.bytes * 1000) / (nowMs - holding.sinceMs);
-    return bytesPerSec < this.options.holderMinBytesPerSec ? { peer: flight.peer, reason: 'window' } : undefined;
-  }
-
-  /** Whether a peer other than `holder` that could send `header`'s block has half its window or more free. */
-  private othersWait(holder: P, header: BlockHeader, peers: readonly P[]): boolean {
-    const lacking = this.lacks.get(keyOf(header.hash));
-    return peers.some((p) => p !== holder && !lacking?.has(p) && this.options.serves(p, header) && this.inFlightFrom(p) <= this.options.perPeerWindow / 2);
+    return nowMs - onItSinceMs > timeoutMs ? flight.peer : undefined;
   }
 
   /** The header the chain needs next, if any is queued. */

@@ -10,10 +10,9 @@
  *   'finished' ended (caught up, stalled, a bad block, the source left); nothing it does counts any more
  *
  * A peer that holds the block the chain needs next past the block-stall timeout (blockStallTimeoutMs,
- * doubled per staller dropped: stall-timeout.ts), or holds the download window that long while other
- * peers wait with free slots (sync-download.ts, staller()), loses its blocks to the others (if one
- * could send the block) and is dropped; no progress at all for syncStallTimeoutMs ends the session
- * (the sync then restarts with another peer).
+ * doubled per staller dropped: stall-timeout.ts), while others could send it, loses its blocks to
+ * them and is dropped; no progress at all for syncStallTimeoutMs ends the session (the sync then
+ * restarts with another peer).
  */
 import type { Chain } from '../chain/chain.js';
 import type { Block, BlockHeader } from '../primitives/block.js';
@@ -21,7 +20,7 @@ import { ZERO_HASH } from '../primitives/hash.js';
 import type { Logger } from '../util/logger.js';
 import type { BlockIntake } from './block-intake.js';
 import type { P2PConfig } from './config.js';
-import { SYNC_GLOBAL_WINDOW_BLOCKS, SYNC_MAX_BUFFERED_BYTES, SYNC_MAX_QUEUED_HEADERS, SYNC_WINDOW_HOLDER_MIN_BYTES_PER_SEC } from './constants.js';
+import { SYNC_GLOBAL_WINDOW_BLOCKS, SYNC_MAX_BUFFERED_BYTES, SYNC_MAX_QUEUED_HEADERS } from './constants.js';
 import type { Peer } from './peer.js';
 import type { PeerSet } from './peers.js';
 import { BlockDownload } from './sync-download.js';
@@ -94,7 +93,6 @@ export class SyncSession {
       perPeerWindow: options.config.maxBlocksInFlight,
       globalWindow: SYNC_GLOBAL_WINDOW_BLOCKS,
       maxBufferedBytes: SYNC_MAX_BUFFERED_BYTES,
-      holderMinBytesPerSec: SYNC_WINDOW_HOLDER_MIN_BYTES_PER_SEC,
       have: (hash) => options.chain.hasBlock(hash),
       serves: (p, header) => this.serves(p, header),
     });
@@ -268,28 +266,21 @@ export class SyncSession {
     return peer === this.peer || peer.bestHeight >= header.height;
   }
 
-  /** The block the chain needs next is late, or its peer holds the window while others wait: drop that peer if another could send the block. */
+  /** The block the chain needs next is late: drop its peer if another could send it. */
   private checkStall(): void {
     if (this.state !== 'blocks') return;
     const { logger, stallTimeout } = this.options;
     const timeoutMs = stallTimeout.currentMs;
-    const ready = this.options.peers.ready().filter((p) => p.isReady);
-    const stall = this.download.staller(this.options.now(), timeoutMs, ready);
+    const staller = this.download.staller(this.options.now(), timeoutMs);
     const header = this.download.peekHeader();
-    if (!stall || !header) return;
-    const { peer: staller, reason } = stall;
-    const others = ready.filter((p) => p !== staller && this.serves(p, header));
+    if (!staller || !header) return;
+    const others = this.options.peers.ready().filter((p) => p !== staller && p.isReady && this.serves(p, header));
     if (others.length === 0) return; // nobody else has it: syncStallTimeoutMs decides
     // The next staller gets twice as long: if our own link is the bottleneck, every peer looks like one.
     stallTimeout.stallerDropped();
-    logger.warn({ peer: staller.label, height: header.height, reason, timeoutMs, nextTimeoutMs: stallTimeout.currentMs, others: others.length }, 'peer stalls the block download; its blocks go to other peers');
+    logger.warn({ peer: staller.label, height: header.height, timeoutMs, nextTimeoutMs: stallTimeout.currentMs, others: others.length }, 'peer stalls the block download; its blocks go to other peers');
     this.download.dropPeer(staller, true);
-    staller.disconnect(
-      'block-stall',
-      reason === 'late'
-        ? `did not deliver block ${header.hashHex} at height ${header.height} within ${timeoutMs} ms`
-        : `held the download window: other peers waited over ${timeoutMs} ms on its blocks (next: ${header.hashHex} at height ${header.height})`,
-    );
+    staller.disconnect('block-stall', `did not deliver block ${header.hashHex} at height ${header.height} within ${timeoutMs} ms`);
     if (!this.isFinished()) this.advance();
   }
 

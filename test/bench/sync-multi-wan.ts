@@ -7,6 +7,11 @@
  * sync from one source and from all three, alternated; target: three at least as fast as one
  * (the issue's floor). With the links the limit, three sources should come near three times one:
  * `linkBoundSecs` is how long the fixture's bytes take through one uplink.
+ * Also, reported beside the target: a fourth source on a slow uplink (SLOW_UPLINK_MBIT) beside two
+ * of the fast ones, against the two alone (`slowPeer.cost`: seconds with it ÷ without). A slow peer
+ * that answers each request within the block-stall timeout is kept and holds the download to its
+ * pace for each of its runs, as in Core (docs/architecture.md, "Block sync from several peers"):
+ * this is the figure a fix would move.
  * KADCHAIN_BENCH_SYNC_WAN_BLOCKS / KADCHAIN_BENCH_SYNC_WAN_MBIT override the fixture (1,000 blocks
  * of 20 txs, ~6.8 MB) and the uplink rate (10 Mbit/s).
  */
@@ -26,6 +31,8 @@ const TXS_PER_BLOCK = 20;
 const UPLINK_MBIT = Number(process.env['KADCHAIN_BENCH_SYNC_WAN_MBIT'] ?? 10);
 const SOURCES = 3;
 const TARGET_SPEED_RATIO = 1;
+/** The slow fourth source's uplink: a poor mobile or rural line. */
+const SLOW_UPLINK_MBIT = 0.5;
 /** 1-source and 3-source syncs alternate; the best of each counts. */
 const ROUNDS = 2;
 
@@ -34,13 +41,14 @@ const round3 = (n: number): number => Math.round(n * 1000) / 1000;
 async function run(): Promise<Record<string, unknown>> {
   const skipped = await labSkipReason();
   if (skipped !== undefined) return { skipped };
-  const mesh = await NetnsMesh.create({ hosts: 1 + SOURCES, subnet: '10.97.0', tag: 'wan' });
+  const mesh = await NetnsMesh.create({ hosts: 2 + SOURCES, subnet: '10.97.0', tag: 'wan' });
   const dir = await mkdtemp(join(tmpdir(), 'kadchain-bench-sync-wan-'));
   const sources: SourceProcess[] = [];
   try {
-    const [sinkHost, ...sourceHosts] = mesh.hosts;
+    const [sinkHost, slowHost, ...sourceHosts] = mesh.hosts;
     try {
       for (const host of sourceHosts) await mesh.limitUplink(host, UPLINK_MBIT);
+      await mesh.limitUplink(slowHost!, SLOW_UPLINK_MBIT);
     } catch (err) {
       return { skipped: `cannot cap a lab link's rate (the kernel needs the tbf qdisc, CONFIG_NET_SCH_TBF): ${errorMessage(err).split('\n')[0]}` };
     }
@@ -48,8 +56,9 @@ async function run(): Promise<Record<string, unknown>> {
     const fixture = buildBlockFixture(BLOCK_COUNT, TXS_PER_BLOCK);
     const fixtureBytes = fixture.blocks.reduce((n, b) => n + b.length, 0);
     writeFixtureFile(fixtureFile, fixture);
-    for (const host of sourceHosts) sources.push(await startSourceProcess({ fixtureFile }, { netns: host.name, host: host.ip }));
+    for (const host of [...sourceHosts, slowHost!]) sources.push(await startSourceProcess({ fixtureFile }, { netns: host.name, host: host.ip }));
     if (new Set(sources.map((s) => s.tipHash)).size !== 1) throw new Error('the source processes hold different chains');
+    const slow = sources.pop()!;
     const sink: Placement = { netns: sinkHost!.name, host: sinkHost!.ip };
     const one: SyncRun[] = [];
     const three: SyncRun[] = [];
@@ -57,9 +66,18 @@ async function run(): Promise<Record<string, unknown>> {
       const order = round % 2 === 0 ? [1, SOURCES] : [SOURCES, 1];
       for (const count of order) (count === 1 ? one : three).push(await syncFreshProcess(sources.slice(0, count), { placement: sink }));
     }
+    const two: SyncRun[] = [];
+    const twoAndSlow: SyncRun[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const withSlow = [...sources.slice(0, 2), slow];
+      const order = round % 2 === 0 ? [false, true] : [true, false];
+      for (const slowToo of order) (slowToo ? twoAndSlow : two).push(await syncFreshProcess(slowToo ? withSlow : sources.slice(0, 2), { placement: sink }));
+    }
+    sources.push(slow); // stopped with the others
     const oneSecs = Math.min(...one.map((r) => r.secs));
     const threeSecs = Math.min(...three.map((r) => r.secs));
     const speedRatio = oneSecs / threeSecs;
+    const slowPeerCost = Math.min(...twoAndSlow.map((r) => r.secs)) / Math.min(...two.map((r) => r.secs));
     return {
       blocks: BLOCK_COUNT,
       txsPerBlock: TXS_PER_BLOCK,
@@ -76,6 +94,12 @@ async function run(): Promise<Record<string, unknown>> {
       closedReasons: [...new Set([...one, ...three].flatMap((r) => r.closedReasons))],
       speedRatio: round3(speedRatio),
       target: TARGET_SPEED_RATIO,
+      slowPeer: {
+        uplinkMbit: SLOW_UPLINK_MBIT,
+        rounds: { two: two.map((r) => round3(r.secs)), twoAndSlow: twoAndSlow.map((r) => round3(r.secs)) },
+        closedReasons: [...new Set(twoAndSlow.flatMap((r) => r.closedReasons))],
+        cost: round3(slowPeerCost),
+      },
       pass: speedRatio >= TARGET_SPEED_RATIO,
     };
   } finally {

@@ -40,13 +40,6 @@ export const SYNC_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
  * block early; more headers are asked for as blocks connect.
  */
 export const SYNC_MAX_QUEUED_HEADERS = 50_000;
-/**
- * A peer that holds the block the chain needs next while other peers wait for the stall timeout is
- * dropped only if it has sent less than this since it came to hold that block (~1 Mbit/s): one
- * dripping its blocks to stay under the timeout, or on a link too slow to help a sync. A peer on
- * an ordinary line is kept however long faster peers wait on it (sync-download.ts, staller()).
- */
-export const SYNC_WINDOW_HOLDER_MIN_BYTES_PER_SEC = 128 * 1024;
 /** How often a sync looks for a peer that stalls the download (a fraction of the stall timeout). */
 export const SYNC_STALL_CHECK_INTERVAL_MS = 250;
 /** Sync progress is logged at info at most this often: a person reads a line every few seconds (the status page has the live bar). */
