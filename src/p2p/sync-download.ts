@@ -7,12 +7,19 @@
  * blocks wait here until the session hands them to the chain in order (bounded in bytes).
  */
 import type { Block, BlockHeader } from '../primitives/block.js';
+import { Hedges, OwedCopies } from './sync-duplicates.js';
 import type { InvItem } from './wire/index.js';
 
 export interface BlockDownloadOptions<P> {
   readonly perPeerWindow: number;
   readonly globalWindow: number;
   readonly maxBufferedBytes: number;
+  /**
+   * The block the chain needs next, in flight this long from one peer while another that could
+   * send it has half its window free, is asked of that one too, with the rest of the first's run
+   * as far as its window allows (hedgeHeld()).
+   */
+  readonly hedgeAfterMs: number;
   /** The chain already has this block (arrived by relay, or before the sync). */
   readonly have: (hash: Buffer) => boolean;
   /** Whether `peer` can be asked for the block of `header` (it is ahead far enough). */
@@ -31,6 +38,9 @@ export interface Downloaded<P> {
   readonly block: Block;
   readonly from: P;
 }
+
+/** Copies owed by peers whose block came from another, remembered at most (sync-duplicates.ts). */
+const MAX_OWED_COPIES = 4_096;
 
 /** The queue is compacted once this many connected headers sit in front of it. */
 const COMPACT_AFTER_HEADERS = 4_096;
@@ -57,6 +67,16 @@ export class BlockDownload<P extends object> {
   /** Peers that said not-found or stalled on a block: not asked for it again in this sync. */
   private readonly lacks = new Map<string, Set<P>>();
   private readonly downloaded = new Map<string, Downloaded<P>>();
+  /** Blocks of a slow peer's run asked of a second peer too (hedgeHeld()). */
+  private readonly hedges = new Hedges<P>();
+  /** Copies still expected from peers whose block came from another (takeOwed()). */
+  private readonly owed = new OwedCopies<P>(MAX_OWED_COPIES);
+  /**
+   * The peer the needed block has been in flight from, and since when this download has seen the
+   * needed block in flight from it (across its consecutive blocks: a peer that sends each block of
+   * its run in time still holds the chain for the whole run).
+   */
+  private holder: { readonly peer: P; readonly sinceMs: number } | undefined;
   private bufferedBytes = 0;
   /** Most bodies ever in flight at once (stats). */
   peak = 0;
@@ -91,6 +111,8 @@ export class BlockDownload<P extends object> {
    */
   schedule(peers: readonly P[], nowMs: number): Map<P, InvItem[]> {
     const out = new Map<P, InvItem[]>();
+    // The needed block first: a peer with room helps with a slow peer's run before it asks for blocks further ahead.
+    this.hedgeHeld(peers, nowMs, out);
     for (const peer of peers) {
       while (this.inFlightFrom(peer) < this.options.perPeerWindow) {
         const header = this.nextFor(peer);
@@ -101,8 +123,62 @@ export class BlockDownload<P extends object> {
         items.push({ type: 'block', hash: header.hash });
       }
     }
+    this.noteHolder(nowMs); // the needed block may have just been asked for
     this.peak = Math.max(this.peak, this.inFlight.size);
     return out;
+  }
+
+  /** Who the needed block is in flight from now (hedgeHeld()'s clock); undefined when nobody. */
+  private noteHolder(nowMs: number): Flight<P> | undefined {
+    const header = this.queue[this.head];
+    const flight = header && this.inFlight.get(keyOf(header.hash));
+    if (!flight) this.holder = undefined;
+    else if (this.holder?.peer !== flight.peer) this.holder = { peer: flight.peer, sinceMs: nowMs };
+    return flight;
+  }
+
+  /**
+   * Core's download (and this one's stall rule) keeps a peer that answers each request within the
+   * block-stall timeout, however slowly: a peer on a poor line, or one dripping its blocks on
+   * purpose, holds the chain to its pace for every run of its window while the others idle (in the
+   * lab, a third source at 0.5 Mbit/s made a sync from two at 10 Mbit/s 1.6× slower). So once the
+   * needed block has been in flight from the same peer for `hedgeAfterMs` (its consecutive blocks
+   * counting as one hold), that peer has sent something meanwhile (one that sends nothing is left
+   * to the stall rule), and another peer that could send it has half its window free, that one
+   * is asked for it too, with the rest of the first peer's run as far as its window allows; the
+   * first copy of each is taken, the other quietly (takeOwed()). The first peer keeps its requests
+   * — a helper that withholds gains nothing, and the first peer is not blamed for what it does —
+   * and a block is asked of two peers at most: a second request costs only bandwidth the helper
+   * had free, never a peer.
+   */
+  private hedgeHeld(peers: readonly P[], nowMs: number, out: Map<P, InvItem[]>): void {
+    const flight = this.noteHolder(nowMs);
+    if (!flight || !this.holder) return;
+    const { header } = flight;
+    const key = keyOf(header.hash);
+    if (this.hedges.has(key) || nowMs - this.holder.sinceMs < this.options.hedgeAfterMs) return;
+    // One that answered nothing since it came to hold the needed block is a staller, not slow: staller() drops it.
+    if ((this.answeredOldestMs.get(flight.peer) ?? Number.NEGATIVE_INFINITY) <= this.holder.sinceMs) return;
+    const helper = peers.find((p) => p !== flight.peer && this.mayHedge(p, key, header) && this.inFlightFrom(p) <= this.options.perPeerWindow / 2);
+    if (helper === undefined) return;
+    let items = out.get(helper);
+    // The holder's requests in the order it was asked (its run), from the needed block on.
+    let fromHead = false;
+    for (const runKey of this.perPeer.get(flight.peer) ?? []) {
+      fromHead ||= runKey === key;
+      if (!fromHead) continue;
+      if (this.inFlightFrom(helper) >= this.options.perPeerWindow) break;
+      const runHeader = this.inFlight.get(runKey)?.header;
+      if (!runHeader || this.hedges.has(runKey) || !this.mayHedge(helper, runKey, runHeader)) continue;
+      this.hedges.add(runKey, helper, nowMs);
+      this.requestedOf(helper).add(runKey);
+      if (!items) out.set(helper, (items = []));
+      items.push({ type: 'block', hash: runHeader.hash });
+    }
+  }
+
+  private mayHedge(peer: P, key: string, header: BlockHeader): boolean {
+    return !this.lacks.get(key)?.has(peer) && this.options.serves(peer, header);
   }
 
   /**
@@ -115,10 +191,29 @@ export class BlockDownload<P extends object> {
     if (!flight) return false;
     // Only the peer's own answer restarts its clock: another peer sending the block says nothing of it.
     if (flight.peer === peer) this.noteAnswered(peer, key, nowMs);
+    else this.owed.add(key, flight.peer);
+    const hedge = this.hedges.take(key);
+    if (hedge) {
+      if (hedge.peer === peer) this.noteAnswered(peer, key, nowMs);
+      else this.owed.add(key, hedge.peer);
+      this.perPeer.get(hedge.peer)?.delete(key);
+    }
     this.inFlight.delete(key);
     this.perPeer.get(flight.peer)?.delete(key);
     this.downloaded.set(key, { block, from: peer });
     this.bufferedBytes += block.size;
+    return true;
+  }
+
+  /**
+   * A block received() did not take: true when `peer` still owed it (asked of it, and another
+   * peer's copy came first): its late copy, dropped quietly rather than treated as a block nobody
+   * asked for.
+   */
+  takeOwed(peer: P, hash: Buffer, nowMs: number): boolean {
+    if (!this.owed.take(keyOf(hash), peer)) return false;
+    // It sends in the order it was asked: working through its queue, not stalled (its stall clock).
+    if (this.perPeer.get(peer)?.size) this.answeredOldestMs.set(peer, nowMs);
     return true;
   }
 
@@ -127,6 +222,14 @@ export class BlockDownload<P extends object> {
     let wasInFlight = false;
     for (const hash of hashes) {
       const key = keyOf(hash);
+      if (this.hedges.get(key)?.peer === peer) {
+        // Its second request: the first peer is still on it.
+        wasInFlight = true;
+        this.hedges.take(key);
+        this.perPeer.get(peer)?.delete(key);
+        this.markLacks(key, peer);
+        continue;
+      }
       if (this.inFlight.get(key)?.peer !== peer) continue;
       wasInFlight = true;
       this.noteAnswered(peer, key, nowMs);
@@ -140,10 +243,13 @@ export class BlockDownload<P extends object> {
   dropPeer(peer: P, stalled: boolean): void {
     for (const key of [...(this.perPeer.get(peer) ?? [])]) {
       if (stalled) this.markLacks(key, peer);
-      this.release(key);
+      // A second request of ours: the first peer is still on it.
+      if (this.hedges.get(key)?.peer === peer) this.hedges.take(key);
+      else this.release(key);
     }
     this.perPeer.delete(peer);
     this.answeredOldestMs.delete(peer);
+    this.owed.forget(peer);
     // Gone: nothing is asked of it again, so the "lacks" marks would only keep the closed session
     // (and its known-inventory set) alive for the rest of the sync.
     if (!stalled) this.forgetLacks(peer);
@@ -213,9 +319,14 @@ export class BlockDownload<P extends object> {
     const key = keyOf(header.hash);
     this.retry.delete(key);
     this.inFlight.set(key, { peer, sinceMs: nowMs, header });
+    this.requestedOf(peer).add(key);
+  }
+
+  /** The keys asked of `peer` and not delivered (first or second requests), in the order asked. */
+  private requestedOf(peer: P): Set<string> {
     let keys = this.perPeer.get(peer);
     if (!keys) this.perPeer.set(peer, (keys = new Set()));
-    keys.add(key);
+    return keys;
   }
 
   private nextFor(peer: P): BlockHeader | undefined {
@@ -240,11 +351,17 @@ export class BlockDownload<P extends object> {
     if (oldest === key) this.answeredOldestMs.set(peer, nowMs);
   }
 
+  /** The first peer asked for `key` will not send it: its second peer (if any) takes over, else it is asked again. */
   private release(key: string): void {
     const flight = this.inFlight.get(key);
     if (!flight) return;
-    this.inFlight.delete(key);
     this.perPeer.get(flight.peer)?.delete(key);
+    const hedge = this.hedges.take(key);
+    if (hedge) {
+      this.inFlight.set(key, { peer: hedge.peer, sinceMs: hedge.sinceMs, header: flight.header });
+      return;
+    }
+    this.inFlight.delete(key);
     this.retry.set(key, flight.header);
   }
 

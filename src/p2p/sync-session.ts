@@ -20,7 +20,7 @@ import { ZERO_HASH } from '../primitives/hash.js';
 import type { Logger } from '../util/logger.js';
 import type { BlockIntake } from './block-intake.js';
 import type { P2PConfig } from './config.js';
-import { SYNC_GLOBAL_WINDOW_BLOCKS, SYNC_MAX_BUFFERED_BYTES, SYNC_MAX_QUEUED_HEADERS } from './constants.js';
+import { SYNC_GLOBAL_WINDOW_BLOCKS, SYNC_HEDGE_AFTER_MS, SYNC_MAX_BUFFERED_BYTES, SYNC_MAX_QUEUED_HEADERS } from './constants.js';
 import type { Peer } from './peer.js';
 import type { PeerSet } from './peers.js';
 import { BlockDownload } from './sync-download.js';
@@ -93,6 +93,7 @@ export class SyncSession {
       perPeerWindow: options.config.maxBlocksInFlight,
       globalWindow: SYNC_GLOBAL_WINDOW_BLOCKS,
       maxBufferedBytes: SYNC_MAX_BUFFERED_BYTES,
+      hedgeAfterMs: SYNC_HEDGE_AFTER_MS,
       have: (hash) => options.chain.hasBlock(hash),
       serves: (p, header) => this.serves(p, header),
     });
@@ -172,7 +173,10 @@ export class SyncSession {
 
   /** True when the block is one this session asked for (of anyone); it is then connected in order. */
   onBlock(peer: Peer, block: Block): boolean {
-    if (this.state === 'finished' || !this.download.received(peer, block, this.options.now())) return false;
+    if (this.state === 'finished') return false;
+    const nowMs = this.options.now();
+    // A copy it still owed of a block another peer sent first: ours, but no progress.
+    if (!this.download.received(peer, block, nowMs)) return this.download.takeOwed(peer, block.hash, nowMs);
     this.stall.progress();
     this.advanceSoon();
     return true;
@@ -266,14 +270,17 @@ export class SyncSession {
     return peer === this.peer || peer.bestHeight >= header.height;
   }
 
-  /** The block the chain needs next is late: drop its peer if another could send it. */
+  /**
+   * The block the chain needs next is late: drop its peer if another could send it. Otherwise a
+   * pass over the download: a slow peer's run may be due to be asked of another too (hedgeHeld()).
+   */
   private checkStall(): void {
     if (this.state !== 'blocks') return;
     const { logger, stallTimeout } = this.options;
     const timeoutMs = stallTimeout.currentMs;
     const staller = this.download.staller(this.options.now(), timeoutMs);
     const header = this.download.peekHeader();
-    if (!staller || !header) return;
+    if (!staller || !header) return this.requestBodies();
     const others = this.options.peers.ready().filter((p) => p !== staller && p.isReady && this.serves(p, header));
     if (others.length === 0) return; // nobody else has it: syncStallTimeoutMs decides
     // The next staller gets twice as long: if our own link is the bottleneck, every peer looks like one.

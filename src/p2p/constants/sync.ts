@@ -40,6 +40,13 @@ export const SYNC_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
  * block early; more headers are asked for as blocks connect.
  */
 export const SYNC_MAX_QUEUED_HEADERS = 50_000;
+/**
+ * The block the chain needs next, in flight this long from one peer while another that could send
+ * it has half its window free, is asked of that one too, with the rest of the first's run
+ * (sync-download.ts, hedgeHeld()): a quarter of the block-stall timeout, far above a loopback or
+ * LAN round trip, well under what a slow peer holds the chain.
+ */
+export const SYNC_HEDGE_AFTER_MS = 500;
 /** How often a sync looks for a peer that stalls the download (a fraction of the stall timeout). */
 export const SYNC_STALL_CHECK_INTERVAL_MS = 250;
 /** Sync progress is logged at info at most this often: a person reads a line every few seconds (the status page has the live bar). */

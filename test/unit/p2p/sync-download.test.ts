@@ -12,11 +12,13 @@ const header = (height: number): BlockHeader => ({ height, hash: Buffer.from(hei
 const block = (h: BlockHeader, size = 100): Block => ({ hash: h.hash, height: h.height, size, header: h }) as unknown as Block;
 const headers = (count: number): BlockHeader[] => Array.from({ length: count }, (_, i) => header(i + 1));
 
-function download(options: { perPeer?: number; global?: number; bytes?: number } = {}): BlockDownload<FakePeer> {
+/** `hedgeAfterMs` defaults to never: the tests of the first requests see no second ones. */
+function download(options: { perPeer?: number; global?: number; bytes?: number; hedgeAfterMs?: number } = {}): BlockDownload<FakePeer> {
   return new BlockDownload<FakePeer>({
     perPeerWindow: options.perPeer ?? 4,
     globalWindow: options.global ?? 1_000,
     maxBufferedBytes: options.bytes ?? 1_000_000,
+    hedgeAfterMs: options.hedgeAfterMs ?? Number.POSITIVE_INFINITY,
     have: () => false,
     serves: (peer, h) => peer.height >= h.height,
   });
@@ -105,6 +107,67 @@ test('a block of a slow peer delivered by another does not restart the slow peer
   t.true(d.received(fast, block(header(1)), 1_900), 'any peer may send a block in flight');
   t.not(d.takeNext(), undefined);
   t.is(d.staller(2_001, 2_000), slow, 'block 2 was asked of slow at 0 and slow has answered nothing since');
+});
+
+test('a slow peer\'s run is asked of a waiting peer too once the needed block has been in flight from it past hedgeAfterMs; the first copy wins, the other is taken quietly once', (t) => {
+  const d = download({ perPeer: 8, bytes: 800, hedgeAfterMs: 500 });
+  d.add(headers(32));
+  const slow = { name: 'slow', height: 100 };
+  const fast = { name: 'fast', height: 100 };
+  const peers = [slow, fast];
+  d.schedule(peers, 0); // slow: 1-8, fast: 9-16; the needed block is slow's from 0
+  for (let h = 9; h <= 16; h++) t.true(d.received(fast, block(header(h)), 10));
+  t.is(d.schedule(peers, 400).size, 0, 'the byte bound: fast waits; slow has held the needed block 400 ms');
+  t.true(d.received(slow, block(header(1)), 450), 'slow sends block 1 in time');
+  t.not(d.takeNext(), undefined);
+  const second = d.schedule(peers, 600);
+  t.deepEqual(heightsOf(second, fast), [2, 3, 4, 5, 6, 7, 8], "block 2 is slow's too: 600 ms of its run, which goes to fast as well");
+  t.false(second.has(slow));
+  t.is(d.schedule(peers, 2_000).size, 0, 'a block is asked of two peers at most');
+  t.is(d.staller(1_200, 2_000), undefined, "slow keeps its requests: it is not blamed for fast's");
+  t.true(d.received(fast, block(header(2)), 1_150), "fast's copy comes first");
+  t.false(d.received(slow, block(header(2)), 1_300));
+  t.true(d.takeOwed(slow, header(2).hash, 1_300), "slow's copy is taken quietly");
+  t.false(d.takeOwed(slow, header(2).hash, 1_300), 'once');
+  t.true(d.received(slow, block(header(3)), 1_400), "slow's copy comes first");
+  t.false(d.received(fast, block(header(3)), 1_450));
+  t.true(d.takeOwed(fast, header(3).hash, 1_450));
+  t.false(d.takeOwed(fast, header(4).hash, 1_450), 'nobody owes a block still in flight');
+});
+
+test('a second request: a not-found or a drop of the second peer leaves the first on it; a drop of the first hands the block to the second', (t) => {
+  const d = download({ perPeer: 4, bytes: 400, hedgeAfterMs: 500 });
+  d.add(headers(12));
+  const slow = { name: 'slow', height: 100 };
+  const fast = { name: 'fast', height: 100 };
+  const other = { name: 'other', height: 100 };
+  d.schedule([slow, fast], 0); // slow: 1-4, fast: 5-8
+  for (let h = 5; h <= 8; h++) t.true(d.received(fast, block(header(h)), 10));
+  t.true(d.received(slow, block(header(1)), 300));
+  t.not(d.takeNext(), undefined);
+  t.deepEqual(heightsOf(d.schedule([slow, fast], 600), fast), [2, 3, 4]);
+  t.true(d.notFound(fast, [header(2).hash], 700), 'fast lacks block 2');
+  t.is(d.inFlightFrom(fast), 2);
+  t.is(d.inFlightFrom(slow), 3, 'slow is still on all three');
+  d.dropPeer(fast, false);
+  t.is(d.inFlightCount, 3, 'its second requests gone, the first ones stay');
+  t.deepEqual(heightsOf(d.schedule([slow, other], 800), other), [2, 3, 4], 'another peer with room may help now');
+  d.dropPeer(slow, true);
+  t.is(d.inFlightCount, 3, "slow's blocks are other's now, not asked again");
+  t.is(d.inFlightFrom(other), 3);
+  t.is(d.staller(2_800, 2_000), undefined, "other's clock runs from its request (800)");
+  t.is(d.staller(2_801, 2_000), other);
+});
+
+test('a peer that sent nothing since it came to hold the needed block gets no help: the stall rule is for it', (t) => {
+  const d = download({ perPeer: 4, bytes: 400, hedgeAfterMs: 500 });
+  d.add(headers(12));
+  const silent = { name: 'silent', height: 100 };
+  const fast = { name: 'fast', height: 100 };
+  d.schedule([silent, fast], 0);
+  for (let h = 5; h <= 8; h++) t.true(d.received(fast, block(header(h)), 10));
+  t.is(d.schedule([silent, fast], 1_500).size, 0, 'no second request');
+  t.is(d.staller(2_001, 2_000), silent);
 });
 
 test('not-found moves the block to another peer; blocks are handed over in header order only', (t) => {

@@ -52,6 +52,51 @@ test('a peer that withholds the block the chain needs next loses its blocks to o
   t.true(waited >= 100, 'the chain sat idle while the withheld block was late: the wait is counted');
 });
 
+test('a peer that sends each block it is asked for in time, but slowly, has its run asked of a waiting peer too: the sync does not wait for it, it is kept, its late copies are not held against it', async (t) => {
+  const blocks = buildChain(genesis, 150, owner);
+  const byHash = new Map(blocks.map((b) => [b.hashHex, b]));
+  const source = await startNode(t, { genesis, blocks });
+  const fresh = await startNode(t, { genesis, config: { syncStallTimeoutMs: 10_000, peerTimeoutMs: 30_000 } });
+  const closedReasons: string[] = [];
+  fresh.net.on('peer:closed', (_label, reason) => closedReasons.push(reason));
+  // Claims every block but less work than the source (never the header source); sends what it is
+  // asked for in order, one block every 150 ms: each well inside the 2 s block-stall timeout.
+  const dripper = await RawPeer.connect(fresh.net.tcpPort);
+  t.teardown(() => dripper.destroy());
+  dripper.pongBestHeight = 150;
+  dripper.pongChainWork = 1n;
+  const asked: Block[] = [];
+  let sent = 0;
+  dripper.onMessage = (msg) => {
+    if (msg.kind !== 'get-data') return;
+    for (const item of msg.items) {
+      const found = byHash.get(item.hash.toString('hex'));
+      if (found) asked.push(found);
+    }
+  };
+  const drip = setInterval(() => {
+    const next = asked.shift();
+    if (next && !dripper.closed) {
+      dripper.send({ kind: 'block', block: next });
+      sent++;
+    }
+  }, 150);
+  t.teardown(() => clearInterval(drip));
+  dripper.sendHandshake({ genesisHash: genesis.hash, bestHeight: 150, chainWork: 1n });
+  await waitFor(() => fresh.net.peers().some((p) => p.ready), 'the dripper to be ready');
+  fresh.net.addPeer('127.0.0.1', source.net.tcpPort);
+  await dripper.waitFor('get-data', 10_000);
+  const requested = asked.length + sent;
+  await waitFor(() => tipHash(fresh) === tipHash(source), 'the sync to complete', SYNC_TIMEOUT_MS);
+  const sentWhenSynced = sent;
+  t.log(`the dripper was asked for ${requested} blocks and had sent ${sentWhenSynced} when the sync completed`);
+  t.true(sentWhenSynced < requested, 'the sync did not wait for the rest of its run');
+  await new Promise((resolve) => setTimeout(resolve, 1_000)); // more of its late copies arrive
+  t.is(fresh.chain.tip?.height, 150);
+  t.false(dripper.closed, `it answers in time: kept (${closedReasons.join('; ')})`);
+  t.deepEqual(fresh.net.discouraged(), [], 'nor punished');
+});
+
 /** genesis → a block whose tx carries a signature by the wrong key → 5 good blocks. */
 function chainWithBadSignature(): Block[] {
   const payee = makeKey();
