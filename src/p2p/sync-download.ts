@@ -57,7 +57,9 @@ export class BlockDownload<P extends object> {
   private readonly retry = new Map<string, BlockHeader>();
   private readonly inFlight = new Map<string, Flight<P>>();
   /** Each peer's blocks in flight, in the order they were requested (a peer answers a get-data in order). */
-  private readonly perPeer = new Map<P, Set<string>>();
+  private readonly perPeer = new Map<P, Map<string, number>>();
+  /** Numbers every request (first or second) in the order sent: which of a peer's requests came first (takeOwed()). */
+  private requestSeq = 0;
   /**
    * When each peer last answered the oldest request it had in flight (Core's m_downloading_since):
    * from then on it is working on the next one. A peer's stall clock starts here, not at the
@@ -164,14 +166,14 @@ export class BlockDownload<P extends object> {
     let items = out.get(helper);
     // The holder's requests in the order it was asked (its run), from the needed block on.
     let fromHead = false;
-    for (const runKey of this.perPeer.get(flight.peer) ?? []) {
+    for (const runKey of this.perPeer.get(flight.peer)?.keys() ?? []) {
       fromHead ||= runKey === key;
       if (!fromHead) continue;
       if (this.inFlightFrom(helper) >= this.options.perPeerWindow) break;
       const runHeader = this.inFlight.get(runKey)?.header;
       if (!runHeader || this.hedges.has(runKey) || !this.mayHedge(helper, runKey, runHeader)) continue;
       this.hedges.add(runKey, helper, nowMs);
-      this.requestedOf(helper).add(runKey);
+      this.requestedOf(helper).set(runKey, this.requestSeq++);
       if (!items) out.set(helper, (items = []));
       items.push({ type: 'block', hash: runHeader.hash });
     }
@@ -191,11 +193,11 @@ export class BlockDownload<P extends object> {
     if (!flight) return false;
     // Only the peer's own answer restarts its clock: another peer sending the block says nothing of it.
     if (flight.peer === peer) this.noteAnswered(peer, key, nowMs);
-    else this.owed.add(key, flight.peer);
+    else this.owe(key, flight.peer);
     const hedge = this.hedges.take(key);
     if (hedge) {
       if (hedge.peer === peer) this.noteAnswered(peer, key, nowMs);
-      else this.owed.add(key, hedge.peer);
+      else this.owe(key, hedge.peer);
       this.perPeer.get(hedge.peer)?.delete(key);
     }
     this.inFlight.delete(key);
@@ -211,9 +213,14 @@ export class BlockDownload<P extends object> {
    * asked for.
    */
   takeOwed(peer: P, hash: Buffer, nowMs: number): boolean {
-    if (!this.owed.take(keyOf(hash), peer)) return false;
-    // It sends in the order it was asked: working through its queue, not stalled (its stall clock).
-    if (this.perPeer.get(peer)?.size) this.answeredOldestMs.set(peer, nowMs);
+    const seq = this.owed.take(keyOf(hash), peer);
+    if (seq === undefined) return false;
+    // A copy of what it was asked before its oldest request still open: it works through its
+    // requests in order, so its stall clock restarts as for an answer to its oldest. A copy of a
+    // later request does not: another peer delivering a withholder's other blocks must not keep
+    // the withholder's clock running forever.
+    const oldestSeq = this.perPeer.get(peer)?.values().next().value;
+    if (oldestSeq !== undefined && seq < oldestSeq) this.answeredOldestMs.set(peer, nowMs);
     return true;
   }
 
@@ -241,7 +248,7 @@ export class BlockDownload<P extends object> {
 
   /** The peer left or stalled: everything in flight from it is requestable again from the others. */
   dropPeer(peer: P, stalled: boolean): void {
-    for (const key of [...(this.perPeer.get(peer) ?? [])]) {
+    for (const key of [...(this.perPeer.get(peer)?.keys() ?? [])]) {
       if (stalled) this.markLacks(key, peer);
       // A second request of ours: the first peer is still on it.
       if (this.hedges.get(key)?.peer === peer) this.hedges.take(key);
@@ -319,14 +326,20 @@ export class BlockDownload<P extends object> {
     const key = keyOf(header.hash);
     this.retry.delete(key);
     this.inFlight.set(key, { peer, sinceMs: nowMs, header });
-    this.requestedOf(peer).add(key);
+    this.requestedOf(peer).set(key, this.requestSeq++);
   }
 
-  /** The keys asked of `peer` and not delivered (first or second requests), in the order asked. */
-  private requestedOf(peer: P): Set<string> {
+  /** The keys asked of `peer` and not delivered (first or second requests), in the order asked, with their request numbers. */
+  private requestedOf(peer: P): Map<string, number> {
     let keys = this.perPeer.get(peer);
-    if (!keys) this.perPeer.set(peer, (keys = new Set()));
+    if (!keys) this.perPeer.set(peer, (keys = new Map()));
     return keys;
+  }
+
+  /** `peer` was asked for `key` and another's copy came first: its own copy is owed (takeOwed()). */
+  private owe(key: string, peer: P): void {
+    const seq = this.perPeer.get(peer)?.get(key);
+    if (seq !== undefined) this.owed.add(key, peer, seq);
   }
 
   private nextFor(peer: P): BlockHeader | undefined {
@@ -347,7 +360,7 @@ export class BlockDownload<P extends object> {
 
   /** `key` was answered by `peer`: if it was the oldest it had in flight, it has moved on to the next. */
   private noteAnswered(peer: P, key: string, nowMs: number): void {
-    const oldest = this.perPeer.get(peer)?.values().next().value;
+    const oldest = this.perPeer.get(peer)?.keys().next().value;
     if (oldest === key) this.answeredOldestMs.set(peer, nowMs);
   }
 

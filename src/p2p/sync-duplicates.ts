@@ -39,31 +39,34 @@ export class Hedges<P> {
 }
 
 /**
- * Block key → a peer that was asked for it and has not sent it, though the block came (or went
- * to another peer): its copy is expected and taken quietly rather than judged as a block nobody
- * asked for. Bounded: past `max` the oldest are forgotten (a peer that never sends what it owes).
+ * Block key → a peer that was asked for it and has not sent it, though the block came from
+ * another peer: its copy is expected and taken quietly rather than judged as a block nobody asked
+ * for. With the number of that peer's request (whether the copy answers an old request or a
+ * later one: sync-download.ts, takeOwed()). Bounded: past `max` the oldest are forgotten (a peer
+ * that never sends what it owes).
  */
 export class OwedCopies<P> {
-  private readonly byKey = new Map<string, P>();
+  private readonly byKey = new Map<string, { readonly peer: P; readonly seq: number }>();
 
   constructor(private readonly max: number) {}
 
-  add(key: string, peer: P): void {
+  add(key: string, peer: P, seq: number): void {
     this.byKey.delete(key); // re-inserted last: the oldest entries are the first forgotten
-    this.byKey.set(key, peer);
+    this.byKey.set(key, { peer, seq });
     if (this.byKey.size > this.max) this.byKey.delete(this.byKey.keys().next().value!);
   }
 
-  /** True (and forgotten) when `peer` owed `key`. */
-  take(key: string, peer: P): boolean {
-    if (this.byKey.get(key) !== peer) return false;
+  /** The number of `peer`'s request for `key` if it owed it (then forgotten), else undefined. */
+  take(key: string, peer: P): number | undefined {
+    const owed = this.byKey.get(key);
+    if (owed?.peer !== peer) return undefined;
     this.byKey.delete(key);
-    return true;
+    return owed.seq;
   }
 
   /** The peer left: it owes nothing any more. */
   forget(peer: P): void {
-    for (const [key, owing] of this.byKey) if (owing === peer) this.byKey.delete(key);
+    for (const [key, owed] of this.byKey) if (owed.peer === peer) this.byKey.delete(key);
   }
 
   get size(): number {

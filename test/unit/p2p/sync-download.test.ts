@@ -170,6 +170,33 @@ test('a peer that sent nothing since it came to hold the needed block gets no he
   t.is(d.staller(2_001, 2_000), silent);
 });
 
+test('owed copies of requests later than its oldest open one do not restart a withholder\'s clock (a colluder delivering its other blocks cannot keep it on)', (t) => {
+  // X withholds block 1; Y delivers every other block asked of X at once (X owes them) and withholds its second request for 1; X sends one owed copy every 1.9 s.
+  const d = download({ perPeer: 16, global: 1_024, bytes: 4 * 1024 * 1024, hedgeAfterMs: 500 });
+  d.add(headers(2_000));
+  const x = { name: 'x', height: 10_000 };
+  const y = { name: 'y', height: 10_000 };
+  const s = { name: 's', height: 10_000 };
+  const peers = [x, y, s];
+  const heightOf = (item: { hash: Buffer }): number => Number.parseInt(item.hash.toString('hex'), 16);
+  const owedByX: number[] = [];
+  let lastDripMs = 0;
+  let namedAtMs: number | undefined;
+  for (let now = 0; now <= 10_000 && namedAtMs === undefined; now += 250) {
+    if (d.staller(now, 2_000) === x) namedAtMs = now;
+    if (now - lastDripMs >= 1_900 && owedByX.length > 0) {
+      t.true(d.takeOwed(x, header(owedByX.shift()!).hash, now));
+      lastDripMs = now;
+    }
+    const plan = d.schedule(peers, now);
+    for (const item of plan.get(y) ?? []) if (heightOf(item) !== 1) d.received(y, block(header(heightOf(item))), now);
+    for (const item of plan.get(s) ?? []) d.received(s, block(header(heightOf(item))), now);
+    for (const item of plan.get(x) ?? []) if (heightOf(item) !== 1 && d.received(y, block(header(heightOf(item))), now)) owedByX.push(heightOf(item));
+    while (d.takeNext() !== undefined);
+  }
+  t.is(namedAtMs, 2_250, 'named as soon as 2 s passed since its request for block 1');
+});
+
 test('not-found moves the block to another peer; blocks are handed over in header order only', (t) => {
   const d = download({ perPeer: 1 });
   d.add(headers(2));
