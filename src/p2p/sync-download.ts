@@ -150,19 +150,25 @@ export class BlockDownload<P extends object> {
    * is asked for it too, with the rest of the first peer's run as far as its window allows; the
    * first copy of each is taken, the other quietly (takeOwed()). The first peer keeps its requests
    * — a helper that withholds gains nothing, and the first peer is not blamed for what it does —
-   * and a block is asked of two peers at most: a second request costs only bandwidth the helper
-   * had free, never a peer.
+   * and a block is asked of two peers at a time at most: a second request costs bandwidth, never
+   * a peer. A helper that has not sent the needed block within `hedgeAfterMs` either loses its
+   * second requests to another.
    */
   private hedgeHeld(peers: readonly P[], nowMs: number, out: Map<P, InvItem[]>): void {
     const flight = this.noteHolder(nowMs);
     if (!flight || !this.holder) return;
     const { header } = flight;
     const key = keyOf(header.hash);
-    if (this.hedges.has(key) || nowMs - this.holder.sinceMs < this.options.hedgeAfterMs) return;
+    if (nowMs - this.holder.sinceMs < this.options.hedgeAfterMs) return;
     // One that answered nothing since it came to hold the needed block is a staller, not slow: staller() drops it.
     if ((this.answeredOldestMs.get(flight.peer) ?? Number.NEGATIVE_INFINITY) <= this.holder.sinceMs) return;
-    const helper = peers.find((p) => p !== flight.peer && this.mayHedge(p, key, header) && this.inFlightFrom(p) <= this.options.perPeerWindow / 2);
+    const hedge = this.hedges.get(key);
+    // Its second peer has not sent it either within as long: another one is asked instead, if there
+    // is one (a withholding helper first in line would otherwise cancel the help for good).
+    if (hedge && nowMs - hedge.sinceMs < this.options.hedgeAfterMs) return;
+    const helper = peers.find((p) => p !== flight.peer && p !== hedge?.peer && this.mayHedge(p, key, header) && this.inFlightFrom(p) <= this.options.perPeerWindow / 2);
     if (helper === undefined) return;
+    if (hedge) this.withdrawHedges(hedge.peer, flight.peer);
     let items = out.get(helper);
     // The holder's requests in the order it was asked (its run), from the needed block on.
     let fromHead = false;
@@ -176,6 +182,20 @@ export class BlockDownload<P extends object> {
       this.requestedOf(helper).set(runKey, this.requestSeq++);
       if (!items) out.set(helper, (items = []));
       items.push({ type: 'block', hash: runHeader.hash });
+    }
+  }
+
+  /**
+   * `helper`'s second requests for `holder`'s blocks are withdrawn: its copies are still taken
+   * quietly if they come (owed), and it is not asked for those blocks again in this sync.
+   */
+  private withdrawHedges(helper: P, holder: P): void {
+    for (const key of [...(this.perPeer.get(helper)?.keys() ?? [])]) {
+      if (this.hedges.get(key)?.peer !== helper || this.inFlight.get(key)?.peer !== holder) continue;
+      this.hedges.take(key);
+      this.owe(key, helper);
+      this.perPeer.get(helper)?.delete(key);
+      this.markLacks(key, helper);
     }
   }
 

@@ -39,37 +39,52 @@ export class Hedges<P> {
 }
 
 /**
- * Block key → a peer that was asked for it and has not sent it, though the block came from
- * another peer: its copy is expected and taken quietly rather than judged as a block nobody asked
- * for. With the number of that peer's request (whether the copy answers an old request or a
- * later one: sync-download.ts, takeOwed()). Bounded: past `max` the oldest are forgotten (a peer
- * that never sends what it owes).
+ * Block key → the peers that were asked for it and have not sent it, though the block came from
+ * another peer: their copies are expected and taken quietly rather than judged as blocks nobody
+ * asked for. With the number of each one's request (whether a copy answers an old request or a
+ * later one: sync-download.ts, takeOwed()). Bounded: past `max` entries the oldest blocks are
+ * forgotten (a peer that never sends what it owes).
  */
 export class OwedCopies<P> {
-  private readonly byKey = new Map<string, { readonly peer: P; readonly seq: number }>();
+  private readonly byKey = new Map<string, Map<P, number>>();
+  private entries = 0;
 
   constructor(private readonly max: number) {}
 
   add(key: string, peer: P, seq: number): void {
-    this.byKey.delete(key); // re-inserted last: the oldest entries are the first forgotten
-    this.byKey.set(key, { peer, seq });
-    if (this.byKey.size > this.max) this.byKey.delete(this.byKey.keys().next().value!);
+    let owing = this.byKey.get(key);
+    if (!owing) this.byKey.set(key, (owing = new Map()));
+    if (!owing.has(peer)) this.entries++;
+    owing.set(peer, seq);
+    while (this.entries > this.max) {
+      const [oldestKey, oldest] = this.byKey.entries().next().value!;
+      this.entries -= oldest.size;
+      this.byKey.delete(oldestKey);
+    }
   }
 
   /** The number of `peer`'s request for `key` if it owed it (then forgotten), else undefined. */
   take(key: string, peer: P): number | undefined {
-    const owed = this.byKey.get(key);
-    if (owed?.peer !== peer) return undefined;
-    this.byKey.delete(key);
-    return owed.seq;
+    const owing = this.byKey.get(key);
+    const seq = owing?.get(peer);
+    if (!owing || seq === undefined) return undefined;
+    owing.delete(peer);
+    this.entries--;
+    if (owing.size === 0) this.byKey.delete(key);
+    return seq;
   }
 
   /** The peer left: it owes nothing any more. */
   forget(peer: P): void {
-    for (const [key, owed] of this.byKey) if (owed.peer === peer) this.byKey.delete(key);
+    for (const [key, owing] of this.byKey) {
+      if (!owing.delete(peer)) continue;
+      this.entries--;
+      if (owing.size === 0) this.byKey.delete(key);
+    }
   }
 
+  /** Copies owed in all. */
   get size(): number {
-    return this.byKey.size;
+    return this.entries;
   }
 }

@@ -159,6 +159,30 @@ test('a second request: a not-found or a drop of the second peer leaves the firs
   t.is(d.staller(2_801, 2_000), other);
 });
 
+test('a helper that does not send the needed block within hedgeAfterMs either loses its second requests to another; its copies are still taken quietly', (t) => {
+  const d = download({ perPeer: 4, bytes: 400, hedgeAfterMs: 500 });
+  d.add(headers(16));
+  const slow = { name: 'slow', height: 100 };
+  const idle = { name: 'idle', height: 100 };
+  const honest = { name: 'honest', height: 100 };
+  const peers = [slow, idle, honest];
+  d.schedule(peers, 0); // slow: 1-4, idle: 5-8, honest: 9-12
+  for (let h = 5; h <= 8; h++) t.true(d.received(idle, block(header(h)), 10));
+  for (let h = 9; h <= 12; h++) t.true(d.received(honest, block(header(h)), 10));
+  t.true(d.received(slow, block(header(1)), 300));
+  t.not(d.takeNext(), undefined);
+  t.deepEqual(heightsOf(d.schedule(peers, 600), idle), [2, 3, 4], 'idle is first in line');
+  t.is(d.schedule(peers, 1_000).size, 0, 'idle has 500 ms to send block 2');
+  const moved = d.schedule(peers, 1_100);
+  t.false(moved.has(idle));
+  t.deepEqual(heightsOf(moved, honest), [2, 3, 4], 'its second requests go to another');
+  t.is(d.inFlightFrom(idle), 0);
+  t.true(d.received(honest, block(header(2)), 1_150));
+  t.false(d.received(idle, block(header(2)), 1_200));
+  t.true(d.takeOwed(idle, header(2).hash, 1_200), "idle's late copy is taken quietly");
+  t.true(d.takeOwed(slow, header(2).hash, 1_200), "and slow's");
+});
+
 test('a peer that sent nothing since it came to hold the needed block gets no help: the stall rule is for it', (t) => {
   const d = download({ perPeer: 4, bytes: 400, hedgeAfterMs: 500 });
   d.add(headers(12));
