@@ -191,8 +191,7 @@ export class BlockDownload<P extends object> {
    */
   private withdrawHedges(helper: P, holder: P): void {
     for (const key of [...(this.perPeer.get(helper)?.keys() ?? [])]) {
-      if (this.hedges.get(key)?.peer !== helper || this.inFlight.get(key)?.peer !== holder) continue;
-      this.hedges.take(key);
+      if (this.inFlight.get(key)?.peer !== holder || !this.hedges.takeOf(key, helper)) continue;
       this.owe(key, helper);
       this.perPeer.get(helper)?.delete(key);
       this.markLacks(key, helper);
@@ -249,10 +248,9 @@ export class BlockDownload<P extends object> {
     let wasInFlight = false;
     for (const hash of hashes) {
       const key = keyOf(hash);
-      if (this.hedges.get(key)?.peer === peer) {
+      if (this.hedges.takeOf(key, peer)) {
         // Its second request: the first peer is still on it.
         wasInFlight = true;
-        this.hedges.take(key);
         this.perPeer.get(peer)?.delete(key);
         this.markLacks(key, peer);
         continue;
@@ -271,8 +269,7 @@ export class BlockDownload<P extends object> {
     for (const key of [...(this.perPeer.get(peer)?.keys() ?? [])]) {
       if (stalled) this.markLacks(key, peer);
       // A second request of ours: the first peer is still on it.
-      if (this.hedges.get(key)?.peer === peer) this.hedges.take(key);
-      else this.release(key);
+      if (!this.hedges.takeOf(key, peer)) this.release(key);
     }
     this.perPeer.delete(peer);
     this.answeredOldestMs.delete(peer);

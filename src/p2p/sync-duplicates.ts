@@ -33,6 +33,13 @@ export class Hedges<P> {
     return hedge;
   }
 
+  /** Removes the hedge of `key` if `peer` holds it; true when it did. */
+  takeOf(key: string, peer: P): boolean {
+    if (this.byKey.get(key)?.peer !== peer) return false;
+    this.byKey.delete(key);
+    return true;
+  }
+
   get size(): number {
     return this.byKey.size;
   }
