@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { Block } from '../../src/primitives/block.js';
 import { buildEmptyFixture } from './block-fixture.js';
 import { type ConnectRun, SUBMIT_WINDOW_BLOCKS, connectBlocks } from './connect-blocks.js';
-import type { BenchModule } from './types.js';
+import { type BenchModule, round3 } from './types.js';
 
 const TARGET_BLOCKS_PER_SEC = 10_000;
 /** Most the 20,000-block run's time per block may exceed the 2,000-block run's. */
@@ -91,7 +91,6 @@ async function run(): Promise<Record<string, unknown>> {
   const shortPerSec = SHORT_CHAIN_BLOCKS / Math.min(...shortSecs);
   const longPerSec = LONG_CHAIN_BLOCKS / Math.min(...longSecs);
   const growth = shortPerSec / longPerSec - 1; // (long µs/block) ÷ (short µs/block) − 1
-  const round3 = (n: number): number => Math.round(n * 1000) / 1000;
   const round2 = (n: number): number => Math.round(n * 100) / 100;
   return {
     fixtureBuildMs,

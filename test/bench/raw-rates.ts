@@ -8,7 +8,7 @@ import { VERIFY_ITEM_BYTES } from '../../src/chain/verify-pool/constants.js';
 import { sha256 } from '../../src/primitives/hash.js';
 import { sign, verify } from '../../src/primitives/secp256k1.js';
 import { makeKey } from '../helpers/fixtures.js';
-import { MIN_MEASURE_MS, measure } from './types.js';
+import { MIN_MEASURE_MS, measure, round3 } from './types.js';
 
 const RAW_SIGNATURES = 1000;
 const RAW_KEY_COUNT = 16;
@@ -68,7 +68,6 @@ export interface ThroughputRounds {
   allCores: number[];
 }
 
-const round3 = (n: number): number => Math.round(n * 1000) / 1000;
 
 /**
  * The figures the block benches report: the best round, its rates, and its ratio to the

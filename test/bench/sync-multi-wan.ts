@@ -23,7 +23,7 @@ import { NetnsMesh, labSkipReason } from '../lab/netns.js';
 import { buildBlockFixture } from './block-fixture.js';
 import { writeFixtureFile } from './fixture-file.js';
 import { type Placement, type SourceProcess, type SyncRun, startSourceProcess, syncFreshProcess } from './source-process.js';
-import type { BenchModule } from './types.js';
+import { type BenchModule, round3 } from './types.js';
 
 const BLOCK_COUNT = Number(process.env['KADCHAIN_BENCH_SYNC_WAN_BLOCKS'] ?? 1000);
 const TXS_PER_BLOCK = 20;
@@ -36,7 +36,6 @@ const SLOW_UPLINK_MBIT = 0.5;
 /** 1-source and 3-source syncs alternate; the best of each counts. */
 const ROUNDS = 2;
 
-const round3 = (n: number): number => Math.round(n * 1000) / 1000;
 
 async function run(): Promise<Record<string, unknown>> {
   const skipped = await labSkipReason();

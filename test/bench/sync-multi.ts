@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { buildBlockFixture } from './block-fixture.js';
 import { writeFixtureFile } from './fixture-file.js';
 import { type SourceProcess, type SyncRun, startSourceProcess, syncFreshProcess } from './source-process.js';
-import type { BenchModule } from './types.js';
+import { type BenchModule, round3 } from './types.js';
 
 const BLOCK_COUNT = Number(process.env.KADCHAIN_BENCH_SYNC_MULTI_BLOCKS ?? 1000);
 const TXS_PER_BLOCK = Number(process.env.KADCHAIN_BENCH_SYNC_MULTI_TXS ?? 20);
@@ -67,7 +67,6 @@ async function stallingRelay(port: number, silentAfterBytes: number): Promise<{ 
   };
 }
 
-const round3 = (n: number): number => Math.round(n * 1000) / 1000;
 
 /** CPU seconds of a sync: the syncing node's process and what serving it cost the sources' processes. */
 const cpuSecs = (run: SyncRun): number => (run.processCpuMs + (run.sourceCpuMs ?? 0)) / 1000;

@@ -4,6 +4,9 @@ export interface BenchModule {
   run(): Promise<Record<string, unknown>>;
 }
 
+/** Figures in seconds (or ratios) as printed: three decimals. */
+export const round3 = (n: number): number => Math.round(n * 1000) / 1000;
+
 /** Every measurement loops at least this long so timer resolution and JIT warm-up do not dominate. */
 export const MIN_MEASURE_MS = 1000;
 
