@@ -1,5 +1,5 @@
 /** The block download scheduler's bounds and hand-offs (sync-download.ts), without sockets. */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import type { Block, BlockHeader } from '../../../src/primitives/block.js';
 import { BlockDownload } from '../../../src/p2p/sync-download.js';
 
@@ -135,14 +135,23 @@ test('a slow peer\'s run is asked of a waiting peer too once the needed block ha
   t.false(d.takeOwed(fast, header(4).hash, 1_450), 'nobody owes a block still in flight');
 });
 
-test('a second request: a not-found or a drop of the second peer leaves the first on it; a drop of the first hands the block to the second', (t) => {
+/**
+ * Windows of 4, 400 bytes downloaded at most, second requests after 500 ms: `slow` is asked for
+ * 1-4 and `fast` for 5-8 at 0, and fast has sent its four at 10 (it waits, the byte bound reached).
+ */
+function slowHoldsFastWaits(t: ExecutionContext, slowName: string): { d: BlockDownload<FakePeer>; slow: FakePeer; fast: FakePeer } {
   const d = download({ perPeer: 4, bytes: 400, hedgeAfterMs: 500 });
   d.add(headers(12));
-  const slow = { name: 'slow', height: 100 };
+  const slow = { name: slowName, height: 100 };
   const fast = { name: 'fast', height: 100 };
-  const other = { name: 'other', height: 100 };
-  d.schedule([slow, fast], 0); // slow: 1-4, fast: 5-8
+  d.schedule([slow, fast], 0);
   for (let h = 5; h <= 8; h++) t.true(d.received(fast, block(header(h)), 10));
+  return { d, slow, fast };
+}
+
+test('a second request: a not-found or a drop of the second peer leaves the first on it; a drop of the first hands the block to the second', (t) => {
+  const { d, slow, fast } = slowHoldsFastWaits(t, 'slow');
+  const other = { name: 'other', height: 100 };
   t.true(d.received(slow, block(header(1)), 300));
   t.not(d.takeNext(), undefined);
   t.deepEqual(heightsOf(d.schedule([slow, fast], 600), fast), [2, 3, 4]);
@@ -184,12 +193,7 @@ test('a helper that does not send the needed block within hedgeAfterMs either lo
 });
 
 test('a peer that sent nothing since it came to hold the needed block gets no help: the stall rule is for it', (t) => {
-  const d = download({ perPeer: 4, bytes: 400, hedgeAfterMs: 500 });
-  d.add(headers(12));
-  const silent = { name: 'silent', height: 100 };
-  const fast = { name: 'fast', height: 100 };
-  d.schedule([silent, fast], 0);
-  for (let h = 5; h <= 8; h++) t.true(d.received(fast, block(header(h)), 10));
+  const { d, slow: silent, fast } = slowHoldsFastWaits(t, 'silent');
   t.is(d.schedule([silent, fast], 1_500).size, 0, 'no second request');
   t.is(d.staller(2_001, 2_000), silent);
 });
