@@ -1,7 +1,8 @@
 /**
- * The two records a sync keeps of blocks asked of more than one peer (sync-download.ts): the
- * second requests it sends for a run a slow peer holds (hedges), and the copies peers still owe
- * once another peer's copy came first (owed), taken quietly when they arrive.
+ * The records a sync keeps of blocks asked of more than one peer (sync-download.ts): the second
+ * requests it sends for a run a slow peer holds (hedges), the copies peers still owe once another
+ * peer's copy came first (owed), taken quietly when they arrive, and how each peer did when it was
+ * the second one asked (helpers).
  */
 
 /** A block asked of a second peer while its first is still on it: who, and since when. */
@@ -93,5 +94,48 @@ export class OwedCopies<P> {
   /** Copies owed in all. */
   get size(): number {
     return this.entries;
+  }
+}
+
+/**
+ * How each peer did as the second peer asked for the block the chain needed: needed blocks it sent
+ * first, and second requests it lost for not sending the needed block in time. A peer that lost more
+ * than it sent is not asked to help again (mayHelp()): each time a helper withholds, the chain waits
+ * `hedgeAfterMs` more before the next one is asked, so without this record every withholding peer
+ * cost that much on every slow run of the sync. One that sends is asked again: an honest helper that
+ * was late once keeps helping after its next delivery, and a withholder earns each try by a block.
+ * One entry per connected peer (forget() on its drop).
+ */
+export class HelperRecords<P> {
+  private readonly byPeer = new Map<P, { sent: number; lost: number }>();
+
+  /** `peer`'s copy of the needed block, asked of it as the second peer, came first. */
+  sent(peer: P): void {
+    this.recordOf(peer).sent++;
+  }
+
+  /** `peer` lost its second requests: it had not sent the needed block in time. */
+  lost(peer: P): void {
+    this.recordOf(peer).lost++;
+  }
+
+  /** Whether `peer` may be asked to help: it has sent at least as many needed blocks as it withheld. */
+  mayHelp(peer: P): boolean {
+    const record = this.byPeer.get(peer);
+    return record === undefined || record.lost <= record.sent;
+  }
+
+  forget(peer: P): void {
+    this.byPeer.delete(peer);
+  }
+
+  get size(): number {
+    return this.byPeer.size;
+  }
+
+  private recordOf(peer: P): { sent: number; lost: number } {
+    let record = this.byPeer.get(peer);
+    if (!record) this.byPeer.set(peer, (record = { sent: 0, lost: 0 }));
+    return record;
   }
 }

@@ -272,7 +272,7 @@ export class SyncSession {
 
   /**
    * The block the chain needs next is late: drop its peer if another could send it. Otherwise a
-   * pass over the download: a slow peer's run may be due to be asked of another too (hedgeHeld()).
+   * pass over the download: a slow peer's run may be due to be asked of another too (sync-hedging.ts).
    */
   private checkStall(): void {
     if (this.state !== 'blocks') return;

@@ -43,7 +43,7 @@ export const SYNC_MAX_QUEUED_HEADERS = 50_000;
 /**
  * The block the chain needs next, in flight this long from one peer while another that could send
  * it has half its window free, is asked of that one too, with the rest of the first's run
- * (sync-download.ts, hedgeHeld()): a quarter of the block-stall timeout, far above a loopback or
+ * (sync-hedging.ts): a quarter of the block-stall timeout, far above a loopback or
  * LAN round trip, well under what a slow peer holds the chain.
  */
 export const SYNC_HEDGE_AFTER_MS = 500;

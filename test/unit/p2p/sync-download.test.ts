@@ -192,6 +192,43 @@ test('a helper that does not send the needed block within hedgeAfterMs either lo
   t.true(d.takeOwed(slow, header(2).hash, 1_200), "and slow's");
 });
 
+test('a helper that withheld the needed block is not asked again until it has sent one: each withholder costs one hedgeAfterMs per sync, not one per slow run', (t) => {
+  const d = download({ perPeer: 4, bytes: 1_200, hedgeAfterMs: 500 }); // 12 buffered blocks stop further requests
+  d.add(headers(40));
+  const slow = { name: 'slow', height: 100 };
+  const w1 = { name: 'w1', height: 100 };
+  const w2 = { name: 'w2', height: 100 };
+  const honest = { name: 'honest', height: 100 };
+  const peers = [slow, w1, w2, honest];
+  const deliverOwnRuns = (plan: Map<FakePeer, { hash: Buffer }[]>, nowMs: number): void => {
+    for (const peer of [w1, w2, honest]) for (const h of heightsOf(plan, peer)) t.true(d.received(peer, block(header(h)), nowMs));
+  };
+  const takeAll = (): number => {
+    let taken = 0;
+    while (d.takeNext() !== undefined) taken++;
+    return taken;
+  };
+  // First slow run: slow holds 1-4, the other three have sent theirs (5-16).
+  deliverOwnRuns(d.schedule(peers, 0), 10);
+  t.true(d.received(slow, block(header(1)), 300));
+  t.is(takeAll(), 1);
+  t.deepEqual(heightsOf(d.schedule(peers, 600), w1), [2, 3, 4], 'w1 is first in line');
+  t.deepEqual(heightsOf(d.schedule(peers, 1_100), w2), [2, 3, 4], 'w1 withheld block 2: w2 is asked');
+  t.deepEqual(heightsOf(d.schedule(peers, 1_600), honest), [2, 3, 4], 'w2 withheld it too: honest is asked');
+  for (const h of [2, 3, 4]) t.true(d.received(honest, block(header(h)), 1_650));
+  t.is(takeAll(), 15, 'blocks 2-16');
+  // Second slow run (17-20): the withholders are passed over, honest is asked as soon as the hold is long enough.
+  const next = d.schedule(peers, 2_000);
+  t.deepEqual(heightsOf(next, slow), [17, 18, 19, 20]);
+  deliverOwnRuns(next, 2_010);
+  t.true(d.received(slow, block(header(17)), 2_300));
+  t.is(takeAll(), 1);
+  const help = d.schedule(peers, 2_600);
+  t.false(help.has(w1));
+  t.false(help.has(w2));
+  t.deepEqual(heightsOf(help, honest), [18, 19, 20], 'honest at once, not after two more 500 ms waits');
+});
+
 test('a peer that sent nothing since it came to hold the needed block gets no help: the stall rule is for it', (t) => {
   const { d, slow: silent, fast } = slowHoldsFastWaits(t, 'silent');
   t.is(d.schedule([silent, fast], 1_500).size, 0, 'no second request');

@@ -1,6 +1,6 @@
-/** The records of blocks asked of two peers (sync-duplicates.ts): owed copies, bounded. */
+/** The records of blocks asked of two peers (sync-duplicates.ts): owed copies, bounded, and how each peer did as the second one. */
 import test from 'ava';
-import { Hedges, OwedCopies } from '../../../src/p2p/sync-duplicates.js';
+import { HelperRecords, Hedges, OwedCopies } from '../../../src/p2p/sync-duplicates.js';
 
 test('owed copies: each peer asked for a block owes its own copy, taken once; a peer that left owes nothing', (t) => {
   const owed = new OwedCopies<string>(10);
@@ -38,4 +38,22 @@ test('second requests: one per block, taken once', (t) => {
   t.deepEqual(hedges.take('k'), { peer: 'a', sinceMs: 100 });
   t.is(hedges.take('k'), undefined);
   t.is(hedges.size, 0);
+});
+
+test('helper records: a peer that withheld more needed blocks than it sent may not help; a delivery earns it back; a dropped peer is forgotten', (t) => {
+  const records = new HelperRecords<string>();
+  t.true(records.mayHelp('new'), 'a peer never asked may help');
+  records.lost('late');
+  t.false(records.mayHelp('late'));
+  records.sent('late');
+  t.true(records.mayHelp('late'), 'one sent for one withheld');
+  records.sent('steady');
+  records.sent('steady');
+  records.lost('steady');
+  t.true(records.mayHelp('steady'));
+  t.is(records.size, 2);
+  records.forget('late');
+  records.forget('steady');
+  t.is(records.size, 0, 'one entry per connected peer only');
+  t.true(records.mayHelp('late'));
 });
