@@ -17,7 +17,7 @@ import { SerialQueue } from './queue.js';
 import type { ChainStore } from './store/store.js';
 import type { ChainTip, ProcessBlockResult } from './types.js';
 import { verifyBlockSignatures } from './validate-block.js';
-import type { VerifyPool } from './verify-pool/pool.js';
+import type { VerifyPool } from './verify-pool/index.js';
 
 export interface ProcessBlockOptions {
   /**

@@ -12,7 +12,7 @@ import { locatorHeights } from './locator.js';
 import type { ChainParams } from './params.js';
 import { ChainStore } from './store/store.js';
 import type { ChainEvents, ChainTip, Coin, CoinEntry, CoinView, ProcessBlockResult } from './types.js';
-import { VerifyPool, type VerifyPoolStats } from './verify-pool/pool.js';
+import { VerifyPool, type VerifyPoolStats } from './verify-pool/index.js';
 import { HeaderCache } from './header-cache.js';
 import { loadTip } from './load-tip.js';
 import { checkGenesisPin } from './genesis-pin.js';

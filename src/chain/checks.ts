@@ -14,7 +14,7 @@ import type { ChainSnapshot } from './store/snapshot.js';
 import type { ChainStore } from './store/store.js';
 import { type UtxoSetInfo, utxoSetInfo } from './utxo-digest.js';
 import { type VerifyChainResult, verifyChain } from './verify-chain.js';
-import type { VerifyPool } from './verify-pool/pool.js';
+import type { VerifyPool } from './verify-pool/index.js';
 
 type CheckKind = 'verifychain' | 'gettxoutsetinfo';
 

@@ -32,7 +32,7 @@ import type { ChainParams } from './params.js';
 import type { IndexEntry } from './store/codecs.js';
 import type { ChainStore } from './store/store.js';
 import { checkBlockSanity, checkHeaderContext, medianTimePast, verifyBlockSignatures } from './validate-block.js';
-import { VerifyPool } from './verify-pool/pool.js';
+import { VerifyPool } from './verify-pool/index.js';
 
 export interface ReindexOptions {
   store: ChainStore;

@@ -10,8 +10,7 @@ import { ValidationCode as Code, ValidationError } from './errors.js';
 import type { ChainParams } from './params.js';
 import type { IndexEntry } from './store/codecs.js';
 import { badSignatureError, checkTransactionSanity } from './validate-tx.js';
-import { SignatureBatch } from './verify-pool/batch.js';
-import type { VerifyPool } from './verify-pool/pool.js';
+import { SignatureBatch, type VerifyPool } from './verify-pool/index.js';
 
 /** Context-free checks, cheapest first. Throws ValidationError. */
 export function checkBlockSanity(block: Block, params: ChainParams): void {

@@ -27,7 +27,7 @@ import type { Coin } from './types.js';
 import type { ChainSnapshot } from './store/snapshot.js';
 import type { UtxoSetStats } from './utxo-digest.js';
 import { checkBlockSanity, checkHeaderContext, medianTimePast, verifyBlockSignatures } from './validate-block.js';
-import type { VerifyPool } from './verify-pool/pool.js';
+import type { VerifyPool } from './verify-pool/index.js';
 import { compareUtxo } from './verify-utxo.js';
 
 export interface VerifyChainOptions {

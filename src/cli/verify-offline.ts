@@ -10,7 +10,7 @@ import { STORE_FORMAT_VERSION, VERIFY_DEFAULT_DEPTH_BLOCKS } from '../chain/cons
 import type { ChainSnapshot } from '../chain/store/snapshot.js';
 import { ChainStore } from '../chain/store/store.js';
 import { verifyChain } from '../chain/verify-chain.js';
-import { VerifyPool } from '../chain/verify-pool/pool.js';
+import { VerifyPool } from '../chain/verify-pool/index.js';
 import { type LoadConfigOptions, loadConfig } from '../node/config.js';
 import { CHAIN_DIR_NAME } from '../node/constants.js';
 import { runningLockOwner } from '../node/lock.js';

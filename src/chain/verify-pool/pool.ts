@@ -16,6 +16,7 @@ import { availableParallelism } from 'node:os';
 import { errorMessage } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { SignatureBatch } from './batch.js';
+import { CallerShare } from './caller-share.js';
 import { type BatchVerdict, type Chunk, abandon, chunkJob, isMoot, settle } from './chunk.js';
 import {
   VERIFY_INLINE_MAX_ITEMS,
@@ -25,45 +26,11 @@ import {
   VERIFY_WORKER_IDLE_MS,
 } from './constants.js';
 import { VerifyPoolError } from './errors.js';
-import { scanJob } from './job-scan.js';
 import { RestartBackoff } from './restarts.js';
+import type { VerifyPoolOptions, VerifyPoolStats } from './types.js';
 import { type SlotEvents, WorkerSlot } from './worker-slot.js';
 
-export interface VerifyPoolOptions {
-  /** Threads that verify, the calling thread included (threads - 1 workers); default os.availableParallelism(). 0 or 1 verifies on the calling thread alone. */
-  threads?: number;
-  /** Batches with fewer items verify inline (worker round trips would cost more than they save). */
-  inlineMaxItems?: number;
-  /** Worker script (tests substitute a failing one). */
-  workerUrl?: URL;
-  /** Cost units (about signatures, constants.ts) one worker may hold at once; tests pass a smaller bound. */
-  maxItemsPerWorker?: number;
-  /** A worker with nothing to do for this long stops (default VERIFY_WORKER_IDLE_MS). */
-  idleMs?: number;
-  logger?: Logger;
-}
-
-/** What the workers did since the pool started (summed over workers, replaced ones included). */
-export interface VerifyPoolStats {
-  /** Time the workers spent verifying. */
-  readonly busyMs: number;
-  /** Time a worker sat with no chunk between two chunks: the pipeline starved it. */
-  readonly idleMs: number;
-  /** Signatures waiting in the pool: for a worker with room, or the caller's share. */
-  readonly queuedItems: number;
-  /** Signatures each live worker holds now. */
-  readonly itemsPerWorker: readonly number[];
-  /** Signatures handed to verify() so far, inline or to the workers (what peers made us check). */
-  readonly itemsVerified: number;
-  /** Time the calling thread spent verifying chunks (its share of split batches, and chunks no worker had room for). */
-  readonly callerMs: number;
-  /** Signatures in those chunks (batches under inlineMaxItems, verified inline, are counted in itemsVerified only). */
-  readonly callerItems: number;
-  /** Workers started (each retired after idleMs, or failed, and started again counts anew). */
-  readonly workersStarted: number;
-  /** Workers that failed: their code did not load, they crashed, or broke the protocol. */
-  readonly workerFailures: number;
-}
+export type { VerifyPoolOptions, VerifyPoolStats } from './types.js';
 
 const DEFAULT_WORKER_URL = new URL('./worker.js', import.meta.url);
 
@@ -82,17 +49,13 @@ export class VerifyPool {
   private busyMs = 0;
   private idleMs = 0;
   private itemsVerified = 0;
-  private callerMs = 0;
-  private callerItems = 0;
   private workersStarted = 0;
   /** When workers may start again after failures. */
   private readonly restarts = new RestartBackoff(() => this.pump());
   /** Chunks for any verifier: the workers take them as they have room, the caller when none has. */
   private readonly queue: Chunk[] = [];
-  /** The caller's own share of split batches, verified before it helps with `queue`. */
-  private readonly callerQueue: Chunk[] = [];
-  /** Set while a turn of the caller's event loop is booked to verify a chunk. */
-  private callerTurn: NodeJS.Immediate | undefined;
+  /** The calling thread's share of split batches, and the chunks no worker has room for (caller-share.ts). */
+  private readonly caller = new CallerShare(this.queue, () => this.pump());
   private nextId = 1;
   private closed = false;
 
@@ -132,15 +95,15 @@ export class VerifyPool {
   stats(): VerifyPoolStats {
     let queuedItems = 0;
     for (const chunk of this.queue) queuedItems += chunk.items;
-    for (const chunk of this.callerQueue) queuedItems += chunk.items;
+    for (const chunk of this.caller.waiting) queuedItems += chunk.items;
     return {
       busyMs: this.busyMs,
       idleMs: this.idleMs,
       queuedItems,
       itemsPerWorker: this.slots.map((s) => s.items),
       itemsVerified: this.itemsVerified,
-      callerMs: this.callerMs,
-      callerItems: this.callerItems,
+      callerMs: this.caller.ms,
+      callerItems: this.caller.items,
       workersStarted: this.workersStarted,
       workerFailures: this.restarts.failures,
     };
@@ -222,10 +185,8 @@ export class VerifyPool {
     if (this.closed) return;
     this.closed = true;
     const closedError = (): VerifyPoolError => new VerifyPoolError('verify-pool-closed', 'the signature verification pool was closed while verifying');
-    if (this.callerTurn) clearImmediate(this.callerTurn);
-    this.callerTurn = undefined;
     this.restarts.close();
-    for (const chunk of [...this.callerQueue.splice(0), ...this.queue.splice(0)]) abandon(chunk, closedError());
+    for (const chunk of [...this.caller.close(), ...this.queue.splice(0)]) abandon(chunk, closedError());
     const slots = this.slots.splice(0);
     for (const slot of slots) {
       slot.gone = true;
@@ -238,7 +199,9 @@ export class VerifyPool {
   /** Queues a chunk (pump() hands it out); settles with its first invalid item, relative to the chunk. */
   private submit(chunk: Omit<Chunk, 'resolve' | 'reject'>, forCaller: boolean): Promise<number> {
     return new Promise((resolve, reject) => {
-      (forCaller ? this.callerQueue : this.queue).push({ ...chunk, resolve, reject });
+      const full = { ...chunk, resolve, reject };
+      if (forCaller) this.caller.add(full);
+      else this.queue.push(full);
     });
   }
 
@@ -253,7 +216,7 @@ export class VerifyPool {
     if (this.closed) return;
     let waitingCost = 0;
     for (const chunk of this.queue) waitingCost += chunk.cost;
-    for (const chunk of this.callerQueue) waitingCost += chunk.cost;
+    for (const chunk of this.caller.waiting) waitingCost += chunk.cost;
     for (let chunk = this.queue[0]; chunk !== undefined; chunk = this.queue[0]) {
       if (isMoot(chunk)) {
         this.queue.shift();
@@ -269,7 +232,7 @@ export class VerifyPool {
       this.post(slot, chunk);
     }
     this.startWorkers();
-    this.bookCallerTurn();
+    this.caller.book();
   }
 
   /**
@@ -323,39 +286,6 @@ export class VerifyPool {
     clearTimeout(slot.idleTimer);
     slot.idleTimer = undefined;
     slot.post(chunk, buffer);
-  }
-
-  /** Books one turn of the caller's event loop to verify a chunk, if one waits and none is booked. */
-  private bookCallerTurn(): void {
-    if (this.callerTurn || this.closed || (this.callerQueue.length === 0 && this.queue.length === 0)) return;
-    this.callerTurn = setImmediate(() => this.callerVerifies());
-  }
-
-  /**
-   * One chunk on the calling thread: its own share first, else the oldest no worker has room for.
-   * One per turn (a chunk costs at most VERIFY_MAX_CHUNK_COST units, ~15 ms), so reads, timers
-   * and the commits between turns are not held up longer than that. Then pump(): a chunk behind
-   * the one taken may fit a worker.
-   */
-  private callerVerifies(): void {
-    this.callerTurn = undefined;
-    const chunk = this.callerQueue.shift() ?? this.queue.shift();
-    if (chunk) this.verifyHere(chunk);
-    this.pump();
-  }
-
-  private verifyHere(chunk: Chunk): void {
-    if (isMoot(chunk)) return chunk.resolve(-1);
-    const startMs = performance.now();
-    try {
-      const firstInvalid = scanJob(chunkJob(chunk));
-      this.callerMs += performance.now() - startMs;
-      this.callerItems += chunk.items;
-      settle(chunk, firstInvalid);
-    } catch (err) {
-      // scanJob throws only on a job this pool built wrongly: a bug, not a peer's doing.
-      abandon(chunk, new VerifyPoolError('verify-job-malformed', `the calling thread could not read a signature job (${errorMessage(err)}); the block was not judged`, { cause: err }));
-    }
   }
 
   /** Throws what `new Worker` throws. */
