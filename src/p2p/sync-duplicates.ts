@@ -98,20 +98,23 @@ export class OwedCopies<P> {
 }
 
 /**
- * How each peer did as the second peer asked for the block the chain needed: needed blocks it sent
- * first, and second requests it lost for not sending the needed block in time. A peer that lost more
- * than it sent is not asked to help again (mayHelp()): each time a helper withholds, the chain waits
+ * How each peer did as a second peer: needed blocks it sent first, and second requests it lost for
+ * not sending the needed block in time. A peer that lost more than it sent is asked to help only
+ * when no peer in good standing can (preferred()): each time a helper withholds, the chain waits
  * `hedgeAfterMs` more before the next one is asked, so without this record every withholding peer
- * cost that much on every slow run of the sync. One that sends is asked again: an honest helper that
- * was late once keeps helping after its next delivery, and a withholder earns each try by a block.
- * One entry per connected peer (forget() on its drop).
+ * cost that much on every slow run of the sync. Ranked, not excluded: an honest helper that was late
+ * once (a far peer, a large block) is still asked when nobody better can be, and earns its standing
+ * back with its next delivery; a withholder asked last can still be replaced by it. At most one
+ * credit is banked (sent ≤ lost + 1): a run of deliveries does not buy a run of withholds. One entry
+ * per connected peer (forget() on its drop).
  */
 export class HelperRecords<P> {
   private readonly byPeer = new Map<P, { sent: number; lost: number }>();
 
-  /** `peer`'s copy of the needed block, asked of it as the second peer, came first. */
+  /** `peer` sent the needed block first, asked as a second peer (or just withdrawn as one). */
   sent(peer: P): void {
-    this.recordOf(peer).sent++;
+    const record = this.recordOf(peer);
+    record.sent = Math.min(record.sent + 1, record.lost + 1);
   }
 
   /** `peer` lost its second requests: it had not sent the needed block in time. */
@@ -119,8 +122,8 @@ export class HelperRecords<P> {
     this.recordOf(peer).lost++;
   }
 
-  /** Whether `peer` may be asked to help: it has sent at least as many needed blocks as it withheld. */
-  mayHelp(peer: P): boolean {
+  /** Whether `peer` is in good standing: it has sent at least as many needed blocks as it withheld. */
+  preferred(peer: P): boolean {
     const record = this.byPeer.get(peer);
     return record === undefined || record.lost <= record.sent;
   }

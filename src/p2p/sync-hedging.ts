@@ -12,9 +12,9 @@
  * — a helper that withholds gains nothing, and the first peer is not blamed for what it does —
  * and a block is asked of two peers at a time at most: a second request costs bandwidth, never a
  * peer. A helper that has not sent the needed block within `hedgeAfterMs` either loses its second
- * requests to another, and is not asked to help again until it has sent as many needed blocks as
- * it withheld (HelperRecords): each withholder costs the sync one `hedgeAfterMs`, not one per slow
- * run.
+ * requests to another, and is asked again only when no peer in good standing can help, until it
+ * has sent as many needed blocks as it withheld (HelperRecords): a withholder no longer costs the
+ * sync one `hedgeAfterMs` on every slow run.
  */
 import type { BlockHeader } from '../primitives/block.js';
 import { type Hedge, HelperRecords, Hedges, OwedCopies } from './sync-duplicates.js';
@@ -72,9 +72,9 @@ export class SecondRequests<P> {
     // is one (a withholding helper first in line would otherwise cancel the help for good).
     if (hedge && nowMs - hedge.sinceMs < this.options.hedgeAfterMs) return;
     const window = this.options.perPeerWindow;
-    const helper = peers.find(
-      (p) => p !== flight.peer && p !== hedge?.peer && this.helpers.mayHelp(p) && this.mayAsk(p, key, header) && this.requests.openFrom(p) <= window / 2,
-    );
+    const able = (p: P): boolean => p !== flight.peer && p !== hedge?.peer && this.mayAsk(p, key, header) && this.requests.openFrom(p) <= window / 2;
+    // One that withheld the needed block more often than it sent it only when no other can help (HelperRecords).
+    const helper = peers.find((p) => able(p) && this.helpers.preferred(p)) ?? peers.find(able);
     if (helper === undefined) return;
     if (hedge) this.withdraw(hedge.peer, flight.peer);
     let items = out.get(helper);
@@ -100,6 +100,8 @@ export class SecondRequests<P> {
    */
   delivered(key: string, flight: Flight<P>, peer: P, needed: boolean, nowMs: number): void {
     if (flight.peer !== peer) this.owe(key, flight.peer);
+    // Owed while the block is still in flight: `peer` was a second peer, withdrawn as late, and its copy came first after all.
+    if (this.owed.take(key, peer) !== undefined && needed) this.helpers.sent(peer);
     const hedge = this.hedges.take(key);
     if (!hedge) return;
     if (hedge.peer === peer) {

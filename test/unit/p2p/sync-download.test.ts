@@ -192,7 +192,7 @@ test('a helper that does not send the needed block within hedgeAfterMs either lo
   t.true(d.takeOwed(slow, header(2).hash, 1_200), "and slow's");
 });
 
-test('a helper that withheld the needed block is not asked again until it has sent one: each withholder costs one hedgeAfterMs per sync, not one per slow run', (t) => {
+test('a helper that withheld the needed block is passed over while a peer in good standing can help: a withholder does not cost hedgeAfterMs on every slow run', (t) => {
   const d = download({ perPeer: 4, bytes: 1_200, hedgeAfterMs: 500 }); // 12 buffered blocks stop further requests
   d.add(headers(40));
   const slow = { name: 'slow', height: 100 };
@@ -227,6 +227,79 @@ test('a helper that withheld the needed block is not asked again until it has se
   t.false(help.has(w1));
   t.false(help.has(w2));
   t.deepEqual(heightsOf(help, honest), [18, 19, 20], 'honest at once, not after two more 500 ms waits');
+});
+
+/**
+ * Review of session 28: slow holds 1-4; far (honest, 600 ms away) is asked at 600 and replaced by
+ * near at 1,100, but far's copies land first at 1,200; near then leaves. Returns the blocks of the
+ * second slow run (14-16) far is asked for.
+ */
+function lateHelperThenAlone(t: ExecutionContext): number[] {
+  const d = download({ perPeer: 4, bytes: 800, hedgeAfterMs: 500 });
+  d.add(headers(40));
+  const slow = { name: 'slow', height: 100 };
+  const far = { name: 'far', height: 100 };
+  const near = { name: 'near', height: 100 };
+  let peers = [slow, far, near];
+  const first = d.schedule(peers, 0);
+  for (const p of [far, near]) for (const h of heightsOf(first, p)) t.true(d.received(p, block(header(h)), 10));
+  t.true(d.received(slow, block(header(1)), 300));
+  t.not(d.takeNext(), undefined);
+  t.deepEqual(heightsOf(d.schedule(peers, 600), far), [2, 3, 4]);
+  t.deepEqual(heightsOf(d.schedule(peers, 1_100), near), [2, 3, 4], 'far is late: near is asked');
+  for (const h of [2, 3, 4]) {
+    t.true(d.received(far, block(header(h)), 1_200), `far's copy of ${h} comes first`);
+    while (d.takeNext() !== undefined);
+  }
+  t.false(d.takeOwed(far, header(2).hash, 1_250), 'its copy was taken: it owes nothing more');
+  for (const h of [2, 3, 4]) t.true(d.takeOwed(near, header(h).hash, 1_250));
+  d.dropPeer(near, false);
+  peers = [slow, far];
+  const next = d.schedule(peers, 2_000);
+  t.deepEqual(heightsOf(next, slow), [13, 14, 15, 16]);
+  for (const h of heightsOf(next, far)) t.true(d.received(far, block(header(h)), 2_010));
+  t.true(d.received(slow, block(header(13)), 2_300));
+  t.not(d.takeNext(), undefined);
+  const asked: number[] = [];
+  for (let now = 2_600; now <= 5_000; now += 250) asked.push(...heightsOf(d.schedule(peers, now), far).filter((h) => h >= 14 && h <= 16));
+  return asked;
+}
+
+test('a helper replaced as late whose copy of the needed block still came first is credited, and is asked again', (t) => {
+  t.deepEqual(lateHelperThenAlone(t), [14, 15, 16]);
+});
+
+test('a withholder is asked only when no peer in good standing can help, and is still replaced after hedgeAfterMs by one that was late before', (t) => {
+  // Review of session 28: excluding late helpers outright let a withholder asked after them keep the second requests for good.
+  const d = download({ perPeer: 4, bytes: 800, hedgeAfterMs: 500 });
+  d.add(headers(40));
+  const slow = { name: 'slow', height: 100 };
+  const far = { name: 'far', height: 100 };
+  const w = { name: 'w', height: 100 };
+  const peers = [slow, w, far];
+  const first = d.schedule(peers, 0); // slow 1-4, w 5-8, far 9-12
+  for (const p of [w, far]) for (const h of heightsOf(first, p)) t.true(d.received(p, block(header(h)), 10));
+  t.true(d.received(slow, block(header(1)), 300));
+  t.not(d.takeNext(), undefined);
+  t.deepEqual(heightsOf(d.schedule(peers, 600), w), [2, 3, 4], 'w is first in line');
+  t.deepEqual(heightsOf(d.schedule(peers, 1_100), far), [2, 3, 4], 'w withheld: far is asked');
+  t.is(d.schedule(peers, 1_600).size, 0, 'far is late too, but w, with a worse record, is not asked instead');
+  for (const h of [2, 3, 4]) t.true(d.received(far, block(header(h)), 1_700));
+  while (d.takeNext() !== undefined);
+  // Second slow run: far (good standing again) is preferred to w, which is first in line.
+  const next = d.schedule(peers, 2_000);
+  t.deepEqual(heightsOf(next, slow), [13, 14, 15, 16]);
+  for (const p of [w, far]) for (const h of heightsOf(next, p)) t.true(d.received(p, block(header(h)), 2_010));
+  t.true(d.received(slow, block(header(13)), 2_300));
+  t.not(d.takeNext(), undefined);
+  const help = d.schedule(peers, 2_600);
+  t.false(help.has(w));
+  t.deepEqual(heightsOf(help, far), [14, 15, 16]);
+  // far leaves: w is the only one that can help, so it is asked; far's return later replaces it.
+  d.dropPeer(far, false);
+  t.deepEqual(heightsOf(d.schedule([slow, w], 2_700), w), [14, 15, 16], 'nobody better: w is asked');
+  const back = { name: 'far2', height: 100 };
+  t.deepEqual(heightsOf(d.schedule([slow, w, back], 3_200), back), [14, 15, 16], 'w withheld for 500 ms: replaced');
 });
 
 test('a peer that sent nothing since it came to hold the needed block gets no help: the stall rule is for it', (t) => {

@@ -40,20 +40,21 @@ test('second requests: one per block, taken once', (t) => {
   t.is(hedges.size, 0);
 });
 
-test('helper records: a peer that withheld more needed blocks than it sent may not help; a delivery earns it back; a dropped peer is forgotten', (t) => {
+test('helper records: a peer that withheld more needed blocks than it sent is not preferred; a delivery earns it back; one credit is banked at most; a dropped peer is forgotten', (t) => {
   const records = new HelperRecords<string>();
-  t.true(records.mayHelp('new'), 'a peer never asked may help');
+  t.true(records.preferred('new'), 'a peer never asked is in good standing');
   records.lost('late');
-  t.false(records.mayHelp('late'));
+  t.false(records.preferred('late'));
   records.sent('late');
-  t.true(records.mayHelp('late'), 'one sent for one withheld');
-  records.sent('steady');
-  records.sent('steady');
-  records.lost('steady');
-  t.true(records.mayHelp('steady'));
+  t.true(records.preferred('late'), 'one sent for one withheld');
+  for (let i = 0; i < 3; i++) records.sent('banker');
+  records.lost('banker');
+  t.true(records.preferred('banker'), 'its one banked credit covers one withhold');
+  records.lost('banker');
+  t.false(records.preferred('banker'), 'three deliveries in a row do not buy three withholds');
   t.is(records.size, 2);
   records.forget('late');
-  records.forget('steady');
+  records.forget('banker');
   t.is(records.size, 0, 'one entry per connected peer only');
-  t.true(records.mayHelp('late'));
+  t.true(records.preferred('late'));
 });
