@@ -5,11 +5,13 @@
  * that has them. A block comes back from anyone; one that was not delivered (not-found, its
  * peer stalled or left) goes back to the front of the line for the other peers. Downloaded
  * blocks wait here until the session hands them to the chain in order (bounded in bytes). The
- * record of requests is sync-requests.ts; second requests for a slow peer's run, sync-hedging.ts.
+ * record of requests is sync-requests.ts; second requests for a slow peer's run, sync-hedging.ts;
+ * each peer's window, smaller for one whose runs held the chain, sync-windows.ts.
  */
 import type { Block, BlockHeader } from '../primitives/block.js';
 import { SecondRequests } from './sync-hedging.js';
 import { BlockRequests, keyOf } from './sync-requests.js';
+import { PeerWindows } from './sync-windows.js';
 import type { InvItem } from './wire/index.js';
 
 export interface BlockDownloadOptions<P> {
@@ -18,8 +20,8 @@ export interface BlockDownloadOptions<P> {
   readonly maxBufferedBytes: number;
   /**
    * The block the chain needs next, in flight this long from one peer while another that could
-   * send it has half its window free, is asked of that one too, with the rest of the first's run
-   * as far as its window allows (sync-hedging.ts).
+   * send it has room, is asked of that one too, with the rest of the first's run as far as its
+   * window allows; the first peer is judged slow (sync-hedging.ts, sync-windows.ts).
    */
   readonly hedgeAfterMs: number;
   /** The chain already has this block (arrived by relay, or before the sync). */
@@ -45,17 +47,22 @@ export class BlockDownload<P extends object> {
   private nextToRequest = 0;
   /** Requested once and not delivered: asked again first, of another peer. */
   private readonly retry = new Map<string, BlockHeader>();
+  /** Headers past nextToRequest already asked of a slow peer (farthestFor()): skipped when the line reaches them. */
+  private readonly askedAhead = new Set<string>();
   /** What is in flight from whom, each peer's requests in order, its stall clock, and who lacks what. */
   private readonly requests = new BlockRequests<P>();
   /** Second requests for a slow peer's run, and the copies owed once another's came first. */
   private readonly second: SecondRequests<P>;
+  /** Each peer's window: perPeerWindow, less for one whose runs had to be asked of others too. */
+  private readonly windows: PeerWindows<P>;
   private readonly downloaded = new Map<string, Downloaded<P>>();
   private bufferedBytes = 0;
   /** Most bodies ever in flight at once (stats). */
   peak = 0;
 
   constructor(private readonly options: BlockDownloadOptions<P>) {
-    this.second = new SecondRequests(this.requests, { perPeerWindow: options.perPeerWindow, hedgeAfterMs: options.hedgeAfterMs, serves: options.serves });
+    this.windows = new PeerWindows<P>(options.perPeerWindow);
+    this.second = new SecondRequests(this.requests, { windowOf: (peer) => this.windows.of(peer), hedgeAfterMs: options.hedgeAfterMs, serves: options.serves });
   }
 
   /** Headers queued and not handed to the chain yet. */
@@ -88,10 +95,13 @@ export class BlockDownload<P extends object> {
   schedule(peers: readonly P[], nowMs: number): Map<P, InvItem[]> {
     const out = new Map<P, InvItem[]>();
     // The needed block first: a peer with room helps with a slow peer's run before it asks for blocks further ahead.
-    this.second.askHelper(this.queue[this.head], peers, nowMs, out);
+    const slow = this.second.askHelper(this.queue[this.head], peers, nowMs, out);
+    if (slow !== undefined) this.windows.shrink(slow);
+    // A slow peer is asked for the far end of the window only while another peer takes the front of the line.
+    const frontTaken = peers.some((p) => !this.windows.isSlow(p));
     for (const peer of peers) {
-      while (this.requests.openFrom(peer) < this.options.perPeerWindow) {
-        const header = this.nextFor(peer);
+      while (this.second.busy(peer) < this.windows.of(peer)) {
+        const header = this.nextFor(peer, frontTaken && this.windows.isSlow(peer));
         if (!header) break;
         this.retry.delete(keyOf(header.hash));
         this.requests.ask(peer, header, nowMs);
@@ -114,7 +124,10 @@ export class BlockDownload<P extends object> {
     const flight = this.requests.flight(key);
     if (!flight) return false;
     // Only the peer's own answer restarts its clock: another peer sending the block says nothing of it.
-    if (flight.peer === peer) this.requests.noteAnswered(peer, key, nowMs);
+    if (flight.peer === peer) {
+      this.requests.noteAnswered(peer, key, nowMs);
+      this.windows.delivered(peer);
+    }
     this.second.delivered(key, flight, peer, this.queue[this.head]?.hash.equals(block.hash) === true, nowMs);
     this.requests.land(key);
     this.requests.unlist(flight.peer, key);
@@ -137,6 +150,11 @@ export class BlockDownload<P extends object> {
     let wasInFlight = false;
     for (const hash of hashes) {
       const key = keyOf(hash);
+      // A copy it owed (another's came first): the answer to that request, which frees its slot of the window.
+      if (this.second.takeOwed(peer, key, nowMs)) {
+        wasInFlight = true;
+        continue;
+      }
       if (this.second.dropSecond(key, peer)) {
         // Its second request: the first peer is still on it.
         wasInFlight = true;
@@ -163,6 +181,7 @@ export class BlockDownload<P extends object> {
     // A staller keeps its "lacks" marks: it is not asked for those blocks again.
     this.requests.forgetPeer(peer, stalled);
     this.second.forget(peer);
+    this.windows.forget(peer);
   }
 
   /** Peers remembered as lacking some block (tests: a closed peer is not kept). */
@@ -208,13 +227,17 @@ export class BlockDownload<P extends object> {
       return undefined;
     }
     this.retry.delete(key);
+    this.askedAhead.delete(key);
     this.requests.clearLacks(key);
     this.head++;
+    if (this.nextToRequest < this.head) this.nextToRequest = this.head;
     if (this.head >= COMPACT_AFTER_HEADERS) this.compact();
     return got ?? 'have';
   }
 
-  private nextFor(peer: P): BlockHeader | undefined {
+  /** The next block to ask of `peer`: a retry, else the next in line; for a `slow` one only one far ahead (farthestFor()). */
+  private nextFor(peer: P, slow: boolean): BlockHeader | undefined {
+    if (slow) return this.farthestFor(peer);
     for (const [key, header] of this.retry) {
       if (this.requests.lacked(key, peer) || !this.options.serves(peer, header)) continue;
       return header;
@@ -225,7 +248,33 @@ export class BlockDownload<P extends object> {
       // Past what this peer has: it gets nothing now, the block stays for a peer further ahead.
       if (!this.options.serves(peer, header)) return undefined;
       this.nextToRequest++;
+      const key = keyOf(header.hash);
+      if (this.askedAhead.delete(key)) continue;
       if (!this.options.have(header.hash)) return header;
+    }
+    return undefined;
+  }
+
+  /**
+   * For a slow peer (one whose run held the chain: sync-windows.ts), the unrequested block it can
+   * serve that is farthest ahead within the global window, and at least half that window ahead of
+   * the chain: the chain reaches it last, so the peer's link has until then to bring it, instead of
+   * holding the chain at the front of the line (in the lab a 0.5 Mbit/s source took 110 ms a block
+   * while the chain caught up with its run in a fraction of that). Nothing nearer: the front of the
+   * line, the retries and the last blocks of the sync are for the other peers, and what a slow peer
+   * would add there is a wait. If its block has not come when the chain needs it, the usual second
+   * requests and stall rule apply. Bounded as the rest: the byte bound, the global window, its own window.
+   */
+  private farthestFor(peer: P): BlockHeader | undefined {
+    if (this.bufferedBytes >= this.options.maxBufferedBytes) return undefined;
+    const end = Math.min(this.queue.length, this.head + this.options.globalWindow);
+    const nearest = Math.max(this.nextToRequest, this.head + Math.floor(this.options.globalWindow / 2));
+    for (let i = end - 1; i >= nearest; i--) {
+      const header = this.queue[i]!;
+      const key = keyOf(header.hash);
+      if (this.askedAhead.has(key) || !this.options.serves(peer, header) || this.options.have(header.hash)) continue;
+      this.askedAhead.add(key);
+      return header;
     }
     return undefined;
   }

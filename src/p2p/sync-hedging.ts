@@ -6,15 +6,18 @@
  * the lab, a third source at 0.5 Mbit/s made a sync from two at 10 Mbit/s 1.6× slower). So once
  * the needed block has been in flight from the same peer for `hedgeAfterMs` (its consecutive
  * blocks counting as one hold), that peer has sent something meanwhile (one that sends nothing is
- * left to the stall rule), and another peer that could send it has half its window free, that
- * one is asked for it too, with the rest of the first peer's run as far as its window allows; the
+ * left to the stall rule), and another peer that could send it has room in its window (the least
+ * busy first: pickHelper()), that one is asked for it too, with the rest of the first peer's run as
+ * far as its window allows; the
  * first copy of each is taken, the other quietly (takeOwed()). The first peer keeps its requests
  * — a helper that withholds gains nothing, and the first peer is not blamed for what it does —
  * and a block is asked of two peers at a time at most: a second request costs bandwidth, never a
  * peer. A helper that has not sent the needed block within `hedgeAfterMs` either loses its second
  * requests to another, and is asked again only when no peer in good standing can help, until it
  * has sent as many needed blocks as it withheld (HelperRecords): a withholder no longer costs the
- * sync one `hedgeAfterMs` on every slow run.
+ * sync one `hedgeAfterMs` on every slow run. The holder is judged slow then (askHelper()'s
+ * result): its window halves and it is asked for blocks far ahead only (sync-windows.ts,
+ * sync-download.ts). A copy a peer owes holds a slot of its window until it comes (busy()).
  */
 import type { BlockHeader } from '../primitives/block.js';
 import { type Hedge, HelperRecords, Hedges, OwedCopies } from './sync-duplicates.js';
@@ -25,7 +28,8 @@ import type { InvItem } from './wire/index.js';
 const MAX_OWED_COPIES = 4_096;
 
 export interface SecondRequestsOptions<P> {
-  readonly perPeerWindow: number;
+  /** Blocks `peer` may have in flight now (sync-windows.ts). */
+  readonly windowOf: (peer: P) => number;
   readonly hedgeAfterMs: number;
   /** Whether `peer` can be asked for the block of `header` (it is ahead far enough). */
   readonly serves: (peer: P, header: BlockHeader) => boolean;
@@ -43,7 +47,7 @@ export class SecondRequests<P> {
    * needed block in flight from it (across its consecutive blocks: a peer that sends each block of
    * its run in time still holds the chain for the whole run).
    */
-  private holder: { readonly peer: P; readonly sinceMs: number } | undefined;
+  private holder: { readonly peer: P; readonly sinceMs: number; judged: boolean } | undefined;
 
   constructor(
     private readonly requests: BlockRequests<P>,
@@ -54,36 +58,41 @@ export class SecondRequests<P> {
   noteHolder(needed: BlockHeader | undefined, nowMs: number): Flight<P> | undefined {
     const flight = needed && this.requests.flight(keyOf(needed.hash));
     if (!flight) this.holder = undefined;
-    else if (this.holder?.peer !== flight.peer) this.holder = { peer: flight.peer, sinceMs: nowMs };
+    else if (this.holder?.peer !== flight.peer) this.holder = { peer: flight.peer, sinceMs: nowMs, judged: false };
     return flight;
   }
 
-  /** Asks a helper for the held run, when the hold has lasted (see the file's comment); adds its get-data items to `out`. */
-  askHelper(needed: BlockHeader | undefined, peers: readonly P[], nowMs: number, out: Map<P, InvItem[]>): void {
+  /**
+   * Asks a helper for the held run, when the hold has lasted (see the file's comment); adds its
+   * get-data items to `out`. Returns the holder the first time its hold lasted that long while it
+   * was sending (it is slow: its window shrinks, sync-windows.ts), whether or not a helper was free.
+   */
+  askHelper(needed: BlockHeader | undefined, peers: readonly P[], nowMs: number, out: Map<P, InvItem[]>): P | undefined {
     const flight = this.noteHolder(needed, nowMs);
-    if (!flight || !this.holder) return;
+    if (!flight || !this.holder) return undefined;
     const { header } = flight;
     const key = keyOf(header.hash);
-    if (nowMs - this.holder.sinceMs < this.options.hedgeAfterMs) return;
+    if (nowMs - this.holder.sinceMs < this.options.hedgeAfterMs) return undefined;
     // One that answered nothing since it came to hold the needed block is a staller, not slow: the stall rule drops it.
-    if ((this.requests.answeredAtMs(flight.peer) ?? Number.NEGATIVE_INFINITY) <= this.holder.sinceMs) return;
+    if ((this.requests.answeredAtMs(flight.peer) ?? Number.NEGATIVE_INFINITY) <= this.holder.sinceMs) return undefined;
+    // Held this long while sending: slow, whether or not a helper is free yet (judged once per hold).
+    const slow = this.holder.judged ? undefined : flight.peer;
+    this.holder.judged = true;
     const hedge = this.hedges.get(key);
     // Its second peer has not sent it either within as long: another one is asked instead, if there
     // is one (a withholding helper first in line would otherwise cancel the help for good).
-    if (hedge && nowMs - hedge.sinceMs < this.options.hedgeAfterMs) return;
-    const window = this.options.perPeerWindow;
-    const able = (p: P): boolean => p !== flight.peer && p !== hedge?.peer && this.mayAsk(p, key, header) && this.requests.openFrom(p) <= window / 2;
-    // One that withheld the needed block more often than it sent it only when no other can help (HelperRecords).
-    const helper = peers.find((p) => able(p) && this.helpers.preferred(p)) ?? peers.find(able);
-    if (helper === undefined) return;
+    if (hedge && nowMs - hedge.sinceMs < this.options.hedgeAfterMs) return slow;
+    const helper = this.pickHelper(peers, flight.peer, hedge?.peer, key, header);
+    if (helper === undefined) return slow;
     if (hedge) this.withdraw(hedge.peer, flight.peer);
+    const { windowOf } = this.options;
     let items = out.get(helper);
     // The holder's requests in the order it was asked (its run), from the needed block on.
     let fromHead = false;
     for (const runKey of this.requests.keysOf(flight.peer) ?? []) {
       fromHead ||= runKey === key;
       if (!fromHead) continue;
-      if (this.requests.openFrom(helper) >= window) break;
+      if (this.busy(helper) >= windowOf(helper)) break;
       const runHeader = this.requests.flight(runKey)?.header;
       if (!runHeader || this.hedges.has(runKey) || !this.mayAsk(helper, runKey, runHeader)) continue;
       this.hedges.add(runKey, helper, nowMs);
@@ -91,6 +100,32 @@ export class SecondRequests<P> {
       if (!items) out.set(helper, (items = []));
       items.push({ type: 'block', hash: runHeader.hash });
     }
+    return slow;
+  }
+
+  /**
+   * Who is asked for the held block: a peer that can send it and has room in its window, the least
+   * busy for its window first (the first in line among equals). One that withheld the needed block
+   * more often than it sent it only when no other can help (HelperRecords). Any room will do, not
+   * half a window: when the links are the limit, every fast peer's window is full most of the time,
+   * and the needed block then comes after the few blocks in the helper's own queue, still long
+   * before the slow peer's (in the lab the help waited for half a window up to 250 ms more).
+   */
+  private pickHelper(peers: readonly P[], holder: P, withdrawn: P | undefined, key: string, header: BlockHeader): P | undefined {
+    const { windowOf } = this.options;
+    let best: P | undefined;
+    let bestRank = Number.POSITIVE_INFINITY;
+    for (const p of peers) {
+      if (p === holder || p === withdrawn || !this.mayAsk(p, key, header)) continue;
+      const load = this.busy(p) / windowOf(p);
+      if (load >= 1) continue;
+      const rank = load + (this.helpers.preferred(p) ? 0 : 1);
+      if (rank < bestRank) {
+        best = p;
+        bestRank = rank;
+      }
+    }
+    return best;
   }
 
   /**
@@ -139,6 +174,17 @@ export class SecondRequests<P> {
   /** The first peer will not send `key`: the second peer asked for it, if any, which then holds it alone. */
   takeOver(key: string): Hedge<P> | undefined {
     return this.hedges.take(key);
+  }
+
+  /**
+   * Blocks `peer` is sending or will send: its open requests and the copies it still owes. A copy
+   * another peer sent first is still on its way from this one (a peer answers a get-data in order
+   * and cannot take a request back), so it holds a slot of the peer's window until it comes: freed
+   * at once, the slot gave a slow peer its next run while its link was still busy with the old one,
+   * and the chain waited on that run too.
+   */
+  busy(peer: P): number {
+    return this.requests.openFrom(peer) + this.owed.owedBy(peer);
   }
 
   /** The peer left: it owes nothing, and its record as a helper goes. */
