@@ -98,7 +98,8 @@ export class BlockDownload<P extends object> {
     const slow = this.second.askHelper(this.queue[this.head], peers, nowMs, out);
     if (slow !== undefined) this.windows.shrink(slow);
     // A slow peer is asked for the far end of the window only while another peer takes the front of the line.
-    const frontTaken = peers.some((p) => !this.windows.isSlow(p));
+    const front = this.queue[Math.max(this.head, this.nextToRequest)];
+    const frontTaken = peers.some((p) => !this.windows.isSlow(p) && (front === undefined || this.options.serves(p, front)));
     for (const peer of peers) {
       while (this.second.busy(peer) < this.windows.of(peer)) {
         const header = this.nextFor(peer, frontTaken && this.windows.isSlow(peer));

@@ -357,6 +357,19 @@ test('a slow peer is asked only for blocks far ahead (the back half of the globa
   t.is(d.peekHeader()?.height, 39, 'the chain now waits for slow');
 });
 
+test('a slow peer gets the front of the line again when no other peer can serve it', (t) => {
+  const { d, slow, fast } = slowHoldsFastWaits(t, 'slow');
+  t.true(d.received(slow, block(header(1)), 300));
+  t.not(d.takeNext(), undefined);
+  t.deepEqual(heightsOf(d.schedule([slow, fast], 600), fast).slice(0, 3), [2, 3, 4], 'slow is judged slow');
+  for (const h of [2, 3, 4]) t.true(d.received(fast, block(header(h)), 650));
+  for (const h of [2, 3, 4]) t.true(d.takeOwed(slow, header(h).hash, 660));
+  while (d.takeNext() !== undefined);
+  d.dropPeer(fast, false);
+  const short = { name: 'short', height: 8 };
+  t.deepEqual(heightsOf(d.schedule([slow, short], 700), slow), [9, 10], 'short cannot serve 9: slow is asked for it, its window of 2');
+});
+
 test('a not-found for a copy a peer owed answers it: the slot of its window is free again', (t) => {
   const { d, slow, fast } = slowHoldsFastWaits(t, 'slow');
   t.true(d.received(slow, block(header(1)), 300));
