@@ -31,10 +31,10 @@ const TXS_PER_BLOCK = 20;
 const UPLINK_MBIT = Number(process.env['KADCHAIN_BENCH_SYNC_WAN_MBIT'] ?? 10);
 const SOURCES = 3;
 const TARGET_SPEED_RATIO = 1;
-/** The slow fourth source's uplink: a poor mobile or rural line. */
-const SLOW_UPLINK_MBIT = 0.5;
-/** 1-source and 3-source syncs alternate; the best of each counts. */
-const ROUNDS = 2;
+/** The slow fourth source's uplink: a poor mobile or rural line (KADCHAIN_BENCH_SYNC_WAN_SLOW_MBIT: another line). */
+const SLOW_UPLINK_MBIT = Number(process.env['KADCHAIN_BENCH_SYNC_WAN_SLOW_MBIT'] ?? 0.5);
+/** 1-source and 3-source syncs alternate; the best of each counts (KADCHAIN_BENCH_SYNC_WAN_ROUNDS: more, to see the spread). */
+const ROUNDS = Number(process.env['KADCHAIN_BENCH_SYNC_WAN_ROUNDS'] ?? 2);
 
 
 async function run(): Promise<Record<string, unknown>> {
