@@ -36,6 +36,9 @@ export interface Downloaded<P> {
   readonly from: P;
 }
 
+/** A slow peer's blocks far ahead may hold this fraction of the byte bound once downloaded (farthestFor()). */
+const AHEAD_SHARE_OF_BUFFER = 4;
+
 /** The queue is compacted once this many connected headers sit in front of it. */
 const COMPACT_AFTER_HEADERS = 4_096;
 
@@ -57,12 +60,23 @@ export class BlockDownload<P extends object> {
   private readonly windows: PeerWindows<P>;
   private readonly downloaded = new Map<string, Downloaded<P>>();
   private bufferedBytes = 0;
+  /**
+   * Bytes of downloaded blocks a slow peer was asked for far ahead (askedAhead), not yet taken:
+   * they have their own share of the byte bound (farthestFor()) and do not count against the
+   * line's, which must always be able to reach them (else the head block might never be asked for).
+   */
+  private aheadBytes = 0;
   /** Most bodies ever in flight at once (stats). */
   peak = 0;
 
   constructor(private readonly options: BlockDownloadOptions<P>) {
     this.windows = new PeerWindows<P>(options.perPeerWindow);
-    this.second = new SecondRequests(this.requests, { windowOf: (peer) => this.windows.of(peer), hedgeAfterMs: options.hedgeAfterMs, serves: options.serves });
+    this.second = new SecondRequests(this.requests, {
+      windowOf: (peer) => this.windows.of(peer),
+      isSlow: (peer) => this.windows.isSlow(peer),
+      hedgeAfterMs: options.hedgeAfterMs,
+      serves: options.serves,
+    });
   }
 
   /** Headers queued and not handed to the chain yet. */
@@ -95,16 +109,21 @@ export class BlockDownload<P extends object> {
   schedule(peers: readonly P[], nowMs: number): Map<P, InvItem[]> {
     const out = new Map<P, InvItem[]>();
     // The needed block first: a peer with room helps with a slow peer's run before it asks for blocks further ahead.
-    const slow = this.second.askHelper(this.queue[this.head], peers, nowMs, out);
-    if (slow !== undefined) this.windows.shrink(slow);
-    // A slow peer is asked for the far end of the window only while another peer takes the front of the line.
-    const front = this.queue[Math.max(this.head, this.nextToRequest)];
-    const frontTaken = peers.some((p) => !this.windows.isSlow(p) && (front === undefined || this.options.serves(p, front)));
-    for (const peer of peers) {
-      while (this.second.busy(peer) < this.windows.of(peer)) {
-        const header = this.nextFor(peer, frontTaken && this.windows.isSlow(peer));
+    this.second.askHelper(this.queue[this.head], peers, nowMs, out);
+    // Peers that are not slow first: a slow one gets what they cannot take, and the far end of the window.
+    const others = peers.filter((p) => !this.windows.isSlow(p));
+    for (const peer of [...others, ...peers.filter((p) => this.windows.isSlow(p))]) {
+      const slow = this.windows.isSlow(peer) ? others : undefined;
+      const picked: BlockHeader[] = [];
+      while (this.second.busy(peer) + picked.length < this.windows.of(peer)) {
+        const header = this.nextFor(peer, slow);
         if (!header) break;
         this.retry.delete(keyOf(header.hash));
+        picked.push(header);
+      }
+      // A peer sends a get-data's blocks in the order asked: a slow peer's picks (found farthest first) go nearest first.
+      if (slow) picked.sort((a, b) => a.height - b.height);
+      for (const header of picked) {
         this.requests.ask(peer, header, nowMs);
         let items = out.get(peer);
         if (!items) out.set(peer, (items = []));
@@ -129,11 +148,13 @@ export class BlockDownload<P extends object> {
       this.requests.noteAnswered(peer, key, nowMs);
       this.windows.delivered(peer);
     }
-    this.second.delivered(key, flight, peer, this.queue[this.head]?.hash.equals(block.hash) === true, nowMs);
+    const slower = this.second.delivered(key, flight, peer, this.queue[this.head]?.hash.equals(block.hash) === true, nowMs);
+    if (slower !== undefined) this.windows.shrink(slower);
     this.requests.land(key);
     this.requests.unlist(flight.peer, key);
     this.downloaded.set(key, { block, from: peer });
     this.bufferedBytes += block.size;
+    if (this.askedAhead.has(key)) this.aheadBytes += block.size;
     return true;
   }
 
@@ -143,7 +164,10 @@ export class BlockDownload<P extends object> {
    * asked for.
    */
   takeOwed(peer: P, hash: Buffer, nowMs: number): boolean {
-    return this.second.takeOwed(peer, keyOf(hash), nowMs);
+    if (!this.second.takeOwed(peer, keyOf(hash), nowMs)) return false;
+    // Its block all the same: another peer sending a slow peer's blocks first must not keep its window small.
+    this.windows.delivered(peer);
+    return true;
   }
 
   /** `peer` does not have these: they go to the others. True if any was in flight from it. */
@@ -151,11 +175,9 @@ export class BlockDownload<P extends object> {
     let wasInFlight = false;
     for (const hash of hashes) {
       const key = keyOf(hash);
-      // A copy it owed (another's came first): the answer to that request, which frees its slot of the window.
-      if (this.second.takeOwed(peer, key, nowMs)) {
-        wasInFlight = true;
-        continue;
-      }
+      // A copy it owed (another's came first): the answer to that request, which frees its slot of
+      // the window; not one in flight (the block is here: nothing to end a sync for).
+      if (this.second.takeOwed(peer, key, nowMs)) continue;
       if (this.second.dropSecond(key, peer)) {
         // Its second request: the first peer is still on it.
         wasInFlight = true;
@@ -224,6 +246,7 @@ export class BlockDownload<P extends object> {
     if (got) {
       this.downloaded.delete(key);
       this.bufferedBytes -= got.block.size;
+      if (this.askedAhead.has(key)) this.aheadBytes -= got.block.size;
     } else if (this.requests.flight(key) !== undefined || !this.options.have(header.hash)) {
       return undefined;
     }
@@ -236,40 +259,47 @@ export class BlockDownload<P extends object> {
     return got ?? 'have';
   }
 
-  /** The next block to ask of `peer`: a retry, else the next in line; for a `slow` one only one far ahead (farthestFor()). */
-  private nextFor(peer: P, slow: boolean): BlockHeader | undefined {
-    if (slow) return this.farthestFor(peer);
+  /**
+   * The next block to ask of `peer`: a retry, else the next in line. A slow peer (`fastPeers`: the
+   * peers that are not) gets only what none of those can take (a retry they all lack, the line past
+   * their heights), else a block far ahead (farthestFor()).
+   */
+  private nextFor(peer: P, fastPeers: readonly P[] | undefined): BlockHeader | undefined {
+    const mayTake = (p: P, key: string, header: BlockHeader): boolean => !this.requests.lacked(key, p) && this.options.serves(p, header);
+    const nobodyFaster = (key: string, header: BlockHeader): boolean => fastPeers === undefined || !fastPeers.some((p) => mayTake(p, key, header));
     for (const [key, header] of this.retry) {
-      if (this.requests.lacked(key, peer) || !this.options.serves(peer, header)) continue;
-      return header;
+      if (mayTake(peer, key, header) && nobodyFaster(key, header)) return header;
     }
-    if (this.bufferedBytes >= this.options.maxBufferedBytes) return undefined;
+    const next = this.queue[this.nextToRequest];
+    if (fastPeers !== undefined && (next === undefined || !nobodyFaster(keyOf(next.hash), next))) return this.farthestFor(peer);
+    // Far blocks downloaded ahead do not hold the line: it has to reach them.
+    if (this.bufferedBytes - this.aheadBytes >= this.options.maxBufferedBytes) return undefined;
     while (this.nextToRequest < this.queue.length && this.nextToRequest < this.head + this.options.globalWindow) {
       const header = this.queue[this.nextToRequest];
       // Past what this peer has: it gets nothing now, the block stays for a peer further ahead.
       if (!this.options.serves(peer, header)) return undefined;
       this.nextToRequest++;
-      const key = keyOf(header.hash);
-      if (this.askedAhead.delete(key)) continue;
+      if (this.askedAhead.has(keyOf(header.hash))) continue;
       if (!this.options.have(header.hash)) return header;
     }
     return undefined;
   }
 
   /**
-   * For a slow peer (one whose run held the chain: sync-windows.ts), the unrequested block it can
-   * serve that is farthest ahead within the global window, and at least half that window ahead of
-   * the chain: the chain reaches it last, so the peer's link has until then to bring it, instead of
-   * holding the chain at the front of the line (in the lab a 0.5 Mbit/s source took 110 ms a block
-   * while the chain caught up with its run in a fraction of that). Nothing nearer: the front of the
-   * line, the retries and the last blocks of the sync are for the other peers, and what a slow peer
-   * would add there is a wait. If its block has not come when the chain needs it, the usual second
-   * requests and stall rule apply. Bounded as the rest: the byte bound, the global window, its own window.
+   * For a slow peer (one another peer proved faster: sync-windows.ts), an unrequested block it can
+   * serve in the far half of the global window, the farthest first: the chain reaches it last, so
+   * the peer's link has until then to bring it, instead of holding the chain at the front of the
+   * line (in the lab a 0.5 Mbit/s source took 110 ms a block while the chain caught up with its
+   * run in a fraction of that). Nothing nearer: the front of the line and the last blocks of the
+   * sync are for the faster peers. If its block has not come when the chain needs it, the usual
+   * second requests and stall rule apply. What such blocks hold once downloaded has its own share
+   * of the byte bound, a quarter (aheadBytes), and the whole bound still caps them.
    */
   private farthestFor(peer: P): BlockHeader | undefined {
-    if (this.bufferedBytes >= this.options.maxBufferedBytes) return undefined;
-    const end = Math.min(this.queue.length, this.head + this.options.globalWindow);
-    const nearest = Math.max(this.nextToRequest, this.head + Math.floor(this.options.globalWindow / 2));
+    const { maxBufferedBytes, globalWindow } = this.options;
+    if (this.bufferedBytes >= maxBufferedBytes || this.aheadBytes >= maxBufferedBytes / AHEAD_SHARE_OF_BUFFER) return undefined;
+    const end = Math.min(this.queue.length, this.head + globalWindow);
+    const nearest = Math.max(this.nextToRequest, this.head + Math.floor(globalWindow / 2));
     for (let i = end - 1; i >= nearest; i--) {
       const header = this.queue[i]!;
       const key = keyOf(header.hash);

@@ -15,9 +15,10 @@
  * peer. A helper that has not sent the needed block within `hedgeAfterMs` either loses its second
  * requests to another, and is asked again only when no peer in good standing can help, until it
  * has sent as many needed blocks as it withheld (HelperRecords): a withholder no longer costs the
- * sync one `hedgeAfterMs` on every slow run. The holder is judged slow then (askHelper()'s
- * result): its window halves and it is asked for blocks far ahead only (sync-windows.ts,
- * sync-download.ts). A copy a peer owes holds a slot of its window until it comes (busy()).
+ * sync one `hedgeAfterMs` on every slow run. When the helper's copy of the needed block comes
+ * first, the holder is proved slower (delivered()'s result): its window halves and it is asked for
+ * blocks far ahead only (sync-windows.ts, sync-download.ts). A copy a peer owes holds a slot of its
+ * window until it comes (busy()).
  */
 import type { BlockHeader } from '../primitives/block.js';
 import { type Hedge, HelperRecords, Hedges, OwedCopies } from './sync-duplicates.js';
@@ -30,6 +31,8 @@ const MAX_OWED_COPIES = 4_096;
 export interface SecondRequestsOptions<P> {
   /** Blocks `peer` may have in flight now (sync-windows.ts). */
   readonly windowOf: (peer: P) => number;
+  /** `peer` was proved slower than another (sync-windows.ts): asked to help only when no other can. */
+  readonly isSlow: (peer: P) => boolean;
   readonly hedgeAfterMs: number;
   /** Whether `peer` can be asked for the block of `header` (it is ahead far enough). */
   readonly serves: (peer: P, header: BlockHeader) => boolean;
@@ -62,28 +65,21 @@ export class SecondRequests<P> {
     return flight;
   }
 
-  /**
-   * Asks a helper for the held run, when the hold has lasted (see the file's comment); adds its
-   * get-data items to `out`. Returns the holder the first time its hold lasted that long while it
-   * was sending (it is slow: its window shrinks, sync-windows.ts), whether or not a helper was free.
-   */
-  askHelper(needed: BlockHeader | undefined, peers: readonly P[], nowMs: number, out: Map<P, InvItem[]>): P | undefined {
+  /** Asks a helper for the held run, when the hold has lasted (see the file's comment); adds its get-data items to `out`. */
+  askHelper(needed: BlockHeader | undefined, peers: readonly P[], nowMs: number, out: Map<P, InvItem[]>): void {
     const flight = this.noteHolder(needed, nowMs);
-    if (!flight || !this.holder) return undefined;
+    if (!flight || !this.holder) return;
     const { header } = flight;
     const key = keyOf(header.hash);
-    if (nowMs - this.holder.sinceMs < this.options.hedgeAfterMs) return undefined;
+    if (nowMs - this.holder.sinceMs < this.options.hedgeAfterMs) return;
     // One that answered nothing since it came to hold the needed block is a staller, not slow: the stall rule drops it.
-    if ((this.requests.answeredAtMs(flight.peer) ?? Number.NEGATIVE_INFINITY) <= this.holder.sinceMs) return undefined;
-    // Held this long while sending: slow, whether or not a helper is free yet (judged once per hold).
-    const slow = this.holder.judged ? undefined : flight.peer;
-    this.holder.judged = true;
+    if ((this.requests.answeredAtMs(flight.peer) ?? Number.NEGATIVE_INFINITY) <= this.holder.sinceMs) return;
     const hedge = this.hedges.get(key);
     // Its second peer has not sent it either within as long: another one is asked instead, if there
     // is one (a withholding helper first in line would otherwise cancel the help for good).
-    if (hedge && nowMs - hedge.sinceMs < this.options.hedgeAfterMs) return slow;
+    if (hedge && nowMs - hedge.sinceMs < this.options.hedgeAfterMs) return;
     const helper = this.pickHelper(peers, flight.peer, hedge?.peer, key, header);
-    if (helper === undefined) return slow;
+    if (helper === undefined) return;
     if (hedge) this.withdraw(hedge.peer, flight.peer);
     const { windowOf } = this.options;
     let items = out.get(helper);
@@ -100,7 +96,6 @@ export class SecondRequests<P> {
       if (!items) out.set(helper, (items = []));
       items.push({ type: 'block', hash: runHeader.hash });
     }
-    return slow;
   }
 
   /**
@@ -119,7 +114,8 @@ export class SecondRequests<P> {
       if (p === holder || p === withdrawn || !this.mayAsk(p, key, header)) continue;
       const load = this.busy(p) / windowOf(p);
       if (load >= 1) continue;
-      const rank = load + (this.helpers.preferred(p) ? 0 : 1);
+      // A slow peer last (kept off the front of the line, it looks idle), a withholder before it.
+      const rank = load + (this.helpers.preferred(p) ? 0 : 1) + (this.options.isSlow(p) ? 2 : 0);
       if (rank < bestRank) {
         best = p;
         bestRank = rank;
@@ -132,21 +128,33 @@ export class SecondRequests<P> {
    * The block of `flight` arrived from `peer`, and it was the one the chain needs next or not
    * (`needed`): the second request of it, if any, is closed, and whoever of the two did not send
    * it owes its copy. Call before the flight itself is closed (the owed copies keep their numbers).
+   * Returns the first peer when a peer asked after it sent the needed block first (it is proved
+   * slower: its window shrinks, sync-windows.ts), once per hold.
    */
-  delivered(key: string, flight: Flight<P>, peer: P, needed: boolean, nowMs: number): void {
+  delivered(key: string, flight: Flight<P>, peer: P, needed: boolean, nowMs: number): P | undefined {
     if (flight.peer !== peer) this.owe(key, flight.peer);
+    let helped = false;
     // Owed while the block is still in flight: `peer` was a second peer, withdrawn as late, and its copy came first after all.
-    if (this.owed.take(key, peer) !== undefined && needed) this.helpers.sent(peer);
-    const hedge = this.hedges.take(key);
-    if (!hedge) return;
-    if (hedge.peer === peer) {
-      this.requests.noteAnswered(peer, key, nowMs);
-      // What a helper is judged on: the block the chain needs, sent first (withdraw() is the other side).
-      if (needed) this.helpers.sent(peer);
-    } else {
-      this.owe(key, hedge.peer);
+    if (this.owed.take(key, peer) !== undefined && needed) {
+      this.helpers.sent(peer);
+      helped = true;
     }
-    this.requests.unlist(hedge.peer, key);
+    const hedge = this.hedges.take(key);
+    if (hedge) {
+      if (hedge.peer === peer) {
+        this.requests.noteAnswered(peer, key, nowMs);
+        // What a helper is judged on: the block the chain needs, sent first (withdraw() is the other side).
+        if (needed) this.helpers.sent(peer);
+        helped ||= needed;
+      } else {
+        this.owe(key, hedge.peer);
+      }
+      this.requests.unlist(hedge.peer, key);
+    }
+    // A peer asked later sent the needed block first: proof the first one is slower (once per hold).
+    if (!helped || this.holder?.peer !== flight.peer || this.holder.judged) return undefined;
+    this.holder.judged = true;
+    return flight.peer;
   }
 
   /**

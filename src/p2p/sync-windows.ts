@@ -1,13 +1,14 @@
 /**
  * Each peer's share of the block download (sync-download.ts): `perPeerWindow` blocks in flight at
- * most, halved each time a run of the peer's held the chain long enough to be asked of another
- * peer too (sync-hedging.ts), and grown back by one block for each window's worth of its own
- * blocks it delivers (additive increase, multiplicative decrease, as TCP's congestion window).
+ * most, halved each time another peer, asked too for the block the chain needed, sent it first
+ * while this one held it (sync-hedging.ts: proof this one is slower), and grown back by one block
+ * for each window's worth of its own blocks it delivers (additive increase, multiplicative
+ * decrease, as TCP's congestion window). A lone peer is never halved: there is no one to compare.
  * Why: a peer on a slow line holds the chain for as long as its run takes to arrive, and second
  * requests only start after `hedgeAfterMs`; a shorter run holds it for less, while the peer still
  * sends what its link carries. In the lab a 0.5 Mbit/s source beside two at 10 Mbit/s took runs of
- * 16 blocks (1.8 s each through its link). Only a peer's own speed moves its window: nothing
- * another peer does shrinks it.
+ * 16 blocks (1.8 s each through its link). Being halved costs a peer nothing but its place at the
+ * front of the line: it is no punishment.
  */
 
 /** A peer's window never shrinks below this: a slow peer still has a block in flight. */
@@ -19,7 +20,7 @@ export class PeerWindows<P> {
 
   constructor(private readonly maxBlocks: number) {}
 
-  /** True for a peer whose window is below the maximum: one of its runs held the chain, and it has not grown back yet. */
+  /** True for a peer whose window is below the maximum: another peer proved faster, and it has not grown back yet. */
   isSlow(peer: P): boolean {
     return this.byPeer.has(peer);
   }
@@ -29,7 +30,7 @@ export class PeerWindows<P> {
     return this.byPeer.get(peer)?.limit ?? this.maxBlocks;
   }
 
-  /** A run of `peer`'s held the chain until another peer was asked for it too: its window halves. */
+  /** Another peer sent the block the chain needed first while `peer` held it: its window halves. */
   shrink(peer: P): void {
     const limit = Math.max(MIN_PEER_WINDOW_BLOCKS, Math.floor(this.of(peer) / 2));
     this.byPeer.set(peer, { limit, delivered: 0 });

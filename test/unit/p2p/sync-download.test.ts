@@ -303,27 +303,31 @@ test('a withholder is asked only when no peer in good standing can help, and the
   t.deepEqual(heightsOf(d.schedule([slow2, w, back], 2_800), back).slice(0, 3), [14, 15, 16], 'a newcomer with room is asked');
 });
 
-test('a peer whose run held the chain past hedgeAfterMs while it was sending is judged slow once per hold, helper or not: its window halves', (t) => {
-  const { d, slow, fast } = slowHoldsFastWaits(t, 'slow');
-  t.true(d.received(slow, block(header(1)), 300));
-  t.not(d.takeNext(), undefined);
-  // Nobody can help (fast's window is full of its own blocks, all delivered and buffered: the byte bound) — slow is judged all the same.
+test('a holder is proved slower only when a peer asked after it sends the needed block first: then its window halves, once per hold; a lone peer never is', (t) => {
+  // Alone: its hold lasts, nobody can help, nothing is halved.
   const lone = download({ perPeer: 4, bytes: 400, hedgeAfterMs: 500 });
   lone.add(headers(12));
   const only = { name: 'only', height: 100 };
   lone.schedule([only], 0);
   t.true(lone.received(only, block(header(1)), 300));
   t.not(lone.takeNext(), undefined);
-  t.is(lone.schedule([only], 600).size, 0, 'no helper');
-  t.is(lone.inFlightFrom(only), 3);
-  t.true(lone.received(only, block(header(2)), 700));
-  t.true(lone.received(only, block(header(3)), 700));
-  t.true(lone.received(only, block(header(4)), 700));
+  t.deepEqual(heightsOf(lone.schedule([only], 600), only), [5], 'no helper: just the next block in the slot block 1 freed');
+  for (const h of [2, 3, 4, 5]) t.true(lone.received(only, block(header(h)), 700));
   while (lone.takeNext() !== undefined);
-  t.deepEqual(heightsOf(lone.schedule([only], 800), only), [5, 6, 7], 'alone, it still gets the front of the line: its window halved to 2, and grew by one with 2 and 3');
-  // With fast there, the hold is helped and slow's window halves the same way.
+  t.deepEqual(heightsOf(lone.schedule([only], 800), only), [6, 7, 8, 9], 'its whole window: nobody to compare it with');
+  // With a helper whose copy of the needed block comes first, the holder's window halves.
+  const { d, slow, fast } = slowHoldsFastWaits(t, 'slow');
+  t.true(d.received(slow, block(header(1)), 300));
+  t.not(d.takeNext(), undefined);
   t.deepEqual(heightsOf(d.schedule([slow, fast], 600), fast), [2, 3, 4]);
-  t.is(d.schedule([slow, fast], 1_200).size, 0, 'judged once per hold: nothing more to do');
+  t.true(d.received(slow, block(header(2)), 620), 'slow sends 2 first after all: no proof');
+  t.not(d.takeNext(), undefined);
+  t.true(d.received(fast, block(header(3)), 640), "fast's copy of 3 (needed now) first: proof");
+  t.true(d.received(fast, block(header(4)), 640), 'and 4: the same hold, counted once');
+  for (const h of [2, 3, 4]) d.takeOwed(fast, header(h).hash, 650);
+  for (const h of [3, 4]) t.true(d.takeOwed(slow, header(h).hash, 650));
+  while (d.takeNext() !== undefined);
+  t.deepEqual(heightsOf(d.schedule([slow], 700), slow), [9, 10, 11], 'halved to 2 once (not 1), +1 for the copies it sent');
 });
 
 test('a slow peer is asked only for blocks far ahead (the back half of the global window, farthest first) while another takes the front; its owed copies hold its window until they come', (t) => {
@@ -335,25 +339,25 @@ test('a slow peer is asked only for blocks far ahead (the back half of the globa
   for (let h = 5; h <= 8; h++) t.true(d.received(fast, block(header(h)), 10));
   t.true(d.received(slow, block(header(1)), 300));
   t.is(takeAll(d), 1);
-  t.deepEqual(heightsOf(d.schedule([slow, fast], 600), fast).slice(0, 3), [2, 3, 4], 'hedged: slow is judged slow (window 2)');
+  t.deepEqual(heightsOf(d.schedule([slow, fast], 600), fast).slice(0, 3), [2, 3, 4], 'hedged');
   for (const h of [2, 3, 4]) t.true(d.received(fast, block(header(h)), 650));
-  t.is(takeAll(d), 7, 'blocks 2-8');
+  t.is(takeAll(d), 7, 'blocks 2-8; fast sent 2 first: slow is proved slower (window 2)');
   t.false(d.schedule([slow, fast], 700).has(slow), 'slow still owes 2-4 (its link is busy with them): no new request');
   for (const h of [2, 3, 4]) t.true(d.takeOwed(slow, header(h).hash, 800));
-  t.deepEqual(heightsOf(d.schedule([slow, fast], 900), slow), [40, 39], 'the far end of the window (head 9 + 32), farthest first');
+  t.deepEqual(heightsOf(d.schedule([slow, fast], 900), slow), [39, 40], 'the far end of the window (head 9 + 32), asked nearest first (window 3: halved to 2, +1 for its 3 copies; 9 still open)');
   // fast works through the line from 9 (9-12 asked of it at 600 and 700); the line skips 39-40 (slow's) and nobody else is asked for them.
   const askedOfFast: number[] = [9, 10, 11, 12];
   for (const h of askedOfFast) t.true(d.received(fast, block(header(h)), 950));
   for (let now = 1_000; d.peekHeader() !== undefined && d.peekHeader()!.height < 39; now += 10) {
     const plan = d.schedule([slow, fast], now);
-    t.false(plan.has(slow), 'slow still has both in flight');
+    t.false(heightsOf(plan, slow).some((h) => h < 39), 'nothing near the front for slow');
     for (const h of heightsOf(plan, fast)) {
       askedOfFast.push(h);
       t.true(d.received(fast, block(header(h)), now));
     }
     takeAll(d);
   }
-  t.deepEqual(askedOfFast.filter((h) => h < 41), Array.from({ length: 30 }, (_, i) => i + 9), "fast got 9-38 in order, and neither 39 nor 40");
+  t.deepEqual(askedOfFast.filter((h) => h < 41), Array.from({ length: 30 }, (_, i) => i + 9), 'fast got 9-38 in order, and neither 39 nor 40');
   t.is(d.peekHeader()?.height, 39, 'the chain now waits for slow');
 });
 
@@ -367,7 +371,7 @@ test('a slow peer gets the front of the line again when no other peer can serve 
   while (d.takeNext() !== undefined);
   d.dropPeer(fast, false);
   const short = { name: 'short', height: 8 };
-  t.deepEqual(heightsOf(d.schedule([slow, short], 700), slow), [9, 10], 'short cannot serve 9: slow is asked for it, its window of 2');
+  t.deepEqual(heightsOf(d.schedule([slow, short], 700), slow), [9, 10, 11], 'short cannot serve 9: slow is asked for it (its window halved to 2, +1 for the copies it sent)');
 });
 
 test('a not-found for a copy a peer owed answers it: the slot of its window is free again', (t) => {
@@ -377,7 +381,7 @@ test('a not-found for a copy a peer owed answers it: the slot of its window is f
   t.deepEqual(heightsOf(d.schedule([slow, fast], 600), fast).slice(0, 3), [2, 3, 4]);
   for (const h of [2, 3, 4]) t.true(d.received(fast, block(header(h)), 650));
   t.is(d.inFlightFrom(slow), 0, 'its requests are answered by fast');
-  t.true(d.notFound(slow, [header(2).hash, header(3).hash, header(4).hash], 700), 'a not-found for what it owed is no unsolicited message');
+  t.false(d.notFound(slow, [header(2).hash, header(3).hash, header(4).hash], 700), 'a not-found for what it owed: nothing was in flight (no reason to end a sync)');
   t.false(d.takeOwed(slow, header(2).hash, 710), 'nothing owed any more');
   while (d.takeNext() !== undefined);
   t.deepEqual(heightsOf(d.schedule([slow], 800), slow), [9, 10], 'alone, it is asked again: its halved window of 2 is free (3 owed copies would fill it)');
@@ -444,4 +448,116 @@ test('a peer that said not-found and then left is not kept in the "lacks" marks 
   t.deepEqual(heightsOf(d.schedule([a, b], 0), a), [], 'a is not asked again for what it lacks');
   d.dropPeer(a, false);
   t.is(d.peersMarkedLacking, 0);
+});
+
+// Review of session 28 (three ways the first version of far picks stopped a sync for good; each test drove it to a standstill).
+
+/** A download whose `source` serves every height (the sync's source), 32-block global window. */
+function sourceDownload(source: FakePeer, options: { perPeer?: number; bytes?: number } = {}): BlockDownload<FakePeer> {
+  return new BlockDownload<FakePeer>({
+    perPeerWindow: options.perPeer ?? 4,
+    globalWindow: 32,
+    maxBufferedBytes: options.bytes ?? 1_000_000,
+    hedgeAfterMs: 500,
+    have: () => false,
+    serves: (peer, h) => peer === source || peer.height >= h.height,
+  });
+}
+
+test('a lone source sending steadily next to a peer that is behind is never judged slow: the sync completes', (t) => {
+  const s = { name: 'S', height: 0 };
+  const behind = { name: 'behind', height: 0 };
+  const d = sourceDownload(s);
+  d.add(headers(20));
+  let now = 0;
+  d.schedule([s, behind], now);
+  for (let guard = 0; guard < 200 && d.peekHeader() !== undefined; guard++) {
+    now += 100;
+    if (d.inFlightFrom(s) > 0) t.true(d.received(s, block(d.peekHeader()!), now));
+    takeAll(d);
+    d.schedule([s, behind], now);
+  }
+  t.is(d.peekHeader(), undefined, 'all 20 taken');
+});
+
+test('a peer answering not-found to everything does not keep the refused blocks from the source: the sync completes', (t) => {
+  const s = { name: 'S', height: 0 };
+  const refuser = { name: 'refuser', height: 1_000 };
+  const d = sourceDownload(s);
+  d.add(headers(30));
+  const answer = (plan: Map<FakePeer, { hash: Buffer }[]>, now: number): void => {
+    const refused = heightsOf(plan, refuser);
+    if (refused.length > 0) d.notFound(refuser, refused.map((h) => header(h).hash), now);
+  };
+  let now = 0;
+  answer(d.schedule([s, refuser], now), now);
+  for (let guard = 0; guard < 300 && d.peekHeader() !== undefined; guard++) {
+    now += 100;
+    const next = d.peekHeader()!;
+    if (d.inFlightFrom(s) > 0 && d.received(s, block(next), now)) takeAll(d);
+    answer(d.schedule([s, refuser], now), now);
+  }
+  t.is(d.peekHeader(), undefined, 'all 30 taken');
+});
+
+test('blocks a slow peer was asked for far ahead do not fill the line\'s byte bound: the front is always asked for, and the sync completes', (t) => {
+  const slow = { name: 'slow', height: 1_000 };
+  const fast = { name: 'fast', height: 1_000 };
+  const d = download({ perPeer: 4, global: 32, bytes: 400, hedgeAfterMs: 500 }); // four 100-byte blocks
+  d.add(headers(100));
+  const peers = [slow, fast];
+  d.schedule(peers, 0); // slow 1-4, fast 5-8
+  for (let h = 5; h <= 8; h++) t.true(d.received(fast, block(header(h)), 10));
+  t.true(d.received(slow, block(header(1)), 300));
+  takeAll(d);
+  const help = d.schedule(peers, 600);
+  t.deepEqual(heightsOf(help, fast).slice(0, 3), [2, 3, 4]);
+  for (const h of heightsOf(help, fast)) t.true(d.received(fast, block(header(h)), 650));
+  takeAll(d);
+  for (const h of [2, 3, 4]) t.true(d.takeOwed(slow, header(h).hash, 800));
+  let now = 900;
+  let farAsked = 0;
+  // Both answer at once whatever they are asked; the chain takes what it can.
+  for (let round = 0; round < 400 && d.peekHeader() !== undefined; round++, now += 50) {
+    const plan = d.schedule(peers, now);
+    farAsked += heightsOf(plan, slow).filter((h) => h >= (d.peekHeader()?.height ?? 0) + 16).length;
+    for (const p of peers) for (const h of heightsOf(plan, p)) t.true(d.received(p, block(header(h)), now));
+    takeAll(d);
+  }
+  t.true(farAsked > 0, 'fast proved slow slower (its copy of block 2 came first): slow was asked for blocks far ahead');
+  t.is(d.peekHeader(), undefined, 'all 100 taken');
+});
+
+test('a slow peer (idle, kept off the front) is asked to help only when no other peer has room', (t) => {
+  const f1 = { name: 'f1', height: 1_000 };
+  const f2 = { name: 'f2', height: 1_000 };
+  const y = { name: 'y', height: 1_000 };
+  const d = download({ perPeer: 4, global: 64, hedgeAfterMs: 500 });
+  d.add(headers(40));
+  // y is proved slower first: it holds 1-4, sends 1, and f1's copy of 2 comes first.
+  d.schedule([y, f1], 0); // y 1-4, f1 5-8
+  for (let h = 5; h <= 8; h++) t.true(d.received(f1, block(header(h)), 10));
+  t.true(d.received(y, block(header(1)), 300));
+  takeAll(d);
+  t.deepEqual(heightsOf(d.schedule([y, f1], 600), f1).slice(0, 3), [2, 3, 4]);
+  for (const h of [2, 3, 4]) t.true(d.received(f1, block(header(h)), 650));
+  for (const h of [2, 3, 4]) t.true(d.takeOwed(y, header(h).hash, 660));
+  takeAll(d);
+  // f1 and f2 share the front; y is slow (window 3 now) and gets nothing near it (nothing 32+ ahead of 9 either: 40 headers).
+  const peers = [f1, y, f2]; // y before f2: among equals the first in line would be asked
+  const plan = d.schedule(peers, 700);
+  t.deepEqual(heightsOf(plan, f1), [11, 12, 13], 'f1 (10 still open) has the front with f2');
+  t.false(plan.has(y), 'y: nothing near the front');
+  for (const h of heightsOf(plan, f2)) t.true(d.received(f2, block(header(h)), 710));
+  t.true(d.takeOwed(y, header(9).hash, 715), "y's copy of 9 (f2 helped with it at 700): y is idle now");
+  t.true(d.received(f1, block(header(10)), 720));
+  takeAll(d);
+  const refill = d.schedule(peers, 750); // 11, f1's, is needed now: its hold starts
+  for (const h of heightsOf(refill, f2)) t.true(d.received(f2, block(header(h)), 760)); // f2 has room again
+  t.true(d.received(f1, block(header(11)), 800));
+  takeAll(d);
+  t.is(d.peekHeader()?.height, 12);
+  const help = d.schedule(peers, 1_300); // f1 has held 11-12 for 550 ms while sending; f2 has room, y is idle
+  t.true(heightsOf(help, f2).includes(12), 'f2, not the idle slow peer');
+  t.false(heightsOf(help, y).includes(12));
 });
