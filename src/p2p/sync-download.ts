@@ -5,13 +5,11 @@
  * that has them. A block comes back from anyone; one that was not delivered (not-found, its
  * peer stalled or left) goes back to the front of the line for the other peers. Downloaded
  * blocks wait here until the session hands them to the chain in order (bounded in bytes). The
- * record of requests is sync-requests.ts; second requests for a slow peer's run, sync-hedging.ts;
- * each peer's window, smaller for one whose runs held the chain, sync-windows.ts.
+ * record of requests is sync-requests.ts; second requests for a slow peer's run, sync-hedging.ts.
  */
 import type { Block, BlockHeader } from '../primitives/block.js';
 import { SecondRequests } from './sync-hedging.js';
 import { BlockRequests, keyOf } from './sync-requests.js';
-import { PeerWindows } from './sync-windows.js';
 import type { InvItem } from './wire/index.js';
 
 export interface BlockDownloadOptions<P> {
@@ -20,8 +18,8 @@ export interface BlockDownloadOptions<P> {
   readonly maxBufferedBytes: number;
   /**
    * The block the chain needs next, in flight this long from one peer while another that could
-   * send it has room, is asked of that one too, with the rest of the first's run as far as its
-   * window allows; the first peer is judged slow (sync-hedging.ts, sync-windows.ts).
+   * send it has half its window free, is asked of that one too, with the rest of the first's run
+   * as far as its window allows (sync-hedging.ts).
    */
   readonly hedgeAfterMs: number;
   /** The chain already has this block (arrived by relay, or before the sync). */
@@ -36,9 +34,6 @@ export interface Downloaded<P> {
   readonly from: P;
 }
 
-/** A slow peer's blocks far ahead may hold this fraction of the byte bound once downloaded (farthestFor()). */
-const AHEAD_SHARE_OF_BUFFER = 4;
-
 /** The queue is compacted once this many connected headers sit in front of it. */
 const COMPACT_AFTER_HEADERS = 4_096;
 
@@ -50,33 +45,17 @@ export class BlockDownload<P extends object> {
   private nextToRequest = 0;
   /** Requested once and not delivered: asked again first, of another peer. */
   private readonly retry = new Map<string, BlockHeader>();
-  /** Headers past nextToRequest already asked of a slow peer (farthestFor()): skipped when the line reaches them. */
-  private readonly askedAhead = new Set<string>();
   /** What is in flight from whom, each peer's requests in order, its stall clock, and who lacks what. */
   private readonly requests = new BlockRequests<P>();
   /** Second requests for a slow peer's run, and the copies owed once another's came first. */
   private readonly second: SecondRequests<P>;
-  /** Each peer's window: perPeerWindow, less for one whose runs had to be asked of others too. */
-  private readonly windows: PeerWindows<P>;
   private readonly downloaded = new Map<string, Downloaded<P>>();
   private bufferedBytes = 0;
-  /**
-   * Bytes of downloaded blocks a slow peer was asked for far ahead (askedAhead), not yet taken:
-   * they have their own share of the byte bound (farthestFor()) and do not count against the
-   * line's, which must always be able to reach them (else the head block might never be asked for).
-   */
-  private aheadBytes = 0;
   /** Most bodies ever in flight at once (stats). */
   peak = 0;
 
   constructor(private readonly options: BlockDownloadOptions<P>) {
-    this.windows = new PeerWindows<P>(options.perPeerWindow);
-    this.second = new SecondRequests(this.requests, {
-      windowOf: (peer) => this.windows.of(peer),
-      isSlow: (peer) => this.windows.isSlow(peer),
-      hedgeAfterMs: options.hedgeAfterMs,
-      serves: options.serves,
-    });
+    this.second = new SecondRequests(this.requests, { perPeerWindow: options.perPeerWindow, hedgeAfterMs: options.hedgeAfterMs, serves: options.serves });
   }
 
   /** Headers queued and not handed to the chain yet. */
@@ -110,20 +89,11 @@ export class BlockDownload<P extends object> {
     const out = new Map<P, InvItem[]>();
     // The needed block first: a peer with room helps with a slow peer's run before it asks for blocks further ahead.
     this.second.askHelper(this.queue[this.head], peers, nowMs, out);
-    // Peers that are not slow first: a slow one gets what they cannot take, and the far end of the window.
-    const others = peers.filter((p) => !this.windows.isSlow(p));
-    for (const peer of [...others, ...peers.filter((p) => this.windows.isSlow(p))]) {
-      const slow = this.windows.isSlow(peer) ? others : undefined;
-      const picked: BlockHeader[] = [];
-      while (this.second.busy(peer) + picked.length < this.windows.of(peer)) {
-        const header = this.nextFor(peer, slow);
+    for (const peer of peers) {
+      while (this.requests.openFrom(peer) < this.options.perPeerWindow) {
+        const header = this.nextFor(peer);
         if (!header) break;
         this.retry.delete(keyOf(header.hash));
-        picked.push(header);
-      }
-      // A peer sends a get-data's blocks in the order asked: a slow peer's picks (found farthest first) go nearest first.
-      if (slow) picked.sort((a, b) => a.height - b.height);
-      for (const header of picked) {
         this.requests.ask(peer, header, nowMs);
         let items = out.get(peer);
         if (!items) out.set(peer, (items = []));
@@ -144,17 +114,12 @@ export class BlockDownload<P extends object> {
     const flight = this.requests.flight(key);
     if (!flight) return false;
     // Only the peer's own answer restarts its clock: another peer sending the block says nothing of it.
-    if (flight.peer === peer) {
-      this.requests.noteAnswered(peer, key, nowMs);
-      this.windows.delivered(peer);
-    }
-    const slower = this.second.delivered(key, flight, peer, this.queue[this.head]?.hash.equals(block.hash) === true, nowMs);
-    if (slower !== undefined) this.windows.shrink(slower);
+    if (flight.peer === peer) this.requests.noteAnswered(peer, key, nowMs);
+    this.second.delivered(key, flight, peer, this.queue[this.head]?.hash.equals(block.hash) === true, nowMs);
     this.requests.land(key);
     this.requests.unlist(flight.peer, key);
     this.downloaded.set(key, { block, from: peer });
     this.bufferedBytes += block.size;
-    if (this.askedAhead.has(key)) this.aheadBytes += block.size;
     return true;
   }
 
@@ -164,10 +129,7 @@ export class BlockDownload<P extends object> {
    * asked for.
    */
   takeOwed(peer: P, hash: Buffer, nowMs: number): boolean {
-    if (!this.second.takeOwed(peer, keyOf(hash), nowMs)) return false;
-    // Its block all the same: another peer sending a slow peer's blocks first must not keep its window small.
-    this.windows.delivered(peer);
-    return true;
+    return this.second.takeOwed(peer, keyOf(hash), nowMs);
   }
 
   /** `peer` does not have these: they go to the others. True if any was in flight from it. */
@@ -175,9 +137,6 @@ export class BlockDownload<P extends object> {
     let wasInFlight = false;
     for (const hash of hashes) {
       const key = keyOf(hash);
-      // A copy it owed (another's came first): the answer to that request, which frees its slot of
-      // the window; not one in flight (the block is here: nothing to end a sync for).
-      if (this.second.takeOwed(peer, key, nowMs)) continue;
       if (this.second.dropSecond(key, peer)) {
         // Its second request: the first peer is still on it.
         wasInFlight = true;
@@ -204,7 +163,6 @@ export class BlockDownload<P extends object> {
     // A staller keeps its "lacks" marks: it is not asked for those blocks again.
     this.requests.forgetPeer(peer, stalled);
     this.second.forget(peer);
-    this.windows.forget(peer);
   }
 
   /** Peers remembered as lacking some block (tests: a closed peer is not kept). */
@@ -246,66 +204,28 @@ export class BlockDownload<P extends object> {
     if (got) {
       this.downloaded.delete(key);
       this.bufferedBytes -= got.block.size;
-      if (this.askedAhead.has(key)) this.aheadBytes -= got.block.size;
     } else if (this.requests.flight(key) !== undefined || !this.options.have(header.hash)) {
       return undefined;
     }
     this.retry.delete(key);
-    this.askedAhead.delete(key);
     this.requests.clearLacks(key);
     this.head++;
-    if (this.nextToRequest < this.head) this.nextToRequest = this.head;
     if (this.head >= COMPACT_AFTER_HEADERS) this.compact();
     return got ?? 'have';
   }
 
-  /**
-   * The next block to ask of `peer`: a retry, else the next in line. A slow peer (`fastPeers`: the
-   * peers that are not) gets only what none of those can take (a retry they all lack, the line past
-   * their heights), else a block far ahead (farthestFor()).
-   */
-  private nextFor(peer: P, fastPeers: readonly P[] | undefined): BlockHeader | undefined {
-    const mayTake = (p: P, key: string, header: BlockHeader): boolean => !this.requests.lacked(key, p) && this.options.serves(p, header);
-    const nobodyFaster = (key: string, header: BlockHeader): boolean => fastPeers === undefined || !fastPeers.some((p) => mayTake(p, key, header));
+  private nextFor(peer: P): BlockHeader | undefined {
     for (const [key, header] of this.retry) {
-      if (mayTake(peer, key, header) && nobodyFaster(key, header)) return header;
+      if (this.requests.lacked(key, peer) || !this.options.serves(peer, header)) continue;
+      return header;
     }
-    const next = this.queue[this.nextToRequest];
-    if (fastPeers !== undefined && (next === undefined || !nobodyFaster(keyOf(next.hash), next))) return this.farthestFor(peer);
-    // Far blocks downloaded ahead do not hold the line: it has to reach them.
-    if (this.bufferedBytes - this.aheadBytes >= this.options.maxBufferedBytes) return undefined;
+    if (this.bufferedBytes >= this.options.maxBufferedBytes) return undefined;
     while (this.nextToRequest < this.queue.length && this.nextToRequest < this.head + this.options.globalWindow) {
       const header = this.queue[this.nextToRequest];
       // Past what this peer has: it gets nothing now, the block stays for a peer further ahead.
       if (!this.options.serves(peer, header)) return undefined;
       this.nextToRequest++;
-      if (this.askedAhead.has(keyOf(header.hash))) continue;
       if (!this.options.have(header.hash)) return header;
-    }
-    return undefined;
-  }
-
-  /**
-   * For a slow peer (one another peer proved faster: sync-windows.ts), an unrequested block it can
-   * serve in the far half of the global window, the farthest first: the chain reaches it last, so
-   * the peer's link has until then to bring it, instead of holding the chain at the front of the
-   * line (in the lab a 0.5 Mbit/s source took 110 ms a block while the chain caught up with its
-   * run in a fraction of that). Nothing nearer: the front of the line and the last blocks of the
-   * sync are for the faster peers. If its block has not come when the chain needs it, the usual
-   * second requests and stall rule apply. What such blocks hold once downloaded has its own share
-   * of the byte bound, a quarter (aheadBytes), and the whole bound still caps them.
-   */
-  private farthestFor(peer: P): BlockHeader | undefined {
-    const { maxBufferedBytes, globalWindow } = this.options;
-    if (this.bufferedBytes >= maxBufferedBytes || this.aheadBytes >= maxBufferedBytes / AHEAD_SHARE_OF_BUFFER) return undefined;
-    const end = Math.min(this.queue.length, this.head + globalWindow);
-    const nearest = Math.max(this.nextToRequest, this.head + Math.floor(globalWindow / 2));
-    for (let i = end - 1; i >= nearest; i--) {
-      const header = this.queue[i]!;
-      const key = keyOf(header.hash);
-      if (this.askedAhead.has(key) || !this.options.serves(peer, header) || this.options.have(header.hash)) continue;
-      this.askedAhead.add(key);
-      return header;
     }
     return undefined;
   }

@@ -55,8 +55,6 @@ export class Hedges<P> {
  */
 export class OwedCopies<P> {
   private readonly byKey = new Map<string, Map<P, number>>();
-  /** Copies each peer owes (the window slots they hold: sync-download.ts). */
-  private readonly perPeer = new Map<P, number>();
   private entries = 0;
 
   constructor(private readonly max: number) {}
@@ -64,11 +62,11 @@ export class OwedCopies<P> {
   add(key: string, peer: P, seq: number): void {
     let owing = this.byKey.get(key);
     if (!owing) this.byKey.set(key, (owing = new Map()));
-    if (!owing.has(peer)) this.count(peer, 1);
+    if (!owing.has(peer)) this.entries++;
     owing.set(peer, seq);
     while (this.entries > this.max) {
       const [oldestKey, oldest] = this.byKey.entries().next().value!;
-      for (const owingPeer of oldest.keys()) this.count(owingPeer, -1);
+      this.entries -= oldest.size;
       this.byKey.delete(oldestKey);
     }
   }
@@ -79,7 +77,7 @@ export class OwedCopies<P> {
     const seq = owing?.get(peer);
     if (!owing || seq === undefined) return undefined;
     owing.delete(peer);
-    this.count(peer, -1);
+    this.entries--;
     if (owing.size === 0) this.byKey.delete(key);
     return seq;
   }
@@ -88,26 +86,14 @@ export class OwedCopies<P> {
   forget(peer: P): void {
     for (const [key, owing] of this.byKey) {
       if (!owing.delete(peer)) continue;
-      this.count(peer, -1);
+      this.entries--;
       if (owing.size === 0) this.byKey.delete(key);
     }
-  }
-
-  /** Copies `peer` owes. */
-  owedBy(peer: P): number {
-    return this.perPeer.get(peer) ?? 0;
   }
 
   /** Copies owed in all. */
   get size(): number {
     return this.entries;
-  }
-
-  private count(peer: P, by: 1 | -1): void {
-    this.entries += by;
-    const owed = (this.perPeer.get(peer) ?? 0) + by;
-    if (owed > 0) this.perPeer.set(peer, owed);
-    else this.perPeer.delete(peer);
   }
 }
 

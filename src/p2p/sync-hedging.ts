@@ -6,19 +6,15 @@
  * the lab, a third source at 0.5 Mbit/s made a sync from two at 10 Mbit/s 1.6× slower). So once
  * the needed block has been in flight from the same peer for `hedgeAfterMs` (its consecutive
  * blocks counting as one hold), that peer has sent something meanwhile (one that sends nothing is
- * left to the stall rule), and another peer that could send it has room in its window (the least
- * busy first: pickHelper()), that one is asked for it too, with the rest of the first peer's run as
- * far as its window allows; the
+ * left to the stall rule), and another peer that could send it has half its window free, that
+ * one is asked for it too, with the rest of the first peer's run as far as its window allows; the
  * first copy of each is taken, the other quietly (takeOwed()). The first peer keeps its requests
  * — a helper that withholds gains nothing, and the first peer is not blamed for what it does —
  * and a block is asked of two peers at a time at most: a second request costs bandwidth, never a
  * peer. A helper that has not sent the needed block within `hedgeAfterMs` either loses its second
  * requests to another, and is asked again only when no peer in good standing can help, until it
  * has sent as many needed blocks as it withheld (HelperRecords): a withholder no longer costs the
- * sync one `hedgeAfterMs` on every slow run. When the helper's copy of the needed block comes
- * first, the holder is proved slower (delivered()'s result): its window halves and it is asked for
- * blocks far ahead only (sync-windows.ts, sync-download.ts). A copy a peer owes holds a slot of its
- * window until it comes (busy()).
+ * sync one `hedgeAfterMs` on every slow run.
  */
 import type { BlockHeader } from '../primitives/block.js';
 import { type Hedge, HelperRecords, Hedges, OwedCopies } from './sync-duplicates.js';
@@ -29,10 +25,7 @@ import type { InvItem } from './wire/index.js';
 const MAX_OWED_COPIES = 4_096;
 
 export interface SecondRequestsOptions<P> {
-  /** Blocks `peer` may have in flight now (sync-windows.ts). */
-  readonly windowOf: (peer: P) => number;
-  /** `peer` was proved slower than another (sync-windows.ts): asked to help only when no other can. */
-  readonly isSlow: (peer: P) => boolean;
+  readonly perPeerWindow: number;
   readonly hedgeAfterMs: number;
   /** Whether `peer` can be asked for the block of `header` (it is ahead far enough). */
   readonly serves: (peer: P, header: BlockHeader) => boolean;
@@ -50,7 +43,7 @@ export class SecondRequests<P> {
    * needed block in flight from it (across its consecutive blocks: a peer that sends each block of
    * its run in time still holds the chain for the whole run).
    */
-  private holder: { readonly peer: P; readonly sinceMs: number; judged: boolean } | undefined;
+  private holder: { readonly peer: P; readonly sinceMs: number } | undefined;
 
   constructor(
     private readonly requests: BlockRequests<P>,
@@ -61,7 +54,7 @@ export class SecondRequests<P> {
   noteHolder(needed: BlockHeader | undefined, nowMs: number): Flight<P> | undefined {
     const flight = needed && this.requests.flight(keyOf(needed.hash));
     if (!flight) this.holder = undefined;
-    else if (this.holder?.peer !== flight.peer) this.holder = { peer: flight.peer, sinceMs: nowMs, judged: false };
+    else if (this.holder?.peer !== flight.peer) this.holder = { peer: flight.peer, sinceMs: nowMs };
     return flight;
   }
 
@@ -78,17 +71,19 @@ export class SecondRequests<P> {
     // Its second peer has not sent it either within as long: another one is asked instead, if there
     // is one (a withholding helper first in line would otherwise cancel the help for good).
     if (hedge && nowMs - hedge.sinceMs < this.options.hedgeAfterMs) return;
-    const helper = this.pickHelper(peers, flight.peer, hedge?.peer, key, header);
+    const window = this.options.perPeerWindow;
+    const able = (p: P): boolean => p !== flight.peer && p !== hedge?.peer && this.mayAsk(p, key, header) && this.requests.openFrom(p) <= window / 2;
+    // One that withheld the needed block more often than it sent it only when no other can help (HelperRecords).
+    const helper = peers.find((p) => able(p) && this.helpers.preferred(p)) ?? peers.find(able);
     if (helper === undefined) return;
     if (hedge) this.withdraw(hedge.peer, flight.peer);
-    const { windowOf } = this.options;
     let items = out.get(helper);
     // The holder's requests in the order it was asked (its run), from the needed block on.
     let fromHead = false;
     for (const runKey of this.requests.keysOf(flight.peer) ?? []) {
       fromHead ||= runKey === key;
       if (!fromHead) continue;
-      if (this.busy(helper) >= windowOf(helper)) break;
+      if (this.requests.openFrom(helper) >= window) break;
       const runHeader = this.requests.flight(runKey)?.header;
       if (!runHeader || this.hedges.has(runKey) || !this.mayAsk(helper, runKey, runHeader)) continue;
       this.hedges.add(runKey, helper, nowMs);
@@ -99,62 +94,24 @@ export class SecondRequests<P> {
   }
 
   /**
-   * Who is asked for the held block: a peer that can send it and has room in its window, the least
-   * busy for its window first (the first in line among equals). One that withheld the needed block
-   * more often than it sent it only when no other can help (HelperRecords). Any room will do, not
-   * half a window: when the links are the limit, every fast peer's window is full most of the time,
-   * and the needed block then comes after the few blocks in the helper's own queue, still long
-   * before the slow peer's (in the lab the help waited for half a window up to 250 ms more).
-   */
-  private pickHelper(peers: readonly P[], holder: P, withdrawn: P | undefined, key: string, header: BlockHeader): P | undefined {
-    const { windowOf } = this.options;
-    let best: P | undefined;
-    let bestRank = Number.POSITIVE_INFINITY;
-    for (const p of peers) {
-      if (p === holder || p === withdrawn || !this.mayAsk(p, key, header)) continue;
-      const load = this.busy(p) / windowOf(p);
-      if (load >= 1) continue;
-      // A slow peer last (kept off the front of the line, it looks idle), a withholder before it.
-      const rank = load + (this.helpers.preferred(p) ? 0 : 1) + (this.options.isSlow(p) ? 2 : 0);
-      if (rank < bestRank) {
-        best = p;
-        bestRank = rank;
-      }
-    }
-    return best;
-  }
-
-  /**
    * The block of `flight` arrived from `peer`, and it was the one the chain needs next or not
    * (`needed`): the second request of it, if any, is closed, and whoever of the two did not send
    * it owes its copy. Call before the flight itself is closed (the owed copies keep their numbers).
-   * Returns the first peer when a peer asked after it sent the needed block first (it is proved
-   * slower: its window shrinks, sync-windows.ts), once per hold.
    */
-  delivered(key: string, flight: Flight<P>, peer: P, needed: boolean, nowMs: number): P | undefined {
+  delivered(key: string, flight: Flight<P>, peer: P, needed: boolean, nowMs: number): void {
     if (flight.peer !== peer) this.owe(key, flight.peer);
-    let helped = false;
     // Owed while the block is still in flight: `peer` was a second peer, withdrawn as late, and its copy came first after all.
-    if (this.owed.take(key, peer) !== undefined && needed) {
-      this.helpers.sent(peer);
-      helped = true;
-    }
+    if (this.owed.take(key, peer) !== undefined && needed) this.helpers.sent(peer);
     const hedge = this.hedges.take(key);
-    if (hedge) {
-      if (hedge.peer === peer) {
-        this.requests.noteAnswered(peer, key, nowMs);
-        // What a helper is judged on: the block the chain needs, sent first (withdraw() is the other side).
-        if (needed) this.helpers.sent(peer);
-        helped ||= needed;
-      } else {
-        this.owe(key, hedge.peer);
-      }
-      this.requests.unlist(hedge.peer, key);
+    if (!hedge) return;
+    if (hedge.peer === peer) {
+      this.requests.noteAnswered(peer, key, nowMs);
+      // What a helper is judged on: the block the chain needs, sent first (withdraw() is the other side).
+      if (needed) this.helpers.sent(peer);
+    } else {
+      this.owe(key, hedge.peer);
     }
-    // A peer asked later sent the needed block first: proof the first one is slower (once per hold).
-    if (!helped || this.holder?.peer !== flight.peer || this.holder.judged) return undefined;
-    this.holder.judged = true;
-    return flight.peer;
+    this.requests.unlist(hedge.peer, key);
   }
 
   /**
@@ -182,17 +139,6 @@ export class SecondRequests<P> {
   /** The first peer will not send `key`: the second peer asked for it, if any, which then holds it alone. */
   takeOver(key: string): Hedge<P> | undefined {
     return this.hedges.take(key);
-  }
-
-  /**
-   * Blocks `peer` is sending or will send: its open requests and the copies it still owes. A copy
-   * another peer sent first is still on its way from this one (a peer answers a get-data in order
-   * and cannot take a request back), so it holds a slot of the peer's window until it comes: freed
-   * at once, the slot gave a slow peer its next run while its link was still busy with the old one,
-   * and the chain waited on that run too.
-   */
-  busy(peer: P): number {
-    return this.requests.openFrom(peer) + this.owed.owedBy(peer);
   }
 
   /** The peer left: it owes nothing, and its record as a helper goes. */
