@@ -1,7 +1,9 @@
 /**
  * The calling thread's part of the verifying (pool.ts): the last chunk of each batch split over
  * the verifiers (its own share), and any chunk no ready worker has room for, one chunk per free
- * turn of its event loop (setImmediate: the sockets' reads and timers come first).
+ * turn of its event loop (the pool books the turns with setImmediate: the sockets' reads and timers
+ * come first). No callback into the pool: a closure made per pool would make its call sites
+ * polymorphic in a process that opens several chains (see stored-coins.ts).
  */
 import { errorMessage } from '../../util/errors.js';
 import { type Chunk, abandon, chunkJob, isMoot, settle } from './chunk.js';
@@ -11,17 +13,11 @@ import { scanJob } from './job-scan.js';
 export class CallerShare {
   /** The caller's own share of split batches, verified before it helps with the pool's queue. */
   private readonly own: Chunk[] = [];
-  /** Set while a turn of the event loop is booked to verify a chunk. */
-  private turn: NodeJS.Immediate | undefined;
   private verifiedMs = 0;
   private verifiedItems = 0;
 
-  constructor(
-    /** The pool's queue of chunks for any verifier: the caller takes the oldest when its own share is done. */
-    private readonly shared: Chunk[],
-    /** After each chunk the caller verified: the pool hands out what waits (a chunk behind it may fit a worker). */
-    private readonly after: () => void,
-  ) {}
+  /** `shared`: the pool's queue of chunks for any verifier; the caller takes the oldest when its own share is done. */
+  constructor(private readonly shared: Chunk[]) {}
 
   /** Chunks of the caller's own share not verified yet. */
   get waiting(): readonly Chunk[] {
@@ -38,33 +34,28 @@ export class CallerShare {
     return this.verifiedItems;
   }
 
+  /** True when a chunk waits for the caller: its own, or one no worker took. */
+  get hasWork(): boolean {
+    return this.own.length > 0 || this.shared.length > 0;
+  }
+
   add(chunk: Chunk): void {
     this.own.push(chunk);
   }
 
-  /** Books one turn of the event loop to verify a chunk, if one waits and none is booked. */
-  book(): void {
-    if (this.turn || (this.own.length === 0 && this.shared.length === 0)) return;
-    this.turn = setImmediate(() => this.verifyNext());
-  }
-
-  /** The pool closes: no turn stays booked; returns the chunks of its share, for the pool to reject. */
+  /** The pool closes: returns the chunks of its share, for the pool to reject. */
   close(): Chunk[] {
-    if (this.turn) clearImmediate(this.turn);
-    this.turn = undefined;
     return this.own.splice(0);
   }
 
   /**
-   * One chunk: its own share first, else the oldest no worker has room for. One per turn (a chunk
-   * costs at most VERIFY_MAX_CHUNK_COST units, ~15 ms), so reads, timers and the commits between
-   * turns are not held up longer than that.
+   * Verifies one chunk: its own share first, else the oldest no worker has room for. The pool
+   * calls this once per free turn of the event loop (a chunk costs at most VERIFY_MAX_CHUNK_COST
+   * units, ~15 ms), so reads, timers and the commits between turns are not held up longer than that.
    */
-  private verifyNext(): void {
-    this.turn = undefined;
+  verifyOne(): void {
     const chunk = this.own.shift() ?? this.shared.shift();
     if (chunk) this.verify(chunk);
-    this.after();
   }
 
   private verify(chunk: Chunk): void {

@@ -55,7 +55,9 @@ export class VerifyPool {
   /** Chunks for any verifier: the workers take them as they have room, the caller when none has. */
   private readonly queue: Chunk[] = [];
   /** The calling thread's share of split batches, and the chunks no worker has room for (caller-share.ts). */
-  private readonly caller = new CallerShare(this.queue, () => this.pump());
+  private readonly caller = new CallerShare(this.queue);
+  /** Set while a turn of the caller's event loop is booked to verify a chunk. */
+  private callerTurn: NodeJS.Immediate | undefined;
   private nextId = 1;
   private closed = false;
 
@@ -185,6 +187,8 @@ export class VerifyPool {
     if (this.closed) return;
     this.closed = true;
     const closedError = (): VerifyPoolError => new VerifyPoolError('verify-pool-closed', 'the signature verification pool was closed while verifying');
+    if (this.callerTurn) clearImmediate(this.callerTurn);
+    this.callerTurn = undefined;
     this.restarts.close();
     for (const chunk of [...this.caller.close(), ...this.queue.splice(0)]) abandon(chunk, closedError());
     const slots = this.slots.splice(0);
@@ -232,7 +236,7 @@ export class VerifyPool {
       this.post(slot, chunk);
     }
     this.startWorkers();
-    this.caller.book();
+    this.bookCallerTurn();
   }
 
   /**
@@ -286,6 +290,19 @@ export class VerifyPool {
     clearTimeout(slot.idleTimer);
     slot.idleTimer = undefined;
     slot.post(chunk, buffer);
+  }
+
+  /** Books one turn of the caller's event loop to verify a chunk, if one waits and none is booked. */
+  private bookCallerTurn(): void {
+    if (this.callerTurn || this.closed || !this.caller.hasWork) return;
+    this.callerTurn = setImmediate(() => this.callerVerifies());
+  }
+
+  /** One chunk on the calling thread (caller-share.ts), then pump(): a chunk behind the one taken may fit a worker. */
+  private callerVerifies(): void {
+    this.callerTurn = undefined;
+    this.caller.verifyOne();
+    this.pump();
   }
 
   /** Throws what `new Worker` throws. */
