@@ -26,6 +26,18 @@ function download(options: { perPeer?: number; global?: number; bytes?: number; 
 
 const heightsOf = (plan: Map<FakePeer, { hash: Buffer }[]>, peer: FakePeer): number[] => (plan.get(peer) ?? []).map((i) => Number.parseInt(i.hash.toString('hex'), 16));
 
+/** `peers` send every block `plan` asks of them, at `nowMs`; each is taken as asked for. */
+function deliverAll(t: ExecutionContext, d: BlockDownload<FakePeer>, plan: Map<FakePeer, { hash: Buffer }[]>, peers: readonly FakePeer[], nowMs: number): void {
+  for (const peer of peers) for (const h of heightsOf(plan, peer)) t.true(d.received(peer, block(header(h)), nowMs));
+}
+
+/** Takes every block the chain can have now; returns how many. */
+function takeAll(d: BlockDownload<FakePeer>): number {
+  let taken = 0;
+  while (d.takeNext() !== undefined) taken++;
+  return taken;
+}
+
 test('each peer gets a run of consecutive bodies up to its window; a peer gets only what its height covers', (t) => {
   const d = download({ perPeer: 3 });
   d.add(headers(20));
@@ -200,29 +212,21 @@ test('a helper that withheld the needed block is passed over while a peer in goo
   const w2 = { name: 'w2', height: 100 };
   const honest = { name: 'honest', height: 100 };
   const peers = [slow, w1, w2, honest];
-  const deliverOwnRuns = (plan: Map<FakePeer, { hash: Buffer }[]>, nowMs: number): void => {
-    for (const peer of [w1, w2, honest]) for (const h of heightsOf(plan, peer)) t.true(d.received(peer, block(header(h)), nowMs));
-  };
-  const takeAll = (): number => {
-    let taken = 0;
-    while (d.takeNext() !== undefined) taken++;
-    return taken;
-  };
   // First slow run: slow holds 1-4, the other three have sent theirs (5-16).
-  deliverOwnRuns(d.schedule(peers, 0), 10);
+  deliverAll(t, d, d.schedule(peers, 0), [w1, w2, honest], 10);
   t.true(d.received(slow, block(header(1)), 300));
-  t.is(takeAll(), 1);
+  t.is(takeAll(d), 1);
   t.deepEqual(heightsOf(d.schedule(peers, 600), w1), [2, 3, 4], 'w1 is first in line');
   t.deepEqual(heightsOf(d.schedule(peers, 1_100), w2), [2, 3, 4], 'w1 withheld block 2: w2 is asked');
   t.deepEqual(heightsOf(d.schedule(peers, 1_600), honest), [2, 3, 4], 'w2 withheld it too: honest is asked');
   for (const h of [2, 3, 4]) t.true(d.received(honest, block(header(h)), 1_650));
-  t.is(takeAll(), 15, 'blocks 2-16');
+  t.is(takeAll(d), 15, 'blocks 2-16');
   // Second slow run (17-20): the withholders are passed over, honest is asked as soon as the hold is long enough.
   const next = d.schedule(peers, 2_000);
   t.deepEqual(heightsOf(next, slow), [17, 18, 19, 20]);
-  deliverOwnRuns(next, 2_010);
+  deliverAll(t, d, next, [w1, w2, honest], 2_010);
   t.true(d.received(slow, block(header(17)), 2_300));
-  t.is(takeAll(), 1);
+  t.is(takeAll(d), 1);
   const help = d.schedule(peers, 2_600);
   t.false(help.has(w1));
   t.false(help.has(w2));
@@ -242,14 +246,14 @@ function lateHelperThenAlone(t: ExecutionContext): number[] {
   const near = { name: 'near', height: 100 };
   let peers = [slow, far, near];
   const first = d.schedule(peers, 0);
-  for (const p of [far, near]) for (const h of heightsOf(first, p)) t.true(d.received(p, block(header(h)), 10));
+  deliverAll(t, d, first, [far, near], 10);
   t.true(d.received(slow, block(header(1)), 300));
   t.not(d.takeNext(), undefined);
   t.deepEqual(heightsOf(d.schedule(peers, 600), far), [2, 3, 4]);
   t.deepEqual(heightsOf(d.schedule(peers, 1_100), near), [2, 3, 4], 'far is late: near is asked');
   for (const h of [2, 3, 4]) {
     t.true(d.received(far, block(header(h)), 1_200), `far's copy of ${h} comes first`);
-    while (d.takeNext() !== undefined);
+    takeAll(d);
   }
   t.false(d.takeOwed(far, header(2).hash, 1_250), 'its copy was taken: it owes nothing more');
   for (const h of [2, 3, 4]) t.true(d.takeOwed(near, header(h).hash, 1_250));
@@ -278,18 +282,18 @@ test('a withholder is asked only when no peer in good standing can help, and is 
   const w = { name: 'w', height: 100 };
   const peers = [slow, w, far];
   const first = d.schedule(peers, 0); // slow 1-4, w 5-8, far 9-12
-  for (const p of [w, far]) for (const h of heightsOf(first, p)) t.true(d.received(p, block(header(h)), 10));
+  deliverAll(t, d, first, [w, far], 10);
   t.true(d.received(slow, block(header(1)), 300));
   t.not(d.takeNext(), undefined);
   t.deepEqual(heightsOf(d.schedule(peers, 600), w), [2, 3, 4], 'w is first in line');
   t.deepEqual(heightsOf(d.schedule(peers, 1_100), far), [2, 3, 4], 'w withheld: far is asked');
   t.is(d.schedule(peers, 1_600).size, 0, 'far is late too, but w, with a worse record, is not asked instead');
   for (const h of [2, 3, 4]) t.true(d.received(far, block(header(h)), 1_700));
-  while (d.takeNext() !== undefined);
+  takeAll(d);
   // Second slow run: far (good standing again) is preferred to w, which is first in line.
   const next = d.schedule(peers, 2_000);
   t.deepEqual(heightsOf(next, slow), [13, 14, 15, 16]);
-  for (const p of [w, far]) for (const h of heightsOf(next, p)) t.true(d.received(p, block(header(h)), 2_010));
+  deliverAll(t, d, next, [w, far], 2_010);
   t.true(d.received(slow, block(header(13)), 2_300));
   t.not(d.takeNext(), undefined);
   const help = d.schedule(peers, 2_600);
@@ -330,7 +334,7 @@ test('owed copies of requests later than its oldest open one do not restart a wi
     for (const item of plan.get(y) ?? []) if (heightOf(item) !== 1) d.received(y, block(header(heightOf(item))), now);
     for (const item of plan.get(s) ?? []) d.received(s, block(header(heightOf(item))), now);
     for (const item of plan.get(x) ?? []) if (heightOf(item) !== 1 && d.received(y, block(header(heightOf(item))), now)) owedByX.push(heightOf(item));
-    while (d.takeNext() !== undefined);
+    takeAll(d);
   }
   t.is(namedAtMs, 2_250, 'named as soon as 2 s passed since its request for block 1');
 });
@@ -367,13 +371,6 @@ test('a peer that said not-found and then left is not kept in the "lacks" marks 
 
 // Liveness with peers that are behind or refuse everything (scenarios of the session-28 reviews).
 
-/** Takes every block the chain can have now; returns how many. */
-function takeAllOf(d: BlockDownload<FakePeer>): number {
-  let taken = 0;
-  while (d.takeNext() !== undefined) taken++;
-  return taken;
-}
-
 /** A download whose `source` serves every height (the sync's source), 32-block global window. */
 function sourceDownload(source: FakePeer, options: { perPeer?: number; bytes?: number } = {}): BlockDownload<FakePeer> {
   return new BlockDownload<FakePeer>({
@@ -396,7 +393,7 @@ test('a lone source sending steadily next to a peer that is behind: the sync com
   for (let guard = 0; guard < 200 && d.peekHeader() !== undefined; guard++) {
     now += 100;
     if (d.inFlightFrom(s) > 0) t.true(d.received(s, block(d.peekHeader()!), now));
-    takeAllOf(d);
+    takeAll(d);
     d.schedule([s, behind], now);
   }
   t.is(d.peekHeader(), undefined, 'all 20 taken');
@@ -416,7 +413,7 @@ test('a peer answering not-found to everything does not keep the refused blocks 
   for (let guard = 0; guard < 300 && d.peekHeader() !== undefined; guard++) {
     now += 100;
     const next = d.peekHeader()!;
-    if (d.inFlightFrom(s) > 0 && d.received(s, block(next), now)) takeAllOf(d);
+    if (d.inFlightFrom(s) > 0 && d.received(s, block(next), now)) takeAll(d);
     answer(d.schedule([s, refuser], now), now);
   }
   t.is(d.peekHeader(), undefined, 'all 30 taken');
