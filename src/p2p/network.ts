@@ -13,7 +13,7 @@ import { OrphanPool } from './orphans.js';
 import type { LocalStatus } from './handshake.js';
 import type { Peer } from './peer.js';
 import type { P2PNetworkEvents, P2PNetworkOptions, P2PStats } from './network-types.js';
-import { describePeer, type ManualPeerInfo, type PeerInfo } from './peer-info.js';
+import type { ManualPeerInfo, PeerInfo } from './peer-info.js';
 import { PeerSet } from './peers.js';
 import { RelayStack } from './relay-stack.js';
 import { BlockSync } from './sync.js';
@@ -86,7 +86,7 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
     this.peerSet.on('peer:ready', (peer) => {
       this.relayStack.onPeerReady(peer);
       this.traversal.onPeerReady(peer);
-      this.emit('peer:ready', describePeer(peer, false));
+      this.emit('peer:ready', this.peerSet.describe(peer));
       this.sync.maybeStart();
     });
     this.peerSet.on('peer:status', () => this.sync.maybeStart());

@@ -251,6 +251,11 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
     return [...this.all].map((p) => describePeer(p, manualPeers.has(p), this.discouraged.isDiscouraged(p.ip)));
   }
 
+  /** One peer as peers() lists it (the status page's peer-up event carries this row). */
+  describe(peer: Peer): PeerInfo {
+    return describePeer(peer, this.manual.isManual(peer), this.discouraged.isDiscouraged(peer.ip));
+  }
+
   manualPeers(): ManualPeerInfo[] {
     return this.manual.describe();
   }

@@ -1,4 +1,5 @@
 import test from 'ava';
+import type { PeerInfo } from '../../../src/p2p/peer-info.js';
 import { PROTOCOL_VERSION } from '../../../src/p2p/wire/constants.js';
 import { ZERO_HASH } from '../../../src/primitives/hash.js';
 import { FRAME_HEADER_BYTES, HANDSHAKE_V1_BYTES, type HandshakeMessage, MessageType, type RejectMessage, encodeMessageFrame } from '../../../src/p2p/wire/index.js';
@@ -31,6 +32,21 @@ test('two nodes on the same genesis complete the handshake and report each other
   // heartbeat: a ping round trip gets measured
   await waitFor(() => a.net.peers()[0]?.pingRttMs !== undefined, 'a ping round trip');
   t.true((a.net.peers()[0].pingRttMs ?? -1) >= 0);
+});
+
+test('the peer:ready event describes the peer as peers() does, manual flag included', async (t) => {
+  const a = await startNode(t, { genesis });
+  const b = await startNode(t, { genesis });
+  const readyA: PeerInfo[] = [];
+  const readyB: PeerInfo[] = [];
+  a.net.on('peer:ready', (info) => readyA.push(info));
+  b.net.on('peer:ready', (info) => readyB.push(info));
+  await connect(a, b);
+  await waitFor(() => readyA.length === 1 && readyB.length === 1, 'both peer:ready events');
+  // a dialled b with addPeer (a manual peer); b only accepted it.
+  t.true(readyA[0]!.manual);
+  t.false(readyB[0]!.manual);
+  t.deepEqual({ ...readyA[0]!, pingRttMs: undefined, bestHeight: undefined, bestWork: undefined }, { ...a.net.peers()[0]!, pingRttMs: undefined, bestHeight: undefined, bestWork: undefined });
 });
 
 test('nodes with different genesis blocks refuse each other without a penalty', async (t) => {
