@@ -81,15 +81,18 @@ export class ManualPeers {
   /**
    * Core's `addnode … remove`: forgets host:port (no more redials) and closes our connection to
    * it, if any. A connection it dialled to us stays: that one is an ordinary inbound peer.
+   * Returns true when it closed a connection of ours (the operator is told which happened).
    */
-  remove(host: string, port: number): void {
+  remove(host: string, port: number): boolean {
     const key = peerAddressKey(host, port);
     const entry = this.entries.get(key);
     if (!entry) throw new P2PError('unknown-manual-peer', `${key} is not a manual peer (peers lists them)`);
     this.entries.delete(key);
     this.clock.clear(entry.timer);
     entry.timer = undefined;
-    entry.peer?.close('removed from the manual peers by the operator');
+    if (!entry.peer) return false;
+    entry.peer.close('removed from the manual peers by the operator');
+    return true;
   }
 
   /** The connections we dialled to manual peers (for `cli peers` and discouragement exemptions). */

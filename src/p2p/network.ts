@@ -155,8 +155,9 @@ export class P2PNetwork extends EventEmitter<P2PNetworkEvents> {
     this.peerSet.addPeer(host, port);
   }
 
-  removePeer(host: string, port: number): void {
-    this.peerSet.removePeer(host, port);
+  /** True when our connection to it was open and is now closed. */
+  removePeer(host: string, port: number): boolean {
+    return this.peerSet.removePeer(host, port);
   }
 
   peers(): PeerInfo[] {

@@ -205,9 +205,9 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
     this.manual.add(host, port);
   }
 
-  /** Stops redialling a manual peer and closes our connection to it; throws P2PError for an unknown one. */
-  removePeer(host: string, port: number): void {
-    this.manual.remove(host, port);
+  /** Stops redialling a manual peer and closes our connection to it (true if one was open); throws P2PError for an unknown one. */
+  removePeer(host: string, port: number): boolean {
+    return this.manual.remove(host, port);
   }
 
   /**

@@ -93,8 +93,8 @@ export interface RpcNetwork {
   clearBans(): number;
   /** Dials host:port now and keeps redialling it (the tutorial seeds' "register"). */
   addPeer(host: string, port: number): void;
-  /** Forgets a manual peer and closes our connection to it; throws P2PError 'unknown-manual-peer'. */
-  removePeer(host: string, port: number): void;
+  /** Forgets a manual peer and closes our connection to it; true if one was open. Throws P2PError 'unknown-manual-peer'. */
+  removePeer(host: string, port: number): boolean;
   /** Router port mapping (UPnP/NAT-PMP): what was mapped and advertised, or that it is off. */
   nat(): NodeNatState;
   /** Observed address, reachability and hole punching (works with UPnP off). */

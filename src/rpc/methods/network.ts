@@ -102,9 +102,9 @@ export function networkMethods(ctx: Pick<RpcContext, 'network' | 'logger'>): Met
     removepeer: (params) => {
       const { address } = parseParams(params, { address: param.string() });
       const target = parseAddress(address);
-      ctx.network.removePeer(target.host, target.port);
-      ctx.logger.info({ peer: formatHostPort(target) }, 'manual peer removed');
-      return { address: formatHostPort(target), removed: true };
+      const closed = ctx.network.removePeer(target.host, target.port);
+      ctx.logger.info({ peer: formatHostPort(target), closed }, 'manual peer removed');
+      return { address: formatHostPort(target), removed: true, closed };
     },
   };
 }

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findCommand } from '../../../src/cli/commands.js';
+import { format } from '../../../src/cli/format.js';
 import { formatBanned, formatDuration, formatPeers } from '../../../src/cli/format-peers.js';
 import { type CliIo, parseCommandArgs, runCli } from '../../../src/cli/main.js';
 import { writeCookie } from '../../../src/rpc/cookie.js';
@@ -296,4 +297,9 @@ test('no node answering, but the data dir holds a cookie: the hint says the node
   t.is(await runCli(['getinfo', '--rpc-port', String(port), '--datadir', dir], c), 1);
   t.is(c.err.length, 1);
   t.regex(c.err[0] ?? '', new RegExp(`^no kadchain node is answering at 127\\.0\\.0\\.1:${port}, yet .*\\.cookie exists: the node using that data dir listens on another --rpc-port \\(its start log says which\\), or it was killed \\(start it again with: \\./kadchain start --datadir .* --rpc-port ${port}\\)$`));
+});
+
+test('removepeer says whether it closed a connection of ours', (t) => {
+  t.is(format.removepeer({ address: '127.0.0.1:9001', removed: true, closed: true }), 'Removed 127.0.0.1:9001 from the manual peers: no more reconnects, our connection to it closed');
+  t.is(format.removepeer({ address: '127.0.0.1:9001', removed: true, closed: false }), 'Removed 127.0.0.1:9001 from the manual peers: no more reconnects, and no connection of ours to it was open');
 });

@@ -170,7 +170,7 @@ test('removepeer closes our connection, forgets the address and never redials it
   dials[0]!.resolve(true);
   peer.isReady = true;
   peer.emit('ready');
-  manual.remove('127.0.0.1', 9000);
+  t.true(manual.remove('127.0.0.1', 9000), 'it says it closed our connection');
   t.deepEqual(closes, ['removed from the manual peers by the operator']);
   t.deepEqual(manual.describe(), []);
   t.false(manual.isManual(peer as unknown as Peer));
@@ -185,7 +185,7 @@ test('removepeer during the dial: the connection it then makes is closed, and no
   const { manual, dials } = setup(t);
   manual.add('127.0.0.1', 9000);
   await sleep(0);
-  manual.remove('127.0.0.1', 9000);
+  t.false(manual.remove('127.0.0.1', 9000), 'no connection was open yet');
   const { peer, closes } = closablePeer();
   dials[0]!.onPeer(peer as unknown as Peer);
   dials[0]!.resolve(true);

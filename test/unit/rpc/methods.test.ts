@@ -146,6 +146,7 @@ function fake(): Fake {
         const at = addedPeers.indexOf(`${host}:${port}`);
         if (at < 0) throw new P2PError('unknown-manual-peer', `${host}:${port} is not a manual peer (peers lists them)`);
         addedPeers.splice(at, 1);
+        return false;
       },
       nat: () => nat.current,
       traversal: freshTraversalState,
@@ -400,7 +401,7 @@ test('addpeer validates host:port before dialing', async (t) => {
 test('removepeer validates host:port and answers Core\'s -24 for a peer that was never added', async (t) => {
   const f = fake();
   await call(f, 'addpeer', ['127.0.0.1:9001']);
-  t.deepEqual(await call(f, 'removepeer', ['127.0.0.1:9001']), { address: '127.0.0.1:9001', removed: true });
+  t.deepEqual(await call(f, 'removepeer', ['127.0.0.1:9001']), { address: '127.0.0.1:9001', removed: true, closed: false });
   t.deepEqual(f.addedPeers, []);
   const err = await t.throwsAsync(async () => call(f, 'removepeer', ['127.0.0.1:9001']), { instanceOf: P2PError });
   t.is(toJsonRpcError(err).error.code, -24);

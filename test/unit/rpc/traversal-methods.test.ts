@@ -41,7 +41,7 @@ function fakeNetwork(): FakeNetwork {
     unban: () => false,
     clearBans: () => 0,
     addPeer: () => undefined,
-    removePeer: () => undefined,
+    removePeer: () => false,
     nat: disabledNodeNatState,
     traversal: () => traversalState({
       observed: { ip: '7.7.7.2', confirmed: true, agreeingPeers: 2, agreeingGroups: 2, observers: 3, disagreeingPeers: 1, portPreservation: 'yes', portSamples: { preserved: 3, changed: 0 }, reason: '2 peers in 2 networks agree on 7.7.7.2' },
