@@ -95,13 +95,10 @@ export class ManualPeers {
     return true;
   }
 
-  /** The connections we dialled to manual peers (for `cli peers` and discouragement exemptions). */
-  connections(): Set<Peer | undefined> {
-    return new Set([...this.entries.values()].map((m) => m.peer));
-  }
-
+  /** True for a connection we dialled to a manual peer (`cli peers` marks it; discouragement exempts it). */
   isManual(peer: Peer): boolean {
-    return [...this.entries.values()].some((m) => m.peer === peer);
+    for (const entry of this.entries.values()) if (entry.peer === peer) return true;
+    return false;
   }
 
   describe(): ManualPeerInfo[] {

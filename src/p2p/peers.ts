@@ -247,11 +247,10 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
   }
 
   peers(): PeerInfo[] {
-    const manualPeers = this.manual.connections();
-    return [...this.all].map((p) => describePeer(p, manualPeers.has(p), this.discouraged.isDiscouraged(p.ip)));
+    return [...this.all].map((p) => this.describe(p));
   }
 
-  /** One peer as peers() lists it (the status page's peer-up event carries this row). */
+  /** One peer's row, as peers() lists it and the status page's peer-up event carries it. */
   describe(peer: Peer): PeerInfo {
     return describePeer(peer, this.manual.isManual(peer), this.discouraged.isDiscouraged(peer.ip));
   }
