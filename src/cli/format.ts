@@ -112,6 +112,8 @@ export const format = {
   unban: (r: JsonValue): string => `Unbanned ${text(obj(r)['key'])}`,
   clearbanned: (r: JsonValue): string => `Cleared ${text(obj(r)['cleared'])} ban(s)`,
   addpeer: (r: JsonValue, hint: HintFor = plainHint): string => `Connecting to ${text(obj(r)['address'])} (and reconnecting if it drops); see it with: ${hint('peers')}`,
-  removepeer: (r: JsonValue): string =>
-    `Removed ${text(obj(r)['address'])} from the manual peers: no more reconnects, ${obj(r)['closed'] === true ? 'our connection to it closed' : 'and no connection of ours to it was open'}`,
+  removepeer: (r: JsonValue): string => {
+    const { address, closed } = obj(r);
+    return `Removed ${text(address)} from the manual peers: no more reconnects, ${closed === true ? 'our connection to it closed' : 'and no connection of ours to it was open'}`;
+  },
 };

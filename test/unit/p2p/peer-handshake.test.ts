@@ -46,7 +46,9 @@ test('the peer:ready event describes the peer as peers() does, manual flag inclu
   // a dialled b with addPeer (a manual peer); b only accepted it.
   t.true(readyA[0]!.manual);
   t.false(readyB[0]!.manual);
-  t.deepEqual({ ...readyA[0]!, pingRttMs: undefined, bestHeight: undefined, bestWork: undefined }, { ...a.net.peers()[0]!, pingRttMs: undefined, bestHeight: undefined, bestWork: undefined });
+  // The row minus what moves between the event and the read (ping, the peer's best block).
+  const settled = (info: PeerInfo): PeerInfo => ({ ...info, pingRttMs: undefined, bestHeight: 0, bestWork: '' });
+  t.deepEqual(settled(readyA[0]!), settled(a.net.peers()[0]!));
 });
 
 test('nodes with different genesis blocks refuse each other without a penalty', async (t) => {
