@@ -141,6 +141,10 @@ export class WsHub {
   private accept(ws: WebSocket, req: IncomingMessage): void {
     const address = req.socket.remoteAddress;
     const remote = `${address ?? '?'}:${req.socket.remotePort ?? '?'}`;
+    // First, before any refusal: a refused client is read until its close completes, and ws reports
+    // a bad or too-big frame as an 'error' that, with no listener, would end the whole process.
+    // ws closes the socket itself after an error (a too-big message closes with 1009).
+    ws.on('error', (err) => this.logger.debug({ remote, err: err.message }, 'status page client error'));
     const ipKey = clientIpKey(address);
     const loopback = this.isLoopback(address);
     const refusal = this.refusal(ipKey, loopback);
@@ -170,8 +174,6 @@ export class WsHub {
       client.requests.clear();
       this.logger.debug({ remote, code, clients: this.clients.size }, 'status page client left');
     });
-    // ws closes the socket itself after an error (a too-big message closes with 1009).
-    ws.on('error', (err) => this.logger.debug({ remote, err: err.message }, 'status page client error'));
   }
 
   /** Why a new client from `ipKey` may not join now (a close reason of at most 123 bytes), or undefined. */

@@ -144,6 +144,23 @@ test('one address holds at most its share of the clients; another address still 
   t.is(page.stats.clients, 3);
 });
 
+test('a refused client that goes on sending, even a frame over the size limit, is closed without taking the node down', async (t) => {
+  const { port, page } = await startWebServer(t, { maxClientsPerIp: 2, maxPayloadBytes: 1024 });
+  await open(port);
+  await open(port);
+  // Refused after the handshake (the per-address cap); its frames still reach ws until the close completes.
+  const refused = await stalledSender(port);
+  refused.send('x'.repeat(8 * 1024));
+  // ws reports the too-big frame as an 'error' on the refused socket: with no listener there, the
+  // process died of an uncaught exception (which fails this test).
+  await waitFor('the refused client closed', async () => page.stats.refusedFull >= 1, 5_000, 5);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const other = await open(port, {}, '/ws', '127.0.0.2');
+  t.truthy((await ask(other, { id: 1, op: 'status' }))['result'], 'the node still answers');
+  t.is(page.stats.clients, 3);
+  refused.close();
+});
+
 test('other hosts cannot take the slots kept for loopback, where the owner\'s browser is', async (t) => {
   const loopback = (a: string | undefined): boolean => a === '127.0.0.1' || a === '::ffff:127.0.0.1';
   const { port, page } = await startWebServer(t, { maxClients: 4, loopbackReservedClients: 2 }, {}, { isLoopback: loopback });
