@@ -13,6 +13,7 @@ import { type CommandSpec, type OptionValue, type ParsedCommand, findCommand } f
 import { CLI_NAME, ENV_DATADIR, ENV_RPC_PORT, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './constants.js';
 import { CliError } from './errors.js';
 import { writeOut } from './output.js';
+import { printable } from '../util/printable.js';
 import { loadClientSettings } from './settings.js';
 
 export { parseCommandArgs };
@@ -76,8 +77,8 @@ async function runClientCommand(cmd: CommandSpec, parsed: ParsedCommand, io: Cli
     cmd.timeoutMs,
   );
   const warning = cmd.warning?.(result);
-  if (warning !== undefined) io.stderr(warning);
-  io.stdout(values['json'] === true ? JSON.stringify(result, null, 2) : cmd.format(result, (command) => cliCommand(command, config, io.cwd)));
+  if (warning !== undefined) io.stderr(printable(warning));
+  io.stdout(values['json'] === true ? JSON.stringify(result, null, 2) : printable(cmd.format(result, (command) => cliCommand(command, config, io.cwd))));
   return cmd.exitCode?.(result) ?? EXIT_OK;
 }
 
@@ -145,7 +146,7 @@ function reportError(err: unknown, json: boolean, io: CliIo): void {
     const code = err instanceof RpcCallError ? err.rpcCode : err instanceof KadchainError ? err.code : 'failed';
     io.stderr(JSON.stringify({ error: { code, message } }));
   } else {
-    io.stderr(err instanceof RpcCallError ? `error ${err.rpcCode}: ${message}` : message);
+    io.stderr(printable(err instanceof RpcCallError ? `error ${err.rpcCode}: ${message}` : message));
   }
 }
 

@@ -175,6 +175,35 @@ test('a node answering 401 with no cookie file: the message names the file', asy
   t.regex(wrong.err[0] ?? '', /refused the cookie in/);
 });
 
+test("a peer's words reach the terminal as text: escape sequences in its reject reason are printed escaped, raw only inside --json", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'kadchain-cli-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const cookie = writeCookie(dir);
+  // What a hostile manual peer's reject makes of `peers`: clear the screen, forge a line, set the clipboard (OSC 52).
+  const hostile = 'it refused us: x: \u001b[2J\u001b[Hall good\u001b]52;c;ZWNobyBoaQ==\u001b\\';
+  const methods = {
+    peers: () => ({ peers: [], bans: [], manual: [{ address: '127.0.0.1:23999', state: 'waiting', lastError: hostile, nextRetrySec: 1 }] }),
+    send: () => {
+      throw new KadchainError('insufficient-funds', 'refused: \u001b[31mred');
+    },
+  };
+  const server = new RpcServer({ host: '127.0.0.1', port: 0, cookie, methods, logger: silentLogger() });
+  const { port } = await server.start();
+  t.teardown(() => server.stop());
+  const flags = ['--rpc-port', String(port), '--datadir', dir];
+  const human = io();
+  t.is(await runCli(['peers', ...flags], human), 0);
+  const text = human.out.join('\n');
+  t.false(text.includes('\u001b'), 'no ESC byte reaches the terminal');
+  t.true(text.includes('it refused us: x: \\x1b[2J\\x1b[Hall good\\x1b]52;c;ZWNobyBoaQ==\\x1b\\'), text);
+  const raw = io();
+  t.is(await runCli(['peers', '--json', ...flags], raw), 0);
+  t.is((JSON.parse(raw.out[0] ?? '') as { manual: { lastError: string }[] }).manual[0]?.lastError, hostile, '--json keeps the exact text (JSON escapes it)');
+  const failed = io();
+  t.is(await runCli(['send', '--from', '1abc', '--to', '1def', '--amount', '1', ...flags], failed), 1);
+  t.deepEqual(failed.err, ['error -6: refused: \\x1b[31mred']);
+});
+
 test('a result is formatted, or printed raw with --json; an RPC error is one line, exit 1', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'kadchain-cli-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));

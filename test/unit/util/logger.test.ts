@@ -77,6 +77,16 @@ test.serial('pretty logs (a TTY): one line per event, short time, level, compone
   t.notRegex(text, /pid|hostname|"component"/);
 });
 
+test.serial("pretty logs: a message quoting a peer's words cannot drive the terminal; its escape sequences are printed escaped", async (t) => {
+  const dir = await tempDir(t, 'kadchain-log-');
+  const file = join(dir, 'pretty.log');
+  const logger = createLogger({ level: 'info', pretty: true, colorize: false, dest: file });
+  logger.child({ component: 'p2p' }).info({ reason: 'x\u001b[2J' }, 'refused: \u001b[2J\u001b[Hall good\u202e');
+  const text = readFileSync(file, 'utf8');
+  t.false(text.includes('\u001b'), text);
+  t.regex(text, /INFO: p2p +refused: \\x1b\[2J\\x1b\[Hall good\\u202e \{"reason":"x\\u001b\[2J"\}\n$/);
+});
+
 test.serial('JSON logs (not a TTY) are unchanged: one JSON object per line with pid, time, level, component and msg', async (t) => {
   const dir = await tempDir(t, 'kadchain-log-');
   const file = join(dir, 'log.jsonl');
