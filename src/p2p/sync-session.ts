@@ -150,12 +150,19 @@ export class SyncSession {
     const { headers, tooNew } = verdict;
     if (tooNew) this.timeTooNew = true;
     const first = headers[0];
-    if ((queued || this.light.holding) && last && first && !first.prevHash.equals(last.hash)) {
-      // The source's best chain no longer runs through the headers we queued (a reorg): start over from our chain.
-      this.finish({ reason: 'the sync peer switched to another branch', unhelpful: false, stalled: false });
+    const missing = headers.filter((h) => !chain.hasBlock(h.hash));
+    if (last && first && !first.prevHash.equals(last.hash)) {
+      // Our locator starts at the last header it sent, so an honest source continues from there.
+      if (queued || this.light.holding || missing.length > 0) {
+        // Its best chain no longer runs through the headers we took (a reorg): start over from our chain.
+        this.finish({ reason: 'the sync peer switched to another branch', unhelpful: false, stalled: false });
+      } else {
+        // Headers we had already, not after the last it sent: a source replaying one full batch of our own
+        // chain would otherwise be asked again for ever, its every answer counting as the session's progress.
+        this.finish({ reason: 'the sync peer sent headers we have, not after its last batch', unhelpful: true, stalled: false });
+      }
       return;
     }
-    const missing = headers.filter((h) => !chain.hasBlock(h.hash));
     this.trail.accept(headers, missing, tooNew);
     const tipHeight = chain.tip?.height ?? -1;
     const wanted = this.light.take(missing, this.trail.last?.height, tipHeight, (header) => this.options.intake.orphanAbove(header, tipHeight));

@@ -52,3 +52,29 @@ test('a peer whose syncs gain nothing while it claims ever more work is punished
   t.is(asked(), MAX_FRUITLESS_SYNCS_IN_A_ROW + 1);
   t.true(node.net.discouraged().some((d) => d.reason.startsWith('fruitless-sync: ')), JSON.stringify(node.net.discouraged()));
 });
+
+test("a peer replaying a full batch of our own headers to every get-blocks cannot hold the sync slot: the batch must continue the last", async (t) => {
+  const common = buildChain(genesis, 2_100, owner);
+  const node = await startNode(t, { genesis, blocks: common });
+  // 2,000 headers of the node's own chain: they link, their PoW and times are fine, none is missing.
+  const replay = encodeMessageFrame({ kind: 'headers', headers: common.slice(0, 2_000).map((b) => b.header) });
+  const raw = await RawPeer.connect(node.net.tcpPort);
+  t.teardown(() => raw.destroy());
+  raw.pongChainWork = 1n << 200n;
+  raw.pongBestHeight = 1_000_000;
+  let asked = 0;
+  raw.onMessage = (msg) => {
+    if (msg.kind !== 'get-blocks') return;
+    asked++;
+    raw.socket.write(replay);
+  };
+  raw.sendHandshake({ genesisHash: genesis.hash, bestHeight: 1_000_000, chainWork: 1n << 200n });
+  await raw.waitFor('get-blocks');
+  const honest = await startNode(t, { genesis, blocks: [...common, ...buildChain(common.at(-1)!, 50, owner, { tag: 'h' })] });
+  await connect(node, honest);
+  await waitFor(() => tipHash(node) === tipHash(honest), 'the node to sync the honest chain past the replayer', 15_000);
+  t.is(node.chain.tip?.height, 2_150);
+  t.log(`the replayer was asked ${asked} times`);
+  // It was asked once per session (the second batch of each is refused) for at most the fruitless syncs allowed.
+  t.true(asked <= 2 * (MAX_FRUITLESS_SYNCS_IN_A_ROW + 1), `asked ${asked} times`);
+});
