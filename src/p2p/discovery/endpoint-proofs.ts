@@ -51,6 +51,12 @@ export class EndpointProofs {
   }
 
   pingReceived(nodeId: Buffer, ip: string, tcpPort: number): void {
+    // A signed ping is not bound to where it comes from: anyone who got one (a node pings back
+    // whoever pings it) can send it on from their own address. So a ping from a new IP does not
+    // erase a fresh proof at the old one; a node that really moved answers our ping-back from its
+    // new address, and that pong moves the record (pongReceived).
+    const current = this.get(nodeId);
+    if (current !== undefined && current.ip !== ip && this.fresh(current.pongReceivedAt)) return;
     const rec = this.record(nodeId, ip, false);
     rec.pingReceivedAt = this.sinceOrigin();
     rec.tcpPort = tcpPort;

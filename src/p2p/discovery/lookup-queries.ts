@@ -57,7 +57,7 @@ export class LookupQueries {
     const entries = await reply;
     unsubscribe();
     if (entries === undefined) {
-      this.deps.table.failed(node.id);
+      this.deps.table.failed(node.id, ip, port);
       return undefined;
     }
     const introducer = this.deps.isBootstrap(ip, port) ? undefined : node.id;

@@ -194,10 +194,14 @@ export class NodeTable {
     entry.lastSeenMs = this.options.nowMs();
   }
 
-  /** A ping or find-node to this node went unanswered. */
-  failed(nodeId: Buffer): void {
+  /**
+   * A ping or find-node to this node at this address went unanswered. Silence at another address is
+   * no failure of the entry: anyone can send on a node's signed ping from their own address, and
+   * the ping-back it earns there expects that node (as answered() matches the address too).
+   */
+  failed(nodeId: Buffer, ip: string, udpPort: number): void {
     const entry = this.table.get(nodeId);
-    if (entry === undefined) return;
+    if (entry === undefined || entry.endpoint.ip !== ip || entry.endpoint.udpPort !== udpPort) return;
     entry.failures++;
     if (entry.failures >= this.maxFailures) this.remove(entry);
   }

@@ -77,6 +77,12 @@ export class PendingPings {
     return this.byAddress.get(addressKey(ip, port))?.done;
   }
 
+  /** The node a ping in flight to this address expects: undefined when none is in flight, null when it expects no one in particular. */
+  inFlightExpecting(ip: string, port: number): Buffer | null | undefined {
+    const entry = this.byAddress.get(addressKey(ip, port));
+    return entry === undefined ? undefined : (entry.expectedId ?? null);
+  }
+
   add(hash: Buffer, ip: string, port: number, expectedId: Buffer | undefined, tcpHint: number | undefined, intro: Introduction = FOUND): Promise<boolean> {
     const key = hash.toString('hex');
     let resolve: (answered: boolean) => void = () => {};

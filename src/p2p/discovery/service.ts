@@ -14,6 +14,7 @@ import { LookupQueries } from './lookup-queries.js';
 import { type Candidate, pickRevalidateEntry, resolveBootstrap, toCandidate, toDiscovered } from './maintenance.js';
 import { FOUND, type Introduction } from './introduction.js';
 import { NodeTable } from './node-table.js';
+import type { TableEntry } from './table-entry.js';
 import { OwnEndpoint } from './own-endpoint.js';
 import { PacketHandlers } from './handlers.js';
 import { CRYPTO_RANDOM, type RandomSource } from './random-source.js';
@@ -101,7 +102,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
       selfId: this.nodeId,
       bucketSize: options.bucketSize,
       nowMs: this.nowMs,
-      ping: (entry) => this.ping({ ip: entry.endpoint.ip, port: entry.endpoint.udpPort }, entry.nodeId, entry.endpoint.tcpPort, entry),
+      ping: (entry) => this.checkLiveness(entry),
       onAdded: (entry) => {
         this.log.debug({ node: entry.nodeId.toString('hex').slice(0, 16), endpoint: entry.endpoint }, 'node verified');
         this.refresher.nodeAdded();
@@ -282,8 +283,24 @@ export class Discovery extends EventEmitter<DiscoveryEvents> implements PeerSour
     const hash = this.transport.send({ type: 'ping', version: DISCOVERY_VERSION, from: this.localEndpoint, to }, remote);
     this.own.pinging(remote, expectedId);
     const answered = this.pings.add(hash, remote.ip, remote.port, expectedId, tcpHint, intro);
-    if (expectedId !== undefined) void answered.then((ok) => ok || this.table.failed(expectedId));
+    if (expectedId !== undefined) void answered.then((ok) => ok || this.table.failed(expectedId, remote.ip, remote.port));
     return answered;
+  }
+
+  /**
+   * Whether a table entry a newcomer would replace still answers (NodeTable's check of a full
+   * bucket's oldest). It fails closed: a check that cannot be sent now (every pending slot taken,
+   * or a ping to that address in flight for another node id, which the entry's pong would not
+   * match) counts as answered, and the newcomer is the one left out. Otherwise a flood of pings (each earns a ping-back, filling the slots) or one
+   * spoofed ping from the entry's address would decide, with nothing sent to the entry itself.
+   */
+  private checkLiveness(entry: TableEntry): Promise<boolean> {
+    const remote = { ip: entry.endpoint.ip, port: entry.endpoint.udpPort };
+    const expecting = this.pings.inFlightExpecting(remote.ip, remote.port);
+    // A ping in flight there that expects no one in particular is answered by the entry's pong too: shared.
+    if (expecting !== undefined && expecting !== null && !expecting.equals(entry.nodeId)) return Promise.resolve(true);
+    if (expecting === undefined && this.pings.size >= MAX_PENDING_PINGS) return Promise.resolve(true);
+    return this.ping(remote, entry.nodeId, entry.endpoint.tcpPort, entry);
   }
 
   private every(intervalMs: number, tick: () => void): void {

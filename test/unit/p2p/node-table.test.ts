@@ -77,7 +77,9 @@ test("a known node's pong from the same endpoint refreshes its entry in place: s
   table.verified(a, key, { ip: '7.7.7.2', udpPort: 9000, tcpPort: 9000 });
   table.verified(b, key, { ip: '7.7.7.3', udpPort: 9000, tcpPort: 9000 });
   const before = table.get(a);
-  table.failed(a);
+  table.failed(a, '7.7.7.9', 9000);
+  t.is(table.get(a)?.failures, 0, 'silence at another address is no failure of the entry');
+  table.failed(a, '7.7.7.2', 9000);
   t.is(table.get(a)?.failures, 1);
   now = 5_000;
   added.length = 0;

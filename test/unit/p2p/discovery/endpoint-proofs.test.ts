@@ -70,3 +70,24 @@ test('a record costs < 185 heap bytes (was ~200: a 64-char hex key and two epoch
   t.true(perRecord < 185);
   t.true(lists[4]!.hasProvenEndpoint(createHash('sha256').update('4/17').digest(), ips[17]!));
 });
+
+test("a signed ping arriving from another IP (anyone can send on a node's ping) does not erase a fresh proof; a pong from the new IP moves the record", (t) => {
+  let now = 1_000;
+  const proofs = new EndpointProofs(() => now, 60_000, 100);
+  proofs.pingReceived(id(1), '10.0.0.1', 8333);
+  proofs.pongReceived(id(1), '10.0.0.1');
+  proofs.pingReceived(id(1), '10.6.6.6', 9999);
+  t.true(proofs.hasProvenEndpoint(id(1), '10.0.0.1'), 'still proven where it answered us');
+  t.true(proofs.hasVerifiedUs(id(1), '10.0.0.1'));
+  t.is(proofs.advertisedTcpPort(id(1), '10.0.0.1'), 8333, 'and its own TCP port kept');
+  t.false(proofs.hasVerifiedUs(id(1), '10.6.6.6'));
+  // A node that really moved answers our ping-back from its new address: that moves the record.
+  proofs.pongReceived(id(1), '10.0.0.2');
+  t.true(proofs.hasProvenEndpoint(id(1), '10.0.0.2'));
+  t.false(proofs.hasProvenEndpoint(id(1), '10.0.0.1'));
+  // Once the old proof has lapsed, a ping from a new IP starts a record there as before.
+  now += 60_001;
+  proofs.pingReceived(id(1), '10.0.0.3', 7000);
+  t.true(proofs.hasVerifiedUs(id(1), '10.0.0.3'));
+  t.is(proofs.advertisedTcpPort(id(1), '10.0.0.3'), 7000);
+});

@@ -1,0 +1,52 @@
+/**
+ * A signed discovery packet is not bound to the address it came from: anyone who pings a node gets
+ * its signed ping-back and can send those bytes on from its own address. That must not cost the
+ * signer anything where it is proven: neither its endpoint proof nor its table entry.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import test from 'ava';
+import { decodePacket, encodePacket, packetExpiration } from '../../../src/p2p/discovery/packet.js';
+import type { Discovery } from '../../../src/p2p/discovery/service.js';
+import { FAST_TIMING, hasNode, randomNodeKey, sleep, startNode, waitFor } from './discovery-harness.js';
+
+/** A UDP socket on another loopback address (another host to the node), keeping the raw bytes it receives. */
+async function socketOn(host: string): Promise<{ socket: Socket; port: number; received: Buffer[] }> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, host, resolve));
+  const received: Buffer[] = [];
+  socket.on('message', (msg) => received.push(msg));
+  return { socket, port: socket.address().port, received };
+}
+
+const on = (host: string): Partial<Parameters<typeof startNode>[0]> => ({ bindHost: host, advertisedIp: host });
+
+test("a ping-back of node H replayed from another host's ports does not evict H from the table", async (t) => {
+  const h: Discovery = await startNode(on('127.0.0.2'));
+  const v: Discovery = await startNode({ ...on('127.0.0.3'), bootstrap: [{ host: '127.0.0.2', port: h.udpPort }] });
+  t.teardown(() => Promise.all([h.stop(), v.stop()]).then(() => undefined));
+  t.true(await waitFor(() => hasNode(v, h.nodeId), 3_000), 'V bonds with H, its bootstrap node');
+  await sleep(FAST_TIMING.pingTimeoutMs * 2); // the bond's own ping-backs are done
+
+  // The attacker pings H with a fresh key and keeps H's ping-back: a ping signed by H.
+  const attacker = await socketOn('127.0.0.9');
+  t.teardown(() => attacker.socket.close());
+  const key = randomNodeKey();
+  const ping = encodePacket(
+    { type: 'ping', version: 1, from: { ip: '127.0.0.9', udpPort: attacker.port, tcpPort: 30_303 }, to: { ip: '127.0.0.2', udpPort: h.udpPort, tcpPort: 0 }, expiration: packetExpiration(Date.now() / 1000, 20) },
+    key.privateKey,
+  );
+  attacker.socket.send(ping.bytes, h.udpPort, '127.0.0.2');
+  let signedByH: Buffer | undefined;
+  t.true(await waitFor(() => (signedByH = attacker.received.find((m) => decodePacket(m, Date.now() / 1000).packet.type === 'ping')) !== undefined, 2_000), "H's ping-back");
+
+  // H is V's bootstrap node, so V would soon bond with it again: count removals instead of looking once.
+  let removals = 0;
+  v.on('node:removed', (node: { nodeId: Buffer }) => void (node.nodeId.equals(h.nodeId) && removals++));
+  // Sent on to V from three ports of the attacker's host: V pings each back, expecting H, and nobody answers.
+  const replayers = await Promise.all([0, 1, 2].map(() => socketOn('127.0.0.9')));
+  t.teardown(() => replayers.forEach((r) => r.socket.close()));
+  for (const r of replayers) r.socket.send(signedByH!, v.udpPort, '127.0.0.3');
+  await sleep(FAST_TIMING.pingTimeoutMs * 4);
+  t.is(removals, 0, 'H was never removed: the silence at the attacker is no failure of H');
+  t.true(hasNode(v, h.nodeId));
+});
