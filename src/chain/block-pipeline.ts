@@ -16,6 +16,7 @@ import type { ChainParams } from './params.js';
 import { SerialQueue } from './queue.js';
 import type { ChainStore } from './store/store.js';
 import type { ChainTip, ProcessBlockResult } from './types.js';
+import type { SignatureCache } from './signature-cache.js';
 import { verifyBlockSignatures } from './validate-block.js';
 import type { VerifyPool } from './verify-pool/index.js';
 
@@ -41,6 +42,8 @@ export interface BlockPipelineOptions {
   readonly params: ChainParams;
   readonly processor: BlockProcessor;
   readonly verifyPool: VerifyPool;
+  /** Transactions the mempool verified: their signatures are not checked again in a block. */
+  readonly signatureCache: SignatureCache;
   /** The chain is closing: no new signature checks, and a group not started fails with storage-closed. */
   readonly isClosed: () => boolean;
   /** The tip of the last commit (what an unrequested block's work is compared with before its check starts). */
@@ -132,7 +135,7 @@ export class BlockPipeline {
     const stored = (hash: Buffer): boolean => store.getIndex(hash) !== undefined;
     const context = { pending: this.pendingBlocks, stored, chainEmpty: this.options.committedTip() === undefined, nowSec: Math.floor(this.options.nowMs() / 1000), maxFutureBlockTimeSec: params.maxFutureBlockTimeSec };
     if (!mayConnect(header, context)) return undefined;
-    const pending = verifyBlockSignatures(block, this.options.verifyPool);
+    const pending = verifyBlockSignatures(block, this.options.verifyPool, this.options.signatureCache);
     pending.catch(() => undefined); // observed through Arrival; this only stops an unhandled-rejection report meanwhile
     return pending;
   }

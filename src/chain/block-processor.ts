@@ -19,6 +19,7 @@ import type { ChainParams } from './params.js';
 import type { IndexEntry } from './store/codecs.js';
 import type { ChainStore } from './store/store.js';
 import type { ChainTip, ProcessBlockResult } from './types.js';
+import type { SignatureCache } from './signature-cache.js';
 import { checkBlockSanity, checkHeaderContext, medianTimePast, verifyBlockSignaturesInline } from './validate-block.js';
 
 export class BlockProcessor {
@@ -35,6 +36,8 @@ export class BlockProcessor {
     /** Connects branches and falls back to the best valid one (activate.ts). */
     private readonly activator: BranchActivator,
     tip: ChainTip | undefined,
+    /** Transactions the mempool verified (signature-cache.ts): skipped by the inline signature check. */
+    private readonly signatureCache?: SignatureCache,
   ) {
     this.workingTip = tip;
   }
@@ -103,7 +106,7 @@ export class BlockProcessor {
         params: this.params,
       });
       if (arrival.signaturesStarted) arrival.rethrowSignatureError();
-      else verifyBlockSignaturesInline(block);
+      else verifyBlockSignaturesInline(block, this.signatureCache);
     } catch (err) {
       // The header commits to these transactions (merkle checked), so the verdict is permanent,
       // except for a future timestamp, which time may cure.

@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Block, BlockHeader } from '../primitives/block.js';
-import type { OutPoint } from '../primitives/tx.js';
+import type { OutPoint, Transaction } from '../primitives/tx.js';
 import type { Logger } from '../util/logger.js';
 import { StorageError } from './errors.js';
 import { locatorHeights } from './locator.js';
@@ -22,6 +22,8 @@ import { BlockProcessor } from './block-processor.js';
 import { BlockPipeline, type ProcessBlockOptions } from './block-pipeline.js';
 import { prepareStore } from './open-store.js';
 import { SnapshotChecks } from './checks.js';
+import { SIGNATURE_CACHE_MAX_TXS } from './constants.js';
+import { SignatureCache } from './signature-cache.js';
 import type { UtxoSetInfo } from './utxo-digest.js';
 import type { VerifyChainResult } from './verify-chain.js';
 
@@ -56,6 +58,8 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
   /** The tip as of the last commit: what every reader outside block processing sees. */
   private committedTip: ChainTip | undefined;
   private closed = false;
+  /** Transactions whose signatures the mempool verified: a block holding them does not check them again. */
+  private readonly signatureCache = new SignatureCache(SIGNATURE_CACHE_MAX_TXS);
   /** Signature workers; they start with the first block big enough to need them. */
   private readonly verifyPool: VerifyPool;
   /** Arrival, grouping and commit of the blocks handed to processBlock (block-pipeline.ts). */
@@ -76,13 +80,14 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
     const headers = new HeaderCache((hash) => store.getIndex(hash));
     const activator = new BranchActivator(store, options.params, logger, this, options.quietBlockLog ?? (() => false));
     // Checks and connects the blocks of a group inside its transaction; holds the working tip (block-processor.ts).
-    const processor = new BlockProcessor(store, options.params, logger, nowMs, headers, activator, this.committedTip);
+    const processor = new BlockProcessor(store, options.params, logger, nowMs, headers, activator, this.committedTip, this.signatureCache);
     this.verifyPool = new VerifyPool({ ...(options.verifyThreads !== undefined ? { threads: options.verifyThreads } : {}), logger });
     this.pipeline = new BlockPipeline({
       store,
       params: options.params,
       processor,
       verifyPool: this.verifyPool,
+      signatureCache: this.signatureCache,
       isClosed: () => this.closed,
       committedTip: () => this.committedTip,
       nowMs,
@@ -120,6 +125,14 @@ export class Chain extends EventEmitter<ChainEvents> implements CoinView {
 
   get tip(): ChainTip | undefined {
     return this.committedTip;
+  }
+
+  /**
+   * Every input signature of `tx` was verified (the mempool, on admission): a block holding it will
+   * not check them again. Only for a transaction whose every signature was checked.
+   */
+  noteVerifiedSignatures(tx: Transaction): void {
+    this.signatureCache.add(tx);
   }
 
   /** How busy and how starved the signature workers were (benches print it: the sync pipeline's health). */

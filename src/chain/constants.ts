@@ -61,3 +61,9 @@ export const SUBMIT_AHEAD_MAX_INPUTS = 3 * COMMIT_GROUP_MAX_INPUTS;
 export const SUBMIT_AHEAD_MAX_BYTES = 2 * COMMIT_GROUP_MAX_BYTES;
 /** …and this many blocks whatever their size: two full groups of coinbase-only blocks, whose cost is the commit alone. */
 export const SUBMIT_AHEAD_MAX_BLOCKS = 2 * COMMIT_GROUP_MAX_BLOCKS;
+/**
+ * Transactions whose signatures the mempool verified, remembered so a block made of them is not
+ * verified again (Bitcoin Core's signature cache): the default pool's size, so every pooled tx
+ * fits; ~100 bytes an entry (a 32-char key and its slot), ~5 MB full. Oldest out first.
+ */
+export const SIGNATURE_CACHE_MAX_TXS = 50_000;

@@ -11,6 +11,7 @@ import type { ChainParams } from './params.js';
 import type { IndexEntry } from './store/codecs.js';
 import { badSignatureError, checkTransactionSanity } from './validate-tx.js';
 import { SignatureBatch, type VerifyPool } from './verify-pool/index.js';
+import type { SignatureCache } from './signature-cache.js';
 
 /** Context-free checks, cheapest first. Throws ValidationError. */
 export function checkBlockSanity(block: Block, params: ChainParams): void {
@@ -89,9 +90,9 @@ export function checkHeaderContext(header: BlockHeader, ctx: HeaderContext): voi
  * so this can run before the UTXO set is touched, on `pool` when given (its workers and the
  * calling thread's free turns; inline otherwise). The first failing input in block order is reported, whichever thread found it.
  */
-export async function verifyBlockSignatures(block: Block, pool?: VerifyPool): Promise<void> {
-  if (!pool) return verifyBlockSignaturesInline(block);
-  const batch = SignatureBatch.fromBlock(block);
+export async function verifyBlockSignatures(block: Block, pool?: VerifyPool, verified?: SignatureCache): Promise<void> {
+  if (!pool) return verifyBlockSignaturesInline(block, verified);
+  const batch = SignatureBatch.fromBlock(block, verified);
   const failed = await pool.verify(batch);
   if (failed >= 0) {
     const { tx, inputIndex } = batch.locate(failed);
@@ -99,9 +100,12 @@ export async function verifyBlockSignatures(block: Block, pool?: VerifyPool): Pr
   }
 }
 
-/** verifyBlockSignatures on the calling thread, synchronously (for a block whose check was not started early). */
-export function verifyBlockSignaturesInline(block: Block): void {
-  const batch = SignatureBatch.fromBlock(block);
+/**
+ * verifyBlockSignatures on the calling thread, synchronously (for a block whose check was not
+ * started early). `verified`: transactions already checked (the mempool's), skipped in both.
+ */
+export function verifyBlockSignaturesInline(block: Block, verified?: SignatureCache): void {
+  const batch = SignatureBatch.fromBlock(block, verified);
   const failed = batch.firstInvalid();
   if (failed >= 0) {
     const { tx, inputIndex } = batch.locate(failed);

@@ -24,6 +24,8 @@ export type { AddressBalance, MempoolEntry };
 export interface MempoolChain extends CoinView {
   readonly tip: ChainTip | undefined;
   getCoinsByPubKeyHash(pubKeyHash: Buffer): CoinEntry[];
+  /** Told of each admitted tx, all its signatures verified: a block holding it skips them (the real Chain's signature cache). */
+  noteVerifiedSignatures?(tx: Transaction): void;
 }
 
 export interface MempoolOptions {
@@ -211,6 +213,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
       evictions = planEviction({ ...room, pool: this.byTxid.values() });
     }
     if (!verified) verifyTransactionSignatures(tx);
+    this.chain.noteVerifiedSignatures?.(tx);
     for (const pkg of evictions) this.removal.evict(pkg);
     // Kept until mined or evicted: a copy that owns exactly its memory (Transaction.detached).
     return this.index.insert(tx.detached(), key, fee, this.nowMs(), reinsertion);

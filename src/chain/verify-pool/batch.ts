@@ -48,9 +48,9 @@ export class SignatureBatch {
     this.cost = cost;
   }
 
-  /** Every input of every non-coinbase transaction, in block order. */
-  static fromBlock(block: Block): SignatureBatch {
-    return SignatureBatch.fromTransactions(block.transactions.filter((tx) => !tx.isCoinbase));
+  /** Every input of every non-coinbase transaction, in block order, but those of transactions `verified` holds. */
+  static fromBlock(block: Block, verified?: { has(tx: Transaction): boolean }): SignatureBatch {
+    return SignatureBatch.fromTransactions(block.transactions.filter((tx) => !tx.isCoinbase && verified?.has(tx) !== true));
   }
 
   static fromTransactions(txs: readonly Transaction[]): SignatureBatch {
