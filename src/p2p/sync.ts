@@ -136,10 +136,7 @@ export class BlockSync {
       .filter((p) => p.bestWork > ourWork && this.fruitless.get(p) !== p.bestWork && (this.futureUntilMs.get(p) ?? 0) <= now)
       .sort((a, b) => (b.bestWork > a.bestWork ? 1 : b.bestWork < a.bestWork ? -1 : 0));
     const fresh = candidates.filter((p) => (this.cooledUntilMs.get(p) ?? 0) <= now);
-    // A peer we dialled first (Core's preferred download peers): a stranger connecting to us can
-    // claim any work, and its cool-downs here are per connection, so one that stalls and comes back
-    // would otherwise be chosen again each time over an outbound peer that has the blocks.
-    const peer = fresh.find((p) => p.direction === 'outbound') ?? fresh[0] ?? candidates[0];
+    const peer = fresh[0] ?? candidates[0];
     if (peer) this.startWith(peer);
     else this.handover = false;
   }

@@ -78,35 +78,3 @@ test("a peer replaying a full batch of our own headers to every get-blocks canno
   // It was asked once per session (the second batch of each is refused) for at most the fruitless syncs allowed.
   t.true(asked <= 2 * (MAX_FRUITLESS_SYNCS_IN_A_ROW + 1), `asked ${asked} times`);
 });
-
-test('a stranger who claims the most work, stays silent and reconnects cannot keep an outbound peer that has the blocks from syncing us', async (t) => {
-  const common = buildChain(genesis, 20, owner);
-  const node = await startNode(t, { genesis, blocks: common });
-  let sessions = 0;
-  let connections = 0;
-  // Each connection claims more than the last; chosen, it says nothing, and a fresh one is waiting.
-  const openLiar = async (): Promise<void> => {
-    const raw = await RawPeer.connect(node.net.tcpPort);
-    t.teardown(() => raw.destroy());
-    connections++;
-    const work = (1n << 200n) + BigInt(connections);
-    raw.pongChainWork = work;
-    raw.pongBestHeight = 1_000_000;
-    let chosen = false;
-    raw.onMessage = (msg) => {
-      if (msg.kind !== 'get-blocks' || chosen) return;
-      chosen = true;
-      sessions++;
-      void openLiar();
-    };
-    raw.sendHandshake({ genesisHash: genesis.hash, bestHeight: 1_000_000, chainWork: work });
-  };
-  await openLiar();
-  await waitFor(() => sessions > 0, 'the liar chosen as the sync source');
-  const honest = await startNode(t, { genesis, blocks: [...common, ...buildChain(common.at(-1)!, 50, owner, { tag: 'h' })] });
-  await connect(node, honest); // we dial it: an outbound peer
-  await waitFor(() => tipHash(node) === tipHash(honest), 'the node to sync from its outbound peer', 10_000);
-  t.is(node.chain.tip?.height, 70);
-  t.log(`liar sessions ${sessions}, connections ${connections}`);
-  t.is(sessions, 1, 'once the first silent session ended, the outbound peer was preferred');
-});
