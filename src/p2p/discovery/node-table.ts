@@ -138,6 +138,13 @@ export class NodeTable {
     if (nodeId.equals(this.options.selfId)) return;
     const existing = this.table.get(nodeId);
     const sameKey = existing !== undefined && existing.publicKey.equals(publicKey);
+    if (sameKey && !sameEndpoint(existing.endpoint, endpoint) && existing.failures === 0) {
+      // A live entry does not move on a pong from elsewhere: packets are not bound to addresses, so
+      // a stranger can relay our ping-back to the node and its pong back to us from its own address,
+      // and then let the entry fail there. A node that really moved stops answering at the old
+      // endpoint; once a ping there goes unanswered (failures > 0), the new one is taken.
+      return;
+    }
     const own = sameKey ? existing : ownKeyAndId(publicKey, nodeId);
     this.byEndpoint.claim(endpoint, own.nodeId);
     if (sameKey && sameEndpoint(existing.endpoint, endpoint)) {

@@ -35,7 +35,9 @@ test('a new node id proving an endpoint replaces the entry of the old id there (
 test('an entry that moved away is not removed by a newcomer at its old endpoint', (t) => {
   const { table, removed } = setup();
   table.verified(id(1), key, { ip: '7.7.7.2', udpPort: 9000, tcpPort: 9000 });
-  table.verified(id(1), key, { ip: '8.8.8.2', udpPort: 9000, tcpPort: 9000 }); // its NAT mapping changed
+  table.failed(id(1), '7.7.7.2', 9000); // its NAT mapping changed: silent at the old endpoint…
+  table.verified(id(1), key, { ip: '8.8.8.2', udpPort: 9000, tcpPort: 9000 }); // …and proven at the new one
+  t.is(table.get(id(1))?.endpoint.ip, '8.8.8.2');
   table.verified(id(2), key, { ip: '7.7.7.2', udpPort: 9000, tcpPort: 9000 });
   t.deepEqual(removed, []);
   t.is(table.size, 2);
@@ -43,7 +45,12 @@ test('an entry that moved away is not removed by a newcomer at its old endpoint'
 
 test('the endpoint index stays bounded by the table when nodes keep moving', (t) => {
   const { table } = setup();
-  for (let i = 0; i < 5_000; i++) table.verified(id(1), key, { ip: '7.7.7.2', udpPort: 1_000 + i, tcpPort: 0 });
+  for (let i = 0; i < 5_000; i++) {
+    // A move is taken once the old endpoint went silent (a live entry does not move on one pong from elsewhere).
+    if (i > 0) table.failed(id(1), '7.7.7.2', 1_000 + i - 1);
+    table.verified(id(1), key, { ip: '7.7.7.2', udpPort: 1_000 + i, tcpPort: 0 });
+  }
+  t.is(table.get(id(1))?.endpoint.udpPort, 5_999, 'every move was taken');
   const index = (table as unknown as { byEndpoint: EndpointIndex }).byEndpoint;
   t.log(`index keys after 5000 moves of one node: ${index.size}`);
   t.true(index.size <= 4 * (table.size + 1) + 1);
@@ -92,6 +99,10 @@ test("a known node's pong from the same endpoint refreshes its entry in place: s
   const index = table.bucketIndexOf(a);
   t.deepEqual(table.bucket(index).map((e) => e.nodeId), [b, a], 'least recently seen first');
   table.verified(a, key, { ip: '7.7.7.9', udpPort: 9000, tcpPort: 9000 });
-  t.is(added.length, 1, 'a new endpoint is announced');
+  t.is(table.get(a)?.endpoint.ip, '7.7.7.2', 'a live entry does not move on a pong from elsewhere (it may be relayed)');
+  t.deepEqual(added, []);
+  table.failed(a, '7.7.7.2', 9000);
+  table.verified(a, key, { ip: '7.7.7.9', udpPort: 9000, tcpPort: 9000 });
+  t.is(added.length, 1, 'once silent at its old endpoint, the new one is taken and announced');
   t.is(table.get(a)?.endpoint.ip, '7.7.7.9');
 });
