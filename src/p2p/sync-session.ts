@@ -153,12 +153,14 @@ export class SyncSession {
     const missing = headers.filter((h) => !chain.hasBlock(h.hash));
     if (last && first && !first.prevHash.equals(last.hash)) {
       // Our locator starts at the last header it sent, so an honest source continues from there.
-      if (queued || this.light.holding || missing.length > 0) {
+      const ours = (h: BlockHeader): boolean => chain.getHashAtHeight(h.height)?.equals(h.hash) === true;
+      if (queued || this.light.holding || missing.length > 0 || !headers.every(ours)) {
         // Its best chain no longer runs through the headers we took (a reorg): start over from our chain.
         this.finish({ reason: 'the sync peer switched to another branch', unhelpful: false, stalled: false });
       } else {
-        // Headers we had already, not after the last it sent: a source replaying one full batch of our own
-        // chain would otherwise be asked again for ever, its every answer counting as the session's progress.
+        // Headers of our own active chain, not after the last it sent: a source replaying one full batch of
+        // them would otherwise be asked again for ever, its every answer counting as the session's progress.
+        // (A reorg at the source onto a branch we store, but not as our chain, ends as above.)
         this.finish({ reason: 'the sync peer sent headers we have, not after its last batch', unhelpful: true, stalled: false });
       }
       return;
