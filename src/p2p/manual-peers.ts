@@ -12,6 +12,7 @@ import { peerAddressKey } from './dial.js';
 import { PERMANENT_REFUSALS, P2PError } from './errors.js';
 import type { Peer } from './peer.js';
 import type { ManualPeerInfo } from './peer-info.js';
+import { printableLine } from '../util/printable.js';
 
 export interface ManualPeersOptions {
   readonly reconnectBackoffMs: { readonly min: number; readonly max: number };
@@ -136,7 +137,8 @@ export class ManualPeers {
         entry.peer = undefined;
         entry.nodeIdHex ??= peer.provenNodeId?.toString('hex');
         const refusal = peer.refusal;
-        entry.lastError = refusal ? `${refusal.by === 'us' ? 'we refused it' : 'it refused us'}: ${refusal.code}: ${refusal.reason}` : reason;
+        // A peer's words, shown in `peers`' LAST ERROR column: on one line, with no terminal controls.
+        entry.lastError = refusal ? `${refusal.by === 'us' ? 'we refused it' : 'it refused us'}: ${printableLine(refusal.code)}: ${printableLine(refusal.reason)}` : reason;
         // Another genesis or protocol will not change in a minute: retry only rarely (a dead end otherwise).
         if (refusal && PERMANENT_REFUSALS.has(refusal.code)) this.schedule(entry, MANUAL_PEER_PERMANENT_RETRY_MS);
         else this.schedule(entry);

@@ -2,7 +2,7 @@ import { pino, type Logger, type LevelWithSilent } from 'pino';
 import { createRequire } from 'node:module';
 import type PinoPretty from 'pino-pretty';
 import { KadchainError } from './errors.js';
-import { printable } from './printable.js';
+import { printableLine } from './printable.js';
 
 export type { Logger };
 
@@ -70,11 +70,11 @@ const PRETTY_ERROR_KEY = 'error';
 const PRETTY_TIME_FORMAT = 'SYS:HH:MM:ss';
 
 /**
- * "component: message", the component padded so messages line up. The message is made printable: the
- * fields after it are JSON (escaped), but a message may quote what a peer sent.
+ * "component: message", the component padded so messages line up. The message is made printable on
+ * its one line: the fields after it are JSON (escaped), but a message may quote what a peer sent.
  */
 function prettyMessage(log: Record<string, unknown>, messageKey: string): string {
-  const message = printable(String(log[messageKey] ?? ''));
+  const message = printableLine(String(log[messageKey] ?? ''));
   const component = log['component'];
   return typeof component === 'string' ? `${component.padEnd(PRETTY_COMPONENT_WIDTH)} ${message}` : message;
 }

@@ -19,3 +19,11 @@ const escape = (ch: string): string => {
 export function printable(text: string): string {
   return text.replace(UNSAFE, escape);
 }
+
+// …and newline and tab too, for text that must stay on its one line (a table cell, a log message).
+const UNSAFE_IN_LINE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/** printable(), with newlines and tabs escaped as well: a peer's words cannot add rows to a table or lines to a log. */
+export function printableLine(text: string): string {
+  return text.replace(UNSAFE_IN_LINE, escape);
+}

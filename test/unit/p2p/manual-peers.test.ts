@@ -195,3 +195,18 @@ test('removepeer during the dial: the connection it then makes is closed, and no
   await sleep(SETTLE_MS);
   t.is(dials.length, 1, 'no redial');
 });
+
+test("a peer's refusal becomes the last error on one line, its terminal controls and newlines escaped", async (t) => {
+  const { manual, dials } = setup(t);
+  manual.add('127.0.0.1', 9002);
+  await sleep(0);
+  const peer = Object.assign(new EventEmitter(), {
+    isReady: false,
+    provenNodeId: undefined,
+    refusal: { by: 'peer', code: 'x\u001b[31m', reason: 'all good\n10.0.0.9:9000  connected  -  -\u001b]52;c;ZWNobw==\u0007' },
+  });
+  dials[0]!.onPeer(peer as unknown as Peer);
+  dials[0]!.resolve(true);
+  peer.emit('close', 'refused');
+  t.is(manual.describe()[0]?.lastError, 'it refused us: x\\x1b[31m: all good\\x0a10.0.0.9:9000  connected  -  -\\x1b]52;c;ZWNobw==\\x07');
+});

@@ -82,9 +82,13 @@ test.serial("pretty logs: a message quoting a peer's words cannot drive the term
   const file = join(dir, 'pretty.log');
   const logger = createLogger({ level: 'info', pretty: true, colorize: false, dest: file });
   logger.child({ component: 'p2p' }).info({ reason: 'x\u001b[2J' }, 'refused: \u001b[2J\u001b[Hall good\u202e');
+  logger.child({ component: 'p2p' }).info('refused: all good\n[00:00:00] INFO: forged line');
   const text = readFileSync(file, 'utf8');
   t.false(text.includes('\u001b'), text);
-  t.regex(text, /INFO: p2p +refused: \\x1b\[2J\\x1b\[Hall good\\u202e \{"reason":"x\\u001b\[2J"\}\n$/);
+  const lines = text.trimEnd().split('\n');
+  t.is(lines.length, 2, 'one line per event, a newline in a message included');
+  t.regex(lines[0]!, /INFO: p2p +refused: \\x1b\[2J\\x1b\[Hall good\\u202e \{"reason":"x\\u001b\[2J"\}$/);
+  t.regex(lines[1]!, /INFO: p2p +refused: all good\\x0a\[00:00:00\] INFO: forged line$/);
 });
 
 test.serial('JSON logs (not a TTY) are unchanged: one JSON object per line with pid, time, level, component and msg', async (t) => {
