@@ -63,7 +63,8 @@ export const SUBMIT_AHEAD_MAX_BYTES = 2 * COMMIT_GROUP_MAX_BYTES;
 export const SUBMIT_AHEAD_MAX_BLOCKS = 2 * COMMIT_GROUP_MAX_BLOCKS;
 /**
  * Transactions whose signatures the mempool verified, remembered so a block made of them is not
- * verified again (Bitcoin Core's signature cache): the default pool's size, so every pooled tx
- * fits; ~100 bytes an entry (a 32-char key and its slot), ~5 MB full. Oldest out first.
+ * verified again (Bitcoin Core's signature cache). The cache keeps the newest half of its
+ * capacity at least (two generations, bounded-hash-set.ts): twice the default pool's size, so
+ * every pooled tx stays in it; ~100 bytes an entry (a 32-char key and its slot), ~10 MB full.
  */
-export const SIGNATURE_CACHE_MAX_TXS = 50_000;
+export const SIGNATURE_CACHE_MAX_TXS = 100_000;

@@ -8,12 +8,16 @@
  * an entry. Bounded, oldest out first.
  */
 import type { Transaction } from '../primitives/tx.js';
+import { BoundedHashSet } from '../util/bounded-hash-set.js';
 
 export class SignatureCache {
-  /** txid (latin1, 32 chars) → nothing: Map order is insertion order, the eviction order. */
-  private readonly txids = new Map<string, true>();
+  /** Two generations, not a Map evicting its first key: that costs O(deleted) per add once full (bounded-hash-set.ts). */
+  private readonly txids: BoundedHashSet;
 
-  constructor(private readonly maxTxs: number) {}
+  /** Remembers the newest ⌈capacity/2⌉ txids at least, never more than `capacity`. */
+  constructor(capacity: number) {
+    this.txids = new BoundedHashSet(capacity);
+  }
 
   get size(): number {
     return this.txids.size;
@@ -21,17 +25,11 @@ export class SignatureCache {
 
   /** Every input signature of `tx` verified. */
   add(tx: Transaction): void {
-    const key = tx.txid.toString('latin1');
-    if (this.txids.has(key)) return;
-    this.txids.set(key, true);
-    if (this.txids.size > this.maxTxs) {
-      const oldest = this.txids.keys().next();
-      if (!oldest.done) this.txids.delete(oldest.value);
-    }
+    this.txids.add(tx.txid);
   }
 
   has(tx: Transaction): boolean {
     // Empty during a sync from scratch (no pool yet): no key built per transaction.
-    return this.txids.size > 0 && this.txids.has(tx.txid.toString('latin1'));
+    return this.txids.size > 0 && this.txids.has(tx.txid);
   }
 }

@@ -12,7 +12,7 @@ import type { Block, BlockHeader } from '../primitives/block.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { MAX_UNSOLICITED_BLOCKS_QUEUED_PER_PEER, REFUSED_BLOCK_LOG_INTERVAL_MS, REFUSED_BLOCK_LOG_KEYS } from './constants.js';
-import { BoundedHashSet } from './known-set.js';
+import { BoundedHashSet } from '../util/bounded-hash-set.js';
 import { LogThrottle } from './log-throttle.js';
 import { OrphanPool } from './orphans.js';
 import type { Peer } from './peer.js';

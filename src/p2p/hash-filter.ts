@@ -4,7 +4,7 @@
  * at ~8–11 bytes per entry instead of the ~80 a latin1 string in a Set costs (string, Set
  * entry, hash-table slack), and nothing for the garbage collector to trace per entry.
  *
- * Like BoundedHashSet (known-set.ts) it rolls over two generations, so the newest ⌈capacity/2⌉
+ * Like BoundedHashSet (src/util/bounded-hash-set.ts) it rolls over two generations, so the newest ⌈capacity/2⌉
  * hashes are always remembered and never more than `capacity`. Unlike it, it can answer "yes"
  * for a hash it never saw: when two hashes share a fingerprint, about one in 2^64 for a pair
  * (the test probes a million). Callers are the sets where such a rare false "yes" costs one

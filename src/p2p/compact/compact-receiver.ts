@@ -17,7 +17,7 @@ import {
   MAX_PENDING_COMPACT_BLOCKS_PER_PEER,
   REBUILT_BLOCKS_REMEMBERED,
 } from '../constants.js';
-import { BoundedHashSet } from '../known-set.js';
+import { BoundedHashSet } from '../../util/bounded-hash-set.js';
 import type { OrphanPool } from '../orphans.js';
 import type { Peer } from '../peer.js';
 import type { RelayChain, RelayMempool } from '../relay-deps.js';

@@ -5,7 +5,7 @@
  * (MAX_PENDING_COMPACT_BLOCKS_PER_PEER, MAX_PENDING_COMPACT_BLOCKS).
  */
 import { BLOCK_TXN_REQUESTS_REMEMBERED, COMPACT_BLOCK_TXN_TIMEOUT_MS, FULL_ONLY_BLOCKS_PER_PEER_REMEMBERED } from '../constants.js';
-import { BoundedHashSet } from '../known-set.js';
+import { BoundedHashSet } from '../../util/bounded-hash-set.js';
 import type { Peer } from '../peer.js';
 import type { PartialBlock } from './partial-block.js';
 

@@ -8,20 +8,18 @@ import { SignatureCache } from '../../../src/chain/signature-cache.js';
 import { TEST_PARAMS, buildBlock, makeKey, outpoint, pay, spend } from '../../helpers/fixtures.js';
 import { setupChain } from '../miner/setup.js';
 
-test('the cache holds at most its bound, oldest out first; a repeat is no new entry', (t) => {
+test('the cache holds at most its capacity and always its newest half (bounded-hash-set.ts); a repeat is no new entry', (t) => {
   const key = makeKey();
-  const txs = [1n, 2n, 3n].map((amount) => spend(key, [{ txid: Buffer.alloc(32, Number(amount)), index: 0 }], [pay(key, amount)]));
-  const cache = new SignatureCache(2);
+  const txs = [1n, 2n, 3n, 4n, 5n].map((amount) => spend(key, [{ txid: Buffer.alloc(32, Number(amount)), index: 0 }], [pay(key, amount)]));
+  const cache = new SignatureCache(4);
   t.false(cache.has(txs[0]!));
   cache.add(txs[0]!);
-  cache.add(txs[1]!);
   cache.add(txs[0]!);
-  t.is(cache.size, 2);
-  cache.add(txs[2]!);
-  t.is(cache.size, 2);
+  t.is(cache.size, 1);
+  for (const tx of txs.slice(1)) cache.add(tx);
+  t.true(cache.size <= 4);
+  t.true(cache.has(txs[3]!) && cache.has(txs[4]!), 'the newest two are kept');
   t.false(cache.has(txs[0]!), 'the oldest went');
-  t.true(cache.has(txs[1]!));
-  t.true(cache.has(txs[2]!));
 });
 
 test("a block made of pooled transactions checks none of their signatures again: an overpaying coinbase is found without them; others are still checked", async (t) => {

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
 import { HashFilter } from '../../../src/p2p/hash-filter.js';
-import { BoundedHashSet } from '../../../src/p2p/known-set.js';
+import { BoundedHashSet } from '../../../src/util/bounded-hash-set.js';
 import { RECENT_CONFIRMED_TXS } from '../../../src/p2p/constants.js';
 import { retainedBytesPerItem } from '../../helpers/heap.js';
 

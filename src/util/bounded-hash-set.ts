@@ -1,8 +1,9 @@
 /**
- * A set of hashes that forgets its oldest entries beyond `capacity`, exactly: for the small sets
- * whose answer must never be a false "yes" (failed blocks, compact-block bookkeeping). Losing an
- * old entry costs at most one redundant request, while an unbounded set would let a peer grow our
- * memory forever. The large inventory sets use HashFilter (hash-filter.ts): ~10× less memory.
+ * A set of hashes that forgets its oldest entries beyond `capacity`, exactly: for the sets whose
+ * answer must never be a false "yes" (failed blocks, compact-block bookkeeping, the chain's
+ * signature cache). Losing an old entry costs at most one redundant request or check, while an
+ * unbounded set would let a peer grow our memory forever. The large inventory sets use HashFilter
+ * (p2p/hash-filter.ts): ~10× less memory.
  *
  * Two generations, not one Map evicting its first key: V8 leaves deleted Map entries in place
  * until a rehash, so "delete the oldest" by iterating from the front costs O(deleted) each

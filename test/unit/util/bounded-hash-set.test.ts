@@ -1,6 +1,6 @@
 import test from 'ava';
 import { HashFilter } from '../../../src/p2p/hash-filter.js';
-import { BoundedHashSet } from '../../../src/p2p/known-set.js';
+import { BoundedHashSet } from '../../../src/util/bounded-hash-set.js';
 
 const h = (n: number): Buffer => {
   const hash = Buffer.alloc(32);
