@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -30,6 +30,16 @@ async function deadPort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/** An RPC server on 127.0.0.1 answering `methods`, with its cookie in a temp data dir; the CLI flags that reach it. */
+async function rpcServerWith(t: ExecutionContext, methods: ConstructorParameters<typeof RpcServer>[0]['methods']): Promise<string[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'kadchain-cli-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const server = new RpcServer({ host: '127.0.0.1', port: 0, cookie: writeCookie(dir), methods, logger: silentLogger() });
+  const { port } = await server.start();
+  t.teardown(() => server.stop());
+  return ['--rpc-port', String(port), '--datadir', dir];
 }
 
 test('send maps flags to named params and requires from/to/amount', (t) => {
@@ -176,9 +186,6 @@ test('a node answering 401 with no cookie file: the message names the file', asy
 });
 
 test("a peer's words reach the terminal as text: escape sequences in its reject reason are printed escaped, raw only inside --json", async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'kadchain-cli-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const cookie = writeCookie(dir);
   // What a hostile manual peer's reject makes of `peers`: clear the screen, forge a line, set the clipboard (OSC 52).
   const hostile = 'it refused us: x: \u001b[2J\u001b[Hall good\u001b]52;c;ZWNobyBoaQ==\u001b\\';
   const methods = {
@@ -187,10 +194,7 @@ test("a peer's words reach the terminal as text: escape sequences in its reject 
       throw new KadchainError('insufficient-funds', 'refused: \u001b[31mred');
     },
   };
-  const server = new RpcServer({ host: '127.0.0.1', port: 0, cookie, methods, logger: silentLogger() });
-  const { port } = await server.start();
-  t.teardown(() => server.stop());
-  const flags = ['--rpc-port', String(port), '--datadir', dir];
+  const flags = await rpcServerWith(t, methods);
   const human = io();
   t.is(await runCli(['peers', ...flags], human), 0);
   const text = human.out.join('\n');
@@ -205,19 +209,13 @@ test("a peer's words reach the terminal as text: escape sequences in its reject 
 });
 
 test('a result is formatted, or printed raw with --json; an RPC error is one line, exit 1', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'kadchain-cli-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const cookie = writeCookie(dir);
   const methods = {
     balance: (p: unknown) => ({ address: (p as { address: string }).address, confirmed: 1000n, unconfirmed: 1000n }),
     send: () => {
       throw new KadchainError('insufficient-funds', '1abc has 5 coins spendable, the payment needs 100');
     },
   };
-  const server = new RpcServer({ host: '127.0.0.1', port: 0, cookie, methods, logger: silentLogger() });
-  const { port } = await server.start();
-  t.teardown(() => server.stop());
-  const flags = ['--rpc-port', String(port), '--datadir', dir];
+  const flags = await rpcServerWith(t, methods);
   const human = io();
   t.is(await runCli(['balance', '1abc', ...flags], human), 0);
   t.deepEqual(human.out, ['1abc balance is 1000']);
