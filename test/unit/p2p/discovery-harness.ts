@@ -145,3 +145,19 @@ export class RawPeer {
     return new Promise((resolve) => this.socket.close(() => resolve()));
   }
 }
+
+/** A raw UDP socket on another loopback address (another host to the nodes), keeping the bytes it receives; `sign` encodes with its key. */
+export interface HostSocket {
+  readonly socket: Socket;
+  readonly port: number;
+  readonly received: Buffer[];
+  sign(packet: DiscoveryPacket): ReturnType<typeof encodePacket>;
+}
+
+export async function socketOn(host: string, key: NodeKey = randomNodeKey()): Promise<HostSocket> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, host, resolve));
+  const received: Buffer[] = [];
+  socket.on('message', (msg) => received.push(msg));
+  return { socket, port: socket.address().port, received, sign: (packet) => encodePacket(packet, key.privateKey) };
+}

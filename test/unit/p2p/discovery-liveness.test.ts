@@ -2,25 +2,15 @@
  * The check that lets a long-lived table entry keep its place against a newcomer (Kademlia's
  * "oldest live nodes win") must fail closed: when the check cannot be sent, the entry stays.
  */
-import { createSocket, type Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import test from 'ava';
 import { MAX_PENDING_PINGS } from '../../../src/p2p/discovery/constants.js';
-import { decodePacket, encodePacket, packetExpiration } from '../../../src/p2p/discovery/packet.js';
+import { decodePacket, packetExpiration } from '../../../src/p2p/discovery/packet.js';
 import { bucketIndex } from '../../../src/p2p/discovery/routing-table.js';
 import type { Discovery } from '../../../src/p2p/discovery/service.js';
-import type { NodeKey } from '../../../src/p2p/discovery/node-key.js';
-import { FAST_TIMING, hasNode, nodeKeyInBucket, randomNodeKey, sleep, startNode, waitFor } from './discovery-harness.js';
+import { FAST_TIMING, hasNode, nodeKeyInBucket, sleep, socketOn, startNode, waitFor } from './discovery-harness.js';
 
 const ATTACKER = '127.0.0.9';
-
-/** A UDP socket on the attacker's loopback address that signs with `key` and keeps what it receives. */
-async function attackerSocket(key: NodeKey = randomNodeKey()): Promise<{ socket: Socket; port: number; received: Buffer[]; sign(packet: Parameters<typeof encodePacket>[0]): ReturnType<typeof encodePacket> }> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, ATTACKER, resolve));
-  const received: Buffer[] = [];
-  socket.on('message', (msg) => received.push(msg));
-  return { socket, port: socket.address().port, received, sign: (packet) => encodePacket(packet, key.privateKey) };
-}
 
 const expiration = (): number => packetExpiration(Date.now() / 1000, 20);
 
@@ -36,7 +26,7 @@ test('a flood that takes every pending-ping slot cannot make a full bucket drop 
 
   // Newcomer A, in H's bucket, pings V and keeps V's ping-back unanswered until it is late (still matchable).
   const aKey = nodeKeyInBucket(v.nodeId, bucketIndex(v.nodeId, h.nodeId));
-  const a = await attackerSocket(aKey);
+  const a = await socketOn(ATTACKER, aKey);
   const sockets: Socket[] = [a.socket];
   t.teardown(() => sockets.forEach((s) => s.close()));
   const aPing = a.sign({ type: 'ping', version: 1, from: { ip: ATTACKER, udpPort: a.port, tcpPort: 30_303 }, to: { ip: '127.0.0.3', udpPort: v.udpPort, tcpPort: 0 }, expiration: expiration() });
@@ -46,10 +36,10 @@ test('a flood that takes every pending-ping slot cannot make a full bucket drop 
   await sleep(timing.pingTimeoutMs + 200);
 
   // One signed ping sent from 600 ports: each earns a ping-back nobody answers, until every slot is taken.
-  const flooder = await attackerSocket();
+  const flooder = await socketOn(ATTACKER);
   sockets.push(flooder.socket);
   const flood = flooder.sign({ type: 'ping', version: 1, from: { ip: ATTACKER, udpPort: flooder.port, tcpPort: 30_303 }, to: { ip: '127.0.0.3', udpPort: v.udpPort, tcpPort: 0 }, expiration: expiration() });
-  const senders = await Promise.all(Array.from({ length: MAX_PENDING_PINGS + 88 }, () => attackerSocket()));
+  const senders = await Promise.all(Array.from({ length: MAX_PENDING_PINGS + 88 }, () => socketOn(ATTACKER)));
   for (const s of senders) sockets.push(s.socket);
   const sentBefore = h.stats.packetsReceived;
   for (let i = 0; i < senders.length; i += 50) {

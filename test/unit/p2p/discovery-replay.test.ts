@@ -3,20 +3,10 @@
  * its signed ping-back and can send those bytes on from its own address. That must not cost the
  * signer anything where it is proven: neither its endpoint proof nor its table entry.
  */
-import { createSocket, type Socket } from 'node:dgram';
 import test from 'ava';
 import { decodePacket, encodePacket, packetExpiration } from '../../../src/p2p/discovery/packet.js';
 import type { Discovery } from '../../../src/p2p/discovery/service.js';
-import { FAST_TIMING, hasNode, randomNodeKey, sleep, startNode, waitFor } from './discovery-harness.js';
-
-/** A UDP socket on another loopback address (another host to the node), keeping the raw bytes it receives. */
-async function socketOn(host: string): Promise<{ socket: Socket; port: number; received: Buffer[] }> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, host, resolve));
-  const received: Buffer[] = [];
-  socket.on('message', (msg) => received.push(msg));
-  return { socket, port: socket.address().port, received };
-}
+import { FAST_TIMING, hasNode, randomNodeKey, sleep, socketOn, startNode, waitFor } from './discovery-harness.js';
 
 const on = (host: string): Partial<Parameters<typeof startNode>[0]> => ({ bindHost: host, advertisedIp: host });
 
