@@ -37,7 +37,7 @@ export class BlockProcessor {
     private readonly activator: BranchActivator,
     tip: ChainTip | undefined,
     /** Transactions the mempool verified (signature-cache.ts): skipped by the inline signature check. */
-    private readonly signatureCache?: SignatureCache,
+    private readonly signatureCache: SignatureCache,
   ) {
     this.workingTip = tip;
   }
