@@ -23,7 +23,7 @@ export class HeaderTrail {
   private assumeValidHeight: number | undefined;
 
   constructor(
-    private readonly chain: Pick<Chain, 'hasBlock' | 'getHeader' | 'getLocator' | 'params' | 'tip'>,
+    private readonly chain: Pick<Chain, 'hasBlock' | 'getHeader' | 'getHashAtHeight' | 'getLocator' | 'params' | 'tip'>,
     /** Core's -assumevalid: signatures of this block's ancestors in the source's headers are not checked. */
     private readonly assumeValid: Buffer | undefined,
     private readonly logger: Logger,
@@ -68,6 +68,21 @@ export class HeaderTrail {
       header = header.height === 0 ? undefined : this.chain.getHeader(header.prevHash);
     }
     return times.reverse();
+  }
+
+  /**
+   * Whether a checked batch fails to continue from the last header taken (our locator starts there,
+   * so an honest source continues from it): 'switched' when its best chain no longer runs through
+   * what we took (a reorg: it brings headers we lack or not of our active chain, or we hold headers
+   * from it, `holding`), 'replayed' when it is only headers of our own active chain — a source
+   * replaying one full batch of them would otherwise be asked again for ever, its every answer
+   * counting as the session's progress. Undefined when it continues (or is the first batch).
+   */
+  breaks(headers: readonly BlockHeader[], missing: readonly BlockHeader[], holding: boolean): 'switched' | 'replayed' | undefined {
+    const first = headers[0];
+    if (!this.last || !first || first.prevHash.equals(this.last.hash)) return undefined;
+    const ours = (h: BlockHeader): boolean => this.chain.getHashAtHeight(h.height)?.equals(h.hash) === true;
+    return holding || missing.length > 0 || !headers.every(ours) ? 'switched' : 'replayed';
   }
 
   /**

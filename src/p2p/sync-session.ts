@@ -139,7 +139,6 @@ export class SyncSession {
   onHeaders(received: readonly BlockHeader[]): void {
     this.headersOut = false;
     const { chain } = this.options;
-    const last = this.trail.last;
     const queued = this.download.queued > 0;
     const verdict = judgeHeaders(received, this.trail, this.peer, this.options.unconnecting, this.options.logger);
     if (verdict.kind === 'ignore') return;
@@ -149,22 +148,10 @@ export class SyncSession {
     }
     const { headers, tooNew } = verdict;
     if (tooNew) this.timeTooNew = true;
-    const first = headers[0];
     const missing = headers.filter((h) => !chain.hasBlock(h.hash));
-    if (last && first && !first.prevHash.equals(last.hash)) {
-      // Our locator starts at the last header it sent, so an honest source continues from there.
-      const ours = (h: BlockHeader): boolean => chain.getHashAtHeight(h.height)?.equals(h.hash) === true;
-      if (queued || this.light.holding || missing.length > 0 || !headers.every(ours)) {
-        // Its best chain no longer runs through the headers we took (a reorg): start over from our chain.
-        this.finish({ reason: 'the sync peer switched to another branch', unhelpful: false, stalled: false });
-      } else {
-        // Headers of our own active chain, not after the last it sent: a source replaying one full batch of
-        // them would otherwise be asked again for ever, its every answer counting as the session's progress.
-        // (A reorg at the source onto a branch we store, but not as our chain, ends as above.)
-        this.finish({ reason: 'the sync peer sent headers we have, not after its last batch', unhelpful: true, stalled: false });
-      }
-      return;
-    }
+    const broken = this.trail.breaks(headers, missing, queued || this.light.holding);
+    if (broken === 'switched') return this.finish({ reason: 'the sync peer switched to another branch', unhelpful: false, stalled: false });
+    if (broken === 'replayed') return this.finish({ reason: 'the sync peer sent headers we have, not after its last batch', unhelpful: true, stalled: false });
     this.trail.accept(headers, missing, tooNew);
     const tipHeight = chain.tip?.height ?? -1;
     const wanted = this.light.take(missing, this.trail.last?.height, tipHeight, (header) => this.options.intake.orphanAbove(header, tipHeight));
