@@ -53,7 +53,9 @@ test('a peer whose syncs gain nothing while it claims ever more work is punished
   t.true(node.net.discouraged().some((d) => d.reason.startsWith('fruitless-sync: ')), JSON.stringify(node.net.discouraged()));
 });
 
-test("a peer replaying a full batch of our own headers to every get-blocks cannot hold the sync slot: the batch must continue the last", async (t) => {
+// Serial: it builds and loads a 2,150-block chain (a full 2,000-header batch is the attack), which would
+// slow the file's timed tests running beside it.
+test.serial("a peer replaying a full batch of our own headers to every get-blocks cannot hold the sync slot: the batch must continue the last", async (t) => {
   const common = buildChain(genesis, 2_100, owner);
   const node = await startNode(t, { genesis, blocks: common });
   // 2,000 headers of the node's own chain: they link, their PoW and times are fine, none is missing.
